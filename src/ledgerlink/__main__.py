@@ -1,0 +1,5 @@
+"""Entry point for `python -m ledgerlink`."""
+
+from ledgerlink.cli import app
+
+app()

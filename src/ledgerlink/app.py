@@ -1,0 +1,81 @@
+"""The application factory: routers, middleware, error handlers and what lives for the process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import ORJSONResponse
+from sqlalchemy import text
+
+from ledgerlink import __version__
+from ledgerlink.clients import endpoints as clients
+from ledgerlink.clients.service import all_allowed_origins
+from ledgerlink.companies import endpoints as companies
+from ledgerlink.config import Settings
+from ledgerlink.connections import endpoints as connections
+from ledgerlink.db import create_engine, create_sessionmaker
+from ledgerlink.integrations import endpoints as integrations
+from ledgerlink.integrations.service import sync_registry
+from ledgerlink.kit.cors import AllowedOrigins, CorsMiddleware
+from ledgerlink.kit.errors import install_error_handlers
+from ledgerlink.kit.middleware import RequestContextMiddleware
+from ledgerlink.kit.secrets import SecretBox, load_or_create_key
+from ledgerlink.kit.urls import PublicUrls
+from ledgerlink.settings import endpoints as settings_endpoints
+
+
+def create_app(settings: Settings, database_url: str) -> FastAPI:
+    engine = create_engine(database_url)
+    sessionmaker = create_sessionmaker(engine)
+
+    async def load_origins() -> set[str]:
+        async with sessionmaker() as session:
+            return await all_allowed_origins(session)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with sessionmaker() as session, session.begin():
+            await sync_registry(session)
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="ledgerlink",
+        version=__version__,
+        description="Open, self-hostable platform for small businesses' financial data; speaks Codat's API.",
+        default_response_class=ORJSONResponse,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker
+    app.state.secrets = SecretBox(load_or_create_key(settings.secret_key, settings.data_dir))
+    app.state.urls = PublicUrls(settings.base_url)
+    app.state.cors = AllowedOrigins(load_origins)
+
+    install_error_handlers(app)
+    for router in (
+        companies.router,
+        connections.router,
+        integrations.router,
+        integrations.assets,
+        clients.router,
+        settings_endpoints.router,
+    ):
+        app.include_router(router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> dict[str, str]:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return {"status": "ready"}
+
+    app.add_middleware(CorsMiddleware, origins=app.state.cors)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    return app

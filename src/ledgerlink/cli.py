@@ -1,0 +1,91 @@
+"""The `ledgerlink` command: `serve` runs the platform, `migrate` brings the database schema up to date."""
+
+from __future__ import annotations
+
+import base64
+from contextlib import contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from ledgerlink.config import Settings, get_settings
+
+app = typer.Typer(help="ledgerlink: open financial-data platform speaking Codat's API.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+def _settings(**overrides: Any) -> Settings:
+    given = {name: value for name, value in overrides.items() if value is not None}
+    return get_settings().model_copy(update=given)
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[str]:
+    """The database URL: `LEDGERLINK_DATABASE_URL`, or a private PostgreSQL started for the duration."""
+    from ledgerlink.database import EmbeddedPostgres
+
+    if settings.database_url:
+        yield settings.database_url
+        return
+    embedded = EmbeddedPostgres(settings.data_dir)
+    console.print(f"Starting the embedded PostgreSQL in {embedded.pgdata} ...")
+    url = embedded.start()
+    try:
+        yield url
+    finally:
+        embedded.stop()
+        console.print("Embedded PostgreSQL stopped.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on [default: 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on [default: 8080]")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory [default: .ledgerlink]")] = None,
+) -> None:
+    """Run the API (with its job worker) on LEDGERLINK_DATABASE_URL, or on an embedded PostgreSQL."""
+    import uvicorn
+
+    from ledgerlink.app import create_app
+    from ledgerlink.database import bootstrap, migrate
+    from ledgerlink.logging import configure
+
+    settings = _settings(host=host, port=port, data_dir=data_dir)
+    configure(settings.log_format, settings.log_level)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with database(settings) as url:
+        migrate(url)
+        new_key = bootstrap(url, settings.api_key)
+        if new_key:
+            header = base64.b64encode(new_key.encode()).decode()
+            console.print(
+                "[bold]Created an API key. It is shown this once; keep it safe.[/bold]\n"
+                f"  API key:              {new_key}\n"
+                f"  Authorization header: Basic {header}"
+            )
+        console.print(f"ledgerlink listening on http://{settings.host}:{settings.port} (public URL {settings.base_url})")
+        uvicorn.run(
+            create_app(settings, url),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+        )
+
+
+@app.command()
+def migrate(
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory [default: .ledgerlink]")] = None,
+) -> None:
+    """Apply the database migrations and exit."""
+    from ledgerlink.database import migrate as run_migrations
+
+    settings = _settings(data_dir=data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with database(settings) as url:
+        run_migrations(url)
+    console.print("Database schema is up to date.")

@@ -1,0 +1,1 @@
+"""The client (the tenant using ledgerlink): profile, API keys and CORS settings."""

@@ -1,0 +1,52 @@
+"""Tables for clients and their API keys."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ledgerlink.db import Base
+
+
+class Client(Base):
+    __tablename__ = "clients"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200))
+    logo_url: Mapped[str | None]
+    icon_url: Mapped[str | None]
+    redirect_url: Mapped[str] = mapped_column(default="")
+    white_list_urls: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    confirm_company_name: Mapped[bool] = mapped_column(default=False)
+    allowed_origins: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    # Legacy `oneTimeSync`: the client-wide default, overridable per integration.
+    one_time_sync: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    @property
+    def profile(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "logoUrl": self.logo_url,
+            "iconUrl": self.icon_url,
+            "redirectUrl": self.redirect_url,
+            "whiteListUrls": self.white_list_urls,
+            "confirmCompanyName": self.confirm_company_name,
+        }
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str | None] = mapped_column(String(50))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The last characters, so a person can tell keys apart; the key itself is never stored.
+    key_hint: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

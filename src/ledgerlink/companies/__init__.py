@@ -1,0 +1,1 @@
+"""Companies: the businesses whose data a client reaches."""

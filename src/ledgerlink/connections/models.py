@@ -1,0 +1,34 @@
+"""The connections table."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ForeignKey, LargeBinary, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ledgerlink.db import Base
+
+if TYPE_CHECKING:
+    from ledgerlink.companies.models import Company
+
+
+class Connection(Base):
+    __tablename__ = "connections"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    integration_key: Mapped[str]
+    status: Mapped[str] = mapped_column(default="PendingAuth", index=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    last_sync: Mapped[datetime | None]
+    linked_at: Mapped[datetime | None]
+    # The body of `PUT .../authorization` (or tokens from Link), Fernet-encrypted.
+    sealed_authorization: Mapped[bytes | None] = mapped_column(LargeBinary)
+    data_connection_errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    connection_info: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+    company: Mapped[Company] = relationship(back_populates="connections", lazy="raise")

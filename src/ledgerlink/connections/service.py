@@ -1,0 +1,153 @@
+"""The rules for connections: create, list, link on the customer's behalf, unlink and delete."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledgerlink.companies import service as companies
+from ledgerlink.companies.models import Company
+from ledgerlink.connections import queries
+from ledgerlink.connections.models import Connection
+from ledgerlink.connections.status import ConnectionStatus, can_transition, emit_connection_event, transition
+from ledgerlink.connectors import registry
+from ledgerlink.connectors.base import AuthorizationRejected, Connector
+from ledgerlink.integrations import service as integrations
+from ledgerlink.kit.auth import Principal
+from ledgerlink.kit.clock import utcnow
+from ledgerlink.kit.errors import BadRequest, NotFound
+from ledgerlink.kit.ids import parse_id
+from ledgerlink.kit.pagination import PageParams, fetch_page
+from ledgerlink.kit.query import filtered
+from ledgerlink.kit.secrets import SecretBox
+from ledgerlink.kit.urls import PublicUrls
+from ledgerlink.records.registry import SourceType
+
+
+def connection_not_found(connection_id: str) -> NotFound:
+    return NotFound(f"Data connection {connection_id} not found")
+
+
+def platform_key_from_body(body: Any) -> str:
+    """`{"platformKey": "mqjo"}`, or the legacy body: the bare JSON string `"mqjo"`."""
+    key = body.get("platformKey") if isinstance(body, dict) else body
+    if not isinstance(key, str) or not key.strip():
+        raise BadRequest("platformKey is required: send {\"platformKey\": \"<integration key>\"}.")
+    return key.strip()
+
+
+async def get(
+    session: AsyncSession, principal: Principal, company_id: str, connection_id: str, *, for_update: bool = False
+) -> tuple[Company, Connection]:
+    company = await companies.get(session, principal, company_id, for_update=for_update)
+    wanted = parse_id(connection_id, connection_not_found(connection_id))
+    connection = next((c for c in company.connections if c.id == wanted), None)
+    if connection is None:
+        raise connection_not_found(connection_id)
+    return company, connection
+
+
+async def list_connections(
+    session: AsyncSession, principal: Principal, company_id: str, params: PageParams
+) -> tuple[list[Connection], int]:
+    company = await companies.get(session, principal, company_id)
+    statement = filtered(
+        select(Connection).where(Connection.company_id == company.id),
+        queries.CONNECTION_TARGET,
+        query=params.query,
+        order_by=params.order_by,
+        default_order=queries.DEFAULT_ORDER,
+    )
+    return await fetch_page(session, statement, params)
+
+
+async def create(
+    session: AsyncSession, principal: Principal, company_id: str, platform_key: str, urls: PublicUrls
+) -> Connection:
+    company = await companies.get(session, principal, company_id, for_update=True)
+    connector = registry.get(platform_key)
+    if connector is None:
+        raise NotFound(f"No integration was found with key {platform_key}")
+    if not await integrations.is_enabled(session, principal.client_id, platform_key):
+        raise BadRequest(f"The integration {platform_key} is not enabled for your client.")
+    _check_single_accounting(company, connector, exclude=None)
+    connection = Connection(
+        id=uuid.uuid4(),
+        company_id=company.id,
+        integration_key=platform_key,
+        status=ConnectionStatus.PENDING_AUTH.value,
+        created_at=utcnow(),
+        data_connection_errors=[],
+    )
+    session.add(connection)
+    company.connections.append(connection)
+    await session.flush()
+    emit_connection_event(session, company, connection, "connection.created", urls)
+    return connection
+
+
+async def delete(
+    session: AsyncSession, principal: Principal, company_id: str, connection_id: str, urls: PublicUrls
+) -> None:
+    company, connection = await get(session, principal, company_id, connection_id, for_update=True)
+    emit_connection_event(session, company, connection, "connection.deleted", urls)
+    company.connections.remove(connection)
+    await session.delete(connection)
+
+
+async def unlink(
+    session: AsyncSession, principal: Principal, company_id: str, connection_id: str, body: Any, urls: PublicUrls
+) -> Connection:
+    status = body.get("status") if isinstance(body, dict) else None
+    if status != ConnectionStatus.UNLINKED.value:
+        raise BadRequest('The only change a connection takes is {"status": "Unlinked"}.')
+    company, connection = await get(session, principal, company_id, connection_id, for_update=True)
+    if not can_transition(connection.status, ConnectionStatus.UNLINKED):
+        raise BadRequest(f"Only a Linked connection can be unlinked; this one is {connection.status}.")
+    transition(session, company, connection, ConnectionStatus.UNLINKED, urls)
+    return connection
+
+
+async def authorize(
+    session: AsyncSession,
+    principal: Principal,
+    company_id: str,
+    connection_id: str,
+    body: Any,
+    secrets: SecretBox,
+    urls: PublicUrls,
+) -> Connection:
+    """`PUT .../authorization`: the client hands over the business's credentials, and the connection links."""
+    if not isinstance(body, dict):
+        raise BadRequest("The authorization body must be a JSON object.")
+    company, connection = await get(session, principal, company_id, connection_id, for_update=True)
+    connector = registry.get(connection.integration_key)
+    if connector is None:
+        raise BadRequest(f"The integration {connection.integration_key} is no longer available.")
+    try:
+        credentials = connector.check_credentials(body)
+    except AuthorizationRejected as rejected:
+        raise BadRequest(str(rejected)) from None
+    _check_single_accounting(company, connector, exclude=connection.id)
+    connection.sealed_authorization = secrets.seal(credentials)
+    if connection.status != ConnectionStatus.LINKED.value:
+        transition(session, company, connection, ConnectionStatus.LINKED, urls)
+    return connection
+
+
+def _check_single_accounting(company: Company, connector: Connector, exclude: uuid.UUID | None) -> None:
+    """A company may have one linked accounting connection at a time (banking and commerce: any number)."""
+    if connector.info.source_type is not SourceType.ACCOUNTING:
+        return
+    for other in company.connections:
+        if other.id == exclude or other.status != ConnectionStatus.LINKED.value:
+            continue
+        other_connector = registry.get(other.integration_key)
+        if other_connector and other_connector.info.source_type is SourceType.ACCOUNTING:
+            raise BadRequest(
+                f"Company {company.id} already has a linked accounting connection ({other.id}); "
+                "unlink it before linking another."
+            )

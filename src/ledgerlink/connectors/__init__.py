@@ -1,0 +1,1 @@
+"""Connectors: one small class per platform, and the registry that lists them."""

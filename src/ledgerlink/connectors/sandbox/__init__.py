@@ -1,0 +1,1 @@
+"""Sandbox connectors: platforms with coherent dummy books, linked without real credentials."""

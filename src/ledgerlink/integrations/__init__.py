@@ -1,0 +1,1 @@
+"""Integrations: the platforms a company can connect, as registered by the connectors."""

@@ -1,0 +1,136 @@
+"""Integrations: written from the connector registry on start, listed with each client's choices."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Boolean, String, cast, delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledgerlink.connectors.base import ConnectorInfo
+from ledgerlink.connectors.registry import CONNECTORS
+from ledgerlink.integrations.models import Integration, IntegrationSetting
+from ledgerlink.kit.errors import NotFound
+from ledgerlink.kit.pagination import PageParams, fetch_page
+from ledgerlink.kit.query import Field, Kind, QueryTarget, columns_target, filtered
+from ledgerlink.kit.urls import PublicUrls
+
+_ENABLED = func.coalesce(IntegrationSetting.enabled, cast(True, Boolean))
+
+INTEGRATION_TARGET: QueryTarget = columns_target(
+    "Integration",
+    {
+        "key": Field(Kind.TEXT, lambda: Integration.key),
+        "name": Field(Kind.TEXT, lambda: Integration.name),
+        "sourceType": Field(
+            Kind.ENUM,
+            lambda: Integration.source_type,
+            ("Accounting", "Banking", "BankFeed", "Commerce", "Expense", "Other", "Unknown"),
+        ),
+        "enabled": Field(Kind.BOOLEAN, lambda: _ENABLED),
+        "isBeta": Field(Kind.BOOLEAN, lambda: Integration.is_beta),
+        "isOfflineConnector": Field(Kind.BOOLEAN, lambda: Integration.is_offline_connector),
+        "integrationId": Field(Kind.TEXT, lambda: cast(Integration.integration_id, String)),
+        "sourceId": Field(Kind.TEXT, lambda: cast(Integration.source_id, String)),
+        "dataProvidedBy": Field(Kind.TEXT, lambda: Integration.data_provided_by),
+    },
+)
+
+
+def datatype_features(info: ConnectorInfo) -> list[dict[str, Any]]:
+    def features(data_type: str) -> list[dict[str, str]]:
+        supported = [{"featureType": "Get", "featureState": "Release"}]
+        if data_type in info.writable_data_types:
+            supported.append({"featureType": "Post", "featureState": "Release"})
+        return supported
+
+    return [{"dataType": data_type, "supportedFeatures": features(data_type)} for data_type in info.data_types]
+
+
+async def sync_registry(session: AsyncSession) -> None:
+    """Make the integrations table match the connector registry (run on every start)."""
+    for key, connector in CONNECTORS.items():
+        info = connector.info
+        values = {
+            "key": key,
+            "integration_id": info.integration_id,
+            "source_id": info.source_id,
+            "name": info.name,
+            "source_type": info.source_type.value,
+            "is_beta": info.is_beta,
+            "is_offline_connector": info.is_offline_connector,
+            "data_provided_by": info.data_provided_by,
+            "datatype_features": datatype_features(info),
+        }
+        statement = insert(Integration).values(**values)
+        updates = {name: value for name, value in values.items() if name != "key"}
+        await session.execute(statement.on_conflict_do_update(index_elements=[Integration.key], set_=updates))
+    await session.execute(delete(Integration).where(Integration.key.not_in(list(CONNECTORS))))
+
+
+def _client_rows(client_id: uuid.UUID) -> Any:
+    return select(Integration, _ENABLED.label("enabled")).outerjoin(
+        IntegrationSetting,
+        (IntegrationSetting.integration_key == Integration.key) & (IntegrationSetting.client_id == client_id),
+    )
+
+
+async def list_integrations(
+    session: AsyncSession, client_id: uuid.UUID, params: PageParams
+) -> tuple[list[Any], int]:
+    statement = filtered(
+        _client_rows(client_id),
+        INTEGRATION_TARGET,
+        query=params.query,
+        order_by=params.order_by,
+        default_order=(Integration.name.asc(), Integration.key.asc()),
+    )
+    return await fetch_page(session, statement, params, scalars=False)
+
+
+async def get(session: AsyncSession, client_id: uuid.UUID, key: str) -> Any:
+    row = (await session.execute(_client_rows(client_id).where(Integration.key == key))).first()
+    if row is None:
+        raise NotFound(f"No integration was found with key {key}")
+    return row
+
+
+async def is_enabled(session: AsyncSession, client_id: uuid.UUID, key: str) -> bool:
+    enabled = await session.scalar(
+        select(IntegrationSetting.enabled).where(
+            IntegrationSetting.client_id == client_id, IntegrationSetting.integration_key == key
+        )
+    )
+    return enabled is not False
+
+
+def integration_view(integration: Integration, enabled: bool, urls: PublicUrls) -> dict[str, Any]:
+    view = {
+        "key": integration.key,
+        "logoUrl": urls.integration_image(integration.key, "logo"),
+        "name": integration.name,
+        "enabled": enabled,
+        "sourceId": str(integration.source_id),
+        "sourceType": integration.source_type,
+        "integrationId": str(integration.integration_id),
+        "isOfflineConnector": integration.is_offline_connector,
+        "isBeta": integration.is_beta,
+        "datatypeFeatures": integration.datatype_features,
+    }
+    if integration.data_provided_by:
+        view["dataProvidedBy"] = integration.data_provided_by
+    return view
+
+
+def branding_view(integration: Integration, urls: PublicUrls) -> dict[str, Any]:
+    def image(variant: str, alt: str) -> dict[str, Any]:
+        return {"image": {"src": urls.integration_image(integration.key, variant), "alt": alt}}
+
+    name = integration.name
+    return {
+        "logo": {"full": image("logo", f"{name} logo"), "square": image("square", f"{name} icon")},
+        "button": {"default": image("button", f"Connect {name}"), "hover": image("button-hover", f"Connect {name}")},
+        "sourceId": str(integration.source_id),
+    }

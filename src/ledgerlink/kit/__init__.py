@@ -1,0 +1,1 @@
+"""Shared by every domain: Codat's error envelope, paging, the query language, auth and secrets."""

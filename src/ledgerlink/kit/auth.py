@@ -1,0 +1,67 @@
+"""API key authentication: `Authorization: Basic <base64(apiKey)>` on every API route."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledgerlink.db import get_session
+from ledgerlink.kit.errors import Unauthorized
+from ledgerlink.kit.secrets import hash_api_key
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the client whose data the request may touch, and the key it used."""
+
+    client_id: uuid.UUID
+    api_key_id: uuid.UUID
+
+
+def candidate_keys(header: str) -> list[str]:
+    """The API keys a header may carry: Codat's `Basic <base64(key)>`, or the key itself after `Basic`."""
+    scheme, _, credential = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not credential.strip():
+        return []
+    credential = credential.strip()
+    candidates = []
+    try:
+        decoded = base64.b64decode(credential, validate=True).decode()
+        candidates.append(decoded.rstrip(":"))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    candidates.append(credential)
+    return candidates
+
+
+async def authenticate(session: AsyncSession, header: str | None) -> Principal | None:
+    from ledgerlink.clients.models import ApiKey
+
+    if not header:
+        return None
+    hashes = [hash_api_key(key) for key in candidate_keys(header)]
+    if not hashes:
+        return None
+    row = (await session.execute(select(ApiKey.client_id, ApiKey.id).where(ApiKey.key_hash.in_(hashes)))).first()
+    return Principal(client_id=row[0], api_key_id=row[1]) if row else None
+
+
+async def require_principal(
+    request: Request, session: Annotated[AsyncSession, Depends(get_session)]
+) -> Principal:
+    principal = await authenticate(session, request.headers.get("authorization"))
+    if principal is None:
+        raise Unauthorized("Unauthorized", can_be_retried="False")
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
+Session = Annotated[AsyncSession, Depends(get_session)]

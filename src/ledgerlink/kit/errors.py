@@ -1,0 +1,165 @@
+"""Codat's `ErrorMessage` envelope: the one shape every failure reaches a client in."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import ORJSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger("ledgerlink.errors")
+
+_STATUS_TEXT = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+class CodatError(Exception):
+    """An error a client should see, with its status code and Codat's message."""
+
+    status_code = 400
+    service = "PublicApi"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        service: str | None = None,
+        validation_errors: list[dict[str, str]] | None = None,
+        can_be_retried: str = "Unknown",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if status_code is not None:
+            self.status_code = status_code
+        if service is not None:
+            self.service = service
+        self.validation_errors = validation_errors
+        self.can_be_retried = can_be_retried
+        self.headers = headers
+
+
+class BadRequest(CodatError):
+    status_code = 400
+
+
+class Unauthorized(CodatError):
+    status_code = 401
+
+
+class Forbidden(CodatError):
+    status_code = 403
+
+
+class NotFound(CodatError):
+    status_code = 404
+
+
+class Conflict(CodatError):
+    status_code = 409
+
+
+def correlation_id(request: Request) -> str:
+    return getattr(request.state, "correlation_id", None) or uuid.uuid4().hex
+
+
+def error_body(
+    status_code: int,
+    message: str,
+    *,
+    correlation: str,
+    service: str = "PublicApi",
+    validation_errors: list[dict[str, str]] | None = None,
+    can_be_retried: str = "Unknown",
+) -> dict[str, Any]:
+    return {
+        "statusCode": status_code,
+        "service": service,
+        "error": message,
+        "correlationId": correlation,
+        "canBeRetried": can_be_retried,
+        "detailedErrorCode": 0,
+        "validation": (
+            {"errors": validation_errors, "warnings": []} if validation_errors is not None else None
+        ),
+    }
+
+
+def error_response(
+    request: Request,
+    status_code: int,
+    message: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> ORJSONResponse:
+    body = error_body(status_code, message, correlation=correlation_id(request), **kwargs)
+    return ORJSONResponse(body, status_code=status_code, headers=headers)
+
+
+def _validation_item(error: dict[str, Any]) -> dict[str, str]:
+    location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+    return {"itemId": location, "message": error.get("msg", "Invalid value"), "validatorName": error.get("type", "")}
+
+
+async def _codat_error(request: Request, exc: Exception) -> ORJSONResponse:
+    assert isinstance(exc, CodatError)
+    return error_response(
+        request,
+        exc.status_code,
+        exc.message,
+        service=exc.service,
+        validation_errors=exc.validation_errors,
+        can_be_retried=exc.can_be_retried,
+        headers=exc.headers,
+    )
+
+
+async def _request_validation_error(request: Request, exc: Exception) -> ORJSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return error_response(request, 400, "The request body is not valid JSON.")
+    items = [_validation_item(e) for e in errors]
+    summary = "; ".join(f"{i['itemId'] or 'body'}: {i['message']}" for i in items)
+    return error_response(request, 400, f"The request is invalid. {summary}", validation_errors=items)
+
+
+async def _http_exception(request: Request, exc: Exception) -> ORJSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    message = exc.detail if isinstance(exc.detail, str) else _STATUS_TEXT.get(exc.status_code, "Error")
+    if exc.status_code == 404 and exc.detail == "Not Found":
+        message = f"No resource was found at {request.url.path}"
+    return error_response(request, exc.status_code, message, headers=getattr(exc, "headers", None))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> ORJSONResponse:
+    correlation = correlation_id(request)
+    log.exception("unhandled error", correlation_id=correlation, path=request.url.path, method=request.method)
+    return ORJSONResponse(
+        error_body(500, "An unexpected error occurred.", correlation=correlation, can_be_retried="True"),
+        status_code=500,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(CodatError, _codat_error)
+    app.add_exception_handler(RequestValidationError, _request_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(Exception, _unexpected_error)

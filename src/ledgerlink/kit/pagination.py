@@ -1,0 +1,91 @@
+"""Codat's paging: `page`/`pageSize` in, `{results, pageNumber, pageSize, totalResults, _links}` out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Query, Request
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
+
+from ledgerlink.kit.errors import BadRequest
+
+MAX_PAGE_SIZE = 5000
+
+
+@dataclass(frozen=True)
+class PageParams:
+    page: int
+    page_size: int
+    query: str | None
+    order_by: str | None
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+def page_params(
+    page: Annotated[str | None, Query()] = None,
+    page_size: Annotated[str | None, Query(alias="pageSize")] = None,
+    query: Annotated[str | None, Query()] = None,
+    order_by: Annotated[str | None, Query(alias="orderBy")] = None,
+) -> PageParams:
+    """Paging parameters, checked here so a bad value gets Codat's message rather than a framework one."""
+    return PageParams(
+        page=_positive_int("page", page, default=1, maximum=None),
+        page_size=_positive_int("pageSize", page_size, default=100, maximum=MAX_PAGE_SIZE),
+        query=query,
+        order_by=order_by,
+    )
+
+
+def _positive_int(name: str, raw: str | None, *, default: int, maximum: int | None) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number.") from None
+    if value < 1:
+        raise BadRequest(f"{name} must be at least 1.")
+    if maximum is not None and value > maximum:
+        raise BadRequest(f"{name} must be at most {maximum}.")
+    if value > 2_147_483_647:
+        raise BadRequest(f"{name} is too large.")
+    return value
+
+
+def page_envelope(request: Request, params: PageParams, results: Sequence[Any], total: int) -> dict[str, Any]:
+    path = request.url.path
+    others = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "pageSize")]
+
+    def href(page: int) -> dict[str, str]:
+        return {"href": f"{path}?{urlencode([('page', page), ('pageSize', params.page_size), *others])}"}
+
+    links: dict[str, dict[str, str]] = {"self": {"href": path}, "current": href(params.page)}
+    if params.page * params.page_size < total:
+        links["next"] = href(params.page + 1)
+    if params.page > 1:
+        links["previous"] = href(params.page - 1)
+    return {
+        "results": list(results),
+        "pageNumber": params.page,
+        "pageSize": params.page_size,
+        "totalResults": total,
+        "_links": links,
+    }
+
+
+async def fetch_page(
+    session: AsyncSession, statement: Select[Any], params: PageParams, *, scalars: bool = True
+) -> tuple[list[Any], int]:
+    """One page of `statement` (its first column, or whole rows) and the count of rows it matches."""
+    total = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    paged = statement.limit(params.page_size).offset(params.offset)
+    result = await (session.scalars(paged) if scalars else session.execute(paged))
+    return list(result.all()), int(total or 0)

@@ -1,0 +1,1 @@
+"""The standardized data model: the registry of data types and, in time, the record store and read API."""

@@ -1,0 +1,26 @@
+"""Sync settings stored for a client (the profile) or for one company."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ledgerlink.db import Base
+
+
+class SyncSettings(Base):
+    __tablename__ = "sync_settings"
+    __table_args__ = (
+        Index("uq_sync_settings_client", "client_id", unique=True, postgresql_where=text("company_id IS NULL")),
+        Index("uq_sync_settings_company", "company_id", unique=True, postgresql_where=text("company_id IS NOT NULL")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    company_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    settings: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    overrides_defaults: Mapped[bool] = mapped_column(default=True)

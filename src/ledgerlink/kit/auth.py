@@ -54,7 +54,7 @@ async def authenticate(session: AsyncSession, header: str | None) -> Principal |
 
 
 async def require_principal(
-    request: Request, session: Annotated[AsyncSession, Depends(get_session)]
+    request: Request, session: Annotated[AsyncSession, Depends(get_session, scope="function")]
 ) -> Principal:
     principal = await authenticate(session, request.headers.get("authorization"))
     if principal is None:
@@ -64,4 +64,6 @@ async def require_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
-Session = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the transaction commits before the response is sent, so a client never reads
+# an answer about a change that is not yet visible.
+Session = Annotated[AsyncSession, Depends(get_session, scope="function")]

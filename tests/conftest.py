@@ -1,0 +1,136 @@
+"""Test fixtures: one embedded PostgreSQL and one real `ledgerlink serve` process for the whole run."""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ledgerlink.database import EmbeddedPostgres
+
+API_KEY = "test-" + uuid.uuid4().hex
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class RunningServer:
+    base_url: str
+    api_key: str
+    database_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def auth_header(self) -> str:
+        return "Basic " + base64.b64encode(self.api_key.encode()).decode()
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, headers={"Authorization": self.auth_header}, timeout=30)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_server(
+    data_dir: Path, *, database_url: str | None, api_key: str | None, extra_env: dict[str, str] | None = None
+) -> RunningServer:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERLINK_")}
+    if database_url:
+        env["LEDGERLINK_DATABASE_URL"] = database_url
+    if api_key:
+        env["LEDGERLINK_API_KEY"] = api_key
+    env.update(extra_env or {})
+    log_path = data_dir / "server.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ledgerlink", "serve", "--port", str(port), "--data-dir", str(data_dir)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    server = RunningServer(f"http://127.0.0.1:{port}", api_key or "", database_url or "", process, log_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"ledgerlink serve exited early:\n{server.log()}")
+        try:
+            if httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"ledgerlink serve did not become healthy:\n{server.log()}")
+
+
+def stop_server(server: RunningServer) -> int:
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            server.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+    return server.process.returncode
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server for the whole run (the same embedded server the product uses)."""
+    embedded = EmbeddedPostgres(tmp_path_factory.mktemp("pg"))
+    url = embedded.start()
+    yield url
+    embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def server(postgres: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    running = start_server(tmp_path_factory.mktemp("server"), database_url=postgres, api_key=API_KEY)
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture
+def api(server: RunningServer) -> Iterator[httpx.Client]:
+    with server.client() as client:
+        yield client
+
+
+@pytest.fixture
+def sdk(server: RunningServer):
+    """The official `codat-platform` SDK, pointed at the running server."""
+    from codat_platform import CodatPlatform
+    from codat_platform.models import shared
+
+    return CodatPlatform(security=shared.Security(auth_header=server.auth_header), server_url=server.base_url)
+
+
+@pytest.fixture
+def db(server: RunningServer) -> Iterator[object]:
+    """A plain SQL connection to the server's database, for checking what is (and is not) stored."""
+    from sqlalchemy import create_engine
+
+    from ledgerlink.db import sqlalchemy_url
+
+    engine = create_engine(sqlalchemy_url(server.database_url))
+    with engine.connect() as connection:
+        yield connection
+    engine.dispose()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
-from contextlib import contextmanager
+import signal
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -66,6 +68,9 @@ def serve(
                 f"  API key:              {new_key}\n"
                 f"  Authorization header: Basic {header}"
             )
+        # uvicorn shuts down gracefully on SIGTERM, then re-raises it; exiting through SystemExit instead of
+        # dying by the signal lets the embedded PostgreSQL be stopped on the way out.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         console.print(f"ledgerlink listening on http://{settings.host}:{settings.port} (public URL {settings.base_url})")
         uvicorn.run(
             create_app(settings, url),

@@ -14,10 +14,6 @@ from ledgerlink.kit.errors import error_body
 log = structlog.get_logger("ledgerlink.http")
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 class RequestContextMiddleware:
     """Gives each request a correlation id (echoed in `X-Correlation-Id`) and refuses oversized bodies."""
 
@@ -33,13 +29,11 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["correlation_id"] = correlation
         started = time.perf_counter()
         status = 500
-        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status, response_started
+            nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                response_started = True
                 message["headers"] = [*message.get("headers", []), (b"x-correlation-id", correlation.encode())]
             await send(message)
 
@@ -48,26 +42,42 @@ class RequestContextMiddleware:
             await self._too_large(send_with_id, correlation)
             self._log(scope, 413, started, correlation)
             return
+        # Read the body here (the API buffers it anyway), so a chunked body over the limit is refused
+        # with a 413 before any endpoint sees it.
+        body = await self._read_body(receive)
+        if body is None:
+            await self._too_large(send_with_id, correlation)
+            self._log(scope, 413, started, correlation)
+            return
+        replayed = False
 
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise _BodyTooLarge
-            return message
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
         try:
             with structlog.contextvars.bound_contextvars(correlation_id=correlation):
-                await self.app(scope, limited_receive, send_with_id)
-        except _BodyTooLarge:
-            if not response_started:
-                await self._too_large(send_with_id, correlation)
+                await self.app(scope, replay, send_with_id)
         finally:
             self._log(scope, status, started, correlation)
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
 
     async def _too_large(self, send: Send, correlation: str) -> None:
         body = orjson.dumps(

@@ -134,3 +134,8 @@ def db(server: RunningServer) -> Iterator[object]:
     with engine.connect() as connection:
         yield connection
     engine.dispose()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

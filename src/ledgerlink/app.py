@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 from sqlalchemy import text
 
 from ledgerlink import __version__
@@ -21,6 +20,7 @@ from ledgerlink.integrations.service import sync_registry
 from ledgerlink.kit.cors import AllowedOrigins, CorsMiddleware
 from ledgerlink.kit.errors import install_error_handlers
 from ledgerlink.kit.middleware import RequestContextMiddleware
+from ledgerlink.kit.responses import JsonResponse
 from ledgerlink.kit.secrets import SecretBox, load_or_create_key
 from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.settings import endpoints as settings_endpoints
@@ -45,7 +45,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         title="ledgerlink",
         version=__version__,
         description="Open, self-hostable platform for small businesses' financial data; speaks Codat's API.",
-        default_response_class=ORJSONResponse,
+        default_response_class=JsonResponse,
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -8,8 +8,9 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ledgerlink.kit.responses import JsonResponse
 
 log = structlog.get_logger("ledgerlink.errors")
 
@@ -108,9 +109,9 @@ def error_response(
     *,
     headers: dict[str, str] | None = None,
     **kwargs: Any,
-) -> ORJSONResponse:
+) -> JsonResponse:
     body = error_body(status_code, message, correlation=correlation_id(request), **kwargs)
-    return ORJSONResponse(body, status_code=status_code, headers=headers)
+    return JsonResponse(body, status_code=status_code, headers=headers)
 
 
 def _validation_item(error: dict[str, Any]) -> dict[str, str]:
@@ -118,7 +119,7 @@ def _validation_item(error: dict[str, Any]) -> dict[str, str]:
     return {"itemId": location, "message": error.get("msg", "Invalid value"), "validatorName": error.get("type", "")}
 
 
-async def _codat_error(request: Request, exc: Exception) -> ORJSONResponse:
+async def _codat_error(request: Request, exc: Exception) -> JsonResponse:
     assert isinstance(exc, CodatError)
     return error_response(
         request,
@@ -131,7 +132,7 @@ async def _codat_error(request: Request, exc: Exception) -> ORJSONResponse:
     )
 
 
-async def _request_validation_error(request: Request, exc: Exception) -> ORJSONResponse:
+async def _request_validation_error(request: Request, exc: Exception) -> JsonResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
@@ -141,7 +142,7 @@ async def _request_validation_error(request: Request, exc: Exception) -> ORJSONR
     return error_response(request, 400, f"The request is invalid. {summary}", validation_errors=items)
 
 
-async def _http_exception(request: Request, exc: Exception) -> ORJSONResponse:
+async def _http_exception(request: Request, exc: Exception) -> JsonResponse:
     assert isinstance(exc, StarletteHTTPException)
     message = exc.detail if isinstance(exc.detail, str) else _STATUS_TEXT.get(exc.status_code, "Error")
     if exc.status_code == 404 and exc.detail == "Not Found":
@@ -149,10 +150,10 @@ async def _http_exception(request: Request, exc: Exception) -> ORJSONResponse:
     return error_response(request, exc.status_code, message, headers=getattr(exc, "headers", None))
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> ORJSONResponse:
+async def _unexpected_error(request: Request, exc: Exception) -> JsonResponse:
     correlation = correlation_id(request)
     log.exception("unhandled error", correlation_id=correlation, path=request.url.path, method=request.method)
-    return ORJSONResponse(
+    return JsonResponse(
         error_body(500, "An unexpected error occurred.", correlation=correlation, can_be_retried="True"),
         status_code=500,
     )

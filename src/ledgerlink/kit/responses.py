@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi.responses import ORJSONResponse, Response
+import orjson
+from fastapi.responses import Response
 
 
-def json(content: Any, status_code: int = 200) -> ORJSONResponse:
-    return ORJSONResponse(content, status_code=status_code)
+class JsonResponse(Response):
+    """JSON rendered by orjson (UTC datetimes, UUIDs and dataclasses included)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+
+def json(content: Any, status_code: int = 200) -> JsonResponse:
+    return JsonResponse(content, status_code=status_code)
 
 
 def no_content() -> Response:

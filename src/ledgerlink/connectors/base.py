@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 from ledgerlink.records.registry import SourceType
@@ -48,10 +50,52 @@ class ConnectorInfo:
         return uuid.uuid5(_ID_NAMESPACE, f"source:{self.key}")
 
 
+@dataclass(frozen=True)
+class FetchRequest:
+    """What a pull asks a connector for: one data type, for one connection, as of one moment."""
+
+    data_type: str
+    company_id: uuid.UUID
+    connection_id: uuid.UUID
+    # What `check_credentials` (or the OAuth flow) stored for the connection, decrypted.
+    credentials: dict[str, Any]
+    # When the connection was linked; a platform's books exist before it (history to sync).
+    linked_at: datetime
+    # The pull's moment: records are returned as they stand at this time.
+    as_of: datetime
+    # `as_of` of the last successful pull of this type: only what changed after it is wanted.
+    # None asks for everything.
+    since: datetime | None = None
+    # From the sync settings: the earliest source date wanted (`syncFromUtc` / `syncFromWindow`).
+    sync_from: datetime | None = None
+    # From the sync settings, for financial statements: how many months of reports.
+    months_to_sync: int = 24
+
+
+@dataclass
+class Batch:
+    """A page of a pull: standardized records (Codat's shapes), and ids deleted at the source."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    deleted_ids: list[str] = field(default_factory=list)
+
+
+class DataTypeNotSupported(Exception):
+    """The platform has no such data type (the pull ends `NotSupported`)."""
+
+
+class AuthorizationLost(Exception):
+    """The platform no longer accepts the connection's credentials (the connection turns `Deauthorized`)."""
+
+
 class Connector:
     """A platform ledgerlink can reach. Subclasses set `info` and implement what the platform offers."""
 
     info: ClassVar[ConnectorInfo]
+
+    def fetch(self, request: FetchRequest) -> AsyncIterator[Batch]:
+        """Pages of standardized records for `request.data_type`; connectors know nothing of the database."""
+        raise DataTypeNotSupported(request.data_type)
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """Validate the body of `PUT .../authorization`; return what to store (sealed) for later pulls."""

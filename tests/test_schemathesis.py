@@ -122,6 +122,8 @@ else:
 
     @schema.hook
     def flatmap_path_parameters(context: schemathesis.HookContext, path_parameters: dict[str, Any]) -> Any:
+        if not path_parameters:
+            return st.just(path_parameters)
         operation_id = _operation_id(context)
         options = [path_parameters]
         if "companyId" in path_parameters:

@@ -58,7 +58,13 @@ class DataType:
 DATA_TYPES: tuple[DataType, ...] = (
     # Filled in full by the registry work (issue 3); keys and source types are what the platform core uses.
     *(
-        DataType(key, SourceType.ACCOUNTING, Scope.COMPANY, key)
+        DataType(
+            key,
+            SourceType.ACCOUNTING,
+            Scope.COMPANY,
+            key,
+            shape=Shape.STATEMENT if key in ("balanceSheet", "profitAndLoss", "cashFlowStatement") else Shape.LIST,
+        )
         for key in (
             "accountTransactions", "balanceSheet", "bankAccounts", "bankTransactions", "billCreditNotes",
             "billPayments", "bills", "cashFlowStatement", "chartOfAccounts", "company", "creditNotes",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,7 +25,10 @@ from ledgerlink.kit.middleware import RequestContextMiddleware
 from ledgerlink.kit.responses import JsonResponse
 from ledgerlink.kit.secrets import SecretBox, load_or_create_key
 from ledgerlink.kit.urls import PublicUrls
+from ledgerlink.jobs import Runtime, create_job_app
+from ledgerlink.records import endpoints as records
 from ledgerlink.settings import endpoints as settings_endpoints
+from ledgerlink.sync import endpoints as sync
 
 
 def create_app(settings: Settings, database_url: str) -> FastAPI:
@@ -38,7 +43,9 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with sessionmaker() as session, session.begin():
             await sync_registry(session)
-        yield
+        async with run_worker(settings, database_url, app) as worker:
+            app.state.worker = worker
+            yield
         await engine.dispose()
 
     app = FastAPI(
@@ -63,6 +70,8 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         integrations.assets,
         clients.router,
         settings_endpoints.router,
+        sync.router,
+        records.router,
     ):
         app.include_router(router)
 
@@ -79,3 +88,35 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     app.add_middleware(CorsMiddleware, origins=app.state.cors)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
+
+
+@asynccontextmanager
+async def run_worker(settings: Settings, database_url: str, app: FastAPI) -> AsyncIterator[asyncio.Task | None]:
+    """The in-process job worker of `ledgerlink serve` (none when `worker_concurrency` is 0)."""
+    if settings.worker_concurrency <= 0:
+        yield None
+        return
+    job_app = create_job_app(database_url, settings)
+    runtime = Runtime(
+        engine=app.state.engine,
+        sessionmaker=app.state.sessionmaker,
+        secrets=app.state.secrets,
+        urls=app.state.urls,
+        settings=settings,
+    )
+    async with job_app.open_async():
+        task = asyncio.create_task(
+            job_app.run_worker_async(
+                concurrency=settings.worker_concurrency,
+                install_signal_handlers=False,
+                additional_context={"runtime": runtime},
+                fetch_job_polling_interval=2.0,
+            ),
+            name="ledgerlink-worker",
+        )
+        try:
+            yield task
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

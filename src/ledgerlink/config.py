@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Bodies larger than this are refused with 413 before they are read in full.
     max_body_bytes: int = 1_048_576
+    # The in-process job worker of `ledgerlink serve`: how many jobs it runs at once (0: no worker).
+    worker_concurrency: int = 4
+    worker_heartbeat_seconds: float = 10.0
+    # A worker silent this long is taken for dead; its jobs are retried by the maintenance task.
+    worker_stalled_seconds: float = 30.0
+    # When the maintenance task runs (cron; a sixth column is seconds): schedules, stalled and lost jobs.
+    maintenance_cron: str = "* * * * *"
 
     @property
     def base_url(self) -> str:

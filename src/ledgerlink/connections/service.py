@@ -25,6 +25,8 @@ from ledgerlink.kit.query import filtered
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.records.registry import SourceType
+from ledgerlink.sync import service as sync
+from ledgerlink.sync.models import PullTrigger
 
 
 def connection_not_found(connection_id: str) -> NotFound:
@@ -132,10 +134,21 @@ async def authorize(
     except AuthorizationRejected as rejected:
         raise BadRequest(str(rejected)) from None
     _check_single_accounting(company, connector, exclude=connection.id)
-    connection.sealed_authorization = secrets.seal(credentials)
-    if connection.status != ConnectionStatus.LINKED.value:
-        transition(session, company, connection, ConnectionStatus.LINKED, urls)
+    await link(session, company, connection, secrets.seal(credentials), urls)
     return connection
+
+
+async def link(
+    session: AsyncSession, company: Company, connection: Connection, sealed_authorization: bytes, urls: PublicUrls
+) -> None:
+    """The connection now opens the platform: store its sealed credentials, make it Linked (if it was not),
+    and queue its fetch-on-first-link data types."""
+    connection.sealed_authorization = sealed_authorization
+    if connection.status == ConnectionStatus.LINKED.value:
+        return
+    transition(session, company, connection, ConnectionStatus.LINKED, urls)
+    await session.flush()
+    await sync.queue_first_link(session, company, connection, PullTrigger.FIRST_LINK)
 
 
 def _check_single_accounting(company: Company, connector: Connector, exclude: uuid.UUID | None) -> None:

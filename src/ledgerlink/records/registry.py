@@ -94,3 +94,8 @@ BY_KEY: dict[str, DataType] = {data_type.key: data_type for data_type in DATA_TY
 
 def get(key: str) -> DataType | None:
     return BY_KEY.get(key)
+
+
+def query_properties(data_type: DataType) -> dict:
+    """Interim: no JSON properties are queryable until the schemas land (the registry work replaces this)."""
+    return {}

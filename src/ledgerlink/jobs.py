@@ -1,0 +1,79 @@
+"""The job queue: procrastinate over the platform's own PostgreSQL.
+
+Jobs are deferred inside the caller's SQLAlchemy transaction (a row in `procrastinate_jobs`), so a job
+exists if and only if the change that asked for it committed. `ledgerlink serve` runs a worker in
+process; `ledgerlink worker` (later) runs more anywhere.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import procrastinate
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from ledgerlink.config import Settings
+from ledgerlink.db import sqlalchemy_url
+from ledgerlink.kit.secrets import SecretBox
+from ledgerlink.kit.urls import PublicUrls
+
+PULLS_QUEUE = "pulls"
+MAINTENANCE_QUEUE = "maintenance"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What a job needs from the process: the database, secrets, URLs and settings."""
+
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    secrets: SecretBox
+    urls: PublicUrls
+    settings: Settings
+
+
+def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
+    from ledgerlink.sync import tasks as sync_tasks
+
+    # procrastinate takes a libpq conninfo; SQLAlchemy's URL minus its driver name is one.
+    conninfo = sqlalchemy_url(database_url).replace("postgresql+psycopg://", "postgresql://", 1)
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(conninfo=conninfo, kwargs={"options": "-c timezone=UTC"}),
+        worker_defaults={
+            "update_heartbeat_interval": settings.worker_heartbeat_seconds,
+            "stalled_worker_timeout": settings.worker_stalled_seconds,
+        },
+    )
+    app.add_tasks_from(sync_tasks.blueprint, namespace="sync")
+    # Periodic jobs are deduplicated by procrastinate: one run per tick however many workers there are.
+    maintenance = app.task(name="sync:maintenance", queue=MAINTENANCE_QUEUE, pass_context=True)(
+        sync_tasks.maintenance
+    )
+    app.periodic(cron=settings.maintenance_cron, periodic_id="maintenance")(maintenance)
+    return app
+
+
+async def defer(
+    session: AsyncSession,
+    task_name: str,
+    args: dict[str, Any],
+    *,
+    queue: str,
+    queueing_lock: str | None = None,
+) -> None:
+    """Add a job to the caller's transaction (procrastinate's own defer function, same connection)."""
+    await session.execute(
+        text(
+            "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, NULL, :queueing_lock, "
+            "CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1])"
+        ),
+        {"queue": queue, "task": task_name, "queueing_lock": queueing_lock, "args": orjson.dumps(args).decode()},
+    )
+
+
+def pull_job_lock(pull_operation_id: uuid.UUID) -> str:
+    return f"pull:{pull_operation_id}"

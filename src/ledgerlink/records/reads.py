@@ -1,0 +1,169 @@
+"""The record store's read path: pages of stored JSON, one record, single objects and statements.
+
+Pages are assembled from the stored JSON text as Postgres returns it; records are never parsed or
+re-validated on the way out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, String, and_, cast, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledgerlink.companies import service as companies
+from ledgerlink.companies.models import Company
+from ledgerlink.connections.models import Connection
+from ledgerlink.connectors import registry as connectors
+from ledgerlink.kit.auth import Principal
+from ledgerlink.kit.errors import Conflict, NotFound
+from ledgerlink.kit.ids import parse_id
+from ledgerlink.kit.pagination import PageParams
+from ledgerlink.kit.query import Field, Kind, QueryTarget, compile_query, jsonb_target, order_by_clause
+from ledgerlink.records import registry, statements
+from ledgerlink.records.models import Record
+from ledgerlink.records.registry import DataType, Scope, SourceType
+from ledgerlink.records.store import SINGLE_RECORD_ID
+from ledgerlink.sync.models import PullOperation, PullStatus
+
+NOT_REQUESTED = "The data set has not been requested."
+
+
+@cache
+def query_target(data_type_key: str) -> QueryTarget:
+    data_type = registry.BY_KEY[data_type_key]
+    extra = {}
+    if data_type.has_modified_dates:
+        extra = {
+            "modifiedDate": Field(Kind.DATETIME, lambda: Record.modified_date),
+            "sourceModifiedDate": Field(Kind.DATETIME, lambda: Record.source_modified_date),
+        }
+    return jsonb_target(data_type.key, lambda: Record.data, registry.query_properties(data_type), extra=extra)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a read is served from: one company's connection, for one data type."""
+
+    company: Company
+    connection: Connection
+    data_type: DataType
+
+
+async def _synced(session: AsyncSession, connection_id: uuid.UUID, data_type: str) -> bool:
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    PullOperation.connection_id == connection_id,
+                    PullOperation.data_type == data_type,
+                    PullOperation.status == PullStatus.COMPLETE.value,
+                )
+            )
+        )
+    )
+
+
+async def source(
+    session: AsyncSession, principal: Principal, data_type: DataType, company_id: str, connection_id: str | None
+) -> Source:
+    company = await companies.get(session, principal, company_id)
+    if data_type.scope is Scope.CONNECTION:
+        assert connection_id is not None
+        wanted = parse_id(connection_id, NotFound(f"Data connection {connection_id} not found"))
+        connection = next((c for c in company.connections if c.id == wanted), None)
+        if connection is None:
+            raise NotFound(f"Data connection {connection_id} not found")
+        connector = connectors.get(connection.integration_key)
+        if connector is None or data_type.key not in connector.info.data_types:
+            raise NotFound(f"{connection.integration_key} does not provide {data_type.key}.")
+        if not await _synced(session, connection.id, data_type.key):
+            raise Conflict(NOT_REQUESTED)
+        return Source(company, connection, data_type)
+    # Company-scoped accounting data comes from the accounting connection that last synced it.
+    candidates = [
+        c
+        for c in company.connections
+        if (connector := connectors.get(c.integration_key)) and connector.info.source_type is SourceType.ACCOUNTING
+    ]
+    if not candidates:
+        raise Conflict(NOT_REQUESTED)
+    latest = await session.scalar(
+        select(PullOperation.connection_id)
+        .where(
+            PullOperation.connection_id.in_([c.id for c in candidates]),
+            PullOperation.data_type == data_type.key,
+            PullOperation.status == PullStatus.COMPLETE.value,
+        )
+        .order_by(PullOperation.completed.desc())
+        .limit(1)
+    )
+    connection = next((c for c in candidates if c.id == latest), None)
+    if connection is None:
+        raise Conflict(NOT_REQUESTED)
+    return Source(company, connection, data_type)
+
+
+def _visible(src: Source) -> ColumnElement[bool]:
+    conditions = [Record.connection_id == src.connection.id, Record.data_type == src.data_type.key]
+    # Types without `metadata.isDeleted` cannot say a record is deleted, so deleted records are hidden.
+    if not src.data_type.has_deletion_flag:
+        conditions.append(Record.is_deleted.is_(False))
+    return and_(*conditions)
+
+
+async def page(
+    session: AsyncSession, src: Source, params: PageParams, *, parent: dict[str, str] | None = None
+) -> tuple[list[bytes], int]:
+    """One page of stored JSON (as bytes) and the number of records matching."""
+    target = query_target(src.data_type.key)
+    condition = _visible(src)
+    for field, value in (parent or {}).items():
+        condition = and_(condition, Record.data[field].astext == value)
+    filter_ = compile_query(params.query, target)
+    if filter_ is not None:
+        condition = and_(condition, filter_)
+    total = await session.scalar(select(func.count()).select_from(Record).where(condition))
+    statement = (
+        select(cast(Record.data, String))
+        .where(condition)
+        .order_by(*order_by_clause(params.order_by, target), Record.record_id)
+        .limit(params.page_size)
+        .offset(params.offset)
+    )
+    rows = (await session.scalars(statement)).all()
+    return [row.encode() for row in rows], int(total or 0)
+
+
+async def one(session: AsyncSession, src: Source, record_id: str) -> bytes:
+    data = await session.scalar(
+        select(cast(Record.data, String)).where(_visible(src), Record.record_id == record_id)
+    )
+    if data is None:
+        raise NotFound(f"No data available for {src.data_type.key} for ID {record_id}")
+    return data.encode()
+
+
+async def single(session: AsyncSession, src: Source) -> bytes:
+    return await one(session, src, SINGLE_RECORD_ID)
+
+
+async def statement(
+    session: AsyncSession, src: Source, period_length: int, periods_to_compare: int, start_month: str | None
+) -> dict[str, Any]:
+    rows = (
+        await session.scalars(
+            select(Record.data).where(_visible(src)).order_by(Record.record_id)
+        )
+    ).all()
+    return statements.assemble(src.data_type.key, list(rows), period_length, periods_to_compare, start_month)
+
+
+def envelope(rows: list[bytes], meta: dict[str, Any]) -> bytes:
+    """The paging envelope around already-serialised records."""
+    rest = orjson.dumps(meta)
+    return b'{"results":[' + b",".join(rows) + b"]," + rest[1:]

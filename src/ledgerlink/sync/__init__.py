@@ -1,0 +1,1 @@
+"""Syncs: pull operations (queued, run by the job worker, recorded as history), schedules and data status."""

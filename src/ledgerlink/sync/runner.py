@@ -1,0 +1,253 @@
+"""Running one pull operation: Queued → Fetching → Mapping → Validating → Processing → Complete.
+
+Each status change is committed on its own, so clients watch a pull progress; the records themselves are
+written in one transaction at the end (see `records.store`). Running a pull again (a retry after a crash)
+starts over from the same `as_of`, so it produces the same result.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from ledgerlink.companies.models import Company
+from ledgerlink.connections.models import Connection
+from ledgerlink.connections.status import ConnectionStatus, transition
+from ledgerlink.connectors import registry as connectors
+from ledgerlink.connectors.base import AuthorizationLost, DataTypeNotSupported, FetchRequest
+from ledgerlink.jobs import Runtime
+from ledgerlink.kit.clock import utcnow
+from ledgerlink.kit.query import parse_datetime
+from ledgerlink.records import registry
+from ledgerlink.records.store import InvalidRecord, Staging
+from ledgerlink.settings import service as settings
+from ledgerlink.sync import service
+from ledgerlink.sync.models import IN_FLIGHT, PullOperation, PullStatus, PullTrigger
+
+log = structlog.get_logger("ledgerlink.sync")
+
+# Progress reported while a pull is in each phase.
+PROGRESS = {
+    PullStatus.FETCHING: 20,
+    PullStatus.MAPPING: 60,
+    PullStatus.VALIDATING: 70,
+    PullStatus.PROCESSING: 85,
+    PullStatus.COMPLETE: 100,
+}
+
+
+class PullFailed(Exception):
+    """The pull ends in an error status a client should see (not retried)."""
+
+    def __init__(self, status: PullStatus, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+async def _set_status(runtime: Runtime, pull_id: uuid.UUID, status: PullStatus, **values: Any) -> None:
+    async with runtime.sessionmaker() as session, session.begin():
+        pull = await session.get(PullOperation, pull_id, with_for_update=True)
+        if pull is None or PullStatus(pull.status).is_final:
+            return
+        pull.status = status.value
+        pull.progress = max(pull.progress, PROGRESS.get(status, pull.progress))
+        for name, value in values.items():
+            setattr(pull, name, value)
+
+
+async def _load(session: AsyncSession, pull_id: uuid.UUID) -> tuple[PullOperation, Company, Connection] | None:
+    pull = await session.get(PullOperation, pull_id, with_for_update=True)
+    if pull is None:
+        return None
+    company = await session.scalar(
+        select(Company).where(Company.id == pull.company_id).options(selectinload(Company.connections))
+    )
+    connection = next((c for c in company.connections if c.id == pull.connection_id), None) if company else None
+    if company is None or connection is None:
+        return None
+    return pull, company, connection
+
+
+async def _start(runtime: Runtime, pull_id: uuid.UUID) -> FetchRequest | None:
+    """Claim the pull (Fetching) and build what to ask the connector; None when there is nothing to do."""
+    async with runtime.sessionmaker() as session, session.begin():
+        loaded = await _load(session, pull_id)
+        if loaded is None:
+            return None
+        pull, company, connection = loaded
+        if PullStatus(pull.status).is_final:
+            return None
+        if connection.status != ConnectionStatus.LINKED.value:
+            pull.status = PullStatus.CANCELLED.value
+            pull.status_description = f"The connection is {connection.status}; only a Linked connection syncs."
+            pull.completed = utcnow()
+            return None
+        now = utcnow()
+        pull.status = PullStatus.FETCHING.value
+        pull.progress = PROGRESS[PullStatus.FETCHING]
+        pull.started = now
+        pull.attempts += 1
+        pull.as_of = pull.as_of or now
+        setting = await _setting(session, company, pull.data_type)
+        since = await service.last_successful_as_of(session, connection.id, pull.data_type, excluding=pull.id)
+        credentials = runtime.secrets.open(connection.sealed_authorization) if connection.sealed_authorization else {}
+        return FetchRequest(
+            data_type=pull.data_type,
+            company_id=company.id,
+            connection_id=connection.id,
+            credentials=credentials,
+            linked_at=connection.linked_at or connection.created_at,
+            as_of=pull.as_of,
+            since=since,
+            sync_from=_sync_from(setting, pull.as_of),
+            months_to_sync=int(setting.get("monthsToSync") or settings.DEFAULT_MONTHS_TO_SYNC),
+        )
+
+
+async def _setting(session: AsyncSession, company: Company, data_type: str) -> dict[str, Any]:
+    effective, _ = await settings.company_settings(session, company.client_id, company.id)
+    return next((s for s in effective if s["dataType"] == data_type), {})
+
+
+def _sync_from(setting: dict[str, Any], as_of: datetime) -> datetime | None:
+    if setting.get("syncFromUtc"):
+        return parse_datetime(setting["syncFromUtc"])
+    if setting.get("syncFromWindow"):
+        months = as_of.year * 12 + as_of.month - 1 - int(setting["syncFromWindow"])
+        return as_of.replace(year=months // 12, month=months % 12 + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    return None
+
+
+async def run_pull(runtime: Runtime, pull_id: uuid.UUID) -> None:
+    """Run one pull to a final status. Unexpected errors propagate, so the job is retried."""
+    request = await _start(runtime, pull_id)
+    if request is None:
+        return
+    log.info("pull started", pull_id=str(pull_id), data_type=request.data_type, since=str(request.since))
+    try:
+        modified = await _fetch_and_store(runtime, pull_id, request)
+    except PullFailed as failed:
+        await _finish_failed(runtime, pull_id, failed)
+        return
+    await _finish_complete(runtime, pull_id, modified)
+
+
+async def _fetch_and_store(runtime: Runtime, pull_id: uuid.UUID, request: FetchRequest) -> int:
+    connection_row = None
+    async with runtime.sessionmaker() as session:
+        connection_row = await session.get(Connection, request.connection_id)
+    connector = connectors.get(connection_row.integration_key) if connection_row else None
+    data_type = registry.get(request.data_type)
+    if connector is None or data_type is None:
+        raise PullFailed(PullStatus.NOT_SUPPORTED, f"{request.data_type} is not provided by this integration.")
+    async with runtime.engine.connect() as db, db.begin():
+        staging = await Staging.open(db, data_type, request.as_of)
+        batches = 0
+        try:
+            async for batch in connector.fetch(request):
+                await staging.add(batch.records, batch.deleted_ids)
+                batches += 1
+                if batches % 20 == 0:
+                    await _set_status(
+                        runtime, pull_id, PullStatus.FETCHING, progress=min(55, 20 + batches // 20),
+                        status_description=f"Fetched {staging.staged} records",
+                    )
+        except DataTypeNotSupported:
+            raise PullFailed(PullStatus.NOT_SUPPORTED, f"{request.data_type} is not provided by this integration.")
+        except AuthorizationLost as lost:
+            raise PullFailed(PullStatus.AUTH_ERROR, str(lost) or "The platform no longer accepts the connection.")
+        except InvalidRecord as invalid:
+            raise PullFailed(PullStatus.MAP_ERROR, str(invalid))
+        await _set_status(runtime, pull_id, PullStatus.MAPPING, status_description=f"Fetched {staging.staged} records")
+        changed = await staging.changes(request.connection_id)
+        await _set_status(runtime, pull_id, PullStatus.VALIDATING, status_description=f"{changed} records new or changed")
+        duplicates = await staging.duplicate_ids()
+        if duplicates:
+            raise PullFailed(
+                PullStatus.VALIDATION_ERROR, f"The platform returned duplicate ids: {', '.join(duplicates)}"
+            )
+        await _set_status(runtime, pull_id, PullStatus.PROCESSING)
+        return await staging.apply(request.connection_id, request.as_of, full=request.since is None)
+
+
+async def _finish_complete(runtime: Runtime, pull_id: uuid.UUID, modified: int) -> None:
+    now = utcnow()
+    async with runtime.sessionmaker() as session, session.begin():
+        loaded = await _load(session, pull_id)
+        if loaded is None:
+            return
+        pull, company, connection = loaded
+        pull.status = PullStatus.COMPLETE.value
+        pull.progress = 100
+        pull.completed = now
+        pull.records_modified = modified
+        pull.status_description = f"{modified} records created, changed or deleted"
+        connection.last_sync = now
+        company.last_sync = now
+        await session.flush()
+        await _disconnect_if_one_off(session, runtime, company, connection, pull)
+    log.info("pull complete", pull_id=str(pull_id), records_modified=modified)
+
+
+async def _finish_failed(runtime: Runtime, pull_id: uuid.UUID, failed: PullFailed) -> None:
+    async with runtime.sessionmaker() as session, session.begin():
+        loaded = await _load(session, pull_id)
+        if loaded is None:
+            return
+        pull, company, connection = loaded
+        pull.status = failed.status.value
+        pull.status_description = failed.description
+        if failed.status.is_error:
+            pull.error_message = failed.description
+        pull.completed = utcnow()
+        if failed.status is PullStatus.AUTH_ERROR and connection.status == ConnectionStatus.LINKED.value:
+            connection.data_connection_errors = [
+                *(connection.data_connection_errors or []),
+                {
+                    "statusCode": "401",
+                    "statusText": "Unauthorized",
+                    "errorMessage": failed.description,
+                    "erroredOnUtc": pull.completed.isoformat().replace("+00:00", "Z"),
+                    "status": "Active",
+                },
+            ]
+            transition(session, company, connection, ConnectionStatus.DEAUTHORIZED, runtime.urls)
+        await session.flush()
+        await _disconnect_if_one_off(session, runtime, company, connection, pull)
+    log.info("pull failed", pull_id=str(pull_id), status=failed.status.value, description=failed.description)
+
+
+async def fail_pull(runtime: Runtime, pull_id: uuid.UUID, description: str) -> None:
+    """Give up on a pull after its retries (an internal error, not the platform's)."""
+    await _finish_failed(runtime, pull_id, PullFailed(PullStatus.INTERNAL_ERROR, description))
+
+
+async def _disconnect_if_one_off(
+    session: AsyncSession, runtime: Runtime, company: Company, connection: Connection, pull: PullOperation
+) -> None:
+    """One-off sync: when the last first-link pull of a connection ends, the connection is Deauthorized."""
+    if pull.trigger != PullTrigger.FIRST_LINK.value or connection.status != ConnectionStatus.LINKED.value:
+        return
+    if not await settings.is_one_time_sync(session, company.client_id, connection.integration_key):
+        return
+    # Serialises the last first-link pulls finishing together: exactly one of them sees none remaining.
+    await session.refresh(connection, with_for_update=True)
+    if connection.status != ConnectionStatus.LINKED.value:
+        return
+    remaining = await session.scalar(
+        select(PullOperation.id).where(
+            PullOperation.connection_id == connection.id,
+            PullOperation.trigger == PullTrigger.FIRST_LINK.value,
+            PullOperation.status.in_([s.value for s in IN_FLIGHT]),
+        ).limit(1)
+    )
+    if remaining is None:
+        transition(session, company, connection, ConnectionStatus.DEAUTHORIZED, runtime.urls)
+

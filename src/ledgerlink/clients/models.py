@@ -30,10 +30,13 @@ class Client(Base):
 
     @property
     def profile(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "logoUrl": self.logo_url,
-            "iconUrl": self.icon_url,
+        profile: dict[str, Any] = {"name": self.name}
+        # Codat's `Profile.logoUrl`/`iconUrl` are plain (non-nullable) strings: leave them out when unset.
+        if self.logo_url is not None:
+            profile["logoUrl"] = self.logo_url
+        if self.icon_url is not None:
+            profile["iconUrl"] = self.icon_url
+        return profile | {
             "redirectUrl": self.redirect_url,
             "whiteListUrls": self.white_list_urls,
             "confirmCompanyName": self.confirm_company_name,

@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, AnyUrl, BaseModel, ConfigDict, Field
+
+# An absolute URL with a host, spelled with RFC 3986 characters only, so that what is stored and echoed
+# back is always a valid `format: uri` (Codat's `Profile.whiteListUrls` items). The string is kept as
+# sent, not normalised.
+_CHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})"
+_ABSOLUTE_URL = re.compile(
+    rf"[A-Za-z][A-Za-z0-9+.\-]*://{_CHAR}+(?::[0-9]*)?"
+    rf"(?:/(?:{_CHAR}|[:@])*)*(?:\?(?:{_CHAR}|[:@/?])*)?(?:\#(?:{_CHAR}|[:@/?])*)?"
+)
+
+
+def _absolute_url(value: str) -> str:
+    if not _ABSOLUTE_URL.fullmatch(value):
+        raise ValueError("must be an absolute URL, such as https://example.com")
+    return value
+
+
+AbsoluteUrl = Annotated[str, Field(max_length=2000), AfterValidator(_absolute_url)]
 
 
 class ProfileBody(BaseModel):
@@ -12,7 +33,7 @@ class ProfileBody(BaseModel):
     logo_url: str | None = Field(default=None, alias="logoUrl", max_length=2000)
     icon_url: str | None = Field(default=None, alias="iconUrl", max_length=2000)
     redirect_url: str = Field(alias="redirectUrl", max_length=2000)
-    white_list_urls: list[str] | None = Field(default=None, alias="whiteListUrls", max_length=100)
+    white_list_urls: list[AbsoluteUrl] | None = Field(default=None, alias="whiteListUrls", max_length=100)
     confirm_company_name: bool | None = Field(default=None, alias="confirmCompanyName")
 
 

@@ -23,7 +23,7 @@ from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.errors import Conflict, NotFound
 from ledgerlink.kit.ids import parse_id
 from ledgerlink.kit.pagination import PageParams
-from ledgerlink.kit.query import Field, Kind, QueryTarget, compile_query, jsonb_target, order_by_clause
+from ledgerlink.kit.query import Field, Kind, QueryTarget, compile_query, order_by_clause
 from ledgerlink.records import registry, statements
 from ledgerlink.records.models import Record
 from ledgerlink.records.registry import DataType, Scope, SourceType
@@ -35,6 +35,7 @@ NOT_REQUESTED = "The data set has not been requested."
 
 @cache
 def query_target(data_type_key: str) -> QueryTarget:
+    """The type's JSON properties, with the modified dates read from their indexed columns."""
     data_type = registry.BY_KEY[data_type_key]
     extra = {}
     if data_type.has_modified_dates:
@@ -42,7 +43,7 @@ def query_target(data_type_key: str) -> QueryTarget:
             "modifiedDate": Field(Kind.DATETIME, lambda: Record.modified_date),
             "sourceModifiedDate": Field(Kind.DATETIME, lambda: Record.source_modified_date),
         }
-    return jsonb_target(data_type.key, lambda: Record.data, registry.query_properties(data_type), extra=extra)
+    return registry.query_target(data_type, lambda: Record.data, extra=extra)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,21 @@
 """Every data type of Codat's Accounting, Banking and Commerce APIs, declared once.
 
-The read endpoints, the sync planner, the Sandbox and the docs all come from this table.
+The read endpoints, the sync planner, the Sandbox and the docs all come from this table. Each type's
+record schema is `records/schemas/<key>.json` (extracted from Codat's specs by
+`scripts/extract_schemas.py`); `query_properties` and `query_target` derive the queryable properties from it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement
+
+from ledgerlink.kit.query import Field, JsonProperty, QueryTarget, jsonb_target
+from ledgerlink.records import fields
 
 
 class SourceType(StrEnum):
@@ -44,9 +53,13 @@ class DataType:
     # Whether `GET .../data/<path>/{id}` exists.
     has_get: bool = True
     id_field: str = "id"
-    # Absent on company info and statements.
+    # Further fields that, with `id_field`, identify a record whose type has no id of its own.
+    key_fields: tuple[str, ...] = ()
+    # Whether records carry `modifiedDate`/`sourceModifiedDate` (absent on company info, statements and
+    # commerce products, whose dates are per variant).
     has_modified_dates: bool = True
-    # `metadata.isDeleted` exists only on some accounting types.
+    # Whether records carry `metadata.isDeleted` (accounting types only): deleted records stay readable,
+    # flagged; types without it hide deleted records.
     has_deletion_flag: bool = False
     fetch_on_first_link: bool = True
 
@@ -55,38 +68,78 @@ class DataType:
         return self.shape is Shape.STATEMENT
 
 
+_ACC, _BANK, _COM = SourceType.ACCOUNTING, SourceType.BANKING, SourceType.COMMERCE
+_CO, _CN = Scope.COMPANY, Scope.CONNECTION
+
+# Paths, scopes and `GET .../{id}` availability: the paths of Codat-Lending.yaml and
+# Codat-Accounting-2023-04.yaml (Banking/Commerce specs for the types Lending lacks). Modified dates: whether
+# the type's schema carries `modifiedDate`. Deletion flag: whether it carries `metadata.isDeleted`.
+# (items, itemReceipts, purchaseOrders, salesOrders and taxRates carry `metadata` in their 2023 schemas too.)
+# The order is the default `syncOrder`.
 DATA_TYPES: tuple[DataType, ...] = (
-    # Filled in full by the registry work (issue 3); keys and source types are what the platform core uses.
-    *(
-        DataType(
-            key,
-            SourceType.ACCOUNTING,
-            Scope.COMPANY,
-            key,
-            shape=Shape.STATEMENT if key in ("balanceSheet", "profitAndLoss", "cashFlowStatement") else Shape.LIST,
-        )
-        for key in (
-            "accountTransactions", "balanceSheet", "bankAccounts", "bankTransactions", "billCreditNotes",
-            "billPayments", "bills", "cashFlowStatement", "chartOfAccounts", "company", "creditNotes",
-            "customers", "directCosts", "directIncomes", "invoices", "itemReceipts", "items", "journalEntries",
-            "journals", "paymentMethods", "payments", "profitAndLoss", "purchaseOrders", "salesOrders",
-            "suppliers", "taxRates", "trackingCategories", "transfers",
-        )
+    # --- Accounting ------------------------------------------------------------------------------------
+    DataType("accountTransactions", _ACC, _CN, "accountTransactions", has_deletion_flag=True),
+    DataType(
+        "balanceSheet", _ACC, _CO, "financials/balanceSheet",
+        shape=Shape.STATEMENT, has_get=False, has_modified_dates=False,
     ),
-    *(
-        DataType(key, SourceType.BANKING, Scope.CONNECTION, key)
-        for key in (
-            "banking-accountBalances", "banking-accounts", "banking-transactionCategories", "banking-transactions",
-        )
+    DataType("bankAccounts", _ACC, _CN, "bankAccounts", has_deletion_flag=True),
+    DataType("bankTransactions", _ACC, _CN, "bankAccounts/{accountId}/bankTransactions", has_get=False),
+    DataType("billCreditNotes", _ACC, _CO, "billCreditNotes", has_deletion_flag=True),
+    DataType("billPayments", _ACC, _CO, "billPayments", has_deletion_flag=True),
+    DataType("bills", _ACC, _CO, "bills", has_deletion_flag=True),
+    DataType(
+        "cashFlowStatement", _ACC, _CO, "financials/cashFlowStatement",
+        shape=Shape.STATEMENT, has_get=False, has_modified_dates=False,
     ),
-    *(
-        DataType(key, SourceType.COMMERCE, Scope.CONNECTION, key)
-        for key in (
-            "commerce-companyInfo", "commerce-customers", "commerce-disputes", "commerce-locations",
-            "commerce-orders", "commerce-paymentMethods", "commerce-payments", "commerce-productCategories",
-            "commerce-products", "commerce-taxComponents", "commerce-transactions",
-        )
+    DataType("chartOfAccounts", _ACC, _CO, "accounts", has_deletion_flag=True),
+    DataType("company", _ACC, _CO, "info", shape=Shape.SINGLE, has_get=False, has_modified_dates=False),
+    DataType("creditNotes", _ACC, _CO, "creditNotes", has_deletion_flag=True),
+    DataType("customers", _ACC, _CO, "customers", has_deletion_flag=True),
+    DataType("directCosts", _ACC, _CN, "directCosts", has_deletion_flag=True),
+    DataType("directIncomes", _ACC, _CN, "directIncomes", has_deletion_flag=True),
+    DataType("invoices", _ACC, _CO, "invoices", has_deletion_flag=True),
+    DataType("itemReceipts", _ACC, _CN, "itemReceipts", has_deletion_flag=True),
+    DataType("items", _ACC, _CO, "items", has_deletion_flag=True),
+    DataType("journalEntries", _ACC, _CO, "journalEntries", has_deletion_flag=True),
+    DataType("journals", _ACC, _CO, "journals", has_deletion_flag=True),
+    DataType("paymentMethods", _ACC, _CO, "paymentMethods", has_deletion_flag=True),
+    DataType("payments", _ACC, _CO, "payments", has_deletion_flag=True),
+    DataType(
+        "profitAndLoss", _ACC, _CO, "financials/profitAndLoss",
+        shape=Shape.STATEMENT, has_get=False, has_modified_dates=False,
     ),
+    DataType("purchaseOrders", _ACC, _CO, "purchaseOrders", has_deletion_flag=True),
+    DataType("salesOrders", _ACC, _CO, "salesOrders", has_deletion_flag=True),
+    DataType("suppliers", _ACC, _CO, "suppliers", has_deletion_flag=True),
+    DataType("taxRates", _ACC, _CO, "taxRates", has_deletion_flag=True),
+    DataType("trackingCategories", _ACC, _CO, "trackingCategories", has_deletion_flag=True),
+    DataType("transfers", _ACC, _CN, "transfers", has_deletion_flag=True),
+    # --- Banking ---------------------------------------------------------------------------------------
+    # Balances have no id of their own: Codat gives one per account per `date`. Keyed by `accountId` until
+    # the store takes a compound key (accountId, date); a pull with several dates per account is refused
+    # as duplicates.
+    DataType(
+        "banking-accountBalances", _BANK, _CN, "banking-accountBalances", has_get=False, id_field="accountId",
+        key_fields=("date",)
+    ),
+    DataType("banking-accounts", _BANK, _CN, "banking-accounts"),
+    DataType("banking-transactionCategories", _BANK, _CN, "banking-transactionCategories"),
+    DataType("banking-transactions", _BANK, _CN, "banking-transactions"),
+    # --- Commerce --------------------------------------------------------------------------------------
+    # Unlike accounting company info, Codat's commerce company info does carry modified dates.
+    DataType("commerce-companyInfo", _COM, _CN, "commerce-info", shape=Shape.SINGLE, has_get=False),
+    DataType("commerce-customers", _COM, _CN, "commerce-customers"),
+    DataType("commerce-disputes", _COM, _CN, "commerce-disputes"),
+    DataType("commerce-locations", _COM, _CN, "commerce-locations"),
+    DataType("commerce-orders", _COM, _CN, "commerce-orders"),
+    DataType("commerce-paymentMethods", _COM, _CN, "commerce-paymentMethods"),
+    DataType("commerce-payments", _COM, _CN, "commerce-payments"),
+    DataType("commerce-productCategories", _COM, _CN, "commerce-productCategories"),
+    # Products carry modified dates only per variant (`variants[].modifiedDate`).
+    DataType("commerce-products", _COM, _CN, "commerce-products", has_modified_dates=False),
+    DataType("commerce-taxComponents", _COM, _CN, "commerce-taxComponents"),
+    DataType("commerce-transactions", _COM, _CN, "commerce-transactions"),
 )
 
 BY_KEY: dict[str, DataType] = {data_type.key: data_type for data_type in DATA_TYPES}
@@ -96,6 +149,24 @@ def get(key: str) -> DataType | None:
     return BY_KEY.get(key)
 
 
-def query_properties(data_type: DataType) -> dict:
-    """Interim: no JSON properties are queryable until the schemas land (the registry work replaces this)."""
-    return {}
+def record_schema(data_type: DataType) -> dict[str, Any]:
+    """The JSON schema of one stored record of this type (`records/schemas/<key>.json`)."""
+    return fields.record_schema(data_type.key)
+
+
+def query_properties(data_type: DataType) -> dict[str, JsonProperty]:
+    """Every scalar property a `query=` may name on this type's records, by dotted path, with its kind.
+
+    Walks the type's JSON schema once (cached); the rules are in `ledgerlink.records.fields`.
+    """
+    return fields.query_properties(data_type.key)
+
+
+def query_target(
+    data_type: DataType,
+    column: Callable[[], ColumnElement[Any]],
+    *,
+    extra: Mapping[str, Field] | None = None,
+) -> QueryTarget:
+    """The `query=`/`orderBy=` target over this type's records, stored as JSON in `column()`."""
+    return jsonb_target(data_type.key, column, query_properties(data_type), extra=extra)

@@ -50,10 +50,14 @@ def _copy_text(value: str) -> bytes:
 def _record_id(data_type: DataType, record: dict[str, Any]) -> str:
     if data_type.shape is Shape.SINGLE:
         return SINGLE_RECORD_ID
-    value = record.get(data_type.id_field)
-    if value is None or value == "":
-        raise InvalidRecord(f"A {data_type.key} record has no {data_type.id_field}.")
-    return str(value)
+    parts = []
+    for field in (data_type.id_field, *data_type.key_fields):
+        value = record.get(field)
+        if value is None or value == "":
+            raise InvalidRecord(f"A {data_type.key} record has no {field}.")
+        parts.append(str(value))
+    # A balance is one account's on one date: its key is both.
+    return "|".join(parts)
 
 
 @dataclass

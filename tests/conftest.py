@@ -52,6 +52,12 @@ def start_server(
 ) -> RunningServer:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERLINK_")}
+    # Maintenance every second and a short stall timeout, so recovery is observable within a test.
+    env.update(
+        LEDGERLINK_MAINTENANCE_CRON="* * * * * *",
+        LEDGERLINK_WORKER_HEARTBEAT_SECONDS="1",
+        LEDGERLINK_WORKER_STALLED_SECONDS="4",
+    )
     if database_url:
         env["LEDGERLINK_DATABASE_URL"] = database_url
     if api_key:

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, to the millisecond: the precision the API shows, so a time read back compares equal to itself."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -300,7 +300,8 @@ def typed_expression(prop: Field) -> ColumnElement[Any]:
     """The property as a SQL value of its kind, or NULL where a JSON value is of another type.
 
     Plain columns are already typed. A JSONB value is cast only under a CASE that checks its JSON type
-    first, so a record holding the wrong type reads as missing instead of failing the whole query.
+    first, so a record holding the wrong type reads as missing instead of failing the whole query; that
+    goes for text too, where `->>` would otherwise turn a number, boolean or array into matchable text.
     """
     expression = prop.expression()
     if not isinstance(expression.type, JSONB):
@@ -308,13 +309,16 @@ def typed_expression(prop: Field) -> ColumnElement[Any]:
     if prop.kind is Kind.NUMBER:
         return case((func.jsonb_typeof(expression) == "number", cast(expression.astext, Numeric)), else_=None)
     if prop.kind is Kind.DATETIME:
+        # Digits past the microsecond are cut, as `parse_datetime` cuts them; PostgreSQL's cast would round
+        # them, so Codat's 7-digit `...59.9999999Z` would not equal itself written in a query.
+        text = func.regexp_replace(expression.astext, r"(\.\d{6})\d+", r"\1")
         return case(
-            (func.jsonb_typeof(expression) == "string", cast(expression.astext, TIMESTAMP(timezone=True))),
+            (func.jsonb_typeof(expression) == "string", cast(text, TIMESTAMP(timezone=True))),
             else_=None,
         )
     if prop.kind is Kind.BOOLEAN:
         return case((func.jsonb_typeof(expression) == "boolean", cast(expression.astext, Boolean)), else_=None)
-    return expression.astext
+    return case((func.jsonb_typeof(expression) == "string", expression.astext), else_=None)
 
 
 def query_value(prop: Field, raw: str, path: tuple[str, ...]) -> Any:

@@ -168,7 +168,7 @@ class Staging:
                     if self.data_type.has_deletion_flag
                     else "r.data"
                 )
-                + (" || jsonb_build_object('modifiedDate', :now_iso)" if self.data_type.has_modified_dates else "")
+                + (" || jsonb_build_object('modifiedDate', CAST(:now_iso AS text))" if self.data_type.has_modified_dates else "")
                 + " WHERE r.connection_id = :connection AND r.data_type = :data_type AND NOT r.is_deleted "
                 "AND r.record_id IN (SELECT record_id FROM pull_deletions)"
             ),

@@ -1,0 +1,480 @@
+"""The Banking Sandbox (`qhnd`): a small business's bank accounts, simulated deterministically at any volume.
+
+Platform key: Codat's Banking Sandbox is `qhnd` (Codat's docs site, codatio/codat-docs: its integrations
+redirect table lists `{integration: "Banking Sandbox", platformKey: "qhnd"}` next to Plaid `suuo`, TrueLayer
+`upvr` and Basiq `dfxm`).
+
+Time and volume follow `simulation.py` (simulated clock, 24-36 months of history, `scale` and `speed` from the
+credentials). What the business's bank looks like:
+
+* **Accounts** (all `Debit`: positive balances are assets, positive transactions add to them): a GBP current
+  account and a GBP savings account, open from the first day, and a EUR account opened 60-240 days in,
+  funded by a currency exchange from the current account. Accounts are never deleted. An account's
+  `balance.current` is its opening balance plus the sum of its *posted* transactions up to `T`;
+  `balance.available` adds its pending ones; `balance.limit` is the current account's overdraft (negative),
+  absent on the others. Its `sourceModifiedDate` is its latest transaction event (or its opening).
+* **Transactions**: customer receipts (weekdays), card purchases from a dozen merchants, cash withdrawals,
+  monthly direct debits (rent, utilities, software), payroll on the 25th (one payment per employee), a
+  transfer to savings on the 2nd, bank fees and savings interest on the last day of the month, quarterly
+  accountancy fees, and EUR receipts and supplier payments. Each carries its account's currency and a leaf
+  `transactionCategoryRef`. 70% of card purchases are authorised first and posted 1-3 days later (no
+  `postedDate` while pending); 3% of those are dropped (deleted) instead. Every event of a transaction happens
+  within `SPAN_DAYS` of its authorisation. Everything else is posted at once.
+* **Account balances**: one record per account per day, the closing balances of every complete day from the
+  account's opening day (Codat's end-of-day balances): `date` is the day (midnight), `balance.current` the
+  opening balance plus the transactions posted by the end of that day, `balance.available` that plus the
+  transactions still pending then. A day's record appears at the end of the day (its `sourceModifiedDate`)
+  and never changes.
+* **Transaction categories**: a fixed two-level hierarchy of 19, created when the history starts.
+
+Volume at scale 1 (25-36 months): 3 accounts, 19 categories, ~2,500-3,600 transactions and ~2,100-3,000
+daily balances. Receipts, purchases and cash withdrawals scale linearly with `scale`, and so do employees,
+recurring amounts and opening balances, so balances keep their shape at any scale; balances do not scale
+(one per account per day).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from functools import lru_cache
+from math import isqrt
+from typing import Any
+
+from ledgerlink.connectors.base import Branding, ConnectorInfo
+from ledgerlink.connectors.sandbox.simulation import (
+    DAY,
+    EMIT,
+    HOUR,
+    Clock,
+    Item,
+    SimulatedSandbox,
+    Window,
+    company_name,
+    person_name,
+    poisson,
+)
+from ledgerlink.records.registry import SourceType
+
+KEY = "qhnd"
+# Every event of a bank transaction (posting, dropping) happens within this many days of its authorisation.
+SPAN_DAYS = 6
+FAM_DAY = 0xBA01
+K_COMPANY, K_ACCOUNT, K_EMPLOYEE, K_PAYER, K_SUBSCRIPTION = 0xB0, 0xB1, 0xB2, 0xB3, 0xB4
+
+DATA_TYPES = (
+    "banking-accounts",
+    "banking-accountBalances",
+    "banking-transactions",
+    "banking-transactionCategories",
+)
+
+# (key, name, parent key)
+CATEGORIES: tuple[tuple[str, str, str | None], ...] = (
+    ("income", "Income", None),
+    ("sales", "Sales", "income"),
+    ("interest", "Interest", "income"),
+    ("expenses", "Expenses", None),
+    ("rent", "Rent", "expenses"),
+    ("utilities", "Utilities", "expenses"),
+    ("software", "Software & Subscriptions", "expenses"),
+    ("office", "Office Supplies", "expenses"),
+    ("travel", "Travel", "expenses"),
+    ("meals", "Meals & Entertainment", "expenses"),
+    ("payroll", "Payroll", "expenses"),
+    ("fees", "Bank Fees", "expenses"),
+    ("professional", "Professional Services", "expenses"),
+    ("marketing", "Marketing", "expenses"),
+    ("cash", "Cash Withdrawals", "expenses"),
+    ("suppliers", "Suppliers", "expenses"),
+    ("transfers", "Transfers", None),
+    ("internal", "Internal Transfer", "transfers"),
+    ("fx", "Currency Exchange", "transfers"),
+)
+CAT = {key: i for i, (key, _, _) in enumerate(CATEGORIES)}
+
+# Card purchases: (merchant, category, min pence, max pence).
+MERCHANTS: tuple[tuple[str, int, int, int], ...] = tuple(
+    (name, CAT[cat], lo, hi)
+    for name, cat, lo, hi in (
+        ("Amazon", "office", 800, 12_000),
+        ("Staples", "office", 1_500, 9_000),
+        ("Screwfix", "office", 1_000, 20_000),
+        ("Trainline", "travel", 1_200, 18_000),
+        ("Uber", "travel", 700, 4_500),
+        ("Shell", "travel", 3_000, 9_000),
+        ("Pret A Manger", "meals", 350, 2_500),
+        ("Dishoom", "meals", 3_000, 18_000),
+        ("Tesco", "meals", 400, 6_000),
+        ("Google Ads", "marketing", 2_000, 40_000),
+        ("LinkedIn", "marketing", 2_000, 25_000),
+        ("Adobe", "software", 1_000, 6_000),
+    )
+)
+SUBSCRIPTIONS = ("Microsoft 365", "Slack", "Xero", "Zoom")
+UTILITIES = (("British Gas", 15_000, 40_000), ("Thames Water", 4_000, 9_000))
+# (key, name, currency, identifiers subtype)
+ACCOUNT_SPECS = (
+    ("current", "Business Current Account", "GBP", "checking"),
+    ("savings", "Business Savings Account", "GBP", "savings"),
+    ("euro", "Euro Business Account", "EUR", "checking"),
+)
+A_CURRENT, A_SAVINGS, A_EURO = 0, 1, 2
+INSTITUTION = {"id": "ledgerlink-sandbox-bank", "name": "Ledgerlink Sandbox Bank"}
+BIC = "LLSBGB2L"
+_WEEKDAY = (1.0, 1.0, 1.05, 1.0, 0.95, 0.35, 0.15)  # Monday..Sunday
+_SEASON = (0.85, 0.9, 1.05, 1.0, 1.05, 1.0, 0.9, 0.85, 1.05, 1.1, 1.15, 1.1)  # January..December
+
+
+class Account:
+    __slots__ = (
+        "idx", "id", "name", "currency", "subtype", "open_t", "open_day", "opening", "limit", "number",
+        "sort_code", "iban",
+    )
+
+    def __init__(self, clock: Clock, idx: int, opening: int, open_day: int, limit: int | None):
+        key, name, currency, subtype = ACCOUNT_SPECS[idx]
+        h = clock.hash(K_ACCOUNT, idx)
+        self.idx = idx
+        self.id = clock.rid("bacc", 0, idx)
+        self.name = name
+        self.currency = currency
+        self.subtype = subtype
+        self.open_day = open_day
+        self.open_t = open_day * DAY + 9 * HOUR
+        self.opening = opening
+        self.limit = limit
+        self.number = f"{10_000_000 + h % 90_000_000}"
+        sort = 400_000 + (h >> 32) % 100_000
+        self.sort_code = f"{sort // 10_000:02d}-{sort // 100 % 100:02d}-{sort % 100:02d}"
+        self.iban = _iban("GB", f"LLSB{sort:06d}{self.number}")
+
+
+def _iban(country: str, bban: str) -> str:
+    digits = "".join(str(int(ch, 36)) for ch in bban + country + "00")
+    return f"{country}{98 - int(digits) % 97:02d}{bban}"
+
+
+class BankingBooks:
+    """One company's bank: accounts, and the transactions of each day (`day(d)`)."""
+
+    def __init__(self, company_id: Any, linked_at: datetime, scale: int = 1, speed: float = 1):
+        clock = self.clock = Clock(company_id, linked_at, speed)
+        s = self.scale = scale
+        h = clock.hash(K_COMPANY, 0)
+        self.holder = company_name(h) + " Ltd"
+        self.accounts = [
+            Account(clock, A_CURRENT, s * (800_000 + h % 2_000_000), 0, -s * (100_000 + (h >> 21) % 400_000)),
+            Account(clock, A_SAVINGS, s * (2_000_000 + (h >> 11) % 6_000_000), 0, None),
+            Account(clock, A_EURO, 0, 60 + (h >> 32) % 181, None),
+        ]
+        self.category_ids = [clock.rid("bcat", 0, i) for i in range(len(CATEGORIES))]
+        self.rent = s * (150_000 + (h >> 40) % 250_000)
+        self.landlord = company_name(h >> 7) + " Properties"
+        self.to_savings = s * (50_000 + (h >> 24) % 250_000)
+        self.interest = self.accounts[A_SAVINGS].opening * 2 // 1000
+        self.fee = (1_000 + (h >> 50) % 2_000) * isqrt(s)
+        self.accountancy = s * (60_000 + (h >> 44) % 90_000)
+        self.eur_rate = 1.12 + ((h >> 52) % 9) / 100
+        self.fx_open = s * (300_000 + (h >> 36) % 500_000)
+        self.subscriptions = [
+            (name, s * (1_200 + clock.hash(K_SUBSCRIPTION, i) % 4_800))
+            for i, name in enumerate(SUBSCRIPTIONS)
+        ]
+        self.n_employees = 2 + 2 * s
+        self.payers = [company_name(clock.hash(K_PAYER, j)) for j in range(min(20 + 5 * s, 2_000))]
+
+    def employee(self, e: int) -> tuple[str, int]:
+        h = self.clock.hash(K_EMPLOYEE, e)
+        return person_name(h), 180_000 + (h >> 20) % 170_000
+
+    def opening_balance(self, account_id: str) -> int:
+        """The balance (pence) an account opens with, before any of its transactions."""
+        return next(a.opening for a in self.accounts if a.id == account_id)
+
+    def day(self, d: int) -> list[tuple]:
+        """The transactions authorised on day `d`, as specs:
+        `(id, account, authorised t, posted t | None, deleted t | None, pence, code, description,
+        merchant | None, category)`; a dropped transaction has no posted time, a posted one no deleted
+        time."""
+        c = self.clock
+        r = c.rng(d, FAM_DAY)
+        rnd = r.random
+        s = self.scale
+        wd = c.weekday(d)
+        dom = c.day_of_month(d)
+        act = c.growth(d) * _SEASON[c.month_of_year(d) - 1]
+        base = d * DAY
+        prefix = c.rid_prefix("btxn", d)
+        tail = "-0000" + c.c8b
+        out: list[tuple] = []
+        n = 0
+
+        def add(a, ta, pence, code, desc, merchant, cat, tp=-1, tdel=None):
+            nonlocal n
+            posted = ta if tp == -1 else tp
+            out.append((f"{prefix}{n:04x}{tail}", a, ta, posted, tdel, pence, code, desc, merchant, cat))
+            n += 1
+
+        # Customer receipts (weekdays).
+        if wd < 5:
+            payers = self.payers
+            for _ in range(poisson(r, 1.1 * s * act)):
+                add(A_CURRENT, base + 7 * HOUR + int(rnd() * 13 * HOUR), 20_000 + int(rnd() ** 2 * 280_000),
+                    "Credit", f"Faster payment from {payers[int(rnd() * len(payers))]}", None, CAT["sales"])
+        # Card purchases: most are pending for 1-3 days; a few pending ones are dropped.
+        for _ in range(poisson(r, 2.5 * s * act * _WEEKDAY[wd])):
+            name, cat, lo, hi = MERCHANTS[int(rnd() * len(MERCHANTS))]
+            ta = base + 7 * HOUR + int(rnd() * 16 * HOUR)
+            pence = -(lo + int(rnd() * (hi - lo)))
+            x = rnd()
+            if x < 0.3:
+                add(A_CURRENT, ta, pence, "Purchase", f"Card payment to {name}", name, cat)
+            elif x < 0.979:
+                add(A_CURRENT, ta, pence, "Purchase", f"Card payment to {name}", name, cat,
+                    tp=ta + (1 + int(rnd() * 3)) * DAY + int(rnd() * 6 * HOUR))
+            else:
+                add(A_CURRENT, ta, pence, "Purchase", f"Card payment to {name}", name, cat,
+                    tp=None, tdel=ta + (1 + int(rnd() * 4)) * DAY)
+        # Cash withdrawals.
+        for _ in range(poisson(r, 0.04 * s * _WEEKDAY[wd])):
+            ta = base + 9 * HOUR + int(rnd() * 10 * HOUR)
+            pence = -100 * (50 + 10 * int(rnd() * 26))
+            add(A_CURRENT, ta, pence, "Cash", "Cash withdrawal", None, CAT["cash"])
+        # Monthly and quarterly payments.
+        morning = base + 6 * HOUR
+        if dom == 1:
+            add(A_CURRENT, morning + 60, -self.rent, "DirectDebit", f"Rent - {self.landlord}", self.landlord,
+                CAT["rent"])
+        elif dom == 2:
+            add(A_CURRENT, base + 8 * HOUR, -self.to_savings, "Transfer", "Transfer to savings", None,
+                CAT["internal"])
+            add(A_SAVINGS, base + 8 * HOUR, self.to_savings, "Transfer", "Transfer from current account",
+                None, CAT["internal"])
+        elif dom == 5:
+            for i, (name, lo, hi) in enumerate(UTILITIES):
+                pence = -s * (lo + int(rnd() * (hi - lo)))
+                add(A_CURRENT, morning + 60 * (i + 1), pence, "DirectDebit", name, name, CAT["utilities"])
+        elif dom == 12:
+            for i, (name, pence) in enumerate(self.subscriptions):
+                add(A_CURRENT, morning + 60 * (i + 1), -pence, "DirectDebit", f"{name} subscription", name,
+                    CAT["software"])
+        elif dom == 15 and c.month_of_year(d) in (1, 4, 7, 10):
+            add(A_CURRENT, base + 10 * HOUR, -self.accountancy, "Payment", "Accountancy fees", None,
+                CAT["professional"])
+        elif dom == 25:
+            for e in range(self.n_employees):
+                name, pence = self.employee(e)
+                add(A_CURRENT, base + 9 * HOUR + e % 3600, -pence, "Payment", f"Salary {name}", None,
+                    CAT["payroll"])
+        if c.last_of_month(d):
+            add(A_CURRENT, base + 23 * HOUR, -self.fee, "Fee", "Monthly account fee", None, CAT["fees"])
+            add(A_SAVINGS, base + 23 * HOUR, self.interest, "Interest", "Interest paid", None,
+                CAT["interest"])
+        # The EUR account: funded on its opening day, then receipts and supplier payments.
+        euro = self.accounts[A_EURO]
+        if d == euro.open_day:
+            t = euro.open_t + 1800
+            add(A_CURRENT, t, -self.fx_open, "Transfer", "Currency exchange to EUR", None, CAT["fx"])
+            add(A_EURO, t, int(self.fx_open * self.eur_rate), "Transfer", "Currency exchange from GBP", None,
+                CAT["fx"])
+        elif d > euro.open_day:
+            if wd < 5:
+                for _ in range(poisson(r, 0.25 * s * act)):
+                    add(A_EURO, base + 8 * HOUR + int(rnd() * 10 * HOUR), 10_000 + int(rnd() ** 2 * 190_000),
+                        "Credit", f"SEPA credit from {self.payers[int(rnd() * len(self.payers))]}", None,
+                        CAT["sales"])
+                for _ in range(poisson(r, 0.1 * s * act)):
+                    add(A_EURO, base + 8 * HOUR + int(rnd() * 10 * HOUR), -(5_000 + int(rnd() * 75_000)),
+                        "Payment", "SEPA payment to supplier", None, CAT["suppliers"])
+            if c.last_of_month(d):
+                add(A_EURO, base + 23 * HOUR, -800, "Fee", "Monthly account fee", None, CAT["fees"])
+        return out
+
+
+@lru_cache(maxsize=32)
+def books_for(company_id: Any, linked_at: datetime, scale: int, speed: float) -> BankingBooks:
+    return BankingBooks(company_id, linked_at, scale, speed)
+
+
+# ------------------------------------------------------------------------------------------------------ views
+def _categories(b: BankingBooks, w: Window) -> Iterator[Item]:
+    if w.T < 0 or (w.S is not None and w.S >= 0):
+        return
+    ids = b.category_ids
+    created = b.clock.ts(0)
+    for i, (key, name, parent) in enumerate(CATEGORIES):
+        yield {
+            "id": ids[i],
+            "name": name,
+            "parentId": ids[CAT[parent]] if parent else None,
+            "hasChildren": any(p == key for _, _, p in CATEGORIES),
+            "status": "Active",
+            "sourceModifiedDate": created,
+        }
+
+
+def _account_record(b: BankingBooks, a: Account, current: int, pending: int, last: int) -> dict[str, Any]:
+    balance: dict[str, Any] = {"available": (current + pending) / 100, "current": current / 100}
+    if a.limit is not None:
+        balance["limit"] = a.limit / 100
+    return {
+        "id": a.id,
+        "name": a.name,
+        "holder": b.holder,
+        "type": "Debit",
+        "balance": balance,
+        "identifiers": {
+            "type": "Depository",
+            "subtype": a.subtype,
+            "number": a.number,
+            "bankCode": a.sort_code,
+            "iban": a.iban,
+            "bic": BIC,
+            "maskedAccountNumber": "****" + a.number[-4:],
+        },
+        "currency": a.currency,
+        "institution": dict(INSTITUTION),
+        "sourceModifiedDate": b.clock.ts(last),
+    }
+
+
+def _accounts(b: BankingBooks, w: Window) -> Iterator[Item]:
+    T = w.T
+    current = [a.opening for a in b.accounts]
+    pending = [0] * len(b.accounts)
+    last = [a.open_t for a in b.accounts]
+    for d in range(0, w.last_day + 1):
+        for _id, a, ta, tp, tdel, pence, *_ in b.day(d):
+            if ta > T:
+                continue
+            if tdel is not None and tdel <= T:
+                event = tdel
+            elif tp is not None and tp <= T:
+                current[a] += pence
+                event = tp
+            else:
+                pending[a] += pence
+                event = ta
+            if event > last[a]:
+                last[a] = event
+        yield None
+    for a in b.accounts:
+        if a.open_t <= T and w.wants(a.open_t, last[a.idx], None) == EMIT:
+            yield _account_record(b, a, current[a.idx], pending[a.idx], last[a.idx])
+
+
+def _balances(b: BankingBooks, w: Window) -> Iterator[Item]:
+    """Closing balances of every complete day, per account (see the module docstring)."""
+    T, S, sync_from = w.T, w.S, w.sync_from
+    accounts = b.accounts
+    n = len(accounts)
+    current = [a.opening for a in accounts]
+    available = [a.opening for a in accounts]
+    # Balance changes by the day they happen on (bounded: every event is within SPAN_DAYS of its day).
+    cur_delta: dict[int, list[int]] = {}
+    avail_delta: dict[int, list[int]] = {}
+    ts = b.clock.ts
+    for d in range(0, w.last_day + 1):
+        if (d + 1) * DAY > T:
+            break
+        for _id, a, ta, tp, tdel, pence, *_ in b.day(d):
+            day = ta // DAY
+            (avail_delta.get(day) or avail_delta.setdefault(day, [0] * n))[a] += pence
+            if tp is not None:
+                day = tp // DAY
+                (cur_delta.get(day) or cur_delta.setdefault(day, [0] * n))[a] += pence
+            else:
+                day = tdel // DAY
+                (avail_delta.get(day) or avail_delta.setdefault(day, [0] * n))[a] -= pence
+        for deltas, totals in ((cur_delta.pop(d, None), current), (avail_delta.pop(d, None), available)):
+            if deltas:
+                for i in range(n):
+                    totals[i] += deltas[i]
+        closed = (d + 1) * DAY
+        if (S is None or closed > S) and (sync_from is None or d * DAY >= sync_from):
+            date = ts(d * DAY)
+            modified = ts(closed)
+            for a in accounts:
+                if a.open_day <= d:
+                    balance: dict[str, Any] = {
+                        "available": available[a.idx] / 100,
+                        "current": current[a.idx] / 100,
+                    }
+                    if a.limit is not None:
+                        balance["limit"] = a.limit / 100
+                    yield {
+                        "accountId": a.id, "balance": balance, "date": date, "sourceModifiedDate": modified,
+                    }
+        yield None
+
+
+def _transactions(b: BankingBooks, w: Window) -> Iterator[Item]:
+    T, S, sync_from = w.T, w.S, w.sync_from
+    ts = b.clock.ts
+    account_ids = [a.id for a in b.accounts]
+    currencies = [a.currency for a in b.accounts]
+    cat_ids = b.category_ids
+    cat_names = [name for _, name, _ in CATEGORIES]
+    for d in range(w.first_day(SPAN_DAYS), w.last_day + 1):
+        if sync_from is not None and (d + 1) * DAY <= sync_from:
+            continue
+        for rid, a, ta, tp, tdel, pence, code, desc, merchant, cat in b.day(d):
+            if ta > T or (sync_from is not None and ta < sync_from):
+                continue
+            if tdel is not None and tdel <= T:
+                if S is not None and ta <= S < tdel:
+                    yield rid
+                continue
+            posted = tp is not None and tp <= T
+            last = tp if posted else ta
+            if S is not None and last <= S:
+                continue
+            record = {
+                "id": rid,
+                "accountId": account_ids[a],
+                "description": desc,
+                "amount": pence / 100,
+                "currency": currencies[a],
+                "authorizedDate": ts(ta),
+                "code": code,
+                "transactionCategoryRef": {"id": cat_ids[cat], "name": cat_names[cat]},
+                "sourceModifiedDate": ts(last),
+            }
+            if posted:
+                record["postedDate"] = ts(tp)
+            if merchant is not None:
+                record["merchantName"] = merchant
+            yield record
+        yield None
+
+
+VIEWS = {
+    "banking-accounts": _accounts,
+    "banking-accountBalances": _balances,
+    "banking-transactions": _transactions,
+    "banking-transactionCategories": _categories,
+}
+
+
+def pull(b: BankingBooks, data_type: str, w: Window) -> Iterator[Item]:
+    return VIEWS[data_type](b, w)
+
+
+class BankingSandbox(SimulatedSandbox):
+    info = ConnectorInfo(
+        key=KEY,
+        name="Banking Sandbox",
+        source_type=SourceType.BANKING,
+        branding=Branding(mark="BK", background="#0f766e"),
+        data_types=DATA_TYPES,
+        data_provided_by="ledgerlink",
+        accepts_credentials=True,
+    )
+
+    def model(self, company_id: Any, linked_at: datetime, scale: int, speed: float) -> BankingBooks:
+        return books_for(company_id, linked_at, scale, speed)
+
+    def items(self, model: BankingBooks, data_type: str, window: Window) -> Iterator[Item]:
+        return pull(model, data_type, window)
+

@@ -1,0 +1,2015 @@
+"""The Accounting Sandbox's books: a deterministic small-business ledger, simulated day by day.
+
+Nothing here touches a database or the network, and nothing is stored between pulls: every record, and its
+whole life, is recomputed from the company id whenever it is asked for (`views.py` gives them Codat's shapes).
+
+Time model
+----------
+* **Simulated clock.** The sandbox runs on its own clock:
+  ``simulated(t) = linked_at + (t - linked_at) * speed``, where ``speed`` (credentials, default 1, 1 to
+  10,000,000) is how many simulated seconds pass per real second (``86400`` = one simulated day per real
+  second). A pull at ``as_of`` sees the books as they stand at ``T = simulated(as_of)``. The clock stops
+  ``MAX_SIMULATED_YEARS`` after the books start.
+* **History.** The books start at midnight UTC on the first day of a month 24 to 36 months before
+  ``linked_at`` (``24 + seed % 13`` months, from the company id alone; the banking and commerce sandboxes use
+  the same rule), so a newly linked company already has two to three years of history. Internally every moment
+  is an integer number of seconds ``t`` since that start, and day ``d`` is ``[d * DAY, (d + 1) * DAY)``.
+* **Lifecycles.** Each (day, family) has its own ``random.Random``, seeded from (company id, day, family:
+  sales, purchases, cash, manual journals) and drawn in a fixed order, record index by record index, so record
+  (day, index) is always the same record. When a record is created its whole future is drawn at once: an
+  invoice issued on day ``d`` is paid in one or two payments at ``d + k`` days, or partly or fully credited by
+  a credit note (allocated to it by a zero payment) and paid the rest, or voided (a reversing journal entry),
+  or deleted (with its journal entry), or gets its due date extended, or is never paid; bills alike; payments
+  and transfers get reconciled in the bank a few days later. Every lifecycle event happens within
+  ``HORIZON_DAYS`` of the record's creation, so a record's state "as of T" is computed from its own events:
+  ``sourceModifiedDate`` is its latest event at or before ``T``; a record deleted at or before ``T`` is not in
+  a full pull. Customers, suppliers and items live longer (email changes, archiving, yearly price rises) and
+  are derived from a hash of (company, index) rather than a day's PRNG.
+* **Incremental pulls.** With ``since`` (``S = simulated(since)``), a pull returns the records whose latest
+  event is in ``(S, T]`` and, as deleted ids, the records that existed at ``S`` and are deleted by ``T``
+  (records created and deleted within the window never appear). Document pulls only generate the days from
+  ``S - HORIZON_DAYS`` on; balances (bank transactions' running balances, accounts, statements) need every
+  day from the start.
+* **Streaming.** Generation goes day by day and keeps nothing but the current day's records, a heap of bank
+  transactions waiting to clear (bounded by the horizon), monthly sums and bounded caches, so memory stays
+  flat whatever the volume (streaming 200,000 journal entries peaks about 10 MB above a tiny pull).
+
+Volume model
+------------
+Activity follows weekdays (weekends are quiet), seasons and a growth ramp over the first three years; each
+daily rate and recurring amount is multiplied by ``scale`` (credentials, a whole number 1 to 100,000,
+default 1).
+That gives about ``110 * scale`` records a month of history: at scale 1 a company linked today has 2,600 to
+4,000 records (24 to 36 months), e.g. ~50 customers, 30 suppliers, 20 items, 280-400 invoices, 160-240 bills,
+270-430 payments, 1,150-1,750 journal entries and 700-1,100 bank transactions. Totals grow linearly with
+scale: **scale 400 gives over 1,000,000 records for any company** (scale 260 for a company with 36 months of
+history), and the books keep growing by ``110 * scale`` records a simulated month after linking.
+
+Ledger and sign conventions
+---------------------------
+Money is integer pence internally and becomes JSON numbers (``pence / 100``) only in the output. Every
+business record posts balanced journal entries (``netAmount``: debits positive, credits negative) made of
+``(account, pence, contact)`` lines; statements, account balances and bank balances are sums of those lines,
+so they agree to the penny by construction. An account's ``currentBalance`` is the sum of the ``netAmount`` of
+its journal lines up to ``T`` (debit balances positive, so liabilities, equity and income are negative, and
+all balances sum to zero). Profit and loss accounts are never closed: the balance sheet's "Retained Earnings"
+is the cumulative net profit since the books started (the Retained Earnings account itself has no postings).
+Opening balances (cash, savings, equipment against share capital) are a manual journal on day 0; they are
+not bank transactions, so a bank account's balance is its opening balance plus its bank transactions.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import uuid
+from array import array
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+
+DAY = 86_400
+HOUR = 3_600
+# Every lifecycle event of a document happens within this many days of its creation.
+HORIZON_DAYS = 150
+MAX_SIMULATED_YEARS = 100
+CURRENCY = "GBP"
+_M64 = (1 << 64) - 1
+_NEVER = 1 << 62
+# Time-of-day strings, for fast timestamps.
+_HM = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
+_SEC = tuple(f"{s:02d}Z" for s in range(60))
+# Caches are emptied when they reach these sizes, so memory stays bounded at any scale and history length.
+_REF_CACHE = 5_000
+_LINE_CACHE = 8_000
+
+# ----------------------------------------------------------------------------------------------------------
+# The chart of accounts: (key, nominal code, name, type, fully qualified category, report section).
+# ----------------------------------------------------------------------------------------------------------
+ACCOUNTS: tuple[tuple[str, str, str, str, str, str], ...] = (
+    ("bank_current", "1200", "Business Current Account", "Asset", "Asset.Current.Bank", "bank"),
+    ("bank_savings", "1210", "Business Savings Account", "Asset", "Asset.Current.Bank", "bank"),
+    ("ar", "1100", "Accounts Receivable", "Asset", "Asset.Current.AccountsReceivable", "current_assets"),
+    ("equipment", "0030", "Office Equipment", "Asset", "Asset.NonCurrent.FixedAsset", "fixed_assets"),
+    (
+        "equipment_dep",
+        "0031",
+        "Office Equipment Depreciation",
+        "Asset",
+        "Asset.NonCurrent.AccumulatedDepreciation",
+        "fixed_assets",
+    ),
+    (
+        "ap",
+        "2100",
+        "Accounts Payable",
+        "Liability",
+        "Liability.Current.AccountsPayable",
+        "current_liabilities",
+    ),
+    ("vat", "2200", "VAT", "Liability", "Liability.Current.Tax", "current_liabilities"),
+    ("share_capital", "3000", "Share Capital", "Equity", "Equity.ShareCapital", "equity"),
+    ("retained", "3200", "Retained Earnings", "Equity", "Equity.RetainedEarnings", "equity"),
+    ("sales_products", "4000", "Sales - Products", "Income", "Income.Revenue.Sales", "income"),
+    ("sales_services", "4010", "Sales - Services", "Income", "Income.Revenue.Services", "income"),
+    ("sundry_income", "4900", "Sundry Income", "Income", "Income.Revenue.Other", "income"),
+    ("interest_income", "4910", "Bank Interest Received", "Income", "Income.Other.Interest", "other_income"),
+    ("cogs", "5000", "Cost of Goods Sold", "Expense", "Expense.CostOfSales.Goods", "cost_of_sales"),
+    (
+        "subcontractors",
+        "5100",
+        "Subcontractors",
+        "Expense",
+        "Expense.CostOfSales.Subcontractors",
+        "cost_of_sales",
+    ),
+    ("marketing", "6100", "Advertising and Marketing", "Expense", "Expense.Operating.Marketing", "expenses"),
+    ("wages", "7000", "Wages and Salaries", "Expense", "Expense.Operating.Payroll", "expenses"),
+    ("rent", "7100", "Rent", "Expense", "Expense.Operating.Rent", "expenses"),
+    ("utilities", "7200", "Light, Heat and Power", "Expense", "Expense.Operating.Utilities", "expenses"),
+    ("travel", "7400", "Travel and Subsistence", "Expense", "Expense.Operating.Travel", "expenses"),
+    ("office", "7500", "Office Supplies", "Expense", "Expense.Operating.Office", "expenses"),
+    ("software", "7510", "Software Subscriptions", "Expense", "Expense.Operating.Software", "expenses"),
+    ("professional", "7600", "Professional Fees", "Expense", "Expense.Operating.Professional", "expenses"),
+    ("depreciation", "8000", "Depreciation", "Expense", "Expense.Operating.Depreciation", "expenses"),
+    (
+        "bank_charges",
+        "7900",
+        "Bank Charges and Interest",
+        "Expense",
+        "Expense.Other.BankCharges",
+        "other_expenses",
+    ),
+)
+AC = {row[0]: i for i, row in enumerate(ACCOUNTS)}
+N_ACCOUNTS = len(ACCOUNTS)
+A_BANK_CURRENT, A_BANK_SAVINGS = AC["bank_current"], AC["bank_savings"]
+A_AR, A_AP, A_VAT = AC["ar"], AC["ap"], AC["vat"]
+A_EQUIPMENT, A_EQUIPMENT_DEP = AC["equipment"], AC["equipment_dep"]
+A_SHARE_CAPITAL, A_RETAINED = AC["share_capital"], AC["retained"]
+BANK_ACCOUNTS = (A_BANK_CURRENT, A_BANK_SAVINGS)
+SECTION = tuple(row[5] for row in ACCOUNTS)
+PL_SECTIONS = ("income", "cost_of_sales", "expenses", "other_income", "other_expenses")
+IS_PL = tuple(s in PL_SECTIONS for s in SECTION)
+IS_BANK = tuple(s == "bank" for s in SECTION)
+
+# Cash flow (direct method) categories: where a cash movement's counterpart lines sit.
+CF_CATEGORIES = (
+    ("receipts", "accountsReceivable", "Accounts Receivable"),
+    ("receipts", "income", "Income"),
+    ("receipts", "otherIncome", "Other Income"),
+    ("payments", "accountsPayable", "Accounts Payable"),
+    ("payments", "costOfSales", "Cost of Sales"),
+    ("payments", "expenses", "Expenses"),
+    ("payments", "otherExpenses", "Other Expenses"),
+)
+_CF_OF_SECTION = {"income": 1, "other_income": 2, "cost_of_sales": 4, "expenses": 5, "other_expenses": 6}
+CF_OF_ACCOUNT = tuple(
+    0 if i == A_AR else 3 if i == A_AP else _CF_OF_SECTION.get(SECTION[i], -1) for i in range(N_ACCOUNTS)
+)
+
+# Tax rates: (key, name, code, rate %).
+TAX_RATES = (
+    ("standard", "Standard 20%", "S", 20),
+    ("reduced", "Reduced 5%", "R", 5),
+    ("zero", "Zero Rated", "Z", 0),
+    ("exempt", "Exempt", "E", 0),
+    ("none", "No VAT", "N", 0),
+)
+T_STANDARD, T_REDUCED, T_ZERO, T_EXEMPT, T_NONE = range(5)
+TAX_PCT = tuple(row[3] for row in TAX_RATES)
+
+# Tracking categories: (name, parent index or -1, created on day). Children are picked for document lines.
+TRACKING = (
+    ("Department", -1, 0),
+    ("Sales", 0, 0),
+    ("Operations", 0, 0),
+    ("Administration", 0, 0),
+    ("Region", -1, 0),
+    ("North", 4, 0),
+    ("South", 4, 0),
+    ("Online", 0, 200),  # a department opened later in the books
+)
+DEPARTMENTS = (1, 2, 3, 7)
+# Departments in order of creation: (how many exist before the last one opens, the day it opens).
+_DEPARTMENT_COUNTS = (len(DEPARTMENTS) - 1, TRACKING[DEPARTMENTS[-1]][2])
+
+# Journals: (name, code, type).
+JOURNALS = (
+    ("Sales Journal", "SAL", "Sales"),
+    ("Purchases Journal", "PUR", "Purchases"),
+    ("Cash Book", "CSH", "Cash"),
+    ("General Journal", "GEN", "General"),
+)
+J_SALES, J_PURCHASES, J_CASH, J_GENERAL = range(4)
+
+# Record id kinds (the second group of an id).
+K_CUSTOMER, K_SUPPLIER, K_ITEM, K_ACCOUNT, K_TAX, K_TRACKING, K_JOURNAL = (
+    "c000",
+    "5000",
+    "1700",
+    "ac00",
+    "7a00",
+    "7c00",
+    "70a0",
+)
+K_INVOICE, K_CREDIT_NOTE, K_PAYMENT = "1a00", "1c00", "1d00"
+K_BILL, K_BILL_PAYMENT = "2a00", "2d00"
+K_DIRECT_COST, K_DIRECT_INCOME, K_TRANSFER, K_MANUAL = "3a00", "3b00", "4a00", "5f00"
+# Journal entries and bank transactions are keyed by their source's kind.
+JE_KIND = {
+    k: "e" + k[:3]
+    for k in (
+        K_INVOICE,
+        K_CREDIT_NOTE,
+        K_PAYMENT,
+        K_BILL,
+        K_BILL_PAYMENT,
+        K_DIRECT_COST,
+        K_DIRECT_INCOME,
+        K_TRANSFER,
+        K_MANUAL,
+    )
+}
+BT_KIND = {k: "b" + k[:3] for k in JE_KIND}
+
+# Families of day generators (each has its own PRNG stream per day).
+F_SALES, F_PURCHASES, F_DIRECT, F_MANUAL = 1, 2, 3, 4
+
+# ----------------------------------------------------------------------------------------------------------
+# Name templates.
+# ----------------------------------------------------------------------------------------------------------
+_CUST_A = (
+    "Acorn",
+    "Bright",
+    "Cedar",
+    "Summit",
+    "Harbour",
+    "Maple",
+    "Riverside",
+    "Oakwood",
+    "Pioneer",
+    "Silverline",
+    "Granite",
+    "Meadow",
+    "Northern",
+    "Crown",
+    "Falcon",
+    "Willow",
+    "Beacon",
+    "Kingfisher",
+    "Atlas",
+    "Orchard",
+    "Evergreen",
+    "Highland",
+    "Lakeside",
+    "Copper",
+    "Swift",
+    "Sterling",
+    "Compass",
+    "Redwood",
+    "Bluebell",
+    "Thames",
+)
+_CUST_B = (
+    "Bakery",
+    "Consulting",
+    "Design",
+    "Engineering",
+    "Logistics",
+    "Media",
+    "Dental",
+    "Builders",
+    "Florists",
+    "Catering",
+    "Studios",
+    "Motors",
+    "Plumbing",
+    "Analytics",
+    "Print",
+    "Joinery",
+    "Fitness",
+    "Legal",
+    "Travel",
+    "Gardens",
+    "Labs",
+    "Electrics",
+    "Interiors",
+    "Optics",
+    "Coffee",
+    "Brewing",
+    "Pharmacy",
+    "Tutoring",
+    "Cleaning",
+    "Architects",
+)
+_CUST_C = ("Ltd", "& Co", "Group", "LLP", "Partners", "Limited")
+_SUPP_A = (
+    "Office",
+    "Metro",
+    "Prime",
+    "National",
+    "Apex",
+    "Vertex",
+    "Unity",
+    "Global",
+    "Direct",
+    "Express",
+    "Central",
+    "Premier",
+    "Allied",
+    "Coastal",
+    "Capital",
+    "Royal",
+    "Sovereign",
+    "Union",
+    "Midland",
+    "Summit",
+)
+_SUPP_B = (
+    "Supplies",
+    "Wholesale",
+    "Energy",
+    "Telecom",
+    "Packaging",
+    "Hardware",
+    "Software",
+    "Freight",
+    "Insurance",
+    "Stationery",
+    "Timber",
+    "Steel",
+    "Electrical",
+    "Print",
+    "Couriers",
+    "Cloud",
+    "Fuels",
+    "Textiles",
+    "Chemicals",
+    "Components",
+)
+_SUPP_C = ("Ltd", "plc", "Limited", "UK Ltd")
+_FIRST = (
+    "Olivia",
+    "Amelia",
+    "Isla",
+    "Ava",
+    "Mia",
+    "Ivy",
+    "Lily",
+    "Grace",
+    "Sophia",
+    "Freya",
+    "Oliver",
+    "George",
+    "Noah",
+    "Arthur",
+    "Harry",
+    "Leo",
+    "Muhammad",
+    "Jack",
+    "Charlie",
+    "Oscar",
+    "Priya",
+    "Tomasz",
+    "Aisha",
+    "Chen",
+    "Fatima",
+    "Kwame",
+    "Niamh",
+    "Rhys",
+    "Sofia",
+    "Mateo",
+)
+_LAST = (
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Khan",
+    "Hughes",
+    "Edwards",
+    "Murphy",
+    "Kowalski",
+    "Okafor",
+    "Nguyen",
+    "Campbell",
+    "Price",
+)
+_CITIES = (
+    ("London", "Greater London", "EC1"),
+    ("Manchester", "Greater Manchester", "M1"),
+    ("Birmingham", "West Midlands", "B1"),
+    ("Leeds", "West Yorkshire", "LS1"),
+    ("Bristol", "Bristol", "BS1"),
+    ("Glasgow", "Lanarkshire", "G1"),
+    ("Edinburgh", "Midlothian", "EH1"),
+    ("Cardiff", "South Glamorgan", "CF10"),
+    ("Liverpool", "Merseyside", "L1"),
+    ("Newcastle", "Tyne and Wear", "NE1"),
+    ("Nottingham", "Nottinghamshire", "NG1"),
+    ("Sheffield", "South Yorkshire", "S1"),
+    ("Brighton", "East Sussex", "BN1"),
+    ("Oxford", "Oxfordshire", "OX1"),
+    ("Cambridge", "Cambridgeshire", "CB1"),
+    ("Belfast", "County Antrim", "BT1"),
+)
+_STREETS = (
+    "High Street",
+    "Station Road",
+    "Church Lane",
+    "Victoria Road",
+    "Mill Lane",
+    "King Street",
+    "Queen's Road",
+    "Park Avenue",
+    "Market Square",
+    "Bridge Street",
+    "Castle Street",
+    "The Parade",
+)
+_ITEM_ADJ = (
+    "Standard",
+    "Premium",
+    "Deluxe",
+    "Compact",
+    "Heavy Duty",
+    "Eco",
+    "Classic",
+    "Pro",
+    "Essential",
+    "Advanced",
+    "Lite",
+    "Industrial",
+)
+# (noun, type, sale price range in pence)
+_ITEM_NOUNS = (
+    ("Consulting Hour", "Service", 6000, 15000),
+    ("Design Session", "Service", 8000, 30000),
+    ("Installation", "Service", 12000, 60000),
+    ("Maintenance Visit", "Service", 9000, 25000),
+    ("Training Day", "Service", 45000, 120000),
+    ("Support Plan", "Service", 20000, 90000),
+    ("Site Survey", "Service", 15000, 40000),
+    ("Project Management Day", "Service", 40000, 90000),
+    ("Desk Lamp", "Inventory", 1500, 9000),
+    ("Office Chair", "Inventory", 8000, 45000),
+    ("Steel Bracket", "Inventory", 300, 2500),
+    ("Cable Kit", "Inventory", 900, 6000),
+    ("Paint Tin (5L)", "Inventory", 2500, 7000),
+    ("Timber Plank", "Inventory", 800, 4000),
+    ("Safety Gloves", "Inventory", 400, 2000),
+    ("Printer Toner", "Inventory", 3000, 12000),
+    ("LED Panel", "Inventory", 2500, 15000),
+    ("Workbench", "Inventory", 15000, 60000),
+    ("Delivery Charge", "NonInventory", 500, 4000),
+    ("Packaging Pack", "NonInventory", 300, 1500),
+)
+# Expense lines on bills and direct costs: (account key, descriptions, min pence, max pence, tax rate).
+_EXPENSES = (
+    (
+        "office",
+        ("Stationery", "Printer paper", "Office consumables", "Coffee and kitchen supplies"),
+        1500,
+        25000,
+        T_STANDARD,
+    ),
+    (
+        "software",
+        (
+            "Accounting software subscription",
+            "Cloud hosting",
+            "Design software licence",
+            "Video conferencing",
+        ),
+        1000,
+        30000,
+        T_STANDARD,
+    ),
+    ("utilities", ("Electricity", "Gas", "Water rates", "Broadband"), 5000, 60000, T_REDUCED),
+    (
+        "marketing",
+        ("Online advertising", "Trade show stand", "Printed leaflets", "Sponsored post"),
+        5000,
+        150000,
+        T_STANDARD,
+    ),
+    (
+        "professional",
+        ("Accountancy fees", "Legal advice", "Payroll bureau", "IT support"),
+        15000,
+        200000,
+        T_STANDARD,
+    ),
+    (
+        "subcontractors",
+        ("Subcontracted labour", "Specialist contractor", "Freelance design"),
+        20000,
+        300000,
+        T_STANDARD,
+    ),
+    ("travel", ("Train tickets", "Hotel stay", "Mileage", "Client lunch", "Taxi"), 800, 40000, T_ZERO),
+)
+_DIRECT_EXPENSES = tuple(e for e in _EXPENSES if e[0] in ("office", "software", "travel", "marketing"))
+_EXPENSE_LINES = tuple((AC[key], descs, lo, hi, tax_i) for key, descs, lo, hi, tax_i in _EXPENSES)
+_WEEKDAY_SALES = (1.0, 1.0, 1.05, 1.0, 0.95, 0.2, 0.05)  # Monday..Sunday
+_SEASON = (0.85, 0.9, 1.05, 1.0, 1.05, 1.0, 0.9, 0.85, 1.05, 1.1, 1.15, 1.1)  # January..December
+
+
+def _mix(x: int) -> int:
+    """splitmix64: a cheap, well-spread 64-bit hash of an integer."""
+    x = (x + 0x9E3779B97F4A7C15) & _M64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
+    return x ^ (x >> 31)
+
+
+def tax_of(pence: int, tax_i: int) -> int:
+    """VAT on `pence` at a rate, rounded half up to the penny."""
+    pct = TAX_PCT[tax_i]
+    return (pence * pct + 50) // 100 if pct else 0
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Specs: compact descriptions of records and their lifecycles (no Codat shapes here; see views.py).
+# ----------------------------------------------------------------------------------------------------------
+class Entry:
+    """A journal entry: balanced `(account, pence, contact)` lines posted at `t`, deleted at `t_del` or never.
+
+    `txn` is the bank transaction type when the entry moves money in or out of a bank account (its bank lines
+    are bank transactions, reconciled at `t_rec`); `operating` is False for entries kept out of the cash flow
+    statement (the opening balances).
+    """
+
+    __slots__ = (
+        "desc",
+        "id",
+        "journal",
+        "lines",
+        "operating",
+        "ref_id",
+        "ref_type",
+        "t",
+        "t_del",
+        "t_rec",
+        "txn",
+    )
+
+    def __init__(
+        self,
+        id_,
+        t,
+        t_del,
+        journal,
+        desc,
+        lines,
+        ref_id=None,
+        ref_type=None,
+        txn=None,
+        t_rec=None,
+        operating=True,
+    ):
+        self.id = id_
+        self.t = t
+        self.t_del = t_del
+        self.journal = journal
+        self.desc = desc
+        self.lines = lines
+        self.ref_id = ref_id
+        self.ref_type = ref_type
+        self.txn = txn
+        self.t_rec = t_rec
+        self.operating = operating
+
+
+class Line:
+    """A document line: what was sold or bought, for how much, posted to which account.
+
+    Lines are immutable and shared between documents (invoice lines are cached by item, quantity, price level
+    and department); `shape` caches the line's Codat shape once a view has built it.
+    """
+
+    __slots__ = ("acc", "desc", "item", "qty", "shape", "sub", "tax", "tax_i", "track", "unit")
+
+    def __init__(self, desc, item, qty, unit, sub, tax, tax_i, acc, track):
+        self.desc = desc
+        self.item = item  # item index or -1
+        self.qty = qty
+        self.unit = unit  # pence
+        self.sub = sub
+        self.tax = tax
+        self.tax_i = tax_i
+        self.acc = acc
+        self.track = track  # tracking category index or -1
+        self.shape = None
+
+
+class Payment:
+    __slots__ = ("amount", "bank", "id", "sub", "t", "t_rec")
+
+    def __init__(self, id_, t, amount, bank, sub, t_rec):
+        self.id = id_
+        self.t = t
+        self.amount = amount
+        self.bank = bank
+        self.sub = sub
+        self.t_rec = t_rec
+
+
+class CreditNote:
+    __slots__ = ("alloc_id", "id", "lines", "number", "sub", "t", "t_alloc", "tax", "total")
+
+    def __init__(self, id_, number, t, t_alloc, alloc_id, lines, sub, tax, total):
+        self.id = id_
+        self.number = number
+        self.t = t
+        self.t_alloc = t_alloc
+        self.alloc_id = alloc_id
+        self.lines = lines
+        self.sub = sub
+        self.tax = tax
+        self.total = total
+
+
+class Document:
+    """An invoice (customer) or a bill (supplier), with its whole lifecycle."""
+
+    __slots__ = (
+        "cn",
+        "contact",
+        "day",
+        "due_day",
+        "id",
+        "idx",
+        "kind",
+        "lines",
+        "number",
+        "pays",
+        "sub",
+        "t0",
+        "t_del",
+        "t_edit",
+        "t_void",
+        "tax",
+        "total",
+    )
+
+    def __init__(self, id_, kind, day, idx, number, t0, contact, due_day, lines, sub, tax, total):
+        self.id = id_
+        self.kind = kind
+        self.day = day
+        self.idx = idx
+        self.number = number
+        self.t0 = t0
+        self.contact = contact
+        self.due_day = due_day
+        self.lines = lines
+        self.sub = sub
+        self.tax = tax
+        self.total = total
+        self.t_edit = None  # due date extended by 14 days
+        self.cn = None
+        self.pays = ()
+        self.t_void = None
+        self.t_del = None
+
+    def last_event(self, T: int) -> int:
+        last = self.t0
+        for t in (self.t_edit, self.t_void):
+            if t is not None and last < t <= T:
+                last = t
+        if self.cn is not None and last < self.cn.t_alloc <= T:
+            last = self.cn.t_alloc
+        for p in self.pays:
+            if last < p.t <= T:
+                last = p.t
+        return last
+
+
+class Direct:
+    """A direct cost or direct income: spent or received at once through a bank account."""
+
+    __slots__ = (
+        "bank",
+        "contact",
+        "day",
+        "id",
+        "idx",
+        "kind",
+        "lines",
+        "note",
+        "reference",
+        "sub",
+        "t",
+        "t_rec",
+        "tax",
+        "total",
+        "txn",
+    )
+
+    def __init__(
+        self, id_, kind, day, idx, t, contact, lines, sub, tax, total, bank, txn, t_rec, reference, note
+    ):
+        self.id = id_
+        self.kind = kind
+        self.day = day
+        self.idx = idx
+        self.t = t
+        self.contact = contact  # supplier index (costs), customer index (incomes) or -1
+        self.lines = lines
+        self.sub = sub
+        self.tax = tax
+        self.total = total
+        self.bank = bank
+        self.txn = txn
+        self.t_rec = t_rec
+        self.reference = reference
+        self.note = note
+
+
+class Transfer:
+    __slots__ = ("amount", "day", "desc", "dst", "id", "idx", "src", "t", "t_rec")
+
+    def __init__(self, id_, day, idx, t, src, dst, amount, t_rec, desc):
+        self.id = id_
+        self.day = day
+        self.idx = idx
+        self.t = t
+        self.src = src
+        self.dst = dst
+        self.amount = amount
+        self.t_rec = t_rec
+        self.desc = desc
+
+
+class Item:
+    __slots__ = (
+        "_prices",
+        "buy_base",
+        "code",
+        "id",
+        "idx",
+        "income_acc",
+        "is_bill",
+        "max_qty",
+        "name",
+        "offset",
+        "ref",
+        "sale_base",
+        "tax_i",
+        "type",
+    )
+
+    def __init__(self, idx, id_, name, code, type_, sale_base, buy_base, income_acc, tax_i, offset):
+        self.idx = idx
+        self.id = id_
+        self.name = name
+        self.code = code
+        self.type = type_
+        self.sale_base = sale_base
+        self.buy_base = buy_base
+        self.income_acc = income_acc
+        self.tax_i = tax_i
+        self.offset = offset  # day of its first yearly price rise
+        self.is_bill = type_ != "Service"
+        self.max_qty = 12 if type_ == "Service" else 8
+        self.ref = {"id": id_, "name": name}
+        self._prices: list[int] = [sale_base]
+
+    def rises(self, day: int) -> int:
+        """How many 4% price rises have happened by `day` (one a year from `offset`)."""
+        return 0 if day < self.offset else (day - self.offset) // 365 + 1
+
+    def last_change_day(self, day: int) -> int | None:
+        n = self.rises(day)
+        return None if n == 0 else self.offset + (n - 1) * 365
+
+    def sale_price(self, day: int) -> int:
+        n = self.rises(day)
+        prices = self._prices
+        while len(prices) <= n:
+            prices.append((prices[-1] * 104 + 50) // 100)
+        return prices[n]
+
+    def buy_price(self, day: int) -> int:
+        return (self.sale_price(day) * 55 + 50) // 100
+
+
+class Calendar:
+    """Per-day facts from a start date: ISO dates, month index, weekday, day of month, activity...
+
+    The lists only ever grow (deterministically), so calendars are shared between books with the same start.
+    """
+
+    def __init__(self, start: datetime, max_day: int):
+        self.start = start
+        self.start_ordinal = start.date().toordinal()
+        self.max_day = max_day
+        self.days: list[str] = []  # "YYYY-MM-DD"
+        self.date0: list[str] = []  # "YYYY-MM-DDT00:00:00"
+        self.dateT: list[str] = []  # "YYYY-MM-DDT"
+        self.dayhex: list[str] = []  # the day's part of record ids
+        self.activity: list[float] = []  # growth (first three years) x season x weekday
+        self.month: list[int] = []  # months since the start
+        self.wday: list[int] = []  # Monday 0
+        self.dom: list[int] = []  # day of month
+        self.last: list[bool] = []  # last day of its month
+        self.month_first_day: list[int] = []  # by month index: its first day
+
+    def extend(self, day: int) -> None:
+        n = len(self.days)
+        if day < n:
+            return
+        start = self.start
+        for d in range(n, max(day + 1, min(max(n * 2, 64), self.max_day))):
+            when = date.fromordinal(self.start_ordinal + d)
+            iso = when.isoformat()
+            self.days.append(iso)
+            self.date0.append(iso + "T00:00:00")
+            self.dateT.append(iso + "T")
+            self.dayhex.append(f"{d:04x}-")
+            growth = 0.7 + 0.6 * min(1095, d) / 1095
+            self.activity.append(growth * _SEASON[when.month - 1] * _WEEKDAY_SALES[when.weekday()])
+            self.month.append((when.year - start.year) * 12 + when.month - start.month)
+            self.wday.append(when.weekday())
+            self.dom.append(when.day)
+            self.last.append((when + timedelta(days=1)).day == 1)
+            if when.day == 1:
+                self.month_first_day.append(d)
+
+
+@lru_cache(maxsize=8)
+def calendar(start: datetime, max_day: int) -> Calendar:
+    return Calendar(start, max_day)
+
+
+class Books:
+    """One company's books: catalogues, calendars and the day-by-day generators."""
+
+    def __init__(self, company_id: uuid.UUID | str, linked_at: datetime, scale: int = 1, speed: float = 1):
+        company = company_id if isinstance(company_id, uuid.UUID) else uuid.UUID(str(company_id))
+        self.company_id = company
+        self.seed = int.from_bytes(company.bytes, "big")
+        self.seed64 = _mix(self.seed & _M64) ^ _mix(self.seed >> 64)
+        hexed = company.hex
+        self.c8, self.c8b = hexed[:8], hexed[24:32]
+        self.scale = max(1, int(scale))
+        self.speed = float(speed)
+        if linked_at.tzinfo is None:
+            linked_at = linked_at.replace(tzinfo=UTC)
+        self.linked_at = linked_at
+        months_back = 24 + self.seed64 % 13
+        month0 = linked_at.year * 12 + linked_at.month - 1 - months_back
+        self.start = datetime(month0 // 12, month0 % 12 + 1, 1, tzinfo=UTC)
+        self.max_t = (
+            datetime(self.start.year + MAX_SIMULATED_YEARS, self.start.month, 1, tzinfo=UTC) - self.start
+        ).days * DAY
+        self.linked_t = int((linked_at - self.start).total_seconds())
+        self._kind_prefix: dict[str, str] = {}
+        self._contacts = {False: (array("q"), array("b")), True: (array("q"), array("b"))}
+        self._customer_refs: dict[int, dict] = {}
+        self._line_cache: dict[int, Line] = {}
+        self._supplier_refs: dict[int, dict] = {}
+        self._customer_contacts: dict[int, dict] = {}
+        self._supplier_contacts: dict[int, dict] = {}
+        self._suffixes: list[list[str]] = [[] for _ in range(16)]
+        # Calendar, per day: ISO date, month index (since the start), weekday, day of month, last of month.
+        cal = self.calendar = calendar(self.start, self.max_t // DAY + HORIZON_DAYS + 400)
+        self._days, self._date0, self._dateT, self._dayhex = cal.days, cal.date0, cal.dateT, cal.dayhex
+        self._activity, self._month, self._wday = cal.activity, cal.month, cal.wday
+        self._dom, self._last, self._month_first_day = cal.dom, cal.last, cal.month_first_day
+        s = self.scale
+        # Rates (per day at scale 1, before the activity multiplier).
+        self.invoice_rate = 0.5 * s
+        self.bill_rate = 0.3 * s
+        self.direct_cost_rate = 0.16 * s
+        self.direct_income_rate = 0.06 * s
+        # Contact pools: an initial set on day 0, then new ones every few days.
+        self.customers0 = 6 * s + 4
+        self.suppliers0 = 4 * s + 4
+        self.customer_growth = 4 * s  # new customers per 100 days
+        self.supplier_growth = 2 * s
+        self.items = self._make_items(min(5000, 16 + 4 * s))
+        self.bill_items = [it for it in self.items if it.is_bill]
+        self._refs()
+
+    # ---------------------------------------------------------------------------------------------- ids, time
+    def rid(self, kind: str, day: int, idx: int, sub: int = 0) -> str:
+        """A record id: `{company 8}-{kind}-{day}-{index}-{sub}{company 8}` (GUID-shaped, unique per kind)."""
+        return f"{self.c8}-{kind}-{day:04x}-{idx:04x}-{sub:04x}{self.c8b}"
+
+    def id_prefix(self, kind: str, day: int) -> str:
+        """The start of `rid(kind, day, ...)`: `id_prefix(kind, day) + suffix(idx, sub)` is the id."""
+        if day >= len(self._days):
+            self._extend(day)
+        return self._kind_prefix[kind] + self._dayhex[day]
+
+    def suffix(self, idx: int, sub: int = 0) -> str:
+        if idx < 4096 and sub < 16:
+            table = self._suffixes[sub]
+            if idx < len(table):
+                return table[idx]
+            table.extend(f"{i:04x}-{sub:04x}{self.c8b}" for i in range(len(table), max(idx + 1, 256)))
+            return table[idx]
+        return f"{idx:04x}-{sub:04x}{self.c8b}"
+
+    def simulated_t(self, moment: datetime) -> int:
+        """Seconds since the books started of `simulated(moment)`, capped at the end of the simulation."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        seconds = self.linked_t + (moment - self.linked_at).total_seconds() * self.speed
+        return int(min(max(seconds, -1.0), float(self.max_t)) // 1)
+
+    def simulated(self, moment: datetime) -> datetime:
+        return self.start + timedelta(seconds=self.simulated_t(moment))
+
+    def _extend(self, day: int) -> None:
+        self.calendar.extend(day)
+
+    def day_iso(self, day: int) -> str:
+        if day >= len(self._days):
+            self._extend(day)
+        return self._days[day]
+
+    def date(self, t: int) -> str:
+        """A date field: midnight of the day of `t`, as Codat writes dates."""
+        try:
+            return self._date0[t // DAY]
+        except IndexError:
+            self._extend(t // DAY)
+            return self._date0[t // DAY]
+
+    def day_date(self, day: int) -> str:
+        if day >= len(self._days):
+            self._extend(day)
+        return self._date0[day]
+
+    def ts(self, t: int) -> str:
+        """A timestamp (UTC) of a moment `t`: `YYYY-MM-DDTHH:MM:SSZ`."""
+        day, rest = divmod(t, DAY)
+        try:
+            return self._dateT[day] + _HM[rest // 60] + _SEC[rest % 60]
+        except IndexError:
+            self._extend(day)
+            return self._dateT[day] + _HM[rest // 60] + _SEC[rest % 60]
+
+    def month_of_day(self, day: int) -> int:
+        if day >= len(self._days):
+            self._extend(day)
+        return self._month[day]
+
+    def month_first_day(self, month: int) -> int:
+        """Day index of the first day of month `month` (months since the books started)."""
+        while month >= len(self._month_first_day):
+            self._extend(len(self._days) + 31)
+        return self._month_first_day[month]
+
+    def month_label(self, month: int) -> str:
+        index = self.start.year * 12 + self.start.month - 1 + month
+        return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+    def weekday(self, day: int) -> int:
+        if day >= len(self._days):
+            self._extend(day)
+        return self._wday[day]
+
+    def _business_day(self, day: int) -> int:
+        """`day`, or the Monday after it when it falls on a weekend."""
+        wd = self.weekday(day)
+        return day + (7 - wd if wd >= 5 else 0)
+
+    def activity(self, day: int) -> float:
+        """How busy `day` is: growth over the first three years, the season and the weekday."""
+        if day >= len(self._days):
+            self._extend(day)
+        return self._activity[day]
+
+    def _rng(self, day: int, family: int) -> random.Random:
+        return random.Random(_mix(self.seed64 ^ (day * 8 + family)))
+
+    # ------------------------------------------------------------------------------------------- catalogues
+    def _refs(self) -> None:
+        for kind in (
+            K_CUSTOMER,
+            K_SUPPLIER,
+            K_ITEM,
+            K_ACCOUNT,
+            K_TAX,
+            K_TRACKING,
+            K_JOURNAL,
+            *JE_KIND,
+            *JE_KIND.values(),
+            *BT_KIND.values(),
+        ):
+            self._kind_prefix[kind] = f"{self.c8}-{kind}-"
+        self.account_ids = [self.rid(K_ACCOUNT, 0, i) for i in range(N_ACCOUNTS)]
+        self.account_refs = [{"id": self.account_ids[i], "name": ACCOUNTS[i][2]} for i in range(N_ACCOUNTS)]
+        self.bank_record_refs = {
+            a: {"id": self.account_ids[a], "dataType": "bankAccounts"} for a in BANK_ACCOUNTS
+        }
+        self.tax_ids = [self.rid(K_TAX, 0, i) for i in range(len(TAX_RATES))]
+        self.tax_refs = [
+            {"id": self.tax_ids[i], "name": TAX_RATES[i][1], "effectiveTaxRate": TAX_RATES[i][3]}
+            for i in range(len(TAX_RATES))
+        ]
+        self.tracking_ids = [self.rid(K_TRACKING, 0, i) for i in range(len(TRACKING))]
+        self.tracking_refs = [
+            {"id": self.tracking_ids[i], "name": TRACKING[i][0]} for i in range(len(TRACKING))
+        ]
+        self.journal_ids = [self.rid(K_JOURNAL, 0, i) for i in range(len(JOURNALS))]
+        self.journal_refs = [
+            {"id": self.journal_ids[i], "name": JOURNALS[i][0]} for i in range(len(JOURNALS))
+        ]
+
+    def _make_items(self, n: int) -> list[Item]:
+        out = []
+        na, nn = len(_ITEM_ADJ), len(_ITEM_NOUNS)
+        base = self.seed64 % (na * nn)
+        for i in range(n):
+            h = _mix(self.seed64 ^ (0x17E0 << 40) ^ i)
+            combo = (base + i * 7) % (na * nn) if na * nn % 7 else (base + i) % (na * nn)
+            adj, (noun, type_, lo, hi) = _ITEM_ADJ[combo % na], _ITEM_NOUNS[combo // na]
+            name = f"{adj} {noun}" + (f" {i // (na * nn) + 1}" if i >= na * nn else "")
+            sale = lo + (h & 0xFFFF) * (hi - lo) // 0xFFFF
+            sale = max(100, sale // 50 * 50)
+            income = AC["sales_services"] if type_ == "Service" else AC["sales_products"]
+            r = (h >> 16) & 0xFF
+            tax_i = T_REDUCED if r < 20 else T_ZERO if r < 40 else T_STANDARD
+            offset = 120 + (h >> 24) % 300
+            code = f"{noun[:3].upper()}-{i + 1:04d}"
+            out.append(
+                Item(
+                    i,
+                    self.rid(K_ITEM, 0, i),
+                    name,
+                    code,
+                    type_,
+                    sale,
+                    (sale * 55 + 50) // 100,
+                    income,
+                    tax_i,
+                    offset,
+                )
+            )
+        return out
+
+    # ---------------------------------------------------------------------------------------------- contacts
+    def n_customers(self, day: int) -> int:
+        return self.customers0 + max(day, 0) * self.customer_growth // 100
+
+    def n_suppliers(self, day: int) -> int:
+        return self.suppliers0 + max(day, 0) * self.supplier_growth // 100
+
+    def contact_created_day(self, k: int, supplier: bool) -> int:
+        n0, growth = (
+            (self.suppliers0, self.supplier_growth) if supplier else (self.customers0, self.customer_growth)
+        )
+        if k < n0:
+            return 0
+        return -(-(k - n0 + 1) * 100 // growth)  # ceil
+
+    def contact_hash(self, k: int, supplier: bool) -> int:
+        return _mix(self.seed64 ^ ((0x5000 if supplier else 0xC000) << 44) ^ k)
+
+    def contact_life(self, k: int, supplier: bool) -> tuple[int, int | None, int | None, int]:
+        """(created t, email changed t or None, archived t or None, payment terms in days) of a contact."""
+        h = self.contact_hash(k, supplier)
+        created_day = self.contact_created_day(k, supplier)
+        created = created_day * DAY + 6 * HOUR + (h & 0x1FFF) % 7000
+        changed = None
+        if (h >> 13) % 100 < 25:
+            changed = created + (30 + (h >> 20) % 600) * DAY + 3 * HOUR
+        archived = None
+        if k >= 3 and (h >> 30) % 100 < 8:
+            archived = created + (120 + (h >> 37) % 900) * DAY + 5 * HOUR
+        terms = (14, 30, 30, 45)[(h >> 47) & 3]
+        return created, changed, archived, terms
+
+    def customer_name(self, k: int) -> str:
+        n = len(_CUST_A) * len(_CUST_B) * len(_CUST_C)
+        j = (k + self.seed64 % n) % n
+        name = f"{_CUST_A[j % 30]} {_CUST_B[j // 30 % 30]} {_CUST_C[j // 900]}"
+        return name if k < n else f"{name} {k // n + 1}"
+
+    def supplier_name(self, k: int) -> str:
+        n = len(_SUPP_A) * len(_SUPP_B) * len(_SUPP_C)
+        j = (k + (self.seed64 >> 20) % n) % n
+        name = f"{_SUPP_A[j % 20]} {_SUPP_B[j // 20 % 20]} {_SUPP_C[j // 400]}"
+        return name if k < n else f"{name} {k // n + 1}"
+
+    def contact_id(self, k: int, supplier: bool) -> str:
+        return self.rid(K_SUPPLIER if supplier else K_CUSTOMER, 0, k)
+
+    def _contact_table(self, n: int, supplier: bool) -> tuple[array, array]:
+        """(archived time or _NEVER, payment terms) of contacts 0..n-1 (8 + 1 bytes per contact)."""
+        archived, terms = self._contacts[supplier]
+        for k in range(len(terms), n):
+            _created, _changed, when, days = self.contact_life(k, supplier)
+            archived.append(_NEVER if when is None else when)
+            terms.append(days)
+        return archived, terms
+
+    def _pick_contact(self, day: int, r, supplier: bool) -> int:
+        """A contact that exists and is not archived on `day` (older contacts are picked more often)."""
+        n = self.n_suppliers(day) if supplier else self.n_customers(day)
+        archived, _terms = self._contacts[supplier]
+        if len(archived) < n:
+            archived, _terms = self._contact_table(n, supplier)
+        end = (day + 1) * DAY
+        for _ in range(4):
+            x = r()
+            k = int(n * x * x)
+            if archived[k] > end:
+                return k
+        return 0
+
+    def contact_terms(self, k: int, supplier: bool) -> int:
+        _archived, terms = self._contacts[supplier]
+        if k >= len(terms):
+            _archived, terms = self._contact_table(k + 1, supplier)
+        return terms[k]
+
+    def customer_ref(self, k: int) -> dict:
+        """`{id, companyName}` of customer k (shared, read-only)."""
+        cache = self._customer_refs
+        ref = cache.get(k)
+        if ref is None:
+            if len(cache) >= _REF_CACHE:
+                cache.clear()
+            ref = cache[k] = {"id": self.rid(K_CUSTOMER, 0, k), "companyName": self.customer_name(k)}
+        return ref
+
+    def supplier_ref(self, k: int) -> dict:
+        """`{id, supplierName}` of supplier k (shared, read-only)."""
+        cache = self._supplier_refs
+        ref = cache.get(k)
+        if ref is None:
+            if len(cache) >= _REF_CACHE:
+                cache.clear()
+            ref = cache[k] = {"id": self.rid(K_SUPPLIER, 0, k), "supplierName": self.supplier_name(k)}
+        return ref
+
+    def departments(self, day: int) -> int:
+        """How many departments exist on `day` (they are `DEPARTMENTS[:n]`)."""
+        return _DEPARTMENT_COUNTS[0] if day < _DEPARTMENT_COUNTS[1] else len(DEPARTMENTS)
+
+    # ---------------------------------------------------------------------------------------------- moments
+    def _at(self, day: int, r) -> int:
+        """A moment in business hours (08:00-18:00) on `day`."""
+        return day * DAY + 8 * HOUR + int(r() * 36000)
+
+    # ---------------------------------------------------------------------------------------------- sales
+    def sales(self, day: int) -> list[Document]:
+        """The invoices issued on `day`, each with its credit note and payments (which may come later)."""
+        r = self._rng(day, F_SALES).random
+        n = int(self.invoice_rate * self.activity(day) * (0.6 + 0.8 * r()) + r())
+        if n == 0:
+            return []
+        items = self.items
+        n_items = len(items)
+        n_depts = self.departments(day)
+        wday = self._wday
+        iso = self._days[day]
+        stamp = f"{iso[2:4]}{iso[5:7]}{iso[8:10]}-"
+        base = day * DAY + 8 * HOUR
+        inv_prefix = self.id_prefix(K_INVOICE, day)
+        pay_prefix = self.id_prefix(K_PAYMENT, day)
+        suffix = self.suffix
+        n_contacts = self.n_customers(day)
+        archived, terms_of = self._contacts[False]
+        if len(archived) < n_contacts:
+            archived, terms_of = self._contact_table(n_contacts, False)
+        end = (day + 1) * DAY
+        line_cache = self._line_cache
+        if len(line_cache) > _LINE_CACHE:
+            line_cache.clear()
+        out = []
+        for i in range(n):
+            t0 = base + int(r() * 36000)
+            for _ in range(4):  # a customer that is not archived (older customers buy more often)
+                x = r()
+                k = int(n_contacts * x * x)
+                if archived[k] > end:
+                    break
+            else:
+                k = 0
+            terms = terms_of[k]
+            nl = 1 + (r() < 0.35) + (r() < 0.12)
+            lines = []
+            sub = tax = 0
+            for _ in range(nl):
+                x = r()
+                item = items[int(n_items * x * x)]
+                qty = 1 + int(r() * item.max_qty)
+                track = DEPARTMENTS[int(r() * n_depts)]
+                offset = item.offset
+                level = 0 if day < offset else (day - offset) // 365 + 1
+                key = ((level * 8192 + item.idx) * 32 + qty) * 8 + track
+                line = line_cache.get(key)
+                if line is None:
+                    unit = item.sale_price(day)
+                    ls = unit * qty
+                    line = line_cache[key] = Line(
+                        item.name,
+                        item.idx,
+                        qty,
+                        unit,
+                        ls,
+                        tax_of(ls, item.tax_i),
+                        item.tax_i,
+                        item.income_acc,
+                        track,
+                    )
+                lines.append(line)
+                sub += line.sub
+                tax += line.tax
+            number = f"{i + 1:03d}"
+            doc = Document(
+                inv_prefix + suffix(i),
+                K_INVOICE,
+                day,
+                i,
+                "INV-" + stamp + number,
+                t0,
+                k,
+                day + terms,
+                lines,
+                sub,
+                tax,
+                sub + tax,
+            )
+            u = r()
+            if u < 0.02:
+                doc.t_del = t0 + (1 + int(r() * 20)) * DAY + int(r() * 3 * HOUR)
+            elif u < 0.045:
+                doc.t_void = (day + 2 + int(r() * 40)) * DAY + 8 * HOUR + int(r() * 36000)
+            else:
+                remaining = doc.total
+                first_pay_day = day + 1
+                if u < 0.10:
+                    cn_day = day + 1 + int(r() * 10)
+                    wd = wday[cn_day] if cn_day < len(wday) else self.weekday(cn_day)
+                    if wd >= 5:
+                        cn_day += 7 - wd
+                    t_cn = cn_day * DAY + 8 * HOUR + int(r() * 36000)
+                    line = lines[0]
+                    pct = (25, 50, 100)[int(r() * 3)]
+                    cs = line.sub * pct // 100
+                    ct = tax_of(cs, line.tax_i)
+                    cn_line = Line(
+                        f"Credit: {line.desc}", line.item, 1, cs, cs, ct, line.tax_i, line.acc, line.track
+                    )
+                    t_alloc = t_cn + 600 + int(r() * 3) * DAY
+                    doc.cn = CreditNote(
+                        self.id_prefix(K_CREDIT_NOTE, day) + suffix(i),
+                        "CN-" + stamp + number,
+                        t_cn,
+                        t_alloc,
+                        pay_prefix + suffix(i, 3),
+                        [cn_line],
+                        cs,
+                        ct,
+                        cs + ct,
+                    )
+                    remaining -= cs + ct
+                    first_pay_day = t_alloc // DAY + 1
+                if u < 0.97 and remaining > 0:
+                    delay = terms - 10 + int(r() * 30)
+                    pay_day = day + (max(1, delay))
+                    pay_day = max(pay_day, first_pay_day)
+                    if r() < 0.15 and remaining >= 2000:
+                        first = remaining * (30 + int(r() * 41)) // 100
+                        p1 = self._payment(pay_prefix + suffix(i, 1), pay_day, first, 1, r)
+                        p2 = self._payment(
+                            pay_prefix + suffix(i, 2),
+                            p1.t // DAY + 7 + int(r() * 30),
+                            remaining - first,
+                            2,
+                            r,
+                        )
+                        doc.pays = (p1, p2)
+                    else:
+                        doc.pays = (self._payment(pay_prefix + suffix(i, 1), pay_day, remaining, 1, r),)
+                if r() < 0.08:
+                    doc.t_edit = t0 + (3 + int(r() * 20)) * DAY + int(r() * 3 * HOUR)
+            out.append(doc)
+        return out
+
+    def _payment(self, id_: str, pay_day: int, amount: int, sub: int, r) -> Payment:
+        """A payment through the current account on `pay_day` (or the Monday after), reconciled later."""
+        wday = self._wday
+        wd = wday[pay_day] if pay_day < len(wday) else self.weekday(pay_day)
+        if wd >= 5:
+            pay_day += 7 - wd
+        t = pay_day * DAY + 8 * HOUR + int(r() * 36000)
+        return Payment(id_, t, amount, A_BANK_CURRENT, sub, t + (1 + int(r() * 6)) * DAY)
+
+    # ---------------------------------------------------------------------------------------------- purchases
+    def purchases(self, day: int) -> list[Document]:
+        """The bills received on `day`, each with its bill payments."""
+        r = self._rng(day, F_PURCHASES).random
+        n = int(self.bill_rate * self.activity(day) * (0.6 + 0.8 * r()) + r())
+        if n == 0:
+            return []
+        bill_items = self.bill_items
+        n_items = len(bill_items)
+        n_depts = self.departments(day)
+        n_expenses = len(_EXPENSES)
+        iso = self._days[day]
+        stamp = f"PI-{iso[2:4]}{iso[5:7]}{iso[8:10]}-"
+        base = day * DAY + 8 * HOUR
+        bill_prefix = self.id_prefix(K_BILL, day)
+        pay_prefix = self.id_prefix(K_BILL_PAYMENT, day)
+        suffix = self.suffix
+        cogs = AC["cogs"]
+        out = []
+        for i in range(n):
+            t0 = base + int(r() * 36000)
+            k = self._pick_contact(day, r, True)
+            terms = self.contact_terms(k, True)
+            nl = 1 + (r() < 0.3) + (r() < 0.1)
+            lines = []
+            sub = tax = 0
+            for _ in range(nl):
+                track = DEPARTMENTS[int(r() * n_depts)]
+                if r() < 0.55 and n_items:
+                    item = bill_items[int(r() * n_items)]
+                    qty = 1 + int(r() * 20)
+                    unit = item.buy_price(day)
+                    ls = unit * qty
+                    lt = tax_of(ls, item.tax_i)
+                    line = Line(item.name, item.idx, qty, unit, ls, lt, item.tax_i, cogs, track)
+                else:
+                    acc, descs, lo, hi, tax_i = _EXPENSE_LINES[int(r() * n_expenses)]
+                    ls = lo + int(r() * (hi - lo))
+                    lt = tax_of(ls, tax_i)
+                    line = Line(descs[int(r() * len(descs))], -1, 1, ls, ls, lt, tax_i, acc, track)
+                lines.append(line)
+                sub += ls
+                tax += lt
+            doc = Document(
+                bill_prefix + suffix(i),
+                K_BILL,
+                day,
+                i,
+                f"{stamp}{i + 1:03d}",
+                t0,
+                k,
+                day + terms,
+                lines,
+                sub,
+                tax,
+                sub + tax,
+            )
+            u = r()
+            if u < 0.015:
+                doc.t_del = t0 + (1 + int(r() * 15)) * DAY + int(r() * 3 * HOUR)
+            elif u < 0.03:
+                doc.t_void = (day + 2 + int(r() * 30)) * DAY + 8 * HOUR + int(r() * 36000)
+            else:
+                if u < 0.98:
+                    delay = terms - 5 + int(r() * 15)
+                    pay_day = day + (max(1, delay))
+                    if r() < 0.12 and doc.total >= 2000:
+                        first = doc.total * (30 + int(r() * 41)) // 100
+                        p1 = self._payment(pay_prefix + suffix(i, 1), pay_day, first, 1, r)
+                        p2 = self._payment(
+                            pay_prefix + suffix(i, 2),
+                            p1.t // DAY + 7 + int(r() * 30),
+                            doc.total - first,
+                            2,
+                            r,
+                        )
+                        doc.pays = (p1, p2)
+                    else:
+                        doc.pays = (self._payment(pay_prefix + suffix(i, 1), pay_day, doc.total, 1, r),)
+                if r() < 0.05:
+                    doc.t_edit = t0 + (3 + int(r() * 20)) * DAY + int(r() * 3 * HOUR)
+            out.append(doc)
+        return out
+
+    # ---------------------------------------------------------------------------------------------- cash
+    def direct(self, day: int) -> tuple[list[Direct], list[Transfer]]:
+        """Direct costs, direct incomes and transfers of `day`: recurring ones and random ones."""
+        rng = self._rng(day, F_DIRECT)
+        r = rng.random
+        s = self.scale
+        self._extend(day)
+        dom, last, month = self._dom[day], self._last[day], self._month[day]
+        wd = self._wday[day]
+        iso = self._days[day]
+        stamp = iso[2:4] + iso[5:7] + iso[8:10]
+        costs: list[Direct] = []
+        transfers: list[Transfer] = []
+        idx = 0
+
+        def add(kind, t, contact, lines, bank, txn, reference, note):
+            nonlocal idx
+            sub = sum(line.sub for line in lines)
+            tax = sum(line.tax for line in lines)
+            costs.append(
+                Direct(
+                    self.rid(kind, day, idx),
+                    kind,
+                    day,
+                    idx,
+                    t,
+                    contact,
+                    lines,
+                    sub,
+                    tax,
+                    sub + tax,
+                    bank,
+                    txn,
+                    t + (1 + int(r() * 5)) * DAY,
+                    reference,
+                    note,
+                )
+            )
+            idx += 1
+
+        growth = 0.7 + 0.6 * (min(1095, day)) / 1095
+        if dom == 1:
+            rent = 125_000 * s
+            add(
+                K_DIRECT_COST,
+                day * DAY + 8 * HOUR + 1800,
+                0,
+                [
+                    Line(
+                        f"Office rent {iso[:7]}",
+                        -1,
+                        1,
+                        rent,
+                        rent,
+                        tax_of(rent, T_STANDARD),
+                        T_STANDARD,
+                        AC["rent"],
+                        DEPARTMENTS[2],
+                    )
+                ],
+                A_BANK_CURRENT,
+                "RepeatPmt",
+                f"RENT-{iso[:7]}",
+                "Monthly office rent",
+            )
+        if dom == 25:
+            wages = int(420_000 * s * growth) // 100 * 100
+            add(
+                K_DIRECT_COST,
+                day * DAY + 9 * HOUR,
+                -1,
+                [Line(f"Payroll {iso[:7]}", -1, 1, wages, wages, 0, T_NONE, AC["wages"], DEPARTMENTS[1])],
+                A_BANK_CURRENT,
+                "Payment",
+                f"PAYROLL-{iso[:7]}",
+                "Monthly payroll",
+            )
+        if last:
+            fee = 1_500 + 200 * s + int(r() * 1_000)
+            add(
+                K_DIRECT_COST,
+                day * DAY + 22 * HOUR,
+                -1,
+                [Line("Bank charges", -1, 1, fee, fee, 0, T_EXEMPT, AC["bank_charges"], -1)],
+                A_BANK_CURRENT,
+                "SerChg",
+                f"FEES-{iso[:7]}",
+                "Monthly account fee",
+            )
+            interest = (800 + 40 * min(month, 36)) * s + int(r() * 300)
+            add(
+                K_DIRECT_INCOME,
+                day * DAY + 22 * HOUR + 1800,
+                -1,
+                [Line("Savings interest", -1, 1, interest, interest, 0, T_EXEMPT, AC["interest_income"], -1)],
+                A_BANK_SAVINGS,
+                "Int",
+                f"INT-{iso[:7]}",
+                "Interest on savings",
+            )
+        factor = _WEEKDAY_SALES[wd] * growth
+        n = int(self.direct_cost_rate * factor * (0.5 + r()) + r())
+        n_depts = self.departments(day)
+        for _ in range(n):
+            acc_key, descs, lo, hi, tax_i = _DIRECT_EXPENSES[int(r() * len(_DIRECT_EXPENSES))]
+            amount = lo + int(r() * (hi - lo)) // 4
+            contact = self._pick_contact(day, r, True) if r() < 0.5 else -1
+            desc = descs[int(r() * len(descs))]
+            add(
+                K_DIRECT_COST,
+                self._at(day, r),
+                contact,
+                [
+                    Line(
+                        desc,
+                        -1,
+                        1,
+                        amount,
+                        amount,
+                        tax_of(amount, tax_i),
+                        tax_i,
+                        AC[acc_key],
+                        DEPARTMENTS[int(r() * n_depts)],
+                    )
+                ],
+                A_BANK_CURRENT,
+                "Pos" if r() < 0.6 else "Debit",
+                f"EXP-{stamp}-{idx + 1:03d}",
+                desc,
+            )
+        n = int(self.direct_income_rate * factor * (0.5 + r()) + r())
+        for _ in range(n):
+            if r() < 0.7:
+                amount = 2_000 + int(r() * 38_000)
+                line = Line(
+                    "Cash sale",
+                    -1,
+                    1,
+                    amount,
+                    amount,
+                    tax_of(amount, T_STANDARD),
+                    T_STANDARD,
+                    AC["sales_products"],
+                    DEPARTMENTS[0],
+                )
+                contact = self._pick_contact(day, r, False) if r() < 0.5 else -1
+            else:
+                amount = 500 + int(r() * 15_000)
+                line = Line("Sundry receipt", -1, 1, amount, amount, 0, T_EXEMPT, AC["sundry_income"], -1)
+                contact = -1
+            add(
+                K_DIRECT_INCOME,
+                self._at(day, r),
+                contact,
+                [line],
+                A_BANK_CURRENT,
+                "Credit",
+                f"REC-{stamp}-{idx + 1:03d}",
+                line.desc,
+            )
+        if dom == 2 and day > 0:
+            t = day * DAY + 10 * HOUR
+            amount = 75_000 * s
+            transfers.append(
+                Transfer(
+                    self.rid(K_TRANSFER, day, 0),
+                    day,
+                    0,
+                    t,
+                    A_BANK_CURRENT,
+                    A_BANK_SAVINGS,
+                    amount,
+                    t + DAY,
+                    "Monthly transfer to savings",
+                )
+            )
+        if dom == 16 and r() < 0.15:
+            t = day * DAY + 11 * HOUR
+            amount = 200_000 * s
+            transfers.append(
+                Transfer(
+                    self.rid(K_TRANSFER, day, 1),
+                    day,
+                    1,
+                    t,
+                    A_BANK_SAVINGS,
+                    A_BANK_CURRENT,
+                    amount,
+                    t + 2 * DAY,
+                    "Top-up from savings",
+                )
+            )
+        return costs, transfers
+
+    # ---------------------------------------------------------------------------------------------- manual
+    def opening(self) -> tuple[int, int, int]:
+        """Opening balances (current account, savings account, office equipment), in pence."""
+        s = self.scale
+        return 2_500_000 * s, 1_000_000 * s, 1_200_000 * s
+
+    def manual(self, day: int) -> list[Entry]:
+        """Manual journals of `day`: the opening balances on day 0, and monthly depreciation."""
+        out = []
+        if day == 0:
+            current, savings, equipment = self.opening()
+            total = current + savings + equipment
+            out.append(
+                Entry(
+                    self.rid(K_MANUAL, 0, 0),
+                    1,
+                    None,
+                    J_GENERAL,
+                    "Opening balances",
+                    [
+                        (A_BANK_CURRENT, current, None),
+                        (A_BANK_SAVINGS, savings, None),
+                        (A_EQUIPMENT, equipment, None),
+                        (A_SHARE_CAPITAL, -total, None),
+                    ],
+                    operating=False,
+                )
+            )
+        self._extend(day)
+        if self._last[day] and self._month[day] < 60:
+            dep = self.opening()[2] // 60
+            out.append(
+                Entry(
+                    self.rid(K_MANUAL, day, 1),
+                    day * DAY + 23 * HOUR,
+                    None,
+                    J_GENERAL,
+                    f"Depreciation {self._days[day][:7]}",
+                    [(AC["depreciation"], dep, None), (A_EQUIPMENT_DEP, -dep, None)],
+                )
+            )
+        return out
+
+    # ---------------------------------------------------------------------------------------------- entries
+    def customer_contact(self, k: int) -> dict:
+        """`{id, dataType: customers}` of customer k (shared, read-only)."""
+        cache = self._customer_contacts
+        ref = cache.get(k)
+        if ref is None:
+            if len(cache) >= _REF_CACHE:
+                cache.clear()
+            ref = cache[k] = {"id": self.rid(K_CUSTOMER, 0, k), "dataType": "customers"}
+        return ref
+
+    def supplier_contact(self, k: int) -> dict:
+        """`{id, dataType: suppliers}` of supplier k (shared, read-only)."""
+        cache = self._supplier_contacts
+        ref = cache.get(k)
+        if ref is None:
+            if len(cache) >= _REF_CACHE:
+                cache.clear()
+            ref = cache[k] = {"id": self.rid(K_SUPPLIER, 0, k), "dataType": "suppliers"}
+        return ref
+
+    def invoice_entries(self, doc: Document) -> list[Entry]:
+        """The invoice's journal entry, its void reversal, its credit note and allocation, its payments."""
+        contact = self.customer_contact(doc.contact)
+        d, i = doc.day, doc.idx
+        suffix = self.suffix
+        out = []
+        posting = [(A_AR, doc.total, contact)]
+        for line in doc.lines:
+            posting.append((line.acc, -line.sub, None))
+        if doc.tax:
+            posting.append((A_VAT, -doc.tax, None))
+        prefix = self.id_prefix(JE_KIND[K_INVOICE], d)
+        out.append(
+            Entry(
+                prefix + suffix(i),
+                doc.t0,
+                doc.t_del,
+                J_SALES,
+                f"Invoice {doc.number}",
+                posting,
+                doc.id,
+                "invoices",
+            )
+        )
+        if doc.t_void is not None:
+            out.append(
+                Entry(
+                    prefix + suffix(i, 1),
+                    doc.t_void,
+                    None,
+                    J_SALES,
+                    f"Void invoice {doc.number}",
+                    [(a, -c, ct) for a, c, ct in posting],
+                    doc.id,
+                    "invoices",
+                )
+            )
+        cn = doc.cn
+        if cn is not None:
+            lines = [(line.acc, line.sub, None) for line in cn.lines]
+            if cn.tax:
+                lines.append((A_VAT, cn.tax, None))
+            lines.append((A_AR, -cn.total, contact))
+            out.append(
+                Entry(
+                    self.id_prefix(JE_KIND[K_CREDIT_NOTE], d) + suffix(i),
+                    cn.t,
+                    None,
+                    J_SALES,
+                    f"Credit note {cn.number}",
+                    lines,
+                    cn.id,
+                    "creditNotes",
+                )
+            )
+            out.append(
+                Entry(
+                    self.id_prefix(JE_KIND[K_PAYMENT], d) + suffix(i, 3),
+                    cn.t_alloc,
+                    None,
+                    J_SALES,
+                    f"Credit note {cn.number} allocated to {doc.number}",
+                    [(A_AR, cn.total, contact), (A_AR, -cn.total, contact)],
+                    cn.alloc_id,
+                    "payments",
+                )
+            )
+        if doc.pays:
+            prefix = self.id_prefix(JE_KIND[K_PAYMENT], d)
+            desc = f"Payment for {doc.number}"
+            for p in doc.pays:
+                out.append(
+                    Entry(
+                        prefix + suffix(i, p.sub),
+                        p.t,
+                        None,
+                        J_CASH,
+                        desc,
+                        [(p.bank, p.amount, None), (A_AR, -p.amount, contact)],
+                        p.id,
+                        "payments",
+                        "Credit",
+                        p.t_rec,
+                    )
+                )
+        return out
+
+    def bill_entries(self, doc: Document) -> list[Entry]:
+        """The bill's journal entry, its void reversal and its payments."""
+        contact = self.supplier_contact(doc.contact)
+        d, i = doc.day, doc.idx
+        suffix = self.suffix
+        out = []
+        posting = [(line.acc, line.sub, None) for line in doc.lines]
+        if doc.tax:
+            posting.append((A_VAT, doc.tax, None))
+        posting.append((A_AP, -doc.total, contact))
+        prefix = self.id_prefix(JE_KIND[K_BILL], d)
+        out.append(
+            Entry(
+                prefix + suffix(i),
+                doc.t0,
+                doc.t_del,
+                J_PURCHASES,
+                f"Bill {doc.number}",
+                posting,
+                doc.id,
+                "bills",
+            )
+        )
+        if doc.t_void is not None:
+            out.append(
+                Entry(
+                    prefix + suffix(i, 1),
+                    doc.t_void,
+                    None,
+                    J_PURCHASES,
+                    f"Void bill {doc.number}",
+                    [(a, -c, ct) for a, c, ct in posting],
+                    doc.id,
+                    "bills",
+                )
+            )
+        if doc.pays:
+            prefix = self.id_prefix(JE_KIND[K_BILL_PAYMENT], d)
+            desc = f"Payment of {doc.number}"
+            for p in doc.pays:
+                out.append(
+                    Entry(
+                        prefix + suffix(i, p.sub),
+                        p.t,
+                        None,
+                        J_CASH,
+                        desc,
+                        [(A_AP, p.amount, contact), (p.bank, -p.amount, None)],
+                        p.id,
+                        "billPayments",
+                        "Debit",
+                        p.t_rec,
+                    )
+                )
+        return out
+
+    def direct_entry(self, x: Direct) -> Entry:
+        if x.kind == K_DIRECT_COST:
+            lines = [(line.acc, line.sub, None) for line in x.lines]
+            if x.tax:
+                lines.append((A_VAT, x.tax, None))
+            lines.append((x.bank, -x.total, None))
+            ref_type = "directCosts"
+        else:
+            lines = [(x.bank, x.total, None)]
+            lines.extend((line.acc, -line.sub, None) for line in x.lines)
+            if x.tax:
+                lines.append((A_VAT, -x.tax, None))
+            ref_type = "directIncomes"
+        return Entry(
+            self.id_prefix(JE_KIND[x.kind], x.day) + self.suffix(x.idx),
+            x.t,
+            None,
+            J_CASH,
+            x.note,
+            lines,
+            x.id,
+            ref_type,
+            x.txn,
+            x.t_rec,
+        )
+
+    def transfer_entry(self, x: Transfer) -> Entry:
+        return Entry(
+            self.id_prefix(JE_KIND[K_TRANSFER], x.day) + self.suffix(x.idx),
+            x.t,
+            None,
+            J_CASH,
+            x.desc,
+            [(x.dst, x.amount, None), (x.src, -x.amount, None)],
+            x.id,
+            "transfers",
+            "Xfer",
+            x.t_rec,
+        )
+
+    def entries(self, day: int) -> list[Entry]:
+        """Every journal entry of the records created on `day` (some are posted on later days)."""
+        out: list[Entry] = []
+        for doc in self.sales(day):
+            out.extend(self.invoice_entries(doc))
+        for doc in self.purchases(day):
+            out.extend(self.bill_entries(doc))
+        costs, transfers = self.direct(day)
+        out.extend(self.direct_entry(x) for x in costs)
+        out.extend(self.transfer_entry(x) for x in transfers)
+        out.extend(self.manual(day))
+        return out
+
+    # ---------------------------------------------------------------------------------------------- passes
+    def bank_moves(self, day: int) -> list[tuple]:
+        """The bank transactions of the records created on `day` (some clear later), as tuples
+        `(t, id, account, pence, description, transaction type, reconciled at)`.
+
+        They are the bank lines of the journal entries (`entries`), built directly for speed: same ids (the
+        entry's key with the bank-transaction kind, `sub * 4 + n` for its n-th bank line), same amounts.
+        """
+        out = []
+        suffix = self.suffix
+        docs = self.sales(day)
+        if docs:
+            prefix = self.id_prefix(BT_KIND[K_PAYMENT], day)
+            for doc in docs:
+                if doc.pays:
+                    desc = f"Payment for {doc.number}"
+                    for p in doc.pays:
+                        out.append(
+                            (
+                                p.t,
+                                prefix + suffix(doc.idx, p.sub * 4),
+                                p.bank,
+                                p.amount,
+                                desc,
+                                "Credit",
+                                p.t_rec,
+                            )
+                        )
+        docs = self.purchases(day)
+        if docs:
+            prefix = self.id_prefix(BT_KIND[K_BILL_PAYMENT], day)
+            for doc in docs:
+                if doc.pays:
+                    desc = f"Payment of {doc.number}"
+                    for p in doc.pays:
+                        out.append(
+                            (
+                                p.t,
+                                prefix + suffix(doc.idx, p.sub * 4),
+                                p.bank,
+                                -p.amount,
+                                desc,
+                                "Debit",
+                                p.t_rec,
+                            )
+                        )
+        costs, transfers = self.direct(day)
+        for x in costs:
+            out.append(
+                (
+                    x.t,
+                    self.id_prefix(BT_KIND[x.kind], day) + suffix(x.idx),
+                    x.bank,
+                    -x.total if x.kind == K_DIRECT_COST else x.total,
+                    x.note,
+                    x.txn,
+                    x.t_rec,
+                )
+            )
+        for x in transfers:
+            prefix = self.id_prefix(BT_KIND[K_TRANSFER], day)
+            out.append((x.t, prefix + suffix(x.idx, 0), x.dst, x.amount, x.desc, "Xfer", x.t_rec))
+            out.append((x.t, prefix + suffix(x.idx, 1), x.src, -x.amount, x.desc, "Xfer", x.t_rec))
+        return out
+
+    def bank_lines(self, T: int) -> Iterator[tuple | None]:
+        """Every bank transaction up to T in time order (tuples as in `bank_moves`); None = a tick.
+
+        Transactions are produced by creation day but clear up to `HORIZON_DAYS` later, so they wait in a heap
+        until no later-created record can come before them.
+        """
+        heap: list[tuple] = []
+        push, pop = heapq.heappush, heapq.heappop
+        last_day = T // DAY
+        for day in range(last_day + 1):
+            limit = day * DAY
+            while heap and heap[0][0] < limit:
+                yield pop(heap)
+            for move in self.bank_moves(day):
+                if move[0] <= T:
+                    push(heap, move)
+            if day & 31 == 31:
+                yield None
+        while heap:
+            yield pop(heap)
+
+    def ledger(self, T: int, S: int | None = None) -> Iterator[None | Ledger]:
+        """Sum the ledger as of T, month by month; yields None ticks, then the `Ledger`."""
+        last_day = T // DAY
+        months = self.month_of_day(last_day) + 1 if T >= 0 else 0
+        ledger = Ledger(self, T, S, months)
+        delta, cash, last = ledger.delta, ledger.cash, ledger.last_change
+        changed = ledger.changed
+        month_of = self._month
+        cf_of = CF_OF_ACCOUNT
+        for day in range(last_day + 1):
+            for e in self.entries(day):
+                t = e.t
+                if t > T:
+                    continue
+                td = e.t_del
+                if td is not None and td <= T:
+                    if S is not None and t <= S < td:
+                        changed.add(month_of[t // DAY])
+                    for a, _, _ in e.lines:
+                        last[a] = max(last[a], td)
+                    continue
+                m = month_of[t // DAY]
+                row = delta[m]
+                for a, c, _ in e.lines:
+                    row[a] += c
+                    last[a] = max(last[a], t)
+                if S is not None and t > S:
+                    changed.add(m)
+                if e.txn and e.operating:
+                    crow = cash[m]
+                    default = -1
+                    for a, c, _ in e.lines:
+                        if not IS_BANK[a] and a != A_VAT:
+                            default = cf_of[a]
+                            break
+                    for a, c, _ in e.lines:
+                        if not IS_BANK[a]:
+                            cat = default if a == A_VAT else cf_of[a]
+                            crow[cat] -= c
+            if day & 31 == 31:
+                yield None
+        yield ledger
+
+    def estimated_records(self, T: int) -> int:
+        """A rough count of all records as of T: about 110 a month of history per unit of scale."""
+        return 110 * self.scale * (self.month_of_day(max(T, 0) // DAY) + 1)
+
+
+class Ledger:
+    """Monthly sums of the ledger as of T: account movements, cash movements, and what changed after S."""
+
+    def __init__(self, books: Books, T: int, S: int | None, months: int):
+        self.books = books
+        self.T = T
+        self.S = S
+        self.months = months
+        self.delta = [[0] * N_ACCOUNTS for _ in range(months)]
+        self.cash = [[0] * len(CF_CATEGORIES) for _ in range(months)]
+        self.last_change = [0] * N_ACCOUNTS
+        self.changed: set[int] = set()
+
+    def balances(self) -> list[int]:
+        """Each account's balance at T (pence, debit positive)."""
+        total = [0] * N_ACCOUNTS
+        for row in self.delta:
+            for a in range(N_ACCOUNTS):
+                total[a] += row[a]
+        return total

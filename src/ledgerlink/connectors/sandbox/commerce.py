@@ -1,0 +1,894 @@
+"""The Commerce Sandbox (`aiwb`): a small retailer's shop, tills and payments, simulated at any volume.
+
+Time and volume follow `simulation.py` (simulated clock, 24-36 months of history, `scale` and `speed` from the
+credentials). Money is pence internally (GBP); every order is in GBP and in the United Kingdom.
+
+What the shop looks like
+------------------------
+* **Catalogues**, created when the history starts unless said otherwise: tax components (standard 20%,
+  reduced 5%, zero), payment methods (card, Apple Pay, PayPal, cash, gift card, cheque; cheque is archived
+  150-450 days in and never used after), a two-level product category tree, and 2-3 locations (an online
+  store, a high-street store, maybe a market kiosk; a pop-up opens 180-540 days in).
+* **Products**: a catalogue of `24 + 8 * isqrt(scale)` on day 0, then a new one every ~25 days (faster with
+  scale). Each belongs to a leaf category (`categorization` is its name; `productCategoryRefs` its id, as
+  Codat's own responses show though the schema omits it) and has 1-2 variants (sizes, weights; the gift card
+  has two values). Half of them have a price rise 120-600 days after creation, and some are unpublished
+  200-900 days after (never sold after that). Products have no top-level modified date (Codat's shape): each
+  variant carries the product's latest event.
+* **Customers**: `8 + 4 * scale` on day 0, then ~0.4 * scale a day. 30% change email and phone within a
+  year; 1 in 13 are leads who never order and are deleted within 200 days.
+* **Orders** (~6 * scale a day, busiest on Saturdays): 1-4 lines of published products at the price of the
+  day, at an open location, for an existing customer (15% are guests, with no `customerRef`). Each line's
+  `totalAmount` = `quantity * unitPrice + totalTaxAmount`; the order's `totalAmount` and `totalTaxAmount` are
+  the sums over its lines. An order is paid in full when placed, by one payment, or two (a gift card and
+  another method). It is closed (`closedDate`) 30 days later. Its life, drawn when it is placed:
+
+  - 4% of online orders are abandoned: the payment stays `Pending`, turns `Failed` within two hours, and the
+    order and its payment are deleted 2-13 days later (no money moves);
+  - 6% are refunded 1-26 days later, fully or one line partly: refund lines (negative quantities and amounts)
+    are added, so `totalAmount` (Codat: "including refunds") drops and `totalRefund` (always <= 0) is the sum
+    of the refund lines. Hence, for every order, **sum of its payments + totalRefund = totalAmount**;
+  - 1% of card-paid orders that are not refunded are disputed 5-45 days later (see disputes).
+
+* **Payments** (`commerce-payments`, and the same ids in `order.payments[]`): `Paid` at once, or `Pending` →
+  `Failed` for abandoned orders (deleted with their order).
+* **Transactions** (`commerce-transactions`, Codat's signs: money into the merchant's balance is positive):
+  `Payment` (+amount) and `PaymentFee` (card/Apple Pay 1.4% + 20p, PayPal 2.9% + 30p) per payment, referencing
+  the payment; `Refund` (= the order's `totalRefund`) referencing the order; for disputes a `PaymentFee`
+  (`dispute_fee`, -£15) when opened, then a `Refund` (`Chargeback`, -amount) if lost or a `PaymentFeeRefund`
+  (+£15) if won, referencing the payment. A `Payout` at 06:00 each day settles the previous day: its
+  `totalAmount` is minus the sum of that day's other transactions (no `transactionSourceRef`: Codat has no
+  payout reference type). So the sum of all transactions up to `T` is what is not yet paid out, and equals
+  the company info's `accountBalances[0]` `available` (the previous day's, until its payout) + `pending`
+  (today's so far).
+* **Disputes**: reference the disputed payment (`disputedTransactions[0]`, type `Payment`) for its full
+  amount; `EvidenceRequired` (due in 7 days) → `Processing` 2-6 days later → `Won` (60%) or `Lost` 10-39
+  days after that.
+
+Every event of an order, its payments, transactions and dispute happens within `ORDER_HORIZON` days of the
+order; of a customer within `CUSTOMER_HORIZON` days. Volume at scale 1 (25-36 months of history): ~4,000-6,500
+orders and as many payments, ~9,000-14,000 transactions, 300-400 customers, ~70 products, 25-50 disputes
+(~23,000-34,000 records); orders, payments, transactions and customers grow linearly with `scale`, products
+with its square root.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterator
+from datetime import datetime
+from functools import lru_cache
+from math import isqrt
+from typing import Any
+
+from ledgerlink.connectors.base import Branding, ConnectorInfo
+from ledgerlink.connectors.sandbox.simulation import (
+    DAY,
+    DELETE,
+    EMIT,
+    HOUR,
+    LAST_NAMES,
+    FIRST_NAMES,
+    Clock,
+    Item,
+    Population,
+    SimulatedSandbox,
+    Window,
+    address,
+    company_name,
+    phone,
+    poisson,
+    mix64,
+)
+from ledgerlink.records.registry import SourceType
+
+KEY = "aiwb"
+ORDER_HORIZON = 100
+CUSTOMER_HORIZON = 400
+CURRENCY = "GBP"
+COUNTRY = "GBR"
+FAM_ORDERS, FAM_CUSTOMERS, FAM_PRODUCTS = 0xC001, 0xC002, 0xC003
+K_COMPANY, K_CUSTOMER, K_PRODUCT, K_LOCATION = 0xC0, 0xC1, 0xC2, 0xC3
+DISPUTE_FEE = 1_500
+
+DATA_TYPES = (
+    "commerce-companyInfo",
+    "commerce-customers",
+    "commerce-locations",
+    "commerce-orders",
+    "commerce-payments",
+    "commerce-paymentMethods",
+    "commerce-products",
+    "commerce-productCategories",
+    "commerce-transactions",
+    "commerce-disputes",
+    "commerce-taxComponents",
+)
+
+# (name, percent)
+TAXES = (("Standard VAT", 20), ("Reduced VAT", 5), ("Zero-rated", 0))
+T_STANDARD, T_REDUCED, T_ZERO = 0, 1, 2
+# (name, order payment type, provider, fee basis points, fixed fee pence, weight, online, in store)
+METHODS = (
+    ("Card", "Card", "Sandbox Payments", 140, 20, 50, True, True),
+    ("Apple Pay", "Mobile", "Sandbox Payments", 140, 20, 14, True, True),
+    ("PayPal", "Paypal", "PayPal", 290, 30, 12, True, False),
+    ("Cash", "Cash", "Till", 0, 0, 16, False, True),
+    ("Gift Card", "Prepaid", "Sandbox Gift Cards", 0, 0, 4, True, True),
+    ("Cheque", "Custom", "Till", 0, 0, 4, False, True),
+)
+M_CARD, M_APPLE, M_PAYPAL, M_CASH, M_GIFT, M_CHEQUE = range(6)
+# (key, name, parent key)
+CATEGORIES: tuple[tuple[str, str, str | None], ...] = (
+    ("clothing", "Clothing", None),
+    ("mens", "Menswear", "clothing"),
+    ("womens", "Womenswear", "clothing"),
+    ("home", "Home", None),
+    ("kitchen", "Kitchen", "home"),
+    ("decor", "Decor", "home"),
+    ("food", "Food & Drink", None),
+    ("coffee", "Coffee", "food"),
+    ("snacks", "Snacks", "food"),
+    ("books", "Books & Stationery", None),
+    ("giftcards", "Gift Cards", None),
+)
+CAT = {key: i for i, (key, _, _) in enumerate(CATEGORIES)}
+# Leaf categories products are drawn from: (category, tax, names, min pence, max pence, variants, weight).
+LINES = (
+    ("mens", T_STANDARD, ("Oxford Shirt", "Chino Trousers", "Wool Jumper", "Denim Jacket", "Linen Shirt"),
+     2_500, 12_000, "size", 10),
+    ("womens", T_STANDARD, ("Linen Dress", "Silk Scarf", "Knit Cardigan", "Wide-leg Trousers", "Wrap Skirt"),
+     2_500, 14_000, "size", 12),
+    ("kitchen", T_STANDARD, ("Ceramic Mug", "Chef's Knife", "Cast Iron Pan", "Bamboo Board", "Tea Towel Set"),
+     800, 9_000, None, 10),
+    ("decor", T_STANDARD, ("Scented Candle", "Linen Cushion", "Table Lamp", "Wall Print", "Plant Pot"), 1_200,
+     8_000, None, 10),
+    ("coffee", T_ZERO, ("House Blend", "Single Origin", "Decaf Blend", "Espresso Roast"), 650, 1_600,
+     "weight", 14),
+    ("snacks", T_STANDARD, ("Sea Salt Crisps", "Dark Chocolate", "Granola", "Shortbread Tin"), 150, 900, None,
+     12),
+    ("books", T_ZERO, ("Notebook", "Cookbook", "Travel Guide", "Sketchbook"), 600, 3_000, None, 6),
+    ("kitchen", T_REDUCED, ("Energy-saving Kettle",), 2_000, 4_000, None, 2),
+)
+_FEES = tuple((m[3], m[4]) for m in METHODS)
+_LINE_CUM: list[int] = []
+for _line in LINES:
+    _LINE_CUM.append((_LINE_CUM[-1] if _LINE_CUM else 0) + _line[6])
+ADJECTIVES = ("Classic", "Everyday", "Heritage", "Studio", "Harbour", "Meadow", "Nordic", "Coastal", "Market",
+              "Orchard")
+GIFT_CARD_PRODUCT = 3
+REASONS = ("Fraudulent", "ProductNotReceived", "ProductUnacceptable", "Duplicate", "SubscriptionCanceled",
+           "CreditNotProcessed")
+# (name, physical, address type)
+LOCATIONS = (
+    ("Online Store", False, "Inventory"),
+    ("High Street Store", True, "Billing"),
+    ("Market Hall Kiosk", True, "Billing"),
+    ("Riverside Pop-up", True, "Billing"),
+)
+_WEEKDAY = (0.85, 0.85, 0.9, 1.0, 1.15, 1.4, 1.1)  # Monday..Sunday
+_SEASON = (0.8, 0.8, 0.9, 0.95, 1.0, 1.0, 0.95, 0.95, 1.0, 1.05, 1.25, 1.45)  # January..December
+_DOMAINS = ("example.com", "mail.example", "post.example", "inbox.example")
+
+
+NEVER = 1 << 62
+
+
+class Product:
+    # `rise`/`retire`: when its price rises / it is unpublished (NEVER if it does not); `variants`:
+    # (id, name, price before the rise, price after) in pence.
+    __slots__ = ("k", "id", "name", "line", "cat", "tax", "pct", "t", "rise", "retire", "variants", "gift")
+
+    def last(self, T: int) -> int:
+        """Its latest event at or before `T`."""
+        last = self.t
+        if self.rise <= T:
+            last = self.rise
+        if self.retire <= T and self.retire > last:
+            last = self.retire
+        return last
+
+
+class Order:
+    # `lines`/`refund_lines`: (line number, product, variant, quantity, unit pence, tax %, tax pence, total
+    # pence); `pays`: (payment id, method, pence, fee pence); `dispute`: (opened, processing, resolved, won,
+    # reason).
+    __slots__ = (
+        "id", "day", "i", "t", "loc", "cust", "cust_h", "lines", "gross", "tax", "pays", "t_fail", "t_del",
+        "t_ref", "refund_lines", "refund", "refund_tax", "t_close", "dispute",
+    )
+
+
+class Shop:
+    """One company's shop: catalogues, populations and the orders of each day (`orders(d)`)."""
+
+    def __init__(self, company_id: Any, linked_at: datetime, scale: int = 1, speed: float = 1):
+        clock = self.clock = Clock(company_id, linked_at, speed)
+        s = self.scale = scale
+        h = self.h = clock.hash(K_COMPANY, 0)
+        self.name = company_name(h >> 3)
+        # Catalogues.
+        self.tax_ids = [clock.rid("ctax", 0, i) for i in range(len(TAXES))]
+        self.method_ids = [clock.rid("cmth", 0, i) for i in range(len(METHODS))]
+        self.cheque_archived = (150 + (h >> 20) % 301) * DAY + 18 * HOUR
+        self.category_ids = [clock.rid("ccat", 0, i) for i in range(len(CATEGORIES))]
+        self.locations: list[tuple[int, str, str, int]] = []  # (index, id, name, opened t)
+        for i, (name, _, _) in enumerate(LOCATIONS):
+            opened = 0
+            if i == 2 and (h >> 30) & 1:
+                continue
+            if i == 3:
+                opened = (180 + (h >> 31) % 361) * DAY + 8 * HOUR
+            self.locations.append((i, clock.rid("cloc", 0, i), name, opened))
+        # Populations.
+        weekday, growth = clock.weekday, clock.growth
+        self.customers = Population(
+            clock, FAM_CUSTOMERS, 8 + 4 * s, lambda d: 0.4 * s * growth(d) * _WEEKDAY[weekday(d)]
+        )
+        root = isqrt(s)
+        self.products_pop = Population(
+            clock, FAM_PRODUCTS, 24 + 8 * root, lambda d: 0.04 * root if d else 0.0
+        )
+        self._products: list[Product] = []
+        self._prefixes: dict[tuple[str, int], str] = {}
+        # Payment method draws (cumulative weights): online, in store, in store once cheques are gone.
+        self._method_tables = {}
+        for key, allowed in (
+            ("online", [m for m in range(6) if METHODS[m][6] and m != M_GIFT]),
+            ("store", [m for m in range(6) if METHODS[m][7] and m != M_GIFT]),
+            ("store-late", [m for m in range(6) if METHODS[m][7] and m not in (M_GIFT, M_CHEQUE)]),
+        ):
+            cum, total = [], 0
+            for m in allowed:
+                total += METHODS[m][5]
+                cum.append(total)
+            self._method_tables[key] = (allowed, [c / total for c in cum])
+
+    # ----------------------------------------------------------------------------------------------- products
+    def product(self, k: int) -> Product:
+        products = self._products
+        while len(products) <= k:
+            products.append(self._make_product(len(products)))
+        return products[k]
+
+    def _make_product(self, k: int) -> Product:
+        c = self.clock
+        h = c.hash(K_PRODUCT, k)
+        p = Product()
+        p.k = k
+        p.id = c.rid("cprd", k >> 16, k & 0xFFFF)
+        day = self.products_pop.day_of(k)
+        if day == 0 and k < self.products_pop.initial:
+            p.t = 0
+        else:
+            p.t = day * DAY + 8 * HOUR + (h >> 48) % (10 * HOUR)
+        p.gift = k == GIFT_CARD_PRODUCT
+        if p.gift:
+            p.line, p.cat, p.tax, p.name = None, CAT["giftcards"], T_ZERO, "Gift Card"
+            p.variants = [
+                (c.rid("cvar", k, 0), "£25", 2_500, 2_500),
+                (c.rid("cvar", k, 1), "£50", 5_000, 5_000),
+            ]
+            p.pct = TAXES[p.tax][1]
+            p.rise = p.retire = NEVER
+            return p
+        line = LINES[bisect_right(_LINE_CUM, (h & 0xFFFF) / 0x10000 * _LINE_CUM[-1])]
+        cat, tax, names, lo, hi, kind, _ = line
+        p.line, p.cat, p.tax, p.pct = line, CAT[cat], tax, TAXES[tax][1]
+        p.name = f"{ADJECTIVES[(h >> 16) % len(ADJECTIVES)]} {names[(h >> 20) % len(names)]}"
+        price = lo + (h >> 24) % (hi - lo + 1)
+        price = price // 50 * 50 + 49
+        rise = 105 + (h >> 36) % 11
+        risen = (price * rise // 100) // 50 * 50 + 49
+        if risen <= price:
+            risen = price + 50
+        p.rise = p.t + (120 + (h >> 40) % 481) * DAY if (h >> 8) & 1 else NEVER
+        retires = k > GIFT_CARD_PRODUCT and (h >> 9) % 8 == 0
+        p.retire = p.t + (200 + (h >> 50) % 701) * DAY if retires else NEVER
+        if kind == "size":
+            p.variants = [(c.rid("cvar", k, j), size, price, risen) for j, size in enumerate(("S", "M", "L"))]
+        elif kind == "weight":
+            big, big_risen = (price * 34 // 10) // 50 * 50 + 49, (risen * 34 // 10) // 50 * 50 + 49
+            p.variants = [
+                (c.rid("cvar", k, 0), "250g", price, risen),
+                (c.rid("cvar", k, 1), "1kg", big, big_risen),
+            ]
+        else:
+            p.variants = [(c.rid("cvar", k, 0), "Standard", price, risen)]
+        return p
+
+    def n_products(self, day: int) -> int:
+        """How many products orders of `day` choose from: those created before it (the catalogue on day 0)."""
+        return self.products_pop.created_by(day - 1) if day > 0 else self.products_pop.initial
+
+    # ---------------------------------------------------------------------------------------------- customers
+    def customer_life(self, k: int) -> tuple[int, int | None, int | None, int]:
+        """(created t, changed t | None, deleted t | None, hash) of customer `k`."""
+        h = self.clock.hash(K_CUSTOMER, k)
+        pop = self.customers
+        if k < pop.initial:
+            created = 0
+        else:
+            created = pop.day_of(k) * DAY + 7 * HOUR + (h >> 40) % (14 * HOUR)
+        changed = created + (20 + (h >> 24) % 360) * DAY + 2 * HOUR if (h >> 16) % 100 < 30 else None
+        deleted = created + (10 + (h >> 8) % 190) * DAY + 5 * HOUR if k > 0 and h % 13 == 0 else None
+        return created, changed, deleted, h
+
+    def customer_id(self, k: int) -> str:
+        return self.clock.rid("ccus", k >> 16, k & 0xFFFF)
+
+    @staticmethod
+    def customer_name(h: int) -> str:
+        return f"{FIRST_NAMES[(h >> 4) % 30]} {LAST_NAMES[(h >> 10) % 30]}"
+
+    def n_customers(self, day: int) -> int:
+        return self.customers.created_by(day - 1) if day > 0 else self.customers.initial
+
+    # ------------------------------------------------------------------------------------------------- orders
+    def orders(self, d: int) -> list[Order]:
+        """The orders placed on day `d`, each with its whole life (drawn in a fixed order from its PRNG)."""
+        c = self.clock
+        r = c.rng(d, FAM_ORDERS)
+        rnd = r.random
+        base = d * DAY
+        act = c.growth(d) * _SEASON[c.month_of_year(d) - 1] * _WEEKDAY[c.weekday(d)]
+        count = poisson(r, 6 * self.scale * act)
+        if not count:
+            return []
+        open_locations = [loc for loc in self.locations if loc[3] <= base]
+        physical = [loc for loc in open_locations if LOCATIONS[loc[0]][1]]
+        n_physical = len(physical)
+        online_location = open_locations[0]
+        n_products = self.n_products(d)
+        self.product(n_products - 1)
+        products = self._products
+        n_customers = self.n_customers(d)
+        customer_seed = c.seed ^ (K_CUSTOMER << 40)
+        ids = c.rid_prefix("cord", d)
+        pay_ids = c.rid_prefix("cpmt", d)
+        tail = c.c8b
+        allowed, cum = self._method_tables[
+            "store" if base < self.cheque_archived else "store-late"
+        ]
+        online_allowed, online_cum = self._method_tables["online"]
+        fees = _FEES
+        out = []
+        for i in range(count):
+            o = Order()
+            o.id = f"{ids}{i:04x}-0000{tail}"
+            o.day = d
+            o.i = i
+            t = o.t = base + 8 * HOUR + int(rnd() * 14 * HOUR)
+            online = rnd() < 0.4 or not n_physical
+            o.loc = online_location if online else physical[int(rnd() * n_physical)]
+            # Customer: an existing one who is not a lead (leads never order), or a guest (-1).
+            if rnd() < 0.85 and n_customers:
+                k = int(rnd() * n_customers)
+                h = mix64(customer_seed ^ k)
+                while k and h % 13 == 0:
+                    k -= 1
+                    h = mix64(customer_seed ^ k)
+                o.cust = k
+                o.cust_h = h
+            else:
+                o.cust = -1
+            # Lines of published products, at the day's price.
+            lines = []
+            gross = tax_total = 0
+            for j in range(1 + int(rnd() ** 2 * 4)):
+                p = products[int(rnd() * n_products)]
+                while p.retire <= t:
+                    p = products[(p.k + 1) % n_products]
+                variants = p.variants
+                v = int(rnd() * len(variants))
+                qty = 1 + int(rnd() ** 3 * 3)
+                unit = variants[v][3] if t >= p.rise else variants[v][2]
+                pct = p.pct
+                net = qty * unit
+                tax = (net * pct + 50) // 100
+                lines.append((j, p, v, qty, unit, pct, tax, net + tax))
+                gross += net + tax
+                tax_total += tax
+            o.lines = lines
+            o.gross = gross
+            o.tax = tax_total
+            o.t_fail = o.t_del = o.t_ref = o.t_close = o.dispute = None
+            o.refund_lines = ()
+            o.refund = o.refund_tax = 0
+            # Payments: abandoned (pending, failed, deleted with the order), or paid in one or two payments.
+            if online and rnd() < 0.04:
+                o.pays = [(f"{pay_ids}{i:04x}-0000{tail}", M_CARD if rnd() < 0.7 else M_PAYPAL, gross, 0)]
+                o.t_fail = t + 600 + int(rnd() * 7_200)
+                o.t_del = t + (2 + int(rnd() * 12)) * DAY + int(rnd() * 6 * HOUR)
+                out.append(o)
+                continue
+            if online:
+                method = online_allowed[bisect_right(online_cum, rnd())]
+            else:
+                method = allowed[bisect_right(cum, rnd())]
+            if gross >= 2_000 and rnd() < 0.08:
+                gift = 2_500 if gross > 3_000 else gross // 2
+                bp, fixed = fees[method]
+                rest = gross - gift
+                o.pays = [
+                    (f"{pay_ids}{i:04x}-0000{tail}", M_GIFT, gift, 0),
+                    (f"{pay_ids}{i:04x}-0001{tail}", method, rest,
+                     (rest * bp + 5_000) // 10_000 + fixed if bp else 0),
+                ]
+            else:
+                bp, fixed = fees[method]
+                o.pays = [(f"{pay_ids}{i:04x}-0000{tail}", method, gross,
+                           (gross * bp + 5_000) // 10_000 + fixed if bp else 0)]
+            o.t_close = t + 30 * DAY
+            x = rnd()
+            if x < 0.06:
+                o.t_ref = t + (1 + int(rnd() * 25)) * DAY + int(rnd() * 8 * HOUR)
+                if rnd() < 0.4:
+                    chosen = [(line, line[3]) for line in lines]
+                else:
+                    line = lines[int(rnd() * len(lines))]
+                    chosen = [(line, 1 + int(rnd() * line[3]))]
+                refund_lines = []
+                for j, (line, qty) in enumerate(chosen):
+                    _j, p, v, _q, unit, pct, _tax, _total = line
+                    net = qty * unit
+                    tax = (net * pct + 50) // 100
+                    refund_lines.append((0x100 + j, p, v, -qty, unit, pct, -tax, -(net + tax)))
+                o.refund_lines = refund_lines
+                o.refund = sum(line[7] for line in refund_lines)
+                o.refund_tax = sum(line[6] for line in refund_lines)
+            elif x < 0.07 and o.pays[0][1] in (M_CARD, M_APPLE):
+                opened = t + (5 + int(rnd() * 41)) * DAY + int(rnd() * 10 * HOUR)
+                processing = opened + (2 + int(rnd() * 5)) * DAY
+                resolved = processing + (10 + int(rnd() * 30)) * DAY
+                o.dispute = (opened, processing, resolved, rnd() < 0.6, REASONS[int(rnd() * len(REASONS))])
+            out.append(o)
+        return out
+
+    def prefix(self, kind: str, day: int) -> str:
+        """`Clock.rid_prefix`, remembered (one string per kind and day)."""
+        key = (kind, day)
+        found = self._prefixes.get(key)
+        if found is None:
+            found = self._prefixes[key] = self.clock.rid_prefix(kind, day)
+        return found
+
+    def money(self, o: Order) -> list[tuple[str, int, int, str, str, str | None, str | None]]:
+        """An order's transactions: (id, t, pence, type, subType, source id, source type)."""
+        if o.t_del is not None:
+            return []
+        head = f"{self.prefix('ctxn', o.day)}{o.i:04x}-"
+        tail = self.clock.c8b
+        out = []
+        j = 0
+        for pid, _m, amount, fee in o.pays:
+            out.append((f"{head}{2 * j:04x}{tail}", o.t, amount, "Payment", "charge", pid, "Payment"))
+            if fee:
+                out.append((f"{head}{2 * j + 1:04x}{tail}", o.t, -fee, "PaymentFee", "processing_fee", pid,
+                            "Payment"))
+            j += 1
+        if o.t_ref is not None:
+            out.append((f"{head}0010{tail}", o.t_ref, o.refund, "Refund", "PaymentRefund", o.id, "Order"))
+        if o.dispute is not None:
+            opened, _processing, resolved, won, _reason = o.dispute
+            pid, amount = o.pays[0][0], o.pays[0][2]
+            out.append((f"{head}0011{tail}", opened, -DISPUTE_FEE, "PaymentFee", "dispute_fee", pid,
+                        "Payment"))
+            if won:
+                out.append((f"{head}0013{tail}", resolved, DISPUTE_FEE, "PaymentFeeRefund",
+                            "dispute_fee_refund", pid, "Payment"))
+            else:
+                out.append((f"{head}0012{tail}", resolved, -amount, "Refund", "Chargeback", pid, "Payment"))
+        return out
+
+    def payout(self, d: int, net: int) -> tuple[str, int, int, str, str, None, None]:
+        """The payout settling day `d` (whose other transactions sum to `net`), at 06:00 the next day."""
+        return (self.clock.rid("cpyo", d, 0), (d + 1) * DAY + 6 * HOUR, -net, "Payout",
+                "payout" if net > 0 else "debit", None, None)
+
+
+@lru_cache(maxsize=32)
+def shop_for(company_id: Any, linked_at: datetime, scale: int, speed: float) -> Shop:
+    return Shop(company_id, linked_at, scale, speed)
+
+
+# ------------------------------------------------------------------------------------------------------ views
+def _static(w: Window, created: int = 0) -> bool:
+    """Whether a record created at `created` and never changed belongs in the pull."""
+    return created <= w.T and (w.S is None or created > w.S)
+
+
+def _tax_components(shop: Shop, w: Window) -> Iterator[Item]:
+    if _static(w):
+        created = shop.clock.ts(0)
+        for i, (name, pct) in enumerate(TAXES):
+            yield {"id": shop.tax_ids[i], "name": name, "rate": pct / 100, "isCompound": False,
+                   "sourceModifiedDate": created}
+
+
+def _payment_methods(shop: Shop, w: Window) -> Iterator[Item]:
+    for i, (name, *_rest) in enumerate(METHODS):
+        archived = shop.cheque_archived if i == M_CHEQUE and shop.cheque_archived <= w.T else None
+        last = archived if archived is not None else 0
+        if 0 <= w.T and w.wants(0, last, None) == EMIT:
+            yield {"id": shop.method_ids[i], "name": name, "status": "Archived" if archived else "Active",
+                   "sourceModifiedDate": shop.clock.ts(last)}
+
+
+def _categories(shop: Shop, w: Window) -> Iterator[Item]:
+    if not _static(w):
+        return
+    created = shop.clock.ts(0)
+    ids = shop.category_ids
+    for i, (key, name, parent) in enumerate(CATEGORIES):
+        yield {
+            "id": ids[i],
+            "name": name,
+            "ancestorRefs": [{"id": ids[CAT[parent]], "type": "ProductCategory"}] if parent else [],
+            "hasChildren": any(p == key for _, _, p in CATEGORIES),
+            "sourceModifiedDate": created,
+        }
+
+
+def _locations(shop: Shop, w: Window) -> Iterator[Item]:
+    for i, lid, name, opened in shop.locations:
+        if _static(w, opened):
+            yield {
+                "id": lid,
+                "name": name,
+                "address": address(shop.clock.hash(K_LOCATION, i), LOCATIONS[i][2]),
+                "sourceModifiedDate": shop.clock.ts(opened),
+            }
+
+
+def _products(shop: Shop, w: Window) -> Iterator[Item]:
+    T, ts = w.T, shop.clock.ts
+    names = [name for _, name, _ in CATEGORIES]
+    for k in range(shop.products_pop.created_by(w.last_day)):
+        p = shop.product(k)
+        if p.t > T:
+            continue
+        last = p.last(T)
+        if w.wants(p.t, last, None) != EMIT:
+            continue
+        rose = p.rise <= T
+        status = "Unpublished" if p.retire <= T else "Published"
+        created, modified = ts(p.t), ts(last)
+        variants = []
+        for j, (vid, vname, price, risen) in enumerate(p.variants):
+            variants.append({
+                "id": vid,
+                "name": vname,
+                "isTaxEnabled": TAXES[p.tax][1] > 0,
+                "sku": f"SKU-{k:05d}-{j + 1}",
+                "barcode": f"50{(shop.clock.hash(K_PRODUCT, (k << 4) | j) % 10**11):011d}",
+                "unitOfMeasure": "Each",
+                "vatPercentage": TAXES[p.tax][1],
+                "prices": [{"currency": CURRENCY, "unitPrice": (risen if rose else price) / 100}],
+                "shippingRequired": not p.gift,
+                "status": status,
+                "createdDate": created,
+                "sourceModifiedDate": modified,
+            })
+        yield {
+            "id": p.id,
+            "name": p.name,
+            "description": f"{p.name} from the {shop.name} range.",
+            "categorization": names[p.cat],
+            "productCategoryRefs": [{"id": shop.category_ids[p.cat], "name": names[p.cat]}],
+            "isGiftCard": p.gift,
+            "variants": variants,
+        }
+        if k % 256 == 255:
+            yield None
+
+
+def _customers(shop: Shop, w: Window) -> Iterator[Item]:
+    T, ts = w.T, shop.clock.ts
+    pop = shop.customers
+    first = 0 if w.S is None else pop.created_by(w.first_day(CUSTOMER_HORIZON) - 1)
+    for k in range(first, pop.created_by(w.last_day)):
+        created, changed, deleted, h = shop.customer_life(k)
+        if created > T:
+            continue
+        has_changed = changed is not None and changed <= T
+        last = changed if has_changed else created
+        state = w.wants(created, last, deleted)
+        if state == DELETE:
+            yield shop.customer_id(k)
+        elif state == EMIT:
+            first_name, last_name = FIRST_NAMES[(h >> 4) % 30], LAST_NAMES[(h >> 10) % 30]
+            domain = _DOMAINS[((h >> 56) + (1 if has_changed else 0)) % len(_DOMAINS)]
+            yield {
+                "id": shop.customer_id(k),
+                "customerName": f"{first_name} {last_name}",
+                "emailAddress": f"{first_name}.{last_name}{k}@{domain}".lower(),
+                "phone": phone(h >> (3 if has_changed else 0)),
+                "defaultCurrency": CURRENCY,
+                "addresses": [address(h >> 5)],
+                "createdDate": ts(created),
+                "sourceModifiedDate": ts(last),
+            }
+        if k % 512 == 511:
+            yield None
+
+
+def _order_last(o: Order, T: int) -> int:
+    last = o.t
+    for event in (o.t_fail, o.t_ref, o.t_close):
+        if event is not None and last < event <= T:
+            last = event
+    return last
+
+
+def _payment_status(o: Order, T: int) -> str:
+    if o.t_del is None:
+        return "Paid"
+    return "Failed" if o.t_fail <= T else "Pending"
+
+
+def _order_record(shop: Shop, o: Order, T: int, last: int) -> dict[str, Any]:
+    ts = shop.clock.ts
+    tax_ids = shop.tax_ids
+    refunded = o.t_ref is not None and o.t_ref <= T
+    items = []
+    head = f"{shop.prefix('clin', o.day)}{o.i:04x}-"
+    tail = shop.clock.c8b
+    for lines in (o.lines, o.refund_lines) if refunded else (o.lines,):
+        for j, p, v, qty, unit, pct, tax, total in lines:
+            items.append({
+                "id": f"{head}{j:04x}{tail}",
+                "quantity": qty,
+                "taxPercentage": pct,
+                "totalAmount": total / 100,
+                "totalTaxAmount": tax / 100,
+                "unitPrice": unit / 100,
+                "taxes": [
+                    {"taxComponentRef": {"id": tax_ids[p.tax], "name": TAXES[p.tax][0]}, "rate": tax / 100}
+                ],
+                "productRef": {"id": p.id, "name": p.name},
+                "productVariantRef": {"id": p.variants[v][0], "name": p.variants[v][1]},
+            })
+    status = _payment_status(o, T)
+    created = ts(o.t)
+    record: dict[str, Any] = {
+        "id": o.id,
+        "orderNumber": f"{shop.clock.day_iso(o.day)[2:].replace('-', '')}-{o.i + 1:04d}",
+        "country": COUNTRY,
+        "currency": CURRENCY,
+    }
+    if o.t_close is not None and o.t_close <= T:
+        record["closedDate"] = ts(o.t_close)
+    refund = o.refund if refunded else 0
+    record.update({
+        "totalAmount": (o.gross + refund) / 100,
+        "totalRefund": refund / 100,
+        "totalTaxAmount": (o.tax + (o.refund_tax if refunded else 0)) / 100,
+        "totalDiscount": 0.0,
+        "totalGratuity": 0.0,
+        "orderLineItems": items,
+        "payments": [
+            {"id": pid, "amount": amount / 100, "currency": CURRENCY, "type": METHODS[m][1], "status": status,
+             "paymentProvider": METHODS[m][2], "createdDate": created}
+            for pid, m, amount, _fee in o.pays
+        ],
+        "locationRef": {"id": o.loc[1], "name": o.loc[2]},
+    })
+    if o.cust >= 0:
+        record["customerRef"] = {"id": shop.customer_id(o.cust), "name": shop.customer_name(o.cust_h)}
+    record["createdDate"] = created
+    record["sourceModifiedDate"] = ts(last)
+    return record
+
+
+def _orders(shop: Shop, w: Window) -> Iterator[Item]:
+    T, sync_from = w.T, w.sync_from
+    for d in range(w.first_day(ORDER_HORIZON), w.last_day + 1):
+        for o in shop.orders(d):
+            if o.t > T or (sync_from is not None and o.t < sync_from):
+                continue
+            last = _order_last(o, T)
+            state = w.wants(o.t, last, o.t_del)
+            if state == EMIT:
+                yield _order_record(shop, o, T, last)
+            elif state == DELETE:
+                yield o.id
+        yield None
+
+
+def _payments(shop: Shop, w: Window) -> Iterator[Item]:
+    T, sync_from, ts = w.T, w.sync_from, shop.clock.ts
+    method_ids = shop.method_ids
+    for d in range(w.first_day(ORDER_HORIZON), w.last_day + 1):
+        for o in shop.orders(d):
+            if o.t > T or (sync_from is not None and o.t < sync_from):
+                continue
+            last = o.t_fail if o.t_fail is not None and o.t_fail <= T else o.t
+            state = w.wants(o.t, last, o.t_del)
+            if state == DELETE:
+                for pay in o.pays:
+                    yield pay[0]
+            elif state == EMIT:
+                status = _payment_status(o, T)
+                created, modified = ts(o.t), ts(last)
+                for pid, m, amount, _fee in o.pays:
+                    yield {
+                        "id": pid,
+                        "amount": amount / 100,
+                        "currency": CURRENCY,
+                        "paymentMethodRef": {"id": method_ids[m], "name": METHODS[m][0]},
+                        "status": status,
+                        "paymentProvider": METHODS[m][2],
+                        "createdDate": created,
+                        "sourceModifiedDate": modified,
+                    }
+        yield None
+
+
+def _transaction_record(ts, txn: tuple) -> dict[str, Any]:
+    tid, t, pence, type_, sub, src, src_type = txn
+    when = ts(t)
+    record: dict[str, Any] = {"id": tid, "totalAmount": pence / 100, "currency": CURRENCY, "type": type_,
+                              "subType": sub}
+    if src is not None:
+        record["transactionSourceRef"] = {"id": src, "type": src_type}
+    record["createdDate"] = when
+    record["sourceCreatedDate"] = when
+    record["sourceModifiedDate"] = when
+    return record
+
+
+def _transactions(shop: Shop, w: Window) -> Iterator[Item]:
+    T, S, sync_from, ts = w.T, w.S, w.sync_from, shop.clock.ts
+    first = w.first_day(ORDER_HORIZON)
+    net: dict[int, int] = {}  # day -> sum of that day's transactions (bounded: days within the horizon)
+    for d in range(first, w.last_day + 1):
+        for o in shop.orders(d):
+            for txn in shop.money(o):
+                t = txn[1]
+                day = t // DAY
+                net[day] = net.get(day, 0) + txn[2]
+                if t <= T and (S is None or t > S) and (sync_from is None or t >= sync_from):
+                    yield _transaction_record(ts, txn)
+        # Every transaction on day d comes from an order placed by day d: day d can be paid out. Days within
+        # the horizon of `first` are incomplete, but their payouts are before `S` anyway.
+        settled = net.pop(d, 0)
+        if settled and (S is None or d >= first + ORDER_HORIZON):
+            payout = shop.payout(d, settled)
+            t = payout[1]
+            if t <= T and (S is None or t > S) and (sync_from is None or t >= sync_from):
+                yield _transaction_record(ts, payout)
+        yield None
+
+
+def _disputes(shop: Shop, w: Window) -> Iterator[Item]:
+    T, sync_from, ts = w.T, w.sync_from, shop.clock.ts
+    for d in range(w.first_day(ORDER_HORIZON), w.last_day + 1):
+        for o in shop.orders(d):
+            if o.dispute is None:
+                continue
+            opened, processing, resolved, won, reason = o.dispute
+            if opened > T or (sync_from is not None and opened < sync_from):
+                continue
+            if resolved <= T:
+                last, status, due = resolved, "Won" if won else "Lost", None
+            elif processing <= T:
+                last, status, due = processing, "Processing", resolved
+            else:
+                last, status, due = opened, "EvidenceRequired", opened + 7 * DAY
+            if w.wants(opened, last, None) != EMIT:
+                continue
+            pid, _m, amount, _fee = o.pays[0]
+            record: dict[str, Any] = {
+                "id": shop.clock.rid("cdsp", o.day, o.i),
+                "disputedTransactions": [{"id": pid, "type": "Payment"}],
+                "totalAmount": amount / 100,
+                "currency": CURRENCY,
+                "status": status,
+                "reason": reason,
+            }
+            if due is not None:
+                record["dueDate"] = ts(due)
+            record["createdDate"] = ts(opened)
+            record["sourceModifiedDate"] = ts(last)
+            yield record
+        yield None
+
+
+def balances(shop: Shop, T: int) -> tuple[int, int, int]:
+    """(available, pending, last change t) of the merchant's balance at `T` (see the module docstring).
+
+    `available` is yesterday's takings until they are paid out at 06:00, `pending` today's so far; the
+    balance last changed at the latest transaction or payout at or before `T` (found by looking back a few
+    days, further if the shop was quiet).
+    """
+    if T < 0:
+        return 0, 0, 0
+    today = T // DAY
+    lookback = 3
+    while True:
+        low = max(0, today - lookback)
+        per_day: dict[int, int] = {}
+        last = found = 0
+        for d in range(max(0, low - ORDER_HORIZON), today + 1):
+            for o in shop.orders(d):
+                for _tid, t, pence, *_ in shop.money(o):
+                    day = t // DAY
+                    if t <= T and day >= low:
+                        per_day[day] = per_day.get(day, 0) + pence
+                        if t > last:
+                            last = t
+                        if day > low:
+                            found = 1
+        for day, net in per_day.items():
+            payout_t = (day + 1) * DAY + 6 * HOUR
+            if net and payout_t <= T and payout_t > last:
+                last = payout_t
+        # Anything before `low` happened before an event of a later day, so cannot be the latest change.
+        if found or low == 0:
+            break
+        lookback *= 4
+    paid_out = T >= today * DAY + 6 * HOUR
+    available = 0 if paid_out else per_day.get(today - 1, 0)
+    return available, per_day.get(today, 0), last
+
+
+def _company_info(shop: Shop, w: Window) -> Iterator[Item]:
+    if w.T < 0:
+        return
+    available, pending, last = balances(shop, w.T)
+    if w.S is not None and last <= w.S:
+        return
+    h = shop.h
+    slug = shop.name.lower().replace(" ", "")
+    yield {
+        "companyName": shop.name,
+        "commercePlatformRef": shop.clock.company_id.hex,
+        "companyLegalName": f"{shop.name} Ltd",
+        "addresses": [address(h >> 9)],
+        "phoneNumbers": [{"number": phone(h >> 17), "type": "Primary"}],
+        "webLinks": [{"type": "Website", "url": f"https://www.{slug}.example"}],
+        "registrationNumber": f"{10_000_000 + (h >> 23) % 9_000_000:08d}",
+        "baseCurrency": CURRENCY,
+        "accountBalances": [{"available": available / 100, "pending": pending / 100, "currency": CURRENCY}],
+        "sourceUrls": {},
+        "createdDate": shop.clock.ts(0),
+        "sourceModifiedDate": shop.clock.ts(last),
+    }
+
+
+VIEWS = {
+    "commerce-companyInfo": _company_info,
+    "commerce-customers": _customers,
+    "commerce-locations": _locations,
+    "commerce-orders": _orders,
+    "commerce-payments": _payments,
+    "commerce-paymentMethods": _payment_methods,
+    "commerce-products": _products,
+    "commerce-productCategories": _categories,
+    "commerce-transactions": _transactions,
+    "commerce-disputes": _disputes,
+    "commerce-taxComponents": _tax_components,
+}
+
+
+def pull(shop: Shop, data_type: str, w: Window) -> Iterator[Item]:
+    return VIEWS[data_type](shop, w)
+
+
+class CommerceSandbox(SimulatedSandbox):
+    info = ConnectorInfo(
+        key=KEY,
+        name="Commerce Sandbox",
+        source_type=SourceType.COMMERCE,
+        branding=Branding(mark="CS", background="#c2410c"),
+        data_types=DATA_TYPES,
+        data_provided_by="ledgerlink",
+        accepts_credentials=True,
+    )
+
+    def model(self, company_id: Any, linked_at: datetime, scale: int, speed: float) -> Shop:
+        return shop_for(company_id, linked_at, scale, speed)
+
+    def items(self, model: Shop, data_type: str, window: Window) -> Iterator[Item]:
+        return pull(model, data_type, window)

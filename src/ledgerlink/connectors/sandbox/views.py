@@ -1,0 +1,1118 @@
+"""Codat-shaped records of the Accounting Sandbox's books, as they stand at a simulated moment T.
+
+`pull()` streams one data type: it yields records (dicts, in Codat's shapes), deleted ids (str), and None as
+a "tick" during long computations (so the async connector can give the event loop a turn). Money is pence in
+`books` and JSON numbers here (`pence / 100`, exact to 2 dp).
+
+For speed, records share read-only sub-objects (account, tax rate, item and contact refs, invoice line items):
+serialise them, never mutate them.
+
+Allocation signs follow Codat's payment links: an invoice's or bill's
+`paymentAllocations[].allocation.totalAmount` is negative (it reduces what is due), so
+`amountDue = totalAmount + sum(allocation.totalAmount)`; a credit note's allocation is positive (it uses up
+credit), so `remainingCredit = totalAmount - sum(allocation.totalAmount)`. A void invoice or bill has
+`amountDue` 0 and status `Void`; an invoice's `paidOnDate` is set once it is `Paid`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ledgerlink.connectors.sandbox.books import (
+    _CITIES,
+    _FIRST,
+    _LAST,
+    _STREETS,
+    A_RETAINED,
+    AC,
+    ACCOUNTS,
+    BANK_ACCOUNTS,
+    BT_KIND,
+    CF_CATEGORIES,
+    CURRENCY,
+    DAY,
+    HORIZON_DAYS,
+    IS_PL,
+    JOURNALS,
+    K_CUSTOMER,
+    K_DIRECT_COST,
+    K_DIRECT_INCOME,
+    K_INVOICE,
+    K_SUPPLIER,
+    N_ACCOUNTS,
+    SECTION,
+    TAX_RATES,
+    TRACKING,
+    Books,
+    Direct,
+    Document,
+    Entry,
+)
+
+Item = dict[str, Any] | str | None
+
+LIST_TYPES = (
+    "chartOfAccounts",
+    "customers",
+    "suppliers",
+    "items",
+    "taxRates",
+    "trackingCategories",
+    "invoices",
+    "creditNotes",
+    "bills",
+    "billPayments",
+    "payments",
+    "journalEntries",
+    "journals",
+    "bankAccounts",
+    "bankTransactions",
+    "directCosts",
+    "directIncomes",
+    "transfers",
+)
+STATEMENT_TYPES = ("balanceSheet", "profitAndLoss", "cashFlowStatement")
+DATA_TYPES = (*LIST_TYPES, "company", *STATEMENT_TYPES)
+
+
+def pull(
+    books: Books,
+    data_type: str,
+    T: int,
+    S: int | None = None,
+    *,
+    months_to_sync: int = 24,
+    sync_from: int | None = None,
+) -> Iterator[Item]:
+    """Records of `data_type` as of T (or only those changed in (S, T], plus ids deleted in it)."""
+    if S is not None and S >= T:
+        return iter(())
+    if data_type in STATEMENT_TYPES:
+        return _statements(books, data_type, T, S, months_to_sync)
+    view = _VIEWS[data_type]
+    if data_type == "company":
+        return view(books, T, S)
+    return view(books, T, S, -1 if sync_from is None else sync_from)
+
+
+def _money(pence: int) -> float:
+    return pence / 100
+
+
+def _first_day(T: int, S: int | None, tmin: int) -> int:
+    """The first creation day whose records can matter: documents live at most HORIZON_DAYS."""
+    first = 0 if S is None or S < 0 else max(0, S // DAY - HORIZON_DAYS)
+    return max(first, tmin // DAY - HORIZON_DAYS) if tmin > 0 else first
+
+
+# -------------------------------------------------------------------------------------------------- contacts
+def _contact_record(bk: Books, k: int, supplier: bool, T: int, life: tuple) -> dict[str, Any]:
+    created, changed, archived, _terms = life
+    h = bk.contact_hash(k, supplier)
+    name = bk.supplier_name(k) if supplier else bk.customer_name(k)
+    slug = "".join(ch for ch in name.lower() if ch.isalnum())[:24]
+    first, last = _FIRST[(h >> 3) % 30], _LAST[(h >> 9) % 30]
+    contact = f"{first} {last}"
+    email_changed = changed is not None and changed <= T
+    email = f"{'finance' if email_changed else 'accounts'}@{slug}.co.uk"
+    city, region, postcode = _CITIES[(h >> 15) % len(_CITIES)]
+    phone = f"+44 {20 + (h >> 19) % 80} {(h >> 26) % 10000:04d} {(h >> 40) % 10000:04d}"
+    address = {
+        "type": "Billing",
+        "line1": f"{1 + (h >> 50) % 200} {_STREETS[(h >> 58) % len(_STREETS)]}",
+        "city": city,
+        "region": region,
+        "country": "United Kingdom",
+        "postalCode": f"{postcode} {1 + (h >> 33) % 9}{'ABDEFGHJLNPQRSTUWXYZ'[(h >> 37) % 20]}"
+        f"{'ABDEFGHJLNPQRSTUWXYZ'[(h >> 44) % 20]}",
+    }
+    status = "Archived" if archived is not None and archived <= T else "Active"
+    last_event = created
+    if email_changed:
+        last_event = changed
+    if status == "Archived" and archived > last_event:
+        last_event = archived
+    record: dict[str, Any] = {"id": bk.rid(K_SUPPLIER if supplier else K_CUSTOMER, 0, k)}
+    if supplier:
+        record["supplierName"] = name
+    else:
+        record["customerName"] = name
+    record.update(
+        {
+            "contactName": contact,
+            "emailAddress": email,
+            "phone": phone,
+            "addresses": [address],
+            "registrationNumber": f"{(h >> 5) % 100_000_000:08d}",
+            "taxNumber": f"GB{(h >> 11) % 1_000_000_000:09d}",
+            "status": status,
+            "defaultCurrency": CURRENCY,
+        }
+    )
+    if not supplier:
+        record["contacts"] = [
+            {
+                "name": contact,
+                "email": email,
+                "phone": [{"number": phone, "type": "Primary"}],
+                "address": address,
+                "status": status,
+            }
+        ]
+    record["metadata"] = {"isDeleted": False}
+    record["sourceModifiedDate"] = bk.ts(last_event)
+    return record
+
+
+def _contacts(bk: Books, T: int, S: int | None, supplier: bool) -> Iterator[Item]:
+    if T < 0:
+        return
+    n = bk.n_suppliers(T // DAY) if supplier else bk.n_customers(T // DAY)
+    for k in range(n):
+        life = bk.contact_life(k, supplier)
+        created, changed, archived, _ = life
+        if created > T:
+            continue
+        if S is not None:
+            last = created
+            if changed is not None and changed <= T:
+                last = changed
+            if archived is not None and last < archived <= T:
+                last = archived
+            if last <= S:
+                continue
+        yield _contact_record(bk, k, supplier, T, life)
+        if k & 1023 == 1023:
+            yield None
+
+
+def _customers(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    return _contacts(bk, T, S, False)
+
+
+def _suppliers(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    return _contacts(bk, T, S, True)
+
+
+# ------------------------------------------------------------------------------------------------ catalogues
+def _items(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    if T < 0:
+        return
+    day = T // DAY
+    for it in bk.items:
+        change = it.last_change_day(day)
+        last = 0 if change is None else change * DAY
+        if S is not None and last <= S:
+            continue
+        tax_ref = bk.tax_refs[it.tax_i]
+        record: dict[str, Any] = {
+            "id": it.id,
+            "name": it.name,
+            "code": it.code,
+            "itemStatus": "Active",
+            "type": it.type,
+            "isBillItem": it.is_bill,
+            "isInvoiceItem": True,
+            "invoiceItem": {
+                "description": it.name,
+                "unitPrice": _money(it.sale_price(day)),
+                "accountRef": bk.account_refs[it.income_acc],
+                "taxRateRef": tax_ref,
+            },
+        }
+        if it.is_bill:
+            record["billItem"] = {
+                "description": it.name,
+                "unitPrice": _money(it.buy_price(day)),
+                "accountRef": bk.account_refs[AC["cogs"]],
+                "taxRateRef": tax_ref,
+            }
+        record["metadata"] = {"isDeleted": False}
+        record["sourceModifiedDate"] = bk.ts(last)
+        yield record
+
+
+def _tax_rates(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    if T < 0 or (S is not None and S >= 0):
+        return
+    for i, (_key, name, code, pct) in enumerate(TAX_RATES):
+        yield {
+            "id": bk.tax_ids[i],
+            "name": name,
+            "code": code,
+            "status": "Active",
+            "effectiveTaxRate": pct,
+            "totalTaxRate": pct,
+            "components": [{"name": name, "rate": pct, "isCompound": False}],
+            "metadata": {"isDeleted": False},
+            "sourceModifiedDate": bk.ts(0),
+        }
+
+
+def _tracking_categories(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    for i, (name, parent, created_day) in enumerate(TRACKING):
+        created = created_day * DAY
+        if created > T or (S is not None and created <= S):
+            continue
+        record: dict[str, Any] = {"id": bk.tracking_ids[i], "name": name, "status": "Active"}
+        if parent >= 0:
+            record["parentId"] = bk.tracking_ids[parent]
+        record["hasChildren"] = any(p == i for _n, p, _d in TRACKING)
+        record["sourceModifiedDate"] = bk.ts(created)
+        yield record
+
+
+def _journals(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    if T < 0 or (S is not None and S >= 0):
+        return
+    for i, (name, code, type_) in enumerate(JOURNALS):
+        yield {
+            "id": bk.journal_ids[i],
+            "journalCode": code,
+            "name": name,
+            "type": type_,
+            "hasChildren": False,
+            "createdOn": bk.ts(0),
+            "status": "Active",
+            "metadata": {"isDeleted": False},
+            "sourceModifiedDate": bk.ts(0),
+        }
+
+
+def _company(bk: Books, T: int, S: int | None) -> Iterator[Item]:
+    if T < 0:
+        return
+    h = bk.seed64
+    name = bk.customer_name(int(h % 5400))
+    slug = "".join(ch for ch in name.lower() if ch.isalnum())[:24]
+    city, region, postcode = _CITIES[(h >> 8) % len(_CITIES)]
+    fy_month = (1, 4, 4, 7, 10)[(h >> 16) % 5]
+    fy_year = bk.start.year - (1 if bk.start.month < fy_month else 0)
+    yield {
+        "companyName": name,
+        "accountingPlatformRef": str(bk.company_id),
+        "companyLegalName": name if name.endswith(("Ltd", "Limited", "LLP")) else f"{name} Ltd",
+        "addresses": [
+            {
+                "type": "Billing",
+                "line1": f"{1 + (h >> 20) % 120} {_STREETS[(h >> 28) % len(_STREETS)]}",
+                "city": city,
+                "region": region,
+                "country": "United Kingdom",
+                "postalCode": f"{postcode} {1 + (h >> 32) % 9}AB",
+            }
+        ],
+        "phoneNumbers": [
+            {
+                "number": f"+44 {20 + (h >> 36) % 80} {(h >> 40) % 10000:04d} {(h >> 48) % 10000:04d}",
+                "type": "Primary",
+            }
+        ],
+        "webLinks": [{"type": "Website", "url": f"https://www.{slug}.co.uk"}],
+        "registrationNumber": f"{(h >> 4) % 100_000_000:08d}",
+        "taxNumber": f"GB{(h >> 12) % 1_000_000_000:09d}",
+        "financialYearStartDate": f"{fy_year:04d}-{fy_month:02d}-01T00:00:00",
+        "baseCurrency": CURRENCY,
+        "sourceUrls": {},
+        "createdDate": bk.ts(0),
+    }
+
+
+# ------------------------------------------------------------------------------------------------- documents
+def _line_items(bk: Books, lines: list, kind: str) -> list[dict[str, Any]]:
+    """Codat line items. Invoice lines are shared between invoices, so their shape is built once per line."""
+    if kind == "invoice":
+        out = []
+        for ln in lines:
+            shape = ln.shape
+            if shape is None:
+                shape = ln.shape = _line_shapes(bk, (ln,), kind)[0]
+            out.append(shape)
+        return out
+    return _line_shapes(bk, lines, kind)
+
+
+def _line_shapes(bk: Books, lines: list | tuple, kind: str) -> list[dict[str, Any]]:
+    out = []
+    acc_refs, tax_refs, trk_refs, items = bk.account_refs, bk.tax_refs, bk.tracking_refs, bk.items
+    for n, ln in enumerate(lines):
+        cats = [trk_refs[ln.track]] if ln.track >= 0 else []
+        d: dict[str, Any] = {}
+        if kind == "bill":
+            d["lineNumber"] = str(n + 1)
+        d.update(
+            {
+                "description": ln.desc,
+                "unitAmount": ln.unit / 100,
+                "quantity": ln.qty,
+                "discountAmount": 0,
+                "subTotal": ln.sub / 100,
+                "taxAmount": ln.tax / 100,
+                "totalAmount": (ln.sub + ln.tax) / 100,
+                "discountPercentage": 0,
+                "accountRef": acc_refs[ln.acc],
+                "taxRateRef": tax_refs[ln.tax_i],
+            }
+        )
+        if ln.item >= 0:
+            d["itemRef"] = items[ln.item].ref
+        d["trackingCategoryRefs"] = cats
+        if kind == "invoice":
+            d["tracking"] = {
+                "categoryRefs": cats,
+                "isBilledTo": "NotApplicable",
+                "isRebilledTo": "NotApplicable",
+            }
+            d["isDirectIncome"] = False
+        elif kind == "bill":
+            d["tracking"] = {
+                "categoryRefs": cats,
+                "isBilledTo": "NotApplicable",
+                "isRebilledTo": "NotApplicable",
+            }
+            d["isDirectCost"] = False
+        elif kind == "directCost":
+            d["tracking"] = {"recordRefs": [{"id": c["id"], "dataType": "trackingCategories"} for c in cats]}
+        out.append(d)
+    return out
+
+
+def _allocation(
+    bk: Books,
+    pay_id: str,
+    t: int,
+    paid: int,
+    allocated: int,
+    account_ref: dict | None,
+    note: str,
+    reference: str,
+) -> dict[str, Any]:
+    when = bk.date(t)
+    payment: dict[str, Any] = {"id": pay_id, "note": note, "reference": reference}
+    if account_ref is not None:
+        payment["accountRef"] = account_ref
+    payment.update({"currency": CURRENCY, "currencyRate": 1, "paidOnDate": when, "totalAmount": paid / 100})
+    return {
+        "payment": payment,
+        "allocation": {
+            "currency": CURRENCY,
+            "currencyRate": 1,
+            "allocatedOnDate": when,
+            "totalAmount": allocated / 100,
+        },
+    }
+
+
+def _document_state(bk: Books, doc: Document, T: int) -> tuple[list, int, int | None, bool]:
+    """(payment allocations, pence allocated, time of the last allocation, void) of a document as of T."""
+    allocations = []
+    allocated = 0
+    last_paid = None
+    cn = doc.cn
+    if cn is not None and cn.t_alloc <= T:
+        allocations.append(
+            _allocation(
+                bk,
+                cn.alloc_id,
+                cn.t_alloc,
+                0,
+                -cn.total,
+                None,
+                f"Credit note {cn.number} allocated to {doc.number}",
+                cn.number,
+            )
+        )
+        allocated += cn.total
+        last_paid = cn.t_alloc
+    is_invoice = doc.kind == K_INVOICE
+    for p in doc.pays:
+        if p.t <= T:
+            allocations.append(
+                _allocation(
+                    bk,
+                    p.id,
+                    p.t,
+                    p.amount,
+                    -p.amount,
+                    bk.account_refs[p.bank],
+                    f"Payment for {doc.number}" if is_invoice else f"Payment of {doc.number}",
+                    doc.number,
+                )
+            )
+            allocated += p.amount
+            if last_paid is None or p.t > last_paid:
+                last_paid = p.t
+    void = doc.t_void is not None and doc.t_void <= T
+    return allocations, allocated, last_paid, void
+
+
+def _window(created: int, last: int, t_del: int | None, T: int, S: int | None) -> int:
+    """0: not in the pull; 1: a record; 2: a deletion (the record existed at S and is gone by T)."""
+    if created > T:
+        return 0
+    if t_del is not None and t_del <= T:
+        return 2 if S is not None and created <= S < t_del else 0
+    if S is not None and last <= S:
+        return 0
+    return 1
+
+
+def _invoice_record(bk: Books, doc: Document, T: int) -> dict[str, Any]:
+    allocations, allocated, last_paid, void = _document_state(bk, doc, T)
+    due = 0 if void else doc.total - allocated
+    status = "Void" if void else "Paid" if due == 0 else "PartiallyPaid" if allocated else "Submitted"
+    k = doc.contact
+    extended = doc.t_edit is not None and doc.t_edit <= T
+    record: dict[str, Any] = {
+        "id": doc.id,
+        "invoiceNumber": doc.number,
+        "customerRef": bk.customer_ref(k),
+        "salesOrderRefs": [],
+        "issueDate": bk.date(doc.t0),
+        "dueDate": bk.day_date(doc.due_day + (14 if extended else 0)),
+    }
+    if status == "Paid" and last_paid is not None:
+        record["paidOnDate"] = bk.date(last_paid)
+    record.update(
+        {
+            "currency": CURRENCY,
+            "currencyRate": 1,
+            "lineItems": _line_items(bk, doc.lines, "invoice"),
+            "paymentAllocations": allocations,
+            "withholdingTax": [],
+            "totalDiscount": 0,
+            "subTotal": doc.sub / 100,
+            "additionalTaxAmount": 0,
+            "additionalTaxPercentage": 0,
+            "totalTaxAmount": doc.tax / 100,
+            "totalAmount": doc.total / 100,
+            "amountDue": due / 100,
+            "discountPercentage": 0,
+            "status": status,
+            "note": "Due date extended by 14 days" if extended else "",
+            "metadata": {"isDeleted": False},
+            "sourceModifiedDate": bk.ts(doc.last_event(T)),
+        }
+    )
+    return record
+
+
+def _bill_record(bk: Books, doc: Document, T: int) -> dict[str, Any]:
+    allocations, allocated, _last_paid, void = _document_state(bk, doc, T)
+    due = 0 if void else doc.total - allocated
+    status = "Void" if void else "Paid" if due == 0 else "PartiallyPaid" if allocated else "Open"
+    k = doc.contact
+    extended = doc.t_edit is not None and doc.t_edit <= T
+    return {
+        "id": doc.id,
+        "reference": doc.number,
+        "supplierRef": bk.supplier_ref(k),
+        "purchaseOrderRefs": [],
+        "issueDate": bk.date(doc.t0),
+        "dueDate": bk.day_date(doc.due_day + (14 if extended else 0)),
+        "currency": CURRENCY,
+        "currencyRate": 1,
+        "lineItems": _line_items(bk, doc.lines, "bill"),
+        "withholdingTax": [],
+        "status": status,
+        "subTotal": doc.sub / 100,
+        "taxAmount": doc.tax / 100,
+        "totalAmount": doc.total / 100,
+        "amountDue": due / 100,
+        "note": "Due date extended by 14 days" if extended else "",
+        "paymentAllocations": allocations,
+        "metadata": {"isDeleted": False},
+        "sourceModifiedDate": bk.ts(doc.last_event(T)),
+    }
+
+
+def _invoices(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+        for doc in bk.sales(day):
+            if doc.t0 < tmin:
+                continue
+            state = _window(doc.t0, doc.last_event(T), doc.t_del, T, S)
+            if state == 1:
+                yield _invoice_record(bk, doc, T)
+            elif state == 2:
+                yield doc.id
+
+
+def _bills(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+        for doc in bk.purchases(day):
+            if doc.t0 < tmin:
+                continue
+            state = _window(doc.t0, doc.last_event(T), doc.t_del, T, S)
+            if state == 1:
+                yield _bill_record(bk, doc, T)
+            elif state == 2:
+                yield doc.id
+
+
+def _credit_notes(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+        for doc in bk.sales(day):
+            cn = doc.cn
+            if cn is None or cn.t > T or cn.t < tmin:
+                continue
+            allocated = cn.t_alloc <= T
+            last = cn.t_alloc if allocated else cn.t
+            if S is not None and last <= S:
+                continue
+            k = doc.contact
+            record: dict[str, Any] = {
+                "id": cn.id,
+                "creditNoteNumber": cn.number,
+                "customerRef": bk.customer_ref(k),
+                "withholdingTax": [],
+                "totalAmount": cn.total / 100,
+                "totalDiscount": 0,
+                "subTotal": cn.sub / 100,
+                "additionalTaxAmount": 0,
+                "additionalTaxPercentage": 0,
+                "totalTaxAmount": cn.tax / 100,
+                "discountPercentage": 0,
+                "remainingCredit": 0 if allocated else cn.total / 100,
+                "status": "Paid" if allocated else "Submitted",
+                "issueDate": bk.date(cn.t),
+            }
+            if allocated:
+                record["allocatedOnDate"] = bk.date(cn.t_alloc)
+            record.update(
+                {
+                    "currency": CURRENCY,
+                    "currencyRate": 1,
+                    "lineItems": _line_items(bk, cn.lines, "invoice"),
+                    "paymentAllocations": [
+                        _allocation(
+                            bk,
+                            cn.alloc_id,
+                            cn.t_alloc,
+                            0,
+                            cn.total,
+                            None,
+                            f"Credit note {cn.number} allocated to {doc.number}",
+                            cn.number,
+                        )
+                    ]
+                    if allocated
+                    else [],
+                    "note": f"Credit against invoice {doc.number}",
+                    "metadata": {"isDeleted": False},
+                    "sourceModifiedDate": bk.ts(last),
+                }
+            )
+            yield record
+
+
+def _payments(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+        for doc in bk.sales(day):
+            k = doc.contact
+            cn = doc.cn
+            if cn is not None and tmin <= cn.t_alloc <= T and (S is None or cn.t_alloc > S):
+                when = bk.date(cn.t_alloc)
+                yield {
+                    "id": cn.alloc_id,
+                    "customerRef": bk.customer_ref(k),
+                    "totalAmount": 0,
+                    "currency": CURRENCY,
+                    "currencyRate": 1,
+                    "date": when,
+                    "note": f"Credit note {cn.number} allocated to {doc.number}",
+                    "lines": [
+                        {
+                            "amount": 0,
+                            "links": [
+                                {
+                                    "type": "Invoice",
+                                    "id": doc.id,
+                                    "amount": -cn.total / 100,
+                                    "currencyRate": 1,
+                                },
+                                {
+                                    "type": "CreditNote",
+                                    "id": cn.id,
+                                    "amount": cn.total / 100,
+                                    "currencyRate": 1,
+                                },
+                            ],
+                            "allocatedOnDate": when,
+                        }
+                    ],
+                    "reference": cn.number,
+                    "metadata": {"isDeleted": False},
+                    "sourceModifiedDate": bk.ts(cn.t_alloc),
+                }
+            for p in doc.pays:
+                if p.t > T or p.t < tmin or (S is not None and p.t <= S):
+                    continue
+                amount = p.amount / 100
+                when = bk.date(p.t)
+                yield {
+                    "id": p.id,
+                    "customerRef": bk.customer_ref(k),
+                    "accountRef": bk.account_refs[p.bank],
+                    "totalAmount": amount,
+                    "currency": CURRENCY,
+                    "currencyRate": 1,
+                    "date": when,
+                    "note": f"Payment for {doc.number}",
+                    "lines": [
+                        {
+                            "amount": amount,
+                            "links": [
+                                {"type": "Invoice", "id": doc.id, "amount": -amount, "currencyRate": 1}
+                            ],
+                            "allocatedOnDate": when,
+                        }
+                    ],
+                    "reference": doc.number,
+                    "metadata": {"isDeleted": False},
+                    "sourceModifiedDate": bk.ts(p.t),
+                }
+
+
+def _bill_payments(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+        for doc in bk.purchases(day):
+            k = doc.contact
+            for p in doc.pays:
+                if p.t > T or p.t < tmin or (S is not None and p.t <= S):
+                    continue
+                amount = p.amount / 100
+                when = bk.date(p.t)
+                yield {
+                    "id": p.id,
+                    "supplierRef": bk.supplier_ref(k),
+                    "accountRef": bk.account_refs[p.bank],
+                    "totalAmount": amount,
+                    "currency": CURRENCY,
+                    "currencyRate": 1,
+                    "date": when,
+                    "note": f"Payment of {doc.number}",
+                    "lines": [
+                        {
+                            "amount": amount,
+                            "links": [{"type": "Bill", "id": doc.id, "amount": -amount, "currencyRate": 1}],
+                            "allocatedOnDate": when,
+                        }
+                    ],
+                    "reference": doc.number,
+                    "metadata": {"isDeleted": False},
+                    "sourceModifiedDate": bk.ts(p.t),
+                }
+
+
+# ------------------------------------------------------------------------------------------------------ cash
+def _direct_record(bk: Books, x: Direct) -> dict[str, Any]:
+    is_cost = x.kind == K_DIRECT_COST
+    record: dict[str, Any] = {"id": x.id, "reference": x.reference, "note": x.note}
+    if x.contact >= 0:
+        record["contactRef"] = bk.supplier_contact(x.contact) if is_cost else bk.customer_contact(x.contact)
+    record.update(
+        {
+            "issueDate": bk.date(x.t),
+            "currency": CURRENCY,
+            "currencyRate": 1,
+            "lineItems": _line_items(bk, x.lines, "directCost" if is_cost else "directIncome"),
+            "paymentAllocations": [
+                _allocation(
+                    bk,
+                    bk.rid(BT_KIND[x.kind], x.day, x.idx, 0),
+                    x.t,
+                    x.total,
+                    x.total,
+                    bk.account_refs[x.bank],
+                    x.note,
+                    x.reference,
+                )
+            ],
+            "subTotal": x.sub / 100,
+            "taxAmount": x.tax / 100,
+            "totalAmount": x.total / 100,
+            "metadata": {"isDeleted": False},
+            "sourceModifiedDate": bk.ts(x.t),
+        }
+    )
+    return record
+
+
+def _directs(bk: Books, T: int, S: int | None, tmin: int, kind: str) -> Iterator[Item]:
+    first = 0 if S is None or S < 0 else S // DAY
+    first = max(first, tmin // DAY) if tmin > 0 else first
+    for day in range(first, T // DAY + 1):
+        costs, _transfers = bk.direct(day)
+        for x in costs:
+            if x.kind != kind or x.t > T or x.t < tmin or (S is not None and x.t <= S):
+                continue
+            yield _direct_record(bk, x)
+
+
+def _direct_costs(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    return _directs(bk, T, S, tmin, K_DIRECT_COST)
+
+
+def _direct_incomes(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    return _directs(bk, T, S, tmin, K_DIRECT_INCOME)
+
+
+def _transfers(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    first = 0 if S is None or S < 0 else max(0, S // DAY - 7)
+    first = max(first, tmin // DAY) if tmin > 0 else first
+    for day in range(first, T // DAY + 1):
+        _costs, transfers = bk.direct(day)
+        for x in transfers:
+            if x.t > T or x.t < tmin:
+                continue
+            reconciled = x.t_rec <= T
+            last = x.t_rec if reconciled else x.t
+            if S is not None and last <= S:
+                continue
+            amount = x.amount / 100
+            yield {
+                "id": x.id,
+                "description": x.desc,
+                "date": bk.date(x.t),
+                "from": {"accountRef": bk.bank_record_refs[x.src], "currency": CURRENCY, "amount": amount},
+                "to": {"accountRef": bk.bank_record_refs[x.dst], "currency": CURRENCY, "amount": amount},
+                "status": "Reconciled" if reconciled else "Unreconciled",
+                "trackingCategoryRefs": [],
+                "depositedRecordRefs": [],
+                "metadata": {"isDeleted": False},
+                "sourceModifiedDate": bk.ts(last),
+            }
+
+
+# ---------------------------------------------------------------------------------------------------- ledger
+def _journal_entry_record(bk: Books, e: Entry) -> dict[str, Any]:
+    acc_refs = bk.account_refs
+    lines = []
+    for a, c, contact in e.lines:
+        line: dict[str, Any] = {
+            "description": e.desc,
+            "netAmount": c / 100,
+            "currency": CURRENCY,
+            "accountRef": acc_refs[a],
+        }
+        if contact is not None:
+            line["contactRef"] = contact
+        lines.append(line)
+    stamp = bk.ts(e.t)
+    record: dict[str, Any] = {
+        "id": e.id,
+        "description": e.desc,
+        "postedOn": bk.date(e.t),
+        "createdOn": stamp,
+        "updatedOn": stamp,
+        "journalRef": bk.journal_refs[e.journal],
+        "journalLines": lines,
+    }
+    if e.ref_id is not None:
+        record["recordRef"] = {"id": e.ref_id, "dataType": e.ref_type}
+    record["metadata"] = {"isDeleted": False}
+    record["sourceModifiedDate"] = stamp
+    return record
+
+
+def _journal_entries(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+        for e in bk.entries(day):
+            if e.t < tmin:
+                continue
+            state = _window(e.t, e.t, e.t_del, T, S)
+            if state == 1:
+                yield _journal_entry_record(bk, e)
+            elif state == 2:
+                yield e.id
+
+
+def _chart_of_accounts(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    ledger = None
+    for tick in bk.ledger(T, S):
+        if tick is None:
+            yield None
+        else:
+            ledger = tick
+    if ledger is None or T < 0:
+        return
+    balances = ledger.balances()
+    for a, (_key, code, name, type_, fqc, _section) in enumerate(ACCOUNTS):
+        last = ledger.last_change[a]
+        if S is not None and last <= S:
+            continue
+        yield {
+            "id": bk.account_ids[a],
+            "nominalCode": code,
+            "name": name,
+            "description": name,
+            "fullyQualifiedCategory": fqc,
+            "fullyQualifiedName": f"{fqc}.{name}",
+            "currency": CURRENCY,
+            "currentBalance": balances[a] / 100,
+            "type": type_,
+            "status": "Active",
+            "isBankAccount": a in BANK_ACCOUNTS,
+            "metadata": {"isDeleted": False},
+            "sourceModifiedDate": bk.ts(last),
+        }
+
+
+_BANK_DETAILS = {
+    0: ("Business Current Account", "Barclays"),
+    1: ("Business Savings Account", "Barclays"),
+}
+
+
+def _bank_account_record(bk: Books, a: int, balance: int, last: int) -> dict[str, Any]:
+    h = bk.seed64
+    n = BANK_ACCOUNTS.index(a)
+    name, institution = _BANK_DETAILS[n]
+    sort_code = f"20-{(h >> 8) % 100:02d}-{(h >> 16) % 100:02d}"
+    number = f"{(h >> (24 + 8 * n)) % 100_000_000:08d}"
+    return {
+        "id": bk.account_ids[a],
+        "accountName": name,
+        "accountType": "Debit",
+        "nominalCode": ACCOUNTS[a][1],
+        "sortCode": sort_code,
+        "accountNumber": number,
+        "iBan": f"GB{(h >> 4) % 90 + 10:02d}BARC{sort_code.replace('-', '')}{number}",
+        "currency": CURRENCY,
+        "balance": balance / 100,
+        "institution": institution,
+        "availableBalance": balance / 100,
+        "overdraftLimit": 0,
+        "status": "Active",
+        "metadata": {"isDeleted": False},
+        "sourceModifiedDate": bk.ts(last),
+    }
+
+
+def _bank_accounts(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    if T < 0:
+        return
+    current, savings, _equipment = bk.opening()
+    balance = {BANK_ACCOUNTS[0]: current, BANK_ACCOUNTS[1]: savings}
+    last = {a: 1 for a in BANK_ACCOUNTS}
+    for move in bk.bank_lines(T):
+        if move is None:
+            yield None
+            continue
+        t, _id, a, pence, _desc, _txn, _t_rec = move
+        balance[a] += pence
+        last[a] = t
+    for a in BANK_ACCOUNTS:
+        if S is not None and last[a] <= S:
+            continue
+        yield _bank_account_record(bk, a, balance[a], last[a])
+
+
+def _bank_transactions(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    if T < 0:
+        return
+    current, savings, _equipment = bk.opening()
+    balance = {BANK_ACCOUNTS[0]: current, BANK_ACCOUNTS[1]: savings}
+    account_ids = bk.account_ids
+    date, ts = bk.date, bk.ts
+    for move in bk.bank_lines(T):
+        if move is None:
+            yield None
+            continue
+        t, id_, a, pence, desc, txn, t_rec = move
+        bal = balance[a] + pence
+        balance[a] = bal
+        if t < tmin:
+            continue
+        reconciled = t_rec <= T
+        last = t_rec if reconciled else t
+        if S is not None and last <= S:
+            continue
+        yield {
+            "id": id_,
+            "accountId": account_ids[a],
+            "clearedOnDate": date(t),
+            "description": desc,
+            "reconciled": reconciled,
+            "amount": pence / 100,
+            "balance": bal / 100,
+            "transactionType": txn,
+            "sourceModifiedDate": ts(last),
+        }
+
+
+# ------------------------------------------------------------------------------------------------ statements
+def _statements(bk: Books, key: str, T: int, S: int | None, months_to_sync: int) -> Iterator[Item]:
+    ledger = None
+    for tick in bk.ledger(T, S):
+        if tick is None:
+            yield None
+        else:
+            ledger = tick
+    if ledger is None or ledger.months == 0:
+        return
+    months = ledger.months
+    first = max(0, months - max(1, months_to_sync))
+    if S is None:
+        wanted = set(range(first, months))
+    else:
+        changed = set(ledger.changed) | {months - 1}
+        if key == "balanceSheet":
+            start = min(changed)
+            wanted = {m for m in range(first, months) if m >= start}
+        else:
+            wanted = {m for m in range(first, months) if m in changed}
+    cumulative = [0] * N_ACCOUNTS
+    for m in range(months):
+        row = ledger.delta[m]
+        if key == "balanceSheet":
+            for a in range(N_ACCOUNTS):
+                cumulative[a] += row[a]
+        if m not in wanted:
+            continue
+        label = bk.month_label(m)
+        first_day = bk.month_first_day(m)
+        last_day = bk.month_first_day(m + 1) - 1
+        if key == "balanceSheet":
+            yield _balance_sheet(bk, label, bk.day_date(last_day), cumulative)
+        elif key == "profitAndLoss":
+            yield _profit_and_loss(bk, label, bk.day_date(first_day), bk.day_date(last_day), row)
+        else:
+            yield _cash_flow(label, bk.day_date(first_day), bk.day_date(last_day), ledger.cash[m])
+
+
+def _lines(
+    bk: Books, accounts: list[int], values: list[int], name: str, sign: int
+) -> tuple[dict[str, Any], int]:
+    items = []
+    total = 0
+    for a in accounts:
+        v = sign * values[a]
+        total += v
+        items.append({"accountId": bk.account_ids[a], "name": ACCOUNTS[a][2], "value": v / 100, "items": []})
+    return {"name": name, "value": total / 100, "items": items}, total
+
+
+def _balance_sheet(bk: Books, label: str, when: str, cumulative: list[int]) -> dict[str, Any]:
+    by_section: dict[str, list[int]] = {}
+    for a, section in enumerate(SECTION):
+        by_section.setdefault(section, []).append(a)
+    current, current_total = _lines(
+        bk, by_section["bank"] + by_section["current_assets"], cumulative, "Current Assets", 1
+    )
+    fixed, fixed_total = _lines(bk, by_section["fixed_assets"], cumulative, "Fixed Assets", 1)
+    liabilities_current, liabilities_total = _lines(
+        bk, by_section["current_liabilities"], cumulative, "Current Liabilities", -1
+    )
+    profit = -sum(cumulative[a] for a in range(N_ACCOUNTS) if IS_PL[a])
+    equity_items = []
+    equity_total = 0
+    for a in by_section["equity"]:
+        v = profit if a == A_RETAINED else -cumulative[a]
+        equity_total += v
+        equity_items.append(
+            {"accountId": bk.account_ids[a], "name": ACCOUNTS[a][2], "value": v / 100, "items": []}
+        )
+    assets_total = current_total + fixed_total
+    return {
+        "id": label,
+        "currency": CURRENCY,
+        "date": when,
+        "assets": {"name": "Assets", "value": assets_total / 100, "items": [current, fixed]},
+        "liabilities": {
+            "name": "Liabilities",
+            "value": liabilities_total / 100,
+            "items": [liabilities_current],
+        },
+        "netAssets": (assets_total - liabilities_total) / 100,
+        "equity": {"name": "Equity", "value": equity_total / 100, "items": equity_items},
+    }
+
+
+def _profit_and_loss(bk: Books, label: str, from_date: str, to_date: str, row: list[int]) -> dict[str, Any]:
+    def section(name: str, key: str, sign: int) -> tuple[dict[str, Any], int]:
+        return _lines(bk, [a for a in range(N_ACCOUNTS) if SECTION[a] == key], row, name, sign)
+
+    income, income_v = section("Income", "income", -1)
+    cost, cost_v = section("Cost of Sales", "cost_of_sales", 1)
+    expenses, expenses_v = section("Expenses", "expenses", 1)
+    other_expenses, other_expenses_v = section("Other Expenses", "other_expenses", 1)
+    other_income, other_income_v = section("Other Income", "other_income", -1)
+    gross = income_v - cost_v
+    operating = gross - expenses_v
+    net_other = other_income_v - other_expenses_v
+    return {
+        "id": label,
+        "currency": CURRENCY,
+        "reportBasis": "Accrual",
+        "fromDate": from_date,
+        "toDate": to_date,
+        "income": income,
+        "costOfSales": cost,
+        "grossProfit": gross / 100,
+        "expenses": expenses,
+        "netOperatingProfit": operating / 100,
+        "otherExpenses": other_expenses,
+        "otherIncome": other_income,
+        "netOtherIncome": net_other / 100,
+        "netProfit": (operating + net_other) / 100,
+    }
+
+
+def _cash_flow(label: str, from_date: str, to_date: str, cash: list[int]) -> dict[str, Any]:
+    receipts, payments = [], []
+    receipts_total = payments_total = 0
+    for i, (side, key, name) in enumerate(CF_CATEGORIES):
+        if side == "receipts":
+            v = cash[i]
+            receipts_total += v
+            receipts.append({"accountId": key, "name": name, "value": v / 100, "items": []})
+        else:
+            v = -cash[i]
+            payments_total += v
+            payments.append({"accountId": key, "name": name, "value": v / 100, "items": []})
+    return {
+        "id": label,
+        "currency": CURRENCY,
+        "reportBasis": "Cash",
+        "reportInput": "Direct",
+        "fromDate": from_date,
+        "toDate": to_date,
+        "cashReceipts": {
+            "accountId": "cashReceipts",
+            "name": "Cash Receipts",
+            "value": receipts_total / 100,
+            "items": receipts,
+        },
+        "cashPayments": {
+            "accountId": "cashPayments",
+            "name": "Cash Payments",
+            "value": payments_total / 100,
+            "items": payments,
+        },
+    }
+
+
+_VIEWS = {
+    "chartOfAccounts": _chart_of_accounts,
+    "customers": _customers,
+    "suppliers": _suppliers,
+    "items": _items,
+    "taxRates": _tax_rates,
+    "trackingCategories": _tracking_categories,
+    "invoices": _invoices,
+    "creditNotes": _credit_notes,
+    "bills": _bills,
+    "billPayments": _bill_payments,
+    "payments": _payments,
+    "journalEntries": _journal_entries,
+    "journals": _journals,
+    "bankAccounts": _bank_accounts,
+    "bankTransactions": _bank_transactions,
+    "directCosts": _direct_costs,
+    "directIncomes": _direct_incomes,
+    "transfers": _transfers,
+    "company": _company,
+}

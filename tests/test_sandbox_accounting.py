@@ -1,0 +1,740 @@
+"""The Accounting Sandbox's books: deterministic, coherent, evolving, streamable (pure Python, no server)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+import uuid
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledgerlink.connectors.base import AuthorizationRejected, Batch, DataTypeNotSupported, FetchRequest
+from ledgerlink.connectors.sandbox import views
+from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
+from ledgerlink.connectors.sandbox.books import DAY, Books
+
+SANDBOX = AccountingSandbox()
+COMPANY = uuid.UUID("3f2b8c1e-9a4d-4e2b-8c7f-1a2b3c4d5e6f")
+OTHER_COMPANY = uuid.UUID("9c0d7a55-1e2f-4b3c-8d4e-5f6a7b8c9d0e")
+CONNECTION = uuid.UUID("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
+LINKED = datetime(2024, 6, 15, 12, 0, tzinfo=UTC)
+SPEED = 86_400  # one simulated day per real second
+ALL_MONTHS = 60
+LIST_TYPES = views.LIST_TYPES
+STATEMENTS = views.STATEMENT_TYPES
+OAS = Path("/work/shared/reference/codat-oas")
+
+
+def at(days: float) -> datetime:
+    """The real moment at which the sandbox's clock shows `days` simulated days after linking."""
+    return LINKED + timedelta(seconds=days * DAY / SPEED)
+
+
+def request(
+    data_type: str,
+    as_of: datetime,
+    since: datetime | None = None,
+    *,
+    scale: int = 1,
+    company: uuid.UUID = COMPANY,
+    months: int = ALL_MONTHS,
+    sync_from: datetime | None = None,
+) -> FetchRequest:
+    return FetchRequest(
+        data_type=data_type,
+        company_id=company,
+        connection_id=CONNECTION,
+        credentials={"scale": scale, "speed": SPEED},
+        linked_at=LINKED,
+        as_of=as_of,
+        since=since,
+        sync_from=sync_from,
+        months_to_sync=months,
+    )
+
+
+def collect(
+    data_type: str, as_of: datetime, since: datetime | None = None, **kwargs: Any
+) -> tuple[list, list]:
+    async def run() -> tuple[list, list]:
+        records: list[dict] = []
+        deleted: list[str] = []
+        async for batch in SANDBOX.fetch(request(data_type, as_of, since, **kwargs)):
+            assert isinstance(batch, Batch)
+            assert 0 < len(batch.records) + len(batch.deleted_ids) <= 5_000
+            records += batch.records
+            deleted += batch.deleted_ids
+        return records, deleted
+
+    return asyncio.run(run())
+
+
+def snapshot(days: float, scale: int = 1) -> dict[str, dict[str, dict]]:
+    """Every data type of a full pull, by id (statements by month, company info under "_")."""
+    return _snapshot(float(days), scale)
+
+
+@cache
+def _snapshot(days: float, scale: int) -> dict[str, dict[str, dict]]:
+    out: dict[str, dict[str, dict]] = {}
+    for data_type in views.DATA_TYPES:
+        records, deleted = collect(data_type, at(days), scale=scale)
+        assert deleted == []
+        if data_type == "company":
+            assert len(records) == 1
+            out[data_type] = {"_": records[0]}
+            continue
+        by_id = {r["id"]: r for r in records}
+        assert len(by_id) == len(records), f"duplicate ids in {data_type}"
+        out[data_type] = by_id
+    return out
+
+
+def cents(value: float) -> int:
+    pence = round(value * 100)
+    assert abs(value * 100 - pence) < 1e-6, f"{value} is not rounded to 2 dp"
+    return pence
+
+
+# ------------------------------------------------------------------------------------------------ basics
+def test_supported_data_types_and_unsupported() -> None:
+    assert set(SANDBOX.info.data_types) == {
+        "chartOfAccounts",
+        "customers",
+        "suppliers",
+        "items",
+        "taxRates",
+        "trackingCategories",
+        "invoices",
+        "creditNotes",
+        "bills",
+        "billPayments",
+        "payments",
+        "journalEntries",
+        "journals",
+        "bankAccounts",
+        "bankTransactions",
+        "directCosts",
+        "directIncomes",
+        "transfers",
+        "company",
+        "balanceSheet",
+        "profitAndLoss",
+        "cashFlowStatement",
+    }
+    for data_type in ("salesOrders", "itemReceipts", "banking-accounts", "nonsense"):
+        with pytest.raises(DataTypeNotSupported):
+            collect(data_type, at(0))
+
+
+def test_credentials_scale_and_speed() -> None:
+    assert SANDBOX.check_credentials({}) == {"scale": 1, "speed": 1}
+    assert SANDBOX.check_credentials({"scale": "3", "speed": 86400}) == {"scale": 3, "speed": 86400}
+    assert SANDBOX.check_credentials({"speed": 2.5})["speed"] == 2.5
+    assert SANDBOX.check_credentials({"speed": "10"})["speed"] == 10
+    assert SANDBOX.check_credentials({"speed": 10_000_000})["speed"] == 10_000_000
+    for bad in (
+        {"speed": 0},
+        {"speed": 0.5},
+        {"speed": 10_000_001},
+        {"speed": "fast"},
+        {"speed": True},
+        {"speed": float("nan")},
+        {"speed": None},
+        {"scale": 0},
+        {"scale": 100_001},
+        {"scale": 1.5},
+    ):
+        with pytest.raises(AuthorizationRejected):
+            SANDBOX.check_credentials(bad)
+
+
+def test_time_model() -> None:
+    books = Books(COMPANY, LINKED, 1, SPEED)
+    assert books.start.day == 1 and books.start.tzinfo is not None
+    months_back = (LINKED.year * 12 + LINKED.month) - (books.start.year * 12 + books.start.month)
+    assert 24 <= months_back <= 36
+    # One real second is one simulated day.
+    assert books.simulated(LINKED + timedelta(seconds=3)) == LINKED + timedelta(days=3)
+    assert books.simulated(LINKED) == LINKED
+    # Start months differ between companies (24-36 months back, from the company id).
+    starts = {Books(uuid.UUID(int=i * 7919 + 1), LINKED).start for i in range(40)}
+    assert len(starts) > 5
+    # The clock is capped: even at top speed far in the future, nothing breaks.
+    fast = Books(COMPANY, LINKED, 1, 10_000_000)
+    assert fast.simulated_t(LINKED + timedelta(days=3650)) == fast.max_t
+
+
+def test_deterministic_and_company_specific() -> None:
+    for data_type in ("invoices", "journalEntries", "bankTransactions", "customers", "balanceSheet"):
+        first, again = collect(data_type, at(3)), collect(data_type, at(3))
+        assert first == again
+        assert json.dumps(first) == json.dumps(again)  # same order too
+        other = collect(data_type, at(3), company=OTHER_COMPANY)
+        assert other != first
+
+
+def test_volume_at_scale_one_is_a_small_business() -> None:
+    snap = snapshot(0)
+    for data_type in (
+        "customers",
+        "suppliers",
+        "invoices",
+        "bills",
+        "payments",
+        "billPayments",
+        "directCosts",
+        "bankTransactions",
+        "journalEntries",
+    ):
+        assert 20 <= len(snap[data_type]) <= 5_000, (data_type, len(snap[data_type]))
+    assert 1 <= len(snap["creditNotes"]) and 10 <= len(snap["transfers"])
+    assert len(snap["company"]) == 1
+    total = sum(len(v) for v in snap.values())
+    assert 2_000 <= total <= 8_000
+
+
+# ------------------------------------------------------------------------------------------------ coherence
+def check_coherence(snap: dict[str, dict[str, dict]]) -> None:
+    accounts, journals = snap["chartOfAccounts"], snap["journals"]
+    customers, suppliers, items = snap["customers"], snap["suppliers"], snap["items"]
+    tax_rates, tracking = snap["taxRates"], snap["trackingCategories"]
+    invoices, credit_notes, bills = snap["invoices"], snap["creditNotes"], snap["bills"]
+    payments, bill_payments = snap["payments"], snap["billPayments"]
+    entries, bank_accounts, bank_txns = snap["journalEntries"], snap["bankAccounts"], snap["bankTransactions"]
+    by_type = {
+        "invoices": invoices,
+        "creditNotes": credit_notes,
+        "bills": bills,
+        "payments": payments,
+        "billPayments": bill_payments,
+        "directCosts": snap["directCosts"],
+        "directIncomes": snap["directIncomes"],
+        "transfers": snap["transfers"],
+    }
+
+    def line_refs(line: dict) -> None:
+        assert line["accountRef"]["id"] in accounts
+        assert line["taxRateRef"]["id"] in tax_rates
+        if "itemRef" in line:
+            assert line["itemRef"]["id"] in items
+        for ref in line.get("trackingCategoryRefs", []):
+            assert ref["id"] in tracking
+        for ref in line.get("tracking", {}).get("categoryRefs", []):
+            assert ref["id"] in tracking
+        for ref in line.get("tracking", {}).get("recordRefs", []):
+            assert ref["id"] in tracking
+        assert cents(line["subTotal"]) == round(cents(line["unitAmount"]) * line["quantity"])
+        assert cents(line["totalAmount"]) == cents(line["subTotal"]) + cents(line["taxAmount"])
+
+    # Catalogues refer to each other.
+    for item in items.values():
+        for side in ("invoiceItem", "billItem"):
+            if side in item:
+                assert (
+                    item[side]["accountRef"]["id"] in accounts and item[side]["taxRateRef"]["id"] in tax_rates
+                )
+    for category in tracking.values():
+        assert category.get("parentId") is None or category["parentId"] in tracking
+
+    # Double entry: every journal entry balances and points at existing things.
+    posted: dict[str, int] = defaultdict(int)
+    referenced: set[tuple[str, str]] = set()
+    for entry in entries.values():
+        lines = entry["journalLines"]
+        assert len(lines) >= 2 and sum(cents(line["netAmount"]) for line in lines) == 0, entry["id"]
+        assert entry["journalRef"]["id"] in journals
+        for line in lines:
+            assert line["accountRef"]["id"] in accounts
+            posted[line["accountRef"]["id"]] += cents(line["netAmount"])
+            contact = line.get("contactRef")
+            if contact:
+                assert contact["id"] in (customers if contact["dataType"] == "customers" else suppliers)
+        ref = entry.get("recordRef")
+        if ref:
+            assert ref["id"] in by_type[ref["dataType"]], ref
+            referenced.add((ref["dataType"], ref["id"]))
+    for data_type, records in by_type.items():
+        for record_id in records:
+            assert (data_type, record_id) in referenced, (data_type, record_id)
+
+    # Chart of accounts: current balances are the ledger's (debits positive), and they sum to zero.
+    types = {a["type"] for a in accounts.values()}
+    assert {"Asset", "Liability", "Equity", "Income", "Expense"} <= types
+    names = {a["name"] for a in accounts.values()}
+    assert {
+        "Accounts Receivable",
+        "Accounts Payable",
+        "VAT",
+        "Share Capital",
+        "Retained Earnings",
+        "Cost of Goods Sold",
+    } <= names
+    for account_id, account in accounts.items():
+        assert cents(account["currentBalance"]) == posted.get(account_id, 0), account["name"]
+    assert sum(cents(a["currentBalance"]) for a in accounts.values()) == 0
+
+    # Invoices, credit notes, bills: amounts due, statuses and allocations agree with payments.
+    links: dict[str, int] = defaultdict(int)
+    for payment in payments.values():
+        assert payment["customerRef"]["id"] in customers
+        if "accountRef" in payment:
+            assert payment["accountRef"]["id"] in bank_accounts and payment["accountRef"]["id"] in accounts
+        assert cents(payment["totalAmount"]) == sum(cents(line["amount"]) for line in payment["lines"])
+        for line in payment["lines"]:
+            assert cents(line["amount"]) + sum(cents(link["amount"]) for link in line["links"]) == 0
+            for link in line["links"]:
+                target = invoices if link["type"] == "Invoice" else credit_notes
+                assert link["type"] in ("Invoice", "CreditNote") and link["id"] in target
+                links[link["id"]] += cents(link["amount"])
+    for payment in bill_payments.values():
+        assert payment["supplierRef"]["id"] in suppliers and payment["accountRef"]["id"] in bank_accounts
+        assert cents(payment["totalAmount"]) == sum(cents(line["amount"]) for line in payment["lines"])
+        for line in payment["lines"]:
+            assert cents(line["amount"]) + sum(cents(link["amount"]) for link in line["links"]) == 0
+            for link in line["links"]:
+                assert link["type"] == "Bill" and link["id"] in bills
+                links[link["id"]] += cents(link["amount"])
+
+    def check_document(doc: dict, open_status: str, payment_set: dict) -> None:
+        for line in doc["lineItems"]:
+            line_refs(line)
+        sub = sum(cents(line["subTotal"]) for line in doc["lineItems"])
+        tax = sum(cents(line["taxAmount"]) for line in doc["lineItems"])
+        assert cents(doc["subTotal"]) == sub
+        assert cents(doc.get("totalTaxAmount", doc.get("taxAmount"))) == tax
+        total = cents(doc["totalAmount"])
+        assert total == sub + tax
+        allocated = sum(cents(a["allocation"]["totalAmount"]) for a in doc["paymentAllocations"])
+        assert allocated == links.get(doc["id"], 0)
+        for allocation in doc["paymentAllocations"]:
+            assert allocation["payment"]["id"] in payment_set
+        due = cents(doc["amountDue"])
+        if doc["status"] == "Void":
+            assert due == 0 and allocated == 0
+            return
+        assert due == total + allocated and 0 <= due <= total
+        expected = "Paid" if due == 0 else "PartiallyPaid" if due < total else open_status
+        assert doc["status"] == expected, doc
+        if "invoiceNumber" in doc:
+            assert ("paidOnDate" in doc) == (doc["status"] == "Paid")
+
+    for invoice in invoices.values():
+        assert invoice["customerRef"]["id"] in customers
+        check_document(invoice, "Submitted", payments)
+    for bill in bills.values():
+        assert bill["supplierRef"]["id"] in suppliers
+        check_document(bill, "Open", bill_payments)
+    for note in credit_notes.values():
+        assert note["customerRef"]["id"] in customers
+        for line in note["lineItems"]:
+            line_refs(line)
+        allocated = sum(cents(a["allocation"]["totalAmount"]) for a in note["paymentAllocations"])
+        assert allocated == links.get(note["id"], 0)
+        assert cents(note["remainingCredit"]) == cents(note["totalAmount"]) - allocated
+        assert note["status"] == ("Paid" if cents(note["remainingCredit"]) == 0 else "Submitted")
+    for kind in ("directCosts", "directIncomes"):
+        for record in snap[kind].values():
+            for line in record["lineItems"]:
+                line_refs(line)
+            if "contactRef" in record:
+                assert record["contactRef"]["id"] in (suppliers if kind == "directCosts" else customers)
+            assert cents(record["totalAmount"]) == cents(record["subTotal"]) + cents(record["taxAmount"])
+            assert sum(cents(a["allocation"]["totalAmount"]) for a in record["paymentAllocations"]) == cents(
+                record["totalAmount"]
+            )
+    for transfer in snap["transfers"].values():
+        assert transfer["from"]["accountRef"]["id"] in bank_accounts
+        assert transfer["to"]["accountRef"]["id"] in bank_accounts
+
+    # Banks: running balances, account balances = opening + transactions = the ledger's balance.
+    running: dict[str, int] = {}
+    opening: dict[str, int] = {}
+    totals: dict[str, int] = defaultdict(int)
+    for txn in bank_txns.values():  # in time order, as streamed
+        account = txn["accountId"]
+        assert account in bank_accounts
+        amount, balance = cents(txn["amount"]), cents(txn["balance"])
+        if account not in running:
+            opening[account] = balance - amount
+        else:
+            assert balance == running[account] + amount
+        running[account] = balance
+        totals[account] += amount
+    for account_id, account in bank_accounts.items():
+        balance = cents(account["balance"])
+        assert balance == running[account_id] == opening[account_id] + totals[account_id]
+        assert balance == cents(accounts[account_id]["currentBalance"])
+
+    # Statements.
+    check_statements(snap)
+
+
+def line_total(line: dict) -> int:
+    if line.get("items"):
+        assert cents(line["value"]) == sum(line_total(item) for item in line["items"]), line["name"]
+    return cents(line["value"])
+
+
+def check_statements(snap: dict[str, dict[str, dict]]) -> None:
+    accounts = snap["chartOfAccounts"]
+    balance_sheets, profits, cash_flows = (
+        snap["balanceSheet"],
+        snap["profitAndLoss"],
+        snap["cashFlowStatement"],
+    )
+    months = sorted(balance_sheets)
+    assert months and months == sorted(profits) == sorted(cash_flows)
+
+    def equity_line(report: dict, name: str) -> int:
+        return next(cents(i["value"]) for i in report["equity"]["items"] if i["name"] == name)
+
+    def bank_total(report: dict) -> int:
+        return sum(
+            cents(i["value"])
+            for group in report["assets"]["items"]
+            for i in group["items"]
+            if i["accountId"] in snap["bankAccounts"]
+        )
+
+    pl_by_month: dict[str, int] = defaultdict(int)
+    pl_accounts = {a["id"] for a in accounts.values() if a["type"] in ("Income", "Expense")}
+    for entry in snap["journalEntries"].values():
+        for line in entry["journalLines"]:
+            if line["accountRef"]["id"] in pl_accounts:
+                pl_by_month[entry["postedOn"][:7]] += cents(line["netAmount"])
+
+    previous = None
+    for month in months:
+        sheet, pl, cash = balance_sheets[month], profits[month], cash_flows[month]
+        assets, liabilities, equity = (line_total(sheet[k]) for k in ("assets", "liabilities", "equity"))
+        assert assets == liabilities + equity, month
+        assert cents(sheet["netAssets"]) == assets - liabilities == equity
+        assert sheet["date"].startswith(month)
+        income, cost, expenses, other_income, other_expenses = (
+            line_total(pl[k]) for k in ("income", "costOfSales", "expenses", "otherIncome", "otherExpenses")
+        )
+        assert cents(pl["grossProfit"]) == income - cost
+        assert cents(pl["netOperatingProfit"]) == income - cost - expenses
+        assert cents(pl["netOtherIncome"]) == other_income - other_expenses
+        net = cents(pl["netProfit"])
+        assert net == income - cost - expenses + other_income - other_expenses
+        assert net == -pl_by_month.get(month, 0), month
+        assert pl["fromDate"].startswith(month) and pl["toDate"].startswith(month)
+        receipts, payments = line_total(cash["cashReceipts"]), line_total(cash["cashPayments"])
+        if previous is not None:
+            prev_sheet = balance_sheets[previous]
+            assert net == equity_line(sheet, "Retained Earnings") - equity_line(
+                prev_sheet, "Retained Earnings"
+            )
+            assert receipts - payments == bank_total(sheet) - bank_total(prev_sheet), month
+        previous = month
+    # The latest balance sheet is the chart of accounts' balances at T.
+    latest = balance_sheets[months[-1]]
+    values = {
+        i["accountId"]: cents(i["value"]) for group in latest["assets"]["items"] for i in group["items"]
+    }
+    values.update(
+        {
+            i["accountId"]: -cents(i["value"])
+            for group in latest["liabilities"]["items"]
+            for i in group["items"]
+        }
+    )
+    for account_id, value in values.items():
+        assert value == cents(accounts[account_id]["currentBalance"])
+    profit = -sum(cents(a["currentBalance"]) for a in accounts.values() if a["id"] in pl_accounts)
+    assert equity_line(latest, "Retained Earnings") == profit
+    assert equity_line(latest, "Share Capital") == -cents(
+        next(a["currentBalance"] for a in accounts.values() if a["name"] == "Share Capital")
+    )
+
+
+@pytest.mark.parametrize(("days", "scale"), [(0, 1), (37.5, 1), (200, 1), (10, 3)])
+def test_books_are_coherent(days: float, scale: int) -> None:
+    snap = snapshot(days, scale)
+    check_coherence(snap)
+    statuses = {i["status"] for i in snap["invoices"].values()}
+    assert {"Paid", "Submitted", "Void"} <= statuses
+    assert {"Paid", "Open"} <= {b["status"] for b in snap["bills"].values()}
+
+
+def test_statements_window_and_monthly_records() -> None:
+    balance_sheets, _ = collect("balanceSheet", at(0), months=5)
+    profits, _ = collect("profitAndLoss", at(0), months=5)
+    assert [r["id"] for r in balance_sheets] == [r["id"] for r in profits]
+    assert len(balance_sheets) == 5 and balance_sheets[-1]["id"] == LINKED.strftime("%Y-%m")
+    books = Books(COMPANY, LINKED, 1, SPEED)
+    everything, _ = collect("balanceSheet", at(0), months=1000)
+    assert everything[0]["id"] == books.start.strftime("%Y-%m")  # nothing before the books start
+    assert profits[0]["reportBasis"] == "Accrual" and profits[0]["currency"] == "GBP"
+    cash, _ = collect("cashFlowStatement", at(0), months=5)
+    assert cash[0]["reportInput"] == "Direct"
+
+
+def test_books_evolve_over_time() -> None:
+    early, late = snapshot(0), snapshot(37.5)
+    changed = [
+        i
+        for i, inv in early["invoices"].items()
+        if i in late["invoices"] and late["invoices"][i]["status"] != inv["status"]
+    ]
+    assert changed, "some invoices get paid as time passes"
+    assert len(late["journalEntries"]) > len(early["journalEntries"])
+    moved = [
+        a
+        for a in early["bankAccounts"]
+        if early["bankAccounts"][a]["balance"] != late["bankAccounts"][a]["balance"]
+    ]
+    assert moved
+    # Customers are edited (email changes) and some get archived.
+    customers = snapshot(200)["customers"]
+    assert any(c["emailAddress"].startswith("finance@") for c in customers.values())
+    assert any(c["status"] == "Archived" for c in customers.values())
+
+
+# ------------------------------------------------------------------------------------------------ incremental
+def apply(state: dict[str, dict], records: list[dict], deleted: list[str]) -> dict[str, dict]:
+    merged = dict(state)
+    for record in records:
+        merged[record["id"]] = record
+    for record_id in deleted:
+        merged.pop(record_id, None)
+    return merged
+
+
+@pytest.mark.parametrize(("t1", "t2"), [(0, 37.5), (37.5, 37.75), (-0.0001, 200)])
+def test_incremental_pulls_match_full_pulls(t1: float, t2: float) -> None:
+    """A full pull at T1 + an incremental pull (T1, T2] with its deletions applied = the full pull at T2."""
+    first_full, second_full = snapshot(t1), snapshot(t2)
+    window_start = Books(COMPANY, LINKED, 1, SPEED).simulated(at(t1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for data_type in LIST_TYPES:
+        before, after = first_full[data_type], second_full[data_type]
+        changes, deleted = collect(data_type, at(t2), since=at(t1))
+        assert set(deleted) <= set(before), data_type
+        assert set(before) - set(after) <= set(deleted), data_type
+        assert apply(before, changes, deleted) == after, data_type
+        for record in changes:  # only what changed in the window
+            assert before.get(record["id"]) != record, (data_type, record["id"])
+            if "sourceModifiedDate" in record:
+                assert record["sourceModifiedDate"] > window_start, (data_type, record["id"])
+    for data_type in STATEMENTS:
+        changes, deleted = collect(data_type, at(t2), since=at(t1))
+        second = second_full[data_type]
+        assert deleted == [] and changes
+        assert changes[-1]["id"] == max(second)  # the current month at least
+        merged = apply(first_full[data_type], changes, [])
+        assert {month: merged[month] for month in second} == second, data_type
+    company_changes, _ = collect("company", at(t2), since=at(t1))
+    assert company_changes == [first_full["company"]["_"]]
+
+
+def test_records_created_and_deleted_between_pulls_never_appear() -> None:
+    t1, t2 = 0.0, 120.0
+    books = Books(COMPANY, LINKED, 1, SPEED)
+    T1, T2 = books.simulated_t(at(t1)), books.simulated_t(at(t2))
+    gone_early, gone_between = set(), set()
+    for day in range(T2 // DAY + 1):
+        for doc in books.sales(day) + books.purchases(day):
+            if doc.t_del is not None and doc.t_del <= T2:
+                (gone_early if doc.t0 <= T1 else gone_between).add(doc.id)
+    assert gone_early and gone_between
+    seen_t1 = {r["id"] for dt in ("invoices", "bills") for r in collect(dt, at(t1))[0]}
+    changes = {dt: collect(dt, at(t2), since=at(t1)) for dt in ("invoices", "bills")}
+    full_t2 = {r["id"] for dt in ("invoices", "bills") for r in collect(dt, at(t2))[0]}
+    changed_ids = {r["id"] for records, _ in changes.values() for r in records}
+    deleted_ids = {i for _, deleted in changes.values() for i in deleted}
+    assert not (gone_between & (seen_t1 | changed_ids | deleted_ids | full_t2))
+    assert not ((gone_early & seen_t1) - deleted_ids)  # seen at T1, deleted by T2 -> reported as deleted
+    assert not (gone_early & full_t2)
+    # Their journal entries go with them.
+    entries = collect("journalEntries", at(t2))[0]
+    assert not {e["recordRef"]["id"] for e in entries if "recordRef" in e} & (gone_early | gone_between)
+
+
+def test_sync_from_limits_transactions() -> None:
+    books = Books(COMPANY, LINKED, 1, SPEED)
+    cutoff = books.start + timedelta(days=400)
+    invoices, _ = collect("invoices", at(0), sync_from=cutoff)
+    assert invoices and all(i["issueDate"] >= cutoff.strftime("%Y-%m-%d") for i in invoices)
+    assert len(invoices) < len(collect("invoices", at(0))[0])
+
+
+# ------------------------------------------------------------------------------------------------ schemas
+def _load(name: str) -> dict:
+    import yaml
+
+    with (OAS / name).open() as f:
+        return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def _nullable(node: Any, keywords: bool = True) -> Any:
+    """OpenAPI's `nullable: true` as JSON Schema (`type: [t, "null"]`), and the YAML made JSON."""
+    if isinstance(node, dict):
+        out = {
+            k: _nullable(v, k not in ("properties", "definitions", "schemas", "$defs") or not keywords)
+            for k, v in node.items()
+        }
+        if keywords:
+            if isinstance(out.get("type"), dict):  # a slip in the spec (`type: {type: string, enum: [...]}`)
+                out.update(out.pop("type"))
+            if out.get("nullable") is True and isinstance(out.get("type"), str):
+                out["type"] = [out["type"], "null"]
+            out.pop("nullable", None) if isinstance(out.get("nullable"), bool) else None
+        return out
+    if isinstance(node, list):
+        return [_nullable(v) for v in node]
+    if isinstance(node, date):  # YAML reads unquoted dates in examples as dates
+        return node.isoformat()
+    return node
+
+
+@cache
+def _spec(name: str) -> dict:
+    return _nullable(_load(name))
+
+
+def _resolve(spec: dict, node: dict) -> dict:
+    while "$ref" in node:
+        target: Any = spec
+        for part in node["$ref"][2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            target = target[int(part)] if isinstance(target, list) else target[part]
+        node = target
+    return node
+
+
+def _validator(spec_name: str, path: str, results: bool = True):
+    import jsonschema_rs
+
+    spec = _spec(spec_name)
+    schema = _resolve(
+        spec, spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    )
+    if results:
+        schema = _resolve(spec, schema)
+        props = schema.get("properties") or next(
+            _resolve(spec, s)["properties"]
+            for s in schema["allOf"]
+            if "results" in _resolve(spec, s).get("properties", {})
+        )
+        schema = props["results"]["items"]
+    root = {**schema, "components": spec["components"]}
+    return jsonschema_rs.validator_for(root)
+
+
+SCHEMA_PATHS = {
+    "chartOfAccounts": ("Codat-Lending.yaml", "/companies/{companyId}/data/accounts"),
+    "items": ("Codat-Accounting-2023-04.yaml", "/companies/{companyId}/data/items"),
+    "taxRates": ("Codat-Accounting-2023-04.yaml", "/companies/{companyId}/data/taxRates"),
+    "trackingCategories": ("Codat-Accounting-2023-04.yaml", "/companies/{companyId}/data/trackingCategories"),
+    "bankTransactions": (
+        "Codat-Lending.yaml",
+        "/companies/{companyId}/connections/{connectionId}/data/bankAccounts/{accountId}/bankTransactions",
+    ),
+    **{
+        key: ("Codat-Lending.yaml", f"/companies/{{companyId}}/data/{key}")
+        for key in (
+            "customers",
+            "suppliers",
+            "invoices",
+            "creditNotes",
+            "bills",
+            "billPayments",
+            "payments",
+            "journalEntries",
+            "journals",
+        )
+    },
+    **{
+        key: ("Codat-Lending.yaml", f"/companies/{{companyId}}/connections/{{connectionId}}/data/{key}")
+        for key in ("bankAccounts", "directCosts", "directIncomes", "transfers")
+    },
+}
+
+
+def test_records_validate_against_codat_schemas() -> None:
+    snap = snapshot(37.5)
+    for data_type, (spec_name, path) in SCHEMA_PATHS.items():
+        validator = _validator(spec_name, path)
+        records = list(snap[data_type].values())
+        assert records, data_type
+        for record in records:
+            errors = [str(e) for e in validator.iter_errors(record)]
+            assert not errors, (data_type, record.get("id"), errors[:3])
+    company = _validator("Codat-Lending.yaml", "/companies/{companyId}/data/info", results=False)
+    assert company.is_valid(snap["company"]["_"])
+    envelope = ("id", "currency", "reportBasis", "reportInput")
+    for data_type, extra in (
+        ("balanceSheet", {"currency": "GBP"}),
+        ("profitAndLoss", {"reportBasis": "Accrual", "currency": "GBP"}),
+        ("cashFlowStatement", {"reportBasis": "Cash", "reportInput": "Direct", "currency": "GBP"}),
+    ):
+        validator = _validator(
+            "Codat-Lending.yaml", f"/companies/{{companyId}}/data/financials/{data_type}", results=False
+        )
+        reports = [{k: v for k, v in r.items() if k not in envelope} for r in snap[data_type].values()]
+        document = {**extra, "reports": reports}
+        errors = [str(e) for e in validator.iter_errors(document)]
+        assert not errors, (data_type, errors[:3])
+
+
+# ------------------------------------------------------------------------------------------------ volume
+def test_batches_and_throughput() -> None:
+    books = Books(COMPANY, LINKED, 5, SPEED)
+    T = books.simulated_t(at(0))
+    rates = {}
+    for data_type in ("journalEntries", "payments", "bankTransactions", "invoices", "customers"):
+        start = time.perf_counter()
+        count = sum(1 for item in views.pull(books, data_type, T) if item is not None)
+        elapsed = time.perf_counter() - start
+        rates[data_type] = count / elapsed
+    print(
+        "\nsandbox generation rate (records/s, scale 5): "
+        + ", ".join(f"{k} {v:,.0f}" for k, v in rates.items())
+    )
+    sizes = []
+
+    async def batches() -> None:
+        async for batch in SANDBOX.fetch(request("journalEntries", at(0), scale=3)):
+            sizes.append(len(batch.records))
+
+    asyncio.run(batches())
+    assert max(sizes) <= 5_000 and min(sizes[:-1]) >= 1_000
+
+
+def test_memory_stays_flat_while_streaming() -> None:
+    """In a fresh process, streaming ~200k journal entries takes barely more memory than a small pull."""
+    script = """
+import asyncio, resource, uuid
+from datetime import datetime, timedelta, UTC
+from ledgerlink.connectors.base import FetchRequest
+from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
+linked = datetime(2024, 6, 15, 12, tzinfo=UTC)
+def pull(scale, years):
+    credentials = {"scale": scale, "speed": 86400}
+    req = FetchRequest("journalEntries", uuid.UUID(int=12345), uuid.UUID(int=1), credentials,
+                       linked, linked + timedelta(seconds=365 * years), None)
+    async def main():
+        n = 0
+        async for batch in AccountingSandbox().fetch(req):
+            n += len(batch.records)  # a consumer that keeps nothing
+        return n
+    n = asyncio.run(main())
+    return n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(*pull(1, 0), *pull(45, 5))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
+    small_records, small_peak, big_records, big_peak = map(int, out)  # peaks: RSS in KiB
+    assert big_records > 180_000 > small_records
+    assert big_peak - small_peak < 30 * 1024, (small_peak, big_peak)

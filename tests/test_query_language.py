@@ -507,7 +507,7 @@ def json_text(value: Any) -> str:
 # --- parser properties -----------------------------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_rendered_queries_parse_back(data: st.DataObject) -> None:
     vocabulary = data.draw(vocabularies)

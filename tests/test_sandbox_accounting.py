@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
+import textwrap
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -569,11 +572,40 @@ def test_sync_from_limits_transactions() -> None:
 
 
 # ------------------------------------------------------------------------------------------------ schemas
-def _load(name: str) -> dict:
+# The specs are big (4 MB of YAML): only the components a validator needs are parsed.
+@cache
+def _spec_text(name: str) -> str:
+    return (OAS / name).read_text()
+
+
+@cache
+def _blocks(name: str, section: str) -> dict[str, str]:
+    """The YAML text of each entry of `components.<section>` of a spec, by name."""
+    lines = _spec_text(name).splitlines(keepends=True)
+    blocks: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in lines[lines.index(f"  {section}:\n") + 1 :]:
+        if line.strip() and not line.startswith("   "):
+            break  # the next section of `components`
+        if line.startswith("    ") and line[4] != " " and line.rstrip().endswith(":"):
+            current = blocks.setdefault(line.strip()[:-1].strip("'\""), [])
+        else:
+            current.append(line)
+    return {key: "".join(text) for key, text in blocks.items()}
+
+
+@cache
+def _component(spec: str, section: str, key: str) -> dict:
     import yaml
 
-    with (OAS / name).open() as f:
-        return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    text = textwrap.dedent(_blocks(spec, section)[key])
+    return _nullable(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+
+
+def _ref_target(ref: str) -> tuple[str, str]:
+    parts = ref.split("/")
+    assert parts[:2] == ["#", "components"], ref
+    return parts[2], parts[3]
 
 
 def _nullable(node: Any, keywords: bool = True) -> Any:
@@ -597,38 +629,52 @@ def _nullable(node: Any, keywords: bool = True) -> Any:
     return node
 
 
-@cache
-def _spec(name: str) -> dict:
-    return _nullable(_load(name))
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
 
 
-def _resolve(spec: dict, node: dict) -> dict:
+def _resolve(spec: str, node: dict) -> dict:
+    """A schema with its `$ref`s (`#/components/<section>/<name>/...`) followed."""
     while "$ref" in node:
-        target: Any = spec
-        for part in node["$ref"][2:].split("/"):
+        parts = node["$ref"].split("/")
+        target: Any = _component(spec, *_ref_target(node["$ref"]))
+        for part in parts[4:]:
             part = part.replace("~1", "/").replace("~0", "~")
             target = target[int(part)] if isinstance(target, list) else target[part]
         node = target
     return node
 
 
-def _validator(spec_name: str, path: str, results: bool = True):
+def _validator(spec: str, path: str, results: bool = True):
+    """A validator for the 200 response of `GET path` (for a list: one element of its `results`)."""
     import jsonschema_rs
 
-    spec = _spec(spec_name)
-    schema = _resolve(
-        spec, spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
-    )
+    text = _spec_text(spec)
+    operation = text.index(f"\n  '{path}':\n")
+    response = text.index("'200':", operation)
+    name = re.compile(r"\$ref: '#/components/schemas/([^'/]+)'").search(text, response).group(1)
+    schema = _resolve(spec, _component(spec, "schemas", name))
     if results:
-        schema = _resolve(spec, schema)
-        props = schema.get("properties") or next(
-            _resolve(spec, s)["properties"]
-            for s in schema["allOf"]
-            if "results" in _resolve(spec, s).get("properties", {})
-        )
-        schema = props["results"]["items"]
-    root = {**schema, "components": spec["components"]}
-    return jsonschema_rs.validator_for(root)
+        parts = [schema, *(_resolve(spec, part) for part in schema.get("allOf", []))]
+        schema = next(p["properties"]["results"] for p in parts if "results" in p.get("properties", {}))[
+            "items"
+        ]
+    components: dict[str, dict[str, dict]] = defaultdict(dict)
+    todo = [_ref_target(ref) for ref in _refs(schema)]
+    while todo:
+        section, key = todo.pop()
+        if key not in components[section]:
+            components[section][key] = _component(spec, section, key)
+            todo.extend(_ref_target(ref) for ref in _refs(components[section][key]))
+    return jsonschema_rs.validator_for({**schema, "components": dict(components)})
 
 
 SCHEMA_PATHS = {

@@ -92,7 +92,7 @@ def by_id(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return found
 
 
-# --------------------------------------------------------------------------------------------------- schemas
+# ---------------------------------------------------------------------------------------------------- schemas
 def _deref(node: Any, spec: dict[str, Any], depth: int = 0) -> Any:
     if depth > 40:
         return {}
@@ -118,8 +118,11 @@ def _codat_spec_schema(data_type: str) -> dict[str, Any]:
         spec = yaml.safe_load((SPEC_DIR / name).read_text())
         for url, item in spec["paths"].items():
             if url.endswith(f"/data/{path}"):
-                schema = _deref(item["get"]["responses"]["200"]["content"]["application/json"]["schema"], spec)
-                return schema["properties"]["results"]["items"] if "results" in schema.get("properties", {}) else schema
+                response = item["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+                schema = _deref(response, spec)
+                if "results" in schema.get("properties", {}):
+                    return schema["properties"]["results"]["items"]
+                return schema
     raise LookupError(data_type)
 
 
@@ -140,21 +143,23 @@ def validator(data_type: str):
     return jsonschema_rs.validator_for(schema)
 
 
-# --------------------------------------------------------------------------------------------------- info
+# ------------------------------------------------------------------------------------------------------- info
 def test_connector_info_and_registration() -> None:
     assert registry.get("qhnd") is not None and registry.get("aiwb") is not None
-    assert isinstance(registry.get("qhnd"), BankingSandbox) and isinstance(registry.get("aiwb"), CommerceSandbox)
+    assert isinstance(registry.get("qhnd"), BankingSandbox)
+    assert isinstance(registry.get("aiwb"), CommerceSandbox)
     assert registry.get("mqjo") is not None
     bank, shop = BANK.info, SHOP.info
     assert (bank.key, bank.name, bank.source_type.value) == ("qhnd", "Banking Sandbox", "Banking")
     assert (shop.key, shop.name, shop.source_type.value) == ("aiwb", "Commerce Sandbox", "Commerce")
     assert set(bank.data_types) == {
-        "banking-accounts", "banking-accountBalances", "banking-transactions", "banking-transactionCategories",
+        "banking-accounts", "banking-accountBalances", "banking-transactions",
+        "banking-transactionCategories",
     }
     assert set(shop.data_types) == {
-        "commerce-companyInfo", "commerce-customers", "commerce-locations", "commerce-orders", "commerce-payments",
-        "commerce-paymentMethods", "commerce-products", "commerce-productCategories", "commerce-transactions",
-        "commerce-disputes", "commerce-taxComponents",
+        "commerce-companyInfo", "commerce-customers", "commerce-locations", "commerce-orders",
+        "commerce-payments", "commerce-paymentMethods", "commerce-products", "commerce-productCategories",
+        "commerce-transactions", "commerce-disputes", "commerce-taxComponents",
     }
     for info in (bank, shop):
         assert info.data_provided_by == "ledgerlink" and info.accepts_credentials
@@ -184,7 +189,7 @@ def test_unsupported_data_types() -> None:
             pull(connector, data_type, LINKED)
 
 
-# --------------------------------------------------------------------------------------------------- determinism
+# ------------------------------------------------------------------------------------------------ determinism
 def test_history_start_and_clock() -> None:
     months = set()
     for i in range(60):
@@ -197,7 +202,8 @@ def test_history_start_and_clock() -> None:
     assert clock.simulated(LINKED + timedelta(seconds=3)) == LINKED + timedelta(days=3)
     assert clock.simulated(LINKED - timedelta(seconds=2)) == LINKED - timedelta(days=2)
     # Both sandboxes of a company share its calendar.
-    assert banking.books_for(COMPANY, LINKED, 1, 1.0).clock.start == commerce.shop_for(COMPANY, LINKED, 1, 1.0).clock.start
+    bank_start = banking.books_for(COMPANY, LINKED, 1, 1.0).clock.start
+    assert bank_start == commerce.shop_for(COMPANY, LINKED, 1, 1.0).clock.start
 
 
 def test_deterministic() -> None:
@@ -212,7 +218,7 @@ def test_deterministic() -> None:
     assert pull(BANK, "banking-transactions", as_of, company=OTHER) != first["banking-transactions"]
 
 
-# --------------------------------------------------------------------------------------------------- schemas
+# ---------------------------------------------------------------------------------------------------- schemas
 @pytest.mark.parametrize("connector", [BANK, SHOP], ids=["banking", "commerce"])
 def test_records_match_codat_schemas(connector) -> None:
     as_of = LINKED + timedelta(hours=2)
@@ -228,7 +234,7 @@ def test_records_match_codat_schemas(connector) -> None:
             assert len(records) == 1
 
 
-# --------------------------------------------------------------------------------------------------- banking
+# ---------------------------------------------------------------------------------------------------- banking
 MOMENTS = [
     pytest.param(1, 1, LINKED, id="scale1-at-link"),
     pytest.param(1, 86_400, LINKED + timedelta(seconds=45), id="scale1-45-days-on"),
@@ -341,15 +347,18 @@ def test_commerce_coherence(scale: int, speed: float, as_of: datetime) -> None:
                 line["totalTaxAmount"]
             )
             assert line["taxes"][0]["taxComponentRef"]["id"] in taxes
-            assert line["taxPercentage"] == round(taxes[line["taxes"][0]["taxComponentRef"]["id"]]["rate"] * 100)
+            component = taxes[line["taxes"][0]["taxComponentRef"]["id"]]
+            assert line["taxPercentage"] == round(component["rate"] * 100)
             assert variants[line["productVariantRef"]["id"]] == line["productRef"]["id"]
         assert cents(order["totalAmount"]) == sum(cents(line["totalAmount"]) for line in lines)
         assert cents(order["totalTaxAmount"]) == sum(cents(line["totalTaxAmount"]) for line in lines)
-        assert cents(order["totalRefund"]) == sum(cents(line["totalAmount"]) for line in lines if line["quantity"] < 0)
+        refund_lines = [line for line in lines if line["quantity"] < 0]
+        assert cents(order["totalRefund"]) == sum(cents(line["totalAmount"]) for line in refund_lines)
         paid = 0
         for embedded in order["payments"]:
             payment = payments[embedded["id"]]
-            assert cents(payment["amount"]) == cents(embedded["amount"]) and payment["status"] == embedded["status"]
+            assert cents(payment["amount"]) == cents(embedded["amount"])
+            assert payment["status"] == embedded["status"]
             order_payments[embedded["id"]] = order["id"]
             paid += cents(embedded["amount"])
         assert paid + cents(order["totalRefund"]) == cents(order["totalAmount"])
@@ -394,14 +403,17 @@ def test_commerce_coherence(scale: int, speed: float, as_of: datetime) -> None:
     )
     for dispute in disputes.values():
         (disputed,) = dispute["disputedTransactions"]
-        assert disputed["type"] == "Payment" and cents(dispute["totalAmount"]) == cents(payments[disputed["id"]]["amount"])
+        assert disputed["type"] == "Payment"
+        assert cents(dispute["totalAmount"]) == cents(payments[disputed["id"]]["amount"])
         assert (dispute["status"] == "Lost") == (disputed["id"] in lost)
     assert len(lost) == sum(1 for d in disputes.values() if d["status"] == "Lost")
 
 
-# --------------------------------------------------------------------------------------------------- incremental
+# ------------------------------------------------------------------------------------------------ incremental
 WINDOWS = [
-    pytest.param(86_400, LINKED - timedelta(seconds=300), LINKED - timedelta(seconds=200), id="100-days-in-history"),
+    pytest.param(
+        86_400, LINKED - timedelta(seconds=300), LINKED - timedelta(seconds=200), id="100-days-in-history"
+    ),
     pytest.param(86_400, LINKED, LINKED + timedelta(seconds=40), id="40-days-after-link"),
     pytest.param(1, LINKED, LINKED + timedelta(hours=20), id="20-hours-real-time"),
 ]
@@ -417,7 +429,9 @@ def test_incremental_equals_full(speed: float, t1: datetime, t2: datetime) -> No
             state = {key_of(data_type, r): r for r in full(connector, data_type, t1, speed=speed)}
             changed, deleted = pull(connector, data_type, t2, since=t1, speed=speed)
             for record in changed:
-                modified = record.get("sourceModifiedDate") or max(v["sourceModifiedDate"] for v in record["variants"])
+                modified = record.get("sourceModifiedDate") or max(
+                    v["sourceModifiedDate"] for v in record["variants"]
+                )
                 assert modified > S_iso, (data_type, record)
                 state[key_of(data_type, record)] = record
             for record_id in deleted:
@@ -469,7 +483,8 @@ def test_abandoned_order_fails_then_is_deleted() -> None:
     # No money moved: no transaction references the order or its payment.
     transactions, _ = pull(SHOP, "commerce-transactions", at(order.t_del + 60), since=at(order.t - 1))
     assert transactions
-    assert not any(t.get("transactionSourceRef", {}).get("id") in (order.id, payment_id) for t in transactions)
+    sources = {t.get("transactionSourceRef", {}).get("id") for t in transactions}
+    assert order.id not in sources and payment_id not in sources
 
 
 def test_sync_from_limits_documents() -> None:
@@ -484,7 +499,7 @@ def test_sync_from_limits_documents() -> None:
     )
 
 
-# --------------------------------------------------------------------------------------------------- volume
+# ----------------------------------------------------------------------------------------------------- volume
 def _drain(connector, data_type: str, scale: int) -> int:
     async def run() -> int:
         n = 0
@@ -496,7 +511,7 @@ def _drain(connector, data_type: str, scale: int) -> int:
 
 
 def test_memory_stays_flat_while_streaming() -> None:
-    # Allocated blocks, sampled at every batch of a ~100k-record stream: kept records would be millions of blocks.
+    # Allocated blocks, sampled at every batch of a ~100k-record stream (kept records: millions of blocks).
     async def run(scale: int) -> tuple[int, int]:
         n, base, peak = 0, sys.getallocatedblocks(), 0
         async for batch in BANK.fetch(fetch_request(BANK, "banking-transactions", LINKED, scale=scale)):
@@ -504,7 +519,8 @@ def test_memory_stays_flat_while_streaming() -> None:
             peak = max(peak, sys.getallocatedblocks() - base)
         return n, peak
 
-    BANK.model_for(fetch_request(BANK, "banking-transactions", LINKED, scale=40))  # built outside the measurement
+    # The (small) model is built outside the measurement.
+    BANK.model_for(fetch_request(BANK, "banking-transactions", LINKED, scale=40))
     n, peak_blocks = asyncio.run(run(40))
     assert n >= 90_000 and peak_blocks < 100_000, (n, peak_blocks)
     # tracemalloc (slow: ~20x) over a smaller stream: the peak is a few MB, not the stream's size.
@@ -529,6 +545,6 @@ def test_generation_rate() -> None:
         n = _drain(connector, data_type, scale)
         rates[data_type] = n / (time.perf_counter() - started)
     print("records/s:", {k: round(v) for k, v in rates.items()})
-    # The target is >= 150k/s (measured without pytest: ~180-240k/s for these types at higher scales); this floor
-    # only catches gross regressions, whatever else the machine is doing.
+    # The target is >= 150k/s (measured without pytest: ~180-240k/s for these types at higher scales); this
+    # floor only catches gross regressions, whatever else the machine is doing.
     assert all(rate > 15_000 for rate in rates.values()), rates

@@ -29,6 +29,10 @@ def load_or_create_key(configured: str | None, data_dir: Path) -> bytes:
     return key
 
 
+class UnreadableSecret(Exception):
+    """Sealed with another key: every process of an install must share one LEDGERLINK_SECRET_KEY."""
+
+
 class SecretBox:
     """Encrypts JSON values and short strings; what it returns is safe to store."""
 
@@ -39,7 +43,12 @@ class SecretBox:
         return self._fernet.encrypt(orjson.dumps(value))
 
     def open(self, token: bytes) -> Any:
-        return orjson.loads(self._fernet.decrypt(token))
+        try:
+            return orjson.loads(self._fernet.decrypt(token))
+        except InvalidToken:
+            raise UnreadableSecret(
+                "A stored secret cannot be decrypted with this LEDGERLINK_SECRET_KEY (was the key changed?)."
+            ) from None
 
     def sign(self, text: str) -> str:
         return self._fernet.encrypt(text.encode()).decode()

@@ -24,6 +24,7 @@ from ledgerlink.connectors.base import AuthorizationLost, DataTypeNotSupported, 
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.query import parse_datetime
+from ledgerlink.kit.secrets import UnreadableSecret
 from ledgerlink.records import registry
 from ledgerlink.records.store import InvalidRecord, Staging
 from ledgerlink.settings import service as settings
@@ -127,7 +128,11 @@ def _sync_from(setting: dict[str, Any], as_of: datetime) -> datetime | None:
 
 async def run_pull(runtime: Runtime, pull_id: uuid.UUID) -> None:
     """Run one pull to a final status. Unexpected errors propagate, so the job is retried."""
-    request = await _start(runtime, pull_id)
+    try:
+        request = await _start(runtime, pull_id)
+    except UnreadableSecret as unreadable:
+        await _finish_failed(runtime, pull_id, PullFailed(PullStatus.INTERNAL_ERROR, str(unreadable)))
+        return
     if request is None:
         return
     log.info("pull started", pull_id=str(pull_id), data_type=request.data_type, since=str(request.since))

@@ -11,8 +11,8 @@ What the shop looks like
   store, a high-street store, maybe a market kiosk; a pop-up opens 180-540 days in).
 * **Products**: a catalogue of `24 + 8 * isqrt(scale)` on day 0, then a new one every ~25 days (faster with
   scale). Each belongs to a leaf category (`categorization` is its name; `productCategoryRefs` its id, as
-  Codat's own responses show though the schema omits it) and has 1-2 variants (sizes, weights; the gift card
-  has two values). Half of them have a price rise 120-600 days after creation, and some are unpublished
+  Codat's own responses show though the schema omits it) and has 1-3 variants (sizes, coffee weights; the gift
+  card has two values). Half of them have a price rise 120-600 days after creation, and some are unpublished
   200-900 days after (never sold after that). Products have no top-level modified date (Codat's shape): each
   variant carries the product's latest event.
 * **Customers**: `8 + 4 * scale` on day 0, then ~0.4 * scale a day. 30% change email and phone within a
@@ -67,8 +67,8 @@ from ledgerlink.connectors.sandbox.simulation import (
     DELETE,
     EMIT,
     HOUR,
-    LAST_NAMES,
     FIRST_NAMES,
+    LAST_NAMES,
     Clock,
     Item,
     Population,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -98,13 +100,21 @@ def stop_server(server: RunningServer) -> int:
     return server.process.returncode
 
 
+def postgres_home() -> Path:
+    """A directory for an embedded PostgreSQL, outside pytest's temp tree: pytest resets that tree to mode
+    700 whenever a session starts, which would lock out the unprivileged user PostgreSQL runs as."""
+    return Path(tempfile.mkdtemp(prefix="ledgerlink-test-"))
+
+
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres() -> Iterator[str]:
     """A PostgreSQL server for the whole run (the same embedded server the product uses)."""
-    embedded = EmbeddedPostgres(tmp_path_factory.mktemp("pg"))
+    home = postgres_home()
+    embedded = EmbeddedPostgres(home)
     url = embedded.start()
     yield url
     embedded.stop()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import psutil
 from sqlalchemy import create_engine, inspect
 
 from ledgerlink.db import sqlalchemy_url
-from tests.conftest import start_server, stop_server
+from tests.conftest import postgres_home, start_server, stop_server
 
 
 def postgres_processes(pgdata: Path) -> list[psutil.Process]:
@@ -24,8 +24,8 @@ def postgres_processes(pgdata: Path) -> list[psutil.Process]:
     return found
 
 
-def test_serve_on_the_embedded_default_prints_a_key_once_and_stops_postgres(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
+def test_serve_on_the_embedded_default_prints_a_key_once_and_stops_postgres() -> None:
+    data_dir = postgres_home() / "data"
     first = start_server(data_dir, database_url=None, api_key=None)
     try:
         match = re.search(r"API key:\s+(\S+)", first.log())

@@ -4,6 +4,10 @@ A pull's records are serialised once (orjson), hashed, and COPYed into a tempora
 pull's own connection. Nothing touches `records` until the pull has fetched everything and passed its
 checks; then one transaction inserts new records, rewrites only those whose content hash changed, and
 marks deletions. A pull that dies part-way leaves `records` exactly as it was.
+
+The first pull of a data type for a connection has nothing to merge with: it COPYs straight into
+`records`, inside the same single transaction (so it is just as all-or-nothing), and the primary key
+rejects duplicate ids.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+import psycopg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -60,6 +65,10 @@ def _record_id(data_type: DataType, record: dict[str, Any]) -> str:
     return "|".join(parts)
 
 
+class DuplicateRecord(Exception):
+    """The platform returned the same record id twice in one pull."""
+
+
 @dataclass
 class Staging:
     """The staging tables of one pull, on the connection that will also apply it."""
@@ -67,14 +76,26 @@ class Staging:
     connection: AsyncConnection
     data_type: DataType
     modified_iso: bytes
+    # First pull of this type for the connection: rows go straight into `records` (see the module doc).
+    direct_prefix: bytes | None = None
     staged: int = 0
     deletions: int = 0
 
     @classmethod
-    async def open(cls, connection: AsyncConnection, data_type: DataType, now: datetime) -> Staging:
+    async def open(
+        cls, connection: AsyncConnection, data_type: DataType, now: datetime, connection_id: uuid.UUID
+    ) -> Staging:
         raw = await connection.get_raw_connection()
         await raw.driver_connection.execute(_CREATE_STAGING)
-        return cls(connection, data_type, (iso(now) or "").encode())
+        stored = await connection.scalar(
+            text("SELECT EXISTS (SELECT 1 FROM records WHERE connection_id = :c AND data_type = :t)"),
+            {"c": connection_id, "t": data_type.key},
+        )
+        modified_iso = (iso(now) or "").encode()
+        prefix = None if stored else b"\t".join(
+            (str(connection_id).encode(), _copy_text(data_type.key), modified_iso, b"f")
+        ) + b"\t"
+        return cls(connection, data_type, modified_iso, prefix)
 
     def _row(self, record: dict[str, Any]) -> bytes:
         if not isinstance(record, dict):
@@ -86,7 +107,7 @@ class Staging:
             # The stored record carries the time ledgerlink wrote it; the hash covers only the source's data.
             body = body[:-1] + (b"," if len(body) > 2 else b"") + b'"modifiedDate":"' + self.modified_iso + b'"}'
         source_modified = record.get("sourceModifiedDate")
-        return b"\t".join(
+        return (self.direct_prefix or b"") + b"\t".join(
             (
                 _copy_text(record_id),
                 body.replace(b"\\", b"\\\\"),
@@ -100,10 +121,17 @@ class Staging:
         cursor = raw.driver_connection.cursor()
         rows = b"".join(self._row(record) for record in records)
         if rows:
-            async with cursor.copy(
-                "COPY pull_staging (record_id, data, content_hash, source_modified_date) FROM STDIN"
-            ) as copy:
-                await copy.write(rows)
+            target = (
+                "records (connection_id, data_type, modified_date, is_deleted, record_id, data, content_hash, "
+                "source_modified_date)"
+                if self.direct_prefix
+                else "pull_staging (record_id, data, content_hash, source_modified_date)"
+            )
+            try:
+                async with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+                    await copy.write(rows)
+            except psycopg.errors.UniqueViolation as duplicate:
+                raise DuplicateRecord(str(duplicate.diag.message_detail or duplicate)) from None
             self.staged += rows.count(b"\n")
         deleted = b"".join(_copy_text(str(record_id)) + b"\n" for record_id in deleted_ids)
         if deleted:
@@ -112,6 +140,8 @@ class Staging:
             self.deletions += deleted.count(b"\n")
 
     async def duplicate_ids(self) -> list[str]:
+        if self.direct_prefix:
+            return []  # the primary key already refused them
         result = await self.connection.execute(
             text("SELECT record_id FROM pull_staging GROUP BY record_id HAVING count(*) > 1 LIMIT 5")
         )
@@ -119,6 +149,8 @@ class Staging:
 
     async def changes(self, connection_id: uuid.UUID) -> int:
         """How many staged records are new or differ from what is stored (before anything is written)."""
+        if self.direct_prefix:
+            return self.staged
         result = await self.connection.scalar(
             text(
                 "SELECT count(*) FROM pull_staging s LEFT JOIN records r ON r.connection_id = :connection "
@@ -135,6 +167,8 @@ class Staging:
         A full pull also deletes stored records it did not see (except statements, whose months outside
         the synced window are simply not asked for).
         """
+        if self.direct_prefix:
+            return self.staged
         params = {"connection": connection_id, "data_type": self.data_type.key, "now": now}
         upserted = await self.connection.execute(
             text(

@@ -26,7 +26,7 @@ from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.query import parse_datetime
 from ledgerlink.kit.secrets import UnreadableSecret
 from ledgerlink.records import registry
-from ledgerlink.records.store import InvalidRecord, Staging
+from ledgerlink.records.store import DuplicateRecord, InvalidRecord, Staging
 from ledgerlink.settings import service as settings
 from ledgerlink.sync import service
 from ledgerlink.sync.models import IN_FLIGHT, PullOperation, PullStatus, PullTrigger
@@ -153,7 +153,7 @@ async def _fetch_and_store(runtime: Runtime, pull_id: uuid.UUID, request: FetchR
     if connector is None or data_type is None:
         raise PullFailed(PullStatus.NOT_SUPPORTED, f"{request.data_type} is not provided by this integration.")
     async with runtime.engine.connect() as db, db.begin():
-        staging = await Staging.open(db, data_type, request.as_of)
+        staging = await Staging.open(db, data_type, request.as_of, request.connection_id)
         batches = 0
         try:
             async for batch in connector.fetch(request):
@@ -170,6 +170,8 @@ async def _fetch_and_store(runtime: Runtime, pull_id: uuid.UUID, request: FetchR
             raise PullFailed(PullStatus.AUTH_ERROR, str(lost) or "The platform no longer accepts the connection.")
         except InvalidRecord as invalid:
             raise PullFailed(PullStatus.MAP_ERROR, str(invalid))
+        except DuplicateRecord as duplicate:
+            raise PullFailed(PullStatus.VALIDATION_ERROR, f"The platform returned a record twice: {duplicate}")
         await _set_status(runtime, pull_id, PullStatus.MAPPING, status_description=f"Fetched {staging.staged} records")
         changed = await staging.changes(request.connection_id)
         await _set_status(runtime, pull_id, PullStatus.VALIDATING, status_description=f"{changed} records new or changed")

@@ -35,6 +35,7 @@ recurring amounts and opening balances, so balances keep their shape at any scal
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from functools import lru_cache
@@ -133,7 +134,7 @@ class Account:
     )
 
     def __init__(self, clock: Clock, idx: int, opening: int, open_day: int, limit: int | None):
-        key, name, currency, subtype = ACCOUNT_SPECS[idx]
+        _key, name, currency, subtype = ACCOUNT_SPECS[idx]
         h = clock.hash(K_ACCOUNT, idx)
         self.idx = idx
         self.id = clock.rid("bacc", 0, idx)
@@ -183,6 +184,12 @@ class BankingBooks:
         ]
         self.n_employees = 2 + 2 * s
         self.payers = [company_name(clock.hash(K_PAYER, j)) for j in range(min(20 + 5 * s, 2_000))]
+        # Closing balances per day (see `closing`), and the running state that extends them.
+        n = len(self.accounts)
+        self._closing: list[tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]] = []
+        self._running = ([a.opening for a in self.accounts], [a.opening for a in self.accounts], [0] * n)
+        self._changes: dict[int, tuple[list[int], list[int], list[int]]] = {}
+        self._lock = threading.Lock()
 
     def employee(self, e: int) -> tuple[str, int]:
         h = self.clock.hash(K_EMPLOYEE, e)
@@ -191,6 +198,42 @@ class BankingBooks:
     def opening_balance(self, account_id: str) -> int:
         """The balance (pence) an account opens with, before any of its transactions."""
         return next(a.opening for a in self.accounts if a.id == account_id)
+
+    def closing(self, d: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+        """(current, available, latest transaction event t or 0) per account at the end of day `d`, in pence.
+
+        A day's closing balances do not depend on when they are asked for, so they are computed once, in day
+        order, and kept (a few ints per account per day). Every event of a transaction happens within
+        `SPAN_DAYS` of its authorisation, so only that many days of changes are ever waiting to be applied.
+        """
+        closing = self._closing
+        if d < len(closing):
+            return closing[d]
+        with self._lock:
+            current, available, last = self._running
+            changes = self._changes
+            n = len(self.accounts)
+            for day in range(len(closing), d + 1):
+                for _id, a, ta, tp, tdel, pence, *_ in self.day(day):
+                    for t, d_current, d_available in (
+                        (ta, 0, pence), (tp, pence, 0) if tp is not None else (tdel, 0, -pence)
+                    ):
+                        change = changes.get(t // DAY)
+                        if change is None:
+                            change = changes[t // DAY] = ([0] * n, [0] * n, [0] * n)
+                        change[0][a] += d_current
+                        change[1][a] += d_available
+                        if t > change[2][a]:
+                            change[2][a] = t
+                change = changes.pop(day, None)
+                if change is not None:
+                    for i in range(n):
+                        current[i] += change[0][i]
+                        available[i] += change[1][i]
+                        if change[2][i] > last[i]:
+                            last[i] = change[2][i]
+                closing.append((tuple(current), tuple(available), tuple(last)))
+        return closing[d]
 
     def day(self, d: int) -> list[tuple]:
         """The transactions authorised on day `d`, as specs:
@@ -340,73 +383,60 @@ def _account_record(b: BankingBooks, a: Account, current: int, pending: int, las
 
 
 def _accounts(b: BankingBooks, w: Window) -> Iterator[Item]:
+    """Each account as it stands at `T`: the closing balances of yesterday plus today's events so far."""
     T = w.T
-    current = [a.opening for a in b.accounts]
-    pending = [0] * len(b.accounts)
-    last = [a.open_t for a in b.accounts]
-    for d in range(0, w.last_day + 1):
-        for _id, a, ta, tp, tdel, pence, *_ in b.day(d):
-            if ta > T:
-                continue
-            if tdel is not None and tdel <= T:
-                event = tdel
-            elif tp is not None and tp <= T:
-                current[a] += pence
-                event = tp
-            else:
-                pending[a] += pence
-                event = ta
-            if event > last[a]:
-                last[a] = event
+    if T < 0:
+        return
+    today = T // DAY
+    for d in range(0, today, 64):
+        b.closing(d)  # (extends the cache in steps, giving the event loop a turn)
         yield None
+    if today > 0:
+        current, available, last = (list(values) for values in b.closing(today - 1))
+    else:
+        current = [a.opening for a in b.accounts]
+        available = list(current)
+        last = [0] * len(b.accounts)
+    start = today * DAY
+    for d in range(max(0, today - SPAN_DAYS), today + 1):
+        for _id, a, ta, tp, tdel, pence, *_ in b.day(d):
+            for t, d_current, d_available in (
+                (ta, 0, pence), (tp, pence, 0) if tp is not None else (tdel, 0, -pence)
+            ):
+                if start <= t <= T:
+                    current[a] += d_current
+                    available[a] += d_available
+                    if t > last[a]:
+                        last[a] = t
     for a in b.accounts:
-        if a.open_t <= T and w.wants(a.open_t, last[a.idx], None) == EMIT:
-            yield _account_record(b, a, current[a.idx], pending[a.idx], last[a.idx])
+        modified = max(a.open_t, last[a.idx])
+        if a.open_t <= T and w.wants(a.open_t, modified, None) == EMIT:
+            yield _account_record(b, a, current[a.idx], available[a.idx] - current[a.idx], modified)
 
 
 def _balances(b: BankingBooks, w: Window) -> Iterator[Item]:
     """Closing balances of every complete day, per account (see the module docstring)."""
     T, S, sync_from = w.T, w.S, w.sync_from
     accounts = b.accounts
-    n = len(accounts)
-    current = [a.opening for a in accounts]
-    available = [a.opening for a in accounts]
-    # Balance changes by the day they happen on (bounded: every event is within SPAN_DAYS of its day).
-    cur_delta: dict[int, list[int]] = {}
-    avail_delta: dict[int, list[int]] = {}
     ts = b.clock.ts
-    for d in range(0, w.last_day + 1):
-        if (d + 1) * DAY > T:
-            break
-        for _id, a, ta, tp, tdel, pence, *_ in b.day(d):
-            day = ta // DAY
-            (avail_delta.get(day) or avail_delta.setdefault(day, [0] * n))[a] += pence
-            if tp is not None:
-                day = tp // DAY
-                (cur_delta.get(day) or cur_delta.setdefault(day, [0] * n))[a] += pence
-            else:
-                day = tdel // DAY
-                (avail_delta.get(day) or avail_delta.setdefault(day, [0] * n))[a] -= pence
-        for deltas, totals in ((cur_delta.pop(d, None), current), (avail_delta.pop(d, None), available)):
-            if deltas:
-                for i in range(n):
-                    totals[i] += deltas[i]
+    for d in range(0, w.last_day):
         closed = (d + 1) * DAY
-        if (S is None or closed > S) and (sync_from is None or d * DAY >= sync_from):
-            date = ts(d * DAY)
-            modified = ts(closed)
-            for a in accounts:
-                if a.open_day <= d:
-                    balance: dict[str, Any] = {
-                        "available": available[a.idx] / 100,
-                        "current": current[a.idx] / 100,
-                    }
-                    if a.limit is not None:
-                        balance["limit"] = a.limit / 100
-                    yield {
-                        "accountId": a.id, "balance": balance, "date": date, "sourceModifiedDate": modified,
-                    }
-        yield None
+        if closed > T:
+            break
+        if (S is not None and closed <= S) or (sync_from is not None and d * DAY < sync_from):
+            continue
+        current, available, _last = b.closing(d)
+        date, modified = ts(d * DAY), ts(closed)
+        for a in accounts:
+            if a.open_day <= d:
+                balance: dict[str, Any] = {
+                    "available": available[a.idx] / 100, "current": current[a.idx] / 100,
+                }
+                if a.limit is not None:
+                    balance["limit"] = a.limit / 100
+                yield {"accountId": a.id, "balance": balance, "date": date, "sourceModifiedDate": modified}
+        if d % 32 == 31:
+            yield None
 
 
 def _transactions(b: BankingBooks, w: Window) -> Iterator[Item]:

@@ -990,11 +990,6 @@ class Books:
             self._extend(day)
         return self._wday[day]
 
-    def _business_day(self, day: int) -> int:
-        """`day`, or the Monday after it when it falls on a weekend."""
-        wd = self.weekday(day)
-        return day + (7 - wd if wd >= 5 else 0)
-
     def activity(self, day: int) -> float:
         """How busy `day` is: growth over the first three years, the season and the weekday."""
         if day >= len(self._days):

@@ -54,6 +54,7 @@ with its square root.
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import datetime
@@ -231,6 +232,7 @@ class Shop:
         )
         self._products: list[Product] = []
         self._prefixes: dict[tuple[str, int], str] = {}
+        self._lock = threading.Lock()
         # Payment method draws (cumulative weights): online, in store, in store once cheques are gone.
         self._method_tables = {}
         for key, allowed in (
@@ -247,8 +249,10 @@ class Shop:
     # ----------------------------------------------------------------------------------------------- products
     def product(self, k: int) -> Product:
         products = self._products
-        while len(products) <= k:
-            products.append(self._make_product(len(products)))
+        if k >= len(products):
+            with self._lock:
+                while len(products) <= k:
+                    products.append(self._make_product(len(products)))
         return products[k]
 
     def _make_product(self, k: int) -> Product:

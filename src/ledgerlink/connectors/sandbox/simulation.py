@@ -3,6 +3,8 @@
 The Banking Sandbox (`banking.py`) and the Commerce Sandbox (`commerce.py`) are built on this module, and any
 other sandbox can be: nothing here knows about a data type. Nothing touches a database or the network, and
 nothing is stored between pulls: a sandbox recomputes every record, and its whole life, from the company id.
+The clock's formulas (company seed, history start, simulated time and its cap) are the same as the Accounting
+Sandbox's (`books.py`), so a company linked to all three sandboxes has one history, starting on one day.
 
 Time model
 ----------
@@ -57,6 +59,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+import threading
 import uuid
 from bisect import bisect_right
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -177,6 +180,9 @@ class Clock:
         self._dom: list[int] = []
         self._moy: list[int] = []
         self._last: list[bool] = []
+        # Lazy caches only grow; the lock keeps two threads from growing one twice (pulls normally share one
+        # event loop, but a cached model may be shared more widely).
+        self._lock = threading.Lock()
 
     # --------------------------------------------------------------------------------------------------- time
     def simulated_t(self, moment: datetime) -> int:
@@ -206,11 +212,15 @@ class Clock:
 
     # ----------------------------------------------------------------------------------------------- calendar
     def _extend(self, day: int) -> None:
+        if day < 0:
+            raise ValueError("days before the history start have no calendar")
+        with self._lock:
+            self._extend_locked(day)
+
+    def _extend_locked(self, day: int) -> None:
         n = len(self._iso)
         if day < n:
             return
-        if day < 0:
-            raise ValueError("days before the history start have no calendar")
         target = max(day + 1, min(max(n * 2, 64), self.max_t // DAY + 1000))
         for d in range(n, target):
             when = date.fromordinal(self.start_ordinal + d)
@@ -297,14 +307,16 @@ class Population:
         self.initial = initial
         self.rate = rate
         self._cum: list[int] = []
+        self._lock = threading.Lock()
 
     def _extend(self, day: int) -> None:
-        cum = self._cum
-        total = cum[-1] if cum else 0
-        for d in range(len(cum), day + 1):
-            n = poisson(self.clock.rng(d, self.family), self.rate(d))
-            total += n + (self.initial if d == 0 else 0)
-            cum.append(total)
+        with self._lock:
+            cum = self._cum
+            total = cum[-1] if cum else 0
+            for d in range(len(cum), day + 1):
+                n = poisson(self.clock.rng(d, self.family), self.rate(d))
+                total += n + (self.initial if d == 0 else 0)
+                cum.append(total)
 
     def created_by(self, day: int) -> int:
         """How many entities exist by the end of `day`."""

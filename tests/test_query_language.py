@@ -4,6 +4,7 @@ against random records and random queries and compared with the plain evaluator 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -120,7 +121,9 @@ def test_whitespace_around_operators_separators_and_braces() -> None:
 
 def test_values_keep_inner_spaces_and_other_punctuation() -> None:
     assert parse("name=Bank of Dave") == c("name", "=", "Bank of Dave")
-    assert parse("name = Bank of Dave && amount>5") == And((c("name", "=", "Bank of Dave"), c("amount", ">", "5")))
+    assert parse("name = Bank of Dave && amount>5") == And(
+        (c("name", "=", "Bank of Dave"), c("amount", ">", "5"))
+    )
     assert parse("name=a=b {c & d | e") == c("name", "=", "a=b {c & d | e")
     assert parse("name==x") == c("name", "=", "=x")
 
@@ -223,15 +226,7 @@ def renderable(value: str) -> bool:
         and "||" not in value
         and "}" not in value
         and not value.endswith(("&", "|"))
-        and not _has_escape(value)
-    )
-
-
-def _has_escape(value: str) -> bool:
-    hexdigits = "0123456789abcdefABCDEF"
-    return any(
-        value[i] == "%" and value[i + 1 : i + 2] in tuple(hexdigits) and value[i + 2 : i + 3] in tuple(hexdigits)
-        for i in range(len(value) - 2)
+        and not re.search("%[0-9A-Fa-f]{2}", value)
     )
 
 
@@ -263,7 +258,7 @@ def instants(draw: st.DrawFn) -> datetime:
     )
 
 
-OFFSETS = [timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8)), timezone(timedelta(hours=14))]
+OFFSETS = [timezone(timedelta(hours=h, minutes=m)) for h, m in ((5, 30), (-8, 0), (14, 0))]
 
 
 @st.composite
@@ -477,10 +472,8 @@ def rendered(draw: st.DrawFn, node: Node, parent: type | None = None) -> str:
         needs_braces = False
     else:
         separator = "&&" if isinstance(node, And) else "||"
-        parts = [draw(rendered(term, type(node))) for term in node.terms]
-        text_ = "".join(
-            part if i == 0 else draw(space) + separator + draw(space) + part for i, part in enumerate(parts)
-        )
+        pieces = [draw(rendered(term, type(node))) for term in node.terms]
+        text_ = pieces[0] + "".join(draw(space) + separator + draw(space) + piece for piece in pieces[1:])
         needs_braces = parent is And or (isinstance(node, Or) and parent is Or)
     if needs_braces or draw(st.integers(0, 4)) == 0:
         text_ = "{" + draw(space) + text_ + draw(space) + "}"
@@ -546,15 +539,9 @@ def test_compiler_rejects_exactly_the_invalid_queries(terms: list[Comparison]) -
         check(node, PROPERTIES)
     except InvalidQuery:
         with pytest.raises(BadRequest):
-            compile_query(data_text(node), RECORD_TARGET)
+            compile_query(plain_text(node), RECORD_TARGET)
     else:
-        assert compile_query(data_text(node), RECORD_TARGET) is not None
-
-
-def data_text(node: Node) -> str:
-    if isinstance(node, Comparison):
-        return ".".join(node.path) + node.op.value + node.value
-    return "||".join(data_text(term) for term in node.terms)
+        assert compile_query(plain_text(node), RECORD_TARGET) is not None
 
 
 # --- compiled SQL against the reference ------------------------------------------------------------
@@ -584,7 +571,9 @@ def insert_records(conn: sqlalchemy.Connection, docs: list[dict[str, Any]]) -> N
         )
 
 
-def selected_ids(conn: sqlalchemy.Connection, table: Table, target: QueryTarget, raws: list[str]) -> list[set[int]]:
+def selected_ids(
+    conn: sqlalchemy.Connection, table: Table, target: QueryTarget, raws: list[str]
+) -> list[set[int]]:
     """The ids each query selects: the first one run as `WHERE`, as the API runs it; every one of them also
     as a selected boolean in a single round trip (NULL, SQL's unknown, counting as not selected)."""
     conditions = [compile_query(raw, target) for raw in raws]
@@ -631,17 +620,18 @@ def check_against_reference(
 ) -> None:
     """The query as rendered, and each of its parts on its own (a disagreement deep in a tree can be masked
     by the rest of it), select exactly the records the reference evaluator accepts."""
-    queries_ = [(raw, node)] + [(plain_text(part), part) for part in parts(node)]
-    actual = selected_ids(conn, table, target, [text_ for text_, _ in queries_])
-    expected = [{i for i, doc in enumerate(docs, start=1) if evaluate(part, doc, properties)} for _, part in queries_]
-    assert list(zip([text_ for text_, _ in queries_], actual, strict=True)) == list(
-        zip([text_ for text_, _ in queries_], expected, strict=True)
-    )
+    nodes = [node, *parts(node)]
+    texts = [raw, *(plain_text(part) for part in nodes[1:])]
+    expected = [{i for i, doc in enumerate(docs, start=1) if evaluate(n, doc, properties)} for n in nodes]
+    actual = selected_ids(conn, table, target, texts)
+    assert list(zip(texts, actual, strict=True)) == list(zip(texts, expected, strict=True))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
-def test_compiled_sql_agrees_with_the_reference(connection: sqlalchemy.Connection, data: st.DataObject) -> None:
+def test_compiled_sql_agrees_with_the_reference(
+    connection: sqlalchemy.Connection, data: st.DataObject
+) -> None:
     vocabulary = data.draw(vocabularies, label="vocabulary")
     docs = data.draw(several(documents(PROPERTIES, vocabulary), 12), label="records")
     node = data.draw(queries(PROPERTIES, vocabulary), label="query")
@@ -689,12 +679,13 @@ def test_worked_examples(connection: sqlalchemy.Connection, raw: str, expected: 
     docs: list[dict[str, Any]] = [
         {"name": "Bank of Dave", "amount": Decimal("10.0"), "isActive": True, "issueDate": "2024-02-29",
          "status": "Paid", "customerRef": {"id": "C1"}, "metadata": {"isDeleted": True}},
-        {"name": "Big bank of Dave", "amount": "10", "isActive": False, "issueDate": "2024-02-29T01:00:00+01:00",
-         "status": "PartiallyPaid", "customerRef": {"id": 5}, "metadata": {"isDeleted": False}},
+        {"name": "Big bank of Dave", "amount": "10", "isActive": False,
+         "issueDate": "2024-02-29T01:00:00+01:00", "status": "PartiallyPaid", "customerRef": {"id": 5},
+         "metadata": {"isDeleted": False}},
         {"name": 5, "amount": 12, "issueDate": "2024-02-28T23:59:59.9999999Z", "status": "paid",
          "customerRef": "C1", "metadata": {"isDeleted": "false"}},
-        {"name": None, "amount": Decimal("-0.5"), "isActive": "true", "issueDate": 20240229, "status": "Unknown",
-         "customerRef": [{"id": "C1"}]},
+        {"name": None, "amount": Decimal("-0.5"), "isActive": "true", "issueDate": 20240229,
+         "status": "Unknown", "customerRef": [{"id": "C1"}]},
         {"isActive": False, "status": "Draft", "metadata": None},
         {"Name": "Bank of Dave", "status": 1},
     ]
@@ -702,7 +693,9 @@ def test_worked_examples(connection: sqlalchemy.Connection, raw: str, expected: 
     assert {i for i, doc in enumerate(docs, start=1) if evaluate(parse(raw), doc, PROPERTIES)} == expected
 
 
-@pytest.mark.xfail(strict=True, reason="kit/query.py casts any JSON string to timestamptz, so one bad record fails the whole query")
+@pytest.mark.xfail(
+    strict=True, reason="kit/query.py casts any JSON string to timestamptz, so one bad record fails the query"
+)
 def test_stored_string_that_is_no_date(connection: sqlalchemy.Connection) -> None:
     """A record whose declared datetime holds a string that is no date should read as missing, not break
     the whole query (today PostgreSQL's cast raises `invalid input syntax for type timestamp`)."""
@@ -726,7 +719,9 @@ def typed_rows(draw: st.DrawFn, vocabulary: Vocabulary) -> dict[str, Any]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
-def test_columns_target_agrees_with_the_reference(connection: sqlalchemy.Connection, data: st.DataObject) -> None:
+def test_columns_target_agrees_with_the_reference(
+    connection: sqlalchemy.Connection, data: st.DataObject
+) -> None:
     vocabulary = data.draw(vocabularies, label="vocabulary")
     rows = data.draw(several(typed_rows(vocabulary), 8), label="rows")
     node = data.draw(queries(TYPED_PROPERTIES, vocabulary), label="query")
@@ -802,7 +797,7 @@ def test_order_by(connection: sqlalchemy.Connection, order_by: str | None, expec
     ("order_by", "message"),
     [
         ("nope", "Error parsing orderBy - Could not resolve property nope on Record"),
-        ("-customerRef.name", "Error parsing orderBy - Could not resolve property customerRef.name on Record"),
+        ("-metadata.id", "Error parsing orderBy - Could not resolve property metadata.id on Record"),
         ("-", "Error parsing orderBy - Malformed orderBy."),
         ("amount desc", "Error parsing orderBy - Malformed orderBy."),
         ("amount,name", "Error parsing orderBy - Malformed orderBy."),
@@ -824,7 +819,7 @@ def test_order_by_agrees_with_a_plain_sort(connection: sqlalchemy.Connection, da
     descending = data.draw(st.booleans(), label="descending")
 
     typed = [(i, _typed(key, doc.get(key))) for i, doc in enumerate(docs, start=1)]
-    present = sorted((pair for pair in typed if pair[1] is not None), key=lambda pair: pair[1], reverse=descending)
+    present = sorted((pair for pair in typed if pair[1] is not None), key=lambda p: p[1], reverse=descending)
     expected = [i for i, _ in present] + [i for i, value in typed if value is None]
     assert ordered_ids(connection, docs, ("-" if descending else "") + key) == expected
 

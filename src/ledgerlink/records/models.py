@@ -29,3 +29,16 @@ class Record(Base):
     modified_date: Mapped[datetime]
     source_modified_date: Mapped[datetime | None]
     is_deleted: Mapped[bool] = mapped_column(default=False)
+
+
+class RecordCount(Base):
+    """How many records of a type a connection has that a read shows: kept by each pull, so an unfiltered
+    page knows `totalResults` without counting a million rows."""
+
+    __tablename__ = "record_counts"
+
+    connection_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    data_type: Mapped[str] = mapped_column(primary_key=True)
+    visible: Mapped[int] = mapped_column(BigInteger)

@@ -25,7 +25,7 @@ from ledgerlink.kit.ids import parse_id
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.kit.query import Field, Kind, QueryTarget, compile_query, order_by_clause
 from ledgerlink.records import registry, statements
-from ledgerlink.records.models import Record
+from ledgerlink.records.models import Record, RecordCount
 from ledgerlink.records.registry import DataType, Scope, SourceType
 from ledgerlink.records.store import SINGLE_RECORD_ID
 from ledgerlink.sync.models import PullOperation, PullStatus
@@ -128,15 +128,25 @@ async def page(
     filter_ = compile_query(params.query, target)
     if filter_ is not None:
         condition = and_(condition, filter_)
-    total = await session.scalar(select(func.count()).select_from(Record).where(condition))
-    statement = (
-        select(cast(Record.data, String))
+    if filter_ is None and not parent:
+        # Unfiltered: the count each pull keeps, rather than counting every record on every page.
+        total = await session.scalar(
+            select(RecordCount.visible).where(
+                RecordCount.connection_id == src.connection.id, RecordCount.data_type == src.data_type.key
+            )
+        )
+    else:
+        total = await session.scalar(select(func.count()).select_from(Record).where(condition))
+    chosen = (
+        select(Record.data)
         .where(condition)
         .order_by(*order_by_clause(params.order_by, target), Record.record_id)
         .limit(params.page_size)
         .offset(params.offset)
+        .subquery()
     )
-    rows = (await session.scalars(statement)).all()
+    # Cast to text after the page is chosen, so only its rows are turned into JSON text.
+    rows = (await session.scalars(select(cast(chosen.c.data, String)))).all()
     return [row.encode() for row in rows], int(total or 0)
 
 

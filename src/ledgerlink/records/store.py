@@ -27,6 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ledgerlink.kit.clock import iso
 from ledgerlink.records.registry import DataType, Shape
 
+# A pull writing at least this many records refreshes the planner's statistics once it commits: straight
+# after a bulk load they describe a far smaller table, and reads would pick a poor plan.
+ANALYZE_AFTER = 5_000
 # Single-object data types (company info) are stored under this record id.
 SINGLE_RECORD_ID = "_"
 
@@ -162,6 +165,25 @@ class Staging:
         return int(result or 0)
 
     async def apply(self, connection_id: uuid.UUID, now: datetime, *, full: bool) -> int:
+        modified = await self._merge(connection_id, now, full=full)
+        await self._recount(connection_id)
+        return modified
+
+    async def _recount(self, connection_id: uuid.UUID) -> None:
+        """Store how many records a read now shows."""
+        hidden = "" if self.data_type.has_deletion_flag else " AND NOT is_deleted"
+        params = {"connection": connection_id, "data_type": self.data_type.key}
+        await self.connection.execute(
+            text(
+                "INSERT INTO record_counts (connection_id, data_type, visible) SELECT :connection, "
+                "CAST(:data_type AS varchar), "
+                f"count(*) FROM records WHERE connection_id = :connection AND data_type = :data_type{hidden} "
+                "ON CONFLICT (connection_id, data_type) DO UPDATE SET visible = EXCLUDED.visible"
+            ),
+            params,
+        )
+
+    async def _merge(self, connection_id: uuid.UUID, now: datetime, *, full: bool) -> int:
         """Write the staged pull into `records`; returns how many records were created, changed or deleted.
 
         A full pull also deletes stored records it did not see (except statements, whose months outside
@@ -209,3 +231,7 @@ class Staging:
             {**params, "now_iso": iso(now)},
         )
         return (upserted.rowcount or 0) + (deleted.rowcount or 0)
+
+
+async def refresh_statistics(connection: AsyncConnection) -> None:
+    await connection.execute(text("ANALYZE records"))

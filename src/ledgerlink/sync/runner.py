@@ -26,7 +26,7 @@ from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.query import parse_datetime
 from ledgerlink.kit.secrets import UnreadableSecret
 from ledgerlink.records import registry
-from ledgerlink.records.store import DuplicateRecord, InvalidRecord, Staging
+from ledgerlink.records.store import ANALYZE_AFTER, DuplicateRecord, InvalidRecord, Staging, refresh_statistics
 from ledgerlink.settings import service as settings
 from ledgerlink.sync import service
 from ledgerlink.sync.models import IN_FLIGHT, PullOperation, PullStatus, PullTrigger
@@ -181,7 +181,11 @@ async def _fetch_and_store(runtime: Runtime, pull_id: uuid.UUID, request: FetchR
                 PullStatus.VALIDATION_ERROR, f"The platform returned duplicate ids: {', '.join(duplicates)}"
             )
         await _set_status(runtime, pull_id, PullStatus.PROCESSING)
-        return await staging.apply(request.connection_id, request.as_of, full=request.since is None)
+        modified = await staging.apply(request.connection_id, request.as_of, full=request.since is None)
+    if modified >= ANALYZE_AFTER:
+        async with runtime.engine.connect() as db, db.begin():
+            await refresh_statistics(db)
+    return modified
 
 
 async def _finish_complete(runtime: Runtime, pull_id: uuid.UUID, modified: int) -> None:

@@ -60,9 +60,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('connection_id', 'data_type', 'record_id', name=op.f('pk_records'))
     )
     op.create_index('ix_records_connection_type_modified', 'records', ['connection_id', 'data_type', 'modified_date'], unique=False)
+    op.create_table('record_counts',
+    sa.Column('connection_id', sa.Uuid(), nullable=False),
+    sa.Column('data_type', sa.String(), nullable=False),
+    sa.Column('visible', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'], name=op.f('fk_record_counts_connection_id_connections'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('connection_id', 'data_type', name=op.f('pk_record_counts'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('record_counts')
     op.drop_index('ix_records_connection_type_modified', table_name='records')
     op.drop_table('records')
     op.drop_index('uq_pull_operations_in_flight', table_name='pull_operations', postgresql_where=sa.text("status IN ('Fetching', 'Initial', 'MapQueued', 'Mapping', 'Processing', 'ProcessingQueued', 'Queued', 'Validating', 'ValidationQueued')"))

@@ -93,3 +93,11 @@ def new_engine(url: str) -> AsyncEngine:
 
 def new_key() -> bytes:
     return Fernet.generate_key()
+
+
+async def set_credentials(run: Runtime, connection_id: uuid.UUID, credentials: dict) -> None:
+    from ledgerlink.connections.models import Connection
+
+    async with run.sessionmaker() as session, session.begin():
+        connection = await session.get(Connection, connection_id)
+        connection.sealed_authorization = run.secrets.seal(credentials)

@@ -33,22 +33,23 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def records_per_scale(data_type: str) -> int:
-    """How many records scale 1 gives, to pick the scale for the wanted volume."""
+async def records_per_scale(data_type: str, company_id: uuid.UUID) -> float:
+    """How many records one unit of scale gives this company, to pick the scale for the wanted volume."""
     now = utcnow()
-    request = FetchRequest(data_type=data_type, company_id=uuid.UUID(int=7), connection_id=uuid.uuid4(),
-                           credentials={"scale": 1}, linked_at=now, as_of=now)
-    return sum([len(batch.records) async for batch in AccountingSandbox().fetch(request)])
+    request = FetchRequest(data_type=data_type, company_id=company_id, connection_id=uuid.uuid4(),
+                           credentials={"scale": 20}, linked_at=now, as_of=now)
+    return sum([len(batch.records) async for batch in AccountingSandbox().fetch(request)]) / 20
 
 
 async def main(wanted: int, data_type: str) -> None:
-    per_scale = await records_per_scale(data_type)
-    scale = max(1, -(-wanted // per_scale))
-    credentials = {"scale": scale}
     with common.database() as url:
         engine = common.new_engine(url)
         run = common.runtime(engine, common.new_key())
-        company_id, connection_id = await common.linked_sandbox(run, "Benchmark Ltd", credentials)
+        company_id, connection_id = await common.linked_sandbox(run, "Benchmark Ltd", {})
+        # Volume is not exactly linear in scale; aim a little high so the pull has at least `wanted`.
+        scale = max(1, round(wanted * 1.05 / await records_per_scale(data_type, company_id)))
+        credentials = {"scale": scale}
+        await common.set_credentials(run, connection_id, credentials)
 
         rss_before = peak_rss_mb()
         started = time.perf_counter()

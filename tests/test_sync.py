@@ -301,3 +301,32 @@ def test_continuous_schedule_queues_a_refresh(api, db) -> None:
     for pull in api.get(f"/companies/{company_id}/data/history", params={"pageSize": 500}).json()["results"]:
         others[pull["dataType"]] += 1
     assert others["customers"] == 1 and len(pulls) >= 10
+
+
+def test_banking_and_commerce_sandboxes_read_by_connection(api) -> None:
+    company = api.post("/companies", json={"name": "Shop and Bank Ltd"}).json()
+    connections = {}
+    for key in ("qhnd", "aiwb"):
+        created = api.post(f"/companies/{company['id']}/connections", json={"platformKey": key}).json()
+        linked = api.put(f"/companies/{company['id']}/connections/{created['id']}/authorization", json={})
+        assert linked.json()["status"] == "Linked"
+        connections[key] = created["id"]
+    pulls = wait_for_pulls(api, company["id"], at_least=14)
+    assert {p["status"] for p in pulls} == {"Complete"}, [(p["dataType"], p["status"]) for p in pulls]
+
+    bank = f"/companies/{company['id']}/connections/{connections['qhnd']}/data"
+    accounts = read_all(api, f"{bank}/banking-accounts")
+    transactions = read_all(api, f"{bank}/banking-transactions")
+    assert accounts and transactions
+    assert {t["accountId"] for t in transactions} <= {a["id"] for a in accounts}
+    one = api.get(f"{bank}/banking-transactions/{transactions[0]['id']}").json()
+    assert one["id"] == transactions[0]["id"]
+
+    shop = f"/companies/{company['id']}/connections/{connections['aiwb']}/data"
+    orders = read_all(api, f"{shop}/commerce-orders")
+    customers = {c["id"] for c in read_all(api, f"{shop}/commerce-customers")}
+    assert orders and all(o["customerRef"]["id"] in customers for o in orders if o.get("customerRef"))
+    info = api.get(f"{shop}/commerce-info")
+    assert info.status_code == 200 and info.json()["companyName"]
+    # Commerce data is not under the company-scoped accounting paths, and the wrong connection is a 404.
+    assert api.get(f"/companies/{company['id']}/connections/{connections['qhnd']}/data/commerce-orders").status_code == 404

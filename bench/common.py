@@ -50,7 +50,9 @@ def runtime(engine: AsyncEngine, key: bytes) -> Runtime:
     )
 
 
-async def linked_sandbox(run: Runtime, name: str, credentials: dict) -> tuple[uuid.UUID, uuid.UUID]:
+async def linked_sandbox(
+    run: Runtime, name: str, credentials: dict, platform_key: str = "mqjo"
+) -> tuple[uuid.UUID, uuid.UUID]:
     """A client, a company and a Linked Sandbox connection, written directly (no first-link pulls)."""
     from ledgerlink.clients.service import ensure_default_client
     from ledgerlink.companies.models import Company
@@ -65,7 +67,7 @@ async def linked_sandbox(run: Runtime, name: str, credentials: dict) -> tuple[uu
         session.add(company)
         await session.flush()
         connection = Connection(
-            id=uuid.uuid4(), company_id=company.id, integration_key="mqjo", status="Linked", created_at=now,
+            id=uuid.uuid4(), company_id=company.id, integration_key=platform_key, status="Linked", created_at=now,
             linked_at=now, sealed_authorization=run.secrets.seal(credentials), data_connection_errors=[],
         )
         session.add(connection)

@@ -1,6 +1,6 @@
 """Sync throughput: a Sandbox pull of at least 1,000,000 records against a raw COPY of the same JSON.
 
-    python bench/sync_throughput.py [--records 1000000] [--data-type bankTransactions]
+    python bench/sync_throughput.py [--records 1000000] [--platform qhnd] [--data-type banking-transactions]
 
 Prints, in one run on one PostgreSQL: the pull's records per second (generation, serialisation, staging,
 validation and the merge into `records`), the generator alone, a raw `COPY` of the same records' JSON into
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 from ledgerlink.connectors.base import FetchRequest  # noqa: E402
-from ledgerlink.connectors.sandbox.accounting import AccountingSandbox  # noqa: E402
+from ledgerlink.connectors import registry  # noqa: E402
 from ledgerlink.kit.clock import utcnow  # noqa: E402
 
 
@@ -33,21 +33,22 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def records_per_scale(data_type: str, company_id: uuid.UUID) -> float:
+async def records_per_scale(platform: str, data_type: str, company_id: uuid.UUID) -> float:
     """How many records one unit of scale gives this company, to pick the scale for the wanted volume."""
     now = utcnow()
     request = FetchRequest(data_type=data_type, company_id=company_id, connection_id=uuid.uuid4(),
                            credentials={"scale": 20}, linked_at=now, as_of=now)
-    return sum([len(batch.records) async for batch in AccountingSandbox().fetch(request)]) / 20
+    return sum([len(batch.records) async for batch in registry.get(platform).fetch(request)]) / 20
 
 
-async def main(wanted: int, data_type: str) -> None:
+async def main(wanted: int, platform: str, data_type: str) -> None:
+    connector = registry.get(platform)
     with common.database() as url:
         engine = common.new_engine(url)
         run = common.runtime(engine, common.new_key())
-        company_id, connection_id = await common.linked_sandbox(run, "Benchmark Ltd", {})
+        company_id, connection_id = await common.linked_sandbox(run, "Benchmark Ltd", {}, platform)
         # Volume is not exactly linear in scale; aim a little high so the pull has at least `wanted`.
-        scale = max(1, round(wanted * 1.05 / await records_per_scale(data_type, company_id)))
+        scale = max(1, round(wanted * 1.05 / await records_per_scale(platform, data_type, company_id)))
         credentials = {"scale": scale}
         await common.set_credentials(run, connection_id, credentials)
 
@@ -70,10 +71,10 @@ async def main(wanted: int, data_type: str) -> None:
         started = time.perf_counter()
         generated = 0
         with tempfile.NamedTemporaryFile(prefix="ledgerlink-copy-", suffix=".tsv") as copy_file:
-            async for batch in AccountingSandbox().fetch(request):
+            async for batch in connector.fetch(request):
                 generated += len(batch.records)
             generate_seconds = time.perf_counter() - started
-            async for batch in AccountingSandbox().fetch(request):
+            async for batch in connector.fetch(request):
                 copy_file.write(b"".join(orjson.dumps(r).replace(b"\\", b"\\\\") + b"\n" for r in batch.records))
             copy_file.flush()
 
@@ -94,7 +95,7 @@ async def main(wanted: int, data_type: str) -> None:
         await engine.dispose()
 
     pull_rate, copy_rate, generate_rate = stored / pull_seconds, generated / copy_seconds, generated / generate_seconds
-    print(f"data type              {data_type} (Sandbox scale {scale})")
+    print(f"data type              {data_type} from {connector.info.name} ({platform}), scale {scale}")
     print(f"records                {stored:,} stored by the pull; {generated:,} in the raw COPY")
     print(f"pull                   {pull_seconds:8.1f} s  {pull_rate:10,.0f} records/s")
     print(f"  generator alone      {generate_seconds:8.1f} s  {generate_rate:10,.0f} records/s")
@@ -107,6 +108,7 @@ async def main(wanted: int, data_type: str) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
-    parser.add_argument("--data-type", default="bankTransactions")
+    parser.add_argument("--platform", default="qhnd")
+    parser.add_argument("--data-type", default="banking-transactions")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.records, arguments.data_type))
+    asyncio.run(main(arguments.records, arguments.platform, arguments.data_type))

@@ -106,6 +106,16 @@ def postgres_home() -> Path:
     return Path(tempfile.mkdtemp(prefix="ledgerlink-test-"))
 
 
+def separate_database(postgres_url: str, name: str) -> str:
+    """A database of its own on the test server (for a test that runs its own ledgerlink processes)."""
+    from sqlalchemy.engine import make_url
+
+    from ledgerlink.database import ensure_database
+
+    ensure_database(postgres_url, name)
+    return make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[str]:
     """A PostgreSQL server for the whole run (the same embedded server the product uses)."""

@@ -13,7 +13,7 @@ import psutil
 from sqlalchemy import create_engine, inspect
 
 from ledgerlink.db import sqlalchemy_url
-from tests.conftest import postgres_home, start_server, stop_server
+from tests.conftest import postgres_home, separate_database, start_server, stop_server
 
 
 def postgres_processes(pgdata: Path) -> list[psutil.Process]:
@@ -54,10 +54,7 @@ def test_serve_on_the_embedded_default_prints_a_key_once_and_stops_postgres() ->
 
 
 def test_migrate_creates_the_schema(postgres: str) -> None:
-    from ledgerlink.database import ensure_database
-
-    ensure_database(postgres, "migrate_check")
-    url = postgres.replace("/postgres?", "/migrate_check?")
+    url = separate_database(postgres, "migrate_check")
     env = {**os.environ, "LEDGERLINK_DATABASE_URL": url}
     result = subprocess.run(
         [sys.executable, "-m", "ledgerlink", "migrate"], env=env, capture_output=True, text=True, timeout=120

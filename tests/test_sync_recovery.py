@@ -13,9 +13,8 @@ from sqlalchemy import create_engine, text
 
 from ledgerlink.connectors.base import FetchRequest
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
-from ledgerlink.database import ensure_database
 from ledgerlink.db import sqlalchemy_url
-from tests.conftest import start_server, stop_server
+from tests.conftest import separate_database, start_server, stop_server
 from tests.test_sync import link_sandbox, wait_for_pulls
 
 SCALE = 120
@@ -29,8 +28,7 @@ async def _expected_count(request: FetchRequest) -> int:
 
 
 def test_a_pull_survives_its_worker_being_killed(postgres: str, tmp_path: Path) -> None:
-    ensure_database(postgres, "recovery")
-    url = postgres.replace("/postgres?", "/recovery?")
+    url = separate_database(postgres, "recovery")
     # Every process of an install shares the secret key (it seals the connections' credentials).
     shared = {"LEDGERLINK_SECRET_KEY": Fernet.generate_key().decode()}
     first = start_server(tmp_path / "a", database_url=url, api_key="recovery-key", extra_env=shared)

@@ -312,10 +312,11 @@ def typed_expression(prop: Field) -> ColumnElement[Any]:
         # Digits past the microsecond are cut, as `parse_datetime` cuts them; PostgreSQL's cast would round
         # them, so Codat's 7-digit `...59.9999999Z` would not equal itself written in a query.
         text = func.regexp_replace(expression.astext, r"(\.\d{6})\d+", r"\1")
-        return case(
-            (func.jsonb_typeof(expression) == "string", cast(text, TIMESTAMP(timezone=True))),
-            else_=None,
+        # A string that is no date reads as missing too (PostgreSQL 16+ checks without raising).
+        readable = and_(
+            func.jsonb_typeof(expression) == "string", func.pg_input_is_valid(text, "timestamptz")
         )
+        return case((readable, cast(text, TIMESTAMP(timezone=True))), else_=None)
     if prop.kind is Kind.BOOLEAN:
         return case((func.jsonb_typeof(expression) == "boolean", cast(expression.astext, Boolean)), else_=None)
     return case((func.jsonb_typeof(expression) == "string", expression.astext), else_=None)

@@ -10,13 +10,11 @@ time: `simulated(t) = linked_at + (t - linked_at) * speed`.
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from ledgerlink.connectors.base import (
-    AuthorizationRejected,
     Batch,
     Branding,
     Connector,
@@ -26,11 +24,9 @@ from ledgerlink.connectors.base import (
 )
 from ledgerlink.connectors.sandbox import views
 from ledgerlink.connectors.sandbox.books import Books
+from ledgerlink.connectors.sandbox.simulation import check_volume_credentials
 from ledgerlink.records.registry import SourceType
 
-MAX_SCALE = 100_000
-MIN_SPEED = 1
-MAX_SPEED = 10_000_000
 BATCH_SIZE = 2_000
 
 
@@ -50,27 +46,7 @@ class AccountingSandbox(Connector):
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """Any JSON object links the Sandbox; optional `scale` sets its books' volume, `speed` its clock."""
-        scale = credentials.get("scale", 1)
-        if isinstance(scale, str) and scale.isdigit():
-            scale = int(scale)
-        if not isinstance(scale, int) or isinstance(scale, bool) or not 1 <= scale <= MAX_SCALE:
-            raise AuthorizationRejected(f"scale must be a whole number from 1 to {MAX_SCALE}.")
-        speed = credentials.get("speed", 1)
-        if isinstance(speed, str):
-            try:
-                speed = float(speed)
-            except ValueError:
-                pass
-        if (
-            not isinstance(speed, int | float)
-            or isinstance(speed, bool)
-            or not math.isfinite(speed)
-            or not MIN_SPEED <= speed <= MAX_SPEED
-        ):
-            raise AuthorizationRejected(f"speed must be a number from {MIN_SPEED} to {MAX_SPEED:,}.")
-        if isinstance(speed, float) and speed.is_integer():
-            speed = int(speed)
-        return {**credentials, "scale": scale, "speed": speed}
+        return check_volume_credentials(credentials)
 
     def books(self, request: FetchRequest) -> Books:
         credentials = request.credentials or {}

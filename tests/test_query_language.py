@@ -749,10 +749,7 @@ def test_columns_target_agrees_with_the_reference(
 def ordered_ids(conn: sqlalchemy.Connection, docs: list[dict[str, Any]], order_by: str) -> list[int]:
     transaction = conn.begin()
     try:
-        conn.execute(
-            text(f"INSERT INTO {records_table.name} (id, data) VALUES (:id, CAST(:data AS jsonb))"),
-            [{"id": i, "data": json_text(doc)} for i, doc in enumerate(docs, start=1)],
-        )
+        insert_records(conn, docs)
         statement = select(records_table.c.id).order_by(
             *order_by_clause(order_by, RECORD_TARGET), records_table.c.id.asc()
         )
@@ -811,7 +808,7 @@ def test_order_by_rejects(order_by: str, message: str) -> None:
 def test_order_by_agrees_with_a_plain_sort(connection: sqlalchemy.Connection, data: st.DataObject) -> None:
     """Numbers and datetimes sort by value (ties by id), missing and mistyped values last either way."""
     vocabulary = data.draw(vocabularies, label="vocabulary")
-    docs = data.draw(st.lists(documents(PROPERTIES, vocabulary), min_size=1, max_size=10), label="records")
+    docs = data.draw(several(documents(PROPERTIES, vocabulary), 10), label="records")
     key = data.draw(st.sampled_from(["amount", "issueDate"]), label="key")
     descending = data.draw(st.booleans(), label="descending")
 

@@ -250,14 +250,21 @@ def spec_examples(data_type: DataType) -> Iterator[tuple[str, Any, bool]]:
             yield f"{name} get {label!r}", value, False
 
 
-@pytest.mark.parametrize("data_type", DATA_TYPES, ids=by_key)
+# Types the specs give no example for (itemReceipts, items, paymentMethods, salesOrders, taxRates,
+# trackingCategories) have nothing to check here; their schemas are still compiled by the test above.
+WITH_EXAMPLES = [data_type for data_type in DATA_TYPES if any(True for _ in spec_examples(data_type))]
+
+
+def test_most_types_have_spec_examples() -> None:
+    assert len(WITH_EXAMPLES) >= 35
+
+
+@pytest.mark.parametrize("data_type", WITH_EXAMPLES, ids=by_key)
 def test_specs_own_examples_validate(data_type: DataType) -> None:
     record = jsonschema_rs.validator_for(fields.record_schema(data_type.key))
     response_schema = fields.response_schema(data_type.key)
     response = jsonschema_rs.validator_for(response_schema) if response_schema else None
     cases = list(spec_examples(data_type))
-    if not cases:
-        pytest.skip(f"the specs give no example for {data_type.key}")
     failures = []
     for label, instance, whole in cases:
         validator = response if whole else record

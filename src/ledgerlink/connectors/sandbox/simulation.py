@@ -57,6 +57,7 @@ turns that into ``Batch``es of ``BATCH_SIZE``, so memory stays flat whatever the
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 import math
 import random
 import threading
@@ -507,7 +508,7 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-class SimulatedSandbox(Connector):
+class SimulatedSandbox(Connector, ABC):
     """A sandbox simulated from the company id; its credentials carry `scale` and `speed` (see above).
 
     Subclasses set `info` and implement `model()` (the company's simulation, usually cached) and `items()`.
@@ -517,11 +518,13 @@ class SimulatedSandbox(Connector):
         """Any JSON object links the sandbox; optional `scale` sets its volume, `speed` its clock."""
         return check_volume_credentials(credentials)
 
+    @abstractmethod
     def model(self, company_id: uuid.UUID, linked_at: datetime, scale: int, speed: float) -> Any:
-        raise NotImplementedError
+        """The company's simulation (usually cached per company)."""
 
+    @abstractmethod
     def items(self, model: Any, data_type: str, window: Window) -> Iterator[Item]:
-        raise NotImplementedError
+        """The records of one data type in a window of simulated time."""
 
     def model_for(self, request: FetchRequest) -> Any:
         scale, speed = volume(request.credentials)

@@ -78,6 +78,11 @@ IMPLEMENTED_OPERATIONS = [
     "list-api-keys",
     "create-api-key",
     "delete-api-key",
+    "refresh-company-data",
+    "refresh-data-type",
+    "get-company-data-status",
+    "list-pull-operations",
+    "get-pull-operation",
 ]
 
 MAX_EXAMPLES = int(os.environ.get("LEDGERLINK_SCHEMATHESIS_MAX_EXAMPLES", "30"))

@@ -42,3 +42,5 @@ class RecordCount(Base):
     )
     data_type: Mapped[str] = mapped_column(primary_key=True)
     visible: Mapped[int] = mapped_column(BigInteger)
+    # When a pull last wrote this type for the connection: company-scoped reads use the latest.
+    synced_at: Mapped[datetime]

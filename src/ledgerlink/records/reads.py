@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, String, and_, cast, exists, func, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.companies import service as companies
@@ -28,7 +28,6 @@ from ledgerlink.records import registry, statements
 from ledgerlink.records.models import Record, RecordCount
 from ledgerlink.records.registry import DataType, Scope, SourceType
 from ledgerlink.records.store import SINGLE_RECORD_ID
-from ledgerlink.sync.models import PullOperation, PullStatus
 
 NOT_REQUESTED = "The data set has not been requested."
 
@@ -48,69 +47,70 @@ def query_target(data_type_key: str) -> QueryTarget:
 
 @dataclass(frozen=True)
 class Source:
-    """Where a read is served from: one company's connection, for one data type."""
+    """Where a read is served from: one connection's records of one data type, and how many a read shows."""
 
-    company: Company
-    connection: Connection
+    connection_id: uuid.UUID
     data_type: DataType
+    visible: int
 
 
-async def _synced(session: AsyncSession, connection_id: uuid.UUID, data_type: str) -> bool:
-    return bool(
-        await session.scalar(
-            select(
-                exists().where(
-                    PullOperation.connection_id == connection_id,
-                    PullOperation.data_type == data_type,
-                    PullOperation.status == PullStatus.COMPLETE.value,
-                )
-            )
-        )
-    )
+def _accounting_keys() -> list[str]:
+    return [key for key, c in connectors.CONNECTORS.items() if c.info.source_type is SourceType.ACCOUNTING]
 
 
 async def source(
     session: AsyncSession, principal: Principal, data_type: DataType, company_id: str, connection_id: str | None
 ) -> Source:
-    company = await companies.get(session, principal, company_id)
+    """The connection to read from, in one query on the way that succeeds.
+
+    A connection-scoped type reads the connection named in the path; company-scoped accounting data comes
+    from the accounting connection that last synced it. `record_counts` has a row exactly when a pull has
+    written the type, so finding it proves the data set was requested and gives the page its total.
+    """
+    not_found = NotFound(f"No company was found with ID {company_id}", service="ClientsApi")
+    wanted_company = parse_id(company_id, not_found)
+    statement = (
+        select(RecordCount.connection_id, RecordCount.visible)
+        .join(Connection, Connection.id == RecordCount.connection_id)
+        .join(Company, Company.id == Connection.company_id)
+        .where(
+            Company.id == wanted_company,
+            Company.client_id == principal.client_id,
+            RecordCount.data_type == data_type.key,
+        )
+        .order_by(RecordCount.synced_at.desc())
+        .limit(1)
+    )
     if data_type.scope is Scope.CONNECTION:
         assert connection_id is not None
         wanted = parse_id(connection_id, NotFound(f"Data connection {connection_id} not found"))
+        statement = statement.where(Connection.id == wanted)
+    else:
+        statement = statement.where(Connection.integration_key.in_(_accounting_keys()))
+    found = (await session.execute(statement)).first()
+    if found is not None:
+        return Source(found.connection_id, data_type, found.visible)
+    raise await _why_unavailable(session, principal, data_type, company_id, connection_id)
+
+
+async def _why_unavailable(
+    session: AsyncSession, principal: Principal, data_type: DataType, company_id: str, connection_id: str | None
+) -> NotFound | Conflict:
+    """404 for an unknown company or connection or a type its platform lacks; else 409 (never synced)."""
+    company = await companies.get(session, principal, company_id)
+    if data_type.scope is Scope.CONNECTION:
+        wanted = parse_id(connection_id or "", NotFound(f"Data connection {connection_id} not found"))
         connection = next((c for c in company.connections if c.id == wanted), None)
         if connection is None:
-            raise NotFound(f"Data connection {connection_id} not found")
+            return NotFound(f"Data connection {connection_id} not found")
         connector = connectors.get(connection.integration_key)
         if connector is None or data_type.key not in connector.info.data_types:
-            raise NotFound(f"{connection.integration_key} does not provide {data_type.key}.")
-        if not await _synced(session, connection.id, data_type.key):
-            raise Conflict(NOT_REQUESTED)
-        return Source(company, connection, data_type)
-    # Company-scoped accounting data comes from the accounting connection that last synced it.
-    candidates = [
-        c
-        for c in company.connections
-        if (connector := connectors.get(c.integration_key)) and connector.info.source_type is SourceType.ACCOUNTING
-    ]
-    if not candidates:
-        raise Conflict(NOT_REQUESTED)
-    latest = await session.scalar(
-        select(PullOperation.connection_id)
-        .where(
-            PullOperation.connection_id.in_([c.id for c in candidates]),
-            PullOperation.data_type == data_type.key,
-            PullOperation.status == PullStatus.COMPLETE.value,
-        )
-        .order_by(PullOperation.completed.desc())
-        .limit(1)
-    )
-    connection = next((c for c in candidates if c.id == latest), None)
-    if connection is None:
-        raise Conflict(NOT_REQUESTED)
-    return Source(company, connection, data_type)
+            return NotFound(f"{connection.integration_key} does not provide {data_type.key}.")
+    return Conflict(NOT_REQUESTED)
 
 
 def _visible(src: Source) -> ColumnElement[bool]:
-    conditions = [Record.connection_id == src.connection.id, Record.data_type == src.data_type.key]
+    conditions = [Record.connection_id == src.connection_id, Record.data_type == src.data_type.key]
     # Types without `metadata.isDeleted` cannot say a record is deleted, so deleted records are hidden.
     if not src.data_type.has_deletion_flag:
         conditions.append(Record.is_deleted.is_(False))
@@ -130,11 +130,7 @@ async def page(
         condition = and_(condition, filter_)
     if filter_ is None and not parent:
         # Unfiltered: the count each pull keeps, rather than counting every record on every page.
-        total = await session.scalar(
-            select(RecordCount.visible).where(
-                RecordCount.connection_id == src.connection.id, RecordCount.data_type == src.data_type.key
-            )
-        )
+        total = src.visible
     else:
         total = await session.scalar(select(func.count()).select_from(Record).where(condition))
     chosen = (

@@ -166,19 +166,20 @@ class Staging:
 
     async def apply(self, connection_id: uuid.UUID, now: datetime, *, full: bool) -> int:
         modified = await self._merge(connection_id, now, full=full)
-        await self._recount(connection_id)
+        await self._recount(connection_id, now)
         return modified
 
-    async def _recount(self, connection_id: uuid.UUID) -> None:
-        """Store how many records a read now shows."""
+    async def _recount(self, connection_id: uuid.UUID, now: datetime) -> None:
+        """Store how many records a read now shows, and when the type was last written."""
         hidden = "" if self.data_type.has_deletion_flag else " AND NOT is_deleted"
-        params = {"connection": connection_id, "data_type": self.data_type.key}
+        params = {"connection": connection_id, "data_type": self.data_type.key, "now": now}
         await self.connection.execute(
             text(
-                "INSERT INTO record_counts (connection_id, data_type, visible) SELECT :connection, "
+                "INSERT INTO record_counts (connection_id, data_type, visible, synced_at) SELECT :connection, "
                 "CAST(:data_type AS varchar), "
-                f"count(*) FROM records WHERE connection_id = :connection AND data_type = :data_type{hidden} "
-                "ON CONFLICT (connection_id, data_type) DO UPDATE SET visible = EXCLUDED.visible"
+                f"count(*), :now FROM records WHERE connection_id = :connection AND data_type = :data_type{hidden} "
+                "ON CONFLICT (connection_id, data_type) DO UPDATE SET visible = EXCLUDED.visible, "
+                "synced_at = EXCLUDED.synced_at"
             ),
             params,
         )

@@ -64,6 +64,7 @@ def upgrade() -> None:
     sa.Column('connection_id', sa.Uuid(), nullable=False),
     sa.Column('data_type', sa.String(), nullable=False),
     sa.Column('visible', sa.BigInteger(), nullable=False),
+    sa.Column('synced_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['connection_id'], ['connections.id'], name=op.f('fk_record_counts_connection_id_connections'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('connection_id', 'data_type', name=op.f('pk_record_counts'))
     )

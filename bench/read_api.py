@@ -55,26 +55,27 @@ uvicorn.run(app, host="127.0.0.1", port=int(os.environ["BENCH_PORT"]), log_level
 '''
 
 
-async def records_per_scale() -> int:
+async def records_per_scale(company_id: uuid.UUID) -> float:
+    """Records one unit of scale gives this company (its history length varies by company)."""
     from ledgerlink.connectors.base import FetchRequest
     from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
     from ledgerlink.kit.clock import utcnow
 
     now = utcnow()
-    request = FetchRequest(data_type=DATA_TYPE, company_id=uuid.UUID(int=7), connection_id=uuid.uuid4(),
+    request = FetchRequest(data_type=DATA_TYPE, company_id=company_id, connection_id=uuid.uuid4(),
                            credentials={"scale": 10}, linked_at=now, as_of=now)
-    return sum([len(b.records) async for b in AccountingSandbox().fetch(request)]) // 10
+    return sum([len(b.records) async for b in AccountingSandbox().fetch(request)]) / 10
 
 
 async def load(url: str, sizes: list[int], key: str) -> dict[int, uuid.UUID]:
     engine = common.new_engine(url)
     run = common.runtime(engine, common.new_key())
-    per_scale = await records_per_scale()
     companies = {}
     for size in sizes:
-        company_id, connection_id = await common.linked_sandbox(
-            run, f"Read benchmark {size}", {"scale": max(1, round(size / per_scale))}
-        )
+        company_id, connection_id = await common.linked_sandbox(run, f"Read benchmark {size}", {})
+        # Aim a little high: volume is not exactly linear in scale.
+        scale = max(1, round(size * 1.05 / await records_per_scale(company_id)))
+        await common.set_credentials(run, connection_id, {"scale": scale})
         started = time.perf_counter()
         await common.pull(run, company_id, connection_id, DATA_TYPE)
         print(f"pulled ~{size:,} {DATA_TYPE} in {time.perf_counter() - started:.0f} s", flush=True)

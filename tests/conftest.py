@@ -18,10 +18,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from ledgerlink.database import EmbeddedPostgres
 
 API_KEY = "test-" + uuid.uuid4().hex
+
+# In CI the property tests run the same examples every time, so a landing never hangs on a fresh draw;
+# locally they explore new ones on every run.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 def free_port() -> int:

@@ -312,9 +312,13 @@ def typed_expression(prop: Field) -> ColumnElement[Any]:
         # Digits past the microsecond are cut, as `parse_datetime` cuts them; PostgreSQL's cast would round
         # them, so Codat's 7-digit `...59.9999999Z` would not equal itself written in a query.
         text = func.regexp_replace(expression.astext, r"(\.\d{6})\d+", r"\1")
-        # A string that is no date reads as missing too (PostgreSQL 16+ checks without raising).
+        # A string that is no date reads as missing too: it must have the shape `parse_datetime` asks for
+        # (PostgreSQL alone would also read `infinity`, `today`, `20240229` or `Feb 29 2024`), then pass
+        # PostgreSQL 16+'s own check, which does not raise.
         readable = and_(
-            func.jsonb_typeof(expression) == "string", func.pg_input_is_valid(text, "timestamptz")
+            func.jsonb_typeof(expression) == "string",
+            text.regexp_match(r"^\s*\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}|\s*$)"),
+            func.pg_input_is_valid(text, "timestamptz"),
         )
         return case((readable, cast(text, TIMESTAMP(timezone=True))), else_=None)
     if prop.kind is Kind.BOOLEAN:

@@ -137,6 +137,17 @@ def test_query_errors_are_codat_400s(sdk) -> None:
     assert raised.value.status_code == 400
 
 
+def test_out_of_range_numbers_are_400(api) -> None:
+    response = api.get("/integrations", params={"query": "key=mqjo"})
+    assert response.status_code == 200
+    response = api.get("/companies/00000000-0000-0000-0000-000000000000/data/history",
+                       params={"query": "progress<1e999999"})
+    assert response.status_code == 404  # the company is checked first
+    company = api.post("/companies", json={"name": "Numbers"}).json()
+    response = api.get(f"/companies/{company['id']}/data/history", params={"query": "progress<1e999999"})
+    assert response.status_code == 400 and "not a valid value" in response.json()["error"]
+
+
 def test_double_encoded_query(api, sdk) -> None:
     company = new_company(sdk, "Double encoded")
     response = api.get(f"/companies?query=id%253D{company.id}")

@@ -201,9 +201,13 @@ def parse_datetime(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+# PostgreSQL's numeric overflows long before Python's Decimal does; no money amount comes near this.
+MAX_NUMBER_EXPONENT = 1000
+
+
 def parse_number(value: str) -> Decimal:
     number = Decimal(value)
-    if not number.is_finite():
+    if not number.is_finite() or abs(number.adjusted()) > MAX_NUMBER_EXPONENT:
         raise InvalidOperation(value)
     return number
 

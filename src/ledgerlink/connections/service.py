@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledgerlink.companies import service as companies
 from ledgerlink.companies.models import Company
 from ledgerlink.connections import queries
+from ledgerlink.connections.lookup import connection_of
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus, can_transition, emit_connection_event, transition
 from ledgerlink.connectors import registry
@@ -19,7 +20,6 @@ from ledgerlink.integrations import service as integrations
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest, NotFound
-from ledgerlink.kit.ids import parse_id
 from ledgerlink.kit.pagination import PageParams, fetch_page
 from ledgerlink.kit.query import filtered
 from ledgerlink.kit.secrets import SecretBox
@@ -27,10 +27,6 @@ from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.records.registry import SourceType
 from ledgerlink.sync import service as sync
 from ledgerlink.sync.models import PullTrigger
-
-
-def connection_not_found(connection_id: str) -> NotFound:
-    return NotFound(f"Data connection {connection_id} not found")
 
 
 def platform_key_from_body(body: Any) -> str:
@@ -45,11 +41,7 @@ async def get(
     session: AsyncSession, principal: Principal, company_id: str, connection_id: str, *, for_update: bool = False
 ) -> tuple[Company, Connection]:
     company = await companies.get(session, principal, company_id, for_update=for_update)
-    wanted = parse_id(connection_id, connection_not_found(connection_id))
-    connection = next((c for c in company.connections if c.id == wanted), None)
-    if connection is None:
-        raise connection_not_found(connection_id)
-    return company, connection
+    return company, connection_of(company, connection_id)
 
 
 async def list_connections(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import uuid
 from dataclasses import dataclass
 from typing import Annotated
@@ -32,11 +33,9 @@ def candidate_keys(header: str) -> list[str]:
         return []
     credential = credential.strip()
     candidates = []
-    try:
-        decoded = base64.b64decode(credential, validate=True).decode()
-        candidates.append(decoded.rstrip(":"))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
+    # Not base64 (or not text once decoded): then only the raw form can be the key.
+    with contextlib.suppress(binascii.Error, UnicodeDecodeError, ValueError):
+        candidates.append(base64.b64decode(credential, validate=True).decode().rstrip(":"))
     candidates.append(credential)
     return candidates
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.companies import service as companies
 from ledgerlink.companies.models import Company
+from ledgerlink.connections.lookup import connection_not_found, connection_of
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry as connectors
 from ledgerlink.kit.auth import Principal
@@ -67,8 +68,7 @@ async def source(
     from the accounting connection that last synced it. `record_counts` has a row exactly when a pull has
     written the type, so finding it proves the data set was requested and gives the page its total.
     """
-    not_found = NotFound(f"No company was found with ID {company_id}", service="ClientsApi")
-    wanted_company = parse_id(company_id, not_found)
+    wanted_company = parse_id(company_id, companies.company_not_found(company_id))
     statement = (
         select(RecordCount.connection_id, RecordCount.visible)
         .join(Connection, Connection.id == RecordCount.connection_id)
@@ -83,7 +83,7 @@ async def source(
     )
     if data_type.scope is Scope.CONNECTION:
         assert connection_id is not None
-        wanted = parse_id(connection_id, NotFound(f"Data connection {connection_id} not found"))
+        wanted = parse_id(connection_id, connection_not_found(connection_id))
         statement = statement.where(Connection.id == wanted)
     else:
         statement = statement.where(Connection.integration_key.in_(_accounting_keys()))
@@ -99,10 +99,7 @@ async def _why_unavailable(
     """404 for an unknown company or connection or a type its platform lacks; else 409 (never synced)."""
     company = await companies.get(session, principal, company_id)
     if data_type.scope is Scope.CONNECTION:
-        wanted = parse_id(connection_id or "", NotFound(f"Data connection {connection_id} not found"))
-        connection = next((c for c in company.connections if c.id == wanted), None)
-        if connection is None:
-            return NotFound(f"Data connection {connection_id} not found")
+        connection = connection_of(company, connection_id or "")
         connector = connectors.get(connection.integration_key)
         if connector is None or data_type.key not in connector.info.data_types:
             return NotFound(f"{connection.integration_key} does not provide {data_type.key}.")

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledgerlink import jobs
 from ledgerlink.companies import service as companies
 from ledgerlink.companies.models import Company
+from ledgerlink.connections.lookup import connection_of
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry as connectors
 from ledgerlink.kit.auth import Principal
@@ -138,10 +139,7 @@ async def refresh_data_type(
         raise BadRequest(f"{data_type!r} is not a data type.")
     company = await companies.get(session, principal, company_id, for_update=True)
     if connection_id:
-        wanted = parse_id(connection_id, NotFound(f"Data connection {connection_id} not found"))
-        connection = next((c for c in company.connections if c.id == wanted), None)
-        if connection is None:
-            raise NotFound(f"Data connection {connection_id} not found")
+        connection = connection_of(company, connection_id)
     else:
         linked = [c for c in company.connections if c.status == LINKED]
         connection = next((c for c in linked if supports(c, data_type)), linked[0] if linked else None)

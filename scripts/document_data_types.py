@@ -22,10 +22,10 @@ def main() -> None:
         "registry; do not edit by hand. `C` is `/companies/{companyId}`, `CC` is",
         "`/companies/{companyId}/connections/{connectionId}`.",
         "",
-        "| data type | source | read path | shape | get by id | modified dates | `metadata.isDeleted` | "
+        "| data type | source | read path | shape | get by id | dated by | modified dates | `metadata.isDeleted` | "
         + " | ".join(f"{c.info.name} (`{c.info.key}`)" for c in connectors)
         + " |",
-        "|---|---|---|---|---|---|---|" + "---|" * len(connectors),
+        "|---|---|---|---|---|---|---|---|" + "---|" * len(connectors),
     ]
     for data_type in DATA_TYPES:
         base = "C" if data_type.scope is Scope.COMPANY else "CC"
@@ -34,10 +34,14 @@ def main() -> None:
         provided = ["yes" if data_type.key in c.info.data_types else "" for c in connectors]
         lines.append(
             f"| `{data_type.key}` | {data_type.source_type.value} | {path} | {shape} | "
-            f"{'yes' if data_type.has_get else ''} | {'yes' if data_type.has_modified_dates else ''} | "
+            f"{'yes' if data_type.has_get else ''} | {f'`{data_type.dated_by}`' if data_type.dated_by else ''} | "
+            f"{'yes' if data_type.has_modified_dates else ''} | "
             f"{'yes' if data_type.has_deletion_flag else ''} | " + " | ".join(provided) + " |"
         )
     lines += [
+        "",
+        "A type's *dated by* property is also stored as an indexed timestamp: lists without `orderBy` are",
+        "oldest first by it (then by id), and `query=` ranges and `orderBy` on it read the index.",
         "",
         "Statements are stored one report per month and assembled on read: `periodLength` months make a",
         "period, `periodsToCompare` periods are returned most recent first, and `startMonth` is the first",

@@ -19,8 +19,10 @@ Random path ids mostly produce 404s, so a share of the generated cases have thei
 resources created for this module: a company, a sandbox connection, the sandbox integration key.
 Deleting and unlinking operations get throwaway resources instead (and `delete-api-key` a freshly
 created key, never the seeded one the other tests authenticate with), so the shared ones survive.
-Keys made by `create-api-key` are deleted at once (a client may hold only 10), and the client-wide
-profile, sync and CORS settings the run rewrites are put back when the module ends.
+Keys made by `create-api-key` are deleted at once (a client may hold only 10), and so are webhook
+consumers made by `create-webhook-consumer`, whose URL, when the server would accept it, is rewritten to a
+closed port on loopback so that no delivery leaves the machine; the client-wide profile, sync and CORS
+settings the run rewrites are put back when the module ends.
 
 Each operation gets the spec's examples, schemathesis' coverage cases and `MAX_EXAMPLES` (30)
 fuzzed cases, with a fixed seed (override with LEDGERLINK_SCHEMATHESIS_SEED to explore).
@@ -83,6 +85,9 @@ IMPLEMENTED_OPERATIONS = [
     "get-company-data-status",
     "list-pull-operations",
     "get-pull-operation",
+    "list-webhook-consumers",
+    "create-webhook-consumer",
+    "delete-webhook-consumer",
 ]
 
 MAX_EXAMPLES = int(os.environ.get("LEDGERLINK_SCHEMATHESIS_MAX_EXAMPLES", "30"))
@@ -99,6 +104,9 @@ THROWAWAY_COMPANY = "ledgerlink-throwaway-company"
 THROWAWAY_CONNECTION = "ledgerlink-throwaway-connection"
 THROWAWAY_LINKED_CONNECTION = "ledgerlink-throwaway-linked-connection"
 THROWAWAY_API_KEY = "ledgerlink-throwaway-api-key"
+THROWAWAY_WEBHOOK = "ledgerlink-throwaway-webhook"
+# Where every consumer the run creates sends: a closed port on loopback, so no delivery leaves the machine.
+LOOPBACK_RECEIVER = "http://127.0.0.1:9/schemathesis"
 
 # Operations whose success destroys (or, for unlink, retires) the resource: they only ever get
 # throwaway ones, in a throwaway company (a company may hold only one Linked accounting connection).
@@ -179,6 +187,8 @@ else:
             options.append(dict(path_parameters, apiKeyId=THROWAWAY_API_KEY))
         if "platformKey" in path_parameters:
             options.append(dict(path_parameters, platformKey=SANDBOX_PLATFORM_KEY))
+        if "webhookId" in path_parameters:
+            options.append(dict(path_parameters, webhookId=THROWAWAY_WEBHOOK))
         return st.sampled_from(options)
 
     # Bodies the server accepts, offered next to the generated ones: random values rarely hit the one
@@ -193,12 +203,23 @@ else:
             ],
             "overridesDefaults": True,
         },
+        "create-webhook-consumer": {"url": LOOPBACK_RECEIVER, "eventTypes": ["company.created"]},
     }
 
     @schema.hook
     def flatmap_body(context: schemathesis.HookContext, body: Any) -> Any:
-        valid = VALID_BODIES.get(_operation_id(context))
+        operation_id = _operation_id(context)
+        if operation_id == "create-webhook-consumer":
+            body = _loopback(body)
+        valid = VALID_BODIES.get(operation_id)
         return st.just(body) if valid is None else st.sampled_from([body, valid])
+
+    def _loopback(body: Any) -> Any:
+        """A consumer the server would accept sends to loopback instead of wherever the generator chose."""
+        url = body.get("url") if isinstance(body, dict) else None
+        if isinstance(url, str) and url[:8].lower().startswith(("http://", "https://")):
+            return {**body, "url": LOOPBACK_RECEIVER}
+        return body
 
     @pytest.fixture(scope="module")
     def client(server: RunningServer) -> Iterator[httpx.Client]:
@@ -218,6 +239,7 @@ else:
         settings = ("/profile", "/profile/syncSettings", "/corsSettings")
         snapshot = {path: client.get(path).json() for path in settings}
         keys_before = {key["id"] for key in client.get("/apiKeys").json()["results"]}
+        consumers_before = {consumer["id"] for consumer in client.get("/webhooks").json()["results"]}
         company = client.post("/companies", json={"name": "Schemathesis Co"})
         assert company.status_code == 200, company.text
         company_id = company.json()["id"]
@@ -247,6 +269,9 @@ else:
         for key in client.get("/apiKeys").json()["results"]:
             if key["id"] not in keys_before:
                 client.delete(f"/apiKeys/{key['id']}")
+        for consumer in client.get("/webhooks").json()["results"]:
+            if consumer["id"] not in consumers_before:
+                client.delete(f"/webhooks/{consumer['id']}")
         for created in [company_id, *throwaway_companies]:
             client.delete(f"/companies/{created}")  # 404 for those the run deleted itself
         for response in restored:
@@ -278,6 +303,10 @@ else:
                 authorized = client.put(url, json={})
                 assert authorized.status_code == 200, authorized.text
                 assert authorized.json()["status"] == "Linked", authorized.text
+        if params.get("webhookId") == THROWAWAY_WEBHOOK:
+            created = client.post("/webhooks", json={"url": LOOPBACK_RECEIVER, "disabled": True})
+            assert created.status_code == 201, created.text
+            params["webhookId"] = created.json()["id"]
         if params.get("apiKeyId") == THROWAWAY_API_KEY:
             created = client.post("/apiKeys", json={"name": "schemathesis throwaway"})
             assert created.status_code == 201, created.text
@@ -308,7 +337,10 @@ else:
         try:
             case.validate_response(response, checks=CHECKS, headers=auth)
         finally:
-            created_key = case.operation.definition.raw.get("operationId") == "create-api-key"
-            if created_key and response.status_code == 201:
+            operation_id = case.operation.definition.raw.get("operationId")
+            if operation_id == "create-api-key" and response.status_code == 201:
                 # Keys are capped at 10 per client: give the slot back at once.
                 client.delete(f"/apiKeys/{response.json()['id']}")
+            if operation_id == "create-webhook-consumer" and response.status_code == 201:
+                # Consumers are capped at 50, and one left behind would get every later test's events.
+                client.delete(f"/webhooks/{response.json()['id']}")

@@ -14,6 +14,7 @@ from codat_lending import CodatLending
 from codat_lending.models import shared as lending_shared
 from sqlalchemy import text
 
+from ledgerlink.kit.query import parse_datetime
 from tests.conftest import RunningServer
 
 IN_FLIGHT = {"Initial", "Queued", "Fetching", "MapQueued", "Mapping", "ProcessingQueued", "Processing",
@@ -125,6 +126,25 @@ def test_reads_through_the_lending_sdk(books, lending) -> None:
         request={"company_id": company_id, "period_length": 1, "periods_to_compare": 3}
     )
     assert len(sheet.reports) == 3
+
+
+def test_the_indexed_record_date_reads_as_the_json_does(books, api) -> None:
+    """`issueDate` is the invoices' `dated_by` date, served from its own indexed column: a range and both
+    sort directions give what the records' own JSON says."""
+    company_id, _, _ = books
+    path = f"/companies/{company_id}/data/invoices"
+    invoices = read_all(api, path)
+    dates = sorted({parse_datetime(i["issueDate"]) for i in invoices})
+    cut = dates[len(dates) // 2]
+    cut_text = cut.strftime("%Y-%m-%dT%H:%M:%SZ")
+    after = read_all(api, path, query=f"issueDate>{cut_text}&&status!=Void")
+    expected = {i["id"] for i in invoices if parse_datetime(i["issueDate"]) > cut and i["status"] != "Void"}
+    assert after and {i["id"] for i in after} == expected
+    for order_by, reverse in (("issueDate", False), ("-issueDate", True)):
+        page = api.get(path, params={"orderBy": order_by, "pageSize": 50}).json()["results"]
+        assert [parse_datetime(i["issueDate"]) for i in page] == sorted(
+            (parse_datetime(i["issueDate"]) for i in invoices), reverse=reverse
+        )[:50]
 
 
 def test_never_synced_is_409_and_unknown_ids_404(api, books) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -34,10 +35,41 @@ class Settings(BaseSettings):
     worker_stalled_seconds: float = 30.0
     # When the maintenance task runs (cron; a sixth column is seconds): schedules, stalled and lost jobs.
     maintenance_cron: str = "* * * * *"
+    # Webhook deliveries run on their own worker (queue "webhooks"): how many consumers it serves at once,
+    # and how many requests it has in flight to any one consumer.
+    webhook_concurrency: int = Field(default=10, ge=1)
+    webhook_consumer_parallelism: int = Field(default=4, ge=1, le=64)
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0)
+    # Seconds before each attempt, comma-separated: the first is the first attempt's (Codat: immediately,
+    # 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); a delivery is given up after the last one fails.
+    webhook_retry_schedule: str = "0,5,300,1800,7200,18000,36000,36000"
+    # A consumer whose attempts have failed without a success for this long is disabled (Codat: 5 days).
+    webhook_disable_after_seconds: float = Field(default=432_000.0, gt=0)
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _retry_schedule(cls, value: str) -> str:
+        parse_retry_schedule(value)
+        return value
+
+    @property
+    def webhook_retry_delays(self) -> tuple[float, ...]:
+        return parse_retry_schedule(self.webhook_retry_schedule)
 
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def parse_retry_schedule(value: str) -> tuple[float, ...]:
+    """`"0,5,300"` → (0.0, 5.0, 300.0): at least one delay, none negative."""
+    try:
+        delays = tuple(float(part) for part in value.split(","))
+    except ValueError:
+        raise ValueError("must be comma-separated seconds, such as 0,5,300") from None
+    if not delays or any(not math.isfinite(delay) or delay < 0 for delay in delays):
+        raise ValueError("must list at least one finite delay, none negative")
+    return delays
 
 
 @lru_cache

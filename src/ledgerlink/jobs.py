@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+import httpx
 import orjson
 import procrastinate
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ledgerlink.config import Settings
@@ -23,6 +26,10 @@ from ledgerlink.kit.urls import PublicUrls
 
 PULLS_QUEUE = "pulls"
 MAINTENANCE_QUEUE = "maintenance"
+# Webhook deliveries have a worker of their own, so slow receivers and long pulls never wait on each other.
+WEBHOOKS_QUEUE = "webhooks"
+# What the general worker of `ledgerlink serve` runs: every queue but webhooks (a new queue goes here).
+GENERAL_QUEUES = (PULLS_QUEUE, MAINTENANCE_QUEUE)
 
 
 @dataclass(frozen=True)
@@ -34,10 +41,13 @@ class Runtime:
     secrets: SecretBox
     urls: PublicUrls
     settings: Settings
+    # Outbound HTTP for webhook deliveries (one pool per process); None: a delivery run makes its own.
+    http: httpx.AsyncClient | None = None
 
 
 def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
     from ledgerlink.sync import tasks as sync_tasks
+    from ledgerlink.webhooks import tasks as webhook_tasks
 
     # procrastinate takes a libpq conninfo; SQLAlchemy's URL minus its driver name is one.
     conninfo = sqlalchemy_url(database_url).replace("postgresql+psycopg://", "postgresql://", 1)
@@ -54,6 +64,11 @@ def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
         sync_tasks.maintenance
     )
     app.periodic(cron=settings.maintenance_cron, periodic_id="maintenance")(maintenance)
+    app.add_tasks_from(webhook_tasks.blueprint, namespace="webhooks")
+    webhook_maintenance = app.task(name="webhooks:maintenance", queue=MAINTENANCE_QUEUE, pass_context=True)(
+        webhook_tasks.maintenance
+    )
+    app.periodic(cron=settings.maintenance_cron, periodic_id="webhooks-maintenance")(webhook_maintenance)
     return app
 
 
@@ -64,15 +79,37 @@ async def defer(
     *,
     queue: str,
     queueing_lock: str | None = None,
+    scheduled_at: datetime | None = None,
 ) -> None:
-    """Add a job to the caller's transaction (procrastinate's own defer function, same connection)."""
+    """Add a job to the caller's transaction (procrastinate's own defer function, same connection).
+
+    `scheduled_at`: not before then (a worker polls for scheduled jobs, so it starts within its polling
+    interval of that moment); None: at once.
+    """
     await session.execute(
         text(
             "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, NULL, :queueing_lock, "
-            "CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1])"
+            "CAST(:args AS jsonb), :scheduled_at)::procrastinate_job_to_defer_v1])"
         ),
-        {"queue": queue, "task": task_name, "queueing_lock": queueing_lock, "args": orjson.dumps(args).decode()},
+        {
+            "queue": queue,
+            "task": task_name,
+            "queueing_lock": queueing_lock,
+            "args": orjson.dumps(args).decode(),
+            "scheduled_at": scheduled_at,
+        },
     )
+
+
+async def defer_unless_queued(
+    session: AsyncSession, task_name: str, args: dict[str, Any], *, queue: str, queueing_lock: str
+) -> None:
+    """Defer a job unless one holding the same queueing lock is already waiting: that one will do."""
+    try:
+        async with session.begin_nested():
+            await defer(session, task_name, args, queue=queue, queueing_lock=queueing_lock)
+    except IntegrityError:
+        pass
 
 
 def pull_job_lock(pull_operation_id: uuid.UUID) -> str:

@@ -22,6 +22,7 @@ from ledgerlink.kit.ids import parse_id
 from ledgerlink.kit.pagination import PageParams, fetch_page
 from ledgerlink.kit.query import compile_query, filtered
 from ledgerlink.kit.urls import PublicUrls
+from ledgerlink.records import store
 
 
 def company_not_found(company_id: str) -> NotFound:
@@ -107,9 +108,17 @@ async def update(
 async def delete(session: AsyncSession, principal: Principal, company_id: str, urls: PublicUrls) -> None:
     company = await get(session, principal, company_id, for_update=True)
     _emit(session, company, "company.deleted", urls)
+    await store.purge(session, [connection.id for connection in company.connections])
     await session.delete(company)
 
 
 def _emit(session: AsyncSession, company: Company, event_type: str, urls: PublicUrls) -> None:
     payload: dict[str, Any] = company_view(company, urls)
-    emit(session, client_id=company.client_id, event_type=event_type, payload=payload, company_id=company.id)
+    emit(
+        session,
+        client_id=company.client_id,
+        event_type=event_type,
+        payload=payload,
+        company_id=company.id,
+        company_tags=company.tags,
+    )

@@ -24,6 +24,7 @@ from ledgerlink.kit.pagination import PageParams, fetch_page
 from ledgerlink.kit.query import filtered
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import PublicUrls
+from ledgerlink.records import store
 from ledgerlink.records.registry import SourceType
 from ledgerlink.sync import service as sync
 from ledgerlink.sync.models import PullTrigger
@@ -88,6 +89,7 @@ async def delete(
 ) -> None:
     company, connection = await get(session, principal, company_id, connection_id, for_update=True)
     emit_connection_event(session, company, connection, "connection.deleted", urls)
+    await store.purge(session, [connection.id])
     company.connections.remove(connection)
     await session.delete(connection)
 

@@ -62,7 +62,14 @@ def emit_connection_event(
         "referenceCompany": reference_company(company, urls),
         "connection": connection_view(connection, urls),
     }
-    emit(session, client_id=company.client_id, event_type=event_type, payload=payload, company_id=company.id)
+    emit(
+        session,
+        client_id=company.client_id,
+        event_type=event_type,
+        payload=payload,
+        company_id=company.id,
+        company_tags=company.tags,
+    )
 
 
 def reference_company(company: Company, urls: PublicUrls) -> dict[str, Any]:

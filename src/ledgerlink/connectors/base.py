@@ -6,9 +6,12 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ledgerlink.records.registry import SourceType
+
+if TYPE_CHECKING:
+    from ledgerlink.oauth.provider import OAuthProvider
 
 # Integration and source ids are derived from the platform key, so they are the same on every install.
 _ID_NAMESPACE = uuid.UUID("7d1f6c2e-3c55-4c1b-9a0e-5b3f0f2f8a11")
@@ -92,6 +95,8 @@ class Connector:
     """A platform ledgerlink can reach. Subclasses set `info` and implement what the platform offers."""
 
     info: ClassVar[ConnectorInfo]
+    # Set by platforms the business authorizes through OAuth2 (its `accepts_credentials` is then False).
+    oauth: ClassVar[OAuthProvider | None] = None
 
     def fetch(self, request: FetchRequest) -> AsyncIterator[Batch]:
         """Pages of standardized records for `request.data_type`; connectors know nothing of the database."""

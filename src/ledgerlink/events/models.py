@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, func
+from sqlalchemy import ForeignKey, Index, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,6 +22,9 @@ class Event(Base):
     event_type: Mapped[str]
     # No foreign key: `company.deleted` outlives its company.
     company_id: Mapped[uuid.UUID | None]
+    # The company's tags when the event was written (webhook consumers filter on them; a deleted
+    # company's are gone by the time its `company.deleted` is delivered).
+    company_tags: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     generated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 

@@ -43,7 +43,7 @@ from sqlalchemy import (
     not_,
     or_,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP
+from sqlalchemy.dialects.postgresql import JSON, JSONB, TIMESTAMP
 from sqlalchemy.sql import Select
 
 from ledgerlink.kit.errors import BadRequest
@@ -270,7 +270,7 @@ def jsonb_target(
     *,
     extra: Mapping[str, Field] | None = None,
 ) -> QueryTarget:
-    """A target over JSON documents in a JSONB column, typed by a map of dotted paths to kinds."""
+    """A target over JSON documents in a JSON or JSONB column, typed by a map of dotted paths to kinds."""
     by_path = {key.lower(): (key, prop) for key, prop in properties.items()}
     extras = {key.lower(): value for key, value in (extra or {}).items()}
 
@@ -303,15 +303,19 @@ def tags_target(column: Callable[[], ColumnElement[Any]]) -> QueryTarget:
 def typed_expression(prop: Field) -> ColumnElement[Any]:
     """The property as a SQL value of its kind, or NULL where a JSON value is of another type.
 
-    Plain columns are already typed. A JSONB value is cast only under a CASE that checks its JSON type
+    Plain columns are already typed. A JSON value is cast only under a CASE that checks its JSON type
     first, so a record holding the wrong type reads as missing instead of failing the whole query; that
     goes for text too, where `->>` would otherwise turn a number, boolean or array into matchable text.
     """
     expression = prop.expression()
-    if not isinstance(expression.type, JSONB):
+    if isinstance(expression.type, JSONB):
+        typeof = func.jsonb_typeof
+    elif isinstance(expression.type, JSON):
+        typeof = func.json_typeof
+    else:
         return expression
     if prop.kind is Kind.NUMBER:
-        return case((func.jsonb_typeof(expression) == "number", cast(expression.astext, Numeric)), else_=None)
+        return case((typeof(expression) == "number", cast(expression.astext, Numeric)), else_=None)
     if prop.kind is Kind.DATETIME:
         # Digits past the microsecond are cut, as `parse_datetime` cuts them; PostgreSQL's cast would round
         # them, so Codat's 7-digit `...59.9999999Z` would not equal itself written in a query.
@@ -320,14 +324,14 @@ def typed_expression(prop: Field) -> ColumnElement[Any]:
         # (PostgreSQL alone would also read `infinity`, `today`, `20240229` or `Feb 29 2024`), then pass
         # PostgreSQL 16+'s own check, which does not raise.
         readable = and_(
-            func.jsonb_typeof(expression) == "string",
+            typeof(expression) == "string",
             text.regexp_match(r"^\s*\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}|\s*$)"),
             func.pg_input_is_valid(text, "timestamptz"),
         )
         return case((readable, cast(text, TIMESTAMP(timezone=True))), else_=None)
     if prop.kind is Kind.BOOLEAN:
-        return case((func.jsonb_typeof(expression) == "boolean", cast(expression.astext, Boolean)), else_=None)
-    return case((func.jsonb_typeof(expression) == "string", expression.astext), else_=None)
+        return case((typeof(expression) == "boolean", cast(expression.astext, Boolean)), else_=None)
+    return case((typeof(expression) == "string", expression.astext), else_=None)
 
 
 def query_value(prop: Field, raw: str, path: tuple[str, ...]) -> Any:
@@ -400,7 +404,7 @@ def compile_query(raw: str | None, target: QueryTarget) -> ColumnElement[bool] |
 
 
 def order_by_clause(raw: str | None, target: QueryTarget) -> tuple[ColumnElement[Any], ...]:
-    """`orderBy=field` ascending, `orderBy=-field` descending; nulls last either way."""
+    """`orderBy=field` ascending, `orderBy=-field` descending; missing values count as the lowest."""
     if raw is None or not raw.strip():
         return ()
     text = decode(raw).strip()
@@ -412,7 +416,9 @@ def order_by_clause(raw: str | None, target: QueryTarget) -> tuple[ColumnElement
     if not prop.orderable or prop.any_element is not None:
         raise BadRequest(f"Error parsing orderBy - Cannot order by {name}.")
     expression = typed_expression(prop)
-    return ((expression.desc() if descending else expression.asc()).nulls_last(),)
+    # Missing values sort lowest (first ascending, last descending): one index, read forwards or
+    # backwards, then serves both directions.
+    return (expression.desc().nulls_last() if descending else expression.asc().nulls_first(),)
 
 
 def filtered(

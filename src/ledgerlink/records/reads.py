@@ -7,7 +7,10 @@ re-validated on the way out.
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -35,15 +38,41 @@ NOT_REQUESTED = "The data set has not been requested."
 
 @cache
 def query_target(data_type_key: str) -> QueryTarget:
-    """The type's JSON properties, with the modified dates read from their indexed columns."""
+    """The type's JSON properties, with `modifiedDate` and the `dated_by` date read from their columns."""
     data_type = registry.BY_KEY[data_type_key]
     extra = {}
     if data_type.has_modified_dates:
-        extra = {
-            "modifiedDate": Field(Kind.DATETIME, lambda: Record.modified_date),
-            "sourceModifiedDate": Field(Kind.DATETIME, lambda: Record.source_modified_date),
-        }
+        extra = {"modifiedDate": Field(Kind.DATETIME, lambda: Record.modified_date)}
+    if data_type.dated_by:
+        extra[data_type.dated_by] = Field(Kind.DATETIME, lambda: Record.record_date)
     return registry.query_target(data_type, lambda: Record.data, extra=extra)
+
+
+class MatchCounts:
+    """How many records matched a filtered read, until the next pull of the type (least recently used out).
+
+    Paging through a filtered result asks the same count on every page; records only change when a pull
+    commits, which moves the source's `synced_at` and so the key.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._counts: OrderedDict[Hashable, int] = OrderedDict()
+
+    def get(self, key: Hashable) -> int | None:
+        count = self._counts.get(key)
+        if count is not None:
+            self._counts.move_to_end(key)
+        return count
+
+    def put(self, key: Hashable, count: int) -> None:
+        self._counts[key] = count
+        self._counts.move_to_end(key)
+        while len(self._counts) > self.size:
+            self._counts.popitem(last=False)
+
+
+MATCH_COUNTS = MatchCounts(4096)
 
 
 @dataclass(frozen=True)
@@ -53,6 +82,8 @@ class Source:
     connection_id: uuid.UUID
     data_type: DataType
     visible: int
+    # When a pull last wrote the type: the records cannot have changed since.
+    synced_at: datetime
 
 
 def _accounting_keys() -> list[str]:
@@ -70,7 +101,7 @@ async def source(
     """
     wanted_company = parse_id(company_id, companies.company_not_found(company_id))
     statement = (
-        select(RecordCount.connection_id, RecordCount.visible)
+        select(RecordCount.connection_id, RecordCount.visible, RecordCount.synced_at)
         .join(Connection, Connection.id == RecordCount.connection_id)
         .join(Company, Company.id == Connection.company_id)
         .where(
@@ -89,7 +120,7 @@ async def source(
         statement = statement.where(Connection.integration_key.in_(_accounting_keys()))
     found = (await session.execute(statement)).first()
     if found is not None:
-        return Source(found.connection_id, data_type, found.visible)
+        return Source(found.connection_id, data_type, found.visible, found.synced_at)
     raise await _why_unavailable(session, principal, data_type, company_id, connection_id)
 
 
@@ -114,6 +145,14 @@ def _visible(src: Source) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
+def _default_order(data_type: DataType) -> tuple[ColumnElement[Any], ...]:
+    """A stable order: by the record's date where the type has one (so a page, and a date range, read the
+    date index in order), then by id."""
+    if data_type.dated_by:
+        return (Record.record_date.asc().nulls_first(), Record.record_id)
+    return (Record.record_id,)
+
+
 async def page(
     session: AsyncSession, src: Source, params: PageParams, *, parent: dict[str, str] | None = None
 ) -> tuple[list[bytes], int]:
@@ -129,11 +168,15 @@ async def page(
         # Unfiltered: the count each pull keeps, rather than counting every record on every page.
         total = src.visible
     else:
-        total = await session.scalar(select(func.count()).select_from(Record).where(condition))
+        key = (src.connection_id, src.data_type.key, src.synced_at, params.query, tuple(sorted((parent or {}).items())))
+        total = MATCH_COUNTS.get(key)
+        if total is None:
+            total = await session.scalar(select(func.count()).select_from(Record).where(condition)) or 0
+            MATCH_COUNTS.put(key, total)
     chosen = (
         select(Record.data)
         .where(condition)
-        .order_by(*order_by_clause(params.order_by, target), Record.record_id)
+        .order_by(*order_by_clause(params.order_by, target), *_default_order(src.data_type))
         .limit(params.page_size)
         .offset(params.offset)
         .subquery()

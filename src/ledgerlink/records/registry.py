@@ -62,6 +62,10 @@ class DataType:
     # flagged; types without it hide deleted records.
     has_deletion_flag: bool = False
     fetch_on_first_link: bool = True
+    # The date a record is about (an invoice's issue date, a transaction's posted date): stored in a typed,
+    # indexed column as well, so `query=` ranges and `orderBy` on it use the index instead of reading
+    # every record's JSON.
+    dated_by: str | None = None
 
     @property
     def is_statement(self) -> bool:
@@ -78,68 +82,68 @@ _CO, _CN = Scope.COMPANY, Scope.CONNECTION
 # The order is the default `syncOrder`.
 DATA_TYPES: tuple[DataType, ...] = (
     # --- Accounting ------------------------------------------------------------------------------------
-    DataType("accountTransactions", _ACC, _CN, "accountTransactions", has_deletion_flag=True),
+    DataType("accountTransactions", _ACC, _CN, "accountTransactions", has_deletion_flag=True, dated_by="date"),
     DataType(
         "balanceSheet", _ACC, _CO, "financials/balanceSheet",
         shape=Shape.STATEMENT, has_get=False, has_modified_dates=False,
     ),
     DataType("bankAccounts", _ACC, _CN, "bankAccounts", has_deletion_flag=True),
     DataType("bankTransactions", _ACC, _CN, "bankAccounts/{accountId}/bankTransactions", has_get=False),
-    DataType("billCreditNotes", _ACC, _CO, "billCreditNotes", has_deletion_flag=True),
-    DataType("billPayments", _ACC, _CO, "billPayments", has_deletion_flag=True),
-    DataType("bills", _ACC, _CO, "bills", has_deletion_flag=True),
+    DataType("billCreditNotes", _ACC, _CO, "billCreditNotes", has_deletion_flag=True, dated_by="issueDate"),
+    DataType("billPayments", _ACC, _CO, "billPayments", has_deletion_flag=True, dated_by="date"),
+    DataType("bills", _ACC, _CO, "bills", has_deletion_flag=True, dated_by="issueDate"),
     DataType(
         "cashFlowStatement", _ACC, _CO, "financials/cashFlowStatement",
         shape=Shape.STATEMENT, has_get=False, has_modified_dates=False,
     ),
     DataType("chartOfAccounts", _ACC, _CO, "accounts", has_deletion_flag=True),
     DataType("company", _ACC, _CO, "info", shape=Shape.SINGLE, has_get=False, has_modified_dates=False),
-    DataType("creditNotes", _ACC, _CO, "creditNotes", has_deletion_flag=True),
+    DataType("creditNotes", _ACC, _CO, "creditNotes", has_deletion_flag=True, dated_by="issueDate"),
     DataType("customers", _ACC, _CO, "customers", has_deletion_flag=True),
-    DataType("directCosts", _ACC, _CN, "directCosts", has_deletion_flag=True),
-    DataType("directIncomes", _ACC, _CN, "directIncomes", has_deletion_flag=True),
-    DataType("invoices", _ACC, _CO, "invoices", has_deletion_flag=True),
-    DataType("itemReceipts", _ACC, _CN, "itemReceipts", has_deletion_flag=True),
+    DataType("directCosts", _ACC, _CN, "directCosts", has_deletion_flag=True, dated_by="issueDate"),
+    DataType("directIncomes", _ACC, _CN, "directIncomes", has_deletion_flag=True, dated_by="issueDate"),
+    DataType("invoices", _ACC, _CO, "invoices", has_deletion_flag=True, dated_by="issueDate"),
+    DataType("itemReceipts", _ACC, _CN, "itemReceipts", has_deletion_flag=True, dated_by="receivedDate"),
     DataType("items", _ACC, _CO, "items", has_deletion_flag=True),
-    DataType("journalEntries", _ACC, _CO, "journalEntries", has_deletion_flag=True),
-    DataType("journals", _ACC, _CO, "journals", has_deletion_flag=True),
+    DataType("journalEntries", _ACC, _CO, "journalEntries", has_deletion_flag=True, dated_by="postedOn"),
+    DataType("journals", _ACC, _CO, "journals", has_deletion_flag=True, dated_by="createdOn"),
     DataType("paymentMethods", _ACC, _CO, "paymentMethods", has_deletion_flag=True),
-    DataType("payments", _ACC, _CO, "payments", has_deletion_flag=True),
+    DataType("payments", _ACC, _CO, "payments", has_deletion_flag=True, dated_by="date"),
     DataType(
         "profitAndLoss", _ACC, _CO, "financials/profitAndLoss",
         shape=Shape.STATEMENT, has_get=False, has_modified_dates=False,
     ),
-    DataType("purchaseOrders", _ACC, _CO, "purchaseOrders", has_deletion_flag=True),
-    DataType("salesOrders", _ACC, _CO, "salesOrders", has_deletion_flag=True),
+    DataType("purchaseOrders", _ACC, _CO, "purchaseOrders", has_deletion_flag=True, dated_by="issueDate"),
+    DataType("salesOrders", _ACC, _CO, "salesOrders", has_deletion_flag=True, dated_by="issueDate"),
     DataType("suppliers", _ACC, _CO, "suppliers", has_deletion_flag=True),
     DataType("taxRates", _ACC, _CO, "taxRates", has_deletion_flag=True),
     DataType("trackingCategories", _ACC, _CO, "trackingCategories", has_deletion_flag=True),
-    DataType("transfers", _ACC, _CN, "transfers", has_deletion_flag=True),
+    DataType("transfers", _ACC, _CN, "transfers", has_deletion_flag=True, dated_by="date"),
     # --- Banking ---------------------------------------------------------------------------------------
     # Balances have no id of their own: Codat gives one per account per `date`. Keyed by `accountId` until
     # the store takes a compound key (accountId, date); a pull with several dates per account is refused
     # as duplicates.
     DataType(
         "banking-accountBalances", _BANK, _CN, "banking-accountBalances", has_get=False, id_field="accountId",
-        key_fields=("date",)
+        key_fields=("date",), dated_by="date",
     ),
     DataType("banking-accounts", _BANK, _CN, "banking-accounts"),
     DataType("banking-transactionCategories", _BANK, _CN, "banking-transactionCategories"),
-    DataType("banking-transactions", _BANK, _CN, "banking-transactions"),
+    DataType("banking-transactions", _BANK, _CN, "banking-transactions", dated_by="postedDate"),
     # --- Commerce --------------------------------------------------------------------------------------
     # Unlike accounting company info, Codat's commerce company info does carry modified dates.
     DataType("commerce-companyInfo", _COM, _CN, "commerce-info", shape=Shape.SINGLE, has_get=False),
-    DataType("commerce-customers", _COM, _CN, "commerce-customers"),
-    DataType("commerce-disputes", _COM, _CN, "commerce-disputes"),
+    DataType("commerce-customers", _COM, _CN, "commerce-customers", dated_by="createdDate"),
+    DataType("commerce-disputes", _COM, _CN, "commerce-disputes", dated_by="createdDate"),
     DataType("commerce-locations", _COM, _CN, "commerce-locations"),
-    DataType("commerce-orders", _COM, _CN, "commerce-orders"),
+    DataType("commerce-orders", _COM, _CN, "commerce-orders", dated_by="createdDate"),
     DataType("commerce-paymentMethods", _COM, _CN, "commerce-paymentMethods"),
-    DataType("commerce-payments", _COM, _CN, "commerce-payments"),
+    DataType("commerce-payments", _COM, _CN, "commerce-payments", dated_by="createdDate"),
     DataType("commerce-productCategories", _COM, _CN, "commerce-productCategories"),
     # Products carry modified dates only per variant (`variants[].modifiedDate`).
     DataType("commerce-products", _COM, _CN, "commerce-products", has_modified_dates=False),
     DataType("commerce-taxComponents", _COM, _CN, "commerce-taxComponents"),
-    DataType("commerce-transactions", _COM, _CN, "commerce-transactions"),
+    DataType("commerce-transactions", _COM, _CN, "commerce-transactions", dated_by="createdDate"),
 )
 
 BY_KEY: dict[str, DataType] = {data_type.key: data_type for data_type in DATA_TYPES}

@@ -1,7 +1,9 @@
 """The record store's write path: a pull streams into a staging table, then one merge writes what changed.
 
 A pull's records are serialised once (orjson), hashed, and COPYed into a temporary staging table on the
-pull's own connection. Nothing touches `records` until the pull has fetched everything and passed its
+pull's own connection. One COPY stays open for the whole fetch (`Staging.loading`), so PostgreSQL parses
+and stores rows while Python produces the next ones; deleted ids travel in the same stream as rows
+without data. Nothing touches `records` until the pull has fetched everything and passed its
 checks; then one transaction inserts new records, rewrites only those whose content hash changed, and
 marks deletions. A pull that dies part-way leaves `records` exactly as it was.
 
@@ -12,33 +14,43 @@ rejects duplicate ids.
 
 from __future__ import annotations
 
-import hashlib
+import os
+import re
+import socket
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import orjson
 import psycopg
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+import xxhash
+from sqlalchemy import delete, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ledgerlink.kit.clock import iso
+from ledgerlink.kit.query import parse_datetime
+from ledgerlink.records.models import Record
 from ledgerlink.records.registry import DataType, Shape
 
-# A pull writing at least this many records refreshes the planner's statistics once it commits: straight
-# after a bulk load they describe a far smaller table, and reads would pick a poor plan.
+# A pull writing at least this many records has the planner's statistics refreshed (a maintenance job):
+# straight after a bulk load they describe a far smaller table, and reads would pick a poor plan.
 ANALYZE_AFTER = 5_000
+# Socket send buffer for a pull's COPY (the kernel caps it at net.core.wmem_max).
+SEND_BUFFER_BYTES = 4 << 20
+# Records serialised per COPY write (see `Staging.add`).
+WRITE_SLICE = 128
 # Single-object data types (company info) are stored under this record id.
 SINGLE_RECORD_ID = "_"
 
 _CREATE_STAGING = """
 CREATE TEMP TABLE pull_staging (
     record_id text NOT NULL,
-    data jsonb NOT NULL,
-    content_hash bigint NOT NULL,
-    source_modified_date timestamptz
+    data json,  -- NULL: the platform reported the record deleted
+    content_hash bigint,
+    record_date timestamptz
 ) ON COMMIT DROP;
 CREATE TEMP TABLE pull_deletions (record_id text NOT NULL) ON COMMIT DROP;
 """
@@ -50,14 +62,44 @@ class InvalidRecord(Exception):
 
 def _copy_text(value: str) -> bytes:
     """A value for COPY's text format: backslash, tab and line breaks escaped."""
-    return (
-        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r").encode()
-    )
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value.encode()
+
+
+# ISO 8601 as platforms write it, which PostgreSQL reads exactly as `parse_datetime` does (the session's
+# zone is UTC, and no more than six fractional digits, which PostgreSQL would round and Python cuts).
+_PLAIN_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}:\d{2})?")
+
+
+def _copy_datetime(value: Any) -> bytes:
+    """A record's date as `timestamptz` COPY text, read exactly as `query=` reads it; NULL if it is none."""
+    if type(value) is not str:
+        return b"\\N"
+    try:
+        if _PLAIN_DATETIME.fullmatch(value):
+            datetime.fromisoformat(value)  # a real date and time: PostgreSQL would refuse 2024-02-30
+            return value.encode()
+        return parse_datetime(value).isoformat().encode()
+    except ValueError:
+        return b"\\N"
+
+
+_BIGINT_OFFSET = 1 << 63
+
+
+def _content_hash(body: bytes) -> int:
+    """A 64-bit digest of the record (XXH3, to tell a changed record, not to resist forgery) as a bigint."""
+    return xxhash.xxh3_64_intdigest(body) - _BIGINT_OFFSET
 
 
 def _record_id(data_type: DataType, record: dict[str, Any]) -> str:
     if data_type.shape is Shape.SINGLE:
         return SINGLE_RECORD_ID
+    if not data_type.key_fields:
+        value = record.get(data_type.id_field)
+        if type(value) is str and value:
+            return value
     parts = []
     for field in (data_type.id_field, *data_type.key_fields):
         value = record.get(field)
@@ -66,6 +108,16 @@ def _record_id(data_type: DataType, record: dict[str, Any]) -> str:
         parts.append(str(value))
     # A balance is one account's on one date: its key is both.
     return "|".join(parts)
+
+
+def _widen_send_buffer(fd: int) -> None:
+    """Let the kernel hold more of the COPY stream, so PostgreSQL has rows to store while Python builds more."""
+    with socket.socket(fileno=os.dup(fd)) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+
+
+class ConnectionGone(Exception):
+    """The connection was deleted before its pull could store anything."""
 
 
 class DuplicateRecord(Exception):
@@ -83,11 +135,22 @@ class Staging:
     direct_prefix: bytes | None = None
     staged: int = 0
     deletions: int = 0
+    _copy: Any = field(default=None, repr=False)
+    _prefix: bytes = field(default=b"", init=False, repr=False)
+    _stamp: bytes = field(default=b"", init=False, repr=False)
+    _dated_by: str | None = field(default=None, init=False, repr=False)
 
     @classmethod
     async def open(
         cls, connection: AsyncConnection, data_type: DataType, now: datetime, connection_id: uuid.UUID
     ) -> Staging:
+        # What a foreign key would do, once rather than per row: the connection exists, and cannot be
+        # deleted (and its records purged) until this pull's transaction ends.
+        exists = await connection.scalar(
+            text("SELECT true FROM connections WHERE id = :c FOR KEY SHARE"), {"c": connection_id}
+        )
+        if not exists:
+            raise ConnectionGone(f"Connection {connection_id} no longer exists.")
         raw = await connection.get_raw_connection()
         await raw.driver_connection.execute(_CREATE_STAGING)
         stored = await connection.scalar(
@@ -100,53 +163,69 @@ class Staging:
         ) + b"\t"
         return cls(connection, data_type, modified_iso, prefix)
 
+    def __post_init__(self) -> None:
+        # What every row of this pull shares, worked out once.
+        self._prefix = self.direct_prefix or b""
+        self._stamp = b'"modifiedDate":"' + self.modified_iso + b'"}' if self.data_type.has_modified_dates else b""
+        self._dated_by = self.data_type.dated_by
+
     def _row(self, record: dict[str, Any]) -> bytes:
         if not isinstance(record, dict):
             raise InvalidRecord(f"A {self.data_type.key} record is not a JSON object.")
         record_id = _record_id(self.data_type, record)
         body = orjson.dumps(record)
-        content_hash = int.from_bytes(hashlib.blake2b(body, digest_size=8).digest(), "big", signed=True)
-        if self.data_type.has_modified_dates:
+        content_hash = _content_hash(body)
+        if self._stamp:
             # The stored record carries the time ledgerlink wrote it; the hash covers only the source's data.
-            body = body[:-1] + (b"," if len(body) > 2 else b"") + b'"modifiedDate":"' + self.modified_iso + b'"}'
-        source_modified = record.get("sourceModifiedDate")
-        return (self.direct_prefix or b"") + b"\t".join(
-            (
-                _copy_text(record_id),
-                body.replace(b"\\", b"\\\\"),
-                str(content_hash).encode(),
-                _copy_text(source_modified) if isinstance(source_modified, str) and source_modified else b"\\N",
-            )
-        ) + b"\n"
+            body = body[:-1] + (b"," if len(body) > 2 else b"") + self._stamp
+        if b"\\" in body:
+            body = body.replace(b"\\", b"\\\\")
+        dated = _copy_datetime(record.get(self._dated_by)) if self._dated_by else b"\\N"
+        return b"%s%s\t%s\t%d\t%s\n" % (self._prefix, _copy_text(record_id), body, content_hash, dated)
 
-    async def add(self, records: Iterable[dict[str, Any]], deleted_ids: Iterable[str]) -> None:
+    @asynccontextmanager
+    async def loading(self) -> AsyncIterator[None]:
+        """One COPY open while the pull fetches: `add` writes into it without waiting for the server."""
         raw = await self.connection.get_raw_connection()
-        cursor = raw.driver_connection.cursor()
-        rows = b"".join(self._row(record) for record in records)
-        if rows:
-            target = (
-                "records (connection_id, data_type, modified_date, is_deleted, record_id, data, content_hash, "
-                "source_modified_date)"
-                if self.direct_prefix
-                else "pull_staging (record_id, data, content_hash, source_modified_date)"
-            )
-            try:
-                async with cursor.copy(f"COPY {target} FROM STDIN") as copy:
-                    await copy.write(rows)
-            except psycopg.errors.UniqueViolation as duplicate:
-                raise DuplicateRecord(str(duplicate.diag.message_detail or duplicate)) from None
-            self.staged += rows.count(b"\n")
-        deleted = b"".join(_copy_text(str(record_id)) + b"\n" for record_id in deleted_ids)
-        if deleted:
-            async with cursor.copy("COPY pull_deletions (record_id) FROM STDIN") as copy:
-                await copy.write(deleted)
-            self.deletions += deleted.count(b"\n")
+        target = (
+            "records (connection_id, data_type, modified_date, is_deleted, record_id, data, content_hash, "
+            "record_date)"
+            if self.direct_prefix
+            else "pull_staging (record_id, data, content_hash, record_date)"
+        )
+        _widen_send_buffer(raw.driver_connection.pgconn.socket)
+        try:
+            async with raw.driver_connection.cursor().copy(f"COPY {target} FROM STDIN") as copy:
+                self._copy = copy
+                yield
+        except psycopg.errors.UniqueViolation as duplicate:
+            raise DuplicateRecord(str(duplicate.diag.message_detail or duplicate)) from None
+        finally:
+            self._copy = None
+
+    async def add(self, records: Sequence[dict[str, Any]], deleted_ids: Iterable[str]) -> None:
+        assert self._copy is not None, "Staging.add runs inside Staging.loading()"
+        # Serialise and send in small slices: each write hands PostgreSQL work to do while Python builds
+        # the next slice, instead of leaving it idle while a whole batch is serialised.
+        for start in range(0, len(records), WRITE_SLICE):
+            rows = b"".join([self._row(record) for record in records[start : start + WRITE_SLICE]])
+            await self._copy.write(rows)
+        self.staged += len(records)
+        if not self.direct_prefix:
+            # A first pull has nothing stored to delete.
+            deleted = [_copy_text(str(record_id)) + b"\t\\N\t\\N\t\\N\n" for record_id in deleted_ids]
+            if deleted:
+                self.deletions += len(deleted)
+                await self._copy.write(b"".join(deleted))
 
     async def duplicate_ids(self) -> list[str]:
         if self.direct_prefix:
             return []  # the primary key already refused them
         result = await self.connection.execute(
-            text("SELECT record_id FROM pull_staging GROUP BY record_id HAVING count(*) > 1 LIMIT 5")
+            text(
+                "SELECT record_id FROM pull_staging WHERE data IS NOT NULL GROUP BY record_id HAVING count(*) > 1 "
+                "LIMIT 5"
+            )
         )
         return [row[0] for row in result]
 
@@ -158,7 +237,7 @@ class Staging:
             text(
                 "SELECT count(*) FROM pull_staging s LEFT JOIN records r ON r.connection_id = :connection "
                 "AND r.data_type = :data_type AND r.record_id = s.record_id "
-                "WHERE r.record_id IS NULL OR r.content_hash <> s.content_hash OR r.is_deleted"
+                "WHERE s.data IS NOT NULL AND (r.record_id IS NULL OR r.content_hash <> s.content_hash OR r.is_deleted)"
             ),
             {"connection": connection_id, "data_type": self.data_type.key},
         )
@@ -196,12 +275,13 @@ class Staging:
         upserted = await self.connection.execute(
             text(
                 "INSERT INTO records (connection_id, data_type, record_id, data, content_hash, modified_date, "
-                "source_modified_date, is_deleted) "
-                "SELECT :connection, :data_type, record_id, data, content_hash, :now, source_modified_date, false "
-                "FROM pull_staging "
+                "record_date, is_deleted) "
+                "SELECT :connection, :data_type, record_id, data, content_hash, :now, record_date, false "
+                "FROM pull_staging WHERE data IS NOT NULL "
                 "ON CONFLICT (connection_id, data_type, record_id) DO UPDATE SET data = EXCLUDED.data, "
                 "content_hash = EXCLUDED.content_hash, modified_date = EXCLUDED.modified_date, "
-                "source_modified_date = EXCLUDED.source_modified_date, is_deleted = false "
+                "record_date = EXCLUDED.record_date, "
+                "is_deleted = false "
                 "WHERE records.content_hash <> EXCLUDED.content_hash OR records.is_deleted"
             ),
             params,
@@ -211,27 +291,35 @@ class Staging:
                 text(
                     "INSERT INTO pull_deletions (record_id) SELECT r.record_id FROM records r "
                     "WHERE r.connection_id = :connection AND r.data_type = :data_type AND NOT r.is_deleted "
-                    "AND NOT EXISTS (SELECT 1 FROM pull_staging s WHERE s.record_id = r.record_id)"
+                    "AND NOT EXISTS (SELECT 1 FROM pull_staging s WHERE s.record_id = r.record_id AND s.data IS NOT NULL)"
                 ),
                 params,
             )
         deleted = await self.connection.execute(
             text(
-                "UPDATE records r SET is_deleted = true, modified_date = :now, data = "
+                "UPDATE records r SET is_deleted = true, modified_date = :now, data = CAST("
                 + (
-                    "jsonb_set(r.data || jsonb_build_object('metadata', CASE WHEN jsonb_typeof(r.data -> "
-                    "'metadata') = 'object' THEN r.data -> 'metadata' ELSE '{}'::jsonb END), "
+                    "jsonb_set(r.data::jsonb || jsonb_build_object('metadata', CASE WHEN json_typeof(r.data -> "
+                    "'metadata') = 'object' THEN r.data::jsonb -> 'metadata' ELSE '{}'::jsonb END), "
                     "'{metadata,isDeleted}', 'true'::jsonb)"
                     if self.data_type.has_deletion_flag
-                    else "r.data"
+                    else "r.data::jsonb"
                 )
                 + (" || jsonb_build_object('modifiedDate', CAST(:now_iso AS text))" if self.data_type.has_modified_dates else "")
+                + " AS json)"
                 + " WHERE r.connection_id = :connection AND r.data_type = :data_type AND NOT r.is_deleted "
-                "AND r.record_id IN (SELECT record_id FROM pull_deletions)"
+                "AND r.record_id IN (SELECT record_id FROM pull_deletions UNION ALL "
+                "SELECT record_id FROM pull_staging WHERE data IS NULL)"
             ),
             {**params, "now_iso": iso(now)},
         )
         return (upserted.rowcount or 0) + (deleted.rowcount or 0)
+
+
+async def purge(session: AsyncSession, connection_ids: list[uuid.UUID]) -> None:
+    """Delete the stored records of connections being deleted (in the caller's transaction)."""
+    if connection_ids:
+        await session.execute(delete(Record).where(Record.connection_id.in_(connection_ids)))
 
 
 async def refresh_statistics(connection: AsyncConnection) -> None:

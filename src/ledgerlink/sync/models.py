@@ -72,6 +72,8 @@ class PullOperation(Base):
     __table_args__ = (
         Index("ix_pull_operations_company_requested", "company_id", "requested"),
         Index("ix_pull_operations_connection_type", "connection_id", "data_type", "requested"),
+        # Finished pulls not yet reported in a `read.completed` event.
+        Index("ix_pull_operations_unreported", "company_id", postgresql_where=text("reported_at IS NULL")),
         # At most one pull of a data type in flight per connection: a second queue is refused.
         Index(
             "uq_pull_operations_in_flight",
@@ -98,3 +100,5 @@ class PullOperation(Base):
     as_of: Mapped[datetime | None]
     records_modified: Mapped[int] = mapped_column(default=0)
     attempts: Mapped[int] = mapped_column(default=0)
+    # When a `read.completed` event reported this pull (see sync.completion).
+    reported_at: Mapped[datetime | None]

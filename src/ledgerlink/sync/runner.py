@@ -21,14 +21,21 @@ from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus, transition
 from ledgerlink.connectors import registry as connectors
 from ledgerlink.connectors.base import AuthorizationLost, DataTypeNotSupported, FetchRequest
+from ledgerlink import jobs
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.query import parse_datetime
 from ledgerlink.kit.secrets import UnreadableSecret
 from ledgerlink.records import registry
-from ledgerlink.records.store import ANALYZE_AFTER, DuplicateRecord, InvalidRecord, Staging, refresh_statistics
+from ledgerlink.records.store import (
+    ANALYZE_AFTER,
+    ConnectionGone,
+    DuplicateRecord,
+    InvalidRecord,
+    Staging,
+)
 from ledgerlink.settings import service as settings
-from ledgerlink.sync import service
+from ledgerlink.sync import completion, service
 from ledgerlink.sync.models import IN_FLIGHT, PullOperation, PullStatus, PullTrigger
 
 log = structlog.get_logger("ledgerlink.sync")
@@ -153,17 +160,21 @@ async def _fetch_and_store(runtime: Runtime, pull_id: uuid.UUID, request: FetchR
     if connector is None or data_type is None:
         raise PullFailed(PullStatus.NOT_SUPPORTED, f"{request.data_type} is not provided by this integration.")
     async with runtime.engine.connect() as db, db.begin():
-        staging = await Staging.open(db, data_type, request.as_of, request.connection_id)
+        try:
+            staging = await Staging.open(db, data_type, request.as_of, request.connection_id)
+        except ConnectionGone as gone:
+            raise PullFailed(PullStatus.CANCELLED, str(gone))
         batches = 0
         try:
-            async for batch in connector.fetch(request):
-                await staging.add(batch.records, batch.deleted_ids)
-                batches += 1
-                if batches % 20 == 0:
-                    await _set_status(
-                        runtime, pull_id, PullStatus.FETCHING, progress=min(55, 20 + batches // 20),
-                        status_description=f"Fetched {staging.staged} records",
-                    )
+            async with staging.loading():
+                async for batch in connector.fetch(request):
+                    await staging.add(batch.records, batch.deleted_ids)
+                    batches += 1
+                    if batches % 20 == 0:
+                        await _set_status(
+                            runtime, pull_id, PullStatus.FETCHING, progress=min(55, 20 + batches // 20),
+                            status_description=f"Fetched {staging.staged} records",
+                        )
         except DataTypeNotSupported:
             raise PullFailed(PullStatus.NOT_SUPPORTED, f"{request.data_type} is not provided by this integration.")
         except AuthorizationLost as lost:
@@ -183,14 +194,20 @@ async def _fetch_and_store(runtime: Runtime, pull_id: uuid.UUID, request: FetchR
         await _set_status(runtime, pull_id, PullStatus.PROCESSING)
         modified = await staging.apply(request.connection_id, request.as_of, full=request.since is None)
     if modified >= ANALYZE_AFTER:
-        async with runtime.engine.connect() as db, db.begin():
-            await refresh_statistics(db)
+        # The planner's statistics now describe a far smaller table; a maintenance job refreshes them (one
+        # job however many large pulls finish meanwhile), off the pull's own time.
+        async with runtime.sessionmaker() as session, session.begin():
+            await jobs.defer_unless_queued(
+                session, "sync:refresh_statistics", {}, queue=jobs.MAINTENANCE_QUEUE,
+                queueing_lock="refresh-statistics",
+            )
     return modified
 
 
 async def _finish_complete(runtime: Runtime, pull_id: uuid.UUID, modified: int) -> None:
     now = utcnow()
     async with runtime.sessionmaker() as session, session.begin():
+        await completion.lock_company_of(session, pull_id)
         loaded = await _load(session, pull_id)
         if loaded is None:
             return
@@ -204,11 +221,13 @@ async def _finish_complete(runtime: Runtime, pull_id: uuid.UUID, modified: int) 
         company.last_sync = now
         await session.flush()
         await _disconnect_if_one_off(session, runtime, company, connection, pull)
+        await completion.report_if_idle(session, company, runtime.urls)
     log.info("pull complete", pull_id=str(pull_id), records_modified=modified)
 
 
 async def _finish_failed(runtime: Runtime, pull_id: uuid.UUID, failed: PullFailed) -> None:
     async with runtime.sessionmaker() as session, session.begin():
+        await completion.lock_company_of(session, pull_id)
         loaded = await _load(session, pull_id)
         if loaded is None:
             return
@@ -232,6 +251,7 @@ async def _finish_failed(runtime: Runtime, pull_id: uuid.UUID, failed: PullFaile
             transition(session, company, connection, ConnectionStatus.DEAUTHORIZED, runtime.urls)
         await session.flush()
         await _disconnect_if_one_off(session, runtime, company, connection, pull)
+        await completion.report_if_idle(session, company, runtime.urls)
     log.info("pull failed", pull_id=str(pull_id), status=failed.status.value, description=failed.description)
 
 

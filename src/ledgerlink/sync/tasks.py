@@ -12,7 +12,8 @@ from sqlalchemy import text
 from ledgerlink import jobs
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
-from ledgerlink.sync import runner, scheduler
+from ledgerlink.records import store
+from ledgerlink.sync import completion, runner, scheduler
 from ledgerlink.sync.models import IN_FLIGHT, PullOperation, PullStatus
 
 log = structlog.get_logger("ledgerlink.sync")
@@ -53,8 +54,16 @@ async def pull(context: procrastinate.JobContext, pull_operation_id: str) -> Non
         raise
 
 
+@blueprint.task(name="refresh_statistics", queue=jobs.MAINTENANCE_QUEUE, pass_context=True)
+async def refresh_statistics(context: procrastinate.JobContext) -> None:
+    """ANALYZE the records table after large pulls (deferred by the runner, at most one waiting)."""
+    async with _runtime(context).engine.connect() as db, db.begin():
+        await store.refresh_statistics(db)
+
+
 async def maintenance(context: procrastinate.JobContext, timestamp: int) -> None:
-    """Periodic (once per tick however many workers run): stalled jobs, lost jobs, scheduled refreshes."""
+    """Periodic (once per tick however many workers run): stalled jobs, lost jobs, reads to report,
+    scheduled refreshes."""
     runtime = _runtime(context)
     stalled = await context.app.job_manager.get_stalled_jobs(
         seconds_since_heartbeat=runtime.settings.worker_stalled_seconds
@@ -63,6 +72,7 @@ async def maintenance(context: procrastinate.JobContext, timestamp: int) -> None
         log.info("retrying a stalled job", job_id=job.id, task=job.task_name)
         await context.app.job_manager.retry_job(job)
     await _recover_lost_pulls(runtime)
+    await completion.report_idle_companies(runtime)
     queued = await scheduler.queue_due_refreshes(runtime)
     if queued:
         log.info("scheduled refreshes queued", count=queued)

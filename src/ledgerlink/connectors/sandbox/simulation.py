@@ -83,7 +83,7 @@ MAX_SIMULATED_YEARS = 100
 MAX_SCALE = 100_000
 MIN_SPEED = 1
 MAX_SPEED = 10_000_000
-BATCH_SIZE = 2_000
+BATCH_SIZE = 500
 M64 = (1 << 64) - 1
 
 # What a pull yields: a record, a deleted id, or a tick.

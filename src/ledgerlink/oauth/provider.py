@@ -1,0 +1,79 @@
+"""What an OAuth connector declares about its platform's authorization server.
+
+A connector sets `oauth = OAuthProvider(...)` on its class. The endpoints, scopes and extra parameters are
+facts about the platform and live in the code; the client id and secret are the operator's and come from
+the environment: `LEDGERLINK_OAUTH_<KEY>_CLIENT_ID` and `LEDGERLINK_OAUTH_<KEY>_CLIENT_SECRET`, where
+`<KEY>` is the provider's key in upper case (a connector may instead pass `client=` explicitly, as the
+tests do). The secret is a `SecretStr`, so neither a `repr` nor a log line shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OAuthNotConfigured(Exception):
+    """The operator has not given ledgerlink a client id and secret for this platform."""
+
+
+class OAuthClientCredentials(BaseSettings):
+    """ledgerlink's registration with one platform (read from `LEDGERLINK_OAUTH_<KEY>_*`)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+
+
+@lru_cache
+def _credentials_from_env(key: str) -> OAuthClientCredentials:
+    return OAuthClientCredentials(_env_prefix=f"LEDGERLINK_OAUTH_{key.upper()}_")  # type: ignore[call-arg]
+
+
+@dataclass(frozen=True)
+class OAuthProvider:
+    # The connector's platform key (also names its environment variables).
+    key: str
+    authorize_url: str
+    token_url: str
+    scopes: tuple[str, ...] = ()
+    # Extra query parameters of the authorization request (e.g. `prompt=consent`, `access_type=offline`).
+    authorize_params: Mapping[str, str] = field(default_factory=dict)
+    # How the client authenticates at the token endpoint: `client_secret_basic` or `client_secret_post`.
+    token_endpoint_auth_method: str = "client_secret_basic"
+    # Explicit credentials; None reads them from the environment.
+    client: OAuthClientCredentials | None = field(default=None, repr=False, compare=False)
+
+    def credentials(self) -> tuple[str, str]:
+        """(client id, client secret), or `OAuthNotConfigured` naming the variables to set."""
+        client = self.client or _credentials_from_env(self.key)
+        if not client.client_id or client.client_secret is None:
+            prefix = f"LEDGERLINK_OAUTH_{self.key.upper()}_"
+            raise OAuthNotConfigured(
+                f"OAuth for {self.key} is not configured: set {prefix}CLIENT_ID and {prefix}CLIENT_SECRET."
+            )
+        return client.client_id, client.client_secret.get_secret_value()
+
+    @property
+    def scope(self) -> str | None:
+        return " ".join(self.scopes) or None
+
+
+class NotAnOAuthPlatform(Exception):
+    """The connection's platform is not authorized through OAuth."""
+
+
+def provider_for(integration_key: str) -> OAuthProvider:
+    """The OAuth provider the connector of `integration_key` declares."""
+    from ledgerlink.connectors import registry
+
+    connector = registry.get(integration_key)
+    provider = getattr(connector, "oauth", None) if connector else None
+    if provider is None:
+        raise NotAnOAuthPlatform(f"The integration {integration_key} is not authorized through OAuth.")
+    return provider

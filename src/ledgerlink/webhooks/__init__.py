@@ -1,0 +1,1 @@
+"""Webhooks: consumers, and the delivery of every outbox event to the consumers it concerns."""

@@ -1,0 +1,77 @@
+"""Request bodies for webhook consumers, and the event types a consumer can subscribe to."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from ledgerlink.clients.schemas import AbsoluteUrl
+
+# The event types a consumer can subscribe to: Codat's platform-wide ones that exist here (`connection.failed`
+# is written by no flow yet; `{dataType}.write.*` comes with writes, `client.rateLimit.*` and
+# `company.product.*` with rate limits and products).
+EVENT_TYPES = (
+    "company.created",
+    "company.deleted",
+    "connection.created",
+    "connection.connected",
+    "connection.failed",
+    "connection.disconnected",
+    "connection.reconnected",
+    "connection.deleted",
+    "read.completed",
+    "read.completed.initial",
+)
+MAX_COMPANY_TAGS = 10
+MAX_COMPANY_TAG = 128
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            "must be an http:// or https:// URL with a host, such as https://example.com/webhooks"
+        )
+    return value
+
+
+WebhookUrl = Annotated[AbsoluteUrl, AfterValidator(_http_url)]
+
+
+class ConsumerCreate(BaseModel):
+    """Codat's `webhookConsumerPrototype`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    url: WebhookUrl
+    disabled: bool | None = None
+    event_types: list[str] | None = Field(default=None, alias="eventTypes", max_length=len(EVENT_TYPES) * 4)
+    company_tags: list[str] | None = Field(default=None, alias="companyTags")
+
+    @field_validator("event_types")
+    @classmethod
+    def _known_event_types(cls, event_types: list[str] | None) -> list[str]:
+        unknown = [event_type for event_type in event_types or [] if event_type not in EVENT_TYPES]
+        if unknown:
+            raise ValueError(
+                f"Unknown event type {unknown[0][:100]!r}: the event types are {', '.join(EVENT_TYPES)} "
+                "(legacy rule types such as DataSyncCompleted are not sent)."
+            )
+        return list(dict.fromkeys(event_types or []))
+
+    @field_validator("company_tags")
+    @classmethod
+    def _tag_filters(cls, tags: list[str] | None) -> list[str]:
+        tags = list(dict.fromkeys(tags or []))
+        if len(tags) > MAX_COMPANY_TAGS:
+            raise ValueError(f"A consumer can filter on at most {MAX_COMPANY_TAGS} company tags.")
+        for tag in tags:
+            key, separator, _ = tag.partition(":")
+            if not separator or not key or len(tag) > MAX_COMPANY_TAG:
+                raise ValueError(
+                    f"Company tags are `tagKey:tagValue`, at most {MAX_COMPANY_TAG} characters: "
+                    f"{tag[:140]!r}."
+                )
+        return tags

@@ -172,3 +172,63 @@ def db(server: RunningServer) -> Iterator[object]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+# Browser tests: Playwright driving Debian's Chromium (`apt-get install chromium`; .ci/run installs it).
+CHROMIUM = os.environ.get("LEDGERLINK_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Screenshots of every page a browser test visits, kept after the run.
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is needed for the browser tests: apt-get install chromium (looked for {CHROMIUM})")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+class Screenshots:
+    """Numbered full-page screenshots of one test, under test-output/screenshots/<test>/."""
+
+    def __init__(self, page: object, directory: Path) -> None:
+        self.page = page
+        self.directory = directory
+        self.count = 0
+
+    def __call__(self, name: str) -> Path:
+        self.count += 1
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / f"{self.count:02d}-{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+        return path
+
+
+@pytest.fixture
+def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    context.set_default_timeout(15_000)
+    opened = context.new_page()
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def shoot(page: object, request: pytest.FixtureRequest) -> Screenshots:
+    """`shoot("review")` saves a screenshot of the page as it is now."""
+    return Screenshots(page, SCREENSHOTS / request.node.name.replace("/", "_"))

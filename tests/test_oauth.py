@@ -358,19 +358,39 @@ async def test_callback_endpoint(runtime: Runtime, database_url: str, tmp_path) 
             connection_id = await pending_connection(runtime)
             callback = await consent(await flow.start(runtime, connection_id))
             ok = await client.get(flow.CALLBACK_PATH, params=callback)
-            assert ok.status_code == 200, ok.text
+            # Linked, then on to Link's confirmation page for the connection.
+            assert ok.status_code == 303, ok.text
+            assert ok.headers["location"].endswith(f"/connections/{connection_id}/complete?statusCode=200")
             assert (await load(runtime, connection_id)).status == "Linked"
             again = await client.get(flow.CALLBACK_PATH, params=callback)
-            assert again.status_code == 400 and "already been used" in again.json()["error"]
+            assert again.status_code == 400 and "already been used" in again.text
+            assert again.headers["content-type"].startswith("text/html")
 
-            # Declined consent: the platform sends error=access_denied; the connection stays PendingAuth.
+            # Declined consent: the platform sends error=access_denied; the connection stays PendingAuth and
+            # the business is told nothing was connected (this client has no redirect URL to send it to).
             declined_id = await pending_connection(runtime)
             start = await flow.start(runtime, declined_id)
             declined = await consent(flow.AuthorizationStart(url=start.url + "&deny=1", state=start.state))
             assert declined["error"] == "access_denied" and declined["state"] == start.state
             refused = await client.get(flow.CALLBACK_PATH, params=declined)
-            assert refused.status_code == 403
+            assert refused.status_code == 200 and "Connection cancelled" in refused.text
             assert (await load(runtime, declined_id)).status == "PendingAuth"
+
+            # A code the platform will not exchange: the business sees why and can retry; the client hears of
+            # it as connection.failed.
+            failing_id = await pending_connection(runtime)
+            tampered = {**(await consent(await flow.start(runtime, failing_id))), "code": "not-the-code"}
+            failed = await client.get(flow.CALLBACK_PATH, params=tampered)
+            assert failed.status_code == 200 and "We couldn't connect" in failed.text
+            assert f"/connections/{failing_id}/authorize" in failed.text
+            assert (await load(runtime, failing_id)).status == "PendingAuth"
+            async with runtime.sessionmaker() as session:
+                failures = await session.scalar(
+                    text("SELECT count(*) FROM events WHERE event_type = 'connection.failed' "
+                         "AND payload -> 'connection' ->> 'id' = :id"),
+                    {"id": str(failing_id)},
+                )
+            assert failures == 1
             with pytest.raises(flow.AuthorizationStateInvalid, match="already been used"):
                 await flow.abandon(runtime, start.state)
     finally:

@@ -21,13 +21,15 @@ from ledgerlink.db import create_engine, create_sessionmaker
 from ledgerlink.integrations import endpoints as integrations
 from ledgerlink.integrations.service import sync_registry
 from ledgerlink.jobs import GENERAL_QUEUES, WEBHOOKS_QUEUE, Runtime, create_job_app
+from ledgerlink.kit import pages
 from ledgerlink.kit.cors import AllowedOrigins, CorsMiddleware
 from ledgerlink.kit.errors import install_error_handlers
 from ledgerlink.kit.middleware import RequestContextMiddleware
 from ledgerlink.kit.responses import JsonResponse
 from ledgerlink.kit.secrets import SecretBox, load_or_create_key
 from ledgerlink.kit.urls import PublicUrls
-from ledgerlink.oauth import endpoints as oauth
+from ledgerlink.link import endpoints as link
+from ledgerlink.portal import endpoints as portal
 from ledgerlink.records import endpoints as records
 from ledgerlink.settings import endpoints as settings_endpoints
 from ledgerlink.sync import endpoints as sync
@@ -63,10 +65,12 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
     app.state.secrets = SecretBox(load_or_create_key(settings.secret_key, settings.data_dir))
+    app.state.link_code_key = app.state.secrets.derive_key("link-codes")
     app.state.urls = PublicUrls(settings.base_url)
     app.state.cors = AllowedOrigins(load_origins)
 
     install_error_handlers(app)
+    pages.install(app)
     for router in (
         companies.router,
         connections.router,
@@ -77,7 +81,8 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         sync.router,
         records.router,
         webhooks.router,
-        oauth.router,
+        link.router,
+        portal.router,
     ):
         app.include_router(router)
 

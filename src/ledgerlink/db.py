@@ -62,7 +62,9 @@ def load_models() -> None:
     from ledgerlink.connections import models as _connections  # noqa: F401
     from ledgerlink.events import models as _events  # noqa: F401
     from ledgerlink.integrations import models as _integrations  # noqa: F401
+    from ledgerlink.link import models as _link  # noqa: F401
     from ledgerlink.oauth import models as _oauth  # noqa: F401
+    from ledgerlink.portal import models as _portal  # noqa: F401
     from ledgerlink.records import models as _records  # noqa: F401
     from ledgerlink.settings import models as _settings  # noqa: F401
     from ledgerlink.sync import models as _sync  # noqa: F401

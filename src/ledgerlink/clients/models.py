@@ -26,6 +26,9 @@ class Client(Base):
     allowed_origins: Mapped[list[str]] = mapped_column(JSONB, default=list)
     # Legacy `oneTimeSync`: the client-wide default, overridable per integration.
     one_time_sync: Mapped[bool] = mapped_column(default=False)
+    # Link URLs handed out carry a one-time code: each works once, for `link_url_ttl_hours`.
+    link_single_use: Mapped[bool] = mapped_column(default=False)
+    link_url_ttl_hours: Mapped[int] = mapped_column(default=24)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     @property

@@ -68,11 +68,16 @@ async def create(
         raise NotFound(f"No integration was found with key {platform_key}")
     if not await integrations.is_enabled(session, principal.client_id, platform_key):
         raise BadRequest(f"The integration {platform_key} is not enabled for your client.")
-    _check_single_accounting(company, connector, exclude=None)
+    return await create_for(session, company, connector, urls)
+
+
+async def create_for(session: AsyncSession, company: Company, connector: Connector, urls: PublicUrls) -> Connection:
+    """A new PendingAuth connection of the (locked) company to the connector's platform."""
+    check_single_accounting(company, connector, exclude=None)
     connection = Connection(
         id=uuid.uuid4(),
         company_id=company.id,
-        integration_key=platform_key,
+        integration_key=connector.info.key,
         status=ConnectionStatus.PENDING_AUTH.value,
         created_at=utcnow(),
         data_connection_errors=[],
@@ -127,7 +132,7 @@ async def authorize(
         credentials = connector.check_credentials(body)
     except AuthorizationRejected as rejected:
         raise BadRequest(str(rejected)) from None
-    _check_single_accounting(company, connector, exclude=connection.id)
+    check_single_accounting(company, connector, exclude=connection.id)
     await link(session, company, connection, secrets.seal(credentials), urls)
     return connection
 
@@ -145,7 +150,7 @@ async def link(
     await sync.queue_first_link(session, company, connection, PullTrigger.FIRST_LINK)
 
 
-def _check_single_accounting(company: Company, connector: Connector, exclude: uuid.UUID | None) -> None:
+def check_single_accounting(company: Company, connector: Connector, exclude: uuid.UUID | None) -> None:
     """A company may have one linked accounting connection at a time (banking and commerce: any number)."""
     if connector.info.source_type is not SourceType.ACCOUNTING:
         return

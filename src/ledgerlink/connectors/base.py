@@ -43,6 +43,8 @@ class ConnectorInfo:
     # Whether `PUT .../authorization` can link it (credentials); OAuth platforms link through Link.
     accepts_credentials: bool = True
     writable_data_types: tuple[str, ...] = field(default=())
+    # Dummy books for trying ledgerlink out (Link hides these for `link.showSandboxIntegrations=false`).
+    is_sandbox: bool = False
 
     @property
     def integration_id(self) -> uuid.UUID:

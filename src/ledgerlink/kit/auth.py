@@ -24,6 +24,9 @@ class Principal:
 
     client_id: uuid.UUID
     api_key_id: uuid.UUID
+    # The client's Link setting, read with the key: hours a one-time Link URL code lives, or None when
+    # the client's Link URLs are not single-use.
+    link_code_hours: int | None = None
 
 
 def candidate_keys(header: str) -> list[str]:
@@ -41,15 +44,23 @@ def candidate_keys(header: str) -> list[str]:
 
 
 async def authenticate(session: AsyncSession, header: str | None) -> Principal | None:
-    from ledgerlink.clients.models import ApiKey
+    from ledgerlink.clients.models import ApiKey, Client
 
     if not header:
         return None
     hashes = [hash_api_key(key) for key in candidate_keys(header)]
     if not hashes:
         return None
-    row = (await session.execute(select(ApiKey.client_id, ApiKey.id).where(ApiKey.key_hash.in_(hashes)))).first()
-    return Principal(client_id=row[0], api_key_id=row[1]) if row else None
+    row = (
+        await session.execute(
+            select(ApiKey.client_id, ApiKey.id, Client.link_single_use, Client.link_url_ttl_hours)
+            .join(Client, Client.id == ApiKey.client_id)
+            .where(ApiKey.key_hash.in_(hashes))
+        )
+    ).first()
+    if row is None:
+        return None
+    return Principal(client_id=row[0], api_key_id=row[1], link_code_hours=row[3] if row[2] else None)
 
 
 async def require_principal(

@@ -142,7 +142,7 @@ async def _request_validation_error(request: Request, exc: Exception) -> JsonRes
     return error_response(request, 400, f"The request is invalid. {summary}", validation_errors=items)
 
 
-async def _http_exception(request: Request, exc: Exception) -> JsonResponse:
+async def http_exception(request: Request, exc: Exception) -> JsonResponse:
     assert isinstance(exc, StarletteHTTPException)
     message = exc.detail if isinstance(exc.detail, str) else _STATUS_TEXT.get(exc.status_code, "Error")
     if exc.status_code == 404 and exc.detail == "Not Found":
@@ -150,7 +150,7 @@ async def _http_exception(request: Request, exc: Exception) -> JsonResponse:
     return error_response(request, exc.status_code, message, headers=getattr(exc, "headers", None))
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JsonResponse:
+async def unexpected_error(request: Request, exc: Exception) -> JsonResponse:
     correlation = correlation_id(request)
     log.exception("unhandled error", correlation_id=correlation, path=request.url.path, method=request.method)
     return JsonResponse(
@@ -162,5 +162,5 @@ async def _unexpected_error(request: Request, exc: Exception) -> JsonResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CodatError, _codat_error)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_exception)
-    app.add_exception_handler(Exception, _unexpected_error)
+    app.add_exception_handler(StarletteHTTPException, http_exception)
+    app.add_exception_handler(Exception, unexpected_error)

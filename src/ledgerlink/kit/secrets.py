@@ -38,6 +38,11 @@ class SecretBox:
 
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
+        self._key = key
+
+    def derive_key(self, purpose: str) -> bytes:
+        """A key for one purpose (an HMAC's), derived from the Fernet key so one secret is all to keep."""
+        return hmac.new(self._key, purpose.encode(), hashlib.sha256).digest()
 
     def seal(self, value: Any) -> bytes:
         return self._fernet.encrypt(orjson.dumps(value))

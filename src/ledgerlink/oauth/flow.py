@@ -48,6 +48,10 @@ class AuthorizationStateInvalid(Exception):
 class AuthorizationFailed(Exception):
     """The platform did not exchange the code for tokens (denied, tampered or stale)."""
 
+    def __init__(self, message: str, connection_id: uuid.UUID | None = None) -> None:
+        super().__init__(message)
+        self.connection_id = connection_id
+
 
 @dataclass(frozen=True)
 class AuthorizationStart:
@@ -142,9 +146,13 @@ async def complete(runtime: Runtime, state: str, code: str) -> Connection:
             )
     except OAuthError as error:
         detail = f"{error.error}: {error.description}" if error.description else str(error.error)
-        raise AuthorizationFailed(f"The platform did not accept the authorization ({detail}).") from None
+        raise AuthorizationFailed(
+            f"The platform did not accept the authorization ({detail}).", connection_id
+        ) from None
     except (http.HTTPError, ValueError) as error:
-        raise AuthorizationFailed(f"The platform's token endpoint failed ({type(error).__name__}).") from None
+        raise AuthorizationFailed(
+            f"The platform's token endpoint failed ({type(error).__name__}).", connection_id
+        ) from None
     tokens = OAuthTokens.from_response(dict(token))
 
     async with runtime.sessionmaker() as session, session.begin():
@@ -163,7 +171,7 @@ async def complete(runtime: Runtime, state: str, code: str) -> Connection:
         connector = registry.get(connection.integration_key)
         assert connector is not None  # provider_for found it
         # The rule `PUT .../authorization` applies: one Linked accounting connection per company.
-        connections._check_single_accounting(company, connector, exclude=connection.id)
+        connections.check_single_accounting(company, connector, exclude=connection.id)
         await connections.link(session, company, connection, tokens.sealed(runtime.secrets), runtime.urls)
     log.info("oauth authorization completed", connection_id=str(connection_id))
     return connection

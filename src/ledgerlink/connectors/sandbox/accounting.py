@@ -42,6 +42,7 @@ class AccountingSandbox(Connector):
         branding=Branding(mark="SB", background="#4b5ad6"),
         data_types=views.DATA_TYPES,
         data_provided_by="ledgerlink",
+        is_sandbox=True,
     )
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:

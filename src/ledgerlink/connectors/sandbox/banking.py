@@ -499,6 +499,7 @@ class BankingSandbox(SimulatedSandbox):
         branding=Branding(mark="BK", background="#0f766e"),
         data_types=DATA_TYPES,
         data_provided_by="ledgerlink",
+        is_sandbox=True,
         accepts_credentials=True,
     )
 

@@ -888,6 +888,7 @@ class CommerceSandbox(SimulatedSandbox):
         branding=Branding(mark="CS", background="#c2410c"),
         data_types=DATA_TYPES,
         data_provided_by="ledgerlink",
+        is_sandbox=True,
         accepts_credentials=True,
     )
 

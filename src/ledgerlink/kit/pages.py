@@ -1,0 +1,130 @@
+"""Server-rendered pages (Link, Portal): the Jinja2 environment, responses with safe headers, error pages.
+
+Templates live beside the package that owns them (`link/templates/link/`, `portal/templates/portal/`);
+the shared layout and error page live in `kit/templates/`. Pages are plain HTML forms that work without
+JavaScript; a small script per area only makes them quicker (filtering as you type, copying a URL).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets as random
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ledgerlink.kit import errors
+from ledgerlink.kit.errors import correlation_id
+
+# Paths whose errors are pages rather than Codat's JSON error body.
+PAGE_PREFIXES = ("/link", "/portal")
+STATIC_PATH = "/static/pages"
+
+_CSP = (
+    "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'"
+)
+# Link URLs may carry a one-time code: never hand them on to other sites in a Referer.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": _CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+environment = Environment(
+    loader=ChoiceLoader(
+        [
+            PackageLoader("ledgerlink.kit", "templates"),
+            PackageLoader("ledgerlink.link", "templates"),
+            PackageLoader("ledgerlink.portal", "templates"),
+        ]
+    ),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+environment.globals["static"] = lambda name: f"{STATIC_PATH}/{name}"
+
+
+class PageError(Exception):
+    """A request to a page that cannot be answered: shown as a page with a title and an explanation."""
+
+    def __init__(self, status_code: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.title = title
+        self.message = message
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> HTMLResponse:
+    html = environment.get_template(template).render({"request": request, **(context or {})})
+    return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+
+
+def redirect(url: str, *, status_code: int = 303) -> RedirectResponse:
+    return RedirectResponse(url, status_code=status_code, headers=SECURITY_HEADERS)
+
+
+def is_page(request: Request) -> bool:
+    path = request.url.path
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in PAGE_PREFIXES)
+
+
+def error_page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        {"title": title, "message": message, "status_code": status_code, "correlation_id": correlation_id(request)},
+        status_code=status_code,
+    )
+
+
+async def _page_error(request: Request, exc: Exception) -> HTMLResponse:
+    assert isinstance(exc, PageError)
+    return error_page(request, exc.status_code, exc.title, exc.message)
+
+
+async def _http_exception(request: Request, exc: Exception) -> Any:
+    assert isinstance(exc, StarletteHTTPException)
+    if not is_page(request):
+        return await errors.http_exception(request, exc)
+    if exc.status_code == 404:
+        return error_page(request, 404, "Page not found", "There is nothing at this address. Check the link you were given.")
+    return error_page(request, exc.status_code, "This request cannot be answered", str(exc.detail))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Any:
+    response = await errors.unexpected_error(request, exc)  # logs it with the correlation id
+    if not is_page(request):
+        return response
+    return error_page(
+        request, 500, "Something went wrong", "An unexpected error occurred. Please try again in a moment."
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Error pages for page paths (after `errors.install_error_handlers`, whose JSON answers API paths)."""
+    app.add_exception_handler(PageError, _page_error)
+    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(Exception, _unexpected_error)
+    app.mount(STATIC_PATH, StaticFiles(packages=[("ledgerlink.kit", "static")]), name="pages-static")
+
+
+def new_token() -> str:
+    return random.token_urlsafe(32)
+
+
+def form_token(secret: str, purpose: str) -> str:
+    """A form's anti-forgery token: bound to a secret only the visitor's cookie carries, and to the form."""
+    return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).hexdigest()
+
+
+def check_form_token(secret: str | None, purpose: str, given: str | None) -> bool:
+    return bool(secret and given) and hmac.compare_digest(form_token(secret, purpose), given or "")

@@ -1,0 +1,275 @@
+"""The rules of the hosted Link flow: who may enter, what is offered, which connection is linked, and
+where the business goes afterwards.
+
+The journey (docs/architecture.md, "Link"): the company's `redirect` opens software selection; choosing
+an integration shows what will be shared; "Connect" makes (or reuses) the company's connection to it and
+hands over to the platform's authorization: the connector's OAuth2 consent page, or the Sandbox's own
+approve page. A connection's `linkUrl` enters at that last step for its own connection, so a PendingAuth
+connection is resumed and a Deauthorized or Unlinked one is re-linked in place (same id, data kept). The
+end is a confirmation, then the client's `profile.redirectUrl` with its placeholders filled.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from ledgerlink.clients.models import Client
+from ledgerlink.companies.models import Company
+from ledgerlink.connections import service as connections
+from ledgerlink.connections.models import Connection
+from ledgerlink.connections.status import ConnectionStatus, emit_connection_event
+from ledgerlink.connectors import registry
+from ledgerlink.connectors.base import Connector
+from ledgerlink.integrations import service as integrations
+from ledgerlink.kit.errors import BadRequest
+from ledgerlink.kit.pages import PageError
+from ledgerlink.kit.secrets import SecretBox
+from ledgerlink.kit.urls import LinkCodeExpired, LinkCodeInvalid, LinkCodes, PublicUrls
+from ledgerlink.link.models import LinkCodeUsed
+from ledgerlink.link.visit import Visit
+from ledgerlink.oauth.provider import OAuthNotConfigured
+from ledgerlink.records.registry import SourceType
+
+# How Link groups integrations, in this order.
+SOURCE_TYPES = (SourceType.ACCOUNTING, SourceType.BANKING, SourceType.COMMERCE)
+STATUS_TEXT = {
+    200: "Connected",
+    201: "Already connected",
+    403: "User cancelled linking",
+    500: "Unknown error occurred.",
+    501: "Not supported.",
+}
+ERROR_MESSAGE = {403: "User cancelled.", 500: "Unknown error occurred.", 501: "Not supported."}
+
+_INVALID_LINK = PageError(
+    404, "This link is not valid", "We couldn't find what this link is for. Ask whoever sent it for a new one."
+)
+
+
+@dataclass(frozen=True)
+class Integration:
+    """An integration as Link offers it."""
+
+    key: str
+    name: str
+    source_type: SourceType
+    logo_url: str
+    is_sandbox: bool
+    # Whether the operator has set it up (an OAuth platform needs ledgerlink's client id and secret).
+    available: bool
+    linked: bool
+    suggested: bool
+
+
+@dataclass(frozen=True)
+class Entry:
+    company: Company
+    client: Client
+
+
+async def load(session: AsyncSession, company_id: str, *, for_update: bool = False) -> Entry:
+    """The company a Link URL names, with its connections, and the client it belongs to."""
+    try:
+        parsed = uuid.UUID(company_id)
+    except ValueError:
+        raise _INVALID_LINK from None
+    statement = select(Company).where(Company.id == parsed).options(selectinload(Company.connections))
+    company = await session.scalar(statement.with_for_update(of=Company) if for_update else statement)
+    if company is None:
+        raise _INVALID_LINK
+    client = await session.get(Client, company.client_id)
+    assert client is not None  # a company cascades with its client
+    return Entry(company, client)
+
+
+def connection_in(entry: Entry, connection_id: str) -> Connection:
+    for connection in entry.company.connections:
+        if str(connection.id) == connection_id.lower():
+            return connection
+    raise _INVALID_LINK
+
+
+async def enter(
+    session: AsyncSession, entry: Entry, code: str | None, current: Visit | None, code_key: bytes, parameters: dict[str, str]
+) -> Visit:
+    """Start (or continue) a visit at an entry page, spending the Link URL's one-time code if it has one.
+
+    A client with single-use Link URLs needs a code: a new, unused, unexpired one, or the visit that
+    spent one. Without the setting any visit may start; a code, if present, is still checked and spent.
+    """
+    if code:
+        try:
+            code_hash, expires = LinkCodes.check(code_key, entry.company.id, code)
+        except LinkCodeExpired:
+            raise PageError(401, "This link has expired", "Ask whoever sent it for a new link.") from None
+        except LinkCodeInvalid:
+            raise PageError(401, "This link is not valid", "Ask whoever sent it for a new link.") from None
+        spent = await session.execute(
+            insert(LinkCodeUsed)
+            .values(code_hash=code_hash, company_id=entry.company.id, expires_at=expires)
+            .on_conflict_do_nothing()
+            .returning(LinkCodeUsed.code_hash)
+        )
+        if spent.scalar() is None:
+            raise PageError(
+                401, "This link has already been used", "Each link works once. Ask whoever sent it for a new one."
+            )
+        return Visit(entry.company.id, parameters=parameters)
+    if current is not None:
+        return current
+    if entry.client.link_single_use:
+        raise PageError(
+            401, "This link is not valid", "This address needs the one-time code it was sent with. Ask for a new link."
+        )
+    return Visit(entry.company.id, parameters=parameters)
+
+
+def require(current: Visit | None) -> Visit:
+    """The visit a page inside the flow belongs to."""
+    if current is None:
+        raise PageError(
+            401, "Your session has ended", "Open the link you were given again to carry on connecting your software."
+        )
+    return current
+
+
+async def offered(session: AsyncSession, entry: Entry, visit: Visit, urls: PublicUrls) -> dict[SourceType, list[Integration]]:
+    """The client's enabled integrations, grouped by source type; sandboxes unless the URL hides them."""
+    rows = (await session.execute(integrations._client_rows(entry.client.id))).all()
+    hide_sandboxes = (visit.option("showSandboxIntegrations") or "").lower() == "false"
+    linked = {c.integration_key for c in entry.company.connections if c.status == ConnectionStatus.LINKED.value}
+    groups: dict[SourceType, list[Integration]] = {source_type: [] for source_type in SOURCE_TYPES}
+    for row in rows:
+        connector = registry.get(row.Integration.key)
+        if not row.enabled or connector is None or connector.info.source_type not in groups:
+            continue
+        if hide_sandboxes and connector.info.is_sandbox:
+            continue
+        groups[connector.info.source_type].append(
+            Integration(
+                key=connector.info.key,
+                name=connector.info.name,
+                source_type=connector.info.source_type,
+                logo_url=urls.integration_image(connector.info.key, "square"),
+                is_sandbox=connector.info.is_sandbox,
+                available=is_available(connector),
+                linked=connector.info.key in linked,
+                suggested=connector.info.key == entry.company.platform_type,
+            )
+        )
+    for group in groups.values():
+        group.sort(key=lambda i: (not i.suggested, i.is_sandbox, i.name.lower()))
+    return {source_type: group for source_type, group in groups.items() if group}
+
+
+def is_available(connector: Connector) -> bool:
+    if connector.oauth is None:
+        return connector.info.accepts_credentials
+    try:
+        connector.oauth.credentials()
+    except OAuthNotConfigured:
+        return False
+    return True
+
+
+async def chosen(session: AsyncSession, entry: Entry, key: str) -> Connector:
+    """The integration the business picked: one the client offers and the operator has set up."""
+    connector = registry.get(key)
+    if connector is None or not await integrations.is_enabled(session, entry.client.id, key):
+        raise PageError(404, "This software is not offered", "Go back and choose another.")
+    if not is_available(connector):
+        raise PageError(
+            501, f"{connector.info.name} is not available yet", "It has not been set up here. Go back and choose another."
+        )
+    return connector
+
+
+async def connection_for(session: AsyncSession, entry: Entry, connector: Connector, urls: PublicUrls) -> Connection:
+    """The connection to authorize: the company's latest unlinked one to this platform (resumed or re-linked
+    in place, keeping its id and data), or a new PendingAuth one."""
+    reusable = [
+        c
+        for c in entry.company.connections
+        if c.integration_key == connector.info.key and c.status != ConnectionStatus.LINKED.value
+    ]
+    if reusable:
+        return max(reusable, key=lambda c: c.created_at)
+    try:
+        return await connections.create_for(session, entry.company, connector, urls)
+    except BadRequest as refused:
+        raise PageError(409, "This software cannot be connected", refused.message) from None
+
+
+def already_linked(entry: Entry, connector: Connector) -> Connection | None:
+    """For accounting (one linked at a time): the company's linked connection to this same platform."""
+    if connector.info.source_type is not SourceType.ACCOUNTING:
+        return None
+    for connection in entry.company.connections:
+        if connection.integration_key == connector.info.key and connection.status == ConnectionStatus.LINKED.value:
+            return connection
+    return None
+
+
+async def approve_sandbox(
+    session: AsyncSession, entry: Entry, connection: Connection, secrets: SecretBox, urls: PublicUrls
+) -> None:
+    """The business approved on the Sandbox's own page: the connection links with default books."""
+    connector = registry.get(connection.integration_key)
+    assert connector is not None
+    try:
+        connections.check_single_accounting(entry.company, connector, exclude=connection.id)
+    except BadRequest as refused:
+        raise PageError(409, "This software cannot be connected", refused.message) from None
+    await connections.link(session, entry.company, connection, secrets.seal(connector.check_credentials({})), urls)
+
+
+def report_failure(session: AsyncSession, entry: Entry, connection: Connection, urls: PublicUrls) -> None:
+    """Linking failed at the platform (not a cancel): the client hears of it as `connection.failed`."""
+    emit_connection_event(session, entry.company, connection, "connection.failed", urls)
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+def redirect_url(
+    entry: Entry, connection: Connection | None, status_code: int, visit: Visit | None
+) -> str | None:
+    """The client's `redirectUrl` with its placeholders filled, or None when the client has set none.
+
+    Reserved names come from the flow; any other `{name}` takes the Link URL's parameter of that name
+    (or nothing). Values are URL-encoded.
+    """
+    template = entry.client.redirect_url
+    if not template:
+        return None
+    connector = registry.get(connection.integration_key) if connection is not None else None
+    values = {
+        "clientId": str(entry.client.id),
+        "companyId": str(entry.company.id),
+        "connectionId": str(connection.id) if connection else "",
+        "integrationId": str(connector.info.integration_id) if connector else "",
+        "sourceId": str(connector.info.source_id) if connector else "",
+        "platform": connector.info.key if connector else "",
+        "platformName": connector.info.name if connector else "",
+        "sourceType": connector.info.source_type.value if connector else "",
+        "statusCode": str(status_code),
+        "statusText": STATUS_TEXT.get(status_code, ""),
+        "errorMessage": ERROR_MESSAGE.get(status_code, ""),
+        "data.company.companyName": entry.company.name,
+    }
+    parameters = visit.parameters if visit else {}
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        value = values[name] if name in values else parameters.get(name, "")
+        return quote(value, safe="")
+
+    return _PLACEHOLDER.sub(fill, template)

@@ -1,0 +1,77 @@
+"""A business's visit to Link: which company it is linking, the Link URL's parameters, and its form secret.
+
+Held in one sealed cookie (`ledgerlink_link`, Fernet: private and tamper-proof) scoped to `/link`. The
+entry pages (the company's `redirect` and a connection's `linkUrl`) start a visit; every later page and
+form belongs to it. Forms carry a token bound to the visit's secret, so another site cannot post them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+import orjson
+from fastapi import Request
+from fastapi.responses import Response
+
+from ledgerlink.kit import pages
+from ledgerlink.kit.secrets import SecretBox
+
+COOKIE = "ledgerlink_link"
+# Long enough to sign in at a platform and come back; the one-time code was spent on entry.
+VISIT_SECONDS = 2 * 3600
+# Link URL parameters kept for the redirect's placeholders, and the most of them a visit carries.
+MAX_PARAMETERS = 20
+MAX_PARAMETER_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Visit:
+    company_id: uuid.UUID
+    secret: str = field(default_factory=pages.new_token)
+    # The Link URL's query parameters (`link.*` options included), for placeholders and options.
+    parameters: dict[str, str] = field(default_factory=dict)
+
+    def form_token(self, purpose: str) -> str:
+        return pages.form_token(self.secret, purpose)
+
+    def accepts(self, purpose: str, token: str | None) -> bool:
+        return pages.check_form_token(self.secret, purpose, token)
+
+    def option(self, name: str) -> str | None:
+        return self.parameters.get(f"link.{name}")
+
+
+def parameters_of(request: Request, *, leave_out: tuple[str, ...]) -> dict[str, str]:
+    kept: dict[str, str] = {}
+    for name, value in request.query_params.items():
+        if name in leave_out or len(kept) >= MAX_PARAMETERS:
+            continue
+        kept[name[:100]] = value[:MAX_PARAMETER_LENGTH]
+    return kept
+
+
+def read(request: Request, secrets: SecretBox, company_id: uuid.UUID) -> Visit | None:
+    """The visit the browser carries, if it is for this company and still current."""
+    sealed = request.cookies.get(COOKIE)
+    if not sealed:
+        return None
+    opened = secrets.verify(sealed, max_age_seconds=VISIT_SECONDS)
+    if opened is None:
+        return None
+    try:
+        data = orjson.loads(opened)
+        visit = Visit(uuid.UUID(data["company"]), data["secret"], dict(data["parameters"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+    return visit if visit.company_id == company_id else None
+
+
+def keep(response: Response, visit: Visit, secrets: SecretBox, *, secure: bool) -> Response:
+    sealed = secrets.sign(
+        orjson.dumps({"company": str(visit.company_id), "secret": visit.secret, "parameters": visit.parameters}).decode()
+    )
+    response.set_cookie(
+        COOKIE, sealed, max_age=VISIT_SECONDS, path="/link", httponly=True, samesite="lax", secure=secure
+    )
+    return response

@@ -284,3 +284,46 @@ def test_forms_need_the_visit_and_its_token(api, server) -> None:
         no_visit = stranger.post(f"/link/company/{company['id']}/integrations/mqjo/connect", data={"csrf": "guess"})
         assert no_visit.status_code == 401
     assert api.get(f"/companies/{company['id']}/connections").json()["results"] == []
+
+
+def test_link_url_options_hide_the_sandboxes(api, page, shoot) -> None:
+    company = new_company(api, "Options Ltd")
+    page.goto(company["redirect"] + "?q=bank")  # the search works without JavaScript too
+    assert page.locator("a[data-key]").count() == 1 and page.locator("a[data-key=qhnd]").is_visible()
+    page.goto(company["redirect"] + "?link.showSandboxIntegrations=false")
+    assert page.locator("a[data-key]").count() == 0
+    assert page.get_by_text("No software is offered here yet").is_visible()
+    shoot("no-sandboxes")
+
+
+def test_housekeeping_forgets_spent_codes_once_expired(server) -> None:
+    import asyncio
+    import concurrent.futures
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from ledgerlink.db import create_engine, create_sessionmaker
+    from ledgerlink.jobs import Runtime
+    from ledgerlink.link import tasks
+    from ledgerlink.link.models import LinkCodeUsed
+
+    async def run() -> set[str]:
+        engine = create_engine(server.database_url)
+        runtime = Runtime(engine=engine, sessionmaker=create_sessionmaker(engine), secrets=None, urls=None,  # type: ignore[arg-type]
+                          settings=None)  # type: ignore[arg-type]
+        now = datetime.now(UTC)
+        async with runtime.sessionmaker() as session, session.begin():
+            session.add(LinkCodeUsed(code_hash="old-" + uuid.uuid4().hex[:20], company_id=uuid.uuid4(),
+                                     expires_at=now - timedelta(minutes=1)))
+            session.add(LinkCodeUsed(code_hash="new-" + uuid.uuid4().hex[:20], company_id=uuid.uuid4(),
+                                     expires_at=now + timedelta(hours=1)))
+        await tasks.prune(SimpleNamespace(additional_context={"runtime": runtime}), 0)  # type: ignore[arg-type]
+        async with runtime.sessionmaker() as session:
+            kept = set((await session.scalars(text("SELECT code_hash FROM link_codes_used"))).all())
+        await engine.dispose()
+        return kept
+
+    # Playwright's sync API keeps an event loop running in this thread: run ours in another.
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        kept = thread.submit(asyncio.run, run()).result()
+    assert any(code.startswith("new-") for code in kept) and not any(code.startswith("old-") for code in kept)

@@ -47,6 +47,7 @@ class Runtime:
 
 def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
     from ledgerlink.sync import tasks as sync_tasks
+    from ledgerlink.link import tasks as link_tasks
     from ledgerlink.webhooks import tasks as webhook_tasks
 
     # procrastinate takes a libpq conninfo; SQLAlchemy's URL minus its driver name is one.
@@ -69,6 +70,8 @@ def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
         webhook_tasks.maintenance
     )
     app.periodic(cron=settings.maintenance_cron, periodic_id="webhooks-maintenance")(webhook_maintenance)
+    link_prune = app.task(name="link:prune", queue=MAINTENANCE_QUEUE, pass_context=True)(link_tasks.prune)
+    app.periodic(cron="17 * * * *", periodic_id="link-prune")(link_prune)
     return app
 
 

@@ -124,7 +124,8 @@ async def enter(
             )
         return Visit(entry.company.id, parameters=parameters)
     if current is not None:
-        return current
+        # Re-entering with other Link URL parameters carries on the visit with those.
+        return Visit(current.company_id, current.secret, parameters) if parameters else current
     if entry.client.link_single_use:
         raise PageError(
             401, "This link is not valid", "This address needs the one-time code it was sent with. Ask for a new link."

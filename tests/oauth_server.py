@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from html import escape
 import socket
 import threading
 import time
@@ -29,7 +30,7 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7636 import CodeChallenge
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 USER = "test-user"
@@ -221,8 +222,17 @@ class OAuthTestServer:
     """Start with `start()`, stop with `stop()`; `authorize_url` and `token_url` are what a provider needs."""
 
     def __init__(
-        self, client_id: str, client_secret: str, redirect_uri: str, *, access_token_lifetime: int = 3600
+        self,
+        client_id: str,
+        client_secret: str,
+        redirect_uri: str,
+        *,
+        access_token_lifetime: int = 3600,
+        consent_page: bool = False,
     ):
+        # With a consent page the business clicks Allow or Deny, as in a browser; without, consent is given
+        # at once (`deny=1` in the query declines).
+        self.consent_page = consent_page
         self.clients = {client_id: Client(client_id, client_secret, [redirect_uri])}
         self.codes: dict[str, AuthorizationCode] = {}
         self.tokens: list[Token] = []
@@ -257,8 +267,19 @@ class OAuthTestServer:
                 token.revoked = True
 
     async def _authorize(self, request: Request) -> Response:
+        if self.consent_page and request.method == "GET":
+            return HTMLResponse(
+                "<!doctype html><html lang=en><title>Test platform: allow access?</title><main>"
+                "<h1>Allow ledgerlink to read your books?</h1>"
+                f'<form method="post" action="/authorize?{escape(request.url.query)}">'
+                '<button name="decision" value="allow">Allow</button> '
+                '<button name="decision" value="deny">Deny</button></form></main></html>'
+            )
         oauth_request = await self._oauth_request(request)
-        deny = request.query_params.get("deny") == "1"
+        if request.method == "POST":
+            deny = oauth_request.form.get("decision") != "allow"
+        else:
+            deny = request.query_params.get("deny") == "1"
         grant = self.server.get_consent_grant(oauth_request, end_user=USER)
         return self.server.create_authorization_response(
             oauth_request, grant_user=None if deny else USER, grant=grant
@@ -283,7 +304,10 @@ class OAuthTestServer:
 
     def start(self) -> OAuthTestServer:
         app = Starlette(
-            routes=[Route("/authorize", self._authorize), Route("/token", self._token, methods=["POST"])]
+            routes=[
+                Route("/authorize", self._authorize, methods=["GET", "POST"]),
+                Route("/token", self._token, methods=["POST"]),
+            ]
         )
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
         self._uvicorn = uvicorn.Server(config)

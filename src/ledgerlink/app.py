@@ -17,6 +17,7 @@ from ledgerlink.clients.service import all_allowed_origins
 from ledgerlink.companies import endpoints as companies
 from ledgerlink.config import Settings
 from ledgerlink.connections import endpoints as connections
+from ledgerlink.connectors import registry as connector_registry
 from ledgerlink.db import create_engine, create_sessionmaker
 from ledgerlink.integrations import endpoints as integrations
 from ledgerlink.integrations.service import sync_registry
@@ -38,6 +39,7 @@ from ledgerlink.webhooks.delivery import http_client
 
 
 def create_app(settings: Settings, database_url: str) -> FastAPI:
+    connector_registry.load_modules(settings.connector_modules)
     engine = create_engine(database_url)
     sessionmaker = create_sessionmaker(engine)
 

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     webhook_retry_schedule: str = "0,5,300,1800,7200,18000,36000,36000"
     # A consumer whose attempts have failed without a success for this long is disabled (Codat: 5 days).
     webhook_disable_after_seconds: float = Field(default=432_000.0, gt=0)
+    # Python modules with connectors of the operator's own, comma-separated: each has a `connectors()`
+    # function returning Connector instances, which join the built-in ones under their platform keys.
+    connector_modules: str = ""
 
     @field_validator("webhook_retry_schedule")
     @classmethod

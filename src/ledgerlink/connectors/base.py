@@ -26,6 +26,17 @@ class Branding:
     foreground: str = "#ffffff"
 
 
+@dataclass(frozen=True)
+class CredentialField:
+    """One thing a business types into Link to authorize a platform that takes credentials."""
+
+    name: str
+    label: str
+    # Shown as a password field, and never echoed back into the form.
+    secret: bool = False
+    hint: str | None = None
+
+
 class AuthorizationRejected(Exception):
     """The credentials given to `PUT .../authorization` do not open the platform."""
 
@@ -43,6 +54,9 @@ class ConnectorInfo:
     # Whether `PUT .../authorization` can link it (credentials); OAuth platforms link through Link.
     accepts_credentials: bool = True
     writable_data_types: tuple[str, ...] = field(default=())
+    # What Link asks the business for, when the platform is authorized with credentials rather than OAuth2
+    # (empty: only `PUT .../authorization` links it, or, for a sandbox, its own approve page).
+    credential_fields: tuple[CredentialField, ...] = ()
     # Dummy books for trying ledgerlink out (Link hides these for `link.showSandboxIntegrations=false`).
     is_sandbox: bool = False
 

@@ -1,6 +1,12 @@
-"""The connector registry: every platform ledgerlink offers, by platform key."""
+"""The connector registry: every platform ledgerlink offers, by platform key.
+
+The built-in connectors are always there; an operator adds their own with `LEDGERLINK_CONNECTOR_MODULES`
+(modules whose `connectors()` returns Connector instances), loaded once by each process on start.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 from ledgerlink.connectors.base import Connector
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
@@ -12,5 +18,30 @@ CONNECTORS: dict[str, Connector] = {
 }
 
 
+class ConnectorModuleInvalid(Exception):
+    """A module named in LEDGERLINK_CONNECTOR_MODULES cannot be used."""
+
+
 def get(key: str) -> Connector | None:
     return CONNECTORS.get(key)
+
+
+def load_modules(names: str) -> None:
+    """Add the connectors of the operator's modules (`"package.module, other.module"`)."""
+    for name in filter(None, (part.strip() for part in names.split(","))):
+        try:
+            module = importlib.import_module(name)
+        except ImportError as error:
+            raise ConnectorModuleInvalid(f"Connector module {name} cannot be imported: {error}") from None
+        factory = getattr(module, "connectors", None)
+        if not callable(factory):
+            raise ConnectorModuleInvalid(f"Connector module {name} has no connectors() function.")
+        for connector in factory():
+            if not isinstance(connector, Connector):
+                raise ConnectorModuleInvalid(f"{name}.connectors() returned {connector!r}, not a Connector.")
+            existing = CONNECTORS.get(connector.info.key)
+            if existing is not None and type(existing) is not type(connector):
+                raise ConnectorModuleInvalid(
+                    f"{name} declares platform key {connector.info.key}, which {existing.info.name} already has."
+                )
+            CONNECTORS[connector.info.key] = connector

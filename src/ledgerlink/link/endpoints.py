@@ -26,7 +26,7 @@ from ledgerlink.oauth import flow
 
 router = APIRouter(prefix="/link", include_in_schema=False)
 
-CONNECT, APPROVE, CANCEL = "connect", "approve", "cancel"
+CONNECT, APPROVE, CREDENTIALS, CANCEL = "connect", "approve", "credentials", "cancel"
 
 
 def _urls(request: Request) -> PublicUrls:
@@ -143,6 +143,8 @@ async def authorize(companyId: str, connectionId: str, request: Request, session
     if connector.oauth is not None:
         started = await flow.start(_runtime(request), connection.id)
         return pages.redirect(started.url)
+    if connector.info.credential_fields:
+        return _credentials_form(request, entry, current, connection)
     return _page(
         request,
         "approve.html",
@@ -156,6 +158,59 @@ async def authorize(companyId: str, connectionId: str, request: Request, session
         cancel_token=current.form_token(CANCEL),
         step=3,
     )
+
+
+def _credentials_form(
+    request: Request,
+    entry: service.Entry,
+    current: visit.Visit,
+    connection: Connection,
+    *,
+    given: dict[str, str] | None = None,
+    error: str | None = None,
+) -> Response:
+    connector = registry.get(connection.integration_key)
+    assert connector is not None
+    response = _page(
+        request,
+        "credentials.html",
+        entry,
+        current,
+        connector=connector.info,
+        connection=connection,
+        logo_url=_urls(request).integration_image(connector.info.key, "square"),
+        given=given or {},
+        error=error,
+        credentials_token=current.form_token(CREDENTIALS),
+        cancel_token=current.form_token(CANCEL),
+        step=3,
+    )
+    if error:
+        response.status_code = 422
+    return response
+
+
+@router.post("/companies/{companyId}/connections/{connectionId}/credentials")
+async def submit_credentials(companyId: str, connectionId: str, request: Request, session: Session) -> Response:
+    entry = await service.load(session, companyId, for_update=True)
+    connection = service.connection_in(entry, connectionId)
+    current = service.require(_current(request, entry))
+    form = await request.form()
+    if not current.accepts(CREDENTIALS, str(form.get("csrf", ""))):
+        raise PageError(403, "This form has expired", "Go back, reload the page and try again.")
+    connector = await service.chosen(session, entry, connection.integration_key)
+    if not connector.info.credential_fields:
+        raise PageError(400, "This software does not sign in with a form", "Go back and try again.")
+    given = {field.name: str(form.get(field.name, "")) for field in connector.info.credential_fields}
+    try:
+        await service.link_with_credentials(
+            session, entry, connection, given, request.app.state.secrets, _urls(request)
+        )
+    except service.CredentialsRejected as rejected:
+        # Secrets are not echoed back into the form.
+        shown = {f.name: given[f.name] for f in connector.info.credential_fields if not f.secret}
+        return _credentials_form(request, entry, current, connection, given=shown, error=str(rejected))
+    return pages.redirect(_complete_path(entry, connection, 200))
 
 
 @router.post("/companies/{companyId}/connections/{connectionId}/approve")

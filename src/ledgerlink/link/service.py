@@ -27,7 +27,7 @@ from ledgerlink.connections import service as connections
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus, emit_connection_event
 from ledgerlink.connectors import registry
-from ledgerlink.connectors.base import Connector
+from ledgerlink.connectors.base import AuthorizationRejected, Connector
 from ledgerlink.integrations import service as integrations
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.pages import PageError
@@ -172,8 +172,10 @@ async def offered(session: AsyncSession, entry: Entry, visit: Visit, urls: Publi
 
 
 def is_available(connector: Connector) -> bool:
+    """Whether Link can take a business through this platform's authorization."""
     if connector.oauth is None:
-        return connector.info.accepts_credentials
+        info = connector.info
+        return info.accepts_credentials and (info.is_sandbox or bool(info.credential_fields))
     try:
         connector.oauth.credentials()
     except OAuthNotConfigured:
@@ -230,6 +232,35 @@ async def approve_sandbox(
     except BadRequest as refused:
         raise PageError(409, "This software cannot be connected", refused.message) from None
     await connections.link(session, entry.company, connection, secrets.seal(connector.check_credentials({})), urls)
+
+
+class CredentialsRejected(Exception):
+    """The platform did not accept what the business typed (shown on the form, nothing stored)."""
+
+
+async def link_with_credentials(
+    session: AsyncSession,
+    entry: Entry,
+    connection: Connection,
+    given: dict[str, str],
+    secrets: SecretBox,
+    urls: PublicUrls,
+) -> None:
+    """The business typed its credentials into Link: the connector checks them, and they are stored sealed."""
+    connector = registry.get(connection.integration_key)
+    assert connector is not None
+    credentials = {field.name: given.get(field.name, "").strip() for field in connector.info.credential_fields}
+    missing = [field.label for field in connector.info.credential_fields if not credentials[field.name]]
+    if missing:
+        raise CredentialsRejected(f"Fill in {', '.join(missing)}.")
+    try:
+        checked = connector.check_credentials(credentials)
+        connections.check_single_accounting(entry.company, connector, exclude=connection.id)
+    except AuthorizationRejected as rejected:
+        raise CredentialsRejected(str(rejected)) from None
+    except BadRequest as refused:
+        raise PageError(409, "This software cannot be connected", refused.message) from None
+    await connections.link(session, entry.company, connection, secrets.seal(checked), urls)
 
 
 def report_failure(session: AsyncSession, entry: Entry, connection: Connection, urls: PublicUrls) -> None:

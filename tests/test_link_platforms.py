@@ -1,0 +1,159 @@
+"""Link for platforms that are not sandboxes, in a real browser: OAuth2 consent at a real authorization
+server (Authlib's, on loopback) and credentials typed into Link. The platforms are an operator's own,
+loaded through LEDGERLINK_CONNECTOR_MODULES by a server of this module's."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from ledgerlink.db import sqlalchemy_url
+from ledgerlink.oauth.flow import CALLBACK_PATH
+from tests.conftest import RunningServer, separate_database, start_server, stop_server
+from tests.link_platforms import BANK_FEED_KEY
+from tests.oauth_server import OAuthTestServer
+from tests.test_link import LANDING_TEMPLATE, ClientSite
+
+CLIENT_ID = "ledgerlink-link-tests"
+CLIENT_SECRET = "s3cret-" + uuid.uuid4().hex
+API_KEY = "link-" + uuid.uuid4().hex
+
+
+@pytest.fixture(scope="module")
+def platform() -> Iterator[OAuthTestServer]:
+    server = OAuthTestServer(CLIENT_ID, CLIENT_SECRET, "http://unset", consent_page=True).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[ClientSite]:
+    client_site = ClientSite()
+    yield client_site
+    client_site.httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def linking_server(postgres: str, platform: OAuthTestServer, site: ClientSite, tmp_path_factory) -> Iterator[RunningServer]:
+    database_url = separate_database(postgres, "link_platforms")
+    running = start_server(
+        tmp_path_factory.mktemp("link-platforms"),
+        database_url=database_url,
+        api_key=API_KEY,
+        extra_env={
+            "LEDGERLINK_CONNECTOR_MODULES": "tests.link_platforms",
+            "LEDGERLINK_TEST_OAUTH_URL": platform.base_url,
+            "LEDGERLINK_OAUTH_TBOL_CLIENT_ID": CLIENT_ID,
+            "LEDGERLINK_OAUTH_TBOL_CLIENT_SECRET": CLIENT_SECRET,
+        },
+    )
+    platform.clients[CLIENT_ID].redirect_uris[:] = [running.base_url + CALLBACK_PATH]
+    with running.client() as api:
+        profile = api.get("/profile").json()
+        assert api.put("/profile", json={**profile, "redirectUrl": site.base + LANDING_TEMPLATE}).status_code == 200
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture
+def api(linking_server: RunningServer) -> Iterator[httpx.Client]:
+    with linking_server.client() as client:
+        yield client
+
+
+def stored_anywhere(server: RunningServer, secret: str) -> bool:
+    """Whether a secret appears in clear in any connection or event row."""
+    engine = create_engine(sqlalchemy_url(server.database_url))
+    with engine.connect() as db:
+        found = db.scalar(
+            text(
+                "SELECT count(*) FROM connections WHERE position(convert_to(:s, 'UTF8') IN sealed_authorization) > 0"
+            ),
+            {"s": secret},
+        ) + db.scalar(text("SELECT count(*) FROM events WHERE payload::text LIKE :like"), {"like": f"%{secret}%"})
+    engine.dispose()
+    return bool(found)
+
+
+def test_oauth_platform_consent_in_the_browser(api, page, shoot, platform, site, linking_server) -> None:
+    company = api.post("/companies", json={"name": "OAuth Browser Ltd"}).json()
+    page.goto(company["redirect"] + "?ref=o1")
+    assert page.locator("a[data-key=tunc]").count() == 0  # not configured: listed but not a link
+    assert page.get_by_text("Unconfigured Books").is_visible() and page.get_by_text("Not available").is_visible()
+    shoot("choose")
+    page.locator("a[data-key=tbol]").click()
+    shoot("review")
+    page.get_by_role("button", name="Connect").click()
+
+    # At the platform: its own consent page, with PKCE and state in the request.
+    page.wait_for_url(platform.base_url + "/authorize*")
+    assert "code_challenge_method=S256" in page.url and "state=" in page.url
+    shoot("platform-consent")
+    page.get_by_role("button", name="Allow").click()
+
+    assert page.get_by_role("heading", name="You're connected").is_visible()
+    shoot("complete")
+    page.get_by_role("link", name=re.compile("Finish and return")).click()
+    page.wait_for_url(site.base + "/landed*")
+    (connection,) = api.get(f"/companies/{company['id']}/connections").json()["results"]
+    assert connection["status"] == "Linked" and connection["platformName"] == "Test Books Online"
+    assert site.landing()["status"] == "200" and site.landing()["connection"] == connection["id"]
+    assert site.landing()["ref"] == "o1"
+    issued = [token.access_token for token in platform.tokens] + [token.refresh_token for token in platform.tokens]
+    assert issued and not any(stored_anywhere(linking_server, secret) for secret in issued)
+
+
+def test_oauth_consent_denied_returns_403(api, page, shoot, platform, site) -> None:
+    company = api.post("/companies", json={"name": "OAuth Deny Ltd"}).json()
+    page.goto(company["redirect"])
+    page.locator("a[data-key=tbol]").click()
+    page.get_by_role("button", name="Connect").click()
+    page.wait_for_url(platform.base_url + "/authorize*")
+    page.get_by_role("button", name="Deny").click()
+    page.wait_for_url(site.base + "/landed*")
+    landing = site.landing()
+    (connection,) = api.get(f"/companies/{company['id']}/connections").json()["results"]
+    assert landing["status"] == "403" and landing["connection"] == connection["id"]
+    assert connection["status"] == "PendingAuth"
+
+
+def test_credentials_form_links_and_refuses_wrong_ones(api, page, shoot, site, linking_server) -> None:
+    company = api.post("/companies", json={"name": "Bank Feed Ltd"}).json()
+    page.goto(company["redirect"])
+    page.locator("a[data-key=tbfd]").click()
+    page.get_by_role("button", name="Connect").click()
+    assert page.get_by_role("heading", name="Sign in to Test Bank Feed").is_visible()
+    shoot("form")
+    page.get_by_label("Username").fill("dave")
+    page.get_by_label("API key").fill("wrong-key")
+    with page.expect_response(re.compile(r".*/credentials$")) as answer:
+        page.get_by_role("button", name="Sign in and connect").click()
+    assert answer.value.status == 422
+    assert page.get_by_role("alert").inner_text() == "The bank did not accept that API key."
+    assert page.get_by_label("Username").input_value() == "dave"
+    assert page.get_by_label("API key").input_value() == ""  # a secret is never sent back
+    shoot("refused")
+    (pending,) = api.get(f"/companies/{company['id']}/connections").json()["results"]
+    assert pending["status"] == "PendingAuth"
+
+    page.get_by_label("API key").fill(BANK_FEED_KEY)
+    page.get_by_role("button", name="Sign in and connect").click()
+    assert page.get_by_role("heading", name="You're connected").is_visible()
+    shoot("complete")
+    (linked,) = api.get(f"/companies/{company['id']}/connections").json()["results"]
+    assert linked["id"] == pending["id"] and linked["status"] == "Linked"
+    assert not stored_anywhere(linking_server, BANK_FEED_KEY)
+    assert BANK_FEED_KEY not in linking_server.log()
+
+
+def test_an_unconfigured_platform_is_a_clear_page(api, page, linking_server) -> None:
+    company = api.post("/companies", json={"name": "Unconfigured Ltd"}).json()
+    page.goto(company["redirect"])
+    answer = page.goto(f"{linking_server.base_url}/link/company/{company['id']}/integrations/tunc")
+    assert answer.status == 501
+    assert page.get_by_role("heading", name="Unconfigured Books is not available yet").is_visible()

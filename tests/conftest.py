@@ -232,3 +232,24 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
 def shoot(page: object, request: pytest.FixtureRequest) -> Screenshots:
     """`shoot("review")` saves a screenshot of the page as it is now."""
     return Screenshots(page, SCREENSHOTS / request.node.name.replace("/", "_"))
+
+
+@pytest.fixture(scope="session")
+def axe() -> object:
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.fixture
+def accessible(page: object, axe: object):
+    """`accessible()` runs axe-core on the page as it is now and fails on any WCAG A/AA violation."""
+
+    def check() -> None:
+        results = axe.run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})  # type: ignore[attr-defined]
+        violations = results.response["violations"]
+        assert not violations, "\n".join(
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in violations
+        )
+
+    return check

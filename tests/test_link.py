@@ -86,7 +86,7 @@ def connection_events(db, connection_id: str) -> list[str]:
     return [row[0] for row in rows]
 
 
-def test_the_whole_journey_lands_on_the_redirect_url_with_placeholders(api, page, shoot, client_site, db) -> None:
+def test_the_whole_journey_lands_on_the_redirect_url_with_placeholders(api, page, shoot, accessible, client_site, db) -> None:
     company = new_company(api, "Platypus Properties")
     page.goto(company["redirect"] + "?ref=loan-42")
     assert page.title().startswith("Connect your software")
@@ -94,6 +94,7 @@ def test_the_whole_journey_lands_on_the_redirect_url_with_placeholders(api, page
     for group in ("Accounting", "Banking", "Commerce"):
         assert page.get_by_role("heading", name=group).is_visible()
     shoot("choose")
+    accessible()
 
     page.get_by_label("Search for your software").fill("commerce")
     assert page.locator("#search-count").inner_text() == "1 result"
@@ -106,14 +107,17 @@ def test_the_whole_journey_lands_on_the_redirect_url_with_placeholders(api, page
     shared = page.get_by_role("list", name="Data shared").inner_text()
     assert "Invoices" in shared and "Balance sheet" in shared and "Bank transactions" in shared
     shoot("review")
+    accessible()
     page.get_by_role("button", name="Connect").click()
 
     assert page.get_by_role("heading", name="Sandbox: approve access").is_visible()
     shoot("approve")
+    accessible()
     page.get_by_role("button", name="Approve").click()
 
     assert page.get_by_role("heading", name="You're connected").is_visible()
     shoot("complete")
+    accessible()
     page.get_by_role("link", name=re.compile("Finish and return")).click()
     page.wait_for_url(client_site.base + "/landed*")
     shoot("landed")
@@ -257,10 +261,11 @@ def test_single_use_link_urls_work_once_and_expire(api, browser, page, shoot, si
         other.close()
 
 
-def test_bad_addresses_are_pages_not_traces(server, page, shoot) -> None:
+def test_bad_addresses_are_pages_not_traces(server, page, shoot, accessible) -> None:
     missing = page.goto(f"{server.base_url}/link/company/{uuid.uuid4()}")
     assert missing.status == 404 and page.get_by_role("heading", name="This link is not valid").is_visible()
     shoot("unknown-company")
+    accessible()
     garbage = page.goto(f"{server.base_url}/link/company/not-a-company")
     assert garbage.status == 404
     nowhere = page.goto(f"{server.base_url}/link/nowhere/at/all")

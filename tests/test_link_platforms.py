@@ -122,7 +122,7 @@ def test_oauth_consent_denied_returns_403(api, page, shoot, platform, site) -> N
     assert connection["status"] == "PendingAuth"
 
 
-def test_credentials_form_links_and_refuses_wrong_ones(api, page, shoot, site, linking_server) -> None:
+def test_credentials_form_links_and_refuses_wrong_ones(api, page, shoot, accessible, site, linking_server) -> None:
     company = api.post("/companies", json={"name": "Bank Feed Ltd"}).json()
     page.goto(company["redirect"])
     page.locator("a[data-key=tbfd]").click()
@@ -138,6 +138,7 @@ def test_credentials_form_links_and_refuses_wrong_ones(api, page, shoot, site, l
     assert page.get_by_label("Username").input_value() == "dave"
     assert page.get_by_label("API key").input_value() == ""  # a secret is never sent back
     shoot("refused")
+    accessible()
     (pending,) = api.get(f"/companies/{company['id']}/connections").json()["results"]
     assert pending["status"] == "PendingAuth"
 

@@ -74,7 +74,9 @@ class UnconfiguredBooks(Connector):
         data_types=("company",),
         accepts_credentials=False,
     )
-    oauth = OAuthProvider(key="tunc", authorize_url=f"{OAUTH_BASE}/authorize", token_url=f"{OAUTH_BASE}/token")
+    oauth = OAuthProvider(
+        key="tunc", authorize_url=f"{OAUTH_BASE}/authorize", token_url=f"{OAUTH_BASE}/token"
+    )
 
 
 def connectors() -> list[Connector]:

@@ -36,7 +36,7 @@ class ClientSite:
         visits: list[str] = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            def do_GET(self) -> None:
                 visits.append(self.path)
                 body = b"<!doctype html><title>Back at the lender</title><h1>Welcome back</h1>"
                 self.send_response(200)
@@ -54,7 +54,9 @@ class ClientSite:
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def landing(self) -> dict[str, str]:
-        landings = [path for path in self.visits if path.startswith("/landed")]  # not the browser's /favicon.ico
+        landings = [
+            path for path in self.visits if path.startswith("/landed")
+        ]  # not the browser's /favicon.ico
         assert landings, "the browser never reached the client's site"
         return {k: v[0] for k, v in parse_qs(urlsplit(landings[-1]).query, keep_blank_values=True).items()}
 
@@ -79,14 +81,18 @@ def new_company(api: httpx.Client, name: str) -> dict:
 
 def connection_events(db, connection_id: str) -> list[str]:
     rows = db.execute(
-        text("SELECT event_type FROM events WHERE payload -> 'connection' ->> 'id' = :id ORDER BY generated_at, id"),
+        text(
+            "SELECT event_type FROM events WHERE payload -> 'connection' ->> 'id' = :id ORDER BY generated_at, id"
+        ),
         {"id": connection_id},
     )
     db.commit()
     return [row[0] for row in rows]
 
 
-def test_the_whole_journey_lands_on_the_redirect_url_with_placeholders(api, page, shoot, accessible, client_site, db) -> None:
+def test_the_whole_journey_lands_on_the_redirect_url_with_placeholders(
+    api, page, shoot, accessible, client_site, db
+) -> None:
     company = new_company(api, "Platypus Properties")
     page.goto(company["redirect"] + "?ref=loan-42")
     assert page.title().startswith("Connect your software")
@@ -184,15 +190,24 @@ def test_link_url_relinks_a_deauthorized_connection_in_place(api, page, shoot, c
     try:
         company = new_company(api, "Relinking Ltd")
         connection = api.post(f"/companies/{company['id']}/connections", json={"platformKey": "qhnd"}).json()
-        assert api.put(f"/companies/{company['id']}/connections/{connection['id']}/authorization", json={}).status_code == 200
+        assert (
+            api.put(
+                f"/companies/{company['id']}/connections/{connection['id']}/authorization", json={}
+            ).status_code
+            == 200
+        )
         wait_for_pulls(api, company["id"], at_least=3)
         deadline = time.monotonic() + 15
-        while (current := api.get(f"/companies/{company['id']}/connections/{connection['id']}").json())["status"] != "Deauthorized":
+        while (current := api.get(f"/companies/{company['id']}/connections/{connection['id']}").json())[
+            "status"
+        ] != "Deauthorized":
             assert time.monotonic() < deadline, current
             time.sleep(0.2)
     finally:
         api.patch(f"/settings/integrations/{banking}", json={"oneTimeSync": "Disabled"})
-    accounts_before = api.get(f"/companies/{company['id']}/connections/{connection['id']}/data/banking-accounts").json()
+    accounts_before = api.get(
+        f"/companies/{company['id']}/connections/{connection['id']}/data/banking-accounts"
+    ).json()
 
     page.goto(current["linkUrl"])  # straight to the platform's authorization for this connection
     assert page.get_by_role("heading", name="Banking Sandbox: approve access").is_visible()
@@ -223,7 +238,9 @@ def single_use_links(db) -> Iterator[None]:
         db.commit()
 
 
-def test_single_use_link_urls_work_once_and_expire(api, browser, page, shoot, single_use_links, server) -> None:
+def test_single_use_link_urls_work_once_and_expire(
+    api, browser, page, shoot, single_use_links, server
+) -> None:
     company = new_company(api, "One Time Ltd")
     redirect = company["redirect"]
     assert "?otp=" in redirect
@@ -246,9 +263,13 @@ def test_single_use_link_urls_work_once_and_expire(api, browser, page, shoot, si
         Screenshots(reused, shoot.directory)("used")
 
         bare = reused.goto(redirect.split("?")[0])
-        assert bare.status == 401 and reused.get_by_role("heading", name="This link is not valid").is_visible()
+        assert (
+            bare.status == 401 and reused.get_by_role("heading", name="This link is not valid").is_visible()
+        )
 
-        key = SecretBox((Path(server.log_path.parent) / "secret.key").read_bytes().strip()).derive_key("link-codes")
+        key = SecretBox((Path(server.log_path.parent) / "secret.key").read_bytes().strip()).derive_key(
+            "link-codes"
+        )
         expired_code = LinkCodes(key, timedelta(seconds=-5)).issue(uuid.UUID(company["id"]))
         expired = reused.goto(f"{redirect.split('?')[0]}?otp={expired_code}")
         assert expired.status == 401
@@ -283,10 +304,14 @@ def test_forms_need_the_visit_and_its_token(api, server) -> None:
         assert entered.status_code == 200 and "ledgerlink_link" in entered.cookies
         assert entered.headers["content-security-policy"].startswith("default-src 'self'")
         assert entered.headers["referrer-policy"] == "no-referrer"
-        forged = browserless.post(f"/link/company/{company['id']}/integrations/mqjo/connect", data={"csrf": "guess"})
+        forged = browserless.post(
+            f"/link/company/{company['id']}/integrations/mqjo/connect", data={"csrf": "guess"}
+        )
         assert forged.status_code == 403
     with httpx.Client(base_url=server.base_url) as stranger:
-        no_visit = stranger.post(f"/link/company/{company['id']}/integrations/mqjo/connect", data={"csrf": "guess"})
+        no_visit = stranger.post(
+            f"/link/company/{company['id']}/integrations/mqjo/connect", data={"csrf": "guess"}
+        )
         assert no_visit.status_code == 401
     assert api.get(f"/companies/{company['id']}/connections").json()["results"] == []
 
@@ -314,14 +339,29 @@ def test_housekeeping_forgets_spent_codes_once_expired(server) -> None:
 
     async def run() -> set[str]:
         engine = create_engine(server.database_url)
-        runtime = Runtime(engine=engine, sessionmaker=create_sessionmaker(engine), secrets=None, urls=None,  # type: ignore[arg-type]
-                          settings=None)  # type: ignore[arg-type]
+        runtime = Runtime(
+            engine=engine,
+            sessionmaker=create_sessionmaker(engine),
+            secrets=None,
+            urls=None,  # type: ignore[arg-type]
+            settings=None,
+        )  # type: ignore[arg-type]
         now = datetime.now(UTC)
         async with runtime.sessionmaker() as session, session.begin():
-            session.add(LinkCodeUsed(code_hash="old-" + uuid.uuid4().hex[:20], company_id=uuid.uuid4(),
-                                     expires_at=now - timedelta(minutes=1)))
-            session.add(LinkCodeUsed(code_hash="new-" + uuid.uuid4().hex[:20], company_id=uuid.uuid4(),
-                                     expires_at=now + timedelta(hours=1)))
+            session.add(
+                LinkCodeUsed(
+                    code_hash="old-" + uuid.uuid4().hex[:20],
+                    company_id=uuid.uuid4(),
+                    expires_at=now - timedelta(minutes=1),
+                )
+            )
+            session.add(
+                LinkCodeUsed(
+                    code_hash="new-" + uuid.uuid4().hex[:20],
+                    company_id=uuid.uuid4(),
+                    expires_at=now + timedelta(hours=1),
+                )
+            )
         await tasks.prune(SimpleNamespace(additional_context={"runtime": runtime}), 0)  # type: ignore[arg-type]
         async with runtime.sessionmaker() as session:
             kept = set((await session.scalars(text("SELECT code_hash FROM link_codes_used"))).all())

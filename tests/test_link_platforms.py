@@ -39,7 +39,9 @@ def site() -> Iterator[ClientSite]:
 
 
 @pytest.fixture(scope="module")
-def linking_server(postgres: str, platform: OAuthTestServer, site: ClientSite, tmp_path_factory) -> Iterator[RunningServer]:
+def linking_server(
+    postgres: str, platform: OAuthTestServer, site: ClientSite, tmp_path_factory
+) -> Iterator[RunningServer]:
     database_url = separate_database(postgres, "link_platforms")
     running = start_server(
         tmp_path_factory.mktemp("link-platforms"),
@@ -55,7 +57,10 @@ def linking_server(postgres: str, platform: OAuthTestServer, site: ClientSite, t
     platform.clients[CLIENT_ID].redirect_uris[:] = [running.base_url + CALLBACK_PATH]
     with running.client() as api:
         profile = api.get("/profile").json()
-        assert api.put("/profile", json={**profile, "redirectUrl": site.base + LANDING_TEMPLATE}).status_code == 200
+        assert (
+            api.put("/profile", json={**profile, "redirectUrl": site.base + LANDING_TEMPLATE}).status_code
+            == 200
+        )
     yield running
     stop_server(running)
 
@@ -75,7 +80,9 @@ def stored_anywhere(server: RunningServer, secret: str) -> bool:
                 "SELECT count(*) FROM connections WHERE position(convert_to(:s, 'UTF8') IN sealed_authorization) > 0"
             ),
             {"s": secret},
-        ) + db.scalar(text("SELECT count(*) FROM events WHERE payload::text LIKE :like"), {"like": f"%{secret}%"})
+        ) + db.scalar(
+            text("SELECT count(*) FROM events WHERE payload::text LIKE :like"), {"like": f"%{secret}%"}
+        )
     engine.dispose()
     return bool(found)
 
@@ -84,7 +91,9 @@ def test_oauth_platform_consent_in_the_browser(api, page, shoot, platform, site,
     company = api.post("/companies", json={"name": "OAuth Browser Ltd"}).json()
     page.goto(company["redirect"] + "?ref=o1")
     assert page.locator("a[data-key=tunc]").count() == 0  # not configured: listed but not a link
-    assert page.get_by_text("Unconfigured Books").is_visible() and page.get_by_text("Not available").is_visible()
+    assert (
+        page.get_by_text("Unconfigured Books").is_visible() and page.get_by_text("Not available").is_visible()
+    )
     shoot("choose")
     page.locator("a[data-key=tbol]").click()
     shoot("review")
@@ -104,7 +113,9 @@ def test_oauth_platform_consent_in_the_browser(api, page, shoot, platform, site,
     assert connection["status"] == "Linked" and connection["platformName"] == "Test Books Online"
     assert site.landing()["status"] == "200" and site.landing()["connection"] == connection["id"]
     assert site.landing()["ref"] == "o1"
-    issued = [token.access_token for token in platform.tokens] + [token.refresh_token for token in platform.tokens]
+    issued = [token.access_token for token in platform.tokens] + [
+        token.refresh_token for token in platform.tokens
+    ]
     assert issued and not any(stored_anywhere(linking_server, secret) for secret in issued)
 
 
@@ -122,7 +133,9 @@ def test_oauth_consent_denied_returns_403(api, page, shoot, platform, site) -> N
     assert connection["status"] == "PendingAuth"
 
 
-def test_credentials_form_links_and_refuses_wrong_ones(api, page, shoot, accessible, site, linking_server) -> None:
+def test_credentials_form_links_and_refuses_wrong_ones(
+    api, page, shoot, accessible, site, linking_server
+) -> None:
     company = api.post("/companies", json={"name": "Bank Feed Ltd"}).json()
     page.goto(company["redirect"])
     page.locator("a[data-key=tbfd]").click()

@@ -14,7 +14,7 @@ from ledgerlink.companies.models import Company
 from ledgerlink.companies.schemas import CompanyCreate, CompanyReplace, CompanyUpdate
 from ledgerlink.companies.views import company_view
 from ledgerlink.connectors import registry
-from ledgerlink.events.service import emit
+from ledgerlink.events.service import emit_for_company
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest, NotFound
@@ -114,11 +114,4 @@ async def delete(session: AsyncSession, principal: Principal, company_id: str, u
 
 def _emit(session: AsyncSession, company: Company, event_type: str, urls: PublicUrls) -> None:
     payload: dict[str, Any] = company_view(company, urls)
-    emit(
-        session,
-        client_id=company.client_id,
-        event_type=event_type,
-        payload=payload,
-        company_id=company.id,
-        company_tags=company.tags,
-    )
+    emit_for_company(session, company, event_type, payload)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.views import connection_view
-from ledgerlink.events.service import emit
+from ledgerlink.events.service import emit_for_company
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.urls import PublicUrls
@@ -62,14 +62,7 @@ def emit_connection_event(
         "referenceCompany": reference_company(company, urls),
         "connection": connection_view(connection, urls),
     }
-    emit(
-        session,
-        client_id=company.client_id,
-        event_type=event_type,
-        payload=payload,
-        company_id=company.id,
-        company_tags=company.tags,
-    )
+    emit_for_company(session, company, event_type, payload)
 
 
 def reference_company(company: Company, urls: PublicUrls) -> dict[str, Any]:

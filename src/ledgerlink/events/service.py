@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
+
+if TYPE_CHECKING:
+    from ledgerlink.companies.models import Company
 
 from ledgerlink.events.models import Event
 from ledgerlink.kit.clock import utcnow
@@ -38,6 +41,20 @@ def emit(
     )
     session.add(event)
     return event
+
+
+def emit_for_company(
+    session: AsyncSession, company: Company, event_type: str, payload: dict[str, Any]
+) -> Event:
+    """An event about one company (or something of it), filtered by consumers on the company's tags."""
+    return emit(
+        session,
+        client_id=company.client_id,
+        event_type=event_type,
+        payload=payload,
+        company_id=company.id,
+        company_tags=company.tags,
+    )
 
 
 @orm_event.listens_for(Session, "after_flush")

@@ -16,7 +16,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
-
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledgerlink.kit import errors
@@ -63,7 +62,9 @@ class PageError(Exception):
         self.message = message
 
 
-def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+) -> HTMLResponse:
     html = environment.get_template(template).render({"request": request, **(context or {})})
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 
@@ -81,7 +82,12 @@ def error_page(request: Request, status_code: int, title: str, message: str) -> 
     return render(
         request,
         "error.html",
-        {"title": title, "message": message, "status_code": status_code, "correlation_id": correlation_id(request)},
+        {
+            "title": title,
+            "message": message,
+            "status_code": status_code,
+            "correlation_id": correlation_id(request),
+        },
         status_code=status_code,
     )
 
@@ -96,7 +102,9 @@ async def _http_exception(request: Request, exc: Exception) -> Any:
     if not is_page(request):
         return await errors.http_exception(request, exc)
     if exc.status_code == 404:
-        return error_page(request, 404, "Page not found", "There is nothing at this address. Check the link you were given.")
+        return error_page(
+            request, 404, "Page not found", "There is nothing at this address. Check the link you were given."
+        )
     return error_page(request, exc.status_code, "This request cannot be answered", str(exc.detail))
 
 

@@ -93,7 +93,9 @@ class PublicUrls:
         return self._with_code(f"{self.base}/link/company/{company_id}", company_id)
 
     def connection_link(self, company_id: uuid.UUID, connection_id: uuid.UUID) -> str:
-        return self._with_code(f"{self.base}/link/companies/{company_id}/connections/{connection_id}/start", company_id)
+        return self._with_code(
+            f"{self.base}/link/companies/{company_id}/connections/{connection_id}/start", company_id
+        )
 
     def integration_image(self, key: str, variant: str) -> str:
         return f"{self.base}/static/integrations/{key}/{variant}.svg"

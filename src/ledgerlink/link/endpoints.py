@@ -36,7 +36,11 @@ def _urls(request: Request) -> PublicUrls:
 def _runtime(request: Request) -> Runtime:
     state = request.app.state
     return Runtime(
-        engine=state.engine, sessionmaker=state.sessionmaker, secrets=state.secrets, urls=state.urls, settings=state.settings
+        engine=state.engine,
+        sessionmaker=state.sessionmaker,
+        secrets=state.secrets,
+        urls=state.urls,
+        settings=state.settings,
     )
 
 
@@ -45,11 +49,19 @@ def _current(request: Request, entry: service.Entry) -> visit.Visit | None:
 
 
 def _keep(request: Request, response: Response, current: visit.Visit) -> Response:
-    return visit.keep(response, current, request.app.state.secrets, secure=_urls(request).base.startswith("https:"))
+    return visit.keep(
+        response, current, request.app.state.secrets, secure=_urls(request).base.startswith("https:")
+    )
 
 
-def _page(request: Request, template: str, entry: service.Entry, current: visit.Visit | None, **context: object) -> Response:
-    return pages.render(request, f"link/{template}", {"client": entry.client, "company": entry.company, "visit": current, **context})
+def _page(
+    request: Request, template: str, entry: service.Entry, current: visit.Visit | None, **context: object
+) -> Response:
+    return pages.render(
+        request,
+        f"link/{template}",
+        {"client": entry.client, "company": entry.company, "visit": current, **context},
+    )
 
 
 async def _enter(request: Request, session: Session, entry: service.Entry) -> visit.Visit:
@@ -191,7 +203,9 @@ def _credentials_form(
 
 
 @router.post("/companies/{companyId}/connections/{connectionId}/credentials")
-async def submit_credentials(companyId: str, connectionId: str, request: Request, session: Session) -> Response:
+async def submit_credentials(
+    companyId: str, connectionId: str, request: Request, session: Session
+) -> Response:
     entry = await service.load(session, companyId, for_update=True)
     connection = service.connection_in(entry, connectionId)
     current = service.require(_current(request, entry))
@@ -231,7 +245,9 @@ async def approve(
 
 
 @router.get("/companies/{companyId}/connections/{connectionId}/complete")
-async def complete(companyId: str, connectionId: str, request: Request, session: Session, statusCode: int = 200) -> Response:
+async def complete(
+    companyId: str, connectionId: str, request: Request, session: Session, statusCode: int = 200
+) -> Response:
     entry = await service.load(session, companyId)
     connection = service.connection_in(entry, connectionId)
     current = service.require(_current(request, entry))
@@ -283,7 +299,9 @@ async def oauth_callback(
 ) -> Response:
     """Where a platform sends the business back after its consent page."""
     if not state:
-        raise PageError(400, "This sign-in cannot be completed", "The platform sent no state. Start linking again.")
+        raise PageError(
+            400, "This sign-in cannot be completed", "The platform sent no state. Start linking again."
+        )
     runtime = _runtime(request)
     try:
         if error:
@@ -292,14 +310,18 @@ async def oauth_callback(
             connection = service.connection_in(entry, str(connection_id))
             return _cancelled(request, entry, connection, _current(request, entry))
         if not code:
-            raise PageError(400, "This sign-in cannot be completed", "The platform sent no code. Start linking again.")
+            raise PageError(
+                400, "This sign-in cannot be completed", "The platform sent no code. Start linking again."
+            )
         connection = await flow.complete(runtime, state, code)
     except flow.AuthorizationStateInvalid as invalid:
         raise PageError(400, "This sign-in cannot be completed", str(invalid)) from None
     except flow.AuthorizationFailed as failed:
         if failed.connection_id is None:
             raise PageError(400, "This sign-in cannot be completed", str(failed)) from None
-        entry = await service.load(session, str(await _company_of(session, failed.connection_id)), for_update=True)
+        entry = await service.load(
+            session, str(await _company_of(session, failed.connection_id)), for_update=True
+        )
         connection = service.connection_in(entry, str(failed.connection_id))
         service.report_failure(session, entry, connection, _urls(request))
         current = _current(request, entry)
@@ -322,7 +344,9 @@ async def oauth_callback(
 async def _company_of(session: Session, connection_id: uuid.UUID) -> uuid.UUID:
     connection = await session.get(Connection, connection_id)
     if connection is None:
-        raise PageError(404, "This connection no longer exists", "Start linking again from the link you were given.")
+        raise PageError(
+            404, "This connection no longer exists", "Start linking again from the link you were given."
+        )
     return connection.company_id
 
 

@@ -12,8 +12,7 @@ _SPECIAL = {"company": "Company information", "info": "Company information"}
 def data_type_title(key: str) -> str:
     """`bankTransactions` → "Bank transactions"; `commerce-orders` → "Orders"."""
     for prefix in _PREFIXES:
-        if key.startswith(prefix):
-            key = key[len(prefix):]
+        key = key.removeprefix(prefix)
     if key in _SPECIAL:
         return _SPECIAL[key]
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", key).lower()

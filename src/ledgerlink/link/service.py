@@ -50,7 +50,9 @@ STATUS_TEXT = {
 ERROR_MESSAGE = {403: "User cancelled.", 500: "Unknown error occurred.", 501: "Not supported."}
 
 _INVALID_LINK = PageError(
-    404, "This link is not valid", "We couldn't find what this link is for. Ask whoever sent it for a new one."
+    404,
+    "This link is not valid",
+    "We couldn't find what this link is for. Ask whoever sent it for a new one.",
 )
 
 
@@ -98,7 +100,12 @@ def connection_in(entry: Entry, connection_id: str) -> Connection:
 
 
 async def enter(
-    session: AsyncSession, entry: Entry, code: str | None, current: Visit | None, code_key: bytes, parameters: dict[str, str]
+    session: AsyncSession,
+    entry: Entry,
+    code: str | None,
+    current: Visit | None,
+    code_key: bytes,
+    parameters: dict[str, str],
 ) -> Visit:
     """Start (or continue) a visit at an entry page, spending the Link URL's one-time code if it has one.
 
@@ -120,7 +127,9 @@ async def enter(
         )
         if spent.scalar() is None:
             raise PageError(
-                401, "This link has already been used", "Each link works once. Ask whoever sent it for a new one."
+                401,
+                "This link has already been used",
+                "Each link works once. Ask whoever sent it for a new one.",
             )
         return Visit(entry.company.id, parameters=parameters)
     if current is not None:
@@ -128,7 +137,9 @@ async def enter(
         return Visit(current.company_id, current.secret, parameters) if parameters else current
     if entry.client.link_single_use:
         raise PageError(
-            401, "This link is not valid", "This address needs the one-time code it was sent with. Ask for a new link."
+            401,
+            "This link is not valid",
+            "This address needs the one-time code it was sent with. Ask for a new link.",
         )
     return Visit(entry.company.id, parameters=parameters)
 
@@ -137,16 +148,22 @@ def require(current: Visit | None) -> Visit:
     """The visit a page inside the flow belongs to."""
     if current is None:
         raise PageError(
-            401, "Your session has ended", "Open the link you were given again to carry on connecting your software."
+            401,
+            "Your session has ended",
+            "Open the link you were given again to carry on connecting your software.",
         )
     return current
 
 
-async def offered(session: AsyncSession, entry: Entry, visit: Visit, urls: PublicUrls) -> dict[SourceType, list[Integration]]:
+async def offered(
+    session: AsyncSession, entry: Entry, visit: Visit, urls: PublicUrls
+) -> dict[SourceType, list[Integration]]:
     """The client's enabled integrations, grouped by source type; sandboxes unless the URL hides them."""
     rows = (await session.execute(integrations._client_rows(entry.client.id))).all()
     hide_sandboxes = (visit.option("showSandboxIntegrations") or "").lower() == "false"
-    linked = {c.integration_key for c in entry.company.connections if c.status == ConnectionStatus.LINKED.value}
+    linked = {
+        c.integration_key for c in entry.company.connections if c.status == ConnectionStatus.LINKED.value
+    }
     groups: dict[SourceType, list[Integration]] = {source_type: [] for source_type in SOURCE_TYPES}
     for row in rows:
         connector = registry.get(row.Integration.key)
@@ -190,12 +207,16 @@ async def chosen(session: AsyncSession, entry: Entry, key: str) -> Connector:
         raise PageError(404, "This software is not offered", "Go back and choose another.")
     if not is_available(connector):
         raise PageError(
-            501, f"{connector.info.name} is not available yet", "It has not been set up here. Go back and choose another."
+            501,
+            f"{connector.info.name} is not available yet",
+            "It has not been set up here. Go back and choose another.",
         )
     return connector
 
 
-async def connection_for(session: AsyncSession, entry: Entry, connector: Connector, urls: PublicUrls) -> Connection:
+async def connection_for(
+    session: AsyncSession, entry: Entry, connector: Connector, urls: PublicUrls
+) -> Connection:
     """The connection to authorize: the company's latest unlinked one to this platform (resumed or re-linked
     in place, keeping its id and data), or a new PendingAuth one."""
     reusable = [
@@ -216,7 +237,10 @@ def already_linked(entry: Entry, connector: Connector) -> Connection | None:
     if connector.info.source_type is not SourceType.ACCOUNTING:
         return None
     for connection in entry.company.connections:
-        if connection.integration_key == connector.info.key and connection.status == ConnectionStatus.LINKED.value:
+        if (
+            connection.integration_key == connector.info.key
+            and connection.status == ConnectionStatus.LINKED.value
+        ):
             return connection
     return None
 
@@ -231,7 +255,9 @@ async def approve_sandbox(
         connections.check_single_accounting(entry.company, connector, exclude=connection.id)
     except BadRequest as refused:
         raise PageError(409, "This software cannot be connected", refused.message) from None
-    await connections.link(session, entry.company, connection, secrets.seal(connector.check_credentials({})), urls)
+    await connections.link(
+        session, entry.company, connection, secrets.seal(connector.check_credentials({})), urls
+    )
 
 
 class CredentialsRejected(Exception):
@@ -249,7 +275,9 @@ async def link_with_credentials(
     """The business typed its credentials into Link: the connector checks them, and they are stored sealed."""
     connector = registry.get(connection.integration_key)
     assert connector is not None
-    credentials = {field.name: given.get(field.name, "").strip() for field in connector.info.credential_fields}
+    credentials = {
+        field.name: given.get(field.name, "").strip() for field in connector.info.credential_fields
+    }
     missing = [field.label for field in connector.info.credential_fields if not credentials[field.name]]
     if missing:
         raise CredentialsRejected(f"Fill in {', '.join(missing)}.")

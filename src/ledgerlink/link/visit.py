@@ -69,7 +69,9 @@ def read(request: Request, secrets: SecretBox, company_id: uuid.UUID) -> Visit |
 
 def keep(response: Response, visit: Visit, secrets: SecretBox, *, secure: bool) -> Response:
     sealed = secrets.sign(
-        orjson.dumps({"company": str(visit.company_id), "secret": visit.secret, "parameters": visit.parameters}).decode()
+        orjson.dumps(
+            {"company": str(visit.company_id), "secret": visit.secret, "parameters": visit.parameters}
+        ).decode()
     )
     response.set_cookie(
         COOKIE, sealed, max_age=VISIT_SECONDS, path="/link", httponly=True, samesite="lax", secure=secure

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.status import reference_company
-from ledgerlink.events.service import emit
+from ledgerlink.events.service import emit_for_company
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.kit.urls import PublicUrls
@@ -85,14 +85,7 @@ async def report_if_idle(session: AsyncSession, company: Company, urls: PublicUr
     }
     event_types = ["read.completed", "read.completed.initial"] if initial else ["read.completed"]
     for event_type in event_types:
-        emit(
-            session,
-            client_id=company.client_id,
-            event_type=event_type,
-            payload=payload,
-            company_id=company.id,
-            company_tags=company.tags,
-        )
+        emit_for_company(session, company, event_type, payload)
     return True
 
 

@@ -57,16 +57,15 @@ class RunningServer:
 
 
 def start_server(
-    data_dir: Path, *, database_url: str | None, api_key: str | None, extra_env: dict[str, str] | None = None
+    data_dir: Path,
+    *,
+    database_url: str | None,
+    api_key: str | None,
+    extra_env: dict[str, str] | None = None,
+    extra_args: list[str] | None = None,
 ) -> RunningServer:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERLINK_")}
-    # Maintenance every second and a short stall timeout, so recovery is observable within a test.
-    env.update(
-        LEDGERLINK_MAINTENANCE_CRON="* * * * * *",
-        LEDGERLINK_WORKER_HEARTBEAT_SECONDS="1",
-        LEDGERLINK_WORKER_STALLED_SECONDS="4",
-    )
+    env = process_environment()
     if database_url:
         env["LEDGERLINK_DATABASE_URL"] = database_url
     if api_key:
@@ -76,7 +75,10 @@ def start_server(
     data_dir.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "ledgerlink", "serve", "--port", str(port), "--data-dir", str(data_dir)],
+            [
+                sys.executable, "-m", "ledgerlink", "serve", "--port", str(port), "--data-dir", str(data_dir),
+                *(extra_args or []),
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
@@ -94,6 +96,18 @@ def start_server(
         time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"ledgerlink serve did not become healthy:\n{server.log()}")
+
+
+def process_environment() -> dict[str, str]:
+    """The environment of a ledgerlink process a test starts: none of this shell's LEDGERLINK_ settings, and
+    maintenance every second with a short stall timeout, so recovery is observable within a test."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERLINK_")}
+    env.update(
+        LEDGERLINK_MAINTENANCE_CRON="* * * * * *",
+        LEDGERLINK_WORKER_HEARTBEAT_SECONDS="1",
+        LEDGERLINK_WORKER_STALLED_SECONDS="4",
+    )
+    return env
 
 
 def stop_server(server: RunningServer) -> int:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -21,7 +18,8 @@ from ledgerlink.connectors import registry as connector_registry
 from ledgerlink.db import create_engine, create_sessionmaker
 from ledgerlink.integrations import endpoints as integrations
 from ledgerlink.integrations.service import sync_registry
-from ledgerlink.jobs import GENERAL_QUEUES, WEBHOOKS_QUEUE, Runtime, create_job_app
+from ledgerlink import worker
+from ledgerlink.jobs import Runtime
 from ledgerlink.kit import pages
 from ledgerlink.kit.cors import AllowedOrigins, CorsMiddleware
 from ledgerlink.kit.errors import install_error_handlers
@@ -35,7 +33,6 @@ from ledgerlink.records import endpoints as records
 from ledgerlink.settings import endpoints as settings_endpoints
 from ledgerlink.sync import endpoints as sync
 from ledgerlink.webhooks import endpoints as webhooks
-from ledgerlink.webhooks.delivery import http_client
 
 
 def create_app(settings: Settings, database_url: str) -> FastAPI:
@@ -51,8 +48,15 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with sessionmaker() as session, session.begin():
             await sync_registry(session)
-        async with run_worker(settings, database_url, app) as worker:
-            app.state.worker = worker
+        runtime = Runtime(
+            engine=engine,
+            sessionmaker=sessionmaker,
+            secrets=app.state.secrets,
+            urls=app.state.urls,
+            settings=settings,
+        )
+        async with worker.running(settings, database_url, runtime) as workers:
+            app.state.worker = workers
             yield
         await engine.dispose()
 
@@ -101,53 +105,3 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     app.add_middleware(CorsMiddleware, origins=app.state.cors)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
-
-
-@asynccontextmanager
-async def run_worker(settings: Settings, database_url: str, app: FastAPI) -> AsyncIterator[asyncio.Task | None]:
-    """The in-process job workers of `ledgerlink serve` (none when `worker_concurrency` is 0): one for pulls
-    and maintenance, and one of its own for webhook deliveries, so neither waits on the other."""
-    if settings.worker_concurrency <= 0:
-        yield None
-        return
-    job_app = create_job_app(database_url, settings)
-    async with http_client(settings.webhook_timeout_seconds) as http:
-        runtime = Runtime(
-            engine=app.state.engine,
-            sessionmaker=app.state.sessionmaker,
-            secrets=app.state.secrets,
-            urls=app.state.urls,
-            settings=settings,
-            http=http,
-        )
-        async with job_app.open_async():
-            general = job_app.run_worker_async(
-                queues=list(GENERAL_QUEUES),
-                name="ledgerlink",
-                concurrency=settings.worker_concurrency,
-                install_signal_handlers=False,
-                additional_context={"runtime": runtime},
-                fetch_job_polling_interval=2.0,
-            )
-            deliveries = job_app.run_worker_async(
-                queues=[WEBHOOKS_QUEUE],
-                name="ledgerlink-webhooks",
-                concurrency=settings.webhook_concurrency,
-                install_signal_handlers=False,
-                additional_context={"runtime": runtime},
-                # Retries are scheduled jobs, found by polling; new deliveries arrive by NOTIFY at once.
-                fetch_job_polling_interval=1.0,
-                # Deliveries and attempts keep the history; finished wake-up jobs are only clutter.
-                delete_jobs="successful",
-            )
-            task = asyncio.create_task(_gather(general, deliveries), name="ledgerlink-worker")
-            try:
-                yield task
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-
-
-async def _gather(*workers: Coroutine[Any, Any, None]) -> None:
-    await asyncio.gather(*workers)

@@ -1,4 +1,5 @@
-"""The `ledgerlink` command: `serve` runs the platform, `migrate` brings the database schema up to date."""
+"""The `ledgerlink` command: `serve` runs the API (and by default its job workers), `worker` runs job workers
+alone, `migrate` brings the database schema up to date."""
 
 from __future__ import annotations
 
@@ -47,15 +48,19 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on [default: 127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on [default: 8080]")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Data directory [default: .ledgerlink]")] = None,
+    no_worker: Annotated[
+        bool,
+        typer.Option("--no-worker", help="Serve the API only; jobs run in `ledgerlink worker` processes"),
+    ] = False,
 ) -> None:
-    """Run the API (with its job worker) on LEDGERLINK_DATABASE_URL, or on an embedded PostgreSQL."""
+    """Run the API (with its job workers) on LEDGERLINK_DATABASE_URL, or on an embedded PostgreSQL."""
     import uvicorn
 
     from ledgerlink.app import create_app
     from ledgerlink.database import bootstrap, migrate
     from ledgerlink.logging import configure
 
-    settings = _settings(host=host, port=port, data_dir=data_dir)
+    settings = _settings(host=host, port=port, data_dir=data_dir, worker_concurrency=0 if no_worker else None)
     configure(settings.log_format, settings.log_level)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with database(settings) as url:
@@ -71,7 +76,9 @@ def serve(
         # uvicorn shuts down gracefully on SIGTERM, then re-raises it; exiting through SystemExit instead of
         # dying by the signal lets the embedded PostgreSQL be stopped on the way out.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        console.print(f"ledgerlink listening on http://{settings.host}:{settings.port} (public URL {settings.base_url})")
+        console.print(
+            f"ledgerlink listening on http://{settings.host}:{settings.port} (public URL {settings.base_url})"
+        )
         uvicorn.run(
             create_app(settings, url),
             host=settings.host,
@@ -94,3 +101,43 @@ def migrate(
     with database(settings) as url:
         run_migrations(url)
     console.print("Database schema is up to date.")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option(help="Pulls and maintenance jobs run at once [default: 4]", min=1)
+    ] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory [default: .ledgerlink]")] = None,
+) -> None:
+    """Run job workers only (pulls, schedules, webhook deliveries), on LEDGERLINK_DATABASE_URL.
+
+    Start any number, on any machine, beside `ledgerlink serve --no-worker` processes. They need the same
+    LEDGERLINK_SECRET_KEY as the API processes, to open the credentials those stored.
+    """
+    import asyncio
+
+    from ledgerlink.database import migrate
+    from ledgerlink.logging import configure
+    from ledgerlink.worker import run_until_stopped
+
+    settings = _settings(data_dir=data_dir, worker_concurrency=concurrency)
+    configure(settings.log_format, settings.log_level)
+    if not settings.database_url:
+        console.print("ledgerlink worker needs LEDGERLINK_DATABASE_URL (the database the API processes use).")
+        raise typer.Exit(2)
+    if not settings.secret_key:
+        console.print("ledgerlink worker needs LEDGERLINK_SECRET_KEY (the key the API processes use).")
+        raise typer.Exit(2)
+    migrate(settings.database_url)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        console.print(f"ledgerlink worker running ({settings.worker_concurrency} pulls at once)")
+        await run_until_stopped(settings, settings.database_url, stop)
+        console.print("ledgerlink worker stopped.")
+
+    asyncio.run(run())

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledgerlink.clients.models import ApiKey, Client
 from ledgerlink.clients.schemas import AllowedOriginsBody, ApiKeyBody, ProfileBody
 from ledgerlink.kit.clock import iso, utcnow
-from ledgerlink.kit.errors import Conflict, Forbidden, NotFound
+from ledgerlink.kit.errors import BadRequest, Conflict, Forbidden, NotFound
 from ledgerlink.kit.secrets import hash_api_key, mask, new_api_key
 
 MAX_API_KEYS = 10
@@ -35,6 +35,21 @@ async def update_profile(session: AsyncSession, client_id: uuid.UUID, body: Prof
     client.white_list_urls = body.white_list_urls or []
     if body.confirm_company_name is not None:
         client.confirm_company_name = body.confirm_company_name
+    return client
+
+
+LINK_URL_HOURS = range(1, 721)
+
+
+async def set_link_urls(session: AsyncSession, client_id: uuid.UUID, single_use: bool, hours: int) -> Client:
+    """Whether the Link URLs handed out work once each, and for how many hours one stays valid."""
+    if hours not in LINK_URL_HOURS:
+        raise BadRequest(
+            f"Link URLs stay valid for {LINK_URL_HOURS.start} to {LINK_URL_HOURS.stop - 1} hours, not {hours}."
+        )
+    client = await get_client(session, client_id, for_update=True)
+    client.link_single_use = single_use
+    client.link_url_ttl_hours = hours
     return client
 
 

@@ -106,6 +106,19 @@ async def is_enabled(session: AsyncSession, client_id: uuid.UUID, key: str) -> b
     return enabled is not False
 
 
+async def set_enabled(session: AsyncSession, client_id: uuid.UUID, key: str, enabled: bool) -> Any:
+    """Offer an integration to the client's companies (Link, new connections) or stop offering it."""
+    await get(session, client_id, key)
+    statement = insert(IntegrationSetting).values(client_id=client_id, integration_key=key, enabled=enabled)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[IntegrationSetting.client_id, IntegrationSetting.integration_key],
+            set_={"enabled": enabled},
+        )
+    )
+    return await get(session, client_id, key)
+
+
 def integration_view(integration: Integration, enabled: bool, urls: PublicUrls) -> dict[str, Any]:
     view = {
         "key": integration.key,

@@ -1,0 +1,52 @@
+// Portal: copy buttons for read-only fields (Link URLs, new keys, secrets) and confirmations before
+// destructive forms. Every page works without it; this only makes them quicker and safer to use.
+(function () {
+  "use strict";
+
+  function announce(button, message) {
+    var scope = button.closest("section, .notice, .card") || document;
+    var status = scope.querySelector(".copy-status");
+    if (status) { status.textContent = message; }
+  }
+
+  function copyField(button) {
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) { return; }
+    var done = function () {
+      var original = button.getAttribute("data-label") || button.textContent;
+      button.setAttribute("data-label", original);
+      button.textContent = "Copied";
+      announce(button, "Copied to the clipboard.");
+      window.setTimeout(function () { button.textContent = original; }, 2000);
+    };
+    var fallback = function () {
+      field.focus();
+      field.select();
+      try {
+        if (document.execCommand("copy")) { done(); return; }
+      } catch (ignored) { /* the selection stays, for Ctrl+C */ }
+      announce(button, "Press Ctrl+C (or ⌘C) to copy the selected text.");
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, fallback);
+    } else {
+      fallback();
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-copy]");
+    if (button) {
+      event.preventDefault();
+      copyField(button);
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+})();

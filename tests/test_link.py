@@ -29,6 +29,12 @@ LANDING_TEMPLATE = (
 )
 
 
+LOGO = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="#7b2cbf"/>'
+    b'<text x="10" y="26" fill="#fff" font-family="sans-serif">Lendco</text></svg>'
+)
+
+
 class ClientSite:
     """The client's own site, where Link sends the business back."""
 
@@ -38,9 +44,12 @@ class ClientSite:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 visits.append(self.path)
-                body = b"<!doctype html><title>Back at the lender</title><h1>Welcome back</h1>"
+                logo = self.path == "/logo.svg"
+                body = (
+                    LOGO if logo else b"<!doctype html><title>Back at the lender</title><h1>Welcome back</h1>"
+                )
                 self.send_response(200)
-                self.send_header("content-type", "text/html")
+                self.send_header("content-type", "image/svg+xml" if logo else "text/html")
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -66,7 +75,15 @@ def client_site(server: RunningServer) -> Iterator[ClientSite]:
     site = ClientSite()
     with server.client() as api:
         profile = api.get("/profile").json()
-        changed = api.put("/profile", json={**profile, "redirectUrl": site.base + LANDING_TEMPLATE})
+        changed = api.put(
+            "/profile",
+            json={
+                **profile,
+                "name": "Lendco",
+                "logoUrl": site.base + "/logo.svg",
+                "redirectUrl": site.base + LANDING_TEMPLATE,
+            },
+        )
         assert changed.status_code == 200, changed.text
         yield site
         api.put("/profile", json=profile)
@@ -95,7 +112,11 @@ def test_the_whole_journey_lands_on_the_redirect_url_with_placeholders(
 ) -> None:
     company = new_company(api, "Platypus Properties")
     page.goto(company["redirect"] + "?ref=loan-42")
-    assert page.title().startswith("Connect your software")
+    assert page.title() == "Connect your software · Lendco"
+    # The client's name and logo, from its profile.
+    logo = page.get_by_role("img", name="Lendco")
+    assert logo.is_visible() and logo.evaluate("image => image.naturalWidth") == 120
+    assert "Lendco would like to connect" in page.locator("main").inner_text()
     # Grouped by source type, with logos; the suggested and sandbox tags are visible.
     for group in ("Accounting", "Banking", "Commerce"):
         assert page.get_by_role("heading", name=group).is_visible()
@@ -182,6 +203,13 @@ def test_cancel_returns_with_403_and_links_nothing(api, page, shoot, client_site
     page.wait_for_url(client_site.base + "/landed*")
     (connection,) = api.get(f"/companies/{company['id']}/connections").json()["results"]
     assert client_site.landing()["connection"] == connection["id"] and connection["status"] == "PendingAuth"
+
+    # Its linkUrl resumes that same connection later.
+    page.goto(connection["linkUrl"])
+    page.get_by_role("button", name="Approve").click()
+    assert page.get_by_role("heading", name="You're connected").is_visible()
+    (resumed,) = api.get(f"/companies/{company['id']}/connections").json()["results"]
+    assert resumed["id"] == connection["id"] and resumed["status"] == "Linked"
 
 
 def test_link_url_relinks_a_deauthorized_connection_in_place(api, page, shoot, client_site, db) -> None:

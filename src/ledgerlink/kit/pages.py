@@ -26,7 +26,7 @@ PAGE_PREFIXES = ("/link", "/portal")
 STATIC_PATH = "/static/pages"
 
 _CSP = (
-    "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; "
+    "default-src 'self'; img-src 'self' https: http: data:; style-src 'self'; script-src 'self'; "
     "form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'"
 )
 # Link URLs may carry a one-time code: never hand them on to other sites in a Referer.

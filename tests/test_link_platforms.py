@@ -91,8 +91,8 @@ def test_oauth_platform_consent_in_the_browser(api, page, shoot, platform, site,
     company = api.post("/companies", json={"name": "OAuth Browser Ltd"}).json()
     page.goto(company["redirect"] + "?ref=o1")
     assert page.locator("a[data-key=tunc]").count() == 0  # not configured: listed but not a link
-    assert (
-        page.get_by_text("Unconfigured Books").is_visible() and page.get_by_text("Not available").is_visible()
+    unconfigured = page.locator("li[data-name='unconfigured books']")
+    assert unconfigured.is_visible() and unconfigured.get_by_text("Not available").is_visible()
     )
     shoot("choose")
     page.locator("a[data-key=tbol]").click()

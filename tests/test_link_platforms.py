@@ -93,7 +93,6 @@ def test_oauth_platform_consent_in_the_browser(api, page, shoot, platform, site,
     assert page.locator("a[data-key=tunc]").count() == 0  # not configured: listed but not a link
     unconfigured = page.locator("li[data-name='unconfigured books']")
     assert unconfigured.is_visible() and unconfigured.get_by_text("Not available").is_visible()
-    )
     shoot("choose")
     page.locator("a[data-key=tbol]").click()
     shoot("review")

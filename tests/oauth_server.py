@@ -302,13 +302,15 @@ class OAuthTestServer:
             request.method, str(request.url), request.headers, dict(request.query_params), form
         )
 
+    def routes(self) -> list[Route]:
+        """The server's endpoints (a platform's fake adds its API to them)."""
+        return [
+            Route("/authorize", self._authorize, methods=["GET", "POST"]),
+            Route("/token", self._token, methods=["POST"]),
+        ]
+
     def start(self) -> OAuthTestServer:
-        app = Starlette(
-            routes=[
-                Route("/authorize", self._authorize, methods=["GET", "POST"]),
-                Route("/token", self._token, methods=["POST"]),
-            ]
-        )
+        app = Starlette(routes=self.routes())
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
         self._uvicorn = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._uvicorn.run, name="oauth-test-server", daemon=True)

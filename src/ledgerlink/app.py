@@ -36,7 +36,7 @@ from ledgerlink.webhooks import endpoints as webhooks
 
 
 def create_app(settings: Settings, database_url: str) -> FastAPI:
-    connector_registry.load_modules(settings.connector_modules)
+    connector_registry.load_operator_connectors(settings.connector_modules, settings.declared_connectors)
     engine = create_engine(database_url)
     sessionmaker = create_sessionmaker(engine)
 

@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     # Python modules with connectors of the operator's own, comma-separated: each has a `connectors()`
     # function returning Connector instances, which join the built-in ones under their platform keys.
     connector_modules: str = ""
+    # YAML files declaring connectors to REST APIs (connectors/declared/spec.py), comma-separated.
+    declared_connectors: str = ""
+    # Xero's endpoints (tests point them at a local fake): consent page, token endpoint, the identity API
+    # (`/connections`: the organisations a grant covers) and the Accounting API.
+    xero_authorize_url: str = "https://login.xero.com/identity/connect/authorize"
+    xero_token_url: str = "https://identity.xero.com/connect/token"
+    xero_identity_url: str = "https://api.xero.com"
+    xero_api_url: str = "https://api.xero.com/api.xro/2.0"
 
     @field_validator("webhook_retry_schedule")
     @classmethod

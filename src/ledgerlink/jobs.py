@@ -48,7 +48,7 @@ class Runtime:
 def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
     from ledgerlink.connectors import registry
 
-    registry.load_modules(settings.connector_modules)
+    registry.load_operator_connectors(settings.connector_modules, settings.declared_connectors)
     from ledgerlink.sync import tasks as sync_tasks
     from ledgerlink.link import tasks as link_tasks
     from ledgerlink.webhooks import tasks as webhook_tasks

@@ -77,7 +77,7 @@ async def run_until_stopped(settings: Settings, database_url: str, stop: asyncio
     from ledgerlink.kit.secrets import SecretBox, load_or_create_key
     from ledgerlink.kit.urls import PublicUrls
 
-    registry.load_modules(settings.connector_modules)
+    registry.load_operator_connectors(settings.connector_modules, settings.declared_connectors)
     engine = create_engine(database_url)
     try:
         sessionmaker = create_sessionmaker(engine)

@@ -130,6 +130,7 @@ async def authorize(
         raise BadRequest(f"The integration {connection.integration_key} is no longer available.")
     try:
         credentials = connector.check_credentials(body)
+        await connector.verify_credentials(credentials)
     except AuthorizationRejected as rejected:
         raise BadRequest(str(rejected)) from None
     check_single_accounting(company, connector, exclude=connection.id)

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ledgerlink.records.registry import SourceType
 
@@ -69,6 +69,14 @@ class ConnectorInfo:
         return uuid.uuid5(_ID_NAMESPACE, f"source:{self.key}")
 
 
+class AccessTokens(Protocol):
+    """A valid OAuth access token for the pull's connection, refreshed (under the connection's lock) when it
+    is about to expire, or at once with `renew=True` (the platform refused the one it was given). Raises
+    `AuthorizationLost` when the grant is gone."""
+
+    async def __call__(self, *, renew: bool = False) -> str: ...
+
+
 @dataclass(frozen=True)
 class FetchRequest:
     """What a pull asks a connector for: one data type, for one connection, as of one moment."""
@@ -89,6 +97,9 @@ class FetchRequest:
     sync_from: datetime | None = None
     # From the sync settings, for financial statements: how many months of reports.
     months_to_sync: int = 24
+    # Set by the runner for OAuth connectors: the way to a fresh access token (tokens rotate during a pull,
+    # so `credentials` holds only what was stored when the pull started).
+    access_token: AccessTokens | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -107,6 +118,15 @@ class AuthorizationLost(Exception):
     """The platform no longer accepts the connection's credentials (the connection turns `Deauthorized`)."""
 
 
+class PlatformFailed(Exception):
+    """The platform's answers cannot be used: malformed payloads, or errors that outlasted the retries
+    (the pull ends `FetchError` with this message; stored data is untouched)."""
+
+
+class RateLimitExceeded(Exception):
+    """The platform's rate limit leaves no room to finish the pull now (the pull ends `RateLimitError`)."""
+
+
 class Connector:
     """A platform ledgerlink can reach. Subclasses set `info` and implement what the platform offers."""
 
@@ -117,6 +137,16 @@ class Connector:
     def fetch(self, request: FetchRequest) -> AsyncIterator[Batch]:
         """Pages of standardized records for `request.data_type`; connectors know nothing of the database."""
         raise DataTypeNotSupported(request.data_type)
+
+    async def after_authorization(self, access_token: str) -> dict[str, Any]:
+        """OAuth connectors: what to keep (sealed) beside the tokens once the business has consented, such as
+        which of the grant's organisations this connection reads. Raise `AuthorizationRejected` when the
+        grant is of no use (the link fails, the connection stays as it was)."""
+        return {}
+
+    async def verify_credentials(self, credentials: dict[str, Any]) -> None:
+        """Ask the platform whether checked credentials open it, before the connection links; raise
+        `AuthorizationRejected` if they do not (the default asks nothing)."""
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """Validate the body of `PUT .../authorization`; return what to store (sealed) for later pulls."""

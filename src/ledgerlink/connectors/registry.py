@@ -1,7 +1,8 @@
 """The connector registry: every platform ledgerlink offers, by platform key.
 
-The built-in connectors are always there; an operator adds their own with `LEDGERLINK_CONNECTOR_MODULES`
-(modules whose `connectors()` returns Connector instances), loaded once by each process on start.
+The built-in connectors are always there; an operator adds their own, loaded by each process on start:
+`LEDGERLINK_CONNECTOR_MODULES` (modules whose `connectors()` returns Connector instances) and
+`LEDGERLINK_DECLARED_CONNECTORS` (YAML files declaring a REST API, `connectors/declared/`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from ledgerlink.connectors.base import Connector
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
 from ledgerlink.connectors.sandbox.banking import BankingSandbox
 from ledgerlink.connectors.sandbox.commerce import CommerceSandbox
+from ledgerlink.connectors.xero.connector import XeroConnector
 
 CONNECTORS: dict[str, Connector] = {
-    connector.info.key: connector for connector in (AccountingSandbox(), BankingSandbox(), CommerceSandbox())
+    connector.info.key: connector
+    for connector in (AccountingSandbox(), BankingSandbox(), CommerceSandbox(), XeroConnector())
 }
 
 
@@ -24,6 +27,36 @@ class ConnectorModuleInvalid(Exception):
 
 def get(key: str) -> Connector | None:
     return CONNECTORS.get(key)
+
+
+def load_operator_connectors(modules: str, declarations: str) -> None:
+    """Both kinds of the operator's connectors (comma-separated module names and YAML paths)."""
+    load_modules(modules)
+    load_declarations(declarations)
+
+
+def load_declarations(paths: str) -> None:
+    """Add the connectors declared in YAML files (`"/etc/ledgerlink/partner.yaml, ..."`)."""
+    from pathlib import Path
+
+    from ledgerlink.connectors.declared.connector import DeclaredConnector
+    from ledgerlink.connectors.declared.spec import DeclarationInvalid, load
+
+    for path in filter(None, (part.strip() for part in paths.split(","))):
+        try:
+            connector = DeclaredConnector(load(Path(path)))
+        except DeclarationInvalid as invalid:
+            raise ConnectorModuleInvalid(str(invalid)) from None
+        _register(connector, path)
+
+
+def _register(connector: Connector, origin: str) -> None:
+    existing = CONNECTORS.get(connector.info.key)
+    if existing is not None and type(existing) is not type(connector):
+        raise ConnectorModuleInvalid(
+            f"{origin} declares platform key {connector.info.key}, which {existing.info.name} already has."
+        )
+    CONNECTORS[connector.info.key] = connector
 
 
 def load_modules(names: str) -> None:
@@ -39,9 +72,4 @@ def load_modules(names: str) -> None:
         for connector in factory():
             if not isinstance(connector, Connector):
                 raise ConnectorModuleInvalid(f"{name}.connectors() returned {connector!r}, not a Connector.")
-            existing = CONNECTORS.get(connector.info.key)
-            if existing is not None and type(existing) is not type(connector):
-                raise ConnectorModuleInvalid(
-                    f"{name} declares platform key {connector.info.key}, which {existing.info.name} already has."
-                )
-            CONNECTORS[connector.info.key] = connector
+            _register(connector, name)

@@ -283,6 +283,7 @@ async def link_with_credentials(
         raise CredentialsRejected(f"Fill in {', '.join(missing)}.")
     try:
         checked = connector.check_credentials(credentials)
+        await connector.verify_credentials(checked)
         connections.check_single_accounting(entry.company, connector, exclude=connection.id)
     except AuthorizationRejected as rejected:
         raise CredentialsRejected(str(rejected)) from None

@@ -7,7 +7,8 @@ platform sent back: the state must be known, unused and unexpired (it is marked 
 exchanged, so a replayed callback fails even while the first one is in flight); the code is exchanged
 with the stored verifier through Authlib's `AsyncOAuth2Client`; the tokens are sealed onto the connection
 and the connection is linked through `connections.service.link` (which moves it to Linked, resolves its
-Active `dataConnectionErrors` on a re-link, and queues its first-link pulls).
+Active `dataConnectionErrors` on a re-link, and queues its first-link pulls). Between the exchange and the
+link, the connector's `after_authorization` says what to keep beside the tokens (Xero: the tenant).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ledgerlink.companies.models import Company
 from ledgerlink.connections import service as connections
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry
+from ledgerlink.connectors.base import AuthorizationRejected
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.oauth.models import PendingAuthorization
@@ -154,6 +156,12 @@ async def complete(runtime: Runtime, state: str, code: str) -> Connection:
             f"The platform's token endpoint failed ({type(error).__name__}).", connection_id
         ) from None
     tokens = OAuthTokens.from_response(dict(token))
+    connector = registry.get(connection.integration_key)
+    assert connector is not None  # provider_for found it
+    try:
+        beside = await connector.after_authorization(tokens.access_token)
+    except AuthorizationRejected as rejected:
+        raise AuthorizationFailed(str(rejected), connection_id) from None
 
     async with runtime.sessionmaker() as session, session.begin():
         # Same lock order as a refresh: the connection's authorization lock, then the company's row.
@@ -168,10 +176,10 @@ async def complete(runtime: Runtime, state: str, code: str) -> Connection:
         if company is None:
             raise AuthorizationFailed("The connection was deleted while it was being authorized.")
         connection = next(c for c in company.connections if c.id == connection_id)
-        connector = registry.get(connection.integration_key)
-        assert connector is not None  # provider_for found it
         # The rule `PUT .../authorization` applies: one Linked accounting connection per company.
         connections.check_single_accounting(company, connector, exclude=connection.id)
-        await connections.link(session, company, connection, tokens.sealed(runtime.secrets), runtime.urls)
+        await connections.link(
+            session, company, connection, tokens.sealed(runtime.secrets, beside), runtime.urls
+        )
     log.info("oauth authorization completed", connection_id=str(connection_id))
     return connection

@@ -1,7 +1,8 @@
 """A connection's OAuth tokens: where they are kept, and a valid access token on demand.
 
 Storage. The tokens live sealed in `connections.sealed_authorization` as
-`{"oauth": {"access_token", "refresh_token", "expires_at", "token_type", "scope"}}` rather than in a table
+`{"oauth": {"access_token", "refresh_token", "expires_at", "token_type", "scope"}}` (beside whatever the
+connector asked to keep with them, `Connector.after_authorization`, such as Xero's tenant) rather than in a table
 of their own: the pull runner already opens that column into `FetchRequest.credentials`, so an OAuth
 connector reaches its tokens the way a credentials connector reaches its keys; a connection has exactly
 one authorization at a time, so one sealed value is the whole truth (a re-link replaces it in one write,
@@ -97,9 +98,11 @@ class OAuthTokens:
     def expires_within(self, seconds: float) -> bool:
         return self.expires_at is not None and self.expires_at - time.time() <= seconds
 
-    def sealed(self, secrets: SecretBox) -> bytes:
+    def sealed(self, secrets: SecretBox, beside: dict[str, Any] | None = None) -> bytes:
+        """The tokens sealed for `connections.sealed_authorization`, with the connector's `beside` keys."""
         return secrets.seal(
             {
+                **(beside or {}),
                 "oauth": {
                     "access_token": self.access_token,
                     "refresh_token": self.refresh_token,
@@ -119,6 +122,14 @@ def stored_tokens(secrets: SecretBox, connection: Connection) -> OAuthTokens | N
     if not isinstance(oauth, dict) or not oauth.get("access_token"):
         return None
     return OAuthTokens(**oauth)
+
+
+def stored_beside(secrets: SecretBox, connection: Connection) -> dict[str, Any]:
+    """What the connector keeps beside the tokens (everything of the sealed authorization but `oauth`)."""
+    if connection.sealed_authorization is None:
+        return {}
+    stored = secrets.open(connection.sealed_authorization)
+    return {k: v for k, v in stored.items() if k != "oauth"} if isinstance(stored, dict) else {}
 
 
 def oauth_client(provider: OAuthProvider) -> AsyncOAuth2Client:
@@ -142,9 +153,15 @@ async def lock_authorization(session: AsyncSession, connection_id: uuid.UUID) ->
 
 
 async def access_token(
-    runtime: Runtime, connection_id: uuid.UUID, *, margin: float = REFRESH_MARGIN_SECONDS
+    runtime: Runtime,
+    connection_id: uuid.UUID,
+    *,
+    margin: float = REFRESH_MARGIN_SECONDS,
+    refused: str | None = None,
 ) -> str:
-    """A valid access token for a Linked OAuth connection, refreshed first if it expires within `margin`.
+    """A valid access token for a Linked OAuth connection, refreshed first if it expires within `margin`,
+    or if it is `refused` (an access token the platform turned down before its time; if another caller has
+    replaced it meanwhile, that newer token is returned without a refresh).
 
     Raises `AuthorizationLost` when the connection has no usable grant (and turns it `Deauthorized` when
     the platform says so), `TokenRefreshFailed` when the platform cannot be asked just now.
@@ -152,7 +169,7 @@ async def access_token(
     async with runtime.sessionmaker() as session:
         connection = await session.get(Connection, connection_id)
         tokens = _usable_tokens(runtime.secrets, connection, connection_id)
-        if not tokens.expires_within(margin):
+        if not _needs_refresh(tokens, margin, refused):
             return tokens.access_token
 
     lost: str | None = None
@@ -160,7 +177,7 @@ async def access_token(
         await lock_authorization(session, connection_id)
         connection = await session.get(Connection, connection_id, populate_existing=True)
         tokens = _usable_tokens(runtime.secrets, connection, connection_id)
-        if not tokens.expires_within(margin):
+        if not _needs_refresh(tokens, margin, refused):
             return tokens.access_token  # another caller refreshed while this one waited
         assert connection is not None
         if tokens.refresh_token is None:
@@ -174,12 +191,17 @@ async def access_token(
             await deauthorize(session, runtime.urls, connection, lost)
         else:
             # Committed when this block ends, before the new access token is handed to anyone.
-            connection.sealed_authorization = tokens.sealed(runtime.secrets)
+            beside = stored_beside(runtime.secrets, connection)
+            connection.sealed_authorization = tokens.sealed(runtime.secrets, beside)
     if lost is not None:
         log.warning("oauth grant lost", connection_id=str(connection_id), reason=lost)
         raise AuthorizationLost(lost)
     log.info("oauth token refreshed", connection_id=str(connection_id), expires_at=tokens.expires_at)
     return tokens.access_token
+
+
+def _needs_refresh(tokens: OAuthTokens, margin: float, refused: str | None) -> bool:
+    return tokens.expires_within(margin) or (refused is not None and tokens.access_token == refused)
 
 
 def _usable_tokens(

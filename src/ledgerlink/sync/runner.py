@@ -7,6 +7,7 @@ starts over from the same `as_of`, so it produces the same result.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime
 from typing import Any
@@ -16,16 +17,24 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from ledgerlink import jobs
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus, transition
 from ledgerlink.connectors import registry as connectors
-from ledgerlink.connectors.base import AuthorizationLost, DataTypeNotSupported, FetchRequest
-from ledgerlink import jobs
+from ledgerlink.connectors.base import (
+    AccessTokens,
+    AuthorizationLost,
+    DataTypeNotSupported,
+    FetchRequest,
+    PlatformFailed,
+    RateLimitExceeded,
+)
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.query import parse_datetime
 from ledgerlink.kit.secrets import UnreadableSecret
+from ledgerlink.oauth import tokens as oauth_tokens
 from ledgerlink.records import registry
 from ledgerlink.records.store import (
     ANALYZE_AFTER,
@@ -159,6 +168,8 @@ async def _fetch_and_store(runtime: Runtime, pull_id: uuid.UUID, request: FetchR
     data_type = registry.get(request.data_type)
     if connector is None or data_type is None:
         raise PullFailed(PullStatus.NOT_SUPPORTED, f"{request.data_type} is not provided by this integration.")
+    if connector.oauth is not None:
+        request = dataclasses.replace(request, access_token=_access_tokens(runtime, request.connection_id))
     async with runtime.engine.connect() as db, db.begin():
         try:
             staging = await Staging.open(db, data_type, request.as_of, request.connection_id)
@@ -179,6 +190,10 @@ async def _fetch_and_store(runtime: Runtime, pull_id: uuid.UUID, request: FetchR
             raise PullFailed(PullStatus.NOT_SUPPORTED, f"{request.data_type} is not provided by this integration.")
         except AuthorizationLost as lost:
             raise PullFailed(PullStatus.AUTH_ERROR, str(lost) or "The platform no longer accepts the connection.")
+        except RateLimitExceeded as limited:
+            raise PullFailed(PullStatus.RATE_LIMIT_ERROR, str(limited))
+        except PlatformFailed as failed:
+            raise PullFailed(PullStatus.FETCH_ERROR, str(failed))
         except InvalidRecord as invalid:
             raise PullFailed(PullStatus.MAP_ERROR, str(invalid))
         except DuplicateRecord as duplicate:
@@ -202,6 +217,22 @@ async def _fetch_and_store(runtime: Runtime, pull_id: uuid.UUID, request: FetchR
                 queueing_lock="refresh-statistics",
             )
     return modified
+
+
+def _access_tokens(runtime: Runtime, connection_id: uuid.UUID) -> AccessTokens:
+    """The pull's way to a fresh access token: `oauth.tokens.access_token`, which refreshes under the
+    connection's advisory lock (a lost grant raises `AuthorizationLost` and leaves the connection
+    Deauthorized); `renew=True` refreshes the token this pull was last given, unless another caller already
+    replaced it."""
+    last: list[str] = []
+
+    async def access_token(*, renew: bool = False) -> str:
+        refused = last[-1] if renew and last else None
+        token = await oauth_tokens.access_token(runtime, connection_id, refused=refused)
+        last[:] = [token]
+        return token
+
+    return access_token
 
 
 async def _finish_complete(runtime: Runtime, pull_id: uuid.UUID, modified: int) -> None:

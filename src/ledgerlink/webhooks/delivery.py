@@ -23,7 +23,6 @@ import uuid
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 
 import httpx
 import orjson
@@ -36,6 +35,7 @@ from ledgerlink import __version__, jobs
 from ledgerlink.events.models import Event
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import iso, utcnow
+from ledgerlink.kit.http import parse_retry_after
 from ledgerlink.webhooks.dispatch import DELIVER_TASK
 from ledgerlink.webhooks.models import (
     DeliveryStatus,
@@ -50,8 +50,6 @@ log = structlog.get_logger("ledgerlink.webhooks")
 
 # While requests are in flight, how often a run looks for deliveries that have fallen due.
 POLL_SECONDS = 0.5
-# A receiver's `Retry-After` is honoured up to this.
-MAX_RETRY_AFTER = 86_400.0
 # What is kept of a receiver's answer.
 RESPONSE_EXCERPT = 500
 USER_AGENT = f"ledgerlink-webhooks/{__version__}"
@@ -286,22 +284,6 @@ async def _excerpt(response: httpx.Response) -> str | None:
         if read > 65_536:
             break
     return kept.decode(errors="replace") if kept else None
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """`Retry-After` as seconds from now: delta-seconds or an HTTP date; None if absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER)
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:
-        return None
-    return min(max((moment - now).total_seconds(), 0.0), MAX_RETRY_AFTER)
 
 
 # A success in one statement: the delivery done, the attempt kept, and whether the consumer was failing.

@@ -1,0 +1,1 @@
+"""Xero (`gbol`): the connector, its HTTP client and its mapping to Codat's data model."""

@@ -1,0 +1,1020 @@
+"""Xero Accounting API records → Codat's standardized records: one pure function per data type.
+
+Every function takes one Xero record (the JSON the API returns, PascalCase) and returns the Codat record, or
+`Deleted(id)` when the record is archived, voided or deleted at Xero (the pull reports it as a deletion;
+the record stays readable with `metadata.isDeleted`). `docs/connectors/xero.md` is the field-by-field table
+of what these functions do; a change here changes that page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """A record Xero reports as archived, voided or deleted: a deletion of this id at the source."""
+
+    id: str
+
+
+Mapped = Record | Deleted
+
+# Statuses that end a record's life at Xero, by record kind: Codat keeps such records as deletions.
+CONTACT_GONE = frozenset({"ARCHIVED", "GDPRREQUEST"})
+ACCOUNT_GONE = frozenset({"ARCHIVED", "DELETED"})
+DOCUMENT_GONE = frozenset({"VOIDED", "DELETED"})
+JOURNAL_GONE = frozenset({"VOIDED", "DELETED"})
+PAYMENT_GONE = frozenset({"DELETED"})
+TAX_RATE_GONE = frozenset({"ARCHIVED", "DELETED"})
+TRACKING_GONE = frozenset({"ARCHIVED", "DELETED"})
+
+# ---------------------------------------------------------------------------------------------- dates
+_MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
+
+
+def xero_moment(value: str | None) -> datetime | None:
+    """Xero's two date spellings: the .NET `/Date(1539993600000+0000)/` (milliseconds since the epoch in
+    UTC; the offset only says which zone the organisation displays) and ISO-8601 without a zone."""
+    if not value:
+        return None
+    match = _MS_DATE.fullmatch(value)
+    if match:
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(match.group(1)))
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def codat_date(value: str | None) -> str | None:
+    """A day (Xero's document dates are days): Codat writes it as midnight without a zone."""
+    moment = xero_moment(value)
+    return moment.strftime("%Y-%m-%dT00:00:00") if moment else None
+
+
+def codat_timestamp(value: str | None) -> str | None:
+    """A moment in UTC, as Codat writes modification dates."""
+    moment = xero_moment(value)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def _without_none(record: Record) -> Record:
+    return {key: value for key, value in record.items() if value is not None}
+
+
+def _money(value: Any) -> float:
+    return round(float(value or 0), 2)
+
+
+def currency_rate(rate: Any) -> float:
+    """Xero's `CurrencyRate` is foreign units per unit of the base currency; Codat's is the base currency per
+    foreign unit (`base amount = foreign amount × rate`): the inverse, to Codat's 9 decimal places."""
+    if not rate:
+        return 1.0
+    return round(1 / float(rate), 9)
+
+
+def _source_modified(record: Record, mapped: Record) -> Record:
+    mapped["metadata"] = {"isDeleted": False}
+    modified = codat_timestamp(record.get("UpdatedDateUTC"))
+    if modified:
+        mapped["sourceModifiedDate"] = modified
+    return mapped
+
+
+# ------------------------------------------------------------------------------------ chart of accounts
+# Xero account type → (Codat account type, Codat's fully qualified category).
+ACCOUNT_TYPES: Mapping[str, tuple[str, str]] = {
+    "BANK": ("Asset", "Asset.Current.Bank"),
+    "CURRENT": ("Asset", "Asset.Current"),
+    "CURRLIAB": ("Liability", "Liability.Current"),
+    "DEPRECIATN": ("Expense", "Expense.Depreciation"),
+    "DIRECTCOSTS": ("Expense", "Expense.CostOfSales"),
+    "EQUITY": ("Equity", "Equity"),
+    "EXPENSE": ("Expense", "Expense.Operating"),
+    "FIXED": ("Asset", "Asset.Fixed"),
+    "INVENTORY": ("Asset", "Asset.Current.Inventory"),
+    "LIABILITY": ("Liability", "Liability"),
+    "NONCURRENT": ("Asset", "Asset.NonCurrent"),
+    "OTHERINCOME": ("Income", "Income.Other"),
+    "OVERHEADS": ("Expense", "Expense.Overheads"),
+    "PREPAYMENT": ("Asset", "Asset.Current.Prepayment"),
+    "REVENUE": ("Income", "Income.Revenue"),
+    "SALES": ("Income", "Income.Sales"),
+    "TERMLIAB": ("Liability", "Liability.NonCurrent"),
+}
+
+
+def account(record: Record, base_currency: str | None = None) -> Mapped:
+    if record.get("Status") in ACCOUNT_GONE:
+        return Deleted(record["AccountID"])
+    kind, category = ACCOUNT_TYPES.get(record.get("Type") or "", ("Unknown", "Unknown"))
+    name = record.get("Name")
+    mapped = _without_none(
+        {
+            "id": record["AccountID"],
+            "nominalCode": record.get("Code"),
+            "name": name,
+            "description": record.get("Description"),
+            "fullyQualifiedCategory": category,
+            "fullyQualifiedName": f"{category}.{name}" if name else category,
+            "currency": record.get("CurrencyCode") or base_currency,
+            "type": kind,
+            "status": "Active",
+            "isBankAccount": record.get("Type") == "BANK",
+        }
+    )
+    return _source_modified(record, mapped)
+
+
+def bank_account(record: Record, base_currency: str | None = None) -> Mapped:
+    """A Xero account of type BANK (a bank account or a credit card, by `BankAccountType`)."""
+    if record.get("Status") in ACCOUNT_GONE:
+        return Deleted(record["AccountID"])
+    mapped = _without_none(
+        {
+            "id": record["AccountID"],
+            "accountName": record.get("Name"),
+            "accountType": "Credit" if record.get("BankAccountType") == "CREDITCARD" else "Debit",
+            "nominalCode": record.get("Code"),
+            "accountNumber": record.get("BankAccountNumber") or None,
+            "currency": record.get("CurrencyCode") or base_currency,
+            "status": "Active",
+        }
+    )
+    return _source_modified(record, mapped)
+
+
+# ------------------------------------------------------------------------------------------- contacts
+ADDRESS_TYPES = {"POBOX": "Billing", "STREET": "Delivery"}
+ADDRESS_LINES = ("AddressLine1", "AddressLine2", "AddressLine3", "AddressLine4")
+
+
+def _addresses(record: Record) -> list[Record]:
+    addresses = []
+    for address in record.get("Addresses") or []:
+        lines = [address.get(key) for key in ADDRESS_LINES if address.get(key)]
+        fields = {
+            "line1": lines[0] if lines else None,
+            "line2": ", ".join(lines[1:]) or None,
+            "city": address.get("City") or None,
+            "region": address.get("Region") or None,
+            "country": address.get("Country") or None,
+            "postalCode": address.get("PostalCode") or None,
+        }
+        if any(fields.values()):  # Xero lists every address type, empty or not
+            addresses.append(
+                {"type": ADDRESS_TYPES.get(address.get("AddressType"), "Unknown"), **_without_none(fields)}
+            )
+    return addresses
+
+
+def _phone(record: Record) -> str | None:
+    """The DEFAULT phone, else the first one with a number, as `+country (area) number`."""
+    phones = [p for p in record.get("Phones") or [] if p.get("PhoneNumber")]
+    phones.sort(key=lambda p: p.get("PhoneType") != "DEFAULT")
+    if not phones:
+        return None
+    phone = phones[0]
+    country = f"+{phone['PhoneCountryCode'].lstrip('+')}" if phone.get("PhoneCountryCode") else None
+    return " ".join(part for part in (country, phone.get("PhoneAreaCode"), phone["PhoneNumber"]) if part)
+
+
+def _contact_name(record: Record) -> str | None:
+    name = " ".join(part for part in (record.get("FirstName"), record.get("LastName")) if part)
+    return name or None
+
+
+def _contact_people(record: Record) -> list[Record]:
+    people = []
+    for person in record.get("ContactPersons") or []:
+        name = " ".join(part for part in (person.get("FirstName"), person.get("LastName")) if part)
+        people.append(
+            _without_none(
+                {"name": name or None, "email": person.get("EmailAddress") or None, "status": "Active"}
+            )
+        )
+    return people
+
+
+def _contact(record: Record, name_key: str) -> Mapped:
+    if record.get("ContactStatus") in CONTACT_GONE:
+        return Deleted(record["ContactID"])
+    mapped = _without_none(
+        {
+            "id": record["ContactID"],
+            name_key: record.get("Name"),
+            "contactName": _contact_name(record),
+            "emailAddress": record.get("EmailAddress") or None,
+            "defaultCurrency": record.get("DefaultCurrency") or None,
+            "phone": _phone(record),
+            "addresses": _addresses(record),
+            "registrationNumber": record.get("CompanyNumber") or None,
+            "taxNumber": record.get("TaxNumber") or None,
+            "status": "Active",
+        }
+    )
+    return _source_modified(record, mapped)
+
+
+def customer(record: Record) -> Mapped:
+    mapped = _contact(record, "customerName")
+    if isinstance(mapped, dict):
+        mapped["contacts"] = _contact_people(record)
+    return mapped
+
+
+def supplier(record: Record) -> Mapped:
+    return _contact(record, "supplierName")
+
+
+# ------------------------------------------------------------------------------- invoices and the like
+def _line_item(line: Record, amounts: str, account_ids: Mapping[str, str]) -> Record:
+    """One line of an invoice, bill or credit note. `LineAmount` is net or gross of tax as the document's
+    `LineAmountTypes` says; Codat's `subTotal` is always net."""
+    tax = _money(line.get("TaxAmount"))
+    line_amount = _money(line.get("LineAmount"))
+    sub_total = round(line_amount - tax, 2) if amounts == "Inclusive" else line_amount
+    account_id = line.get("AccountID") or account_ids.get(line.get("AccountCode") or "")
+    mapped: Record = {
+        "description": line.get("Description"),
+        "unitAmount": float(line.get("UnitAmount") or 0),
+        "quantity": float(line.get("Quantity") or 0),
+        "discountAmount": line.get("DiscountAmount"),
+        "discountPercentage": line.get("DiscountRate"),
+        "subTotal": sub_total,
+        "taxAmount": tax,
+        "totalAmount": round(sub_total + tax, 2),
+    }
+    if account_id or line.get("AccountCode"):
+        mapped["accountRef"] = _without_none({"id": account_id or line["AccountCode"]})
+    if line.get("TaxType"):
+        mapped["taxRateRef"] = {"id": line["TaxType"]}
+    if line.get("Item"):
+        mapped["itemRef"] = _without_none({"id": line["Item"]["ItemID"], "name": line["Item"].get("Name")})
+    tracking = [
+        {"id": option["TrackingOptionID"], "name": option.get("Option")}
+        for option in line.get("Tracking") or []
+        if option.get("TrackingOptionID")
+    ]
+    if tracking:
+        mapped["trackingCategoryRefs"] = tracking
+    return _without_none(mapped)
+
+
+def _allocations(record: Record, rate: float) -> list[Record]:
+    """Payments, and credit notes, prepayments and overpayments applied to the document."""
+    allocations = []
+    for payment in record.get("Payments") or []:
+        allocations.append(
+            {
+                "payment": _without_none(
+                    {
+                        "id": payment["PaymentID"],
+                        "reference": payment.get("Reference"),
+                        "currency": record.get("CurrencyCode"),
+                        "currencyRate": currency_rate(payment.get("CurrencyRate")),
+                        "paidOnDate": codat_date(payment.get("Date")),
+                        "totalAmount": _money(payment.get("Amount")),
+                    }
+                ),
+                "allocation": _without_none(
+                    {
+                        "currency": record.get("CurrencyCode"),
+                        "currencyRate": rate,
+                        "allocatedOnDate": codat_date(payment.get("Date")),
+                        "totalAmount": _money(payment.get("Amount")),
+                    }
+                ),
+            }
+        )
+    for key, id_key in (
+        ("CreditNotes", "CreditNoteID"),
+        ("Prepayments", "PrepaymentID"),
+        ("Overpayments", "OverpaymentID"),
+    ):
+        for credit in record.get(key) or []:
+            amount = _money(
+                credit.get("AppliedAmount")
+                if credit.get("AppliedAmount") is not None
+                else credit.get("Total")
+            )
+            allocations.append(
+                {
+                    "payment": _without_none(
+                        {
+                            "id": credit[id_key],
+                            "reference": credit.get("CreditNoteNumber") or credit.get("Reference"),
+                            "currency": record.get("CurrencyCode"),
+                            "paidOnDate": codat_date(credit.get("Date")),
+                            "totalAmount": amount,
+                        }
+                    ),
+                    "allocation": _without_none(
+                        {
+                            "currency": record.get("CurrencyCode"),
+                            "currencyRate": rate,
+                            "allocatedOnDate": codat_date(credit.get("Date")),
+                            "totalAmount": amount,
+                        }
+                    ),
+                }
+            )
+    return allocations
+
+
+def _document_status(record: Record, open_status: str) -> str:
+    status = record.get("Status")
+    if status == "DRAFT":
+        return "Draft"
+    if status == "PAID":
+        return "Paid"
+    if status in ("SUBMITTED", "AUTHORISED"):
+        due = _money(record.get("AmountDue"))
+        paid = _money(record.get("AmountPaid")) + _money(record.get("AmountCredited"))
+        if paid and due:
+            return "PartiallyPaid"
+        return open_status if due or not paid else "Paid"
+    return "Unknown"
+
+
+def _document(record: Record, account_ids: Mapping[str, str]) -> Record:
+    amounts = record.get("LineAmountTypes") or "Exclusive"
+    rate = currency_rate(record.get("CurrencyRate"))
+    return {
+        "issueDate": codat_date(record.get("Date")),
+        "dueDate": codat_date(record.get("DueDate")),
+        "currency": record.get("CurrencyCode"),
+        "currencyRate": rate,
+        "lineItems": [_line_item(line, amounts, account_ids) for line in record.get("LineItems") or []],
+        "paymentAllocations": _allocations(record, rate),
+        "subTotal": _money(record.get("SubTotal")),
+    }
+
+
+def invoice(record: Record, account_ids: Mapping[str, str] | None = None) -> Mapped:
+    """An ACCREC invoice."""
+    if record.get("Status") in DOCUMENT_GONE:
+        return Deleted(record["InvoiceID"])
+    contact = record.get("Contact") or {}
+    mapped: Record = {
+        "id": record["InvoiceID"],
+        "invoiceNumber": record.get("InvoiceNumber"),
+        "customerRef": _without_none({"id": contact.get("ContactID"), "companyName": contact.get("Name")}),
+        "salesOrderRefs": [],
+        **_document(record, account_ids or {}),
+        "paidOnDate": codat_date(record.get("FullyPaidOnDate")),
+        "withholdingTax": [],
+        "totalDiscount": _money(record.get("TotalDiscount")),
+        "additionalTaxAmount": 0.0,
+        "additionalTaxPercentage": 0.0,
+        "totalTaxAmount": _money(record.get("TotalTax")),
+        "totalAmount": _money(record.get("Total")),
+        "amountDue": _money(record.get("AmountDue")),
+        "discountPercentage": 0.0,
+        "status": _document_status(record, "Submitted"),
+        "note": record.get("Reference") or None,
+    }
+    return _source_modified(record, _without_none(mapped))
+
+
+def bill(record: Record, account_ids: Mapping[str, str] | None = None) -> Mapped:
+    """An ACCPAY invoice (Xero's bills are invoices of that type)."""
+    if record.get("Status") in DOCUMENT_GONE:
+        return Deleted(record["InvoiceID"])
+    contact = record.get("Contact") or {}
+    mapped: Record = {
+        "id": record["InvoiceID"],
+        # A bill's number is the supplier's; Xero keeps it in InvoiceNumber.
+        "reference": record.get("InvoiceNumber") or record.get("Reference") or None,
+        "supplierRef": _without_none({"id": contact.get("ContactID"), "supplierName": contact.get("Name")}),
+        "purchaseOrderRefs": [],
+        **_document(record, account_ids or {}),
+        "withholdingTax": [],
+        "status": _document_status(record, "Open"),
+        "taxAmount": _money(record.get("TotalTax")),
+        "totalAmount": _money(record.get("Total")),
+        "amountDue": _money(record.get("AmountDue")),
+        "note": record.get("Reference") or None,
+    }
+    return _source_modified(record, _without_none(mapped))
+
+
+def _credit_note_status(record: Record) -> str:
+    status = record.get("Status")
+    if status == "DRAFT":
+        return "Draft"
+    if status == "PAID":
+        return "Paid"
+    if status in ("SUBMITTED", "AUTHORISED"):
+        remaining, total = _money(record.get("RemainingCredit")), _money(record.get("Total"))
+        return (
+            "PartiallyPaid" if 0 < remaining < total else "Paid" if remaining == 0 and total else "Submitted"
+        )
+    return "Unknown"
+
+
+def _credit_note_allocations(record: Record, rate: float) -> list[Record]:
+    """Where the credit went: to invoices (`Allocations`) and refunded as payments (`Payments`)."""
+    allocations = _allocations({**record, "CreditNotes": [], "Prepayments": [], "Overpayments": []}, rate)
+    for allocation in record.get("Allocations") or []:
+        document = allocation.get("Invoice") or {}
+        allocations.append(
+            {
+                "payment": _without_none(
+                    {
+                        "id": document.get("InvoiceID") or allocation.get("AllocationID"),
+                        "reference": document.get("InvoiceNumber"),
+                        "currency": record.get("CurrencyCode"),
+                        "paidOnDate": codat_date(allocation.get("Date")),
+                        "totalAmount": _money(allocation.get("Amount")),
+                    }
+                ),
+                "allocation": _without_none(
+                    {
+                        "currency": record.get("CurrencyCode"),
+                        "currencyRate": rate,
+                        "allocatedOnDate": codat_date(allocation.get("Date")),
+                        "totalAmount": _money(allocation.get("Amount")),
+                    }
+                ),
+            }
+        )
+    return allocations
+
+
+def _credit_note(record: Record, account_ids: Mapping[str, str]) -> Record:
+    amounts = record.get("LineAmountTypes") or "Exclusive"
+    rate = currency_rate(record.get("CurrencyRate"))
+    return {
+        "id": record["CreditNoteID"],
+        "withholdingTax": [],
+        "totalAmount": _money(record.get("Total")),
+        "totalDiscount": 0.0,
+        "subTotal": _money(record.get("SubTotal")),
+        "totalTaxAmount": _money(record.get("TotalTax")),
+        "discountPercentage": 0.0,
+        "remainingCredit": _money(record.get("RemainingCredit")),
+        "status": _credit_note_status(record),
+        "issueDate": codat_date(record.get("Date")),
+        "allocatedOnDate": codat_date(record.get("FullyPaidOnDate")),
+        "currency": record.get("CurrencyCode"),
+        "currencyRate": rate,
+        "lineItems": [_line_item(line, amounts, account_ids) for line in record.get("LineItems") or []],
+        "paymentAllocations": _credit_note_allocations(record, rate),
+        "note": record.get("Reference") or None,
+    }
+
+
+def credit_note(record: Record, account_ids: Mapping[str, str] | None = None) -> Mapped:
+    """An ACCRECCREDIT credit note."""
+    if record.get("Status") in DOCUMENT_GONE:
+        return Deleted(record["CreditNoteID"])
+    contact = record.get("Contact") or {}
+    mapped = {
+        **_credit_note(record, account_ids or {}),
+        "creditNoteNumber": record.get("CreditNoteNumber"),
+        "customerRef": _without_none({"id": contact.get("ContactID"), "companyName": contact.get("Name")}),
+        "additionalTaxAmount": 0.0,
+        "additionalTaxPercentage": 0.0,
+    }
+    return _source_modified(record, _without_none(mapped))
+
+
+def bill_credit_note(record: Record, account_ids: Mapping[str, str] | None = None) -> Mapped:
+    """An ACCPAYCREDIT credit note."""
+    if record.get("Status") in DOCUMENT_GONE:
+        return Deleted(record["CreditNoteID"])
+    contact = record.get("Contact") or {}
+    mapped = {
+        **_credit_note(record, account_ids or {}),
+        "billCreditNoteNumber": record.get("CreditNoteNumber"),
+        "supplierRef": _without_none({"id": contact.get("ContactID"), "supplierName": contact.get("Name")}),
+    }
+    return _source_modified(record, _without_none(mapped))
+
+
+# ------------------------------------------------------------------------------------------- payments
+# Payment types of money received (Codat `payments`) and paid out (Codat `billPayments`).
+RECEIVED = frozenset({"ACCRECPAYMENT", "ARCREDITPAYMENT", "AROVERPAYMENTPAYMENT", "ARPREPAYMENTPAYMENT"})
+PAID_OUT = frozenset({"ACCPAYPAYMENT", "APCREDITPAYMENT", "APOVERPAYMENTPAYMENT", "APPREPAYMENTPAYMENT"})
+# A refund of a credit note pays money the other way: its link is to the credit note.
+_REFUNDS = frozenset({"ARCREDITPAYMENT", "APCREDITPAYMENT"})
+
+
+def _payment(record: Record, contact_key: str, name_key: str, document_link: str) -> Record:
+    """Codat's sign convention: a payment line is what the customer paid (positive for money received, a
+    refund negative); a link reduces what the document has outstanding (negative)."""
+    refund = record.get("PaymentType") in _REFUNDS
+    amount = _money(record.get("Amount"))
+    document = record.get("Invoice") or record.get("CreditNote") or {}
+    contact = document.get("Contact") or {}
+    rate = currency_rate(record.get("CurrencyRate"))
+    if record.get("CreditNote"):
+        link = {"type": "CreditNote", "id": record["CreditNote"]["CreditNoteID"], "amount": amount}
+    elif record.get("Invoice"):
+        link = {"type": document_link, "id": record["Invoice"]["InvoiceID"], "amount": -amount}
+    else:
+        link = {"type": "Other", "id": contact.get("ContactID") or record["PaymentID"], "amount": -amount}
+    mapped: Record = {
+        "id": record["PaymentID"],
+        contact_key: _without_none({"id": contact.get("ContactID"), name_key: contact.get("Name")})
+        if contact.get("ContactID")
+        else None,
+        "accountRef": _without_none(
+            {
+                "id": (record.get("Account") or {}).get("AccountID"),
+                "name": (record.get("Account") or {}).get("Name"),
+            }
+        )
+        if (record.get("Account") or {}).get("AccountID")
+        else None,
+        "totalAmount": -amount if refund else amount,
+        "currency": document.get("CurrencyCode"),
+        "currencyRate": rate,
+        "date": codat_date(record.get("Date")),
+        "note": record.get("Details") or None,
+        "reference": record.get("Reference") or None,
+        "lines": [
+            {
+                "amount": -amount if refund else amount,
+                "links": [{**link, "currencyRate": rate}],
+                "allocatedOnDate": codat_date(record.get("Date")),
+            }
+        ],
+    }
+    return _source_modified(record, _without_none(mapped))
+
+
+def payment(record: Record) -> Mapped:
+    if record.get("Status") in PAYMENT_GONE:
+        return Deleted(record["PaymentID"])
+    return _payment(record, "customerRef", "companyName", "Invoice")
+
+
+def bill_payment(record: Record) -> Mapped:
+    if record.get("Status") in PAYMENT_GONE:
+        return Deleted(record["PaymentID"])
+    return _payment(record, "supplierRef", "supplierName", "Bill")
+
+
+# ------------------------------------------------------------------------------------ bank transactions
+# Xero bank transaction type → (Codat transaction type, sign of the money on the account).
+BANK_TRANSACTION_TYPES: Mapping[str, tuple[str, int]] = {
+    "RECEIVE": ("Credit", 1),
+    "RECEIVE-OVERPAYMENT": ("Credit", 1),
+    "RECEIVE-PREPAYMENT": ("Credit", 1),
+    "RECEIVE-TRANSFER": ("Xfer", 1),
+    "SPEND": ("Debit", -1),
+    "SPEND-OVERPAYMENT": ("Debit", -1),
+    "SPEND-PREPAYMENT": ("Debit", -1),
+    "SPEND-TRANSFER": ("Xfer", -1),
+}
+
+
+def bank_transaction(record: Record) -> Mapped:
+    if record.get("Status") in DOCUMENT_GONE:
+        return Deleted(record["BankTransactionID"])
+    kind, sign = BANK_TRANSACTION_TYPES.get(record.get("Type") or "", ("Unknown", 1))
+    lines = record.get("LineItems") or []
+    contact = (record.get("Contact") or {}).get("Name")
+    description = (
+        record.get("Reference")
+        or next((line["Description"] for line in lines if line.get("Description")), None)
+        or contact
+    )
+    mapped = _without_none(
+        {
+            "id": record["BankTransactionID"],
+            "accountId": (record.get("BankAccount") or {}).get("AccountID"),
+            "clearedOnDate": codat_date(record.get("Date")),
+            "description": description,
+            "reconciled": bool(record.get("IsReconciled")),
+            "amount": round(sign * _money(record.get("Total")), 2),
+            "transactionType": kind,
+        }
+    )
+    modified = codat_timestamp(record.get("UpdatedDateUTC"))
+    if modified:
+        mapped["sourceModifiedDate"] = modified
+    return mapped
+
+
+# ------------------------------------------------------------------------------------ journal entries
+# Xero journal source type → the Codat data type of the record the journal posted.
+JOURNAL_SOURCES: Mapping[str, str] = {
+    "ACCREC": "invoices",
+    "ACCPAY": "bills",
+    "ACCRECCREDIT": "creditNotes",
+    "ACCPAYCREDIT": "billCreditNotes",
+    "ACCRECPAYMENT": "payments",
+    "ARCREDITPAYMENT": "payments",
+    "ACCPAYPAYMENT": "billPayments",
+    "APCREDITPAYMENT": "billPayments",
+    "CASHREC": "bankTransactions",
+    "CASHPAID": "bankTransactions",
+    "TRANSFER": "transfers",
+    "MANJOURNAL": "journalEntries",
+}
+
+
+def _tracking_refs(categories: Iterable[Record]) -> list[Record]:
+    return [
+        {"id": category["TrackingOptionID"], "dataType": "trackingCategories"}
+        for category in categories
+        if category.get("TrackingOptionID")
+    ]
+
+
+def journal(record: Record) -> Mapped:
+    """An entry of Xero's general ledger (`/Journals`), posted by a document or a manual journal. Journals
+    are never changed (a voided invoice posts a reversing journal), so none is ever a deletion."""
+    source_type = record.get("SourceType") or ""
+    lines = []
+    for line in record.get("JournalLines") or []:
+        tracking = _tracking_refs(line.get("TrackingCategories") or [])
+        lines.append(
+            _without_none(
+                {
+                    "description": line.get("Description") or None,
+                    "netAmount": _money(line.get("NetAmount")),
+                    "accountRef": _without_none(
+                        {"id": line.get("AccountID"), "name": line.get("AccountName")}
+                    ),
+                    "tracking": {"recordRefs": tracking} if tracking else None,
+                }
+            )
+        )
+    created = codat_timestamp(record.get("CreatedDateUTC"))
+    mapped: Record = {
+        "id": record["JournalID"],
+        "description": record.get("Reference") or None,
+        "postedOn": codat_date(record.get("JournalDate")),
+        "createdOn": created,
+        "updatedOn": created,
+        "journalLines": lines,
+    }
+    if record.get("SourceID") and source_type in JOURNAL_SOURCES:
+        mapped["recordRef"] = {"id": record["SourceID"], "dataType": JOURNAL_SOURCES[source_type]}
+    mapped = _without_none(mapped)
+    mapped["metadata"] = {"isDeleted": False}
+    if created:
+        mapped["sourceModifiedDate"] = created
+    return mapped
+
+
+def manual_journal(record: Record) -> Mapped:
+    """A manual journal; drafts have not posted anything and are left out (`is_posted`)."""
+    if record.get("Status") in JOURNAL_GONE:
+        return Deleted(record["ManualJournalID"])
+    lines = []
+    for line in record.get("JournalLines") or []:
+        tracking = _tracking_refs(line.get("Tracking") or [])
+        lines.append(
+            _without_none(
+                {
+                    "description": line.get("Description") or None,
+                    "netAmount": _money(line.get("LineAmount")),
+                    "accountRef": _without_none({"id": line.get("AccountID") or line.get("AccountCode")})
+                    if line.get("AccountID") or line.get("AccountCode")
+                    else None,
+                    "tracking": {"recordRefs": tracking} if tracking else None,
+                }
+            )
+        )
+    updated = codat_timestamp(record.get("UpdatedDateUTC"))
+    mapped = _without_none(
+        {
+            "id": record["ManualJournalID"],
+            "description": record.get("Narration") or None,
+            "postedOn": codat_date(record.get("Date")),
+            "updatedOn": updated,
+            "journalLines": lines,
+        }
+    )
+    return _source_modified(record, mapped)
+
+
+# ---------------------------------------------------------------------------------------------- items
+def _item_side(details: Record | None, account_ids: Mapping[str, str]) -> Record | None:
+    if not details:
+        return None
+    code = details.get("AccountCode")
+    return _without_none(
+        {
+            "unitPrice": details.get("UnitPrice"),
+            "accountRef": {"id": account_ids.get(code, code)} if code else None,
+            "taxRateRef": {"id": details["TaxType"]} if details.get("TaxType") else None,
+        }
+    )
+
+
+def item(record: Record, account_ids: Mapping[str, str] | None = None) -> Mapped:
+    ids = account_ids or {}
+    sold, purchased = bool(record.get("IsSold")), bool(record.get("IsPurchased"))
+    invoice_item = _item_side(record.get("SalesDetails"), ids) if sold else None
+    bill_item = _item_side(record.get("PurchaseDetails"), ids) if purchased else None
+    if invoice_item is not None:
+        invoice_item["description"] = record.get("Description")
+    if bill_item is not None:
+        bill_item["description"] = record.get("PurchaseDescription") or record.get("Description")
+    mapped = _without_none(
+        {
+            "id": record["ItemID"],
+            "name": record.get("Name"),
+            "code": record.get("Code"),
+            "itemStatus": "Active",
+            # Xero tracks stock only for inventory items; the rest may be goods or services, it does not say.
+            "type": "Inventory" if record.get("IsTrackedAsInventory") else "Unknown",
+            "isBillItem": purchased,
+            "billItem": bill_item,
+            "isInvoiceItem": sold,
+            "invoiceItem": invoice_item,
+        }
+    )
+    return _source_modified(record, mapped)
+
+
+# ------------------------------------------------------------------------------------------ tax rates
+def tax_rate(record: Record) -> Mapped:
+    """Identified by Xero's `TaxType` code, which is what line items reference."""
+    if record.get("Status") in TAX_RATE_GONE:
+        return Deleted(record["TaxType"])
+    components = [
+        {
+            "name": component.get("Name"),
+            "rate": component.get("Rate"),
+            "isCompound": bool(component.get("IsCompound")),
+        }
+        for component in record.get("TaxComponents") or []
+    ]
+    mapped = _without_none(
+        {
+            "id": record["TaxType"],
+            "name": record.get("Name"),
+            "code": record["TaxType"],
+            "status": "Active",
+            "effectiveTaxRate": record.get("EffectiveRate"),
+            "totalTaxRate": record.get("DisplayTaxRate"),
+            "components": components,
+        }
+    )
+    mapped["metadata"] = {"isDeleted": False}
+    return mapped
+
+
+# -------------------------------------------------------------------------------- tracking categories
+def tracking_categories(record: Record) -> list[Mapped]:
+    """A Xero tracking category and its options: the category is a Codat category with children, each option
+    a child category (`parentId`); what invoices and journals reference is the option."""
+    category_id = record["TrackingCategoryID"]
+    if record.get("Status") in TRACKING_GONE:
+        return [Deleted(category_id), *(Deleted(o["TrackingOptionID"]) for o in record.get("Options") or [])]
+    options = record.get("Options") or []
+    mapped: list[Mapped] = [
+        {
+            "id": category_id,
+            "name": record.get("Name"),
+            "status": "Active",
+            "hasChildren": bool(options),
+            "metadata": {"isDeleted": False},
+        }
+    ]
+    for option in options:
+        if option.get("Status") in TRACKING_GONE:
+            mapped.append(Deleted(option["TrackingOptionID"]))
+            continue
+        mapped.append(
+            {
+                "id": option["TrackingOptionID"],
+                "name": option.get("Name"),
+                "status": "Active",
+                "parentId": category_id,
+                "hasChildren": False,
+                "metadata": {"isDeleted": False},
+            }
+        )
+    return mapped
+
+
+# -------------------------------------------------------------------------------------- company info
+PHONE_TYPES = {
+    "DEFAULT": "Primary",
+    "OFFICE": "Landline",
+    "MOBILE": "Mobile",
+    "FAX": "Fax",
+    "DDI": "Landline",
+}
+LINK_TYPES = {"Website": "Website"}
+
+
+def company(record: Record, tenant_id: str | None = None) -> Record:
+    phones = [
+        {
+            "number": _phone({"Phones": [p]}),
+            "type": PHONE_TYPES.get(p.get("PhoneType"), "Unknown"),
+        }
+        for p in record.get("Phones") or []
+        if p.get("PhoneNumber")
+    ]
+    links = [
+        {"type": LINK_TYPES.get(link.get("LinkType"), "Social"), "url": link["Url"]}
+        for link in record.get("ExternalLinks") or []
+        if link.get("Url")
+    ]
+    lock = record.get("PeriodLockDate") or record.get("EndOfYearLockDate")
+    short_code = record.get("ShortCode")
+    return _without_none(
+        {
+            "companyName": record.get("Name"),
+            "accountingPlatformRef": record.get("OrganisationID") or tenant_id,
+            "companyLegalName": record.get("LegalName"),
+            "addresses": _addresses(record),
+            "phoneNumbers": phones,
+            "webLinks": links,
+            "ledgerLockDate": codat_date(lock),
+            "registrationNumber": record.get("RegistrationNumber"),
+            "taxNumber": record.get("TaxNumber"),
+            "financialYearStartDate": financial_year_start(record),
+            "baseCurrency": record.get("BaseCurrency"),
+            "sourceUrls": {
+                "Organisation": f"https://go.xero.com/organisationlogin/default.aspx?shortcode={short_code}"
+            }
+            if short_code
+            else {},
+            "createdDate": codat_timestamp(record.get("CreatedDateUTC")),
+        }
+    )
+
+
+def financial_year_start(record: Record) -> str | None:
+    """The day after Xero's financial year end, in the year whose financial year began last (as of the
+    organisation's creation: Codat reports a date, not a recurring day)."""
+    day, month = record.get("FinancialYearEndDay"), record.get("FinancialYearEndMonth")
+    created = xero_moment(record.get("CreatedDateUTC"))
+    if not day or not month or created is None:
+        return None
+    year = created.year
+    end = date(year, month, 1) + timedelta(days=day - 1)
+    start = end + timedelta(days=1)
+    if start > created.date():
+        start = date(year - 1, month, 1) + timedelta(days=day)
+    return start.strftime("%Y-%m-%dT00:00:00")
+
+
+# ------------------------------------------------------------------------------ financial statements
+@dataclass(frozen=True)
+class ReportColumn:
+    """One column of a Xero report: which month it is and where its values are in each row's cells."""
+
+    index: int
+    month: str  # YYYY-MM
+    from_date: str
+    to_date: str
+
+
+def _value(cell: Record | None) -> float:
+    try:
+        return round(float((cell or {}).get("Value") or 0), 2)
+    except ValueError:
+        return 0.0
+
+
+def _account_id(cells: list[Record]) -> str | None:
+    for attribute in (cells[0] if cells else {}).get("Attributes") or []:
+        if attribute.get("Id") == "account":
+            return attribute.get("Value")
+    return None
+
+
+def _section_lines(section: Record, column: int) -> tuple[list[Record], float]:
+    lines, total = [], 0.0
+    for row in section.get("Rows") or []:
+        if row.get("RowType") != "Row":
+            continue
+        cells = row.get("Cells") or []
+        value = _value(cells[column] if column < len(cells) else None)
+        total += value
+        lines.append(
+            _without_none(
+                {
+                    "accountId": _account_id(cells),
+                    "name": (cells[0] if cells else {}).get("Value"),
+                    "value": value,
+                    "items": [],
+                }
+            )
+        )
+    return lines, round(total, 2)
+
+
+def _line(name: str, sections: list[tuple[str, list[Record], float]]) -> Record:
+    items = [{"name": title, "value": total, "items": lines} for title, lines, total in sections]
+    return {"name": name, "value": round(sum(total for _, _, total in sections), 2), "items": items}
+
+
+def _sections(report: Record) -> list[Record]:
+    return [row for row in report.get("Rows") or [] if row.get("RowType") == "Section"]
+
+
+# Xero's balance sheet: a section titled "Assets", "Liabilities" or "Equity" starts that part; the sections
+# after it (Bank, Current Assets, ...) belong to it until the next one. Untitled sections hold totals.
+BALANCE_SHEET_PARTS = {"assets": "assets", "liabilities": "liabilities", "equity": "equity"}
+
+
+def balance_sheet(report: Record, column: ReportColumn, currency: str | None) -> Record:
+    parts: dict[str, list[tuple[str, list[Record], float]]] = {"assets": [], "liabilities": [], "equity": []}
+    part: str | None = None
+    for section in _sections(report):
+        title = (section.get("Title") or "").strip()
+        if title.lower() in BALANCE_SHEET_PARTS:
+            part = BALANCE_SHEET_PARTS[title.lower()]
+        if not title or part is None:
+            continue
+        lines, total = _section_lines(section, column.index)
+        if lines:
+            parts[part].append((title, lines, total))
+    assets = _line("Assets", parts["assets"])
+    liabilities = _line("Liabilities", parts["liabilities"])
+    equity = _line("Equity", parts["equity"])
+    return _without_none(
+        {
+            "id": column.month,
+            "currency": currency,
+            "date": column.to_date,
+            "assets": assets,
+            "liabilities": liabilities,
+            "netAssets": round(assets["value"] - liabilities["value"], 2),
+            "equity": equity,
+        }
+    )
+
+
+# Xero's profit and loss section titles (they vary a little by organisation version) → Codat's part, and the
+# sign that makes the part's value positive in Codat's sense (Xero shows expenses as positive already).
+def _profit_and_loss_part(title: str) -> str | None:
+    lowered = title.lower()
+    if "cost of sales" in lowered or "direct cost" in lowered:
+        return "costOfSales"
+    if "other income" in lowered:
+        return "otherIncome"
+    if "other expense" in lowered or "non-operating" in lowered:
+        return "otherExpenses"
+    if "expense" in lowered:
+        return "expenses"
+    if "income" in lowered or "revenue" in lowered or "sales" in lowered:
+        return "income"
+    return None
+
+
+PROFIT_AND_LOSS_NAMES = {
+    "income": "Income",
+    "costOfSales": "Cost of Sales",
+    "expenses": "Expenses",
+    "otherIncome": "Other Income",
+    "otherExpenses": "Other Expenses",
+}
+
+
+def profit_and_loss(report: Record, column: ReportColumn, currency: str | None) -> Record:
+    parts: dict[str, list[tuple[str, list[Record], float]]] = {key: [] for key in PROFIT_AND_LOSS_NAMES}
+    for section in _sections(report):
+        title = (section.get("Title") or "").strip()
+        part = _profit_and_loss_part(title) if title else None
+        if part is None:
+            continue
+        lines, total = _section_lines(section, column.index)
+        parts[part].append((title, lines, total))
+    lines = {key: _line(name, parts[key]) for key, name in PROFIT_AND_LOSS_NAMES.items()}
+    gross = round(lines["income"]["value"] - lines["costOfSales"]["value"], 2)
+    operating = round(gross - lines["expenses"]["value"], 2)
+    other = round(lines["otherIncome"]["value"] - lines["otherExpenses"]["value"], 2)
+    return _without_none(
+        {
+            "id": column.month,
+            "currency": currency,
+            "reportBasis": "Accrual",
+            "fromDate": column.from_date,
+            "toDate": column.to_date,
+            "income": lines["income"],
+            "costOfSales": lines["costOfSales"],
+            "grossProfit": gross,
+            "expenses": lines["expenses"],
+            "netOperatingProfit": operating,
+            "otherExpenses": lines["otherExpenses"],
+            "otherIncome": lines["otherIncome"],
+            "netOtherIncome": other,
+            "netProfit": round(operating + other, 2),
+        }
+    )
+
+
+STATEMENTS: Mapping[str, Callable[[Record, ReportColumn, str | None], Record]] = {
+    "balanceSheet": balance_sheet,
+    "profitAndLoss": profit_and_loss,
+}

@@ -1,0 +1,1 @@
+"""Stateful fakes of the platforms the real connectors talk to, validated against the platforms' own specs."""

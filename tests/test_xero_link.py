@@ -1,0 +1,110 @@
+"""Linking Xero in a real browser through the real Link pages, against the fake Xero (consent page, tokens,
+tenant discovery, then the first-link pulls run by the server's worker); and Xero listed as not available
+when the operator has not configured it."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from ledgerlink.oauth.flow import CALLBACK_PATH
+from tests.conftest import RunningServer, separate_database, start_server, stop_server
+from tests.fakes.xero import XeroFake
+from tests.test_link import LANDING_TEMPLATE, ClientSite
+
+CLIENT_ID = "ledgerlink-xero-link"
+CLIENT_SECRET = "s3cret-" + uuid.uuid4().hex
+API_KEY = "xero-" + uuid.uuid4().hex
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[XeroFake]:
+    server = XeroFake(CLIENT_ID, CLIENT_SECRET, "http://unset", consent_page=True).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[ClientSite]:
+    client_site = ClientSite()
+    yield client_site
+    client_site.httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def xero_server(postgres: str, fake: XeroFake, site: ClientSite, tmp_path_factory) -> Iterator[RunningServer]:
+    running = start_server(
+        tmp_path_factory.mktemp("xero-link"),
+        database_url=separate_database(postgres, "xero"),
+        api_key=API_KEY,
+        extra_env={
+            "LEDGERLINK_OAUTH_GBOL_CLIENT_ID": CLIENT_ID,
+            "LEDGERLINK_OAUTH_GBOL_CLIENT_SECRET": CLIENT_SECRET,
+            "LEDGERLINK_XERO_AUTHORIZE_URL": fake.authorize_url,
+            "LEDGERLINK_XERO_TOKEN_URL": fake.token_url,
+            "LEDGERLINK_XERO_IDENTITY_URL": fake.identity_url,
+            "LEDGERLINK_XERO_API_URL": fake.api_url,
+        },
+    )
+    fake.clients[CLIENT_ID].redirect_uris[:] = [running.base_url + CALLBACK_PATH]
+    with running.client() as api:
+        profile = api.get("/profile").json()
+        assert (
+            api.put("/profile", json={**profile, "redirectUrl": site.base + LANDING_TEMPLATE}).status_code
+            == 200
+        )
+    yield running
+    stop_server(running)
+
+
+def test_link_xero_in_the_browser_and_sync(page, shoot, fake, site, xero_server) -> None:
+    with xero_server.client() as api:
+        company = api.post("/companies", json={"name": "Xero Browser Ltd"}).json()
+        page.goto(company["redirect"])
+        page.locator("a[data-key=gbol]").click()
+        shoot("review")
+        page.get_by_role("button", name="Connect").click()
+
+        page.wait_for_url(fake.base_url + "/authorize*")
+        assert "code_challenge_method=S256" in page.url and "offline_access" in page.url
+        page.get_by_role("button", name="Allow").click()
+        assert page.get_by_role("heading", name="You're connected").is_visible()
+        shoot("complete")
+        page.get_by_role("link", name=re.compile("Finish and return")).click()
+        page.wait_for_url(site.base + "/landed*")
+
+        (connection,) = api.get(f"/companies/{company['id']}/connections").json()["results"]
+        assert connection["status"] == "Linked" and connection["platformName"] == "Xero"
+        # The server's worker runs the first-link pulls against the fake.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            history = api.get(f"/companies/{company['id']}/data/history", params={"pageSize": 100}).json()
+            pulls = history.get("results", [])
+            if pulls and all(
+                p["status"] not in ("Initial", "Queued", "Fetching", "Mapping", "Validating", "Processing")
+                for p in pulls
+            ):
+                break
+            time.sleep(0.3)
+        failed = [(p["dataType"], p["status"]) for p in pulls if p["status"] != "Complete"]
+        assert pulls and not failed, failed
+        invoices = api.get(f"/companies/{company['id']}/data/invoices", params={"pageSize": 100}).json()
+        assert {i["invoiceNumber"] for i in invoices["results"]} >= {"INV-0002"}
+        info = api.get(f"/companies/{company['id']}/data/info").json()
+        assert info["companyName"] == "Dev Evangelist - Sid Test 3 (NZ-2016-02)"
+    assert fake.violations == []
+    issued = [t.access_token for t in fake.tokens] + [t.refresh_token for t in fake.tokens]
+    assert not any(secret in xero_server.log() for secret in issued)
+
+
+def test_without_credentials_xero_is_listed_as_not_available(page, server) -> None:
+    with server.client() as api:
+        company = api.post("/companies", json={"name": "No Xero Ltd"}).json()
+    page.goto(company["redirect"])
+    assert page.locator("a[data-key=gbol]").count() == 0
+    item = page.locator("li", has_text="Xero")
+    assert item.first.is_visible() and "Not available" in item.first.inner_text()

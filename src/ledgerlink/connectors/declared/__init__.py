@@ -1,0 +1,1 @@
+"""Connectors declared in a YAML file instead of code: a platform's own REST API mapped onto Codat's types."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -55,6 +58,8 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
             urls=app.state.urls,
             settings=settings,
         )
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals off the main thread
+            asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, worker.dump_tasks)
         async with worker.running(settings, database_url, runtime) as workers:
             app.state.worker = workers
             yield

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import functools
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+
+import structlog
 
 from ledgerlink.config import Settings
 from ledgerlink.jobs import GENERAL_QUEUES, WEBHOOKS_QUEUE, Runtime, create_job_app
 from ledgerlink.webhooks.delivery import http_client
+
+log = structlog.get_logger("ledgerlink.worker")
+
+# Pauses before a stopped worker is started again (doubling while it keeps failing at once).
+RESTART_PAUSE_SECONDS = 1.0
+MAX_RESTART_PAUSE_SECONDS = 30.0
 
 
 @asynccontextmanager
@@ -37,7 +47,8 @@ async def running(
             http=http,
         )
         async with job_app.open_async():
-            general = job_app.run_worker_async(
+            general = functools.partial(
+                job_app.run_worker_async,
                 queues=list(GENERAL_QUEUES),
                 name="ledgerlink",
                 concurrency=settings.worker_concurrency,
@@ -45,7 +56,8 @@ async def running(
                 additional_context={"runtime": runtime},
                 fetch_job_polling_interval=2.0,
             )
-            deliveries = job_app.run_worker_async(
+            deliveries = functools.partial(
+                job_app.run_worker_async,
                 queues=[WEBHOOKS_QUEUE],
                 name="ledgerlink-webhooks",
                 concurrency=settings.webhook_concurrency,
@@ -56,7 +68,10 @@ async def running(
                 # Deliveries and attempts keep the history; finished wake-up jobs are only clutter.
                 delete_jobs="successful",
             )
-            task = asyncio.create_task(_both(general, deliveries), name="ledgerlink-worker")
+            task = asyncio.create_task(
+                _both(_supervised(general, "ledgerlink"), _supervised(deliveries, "ledgerlink-webhooks")),
+                name="ledgerlink-worker",
+            )
             try:
                 yield task
             finally:
@@ -65,8 +80,46 @@ async def running(
                     await task
 
 
-async def _both(general: object, deliveries: object) -> None:
-    await asyncio.gather(general, deliveries)  # type: ignore[arg-type]
+def dump_tasks() -> None:
+    """Log every asyncio task's stack (the process's answer to SIGUSR1): what a stuck process is waiting on."""
+    for task in asyncio.all_tasks():
+        frames = task.get_stack(limit=12)
+        log.warning(
+            "task",
+            name=task.get_name(),
+            frames=" < ".join(f"{f.f_code.co_name} ({f.f_code.co_filename.rsplit('/', 2)[-1]}:{f.f_lineno})" for f in frames),
+        )
+
+
+async def _both(*workers: Awaitable[None]) -> None:
+    await asyncio.gather(*workers)
+
+
+async def _supervised(run: Callable[[], Awaitable[None]], name: str) -> None:
+    """Run a procrastinate worker until cancelled, starting it again whenever it stops.
+
+    A worker stops on its own when its database connection breaks (a restart or failover of PostgreSQL
+    cuts them all): a failed side task (heartbeat, LISTEN) makes it shut down cleanly and return, or it
+    raises. The connection pool reconnects once the database is back, so the worker is simply started
+    again, after a pause that grows while it keeps stopping at once. Its jobs that were running are retried
+    once their heartbeat is seen to have stopped (the maintenance job's stalled-job sweep); pulls redo their
+    work from the start.
+    """
+    pause = RESTART_PAUSE_SECONDS
+    while True:
+        started = time.monotonic()
+        try:
+            await run()
+            log.warning("job worker stopped; starting it again", worker=name, pause_seconds=pause)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("job worker stopped on an error; starting it again", worker=name, pause_seconds=pause)
+        # A worker that ran a good while before stopping starts again promptly; one stopping at once backs off.
+        if time.monotonic() - started > 60:
+            pause = RESTART_PAUSE_SECONDS
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, MAX_RESTART_PAUSE_SECONDS)
 
 
 async def run_until_stopped(settings: Settings, database_url: str, stop: asyncio.Event) -> None:

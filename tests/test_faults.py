@@ -1,0 +1,99 @@
+"""Faults survived: the database restarting in the middle of a sync. The server's processes reconnect, the
+interrupted pulls are retried, and afterwards every pull operation is final and record counts are exact."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, text
+
+from ledgerlink.connectors.base import FetchRequest
+from ledgerlink.database import EmbeddedPostgres
+from ledgerlink.db import sqlalchemy_url
+from tests.conftest import postgres_home, start_server, stop_server
+from tests.test_sync import link_sandbox, wait_for_pulls
+from ledgerlink.connectors.sandbox.banking import BankingSandbox
+
+# Banking Sandbox volume: enough transactions (~200,000) for their pull to be under way when the database
+# restarts, few enough to keep the test short.
+SCALE = 60
+
+
+async def _count(request: FetchRequest) -> int:
+    return sum([len(batch.records) async for batch in BankingSandbox().fetch(request)])
+
+
+def test_a_sync_survives_the_database_restarting(tmp_path: Path) -> None:
+    home = postgres_home()
+    database = EmbeddedPostgres(home)
+    url = database.start()
+    server = start_server(
+        tmp_path / "server",
+        database_url=url,
+        api_key="restart-key",
+        extra_env={"LEDGERLINK_SECRET_KEY": Fernet.generate_key().decode()},
+    )
+    engine = create_engine(sqlalchemy_url(url))
+    try:
+        with server.client() as api:
+            company_id, connection_id = link_sandbox(api, "Failover Ltd", {"scale": SCALE}, key="qhnd")
+            deadline = time.monotonic() + 60
+            while True:
+                pulls = api.get(f"/companies/{company_id}/data/history", params={"pageSize": 100}).json()[
+                    "results"
+                ]
+                big = next(p for p in pulls if p["dataType"] == "banking-transactions")
+                if big["status"] in ("Fetching", "Mapping", "Validating", "Processing"):
+                    break
+                assert big["status"] == "Queued", f"the pull finished before the restart: {big}"
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            database.restart()
+            # The API answers again once it has reconnected (its pool checks connections before use).
+            deadline = time.monotonic() + 30
+            while api.get("/readyz").status_code != 200:
+                assert time.monotonic() < deadline, "the API did not reconnect"
+                time.sleep(0.2)
+            pulls = wait_for_pulls(api, company_id, at_least=4, timeout=120)
+        assert server.process.poll() is None, server.log()
+        assert {p["status"] for p in pulls} <= {"Complete", "NotSupported"}, pulls
+        big = next(p for p in pulls if p["dataType"] == "banking-transactions")
+        with engine.connect() as db:
+            row = db.execute(
+                text(
+                    "SELECT p.as_of, p.attempts, c.linked_at FROM pull_operations p JOIN connections c "
+                    "ON c.id = p.connection_id WHERE p.id = :id"
+                ),
+                {"id": big["id"]},
+            ).one()
+            stored = db.execute(
+                text(
+                    "SELECT count(*), count(DISTINCT record_id) FROM records "
+                    "WHERE connection_id = :c AND data_type = 'banking-transactions'"
+                ),
+                {"c": connection_id},
+            ).one()
+        expected = asyncio.run(
+            _count(
+                FetchRequest(
+                    data_type="banking-transactions",
+                    company_id=uuid.UUID(company_id),
+                    connection_id=uuid.UUID(connection_id),
+                    credentials={"scale": SCALE, "speed": 1},
+                    linked_at=row.linked_at,
+                    as_of=row.as_of,
+                )
+            )
+        )
+        assert row.attempts >= 2  # the restart cut the pull, which ran again
+        assert stored[0] == stored[1] == expected  # nothing lost, nothing duplicated
+    finally:
+        engine.dispose()
+        stop_server(server)
+        database.stop()
+        shutil.rmtree(home, ignore_errors=True)

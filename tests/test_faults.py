@@ -97,3 +97,81 @@ def test_a_sync_survives_the_database_restarting(tmp_path: Path) -> None:
         stop_server(server)
         database.stop()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def test_an_api_process_killed_mid_request_leaves_nothing_half_done(postgres: str, tmp_path: Path) -> None:
+    """Links requested of an API process that is SIGKILLed while answering them: each one either happened
+    whole (Linked, with its first-link pulls, which a worker then completes) or not at all (PendingAuth,
+    no pulls). The other API process and the worker carry on."""
+    import concurrent.futures
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    from tests.conftest import process_environment, separate_database
+
+    url = separate_database(postgres, "api_killed")
+    shared = {"LEDGERLINK_SECRET_KEY": Fernet.generate_key().decode()}
+    doomed = start_server(
+        tmp_path / "a", database_url=url, api_key="kill-key", extra_env=shared, extra_args=["--no-worker"]
+    )
+    survivor = start_server(
+        tmp_path / "b", database_url=url, api_key="kill-key", extra_env=shared, extra_args=["--no-worker"]
+    )
+    with (tmp_path / "worker.log").open("wb") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "ledgerlink", "worker", "--data-dir", str(tmp_path / "w")],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=process_environment() | shared | {"LEDGERLINK_DATABASE_URL": url},
+        )
+    try:
+        with survivor.client() as api:
+            pending = []
+            for n in range(12):
+                company = api.post("/companies", json={"name": f"Killed Mid-Request {n}"}).json()
+                connection = api.post(
+                    f"/companies/{company['id']}/connections", json={"platformKey": "qhnd"}
+                ).json()
+                pending.append((company["id"], connection["id"]))
+
+        def authorize(ids: tuple[str, str]) -> int | None:
+            try:
+                with doomed.client() as api:
+                    return api.put(
+                        f"/companies/{ids[0]}/connections/{ids[1]}/authorization", json={}
+                    ).status_code
+            except httpx.HTTPError:
+                return None  # the process died under this request
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            answers = [pool.submit(authorize, ids) for ids in pending]
+            while sum(answer.done() for answer in answers) < 4:
+                time.sleep(0.01)
+            doomed.process.send_signal(signal.SIGKILL)
+            doomed.process.wait()
+            outcomes = [answer.result() for answer in answers]
+        assert None in outcomes, "the process was killed after every request had been answered"
+
+        with survivor.client() as api:
+            linked = 0
+            for (company_id, connection_id), outcome in zip(pending, outcomes, strict=True):
+                status = api.get(f"/companies/{company_id}/connections/{connection_id}").json()["status"]
+                history = api.get(f"/companies/{company_id}/data/history").json()["results"]
+                if outcome == 200:
+                    assert status == "Linked"
+                if status == "Linked":
+                    linked += 1
+                    pulls = wait_for_pulls(api, company_id, at_least=4, timeout=60)
+                    assert {p["status"] for p in pulls} == {"Complete"}, pulls
+                else:
+                    assert status == "PendingAuth" and history == [], (status, history)
+            assert linked >= 4
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+        stop_server(survivor)
+        if doomed.process.poll() is None:
+            stop_server(doomed)

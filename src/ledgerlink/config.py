@@ -56,6 +56,22 @@ class Settings(BaseSettings):
     xero_token_url: str = "https://identity.xero.com/connect/token"
     xero_identity_url: str = "https://api.xero.com"
     xero_api_url: str = "https://api.xero.com/api.xro/2.0"
+    # QuickBooks Online's endpoints (Intuit's; tests point them at a local fake): consent page, token
+    # endpoint, and the Accounting API for production companies and for Intuit's sandbox companies.
+    quickbooks_authorize_url: str = "https://appcenter.intuit.com/connect/oauth2"
+    quickbooks_token_url: str = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+    quickbooks_api_url: str = "https://quickbooks.api.intuit.com/v3"
+    quickbooks_sandbox_api_url: str = "https://sandbox-quickbooks.api.intuit.com/v3"
+    # Plaid (banking): the client's API keys from Plaid's dashboard (unset: Link lists Plaid as not available),
+    # which environment they belong to (`sandbox` or `production`), or a base URL that overrides it (tests
+    # point it at a local fake), the Plaid Link script the business's browser runs, and the countries whose
+    # banks Link offers (comma-separated ISO codes).
+    plaid_client_id: str | None = None
+    plaid_secret: str | None = None
+    plaid_environment: str = Field(default="production", pattern="^(sandbox|production)$")
+    plaid_base_url: str | None = None
+    plaid_link_script_url: str = "https://cdn.plaid.com/link/v2/stable/link-initialize.js"
+    plaid_country_codes: str = "US"
 
     @field_validator("webhook_retry_schedule")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -35,6 +35,20 @@ class CredentialField:
     # Shown as a password field, and never echoed back into the form.
     secret: bool = False
     hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A platform's own authorization widget, run in the business's browser on a Link page (Plaid Link): the
+    platform's script opens it with what `Connector.start_widget` returned, and on success hands back a
+    one-time token that `Connector.complete_widget` exchanges for what to store."""
+
+    # The platform's script (its origin is allowed on that one Link page, for scripts and frames).
+    script_url: str
+    # Which of our adapters in `kit/static/link-widget.js` drives the script (`"plaid"`: `Plaid.create`).
+    kind: str
+    # Origins the widget talks to from the browser besides its script's (the platform's API).
+    connect_origins: tuple[str, ...] = ()
 
 
 class AuthorizationRejected(Exception):
@@ -93,6 +107,9 @@ class FetchRequest:
     # `as_of` of the last successful pull of this type: only what changed after it is wanted.
     # None asks for everything.
     since: datetime | None = None
+    # What the last successful pull of this type left in `Batch.checkpoint` (a platform's sync cursor), or
+    # None: a failed pull leaves the one before it.
+    checkpoint: str | None = None
     # From the sync settings: the earliest source date wanted (`syncFromUtc` / `syncFromWindow`).
     sync_from: datetime | None = None
     # From the sync settings, for financial statements: how many months of reports.
@@ -108,6 +125,9 @@ class Batch:
 
     records: list[dict[str, Any]] = field(default_factory=list)
     deleted_ids: list[str] = field(default_factory=list)
+    # Where the next pull of this type starts (the last batch's non-None value wins); kept only if the pull
+    # completes, and handed back as `FetchRequest.checkpoint`.
+    checkpoint: str | None = None
 
 
 class DataTypeNotSupported(Exception):
@@ -133,16 +153,38 @@ class Connector:
     info: ClassVar[ConnectorInfo]
     # Set by platforms the business authorizes through OAuth2 (its `accepts_credentials` is then False).
     oauth: ClassVar[OAuthProvider | None] = None
+    # Set by platforms the business authorizes in their own widget on a Link page (Plaid Link).
+    widget: ClassVar[Widget | None] = None
+
+    def is_configured(self) -> bool:
+        """Whether the operator has given what the platform needs (its API keys); Link lists an unconfigured
+        platform as not available rather than offering a broken one."""
+        return True
 
     def fetch(self, request: FetchRequest) -> AsyncIterator[Batch]:
         """Pages of standardized records for `request.data_type`; connectors know nothing of the database."""
         raise DataTypeNotSupported(request.data_type)
 
-    async def after_authorization(self, access_token: str) -> dict[str, Any]:
+    async def after_authorization(
+        self, access_token: str, callback: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
         """OAuth connectors: what to keep (sealed) beside the tokens once the business has consented, such as
-        which of the grant's organisations this connection reads. Raise `AuthorizationRejected` when the
-        grant is of no use (the link fails, the connection stays as it was)."""
+        which of the grant's organisations this connection reads. `callback` holds the callback's query
+        parameters other than `code` and `state` (QuickBooks sends the company's `realmId` there). Raise
+        `AuthorizationRejected` when the grant is of no use (the link fails, the connection stays as it was)."""
         return {}
+
+    async def start_widget(
+        self, *, company_id: uuid.UUID, connection_id: uuid.UUID, client_name: str
+    ) -> dict[str, Any]:
+        """Widget connectors: what the platform's script is opened with (Plaid's `link_token`). Raise
+        `AuthorizationRejected` when the platform refuses to start one."""
+        raise AuthorizationRejected(f"{self.info.name} has no widget.")
+
+    async def complete_widget(self, token: str) -> dict[str, Any]:
+        """Widget connectors: exchange the widget's one-time token for what to store (sealed) for later pulls.
+        Raise `AuthorizationRejected` when the platform refuses it (the connection stays as it was)."""
+        raise AuthorizationRejected(f"{self.info.name} has no widget.")
 
     async def verify_credentials(self, credentials: dict[str, Any]) -> None:
         """Ask the platform whether checked credentials open it, before the connection links; raise

@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 
 from ledgerlink.connectors.base import Connector
+from ledgerlink.connectors.plaid.connector import PlaidConnector
+from ledgerlink.connectors.quickbooks.connector import QuickBooksConnector, QuickBooksSandboxConnector
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
 from ledgerlink.connectors.sandbox.banking import BankingSandbox
 from ledgerlink.connectors.sandbox.commerce import CommerceSandbox
@@ -19,6 +21,8 @@ CONNECTORS: dict[str, Connector] = {
     connector.info.key: connector
     for connector in (AccountingSandbox(), BankingSandbox(), CommerceSandbox(), XeroConnector())
 }
+CONNECTORS[PlaidConnector.info.key] = PlaidConnector()
+CONNECTORS.update({c.info.key: c for c in (QuickBooksConnector(), QuickBooksSandboxConnector())})
 
 
 class ConnectorModuleInvalid(Exception):

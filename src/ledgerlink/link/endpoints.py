@@ -27,6 +27,7 @@ from ledgerlink.oauth import flow
 router = APIRouter(prefix="/link", include_in_schema=False)
 
 CONNECT, APPROVE, CREDENTIALS, CANCEL = "connect", "approve", "credentials", "cancel"
+WIDGET = "widget"
 
 
 def _urls(request: Request) -> PublicUrls:
@@ -155,6 +156,8 @@ async def authorize(companyId: str, connectionId: str, request: Request, session
     if connector.oauth is not None:
         started = await flow.start(_runtime(request), connection.id)
         return pages.redirect(started.url)
+    if connector.widget is not None:
+        return await _widget_page(request, entry, current, connection)
     if connector.info.credential_fields:
         return _credentials_form(request, entry, current, connection)
     return _page(
@@ -224,6 +227,79 @@ async def submit_credentials(
         # Secrets are not echoed back into the form.
         shown = {f.name: given[f.name] for f in connector.info.credential_fields if not f.secret}
         return _credentials_form(request, entry, current, connection, given=shown, error=str(rejected))
+    return pages.redirect(_complete_path(entry, connection, 200))
+
+
+async def _widget_page(
+    request: Request, entry: service.Entry, current: visit.Visit, connection: Connection
+) -> Response:
+    """The platform's own widget (Plaid Link), opened by its script on this page."""
+    connector = registry.get(connection.integration_key)
+    assert connector is not None
+    started = await service.start_widget(entry, connection, connector)
+    response = _page(
+        request,
+        "widget.html",
+        entry,
+        current,
+        connector=connector.info,
+        connection=connection,
+        logo_url=_urls(request).integration_image(connector.info.key, "square"),
+        widget=started.widget,
+        widget_config=started.config,
+        widget_token=current.form_token(WIDGET),
+        cancel_token=current.form_token(CANCEL),
+        step=3,
+    )
+    response.headers["Content-Security-Policy"] = started.content_security_policy
+    return response
+
+
+@router.post("/companies/{companyId}/connections/{connectionId}/widget")
+async def complete_widget(
+    companyId: str,
+    connectionId: str,
+    request: Request,
+    session: Session,
+    csrf: Annotated[str, Form()] = "",
+    token: Annotated[str, Form()] = "",
+    error: Annotated[str, Form()] = "",
+) -> Response:
+    """What the platform's widget handed back: a one-time token to exchange, or the error it ended with."""
+    entry = await service.load(session, companyId, for_update=True)
+    connection = service.connection_in(entry, connectionId)
+    current = service.require(_current(request, entry))
+    if not current.accepts(WIDGET, csrf):
+        raise PageError(403, "This form has expired", "Go back, reload the page and try again.")
+    connector = await service.chosen(session, entry, connection.integration_key)
+    if connector.widget is None:
+        raise PageError(400, "This software does not sign in here", "Go back and try again.")
+    if connection.status == ConnectionStatus.LINKED.value:
+        return pages.redirect(_complete_path(entry, connection, 201))
+    try:
+        if error or not token:
+            raise service.WidgetFailed(
+                f"{connector.info.name} could not finish connecting your bank"
+                + (f" ({error[:100]})." if error else ".")
+            )
+        await service.link_with_widget(
+            session, entry, connection, token, request.app.state.secrets, _urls(request)
+        )
+    except service.WidgetFailed as failed:
+        service.report_failure(session, entry, connection, _urls(request))
+        response = _page(
+            request,
+            "failed.html",
+            entry,
+            current,
+            connection=connection,
+            connector=connector.info,
+            message=str(failed),
+            retry_url=_authorize_path(entry, connection),
+            back_url=service.redirect_url(entry, connection, 500, current),
+        )
+        response.status_code = 502
+        return response
     return pages.redirect(_complete_path(entry, connection, 200))
 
 
@@ -313,7 +389,9 @@ async def oauth_callback(
             raise PageError(
                 400, "This sign-in cannot be completed", "The platform sent no code. Start linking again."
             )
-        connection = await flow.complete(runtime, state, code)
+        # Platforms may add their own parameters beside the code (QuickBooks: `realmId`).
+        extra = {k: v for k, v in request.query_params.items() if k not in ("state", "code", "error")}
+        connection = await flow.complete(runtime, state, code, extra)
     except flow.AuthorizationStateInvalid as invalid:
         raise PageError(400, "This sign-in cannot be completed", str(invalid)) from None
     except flow.AuthorizationFailed as failed:

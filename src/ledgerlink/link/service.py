@@ -3,8 +3,8 @@ where the business goes afterwards.
 
 The journey (docs/architecture.md, "Link"): the company's `redirect` opens software selection; choosing
 an integration shows what will be shared; "Connect" makes (or reuses) the company's connection to it and
-hands over to the platform's authorization: the connector's OAuth2 consent page, or the Sandbox's own
-approve page. A connection's `linkUrl` enters at that last step for its own connection, so a PendingAuth
+hands over to the platform's authorization: the connector's OAuth2 consent page, the platform's own widget
+on a Link page (Plaid Link), or the Sandbox's own approve page. A connection's `linkUrl` enters at that last step for its own connection, so a PendingAuth
 connection is resumed and a Deauthorized or Unlinked one is re-linked in place (same id, data kept). The
 end is a confirmation, then the client's `profile.redirectUrl` with its placeholders filled.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -27,10 +27,10 @@ from ledgerlink.connections import service as connections
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus, emit_connection_event
 from ledgerlink.connectors import registry
-from ledgerlink.connectors.base import AuthorizationRejected, Connector
+from ledgerlink.connectors.base import AuthorizationRejected, Connector, Widget
 from ledgerlink.integrations import service as integrations
 from ledgerlink.kit.errors import BadRequest
-from ledgerlink.kit.pages import PageError
+from ledgerlink.kit.pages import SECURITY_HEADERS, PageError
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import LinkCodeExpired, LinkCodeInvalid, LinkCodes, PublicUrls
 from ledgerlink.link.models import LinkCodeUsed
@@ -190,6 +190,10 @@ async def offered(
 
 def is_available(connector: Connector) -> bool:
     """Whether Link can take a business through this platform's authorization."""
+    if not connector.is_configured():
+        return False
+    if connector.widget is not None:
+        return True
     if connector.oauth is None:
         info = connector.info
         return info.accepts_credentials and (info.is_sandbox or bool(info.credential_fields))
@@ -290,6 +294,72 @@ async def link_with_credentials(
     except BadRequest as refused:
         raise PageError(409, "This software cannot be connected", refused.message) from None
     await connections.link(session, entry.company, connection, secrets.seal(checked), urls)
+
+
+@dataclass(frozen=True)
+class WidgetStart:
+    """A platform's widget, ready to open on the authorize page."""
+
+    widget: Widget
+    # What the platform's script is opened with (Plaid's `link_token`), written into the page.
+    config: dict[str, object]
+    # The page's Content-Security-Policy: ours, plus the widget's origins for scripts, frames and calls.
+    content_security_policy: str
+
+
+async def start_widget(entry: Entry, connection: Connection, connector: Connector) -> WidgetStart:
+    """Ask the platform for what its widget opens with; a refusal is a failed link the business can retry."""
+    assert connector.widget is not None
+    try:
+        config = await connector.start_widget(
+            company_id=entry.company.id, connection_id=connection.id, client_name=entry.client.name
+        )
+    except AuthorizationRejected as rejected:
+        raise PageError(502, f"{connector.info.name} could not be opened", str(rejected)) from None
+    return WidgetStart(connector.widget, config, widget_policy(connector.widget))
+
+
+def widget_policy(widget: Widget) -> str:
+    """Link's Content-Security-Policy with the widget's script origin allowed to run and to frame its pages
+    (Plaid Link draws itself in an iframe from its CDN), and its API origins allowed to be called."""
+    script = _origin(widget.script_url)
+    connect = " ".join(dict.fromkeys([script, *widget.connect_origins]))
+    policy = SECURITY_HEADERS["Content-Security-Policy"]
+    assert "script-src 'self';" in policy
+    return policy.replace(
+        "script-src 'self';", f"script-src 'self' {script}; frame-src {script}; connect-src 'self' {connect};"
+    )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class WidgetFailed(Exception):
+    """The platform's widget ended in an error, or its token was refused (the link failed; nothing stored)."""
+
+
+async def link_with_widget(
+    session: AsyncSession,
+    entry: Entry,
+    connection: Connection,
+    token: str,
+    secrets: SecretBox,
+    urls: PublicUrls,
+) -> None:
+    """The business finished the platform's widget: its one-time token is exchanged by the connector for
+    what to store (sealed), and the connection links."""
+    connector = registry.get(connection.integration_key)
+    assert connector is not None and connector.widget is not None
+    try:
+        credentials = await connector.complete_widget(token.strip())
+        connections.check_single_accounting(entry.company, connector, exclude=connection.id)
+    except AuthorizationRejected as rejected:
+        raise WidgetFailed(str(rejected)) from None
+    except BadRequest as refused:
+        raise PageError(409, "This software cannot be connected", refused.message) from None
+    await connections.link(session, entry.company, connection, secrets.seal(credentials), urls)
 
 
 def report_failure(session: AsyncSession, entry: Entry, connection: Connection, urls: PublicUrls) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import secrets as random
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -129,8 +130,12 @@ async def abandon(runtime: Runtime, state: str) -> uuid.UUID:
         return pending.connection_id
 
 
-async def complete(runtime: Runtime, state: str, code: str) -> Connection:
-    """The callback: validate `state`, exchange `code` with the PKCE verifier, store the tokens, link."""
+async def complete(
+    runtime: Runtime, state: str, code: str, callback: Mapping[str, str] | None = None
+) -> Connection:
+    """The callback: validate `state`, exchange `code` with the PKCE verifier, store the tokens, link.
+    `callback` is the callback's other query parameters, handed to the connector's `after_authorization`
+    (QuickBooks names the consenting company there, `realmId`)."""
     async with runtime.sessionmaker() as session, session.begin():
         pending = await _consume(session, state)
         connection_id = pending.connection_id
@@ -159,7 +164,7 @@ async def complete(runtime: Runtime, state: str, code: str) -> Connection:
     connector = registry.get(connection.integration_key)
     assert connector is not None  # provider_for found it
     try:
-        beside = await connector.after_authorization(tokens.access_token)
+        beside = await connector.after_authorization(tokens.access_token, dict(callback or {}))
     except AuthorizationRejected as rejected:
         raise AuthorizationFailed(str(rejected), connection_id) from None
 

@@ -102,3 +102,6 @@ class PullOperation(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     # When a `read.completed` event reported this pull (see sync.completion).
     reported_at: Mapped[datetime | None]
+    # What the connector left for the next pull of this type (a platform's sync cursor, `Batch.checkpoint`),
+    # written only when the pull completes.
+    checkpoint: Mapped[str | None]

@@ -114,6 +114,7 @@ async def _start(runtime: Runtime, pull_id: uuid.UUID) -> FetchRequest | None:
         pull.as_of = pull.as_of or now
         setting = await _setting(session, company, pull.data_type)
         since = await service.last_successful_as_of(session, connection.id, pull.data_type, excluding=pull.id)
+        checkpoint = await service.last_checkpoint(session, connection.id, pull.data_type, excluding=pull.id)
         credentials = runtime.secrets.open(connection.sealed_authorization) if connection.sealed_authorization else {}
         return FetchRequest(
             data_type=pull.data_type,
@@ -123,6 +124,7 @@ async def _start(runtime: Runtime, pull_id: uuid.UUID) -> FetchRequest | None:
             linked_at=connection.linked_at or connection.created_at,
             as_of=pull.as_of,
             since=since,
+            checkpoint=checkpoint,
             sync_from=_sync_from(setting, pull.as_of),
             months_to_sync=int(setting.get("monthsToSync") or settings.DEFAULT_MONTHS_TO_SYNC),
         )
@@ -153,14 +155,17 @@ async def run_pull(runtime: Runtime, pull_id: uuid.UUID) -> None:
         return
     log.info("pull started", pull_id=str(pull_id), data_type=request.data_type, since=str(request.since))
     try:
-        modified = await _fetch_and_store(runtime, pull_id, request)
+        modified, checkpoint = await _fetch_and_store(runtime, pull_id, request)
     except PullFailed as failed:
         await _finish_failed(runtime, pull_id, failed)
         return
-    await _finish_complete(runtime, pull_id, modified)
+    await _finish_complete(runtime, pull_id, modified, checkpoint)
 
 
-async def _fetch_and_store(runtime: Runtime, pull_id: uuid.UUID, request: FetchRequest) -> int:
+async def _fetch_and_store(
+    runtime: Runtime, pull_id: uuid.UUID, request: FetchRequest
+) -> tuple[int, str | None]:
+    """The pull's records stored; returns how many changed and the connector's checkpoint for the next pull."""
     connection_row = None
     async with runtime.sessionmaker() as session:
         connection_row = await session.get(Connection, request.connection_id)
@@ -176,10 +181,13 @@ async def _fetch_and_store(runtime: Runtime, pull_id: uuid.UUID, request: FetchR
         except ConnectionGone as gone:
             raise PullFailed(PullStatus.CANCELLED, str(gone))
         batches = 0
+        checkpoint: str | None = None
         try:
             async with staging.loading():
                 async for batch in connector.fetch(request):
                     await staging.add(batch.records, batch.deleted_ids)
+                    if batch.checkpoint is not None:
+                        checkpoint = batch.checkpoint
                     batches += 1
                     if batches % 20 == 0:
                         await _set_status(
@@ -216,7 +224,7 @@ async def _fetch_and_store(runtime: Runtime, pull_id: uuid.UUID, request: FetchR
                 session, "sync:refresh_statistics", {}, queue=jobs.MAINTENANCE_QUEUE,
                 queueing_lock="refresh-statistics",
             )
-    return modified
+    return modified, checkpoint
 
 
 def _access_tokens(runtime: Runtime, connection_id: uuid.UUID) -> AccessTokens:
@@ -235,7 +243,9 @@ def _access_tokens(runtime: Runtime, connection_id: uuid.UUID) -> AccessTokens:
     return access_token
 
 
-async def _finish_complete(runtime: Runtime, pull_id: uuid.UUID, modified: int) -> None:
+async def _finish_complete(
+    runtime: Runtime, pull_id: uuid.UUID, modified: int, checkpoint: str | None = None
+) -> None:
     now = utcnow()
     async with runtime.sessionmaker() as session, session.begin():
         await completion.lock_company_of(session, pull_id)
@@ -247,6 +257,8 @@ async def _finish_complete(runtime: Runtime, pull_id: uuid.UUID, modified: int) 
         pull.progress = 100
         pull.completed = now
         pull.records_modified = modified
+        # Stored with the completion, so only a pull whose records were written moves the next one on.
+        pull.checkpoint = checkpoint
         pull.status_description = f"{modified} records created, changed or deleted"
         connection.last_sync = now
         company.last_sync = now

@@ -218,3 +218,22 @@ async def last_successful_as_of(
     if excluding is not None:
         conditions.append(PullOperation.id != excluding)
     return await session.scalar(select(func.max(PullOperation.as_of)).where(and_(*conditions)))
+
+
+async def last_checkpoint(
+    session: AsyncSession, connection_id: uuid.UUID, data_type: str, *, excluding: uuid.UUID | None = None
+) -> str | None:
+    """What the last successful pull of this type left for the next one (None: nothing, or no such pull)."""
+    conditions = [
+        PullOperation.connection_id == connection_id,
+        PullOperation.data_type == data_type,
+        PullOperation.status == PullStatus.COMPLETE.value,
+    ]
+    if excluding is not None:
+        conditions.append(PullOperation.id != excluding)
+    return await session.scalar(
+        select(PullOperation.checkpoint)
+        .where(and_(*conditions))
+        .order_by(PullOperation.as_of.desc().nulls_last(), PullOperation.completed.desc().nulls_last())
+        .limit(1)
+    )

@@ -14,7 +14,6 @@ errors are retried with exponential backoff, `MAX_SERVER_RETRIES` times. A 401 r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -22,6 +21,7 @@ import httpx
 import structlog
 
 from ledgerlink.connectors.base import AccessTokens, AuthorizationLost, RateLimitExceeded
+from ledgerlink.connectors.retries import RetryBudget, Sleep
 
 log = structlog.get_logger("ledgerlink.connectors.xero")
 
@@ -32,8 +32,6 @@ MAX_RATE_LIMIT_WAITS = 8
 # Longer waits than this end the pull (a daily limit says hours); the next scheduled pull resumes.
 MAX_RETRY_AFTER = 120.0
 MINUTE_WINDOW = 60.0
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 class XeroUnavailable(Exception):
@@ -97,8 +95,14 @@ class XeroClient:
         tenant: bool = True,
     ) -> Any:
         renewed = False
-        server_failures = 0
-        rate_limited = 0
+        retries = RetryBudget(
+            self.sleep,
+            XeroUnavailable,
+            max_server_retries=MAX_SERVER_RETRIES,
+            backoff_seconds=BACKOFF_SECONDS,
+            max_rate_limit_waits=MAX_RATE_LIMIT_WAITS,
+            max_retry_after=MAX_RETRY_AFTER,
+        )
         while True:
             if self.day_remaining is not None and self.day_remaining <= 0:
                 raise RateLimitExceeded(
@@ -112,10 +116,7 @@ class XeroClient:
                 self.calls += 1
                 response = await self.http.get(url, params=params, headers=request_headers)
             except httpx.HTTPError as error:
-                server_failures += 1
-                if server_failures > MAX_SERVER_RETRIES:
-                    raise XeroUnavailable(f"Xero could not be reached: {type(error).__name__}") from None
-                await self.sleep(BACKOFF_SECONDS * 2 ** (server_failures - 1))
+                await retries.server_failed(f"Xero could not be reached: {type(error).__name__}")
                 continue
             self._note_limits(response)
             status = response.status_code
@@ -130,21 +131,16 @@ class XeroClient:
                     "Xero refused access to the organisation: the app was disconnected from it or lacks a scope."
                 )
             if status == 429:
-                rate_limited += 1
                 wait = _retry_after(response)
                 problem = response.headers.get("X-Rate-Limit-Problem", "")
-                if problem.lower() == "day" or wait > MAX_RETRY_AFTER or rate_limited > MAX_RATE_LIMIT_WAITS:
-                    raise RateLimitExceeded(
-                        f"Xero's {problem or 'API'} rate limit was reached; Xero asks to retry after {wait:.0f} s."
-                    )
+                message = f"Xero's {problem or 'API'} rate limit was reached; Xero asks to retry after {wait:.0f} s."
+                if problem.lower() == "day":
+                    raise RateLimitExceeded(message)
                 log.info("xero rate limited", problem=problem, retry_after=wait)
-                await self.sleep(wait)
+                await retries.rate_limited(wait, message)
                 continue
             if status >= 500:
-                server_failures += 1
-                if server_failures > MAX_SERVER_RETRIES:
-                    raise XeroUnavailable(f"Xero answered HTTP {status} {MAX_SERVER_RETRIES + 1} times.")
-                await self.sleep(BACKOFF_SECONDS * 2 ** (server_failures - 1))
+                await retries.server_failed(f"Xero answered HTTP {status} {MAX_SERVER_RETRIES + 1} times.")
                 continue
             if status == 304:
                 return {}

@@ -216,7 +216,9 @@ class XeroConnector(Connector):
             transport=self.transport,
         )
 
-    async def after_authorization(self, access_token: str) -> dict[str, Any]:
+    async def after_authorization(
+        self, access_token: str, callback: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
         """The organisation this consent connected (see the module's docstring), sealed beside the tokens."""
         try:
             async with self.client(_static(access_token)) as xero:

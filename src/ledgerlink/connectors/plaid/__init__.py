@@ -1,0 +1,1 @@
+"""Plaid (`suuo`): the connector, its HTTP client and its mapping to Codat's banking data model."""

@@ -1,0 +1,848 @@
+"""QuickBooks Online Accounting API (v3) entities → Codat's standardized records: one pure function per data
+type.
+
+Every function takes one QuickBooks entity (the JSON the API returns, PascalCase, `{"value", "name"}`
+references) and returns the Codat record. Entities QuickBooks reports deleted (change data capture's
+`{"status": "Deleted", "Id": ...}`) become `Deleted(id)`; entities made inactive (QuickBooks never deletes
+accounts, customers, vendors, items or tax codes) stay records with an Archived status.
+`docs/connectors/quickbooks.md` is the field-by-field table of what these functions do; a change here
+changes that page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """An entity QuickBooks reports deleted: a deletion of this id at the source."""
+
+    id: str
+
+
+Mapped = Record | Deleted
+
+
+def deleted(entity: Record) -> Deleted | None:
+    """CDC's tombstone (`{"status": "Deleted", "domain": "QBO", "Id": ...}`), as a deletion."""
+    return Deleted(str(entity["Id"])) if entity.get("status") == "Deleted" else None
+
+
+# ---------------------------------------------------------------------------------------------- values
+def codat_date(value: str | None) -> str | None:
+    """A QuickBooks date (`2015-06-05`, the company's day): Codat writes it as midnight without a zone."""
+    if not value:
+        return None
+    return date.fromisoformat(value[:10]).strftime("%Y-%m-%dT00:00:00")
+
+
+def qbo_moment(value: str | None) -> datetime | None:
+    """QuickBooks' timestamps carry the company's offset (`2015-06-30T15:09:07-07:00`)."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def codat_timestamp(value: str | None) -> str | None:
+    """A moment in UTC, as Codat writes modification dates."""
+    moment = qbo_moment(value)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def _money(value: Any) -> float:
+    return round(float(value or 0), 2)
+
+
+def _without_none(record: Record) -> Record:
+    return {key: value for key, value in record.items() if value is not None}
+
+
+def _ref(reference: Record | None, name_key: str = "name") -> Record | None:
+    """A QuickBooks reference (`{"value": "20", "name": "Red Rock Diner"}`) as Codat's `{id, name}`."""
+    if not reference or not reference.get("value"):
+        return None
+    return _without_none({"id": str(reference["value"]), name_key: reference.get("name") or None})
+
+
+def _value(reference: Record | None) -> str | None:
+    return str(reference["value"]) if reference and reference.get("value") else None
+
+
+def _status(entity: Record) -> str:
+    """QuickBooks' `Active` flag: false is what QuickBooks calls deleting a list entity."""
+    return "Archived" if entity.get("Active") is False else "Active"
+
+
+def _source_modified(entity: Record, mapped: Record) -> Record:
+    mapped["metadata"] = {"isDeleted": False}
+    modified = codat_timestamp((entity.get("MetaData") or {}).get("LastUpdatedTime"))
+    if modified:
+        mapped["sourceModifiedDate"] = modified
+    return mapped
+
+
+def _currency_rate(entity: Record) -> float:
+    """QuickBooks' `ExchangeRate` is home-currency units per unit of the transaction's currency, the
+    convention ledgerlink's records use (`base amount = amount × rate`); absent in a single-currency
+    company, where it is 1."""
+    rate = entity.get("ExchangeRate")
+    return round(float(rate), 9) if rate else 1.0
+
+
+# ---------------------------------------------------------------------------------- chart of accounts
+# QuickBooks `AccountType` → Codat's fully qualified category (the type comes from `Classification`).
+ACCOUNT_CATEGORIES: Mapping[str, str] = {
+    "Bank": "Asset.Current.Bank",
+    "Accounts Receivable": "Asset.Current.AccountsReceivable",
+    "Other Current Asset": "Asset.Current",
+    "Fixed Asset": "Asset.Fixed",
+    "Other Asset": "Asset.NonCurrent",
+    "Accounts Payable": "Liability.Current.AccountsPayable",
+    "Credit Card": "Liability.Current.CreditCard",
+    "Other Current Liability": "Liability.Current",
+    "Long Term Liability": "Liability.NonCurrent",
+    "Equity": "Equity",
+    "Income": "Income.Revenue",
+    "Other Income": "Income.Other",
+    "Cost of Goods Sold": "Expense.CostOfSales",
+    "Expense": "Expense.Operating",
+    "Other Expense": "Expense.Other",
+}
+# QuickBooks `Classification` → Codat's account type.
+CLASSIFICATIONS: Mapping[str, str] = {
+    "Asset": "Asset",
+    "Liability": "Liability",
+    "Equity": "Equity",
+    "Revenue": "Income",
+    "Expense": "Expense",
+}
+BANK_ACCOUNT_TYPES = frozenset({"Bank", "Credit Card"})
+
+
+def account(entity: Record) -> Mapped:
+    category = ACCOUNT_CATEGORIES.get(entity.get("AccountType") or "", "Unknown")
+    name = entity.get("Name")
+    mapped = _without_none(
+        {
+            "id": str(entity["Id"]),
+            "nominalCode": entity.get("AcctNum") or None,
+            "name": name,
+            "description": entity.get("Description") or None,
+            "fullyQualifiedCategory": category,
+            # QuickBooks' own FullyQualifiedName is the account's path (`Parent:Child`).
+            "fullyQualifiedName": f"{category}.{entity.get('FullyQualifiedName') or name}",
+            "currency": _value(entity.get("CurrencyRef")),
+            "currentBalance": _money(entity.get("CurrentBalance")),
+            "type": CLASSIFICATIONS.get(entity.get("Classification") or "", "Unknown"),
+            "status": _status(entity),
+            "isBankAccount": entity.get("AccountType") in BANK_ACCOUNT_TYPES,
+        }
+    )
+    return _source_modified(entity, mapped)
+
+
+def bank_account(entity: Record) -> Mapped:
+    """An account of type Bank (Debit) or Credit Card (Credit)."""
+    mapped = _without_none(
+        {
+            "id": str(entity["Id"]),
+            "accountName": entity.get("Name"),
+            "accountType": "Credit" if entity.get("AccountType") == "Credit Card" else "Debit",
+            "nominalCode": entity.get("AcctNum") or None,
+            # QuickBooks keeps the bank's account number masked, if at all (`BankNum` is write-only).
+            "currency": _value(entity.get("CurrencyRef")),
+            "balance": _money(entity.get("CurrentBalance")),
+            "status": _status(entity),
+        }
+    )
+    return _source_modified(entity, mapped)
+
+
+# ------------------------------------------------------------------------------------------- contacts
+ADDRESS_LINES = ("Line1", "Line2", "Line3", "Line4", "Line5")
+
+
+def _address(address: Record | None, kind: str) -> Record | None:
+    if not address:
+        return None
+    lines = [address[key] for key in ADDRESS_LINES if address.get(key)]
+    fields = _without_none(
+        {
+            "line1": lines[0] if lines else None,
+            "line2": ", ".join(lines[1:]) or None,
+            "city": address.get("City") or None,
+            "region": address.get("CountrySubDivisionCode") or None,
+            "country": address.get("Country") or None,
+            "postalCode": address.get("PostalCode") or None,
+        }
+    )
+    return {"type": kind, **fields} if fields else None
+
+
+def _addresses(pairs: Iterable[tuple[Record | None, str]]) -> list[Record]:
+    return [a for a in (_address(address, kind) for address, kind in pairs) if a]
+
+
+def _contact_name(entity: Record) -> str | None:
+    name = " ".join(part for part in (entity.get("GivenName"), entity.get("FamilyName")) if part)
+    return name or None
+
+
+def _phone(entity: Record) -> str | None:
+    for key in ("PrimaryPhone", "Mobile", "AlternatePhone"):
+        number = (entity.get(key) or {}).get("FreeFormNumber")
+        if number:
+            return number
+    return None
+
+
+def customer(entity: Record) -> Mapped:
+    mapped = _without_none(
+        {
+            "id": str(entity["Id"]),
+            "customerName": entity.get("DisplayName"),
+            "contactName": _contact_name(entity),
+            "emailAddress": (entity.get("PrimaryEmailAddr") or {}).get("Address") or None,
+            "defaultCurrency": _value(entity.get("CurrencyRef")),
+            "phone": _phone(entity),
+            "addresses": _addresses(
+                ((entity.get("BillAddr"), "Billing"), (entity.get("ShipAddr"), "Delivery"))
+            ),
+            "contacts": [],
+            "taxNumber": entity.get("PrimaryTaxIdentifier") or None,
+            "status": _status(entity),
+        }
+    )
+    return _source_modified(entity, mapped)
+
+
+def supplier(entity: Record) -> Mapped:
+    """A QuickBooks vendor."""
+    mapped = _without_none(
+        {
+            "id": str(entity["Id"]),
+            "supplierName": entity.get("DisplayName"),
+            "contactName": _contact_name(entity),
+            "emailAddress": (entity.get("PrimaryEmailAddr") or {}).get("Address") or None,
+            "defaultCurrency": _value(entity.get("CurrencyRef")),
+            "phone": _phone(entity),
+            "addresses": _addresses(((entity.get("BillAddr"), "Billing"),)),
+            "taxNumber": entity.get("TaxIdentifier") or None,
+            "status": _status(entity),
+        }
+    )
+    return _source_modified(entity, mapped)
+
+
+# --------------------------------------------------------------------------------- invoices and bills
+def _lines(entity: Record) -> list[Record]:
+    """The lines of a transaction, the lines of bundles (`GroupLineDetail`) in their place."""
+    lines = []
+    for line in entity.get("Line") or []:
+        if line.get("DetailType") == "GroupLineDetail":
+            lines.extend((line.get("GroupLineDetail") or {}).get("Line") or [])
+        else:
+            lines.append(line)
+    return lines
+
+
+def _line_amounts(line: Record, detail: Record) -> Record:
+    """QuickBooks' line `Amount` is net of tax; with `TaxInclusiveAmt` (tax-inclusive companies) the line's
+    tax is the difference. Otherwise QuickBooks computes tax for the whole transaction only
+    (`TxnTaxDetail`), so the line carries none of its own."""
+    sub_total = _money(line.get("Amount"))
+    inclusive = detail.get("TaxInclusiveAmt")
+    tax = round(_money(inclusive) - sub_total, 2) if inclusive is not None else None
+    return {
+        "subTotal": sub_total,
+        "taxAmount": tax,
+        "totalAmount": round(sub_total + tax, 2) if tax is not None else sub_total,
+    }
+
+
+def _sales_line(line: Record) -> Record | None:
+    if line.get("DetailType") != "SalesItemLineDetail":
+        return None
+    detail = line.get("SalesItemLineDetail") or {}
+    return _without_none(
+        {
+            "description": line.get("Description") or None,
+            "unitAmount": float(detail.get("UnitPrice") or 0),
+            "quantity": float(detail.get("Qty") or 0),
+            **_line_amounts(line, detail),
+            "accountRef": _ref(detail.get("ItemAccountRef")),
+            "taxRateRef": _ref(detail.get("TaxCodeRef")),
+            "itemRef": _ref(detail.get("ItemRef")),
+        }
+    )
+
+
+def _expense_line(line: Record) -> Record | None:
+    kind = line.get("DetailType")
+    if kind == "AccountBasedExpenseLineDetail":
+        detail = line.get("AccountBasedExpenseLineDetail") or {}
+        return _without_none(
+            {
+                "description": line.get("Description") or None,
+                "unitAmount": _money(line.get("Amount")),
+                "quantity": 1.0,
+                **_line_amounts(line, detail),
+                "accountRef": _ref(detail.get("AccountRef")),
+                "taxRateRef": _ref(detail.get("TaxCodeRef")),
+            }
+        )
+    if kind == "ItemBasedExpenseLineDetail":
+        detail = line.get("ItemBasedExpenseLineDetail") or {}
+        return _without_none(
+            {
+                "description": line.get("Description") or None,
+                "unitAmount": float(detail.get("UnitPrice") or 0),
+                "quantity": float(detail.get("Qty") or 0),
+                **_line_amounts(line, detail),
+                "taxRateRef": _ref(detail.get("TaxCodeRef")),
+                "itemRef": _ref(detail.get("ItemRef")),
+            }
+        )
+    return None
+
+
+def _discount(entity: Record) -> tuple[float, float]:
+    """The transaction's discount lines: (amount, percentage when percent-based)."""
+    amount, percentage = 0.0, 0.0
+    for line in entity.get("Line") or []:
+        if line.get("DetailType") == "DiscountLineDetail":
+            amount += _money(line.get("Amount"))
+            detail = line.get("DiscountLineDetail") or {}
+            if detail.get("PercentBased"):
+                percentage = float(detail.get("DiscountPercent") or 0)
+    return round(amount, 2), percentage
+
+
+def _tax(entity: Record) -> float:
+    return _money((entity.get("TxnTaxDetail") or {}).get("TotalTax"))
+
+
+def _allocations(entity: Record, types: Mapping[str, str]) -> list[Record]:
+    """The payments QuickBooks links to the document (`LinkedTxn`); the amount applied is on the payment,
+    not here, so an allocation names the payment only."""
+    currency = _value(entity.get("CurrencyRef"))
+    allocations = []
+    for linked in entity.get("LinkedTxn") or []:
+        if linked.get("TxnType") in types and linked.get("TxnId"):
+            allocations.append(
+                {
+                    "payment": _without_none({"id": str(linked["TxnId"]), "currency": currency}),
+                    "allocation": _without_none(
+                        {"currency": currency, "currencyRate": _currency_rate(entity)}
+                    ),
+                }
+            )
+    return allocations
+
+
+def _balance_status(entity: Record, unpaid: str) -> str:
+    """QuickBooks has no document status; what is left to pay (`Balance`) says it. A voided document keeps
+    its lines with nothing to pay and QuickBooks' note `Voided`."""
+    total, balance = _money(entity.get("TotalAmt")), _money(entity.get("Balance"))
+    if total == 0 and (entity.get("PrivateNote") or "").startswith("Voided"):
+        return "Void"
+    if balance == 0 and total > 0:
+        return "Paid"
+    if 0 < balance < total:
+        return "PartiallyPaid"
+    return unpaid
+
+
+INVOICE_PAYMENTS = {"Payment": "Payment", "CreditMemo": "CreditNote"}
+BILL_PAYMENTS = {
+    "BillPaymentCheck": "BillPayment",
+    "BillPaymentCreditCard": "BillPayment",
+    "VendorCredit": "CreditNote",
+}
+
+
+def invoice(entity: Record) -> Mapped:
+    total, tax = _money(entity.get("TotalAmt")), _tax(entity)
+    discount, percentage = _discount(entity)
+    note = (entity.get("CustomerMemo") or {}).get("value") or entity.get("PrivateNote") or None
+    mapped: Record = {
+        "id": str(entity["Id"]),
+        "invoiceNumber": entity.get("DocNumber"),
+        "customerRef": _ref(entity.get("CustomerRef"), "companyName"),
+        "salesOrderRefs": [],
+        "issueDate": codat_date(entity.get("TxnDate")),
+        "dueDate": codat_date(entity.get("DueDate")),
+        "currency": _value(entity.get("CurrencyRef")),
+        "currencyRate": _currency_rate(entity),
+        "lineItems": [m for m in map(_sales_line, _lines(entity)) if m],
+        "paymentAllocations": _allocations(entity, INVOICE_PAYMENTS),
+        "withholdingTax": [],
+        "totalDiscount": discount,
+        "subTotal": round(total - tax, 2),
+        "additionalTaxAmount": 0.0,
+        "additionalTaxPercentage": 0.0,
+        "totalTaxAmount": tax,
+        "totalAmount": total,
+        "amountDue": _money(entity.get("Balance")),
+        "discountPercentage": percentage,
+        "status": _balance_status(entity, "Submitted"),
+        "note": note,
+    }
+    return _source_modified(entity, _without_none(mapped))
+
+
+def bill(entity: Record) -> Mapped:
+    total, tax = _money(entity.get("TotalAmt")), _tax(entity)
+    mapped: Record = {
+        "id": str(entity["Id"]),
+        # A bill's number is the vendor's reference.
+        "reference": entity.get("DocNumber") or None,
+        "supplierRef": _ref(entity.get("VendorRef"), "supplierName"),
+        "purchaseOrderRefs": [],
+        "issueDate": codat_date(entity.get("TxnDate")),
+        "dueDate": codat_date(entity.get("DueDate")),
+        "currency": _value(entity.get("CurrencyRef")),
+        "currencyRate": _currency_rate(entity),
+        "lineItems": [m for m in map(_expense_line, _lines(entity)) if m],
+        "paymentAllocations": _allocations(entity, BILL_PAYMENTS),
+        "withholdingTax": [],
+        "status": _balance_status(entity, "Open"),
+        "subTotal": round(total - tax, 2),
+        "taxAmount": tax,
+        "totalAmount": total,
+        "amountDue": _money(entity.get("Balance")),
+        "note": entity.get("PrivateNote") or None,
+    }
+    return _source_modified(entity, _without_none(mapped))
+
+
+# ------------------------------------------------------------------------------------------- payments
+# What a payment line links to (`LinkedTxn.TxnType`) → Codat's link type, and the sign of the link amount
+# relative to the line's (a document paid has its balance reduced; a credit applied is used up).
+PAYMENT_LINKS: Mapping[str, tuple[str, int]] = {
+    "Invoice": ("Invoice", 1),
+    "CreditMemo": ("CreditNote", -1),
+    "JournalEntry": ("ManualJournal", 1),
+}
+BILL_PAYMENT_LINKS: Mapping[str, tuple[str, int]] = {
+    "Bill": ("Bill", 1),
+    "VendorCredit": ("CreditNote", -1),
+    "JournalEntry": ("ManualJournal", 1),
+}
+
+
+def _payment_lines(
+    entity: Record, links: Mapping[str, tuple[str, int]], on_account: str | None
+) -> list[Record]:
+    """Codat's sign convention: a line is money paid towards the documents it links (a credit applied
+    counts negative), and its links' amounts are the line's negated (an invoice paid: line 100, link -100;
+    a credit note applied: line -50, link 50, as Codat writes a payment settled with a credit note). What
+    QuickBooks left unapplied (`UnappliedAmt`) is a payment on account."""
+    rate, date_ = _currency_rate(entity), codat_date(entity.get("TxnDate"))
+    lines = []
+    for line in entity.get("Line") or []:
+        amount = _money(line.get("Amount"))
+        linked = [t for t in line.get("LinkedTxn") or [] if t.get("TxnId")]
+        if not linked:
+            continue
+        sign = links.get(linked[0].get("TxnType") or "", ("Other", 1))[1]
+        lines.append(
+            {
+                "amount": sign * amount,
+                "links": [
+                    {
+                        "type": links.get(t.get("TxnType") or "", ("Other", 1))[0],
+                        "id": str(t["TxnId"]),
+                        "amount": -sign * amount,
+                        "currencyRate": rate,
+                    }
+                    for t in linked
+                ],
+                "allocatedOnDate": date_,
+            }
+        )
+    unapplied = _money(entity.get("UnappliedAmt"))
+    if unapplied and on_account:
+        lines.append(
+            {
+                "amount": unapplied,
+                "links": [
+                    {"type": "PaymentOnAccount", "id": on_account, "amount": -unapplied, "currencyRate": rate}
+                ],
+                "allocatedOnDate": date_,
+            }
+        )
+    return lines
+
+
+def payment(entity: Record) -> Mapped:
+    """A payment received from a customer."""
+    customer_ref = _ref(entity.get("CustomerRef"), "companyName")
+    mapped: Record = {
+        "id": str(entity["Id"]),
+        "customerRef": customer_ref,
+        "accountRef": _ref(entity.get("DepositToAccountRef")),
+        "paymentMethodRef": _ref(entity.get("PaymentMethodRef")),
+        "totalAmount": _money(entity.get("TotalAmt")),
+        "currency": _value(entity.get("CurrencyRef")),
+        "currencyRate": _currency_rate(entity),
+        "date": codat_date(entity.get("TxnDate")),
+        "note": entity.get("PrivateNote") or None,
+        "reference": entity.get("PaymentRefNum") or None,
+        "lines": _payment_lines(entity, PAYMENT_LINKS, customer_ref["id"] if customer_ref else None),
+    }
+    return _source_modified(entity, _without_none(mapped))
+
+
+def bill_payment(entity: Record) -> Mapped:
+    """A payment to a vendor, by cheque (`CheckPayment.BankAccountRef`) or card (`CreditCardPayment`)."""
+    vendor = _ref(entity.get("VendorRef"), "supplierName")
+    source = (entity.get("CheckPayment") or {}).get("BankAccountRef") or (
+        entity.get("CreditCardPayment") or {}
+    ).get("CCAccountRef")
+    mapped: Record = {
+        "id": str(entity["Id"]),
+        "supplierRef": vendor,
+        "accountRef": _ref(source),
+        "totalAmount": _money(entity.get("TotalAmt")),
+        "currency": _value(entity.get("CurrencyRef")),
+        "currencyRate": _currency_rate(entity),
+        "date": codat_date(entity.get("TxnDate")),
+        "note": entity.get("PrivateNote") or None,
+        "reference": entity.get("DocNumber") or None,
+        "lines": _payment_lines(entity, BILL_PAYMENT_LINKS, vendor["id"] if vendor else None),
+    }
+    return _source_modified(entity, _without_none(mapped))
+
+
+# ------------------------------------------------------------------------------------ journal entries
+ENTITY_TYPES = {"Customer": "customers", "Vendor": "suppliers"}
+
+
+def journal_entry(entity: Record) -> Mapped:
+    """A QuickBooks journal entry: debit lines positive, credit lines negative."""
+    currency = _value(entity.get("CurrencyRef"))
+    lines = []
+    for line in entity.get("Line") or []:
+        if line.get("DetailType") != "JournalEntryLineDetail":
+            continue
+        detail = line.get("JournalEntryLineDetail") or {}
+        sign = -1 if detail.get("PostingType") == "Credit" else 1
+        party = detail.get("Entity") or {}
+        refs = (
+            [{"id": str(party["EntityRef"]["value"]), "dataType": ENTITY_TYPES[party.get("Type")]}]
+            if party.get("Type") in ENTITY_TYPES and (party.get("EntityRef") or {}).get("value")
+            else []
+        )
+        lines.append(
+            _without_none(
+                {
+                    "description": line.get("Description") or None,
+                    "netAmount": sign * _money(line.get("Amount")),
+                    "currency": currency,
+                    "accountRef": _ref(detail.get("AccountRef")),
+                    "tracking": {"recordRefs": refs} if refs else None,
+                }
+            )
+        )
+    meta = entity.get("MetaData") or {}
+    mapped = _without_none(
+        {
+            "id": str(entity["Id"]),
+            "description": entity.get("PrivateNote") or entity.get("DocNumber") or None,
+            "postedOn": codat_date(entity.get("TxnDate")),
+            "createdOn": codat_timestamp(meta.get("CreateTime")),
+            "updatedOn": codat_timestamp(meta.get("LastUpdatedTime")),
+            "journalLines": lines,
+        }
+    )
+    return _source_modified(entity, mapped)
+
+
+# ---------------------------------------------------------------------------------------------- items
+ITEM_TYPES = {"Inventory": "Inventory", "NonInventory": "NonInventory", "Service": "Service"}
+
+
+def item(entity: Record) -> Mapped:
+    """Sold when it has an income account, bought when it has an expense account (QuickBooks' rule for
+    which forms offer an item)."""
+    income, expense = entity.get("IncomeAccountRef"), entity.get("ExpenseAccountRef")
+    invoice_item = (
+        _without_none(
+            {
+                "description": entity.get("Description") or None,
+                "unitPrice": float(entity.get("UnitPrice") or 0),
+                "accountRef": _ref(income),
+                "taxRateRef": _ref(entity.get("SalesTaxCodeRef")),
+            }
+        )
+        if income
+        else None
+    )
+    bill_item = (
+        _without_none(
+            {
+                "description": entity.get("PurchaseDesc") or None,
+                "unitPrice": float(entity.get("PurchaseCost") or 0),
+                "accountRef": _ref(expense),
+                "taxRateRef": _ref(entity.get("PurchaseTaxCodeRef")),
+            }
+        )
+        if expense
+        else None
+    )
+    mapped = _without_none(
+        {
+            "id": str(entity["Id"]),
+            "name": entity.get("Name"),
+            "code": entity.get("Sku") or None,
+            "itemStatus": _status(entity),
+            "type": ITEM_TYPES.get(entity.get("Type") or "", "Unknown"),
+            "isBillItem": bool(expense),
+            "billItem": bill_item,
+            "isInvoiceItem": bool(income),
+            "invoiceItem": invoice_item,
+        }
+    )
+    return _source_modified(entity, mapped)
+
+
+# ------------------------------------------------------------------------------------------ tax rates
+def tax_rate(entity: Record, rates: Mapping[str, Record] | None = None) -> Mapped:
+    """A QuickBooks tax code (what lines reference, `TaxCodeRef`), its components the tax rates its sales
+    list names (else its purchase list); `rates` is the company's TaxRate entities by id."""
+    rates = rates or {}
+    details = ((entity.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []) or (
+        (entity.get("PurchaseTaxRateList") or {}).get("TaxRateDetail") or []
+    )
+    components = []
+    simple, compound = 0.0, []
+    for detail in details:
+        rate_entity = rates.get(_value(detail.get("TaxRateRef")) or "") or {}
+        rate = float(rate_entity.get("RateValue") or 0)
+        is_compound = detail.get("TaxTypeApplicable") == "TaxOnTax"
+        components.append(
+            {
+                "name": rate_entity.get("Name") or (detail.get("TaxRateRef") or {}).get("name"),
+                "rate": rate,
+                "isCompound": is_compound,
+            }
+        )
+        if is_compound:
+            compound.append(rate)
+        else:
+            simple += rate
+    # A compound component is charged on the amount plus the simple components' tax.
+    effective = simple + sum(rate * (100 + simple) / 100 for rate in compound)
+    mapped = _without_none(
+        {
+            "id": str(entity["Id"]),
+            "name": entity.get("Name"),
+            "code": entity.get("Name"),
+            "status": _status(entity),
+            "effectiveTaxRate": round(effective, 4),
+            "totalTaxRate": round(simple + sum(compound), 4),
+            "components": components,
+        }
+    )
+    return _source_modified(entity, mapped)
+
+
+# -------------------------------------------------------------------------------------- company info
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def company(entity: Record, realm_id: str, preferences: Record | None = None) -> Record:
+    """CompanyInfo, with the home currency and book close date from Preferences."""
+    preferences = preferences or {}
+    phone = (entity.get("PrimaryPhone") or {}).get("FreeFormNumber")
+    site = (entity.get("WebAddr") or {}).get("URI")
+    accounting = preferences.get("AccountingInfoPrefs") or {}
+    legal = entity.get("LegalAddr")
+    return _without_none(
+        {
+            "companyName": entity.get("CompanyName"),
+            "accountingPlatformRef": realm_id,
+            "companyLegalName": entity.get("LegalName") or None,
+            # The legal address only when it is not the company's address again (QuickBooks copies it).
+            "addresses": _addresses(
+                (
+                    (entity.get("CompanyAddr"), "Billing"),
+                    (legal if legal != entity.get("CompanyAddr") else None, "Unknown"),
+                )
+            ),
+            "phoneNumbers": [{"number": phone, "type": "Primary"}] if phone else [],
+            "webLinks": [{"type": "Website", "url": site}] if site else [],
+            "ledgerLockDate": codat_date(accounting.get("BookCloseDate")),
+            "financialYearStartDate": financial_year_start(entity),
+            "baseCurrency": _value((preferences.get("CurrencyPrefs") or {}).get("HomeCurrency")),
+            "createdDate": codat_timestamp((entity.get("MetaData") or {}).get("CreateTime")),
+        }
+    )
+
+
+def financial_year_start(entity: Record) -> str | None:
+    """The first day of `FiscalYearStartMonth` in the financial year running when the company was created
+    (Codat reports a date, not a recurring month)."""
+    month = entity.get("FiscalYearStartMonth")
+    created = qbo_moment((entity.get("MetaData") or {}).get("CreateTime")) or qbo_moment(
+        entity.get("CompanyStartDate")
+    )
+    if month not in MONTHS or created is None:
+        return None
+    number = MONTHS.index(month) + 1
+    year = created.year if created.month >= number else created.year - 1
+    return f"{year:04d}-{number:02d}-01T00:00:00"
+
+
+# ------------------------------------------------------------------------------ financial statements
+@dataclass(frozen=True)
+class ReportColumn:
+    """One month of a QuickBooks report: which column holds it (`summarize_column_by=Month`)."""
+
+    index: int
+    month: str  # YYYY-MM
+    from_date: str
+    to_date: str
+
+
+def report_columns(report: Record) -> dict[str, int]:
+    """The report's month columns: the month's first day (`StartDate` of the column's MetaData) → index."""
+    found = {}
+    for index, column in enumerate((report.get("Columns") or {}).get("Column") or []):
+        meta = {m.get("Name"): m.get("Value") for m in column.get("MetaData") or []}
+        if column.get("ColType") == "Money" and meta.get("StartDate"):
+            found[meta["StartDate"][:10]] = index
+    return found
+
+
+def _amount(cells: list[Record], index: int) -> float:
+    try:
+        return round(float((cells[index] if index < len(cells) else {}).get("value") or 0), 2)
+    except ValueError:
+        return 0.0
+
+
+def _row_line(row: Record, index: int) -> Record | None:
+    """A report row as a Codat report line: a data row is an account; a section (an account with
+    sub-accounts, or a group) has its rows as items and its summary as value."""
+    if row.get("type") == "Section" or row.get("Rows"):
+        header = ((row.get("Header") or {}).get("ColData") or [{}])[0]
+        items = [
+            line for line in (_row_line(r, index) for r in (row.get("Rows") or {}).get("Row") or []) if line
+        ]
+        summary = (row.get("Summary") or {}).get("ColData")
+        value = _amount(summary, index) if summary else round(sum(i["value"] for i in items), 2)
+        return _without_none(
+            {
+                "accountId": header.get("id"),
+                "name": header.get("value") or row.get("group"),
+                "value": value,
+                "items": items,
+            }
+        )
+    cells = row.get("ColData") or []
+    if not cells:
+        return None
+    return _without_none(
+        {
+            "accountId": cells[0].get("id"),
+            "name": cells[0].get("value"),
+            "value": _amount(cells, index),
+            "items": [],
+        }
+    )
+
+
+def _groups(rows: Iterable[Record]) -> dict[str, Record]:
+    """Every section of the report by its `group` (Intuit names them: Income, COGS, TotalAssets, ...),
+    nested ones included."""
+    found: dict[str, Record] = {}
+    for row in rows:
+        if row.get("group"):
+            found.setdefault(row["group"], row)
+        found.update(
+            {k: v for k, v in _groups((row.get("Rows") or {}).get("Row") or []).items() if k not in found}
+        )
+    return found
+
+
+def _part(groups: Mapping[str, Record], group: str, name: str, index: int) -> Record:
+    section = groups.get(group)
+    line = _row_line(section, index) if section else None
+    return {"name": name, "value": line["value"] if line else 0.0, "items": line["items"] if line else []}
+
+
+def balance_sheet(report: Record, column: ReportColumn, currency: str | None) -> Record:
+    """Intuit's BalanceSheet groups: TotalAssets, Liabilities and Equity (inside TotalLiabilitiesAndEquity)."""
+    groups = _groups((report.get("Rows") or {}).get("Row") or [])
+    assets = _part(groups, "TotalAssets", "Assets", column.index)
+    liabilities = _part(groups, "Liabilities", "Liabilities", column.index)
+    equity = _part(groups, "Equity", "Equity", column.index)
+    return _without_none(
+        {
+            "id": column.month,
+            "currency": currency,
+            "date": column.to_date,
+            "assets": assets,
+            "liabilities": liabilities,
+            "netAssets": round(assets["value"] - liabilities["value"], 2),
+            "equity": equity,
+        }
+    )
+
+
+# Intuit's ProfitAndLoss groups → Codat's parts (GrossProfit, NetOperatingIncome, NetOtherIncome and
+# NetIncome are Intuit's totals: recomputed from the parts rather than read).
+PROFIT_AND_LOSS_GROUPS = {
+    "income": ("Income", "Income"),
+    "costOfSales": ("COGS", "Cost of Sales"),
+    "expenses": ("Expenses", "Expenses"),
+    "otherIncome": ("OtherIncome", "Other Income"),
+    "otherExpenses": ("OtherExpenses", "Other Expenses"),
+}
+
+
+def profit_and_loss(report: Record, column: ReportColumn, currency: str | None) -> Record:
+    groups = _groups((report.get("Rows") or {}).get("Row") or [])
+    parts = {
+        key: _part(groups, group, name, column.index) for key, (group, name) in PROFIT_AND_LOSS_GROUPS.items()
+    }
+    gross = round(parts["income"]["value"] - parts["costOfSales"]["value"], 2)
+    operating = round(gross - parts["expenses"]["value"], 2)
+    other = round(parts["otherIncome"]["value"] - parts["otherExpenses"]["value"], 2)
+    basis = (report.get("Header") or {}).get("ReportBasis")
+    return _without_none(
+        {
+            "id": column.month,
+            "currency": currency,
+            "reportBasis": basis if basis in ("Accrual", "Cash") else "Accrual",
+            "fromDate": column.from_date,
+            "toDate": column.to_date,
+            "income": parts["income"],
+            "costOfSales": parts["costOfSales"],
+            "grossProfit": gross,
+            "expenses": parts["expenses"],
+            "netOperatingProfit": operating,
+            "otherExpenses": parts["otherExpenses"],
+            "otherIncome": parts["otherIncome"],
+            "netOtherIncome": other,
+            "netProfit": round(operating + other, 2),
+        }
+    )
+
+
+STATEMENTS: Mapping[str, Callable[[Record, ReportColumn, str | None], Record]] = {
+    "balanceSheet": balance_sheet,
+    "profitAndLoss": profit_and_loss,
+}

@@ -1,0 +1,419 @@
+"""The Plaid connector end to end against the fake Plaid (`tests/fakes/plaid.py`), every API request and
+response of which is validated against Plaid's official spec: the link (link token, the business completing
+Plaid Link, the public token exchanged), first syncs through the pull runner, incremental changes through
+`/transactions/sync` cursors kept between pulls (and kept back when a pull fails), a pass restarted when the
+item changes mid-pagination, `ITEM_LOGIN_REQUIRED` turning the connection Deauthorized, 429s and 5xx."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+
+import httpx
+import jsonschema_rs
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select, text
+
+from ledgerlink.companies.models import Company
+from ledgerlink.config import Settings
+from ledgerlink.connections.models import Connection
+from ledgerlink.connectors import registry
+from ledgerlink.connectors.plaid.connector import DATA_TYPES, KEY, PlaidConfig, PlaidConnector
+from ledgerlink.database import migrate
+from ledgerlink.db import create_engine, create_sessionmaker
+from ledgerlink.jobs import Runtime
+from ledgerlink.kit.clock import utcnow
+from ledgerlink.kit.secrets import SecretBox
+from ledgerlink.kit.urls import PublicUrls
+from ledgerlink.link import service as link_service
+from ledgerlink.records import fields
+from ledgerlink.sync import runner, service
+from ledgerlink.sync.models import PullOperation, PullTrigger
+from tests.conftest import separate_database
+from tests.fakes.plaid import Item, PlaidFake, days_ago, result_of
+
+pytestmark = pytest.mark.anyio
+
+PUBLIC_URL = "http://ledgerlink.test"
+CLIENT_ID = "ledgerlink-plaid-tests"
+SECRET = "s3cret-" + uuid.uuid4().hex
+KEY_BYTES = Fernet.generate_key()
+CHECKING = "BxBXxLj1m4HMXBm9WZZmCWVbPjX16EHwv99vp"
+WALMART = "lPNjeW1nR6CDn5okmGQ6hEpMo4lLNoSrzqDje"
+DOORDASH_PENDING = "yhnUVvtcGGcCKU0bcz8PDQr5ZUxUXebUvbKC0"
+
+
+@pytest.fixture(scope="module")
+def database_url(postgres: str) -> str:
+    url = separate_database(postgres, "plaid_tests")
+    migrate(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[PlaidFake]:
+    server = PlaidFake(CLIENT_ID, SECRET).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+def config(fake: PlaidFake, *, client_id: str | None = CLIENT_ID, secret: str | None = SECRET) -> PlaidConfig:
+    return PlaidConfig(
+        client_id=client_id,
+        secret=secret,
+        api_url=fake.base_url,
+        link_script_url=fake.script_url,
+        country_codes=("US", "GB"),
+    )
+
+
+@pytest.fixture(autouse=True)
+def plaid(fake: PlaidFake, sleeps: list[float], monkeypatch: pytest.MonkeyPatch) -> Iterator[PlaidConnector]:
+    """The registered Plaid connector, pointed at the fake; one transaction a page, so paging is exercised;
+    sleeps recorded rather than waited."""
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    connector = PlaidConnector(config(fake), sleep=sleep, page_size=1)
+    monkeypatch.setitem(registry.CONNECTORS, KEY, connector)
+    fake.reset()
+    yield connector
+    assert fake.violations == [], "every request and response must follow Plaid's spec"
+
+
+@pytest.fixture
+async def runtime(database_url: str) -> AsyncIterator[Runtime]:
+    engine = create_engine(database_url, pool_size=10, max_overflow=5)
+    run = Runtime(
+        engine=engine,
+        sessionmaker=create_sessionmaker(engine),
+        secrets=SecretBox(KEY_BYTES),
+        urls=PublicUrls(PUBLIC_URL),
+        settings=Settings(),
+    )
+    yield run
+    await engine.dispose()
+
+
+async def pending_connection(run: Runtime) -> tuple[uuid.UUID, uuid.UUID]:
+    from ledgerlink.clients.service import ensure_default_client
+
+    async with run.sessionmaker() as session, session.begin():
+        client = await ensure_default_client(session)
+        now = utcnow()
+        company = Company(
+            id=uuid.uuid4(), client_id=client.id, name="Plaid Co", tags={}, products=[], created_at=now
+        )
+        session.add(company)
+        await session.flush()
+        connection = Connection(
+            id=uuid.uuid4(),
+            company_id=company.id,
+            integration_key=KEY,
+            status="PendingAuth",
+            created_at=now,
+            data_connection_errors=[],
+        )
+        session.add(connection)
+    return company.id, connection.id
+
+
+async def complete_plaid_link(fake: PlaidFake, link_token: str, institution_id: str | None = None) -> str:
+    """The business in Plaid Link: the consent page, a bank chosen, Continue; Link's onSuccess public token."""
+    async with httpx.AsyncClient() as http:
+        page = await http.get(f"{fake.base_url}/link/consent", params={"token": link_token})
+        assert page.status_code == 200 and "Select your bank" in page.text
+        form = {"token": link_token, "action": "continue"}
+        if institution_id:
+            form["institution_id"] = institution_id
+        done = await http.post(f"{fake.base_url}/link/consent", data=form)
+    message = result_of(done.text)
+    assert message["type"] == "success", message
+    return message["public_token"]
+
+
+async def link_widget(run: Runtime, company_id: uuid.UUID, connection_id: uuid.UUID, token: str) -> None:
+    async with run.sessionmaker() as session, session.begin():
+        entry = await link_service.load(session, str(company_id), for_update=True)
+        connection = link_service.connection_in(entry, str(connection_id))
+        await link_service.link_with_widget(session, entry, connection, token, run.secrets, run.urls)
+
+
+async def link(run: Runtime, connector: PlaidConnector, fake: PlaidFake) -> tuple[uuid.UUID, Item]:
+    """Link token → the business completes Plaid Link → public token → exchanged, and the connection linked."""
+    company_id, connection_id = await pending_connection(run)
+    started = await connector.start_widget(
+        company_id=company_id, connection_id=connection_id, client_name="Plaid Co"
+    )
+    public_token = await complete_plaid_link(fake, started["token"])
+    await link_widget(run, company_id, connection_id, public_token)
+    return connection_id, fake.item()
+
+
+async def pull(run: Runtime, connection_id: uuid.UUID, data_type: str) -> PullOperation:
+    """Run the queued pull of `data_type` (queueing one first if none is), as the worker would."""
+    async with run.sessionmaker() as session, session.begin():
+        pull_id = await session.scalar(
+            select(PullOperation.id).where(
+                PullOperation.connection_id == connection_id,
+                PullOperation.data_type == data_type,
+                PullOperation.status == "Queued",
+            )
+        )
+        if pull_id is None:
+            connection = await session.get(Connection, connection_id)
+            company = await session.get(Company, connection.company_id)
+            pull_id = (
+                await service.queue_pull(session, company, connection, data_type, PullTrigger.QUEUE)
+            ).id
+    await runner.run_pull(run, pull_id)
+    async with run.sessionmaker() as session:
+        return await session.get(PullOperation, pull_id)
+
+
+async def stored(run: Runtime, connection_id: uuid.UUID, data_type: str) -> dict[str, tuple[dict, bool]]:
+    async with run.sessionmaker() as session:
+        rows = await session.execute(
+            text(
+                "SELECT record_id, data::text, is_deleted FROM records WHERE connection_id = :c AND data_type = :t"
+            ),
+            {"c": connection_id, "t": data_type},
+        )
+        return {row[0]: (json.loads(row[1]), row[2]) for row in rows}
+
+
+async def connection_of(run: Runtime, connection_id: uuid.UUID) -> Connection:
+    async with run.sessionmaker() as session:
+        return await session.get(Connection, connection_id)
+
+
+def sync_cursors(fake: PlaidFake) -> list[str | None]:
+    return [body.get("cursor") for path, body in fake.requests if path == "/transactions/sync"]
+
+
+async def test_link_exchanges_the_public_token_and_the_first_sync_maps_every_type(
+    runtime: Runtime, fake: PlaidFake, plaid: PlaidConnector
+) -> None:
+    connection_id, item = await link(runtime, plaid, fake)
+    connection = await connection_of(runtime, connection_id)
+    assert connection.status == "Linked"
+    # The link token was asked for the transactions product, for the company, with the client's name.
+    link_body = next(body for path, body in fake.requests if path == "/link/token/create")
+    assert link_body["user"] == {"client_user_id": str(connection.company_id)}
+    assert link_body["products"] == ["transactions"] and link_body["client_name"] == "Plaid Co"
+    assert link_body["country_codes"] == ["US", "GB"]
+    # The access token is sealed, never stored in clear.
+    opened = runtime.secrets.open(connection.sealed_authorization)
+    assert opened["plaid"] == {
+        "accessToken": item.access_token,
+        "itemId": item.item_id,
+        "institution": {"id": "ins_109512", "name": "Houndstooth Bank"},
+    }
+    assert item.access_token.encode() not in connection.sealed_authorization
+
+    for data_type in DATA_TYPES:
+        finished = await pull(runtime, connection_id, data_type)
+        assert finished.status == "Complete", (data_type, finished.status_description)
+
+    accounts = await stored(runtime, connection_id, "banking-accounts")
+    assert set(accounts) == set(item.accounts)
+    checking = accounts[CHECKING][0]
+    assert checking["institution"] == {"id": "ins_109512", "name": "Houndstooth Bank"}
+    assert checking["type"] == "Debit" and checking["currency"] == "USD"
+    transactions = await stored(runtime, connection_id, "banking-transactions")
+    assert set(transactions) == {WALMART, DOORDASH_PENDING}
+    assert transactions[WALMART][0]["amount"] == -72.1
+    assert "postedDate" not in transactions[DOORDASH_PENDING][0]
+    categories = await stored(runtime, connection_id, "banking-transactionCategories")
+    assert categories["FOOD_AND_DRINK_FAST_FOOD"][0]["parentId"] == "FOOD_AND_DRINK"
+    assert set(categories) == {
+        "FOOD_AND_DRINK",
+        "FOOD_AND_DRINK_FAST_FOOD",
+        "GENERAL_MERCHANDISE",
+        "GENERAL_MERCHANDISE_SUPERSTORES",
+    }
+    balances = await stored(runtime, connection_id, "banking-accountBalances")
+    today = datetime.now(UTC).date().isoformat()
+    assert {record["date"] for record, _ in balances.values()} == {f"{today}T00:00:00Z"}
+    assert len(balances) == len(item.accounts)
+
+    for data_type in DATA_TYPES:
+        validator = jsonschema_rs.validator_for(fields.record_schema(data_type))
+        for record, _ in (await stored(runtime, connection_id, data_type)).values():
+            errors = [str(e) for e in validator.iter_errors(record)]
+            assert not errors, (data_type, errors[:2])
+    # One transaction a page: the pass followed `has_more` through several pages.
+    assert len(sync_cursors(fake)) >= 3
+
+
+async def test_incremental_pulls_read_only_the_changes_since_the_kept_cursor(
+    runtime: Runtime, fake: PlaidFake, plaid: PlaidConnector
+) -> None:
+    connection_id, item = await link(runtime, plaid, fake)
+    first = await pull(runtime, connection_id, "banking-transactions")
+    assert first.status == "Complete" and first.checkpoint
+    kept_cursor = json.loads(first.checkpoint)["cursor"]
+
+    new = fake.add_transaction(
+        item, amount=-1250.0, name="ACME PAYROLL", merchant_name=None, date=days_ago(1), pending=False
+    )
+    fake.modify_transaction(item, WALMART, merchant_name="Walmart Supercenter")
+    posted = fake.post_pending(item, DOORDASH_PENDING)
+    fake.requests.clear()
+
+    second = await pull(runtime, connection_id, "banking-transactions")
+    assert second.status == "Complete", second.status_description
+    cursors = sync_cursors(fake)
+    assert cursors[0] == kept_cursor  # started where the last pull left off
+    assert second.records_modified == 4  # added, modified, the cleared one added, the pending one removed
+
+    transactions = await stored(runtime, connection_id, "banking-transactions")
+    assert transactions[new["transaction_id"]][0]["amount"] == 1250.0
+    assert transactions[WALMART][0]["merchantName"] == "Walmart Supercenter"
+    assert transactions[DOORDASH_PENDING][1] is True  # removed → deleted
+    cleared = transactions[posted["transaction_id"]][0]
+    assert (
+        cleared["postedDate"] == "2023-09-28T15:10:09Z" and transactions[posted["transaction_id"]][1] is False
+    )
+
+    # Nothing changed since: the next pull asks from the newest cursor and changes nothing.
+    fake.requests.clear()
+    third = await pull(runtime, connection_id, "banking-transactions")
+    assert third.status == "Complete" and third.records_modified == 0
+    assert sync_cursors(fake) == [json.loads(second.checkpoint)["cursor"]]
+
+
+async def test_a_failed_pull_leaves_the_cursor_of_the_last_successful_one(
+    runtime: Runtime, fake: PlaidFake, plaid: PlaidConnector
+) -> None:
+    connection_id, item = await link(runtime, plaid, fake)
+    first = await pull(runtime, connection_id, "banking-transactions")
+    kept_cursor = json.loads(first.checkpoint)["cursor"]
+    added = fake.add_transaction(item, date=days_ago(2))
+    fake.requests.clear()
+    fake.failures.extend([500, 502, 503, 500, 500])  # more than the client retries
+
+    failed = await pull(runtime, connection_id, "banking-transactions")
+    assert failed.status == "FetchError" and "HTTP 500" in failed.status_description
+    assert failed.checkpoint is None
+    assert (await connection_of(runtime, connection_id)).status == "Linked"
+
+    fake.requests.clear()
+    retried = await pull(runtime, connection_id, "banking-transactions")
+    assert retried.status == "Complete"
+    assert sync_cursors(fake)[0] == kept_cursor
+    assert added["transaction_id"] in await stored(runtime, connection_id, "banking-transactions")
+
+
+async def test_a_change_during_pagination_restarts_the_pass(
+    runtime: Runtime, fake: PlaidFake, plaid: PlaidConnector
+) -> None:
+    connection_id, item = await link(runtime, plaid, fake)
+    assert (await pull(runtime, connection_id, "banking-transactions")).status == "Complete"
+    for days in (3, 4, 5):
+        fake.add_transaction(item, date=days_ago(days))
+    late: list[dict] = []
+    fake.after_sync_page = lambda changed: late.append(fake.add_transaction(changed, date=days_ago(1)))
+    fake.requests.clear()
+
+    finished = await pull(runtime, connection_id, "banking-transactions")
+    assert finished.status == "Complete", finished.status_description
+    cursors = sync_cursors(fake)
+    # The second page was refused (the item changed), and the pass began again from the kept cursor.
+    assert cursors.count(cursors[0]) == 2
+    transactions = await stored(runtime, connection_id, "banking-transactions")
+    assert late and late[0]["transaction_id"] in transactions
+    assert len([1 for _, deleted in transactions.values() if not deleted]) == 2 + 3 + 1
+
+
+async def test_item_login_required_deauthorizes_the_connection(
+    runtime: Runtime, fake: PlaidFake, plaid: PlaidConnector
+) -> None:
+    connection_id, item = await link(runtime, plaid, fake)
+    item.error = "ITEM_LOGIN_REQUIRED"
+    finished = await pull(runtime, connection_id, "banking-accounts")
+    assert finished.status == "AuthError" and "ITEM_LOGIN_REQUIRED" in finished.status_description
+    connection = await connection_of(runtime, connection_id)
+    assert connection.status == "Deauthorized"
+    (error,) = [e for e in connection.data_connection_errors if e["status"] == "Active"]
+    assert error["statusCode"] == "401"
+
+
+async def test_429s_are_waited_out_then_end_the_pull_rate_limited(
+    runtime: Runtime, fake: PlaidFake, plaid: PlaidConnector, sleeps: list[float]
+) -> None:
+    connection_id, _ = await link(runtime, plaid, fake)
+    sleeps.clear()
+    fake.rate_limits.extend([3.0, None])
+    finished = await pull(runtime, connection_id, "banking-accounts")
+    assert finished.status == "Complete"
+    # Retry-After as Plaid said it; without one, the client's own backoff.
+    assert sleeps == [3.0, 2.0]
+
+    fake.rate_limits.extend([None] * 10)
+    limited = await pull(runtime, connection_id, "banking-accounts")
+    assert limited.status == "RateLimitError"
+    assert (await connection_of(runtime, connection_id)).status == "Linked"
+
+    fake.reset()
+    fake.rate_limits.append(3600.0)  # longer than a worker is held: ends the pull at once
+    assert (await pull(runtime, connection_id, "banking-accountBalances")).status == "RateLimitError"
+
+
+async def test_server_errors_are_retried_with_backoff(
+    runtime: Runtime, fake: PlaidFake, plaid: PlaidConnector, sleeps: list[float]
+) -> None:
+    connection_id, _ = await link(runtime, plaid, fake)
+    sleeps.clear()
+    fake.failures.extend([500, 503])
+    finished = await pull(runtime, connection_id, "banking-accountBalances")
+    assert finished.status == "Complete"
+    assert sleeps == [0.5, 1.0]
+    assert await stored(runtime, connection_id, "banking-accountBalances")
+
+
+async def test_the_institution_is_looked_up_when_the_item_does_not_name_it(
+    runtime: Runtime, fake: PlaidFake, plaid: PlaidConnector
+) -> None:
+    fake.item_names_institution = False
+    company_id, connection_id = await pending_connection(runtime)
+    started = await plaid.start_widget(company_id=company_id, connection_id=connection_id, client_name="X")
+    platypus = next(i for i, inst in fake.institutions.items() if inst["name"] == "First Platypus Bank")
+    public_token = await complete_plaid_link(fake, started["token"], platypus)
+    await link_widget(runtime, company_id, connection_id, public_token)
+    opened = runtime.secrets.open((await connection_of(runtime, connection_id)).sealed_authorization)
+    assert opened["plaid"]["institution"] == {"id": platypus, "name": "First Platypus Bank"}
+    assert any(path == "/institutions/get_by_id" for path, _ in fake.requests)
+
+
+async def test_a_refused_public_token_fails_the_link_and_stores_nothing(
+    runtime: Runtime, fake: PlaidFake, plaid: PlaidConnector
+) -> None:
+    company_id, connection_id = await pending_connection(runtime)
+    with pytest.raises(link_service.WidgetFailed, match="INVALID_PUBLIC_TOKEN"):
+        await link_widget(runtime, company_id, connection_id, "public-sandbox-made-up")
+    connection = await connection_of(runtime, connection_id)
+    assert connection.status == "PendingAuth" and connection.sealed_authorization is None
+
+
+async def test_plaid_is_available_only_with_the_clients_keys(fake: PlaidFake) -> None:
+    assert link_service.is_available(PlaidConnector(config(fake)))
+    assert not link_service.is_available(PlaidConnector(config(fake, client_id=None)))
+    assert not link_service.is_available(PlaidConnector(config(fake, secret="")))
+    policy = link_service.widget_policy(PlaidConnector(config(fake)).widget)
+    assert f"script-src 'self' {fake.base_url};" in policy and f"frame-src {fake.base_url};" in policy
+    # The default settings point at Plaid itself.
+    default = PlaidConfig.from_settings(Settings(plaid_client_id="id", plaid_secret="secret"))
+    assert default.api_url == "https://production.plaid.com"
+    assert default.link_script_url == "https://cdn.plaid.com/link/v2/stable/link-initialize.js"
+    sandbox = PlaidConfig.from_settings(Settings(plaid_environment="sandbox"))
+    assert sandbox.api_url == "https://sandbox.plaid.com"

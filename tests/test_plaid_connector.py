@@ -417,3 +417,31 @@ async def test_plaid_is_available_only_with_the_clients_keys(fake: PlaidFake) ->
     assert default.link_script_url == "https://cdn.plaid.com/link/v2/stable/link-initialize.js"
     sandbox = PlaidConfig.from_settings(Settings(plaid_environment="sandbox"))
     assert sandbox.api_url == "https://sandbox.plaid.com"
+
+
+async def test_a_relink_brings_a_new_item_whose_history_replaces_the_old(
+    runtime: Runtime, fake: PlaidFake, plaid: PlaidConnector
+) -> None:
+    connection_id, first = await link(runtime, plaid, fake)
+    only_in_first = fake.add_transaction(first, name="Only in the first item")["transaction_id"]
+    for data_type in ("banking-accounts", "banking-transactions"):
+        assert (await pull(runtime, connection_id, data_type)).status == "Complete"
+    assert not (await stored(runtime, connection_id, "banking-transactions"))[only_in_first][1]
+    first.error = "ITEM_LOGIN_REQUIRED"
+    assert (await pull(runtime, connection_id, "banking-accounts")).status == "AuthError"
+
+    # The business links again: Plaid Link makes a new item (update mode is not used).
+    connection = await connection_of(runtime, connection_id)
+    started = await plaid.start_widget(
+        company_id=connection.company_id, connection_id=connection_id, client_name="Plaid Co"
+    )
+    await link_widget(runtime, connection.company_id, connection_id, await complete_plaid_link(fake, started["token"]))
+    second = fake.item()
+    assert second.item_id != first.item_id and (await connection_of(runtime, connection_id)).status == "Linked"
+    for data_type in ("banking-accounts", "banking-transactions"):
+        assert (await pull(runtime, connection_id, data_type)).status == "Complete"
+    # The new item's pass started without the old item's cursor, and the old item's own record is gone.
+    assert sync_cursors(fake)[-1] is None or sync_cursors(fake).count(None) >= 2
+    transactions = await stored(runtime, connection_id, "banking-transactions")
+    assert transactions[only_in_first][1] is True
+    assert {tid for tid, (_, deleted) in transactions.items() if not deleted} == set(second.transactions())

@@ -128,6 +128,9 @@ class Batch:
     # Where the next pull of this type starts (the last batch's non-None value wins); kept only if the pull
     # completes, and handed back as `FetchRequest.checkpoint`.
     checkpoint: str | None = None
+    # The pull's batches hold every record the platform now has of the type, whatever `since` was (a list
+    # the platform only gives whole, or a cursor started afresh): stored records it did not see are deleted.
+    complete: bool = False
 
 
 class DataTypeNotSupported(Exception):

@@ -182,12 +182,14 @@ async def _fetch_and_store(
             raise PullFailed(PullStatus.CANCELLED, str(gone))
         batches = 0
         checkpoint: str | None = None
+        complete = request.since is None
         try:
             async with staging.loading():
                 async for batch in connector.fetch(request):
                     await staging.add(batch.records, batch.deleted_ids)
                     if batch.checkpoint is not None:
                         checkpoint = batch.checkpoint
+                    complete = complete or batch.complete
                     batches += 1
                     if batches % 20 == 0:
                         await _set_status(
@@ -215,7 +217,7 @@ async def _fetch_and_store(
                 PullStatus.VALIDATION_ERROR, f"The platform returned duplicate ids: {', '.join(duplicates)}"
             )
         await _set_status(runtime, pull_id, PullStatus.PROCESSING)
-        modified = await staging.apply(request.connection_id, request.as_of, full=request.since is None)
+        modified = await staging.apply(request.connection_id, request.as_of, full=complete)
     if modified >= ANALYZE_AFTER:
         # The planner's statistics now describe a far smaller table; a maintenance job refreshes them (one
         # job however many large pulls finish meanwhile), off the pull's own time.

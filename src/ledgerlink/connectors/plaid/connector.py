@@ -226,7 +226,11 @@ class PlaidConnector(Connector):
         if request.data_type == "banking-accounts":
             answer = await plaid.post("/accounts/get", {"access_token": access_token})
             institution = stored.get("institution") or {}
-            yield Batch(records=[mapping.account(a, institution) for a in answer.get("accounts") or []])
+            # Plaid lists an item's accounts whole: one not listed any more (or of an item replaced by a
+            # re-link) is gone.
+            yield Batch(
+                records=[mapping.account(a, institution) for a in answer.get("accounts") or []], complete=True
+            )
         elif request.data_type == "banking-accountBalances":
             answer = await plaid.post("/accounts/balance/get", {"access_token": access_token})
             day = request.as_of.astimezone(UTC).date()
@@ -238,9 +242,12 @@ class PlaidConnector(Connector):
     async def _synced(
         self, plaid: PlaidClient, request: FetchRequest, access_token: str, item_id: str | None
     ) -> AsyncIterator[Batch]:
-        synced = await self._sync(plaid, access_token, _cursor(request.checkpoint, item_id))
+        cursor = _cursor(request.checkpoint, item_id)
+        synced = await self._sync(plaid, access_token, cursor)
         checkpoint = json.dumps({"itemId": item_id, "cursor": synced.cursor})
-        batch = Batch()
+        # A pass from no cursor gives the item's whole history: after a re-link brought a new item, what
+        # the old one had and the new one does not is deleted rather than kept beside it.
+        batch = Batch(complete=cursor is None)
         if request.data_type == "banking-transactions":
             sync_from = request.sync_from.date().isoformat() if request.sync_from else None
             for raw in synced.changed.values():
@@ -249,7 +256,7 @@ class PlaidConnector(Connector):
                 batch.records.append(mapping.transaction(raw, synced.currencies))
                 if len(batch.records) >= BATCH_SIZE:
                     yield batch
-                    batch = Batch()
+                    batch = Batch(complete=cursor is None)
             batch.deleted_ids.extend(sorted(synced.removed))
         else:
             seen: dict[str, mapping.Record] = {}

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData
-from sqlalchemy.engine import make_url
+import psycopg
+from psycopg.adapt import Buffer, Loader
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.util import concurrency
 from starlette.requests import Request
 
 NAMING_CONVENTION = {
@@ -53,6 +59,79 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session, session.begin():
         yield session
+
+
+# The read pool: plain psycopg connections in autocommit for the read API's hot path (see
+# docs/architecture.md, "The request path"). A page is one statement, so it needs no transaction (one
+# statement sees one snapshot), no BEGIN/COMMIT and none of the ORM's per-statement work.
+READ_POOL_SIZE = 10
+_read_pools: weakref.WeakKeyDictionary[Engine, tuple[asyncio.AbstractEventLoop, AsyncConnectionPool]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+class RawText(Loader):
+    """`text` and `json` values as the bytes PostgreSQL sent: the read path splices them into responses."""
+
+    def load(self, data: Buffer) -> bytes:
+        return bytes(data)
+
+
+async def _configure_read_connection(connection: psycopg.AsyncConnection[Any]) -> None:
+    for name in ("text", "json"):
+        connection.adapters.register_loader(name, RawText)
+
+
+def _read_pool(engine: AsyncEngine) -> AsyncConnectionPool:
+    """The engine's read pool, made on first use in the running event loop and closed with the engine."""
+    loop = asyncio.get_running_loop()
+    found = _read_pools.get(engine.sync_engine)
+    if found is not None and found[0] is loop:
+        return found[1]
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    pool: AsyncConnectionPool = AsyncConnectionPool(
+        url,
+        min_size=1,
+        max_size=READ_POOL_SIZE,
+        kwargs={"autocommit": True, "options": "-c timezone=UTC"},
+        configure=_configure_read_connection,
+        open=False,
+        name="ledgerlink-reads",
+    )
+    _read_pools[engine.sync_engine] = (loop, pool)
+    if not event.contains(engine.sync_engine, "engine_disposed", _close_read_pool):
+        event.listen(engine.sync_engine, "engine_disposed", _close_read_pool)
+    return pool
+
+
+def _close_read_pool(engine: Engine) -> None:
+    found = _read_pools.pop(engine, None)
+    # `AsyncEngine.dispose()` runs this inside SQLAlchemy's greenlet, where a coroutine can be awaited.
+    if found is not None and concurrency.in_greenlet():
+        concurrency.await_only(found[1].close())
+
+
+async def read_one(engine: AsyncEngine, sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The first row of one statement on the read pool (autocommit; `text` and `json` load as bytes).
+
+    The pool does not ping a connection before lending it (that would be a second round trip per read):
+    a read that finds its connection dead (the server restarted) drops the pool's dead connections and
+    runs once more, which is safe because it only reads.
+    """
+    pool = _read_pool(engine)
+    # Idempotent: the first callers of a new pool all wait for it to open.
+    if pool.closed:
+        await pool.open()
+    for attempt in (1, 2):
+        async with pool.connection() as connection:
+            try:
+                cursor = await connection.execute(sql, params)
+                return await cursor.fetchone()
+            except psycopg.OperationalError:
+                if attempt == 2 or not connection.broken:
+                    raise
+        await pool.check()
+    raise AssertionError("unreachable")
 
 
 def load_models() -> None:

@@ -43,12 +43,23 @@ def candidate_keys(header: str) -> list[str]:
     return candidates
 
 
+def key_hashes(header: str | None) -> list[str]:
+    """The hashes an `Authorization` header's key may have (none when it carries no key)."""
+    if not header:
+        return []
+    return [hash_api_key(key) for key in candidate_keys(header)]
+
+
+def unauthorized() -> Unauthorized:
+    return Unauthorized("Unauthorized", can_be_retried="False")
+
+
 async def authenticate(session: AsyncSession, header: str | None) -> Principal | None:
+    """The caller, from its key. The read API's list pages do the same inside their page's statement
+    (`records.reads.fast_page`): a change here goes there too."""
     from ledgerlink.clients.models import ApiKey, Client
 
-    if not header:
-        return None
-    hashes = [hash_api_key(key) for key in candidate_keys(header)]
+    hashes = key_hashes(header)
     if not hashes:
         return None
     row = (
@@ -68,7 +79,7 @@ async def require_principal(
 ) -> Principal:
     principal = await authenticate(session, request.headers.get("authorization"))
     if principal is None:
-        raise Unauthorized("Unauthorized", can_be_retried="False")
+        raise unauthorized()
     request.state.principal = principal
     return principal
 

@@ -29,13 +29,21 @@ class PageParams:
         return (self.page - 1) * self.page_size
 
 
-def page_params(
+async def page_params(
     page: Annotated[str | None, Query()] = None,
     page_size: Annotated[str | None, Query(alias="pageSize")] = None,
     query: Annotated[str | None, Query()] = None,
     order_by: Annotated[str | None, Query(alias="orderBy")] = None,
 ) -> PageParams:
-    """Paging parameters, checked here so a bad value gets Codat's message rather than a framework one."""
+    """Paging parameters, checked here so a bad value gets Codat's message rather than a framework one.
+
+    `async` so that FastAPI calls it in the event loop instead of handing it to a worker thread."""
+    return parse_page_params(page, page_size, query, order_by)
+
+
+def parse_page_params(
+    page: str | None, page_size: str | None, query: str | None, order_by: str | None
+) -> PageParams:
     return PageParams(
         page=_positive_int("page", page, default=1, maximum=None),
         page_size=_positive_int("pageSize", page_size, default=100, maximum=MAX_PAGE_SIZE),

@@ -8,26 +8,44 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, String, and_, cast, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from ledgerlink.clients.models import ApiKey, Client
 from ledgerlink.companies import service as companies
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.lookup import connection_not_found, connection_of
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry as connectors
+from ledgerlink.db import read_one
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.errors import Conflict, NotFound
 from ledgerlink.kit.ids import parse_id
 from ledgerlink.kit.pagination import PageParams
-from ledgerlink.kit.query import Field, Kind, QueryTarget, compile_query, order_by_clause
+from ledgerlink.kit.query import Field, Kind, QueryTarget, compile_query, decode, order_by_clause
 from ledgerlink.records import registry, statements
 from ledgerlink.records.models import Record, RecordCount
 from ledgerlink.records.registry import DataType, Scope, SourceType
@@ -91,7 +109,11 @@ def _accounting_keys() -> list[str]:
 
 
 async def source(
-    session: AsyncSession, principal: Principal, data_type: DataType, company_id: str, connection_id: str | None
+    session: AsyncSession,
+    principal: Principal,
+    data_type: DataType,
+    company_id: str,
+    connection_id: str | None,
 ) -> Source:
     """The connection to read from, in one query on the way that succeeds.
 
@@ -125,7 +147,11 @@ async def source(
 
 
 async def _why_unavailable(
-    session: AsyncSession, principal: Principal, data_type: DataType, company_id: str, connection_id: str | None
+    session: AsyncSession,
+    principal: Principal,
+    data_type: DataType,
+    company_id: str,
+    connection_id: str | None,
 ) -> NotFound | Conflict:
     """404 for an unknown company or connection or a type its platform lacks; else 409 (never synced)."""
     company = await companies.get(session, principal, company_id)
@@ -138,16 +164,29 @@ async def _why_unavailable(
 
 
 def _visible(src: Source) -> ColumnElement[bool]:
-    conditions = [Record.connection_id == src.connection_id, Record.data_type == src.data_type.key]
+    return _visible_in(Record.connection_id == src.connection_id, src.data_type)
+
+
+def _visible_in(connection: ColumnElement[bool], data_type: DataType) -> ColumnElement[bool]:
+    conditions = [connection, Record.data_type == data_type.key]
     # Types without `metadata.isDeleted` cannot say a record is deleted, so deleted records are hidden.
-    if not src.data_type.has_deletion_flag:
+    if not data_type.has_deletion_flag:
         conditions.append(Record.is_deleted.is_(False))
     return and_(*conditions)
 
 
-def _default_order(data_type: DataType) -> tuple[ColumnElement[Any], ...]:
+def _default_order(data_type: DataType, order_by: str | None = None) -> tuple[ColumnElement[Any], ...]:
     """A stable order: by the record's date where the type has one (so a page, and a date range, read the
-    date index in order), then by id."""
+    date index in order), then by id.
+
+    After a descending `orderBy` the ties go descending too: `orderBy=-<dated_by>` is then exactly the date
+    index read backwards, so a page stops after its rows. (Ascending ids under descending dates would make
+    PostgreSQL read and sort every record of the page's last day, a cost that grows with the volume.)
+    """
+    if order_by is not None and decode(order_by).strip().startswith("-"):
+        if data_type.dated_by:
+            return (Record.record_date.desc().nulls_last(), Record.record_id.desc())
+        return (Record.record_id.desc(),)
     if data_type.dated_by:
         return (Record.record_date.asc().nulls_first(), Record.record_id)
     return (Record.record_id,)
@@ -168,7 +207,13 @@ async def page(
         # Unfiltered: the count each pull keeps, rather than counting every record on every page.
         total = src.visible
     else:
-        key = (src.connection_id, src.data_type.key, src.synced_at, params.query, tuple(sorted((parent or {}).items())))
+        key = (
+            src.connection_id,
+            src.data_type.key,
+            src.synced_at,
+            params.query,
+            tuple(sorted((parent or {}).items())),
+        )
         total = MATCH_COUNTS.get(key)
         if total is None:
             total = await session.scalar(select(func.count()).select_from(Record).where(condition)) or 0
@@ -176,7 +221,7 @@ async def page(
     chosen = (
         select(Record.data)
         .where(condition)
-        .order_by(*order_by_clause(params.order_by, target), *_default_order(src.data_type))
+        .order_by(*order_by_clause(params.order_by, target), *_default_order(src.data_type, params.order_by))
         .limit(params.page_size)
         .offset(params.offset)
         .subquery()
@@ -202,15 +247,247 @@ async def single(session: AsyncSession, src: Source) -> bytes:
 async def statement(
     session: AsyncSession, src: Source, period_length: int, periods_to_compare: int, start_month: str | None
 ) -> dict[str, Any]:
-    rows = (
-        await session.scalars(
-            select(Record.data).where(_visible(src)).order_by(Record.record_id)
-        )
-    ).all()
+    rows = (await session.scalars(select(Record.data).where(_visible(src)).order_by(Record.record_id))).all()
     return statements.assemble(src.data_type.key, list(rows), period_length, periods_to_compare, start_month)
 
 
-def envelope(rows: list[bytes], meta: dict[str, Any]) -> bytes:
-    """The paging envelope around already-serialised records."""
-    rest = orjson.dumps(meta)
-    return b'{"results":[' + b",".join(rows) + b"]," + rest[1:]
+# --- the fast path of list pages ---------------------------------------------------------------------
+#
+# A list page is the API's most frequent request. Its fast path answers it with one statement on the read
+# pool (plain psycopg, autocommit): the API key, the source (`record_counts`) and the page, joined into one
+# text by PostgreSQL, in one round trip and one snapshot. The statement is built with SQLAlchemy from the
+# same pieces as `source` and `page` and compiled once per shape (data type, `query`, `orderBy`, nested
+# path); a request only binds its values. Whatever the fast path cannot answer (no key, a bad parameter or
+# query, an unknown company or a type never synced) goes the ordinary way (`source`, `page`), so errors
+# and their order are the same.
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A statement compiled for psycopg, with its constant parameters already bound."""
+
+    sql: str
+    constants: dict[str, Any]
+    # Bind processors of the parameters a request supplies (most have none).
+    processors: dict[str, Callable[[Any], Any]]
+
+    def params(self, values: dict[str, Any]) -> dict[str, Any]:
+        bound = dict(self.constants)
+        for name, value in values.items():
+            processor = self.processors.get(name)
+            bound[name] = processor(value) if processor is not None and value is not None else value
+        return bound
+
+
+def compile_for_psycopg(statement: Any, dialect: Dialect, supplied: frozenset[str]) -> Compiled:
+    compiled = statement.compile(dialect=dialect)
+    constants, processors = {}, {}
+    for bind, name in compiled.bind_names.items():
+        name = compiled.escaped_bind_names.get(name, name)
+        processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if name in supplied:
+            if processor is not None:
+                processors[name] = processor
+        else:
+            value = bind.effective_value
+            constants[name] = processor(value) if processor is not None and value is not None else value
+    return Compiled(str(compiled), constants, processors)
+
+
+@dataclass(frozen=True)
+class FastPage:
+    """The compiled statements of one page shape."""
+
+    page: Compiled
+    # Counts the matches of a filtered shape (None when unfiltered: `record_counts` has the total).
+    count: Compiled | None
+
+
+SUPPLIED = frozenset({"ll_hashes", "ll_company", "ll_connection", "ll_integrations", "ll_limit", "ll_offset"})
+
+
+def _parent_condition(parent_fields: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    return [
+        Record.data[field].astext == bindparam(f"ll_parent_{field}", type_=String) for field in parent_fields
+    ]
+
+
+def _build_fast_page(
+    data_type: DataType,
+    query: str | None,
+    order_by: str | None,
+    parent_fields: tuple[str, ...],
+    dialect: Dialect,
+) -> FastPage:
+    """Raises `BadRequest` for a query or orderBy `page` would refuse."""
+    target = query_target(data_type.key)
+    filter_ = compile_query(query, target)
+    order = (*order_by_clause(order_by, target), *_default_order(data_type, order_by))
+    supplied = SUPPLIED | {f"ll_parent_{field}" for field in parent_fields}
+
+    # As `kit.auth.authenticate`.
+    auth = (
+        select(
+            ApiKey.client_id, ApiKey.id.label("api_key_id"), Client.link_single_use, Client.link_url_ttl_hours
+        )
+        .join(Client, Client.id == ApiKey.client_id)
+        .where(ApiKey.key_hash == any_(bindparam("ll_hashes", type_=ARRAY(String))))
+        .limit(1)
+        .cte("auth")
+    )
+    # As `source`.
+    scope = (
+        Connection.id == bindparam("ll_connection", type_=Uuid)
+        if data_type.scope is Scope.CONNECTION
+        else Connection.integration_key == any_(bindparam("ll_integrations", type_=ARRAY(String)))
+    )
+    src = (
+        select(RecordCount.connection_id, RecordCount.visible, RecordCount.synced_at)
+        .select_from(auth)
+        .join(Company, Company.client_id == auth.c.client_id)
+        .join(Connection, Connection.company_id == Company.id)
+        .join(RecordCount, RecordCount.connection_id == Connection.id)
+        .where(
+            Company.id == bindparam("ll_company", type_=Uuid), RecordCount.data_type == data_type.key, scope
+        )
+        .order_by(RecordCount.synced_at.desc())
+        .limit(1)
+        .cte("src")
+    )
+    # As `page`. The connection is a one-row subquery (an InitPlan: a parameter of the index scan, so the
+    # page reads the index in order and stops after its rows). PostgreSQL joins the page's JSON texts in
+    # the page's order, numbered by a window in that same order (one sort or index scan serves both).
+    connection = select(src.c.connection_id).scalar_subquery().correlate(None)
+    conditions = [
+        _visible_in(Record.connection_id == connection, data_type),
+        *_parent_condition(parent_fields),
+    ]
+    if filter_ is not None:
+        conditions.append(filter_)
+    rows = (
+        select(Record.data, func.row_number().over(order_by=order).label("n"))
+        .where(*conditions)
+        .order_by(*order)
+        .limit(bindparam("ll_limit", type_=Integer))
+        .offset(bindparam("ll_offset", type_=Integer))
+        .subquery("p")
+    )
+    joined = (
+        select(func.string_agg(cast(rows.c.data, Text), aggregate_order_by(literal_column("','"), rows.c.n)))
+        .scalar_subquery()
+        .correlate(None)
+    )
+    statement = select(
+        auth.c.client_id,
+        auth.c.api_key_id,
+        auth.c.link_single_use,
+        auth.c.link_url_ttl_hours,
+        src.c.connection_id,
+        src.c.visible,
+        src.c.synced_at,
+        joined,
+    ).select_from(auth.outerjoin(src, true()))
+    count = None
+    if filter_ is not None or parent_fields:
+        counted = _visible_in(Record.connection_id == bindparam("ll_connection", type_=Uuid), data_type)
+        count_conditions = [counted, *_parent_condition(parent_fields)]
+        if filter_ is not None:
+            count_conditions.append(filter_)
+        count = compile_for_psycopg(
+            select(func.count()).select_from(Record).where(*count_conditions), dialect, supplied
+        )
+    return FastPage(compile_for_psycopg(statement, dialect, supplied), count)
+
+
+class FastPages:
+    """Compiled page shapes, least recently used out; refused shapes are not kept."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._shapes: OrderedDict[Hashable, FastPage] = OrderedDict()
+
+    def get(
+        self,
+        data_type: DataType,
+        query: str | None,
+        order_by: str | None,
+        parent_fields: tuple[str, ...],
+        dialect: Dialect,
+    ) -> FastPage:
+        key = (data_type.key, query, order_by, parent_fields, id(dialect))
+        found = self._shapes.get(key)
+        if found is None:
+            found = self._shapes[key] = _build_fast_page(data_type, query, order_by, parent_fields, dialect)
+            while len(self._shapes) > self.size:
+                self._shapes.popitem(last=False)
+        else:
+            self._shapes.move_to_end(key)
+        return found
+
+
+FAST_PAGES = FastPages(1024)
+
+
+@dataclass(frozen=True)
+class FastResult:
+    principal: Principal
+    # None when the source was not found (the ordinary path says why).
+    source: Source | None
+    rows: bytes
+    total: int
+
+
+async def fast_page(
+    engine: AsyncEngine,
+    key_hashes: list[str],
+    data_type: DataType,
+    company_id: str,
+    connection_id: str | None,
+    params: PageParams,
+    parent: dict[str, str],
+) -> FastResult | None:
+    """A list page in one statement; None when the API key is not valid.
+
+    Raises `BadRequest` (a shape `page` refuses) and `ValueError` (an id that is not a UUID) for the caller
+    to take the ordinary path."""
+    parent_fields = tuple(sorted(parent))
+    shape = FAST_PAGES.get(data_type, params.query, params.order_by, parent_fields, engine.dialect)
+    values: dict[str, Any] = {
+        "ll_hashes": key_hashes,
+        "ll_company": uuid.UUID(company_id),
+        "ll_limit": params.page_size,
+        "ll_offset": params.offset,
+    }
+    if data_type.scope is Scope.CONNECTION:
+        values["ll_connection"] = uuid.UUID(connection_id or "")
+    else:
+        values["ll_integrations"] = _accounting_keys()
+    for field in parent_fields:
+        values[f"ll_parent_{field}"] = parent[field]
+    row = await read_one(engine, shape.page.sql, shape.page.params(values))
+    if row is None:
+        return None
+    client_id, api_key_id, single_use, ttl_hours, found_connection, visible, synced_at, rows = row
+    principal = Principal(
+        client_id=client_id, api_key_id=api_key_id, link_code_hours=ttl_hours if single_use else None
+    )
+    if found_connection is None:
+        return FastResult(principal, None, b"", 0)
+    src = Source(found_connection, data_type, visible, synced_at)
+    if shape.count is None:
+        total = visible
+    else:
+        count_key = (found_connection, data_type.key, synced_at, params.query, tuple(sorted(parent.items())))
+        total = MATCH_COUNTS.get(count_key)
+        if total is None:
+            counted = await read_one(
+                engine, shape.count.sql, shape.count.params({**values, "ll_connection": found_connection})
+            )
+            total = int(counted[0]) if counted else 0
+            MATCH_COUNTS.put(count_key, total)
+    return FastResult(principal, src, rows or b"", int(total or 0))
+
+
+def envelope(rows: bytes, meta: dict[str, Any]) -> bytes:
+    """The paging envelope around records already joined with commas (by PostgreSQL on the fast path)."""
+    return b'{"results":[' + rows + b"]," + orjson.dumps(meta)[1:]

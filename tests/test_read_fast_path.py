@@ -1,0 +1,110 @@
+"""List pages of the read API answer on their one-statement path exactly as on the ordinary path.
+
+`records.endpoints` serves a list page with one statement on the read pool (key, source and page at once)
+and falls back to the ordinary path (session, `authenticate`, `reads.source`, `reads.page`) for anything
+else. Each request below is sent twice to an in-process app on the test server's database: as it is, and
+with the one-statement path switched off; status, body (correlation ids aside) and content type must be
+the same.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ledgerlink.app import create_app
+from ledgerlink.config import Settings
+from ledgerlink.records import reads
+from tests.conftest import RunningServer
+from tests.test_sync import link_sandbox, wait_for_pulls
+
+
+@pytest.fixture(scope="module")
+def linked(server: RunningServer) -> tuple[str, str, str]:
+    with server.client() as api:
+        company_id, connection_id = link_sandbox(api, "Fast Path Ltd")
+        wait_for_pulls(api, company_id, at_least=10)
+        accounts = api.get(f"/companies/{company_id}/connections/{connection_id}/data/bankAccounts").json()
+    return company_id, connection_id, accounts["results"][0]["id"]
+
+
+def cases(company_id: str, connection_id: str, account_id: str, good: str) -> list[tuple[str, object, dict]]:
+    bad = {"Authorization": "Basic bm9wZQ=="}
+    ok = {"Authorization": good}
+    entries = f"/companies/{company_id}/data/journalEntries"
+    nested = f"/companies/{company_id}/connections/{connection_id}/data/bankAccounts/{account_id}/bankTransactions"
+    return [
+        (entries, {}, ok),
+        (entries, {"page": "2", "pageSize": "7"}, ok),
+        (entries, {"page": "100000"}, ok),
+        (entries, {"query": "postedOn>2024-01-01", "page": "2", "pageSize": "5"}, ok),
+        (entries, {"orderBy": "-postedOn", "pageSize": "5"}, ok),
+        (entries, {"orderBy": "postedOn", "pageSize": "5", "page": "3"}, ok),
+        (entries, {"query": "malformed!!"}, ok),
+        (entries, {"query": "nope=1"}, ok),
+        (entries, {"orderBy": "nope"}, ok),
+        (entries, {"pageSize": "0"}, ok),
+        (entries, {"pageSize": "0"}, bad),
+        (entries, {}, bad),
+        (entries, {}, {}),
+        (entries, [("page", "1"), ("page", "2"), ("pageSize", "3"), ("other", "x")], ok),
+        (f"/companies/{uuid.uuid4()}/data/journalEntries", {}, ok),
+        ("/companies/not-an-id/data/journalEntries", {}, ok),
+        (f"/companies/{company_id}/data/purchaseOrders", {}, ok),
+        (f"/companies/{company_id}/connections/{connection_id}/data/bankAccounts", {"pageSize": "2"}, ok),
+        (nested, {}, ok),
+        (nested, {"pageSize": "3", "page": "2", "orderBy": "-date"}, ok),
+        (nested, {"query": "amount>0"}, ok),
+        (f"/companies/{company_id}/connections/{uuid.uuid4()}/data/bankAccounts/{account_id}/bankTransactions", {}, ok),
+        (f"/companies/{company_id}/connections/{connection_id}/data/banking-accounts", {}, ok),
+    ]
+
+
+@pytest.mark.anyio
+async def test_the_one_statement_path_answers_as_the_ordinary_one(
+    linked, server: RunningServer, postgres: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(Settings(data_dir=tmp_path, worker_concurrency=0), postgres)
+    fast_page = reads.fast_page
+    served: list[bool] = []
+
+    async def counted(*args: object, **kwargs: object) -> object:
+        found = await fast_page(*args, **kwargs)
+        served.append(found is not None and found.source is not None)
+        return found
+
+    async def refused(*args: object, **kwargs: object) -> None:
+        raise ValueError("the ordinary path")
+
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            for path, params, headers in cases(*linked, server.auth_header):
+                served.clear()
+                monkeypatch.setattr(reads, "fast_page", counted)
+                fast = await client.get(path, params=params, headers=headers)
+                # Every page answered 200 came from the one statement.
+                assert fast.status_code != 200 or served == [True], (path, params)
+                monkeypatch.setattr(reads, "fast_page", refused)
+                ordinary = await client.get(path, params=params, headers=headers)
+                assert fast.status_code == ordinary.status_code, (path, params)
+                assert fast.headers["content-type"] == ordinary.headers["content-type"] == "application/json"
+                if fast.status_code == 200:
+                    assert fast.content == ordinary.content, (path, params)
+                else:
+                    mine, theirs = fast.json(), ordinary.json()
+                    mine.pop("correlationId"), theirs.pop("correlationId")
+                    assert mine == theirs, (path, params)
+    finally:
+        await app.state.engine.dispose()
+
+
+def test_a_deleted_key_reads_no_page(linked, api, server: RunningServer) -> None:
+    company_id, _, _ = linked
+    created = api.post("/apiKeys", json={"name": "short-lived reader"}).json()
+    path = f"{server.base_url}/companies/{company_id}/data/journalEntries"
+    assert httpx.get(path, auth=(created["apiKey"], "")).status_code == 200
+    assert api.delete(f"/apiKeys/{created['id']}").status_code == 204
+    assert httpx.get(path, auth=(created["apiKey"], "")).status_code == 401

@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import Response
 from sqlalchemy import text
 
-from ledgerlink import __version__
+from ledgerlink import __version__, worker
 from ledgerlink.clients import endpoints as clients
 from ledgerlink.clients.service import all_allowed_origins
 from ledgerlink.companies import endpoints as companies
@@ -21,12 +22,12 @@ from ledgerlink.connectors import registry as connector_registry
 from ledgerlink.db import create_engine, create_sessionmaker
 from ledgerlink.integrations import endpoints as integrations
 from ledgerlink.integrations.service import sync_registry
-from ledgerlink import worker
 from ledgerlink.jobs import Runtime
-from ledgerlink.kit import pages
+from ledgerlink.kit import metrics, pages
 from ledgerlink.kit.cors import AllowedOrigins, CorsMiddleware
 from ledgerlink.kit.errors import install_error_handlers
 from ledgerlink.kit.middleware import RequestContextMiddleware
+from ledgerlink.kit.ratelimit import RateLimitMiddleware
 from ledgerlink.kit.responses import JsonResponse
 from ledgerlink.kit.secrets import SecretBox, load_or_create_key
 from ledgerlink.kit.urls import PublicUrls
@@ -101,12 +102,23 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        body, content_type = await metrics.exposition(engine)
+        return Response(body, media_type=content_type)
+
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> dict[str, str]:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         return {"status": "ready"}
 
+    # Outermost last: correlation id and body limit, then CORS (so a 429 is readable by browsers), then limits.
+    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
     app.add_middleware(CorsMiddleware, origins=app.state.cors)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout_seconds=settings.body_timeout_seconds,
+    )
     return app

@@ -109,6 +109,9 @@ def worker(
         int | None, typer.Option(help="Pulls and maintenance jobs run at once [default: 4]", min=1)
     ] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Data directory [default: .ledgerlink]")] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve this worker's Prometheus figures on this port (default: none)")
+    ] = None,
 ) -> None:
     """Run job workers only (pulls, schedules, webhook deliveries), on LEDGERLINK_DATABASE_URL.
 
@@ -130,6 +133,10 @@ def worker(
         console.print("ledgerlink worker needs LEDGERLINK_SECRET_KEY (the key the API processes use).")
         raise typer.Exit(2)
     migrate(settings.database_url)
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port)
 
     async def run() -> None:
         stop = asyncio.Event()

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Bodies larger than this are refused with 413 before they are read in full.
     max_body_bytes: int = 1_048_576
+    # Requests a client may make a minute to each API process (0: no limit); above it, 429 with Retry-After.
+    rate_limit_per_minute: int = Field(default=60_000, ge=0)
+    # Seconds a client has to send a request's body; a slower one gets 408 and its connection back.
+    body_timeout_seconds: float = Field(default=30.0, gt=0)
     # The in-process job worker of `ledgerlink serve`: how many jobs it runs at once (0: no worker).
     worker_concurrency: int = 4
     worker_heartbeat_seconds: float = 10.0

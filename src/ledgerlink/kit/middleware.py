@@ -1,7 +1,9 @@
-"""ASGI middleware: a correlation id and an access log line for every request, and the body size limit."""
+"""ASGI middleware: a correlation id and an access log line for every request, and the body's size and time
+limits (a client that sends too much gets 413, one that sends too slowly 408: neither holds the server)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
@@ -9,6 +11,7 @@ import orjson
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ledgerlink.kit import metrics
 from ledgerlink.kit.errors import error_body
 
 log = structlog.get_logger("ledgerlink.http")
@@ -17,9 +20,10 @@ log = structlog.get_logger("ledgerlink.http")
 class RequestContextMiddleware:
     """Gives each request a correlation id (echoed in `X-Correlation-Id`) and refuses oversized bodies."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, body_timeout_seconds: float = 30.0) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_timeout_seconds = body_timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -34,7 +38,10 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-correlation-id", correlation.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-correlation-id", correlation.encode()),
+                ]
             await send(message)
 
         declared = _content_length(scope)
@@ -44,7 +51,18 @@ class RequestContextMiddleware:
             return
         # Read the body here (the API buffers it anyway), so a chunked body over the limit is refused
         # with a 413 before any endpoint sees it.
-        body = await self._read_body(receive)
+        try:
+            async with asyncio.timeout(self.body_timeout_seconds):
+                body = await self._read_body(receive)
+        except TimeoutError:
+            await self._refuse(
+                send_with_id,
+                408,
+                f"The request body did not arrive within {self.body_timeout_seconds:g} seconds.",
+                correlation,
+            )
+            self._log(scope, 408, started, correlation)
+            return
         if body is None:
             await self._too_large(send_with_id, correlation)
             self._log(scope, 413, started, correlation)
@@ -80,26 +98,29 @@ class RequestContextMiddleware:
         return b"".join(chunks)
 
     async def _too_large(self, send: Send, correlation: str) -> None:
-        body = orjson.dumps(
-            error_body(413, f"The request body is larger than {self.max_body_bytes} bytes.", correlation=correlation)
+        await self._refuse(
+            send, 413, f"The request body is larger than {self.max_body_bytes} bytes.", correlation
         )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
+
+    @staticmethod
+    async def _refuse(send: Send, status: int, message: str, correlation: str) -> None:
+        body = orjson.dumps(error_body(status, message, correlation=correlation))
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        if status == 408:
+            headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
     @staticmethod
     def _log(scope: Scope, status: int, started: float, correlation: str) -> None:
+        seconds = time.perf_counter() - started
+        metrics.observe_request(scope, status, seconds)
         log.info(
             "request",
             method=scope.get("method"),
             path=scope.get("path"),
             status=status,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            duration_ms=round(seconds * 1000, 2),
             correlation_id=correlation,
         )
 

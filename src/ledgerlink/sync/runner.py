@@ -31,6 +31,7 @@ from ledgerlink.connectors.base import (
     RateLimitExceeded,
 )
 from ledgerlink.jobs import Runtime
+from ledgerlink.kit import metrics
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.query import parse_datetime
 from ledgerlink.kit.secrets import UnreadableSecret
@@ -267,6 +268,7 @@ async def _finish_complete(
         await session.flush()
         await _disconnect_if_one_off(session, runtime, company, connection, pull)
         await completion.report_if_idle(session, company, runtime.urls)
+        metrics.observe_pull(pull.data_type, pull.status, _seconds(pull), modified)
     log.info("pull complete", pull_id=str(pull_id), records_modified=modified)
 
 
@@ -297,7 +299,14 @@ async def _finish_failed(runtime: Runtime, pull_id: uuid.UUID, failed: PullFaile
         await session.flush()
         await _disconnect_if_one_off(session, runtime, company, connection, pull)
         await completion.report_if_idle(session, company, runtime.urls)
+        metrics.observe_pull(pull.data_type, pull.status, _seconds(pull))
     log.info("pull failed", pull_id=str(pull_id), status=failed.status.value, description=failed.description)
+
+
+def _seconds(pull: PullOperation) -> float | None:
+    if pull.requested is None or pull.completed is None:
+        return None
+    return (pull.completed - pull.requested).total_seconds()
 
 
 async def fail_pull(runtime: Runtime, pull_id: uuid.UUID, description: str) -> None:

@@ -35,6 +35,7 @@ from ledgerlink import __version__, jobs
 from ledgerlink.events.models import Event
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import iso, utcnow
+from ledgerlink.kit import metrics
 from ledgerlink.kit.http import parse_retry_after
 from ledgerlink.webhooks.dispatch import DELIVER_TASK
 from ledgerlink.webhooks.models import (
@@ -269,7 +270,9 @@ async def send(http: httpx.AsyncClient, target: Target, msg_id: str, body: bytes
         error = f"No response within {timeout:g} s"
     except httpx.HTTPError as failure:
         error = f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
-    latency_ms = round((time.perf_counter() - started) * 1000)
+    seconds = time.perf_counter() - started
+    metrics.observe_delivery(error is None, seconds)
+    latency_ms = round(seconds * 1000)
     return Outcome(attempted_at, status_code, latency_ms, error and error[:500], excerpt, retry_after)
 
 

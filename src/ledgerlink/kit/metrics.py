@@ -1,0 +1,91 @@
+"""Prometheus figures: requests (per route template), pulls and webhook deliveries as this process sees
+them, and, read from the database when scraped, what is waiting across the whole install.
+
+`GET /metrics` on every API process; `ledgerlink worker --metrics-port N` serves a worker's own. Counters
+are per process (Prometheus sums them across targets); the `_waiting` gauges are the install's and the same
+from every target.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+REQUESTS = Counter("ledgerlink_http_requests", "API requests answered", ["method", "route", "status"])
+REQUEST_SECONDS = Histogram(
+    "ledgerlink_http_request_duration_seconds",
+    "Time to answer an API request",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+PULLS = Counter("ledgerlink_pulls_finished", "Pull operations that reached a final status", ["data_type", "status"])
+PULL_SECONDS = Histogram(
+    "ledgerlink_pull_duration_seconds",
+    "From a pull being queued to its final status",
+    ["data_type"],
+    buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 1800, 3600),
+)
+PULL_RECORDS = Counter("ledgerlink_pull_records_modified", "Records created, changed or deleted by pulls", ["data_type"])
+DELIVERY_ATTEMPTS = Counter("ledgerlink_webhook_attempts", "Webhook delivery attempts", ["outcome"])
+DELIVERY_SECONDS = Histogram(
+    "ledgerlink_webhook_attempt_duration_seconds",
+    "Time a receiver took to answer an attempt",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15),
+)
+PULLS_WAITING = Gauge("ledgerlink_pulls_waiting", "Pull operations in flight across the install", ["status"])
+DELIVERIES_WAITING = Gauge("ledgerlink_webhook_deliveries_waiting", "Webhook deliveries pending across the install")
+JOBS_WAITING = Gauge("ledgerlink_jobs_waiting", "Jobs waiting or running across the install", ["queue", "status"])
+
+
+def observe_request(scope: dict[str, Any], status: int, seconds: float) -> None:
+    route = scope.get("route")
+    # The route's template, so ids do not make a series each; unmatched paths share one.
+    template = getattr(route, "path", None) or "unmatched"
+    method = scope.get("method", "")
+    REQUESTS.labels(method, template, str(status)).inc()
+    REQUEST_SECONDS.labels(method, template).observe(seconds)
+
+
+def observe_pull(data_type: str, status: str, seconds: float | None, modified: int = 0) -> None:
+    PULLS.labels(data_type, status).inc()
+    if seconds is not None:
+        PULL_SECONDS.labels(data_type).observe(seconds)
+    if modified:
+        PULL_RECORDS.labels(data_type).inc(modified)
+
+
+def observe_delivery(succeeded: bool, seconds: float) -> None:
+    DELIVERY_ATTEMPTS.labels("succeeded" if succeeded else "failed").inc()
+    DELIVERY_SECONDS.observe(seconds)
+
+
+# Each reads a partial index's rows only (in-flight pulls, pending deliveries, unfinished jobs).
+_WAITING_PULLS = text(
+    "SELECT status, count(*) FROM pull_operations WHERE status IN "
+    "('Initial', 'Queued', 'Fetching', 'MapQueued', 'Mapping', 'ProcessingQueued', 'Processing', "
+    "'ValidationQueued', 'Validating') GROUP BY status"
+)
+_WAITING_DELIVERIES = text("SELECT count(*) FROM webhook_deliveries WHERE status = 'Pending'")
+_WAITING_JOBS = text(
+    "SELECT queue_name, status, count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') "
+    "GROUP BY queue_name, status"
+)
+
+
+async def exposition(engine: AsyncEngine) -> tuple[bytes, str]:
+    """The text Prometheus scrapes, with the install-wide gauges read now."""
+    async with engine.connect() as connection:
+        pulls = (await connection.execute(_WAITING_PULLS)).all()
+        deliveries = await connection.scalar(_WAITING_DELIVERIES)
+        jobs = (await connection.execute(_WAITING_JOBS)).all()
+    PULLS_WAITING.clear()
+    for status, count in pulls:
+        PULLS_WAITING.labels(status).set(count)
+    DELIVERIES_WAITING.set(deliveries or 0)
+    JOBS_WAITING.clear()
+    for queue, status, count in jobs:
+        JOBS_WAITING.labels(queue, status).set(count)
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

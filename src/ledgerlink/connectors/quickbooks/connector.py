@@ -37,6 +37,7 @@ from ledgerlink.connectors.base import (
     FetchRequest,
     PlatformFailed,
 )
+from ledgerlink.connectors.mapped import batched, fixed_token, tokens_of
 from ledgerlink.connectors.quickbooks import mapping
 from ledgerlink.connectors.quickbooks.client import QuickBooksClient, QuickBooksUnavailable, timestamp
 from ledgerlink.connectors.retries import Sleep
@@ -147,7 +148,7 @@ class QuickBooksConnector(Connector):
         if not realm_id.isdigit():
             raise AuthorizationRejected("QuickBooks did not say which company was connected; link again.")
         try:
-            async with self.client(_static(access_token), realm_id) as quickbooks:
+            async with self.client(fixed_token(access_token, "QuickBooks"), realm_id) as quickbooks:
                 info = await _company_info(quickbooks)
         except (QuickBooksUnavailable, AuthorizationLost, PlatformFailed, httpx.HTTPError) as error:
             raise AuthorizationRejected(f"The QuickBooks company could not be read: {error}") from None
@@ -161,20 +162,9 @@ class QuickBooksConnector(Connector):
             raise AuthorizationLost(
                 "The connection has no QuickBooks company; the business must link it again."
             )
-        tokens = request.access_token or _static(
-            (request.credentials.get("oauth") or {}).get("access_token", "")
-        )
+        tokens = tokens_of(request, "QuickBooks")
         async with self.client(tokens, realm_id) as quickbooks:
-            batch = Batch()
-            async for item in self._records(quickbooks, request):
-                if isinstance(item, mapping.Deleted):
-                    batch.deleted_ids.append(item.id)
-                else:
-                    batch.records.append(item)
-                if len(batch.records) + len(batch.deleted_ids) >= BATCH_SIZE:
-                    yield batch
-                    batch = Batch()
-            if batch.records or batch.deleted_ids:
+            async for batch in batched(self._records(quickbooks, request), BATCH_SIZE):
                 yield batch
 
     def _records(self, quickbooks: QuickBooksClient, request: FetchRequest) -> AsyncIterator[mapping.Mapped]:
@@ -315,14 +305,3 @@ def _month_start(day: date, offset: int) -> date:
 
 def _month_end(first: date) -> date:
     return _month_start(first, 1) - timedelta(days=1)
-
-
-def _static(token: str) -> AccessTokens:
-    """An access token that cannot be renewed (before the connection is linked, or outside a pull)."""
-
-    async def access_token(*, renew: bool = False) -> str:
-        if renew:
-            raise AuthorizationLost("QuickBooks refused the access token.")
-        return token
-
-    return access_token

@@ -16,17 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-Record = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Deleted:
-    """An entity QuickBooks reports deleted: a deletion of this id at the source."""
-
-    id: str
-
-
-Mapped = Record | Deleted
+# Shared by the platform connectors: records, deletions at the source, and either.
+from ledgerlink.connectors.mapped import Deleted, Mapped, Record
 
 
 def deleted(entity: Record) -> Deleted | None:

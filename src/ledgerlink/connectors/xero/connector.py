@@ -38,6 +38,7 @@ from ledgerlink.connectors.base import (
     DataTypeNotSupported,
     FetchRequest,
 )
+from ledgerlink.connectors.mapped import batched, fixed_token, tokens_of
 from ledgerlink.connectors.xero import mapping
 from ledgerlink.connectors.xero.client import Sleep, XeroClient, XeroUnavailable
 from ledgerlink.oauth.provider import OAuthClientCredentials, OAuthProvider
@@ -221,7 +222,7 @@ class XeroConnector(Connector):
     ) -> dict[str, Any]:
         """The organisation this consent connected (see the module's docstring), sealed beside the tokens."""
         try:
-            async with self.client(_static(access_token)) as xero:
+            async with self.client(fixed_token(access_token, "Xero")) as xero:
                 tenants = await xero.connections(_auth_event_id(access_token))
         except (XeroUnavailable, AuthorizationLost, httpx.HTTPError) as error:
             raise AuthorizationRejected(
@@ -243,20 +244,9 @@ class XeroConnector(Connector):
             raise AuthorizationLost(
                 "The connection has no Xero organisation; the business must link it again."
             )
-        tokens = request.access_token or _static(
-            (request.credentials.get("oauth") or {}).get("access_token", "")
-        )
+        tokens = tokens_of(request, "Xero")
         async with self.client(tokens, tenant_id) as xero:
-            batch = Batch()
-            async for item in self._records(xero, request):
-                if isinstance(item, mapping.Deleted):
-                    batch.deleted_ids.append(item.id)
-                else:
-                    batch.records.append(item)
-                if len(batch.records) + len(batch.deleted_ids) >= BATCH_SIZE:
-                    yield batch
-                    batch = Batch()
-            if batch.records or batch.deleted_ids:
+            async for batch in batched(self._records(xero, request), BATCH_SIZE):
                 yield batch
 
     def _records(self, xero: XeroClient, request: FetchRequest) -> AsyncIterator[mapping.Mapped]:
@@ -387,17 +377,6 @@ def _month_start(day: date, offset: int) -> date:
 
 def _month_end(first: date) -> date:
     return _month_start(first, 1) - timedelta(days=1)
-
-
-def _static(token: str) -> AccessTokens:
-    """An access token that cannot be renewed (before the connection is linked, or outside a pull)."""
-
-    async def access_token(*, renew: bool = False) -> str:
-        if renew:
-            raise AuthorizationLost("Xero refused the access token.")
-        return token
-
-    return access_token
 
 
 def _auth_event_id(access_token: str) -> str | None:

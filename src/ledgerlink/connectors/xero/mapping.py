@@ -14,17 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-Record = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Deleted:
-    """A record Xero reports as archived, voided or deleted: a deletion of this id at the source."""
-
-    id: str
-
-
-Mapped = Record | Deleted
+# Shared by the platform connectors: records, deletions at the source, and either.
+from ledgerlink.connectors.mapped import Deleted, Mapped, Record
 
 # Statuses that end a record's life at Xero, by record kind: Codat keeps such records as deletions.
 CONTACT_GONE = frozenset({"ARCHIVED", "GDPRREQUEST"})

@@ -350,3 +350,43 @@ def test_banking_and_commerce_sandboxes_read_by_connection(api) -> None:
     assert info.status_code == 200 and info.json()["companyName"]
     # Commerce data is not under the company-scoped accounting paths, and the wrong connection is a 404.
     assert api.get(f"/companies/{company['id']}/connections/{connections['qhnd']}/data/commerce-orders").status_code == 404
+
+
+def test_old_pull_operations_are_pruned_but_not_a_type_s_last_success(api, db, server) -> None:
+    import asyncio
+    import concurrent.futures
+
+    from ledgerlink.db import create_engine, create_sessionmaker
+    from ledgerlink.sync.service import prune_history
+
+    company_id, connection_id = link_sandbox(api, "Old History Ltd", key="qhnd")
+    wait_for_pulls(api, company_id, at_least=4)
+    refreshed = api.post(f"/companies/{company_id}/data/queue/banking-accounts",
+                         params={"connectionId": connection_id}).json()
+    wait_for_pulls(api, company_id, at_least=5)
+    # Everything of this connection happened 400 days ago.
+    db.execute(text("UPDATE pull_operations SET requested = requested - interval '400 days', "
+                    "completed = completed - interval '400 days' WHERE connection_id = :c"), {"c": connection_id})
+    db.commit()
+
+    async def prune() -> int:
+        engine = create_engine(server.database_url)
+        try:
+            return await prune_history(create_sessionmaker(engine), 365)
+        finally:
+            await engine.dispose()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        pruned = thread.submit(asyncio.run, prune()).result()
+    assert pruned >= 1
+    left = api.get(f"/companies/{company_id}/data/history", params={"pageSize": 50}).json()["results"]
+    # The first banking-accounts pull went; each type's last successful one stays, the refresh among them.
+    assert sorted(p["dataType"] for p in left) == sorted(
+        ["banking-accounts", "banking-accountBalances", "banking-transactions", "banking-transactionCategories"]
+    )
+    assert refreshed["id"] in {p["id"] for p in left}
+    # The next refresh still reads only what changed since the kept pull.
+    again = api.post(f"/companies/{company_id}/data/queue/banking-transactions",
+                     params={"connectionId": connection_id}).json()
+    wait_for_pulls(api, company_id, at_least=5)
+    assert api.get(f"/companies/{company_id}/data/history/{again['id']}").json()["status"] == "Complete"

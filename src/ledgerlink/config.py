@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     worker_stalled_seconds: float = 30.0
     # When the maintenance task runs (cron; a sixth column is seconds): schedules, stalled and lost jobs.
     maintenance_cron: str = "* * * * *"
+    # Days a finished pull operation stays in the history (0: for ever). A type's last successful pull is
+    # kept whatever its age: the next pull of the type starts from it.
+    pull_history_days: int = Field(default=365, ge=0)
     # Webhook deliveries run on their own worker (queue "webhooks"): how many consumers it serves at once,
     # and how many requests it has in flight to any one consumer.
     webhook_concurrency: int = Field(default=10, ge=1)

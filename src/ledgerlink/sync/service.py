@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ledgerlink import jobs
 from ledgerlink.companies import service as companies
@@ -237,3 +237,37 @@ async def last_checkpoint(
         .order_by(PullOperation.as_of.desc().nulls_last(), PullOperation.completed.desc().nulls_last())
         .limit(1)
     )
+
+
+# Pull operations deleted per maintenance run at most, so a first pruning of a long history stays short.
+PRUNE_BATCH = 5_000
+
+
+async def prune_history(
+    sessionmaker: async_sessionmaker[AsyncSession], keep_days: int, *, now: datetime | None = None
+) -> int:
+    """Delete finished pull operations older than `keep_days` (none when 0), except each type's last
+    successful pull of each connection; returns how many went."""
+    if keep_days <= 0:
+        return 0
+    cutoff = (now or utcnow()) - timedelta(days=keep_days)
+    in_flight = ", ".join(f"'{status.value}'" for status in sorted(IN_FLIGHT))
+    async with sessionmaker() as session, session.begin():
+        result = await session.execute(
+            text(
+                f"""
+                DELETE FROM pull_operations WHERE id IN (
+                    SELECT p.id FROM pull_operations p
+                    WHERE p.requested < :cutoff AND p.status NOT IN ({in_flight})
+                      AND p.id <> (SELECT latest.id FROM pull_operations latest
+                                   WHERE latest.connection_id = p.connection_id AND latest.data_type = p.data_type
+                                     AND latest.status = 'Complete'
+                                   ORDER BY latest.requested DESC LIMIT 1)
+                    LIMIT :batch
+                    FOR UPDATE SKIP LOCKED
+                )
+                """
+            ),
+            {"cutoff": cutoff, "batch": PRUNE_BATCH},
+        )
+    return result.rowcount or 0

@@ -13,7 +13,7 @@ from ledgerlink import jobs
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.records import store
-from ledgerlink.sync import completion, runner, scheduler
+from ledgerlink.sync import completion, runner, scheduler, service
 from ledgerlink.sync.models import IN_FLIGHT, PullOperation, PullStatus
 
 log = structlog.get_logger("ledgerlink.sync")
@@ -76,6 +76,9 @@ async def maintenance(context: procrastinate.JobContext, timestamp: int) -> None
     queued = await scheduler.queue_due_refreshes(runtime)
     if queued:
         log.info("scheduled refreshes queued", count=queued)
+    pruned = await service.prune_history(runtime.sessionmaker, runtime.settings.pull_history_days)
+    if pruned:
+        log.info("old pull operations pruned", count=pruned)
 
 
 async def _recover_lost_pulls(runtime: Runtime) -> None:

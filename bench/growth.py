@@ -26,15 +26,15 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common
 
-from ledgerlink.app import create_app  # noqa: E402
-from ledgerlink.clients.service import add_api_key, ensure_default_client  # noqa: E402
-from ledgerlink.config import Settings  # noqa: E402
-from ledgerlink.connectors.base import FetchRequest  # noqa: E402
-from ledgerlink.connectors.sandbox.banking import BankingSandbox  # noqa: E402
-from ledgerlink.kit.clock import utcnow  # noqa: E402
-from ledgerlink.records.store import refresh_statistics  # noqa: E402
+from ledgerlink.app import create_app
+from ledgerlink.clients.service import add_api_key, ensure_default_client
+from ledgerlink.config import Settings
+from ledgerlink.connectors.base import FetchRequest
+from ledgerlink.connectors.sandbox.banking import BankingSandbox
+from ledgerlink.kit.clock import utcnow
+from ledgerlink.records.store import refresh_statistics
 
 DATA_TYPE = "banking-transactions"
 FILTER = "amount>500"
@@ -43,8 +43,14 @@ PLOT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks-growth.svg"
 
 async def per_scale(company_id: uuid.UUID) -> float:
     now = utcnow()
-    request = FetchRequest(data_type=DATA_TYPE, company_id=company_id, connection_id=uuid.uuid4(),
-                           credentials={"scale": 10}, linked_at=now, as_of=now)
+    request = FetchRequest(
+        data_type=DATA_TYPE,
+        company_id=company_id,
+        connection_id=uuid.uuid4(),
+        credentials={"scale": 10},
+        linked_at=now,
+        as_of=now,
+    )
     return sum([len(b.records) async for b in BankingSandbox().fetch(request)]) / 10
 
 
@@ -71,22 +77,34 @@ def plot(rows: list[dict]) -> str:
     lo, hi = min(xs), max(xs)
 
     def point(x: float, y: float) -> tuple[float, float]:
-        return (left + (x - lo) / ((hi - lo) or 1) * (width - left - 20), height - bottom - y / top * (height - bottom - 20))
+        return (
+            left + (x - lo) / ((hi - lo) or 1) * (width - left - 20),
+            height - bottom - y / top * (height - bottom - 20),
+        )
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
-             '<title>Page latency as records grow</title>',
-             f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#555"/>',
-             f'<line x1="{left}" y1="10" x2="{left}" y2="{height - bottom}" stroke="#555"/>',
-             f'<text x="{left}" y="{height - 8}">stored records (log scale)</text>',
-             f'<text x="4" y="16">p50 ms (max {top:.1f})</text>']
-    for key, colour, label in (("page_first", "#1d4ed8", "100-record page"), ("filtered_first", "#b45309", f"query={FILTER}")):
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
+        "<title>Page latency as records grow</title>",
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#555"/>',
+        f'<line x1="{left}" y1="10" x2="{left}" y2="{height - bottom}" stroke="#555"/>',
+        f'<text x="{left}" y="{height - 8}">stored records (log scale)</text>',
+        f'<text x="4" y="16">p50 ms (max {top:.1f})</text>',
+    ]
+    for key, colour, label in (
+        ("page_first", "#1d4ed8", "100-record page"),
+        ("filtered_first", "#b45309", f"query={FILTER}"),
+    ):
         points = [point(x, row[key]) for x, row in zip(xs, rows, strict=True)]
-        parts.append('<polyline fill="none" stroke-width="2" stroke="%s" points="%s"/>'
-                     % (colour, " ".join(f"{px:.1f},{py:.1f}" for px, py in points)))
+        parts.append(
+            '<polyline fill="none" stroke-width="2" stroke="%s" points="%s"/>'
+            % (colour, " ".join(f"{px:.1f},{py:.1f}" for px, py in points))
+        )
         for (px, py), row in zip(points, rows, strict=True):
             parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"/>')
             parts.append(f'<text x="{px + 4:.1f}" y="{py - 5:.1f}" fill="{colour}">{row[key]:.1f}</text>')
-        parts.append(f'<text x="{width - 170}" y="{24 if key == "page_first" else 40}" fill="{colour}">{label}</text>')
+        parts.append(
+            f'<text x="{width - 170}" y="{24 if key == "page_first" else 40}" fill="{colour}">{label}</text>'
+        )
     for x, row in zip(xs, rows, strict=True):
         px, _ = point(x, 0)
         parts.append(f'<text x="{px - 12:.1f}" y="{height - bottom + 14}">10^{round(x)}</text>')
@@ -107,10 +125,14 @@ async def main(steps: list[int], requests: int) -> None:
         rows, stored, first = [], 0, None
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench", headers=headers, timeout=600) as http:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://bench", headers=headers, timeout=600
+            ) as http:
                 for target in steps:
                     wanted = target - stored
-                    company_id, connection_id = await common.linked_sandbox(run, f"Growth {target}", {}, "qhnd")
+                    company_id, connection_id = await common.linked_sandbox(
+                        run, f"Growth {target}", {}, "qhnd"
+                    )
                     scale = max(1, round(wanted / await per_scale(company_id)))
                     await common.set_credentials(run, connection_id, {"scale": scale})
                     started = time.perf_counter()
@@ -119,25 +141,39 @@ async def main(steps: list[int], requests: int) -> None:
                     async with engine.connect() as db, db.begin():
                         await refresh_statistics(db)
                         from sqlalchemy import text
-                        added = await db.scalar(text("SELECT count(*) FROM records WHERE connection_id = :c"), {"c": connection_id})
+
+                        added = await db.scalar(
+                            text("SELECT count(*) FROM records WHERE connection_id = :c"),
+                            {"c": connection_id},
+                        )
                         stored = await db.scalar(text("SELECT count(*) FROM records"))
                     if first is None:
                         first = (company_id, connection_id)
                     figures = {"target": target, "stored": stored, "added": added, "rate": added / seconds}
-                    for label, (company, connection) in (("first", first), ("new", (company_id, connection_id))):
+                    for label, (company, connection) in (
+                        ("first", first),
+                        ("new", (company_id, connection_id)),
+                    ):
                         path = f"/companies/{company}/connections/{connection}/data/{DATA_TYPE}"
                         figures[f"page_{label}"] = await timed(http, path, {"pageSize": 100}, requests)
-                        figures[f"filtered_{label}"] = await timed(http, path, {"pageSize": 100, "query": FILTER}, requests)
+                        figures[f"filtered_{label}"] = await timed(
+                            http, path, {"pageSize": 100, "query": FILTER}, requests
+                        )
                     rows.append(figures)
-                    print(f"{stored:>12,} stored (+{added:,} at {figures['rate']:,.0f}/s)  first company: page "
-                          f"{figures['page_first']:6.1f} ms, filtered {figures['filtered_first']:6.1f} ms;  new company: "
-                          f"page {figures['page_new']:6.1f} ms, filtered {figures['filtered_new']:7.1f} ms", flush=True)
+                    print(
+                        f"{stored:>12,} stored (+{added:,} at {figures['rate']:,.0f}/s)  first company: page "
+                        f"{figures['page_first']:6.1f} ms, filtered {figures['filtered_first']:6.1f} ms;  new company: "
+                        f"page {figures['page_new']:6.1f} ms, filtered {figures['filtered_new']:7.1f} ms",
+                        flush=True,
+                    )
         await engine.dispose()
     base = next((row for row in rows if row["target"] == 100_000), rows[0])
     last = rows[-1]
     print()
-    print(f"at {last['stored']:,} against {base['stored']:,}: page {last['page_first'] / base['page_first']:.2f}x, "
-          f"filtered {last['filtered_first'] / base['filtered_first']:.2f}x (target <= 2x)")
+    print(
+        f"at {last['stored']:,} against {base['stored']:,}: page {last['page_first'] / base['page_first']:.2f}x, "
+        f"filtered {last['filtered_first'] / base['filtered_first']:.2f}x (target <= 2x)"
+    )
     PLOT.write_text(plot(rows))
     print(f"plot written to {PLOT}")
 

@@ -27,16 +27,16 @@ from pathlib import Path
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common
 
-from ledgerlink.clients.service import ensure_default_client  # noqa: E402
-from ledgerlink.companies.models import Company  # noqa: E402
-from ledgerlink.connections.models import Connection  # noqa: E402
-from ledgerlink.connectors.sandbox.banking import DATA_TYPES  # noqa: E402
-from ledgerlink.integrations.service import sync_registry  # noqa: E402
-from ledgerlink.kit.clock import utcnow  # noqa: E402
-from ledgerlink.sync import scheduler  # noqa: E402
-from ledgerlink.sync.models import PullOperation  # noqa: E402
+from ledgerlink.clients.service import ensure_default_client
+from ledgerlink.companies.models import Company
+from ledgerlink.connections.models import Connection
+from ledgerlink.connectors.sandbox.banking import DATA_TYPES
+from ledgerlink.integrations.service import sync_registry
+from ledgerlink.kit.clock import utcnow
+from ledgerlink.sync import scheduler
+from ledgerlink.sync.models import PullOperation
 
 
 async def seed(run, companies: int) -> None:

@@ -66,6 +66,37 @@ async def company_settings(
     return list(_layer(profile, own).values()), True
 
 
+async def schedules(
+    session: AsyncSession, companies: list[tuple[uuid.UUID, uuid.UUID]]
+) -> dict[uuid.UUID, dict[str, int]]:
+    """Each company's `syncSchedule` hours by data type, for many (client, company) pairs in two queries:
+    the same layering as `company_settings` (defaults, the profile, the company's own if it overrides)."""
+    client_ids = {client_id for client_id, _ in companies}
+    company_ids = [company_id for _, company_id in companies]
+    stored = (
+        await session.scalars(
+            select(SyncSettings).where(
+                SyncSettings.client_id.in_(client_ids),
+                SyncSettings.company_id.is_(None) | SyncSettings.company_id.in_(company_ids),
+            )
+        )
+    ).all()
+    profiles = {row.client_id: row for row in stored if row.company_id is None}
+    own = {row.company_id: row for row in stored if row.company_id is not None}
+    defaults = default_settings()
+    layered: dict[uuid.UUID, dict[str, dict[str, Any]]] = {
+        client_id: _layer(defaults, profiles.get(client_id)) for client_id in client_ids
+    }
+    found: dict[uuid.UUID, dict[str, int]] = {}
+    for client_id, company_id in companies:
+        effective = layered[client_id]
+        mine = own.get(company_id)
+        if mine is not None and mine.overrides_defaults:
+            effective = _layer(effective, mine)
+        found[company_id] = {key: int(setting.get("syncSchedule") or 0) for key, setting in effective.items()}
+    return found
+
+
 async def save(
     session: AsyncSession,
     client_id: uuid.UUID,

@@ -49,10 +49,13 @@ async def queue_due_refreshes(runtime: Runtime) -> int:
                 )
             )
         ).all()
+        # Every company's schedules in two queries, not two a company.
+        by_company = await settings.schedules(
+            session, list({(c.company.client_id, c.company.id) for c in connections})
+        )
         for connection in connections:
             company = connection.company
-            effective, _ = await settings.company_settings(session, company.client_id, company.id)
-            schedule = {s["dataType"]: int(s.get("syncSchedule") or 0) for s in effective}
+            schedule = by_company[company.id]
             for data_type, last_requested in candidates[connection.id]:
                 hours = schedule.get(data_type, 0)
                 if hours <= 0 or last_requested + timedelta(hours=hours) > now:

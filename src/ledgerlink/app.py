@@ -52,16 +52,9 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with sessionmaker() as session, session.begin():
             await sync_registry(session)
-        runtime = Runtime(
-            engine=engine,
-            sessionmaker=sessionmaker,
-            secrets=app.state.secrets,
-            urls=app.state.urls,
-            settings=settings,
-        )
         with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals off the main thread
             asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, worker.dump_tasks)
-        async with worker.running(settings, database_url, runtime) as workers:
+        async with worker.running(settings, database_url, app.state.runtime) as workers:
             app.state.worker = workers
             yield
         await engine.dispose()
@@ -79,6 +72,10 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     app.state.secrets = SecretBox(load_or_create_key(settings.secret_key, settings.data_dir))
     app.state.link_code_key = app.state.secrets.derive_key("link-codes")
     app.state.urls = PublicUrls(settings.base_url)
+    # What jobs and the pages that run domain work outside a request's session (OAuth, Link) are given.
+    app.state.runtime = Runtime(
+        engine=engine, sessionmaker=sessionmaker, secrets=app.state.secrets, urls=app.state.urls, settings=settings
+    )
     app.state.cors = AllowedOrigins(load_origins)
 
     install_error_handlers(app)

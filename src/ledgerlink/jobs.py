@@ -7,6 +7,7 @@ process; `ledgerlink worker` (later) runs more anywhere.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,8 +50,8 @@ def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
     from ledgerlink.connectors import registry
 
     registry.load_operator_connectors(settings.connector_modules, settings.declared_connectors)
-    from ledgerlink.sync import tasks as sync_tasks
     from ledgerlink.link import tasks as link_tasks
+    from ledgerlink.sync import tasks as sync_tasks
     from ledgerlink.webhooks import tasks as webhook_tasks
 
     # procrastinate takes a libpq conninfo; SQLAlchemy's URL minus its driver name is one.
@@ -111,11 +112,9 @@ async def defer_unless_queued(
     session: AsyncSession, task_name: str, args: dict[str, Any], *, queue: str, queueing_lock: str
 ) -> None:
     """Defer a job unless one holding the same queueing lock is already waiting: that one will do."""
-    try:
+    with contextlib.suppress(IntegrityError):  # the queueing lock's unique index: one is waiting
         async with session.begin_nested():
             await defer(session, task_name, args, queue=queue, queueing_lock=queueing_lock)
-    except IntegrityError:
-        pass
 
 
 def pull_job_lock(pull_operation_id: uuid.UUID) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -38,14 +39,7 @@ async def running(
         return
     job_app = create_job_app(database_url, settings)
     async with http_client(settings.webhook_timeout_seconds) as http:
-        runtime = Runtime(
-            engine=runtime.engine,
-            sessionmaker=runtime.sessionmaker,
-            secrets=runtime.secrets,
-            urls=runtime.urls,
-            settings=settings,
-            http=http,
-        )
+        runtime = dataclasses.replace(runtime, settings=settings, http=http)
         async with job_app.open_async():
             general = functools.partial(
                 job_app.run_worker_async,

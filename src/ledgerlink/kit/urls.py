@@ -43,6 +43,10 @@ class LinkCodeExpired(Exception):
     """The code was issued for this company but its time is up."""
 
 
+def _mac(key: bytes, company_id: uuid.UUID, payload: bytes) -> bytes:
+    return hmac.new(key, str(company_id).encode() + b"|" + payload, hashlib.sha256).digest()[:18]
+
+
 @dataclass(frozen=True)
 class LinkCodes:
     """Issues and checks one-time Link codes for one client's lifetime setting."""
@@ -53,10 +57,7 @@ class LinkCodes:
     def issue(self, company_id: uuid.UUID) -> str:
         expires = int((utcnow() + self.lifetime).timestamp())
         payload = struct.pack(">Q", expires) + random.token_bytes(12)
-        return f"{_b64(payload)}.{_b64(self._mac(company_id, payload))}"
-
-    def _mac(self, company_id: uuid.UUID, payload: bytes) -> bytes:
-        return hmac.new(self.key, str(company_id).encode() + b"|" + payload, hashlib.sha256).digest()[:18]
+        return f"{_b64(payload)}.{_b64(_mac(self.key, company_id, payload))}"
 
     @staticmethod
     def check(key: bytes, company_id: uuid.UUID, code: str) -> tuple[str, datetime]:
@@ -66,7 +67,7 @@ class LinkCodes:
             payload, mac = _unb64(payload_text), _unb64(mac_text)
         except ValueError:
             raise LinkCodeInvalid("This link's code is not valid.") from None
-        expected = LinkCodes(key, timedelta(0))._mac(company_id, payload)
+        expected = _mac(key, company_id, payload)
         if len(payload) != 20 or not hmac.compare_digest(mac, expected):
             raise LinkCodeInvalid("This link's code is not valid.")
         expires = datetime.fromtimestamp(struct.unpack(">Q", payload[:8])[0], UTC)

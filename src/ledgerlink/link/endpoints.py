@@ -35,14 +35,7 @@ def _urls(request: Request) -> PublicUrls:
 
 
 def _runtime(request: Request) -> Runtime:
-    state = request.app.state
-    return Runtime(
-        engine=state.engine,
-        sessionmaker=state.sessionmaker,
-        secrets=state.secrets,
-        urls=state.urls,
-        settings=state.settings,
-    )
+    return request.app.state.runtime
 
 
 def _current(request: Request, entry: service.Entry) -> visit.Visit | None:

@@ -222,7 +222,7 @@ def _usable_tokens(
 
 
 class _GrantRevoked(Exception):
-    pass
+    """The token endpoint said the grant is gone (`invalid_grant`, or a bare 401)."""
 
 
 async def _refresh(provider: OAuthProvider, refresh_token: str) -> OAuthTokens:

@@ -54,32 +54,36 @@ def _list_endpoint(data_type: DataType) -> Endpoint:
     # No FastAPI dependencies: a list page is the API's most frequent request, and the fast path does in
     # one statement what `require_principal`, `page_params` and the session would do in five round trips.
     async def list_records(request: Request) -> Response:
-        path = request.path_params
         hashes = key_hashes(request.headers.get("authorization"))
-        if hashes:
-            try:
-                params = _page_params(request)
-                found = await reads.fast_page(
-                    request.app.state.engine,
-                    hashes,
-                    data_type,
-                    path["companyId"],
-                    path.get("connectionId"),
-                    params,
-                    _parent(data_type, request),
-                )
-            except (CodatError, ValueError):
-                # A bad parameter, query or id: the ordinary path refuses it, in its order.
-                pass
-            else:
-                if found is None:
-                    raise unauthorized()
-                request.state.principal = found.principal
-                if found.source is not None:
-                    return _page_response(request, params, found.rows, found.total)
-        return await _list_in_session(request, data_type)
+        answered = await _fast_page(request, data_type, hashes) if hashes else None
+        return answered if answered is not None else await _list_in_session(request, data_type)
 
     return list_records
+
+
+async def _fast_page(request: Request, data_type: DataType, hashes: list[str]) -> Response | None:
+    """The page from one statement, or None when the ordinary path must answer: a bad parameter, query or
+    id (it refuses them in its own order), or a source that is not there (its 404 or 409)."""
+    path = request.path_params
+    try:
+        params = _page_params(request)
+        found = await reads.fast_page(
+            request.app.state.engine,
+            hashes,
+            data_type,
+            path["companyId"],
+            path.get("connectionId"),
+            params,
+            _parent(data_type, request),
+        )
+    except (CodatError, ValueError):
+        return None
+    if found is None:
+        raise unauthorized()
+    request.state.principal = found.principal
+    if found.source is None:
+        return None
+    return _page_response(request, params, found.rows, found.total)
 
 
 async def _list_in_session(request: Request, data_type: DataType) -> Response:

@@ -1,16 +1,27 @@
-"""What the platform connectors' tests share: running a pull as the worker would, and reading what it
-stored, against a database of the test's own (no server process)."""
+"""What the platform connectors' tests share: a runtime on the test's own database (no server process), a
+pending connection and its OAuth consent, running a pull as the worker would, and reading what it stored."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 from sqlalchemy import select, text
 
+from ledgerlink.clients.service import ensure_default_client
 from ledgerlink.companies.models import Company
+from ledgerlink.config import Settings
 from ledgerlink.connections.models import Connection
+from ledgerlink.db import create_engine, create_sessionmaker
 from ledgerlink.jobs import Runtime
+from ledgerlink.kit.clock import utcnow
+from ledgerlink.kit.secrets import SecretBox
+from ledgerlink.kit.urls import PublicUrls
+from ledgerlink.oauth import flow
 from ledgerlink.sync import runner, service
 from ledgerlink.sync.models import PullOperation, PullTrigger
 
@@ -28,7 +39,9 @@ async def pull(run: Runtime, connection_id: uuid.UUID, data_type: str) -> PullOp
         if pull_id is None:
             connection = await session.get(Connection, connection_id)
             company = await session.get(Company, connection.company_id)
-            pull_id = (await service.queue_pull(session, company, connection, data_type, PullTrigger.QUEUE)).id
+            pull_id = (
+                await service.queue_pull(session, company, connection, data_type, PullTrigger.QUEUE)
+            ).id
     await runner.run_pull(run, pull_id)
     async with run.sessionmaker() as session:
         return await session.get(PullOperation, pull_id)
@@ -38,7 +51,9 @@ async def stored(run: Runtime, connection_id: uuid.UUID, data_type: str) -> dict
     """The type's stored records by id: (the record, whether it is marked deleted)."""
     async with run.sessionmaker() as session:
         rows = await session.execute(
-            text("SELECT record_id, data::text, is_deleted FROM records WHERE connection_id = :c AND data_type = :t"),
+            text(
+                "SELECT record_id, data::text, is_deleted FROM records WHERE connection_id = :c AND data_type = :t"
+            ),
             {"c": connection_id, "t": data_type},
         )
         return {row[0]: (json.loads(row[1]), row[2]) for row in rows}
@@ -47,3 +62,55 @@ async def stored(run: Runtime, connection_id: uuid.UUID, data_type: str) -> dict
 async def connection_of(run: Runtime, connection_id: uuid.UUID) -> Connection:
     async with run.sessionmaker() as session:
         return await session.get(Connection, connection_id)
+
+
+@asynccontextmanager
+async def runtime_on(database_url: str, key: bytes, public_url: str) -> AsyncIterator[Runtime]:
+    """What the worker gives a job, on the test's database, closed afterwards."""
+    engine = create_engine(database_url, pool_size=10, max_overflow=5)
+    try:
+        yield Runtime(
+            engine=engine,
+            sessionmaker=create_sessionmaker(engine),
+            secrets=SecretBox(key),
+            urls=PublicUrls(public_url),
+            settings=Settings(),
+        )
+    finally:
+        await engine.dispose()
+
+
+async def pending_connection(
+    run: Runtime, platform_key: str, company_name: str
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """A company of the default client with a PendingAuth connection to the platform: (company, connection)."""
+    async with run.sessionmaker() as session, session.begin():
+        client = await ensure_default_client(session)
+        now = utcnow()
+        company = Company(
+            id=uuid.uuid4(), client_id=client.id, name=company_name, tags={}, products=[], created_at=now
+        )
+        session.add(company)
+        await session.flush()
+        connection = Connection(
+            id=uuid.uuid4(),
+            company_id=company.id,
+            integration_key=platform_key,
+            status="PendingAuth",
+            created_at=now,
+            data_connection_errors=[],
+        )
+        session.add(connection)
+    return company.id, connection.id
+
+
+async def consent_and_link(run: Runtime, connection_id: uuid.UUID) -> None:
+    """The business consents at a platform that approves at once, and the callback completes with its extra
+    parameters, as `/link/oauth/callback` hands them over."""
+    start = await flow.start(run, connection_id)
+    async with httpx.AsyncClient() as http:
+        consent = await http.get(start.url)
+    assert consent.status_code == 302, consent.text
+    callback = {k: v[0] for k, v in parse_qs(urlsplit(consent.headers["location"]).query).items()}
+    extra = {k: v for k, v in callback.items() if k not in ("state", "code")}
+    await flow.complete(run, callback["state"], callback["code"], extra)

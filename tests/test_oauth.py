@@ -17,22 +17,19 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 
-from ledgerlink.companies.models import Company
 from ledgerlink.config import Settings
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry
 from ledgerlink.connectors.base import AuthorizationLost, Branding, Connector, ConnectorInfo
 from ledgerlink.database import migrate
-from ledgerlink.db import create_engine, create_sessionmaker
 from ledgerlink.jobs import Runtime
-from ledgerlink.kit.clock import utcnow
-from ledgerlink.kit.secrets import SecretBox
-from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.oauth import flow, tokens
 from ledgerlink.oauth.models import PendingAuthorization
 from ledgerlink.oauth.provider import OAuthClientCredentials, OAuthProvider
 from ledgerlink.records.registry import SourceType
+from tests import connector_harness as harness
 from tests.conftest import separate_database
+from tests.connector_harness import runtime_on
 from tests.oauth_server import OAuthTestServer
 
 pytestmark = pytest.mark.anyio
@@ -86,45 +83,14 @@ def oauth_connector(auth_server: OAuthTestServer, monkeypatch: pytest.MonkeyPatc
     auth_server.refresh_delay = 0.0
 
 
-def new_runtime(database_url: str) -> Runtime:
-    engine = create_engine(database_url, pool_size=10, max_overflow=5)
-    return Runtime(
-        engine=engine,
-        sessionmaker=create_sessionmaker(engine),
-        secrets=SecretBox(KEY),
-        urls=PublicUrls(PUBLIC_URL),
-        settings=Settings(),
-    )
-
-
 @pytest.fixture
 async def runtime(database_url: str) -> AsyncIterator[Runtime]:
-    run = new_runtime(database_url)
-    yield run
-    await run.engine.dispose()
+    async with runtime_on(database_url, KEY, PUBLIC_URL) as run:
+        yield run
 
 
 async def pending_connection(run: Runtime) -> uuid.UUID:
-    from ledgerlink.clients.service import ensure_default_client
-
-    async with run.sessionmaker() as session, session.begin():
-        client = await ensure_default_client(session)
-        now = utcnow()
-        company = Company(
-            id=uuid.uuid4(), client_id=client.id, name="OAuth Co", tags={}, products=[], created_at=now
-        )
-        session.add(company)
-        await session.flush()
-        connection = Connection(
-            id=uuid.uuid4(),
-            company_id=company.id,
-            integration_key=PLATFORM,
-            status="PendingAuth",
-            created_at=now,
-            data_connection_errors=[],
-        )
-        session.add(connection)
-    return connection.id
+    return (await harness.pending_connection(run, PLATFORM, "OAuth Co"))[1]
 
 
 async def consent(start: flow.AuthorizationStart) -> dict[str, str]:
@@ -287,13 +253,10 @@ async def test_concurrent_refreshes_reach_the_server_once(
     await expire_access_token(runtime, connection_id)
     auth_server.refresh_delay = 0.3
     # Two runtimes (two connection pools, as two worker processes would have): the database lock serialises.
-    other = new_runtime(database_url)
-    try:
+    async with runtime_on(database_url, KEY, PUBLIC_URL) as other:
         results = await asyncio.gather(
             *(tokens.access_token(runtime if i % 2 else other, connection_id) for i in range(10))
         )
-    finally:
-        await other.engine.dispose()
     assert auth_server.token_requests["refresh_token"] == 1
     assert len(set(results)) == 1
     stored = tokens.stored_tokens(runtime.secrets, await load(runtime, connection_id))

@@ -16,21 +16,15 @@ import jsonschema_rs
 import pytest
 from cryptography.fernet import Fernet
 
-from ledgerlink.companies.models import Company
 from ledgerlink.config import Settings
-from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry
 from ledgerlink.connectors.plaid.connector import DATA_TYPES, KEY, PlaidConfig, PlaidConnector
 from ledgerlink.database import migrate
-from ledgerlink.db import create_engine, create_sessionmaker
 from ledgerlink.jobs import Runtime
-from ledgerlink.kit.clock import utcnow
-from ledgerlink.kit.secrets import SecretBox
-from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.link import service as link_service
 from ledgerlink.records import fields
 from tests.conftest import separate_database
-from tests.connector_harness import connection_of, pull, stored
+from tests.connector_harness import connection_of, pending_connection, pull, runtime_on, stored
 from tests.fakes.plaid import Item, PlaidFake, days_ago, result_of
 
 pytestmark = pytest.mark.anyio
@@ -90,39 +84,8 @@ def plaid(fake: PlaidFake, sleeps: list[float], monkeypatch: pytest.MonkeyPatch)
 
 @pytest.fixture
 async def runtime(database_url: str) -> AsyncIterator[Runtime]:
-    engine = create_engine(database_url, pool_size=10, max_overflow=5)
-    run = Runtime(
-        engine=engine,
-        sessionmaker=create_sessionmaker(engine),
-        secrets=SecretBox(KEY_BYTES),
-        urls=PublicUrls(PUBLIC_URL),
-        settings=Settings(),
-    )
-    yield run
-    await engine.dispose()
-
-
-async def pending_connection(run: Runtime) -> tuple[uuid.UUID, uuid.UUID]:
-    from ledgerlink.clients.service import ensure_default_client
-
-    async with run.sessionmaker() as session, session.begin():
-        client = await ensure_default_client(session)
-        now = utcnow()
-        company = Company(
-            id=uuid.uuid4(), client_id=client.id, name="Plaid Co", tags={}, products=[], created_at=now
-        )
-        session.add(company)
-        await session.flush()
-        connection = Connection(
-            id=uuid.uuid4(),
-            company_id=company.id,
-            integration_key=KEY,
-            status="PendingAuth",
-            created_at=now,
-            data_connection_errors=[],
-        )
-        session.add(connection)
-    return company.id, connection.id
+    async with runtime_on(database_url, KEY_BYTES, PUBLIC_URL) as run:
+        yield run
 
 
 async def complete_plaid_link(fake: PlaidFake, link_token: str, institution_id: str | None = None) -> str:
@@ -148,7 +111,7 @@ async def link_widget(run: Runtime, company_id: uuid.UUID, connection_id: uuid.U
 
 async def link(run: Runtime, connector: PlaidConnector, fake: PlaidFake) -> tuple[uuid.UUID, Item]:
     """Link token → the business completes Plaid Link → public token → exchanged, and the connection linked."""
-    company_id, connection_id = await pending_connection(run)
+    company_id, connection_id = await pending_connection(run, KEY, "Plaid Co")
     started = await connector.start_widget(
         company_id=company_id, connection_id=connection_id, client_name="Plaid Co"
     )
@@ -349,7 +312,7 @@ async def test_the_institution_is_looked_up_when_the_item_does_not_name_it(
     runtime: Runtime, fake: PlaidFake, plaid: PlaidConnector
 ) -> None:
     fake.item_names_institution = False
-    company_id, connection_id = await pending_connection(runtime)
+    company_id, connection_id = await pending_connection(runtime, KEY, "Plaid Co")
     started = await plaid.start_widget(company_id=company_id, connection_id=connection_id, client_name="X")
     platypus = next(i for i, inst in fake.institutions.items() if inst["name"] == "First Platypus Bank")
     public_token = await complete_plaid_link(fake, started["token"], platypus)
@@ -362,7 +325,7 @@ async def test_the_institution_is_looked_up_when_the_item_does_not_name_it(
 async def test_a_refused_public_token_fails_the_link_and_stores_nothing(
     runtime: Runtime, fake: PlaidFake, plaid: PlaidConnector
 ) -> None:
-    company_id, connection_id = await pending_connection(runtime)
+    company_id, connection_id = await pending_connection(runtime, KEY, "Plaid Co")
     with pytest.raises(link_service.WidgetFailed, match="INVALID_PUBLIC_TOKEN"):
         await link_widget(runtime, company_id, connection_id, "public-sandbox-made-up")
     connection = await connection_of(runtime, connection_id)

@@ -10,15 +10,11 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import jsonschema_rs
 import pytest
 from cryptography.fernet import Fernet
 
-from ledgerlink.companies.models import Company
-from ledgerlink.config import Settings
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry
 from ledgerlink.connectors.base import AuthorizationRejected, FetchRequest
@@ -29,17 +25,20 @@ from ledgerlink.connectors.quickbooks.connector import (
     QuickBooksUrls,
 )
 from ledgerlink.database import migrate
-from ledgerlink.db import create_engine, create_sessionmaker
 from ledgerlink.jobs import Runtime
-from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest
-from ledgerlink.kit.secrets import SecretBox
-from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.oauth import flow, tokens
 from ledgerlink.oauth.provider import OAuthClientCredentials
 from ledgerlink.records import fields
 from tests.conftest import separate_database
-from tests.connector_harness import connection_of, pull, stored
+from tests.connector_harness import (
+    connection_of,
+    consent_and_link,
+    pending_connection,
+    pull,
+    runtime_on,
+    stored,
+)
 from tests.fakes.quickbooks import REALM_ID, QuickBooksFake
 
 pytestmark = pytest.mark.anyio
@@ -82,48 +81,16 @@ def quickbooks(fake: QuickBooksFake, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 @pytest.fixture
 async def runtime(database_url: str) -> AsyncIterator[Runtime]:
-    engine = create_engine(database_url, pool_size=10, max_overflow=5)
-    run = Runtime(
-        engine=engine,
-        sessionmaker=create_sessionmaker(engine),
-        secrets=SecretBox(KEY),
-        urls=PublicUrls(PUBLIC_URL),
-        settings=Settings(),
-    )
-    yield run
-    await engine.dispose()
+    async with runtime_on(database_url, KEY, PUBLIC_URL) as run:
+        yield run
 
 
 async def link(run: Runtime) -> uuid.UUID:
     """A company, a PendingAuth QuickBooks connection, consent at the fake, and the callback completed with
     the callback's extra parameters, as `/link/oauth/callback` hands them over."""
-    from ledgerlink.clients.service import ensure_default_client
-
-    async with run.sessionmaker() as session, session.begin():
-        client = await ensure_default_client(session)
-        now = utcnow()
-        company = Company(
-            id=uuid.uuid4(), client_id=client.id, name="QuickBooks Co", tags={}, products=[], created_at=now
-        )
-        session.add(company)
-        await session.flush()
-        connection = Connection(
-            id=uuid.uuid4(),
-            company_id=company.id,
-            integration_key="qhyg",
-            status="PendingAuth",
-            created_at=now,
-            data_connection_errors=[],
-        )
-        session.add(connection)
-    start = await flow.start(run, connection.id)
-    async with httpx.AsyncClient() as client_http:
-        consent = await client_http.get(start.url)
-    assert consent.status_code == 302, consent.text
-    callback = {k: v[0] for k, v in parse_qs(urlsplit(consent.headers["location"]).query).items()}
-    extra = {k: v for k, v in callback.items() if k not in ("state", "code")}
-    await flow.complete(run, callback["state"], callback["code"], extra)
-    return connection.id
+    _, connection_id = await pending_connection(run, "qhyg", "QuickBooks Co")
+    await consent_and_link(run, connection_id)
+    return connection_id
 
 
 

@@ -9,30 +9,29 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import jsonschema_rs
 import pytest
 from cryptography.fernet import Fernet
 
-from ledgerlink.companies.models import Company
-from ledgerlink.config import Settings
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry
 from ledgerlink.connectors.xero.connector import DATA_TYPES, XeroConnector, XeroUrls
 from ledgerlink.database import migrate
-from ledgerlink.db import create_engine, create_sessionmaker
 from ledgerlink.jobs import Runtime
-from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest
-from ledgerlink.kit.secrets import SecretBox
-from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.oauth import flow, tokens
 from ledgerlink.oauth.provider import OAuthClientCredentials
 from ledgerlink.records import fields
 from tests.conftest import separate_database
-from tests.connector_harness import connection_of, pull, stored
+from tests.connector_harness import (
+    connection_of,
+    consent_and_link,
+    pending_connection,
+    pull,
+    runtime_on,
+    stored,
+)
 from tests.fakes.xero import XeroFake, day_date, ms_date
 
 pytestmark = pytest.mark.anyio
@@ -78,46 +77,15 @@ def xero(fake: XeroFake, monkeypatch: pytest.MonkeyPatch) -> Iterator[XeroConnec
 
 @pytest.fixture
 async def runtime(database_url: str) -> AsyncIterator[Runtime]:
-    engine = create_engine(database_url, pool_size=10, max_overflow=5)
-    run = Runtime(
-        engine=engine,
-        sessionmaker=create_sessionmaker(engine),
-        secrets=SecretBox(KEY),
-        urls=PublicUrls(PUBLIC_URL),
-        settings=Settings(),
-    )
-    yield run
-    await engine.dispose()
+    async with runtime_on(database_url, KEY, PUBLIC_URL) as run:
+        yield run
 
 
 async def link(run: Runtime) -> uuid.UUID:
     """A company, a PendingAuth Xero connection, consent at the fake, and the callback completed."""
-    from ledgerlink.clients.service import ensure_default_client
-
-    async with run.sessionmaker() as session, session.begin():
-        client = await ensure_default_client(session)
-        now = utcnow()
-        company = Company(
-            id=uuid.uuid4(), client_id=client.id, name="Xero Co", tags={}, products=[], created_at=now
-        )
-        session.add(company)
-        await session.flush()
-        connection = Connection(
-            id=uuid.uuid4(),
-            company_id=company.id,
-            integration_key="gbol",
-            status="PendingAuth",
-            created_at=now,
-            data_connection_errors=[],
-        )
-        session.add(connection)
-    start = await flow.start(run, connection.id)
-    async with httpx.AsyncClient() as client_http:
-        consent = await client_http.get(start.url)
-    assert consent.status_code == 302, consent.text
-    callback = {k: v[0] for k, v in parse_qs(urlsplit(consent.headers["location"]).query).items()}
-    await flow.complete(run, callback["state"], callback["code"])
-    return connection.id
+    _, connection_id = await pending_connection(run, "gbol", "Xero Co")
+    await consent_and_link(run, connection_id)
+    return connection_id
 
 
 

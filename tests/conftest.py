@@ -269,3 +269,13 @@ def accessible(page: object, axe: object):
         )
 
     return check
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[object]:
+    """The client's own site (tests/link_harness.py), where Link sends the business back."""
+    from tests.link_harness import ClientSite
+
+    client_site = ClientSite()
+    yield client_site
+    client_site.httpd.shutdown()

@@ -4,15 +4,13 @@ Deauthorized connection in place; single-use Link URLs (used, expired, missing c
 
 from __future__ import annotations
 
-import http.server
 import re
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -21,53 +19,8 @@ from sqlalchemy import text
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import LinkCodes
 from tests.conftest import RunningServer
+from tests.link_harness import LANDING_TEMPLATE, ClientSite
 from tests.test_sync import wait_for_pulls
-
-LANDING_TEMPLATE = (
-    "/landed?company={companyId}&connection={connectionId}&status={statusCode}&platform={platform}"
-    "&name={platformName}&type={sourceType}&error={errorMessage}&ref={ref}&missing={notGiven}"
-)
-
-
-LOGO = (
-    b'<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="#7b2cbf"/>'
-    b'<text x="10" y="26" fill="#fff" font-family="sans-serif">Lendco</text></svg>'
-)
-
-
-class ClientSite:
-    """The client's own site, where Link sends the business back."""
-
-    def __init__(self) -> None:
-        visits: list[str] = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                visits.append(self.path)
-                logo = self.path == "/logo.svg"
-                body = (
-                    LOGO if logo else b"<!doctype html><title>Back at the lender</title><h1>Welcome back</h1>"
-                )
-                self.send_response(200)
-                self.send_header("content-type", "image/svg+xml" if logo else "text/html")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.visits = visits
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def landing(self) -> dict[str, str]:
-        landings = [
-            path for path in self.visits if path.startswith("/landed")
-        ]  # not the browser's /favicon.ico
-        assert landings, "the browser never reached the client's site"
-        return {k: v[0] for k, v in parse_qs(urlsplit(landings[-1]).query, keep_blank_values=True).items()}
 
 
 @pytest.fixture(scope="module")

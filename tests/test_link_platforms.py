@@ -14,10 +14,10 @@ from sqlalchemy import create_engine, text
 
 from ledgerlink.db import sqlalchemy_url
 from ledgerlink.oauth.flow import CALLBACK_PATH
-from tests.conftest import RunningServer, separate_database, start_server, stop_server
+from tests.conftest import RunningServer, stop_server
+from tests.link_harness import ClientSite, start_linking_server
 from tests.link_platforms import BANK_FEED_KEY
 from tests.oauth_server import OAuthTestServer
-from tests.test_link import LANDING_TEMPLATE, ClientSite
 
 CLIENT_ID = "ledgerlink-link-tests"
 CLIENT_SECRET = "s3cret-" + uuid.uuid4().hex
@@ -32,22 +32,16 @@ def platform() -> Iterator[OAuthTestServer]:
 
 
 @pytest.fixture(scope="module")
-def site() -> Iterator[ClientSite]:
-    client_site = ClientSite()
-    yield client_site
-    client_site.httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
 def linking_server(
     postgres: str, platform: OAuthTestServer, site: ClientSite, tmp_path_factory
 ) -> Iterator[RunningServer]:
-    database_url = separate_database(postgres, "link_platforms")
-    running = start_server(
+    running = start_linking_server(
+        postgres,
         tmp_path_factory.mktemp("link-platforms"),
-        database_url=database_url,
-        api_key=API_KEY,
-        extra_env={
+        "link_platforms",
+        API_KEY,
+        site,
+        {
             "LEDGERLINK_CONNECTOR_MODULES": "tests.link_platforms",
             "LEDGERLINK_TEST_OAUTH_URL": platform.base_url,
             "LEDGERLINK_OAUTH_TBOL_CLIENT_ID": CLIENT_ID,
@@ -55,12 +49,6 @@ def linking_server(
         },
     )
     platform.clients[CLIENT_ID].redirect_uris[:] = [running.base_url + CALLBACK_PATH]
-    with running.client() as api:
-        profile = api.get("/profile").json()
-        assert (
-            api.put("/profile", json={**profile, "redirectUrl": site.base + LANDING_TEMPLATE}).status_code
-            == 200
-        )
     yield running
     stop_server(running)
 

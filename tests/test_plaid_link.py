@@ -6,20 +6,19 @@ the server exchanges it, and the server's worker runs the first-link pulls; leav
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import RunningServer, separate_database, start_server, stop_server
+from tests.conftest import RunningServer, stop_server
 from tests.fakes.plaid import PlaidFake
-from tests.test_link import LANDING_TEMPLATE, ClientSite
+from tests.link_harness import ClientSite, start_linking_server
+from tests.test_sync import wait_for_pulls
 
 CLIENT_ID = "ledgerlink-plaid-link"
 SECRET = "s3cret-" + uuid.uuid4().hex
 API_KEY = "plaid-" + uuid.uuid4().hex
-IN_FLIGHT = ("Initial", "Queued", "Fetching", "Mapping", "Validating", "Processing")
 
 
 @pytest.fixture(scope="module")
@@ -30,33 +29,22 @@ def fake() -> Iterator[PlaidFake]:
 
 
 @pytest.fixture(scope="module")
-def site() -> Iterator[ClientSite]:
-    client_site = ClientSite()
-    yield client_site
-    client_site.httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
 def plaid_server(
     postgres: str, fake: PlaidFake, site: ClientSite, tmp_path_factory
 ) -> Iterator[RunningServer]:
-    running = start_server(
+    running = start_linking_server(
+        postgres,
         tmp_path_factory.mktemp("plaid-link"),
-        database_url=separate_database(postgres, "plaid"),
-        api_key=API_KEY,
-        extra_env={
+        "plaid",
+        API_KEY,
+        site,
+        {
             "LEDGERLINK_PLAID_CLIENT_ID": CLIENT_ID,
             "LEDGERLINK_PLAID_SECRET": SECRET,
             "LEDGERLINK_PLAID_BASE_URL": fake.base_url,
             "LEDGERLINK_PLAID_LINK_SCRIPT_URL": fake.script_url,
         },
     )
-    with running.client() as api:
-        profile = api.get("/profile").json()
-        assert (
-            api.put("/profile", json={**profile, "redirectUrl": site.base + LANDING_TEMPLATE}).status_code
-            == 200
-        )
     yield running
     stop_server(running)
 
@@ -83,13 +71,7 @@ def test_link_plaid_in_the_browser_and_sync(page, shoot, fake, site, plaid_serve
 
         (connection,) = api.get(f"/companies/{company['id']}/connections").json()["results"]
         assert connection["status"] == "Linked" and connection["platformName"] == "Plaid"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            history = api.get(f"/companies/{company['id']}/data/history", params={"pageSize": 100}).json()
-            pulls = history.get("results", [])
-            if pulls and all(p["status"] not in IN_FLIGHT for p in pulls):
-                break
-            time.sleep(0.3)
+        pulls = wait_for_pulls(api, company["id"], timeout=60)
         failed = [(p["dataType"], p["status"]) for p in pulls if p["status"] != "Complete"]
         assert pulls and not failed, failed
         base = f"/companies/{company['id']}/connections/{connection['id']}/data/banking-accounts"

@@ -5,16 +5,16 @@ server's worker); and QuickBooks listed as not available when the operator has n
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from ledgerlink.oauth.flow import CALLBACK_PATH
-from tests.conftest import RunningServer, separate_database, start_server, stop_server
+from tests.conftest import RunningServer, stop_server
 from tests.fakes.quickbooks import REALM_ID, QuickBooksFake
-from tests.test_link import LANDING_TEMPLATE, ClientSite
+from tests.link_harness import ClientSite, start_linking_server
+from tests.test_sync import wait_for_pulls
 
 CLIENT_ID = "ledgerlink-quickbooks-link"
 CLIENT_SECRET = "s3cret-" + uuid.uuid4().hex
@@ -29,21 +29,16 @@ def fake() -> Iterator[QuickBooksFake]:
 
 
 @pytest.fixture(scope="module")
-def site() -> Iterator[ClientSite]:
-    client_site = ClientSite()
-    yield client_site
-    client_site.httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
 def quickbooks_server(
     postgres: str, fake: QuickBooksFake, site: ClientSite, tmp_path_factory
 ) -> Iterator[RunningServer]:
-    running = start_server(
+    running = start_linking_server(
+        postgres,
         tmp_path_factory.mktemp("quickbooks-link"),
-        database_url=separate_database(postgres, "quickbooks"),
-        api_key=API_KEY,
-        extra_env={
+        "quickbooks",
+        API_KEY,
+        site,
+        {
             "LEDGERLINK_OAUTH_QHYG_CLIENT_ID": CLIENT_ID,
             "LEDGERLINK_OAUTH_QHYG_CLIENT_SECRET": CLIENT_SECRET,
             "LEDGERLINK_QUICKBOOKS_AUTHORIZE_URL": fake.authorize_url,
@@ -52,12 +47,6 @@ def quickbooks_server(
         },
     )
     fake.clients[CLIENT_ID].redirect_uris[:] = [running.base_url + CALLBACK_PATH]
-    with running.client() as api:
-        profile = api.get("/profile").json()
-        assert (
-            api.put("/profile", json={**profile, "redirectUrl": site.base + LANDING_TEMPLATE}).status_code
-            == 200
-        )
     yield running
     stop_server(running)
 
@@ -83,16 +72,7 @@ def test_link_quickbooks_in_the_browser_and_sync(page, shoot, fake, site, quickb
         (connection,) = api.get(f"/companies/{company['id']}/connections").json()["results"]
         assert connection["status"] == "Linked" and connection["platformName"] == "QuickBooks Online"
         # The server's worker runs the first-link pulls against the fake.
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            history = api.get(f"/companies/{company['id']}/data/history", params={"pageSize": 100}).json()
-            pulls = history.get("results", [])
-            if pulls and all(
-                p["status"] not in ("Initial", "Queued", "Fetching", "Mapping", "Validating", "Processing")
-                for p in pulls
-            ):
-                break
-            time.sleep(0.3)
+        pulls = wait_for_pulls(api, company["id"], timeout=60)
         failed = [(p["dataType"], p["status"]) for p in pulls if p["status"] != "Complete"]
         assert pulls and not failed, failed
         invoices = api.get(f"/companies/{company['id']}/data/invoices", params={"pageSize": 100}).json()

@@ -1,0 +1,71 @@
+"""What the browser tests of Link share: the client's own site, where Link sends the business back, and a
+server of a test's own whose client's redirect URL lands there."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from tests.conftest import RunningServer, separate_database, start_server
+
+LANDING_TEMPLATE = (
+    "/landed?company={companyId}&connection={connectionId}&status={statusCode}&platform={platform}"
+    "&name={platformName}&type={sourceType}&error={errorMessage}&ref={ref}&missing={notGiven}"
+)
+
+
+LOGO = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="#7b2cbf"/>'
+    b'<text x="10" y="26" fill="#fff" font-family="sans-serif">Lendco</text></svg>'
+)
+
+
+class ClientSite:
+    """The client's own site, where Link sends the business back."""
+
+    def __init__(self) -> None:
+        visits: list[str] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                visits.append(self.path)
+                logo = self.path == "/logo.svg"
+                body = (
+                    LOGO if logo else b"<!doctype html><title>Back at the lender</title><h1>Welcome back</h1>"
+                )
+                self.send_response(200)
+                self.send_header("content-type", "image/svg+xml" if logo else "text/html")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.visits = visits
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def landing(self) -> dict[str, str]:
+        landings = [
+            path for path in self.visits if path.startswith("/landed")
+        ]  # not the browser's /favicon.ico
+        assert landings, "the browser never reached the client's site"
+        return {k: v[0] for k, v in parse_qs(urlsplit(landings[-1]).query, keep_blank_values=True).items()}
+
+
+def start_linking_server(
+    postgres: str, directory: Path, database: str, api_key: str, site: ClientSite, env: dict[str, str]
+) -> RunningServer:
+    """A server on a database of its own, with `env`, whose client's `redirectUrl` lands on `site`."""
+    running = start_server(
+        directory, database_url=separate_database(postgres, database), api_key=api_key, extra_env=env
+    )
+    with running.client() as api:
+        profile = api.get("/profile").json()
+        changed = api.put("/profile", json={**profile, "redirectUrl": site.base + LANDING_TEMPLATE})
+        assert changed.status_code == 200, changed.text
+    return running

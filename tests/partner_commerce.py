@@ -77,7 +77,10 @@ class PartnerCommerce:
             "customer_id": f"c{n % max(len(self.customers), 1) + 1}",
             "created_at": when,
             "updated_at": when,
-            "lines": [{"id": f"o{n}-l1", "product_id": "p1", "qty": n, "unit_price_cents": 1000}],
+            "lines": [{"id": f"o{n}-l1", "product_id": "p1", "qty": n, "unit_price_cents": 1000,
+                       "total_cents": 1250 * n, "tax_cents": 250 * n}],
+            # Only captured payments are listed.
+            "payments": [{"id": f"pay{n}", "amount_cents": 1250 * n}],
         }
         self.orders[order["id"]] = order
         return order
@@ -221,7 +224,15 @@ records:
           id: id
           quantity: qty
           unitPrice: {{from: unit_price_cents, cents: true}}
+          totalAmount: {{from: total_cents, cents: true}}
+          totalTaxAmount: {{from: tax_cents, cents: true}}
           productRef: {{object: {{id: product_id}}}}
+      payments:
+        each: payments
+        fields:
+          id: id
+          amount: {{from: amount_cents, cents: true}}
+          status: {{value: Paid}}
   commerce-customers:
     path: /customers
     items: data

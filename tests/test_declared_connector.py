@@ -117,7 +117,9 @@ def test_pages_of_each_style_are_read_and_mapped(partner: PartnerCommerceServer,
         "totalAmount": 37.5,
         "totalTaxAmount": 7.5,
         "customerRef": {"id": source["customer_id"]},
-        "orderLineItems": [{"id": "o3-l1", "quantity": 3, "unitPrice": 10.0, "productRef": {"id": "p1"}}],
+        "orderLineItems": [{"id": "o3-l1", "quantity": 3, "unitPrice": 10.0, "totalAmount": 37.5,
+                            "totalTaxAmount": 7.5, "productRef": {"id": "p1"}}],
+        "payments": [{"id": "pay3", "amount": 37.5, "status": "Paid"}],
     }
     customers = records_of(fetch(connector, "commerce-customers"))
     products = records_of(fetch(connector, "commerce-products"))
@@ -312,3 +314,62 @@ def test_authorized_on_the_merchants_behalf_then_synced(
         assert pull["status"] == "FetchError" and "without a list of records" in pull["statusDescription"]
         assert api.get(f"{path}/data/commerce-orders").json()["totalResults"] == 23
     assert API_KEY not in commerce_server.log()
+
+
+def test_the_partners_sales_are_posted_to_the_merchants_books(
+    commerce_server: RunningServer, partner_server
+) -> None:
+    """Seed 000 end to end with the partner's own API (`lqai`): the start URL makes the merchant, the client
+    authorizes the partner connection on their behalf, the accounting Sandbox links, the configuration is
+    chosen, and a day of the partner's orders becomes one journal entry in the books."""
+    from tests.commerce_harness import company_named
+
+    with commerce_server.client() as api:
+        merchant = f"partner-{uuid.uuid4().hex[:8]}"
+        started = api.get("/config/sync/commerce/lqai/mqjo/start", params={"merchantIdentifier": merchant})
+        assert started.status_code == 200, started.text
+        company = company_named(api, merchant)
+        for connection in company["dataConnections"]:
+            body = {"apiKey": API_KEY} if connection["integrationKey"] == "lqai" else {}
+            linked = api.put(f"/companies/{company['id']}/connections/{connection['id']}/authorization", json=body)
+            assert linked.status_code == 200, linked.text
+        wait_for_pulls(api, company["id"], at_least=8)
+        config = api.get(f"/config/companies/{company['id']}/sync/commerce").json()
+        c = config["configuration"]
+        # The partner's API has no tax rates or payment methods of its own: one account takes every payment.
+        assert c["sales"]["taxRates"] == {} and c["payments"]["accounts"] == {}
+
+        def first(account: dict) -> dict:
+            return {"selectedAccountId": account["accountOptions"][0]["id"]}
+
+        chosen = api.post(f"/config/companies/{company['id']}/sync/commerce", json={
+            "schedule": {"startDate": "2099-01-01T00:00:00Z", "timeZone": "UTC"},  # never scheduled here
+            "configuration": {
+                "sales": {"accounts": {k: first(a) for k, a in c["sales"]["accounts"].items()}},
+                "newPayments": {"accounts": {"default": first(c["newPayments"]["accounts"]["default"])}},
+                "fees": {"accounts": {"fees": first(c["fees"]["accounts"]["fees"])}},
+            },
+        })
+        assert chosen.status_code == 200, chosen.text
+        requested = api.post(f"/meta/companies/{company['id']}/sync/commerce/historic",
+                             json={"dateRange": {"start": "2026-01-05T00:00:00Z", "finish": "2026-01-06T00:00:00Z"}})
+        assert requested.status_code == 200, requested.text
+        status_path = f"/companies/{company['id']}/sync/commerce/syncs/{requested.json()['commerceSyncId']}/status"
+        deadline = time.monotonic() + 60
+        while (status := api.get(status_path).json())["syncStatusCode"] in (1000, 1010):
+            assert time.monotonic() < deadline, status
+            time.sleep(0.3)
+        assert status["syncStatusCode"] == 2000, status
+        wait_for_pulls(api, company["id"])
+        (entry,) = api.get(f"/companies/{company['id']}/data/journalEntries",
+                           params={"query": "description~Partner Commerce sales"}).json()["results"]
+        sums: dict[str, float] = {}
+        for line in entry["journalLines"]:
+            kind = line["description"].split(" 2026")[0]
+            sums[kind] = round(sums.get(kind, 0) + line["netAmount"], 2)
+        orders = partner_server.api.orders.values()
+        assert sums == {
+            "Sales": -sum(o["total_cents"] - o["tax_cents"] for o in orders) / 100,
+            "Sales tax": -sum(o["tax_cents"] for o in orders) / 100,
+            "Payments": sum(p["amount_cents"] for o in orders for p in o["payments"]) / 100,
+        }

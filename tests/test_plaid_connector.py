@@ -113,7 +113,10 @@ async def link(run: Runtime, connector: PlaidConnector, fake: PlaidFake) -> tupl
     """Link token → the business completes Plaid Link → public token → exchanged, and the connection linked."""
     company_id, connection_id = await pending_connection(run, KEY, "Plaid Co")
     started = await connector.start_widget(
-        company_id=company_id, connection_id=connection_id, client_name="Plaid Co"
+        company_id=company_id,
+        connection_id=connection_id,
+        client_name="Plaid Co",
+        app=connector.environment_app_credentials(),
     )
     public_token = await complete_plaid_link(fake, started["token"])
     await link_widget(run, company_id, connection_id, public_token)
@@ -313,7 +316,9 @@ async def test_the_institution_is_looked_up_when_the_item_does_not_name_it(
 ) -> None:
     fake.item_names_institution = False
     company_id, connection_id = await pending_connection(runtime, KEY, "Plaid Co")
-    started = await plaid.start_widget(company_id=company_id, connection_id=connection_id, client_name="X")
+    started = await plaid.start_widget(
+        company_id=company_id, connection_id=connection_id, client_name="X", app=plaid.environment_app_credentials()
+    )
     platypus = next(i for i, inst in fake.institutions.items() if inst["name"] == "First Platypus Bank")
     public_token = await complete_plaid_link(fake, started["token"], platypus)
     await link_widget(runtime, company_id, connection_id, public_token)
@@ -333,17 +338,25 @@ async def test_a_refused_public_token_fails_the_link_and_stores_nothing(
 
 
 async def test_plaid_is_available_only_with_the_clients_keys(fake: PlaidFake) -> None:
-    assert link_service.is_available(PlaidConnector(config(fake)))
-    assert not link_service.is_available(PlaidConnector(config(fake, client_id=None)))
-    assert not link_service.is_available(PlaidConnector(config(fake, secret="")))
+    def available(connector: PlaidConnector) -> bool:
+        return link_service.is_available(connector, connector.environment_app_credentials())
+
+    assert available(PlaidConnector(config(fake)))
+    assert not available(PlaidConnector(config(fake, client_id=None)))
+    assert not available(PlaidConnector(config(fake, secret="")))
     policy = link_service.widget_policy(PlaidConnector(config(fake)).widget)
     assert f"script-src 'self' {fake.base_url};" in policy and f"frame-src {fake.base_url};" in policy
     # The default settings point at Plaid itself.
     default = PlaidConfig.from_settings(Settings(plaid_client_id="id", plaid_secret="secret"))
-    assert default.api_url == "https://production.plaid.com"
+    assert default.url_for(default.environment) == "https://production.plaid.com"
     assert default.link_script_url == "https://cdn.plaid.com/link/v2/stable/link-initialize.js"
     sandbox = PlaidConfig.from_settings(Settings(plaid_environment="sandbox"))
-    assert sandbox.api_url == "https://sandbox.plaid.com"
+    assert sandbox.url_for(sandbox.environment) == "https://sandbox.plaid.com"
+    # A client's keys may be of either environment, so Link's page may call either.
+    assert PlaidConnector(default).widget.connect_origins == (
+        "https://sandbox.plaid.com",
+        "https://production.plaid.com",
+    )
 
 
 async def test_a_relink_brings_a_new_item_whose_history_replaces_the_old(
@@ -360,7 +373,10 @@ async def test_a_relink_brings_a_new_item_whose_history_replaces_the_old(
     # The business links again: Plaid Link makes a new item (update mode is not used).
     connection = await connection_of(runtime, connection_id)
     started = await plaid.start_widget(
-        company_id=connection.company_id, connection_id=connection_id, client_name="Plaid Co"
+        company_id=connection.company_id,
+        connection_id=connection_id,
+        client_name="Plaid Co",
+        app=plaid.environment_app_credentials(),
     )
     await link_widget(runtime, connection.company_id, connection_id, await complete_plaid_link(fake, started["token"]))
     second = fake.item()

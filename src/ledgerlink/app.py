@@ -15,6 +15,8 @@ from sqlalchemy import text
 from ledgerlink import __version__, worker
 from ledgerlink.clients import endpoints as clients
 from ledgerlink.clients.service import all_allowed_origins
+from ledgerlink.commerce import endpoints as commerce
+from ledgerlink.commerce import sync_flow
 from ledgerlink.companies import endpoints as companies
 from ledgerlink.config import Settings
 from ledgerlink.connections import endpoints as connections
@@ -33,6 +35,7 @@ from ledgerlink.kit.secrets import SecretBox, load_or_create_key
 from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.link import endpoints as link
 from ledgerlink.portal import endpoints as portal
+from ledgerlink.push import endpoints as push
 from ledgerlink.records import endpoints as records
 from ledgerlink.settings import endpoints as settings_endpoints
 from ledgerlink.sync import endpoints as sync
@@ -88,9 +91,12 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         clients.router,
         settings_endpoints.router,
         sync.router,
+        push.router,
         records.router,
         webhooks.router,
         link.router,
+        commerce.router,
+        sync_flow.router,
         portal.router,
     ):
         app.include_router(router)

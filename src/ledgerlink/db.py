@@ -136,7 +136,9 @@ async def read_one(engine: AsyncEngine, sql: str, params: dict[str, Any]) -> tup
 
 def load_models() -> None:
     """Import every domain's tables so `Base.metadata` knows them all (migrations, tests)."""
+    from ledgerlink.app_credentials import models as _app_credentials  # noqa: F401
     from ledgerlink.clients import models as _clients  # noqa: F401
+    from ledgerlink.commerce import models as _commerce  # noqa: F401
     from ledgerlink.companies import models as _companies  # noqa: F401
     from ledgerlink.connections import models as _connections  # noqa: F401
     from ledgerlink.events import models as _events  # noqa: F401
@@ -144,6 +146,7 @@ def load_models() -> None:
     from ledgerlink.link import models as _link  # noqa: F401
     from ledgerlink.oauth import models as _oauth  # noqa: F401
     from ledgerlink.portal import models as _portal  # noqa: F401
+    from ledgerlink.push import models as _push  # noqa: F401
     from ledgerlink.records import models as _records  # noqa: F401
     from ledgerlink.settings import models as _settings  # noqa: F401
     from ledgerlink.sync import models as _sync  # noqa: F401

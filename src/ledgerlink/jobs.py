@@ -26,11 +26,12 @@ from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import PublicUrls
 
 PULLS_QUEUE = "pulls"
+PUSHES_QUEUE = "pushes"
 MAINTENANCE_QUEUE = "maintenance"
 # Webhook deliveries have a worker of their own, so slow receivers and long pulls never wait on each other.
 WEBHOOKS_QUEUE = "webhooks"
 # What the general worker of `ledgerlink serve` runs: every queue but webhooks (a new queue goes here).
-GENERAL_QUEUES = (PULLS_QUEUE, MAINTENANCE_QUEUE)
+GENERAL_QUEUES = (PULLS_QUEUE, PUSHES_QUEUE, MAINTENANCE_QUEUE)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,9 @@ def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
     from ledgerlink.connectors import registry
 
     registry.load_operator_connectors(settings.connector_modules, settings.declared_connectors)
+    from ledgerlink.commerce import tasks as commerce_tasks
     from ledgerlink.link import tasks as link_tasks
+    from ledgerlink.push import tasks as push_tasks
     from ledgerlink.sync import tasks as sync_tasks
     from ledgerlink.webhooks import tasks as webhook_tasks
 
@@ -69,6 +72,11 @@ def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
         sync_tasks.maintenance
     )
     app.periodic(cron=settings.maintenance_cron, periodic_id="maintenance")(maintenance)
+    app.add_tasks_from(push_tasks.blueprint, namespace="push")
+    push_maintenance = app.task(name="push:maintenance", queue=MAINTENANCE_QUEUE, pass_context=True)(
+        push_tasks.maintenance
+    )
+    app.periodic(cron=settings.maintenance_cron, periodic_id="push-maintenance")(push_maintenance)
     app.add_tasks_from(webhook_tasks.blueprint, namespace="webhooks")
     webhook_maintenance = app.task(name="webhooks:maintenance", queue=MAINTENANCE_QUEUE, pass_context=True)(
         webhook_tasks.maintenance
@@ -76,6 +84,11 @@ def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
     app.periodic(cron=settings.maintenance_cron, periodic_id="webhooks-maintenance")(webhook_maintenance)
     link_prune = app.task(name="link:prune", queue=MAINTENANCE_QUEUE, pass_context=True)(link_tasks.prune)
     app.periodic(cron="17 * * * *", periodic_id="link-prune")(link_prune)
+    app.add_tasks_from(commerce_tasks.blueprint, namespace="commerce")
+    commerce_schedule = app.task(name="commerce:schedule", queue=MAINTENANCE_QUEUE, pass_context=True)(
+        commerce_tasks.schedule
+    )
+    app.periodic(cron=settings.maintenance_cron, periodic_id="commerce-schedule")(commerce_schedule)
     return app
 
 
@@ -119,3 +132,7 @@ async def defer_unless_queued(
 
 def pull_job_lock(pull_operation_id: uuid.UUID) -> str:
     return f"pull:{pull_operation_id}"
+
+
+def push_job_lock(push_operation_key: uuid.UUID) -> str:
+    return f"push:{push_operation_key}"

@@ -1,6 +1,6 @@
 """The job workers: the in-process ones of `ledgerlink serve`, and `ledgerlink worker` on any machine.
 
-Two procrastinate workers share a process: one for pulls and maintenance (`GENERAL_QUEUES`), one of its
+Two procrastinate workers share a process: one for pulls, pushes and maintenance (`GENERAL_QUEUES`), one of its
 own for webhook deliveries, so a slow receiver never holds up a pull nor a long pull a delivery. Any number
 of such processes may run over one database: jobs are taken with `SELECT ... FOR UPDATE SKIP LOCKED`, and
 periodic jobs (maintenance, schedules) are deferred once per tick however many workers there are.

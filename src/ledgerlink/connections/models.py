@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, LargeBinary, func
+from sqlalchemy import BigInteger, ForeignKey, Identity, Index, LargeBinary, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,3 +32,29 @@ class Connection(Base):
     connection_info: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
     company: Mapped[Company] = relationship(back_populates="connections", lazy="raise")
+
+
+class StoredPlatformRecord(Base):
+    """A record written to a platform that keeps its state here (see `connections.platform_store`)."""
+
+    __tablename__ = "platform_records"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "data_type", "record_id"),
+        # A retried push finds what it wrote by its key, and cannot write a second record under it.
+        Index(
+            "uq_platform_records_idempotency_key",
+            "connection_id",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=text("idempotency_key IS NOT NULL"),
+        ),
+    )
+
+    # The order records were written in (their times may tie).
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    data_type: Mapped[str]
+    record_id: Mapped[str]
+    idempotency_key: Mapped[str | None]
+    written_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)

@@ -56,6 +56,50 @@ class AuthorizationRejected(Exception):
 
 
 @dataclass(frozen=True)
+class AppCredentialField:
+    """One part of ledgerlink's registration with a platform (an OAuth app's client id, Plaid's secret): what
+    the operator copies from the platform's developer dashboard into the Portal or the environment."""
+
+    name: str
+    label: str
+    # Sealed at rest and never shown again once saved.
+    secret: bool = False
+    # The values it may take (offered as a list); empty: free text.
+    choices: tuple[str, ...] = ()
+    # What the Portal's form starts with (of `choices`).
+    default: str | None = None
+    hint: str | None = None
+
+
+# What every OAuth2 platform needs: the operator's app at the platform.
+OAUTH_APP_FIELDS = (
+    AppCredentialField("client_id", "Client ID"),
+    AppCredentialField("client_secret", "Client secret", secret=True),
+)
+
+PORTAL = "portal"
+ENVIRONMENT = "environment"
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    """A platform's app credentials as resolved for one client (`app_credentials.service`): the values of the
+    connector's `app_credential_fields`, and where they came from (`PORTAL`: the client's own, set in the
+    Portal; `ENVIRONMENT`: the installation's, for every client). Connectors are shared by every client, so
+    they are handed these per call rather than keeping them."""
+
+    # Secrets included: the repr leaves the values out, so a log line or a traceback never shows them.
+    values: Mapping[str, str] = field(repr=False)
+    source: str = ENVIRONMENT
+
+    def __getitem__(self, name: str) -> str:
+        return self.values[name]
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self.values.get(name, default)
+
+
+@dataclass(frozen=True)
 class ConnectorInfo:
     key: str
     name: str
@@ -81,6 +125,40 @@ class ConnectorInfo:
     @property
     def source_id(self) -> uuid.UUID:
         return uuid.uuid5(_ID_NAMESPACE, f"source:{self.key}")
+
+
+@dataclass(frozen=True)
+class PlatformRecord:
+    """A record a platform holds because it was written to it (kept in a `PlatformStore`)."""
+
+    data_type: str
+    record_id: str
+    # The push that wrote it (`PushRequest.idempotency_key`): a retried push finds its record by it.
+    idempotency_key: str | None
+    # When it was written (UTC, real time).
+    written_at: datetime
+    # The record as the platform holds it, in Codat's shape.
+    data: dict[str, Any]
+
+
+class PlatformStore(Protocol):
+    """State a platform keeps for one connection, for platforms that have nowhere else to keep it (the
+    sandboxes, whose books are otherwise recomputed from the company id). The runtime provides it over its own
+    table, so a connector still knows nothing of the database; each call is its own committed transaction."""
+
+    async def add(
+        self, data_type: str, record_id: str, data: dict[str, Any], *, idempotency_key: str | None = None
+    ) -> PlatformRecord:
+        """Keep a record written now. With an `idempotency_key` already used on the connection, nothing is
+        added and the record kept under that key is returned."""
+        ...
+
+    async def get_by_idempotency_key(self, idempotency_key: str) -> PlatformRecord | None: ...
+
+    async def records(self, data_type: str | None = None) -> list[PlatformRecord]:
+        """The connection's records (of one type, or all), in the order they were written. A record being
+        added while this runs is either listed or written after this call returns."""
+        ...
 
 
 class AccessTokens(Protocol):
@@ -117,6 +195,31 @@ class FetchRequest:
     # Set by the runner for OAuth connectors: the way to a fresh access token (tokens rotate during a pull,
     # so `credentials` holds only what was stored when the pull started).
     access_token: AccessTokens | None = field(default=None, repr=False, compare=False)
+    # The client's app credentials for the platform (connectors that declare `app_credential_fields`; None
+    # when neither the Portal nor the environment sets them).
+    app_credentials: AppCredentials | None = field(default=None, repr=False, compare=False)
+    # Set by the runner: what was written to the platform through ledgerlink, for platforms that keep their
+    # state in ledgerlink (the Accounting Sandbox); None outside a pull (benchmarks, tests: nothing written).
+    store: PlatformStore | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    """What a push asks a connector to do: create one record, in Codat's create shape, on one connection."""
+
+    data_type: str
+    company_id: uuid.UUID
+    connection_id: uuid.UUID
+    # What `check_credentials` (or the OAuth flow) stored for the connection, decrypted.
+    credentials: dict[str, Any]
+    linked_at: datetime
+    # The record to create, as the client sent it (already checked against Codat's create model).
+    record: dict[str, Any]
+    # The push operation's key: a platform that takes an idempotency key is given this one, so a push retried
+    # after a crash does not create the record twice.
+    idempotency_key: str
+    access_token: AccessTokens | None = field(default=None, repr=False, compare=False)
+    store: PlatformStore | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -146,6 +249,18 @@ class PlatformFailed(Exception):
     (the pull ends `FetchError` with this message; stored data is untouched)."""
 
 
+class PushRejected(Exception):
+    """The platform refuses to create the record (the push ends `Failed`, with these validation errors).
+
+    `errors` are Codat's validation items: `{"itemId": <the field>, "message": ..., "validatorName": ...}`.
+    """
+
+    def __init__(self, message: str, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or [{"itemId": "", "message": message, "validatorName": "Platform"}]
+
+
 class RateLimitExceeded(Exception):
     """The platform's rate limit leaves no room to finish the pull now (the pull ends `RateLimitError`)."""
 
@@ -159,13 +274,35 @@ class Connector:
     # Set by platforms the business authorizes in their own widget on a Link page (Plaid Link).
     widget: ClassVar[Widget | None] = None
 
-    def is_configured(self) -> bool:
-        """Whether the operator has given what the platform needs (its API keys); Link lists an unconfigured
+    @property
+    def app_credential_fields(self) -> tuple[AppCredentialField, ...]:
+        """What the operator registers with the platform for ledgerlink to use it, per client in the Portal
+        or for every client in the environment (OAuth platforms: the app's client id and secret); empty:
+        nothing."""
+        return OAUTH_APP_FIELDS if self.oauth is not None else ()
+
+    def environment_app_credentials(self) -> AppCredentials | None:
+        """The installation's app credentials for the platform, every client's unless it set its own in the
+        Portal (OAuth: `LEDGERLINK_OAUTH_<KEY>_*`); None when the environment does not set them."""
+        if self.oauth is None:
+            return None
+        return self.oauth.environment_credentials()
+
+    def is_configured(self, app: AppCredentials | None) -> bool:
+        """Whether the operator has given what the platform needs, `app` being the client's resolved app
+        credentials (None: neither the Portal nor the environment sets them); Link lists an unconfigured
         platform as not available rather than offering a broken one."""
-        return True
+        return app is not None or not self.app_credential_fields
 
     def fetch(self, request: FetchRequest) -> AsyncIterator[Batch]:
         """Pages of standardized records for `request.data_type`; connectors know nothing of the database."""
+        raise DataTypeNotSupported(request.data_type)
+
+    async def push(self, request: PushRequest) -> dict[str, Any]:
+        """Create `request.record` on the platform (for a type in `info.writable_data_types`) and return it as
+        the platform now holds it, with its id. Raise `PushRejected` when the platform refuses it,
+        `AuthorizationLost` or `PlatformFailed` as for a pull. Called again with the same `idempotency_key`
+        (a retry after a crash), return the record created the first time rather than a second one."""
         raise DataTypeNotSupported(request.data_type)
 
     async def after_authorization(
@@ -178,15 +315,21 @@ class Connector:
         return {}
 
     async def start_widget(
-        self, *, company_id: uuid.UUID, connection_id: uuid.UUID, client_name: str
+        self,
+        *,
+        company_id: uuid.UUID,
+        connection_id: uuid.UUID,
+        client_name: str,
+        app: AppCredentials | None = None,
     ) -> dict[str, Any]:
-        """Widget connectors: what the platform's script is opened with (Plaid's `link_token`). Raise
-        `AuthorizationRejected` when the platform refuses to start one."""
+        """Widget connectors: what the platform's script is opened with (Plaid's `link_token`), asked with the
+        client's `app` credentials. Raise `AuthorizationRejected` when the platform refuses to start one."""
         raise AuthorizationRejected(f"{self.info.name} has no widget.")
 
-    async def complete_widget(self, token: str) -> dict[str, Any]:
-        """Widget connectors: exchange the widget's one-time token for what to store (sealed) for later pulls.
-        Raise `AuthorizationRejected` when the platform refuses it (the connection stays as it was)."""
+    async def complete_widget(self, token: str, app: AppCredentials | None = None) -> dict[str, Any]:
+        """Widget connectors: exchange the widget's one-time token (with the client's `app` credentials)
+        for what to store (sealed) for later pulls. Raise `AuthorizationRejected` when the platform refuses
+        it (the connection stays as it was)."""
         raise AuthorizationRejected(f"{self.info.name} has no widget.")
 
     async def verify_credentials(self, credentials: dict[str, Any]) -> None:

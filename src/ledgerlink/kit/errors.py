@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -114,9 +115,14 @@ def error_response(
     return JsonResponse(body, status_code=status_code, headers=headers)
 
 
-def _validation_item(error: dict[str, Any]) -> dict[str, str]:
+def _validation_item(error: Any) -> dict[str, str]:
     location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
     return {"itemId": location, "message": error.get("msg", "Invalid value"), "validatorName": error.get("type", "")}
+
+
+def validation_items(errors: Sequence[Any]) -> list[dict[str, str]]:
+    """pydantic's errors as Codat's validation items (`itemId` is the field's path, as `a.b.0.c`)."""
+    return [_validation_item(error) for error in errors]
 
 
 async def _codat_error(request: Request, exc: Exception) -> JsonResponse:
@@ -137,7 +143,7 @@ async def _request_validation_error(request: Request, exc: Exception) -> JsonRes
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
         return error_response(request, 400, "The request body is not valid JSON.")
-    items = [_validation_item(e) for e in errors]
+    items = validation_items(errors)
     summary = "; ".join(f"{i['itemId'] or 'body'}: {i['message']}" for i in items)
     return error_response(request, 400, f"The request is invalid. {summary}", validation_errors=items)
 

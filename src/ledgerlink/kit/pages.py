@@ -1,6 +1,7 @@
 """Server-rendered pages (Link, Portal): the Jinja2 environment, responses with safe headers, error pages.
 
-Templates live beside the package that owns them (`link/templates/link/`, `portal/templates/portal/`);
+Templates live beside the package that owns them (`link/templates/link/`, `portal/templates/portal/`,
+`commerce/templates/sync_flow/`);
 the shared layout and error page live in `kit/templates/`. Pages are plain HTML forms that work without
 JavaScript; a small script per area only makes them quicker (filtering as you type, copying a URL).
 """
@@ -22,7 +23,7 @@ from ledgerlink.kit import errors
 from ledgerlink.kit.errors import correlation_id
 
 # Paths whose errors are pages rather than Codat's JSON error body.
-PAGE_PREFIXES = ("/link", "/portal")
+PAGE_PREFIXES = ("/link", "/portal", "/sync-flow")
 STATIC_PATH = "/static/pages"
 
 _CSP = (
@@ -43,6 +44,7 @@ environment = Environment(
             PackageLoader("ledgerlink.kit", "templates"),
             PackageLoader("ledgerlink.link", "templates"),
             PackageLoader("ledgerlink.portal", "templates"),
+            PackageLoader("ledgerlink.commerce", "templates"),
         ]
     ),
     autoescape=select_autoescape(default=True, default_for_string=True),

@@ -101,6 +101,9 @@ class PublicUrls:
     def integration_image(self, key: str, variant: str) -> str:
         return f"{self.base}/static/integrations/{key}/{variant}.svg"
 
+    def sync_flow(self, client_id: uuid.UUID, commerce_key: str, accounting_key: str, query: dict[str, str]) -> str:
+        return f"{self.base}/sync-flow/{client_id}/{commerce_key}/{accounting_key}/start?{urlencode(query)}"
+
 
 def public_urls(request: Request, principal: CurrentPrincipal) -> PublicUrls:
     urls: PublicUrls = request.app.state.urls

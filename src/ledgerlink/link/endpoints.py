@@ -19,10 +19,12 @@ from ledgerlink.jobs import Runtime
 from ledgerlink.kit import pages
 from ledgerlink.kit.auth import Session
 from ledgerlink.kit.pages import PageError
+from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import LINK_CODE_PARAMETER, PublicUrls
 from ledgerlink.link import service, visit
 from ledgerlink.link.presentation import data_type_title
 from ledgerlink.oauth import flow
+from ledgerlink.oauth.provider import OAuthNotConfigured
 
 router = APIRouter(prefix="/link", include_in_schema=False)
 
@@ -36,6 +38,10 @@ def _urls(request: Request) -> PublicUrls:
 
 def _runtime(request: Request) -> Runtime:
     return request.app.state.runtime
+
+
+def _secrets(request: Request) -> SecretBox:
+    return request.app.state.secrets
 
 
 def _current(request: Request, entry: service.Entry) -> visit.Visit | None:
@@ -80,7 +86,7 @@ async def legacy_company_link(companyId: str, request: Request) -> Response:
 async def choose_software(companyId: str, request: Request, session: Session, q: str = "") -> Response:
     entry = await service.load(session, companyId)
     current = await _enter(request, session, entry)
-    groups = await service.offered(session, entry, current, _urls(request))
+    groups = await service.offered(session, entry, current, _urls(request), _secrets(request))
     search = q.strip().lower()
     if search:
         groups = {t: [i for i in group if search in i.name.lower()] for t, group in groups.items()}
@@ -93,7 +99,7 @@ async def choose_software(companyId: str, request: Request, session: Session, q:
 async def review(companyId: str, key: str, request: Request, session: Session) -> Response:
     entry = await service.load(session, companyId)
     current = service.require(_current(request, entry))
-    connector = await service.chosen(session, entry, key)
+    connector = await service.chosen(session, entry, key, _secrets(request))
     data_types = [data_type_title(data_type) for data_type in connector.info.data_types]
     return _page(
         request,
@@ -117,7 +123,7 @@ async def connect(
     current = service.require(_current(request, entry))
     if not current.accepts(CONNECT, csrf):
         raise PageError(403, "This form has expired", "Go back, reload the page and try again.")
-    connector = await service.chosen(session, entry, key)
+    connector = await service.chosen(session, entry, key, _secrets(request))
     linked = service.already_linked(entry, connector)
     if linked is not None:
         return pages.redirect(_complete_path(entry, linked, 201))
@@ -145,12 +151,15 @@ async def authorize(companyId: str, connectionId: str, request: Request, session
     current = service.require(_current(request, entry))
     if connection.status == ConnectionStatus.LINKED.value:
         return pages.redirect(_complete_path(entry, connection, 201))
-    connector = await service.chosen(session, entry, connection.integration_key)
+    connector = await service.chosen(session, entry, connection.integration_key, _secrets(request))
     if connector.oauth is not None:
-        started = await flow.start(_runtime(request), connection.id)
+        try:
+            started = await flow.start(_runtime(request), connection.id)
+        except OAuthNotConfigured:  # its app credentials were removed a moment ago
+            raise service.not_available(connector) from None
         return pages.redirect(started.url)
     if connector.widget is not None:
-        return await _widget_page(request, entry, current, connection)
+        return await _widget_page(request, session, entry, current, connection)
     if connector.info.credential_fields:
         return _credentials_form(request, entry, current, connection)
     return _page(
@@ -208,7 +217,7 @@ async def submit_credentials(
     form = await request.form()
     if not current.accepts(CREDENTIALS, str(form.get("csrf", ""))):
         raise PageError(403, "This form has expired", "Go back, reload the page and try again.")
-    connector = await service.chosen(session, entry, connection.integration_key)
+    connector = await service.chosen(session, entry, connection.integration_key, _secrets(request))
     if not connector.info.credential_fields:
         raise PageError(400, "This software does not sign in with a form", "Go back and try again.")
     given = {field.name: str(form.get(field.name, "")) for field in connector.info.credential_fields}
@@ -224,12 +233,12 @@ async def submit_credentials(
 
 
 async def _widget_page(
-    request: Request, entry: service.Entry, current: visit.Visit, connection: Connection
+    request: Request, session: Session, entry: service.Entry, current: visit.Visit, connection: Connection
 ) -> Response:
     """The platform's own widget (Plaid Link), opened by its script on this page."""
     connector = registry.get(connection.integration_key)
     assert connector is not None
-    started = await service.start_widget(entry, connection, connector)
+    started = await service.start_widget(session, entry, connection, connector, _secrets(request))
     response = _page(
         request,
         "widget.html",
@@ -264,7 +273,7 @@ async def complete_widget(
     current = service.require(_current(request, entry))
     if not current.accepts(WIDGET, csrf):
         raise PageError(403, "This form has expired", "Go back, reload the page and try again.")
-    connector = await service.chosen(session, entry, connection.integration_key)
+    connector = await service.chosen(session, entry, connection.integration_key, _secrets(request))
     if connector.widget is None:
         raise PageError(400, "This software does not sign in here", "Go back and try again.")
     if connection.status == ConnectionStatus.LINKED.value:
@@ -306,7 +315,7 @@ async def approve(
     current = service.require(_current(request, entry))
     if not current.accepts(APPROVE, csrf):
         raise PageError(403, "This form has expired", "Go back, reload the page and try again.")
-    connector = await service.chosen(session, entry, connection.integration_key)
+    connector = await service.chosen(session, entry, connection.integration_key, _secrets(request))
     if connector.oauth is not None or not connector.info.is_sandbox:
         raise PageError(400, "This software signs in on its own site", "Go back and use its sign-in button.")
     await service.approve_sandbox(session, entry, connection, request.app.state.secrets, _urls(request))

@@ -21,13 +21,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from ledgerlink.app_credentials import service as app_credentials
 from ledgerlink.clients.models import Client
 from ledgerlink.companies.models import Company
 from ledgerlink.connections import service as connections
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus, emit_connection_event
 from ledgerlink.connectors import registry
-from ledgerlink.connectors.base import AuthorizationRejected, Connector, Widget
+from ledgerlink.connectors.base import AppCredentials, AuthorizationRejected, Connector, Widget
 from ledgerlink.integrations import service as integrations
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.pages import SECURITY_HEADERS, PageError
@@ -35,7 +36,6 @@ from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import LinkCodeExpired, LinkCodeInvalid, LinkCodes, PublicUrls
 from ledgerlink.link.models import LinkCodeUsed
 from ledgerlink.link.visit import Visit
-from ledgerlink.oauth.provider import OAuthNotConfigured
 from ledgerlink.records.registry import SourceType
 
 # How Link groups integrations, in this order.
@@ -65,7 +65,8 @@ class Integration:
     source_type: SourceType
     logo_url: str
     is_sandbox: bool
-    # Whether the operator has set it up (an OAuth platform needs ledgerlink's client id and secret).
+    # Whether the operator has set it up (an OAuth platform needs the client id and secret of an app of the
+    # client's, from the Portal or the environment).
     available: bool
     linked: bool
     suggested: bool
@@ -134,7 +135,7 @@ async def enter(
         return Visit(entry.company.id, parameters=parameters)
     if current is not None:
         # Re-entering with other Link URL parameters carries on the visit with those.
-        return Visit(current.company_id, current.secret, parameters) if parameters else current
+        return Visit(current.company_id, current.secret, parameters, current.return_to) if parameters else current
     if entry.client.link_single_use:
         raise PageError(
             401,
@@ -156,10 +157,11 @@ def require(current: Visit | None) -> Visit:
 
 
 async def offered(
-    session: AsyncSession, entry: Entry, visit: Visit, urls: PublicUrls
+    session: AsyncSession, entry: Entry, visit: Visit, urls: PublicUrls, secrets: SecretBox
 ) -> dict[SourceType, list[Integration]]:
     """The client's enabled integrations, grouped by source type; sandboxes unless the URL hides them."""
     rows = (await session.execute(integrations._client_rows(entry.client.id))).all()
+    apps = await app_credentials.of_client(session, secrets, entry.client.id)
     hide_sandboxes = (visit.option("showSandboxIntegrations") or "").lower() == "false"
     linked = {
         c.integration_key for c in entry.company.connections if c.status == ConnectionStatus.LINKED.value
@@ -178,7 +180,7 @@ async def offered(
                 source_type=connector.info.source_type,
                 logo_url=urls.integration_image(connector.info.key, "square"),
                 is_sandbox=connector.info.is_sandbox,
-                available=is_available(connector),
+                available=is_available(connector, apps.resolve(connector)),
                 linked=connector.info.key in linked,
                 suggested=connector.info.key == entry.company.platform_type,
             )
@@ -188,33 +190,33 @@ async def offered(
     return {source_type: group for source_type, group in groups.items() if group}
 
 
-def is_available(connector: Connector) -> bool:
-    """Whether Link can take a business through this platform's authorization."""
-    if not connector.is_configured():
+def is_available(connector: Connector, app: AppCredentials | None) -> bool:
+    """Whether Link can take a business through this platform's authorization, `app` being the client's
+    resolved app credentials for it (`app_credentials.service`)."""
+    if not connector.is_configured(app):
         return False
-    if connector.widget is not None:
+    if connector.widget is not None or connector.oauth is not None:
         return True
-    if connector.oauth is None:
-        info = connector.info
-        return info.accepts_credentials and (info.is_sandbox or bool(info.credential_fields))
-    try:
-        connector.oauth.credentials()
-    except OAuthNotConfigured:
-        return False
-    return True
+    info = connector.info
+    return info.accepts_credentials and (info.is_sandbox or bool(info.credential_fields))
 
 
-async def chosen(session: AsyncSession, entry: Entry, key: str) -> Connector:
+def not_available(connector: Connector) -> PageError:
+    return PageError(
+        501,
+        f"{connector.info.name} is not available yet",
+        "It has not been set up here. Go back and choose another.",
+    )
+
+
+async def chosen(session: AsyncSession, entry: Entry, key: str, secrets: SecretBox) -> Connector:
     """The integration the business picked: one the client offers and the operator has set up."""
     connector = registry.get(key)
     if connector is None or not await integrations.is_enabled(session, entry.client.id, key):
         raise PageError(404, "This software is not offered", "Go back and choose another.")
-    if not is_available(connector):
-        raise PageError(
-            501,
-            f"{connector.info.name} is not available yet",
-            "It has not been set up here. Go back and choose another.",
-        )
+    app = await app_credentials.resolve(session, secrets, entry.client.id, connector)
+    if not is_available(connector, app):
+        raise not_available(connector)
     return connector
 
 
@@ -307,12 +309,15 @@ class WidgetStart:
     content_security_policy: str
 
 
-async def start_widget(entry: Entry, connection: Connection, connector: Connector) -> WidgetStart:
+async def start_widget(
+    session: AsyncSession, entry: Entry, connection: Connection, connector: Connector, secrets: SecretBox
+) -> WidgetStart:
     """Ask the platform for what its widget opens with; a refusal is a failed link the business can retry."""
     assert connector.widget is not None
+    app = await app_credentials.resolve(session, secrets, entry.client.id, connector)
     try:
         config = await connector.start_widget(
-            company_id=entry.company.id, connection_id=connection.id, client_name=entry.client.name
+            company_id=entry.company.id, connection_id=connection.id, client_name=entry.client.name, app=app
         )
     except AuthorizationRejected as rejected:
         raise PageError(502, f"{connector.info.name} could not be opened", str(rejected)) from None
@@ -352,8 +357,9 @@ async def link_with_widget(
     what to store (sealed), and the connection links."""
     connector = registry.get(connection.integration_key)
     assert connector is not None and connector.widget is not None
+    app = await app_credentials.resolve(session, secrets, entry.client.id, connector)
     try:
-        credentials = await connector.complete_widget(token.strip())
+        credentials = await connector.complete_widget(token.strip(), app)
         connections.check_single_accounting(entry.company, connector, exclude=connection.id)
     except AuthorizationRejected as rejected:
         raise WidgetFailed(str(rejected)) from None
@@ -376,8 +382,10 @@ def redirect_url(
     """The client's `redirectUrl` with its placeholders filled, or None when the client has set none.
 
     Reserved names come from the flow; any other `{name}` takes the Link URL's parameter of that name
-    (or nothing). Values are URL-encoded.
+    (or nothing). Values are URL-encoded. A visit handed over by another flow goes back to that flow.
     """
+    if visit is not None and visit.return_to:
+        return visit.return_to
     template = entry.client.redirect_url
     if not template:
         return None

@@ -31,6 +31,9 @@ class Visit:
     secret: str = field(default_factory=pages.new_token)
     # The Link URL's query parameters (`link.*` options included), for placeholders and options.
     parameters: dict[str, str] = field(default_factory=dict)
+    # Where the business goes back to instead of the client's redirect URL: a path on this server, set only
+    # by a flow that hands over to Link for one connection (the Sync Flow).
+    return_to: str | None = None
 
     def form_token(self, purpose: str) -> str:
         return pages.form_token(self.secret, purpose)
@@ -61,7 +64,9 @@ def read(request: Request, secrets: SecretBox, company_id: uuid.UUID) -> Visit |
         return None
     try:
         data = orjson.loads(opened)
-        visit = Visit(uuid.UUID(data["company"]), data["secret"], dict(data["parameters"]))
+        visit = Visit(
+            uuid.UUID(data["company"]), data["secret"], dict(data["parameters"]), data.get("return_to")
+        )
     except (ValueError, KeyError, TypeError):
         return None
     return visit if visit.company_id == company_id else None
@@ -70,7 +75,12 @@ def read(request: Request, secrets: SecretBox, company_id: uuid.UUID) -> Visit |
 def keep(response: Response, visit: Visit, secrets: SecretBox, *, secure: bool) -> Response:
     sealed = secrets.sign(
         orjson.dumps(
-            {"company": str(visit.company_id), "secret": visit.secret, "parameters": visit.parameters}
+            {
+                "company": str(visit.company_id),
+                "secret": visit.secret,
+                "parameters": visit.parameters,
+                "return_to": visit.return_to,
+            }
         ).decode()
     )
     response.set_cookie(

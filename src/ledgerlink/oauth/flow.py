@@ -8,7 +8,9 @@ exchanged, so a replayed callback fails even while the first one is in flight); 
 with the stored verifier through Authlib's `AsyncOAuth2Client`; the tokens are sealed onto the connection
 and the connection is linked through `connections.service.link` (which moves it to Linked, resolves its
 Active `dataConnectionErrors` on a re-link, and queues its first-link pulls). Between the exchange and the
-link, the connector's `after_authorization` says what to keep beside the tokens (Xero: the tenant).
+link, the connector's `after_authorization` says what to keep beside the tokens (Xero: the tenant). Both
+steps authenticate as the app whose credentials apply to the connection's client
+(`app_credentials.service.for_connection`: the client's own from the Portal, else the environment's).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from ledgerlink.app_credentials import service as app_credentials
 from ledgerlink.companies.models import Company
 from ledgerlink.connections import service as connections
 from ledgerlink.connections.models import Connection
@@ -34,7 +37,7 @@ from ledgerlink.connectors.base import AuthorizationRejected
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.oauth.models import PendingAuthorization
-from ledgerlink.oauth.provider import provider_for
+from ledgerlink.oauth.provider import OAuthNotConfigured, provider_for
 from ledgerlink.oauth.tokens import OAuthTokens, http, lock_authorization, oauth_client
 
 log = structlog.get_logger("ledgerlink.oauth")
@@ -81,6 +84,9 @@ async def start(
         if connection is None:
             raise AuthorizationStateInvalid(f"The connection {connection_id} does not exist.")
         provider = provider_for(connection.integration_key)
+        app = await app_credentials.for_connection(session, runtime.secrets, connection)
+        # Refused before anything is stored: the platform's consent page could not be opened.
+        provider.client_credentials(app)
         state = random.token_urlsafe(32)
         # RFC 7636: 43 to 128 characters of [A-Za-z0-9-._~]; 64 random bytes give 86.
         verifier = random.token_urlsafe(64)
@@ -95,7 +101,7 @@ async def start(
                 expires_at=now + STATE_TTL,
             )
         )
-    async with oauth_client(provider) as client:
+    async with oauth_client(provider, app) as client:
         url, _ = client.create_authorization_url(
             provider.authorize_url,
             state=state,
@@ -144,10 +150,11 @@ async def complete(
         connection = await session.get(Connection, connection_id)
         assert connection is not None  # the row cascades with its connection
         provider = provider_for(connection.integration_key)
+        app = await app_credentials.for_connection(session, runtime.secrets, connection)
 
     # No database lock is held while the platform is asked.
     try:
-        async with oauth_client(provider) as client:
+        async with oauth_client(provider, app) as client:
             token = await client.fetch_token(
                 provider.token_url, code=code, code_verifier=verifier, redirect_uri=redirect_uri
             )
@@ -159,6 +166,11 @@ async def complete(
     except (http.HTTPError, ValueError) as error:
         raise AuthorizationFailed(
             f"The platform's token endpoint failed ({type(error).__name__}).", connection_id
+        ) from None
+    except OAuthNotConfigured:
+        # The app credentials were removed while the business was at the consent page.
+        raise AuthorizationFailed(
+            "This software is no longer set up here, so the connection could not be finished.", connection_id
         ) from None
     tokens = OAuthTokens.from_response(dict(token))
     connector = registry.get(connection.integration_key)

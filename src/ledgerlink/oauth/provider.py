@@ -1,10 +1,12 @@
 """What an OAuth connector declares about its platform's authorization server.
 
 A connector sets `oauth = OAuthProvider(...)` on its class. The endpoints, scopes and extra parameters are
-facts about the platform and live in the code; the client id and secret are the operator's and come from
+facts about the platform and live in the code; the client id and secret are the operator's app at the
+platform. A client may set its own in the Portal; the installation's, every client's otherwise, come from
 the environment: `LEDGERLINK_OAUTH_<KEY>_CLIENT_ID` and `LEDGERLINK_OAUTH_<KEY>_CLIENT_SECRET`, where
 `<KEY>` is the provider's key in upper case (a connector may instead pass `client=` explicitly, as the
-tests do). The secret is a `SecretStr`, so neither a `repr` nor a log line shows it.
+tests do). `app_credentials.service` resolves which apply to a client; the provider only reports the
+environment's. The secret is a `SecretStr`, so neither a `repr` nor a log line shows it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from functools import lru_cache
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ledgerlink.connectors.base import ENVIRONMENT, AppCredentials
+
 
 class OAuthNotConfigured(Exception):
-    """The operator has not given ledgerlink a client id and secret for this platform."""
+    """Neither the client (in the Portal) nor the environment gives ledgerlink a client id and secret for
+    this platform."""
 
 
 class OAuthClientCredentials(BaseSettings):
@@ -46,18 +51,27 @@ class OAuthProvider:
     authorize_params: Mapping[str, str] = field(default_factory=dict)
     # How the client authenticates at the token endpoint: `client_secret_basic` or `client_secret_post`.
     token_endpoint_auth_method: str = "client_secret_basic"
-    # Explicit credentials; None reads them from the environment.
+    # The installation's credentials given explicitly; None reads them from the environment.
     client: OAuthClientCredentials | None = field(default=None, repr=False, compare=False)
 
-    def credentials(self) -> tuple[str, str]:
-        """(client id, client secret), or `OAuthNotConfigured` naming the variables to set."""
+    def environment_credentials(self) -> AppCredentials | None:
+        """The installation's client id and secret (`client=`, else `LEDGERLINK_OAUTH_<KEY>_*`), or None."""
         client = self.client or _credentials_from_env(self.key)
-        if not client.client_id or client.client_secret is None:
+        secret = client.client_secret.get_secret_value() if client.client_secret is not None else ""
+        if not client.client_id or not secret:
+            return None
+        return AppCredentials({"client_id": client.client_id, "client_secret": secret}, ENVIRONMENT)
+
+    def client_credentials(self, app: AppCredentials | None) -> tuple[str, str]:
+        """(client id, client secret) of the client's resolved `app`, or `OAuthNotConfigured` saying where to
+        set them."""
+        if app is None or not app.get("client_id") or not app.get("client_secret"):
             prefix = f"LEDGERLINK_OAUTH_{self.key.upper()}_"
             raise OAuthNotConfigured(
-                f"OAuth for {self.key} is not configured: set {prefix}CLIENT_ID and {prefix}CLIENT_SECRET."
+                f"OAuth for {self.key} is not configured: set the client's app credentials in the Portal "
+                f"(Integrations), or {prefix}CLIENT_ID and {prefix}CLIENT_SECRET."
             )
-        return client.client_id, client.client_secret.get_secret_value()
+        return app["client_id"], app["client_secret"]
 
     @property
     def scope(self) -> str | None:

@@ -26,8 +26,13 @@ Lost grants. `invalid_grant` from the token endpoint (or a 401 without an OAuth 
 business revoked ledgerlink's access or the grant expired: the connection turns `Deauthorized` with an
 Active `dataConnectionErrors` entry (the shape the pull runner writes), and `AuthorizationLost` is
 raised. `invalid_client` is not a lost grant: the platform rejects the operator's client credentials,
-which fixing the environment repairs for every connection at once, so it raises `TokenRefreshFailed`
-and leaves the connection alone, as do network errors and 5xx responses.
+which fixing the app credentials (Portal or environment) repairs for every connection at once, so it
+raises `TokenRefreshFailed` and leaves the connection alone, as do network errors, 5xx responses and app
+credentials that are no longer set.
+
+App credentials. A refresh authenticates with the client id and secret that apply to the connection's
+client when it happens (`app_credentials.service.for_connection`, read in the refresh's transaction), so
+credentials replaced in the Portal are used by the next refresh in any process.
 """
 
 from __future__ import annotations
@@ -43,15 +48,16 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledgerlink.app_credentials import service as app_credentials
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus, transition
-from ledgerlink.connectors.base import AuthorizationLost
+from ledgerlink.connectors.base import AppCredentials, AuthorizationLost
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import PublicUrls
-from ledgerlink.oauth.provider import OAuthProvider, provider_for
+from ledgerlink.oauth.provider import OAuthNotConfigured, OAuthProvider, provider_for
 
 try:  # Authlib's httpx client runs on `httpx2` when that is installed, else on `httpx`: catch what it raises.
     import httpx2 as http  # type: ignore[import-not-found]
@@ -132,9 +138,10 @@ def stored_beside(secrets: SecretBox, connection: Connection) -> dict[str, Any]:
     return {k: v for k, v in stored.items() if k != "oauth"} if isinstance(stored, dict) else {}
 
 
-def oauth_client(provider: OAuthProvider) -> AsyncOAuth2Client:
-    """Authlib's httpx client for the provider (the caller closes it: `async with`)."""
-    client_id, client_secret = provider.credentials()
+def oauth_client(provider: OAuthProvider, app: AppCredentials | None) -> AsyncOAuth2Client:
+    """Authlib's httpx client for the provider, authenticating with the client's resolved `app` credentials
+    (the caller closes it: `async with`); `OAuthNotConfigured` when there are none."""
+    client_id, client_secret = provider.client_credentials(app)
     return AsyncOAuth2Client(
         client_id=client_id,
         client_secret=client_secret,
@@ -183,8 +190,9 @@ async def access_token(
         if tokens.refresh_token is None:
             lost = "The access token expired and the platform gave no refresh token; the business must link again."
         else:
+            app = await app_credentials.for_connection(session, runtime.secrets, connection)
             try:
-                tokens = await _refresh(provider_for(connection.integration_key), tokens.refresh_token)
+                tokens = await _refresh(provider_for(connection.integration_key), app, tokens.refresh_token)
             except _GrantRevoked as revoked:
                 lost = str(revoked)
         if lost is not None:
@@ -225,9 +233,9 @@ class _GrantRevoked(Exception):
     """The token endpoint said the grant is gone (`invalid_grant`, or a bare 401)."""
 
 
-async def _refresh(provider: OAuthProvider, refresh_token: str) -> OAuthTokens:
+async def _refresh(provider: OAuthProvider, app: AppCredentials | None, refresh_token: str) -> OAuthTokens:
     try:
-        async with oauth_client(provider) as client:
+        async with oauth_client(provider, app) as client:
             token = await client.refresh_token(provider.token_url, refresh_token=refresh_token)
     except OAuthError as error:
         if error.error in REVOKED_GRANT_ERRORS:
@@ -239,6 +247,8 @@ async def _refresh(provider: OAuthProvider, refresh_token: str) -> OAuthTokens:
         raise TokenRefreshFailed(f"The token endpoint answered HTTP {error.response.status_code}.") from None
     except (http.HTTPError, ValueError) as error:
         raise TokenRefreshFailed(f"The token endpoint could not be reached: {type(error).__name__}") from None
+    except OAuthNotConfigured as missing:
+        raise TokenRefreshFailed(str(missing)) from None
     return OAuthTokens.from_response(dict(token), previous_refresh_token=refresh_token)
 
 

@@ -1,4 +1,5 @@
-"""`/portal`: the operator's web UI: companies, connections, data, integrations, profile, keys, webhooks.
+"""`/portal`: the operator's web UI: companies, connections, data, integrations and their app credentials,
+profile, keys, webhooks.
 
 Routes are thin: they call the domain services with the session's principal and render a page. A change is
 a POST that redirects back with a notice (or, for a secret shown once, renders the page with it).
@@ -13,8 +14,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
+from ledgerlink.app_credentials import service as app_credentials
 from ledgerlink.clients import service as clients
 from ledgerlink.clients.schemas import ApiKeyBody, ProfileBody
+from ledgerlink.commerce import runs as commerce_runs
+from ledgerlink.commerce import syncs as commerce
 from ledgerlink.companies import service as companies
 from ledgerlink.companies.schemas import CompanyCreate, sanitize_name
 from ledgerlink.connections import service as connections
@@ -24,9 +28,11 @@ from ledgerlink.kit import pages
 from ledgerlink.kit.auth import Session
 from ledgerlink.kit.errors import CodatError
 from ledgerlink.kit.pagination import PageParams
+from ledgerlink.oauth.flow import CALLBACK_PATH
 from ledgerlink.portal import charts, insights
 from ledgerlink.portal import service as portal
 from ledgerlink.portal.service import FormSignedIn, SignedIn
+from ledgerlink.push import service as pushes
 from ledgerlink.settings import service as settings
 from ledgerlink.settings.schemas import OneTimeSync, SyncSettingBody
 from ledgerlink.sync import service as sync
@@ -35,6 +41,8 @@ from ledgerlink.webhooks.schemas import EVENT_TYPES, ConsumerCreate
 
 COMPANIES_PAGE_SIZE = 20
 HISTORY_PAGE_SIZE = 10
+# The most recent push operations the company page lists.
+WRITES_SHOWN = 10
 DELIVERIES_PAGE_SIZE = 20
 # The schedules Codat's portal offers: never, daily, weekly, monthly (in hours).
 SYNC_SCHEDULES = {0: "Never (on demand)", 24: "Every day", 168: "Every week", 720: "Every 30 days"}
@@ -174,6 +182,7 @@ async def show_company(
     enabled, _ = await integrations.list_integrations(
         db, principal.client_id, PageParams(1, 200, "enabled=true", None)
     )
+    writes, writes_total = await pushes.list_history(db, principal, company_id, PageParams(1, WRITES_SHOWN, None, None))
     bars = insights.record_bars(counts)
     durations = sorted(await insights.pull_durations(db, company), key=lambda d: d.completed)
     return operator.page(
@@ -194,8 +203,21 @@ async def show_company(
             "durations_chart": charts.sync_durations(durations),
             "integrations": [row.Integration for row in enabled],
             "sources": insights.synced_sources(counts),
+            "commerce": await commerce.overview(db, company.id),
+            "commerce_status": commerce_runs.STATUS_TEXT,
+            "writes": writes,
+            "writes_total": writes_total,
         },
     )
+
+
+@router.post("/companies/{company_id}/commerce/sync")
+async def sync_commerce(company_id: str, operator: FormSignedIn) -> Response:
+    async with operator.attempt("Commerce sync queued: from the end of the last one to now.") as outcome:
+        summary = await commerce.request_latest(operator.db, operator.principal, company_id, None, operator.urls)
+        if summary["syncStatusCode"] not in (1000, 1010):
+            outcome.success = f"Commerce sync not started: {summary['errorMessage']}"
+    return pages.redirect(f"/portal/companies/{company_id}#commerce")
 
 
 @router.post("/companies/{company_id}/refresh")
@@ -318,6 +340,7 @@ async def list_integrations(request: Request, operator: SignedIn) -> Response:
         {
             "title": "Integrations",
             "integrations": rows,
+            "app_credentials": await app_credentials.sources(db, client_id),
             "one_off": overrides,
             "client_one_off": await settings.client_one_time_sync(db, client_id),
             "data_types": data_types,
@@ -382,6 +405,63 @@ async def save_data_type_settings(request: Request, operator: FormSignedIn) -> R
             )
         await settings.save(db, client_id, None, changed, True)
     return pages.redirect("/portal/integrations#data-types")
+
+
+# --- platforms' app credentials --------------------------------------------------------------------
+
+
+async def _app_credentials_page(
+    request: Request, operator: SignedIn, key: str, *, status_code: int = 200, **context: Any
+) -> Response:
+    connector = app_credentials.credentialed_connector(key)
+    view = await app_credentials.describe(operator.db, operator.principal.client_id, connector)
+    return operator.page(
+        request,
+        "portal/app_credentials.html",
+        "integrations",
+        {
+            "title": f"{connector.info.name} app credentials",
+            "view": view,
+            "info": connector.info,
+            # What the operator registers with an OAuth platform as its app's redirect URI.
+            "redirect_uri": operator.urls.base + CALLBACK_PATH if connector.oauth is not None else None,
+            "problems": {},
+            "given": {},
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/integrations/{key}/credentials")
+async def show_app_credentials(request: Request, key: str, operator: SignedIn) -> Response:
+    return await _app_credentials_page(request, operator, key)
+
+
+@router.post("/integrations/{key}/credentials")
+async def save_app_credentials(request: Request, key: str, operator: FormSignedIn) -> Response:
+    connector = app_credentials.credentialed_connector(key)
+    given = {name: value for name, value in (await request.form()).items() if isinstance(value, str)}
+    try:
+        async with operator.attempt(f"{connector.info.name} app credentials saved: Link uses them from now on."):
+            await app_credentials.save(
+                operator.db, request.app.state.secrets, operator.principal.client_id, connector, given
+            )
+    except app_credentials.AppCredentialsInvalid as invalid:
+        # The page again with what was typed, secrets left out: they are never sent back to the browser.
+        shown = app_credentials.not_secret(connector, given)
+        return await _app_credentials_page(
+            request, operator, key, problems=invalid.problems, given=shown, status_code=422
+        )
+    return pages.redirect(f"/portal/integrations/{key}/credentials")
+
+
+@router.post("/integrations/{key}/credentials/remove")
+async def remove_app_credentials(key: str, operator: FormSignedIn) -> Response:
+    connector = app_credentials.credentialed_connector(key)
+    async with operator.attempt(f"{connector.info.name} app credentials removed."):
+        await app_credentials.remove(operator.db, operator.principal.client_id, connector)
+    return pages.redirect(f"/portal/integrations/{key}/credentials")
 
 
 # --- profile and API keys --------------------------------------------------------------------------

@@ -65,6 +65,7 @@ class PullTrigger(StrEnum):
     REFRESH_ALL = "refreshAll"  # POST /data/all
     QUEUE = "queue"  # POST /data/queue/{dataType}
     SCHEDULE = "schedule"  # the continuous schedule (syncSchedule hours)
+    PUSH = "push"  # a push completed (its `allowSyncOnPushComplete`)
 
 
 class PullOperation(Base):

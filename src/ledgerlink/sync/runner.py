@@ -18,8 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from ledgerlink import jobs
+from ledgerlink.app_credentials import service as app_credentials
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
+from ledgerlink.connections.platform_store import PlatformRecords
 from ledgerlink.connections.status import ConnectionStatus, transition
 from ledgerlink.connectors import registry as connectors
 from ledgerlink.connectors.base import (
@@ -117,6 +119,13 @@ async def _start(runtime: Runtime, pull_id: uuid.UUID) -> FetchRequest | None:
         since = await service.last_successful_as_of(session, connection.id, pull.data_type, excluding=pull.id)
         checkpoint = await service.last_checkpoint(session, connection.id, pull.data_type, excluding=pull.id)
         credentials = runtime.secrets.open(connection.sealed_authorization) if connection.sealed_authorization else {}
+        connector = connectors.get(connection.integration_key)
+        # The client's app credentials as they stand when the pull starts (OAuth refreshes resolve their own).
+        app = (
+            await app_credentials.resolve(session, runtime.secrets, company.client_id, connector)
+            if connector is not None
+            else None
+        )
         return FetchRequest(
             data_type=pull.data_type,
             company_id=company.id,
@@ -128,6 +137,8 @@ async def _start(runtime: Runtime, pull_id: uuid.UUID) -> FetchRequest | None:
             checkpoint=checkpoint,
             sync_from=_sync_from(setting, pull.as_of),
             months_to_sync=int(setting.get("monthsToSync") or settings.DEFAULT_MONTHS_TO_SYNC),
+            store=PlatformRecords(runtime.sessionmaker, connection.id),
+            app_credentials=app,
         )
 
 
@@ -175,7 +186,7 @@ async def _fetch_and_store(
     if connector is None or data_type is None:
         raise PullFailed(PullStatus.NOT_SUPPORTED, f"{request.data_type} is not provided by this integration.")
     if connector.oauth is not None:
-        request = dataclasses.replace(request, access_token=_access_tokens(runtime, request.connection_id))
+        request = dataclasses.replace(request, access_token=access_tokens(runtime, request.connection_id))
     async with runtime.engine.connect() as db, db.begin():
         try:
             staging = await Staging.open(db, data_type, request.as_of, request.connection_id)
@@ -230,8 +241,8 @@ async def _fetch_and_store(
     return modified, checkpoint
 
 
-def _access_tokens(runtime: Runtime, connection_id: uuid.UUID) -> AccessTokens:
-    """The pull's way to a fresh access token: `oauth.tokens.access_token`, which refreshes under the
+def access_tokens(runtime: Runtime, connection_id: uuid.UUID) -> AccessTokens:
+    """A pull's (or push's) way to a fresh access token: `oauth.tokens.access_token`, which refreshes under the
     connection's advisory lock (a lost grant raises `AuthorizationLost` and leaves the connection
     Deauthorized); `renew=True` refreshes the token this pull was last given, unless another caller already
     replaced it."""

@@ -9,9 +9,30 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from ledgerlink.clients.schemas import AbsoluteUrl
 
-# The event types a consumer can subscribe to: Codat's platform-wide ones that exist here (`connection.failed`
-# is written by no flow yet; `{dataType}.write.*` comes with writes, `client.rateLimit.*` and
-# `company.product.*` with rate limits and products).
+# The data types of Codat's `{dataType}.write.successful|unsuccessful` events (its table of write types): a
+# consumer may subscribe to any of them, whichever a connector here writes.
+WRITE_DATA_TYPES = (
+    "bankAccounts",
+    "bankTransactions",
+    "billCreditNotes",
+    "billPayments",
+    "bills",
+    "chartOfAccounts",
+    "creditNotes",
+    "customers",
+    "directCosts",
+    "directIncomes",
+    "invoices",
+    "items",
+    "journalEntries",
+    "journals",
+    "payments",
+    "purchaseOrders",
+    "suppliers",
+    "transfers",
+)
+# The event types a consumer can subscribe to: Codat's platform-wide ones that exist here (`client.rateLimit.*`
+# and `company.product.*` come with rate limit events and products).
 EVENT_TYPES = (
     "company.created",
     "company.deleted",
@@ -23,6 +44,7 @@ EVENT_TYPES = (
     "connection.deleted",
     "read.completed",
     "read.completed.initial",
+    *(f"{data_type}.write.{outcome}" for data_type in WRITE_DATA_TYPES for outcome in ("successful", "unsuccessful")),
 )
 MAX_COMPANY_TAGS = 10
 MAX_COMPANY_TAG = 128
@@ -56,8 +78,9 @@ class ConsumerCreate(BaseModel):
         unknown = [event_type for event_type in event_types or [] if event_type not in EVENT_TYPES]
         if unknown:
             raise ValueError(
-                f"Unknown event type {unknown[0][:100]!r}: the event types are {', '.join(EVENT_TYPES)} "
-                "(legacy rule types such as DataSyncCompleted are not sent)."
+                f"Unknown event type {unknown[0][:100]!r}: the event types are {', '.join(EVENT_TYPES[:10])} "
+                "and {dataType}.write.successful|unsuccessful for the data types Codat writes (legacy rule types "
+                "such as DataSyncCompleted are not sent)."
             )
         return list(dict.fromkeys(event_types or []))
 

@@ -16,6 +16,11 @@ removed since (removed → `Batch.deleted_ids`). Pages are gathered before anyth
 asks, so a `TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION` restarts the pass from its first cursor without
 handing a record on twice. Transaction categories are the personal finance categories of the item's
 transactions, read through a cursor of their own.
+
+Keys. Every call to Plaid is made with the client's app credentials (`app_credential_fields`: client id,
+secret, and the environment the secret belongs to), resolved by `app_credentials.service` and handed in:
+`start_widget` and `complete_widget` take them, `fetch` reads `FetchRequest.app_credentials`. A client's
+own, saved in the Portal, win over the installation's `LEDGERLINK_PLAID_*`.
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ import httpx
 
 from ledgerlink.config import Settings, get_settings
 from ledgerlink.connectors.base import (
+    ENVIRONMENT,
+    AppCredentialField,
+    AppCredentials,
     AuthorizationLost,
     AuthorizationRejected,
     Batch,
@@ -70,25 +78,33 @@ MUTATED = "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION"
 
 @dataclass(frozen=True)
 class PlaidConfig:
-    """The operator's Plaid keys and where Plaid is (settings; tests point it at a fake)."""
+    """The installation's Plaid settings: its keys (every client's unless it saved its own in the Portal),
+    where Plaid is (tests point it at a fake), and what Plaid Link is opened with."""
 
     client_id: str | None
     secret: str | None
-    api_url: str
+    # One address for every environment (`LEDGERLINK_PLAID_BASE_URL`: a fake); None: Plaid's own for each.
+    api_url: str | None
     link_script_url: str
     country_codes: tuple[str, ...]
+    # The environment the installation's secret belongs to, and the one the Portal's form starts with.
+    environment: str = "production"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PlaidConfig:
         return cls(
             client_id=settings.plaid_client_id or None,
             secret=settings.plaid_secret or None,
-            api_url=settings.plaid_base_url or ENVIRONMENTS[settings.plaid_environment],
+            api_url=settings.plaid_base_url or None,
             link_script_url=settings.plaid_link_script_url,
             country_codes=tuple(
                 code.strip().upper() for code in settings.plaid_country_codes.split(",") if code.strip()
             ),
+            environment=settings.plaid_environment,
         )
+
+    def url_for(self, environment: str) -> str:
+        return self.api_url or ENVIRONMENTS[environment]
 
 
 @dataclass(frozen=True)
@@ -122,35 +138,68 @@ class PlaidConnector(Connector):
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.config = config or PlaidConfig.from_settings(get_settings())
-        # Per instance rather than per class: the script's URL comes from settings (tests use a fake's).
+        # Per instance rather than per class: the script's URL comes from settings (tests use a fake's). The
+        # API's origin is each environment's, as clients' keys may belong to either.
+        urls = [self.config.api_url] if self.config.api_url else list(ENVIRONMENTS.values())
         self.widget = Widget(
             script_url=self.config.link_script_url,
             kind="plaid",
-            connect_origins=(_origin(self.config.api_url),),
+            connect_origins=tuple(dict.fromkeys(_origin(url) for url in urls)),
         )
         self.sleep = sleep
         self.page_size = page_size
         self.transport = transport
 
-    def is_configured(self) -> bool:
-        return bool(self.config.client_id and self.config.secret)
+    @property
+    def app_credential_fields(self) -> tuple[AppCredentialField, ...]:
+        return (
+            AppCredentialField("client_id", "Client ID"),
+            AppCredentialField("secret", "Secret", secret=True, hint="The secret of the environment chosen below."),
+            AppCredentialField(
+                "environment",
+                "Environment",
+                choices=tuple(ENVIRONMENTS),
+                default=self.config.environment,
+                hint="The Plaid environment the secret belongs to.",
+            ),
+        )
 
-    def client(self) -> PlaidClient:
-        if not self.is_configured():
+    def environment_app_credentials(self) -> AppCredentials | None:
+        if not (self.config.client_id and self.config.secret):
+            return None
+        values = {
+            "client_id": self.config.client_id,
+            "secret": self.config.secret,
+            "environment": self.config.environment,
+        }
+        return AppCredentials(values, ENVIRONMENT)
+
+    def client(self, app: AppCredentials | None) -> PlaidClient:
+        """Plaid, called with the client's keys (`app`, resolved by the caller)."""
+        if app is None or not app.get("client_id") or not app.get("secret"):
             raise PlatformFailed(
-                "Plaid is not configured: set LEDGERLINK_PLAID_CLIENT_ID and LEDGERLINK_PLAID_SECRET."
+                "Plaid is not configured: save the client's Plaid keys in the Portal (Integrations), or set "
+                "LEDGERLINK_PLAID_CLIENT_ID and LEDGERLINK_PLAID_SECRET."
             )
+        environment = app.get("environment") or self.config.environment
+        if environment not in ENVIRONMENTS:
+            raise PlatformFailed(f"Plaid has no environment {environment!r}.")
         return PlaidClient(
-            self.config.api_url,
-            self.config.client_id or "",
-            self.config.secret or "",
+            self.config.url_for(environment),
+            app["client_id"],
+            app["secret"],
             sleep=self.sleep,
             transport=self.transport,
         )
 
     # ------------------------------------------------------------------------------------------- linking
     async def start_widget(
-        self, *, company_id: uuid.UUID, connection_id: uuid.UUID, client_name: str
+        self,
+        *,
+        company_id: uuid.UUID,
+        connection_id: uuid.UUID,
+        client_name: str,
+        app: AppCredentials | None = None,
     ) -> dict[str, Any]:
         body = {
             "client_name": (client_name or "ledgerlink")[:CLIENT_NAME_LENGTH],
@@ -162,7 +211,7 @@ class PlaidConnector(Connector):
             "transactions": {"days_requested": DAYS_REQUESTED},
         }
         try:
-            async with self.client() as plaid:
+            async with self.client(app) as plaid:
                 answer = await plaid.post("/link/token/create", body)
         except (PlaidRefused, PlatformFailed, RateLimitExceeded, AuthorizationLost) as error:
             raise AuthorizationRejected(f"Plaid Link could not be started: {error}") from None
@@ -171,11 +220,11 @@ class PlaidConnector(Connector):
             raise AuthorizationRejected("Plaid Link could not be started: Plaid gave no link token.")
         return {"token": token}
 
-    async def complete_widget(self, token: str) -> dict[str, Any]:
+    async def complete_widget(self, token: str, app: AppCredentials | None = None) -> dict[str, Any]:
         if not token:
             raise AuthorizationRejected("Plaid Link gave no public token.")
         try:
-            async with self.client() as plaid:
+            async with self.client(app) as plaid:
                 exchanged = await plaid.post("/item/public_token/exchange", {"public_token": token})
                 access_token = exchanged.get("access_token")
                 if not isinstance(access_token, str) or not access_token:
@@ -214,7 +263,7 @@ class PlaidConnector(Connector):
                 "The connection has no Plaid item; the business must link its bank again."
             )
         try:
-            async with self.client() as plaid:
+            async with self.client(request.app_credentials) as plaid:
                 async for batch in self._pull(plaid, request, stored, access_token):
                     yield batch
         except PlaidRefused as refused:

@@ -67,6 +67,10 @@ from array import array
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ledgerlink.connectors.sandbox.writes import Written
 
 DAY = 86_400
 HOUR = 3_600
@@ -541,6 +545,20 @@ def _mix(x: int) -> int:
     return x ^ (x >> 31)
 
 
+def post_cash(crow: list[int], lines: list) -> None:
+    """Add a cash entry's movements to a month's cash flow categories (as `Books.ledger` does inline, for
+    speed, with the entries it generates): each non-bank line is a receipt or payment of its account's
+    category, and VAT goes with the entry's first other line."""
+    default = -1
+    for a, c, _ in lines:
+        if not IS_BANK[a] and a != A_VAT:
+            default = CF_OF_ACCOUNT[a]
+            break
+    for a, c, _ in lines:
+        if not IS_BANK[a]:
+            crow[default if a == A_VAT else CF_OF_ACCOUNT[a]] -= c
+
+
 def tax_of(pence: int, tax_i: int) -> int:
     """VAT on `pence` at a rate, rounded half up to the penny."""
     pct = TAX_PCT[tax_i]
@@ -909,6 +927,8 @@ class Books:
         self.items = self._make_items(min(5000, 16 + 4 * s))
         self.bill_items = [it for it in self.items if it.is_bill]
         self._refs()
+        # What was written to these books through the API (`writes.Written`), set by the connector.
+        self.written: Written | None = None
 
     # ---------------------------------------------------------------------------------------------- ids, time
     def rid(self, kind: str, day: int, idx: int, sub: int = 0) -> str:
@@ -1927,6 +1947,11 @@ class Books:
         """
         heap: list[tuple] = []
         push, pop = heapq.heappush, heapq.heappop
+        if self.written is not None:
+            # Written records clear at the moment they were written: they wait in the heap like the rest.
+            for move in self.written.moves:
+                if move[0] <= T:
+                    push(heap, move)
         last_day = T // DAY
         for day in range(last_day + 1):
             limit = day * DAY
@@ -1981,6 +2006,8 @@ class Books:
                             crow[cat] -= c
             if day & 31 == 31:
                 yield None
+        if self.written is not None:
+            self.written.post(ledger, T, S)
         yield ledger
 
     def estimated_records(self, T: int) -> int:

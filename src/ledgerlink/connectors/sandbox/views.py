@@ -49,6 +49,7 @@ from ledgerlink.connectors.sandbox.books import (
     Document,
     Entry,
 )
+from ledgerlink.connectors.sandbox.writes import WrittenEntry, WrittenInvoice, WrittenRecord
 
 Item = dict[str, Any] | str | None
 
@@ -192,7 +193,11 @@ def _customers(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
 
 
 def _suppliers(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    return _contacts(bk, T, S, True)
+    yield from _contacts(bk, T, S, True)
+    if bk.written:
+        for supplier in bk.written.suppliers.values():
+            if supplier.w <= T and (S is None or supplier.w > S):
+                yield _written_supplier(bk, supplier)
 
 
 # ------------------------------------------------------------------------------------------------ catalogues
@@ -537,6 +542,10 @@ def _invoices(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
                 yield _invoice_record(bk, doc, T)
             elif state == 2:
                 yield doc.id
+    if bk.written:
+        for invoice in bk.written.invoices.values():
+            if invoice.t >= tmin and _window(invoice.w, invoice.last_event(T), None, T, S) == 1:
+                yield _written_invoice(bk, invoice, T)
 
 
 def _bills(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
@@ -673,6 +682,14 @@ def _payments(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
                     "metadata": {"isDeleted": False},
                     "sourceModifiedDate": bk.ts(p.t),
                 }
+    yield from _written_payments(bk, T, S, tmin)
+
+
+def _written_payments(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+    if bk.written:
+        for payment in bk.written.payments.values():
+            if payment.t >= tmin and _window(payment.w, payment.w, None, T, S) == 1:
+                yield _written_payment(bk, payment)
 
 
 def _bill_payments(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
@@ -827,6 +844,10 @@ def _journal_entries(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[It
                 yield _journal_entry_record(bk, e)
             elif state == 2:
                 yield e.id
+    if bk.written:
+        for entry in bk.written.entries:
+            if entry.t >= tmin and _window(entry.w, entry.w, None, T, S) == 1:
+                yield _written_entry(bk, entry)
 
 
 def _chart_of_accounts(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
@@ -1093,6 +1114,64 @@ def _cash_flow(label: str, from_date: str, to_date: str, cash: list[int]) -> dic
             "items": payments,
         },
     }
+
+
+# ---------------------------------------------------------------------------------------------- written
+# Records written through the API (`writes.py`): as written, with their state at T and the moment W they were
+# written as their modified date.
+def _stamped(bk: Books, record: dict[str, Any], w: int) -> dict[str, Any]:
+    return {**record, "metadata": {"isDeleted": False}, "sourceModifiedDate": bk.ts(w)}
+
+
+def _written_supplier(bk: Books, supplier: WrittenRecord) -> dict[str, Any]:
+    return _stamped(bk, supplier.record, supplier.w)
+
+
+def _written_payment(bk: Books, payment: WrittenRecord) -> dict[str, Any]:
+    return _stamped(bk, payment.record, payment.w)
+
+
+def _written_entry(bk: Books, entry: WrittenEntry) -> dict[str, Any]:
+    stamp = bk.ts(entry.w)
+    if entry.record is None:  # the posting of a written invoice or payment
+        return {**_journal_entry_record(bk, entry), "createdOn": stamp, "updatedOn": stamp, "sourceModifiedDate": stamp}
+    record = dict(entry.record)
+    record.update({"createdOn": stamp, "updatedOn": stamp})
+    return _stamped(bk, record, entry.w)
+
+
+def _written_invoice(bk: Books, invoice: WrittenInvoice, T: int) -> dict[str, Any]:
+    allocations = invoice.allocated(T)
+    due = invoice.total - sum(a.amount for a in allocations)
+    status = "Paid" if due == 0 else "PartiallyPaid" if allocations else "Submitted"
+    record = dict(invoice.record)
+    if status == "Paid":
+        record["paidOnDate"] = bk.date(max(a.t for a in allocations))
+    record.update(
+        {
+            "paymentAllocations": [
+                _allocation(bk, a.payment_id, a.t, a.payment_total, -a.amount, bk.account_refs[a.bank], a.note,
+                            a.reference)
+                for a in allocations
+            ],
+            "amountDue": due / 100,
+            "status": status,
+        }
+    )
+    return _stamped(bk, record, invoice.last_event(T))
+
+
+def written_record(bk: Books, data_type: str, record_id: str, T: int) -> dict[str, Any]:
+    """A record written through the API, as the books hold it at T (the answer to its push)."""
+    written = bk.written
+    assert written is not None
+    if data_type == "invoices":
+        return _written_invoice(bk, written.invoices[record_id], T)
+    if data_type == "payments":
+        return _written_payment(bk, written.payments[record_id])
+    if data_type == "suppliers":
+        return _written_supplier(bk, written.suppliers[record_id])
+    return _written_entry(bk, next(e for e in written.entries if e.record is not None and e.id == record_id))
 
 
 _VIEWS = {

@@ -1,0 +1,832 @@
+"""Records written to the Accounting Sandbox: checking a create against its books, and what written records add
+to them.
+
+The Sandbox's books are recomputed from the company id on every pull (`books.py`); what is written to it is the
+only state it has, kept for the connection in ledgerlink's platform store (`PushRequest.store`) as the records
+were created. A pull reads them back into a `Written`, which the books and views add to what they generate:
+
+* **Time.** A record written at real time ``w`` exists in the books from ``W = simulated(w)`` on, so a pull
+  at T sees it when ``W <= T``, and its ``sourceModifiedDate`` (and an incremental pull's window) is W. What
+  it posts goes into the ledger in the month of its own date (``postedOn``, ``issueDate``, ``date``; a date
+  later in W's day counts from W), so a backdated record moves that month's statements, reported by the pull
+  after W like any change. Money it moves through a bank account clears in the bank at W (a bank
+  transaction dated W, reconciled a day later), so bank transactions' running balances only ever grow at
+  the end.
+* **Journal entries** post their lines. **Invoices** post Accounts Receivable (the total, against the
+  customer), income per line and VAT, with a journal entry of their own; their ``amountDue``, status and
+  ``paymentAllocations`` follow the payments written against them. **Payments** post the bank account and
+  Accounts Receivable, with a journal entry and a bank transaction, and reduce what their invoices are owed.
+  **Suppliers** are listed with the generated ones.
+* **Checks**, as a platform would make them (a refused create raises `PushRejected` naming each field): ids
+  must be of things in the books at W (accounts, tax rates, journals, items, tracking categories, customers
+  that are not archived, invoices); money is to the penny; the currency is the books' (GBP, rate 1); dates
+  lie between the start of the books and today in them; journal lines balance, and no line posts to
+  Retained Earnings (the balance sheet derives it from profit and loss); invoice lines post to neither a bank
+  nor a control account, and their given totals agree with quantity x unit amount less discount plus tax
+  (computed from the tax rate unless given); a payment goes into a bank account, its lines add up to its
+  total and each line's links (negative amounts, to invoices of the same customer) to the line, and it takes
+  no more than an invoice still owes. Payments are taken against invoices written through the API only: the
+  generated invoices have their payments drawn when they are created, and one from outside would pay them
+  twice. Supplier names are unique.
+* **Ids** are the books' (``{company}-{kind}-ffff-...``, a day no generated record has), derived from the
+  push's idempotency key, so the same push always creates the same record, and the store keeps one record per
+  key: a retried push returns what the first attempt wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from ledgerlink.connectors.base import PlatformRecord, PushRejected
+from ledgerlink.connectors.sandbox.books import (
+    A_AP,
+    A_AR,
+    A_RETAINED,
+    A_VAT,
+    ACCOUNTS,
+    BT_KIND,
+    CURRENCY,
+    DAY,
+    IS_BANK,
+    J_CASH,
+    J_GENERAL,
+    J_SALES,
+    JE_KIND,
+    K_CUSTOMER,
+    K_INVOICE,
+    K_MANUAL,
+    K_PAYMENT,
+    K_SUPPLIER,
+    T_NONE,
+    TRACKING,
+    Books,
+    Entry,
+    Ledger,
+    post_cash,
+    tax_of,
+)
+
+WRITABLE_DATA_TYPES = ("journalEntries", "invoices", "payments", "suppliers")
+# The day part of a written record's id: no generated record is created on day 0xffff.
+_WRITTEN_DAY = "ffff"
+_CONTROL_ACCOUNTS = frozenset({A_AR, A_AP, A_VAT})
+
+
+def written_id(books: Books, kind: str, key: str) -> str:
+    """The id of a record written under `key` (a push's idempotency key), in the books' id shape."""
+    digest = hashlib.sha256(f"{books.company_id}:{kind}:{key}".encode()).hexdigest()
+    return f"{books.c8}-{kind}-{_WRITTEN_DAY}-{digest[:4]}-{digest[4:16]}"
+
+
+def _pence(value: Any) -> int:
+    return int((Decimal(str(value)) * 100).to_integral_value(ROUND_HALF_UP))
+
+
+def _money(pence: int) -> float:
+    return pence / 100
+
+
+def _when(books: Books, value: str) -> int:
+    """Seconds since the books started of an ISO date or time (a time without a zone is UTC)."""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int((moment - books.start).total_seconds())
+
+
+def _ref(record_id: str, data_type: str) -> dict[str, str]:
+    return {"id": record_id, "dataType": data_type}
+
+
+# ------------------------------------------------------------------------------------------ written records
+class WrittenEntry(Entry):
+    """A journal entry written through the API or posted by a written record: it exists from `w` on.
+    `record` is the journal entry as the client wrote it (None for a posting of an invoice or payment)."""
+
+    __slots__ = ("record", "w")
+
+    def __init__(self, w: int, record: dict[str, Any] | None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.w = w
+        self.record = record
+
+
+class Allocation:
+    """Part of a written payment taken off a written invoice."""
+
+    __slots__ = ("amount", "bank", "note", "payment_id", "payment_total", "reference", "t", "w")
+
+    def __init__(self, w, t, amount, payment_id, payment_total, bank, note, reference):
+        self.w = w
+        self.t = t
+        self.amount = amount
+        self.payment_id = payment_id
+        self.payment_total = payment_total
+        self.bank = bank
+        self.note = note
+        self.reference = reference
+
+
+class WrittenInvoice:
+    __slots__ = ("allocations", "customer_id", "id", "number", "record", "t", "total", "w")
+
+    def __init__(self, w: int, t: int, record: dict[str, Any]) -> None:
+        self.w = w
+        self.t = t
+        self.record = record
+        self.id = record["id"]
+        self.number = record["invoiceNumber"]
+        self.customer_id = record["customerRef"]["id"]
+        self.total = _pence(record["totalAmount"])
+        self.allocations: list[Allocation] = []
+
+    def allocated(self, T: int) -> list[Allocation]:
+        return [a for a in self.allocations if a.w <= T]
+
+    def due(self, T: int) -> int:
+        return self.total - sum(a.amount for a in self.allocated(T))
+
+    def last_event(self, T: int) -> int:
+        return max([self.w, *(a.w for a in self.allocated(T))])
+
+
+class WrittenRecord:
+    """A written payment or supplier: as it was written, from `w` on."""
+
+    __slots__ = ("id", "record", "t", "w")
+
+    def __init__(self, w: int, t: int, record: dict[str, Any]) -> None:
+        self.w = w
+        self.t = t
+        self.record = record
+        self.id = record["id"]
+
+
+class Written:
+    """Everything written to one connection's Sandbox, as the books add it to what they generate."""
+
+    def __init__(self, books: Books, records: Iterable[PlatformRecord] = ()) -> None:
+        self.books = books
+        self.account_index = {account_id: a for a, account_id in enumerate(books.account_ids)}
+        # In the order they were written: the entries (the client's journal entries and the postings of
+        # written invoices and payments), and the bank transactions they make, as `Books.bank_moves` tuples.
+        self.entries: list[WrittenEntry] = []
+        self.moves: list[tuple] = []
+        self.invoices: dict[str, WrittenInvoice] = {}
+        self.payments: dict[str, WrittenRecord] = {}
+        self.suppliers: dict[str, WrittenRecord] = {}
+        readers = {
+            "journalEntries": self._journal_entry,
+            "invoices": self._invoice,
+            "payments": self._payment,
+            "suppliers": self._supplier,
+        }
+        for record in records:
+            reader = readers.get(record.data_type)
+            if reader is not None:
+                reader(books.simulated_t(record.written_at), record.data, record.idempotency_key or record.record_id)
+
+    def __bool__(self) -> bool:
+        return bool(self.entries or self.suppliers)
+
+    def _post(self, entry: WrittenEntry, key: str) -> None:
+        self.entries.append(entry)
+        for n, (a, pence, _contact) in enumerate(entry.lines):
+            if IS_BANK[a]:
+                txn_id = written_id(self.books, BT_KIND[K_MANUAL], f"{key}:{n}")
+                kind = "Credit" if pence > 0 else "Debit"
+                self.moves.append((entry.w, txn_id, a, pence, entry.desc, kind, entry.w + DAY))
+
+    def _journal_entry(self, w: int, record: dict[str, Any], key: str) -> None:
+        bk = self.books
+        lines = [(self.account_index[line["accountRef"]["id"]], _pence(line["netAmount"]), None)
+                 for line in record["journalLines"]]
+        bank = sum(pence for a, pence, _ in lines if IS_BANK[a])
+        journal = bk.journal_ids.index(record["journalRef"]["id"])
+        t = min(_when(bk, record["postedOn"]), w)
+        txn = None if not any(IS_BANK[a] for a, _, _ in lines) else "Credit" if bank > 0 else "Debit"
+        entry = WrittenEntry(w, record, record["id"], t, None, journal, record.get("description") or "", lines,
+                             txn=txn)
+        self._post(entry, key)
+
+    def _invoice(self, w: int, record: dict[str, Any], key: str) -> None:
+        bk = self.books
+        invoice = WrittenInvoice(w, min(_when(bk, record["issueDate"]), w), record)
+        self.invoices[invoice.id] = invoice
+        posting: list[tuple] = [(A_AR, invoice.total, _ref(invoice.customer_id, "customers"))]
+        for line in record["lineItems"]:
+            posting.append((self.account_index[line["accountRef"]["id"]], -_pence(line["subTotal"]), None))
+        tax = _pence(record["totalTaxAmount"])
+        if tax:
+            posting.append((A_VAT, -tax, None))
+        entry_id = written_id(bk, JE_KIND[K_INVOICE], key)
+        self._post(
+            WrittenEntry(w, None, entry_id, invoice.t, None, J_SALES, f"Invoice {invoice.number}", posting,
+                         invoice.id, "invoices"),
+            key,
+        )
+
+    def _payment(self, w: int, record: dict[str, Any], key: str) -> None:
+        bk = self.books
+        payment = WrittenRecord(w, min(_when(bk, record["date"]), w), record)
+        self.payments[payment.id] = payment
+        bank = self.account_index[record["accountRef"]["id"]]
+        total = _pence(record["totalAmount"])
+        note, reference = record.get("note") or "", record.get("reference") or ""
+        for line in record["lines"]:
+            for link in line["links"]:
+                invoice = self.invoices.get(link["id"])
+                if invoice is not None:
+                    invoice.allocations.append(
+                        Allocation(w, payment.t, -_pence(link["amount"]), payment.id, total, bank, note, reference)
+                    )
+        contact = _ref(record["customerRef"]["id"], "customers")
+        entry_id = written_id(bk, JE_KIND[K_PAYMENT], key)
+        entry = WrittenEntry(w, None, entry_id, payment.t, None, J_CASH, note, [(bank, total, None),
+                             (A_AR, -total, contact)], payment.id, "payments", "Credit", w + DAY)
+        self.entries.append(entry)
+        self.moves.append((w, written_id(bk, BT_KIND[K_PAYMENT], key), bank, total, note, "Credit", w + DAY))
+
+    def _supplier(self, w: int, record: dict[str, Any], key: str) -> None:
+        self.suppliers[record["id"]] = WrittenRecord(w, w, record)
+
+    def post(self, ledger: Ledger, T: int, S: int | None) -> None:
+        """Add what was written by T to the ledger's monthly sums (a written record changes its month, and
+        its accounts, at W)."""
+        month_of_day = self.books.month_of_day
+        delta, cash, last, changed = ledger.delta, ledger.cash, ledger.last_change, ledger.changed
+        for entry in self.entries:
+            w = entry.w
+            if w > T:
+                continue
+            m = month_of_day(entry.t // DAY)
+            row = delta[m]
+            for a, pence, _ in entry.lines:
+                row[a] += pence
+                last[a] = max(last[a], w)
+            if S is not None and w > S:
+                changed.add(m)
+            if entry.txn and entry.operating:
+                post_cash(cash[m], entry.lines)
+
+
+# ------------------------------------------------------------------------------------------ checking creates
+class Check:
+    """Checks one create against the books at T, collecting Codat validation items; `done()` raises
+    `PushRejected` with all of them."""
+
+    def __init__(self, books: Books, written: Written, T: int, validator: str) -> None:
+        self.books = books
+        self.written = written
+        self.T = T
+        self.validator = validator
+        self.errors: list[dict[str, str]] = []
+
+    def fail(self, item: str, message: str) -> None:
+        self.errors.append({"itemId": item, "message": message, "validatorName": self.validator})
+
+    def done(self) -> None:
+        if self.errors:
+            summary = "; ".join(f"{e['itemId']}: {e['message']}" if e["itemId"] else e["message"] for e in self.errors)
+            raise PushRejected(f"The Sandbox refused the record. {summary}", self.errors)
+
+    # ----------------------------------------------------------------------------------------- values
+    def text(self, value: Any, item: str) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        self.fail(item, "must be text")
+        return None
+
+    def pence(self, value: Any, item: str, *, required: bool = True, positive: bool = False) -> int | None:
+        if value is None:
+            if required:
+                self.fail(item, "is required")
+            return None
+        try:
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise InvalidOperation
+            amount = Decimal(str(value))
+            if not amount.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            self.fail(item, "must be an amount")
+            return None
+        pence = amount * 100
+        if pence != pence.to_integral_value():
+            self.fail(item, f"{value} is not to the penny")
+            return None
+        if positive and pence <= 0:
+            self.fail(item, "must be more than 0.00")
+            return None
+        return int(pence)
+
+    def moment(self, value: Any, item: str, *, required: bool = True, up_to_today: bool = True) -> int | None:
+        """Seconds since the books started of a date, which must lie in the books (and, for when something
+        happened, no later than today in them)."""
+        if value is None:
+            if required:
+                self.fail(item, "is required")
+            return None
+        try:
+            t = _when(self.books, value)
+        except (TypeError, ValueError):
+            self.fail(item, f"{value!r} is not an ISO 8601 date")
+            return None
+        if t < 0:
+            self.fail(item, f"{value} is before the books start ({self.books.day_iso(0)})")
+            return None
+        if up_to_today and t // DAY > self.T // DAY:
+            self.fail(item, f"{value} is after today in the books ({self.books.day_iso(self.T // DAY)})")
+            return None
+        return t
+
+    def currency(self, value: Any, item: str) -> None:
+        if value is not None and (not isinstance(value, str) or value.upper() != CURRENCY):
+            self.fail(item, f"{value} is not the books' currency: the Sandbox keeps its books in {CURRENCY} only")
+
+    def currency_rate(self, value: Any, item: str) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value != 1):
+            self.fail(item, f"must be 1 (the books' own currency, {CURRENCY}) or left out")
+
+    # ----------------------------------------------------------------------------------------- refs
+    def ref_id(self, ref: Any, item: str, *, required: bool = True) -> str | None:
+        if ref is None:
+            if required:
+                self.fail(f"{item}.id", "is required")
+            return None
+        record_id = ref.get("id") if isinstance(ref, dict) else None
+        if not isinstance(record_id, str) or not record_id:
+            self.fail(f"{item}.id", "is required")
+            return None
+        return record_id
+
+    def account(self, ref: Any, item: str) -> int | None:
+        account_id = self.ref_id(ref, item)
+        if account_id is None:
+            return None
+        a = self.written.account_index.get(account_id)
+        if a is None:
+            self.fail(f"{item}.id", f"No account has id {account_id}")
+        elif a == A_RETAINED:
+            self.fail(f"{item}.id", "Retained Earnings is worked out from profit and loss and takes no postings")
+            return None
+        return a
+
+    def tax_rate(self, ref: Any, item: str) -> int:
+        tax_id = self.ref_id(ref, item, required=False)
+        if tax_id is None:
+            return T_NONE
+        if tax_id not in self.books.tax_ids:
+            self.fail(f"{item}.id", f"No tax rate has id {tax_id}")
+            return T_NONE
+        return self.books.tax_ids.index(tax_id)
+
+    def journal(self, ref: Any, item: str) -> int:
+        journal_id = self.ref_id(ref, item, required=False)
+        if journal_id is None:
+            return J_GENERAL
+        if journal_id not in self.books.journal_ids:
+            self.fail(f"{item}.id", f"No journal has id {journal_id}")
+            return J_GENERAL
+        return self.books.journal_ids.index(journal_id)
+
+    def item(self, ref: Any, item: str) -> int | None:
+        item_id = self.ref_id(ref, item, required=False)
+        if item_id is None:
+            return None
+        for index, candidate in enumerate(self.books.items):
+            if candidate.id == item_id:
+                return index
+        self.fail(f"{item}.id", f"No item has id {item_id}")
+        return None
+
+    def tracking(self, refs: Any, item: str) -> list[int]:
+        if refs is None:
+            return []
+        if not isinstance(refs, list):
+            self.fail(item, "must be a list")
+            return []
+        found = []
+        for n, ref in enumerate(refs):
+            tracking_id = self.ref_id(ref, f"{item}.{n}")
+            if tracking_id is None:
+                continue
+            if tracking_id not in self.books.tracking_ids:
+                self.fail(f"{item}.{n}.id", f"No tracking category has id {tracking_id}")
+                continue
+            index = self.books.tracking_ids.index(tracking_id)
+            if TRACKING[index][2] * DAY > self.T:
+                self.fail(f"{item}.{n}.id", f"No tracking category has id {tracking_id}")
+                continue
+            found.append(index)
+        return found
+
+    def customer(self, ref: Any, item: str) -> dict[str, str] | None:
+        """`{id, companyName}` of a customer in the books at T that is not archived."""
+        customer_id = self.ref_id(ref, item)
+        if customer_id is None:
+            return None
+        bk = self.books
+        prefix, suffix = f"{bk.c8}-{K_CUSTOMER}-0000-", f"-0000{bk.c8b}"
+        k = None
+        if customer_id.startswith(prefix) and customer_id.endswith(suffix):
+            try:
+                k = int(customer_id[len(prefix) : -len(suffix)], 16)
+            except ValueError:
+                k = None
+        if k is None or bk.rid(K_CUSTOMER, 0, k) != customer_id or bk.contact_life(k, False)[0] > self.T:
+            self.fail(f"{item}.id", f"No customer has id {customer_id}")
+            return None
+        archived = bk.contact_life(k, False)[2]
+        if archived is not None and archived <= self.T:
+            self.fail(f"{item}.id", f"Customer {bk.customer_name(k)} ({customer_id}) is archived")
+            return None
+        return bk.customer_ref(k)
+
+
+# ------------------------------------------------------------------------------------------------- creates
+def create(books: Books, written: Written, data_type: str, record: dict[str, Any], key: str, T: int) -> dict:
+    """The record to keep for a create of `data_type`, checked against the books as they stand at T (the
+    books' `written` included); raises `PushRejected`."""
+    creators = {
+        "journalEntries": _journal_entry,
+        "invoices": _invoice,
+        "payments": _payment,
+        "suppliers": _supplier,
+    }
+    return creators[data_type](books, written, record, key, T)
+
+
+def _journal_entry(bk: Books, written: Written, record: dict[str, Any], key: str, T: int) -> dict[str, Any]:
+    check = Check(bk, written, T, "JournalEntry")
+    t = check.moment(record.get("postedOn"), "postedOn")
+    journal = check.journal(record.get("journalRef"), "journalRef")
+    description = check.text(record.get("description"), "description")
+    raw_lines = record.get("journalLines")
+    if not isinstance(raw_lines, list) or len(raw_lines) < 2:
+        check.fail("journalLines", "A journal entry needs at least two lines")
+        raw_lines = []
+    lines = []
+    total = moved = 0
+    for n, line in enumerate(raw_lines):
+        item = f"journalLines.{n}"
+        if not isinstance(line, dict):
+            check.fail(item, "must be an object")
+            continue
+        a = check.account(line.get("accountRef"), f"{item}.accountRef")
+        pence = check.pence(line.get("netAmount"), f"{item}.netAmount")
+        check.currency(line.get("currency"), f"{item}.currency")
+        line_description = check.text(line.get("description"), f"{item}.description")
+        if a is None or pence is None:
+            continue
+        total += pence
+        moved += abs(pence)
+        shaped: dict[str, Any] = {}
+        if line_description is not None:
+            shaped["description"] = line_description
+        shaped.update({"netAmount": _money(pence), "currency": CURRENCY, "accountRef": bk.account_refs[a]})
+        lines.append(shaped)
+    if len(lines) == len(raw_lines) >= 2:
+        if total != 0:
+            check.fail("journalLines", f"The lines must balance (debits positive, credits negative); they sum "
+                       f"to {_money(total):.2f}")
+        elif moved == 0:
+            check.fail("journalLines", "Every line is 0.00: the entry would post nothing")
+    check.done()
+    shaped_record: dict[str, Any] = {"id": written_id(bk, JE_KIND[K_MANUAL], key)}
+    if description is not None:
+        shaped_record["description"] = description
+    shaped_record.update(
+        {"postedOn": bk.date(t), "journalRef": bk.journal_refs[journal], "journalLines": lines}
+    )
+    return shaped_record
+
+
+def _invoice(bk: Books, written: Written, record: dict[str, Any], key: str, T: int) -> dict[str, Any]:
+    check = Check(bk, written, T, "Invoice")
+    customer = check.customer(record.get("customerRef"), "customerRef")
+    t = check.moment(record.get("issueDate"), "issueDate")
+    due = check.moment(record.get("dueDate"), "dueDate", required=False, up_to_today=False)
+    if t is not None and due is not None and due // DAY < t // DAY:
+        check.fail("dueDate", "is before the issue date")
+    check.currency(record.get("currency"), "currency")
+    check.currency_rate(record.get("currencyRate"), "currencyRate")
+    status = record.get("status")
+    if status not in (None, "Submitted"):
+        check.fail("status", f"The Sandbox creates invoices as Submitted (posted to the ledger), not {status}")
+    number = check.text(record.get("invoiceNumber"), "invoiceNumber")
+    if number is None:
+        number = f"INV-API-{len(written.invoices) + 1:04d}"
+    elif any(invoice.number == number for invoice in written.invoices.values()):
+        check.fail("invoiceNumber", f"An invoice numbered {number} already exists")
+    note = check.text(record.get("note"), "note")
+    raw_lines = record.get("lineItems")
+    if not isinstance(raw_lines, list) or not raw_lines:
+        check.fail("lineItems", "An invoice needs at least one line")
+        raw_lines = []
+    lines = []
+    sub_total = tax_total = 0
+    for n, line in enumerate(raw_lines):
+        shaped = _invoice_line(check, line, f"lineItems.{n}")
+        if shaped is not None:
+            lines.append(shaped)
+            sub_total += _pence(shaped["subTotal"])
+            tax_total += _pence(shaped["taxAmount"])
+    total = sub_total + tax_total
+    if len(lines) == len(raw_lines) and lines:
+        for name, expected in (("subTotal", sub_total), ("totalTaxAmount", tax_total), ("totalAmount", total)):
+            given = check.pence(record.get(name), name, required=False)
+            if given is not None and given != expected:
+                check.fail(name, f"{_money(given):.2f} does not match the lines ({_money(expected):.2f})")
+        if total <= 0:
+            check.fail("totalAmount", "An invoice must be for more than 0.00")
+    check.done()
+    assert customer is not None and t is not None
+    if due is None:
+        due = (t // DAY + bk.contact_terms(_customer_index(bk, customer["id"]), False)) * DAY
+    return {
+        "id": written_id(bk, K_INVOICE, key),
+        "invoiceNumber": number,
+        "customerRef": customer,
+        "salesOrderRefs": [],
+        "issueDate": bk.date(t),
+        "dueDate": bk.date(due),
+        "currency": CURRENCY,
+        "currencyRate": 1,
+        "lineItems": lines,
+        "withholdingTax": [],
+        "totalDiscount": _money(sum(_pence(line["discountAmount"]) for line in lines)),
+        "subTotal": _money(sub_total),
+        "additionalTaxAmount": 0,
+        "additionalTaxPercentage": 0,
+        "totalTaxAmount": _money(tax_total),
+        "totalAmount": _money(total),
+        "discountPercentage": 0,
+        "status": "Submitted",
+        "note": note or "",
+    }
+
+
+def _customer_index(bk: Books, customer_id: str) -> int:
+    return int(customer_id.split("-")[3], 16)
+
+
+def _invoice_line(check: Check, line: Any, item: str) -> dict[str, Any] | None:
+    bk = check.books
+    if not isinstance(line, dict):
+        check.fail(item, "must be an object")
+        return None
+    before = len(check.errors)
+    description = check.text(line.get("description"), f"{item}.description")
+    unit = check.pence(line.get("unitAmount"), f"{item}.unitAmount")
+    if unit is not None and unit < 0:
+        check.fail(f"{item}.unitAmount", "must not be negative")
+    quantity = line.get("quantity", 1)
+    try:
+        if isinstance(quantity, bool) or not isinstance(quantity, int | float | str):
+            raise InvalidOperation
+        qty = Decimal(str(quantity))
+        if not qty.is_finite() or qty <= 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        check.fail(f"{item}.quantity", "must be a number more than 0")
+        qty = Decimal(1)
+    a = check.account(line.get("accountRef"), f"{item}.accountRef")
+    if a is not None and (IS_BANK[a] or a in _CONTROL_ACCOUNTS):
+        check.fail(f"{item}.accountRef.id", f"{ACCOUNTS[a][2]} takes no invoice lines: post them to an income "
+                   "or other account that is neither a bank nor a control account")
+    tax_i = check.tax_rate(line.get("taxRateRef"), f"{item}.taxRateRef")
+    item_index = check.item(line.get("itemRef"), f"{item}.itemRef")
+    tracking = check.tracking(line.get("trackingCategoryRefs"), f"{item}.trackingCategoryRefs")
+    discount = check.pence(line.get("discountAmount"), f"{item}.discountAmount", required=False)
+    percentage = line.get("discountPercentage")
+    given_tax = check.pence(line.get("taxAmount"), f"{item}.taxAmount", required=False)
+    given_sub = check.pence(line.get("subTotal"), f"{item}.subTotal", required=False)
+    given_total = check.pence(line.get("totalAmount"), f"{item}.totalAmount", required=False)
+    if len(check.errors) > before or unit is None:
+        return None
+    gross = int((Decimal(unit) * qty).to_integral_value(ROUND_HALF_UP))
+    if discount is None and percentage:
+        try:
+            discount = int((Decimal(gross) * Decimal(str(percentage)) / 100).to_integral_value(ROUND_HALF_UP))
+        except InvalidOperation:
+            check.fail(f"{item}.discountPercentage", "must be a number")
+            return None
+    discount = discount or 0
+    if not 0 <= discount <= gross:
+        check.fail(f"{item}.discountAmount", "must be between 0.00 and the line's amount before discount")
+        return None
+    sub = gross - discount
+    tax = tax_of(sub, tax_i) if given_tax is None else given_tax
+    if given_tax is not None and given_tax < 0:
+        check.fail(f"{item}.taxAmount", "must not be negative")
+    if given_sub is not None and given_sub != sub:
+        check.fail(f"{item}.subTotal", f"{_money(given_sub):.2f} is not quantity x unit amount less discount "
+                   f"({_money(sub):.2f})")
+    if given_total is not None and given_total != sub + tax:
+        check.fail(f"{item}.totalAmount", f"{_money(given_total):.2f} is not the line's subTotal plus tax "
+                   f"({_money(sub + tax):.2f})")
+    if len(check.errors) > before:
+        return None
+    categories = [bk.tracking_refs[i] for i in tracking]
+    shaped: dict[str, Any] = {}
+    if description is not None:
+        shaped["description"] = description
+    shaped.update(
+        {
+            "unitAmount": _money(unit),
+            "quantity": int(qty) if qty == qty.to_integral_value() else float(qty),
+            "discountAmount": _money(discount),
+            "subTotal": _money(sub),
+            "taxAmount": _money(tax),
+            "totalAmount": _money(sub + tax),
+            "discountPercentage": float(percentage) if percentage and not line.get("discountAmount") else 0,
+            "accountRef": bk.account_refs[a],
+            "taxRateRef": bk.tax_refs[tax_i],
+        }
+    )
+    if item_index is not None:
+        shaped["itemRef"] = bk.items[item_index].ref
+    shaped["trackingCategoryRefs"] = categories
+    shaped["tracking"] = {"categoryRefs": categories, "isBilledTo": "NotApplicable", "isRebilledTo": "NotApplicable"}
+    shaped["isDirectIncome"] = False
+    return shaped
+
+
+def _payment(bk: Books, written: Written, record: dict[str, Any], key: str, T: int) -> dict[str, Any]:
+    check = Check(bk, written, T, "Payment")
+    customer = check.customer(record.get("customerRef"), "customerRef")
+    bank = None
+    if record.get("accountRef") is None:
+        check.fail("accountRef.id", "The Sandbox records a payment into one of its bank accounts: accountRef is "
+                   "required")
+    else:
+        bank = check.account(record.get("accountRef"), "accountRef")
+        if bank is not None and not IS_BANK[bank]:
+            check.fail("accountRef.id", f"{ACCOUNTS[bank][2]} is not a bank account")
+    if record.get("paymentMethodRef") is not None:
+        check.fail("paymentMethodRef.id", "The Sandbox has no payment methods")
+    t = check.moment(record.get("date"), "date")
+    check.currency(record.get("currency"), "currency")
+    check.currency_rate(record.get("currencyRate"), "currencyRate")
+    total = check.pence(record.get("totalAmount"), "totalAmount", positive=True)
+    note = check.text(record.get("note"), "note")
+    reference = check.text(record.get("reference"), "reference")
+    raw_lines = record.get("lines")
+    if not isinstance(raw_lines, list) or not raw_lines:
+        check.fail("lines", "A payment needs at least one line, linking it to the invoices it pays")
+        raw_lines = []
+    lines = []
+    taken: dict[str, int] = {}
+    lines_total = 0
+    for n, line in enumerate(raw_lines):
+        item = f"lines.{n}"
+        if not isinstance(line, dict):
+            check.fail(item, "must be an object")
+            continue
+        amount = check.pence(line.get("amount"), f"{item}.amount", positive=True)
+        links = line.get("links")
+        if not isinstance(links, list) or not links:
+            check.fail(f"{item}.links", "A payment line needs at least one link to an invoice")
+            continue
+        linked = 0
+        shaped_links = []
+        for m, link in enumerate(links):
+            link_item = f"{item}.links.{m}"
+            invoice = _linked_invoice(check, written, link, link_item, customer, t)
+            link_amount = check.pence(link.get("amount") if isinstance(link, dict) else None, f"{link_item}.amount")
+            if link_amount is not None and link_amount >= 0:
+                check.fail(f"{link_item}.amount", "must be negative: a payment takes what it pays off the invoice")
+                link_amount = None
+            if invoice is None or link_amount is None:
+                continue
+            linked -= link_amount
+            taken[invoice.id] = taken.get(invoice.id, 0) - link_amount
+            shaped_links.append({"type": "Invoice", "id": invoice.id, "amount": _money(link_amount), "currencyRate": 1})
+        if amount is None or len(shaped_links) != len(links):
+            continue
+        if linked != amount:
+            check.fail(f"{item}.amount", f"{_money(amount):.2f} is not what its links take off the invoices "
+                       f"({_money(linked):.2f})")
+            continue
+        lines_total += amount
+        lines.append({"amount": _money(amount), "links": shaped_links})
+    if total is not None and len(lines) == len(raw_lines) and lines and lines_total != total:
+        check.fail("totalAmount", f"{_money(total):.2f} is not the sum of the lines ({_money(lines_total):.2f})")
+    for invoice_id, amount in taken.items():
+        invoice = written.invoices[invoice_id]
+        owed = invoice.due(T)
+        if amount > owed:
+            check.fail("lines", f"Invoice {invoice.number} is owed {_money(owed):.2f}; the payment takes "
+                       f"{_money(amount):.2f}")
+    check.done()
+    assert customer is not None and bank is not None and t is not None and total is not None
+    when = bk.date(t)
+    for line in lines:
+        line["allocatedOnDate"] = when
+    numbers = ", ".join(written.invoices[invoice_id].number for invoice_id in taken)
+    return {
+        "id": written_id(bk, K_PAYMENT, key),
+        "customerRef": customer,
+        "accountRef": bk.account_refs[bank],
+        "totalAmount": _money(total),
+        "currency": CURRENCY,
+        "currencyRate": 1,
+        "date": when,
+        "note": note or f"Payment for {numbers}",
+        "lines": lines,
+        "reference": reference or "",
+    }
+
+
+def _linked_invoice(
+    check: Check, written: Written, link: Any, item: str, customer: dict[str, str] | None, t: int | None
+) -> WrittenInvoice | None:
+    if not isinstance(link, dict):
+        check.fail(item, "must be an object")
+        return None
+    if link.get("type") != "Invoice":
+        check.fail(f"{item}.type", f"The Sandbox allocates payments to invoices only, not {link.get('type')!r}")
+        return None
+    check.currency_rate(link.get("currencyRate"), f"{item}.currencyRate")
+    invoice_id = link.get("id")
+    invoice = written.invoices.get(invoice_id) if isinstance(invoice_id, str) else None
+    if invoice is None or invoice.w > check.T:
+        if isinstance(invoice_id, str) and invoice_id.startswith(f"{check.books.c8}-{K_INVOICE}-"):
+            check.fail(f"{item}.id", f"Invoice {invoice_id} was not created through the API: the Sandbox takes "
+                       "payments against those only (its own invoices are paid on their own schedule)")
+        else:
+            check.fail(f"{item}.id", f"No invoice has id {invoice_id}")
+        return None
+    if customer is not None and invoice.customer_id != customer["id"]:
+        check.fail(f"{item}.id", f"Invoice {invoice.number} is for another customer ({invoice.customer_id})")
+        return None
+    if t is not None and t // DAY < invoice.t // DAY:
+        check.fail(f"{item}.id", f"The payment is dated before invoice {invoice.number} was issued")
+        return None
+    return invoice
+
+
+def _supplier(bk: Books, written: Written, record: dict[str, Any], key: str, T: int) -> dict[str, Any]:
+    check = Check(bk, written, T, "Supplier")
+    name = check.text(record.get("supplierName"), "supplierName")
+    if name is None or not name.strip():
+        check.fail("supplierName", "is required")
+    else:
+        name = name.strip()
+        taken = _supplier_named(bk, written, name, T)
+        if taken is not None:
+            check.fail("supplierName", f"A supplier named {name!r} already exists ({taken})")
+    status = record.get("status") or "Active"
+    if status not in ("Active", "Archived"):
+        check.fail("status", "must be Active or Archived")
+    check.currency(record.get("defaultCurrency"), "defaultCurrency")
+    shaped: dict[str, Any] = {"id": written_id(bk, K_SUPPLIER, key), "supplierName": name}
+    for field in ("contactName", "emailAddress", "phone", "registrationNumber", "taxNumber"):
+        value = check.text(record.get(field), field)
+        if value is not None:
+            shaped[field] = value
+    addresses = record.get("addresses")
+    if addresses is not None:
+        shaped["addresses"] = _addresses(check, addresses)
+    check.done()
+    shaped.update({"status": status, "defaultCurrency": CURRENCY})
+    return shaped
+
+
+def _addresses(check: Check, addresses: Any) -> list[dict[str, Any]]:
+    if not isinstance(addresses, list):
+        check.fail("addresses", "must be a list")
+        return []
+    shaped = []
+    for n, address in enumerate(addresses):
+        if not isinstance(address, dict):
+            check.fail(f"addresses.{n}", "must be an object")
+            continue
+        kind = address.get("type") or "Billing"
+        if kind not in ("Billing", "Delivery", "Unknown"):
+            check.fail(f"addresses.{n}.type", "must be Billing, Delivery or Unknown")
+        one: dict[str, Any] = {"type": kind}
+        for field in ("line1", "line2", "city", "region", "country", "postalCode"):
+            value = check.text(address.get(field), f"addresses.{n}.{field}")
+            if value is not None:
+                one[field] = value
+        shaped.append(one)
+    return shaped
+
+
+def _supplier_named(bk: Books, written: Written, name: str, T: int) -> str | None:
+    """The id of a supplier in the books at T with this name (case aside), or None."""
+    wanted = name.casefold()
+    for supplier in written.suppliers.values():
+        if supplier.w <= T and supplier.record["supplierName"].casefold() == wanted:
+            return supplier.id
+    # A few dozen suppliers at scale 1; a write is rare enough to look at each.
+    for k in range(bk.n_suppliers(max(T, 0) // DAY)):
+        if bk.contact_life(k, True)[0] <= T and bk.supplier_name(k).casefold() == wanted:
+            return bk.contact_id(k, True)
+    return None

@@ -1,0 +1,52 @@
+"""Job entry points for pushes: run one, and the periodic sweep that times out those that waited too long."""
+
+from __future__ import annotations
+
+import uuid
+
+import procrastinate
+import structlog
+
+from ledgerlink import jobs
+from ledgerlink.jobs import Runtime
+from ledgerlink.kit.errors import NotFound
+from ledgerlink.push import service
+
+log = structlog.get_logger("ledgerlink.push")
+
+blueprint = procrastinate.Blueprint()
+
+PUSH_ATTEMPTS = 4
+
+
+def _runtime(context: procrastinate.JobContext) -> Runtime:
+    return context.additional_context["runtime"]
+
+
+@blueprint.task(
+    name="run",
+    queue=jobs.PUSHES_QUEUE,
+    pass_context=True,
+    retry=procrastinate.RetryStrategy(max_attempts=PUSH_ATTEMPTS - 1, exponential_wait=2),
+)
+async def run(context: procrastinate.JobContext, push_operation_key: str) -> None:
+    runtime = _runtime(context)
+    key = uuid.UUID(push_operation_key)
+    try:
+        await service.run_push(runtime, key)
+    except NotFound:
+        log.info("push operation gone", push_operation_key=push_operation_key)
+    except Exception:
+        attempt = (context.job.attempts if context.job else 0) + 1
+        log.exception("push attempt failed", push_operation_key=push_operation_key, attempt=attempt)
+        if attempt >= PUSH_ATTEMPTS:
+            await service.give_up(runtime, key, attempt)
+            return
+        raise
+
+
+async def maintenance(context: procrastinate.JobContext, timestamp: int) -> None:
+    """Periodic (once per tick however many workers run): time out pushes past their `timeoutInMinutes`."""
+    timed_out = await service.time_out_overdue(_runtime(context))
+    if timed_out:
+        log.info("push operations timed out", count=timed_out)

@@ -321,7 +321,7 @@ else:
         if not params:
             return
         for name, value in params.items():
-            if value in real["push"]:
+            if isinstance(value, str) and value in real["push"]:
                 params[name] = real["push"][value]
         if params.get("companyId") == REAL_COMPANY:
             params["companyId"] = real["companyId"]

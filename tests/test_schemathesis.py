@@ -17,7 +17,8 @@ force ledgerlink to answer bad input with some other documented code, which woul
 Random path ids mostly produce 404s, so a share of the generated cases have their ids replaced
 (in hooks, so the choice is part of Hypothesis' data and replays deterministically) by real
 resources created for this module: a company, a sandbox connection, the sandbox integration key.
-Deleting and unlinking operations get throwaway resources instead (and `delete-api-key` a freshly
+The push operations (history, one operation, options) get a company of their own whose Accounting
+Sandbox is Linked and was written to once. Deleting and unlinking operations get throwaway resources instead (and `delete-api-key` a freshly
 created key, never the seeded one the other tests authenticate with), so the shared ones survive.
 Keys made by `create-api-key` are deleted at once (a client may hold only 10), and so are webhook
 consumers made by `create-webhook-consumer`, whose URL, when the server would accept it, is rewritten to a
@@ -48,6 +49,14 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from tests.conftest import RunningServer
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "reference" / "codat-oas" / "Codat-Platform.yaml"
+
+# Push history, one push operation and push options: real ids are those of a company of their own whose
+# Accounting Sandbox is Linked and has been written to once (the shared company's connection stays PendingAuth).
+PUSH_OPERATIONS = (
+    "get-company-push-history",
+    "get-push-operation",
+    "get-create-update-model-options-by-data-type",
+)
 
 IMPLEMENTED_OPERATIONS = [
     "list-companies",
@@ -88,6 +97,7 @@ IMPLEMENTED_OPERATIONS = [
     "list-webhook-consumers",
     "create-webhook-consumer",
     "delete-webhook-consumer",
+    *PUSH_OPERATIONS,
 ]
 
 MAX_EXAMPLES = int(os.environ.get("LEDGERLINK_SCHEMATHESIS_MAX_EXAMPLES", "30"))
@@ -105,6 +115,9 @@ THROWAWAY_CONNECTION = "ledgerlink-throwaway-connection"
 THROWAWAY_LINKED_CONNECTION = "ledgerlink-throwaway-linked-connection"
 THROWAWAY_API_KEY = "ledgerlink-throwaway-api-key"
 THROWAWAY_WEBHOOK = "ledgerlink-throwaway-webhook"
+PUSH_COMPANY = "ledgerlink-push-company"
+PUSH_CONNECTION = "ledgerlink-push-connection"
+PUSH_OPERATION = "ledgerlink-push-operation"
 # Where every consumer the run creates sends: a closed port on loopback, so no delivery leaves the machine.
 LOOPBACK_RECEIVER = "http://127.0.0.1:9/schemathesis"
 
@@ -170,7 +183,16 @@ else:
             return st.just(path_parameters)
         operation_id = _operation_id(context)
         options = [path_parameters]
-        if "companyId" in path_parameters:
+        if operation_id in PUSH_OPERATIONS:
+            real = dict(path_parameters, companyId=PUSH_COMPANY)
+            if "connectionId" in path_parameters:
+                real["connectionId"] = PUSH_CONNECTION
+            if "pushOperationKey" in path_parameters:
+                real["pushOperationKey"] = PUSH_OPERATION
+            options.append(real)
+            if "dataType" in path_parameters:
+                options.append(dict(real, dataType="journalEntries"))
+        elif "companyId" in path_parameters:
             if operation_id not in DESTRUCTIVE:
                 real = dict(path_parameters, companyId=REAL_COMPANY)
                 if "connectionId" in path_parameters:
@@ -248,10 +270,26 @@ else:
         )
         assert connection.status_code == 200, connection.text
         throwaway_companies: list[str] = []
+        push_company = client.post("/companies", json={"name": "Schemathesis Pushes Co"}).json()["id"]
+        push_connection = client.post(
+            f"/companies/{push_company}/connections", json={"platformKey": SANDBOX_PLATFORM_KEY}
+        ).json()["id"]
+        linked = client.put(f"/companies/{push_company}/connections/{push_connection}/authorization", json={})
+        assert linked.status_code == 200, linked.text
+        pushed = client.post(
+            f"/companies/{push_company}/connections/{push_connection}/push/suppliers",
+            json={"supplierName": "Schemathesis Supplies", "status": "Active"},
+        )
+        assert pushed.status_code == 200, pushed.text
         yield {
             "companyId": company_id,
             "connectionId": connection.json()["id"],
             "throwaway": throwaway_companies,
+            "push": {
+                PUSH_COMPANY: push_company,
+                PUSH_CONNECTION: push_connection,
+                PUSH_OPERATION: pushed.json()["pushOperationKey"],
+            },
         }
 
         # Put back what the run changed for everyone sharing this server.
@@ -272,7 +310,7 @@ else:
         for consumer in client.get("/webhooks").json()["results"]:
             if consumer["id"] not in consumers_before:
                 client.delete(f"/webhooks/{consumer['id']}")
-        for created in [company_id, *throwaway_companies]:
+        for created in [company_id, push_company, *throwaway_companies]:
             client.delete(f"/companies/{created}")  # 404 for those the run deleted itself
         for response in restored:
             assert response.is_success, f"restoring {response.request.url.path}: {response.text}"
@@ -282,6 +320,9 @@ else:
         params = case.path_parameters
         if not params:
             return
+        for name, value in params.items():
+            if isinstance(value, str) and value in real["push"]:
+                params[name] = real["push"][value]
         if params.get("companyId") == REAL_COMPANY:
             params["companyId"] = real["companyId"]
         if params.get("connectionId") == REAL_CONNECTION:

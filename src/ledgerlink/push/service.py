@@ -399,8 +399,11 @@ def _write_payload(operation: PushOperation, company: Company, runtime: Runtime)
 async def _queue_pull(session: AsyncSession, company: Company, connection: Connection, data_type: str) -> None:
     if connection.status != ConnectionStatus.LINKED.value or not sync.supports(connection, data_type):
         return
-    if await sync.in_flight(session, connection.id, data_type) is not None:
-        return  # a pull already on its way; if it started before the write, the next one brings the record
+    # A pull of the type in flight: one still queued reads the record; one that started before the write
+    # queues the next pull itself when it completes (`sync.runner`), seeing this push because its row is
+    # locked here until this transaction ends (or, finished first, it is no longer in flight).
+    if await sync.in_flight(session, connection.id, data_type, lock=True) is not None:
+        return
     with contextlib.suppress(sync.DatasetAlreadyInProgress):
         await sync.queue_pull(session, company, connection, data_type, PullTrigger.PUSH)
 

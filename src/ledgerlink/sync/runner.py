@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -38,6 +38,7 @@ from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.query import parse_datetime
 from ledgerlink.kit.secrets import UnreadableSecret
 from ledgerlink.oauth import tokens as oauth_tokens
+from ledgerlink.push.models import PushOperation, PushStatus
 from ledgerlink.records import registry
 from ledgerlink.records.store import (
     ANALYZE_AFTER,
@@ -278,9 +279,31 @@ async def _finish_complete(
         company.last_sync = now
         await session.flush()
         await _disconnect_if_one_off(session, runtime, company, connection, pull)
+        if connection.status == ConnectionStatus.LINKED.value and await _pushed_since(session, pull):
+            await service.queue_pull(session, company, connection, pull.data_type, PullTrigger.PUSH)
         await completion.report_if_idle(session, company, runtime.urls)
         metrics.observe_pull(pull.data_type, pull.status, _seconds(pull), modified)
     log.info("pull complete", pull_id=str(pull_id), records_modified=modified)
+
+
+async def _pushed_since(session: AsyncSession, pull: PullOperation) -> bool:
+    """Whether a push that asked for a pull on completion (`allowSyncOnPushComplete`) wrote a record of this
+    pull's type to its connection after this pull fixed its moment: that push found this pull in flight and
+    queued none (`push.service`), so the record waits for the pull this one queues."""
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    PushOperation.company_id == pull.company_id,
+                    PushOperation.connection_id == pull.connection_id,
+                    PushOperation.data_type == pull.data_type,
+                    PushOperation.status == PushStatus.SUCCESS.value,
+                    PushOperation.sync_on_complete.is_(True),
+                    PushOperation.completed_at >= pull.as_of,
+                )
+            )
+        )
+    )
 
 
 async def _finish_failed(runtime: Runtime, pull_id: uuid.UUID, failed: PullFailed) -> None:

@@ -44,14 +44,17 @@ def supports(connection: Connection, data_type: str) -> bool:
     return connector is not None and data_type in connector.info.data_types
 
 
-async def in_flight(session: AsyncSession, connection_id: uuid.UUID, data_type: str) -> PullOperation | None:
-    return await session.scalar(
-        select(PullOperation).where(
-            PullOperation.connection_id == connection_id,
-            PullOperation.data_type == data_type,
-            PullOperation.status.in_([s.value for s in IN_FLIGHT]),
-        )
+async def in_flight(
+    session: AsyncSession, connection_id: uuid.UUID, data_type: str, *, lock: bool = False
+) -> PullOperation | None:
+    """The pull of the type in flight on the connection, if any; with `lock`, its row is locked (a pull
+    finishing meanwhile is waited for, and then is no longer in flight)."""
+    statement = select(PullOperation).where(
+        PullOperation.connection_id == connection_id,
+        PullOperation.data_type == data_type,
+        PullOperation.status.in_([s.value for s in IN_FLIGHT]),
     )
+    return await session.scalar(statement.with_for_update() if lock else statement)
 
 
 async def queue_pull(

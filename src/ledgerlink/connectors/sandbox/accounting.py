@@ -81,6 +81,14 @@ class AccountingSandbox(Connector):
         books = self.books(request, written)
         T = books.simulated_t(_utc(request.as_of))
         S = None if request.since is None else books.simulated_t(_utc(request.since))
+        if S is not None and written:
+            # Simulated time is in whole seconds: a record written after the last pull's moment can fall in
+            # that moment's second, which the window (S, T] leaves out. Start the window before the first
+            # such record (the rest of that second comes again, unchanged, which the store does not rewrite).
+            since = _utc(request.since)
+            after = [books.simulated_t(record.written_at) for record in written if record.written_at > since]
+            if after:
+                S = min(S, min(after) - 1)
         sync_from = None
         if request.sync_from is not None:
             sync_from = int((_utc(request.sync_from) - books.start).total_seconds())

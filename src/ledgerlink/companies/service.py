@@ -19,8 +19,8 @@ from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest, NotFound
 from ledgerlink.kit.ids import parse_id
-from ledgerlink.kit.pagination import PageParams, fetch_page
-from ledgerlink.kit.query import compile_query, filtered
+from ledgerlink.kit.pagination import PageParams, fetch_query_page
+from ledgerlink.kit.query import compile_query
 from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.records import store
 
@@ -47,18 +47,15 @@ async def get(session: AsyncSession, principal: Principal, company_id: str, *, f
 async def list_companies(
     session: AsyncSession, principal: Principal, params: PageParams, tags: str | None
 ) -> tuple[list[Company], int]:
-    statement = select(Company).where(Company.client_id == principal.client_id)
+    statement = (
+        select(Company).where(Company.client_id == principal.client_id).options(selectinload(Company.connections))
+    )
     tag_condition = compile_query(tags, queries.TAGS_TARGET)
     if tag_condition is not None:
         statement = statement.where(tag_condition)
-    statement = filtered(
-        statement,
-        queries.COMPANY_TARGET,
-        query=params.query,
-        order_by=params.order_by,
-        default_order=queries.DEFAULT_ORDER,
-    ).options(selectinload(Company.connections))
-    return await fetch_page(session, statement, params)
+    return await fetch_query_page(
+        session, statement, params, queries.COMPANY_TARGET, default_order=queries.DEFAULT_ORDER
+    )
 
 
 async def create(session: AsyncSession, principal: Principal, body: CompanyCreate, urls: PublicUrls) -> Company:

@@ -20,8 +20,7 @@ from ledgerlink.integrations import service as integrations
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest, NotFound
-from ledgerlink.kit.pagination import PageParams, fetch_page
-from ledgerlink.kit.query import filtered
+from ledgerlink.kit.pagination import PageParams, fetch_query_page
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.records import store
@@ -49,14 +48,13 @@ async def list_connections(
     session: AsyncSession, principal: Principal, company_id: str, params: PageParams
 ) -> tuple[list[Connection], int]:
     company = await companies.get(session, principal, company_id)
-    statement = filtered(
+    return await fetch_query_page(
+        session,
         select(Connection).where(Connection.company_id == company.id),
+        params,
         queries.CONNECTION_TARGET,
-        query=params.query,
-        order_by=params.order_by,
         default_order=queries.DEFAULT_ORDER,
     )
-    return await fetch_page(session, statement, params)
 
 
 async def create(

@@ -13,8 +13,8 @@ from ledgerlink.connectors.base import ConnectorInfo
 from ledgerlink.connectors.registry import CONNECTORS
 from ledgerlink.integrations.models import Integration, IntegrationSetting
 from ledgerlink.kit.errors import NotFound
-from ledgerlink.kit.pagination import PageParams, fetch_page
-from ledgerlink.kit.query import Field, Kind, QueryTarget, columns_target, filtered
+from ledgerlink.kit.pagination import PageParams, fetch_query_page
+from ledgerlink.kit.query import Field, Kind, QueryTarget, columns_target
 from ledgerlink.kit.urls import PublicUrls
 
 _ENABLED = func.coalesce(IntegrationSetting.enabled, cast(True, Boolean))
@@ -80,14 +80,14 @@ def _client_rows(client_id: uuid.UUID) -> Any:
 async def list_integrations(
     session: AsyncSession, client_id: uuid.UUID, params: PageParams
 ) -> tuple[list[Any], int]:
-    statement = filtered(
+    return await fetch_query_page(
+        session,
         _client_rows(client_id),
+        params,
         INTEGRATION_TARGET,
-        query=params.query,
-        order_by=params.order_by,
         default_order=(Integration.name.asc(), Integration.key.asc()),
+        scalars=False,
     )
-    return await fetch_page(session, statement, params, scalars=False)
 
 
 async def get(session: AsyncSession, client_id: uuid.UUID, key: str) -> Any:

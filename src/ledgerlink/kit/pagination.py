@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from ledgerlink.kit.errors import BadRequest
+from ledgerlink.kit.query import QueryTarget, filtered
 
 MAX_PAGE_SIZE = 5000
 
@@ -97,3 +98,19 @@ async def fetch_page(
     paged = statement.limit(params.page_size).offset(params.offset)
     result = await (session.scalars(paged) if scalars else session.execute(paged))
     return list(result.all()), int(total or 0)
+
+
+async def fetch_query_page(
+    session: AsyncSession,
+    statement: Select[Any],
+    params: PageParams,
+    target: QueryTarget,
+    *,
+    default_order: Sequence[Any],
+    scalars: bool = True,
+) -> tuple[list[Any], int]:
+    """`fetch_page` of `statement` narrowed by the request's `query=` and ordered by its `orderBy`."""
+    statement = filtered(
+        statement, target, query=params.query, order_by=params.order_by, default_order=tuple(default_order)
+    )
+    return await fetch_page(session, statement, params, scalars=scalars)

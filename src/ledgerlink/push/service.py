@@ -47,8 +47,7 @@ from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.kit.errors import BadRequest, NotFound
 from ledgerlink.kit.ids import parse_id
-from ledgerlink.kit.pagination import PageParams, fetch_page
-from ledgerlink.kit.query import filtered
+from ledgerlink.kit.pagination import PageParams, fetch_query_page
 from ledgerlink.kit.secrets import UnreadableSecret
 from ledgerlink.oauth import tokens as oauth_tokens
 from ledgerlink.push import queries, schemas
@@ -332,11 +331,15 @@ def _deadline(operation: PushOperation):
     return operation.requested_at + timedelta(minutes=operation.timeout_in_minutes)
 
 
+def minutes(count: int) -> str:
+    return "1 minute" if count == 1 else f"{count} minutes"
+
+
 def _timed_out(operation: PushOperation) -> Outcome:
     return Outcome(
         PushStatus.TIMED_OUT,
         STATUS_CODES[PushStatus.TIMED_OUT],
-        error_message=f"The push did not complete within {operation.timeout_in_minutes} minutes.",
+        error_message=f"The push did not complete within {minutes(operation.timeout_in_minutes)}.",
     )
 
 
@@ -454,14 +457,13 @@ async def list_history(
     session: AsyncSession, principal: Principal, company_id: str, params: PageParams
 ) -> tuple[list[PushOperation], int]:
     company = await companies.get(session, principal, company_id)
-    statement = filtered(
+    return await fetch_query_page(
+        session,
         select(PushOperation).where(PushOperation.company_id == company.id),
+        params,
         queries.PUSH_OPERATION_TARGET,
-        query=params.query,
-        order_by=params.order_by,
         default_order=queries.DEFAULT_ORDER,
     )
-    return await fetch_page(session, statement, params)
 
 
 async def get_operation(

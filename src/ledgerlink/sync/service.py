@@ -20,8 +20,7 @@ from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.kit.errors import BadRequest, NotFound
 from ledgerlink.kit.ids import parse_id
-from ledgerlink.kit.pagination import PageParams, fetch_page
-from ledgerlink.kit.query import filtered
+from ledgerlink.kit.pagination import PageParams, fetch_query_page
 from ledgerlink.records import registry
 from ledgerlink.settings import service as settings
 from ledgerlink.sync import queries
@@ -155,14 +154,13 @@ async def list_history(
     session: AsyncSession, principal: Principal, company_id: str, params: PageParams
 ) -> tuple[list[PullOperation], int]:
     company = await companies.get(session, principal, company_id)
-    statement = filtered(
+    return await fetch_query_page(
+        session,
         select(PullOperation).where(PullOperation.company_id == company.id),
+        params,
         queries.PULL_OPERATION_TARGET,
-        query=params.query,
-        order_by=params.order_by,
         default_order=queries.DEFAULT_ORDER,
     )
-    return await fetch_page(session, statement, params)
 
 
 async def get_pull(session: AsyncSession, principal: Principal, company_id: str, dataset_id: str) -> PullOperation:

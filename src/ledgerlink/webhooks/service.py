@@ -18,8 +18,7 @@ from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest, NotFound
 from ledgerlink.kit.ids import parse_id
-from ledgerlink.kit.pagination import PageParams, fetch_page
-from ledgerlink.kit.query import filtered
+from ledgerlink.kit.pagination import PageParams, fetch_query_page
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.webhooks import queries
 from ledgerlink.webhooks.dispatch import DELIVER_TASK
@@ -131,14 +130,13 @@ async def list_deliveries(
     session: AsyncSession, principal: Principal, webhook_id: str, params: PageParams
 ) -> tuple[list[tuple[WebhookDelivery, list[WebhookAttempt]]], int]:
     consumer = await get(session, principal, webhook_id)
-    statement = filtered(
+    deliveries, total = await fetch_query_page(
+        session,
         select(WebhookDelivery).where(WebhookDelivery.consumer_id == consumer.id),
+        params,
         queries.DELIVERY_TARGET,
-        query=params.query,
-        order_by=params.order_by,
         default_order=queries.DEFAULT_ORDER,
     )
-    deliveries, total = await fetch_page(session, statement, params)
     attempts = await _attempts(session, [delivery.id for delivery in deliveries])
     return [(delivery, attempts[delivery.id]) for delivery in deliveries], total
 

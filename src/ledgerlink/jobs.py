@@ -47,6 +47,11 @@ class Runtime:
     http: httpx.AsyncClient | None = None
 
 
+def runtime_of(context: procrastinate.JobContext) -> Runtime:
+    """The worker's `Runtime`, which every task receives in its job context."""
+    return context.additional_context["runtime"]
+
+
 def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
     from ledgerlink.connectors import registry
 
@@ -66,29 +71,24 @@ def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
             "stalled_worker_timeout": settings.worker_stalled_seconds,
         },
     )
-    app.add_tasks_from(sync_tasks.blueprint, namespace="sync")
+    for blueprint, namespace in (
+        (sync_tasks.blueprint, "sync"),
+        (push_tasks.blueprint, "push"),
+        (webhook_tasks.blueprint, "webhooks"),
+        (commerce_tasks.blueprint, "commerce"),
+    ):
+        app.add_tasks_from(blueprint, namespace=namespace)
     # Periodic jobs are deduplicated by procrastinate: one run per tick however many workers there are.
-    maintenance = app.task(name="sync:maintenance", queue=MAINTENANCE_QUEUE, pass_context=True)(
-        sync_tasks.maintenance
-    )
-    app.periodic(cron=settings.maintenance_cron, periodic_id="maintenance")(maintenance)
-    app.add_tasks_from(push_tasks.blueprint, namespace="push")
-    push_maintenance = app.task(name="push:maintenance", queue=MAINTENANCE_QUEUE, pass_context=True)(
-        push_tasks.maintenance
-    )
-    app.periodic(cron=settings.maintenance_cron, periodic_id="push-maintenance")(push_maintenance)
-    app.add_tasks_from(webhook_tasks.blueprint, namespace="webhooks")
-    webhook_maintenance = app.task(name="webhooks:maintenance", queue=MAINTENANCE_QUEUE, pass_context=True)(
-        webhook_tasks.maintenance
-    )
-    app.periodic(cron=settings.maintenance_cron, periodic_id="webhooks-maintenance")(webhook_maintenance)
-    link_prune = app.task(name="link:prune", queue=MAINTENANCE_QUEUE, pass_context=True)(link_tasks.prune)
-    app.periodic(cron="17 * * * *", periodic_id="link-prune")(link_prune)
-    app.add_tasks_from(commerce_tasks.blueprint, namespace="commerce")
-    commerce_schedule = app.task(name="commerce:schedule", queue=MAINTENANCE_QUEUE, pass_context=True)(
-        commerce_tasks.schedule
-    )
-    app.periodic(cron=settings.maintenance_cron, periodic_id="commerce-schedule")(commerce_schedule)
+    every_tick = settings.maintenance_cron
+    for name, periodic_id, cron, function in (
+        ("sync:maintenance", "maintenance", every_tick, sync_tasks.maintenance),
+        ("push:maintenance", "push-maintenance", every_tick, push_tasks.maintenance),
+        ("webhooks:maintenance", "webhooks-maintenance", every_tick, webhook_tasks.maintenance),
+        ("commerce:schedule", "commerce-schedule", every_tick, commerce_tasks.schedule),
+        ("link:prune", "link-prune", "17 * * * *", link_tasks.prune),
+    ):
+        task = app.task(name=name, queue=MAINTENANCE_QUEUE, pass_context=True)(function)
+        app.periodic(cron=cron, periodic_id=periodic_id)(task)
     return app
 
 

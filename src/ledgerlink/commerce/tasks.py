@@ -16,7 +16,6 @@ from ledgerlink.commerce import runs, service
 from ledgerlink.commerce.configuration import parse_moment
 from ledgerlink.commerce.models import CommerceConfiguration
 from ledgerlink.companies.models import Company
-from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
 
 log = structlog.get_logger("ledgerlink.commerce")
@@ -24,14 +23,10 @@ log = structlog.get_logger("ledgerlink.commerce")
 blueprint = procrastinate.Blueprint()
 
 
-def _runtime(context: procrastinate.JobContext) -> Runtime:
-    return context.additional_context["runtime"]
-
-
 @blueprint.task(name="run", queue=jobs.PULLS_QUEUE, pass_context=True,
                 retry=procrastinate.RetryStrategy(max_attempts=3, exponential_wait=2))
 async def run(context: procrastinate.JobContext, commerce_sync_id: str) -> None:
-    await runs.run(_runtime(context), uuid.UUID(commerce_sync_id))
+    await runs.run(jobs.runtime_of(context), uuid.UUID(commerce_sync_id))
 
 
 def is_due(selections: dict, last: datetime | None, now: datetime) -> bool:
@@ -54,7 +49,7 @@ def is_due(selections: dict, last: datetime | None, now: datetime) -> bool:
 async def schedule(context: procrastinate.JobContext, timestamp: int) -> None:
     """Periodic: queue the commerce syncs whose schedule is due (once, however many workers run: the
     configurations are locked and skipped by whoever is already at them)."""
-    runtime = _runtime(context)
+    runtime = jobs.runtime_of(context)
     now = utcnow()
     queued = 0
     async with runtime.sessionmaker() as session, session.begin():

@@ -8,7 +8,7 @@ import procrastinate
 import structlog
 from sqlalchemy import delete
 
-from ledgerlink.jobs import Runtime
+from ledgerlink import jobs
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.link.models import LinkCodeUsed
 from ledgerlink.oauth.models import PendingAuthorization
@@ -20,7 +20,7 @@ OAUTH_STATE_GRACE = timedelta(days=1)
 
 
 async def prune(context: procrastinate.JobContext, timestamp: int) -> None:
-    runtime: Runtime = context.additional_context["runtime"]
+    runtime = jobs.runtime_of(context)
     now = utcnow()
     async with runtime.sessionmaker() as session, session.begin():
         codes = await session.execute(delete(LinkCodeUsed).where(LinkCodeUsed.expires_at < now))

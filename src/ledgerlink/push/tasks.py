@@ -8,7 +8,6 @@ import procrastinate
 import structlog
 
 from ledgerlink import jobs
-from ledgerlink.jobs import Runtime
 from ledgerlink.kit.errors import NotFound
 from ledgerlink.push import service
 
@@ -19,10 +18,6 @@ blueprint = procrastinate.Blueprint()
 PUSH_ATTEMPTS = 4
 
 
-def _runtime(context: procrastinate.JobContext) -> Runtime:
-    return context.additional_context["runtime"]
-
-
 @blueprint.task(
     name="run",
     queue=jobs.PUSHES_QUEUE,
@@ -30,7 +25,7 @@ def _runtime(context: procrastinate.JobContext) -> Runtime:
     retry=procrastinate.RetryStrategy(max_attempts=PUSH_ATTEMPTS - 1, exponential_wait=2),
 )
 async def run(context: procrastinate.JobContext, push_operation_key: str) -> None:
-    runtime = _runtime(context)
+    runtime = jobs.runtime_of(context)
     key = uuid.UUID(push_operation_key)
     try:
         await service.run_push(runtime, key)
@@ -47,6 +42,6 @@ async def run(context: procrastinate.JobContext, push_operation_key: str) -> Non
 
 async def maintenance(context: procrastinate.JobContext, timestamp: int) -> None:
     """Periodic (once per tick however many workers run): time out pushes past their `timeoutInMinutes`."""
-    timed_out = await service.time_out_overdue(_runtime(context))
+    timed_out = await service.time_out_overdue(jobs.runtime_of(context))
     if timed_out:
         log.info("push operations timed out", count=timed_out)

@@ -25,10 +25,6 @@ PULL_ATTEMPTS = 4
 LOST_AFTER = timedelta(seconds=30)
 
 
-def _runtime(context: procrastinate.JobContext) -> Runtime:
-    return context.additional_context["runtime"]
-
-
 @blueprint.task(
     name="pull",
     queue=jobs.PULLS_QUEUE,
@@ -36,7 +32,7 @@ def _runtime(context: procrastinate.JobContext) -> Runtime:
     retry=procrastinate.RetryStrategy(max_attempts=PULL_ATTEMPTS - 1, exponential_wait=2),
 )
 async def pull(context: procrastinate.JobContext, pull_operation_id: str) -> None:
-    runtime = _runtime(context)
+    runtime = jobs.runtime_of(context)
     pull_id = uuid.UUID(pull_operation_id)
     try:
         await runner.run_pull(runtime, pull_id)
@@ -57,14 +53,14 @@ async def pull(context: procrastinate.JobContext, pull_operation_id: str) -> Non
 @blueprint.task(name="refresh_statistics", queue=jobs.MAINTENANCE_QUEUE, pass_context=True)
 async def refresh_statistics(context: procrastinate.JobContext) -> None:
     """ANALYZE the records table after large pulls (deferred by the runner, at most one waiting)."""
-    async with _runtime(context).engine.connect() as db, db.begin():
+    async with jobs.runtime_of(context).engine.connect() as db, db.begin():
         await store.refresh_statistics(db)
 
 
 async def maintenance(context: procrastinate.JobContext, timestamp: int) -> None:
     """Periodic (once per tick however many workers run): stalled jobs, lost jobs, reads to report,
     scheduled refreshes."""
-    runtime = _runtime(context)
+    runtime = jobs.runtime_of(context)
     stalled = await context.app.job_manager.get_stalled_jobs(
         seconds_since_heartbeat=runtime.settings.worker_stalled_seconds
     )

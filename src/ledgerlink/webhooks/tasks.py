@@ -10,7 +10,6 @@ import structlog
 from sqlalchemy import text
 
 from ledgerlink import jobs
-from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.webhooks import delivery
 from ledgerlink.webhooks.dispatch import DELIVER_TASK
@@ -23,10 +22,6 @@ blueprint = procrastinate.Blueprint()
 LOST_AFTER = timedelta(seconds=10)
 
 
-def _runtime(context: procrastinate.JobContext) -> Runtime:
-    return context.additional_context["runtime"]
-
-
 @blueprint.task(
     name="deliver",
     queue=jobs.WEBHOOKS_QUEUE,
@@ -35,7 +30,7 @@ def _runtime(context: procrastinate.JobContext) -> Runtime:
 )
 async def deliver(context: procrastinate.JobContext, consumer_id: str) -> None:
     try:
-        await delivery.run(_runtime(context), uuid.UUID(consumer_id))
+        await delivery.run(jobs.runtime_of(context), uuid.UUID(consumer_id))
     except Exception:
         # Retried by procrastinate; overdue deliveries are also picked up by the maintenance below.
         log.exception("webhook delivery run failed", consumer_id=consumer_id)
@@ -52,7 +47,7 @@ _LOST = text(
 
 async def maintenance(context: procrastinate.JobContext, timestamp: int) -> None:
     """Periodic: wake a run for every consumer with deliveries overdue and no run (one such job at a time)."""
-    runtime = _runtime(context)
+    runtime = jobs.runtime_of(context)
     now = utcnow()
     async with runtime.sessionmaker() as session, session.begin():
         consumers = (await session.scalars(_LOST, {"before": now - LOST_AFTER, "now": now})).all()

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -53,6 +54,13 @@ bare_body = Path(os.environ["BENCH_BARE_FILE"])
 @app.get("/bench/bare")
 async def bare() -> Response:
     return Response(bare_body.read_bytes(), media_type="application/json")
+
+# The same, matched before every other route (the one above is matched after all of them).
+@app.get("/bench/bare-first")
+async def bare_first() -> Response:
+    return Response(bare_body.read_bytes(), media_type="application/json")
+
+app.router.routes.insert(0, app.router.routes.pop())
 
 uvicorn.run(app, host="127.0.0.1", port=int(os.environ["BENCH_PORT"]), log_level="warning", access_log=False)
 '''
@@ -96,19 +104,31 @@ async def load(url: str, sizes: list[int], key: str) -> dict[int, uuid.UUID]:
 async def drive(client: httpx.AsyncClient, path: str, params: dict, seconds: float, clients: int,
                 into: dict | None = None) -> dict:
     """`clients` concurrent clients requesting `path` for `seconds`; adds to `into` (latencies, elapsed)."""
+
+    async def get(_: int) -> tuple[int, bytes]:
+        response = await client.get(path, params=params)
+        return response.status_code, response.content
+
+    return await drive_requests(get, seconds, clients, into)
+
+
+async def drive_requests(request: Callable[[int], Awaitable[tuple[int, bytes]]], seconds: float, clients: int,
+                         into: dict | None = None) -> dict:
+    """`clients` concurrent clients, client n calling `request(n)` (which must answer 200) again and again for
+    `seconds`; adds to `into` (latencies, elapsed)."""
     into = {"latencies": [], "elapsed": 0.0} if into is None else into
     latencies: list[float] = into["latencies"]
     deadline = time.perf_counter() + seconds
 
-    async def one_client() -> None:
+    async def one_client(n: int) -> None:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            response = await client.get(path, params=params)
+            status, body = await request(n)
             latencies.append(time.perf_counter() - started)
-            assert response.status_code == 200, response.text[:200]
+            assert status == 200, body[:200]
 
     started = time.perf_counter()
-    await asyncio.gather(*(one_client() for _ in range(clients)))
+    await asyncio.gather(*(one_client(n) for n in range(clients)))
     into["elapsed"] += time.perf_counter() - started
     return into
 

@@ -7,8 +7,11 @@ One PostgreSQL (embedded unless LEDGERLINK_DATABASE_URL is set). Seeds `--compan
 Linked Banking Sandbox connection whose four data types were last pulled two days ago (so the default daily
 schedule has them due). Then, for each worker count: the scheduler's tick (`sync.scheduler
 .queue_due_refreshes`, what the maintenance job runs every minute) is timed while it queues every due
-refresh, and again when nothing is due; worker processes run for `--seconds`; the pulls they complete in
-that time are counted. Between rounds the unfinished pulls are cancelled and the last pulls backdated again.
+refresh, and again when nothing is due; so is, in the same round and on the same due refreshes, the tick as
+it was before bulk queuing (the baseline: `service.queue_pull` per refresh, a savepoint each), the two in
+alternating order from round to round; worker processes run for `--seconds`; the pulls they complete in
+that time are counted. Between ticks and rounds the unfinished pulls are deleted with their jobs and the last
+pulls backdated again.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.orm import selectinload
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
@@ -35,8 +39,8 @@ from ledgerlink.connections.models import Connection
 from ledgerlink.connectors.sandbox.banking import DATA_TYPES
 from ledgerlink.integrations.service import sync_registry
 from ledgerlink.kit.clock import utcnow
-from ledgerlink.sync import scheduler
-from ledgerlink.sync.models import PullOperation
+from ledgerlink.sync import scheduler, service
+from ledgerlink.sync.models import PullOperation, PullTrigger
 
 
 async def seed(run, companies: int) -> None:
@@ -93,10 +97,11 @@ async def seed(run, companies: int) -> None:
 
 
 async def backdate(run) -> None:
+    """Every type due again, with the table as it was before the last tick (its unfinished pulls gone)."""
     async with run.engine.connect() as db, db.begin():
         await db.execute(
             text(
-                "UPDATE pull_operations SET status = 'Cancelled' WHERE status IN "
+                "DELETE FROM pull_operations WHERE status IN "
                 "('Initial', 'Queued', 'Fetching', 'Mapping', 'Validating', 'Processing')"
             )
         )
@@ -108,6 +113,32 @@ async def backdate(run) -> None:
 async def tick(run) -> tuple[int, float]:
     started = time.perf_counter()
     queued = await scheduler.queue_due_refreshes(run)
+    return queued, time.perf_counter() - started
+
+
+async def tick_one_at_a_time(run) -> tuple[int, float]:
+    """The baseline: the tick before bulk queuing, kept here only. The same due refreshes, each queued by
+    `service.queue_pull` (its in-flight check, insert and job) in a savepoint of its own."""
+    started = time.perf_counter()
+    queued = 0
+    async with run.sessionmaker() as session, session.begin():
+        due = await scheduler.due_refreshes(session, utcnow())
+        loaded = await session.scalars(
+            select(Connection)
+            .where(Connection.id.in_({refresh.connection_id for refresh in due}))
+            .options(selectinload(Connection.company).selectinload(Company.connections))
+        )
+        connections = {connection.id: connection for connection in loaded}
+        for refresh in due:
+            connection = connections[refresh.connection_id]
+            async with session.begin_nested():
+                try:
+                    await service.queue_pull(
+                        session, connection.company, connection, refresh.data_type, PullTrigger.SCHEDULE
+                    )
+                    queued += 1
+                except service.DatasetAlreadyInProgress:
+                    continue
     return queued, time.perf_counter() - started
 
 
@@ -161,9 +192,15 @@ async def main(companies: int, worker_counts: list[int], seconds: float) -> None
             f"{time.perf_counter() - started:.1f} s",
             flush=True,
         )
-        for workers in worker_counts:
-            await backdate(run)
-            queued, due_seconds = await tick(run)
+        for round_, workers in enumerate(worker_counts):
+            # Bulk and baseline take turns going first, so neither always meets a table fresher than the other.
+            timed = {}
+            for name in (("bulk", "baseline") if round_ % 2 == 0 else ("baseline", "bulk")):
+                await backdate(run)
+                timed[name] = await (tick(run) if name == "bulk" else tick_one_at_a_time(run))
+            queued, due_seconds = timed["bulk"]
+            baseline_queued, baseline_seconds = timed["baseline"]
+            assert queued == baseline_queued, timed
             none, idle_seconds = await tick(run)
             assert none == 0
             processes = start_workers(workers, url, key, Path(scratch))
@@ -176,9 +213,10 @@ async def main(companies: int, worker_counts: list[int], seconds: float) -> None
                 process.wait(timeout=60)
             done = await completed_between(run, window_start, window_end)
             print(
-                f"{workers} worker(s): tick queuing {queued:,} refreshes {due_seconds * 1000:,.0f} ms, "
-                f"idle tick {idle_seconds * 1000:,.0f} ms; {done:,} pulls completed in {seconds:.0f} s = "
-                f"{done * 60 / seconds:,.0f} pulls/minute",
+                f"{workers} worker(s): tick queuing {queued:,} refreshes {due_seconds * 1000:,.0f} ms "
+                f"(one at a time, same round: {baseline_seconds * 1000:,.0f} ms, "
+                f"{baseline_seconds / due_seconds:.1f}x), idle tick {idle_seconds * 1000:,.0f} ms; "
+                f"{done:,} pulls completed in {seconds:.0f} s = {done * 60 / seconds:,.0f} pulls/minute",
                 flush=True,
             )
         await engine.dispose()

@@ -9,6 +9,7 @@ the same.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 
@@ -108,3 +109,58 @@ def test_a_deleted_key_reads_no_page(linked, api, server: RunningServer) -> None
     assert httpx.get(path, auth=(created["apiKey"], "")).status_code == 200
     assert api.delete(f"/apiKeys/{created['id']}").status_code == 204
     assert httpx.get(path, auth=(created["apiKey"], "")).status_code == 401
+
+
+@pytest.mark.anyio
+async def test_a_new_filter_asked_at_once_by_many_is_counted_once(
+    linked, server: RunningServer, postgres: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    company_id, _, _ = linked
+    app = create_app(Settings(data_dir=tmp_path, worker_concurrency=0, rate_limit_per_minute=0), postgres)
+    read_one = reads.read_one
+    counts = 0
+
+    async def slow_count(engine: object, sql: str, params: dict) -> object:
+        nonlocal counts
+        if sql.lstrip().upper().startswith("SELECT COUNT(*)"):
+            counts += 1
+            await asyncio.sleep(0.3)  # a count that takes a while, as over a large result
+        return await read_one(engine, sql, params)
+
+    monkeypatch.setattr(reads, "read_one", slow_count)
+    # A filter no one has asked before (the count is kept per filter).
+    params = {"query": f"description!={uuid.uuid4().hex}", "pageSize": "3"}
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                     headers={"Authorization": server.auth_header}) as client:
+            answers = await asyncio.gather(*(
+                client.get(f"/companies/{company_id}/data/journalEntries", params=params) for _ in range(20)
+            ))
+    finally:
+        await app.state.engine.dispose()
+    assert {answer.status_code for answer in answers} == {200}
+    assert len({answer.json()["totalResults"] for answer in answers}) == 1
+    assert answers[0].json()["totalResults"] > 0
+    assert counts == 1
+
+
+@pytest.mark.anyio
+async def test_a_failed_count_reaches_every_waiter_and_the_next_ask_counts_again() -> None:
+    counts = reads.MatchCounts(8)
+    calls = 0
+
+    async def failing() -> int:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.05)
+        raise RuntimeError("the database went away")
+
+    async def working() -> int:
+        nonlocal calls
+        calls += 1
+        return 7
+
+    results = await asyncio.gather(*(counts.count_once("k", failing) for _ in range(5)), return_exceptions=True)
+    assert calls == 1 and all(isinstance(result, RuntimeError) for result in results)
+    assert await counts.count_once("k", working) == 7 and calls == 2
+    assert await counts.count_once("k", working) == 7 and calls == 2  # kept

@@ -121,6 +121,33 @@ async def defer(
     )
 
 
+async def defer_many(
+    session: AsyncSession,
+    task_name: str,
+    args: list[dict[str, Any]],
+    *,
+    queue: str,
+    queueing_locks: list[str | None],
+) -> None:
+    """Add many jobs of one task to the caller's transaction in one statement (procrastinate's own defer
+    function takes an array): `args[i]` with `queueing_locks[i]`, each to run at once."""
+    if not args:
+        return
+    await session.execute(
+        text(
+            "SELECT procrastinate_defer_jobs_v1(ARRAY(SELECT ROW(:queue, :task, 0, NULL, j.queueing_lock, "
+            "j.args, NULL)::procrastinate_job_to_defer_v1 FROM unnest(CAST(:queueing_locks AS text[]), "
+            "CAST(:args AS jsonb[])) AS j(queueing_lock, args)))"
+        ),
+        {
+            "queue": queue,
+            "task": task_name,
+            "queueing_locks": queueing_locks,
+            "args": [orjson.dumps(one).decode() for one in args],
+        },
+    )
+
+
 async def defer_unless_queued(
     session: AsyncSession, task_name: str, args: dict[str, Any], *, queue: str, queueing_lock: str
 ) -> None:

@@ -6,9 +6,10 @@ re-validated on the way out.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -76,6 +77,33 @@ class MatchCounts:
     def __init__(self, size: int) -> None:
         self.size = size
         self._counts: OrderedDict[Hashable, int] = OrderedDict()
+        self._counting: dict[Hashable, asyncio.Task[int]] = {}
+
+    async def count_once(self, key: Hashable, count: Callable[[], Awaitable[int]]) -> int:
+        """The count for `key`, counted once however many requests ask for it at the same moment.
+
+        A count over a large result takes seconds; without this, every request arriving meanwhile would
+        run its own and hold a read connection for as long (50 clients on a new filter emptied the read
+        pool until requests failed waiting for one). Those arriving while it is counted wait for that
+        count, which runs to its end even if the request that started it goes away.
+        """
+        found = self.get(key)
+        if found is not None:
+            return found
+        counting = self._counting.get(key)
+        if counting is None:
+            counting = self._counting[key] = asyncio.create_task(self._count(key, count))
+            # Retrieved, so a failure that no request is left to see is not reported as never retrieved.
+            counting.add_done_callback(lambda task: task.cancelled() or task.exception())
+        return await asyncio.shield(counting)
+
+    async def _count(self, key: Hashable, count: Callable[[], Awaitable[int]]) -> int:
+        try:
+            total = await count()
+            self.put(key, total)
+            return total
+        finally:
+            self._counting.pop(key, None)
 
     def get(self, key: Hashable) -> int | None:
         count = self._counts.get(key)
@@ -478,13 +506,13 @@ async def fast_page(
         total = visible
     else:
         count_key = (found_connection, data_type.key, synced_at, params.query, tuple(sorted(parent.items())))
-        total = MATCH_COUNTS.get(count_key)
-        if total is None:
-            counted = await read_one(
-                engine, shape.count.sql, shape.count.params({**values, "ll_connection": found_connection})
-            )
-            total = int(counted[0]) if counted else 0
-            MATCH_COUNTS.put(count_key, total)
+        count = shape.count
+
+        async def counted() -> int:
+            row = await read_one(engine, count.sql, count.params({**values, "ll_connection": found_connection}))
+            return int(row[0]) if row else 0
+
+        total = await MATCH_COUNTS.count_once(count_key, counted)
     return FastResult(principal, src, rows or b"", int(total or 0))
 
 

@@ -57,7 +57,8 @@ IN_FLIGHT = frozenset(
         PullStatus.VALIDATING,
     }
 )
-_IN_FLIGHT_SQL = ", ".join(f"'{status.value}'" for status in sorted(IN_FLIGHT))
+# The same set as SQL, for the in-flight unique index and statements that must name its predicate.
+IN_FLIGHT_SQL = ", ".join(f"'{status.value}'" for status in sorted(IN_FLIGHT))
 
 
 class PullTrigger(StrEnum):
@@ -81,7 +82,7 @@ class PullOperation(Base):
             "connection_id",
             "data_type",
             unique=True,
-            postgresql_where=text(f"status IN ({_IN_FLIGHT_SQL})"),
+            postgresql_where=text(f"status IN ({IN_FLIGHT_SQL})"),
         ),
     )
 

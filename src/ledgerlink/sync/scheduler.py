@@ -2,70 +2,147 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledgerlink.companies.models import Company
-from ledgerlink.connections.models import Connection
+from ledgerlink import jobs
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.settings import service as settings
 from ledgerlink.sync import service
-from ledgerlink.sync.models import IN_FLIGHT, PullOperation, PullTrigger
+from ledgerlink.sync.models import IN_FLIGHT_SQL, PullStatus, PullTrigger
+
+# The advisory lock a tick holds for its transaction: one tick at a time across all workers.
+TICK_LOCK = "sync:scheduler"
+
+
+@dataclass(frozen=True)
+class DueRefresh:
+    company_id: uuid.UUID
+    connection_id: uuid.UUID
+    data_type: str
+
+
+# The latest pull of every (Linked connection, data type) with nothing of that type in flight, with what
+# deciding on it needs (the company's client for its settings, the platform for what it provides).
+_CANDIDATES = text(
+    f"""
+    SELECT last.connection_id, last.data_type, last.last_requested, c.company_id, c.integration_key,
+           co.client_id
+    FROM (
+        SELECT p.connection_id, p.data_type, max(p.requested) AS last_requested,
+               bool_or(p.status IN ({IN_FLIGHT_SQL})) AS in_flight
+        FROM pull_operations p JOIN connections c ON c.id = p.connection_id
+        WHERE c.status = :linked
+        GROUP BY p.connection_id, p.data_type
+    ) last
+    JOIN connections c ON c.id = last.connection_id
+    JOIN companies co ON co.id = c.company_id
+    WHERE NOT last.in_flight
+    """
+)
+
+
+async def due_refreshes(session: AsyncSession, now: datetime) -> list[DueRefresh]:
+    """Every (Linked connection, data type) whose last pull is older than its schedule and none in flight.
+
+    Only types pulled before are refreshed; `syncSchedule: 0` means never. Nothing is locked.
+    """
+    candidates = (await session.execute(_CANDIDATES, {"linked": service.LINKED})).all()
+    if not candidates:
+        return []
+    # Every company's schedules in two queries, not two a company.
+    by_company = await settings.schedules(session, list({(row.client_id, row.company_id) for row in candidates}))
+    due = []
+    for row in candidates:
+        hours = by_company[row.company_id].get(row.data_type, 0)
+        if hours <= 0 or row.last_requested + timedelta(hours=hours) > now:
+            continue
+        if service.provides(row.integration_key, row.data_type):
+            due.append(DueRefresh(row.company_id, row.connection_id, row.data_type))
+    return due
 
 
 async def queue_due_refreshes(runtime: Runtime) -> int:
-    """Queue a refresh for every (Linked connection, data type) whose last pull is older than its schedule.
+    """Queue a refresh for every due (Linked connection, data type), in bulk; returns how many.
 
-    Only types pulled before are refreshed; `syncSchedule: 0` means never. Safe to run concurrently: a
-    type already in flight is skipped, and the in-flight unique index stops a race.
+    One tick at a time: a tick that finds another holding the lock leaves the work to it (what falls due
+    meanwhile is the next tick's). The in-flight unique index still decides against a pull queued through
+    the API at the same moment.
     """
-    now = utcnow()
-    queued = 0
     async with runtime.sessionmaker() as session, session.begin():
-        last_pulls = (
-            select(
-                PullOperation.connection_id,
-                PullOperation.data_type,
-                func.max(PullOperation.requested).label("last_requested"),
-                func.bool_or(PullOperation.status.in_([s.value for s in IN_FLIGHT])).label("in_flight"),
-            )
-            .join(Connection, Connection.id == PullOperation.connection_id)
-            .where(Connection.status == service.LINKED)
-            .group_by(PullOperation.connection_id, PullOperation.data_type)
+        locked = await session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": TICK_LOCK}
         )
-        candidates: dict = {}
-        for row in (await session.execute(last_pulls)).all():
-            if not row.in_flight:
-                candidates.setdefault(row.connection_id, []).append((row.data_type, row.last_requested))
-        if not candidates:
+        if not locked:
             return 0
-        connections = (
-            await session.scalars(
-                select(Connection).where(Connection.id.in_(list(candidates))).options(
-                    selectinload(Connection.company).selectinload(Company.connections)
-                )
-            )
-        ).all()
-        # Every company's schedules in two queries, not two a company.
-        by_company = await settings.schedules(
-            session, list({(c.company.client_id, c.company.id) for c in connections})
+        due = await due_refreshes(session, utcnow())
+        if not due:
+            return 0
+        return await queue_refreshes(session, due)
+
+
+async def queue_refreshes(session: AsyncSession, due: list[DueRefresh]) -> int:
+    """Queue scheduled pulls in the caller's transaction: one insert of the pull operations and one deferral
+    of their jobs; returns how many were queued.
+
+    The companies are locked `FOR KEY SHARE` first (every change to a company or its connections, a delete
+    among them, holds the company `FOR UPDATE`), skipping any being changed right now: the next tick
+    queues those. The connections' status is read again under that lock. A type that went in flight since
+    `due` was read is skipped by the in-flight unique index (`ON CONFLICT DO NOTHING`).
+    """
+    company_ids = sorted({refresh.company_id for refresh in due})
+    locked = set(
+        await session.scalars(
+            text(
+                "SELECT id FROM companies WHERE id = ANY(CAST(:ids AS uuid[])) ORDER BY id "
+                "FOR KEY SHARE SKIP LOCKED"
+            ),
+            {"ids": company_ids},
         )
-        for connection in connections:
-            company = connection.company
-            schedule = by_company[company.id]
-            for data_type, last_requested in candidates[connection.id]:
-                hours = schedule.get(data_type, 0)
-                if hours <= 0 or last_requested + timedelta(hours=hours) > now:
-                    continue
-                if not service.supports(connection, data_type):
-                    continue
-                async with session.begin_nested():
-                    try:
-                        await service.queue_pull(session, company, connection, data_type, PullTrigger.SCHEDULE)
-                        queued += 1
-                    except service.DatasetAlreadyInProgress:
-                        continue
-    return queued
+    )
+    linked = set(
+        await session.scalars(
+            text("SELECT id FROM connections WHERE id = ANY(CAST(:ids AS uuid[])) AND status = :linked"),
+            {"ids": list({refresh.connection_id for refresh in due}), "linked": service.LINKED},
+        )
+    )
+    queue = [refresh for refresh in due if refresh.company_id in locked and refresh.connection_id in linked]
+    if not queue:
+        return 0
+    inserted = list(
+        await session.scalars(
+            text(
+                f"""
+                INSERT INTO pull_operations (id, company_id, connection_id, data_type, status, trigger,
+                                             requested, progress, records_modified, attempts)
+                SELECT q.id, q.company_id, q.connection_id, q.data_type, :status, :trigger, :now, 0, 0, 0
+                FROM unnest(CAST(:ids AS uuid[]), CAST(:companies AS uuid[]), CAST(:connections AS uuid[]),
+                            CAST(:types AS text[])) AS q(id, company_id, connection_id, data_type)
+                ON CONFLICT (connection_id, data_type) WHERE status IN ({IN_FLIGHT_SQL}) DO NOTHING
+                RETURNING id
+                """
+            ),
+            {
+                "ids": [uuid.uuid4() for _ in queue],
+                "companies": [refresh.company_id for refresh in queue],
+                "connections": [refresh.connection_id for refresh in queue],
+                "types": [refresh.data_type for refresh in queue],
+                "status": PullStatus.QUEUED.value,
+                "trigger": PullTrigger.SCHEDULE.value,
+                "now": utcnow(),
+            },
+        )
+    )
+    await jobs.defer_many(
+        session,
+        service.PULL_TASK,
+        [{"pull_operation_id": str(pull_id)} for pull_id in inserted],
+        queue=jobs.PULLS_QUEUE,
+        queueing_locks=[jobs.pull_job_lock(pull_id) for pull_id in inserted],
+    )
+    return len(inserted)

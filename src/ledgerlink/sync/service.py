@@ -39,7 +39,12 @@ class DatasetAlreadyInProgress(BadRequest):
 
 
 def supports(connection: Connection, data_type: str) -> bool:
-    connector = connectors.get(connection.integration_key)
+    return provides(connection.integration_key, data_type)
+
+
+def provides(integration_key: str, data_type: str) -> bool:
+    """Whether the platform's connector (loaded in this process) pulls the data type."""
+    connector = connectors.get(integration_key)
     return connector is not None and data_type in connector.info.data_types
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,25 +49,29 @@ def _platform(key: str, source_type: SourceType) -> Connector:
     return connector
 
 
+async def merchant_id(session: AsyncSession, client_id: uuid.UUID, identifier: str) -> uuid.UUID | None:
+    """The company a `merchantIdentifier` names: its Codat company id, else the oldest company of that name
+    (seed 000: the name is the client's own id for its merchant)."""
+    named = Company.name == identifier
+    try:
+        is_id = Company.id == uuid.UUID(identifier)
+    except ValueError:
+        matches, order = named, (Company.created_at,)
+    else:
+        matches, order = or_(is_id, named), (is_id.desc(), Company.created_at)
+    return await session.scalar(
+        select(Company.id).where(Company.client_id == client_id, matches).order_by(*order).limit(1)
+    )
+
+
 async def _merchant(
     session: AsyncSession, principal: Principal, identifier: str, urls: PublicUrls
 ) -> Company:
-    """The company a `merchantIdentifier` names: its Codat company id, else the company of that name, else a
-    new company of that name (seed 000: the name is the client's own id for its merchant)."""
-    try:
-        return await companies.get(session, principal, str(uuid.UUID(identifier)), for_update=True)
-    except (ValueError, NotFound):
-        pass
-    existing = await session.scalar(
-        select(Company.id)
-        .where(Company.client_id == principal.client_id, Company.name == identifier)
-        .order_by(Company.created_at)
-        .limit(1)
-    )
-    if existing is not None:
-        return await companies.get(session, principal, str(existing), for_update=True)
-    created = await companies.create(session, principal, CompanyCreate(name=identifier), urls)
-    return await companies.get(session, principal, str(created.id), for_update=True)
+    """The company `identifier` names (`merchant_id`), else a new company of that name."""
+    found = await merchant_id(session, principal.client_id, identifier)
+    if found is None:
+        found = (await companies.create(session, principal, CompanyCreate(name=identifier), urls)).id
+    return await companies.get(session, principal, str(found), for_update=True)
 
 
 def connection_to(company: Company, key: str) -> Connection | None:

@@ -65,14 +65,12 @@ async def _company(session: Session, client_id: str, identifier: str) -> Company
         client = uuid.UUID(client_id)
     except ValueError:
         return None
-    statement = select(Company).options(selectinload(Company.connections)).where(Company.client_id == client)
-    try:
-        found = await session.scalar(statement.where(Company.id == uuid.UUID(identifier)))
-        if found is not None:
-            return found
-    except ValueError:
-        pass
-    return await session.scalar(statement.where(Company.name == identifier).order_by(Company.created_at).limit(1))
+    found = await service.merchant_id(session, client, identifier)
+    if found is None:
+        return None
+    return await session.scalar(
+        select(Company).options(selectinload(Company.connections)).where(Company.id == found)
+    )
 
 
 @router.get("/{clientId}/{commerceKey}/{accountingKey}/start")

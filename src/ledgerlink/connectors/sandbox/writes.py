@@ -377,22 +377,20 @@ class Check:
         return a
 
     def tax_rate(self, ref: Any, item: str) -> int:
-        tax_id = self.ref_id(ref, item, required=False)
-        if tax_id is None:
-            return T_NONE
-        if tax_id not in self.books.tax_ids:
-            self.fail(f"{item}.id", f"No tax rate has id {tax_id}")
-            return T_NONE
-        return self.books.tax_ids.index(tax_id)
+        return self._optional(ref, item, self.books.tax_ids, "tax rate", T_NONE)
 
     def journal(self, ref: Any, item: str) -> int:
-        journal_id = self.ref_id(ref, item, required=False)
-        if journal_id is None:
-            return J_GENERAL
-        if journal_id not in self.books.journal_ids:
-            self.fail(f"{item}.id", f"No journal has id {journal_id}")
-            return J_GENERAL
-        return self.books.journal_ids.index(journal_id)
+        return self._optional(ref, item, self.books.journal_ids, "journal", J_GENERAL)
+
+    def _optional(self, ref: Any, item: str, ids: list[str], what: str, default: int) -> int:
+        """The index in `ids` of an optional reference: `default` when absent, or unknown (then a failure)."""
+        found = self.ref_id(ref, item, required=False)
+        if found is None:
+            return default
+        if found not in ids:
+            self.fail(f"{item}.id", f"No {what} has id {found}")
+            return default
+        return ids.index(found)
 
     def item(self, ref: Any, item: str) -> int | None:
         item_id = self.ref_id(ref, item, required=False)

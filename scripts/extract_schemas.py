@@ -1,7 +1,7 @@
 """Extract one JSON schema per data type from Codat's OpenAPI specs into `ledgerlink/records/schemas/`.
 
 Run from anywhere: `python scripts/extract_schemas.py`. It reads the specs from
-`../shared/reference/codat-oas/` relative to the repository root (or `--specs DIR`) and rewrites
+`vendor/specs/codat/` in the repository (or `--specs DIR`) and rewrites
 `src/ledgerlink/records/schemas/<key>.json` for every data type in the registry, plus
 `<key>.response.json` for the statements (balance sheet, P&L, cash flow).
 
@@ -53,7 +53,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from ledgerlink.records.registry import DATA_TYPES, DataType, Scope, Shape  # noqa: E402
 
-DEFAULT_SPECS = REPO.parent / "shared" / "reference" / "codat-oas"
+DEFAULT_SPECS = REPO / "vendor" / "specs" / "codat"
 OUTPUT = REPO / "src" / "ledgerlink" / "records" / "schemas"
 
 SPEC_ORDER = (

@@ -24,8 +24,9 @@ from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.query import Kind, compile_query
 from ledgerlink.records import fields, registry
 from ledgerlink.records.registry import BY_KEY, DATA_TYPES, DataType, Scope, Shape, SourceType
+from tests import specs
 
-SPECS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "codat-oas"
+SPECS = specs.CODAT
 # The specs that define the read API (accounting, banking, commerce data).
 READ_SPECS = (
     "Codat-Lending.yaml", "Codat-Accounting-2023-04.yaml", "Codat-Banking.yaml", "Codat-Commerce.yaml",

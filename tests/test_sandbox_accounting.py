@@ -18,7 +18,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,7 +36,7 @@ SPEED = 86_400  # one simulated day per real second
 ALL_MONTHS = 60
 LIST_TYPES = views.LIST_TYPES
 STATEMENTS = views.STATEMENT_TYPES
-OAS = Path("/work/shared/reference/codat-oas")
+OAS = specs.CODAT
 
 
 def at(days: float) -> datetime:
@@ -817,6 +816,7 @@ import asyncio, resource, uuid
 from datetime import datetime, timedelta, UTC
 from ledgerlink.connectors.base import FetchRequest
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
+from tests import specs
 linked = datetime(2024, 6, 15, 12, tzinfo=UTC)
 def pull(scale, years):
     credentials = {"scale": scale, "speed": 86400}

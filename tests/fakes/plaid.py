@@ -19,7 +19,6 @@ import base64
 import copy
 import html
 import json
-import os
 import secrets
 import threading
 import time
@@ -28,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -37,7 +35,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-SPECS = Path(os.environ.get("LEDGERLINK_TEST_PLATFORM_SPECS", "/work/shared/reference/platform-specs"))
+from tests import specs
+
+SPECS = specs.PLAID
 SPEC_FILE = "plaid-2020-09-14.yml"
 API_HOST = "https://production.plaid.com"
 SCRIPT_PATH = "/link/v2/stable/link-initialize.js"

@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import os
 import re
 import threading
 import time
@@ -26,16 +25,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests import specs
 from tests.oauth_server import USER, OAuthTestServer
 
-SPECS = Path(os.environ.get("LEDGERLINK_TEST_PLATFORM_SPECS", "/work/shared/reference/platform-specs"))
+SPECS = specs.XERO
 API_HOST = "https://api.xero.com"
 API_PREFIX = "/api.xro/2.0"
 SCOPES = (

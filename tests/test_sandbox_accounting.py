@@ -26,6 +26,7 @@ from ledgerlink.connectors.base import AuthorizationRejected, Batch, DataTypeNot
 from ledgerlink.connectors.sandbox import views
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
 from ledgerlink.connectors.sandbox.books import DAY, Books
+from tests import specs
 
 SANDBOX = AccountingSandbox()
 COMPANY = uuid.UUID("3f2b8c1e-9a4d-4e2b-8c7f-1a2b3c4d5e6f")
@@ -816,7 +817,6 @@ import asyncio, resource, uuid
 from datetime import datetime, timedelta, UTC
 from ledgerlink.connectors.base import FetchRequest
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
-from tests import specs
 linked = datetime(2024, 6, 15, 12, tzinfo=UTC)
 def pull(scale, years):
     credentials = {"scale": scale, "speed": 86400}

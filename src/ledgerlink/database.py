@@ -11,7 +11,6 @@ from typing import Any
 
 import orjson
 import psutil
-
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine as create_sync_engine

@@ -9,6 +9,7 @@ import random
 import re
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
@@ -84,6 +85,37 @@ def test_identifiers_that_sanitise_alike_are_different_merchants(api, server) ->
     assert len({company for _, company in companies}) == 3 == len(companies)
     names = api.get("/companies", params={"query": f"name=acmeuk{tail}"}).json()["results"]
     assert len(names) == 3
+
+
+def test_starts_for_one_new_identifier_at_once_make_one_company(api, server, db) -> None:
+    identifier = f"at once/{uuid.uuid4().hex[:6]}"
+    with ThreadPoolExecutor(8) as pool:
+        urls = list(pool.map(lambda _: start_url(api, identifier), range(8)))
+    kept = db.execute(text("SELECT count(*) FROM sync_flow_merchants WHERE merchant_identifier = :m"),
+                      {"m": identifier}).scalar()
+    db.commit()
+    assert kept == 1 and len(set(urls)) == 8
+    with browser_from(server, fresh_address()) as browser:
+        assert len({open_flow(browser, url) for url in urls[:2]}) == 1
+
+
+def test_a_burst_of_guesses_from_one_source_gets_no_more_than_the_limit(api, server, db) -> None:
+    merchant = f"burst-{uuid.uuid4().hex[:8]}"
+    url = start_url(api, merchant)
+    code = parse_qs(urlsplit(url).query)["otp"][0]
+    guesses = [f"{n:06d}" for n in range(500, 540) if f"{n:06d}" != code][:30]
+    source = fresh_address()
+
+    def guess(otp: str) -> int:
+        with browser_from(server, source) as stranger:
+            return stranger.get(urlsplit(url).path, params={"merchantIdentifier": merchant, "otp": otp}).status_code
+
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(guess, guesses))
+    assert answers.count(401) == MAX_SOURCE_MISSES and answers.count(429) == len(guesses) - MAX_SOURCE_MISSES
+    counted = db.execute(text("SELECT misses FROM sync_flow_misses WHERE source = :s"), {"s": source}).scalar()
+    db.commit()
+    assert counted == MAX_SOURCE_MISSES
 
 
 def test_a_strangers_wrong_codes_do_not_lock_the_merchant_out(api, server, db) -> None:

@@ -166,8 +166,10 @@ BAD_URLS = [
 ]
 GOOD_REDIRECTS = [
     "https://bobs-burgers.{countrySuffix}/{companyId}",
-    "https://bank.example/done?company={companyId}&connection={connectionId}&status={statusCode}"
-    "&error={errorMessage}&name={data.company.companyName}",
+    (
+        "https://bank.example/done?company={companyId}&connection={connectionId}&status={statusCode}"
+        "&error={errorMessage}&name={data.company.companyName}"
+    ),
     "http://localhost:8000/done/{companyId}",
     "http://127.0.0.1:9/done",
     "http://[::1]:8080/done",
@@ -198,7 +200,7 @@ def test_profile_urls_are_https_or_loopback_http(api, profile) -> None:
 
 
 def test_the_portal_refuses_a_bad_logo_url_with_a_notice(api, server, profile) -> None:
-    with http_sign_in(server) as (browser, csrf):
+    with http_sign_in(server) as (browser, _csrf):
         page = browser.get("/portal/profile")
         saved = browser.post("/portal/profile", data={
             "name": profile["name"], "logo_url": "javascript:alert(1)", "redirect_url": "https://bank.example/x",
@@ -223,7 +225,7 @@ def test_link_never_uses_a_stored_url_that_breaks_the_rule(api, server, db, prof
         assert "javascript:" not in approve.text and 'class="brand"' in approve.text
         assert not re.search(r'<header class="brand">\s*<img', approve.text)
         cancel = re.search(r'action="(/link/company/[^"]+/cancel)".*?name="csrf" value="([^"]+)"', approve.text,
-                           re.S)
+                           re.DOTALL)
         assert cancel, approve.text
         ended = business.post(cancel.group(1), data={"csrf": cancel.group(2), "connectionId": connection["id"]},
                               follow_redirects=False)

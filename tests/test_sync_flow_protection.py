@@ -230,3 +230,13 @@ def test_link_never_uses_a_stored_url_that_breaks_the_rule(api, server, db, prof
         ended = business.post(cancel.group(1), data={"csrf": cancel.group(2), "connectionId": connection["id"]},
                               follow_redirects=False)
     assert ended.status_code == 200 and "not a url" not in ended.text and "cancelled" in ended.text.lower()
+
+
+def test_wrong_codes_are_counted_per_ipv4_address_and_per_ipv6_network() -> None:
+    from ledgerlink.commerce.service import source_of
+
+    assert source_of("203.0.113.9") == "203.0.113.9"
+    assert source_of("::ffff:203.0.113.9") == "203.0.113.9"
+    # One subscriber holds a whole /64: its addresses count as one source.
+    assert source_of("2001:db8:1:2:aaaa::1") == source_of("2001:db8:1:2:bbbb::2") == "2001:db8:1:2::/64"
+    assert source_of("2001:db8:1:3::1") != source_of("2001:db8:1:2::1")

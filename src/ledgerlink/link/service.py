@@ -30,6 +30,7 @@ from ledgerlink.connections.status import ConnectionStatus, emit_connection_even
 from ledgerlink.connectors import registry
 from ledgerlink.connectors.base import AppCredentials, AuthorizationRejected, Connector, Widget
 from ledgerlink.integrations import service as integrations
+from ledgerlink.kit import browser_urls
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.pages import SECURITY_HEADERS, PageError
 from ledgerlink.kit.secrets import SecretBox
@@ -382,7 +383,8 @@ def redirect_url(
     """The client's `redirectUrl` with its placeholders filled, or None when the client has set none.
 
     Reserved names come from the flow; any other `{name}` takes the Link URL's parameter of that name
-    (or nothing). Values are URL-encoded. A visit handed over by another flow goes back to that flow.
+    (or nothing). Values are URL-encoded. A visit handed over by another flow goes back to that flow. A URL
+    the profile would not accept now (stored before the rule) is None: Link ends on its own page.
     """
     if visit is not None and visit.return_to:
         return visit.return_to
@@ -411,4 +413,4 @@ def redirect_url(
         value = values[name] if name in values else parameters.get(name, "")
         return quote(value, safe="")
 
-    return _PLACEHOLDER.sub(fill, template)
+    return browser_urls.shown(_PLACEHOLDER.sub(fill, template))

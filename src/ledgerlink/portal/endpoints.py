@@ -24,7 +24,7 @@ from ledgerlink.companies.schemas import CompanyCreate, sanitize_name
 from ledgerlink.connections import service as connections
 from ledgerlink.connections.views import connection_view
 from ledgerlink.integrations import service as integrations
-from ledgerlink.kit import pages
+from ledgerlink.kit import browser_urls, pages
 from ledgerlink.kit.auth import Session
 from ledgerlink.kit.errors import CodatError
 from ledgerlink.kit.pagination import PageParams
@@ -500,8 +500,10 @@ async def save_profile(
     db, client_id = operator.db, operator.principal.client_id
     async with operator.attempt("Profile saved."):
         client = await clients.get_client(db, client_id)
-        # The page edits these fields; the rest of the profile is kept as it is.
+        # The page edits these fields; the rest of the profile is kept as it is, but for an icon URL stored
+        # before URLs were checked that no page would use (left in, it would refuse every save here).
         profile = client.profile | {
+            "iconUrl": browser_urls.shown(client.icon_url),
             "name": name,
             "logoUrl": logo_url.strip() or None,
             "redirectUrl": redirect_url.strip(),

@@ -359,7 +359,9 @@ def _build_fast_page(
             ApiKey.client_id, ApiKey.id.label("api_key_id"), Client.link_single_use, Client.link_url_ttl_hours
         )
         .join(Client, Client.id == ApiKey.client_id)
-        .where(ApiKey.key_hash == any_(bindparam("ll_hashes", type_=ARRAY(String))))
+        .where(
+            ApiKey.key_hash == any_(bindparam("ll_hashes", type_=ARRAY(String))), Client.disabled_at.is_(None)
+        )
         .limit(1)
         .cte("auth")
     )

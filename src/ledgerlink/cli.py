@@ -47,15 +47,22 @@ class Refusal(Exception):
 
 def main() -> None:
     """The console script: the commands, with a refusal told in one line instead of a traceback."""
+    try:
+        app()
+    except Exception as error:
+        if not isinstance(error, _refusals()):
+            raise
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        sys.exit(getattr(error, "code", 1))
+
+
+def _refusals() -> tuple[type[Exception], ...]:
+    """What the modules raise when a command cannot go on (imported only then: they are slow to import)."""
     from ledgerlink.clients.tenants import TenantError
     from ledgerlink.database import DatabaseUnreachable
     from ledgerlink.kit.secrets import SecretKeyUnusable
 
-    try:
-        app()
-    except (Refusal, TenantError, DatabaseUnreachable, SecretKeyUnusable) as refusal:
-        print(f"error: {refusal}", file=sys.stderr, flush=True)
-        sys.exit(getattr(refusal, "code", 1))
+    return Refusal, TenantError, DatabaseUnreachable, SecretKeyUnusable
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -150,7 +157,8 @@ DataDir = Annotated[
 @app.command()
 def serve(
     host: Annotated[
-        str | None, typer.Option(help="Interface to listen on (LEDGERLINK_HOST)", show_default=_default("host"))
+        str | None,
+        typer.Option(help="Interface to listen on (LEDGERLINK_HOST)", show_default=_default("host")),
     ] = None,
     port: Annotated[
         int | None, typer.Option(help="Port to listen on (LEDGERLINK_PORT)", show_default=_default("port"))
@@ -159,24 +167,28 @@ def serve(
     no_worker: Annotated[
         bool,
         typer.Option(
-            "--no-worker", help="Serve the API only; jobs run in `ledgerlink worker` processes", show_default="off"
+            "--no-worker",
+            help="Serve the API only; jobs run in `ledgerlink worker` processes",
+            show_default="off",
         ),
     ] = False,
 ) -> None:
     """Run the API (with its job workers) on LEDGERLINK_DATABASE_URL, or on an embedded PostgreSQL."""
     # Read first: importing the app reads the settings too, and would fail on a wrong one with a traceback.
     settings = _settings(host=host, port=port, data_dir=data_dir, worker_concurrency=0 if no_worker else None)
+    from ledgerlink.kit.secrets import load_or_create_key
+
+    # What can be checked before the (slow) imports of the app is, so a refusal comes at once.
+    usable_data_dir(settings.data_dir)
+    load_or_create_key(settings.secret_key, settings.data_dir)
+    listening = listening_socket(settings.host, settings.port)
     import uvicorn
 
     from ledgerlink.app import create_app
     from ledgerlink.database import bootstrap, migrate
-    from ledgerlink.kit.secrets import load_or_create_key
     from ledgerlink.logging import configure
 
     configure(settings.log_format, settings.log_level)
-    usable_data_dir(settings.data_dir)
-    load_or_create_key(settings.secret_key, settings.data_dir)
-    listening = listening_socket(settings.host, settings.port)
     with listening, database(settings) as url:
         migrate(url)
         new_key = bootstrap(url, settings.api_key)
@@ -246,7 +258,7 @@ def worker(
 
     configure(settings.log_format, settings.log_level)
     if not settings.database_url:
-        raise Refusal("ledgerlink worker needs LEDGERLINK_DATABASE_URL (the database the API processes use)", 2)
+        raise Refusal("ledgerlink worker needs LEDGERLINK_DATABASE_URL (the API processes' database)", 2)
     if not settings.secret_key:
         raise Refusal("ledgerlink worker needs LEDGERLINK_SECRET_KEY (the key the API processes use)", 2)
     load_or_create_key(settings.secret_key, settings.data_dir)
@@ -322,7 +334,8 @@ ClientRef = Annotated[str, typer.Argument(metavar="ID|NAME", help="The client's 
 
 @clients_app.command("disable")
 def clients_disable(id_or_name: ClientRef, data_dir: DataDir = None) -> None:
-    """Disable a client: its keys are refused (API, Link, Sync Flow, Portal), its schedules and webhooks stop."""
+    """Disable a client: its keys are refused (API, Link, Sync Flow, Portal); its schedules and webhooks
+    wait until it is enabled."""
     _set_enabled(id_or_name, False, data_dir)
 
 

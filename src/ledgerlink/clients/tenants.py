@@ -73,7 +73,7 @@ async def find(session: AsyncSession, id_or_name: str) -> Client:
     if not named:
         raise TenantError(f"no client has the id or name {id_or_name!r}")
     if len(named) > 1:
-        raise TenantError(f"{len(named)} clients are named {id_or_name!r}; give the id (ledgerlink clients list)")
+        raise TenantError(f"{len(named)} clients are named {id_or_name!r}; give its id (see `clients list`)")
     return named[0]
 
 

@@ -15,9 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from ledgerlink.cli import app
+from ledgerlink.db import sqlalchemy_url
 
 from tests.commerce_harness import start_url
 from tests.conftest import (
@@ -189,6 +191,22 @@ class Portal:
         return self.http.get(path)
 
 
+def overdue_delivery(database_url: str, consumer_id: str) -> None:
+    """One of the consumer's sent deliveries made pending again and due a minute ago, as if its wake-up job
+    was lost: the maintenance wakes a run for it within seconds, unless something holds it back."""
+    engine = create_engine(sqlalchemy_url(database_url))
+    try:
+        with engine.begin() as connection:
+            changed = connection.execute(text(
+                "UPDATE webhook_deliveries SET status = 'Pending', next_attempt_at = now() - interval '1 minute'"
+                " WHERE id = (SELECT id FROM webhook_deliveries WHERE consumer_id = :consumer"
+                " AND status <> 'Pending' LIMIT 1)"
+            ), {"consumer": consumer_id})
+            assert changed.rowcount == 1
+    finally:
+        engine.dispose()
+
+
 def test_two_clients_see_only_their_own_and_a_disabled_one_is_refused_everywhere(postgres: str) -> None:
     url = separate_database(postgres, "cli_tenants")
     env = {"LEDGERLINK_DATABASE_URL": url}
@@ -208,7 +226,7 @@ def test_two_clients_see_only_their_own_and_a_disabled_one_is_refused_everywhere
                 httpx.Client(base_url=server.base_url, headers=basic(key_b), timeout=30) as b, \
                 Receiver().start() as receiver_a, Receiver().start() as receiver_b:
             add_consumer(a, receiver_a)
-            add_consumer(b, receiver_b)
+            consumer_b = add_consumer(b, receiver_b)
             company_a, _ = link_sandbox(a, "Alpha's Borrower")
             company_b, connection_b = link_sandbox(b, "Beta's Borrower")
             wait_for_pulls(b, company_b, at_least=5)
@@ -273,9 +291,16 @@ def test_two_clients_see_only_their_own_and_a_disabled_one_is_refused_everywhere
             assert Portal(server.base_url).sign_in(key_b).status_code == 401
             assert len(a.get("/companies").json()["results"]) == 2
             assert Portal(server.base_url).sign_in(key_a).status_code == 303
+            # Its webhook deliveries wait: one overdue (maintenance, every second here, would wake it) is
+            # not sent while B is disabled.
+            sent_to_b = len(receiver_b.messages)
+            overdue_delivery(url, consumer_b)
+            time.sleep(3)
+            assert len(receiver_b.messages) == sent_to_b
 
             # Enabled again, B's key works as before.
             assert run("clients", "enable", beta_id, env=env).stdout.endswith("is active.\n")
+            receiver_b.wait_for(lambda r: len(r.messages) == sent_to_b + 1, what="the delivery that waited")
             assert b.get(f"/companies/{company_b}/data/invoices").status_code == 200
             assert Portal(server.base_url).sign_in(key_b).status_code == 303
     finally:

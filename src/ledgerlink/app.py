@@ -8,7 +8,7 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from sqlalchemy import text
 
@@ -106,7 +106,8 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/metrics", include_in_schema=False)
-    async def prometheus_metrics() -> Response:
+    async def prometheus_metrics(request: Request) -> Response:
+        metrics.require_token(request.headers.get("authorization"), settings.metrics_token)
         body, content_type = await metrics.exposition(engine)
         return Response(body, media_type=content_type)
 
@@ -117,7 +118,11 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         return {"status": "ready"}
 
     # Outermost last: correlation id and body limit, then CORS (so a 429 is readable by browsers), then limits.
-    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    app.add_middleware(
+        RateLimitMiddleware,
+        per_minute=settings.rate_limit_per_minute,
+        public_per_minute=settings.public_rate_limit_per_minute,
+    )
     app.add_middleware(CorsMiddleware, origins=app.state.cors)
     app.add_middleware(
         RequestContextMiddleware,

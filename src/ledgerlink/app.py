@@ -21,7 +21,7 @@ from ledgerlink.companies import endpoints as companies
 from ledgerlink.config import Settings
 from ledgerlink.connections import endpoints as connections
 from ledgerlink.connectors import registry as connector_registry
-from ledgerlink.db import create_engine, create_sessionmaker
+from ledgerlink.db import bound_read_pool, create_engine, create_sessionmaker
 from ledgerlink.integrations import endpoints as integrations
 from ledgerlink.integrations.service import sync_registry
 from ledgerlink.jobs import Runtime
@@ -45,6 +45,7 @@ from ledgerlink.webhooks import endpoints as webhooks
 def create_app(settings: Settings, database_url: str) -> FastAPI:
     connector_registry.load_operator_connectors(settings.connector_modules, settings.declared_connectors)
     engine = create_engine(database_url)
+    bound_read_pool(engine, settings.read_statement_timeout_seconds)
     sessionmaker = create_sessionmaker(engine)
 
     async def load_origins() -> set[str]:

@@ -33,8 +33,9 @@ class Settings(BaseSettings):
     # Seconds a client has to send a request's body; a slower one gets 408 and its connection back.
     body_timeout_seconds: float = Field(default=30.0, gt=0)
     # Requests an address may make a minute to each API process without a key this process has seen
-    # authenticate: Link (and its OAuth callback), Portal, Sync Flow, /metrics, and API calls with no key or a
-    # bad one (0: no limit). The address is the peer's, or X-Forwarded-For from a proxy in FORWARDED_ALLOW_IPS.
+    # authenticate: Link (and its OAuth callback), Portal, Sync Flow, /metrics, and API calls with no key or
+    # a bad one (0: no limit). The address is the peer's, or X-Forwarded-For from a proxy in
+    # FORWARDED_ALLOW_IPS.
     public_rate_limit_per_minute: int = Field(default=600, ge=0)
     # When set, /metrics answers only `Authorization: Bearer <token>`.
     metrics_token: str | None = None

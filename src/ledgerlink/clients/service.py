@@ -138,10 +138,10 @@ async def ensure_api_key(session: AsyncSession, client: Client, configured: str 
     if configured:
         key_hash = hash_api_key(configured)
         # Whichever of several processes starting at once records the value first seeds it.
-        first = await session.scalar(
-            insert(SeededApiKey).values(key_hash=key_hash).on_conflict_do_nothing().returning(SeededApiKey.key_hash)
-        )
-        if first is not None and await session.scalar(select(ApiKey.id).where(ApiKey.key_hash == key_hash)) is None:
+        seeding = insert(SeededApiKey).values(key_hash=key_hash).on_conflict_do_nothing()
+        first = await session.scalar(seeding.returning(SeededApiKey.key_hash))
+        present = await session.scalar(select(ApiKey.id).where(ApiKey.key_hash == key_hash))
+        if first is not None and present is None:
             await add_api_key(session, client.id, configured, name="LEDGERLINK_API_KEY")
         return None
     if await session.scalar(select(ApiKey.id).where(ApiKey.client_id == client.id).limit(1)) is None:

@@ -9,8 +9,9 @@ Who is counted (docs/deployment.md, "Protection: limits and timeouts"):
   or raw, padding colons, spaces, the scheme's case) lands in the one bucket. Every key of a client shares
   the client's bucket.
 - Anything else counts against the caller's address (`LEDGERLINK_PUBLIC_RATE_LIMIT_PER_MINUTE`): an API
-  request with no key, a bad key or a key not seen yet, and the pages that take no API key (Link and its
-  OAuth callback, the Portal, Sync Flow) and `/metrics`. The address is the TCP peer, or the address a
+  request with no key, a bad key or a key not seen yet (which, once it authenticates, counts against its
+  client too), and the pages that take no API key (Link and its OAuth callback, the Portal, Sync Flow) and
+  `/metrics`. The address is the TCP peer, or the address a
   proxy trusted through uvicorn's `FORWARDED_ALLOW_IPS` put in `X-Forwarded-For`.
 - Health checks and static files are not counted.
 
@@ -100,9 +101,14 @@ class RateLimitMiddleware:
         status = 0
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, decision
             if message["type"] == "http.response.start":
                 status = message["status"]
+                principal = scope.get("state", {}).get("principal")
+                if owner is None and principal is not None and self.clients is not None:
+                    # A key seen for the first time: its request counts against its client too, whose
+                    # window the answer reports.
+                    decision = self.clients.hit(f"client:{principal.client_id}")
                 if decision is not None:
                     message["headers"] = [*message.get("headers", []), *_headers(decision)]
             await send(message)

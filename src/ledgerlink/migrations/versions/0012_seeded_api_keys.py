@@ -26,7 +26,8 @@ def upgrade() -> None:
     )
     # The keys an install already has from LEDGERLINK_API_KEY count as seeded.
     op.execute(
-        "INSERT INTO seeded_api_keys (key_hash) SELECT key_hash FROM api_keys WHERE name = 'LEDGERLINK_API_KEY'"
+        "INSERT INTO seeded_api_keys (key_hash) "
+        "SELECT key_hash FROM api_keys WHERE name = 'LEDGERLINK_API_KEY'"
     )
 
 

@@ -83,6 +83,14 @@ class RedactingFormatter(logging.Formatter):
     def formatException(self, ei: ExcInfo) -> str:  # type: ignore[override]  # noqa: N802 (logging's name)
         return format_exception(ei)
 
+    def format(self, record: logging.LogRecord) -> str:
+        # Not the traceback another handler may have rendered (and cached on the record) with the values.
+        cached, record.exc_text = record.exc_text, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_text = cached
+
 
 def configure(log_format: str = "console", level: str = "INFO") -> None:
     renderer: structlog.types.Processor = (

@@ -39,8 +39,9 @@ def database_error_summary(error: BaseException) -> str | None:
     """What may be logged of a database error (None for any other error)."""
     if isinstance(error, StatementError):
         cause = error.orig if isinstance(error.orig, BaseException) else None
-        summary = (database_error_summary(cause) if cause is not None else None) or type(error).__name__
-        return f"{summary}\n[SQL: {error.statement}]"
+        summary = database_error_summary(cause) if cause is not None else None
+        named = f"({type(cause).__module__}.{type(cause).__name__}) {summary}" if summary else "(values withheld)"
+        return f"{named}\n[SQL: {error.statement}]"
     if not isinstance(error, psycopg.Error):
         return None
     diag = error.diag
@@ -55,7 +56,7 @@ def database_error_summary(error: BaseException) -> str | None:
         if value
     ]
     primary = _QUOTED.sub('"…"', diag.message_primary or "")
-    return f"{type(error).__module__}.{type(error).__name__}: {primary} ({', '.join(named)})"
+    return f"{primary} ({', '.join(named)})"
 
 
 def redact_database_errors(text: str, error: BaseException | None) -> str:

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ledgerlink.db import READ_METHODS
 from ledgerlink.kit.responses import JsonResponse
 
 log = structlog.get_logger("ledgerlink.errors")
@@ -169,9 +170,10 @@ async def unexpected_error(request: Request, exc: Exception) -> JsonResponse:
 
 async def database_error(request: Request, exc: Exception) -> JsonResponse:
     """A read cancelled by `LEDGERLINK_READ_STATEMENT_TIMEOUT_SECONDS` is 503 (the fast path raises psycopg's
-    error, the ORM SQLAlchemy's around it); any other database error is unexpected."""
+    error, the ORM SQLAlchemy's around it); any other database error is unexpected. Only a GET's statements
+    have the timeout (`db.bound_reads`)."""
     cause = exc.orig if isinstance(exc, DBAPIError) else exc
-    if not isinstance(cause, psycopg.errors.QueryCanceled):
+    if not isinstance(cause, psycopg.errors.QueryCanceled) or request.method not in READ_METHODS:
         return await unexpected_error(request, exc)
     seconds = request.app.state.settings.read_statement_timeout_seconds
     log.warning("read timed out", path=request.url.path, method=request.method, seconds=seconds)

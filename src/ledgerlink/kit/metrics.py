@@ -81,7 +81,7 @@ _WAITING_JOBS = text(
 def require_token(header: str | None, token: str | None) -> None:
     """With `LEDGERLINK_METRICS_TOKEN` set, a scrape must carry it (`Authorization: Bearer <token>`): a
     scrape reads the database and renders every series, which strangers should not be able to set off."""
-    if token is None:
+    if not token:
         return
     scheme, _, given = (header or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):

@@ -5,6 +5,7 @@ holding anyone else up, and Prometheus figures at /metrics (behind a token when 
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
 import socket
 import threading
@@ -180,6 +181,21 @@ def test_slow_headers_are_cut_off(limited: RunningServer) -> None:
     assert b"did not arrive within 1.5 seconds" in answers["silent"]
     # A request that sends its headers in time is answered as ever.
     assert httpx.get(f"{limited.base_url}/healthz").status_code == 200
+
+
+def test_oversized_headers_are_refused(limited: RunningServer) -> None:
+    address = urlsplit(limited.base_url)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        with contextlib.suppress(OSError):  # the server may close before all is sent
+            for _ in range(64):
+                sock.sendall(b"a" * 16_384)
+        answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:100]
+    assert b"larger than 65536 bytes" in answer
+    # Large but allowed headers (a big cookie) are read as ever.
+    big = httpx.get(f"{limited.base_url}/healthz", headers={"Cookie": "c=" + "x" * 40_000})
+    assert big.status_code == 200
 
 
 def test_a_slow_body_is_refused_and_holds_no_one_up(limited: RunningServer) -> None:

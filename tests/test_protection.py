@@ -121,7 +121,8 @@ def test_requests_without_a_client_are_limited_per_address(limited: RunningServe
             get("/companies", address, Authorization="Basic bm90LWEta2V5"),  # a bad key
             get("/metrics", address, Authorization=f"Bearer {METRICS_TOKEN}"),
         ]
-        if any(a.headers.get("x-rate-limit-reset") != answers[0].headers["x-rate-limit-reset"] for a in refused):
+        reset = answers[0].headers["x-rate-limit-reset"]
+        if any(a.headers.get("x-rate-limit-reset") != reset for a in refused):
             continue
         assert [a.status_code for a in refused] == [429] * len(refused)
         assert refused[0].headers["x-rate-limit-limit"] == str(PUBLIC_LIMIT)
@@ -171,7 +172,9 @@ def test_slow_headers_are_cut_off(limited: RunningServer) -> None:
             closed_after[name] = time.monotonic() - started
             answers[name] = answer
 
-    threads = [threading.Thread(target=connect, args=(name, name == "trickle")) for name in ("trickle", "silent")]
+    threads = [
+        threading.Thread(target=connect, args=(name, name == "trickle")) for name in ("trickle", "silent")
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -40,8 +40,9 @@ def database_error_summary(error: BaseException) -> str | None:
     if isinstance(error, StatementError):
         cause = error.orig if isinstance(error.orig, BaseException) else None
         summary = database_error_summary(cause) if cause is not None else None
-        named = f"({type(cause).__module__}.{type(cause).__name__}) {summary}" if summary else "(values withheld)"
-        return f"{named}\n[SQL: {error.statement}]"
+        if summary is None:
+            return f"(values withheld)\n[SQL: {error.statement}]"
+        return f"({type(cause).__module__}.{type(cause).__name__}) {summary}\n[SQL: {error.statement}]"
     if not isinstance(error, psycopg.Error):
         return None
     diag = error.diag

@@ -25,6 +25,7 @@ from ledgerlink.connectors.base import (
 from ledgerlink.connectors.declared import connector as declared
 from ledgerlink.connectors.declared.connector import DeclaredConnector
 from ledgerlink.connectors.declared.spec import DeclarationInvalid, load
+from ledgerlink.kit import outbound
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.records import fields
 from tests.conftest import RunningServer, separate_database, start_server, stop_server
@@ -42,7 +43,8 @@ def partner() -> Iterator[PartnerCommerceServer]:
 def connector_for(server: PartnerCommerceServer, tmp_path: Path, timeout: float = 5.0) -> DeclaredConnector:
     path = tmp_path / "partner.yaml"
     path.write_text(declaration(server.base_url, timeout))
-    return DeclaredConnector(load(path))
+    # The partner's test server is on loopback, which only an operator's allowance opens.
+    return DeclaredConnector(load(path), rules=outbound.policy("127.0.0.0/8"))
 
 
 def fetch(connector: DeclaredConnector, data_type: str, since=None, credentials=None) -> list[Batch]:

@@ -248,7 +248,9 @@ def test_oauth2_client_credentials(tmp_path: Path) -> None:
 
 
 
-def test_only_addresses_the_operator_allows_are_called(partner: PartnerCommerceServer, tmp_path: Path) -> None:
+def test_only_addresses_the_operator_allows_are_called(
+    partner: PartnerCommerceServer, tmp_path: Path
+) -> None:
     path = tmp_path / "partner.yaml"
     path.write_text(declaration(partner.base_url))
     # On loopback, which the default policy refuses: loading says so, and a pull calls nothing.

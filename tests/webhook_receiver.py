@@ -40,7 +40,9 @@ class Receiver:
     """Start it (now or later: its port is fixed up front, so a consumer can point at it while it is down);
     `answer` decides each response from the message and how many times its `webhook-id` was seen."""
 
-    def __init__(self, answer: Callable[[Message, int], Answer] | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, answer: Callable[[Message, int], Answer] | None = None, host: str = "127.0.0.1"
+    ) -> None:
         self.host = host
         self.port = free_port()
         self.url = f"http://{host}:{self.port}/hooks"

@@ -159,14 +159,20 @@ class OutboundPolicy:
     async def resolve(self, host: str, port: int) -> list[IPAddress]:
         """Every address `host` resolves to, vetted (OutboundRefused), or socket.gaierror if none."""
         self.check_name(host)
-        name = host.strip("[]")
-        infos = await asyncio.get_running_loop().getaddrinfo(name, port, type=socket.SOCK_STREAM)
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+        except UnicodeError:
+            raise _not_a_name(host) from None
         return self.vet(host, _addresses(infos))
 
     def resolve_now(self, host: str, port: int) -> list[IPAddress]:
         """`resolve` for code that runs before the event loop does (loading the operator's declarations)."""
         self.check_name(host)
-        return self.vet(host, _addresses(socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)))
+        try:
+            infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+        except UnicodeError:
+            raise _not_a_name(host) from None
+        return self.vet(host, _addresses(infos))
 
     async def check_url(self, url: str) -> None:
         """OutboundRefused if `url`'s host resolves to any address the policy refuses. A name that does
@@ -184,6 +190,11 @@ class OutboundPolicy:
             self.resolve_now(host, port)
         except socket.gaierror:
             return
+
+
+def _not_a_name(host: str) -> OutboundRefused:
+    # Python's resolver takes no empty label, nor one over 63 characters (`a..b`, `.`).
+    return OutboundRefused(f"{host[:100]!r} is not a host name that can be looked up")
 
 
 def _host_port(url: str) -> tuple[str, int]:

@@ -41,8 +41,8 @@ from ledgerlink import __version__, jobs
 from ledgerlink.config import Settings
 from ledgerlink.events.models import Event
 from ledgerlink.jobs import Runtime
-from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.kit import metrics, outbound
+from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.kit.http import parse_retry_after
 from ledgerlink.webhooks.dispatch import DELIVER_TASK
 from ledgerlink.webhooks.models import (
@@ -291,7 +291,8 @@ async def send(http: httpx.AsyncClient, target: Target, msg_id: str, body: bytes
     seconds = time.perf_counter() - started
     metrics.observe_delivery(error is None, seconds)
     latency_ms = round(seconds * 1000)
-    return Outcome(attempted_at, status_code, latency_ms, error and error[:500], excerpt, retry_after, refused)
+    error = error and error[:500]
+    return Outcome(attempted_at, status_code, latency_ms, error, excerpt, retry_after, refused)
 
 
 async def _excerpt(response: httpx.Response) -> str | None:

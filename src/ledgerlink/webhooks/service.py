@@ -66,7 +66,11 @@ async def get(
 
 
 async def create(
-    session: AsyncSession, principal: Principal, body: ConsumerCreate, secrets: SecretBox, rules: OutboundPolicy
+    session: AsyncSession,
+    principal: Principal,
+    body: ConsumerCreate,
+    secrets: SecretBox,
+    rules: OutboundPolicy,
 ) -> WebhookConsumer:
     await check_url(body.url, rules)
     await get_client(session, principal.client_id, for_update=True)  # serializes creates for the limit

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
+from ledgerlink.config import get_settings
 from ledgerlink.connectors.base import (
     AuthorizationLost,
     AuthorizationRejected,
@@ -48,7 +49,6 @@ from ledgerlink.connectors.declared.spec import (
     PagePagination,
     RecordsSpec,
 )
-from ledgerlink.config import get_settings
 from ledgerlink.kit import outbound
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.http import parse_retry_after
@@ -251,7 +251,9 @@ class DeclaredConnector(Connector):
             except httpx.HTTPError as error:
                 failures += 1
                 if outbound.refusal_in(error):
-                    raise PlatformFailed(f"{self.spec.name} was not called at {path}: {_why(error)}.") from None
+                    raise PlatformFailed(
+                        f"{self.spec.name} was not called at {path}: {_why(error)}."
+                    ) from None
                 if failures >= ATTEMPTS:
                     raise PlatformFailed(
                         f"{self.spec.name} could not be reached at {path} ({type(error).__name__}) after {failures} attempts."

@@ -31,6 +31,8 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 SETTING = "LEDGERLINK_OUTBOUND_ALLOW"
+# How long a URL's check waits for DNS before taking the name for one that does not resolve yet.
+RESOLVE_SECONDS = 5.0
 
 # Cloud providers' instance metadata services (AWS, GCP, Azure, OCI at 169.254.169.254; AWS's IPv6 one;
 # ECS task metadata; Alibaba's), refused by name even where the name does not resolve to them.
@@ -176,11 +178,13 @@ class OutboundPolicy:
 
     async def check_url(self, url: str) -> None:
         """OutboundRefused if `url`'s host resolves to any address the policy refuses. A name that does
-        not resolve now passes: it is resolved and vetted again at every connection."""
+        not resolve now (or within `RESOLVE_SECONDS`) passes: it is resolved and vetted again at every
+        connection."""
         host, port = _host_port(url)
         try:
-            await self.resolve(host, port)
-        except socket.gaierror:
+            async with asyncio.timeout(RESOLVE_SECONDS):
+                await self.resolve(host, port)
+        except (socket.gaierror, TimeoutError):
             return
 
     def check_url_now(self, url: str) -> None:

@@ -14,8 +14,11 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 from pydantic import ValidationError
+from sqlalchemy import create_engine, text
 
 from ledgerlink.config import Settings
+from ledgerlink.database import migrate
+from ledgerlink.db import sqlalchemy_url
 from ledgerlink.kit import outbound
 from ledgerlink.kit.outbound import OutboundPolicy, OutboundRefused, kind_of
 from tests.conftest import separate_database, start_server, stop_server
@@ -232,3 +235,20 @@ def test_consumers_reach_only_what_the_operator_allows(postgres: str, tmp_path: 
         stop_server(closed)
         chatty.stop()
         elsewhere.stop()
+
+    # Migration 0012 cuts what attempts recorded before it (up to 500 characters) to the same 256.
+    engine = create_engine(sqlalchemy_url(url))
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE webhook_attempts SET response = repeat('é', 500) WHERE status_code = 200")
+            )
+            connection.execute(text("UPDATE alembic_version SET version_num = '0011'"))
+        migrate(url)
+        with engine.connect() as connection:
+            kept = connection.execute(
+                text("SELECT response FROM webhook_attempts WHERE status_code = 200")
+            ).all()
+        assert [row.response for row in kept] == ["é" * 256]
+    finally:
+        engine.dispose()

@@ -162,7 +162,9 @@ class OutboundPolicy:
         """Every address `host` resolves to, vetted (OutboundRefused), or socket.gaierror if none."""
         self.check_name(host)
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host.strip("[]"), port, type=socket.SOCK_STREAM
+            )
         except UnicodeError:
             raise _not_a_name(host) from None
         return self.vet(host, _addresses(infos))

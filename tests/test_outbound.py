@@ -236,14 +236,14 @@ def test_consumers_reach_only_what_the_operator_allows(postgres: str, tmp_path: 
         chatty.stop()
         elsewhere.stop()
 
-    # Migration 0012 cuts what attempts recorded before it (up to 500 characters) to the same 256.
+    # Migration 0013 cuts what attempts recorded before it (up to 500 characters) to the same 256.
     engine = create_engine(sqlalchemy_url(url))
     try:
         with engine.begin() as connection:
             connection.execute(
                 text("UPDATE webhook_attempts SET response = repeat('é', 500) WHERE status_code = 200")
             )
-            connection.execute(text("UPDATE alembic_version SET version_num = '0011'"))
+            connection.execute(text("UPDATE alembic_version SET version_num = '0012'"))
         migrate(url)
         with engine.connect() as connection:
             kept = connection.execute(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import uuid
 from pathlib import Path
 
 import httpcore
@@ -15,12 +16,14 @@ import pytest
 from cryptography.fernet import Fernet
 from pydantic import ValidationError
 from sqlalchemy import create_engine, text
+from standardwebhooks import Webhook
 
 from ledgerlink.config import Settings
 from ledgerlink.database import migrate
 from ledgerlink.db import sqlalchemy_url
 from ledgerlink.kit import outbound
 from ledgerlink.kit.outbound import OutboundPolicy, OutboundRefused, kind_of
+from ledgerlink.webhooks.delivery import Outcome, Target, http_client, send
 from tests.conftest import separate_database, start_server, stop_server
 from tests.test_webhooks import add_consumer, deliveries, tagged_company, wait_until
 from tests.webhook_receiver import Answer, Receiver
@@ -143,6 +146,18 @@ def test_a_vetted_client_keeps_the_name_in_the_host_header() -> None:
         receiver.stop()
 
 
+def test_a_stored_url_httpx_cannot_parse_is_not_sent_to() -> None:
+    target = Target(uuid.uuid4(), "http://0177.0.0.1/hooks", (Webhook("whsec_" + "A" * 32),))
+
+    async def attempt() -> Outcome:
+        async with http_client(Settings(outbound_allow="127.0.0.0/8")) as http:
+            return await send(http, target, "msg_1", b"{}", 1.0)
+
+    outcome = asyncio.run(attempt())
+    assert outcome.refused and outcome.status_code is None
+    assert outcome.error == "Not sent: Invalid IPv4 address: '0177.0.0.1'"
+
+
 # --- webhook consumers through real servers ----------------------------------------------------------
 
 # Every spelling of an address of the server's own network, with what the refusal says.
@@ -159,7 +174,6 @@ INTERNAL_URLS = {
     "http://2130706433/hooks": "2130706433 resolves to 127.0.0.1, a loopback address",
     "http://0x7f000001/hooks": "resolves to 127.0.0.1, a loopback address",
     "http://127.1/hooks": "127.1 resolves to 127.0.0.1, a loopback address",
-    "http://0177.0.0.1/hooks": "resolves to 127.0.0.1, a loopback address",
     "http://[::1]:8080/hooks": "a loopback address",
     "http://[::ffff:127.0.0.1]/hooks": "resolves to 127.0.0.1, a loopback address",
     "http://[fd00::1]/hooks": "a unique-local (private) address",
@@ -230,6 +244,9 @@ def test_consumers_reach_only_what_the_operator_allows(postgres: str, tmp_path: 
                 assert error["statusCode"] == 400 and error["correlationId"], internal
                 said = error["error"]
                 assert said.startswith("The webhook URL cannot be used") and reason in said, (internal, said)
+            # A spelling httpx (which deliveries send with) cannot parse is refused as a URL.
+            octal = api.post("/webhooks", json={"url": "http://0177.0.0.1/hooks"})
+            assert octal.status_code == 400 and "Invalid IPv4 address" in octal.json()["error"], octal.text
             assert len(api.get("/webhooks").json()["results"]) == 2  # nothing was added
     finally:
         stop_server(closed)

@@ -281,6 +281,8 @@ async def send(http: httpx.AsyncClient, target: Target, msg_id: str, body: bytes
             error = f"HTTP {status_code} {response.reason_phrase}".strip()
     except TimeoutError:
         error = f"No response within {timeout:g} s"
+    except httpx.InvalidURL as invalid:  # a consumer stored before its URL was checked as httpx does
+        error, refused = f"Not sent: {invalid}", True
     except httpx.HTTPError as failure:
         refusal = outbound.refusal_in(failure)
         refused = refusal is not None

@@ -6,6 +6,7 @@ import ipaddress
 from typing import Annotated
 from urllib.parse import urlsplit
 
+import httpx
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -83,6 +84,10 @@ def _http_url(value: str) -> str:
         raise ValueError(
             "must be an http:// or https:// URL with a host, such as https://example.com/webhooks"
         )
+    try:
+        httpx.URL(value)  # what deliveries send with: a URL it cannot parse could never be delivered to
+    except httpx.InvalidURL as invalid:
+        raise ValueError(str(invalid)[:200]) from None
     return value
 
 

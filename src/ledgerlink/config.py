@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     webhook_retry_schedule: str = "0,5,300,1800,7200,18000,36000,36000"
     # A consumer whose attempts have failed without a success for this long is disabled (Codat: 5 days).
     webhook_disable_after_seconds: float = Field(default=432_000.0, gt=0)
+    # What requests the server makes on a client's say-so (webhook deliveries, declared connectors) may
+    # reach besides public addresses: comma-separated networks and host names (`10.2.0.0/16, ::1,
+    # partner.internal, *.corp.example`). Empty: public addresses only (kit/outbound.py).
+    outbound_allow: str = ""
     # Python modules with connectors of the operator's own, comma-separated: each has a `connectors()`
     # function returning Connector instances, which join the built-in ones under their platform keys.
     connector_modules: str = ""
@@ -98,6 +102,14 @@ class Settings(BaseSettings):
     @classmethod
     def _retry_schedule(cls, value: str) -> str:
         parse_retry_schedule(value)
+        return value
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _outbound_allow(cls, value: str) -> str:
+        from ledgerlink.kit.outbound import OutboundPolicy
+
+        OutboundPolicy.parse(value)
         return value
 
     @property

@@ -28,9 +28,12 @@ from starlette.routing import Mount
 
 from ledgerlink.app import create_app
 from ledgerlink.config import Settings
-from ledgerlink.kit.pagination import MAX_OFFSET
+from ledgerlink.db import create_engine
+from ledgerlink.kit.auth import key_hashes, require_principal
+from ledgerlink.kit.pagination import MAX_OFFSET, parse_page_params
 from ledgerlink.kit.query import MAX_QUERY_DEPTH, MAX_QUERY_TERMS
 from ledgerlink.logging import configure
+from ledgerlink.records import reads, registry
 from tests.conftest import RunningServer, free_port, separate_database, start_server, stop_server
 from tests.test_portal import http_sign_in
 from tests.test_sync import link_sandbox
@@ -62,7 +65,7 @@ class Answer:
 
 
 class KeepAlive:
-    """Raw HTTP/1.1 over one socket, so the bytes sent are exactly the test's and a dropped connection shows."""
+    """Raw HTTP/1.1 over one socket: the bytes sent are exactly the test's, and a dropped connection shows."""
 
     def __init__(self, base_url: str) -> None:
         address = urlsplit(base_url)
@@ -72,7 +75,8 @@ class KeepAlive:
     def send(
         self, method: str, target: bytes, headers: dict[bytes, bytes] | None = None, body: bytes = b""
     ) -> Answer:
-        lines = [method.encode() + b" " + target + b" HTTP/1.1", b"Host: test", b"Content-Length: %d" % len(body)]
+        lines = [method.encode() + b" " + target + b" HTTP/1.1", b"Host: test"]
+        lines.append(b"Content-Length: %d" % len(body))
         lines += [name + b": " + value for name, value in (headers or {}).items()]
         self.sock.sendall(b"\r\n".join(lines) + b"\r\n\r\n" + body)
         response = http.client.HTTPResponse(self.sock, method=method)
@@ -98,6 +102,7 @@ class RouteCase:
     query_names: set[str]
     form_names: set[str] = field(default_factory=set)
     json_names: set[str] = field(default_factory=set)
+    needs_key: bool = False
 
     @property
     def paged(self) -> bool:
@@ -130,6 +135,10 @@ def _params(dependant, kind: str) -> list:
     return found
 
 
+def _needs_key(dependant) -> bool:
+    return dependant.call is require_principal or any(_needs_key(d) for d in dependant.dependencies)
+
+
 def _case(route: APIRoute, method: str) -> RouteCase:
     query_names = {param.alias for param in _params(route.dependant, "query_params")}
     extra = (route.openapi_extra or {}).get("parameters", [])
@@ -147,6 +156,8 @@ def _case(route: APIRoute, method: str) -> RouteCase:
         query_names,
         form_names=body_names if form else set(),
         json_names=set() if form else body_names,
+        # The read API's list pages check the key themselves (no dependencies: their fast path).
+        needs_key=_needs_key(route.dependant) or route.endpoint.__name__ == "list_records",
     )
 
 
@@ -218,27 +229,32 @@ class Fuzz:
 
     def inputs(self, case: RouteCase) -> dict[str, Sent]:
         plain = case.target(self.values(case))
+
+        def at(query: str) -> bytes:
+            return case.target(self.values(case), query)
+
+        long_body = (
+            _form_body(case, self.csrf, "z" * 200_000) if case.form_names else _json_body(case, "z" * 200_000)
+        )
         with_json = {**self.ok, **JSON}
         with_form = {**self.ok, **FORM}
         kinds = {
-            "NUL in the query (%00)": Sent(case.target(self.values(case), _query_all(case, "a%00b")), self.ok),
-            "NUL in query= (%2500)": Sent(case.target(self.values(case), "query=name%3Da%2500b"), self.ok),
-            "surrogate in the query": Sent(case.target(self.values(case), _query_all(case, "%ED%A0%80")), self.ok),
+            "NUL in the query (%00)": Sent(at(_query_all(case, "a%00b")), self.ok),
+            "NUL in query= (%2500)": Sent(at("query=name%3Da%2500b"), self.ok),
+            "surrogate in the query": Sent(at(_query_all(case, "%ED%A0%80")), self.ok),
             "NUL in JSON (\\u0000)": Sent(plain, with_json, _json_body(case, "a\x00b")),
             "lone surrogate in JSON (\\ud800)": Sent(plain, with_json, _json_body(case, "a\ud800b")),
-            "UTF-8 surrogate in JSON": Sent(plain, with_json, b'{"name": "a\xed\xa0\x80b", "platformKey": "x"}'),
+            "UTF-8 surrogate in JSON": Sent(plain, with_json, b'{"name": "a\xed\xa0\x80b", "key": "x"}'),
             "raw NUL in JSON": Sent(plain, with_json, b'{"name": "a\x00b"}'),
             "NUL in a form (%00)": Sent(plain, with_form, _form_body(case, self.csrf, "a%00b")),
             "raw NUL in a form": Sent(plain, with_form, _form_body(case, self.csrf, "a\x00b")),
-            "deep query, right key": Sent(case.target(self.values(case), "query=" + quote(DEEP)), self.ok),
-            "deep query, wrong key": Sent(
-                case.target(self.values(case), "query=" + quote(DEEP)), auth("wrong-" + uuid.uuid4().hex)
-            ),
-            "huge page": Sent(case.target(self.values(case), "page=1000000000&pageSize=5000"), self.ok),
+            "deep query, right key": Sent(at("query=" + quote(DEEP)), self.ok),
+            "deep query, wrong key": Sent(at("query=" + quote(DEEP)), auth("wrong-" + uuid.uuid4().hex)),
+            "huge page": Sent(at("page=1000000000&pageSize=5000"), self.ok),
             "long strings": Sent(
                 case.target(self.values(case, "x" * 3000), _query_all(case, "y" * 3000)),
                 with_form if case.form_names else with_json,
-                _form_body(case, self.csrf, "z" * 200_000) if case.form_names else _json_body(case, "z" * 200_000),
+                long_body,
             ),
             "wrong key": Sent(plain, auth("wrong-" + uuid.uuid4().hex)),
             "garbage key": Sent(plain, {b"Authorization": b"Basic \xff\xfe%00\\u0000" + b"=" * 3000}),
@@ -250,13 +266,16 @@ class Fuzz:
         return kinds
 
 
+WRONG_KEYS = {"wrong key", "garbage key", "Bearer, no key", "deep query, wrong key"}
+
+
 def expected(case: RouteCase, kind: str) -> set[int] | None:
     """The statuses a kind of input may get on a route (None: anything below 500)."""
     if "NUL" in kind or kind.startswith(("lone surrogate", "UTF-8 surrogate")):
         return {400}
+    if case.needs_key and kind in WRONG_KEYS:
+        return {401}  # before any other check, and before any work
     if case.path.startswith("/companies/{companyId}") and case.paged:
-        if kind == "deep query, wrong key":
-            return {401}
         if kind == "huge page":
             return {400}
         if kind == "deep query, right key" and case.filtered:
@@ -281,6 +300,7 @@ def test_no_route_answers_bad_input_with_a_5xx_or_a_dropped_connection(
     fuzz = Fuzz(ok, csrf, real)
     cases = every_route(served.database_url, tmp_path)
     assert len(cases) > 200 and any(c.path == "/link/oauth/callback" for c in cases)
+    assert sum(case.needs_key for case in cases) > 150
 
     started = time.monotonic()
     failures, sent = [], 0
@@ -324,7 +344,11 @@ def test_refusals_are_codat_s_400_and_store_nothing(served: RunningServer) -> No
         assert "NUL character or an unpaired surrogate" in error["error"] and "body" in error["error"]
     # An escaped backslash before `u0000` is text, and a pair of escaped surrogates is an emoji: both fine.
     text = "a \\u0000 \U0001f600"
-    made = client.send("POST", b"/companies", headers, json.dumps({"name": name, "description": text}).encode())
+
+    def body_of(name: str, description: str) -> bytes:
+        return json.dumps({"name": name, "description": description}).encode()
+
+    made = client.send("POST", b"/companies", headers, body_of(name, text))
     assert made.status == 200, made.body
     assert made.json()["description"] == text
     found = client.send("GET", f"/companies?query=name~{quote(name)}".encode(), auth(API_KEY)).json()
@@ -345,7 +369,8 @@ def test_query_limits_and_offsets_are_codat_style_400s(served: RunningServer) ->
     nested = "{" * (MAX_QUERY_DEPTH + 1) + "name=a" + "}" * (MAX_QUERY_DEPTH + 1)
     deep = client.send("GET", f"/companies?query={quote(nested)}".encode(), key)
     assert deep.status == 400
-    assert deep.json()["error"] == f"Error parsing query - Query must not nest braces more than {MAX_QUERY_DEPTH} deep."
+    message = f"Error parsing query - Query must not nest braces more than {MAX_QUERY_DEPTH} deep."
+    assert deep.json()["error"] == message
     allowed = "{" * MAX_QUERY_DEPTH + "name=a" + "}" * MAX_QUERY_DEPTH
     assert client.send("GET", f"/companies?query={quote(allowed)}".encode(), key).status == 200
     many = "||".join(["name=a"] * (MAX_QUERY_TERMS + 1))
@@ -358,6 +383,26 @@ def test_query_limits_and_offsets_are_codat_style_400s(served: RunningServer) ->
     assert beyond.status == 400
     assert beyond.json()["error"] == f"page must be at most {last} when pageSize is 5000."
     client.close()
+
+
+@pytest.mark.anyio
+async def test_a_wrong_key_gets_no_list_page_shape_compiled(served: RunningServer) -> None:
+    """The read API's fast path compiles a new `query=` only for a known key: a wrong one costs one key
+    lookup, no parsing or compiling, and cannot push the shapes in use out of the cache."""
+    engine = create_engine(served.database_url)
+    invoices = registry.BY_KEY["invoices"]
+    params = parse_page_params(None, None, f"amountDue>{uuid.uuid4().int % 10**9}", None)
+    shape = (invoices, params.query, None, (), engine.dialect)
+    try:
+        wrong = key_hashes("Basic " + base64.b64encode(b"wrong-key").decode())
+        assert await reads.fast_page(engine, wrong, invoices, str(uuid.uuid4()), None, params, {}) is None
+        assert reads.FAST_PAGES.cached(*shape) is None
+        right = key_hashes(served.auth_header)
+        found = await reads.fast_page(engine, right, invoices, str(uuid.uuid4()), None, params, {})
+        assert found is not None and found.source is None  # the key is known; that company is not there
+        assert reads.FAST_PAGES.cached(*shape) is not None
+    finally:
+        await engine.dispose()
 
 
 def test_raw_nul_in_the_request_line_or_headers_is_refused_by_the_http_parser(served: RunningServer) -> None:
@@ -392,7 +437,10 @@ def exploding(served: RunningServer, tmp_path: Path) -> Iterator[str]:
         raise RuntimeError("secret internal detail")
 
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off")
+    # No lifespan: the app's reaches for the main thread's signals, and these routes need no workers.
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -26,7 +26,7 @@ from typing import Any
 
 from starlette.types import Scope
 
-_RAW_BODY = re.compile(rb"\x00|\xed[\xa0-\xbf]")
+_UTF8_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")
 _JSON_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
@@ -48,19 +48,22 @@ def _where(scope: Scope, body: bytes) -> str | None:
     query = scope.get("query_string", b"")
     if query and (b"%00" in query or b"%2500" in query or b"\x00" in query):
         return "query string"
-    if any(b"\x00" in value for _, value in scope.get("headers", ())):
-        return "headers"
+    for _, value in scope.get("headers", ()):
+        if b"\x00" in value:
+            return "headers"
     if body and _bad_body(scope, body):
         return "body"
     return None
 
 
 def _bad_body(scope: Scope, body: bytes) -> bool:
-    if _RAW_BODY.search(body):
+    # One-byte searches first (memchr: a megabyte in a fraction of a millisecond, where a longer needle takes
+    # several); a regular expression only where they find something.
+    if b"\x00" in body or (b"\xed" in body and _UTF8_SURROGATE.search(body)):
         return True
-    if b"%00" in body and _is_form(scope):
-        return True
-    if _JSON_ESCAPE.search(body):
+    if _is_form(scope):
+        return b"%00" in body
+    if b"\\" in body and _JSON_ESCAPE.search(body):
         try:
             decoded = json.loads(body)
         except ValueError:

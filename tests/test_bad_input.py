@@ -389,15 +389,15 @@ async def test_a_wrong_key_gets_no_list_page_shape_compiled(served: RunningServe
     engine = create_engine(served.database_url)
     invoices = registry.BY_KEY["invoices"]
     params = parse_page_params(None, None, f"amountDue>{uuid.uuid4().int % 10**9}", None)
-    shape = (invoices, params.query, None, (), engine.dialect)
+    shape = reads.PageShape(invoices, params.query, None, (), engine.dialect)
     try:
         wrong = key_hashes("Basic " + base64.b64encode(b"wrong-key").decode())
         assert await reads.fast_page(engine, wrong, invoices, str(uuid.uuid4()), None, params, {}) is None
-        assert reads.FAST_PAGES.cached(*shape) is None
+        assert reads.FAST_PAGES.cached(shape) is None
         right = key_hashes(served.auth_header)
         found = await reads.fast_page(engine, right, invoices, str(uuid.uuid4()), None, params, {})
         assert found is not None and found.source is None  # the key is known; that company is not there
-        assert reads.FAST_PAGES.cached(*shape) is not None
+        assert reads.FAST_PAGES.cached(shape) is not None
     finally:
         await engine.dispose()
 

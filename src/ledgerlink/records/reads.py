@@ -444,6 +444,21 @@ def _build_fast_page(
     return FastPage(compile_for_psycopg(statement, dialect, supplied), count)
 
 
+@dataclass(frozen=True)
+class PageShape:
+    """What a list page's statement is compiled for (a request binds the rest)."""
+
+    data_type: DataType
+    query: str | None
+    order_by: str | None
+    parent_fields: tuple[str, ...]
+    dialect: Dialect
+
+    @property
+    def key(self) -> Hashable:
+        return (self.data_type.key, self.query, self.order_by, self.parent_fields, id(self.dialect))
+
+
 class FastPages:
     """Compiled page shapes, least recently used out; refused shapes are not kept."""
 
@@ -451,32 +466,18 @@ class FastPages:
         self.size = size
         self._shapes: OrderedDict[Hashable, FastPage] = OrderedDict()
 
-    def cached(
-        self,
-        data_type: DataType,
-        query: str | None,
-        order_by: str | None,
-        parent_fields: tuple[str, ...],
-        dialect: Dialect,
-    ) -> FastPage | None:
-        key = (data_type.key, query, order_by, parent_fields, id(dialect))
-        found = self._shapes.get(key)
+    def cached(self, shape: PageShape) -> FastPage | None:
+        found = self._shapes.get(shape.key)
         if found is not None:
-            self._shapes.move_to_end(key)
+            self._shapes.move_to_end(shape.key)
         return found
 
-    def get(
-        self,
-        data_type: DataType,
-        query: str | None,
-        order_by: str | None,
-        parent_fields: tuple[str, ...],
-        dialect: Dialect,
-    ) -> FastPage:
-        found = self.cached(data_type, query, order_by, parent_fields, dialect)
+    def get(self, shape: PageShape) -> FastPage:
+        found = self.cached(shape)
         if found is None:
-            key = (data_type.key, query, order_by, parent_fields, id(dialect))
-            found = self._shapes[key] = _build_fast_page(data_type, query, order_by, parent_fields, dialect)
+            found = self._shapes[shape.key] = _build_fast_page(
+                shape.data_type, shape.query, shape.order_by, shape.parent_fields, shape.dialect
+            )
             while len(self._shapes) > self.size:
                 self._shapes.popitem(last=False)
         return found
@@ -510,11 +511,12 @@ async def fast_page(
     Raises `BadRequest` (a shape `page` refuses) and `ValueError` (an id that is not a UUID) for the caller
     to take the ordinary path."""
     parent_fields = tuple(sorted(parent))
-    shape = FAST_PAGES.cached(data_type, params.query, params.order_by, parent_fields, engine.dialect)
+    wanted = PageShape(data_type, params.query, params.order_by, parent_fields, engine.dialect)
+    shape = FAST_PAGES.cached(wanted)
     if shape is None:
         if not await known_key(engine, key_hashes):
             return None
-        shape = FAST_PAGES.get(data_type, params.query, params.order_by, parent_fields, engine.dialect)
+        shape = FAST_PAGES.get(wanted)
     values: dict[str, Any] = {
         "ll_hashes": key_hashes,
         "ll_company": uuid.UUID(company_id),

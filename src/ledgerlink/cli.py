@@ -3,7 +3,8 @@ alone, `migrate` brings the database schema up to date, `clients` creates, lists
 clients (tenants) of the install.
 
 A start that cannot go on (the port taken, the data directory unusable, the database unreachable, a wrong
-secret key or setting) says why in one line on stderr, `error: ...`, and exits with status 1: no traceback.
+secret key or setting) says why in one line on stderr, `error: ...`, and exits with status 1 (2 for a setting
+the worker needs and lacks): no traceback.
 """
 
 from __future__ import annotations
@@ -129,9 +130,7 @@ def show_new_key(key: str, *, file: Any) -> None:
 @contextmanager
 def database(settings: Settings) -> Iterator[str]:
     """The database URL: `LEDGERLINK_DATABASE_URL`, or a private PostgreSQL started for the duration."""
-    from ledgerlink.database import EmbeddedPostgres
-
-    from ledgerlink.database import check_reachable
+    from ledgerlink.database import EmbeddedPostgres, check_reachable
 
     if settings.database_url:
         check_reachable(settings.database_url)

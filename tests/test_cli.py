@@ -241,8 +241,11 @@ def test_two_clients_see_only_their_own_and_a_disabled_one_is_refused_everywhere
             assert a.get(f"/companies/{company_b}/data/invoices").status_code == 404
             filtered = {"query": "id!=x"}  # (a filtered page takes the ordinary path, not the fast one)
             assert a.get(f"/companies/{company_b}/data/invoices", params=filtered).status_code == 404
+            assert a.post(f"/companies/{company_b}/connections", json={"platformKey": "mqjo"}).status_code == 404
             consumers_a = a.get("/webhooks").json()["results"]
             assert [c["url"] for c in consumers_a] == [receiver_a.url]
+            assert a.get(f"/webhooks/{consumer_b}").status_code == 404
+            assert a.delete(f"/webhooks/{consumer_b}").status_code == 404
 
             # Link: each company's pages carry its own client's name.
             link_b = httpx.get(f"{server.base_url}/link/company/{company_b}", follow_redirects=True)

@@ -10,7 +10,9 @@ route whose template it matches case-insensitively, and routes the request once 
 
 from __future__ import annotations
 
-from starlette.routing import Route, Router
+from collections.abc import Iterable, Iterator
+
+from starlette.routing import BaseRoute, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 # One template segment: its literal text (folded, as written), or None for a parameter.
@@ -19,6 +21,17 @@ Segment = tuple[str, str] | None
 
 def _segments(template: str) -> tuple[Segment, ...]:
     return tuple(None if "{" in part else (part.casefold(), part) for part in template.split("/"))
+
+
+def _routes(routes: Iterable[BaseRoute]) -> Iterator[Route]:
+    """Every route, those of included routers too (FastAPI keeps an included router whole, as its
+    `original_router`; ledgerlink includes its routers without a prefix, so their paths are the full paths)."""
+    for route in routes:
+        if isinstance(route, Route):
+            yield route
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _routes(included.routes)
 
 
 class AnyCase:
@@ -33,10 +46,9 @@ class AnyCase:
     def templates(self, length: int) -> list[tuple[Segment, ...]]:
         if self._templates is None:
             by_length: dict[int, list[tuple[Segment, ...]]] = {}
-            for route in self.router.routes:
-                if isinstance(route, Route):
-                    template = _segments(route.path)
-                    by_length.setdefault(len(template), []).append(template)
+            for route in _routes(self.router.routes):
+                template = _segments(route.path)
+                by_length.setdefault(len(template), []).append(template)
             self._templates = by_length
         return self._templates.get(length, [])
 

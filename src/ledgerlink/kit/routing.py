@@ -25,7 +25,7 @@ def _segments(template: str) -> tuple[Segment, ...]:
 
 def _routes(routes: Iterable[BaseRoute]) -> Iterator[Route]:
     """Every route, those of included routers too (FastAPI keeps an included router whole, as its
-    `original_router`; ledgerlink includes its routers without a prefix, so their paths are the full paths)."""
+    `original_router`; ledgerlink includes its routers without a prefix, so their paths are full paths)."""
     for route in routes:
         if isinstance(route, Route):
             yield route
@@ -56,8 +56,9 @@ class AnyCase:
         """`path` with its literal segments spelled as the first route they match, or None if none does."""
         parts = path.split("/")
         for template in self.templates(len(parts)):
-            if all(seg is None or seg[0] == part.casefold() for seg, part in zip(template, parts, strict=True)):
-                return "/".join(part if seg is None else seg[1] for seg, part in zip(template, parts, strict=True))
+            pairs = list(zip(template, parts, strict=True))
+            if all(seg is None or seg[0] == part.casefold() for seg, part in pairs):
+                return "/".join(part if seg is None else seg[1] for seg, part in pairs)
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -22,7 +22,10 @@ def _field(
         # Every field of Codat's `pushOptionChoice`: none is required by the current spec, but older clients
         # (and SDKs generated from older specs) refuse a choice without its `description`.
         option["options"] = [
-            {"value": value, "type": "String", "displayName": value, "description": meaning, "required": False}
+            {
+                "value": value, "type": "String", "displayName": value, "description": meaning,
+                "required": False,
+            }
             for value, meaning in choices
         ]
     option["validation"] = {

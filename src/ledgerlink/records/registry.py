@@ -156,7 +156,8 @@ BY_KEY: dict[str, DataType] = {data_type.key: data_type for data_type in DATA_TY
 LEGACY_PATHS: tuple[DataType, ...] = (
     replace(BY_KEY["banking-transactions"], scope=_CO, has_get=False),
     replace(BY_KEY["bankTransactions"], scope=_CO, path="bankAccounts/{accountId}/transactions"),
-    # `GET /companies/{companyId}/data/bankAccounts/{accountId}` only, in the older `BankStatementAccount` shape.
+    # `GET /companies/{companyId}/data/bankAccounts/{accountId}` only, in the older `BankStatementAccount`
+    # shape (records/legacy.py).
     replace(BY_KEY["bankAccounts"], scope=_CO, has_list=False),
 )
 

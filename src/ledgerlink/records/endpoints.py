@@ -181,6 +181,7 @@ for _data_type in (*DATA_TYPES, *LEGACY_PATHS):
                 methods=["GET"],
                 name=f"list_{_name}",
                 openapi_extra=_list_parameters(_path),
+                deprecated=_legacy,
             )
         if _legacy and _data_type.key == "bankAccounts":
             router.add_api_route(
@@ -188,6 +189,7 @@ for _data_type in (*DATA_TYPES, *LEGACY_PATHS):
                 _bank_statement_account_endpoint(_data_type),
                 methods=["GET"],
                 name=f"get_{_name}",
+                deprecated=True,
             )
         elif _data_type.has_get:
             router.add_api_route(

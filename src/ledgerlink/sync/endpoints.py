@@ -35,7 +35,7 @@ async def refresh_data_type(
     return json(pull_operation_view(pull))
 
 
-@router.post("/companies/{companyId}/data/info")
+@router.post("/companies/{companyId}/data/info", deprecated=True)
 async def refresh_company_info(companyId: str, principal: CurrentPrincipal, session: Session) -> Response:
     """Codat's older `refresh-company-info` (Accounting API, still called by its older SDKs): queues the
     company info (`company`) exactly as `data/queue/company` does; the pull operation is the `Dataset` it

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -70,6 +70,10 @@ class PullFailed(Exception):
         super().__init__(description)
         self.status = status
         self.description = description
+
+
+class PullRunning(Exception):
+    """Another run of the same pull holds it; this one leaves it alone."""
 
 
 async def _set_status(runtime: Runtime, pull_id: uuid.UUID, status: PullStatus, **values: Any) -> None:
@@ -169,6 +173,9 @@ async def run_pull(runtime: Runtime, pull_id: uuid.UUID) -> None:
     log.info("pull started", pull_id=str(pull_id), data_type=request.data_type, since=str(request.since))
     try:
         modified, checkpoint = await _fetch_and_store(runtime, pull_id, request)
+    except PullRunning:
+        log.warning("pull already running elsewhere; leaving it to that run", pull_id=str(pull_id))
+        return
     except PullFailed as failed:
         await _finish_failed(runtime, pull_id, failed)
         return
@@ -189,6 +196,12 @@ async def _fetch_and_store(
     if connector.oauth is not None:
         request = dataclasses.replace(request, access_token=access_tokens(runtime, request.connection_id))
     async with runtime.engine.connect() as db, db.begin():
+        # One run of a pull at a time: a job retried while an earlier run is still alive (its worker taken for
+        # dead) leaves the pull to it. The lock goes with the transaction, or with the connection of a run
+        # that died.
+        lock = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
+        if not await db.scalar(lock, {"key": f"pull:{pull_id}"}):
+            raise PullRunning(f"pull {pull_id} is already being run")
         try:
             staging = await Staging.open(db, data_type, request.as_of, request.connection_id)
         except ConnectionGone as gone:

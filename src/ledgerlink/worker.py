@@ -85,8 +85,8 @@ def install_stop_signals(first: Callable[[int], None]) -> None:
 
 def chain_stop_signals() -> None:
     """`ledgerlink serve`: keep the server's own handlers (uvicorn's: stop serving, then the lifespan stops
-    the workers), and let a second signal interrupt the running jobs too. Only in the main thread, under a server
-    that handles the signals (anything else is left as it is)."""
+    the workers), and let a second signal interrupt the running jobs too. Only in the main thread, under a
+    server that handles the signals (anything else is left as it is)."""
     previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
     if threading.current_thread() is not threading.main_thread() or not all(map(callable, previous.values())):
         return
@@ -106,7 +106,7 @@ async def running(
         runtime = dataclasses.replace(runtime, settings=settings, http=http)
         async with job_app.open_async():
             # Stopping (the context closing) lets running jobs finish for the grace period, then interrupts
-            # them; procrastinate retries an interrupted job: another worker, or this one started again, takes it.
+            # them; procrastinate retries an interrupted job (another worker, or this one started again, runs it).
             stopping = {
                 "install_signal_handlers": False,
                 "shutdown_graceful_timeout": settings.shutdown_grace_seconds,

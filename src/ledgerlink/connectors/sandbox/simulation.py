@@ -86,8 +86,10 @@ MAX_SCALE = 100_000
 MIN_SPEED = 1
 MAX_SPEED = 10_000_000
 BATCH_SIZE = 500
-# Longest stretch of generation between two turns of the event loop (see `stream_batches`).
+# Longest stretch of generation (all pulls together) between two turns of the event loop (`stream_batches`).
 SLICE_SECONDS = 0.005
+# Pulls of this process generating records right now (`stream_batches`).
+_generating = 0
 M64 = (1 << 64) - 1
 
 # What a pull yields: a record, a deleted id, or a tick.
@@ -486,32 +488,38 @@ def volume(credentials: dict[str, Any] | None) -> tuple[int, float]:
 
 # ------------------------------------------------------------------------------------------------------ pulls
 async def stream_batches(items: Iterable[Item], size: int = BATCH_SIZE) -> AsyncIterator[Batch]:
-    """Records and deleted ids in batches of `size`, giving the event loop a turn every `SLICE_SECONDS`.
+    """Records and deleted ids in batches of `size`, giving the event loop a turn every slice of time.
 
     Generation is pure Python on the event loop the API shares (`ledgerlink serve`): a thread would still hold
     the GIL, and batches of a fixed size take longer the bigger the records. So the loop gets a turn at the
-    first item (record, deleted id or `None` tick) after each slice of time; a sandbox yields a tick at least
-    once per simulated day, so a slice overruns by at most one day's work, which `scale` bounds (the
-    operator's `LEDGERLINK_SANDBOX_MAX_SCALE`).
+    first item (record, deleted id or `None` tick) after each slice; a sandbox yields a tick at least once per
+    simulated day, so a slice overruns by at most one day's work, which `scale` bounds (the operator's
+    `LEDGERLINK_SANDBOX_MAX_SCALE`). The pulls generating at once share `SLICE_SECONDS` (each takes its
+    part), so a request waits about one slice for its turn however many pulls run.
     """
+    global _generating
     records: list[dict[str, Any]] = []
     deleted: list[str] = []
     clock = time.perf_counter
-    turn_at = clock() + SLICE_SECONDS
-    for item in items:
-        if item is not None:
-            if type(item) is str:
-                deleted.append(item)
-            else:
-                records.append(item)
-            if len(records) + len(deleted) >= size:
-                yield Batch(records, deleted)
-                records, deleted = [], []
-        if clock() >= turn_at:
-            await asyncio.sleep(0)
-            turn_at = clock() + SLICE_SECONDS
-    if records or deleted:
-        yield Batch(records, deleted)
+    _generating += 1
+    try:
+        turn_at = clock() + SLICE_SECONDS / _generating
+        for item in items:
+            if item is not None:
+                if type(item) is str:
+                    deleted.append(item)
+                else:
+                    records.append(item)
+                if len(records) + len(deleted) >= size:
+                    yield Batch(records, deleted)
+                    records, deleted = [], []
+            if clock() >= turn_at:
+                await asyncio.sleep(0)
+                turn_at = clock() + SLICE_SECONDS / _generating
+        if records or deleted:
+            yield Batch(records, deleted)
+    finally:
+        _generating -= 1
 
 
 def utc(moment: datetime) -> datetime:

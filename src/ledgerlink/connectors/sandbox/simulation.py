@@ -87,7 +87,7 @@ MIN_SPEED = 1
 MAX_SPEED = 10_000_000
 BATCH_SIZE = 500
 # Longest stretch of generation (all pulls together) between two turns of the event loop (`stream_batches`).
-SLICE_SECONDS = 0.005
+SLICE_SECONDS = 0.002
 # Pulls of this process generating records right now (`stream_batches`).
 _generating = 0
 M64 = (1 << 64) - 1

@@ -72,10 +72,6 @@ class PullFailed(Exception):
         self.description = description
 
 
-class PullRunning(Exception):
-    """Another run of the same pull holds it; this one leaves it alone."""
-
-
 async def _set_status(runtime: Runtime, pull_id: uuid.UUID, status: PullStatus, **values: Any) -> None:
     async with runtime.sessionmaker() as session, session.begin():
         pull = await session.get(PullOperation, pull_id, with_for_update=True)
@@ -162,7 +158,20 @@ def _sync_from(setting: dict[str, Any], as_of: datetime) -> datetime | None:
 
 
 async def run_pull(runtime: Runtime, pull_id: uuid.UUID) -> None:
-    """Run one pull to a final status. Unexpected errors propagate, so the job is retried."""
+    """Run one pull to a final status. Unexpected errors propagate, so the job is retried.
+
+    Runs of one pull take turns: a job retried while an earlier run is still alive (its worker taken for
+    dead, say) waits for that run, then finds the pull finished, or takes it over if that run died. The turn
+    is a transaction-level advisory lock on a connection of the run's own, so it ends with the run, or with
+    the connection of a run whose process died.
+    """
+    async with runtime.engine.connect() as turn, turn.begin():
+        key = {"key": f"pull:{pull_id}"}
+        await turn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), key)
+        await _run_pull(runtime, pull_id)
+
+
+async def _run_pull(runtime: Runtime, pull_id: uuid.UUID) -> None:
     try:
         request = await _start(runtime, pull_id)
     except UnreadableSecret as unreadable:
@@ -173,9 +182,6 @@ async def run_pull(runtime: Runtime, pull_id: uuid.UUID) -> None:
     log.info("pull started", pull_id=str(pull_id), data_type=request.data_type, since=str(request.since))
     try:
         modified, checkpoint = await _fetch_and_store(runtime, pull_id, request)
-    except PullRunning:
-        log.warning("pull already running elsewhere; leaving it to that run", pull_id=str(pull_id))
-        return
     except PullFailed as failed:
         await _finish_failed(runtime, pull_id, failed)
         return
@@ -196,12 +202,6 @@ async def _fetch_and_store(
     if connector.oauth is not None:
         request = dataclasses.replace(request, access_token=access_tokens(runtime, request.connection_id))
     async with runtime.engine.connect() as db, db.begin():
-        # One run of a pull at a time: a job retried while an earlier run is still alive (its worker taken for
-        # dead) leaves the pull to it. The lock goes with the transaction, or with the connection of a run
-        # that died.
-        lock = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
-        if not await db.scalar(lock, {"key": f"pull:{pull_id}"}):
-            raise PullRunning(f"pull {pull_id} is already being run")
         try:
             staging = await Staging.open(db, data_type, request.as_of, request.connection_id)
         except ConnectionGone as gone:

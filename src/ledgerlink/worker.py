@@ -167,7 +167,17 @@ def dump_tasks() -> None:
 
 
 async def _both(*workers: Awaitable[None]) -> None:
-    await asyncio.gather(*workers)
+    """Run the workers until cancelled; then return only once every one has stopped (each after its running
+    jobs finished or its grace period ran out). `gather` alone would return when the first had stopped, and
+    the process would end under the other's jobs, leaving them to the stalled-job sweep."""
+    tasks = [asyncio.ensure_future(one) for one in workers]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            if not task.done() and not task.cancelling():  # (a cancelled gather has cancelled each already)
+                task.cancel()
+        await asyncio.wait(tasks)
 
 
 async def _supervised(run: Callable[[], Awaitable[None]], name: str) -> None:

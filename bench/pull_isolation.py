@@ -170,8 +170,8 @@ def main() -> None:
     for row in rows:
         h, p = row["healthz"], row["page"]
         label = "no pull" if row["phase"] == "baseline" else f"{SANDBOXES[row['phase']]} pull"
-        print(f"{label:<26}{h['rps']:>14.0f}{h['p50']:>9.1f}{h['p99']:>9.1f}   {p['rps']:>11.0f}{p['p50']:>9.1f}"
-              f"{p['p99']:>9.1f}   {row['pulls']}")
+        print(f"{label:<26}{h['rps']:>14.0f}{h['p50']:>9.1f}{h['p99']:>9.1f}   "
+              f"{p['rps']:>11.0f}{p['p50']:>9.1f}{p['p99']:>9.1f}   {row['pulls']}")
         for route, figures in (("healthz", h), ("page", p)):
             if figures["bad"] or figures["timeouts"]:
                 print(f"   {route}: {figures['bad']:.0f} non-2xx, {figures['timeouts']:.0f} timeouts")

@@ -30,7 +30,8 @@ async def _expected_count(request: FetchRequest) -> int:
 def test_a_pull_survives_its_worker_being_killed(postgres: str, tmp_path: Path) -> None:
     url = separate_database(postgres, "recovery")
     # Every process of an install shares the secret key (it seals the connections' credentials).
-    shared = {"LEDGERLINK_SECRET_KEY": Fernet.generate_key().decode(), "LEDGERLINK_SANDBOX_MAX_SCALE": str(SCALE)}
+    shared = {"LEDGERLINK_SECRET_KEY": Fernet.generate_key().decode()}
+    shared["LEDGERLINK_SANDBOX_MAX_SCALE"] = str(SCALE)  # above the default cap (100): an operator may allow it
     first = start_server(tmp_path / "a", database_url=url, api_key="recovery-key", extra_env=shared)
     engine = create_engine(sqlalchemy_url(url))
     try:

@@ -108,7 +108,8 @@ async def running(
         runtime = dataclasses.replace(runtime, settings=settings, http=http)
         async with job_app.open_async():
             # Stopping (the context closing) lets running jobs finish for the grace period, then interrupts
-            # them; procrastinate retries an interrupted job (another worker, or this one started again, runs it).
+            # them; procrastinate retries an interrupted job (another worker, or this one started again,
+            # runs it).
             stopping = {
                 "install_signal_handlers": False,
                 "shutdown_graceful_timeout": settings.shutdown_grace_seconds,

@@ -123,8 +123,8 @@ async def authorize(
 ) -> Connection:
     """`PUT .../authorization`: the client hands over the business's credentials, and the connection links.
 
-    A Sandbox's `scale` above `max_scale` (the operator's `LEDGERLINK_SANDBOX_MAX_SCALE`) is refused: its pulls'
-    work grows with it, and they share the API's event loop."""
+    A Sandbox's `scale` above `max_scale` (the operator's `LEDGERLINK_SANDBOX_MAX_SCALE`) is refused: its
+    pulls' work grows with it, and they share the API's event loop."""
     if not isinstance(body, dict):
         raise BadRequest("The authorization body must be a JSON object.")
     company, connection = await get(session, principal, company_id, connection_id, for_update=True)

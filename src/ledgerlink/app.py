@@ -25,7 +25,7 @@ from ledgerlink.db import bound_read_pool, create_engine, create_sessionmaker
 from ledgerlink.integrations import endpoints as integrations
 from ledgerlink.integrations.service import sync_registry
 from ledgerlink.jobs import Runtime
-from ledgerlink.kit import metrics, pages
+from ledgerlink.kit import metrics, pages, routing
 from ledgerlink.kit.cors import AllowedOrigins, CorsMiddleware
 from ledgerlink.kit.errors import install_error_handlers
 from ledgerlink.kit.middleware import RequestContextMiddleware
@@ -58,6 +58,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
             await sync_registry(session)
         with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals off the main thread
             asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, worker.dump_tasks)
+        worker.chain_stop_signals()  # a second SIGTERM/SIGINT interrupts running jobs at once
         async with worker.running(settings, database_url, app.state.runtime) as workers:
             app.state.worker = workers
             yield
@@ -101,6 +102,8 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         portal.router,
     ):
         app.include_router(router)
+    # After every route: a path no route matches exactly is tried again case-insensitively (kit/routing.py).
+    routing.match_any_case(app.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy import text
 
 from ledgerlink import __version__, worker
+from ledgerlink.apidocs import endpoints as apidocs
 from ledgerlink.clients import endpoints as clients
 from ledgerlink.clients.service import all_allowed_origins
 from ledgerlink.commerce import endpoints as commerce
@@ -68,6 +69,10 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         description="Open, self-hostable platform for small businesses' financial data; speaks Codat's API.",
         default_response_class=JsonResponse,
         lifespan=lifespan,
+        # ledgerlink.apidocs serves them: Codat's descriptions, assets from the package, their own CSP.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -100,6 +105,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         portal.router,
     ):
         app.include_router(router)
+    apidocs.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -73,6 +73,12 @@ OWN_FIXES: tuple[tuple[str, str, Any, str], ...] = (
 )
 
 NO_CONTENT = {"description": "No Content"}
+# Codat's description of the scheme sends readers to Codat's Portal for a key; ledgerlink's keys are its own.
+KEY_DESCRIPTION = (
+    'The word "Basic" followed by a space and your API key, base64 encoded (`Basic <base64 of the key>`). '
+    "`ledgerlink serve` prints the first key and its header when it creates the database; more are made in "
+    "the Portal or with `POST /apiKeys`."
+)
 # ledgerlink's documented differences (docs/api-compatibility.md): "METHOD path" → note, responses to set.
 DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
     "GET /apiKeys": ("Keys are listed masked (`****…abcd`): ledgerlink stores only a hash of each key.", {}),
@@ -315,6 +321,7 @@ def build(specs: dict[str, dict[str, Any]], ours: dict[str, str]) -> dict[str, A
             if tag["name"] in used_tags and all(tag["name"] != seen["name"] for seen in tags):
                 tags.append(strip_extensions(tag))
     scheme = strip_extensions(specs[SECURITY_SPEC]["components"]["securitySchemes"][SECURITY_SCHEME])
+    scheme["description"] = KEY_DESCRIPTION
     return {
         "securitySchemes": {SECURITY_SCHEME: scheme},
         "tags": tags,

@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from extract_schemas import FIXES, load_spec, resolve_pointer  # noqa: E402
+from extract_schemas import FIXES, load_spec, resolve_pointer
 
 DEFAULT_SPECS = REPO / "vendor" / "specs" / "codat"
 OUTPUT = REPO / "src" / "ledgerlink" / "apidocs" / "codat.json"
@@ -84,23 +84,32 @@ DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
     "GET /apiKeys": ("Keys are listed masked (`****…abcd`): ledgerlink stores only a hash of each key.", {}),
     "POST /apiKeys": ("The new key is in this answer only; later lists show it masked.", {}),
     "DELETE /apiKeys/{}": (
-        "Answers 204 with no body (Codat's spec maps 204 to its error schema; HTTP forbids a body on 204). "
-        "The last API key cannot be deleted (403): the client would lock itself out.",
+        (
+            "Answers 204 with no body (Codat's spec maps 204 to its error schema; HTTP forbids a body on 204). "
+            "The last API key cannot be deleted (403): the client would lock itself out."
+        ),
         {"204": NO_CONTENT},
     ),
     "POST /companies": (
         "ledgerlink also accepts `platformType` in the body; it is returned as `platform`.",
         {},
     ),
-    "POST /profile/syncSettings": ("`syncSchedule: 1` (hourly) is allowed: a self-hosted install has no plans.", {}),
+    "POST /profile/syncSettings": (
+        "`syncSchedule: 1` (hourly) is allowed: a self-hosted install has no plans.",
+        {},
+    ),
     "POST /companies/{}/syncSettings": (
-        "`clientId` and `companyId` in the body are not consulted: the API key decides the client and the path "
-        "the company.",
+        (
+            "`clientId` and `companyId` in the body are not consulted: the API key decides the client and "
+            "the path the company."
+        ),
         {},
     ),
     "POST /companies/{}/data/queue/{}": (
-        "Without `connectionId`, the company's first Linked connection whose platform provides the type is "
-        "refreshed; with none Linked the answer is 400.",
+        (
+            "Without `connectionId`, the company's first Linked connection whose platform provides the type "
+            "is refreshed; with none Linked the answer is 400."
+        ),
         {},
     ),
     "PATCH /companies/{}/connections/{}": (
@@ -203,7 +212,9 @@ def final_names(
     names: dict[str, dict[tuple[str, str], str]] = {}
     for spec_name, keys in needs.items():
         names[spec_name] = {
-            key: key[1] if key not in conflicted or users[key][0] == spec_name else f"{SPEC_ORDER[spec_name]}.{key[1]}"
+            key: key[1]
+            if key not in conflicted or users[key][0] == spec_name
+            else f"{SPEC_ORDER[spec_name]}.{key[1]}"
             for key in keys
         }
     return names
@@ -229,7 +240,9 @@ def rename_path_parameters(
     spec: dict[str, Any], parameters: list[Any], codat_path: str, our_path: str
 ) -> list[Any]:
     """Codat's parameters, with a path parameter Codat names differently inlined under ledgerlink's name."""
-    renames = {old: new for old, new in zip(path_names(codat_path), path_names(our_path), strict=True) if old != new}
+    renames = {
+        old: new for old, new in zip(path_names(codat_path), path_names(our_path), strict=True) if old != new
+    }
     result = []
     for parameter in parameters:
         resolved = resolve_pointer(spec, parameter["$ref"]) if "$ref" in parameter else parameter
@@ -301,7 +314,9 @@ def build(specs: dict[str, dict[str, Any]], ours: dict[str, str]) -> dict[str, A
     operations = {}
     operation_ids: set[str] = set()
     priority = list(SPEC_ORDER)
-    for key, (spec_name, operation) in sorted(chosen.items(), key=lambda kv: (priority.index(kv[1][0]), kv[0])):
+    for key, (spec_name, operation) in sorted(
+        chosen.items(), key=lambda kv: (priority.index(kv[1][0]), kv[0])
+    ):
         if operation.get("operationId") in operation_ids:  # two specs' operations on one of ours' paths
             operation["operationId"] += f"-{SPEC_ORDER[spec_name].lower()}"
         operation_ids.add(operation.get("operationId", ""))

@@ -71,7 +71,9 @@ def test_the_document_is_valid_openapi_and_describes_codats_answers(server: Runn
 
     create = document["paths"]["/companies"]["post"]
     assert create["operationId"] == "create-company" and create["tags"] == ["Companies"]
-    assert create["requestBody"]["content"]["application/json"]["examples"]  # Codat's examples prefill Try it out
+    assert create["requestBody"]["content"]["application/json"][
+        "examples"
+    ]  # Codat's examples prefill Try it out
     assert "platformType" in create["description"]  # ledgerlink's documented difference
     assert schema_of(document, create["responses"]["401"])["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ErrorMessage"
@@ -82,11 +84,15 @@ def test_the_document_is_valid_openapi_and_describes_codats_answers(server: Runn
     assert {"results", "totalResults", "pageNumber", "pageSize", "_links"} <= properties_of(document, page)
     invoice = schema_of(document, schema_of(document, page)["allOf"][0])["properties"]["results"]["items"]
     assert {"id", "invoiceNumber", "customerRef", "lineItems", "status"} <= properties_of(document, invoice)
-    assert invoices["x-codat-spec"] == "Codat-Lending.yaml"  # the models ledgerlink stores (extract_schemas.py)
+    assert (
+        invoices["x-codat-spec"] == "Codat-Lending.yaml"
+    )  # the models ledgerlink stores (extract_schemas.py)
     assert [p["name"] for p in (schema_of(document, p) for p in invoices["parameters"])][:1] == ["companyId"]
 
     # Codat's spec maps the 204 of DELETE /apiKeys/{apiKeyId} to its error body; ledgerlink sends no body.
-    assert document["paths"]["/apiKeys/{apiKeyId}"]["delete"]["responses"]["204"] == {"description": "No Content"}
+    assert document["paths"]["/apiKeys/{apiKeyId}"]["delete"]["responses"]["204"] == {
+        "description": "No Content"
+    }
 
     every = operations(document)
     assert len(every) > 140
@@ -95,11 +101,17 @@ def test_the_document_is_valid_openapi_and_describes_codats_answers(server: Runn
     for method, path, operation in every:
         assert operation.get("tags"), f"{method} {path} has no tag"
         assert "422" not in operation["responses"], f"{method} {path}: ledgerlink answers 400, never 422"
-        declared = {schema_of(document, p)["name"] for p in operation.get("parameters", []) if schema_of(document, p)["in"] == "path"}
+        declared = {
+            schema_of(document, p)["name"]
+            for p in operation.get("parameters", [])
+            if schema_of(document, p)["in"] == "path"
+        }
         assert declared == set(re.findall(r"\{([^}]+)\}", path)), f"{method} {path}"
     # ledgerlink's own operations keep their generated description, with Codat's error answers.
     replay = document["paths"]["/webhooks/{webhookId}/deliveries/{deliveryId}/replay"]["post"]
-    assert "x-codat-spec" not in replay and replay["responses"]["400"] == {"$ref": "#/components/responses/Bad-Request"}
+    assert "x-codat-spec" not in replay and replay["responses"]["400"] == {
+        "$ref": "#/components/responses/Bad-Request"
+    }
 
 
 def test_the_committed_extract_is_the_extractors_output(tmp_path: Path) -> None:
@@ -157,12 +169,19 @@ def offline(page: Any, server: RunningServer) -> tuple[list[str], list[str]]:
     return leaving, console
 
 
-def test_swagger_ui_offline_authorize_and_try_out_create_company(page, server, api) -> None:
+def load_offline(page: Any, server: RunningServer, api: httpx.Client, path: str, operation: str) -> Any:
+    """Open a docs page offline; every operation of the document is rendered (one `operation` element each)."""
     leaving, console = offline(page, server)
-    document = api.get("/openapi.json").json()
-    page.goto(f"{server.base_url}/docs")
-    page.wait_for_selector(".opblock", timeout=60_000)
-    assert page.locator(".opblock").count() == len(operations(document))
+    expected = len(operations(api.get("/openapi.json").json()))
+    page.goto(f"{server.base_url}{path}")
+    page.wait_for_selector(operation, timeout=60_000)
+    assert page.locator(operation).count() == expected
+    return leaving, console
+
+
+def test_swagger_ui_offline_authorize_and_try_out_create_company(page, server, api) -> None:
+    leaving, console = load_offline(page, server, api, "/docs", ".opblock")
+    assert page.locator(".errors-wrapper").count() == 0  # Swagger UI lists schema errors there
 
     page.click("button.authorize")
     page.locator(".auth-container input#api_key_value").fill(server.auth_header)
@@ -178,17 +197,15 @@ def test_swagger_ui_offline_authorize_and_try_out_create_company(page, server, a
     status = block.locator(".live-responses-table .response .response-col_status")
     status.wait_for()
     assert status.inner_text().strip() == "200"
-    created = json.loads(block.locator(".live-responses-table .response-col_description pre").first.inner_text())
+    created = json.loads(
+        block.locator(".live-responses-table .response-col_description pre").first.inner_text()
+    )
     assert api.get(f"/companies/{created['id']}").json()["name"] == name
 
     assert leaving == [] and console == [], (leaving, console)
 
 
 def test_redoc_offline_lists_every_operation(page, server, api) -> None:
-    leaving, console = offline(page, server)
-    document = api.get("/openapi.json").json()
-    page.goto(f"{server.base_url}/redoc")
-    page.wait_for_selector("[data-section-id^='operation/']", timeout=60_000)
-    assert page.locator("[data-section-id^='operation/']").count() == len(operations(document))
+    leaving, console = load_offline(page, server, api, "/redoc", "[data-section-id^='operation/']")
     assert leaving == []
     assert [text for text in console if REDOC_LOGO not in text] == [], console

@@ -32,7 +32,9 @@ PARAMETER_NAME = re.compile(r"\{([^}]+)\}")
 
 @cache
 def codat() -> dict[str, Any]:
-    return json.loads(resources.files("ledgerlink.apidocs").joinpath("codat.json").read_text(encoding="utf-8"))
+    return json.loads(
+        resources.files("ledgerlink.apidocs").joinpath("codat.json").read_text(encoding="utf-8")
+    )
 
 
 def operation_key(method: str, path: str) -> str:

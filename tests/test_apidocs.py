@@ -209,3 +209,9 @@ def test_redoc_offline_lists_every_operation(page, server, api) -> None:
     leaving, console = load_offline(page, server, api, "/redoc", "[data-section-id^='operation/']")
     assert leaving == []
     assert [text for text in console if REDOC_LOGO not in text] == [], console
+
+
+def test_the_start_page_is_accessible(page, accessible, server) -> None:
+    page.goto(f"{server.base_url}/")
+    page.get_by_role("link", name="API docs (Swagger UI)").wait_for()
+    accessible()

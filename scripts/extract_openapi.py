@@ -73,6 +73,7 @@ OWN_FIXES: tuple[tuple[str, str, Any, str], ...] = (
 )
 
 NO_CONTENT = {"description": "No Content"}
+BAD_REQUEST = "#/components/responses/Bad-Request"  # the Platform spec's, which every document gets
 # Codat's description of the scheme sends readers to Codat's Portal for a key; ledgerlink's keys are its own.
 KEY_DESCRIPTION = (
     'The word "Basic" followed by a space and your API key, base64 encoded (`Basic <base64 of the key>`). '
@@ -326,9 +327,14 @@ def build(specs: dict[str, dict[str, Any]], ours: dict[str, str]) -> dict[str, A
             text = operation.get("description", "").rstrip()
             operation["description"] = f"{text}\n\n**ledgerlink:** {note} (`{COMPATIBILITY}`)".lstrip()
             operation["responses"].update(copy.deepcopy(responses))
+        # docs/api-compatibility.md: a request ledgerlink refuses is a 400 in Codat's error body, on every
+        # operation, including those whose spec lists no 400.
+        operation["responses"].setdefault("400", {"$ref": BAD_REQUEST})
         operation["x-codat-spec"] = spec_name
         operations[key] = operation
 
+    if "Bad-Request" not in components.get("responses", {}):
+        raise SystemExit(f"{BAD_REQUEST} is not among the extracted components")
     used_tags = {tag for operation in operations.values() for tag in operation.get("tags", [])}
     tags: list[dict[str, Any]] = []
     for name in SPEC_ORDER:

@@ -101,6 +101,7 @@ def test_the_document_is_valid_openapi_and_describes_codats_answers(server: Runn
     for method, path, operation in every:
         assert operation.get("tags"), f"{method} {path} has no tag"
         assert "422" not in operation["responses"], f"{method} {path}: ledgerlink answers 400, never 422"
+        assert "400" in operation["responses"], f"{method} {path}: any request may be refused with a 400"
         declared = {
             schema_of(document, p)["name"]
             for p in operation.get("parameters", [])

@@ -40,6 +40,7 @@ import common  # noqa: E402
 from ledgerlink.config import Settings  # noqa: E402
 from ledgerlink.db import create_engine, create_sessionmaker  # noqa: E402
 from ledgerlink.jobs import WEBHOOKS_QUEUE, Runtime, create_job_app  # noqa: E402
+from ledgerlink.kit import outbound  # noqa: E402
 from ledgerlink.kit.secrets import SecretBox  # noqa: E402
 from ledgerlink.kit.urls import PublicUrls  # noqa: E402
 from ledgerlink.webhooks.delivery import http_client  # noqa: E402
@@ -164,7 +165,9 @@ async def add_consumers(run: Runtime, receiver: str, count: int, event_types: li
         for _ in range(count):
             hook = f"/hooks/{uuid.uuid4().hex}"
             body = ConsumerCreate.model_validate({"url": f"{receiver}{hook}", "eventTypes": event_types})
-            consumer = await service.create(session, principal, body, run.secrets)
+            consumer = await service.create(
+                session, principal, body, run.secrets, outbound.policy(run.settings.outbound_allow)
+            )
             made.append(consumer.id)
             secrets[hook] = run.secrets.open(consumer.sealed_secret)
     async with httpx.AsyncClient() as http:
@@ -272,10 +275,11 @@ async def latency(job_app: procrastinate.App, run: Runtime, receiver: str, reads
 
 
 async def main(args: argparse.Namespace) -> None:
-    settings = Settings()
+    # The receiver is on loopback, which the outbound policy opens only when the operator says so.
+    settings = Settings(outbound_allow="127.0.0.1/32")
     with common.database() as url, receiver_process() as receiver:
         engine = create_engine(url)
-        async with http_client(settings.webhook_timeout_seconds) as http:
+        async with http_client(settings) as http:
             run = Runtime(
                 engine=engine,
                 sessionmaker=create_sessionmaker(engine),

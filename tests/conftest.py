@@ -99,13 +99,19 @@ def start_server(
 
 
 def process_environment() -> dict[str, str]:
-    """The environment of a ledgerlink process a test starts: none of this shell's LEDGERLINK_ settings, and
-    maintenance every second with a short stall timeout, so recovery is observable within a test."""
+    """The environment of a ledgerlink process a test starts: none of this shell's LEDGERLINK_ settings,
+    maintenance every second with a short stall timeout, so recovery is observable within a test, no
+    practical per-address rate limit, and outbound requests allowed to loopback."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERLINK_")}
     env.update(
         LEDGERLINK_MAINTENANCE_CRON="* * * * * *",
         LEDGERLINK_WORKER_HEARTBEAT_SECONDS="1",
         LEDGERLINK_WORKER_STALLED_SECONDS="4",
+        # Every test's requests come from 127.0.0.1: the per-address limit is tested in test_protection.py.
+        LEDGERLINK_PUBLIC_RATE_LIMIT_PER_MINUTE="1000000",
+        # The tests' receivers and fake platforms listen on loopback, which the outbound policy refuses
+        # unless the operator opens it (kit/outbound.py).
+        LEDGERLINK_OUTBOUND_ALLOW="127.0.0.0/8,::1",
     )
     return env
 

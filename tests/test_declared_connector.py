@@ -25,6 +25,7 @@ from ledgerlink.connectors.base import (
 from ledgerlink.connectors.declared import connector as declared
 from ledgerlink.connectors.declared.connector import DeclaredConnector
 from ledgerlink.connectors.declared.spec import DeclarationInvalid, load
+from ledgerlink.kit import outbound
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.records import fields
 from tests.conftest import RunningServer, separate_database, start_server, stop_server
@@ -42,7 +43,8 @@ def partner() -> Iterator[PartnerCommerceServer]:
 def connector_for(server: PartnerCommerceServer, tmp_path: Path, timeout: float = 5.0) -> DeclaredConnector:
     path = tmp_path / "partner.yaml"
     path.write_text(declaration(server.base_url, timeout))
-    return DeclaredConnector(load(path))
+    # The partner's test server is on loopback, which only an operator's allowance opens.
+    return DeclaredConnector(load(path), rules=outbound.policy("127.0.0.0/8"))
 
 
 def fetch(connector: DeclaredConnector, data_type: str, since=None, credentials=None) -> list[Batch]:
@@ -243,6 +245,40 @@ def test_oauth2_client_credentials(tmp_path: Path) -> None:
         fetch(connector, "commerce-companyInfo", credentials={"clientId": "id-1", "apiKey": "s3"})
     )
     assert shop["companyName"] == "OAuth Shop" and seen == ["Bearer tok-1"]
+
+
+
+def test_only_addresses_the_operator_allows_are_called(
+    partner: PartnerCommerceServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "partner.yaml"
+    path.write_text(declaration(partner.base_url))
+    # On loopback, which the default policy refuses: loading says so, and a pull calls nothing.
+    closed = DeclaredConnector(load(path), rules=outbound.policy(""))
+    with pytest.raises(DeclarationInvalid, match="lqai: http://127.0.0.1:.* 127.0.0.1 is a loopback address"):
+        closed.check_addresses()
+    before = len(partner.api.requests)
+    started = time.monotonic()
+    with pytest.raises(PlatformFailed, match="was not called at /orders: 127.0.0.1 is a loopback address"):
+        fetch(closed, "commerce-orders")
+    assert time.monotonic() - started < 1  # refused at once, not retried
+    assert len(partner.api.requests) == before
+    connector_for(partner, tmp_path).check_addresses()  # opened by the allow list
+
+    # A token URL that credentials (which API clients send) fill in is vetted like the rest.
+    path.write_text(
+        declaration(partner.base_url)
+        .replace(
+            'auth: {type: api_key, header: X-Api-Key, value: "{credentials.apiKey}"}',
+            'auth: {type: oauth2_client_credentials, token_url: "{credentials.tokenUrl}", '
+            'client_id: "{credentials.apiKey}", client_secret: "{credentials.apiKey}"}',
+        )
+        .replace("credentials:\n", "credentials:\n  - {name: tokenUrl, label: Token URL}\n")
+    )
+    steered = DeclaredConnector(load(path), rules=outbound.policy("127.0.0.1/32"))
+    steered.check_addresses()
+    with pytest.raises(PlatformFailed, match="token endpoint could not be reached .127.0.0.2 is a loopback"):
+        fetch(steered, "commerce-orders", credentials={"apiKey": API_KEY, "tokenUrl": "http://127.0.0.2:9/t"})
 
 
 # --- end to end: the merchant's connection authorized on its behalf (Sync for Commerce, seed 000) -----

@@ -33,15 +33,19 @@ class Answer:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    body: bytes = b"ok"
 
 
 class Receiver:
     """Start it (now or later: its port is fixed up front, so a consumer can point at it while it is down);
     `answer` decides each response from the message and how many times its `webhook-id` was seen."""
 
-    def __init__(self, answer: Callable[[Message, int], Answer] | None = None) -> None:
+    def __init__(
+        self, answer: Callable[[Message, int], Answer] | None = None, host: str = "127.0.0.1"
+    ) -> None:
+        self.host = host
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/hooks"
+        self.url = f"http://{host}:{self.port}/hooks"
         self.secret: str | None = None
         self.answer = answer or (lambda message, seen: Answer())
         self.messages: list[Message] = []
@@ -66,9 +70,9 @@ class Receiver:
                     self.send_response(answer.status)
                     for name, value in answer.headers.items():
                         self.send_header(name, value)
-                    self.send_header("content-length", "2")
+                    self.send_header("content-length", str(len(answer.body)))
                     self.end_headers()
-                    self.wfile.write(b"ok")
+                    self.wfile.write(answer.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the sender gave up waiting (a timeout under test)
 
@@ -76,7 +80,7 @@ class Receiver:
                 pass
 
         ThreadingHTTPServer.allow_reuse_address = True
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = ThreadingHTTPServer((receiver.host, self.port), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, args=(0.1,), daemon=True).start()
         return self

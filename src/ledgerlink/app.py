@@ -8,7 +8,7 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from sqlalchemy import text
 
@@ -22,7 +22,7 @@ from ledgerlink.companies import endpoints as companies
 from ledgerlink.config import Settings
 from ledgerlink.connections import endpoints as connections
 from ledgerlink.connectors import registry as connector_registry
-from ledgerlink.db import create_engine, create_sessionmaker
+from ledgerlink.db import bound_read_pool, create_engine, create_sessionmaker
 from ledgerlink.integrations import endpoints as integrations
 from ledgerlink.integrations.service import sync_registry
 from ledgerlink.jobs import Runtime
@@ -46,6 +46,7 @@ from ledgerlink.webhooks import endpoints as webhooks
 def create_app(settings: Settings, database_url: str) -> FastAPI:
     connector_registry.load_operator_connectors(settings.connector_modules, settings.declared_connectors)
     engine = create_engine(database_url)
+    bound_read_pool(engine, settings.read_statement_timeout_seconds)
     sessionmaker = create_sessionmaker(engine)
 
     async def load_origins() -> set[str]:
@@ -112,7 +113,8 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/metrics", include_in_schema=False)
-    async def prometheus_metrics() -> Response:
+    async def prometheus_metrics(request: Request) -> Response:
+        metrics.require_token(request.headers.get("authorization"), settings.metrics_token)
         body, content_type = await metrics.exposition(engine)
         return Response(body, media_type=content_type)
 
@@ -123,7 +125,11 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         return {"status": "ready"}
 
     # Outermost last: correlation id and body limit, then CORS (so a 429 is readable by browsers), then limits.
-    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    app.add_middleware(
+        RateLimitMiddleware,
+        per_minute=settings.rate_limit_per_minute,
+        public_per_minute=settings.public_rate_limit_per_minute,
+    )
     app.add_middleware(CorsMiddleware, origins=app.state.cors)
     app.add_middleware(
         RequestContextMiddleware,

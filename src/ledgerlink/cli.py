@@ -58,6 +58,7 @@ def serve(
 
     from ledgerlink.app import create_app
     from ledgerlink.database import bootstrap, migrate
+    from ledgerlink.kit.http_protocol import with_header_timeout
     from ledgerlink.kit.urls import PublicUrls
     from ledgerlink.logging import configure
 
@@ -89,6 +90,10 @@ def serve(
             log_config=None,
             access_log=False,
             server_header=False,
+            http=with_header_timeout(settings.header_timeout_seconds),
+            # The client address (rate limits, logs) is the peer's, or X-Forwarded-For when the peer is one
+            # of uvicorn's FORWARDED_ALLOW_IPS (default: 127.0.0.1 and ::1, a proxy on the same machine).
+            proxy_headers=True,
         )
 
 

@@ -32,6 +32,19 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=60_000, ge=0)
     # Seconds a client has to send a request's body; a slower one gets 408 and its connection back.
     body_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Requests an address may make a minute to each API process without a key this process has seen
+    # authenticate: Link (and its OAuth callback), Portal, Sync Flow, /metrics, and API calls with no key or
+    # a bad one (0: no limit). The address is the peer's, or X-Forwarded-For from a proxy in
+    # FORWARDED_ALLOW_IPS.
+    public_rate_limit_per_minute: int = Field(default=600, ge=0)
+    # When set, /metrics answers only `Authorization: Bearer <token>`.
+    metrics_token: str | None = None
+    # Seconds a connection has to send a request's headers (from its opening, or from a kept-alive
+    # request's first byte); a slower one is answered 408 and closed.
+    header_timeout_seconds: float = Field(default=15.0, gt=0)
+    # PostgreSQL's statement_timeout for the API's reads (GET requests' sessions and the read pool); a read
+    # that takes longer is answered 503. Writes, pulls and migrations are not bounded by it.
+    read_statement_timeout_seconds: float = Field(default=30.0, gt=0)
     # The in-process job worker of `ledgerlink serve`: how many jobs it runs at once (0: no worker).
     worker_concurrency: int = 4
     worker_heartbeat_seconds: float = 10.0
@@ -52,6 +65,10 @@ class Settings(BaseSettings):
     webhook_retry_schedule: str = "0,5,300,1800,7200,18000,36000,36000"
     # A consumer whose attempts have failed without a success for this long is disabled (Codat: 5 days).
     webhook_disable_after_seconds: float = Field(default=432_000.0, gt=0)
+    # What requests the server makes on a client's say-so (webhook deliveries, declared connectors) may
+    # reach besides public addresses: comma-separated networks and host names (`10.2.0.0/16, ::1,
+    # partner.internal, *.corp.example`). Empty: public addresses only (kit/outbound.py).
+    outbound_allow: str = ""
     # Python modules with connectors of the operator's own, comma-separated: each has a `connectors()`
     # function returning Connector instances, which join the built-in ones under their platform keys.
     connector_modules: str = ""
@@ -85,6 +102,14 @@ class Settings(BaseSettings):
     @classmethod
     def _retry_schedule(cls, value: str) -> str:
         parse_retry_schedule(value)
+        return value
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _outbound_allow(cls, value: str) -> str:
+        from ledgerlink.kit.outbound import OutboundPolicy
+
+        OutboundPolicy.parse(value)
         return value
 
     @property

@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 from psycopg.adapt import Buffer, Loader
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -46,6 +46,8 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
         max_overflow=kwargs.pop("max_overflow", 10),
         # Every timestamp the API hands out is UTC; make the server agree.
         connect_args={"options": "-c timezone=UTC"},
+        # Errors and logs name a statement, never its values (companies' data, sealed secrets, key hashes).
+        hide_parameters=True,
         **kwargs,
     )
 
@@ -58,7 +60,24 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the endpoint returns, rolled back if it raises."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session, session.begin():
+        await bound_reads(session, request)
         yield session
+
+
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+async def bound_reads(session: AsyncSession, request: Request) -> None:
+    """A GET's statements are cancelled after `LEDGERLINK_READ_STATEMENT_TIMEOUT_SECONDS` (answered 503,
+    kit/errors.py), so one client's long scans cannot hold connections and slow everyone's reads. Only for
+    this transaction: the engine's other users (writes, the in-process worker's pulls) are not bounded."""
+    if request.method in READ_METHODS:
+        milliseconds = timeout_milliseconds(request.app.state.settings.read_statement_timeout_seconds)
+        await session.execute(text(f"SET LOCAL statement_timeout = {milliseconds}"))
+
+
+def timeout_milliseconds(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
 
 
 # The read pool: plain psycopg connections in autocommit for the read API's hot path (see
@@ -68,6 +87,13 @@ READ_POOL_SIZE = 10
 _read_pools: weakref.WeakKeyDictionary[Engine, tuple[asyncio.AbstractEventLoop, AsyncConnectionPool]] = (
     weakref.WeakKeyDictionary()
 )
+# The statement_timeout of an engine's read pool, in milliseconds (`bound_read_pool`; none when unset).
+_read_timeouts: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()
+
+
+def bound_read_pool(engine: AsyncEngine, seconds: float) -> None:
+    """The engine's read pool (made after this) cancels a statement after `seconds`: as `bound_reads`."""
+    _read_timeouts[engine.sync_engine] = timeout_milliseconds(seconds)
 
 
 class RawText(Loader):
@@ -89,11 +115,14 @@ def _read_pool(engine: AsyncEngine) -> AsyncConnectionPool:
     if found is not None and found[0] is loop:
         return found[1]
     url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    options = "-c timezone=UTC"
+    if engine.sync_engine in _read_timeouts:
+        options += f" -c statement_timeout={_read_timeouts[engine.sync_engine]}"
     pool: AsyncConnectionPool = AsyncConnectionPool(
         url,
         min_size=1,
         max_size=READ_POOL_SIZE,
-        kwargs={"autocommit": True, "options": "-c timezone=UTC"},
+        kwargs={"autocommit": True, "options": options},
         configure=_configure_read_connection,
         open=False,
         name="ledgerlink-reads",

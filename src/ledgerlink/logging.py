@@ -1,11 +1,26 @@
-"""Structured logs: JSON lines in production, readable lines on a console."""
+"""Structured logs: JSON lines in production, readable lines on a console.
+
+Database errors are logged without the values they carry: PostgreSQL puts them in its messages (`DETAIL:
+Key (key_hash)=(…) already exists`, `invalid input syntax for type uuid: "…"`) and SQLAlchemy appends a
+statement's bound parameters, which hold companies' data, sealed secrets and key hashes. A logged
+traceback names the error's class, SQLSTATE, constraint, table and column and the statement's SQL instead.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
+import traceback
+from types import TracebackType
 
+import psycopg
 import structlog
+from sqlalchemy.exc import StatementError
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+# A double-quoted part of PostgreSQL's message: a value, or an identifier the diagnostics name anyway.
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
 
 
 class _CurrentStderr:
@@ -20,6 +35,65 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
+def database_error_summary(error: BaseException) -> str | None:
+    """What may be logged of a database error (None for any other error)."""
+    if isinstance(error, StatementError):
+        cause = error.orig if isinstance(error.orig, BaseException) else None
+        summary = database_error_summary(cause) if cause is not None else None
+        if summary is None:
+            return f"(values withheld)\n[SQL: {error.statement}]"
+        return f"({type(cause).__module__}.{type(cause).__name__}) {summary}\n[SQL: {error.statement}]"
+    if not isinstance(error, psycopg.Error):
+        return None
+    diag = error.diag
+    named = [
+        f"{name} {value}"
+        for name, value in (
+            ("SQLSTATE", error.sqlstate),
+            ("constraint", diag.constraint_name),
+            ("table", diag.table_name),
+            ("column", diag.column_name),
+        )
+        if value
+    ]
+    primary = _QUOTED.sub('"…"', diag.message_primary or "")
+    return f"{primary} ({', '.join(named)})"
+
+
+def redact_database_errors(text: str, error: BaseException | None) -> str:
+    """`text` (a formatted traceback or a message) with every database error of `error`'s chain shown by
+    `database_error_summary` rather than by its own message."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        summary = database_error_summary(error)
+        message = str(error)
+        if summary is not None and message:
+            text = text.replace(message, summary)
+        error = error.__cause__ or error.__context__
+    return text
+
+
+def format_exception(exc_info: ExcInfo) -> str:
+    return redact_database_errors("".join(traceback.format_exception(*exc_info)).rstrip("\n"), exc_info[1])
+
+
+class RedactingFormatter(logging.Formatter):
+    """For the standard library's loggers (procrastinate's job failures, uvicorn): tracebacks as
+    `format_exception` renders them."""
+
+    def formatException(self, ei: ExcInfo) -> str:  # type: ignore[override]  # noqa: N802 (logging's name)
+        return format_exception(ei)
+
+    def format(self, record: logging.LogRecord) -> str:
+        # Not the traceback another handler may have rendered (and cached on the record) with the values.
+        cached, record.exc_text = record.exc_text, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_text = cached
+
+
 def configure(log_format: str = "console", level: str = "INFO") -> None:
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if log_format == "json" else structlog.dev.ConsoleRenderer(colors=False)
@@ -29,10 +103,19 @@ def configure(log_format: str = "console", level: str = "INFO") -> None:
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
+            structlog.processors.ExceptionRenderer(format_exception),
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(_CurrentStderr()),
         cache_logger_on_first_use=True,
     )
+    # The standard library's warnings and errors, as Python would print them without a handler, but with
+    # database errors redacted.
+    handler = logging.StreamHandler(_CurrentStderr())  # type: ignore[arg-type]
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h.formatter, RedactingFormatter)]:
+        root.removeHandler(old)
+    root.addHandler(handler)

@@ -38,7 +38,7 @@ async def running(
         yield None
         return
     job_app = create_job_app(database_url, settings)
-    async with http_client(settings.webhook_timeout_seconds) as http:
+    async with http_client(settings) as http:
         runtime = dataclasses.replace(runtime, settings=settings, http=http)
         async with job_app.open_async():
             general = functools.partial(

@@ -56,3 +56,13 @@ class ApiKey(Base):
     # The last characters, so a person can tell keys apart; the key itself is never stored.
     key_hint: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SeededApiKey(Base):
+    """A `LEDGERLINK_API_KEY` value the install has seeded (its hash): seeded once, so deleting the key
+    through the API is not undone by the next start."""
+
+    __tablename__ = "seeded_api_keys"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seeded_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -6,9 +6,10 @@ import uuid
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledgerlink.clients.models import ApiKey, Client
+from ledgerlink.clients.models import ApiKey, Client, SeededApiKey
 from ledgerlink.clients.schemas import AllowedOriginsBody, ApiKeyBody, ProfileBody
 from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.kit.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -127,13 +128,20 @@ async def ensure_default_client(session: AsyncSession) -> Client:
 
 
 async def ensure_api_key(session: AsyncSession, client: Client, configured: str | None) -> str | None:
-    """Seed `LEDGERLINK_API_KEY` if set; otherwise create a first key when there is none.
+    """Seed `LEDGERLINK_API_KEY` the first time the install sees its value; otherwise create a first key
+    when there is none.
 
-    Returns a newly created key (to print once), or None when nothing new was made.
+    A value is seeded once (`seeded_api_keys` remembers it), so a seeded key deleted through the API stays
+    deleted across restarts; a new value is seeded at the next start. Returns a newly created key (to print
+    once), or None when nothing new was made.
     """
     if configured:
-        exists = await session.scalar(select(ApiKey.id).where(ApiKey.key_hash == hash_api_key(configured)))
-        if exists is None:
+        key_hash = hash_api_key(configured)
+        # Whichever of several processes starting at once records the value first seeds it.
+        seeding = insert(SeededApiKey).values(key_hash=key_hash).on_conflict_do_nothing()
+        first = await session.scalar(seeding.returning(SeededApiKey.key_hash))
+        present = await session.scalar(select(ApiKey.id).where(ApiKey.key_hash == key_hash))
+        if first is not None and present is None:
             await add_api_key(session, client.id, configured, name="LEDGERLINK_API_KEY")
         return None
     if await session.scalar(select(ApiKey.id).where(ApiKey.client_id == client.id).limit(1)) is None:

@@ -49,6 +49,7 @@ def load_declarations(paths: str) -> None:
     for path in filter(None, (part.strip() for part in paths.split(","))):
         try:
             connector = DeclaredConnector(load(Path(path)))
+            connector.check_addresses()
         except DeclarationInvalid as invalid:
             raise ConnectorModuleInvalid(str(invalid)) from None
         _register(connector, path)

@@ -6,11 +6,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ledgerlink.db import READ_METHODS
 from ledgerlink.kit.responses import JsonResponse
 
 log = structlog.get_logger("ledgerlink.errors")
@@ -165,8 +168,28 @@ async def unexpected_error(request: Request, exc: Exception) -> JsonResponse:
     )
 
 
+async def database_error(request: Request, exc: Exception) -> JsonResponse:
+    """A read cancelled by `LEDGERLINK_READ_STATEMENT_TIMEOUT_SECONDS` is 503 (the fast path raises psycopg's
+    error, the ORM SQLAlchemy's around it); any other database error is unexpected. Only a GET's statements
+    have the timeout (`db.bound_reads`)."""
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    if not isinstance(cause, psycopg.errors.QueryCanceled) or request.method not in READ_METHODS:
+        return await unexpected_error(request, exc)
+    seconds = request.app.state.settings.read_statement_timeout_seconds
+    log.warning("read timed out", path=request.url.path, method=request.method, seconds=seconds)
+    return error_response(
+        request,
+        503,
+        f"The request's data could not be read within {seconds:g} seconds. Try a narrower query or a smaller "
+        "page, or try again later.",
+        can_be_retried="True",
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CodatError, _codat_error)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.add_exception_handler(StarletteHTTPException, http_exception)
+    app.add_exception_handler(psycopg.errors.QueryCanceled, database_error)
+    app.add_exception_handler(DBAPIError, database_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -8,11 +8,14 @@ from every target.
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ledgerlink.kit.errors import Unauthorized
 
 REQUESTS = Counter("ledgerlink_http_requests", "API requests answered", ["method", "route", "status"])
 REQUEST_SECONDS = Histogram(
@@ -73,6 +76,16 @@ _WAITING_JOBS = text(
     "SELECT queue_name, status, count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') "
     "GROUP BY queue_name, status"
 )
+
+
+def require_token(header: str | None, token: str | None) -> None:
+    """With `LEDGERLINK_METRICS_TOKEN` set, a scrape must carry it (`Authorization: Bearer <token>`): a
+    scrape reads the database and renders every series, which strangers should not be able to set off."""
+    if not token:
+        return
+    scheme, _, given = (header or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise Unauthorized("A metrics token is required: Authorization: Bearer <LEDGERLINK_METRICS_TOKEN>.")
 
 
 async def exposition(engine: AsyncEngine) -> tuple[bytes, str]:

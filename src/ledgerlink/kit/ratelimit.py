@@ -1,31 +1,45 @@
-"""Per-client rate limits on the API: a fixed window a minute, answered with Codat's 429 body and the
-`X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset` headers (and `Retry-After`).
+"""Rate limits: a fixed window a minute, answered with Codat's 429 body and the `X-Rate-Limit-Limit`,
+`X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset` headers (and `Retry-After`).
 
-The limit is counted in each API process (no database round trip per request): with N processes behind a
-load balancer a client gets up to N times `LEDGERLINK_RATE_LIMIT_PER_MINUTE` (docs/deployment.md). A request
-is counted against its client once the process has seen that API key authenticate; until then, against
-the key itself. Requests without an `Authorization` header (Link, Portal, health, static files) are not
-counted: they are refused or served without touching a client's data.
+Who is counted (docs/deployment.md, "Protection: limits and timeouts"):
+
+- An API request whose key this process has seen authenticate counts against the key's client
+  (`LEDGERLINK_RATE_LIMIT_PER_MINUTE`), however the key is spelled: the bucket is found from the hashes
+  `kit.auth.key_hashes` gives, the same parsing authentication uses, so every spelling it accepts (base64
+  or raw, padding colons, spaces, the scheme's case) lands in the one bucket. Every key of a client shares
+  the client's bucket.
+- Anything else counts against the caller's address (`LEDGERLINK_PUBLIC_RATE_LIMIT_PER_MINUTE`): an API
+  request with no key, a bad key or a key not seen yet (which, once it authenticates, counts against its
+  client too), and the pages that take no API key (Link and its OAuth callback, the Portal, Sync Flow) and
+  `/metrics`. The address is the TCP peer, or the address a
+  proxy trusted through uvicorn's `FORWARDED_ALLOW_IPS` put in `X-Forwarded-For`.
+- Health checks and static files are not counted.
+
+Counts live in each API process (no database round trip per request): with N processes behind a load
+balancer a client gets up to N times its limit.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ledgerlink.kit.auth import key_hashes
 from ledgerlink.kit.errors import error_body
 
 WINDOW_SECONDS = 60
 # Keys remembered (their client, their window): the least recently used are forgotten first.
 MAX_TRACKED = 50_000
-_UNCOUNTED_PREFIXES = ("/link", "/portal", "/static", "/healthz", "/readyz", "/metrics")
+_UNCOUNTED_PREFIXES = ("/static", "/healthz", "/readyz")
+# Pages that take no API key: always counted against the caller's address.
+_PUBLIC_PREFIXES = ("/link", "/portal", "/sync-flow", "/metrics")
 
 
 @dataclass
@@ -63,85 +77,101 @@ class RateLimiter:
         return Decision(allowed, self.per_minute, self.per_minute - window.used, start + WINDOW_SECONDS)
 
 
-    def transfer(self, source: str, target: str) -> None:
-        """Count what `source` used in this window against `target` from now on (a key found to be a client's)."""
-        window = self._windows.pop(source, None)
-        if window is None:
-            return
-        current = self._windows.get(target)
-        if current is None or current.start != window.start:
-            self._windows[target] = window
-        else:
-            current.used += window.used
-
 
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, per_minute: int) -> None:
+    def __init__(self, app: ASGIApp, *, per_minute: int, public_per_minute: int) -> None:
         self.app = app
-        self.limiter = RateLimiter(per_minute) if per_minute > 0 else None
-        self._clients: OrderedDict[str, str] = OrderedDict()
+        self.clients = RateLimiter(per_minute) if per_minute > 0 else None
+        self.addresses = RateLimiter(public_per_minute) if public_per_minute > 0 else None
+        # Key hash → the client it authenticated as, learnt from answered requests.
+        self._owners: OrderedDict[str, str] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.limiter is None or scope["path"].startswith(_UNCOUNTED_PREFIXES):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path.startswith(_UNCOUNTED_PREFIXES):
             await self.app(scope, receive, send)
             return
-        header = next((value for name, value in scope["headers"] if name == b"authorization"), None)
-        if header is None:
-            await self.app(scope, receive, send)
+        hashes = [] if path.startswith(_PUBLIC_PREFIXES) else key_hashes(_authorization(scope))
+        owner = next((self._owners[h] for h in hashes if h in self._owners), None)
+        limiter, bucket = (self.clients, owner) if owner else (self.addresses, _address(scope))
+        decision = limiter.hit(bucket) if limiter is not None else None
+        if limiter is not None and decision is not None and not decision.allowed:
+            await _refuse(limiter, scope, send, decision)
             return
-        key = hashlib.sha256(header).hexdigest()
-        decision = self.limiter.hit(self._clients.get(key, key))
-        headers = [
-            (b"x-rate-limit-limit", str(decision.limit).encode()),
-            (b"x-rate-limit-remaining", str(decision.remaining).encode()),
-            (b"x-rate-limit-reset", _iso(decision.resets_at).encode()),
-        ]
-        if not decision.allowed:
-            await self._refuse(scope, send, decision, headers)
-            return
+        status = 0
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal status, decision
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *headers]
+                status = message["status"]
+                principal = scope.get("state", {}).get("principal")
+                if owner is None and principal is not None and self.clients is not None:
+                    # A key seen for the first time: its request counts against its client too, whose
+                    # window the answer reports.
+                    decision = self.clients.hit(f"client:{principal.client_id}")
+                if decision is not None:
+                    message["headers"] = [*message.get("headers", []), *_headers(decision)]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-        principal = scope.get("state", {}).get("principal")
-        if principal is not None:
-            client = str(principal.client_id)
-            if key not in self._clients:
-                self.limiter.transfer(key, client)
-            self._clients[key] = client
-            self._clients.move_to_end(key)
-            if len(self._clients) > MAX_TRACKED:
-                self._clients.popitem(last=False)
+        if hashes:
+            self._learn(hashes, scope.get("state", {}).get("principal"), refused=status == 401)
 
-    async def _refuse(
-        self, scope: Scope, send: Send, decision: Decision, headers: list[tuple[bytes, bytes]]
-    ) -> None:
-        wait = max(decision.resets_at - int(self.limiter.clock()), 1) if self.limiter else 1
-        correlation = scope.get("state", {}).get("correlation_id", "")
-        body = orjson.dumps(
-            error_body(
-                429,
-                f"Rate limit exceeded: {decision.limit} requests a minute. Try again in {wait} seconds.",
-                correlation=correlation,
-                can_be_retried="True",
-            )
+    def _learn(self, hashes: list[str], principal: Any, *, refused: bool) -> None:
+        """Remember whose key the hashes are once it authenticated, and forget them once it is refused (a
+        deleted key's requests count against their address again)."""
+        for key_hash in hashes:
+            if refused:
+                self._owners.pop(key_hash, None)
+            elif principal is not None:
+                self._owners[key_hash] = f"client:{principal.client_id}"
+                self._owners.move_to_end(key_hash)
+        while len(self._owners) > MAX_TRACKED:
+            self._owners.popitem(last=False)
+
+
+def _authorization(scope: Scope) -> str | None:
+    header = next((value for name, value in scope["headers"] if name == b"authorization"), None)
+    return header.decode("latin-1") if header is not None else None
+
+
+def _address(scope: Scope) -> str:
+    client = scope.get("client")
+    return f"address:{client[0] if client else 'unknown'}"
+
+
+def _headers(decision: Decision) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"x-rate-limit-limit", str(decision.limit).encode()),
+        (b"x-rate-limit-remaining", str(decision.remaining).encode()),
+        (b"x-rate-limit-reset", _iso(decision.resets_at).encode()),
+    ]
+
+
+async def _refuse(limiter: RateLimiter, scope: Scope, send: Send, decision: Decision) -> None:
+    wait = max(decision.resets_at - int(limiter.clock()), 1)
+    correlation = scope.get("state", {}).get("correlation_id", "")
+    body = orjson.dumps(
+        error_body(
+            429,
+            f"Rate limit exceeded: {decision.limit} requests a minute. Try again in {wait} seconds.",
+            correlation=correlation,
+            can_be_retried="True",
         )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 429,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(wait).encode()),
-                    *headers,
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(wait).encode()),
+                *_headers(decision),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def _iso(unix_seconds: int) -> str:

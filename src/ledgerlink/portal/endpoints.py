@@ -24,7 +24,7 @@ from ledgerlink.companies.schemas import CompanyCreate, sanitize_name
 from ledgerlink.connections import service as connections
 from ledgerlink.connections.views import connection_view
 from ledgerlink.integrations import service as integrations
-from ledgerlink.kit import browser_urls, pages
+from ledgerlink.kit import browser_urls, outbound, pages
 from ledgerlink.kit.auth import Session
 from ledgerlink.kit.errors import CodatError
 from ledgerlink.kit.pagination import PageParams
@@ -565,6 +565,7 @@ async def create_consumer(
             operator.principal,
             portal.body(ConsumerCreate, {"url": url.strip(), "eventTypes": event_types, "companyTags": tags}),
             request.app.state.secrets,
+            outbound.policy(request.app.state.settings.outbound_allow),
         )
     if not outcome.ok:
         return pages.redirect("/portal/webhooks")

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from ledgerlink.db import bound_reads
 from ledgerlink.kit.auth import CurrentPrincipal, Session, authenticate, key_hashes, unauthorized
 from ledgerlink.kit.errors import CodatError
 from ledgerlink.kit.pagination import PageParams, page_envelope, parse_page_params
@@ -91,6 +92,7 @@ async def _list_in_session(request: Request, data_type: DataType) -> Response:
     (404/409 when there is none), then the page, in one transaction committed before the answer."""
     path = request.path_params
     async with request.app.state.sessionmaker() as session, session.begin():
+        await bound_reads(session, request)
         principal = await authenticate(session, request.headers.get("authorization"))
         if principal is None:
             raise unauthorized()

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from ledgerlink import jobs
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
+from ledgerlink.logging import redact_database_errors
 from ledgerlink.records import store
 from ledgerlink.sync import completion, runner, scheduler, service
 from ledgerlink.sync.models import IN_FLIGHT, PullOperation, PullStatus
@@ -39,14 +40,16 @@ async def pull(context: procrastinate.JobContext, pull_operation_id: str) -> Non
     except Exception as error:
         attempt = (context.job.attempts if context.job else 0) + 1
         log.exception("pull attempt failed", pull_id=pull_operation_id, attempt=attempt)
+        # The pull's status is the client's to read: a database error's values stay out of it, as out of logs.
+        reason = redact_database_errors(str(error), error)
         if attempt >= PULL_ATTEMPTS:
-            await runner.fail_pull(runtime, pull_id, f"Giving up after {attempt} attempts: {error}")
+            await runner.fail_pull(runtime, pull_id, f"Giving up after {attempt} attempts: {reason}")
             return
         async with runtime.sessionmaker() as session, session.begin():
             row = await session.get(PullOperation, pull_id, with_for_update=True)
             if row is not None and not PullStatus(row.status).is_final:
                 row.status = PullStatus.QUEUED.value
-                row.status_description = f"Retrying after attempt {attempt} failed: {error}"
+                row.status_description = f"Retrying after attempt {attempt} failed: {reason}"
         raise
 
 

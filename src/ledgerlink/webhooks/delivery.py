@@ -13,6 +13,12 @@ Every attempt is recorded. A failed one is retried on `webhook_retry_schedule` (
 `Retry-After`, when longer) by a job scheduled in the transaction that records it, so a restart loses
 nothing; the delivery fails once the schedule runs out. A consumer whose attempts have all failed for
 `webhook_disable_after_seconds` is disabled.
+
+Every connection goes through `kit.outbound`'s vetting transport: the consumer's host is resolved and
+every address checked at each connection, and redirects are not followed. An attempt the policy refuses
+sends nothing, is recorded with the reason, and fails its delivery at once (a replay tries again). Of the
+receiver's answer only its status, the latency and a short excerpt are kept, so a delivery's record cannot
+be used to read what a server answers.
 """
 
 from __future__ import annotations
@@ -32,10 +38,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
 
 from ledgerlink import __version__, jobs
+from ledgerlink.config import Settings
 from ledgerlink.events.models import Event
 from ledgerlink.jobs import Runtime
+from ledgerlink.kit import metrics, outbound
 from ledgerlink.kit.clock import iso, utcnow
-from ledgerlink.kit import metrics
 from ledgerlink.kit.http import parse_retry_after
 from ledgerlink.webhooks.dispatch import DELIVER_TASK
 from ledgerlink.webhooks.models import (
@@ -51,8 +58,9 @@ log = structlog.get_logger("ledgerlink.webhooks")
 
 # While requests are in flight, how often a run looks for deliveries that have fallen due.
 POLL_SECONDS = 0.5
-# What is kept of a receiver's answer.
-RESPONSE_EXCERPT = 500
+# What is kept of a receiver's answer: its first bytes as text (at most as many characters), enough to
+# debug a receiver and too little to read what a server answers.
+RESPONSE_EXCERPT = 256
 USER_AGENT = f"ledgerlink-webhooks/{__version__}"
 
 
@@ -73,18 +81,22 @@ class Outcome:
     error: str | None
     response: str | None
     retry_after: float | None
+    # The outbound policy refused the receiver's address: nothing was sent, and no retry is made.
+    refused: bool = False
 
     @property
     def succeeded(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def http_client(settings_timeout: float) -> httpx.AsyncClient:
-    """The process's client for deliveries: explicit timeouts, no redirects (a 3xx is not a 2xx)."""
+def http_client(settings: Settings) -> httpx.AsyncClient:
+    """The process's client for deliveries: explicit timeouts, no redirects (a 3xx is not a 2xx), and only
+    connections to addresses the outbound policy allows."""
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(settings_timeout),
+        timeout=httpx.Timeout(settings.webhook_timeout_seconds),
         follow_redirects=False,
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        transport=outbound.vetted_transport(outbound.policy(settings.outbound_allow), limits),
         headers={"user-agent": USER_AGENT},
     )
 
@@ -105,7 +117,7 @@ async def run(runtime: Runtime, consumer_id: uuid.UUID) -> int:
     if target is None:
         return 0
     own_client = runtime.http is None
-    http = runtime.http or http_client(runtime.settings.webhook_timeout_seconds)
+    http = runtime.http or http_client(runtime.settings)
     attempts = 0
     try:
         while target is not None:
@@ -258,6 +270,7 @@ async def send(http: httpx.AsyncClient, target: Target, msg_id: str, body: bytes
     error: str | None = None
     excerpt: str | None = None
     retry_after: float | None = None
+    refused = False
     try:
         async with asyncio.timeout(timeout):
             async with http.stream("POST", target.url, content=body, headers=headers) as response:
@@ -268,12 +281,20 @@ async def send(http: httpx.AsyncClient, target: Target, msg_id: str, body: bytes
             error = f"HTTP {status_code} {response.reason_phrase}".strip()
     except TimeoutError:
         error = f"No response within {timeout:g} s"
+    except httpx.InvalidURL as invalid:  # a consumer stored before its URL was checked as httpx does
+        error, refused = f"Not sent: {invalid}", True
     except httpx.HTTPError as failure:
-        error = f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
+        refusal = outbound.refusal_in(failure)
+        refused = refusal is not None
+        if refusal is not None:
+            error = f"Not sent: {refusal}"
+        else:
+            error = f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
     seconds = time.perf_counter() - started
     metrics.observe_delivery(error is None, seconds)
     latency_ms = round(seconds * 1000)
-    return Outcome(attempted_at, status_code, latency_ms, error and error[:500], excerpt, retry_after)
+    error = error and error[:500]
+    return Outcome(attempted_at, status_code, latency_ms, error, excerpt, retry_after, refused)
 
 
 async def _excerpt(response: httpx.Response) -> str | None:
@@ -360,7 +381,7 @@ async def _record_failure(
         if delivery.status == DeliveryStatus.PENDING.value:
             delivery.failures += 1
             delays = runtime.settings.webhook_retry_delays
-            if delivery.failures < len(delays):
+            if delivery.failures < len(delays) and not outcome.refused:
                 wait = max(delays[delivery.failures], outcome.retry_after or 0.0)
                 delivery.next_attempt_at = utcnow() + timedelta(seconds=wait)
                 await jobs.defer(

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from ledgerlink.kit import outbound
 from ledgerlink.kit.auth import CurrentPrincipal, Session
 from ledgerlink.kit.pagination import PageParams, page_envelope, page_params
 from ledgerlink.kit.responses import json, no_content
@@ -27,7 +28,10 @@ async def list_consumers(principal: CurrentPrincipal, session: Session) -> Respo
 async def create_consumer(
     body: ConsumerCreate, request: Request, principal: CurrentPrincipal, session: Session
 ) -> Response:
-    consumer = await service.create(session, principal, body, request.app.state.secrets)
+    state = request.app.state
+    consumer = await service.create(
+        session, principal, body, state.secrets, outbound.policy(state.settings.outbound_allow)
+    )
     return json(consumer_view(consumer), status_code=201)
 
 

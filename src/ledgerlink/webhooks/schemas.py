@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+import httpx
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from ledgerlink.clients.schemas import AbsoluteUrl
 
@@ -50,16 +60,38 @@ MAX_COMPANY_TAGS = 10
 MAX_COMPANY_TAG = 128
 
 
+_ABSOLUTE_URL = TypeAdapter(AbsoluteUrl)
+
+
 def _http_url(value: str) -> str:
+    """An absolute http(s) URL with a host; the host may be an IPv6 literal in brackets (RFC 3986), which
+    `AbsoluteUrl`'s characters leave out, so that such a URL is judged by the address it names."""
     parts = urlsplit(value)
+    spelled = value
+    host = parts.netloc.rpartition("@")[2]
+    if host.startswith("[") and "]" in host:
+        literal = host[1 : host.index("]")]
+        try:
+            ipaddress.IPv6Address(literal)
+        except ValueError:
+            raise ValueError(f"[{literal[:60]}] is not an IPv6 address") from None
+        spelled = value.replace(f"[{literal}]", "ipv6", 1)
+    try:
+        _ABSOLUTE_URL.validate_python(spelled)
+    except ValidationError:
+        raise ValueError("must be an absolute URL, such as https://example.com") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValueError(
             "must be an http:// or https:// URL with a host, such as https://example.com/webhooks"
         )
+    try:
+        httpx.URL(value)  # what deliveries send with: a URL it cannot parse could never be delivered to
+    except httpx.InvalidURL as invalid:
+        raise ValueError(str(invalid)[:200]) from None
     return value
 
 
-WebhookUrl = Annotated[AbsoluteUrl, AfterValidator(_http_url)]
+WebhookUrl = Annotated[str, Field(max_length=2000), AfterValidator(_http_url)]
 
 
 class ConsumerCreate(BaseModel):

@@ -18,6 +18,7 @@ from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest, NotFound
 from ledgerlink.kit.ids import parse_id
+from ledgerlink.kit.outbound import OutboundPolicy, OutboundRefused
 from ledgerlink.kit.pagination import PageParams, fetch_query_page
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.webhooks import queries
@@ -65,8 +66,13 @@ async def get(
 
 
 async def create(
-    session: AsyncSession, principal: Principal, body: ConsumerCreate, secrets: SecretBox
+    session: AsyncSession,
+    principal: Principal,
+    body: ConsumerCreate,
+    secrets: SecretBox,
+    rules: OutboundPolicy,
 ) -> WebhookConsumer:
+    await check_url(body.url, rules)
     await get_client(session, principal.client_id, for_update=True)  # serializes creates for the limit
     count = await session.scalar(
         select(func.count())
@@ -90,6 +96,14 @@ async def create(
     session.add(consumer)
     await session.flush()
     return consumer
+
+
+async def check_url(url: str, rules: OutboundPolicy) -> None:
+    """A consumer's URL must not reach the server's own network (it is checked again at every delivery)."""
+    try:
+        await rules.check_url(url)
+    except OutboundRefused as refused:
+        raise BadRequest(f"The webhook URL cannot be used: {refused}.") from None
 
 
 async def delete(session: AsyncSession, principal: Principal, webhook_id: str) -> None:

@@ -6,6 +6,10 @@ the pull ends `RateLimitError`; 5xx answers and network errors retry `ATTEMPTS` 
 pull ends `FetchError`; 401 and 403 mean the credentials no longer open the platform (`AuthError`, the
 connection Deauthorized); an answer that is not the JSON the declaration describes ends the pull
 `FetchError` with what was wrong. Nothing is stored from a pull that fails.
+
+Every connection (the API's and the token endpoint's, whose URL a credential may fill in) goes through
+`kit.outbound`'s vetting transport: an address the operator's `LEDGERLINK_OUTBOUND_ALLOW` does not open
+ends the request at once, with the reason, and is not retried.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 import httpx
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
+from ledgerlink.config import get_settings
 from ledgerlink.connectors.base import (
     AuthorizationLost,
     AuthorizationRejected,
@@ -44,6 +49,7 @@ from ledgerlink.connectors.declared.spec import (
     PagePagination,
     RecordsSpec,
 )
+from ledgerlink.kit import outbound
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.http import parse_retry_after
 
@@ -60,9 +66,18 @@ def fill(template: str, credentials: dict[str, Any]) -> str:
 
 
 class DeclaredConnector(Connector):
-    def __init__(self, spec: ConnectorSpec, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        spec: ConnectorSpec,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        rules: outbound.OutboundPolicy | None = None,
+    ) -> None:
+        """`transport` replaces the network (tests); otherwise every connection is vetted by `rules` (by
+        default the operator's `LEDGERLINK_OUTBOUND_ALLOW`)."""
         self.spec = spec
         self._transport = transport
+        self.rules = rules or outbound.policy(get_settings().outbound_allow)
         try:
             self._builders = {
                 key: mapping.compile_fields(records.fields, f"records.{key}.fields")
@@ -90,6 +105,19 @@ class DeclaredConnector(Connector):
                 for field in spec.credentials
             ),
         )
+
+    def check_addresses(self) -> None:
+        """DeclarationInvalid if the base URL, or a token URL no credential fills in, reaches an address
+        the outbound policy refuses (checked on loading; every connection is vetted again)."""
+        auth = self.spec.auth
+        urls = [self.spec.base_url]
+        if isinstance(auth, ClientCredentialsAuth) and not _TEMPLATE.search(auth.token_url):
+            urls.append(auth.token_url)
+        for url in urls:
+            try:
+                self.rules.check_url_now(url)
+            except outbound.OutboundRefused as refused:
+                raise DeclarationInvalid(f"{self.spec.key}: {url} cannot be used: {refused}") from None
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """The declared credentials, each a non-empty string; nothing else is kept."""
@@ -131,9 +159,12 @@ class DeclaredConnector(Connector):
         return httpx.AsyncClient(
             base_url=self.spec.base_url.rstrip("/"),
             timeout=httpx.Timeout(self.spec.timeout),
-            transport=self._transport,
+            transport=self._network(),
             headers={"accept": "application/json", "user-agent": "ledgerlink"},
         )
+
+    def _network(self) -> httpx.AsyncBaseTransport:
+        return self._transport or outbound.vetted_transport(self.rules)
 
     async def _auth_headers(self, client: httpx.AsyncClient, credentials: dict[str, Any]) -> dict[str, str]:
         auth = self.spec.auth
@@ -147,7 +178,7 @@ class DeclaredConnector(Connector):
             client_secret=fill(auth.client_secret, credentials),
             scope=auth.scope,
             timeout=self.spec.timeout,
-            transport=self._transport,
+            transport=self._network(),
         )
         try:
             token = await oauth.fetch_token(
@@ -155,7 +186,7 @@ class DeclaredConnector(Connector):
             )
         except httpx.HTTPError as error:
             raise PlatformFailed(
-                f"{self.spec.name}'s token endpoint could not be reached ({type(error).__name__})."
+                f"{self.spec.name}'s token endpoint could not be reached ({_why(error)})."
             ) from None
         except Exception as error:  # Authlib's OAuthError: the platform refused the client's credentials
             if getattr(error, "error", None):
@@ -219,6 +250,10 @@ class DeclaredConnector(Connector):
                 response = await client.get(path, params=params, headers=headers)
             except httpx.HTTPError as error:
                 failures += 1
+                if outbound.refusal_in(error):
+                    raise PlatformFailed(
+                        f"{self.spec.name} was not called at {path}: {_why(error)}."
+                    ) from None
                 if failures >= ATTEMPTS:
                     raise PlatformFailed(
                         f"{self.spec.name} could not be reached at {path} ({type(error).__name__}) after {failures} attempts."
@@ -289,6 +324,12 @@ def _items(answer: Any, records: RecordsSpec, platform: str) -> list[Any]:
             f"{platform} answered {records.path} without a list of records {where}".rstrip() + "."
         )
     return items
+
+
+def _why(error: httpx.HTTPError) -> str:
+    """The outbound policy's reason for a refused connection, else the kind of failure."""
+    refusal = outbound.refusal_in(error)
+    return str(refusal) if refusal else type(error).__name__
 
 
 def _backoff(attempt: int) -> float:

@@ -9,18 +9,22 @@ What is taken, per operation (method and path, path parameters compared by posit
 - the first spec in `SPEC_ORDER` that has the operation wins. The Platform API comes first (companies,
   connections, settings, webhooks), then Sync for Commerce; for the read API the order is
   `scripts/extract_schemas.py`'s (Lending first), so the documented records are the ones ledgerlink stores;
-- its tags, summary, description, operationId (suffixed with the spec's short name where a spec earlier
-  in the order has the same one for another path), parameters (path parameters renamed to ledgerlink's where
-  Codat's spec names them differently), request body and responses, with their examples;
+- its tags, summary, description, operationId (suffixed with the spec's short name where a spec earlier in
+  the order has the same one for another path), parameters (its path item's too; a path parameter Codat
+  names differently is renamed to ledgerlink's), request body and responses, with their examples;
 - every component they reference, transitively. Two specs may define a component under one name
-  differently (`Company` in Platform and Lending); the first spec keeps the name and the others' copy is
-  prefixed with the spec's short name (`Lending.Company`: Codat's names have no dots), and so is every component that refers to one;
+  differently (`PagingInfo` in Platform and Lending); the first spec keeps the name and the others' copy
+  is prefixed with the spec's short name (`Lending.PagingInfo`: Codat's names have no dots), and so is
+  every component that refers to a prefixed one. A `$ref` into a spec's own `paths` is replaced by a copy
+  of its target (the merged document's paths are ledgerlink's);
 - the specs' `x-` extensions go (Speakeasy's SDK generator hints), and so does `servers` (ledgerlink is
   served from wherever it runs);
-- `securitySchemes.auth_header` of the Platform spec, and the top-level tags (with descriptions) used.
+- `securitySchemes.auth_header` of the Platform spec (its description naming ledgerlink's keys), and the
+  top-level tags (with descriptions) used.
 
 Where ledgerlink documents a difference (`docs/api-compatibility.md`), `DIFFERENCES` applies it to the
-extracted operation: a note on the description, and responses added or replaced.
+extracted operation: a note on the description, and responses added or replaced; every operation gets
+Codat's 400. `OWN_FIXES` (with `extract_schemas.FIXES`) repairs mistakes in the specs first.
 """
 
 from __future__ import annotations
@@ -62,7 +66,8 @@ SECURITY_SCHEME = "auth_header"
 OPERATION_FIELDS = ("tags", "summary", "description", "operationId", "parameters", "requestBody", "responses")
 METHODS = ("get", "put", "post", "delete", "patch")
 
-# Mistakes in the specs repaired before extraction, beside extract_schemas.FIXES: (spec, pointer, repair, why).
+# Mistakes in the specs repaired before extraction, beside extract_schemas.FIXES:
+# (spec, pointer, repair, why).
 OWN_FIXES: tuple[tuple[str, str, Any, str], ...] = (
     (
         "Codat-Accounting-2023-04.yaml",
@@ -82,12 +87,15 @@ KEY_DESCRIPTION = (
 )
 # ledgerlink's documented differences (docs/api-compatibility.md): "METHOD path" → note, responses to set.
 DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
-    "GET /apiKeys": ("Keys are listed masked (`****…abcd`): ledgerlink stores only a hash of each key.", {}),
+    "GET /apiKeys": (
+        "Keys are listed masked (`****…abcd`): ledgerlink stores only a hash of each key.",
+        {},
+    ),
     "POST /apiKeys": ("The new key is in this answer only; later lists show it masked.", {}),
     "DELETE /apiKeys/{}": (
         (
-            "Answers 204 with no body (Codat's spec maps 204 to its error schema; HTTP forbids a body on 204). "
-            "The last API key cannot be deleted (403): the client would lock itself out."
+            "Answers 204 with no body (Codat's spec maps 204 to its error schema; HTTP forbids a body on "
+            "204). The last API key cannot be deleted (403): the client would lock itself out."
         ),
         {"204": NO_CONTENT},
     ),

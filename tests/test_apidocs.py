@@ -1,4 +1,4 @@
-"""`/openapi.json` carries Codat's description of Codat's operations, and `/docs`, `/redoc` and `/` work offline."""
+"""`/openapi.json` carries Codat's description of its operations; `/docs`, `/redoc` and `/` work offline."""
 
 from __future__ import annotations
 
@@ -116,7 +116,8 @@ def test_the_document_is_valid_openapi_and_describes_codats_answers(server: Runn
 
 
 def test_the_committed_extract_is_the_extractors_output(tmp_path: Path) -> None:
-    """`scripts/extract_openapi.py` reproduces `ledgerlink/apidocs/codat.json` (re-run it after a route changes)."""
+    """`scripts/extract_openapi.py` reproduces `ledgerlink/apidocs/codat.json` (re-run it when a route
+    or a spec changes)."""
     script = REPO / "scripts" / "extract_openapi.py"
     sys.path.insert(0, str(script.parent))
     loaded = importlib.util.spec_from_file_location("extract_openapi", script)
@@ -171,7 +172,7 @@ def offline(page: Any, server: RunningServer) -> tuple[list[str], list[str]]:
 
 
 def load_offline(page: Any, server: RunningServer, api: httpx.Client, path: str, operation: str) -> Any:
-    """Open a docs page offline; every operation of the document is rendered (one `operation` element each)."""
+    """Open a docs page offline: every operation of the document is rendered (an `operation` element each)."""
     leaving, console = offline(page, server)
     expected = len(operations(api.get("/openapi.json").json()))
     page.goto(f"{server.base_url}{path}")

@@ -109,6 +109,9 @@ def test_the_document_is_valid_openapi_and_describes_codats_answers(server: Runn
         }
         assert declared == set(re.findall(r"\{([^}]+)\}", path)), f"{method} {path}"
     # ledgerlink's own operations keep their generated description, with Codat's error answers.
+    receipts = document["paths"]["/companies/{companyId}/connections/{connectionId}/data/itemReceipts"]["get"]
+    receipt = receipts["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["results"]
+    assert {"id", "supplierRef", "receivedDate", "lineItems"} <= set(receipt["items"]["properties"])
     replay = document["paths"]["/webhooks/{webhookId}/deliveries/{deliveryId}/replay"]["post"]
     assert "x-codat-spec" not in replay and replay["responses"]["400"] == {
         "$ref": "#/components/responses/Bad-Request"

@@ -341,6 +341,11 @@ def build(specs: dict[str, dict[str, Any]], ours: dict[str, str]) -> dict[str, A
         operation["x-codat-spec"] = spec_name
         operations[key] = operation
 
+    stale = sorted(set(DIFFERENCES) - set(operations))
+    if stale:
+        raise SystemExit(
+            f"DIFFERENCES names operations that neither ledgerlink nor Codat's specs have: {stale}"
+        )
     if "Bad-Request" not in components.get("responses", {}):
         raise SystemExit(f"{BAD_REQUEST} is not among the extracted components")
     used_tags = {tag for operation in operations.values() for tag in operation.get("tags", [])}

@@ -201,7 +201,7 @@ def explain(url: str, sql: str, params: dict, times: int = 20) -> tuple[float, f
 def statement_costs(url: str, engine_dialect, key: str, company_id: uuid.UUID, connection_id: uuid.UUID) -> dict:
     """`EXPLAIN ANALYZE` of the page statement the application sends, and of a page given its connection."""
     data_type = registry.BY_KEY[DATA_TYPE]
-    shape = reads.FAST_PAGES.get(data_type, None, None, (), engine_dialect)
+    shape = reads.FAST_PAGES.get(reads.PageShape(data_type, None, None, (), engine_dialect))
     params = shape.page.params({
         "ll_hashes": key_hashes("Basic " + base64.b64encode(key.encode()).decode()),
         "ll_company": company_id, "ll_connection": connection_id,

@@ -135,5 +135,6 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         body_timeout_seconds=settings.body_timeout_seconds,
+        on_error=pages.unexpected_error,
     )
     return app

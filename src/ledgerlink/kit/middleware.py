@@ -1,29 +1,47 @@
-"""ASGI middleware: a correlation id and an access log line for every request, and the body's size and time
-limits (a client that sends too much gets 413, one that sends too slowly 408: neither holds the server)."""
+"""ASGI middleware: a correlation id and an access log line for every request, the body's size and time
+limits (a client that sends too much gets 413, one that sends too slowly 408: neither holds the server),
+text no request may carry (400, `kit.inputs`), and the last word on an unexpected error.
+
+An unexpected error is answered here rather than by Starlette's outermost `ServerErrorMiddleware`: that one
+sends the 500 and then raises the error again, so that uvicorn logs it a second time and, the response
+having started, closes the connection, and the client's next request on it fails. Here the error is
+logged once (by the handler given) and the connection stays open for the next request."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 
 import orjson
 import structlog
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ledgerlink.kit import metrics
-from ledgerlink.kit.errors import error_body
+from ledgerlink.kit import inputs, metrics
+from ledgerlink.kit.errors import error_body, unexpected_error
 
 log = structlog.get_logger("ledgerlink.http")
 
 
 class RequestContextMiddleware:
-    """Gives each request a correlation id (echoed in `X-Correlation-Id`) and refuses oversized bodies."""
+    """Gives each request a correlation id (echoed in `X-Correlation-Id`), refuses oversized bodies and
+    text no request may carry, and answers an unexpected error with `on_error`'s response."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, body_timeout_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        body_timeout_seconds: float = 30.0,
+        on_error: Callable[[Request, Exception], Awaitable[Response]] = unexpected_error,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.body_timeout_seconds = body_timeout_seconds
+        self.on_error = on_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -33,11 +51,12 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["correlation_id"] = correlation
         started = time.perf_counter()
         status = 500
+        responded = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responded = message["status"], True
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-correlation-id", correlation.encode()),
@@ -67,6 +86,11 @@ class RequestContextMiddleware:
             await self._too_large(send_with_id, correlation)
             self._log(scope, 413, started, correlation)
             return
+        refusal = inputs.refusal(scope, body)
+        if refusal is not None:
+            await self._refuse(send_with_id, 400, refusal, correlation)
+            self._log(scope, 400, started, correlation)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -78,7 +102,13 @@ class RequestContextMiddleware:
 
         try:
             with structlog.contextvars.bound_contextvars(correlation_id=correlation):
-                await self.app(scope, replay, send_with_id)
+                try:
+                    await self.app(scope, replay, send_with_id)
+                except Exception as exc:
+                    if responded:
+                        raise  # too late for an answer: uvicorn closes the connection
+                    response = await self.on_error(Request(scope), exc)
+                    await response(scope, replay, send_with_id)
         finally:
             self._log(scope, status, started, correlation)
 

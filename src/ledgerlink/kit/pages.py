@@ -113,7 +113,7 @@ async def _http_exception(request: Request, exc: Exception) -> Any:
     return error_page(request, exc.status_code, "This request cannot be answered", str(exc.detail))
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> Any:
+async def unexpected_error(request: Request, exc: Exception) -> Any:
     response = await errors.unexpected_error(request, exc)  # logs it with the correlation id
     if not is_page(request):
         return response
@@ -126,7 +126,7 @@ def install(app: FastAPI) -> None:
     """Error pages for page paths (after `errors.install_error_handlers`, whose JSON answers API paths)."""
     app.add_exception_handler(PageError, _page_error)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
-    app.add_exception_handler(Exception, _unexpected_error)
+    app.add_exception_handler(Exception, unexpected_error)
     app.mount(STATIC_PATH, StaticFiles(packages=[("ledgerlink.kit", "static")]), name="pages-static")
 
 

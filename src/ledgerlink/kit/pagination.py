@@ -16,6 +16,9 @@ from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.query import QueryTarget, filtered
 
 MAX_PAGE_SIZE = 5000
+# The most rows a page may skip: the lists bind LIMIT and OFFSET as PostgreSQL integers, and no list comes
+# near two billion rows, so a page past this is refused (400) rather than overflowing the statement (500).
+MAX_OFFSET = 2_147_483_647
 
 
 @dataclass(frozen=True)
@@ -45,12 +48,16 @@ async def page_params(
 def parse_page_params(
     page: str | None, page_size: str | None, query: str | None, order_by: str | None
 ) -> PageParams:
-    return PageParams(
+    params = PageParams(
         page=_positive_int("page", page, default=1, maximum=None),
         page_size=_positive_int("pageSize", page_size, default=100, maximum=MAX_PAGE_SIZE),
         query=query,
         order_by=order_by,
     )
+    if params.offset > MAX_OFFSET:
+        last = MAX_OFFSET // params.page_size + 1
+        raise BadRequest(f"page must be at most {last} when pageSize is {params.page_size}.")
+    return params
 
 
 def _positive_int(name: str, raw: str | None, *, default: int, maximum: int | None) -> int:

@@ -49,6 +49,10 @@ from sqlalchemy.sql import Select
 from ledgerlink.kit.errors import BadRequest
 
 MAX_QUERY_LENGTH = 2048
+# Not Codat's (it documents only the length): braces nested deeper than this, or more comparisons than this,
+# are refused before anything is compiled, so no query can exhaust the parser's stack or the compiler.
+MAX_QUERY_DEPTH = 16
+MAX_QUERY_TERMS = 100
 
 
 class Kind(enum.Enum):
@@ -115,6 +119,8 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        self.depth = 0
+        self.comparisons = 0
 
     def parse(self) -> Node:
         node = self.expr()
@@ -147,12 +153,21 @@ class _Parser:
 
     def term(self) -> Node:
         if self.startswith("{"):
+            self.depth += 1
+            if self.depth > MAX_QUERY_DEPTH:
+                raise BadRequest(
+                    f"Error parsing query - Query must not nest braces more than {MAX_QUERY_DEPTH} deep."
+                )
             self.pos += 1
             node = self.expr()
             if not self.startswith("}"):
                 raise malformed()
             self.pos += 1
+            self.depth -= 1
             return node
+        self.comparisons += 1
+        if self.comparisons > MAX_QUERY_TERMS:
+            raise BadRequest(f"Error parsing query - Query must have at most {MAX_QUERY_TERMS} comparisons.")
         match = _PATH.match(self.text, self.pos)
         if not match:
             raise malformed()

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.sql import Select
 
 from ledgerlink.clients.models import ApiKey, Client
 from ledgerlink.companies import service as companies
@@ -340,6 +341,31 @@ def _parent_condition(parent_fields: tuple[str, ...]) -> list[ColumnElement[bool
     ]
 
 
+def _key_lookup() -> Select[Any]:
+    """The key's client, as `kit.auth.authenticate` finds it."""
+    return (
+        select(
+            ApiKey.client_id, ApiKey.id.label("api_key_id"), Client.link_single_use, Client.link_url_ttl_hours
+        )
+        .join(Client, Client.id == ApiKey.client_id)
+        .where(ApiKey.key_hash == any_(bindparam("ll_hashes", type_=ARRAY(String))))
+        .limit(1)
+    )
+
+
+_KEY_LOOKUPS: dict[int, Compiled] = {}
+
+
+async def known_key(engine: AsyncEngine, key_hashes: list[str]) -> bool:
+    """Whether one of the hashes is an API key's, on the read pool: what a page shape not compiled yet
+    asks first, so a request with a wrong key never gets its `query=` parsed or compiled."""
+    dialect = engine.dialect
+    compiled = _KEY_LOOKUPS.get(id(dialect))
+    if compiled is None:
+        compiled = _KEY_LOOKUPS[id(dialect)] = compile_for_psycopg(_key_lookup(), dialect, SUPPLIED)
+    return await read_one(engine, compiled.sql, compiled.params({"ll_hashes": key_hashes})) is not None
+
+
 def _build_fast_page(
     data_type: DataType,
     query: str | None,
@@ -353,16 +379,7 @@ def _build_fast_page(
     order = (*order_by_clause(order_by, target), *_default_order(data_type, order_by))
     supplied = SUPPLIED | {f"ll_parent_{field}" for field in parent_fields}
 
-    # As `kit.auth.authenticate`.
-    auth = (
-        select(
-            ApiKey.client_id, ApiKey.id.label("api_key_id"), Client.link_single_use, Client.link_url_ttl_hours
-        )
-        .join(Client, Client.id == ApiKey.client_id)
-        .where(ApiKey.key_hash == any_(bindparam("ll_hashes", type_=ARRAY(String))))
-        .limit(1)
-        .cte("auth")
-    )
+    auth = _key_lookup().cte("auth")
     # As `source`.
     scope = (
         Connection.id == bindparam("ll_connection", type_=Uuid)
@@ -427,6 +444,21 @@ def _build_fast_page(
     return FastPage(compile_for_psycopg(statement, dialect, supplied), count)
 
 
+@dataclass(frozen=True)
+class PageShape:
+    """What a list page's statement is compiled for (a request binds the rest)."""
+
+    data_type: DataType
+    query: str | None
+    order_by: str | None
+    parent_fields: tuple[str, ...]
+    dialect: Dialect
+
+    @property
+    def key(self) -> Hashable:
+        return (self.data_type.key, self.query, self.order_by, self.parent_fields, id(self.dialect))
+
+
 class FastPages:
     """Compiled page shapes, least recently used out; refused shapes are not kept."""
 
@@ -434,22 +466,20 @@ class FastPages:
         self.size = size
         self._shapes: OrderedDict[Hashable, FastPage] = OrderedDict()
 
-    def get(
-        self,
-        data_type: DataType,
-        query: str | None,
-        order_by: str | None,
-        parent_fields: tuple[str, ...],
-        dialect: Dialect,
-    ) -> FastPage:
-        key = (data_type.key, query, order_by, parent_fields, id(dialect))
-        found = self._shapes.get(key)
+    def cached(self, shape: PageShape) -> FastPage | None:
+        found = self._shapes.get(shape.key)
+        if found is not None:
+            self._shapes.move_to_end(shape.key)
+        return found
+
+    def get(self, shape: PageShape) -> FastPage:
+        found = self.cached(shape)
         if found is None:
-            found = self._shapes[key] = _build_fast_page(data_type, query, order_by, parent_fields, dialect)
+            found = self._shapes[shape.key] = _build_fast_page(
+                shape.data_type, shape.query, shape.order_by, shape.parent_fields, shape.dialect
+            )
             while len(self._shapes) > self.size:
                 self._shapes.popitem(last=False)
-        else:
-            self._shapes.move_to_end(key)
         return found
 
 
@@ -476,10 +506,17 @@ async def fast_page(
 ) -> FastResult | None:
     """A list page in one statement; None when the API key is not valid.
 
+    A shape not compiled yet is compiled only once the key is known (one more round trip, once per shape),
+    so a wrong key costs no parsing or compiling, nor can it push the shapes in use out of `FAST_PAGES`.
     Raises `BadRequest` (a shape `page` refuses) and `ValueError` (an id that is not a UUID) for the caller
     to take the ordinary path."""
     parent_fields = tuple(sorted(parent))
-    shape = FAST_PAGES.get(data_type, params.query, params.order_by, parent_fields, engine.dialect)
+    wanted = PageShape(data_type, params.query, params.order_by, parent_fields, engine.dialect)
+    shape = FAST_PAGES.cached(wanted)
+    if shape is None:
+        if not await known_key(engine, key_hashes):
+            return None
+        shape = FAST_PAGES.get(wanted)
     values: dict[str, Any] = {
         "ll_hashes": key_hashes,
         "ll_company": uuid.UUID(company_id),

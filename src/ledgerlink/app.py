@@ -26,7 +26,7 @@ from ledgerlink.db import bound_read_pool, create_engine, create_sessionmaker
 from ledgerlink.integrations import endpoints as integrations
 from ledgerlink.integrations.service import sync_registry
 from ledgerlink.jobs import Runtime
-from ledgerlink.kit import metrics, pages
+from ledgerlink.kit import metrics, pages, routing
 from ledgerlink.kit.cors import AllowedOrigins, CorsMiddleware
 from ledgerlink.kit.errors import install_error_handlers
 from ledgerlink.kit.middleware import RequestContextMiddleware
@@ -107,6 +107,8 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     ):
         app.include_router(router)
     apidocs.install(app)
+    # After every route: a path no route matches exactly is tried again case-insensitively (kit/routing.py).
+    routing.match_any_case(app.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

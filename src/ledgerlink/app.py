@@ -59,6 +59,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
             await sync_registry(session)
         with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals off the main thread
             asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, worker.dump_tasks)
+        worker.chain_stop_signals()  # a second SIGTERM/SIGINT interrupts running jobs at once
         async with worker.running(settings, database_url, app.state.runtime) as workers:
             app.state.worker = workers
             yield

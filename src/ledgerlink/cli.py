@@ -130,7 +130,7 @@ def worker(
 
     from ledgerlink.database import migrate
     from ledgerlink.logging import configure
-    from ledgerlink.worker import run_until_stopped
+    from ledgerlink.worker import install_stop_signals, run_until_stopped
 
     settings = _settings(data_dir=data_dir, worker_concurrency=concurrency)
     configure(settings.log_format, settings.log_level)
@@ -149,8 +149,8 @@ def worker(
     async def run() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
+        # The first signal stops taking jobs (running ones have the grace period); a second interrupts them.
+        install_stop_signals(lambda _signum: loop.call_soon_threadsafe(stop.set))
         console.print(f"ledgerlink worker running ({settings.worker_concurrency} pulls at once)")
         await run_until_stopped(settings, settings.database_url, stop)
         console.print("ledgerlink worker stopped.")

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy import text
 
 from ledgerlink import __version__, worker
+from ledgerlink.apidocs import endpoints as apidocs
 from ledgerlink.clients import endpoints as clients
 from ledgerlink.clients.service import all_allowed_origins
 from ledgerlink.commerce import endpoints as commerce
@@ -70,6 +71,10 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         description="Open, self-hostable platform for small businesses' financial data; speaks Codat's API.",
         default_response_class=JsonResponse,
         lifespan=lifespan,
+        # ledgerlink.apidocs serves them: Codat's descriptions, assets from the package, their own CSP.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -102,6 +107,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         portal.router,
     ):
         app.include_router(router)
+    apidocs.install(app)
     # After every route: a path no route matches exactly is tried again case-insensitively (kit/routing.py).
     routing.match_any_case(app.router)
 

@@ -186,6 +186,7 @@ def serve(
     from ledgerlink.app import create_app
     from ledgerlink.database import bootstrap, migrate
     from ledgerlink.kit.http_protocol import with_header_timeout
+    from ledgerlink.kit.urls import PublicUrls
     from ledgerlink.logging import configure
 
     configure(settings.log_format, settings.log_level)
@@ -200,6 +201,8 @@ def serve(
         console.print(
             f"ledgerlink listening on http://{settings.host}:{settings.port} (public URL {settings.base_url})"
         )
+        for name, address in PublicUrls(settings.base_url).entry_points().items():
+            console.print(f"  {name + ':':23} {address}")
         config = uvicorn.Config(
             create_app(settings, url),
             host=settings.host,

@@ -21,7 +21,7 @@ from ledgerlink.kit.errors import CodatError
 from ledgerlink.kit.pagination import PageParams, page_envelope, parse_page_params
 from ledgerlink.kit.responses import json
 from ledgerlink.records import legacy, reads
-from ledgerlink.records.registry import DATA_TYPES, LEGACY_PATHS, DataType, Scope, Shape
+from ledgerlink.records.registry import DATA_TYPES, LEGACY_PATHS, DataType, Scope, Shape, record_schema
 
 router = APIRouter(tags=["Read data"])
 
@@ -120,6 +120,26 @@ def _list_parameters(path: str) -> dict[str, Any]:
     return {"parameters": parameters}
 
 
+def _documented(data_type: DataType, *, page: bool) -> dict[int | str, dict[str, Any]]:
+    """The 200 answer for the OpenAPI document: the type's record schema (a page of them for a list).
+    `/openapi.json` shows Codat's own description instead wherever Codat's specs have the operation."""
+    record = {key: value for key, value in record_schema(data_type).items() if key != "$schema"}
+    schema = record
+    if page:
+        count = {"type": "integer"}
+        schema = {
+            "type": "object",
+            "properties": {
+                "results": {"type": "array", "items": record},
+                "pageNumber": count,
+                "pageSize": count,
+                "totalResults": count,
+                "_links": {"type": "object"},
+            },
+        }
+    return {200: {"description": "Success", "content": {"application/json": {"schema": schema}}}}
+
+
 def _get_endpoint(data_type: DataType) -> Endpoint:
     async def get_record(request: Request, principal: CurrentPrincipal, session: Session) -> Response:
         path = request.path_params
@@ -182,6 +202,7 @@ for _data_type in (*DATA_TYPES, *LEGACY_PATHS):
                 name=f"list_{_name}",
                 openapi_extra=_list_parameters(_path),
                 deprecated=_legacy,
+                responses=_documented(_data_type, page=True),
             )
         if _legacy and _data_type.key == "bankAccounts":
             router.add_api_route(
@@ -193,5 +214,9 @@ for _data_type in (*DATA_TYPES, *LEGACY_PATHS):
             )
         elif _data_type.has_get:
             router.add_api_route(
-                f"{_path}/{{recordId}}", _get_endpoint(_data_type), methods=["GET"], name=f"get_{_name}"
+                f"{_path}/{{recordId}}",
+                _get_endpoint(_data_type),
+                methods=["GET"],
+                name=f"get_{_name}",
+                responses=_documented(_data_type, page=False),
             )

@@ -359,13 +359,15 @@ def _parent_condition(parent_fields: tuple[str, ...]) -> list[ColumnElement[bool
 
 
 def _key_lookup() -> Select[Any]:
-    """The key's client, as `kit.auth.authenticate` finds it."""
+    """The key's client, as `kit.auth.authenticate` finds it (none for a disabled client's key)."""
     return (
         select(
             ApiKey.client_id, ApiKey.id.label("api_key_id"), Client.link_single_use, Client.link_url_ttl_hours
         )
         .join(Client, Client.id == ApiKey.client_id)
-        .where(ApiKey.key_hash == any_(bindparam("ll_hashes", type_=ARRAY(String))))
+        .where(
+            ApiKey.key_hash == any_(bindparam("ll_hashes", type_=ARRAY(String))), Client.disabled_at.is_(None)
+        )
         .limit(1)
     )
 

@@ -12,22 +12,26 @@ Checks, on every response:
 * a 4xx is Codat's `ErrorMessage` (a JSON object whose `statusCode` is the response's status), which is
   what an operation ledgerlink does not implement must answer too (404 or 405, never a 5xx).
 
-So that the fuzz reaches deep code rather than stopping at a 404, a share of the generated cases have their
-path ids replaced (in a hook, so replays are deterministic) by real ones: a company with a Linked
-Accounting (`mqjo`), Banking (`qhnd`) and Commerce (`aiwb`) Sandbox whose pulls are done, the connection the
-path's data belongs to (`banking-…` and `commerce-…` paths get the Banking and Commerce ones), and record
-ids read from the list one level up (`…/data/invoices/{invoiceId}` gets the first invoice's id). Lists,
-single records, statements and Lending's reports so run with fuzzed `query=`, `orderBy`, `page`,
-`pageSize`, dates, `periodLength`, `periodsToCompare`. Operations that delete or unlink a company or a
+So that the fuzz reaches deep code rather than stopping at a 404, a share of the cases have their path
+ids replaced by real ones (in a hook for fuzzed cases, so replays are deterministic; for the specs' examples
+and coverage cases, every path id but the one a coverage case is about): a company with a Linked Accounting
+(`mqjo`), Banking (`qhnd`) and Commerce (`aiwb`) Sandbox whose pulls are done, the connection the path's
+data belongs to (`banking-…` and `commerce-…` paths get the Banking and Commerce ones), and record ids read
+from the list one level up (`…/data/invoices/{invoiceId}` gets the first invoice's id). Filters, orders
+and statement periods the server accepts, and push bodies it accepts, are offered next to the generated
+ones. Lists, single records, statements, pushes and Lending's reports so run with fuzzed `query=`,
+`orderBy`, `page`, `pageSize`, dates, `periodLength`, `periodsToCompare`; `test_the_fuzz_reached_real_data`
+fails if they stopped reaching real data. Operations that delete, unlink or rewrite a company or a
 connection get throwaway ones.
 
 The module runs its own `ledgerlink serve` on a database of its own: Sync for Commerce's client-wide texts
 and visible accounts and Platform's client settings that the fuzz rewrites stay out of the other tests'
 way, and the server's log is checked for unexpected errors at the end.
 
-Deterministic: a fixed seed (LEDGERLINK_SCHEMATHESIS_SEED), the specs' examples, and a few fuzzed cases
-per operation (LEDGERLINK_SCHEMATHESIS_SPECS_EXAMPLES, more for the read API's lists). A longer run:
-`LEDGERLINK_SCHEMATHESIS_SPECS_EXAMPLES=25 python -m pytest tests/test_schemathesis_specs.py`.
+Deterministic: a fixed seed (LEDGERLINK_SCHEMATHESIS_SEED), the specs' examples, coverage cases for reads,
+and a few fuzzed cases per operation (LEDGERLINK_SCHEMATHESIS_SPECS_EXAMPLES, twice as many for reads).
+`.ci/run` runs it a second time, thoroughly:
+`LEDGERLINK_SCHEMATHESIS_SPECS_EXAMPLES=12 python -m pytest tests/test_schemathesis_specs.py`.
 """
 
 from __future__ import annotations
@@ -232,8 +236,8 @@ def _flatmap_body(context: schemathesis.HookContext, body: Any) -> Any:
     if method != "POST" or "/push/" not in path or kind not in PUSH_BODIES:
         return st.just(body)
     known = {field.alias or name for name, field in CREATE_MODELS[kind].model_fields.items()}
-    unknown = {key: value for key, value in body.items() if key not in known} if isinstance(body, dict) else {}
-    return st.sampled_from([body, {**unknown, **PUSH_BODIES[kind]}])
+    other = {key: value for key, value in body.items() if key not in known} if isinstance(body, dict) else {}
+    return st.sampled_from([body, {**other, **PUSH_BODIES[kind]}])
 
 
 class Ids:

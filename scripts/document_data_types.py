@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ledgerlink.connectors.registry import CONNECTORS
-from ledgerlink.records.registry import DATA_TYPES, Scope, Shape
+from ledgerlink.records.registry import DATA_TYPES, LEGACY_PATHS, Scope, Shape
 
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "data-types.md"
 
@@ -38,6 +38,22 @@ def main() -> None:
             f"{'yes' if data_type.has_modified_dates else ''} | "
             f"{'yes' if data_type.has_deletion_flag else ''} | " + " | ".join(provided) + " |"
         )
+    lines += [
+        "",
+        "Codat's older company-scoped paths to connection-scoped types are served too: they read the company's",
+        "connection of the type's source that pulled the type last, paged, filtered and ordered as above.",
+        "",
+        "| data type | older path | answers |",
+        "|---|---|---|",
+    ]
+    for data_type in LEGACY_PATHS:
+        if data_type.has_list:
+            lines.append(f"| `{data_type.key}` | `C/data/{data_type.path}` | paged list |")
+        if data_type.has_get and not data_type.has_list:
+            lines.append(
+                f"| `{data_type.key}` | `C/data/{data_type.path}/{{accountId}}` | one record, in the 2023 "
+                "Accounting API's `BankStatementAccount` shape |"
+            )
     lines += [
         "",
         "A type's *dated by* property is also stored as an indexed timestamp: lists without `orderBy` are",

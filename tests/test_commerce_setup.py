@@ -69,7 +69,8 @@ def test_the_start_url_makes_the_merchant_and_hands_out_a_one_time_code(api, com
 @pytest.mark.parametrize(
     ("path", "params", "status", "says"),
     [
-        (f"/config/sync/commerce/{COMMERCE}/{ACCOUNTING}/start", {}, 400, "merchantIdentifier"),
+        (f"/config/sync/commerce/{COMMERCE}/{ACCOUNTING}/start", {"merchantIdentifier": "m" * 501}, 400,
+         "merchantIdentifier"),
         (f"/config/sync/commerce/zzzz/{ACCOUNTING}/start", {"merchantIdentifier": "m"}, 404, "zzzz"),
         (f"/config/sync/commerce/{ACCOUNTING}/{ACCOUNTING}/start", {"merchantIdentifier": "m"}, 400, "commerce"),
         (f"/config/sync/commerce/{COMMERCE}/{COMMERCE}/start", {"merchantIdentifier": "m"}, 400, "accounting"),

@@ -195,6 +195,29 @@ async def test_expired_state_is_refused(runtime: Runtime, auth_server: OAuthTest
     assert auth_server.token_requests["authorization_code"] == 0
 
 
+async def test_a_disabled_client_s_consent_is_not_completed(
+    runtime: Runtime, auth_server: OAuthTestServer
+) -> None:
+    """`ledgerlink clients disable` while the business is at the consent page: no tokens are fetched or
+    stored, and the connection stays pending."""
+    connection_id = await pending_connection(runtime)
+    callback = await consent(await flow.start(runtime, connection_id))
+    disabling = (
+        "UPDATE clients SET disabled_at = {} WHERE id = (SELECT co.client_id FROM companies co"
+        " JOIN connections c ON c.company_id = co.id WHERE c.id = :id)"
+    )
+    async with runtime.sessionmaker() as session, session.begin():
+        await session.execute(text(disabling.format("now()")), {"id": connection_id})
+    try:
+        with pytest.raises(flow.AuthorizationFailed, match="no longer valid"):
+            await flow.complete(runtime, callback["state"], callback["code"])
+    finally:
+        async with runtime.sessionmaker() as session, session.begin():
+            await session.execute(text(disabling.format("NULL")), {"id": connection_id})
+    assert (await load(runtime, connection_id)).status == "PendingAuth"
+    assert auth_server.token_requests["authorization_code"] == 0
+
+
 async def test_server_checks_the_pkce_verifier(runtime: Runtime, auth_server: OAuthTestServer) -> None:
     connection_id = await pending_connection(runtime)
     start = await flow.start(runtime, connection_id)

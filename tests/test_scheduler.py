@@ -114,6 +114,20 @@ async def test_due_types_are_queued_once_with_a_job_each(runtime: Runtime) -> No
     assert len(await scheduled(runtime)) == 3 * len(DATA_TYPES)
 
 
+async def test_a_disabled_client_s_schedules_queue_nothing_until_it_is_enabled(runtime: Runtime) -> None:
+    await banking_companies(runtime, 2)
+    disabling = "UPDATE clients SET disabled_at = {}"
+    async with runtime.engine.begin() as db:
+        await db.execute(text(disabling.format("now()")))
+    try:
+        assert await scheduler.queue_due_refreshes(runtime) == 0
+        assert await scheduled(runtime) == []
+    finally:
+        async with runtime.engine.begin() as db:
+            await db.execute(text(disabling.format("NULL")))
+    assert await scheduler.queue_due_refreshes(runtime) == 2 * len(DATA_TYPES)
+
+
 async def test_not_due_in_flight_never_and_unlinked_are_skipped(runtime: Runtime) -> None:
     (due, recent, never, unlinked) = await banking_companies(runtime, 4)
     async with runtime.sessionmaker() as session, session.begin():

@@ -31,6 +31,7 @@ def test_a_pull_survives_its_worker_being_killed(postgres: str, tmp_path: Path) 
     url = separate_database(postgres, "recovery")
     # Every process of an install shares the secret key (it seals the connections' credentials).
     shared = {"LEDGERLINK_SECRET_KEY": Fernet.generate_key().decode()}
+    shared["LEDGERLINK_SANDBOX_MAX_SCALE"] = str(SCALE)  # above the default cap of 100
     first = start_server(tmp_path / "a", database_url=url, api_key="recovery-key", extra_env=shared)
     engine = create_engine(sqlalchemy_url(url))
     try:

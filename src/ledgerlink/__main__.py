@@ -1,5 +1,5 @@
 """Entry point for `python -m ledgerlink`."""
 
-from ledgerlink.cli import app
+from ledgerlink.cli import main
 
-app()
+main()

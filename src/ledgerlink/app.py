@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy import text
 
 from ledgerlink import __version__, worker
+from ledgerlink.apidocs import endpoints as apidocs
 from ledgerlink.clients import endpoints as clients
 from ledgerlink.clients.service import all_allowed_origins
 from ledgerlink.commerce import endpoints as commerce
@@ -25,7 +26,7 @@ from ledgerlink.db import bound_read_pool, create_engine, create_sessionmaker
 from ledgerlink.integrations import endpoints as integrations
 from ledgerlink.integrations.service import sync_registry
 from ledgerlink.jobs import Runtime
-from ledgerlink.kit import metrics, pages
+from ledgerlink.kit import metrics, pages, routing
 from ledgerlink.kit.cors import AllowedOrigins, CorsMiddleware
 from ledgerlink.kit.errors import install_error_handlers
 from ledgerlink.kit.middleware import RequestContextMiddleware
@@ -58,6 +59,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
             await sync_registry(session)
         with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals off the main thread
             asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, worker.dump_tasks)
+        worker.chain_stop_signals()  # a second SIGTERM/SIGINT interrupts running jobs at once
         async with worker.running(settings, database_url, app.state.runtime) as workers:
             app.state.worker = workers
             yield
@@ -69,6 +71,10 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         description="Open, self-hostable platform for small businesses' financial data; speaks Codat's API.",
         default_response_class=JsonResponse,
         lifespan=lifespan,
+        # ledgerlink.apidocs serves them: Codat's descriptions, assets from the package, their own CSP.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -101,6 +107,9 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         portal.router,
     ):
         app.include_router(router)
+    apidocs.install(app)
+    # After every route: a path no route matches exactly is tried again case-insensitively (kit/routing.py).
+    routing.match_any_case(app.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     worker_stalled_seconds: float = 30.0
     # When the maintenance task runs (cron; a sixth column is seconds): schedules, stalled and lost jobs.
     maintenance_cron: str = "* * * * *"
+    # The largest `scale` a client may give a Sandbox (`PUT .../authorization` asking for more is a 400). A
+    # Sandbox computes a simulated day at a time on the event loop the API shares, and a day's work grows with
+    # scale (at 100, about 10 ms for the busiest Sandbox); the connectors themselves accept up to 100,000.
+    sandbox_max_scale: int = Field(default=100, ge=1, le=100_000)
+    # Seconds a worker told to stop (SIGTERM, SIGINT) lets running jobs finish before interrupting them; an
+    # interrupted pull is queued again for the next worker. A second signal interrupts them at once.
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
     # Days a finished pull operation stays in the history (0: for ever). A type's last successful pull is
     # kept whatever its age: the next pull of the type starts from it.
     pull_history_days: int = Field(default=365, ge=0)

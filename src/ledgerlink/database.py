@@ -6,20 +6,58 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 import psutil
+import psycopg
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from ledgerlink.db import sqlalchemy_url
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
+
 DATABASE_NAME = "ledgerlink"
+# libpq's own default is to wait for ever on a host that drops packets.
+CONNECT_TIMEOUT_SECONDS = 5
+
+
+class DatabaseUnreachable(Exception):
+    """The database cannot be connected to: the message names it (host:port) and why, in a line."""
+
+
+def check_reachable(database_url: str, timeout: int = CONNECT_TIMEOUT_SECONDS) -> None:
+    """Connect once, briefly, so a database that is down, unknown or refusing the login stops a start with a
+    line naming it, not with a traceback from the migrations after the driver's own wait."""
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        raise DatabaseUnreachable(
+            "LEDGERLINK_DATABASE_URL is not a database URL (postgresql://USER:PASSWORD@HOST:PORT/NAME)"
+        ) from None
+    where = f"{url.host or url.query.get('host') or 'localhost'}:{url.port or 5432}"
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        psycopg.connect(conninfo, connect_timeout=timeout).close()
+    except psycopg.Error as error:
+        raise DatabaseUnreachable(f"cannot connect to the database at {where}: {_reason(error)}") from None
+
+
+def _reason(error: psycopg.Error) -> str:
+    """libpq's message without its preamble and hints: 'Connection refused', 'password authentication
+    failed for user "x"', 'database "y" does not exist', 'timeout expired'."""
+    first = (str(error).strip().splitlines() or ["unknown error"])[0]
+    return first.rpartition(" failed: ")[2].removeprefix("FATAL:").strip() or first
 
 
 class EmbeddedPostgres:
@@ -109,18 +147,27 @@ def migrate(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "head")
 
 
-def bootstrap(database_url: str, configured_api_key: str | None) -> str | None:
-    """Make sure a client and an API key exist; return a newly created key so it can be shown once."""
-    from ledgerlink.clients.service import ensure_api_key, ensure_default_client
+def in_transaction(database_url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction on a short-lived engine (for the commands, outside the server)."""
     from ledgerlink.db import create_engine, create_sessionmaker
 
-    async def run() -> str | None:
+    async def run() -> T:
         engine = create_engine(database_url, pool_size=1, max_overflow=0)
         try:
             async with create_sessionmaker(engine)() as session, session.begin():
-                client = await ensure_default_client(session)
-                return await ensure_api_key(session, client, configured_api_key)
+                return await work(session)
         finally:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def bootstrap(database_url: str, configured_api_key: str | None) -> str | None:
+    """Make sure a client and an API key exist; return a newly created key so it can be shown once."""
+    from ledgerlink.clients.service import ensure_api_key, ensure_default_client
+
+    async def first_key(session: AsyncSession) -> str | None:
+        client = await ensure_default_client(session)
+        return await ensure_api_key(session, client, configured_api_key)
+
+    return in_transaction(database_url, first_key)

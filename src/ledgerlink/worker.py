@@ -12,9 +12,15 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
+import gc
+import signal
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
+
+import procrastinate
 
 import structlog
 
@@ -27,6 +33,65 @@ log = structlog.get_logger("ledgerlink.worker")
 # Pauses before a stopped worker is started again (doubling while it keeps failing at once).
 RESTART_PAUSE_SECONDS = 1.0
 MAX_RESTART_PAUSE_SECONDS = 30.0
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class JobsInFlight:
+    """The jobs this process is running (a worker middleware records each), so that a second stop signal can
+    interrupt them without waiting out the grace period."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    async def middleware(
+        self, call_next: Callable[[], Awaitable[Any]], context: procrastinate.JobContext, worker: Any
+    ) -> Any:
+        task = asyncio.current_task()
+        assert task is not None
+        self.tasks.add(task)
+        try:
+            return await call_next()
+        finally:
+            self.tasks.discard(task)
+
+    def interrupt(self) -> None:
+        """Cancel every running job: procrastinate records it aborted and retries it; a pull queues itself
+        again (`sync.tasks.pull`)."""
+        for task in list(self.tasks):
+            task.cancel()
+
+
+jobs_in_flight = JobsInFlight()
+
+
+def install_stop_signals(first: Callable[[int], None]) -> None:
+    """SIGTERM and SIGINT: each calls `first(signum)` (stop taking jobs; running ones have
+    `LEDGERLINK_SHUTDOWN_GRACE_SECONDS` to finish), and every one after the first also interrupts the running
+    jobs at once. Call from the event loop's thread (the main one); `first` runs in the signal handler, so it
+    must only set flags or hand work to the loop with `call_soon_threadsafe`."""
+    loop = asyncio.get_running_loop()
+    received = 0
+
+    def handle(signum: int, _frame: Any) -> None:
+        nonlocal received
+        received += 1
+        if received > 1:
+            log.warning("stop signal again: interrupting the running jobs", signal=signum)
+            loop.call_soon_threadsafe(jobs_in_flight.interrupt)
+        first(signum)
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, handle)
+
+
+def chain_stop_signals() -> None:
+    """`ledgerlink serve`: keep the server's own handlers (uvicorn's: stop serving, then the lifespan stops
+    the workers), and let a second signal interrupt the running jobs too. Only in the main thread, under a
+    server that handles the signals (anything else is left as it is)."""
+    previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+    if threading.current_thread() is not threading.main_thread() or not all(map(callable, previous.values())):
+        return
+    install_stop_signals(lambda signum: previous[signum](signum, None))  # type: ignore[operator]
 
 
 @asynccontextmanager
@@ -35,28 +100,36 @@ async def running(
 ) -> AsyncIterator[asyncio.Task[None] | None]:
     """Workers run while the context is open (none when `worker_concurrency` is 0); the task ends if they do."""
     if settings.worker_concurrency <= 0:
+        _freeze_startup_objects()
         yield None
         return
     job_app = create_job_app(database_url, settings)
     async with http_client(settings) as http:
         runtime = dataclasses.replace(runtime, settings=settings, http=http)
         async with job_app.open_async():
+            # Stopping (the context closing) lets running jobs finish for the grace period, then interrupts
+            # them; procrastinate retries an interrupted job (another worker, or this one started again,
+            # runs it).
+            stopping = {
+                "install_signal_handlers": False,
+                "shutdown_graceful_timeout": settings.shutdown_grace_seconds,
+                "worker_middleware": [jobs_in_flight.middleware],
+                "additional_context": {"runtime": runtime},
+            }
             general = functools.partial(
                 job_app.run_worker_async,
                 queues=list(GENERAL_QUEUES),
                 name="ledgerlink",
                 concurrency=settings.worker_concurrency,
-                install_signal_handlers=False,
-                additional_context={"runtime": runtime},
                 fetch_job_polling_interval=2.0,
+                **stopping,
             )
             deliveries = functools.partial(
                 job_app.run_worker_async,
                 queues=[WEBHOOKS_QUEUE],
                 name="ledgerlink-webhooks",
                 concurrency=settings.webhook_concurrency,
-                install_signal_handlers=False,
-                additional_context={"runtime": runtime},
+                **stopping,
                 # Retries are scheduled jobs, found by polling; new deliveries arrive by NOTIFY at once.
                 fetch_job_polling_interval=1.0,
                 # Deliveries and attempts keep the history; finished wake-up jobs are only clutter.
@@ -66,12 +139,21 @@ async def running(
                 _both(_supervised(general, "ledgerlink"), _supervised(deliveries, "ledgerlink-webhooks")),
                 name="ledgerlink-worker",
             )
+            _freeze_startup_objects()
             try:
                 yield task
             finally:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+
+def _freeze_startup_objects() -> None:
+    """Keep what the process built to start (modules, the app, the workers) out of the garbage collector's
+    full passes: they walk every tracked object with the event loop stopped, hundreds of milliseconds for a
+    started process, and pulls allocating records trigger them every few seconds."""
+    gc.collect()
+    gc.freeze()
 
 
 def dump_tasks() -> None:
@@ -86,7 +168,17 @@ def dump_tasks() -> None:
 
 
 async def _both(*workers: Awaitable[None]) -> None:
-    await asyncio.gather(*workers)
+    """Run the workers until cancelled; then return only once every one has stopped (each after its running
+    jobs finished or its grace period ran out). `gather` alone would return when the first had stopped, and
+    the process would end under the other's jobs, leaving them to the stalled-job sweep."""
+    tasks = [asyncio.ensure_future(one) for one in workers]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            if not task.done() and not task.cancelling():  # (a cancelled gather has cancelled each already)
+                task.cancel()
+        await asyncio.wait(tasks)
 
 
 async def _supervised(run: Callable[[], Awaitable[None]], name: str) -> None:

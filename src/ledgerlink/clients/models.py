@@ -30,6 +30,12 @@ class Client(Base):
     link_single_use: Mapped[bool] = mapped_column(default=False)
     link_url_ttl_hours: Mapped[int] = mapped_column(default=24)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Set by `ledgerlink clients disable`: its keys are refused everywhere until it is enabled again.
+    disabled_at: Mapped[datetime | None]
+
+    @property
+    def status(self) -> str:
+        return "Disabled" if self.disabled_at is not None else "Active"
 
     @property
     def profile(self) -> dict[str, Any]:

@@ -112,6 +112,18 @@ async def _merchant(
     return await companies.get(session, principal, str(found), for_update=True)
 
 
+async def _new_merchant(session: AsyncSession, principal: Principal, urls: PublicUrls) -> Company:
+    """A start without `merchantIdentifier` (optional in Codat's spec): a new company every time, named
+    `Merchant`, whose id stands for the identifier in the sync-flow URL. It is kept as that company's
+    identifier, so no later start that names a merchant `Merchant` claims this company by its name."""
+    made = await companies.create(session, principal, CompanyCreate(name=UNNAMED_MERCHANT), urls)
+    session.add(
+        SyncFlowMerchant(client_id=principal.client_id, merchant_identifier=str(made.id), company_id=made.id)
+    )
+    await session.flush()
+    return await companies.get(session, principal, str(made.id), for_update=True)
+
+
 async def _lock(session: AsyncSession, key: str) -> None:
     """A lock held until the transaction ends, on any string."""
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
@@ -139,11 +151,15 @@ async def start(
     commerce = _platform(commerce_key, SourceType.COMMERCE)
     accounting = _platform(accounting_key, SourceType.ACCOUNTING)
     identifier = merchant_identifier or ""
-    if not identifier.strip() or len(identifier) > MAX_IDENTIFIER or "\x00" in identifier:
-        raise BadRequest("merchantIdentifier is required: your id for the merchant (any text up to "
+    if len(identifier) > MAX_IDENTIFIER or "\x00" in identifier:
+        raise BadRequest("merchantIdentifier is your id for the merchant (any text up to "
                          f"{MAX_IDENTIFIER} characters), or their Codat companyId.")
     redirect_target(redirect_url)  # refused before anything is made
-    company = await _merchant(session, principal, identifier, urls)
+    if identifier.strip():
+        company = await _merchant(session, principal, identifier, urls)
+    else:
+        company = await _new_merchant(session, principal, urls)
+        identifier = str(company.id)
     for connector in (commerce, accounting):
         if connection_to(company, connector.info.key) is None:
             await connections.create_for(session, company, connector, urls)

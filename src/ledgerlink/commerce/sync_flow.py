@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ledgerlink.clients.models import Client
+from ledgerlink.clients.tenants import check_active
 from ledgerlink.commerce import configuration, service
 from ledgerlink.commerce.models import CommerceConfiguration
 from ledgerlink.commerce.visit import FlowVisit, keep, read
@@ -72,6 +73,9 @@ async def enter(
         client_id = uuid.UUID(clientId)
     except ValueError:
         raise PageError(401, *_REFUSED["invalid"]) from None
+    client = await session.get(Client, client_id)
+    if client is not None:
+        check_active(client)
     source = service.source_of(request.client.host if request.client else None)
     try:
         company_id, redirect_url = await service.spend_code(session, client_id, merchantIdentifier, otp, source)
@@ -100,6 +104,7 @@ async def _load(request: Request, session: Session, company_id: str) -> tuple[Fl
         raise PageError(404, "This company no longer exists", "Ask whoever sent the link for a new one.")
     client = await session.get(Client, company.client_id)
     assert client is not None
+    check_active(client)
     return visit, company, found, client
 
 

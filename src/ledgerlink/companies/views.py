@@ -20,11 +20,12 @@ def company_view(company: Company, urls: PublicUrls) -> dict[str, Any]:
         "tags": company.tags or {},
         "referenceSubsidiaryCompanies": [],
         "dataConnections": [connection_view(c, urls) for c in company.connections],
+        # Deprecated in Codat's spec but read by older clients and Codat's starter app, which fail without
+        # it: the legacy `platformType` given at creation, else "" (as Codat answers when it has none).
+        "platform": company.platform_type or "",
     }
     if company.description is not None:
         view["description"] = company.description
     if company.last_sync is not None:
         view["lastSync"] = iso(company.last_sync)
-    if company.platform_type is not None:
-        view["platform"] = company.platform_type
     return view

@@ -76,6 +76,7 @@ async def authorize_connection(
     body: JsonBody = None,
 ) -> Response:
     connection = await service.authorize(
-        session, principal, companyId, connectionId, body, request.app.state.secrets, urls
+        session, principal, companyId, connectionId, body, request.app.state.secrets, urls,
+        max_scale=request.app.state.settings.sandbox_max_scale,
     )
     return json(connection_view(connection, urls))

@@ -118,8 +118,13 @@ async def authorize(
     body: Any,
     secrets: SecretBox,
     urls: PublicUrls,
+    *,
+    max_scale: int,
 ) -> Connection:
-    """`PUT .../authorization`: the client hands over the business's credentials, and the connection links."""
+    """`PUT .../authorization`: the client hands over the business's credentials, and the connection links.
+
+    A Sandbox's `scale` above `max_scale` (the operator's `LEDGERLINK_SANDBOX_MAX_SCALE`) is refused: its
+    pulls' work grows with it, and they share the API's event loop."""
     if not isinstance(body, dict):
         raise BadRequest("The authorization body must be a JSON object.")
     company, connection = await get(session, principal, company_id, connection_id, for_update=True)
@@ -131,6 +136,9 @@ async def authorize(
         await connector.verify_credentials(credentials)
     except AuthorizationRejected as rejected:
         raise BadRequest(str(rejected)) from None
+    scale = credentials.get("scale", 1)
+    if connector.info.is_sandbox and isinstance(scale, int) and scale > max_scale:
+        raise BadRequest(f"scale must be a whole number from 1 to {max_scale:,} on this installation.")
     check_single_accounting(company, connector, exclude=connection.id)
     await link(session, company, connection, secrets.seal(credentials), urls)
     return connection

@@ -55,8 +55,8 @@ def unauthorized() -> Unauthorized:
 
 
 async def authenticate(session: AsyncSession, header: str | None) -> Principal | None:
-    """The caller, from its key. The read API's list pages do the same inside their page's statement
-    (`records.reads.fast_page`): a change here goes there too."""
+    """The caller, from its key (a disabled client's keys are no one's). The read API's list pages do the
+    same inside their page's statement (`records.reads.fast_page`): a change here goes there too."""
     from ledgerlink.clients.models import ApiKey, Client
 
     hashes = key_hashes(header)
@@ -66,7 +66,7 @@ async def authenticate(session: AsyncSession, header: str | None) -> Principal |
         await session.execute(
             select(ApiKey.client_id, ApiKey.id, Client.link_single_use, Client.link_url_ttl_hours)
             .join(Client, Client.id == ApiKey.client_id)
-            .where(ApiKey.key_hash.in_(hashes))
+            .where(ApiKey.key_hash.in_(hashes), Client.disabled_at.is_(None))
         )
     ).first()
     if row is None:

@@ -45,6 +45,7 @@ environment = Environment(
             PackageLoader("ledgerlink.link", "templates"),
             PackageLoader("ledgerlink.portal", "templates"),
             PackageLoader("ledgerlink.commerce", "templates"),
+            PackageLoader("ledgerlink.apidocs", "templates"),
         ]
     ),
     autoescape=select_autoescape(default=True, default_for_string=True),

@@ -13,19 +13,38 @@ import orjson
 from cryptography.fernet import Fernet, InvalidToken
 
 
+class SecretKeyUnusable(ValueError):
+    """The Fernet key cannot be had: the message names the setting or file and what is wrong, in a line."""
+
+
 def load_or_create_key(configured: str | None, data_dir: Path) -> bytes:
-    """The Fernet key: `LEDGERLINK_SECRET_KEY`, else one generated once into the data directory."""
+    """The Fernet key: `LEDGERLINK_SECRET_KEY`, else one generated once into the data directory.
+
+    Checked here, so a wrong key stops the process at start, not at the first secret it seals or opens."""
     if configured:
-        return configured.encode()
+        return _checked(configured.encode(), "LEDGERLINK_SECRET_KEY")
     path = data_dir / "secret.key"
     if path.exists():
-        return path.read_bytes().strip()
+        try:
+            return _checked(path.read_bytes().strip(), str(path))
+        except OSError as error:
+            raise SecretKeyUnusable(f"cannot read the secret key {path}: {error.strerror}") from None
     data_dir.mkdir(parents=True, exist_ok=True)
     key = Fernet.generate_key()
     # Created with owner-only permissions before the key is written.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(key)
+    return key
+
+
+def _checked(key: bytes, where: str) -> bytes:
+    try:
+        Fernet(key)
+    except ValueError:
+        raise SecretKeyUnusable(
+            f"{where} is not a Fernet key (32 url-safe base64-encoded bytes, as Fernet.generate_key() makes)"
+        ) from None
     return key
 
 

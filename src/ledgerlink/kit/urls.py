@@ -101,6 +101,16 @@ class PublicUrls:
     def integration_image(self, key: str, variant: str) -> str:
         return f"{self.base}/static/integrations/{key}/{variant}.svg"
 
+    def entry_points(self) -> dict[str, str]:
+        """Where a person starts, by what it is: linked from `/` and printed by `ledgerlink serve`."""
+        return {
+            "Portal": f"{self.base}/portal",
+            "API docs (Swagger UI)": f"{self.base}/docs",
+            "API reference (ReDoc)": f"{self.base}/redoc",
+            "OpenAPI document": f"{self.base}/openapi.json",
+            "Health check": f"{self.base}/healthz",
+        }
+
     def sync_flow(self, client_id: uuid.UUID, commerce_key: str, accounting_key: str, query: dict[str, str]) -> str:
         return f"{self.base}/sync-flow/{client_id}/{commerce_key}/{accounting_key}/start?{urlencode(query)}"
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from ledgerlink.app_credentials import service as app_credentials
 from ledgerlink.clients.models import Client
+from ledgerlink.clients.tenants import check_active
 from ledgerlink.companies.models import Company
 from ledgerlink.connections import service as connections
 from ledgerlink.connections.models import Connection
@@ -91,6 +92,7 @@ async def load(session: AsyncSession, company_id: str, *, for_update: bool = Fal
         raise _INVALID_LINK
     client = await session.get(Client, company.client_id)
     assert client is not None  # a company cascades with its client
+    check_active(client)
     return Entry(company, client)
 
 

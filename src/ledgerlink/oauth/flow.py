@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from ledgerlink.app_credentials import service as app_credentials
+from ledgerlink.clients.models import Client
 from ledgerlink.companies.models import Company
 from ledgerlink.connections import service as connections
 from ledgerlink.connections.models import Connection
@@ -149,6 +150,10 @@ async def complete(
         verifier: str = runtime.secrets.open(pending.sealed_verifier)
         connection = await session.get(Connection, connection_id)
         assert connection is not None  # the row cascades with its connection
+        # A client disabled while the business was at the consent page gets no tokens (the state stays unused).
+        disabled = select(Client.disabled_at).join(Company, Company.client_id == Client.id)
+        if await session.scalar(disabled.where(Company.id == connection.company_id)) is not None:
+            raise AuthorizationFailed("This link is no longer valid.", connection_id)
         provider = provider_for(connection.integration_key)
         app = await app_credentials.for_connection(session, runtime.secrets, connection)
 

@@ -71,12 +71,17 @@ def forget_cookie(request: Request, response: Response, name: str) -> None:
 
 
 async def sign_in(db: AsyncSession, api_key: str) -> str | None:
-    """A new session's token for a valid API key (only its hash is stored), or None for a wrong key."""
+    """A new session's token for a valid API key (only its hash is stored), or None for a wrong key or a
+    disabled client's."""
     key = api_key.strip()
     if not key:
         return None
     found = (
-        await db.execute(select(ApiKey.id, ApiKey.client_id).where(ApiKey.key_hash == hash_api_key(key)))
+        await db.execute(
+            select(ApiKey.id, ApiKey.client_id)
+            .join(Client, Client.id == ApiKey.client_id)
+            .where(ApiKey.key_hash == hash_api_key(key), Client.disabled_at.is_(None))
+        )
     ).first()
     if found is None:
         return None
@@ -207,7 +212,11 @@ async def current_operator(request: Request, db: Session) -> Operator:
         await db.execute(
             select(PortalSession, Client.name, Client.link_single_use, Client.link_url_ttl_hours)
             .join(Client, Client.id == PortalSession.client_id)
-            .where(PortalSession.token_hash == token_hash(token), PortalSession.expires_at > utcnow())
+            .where(
+                PortalSession.token_hash == token_hash(token),
+                PortalSession.expires_at > utcnow(),
+                Client.disabled_at.is_(None),  # a session ends when its client is disabled
+            )
         )
     ).first()
     if row is None:

@@ -11,7 +11,7 @@ def _field(
     description: str,
     required: bool = False,
     properties: dict[str, Any] | None = None,
-    choices: tuple[str, ...] = (),
+    choices: tuple[tuple[str, str], ...] = (),
     information: tuple[str, ...] = (),
     field: str | None = None,
 ) -> dict[str, Any]:
@@ -19,8 +19,14 @@ def _field(
     if properties is not None:
         option["properties"] = properties
     if choices:
+        # Every field of Codat's `pushOptionChoice`: none is required by the current spec, but older clients
+        # (and SDKs generated from older specs) refuse a choice without its `description`.
         option["options"] = [
-            {"value": value, "type": "String", "displayName": value, "required": False} for value in choices
+            {
+                "value": value, "type": "String", "displayName": value, "description": meaning,
+                "required": False,
+            }
+            for value, meaning in choices
         ]
     option["validation"] = {
         "warnings": [],
@@ -82,7 +88,10 @@ _INVOICE = _field(
         "dueDate": _field("DateTime", "Due Date", "When payment is due (the customer's terms when left out)"),
         "currency": _CURRENCY,
         "currencyRate": _RATE,
-        "status": _field("String", "Status", "The invoice's status", choices=("Submitted",)),
+        "status": _field(
+            "String", "Status", "The invoice's status",
+            choices=(("Submitted", "Issued to the customer and awaiting payment"),),
+        ),
         "note": _field("String", "Note", "A note on the invoice"),
         "lineItems": _field(
             "Array",
@@ -139,7 +148,10 @@ _PAYMENT = _field(
                     "The invoices the line pays",
                     True,
                     {
-                        "type": _field("String", "Type", "What the link is to", True, choices=("Invoice",)),
+                        "type": _field(
+                            "String", "Type", "What the link is to", True,
+                            choices=(("Invoice", "The line pays a sales invoice"),),
+                        ),
                         "id": _field("String", "Identifier", "The id of the invoice", True),
                         "amount": _field("Number", "Amount", "Negative: what the line takes off the invoice", True),
                     },
@@ -157,7 +169,11 @@ _PAYMENT = _field(
 )
 
 _ADDRESS = {
-    "type": _field("String", "Type", "The kind of address", choices=("Billing", "Delivery", "Unknown")),
+    "type": _field("String", "Type", "The kind of address", choices=(
+        ("Billing", "Where invoices and statements are sent"),
+        ("Delivery", "Where goods are delivered"),
+        ("Unknown", "An address of no stated use"),
+    )),
     **{
         key: _field("String", name, name)
         for key, name in (
@@ -184,7 +200,10 @@ _SUPPLIER = _field(
         "addresses": _field("Array", "Addresses", "The supplier's addresses", properties=_ADDRESS),
         "registrationNumber": _field("String", "Registration Number", "Company registration number"),
         "taxNumber": _field("String", "Tax Number", "VAT or other tax number"),
-        "status": _field("String", "Status", "Active when left out", choices=("Active", "Archived")),
+        "status": _field("String", "Status", "Active when left out", choices=(
+            ("Active", "Can be used on new bills and payments"),
+            ("Archived", "Kept for history; not offered on new records"),
+        )),
         "defaultCurrency": _CURRENCY,
     },
 )

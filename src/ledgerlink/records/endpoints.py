@@ -2,7 +2,8 @@
 
 `/companies/{companyId}/data/<path>` for company-scoped types and
 `/companies/{companyId}/connections/{connectionId}/data/<path>` for connection-scoped ones; single objects
-(`/data/info`, `/data/commerce-info`) and statements (`/data/financials/...`) answer one object.
+(`/data/info`, `/data/commerce-info`) and statements (`/data/financials/...`) answer one object. Codat's
+older company-scoped paths to connection-scoped types (`registry.LEGACY_PATHS`) are served the same way.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from ledgerlink.kit.auth import CurrentPrincipal, Session, authenticate, key_has
 from ledgerlink.kit.errors import CodatError
 from ledgerlink.kit.pagination import PageParams, page_envelope, parse_page_params
 from ledgerlink.kit.responses import json
-from ledgerlink.records import reads
-from ledgerlink.records.registry import DATA_TYPES, DataType, Scope, Shape
+from ledgerlink.records import legacy, reads
+from ledgerlink.records.registry import DATA_TYPES, LEGACY_PATHS, DataType, Scope, Shape, record_schema
 
 router = APIRouter(tags=["Read data"])
 
@@ -119,6 +120,26 @@ def _list_parameters(path: str) -> dict[str, Any]:
     return {"parameters": parameters}
 
 
+def _documented(data_type: DataType, *, page: bool) -> dict[int | str, dict[str, Any]]:
+    """The 200 answer for the OpenAPI document: the type's record schema (a page of them for a list).
+    `/openapi.json` shows Codat's own description instead wherever Codat's specs have the operation."""
+    record = {key: value for key, value in record_schema(data_type).items() if key != "$schema"}
+    schema = record
+    if page:
+        count = {"type": "integer"}
+        schema = {
+            "type": "object",
+            "properties": {
+                "results": {"type": "array", "items": record},
+                "pageNumber": count,
+                "pageSize": count,
+                "totalResults": count,
+                "_links": {"type": "object"},
+            },
+        }
+    return {200: {"description": "Success", "content": {"application/json": {"schema": schema}}}}
+
+
 def _get_endpoint(data_type: DataType) -> Endpoint:
     async def get_record(request: Request, principal: CurrentPrincipal, session: Session) -> Response:
         path = request.path_params
@@ -126,6 +147,17 @@ def _get_endpoint(data_type: DataType) -> Endpoint:
         return Response(await reads.one(session, src, path["recordId"]), media_type="application/json")
 
     return get_record
+
+
+def _bank_statement_account_endpoint(data_type: DataType) -> Endpoint:
+    async def get_bank_statement_account(
+        request: Request, principal: CurrentPrincipal, session: Session
+    ) -> Response:
+        path = request.path_params
+        src = await reads.source(session, principal, data_type, path["companyId"], None)
+        return json(await legacy.bank_statement_account(session, src, path["accountId"]))
+
+    return get_bank_statement_account
 
 
 def _single_endpoint(data_type: DataType) -> Endpoint:
@@ -153,22 +185,38 @@ def _statement_endpoint(data_type: DataType) -> Endpoint:
     return get_statement
 
 
-for _data_type in DATA_TYPES:
+for _data_type in (*DATA_TYPES, *LEGACY_PATHS):
     _path = _base(_data_type)
-    _name = _data_type.key.replace("-", "_")
+    _legacy = _data_type in LEGACY_PATHS
+    _name = ("legacy_" if _legacy else "") + _data_type.key.replace("-", "_")
     if _data_type.shape is Shape.STATEMENT:
         router.add_api_route(_path, _statement_endpoint(_data_type), methods=["GET"], name=f"get_{_name}")
     elif _data_type.shape is Shape.SINGLE:
         router.add_api_route(_path, _single_endpoint(_data_type), methods=["GET"], name=f"get_{_name}")
     else:
-        router.add_api_route(
-            _path,
-            _list_endpoint(_data_type),
-            methods=["GET"],
-            name=f"list_{_name}",
-            openapi_extra=_list_parameters(_path),
-        )
-        if _data_type.has_get:
+        if _data_type.has_list:
             router.add_api_route(
-                f"{_path}/{{recordId}}", _get_endpoint(_data_type), methods=["GET"], name=f"get_{_name}"
+                _path,
+                _list_endpoint(_data_type),
+                methods=["GET"],
+                name=f"list_{_name}",
+                openapi_extra=_list_parameters(_path),
+                deprecated=_legacy,
+                responses=_documented(_data_type, page=True),
+            )
+        if _legacy and _data_type.key == "bankAccounts":
+            router.add_api_route(
+                f"{_path}/{{accountId}}",
+                _bank_statement_account_endpoint(_data_type),
+                methods=["GET"],
+                name=f"get_{_name}",
+                deprecated=True,
+            )
+        elif _data_type.has_get:
+            router.add_api_route(
+                f"{_path}/{{recordId}}",
+                _get_endpoint(_data_type),
+                methods=["GET"],
+                name=f"get_{_name}",
+                responses=_documented(_data_type, page=False),
             )

@@ -133,8 +133,9 @@ class Source:
     synced_at: datetime
 
 
-def _accounting_keys() -> list[str]:
-    return [key for key, c in connectors.CONNECTORS.items() if c.info.source_type is SourceType.ACCOUNTING]
+def _platform_keys(source_type: SourceType) -> list[str]:
+    """The platforms a company-scoped read of a type may come from: those of the type's source type."""
+    return [key for key, c in connectors.CONNECTORS.items() if c.info.source_type is source_type]
 
 
 async def source(
@@ -146,8 +147,9 @@ async def source(
 ) -> Source:
     """The connection to read from, in one query on the way that succeeds.
 
-    A connection-scoped type reads the connection named in the path; company-scoped accounting data comes
-    from the accounting connection that last synced it. `record_counts` has a row exactly when a pull has
+    A connection-scoped type reads the connection named in the path; a company-scoped read (accounting
+    data, and the older company-scoped paths of `registry.LEGACY_PATHS`) comes from the company's connection
+    of the type's source type that last synced it. `record_counts` has a row exactly when a pull has
     written the type, so finding it proves the data set was requested and gives the page its total.
     """
     wanted_company = parse_id(company_id, companies.company_not_found(company_id))
@@ -168,7 +170,7 @@ async def source(
         wanted = parse_id(connection_id, connection_not_found(connection_id))
         statement = statement.where(Connection.id == wanted)
     else:
-        statement = statement.where(Connection.integration_key.in_(_accounting_keys()))
+        statement = statement.where(Connection.integration_key.in_(_platform_keys(data_type.source_type)))
     found = (await session.execute(statement)).first()
     if found is not None:
         return Source(found.connection_id, data_type, found.visible, found.synced_at)
@@ -182,14 +184,29 @@ async def _why_unavailable(
     company_id: str,
     connection_id: str | None,
 ) -> NotFound | Conflict:
-    """404 for an unknown company or connection or a type its platform lacks; else 409 (never synced)."""
+    """404 for an unknown company or connection, or a type its platform lacks; else 409 (never synced).
+
+    One rule for both scopes, as Codat documents (404 for a type the platform does not support): a
+    company-scoped read is a 404 when the company has connections the type could come from and none of their
+    platforms provides it, even after a pull of it ended `NotSupported`; with no such connection, or one that
+    provides it but has not pulled it yet, the data set has not been requested (409).
+    """
     company = await companies.get(session, principal, company_id)
     if data_type.scope is Scope.CONNECTION:
-        connection = connection_of(company, connection_id or "")
-        connector = connectors.get(connection.integration_key)
-        if connector is None or data_type.key not in connector.info.data_types:
-            return NotFound(f"{connection.integration_key} does not provide {data_type.key}.")
+        candidates = [connection_of(company, connection_id or "")]
+    else:
+        keys = _platform_keys(data_type.source_type)
+        candidates = [c for c in company.connections if c.integration_key in keys]
+    platforms = sorted({c.integration_key for c in candidates})
+    if platforms and not any(_provides(key, data_type) for key in platforms):
+        return NotFound(f"{', '.join(platforms)} {'does' if len(platforms) == 1 else 'do'} not provide "
+                        f"{data_type.key}.")
     return Conflict(NOT_REQUESTED)
+
+
+def _provides(platform_key: str, data_type: DataType) -> bool:
+    connector = connectors.get(platform_key)
+    return connector is not None and data_type.key in connector.info.data_types
 
 
 def _visible(src: Source) -> ColumnElement[bool]:
@@ -342,13 +359,15 @@ def _parent_condition(parent_fields: tuple[str, ...]) -> list[ColumnElement[bool
 
 
 def _key_lookup() -> Select[Any]:
-    """The key's client, as `kit.auth.authenticate` finds it."""
+    """The key's client, as `kit.auth.authenticate` finds it (none for a disabled client's key)."""
     return (
         select(
             ApiKey.client_id, ApiKey.id.label("api_key_id"), Client.link_single_use, Client.link_url_ttl_hours
         )
         .join(Client, Client.id == ApiKey.client_id)
-        .where(ApiKey.key_hash == any_(bindparam("ll_hashes", type_=ARRAY(String))))
+        .where(
+            ApiKey.key_hash == any_(bindparam("ll_hashes", type_=ARRAY(String))), Client.disabled_at.is_(None)
+        )
         .limit(1)
     )
 
@@ -456,7 +475,11 @@ class PageShape:
 
     @property
     def key(self) -> Hashable:
-        return (self.data_type.key, self.query, self.order_by, self.parent_fields, id(self.dialect))
+        # The scope too: an older company-scoped path (`registry.LEGACY_PATHS`) shares its type's key.
+        return (
+            self.data_type.key, self.data_type.scope, self.query, self.order_by, self.parent_fields,
+            id(self.dialect),
+        )
 
 
 class FastPages:
@@ -526,7 +549,7 @@ async def fast_page(
     if data_type.scope is Scope.CONNECTION:
         values["ll_connection"] = uuid.UUID(connection_id or "")
     else:
-        values["ll_integrations"] = _accounting_keys()
+        values["ll_integrations"] = _platform_keys(data_type.source_type)
     for field in parent_fields:
         values[f"ll_parent_{field}"] = parent[field]
     row = await read_one(engine, shape.page.sql, shape.page.params(values))

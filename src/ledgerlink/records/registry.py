@@ -8,7 +8,7 @@ record schema is `records/schemas/<key>.json` (extracted from Codat's specs by
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -52,6 +52,8 @@ class DataType:
     shape: Shape = Shape.LIST
     # Whether `GET .../data/<path>/{id}` exists.
     has_get: bool = True
+    # Whether `GET .../data/<path>` lists (false only for an older path that gets one record).
+    has_list: bool = True
     id_field: str = "id"
     # Further fields that, with `id_field`, identify a record whose type has no id of its own.
     key_fields: tuple[str, ...] = ()
@@ -147,6 +149,17 @@ DATA_TYPES: tuple[DataType, ...] = (
 )
 
 BY_KEY: dict[str, DataType] = {data_type.key: data_type for data_type in DATA_TYPES}
+
+# Codat's older company-scoped paths to connection-scoped types, still in its SDKs and specs (the 2023
+# Accounting API, the Banking API's deprecated `list-bank-transactions`). A company-scoped read takes the
+# company's connection of the type's source type that pulled the type last, as accounting types always have.
+LEGACY_PATHS: tuple[DataType, ...] = (
+    replace(BY_KEY["banking-transactions"], scope=_CO, has_get=False),
+    replace(BY_KEY["bankTransactions"], scope=_CO, path="bankAccounts/{accountId}/transactions"),
+    # `GET /companies/{companyId}/data/bankAccounts/{accountId}` only, in the older `BankStatementAccount`
+    # shape (records/legacy.py).
+    replace(BY_KEY["bankAccounts"], scope=_CO, has_list=False),
+)
 
 
 def get(key: str) -> DataType | None:

@@ -15,6 +15,7 @@ rejects duplicate ids.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import socket
@@ -226,10 +227,13 @@ class Staging:
     async def add(self, records: Sequence[dict[str, Any]], deleted_ids: Iterable[str]) -> None:
         assert self._copy is not None, "Staging.add runs inside Staging.loading()"
         # Serialise and send in small slices: each write hands PostgreSQL work to do while Python builds
-        # the next slice, instead of leaving it idle while a whole batch is serialised.
+        # the next slice, instead of leaving it idle while a whole batch is serialised. A write that finds
+        # the socket ready does not give the event loop a turn, so each slice ends with one: the API shares
+        # the loop (`ledgerlink serve`), and a batch of large records is tens of milliseconds of Python.
         for start in range(0, len(records), WRITE_SLICE):
             rows = b"".join([self._row(record) for record in records[start : start + WRITE_SLICE]])
             await self._copy.write(rows)
+            await asyncio.sleep(0)
         self.staged += len(records)
         if not self.direct_prefix:
             # A first pull has nothing stored to delete.

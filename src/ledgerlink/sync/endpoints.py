@@ -1,4 +1,5 @@
-"""`/companies/{companyId}/data/all`, `/data/queue/{dataType}`, `/data/history` and `/dataStatus`."""
+"""`/companies/{companyId}/data/all`, `/data/queue/{dataType}` (and the older `POST /data/info`),
+`/data/history` and `/dataStatus`."""
 
 from __future__ import annotations
 
@@ -31,6 +32,15 @@ async def refresh_data_type(
     connection_id: Annotated[str | None, Query(alias="connectionId")] = None,
 ) -> Response:
     pull = await service.refresh_data_type(session, principal, companyId, dataType, connection_id)
+    return json(pull_operation_view(pull))
+
+
+@router.post("/companies/{companyId}/data/info", deprecated=True)
+async def refresh_company_info(companyId: str, principal: CurrentPrincipal, session: Session) -> Response:
+    """Codat's older `refresh-company-info` (Accounting API, still called by its older SDKs): queues the
+    company info (`company`) exactly as `data/queue/company` does; the pull operation is the `Dataset` it
+    answers."""
+    pull = await service.refresh_data_type(session, principal, companyId, "company", None)
     return json(pull_operation_view(pull))
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -158,7 +158,20 @@ def _sync_from(setting: dict[str, Any], as_of: datetime) -> datetime | None:
 
 
 async def run_pull(runtime: Runtime, pull_id: uuid.UUID) -> None:
-    """Run one pull to a final status. Unexpected errors propagate, so the job is retried."""
+    """Run one pull to a final status. Unexpected errors propagate, so the job is retried.
+
+    Runs of one pull take turns: a job retried while an earlier run is still alive (its worker taken for
+    dead, say) waits for that run, then finds the pull finished, or takes it over if that run died. The turn
+    is a transaction-level advisory lock on a connection of the run's own, so it ends with the run, or with
+    the connection of a run whose process died.
+    """
+    async with runtime.engine.connect() as turn, turn.begin():
+        key = {"key": f"pull:{pull_id}"}
+        await turn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), key)
+        await _run_pull(runtime, pull_id)
+
+
+async def _run_pull(runtime: Runtime, pull_id: uuid.UUID) -> None:
     try:
         request = await _start(runtime, pull_id)
     except UnreadableSecret as unreadable:

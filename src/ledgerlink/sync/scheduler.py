@@ -28,7 +28,8 @@ class DueRefresh:
 
 
 # The latest pull of every (Linked connection, data type) with nothing of that type in flight, with what
-# deciding on it needs (the company's client for its settings, the platform for what it provides).
+# deciding on it needs (the company's client for its settings, the platform for what it provides). A disabled
+# client's connections are not refreshed.
 _CANDIDATES = text(
     f"""
     SELECT last.connection_id, last.data_type, last.last_requested, c.company_id, c.integration_key,
@@ -42,7 +43,8 @@ _CANDIDATES = text(
     ) last
     JOIN connections c ON c.id = last.connection_id
     JOIN companies co ON co.id = c.company_id
-    WHERE NOT last.in_flight
+    JOIN clients cl ON cl.id = co.client_id
+    WHERE NOT last.in_flight AND cl.disabled_at IS NULL
     """
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -26,17 +27,36 @@ PULL_ATTEMPTS = 4
 LOST_AFTER = timedelta(seconds=30)
 
 
+class PullRetry(procrastinate.RetryStrategy):
+    """A failed attempt is retried after a growing wait, up to `PULL_ATTEMPTS`; one interrupted because its
+    worker stopped (`LEDGERLINK_SHUTDOWN_GRACE_SECONDS` ran out) is retried at once, whatever its count: it is
+    not the pull's fault, and another worker can take it now."""
+
+    def get_retry_decision(
+        self, *, exception: BaseException, job: procrastinate.jobs.Job
+    ) -> procrastinate.RetryDecision | None:
+        if isinstance(exception, asyncio.CancelledError):
+            return procrastinate.RetryDecision(retry_in={"seconds": 0})
+        return super().get_retry_decision(exception=exception, job=job)
+
+
 @blueprint.task(
     name="pull",
     queue=jobs.PULLS_QUEUE,
     pass_context=True,
-    retry=procrastinate.RetryStrategy(max_attempts=PULL_ATTEMPTS - 1, exponential_wait=2),
+    retry=PullRetry(max_attempts=PULL_ATTEMPTS - 1, exponential_wait=2),
 )
 async def pull(context: procrastinate.JobContext, pull_operation_id: str) -> None:
     runtime = jobs.runtime_of(context)
     pull_id = uuid.UUID(pull_operation_id)
     try:
         await runner.run_pull(runtime, pull_id)
+    except asyncio.CancelledError:
+        # The worker is stopping (its grace period ran out, or a second signal): nothing of this attempt was
+        # written (records are written in the last transaction), and procrastinate retries the job.
+        log.warning("pull interrupted; it runs again", pull_id=pull_operation_id)
+        await asyncio.shield(_queue_again(runtime, pull_id, "Interrupted: the worker running it stopped."))
+        raise
     except Exception as error:
         attempt = (context.job.attempts if context.job else 0) + 1
         log.exception("pull attempt failed", pull_id=pull_operation_id, attempt=attempt)
@@ -45,12 +65,17 @@ async def pull(context: procrastinate.JobContext, pull_operation_id: str) -> Non
         if attempt >= PULL_ATTEMPTS:
             await runner.fail_pull(runtime, pull_id, f"Giving up after {attempt} attempts: {reason}")
             return
-        async with runtime.sessionmaker() as session, session.begin():
-            row = await session.get(PullOperation, pull_id, with_for_update=True)
-            if row is not None and not PullStatus(row.status).is_final:
-                row.status = PullStatus.QUEUED.value
-                row.status_description = f"Retrying after attempt {attempt} failed: {reason}"
+        await _queue_again(runtime, pull_id, f"Retrying after attempt {attempt} failed: {reason}")
         raise
+
+
+async def _queue_again(runtime: Runtime, pull_id: uuid.UUID, description: str) -> None:
+    """Show a pull waiting for its job's retry (unless it ended meanwhile)."""
+    async with runtime.sessionmaker() as session, session.begin():
+        row = await session.get(PullOperation, pull_id, with_for_update=True)
+        if row is not None and not PullStatus(row.status).is_final:
+            row.status = PullStatus.QUEUED.value
+            row.status_description = description
 
 
 @blueprint.task(name="refresh_statistics", queue=jobs.MAINTENANCE_QUEUE, pass_context=True)

@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
 
 from ledgerlink import __version__, jobs
+from ledgerlink.clients.models import Client
 from ledgerlink.config import Settings
 from ledgerlink.events.models import Event
 from ledgerlink.jobs import Runtime
@@ -171,7 +172,8 @@ async def _drain(runtime: Runtime, http: httpx.AsyncClient, lease: Lease, target
 
 async def _hold(runtime: Runtime, lease: Lease) -> Target | None:
     """Take the consumer's lease (free, or lapsed) or renew this run's; what to send with, or None when the
-    consumer is gone, disabled or held by another run."""
+    consumer is gone, disabled, held by another run or its client is disabled (its deliveries wait, and the
+    maintenance wakes them once the client is enabled again)."""
     now = utcnow()
     until = now + _lease(runtime)
     if lease.until is None:
@@ -181,7 +183,12 @@ async def _hold(runtime: Runtime, lease: Lease) -> Target | None:
     async with runtime.sessionmaker() as session, session.begin():
         consumer = await session.scalar(
             update(WebhookConsumer)
-            .where(WebhookConsumer.id == lease.consumer_id, WebhookConsumer.disabled.is_(False), free)
+            .where(
+                WebhookConsumer.id == lease.consumer_id,
+                WebhookConsumer.disabled.is_(False),
+                free,
+                WebhookConsumer.client_id.in_(select(Client.id).where(Client.disabled_at.is_(None))),
+            )
             .values(drain_lease_until=until)
             .returning(WebhookConsumer)
         )

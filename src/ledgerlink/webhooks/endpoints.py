@@ -1,4 +1,5 @@
-"""`/webhooks`: Codat's list, create and delete consumer; ledgerlink's get, secret, deliveries and replay."""
+"""`/webhooks`: Codat's list, create and delete consumer; ledgerlink's get, secret, deliveries and replay; and
+what Codat's legacy `/rules` get instead."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi.responses import Response
 
 from ledgerlink.kit import outbound
 from ledgerlink.kit.auth import CurrentPrincipal, Session
+from ledgerlink.kit.errors import NotFound
 from ledgerlink.kit.pagination import PageParams, page_envelope, page_params
 from ledgerlink.kit.responses import json, no_content
 from ledgerlink.webhooks import service
@@ -89,3 +91,18 @@ async def replay_delivery(
 ) -> Response:
     delivery, attempts, event = await service.replay(session, principal, webhookId, deliveryId)
     return json(delivery_view(delivery, attempts, event), status_code=202)
+
+
+# Codat's legacy alert rules are not an alias over the consumers (docs/api-compatibility.md says why: a rule
+# watches one company, notifies by email too, and its receivers expect the legacy alert body, none of which a
+# consumer does), so a client calling them is told what replaces them rather than that nothing is there.
+RULES_REPLACED = (
+    "Rules (Codat's legacy alerts) are not served here: create a webhook consumer instead, "
+    "POST /webhooks with eventTypes such as read.completed or connection.connected."
+)
+
+
+@router.api_route("/rules", methods=["GET", "POST"], include_in_schema=False)
+@router.api_route("/rules/{ruleId}", methods=["GET", "PUT", "DELETE"], include_in_schema=False)
+async def legacy_rules(principal: CurrentPrincipal) -> Response:
+    raise NotFound(RULES_REPLACED)

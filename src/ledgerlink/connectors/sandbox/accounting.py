@@ -14,7 +14,6 @@ balances, statements, bank accounts and transactions), and paying invoices (`wri
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +31,7 @@ from ledgerlink.connectors.base import (
 )
 from ledgerlink.connectors.sandbox import views, writes
 from ledgerlink.connectors.sandbox.books import Books
-from ledgerlink.connectors.sandbox.simulation import check_volume_credentials
+from ledgerlink.connectors.sandbox.simulation import check_volume_credentials, stream_batches
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.records.registry import SourceType
 
@@ -98,21 +97,8 @@ class AccountingSandbox(Connector):
 
     async def fetch(self, request: FetchRequest) -> AsyncIterator[Batch]:
         written = await request.store.records() if request.store is not None else None
-        records: list[dict[str, Any]] = []
-        deleted: list[str] = []
-        for item in self.records(request, written):
-            if item is None:
-                await asyncio.sleep(0)
-                continue
-            if type(item) is str:
-                deleted.append(item)
-            else:
-                records.append(item)
-            if len(records) + len(deleted) >= BATCH_SIZE:
-                yield Batch(records, deleted)
-                records, deleted = [], []
-        if records or deleted:
-            yield Batch(records, deleted)
+        async for batch in stream_batches(self.records(request, written), BATCH_SIZE):
+            yield batch
 
     async def push(self, request: PushRequest) -> dict[str, Any]:
         """Create a journal entry, invoice, payment or supplier: checked against the books as they stand now,

@@ -388,8 +388,8 @@ def _accounts(b: BankingBooks, w: Window) -> Iterator[Item]:
     if T < 0:
         return
     today = T // DAY
-    for d in range(0, today, 64):
-        b.closing(d)  # (extends the cache in steps, giving the event loop a turn)
+    for d in range(0, today):
+        b.closing(d)  # (extends the cache a day at a time, giving the event loop a turn)
         yield None
     if today > 0:
         current, available, last = (list(values) for values in b.closing(today - 1))
@@ -435,8 +435,7 @@ def _balances(b: BankingBooks, w: Window) -> Iterator[Item]:
                 if a.limit is not None:
                     balance["limit"] = a.limit / 100
                 yield {"accountId": a.id, "balance": balance, "date": date, "sourceModifiedDate": modified}
-        if d % 32 == 31:
-            yield None
+        yield None
 
 
 def _transactions(b: BankingBooks, w: Window) -> Iterator[Item]:

@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import datetime
 from functools import lru_cache
 from math import isqrt
@@ -799,8 +799,9 @@ def _disputes(shop: Shop, w: Window) -> Iterator[Item]:
         yield None
 
 
-def balances(shop: Shop, T: int) -> tuple[int, int, int]:
-    """(available, pending, last change t) of the merchant's balance at `T` (see the module docstring).
+def balances(shop: Shop, T: int) -> Generator[None, None, tuple[int, int, int]]:
+    """(available, pending, last change t) of the merchant's balance at `T` (see the module docstring),
+    returned after a `None` tick per day looked at (`yield from`: the event loop's turns).
 
     `available` is yesterday's takings until they are paid out at 06:00, `pending` today's so far; the
     balance last changed at the latest transaction or payout at or before `T` (found by looking back a few
@@ -824,6 +825,7 @@ def balances(shop: Shop, T: int) -> tuple[int, int, int]:
                             last = t
                         if day > low:
                             found = 1
+            yield None
         for day, net in per_day.items():
             payout_t = (day + 1) * DAY + 6 * HOUR
             if net and payout_t <= T and payout_t > last:
@@ -840,7 +842,7 @@ def balances(shop: Shop, T: int) -> tuple[int, int, int]:
 def _company_info(shop: Shop, w: Window) -> Iterator[Item]:
     if w.T < 0:
         return
-    available, pending, last = balances(shop, w.T)
+    available, pending, last = yield from balances(shop, w.T)
     if w.S is not None and last <= w.S:
         return
     h = shop.h

@@ -50,8 +50,9 @@ Money is integer minor units (pence, cents) everywhere internally, so sums are e
 Pull protocol
 -------------
 A sandbox's ``items()`` yields, lazily, day by day: records (dicts in Codat's shapes), deleted ids (``str``)
-and ``None`` ticks (long computations that produce nothing give the event loop a turn). ``stream_batches``
-turns that into ``Batch``es of ``BATCH_SIZE``, so memory stays flat whatever the volume.
+and ``None`` ticks (at least one per simulated day, so long computations that produce nothing still let
+the event loop have a turn). ``stream_batches`` turns that into ``Batch``es of ``BATCH_SIZE``, so memory
+stays flat whatever the volume, and hands the event loop a turn every ``SLICE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ from abc import ABC, abstractmethod
 import math
 import random
 import threading
+import time
 import uuid
 from bisect import bisect_right
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -84,6 +86,10 @@ MAX_SCALE = 100_000
 MIN_SPEED = 1
 MAX_SPEED = 10_000_000
 BATCH_SIZE = 500
+# Longest stretch of generation (all pulls together) between two turns of the event loop (`stream_batches`).
+SLICE_SECONDS = 0.002
+# Pulls of this process generating records right now (`stream_batches`).
+_generating = 0
 M64 = (1 << 64) - 1
 
 # What a pull yields: a record, a deleted id, or a tick.
@@ -482,26 +488,38 @@ def volume(credentials: dict[str, Any] | None) -> tuple[int, float]:
 
 # ------------------------------------------------------------------------------------------------------ pulls
 async def stream_batches(items: Iterable[Item], size: int = BATCH_SIZE) -> AsyncIterator[Batch]:
-    """Records and deleted ids in batches of `size`; `None` ticks give the event loop a turn."""
+    """Records and deleted ids in batches of `size`, giving the event loop a turn every slice of time.
+
+    Generation is pure Python on the event loop the API shares (`ledgerlink serve`): a thread would still hold
+    the GIL, and batches of a fixed size take longer the bigger the records. So the loop gets a turn at the
+    first item (record, deleted id or `None` tick) after each slice; a sandbox yields a tick at least once per
+    simulated day, so a slice overruns by at most one day's work, which `scale` bounds (the operator's
+    `LEDGERLINK_SANDBOX_MAX_SCALE`). The pulls generating at once share `SLICE_SECONDS` (each takes its
+    part), so a request waits about one slice for its turn however many pulls run.
+    """
+    global _generating
     records: list[dict[str, Any]] = []
     deleted: list[str] = []
-    ticks = 0
-    for item in items:
-        if item is None:
-            ticks += 1
-            if ticks % 8 == 0:
+    clock = time.perf_counter
+    _generating += 1
+    try:
+        turn_at = clock() + SLICE_SECONDS / _generating
+        for item in items:
+            if item is not None:
+                if type(item) is str:
+                    deleted.append(item)
+                else:
+                    records.append(item)
+                if len(records) + len(deleted) >= size:
+                    yield Batch(records, deleted)
+                    records, deleted = [], []
+            if clock() >= turn_at:
                 await asyncio.sleep(0)
-            continue
-        if type(item) is str:
-            deleted.append(item)
-        else:
-            records.append(item)
-        if len(records) + len(deleted) >= size:
+                turn_at = clock() + SLICE_SECONDS / _generating
+        if records or deleted:
             yield Batch(records, deleted)
-            records, deleted = [], []
-            await asyncio.sleep(0)
-    if records or deleted:
-        yield Batch(records, deleted)
+    finally:
+        _generating -= 1
 
 
 def utc(moment: datetime) -> datetime:

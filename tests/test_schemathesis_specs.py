@@ -334,7 +334,7 @@ def served(postgres: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     for op, statuses in sorted(ANSWERS.items()):
         print(op, dict(statuses))
     log = running.log()
-    assert "Traceback" not in log and "unexpected_error" not in log, log[-5000:]
+    assert "Traceback" not in log and "unhandled error" not in log, log[-5000:]
 
 
 @pytest.fixture(scope="module")

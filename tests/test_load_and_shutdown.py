@@ -85,14 +85,16 @@ def test_the_api_answers_during_a_big_pull_and_sigterm_is_bounded(postgres: str,
         env = {**shared, "LEDGERLINK_SHUTDOWN_GRACE_SECONDS": str(grace)}
         return start_server(tmp_path / name, database_url=url, api_key="loadsafe-key", extra_env=env)
 
-    first = serve("a", grace=1)
+    # A short grace and a short look at the API: the banking transactions pull lasts ~3 s on a quiet machine,
+    # and it must still be running when the grace period ends for the test to see it interrupted.
+    first = serve("a", grace=0.5)
     try:
         with first.client() as api:
             company_id, connection_id = link_sandbox(api, "Busy Bank Ltd", {"scale": SCALE}, key="qhnd")
             _wait_fetching(api, company_id)
             # While the pull generates on the server's event loop, the API keeps answering.
             # (Loose bounds: the tests share a small machine; bench/pull_isolation.py measures latency.)
-            answered, slowest, until = 0, 0.0, time.monotonic() + 2
+            answered, slowest, until = 0, 0.0, time.monotonic() + 0.5
             while time.monotonic() < until:
                 started = time.monotonic()
                 assert api.get("/healthz").status_code == 200
@@ -100,11 +102,11 @@ def test_the_api_answers_during_a_big_pull_and_sigterm_is_bounded(postgres: str,
                 slowest = max(slowest, time.monotonic() - started)
                 answered += 1
             assert _pull_of(api, company_id)["status"] == "Fetching"  # all of that during the pull
-            assert answered >= 4 and slowest < 2, (answered, slowest)
+            assert answered >= 2 and slowest < 2, (answered, slowest)
         first.process.send_signal(signal.SIGTERM)
-        # The grace period (1 s) and the way out (stopping the server, the worker, the engine).
+        # The grace period (0.5 s) and the way out (stopping the server, the worker, the engine).
         stopped = _stopped_within(first, 10)
-        assert stopped >= 1, stopped  # the running pull had its grace period
+        assert stopped >= 0.5, stopped  # the running pull had its grace period
         assert "pull interrupted; it runs again" in first.log()
         # Interrupted, and its job retried, by the worker itself before the process ended (the next worker
         # finds no stalled job below).

@@ -20,9 +20,9 @@ data belongs to (`banking-…` and `commerce-…` paths get the Banking and Comm
 from the list one level up (`…/data/invoices/{invoiceId}` gets the first invoice's id). Filters, orders
 and statement periods the server accepts, and push bodies it accepts, are offered next to the generated
 ones. Lists, single records, statements, pushes and Lending's reports so run with fuzzed `query=`,
-`orderBy`, `page`, `pageSize`, dates, `periodLength`, `periodsToCompare`; `test_the_fuzz_reached_real_data`
-fails if they stopped reaching real data. Operations that delete, unlink or rewrite a company or a
-connection get throwaway ones.
+`orderBy`, `page`, `pageSize`, dates, `periodLength`, `periodsToCompare`; the run fails if they stopped
+reaching real data (`MUST_REACH`, checked when the module's server stops). Operations that delete, unlink
+or rewrite a company or a connection get throwaway ones.
 
 The module runs its own `ledgerlink serve` on a database of its own: Sync for Commerce's client-wide texts
 and visible accounts and Platform's client settings that the fuzz rewrites stay out of the other tests'
@@ -319,6 +319,20 @@ class Ids:
         return created.json().get("id", str(uuid.uuid4()))
 
 
+# Operations that must have answered 200 at least once: proof that the real ids and accepted query values
+# took the fuzz through the read API's lists, single records and statements of all three Sandboxes (if
+# the substitution broke, every case would stop at a 404 and the run would prove little).
+MUST_REACH = (
+    "GET /companies/{companyId}/data/invoices",
+    "GET /companies/{companyId}/data/invoices/{invoiceId}",
+    "GET /companies/{companyId}/data/financials/balanceSheet",
+    "GET /companies/{companyId}/connections/{connectionId}/data/bankAccounts/{accountId}/bankTransactions",
+    "GET /companies/{companyId}/connections/{connectionId}/data/banking-transactions",
+    "GET /companies/{companyId}/connections/{connectionId}/data/commerce-orders",
+    "GET /companies/{companyId}/connections/{connectionId}/data/commerce-orders/{orderId}",
+)
+
+
 @pytest.fixture(scope="module")
 def served(postgres: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     running = start_server(
@@ -335,6 +349,9 @@ def served(postgres: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         print(op, dict(statuses))
     log = running.log()
     assert "Traceback" not in log and "unhandled error" not in log, log[-5000:]
+    # Every operation of `MUST_REACH` the run fuzzed answered 200 at least once.
+    unreached = [op for op in MUST_REACH if op in ANSWERS and ANSWERS[op][200] == 0]
+    assert not unreached, {op: dict(ANSWERS[op]) for op in unreached}
 
 
 @pytest.fixture(scope="module")
@@ -393,26 +410,3 @@ def _test_name(name: str) -> str:
 
 for _name, _schema in _schemas():
     globals()[_test_name(_name)] = _fuzz(_schema)
-
-
-# Operations that must have answered 200 at least once: proof that the real ids and accepted query values
-# took the fuzz through the read API's lists, single records and statements of all three Sandboxes (if
-# the substitution broke, every case would stop at a 404 and the run would prove little).
-MUST_REACH = (
-    "GET /companies/{companyId}/data/invoices",
-    "GET /companies/{companyId}/data/invoices/{invoiceId}",
-    "GET /companies/{companyId}/data/financials/balanceSheet",
-    "GET /companies/{companyId}/connections/{connectionId}/data/bankAccounts/{accountId}/bankTransactions",
-    "GET /companies/{companyId}/connections/{connectionId}/data/banking-transactions",
-    "GET /companies/{companyId}/connections/{connectionId}/data/commerce-orders",
-    "GET /companies/{companyId}/connections/{connectionId}/data/commerce-orders/{orderId}",
-)
-
-
-def test_the_fuzz_reached_real_data() -> None:
-    """Runs after the fuzz above (tests run in the order they are defined); judges what of it ran."""
-    fuzzed = [operation for operation in MUST_REACH if operation in ANSWERS]
-    if not fuzzed:
-        pytest.skip("the fuzz of the read API was not selected")
-    unreached = [operation for operation in fuzzed if ANSWERS[operation][200] == 0]
-    assert not unreached, {operation: dict(ANSWERS[operation]) for operation in unreached}

@@ -13,7 +13,13 @@ from psycopg.adapt import Buffer, Loader
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.util import concurrency
 from starlette.requests import Request
@@ -62,6 +68,13 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with sessionmaker() as session, session.begin():
         await bound_reads(session, request)
         yield session
+
+
+async def transaction_lock(db: AsyncSession | AsyncConnection, key: str, *, shared: bool = False) -> None:
+    """A lock on any string, held until `db`'s transaction ends (PostgreSQL's advisory lock on the key's
+    64-bit hash): callers of one key take turns, across processes; `shared` ones only with exclusive ones."""
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    await db.execute(text(f"SELECT {function}(hashtextextended(:key, 0))"), {"key": key})
 
 
 READ_METHODS = frozenset({"GET", "HEAD"})

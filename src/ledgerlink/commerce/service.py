@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,7 @@ from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus
 from ledgerlink.connectors import registry
 from ledgerlink.connectors.base import Connector
+from ledgerlink.db import transaction_lock
 from ledgerlink.kit import browser_urls
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
@@ -98,7 +99,7 @@ async def _merchant(
     """The company `identifier` names (`merchant_id`), else a new one named with it (sanitised); either way
     the identifier is kept, exactly, as naming that company."""
     # Two starts for one new merchant at once would each make a company: they take turns.
-    await _lock(session, f"sync-flow-merchant:{principal.client_id}:{identifier}")
+    await transaction_lock(session, f"sync-flow-merchant:{principal.client_id}:{identifier}")
     found = await merchant_id(session, principal.client_id, identifier)
     if found is None:
         name = identifier if sanitize_name(identifier) else UNNAMED_MERCHANT
@@ -124,11 +125,6 @@ async def _new_merchant(session: AsyncSession, principal: Principal, urls: Publi
     return await companies.get(session, principal, str(made.id), for_update=True)
 
 
-async def _lock(session: AsyncSession, key: str) -> None:
-    """A lock held until the transaction ends, on any string."""
-    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
-
-
 def connection_to(company: Company, key: str) -> Connection | None:
     """The company's connection to a platform: its linked one if any, else its newest."""
     candidates = [c for c in company.connections if c.integration_key == key]
@@ -151,7 +147,8 @@ async def start(
     commerce = _platform(commerce_key, SourceType.COMMERCE)
     accounting = _platform(accounting_key, SourceType.ACCOUNTING)
     identifier = merchant_identifier or ""
-    if len(identifier) > MAX_IDENTIFIER or "\x00" in identifier:
+    # (A NUL never gets this far: `kit.inputs` refuses it at the door, in any request.)
+    if len(identifier) > MAX_IDENTIFIER:
         raise BadRequest("merchantIdentifier is your id for the merchant (any text up to "
                          f"{MAX_IDENTIFIER} characters), or their Codat companyId.")
     redirect_target(redirect_url)  # refused before anything is made
@@ -227,7 +224,7 @@ async def spend_code(
     instead would let anyone who knows a merchant's identifier lock the merchant out.
     """
     # Tries from one source take turns, so a burst of guesses cannot all pass the count before it grows.
-    await _lock(session, f"sync-flow-source:{source}")
+    await transaction_lock(session, f"sync-flow-source:{source}")
     now = utcnow()
     counted = await session.scalar(select(SyncFlowMiss).where(SyncFlowMiss.source == source))
     if counted is not None and counted.expires_at > now and counted.misses >= MAX_SOURCE_MISSES:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ledgerlink.connections.models import StoredPlatformRecord
 from ledgerlink.connectors.base import PlatformRecord
+from ledgerlink.db import transaction_lock
 from ledgerlink.kit.clock import utcnow
 
 
@@ -31,11 +32,7 @@ class PlatformRecords:
         # A writer stamps `written_at` only once it holds the lock, and a reader lists under it: a pull that
         # fixed its moment before listing either sees a record or finds it written after that moment, so an
         # incremental pull never skips a record committed late.
-        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-        await session.execute(
-            text(f"SELECT {function}(hashtextextended(:key, 0))"),
-            {"key": f"platform-records:{self.connection_id}"},
-        )
+        await transaction_lock(session, f"platform-records:{self.connection_id}", shared=shared)
 
     async def add(
         self, data_type: str, record_id: str, data: dict[str, Any], *, idempotency_key: str | None = None

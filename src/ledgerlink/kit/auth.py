@@ -7,11 +7,14 @@ import binascii
 import contextlib
 import uuid
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
 
 from ledgerlink.db import get_session
 from ledgerlink.kit.errors import Unauthorized
@@ -54,24 +57,36 @@ def unauthorized() -> Unauthorized:
     return Unauthorized("Unauthorized", can_be_retried="False")
 
 
-async def authenticate(session: AsyncSession, header: str | None) -> Principal | None:
-    """The caller, from its key (a disabled client's keys are no one's). The read API's list pages do the
-    same inside their page's statement (`records.reads.fast_page`): a change here goes there too."""
+def key_owner(hashes: BindParameter[Any]) -> Select[Any]:
+    """The one lookup of a key: the client (an enabled one: a disabled client's keys are no one's) whose API
+    key has one of `hashes` (an array parameter), with its Link setting. `authenticate` runs it; the read
+    API's list pages make it a CTE of their page's statement (`records.reads.fast_page`)."""
     from ledgerlink.clients.models import ApiKey, Client
 
-    hashes = key_hashes(header)
+    return (
+        select(
+            ApiKey.client_id, ApiKey.id.label("api_key_id"), Client.link_single_use, Client.link_url_ttl_hours
+        )
+        .join(Client, Client.id == ApiKey.client_id)
+        .where(ApiKey.key_hash == any_(hashes), Client.disabled_at.is_(None))
+        .limit(1)
+    )
+
+
+async def principal_of(session: AsyncSession, hashes: list[str]) -> Principal | None:
+    """Whose key has one of `hashes`, or None."""
     if not hashes:
         return None
-    row = (
-        await session.execute(
-            select(ApiKey.client_id, ApiKey.id, Client.link_single_use, Client.link_url_ttl_hours)
-            .join(Client, Client.id == ApiKey.client_id)
-            .where(ApiKey.key_hash.in_(hashes), Client.disabled_at.is_(None))
-        )
-    ).first()
+    lookup = key_owner(bindparam("hashes", hashes, type_=ARRAY(String)))
+    row = (await session.execute(lookup)).first()
     if row is None:
         return None
-    return Principal(client_id=row[0], api_key_id=row[1], link_code_hours=row[3] if row[2] else None)
+    return Principal(row.client_id, row.api_key_id, row.link_url_ttl_hours if row.link_single_use else None)
+
+
+async def authenticate(session: AsyncSession, header: str | None) -> Principal | None:
+    """The caller, from its key."""
+    return await principal_of(session, key_hashes(header))
 
 
 async def require_principal(

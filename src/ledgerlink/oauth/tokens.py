@@ -45,7 +45,7 @@ from typing import Any
 import structlog
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.app_credentials import service as app_credentials
@@ -53,6 +53,7 @@ from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus, transition
 from ledgerlink.connectors.base import AppCredentials, AuthorizationLost
+from ledgerlink.db import transaction_lock
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.secrets import SecretBox
@@ -154,9 +155,7 @@ def oauth_client(provider: OAuthProvider, app: AppCredentials | None) -> AsyncOA
 
 async def lock_authorization(session: AsyncSession, connection_id: uuid.UUID) -> None:
     """Serialise everything that reads-then-writes the connection's tokens (until the transaction ends)."""
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"oauth:{connection_id}"}
-    )
+    await transaction_lock(session, f"oauth:{connection_id}")
 
 
 async def access_token(

@@ -15,9 +15,9 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
-from ledgerlink.clients.models import ApiKey, Client
+from ledgerlink.clients.models import Client
 from ledgerlink.kit import pages
-from ledgerlink.kit.auth import Principal, Session
+from ledgerlink.kit.auth import Principal, Session, principal_of
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest, CodatError
 from ledgerlink.kit.secrets import hash_api_key
@@ -76,13 +76,7 @@ async def sign_in(db: AsyncSession, api_key: str) -> str | None:
     key = api_key.strip()
     if not key:
         return None
-    found = (
-        await db.execute(
-            select(ApiKey.id, ApiKey.client_id)
-            .join(Client, Client.id == ApiKey.client_id)
-            .where(ApiKey.key_hash == hash_api_key(key), Client.disabled_at.is_(None))
-        )
-    ).first()
+    found = await principal_of(db, [hash_api_key(key)])
     if found is None:
         return None
     now = utcnow()
@@ -94,7 +88,7 @@ async def sign_in(db: AsyncSession, api_key: str) -> str | None:
             id=uuid.uuid4(),
             token_hash=token_hash(token),
             client_id=found.client_id,
-            api_key_id=found.id,
+            api_key_id=found.api_key_id,
             csrf_secret=pages.new_token(),
             created_at=now,
             expires_at=now + SESSION_LIFETIME,

@@ -36,14 +36,13 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql import Select
 
-from ledgerlink.clients.models import ApiKey, Client
 from ledgerlink.companies import service as companies
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.lookup import connection_not_found, connection_of
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry as connectors
 from ledgerlink.db import read_one
-from ledgerlink.kit.auth import Principal
+from ledgerlink.kit.auth import Principal, key_owner
 from ledgerlink.kit.errors import Conflict, NotFound
 from ledgerlink.kit.ids import parse_id
 from ledgerlink.kit.pagination import PageParams
@@ -359,17 +358,8 @@ def _parent_condition(parent_fields: tuple[str, ...]) -> list[ColumnElement[bool
 
 
 def _key_lookup() -> Select[Any]:
-    """The key's client, as `kit.auth.authenticate` finds it (none for a disabled client's key)."""
-    return (
-        select(
-            ApiKey.client_id, ApiKey.id.label("api_key_id"), Client.link_single_use, Client.link_url_ttl_hours
-        )
-        .join(Client, Client.id == ApiKey.client_id)
-        .where(
-            ApiKey.key_hash == any_(bindparam("ll_hashes", type_=ARRAY(String))), Client.disabled_at.is_(None)
-        )
-        .limit(1)
-    )
+    """The key's client, as `kit.auth.authenticate` finds it, for the hashes the request binds."""
+    return key_owner(bindparam("ll_hashes", type_=ARRAY(String)))
 
 
 _KEY_LOOKUPS: dict[int, Compiled] = {}

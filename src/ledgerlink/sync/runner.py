@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import exists, select, text
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -32,6 +32,7 @@ from ledgerlink.connectors.base import (
     PlatformFailed,
     RateLimitExceeded,
 )
+from ledgerlink.db import transaction_lock
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit import metrics
 from ledgerlink.kit.clock import utcnow
@@ -166,8 +167,7 @@ async def run_pull(runtime: Runtime, pull_id: uuid.UUID) -> None:
     the connection of a run whose process died.
     """
     async with runtime.engine.connect() as turn, turn.begin():
-        key = {"key": f"pull:{pull_id}"}
-        await turn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), key)
+        await transaction_lock(turn, f"pull:{pull_id}")
         await _run_pull(runtime, pull_id)
 
 

@@ -18,12 +18,15 @@ def commerce_sdk(server: RunningServer):
     from codat_sync_for_commerce import CodatSyncCommerce
     from codat_sync_for_commerce.models import shared
 
-    return CodatSyncCommerce(security=shared.Security(auth_header=server.auth_header), server_url=server.base_url)
+    return CodatSyncCommerce(
+        security=shared.Security(auth_header=server.auth_header), server_url=server.base_url
+    )
 
 
 def start_url(api: httpx.Client, merchant: str, **params: str) -> str:
     answer = api.get(
-        f"/config/sync/commerce/{COMMERCE}/{ACCOUNTING}/start", params={"merchantIdentifier": merchant, **params}
+        f"/config/sync/commerce/{COMMERCE}/{ACCOUNTING}/start",
+        params={"merchantIdentifier": merchant, **params},
     )
     assert answer.status_code == 200, answer.text
     return answer.json()["url"]
@@ -39,9 +42,7 @@ def link_both_on_behalf(api: httpx.Client, company_id: str) -> None:
     """The client authorizes both Sandboxes on the merchant's behalf (`PUT .../authorization`)."""
     for connection in api.get(f"/companies/{company_id}/connections").json()["results"]:
         if connection["status"] != "Linked":
-            linked = api.put(
-                f"/companies/{company_id}/connections/{connection['id']}/authorization", json={}
-            )
+            linked = api.put(f"/companies/{company_id}/connections/{connection['id']}/authorization", json={})
             assert linked.status_code == 200, linked.text
 
 
@@ -56,8 +57,10 @@ def wait_for_configuration_options(api: httpx.Client, company_id: str, timeout: 
     while True:
         config = api.get(f"/config/companies/{company_id}/sync/commerce").json()
         sales = config["configuration"]["sales"]
-        if sales["accounts"]["sales"]["accountOptions"] and sales["taxRates"] and (
-            config["configuration"]["payments"]["accounts"]
+        if (
+            sales["accounts"]["sales"]["accountOptions"]
+            and sales["taxRates"]
+            and (config["configuration"]["payments"]["accounts"])
         ):
             return config
         if time.monotonic() > deadline:
@@ -83,16 +86,30 @@ def choose_everything(config: dict[str, Any], *, start: str, time_zone: str = "U
         "configuration": {
             "sales": {
                 "syncSales": True,
-                "accounts": {key: {"selectedAccountId": first_option(a)} for key, a in c["sales"]["accounts"].items()},
-                "taxRates": {tax: {"selectedTaxRateId": tax_options[i % len(tax_options)]["id"]}
-                             for i, tax in enumerate(c["sales"]["taxRates"])},
+                "accounts": {
+                    key: {"selectedAccountId": first_option(a)} for key, a in c["sales"]["accounts"].items()
+                },
+                "taxRates": {
+                    tax: {"selectedTaxRateId": tax_options[i % len(tax_options)]["id"]}
+                    for i, tax in enumerate(c["sales"]["taxRates"])
+                },
                 "grouping": {"groupingPeriod": {"selectedGroupingPeriod": "Daily"}},
             },
-            "payments": {"syncPayments": True, "accounts": {
-                method: {"selectedAccountId": a["accountOptions"][i % len(a["accountOptions"])]["id"]}
-                for i, (method, a) in enumerate(c["payments"]["accounts"].items())
-            }},
-            "newPayments": {"accounts": {"default": {"selectedAccountId": first_option(c["newPayments"]["accounts"]["default"])}}},
-            "fees": {"syncFees": True, "accounts": {"fees": {"selectedAccountId": first_option(c["fees"]["accounts"]["fees"])}}},
+            "payments": {
+                "syncPayments": True,
+                "accounts": {
+                    method: {"selectedAccountId": a["accountOptions"][i % len(a["accountOptions"])]["id"]}
+                    for i, (method, a) in enumerate(c["payments"]["accounts"].items())
+                },
+            },
+            "newPayments": {
+                "accounts": {
+                    "default": {"selectedAccountId": first_option(c["newPayments"]["accounts"]["default"])}
+                }
+            },
+            "fees": {
+                "syncFees": True,
+                "accounts": {"fees": {"selectedAccountId": first_option(c["fees"]["accounts"]["fees"])}},
+            },
         },
     }

@@ -76,7 +76,14 @@ def start_server(
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "ledgerlink", "serve", "--port", str(port), "--data-dir", str(data_dir),
+                sys.executable,
+                "-m",
+                "ledgerlink",
+                "serve",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(data_dir),
                 *(extra_args or []),
             ],
             stdout=log,
@@ -216,7 +223,9 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is needed for the browser tests: apt-get install chromium (looked for {CHROMIUM})")
+        pytest.fail(
+            f"Chromium is needed for the browser tests: apt-get install chromium (looked for {CHROMIUM})"
+        )
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield launched
@@ -268,10 +277,13 @@ def accessible(page: object, axe: object):
     """`accessible()` runs axe-core on the page as it is now and fails on any WCAG A/AA violation."""
 
     def check() -> None:
-        results = axe.run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})  # type: ignore[attr-defined]
+        results = axe.run(
+            page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+        )  # type: ignore[attr-defined]
         violations = results.response["violations"]
         assert not violations, "\n".join(
-            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in violations
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in violations
         )
 
     return check

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from html import escape
 import socket
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl
 

@@ -77,8 +77,16 @@ class PartnerCommerce:
             "customer_id": f"c{n % max(len(self.customers), 1) + 1}",
             "created_at": when,
             "updated_at": when,
-            "lines": [{"id": f"o{n}-l1", "product_id": "p1", "qty": n, "unit_price_cents": 1000,
-                       "total_cents": 1250 * n, "tax_cents": 250 * n}],
+            "lines": [
+                {
+                    "id": f"o{n}-l1",
+                    "product_id": "p1",
+                    "qty": n,
+                    "unit_price_cents": 1000,
+                    "total_cents": 1250 * n,
+                    "tax_cents": 250 * n,
+                }
+            ],
             # Only captured payments are listed.
             "payments": [{"id": f"pay{n}", "amount_cents": 1250 * n}],
         }

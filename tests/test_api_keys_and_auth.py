@@ -23,7 +23,9 @@ def test_requests_without_a_valid_key_are_401(server: RunningServer) -> None:
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/json"
         body = response.json()
-        assert body["statusCode"] == 401 and body["error"] == "Unauthorized" and body["service"] == "PublicApi"
+        assert (
+            body["statusCode"] == 401 and body["error"] == "Unauthorized" and body["service"] == "PublicApi"
+        )
     sdk = CodatPlatform(security=shared.Security(auth_header=basic("wrong")), server_url=server.base_url)
     with pytest.raises(errors.ErrorMessage) as raised:
         sdk.companies.list(request={})
@@ -43,7 +45,12 @@ def test_create_list_use_and_delete_a_key(sdk, api, server: RunningServer, db) -
     response = httpx.get(f"{server.base_url}/companies", headers={"Authorization": basic(created.api_key)})
     assert response.status_code == 200
     # Codat's SDK also works when the raw key follows "Basic ".
-    assert httpx.get(f"{server.base_url}/profile", headers={"Authorization": f"Basic {created.api_key}"}).status_code == 200
+    assert (
+        httpx.get(
+            f"{server.base_url}/profile", headers={"Authorization": f"Basic {created.api_key}"}
+        ).status_code
+        == 200
+    )
 
     deleted = api.delete(f"/apiKeys/{created.id}")
     assert deleted.status_code == 204
@@ -81,8 +88,11 @@ def test_cors_follows_the_allowed_origins(sdk, server: RunningServer) -> None:
         assert sdk.cors.get().allowed_origins == ["https://www.bank-of-dave.com"]
         preflight = httpx.options(
             f"{server.base_url}/companies",
-            headers={"Origin": "https://www.bank-of-dave.com", "Access-Control-Request-Method": "GET",
-                     "Access-Control-Request-Headers": "authorization"},
+            headers={
+                "Origin": "https://www.bank-of-dave.com",
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "authorization",
+            },
         )
         assert preflight.status_code == 204
         assert preflight.headers["access-control-allow-origin"] == "https://www.bank-of-dave.com"
@@ -92,7 +102,8 @@ def test_cors_follows_the_allowed_origins(sdk, server: RunningServer) -> None:
         )
         assert actual.headers["access-control-allow-origin"] == "https://www.bank-of-dave.com"
         stranger = httpx.get(
-            f"{server.base_url}/companies", headers={"Origin": "https://evil.example", "Authorization": server.auth_header}
+            f"{server.base_url}/companies",
+            headers={"Origin": "https://evil.example", "Authorization": server.auth_header},
         )
         assert "access-control-allow-origin" not in stranger.headers
         denied = httpx.options(

@@ -193,14 +193,14 @@ class Sent:
 def _json_body(case: RouteCase, value: str) -> bytes:
     """Every field the route's body takes (and a few common ones) holding `value`, written by `json.dumps`,
     which escapes NULs and surrogates as `\\u0000` and `\\ud800`."""
-    document: dict = {name: value for name in case.json_names | JSON_KEYS}
+    document: dict = dict.fromkeys(case.json_names | JSON_KEYS, value)
     document["tags"] = {"region": value}
     document["nested"] = [{"inner": value}]
     return json.dumps(document).encode()
 
 
 def _form_body(case: RouteCase, csrf: str, value: str) -> bytes:
-    fields = {name: value for name in case.form_names | FORM_KEYS}
+    fields = dict.fromkeys(case.form_names | FORM_KEYS, value)
     return "&".join(f"{name}={value}" for name in fields).encode() + b"&csrf=" + csrf.encode()
 
 
@@ -223,7 +223,7 @@ class Fuzz:
         """Path values: the given bad one everywhere; otherwise real ids for reads, made-up ids for the
         rest (so a request that gets through changes nothing the other requests read)."""
         if bad is not None:
-            return {name: bad for name in case.params}
+            return dict.fromkeys(case.params, bad)
         values = {name: self.real.get(name, str(uuid.uuid4())) for name in case.params}
         if case.method != "GET":
             values.update({name: str(uuid.uuid4()) for name in case.params if name.endswith(("Id", "_id"))})
@@ -295,9 +295,18 @@ def test_no_route_answers_bad_input_with_a_5xx_or_a_dropped_connection(
         cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
     ok = {**auth(API_KEY), b"Cookie": cookie.encode()}
     real = {
-        "companyId": company, "company_id": company, "connectionId": connection, "connection_id": connection,
-        "platformKey": "mqjo", "key": "mqjo", "commerceKey": "aiwb", "accountingKey": "mqjo",
-        "dataType": "invoices", "dataPath": "invoices", "variant": "logo", "file": "portal.css",
+        "companyId": company,
+        "company_id": company,
+        "connectionId": connection,
+        "connection_id": connection,
+        "platformKey": "mqjo",
+        "key": "mqjo",
+        "commerceKey": "aiwb",
+        "accountingKey": "mqjo",
+        "dataType": "invoices",
+        "dataPath": "invoices",
+        "variant": "logo",
+        "file": "portal.css",
     }
     fuzz = Fuzz(ok, csrf, real)
     cases = every_route(served.database_url, tmp_path)

@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 
 from ledgerlink.cli import app
 from ledgerlink.db import sqlalchemy_url
-
 from tests.commerce_harness import start_url
 from tests.conftest import (
     free_port,
@@ -41,7 +40,10 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     """`ledgerlink ARGS` with warnings shown (`PYTHONWARNINGS=default`), as an operator would run it."""
     environment = {**process_environment(), "PYTHONWARNINGS": "default", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "ledgerlink", *args], env=environment, capture_output=True, text=True,
+        [sys.executable, "-m", "ledgerlink", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 
@@ -74,8 +76,10 @@ def test_a_command_that_cannot_go_on_says_why_in_one_line(postgres: str, tmp_pat
         port = taken.getsockname()[1]
         cases = {
             # command and environment: the words the line must have
-            ("serve", "--port", str(port), "--data-dir", str(tmp_path / "data")):
-                ({}, [f"127.0.0.1:{port}", "address already in use"]),
+            ("serve", "--port", str(port), "--data-dir", str(tmp_path / "data")): (
+                {},
+                [f"127.0.0.1:{port}", "address already in use"],
+            ),
             ("serve", "--data-dir", str(a_file)): ({}, [str(a_file), "not a directory"]),
             ("migrate", "--data-dir", str(a_file / "data")): ({}, [str(a_file / "data"), "Not a directory"]),
             ("clients", "list"): (unreachable, [f"database at 127.0.0.1:{closed}", "Connection refused"]),
@@ -84,18 +88,22 @@ def test_a_command_that_cannot_go_on_says_why_in_one_line(postgres: str, tmp_pat
                 [f"database at 127.0.0.1:{closed}", "Connection refused"],
             ),
             ("migrate",): (
-                {"LEDGERLINK_DATABASE_URL": "not a url"}, ["LEDGERLINK_DATABASE_URL", "not a database"]
+                {"LEDGERLINK_DATABASE_URL": "not a url"},
+                ["LEDGERLINK_DATABASE_URL", "not a database"],
             ),
             ("serve", "--data-dir", str(tmp_path / "data2")): (
-                {"LEDGERLINK_SECRET_KEY": "not-a-fernet-key"}, ["LEDGERLINK_SECRET_KEY", "not a Fernet key"]
+                {"LEDGERLINK_SECRET_KEY": "not-a-fernet-key"},
+                ["LEDGERLINK_SECRET_KEY", "not a Fernet key"],
             ),
             ("serve", "--data-dir", str(garbage_key)): ({}, [f"{garbage_key}/secret.key", "not a Fernet"]),
             ("serve", "--data-dir", str(unreadable_key)): ({}, ["cannot read the secret key", "a directory"]),
             ("serve", "--data-dir", str(tmp_path / "data3")): (
-                {"LEDGERLINK_PORT": "eighty"}, ["LEDGERLINK_PORT", "'eighty'"]
+                {"LEDGERLINK_PORT": "eighty"},
+                ["LEDGERLINK_PORT", "'eighty'"],
             ),
             ("migrate", "--data-dir", str(tmp_path / "data4")): (
-                {"LEDGERLINK_WEBHOOK_RETRY_SCHEDULE": "soon"}, ["LEDGERLINK_WEBHOOK_RETRY_SCHEDULE", "'soon'"]
+                {"LEDGERLINK_WEBHOOK_RETRY_SCHEDULE": "soon"},
+                ["LEDGERLINK_WEBHOOK_RETRY_SCHEDULE", "'soon'"],
             ),
             ("clients", "disable", "Nobody"): (
                 {"LEDGERLINK_DATABASE_URL": separate_database(postgres, "cli_nobody")},
@@ -197,11 +205,14 @@ def overdue_delivery(database_url: str, consumer_id: str) -> None:
     engine = create_engine(sqlalchemy_url(database_url))
     try:
         with engine.begin() as connection:
-            changed = connection.execute(text(
-                "UPDATE webhook_deliveries SET status = 'Pending', next_attempt_at = now() - interval '1 minute'"
-                " WHERE id = (SELECT id FROM webhook_deliveries WHERE consumer_id = :consumer"
-                " AND status <> 'Pending' LIMIT 1)"
-            ), {"consumer": consumer_id})
+            changed = connection.execute(
+                text(
+                    "UPDATE webhook_deliveries SET status = 'Pending', next_attempt_at = now() - interval '1 minute'"
+                    " WHERE id = (SELECT id FROM webhook_deliveries WHERE consumer_id = :consumer"
+                    " AND status <> 'Pending' LIMIT 1)"
+                ),
+                {"consumer": consumer_id},
+            )
             assert changed.rowcount == 1
     finally:
         engine.dispose()
@@ -211,8 +222,9 @@ def test_two_clients_see_only_their_own_and_a_disabled_one_is_refused_everywhere
     url = separate_database(postgres, "cli_tenants")
     env = {"LEDGERLINK_DATABASE_URL": url}
     with ThreadPoolExecutor(2) as pool:
-        key_a, key_b = pool.map(lambda name: created_key(run("clients", "create", name, env=env)),
-                                ["Alpha Lending", "Beta Bank"])
+        key_a, key_b = pool.map(
+            lambda name: created_key(run("clients", "create", name, env=env)), ["Alpha Lending", "Beta Bank"]
+        )
     refused(run("clients", "create", "beta bank", env=env), "already a client named 'beta bank'")
     rows = sorted(listed(env), key=lambda row: row[1])
     assert [row[1:4] for row in rows] == [["Alpha Lending", "Active", "1"], ["Beta Bank", "Active", "1"]]
@@ -222,9 +234,12 @@ def test_two_clients_see_only_their_own_and_a_disabled_one_is_refused_everywhere
         postgres_home(), database_url=url, api_key=None, extra_env={"PYTHONWARNINGS": "default"}
     )
     try:
-        with httpx.Client(base_url=server.base_url, headers=basic(key_a), timeout=30) as a, \
-                httpx.Client(base_url=server.base_url, headers=basic(key_b), timeout=30) as b, \
-                Receiver().start() as receiver_a, Receiver().start() as receiver_b:
+        with (
+            httpx.Client(base_url=server.base_url, headers=basic(key_a), timeout=30) as a,
+            httpx.Client(base_url=server.base_url, headers=basic(key_b), timeout=30) as b,
+            Receiver().start() as receiver_a,
+            Receiver().start() as receiver_b,
+        ):
             add_consumer(a, receiver_a)
             consumer_b = add_consumer(b, receiver_b)
             company_a, _ = link_sandbox(a, "Alpha's Borrower")
@@ -241,7 +256,9 @@ def test_two_clients_see_only_their_own_and_a_disabled_one_is_refused_everywhere
             assert a.get(f"/companies/{company_b}/data/invoices").status_code == 404
             filtered = {"query": "id!=x"}  # (a filtered page takes the ordinary path, not the fast one)
             assert a.get(f"/companies/{company_b}/data/invoices", params=filtered).status_code == 404
-            assert a.post(f"/companies/{company_b}/connections", json={"platformKey": "mqjo"}).status_code == 404
+            assert (
+                a.post(f"/companies/{company_b}/connections", json={"platformKey": "mqjo"}).status_code == 404
+            )
             consumers_a = a.get("/webhooks").json()["results"]
             assert [c["url"] for c in consumers_a] == [receiver_a.url]
             assert a.get(f"/webhooks/{consumer_b}").status_code == 404

@@ -48,8 +48,16 @@ def test_refresh_company_info_queues_the_company_info(api, books) -> None:
     assert answer.status_code == 200, answer.text
     dataset = answer.json()
     # Codat's `Dataset`: these are its required fields.
-    required = {"companyId", "connectionId", "id", "isCompleted", "isErrored", "progress", "requested",
-                "status"}
+    required = {
+        "companyId",
+        "connectionId",
+        "id",
+        "isCompleted",
+        "isErrored",
+        "progress",
+        "requested",
+        "status",
+    }
     assert required <= set(dataset)
     assert dataset["dataType"] == "company" and dataset["connectionId"] == books["accounting"]
     pulls = wait_for_pulls(api, company_id, at_least=15)
@@ -183,9 +191,10 @@ def test_paths_match_in_any_case(api, books) -> None:
     assert one.status_code == 200 and one.json()["id"] == record_id
     # Ids are left as sent: an id in the wrong case names nothing.
     assert api.get(f"/companies/{company_id}/data/Invoices/{record_id.swapcase()}").status_code == 404
-    assert api.get(f"/companies/{company_id}/dataStatus").json() == api.get(
-        f"/companies/{company_id}/DATASTATUS"
-    ).json()
+    assert (
+        api.get(f"/companies/{company_id}/dataStatus").json()
+        == api.get(f"/companies/{company_id}/DATASTATUS").json()
+    )
     bank = api.get(f"/companies/{company_id}/Connections/{accounting}/data/BankAccounts")
     assert bank.status_code == 200 and bank.json()["totalResults"] >= 1
     unknown = api.get(f"/companies/{company_id}/data/Widgets")
@@ -193,10 +202,20 @@ def test_paths_match_in_any_case(api, books) -> None:
 
 
 def test_legacy_rules_say_what_replaces_them(api, server) -> None:
-    for method, path in (("GET", "/rules"), ("POST", "/rules"), ("GET", f"/rules/{uuid.uuid4()}"),
-                         ("PUT", f"/rules/{uuid.uuid4()}"), ("DELETE", f"/rules/{uuid.uuid4()}")):
-        answer = api.request(method, path, json={"type": "DataSyncCompleted", "notifiers": {"emails": []}}
-                             if method in ("POST", "PUT") else None)
+    for method, path in (
+        ("GET", "/rules"),
+        ("POST", "/rules"),
+        ("GET", f"/rules/{uuid.uuid4()}"),
+        ("PUT", f"/rules/{uuid.uuid4()}"),
+        ("DELETE", f"/rules/{uuid.uuid4()}"),
+    ):
+        answer = api.request(
+            method,
+            path,
+            json={"type": "DataSyncCompleted", "notifiers": {"emails": []}}
+            if method in ("POST", "PUT")
+            else None,
+        )
         assert answer.status_code == 404, answer.text
         assert "POST /webhooks" in answer.json()["error"] and answer.json()["statusCode"] == 404
     assert httpx.get(f"{server.base_url}/rules").status_code == 401

@@ -36,7 +36,8 @@ def start_worker(directory: Path, url: str, env: dict[str, str]) -> subprocess.P
     with (directory / "worker.log").open("wb") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "ledgerlink", "worker", "--data-dir", str(directory)],
-            stdout=log, stderr=subprocess.STDOUT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             env=process_environment() | env | {"LEDGERLINK_DATABASE_URL": url},
         )
 
@@ -44,8 +45,9 @@ def start_worker(directory: Path, url: str, env: dict[str, str]) -> subprocess.P
 def test_a_sync_killed_halfway_posts_each_day_once(postgres: str, tmp_path: Path) -> None:
     url = separate_database(postgres, "commerce_killed")
     shared = {"LEDGERLINK_SECRET_KEY": Fernet.generate_key().decode()}
-    server = start_server(tmp_path / "api", database_url=url, api_key="crash-key", extra_env=shared,
-                          extra_args=["--no-worker"])
+    server = start_server(
+        tmp_path / "api", database_url=url, api_key="crash-key", extra_env=shared, extra_args=["--no-worker"]
+    )
     doomed = start_worker(tmp_path / "w1", url, shared)
     survivor = None
     engine = create_engine(sqlalchemy_url(url))
@@ -57,8 +59,10 @@ def test_a_sync_killed_halfway_posts_each_day_once(postgres: str, tmp_path: Path
             link_both_on_behalf(api, company["id"])
             config = wait_for_configuration_options(api, company["id"])
             start = midnight(DAYS + 5)
-            chosen = api.post(f"/config/companies/{company['id']}/sync/commerce",
-                              json=choose_everything(config, start=NOT_SCHEDULED))
+            chosen = api.post(
+                f"/config/companies/{company['id']}/sync/commerce",
+                json=choose_everything(config, start=NOT_SCHEDULED),
+            )
             assert chosen.status_code == 200, chosen.text
             requested = api.post(
                 f"/meta/companies/{company['id']}/sync/commerce/historic",
@@ -68,8 +72,9 @@ def test_a_sync_killed_halfway_posts_each_day_once(postgres: str, tmp_path: Path
             sync_id = requested.json()["commerceSyncId"]
 
             def posted() -> int:
-                count = db.execute(text("SELECT count(*) FROM commerce_postings WHERE sync_id = :s"),
-                                   {"s": sync_id}).scalar_one()
+                count = db.execute(
+                    text("SELECT count(*) FROM commerce_postings WHERE sync_id = :s"), {"s": sync_id}
+                ).scalar_one()
                 db.commit()
                 return count
 
@@ -93,21 +98,31 @@ def test_a_sync_killed_halfway_posts_each_day_once(postgres: str, tmp_path: Path
             assert status["syncStatusCode"] == 2000 and status["dataPushed"] is True, status
             assert posted() == DAYS
 
-            pushes = db.execute(text(
-                "SELECT idempotency_key, status FROM push_operations WHERE company_id = :c AND data_type = "
-                "'journalEntries'"), {"c": company["id"]}).all()
-            written = db.execute(text(
-                "SELECT count(*), count(DISTINCT idempotency_key) FROM platform_records r JOIN connections c "
-                "ON c.id = r.connection_id WHERE c.company_id = :c AND r.data_type = 'journalEntries'"),
-                {"c": company["id"]}).one()
+            pushes = db.execute(
+                text(
+                    "SELECT idempotency_key, status FROM push_operations WHERE company_id = :c AND data_type = "
+                    "'journalEntries'"
+                ),
+                {"c": company["id"]},
+            ).all()
+            written = db.execute(
+                text(
+                    "SELECT count(*), count(DISTINCT idempotency_key) FROM platform_records r JOIN connections c "
+                    "ON c.id = r.connection_id WHERE c.company_id = :c AND r.data_type = 'journalEntries'"
+                ),
+                {"c": company["id"]},
+            ).one()
             db.commit()
             assert len(pushes) == len({key for key, _ in pushes}) == DAYS
             assert {status for _, status in pushes} == {"Success"}
             assert tuple(written) == (DAYS, DAYS)
 
             wait_for_pulls(api, company["id"])
-            entries = read_all(api, f"/companies/{company['id']}/data/journalEntries",
-                               query="description~Commerce Sandbox sales")
+            entries = read_all(
+                api,
+                f"/companies/{company['id']}/data/journalEntries",
+                query="description~Commerce Sandbox sales",
+            )
             assert len(entries) == len({e["postedOn"] for e in entries}) == DAYS
     finally:
         engine.dispose()

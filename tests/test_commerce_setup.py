@@ -37,18 +37,30 @@ def test_the_start_url_makes_the_merchant_and_hands_out_a_one_time_code(api, com
     parts = urlsplit(answer.url)
     assert parts.path.endswith(f"/{COMMERCE}/{ACCOUNTING}/start")
     query = parse_qs(parts.query)
-    assert query["merchantIdentifier"] == [merchant] and len(query["otp"][0]) == 6 and query["otp"][0].isdigit()
+    assert (
+        query["merchantIdentifier"] == [merchant] and len(query["otp"][0]) == 6 and query["otp"][0].isdigit()
+    )
     company = company_named(api, merchant)
     keys = sorted((c["integrationKey"], c["status"]) for c in company["dataConnections"])
     assert keys == [(COMMERCE, "PendingAuth"), (ACCOUNTING, "PendingAuth")]
     # A bare host (the seed's `redirectUrl=app.codat.io`) is kept as an https address, with the code.
     start_url(api, merchant, redirectUrl="app.codat.io")
-    kept = db.execute(text("SELECT redirect_url FROM sync_flow_codes WHERE company_id = :c AND redirect_url "
-                           "IS NOT NULL"), {"c": company["id"]}).scalars().all()
+    kept = (
+        db.execute(
+            text(
+                "SELECT redirect_url FROM sync_flow_codes WHERE company_id = :c AND redirect_url IS NOT NULL"
+            ),
+            {"c": company["id"]},
+        )
+        .scalars()
+        .all()
+    )
     db.commit()
     assert kept == ["https://app.codat.io"]
     # The code is kept only as a hash.
-    stored = db.execute(text("SELECT code_hash FROM sync_flow_codes WHERE company_id = :c"), {"c": company["id"]})
+    stored = db.execute(
+        text("SELECT code_hash FROM sync_flow_codes WHERE company_id = :c"), {"c": company["id"]}
+    )
     db.commit()
     assert query["otp"][0] not in [row[0] for row in stored]
 
@@ -69,15 +81,37 @@ def test_the_start_url_makes_the_merchant_and_hands_out_a_one_time_code(api, com
 @pytest.mark.parametrize(
     ("path", "params", "status", "says"),
     [
-        (f"/config/sync/commerce/{COMMERCE}/{ACCOUNTING}/start", {"merchantIdentifier": "m" * 501}, 400,
-         "merchantIdentifier"),
+        (
+            f"/config/sync/commerce/{COMMERCE}/{ACCOUNTING}/start",
+            {"merchantIdentifier": "m" * 501},
+            400,
+            "merchantIdentifier",
+        ),
         (f"/config/sync/commerce/zzzz/{ACCOUNTING}/start", {"merchantIdentifier": "m"}, 404, "zzzz"),
-        (f"/config/sync/commerce/{ACCOUNTING}/{ACCOUNTING}/start", {"merchantIdentifier": "m"}, 400, "commerce"),
-        (f"/config/sync/commerce/{COMMERCE}/{COMMERCE}/start", {"merchantIdentifier": "m"}, 400, "accounting"),
-        (f"/config/sync/commerce/{COMMERCE}/{ACCOUNTING}/start",
-         {"merchantIdentifier": "m", "redirectUrl": "javascript:alert(1)"}, 400, "redirectUrl"),
-        (f"/config/sync/commerce/{COMMERCE}/{ACCOUNTING}/start",
-         {"merchantIdentifier": "m", "redirectUrl": " "}, 400, "redirectUrl"),
+        (
+            f"/config/sync/commerce/{ACCOUNTING}/{ACCOUNTING}/start",
+            {"merchantIdentifier": "m"},
+            400,
+            "commerce",
+        ),
+        (
+            f"/config/sync/commerce/{COMMERCE}/{COMMERCE}/start",
+            {"merchantIdentifier": "m"},
+            400,
+            "accounting",
+        ),
+        (
+            f"/config/sync/commerce/{COMMERCE}/{ACCOUNTING}/start",
+            {"merchantIdentifier": "m", "redirectUrl": "javascript:alert(1)"},
+            400,
+            "redirectUrl",
+        ),
+        (
+            f"/config/sync/commerce/{COMMERCE}/{ACCOUNTING}/start",
+            {"merchantIdentifier": "m", "redirectUrl": " "},
+            400,
+            "redirectUrl",
+        ),
     ],
 )
 def test_bad_start_requests_are_refused_and_make_nothing(api, path, params, status, says) -> None:
@@ -141,7 +175,9 @@ def test_visible_accounts_narrow_the_options(api, commerce, server) -> None:
     link_both_on_behalf(api, company["id"])
     config = wait_for_configuration_options(api, company["id"])
     options = config["configuration"]["sales"]["accounts"]["sales"]["accountOptions"]
-    client_id = api.get("/profile").json().get("clientId") or urlsplit(start_url(api, merchant)).path.split("/")[2]
+    client_id = (
+        api.get("/profile").json().get("clientId") or urlsplit(start_url(api, merchant)).path.split("/")[2]
+    )
     try:
         shown = commerce.sync_flow_settings.update_visible_accounts_sync_flow(
             request={"platform_key": ACCOUNTING, "visible_accounts": {"visible_accounts": [options[0]["id"]]}}
@@ -152,13 +188,21 @@ def test_visible_accounts_narrow_the_options(api, commerce, server) -> None:
         )
         assert read.visible_accounts == [options[0]["id"]]
         narrowed = api.get(f"/config/companies/{company['id']}/sync/commerce").json()
-        assert [o["id"] for o in narrowed["configuration"]["sales"]["accounts"]["sales"]["accountOptions"]] == [
-            options[0]["id"]
-        ]
-        assert api.post(f"/sync/commerce/config/ui/accounts/platform/{ACCOUNTING}", json={"visibleAccounts": 5}
-                        ).status_code == 400
-        assert api.post(f"/sync/commerce/config/ui/accounts/platform/{COMMERCE}", json={"visibleAccounts": None}
-                        ).status_code == 400
+        assert [
+            o["id"] for o in narrowed["configuration"]["sales"]["accounts"]["sales"]["accountOptions"]
+        ] == [options[0]["id"]]
+        assert (
+            api.post(
+                f"/sync/commerce/config/ui/accounts/platform/{ACCOUNTING}", json={"visibleAccounts": 5}
+            ).status_code
+            == 400
+        )
+        assert (
+            api.post(
+                f"/sync/commerce/config/ui/accounts/platform/{COMMERCE}", json={"visibleAccounts": None}
+            ).status_code
+            == 400
+        )
         assert api.get(f"/clients/{uuid.uuid4()}/config/ui/accounts/platform/{ACCOUNTING}").status_code == 404
     finally:
         api.post(f"/sync/commerce/config/ui/accounts/platform/{ACCOUNTING}", json={"visibleAccounts": None})
@@ -172,22 +216,34 @@ def test_texts_are_reworded_per_locale_and_reset_with_null(api, commerce) -> Non
     french = api.get("/sync/commerce/config/ui/text", params={"locale": "fr-fr"}).json()
     assert french["save"] == {"text": "Enregistrer et terminer", "required": True}
     try:
-        changed = api.patch("/sync/commerce/config/ui/text", params={"locale": "fr-fr"},
-                            json={"save": {"text": "Valider"}, "welcome.body": {"text": ""}})
+        changed = api.patch(
+            "/sync/commerce/config/ui/text",
+            params={"locale": "fr-fr"},
+            json={"save": {"text": "Valider"}, "welcome.body": {"text": ""}},
+        )
         assert changed.status_code == 200, changed.text
         assert changed.json()["save"]["text"] == "Valider" and changed.json()["welcome.body"]["text"] == ""
         # English is untouched.
-        assert api.get("/sync/commerce/config/ui/text", params={"locale": "en-us"}).json()["save"]["text"] == (
-            "Save and finish"
+        assert api.get("/sync/commerce/config/ui/text", params={"locale": "en-us"}).json()["save"][
+            "text"
+        ] == ("Save and finish")
+        refused = api.patch(
+            "/sync/commerce/config/ui/text",
+            params={"locale": "fr-fr"},
+            json={"save": {"text": ""}, "nope": {"text": "x"}},
         )
-        refused = api.patch("/sync/commerce/config/ui/text", params={"locale": "fr-fr"},
-                            json={"save": {"text": ""}, "nope": {"text": "x"}})
         assert refused.status_code == 400
         assert {e["itemId"] for e in refused.json()["validation"]["errors"]} == {"save", "nope"}
-        assert api.get("/sync/commerce/config/ui/text", params={"locale": "fr-fr"}).json()["save"]["text"] == "Valider"
+        assert (
+            api.get("/sync/commerce/config/ui/text", params={"locale": "fr-fr"}).json()["save"]["text"]
+            == "Valider"
+        )
     finally:
-        reset = api.patch("/sync/commerce/config/ui/text", params={"locale": "fr-fr"},
-                          json={"save": None, "welcome.body": {"text": None}})
+        reset = api.patch(
+            "/sync/commerce/config/ui/text",
+            params={"locale": "fr-fr"},
+            json={"save": None, "welcome.body": {"text": None}},
+        )
         assert reset.status_code == 200
     assert reset.json()["save"]["text"] == "Enregistrer et terminer"
     for params in ({}, {"locale": "de-de"}):
@@ -205,14 +261,20 @@ def test_sync_flow_codes_work_once_and_for_thirty_seconds(api, server, db) -> No
         again = browser.get(path)
         assert again.status_code == 401 and "already been used" in again.text
         expired_url = start_url(api, merchant)
-        db.execute(text("UPDATE sync_flow_codes SET expires_at = now() - interval '1 second' "
-                        "WHERE used_at IS NULL"))
+        db.execute(
+            text("UPDATE sync_flow_codes SET expires_at = now() - interval '1 second' WHERE used_at IS NULL")
+        )
         db.commit()
         expired = browser.get(urlsplit(expired_url)._replace(scheme="", netloc="").geturl())
         assert expired.status_code == 401 and "expired" in expired.text
         query = parse_qs(urlsplit(url).query)
-        wrong = browser.get(urlsplit(url).path, params={"merchantIdentifier": merchant, "otp": "000000"
-                                                        if query["otp"][0] != "000000" else "111111"})
+        wrong = browser.get(
+            urlsplit(url).path,
+            params={
+                "merchantIdentifier": merchant,
+                "otp": "000000" if query["otp"][0] != "000000" else "111111",
+            },
+        )
         assert wrong.status_code == 401 and "not valid" in wrong.text
         # A page inside the flow needs the visit's cookie.
         company = company_named(api, merchant)

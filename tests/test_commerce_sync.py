@@ -69,8 +69,11 @@ def merchant(server) -> dict[str, Any]:
 
 def commerce_totals(api, company_id: str, day: datetime) -> dict[str, int]:
     """What the shop's own records say about a day, read through the commerce read API."""
-    connection = next(c for c in api.get(f"/companies/{company_id}/connections").json()["results"]
-                      if c["integrationKey"] == "aiwb")
+    connection = next(
+        c
+        for c in api.get(f"/companies/{company_id}/connections").json()["results"]
+        if c["integrationKey"] == "aiwb"
+    )
     base = f"/companies/{company_id}/connections/{connection['id']}/data"
     window = f"createdDate>={iso(day)}&&createdDate<{iso(day + timedelta(days=1))}"
     totals: dict[str, int] = defaultdict(int)
@@ -124,10 +127,12 @@ def test_a_range_is_posted_once_and_matches_the_shop(api, server, merchant) -> N
     commerce = commerce_sdk(server)
     company_id = merchant["id"]
     start, finish = midnight(6), midnight(6 - DAYS)
-    summary = commerce.sync.request_for_date_range(request={
-        "company_id": company_id,
-        "sync_range": {"date_range": {"start": iso(start), "finish": iso(finish)}},
-    })
+    summary = commerce.sync.request_for_date_range(
+        request={
+            "company_id": company_id,
+            "sync_range": {"date_range": {"start": iso(start), "finish": iso(finish)}},
+        }
+    )
     assert summary.sync_status_code == 1000 and summary.company_id == company_id
     assert {c.integration_key for c in summary.data_connections} == {"aiwb", "mqjo"}
     done = wait_for_sync(commerce, company_id, summary.commerce_sync_id)
@@ -140,8 +145,10 @@ def test_a_range_is_posted_once_and_matches_the_shop(api, server, merchant) -> N
 
     wait_for_pulls(api, company_id)
     entries = {
-        e["description"]: e for e in read_all(api, f"/companies/{company_id}/data/journalEntries",
-                                               query="description~Commerce Sandbox sales")
+        e["description"]: e
+        for e in read_all(
+            api, f"/companies/{company_id}/data/journalEntries", query="description~Commerce Sandbox sales"
+        )
     }
     assert len(entries) == DAYS
     for offset in range(DAYS):
@@ -156,10 +163,12 @@ def test_a_range_is_posted_once_and_matches_the_shop(api, server, merchant) -> N
         assert books["fees"] == books["fees charged"] == shop["fees"]
 
     # The same days again: duplicate protection, nothing written.
-    again = commerce.sync.request_for_date_range(request={
-        "company_id": company_id,
-        "sync_range": {"date_range": {"start": iso(start), "finish": iso(finish)}},
-    })
+    again = commerce.sync.request_for_date_range(
+        request={
+            "company_id": company_id,
+            "sync_range": {"date_range": {"start": iso(start), "finish": iso(finish)}},
+        }
+    )
     repeated = wait_for_sync(commerce, company_id, again.commerce_sync_id)
     assert repeated.sync_status_code == 5080 and repeated.data_pushed is False
     after = api.get(f"/companies/{company_id}/push", params={"pageSize": 100}).json()["results"]
@@ -169,27 +178,33 @@ def test_a_range_is_posted_once_and_matches_the_shop(api, server, merchant) -> N
     refreshed = api.post(f"/companies/{company_id}/data/queue/balanceSheet")
     assert refreshed.status_code == 200, refreshed.text
     wait_for_pulls(api, company_id)
-    sheet = api.get(f"/companies/{company_id}/data/financials/balanceSheet", params={"periodLength": 1,
-                                                                                     "periodsToCompare": 1})
+    sheet = api.get(
+        f"/companies/{company_id}/data/financials/balanceSheet",
+        params={"periodLength": 1, "periodsToCompare": 1},
+    )
     assert sheet.status_code == 200, sheet.text
     for report in sheet.json()["reports"]:
-        assert cents(report["assets"]["value"]) - cents(report["liabilities"]["value"]) == cents(
-            report["equity"]["value"]
-        ) == cents(report["netAssets"])
+        assert (
+            cents(report["assets"]["value"]) - cents(report["liabilities"]["value"])
+            == cents(report["equity"]["value"])
+            == cents(report["netAssets"])
+        )
 
 
 def test_latest_carries_on_from_the_last_sync(api, server, merchant) -> None:
     """(After the test above, whose sync is the last successful one.)"""
     commerce = commerce_sdk(server)
     company_id = merchant["id"]
-    first = commerce.sync.request(request={"company_id": company_id,
-                                           "sync_to_latest_args": {"sync_to": iso(midnight(1))}})
+    first = commerce.sync.request(
+        request={"company_id": company_id, "sync_to_latest_args": {"sync_to": iso(midnight(1))}}
+    )
     done = wait_for_sync(commerce, company_id, first.commerce_sync_id)
     last = commerce.sync.get_last_successful_sync(request={"company_id": company_id})
     assert last.sync_id == first.commerce_sync_id and done.sync_status_code in (2000, 2040)
     # Nothing new since: the next `latest` to the same moment has no whole day to post.
-    second = commerce.sync.request(request={"company_id": company_id,
-                                            "sync_to_latest_args": {"sync_to": iso(midnight(1))}})
+    second = commerce.sync.request(
+        request={"company_id": company_id, "sync_to_latest_args": {"sync_to": iso(midnight(1))}}
+    )
     assert wait_for_sync(commerce, company_id, second.commerce_sync_id).sync_status_code == 2040
     listed = commerce.sync.list(request={"company_id": company_id})
     assert [s.sync_id for s in listed][:2] == [second.commerce_sync_id, first.commerce_sync_id]
@@ -230,11 +245,16 @@ def test_the_schedule_queues_a_sync_once_when_it_is_due(api, server) -> None:
 def test_bad_sync_requests_are_refused(api, merchant) -> None:
     company_id = merchant["id"]
     historic = f"/meta/companies/{company_id}/sync/commerce/historic"
-    for body in ({}, {"dateRange": {"start": "yesterday"}},
-                 {"dateRange": {"start": iso(midnight(1)), "finish": iso(midnight(2))}}):
+    for body in (
+        {},
+        {"dateRange": {"start": "yesterday"}},
+        {"dateRange": {"start": iso(midnight(1)), "finish": iso(midnight(2))}},
+    ):
         refused = api.post(historic, json=body)
         assert refused.status_code == 400 and refused.json()["statusCode"] == 400, refused.text
-    assert api.post(f"/companies/{company_id}/sync/commerce/latest", json={"syncTo": "soon"}).status_code == 400
+    assert (
+        api.post(f"/companies/{company_id}/sync/commerce/latest", json={"syncTo": "soon"}).status_code == 400
+    )
     assert api.post(f"/companies/{uuid.uuid4()}/sync/commerce/latest", json={}).status_code == 404
     assert api.get(f"/companies/{company_id}/sync/commerce/syncs/{uuid.uuid4()}/status").status_code == 404
     assert api.get(f"/companies/{company_id}/sync/commerce/syncs/nope/status").status_code == 404

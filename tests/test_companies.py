@@ -15,7 +15,9 @@ def new_company(sdk, name: str = "Acme Ltd", **fields):
 
 
 def test_create_get_and_sanitised_name(sdk, server: RunningServer) -> None:
-    company = new_company(sdk, "Company (Codat[1])", description="Invoice finance prospect", tags={"region": "uk"})
+    company = new_company(
+        sdk, "Company (Codat[1])", description="Invoice finance prospect", tags={"region": "uk"}
+    )
     assert company.name == "Company Codat1"
     assert company.description == "Invoice finance prospect"
     assert company.tags == {"region": "uk"}
@@ -24,7 +26,9 @@ def test_create_get_and_sanitised_name(sdk, server: RunningServer) -> None:
     assert uuid.UUID(company.id).version == 4 and company.id == company.id.lower()
 
     fetched = sdk.companies.get(request=operations.GetCompanyRequest(company_id=company.id))
-    assert fetched.id == company.id and fetched.name == "Company Codat1" and fetched.created == company.created
+    assert (
+        fetched.id == company.id and fetched.name == "Company Codat1" and fetched.created == company.created
+    )
 
 
 def test_name_rules_and_tag_limits_are_enforced(sdk) -> None:
@@ -57,7 +61,9 @@ def test_replace_clears_what_is_omitted_and_update_skips_nulls(sdk) -> None:
     company = new_company(sdk, "Before", description="old", tags={"team": "a"})
 
     replaced = sdk.companies.replace(
-        request=operations.ReplaceCompanyRequest(company_id=company.id, company_request_body={"name": "After"})
+        request=operations.ReplaceCompanyRequest(
+            company_id=company.id, company_request_body={"name": "After"}
+        )
     )
     assert replaced.name == "After" and replaced.description is None and replaced.tags == {}
 
@@ -69,7 +75,9 @@ def test_replace_clears_what_is_omitted_and_update_skips_nulls(sdk) -> None:
     assert updated.name == "After" and updated.description == "new" and updated.tags == {"team": "b"}
 
     # PATCH with nothing changes nothing; an explicit empty `tags` clears them.
-    same = sdk.companies.update(request=operations.UpdateCompanyRequest(company_id=company.id, company_update_request={}))
+    same = sdk.companies.update(
+        request=operations.UpdateCompanyRequest(company_id=company.id, company_update_request={})
+    )
     assert same.description == "new" and same.tags == {"team": "b"}
     cleared = sdk.companies.update(
         request=operations.UpdateCompanyRequest(company_id=company.id, company_update_request={"tags": {}})
@@ -91,7 +99,9 @@ def test_list_paging_links_query_order_and_tags(sdk) -> None:
         new_company(sdk, f"{name} {run}", tags={"run": run, "parity": "even" if index % 2 == 0 else "odd"})
 
     page = sdk.companies.list(request=operations.ListCompaniesRequest(tags=f"run={run}", page=2, page_size=2))
-    assert page.total_results == 5 and page.page_number == 2 and page.page_size == 2 and len(page.results) == 2
+    assert (
+        page.total_results == 5 and page.page_number == 2 and page.page_size == 2 and len(page.results) == 2
+    )
     links = page.links
     assert links.self_.href == "/companies"
     assert "page=2" in links.current.href and "pageSize=2" in links.current.href
@@ -140,8 +150,9 @@ def test_query_errors_are_codat_400s(sdk) -> None:
 def test_out_of_range_numbers_are_400(api) -> None:
     response = api.get("/integrations", params={"query": "key=mqjo"})
     assert response.status_code == 200
-    response = api.get("/companies/00000000-0000-0000-0000-000000000000/data/history",
-                       params={"query": "progress<1e999999"})
+    response = api.get(
+        "/companies/00000000-0000-0000-0000-000000000000/data/history", params={"query": "progress<1e999999"}
+    )
     assert response.status_code == 404  # the company is checked first
     company = api.post("/companies", json={"name": "Numbers"}).json()
     response = api.get(f"/companies/{company['id']}/data/history", params={"query": "progress<1e999999"})
@@ -182,7 +193,9 @@ def test_delete_company_purges_connections(sdk, db) -> None:
     with pytest.raises(errors.ErrorMessage) as raised:
         sdk.companies.get(request=operations.GetCompanyRequest(company_id=company.id))
     assert raised.value.status_code == 404
-    remaining = db.execute(text("SELECT count(*) FROM connections WHERE id = :id"), {"id": connection.id}).scalar()
+    remaining = db.execute(
+        text("SELECT count(*) FROM connections WHERE id = :id"), {"id": connection.id}
+    ).scalar()
     assert remaining == 0
     with pytest.raises(errors.ErrorMessage) as raised:
         sdk.companies.delete(request=operations.DeleteCompanyRequest(company_id=company.id))
@@ -204,7 +217,9 @@ def test_company_events_are_written_to_the_outbox(sdk, db) -> None:
 
 def test_access_tokens(sdk) -> None:
     company = new_company(sdk, "Token")
-    token = sdk.companies.get_access_token(request=operations.GetCompanyAccessTokenRequest(company_id=company.id))
+    token = sdk.companies.get_access_token(
+        request=operations.GetCompanyAccessTokenRequest(company_id=company.id)
+    )
     assert token.expires_in == 86400 and token.token_type == "Bearer" and len(token.access_token) > 40
     management = sdk.connection_management.get(
         request=operations.GetConnectionManagementAccessTokenRequest(company_id=company.id)

@@ -37,7 +37,9 @@ def unlink(sdk, company_id: str, connection_id: str):
         request=operations.UnlinkConnectionRequest(
             company_id=company_id,
             connection_id=connection_id,
-            update_connection_status=shared.UpdateConnectionStatus(status=shared.DataConnectionStatus.UNLINKED),
+            update_connection_status=shared.UpdateConnectionStatus(
+                status=shared.DataConnectionStatus.UNLINKED
+            ),
         )
     )
 
@@ -58,9 +60,15 @@ def test_create_is_pending_with_link_url(sdk, company, server: RunningServer) ->
     assert connection.status == shared.DataConnectionStatus.PENDING_AUTH
     assert connection.integration_key == "mqjo" and connection.platform_name == "Sandbox"
     assert connection.source_type == shared.SourceType.ACCOUNTING
-    assert connection.link_url == f"{server.base_url}/link/companies/{company.id}/connections/{connection.id}/start"
+    assert (
+        connection.link_url
+        == f"{server.base_url}/link/companies/{company.id}/connections/{connection.id}/start"
+    )
     integration = sdk.integrations.get(request=operations.GetIntegrationRequest(platform_key="mqjo"))
-    assert connection.integration_id == integration.integration_id and connection.source_id == integration.source_id
+    assert (
+        connection.integration_id == integration.integration_id
+        and connection.source_id == integration.source_id
+    )
 
     fetched = sdk.companies.get(request=operations.GetCompanyRequest(company_id=company.id))
     assert [c.id for c in fetched.data_connections] == [connection.id]
@@ -80,10 +88,14 @@ def test_bad_create_bodies(api, company, sdk) -> None:
         response = api.post(f"/companies/{company.id}/connections", json=body)
         assert response.status_code == 400 and response.json()["statusCode"] == 400
     response = api.post(
-        f"/companies/{company.id}/connections", content=b"{not json", headers={"content-type": "application/json"}
+        f"/companies/{company.id}/connections",
+        content=b"{not json",
+        headers={"content-type": "application/json"},
     )
     assert response.status_code == 400
-    assert sdk.companies.get(request=operations.GetCompanyRequest(company_id=company.id)).data_connections == []
+    assert (
+        sdk.companies.get(request=operations.GetCompanyRequest(company_id=company.id)).data_connections == []
+    )
 
 
 def test_link_unlink_relink_and_the_status_machine(sdk, company, db) -> None:
@@ -98,20 +110,31 @@ def test_link_unlink_relink_and_the_status_machine(sdk, company, db) -> None:
     unlinked = unlink(sdk, company.id, connection.id)
     assert unlinked.status == shared.DataConnectionStatus.UNLINKED
     # Still readable after unlinking.
-    got = sdk.connections.get(request=operations.GetConnectionRequest(company_id=company.id, connection_id=connection.id))
+    got = sdk.connections.get(
+        request=operations.GetConnectionRequest(company_id=company.id, connection_id=connection.id)
+    )
     assert got.status == shared.DataConnectionStatus.UNLINKED
 
     relinked = authorize(sdk, company.id, connection.id, {"username": "demo"})
     assert relinked.status == shared.DataConnectionStatus.LINKED and relinked.id == connection.id
 
-    events = db.execute(
-        text(
-            "SELECT event_type FROM events WHERE company_id = :id AND event_type LIKE 'connection.%' "
-            "ORDER BY generated_at"
-        ),
-        {"id": company.id},
-    ).scalars().all()
-    assert events == ["connection.created", "connection.connected", "connection.disconnected", "connection.reconnected"]
+    events = (
+        db.execute(
+            text(
+                "SELECT event_type FROM events WHERE company_id = :id AND event_type LIKE 'connection.%' "
+                "ORDER BY generated_at"
+            ),
+            {"id": company.id},
+        )
+        .scalars()
+        .all()
+    )
+    assert events == [
+        "connection.created",
+        "connection.connected",
+        "connection.disconnected",
+        "connection.reconnected",
+    ]
 
 
 def test_authorization_body_is_never_stored_in_clear(sdk, company, db) -> None:
@@ -122,7 +145,9 @@ def test_authorization_body_is_never_stored_in_clear(sdk, company, db) -> None:
         text("SELECT sealed_authorization FROM connections WHERE id = :id"), {"id": connection.id}
     ).scalar()
     assert sealed and secret.encode() not in bytes(sealed)
-    dump = db.execute(text("SELECT row_to_json(c)::text FROM connections c WHERE id = :id"), {"id": connection.id})
+    dump = db.execute(
+        text("SELECT row_to_json(c)::text FROM connections c WHERE id = :id"), {"id": connection.id}
+    )
     assert secret not in dump.scalar()
 
 
@@ -132,7 +157,9 @@ def test_authorization_must_be_an_object_and_scale_valid(api, sdk, company) -> N
     for body in ("text", [1, 2], {"scale": 0}, {"scale": "lots"}):
         response = api.put(url, json=body)
         assert response.status_code == 400, body
-    got = sdk.connections.get(request=operations.GetConnectionRequest(company_id=company.id, connection_id=connection.id))
+    got = sdk.connections.get(
+        request=operations.GetConnectionRequest(company_id=company.id, connection_id=connection.id)
+    )
     assert got.status == shared.DataConnectionStatus.PENDING_AUTH
     assert api.put(url, json={"scale": 3}).json()["status"] == "Linked"
 
@@ -152,12 +179,16 @@ def test_list_with_query_and_paging(sdk, company) -> None:
     pending = create(sdk, company.id)
     linked = create(sdk, company.id)
     authorize(sdk, company.id, linked.id, {})
-    page = sdk.connections.list(request=operations.ListConnectionsRequest(company_id=company.id, query="status=Linked"))
+    page = sdk.connections.list(
+        request=operations.ListConnectionsRequest(company_id=company.id, query="status=Linked")
+    )
     assert [c.id for c in page.results] == [linked.id] and page.total_results == 1
     both = sdk.connections.list(request=operations.ListConnectionsRequest(company_id=company.id, page_size=1))
     assert both.total_results == 2 and both.results[0].id == pending.id and both.links.next is not None
     by_source = sdk.connections.list(
-        request=operations.ListConnectionsRequest(company_id=company.id, query="sourceType=accounting&&status!=Linked")
+        request=operations.ListConnectionsRequest(
+            company_id=company.id, query="sourceType=accounting&&status!=Linked"
+        )
     )
     assert [c.id for c in by_source.results] == [pending.id]
 
@@ -176,7 +207,9 @@ def test_company_query_on_connection_status_any_and_none(sdk) -> None:
 
     assert names("dataConnections.status=Linked") == ["With linked"]
     assert names("dataConnections.status!=Linked") == ["With pending", "Without"]
-    none = "&&".join(f"dataConnections.status!={s}" for s in ("PendingAuth", "Linked", "Unlinked", "Deauthorized"))
+    none = "&&".join(
+        f"dataConnections.status!={s}" for s in ("PendingAuth", "Linked", "Unlinked", "Deauthorized")
+    )
     assert names(none) == [without.name]
 
 
@@ -185,15 +218,22 @@ def test_delete_is_200_with_empty_body_and_then_gone(api, sdk, company) -> None:
     response = api.delete(f"/companies/{company.id}/connections/{connection.id}")
     assert response.status_code == 200 and response.content == b""
     with pytest.raises(errors.ErrorMessage) as raised:
-        sdk.connections.get(request=operations.GetConnectionRequest(company_id=company.id, connection_id=connection.id))
+        sdk.connections.get(
+            request=operations.GetConnectionRequest(company_id=company.id, connection_id=connection.id)
+        )
     assert raised.value.status_code == 404
     assert raised.value.data.error == f"Data connection {connection.id} not found"
-    assert sdk.companies.get(request=operations.GetCompanyRequest(company_id=company.id)).data_connections == []
+    assert (
+        sdk.companies.get(request=operations.GetCompanyRequest(company_id=company.id)).data_connections == []
+    )
     # And through the SDK.
     other = create(sdk, company.id)
-    assert sdk.connections.delete(
-        request=operations.DeleteConnectionRequest(company_id=company.id, connection_id=other.id)
-    ) is None
+    assert (
+        sdk.connections.delete(
+            request=operations.DeleteConnectionRequest(company_id=company.id, connection_id=other.id)
+        )
+        is None
+    )
 
 
 def test_unlink_body_must_ask_for_unlinked(api, sdk, company) -> None:
@@ -209,5 +249,7 @@ def test_connections_of_another_company_are_not_found(sdk, company) -> None:
     other = sdk.companies.create(request={"name": "Other"})
     connection = create(sdk, other.id)
     with pytest.raises(errors.ErrorMessage) as raised:
-        sdk.connections.get(request=operations.GetConnectionRequest(company_id=company.id, connection_id=connection.id))
+        sdk.connections.get(
+            request=operations.GetConnectionRequest(company_id=company.id, connection_id=connection.id)
+        )
     assert raised.value.status_code == 404

@@ -119,8 +119,16 @@ def test_pages_of_each_style_are_read_and_mapped(partner: PartnerCommerceServer,
         "totalAmount": 37.5,
         "totalTaxAmount": 7.5,
         "customerRef": {"id": source["customer_id"]},
-        "orderLineItems": [{"id": "o3-l1", "quantity": 3, "unitPrice": 10.0, "totalAmount": 37.5,
-                            "totalTaxAmount": 7.5, "productRef": {"id": "p1"}}],
+        "orderLineItems": [
+            {
+                "id": "o3-l1",
+                "quantity": 3,
+                "unitPrice": 10.0,
+                "totalAmount": 37.5,
+                "totalTaxAmount": 7.5,
+                "productRef": {"id": "p1"},
+            }
+        ],
         "payments": [{"id": "pay3", "amount": 37.5, "status": "Paid"}],
     }
     customers = records_of(fetch(connector, "commerce-customers"))
@@ -247,7 +255,6 @@ def test_oauth2_client_credentials(tmp_path: Path) -> None:
     assert shop["companyName"] == "OAuth Shop" and seen == ["Bearer tok-1"]
 
 
-
 def test_only_addresses_the_operator_allows_are_called(
     partner: PartnerCommerceServer, tmp_path: Path
 ) -> None:
@@ -367,7 +374,9 @@ def test_the_partners_sales_are_posted_to_the_merchants_books(
         company = company_named(api, merchant)
         for connection in company["dataConnections"]:
             body = {"apiKey": API_KEY} if connection["integrationKey"] == "lqai" else {}
-            linked = api.put(f"/companies/{company['id']}/connections/{connection['id']}/authorization", json=body)
+            linked = api.put(
+                f"/companies/{company['id']}/connections/{connection['id']}/authorization", json=body
+            )
             assert linked.status_code == 200, linked.text
         wait_for_pulls(api, company["id"], at_least=8)
         config = api.get(f"/config/companies/{company['id']}/sync/commerce").json()
@@ -378,27 +387,36 @@ def test_the_partners_sales_are_posted_to_the_merchants_books(
         def first(account: dict) -> dict:
             return {"selectedAccountId": account["accountOptions"][0]["id"]}
 
-        chosen = api.post(f"/config/companies/{company['id']}/sync/commerce", json={
-            "schedule": {"startDate": "2099-01-01T00:00:00Z", "timeZone": "UTC"},  # never scheduled here
-            "configuration": {
-                "sales": {"accounts": {k: first(a) for k, a in c["sales"]["accounts"].items()}},
-                "newPayments": {"accounts": {"default": first(c["newPayments"]["accounts"]["default"])}},
-                "fees": {"accounts": {"fees": first(c["fees"]["accounts"]["fees"])}},
+        chosen = api.post(
+            f"/config/companies/{company['id']}/sync/commerce",
+            json={
+                "schedule": {"startDate": "2099-01-01T00:00:00Z", "timeZone": "UTC"},  # never scheduled here
+                "configuration": {
+                    "sales": {"accounts": {k: first(a) for k, a in c["sales"]["accounts"].items()}},
+                    "newPayments": {"accounts": {"default": first(c["newPayments"]["accounts"]["default"])}},
+                    "fees": {"accounts": {"fees": first(c["fees"]["accounts"]["fees"])}},
+                },
             },
-        })
+        )
         assert chosen.status_code == 200, chosen.text
-        requested = api.post(f"/meta/companies/{company['id']}/sync/commerce/historic",
-                             json={"dateRange": {"start": "2026-01-05T00:00:00Z", "finish": "2026-01-06T00:00:00Z"}})
+        requested = api.post(
+            f"/meta/companies/{company['id']}/sync/commerce/historic",
+            json={"dateRange": {"start": "2026-01-05T00:00:00Z", "finish": "2026-01-06T00:00:00Z"}},
+        )
         assert requested.status_code == 200, requested.text
-        status_path = f"/companies/{company['id']}/sync/commerce/syncs/{requested.json()['commerceSyncId']}/status"
+        status_path = (
+            f"/companies/{company['id']}/sync/commerce/syncs/{requested.json()['commerceSyncId']}/status"
+        )
         deadline = time.monotonic() + 60
         while (status := api.get(status_path).json())["syncStatusCode"] in (1000, 1010):
             assert time.monotonic() < deadline, status
             time.sleep(0.3)
         assert status["syncStatusCode"] == 2000, status
         wait_for_pulls(api, company["id"])
-        (entry,) = api.get(f"/companies/{company['id']}/data/journalEntries",
-                           params={"query": "description~Partner Commerce sales"}).json()["results"]
+        (entry,) = api.get(
+            f"/companies/{company['id']}/data/journalEntries",
+            params={"query": "description~Partner Commerce sales"},
+        ).json()["results"]
         sums: dict[str, float] = {}
         for line in entry["journalLines"]:
             kind = line["description"].split(" 2026")[0]

@@ -13,11 +13,11 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
 from ledgerlink.connectors.base import FetchRequest
+from ledgerlink.connectors.sandbox.banking import BankingSandbox
 from ledgerlink.database import EmbeddedPostgres
 from ledgerlink.db import sqlalchemy_url
 from tests.conftest import postgres_home, start_server, stop_server
 from tests.test_sync import link_sandbox, wait_for_pulls
-from ledgerlink.connectors.sandbox.banking import BankingSandbox
 
 # Banking Sandbox volume: enough transactions (~200,000) for their pull to be under way when the database
 # restarts, few enough to keep the test short.

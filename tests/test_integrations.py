@@ -21,13 +21,17 @@ def test_sandbox_is_listed_with_its_data_types(sdk, server) -> None:
 
 
 def test_query_get_and_branding(sdk, api) -> None:
-    found = sdk.integrations.list(request=operations.ListIntegrationsRequest(query="sourceType=Accounting&&key=mqjo"))
+    found = sdk.integrations.list(
+        request=operations.ListIntegrationsRequest(query="sourceType=Accounting&&key=mqjo")
+    )
     assert [i.key for i in found.results] == ["mqjo"]
     none = sdk.integrations.list(request=operations.ListIntegrationsRequest(query="sourceType=Expense"))
     assert none.total_results == 0 and none.results == []
 
     integration = sdk.integrations.get(request=operations.GetIntegrationRequest(platform_key="mqjo"))
-    branding = sdk.integrations.get_branding(request=operations.GetIntegrationsBrandingRequest(platform_key="mqjo"))
+    branding = sdk.integrations.get_branding(
+        request=operations.GetIntegrationsBrandingRequest(platform_key="mqjo")
+    )
     assert branding.source_id == integration.source_id
     logo = api.get(branding.logo.full.image.src)
     assert logo.status_code == 200 and logo.headers["content-type"].startswith("image/svg+xml")

@@ -42,11 +42,16 @@ def test_a_sandbox_scale_above_the_cap_is_refused_and_nothing_changes(api: httpx
     assert api.get(f"/companies/{company['id']}/data/history").json()["totalResults"] == 0
 
     assert api.put(url, json={"scale": 2}).json()["status"] == "Linked"
-    sealed = db.execute(text("SELECT sealed_authorization FROM connections WHERE id = :id"),
-                        {"id": connection["id"]}).scalar()
+    sealed = db.execute(
+        text("SELECT sealed_authorization FROM connections WHERE id = :id"), {"id": connection["id"]}
+    ).scalar()
     assert api.put(url, json={"scale": 100_000}).status_code == 400
-    assert db.execute(text("SELECT sealed_authorization FROM connections WHERE id = :id"),
-                      {"id": connection["id"]}).scalar() == sealed
+    assert (
+        db.execute(
+            text("SELECT sealed_authorization FROM connections WHERE id = :id"), {"id": connection["id"]}
+        ).scalar()
+        == sealed
+    )
 
 
 def _pull_of(api: httpx.Client, company_id: str) -> dict:
@@ -121,8 +126,9 @@ def test_the_api_answers_during_a_big_pull_and_sigterm_is_bounded(postgres: str,
 
     # `ledgerlink worker` (beside an API process without one), a long grace period, but a second signal: the
     # worker stops at once.
-    api_only = start_server(tmp_path / "b", database_url=url, api_key="loadsafe-key", extra_env=shared,
-                            extra_args=["--no-worker"])
+    api_only = start_server(
+        tmp_path / "b", database_url=url, api_key="loadsafe-key", extra_env=shared, extra_args=["--no-worker"]
+    )
     env = process_environment() | shared
     env |= {"LEDGERLINK_DATABASE_URL": url, "LEDGERLINK_SHUTDOWN_GRACE_SECONDS": "120"}
     command = [sys.executable, "-m", "ledgerlink", "worker", "--data-dir", str(tmp_path / "w")]
@@ -157,19 +163,32 @@ def test_the_api_answers_during_a_big_pull_and_sigterm_is_bounded(postgres: str,
     try:
         with engine.connect() as db:
             row = db.execute(
-                text("SELECT p.as_of, p.attempts, c.linked_at FROM pull_operations p JOIN connections c "
-                     "ON c.id = p.connection_id WHERE p.connection_id = :c AND p.data_type = :t"),
+                text(
+                    "SELECT p.as_of, p.attempts, c.linked_at FROM pull_operations p JOIN connections c "
+                    "ON c.id = p.connection_id WHERE p.connection_id = :c AND p.data_type = :t"
+                ),
                 {"c": connection_id, "t": TYPE},
             ).one()
-            stored = [r for (r,) in db.execute(
-                text("SELECT record_id FROM records WHERE connection_id = :c AND data_type = :t"),
-                {"c": connection_id, "t": TYPE},
-            )]
+            stored = [
+                r
+                for (r,) in db.execute(
+                    text("SELECT record_id FROM records WHERE connection_id = :c AND data_type = :t"),
+                    {"c": connection_id, "t": TYPE},
+                )
+            ]
     finally:
         engine.dispose()
     assert row.attempts >= 3  # interrupted twice, then run to the end
-    expected = asyncio.run(_expected(FetchRequest(
-        data_type=TYPE, company_id=uuid.UUID(company_id), connection_id=uuid.UUID(connection_id),
-        credentials={"scale": SCALE, "speed": 1}, linked_at=row.linked_at, as_of=row.as_of,
-    )))
+    expected = asyncio.run(
+        _expected(
+            FetchRequest(
+                data_type=TYPE,
+                company_id=uuid.UUID(company_id),
+                connection_id=uuid.UUID(connection_id),
+                credentials={"scale": SCALE, "speed": 1},
+                linked_at=row.linked_at,
+                as_of=row.as_of,
+            )
+        )
+    )
     assert len(stored) == len(set(stored)) and set(stored) == expected  # nothing lost, nothing duplicated

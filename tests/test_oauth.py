@@ -372,8 +372,10 @@ async def test_callback_endpoint(runtime: Runtime, database_url: str, tmp_path) 
             assert (await load(runtime, failing_id)).status == "PendingAuth"
             async with runtime.sessionmaker() as session:
                 failures = await session.scalar(
-                    text("SELECT count(*) FROM events WHERE event_type = 'connection.failed' "
-                         "AND payload -> 'connection' ->> 'id' = :id"),
+                    text(
+                        "SELECT count(*) FROM events WHERE event_type = 'connection.failed' "
+                        "AND payload -> 'connection' ->> 'id' = :id"
+                    ),
                     {"id": str(failing_id)},
                 )
             assert failures == 1

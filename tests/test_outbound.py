@@ -131,10 +131,12 @@ def test_the_backend_connects_to_the_address_it_vetted_not_the_name() -> None:
 def test_a_vetted_client_keeps_the_name_in_the_host_header() -> None:
     receiver = Receiver().start()
     try:
+
         async def post(rules: OutboundPolicy) -> httpx.Response:
             async with httpx.AsyncClient(transport=outbound.vetted_transport(rules)) as http:
-                return await http.post(f"http://localhost:{receiver.port}/hooks", content=b"{}",
-                                       headers={"webhook-id": "msg_1"})
+                return await http.post(
+                    f"http://localhost:{receiver.port}/hooks", content=b"{}", headers={"webhook-id": "msg_1"}
+                )
 
         assert asyncio.run(post(outbound.policy("127.0.0.0/8,::1"))).status_code == 200
         assert receiver.messages[0].headers["host"] == f"localhost:{receiver.port}"
@@ -191,8 +193,12 @@ def test_consumers_reach_only_what_the_operator_allows(postgres: str, tmp_path: 
     }
     url = separate_database(postgres, "outbound")
     # 127.0.0.1 only: the receivers there are open, 127.0.0.2 (elsewhere on loopback) is not.
-    opened = start_server(tmp_path / "opened", database_url=url, api_key="outbound-key",
-                          extra_env={**shared, "LEDGERLINK_OUTBOUND_ALLOW": "127.0.0.1/32"})
+    opened = start_server(
+        tmp_path / "opened",
+        database_url=url,
+        api_key="outbound-key",
+        extra_env={**shared, "LEDGERLINK_OUTBOUND_ALLOW": "127.0.0.1/32"},
+    )
     chatty = Receiver(answer=lambda message, seen: Answer(body=b"internal secret " * 400)).start()
     elsewhere = Receiver(host="127.0.0.2").start()
     redirecting = Receiver(answer=lambda message, seen: Answer(302, {"location": elsewhere.url})).start()
@@ -222,14 +228,20 @@ def test_consumers_reach_only_what_the_operator_allows(postgres: str, tmp_path: 
         redirecting.stop()
 
     # The same install without the allowance: what was created then is refused at its next delivery.
-    closed = start_server(tmp_path / "closed", database_url=url, api_key="outbound-key",
-                          extra_env={**shared, "LEDGERLINK_OUTBOUND_ALLOW": ""})
+    closed = start_server(
+        tmp_path / "closed",
+        database_url=url,
+        api_key="outbound-key",
+        extra_env={**shared, "LEDGERLINK_OUTBOUND_ALLOW": ""},
+    )
     try:
         with closed.client() as api:
             before = len(chatty.messages)
             tagged_company(api, "Closed Ltd", {})
-            wait_until(lambda: any(d["status"] == "Failed" for d in deliveries(api, chatty_id)),
-                       what="the refused delivery failed")
+            wait_until(
+                lambda: any(d["status"] == "Failed" for d in deliveries(api, chatty_id)),
+                what="the refused delivery failed",
+            )
             failed = next(d for d in deliveries(api, chatty_id) if d["status"] == "Failed")
             assert failed["attemptCount"] == 1 and failed["nextAttemptDate"] is None  # not retried
             (attempt,) = failed["attempts"]
@@ -237,8 +249,11 @@ def test_consumers_reach_only_what_the_operator_allows(postgres: str, tmp_path: 
             assert attempt["error"].startswith("Not sent: 127.0.0.1 is a loopback address"), attempt
             assert len(chatty.messages) == before
 
-            for internal, reason in {**INTERNAL_URLS, chatty.url: "127.0.0.1 is a loopback address",
-                                     f"{closed.base_url}/webhooks": "a loopback address"}.items():
+            for internal, reason in {
+                **INTERNAL_URLS,
+                chatty.url: "127.0.0.1 is a loopback address",
+                f"{closed.base_url}/webhooks": "a loopback address",
+            }.items():
                 response = api.post("/webhooks", json={"url": internal})
                 assert response.status_code == 400, (internal, response.text)
                 error = response.json()

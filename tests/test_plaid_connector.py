@@ -123,9 +123,6 @@ async def link(run: Runtime, connector: PlaidConnector, fake: PlaidFake) -> tupl
     return connection_id, fake.item()
 
 
-
-
-
 def sync_cursors(fake: PlaidFake) -> list[str | None]:
     return [body.get("cursor") for path, body in fake.requests if path == "/transactions/sync"]
 
@@ -317,7 +314,10 @@ async def test_the_institution_is_looked_up_when_the_item_does_not_name_it(
     fake.item_names_institution = False
     company_id, connection_id = await pending_connection(runtime, KEY, "Plaid Co")
     started = await plaid.start_widget(
-        company_id=company_id, connection_id=connection_id, client_name="X", app=plaid.environment_app_credentials()
+        company_id=company_id,
+        connection_id=connection_id,
+        client_name="X",
+        app=plaid.environment_app_credentials(),
     )
     platypus = next(i for i, inst in fake.institutions.items() if inst["name"] == "First Platypus Bank")
     public_token = await complete_plaid_link(fake, started["token"], platypus)
@@ -378,9 +378,13 @@ async def test_a_relink_brings_a_new_item_whose_history_replaces_the_old(
         client_name="Plaid Co",
         app=plaid.environment_app_credentials(),
     )
-    await link_widget(runtime, connection.company_id, connection_id, await complete_plaid_link(fake, started["token"]))
+    await link_widget(
+        runtime, connection.company_id, connection_id, await complete_plaid_link(fake, started["token"])
+    )
     second = fake.item()
-    assert second.item_id != first.item_id and (await connection_of(runtime, connection_id)).status == "Linked"
+    assert (
+        second.item_id != first.item_id and (await connection_of(runtime, connection_id)).status == "Linked"
+    )
     for data_type in ("banking-accounts", "banking-transactions"):
         assert (await pull(runtime, connection_id, data_type)).status == "Complete"
     # The new item's pass started without the old item's cursor, and the old item's own record is gone.

@@ -54,7 +54,9 @@ def test_a_client_over_its_limit_gets_codat_s_429(limited: RunningServer) -> Non
         if any(a.headers.get("x-rate-limit-reset") != reset for a in answers):
             answers = [api.get("/companies") for _ in range(LIMIT + 1)]  # the window turned: count again
         assert [a.status_code for a in answers] == [200] * LIMIT + [429]
-        assert [int(a.headers["x-rate-limit-remaining"]) for a in answers[:LIMIT]] == list(range(LIMIT - 1, -1, -1))
+        assert [int(a.headers["x-rate-limit-remaining"]) for a in answers[:LIMIT]] == list(
+            range(LIMIT - 1, -1, -1)
+        )
         refused = answers[-1]
         assert refused.headers["x-rate-limit-limit"] == str(LIMIT)
         assert refused.headers["x-rate-limit-remaining"] == "0"
@@ -209,7 +211,7 @@ def test_a_slow_body_is_refused_and_holds_no_one_up(limited: RunningServer) -> N
         with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
             sock.sendall(
                 b"POST /companies HTTP/1.1\r\nHost: x\r\nAuthorization: Basic x\r\n"
-                b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\":"
+                b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":'
             )
             answer = b""
             while chunk := sock.recv(4096):  # the server closes the connection after a 408
@@ -233,11 +235,16 @@ def test_metrics_count_requests_pulls_and_what_waits(api: httpx.Client, server: 
     company_id, _ = link_sandbox(api, "Metrics Ltd", key="qhnd")
     wait_for_pulls(api, company_id, at_least=4)
     text = httpx.get(f"{server.base_url}/metrics").text
-    assert re.search(r'ledgerlink_http_requests_total\{method="POST",route="/companies",status="200"\} \d+', text)
     assert re.search(
-        r'ledgerlink_http_requests_total\{method="GET",route="/companies/\{companyId\}/data/history",status="200"\}', text
+        r'ledgerlink_http_requests_total\{method="POST",route="/companies",status="200"\} \d+', text
     )
-    assert re.search(r'ledgerlink_pulls_finished_total\{data_type="banking-transactions",status="Complete"\} \d+', text)
+    assert re.search(
+        r'ledgerlink_http_requests_total\{method="GET",route="/companies/\{companyId\}/data/history",status="200"\}',
+        text,
+    )
+    assert re.search(
+        r'ledgerlink_pulls_finished_total\{data_type="banking-transactions",status="Complete"\} \d+', text
+    )
     assert re.search(r'ledgerlink_pull_duration_seconds_count\{data_type="banking-accounts"\} \d+', text)
     assert "ledgerlink_webhook_deliveries_waiting " in text
     assert "# TYPE ledgerlink_pulls_waiting gauge" in text

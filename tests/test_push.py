@@ -117,7 +117,9 @@ def engine(server: RunningServer) -> Iterator[Engine]:
 
 @pytest.fixture(scope="module")
 def lending(server: RunningServer) -> CodatLending:
-    return CodatLending(security=lending_shared.Security(auth_header=server.auth_header), server_url=server.base_url)
+    return CodatLending(
+        security=lending_shared.Security(auth_header=server.auth_header), server_url=server.base_url
+    )
 
 
 @pytest.fixture(scope="module")
@@ -152,8 +154,14 @@ def books(server: RunningServer, receiver: Receiver) -> Books:
         accounts = {a["name"]: a["id"] for a in read_all(api, f"{data}/accounts")}
         customer = next(c for c in read_all(api, f"{data}/customers") if c["status"] == "Active")
         tax_rate = next(t for t in read_all(api, f"{data}/taxRates") if t["name"] == "Standard 20%")
-    return Books(company_id, connection["id"], accounts, customer["id"], tax_rate["id"],
-                 time.strftime("%Y-%m-%d", time.gmtime()))
+    return Books(
+        company_id,
+        connection["id"],
+        accounts,
+        customer["id"],
+        tax_rate["id"],
+        time.strftime("%Y-%m-%d", time.gmtime()),
+    )
 
 
 @dataclass
@@ -184,7 +192,9 @@ def written(server: RunningServer, books: Books, lending: CodatLending) -> dict[
         }
         answer = lending.loan_writeback.suppliers.create(request={**ids, "accounting_supplier": supplier})
         created = answer.model_dump(mode="json", by_alias=True, exclude_none=True)
-        out["suppliers"] = Write(supplier, created, wait_for_push(api, books.company_id, answer.push_operation_key))
+        out["suppliers"] = Write(
+            supplier, created, wait_for_push(api, books.company_id, answer.push_operation_key)
+        )
 
         entry = books.journal_entry(123.45, "Office Supplies", "Business Current Account")
         answer = api.post(books.path("journalEntries"), json=entry)
@@ -218,11 +228,15 @@ def written(server: RunningServer, books: Books, lending: CodatLending) -> dict[
             "totalAmount": 50,
             "date": books.today,
             "reference": f"PAY-{TAG}",
-            "lines": [{"amount": 50, "links": [{"type": "Invoice", "id": out["invoices"].record_id, "amount": -50}]}],
+            "lines": [
+                {"amount": 50, "links": [{"type": "Invoice", "id": out["invoices"].record_id, "amount": -50}]}
+            ],
         }
         answer = lending.loan_writeback.payments.create(request={**ids, "accounting_payment": payment})
         created = answer.model_dump(mode="json", by_alias=True, exclude_none=True)
-        out["payments"] = Write(payment, created, wait_for_push(api, books.company_id, answer.push_operation_key))
+        out["payments"] = Write(
+            payment, created, wait_for_push(api, books.company_id, answer.push_operation_key)
+        )
     return out
 
 
@@ -238,7 +252,12 @@ def refused(server: RunningServer, books: Books, engine: Engine) -> dict[str, An
         answer = api.post(books.path("journalEntries"), json=entry)
         assert answer.status_code == 200 and answer.json()["status"] == "Pending", answer.text
         done = wait_for_push(api, books.company_id, answer.json()["pushOperationKey"])
-        return {"answer": answer.json(), "done": done, "before": before, "after": counts(engine, books.company_id)}
+        return {
+            "answer": answer.json(),
+            "done": done,
+            "before": before,
+            "after": counts(engine, books.company_id),
+        }
 
 
 # --- creating --------------------------------------------------------------------------------------------------
@@ -249,7 +268,9 @@ def test_creates_answer_pending_then_end_in_success(written, books, platform, le
         created = write.created
         assert created["status"] == "Pending" and created["statusCode"] == 202, created
         assert created["dataType"] == data_type
-        assert created["companyId"] == books.company_id and created["dataConnectionKey"] == books.connection_id
+        assert (
+            created["companyId"] == books.company_id and created["dataConnectionKey"] == books.connection_id
+        )
         assert uuid.UUID(created["pushOperationKey"]).version == 4
         assert "completedOnUtc" not in created or created["completedOnUtc"] is None
         assert created.get("changes") is None and created["validation"]["errors"] == []
@@ -259,7 +280,9 @@ def test_creates_answer_pending_then_end_in_success(written, books, platform, le
                 assert created["data"][field] == write.sent[field]
 
         done = write.done
-        assert done["status"] == "Success" and done["statusCode"] == 200 and done["errorMessage"] is None, done
+        assert done["status"] == "Success" and done["statusCode"] == 200 and done["errorMessage"] is None, (
+            done
+        )
         assert done["pushOperationKey"] == created["pushOperationKey"] and done["dataType"] == data_type
         assert done["requestedOnUtc"] == created["requestedOnUtc"]
         assert parse_datetime(done["completedOnUtc"]) >= parse_datetime(done["requestedOnUtc"])
@@ -285,8 +308,12 @@ def test_written_records_are_read_after_the_pull_their_push_queued(server, writt
         pulls = wait_for_pulls(api, books.company_id)
         # Each push queued a pull of its type once the record was written (`allowSyncOnPushComplete`).
         for data_type, write in written.items():
-            after = [p for p in pulls if p["dataType"] == data_type
-                     and parse_datetime(p["requested"]) >= parse_datetime(write.done["completedOnUtc"])]
+            after = [
+                p
+                for p in pulls
+                if p["dataType"] == data_type
+                and parse_datetime(p["requested"]) >= parse_datetime(write.done["completedOnUtc"])
+            ]
             assert after and after[0]["status"] == "Complete", (data_type, after)
 
         data = f"/companies/{books.company_id}/data"
@@ -295,9 +322,12 @@ def test_written_records_are_read_after_the_pull_their_push_queued(server, writt
         assert supplier["addresses"][0]["city"] == "Leeds" and supplier["emailAddress"] == "ap@pushed.example"
 
         entry = api.get(f"{data}/journalEntries/{written['journalEntries'].record_id}").json()
-        assert entry["description"] == "Written through the push API" and entry["postedOn"].startswith(books.today)
+        assert entry["description"] == "Written through the push API" and entry["postedOn"].startswith(
+            books.today
+        )
         assert [(line["accountRef"]["id"], money(line["netAmount"])) for line in entry["journalLines"]] == [
-            (books.accounts["Office Supplies"], 12345), (books.accounts["Business Current Account"], -12345)
+            (books.accounts["Office Supplies"], 12345),
+            (books.accounts["Business Current Account"], -12345),
         ]
 
         # The invoice through the lending SDK's read API: 2 x 100 at 20% VAT.
@@ -311,7 +341,10 @@ def test_written_records_are_read_after_the_pull_their_push_queued(server, writt
         payment = api.get(f"{data}/payments/{written['payments'].record_id}").json()
         assert money(payment["totalAmount"]) == 5000 and payment["reference"] == f"PAY-{TAG}"
         (line,) = payment["lines"]
-        assert line["links"][0]["id"] == written["invoices"].record_id and money(line["links"][0]["amount"]) == -5000
+        assert (
+            line["links"][0]["id"] == written["invoices"].record_id
+            and money(line["links"][0]["amount"]) == -5000
+        )
 
 
 def test_the_books_still_balance_after_the_writes(server, written, books) -> None:
@@ -331,7 +364,9 @@ def test_the_books_still_balance_after_the_writes(server, written, books) -> Non
         sheet = api.get(f"{data}/financials/balanceSheet", params={"periodLength": 1, "periodsToCompare": 3})
         assert sheet.status_code == 200, sheet.text
         for report in sheet.json()["reports"]:
-            assets, liabilities, equity = (money(report[k]["value"]) for k in ("assets", "liabilities", "equity"))
+            assets, liabilities, equity = (
+                money(report[k]["value"]) for k in ("assets", "liabilities", "equity")
+            )
             assert assets - liabilities == equity == money(report["netAssets"]), report["date"]
 
 
@@ -339,11 +374,14 @@ def test_no_pull_follows_a_push_that_asks_for_none(server, books, lending, engin
     with server.client() as api:
         wait_for_pulls(api, books.company_id)
         before = counts(engine, books.company_id)
-        answer = lending.loan_writeback.suppliers.create(request={
-            "company_id": books.company_id, "connection_id": books.connection_id,
-            "allow_sync_on_push_complete": False,
-            "accounting_supplier": {"supplierName": f"Unsynced Supplies {TAG}", "status": "Active"},
-        })
+        answer = lending.loan_writeback.suppliers.create(
+            request={
+                "company_id": books.company_id,
+                "connection_id": books.connection_id,
+                "allow_sync_on_push_complete": False,
+                "accounting_supplier": {"supplierName": f"Unsynced Supplies {TAG}", "status": "Active"},
+            }
+        )
         done = wait_for_push(api, books.company_id, answer.push_operation_key)
         assert done["status"] == "Success", done
         # A pull would have been queued with the Success, in the same transaction: there is none.
@@ -375,7 +413,9 @@ def test_a_push_during_a_pull_of_its_type_is_read_by_a_later_pull(server, books,
             ] == "Queued":
                 assert time.monotonic() < deadline, status
                 time.sleep(0.05)
-            hold_pull.execute(text("SELECT id FROM pull_operations WHERE id = :p FOR UPDATE"), {"p": pull["id"]})
+            hold_pull.execute(
+                text("SELECT id FROM pull_operations WHERE id = :p FOR UPDATE"), {"p": pull["id"]}
+            )
             hold_store.commit()  # the pull reads the platform's records (no supplier yet) and waits to finish
             answer = api.post(books.path("suppliers"), json={"supplierName": f"Mid-pull Supplies {TAG}"})
             assert answer.status_code == 200, answer.text
@@ -390,8 +430,12 @@ def test_a_push_during_a_pull_of_its_type_is_read_by_a_later_pull(server, books,
         done = wait_for_push(api, books.company_id, key)
         assert done["status"] == "Success", done
         wait_for_pulls(api, books.company_id)
-        assert api.get(f"/companies/{books.company_id}/data/history/{pull['id']}").json()["status"] == "Complete"
-        record = api.get(f"/companies/{books.company_id}/data/suppliers/{done['changes'][0]['recordRef']['id']}")
+        assert (
+            api.get(f"/companies/{books.company_id}/data/history/{pull['id']}").json()["status"] == "Complete"
+        )
+        record = api.get(
+            f"/companies/{books.company_id}/data/suppliers/{done['changes'][0]['recordRef']['id']}"
+        )
         assert record.status_code == 200, record.text
         assert record.json()["supplierName"] == f"Mid-pull Supplies {TAG}"
 
@@ -404,7 +448,9 @@ def test_push_history_pages_filters_and_single_operations(server, written, refus
         everything = api.get(f"/companies/{books.company_id}/push", params={"pageSize": 500}).json()
         listed = everything["results"]
         assert everything["totalResults"] == len(listed) >= 5
-        keys = {w.created["pushOperationKey"] for w in written.values()} | {refused["answer"]["pushOperationKey"]}
+        keys = {w.created["pushOperationKey"] for w in written.values()} | {
+            refused["answer"]["pushOperationKey"]
+        }
         assert keys <= {o["pushOperationKey"] for o in listed}
         # Newest first.
         requested = [parse_datetime(o["requestedOnUtc"]) for o in listed]
@@ -416,7 +462,9 @@ def test_push_history_pages_filters_and_single_operations(server, written, refus
             answer = platform.push_data.list_operations(
                 request={"company_id": books.company_id, "page": page, "page_size": 2}
             )
-            assert answer.total_results == len(listed) and answer.page_number == page and answer.page_size == 2
+            assert (
+                answer.total_results == len(listed) and answer.page_number == page and answer.page_size == 2
+            )
             paged += [o.push_operation_key for o in answer.results]
             assert (answer.links.previous is not None) == (page > 1)
             if answer.links.next is None:
@@ -425,12 +473,20 @@ def test_push_history_pages_filters_and_single_operations(server, written, refus
         assert paged == [o["pushOperationKey"] for o in listed]
 
         invoices = platform.push_data.list_operations(
-            request={"company_id": books.company_id, "query": "dataType=invoices", "order_by": "requestedOnUtc"}
+            request={
+                "company_id": books.company_id,
+                "query": "dataType=invoices",
+                "order_by": "requestedOnUtc",
+            }
         )
-        assert [o.push_operation_key for o in invoices.results] == [written["invoices"].created["pushOperationKey"]]
+        assert [o.push_operation_key for o in invoices.results] == [
+            written["invoices"].created["pushOperationKey"]
+        ]
         failed = api.get(f"/companies/{books.company_id}/push", params={"query": "status=Failed"}).json()
         assert [o["pushOperationKey"] for o in failed["results"]] == [refused["answer"]["pushOperationKey"]]
-        oldest = api.get(f"/companies/{books.company_id}/push", params={"orderBy": "requestedOnUtc", "pageSize": 1})
+        oldest = api.get(
+            f"/companies/{books.company_id}/push", params={"orderBy": "requestedOnUtc", "pageSize": 1}
+        )
         assert oldest.json()["results"][0]["pushOperationKey"] == listed[-1]["pushOperationKey"]
         bad = api.get(f"/companies/{books.company_id}/push", params={"query": "isCompleted=true"})
         assert bad.status_code == 400 and bad.json()["error"].startswith("Error parsing query")
@@ -441,8 +497,9 @@ def test_push_history_pages_filters_and_single_operations(server, written, refus
             answer = api.get(f"/companies/{books.company_id}/push/{missing}")
             assert answer.status_code == 404 and answer.json()["statusCode"] == 404, answer.text
         with pytest.raises(platform_errors.ErrorMessage) as raised:
-            platform.push_data.get_operation(request={"company_id": books.company_id,
-                                                      "push_operation_key": str(uuid.uuid4())})
+            platform.push_data.get_operation(
+                request={"company_id": books.company_id, "push_operation_key": str(uuid.uuid4())}
+            )
         assert raised.value.status_code == 404
         # Another company's operations are not this one's.
         other = api.post("/companies", json={"name": "Other Co"}).json()["id"]
@@ -473,7 +530,11 @@ def test_push_options_describe_each_create_model(server, books, platform, lendin
     assert "balance" in lines.validation.information[0].details
     # The lending SDK's own create-model calls read the same.
     assert lending.loan_writeback.payments.get_create_model(request=ids).display_name == "Payment"
-    assert lending.loan_writeback.suppliers.get_create_update_model(request=ids).properties["supplierName"].required
+    assert (
+        lending.loan_writeback.suppliers.get_create_update_model(request=ids)
+        .properties["supplierName"]
+        .required
+    )
 
     with server.client() as api:
         base = f"/companies/{books.company_id}/connections/{books.connection_id}/options"
@@ -495,7 +556,10 @@ def test_a_record_the_platform_refuses_ends_failed_with_its_validation(refused) 
     assert error["itemId"] == "journalLines.0.accountRef.id" and error["validatorName"] == "JournalEntry"
     assert "no-such-account" in error["message"] or "No account" in error["message"]
     # The push operation is the only thing stored: nothing written to the platform, no pull queued.
-    assert refused["after"] == {**refused["before"], "push_operations": refused["before"]["push_operations"] + 1}
+    assert refused["after"] == {
+        **refused["before"],
+        "push_operations": refused["before"]["push_operations"] + 1,
+    }
 
 
 def test_bad_requests_get_codat_s_error_body_and_store_nothing(server, books, engine, lending) -> None:
@@ -509,29 +573,73 @@ def test_bad_requests_get_codat_s_error_body_and_store_nothing(server, books, en
         cases: list[tuple[str, dict[str, Any], int, str]] = [
             # (path, request, status, what the error says)
             (books.path("journalEntries"), {"json": {**entry, "postedOn": "yesterday"}}, 400, "postedOn"),
-            (books.path("journalEntries"), {"json": {**entry, "journalLines": entry["journalLines"][:1]}}, 400,
-             "journalLines"),
-            (books.path("journalEntries"),
-             {"json": {**entry, "journalLines": [entry["journalLines"][0], {**entry["journalLines"][1],
-                                                                            "netAmount": -9}]}},
-             400, "balance"),
-            (books.path("invoices"), {"json": {"issueDate": books.today, "lineItems": []}}, 400, "customerRef"),
+            (
+                books.path("journalEntries"),
+                {"json": {**entry, "journalLines": entry["journalLines"][:1]}},
+                400,
+                "journalLines",
+            ),
+            (
+                books.path("journalEntries"),
+                {
+                    "json": {
+                        **entry,
+                        "journalLines": [
+                            entry["journalLines"][0],
+                            {**entry["journalLines"][1], "netAmount": -9},
+                        ],
+                    }
+                },
+                400,
+                "balance",
+            ),
+            (
+                books.path("invoices"),
+                {"json": {"issueDate": books.today, "lineItems": []}},
+                400,
+                "customerRef",
+            ),
             (books.path("payments"), {"json": {"totalAmount": "lots"}}, 400, "totalAmount"),
-            (books.path("suppliers"), {"content": b'{"supplierName": "Broken', "headers": {
-                "content-type": "application/json"}}, 400, "not valid JSON"),
+            (
+                books.path("suppliers"),
+                {"content": b'{"supplierName": "Broken', "headers": {"content-type": "application/json"}},
+                400,
+                "not valid JSON",
+            ),
             (books.path("suppliers"), {"json": [{"supplierName": "A list"}]}, 400, "JSON object"),
             (books.path("suppliers"), {}, 400, "JSON object"),
-            (books.path("suppliers"), {"json": {"supplierName": "x"}, "params": {"timeoutInMinutes": 0}}, 400,
-             "timeoutInMinutes"),
+            (
+                books.path("suppliers"),
+                {"json": {"supplierName": "x"}, "params": {"timeoutInMinutes": 0}},
+                400,
+                "timeoutInMinutes",
+            ),
             (books.path("widgets"), {"json": {}}, 404, "widgets"),
             (books.path("bills"), {"json": {}}, 400, "cannot create bills"),
-            (f"{connection}/{uuid.uuid4()}/push/suppliers", {"json": {"supplierName": "x"}}, 404,
-             "Data connection"),
-            (f"{connection}/{elsewhere}/push/suppliers", {"json": {"supplierName": "x"}}, 404, "Data connection"),
-            (f"/companies/{uuid.uuid4()}/connections/{books.connection_id}/push/suppliers",
-             {"json": {"supplierName": "x"}}, 404, "No company was found"),
-            (f"/companies/{other}/connections/{elsewhere}/push/suppliers", {"json": {"supplierName": "x"}}, 400,
-             "is PendingAuth; only a Linked connection takes writes"),
+            (
+                f"{connection}/{uuid.uuid4()}/push/suppliers",
+                {"json": {"supplierName": "x"}},
+                404,
+                "Data connection",
+            ),
+            (
+                f"{connection}/{elsewhere}/push/suppliers",
+                {"json": {"supplierName": "x"}},
+                404,
+                "Data connection",
+            ),
+            (
+                f"/companies/{uuid.uuid4()}/connections/{books.connection_id}/push/suppliers",
+                {"json": {"supplierName": "x"}},
+                404,
+                "No company was found",
+            ),
+            (
+                f"/companies/{other}/connections/{elsewhere}/push/suppliers",
+                {"json": {"supplierName": "x"}},
+                400,
+                "is PendingAuth; only a Linked connection takes writes",
+            ),
         ]
         for path, request, status, says in cases:
             answer = api.post(path, **request)
@@ -540,7 +648,9 @@ def test_bad_requests_get_codat_s_error_body_and_store_nothing(server, books, en
             error = answer.json()
             assert error["statusCode"] == status and error["correlationId"] and error["canBeRetried"]
             assert says in error["error"], (says, error)
-        invalid = api.post(books.path("journalEntries"), json={"postedOn": "soon", "journalLines": [{}]}).json()
+        invalid = api.post(
+            books.path("journalEntries"), json={"postedOn": "soon", "journalLines": [{}]}
+        ).json()
         items = {item["itemId"] for item in invalid["validation"]["errors"]}
         assert {"postedOn", "journalLines.0.netAmount", "journalLines.0.accountRef"} <= items
         assert all(item["message"] and item["validatorName"] for item in invalid["validation"]["errors"])
@@ -549,10 +659,13 @@ def test_bad_requests_get_codat_s_error_body_and_store_nothing(server, books, en
         from codat_lending.models.errors import ErrorMessage
 
         with pytest.raises(ErrorMessage) as raised:
-            lending.loan_writeback.suppliers.create(request={
-                "company_id": books.company_id, "connection_id": books.connection_id,
-                "accounting_supplier": {"supplierName": "", "status": "Active"},
-            })
+            lending.loan_writeback.suppliers.create(
+                request={
+                    "company_id": books.company_id,
+                    "connection_id": books.connection_id,
+                    "accounting_supplier": {"supplierName": "", "status": "Active"},
+                }
+            )
         assert raised.value.status_code == 400
         assert raised.value.data.validation.errors[0].item_id == "supplierName"
 
@@ -566,7 +679,10 @@ def test_platforms_that_write_nothing_refuse_pushes(server) -> None:
         path = f"/companies/{company_id}/connections/{connection_id}"
         answer = api.post(f"{path}/push/journalEntries", json={"postedOn": "2024-01-01", "journalLines": []})
         assert answer.status_code == 400, answer.text
-        assert answer.json()["error"] == "Commerce Sandbox (aiwb) cannot create journalEntries; it creates nothing."
+        assert (
+            answer.json()["error"]
+            == "Commerce Sandbox (aiwb) cannot create journalEntries; it creates nothing."
+        )
         assert api.get(f"{path}/options/journalEntries").status_code == 400
         assert api.get(f"/companies/{company_id}/push").json()["totalResults"] == 0
 
@@ -586,7 +702,12 @@ def test_write_webhooks_are_delivered_signed(written, refused, books, receiver) 
     events = {e["payload"]["id"]: e for e in receiver.events().values()}  # signatures verified
     for key, (event_type, write) in expected.items():
         event = events[key]
-        assert event["eventType"] == event_type and set(event) == {"id", "eventType", "generatedDate", "payload"}
+        assert event["eventType"] == event_type and set(event) == {
+            "id",
+            "eventType",
+            "generatedDate",
+            "payload",
+        }
         payload = event["payload"]
         assert payload["type"] == "Create" and payload["status"] == "Success"
         assert payload["referenceCompany"]["id"] == books.company_id
@@ -624,7 +745,9 @@ async def runtime(server: RunningServer) -> AsyncIterator[Runtime]:
 
 
 @pytest.mark.anyio
-async def test_a_push_asked_again_with_its_idempotency_key_writes_once(server, books, engine, runtime) -> None:
+async def test_a_push_asked_again_with_its_idempotency_key_writes_once(
+    server, books, engine, runtime
+) -> None:
     """Codat's push API takes no idempotency key (ledgerlink's HTTP API neither); the service does, for the
     callers inside ledgerlink that must never write twice (Sync for Commerce). Asked twice with one key, it
     answers with the first operation; a push retried after the platform wrote its record (the worker died
@@ -635,31 +758,46 @@ async def test_a_push_asked_again_with_its_idempotency_key_writes_once(server, b
     for _ in range(2):
         async with runtime.sessionmaker() as session, session.begin():
             operation = await pushes.request_push(
-                session, company_id=books.company_id, connection_id=books.connection_id, data_type="suppliers",
-                record=record, idempotency_key=idempotency_key,
+                session,
+                company_id=books.company_id,
+                connection_id=books.connection_id,
+                data_type="suppliers",
+                record=record,
+                idempotency_key=idempotency_key,
             )
             keys.append(str(operation.id))
     assert keys[0] == keys[1]
     with server.client() as api:
         done = wait_for_push(api, books.company_id, keys[0])
         assert done["status"] == "Success", done
-        listed = api.get(f"/companies/{books.company_id}/push", params={"query": "dataType=suppliers",
-                                                                         "pageSize": 500}).json()["results"]
+        listed = api.get(
+            f"/companies/{books.company_id}/push", params={"query": "dataType=suppliers", "pageSize": 500}
+        ).json()["results"]
         assert [o["pushOperationKey"] for o in listed].count(keys[0]) == 1
 
     # The worker "died" after the platform wrote the record: the operation is Pending again, and runs again.
     async with runtime.sessionmaker() as session, session.begin():
         await session.execute(
-            update(PushOperation).where(PushOperation.id == uuid.UUID(keys[0]))
-            .values(status="Pending", status_code=202, completed_at=None, created_record=None, created_record_id=None)
+            update(PushOperation)
+            .where(PushOperation.id == uuid.UUID(keys[0]))
+            .values(
+                status="Pending",
+                status_code=202,
+                completed_at=None,
+                created_record=None,
+                created_record_id=None,
+            )
         )
     again = await pushes.run_push(runtime, keys[0])
     assert again.status == "Success" and again.created_record_id == done["changes"][0]["recordRef"]["id"]
     with engine.connect() as db:
-        kept = db.execute(text("SELECT count(*) FROM platform_records WHERE idempotency_key = :k"),
-                          {"k": keys[0]}).scalar_one()
-        suppliers = db.execute(text("SELECT count(*) FROM platform_records WHERE data->>'supplierName' = :n"),
-                               {"n": record["supplierName"]}).scalar_one()
+        kept = db.execute(
+            text("SELECT count(*) FROM platform_records WHERE idempotency_key = :k"), {"k": keys[0]}
+        ).scalar_one()
+        suppliers = db.execute(
+            text("SELECT count(*) FROM platform_records WHERE data->>'supplierName' = :n"),
+            {"n": record["supplierName"]},
+        ).scalar_one()
     assert kept == 1 and suppliers == 1
 
 
@@ -669,8 +807,12 @@ async def test_a_push_past_its_time_limit_times_out(server, books, engine, runti
     before = counts(engine, books.company_id)
     async with runtime.sessionmaker() as session, session.begin():
         operation = await pushes.request_push(
-            session, company_id=books.company_id, connection_id=books.connection_id, data_type="suppliers",
-            record={"supplierName": f"Late Supplies {TAG}"}, timeout_in_minutes=1,
+            session,
+            company_id=books.company_id,
+            connection_id=books.connection_id,
+            data_type="suppliers",
+            record={"supplierName": f"Late Supplies {TAG}"},
+            timeout_in_minutes=1,
         )
         # Asked for two minutes ago (its job is committed with it, so the worker sees it only like this).
         operation.requested_at = utcnow().replace(microsecond=0) - timedelta(minutes=2)

@@ -93,9 +93,6 @@ async def link(run: Runtime) -> uuid.UUID:
     return connection_id
 
 
-
-
-
 async def expire_stored_token(run: Runtime, connection_id: uuid.UUID) -> None:
     """An hour later, as ledgerlink sees it: the stored access token has expired."""
     async with run.sessionmaker() as session, session.begin():

@@ -36,7 +36,9 @@ def cases(company_id: str, connection_id: str, account_id: str, good: str) -> li
     bad = {"Authorization": "Basic bm9wZQ=="}
     ok = {"Authorization": good}
     entries = f"/companies/{company_id}/data/journalEntries"
-    nested = f"/companies/{company_id}/connections/{connection_id}/data/bankAccounts/{account_id}/bankTransactions"
+    nested = (
+        f"/companies/{company_id}/connections/{connection_id}/data/bankAccounts/{account_id}/bankTransactions"
+    )
     return [
         (entries, {}, ok),
         (entries, {"page": "2", "pageSize": "7"}, ok),
@@ -59,7 +61,11 @@ def cases(company_id: str, connection_id: str, account_id: str, good: str) -> li
         (nested, {}, ok),
         (nested, {"pageSize": "3", "page": "2", "orderBy": "-date"}, ok),
         (nested, {"query": "amount>0"}, ok),
-        (f"/companies/{company_id}/connections/{uuid.uuid4()}/data/bankAccounts/{account_id}/bankTransactions", {}, ok),
+        (
+            f"/companies/{company_id}/connections/{uuid.uuid4()}/data/bankAccounts/{account_id}/bankTransactions",
+            {},
+            ok,
+        ),
         (f"/companies/{company_id}/connections/{connection_id}/data/banking-accounts", {}, ok),
     ]
 
@@ -81,7 +87,9 @@ async def test_the_one_statement_path_answers_as_the_ordinary_one(
         raise ValueError("the ordinary path")
 
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        ) as client:
             for path, params, headers in cases(*linked, server.auth_header):
                 served.clear()
                 monkeypatch.setattr(reads, "fast_page", counted)
@@ -131,11 +139,17 @@ async def test_a_new_filter_asked_at_once_by_many_is_counted_once(
     # A filter no one has asked before (the count is kept per filter).
     params = {"query": f"description!={uuid.uuid4().hex}", "pageSize": "3"}
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
-                                     headers={"Authorization": server.auth_header}) as client:
-            answers = await asyncio.gather(*(
-                client.get(f"/companies/{company_id}/data/journalEntries", params=params) for _ in range(20)
-            ))
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://test",
+            headers={"Authorization": server.auth_header},
+        ) as client:
+            answers = await asyncio.gather(
+                *(
+                    client.get(f"/companies/{company_id}/data/journalEntries", params=params)
+                    for _ in range(20)
+                )
+            )
     finally:
         await app.state.engine.dispose()
     assert {answer.status_code for answer in answers} == {200}
@@ -160,7 +174,9 @@ async def test_a_failed_count_reaches_every_waiter_and_the_next_ask_counts_again
         calls += 1
         return 7
 
-    results = await asyncio.gather(*(counts.count_once("k", failing) for _ in range(5)), return_exceptions=True)
+    results = await asyncio.gather(
+        *(counts.count_once("k", failing) for _ in range(5)), return_exceptions=True
+    )
     assert calls == 1 and all(isinstance(result, RuntimeError) for result in results)
     assert await counts.count_once("k", working) == 7 and calls == 2
     assert await counts.count_once("k", working) == 7 and calls == 2  # kept

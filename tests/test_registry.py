@@ -29,7 +29,10 @@ from tests import specs
 SPECS = specs.CODAT
 # The specs that define the read API (accounting, banking, commerce data).
 READ_SPECS = (
-    "Codat-Lending.yaml", "Codat-Accounting-2023-04.yaml", "Codat-Banking.yaml", "Codat-Commerce.yaml",
+    "Codat-Lending.yaml",
+    "Codat-Accounting-2023-04.yaml",
+    "Codat-Banking.yaml",
+    "Codat-Commerce.yaml",
 )
 # Codat's read API has these, but no spec file here does (see scripts/extract_schemas.py, SUPPLEMENTS).
 NOT_IN_SPECS = {"itemReceipts"}
@@ -53,7 +56,7 @@ SpecLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|false|False)$
 @cache
 def spec(name: str) -> dict[str, Any]:
     with (SPECS / name).open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=SpecLoader)  # noqa: S506 - a SafeLoader
+        return yaml.load(handle, Loader=SpecLoader)
 
 
 def pointer(document: dict[str, Any], ref: str) -> Any:
@@ -106,7 +109,12 @@ def test_every_codat_data_type_is_declared_once() -> None:
 
 def test_scopes_and_shapes() -> None:
     connection_scoped = {
-        "accountTransactions", "directCosts", "directIncomes", "transfers", "itemReceipts", "bankAccounts",
+        "accountTransactions",
+        "directCosts",
+        "directIncomes",
+        "transfers",
+        "itemReceipts",
+        "bankAccounts",
         "bankTransactions",
     }
     for data_type in DATA_TYPES:
@@ -122,7 +130,9 @@ def test_scopes_and_shapes() -> None:
         if data_type.shape is not Shape.LIST:
             assert not data_type.has_get, data_type.key
     assert {d.key for d in DATA_TYPES if d.shape is Shape.STATEMENT} == {
-        "balanceSheet", "profitAndLoss", "cashFlowStatement",
+        "balanceSheet",
+        "profitAndLoss",
+        "cashFlowStatement",
     }
     assert {d.key for d in DATA_TYPES if d.shape is Shape.SINGLE} == {"company", "commerce-companyInfo"}
     assert BY_KEY["chartOfAccounts"].path == "accounts"

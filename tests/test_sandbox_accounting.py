@@ -203,7 +203,7 @@ def test_volume_at_scale_one_is_a_small_business() -> None:
         "journalEntries",
     ):
         assert 20 <= len(snap[data_type]) <= 5_000, (data_type, len(snap[data_type]))
-    assert 1 <= len(snap["creditNotes"]) and 10 <= len(snap["transfers"])
+    assert len(snap["creditNotes"]) >= 1 and len(snap["transfers"]) >= 10
     assert len(snap["company"]) == 1
     total = sum(len(v) for v in snap.values())
     assert 2_000 <= total <= 8_000

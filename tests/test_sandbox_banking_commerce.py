@@ -36,13 +36,25 @@ SPEC_DIR = specs.CODAT
 
 
 def fetch_request(
-    connector, data_type: str, as_of: datetime, *, since: datetime | None = None, scale: int = 1,
-    speed: float = 1, company: uuid.UUID = COMPANY, sync_from: datetime | None = None,
+    connector,
+    data_type: str,
+    as_of: datetime,
+    *,
+    since: datetime | None = None,
+    scale: int = 1,
+    speed: float = 1,
+    company: uuid.UUID = COMPANY,
+    sync_from: datetime | None = None,
 ) -> FetchRequest:
     return FetchRequest(
-        data_type=data_type, company_id=company, connection_id=uuid.uuid4(),
-        credentials=connector.check_credentials({"scale": scale, "speed": speed}), linked_at=LINKED,
-        as_of=as_of, since=since, sync_from=sync_from,
+        data_type=data_type,
+        company_id=company,
+        connection_id=uuid.uuid4(),
+        credentials=connector.check_credentials({"scale": scale, "speed": speed}),
+        linked_at=LINKED,
+        as_of=as_of,
+        since=since,
+        sync_from=sync_from,
     )
 
 
@@ -153,13 +165,23 @@ def test_connector_info_and_registration() -> None:
     assert (bank.key, bank.name, bank.source_type.value) == ("qhnd", "Banking Sandbox", "Banking")
     assert (shop.key, shop.name, shop.source_type.value) == ("aiwb", "Commerce Sandbox", "Commerce")
     assert set(bank.data_types) == {
-        "banking-accounts", "banking-accountBalances", "banking-transactions",
+        "banking-accounts",
+        "banking-accountBalances",
+        "banking-transactions",
         "banking-transactionCategories",
     }
     assert set(shop.data_types) == {
-        "commerce-companyInfo", "commerce-customers", "commerce-locations", "commerce-orders",
-        "commerce-payments", "commerce-paymentMethods", "commerce-products", "commerce-productCategories",
-        "commerce-transactions", "commerce-disputes", "commerce-taxComponents",
+        "commerce-companyInfo",
+        "commerce-customers",
+        "commerce-locations",
+        "commerce-orders",
+        "commerce-payments",
+        "commerce-paymentMethods",
+        "commerce-products",
+        "commerce-productCategories",
+        "commerce-transactions",
+        "commerce-disputes",
+        "commerce-taxComponents",
     }
     for info in (bank, shop):
         assert info.data_provided_by == "ledgerlink" and info.accepts_credentials
@@ -171,13 +193,24 @@ def test_connector_info_and_registration() -> None:
 def test_credentials(connector) -> None:
     assert connector.check_credentials({}) == {"scale": 1, "speed": 1}
     assert connector.check_credentials({"scale": "250", "speed": "86400", "x": 1}) == {
-        "scale": 250, "speed": 86400, "x": 1,
+        "scale": 250,
+        "speed": 86400,
+        "x": 1,
     }
     assert connector.check_credentials({"scale": 100_000, "speed": 10_000_000.0})["speed"] == 10_000_000
     assert connector.check_credentials({"speed": 1.5})["speed"] == 1.5
     for bad in (
-        {"scale": 0}, {"scale": 100_001}, {"scale": "ten"}, {"scale": 2.5}, {"scale": True}, {"speed": 0.5},
-        {"speed": 10_000_001}, {"speed": "fast"}, {"speed": math.nan}, {"speed": math.inf}, {"speed": False},
+        {"scale": 0},
+        {"scale": 100_001},
+        {"scale": "ten"},
+        {"scale": 2.5},
+        {"scale": True},
+        {"speed": 0.5},
+        {"speed": 10_000_001},
+        {"speed": "fast"},
+        {"speed": math.nan},
+        {"speed": math.inf},
+        {"speed": False},
     ):
         with pytest.raises(AuthorizationRejected):
             connector.check_credentials(bad)

@@ -58,7 +58,14 @@ class Company:
 
     def push(self, data_type: str, record: dict[str, Any], key: str | None = None) -> dict[str, Any]:
         request = PushRequest(
-            data_type, self.id, self.connection_id, {}, LINKED, record, key or str(uuid.uuid4()), store=self.store
+            data_type,
+            self.id,
+            self.connection_id,
+            {},
+            LINKED,
+            record,
+            key or str(uuid.uuid4()),
+            store=self.store,
         )
         return asyncio.run(SANDBOX.push(request))
 
@@ -71,7 +78,13 @@ class Company:
         self, data_type: str, as_of: datetime, since: datetime | None = None, *, written: bool = True
     ) -> tuple[list[dict], list[str]]:
         request = FetchRequest(
-            data_type, self.id, self.connection_id, {}, LINKED, as_of, since,
+            data_type,
+            self.id,
+            self.connection_id,
+            {},
+            LINKED,
+            as_of,
+            since,
             store=self.store if written else None,
         )
 
@@ -153,8 +166,14 @@ def written() -> tuple[Company, dict[str, dict], dict[str, dict]]:
     company = Company()
     before = company.snapshot(later())
     customer = company.customer(before)
-    company.push("suppliers", {"supplierName": "Written Supplies Ltd", "emailAddress": "ap@written.example",
-                               "addresses": [{"type": "Billing", "line1": "1 High Street", "city": "Leeds"}]})
+    company.push(
+        "suppliers",
+        {
+            "supplierName": "Written Supplies Ltd",
+            "emailAddress": "ap@written.example",
+            "addresses": [{"type": "Billing", "line1": "1 High Street", "city": "Leeds"}],
+        },
+    )
     company.push("journalEntries", journal_entry(company, "office", "sales_services", 250.25))
     company.push("journalEntries", journal_entry(company, "bank_current", "sundry_income", 40))
     sold = company.push("invoices", invoice(company, customer))
@@ -169,19 +188,28 @@ def test_written_records_join_coherent_books(written) -> None:
     check_coherence(books)
     new = {data_type: set(books[data_type]) - set(generated[data_type]) for data_type in books}
     assert {k: len(v) for k, v in new.items() if v} == {
-        "suppliers": 1, "journalEntries": 5, "invoices": 1, "payments": 2, "bankTransactions": 3,
+        "suppliers": 1,
+        "journalEntries": 5,
+        "invoices": 1,
+        "payments": 2,
+        "bankTransactions": 3,
     }
     (sold,) = (books["invoices"][i] for i in new["invoices"])
     assert sold["totalAmount"] == 372.5 and sold["totalTaxAmount"] == 60  # 3 x 100 at 20%, 12.50 at no VAT
-    assert sold["amountDue"] == 0 and sold["status"] == "Paid" and sold["paidOnDate"].startswith(company.today)
+    assert (
+        sold["amountDue"] == 0 and sold["status"] == "Paid" and sold["paidOnDate"].startswith(company.today)
+    )
     assert len(sold["paymentAllocations"]) == 2
     (supplier,) = (books["suppliers"][i] for i in new["suppliers"])
     assert supplier["supplierName"] == "Written Supplies Ltd" and supplier["status"] == "Active"
     assert supplier["addresses"][0]["city"] == "Leeds"
 
     # Account balances moved by exactly what was posted.
-    moved = {a: cents(books["chartOfAccounts"][a]["currentBalance"])
-             - cents(generated["chartOfAccounts"][a]["currentBalance"]) for a in books["chartOfAccounts"]}
+    moved = {
+        a: cents(books["chartOfAccounts"][a]["currentBalance"])
+        - cents(generated["chartOfAccounts"][a]["currentBalance"])
+        for a in books["chartOfAccounts"]
+    }
     ids = company.books.account_ids
     expected = {
         ids[AC["office"]]: 25025,
@@ -277,29 +305,61 @@ def test_creates_are_checked_like_a_platform_would() -> None:
     company = company_with_archived_customer()
     snapshot = company.snapshot(later())
     customer, archived = company.customer(snapshot), company.customer(snapshot, archived=True)
-    other_customer = next(c for c in snapshot["customers"] if c not in (customer, archived)
-                          and snapshot["customers"][c]["status"] == "Active")
+    other_customer = next(
+        c
+        for c in snapshot["customers"]
+        if c not in (customer, archived) and snapshot["customers"][c]["status"] == "Active"
+    )
     tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
 
     # Journal entries.
     entry = journal_entry(company, "office", "sales_services", 10)
-    errors = company.rejected("journalEntries", {**entry, "journalLines": [
-        {"netAmount": 10, "accountRef": {"id": "no-such-account"}}, entry["journalLines"][1]]})
+    errors = company.rejected(
+        "journalEntries",
+        {
+            **entry,
+            "journalLines": [
+                {"netAmount": 10, "accountRef": {"id": "no-such-account"}},
+                entry["journalLines"][1],
+            ],
+        },
+    )
     assert items(errors) == {"journalLines.0.accountRef.id"} and "No account" in errors[0]["message"]
     assert errors[0]["validatorName"] == "JournalEntry"
-    unbalanced = {**entry, "journalLines": [entry["journalLines"][0], {**entry["journalLines"][1], "netAmount": -9}]}
+    unbalanced = {
+        **entry,
+        "journalLines": [entry["journalLines"][0], {**entry["journalLines"][1], "netAmount": -9}],
+    }
     assert items(company.rejected("journalEntries", unbalanced)) == {"journalLines"}
-    retained = {**entry, "journalLines": [entry["journalLines"][0], {"netAmount": -10, "accountRef":
-                                                                      company.account("retained")}]}
+    retained = {
+        **entry,
+        "journalLines": [
+            entry["journalLines"][0],
+            {"netAmount": -10, "accountRef": company.account("retained")},
+        ],
+    }
     assert items(company.rejected("journalEntries", retained)) == {"journalLines.1.accountRef.id"}
     assert items(company.rejected("journalEntries", {**entry, "postedOn": tomorrow})) == {"postedOn"}
     assert items(company.rejected("journalEntries", {**entry, "postedOn": "1990-01-01"})) == {"postedOn"}
-    euro = {**entry, "journalLines": [{**entry["journalLines"][0], "currency": "EUR"}, entry["journalLines"][1]]}
+    euro = {
+        **entry,
+        "journalLines": [{**entry["journalLines"][0], "currency": "EUR"}, entry["journalLines"][1]],
+    }
     assert items(company.rejected("journalEntries", euro)) == {"journalLines.0.currency"}
-    assert items(company.rejected("journalEntries", {**entry, "journalRef": {"id": "x"}})) == {"journalRef.id"}
-    penny = {**entry, "journalLines": [{**entry["journalLines"][0], "netAmount": 10.001},
-                                       {**entry["journalLines"][1], "netAmount": -10.001}]}
-    assert items(company.rejected("journalEntries", penny)) == {"journalLines.0.netAmount", "journalLines.1.netAmount"}
+    assert items(company.rejected("journalEntries", {**entry, "journalRef": {"id": "x"}})) == {
+        "journalRef.id"
+    }
+    penny = {
+        **entry,
+        "journalLines": [
+            {**entry["journalLines"][0], "netAmount": 10.001},
+            {**entry["journalLines"][1], "netAmount": -10.001},
+        ],
+    }
+    assert items(company.rejected("journalEntries", penny)) == {
+        "journalLines.0.netAmount",
+        "journalLines.1.netAmount",
+    }
 
     # Invoices.
     assert items(company.rejected("invoices", invoice(company, "nobody"))) == {"customerRef.id"}
@@ -318,23 +378,28 @@ def test_creates_are_checked_like_a_platform_would() -> None:
     sub_total = invoice(company, customer)
     sub_total["lineItems"][0]["subTotal"] = 299
     assert items(company.rejected("invoices", sub_total)) == {"lineItems.0.subTotal"}
-    assert items(company.rejected("invoices", invoice(company, customer, dueDate="2000-01-01"))) == {"dueDate"}
+    assert items(company.rejected("invoices", invoice(company, customer, dueDate="2000-01-01"))) == {
+        "dueDate"
+    }
 
     # Payments.
     sold = company.push("invoices", invoice(company, customer, invoiceNumber="INV-CHECKS-1"))
     assert items(company.rejected("invoices", invoice(company, customer, invoiceNumber="INV-CHECKS-1"))) == {
-        "invoiceNumber"}
+        "invoiceNumber"
+    }
     too_much = company.rejected("payments", payment(company, customer, sold["id"], 1000))
     assert items(too_much) == {"lines"} and "owed 372.50" in too_much[0]["message"]
     generated = next(iter(snapshot["invoices"]))
     refused = company.rejected("payments", payment(company, customer, generated, 10))
     assert items(refused) == {"lines.0.links.0.id"} and "not created through the API" in refused[0]["message"]
     assert items(company.rejected("payments", payment(company, other_customer, sold["id"], 10))) == {
-        "lines.0.links.0.id"}
+        "lines.0.links.0.id"
+    }
     not_bank = payment(company, customer, sold["id"], 10, accountRef=company.account("sales_products"))
     assert items(company.rejected("payments", not_bank)) == {"accountRef.id"}
-    assert items(company.rejected("payments", payment(company, customer, sold["id"], 10, totalAmount=11))) == {
-        "totalAmount"}
+    assert items(
+        company.rejected("payments", payment(company, customer, sold["id"], 10, totalAmount=11))
+    ) == {"totalAmount"}
     positive = payment(company, customer, sold["id"], 10)
     positive["lines"][0]["links"][0]["amount"] = 10
     assert "lines.0.links.0.amount" in items(company.rejected("payments", positive))
@@ -350,7 +415,8 @@ def test_creates_are_checked_like_a_platform_would() -> None:
     company.push("suppliers", {"supplierName": "Only Once Ltd"})
     assert items(company.rejected("suppliers", {"supplierName": "only once ltd"})) == {"supplierName"}
     assert items(company.rejected("suppliers", {"supplierName": "X", "defaultCurrency": "EUR"})) == {
-        "defaultCurrency"}
+        "defaultCurrency"
+    }
 
 
 def test_payments_are_listed_in_the_day_they_are_dated() -> None:

@@ -51,7 +51,9 @@ async def runtime(database_url: str) -> AsyncIterator[Runtime]:
         yield run
 
 
-async def banking_companies(run: Runtime, count: int, *, pulled_ago: timedelta = timedelta(days=2)) -> list[uuid.UUID]:
+async def banking_companies(
+    run: Runtime, count: int, *, pulled_ago: timedelta = timedelta(days=2)
+) -> list[uuid.UUID]:
     """`count` companies with a Linked Banking Sandbox connection whose four types were last pulled (and
     completed) `pulled_ago`: with the default daily schedule, due after a day. Returns the connections."""
     then = utcnow() - pulled_ago
@@ -60,22 +62,43 @@ async def banking_companies(run: Runtime, count: int, *, pulled_ago: timedelta =
         client = await ensure_default_client(session)
         connections = []
         for n in range(count):
-            company = Company(id=uuid.uuid4(), client_id=client.id, name=f"Scheduled {n}", tags={}, products=[],
-                              created_at=then)
+            company = Company(
+                id=uuid.uuid4(),
+                client_id=client.id,
+                name=f"Scheduled {n}",
+                tags={},
+                products=[],
+                created_at=then,
+            )
             session.add(company)
             await session.flush()
             connection = Connection(
-                id=uuid.uuid4(), company_id=company.id, integration_key="qhnd", status="Linked", created_at=then,
-                linked_at=then - timedelta(days=1), sealed_authorization=run.secrets.seal({}),
+                id=uuid.uuid4(),
+                company_id=company.id,
+                integration_key="qhnd",
+                status="Linked",
+                created_at=then,
+                linked_at=then - timedelta(days=1),
+                sealed_authorization=run.secrets.seal({}),
                 data_connection_errors=[],
             )
             session.add(connection)
             await session.flush()
             for data_type in DATA_TYPES:
-                session.add(PullOperation(
-                    id=uuid.uuid4(), company_id=company.id, connection_id=connection.id, data_type=data_type,
-                    status="Complete", trigger="firstLink", requested=then, completed=then, as_of=then, progress=100,
-                ))
+                session.add(
+                    PullOperation(
+                        id=uuid.uuid4(),
+                        company_id=company.id,
+                        connection_id=connection.id,
+                        data_type=data_type,
+                        status="Complete",
+                        trigger="firstLink",
+                        requested=then,
+                        completed=then,
+                        as_of=then,
+                        progress=100,
+                    )
+                )
             connections.append(connection.id)
     return connections
 
@@ -83,19 +106,21 @@ async def banking_companies(run: Runtime, count: int, *, pulled_ago: timedelta =
 async def scheduled(run: Runtime) -> list[tuple[uuid.UUID, str, str]]:
     """Every scheduled pull: (connection, data type, status)."""
     async with run.engine.connect() as db:
-        rows = await db.execute(text(
-            "SELECT connection_id, data_type, status FROM pull_operations WHERE trigger = 'schedule'"
-        ))
+        rows = await db.execute(
+            text("SELECT connection_id, data_type, status FROM pull_operations WHERE trigger = 'schedule'")
+        )
         return [tuple(row) for row in rows]
 
 
 async def pull_jobs(run: Runtime) -> dict[str, str | None]:
     """The waiting `sync:pull` jobs: pull operation id → queueing lock."""
     async with run.engine.connect() as db:
-        rows = await db.execute(text(
-            "SELECT args ->> 'pull_operation_id', queueing_lock FROM procrastinate_jobs "
-            "WHERE task_name = 'sync:pull' AND status = 'todo' AND queue_name = 'pulls'"
-        ))
+        rows = await db.execute(
+            text(
+                "SELECT args ->> 'pull_operation_id', queueing_lock FROM procrastinate_jobs "
+                "WHERE task_name = 'sync:pull' AND status = 'todo' AND queue_name = 'pulls'"
+            )
+        )
         return dict(rows.all())
 
 
@@ -106,7 +131,10 @@ async def test_due_types_are_queued_once_with_a_job_each(runtime: Runtime) -> No
     assert sorted((c, t) for c, t, _ in queued) == sorted((c, t) for c in connections for t in DATA_TYPES)
     assert {status for _, _, status in queued} == {"Queued"}
     async with runtime.engine.connect() as db:
-        ids = [str(i) for i in (await db.scalars(text("SELECT id FROM pull_operations WHERE trigger = 'schedule'")))]
+        ids = [
+            str(i)
+            for i in (await db.scalars(text("SELECT id FROM pull_operations WHERE trigger = 'schedule'")))
+        ]
     # One job per pull, with the lock `jobs.defer` gives a single pull's job.
     assert await pull_jobs(runtime) == {pull_id: f"pull:{pull_id}" for pull_id in ids}
     # Now every type is in flight: the next tick queues nothing.
@@ -137,13 +165,26 @@ async def test_not_due_in_flight_never_and_unlinked_are_skipped(runtime: Runtime
             {"c": recent},
         )
         # `syncSchedule: 0` for every type of this company: never refreshed.
-        company_id = await session.scalar(text("SELECT company_id FROM connections WHERE id = :c"), {"c": never})
-        client_id = await session.scalar(text("SELECT client_id FROM companies WHERE id = :c"), {"c": company_id})
-        session.add(SyncSettings(
-            client_id=client_id, company_id=company_id, overrides_defaults=True,
-            settings=[{"dataType": t, "fetchOnFirstLink": True, "syncSchedule": 0, "syncOrder": 0} for t in DATA_TYPES],
-        ))
-        await session.execute(text("UPDATE connections SET status = 'Unlinked' WHERE id = :c"), {"c": unlinked})
+        company_id = await session.scalar(
+            text("SELECT company_id FROM connections WHERE id = :c"), {"c": never}
+        )
+        client_id = await session.scalar(
+            text("SELECT client_id FROM companies WHERE id = :c"), {"c": company_id}
+        )
+        session.add(
+            SyncSettings(
+                client_id=client_id,
+                company_id=company_id,
+                overrides_defaults=True,
+                settings=[
+                    {"dataType": t, "fetchOnFirstLink": True, "syncSchedule": 0, "syncOrder": 0}
+                    for t in DATA_TYPES
+                ],
+            )
+        )
+        await session.execute(
+            text("UPDATE connections SET status = 'Unlinked' WHERE id = :c"), {"c": unlinked}
+        )
         # One type of the due connection is being pulled now (queued through the API a moment ago).
         connection = await session.get(Connection, due)
         company = await session.get(Company, connection.company_id)
@@ -151,9 +192,12 @@ async def test_not_due_in_flight_never_and_unlinked_are_skipped(runtime: Runtime
     assert await scheduler.queue_due_refreshes(runtime) == len(DATA_TYPES) - 1
     assert sorted((c, t) for c, t, _ in await scheduled(runtime)) == sorted((due, t) for t in DATA_TYPES[1:])
     async with runtime.engine.connect() as db:
-        in_flight_count = await db.scalar(text(
-            "SELECT count(*) FROM pull_operations WHERE connection_id = :c AND data_type = :t AND status = 'Queued'"
-        ), {"c": due, "t": DATA_TYPES[0]})
+        in_flight_count = await db.scalar(
+            text(
+                "SELECT count(*) FROM pull_operations WHERE connection_id = :c AND data_type = :t AND status = 'Queued'"
+            ),
+            {"c": due, "t": DATA_TYPES[0]},
+        )
     assert in_flight_count == 1  # only the API's pull, still in flight
     assert str(in_flight.id) in await pull_jobs(runtime)
 
@@ -162,13 +206,19 @@ async def test_concurrent_ticks_queue_each_refresh_exactly_once(runtime: Runtime
     connections = await banking_companies(runtime, 40)
     # While one tick holds the lock another queues nothing: what is due is the running tick's.
     async with runtime.engine.connect() as db, db.begin():
-        await db.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": scheduler.TICK_LOCK})
+        await db.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": scheduler.TICK_LOCK}
+        )
         assert await scheduler.queue_due_refreshes(runtime) == 0
     assert await scheduled(runtime) == []
     # Ticks of different worker processes: each its own engine (connection pool).
-    async with runtime_on(database_url, KEY, "http://ledgerlink.test") as other, \
-            runtime_on(database_url, KEY, "http://ledgerlink.test") as third:
-        counts = await asyncio.gather(*(scheduler.queue_due_refreshes(run) for run in (runtime, other, third)))
+    async with (
+        runtime_on(database_url, KEY, "http://ledgerlink.test") as other,
+        runtime_on(database_url, KEY, "http://ledgerlink.test") as third,
+    ):
+        counts = await asyncio.gather(
+            *(scheduler.queue_due_refreshes(run) for run in (runtime, other, third))
+        )
     assert sum(counts) == len(connections) * len(DATA_TYPES), counts
     queued = await scheduled(runtime)
     assert len(queued) == len({(c, t) for c, t, _ in queued}) == len(connections) * len(DATA_TYPES)
@@ -205,7 +255,9 @@ async def test_a_tick_skips_a_company_being_deleted(runtime: Runtime, database_u
                 text("SELECT company_id FROM connections WHERE id = :c"), {"c": deleted}
             )
             # What `companies.service.delete` does first.
-            await deleting.execute(text("SELECT id FROM companies WHERE id = :c FOR UPDATE"), {"c": company_id})
+            await deleting.execute(
+                text("SELECT id FROM companies WHERE id = :c FOR UPDATE"), {"c": company_id}
+            )
             assert await scheduler.queue_due_refreshes(runtime) == len(DATA_TYPES)
             await deleting.execute(text("DELETE FROM companies WHERE id = :c"), {"c": company_id})
     assert {c for c, _, _ in await scheduled(runtime)} == {kept}
@@ -223,13 +275,23 @@ async def test_scheduled_pulls_complete_through_a_worker(runtime: Runtime, datab
             assert time.monotonic() < deadline, await scheduled(runtime)
             await asyncio.sleep(0.25)
     async with runtime.engine.connect() as db:
-        stored = dict((await db.execute(text(
-            "SELECT connection_id, count(*) FROM records WHERE connection_id = ANY(:c) GROUP BY connection_id"
-        ), {"c": connections})).all())
-        reported = await db.scalar(text(
-            "SELECT count(DISTINCT e.company_id) FROM events e JOIN connections c ON c.company_id = e.company_id "
-            "WHERE e.event_type = 'read.completed' AND c.id = ANY(:c)"
-        ), {"c": connections})
+        stored = dict(
+            (
+                await db.execute(
+                    text(
+                        "SELECT connection_id, count(*) FROM records WHERE connection_id = ANY(:c) GROUP BY connection_id"
+                    ),
+                    {"c": connections},
+                )
+            ).all()
+        )
+        reported = await db.scalar(
+            text(
+                "SELECT count(DISTINCT e.company_id) FROM events e JOIN connections c ON c.company_id = e.company_id "
+                "WHERE e.event_type = 'read.completed' AND c.id = ANY(:c)"
+            ),
+            {"c": connections},
+        )
     assert set(stored) == set(connections) and min(stored.values()) > 0
     # Each company's finished refreshes are reported, as any pulls the runner finishes are.
     assert reported == 2

@@ -172,9 +172,11 @@ schema = schemathesis.openapi.from_dict(
     ),
 ).include(operation_id=IMPLEMENTED_OPERATIONS)
 
+
 def _operation_id(context: schemathesis.HookContext) -> str:
     assert context.operation is not None
     return str(context.operation.definition.raw.get("operationId", ""))
+
 
 @schema.hook
 def flatmap_path_parameters(context: schemathesis.HookContext, path_parameters: dict[str, Any]) -> Any:
@@ -212,6 +214,7 @@ def flatmap_path_parameters(context: schemathesis.HookContext, path_parameters: 
         options.append(dict(path_parameters, webhookId=THROWAWAY_WEBHOOK))
     return st.sampled_from(options)
 
+
 # Bodies the server accepts, offered next to the generated ones: random values rarely hit the one
 # platform key or status that exists, and so would rarely reach the 200 paths.
 VALID_BODIES: dict[str, Any] = {
@@ -227,6 +230,7 @@ VALID_BODIES: dict[str, Any] = {
     "create-webhook-consumer": {"url": LOOPBACK_RECEIVER, "eventTypes": ["company.created"]},
 }
 
+
 @schema.hook
 def flatmap_body(context: schemathesis.HookContext, body: Any) -> Any:
     operation_id = _operation_id(context)
@@ -235,6 +239,7 @@ def flatmap_body(context: schemathesis.HookContext, body: Any) -> Any:
     valid = VALID_BODIES.get(operation_id)
     return st.just(body) if valid is None else st.sampled_from([body, valid])
 
+
 def _loopback(body: Any) -> Any:
     """A consumer the server would accept sends to loopback instead of wherever the generator chose."""
     url = body.get("url") if isinstance(body, dict) else None
@@ -242,17 +247,20 @@ def _loopback(body: Any) -> Any:
         return {**body, "url": LOOPBACK_RECEIVER}
     return body
 
+
 @pytest.fixture(scope="module")
 def client(server: RunningServer) -> Iterator[httpx.Client]:
     """One client for the module: building one per case (its TLS context) costs more than the case."""
     with server.client() as client:
         yield client
 
+
 @pytest.fixture(scope="module")
 def session() -> Iterator[requests.Session]:
     """Schemathesis' transport is requests: keep its connection alive across cases."""
     with requests.Session() as session:
         yield session
+
 
 @pytest.fixture(scope="module")
 def real_resources(client: httpx.Client) -> Iterator[dict[str, Any]]:
@@ -314,6 +322,7 @@ def real_resources(client: httpx.Client) -> Iterator[dict[str, Any]]:
     for response in restored:
         assert response.is_success, f"restoring {response.request.url.path}: {response.text}"
 
+
 def _resolve(case: schemathesis.Case, client: httpx.Client, real: dict[str, Any]) -> None:
     """Swap the hooks' placeholders for real ids, creating throwaway resources where asked."""
     params = case.path_parameters
@@ -351,6 +360,7 @@ def _resolve(case: schemathesis.Case, client: httpx.Client, real: dict[str, Any]
         created = client.post("/apiKeys", json={"name": "schemathesis throwaway"})
         assert created.status_code == 201, created.text
         params["apiKeyId"] = created.json()["id"]
+
 
 @schema.parametrize()
 @hypothesis.settings(

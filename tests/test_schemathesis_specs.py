@@ -37,10 +37,10 @@ and a few fuzzed cases per operation (LEDGERLINK_SCHEMATHESIS_SPECS_EXAMPLES, tw
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
 import os
 import re
 import uuid
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -172,7 +172,7 @@ def _destroys(method: str, path: str) -> bool:
 def _flatmap_path_parameters(context: schemathesis.HookContext, path_parameters: dict[str, Any]) -> Any:
     if not path_parameters:
         return st.just(path_parameters)
-    return st.sampled_from([{name: REAL for name in path_parameters}, path_parameters])
+    return st.sampled_from([dict.fromkeys(path_parameters, REAL), path_parameters])
 
 
 # Query values the server accepts, offered next to the generated ones (which it mostly refuses with a
@@ -343,8 +343,10 @@ def served(postgres: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     yield running
     stop_server(running)
     reached = sorted(op for op, statuses in ANSWERS.items() if any(200 <= s < 300 for s in statuses))
-    print(f"\n{sum(map(sum, map(Counter.values, ANSWERS.values())))} requests over {len(ANSWERS)} operations,"
-          f" {len(reached)} answered 2xx at least once")
+    print(
+        f"\n{sum(map(sum, map(Counter.values, ANSWERS.values())))} requests over {len(ANSWERS)} operations,"
+        f" {len(reached)} answered 2xx at least once"
+    )
     for op, statuses in sorted(ANSWERS.items()):
         print(op, dict(statuses))
     log = running.log()

@@ -36,7 +36,9 @@ def test_serve_on_the_embedded_default_prints_a_key_once_and_stops_postgres() ->
             created = client.post("/companies", json={"name": "Embedded"})
             assert created.status_code == 200
         assert postgres_processes((data_dir / "postgres").resolve())
-        assert (data_dir / "secret.key").exists() and oct((data_dir / "secret.key").stat().st_mode)[-3:] == "600"
+        assert (data_dir / "secret.key").exists() and oct((data_dir / "secret.key").stat().st_mode)[
+            -3:
+        ] == "600"
     finally:
         assert stop_server(first) == 0
     assert not postgres_processes((data_dir / "postgres").resolve())
@@ -65,12 +67,22 @@ def test_migrate_creates_the_schema(postgres: str) -> None:
         tables = set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
-    assert {"companies", "connections", "api_keys", "clients", "integrations", "events", "alembic_version"} <= tables
+    assert {
+        "companies",
+        "connections",
+        "api_keys",
+        "clients",
+        "integrations",
+        "events",
+        "alembic_version",
+    } <= tables
 
 
 def test_public_url_is_the_base_of_handed_out_urls(postgres: str, tmp_path: Path) -> None:
     running = start_server(
-        tmp_path, database_url=postgres, api_key="public-url-key",
+        tmp_path,
+        database_url=postgres,
+        api_key="public-url-key",
         extra_env={"LEDGERLINK_PUBLIC_URL": "https://ledgerlink.example.com/"},
     )
     try:

@@ -17,11 +17,22 @@ from sqlalchemy import text
 from ledgerlink.kit.query import parse_datetime
 from tests.conftest import RunningServer
 
-IN_FLIGHT = {"Initial", "Queued", "Fetching", "MapQueued", "Mapping", "ProcessingQueued", "Processing",
-             "ValidationQueued", "Validating"}
+IN_FLIGHT = {
+    "Initial",
+    "Queued",
+    "Fetching",
+    "MapQueued",
+    "Mapping",
+    "ProcessingQueued",
+    "Processing",
+    "ValidationQueued",
+    "Validating",
+}
 
 
-def wait_for_pulls(api: httpx.Client, company_id: str, *, at_least: int = 1, timeout: float = 90) -> list[dict]:
+def wait_for_pulls(
+    api: httpx.Client, company_id: str, *, at_least: int = 1, timeout: float = 90
+) -> list[dict]:
     """Poll the pull history until every pull is final; returns them all."""
     deadline = time.monotonic() + timeout
     while True:
@@ -33,11 +44,14 @@ def wait_for_pulls(api: httpx.Client, company_id: str, *, at_least: int = 1, tim
         time.sleep(0.25)
 
 
-def link_sandbox(api: httpx.Client, name: str, credentials: dict | None = None, key: str = "mqjo") -> tuple[str, str]:
+def link_sandbox(
+    api: httpx.Client, name: str, credentials: dict | None = None, key: str = "mqjo"
+) -> tuple[str, str]:
     company = api.post("/companies", json={"name": name}).json()
     connection = api.post(f"/companies/{company['id']}/connections", json={"platformKey": key}).json()
-    linked = api.put(f"/companies/{company['id']}/connections/{connection['id']}/authorization",
-                     json=credentials or {})
+    linked = api.put(
+        f"/companies/{company['id']}/connections/{connection['id']}/authorization", json=credentials or {}
+    )
     assert linked.status_code == 200 and linked.json()["status"] == "Linked", linked.text
     return company["id"], connection["id"]
 
@@ -69,14 +83,26 @@ def books(server: RunningServer):
 
 @pytest.fixture
 def lending(server: RunningServer) -> CodatLending:
-    return CodatLending(security=lending_shared.Security(auth_header=server.auth_header), server_url=server.base_url)
+    return CodatLending(
+        security=lending_shared.Security(auth_header=server.auth_header), server_url=server.base_url
+    )
 
 
 def test_linking_queues_and_completes_the_first_link_pulls(books, api) -> None:
     company_id, connection_id, pulls = books
     by_type = {p["dataType"]: p for p in pulls}
-    for data_type in ("invoices", "customers", "chartOfAccounts", "journalEntries", "balanceSheet", "company",
-                      "bankAccounts", "bankTransactions", "payments", "bills"):
+    for data_type in (
+        "invoices",
+        "customers",
+        "chartOfAccounts",
+        "journalEntries",
+        "balanceSheet",
+        "company",
+        "bankAccounts",
+        "bankTransactions",
+        "payments",
+        "bills",
+    ):
         assert by_type[data_type]["status"] == "Complete", by_type[data_type]
         assert by_type[data_type]["isCompleted"] is True and by_type[data_type]["progress"] == 100
         assert by_type[data_type]["connectionId"] == connection_id
@@ -94,8 +120,10 @@ def test_linking_queues_and_completes_the_first_link_pulls(books, api) -> None:
 
 def test_history_paging_query_and_single_pull(books, api) -> None:
     company_id, _, pulls = books
-    page = api.get(f"/companies/{company_id}/data/history",
-                   params={"query": "dataType=invoices&&status=Complete", "pageSize": 1}).json()
+    page = api.get(
+        f"/companies/{company_id}/data/history",
+        params={"query": "dataType=invoices&&status=Complete", "pageSize": 1},
+    ).json()
     assert page["totalResults"] >= 1 and page["results"][0]["dataType"] == "invoices"
     one = api.get(f"/companies/{company_id}/data/history/{page['results'][0]['id']}").json()
     assert one == page["results"][0]
@@ -110,15 +138,25 @@ def test_reads_through_the_lending_sdk(books, lending) -> None:
     invoices = lending.accounts_receivable.invoices.list(request={"company_id": company_id, "page_size": 5})
     assert invoices.total_results > 5 and len(invoices.results) == 5 and invoices.page_size == 5
     first = invoices.results[0]
-    again = lending.accounts_receivable.invoices.get(request={"company_id": company_id, "invoice_id": first.id})
+    again = lending.accounts_receivable.invoices.get(
+        request={"company_id": company_id, "invoice_id": first.id}
+    )
     assert again.id == first.id and again.total_amount == first.total_amount
 
     unpaid = lending.accounts_receivable.invoices.list(
-        request={"company_id": company_id, "query": "amountDue>0&&status!=Void", "order_by": "-totalAmount",
-                 "page_size": 100}
+        request={
+            "company_id": company_id,
+            "query": "amountDue>0&&status!=Void",
+            "order_by": "-totalAmount",
+            "page_size": 100,
+        }
     )
     amounts = [i.total_amount for i in unpaid.results]
-    assert unpaid.results and all(i.amount_due > 0 for i in unpaid.results) and amounts == sorted(amounts, reverse=True)
+    assert (
+        unpaid.results
+        and all(i.amount_due > 0 for i in unpaid.results)
+        and amounts == sorted(amounts, reverse=True)
+    )
 
     info = lending.company_info.get_accounting_profile(request={"company_id": company_id})
     assert info.company_name
@@ -181,7 +219,9 @@ def test_the_books_are_coherent(books, api) -> None:
         if invoice["status"] == "Void":  # a voided invoice is owed nothing
             assert money(invoice["amountDue"]) == 0
             continue
-        allocated = sum(abs(money(a["allocation"]["totalAmount"])) for a in invoice.get("paymentAllocations") or [])
+        allocated = sum(
+            abs(money(a["allocation"]["totalAmount"])) for a in invoice.get("paymentAllocations") or []
+        )
         assert money(invoice["amountDue"]) == money(invoice["totalAmount"]) - allocated, invoice["id"]
         if money(invoice["amountDue"]) == 0 and invoice["status"] != "Void":
             assert invoice["status"] == "Paid"
@@ -199,25 +239,33 @@ def test_the_books_are_coherent(books, api) -> None:
 
     # A bank account's balance is its opening balance plus its transactions.
     for account in read_all(api, f"{connection}/bankAccounts"):
-        transactions = read_all(api, f"{connection}/bankAccounts/{account['id']}/bankTransactions",
-                                orderBy="clearedOnDate")
+        transactions = read_all(
+            api, f"{connection}/bankAccounts/{account['id']}/bankTransactions", orderBy="clearedOnDate"
+        )
         if not transactions:
             continue
         opening = money(transactions[0]["balance"]) - money(transactions[0]["amount"])
         assert money(account["balance"]) == opening + sum(money(t["amount"]) for t in transactions)
 
     # Every month the balance sheet balances; profit for the month is the change in equity.
-    sheet = api.get(f"{company}/financials/balanceSheet", params={"periodLength": 1, "periodsToCompare": 12}).json()
-    profit = api.get(f"{company}/financials/profitAndLoss", params={"periodLength": 1, "periodsToCompare": 12}).json()
+    sheet = api.get(
+        f"{company}/financials/balanceSheet", params={"periodLength": 1, "periodsToCompare": 12}
+    ).json()
+    profit = api.get(
+        f"{company}/financials/profitAndLoss", params={"periodLength": 1, "periodsToCompare": 12}
+    ).json()
     assert len(sheet["reports"]) == 12 and len(profit["reports"]) == 12
     for report in sheet["reports"]:
         assets, liabilities, equity = (money(report[k]["value"]) for k in ("assets", "liabilities", "equity"))
         assert assets == liabilities + equity and money(report["netAssets"]) == assets - liabilities
     for later, earlier, month in zip(sheet["reports"], sheet["reports"][1:], profit["reports"], strict=False):
-        assert money(later["equity"]["value"]) - money(earlier["equity"]["value"]) == money(month["netProfit"])
+        assert money(later["equity"]["value"]) - money(earlier["equity"]["value"]) == money(
+            month["netProfit"]
+        )
     # A quarter of P&L is the sum of its three months.
-    quarter = api.get(f"{company}/financials/profitAndLoss",
-                      params={"periodLength": 3, "periodsToCompare": 1}).json()["reports"][0]
+    quarter = api.get(
+        f"{company}/financials/profitAndLoss", params={"periodLength": 3, "periodsToCompare": 1}
+    ).json()["reports"][0]
     assert money(quarter["netProfit"]) == sum(money(m["netProfit"]) for m in profit["reports"][:3])
 
 
@@ -231,14 +279,18 @@ def test_refresh_sees_new_changed_and_deleted_records(api, db) -> None:
     assert queued.status_code == 200 and queued.json()["status"] in IN_FLIGHT | {"Complete"}
     again = api.post(f"/companies/{company_id}/data/queue/invoices")
     if again.status_code == 400:
-        assert again.json()["error"].startswith("DatasetAlreadyInProgressException: Cannot queue invoices sync")
+        assert again.json()["error"].startswith(
+            "DatasetAlreadyInProgressException: Cannot queue invoices sync"
+        )
     wait_for_pulls(api, company_id, at_least=len(first) + 1)
     pull = api.get(f"/companies/{company_id}/data/history/{queued.json()['id']}").json()
     assert pull["status"] == "Complete"
 
     invoices_after = {i["id"]: i for i in read_all(api, f"/companies/{company_id}/data/invoices")}
     new = set(invoices_after) - set(invoices_before)
-    changed = {i for i in set(invoices_after) & set(invoices_before) if invoices_after[i] != invoices_before[i]}
+    changed = {
+        i for i in set(invoices_after) & set(invoices_before) if invoices_after[i] != invoices_before[i]
+    }
     assert new, "a later pull sees new invoices"
     assert changed, "a later pull sees changed invoices"
     unchanged = set(invoices_after) - new - changed
@@ -251,8 +303,11 @@ def test_refresh_sees_new_changed_and_deleted_records(api, db) -> None:
     live = read_all(api, f"/companies/{company_id}/data/invoices", query="metadata.isDeleted!=true")
     assert len(live) == len(invoices_after) - len(deleted)
     count = db.execute(
-        text("SELECT count(*) FROM records r JOIN connections c ON c.id = r.connection_id "
-             "WHERE c.company_id = :company AND r.data_type = 'invoices'"), {"company": company_id}
+        text(
+            "SELECT count(*) FROM records r JOIN connections c ON c.id = r.connection_id "
+            "WHERE c.company_id = :company AND r.data_type = 'invoices'"
+        ),
+        {"company": company_id},
     ).scalar()
     assert count == len(invoices_after)
 
@@ -261,7 +316,9 @@ def test_refresh_all_and_queue_rules(api) -> None:
     company_id, connection_id = link_sandbox(api, "Refreshing Ltd")
     first = wait_for_pulls(api, company_id, at_least=10)
     assert api.post(f"/companies/{company_id}/data/all").status_code == 204
-    second = wait_for_pulls(api, company_id, at_least=2 * len([p for p in first if p["status"] == "Complete"]))
+    second = wait_for_pulls(
+        api, company_id, at_least=2 * len([p for p in first if p["status"] == "Complete"])
+    )
     assert len(second) > len(first)
     assert api.post(f"/companies/{company_id}/data/queue/notAType").status_code == 400
     unsupported = api.post(f"/companies/{company_id}/data/queue/itemReceipts").json()
@@ -281,7 +338,9 @@ def test_one_off_sync_deauthorizes_after_the_first_reads(api) -> None:
         company_id, connection_id = link_sandbox(api, "One-off Ltd")
         wait_for_pulls(api, company_id, at_least=10)
         deadline = time.monotonic() + 10
-        while api.get(f"/companies/{company_id}/connections/{connection_id}").json()["status"] != "Deauthorized":
+        while (
+            api.get(f"/companies/{company_id}/connections/{connection_id}").json()["status"] != "Deauthorized"
+        ):
             assert time.monotonic() < deadline, "the connection did not disconnect after its first reads"
             time.sleep(0.2)
         assert api.post(f"/companies/{company_id}/data/queue/invoices").status_code == 400
@@ -296,25 +355,41 @@ def test_one_off_sync_deauthorizes_after_the_first_reads(api) -> None:
 def test_continuous_schedule_queues_a_refresh(api, db) -> None:
     company_id, connection_id = link_sandbox(api, "Scheduled Ltd")
     pulls = wait_for_pulls(api, company_id, at_least=10)
-    api.post(f"/companies/{company_id}/syncSettings", json={
-        "companyId": company_id, "overridesDefaults": True,
-        "settings": [{"dataType": "invoices", "fetchOnFirstLink": True, "syncSchedule": 1, "syncOrder": 0}],
-    })
+    api.post(
+        f"/companies/{company_id}/syncSettings",
+        json={
+            "companyId": company_id,
+            "overridesDefaults": True,
+            "settings": [
+                {"dataType": "invoices", "fetchOnFirstLink": True, "syncSchedule": 1, "syncOrder": 0}
+            ],
+        },
+    )
     # Pretend the last invoices pull was two hours ago; the schedule (hourly) is then due.
-    db.execute(text("UPDATE pull_operations SET requested = requested - interval '2 hours' "
-                    "WHERE connection_id = :c AND data_type = 'invoices'"), {"c": connection_id})
+    db.execute(
+        text(
+            "UPDATE pull_operations SET requested = requested - interval '2 hours' "
+            "WHERE connection_id = :c AND data_type = 'invoices'"
+        ),
+        {"c": connection_id},
+    )
     db.commit()
     deadline = time.monotonic() + 20
     while True:
-        history = api.get(f"/companies/{company_id}/data/history",
-                          params={"query": "dataType=invoices", "pageSize": 50}).json()["results"]
+        history = api.get(
+            f"/companies/{company_id}/data/history", params={"query": "dataType=invoices", "pageSize": 50}
+        ).json()["results"]
         if len(history) >= 2:
             break
         assert time.monotonic() < deadline, "no scheduled refresh was queued"
         time.sleep(0.5)
-    scheduled = db.execute(text("SELECT trigger FROM pull_operations WHERE connection_id = :c "
-                                "AND data_type = 'invoices' ORDER BY requested DESC LIMIT 1"),
-                           {"c": connection_id}).scalar()
+    scheduled = db.execute(
+        text(
+            "SELECT trigger FROM pull_operations WHERE connection_id = :c "
+            "AND data_type = 'invoices' ORDER BY requested DESC LIMIT 1"
+        ),
+        {"c": connection_id},
+    ).scalar()
     assert scheduled == "schedule"
     # Other types (daily) were not due.
     others = defaultdict(int)
@@ -349,7 +424,12 @@ def test_banking_and_commerce_sandboxes_read_by_connection(api) -> None:
     info = api.get(f"{shop}/commerce-info")
     assert info.status_code == 200 and info.json()["companyName"]
     # Commerce data is not under the company-scoped accounting paths, and the wrong connection is a 404.
-    assert api.get(f"/companies/{company['id']}/connections/{connections['qhnd']}/data/commerce-orders").status_code == 404
+    assert (
+        api.get(
+            f"/companies/{company['id']}/connections/{connections['qhnd']}/data/commerce-orders"
+        ).status_code
+        == 404
+    )
 
 
 def test_old_pull_operations_are_pruned_but_not_a_type_s_last_success(api, db, server) -> None:
@@ -361,12 +441,18 @@ def test_old_pull_operations_are_pruned_but_not_a_type_s_last_success(api, db, s
 
     company_id, connection_id = link_sandbox(api, "Old History Ltd", key="qhnd")
     wait_for_pulls(api, company_id, at_least=4)
-    refreshed = api.post(f"/companies/{company_id}/data/queue/banking-accounts",
-                         params={"connectionId": connection_id}).json()
+    refreshed = api.post(
+        f"/companies/{company_id}/data/queue/banking-accounts", params={"connectionId": connection_id}
+    ).json()
     wait_for_pulls(api, company_id, at_least=5)
     # Everything of this connection happened 400 days ago.
-    db.execute(text("UPDATE pull_operations SET requested = requested - interval '400 days', "
-                    "completed = completed - interval '400 days' WHERE connection_id = :c"), {"c": connection_id})
+    db.execute(
+        text(
+            "UPDATE pull_operations SET requested = requested - interval '400 days', "
+            "completed = completed - interval '400 days' WHERE connection_id = :c"
+        ),
+        {"c": connection_id},
+    )
     db.commit()
 
     async def prune() -> int:
@@ -382,11 +468,17 @@ def test_old_pull_operations_are_pruned_but_not_a_type_s_last_success(api, db, s
     left = api.get(f"/companies/{company_id}/data/history", params={"pageSize": 50}).json()["results"]
     # The first banking-accounts pull went; each type's last successful one stays, the refresh among them.
     assert sorted(p["dataType"] for p in left) == sorted(
-        ["banking-accounts", "banking-accountBalances", "banking-transactions", "banking-transactionCategories"]
+        [
+            "banking-accounts",
+            "banking-accountBalances",
+            "banking-transactions",
+            "banking-transactionCategories",
+        ]
     )
     assert refreshed["id"] in {p["id"] for p in left}
     # The next refresh still reads only what changed since the kept pull.
-    again = api.post(f"/companies/{company_id}/data/queue/banking-transactions",
-                     params={"connectionId": connection_id}).json()
+    again = api.post(
+        f"/companies/{company_id}/data/queue/banking-transactions", params={"connectionId": connection_id}
+    ).json()
     wait_for_pulls(api, company_id, at_least=5)
     assert api.get(f"/companies/{company_id}/data/history/{again['id']}").json()["status"] == "Complete"

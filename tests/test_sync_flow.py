@@ -85,8 +85,11 @@ def test_a_merchant_connects_both_platforms_configures_and_returns(
     config = api.get(f"/config/companies/{company['id']}/sync/commerce").json()
     assert config["configured"] is True and config["enable"] is True
     assert config["schedule"] == {
-        "selectedFrequency": "Daily", "frequencyOptions": ["Daily", "Monthly"],
-        "startDate": "2098-12-31T23:00:00Z", "syncHour": 7, "timeZone": "Europe/Paris",
+        "selectedFrequency": "Daily",
+        "frequencyOptions": ["Daily", "Monthly"],
+        "startDate": "2098-12-31T23:00:00Z",
+        "syncHour": 7,
+        "timeZone": "Europe/Paris",
     }
     sales = config["configuration"]["sales"]
     assert all(account["selectedAccountId"] for account in sales["accounts"].values())
@@ -105,15 +108,20 @@ def test_authorized_on_behalf_in_french_without_redirect(api, page, shoot, acces
     start_url(api, merchant)
     company = company_named(api, merchant)
     link_both_on_behalf(api, company["id"])
-    changed = api.patch("/sync/commerce/config/ui/text", params={"locale": "fr-fr"},
-                        json={"success.title": {"text": "C'est parti !"}})
+    changed = api.patch(
+        "/sync/commerce/config/ui/text",
+        params={"locale": "fr-fr"},
+        json={"success.title": {"text": "C'est parti !"}},
+    )
     assert changed.status_code == 200
     try:
         page.goto(start_url(api, company["id"]) + "&locale=fr-fr")
         # Both platforms are linked already: no sign-in, straight to reading the books, then the form.
         page.wait_for_selector("form.configure", timeout=90_000)
         assert page.locator("html").get_attribute("lang") == "fr"
-        assert page.get_by_role("heading", name="Choisissez comment vos ventes sont enregistrées").is_visible()
+        assert page.get_by_role(
+            "heading", name="Choisissez comment vos ventes sont enregistrées"
+        ).is_visible()
         accessible()
         configure_in_the_form(page)
         assert page.get_by_role("heading", name="C'est parti !").is_visible()

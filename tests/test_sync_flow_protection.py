@@ -60,10 +60,14 @@ def test_any_merchant_identifier_opens_the_sync_flow_and_finds_its_company_again
         with browser_from(server, fresh_address()) as browser:
             opened.append(open_flow(browser, url))
     assert opened[0] == opened[1]
-    kept = db.execute(text("SELECT merchant_identifier, company_id::text FROM sync_flow_merchants "
-                           "WHERE company_id = :c"), {"c": opened[0]}).all()
-    named = db.execute(text("SELECT count(*) FROM companies WHERE name = (SELECT name FROM companies "
-                            "WHERE id = :c)"), {"c": opened[0]}).scalar()
+    kept = db.execute(
+        text("SELECT merchant_identifier, company_id::text FROM sync_flow_merchants WHERE company_id = :c"),
+        {"c": opened[0]},
+    ).all()
+    named = db.execute(
+        text("SELECT count(*) FROM companies WHERE name = (SELECT name FROM companies WHERE id = :c)"),
+        {"c": opened[0]},
+    ).scalar()
     db.commit()
     assert kept == [(identifier, opened[0])] and named == 1
     # The official SDK's start URL names the same company.
@@ -91,8 +95,9 @@ def test_starts_for_one_new_identifier_at_once_make_one_company(api, server, db)
     identifier = f"at once/{uuid.uuid4().hex[:6]}"
     with ThreadPoolExecutor(8) as pool:
         urls = list(pool.map(lambda _: start_url(api, identifier), range(8)))
-    kept = db.execute(text("SELECT count(*) FROM sync_flow_merchants WHERE merchant_identifier = :m"),
-                      {"m": identifier}).scalar()
+    kept = db.execute(
+        text("SELECT count(*) FROM sync_flow_merchants WHERE merchant_identifier = :m"), {"m": identifier}
+    ).scalar()
     db.commit()
     assert kept == 1 and len(set(urls)) == 8
     with browser_from(server, fresh_address()) as browser:
@@ -108,12 +113,16 @@ def test_a_burst_of_guesses_from_one_source_gets_no_more_than_the_limit(api, ser
 
     def guess(otp: str) -> int:
         with browser_from(server, source) as stranger:
-            return stranger.get(urlsplit(url).path, params={"merchantIdentifier": merchant, "otp": otp}).status_code
+            return stranger.get(
+                urlsplit(url).path, params={"merchantIdentifier": merchant, "otp": otp}
+            ).status_code
 
     with ThreadPoolExecutor(10) as pool:
         answers = list(pool.map(guess, guesses))
     assert answers.count(401) == MAX_SOURCE_MISSES and answers.count(429) == len(guesses) - MAX_SOURCE_MISSES
-    counted = db.execute(text("SELECT misses FROM sync_flow_misses WHERE source = :s"), {"s": source}).scalar()
+    counted = db.execute(
+        text("SELECT misses FROM sync_flow_misses WHERE source = :s"), {"s": source}
+    ).scalar()
     db.commit()
     assert counted == MAX_SOURCE_MISSES
 
@@ -125,8 +134,9 @@ def test_a_strangers_wrong_codes_do_not_lock_the_merchant_out(api, server, db) -
     wrong = [f"{n:06d}" for n in range(1, 200) if f"{n:06d}" not in codes]
     path = urlsplit(first).path
     stranger_address = fresh_address()
-    company = db.execute(text("SELECT company_id FROM sync_flow_merchants WHERE merchant_identifier = :m"),
-                         {"m": merchant}).scalar()
+    company = db.execute(
+        text("SELECT company_id FROM sync_flow_merchants WHERE merchant_identifier = :m"), {"m": merchant}
+    ).scalar()
     codes_before = db.execute(text("SELECT count(*) FROM sync_flow_codes")).scalar()
     db.commit()
 
@@ -136,13 +146,16 @@ def test_a_strangers_wrong_codes_do_not_lock_the_merchant_out(api, server, db) -
             assert missed.status_code == 401 and "not valid" in missed.text
         # From now on the stranger's source is refused whatever it sends, the right code included (which is
         # not spent by the refusal), and trying more writes nothing more.
-        for guess in wrong[MAX_SOURCE_MISSES:MAX_SOURCE_MISSES + 20]:
-            assert stranger.get(path, params={"merchantIdentifier": merchant, "otp": guess}).status_code == 429
+        for guess in wrong[MAX_SOURCE_MISSES : MAX_SOURCE_MISSES + 20]:
+            assert (
+                stranger.get(path, params={"merchantIdentifier": merchant, "otp": guess}).status_code == 429
+            )
         refused = stranger.get(second)
         assert refused.status_code == 429 and "Too many" in refused.text
 
-    misses = db.execute(text("SELECT source, misses FROM sync_flow_misses WHERE source = :s"),
-                        {"s": stranger_address}).all()
+    misses = db.execute(
+        text("SELECT source, misses FROM sync_flow_misses WHERE source = :s"), {"s": stranger_address}
+    ).all()
     codes_after = db.execute(text("SELECT count(*) FROM sync_flow_codes")).scalar()
     db.commit()
     assert misses == [(stranger_address, MAX_SOURCE_MISSES)]
@@ -193,8 +206,15 @@ def test_profile_urls_are_https_or_loopback_http(api, profile) -> None:
             assert body["statusCode"] == 400 and body["validation"]["errors"][0]["itemId"] == field
     assert api.get("/profile").json() == profile
     for good in GOOD_REDIRECTS:
-        answer = api.put("/profile", json={**profile, "redirectUrl": good, "logoUrl": "https://cdn.example/l.png",
-                                           "iconUrl": "http://localhost:8000/icon.ico"})
+        answer = api.put(
+            "/profile",
+            json={
+                **profile,
+                "redirectUrl": good,
+                "logoUrl": "https://cdn.example/l.png",
+                "iconUrl": "http://localhost:8000/icon.ico",
+            },
+        )
         assert answer.status_code == 200, (good, answer.text)
         assert api.get("/profile").json()["redirectUrl"] == good
 
@@ -202,10 +222,16 @@ def test_profile_urls_are_https_or_loopback_http(api, profile) -> None:
 def test_the_portal_refuses_a_bad_logo_url_with_a_notice(api, server, profile) -> None:
     with http_sign_in(server) as (browser, _csrf):
         page = browser.get("/portal/profile")
-        saved = browser.post("/portal/profile", data={
-            "name": profile["name"], "logo_url": "javascript:alert(1)", "redirect_url": "https://bank.example/x",
-            "link_url_ttl_hours": "24", "csrf": _hidden_csrf(page.text),
-        })
+        saved = browser.post(
+            "/portal/profile",
+            data={
+                "name": profile["name"],
+                "logo_url": "javascript:alert(1)",
+                "redirect_url": "https://bank.example/x",
+                "link_url_ttl_hours": "24",
+                "csrf": _hidden_csrf(page.text),
+            },
+        )
         shown = browser.get(saved.headers["location"]) if saved.status_code == 303 else saved
         assert re.search(r'role="alert"[^>]*>[^<]*logoUrl', shown.text), shown.text
     assert api.get("/profile").json() == profile
@@ -215,8 +241,13 @@ def test_link_never_uses_a_stored_url_that_breaks_the_rule(api, server, db, prof
     """Values stored before the rule (written here straight into the table): Link shows no logo and, instead
     of sending the business to a bad redirect URL, ends on its own page."""
     company = api.post("/companies", json={"name": "Stored bad URLs"}).json()
-    db.execute(text("UPDATE clients SET logo_url = 'javascript:alert(1)', redirect_url = 'not a url' "
-                    "WHERE id = (SELECT client_id FROM companies WHERE id = :c)"), {"c": company["id"]})
+    db.execute(
+        text(
+            "UPDATE clients SET logo_url = 'javascript:alert(1)', redirect_url = 'not a url' "
+            "WHERE id = (SELECT client_id FROM companies WHERE id = :c)"
+        ),
+        {"c": company["id"]},
+    )
     db.commit()
     connection = api.post(f"/companies/{company['id']}/connections", json={"platformKey": "mqjo"}).json()
     with httpx.Client(base_url=server.base_url, timeout=30, follow_redirects=True) as business:
@@ -224,11 +255,15 @@ def test_link_never_uses_a_stored_url_that_breaks_the_rule(api, server, db, prof
         assert approve.status_code == 200, approve.text
         assert "javascript:" not in approve.text and 'class="brand"' in approve.text
         assert not re.search(r'<header class="brand">\s*<img', approve.text)
-        cancel = re.search(r'action="(/link/company/[^"]+/cancel)".*?name="csrf" value="([^"]+)"', approve.text,
-                           re.DOTALL)
+        cancel = re.search(
+            r'action="(/link/company/[^"]+/cancel)".*?name="csrf" value="([^"]+)"', approve.text, re.DOTALL
+        )
         assert cancel, approve.text
-        ended = business.post(cancel.group(1), data={"csrf": cancel.group(2), "connectionId": connection["id"]},
-                              follow_redirects=False)
+        ended = business.post(
+            cancel.group(1),
+            data={"csrf": cancel.group(2), "connectionId": connection["id"]},
+            follow_redirects=False,
+        )
     assert ended.status_code == 200 and "not a url" not in ended.text and "cancelled" in ended.text.lower()
 
 

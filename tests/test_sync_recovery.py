@@ -40,11 +40,15 @@ def test_a_pull_survives_its_worker_being_killed(postgres: str, tmp_path: Path) 
             # Wait until the big journal entries pull is under way, then kill the whole process.
             deadline = time.monotonic() + 60
             while True:
-                pulls = api.get(f"/companies/{company_id}/data/history", params={"pageSize": 100}).json()["results"]
+                pulls = api.get(f"/companies/{company_id}/data/history", params={"pageSize": 100}).json()[
+                    "results"
+                ]
                 journal = next(p for p in pulls if p["dataType"] == "journalEntries")
                 if journal["status"] in ("Fetching", "Mapping", "Validating", "Processing"):
                     break
-                assert journal["status"] == "Queued", f"the pull finished before it could be interrupted: {journal}"
+                assert journal["status"] == "Queued", (
+                    f"the pull finished before it could be interrupted: {journal}"
+                )
                 assert time.monotonic() < deadline
                 time.sleep(0.05)
         first.process.send_signal(signal.SIGKILL)
@@ -62,18 +66,32 @@ def test_a_pull_survives_its_worker_being_killed(postgres: str, tmp_path: Path) 
 
         with engine.connect() as db:
             row = db.execute(
-                text("SELECT p.as_of, p.attempts, c.linked_at FROM pull_operations p JOIN connections c "
-                     "ON c.id = p.connection_id WHERE p.id = :id"), {"id": journal["id"]}
+                text(
+                    "SELECT p.as_of, p.attempts, c.linked_at FROM pull_operations p JOIN connections c "
+                    "ON c.id = p.connection_id WHERE p.id = :id"
+                ),
+                {"id": journal["id"]},
             ).one()
             stored = db.execute(
-                text("SELECT count(*), count(DISTINCT record_id) FROM records "
-                     "WHERE connection_id = :c AND data_type = 'journalEntries'"), {"c": connection_id}
+                text(
+                    "SELECT count(*), count(DISTINCT record_id) FROM records "
+                    "WHERE connection_id = :c AND data_type = 'journalEntries'"
+                ),
+                {"c": connection_id},
             ).one()
         assert row.attempts >= 2  # it really was run again
-        expected = asyncio.run(_expected_count(FetchRequest(
-            data_type="journalEntries", company_id=uuid.UUID(company_id), connection_id=uuid.UUID(connection_id),
-            credentials={"scale": SCALE, "speed": 1}, linked_at=row.linked_at, as_of=row.as_of,
-        )))
+        expected = asyncio.run(
+            _expected_count(
+                FetchRequest(
+                    data_type="journalEntries",
+                    company_id=uuid.UUID(company_id),
+                    connection_id=uuid.UUID(connection_id),
+                    credentials={"scale": SCALE, "speed": 1},
+                    linked_at=row.linked_at,
+                    as_of=row.as_of,
+                )
+            )
+        )
         assert stored[0] == stored[1] == expected  # nothing lost, nothing duplicated
     finally:
         engine.dispose()

@@ -101,7 +101,10 @@ def test_consumers_through_the_sdk_follow_codat_s_contract(sdk, api) -> None:
         assert created.id in [consumer.id for consumer in listed.results]
         raw = api.get(f"/webhooks/{created.id}").json()
         assert raw == {
-            "id": created.id, "url": created.url, "eventTypes": created.event_types, "disabled": False,
+            "id": created.id,
+            "url": created.url,
+            "eventTypes": created.event_types,
+            "disabled": False,
             "companyTags": ["region:uk", "tier:gold"],
         }
         disabled = api.post("/webhooks", json={"url": "https://example.com/hooks", "disabled": True})
@@ -140,8 +143,12 @@ def test_bad_consumer_bodies_are_400_with_codat_s_error(api, body) -> None:
 
 
 def test_unknown_consumers_and_deliveries_are_404(api) -> None:
-    for path in (f"/webhooks/{uuid.uuid4()}", "/webhooks/not-an-id", f"/webhooks/{uuid.uuid4()}/secret",
-                 f"/webhooks/{uuid.uuid4()}/deliveries"):
+    for path in (
+        f"/webhooks/{uuid.uuid4()}",
+        "/webhooks/not-an-id",
+        f"/webhooks/{uuid.uuid4()}/secret",
+        f"/webhooks/{uuid.uuid4()}/deliveries",
+    ):
         response = api.get(path)
         assert response.status_code == 404 and response.json()["statusCode"] == 404, path
     assert api.delete(f"/webhooks/{uuid.uuid4()}").status_code == 404
@@ -230,11 +237,19 @@ def test_link_sync_unlink_relink_delete_delivers_every_event_signed(api, sdk) ->
             time.sleep(0.5)  # nothing else is on its way
 
             events = receiver.events()
-            assert event_types(receiver) == Counter({
-                "company.created": 1, "connection.created": 1, "connection.connected": 1,
-                "read.completed.initial": 1, "read.completed": 2, "connection.disconnected": 1,
-                "connection.reconnected": 1, "connection.deleted": 1, "company.deleted": 1,
-            })
+            assert event_types(receiver) == Counter(
+                {
+                    "company.created": 1,
+                    "connection.created": 1,
+                    "connection.connected": 1,
+                    "read.completed.initial": 1,
+                    "read.completed": 2,
+                    "connection.disconnected": 1,
+                    "connection.reconnected": 1,
+                    "connection.deleted": 1,
+                    "company.deleted": 1,
+                }
+            )
             assert len(receiver.messages) == len(events)  # every message arrived once, first time
             for webhook_id, event in events.items():
                 assert webhook_id.startswith("msg_") and set(event) == ENVELOPE_KEYS
@@ -250,8 +265,10 @@ def test_link_sync_unlink_relink_delete_delivers_every_event_signed(api, sdk) ->
             assert by_type["connection.disconnected"]["payload"]["connection"]["status"] == "Unlinked"
 
             initial = by_type["read.completed.initial"]["payload"]
-            reads = sorted((e for e in events.values() if e["eventType"] == "read.completed"),
-                           key=lambda e: e["generatedDate"])
+            reads = sorted(
+                (e for e in events.values() if e["eventType"] == "read.completed"),
+                key=lambda e: e["generatedDate"],
+            )
             assert reads[0]["payload"] == initial  # the first read is reported both ways
             assert initial["referenceCompany"]["id"] == company_id
             assert initial["modifiedFromDate"].endswith("Z")
@@ -358,8 +375,10 @@ def test_deliveries_are_listed_filtered_and_replayed(api) -> None:
             company_id = tagged_company(api, "Replay Ltd", {"replay": value})
             assert api.delete(f"/companies/{company_id}").status_code == 204
             receiver.wait_for(lambda r: len(r.messages) == 2, what="two messages")
-            wait_until(lambda: all(d["status"] == "Succeeded" for d in deliveries(api, consumer_id)),
-                       what="both deliveries recorded")
+            wait_until(
+                lambda: all(d["status"] == "Succeeded" for d in deliveries(api, consumer_id)),
+                what="both deliveries recorded",
+            )
 
             page = api.get(f"/webhooks/{consumer_id}/deliveries", params={"pageSize": 1}).json()
             assert page["totalResults"] == 2 and len(page["results"]) == 1 and "next" in page["_links"]
@@ -402,8 +421,10 @@ def retrying(postgres: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "extra_env": {**QUICK_RETRIES, "LEDGERLINK_SECRET_KEY": Fernet.generate_key().decode()},
     }
     setup["start"] = lambda: start_server(
-        tmp_path_factory.mktemp("webhooks-retrying"), database_url=setup["database_url"],
-        api_key=setup["api_key"], extra_env=setup["extra_env"],
+        tmp_path_factory.mktemp("webhooks-retrying"),
+        database_url=setup["database_url"],
+        api_key=setup["api_key"],
+        extra_env=setup["extra_env"],
     )
     setup["server"] = setup["start"]()
     yield setup
@@ -421,14 +442,18 @@ def test_a_receiver_that_was_down_gets_every_event_once_deduplicated(retrying) -
         consumer_id = add_consumer(api, receiver)
         try:
             companies = [tagged_company(api, f"Down {n}", {}) for n in range(5)]
-            wait_until(lambda: all(d["attemptCount"] >= 2 for d in deliveries(api, consumer_id)),
-                       what="two refused attempts each")
+            wait_until(
+                lambda: all(d["attemptCount"] >= 2 for d in deliveries(api, consumer_id)),
+                what="two refused attempts each",
+            )
             refused = deliveries(api, consumer_id)[0]["attempts"][0]
             assert refused["statusCode"] is None and refused["error"], refused
             receiver.start()
             receiver.wait_for(lambda r: len(r.events()) == 5 and len(r.messages) >= 10, what="the retries")
-            wait_until(lambda: all(d["status"] == "Succeeded" for d in deliveries(api, consumer_id)),
-                       what="every delivery succeeded")
+            wait_until(
+                lambda: all(d["status"] == "Succeeded" for d in deliveries(api, consumer_id)),
+                what="every delivery succeeded",
+            )
 
             assert {e["payload"]["id"] for e in receiver.events().values()} == set(companies)
             arrivals: dict[str, list[float]] = {}
@@ -475,8 +500,10 @@ def test_a_consumer_failing_for_the_whole_window_is_disabled(postgres: str, tmp_
         tmp_path / "server",
         database_url=separate_database(postgres, "webhooks_disabling"),
         api_key="webhooks-disabling-key",
-        extra_env={"LEDGERLINK_WEBHOOK_RETRY_SCHEDULE": ",".join(["0"] + ["0.5"] * 40),
-                   "LEDGERLINK_WEBHOOK_DISABLE_AFTER_SECONDS": "3"},
+        extra_env={
+            "LEDGERLINK_WEBHOOK_RETRY_SCHEDULE": ",".join(["0"] + ["0.5"] * 40),
+            "LEDGERLINK_WEBHOOK_DISABLE_AFTER_SECONDS": "3",
+        },
     )
     broken = Receiver(answer=lambda message, seen: Answer(500)).start()
     # Fails each message once, then takes it: failures, but never for long without a success.
@@ -490,14 +517,19 @@ def test_a_consumer_failing_for_the_whole_window_is_disabled(postgres: str, tmp_
             while time.monotonic() - started < 3.5:
                 made.append(tagged_company(api, f"Steady {len(made)}", {}))
                 time.sleep(0.4)
-            wait_until(lambda: api.get(f"/webhooks/{broken_id}").json()["disabled"], timeout=20,
-                       what="the broken consumer disabled")
+            wait_until(
+                lambda: api.get(f"/webhooks/{broken_id}").json()["disabled"],
+                timeout=20,
+                what="the broken consumer disabled",
+            )
             listed = {c["id"]: c for c in api.get("/webhooks").json()["results"]}
             assert listed[broken_id]["disabled"] is True and listed[flaky_id]["disabled"] is False
             first_attempt = min(a["attemptedDate"] for d in deliveries(api, broken_id) for a in d["attempts"])
             assert first_attempt  # it failed from its first attempt on
-            wait_until(lambda: all(d["status"] != "Pending" for d in deliveries(api, broken_id)),
-                       what="nothing left pending for the disabled consumer")
+            wait_until(
+                lambda: all(d["status"] != "Pending" for d in deliveries(api, broken_id)),
+                what="nothing left pending for the disabled consumer",
+            )
             assert {d["status"] for d in deliveries(api, broken_id)} == {"Failed"}
 
             # Disabled: new events are not delivered to it, and a replay is refused.

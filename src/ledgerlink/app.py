@@ -84,7 +84,11 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     app.state.urls = PublicUrls(settings.base_url)
     # What jobs and the pages that run domain work outside a request's session (OAuth, Link) are given.
     app.state.runtime = Runtime(
-        engine=engine, sessionmaker=sessionmaker, secrets=app.state.secrets, urls=app.state.urls, settings=settings
+        engine=engine,
+        sessionmaker=sessionmaker,
+        secrets=app.state.secrets,
+        urls=app.state.urls,
+        settings=settings,
     )
     app.state.cors = AllowedOrigins(load_origins)
 

@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 app = typer.Typer(help="ledgerlink: open financial-data platform speaking Codat's API.", no_args_is_help=True)
-clients_app = typer.Typer(help="The clients (tenants) of this install, each with its own API keys.",
-                          no_args_is_help=True)
+clients_app = typer.Typer(
+    help="The clients (tenants) of this install, each with its own API keys.", no_args_is_help=True
+)
 app.add_typer(clients_app, name="clients")
 # Progress lines on stderr, as written: no wrapping at the terminal's width, no markup, no colouring.
 console = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)

@@ -128,7 +128,9 @@ def ensure_database(admin_url: str, name: str) -> None:
     engine = create_sync_engine(sqlalchemy_url(admin_url), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
-            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
             if not exists:
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
     finally:

@@ -82,7 +82,7 @@ class RedactingFormatter(logging.Formatter):
     """For the standard library's loggers (procrastinate's job failures, uvicorn): tracebacks as
     `format_exception` renders them."""
 
-    def formatException(self, ei: ExcInfo) -> str:  # type: ignore[override]  # noqa: N802 (logging's name)
+    def formatException(self, ei: ExcInfo) -> str:  # type: ignore[override]
         return format_exception(ei)
 
     def format(self, record: logging.LogRecord) -> str:
@@ -96,7 +96,9 @@ class RedactingFormatter(logging.Formatter):
 
 def configure(log_format: str = "console", level: str = "INFO") -> None:
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if log_format == "json" else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer()
+        if log_format == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
         processors=[

@@ -21,7 +21,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import procrastinate
-
 import structlog
 
 from ledgerlink.config import Settings
@@ -163,7 +162,9 @@ def dump_tasks() -> None:
         log.warning(
             "task",
             name=task.get_name(),
-            frames=" < ".join(f"{f.f_code.co_name} ({f.f_code.co_filename.rsplit('/', 2)[-1]}:{f.f_lineno})" for f in frames),
+            frames=" < ".join(
+                f"{f.f_code.co_name} ({f.f_code.co_filename.rsplit('/', 2)[-1]}:{f.f_lineno})" for f in frames
+            ),
         )
 
 
@@ -200,7 +201,9 @@ async def _supervised(run: Callable[[], Awaitable[None]], name: str) -> None:
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("job worker stopped on an error; starting it again", worker=name, pause_seconds=pause)
+            log.exception(
+                "job worker stopped on an error; starting it again", worker=name, pause_seconds=pause
+            )
         # A worker that ran a good while before stopping starts again promptly; one stopping at once backs off.
         if time.monotonic() - started > 60:
             pause = RESTART_PAUSE_SECONDS

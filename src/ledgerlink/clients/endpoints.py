@@ -30,7 +30,9 @@ async def list_api_keys(principal: CurrentPrincipal, session: Session) -> Respon
 
 
 @router.post("/apiKeys", status_code=201)
-async def create_api_key(principal: CurrentPrincipal, session: Session, body: ApiKeyBody | None = None) -> Response:
+async def create_api_key(
+    principal: CurrentPrincipal, session: Session, body: ApiKeyBody | None = None
+) -> Response:
     key, plain = await service.create_api_key(session, principal.client_id, body or ApiKeyBody())
     return json(service.api_key_view(key, plain), status_code=201)
 

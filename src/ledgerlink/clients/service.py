@@ -71,7 +71,9 @@ async def list_api_keys(session: AsyncSession, client_id: uuid.UUID) -> list[Api
 
 async def create_api_key(session: AsyncSession, client_id: uuid.UUID, body: ApiKeyBody) -> tuple[ApiKey, str]:
     await get_client(session, client_id, for_update=True)  # serializes concurrent creates for the limit
-    count = await session.scalar(select(func.count()).select_from(ApiKey).where(ApiKey.client_id == client_id))
+    count = await session.scalar(
+        select(func.count()).select_from(ApiKey).where(ApiKey.client_id == client_id)
+    )
     if (count or 0) >= MAX_API_KEYS:
         raise Conflict(f"There is a maximum of {MAX_API_KEYS} API keys; delete one before creating another.")
     return await add_api_key(session, client_id, new_api_key(), name=body.name)
@@ -104,7 +106,9 @@ async def delete_api_key(session: AsyncSession, client_id: uuid.UUID, api_key_id
     await session.delete(key)
 
 
-async def set_allowed_origins(session: AsyncSession, client_id: uuid.UUID, body: AllowedOriginsBody) -> Client:
+async def set_allowed_origins(
+    session: AsyncSession, client_id: uuid.UUID, body: AllowedOriginsBody
+) -> Client:
     client = await get_client(session, client_id, for_update=True)
     client.allowed_origins = [str(origin).rstrip("/") for origin in body.allowed_origins]
     return client

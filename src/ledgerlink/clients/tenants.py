@@ -52,9 +52,7 @@ async def create(session: AsyncSession, name: str) -> tuple[Client, str]:
 
 
 async def listed(session: AsyncSession) -> list[Listed]:
-    keys = (
-        select(func.count()).select_from(ApiKey).where(ApiKey.client_id == Client.id).scalar_subquery()
-    )
+    keys = select(func.count()).select_from(ApiKey).where(ApiKey.client_id == Client.id).scalar_subquery()
     rows = await session.execute(select(Client, keys).order_by(Client.created_at, Client.id))
     return [Listed(client.id, client.name, client.status, count, client.created_at) for client, count in rows]
 
@@ -68,7 +66,7 @@ async def find(session: AsyncSession, id_or_name: str) -> Client:
     if by_id is not None:
         return by_id
     named = list(
-        (await session.scalars(select(Client).where(func.lower(Client.name) == id_or_name.strip().lower())))
+        await session.scalars(select(Client).where(func.lower(Client.name) == id_or_name.strip().lower()))
     )
     if not named:
         raise TenantError(f"no client has the id or name {id_or_name!r}")

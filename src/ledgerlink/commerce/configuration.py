@@ -68,8 +68,15 @@ class SelectionInvalid(Exception):
 def empty_selections(now: datetime) -> dict[str, Any]:
     midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return {
-        "sales": {"syncSales": True, "accounts": {}, "invoiceStatus": None, "customerId": None,
-                  "taxRates": {}, "defaultZeroTaxRateId": None, "groupingPeriod": "Daily"},
+        "sales": {
+            "syncSales": True,
+            "accounts": {},
+            "invoiceStatus": None,
+            "customerId": None,
+            "taxRates": {},
+            "defaultZeroTaxRateId": None,
+            "groupingPeriod": "Daily",
+        },
         "payments": {"syncPayments": True, "accounts": {}},
         "fees": {"syncFees": True, "accounts": {}, "supplierId": None},
         "schedule": {"frequency": "Daily", "startDate": _iso(midnight), "syncHour": 6, "timeZone": "UTC"},
@@ -100,7 +107,9 @@ def _account_options(books: Books, account_type: str) -> list[dict[str, Any]]:
     ]
 
 
-def _account(label: str, selected: str | None, options: list[dict[str, Any]], required: bool) -> dict[str, Any]:
+def _account(
+    label: str, selected: str | None, options: list[dict[str, Any]], required: bool
+) -> dict[str, Any]:
     return {
         "labelText": label,
         "descriptionText": None,
@@ -128,14 +137,18 @@ def document(
     tax_options = _options(books.tax_rates, "name")
     sales_accounts = {
         role.key: _account(
-            texts[role.text_key], sales["accounts"].get(role.key), _account_options(books, role.account_type), True
+            texts[role.text_key],
+            sales["accounts"].get(role.key),
+            _account_options(books, role.account_type),
+            True,
         )
         for role in SALES_ROLES
     }
     payment_options = _account_options(books, PAYMENTS_TYPE)
     method_accounts = {
-        method["id"]: _account(method.get("name") or method["id"], payments["accounts"].get(method["id"]),
-                               payment_options, False)
+        method["id"]: _account(
+            method.get("name") or method["id"], payments["accounts"].get(method["id"]), payment_options, False
+        )
         for method in books.payment_methods
     }
     return {
@@ -175,12 +188,16 @@ def document(
                     "accountingTaxRateOptions": tax_options,
                     "commerceTaxRateOptions": _options(books.commerce_taxes, "name"),
                     "taxRateMappings": [
-                        {"selectedCommerceTaxRateIds": [commerce_id], "selectedAccountingTaxRateId": accounting_id}
+                        {
+                            "selectedCommerceTaxRateIds": [commerce_id],
+                            "selectedAccountingTaxRateId": accounting_id,
+                        }
                         for commerce_id, accounting_id in sales["taxRates"].items()
                     ],
                     "selectedDefaultZeroTaxRateId": sales["defaultZeroTaxRateId"],
                     "defaultZeroTaxRateOptions": [
-                        option for option, rate in zip(tax_options, books.tax_rates, strict=True)
+                        option
+                        for option, rate in zip(tax_options, books.tax_rates, strict=True)
                         if not rate.get("effectiveTaxRate") and not rate.get("totalTaxRate")
                     ],
                 },
@@ -200,8 +217,10 @@ def document(
                 "syncPayments": payments["syncPayments"],
                 "accounts": {
                     DEFAULT_PAYMENTS: _account(
-                        texts["payments.defaultAccount"], payments["accounts"].get(DEFAULT_PAYMENTS),
-                        payment_options, True,
+                        texts["payments.defaultAccount"],
+                        payments["accounts"].get(DEFAULT_PAYMENTS),
+                        payment_options,
+                        True,
                     )
                 },
             },
@@ -213,8 +232,10 @@ def document(
                 "syncFees": fees["syncFees"],
                 "accounts": {
                     FEES_ROLE.key: _account(
-                        texts[FEES_ROLE.text_key], fees["accounts"].get(FEES_ROLE.key),
-                        _account_options(books, FEES_ROLE.account_type), True,
+                        texts[FEES_ROLE.text_key],
+                        fees["accounts"].get(FEES_ROLE.key),
+                        _account_options(books, FEES_ROLE.account_type),
+                        True,
                     )
                 },
             },
@@ -234,34 +255,60 @@ def check(selections: dict[str, Any], books: Books) -> None:
             if required:
                 errors.append((field, f"Choose {title}."))
         elif selected not in ids:
-            errors.append((field, f"{selected} is not an active {account_type} account, so it cannot be {title}."))
+            errors.append(
+                (field, f"{selected} is not an active {account_type} account, so it cannot be {title}.")
+            )
 
     if sales["syncSales"]:
         for role in SALES_ROLES:
-            account(f"sales.accounts.{role.key}", sales["accounts"].get(role.key), role.account_type, True,
-                    role.title)
+            account(
+                f"sales.accounts.{role.key}",
+                sales["accounts"].get(role.key),
+                role.account_type,
+                True,
+                role.title,
+            )
         if not payments["syncPayments"]:
-            errors.append(("payments.syncPayments", "Sales are recorded against payments: sync payments too."))
+            errors.append(
+                ("payments.syncPayments", "Sales are recorded against payments: sync payments too.")
+            )
     if sales["syncSales"] or payments["syncPayments"] or fees["syncFees"]:
-        account(f"payments.accounts.{DEFAULT_PAYMENTS}", payments["accounts"].get(DEFAULT_PAYMENTS),
-                PAYMENTS_TYPE, True, "the account for payments (any other payment method)")
+        account(
+            f"payments.accounts.{DEFAULT_PAYMENTS}",
+            payments["accounts"].get(DEFAULT_PAYMENTS),
+            PAYMENTS_TYPE,
+            True,
+            "the account for payments (any other payment method)",
+        )
     methods = {m["id"] for m in books.payment_methods}
     for method_id, account_id in payments["accounts"].items():
         if method_id != DEFAULT_PAYMENTS and method_id not in methods:
             errors.append((f"payments.accounts.{method_id}", f"{method_id} is not a payment method."))
         elif method_id != DEFAULT_PAYMENTS:
-            account(f"payments.accounts.{method_id}", account_id, PAYMENTS_TYPE, False,
-                    f"the account for {method_id} payments")
+            account(
+                f"payments.accounts.{method_id}",
+                account_id,
+                PAYMENTS_TYPE,
+                False,
+                f"the account for {method_id} payments",
+            )
     if fees["syncFees"]:
-        account("fees.accounts.fees", fees["accounts"].get(FEES_ROLE.key), FEES_ROLE.account_type, True,
-                FEES_ROLE.title)
+        account(
+            "fees.accounts.fees",
+            fees["accounts"].get(FEES_ROLE.key),
+            FEES_ROLE.account_type,
+            True,
+            FEES_ROLE.title,
+        )
     tax_ids = {t["id"] for t in books.tax_rates}
     commerce_tax_ids = {t["id"] for t in books.commerce_taxes}
     for commerce_id, accounting_id in sales["taxRates"].items():
         if commerce_id not in commerce_tax_ids:
             errors.append((f"sales.taxRates.{commerce_id}", f"{commerce_id} is not a commerce tax rate."))
         elif accounting_id is not None and accounting_id not in tax_ids:
-            errors.append((f"sales.taxRates.{commerce_id}", f"{accounting_id} is not a tax rate in the books."))
+            errors.append(
+                (f"sales.taxRates.{commerce_id}", f"{accounting_id} is not a tax rate in the books.")
+            )
     if sales["defaultZeroTaxRateId"] is not None and sales["defaultZeroTaxRateId"] not in tax_ids:
         errors.append(("sales.defaultZeroTaxRateId", f"{sales['defaultZeroTaxRateId']} is not a tax rate."))
     if sales["customerId"] is not None and sales["customerId"] not in {c["id"] for c in books.customers}:
@@ -269,7 +316,9 @@ def check(selections: dict[str, Any], books: Books) -> None:
     if fees["supplierId"] is not None and fees["supplierId"] not in {s["id"] for s in books.suppliers}:
         errors.append(("fees.supplierId", f"{fees['supplierId']} is not a supplier in the books."))
     if sales["invoiceStatus"] is not None and sales["invoiceStatus"] not in INVOICE_STATUSES:
-        errors.append(("sales.invoiceStatus", f"Invoice status must be one of {', '.join(INVOICE_STATUSES)}."))
+        errors.append(
+            ("sales.invoiceStatus", f"Invoice status must be one of {', '.join(INVOICE_STATUSES)}.")
+        )
     if sales["groupingPeriod"] not in GROUPING_PERIODS:
         errors.append(("sales.groupingPeriod", f"Grouping must be one of {', '.join(GROUPING_PERIODS)}."))
     errors.extend(_schedule_errors(selections["schedule"]))
@@ -287,7 +336,9 @@ def _schedule_errors(schedule: dict[str, Any]) -> list[tuple[str, str]]:
     try:
         ZoneInfo(str(schedule["timeZone"]))
     except (ZoneInfoNotFoundError, ValueError):
-        errors.append(("schedule.timeZone", f"{schedule['timeZone']} is not a time zone (e.g. Europe/London)."))
+        errors.append(
+            ("schedule.timeZone", f"{schedule['timeZone']} is not a time zone (e.g. Europe/London).")
+        )
     if parse_moment(schedule["startDate"]) is None:
         errors.append(("schedule.startDate", "The start date is an ISO 8601 date or date-time."))
     return errors
@@ -347,18 +398,34 @@ def merge(selections: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     take(sales, "syncSales", merged["sales"], "sales.syncSales", (bool,))
     accounts(sales, merged["sales"], "sales")
     if isinstance(sales, dict):
-        take(sales.get("invoiceStatus"), "selectedInvoiceStatus", merged["sales"], "sales.invoiceStatus", (str,))
+        take(
+            sales.get("invoiceStatus"),
+            "selectedInvoiceStatus",
+            merged["sales"],
+            "sales.invoiceStatus",
+            (str,),
+        )
         take(sales.get("salesCustomer"), "selectedCustomerId", merged["sales"], "sales.customerId", (str,))
         grouping = sales.get("grouping") if isinstance(sales.get("grouping"), dict) else {}
-        take(grouping.get("groupingPeriod"), "selectedGroupingPeriod", merged["sales"], "sales.groupingPeriod",
-             (str,))
+        take(
+            grouping.get("groupingPeriod"),
+            "selectedGroupingPeriod",
+            merged["sales"],
+            "sales.groupingPeriod",
+            (str,),
+        )
         if isinstance(sales.get("taxRates"), dict):
             rates = dict(merged["sales"]["taxRates"])
             for commerce_id, value in sales["taxRates"].items():
                 rates[commerce_id] = value.get("selectedTaxRateId") if isinstance(value, dict) else value
             merged["sales"]["taxRates"] = {k: v for k, v in rates.items() if v is not None}
-        take(sales.get("newTaxRates"), "selectedDefaultZeroTaxRateId", merged["sales"],
-             "sales.defaultZeroTaxRateId", (str,))
+        take(
+            sales.get("newTaxRates"),
+            "selectedDefaultZeroTaxRateId",
+            merged["sales"],
+            "sales.defaultZeroTaxRateId",
+            (str,),
+        )
     payments = configuration.get("payments")
     take(payments, "syncPayments", merged["payments"], "payments.syncPayments", (bool,))
     accounts(payments, merged["payments"], "payments")

@@ -21,17 +21,28 @@ PARTNER_COMMERCE_KEY = "lqai"
 
 @router.get("/config/sync/commerce/{commerceKey}/{accountingKey}/start")
 async def get_sync_flow_url(
-    commerceKey: str, accountingKey: str, principal: CurrentPrincipal, session: Session, urls: Urls,
-    merchantIdentifier: str | None = None, redirectUrl: str | None = None,
+    commerceKey: str,
+    accountingKey: str,
+    principal: CurrentPrincipal,
+    session: Session,
+    urls: Urls,
+    merchantIdentifier: str | None = None,
+    redirectUrl: str | None = None,
 ) -> Response:
-    url = await service.start(session, principal, commerceKey, accountingKey, merchantIdentifier, redirectUrl, urls)
+    url = await service.start(
+        session, principal, commerceKey, accountingKey, merchantIdentifier, redirectUrl, urls
+    )
     return json({"url": url})
 
 
 @router.get("/config/sync/commerce/{platformKey}/start")
 async def get_partner_sync_flow_url(
-    platformKey: str, principal: CurrentPrincipal, session: Session, urls: Urls,
-    merchantIdentifier: str | None = None, redirectUrl: str | None = None,
+    platformKey: str,
+    principal: CurrentPrincipal,
+    session: Session,
+    urls: Urls,
+    merchantIdentifier: str | None = None,
+    redirectUrl: str | None = None,
 ) -> Response:
     """The older form: the accounting platform's key only, the commerce platform being the partner's."""
     url = await service.start(
@@ -53,7 +64,9 @@ async def set_configuration(
 
 
 @router.get("/sync/commerce/config/ui/text")
-async def get_config_text(principal: CurrentPrincipal, session: Session, locale: str | None = None) -> Response:
+async def get_config_text(
+    principal: CurrentPrincipal, session: Session, locale: str | None = None
+) -> Response:
     return json(await service.localization(session, principal.client_id, locale))
 
 

@@ -56,7 +56,9 @@ class SyncFlowMerchant(Base):
 
     __tablename__ = "sync_flow_merchants"
 
-    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
     merchant_identifier: Mapped[str] = mapped_column(primary_key=True)
     company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), unique=True)
 
@@ -77,7 +79,9 @@ class SyncFlowText(Base):
 
     __tablename__ = "sync_flow_texts"
 
-    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
     locale: Mapped[str] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(primary_key=True)
     text: Mapped[str]
@@ -88,7 +92,9 @@ class VisibleAccounts(Base):
 
     __tablename__ = "commerce_visible_accounts"
 
-    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
     platform_key: Mapped[str] = mapped_column(primary_key=True)
     accounts: Mapped[list[str] | None] = mapped_column(JSONB)
 

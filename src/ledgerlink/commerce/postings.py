@@ -46,15 +46,23 @@ class Activity:
 
     def payment_ids_needed(self) -> set[str]:
         ids = {p["id"] for o in self.orders for p in o.get("payments") or [] if p.get("id")}
-        ids |= {t["transactionSourceRef"]["id"] for t in self.transactions
-                if (t.get("transactionSourceRef") or {}).get("type") == "Payment"}
-        ids |= {p["id"] for o in self.refunded_orders.values() for p in o.get("payments") or [] if p.get("id")}
+        ids |= {
+            t["transactionSourceRef"]["id"]
+            for t in self.transactions
+            if (t.get("transactionSourceRef") or {}).get("type") == "Payment"
+        }
+        ids |= {
+            p["id"] for o in self.refunded_orders.values() for p in o.get("payments") or [] if p.get("id")
+        }
         return ids
 
     def order_ids_needed(self) -> set[str]:
         in_period = {o["id"] for o in self.orders}
-        return {t["transactionSourceRef"]["id"] for t in self.transactions
-                if (t.get("transactionSourceRef") or {}).get("type") == "Order"} - in_period
+        return {
+            t["transactionSourceRef"]["id"]
+            for t in self.transactions
+            if (t.get("transactionSourceRef") or {}).get("type") == "Order"
+        } - in_period
 
 
 @dataclass(frozen=True)
@@ -183,8 +191,11 @@ def journal_entry(
             line(account, -amount, f"Fees charged {period_label}: {method_name(account)}")
 
     totals = Totals(
-        sales_net=net, sales_tax=sum(tax.values()), payments=sum(received.values()),
-        refunds=sum(refunded.values()), fees=sum(charged.values()),
+        sales_net=net,
+        sales_tax=sum(tax.values()),
+        payments=sum(received.values()),
+        refunds=sum(refunded.values()),
+        fees=sum(charged.values()),
     )
     if not lines:
         return None, totals

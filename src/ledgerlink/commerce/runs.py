@@ -161,8 +161,10 @@ def _iso(moment: datetime | None) -> str | None:
 async def last_successful(session: AsyncSession, company_id: uuid.UUID) -> CommerceSync | None:
     return await session.scalar(
         select(CommerceSync)
-        .where(CommerceSync.company_id == company_id,
-               CommerceSync.status_code.in_([Code.WRITTEN, Code.NOTHING_WRITTEN]))
+        .where(
+            CommerceSync.company_id == company_id,
+            CommerceSync.status_code.in_([Code.WRITTEN, Code.NOTHING_WRITTEN]),
+        )
         .order_by(CommerceSync.range_finish.desc(), CommerceSync.requested_at.desc())
         .limit(1)
     )
@@ -178,8 +180,14 @@ async def queue(
     finish = min(finish, now)
     finish = period_end_before(finish, zone, selections["sales"]["groupingPeriod"])
     run = CommerceSync(
-        id=uuid.uuid4(), company_id=company.id, range_start=start, range_finish=max(start, finish),
-        status_code=Code.RUNNING, status=STATUS_TEXT[Code.RUNNING], requested_at=now, data_pushed=False,
+        id=uuid.uuid4(),
+        company_id=company.id,
+        range_start=start,
+        range_finish=max(start, finish),
+        status_code=Code.RUNNING,
+        status=STATUS_TEXT[Code.RUNNING],
+        requested_at=now,
+        data_pushed=False,
     )
     problem = _configuration_problem(company, found)
     if problem is not None:
@@ -190,8 +198,13 @@ async def queue(
     session.add(run)
     await session.flush()
     if problem is None:
-        await jobs.defer(session, RUN_TASK, {"commerce_sync_id": str(run.id)}, queue=jobs.PULLS_QUEUE,
-                         queueing_lock=f"commerce:{run.id}")
+        await jobs.defer(
+            session,
+            RUN_TASK,
+            {"commerce_sync_id": str(run.id)},
+            queue=jobs.PULLS_QUEUE,
+            queueing_lock=f"commerce:{run.id}",
+        )
     return run
 
 
@@ -208,7 +221,9 @@ def _configuration_problem(company: Company, found: CommerceConfiguration) -> st
     return None
 
 
-async def start_of_next(session: AsyncSession, company_id: uuid.UUID, found: CommerceConfiguration) -> datetime:
+async def start_of_next(
+    session: AsyncSession, company_id: uuid.UUID, found: CommerceConfiguration
+) -> datetime:
     """Where `latest` starts: the end of the last successful sync, else the configured start date."""
     last = await last_successful(session, company_id)
     if last is not None:
@@ -229,12 +244,19 @@ async def run(runtime: Runtime, sync_id: uuid.UUID) -> None:
         return
     if waiting:
         async with runtime.sessionmaker() as session, session.begin():
-            await jobs.defer(session, RUN_TASK, {"commerce_sync_id": str(sync_id)}, queue=jobs.PULLS_QUEUE,
-                             queueing_lock=f"commerce:{sync_id}",
-                             scheduled_at=utcnow() + timedelta(seconds=WAIT_SECONDS))
+            await jobs.defer(
+                session,
+                RUN_TASK,
+                {"commerce_sync_id": str(sync_id)},
+                queue=jobs.PULLS_QUEUE,
+                queueing_lock=f"commerce:{sync_id}",
+                scheduled_at=utcnow() + timedelta(seconds=WAIT_SECONDS),
+            )
 
 
-async def _load(session: AsyncSession, sync_id: uuid.UUID) -> tuple[CommerceSync, Company, CommerceConfiguration] | None:
+async def _load(
+    session: AsyncSession, sync_id: uuid.UUID
+) -> tuple[CommerceSync, Company, CommerceConfiguration] | None:
     found = await session.get(CommerceSync, sync_id)
     if found is None or found.status_code != Code.RUNNING:
         return None
@@ -248,8 +270,13 @@ async def _load(session: AsyncSession, sync_id: uuid.UUID) -> tuple[CommerceSync
 
 
 async def _finish(
-    runtime: Runtime, sync_id: uuid.UUID, code: int, message: str | None = None, exception: str | None = None,
-    *, pushed: bool | None = None,
+    runtime: Runtime,
+    sync_id: uuid.UUID,
+    code: int,
+    message: str | None = None,
+    exception: str | None = None,
+    *,
+    pushed: bool | None = None,
 ) -> None:
     async with runtime.sessionmaker() as session, session.begin():
         found = await session.get(CommerceSync, sync_id, with_for_update=True)
@@ -287,7 +314,10 @@ async def _run(runtime: Runtime, sync_id: uuid.UUID) -> bool:
     code = Code.WRITTEN if written else Code.NOTHING_WRITTEN
     message = None
     if not written and periods_seen and duplicates == periods_seen:
-        code, message = Code.DUPLICATE, "Every period in the range has already been posted; nothing was written."
+        code, message = (
+            Code.DUPLICATE,
+            "Every period in the range has already been posted; nothing was written.",
+        )
     await _finish(runtime, sync_id, code, message, pushed=bool(written))
     if written:
         await _refresh_accounting(runtime, sync_id)
@@ -315,13 +345,23 @@ async def _commerce_pulls_needed(
             continue
         waiting = True
         latest = await session.scalar(
-            select(PullOperation).where(
-                PullOperation.connection_id == commerce.id, PullOperation.data_type == data_type,
+            select(PullOperation)
+            .where(
+                PullOperation.connection_id == commerce.id,
+                PullOperation.data_type == data_type,
                 PullOperation.requested >= found.requested_at,
-            ).order_by(PullOperation.requested.desc()).limit(1)
+            )
+            .order_by(PullOperation.requested.desc())
+            .limit(1)
         )
-        if latest is not None and latest.status not in _IN_FLIGHT and latest.status != PullStatus.COMPLETE.value:
-            return f"The {data_type} could not be read from the commerce platform: {latest.status_description}"
+        if (
+            latest is not None
+            and latest.status not in _IN_FLIGHT
+            and latest.status != PullStatus.COMPLETE.value
+        ):
+            return (
+                f"The {data_type} could not be read from the commerce platform: {latest.status_description}"
+            )
         if await sync.in_flight(session, commerce.id, data_type) is None:
             await sync.queue_pull(session, company, commerce, data_type, PullTrigger.QUEUE)
     return waiting
@@ -359,10 +399,13 @@ async def _post_period(runtime: Runtime, sync_id: uuid.UUID, period: Period, zon
             return "failed"
         found, company, configuration = loaded
         existing = await session.scalar(
-            select(CommercePosting).where(
+            select(CommercePosting)
+            .where(
                 CommercePosting.company_id == company.id,
-                CommercePosting.period_start < period.end, CommercePosting.period_end > period.start,
-            ).limit(1)
+                CommercePosting.period_start < period.end,
+                CommercePosting.period_end > period.start,
+            )
+            .limit(1)
         )
         if existing is not None and existing.sync_id != sync_id:
             return "duplicate"
@@ -373,15 +416,24 @@ async def _post_period(runtime: Runtime, sync_id: uuid.UUID, period: Period, zon
             push_key = None
             if entry is not None:
                 push = await pushes.request_push(
-                    session, company_id=company.id, connection_id=accounting.id, data_type="journalEntries",
-                    record=entry, idempotency_key=f"commerce:{company.id}:{period.start.isoformat()}",
+                    session,
+                    company_id=company.id,
+                    connection_id=accounting.id,
+                    data_type="journalEntries",
+                    record=entry,
+                    idempotency_key=f"commerce:{company.id}:{period.start.isoformat()}",
                     # One pull of the written type when the whole sync is done, not one per period.
                     sync_on_complete=False,
                 )
                 push_key = push.id
             existing = CommercePosting(
-                id=uuid.uuid4(), company_id=company.id, period_start=period.start, period_end=period.end,
-                sync_id=sync_id, push_operation_key=push_key, posted_at=utcnow(),
+                id=uuid.uuid4(),
+                company_id=company.id,
+                period_start=period.start,
+                period_end=period.end,
+                sync_id=sync_id,
+                push_operation_key=push_key,
+                posted_at=utcnow(),
             )
             session.add(existing)
         push_key = existing.push_operation_key
@@ -392,17 +444,28 @@ async def _post_period(runtime: Runtime, sync_id: uuid.UUID, period: Period, zon
         return "written"
     async with runtime.sessionmaker() as session, session.begin():
         # The period was not written: free it for a later sync (the failed push stays in the push history).
-        await session.execute(delete(CommercePosting).where(
-            CommercePosting.company_id == found.company_id, CommercePosting.period_start == period.start))
+        await session.execute(
+            delete(CommercePosting).where(
+                CommercePosting.company_id == found.company_id, CommercePosting.period_start == period.start
+            )
+        )
         row = await session.get(CommerceSync, sync_id, with_for_update=True)
         if row is not None and row.status_code == Code.RUNNING:
-            await _finish_in(session, row, Code.WRITE_ERROR,
-                             f"The {period.label} journal entry was not written: {push.error_message or push.status}")
+            await _finish_in(
+                session,
+                row,
+                Code.WRITE_ERROR,
+                f"The {period.label} journal entry was not written: {push.error_message or push.status}",
+            )
     return "failed"
 
 
 async def _journal_entry(
-    session: AsyncSession, company: Company, configuration: CommerceConfiguration, period: Period, zone: ZoneInfo
+    session: AsyncSession,
+    company: Company,
+    configuration: CommerceConfiguration,
+    period: Period,
+    zone: ZoneInfo,
 ) -> dict[str, Any] | None:
     commerce = connection_to(company, configuration.commerce_key)
     accounting = connection_to(company, configuration.accounting_key)
@@ -423,11 +486,16 @@ async def _journal_entry(
     tax_rates = await _by_id(session, accounting.id, "taxRates", None)
     methods = await _by_id(session, commerce.id, "commerce-paymentMethods", None)
     currency = next((o.get("currency") for o in activity.orders if o.get("currency")), None)
-    currency = currency or next((t.get("currency") for t in activity.transactions if t.get("currency")), "GBP")
+    currency = currency or next(
+        (t.get("currency") for t in activity.transactions if t.get("currency")), "GBP"
+    )
     connector = registry.get(configuration.commerce_key)
     entry, _totals = postings.journal_entry(
-        activity, configuration.selections,
-        period_start=period.end - timedelta(days=1), period_label=period.label, currency=currency,
+        activity,
+        configuration.selections,
+        period_start=period.end - timedelta(days=1),
+        period_label=period.label,
+        currency=currency,
         names=postings.Names(
             accounts={a["id"]: a.get("name") or a["id"] for a in accounts},
             tax_rates={t["id"]: t.get("name") or t["id"] for t in tax_rates},
@@ -442,10 +510,14 @@ async def _dated(
     session: AsyncSession, connection_id: uuid.UUID, data_type: str, start: datetime, end: datetime
 ) -> list[dict[str, Any]]:
     rows = await session.scalars(
-        select(Record.data).where(
-            Record.connection_id == connection_id, Record.data_type == data_type, Record.is_deleted.is_(False),
+        select(Record.data)
+        .where(
+            Record.connection_id == connection_id,
+            Record.data_type == data_type,
+            Record.is_deleted.is_(False),
             and_(Record.record_date >= start, Record.record_date < end),
-        ).order_by(Record.record_date, Record.record_id)
+        )
+        .order_by(Record.record_date, Record.record_id)
     )
     return list(rows.all())
 

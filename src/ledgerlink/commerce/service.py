@@ -149,8 +149,10 @@ async def start(
     identifier = merchant_identifier or ""
     # (A NUL never gets this far: `kit.inputs` refuses it at the door, in any request.)
     if len(identifier) > MAX_IDENTIFIER:
-        raise BadRequest("merchantIdentifier is your id for the merchant (any text up to "
-                         f"{MAX_IDENTIFIER} characters), or their Codat companyId.")
+        raise BadRequest(
+            "merchantIdentifier is your id for the merchant (any text up to "
+            f"{MAX_IDENTIFIER} characters), or their Codat companyId."
+        )
     redirect_target(redirect_url)  # refused before anything is made
     if identifier.strip():
         company = await _merchant(session, principal, identifier, urls)
@@ -163,8 +165,14 @@ async def start(
     await _configuration(session, company, commerce_key, accounting_key)
     code = f"{secrets.randbelow(1_000_000):06d}"
     redirect = redirect_target(redirect_url)
-    session.add(SyncFlowCode(code_hash=_hash(company.id, code), company_id=company.id, redirect_url=redirect,
-                             expires_at=utcnow() + timedelta(seconds=CODE_SECONDS)))
+    session.add(
+        SyncFlowCode(
+            code_hash=_hash(company.id, code),
+            company_id=company.id,
+            redirect_url=redirect,
+            expires_at=utcnow() + timedelta(seconds=CODE_SECONDS),
+        )
+    )
     query = {"merchantIdentifier": identifier, "otp": code}
     if redirect_url:
         query["redirectUrl"] = redirect_url.strip()
@@ -181,8 +189,10 @@ def redirect_target(redirect_url: str | None) -> str | None:
     try:
         return browser_urls.check(target)
     except ValueError:
-        raise BadRequest("redirectUrl is the web address to send the merchant to when they finish: it "
-                         f"{browser_urls.RULE}.") from None
+        raise BadRequest(
+            "redirectUrl is the web address to send the merchant to when they finish: it "
+            f"{browser_urls.RULE}."
+        ) from None
 
 
 def _hash(company_id: uuid.UUID, code: str) -> str:
@@ -230,8 +240,12 @@ async def spend_code(
     if counted is not None and counted.expires_at > now and counted.misses >= MAX_SOURCE_MISSES:
         raise CodeRefused("locked")
     company_id = await merchant_id(session, client_id, identifier) if code else None
-    found = None if company_id is None else await session.scalar(
-        select(SyncFlowCode).where(SyncFlowCode.code_hash == _hash(company_id, code)).with_for_update()
+    found = (
+        None
+        if company_id is None
+        else await session.scalar(
+            select(SyncFlowCode).where(SyncFlowCode.code_hash == _hash(company_id, code)).with_for_update()
+        )
     )
     if company_id is None or found is None:
         await _count_miss(session, source, now)
@@ -248,19 +262,23 @@ async def _count_miss(session: AsyncSession, source: str, now: datetime) -> None
     """One more wrong code from `source`: its one row, started afresh when its window has ended."""
     ended = SyncFlowMiss.expires_at <= now
     fresh = insert(SyncFlowMiss).values(source=source, misses=1, expires_at=now + MISS_WINDOW)
-    await session.execute(fresh.on_conflict_do_update(
-        index_elements=[SyncFlowMiss.source],
-        set_={
-            "misses": case((ended, 1), else_=SyncFlowMiss.misses + 1),
-            "expires_at": case((ended, fresh.excluded.expires_at), else_=SyncFlowMiss.expires_at),
-        },
-    ))
+    await session.execute(
+        fresh.on_conflict_do_update(
+            index_elements=[SyncFlowMiss.source],
+            set_={
+                "misses": case((ended, 1), else_=SyncFlowMiss.misses + 1),
+                "expires_at": case((ended, fresh.excluded.expires_at), else_=SyncFlowMiss.expires_at),
+            },
+        )
+    )
 
 
 async def prune_codes(session: AsyncSession) -> int:
     """Forget codes dead for an hour and windows of wrong codes that have ended."""
     now = utcnow()
-    codes = await session.execute(delete(SyncFlowCode).where(SyncFlowCode.expires_at < now - timedelta(hours=1)))
+    codes = await session.execute(
+        delete(SyncFlowCode).where(SyncFlowCode.expires_at < now - timedelta(hours=1))
+    )
     misses = await session.execute(delete(SyncFlowMiss).where(SyncFlowMiss.expires_at < now))
     return (codes.rowcount or 0) + (misses.rowcount or 0)
 
@@ -279,8 +297,13 @@ async def _configuration(
             )
         now = utcnow()
         found = CommerceConfiguration(
-            company_id=company.id, commerce_key=commerce_key, accounting_key=accounting_key, enable=False,
-            configured=False, selections=configuration.empty_selections(now), updated_at=now,
+            company_id=company.id,
+            commerce_key=commerce_key,
+            accounting_key=accounting_key,
+            enable=False,
+            configured=False,
+            selections=configuration.empty_selections(now),
+            updated_at=now,
         )
         session.add(found)
         await session.flush()
@@ -304,7 +327,9 @@ async def _records(
         return []
     statement = (
         select(Record.data)
-        .where(Record.connection_id == connection.id, Record.data_type == data_type, Record.is_deleted.is_(False))
+        .where(
+            Record.connection_id == connection.id, Record.data_type == data_type, Record.is_deleted.is_(False)
+        )
         .order_by(Record.record_id)
     )
     if limit is not None:
@@ -321,7 +346,8 @@ async def books(session: AsyncSession, company: Company, found: CommerceConfigur
     commerce_info = await _records(session, commerce, "commerce-companyInfo")
     shown = await session.scalar(
         select(VisibleAccounts.accounts).where(
-            VisibleAccounts.client_id == company.client_id, VisibleAccounts.platform_key == found.accounting_key
+            VisibleAccounts.client_id == company.client_id,
+            VisibleAccounts.platform_key == found.accounting_key,
         )
     )
     accounts = configuration.visible(await _records(session, accounting, "chartOfAccounts"), shown)
@@ -337,7 +363,8 @@ async def books(session: AsyncSession, company: Company, found: CommerceConfigur
         suppliers=await _records(session, accounting, "suppliers", MAX_OPTIONS),
         commerce_taxes=await _records(session, commerce, "commerce-taxComponents"),
         payment_methods=[
-            m for m in await _records(session, commerce, "commerce-paymentMethods")
+            m
+            for m in await _records(session, commerce, "commerce-paymentMethods")
             if m.get("status", "Active") == "Active"
         ],
         currency=currency or (commerce_info[0].get("baseCurrency") if commerce_info else None),
@@ -367,8 +394,12 @@ async def show(
     """The configuration document; with `selections`, as it would be with those (a form being corrected)."""
     shown = await texts_for(session, company.client_id, locale, company=found)
     return configuration.document(
-        str(company.id), found.enable, found.configured, selections or found.selections,
-        await books(session, company, found), shown,
+        str(company.id),
+        found.enable,
+        found.configured,
+        selections or found.selections,
+        await books(session, company, found),
+        shown,
     )
 
 
@@ -422,8 +453,10 @@ async def texts_for(
     chosen.update(dict(rows.tuples().all()))
     if company is not None:
         names = {"commerce": _name(company.commerce_key), "accounting": _name(company.accounting_key)}
-        chosen = {key: value.replace("{commerce}", names["commerce"]).replace("{accounting}", names["accounting"])
-                  for key, value in chosen.items()}
+        chosen = {
+            key: value.replace("{commerce}", names["commerce"]).replace("{accounting}", names["accounting"])
+            for key, value in chosen.items()
+        }
     return chosen
 
 
@@ -456,12 +489,19 @@ async def reword(session: AsyncSession, client_id: uuid.UUID, locale: str, body:
         text = value.get("text") if isinstance(value, dict) else value
         known = texts.BY_KEY.get(key)
         if known is None:
-            errors.append({"itemId": key, "message": f"{key} is not a Sync Flow text.", "validatorName": "Text"})
+            errors.append(
+                {"itemId": key, "message": f"{key} is not a Sync Flow text.", "validatorName": "Text"}
+            )
         elif text is not None and not isinstance(text, str):
             errors.append({"itemId": key, "message": "A text is a string, or null.", "validatorName": "Text"})
         elif isinstance(text, str) and len(text) > texts.MAX_TEXT_LENGTH:
-            errors.append({"itemId": key, "message": f"At most {texts.MAX_TEXT_LENGTH} characters.",
-                           "validatorName": "Text"})
+            errors.append(
+                {
+                    "itemId": key,
+                    "message": f"At most {texts.MAX_TEXT_LENGTH} characters.",
+                    "validatorName": "Text",
+                }
+            )
         elif text == "" and known.required:
             errors.append({"itemId": key, "message": f"{key} may not be blank.", "validatorName": "Text"})
         else:
@@ -470,11 +510,17 @@ async def reword(session: AsyncSession, client_id: uuid.UUID, locale: str, body:
         raise BadRequest("Some texts cannot be set.", validation_errors=errors)
     for key, text in changes.items():
         if text is None:
-            await session.execute(delete(SyncFlowText).where(
-                SyncFlowText.client_id == client_id, SyncFlowText.locale == locale, SyncFlowText.key == key))
+            await session.execute(
+                delete(SyncFlowText).where(
+                    SyncFlowText.client_id == client_id,
+                    SyncFlowText.locale == locale,
+                    SyncFlowText.key == key,
+                )
+            )
         else:
             await session.execute(
-                insert(SyncFlowText).values(client_id=client_id, locale=locale, key=key, text=text)
+                insert(SyncFlowText)
+                .values(client_id=client_id, locale=locale, key=key, text=text)
                 .on_conflict_do_update(index_elements=["client_id", "locale", "key"], set_={"text": text})
             )
     return await localization(session, client_id, locale)
@@ -502,9 +548,13 @@ async def set_visible_accounts(
         raise BadRequest('The body is {"visibleAccounts": [account ids, nominal codes or names] or null}.')
     shown = body["visibleAccounts"]
     if shown is not None and (
-        not isinstance(shown, list) or not all(isinstance(a, str) and a.strip() for a in shown) or len(shown) > 5000
+        not isinstance(shown, list)
+        or not all(isinstance(a, str) and a.strip() for a in shown)
+        or len(shown) > 5000
     ):
-        raise BadRequest("visibleAccounts is a list of up to 5,000 account ids, nominal codes or names, or null.")
+        raise BadRequest(
+            "visibleAccounts is a list of up to 5,000 account ids, nominal codes or names, or null."
+        )
     accounts = None if shown is None else sorted({a.strip() for a in shown})
     await session.execute(
         insert(VisibleAccounts)

@@ -46,10 +46,17 @@ COMMERCE_TYPES = ("commerce-taxComponents", "commerce-paymentMethods")
 _REFUSED = {
     "expired": ("This link has expired", "Sync-flow links work for 30 seconds. Go back and open it again."),
     "used": ("This link has already been used", "Each sync-flow link works once. Go back and open it again."),
-    "invalid": ("This link is not valid", "This link's one-time code is not right. Go back and open it again."),
-    "locked": ("Too many links that were not valid", (
-        "Too many sync-flow links with a wrong code were opened from your network. Wait a quarter of an hour, "
-        "then open the link you were given again.")),
+    "invalid": (
+        "This link is not valid",
+        "This link's one-time code is not right. Go back and open it again.",
+    ),
+    "locked": (
+        "Too many links that were not valid",
+        (
+            "Too many sync-flow links with a wrong code were opened from your network. Wait a quarter of an hour, "
+            "then open the link you were given again."
+        ),
+    ),
 }
 
 
@@ -66,8 +73,13 @@ def _locale(request: Request) -> str:
 
 @router.get("/{clientId}/{commerceKey}/{accountingKey}/start")
 async def enter(
-    clientId: str, commerceKey: str, accountingKey: str, request: Request, session: Session,
-    merchantIdentifier: str = "", otp: str = "",
+    clientId: str,
+    commerceKey: str,
+    accountingKey: str,
+    request: Request,
+    session: Session,
+    merchantIdentifier: str = "",
+    otp: str = "",
 ) -> Response:
     try:
         client_id = uuid.UUID(clientId)
@@ -78,21 +90,31 @@ async def enter(
         check_active(client)
     source = service.source_of(request.client.host if request.client else None)
     try:
-        company_id, redirect_url = await service.spend_code(session, client_id, merchantIdentifier, otp, source)
+        company_id, redirect_url = await service.spend_code(
+            session, client_id, merchantIdentifier, otp, source
+        )
     except service.CodeRefused as refused:
         # A miss is counted even though the page is an error.
         await session.commit()
         raise PageError(429 if refused.reason == "locked" else 401, *_REFUSED[refused.reason]) from None
     visit = FlowVisit(company_id, _locale(request), redirect_url)
-    return keep(pages.redirect(f"/sync-flow/companies/{company_id}"), visit, request.app.state.secrets,
-                secure=_secure(request))
+    return keep(
+        pages.redirect(f"/sync-flow/companies/{company_id}"),
+        visit,
+        request.app.state.secrets,
+        secure=_secure(request),
+    )
 
 
-async def _load(request: Request, session: Session, company_id: str) -> tuple[FlowVisit, Company, CommerceConfiguration, Client]:
+async def _load(
+    request: Request, session: Session, company_id: str
+) -> tuple[FlowVisit, Company, CommerceConfiguration, Client]:
     try:
         parsed = uuid.UUID(company_id)
     except ValueError:
-        raise PageError(404, "This page is not valid", "Open the sync-flow link you were given again.") from None
+        raise PageError(
+            404, "This page is not valid", "Open the sync-flow link you were given again."
+        ) from None
     visit = read(request, request.app.state.secrets, parsed)
     if visit is None:
         raise PageError(401, "Your session has ended", "Open the sync-flow link you were given again.")
@@ -108,8 +130,9 @@ async def _load(request: Request, session: Session, company_id: str) -> tuple[Fl
     return visit, company, found, client
 
 
-async def _context(session: Session, visit: FlowVisit, company: Company, found: CommerceConfiguration,
-                   client: Client) -> dict[str, Any]:
+async def _context(
+    session: Session, visit: FlowVisit, company: Company, found: CommerceConfiguration, client: Client
+) -> dict[str, Any]:
     return {
         "client": client,
         "company": company,
@@ -129,7 +152,9 @@ def _side(company: Company, key: str) -> dict[str, Any]:
     }
 
 
-async def _books_ready(session: Session, company: Company, sides: list[tuple[Connection, tuple[str, ...]]]) -> bool:
+async def _books_ready(
+    session: Session, company: Company, sides: list[tuple[Connection, tuple[str, ...]]]
+) -> bool:
     """Whether what the configuration is made of has been read; queue what has not been asked for."""
     ready = True
     for connection, data_types in sides:
@@ -137,18 +162,20 @@ async def _books_ready(session: Session, company: Company, sides: list[tuple[Con
             if not sync.supports(connection, data_type):
                 continue
             latest = await session.scalar(
-                select(PullOperation).where(
-                    PullOperation.connection_id == connection.id, PullOperation.data_type == data_type
-                ).order_by(PullOperation.requested.desc()).limit(1)
+                select(PullOperation)
+                .where(PullOperation.connection_id == connection.id, PullOperation.data_type == data_type)
+                .order_by(PullOperation.requested.desc())
+                .limit(1)
             )
             if latest is None:
                 await sync.queue_pull(session, company, connection, data_type, PullTrigger.QUEUE)
                 ready = False
             elif latest.status in {s.value for s in IN_FLIGHT}:
                 ready = False
-            elif latest.status != PullStatus.COMPLETE.value and await sync.last_successful_as_of(
-                session, connection.id, data_type
-            ) is None:
+            elif (
+                latest.status != PullStatus.COMPLETE.value
+                and await sync.last_successful_as_of(session, connection.id, data_type) is None
+            ):
                 continue  # it failed: configure without those options rather than wait for ever
     return ready
 
@@ -160,13 +187,16 @@ async def overview(companyId: str, request: Request, session: Session) -> Respon
     context = await _context(session, visit, company, found, client)
     fetching = False
     if commerce["linked"] and accounting["linked"]:
-        fetching = not await _books_ready(session, company, [
-            (accounting["connection"], ACCOUNTING_TYPES), (commerce["connection"], COMMERCE_TYPES)
-        ])
+        fetching = not await _books_ready(
+            session,
+            company,
+            [(accounting["connection"], ACCOUNTING_TYPES), (commerce["connection"], COMMERCE_TYPES)],
+        )
         if not fetching:
             return pages.redirect(f"/sync-flow/companies/{company.id}/configure")
-    return pages.render(request, "sync_flow/overview.html",
-                        {**context, "sides": [commerce, accounting], "fetching": fetching})
+    return pages.render(
+        request, "sync_flow/overview.html", {**context, "sides": [commerce, accounting], "fetching": fetching}
+    )
 
 
 @router.get("/companies/{companyId}/connect/{key}")
@@ -194,30 +224,50 @@ def _form(document: dict[str, Any], zone: str) -> dict[str, Any]:
 async def configure_page(companyId: str, request: Request, session: Session) -> Response:
     visit, company, found, client = await _load(request, session, companyId)
     document = await service.show(session, company, found, visit.locale)
-    return _configure(request, visit, company, found, await _context(session, visit, company, found, client),
-                      document)
+    return _configure(
+        request, visit, company, found, await _context(session, visit, company, found, client), document
+    )
 
 
-def _configure(request: Request, visit: FlowVisit, company: Company, found: CommerceConfiguration,
-               context: dict[str, Any], document: dict[str, Any], errors: list[dict[str, str]] | None = None,
-               status_code: int = 200) -> Response:
+def _configure(
+    request: Request,
+    visit: FlowVisit,
+    company: Company,
+    found: CommerceConfiguration,
+    context: dict[str, Any],
+    document: dict[str, Any],
+    errors: list[dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> Response:
     zone = document["schedule"]["timeZone"]
-    return pages.render(request, "sync_flow/configure.html", {
-        **context, "config": document, "form": _form(document, zone), "errors": errors or [],
-        "time_zones": configuration.time_zones(), "token": visit.form_token(CONFIGURE),
-        "payment_names": {m: document["configuration"]["payments"]["accounts"][m]["labelText"]
-                          for m in document["configuration"]["payments"]["accounts"]},
-    }, status_code=status_code)
+    return pages.render(
+        request,
+        "sync_flow/configure.html",
+        {
+            **context,
+            "config": document,
+            "form": _form(document, zone),
+            "errors": errors or [],
+            "time_zones": configuration.time_zones(),
+            "token": visit.form_token(CONFIGURE),
+            "payment_names": {
+                m: document["configuration"]["payments"]["accounts"][m]["labelText"]
+                for m in document["configuration"]["payments"]["accounts"]
+            },
+        },
+        status_code=status_code,
+    )
 
 
 def _body(form: Any) -> dict[str, Any]:
     """The form as a `Configuration` body (what `POST /config/companies/{id}/sync/commerce` takes)."""
+
     def value(name: str) -> str | None:
         given = form.get(name)
         return given.strip() if isinstance(given, str) and given.strip() else None
 
     def prefixed(prefix: str) -> dict[str, str | None]:
-        return {name[len(prefix):]: value(name) for name in form if name.startswith(prefix)}
+        return {name[len(prefix) :]: value(name) for name in form if name.startswith(prefix)}
 
     zone = value("schedule.timeZone") or "UTC"
     try:
@@ -249,8 +299,10 @@ def _body(form: Any) -> dict[str, Any]:
                 "newTaxRates": {"selectedDefaultZeroTaxRateId": value("sales.defaultZeroTaxRateId")},
                 "grouping": {"groupingPeriod": {"selectedGroupingPeriod": value("sales.groupingPeriod")}},
             },
-            "payments": {"syncPayments": form.get("payments.syncPayments") == "on",
-                         "accounts": prefixed("payments.accounts.")},
+            "payments": {
+                "syncPayments": form.get("payments.syncPayments") == "on",
+                "accounts": prefixed("payments.accounts."),
+            },
             "fees": {
                 "syncFees": form.get("fees.syncFees") == "on",
                 "accounts": prefixed("fees.accounts."),
@@ -276,8 +328,16 @@ async def configure(companyId: str, request: Request, session: Session) -> Respo
         except configuration.SelectionInvalid:
             submitted = None
         document = await service.show(session, company, found, visit.locale, submitted)
-        return _configure(request, visit, company, found, await _context(session, visit, company, found, client),
-                          document, invalid.validation_errors or [{"itemId": "", "message": invalid.message}], 400)
+        return _configure(
+            request,
+            visit,
+            company,
+            found,
+            await _context(session, visit, company, found, client),
+            document,
+            invalid.validation_errors or [{"itemId": "", "message": invalid.message}],
+            400,
+        )
     return pages.redirect(f"/sync-flow/companies/{company.id}/done")
 
 
@@ -289,4 +349,6 @@ async def done(companyId: str, request: Request, session: Session) -> Response:
     finish = browser_urls.shown(visit.redirect_url)
     if finish:
         return pages.redirect(finish)
-    return pages.render(request, "sync_flow/done.html", await _context(session, visit, company, found, client))
+    return pages.render(
+        request, "sync_flow/done.html", await _context(session, visit, company, found, client)
+    )

@@ -51,7 +51,9 @@ async def request_latest(
         finish = _moment(body["syncTo"], "syncTo")
     start = await runs.start_of_next(session, company.id, found)
     if finish < start:
-        raise BadRequest(f"syncTo ({finish.isoformat()}) is before the end of the last sync ({start.isoformat()}).")
+        raise BadRequest(
+            f"syncTo ({finish.isoformat()}) is before the end of the last sync ({start.isoformat()})."
+        )
     run = await runs.queue(session, company, found, start, finish)
     return await _summary(session, run, company, urls)
 
@@ -63,7 +65,10 @@ async def request_historic(
     date_range = body.get("dateRange") if isinstance(body, dict) else None
     if not isinstance(date_range, dict):
         raise BadRequest('The body is {"dateRange": {"start": "<date-time>", "finish": "<date-time>"}}.')
-    start, finish = _moment(date_range.get("start"), "dateRange.start"), _moment(date_range.get("finish"), "dateRange.finish")
+    start, finish = (
+        _moment(date_range.get("start"), "dateRange.start"),
+        _moment(date_range.get("finish"), "dateRange.finish"),
+    )
     if finish <= start:
         raise BadRequest("dateRange.finish must be after dateRange.start.")
     company, found = await company_configuration(session, principal, company_id)
@@ -71,7 +76,9 @@ async def request_historic(
     return await _summary(session, run, company, urls)
 
 
-async def status_of(session: AsyncSession, principal: Principal, company_id: str, which: str) -> dict[str, Any]:
+async def status_of(
+    session: AsyncSession, principal: Principal, company_id: str, which: str
+) -> dict[str, Any]:
     company = await companies.get(session, principal, company_id)
     statement = select(CommerceSync).where(CommerceSync.company_id == company.id)
     if which == "latest":
@@ -85,8 +92,10 @@ async def status_of(session: AsyncSession, principal: Principal, company_id: str
             raise NotFound(f"No commerce sync was found with id {which}") from None
         run = await session.scalar(statement.where(CommerceSync.id == sync_id))
     if run is None:
-        raise NotFound(f"No {'' if which in ('latest', 'lastSuccessful') else which + ' '}commerce sync was found "
-                       f"for company {company.id}.")
+        raise NotFound(
+            f"No {'' if which in ('latest', 'lastSuccessful') else which + ' '}commerce sync was found "
+            f"for company {company.id}."
+        )
     return runs.status(run)
 
 
@@ -104,13 +113,15 @@ async def overview(session: AsyncSession, company_id: uuid.UUID, limit: int = 10
     if found is None:
         return None
     rows = await session.scalars(
-        select(CommerceSync).where(CommerceSync.company_id == company_id)
-        .order_by(CommerceSync.requested_at.desc()).limit(limit)
+        select(CommerceSync)
+        .where(CommerceSync.company_id == company_id)
+        .order_by(CommerceSync.requested_at.desc())
+        .limit(limit)
     )
     posted = await session.scalar(
-        select(func.count()).select_from(CommercePosting).where(
-            CommercePosting.company_id == company_id, CommercePosting.push_operation_key.is_not(None)
-        )
+        select(func.count())
+        .select_from(CommercePosting)
+        .where(CommercePosting.company_id == company_id, CommercePosting.push_operation_key.is_not(None))
     )
     return Overview(found, list(rows.all()), posted or 0)
 
@@ -118,7 +129,9 @@ async def overview(session: AsyncSession, company_id: uuid.UUID, limit: int = 10
 async def list_statuses(session: AsyncSession, principal: Principal, company_id: str) -> list[dict[str, Any]]:
     company = await companies.get(session, principal, company_id)
     rows = await session.scalars(
-        select(CommerceSync).where(CommerceSync.company_id == company.id)
-        .order_by(CommerceSync.requested_at.desc()).limit(LIST_LIMIT)
+        select(CommerceSync)
+        .where(CommerceSync.company_id == company.id)
+        .order_by(CommerceSync.requested_at.desc())
+        .limit(LIST_LIMIT)
     )
     return [runs.status(run) for run in rows.all()]

@@ -23,8 +23,12 @@ log = structlog.get_logger("ledgerlink.commerce")
 blueprint = procrastinate.Blueprint()
 
 
-@blueprint.task(name="run", queue=jobs.PULLS_QUEUE, pass_context=True,
-                retry=procrastinate.RetryStrategy(max_attempts=3, exponential_wait=2))
+@blueprint.task(
+    name="run",
+    queue=jobs.PULLS_QUEUE,
+    pass_context=True,
+    retry=procrastinate.RetryStrategy(max_attempts=3, exponential_wait=2),
+)
 async def run(context: procrastinate.JobContext, commerce_sync_id: str) -> None:
     await runs.run(jobs.runtime_of(context), uuid.UUID(commerce_sync_id))
 
@@ -53,16 +57,20 @@ async def schedule(context: procrastinate.JobContext, timestamp: int) -> None:
     now = utcnow()
     queued = 0
     async with runtime.sessionmaker() as session, session.begin():
-        due = (await session.scalars(
-            select(CommerceConfiguration)
-            .where(CommerceConfiguration.enable.is_(True), CommerceConfiguration.configured.is_(True))
-            .with_for_update(skip_locked=True)
-        )).all()
+        due = (
+            await session.scalars(
+                select(CommerceConfiguration)
+                .where(CommerceConfiguration.enable.is_(True), CommerceConfiguration.configured.is_(True))
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
         for found in due:
             if not is_due(found.selections, found.last_scheduled_at, now):
                 continue
             company = await session.scalar(
-                select(Company).where(Company.id == found.company_id).options(selectinload(Company.connections))
+                select(Company)
+                .where(Company.id == found.company_id)
+                .options(selectinload(Company.connections))
             )
             start = await runs.start_of_next(session, found.company_id, found)
             await runs.queue(session, company, found, start, now)

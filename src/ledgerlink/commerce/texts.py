@@ -41,7 +41,11 @@ TEXT_KEYS: tuple[TextKey, ...] = (
         "We're reading your chart of accounts from {accounting}. This page refreshes by itself.",
         "Nous lisons votre plan comptable dans {accounting}. Cette page se met à jour toute seule.",
     ),
-    _text("configure.title", "Choose how your sales are recorded", "Choisissez comment vos ventes sont enregistrées"),
+    _text(
+        "configure.title",
+        "Choose how your sales are recorded",
+        "Choisissez comment vos ventes sont enregistrées",
+    ),
     _text("sales.title", "Sales", "Ventes"),
     _text("sales.account", "Sales account", "Compte de ventes"),
     _text("sales.taxAccount", "Sales tax account", "Compte de TVA collectée"),

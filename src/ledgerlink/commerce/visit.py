@@ -50,10 +50,16 @@ def read(request: Request, secrets: SecretBox, company_id: uuid.UUID) -> FlowVis
 
 
 def keep(response: Response, visit: FlowVisit, secrets: SecretBox, *, secure: bool) -> Response:
-    sealed = secrets.sign(orjson.dumps({
-        "company": str(visit.company_id), "locale": visit.locale, "redirect": visit.redirect_url,
-        "secret": visit.secret,
-    }).decode())
+    sealed = secrets.sign(
+        orjson.dumps(
+            {
+                "company": str(visit.company_id),
+                "locale": visit.locale,
+                "redirect": visit.redirect_url,
+                "secret": visit.secret,
+            }
+        ).decode()
+    )
     response.set_cookie(
         COOKIE, sealed, max_age=VISIT_SECONDS, path="/sync-flow", httponly=True, samesite="lax", secure=secure
     )

@@ -34,7 +34,9 @@ async def list_companies(
 
 
 @router.post("/companies")
-async def create_company(body: CompanyCreate, principal: CurrentPrincipal, session: Session, urls: Urls) -> Response:
+async def create_company(
+    body: CompanyCreate, principal: CurrentPrincipal, session: Session, urls: Urls
+) -> Response:
     company = await service.create(session, principal, body, urls)
     return json(company_view(company, urls))
 
@@ -59,13 +61,17 @@ async def update_company(
 
 
 @router.delete("/companies/{companyId}", status_code=204)
-async def delete_company(companyId: str, principal: CurrentPrincipal, session: Session, urls: Urls) -> Response:
+async def delete_company(
+    companyId: str, principal: CurrentPrincipal, session: Session, urls: Urls
+) -> Response:
     await service.delete(session, principal, companyId, urls)
     return no_content()
 
 
 @router.get("/companies/{companyId}/accessToken")
-async def get_access_token(companyId: str, request: Request, principal: CurrentPrincipal, session: Session) -> Response:
+async def get_access_token(
+    companyId: str, request: Request, principal: CurrentPrincipal, session: Session
+) -> Response:
     company = await service.get(session, principal, companyId)
     token = request.app.state.secrets.sign(f"company:{company.id}")
     return json({"expiresIn": ACCESS_TOKEN_SECONDS, "accessToken": token, "tokenType": "Bearer"})

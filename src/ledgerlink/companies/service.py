@@ -29,7 +29,9 @@ def company_not_found(company_id: str) -> NotFound:
     return NotFound(f"No company was found with ID {company_id}", service="ClientsApi")
 
 
-async def get(session: AsyncSession, principal: Principal, company_id: str, *, for_update: bool = False) -> Company:
+async def get(
+    session: AsyncSession, principal: Principal, company_id: str, *, for_update: bool = False
+) -> Company:
     statement = (
         select(Company)
         .where(Company.id == parse_id(company_id, company_not_found(company_id)))
@@ -48,7 +50,9 @@ async def list_companies(
     session: AsyncSession, principal: Principal, params: PageParams, tags: str | None
 ) -> tuple[list[Company], int]:
     statement = (
-        select(Company).where(Company.client_id == principal.client_id).options(selectinload(Company.connections))
+        select(Company)
+        .where(Company.client_id == principal.client_id)
+        .options(selectinload(Company.connections))
     )
     tag_condition = compile_query(tags, queries.TAGS_TARGET)
     if tag_condition is not None:
@@ -58,7 +62,9 @@ async def list_companies(
     )
 
 
-async def create(session: AsyncSession, principal: Principal, body: CompanyCreate, urls: PublicUrls) -> Company:
+async def create(
+    session: AsyncSession, principal: Principal, body: CompanyCreate, urls: PublicUrls
+) -> Company:
     if body.platform_type is not None and registry.get(body.platform_type) is None:
         raise BadRequest(f"Unknown platformType {body.platform_type!r}: no integration has that key.")
     company = Company(

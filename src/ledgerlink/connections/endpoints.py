@@ -59,7 +59,12 @@ async def delete_connection(
 
 @router.patch("/companies/{companyId}/connections/{connectionId}")
 async def unlink_connection(
-    companyId: str, connectionId: str, principal: CurrentPrincipal, session: Session, urls: Urls, body: JsonBody = None
+    companyId: str,
+    connectionId: str,
+    principal: CurrentPrincipal,
+    session: Session,
+    urls: Urls,
+    body: JsonBody = None,
 ) -> Response:
     connection = await service.unlink(session, principal, companyId, connectionId, body, urls)
     return json(connection_view(connection, urls))
@@ -76,7 +81,13 @@ async def authorize_connection(
     body: JsonBody = None,
 ) -> Response:
     connection = await service.authorize(
-        session, principal, companyId, connectionId, body, request.app.state.secrets, urls,
+        session,
+        principal,
+        companyId,
+        connectionId,
+        body,
+        request.app.state.secrets,
+        urls,
         max_scale=request.app.state.settings.sandbox_max_scale,
     )
     return json(connection_view(connection, urls))

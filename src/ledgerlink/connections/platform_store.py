@@ -66,7 +66,9 @@ class PlatformRecords:
     async def records(self, data_type: str | None = None) -> list[PlatformRecord]:
         async with self.sessionmaker() as session, session.begin():
             await self._lock(session, shared=True)
-            statement = select(StoredPlatformRecord).where(StoredPlatformRecord.connection_id == self.connection_id)
+            statement = select(StoredPlatformRecord).where(
+                StoredPlatformRecord.connection_id == self.connection_id
+            )
             if data_type is not None:
                 statement = statement.where(StoredPlatformRecord.data_type == data_type)
             rows = await session.scalars(statement.order_by(StoredPlatformRecord.seq))

@@ -16,10 +16,13 @@ STATUSES = ("PendingAuth", "Linked", "Unlinked", "Deauthorized")
 SOURCE_TYPES = ("Accounting", "Banking", "BankFeed", "Commerce", "Expense", "Other", "Unknown")
 
 
-def _from_registry(value_of: Callable[[ConnectorInfo], str], default: str | None = None) -> ColumnElement[Any]:
+def _from_registry(
+    value_of: Callable[[ConnectorInfo], str], default: str | None = None
+) -> ColumnElement[Any]:
     """A property the connector registry holds, looked up in SQL from the connection's platform key."""
     return case(
-        *[(Connection.integration_key == key, value_of(c.info)) for key, c in CONNECTORS.items()], else_=default
+        *[(Connection.integration_key == key, value_of(c.info)) for key, c in CONNECTORS.items()],
+        else_=default,
     )
 
 

@@ -33,12 +33,17 @@ def platform_key_from_body(body: Any) -> str:
     """`{"platformKey": "mqjo"}`, or the legacy body: the bare JSON string `"mqjo"`."""
     key = body.get("platformKey") if isinstance(body, dict) else body
     if not isinstance(key, str) or not key.strip():
-        raise BadRequest("platformKey is required: send {\"platformKey\": \"<integration key>\"}.")
+        raise BadRequest('platformKey is required: send {"platformKey": "<integration key>"}.')
     return key.strip()
 
 
 async def get(
-    session: AsyncSession, principal: Principal, company_id: str, connection_id: str, *, for_update: bool = False
+    session: AsyncSession,
+    principal: Principal,
+    company_id: str,
+    connection_id: str,
+    *,
+    for_update: bool = False,
 ) -> tuple[Company, Connection]:
     company = await companies.get(session, principal, company_id, for_update=for_update)
     return company, connection_of(company, connection_id)
@@ -69,7 +74,9 @@ async def create(
     return await create_for(session, company, connector, urls)
 
 
-async def create_for(session: AsyncSession, company: Company, connector: Connector, urls: PublicUrls) -> Connection:
+async def create_for(
+    session: AsyncSession, company: Company, connector: Connector, urls: PublicUrls
+) -> Connection:
     """A new PendingAuth connection of the (locked) company to the connector's platform."""
     check_single_accounting(company, connector, exclude=None)
     connection = Connection(
@@ -98,7 +105,12 @@ async def delete(
 
 
 async def unlink(
-    session: AsyncSession, principal: Principal, company_id: str, connection_id: str, body: Any, urls: PublicUrls
+    session: AsyncSession,
+    principal: Principal,
+    company_id: str,
+    connection_id: str,
+    body: Any,
+    urls: PublicUrls,
 ) -> Connection:
     status = body.get("status") if isinstance(body, dict) else None
     if status != ConnectionStatus.UNLINKED.value:
@@ -145,7 +157,11 @@ async def authorize(
 
 
 async def link(
-    session: AsyncSession, company: Company, connection: Connection, sealed_authorization: bytes, urls: PublicUrls
+    session: AsyncSession,
+    company: Company,
+    connection: Connection,
+    sealed_authorization: bytes,
+    urls: PublicUrls,
 ) -> None:
     """The connection now opens the platform: store its sealed credentials, make it Linked (if it was not),
     and queue its fetch-on-first-link data types."""

@@ -42,7 +42,11 @@ def can_transition(current: str, target: ConnectionStatus) -> bool:
 
 
 def transition(
-    session: AsyncSession, company: Company, connection: Connection, target: ConnectionStatus, urls: PublicUrls
+    session: AsyncSession,
+    company: Company,
+    connection: Connection,
+    target: ConnectionStatus,
+    urls: PublicUrls,
 ) -> None:
     current = ConnectionStatus(connection.status)
     event_type = TRANSITIONS.get((current, target))

@@ -24,7 +24,9 @@ class Event(Base):
     company_id: Mapped[uuid.UUID | None]
     # The company's tags when the event was written (webhook consumers filter on them; a deleted
     # company's are gone by the time its `company.deleted` is delivered).
-    company_tags: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
+    company_tags: Mapped[dict[str, str]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     generated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 

@@ -35,14 +35,18 @@ async def list_integrations(
 
 @router.get("/integrations/{platformKey}")
 @router.get("/config/integrations/{platformKey}")
-async def get_integration(platformKey: str, principal: CurrentPrincipal, session: Session, urls: Urls) -> Response:
+async def get_integration(
+    platformKey: str, principal: CurrentPrincipal, session: Session, urls: Urls
+) -> Response:
     row = await service.get(session, principal.client_id, platformKey)
     return json(service.integration_view(row.Integration, row.enabled, urls))
 
 
 @router.get("/integrations/{platformKey}/branding")
 @router.get("/config/integrations/{platformKey}/branding")
-async def get_branding(platformKey: str, principal: CurrentPrincipal, session: Session, urls: Urls) -> Response:
+async def get_branding(
+    platformKey: str, principal: CurrentPrincipal, session: Session, urls: Urls
+) -> Response:
     row = await service.get(session, principal.client_id, platformKey)
     return json(service.branding_view(row.Integration, urls))
 

@@ -31,7 +31,9 @@ class IntegrationSetting(Base):
 
     __tablename__ = "integration_settings"
 
-    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
     integration_key: Mapped[str] = mapped_column(
         ForeignKey("integrations.key", ondelete="CASCADE"), primary_key=True
     )

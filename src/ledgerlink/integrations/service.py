@@ -46,7 +46,9 @@ def datatype_features(info: ConnectorInfo) -> list[dict[str, Any]]:
             supported.append({"featureType": "Post", "featureState": "Release"})
         return supported
 
-    return [{"dataType": data_type, "supportedFeatures": features(data_type)} for data_type in info.data_types]
+    return [
+        {"dataType": data_type, "supportedFeatures": features(data_type)} for data_type in info.data_types
+    ]
 
 
 async def sync_registry(session: AsyncSession) -> None:
@@ -144,6 +146,9 @@ def branding_view(integration: Integration, urls: PublicUrls) -> dict[str, Any]:
     name = integration.name
     return {
         "logo": {"full": image("logo", f"{name} logo"), "square": image("square", f"{name} icon")},
-        "button": {"default": image("button", f"Connect {name}"), "hover": image("button-hover", f"Connect {name}")},
+        "button": {
+            "default": image("button", f"Connect {name}"),
+            "hover": image("button-hover", f"Connect {name}"),
+        },
         "sourceId": str(integration.source_id),
     }

@@ -58,7 +58,9 @@ class CorsMiddleware:
                 headers={
                     "Access-Control-Allow-Origin": origin,
                     "Access-Control-Allow-Methods": ALLOWED_METHODS,
-                    "Access-Control-Allow-Headers": headers.get("access-control-request-headers", ALLOWED_HEADERS),
+                    "Access-Control-Allow-Headers": headers.get(
+                        "access-control-request-headers", ALLOWED_HEADERS
+                    ),
                     "Access-Control-Max-Age": "600",
                     "Vary": "Origin",
                 },

@@ -120,7 +120,11 @@ def error_response(
 
 def _validation_item(error: Any) -> dict[str, str]:
     location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-    return {"itemId": location, "message": error.get("msg", "Invalid value"), "validatorName": error.get("type", "")}
+    return {
+        "itemId": location,
+        "message": error.get("msg", "Invalid value"),
+        "validatorName": error.get("type", ""),
+    }
 
 
 def validation_items(errors: Sequence[Any]) -> list[dict[str, str]]:

@@ -24,14 +24,18 @@ REQUEST_SECONDS = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-PULLS = Counter("ledgerlink_pulls_finished", "Pull operations that reached a final status", ["data_type", "status"])
+PULLS = Counter(
+    "ledgerlink_pulls_finished", "Pull operations that reached a final status", ["data_type", "status"]
+)
 PULL_SECONDS = Histogram(
     "ledgerlink_pull_duration_seconds",
     "From a pull being queued to its final status",
     ["data_type"],
     buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 1800, 3600),
 )
-PULL_RECORDS = Counter("ledgerlink_pull_records_modified", "Records created, changed or deleted by pulls", ["data_type"])
+PULL_RECORDS = Counter(
+    "ledgerlink_pull_records_modified", "Records created, changed or deleted by pulls", ["data_type"]
+)
 DELIVERY_ATTEMPTS = Counter("ledgerlink_webhook_attempts", "Webhook delivery attempts", ["outcome"])
 DELIVERY_SECONDS = Histogram(
     "ledgerlink_webhook_attempt_duration_seconds",
@@ -39,8 +43,12 @@ DELIVERY_SECONDS = Histogram(
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15),
 )
 PULLS_WAITING = Gauge("ledgerlink_pulls_waiting", "Pull operations in flight across the install", ["status"])
-DELIVERIES_WAITING = Gauge("ledgerlink_webhook_deliveries_waiting", "Webhook deliveries pending across the install")
-JOBS_WAITING = Gauge("ledgerlink_jobs_waiting", "Jobs waiting or running across the install", ["queue", "status"])
+DELIVERIES_WAITING = Gauge(
+    "ledgerlink_webhook_deliveries_waiting", "Webhook deliveries pending across the install"
+)
+JOBS_WAITING = Gauge(
+    "ledgerlink_jobs_waiting", "Jobs waiting or running across the install", ["queue", "status"]
+)
 
 
 def observe_request(scope: dict[str, Any], status: int, seconds: float) -> None:

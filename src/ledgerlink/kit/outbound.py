@@ -116,8 +116,10 @@ class OutboundPolicy:
                 pass
             name = _name(entry)
             bare = name.removeprefix("*.")
-            if not bare or any(not label or len(label) > 63 for label in bare.split(".")) or not all(
-                char.isalnum() or char in "-." for char in bare
+            if (
+                not bare
+                or any(not label or len(label) > 63 for label in bare.split("."))
+                or not all(char.isalnum() or char in "-." for char in bare)
             ):
                 raise ValueError(f"{entry!r} is neither a network (10.0.0.0/8, ::1) nor a host name")
             hosts.add(name)
@@ -252,7 +254,10 @@ class VettingBackend(httpcore.AsyncNetworkBackend):
         for address in addresses:
             try:
                 return await self.inner.connect_tcp(
-                    str(address), port, timeout=timeout, local_address=local_address,
+                    str(address),
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
                     socket_options=socket_options,
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:

@@ -297,7 +297,9 @@ def jsonb_target(
             return None
         key, prop = by_path[dotted]
         parts = tuple(key.split("."))
-        return Field(prop.kind, lambda: column()[parts] if len(parts) > 1 else column()[parts[0]], prop.enum_values)
+        return Field(
+            prop.kind, lambda: column()[parts] if len(parts) > 1 else column()[parts[0]], prop.enum_values
+        )
 
     return QueryTarget(name, resolve)
 
@@ -359,7 +361,9 @@ def query_value(prop: Field, raw: str, path: tuple[str, ...]) -> Any:
         if prop.kind is Kind.DATETIME:
             return literal(parse_datetime(raw), TIMESTAMP(timezone=True))
     except (ValueError, InvalidOperation):
-        raise BadRequest(f"Error parsing query - {raw!r} is not a valid value for {'.'.join(path)}.") from None
+        raise BadRequest(
+            f"Error parsing query - {raw!r} is not a valid value for {'.'.join(path)}."
+        ) from None
     if prop.kind is Kind.ENUM:
         canonical = {member.lower(): member for member in prop.enum_values}
         return literal(canonical.get(raw.lower(), raw), String)
@@ -451,17 +455,15 @@ def filtered(
     return statement.order_by(*order_by_clause(order_by, target), *default_order)
 
 
-def any_row(subquery: Callable[[ColumnElement[bool]], Select[Any]]) -> Callable[
-    [ColumnElement[bool]], ColumnElement[bool]
-]:
+def any_row(
+    subquery: Callable[[ColumnElement[bool]], Select[Any]],
+) -> Callable[[ColumnElement[bool]], ColumnElement[bool]]:
     """For a collection property: `EXISTS (SELECT 1 FROM child WHERE <link> AND <condition>)`."""
     return lambda condition: exists(subquery(condition))
 
 
 __all__ = [
     "And",
-    "any_row",
-    "filtered",
     "Comparison",
     "Field",
     "JsonProperty",
@@ -470,8 +472,10 @@ __all__ = [
     "Op",
     "Or",
     "QueryTarget",
+    "any_row",
     "columns_target",
     "compile_query",
+    "filtered",
     "jsonb_target",
     "order_by_clause",
     "parse",

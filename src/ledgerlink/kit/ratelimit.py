@@ -77,7 +77,6 @@ class RateLimiter:
         return Decision(allowed, self.per_minute, self.per_minute - window.used, start + WINDOW_SECONDS)
 
 
-
 class RateLimitMiddleware:
     def __init__(self, app: ASGIApp, *, per_minute: int, public_per_minute: int) -> None:
         self.app = app

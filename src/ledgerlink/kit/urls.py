@@ -111,7 +111,9 @@ class PublicUrls:
             "Health check": f"{self.base}/healthz",
         }
 
-    def sync_flow(self, client_id: uuid.UUID, commerce_key: str, accounting_key: str, query: dict[str, str]) -> str:
+    def sync_flow(
+        self, client_id: uuid.UUID, commerce_key: str, accounting_key: str, query: dict[str, str]
+    ) -> str:
         return f"{self.base}/sync-flow/{client_id}/{commerce_key}/{accounting_key}/start?{urlencode(query)}"
 
 

@@ -138,7 +138,11 @@ async def enter(
         return Visit(entry.company.id, parameters=parameters)
     if current is not None:
         # Re-entering with other Link URL parameters carries on the visit with those.
-        return Visit(current.company_id, current.secret, parameters, current.return_to) if parameters else current
+        return (
+            Visit(current.company_id, current.secret, parameters, current.return_to)
+            if parameters
+            else current
+        )
     if entry.client.link_single_use:
         raise PageError(
             401,

@@ -116,7 +116,7 @@ class OAuthTokens:
                     "expires_at": self.expires_at,
                     "token_type": self.token_type,
                     "scope": self.scope,
-                }
+                },
             }
         )
 

@@ -182,7 +182,9 @@ async def show_company(
     enabled, _ = await integrations.list_integrations(
         db, principal.client_id, PageParams(1, 200, "enabled=true", None)
     )
-    writes, writes_total = await pushes.list_history(db, principal, company_id, PageParams(1, WRITES_SHOWN, None, None))
+    writes, writes_total = await pushes.list_history(
+        db, principal, company_id, PageParams(1, WRITES_SHOWN, None, None)
+    )
     bars = insights.record_bars(counts)
     durations = sorted(await insights.pull_durations(db, company), key=lambda d: d.completed)
     return operator.page(
@@ -214,7 +216,9 @@ async def show_company(
 @router.post("/companies/{company_id}/commerce/sync")
 async def sync_commerce(company_id: str, operator: FormSignedIn) -> Response:
     async with operator.attempt("Commerce sync queued: from the end of the last one to now.") as outcome:
-        summary = await commerce.request_latest(operator.db, operator.principal, company_id, None, operator.urls)
+        summary = await commerce.request_latest(
+            operator.db, operator.principal, company_id, None, operator.urls
+        )
         if summary["syncStatusCode"] not in (1000, 1010):
             outcome.success = f"Commerce sync not started: {summary['errorMessage']}"
     return pages.redirect(f"/portal/companies/{company_id}#commerce")
@@ -443,7 +447,9 @@ async def save_app_credentials(request: Request, key: str, operator: FormSignedI
     connector = app_credentials.credentialed_connector(key)
     given = {name: value for name, value in (await request.form()).items() if isinstance(value, str)}
     try:
-        async with operator.attempt(f"{connector.info.name} app credentials saved: Link uses them from now on."):
+        async with operator.attempt(
+            f"{connector.info.name} app credentials saved: Link uses them from now on."
+        ):
             await app_credentials.save(
                 operator.db, request.app.state.secrets, operator.principal.client_id, connector, given
             )

@@ -29,8 +29,14 @@ async def create_record(
     allow_sync: Annotated[bool, Query(alias="allowSyncOnPushComplete")] = True,
 ) -> Response:
     operation = await service.create(
-        session, principal, companyId, connectionId, dataPath, body,
-        timeout_in_minutes=timeout_in_minutes, sync_on_complete=allow_sync,
+        session,
+        principal,
+        companyId,
+        connectionId,
+        dataPath,
+        body,
+        timeout_in_minutes=timeout_in_minutes,
+        sync_on_complete=allow_sync,
     )
     return json(create_response_view(operation))
 
@@ -51,7 +57,9 @@ async def list_push_operations(
 async def get_push_operation(
     companyId: str, pushOperationKey: str, principal: CurrentPrincipal, session: Session
 ) -> Response:
-    return json(push_operation_view(await service.get_operation(session, principal, companyId, pushOperationKey)))
+    return json(
+        push_operation_view(await service.get_operation(session, principal, companyId, pushOperationKey))
+    )
 
 
 @router.get("/companies/{companyId}/connections/{connectionId}/options/{dataType}")

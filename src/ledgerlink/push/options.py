@@ -15,7 +15,12 @@ def _field(
     information: tuple[str, ...] = (),
     field: str | None = None,
 ) -> dict[str, Any]:
-    option: dict[str, Any] = {"type": kind, "displayName": name, "description": description, "required": required}
+    option: dict[str, Any] = {
+        "type": kind,
+        "displayName": name,
+        "description": description,
+        "required": required,
+    }
     if properties is not None:
         option["properties"] = properties
     if choices:
@@ -23,7 +28,10 @@ def _field(
         # (and SDKs generated from older specs) refuse a choice without its `description`.
         option["options"] = [
             {
-                "value": value, "type": "String", "displayName": value, "description": meaning,
+                "value": value,
+                "type": "String",
+                "displayName": value,
+                "description": meaning,
                 "required": False,
             }
             for value, meaning in choices
@@ -57,8 +65,11 @@ _JOURNAL_ENTRY = _field(
     {
         "description": _field("String", "Description", "What the entry is for"),
         "postedOn": _field("DateTime", "Posted On", "The date the entry posts to the ledger", True),
-        "journalRef": _ref("Journal Reference", "The journal it is posted in (the general journal if left out)",
-                           record="journal"),
+        "journalRef": _ref(
+            "Journal Reference",
+            "The journal it is posted in (the general journal if left out)",
+            record="journal",
+        ),
         "journalLines": _field(
             "Array",
             "Journal Lines",
@@ -66,9 +77,13 @@ _JOURNAL_ENTRY = _field(
             True,
             {
                 "description": _field("String", "Description", "What the line is for"),
-                "netAmount": _field("Number", "Net Amount", f"Debit positive, credit negative, {_MONEY}", True),
+                "netAmount": _field(
+                    "Number", "Net Amount", f"Debit positive, credit negative, {_MONEY}", True
+                ),
                 "currency": _CURRENCY,
-                "accountRef": _ref("Account Reference", "The nominal account the line posts to", True, "account"),
+                "accountRef": _ref(
+                    "Account Reference", "The nominal account the line posts to", True, "account"
+                ),
             },
             information=("The lines must balance: their net amounts sum to zero.",),
             field="JournalLines",
@@ -89,7 +104,9 @@ _INVOICE = _field(
         "currency": _CURRENCY,
         "currencyRate": _RATE,
         "status": _field(
-            "String", "Status", "The invoice's status",
+            "String",
+            "Status",
+            "The invoice's status",
             choices=(("Submitted", "Issued to the customer and awaiting payment"),),
         ),
         "note": _field("String", "Note", "A note on the invoice"),
@@ -100,15 +117,25 @@ _INVOICE = _field(
             True,
             {
                 "description": _field("String", "Description", "What was sold"),
-                "unitAmount": _field("Number", "Unit Amount", f"Price of one unit before tax, {_MONEY}", True),
+                "unitAmount": _field(
+                    "Number", "Unit Amount", f"Price of one unit before tax, {_MONEY}", True
+                ),
                 "quantity": _field("Number", "Quantity", "How many units (1 when left out)"),
-                "discountAmount": _field("Number", "Discount Amount", f"Taken off the line before tax, {_MONEY}"),
-                "discountPercentage": _field("Number", "Discount Percentage", "Used when no discount amount is given"),
+                "discountAmount": _field(
+                    "Number", "Discount Amount", f"Taken off the line before tax, {_MONEY}"
+                ),
+                "discountPercentage": _field(
+                    "Number", "Discount Percentage", "Used when no discount amount is given"
+                ),
                 "taxAmount": _field("Number", "Tax Amount", "Worked out from the tax rate when left out"),
-                "accountRef": _ref("Account Reference", "The income account the line posts to", True, "account"),
+                "accountRef": _ref(
+                    "Account Reference", "The income account the line posts to", True, "account"
+                ),
                 "taxRateRef": _ref("Tax Rate Reference", "The tax rate of the line", record="tax rate"),
                 "itemRef": _ref("Item Reference", "The item sold", record="item"),
-                "trackingCategoryRefs": _field("Array", "Tracking Categories", "Tracking categories of the line"),
+                "trackingCategoryRefs": _field(
+                    "Array", "Tracking Categories", "Tracking categories of the line"
+                ),
             },
             information=(
                 (
@@ -149,11 +176,16 @@ _PAYMENT = _field(
                     True,
                     {
                         "type": _field(
-                            "String", "Type", "What the link is to", True,
+                            "String",
+                            "Type",
+                            "What the link is to",
+                            True,
                             choices=(("Invoice", "The line pays a sales invoice"),),
                         ),
                         "id": _field("String", "Identifier", "The id of the invoice", True),
-                        "amount": _field("Number", "Amount", "Negative: what the line takes off the invoice", True),
+                        "amount": _field(
+                            "Number", "Amount", "Negative: what the line takes off the invoice", True
+                        ),
                     },
                     information=(
                         (
@@ -169,11 +201,16 @@ _PAYMENT = _field(
 )
 
 _ADDRESS = {
-    "type": _field("String", "Type", "The kind of address", choices=(
-        ("Billing", "Where invoices and statements are sent"),
-        ("Delivery", "Where goods are delivered"),
-        ("Unknown", "An address of no stated use"),
-    )),
+    "type": _field(
+        "String",
+        "Type",
+        "The kind of address",
+        choices=(
+            ("Billing", "Where invoices and statements are sent"),
+            ("Delivery", "Where goods are delivered"),
+            ("Unknown", "An address of no stated use"),
+        ),
+    ),
     **{
         key: _field("String", name, name)
         for key, name in (
@@ -200,10 +237,15 @@ _SUPPLIER = _field(
         "addresses": _field("Array", "Addresses", "The supplier's addresses", properties=_ADDRESS),
         "registrationNumber": _field("String", "Registration Number", "Company registration number"),
         "taxNumber": _field("String", "Tax Number", "VAT or other tax number"),
-        "status": _field("String", "Status", "Active when left out", choices=(
-            ("Active", "Can be used on new bills and payments"),
-            ("Archived", "Kept for history; not offered on new records"),
-        )),
+        "status": _field(
+            "String",
+            "Status",
+            "Active when left out",
+            choices=(
+                ("Active", "Can be used on new bills and payments"),
+                ("Archived", "Kept for history; not offered on new records"),
+            ),
+        ),
         "defaultCurrency": _CURRENCY,
     },
 )

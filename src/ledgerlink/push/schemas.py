@@ -173,5 +173,7 @@ def check_record(data_type: str, record: Any) -> dict[str, Any]:
         except ValidationError as invalid:
             items = validation_items(invalid.errors(include_url=False, include_input=False))
             summary = "; ".join(f"{item['itemId'] or 'body'}: {item['message']}" for item in items)
-            raise BadRequest(f"The {data_type} record is invalid. {summary}", validation_errors=items) from None
+            raise BadRequest(
+                f"The {data_type} record is invalid. {summary}", validation_errors=items
+            ) from None
     return record

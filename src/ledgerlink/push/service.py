@@ -148,7 +148,9 @@ async def request_push(
             session.add(operation)
             await session.flush()
     except IntegrityError:  # the same key, at the same moment, from another transaction
-        raced = await _by_idempotency_key(session, connection.id, idempotency_key) if idempotency_key else None
+        raced = (
+            await _by_idempotency_key(session, connection.id, idempotency_key) if idempotency_key else None
+        )
         if raced is None:
             raise
         return raced
@@ -227,7 +229,9 @@ async def run_push(runtime: Runtime, push_operation_key: uuid.UUID | str) -> Pus
     Unexpected errors propagate, leaving the operation Pending for a retry. `NotFound` if it is gone."""
     key = uuid.UUID(str(push_operation_key))
     async with runtime.sessionmaker() as session:
-        connection_id = await session.scalar(select(PushOperation.connection_id).where(PushOperation.id == key))
+        connection_id = await session.scalar(
+            select(PushOperation.connection_id).where(PushOperation.id == key)
+        )
     if connection_id is None:
         raise NotFound(f"No push operation {key}.")
     async with connection_writes(runtime, connection_id):
@@ -300,14 +304,20 @@ async def _claim(runtime: Runtime, key: uuid.UUID) -> PushOperation | tuple[Conn
                 400, f"The connection is {connection.status}; only a Linked connection takes writes."
             )
         elif connector is None or operation.data_type not in connector.info.writable_data_types:
-            ended = Outcome.failed(400, f"{connection.integration_key} does not create {operation.data_type}.")
+            ended = Outcome.failed(
+                400, f"{connection.integration_key} does not create {operation.data_type}."
+            )
         if ended is not None:
             await _record_outcome(session, runtime, operation, ended)
             return operation
         assert connector is not None
         operation.attempts += 1
         try:
-            credentials = runtime.secrets.open(connection.sealed_authorization) if connection.sealed_authorization else {}
+            credentials = (
+                runtime.secrets.open(connection.sealed_authorization)
+                if connection.sealed_authorization
+                else {}
+            )
         except UnreadableSecret as unreadable:
             await _record_outcome(session, runtime, operation, Outcome.failed(500, str(unreadable)))
             return operation
@@ -348,19 +358,26 @@ async def _finish(runtime: Runtime, key: uuid.UUID, outcome: Outcome) -> PushOpe
         # The company's row first, as every request that changes a company's things locks it.
         company_id = await session.scalar(select(PushOperation.company_id).where(PushOperation.id == key))
         if company_id is not None:
-            await session.execute(select(Company.id).where(Company.id == company_id).with_for_update(key_share=True))
+            await session.execute(
+                select(Company.id).where(Company.id == company_id).with_for_update(key_share=True)
+            )
         operation = await session.get(PushOperation, key, with_for_update=True)
         if operation is None:
             raise NotFound(f"No push operation {key}.")
         if not PushStatus(operation.status).is_final:
             await _record_outcome(session, runtime, operation, outcome)
     log.info(
-        "push finished", push_operation_key=str(key), status=operation.status, status_code=operation.status_code
+        "push finished",
+        push_operation_key=str(key),
+        status=operation.status,
+        status_code=operation.status_code,
     )
     return operation
 
 
-async def _record_outcome(session: AsyncSession, runtime: Runtime, operation: PushOperation, outcome: Outcome) -> None:
+async def _record_outcome(
+    session: AsyncSession, runtime: Runtime, operation: PushOperation, outcome: Outcome
+) -> None:
     """Store how the push ended and write its `{dataType}.write.*` event, in the caller's transaction; a
     written record may queue a pull of its type, a lost authorization deauthorizes the connection."""
     company = await session.get(Company, operation.company_id)
@@ -374,7 +391,9 @@ async def _record_outcome(session: AsyncSession, runtime: Runtime, operation: Pu
         operation.validation = {"errors": outcome.errors, "warnings": []}
     if outcome.created is not None:
         operation.created_record = outcome.created
-        operation.created_record_id = str(outcome.created.get("id")) if outcome.created.get("id") is not None else None
+        operation.created_record_id = (
+            str(outcome.created.get("id")) if outcome.created.get("id") is not None else None
+        )
     succeeded = outcome.status is PushStatus.SUCCESS
     event_type = f"{operation.data_type}.write.{'successful' if succeeded else 'unsuccessful'}"
     emit_for_company(session, company, event_type, _write_payload(operation, company, runtime))
@@ -399,7 +418,9 @@ def _write_payload(operation: PushOperation, company: Company, runtime: Runtime)
     }
 
 
-async def _queue_pull(session: AsyncSession, company: Company, connection: Connection, data_type: str) -> None:
+async def _queue_pull(
+    session: AsyncSession, company: Company, connection: Connection, data_type: str
+) -> None:
     if connection.status != ConnectionStatus.LINKED.value or not sync.supports(connection, data_type):
         return
     # A pull of the type in flight: one still queued reads the record; one that started before the write
@@ -473,7 +494,8 @@ async def get_operation(
     not_found = push_operation_not_found(company_id, push_operation_key)
     operation = await session.scalar(
         select(PushOperation).where(
-            PushOperation.id == parse_id(push_operation_key, not_found), PushOperation.company_id == company.id
+            PushOperation.id == parse_id(push_operation_key, not_found),
+            PushOperation.company_id == company.id,
         )
     )
     if operation is None:

@@ -11,8 +11,13 @@ from ledgerlink.push.models import PushOperation
 def push_operation_view(operation: PushOperation) -> dict[str, Any]:
     view: dict[str, Any] = {
         "changes": (
-            [{"type": "Created", "recordRef": {"id": operation.created_record_id, "dataType": operation.data_type},
-              "attachmentId": None}]
+            [
+                {
+                    "type": "Created",
+                    "recordRef": {"id": operation.created_record_id, "dataType": operation.data_type},
+                    "attachmentId": None,
+                }
+            ]
             if operation.created_record_id is not None
             else None
         ),

@@ -14,8 +14,18 @@ from ledgerlink.records.models import Record
 
 # The fields `BankStatementAccount` shares with the current `BankAccount`, by their current names.
 _SHARED = (
-    "id", "accountName", "nominalCode", "sortCode", "accountNumber", "currency", "balance",
-    "availableBalance", "overdraftLimit", "institution", "modifiedDate", "sourceModifiedDate",
+    "id",
+    "accountName",
+    "nominalCode",
+    "sortCode",
+    "accountNumber",
+    "currency",
+    "balance",
+    "availableBalance",
+    "overdraftLimit",
+    "institution",
+    "modifiedDate",
+    "sourceModifiedDate",
 )
 
 

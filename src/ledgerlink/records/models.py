@@ -27,7 +27,10 @@ class Record(Base):
         # (see `kit.query.order_by_clause`). The id makes the index the whole default order, so a page
         # stops after its rows instead of sorting every record of its first day.
         Index(
-            "ix_records_connection_type_dated", "connection_id", "data_type", text("record_date NULLS FIRST"),
+            "ix_records_connection_type_dated",
+            "connection_id",
+            "data_type",
+            text("record_date NULLS FIRST"),
             "record_id",
         ),
         # Rows are written in time order (a pull appends, a change writes a new row version), so a block

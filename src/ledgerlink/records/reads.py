@@ -198,8 +198,9 @@ async def _why_unavailable(
         candidates = [c for c in company.connections if c.integration_key in keys]
     platforms = sorted({c.integration_key for c in candidates})
     if platforms and not any(_provides(key, data_type) for key in platforms):
-        return NotFound(f"{', '.join(platforms)} {'does' if len(platforms) == 1 else 'do'} not provide "
-                        f"{data_type.key}.")
+        return NotFound(
+            f"{', '.join(platforms)} {'does' if len(platforms) == 1 else 'do'} not provide {data_type.key}."
+        )
     return Conflict(NOT_REQUESTED)
 
 
@@ -467,7 +468,11 @@ class PageShape:
     def key(self) -> Hashable:
         # The scope too: an older company-scoped path (`registry.LEGACY_PATHS`) shares its type's key.
         return (
-            self.data_type.key, self.data_type.scope, self.query, self.order_by, self.parent_fields,
+            self.data_type.key,
+            self.data_type.scope,
+            self.query,
+            self.order_by,
+            self.parent_fields,
             id(self.dialect),
         )
 
@@ -559,7 +564,9 @@ async def fast_page(
         count = shape.count
 
         async def counted() -> int:
-            row = await read_one(engine, count.sql, count.params({**values, "ll_connection": found_connection}))
+            row = await read_one(
+                engine, count.sql, count.params({**values, "ll_connection": found_connection})
+            )
             return int(row[0]) if row else 0
 
         total = await MATCH_COUNTS.count_once(count_key, counted)

@@ -84,10 +84,17 @@ _CO, _CN = Scope.COMPANY, Scope.CONNECTION
 # The order is the default `syncOrder`.
 DATA_TYPES: tuple[DataType, ...] = (
     # --- Accounting ------------------------------------------------------------------------------------
-    DataType("accountTransactions", _ACC, _CN, "accountTransactions", has_deletion_flag=True, dated_by="date"),
     DataType(
-        "balanceSheet", _ACC, _CO, "financials/balanceSheet",
-        shape=Shape.STATEMENT, has_get=False, has_modified_dates=False,
+        "accountTransactions", _ACC, _CN, "accountTransactions", has_deletion_flag=True, dated_by="date"
+    ),
+    DataType(
+        "balanceSheet",
+        _ACC,
+        _CO,
+        "financials/balanceSheet",
+        shape=Shape.STATEMENT,
+        has_get=False,
+        has_modified_dates=False,
     ),
     DataType("bankAccounts", _ACC, _CN, "bankAccounts", has_deletion_flag=True),
     DataType("bankTransactions", _ACC, _CN, "bankAccounts/{accountId}/bankTransactions", has_get=False),
@@ -95,8 +102,13 @@ DATA_TYPES: tuple[DataType, ...] = (
     DataType("billPayments", _ACC, _CO, "billPayments", has_deletion_flag=True, dated_by="date"),
     DataType("bills", _ACC, _CO, "bills", has_deletion_flag=True, dated_by="issueDate"),
     DataType(
-        "cashFlowStatement", _ACC, _CO, "financials/cashFlowStatement",
-        shape=Shape.STATEMENT, has_get=False, has_modified_dates=False,
+        "cashFlowStatement",
+        _ACC,
+        _CO,
+        "financials/cashFlowStatement",
+        shape=Shape.STATEMENT,
+        has_get=False,
+        has_modified_dates=False,
     ),
     DataType("chartOfAccounts", _ACC, _CO, "accounts", has_deletion_flag=True),
     DataType("company", _ACC, _CO, "info", shape=Shape.SINGLE, has_get=False, has_modified_dates=False),
@@ -112,8 +124,13 @@ DATA_TYPES: tuple[DataType, ...] = (
     DataType("paymentMethods", _ACC, _CO, "paymentMethods", has_deletion_flag=True),
     DataType("payments", _ACC, _CO, "payments", has_deletion_flag=True, dated_by="date"),
     DataType(
-        "profitAndLoss", _ACC, _CO, "financials/profitAndLoss",
-        shape=Shape.STATEMENT, has_get=False, has_modified_dates=False,
+        "profitAndLoss",
+        _ACC,
+        _CO,
+        "financials/profitAndLoss",
+        shape=Shape.STATEMENT,
+        has_get=False,
+        has_modified_dates=False,
     ),
     DataType("purchaseOrders", _ACC, _CO, "purchaseOrders", has_deletion_flag=True, dated_by="issueDate"),
     DataType("salesOrders", _ACC, _CO, "salesOrders", has_deletion_flag=True, dated_by="issueDate"),
@@ -126,8 +143,14 @@ DATA_TYPES: tuple[DataType, ...] = (
     # the store takes a compound key (accountId, date); a pull with several dates per account is refused
     # as duplicates.
     DataType(
-        "banking-accountBalances", _BANK, _CN, "banking-accountBalances", has_get=False, id_field="accountId",
-        key_fields=("date",), dated_by="date",
+        "banking-accountBalances",
+        _BANK,
+        _CN,
+        "banking-accountBalances",
+        has_get=False,
+        id_field="accountId",
+        key_fields=("date",),
+        dated_by="date",
     ),
     DataType("banking-accounts", _BANK, _CN, "banking-accounts"),
     DataType("banking-transactionCategories", _BANK, _CN, "banking-transactionCategories"),

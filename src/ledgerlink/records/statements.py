@@ -72,7 +72,11 @@ def _sum_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def assemble(
-    key: str, months: list[dict[str, Any]], period_length: int, periods_to_compare: int, start_month: str | None
+    key: str,
+    months: list[dict[str, Any]],
+    period_length: int,
+    periods_to_compare: int,
+    start_month: str | None,
 ) -> dict[str, Any]:
     if not 1 <= period_length <= MAX_PERIOD_MONTHS:
         raise BadRequest(f"periodLength must be between 1 and {MAX_PERIOD_MONTHS}.")

@@ -176,16 +176,25 @@ class Staging:
         )
         modified_iso = (iso(now) or "").encode()
         # The fields every row of a first pull shares: connection, data type, modified date, not deleted.
-        prefix = None if stored else (
-            struct.pack(">h", 8) + _field(connection_id.bytes) + _field(data_type.key.encode()) + _timestamp(now)
-            + _field(b"\x00")
+        prefix = (
+            None
+            if stored
+            else (
+                struct.pack(">h", 8)
+                + _field(connection_id.bytes)
+                + _field(data_type.key.encode())
+                + _timestamp(now)
+                + _field(b"\x00")
+            )
         )
         return cls(connection, data_type, modified_iso, prefix)
 
     def __post_init__(self) -> None:
         # What every row of this pull shares, worked out once.
         self._prefix = self.direct_prefix or struct.pack(">h", 4)
-        self._stamp = b'"modifiedDate":"' + self.modified_iso + b'"}' if self.data_type.has_modified_dates else b""
+        self._stamp = (
+            b'"modifiedDate":"' + self.modified_iso + b'"}' if self.data_type.has_modified_dates else b""
+        )
         self._dated_by = self.data_type.dated_by
 
     def _row(self, record: dict[str, Any]) -> bytes:
@@ -214,7 +223,9 @@ class Staging:
         )
         _widen_send_buffer(raw.driver_connection.pgconn.socket)
         try:
-            async with raw.driver_connection.cursor().copy(f"COPY {target} FROM STDIN (FORMAT binary)") as copy:
+            async with raw.driver_connection.cursor().copy(
+                f"COPY {target} FROM STDIN (FORMAT binary)"
+            ) as copy:
                 self._copy = copy
                 await copy.write(_SIGNATURE)
                 yield
@@ -238,7 +249,8 @@ class Staging:
         if not self.direct_prefix:
             # A first pull has nothing stored to delete.
             deleted = [
-                self._prefix + _field(str(record_id).encode()) + _NULL + _NULL + _NULL for record_id in deleted_ids
+                self._prefix + _field(str(record_id).encode()) + _NULL + _NULL + _NULL
+                for record_id in deleted_ids
             ]
             if deleted:
                 self.deletions += len(deleted)
@@ -277,7 +289,12 @@ class Staging:
     async def _recount(self, connection_id: uuid.UUID, now: datetime) -> None:
         """Store how many records a read now shows, and when the type was last written."""
         hidden = "" if self.data_type.has_deletion_flag else " AND NOT is_deleted"
-        params = {"connection": connection_id, "data_type": self.data_type.key, "now": now, "staged": self.staged}
+        params = {
+            "connection": connection_id,
+            "data_type": self.data_type.key,
+            "now": now,
+            "staged": self.staged,
+        }
         # A first pull wrote exactly what it staged, none deleted: no need to count a million index entries.
         counted = (
             "CAST(:staged AS bigint)"
@@ -336,7 +353,11 @@ class Staging:
                     if self.data_type.has_deletion_flag
                     else "r.data::jsonb"
                 )
-                + (" || jsonb_build_object('modifiedDate', CAST(:now_iso AS text))" if self.data_type.has_modified_dates else "")
+                + (
+                    " || jsonb_build_object('modifiedDate', CAST(:now_iso AS text))"
+                    if self.data_type.has_modified_dates
+                    else ""
+                )
                 + " AS json)"
                 + " WHERE r.connection_id = :connection AND r.data_type = :data_type AND NOT r.is_deleted "
                 "AND r.record_id IN (SELECT record_id FROM pull_deletions UNION ALL "

@@ -29,7 +29,9 @@ async def set_profile_sync_settings(
 
 
 @router.get("/companies/{companyId}/syncSettings")
-async def get_company_sync_settings(companyId: str, principal: CurrentPrincipal, session: Session) -> Response:
+async def get_company_sync_settings(
+    companyId: str, principal: CurrentPrincipal, session: Session
+) -> Response:
     company = await companies.get(session, principal, companyId)
     settings, overrides = await service.company_settings(session, principal.client_id, company.id)
     return json({"companyId": str(company.id), "settings": settings, "overridesDefaults": overrides})
@@ -55,7 +57,9 @@ async def update_settings(body: OneTimeSyncBody, principal: CurrentPrincipal, se
 
 
 @router.get("/settings/integrations/{integrationId}")
-async def get_integration_settings(integrationId: str, principal: CurrentPrincipal, session: Session) -> Response:
+async def get_integration_settings(
+    integrationId: str, principal: CurrentPrincipal, session: Session
+) -> Response:
     return json(await service.integration_one_time_sync(session, principal.client_id, integrationId))
 
 
@@ -64,5 +68,7 @@ async def update_integration_settings(
     integrationId: str, body: OneTimeSyncBody, principal: CurrentPrincipal, session: Session
 ) -> Response:
     return json(
-        await service.set_integration_one_time_sync(session, principal.client_id, integrationId, body.one_time_sync)
+        await service.set_integration_one_time_sync(
+            session, principal.client_id, integrationId, body.one_time_sync
+        )
     )

@@ -15,8 +15,15 @@ from ledgerlink.db import Base
 class SyncSettings(Base):
     __tablename__ = "sync_settings"
     __table_args__ = (
-        Index("uq_sync_settings_client", "client_id", unique=True, postgresql_where=text("company_id IS NULL")),
-        Index("uq_sync_settings_company", "company_id", unique=True, postgresql_where=text("company_id IS NOT NULL")),
+        Index(
+            "uq_sync_settings_client", "client_id", unique=True, postgresql_where=text("company_id IS NULL")
+        ),
+        Index(
+            "uq_sync_settings_company",
+            "company_id",
+            unique=True,
+            postgresql_where=text("company_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

@@ -42,7 +42,9 @@ def _layer(base: dict[str, dict[str, Any]], stored: SyncSettings | None) -> dict
     return {**base, **{setting["dataType"]: setting for setting in stored.settings}}
 
 
-async def _stored(session: AsyncSession, client_id: uuid.UUID, company_id: uuid.UUID | None) -> SyncSettings | None:
+async def _stored(
+    session: AsyncSession, client_id: uuid.UUID, company_id: uuid.UUID | None
+) -> SyncSettings | None:
     statement = select(SyncSettings).where(SyncSettings.client_id == client_id)
     statement = statement.where(
         SyncSettings.company_id.is_(None) if company_id is None else SyncSettings.company_id == company_id
@@ -148,7 +150,11 @@ async def _integration(session: AsyncSession, integration_id: str) -> Integratio
         wanted = uuid.UUID(integration_id)
     except ValueError:
         wanted = None
-    integration = await session.scalar(select(Integration).where(Integration.integration_id == wanted)) if wanted else None
+    integration = (
+        await session.scalar(select(Integration).where(Integration.integration_id == wanted))
+        if wanted
+        else None
+    )
     if integration is None:
         raise NotFound(f"No integration was found with ID {integration_id}")
     return integration
@@ -166,10 +172,16 @@ async def is_one_time_sync(session: AsyncSession, client_id: uuid.UUID, integrat
     return (await get_client(session, client_id)).one_time_sync
 
 
-async def integration_one_time_sync(session: AsyncSession, client_id: uuid.UUID, integration_id: str) -> dict[str, str]:
+async def integration_one_time_sync(
+    session: AsyncSession, client_id: uuid.UUID, integration_id: str
+) -> dict[str, str]:
     integration = await _integration(session, integration_id)
     enabled = await is_one_time_sync(session, client_id, integration.key)
-    return {"clientId": str(client_id), "integrationId": str(integration.integration_id), "oneTimeSync": _flag(enabled)}
+    return {
+        "clientId": str(client_id),
+        "integrationId": str(integration.integration_id),
+        "oneTimeSync": _flag(enabled),
+    }
 
 
 async def set_integration_one_time_sync(

@@ -121,9 +121,7 @@ async def report_idle_companies(runtime: Runtime) -> int:
     for company_id in company_ids:
         async with runtime.sessionmaker() as session, session.begin():
             company = await session.scalar(
-                select(Company)
-                .where(Company.id == company_id)
-                .with_for_update(key_share=True)
+                select(Company).where(Company.id == company_id).with_for_update(key_share=True)
             )
             if company is not None and await report_if_idle(session, company, runtime.urls):
                 reported += 1

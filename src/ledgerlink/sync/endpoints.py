@@ -57,7 +57,9 @@ async def list_pull_operations(
 
 
 @router.get("/companies/{companyId}/data/history/{datasetId}")
-async def get_pull_operation(companyId: str, datasetId: str, principal: CurrentPrincipal, session: Session) -> Response:
+async def get_pull_operation(
+    companyId: str, datasetId: str, principal: CurrentPrincipal, session: Session
+) -> Response:
     return json(pull_operation_view(await service.get_pull(session, principal, companyId, datasetId)))
 
 

@@ -84,14 +84,18 @@ async def _set_status(runtime: Runtime, pull_id: uuid.UUID, status: PullStatus, 
             setattr(pull, name, value)
 
 
-async def _load(session: AsyncSession, pull_id: uuid.UUID) -> tuple[PullOperation, Company, Connection] | None:
+async def _load(
+    session: AsyncSession, pull_id: uuid.UUID
+) -> tuple[PullOperation, Company, Connection] | None:
     pull = await session.get(PullOperation, pull_id, with_for_update=True)
     if pull is None:
         return None
     company = await session.scalar(
         select(Company).where(Company.id == pull.company_id).options(selectinload(Company.connections))
     )
-    connection = next((c for c in company.connections if c.id == pull.connection_id), None) if company else None
+    connection = (
+        next((c for c in company.connections if c.id == pull.connection_id), None) if company else None
+    )
     if company is None or connection is None:
         return None
     return pull, company, connection
@@ -108,7 +112,9 @@ async def _start(runtime: Runtime, pull_id: uuid.UUID) -> FetchRequest | None:
             return None
         if connection.status != ConnectionStatus.LINKED.value:
             pull.status = PullStatus.CANCELLED.value
-            pull.status_description = f"The connection is {connection.status}; only a Linked connection syncs."
+            pull.status_description = (
+                f"The connection is {connection.status}; only a Linked connection syncs."
+            )
             pull.completed = utcnow()
             return None
         now = utcnow()
@@ -120,7 +126,9 @@ async def _start(runtime: Runtime, pull_id: uuid.UUID) -> FetchRequest | None:
         setting = await _setting(session, company, pull.data_type)
         since = await service.last_successful_as_of(session, connection.id, pull.data_type, excluding=pull.id)
         checkpoint = await service.last_checkpoint(session, connection.id, pull.data_type, excluding=pull.id)
-        credentials = runtime.secrets.open(connection.sealed_authorization) if connection.sealed_authorization else {}
+        credentials = (
+            runtime.secrets.open(connection.sealed_authorization) if connection.sealed_authorization else {}
+        )
         connector = connectors.get(connection.integration_key)
         # The client's app credentials as they stand when the pull starts (OAuth refreshes resolve their own).
         app = (
@@ -154,7 +162,9 @@ def _sync_from(setting: dict[str, Any], as_of: datetime) -> datetime | None:
         return parse_datetime(setting["syncFromUtc"])
     if setting.get("syncFromWindow"):
         months = as_of.year * 12 + as_of.month - 1 - int(setting["syncFromWindow"])
-        return as_of.replace(year=months // 12, month=months % 12 + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
+        return as_of.replace(
+            year=months // 12, month=months % 12 + 1, day=1, hour=0, minute=0, second=0, microsecond=0
+        )
     return None
 
 
@@ -198,7 +208,9 @@ async def _fetch_and_store(
     connector = connectors.get(connection_row.integration_key) if connection_row else None
     data_type = registry.get(request.data_type)
     if connector is None or data_type is None:
-        raise PullFailed(PullStatus.NOT_SUPPORTED, f"{request.data_type} is not provided by this integration.")
+        raise PullFailed(
+            PullStatus.NOT_SUPPORTED, f"{request.data_type} is not provided by this integration."
+        )
     if connector.oauth is not None:
         request = dataclasses.replace(request, access_token=access_tokens(runtime, request.connection_id))
     async with runtime.engine.connect() as db, db.begin():
@@ -219,13 +231,20 @@ async def _fetch_and_store(
                     batches += 1
                     if batches % 20 == 0:
                         await _set_status(
-                            runtime, pull_id, PullStatus.FETCHING, progress=min(55, 20 + batches // 20),
+                            runtime,
+                            pull_id,
+                            PullStatus.FETCHING,
+                            progress=min(55, 20 + batches // 20),
                             status_description=f"Fetched {staging.staged} records",
                         )
         except DataTypeNotSupported:
-            raise PullFailed(PullStatus.NOT_SUPPORTED, f"{request.data_type} is not provided by this integration.")
+            raise PullFailed(
+                PullStatus.NOT_SUPPORTED, f"{request.data_type} is not provided by this integration."
+            )
         except AuthorizationLost as lost:
-            raise PullFailed(PullStatus.AUTH_ERROR, str(lost) or "The platform no longer accepts the connection.")
+            raise PullFailed(
+                PullStatus.AUTH_ERROR, str(lost) or "The platform no longer accepts the connection."
+            )
         except RateLimitExceeded as limited:
             raise PullFailed(PullStatus.RATE_LIMIT_ERROR, str(limited))
         except PlatformFailed as failed:
@@ -233,10 +252,16 @@ async def _fetch_and_store(
         except InvalidRecord as invalid:
             raise PullFailed(PullStatus.MAP_ERROR, str(invalid))
         except DuplicateRecord as duplicate:
-            raise PullFailed(PullStatus.VALIDATION_ERROR, f"The platform returned a record twice: {duplicate}")
-        await _set_status(runtime, pull_id, PullStatus.MAPPING, status_description=f"Fetched {staging.staged} records")
+            raise PullFailed(
+                PullStatus.VALIDATION_ERROR, f"The platform returned a record twice: {duplicate}"
+            )
+        await _set_status(
+            runtime, pull_id, PullStatus.MAPPING, status_description=f"Fetched {staging.staged} records"
+        )
         changed = await staging.changes(request.connection_id)
-        await _set_status(runtime, pull_id, PullStatus.VALIDATING, status_description=f"{changed} records new or changed")
+        await _set_status(
+            runtime, pull_id, PullStatus.VALIDATING, status_description=f"{changed} records new or changed"
+        )
         duplicates = await staging.duplicate_ids()
         if duplicates:
             raise PullFailed(
@@ -249,7 +274,10 @@ async def _fetch_and_store(
         # job however many large pulls finish meanwhile), off the pull's own time.
         async with runtime.sessionmaker() as session, session.begin():
             await jobs.defer_unless_queued(
-                session, "sync:refresh_statistics", {}, queue=jobs.MAINTENANCE_QUEUE,
+                session,
+                "sync:refresh_statistics",
+                {},
+                queue=jobs.MAINTENANCE_QUEUE,
                 queueing_lock="refresh-statistics",
             )
     return modified, checkpoint
@@ -374,12 +402,13 @@ async def _disconnect_if_one_off(
     if connection.status != ConnectionStatus.LINKED.value:
         return
     remaining = await session.scalar(
-        select(PullOperation.id).where(
+        select(PullOperation.id)
+        .where(
             PullOperation.connection_id == connection.id,
             PullOperation.trigger == PullTrigger.FIRST_LINK.value,
             PullOperation.status.in_([s.value for s in IN_FLIGHT]),
-        ).limit(1)
+        )
+        .limit(1)
     )
     if remaining is None:
         transition(session, company, connection, ConnectionStatus.DEAUTHORIZED, runtime.urls)
-

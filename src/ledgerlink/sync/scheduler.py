@@ -58,7 +58,9 @@ async def due_refreshes(session: AsyncSession, now: datetime) -> list[DueRefresh
     if not candidates:
         return []
     # Every company's schedules in two queries, not two a company.
-    by_company = await settings.schedules(session, list({(row.client_id, row.company_id) for row in candidates}))
+    by_company = await settings.schedules(
+        session, list({(row.client_id, row.company_id) for row in candidates})
+    )
     due = []
     for row in candidates:
         hours = by_company[row.company_id].get(row.data_type, 0)

@@ -168,7 +168,9 @@ async def list_history(
     )
 
 
-async def get_pull(session: AsyncSession, principal: Principal, company_id: str, dataset_id: str) -> PullOperation:
+async def get_pull(
+    session: AsyncSession, principal: Principal, company_id: str, dataset_id: str
+) -> PullOperation:
     company = await companies.get(session, principal, company_id)
     not_found = NotFound(f"No data available for dataset {dataset_id} for ID {company_id}")
     pull = await session.scalar(

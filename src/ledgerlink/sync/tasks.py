@@ -123,7 +123,10 @@ async def _recover_lost_pulls(runtime: Runtime) -> None:
         lost = [row.id for row in rows if row.job_status is None]
         for pull_id in lost:
             await jobs.defer(
-                session, "sync:pull", {"pull_operation_id": str(pull_id)}, queue=jobs.PULLS_QUEUE,
+                session,
+                "sync:pull",
+                {"pull_operation_id": str(pull_id)},
+                queue=jobs.PULLS_QUEUE,
                 queueing_lock=jobs.pull_job_lock(pull_id),
             )
     for row in rows:

@@ -240,9 +240,17 @@ async def _due(runtime: Runtime, consumer_id: uuid.UUID, limit: int, busy: set[u
             _DUE, {"consumer_id": consumer_id, "now": utcnow(), "busy": list(busy), "limit": limit}
         )
         return [
-            Due(row.id, orjson.dumps(Event(
-                id=row.event_id, event_type=row.event_type, generated_at=row.generated_at, payload=row.payload
-            ).envelope()))
+            Due(
+                row.id,
+                orjson.dumps(
+                    Event(
+                        id=row.event_id,
+                        event_type=row.event_type,
+                        generated_at=row.generated_at,
+                        payload=row.payload,
+                    ).envelope()
+                ),
+            )
             for row in rows
         ]
 

@@ -54,7 +54,11 @@ EVENT_TYPES = (
     "connection.deleted",
     "read.completed",
     "read.completed.initial",
-    *(f"{data_type}.write.{outcome}" for data_type in WRITE_DATA_TYPES for outcome in ("successful", "unsuccessful")),
+    *(
+        f"{data_type}.write.{outcome}"
+        for data_type in WRITE_DATA_TYPES
+        for outcome in ("successful", "unsuccessful")
+    ),
 )
 MAX_COMPANY_TAGS = 10
 MAX_COMPANY_TAG = 128

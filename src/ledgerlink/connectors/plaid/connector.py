@@ -154,7 +154,9 @@ class PlaidConnector(Connector):
     def app_credential_fields(self) -> tuple[AppCredentialField, ...]:
         return (
             AppCredentialField("client_id", "Client ID"),
-            AppCredentialField("secret", "Secret", secret=True, hint="The secret of the environment chosen below."),
+            AppCredentialField(
+                "secret", "Secret", secret=True, hint="The secret of the environment chosen below."
+            ),
             AppCredentialField(
                 "environment",
                 "Environment",

@@ -107,15 +107,21 @@ class AccountingSandbox(Connector):
             raise DataTypeNotSupported(request.data_type)
         store = request.store
         if store is None:
-            raise PlatformFailed("The Sandbox keeps what is written to it in ledgerlink's platform store; none was given.")
+            raise PlatformFailed(
+                "The Sandbox keeps what is written to it in ledgerlink's platform store; none was given."
+            )
         kept = await store.get_by_idempotency_key(request.idempotency_key)
         written = await store.records()
         if kept is None:
             books = self.books(request, written)
             books.written = books.written or writes.Written(books)
             T = books.simulated_t(utcnow())
-            record = writes.create(books, books.written, request.data_type, request.record, request.idempotency_key, T)
-            kept = await store.add(request.data_type, record["id"], record, idempotency_key=request.idempotency_key)
+            record = writes.create(
+                books, books.written, request.data_type, request.record, request.idempotency_key, T
+            )
+            kept = await store.add(
+                request.data_type, record["id"], record, idempotency_key=request.idempotency_key
+            )
             if all(other.record_id != kept.record_id for other in written):
                 written.append(kept)
         books = self.books(request, written)

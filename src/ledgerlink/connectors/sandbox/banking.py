@@ -129,8 +129,18 @@ _SEASON = (0.85, 0.9, 1.05, 1.0, 1.05, 1.0, 0.9, 0.85, 1.05, 1.1, 1.15, 1.1)  # 
 
 class Account:
     __slots__ = (
-        "idx", "id", "name", "currency", "subtype", "open_t", "open_day", "opening", "limit", "number",
-        "sort_code", "iban",
+        "currency",
+        "iban",
+        "id",
+        "idx",
+        "limit",
+        "name",
+        "number",
+        "open_day",
+        "open_t",
+        "opening",
+        "sort_code",
+        "subtype",
     )
 
     def __init__(self, clock: Clock, idx: int, opening: int, open_day: int, limit: int | None):
@@ -216,7 +226,8 @@ class BankingBooks:
             for day in range(len(closing), d + 1):
                 for _id, a, ta, tp, tdel, pence, *_ in self.day(day):
                     for t, d_current, d_available in (
-                        (ta, 0, pence), (tp, pence, 0) if tp is not None else (tdel, 0, -pence)
+                        (ta, 0, pence),
+                        (tp, pence, 0) if tp is not None else (tdel, 0, -pence),
                     ):
                         change = changes.get(t // DAY)
                         if change is None:
@@ -263,8 +274,15 @@ class BankingBooks:
         if wd < 5:
             payers = self.payers
             for _ in range(poisson(r, 1.1 * s * act)):
-                add(A_CURRENT, base + 7 * HOUR + int(rnd() * 13 * HOUR), 20_000 + int(rnd() ** 2 * 280_000),
-                    "Credit", f"Faster payment from {payers[int(rnd() * len(payers))]}", None, CAT["sales"])
+                add(
+                    A_CURRENT,
+                    base + 7 * HOUR + int(rnd() * 13 * HOUR),
+                    20_000 + int(rnd() ** 2 * 280_000),
+                    "Credit",
+                    f"Faster payment from {payers[int(rnd() * len(payers))]}",
+                    None,
+                    CAT["sales"],
+                )
         # Card purchases: most are pending for 1-3 days; a few pending ones are dropped.
         for _ in range(poisson(r, 2.5 * s * act * _WEEKDAY[wd])):
             name, cat, lo, hi = MERCHANTS[int(rnd() * len(MERCHANTS))]
@@ -274,11 +292,28 @@ class BankingBooks:
             if x < 0.3:
                 add(A_CURRENT, ta, pence, "Purchase", f"Card payment to {name}", name, cat)
             elif x < 0.979:
-                add(A_CURRENT, ta, pence, "Purchase", f"Card payment to {name}", name, cat,
-                    tp=ta + (1 + int(rnd() * 3)) * DAY + int(rnd() * 6 * HOUR))
+                add(
+                    A_CURRENT,
+                    ta,
+                    pence,
+                    "Purchase",
+                    f"Card payment to {name}",
+                    name,
+                    cat,
+                    tp=ta + (1 + int(rnd() * 3)) * DAY + int(rnd() * 6 * HOUR),
+                )
             else:
-                add(A_CURRENT, ta, pence, "Purchase", f"Card payment to {name}", name, cat,
-                    tp=None, tdel=ta + (1 + int(rnd() * 4)) * DAY)
+                add(
+                    A_CURRENT,
+                    ta,
+                    pence,
+                    "Purchase",
+                    f"Card payment to {name}",
+                    name,
+                    cat,
+                    tp=None,
+                    tdel=ta + (1 + int(rnd() * 4)) * DAY,
+                )
         # Cash withdrawals.
         for _ in range(poisson(r, 0.04 * s * _WEEKDAY[wd])):
             ta = base + 9 * HOUR + int(rnd() * 10 * HOUR)
@@ -287,49 +322,112 @@ class BankingBooks:
         # Monthly and quarterly payments.
         morning = base + 6 * HOUR
         if dom == 1:
-            add(A_CURRENT, morning + 60, -self.rent, "DirectDebit", f"Rent - {self.landlord}", self.landlord,
-                CAT["rent"])
+            add(
+                A_CURRENT,
+                morning + 60,
+                -self.rent,
+                "DirectDebit",
+                f"Rent - {self.landlord}",
+                self.landlord,
+                CAT["rent"],
+            )
         elif dom == 2:
-            add(A_CURRENT, base + 8 * HOUR, -self.to_savings, "Transfer", "Transfer to savings", None,
-                CAT["internal"])
-            add(A_SAVINGS, base + 8 * HOUR, self.to_savings, "Transfer", "Transfer from current account",
-                None, CAT["internal"])
+            add(
+                A_CURRENT,
+                base + 8 * HOUR,
+                -self.to_savings,
+                "Transfer",
+                "Transfer to savings",
+                None,
+                CAT["internal"],
+            )
+            add(
+                A_SAVINGS,
+                base + 8 * HOUR,
+                self.to_savings,
+                "Transfer",
+                "Transfer from current account",
+                None,
+                CAT["internal"],
+            )
         elif dom == 5:
             for i, (name, lo, hi) in enumerate(UTILITIES):
                 pence = -s * (lo + int(rnd() * (hi - lo)))
                 add(A_CURRENT, morning + 60 * (i + 1), pence, "DirectDebit", name, name, CAT["utilities"])
         elif dom == 12:
             for i, (name, pence) in enumerate(self.subscriptions):
-                add(A_CURRENT, morning + 60 * (i + 1), -pence, "DirectDebit", f"{name} subscription", name,
-                    CAT["software"])
+                add(
+                    A_CURRENT,
+                    morning + 60 * (i + 1),
+                    -pence,
+                    "DirectDebit",
+                    f"{name} subscription",
+                    name,
+                    CAT["software"],
+                )
         elif dom == 15 and c.month_of_year(d) in (1, 4, 7, 10):
-            add(A_CURRENT, base + 10 * HOUR, -self.accountancy, "Payment", "Accountancy fees", None,
-                CAT["professional"])
+            add(
+                A_CURRENT,
+                base + 10 * HOUR,
+                -self.accountancy,
+                "Payment",
+                "Accountancy fees",
+                None,
+                CAT["professional"],
+            )
         elif dom == 25:
             for e in range(self.n_employees):
                 name, pence = self.employee(e)
-                add(A_CURRENT, base + 9 * HOUR + e % 3600, -pence, "Payment", f"Salary {name}", None,
-                    CAT["payroll"])
+                add(
+                    A_CURRENT,
+                    base + 9 * HOUR + e % 3600,
+                    -pence,
+                    "Payment",
+                    f"Salary {name}",
+                    None,
+                    CAT["payroll"],
+                )
         if c.last_of_month(d):
             add(A_CURRENT, base + 23 * HOUR, -self.fee, "Fee", "Monthly account fee", None, CAT["fees"])
-            add(A_SAVINGS, base + 23 * HOUR, self.interest, "Interest", "Interest paid", None,
-                CAT["interest"])
+            add(
+                A_SAVINGS, base + 23 * HOUR, self.interest, "Interest", "Interest paid", None, CAT["interest"]
+            )
         # The EUR account: funded on its opening day, then receipts and supplier payments.
         euro = self.accounts[A_EURO]
         if d == euro.open_day:
             t = euro.open_t + 1800
             add(A_CURRENT, t, -self.fx_open, "Transfer", "Currency exchange to EUR", None, CAT["fx"])
-            add(A_EURO, t, int(self.fx_open * self.eur_rate), "Transfer", "Currency exchange from GBP", None,
-                CAT["fx"])
+            add(
+                A_EURO,
+                t,
+                int(self.fx_open * self.eur_rate),
+                "Transfer",
+                "Currency exchange from GBP",
+                None,
+                CAT["fx"],
+            )
         elif d > euro.open_day:
             if wd < 5:
                 for _ in range(poisson(r, 0.25 * s * act)):
-                    add(A_EURO, base + 8 * HOUR + int(rnd() * 10 * HOUR), 10_000 + int(rnd() ** 2 * 190_000),
-                        "Credit", f"SEPA credit from {self.payers[int(rnd() * len(self.payers))]}", None,
-                        CAT["sales"])
+                    add(
+                        A_EURO,
+                        base + 8 * HOUR + int(rnd() * 10 * HOUR),
+                        10_000 + int(rnd() ** 2 * 190_000),
+                        "Credit",
+                        f"SEPA credit from {self.payers[int(rnd() * len(self.payers))]}",
+                        None,
+                        CAT["sales"],
+                    )
                 for _ in range(poisson(r, 0.1 * s * act)):
-                    add(A_EURO, base + 8 * HOUR + int(rnd() * 10 * HOUR), -(5_000 + int(rnd() * 75_000)),
-                        "Payment", "SEPA payment to supplier", None, CAT["suppliers"])
+                    add(
+                        A_EURO,
+                        base + 8 * HOUR + int(rnd() * 10 * HOUR),
+                        -(5_000 + int(rnd() * 75_000)),
+                        "Payment",
+                        "SEPA payment to supplier",
+                        None,
+                        CAT["suppliers"],
+                    )
             if c.last_of_month(d):
                 add(A_EURO, base + 23 * HOUR, -800, "Fee", "Monthly account fee", None, CAT["fees"])
         return out
@@ -388,7 +486,7 @@ def _accounts(b: BankingBooks, w: Window) -> Iterator[Item]:
     if T < 0:
         return
     today = T // DAY
-    for d in range(0, today):
+    for d in range(today):
         b.closing(d)  # (extends the cache a day at a time, giving the event loop a turn)
         yield None
     if today > 0:
@@ -401,7 +499,8 @@ def _accounts(b: BankingBooks, w: Window) -> Iterator[Item]:
     for d in range(max(0, today - SPAN_DAYS), today + 1):
         for _id, a, ta, tp, tdel, pence, *_ in b.day(d):
             for t, d_current, d_available in (
-                (ta, 0, pence), (tp, pence, 0) if tp is not None else (tdel, 0, -pence)
+                (ta, 0, pence),
+                (tp, pence, 0) if tp is not None else (tdel, 0, -pence),
             ):
                 if start <= t <= T:
                     current[a] += d_current
@@ -419,7 +518,7 @@ def _balances(b: BankingBooks, w: Window) -> Iterator[Item]:
     T, S, sync_from = w.T, w.S, w.sync_from
     accounts = b.accounts
     ts = b.clock.ts
-    for d in range(0, w.last_day):
+    for d in range(w.last_day):
         closed = (d + 1) * DAY
         if closed > T:
             break
@@ -430,7 +529,8 @@ def _balances(b: BankingBooks, w: Window) -> Iterator[Item]:
         for a in accounts:
             if a.open_day <= d:
                 balance: dict[str, Any] = {
-                    "available": available[a.idx] / 100, "current": current[a.idx] / 100,
+                    "available": available[a.idx] / 100,
+                    "current": current[a.idx] / 100,
                 }
                 if a.limit is not None:
                     balance["limit"] = a.limit / 100
@@ -507,4 +607,3 @@ class BankingSandbox(SimulatedSandbox):
 
     def items(self, model: BankingBooks, data_type: str, window: Window) -> Iterator[Item]:
         return pull(model, data_type, window)
-

@@ -1964,7 +1964,7 @@ class Books:
         while heap:
             yield pop(heap)
 
-    def ledger(self, T: int, S: int | None = None) -> Iterator[None | Ledger]:
+    def ledger(self, T: int, S: int | None = None) -> Iterator[Ledger | None]:
         """Sum the ledger as of T, month by month; yields None ticks, then the `Ledger`."""
         last_day = T // DAY
         months = self.month_of_day(last_day) + 1 if T >= 0 else 0

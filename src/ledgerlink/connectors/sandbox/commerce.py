@@ -67,8 +67,8 @@ from ledgerlink.connectors.sandbox.simulation import (
     DAY,
     DELETE,
     EMIT,
-    HOUR,
     FIRST_NAMES,
+    HOUR,
     LAST_NAMES,
     Clock,
     Item,
@@ -77,9 +77,9 @@ from ledgerlink.connectors.sandbox.simulation import (
     Window,
     address,
     company_name,
+    mix64,
     phone,
     poisson,
-    mix64,
 )
 from ledgerlink.records.registry import SourceType
 
@@ -136,18 +136,60 @@ CATEGORIES: tuple[tuple[str, str, str | None], ...] = (
 CAT = {key: i for i, (key, _, _) in enumerate(CATEGORIES)}
 # Leaf categories products are drawn from: (category, tax, names, min pence, max pence, variants, weight).
 LINES = (
-    ("mens", T_STANDARD, ("Oxford Shirt", "Chino Trousers", "Wool Jumper", "Denim Jacket", "Linen Shirt"),
-     2_500, 12_000, "size", 10),
-    ("womens", T_STANDARD, ("Linen Dress", "Silk Scarf", "Knit Cardigan", "Wide-leg Trousers", "Wrap Skirt"),
-     2_500, 14_000, "size", 12),
-    ("kitchen", T_STANDARD, ("Ceramic Mug", "Chef's Knife", "Cast Iron Pan", "Bamboo Board", "Tea Towel Set"),
-     800, 9_000, None, 10),
-    ("decor", T_STANDARD, ("Scented Candle", "Linen Cushion", "Table Lamp", "Wall Print", "Plant Pot"), 1_200,
-     8_000, None, 10),
-    ("coffee", T_ZERO, ("House Blend", "Single Origin", "Decaf Blend", "Espresso Roast"), 650, 1_600,
-     "weight", 14),
-    ("snacks", T_STANDARD, ("Sea Salt Crisps", "Dark Chocolate", "Granola", "Shortbread Tin"), 150, 900, None,
-     12),
+    (
+        "mens",
+        T_STANDARD,
+        ("Oxford Shirt", "Chino Trousers", "Wool Jumper", "Denim Jacket", "Linen Shirt"),
+        2_500,
+        12_000,
+        "size",
+        10,
+    ),
+    (
+        "womens",
+        T_STANDARD,
+        ("Linen Dress", "Silk Scarf", "Knit Cardigan", "Wide-leg Trousers", "Wrap Skirt"),
+        2_500,
+        14_000,
+        "size",
+        12,
+    ),
+    (
+        "kitchen",
+        T_STANDARD,
+        ("Ceramic Mug", "Chef's Knife", "Cast Iron Pan", "Bamboo Board", "Tea Towel Set"),
+        800,
+        9_000,
+        None,
+        10,
+    ),
+    (
+        "decor",
+        T_STANDARD,
+        ("Scented Candle", "Linen Cushion", "Table Lamp", "Wall Print", "Plant Pot"),
+        1_200,
+        8_000,
+        None,
+        10,
+    ),
+    (
+        "coffee",
+        T_ZERO,
+        ("House Blend", "Single Origin", "Decaf Blend", "Espresso Roast"),
+        650,
+        1_600,
+        "weight",
+        14,
+    ),
+    (
+        "snacks",
+        T_STANDARD,
+        ("Sea Salt Crisps", "Dark Chocolate", "Granola", "Shortbread Tin"),
+        150,
+        900,
+        None,
+        12,
+    ),
     ("books", T_ZERO, ("Notebook", "Cookbook", "Travel Guide", "Sketchbook"), 600, 3_000, None, 6),
     ("kitchen", T_REDUCED, ("Energy-saving Kettle",), 2_000, 4_000, None, 2),
 )
@@ -155,11 +197,27 @@ _FEES = tuple((m[3], m[4]) for m in METHODS)
 _LINE_CUM: list[int] = []
 for _line in LINES:
     _LINE_CUM.append((_LINE_CUM[-1] if _LINE_CUM else 0) + _line[6])
-ADJECTIVES = ("Classic", "Everyday", "Heritage", "Studio", "Harbour", "Meadow", "Nordic", "Coastal", "Market",
-              "Orchard")
+ADJECTIVES = (
+    "Classic",
+    "Everyday",
+    "Heritage",
+    "Studio",
+    "Harbour",
+    "Meadow",
+    "Nordic",
+    "Coastal",
+    "Market",
+    "Orchard",
+)
 GIFT_CARD_PRODUCT = 3
-REASONS = ("Fraudulent", "ProductNotReceived", "ProductUnacceptable", "Duplicate", "SubscriptionCanceled",
-           "CreditNotProcessed")
+REASONS = (
+    "Fraudulent",
+    "ProductNotReceived",
+    "ProductUnacceptable",
+    "Duplicate",
+    "SubscriptionCanceled",
+    "CreditNotProcessed",
+)
 # (name, physical, address type)
 LOCATIONS = (
     ("Online Store", False, "Inventory"),
@@ -178,7 +236,7 @@ NEVER = 1 << 62
 class Product:
     # `rise`/`retire`: when its price rises / it is unpublished (NEVER if it does not); `variants`:
     # (id, name, price before the rise, price after) in pence.
-    __slots__ = ("k", "id", "name", "line", "cat", "tax", "pct", "t", "rise", "retire", "variants", "gift")
+    __slots__ = ("cat", "gift", "id", "k", "line", "name", "pct", "retire", "rise", "t", "tax", "variants")
 
     def last(self, T: int) -> int:
         """Its latest event at or before `T`."""
@@ -195,8 +253,25 @@ class Order:
     # pence); `pays`: (payment id, method, pence, fee pence); `dispute`: (opened, processing, resolved, won,
     # reason).
     __slots__ = (
-        "id", "day", "i", "t", "loc", "cust", "cust_h", "lines", "gross", "tax", "pays", "t_fail", "t_del",
-        "t_ref", "refund_lines", "refund", "refund_tax", "t_close", "dispute",
+        "cust",
+        "cust_h",
+        "day",
+        "dispute",
+        "gross",
+        "i",
+        "id",
+        "lines",
+        "loc",
+        "pays",
+        "refund",
+        "refund_lines",
+        "refund_tax",
+        "t",
+        "t_close",
+        "t_del",
+        "t_fail",
+        "t_ref",
+        "tax",
     )
 
 
@@ -351,9 +426,7 @@ class Shop:
         ids = c.rid_prefix("cord", d)
         pay_ids = c.rid_prefix("cpmt", d)
         tail = c.c8b
-        allowed, cum = self._method_tables[
-            "store" if base < self.cheque_archived else "store-late"
-        ]
+        allowed, cum = self._method_tables["store" if base < self.cheque_archived else "store-late"]
         online_allowed, online_cum = self._method_tables["online"]
         fees = _FEES
         out = []
@@ -416,13 +489,23 @@ class Shop:
                 rest = gross - gift
                 o.pays = [
                     (f"{pay_ids}{i:04x}-0000{tail}", M_GIFT, gift, 0),
-                    (f"{pay_ids}{i:04x}-0001{tail}", method, rest,
-                     (rest * bp + 5_000) // 10_000 + fixed if bp else 0),
+                    (
+                        f"{pay_ids}{i:04x}-0001{tail}",
+                        method,
+                        rest,
+                        (rest * bp + 5_000) // 10_000 + fixed if bp else 0,
+                    ),
                 ]
             else:
                 bp, fixed = fees[method]
-                o.pays = [(f"{pay_ids}{i:04x}-0000{tail}", method, gross,
-                           (gross * bp + 5_000) // 10_000 + fixed if bp else 0)]
+                o.pays = [
+                    (
+                        f"{pay_ids}{i:04x}-0000{tail}",
+                        method,
+                        gross,
+                        (gross * bp + 5_000) // 10_000 + fixed if bp else 0,
+                    )
+                ]
             o.t_close = t + 30 * DAY
             x = rnd()
             if x < 0.06:
@@ -468,27 +551,53 @@ class Shop:
         for pid, _m, amount, fee in o.pays:
             out.append((f"{head}{2 * j:04x}{tail}", o.t, amount, "Payment", "charge", pid, "Payment"))
             if fee:
-                out.append((f"{head}{2 * j + 1:04x}{tail}", o.t, -fee, "PaymentFee", "processing_fee", pid,
-                            "Payment"))
+                out.append(
+                    (
+                        f"{head}{2 * j + 1:04x}{tail}",
+                        o.t,
+                        -fee,
+                        "PaymentFee",
+                        "processing_fee",
+                        pid,
+                        "Payment",
+                    )
+                )
             j += 1
         if o.t_ref is not None:
             out.append((f"{head}0010{tail}", o.t_ref, o.refund, "Refund", "PaymentRefund", o.id, "Order"))
         if o.dispute is not None:
             opened, _processing, resolved, won, _reason = o.dispute
             pid, amount = o.pays[0][0], o.pays[0][2]
-            out.append((f"{head}0011{tail}", opened, -DISPUTE_FEE, "PaymentFee", "dispute_fee", pid,
-                        "Payment"))
+            out.append(
+                (f"{head}0011{tail}", opened, -DISPUTE_FEE, "PaymentFee", "dispute_fee", pid, "Payment")
+            )
             if won:
-                out.append((f"{head}0013{tail}", resolved, DISPUTE_FEE, "PaymentFeeRefund",
-                            "dispute_fee_refund", pid, "Payment"))
+                out.append(
+                    (
+                        f"{head}0013{tail}",
+                        resolved,
+                        DISPUTE_FEE,
+                        "PaymentFeeRefund",
+                        "dispute_fee_refund",
+                        pid,
+                        "Payment",
+                    )
+                )
             else:
                 out.append((f"{head}0012{tail}", resolved, -amount, "Refund", "Chargeback", pid, "Payment"))
         return out
 
     def payout(self, d: int, net: int) -> tuple[str, int, int, str, str, None, None]:
         """The payout settling day `d` (whose other transactions sum to `net`), at 06:00 the next day."""
-        return (self.clock.rid("cpyo", d, 0), (d + 1) * DAY + 6 * HOUR, -net, "Payout",
-                "payout" if net > 0 else "debit", None, None)
+        return (
+            self.clock.rid("cpyo", d, 0),
+            (d + 1) * DAY + 6 * HOUR,
+            -net,
+            "Payout",
+            "payout" if net > 0 else "debit",
+            None,
+            None,
+        )
 
 
 @lru_cache(maxsize=32)
@@ -506,17 +615,26 @@ def _tax_components(shop: Shop, w: Window) -> Iterator[Item]:
     if _static(w):
         created = shop.clock.ts(0)
         for i, (name, pct) in enumerate(TAXES):
-            yield {"id": shop.tax_ids[i], "name": name, "rate": pct / 100, "isCompound": False,
-                   "sourceModifiedDate": created}
+            yield {
+                "id": shop.tax_ids[i],
+                "name": name,
+                "rate": pct / 100,
+                "isCompound": False,
+                "sourceModifiedDate": created,
+            }
 
 
 def _payment_methods(shop: Shop, w: Window) -> Iterator[Item]:
     for i, (name, *_rest) in enumerate(METHODS):
         archived = shop.cheque_archived if i == M_CHEQUE and shop.cheque_archived <= w.T else None
         last = archived if archived is not None else 0
-        if 0 <= w.T and w.wants(0, last, None) == EMIT:
-            yield {"id": shop.method_ids[i], "name": name, "status": "Archived" if archived else "Active",
-                   "sourceModifiedDate": shop.clock.ts(last)}
+        if w.T >= 0 and w.wants(0, last, None) == EMIT:
+            yield {
+                "id": shop.method_ids[i],
+                "name": name,
+                "status": "Archived" if archived else "Active",
+                "sourceModifiedDate": shop.clock.ts(last),
+            }
 
 
 def _categories(shop: Shop, w: Window) -> Iterator[Item]:
@@ -560,20 +678,22 @@ def _products(shop: Shop, w: Window) -> Iterator[Item]:
         created, modified = ts(p.t), ts(last)
         variants = []
         for j, (vid, vname, price, risen) in enumerate(p.variants):
-            variants.append({
-                "id": vid,
-                "name": vname,
-                "isTaxEnabled": TAXES[p.tax][1] > 0,
-                "sku": f"SKU-{k:05d}-{j + 1}",
-                "barcode": f"50{(shop.clock.hash(K_PRODUCT, (k << 4) | j) % 10**11):011d}",
-                "unitOfMeasure": "Each",
-                "vatPercentage": TAXES[p.tax][1],
-                "prices": [{"currency": CURRENCY, "unitPrice": (risen if rose else price) / 100}],
-                "shippingRequired": not p.gift,
-                "status": status,
-                "createdDate": created,
-                "sourceModifiedDate": modified,
-            })
+            variants.append(
+                {
+                    "id": vid,
+                    "name": vname,
+                    "isTaxEnabled": TAXES[p.tax][1] > 0,
+                    "sku": f"SKU-{k:05d}-{j + 1}",
+                    "barcode": f"50{(shop.clock.hash(K_PRODUCT, (k << 4) | j) % 10**11):011d}",
+                    "unitOfMeasure": "Each",
+                    "vatPercentage": TAXES[p.tax][1],
+                    "prices": [{"currency": CURRENCY, "unitPrice": (risen if rose else price) / 100}],
+                    "shippingRequired": not p.gift,
+                    "status": status,
+                    "createdDate": created,
+                    "sourceModifiedDate": modified,
+                }
+            )
         yield {
             "id": p.id,
             "name": p.name,
@@ -640,19 +760,24 @@ def _order_record(shop: Shop, o: Order, T: int, last: int) -> dict[str, Any]:
     tail = shop.clock.c8b
     for lines in (o.lines, o.refund_lines) if refunded else (o.lines,):
         for j, p, v, qty, unit, pct, tax, total in lines:
-            items.append({
-                "id": f"{head}{j:04x}{tail}",
-                "quantity": qty,
-                "taxPercentage": pct,
-                "totalAmount": total / 100,
-                "totalTaxAmount": tax / 100,
-                "unitPrice": unit / 100,
-                "taxes": [
-                    {"taxComponentRef": {"id": tax_ids[p.tax], "name": TAXES[p.tax][0]}, "rate": tax / 100}
-                ],
-                "productRef": {"id": p.id, "name": p.name},
-                "productVariantRef": {"id": p.variants[v][0], "name": p.variants[v][1]},
-            })
+            items.append(
+                {
+                    "id": f"{head}{j:04x}{tail}",
+                    "quantity": qty,
+                    "taxPercentage": pct,
+                    "totalAmount": total / 100,
+                    "totalTaxAmount": tax / 100,
+                    "unitPrice": unit / 100,
+                    "taxes": [
+                        {
+                            "taxComponentRef": {"id": tax_ids[p.tax], "name": TAXES[p.tax][0]},
+                            "rate": tax / 100,
+                        }
+                    ],
+                    "productRef": {"id": p.id, "name": p.name},
+                    "productVariantRef": {"id": p.variants[v][0], "name": p.variants[v][1]},
+                }
+            )
     status = _payment_status(o, T)
     created = ts(o.t)
     record: dict[str, Any] = {
@@ -664,20 +789,29 @@ def _order_record(shop: Shop, o: Order, T: int, last: int) -> dict[str, Any]:
     if o.t_close is not None and o.t_close <= T:
         record["closedDate"] = ts(o.t_close)
     refund = o.refund if refunded else 0
-    record.update({
-        "totalAmount": (o.gross + refund) / 100,
-        "totalRefund": refund / 100,
-        "totalTaxAmount": (o.tax + (o.refund_tax if refunded else 0)) / 100,
-        "totalDiscount": 0.0,
-        "totalGratuity": 0.0,
-        "orderLineItems": items,
-        "payments": [
-            {"id": pid, "amount": amount / 100, "currency": CURRENCY, "type": METHODS[m][1], "status": status,
-             "paymentProvider": METHODS[m][2], "createdDate": created}
-            for pid, m, amount, _fee in o.pays
-        ],
-        "locationRef": {"id": o.loc[1], "name": o.loc[2]},
-    })
+    record.update(
+        {
+            "totalAmount": (o.gross + refund) / 100,
+            "totalRefund": refund / 100,
+            "totalTaxAmount": (o.tax + (o.refund_tax if refunded else 0)) / 100,
+            "totalDiscount": 0.0,
+            "totalGratuity": 0.0,
+            "orderLineItems": items,
+            "payments": [
+                {
+                    "id": pid,
+                    "amount": amount / 100,
+                    "currency": CURRENCY,
+                    "type": METHODS[m][1],
+                    "status": status,
+                    "paymentProvider": METHODS[m][2],
+                    "createdDate": created,
+                }
+                for pid, m, amount, _fee in o.pays
+            ],
+            "locationRef": {"id": o.loc[1], "name": o.loc[2]},
+        }
+    )
     if o.cust >= 0:
         record["customerRef"] = {"id": shop.customer_id(o.cust), "name": shop.customer_name(o.cust_h)}
     record["createdDate"] = created
@@ -732,8 +866,13 @@ def _payments(shop: Shop, w: Window) -> Iterator[Item]:
 def _transaction_record(ts, txn: tuple) -> dict[str, Any]:
     tid, t, pence, type_, sub, src, src_type = txn
     when = ts(t)
-    record: dict[str, Any] = {"id": tid, "totalAmount": pence / 100, "currency": CURRENCY, "type": type_,
-                              "subType": sub}
+    record: dict[str, Any] = {
+        "id": tid,
+        "totalAmount": pence / 100,
+        "currency": CURRENCY,
+        "type": type_,
+        "subType": sub,
+    }
     if src is not None:
         record["transactionSourceRef"] = {"id": src, "type": src_type}
     record["createdDate"] = when
@@ -834,7 +973,7 @@ def balances(shop: Shop, T: int) -> Generator[None, None, tuple[int, int, int]]:
         if found or low == 0:
             break
         lookback *= 4
-    paid_out = T >= today * DAY + 6 * HOUR
+    paid_out = today * DAY + 6 * HOUR <= T
     available = 0 if paid_out else per_day.get(today - 1, 0)
     return available, per_day.get(today, 0), last
 

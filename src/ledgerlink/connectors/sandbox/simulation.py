@@ -58,12 +58,12 @@ stays flat whatever the volume, and hands the event loop a turn every ``SLICE_SE
 from __future__ import annotations
 
 import asyncio
-from abc import ABC, abstractmethod
 import math
 import random
 import threading
 import time
 import uuid
+from abc import ABC, abstractmethod
 from bisect import bisect_right
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -381,34 +381,129 @@ def poisson(r: random.Random, mean: float) -> int:
 
 # ------------------------------------------------------------------------------------------------------ names
 FIRST_NAMES = (
-    "Olivia", "Amelia", "Isla", "Ava", "Mia", "Ivy", "Lily", "Grace", "Sophia", "Freya", "Oliver", "George",
-    "Noah", "Arthur", "Leo", "Harry", "Oscar", "Jack", "Theo", "Henry", "Priya", "Aisha", "Mateo", "Yusuf",
-    "Chloe", "Ella", "Finn", "Ruby", "Elliot", "Nina",
+    "Olivia",
+    "Amelia",
+    "Isla",
+    "Ava",
+    "Mia",
+    "Ivy",
+    "Lily",
+    "Grace",
+    "Sophia",
+    "Freya",
+    "Oliver",
+    "George",
+    "Noah",
+    "Arthur",
+    "Leo",
+    "Harry",
+    "Oscar",
+    "Jack",
+    "Theo",
+    "Henry",
+    "Priya",
+    "Aisha",
+    "Mateo",
+    "Yusuf",
+    "Chloe",
+    "Ella",
+    "Finn",
+    "Ruby",
+    "Elliot",
+    "Nina",
 )
 LAST_NAMES = (
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson",
-    "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke",
-    "Khan", "Hughes", "Edwards", "Turner", "Hill", "Moore", "Cooper", "Ward", "Morris",
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Khan",
+    "Hughes",
+    "Edwards",
+    "Turner",
+    "Hill",
+    "Moore",
+    "Cooper",
+    "Ward",
+    "Morris",
 )
 # (city, region, postcode area)
 CITIES = (
-    ("London", "Greater London", "EC1"), ("Manchester", "Greater Manchester", "M1"),
-    ("Bristol", "Bristol", "BS1"), ("Leeds", "West Yorkshire", "LS1"), ("Birmingham", "West Midlands", "B1"),
-    ("Glasgow", "Glasgow City", "G1"), ("Edinburgh", "City of Edinburgh", "EH1"),
-    ("Cardiff", "Cardiff", "CF10"), ("Brighton", "East Sussex", "BN1"), ("Norwich", "Norfolk", "NR1"),
-    ("York", "North Yorkshire", "YO1"), ("Oxford", "Oxfordshire", "OX1"),
+    ("London", "Greater London", "EC1"),
+    ("Manchester", "Greater Manchester", "M1"),
+    ("Bristol", "Bristol", "BS1"),
+    ("Leeds", "West Yorkshire", "LS1"),
+    ("Birmingham", "West Midlands", "B1"),
+    ("Glasgow", "Glasgow City", "G1"),
+    ("Edinburgh", "City of Edinburgh", "EH1"),
+    ("Cardiff", "Cardiff", "CF10"),
+    ("Brighton", "East Sussex", "BN1"),
+    ("Norwich", "Norfolk", "NR1"),
+    ("York", "North Yorkshire", "YO1"),
+    ("Oxford", "Oxfordshire", "OX1"),
 )
 STREETS = (
-    "High Street", "Station Road", "Church Lane", "Victoria Road", "Mill Lane", "King Street", "Park Avenue",
-    "Queen's Road", "Market Place", "Bridge Street", "Castle Street", "London Road",
+    "High Street",
+    "Station Road",
+    "Church Lane",
+    "Victoria Road",
+    "Mill Lane",
+    "King Street",
+    "Park Avenue",
+    "Queen's Road",
+    "Market Place",
+    "Bridge Street",
+    "Castle Street",
+    "London Road",
 )
 _COMPANY_A = (
-    "Bright", "Northern", "Golden", "Silver", "Harbour", "Oak", "Willow", "Riverside", "Summit", "Meadow",
-    "Copper", "Blue", "Evergreen", "Granite", "Lantern", "Foxglove",
+    "Bright",
+    "Northern",
+    "Golden",
+    "Silver",
+    "Harbour",
+    "Oak",
+    "Willow",
+    "Riverside",
+    "Summit",
+    "Meadow",
+    "Copper",
+    "Blue",
+    "Evergreen",
+    "Granite",
+    "Lantern",
+    "Foxglove",
 )
 _COMPANY_B = (
-    "Trading", "Goods", "Supplies", "Studio", "Works", "Collective", "Outfitters", "Provisions", "Emporium",
-    "Design", "Labs", "Partners",
+    "Trading",
+    "Goods",
+    "Supplies",
+    "Studio",
+    "Works",
+    "Collective",
+    "Outfitters",
+    "Provisions",
+    "Emporium",
+    "Design",
+    "Labs",
+    "Partners",
 )
 
 

@@ -917,7 +917,7 @@ def _bank_accounts(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item
         return
     current, savings, _equipment = bk.opening()
     balance = {BANK_ACCOUNTS[0]: current, BANK_ACCOUNTS[1]: savings}
-    last = {a: 1 for a in BANK_ACCOUNTS}
+    last = dict.fromkeys(BANK_ACCOUNTS, 1)
     for move in bk.bank_lines(T):
         if move is None:
             yield None
@@ -1134,7 +1134,12 @@ def _written_payment(bk: Books, payment: WrittenRecord) -> dict[str, Any]:
 def _written_entry(bk: Books, entry: WrittenEntry) -> dict[str, Any]:
     stamp = bk.ts(entry.w)
     if entry.record is None:  # the posting of a written invoice or payment
-        return {**_journal_entry_record(bk, entry), "createdOn": stamp, "updatedOn": stamp, "sourceModifiedDate": stamp}
+        return {
+            **_journal_entry_record(bk, entry),
+            "createdOn": stamp,
+            "updatedOn": stamp,
+            "sourceModifiedDate": stamp,
+        }
     record = dict(entry.record)
     record.update({"createdOn": stamp, "updatedOn": stamp})
     return _stamped(bk, record, entry.w)
@@ -1150,8 +1155,16 @@ def _written_invoice(bk: Books, invoice: WrittenInvoice, T: int) -> dict[str, An
     record.update(
         {
             "paymentAllocations": [
-                _allocation(bk, a.payment_id, a.t, a.payment_total, -a.amount, bk.account_refs[a.bank], a.note,
-                            a.reference)
+                _allocation(
+                    bk,
+                    a.payment_id,
+                    a.t,
+                    a.payment_total,
+                    -a.amount,
+                    bk.account_refs[a.bank],
+                    a.note,
+                    a.reference,
+                )
                 for a in allocations
             ],
             "amountDue": due / 100,

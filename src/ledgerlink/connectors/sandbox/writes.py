@@ -188,7 +188,11 @@ class Written:
         for record in records:
             reader = readers.get(record.data_type)
             if reader is not None:
-                reader(books.simulated_t(record.written_at), record.data, record.idempotency_key or record.record_id)
+                reader(
+                    books.simulated_t(record.written_at),
+                    record.data,
+                    record.idempotency_key or record.record_id,
+                )
 
     def __bool__(self) -> bool:
         return bool(self.entries or self.suppliers)
@@ -203,14 +207,17 @@ class Written:
 
     def _journal_entry(self, w: int, record: dict[str, Any], key: str) -> None:
         bk = self.books
-        lines = [(self.account_index[line["accountRef"]["id"]], _pence(line["netAmount"]), None)
-                 for line in record["journalLines"]]
+        lines = [
+            (self.account_index[line["accountRef"]["id"]], _pence(line["netAmount"]), None)
+            for line in record["journalLines"]
+        ]
         bank = sum(pence for a, pence, _ in lines if IS_BANK[a])
         journal = bk.journal_ids.index(record["journalRef"]["id"])
         t = min(_when(bk, record["postedOn"]), w)
         txn = None if not any(IS_BANK[a] for a, _, _ in lines) else "Credit" if bank > 0 else "Debit"
-        entry = WrittenEntry(w, record, record["id"], t, None, journal, record.get("description") or "", lines,
-                             txn=txn)
+        entry = WrittenEntry(
+            w, record, record["id"], t, None, journal, record.get("description") or "", lines, txn=txn
+        )
         self._post(entry, key)
 
     def _invoice(self, w: int, record: dict[str, Any], key: str) -> None:
@@ -225,8 +232,18 @@ class Written:
             posting.append((A_VAT, -tax, None))
         entry_id = written_id(bk, JE_KIND[K_INVOICE], key)
         self._post(
-            WrittenEntry(w, None, entry_id, invoice.t, None, J_SALES, f"Invoice {invoice.number}", posting,
-                         invoice.id, "invoices"),
+            WrittenEntry(
+                w,
+                None,
+                entry_id,
+                invoice.t,
+                None,
+                J_SALES,
+                f"Invoice {invoice.number}",
+                posting,
+                invoice.id,
+                "invoices",
+            ),
             key,
         )
 
@@ -242,12 +259,26 @@ class Written:
                 invoice = self.invoices.get(link["id"])
                 if invoice is not None:
                     invoice.allocations.append(
-                        Allocation(w, payment.t, -_pence(link["amount"]), payment.id, total, bank, note, reference)
+                        Allocation(
+                            w, payment.t, -_pence(link["amount"]), payment.id, total, bank, note, reference
+                        )
                     )
         contact = _ref(record["customerRef"]["id"], "customers")
         entry_id = written_id(bk, JE_KIND[K_PAYMENT], key)
-        entry = WrittenEntry(w, None, entry_id, payment.t, None, J_CASH, note, [(bank, total, None),
-                             (A_AR, -total, contact)], payment.id, "payments", "Credit", w + DAY)
+        entry = WrittenEntry(
+            w,
+            None,
+            entry_id,
+            payment.t,
+            None,
+            J_CASH,
+            note,
+            [(bank, total, None), (A_AR, -total, contact)],
+            payment.id,
+            "payments",
+            "Credit",
+            w + DAY,
+        )
         self.entries.append(entry)
         self.moves.append((w, written_id(bk, BT_KIND[K_PAYMENT], key), bank, total, note, "Credit", w + DAY))
 
@@ -291,7 +322,9 @@ class Check:
 
     def done(self) -> None:
         if self.errors:
-            summary = "; ".join(f"{e['itemId']}: {e['message']}" if e["itemId"] else e["message"] for e in self.errors)
+            summary = "; ".join(
+                f"{e['itemId']}: {e['message']}" if e["itemId"] else e["message"] for e in self.errors
+            )
             raise PushRejected(f"The Sandbox refused the record. {summary}", self.errors)
 
     # ----------------------------------------------------------------------------------------- values
@@ -346,10 +379,14 @@ class Check:
 
     def currency(self, value: Any, item: str) -> None:
         if value is not None and (not isinstance(value, str) or value.upper() != CURRENCY):
-            self.fail(item, f"{value} is not the books' currency: the Sandbox keeps its books in {CURRENCY} only")
+            self.fail(
+                item, f"{value} is not the books' currency: the Sandbox keeps its books in {CURRENCY} only"
+            )
 
     def currency_rate(self, value: Any, item: str) -> None:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value != 1):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or value != 1
+        ):
             self.fail(item, f"must be 1 (the books' own currency, {CURRENCY}) or left out")
 
     # ----------------------------------------------------------------------------------------- refs
@@ -372,7 +409,9 @@ class Check:
         if a is None:
             self.fail(f"{item}.id", f"No account has id {account_id}")
         elif a == A_RETAINED:
-            self.fail(f"{item}.id", "Retained Earnings is worked out from profit and loss and takes no postings")
+            self.fail(
+                f"{item}.id", "Retained Earnings is worked out from profit and loss and takes no postings"
+            )
             return None
         return a
 
@@ -490,8 +529,11 @@ def _journal_entry(bk: Books, written: Written, record: dict[str, Any], key: str
         lines.append(shaped)
     if len(lines) == len(raw_lines) >= 2:
         if total != 0:
-            check.fail("journalLines", f"The lines must balance (debits positive, credits negative); they sum "
-                       f"to {_money(total):.2f}")
+            check.fail(
+                "journalLines",
+                f"The lines must balance (debits positive, credits negative); they sum "
+                f"to {_money(total):.2f}",
+            )
         elif moved == 0:
             check.fail("journalLines", "Every line is 0.00: the entry would post nothing")
     check.done()
@@ -515,7 +557,9 @@ def _invoice(bk: Books, written: Written, record: dict[str, Any], key: str, T: i
     check.currency_rate(record.get("currencyRate"), "currencyRate")
     status = record.get("status")
     if status not in (None, "Submitted"):
-        check.fail("status", f"The Sandbox creates invoices as Submitted (posted to the ledger), not {status}")
+        check.fail(
+            "status", f"The Sandbox creates invoices as Submitted (posted to the ledger), not {status}"
+        )
     number = check.text(record.get("invoiceNumber"), "invoiceNumber")
     if number is None:
         number = f"INV-API-{len(written.invoices) + 1:04d}"
@@ -536,7 +580,11 @@ def _invoice(bk: Books, written: Written, record: dict[str, Any], key: str, T: i
             tax_total += _pence(shaped["taxAmount"])
     total = sub_total + tax_total
     if len(lines) == len(raw_lines) and lines:
-        for name, expected in (("subTotal", sub_total), ("totalTaxAmount", tax_total), ("totalAmount", total)):
+        for name, expected in (
+            ("subTotal", sub_total),
+            ("totalTaxAmount", tax_total),
+            ("totalAmount", total),
+        ):
             given = check.pence(record.get(name), name, required=False)
             if given is not None and given != expected:
                 check.fail(name, f"{_money(given):.2f} does not match the lines ({_money(expected):.2f})")
@@ -595,8 +643,11 @@ def _invoice_line(check: Check, line: Any, item: str) -> dict[str, Any] | None:
         qty = Decimal(1)
     a = check.account(line.get("accountRef"), f"{item}.accountRef")
     if a is not None and (IS_BANK[a] or a in _CONTROL_ACCOUNTS):
-        check.fail(f"{item}.accountRef.id", f"{ACCOUNTS[a][2]} takes no invoice lines: post them to an income "
-                   "or other account that is neither a bank nor a control account")
+        check.fail(
+            f"{item}.accountRef.id",
+            f"{ACCOUNTS[a][2]} takes no invoice lines: post them to an income "
+            "or other account that is neither a bank nor a control account",
+        )
     tax_i = check.tax_rate(line.get("taxRateRef"), f"{item}.taxRateRef")
     item_index = check.item(line.get("itemRef"), f"{item}.itemRef")
     tracking = check.tracking(line.get("trackingCategoryRefs"), f"{item}.trackingCategoryRefs")
@@ -623,11 +674,15 @@ def _invoice_line(check: Check, line: Any, item: str) -> dict[str, Any] | None:
     if given_tax is not None and given_tax < 0:
         check.fail(f"{item}.taxAmount", "must not be negative")
     if given_sub is not None and given_sub != sub:
-        check.fail(f"{item}.subTotal", f"{_money(given_sub):.2f} is not quantity x unit amount less discount "
-                   f"({_money(sub):.2f})")
+        check.fail(
+            f"{item}.subTotal",
+            f"{_money(given_sub):.2f} is not quantity x unit amount less discount ({_money(sub):.2f})",
+        )
     if given_total is not None and given_total != sub + tax:
-        check.fail(f"{item}.totalAmount", f"{_money(given_total):.2f} is not the line's subTotal plus tax "
-                   f"({_money(sub + tax):.2f})")
+        check.fail(
+            f"{item}.totalAmount",
+            f"{_money(given_total):.2f} is not the line's subTotal plus tax ({_money(sub + tax):.2f})",
+        )
     if len(check.errors) > before:
         return None
     categories = [bk.tracking_refs[i] for i in tracking]
@@ -650,7 +705,11 @@ def _invoice_line(check: Check, line: Any, item: str) -> dict[str, Any] | None:
     if item_index is not None:
         shaped["itemRef"] = bk.items[item_index].ref
     shaped["trackingCategoryRefs"] = categories
-    shaped["tracking"] = {"categoryRefs": categories, "isBilledTo": "NotApplicable", "isRebilledTo": "NotApplicable"}
+    shaped["tracking"] = {
+        "categoryRefs": categories,
+        "isBilledTo": "NotApplicable",
+        "isRebilledTo": "NotApplicable",
+    }
     shaped["isDirectIncome"] = False
     return shaped
 
@@ -660,8 +719,10 @@ def _payment(bk: Books, written: Written, record: dict[str, Any], key: str, T: i
     customer = check.customer(record.get("customerRef"), "customerRef")
     bank = None
     if record.get("accountRef") is None:
-        check.fail("accountRef.id", "The Sandbox records a payment into one of its bank accounts: accountRef is "
-                   "required")
+        check.fail(
+            "accountRef.id",
+            "The Sandbox records a payment into one of its bank accounts: accountRef is required",
+        )
     else:
         bank = check.account(record.get("accountRef"), "accountRef")
         if bank is not None and not IS_BANK[bank]:
@@ -696,31 +757,44 @@ def _payment(bk: Books, written: Written, record: dict[str, Any], key: str, T: i
         for m, link in enumerate(links):
             link_item = f"{item}.links.{m}"
             invoice = _linked_invoice(check, written, link, link_item, customer, t)
-            link_amount = check.pence(link.get("amount") if isinstance(link, dict) else None, f"{link_item}.amount")
+            link_amount = check.pence(
+                link.get("amount") if isinstance(link, dict) else None, f"{link_item}.amount"
+            )
             if link_amount is not None and link_amount >= 0:
-                check.fail(f"{link_item}.amount", "must be negative: a payment takes what it pays off the invoice")
+                check.fail(
+                    f"{link_item}.amount", "must be negative: a payment takes what it pays off the invoice"
+                )
                 link_amount = None
             if invoice is None or link_amount is None:
                 continue
             linked -= link_amount
             taken[invoice.id] = taken.get(invoice.id, 0) - link_amount
-            shaped_links.append({"type": "Invoice", "id": invoice.id, "amount": _money(link_amount), "currencyRate": 1})
+            shaped_links.append(
+                {"type": "Invoice", "id": invoice.id, "amount": _money(link_amount), "currencyRate": 1}
+            )
         if amount is None or len(shaped_links) != len(links):
             continue
         if linked != amount:
-            check.fail(f"{item}.amount", f"{_money(amount):.2f} is not what its links take off the invoices "
-                       f"({_money(linked):.2f})")
+            check.fail(
+                f"{item}.amount",
+                f"{_money(amount):.2f} is not what its links take off the invoices ({_money(linked):.2f})",
+            )
             continue
         lines_total += amount
         lines.append({"amount": _money(amount), "links": shaped_links})
     if total is not None and len(lines) == len(raw_lines) and lines and lines_total != total:
-        check.fail("totalAmount", f"{_money(total):.2f} is not the sum of the lines ({_money(lines_total):.2f})")
+        check.fail(
+            "totalAmount", f"{_money(total):.2f} is not the sum of the lines ({_money(lines_total):.2f})"
+        )
     for invoice_id, amount in taken.items():
         invoice = written.invoices[invoice_id]
         owed = invoice.due(T)
         if amount > owed:
-            check.fail("lines", f"Invoice {invoice.number} is owed {_money(owed):.2f}; the payment takes "
-                       f"{_money(amount):.2f}")
+            check.fail(
+                "lines",
+                f"Invoice {invoice.number} is owed {_money(owed):.2f}; the payment takes "
+                f"{_money(amount):.2f}",
+            )
     check.done()
     assert customer is not None and bank is not None and t is not None and total is not None
     when = bk.date(t)
@@ -748,15 +822,20 @@ def _linked_invoice(
         check.fail(item, "must be an object")
         return None
     if link.get("type") != "Invoice":
-        check.fail(f"{item}.type", f"The Sandbox allocates payments to invoices only, not {link.get('type')!r}")
+        check.fail(
+            f"{item}.type", f"The Sandbox allocates payments to invoices only, not {link.get('type')!r}"
+        )
         return None
     check.currency_rate(link.get("currencyRate"), f"{item}.currencyRate")
     invoice_id = link.get("id")
     invoice = written.invoices.get(invoice_id) if isinstance(invoice_id, str) else None
     if invoice is None or invoice.w > check.T:
         if isinstance(invoice_id, str) and invoice_id.startswith(f"{check.books.c8}-{K_INVOICE}-"):
-            check.fail(f"{item}.id", f"Invoice {invoice_id} was not created through the API: the Sandbox takes "
-                       "payments against those only (its own invoices are paid on their own schedule)")
+            check.fail(
+                f"{item}.id",
+                f"Invoice {invoice_id} was not created through the API: the Sandbox takes "
+                "payments against those only (its own invoices are paid on their own schedule)",
+            )
         else:
             check.fail(f"{item}.id", f"No invoice has id {invoice_id}")
         return None

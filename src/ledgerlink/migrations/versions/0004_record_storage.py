@@ -75,11 +75,17 @@ def downgrade() -> None:
         "AND pg_input_is_valid(data ->> 'sourceModifiedDate', 'timestamptz')"
     )
     op.execute(
-        "ALTER TABLE records ALTER COLUMN data_type TYPE varchar COLLATE \"default\", "
-        "ALTER COLUMN record_id TYPE text COLLATE \"default\""
+        'ALTER TABLE records ALTER COLUMN data_type TYPE varchar COLLATE "default", '
+        'ALTER COLUMN record_id TYPE text COLLATE "default"'
     )
-    op.execute("DELETE FROM records r WHERE NOT EXISTS (SELECT 1 FROM connections c WHERE c.id = r.connection_id)")
+    op.execute(
+        "DELETE FROM records r WHERE NOT EXISTS (SELECT 1 FROM connections c WHERE c.id = r.connection_id)"
+    )
     op.create_foreign_key(
-        "fk_records_connection_id_connections", "records", "connections", ["connection_id"], ["id"],
+        "fk_records_connection_id_connections",
+        "records",
+        "connections",
+        ["connection_id"],
+        ["id"],
         ondelete="CASCADE",
     )

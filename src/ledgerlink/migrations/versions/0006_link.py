@@ -17,8 +17,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("clients", sa.Column("link_single_use", sa.Boolean(), server_default=sa.false(), nullable=False))
-    op.add_column("clients", sa.Column("link_url_ttl_hours", sa.Integer(), server_default="24", nullable=False))
+    op.add_column(
+        "clients", sa.Column("link_single_use", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column(
+        "clients", sa.Column("link_url_ttl_hours", sa.Integer(), server_default="24", nullable=False)
+    )
     op.create_table(
         "link_codes_used",
         # SHA-256 of the one-time code: the code itself is a credential and is never stored.

@@ -39,7 +39,10 @@ def upgrade() -> None:
         sa.Column("idempotency_key", sa.String(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_push_operations_company_id_companies"), ondelete="CASCADE"
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_push_operations_company_id_companies"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["connection_id"],

@@ -39,11 +39,12 @@ import common  # noqa: E402
 
 from ledgerlink.config import Settings  # noqa: E402
 from ledgerlink.db import create_engine, create_sessionmaker  # noqa: E402
-from ledgerlink.jobs import WEBHOOKS_QUEUE, Runtime, create_job_app  # noqa: E402
+from ledgerlink.jobs import WEBHOOKS_QUEUE, Runtime  # noqa: E402
 from ledgerlink.kit import outbound  # noqa: E402
 from ledgerlink.kit.secrets import SecretBox  # noqa: E402
 from ledgerlink.kit.urls import PublicUrls  # noqa: E402
 from ledgerlink.webhooks.delivery import http_client  # noqa: E402
+from ledgerlink.worker import create_job_app  # noqa: E402
 
 RECEIVER = '''
 import json, os, time

@@ -1,8 +1,9 @@
-"""The job queue: procrastinate over the platform's own PostgreSQL.
+"""The job queue: procrastinate over the platform's own PostgreSQL (queues, deferral, what a job is handed).
 
 Jobs are deferred inside the caller's SQLAlchemy transaction (a row in `procrastinate_jobs`), so a job
-exists if and only if the change that asked for it committed. `ledgerlink serve` runs a worker in
-process; `ledgerlink worker` (later) runs more anywhere.
+exists if and only if the change that asked for it committed. This module sits below every domain: they
+defer jobs through it, and their tasks read their `Runtime` from the job context. Which tasks exist and
+the procrastinate app that runs them are composed above the domains, in `worker.py`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ledgerlink.config import Settings
-from ledgerlink.db import sqlalchemy_url
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import PublicUrls
 
@@ -49,47 +49,8 @@ class Runtime:
 
 def runtime_of(context: procrastinate.JobContext) -> Runtime:
     """The worker's `Runtime`, which every task receives in its job context."""
-    return context.additional_context["runtime"]
-
-
-def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
-    from ledgerlink.connectors import registry
-
-    registry.load_operator_connectors(settings.connector_modules, settings.declared_connectors)
-    from ledgerlink.commerce import tasks as commerce_tasks
-    from ledgerlink.link import tasks as link_tasks
-    from ledgerlink.push import tasks as push_tasks
-    from ledgerlink.sync import tasks as sync_tasks
-    from ledgerlink.webhooks import tasks as webhook_tasks
-
-    # procrastinate takes a libpq conninfo; SQLAlchemy's URL minus its driver name is one.
-    conninfo = sqlalchemy_url(database_url).replace("postgresql+psycopg://", "postgresql://", 1)
-    app = procrastinate.App(
-        connector=procrastinate.PsycopgConnector(conninfo=conninfo, kwargs={"options": "-c timezone=UTC"}),
-        worker_defaults={
-            "update_heartbeat_interval": settings.worker_heartbeat_seconds,
-            "stalled_worker_timeout": settings.worker_stalled_seconds,
-        },
-    )
-    for blueprint, namespace in (
-        (sync_tasks.blueprint, "sync"),
-        (push_tasks.blueprint, "push"),
-        (webhook_tasks.blueprint, "webhooks"),
-        (commerce_tasks.blueprint, "commerce"),
-    ):
-        app.add_tasks_from(blueprint, namespace=namespace)
-    # Periodic jobs are deduplicated by procrastinate: one run per tick however many workers there are.
-    every_tick = settings.maintenance_cron
-    for name, periodic_id, cron, function in (
-        ("sync:maintenance", "maintenance", every_tick, sync_tasks.maintenance),
-        ("push:maintenance", "push-maintenance", every_tick, push_tasks.maintenance),
-        ("webhooks:maintenance", "webhooks-maintenance", every_tick, webhook_tasks.maintenance),
-        ("commerce:schedule", "commerce-schedule", every_tick, commerce_tasks.schedule),
-        ("link:prune", "link-prune", "17 * * * *", link_tasks.prune),
-    ):
-        task = app.task(name=name, queue=MAINTENANCE_QUEUE, pass_context=True)(function)
-        app.periodic(cron=cron, periodic_id=periodic_id)(task)
-    return app
+    runtime: Runtime = context.additional_context["runtime"]
+    return runtime
 
 
 async def defer(
@@ -158,8 +119,10 @@ async def defer_unless_queued(
 
 
 def pull_job_lock(pull_operation_id: uuid.UUID) -> str:
+    """The queueing lock of a pull's job: one job waits per pull operation."""
     return f"pull:{pull_operation_id}"
 
 
 def push_job_lock(push_operation_key: uuid.UUID) -> str:
+    """The queueing lock of a push's job: one job waits per push operation."""
     return f"push:{push_operation_key}"

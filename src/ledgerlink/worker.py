@@ -1,9 +1,13 @@
 """The job workers: the in-process ones of `ledgerlink serve`, and `ledgerlink worker` on any machine.
 
-Two procrastinate workers share a process: one for pulls, pushes and maintenance (`GENERAL_QUEUES`), one of its
-own for webhook deliveries, so a slow receiver never holds up a pull nor a long pull a delivery. Any number
-of such processes may run over one database: jobs are taken with `SELECT ... FOR UPDATE SKIP LOCKED`, and
-periodic jobs (maintenance, schedules) are deferred once per tick however many workers there are.
+This is the queue's composition root: `create_job_app` gathers every domain's tasks and periodic jobs into
+one procrastinate app. It sits above the domains (which only defer jobs, through `jobs`), so nothing below
+imports it.
+
+Two procrastinate workers share a process: one for pulls, pushes and maintenance (`GENERAL_QUEUES`), one of
+its own for webhook deliveries, so a slow receiver never holds up a pull nor a long pull a delivery. Any
+number of such processes may run over one database: jobs are taken with `SELECT ... FOR UPDATE SKIP LOCKED`,
+and periodic jobs (maintenance, schedules) are deferred once per tick however many workers there are.
 """
 
 from __future__ import annotations
@@ -18,13 +22,20 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from types import FrameType
 from typing import Any
 
 import procrastinate
 import structlog
 
+from ledgerlink.commerce import tasks as commerce_tasks
 from ledgerlink.config import Settings
-from ledgerlink.jobs import GENERAL_QUEUES, WEBHOOKS_QUEUE, Runtime, create_job_app
+from ledgerlink.db import sqlalchemy_url
+from ledgerlink.jobs import GENERAL_QUEUES, MAINTENANCE_QUEUE, WEBHOOKS_QUEUE, Runtime
+from ledgerlink.link import tasks as link_tasks
+from ledgerlink.push import tasks as push_tasks
+from ledgerlink.sync import tasks as sync_tasks
+from ledgerlink.webhooks import tasks as webhook_tasks
 from ledgerlink.webhooks.delivery import http_client
 
 log = structlog.get_logger("ledgerlink.worker")
@@ -33,6 +44,39 @@ log = structlog.get_logger("ledgerlink.worker")
 RESTART_PAUSE_SECONDS = 1.0
 MAX_RESTART_PAUSE_SECONDS = 30.0
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
+    """Every domain's tasks and periodic jobs in one procrastinate app on the platform's database. The
+    operator's connectors are loaded by the process first (`app.create_app`, `run_until_stopped`)."""
+    # procrastinate takes a libpq conninfo; SQLAlchemy's URL minus its driver name is one.
+    conninfo = sqlalchemy_url(database_url).replace("postgresql+psycopg://", "postgresql://", 1)
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(conninfo=conninfo, kwargs={"options": "-c timezone=UTC"}),
+        worker_defaults={
+            "update_heartbeat_interval": settings.worker_heartbeat_seconds,
+            "stalled_worker_timeout": settings.worker_stalled_seconds,
+        },
+    )
+    for blueprint, namespace in (
+        (sync_tasks.blueprint, "sync"),
+        (push_tasks.blueprint, "push"),
+        (webhook_tasks.blueprint, "webhooks"),
+        (commerce_tasks.blueprint, "commerce"),
+    ):
+        app.add_tasks_from(blueprint, namespace=namespace)
+    # Periodic jobs are deduplicated by procrastinate: one run per tick however many workers there are.
+    every_tick = settings.maintenance_cron
+    for name, periodic_id, cron, function in (
+        ("sync:maintenance", "maintenance", every_tick, sync_tasks.maintenance),
+        ("push:maintenance", "push-maintenance", every_tick, push_tasks.maintenance),
+        ("webhooks:maintenance", "webhooks-maintenance", every_tick, webhook_tasks.maintenance),
+        ("commerce:schedule", "commerce-schedule", every_tick, commerce_tasks.schedule),
+        ("link:prune", "link-prune", "17 * * * *", link_tasks.prune),
+    ):
+        task = app.task(name=name, queue=MAINTENANCE_QUEUE, pass_context=True)(function)
+        app.periodic(cron=cron, periodic_id=periodic_id)(task)
+    return app
 
 
 class JobsInFlight:
@@ -87,17 +131,23 @@ def chain_stop_signals() -> None:
     """`ledgerlink serve`: keep the server's own handlers (uvicorn's: stop serving, then the lifespan stops
     the workers), and let a second signal interrupt the running jobs too. Only in the main thread, under a
     server that handles the signals (anything else is left as it is)."""
-    previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
-    if threading.current_thread() is not threading.main_thread() or not all(map(callable, previous.values())):
+    if threading.current_thread() is not threading.main_thread():
         return
-    install_stop_signals(lambda signum: previous[signum](signum, None))  # type: ignore[operator]
+    previous: dict[int, Callable[[int, FrameType | None], Any]] = {}
+    for signum in STOP_SIGNALS:
+        handler = signal.getsignal(signum)
+        if not callable(handler):
+            return
+        previous[signum] = handler
+    install_stop_signals(lambda signum: previous[signum](signum, None))
 
 
 @asynccontextmanager
 async def running(
     settings: Settings, database_url: str, runtime: Runtime
 ) -> AsyncIterator[asyncio.Task[None] | None]:
-    """Workers run while the context is open (none when `worker_concurrency` is 0); the task ends if they do."""
+    """Workers run while the context is open (none when `worker_concurrency` is 0); the task ends if they
+    do."""
     if settings.worker_concurrency <= 0:
         _freeze_startup_objects()
         yield None
@@ -109,7 +159,7 @@ async def running(
             # Stopping (the context closing) lets running jobs finish for the grace period, then interrupts
             # them; procrastinate retries an interrupted job (another worker, or this one started again,
             # runs it).
-            stopping = {
+            stopping: dict[str, Any] = {
                 "install_signal_handlers": False,
                 "shutdown_graceful_timeout": settings.shutdown_grace_seconds,
                 "worker_middleware": [jobs_in_flight.middleware],
@@ -156,7 +206,7 @@ def _freeze_startup_objects() -> None:
 
 
 def dump_tasks() -> None:
-    """Log every asyncio task's stack (the process's answer to SIGUSR1): what a stuck process is waiting on."""
+    """Log every asyncio task's stack (the process's answer to SIGUSR1): what a stuck process waits on."""
     for task in asyncio.all_tasks():
         frames = task.get_stack(limit=12)
         log.warning(
@@ -204,7 +254,8 @@ async def _supervised(run: Callable[[], Awaitable[None]], name: str) -> None:
             log.exception(
                 "job worker stopped on an error; starting it again", worker=name, pause_seconds=pause
             )
-        # A worker that ran a good while before stopping starts again promptly; one stopping at once backs off.
+        # A worker that ran a good while before stopping starts again promptly; one stopping at once backs
+        # off.
         if time.monotonic() - started > 60:
             pause = RESTART_PAUSE_SECONDS
         await asyncio.sleep(pause)

@@ -8,6 +8,7 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
+from ledgerlink.connectors.authorization import OAuthProvider
 from ledgerlink.connectors.base import (
     AuthorizationRejected,
     Batch,
@@ -17,7 +18,6 @@ from ledgerlink.connectors.base import (
     CredentialField,
     FetchRequest,
 )
-from ledgerlink.oauth.provider import OAuthProvider
 from ledgerlink.records.registry import SourceType
 
 OAUTH_BASE = os.environ.get("LEDGERLINK_TEST_OAUTH_URL", "http://127.0.0.1:9")

@@ -13,7 +13,12 @@ from ledgerlink.app_credentials import service as app_credentials
 from ledgerlink.clients.models import Client
 from ledgerlink.clients.service import ensure_default_client
 from ledgerlink.connectors import registry
-from ledgerlink.connectors.base import ENVIRONMENT, PORTAL
+from ledgerlink.connectors.authorization import (
+    ENVIRONMENT,
+    PORTAL,
+    OAuthClientCredentials,
+    OAuthNotConfigured,
+)
 from ledgerlink.connectors.plaid.connector import PlaidConfig, PlaidConnector
 from ledgerlink.connectors.xero.connector import XeroConnector, XeroUrls
 from ledgerlink.database import migrate
@@ -21,7 +26,6 @@ from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.link import service as link_service
 from ledgerlink.oauth import flow
-from ledgerlink.oauth.provider import OAuthClientCredentials, OAuthNotConfigured
 from tests import connector_harness as harness
 from tests.conftest import separate_database
 

@@ -20,12 +20,12 @@ from sqlalchemy import select, text
 from ledgerlink.config import Settings
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry
+from ledgerlink.connectors.authorization import OAuthClientCredentials, OAuthProvider
 from ledgerlink.connectors.base import AuthorizationLost, Branding, Connector, ConnectorInfo
 from ledgerlink.database import migrate
 from ledgerlink.jobs import Runtime
 from ledgerlink.oauth import flow, tokens
 from ledgerlink.oauth.models import PendingAuthorization
-from ledgerlink.oauth.provider import OAuthClientCredentials, OAuthProvider
 from ledgerlink.records.registry import SourceType
 from tests import connector_harness as harness
 from tests.conftest import separate_database

@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet
 
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry
+from ledgerlink.connectors.authorization import OAuthClientCredentials
 from ledgerlink.connectors.base import AuthorizationRejected, FetchRequest
 from ledgerlink.connectors.quickbooks.connector import (
     DATA_TYPES,
@@ -28,7 +29,6 @@ from ledgerlink.database import migrate
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.oauth import flow, tokens
-from ledgerlink.oauth.provider import OAuthClientCredentials
 from ledgerlink.records import fields
 from tests.conftest import separate_database
 from tests.connector_harness import (

@@ -16,12 +16,12 @@ from cryptography.fernet import Fernet
 
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry
+from ledgerlink.connectors.authorization import OAuthClientCredentials
 from ledgerlink.connectors.xero.connector import DATA_TYPES, XeroConnector, XeroUrls
 from ledgerlink.database import migrate
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.oauth import flow, tokens
-from ledgerlink.oauth.provider import OAuthClientCredentials
 from ledgerlink.records import fields
 from tests.conftest import separate_database
 from tests.connector_harness import (

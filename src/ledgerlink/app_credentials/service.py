@@ -30,7 +30,8 @@ from ledgerlink.app_credentials.models import SavedAppCredentials
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry
-from ledgerlink.connectors.base import PORTAL, AppCredentialField, AppCredentials, Connector
+from ledgerlink.connectors.authorization import PORTAL, AppCredentialField, AppCredentials
+from ledgerlink.connectors.base import Connector
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import NotFound
 from ledgerlink.kit.secrets import SecretBox

@@ -15,7 +15,7 @@ from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.views import connection_view
 from ledgerlink.events.service import emit_for_company
-from ledgerlink.kit.clock import utcnow
+from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.urls import PublicUrls
 
@@ -57,6 +57,27 @@ def transition(
         connection.linked_at = utcnow()
         _resolve_errors(connection)
     emit_connection_event(session, company, connection, event_type, urls)
+
+
+def deauthorize(
+    session: AsyncSession, company: Company, connection: Connection, description: str, urls: PublicUrls
+) -> None:
+    """The platform no longer honours the connection's grant (a refresh, a pull or a push was told so): an
+    Active `dataConnectionErrors` entry saying why, and `Deauthorized`. Only a Linked connection changes; the
+    caller holds the company's row lock and read the connection under it."""
+    if connection.status != ConnectionStatus.LINKED.value:
+        return
+    connection.data_connection_errors = [
+        *(connection.data_connection_errors or []),
+        {
+            "statusCode": "401",
+            "statusText": "Unauthorized",
+            "errorMessage": description,
+            "erroredOnUtc": iso(utcnow()),
+            "status": "Active",
+        },
+    ]
+    transition(session, company, connection, ConnectionStatus.DEAUTHORIZED, urls)
 
 
 def emit_connection_event(

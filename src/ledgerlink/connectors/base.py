@@ -6,12 +6,15 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
+from ledgerlink.connectors.authorization import (
+    OAUTH_APP_FIELDS,
+    AppCredentialField,
+    AppCredentials,
+    OAuthProvider,
+)
 from ledgerlink.records.registry import SourceType
-
-if TYPE_CHECKING:
-    from ledgerlink.oauth.provider import OAuthProvider
 
 # Integration and source ids are derived from the platform key, so they are the same on every install.
 _ID_NAMESPACE = uuid.UUID("7d1f6c2e-3c55-4c1b-9a0e-5b3f0f2f8a11")
@@ -53,50 +56,6 @@ class Widget:
 
 class AuthorizationRejected(Exception):
     """The credentials given to `PUT .../authorization` do not open the platform."""
-
-
-@dataclass(frozen=True)
-class AppCredentialField:
-    """One part of ledgerlink's registration with a platform (an OAuth app's client id, Plaid's secret): what
-    the operator copies from the platform's developer dashboard into the Portal or the environment."""
-
-    name: str
-    label: str
-    # Sealed at rest and never shown again once saved.
-    secret: bool = False
-    # The values it may take (offered as a list); empty: free text.
-    choices: tuple[str, ...] = ()
-    # What the Portal's form starts with (of `choices`).
-    default: str | None = None
-    hint: str | None = None
-
-
-# What every OAuth2 platform needs: the operator's app at the platform.
-OAUTH_APP_FIELDS = (
-    AppCredentialField("client_id", "Client ID"),
-    AppCredentialField("client_secret", "Client secret", secret=True),
-)
-
-PORTAL = "portal"
-ENVIRONMENT = "environment"
-
-
-@dataclass(frozen=True)
-class AppCredentials:
-    """A platform's app credentials as resolved for one client (`app_credentials.service`): the values of the
-    connector's `app_credential_fields`, and where they came from (`PORTAL`: the client's own, set in the
-    Portal; `ENVIRONMENT`: the installation's, for every client). Connectors are shared by every client, so
-    they are handed these per call rather than keeping them."""
-
-    # Secrets included: the repr leaves the values out, so a log line or a traceback never shows them.
-    values: Mapping[str, str] = field(repr=False)
-    source: str = ENVIRONMENT
-
-    def __getitem__(self, name: str) -> str:
-        return self.values[name]
-
-    def get(self, name: str, default: str | None = None) -> str | None:
-        return self.values.get(name, default)
 
 
 @dataclass(frozen=True)
@@ -237,11 +196,16 @@ class Batch:
 
 
 class DataTypeNotSupported(Exception):
-    """The platform has no such data type (the pull ends `NotSupported`)."""
+    """The platform has no such data type, the exception's message (the pull ends `NotSupported`)."""
 
 
 class AuthorizationLost(Exception):
     """The platform no longer accepts the connection's credentials (the connection turns `Deauthorized`)."""
+
+    @property
+    def reason(self) -> str:
+        """Why, as the pull or push that met it tells the client."""
+        return str(self) or "The platform no longer accepts the connection."
 
 
 class PlatformFailed(Exception):
@@ -311,7 +275,8 @@ class Connector:
         """OAuth connectors: what to keep (sealed) beside the tokens once the business has consented, such as
         which of the grant's organisations this connection reads. `callback` holds the callback's query
         parameters other than `code` and `state` (QuickBooks sends the company's `realmId` there). Raise
-        `AuthorizationRejected` when the grant is of no use (the link fails, the connection stays as it was)."""
+        `AuthorizationRejected` when the grant is of no use (the link fails, the connection stays as it
+        was)."""
         return {}
 
     async def start_widget(

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus
 from ledgerlink.connectors import registry
+from ledgerlink.connectors.authorization import OAuthNotConfigured
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit import pages
 from ledgerlink.kit.auth import Session
@@ -24,7 +25,6 @@ from ledgerlink.kit.urls import LINK_CODE_PARAMETER, PublicUrls
 from ledgerlink.link import service, visit
 from ledgerlink.link.presentation import data_type_title
 from ledgerlink.oauth import flow
-from ledgerlink.oauth.provider import OAuthNotConfigured
 
 router = APIRouter(prefix="/link", include_in_schema=False)
 

@@ -29,7 +29,8 @@ from ledgerlink.connections import service as connections
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus, emit_connection_event
 from ledgerlink.connectors import registry
-from ledgerlink.connectors.base import AppCredentials, AuthorizationRejected, Connector, Widget
+from ledgerlink.connectors.authorization import AppCredentials
+from ledgerlink.connectors.base import AuthorizationRejected, Connector, Widget
 from ledgerlink.integrations import service as integrations
 from ledgerlink.kit import browser_urls
 from ledgerlink.kit.errors import BadRequest

@@ -1,7 +1,9 @@
 """OAuth2 for connectors whose platforms are authorized by the business (Xero, QuickBooks, ...).
 
-- `provider`: what an OAuth connector declares (endpoints, scopes, extra parameters) and where its client
-  credentials come from (the environment, never the code).
+What an OAuth connector declares (`OAuthProvider`: endpoints, scopes, extra parameters, where the
+installation's client credentials come from) is vocabulary the connectors share, in
+`connectors.authorization`; this package is the machinery above it:
+
 - `flow`: the authorization code flow with `state` and PKCE (S256); the callback completes it and links
   the connection through the connections service.
 - `tokens`: a valid access token for a connection, refreshed before it expires, one refresh at a time.

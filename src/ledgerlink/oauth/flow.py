@@ -34,12 +34,12 @@ from ledgerlink.companies.models import Company
 from ledgerlink.connections import service as connections
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry
+from ledgerlink.connectors.authorization import OAuthNotConfigured
 from ledgerlink.connectors.base import AuthorizationRejected
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.oauth.models import PendingAuthorization
-from ledgerlink.oauth.provider import OAuthNotConfigured, provider_for
-from ledgerlink.oauth.tokens import OAuthTokens, http, lock_authorization, oauth_client
+from ledgerlink.oauth.tokens import OAuthTokens, http, lock_authorization, oauth_client, provider_for
 
 log = structlog.get_logger("ledgerlink.oauth")
 

@@ -2,8 +2,8 @@
 
 Storage. The tokens live sealed in `connections.sealed_authorization` as
 `{"oauth": {"access_token", "refresh_token", "expires_at", "token_type", "scope"}}` (beside whatever the
-connector asked to keep with them, `Connector.after_authorization`, such as Xero's tenant) rather than in a table
-of their own: the pull runner already opens that column into `FetchRequest.credentials`, so an OAuth
+connector asked to keep with them, `Connector.after_authorization`, such as Xero's tenant) rather than in a
+table of their own: the pull runner already opens that column into `FetchRequest.credentials`, so an OAuth
 connector reaches its tokens the way a credentials connector reaches its keys; a connection has exactly
 one authorization at a time, so one sealed value is the whole truth (a re-link replaces it in one write,
 with nothing to keep in step); and nothing needs to query tokens by expiry, because they are refreshed
@@ -24,11 +24,11 @@ the company's row lock.
 
 Lost grants. `invalid_grant` from the token endpoint (or a 401 without an OAuth error code) means the
 business revoked ledgerlink's access or the grant expired: the connection turns `Deauthorized` with an
-Active `dataConnectionErrors` entry (the shape the pull runner writes), and `AuthorizationLost` is
-raised. `invalid_client` is not a lost grant: the platform rejects the operator's client credentials,
-which fixing the app credentials (Portal or environment) repairs for every connection at once, so it
-raises `TokenRefreshFailed` and leaves the connection alone, as do network errors, 5xx responses and app
-credentials that are no longer set.
+Active `dataConnectionErrors` entry (`connections.status.deauthorize`, as after a pull or a push told
+so), and `AuthorizationLost` is raised. `invalid_client` is not a lost grant: the platform rejects the
+operator's client credentials, which fixing the app credentials (Portal or environment) repairs for every
+connection at once, so it raises `TokenRefreshFailed` and leaves the connection alone, as do network errors,
+5xx responses and app credentials that are no longer set.
 
 App credentials. A refresh authenticates with the client id and secret that apply to the connection's
 client when it happens (`app_credentials.service.for_connection`, read in the refresh's transaction), so
@@ -51,17 +51,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledgerlink.app_credentials import service as app_credentials
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
-from ledgerlink.connections.status import ConnectionStatus, transition
-from ledgerlink.connectors.base import AppCredentials, AuthorizationLost
+from ledgerlink.connections.status import ConnectionStatus, deauthorize
+from ledgerlink.connectors import registry
+from ledgerlink.connectors.authorization import AppCredentials, OAuthNotConfigured, OAuthProvider
+from ledgerlink.connectors.base import AccessTokens, AuthorizationLost
 from ledgerlink.db import transaction_lock
 from ledgerlink.jobs import Runtime
-from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.secrets import SecretBox
-from ledgerlink.kit.urls import PublicUrls
-from ledgerlink.oauth.provider import OAuthNotConfigured, OAuthProvider, provider_for
 
 try:  # Authlib's httpx client runs on `httpx2` when that is installed, else on `httpx`: catch what it raises.
-    import httpx2 as http  # type: ignore[import-not-found]
+    import httpx2 as http
 except ImportError:
     import httpx as http
 
@@ -72,6 +71,9 @@ REFRESH_MARGIN_SECONDS = 60
 TOKEN_ENDPOINT_TIMEOUT = 15.0
 # OAuth error codes that mean the grant itself is gone (revoked, expired, or a refresh token reused).
 REVOKED_GRANT_ERRORS = frozenset({"invalid_grant"})
+NO_REFRESH_TOKEN = (
+    "The access token expired and the platform gave no refresh token; the business must link again."
+)
 
 
 class TokenRefreshFailed(Exception):
@@ -153,6 +155,19 @@ def oauth_client(provider: OAuthProvider, app: AppCredentials | None) -> AsyncOA
     )
 
 
+class NotAnOAuthPlatform(Exception):
+    """The connection's platform is not authorized through OAuth."""
+
+
+def provider_for(integration_key: str) -> OAuthProvider:
+    """The OAuth provider the connector of `integration_key` declares."""
+    connector = registry.get(integration_key)
+    provider = getattr(connector, "oauth", None) if connector else None
+    if provider is None:
+        raise NotAnOAuthPlatform(f"The integration {integration_key} is not authorized through OAuth.")
+    return provider
+
+
 async def lock_authorization(session: AsyncSession, connection_id: uuid.UUID) -> None:
     """Serialise everything that reads-then-writes the connection's tokens (until the transaction ends)."""
     await transaction_lock(session, f"oauth:{connection_id}")
@@ -187,7 +202,7 @@ async def access_token(
             return tokens.access_token  # another caller refreshed while this one waited
         assert connection is not None
         if tokens.refresh_token is None:
-            lost = "The access token expired and the platform gave no refresh token; the business must link again."
+            lost = NO_REFRESH_TOKEN
         else:
             app = await app_credentials.for_connection(session, runtime.secrets, connection)
             try:
@@ -195,7 +210,12 @@ async def access_token(
             except _GrantRevoked as revoked:
                 lost = str(revoked)
         if lost is not None:
-            await deauthorize(session, runtime.urls, connection, lost)
+            company = await session.scalar(
+                select(Company).where(Company.id == connection.company_id).with_for_update()
+            )
+            if company is not None:  # (a company deleted meanwhile took its connections with it)
+                await session.refresh(connection)  # as it stands under the company's lock
+                deauthorize(session, company, connection, lost, runtime.urls)
         else:
             # Committed when this block ends, before the new access token is handed to anyone.
             beside = stored_beside(runtime.secrets, connection)
@@ -205,6 +225,21 @@ async def access_token(
         raise AuthorizationLost(lost)
     log.info("oauth token refreshed", connection_id=str(connection_id), expires_at=tokens.expires_at)
     return tokens.access_token
+
+
+def access_tokens(runtime: Runtime, connection_id: uuid.UUID) -> AccessTokens:
+    """A pull's or a push's way to a fresh access token (`FetchRequest.access_token`,
+    `PushRequest.access_token`): `access_token` each time, and `renew=True` refreshes the token this caller
+    was last given, unless another caller already replaced it."""
+    last: list[str] = []
+
+    async def access_token_now(*, renew: bool = False) -> str:
+        refused = last[-1] if renew and last else None
+        token = await access_token(runtime, connection_id, refused=refused)
+        last[:] = [token]
+        return token
+
+    return access_token_now
 
 
 def _needs_refresh(tokens: OAuthTokens, margin: float, refused: str | None) -> bool:
@@ -253,27 +288,3 @@ async def _refresh(provider: OAuthProvider, app: AppCredentials | None, refresh_
 
 def _describe(error: OAuthError) -> str:
     return f"{error.error}: {error.description}" if error.description else str(error.error)
-
-
-async def deauthorize(
-    session: AsyncSession, urls: PublicUrls, connection: Connection, description: str
-) -> None:
-    """The platform no longer honours the grant: an Active `dataConnectionErrors` entry and `Deauthorized`
-    (if the connection is Linked; otherwise there is nothing to change). Takes the company's row lock."""
-    company = await session.scalar(
-        select(Company).where(Company.id == connection.company_id).with_for_update()
-    )
-    await session.refresh(connection)
-    if company is None or connection.status != ConnectionStatus.LINKED.value:
-        return
-    connection.data_connection_errors = [
-        *(connection.data_connection_errors or []),
-        {
-            "statusCode": "401",
-            "statusText": "Unauthorized",
-            "errorMessage": description,
-            "erroredOnUtc": utcnow().isoformat().replace("+00:00", "Z"),
-            "status": "Active",
-        },
-    ]
-    transition(session, company, connection, ConnectionStatus.DEAUTHORIZED, urls)

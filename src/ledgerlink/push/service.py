@@ -1,5 +1,5 @@
-"""The rules of writes: accepting a push (checked, `Pending`, its job deferred in the same transaction), running
-it against the connection's platform, timing out those that wait too long, and reading the history.
+"""The rules of writes: accepting a push (checked, `Pending`, its job deferred in the same transaction),
+running it against the connection's platform, timing out those that wait too long, and reading the history.
 
 Running a push (`run_push`) holds the connection's write lock (a PostgreSQL advisory lock on a connection of
 its own, no row locks) from before it looks at the operation until the result is stored, so writes to one
@@ -15,7 +15,7 @@ import contextlib
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -30,7 +30,7 @@ from ledgerlink.companies.models import Company
 from ledgerlink.connections.lookup import connection_not_found, connection_of
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.platform_store import PlatformRecords
-from ledgerlink.connections.status import ConnectionStatus, reference_company
+from ledgerlink.connections.status import ConnectionStatus, deauthorize, reference_company
 from ledgerlink.connectors import registry as connectors
 from ledgerlink.connectors.base import (
     AuthorizationLost,
@@ -46,6 +46,7 @@ from ledgerlink.jobs import Runtime
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.kit.errors import BadRequest, NotFound
+from ledgerlink.kit.exceptions import ExceptionMap, map_exceptions
 from ledgerlink.kit.ids import parse_id
 from ledgerlink.kit.pagination import PageParams, fetch_query_page
 from ledgerlink.kit.secrets import UnreadableSecret
@@ -57,7 +58,6 @@ from ledgerlink.records import registry
 from ledgerlink.records.registry import Shape
 from ledgerlink.sync import service as sync
 from ledgerlink.sync.models import PullTrigger
-from ledgerlink.sync.runner import access_tokens
 
 log = structlog.get_logger("ledgerlink.push")
 
@@ -219,8 +219,41 @@ class Outcome:
     authorization_lost: bool = False
 
     @classmethod
-    def failed(cls, status_code: int, message: str, errors: list[dict[str, str]] | None = None) -> Outcome:
-        return cls(PushStatus.FAILED, status_code, error_message=message, errors=errors)
+    def failed(
+        cls,
+        status_code: int,
+        message: str,
+        errors: list[dict[str, str]] | None = None,
+        *,
+        authorization_lost: bool = False,
+    ) -> Outcome:
+        return cls(
+            PushStatus.FAILED,
+            status_code,
+            error_message=message,
+            errors=errors,
+            authorization_lost=authorization_lost,
+        )
+
+
+class PushFailed(Exception):
+    """The platform did not create the record: how the push ends."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.error_message)
+        self.outcome = outcome
+
+
+# What a connector's `push` may raise → how the push ends (its status code, and why).
+PUSH_FAILURES: ExceptionMap = {
+    PushRejected: lambda error: PushFailed(Outcome.failed(400, error.message, error.errors)),
+    AuthorizationLost: lambda error: PushFailed(Outcome.failed(401, error.reason, authorization_lost=True)),
+    RateLimitExceeded: lambda error: PushFailed(
+        Outcome.failed(429, str(error) or "The platform's rate limit was reached.")
+    ),
+    PlatformFailed: lambda error: PushFailed(Outcome.failed(500, str(error))),
+    DataTypeNotSupported: lambda error: PushFailed(Outcome.failed(400, str(error))),
+}
 
 
 async def run_push(runtime: Runtime, push_operation_key: uuid.UUID | str) -> PushOperation:
@@ -241,16 +274,10 @@ async def run_push(runtime: Runtime, push_operation_key: uuid.UUID | str) -> Pus
         connector, request = claimed
         log.info("push started", push_operation_key=str(key), data_type=request.data_type)
         try:
-            created = await connector.push(request)
-        except PushRejected as rejected:
-            outcome = Outcome.failed(400, rejected.message, rejected.errors)
-        except AuthorizationLost as lost:
-            message = str(lost) or "The platform no longer accepts the connection."
-            outcome = dataclasses.replace(Outcome.failed(401, message), authorization_lost=True)
-        except RateLimitExceeded as limited:
-            outcome = Outcome.failed(429, str(limited) or "The platform's rate limit was reached.")
-        except (PlatformFailed, DataTypeNotSupported) as failed:
-            outcome = Outcome.failed(500 if isinstance(failed, PlatformFailed) else 400, str(failed))
+            with map_exceptions(PUSH_FAILURES):
+                created = await connector.push(request)
+        except PushFailed as failed:
+            outcome = failed.outcome
         else:
             outcome = Outcome(PushStatus.SUCCESS, STATUS_CODES[PushStatus.SUCCESS], created=created)
         return await _finish(runtime, key, outcome)
@@ -329,13 +356,15 @@ async def _claim(runtime: Runtime, key: uuid.UUID) -> PushOperation | tuple[Conn
             linked_at=connection.linked_at or connection.created_at,
             record=operation.record,
             idempotency_key=str(operation.id),
-            access_token=access_tokens(runtime, connection.id) if connector.oauth is not None else None,
+            access_token=(
+                oauth_tokens.access_tokens(runtime, connection.id) if connector.oauth is not None else None
+            ),
             store=PlatformRecords(runtime.sessionmaker, connection.id),
         )
         return connector, request
 
 
-def _deadline(operation: PushOperation):
+def _deadline(operation: PushOperation) -> datetime | None:
     if operation.timeout_in_minutes is None:
         return None
     return operation.requested_at + timedelta(minutes=operation.timeout_in_minutes)
@@ -346,6 +375,8 @@ def minutes(count: int) -> str:
 
 
 def _timed_out(operation: PushOperation) -> Outcome:
+    """Only an operation with a `timeoutInMinutes` times out."""
+    assert operation.timeout_in_minutes is not None
     return Outcome(
         PushStatus.TIMED_OUT,
         STATUS_CODES[PushStatus.TIMED_OUT],
@@ -379,7 +410,8 @@ async def _record_outcome(
     session: AsyncSession, runtime: Runtime, operation: PushOperation, outcome: Outcome
 ) -> None:
     """Store how the push ended and write its `{dataType}.write.*` event, in the caller's transaction; a
-    written record may queue a pull of its type, a lost authorization deauthorizes the connection."""
+    written record may queue a pull of its type, a lost authorization deauthorizes the connection (the
+    caller, `_finish`, holds the company's row lock then)."""
     company = await session.get(Company, operation.company_id)
     connection = await session.get(Connection, operation.connection_id)
     assert company is not None and connection is not None
@@ -398,7 +430,7 @@ async def _record_outcome(
     event_type = f"{operation.data_type}.write.{'successful' if succeeded else 'unsuccessful'}"
     emit_for_company(session, company, event_type, _write_payload(operation, company, runtime))
     if outcome.authorization_lost:
-        await oauth_tokens.deauthorize(session, runtime.urls, connection, outcome.error_message or "")
+        deauthorize(session, company, connection, outcome.error_message or "", runtime.urls)
     if succeeded and operation.sync_on_complete:
         await _queue_pull(session, company, connection, operation.data_type)
 

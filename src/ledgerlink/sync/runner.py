@@ -22,10 +22,9 @@ from ledgerlink.app_credentials import service as app_credentials
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.platform_store import PlatformRecords
-from ledgerlink.connections.status import ConnectionStatus, transition
+from ledgerlink.connections.status import ConnectionStatus, deauthorize, transition
 from ledgerlink.connectors import registry as connectors
 from ledgerlink.connectors.base import (
-    AccessTokens,
     AuthorizationLost,
     DataTypeNotSupported,
     FetchRequest,
@@ -36,6 +35,7 @@ from ledgerlink.db import transaction_lock
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit import metrics
 from ledgerlink.kit.clock import utcnow
+from ledgerlink.kit.exceptions import ExceptionMap, map_exceptions
 from ledgerlink.kit.query import parse_datetime
 from ledgerlink.kit.secrets import UnreadableSecret
 from ledgerlink.oauth import tokens as oauth_tokens
@@ -71,6 +71,24 @@ class PullFailed(Exception):
         super().__init__(description)
         self.status = status
         self.description = description
+
+
+def _not_supported(data_type: str) -> PullFailed:
+    return PullFailed(PullStatus.NOT_SUPPORTED, f"{data_type} is not provided by this integration.")
+
+
+# What fetching and staging a pull's records may raise → the status the pull ends in, and why.
+PULL_FAILURES: ExceptionMap = {
+    # Raised with the data type as its message (`Connector.fetch`).
+    DataTypeNotSupported: lambda error: _not_supported(str(error)),
+    AuthorizationLost: lambda error: PullFailed(PullStatus.AUTH_ERROR, error.reason),
+    RateLimitExceeded: lambda error: PullFailed(PullStatus.RATE_LIMIT_ERROR, str(error)),
+    PlatformFailed: lambda error: PullFailed(PullStatus.FETCH_ERROR, str(error)),
+    InvalidRecord: lambda error: PullFailed(PullStatus.MAP_ERROR, str(error)),
+    DuplicateRecord: lambda error: PullFailed(
+        PullStatus.VALIDATION_ERROR, f"The platform returned a record twice: {error}"
+    ),
+}
 
 
 async def _set_status(runtime: Runtime, pull_id: uuid.UUID, status: PullStatus, **values: Any) -> None:
@@ -201,27 +219,28 @@ async def _run_pull(runtime: Runtime, pull_id: uuid.UUID) -> None:
 async def _fetch_and_store(
     runtime: Runtime, pull_id: uuid.UUID, request: FetchRequest
 ) -> tuple[int, str | None]:
-    """The pull's records stored; returns how many changed and the connector's checkpoint for the next pull."""
+    """The pull's records stored; returns how many changed, and the connector's checkpoint for the next
+    pull."""
     connection_row = None
     async with runtime.sessionmaker() as session:
         connection_row = await session.get(Connection, request.connection_id)
     connector = connectors.get(connection_row.integration_key) if connection_row else None
     data_type = registry.get(request.data_type)
     if connector is None or data_type is None:
-        raise PullFailed(
-            PullStatus.NOT_SUPPORTED, f"{request.data_type} is not provided by this integration."
-        )
+        raise _not_supported(request.data_type)
     if connector.oauth is not None:
-        request = dataclasses.replace(request, access_token=access_tokens(runtime, request.connection_id))
+        request = dataclasses.replace(
+            request, access_token=oauth_tokens.access_tokens(runtime, request.connection_id)
+        )
     async with runtime.engine.connect() as db, db.begin():
         try:
             staging = await Staging.open(db, data_type, request.as_of, request.connection_id)
         except ConnectionGone as gone:
-            raise PullFailed(PullStatus.CANCELLED, str(gone))
+            raise PullFailed(PullStatus.CANCELLED, str(gone)) from gone
         batches = 0
         checkpoint: str | None = None
         complete = request.since is None
-        try:
+        with map_exceptions(PULL_FAILURES):
             async with staging.loading():
                 async for batch in connector.fetch(request):
                     await staging.add(batch.records, batch.deleted_ids)
@@ -237,24 +256,6 @@ async def _fetch_and_store(
                             progress=min(55, 20 + batches // 20),
                             status_description=f"Fetched {staging.staged} records",
                         )
-        except DataTypeNotSupported:
-            raise PullFailed(
-                PullStatus.NOT_SUPPORTED, f"{request.data_type} is not provided by this integration."
-            )
-        except AuthorizationLost as lost:
-            raise PullFailed(
-                PullStatus.AUTH_ERROR, str(lost) or "The platform no longer accepts the connection."
-            )
-        except RateLimitExceeded as limited:
-            raise PullFailed(PullStatus.RATE_LIMIT_ERROR, str(limited))
-        except PlatformFailed as failed:
-            raise PullFailed(PullStatus.FETCH_ERROR, str(failed))
-        except InvalidRecord as invalid:
-            raise PullFailed(PullStatus.MAP_ERROR, str(invalid))
-        except DuplicateRecord as duplicate:
-            raise PullFailed(
-                PullStatus.VALIDATION_ERROR, f"The platform returned a record twice: {duplicate}"
-            )
         await _set_status(
             runtime, pull_id, PullStatus.MAPPING, status_description=f"Fetched {staging.staged} records"
         )
@@ -281,22 +282,6 @@ async def _fetch_and_store(
                 queueing_lock="refresh-statistics",
             )
     return modified, checkpoint
-
-
-def access_tokens(runtime: Runtime, connection_id: uuid.UUID) -> AccessTokens:
-    """A pull's (or push's) way to a fresh access token: `oauth.tokens.access_token`, which refreshes under the
-    connection's advisory lock (a lost grant raises `AuthorizationLost` and leaves the connection
-    Deauthorized); `renew=True` refreshes the token this pull was last given, unless another caller already
-    replaced it."""
-    last: list[str] = []
-
-    async def access_token(*, renew: bool = False) -> str:
-        refused = last[-1] if renew and last else None
-        token = await oauth_tokens.access_token(runtime, connection_id, refused=refused)
-        last[:] = [token]
-        return token
-
-    return access_token
 
 
 async def _finish_complete(
@@ -359,18 +344,8 @@ async def _finish_failed(runtime: Runtime, pull_id: uuid.UUID, failed: PullFaile
         if failed.status.is_error:
             pull.error_message = failed.description
         pull.completed = utcnow()
-        if failed.status is PullStatus.AUTH_ERROR and connection.status == ConnectionStatus.LINKED.value:
-            connection.data_connection_errors = [
-                *(connection.data_connection_errors or []),
-                {
-                    "statusCode": "401",
-                    "statusText": "Unauthorized",
-                    "errorMessage": failed.description,
-                    "erroredOnUtc": pull.completed.isoformat().replace("+00:00", "Z"),
-                    "status": "Active",
-                },
-            ]
-            transition(session, company, connection, ConnectionStatus.DEAUTHORIZED, runtime.urls)
+        if failed.status is PullStatus.AUTH_ERROR:
+            deauthorize(session, company, connection, failed.description, runtime.urls)
         await session.flush()
         await _disconnect_if_one_off(session, runtime, company, connection, pull)
         await completion.report_if_idle(session, company, runtime.urls)

@@ -37,10 +37,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from ledgerlink.config import Settings, get_settings
+from ledgerlink.connectors.authorization import ENVIRONMENT, AppCredentialField, AppCredentials
 from ledgerlink.connectors.base import (
-    ENVIRONMENT,
-    AppCredentialField,
-    AppCredentials,
     AuthorizationLost,
     AuthorizationRejected,
     Batch,

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from ledgerlink.config import Settings, get_settings
+from ledgerlink.connectors.authorization import OAuthClientCredentials, OAuthProvider
 from ledgerlink.connectors.base import (
     AccessTokens,
     AuthorizationLost,
@@ -41,7 +42,6 @@ from ledgerlink.connectors.mapped import batched, fixed_token, tokens_of
 from ledgerlink.connectors.quickbooks import mapping
 from ledgerlink.connectors.quickbooks.client import QuickBooksClient, QuickBooksUnavailable, timestamp
 from ledgerlink.connectors.retries import Sleep
-from ledgerlink.oauth.provider import OAuthClientCredentials, OAuthProvider
 from ledgerlink.records.registry import SourceType
 
 KEY = "qhyg"

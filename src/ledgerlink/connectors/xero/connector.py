@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from ledgerlink.config import Settings, get_settings
+from ledgerlink.connectors.authorization import OAuthClientCredentials, OAuthProvider
 from ledgerlink.connectors.base import (
     AccessTokens,
     AuthorizationLost,
@@ -41,7 +42,6 @@ from ledgerlink.connectors.base import (
 from ledgerlink.connectors.mapped import batched, fixed_token, tokens_of
 from ledgerlink.connectors.xero import mapping
 from ledgerlink.connectors.xero.client import Sleep, XeroClient, XeroUnavailable
-from ledgerlink.oauth.provider import OAuthClientCredentials, OAuthProvider
 from ledgerlink.records.registry import SourceType
 
 KEY = "gbol"

@@ -1,6 +1,9 @@
-"""What an OAuth connector declares about its platform's authorization server.
+"""How ledgerlink is registered with a platform: the app credentials' fields and values, and an OAuth provider.
 
-A connector sets `oauth = OAuthProvider(...)` on its class. The endpoints, scopes and extra parameters are
+Both the connectors (which declare them) and the OAuth machinery, the app credentials rule and Link (which
+use them) import this module; it imports nothing of ledgerlink, so it sits below all of them.
+
+An OAuth connector sets `oauth = OAuthProvider(...)` on its class. The endpoints, scopes and extra parameters are
 facts about the platform and live in the code; the client id and secret are the operator's app at the
 platform. A client may set its own in the Portal; the installation's, every client's otherwise, come from
 the environment: `LEDGERLINK_OAUTH_<KEY>_CLIENT_ID` and `LEDGERLINK_OAUTH_<KEY>_CLIENT_SECRET`, where
@@ -18,7 +21,49 @@ from functools import lru_cache
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ledgerlink.connectors.base import ENVIRONMENT, AppCredentials
+
+@dataclass(frozen=True)
+class AppCredentialField:
+    """One part of ledgerlink's registration with a platform (an OAuth app's client id, Plaid's secret): what
+    the operator copies from the platform's developer dashboard into the Portal or the environment."""
+
+    name: str
+    label: str
+    # Sealed at rest and never shown again once saved.
+    secret: bool = False
+    # The values it may take (offered as a list); empty: free text.
+    choices: tuple[str, ...] = ()
+    # What the Portal's form starts with (of `choices`).
+    default: str | None = None
+    hint: str | None = None
+
+
+# What every OAuth2 platform needs: the operator's app at the platform.
+OAUTH_APP_FIELDS = (
+    AppCredentialField("client_id", "Client ID"),
+    AppCredentialField("client_secret", "Client secret", secret=True),
+)
+
+PORTAL = "portal"
+ENVIRONMENT = "environment"
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    """A platform's app credentials as resolved for one client (`app_credentials.service`): the values of the
+    connector's `app_credential_fields`, and where they came from (`PORTAL`: the client's own, set in the
+    Portal; `ENVIRONMENT`: the installation's, for every client). Connectors are shared by every client, so
+    they are handed these per call rather than keeping them."""
+
+    # Secrets included: the repr leaves the values out, so a log line or a traceback never shows them.
+    values: Mapping[str, str] = field(repr=False)
+    source: str = ENVIRONMENT
+
+    def __getitem__(self, name: str) -> str:
+        return self.values[name]
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self.values.get(name, default)
 
 
 class OAuthNotConfigured(Exception):
@@ -37,7 +82,7 @@ class OAuthClientCredentials(BaseSettings):
 
 @lru_cache
 def _credentials_from_env(key: str) -> OAuthClientCredentials:
-    return OAuthClientCredentials(_env_prefix=f"LEDGERLINK_OAUTH_{key.upper()}_")  # type: ignore[call-arg]
+    return OAuthClientCredentials(_env_prefix=f"LEDGERLINK_OAUTH_{key.upper()}_")
 
 
 @dataclass(frozen=True)
@@ -76,18 +121,3 @@ class OAuthProvider:
     @property
     def scope(self) -> str | None:
         return " ".join(self.scopes) or None
-
-
-class NotAnOAuthPlatform(Exception):
-    """The connection's platform is not authorized through OAuth."""
-
-
-def provider_for(integration_key: str) -> OAuthProvider:
-    """The OAuth provider the connector of `integration_key` declares."""
-    from ledgerlink.connectors import registry
-
-    connector = registry.get(integration_key)
-    provider = getattr(connector, "oauth", None) if connector else None
-    if provider is None:
-        raise NotAnOAuthPlatform(f"The integration {integration_key} is not authorized through OAuth.")
-    return provider

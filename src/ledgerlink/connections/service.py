@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledgerlink.companies import owned
 from ledgerlink.companies import service as companies
 from ledgerlink.companies.models import Company
 from ledgerlink.connections import queries
@@ -20,7 +20,7 @@ from ledgerlink.integrations import service as integrations
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest, NotFound
-from ledgerlink.kit.pagination import PageParams, fetch_query_page
+from ledgerlink.kit.pagination import PageParams
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.records import store
@@ -52,13 +52,8 @@ async def get(
 async def list_connections(
     session: AsyncSession, principal: Principal, company_id: str, params: PageParams
 ) -> tuple[list[Connection], int]:
-    company = await companies.get(session, principal, company_id)
-    return await fetch_query_page(
-        session,
-        select(Connection).where(Connection.company_id == company.id),
-        params,
-        queries.CONNECTION_TARGET,
-        default_order=queries.DEFAULT_ORDER,
+    return await owned.page(
+        session, principal, company_id, Connection, params, queries.CONNECTION_TARGET, queries.DEFAULT_ORDER
     )
 
 

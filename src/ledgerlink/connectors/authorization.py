@@ -1,10 +1,10 @@
-"""How ledgerlink is registered with a platform: the app credentials' fields and values, and an OAuth provider.
+"""How ledgerlink is registered with a platform: its app credentials (fields, values) and OAuth provider.
 
 Both the connectors (which declare them) and the OAuth machinery, the app credentials rule and Link (which
 use them) import this module; it imports nothing of ledgerlink, so it sits below all of them.
 
-An OAuth connector sets `oauth = OAuthProvider(...)` on its class. The endpoints, scopes and extra parameters are
-facts about the platform and live in the code; the client id and secret are the operator's app at the
+An OAuth connector sets `oauth = OAuthProvider(...)` on its class. The endpoints, scopes and extra parameters
+are facts about the platform and live in the code; the client id and secret are the operator's app at the
 platform. A client may set its own in the Portal; the installation's, every client's otherwise, come from
 the environment: `LEDGERLINK_OAUTH_<KEY>_CLIENT_ID` and `LEDGERLINK_OAUTH_<KEY>_CLIENT_SECRET`, where
 `<KEY>` is the provider's key in upper case (a connector may instead pass `client=` explicitly, as the

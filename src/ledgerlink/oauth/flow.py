@@ -150,7 +150,8 @@ async def complete(
         verifier: str = runtime.secrets.open(pending.sealed_verifier)
         connection = await session.get(Connection, connection_id)
         assert connection is not None  # the row cascades with its connection
-        # A client disabled while the business was at the consent page gets no tokens (the state stays unused).
+        # A client disabled while the business was at the consent page gets no tokens (the state stays
+        # unused).
         disabled = select(Client.disabled_at).join(Company, Company.client_id == Client.id)
         if await session.scalar(disabled.where(Company.id == connection.company_id)) is not None:
             raise AuthorizationFailed("This link is no longer valid.", connection_id)

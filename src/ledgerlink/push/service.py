@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from ledgerlink import jobs
+from ledgerlink.companies import owned
 from ledgerlink.companies import service as companies
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.lookup import connection_not_found, connection_of
@@ -48,7 +49,7 @@ from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.kit.errors import BadRequest, NotFound
 from ledgerlink.kit.exceptions import ExceptionMap, map_exceptions
 from ledgerlink.kit.ids import parse_id
-from ledgerlink.kit.pagination import PageParams, fetch_query_page
+from ledgerlink.kit.pagination import PageParams
 from ledgerlink.kit.secrets import UnreadableSecret
 from ledgerlink.oauth import tokens as oauth_tokens
 from ledgerlink.push import queries, schemas
@@ -509,30 +510,22 @@ async def time_out_overdue(runtime: Runtime) -> int:
 async def list_history(
     session: AsyncSession, principal: Principal, company_id: str, params: PageParams
 ) -> tuple[list[PushOperation], int]:
-    company = await companies.get(session, principal, company_id)
-    return await fetch_query_page(
+    return await owned.page(
         session,
-        select(PushOperation).where(PushOperation.company_id == company.id),
+        principal,
+        company_id,
+        PushOperation,
         params,
         queries.PUSH_OPERATION_TARGET,
-        default_order=queries.DEFAULT_ORDER,
+        queries.DEFAULT_ORDER,
     )
 
 
 async def get_operation(
     session: AsyncSession, principal: Principal, company_id: str, push_operation_key: str
 ) -> PushOperation:
-    company = await companies.get(session, principal, company_id)
     not_found = push_operation_not_found(company_id, push_operation_key)
-    operation = await session.scalar(
-        select(PushOperation).where(
-            PushOperation.id == parse_id(push_operation_key, not_found),
-            PushOperation.company_id == company.id,
-        )
-    )
-    if operation is None:
-        raise not_found
-    return operation
+    return await owned.one(session, principal, company_id, PushOperation, push_operation_key, not_found)
 
 
 async def push_options(

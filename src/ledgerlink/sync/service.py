@@ -1,16 +1,18 @@
-"""Queueing pulls (first link, refresh all, one data type, schedules), and reading their history and status."""
+"""Queueing pulls (first link, refresh all, one data type, schedules); reading their history and status."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import ColumnElement, and_, func, select, text
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ledgerlink import jobs
+from ledgerlink.companies import owned
 from ledgerlink.companies import service as companies
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.lookup import connection_of
@@ -19,8 +21,7 @@ from ledgerlink.connectors import registry as connectors
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.kit.errors import BadRequest, NotFound
-from ledgerlink.kit.ids import parse_id
-from ledgerlink.kit.pagination import PageParams, fetch_query_page
+from ledgerlink.kit.pagination import PageParams
 from ledgerlink.records import registry
 from ledgerlink.settings import service as settings
 from ledgerlink.sync import queries
@@ -145,6 +146,7 @@ async def refresh_data_type(
     if registry.get(data_type) is None:
         raise BadRequest(f"{data_type!r} is not a data type.")
     company = await companies.get(session, principal, company_id, for_update=True)
+    connection: Connection | None
     if connection_id:
         connection = connection_of(company, connection_id)
     else:
@@ -158,29 +160,22 @@ async def refresh_data_type(
 async def list_history(
     session: AsyncSession, principal: Principal, company_id: str, params: PageParams
 ) -> tuple[list[PullOperation], int]:
-    company = await companies.get(session, principal, company_id)
-    return await fetch_query_page(
+    return await owned.page(
         session,
-        select(PullOperation).where(PullOperation.company_id == company.id),
+        principal,
+        company_id,
+        PullOperation,
         params,
         queries.PULL_OPERATION_TARGET,
-        default_order=queries.DEFAULT_ORDER,
+        queries.DEFAULT_ORDER,
     )
 
 
 async def get_pull(
     session: AsyncSession, principal: Principal, company_id: str, dataset_id: str
 ) -> PullOperation:
-    company = await companies.get(session, principal, company_id)
     not_found = NotFound(f"No data available for dataset {dataset_id} for ID {company_id}")
-    pull = await session.scalar(
-        select(PullOperation).where(
-            PullOperation.id == parse_id(dataset_id, not_found), PullOperation.company_id == company.id
-        )
-    )
-    if pull is None:
-        raise not_found
-    return pull
+    return await owned.one(session, principal, company_id, PullOperation, dataset_id, not_found)
 
 
 async def data_status(session: AsyncSession, principal: Principal, company_id: str) -> dict[str, Any]:
@@ -214,10 +209,8 @@ async def data_status(session: AsyncSession, principal: Principal, company_id: s
     return statuses
 
 
-async def last_successful_as_of(
-    session: AsyncSession, connection_id: uuid.UUID, data_type: str, *, excluding: uuid.UUID | None = None
-) -> datetime | None:
-    """The moment the last successful pull of this type asked for: the start of the next incremental one."""
+def _completed(connection_id: uuid.UUID, data_type: str, excluding: uuid.UUID | None) -> ColumnElement[bool]:
+    """The connection's completed pulls of the type (but `excluding`, the pull asking)."""
     conditions = [
         PullOperation.connection_id == connection_id,
         PullOperation.data_type == data_type,
@@ -225,23 +218,25 @@ async def last_successful_as_of(
     ]
     if excluding is not None:
         conditions.append(PullOperation.id != excluding)
-    return await session.scalar(select(func.max(PullOperation.as_of)).where(and_(*conditions)))
+    return and_(*conditions)
+
+
+async def last_successful_as_of(
+    session: AsyncSession, connection_id: uuid.UUID, data_type: str, *, excluding: uuid.UUID | None = None
+) -> datetime | None:
+    """The moment the last successful pull of this type asked for: the start of the next incremental one."""
+    return await session.scalar(
+        select(func.max(PullOperation.as_of)).where(_completed(connection_id, data_type, excluding))
+    )
 
 
 async def last_checkpoint(
     session: AsyncSession, connection_id: uuid.UUID, data_type: str, *, excluding: uuid.UUID | None = None
 ) -> str | None:
     """What the last successful pull of this type left for the next one (None: nothing, or no such pull)."""
-    conditions = [
-        PullOperation.connection_id == connection_id,
-        PullOperation.data_type == data_type,
-        PullOperation.status == PullStatus.COMPLETE.value,
-    ]
-    if excluding is not None:
-        conditions.append(PullOperation.id != excluding)
     return await session.scalar(
         select(PullOperation.checkpoint)
-        .where(and_(*conditions))
+        .where(_completed(connection_id, data_type, excluding))
         .order_by(PullOperation.as_of.desc().nulls_last(), PullOperation.completed.desc().nulls_last())
         .limit(1)
     )
@@ -268,8 +263,8 @@ async def prune_history(
                     SELECT p.id FROM pull_operations p
                     WHERE p.requested < :cutoff AND p.status NOT IN ({in_flight})
                       AND p.id <> (SELECT latest.id FROM pull_operations latest
-                                   WHERE latest.connection_id = p.connection_id AND latest.data_type = p.data_type
-                                     AND latest.status = 'Complete'
+                                   WHERE latest.connection_id = p.connection_id
+                                     AND latest.data_type = p.data_type AND latest.status = 'Complete'
                                    ORDER BY latest.requested DESC LIMIT 1)
                     LIMIT :batch
                     FOR UPDATE SKIP LOCKED
@@ -278,4 +273,5 @@ async def prune_history(
             ),
             {"cutoff": cutoff, "batch": PRUNE_BATCH},
         )
-    return result.rowcount or 0
+    # A DELETE's result is a `CursorResult` (the one that counts rows); `execute` is typed as any `Result`.
+    return cast(CursorResult[Any], result).rowcount or 0

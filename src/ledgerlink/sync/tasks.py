@@ -112,8 +112,9 @@ async def _recover_lost_pulls(runtime: Runtime) -> None:
         rows = (
             await session.execute(
                 text(
-                    f"SELECT p.id, (SELECT j.status FROM procrastinate_jobs j WHERE j.task_name = 'sync:pull' "
-                    f"AND j.args ->> 'pull_operation_id' = p.id::text ORDER BY j.id DESC LIMIT 1) AS job_status "
+                    "SELECT p.id, (SELECT j.status FROM procrastinate_jobs j "
+                    "WHERE j.task_name = 'sync:pull' AND j.args ->> 'pull_operation_id' = p.id::text "
+                    "ORDER BY j.id DESC LIMIT 1) AS job_status "
                     f"FROM pull_operations p WHERE p.status IN ({in_flight}) AND p.requested < :before "
                     f"FOR UPDATE OF p SKIP LOCKED"
                 ),

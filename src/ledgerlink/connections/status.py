@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.companies.models import Company
@@ -78,6 +79,21 @@ def deauthorize(
         },
     ]
     transition(session, company, connection, ConnectionStatus.DEAUTHORIZED, urls)
+
+
+async def lock_and_deauthorize(
+    session: AsyncSession, connection: Connection, description: str, urls: PublicUrls
+) -> None:
+    """`deauthorize`, for a caller that does not hold the company's row lock: takes it (`FOR UPDATE`), then
+    reads the connection again under it, so a change made meanwhile (an unlink, another deauthorization)
+    is seen and not written over."""
+    company = await session.scalar(
+        select(Company).where(Company.id == connection.company_id).with_for_update()
+    )
+    if company is None:  # deleted meanwhile, with its connections
+        return
+    await session.refresh(connection)
+    deauthorize(session, company, connection, description, urls)
 
 
 def emit_connection_event(

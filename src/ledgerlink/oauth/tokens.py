@@ -45,13 +45,11 @@ from typing import Any
 import structlog
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.app_credentials import service as app_credentials
-from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
-from ledgerlink.connections.status import ConnectionStatus, deauthorize
+from ledgerlink.connections.status import ConnectionStatus, lock_and_deauthorize
 from ledgerlink.connectors import registry
 from ledgerlink.connectors.authorization import AppCredentials, OAuthNotConfigured, OAuthProvider
 from ledgerlink.connectors.base import AccessTokens, AuthorizationLost
@@ -210,12 +208,7 @@ async def access_token(
             except _GrantRevoked as revoked:
                 lost = str(revoked)
         if lost is not None:
-            company = await session.scalar(
-                select(Company).where(Company.id == connection.company_id).with_for_update()
-            )
-            if company is not None:  # (a company deleted meanwhile took its connections with it)
-                await session.refresh(connection)  # as it stands under the company's lock
-                deauthorize(session, company, connection, lost, runtime.urls)
+            await lock_and_deauthorize(session, connection, lost, runtime.urls)
         else:
             # Committed when this block ends, before the new access token is handed to anyone.
             beside = stored_beside(runtime.secrets, connection)

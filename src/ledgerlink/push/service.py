@@ -31,7 +31,7 @@ from ledgerlink.companies.models import Company
 from ledgerlink.connections.lookup import connection_not_found, connection_of
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.platform_store import PlatformRecords
-from ledgerlink.connections.status import ConnectionStatus, deauthorize, reference_company
+from ledgerlink.connections.status import ConnectionStatus, lock_and_deauthorize, reference_company
 from ledgerlink.connectors import registry as connectors
 from ledgerlink.connectors.base import (
     AuthorizationLost,
@@ -411,8 +411,7 @@ async def _record_outcome(
     session: AsyncSession, runtime: Runtime, operation: PushOperation, outcome: Outcome
 ) -> None:
     """Store how the push ended and write its `{dataType}.write.*` event, in the caller's transaction; a
-    written record may queue a pull of its type, a lost authorization deauthorizes the connection (the
-    caller, `_finish`, holds the company's row lock then)."""
+    written record may queue a pull of its type, a lost authorization deauthorizes the connection."""
     company = await session.get(Company, operation.company_id)
     connection = await session.get(Connection, operation.connection_id)
     assert company is not None and connection is not None
@@ -431,7 +430,7 @@ async def _record_outcome(
     event_type = f"{operation.data_type}.write.{'successful' if succeeded else 'unsuccessful'}"
     emit_for_company(session, company, event_type, _write_payload(operation, company, runtime))
     if outcome.authorization_lost:
-        deauthorize(session, company, connection, outcome.error_message or "", runtime.urls)
+        await lock_and_deauthorize(session, connection, outcome.error_message or "", runtime.urls)
     if succeeded and operation.sync_on_complete:
         await _queue_pull(session, company, connection, operation.data_type)
 

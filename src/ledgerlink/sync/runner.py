@@ -119,6 +119,15 @@ async def _load(
     return pull, company, connection
 
 
+async def _load_to_finish(
+    session: AsyncSession, pull_id: uuid.UUID
+) -> tuple[PullOperation, Company, Connection] | None:
+    """`_load` under the company's row lock, taken first (the order API requests take locks in): finishing a
+    pull may change its connection and writes the company's `read.completed`."""
+    await completion.lock_company_of(session, pull_id)
+    return await _load(session, pull_id)
+
+
 async def _start(runtime: Runtime, pull_id: uuid.UUID) -> FetchRequest | None:
     """Claim the pull (Fetching) and build what to ask the connector; None when there is nothing to do."""
     async with runtime.sessionmaker() as session, session.begin():
@@ -289,8 +298,7 @@ async def _finish_complete(
 ) -> None:
     now = utcnow()
     async with runtime.sessionmaker() as session, session.begin():
-        await completion.lock_company_of(session, pull_id)
-        loaded = await _load(session, pull_id)
+        loaded = await _load_to_finish(session, pull_id)
         if loaded is None:
             return
         pull, company, connection = loaded
@@ -334,8 +342,7 @@ async def _pushed_since(session: AsyncSession, pull: PullOperation) -> bool:
 
 async def _finish_failed(runtime: Runtime, pull_id: uuid.UUID, failed: PullFailed) -> None:
     async with runtime.sessionmaker() as session, session.begin():
-        await completion.lock_company_of(session, pull_id)
-        loaded = await _load(session, pull_id)
+        loaded = await _load_to_finish(session, pull_id)
         if loaded is None:
             return
         pull, company, connection = loaded

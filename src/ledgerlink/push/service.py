@@ -1,5 +1,5 @@
-"""The rules of writes: accepting a push (checked, `Pending`, its job deferred in the same transaction), running
-it against the connection's platform, timing out those that wait too long, and reading the history.
+"""The rules of writes: accepting a push (checked, `Pending`, its job deferred in the same transaction),
+running it against the connection's platform, timing out those that wait too long, and reading the history.
 
 Running a push (`run_push`) holds the connection's write lock (a PostgreSQL advisory lock on a connection of
 its own, no row locks) from before it looks at the operation until the result is stored, so writes to one
@@ -15,7 +15,7 @@ import contextlib
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -52,7 +52,6 @@ from ledgerlink.kit.secrets import UnreadableSecret
 from ledgerlink.oauth import tokens as oauth_tokens
 from ledgerlink.push import queries, schemas
 from ledgerlink.push.models import STATUS_CODES, PushOperation, PushStatus
-from ledgerlink.push.options import create_model_options
 from ledgerlink.records import registry
 from ledgerlink.records.registry import Shape
 from ledgerlink.sync import service as sync
@@ -335,7 +334,7 @@ async def _claim(runtime: Runtime, key: uuid.UUID) -> PushOperation | tuple[Conn
         return connector, request
 
 
-def _deadline(operation: PushOperation):
+def _deadline(operation: PushOperation) -> datetime | None:
     if operation.timeout_in_minutes is None:
         return None
     return operation.requested_at + timedelta(minutes=operation.timeout_in_minutes)
@@ -346,10 +345,12 @@ def minutes(count: int) -> str:
 
 
 def _timed_out(operation: PushOperation) -> Outcome:
+    timeout = operation.timeout_in_minutes
+    assert timeout is not None  # only an operation with a deadline times out
     return Outcome(
         PushStatus.TIMED_OUT,
         STATUS_CODES[PushStatus.TIMED_OUT],
-        error_message=f"The push did not complete within {minutes(operation.timeout_in_minutes)}.",
+        error_message=f"The push did not complete within {minutes(timeout)}.",
     )
 
 
@@ -514,7 +515,7 @@ async def push_options(
     connector = connectors.get(connection.integration_key)
     if connector is None:
         raise connection_not_found(connection_id)
-    options = create_model_options(data_type)
-    if data_type not in connector.info.writable_data_types or options is None:
+    create_model = registry.create_model(data_type)
+    if data_type not in connector.info.writable_data_types or create_model is None:
         raise WriteNotSupported(connector, data_type)
-    return options
+    return dict(create_model.push_option)

@@ -35,25 +35,25 @@ Money = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(_to_the_pe
 Date = Annotated[str, AfterValidator(_iso_date)]
 
 
-class CreateModel(BaseModel):
-    """A record in Codat's create shape, camelCase on the wire."""
+class CreateShape(BaseModel):
+    """A record, or a part of one, in Codat's create shape: camelCase on the wire."""
 
     # Fields the models do not name are the platform's to accept or ignore.
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
 
 
-class Ref(CreateModel):
+class Ref(CreateShape):
     id: str = Field(min_length=1)
 
 
-class JournalLine(CreateModel):
+class JournalLine(CreateShape):
     description: str | None = None
     net_amount: Money
     currency: str | None = None
     account_ref: Ref
 
 
-class JournalEntryCreate(CreateModel):
+class JournalEntryCreate(CreateShape):
     description: str | None = None
     posted_on: Date
     journal_ref: Ref | None = None
@@ -70,7 +70,7 @@ class JournalEntryCreate(CreateModel):
         return lines
 
 
-class InvoiceLine(CreateModel):
+class InvoiceLine(CreateShape):
     description: str | None = None
     unit_amount: Money = Field(ge=0)
     quantity: Decimal | None = Field(default=None, gt=0, allow_inf_nan=False)
@@ -85,7 +85,7 @@ class InvoiceLine(CreateModel):
     tracking_category_refs: list[Ref] | None = None
 
 
-class InvoiceCreate(CreateModel):
+class InvoiceCreate(CreateShape):
     invoice_number: str | None = Field(default=None, max_length=100)
     customer_ref: Ref
     issue_date: Date
@@ -100,20 +100,20 @@ class InvoiceCreate(CreateModel):
     total_amount: Money | None = None
 
 
-class PaymentLink(CreateModel):
+class PaymentLink(CreateShape):
     type: str
     id: str = Field(min_length=1)
     amount: Money
     currency_rate: Decimal | None = Field(default=None, allow_inf_nan=False)
 
 
-class PaymentLine(CreateModel):
+class PaymentLine(CreateShape):
     amount: Money
     links: list[PaymentLink] = Field(min_length=1)
     allocated_on_date: Date | None = None
 
 
-class PaymentCreate(CreateModel):
+class PaymentCreate(CreateShape):
     customer_ref: Ref
     account_ref: Ref | None = None
     payment_method_ref: Ref | None = None
@@ -126,7 +126,7 @@ class PaymentCreate(CreateModel):
     lines: list[PaymentLine] = Field(min_length=1)
 
 
-class Address(CreateModel):
+class Address(CreateShape):
     type: Literal["Billing", "Delivery", "Unknown"] | None = None
     line1: str | None = None
     line2: str | None = None
@@ -136,7 +136,7 @@ class Address(CreateModel):
     postal_code: str | None = None
 
 
-class SupplierCreate(CreateModel):
+class SupplierCreate(CreateShape):
     supplier_name: str = Field(min_length=1, max_length=200)
     contact_name: str | None = None
     email_address: str | None = None

@@ -61,7 +61,7 @@ class CreateModel:
     before a push is accepted (`schema`), and how `GET .../options/{dataType}` describes it to a client
     building one (`push_option`, Codat's `PushOption`)."""
 
-    schema: type[creates.CreateModel]
+    schema: type[creates.CreateShape]
     push_option: Mapping[str, Any]
 
 

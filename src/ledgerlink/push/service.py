@@ -1,5 +1,5 @@
-"""The rules of writes: accepting a push (checked, `Pending`, its job deferred in the same transaction),
-running it against the connection's platform, timing out those that wait too long, and reading the history.
+"""The rules of writes: accepting a push (checked, `Pending`, its job deferred in the same transaction), running
+it against the connection's platform, timing out those that wait too long, and reading the history.
 
 Running a push (`run_push`) holds the connection's write lock (a PostgreSQL advisory lock on a connection of
 its own, no row locks) from before it looks at the operation until the result is stored, so writes to one
@@ -15,7 +15,7 @@ import contextlib
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -334,7 +334,7 @@ async def _claim(runtime: Runtime, key: uuid.UUID) -> PushOperation | tuple[Conn
         return connector, request
 
 
-def _deadline(operation: PushOperation) -> datetime | None:
+def _deadline(operation: PushOperation):
     if operation.timeout_in_minutes is None:
         return None
     return operation.requested_at + timedelta(minutes=operation.timeout_in_minutes)
@@ -345,12 +345,10 @@ def minutes(count: int) -> str:
 
 
 def _timed_out(operation: PushOperation) -> Outcome:
-    timeout = operation.timeout_in_minutes
-    assert timeout is not None  # only an operation with a deadline times out
     return Outcome(
         PushStatus.TIMED_OUT,
         STATUS_CODES[PushStatus.TIMED_OUT],
-        error_message=f"The push did not complete within {minutes(timeout)}.",
+        error_message=f"The push did not complete within {minutes(operation.timeout_in_minutes)}.",
     )
 
 

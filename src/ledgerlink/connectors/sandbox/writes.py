@@ -492,9 +492,7 @@ class Check:
 
 
 # ------------------------------------------------------------------------------------------------- creates
-def create(
-    books: Books, written: Written, data_type: str, record: dict[str, Any], key: str, T: int
-) -> dict[str, Any]:
+def create(books: Books, written: Written, data_type: str, record: dict[str, Any], key: str, T: int) -> dict:
     """The record to keep for a create of `data_type`, checked against the books as they stand at T (the
     books' `written` included); raises `PushRejected`."""
     return WRITERS[data_type].create(books, written, record, key, T)

@@ -23,16 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.query import Kind, compile_query
 from ledgerlink.records import fields, registry
-from ledgerlink.records.registry import (
-    BY_KEY,
-    DATA_TYPES,
-    WRITABLE,
-    DataType,
-    Operation,
-    Scope,
-    Shape,
-    SourceType,
-)
+from ledgerlink.records.registry import BY_KEY, DATA_TYPES, DataType, Scope, Shape, SourceType
 from tests import specs
 
 SPECS = specs.CODAT
@@ -395,11 +386,11 @@ def test_committed_schemas_are_the_extractors_output(tmp_path: Path) -> None:
 # --- writes ------------------------------------------------------------------------------------------
 
 
-def push_operations() -> dict[str, frozenset[Operation]]:
+def push_operations() -> dict[str, frozenset[registry.Operation]]:
     """The writes of Codat-Accounting-2023-04.yaml's `push` paths, by data type: `POST .../push/<path>`
     creates, `PUT` and `DELETE .../push/<path>/{id}` update and delete (attachment uploads left out)."""
     prefix = "/companies/{companyId}/connections/{connectionId}/push/"
-    found: dict[str, set[Operation]] = {}
+    found: dict[str, set[registry.Operation]] = {}
     for path, item in spec("Codat-Accounting-2023-04.yaml")["paths"].items():
         if not path.startswith(prefix) or re.search(r"/attachments?$", path):
             continue
@@ -408,9 +399,9 @@ def push_operations() -> dict[str, frozenset[Operation]]:
             if data_type.shape is not Shape.LIST:
                 continue
             if rest == normalise(data_type.path):
-                methods = {"post": Operation.CREATE}
+                methods = {"post": registry.Operation.CREATE}
             elif rest == normalise(f"{data_type.path}/{{id}}"):
-                methods = {"put": Operation.UPDATE, "delete": Operation.DELETE}
+                methods = {"put": registry.Operation.UPDATE, "delete": registry.Operation.DELETE}
             else:
                 continue
             found.setdefault(data_type.key, set()).update(op for m, op in methods.items() if m in item)
@@ -418,9 +409,13 @@ def push_operations() -> dict[str, frozenset[Operation]]:
 
 
 def test_writes_are_codats_push_paths() -> None:
-    declared = {data_type.key: data_type.writes.operations for data_type in WRITABLE if data_type.writes}
+    declared = {
+        data_type.key: data_type.writes.operations for data_type in registry.WRITABLE if data_type.writes
+    }
     assert declared == push_operations()
-    assert len(declared) == 18 and all(Operation.CREATE in operations for operations in declared.values())
+    assert len(declared) == 18 and all(
+        registry.Operation.CREATE in operations for operations in declared.values()
+    )
     # Every type Codat writes has its write webhooks in Codat's webhook spec, and no other type does.
     webhooks = spec("Webhooks-2024-10.yaml")["webhooks"]
     written = {
@@ -441,7 +436,9 @@ def test_create_models_name_only_fields_of_codat_s_create_bodies() -> None:
             names |= properties(part)
         return names
 
-    with_models = [data_type for data_type in WRITABLE if registry.create_model(data_type.key) is not None]
+    with_models = [
+        data_type for data_type in registry.WRITABLE if registry.create_model(data_type.key) is not None
+    ]
     assert [data_type.key for data_type in with_models] == [
         "invoices",
         "journalEntries",

@@ -10,23 +10,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-import orjson
 from fastapi import Request
 from fastapi.responses import Response
 
 from ledgerlink.kit import pages
 from ledgerlink.kit.secrets import SecretBox
 
-COOKIE = "ledgerlink_link"
 # Long enough to sign in at a platform and come back; the one-time code was spent on entry.
-VISIT_SECONDS = 2 * 3600
+COOKIE = pages.VisitCookie("ledgerlink_link", "/link", max_age_seconds=2 * 3600)
 # Link URL parameters kept for the redirect's placeholders, and the most of them a visit carries.
 MAX_PARAMETERS = 20
 MAX_PARAMETER_LENGTH = 500
 
 
 @dataclass(frozen=True)
-class Visit:
+class Visit(pages.FormSecret):
     company_id: uuid.UUID
     secret: str = field(default_factory=pages.new_token)
     # The Link URL's query parameters (`link.*` options included), for placeholders and options.
@@ -34,12 +32,6 @@ class Visit:
     # Where the business goes back to instead of the client's redirect URL: a path on this server, set only
     # by a flow that hands over to Link for one connection (the Sync Flow).
     return_to: str | None = None
-
-    def form_token(self, purpose: str) -> str:
-        return pages.form_token(self.secret, purpose)
-
-    def accepts(self, purpose: str, token: str | None) -> bool:
-        return pages.check_form_token(self.secret, purpose, token)
 
     def option(self, name: str) -> str | None:
         return self.parameters.get(f"link.{name}")
@@ -56,14 +48,10 @@ def parameters_of(request: Request, *, leave_out: tuple[str, ...]) -> dict[str, 
 
 def read(request: Request, secrets: SecretBox, company_id: uuid.UUID) -> Visit | None:
     """The visit the browser carries, if it is for this company and still current."""
-    sealed = request.cookies.get(COOKIE)
-    if not sealed:
-        return None
-    opened = secrets.verify(sealed, max_age_seconds=VISIT_SECONDS)
-    if opened is None:
+    data = COOKIE.open(request, secrets)
+    if data is None:
         return None
     try:
-        data = orjson.loads(opened)
         visit = Visit(
             uuid.UUID(data["company"]), data["secret"], dict(data["parameters"]), data.get("return_to")
         )
@@ -73,17 +61,10 @@ def read(request: Request, secrets: SecretBox, company_id: uuid.UUID) -> Visit |
 
 
 def keep(response: Response, visit: Visit, secrets: SecretBox, *, secure: bool) -> Response:
-    sealed = secrets.sign(
-        orjson.dumps(
-            {
-                "company": str(visit.company_id),
-                "secret": visit.secret,
-                "parameters": visit.parameters,
-                "return_to": visit.return_to,
-            }
-        ).decode()
-    )
-    response.set_cookie(
-        COOKIE, sealed, max_age=VISIT_SECONDS, path="/link", httponly=True, samesite="lax", secure=secure
-    )
-    return response
+    data = {
+        "company": str(visit.company_id),
+        "secret": visit.secret,
+        "parameters": visit.parameters,
+        "return_to": visit.return_to,
+    }
+    return COOKIE.keep(response, data, secrets, secure=secure)

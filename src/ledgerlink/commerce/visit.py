@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -27,23 +28,22 @@ class FlowVisit(pages.FormSecret):
     redirect_url: str | None = None
     secret: str = field(default_factory=pages.new_token)
 
+    def to_cookie(self) -> dict[str, Any]:
+        return {
+            "company": str(self.company_id),
+            "locale": self.locale,
+            "redirect": self.redirect_url,
+            "secret": self.secret,
+        }
+
+    @classmethod
+    def from_cookie(cls, data: dict[str, Any]) -> FlowVisit:
+        return cls(uuid.UUID(data["company"]), data["locale"], data["redirect"], data["secret"])
+
 
 def read(request: Request, secrets: SecretBox, company_id: uuid.UUID) -> FlowVisit | None:
-    data = COOKIE.open(request, secrets)
-    if data is None:
-        return None
-    try:
-        visit = FlowVisit(uuid.UUID(data["company"]), data["locale"], data["redirect"], data["secret"])
-    except (ValueError, KeyError, TypeError):
-        return None
-    return visit if visit.company_id == company_id else None
+    return COOKIE.read(request, secrets, company_id, FlowVisit.from_cookie)
 
 
 def keep(response: Response, visit: FlowVisit, secrets: SecretBox, *, secure: bool) -> Response:
-    data = {
-        "company": str(visit.company_id),
-        "locale": visit.locale,
-        "redirect": visit.redirect_url,
-        "secret": visit.secret,
-    }
-    return COOKIE.keep(response, data, secrets, secure=secure)
+    return COOKIE.keep(response, visit, secrets, secure=secure)

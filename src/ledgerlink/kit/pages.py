@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets as random
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import orjson
 from fastapi import FastAPI, Request
@@ -166,6 +168,18 @@ def form_expired() -> PageError:
     return PageError(403, "This form has expired", "Go back, reload the page and try again.")
 
 
+class SealedVisit(Protocol):
+    """A visit as its cookie holds it: for one company, written out as plain JSON values."""
+
+    @property
+    def company_id(self) -> uuid.UUID: ...
+
+    def to_cookie(self) -> dict[str, Any]: ...
+
+
+V = TypeVar("V", bound=SealedVisit)
+
+
 @dataclass(frozen=True)
 class VisitCookie:
     """Where a page area keeps its visit: one sealed cookie (Fernet: private and tamper-proof) scoped to the
@@ -175,20 +189,22 @@ class VisitCookie:
     path: str
     max_age_seconds: int
 
-    def open(self, request: Request, secrets: SecretBox) -> dict[str, Any] | None:
-        """What the browser's cookie holds, if it is one this server sealed within the visit's time."""
+    def read(
+        self, request: Request, secrets: SecretBox, company_id: uuid.UUID, load: Callable[[dict[str, Any]], V]
+    ) -> V | None:
+        """The browser's visit, if this server sealed it for this company within the visit's time."""
         sealed = request.cookies.get(self.name)
         opened = secrets.verify(sealed, max_age_seconds=self.max_age_seconds) if sealed else None
         if opened is None:
             return None
         try:
-            data = orjson.loads(opened)
-        except orjson.JSONDecodeError:
+            visit = load(orjson.loads(opened))
+        except (ValueError, KeyError, TypeError):  # sealed by an older release, with other fields
             return None
-        return data if isinstance(data, dict) else None
+        return visit if visit.company_id == company_id else None
 
-    def keep(self, response: Response, data: dict[str, Any], secrets: SecretBox, *, secure: bool) -> Response:
-        sealed = secrets.sign(orjson.dumps(data).decode())
+    def keep(self, response: Response, visit: SealedVisit, secrets: SecretBox, *, secure: bool) -> Response:
+        sealed = secrets.sign(orjson.dumps(visit.to_cookie()).decode())
         response.set_cookie(
             self.name,
             sealed,

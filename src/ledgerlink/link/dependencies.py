@@ -10,7 +10,7 @@ of one visit (a double click) cannot both make a connection. The entry pages sta
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import Response
@@ -125,42 +125,38 @@ async def _enter(request: Request, session: Session, secrets: SecretBox, target:
     )
 
 
+CompanyVisit = Annotated[LinkPage, Depends(company_page)]
+ConnectionVisit = Annotated[ConnectionPage, Depends(connection_page)]
 FormToken = Annotated[str, Form()]
 
 
-def _sent(page: LinkPage, purpose: str, csrf: str) -> None:
-    if not page.visit.accepts(purpose, csrf):
-        raise pages.form_expired()
+Page = TypeVar("Page", bound=LinkPage)
 
 
-class CompanyForm:
+class _Form:
+    def __init__(self, purpose: str) -> None:
+        self.purpose = purpose
+
+    def checked(self, page: Page, csrf: str) -> Page:
+        if not page.visit.accepts(self.purpose, csrf):
+            raise pages.form_expired()
+        return page
+
+
+class CompanyForm(_Form):
     """A form of a company's page, accepted with the token its page was given."""
 
-    def __init__(self, purpose: str) -> None:
-        self.purpose = purpose
-
-    async def __call__(
-        self, page: Annotated[LinkPage, Depends(company_page)], csrf: FormToken = ""
-    ) -> LinkPage:
-        _sent(page, self.purpose, csrf)
-        return page
+    async def __call__(self, page: CompanyVisit, csrf: FormToken = "") -> LinkPage:
+        return self.checked(page, csrf)
 
 
-class ConnectionForm:
+class ConnectionForm(_Form):
     """A form of a connection's page, accepted with the token its page was given."""
 
-    def __init__(self, purpose: str) -> None:
-        self.purpose = purpose
-
-    async def __call__(
-        self, page: Annotated[ConnectionPage, Depends(connection_page)], csrf: FormToken = ""
-    ) -> ConnectionPage:
-        _sent(page, self.purpose, csrf)
-        return page
+    async def __call__(self, page: ConnectionVisit, csrf: FormToken = "") -> ConnectionPage:
+        return self.checked(page, csrf)
 
 
-CompanyVisit = Annotated[LinkPage, Depends(company_page)]
-ConnectionVisit = Annotated[ConnectionPage, Depends(connection_page)]
 Entered = Annotated[LinkPage, Depends(entered)]
 EnteredConnection = Annotated[ConnectionPage, Depends(entered_connection)]
 ConnectForm = Annotated[LinkPage, Depends(CompanyForm(CONNECT))]

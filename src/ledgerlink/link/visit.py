@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -36,6 +37,20 @@ class Visit(pages.FormSecret):
     def option(self, name: str) -> str | None:
         return self.parameters.get(f"link.{name}")
 
+    def to_cookie(self) -> dict[str, Any]:
+        return {
+            "company": str(self.company_id),
+            "secret": self.secret,
+            "parameters": self.parameters,
+            "return_to": self.return_to,
+        }
+
+    @classmethod
+    def from_cookie(cls, data: dict[str, Any]) -> Visit:
+        return cls(
+            uuid.UUID(data["company"]), data["secret"], dict(data["parameters"]), data.get("return_to")
+        )
+
 
 def parameters_of(request: Request, *, leave_out: tuple[str, ...]) -> dict[str, str]:
     kept: dict[str, str] = {}
@@ -48,23 +63,8 @@ def parameters_of(request: Request, *, leave_out: tuple[str, ...]) -> dict[str, 
 
 def read(request: Request, secrets: SecretBox, company_id: uuid.UUID) -> Visit | None:
     """The visit the browser carries, if it is for this company and still current."""
-    data = COOKIE.open(request, secrets)
-    if data is None:
-        return None
-    try:
-        visit = Visit(
-            uuid.UUID(data["company"]), data["secret"], dict(data["parameters"]), data.get("return_to")
-        )
-    except (ValueError, KeyError, TypeError):
-        return None
-    return visit if visit.company_id == company_id else None
+    return COOKIE.read(request, secrets, company_id, Visit.from_cookie)
 
 
 def keep(response: Response, visit: Visit, secrets: SecretBox, *, secure: bool) -> Response:
-    data = {
-        "company": str(visit.company_id),
-        "secret": visit.secret,
-        "parameters": visit.parameters,
-        "return_to": visit.return_to,
-    }
-    return COOKIE.keep(response, data, secrets, secure=secure)
+    return COOKIE.keep(response, visit, secrets, secure=secure)

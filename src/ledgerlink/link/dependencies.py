@@ -1,10 +1,10 @@
 """What every Link page of a visit begins with, stated once as FastAPI dependencies.
 
-A page inside the flow finds the company its URL names (404), then the connection if its path names one (404),
-then the visit the browser carries for that company (401); a form's token is then checked against the
-visit's secret (403). A form's change is made with the company's row locked until it commits, so two forms
-of one visit (a double click) cannot both make a connection. The entry pages start a visit instead
-(`entered`), spending the Link URL's one-time code.
+A page inside the flow finds the company its URL names (404), then the connection if its path names one
+(404), then the visit the browser carries for that company (401); a form's token is then checked against
+the visit's secret (403). A form's change is made with the company's row locked until it commits, so two
+forms of one visit (a double click) cannot both make a connection. The entry pages (`Entered`,
+`EnteredConnection`) start a visit instead, spending the Link URL's one-time code.
 """
 
 from __future__ import annotations
@@ -68,65 +68,61 @@ async def _target(request: Request, session: Session, company_id: str) -> LinkTa
     return await service.load(session, company_id, for_update=request.method == "POST")
 
 
-def _visit(request: Request, secrets: SecretBox, target: LinkTarget) -> Visit:
-    return service.require(visit.read(request, secrets, target.company.id))
+class _Visiting:
+    def __init__(self, *, entry: bool = False) -> None:
+        # An entry page starts (or carries on) the visit; every other page needs one.
+        self.entry = entry
+
+    async def _visit_of(
+        self, request: Request, session: Session, secrets: SecretBox, target: LinkTarget
+    ) -> Visit:
+        current = visit.read(request, secrets, target.company.id)
+        if not self.entry:
+            return service.require(current)
+        return await service.enter(
+            session,
+            target,
+            request.query_params.get(LINK_CODE_PARAMETER),
+            current,
+            request.app.state.link_code_key,
+            visit.parameters_of(request, leave_out=(LINK_CODE_PARAMETER, "q")),
+        )
 
 
-async def company_page(
-    request: Request, companyId: str, session: Session, secrets: Secrets, urls: ServerUrls
-) -> LinkPage:
-    target = await _target(request, session, companyId)
-    return LinkPage(request, target, _visit(request, secrets, target), secrets, urls)
+class CompanyPages(_Visiting):
+    """A company's page (`/link/company/{companyId}...`)."""
+
+    async def __call__(
+        self, request: Request, companyId: str, session: Session, secrets: Secrets, urls: ServerUrls
+    ) -> LinkPage:
+        target = await _target(request, session, companyId)
+        return LinkPage(
+            request, target, await self._visit_of(request, session, secrets, target), secrets, urls
+        )
 
 
-async def connection_page(
-    request: Request,
-    companyId: str,
-    connectionId: str,
-    session: Session,
-    secrets: Secrets,
-    urls: ServerUrls,
-) -> ConnectionPage:
-    target = await _target(request, session, companyId)
-    connection = service.connection_in(target, connectionId)
-    return ConnectionPage(request, target, _visit(request, secrets, target), secrets, urls, connection)
+class ConnectionPages(_Visiting):
+    """A connection's page (`/link/companies/{companyId}/connections/{connectionId}/...`)."""
+
+    async def __call__(
+        self,
+        request: Request,
+        companyId: str,
+        connectionId: str,
+        session: Session,
+        secrets: Secrets,
+        urls: ServerUrls,
+    ) -> ConnectionPage:
+        target = await _target(request, session, companyId)
+        connection = service.connection_in(target, connectionId)
+        current = await self._visit_of(request, session, secrets, target)
+        return ConnectionPage(request, target, current, secrets, urls, connection)
 
 
-async def entered(
-    request: Request, companyId: str, session: Session, secrets: Secrets, urls: ServerUrls
-) -> LinkPage:
-    """An entry page's visit: started here (spending the URL's one-time code), or carried on."""
-    target = await service.load(session, companyId)
-    return LinkPage(request, target, await _enter(request, session, secrets, target), secrets, urls)
-
-
-async def entered_connection(
-    request: Request,
-    companyId: str,
-    connectionId: str,
-    session: Session,
-    secrets: Secrets,
-    urls: ServerUrls,
-) -> ConnectionPage:
-    target = await service.load(session, companyId)
-    connection = service.connection_in(target, connectionId)
-    current = await _enter(request, session, secrets, target)
-    return ConnectionPage(request, target, current, secrets, urls, connection)
-
-
-async def _enter(request: Request, session: Session, secrets: SecretBox, target: LinkTarget) -> Visit:
-    return await service.enter(
-        session,
-        target,
-        request.query_params.get(LINK_CODE_PARAMETER),
-        visit.read(request, secrets, target.company.id),
-        request.app.state.link_code_key,
-        visit.parameters_of(request, leave_out=(LINK_CODE_PARAMETER, "q")),
-    )
-
-
-CompanyVisit = Annotated[LinkPage, Depends(company_page)]
-ConnectionVisit = Annotated[ConnectionPage, Depends(connection_page)]
+CompanyVisit = Annotated[LinkPage, Depends(CompanyPages())]
+ConnectionVisit = Annotated[ConnectionPage, Depends(ConnectionPages())]
+Entered = Annotated[LinkPage, Depends(CompanyPages(entry=True))]
+EnteredConnection = Annotated[ConnectionPage, Depends(ConnectionPages(entry=True))]
 FormToken = Annotated[str, Form()]
 
 
@@ -157,8 +153,6 @@ class ConnectionForm(_Form):
         return self.checked(page, csrf)
 
 
-Entered = Annotated[LinkPage, Depends(entered)]
-EnteredConnection = Annotated[ConnectionPage, Depends(entered_connection)]
 ConnectForm = Annotated[LinkPage, Depends(CompanyForm(CONNECT))]
 CancelForm = Annotated[LinkPage, Depends(CompanyForm(CANCEL))]
 ApproveForm = Annotated[ConnectionPage, Depends(ConnectionForm(APPROVE))]

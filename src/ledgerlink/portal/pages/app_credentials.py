@@ -12,7 +12,7 @@ from ledgerlink.app_credentials import service as app_credentials
 from ledgerlink.kit import pages
 from ledgerlink.kit.secrets import Secrets
 from ledgerlink.oauth.flow import CALLBACK_PATH
-from ledgerlink.portal.routing import portal_router
+from ledgerlink.portal.route import portal_router
 from ledgerlink.portal.service import FormSignedIn, SignedIn
 
 router = portal_router()

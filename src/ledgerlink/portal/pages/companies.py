@@ -20,7 +20,7 @@ from ledgerlink.kit.errors import CodatError
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.portal import charts, insights
 from ledgerlink.portal import service as portal
-from ledgerlink.portal.routing import OptionalText, Text, page_number, portal_router
+from ledgerlink.portal.route import OptionalText, Text, page_number, portal_router
 from ledgerlink.portal.service import FormSignedIn, Operator, SignedIn
 from ledgerlink.push import service as pushes
 from ledgerlink.sync import service as sync

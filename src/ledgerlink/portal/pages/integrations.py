@@ -13,7 +13,7 @@ from ledgerlink.integrations import service as integrations
 from ledgerlink.kit import pages
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.portal import service as portal
-from ledgerlink.portal.routing import Text, portal_router
+from ledgerlink.portal.route import Text, portal_router
 from ledgerlink.portal.service import FormSignedIn, Operator, SignedIn
 from ledgerlink.settings import service as settings
 from ledgerlink.settings.schemas import OneTimeSync, SyncSettingBody

@@ -11,7 +11,7 @@ from ledgerlink.clients import service as clients
 from ledgerlink.clients.schemas import ApiKeyBody, ProfileBody
 from ledgerlink.kit import browser_urls, pages
 from ledgerlink.portal import service as portal
-from ledgerlink.portal.routing import OptionalText, Text, portal_router
+from ledgerlink.portal.route import OptionalText, Text, portal_router
 from ledgerlink.portal.service import FormSignedIn, SignedIn
 
 router = portal_router()

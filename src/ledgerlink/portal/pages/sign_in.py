@@ -9,7 +9,7 @@ from ledgerlink.kit import pages
 from ledgerlink.kit.auth import Session
 from ledgerlink.kit.urls import ServerUrls
 from ledgerlink.portal import service as portal
-from ledgerlink.portal.routing import OptionalText, Text, portal_router
+from ledgerlink.portal.route import OptionalText, Text, portal_router
 from ledgerlink.portal.service import FormSignedIn
 
 router = portal_router()

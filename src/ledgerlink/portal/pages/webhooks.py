@@ -13,7 +13,7 @@ from ledgerlink.kit.outbound import Outbound
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.kit.secrets import Secrets
 from ledgerlink.portal import service as portal
-from ledgerlink.portal.routing import Text, page_number, portal_router
+from ledgerlink.portal.route import Text, page_number, portal_router
 from ledgerlink.portal.service import FormSignedIn, SignedIn
 from ledgerlink.webhooks import service as webhooks
 from ledgerlink.webhooks.schemas import EVENT_TYPES, ConsumerCreate

@@ -1,4 +1,4 @@
-"""What the Portal's routes share: answers that are pages, form fields, the page number a link asks for.
+"""The Portal's route class, and what its routes share: form fields, the page number a link asks for.
 
 A change is a POST that redirects back with a notice (or, for a secret shown once, renders the page with it).
 """

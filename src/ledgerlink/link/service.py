@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -276,6 +278,18 @@ async def approve_sandbox(
     )
 
 
+@contextmanager
+def _refusals(failed: Callable[[str], Exception]) -> Iterator[None]:
+    """What linking can refuse: the platform's refusal becomes the page's own failure (the business may try
+    again), a second linked connection to an accounting platform a 409 page."""
+    try:
+        yield
+    except AuthorizationRejected as rejected:
+        raise failed(str(rejected)) from None
+    except BadRequest as refused:
+        raise PageError(409, "This software cannot be connected", refused.message) from None
+
+
 class CredentialsRejected(Exception):
     """The platform did not accept what the business typed (shown on the form, nothing stored)."""
 
@@ -297,14 +311,10 @@ async def link_with_credentials(
     missing = [field.label for field in connector.info.credential_fields if not credentials[field.name]]
     if missing:
         raise CredentialsRejected(f"Fill in {', '.join(missing)}.")
-    try:
+    with _refusals(CredentialsRejected):
         checked = connector.check_credentials(credentials)
         await connector.verify_credentials(checked)
         connections.check_single_accounting(target.company, connector, exclude=connection.id)
-    except AuthorizationRejected as rejected:
-        raise CredentialsRejected(str(rejected)) from None
-    except BadRequest as refused:
-        raise PageError(409, "This software cannot be connected", refused.message) from None
     await connections.link(session, target.company, connection, secrets.seal(checked), urls)
 
 
@@ -372,13 +382,9 @@ async def link_with_widget(
     connector = registry.get(connection.integration_key)
     assert connector is not None and connector.widget is not None
     app = await app_credentials.resolve(session, secrets, target.client.id, connector)
-    try:
+    with _refusals(WidgetFailed):
         credentials = await connector.complete_widget(token.strip(), app)
         connections.check_single_accounting(target.company, connector, exclude=connection.id)
-    except AuthorizationRejected as rejected:
-        raise WidgetFailed(str(rejected)) from None
-    except BadRequest as refused:
-        raise PageError(409, "This software cannot be connected", refused.message) from None
     await connections.link(session, target.company, connection, secrets.seal(credentials), urls)
 
 

@@ -43,8 +43,9 @@ PAYMENTS_TYPE = "Asset"
 
 
 @dataclass(frozen=True)
-class Books:
-    """What the options are made of: records of the accounting and the commerce connection."""
+class MerchantBooks:
+    """What the options are made of: records of the merchant's accounting and commerce connections (read
+    from the store; not the Sandbox's simulated `Books`)."""
 
     company_name: str | None
     accounts: list[dict[str, Any]]
@@ -94,7 +95,7 @@ def visible(accounts: list[dict[str, Any]], visible_accounts: list[str] | None) 
     return [a for a in accounts if {a.get("id"), a.get("nominalCode"), a.get("name")} & wanted]
 
 
-def _account_options(books: Books, account_type: str) -> list[dict[str, Any]]:
+def _account_options(books: MerchantBooks, account_type: str) -> list[dict[str, Any]]:
     return [
         {
             "id": account["id"],
@@ -128,7 +129,7 @@ def document(
     enable: bool,
     configured: bool,
     selections: dict[str, Any],
-    books: Books,
+    books: MerchantBooks,
     texts: dict[str, str],
 ) -> dict[str, Any]:
     """The configuration as Codat's `Configuration` shows it: each selection beside its options."""
@@ -243,7 +244,7 @@ def document(
     }
 
 
-def check(selections: dict[str, Any], books: Books) -> None:
+def check(selections: dict[str, Any], books: MerchantBooks) -> None:
     """Raise `SelectionInvalid` unless every selected id is one of its options and every required choice is
     made. Sales are posted against the payments accounts, so syncing sales needs those too."""
     errors: list[tuple[str, str]] = []

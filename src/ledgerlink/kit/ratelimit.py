@@ -43,7 +43,9 @@ _PUBLIC_PREFIXES = ("/link", "/portal", "/sync-flow", "/metrics")
 
 
 @dataclass
-class Window:
+class MinuteCount:
+    """The requests a bucket made in the current minute (its window's start, in unix seconds)."""
+
     start: int
     used: int
 
@@ -60,14 +62,14 @@ class RateLimiter:
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.time) -> None:
         self.per_minute = per_minute
         self.clock = clock
-        self._windows: OrderedDict[str, Window] = OrderedDict()
+        self._windows: OrderedDict[str, MinuteCount] = OrderedDict()
 
     def hit(self, bucket: str) -> Decision:
         now = int(self.clock())
         start = now - now % WINDOW_SECONDS
         window = self._windows.get(bucket)
         if window is None or window.start != start:
-            window = self._windows[bucket] = Window(start, 0)
+            window = self._windows[bucket] = MinuteCount(start, 0)
         self._windows.move_to_end(bucket)
         if len(self._windows) > MAX_TRACKED:
             self._windows.popitem(last=False)

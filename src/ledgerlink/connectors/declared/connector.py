@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC
 from typing import Any
 
 import httpx
@@ -50,7 +49,7 @@ from ledgerlink.connectors.declared.spec import (
     RecordsSpec,
 )
 from ledgerlink.kit import outbound
-from ledgerlink.kit.clock import utcnow
+from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.kit.http import parse_retry_after
 
 ATTEMPTS = 4
@@ -204,9 +203,7 @@ class DeclaredConnector(Connector):
         """The answers to one data type's requests, page after page, as the declaration paginates."""
         params: dict[str, Any] = {}
         if records.incremental and request.since is not None:
-            params[records.incremental.param] = (
-                request.since.astimezone(UTC).isoformat().replace("+00:00", "Z")
-            )
+            params[records.incremental.param] = iso(request.since, timespec="auto")
         pagination = records.pagination
         if records.single or not isinstance(pagination, PagePagination | CursorPagination | OffsetPagination):
             yield await self._get(client, records.path, params, headers)

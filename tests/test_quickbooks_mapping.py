@@ -645,6 +645,44 @@ def test_balance_and_void_decide_the_document_status() -> None:
     assert mapping.bill({**SEEDS["Bill"]["108"], "Balance": 100.0})["status"] == "PartiallyPaid"
 
 
+def test_allocation_and_link_signs_per_document_type_are_codats() -> None:
+    """QuickBooks keeps what a payment applied on the payment: a document's allocations name the payment and
+    carry no amount to sign, and the payment's lines carry Codat's signs per document type (a link to an
+    invoice or bill reduces what is due: negative; to a credit note or vendor credit, it uses the credit
+    up: positive, the line negative)."""
+    linked = [{"TxnId": "p1", "TxnType": "Payment"}, {"TxnId": "c1", "TxnType": "CreditMemo"}]
+    invoice = mapping.invoice({**SEEDS["Invoice"]["129"], "LinkedTxn": linked})
+    assert [a["payment"]["id"] for a in invoice["paymentAllocations"]] == ["p1", "c1"]
+    assert all("totalAmount" not in a["payment"] for a in invoice["paymentAllocations"])
+    assert all("totalAmount" not in a["allocation"] for a in invoice["paymentAllocations"])
+
+    def signs(record: dict[str, Any]) -> dict[str, tuple[float, float]]:
+        return {
+            link["type"]: (line["amount"], link["amount"])
+            for line in record["lines"]
+            for link in line["links"]
+        }
+
+    received = {
+        "Id": "1",
+        "TotalAmt": 30,
+        "Line": [
+            {"Amount": 50.0, "LinkedTxn": [{"TxnId": "i1", "TxnType": "Invoice"}]},
+            {"Amount": 20.0, "LinkedTxn": [{"TxnId": "c1", "TxnType": "CreditMemo"}]},
+        ],
+    }
+    assert signs(mapping.payment(received)) == {"Invoice": (50.0, -50.0), "CreditNote": (-20.0, 20.0)}
+    paid_out = {
+        "Id": "2",
+        "TotalAmt": 30,
+        "Line": [
+            {"Amount": 50.0, "LinkedTxn": [{"TxnId": "b1", "TxnType": "Bill"}]},
+            {"Amount": 20.0, "LinkedTxn": [{"TxnId": "v1", "TxnType": "VendorCredit"}]},
+        ],
+    }
+    assert signs(mapping.bill_payment(paid_out)) == {"Bill": (50.0, -50.0), "CreditNote": (-20.0, 20.0)}
+
+
 def test_dates_and_timestamps() -> None:
     assert mapping.codat_date("2024-02-05") == "2024-02-05T00:00:00"
     assert mapping.codat_timestamp("2015-06-30T15:09:07-07:00") == "2015-06-30T22:09:07Z"

@@ -93,7 +93,7 @@ class DeclaredConnector(Connector):
                     raise DeclarationInvalid(
                         f"{spec.key}: {{credentials.{name}}} names no declared credential"
                     )
-        self.info = ConnectorInfo(  # type: ignore[misc]  (a ClassVar on code connectors; per instance here)
+        self.info = ConnectorInfo(
             key=spec.key,
             name=spec.name,
             source_type=spec.source_type,

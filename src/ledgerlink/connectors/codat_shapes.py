@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 from ledgerlink.connectors.mapped import Record
 
@@ -31,6 +31,10 @@ def day(moment: date | None) -> str | None:
     return moment.strftime("%Y-%m-%dT00:00:00") if moment else None
 
 
+@overload
+def timestamp(moment: datetime) -> str: ...
+@overload
+def timestamp(moment: datetime | None) -> str | None: ...
 def timestamp(moment: datetime | None) -> str | None:
     """A moment in UTC to the second, as Codat writes modification dates (`2024-01-31T09:30:00Z`)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from ledgerlink.config import get_settings
@@ -187,8 +188,8 @@ class DeclaredConnector(Connector):
             raise PlatformFailed(
                 f"{self.spec.name}'s token endpoint could not be reached ({_why(error)})."
             ) from None
-        except Exception as error:  # Authlib's OAuthError: the platform refused the client's credentials
-            if getattr(error, "error", None):
+        except AuthlibBaseError as error:  # OAuthError: the platform refused the client's credentials
+            if error.error:
                 raise AuthorizationLost(
                     f"{self.spec.name} refused the client credentials ({error.error})."
                 ) from None
@@ -253,7 +254,8 @@ class DeclaredConnector(Connector):
                     ) from None
                 if failures >= ATTEMPTS:
                     raise PlatformFailed(
-                        f"{self.spec.name} could not be reached at {path} ({type(error).__name__}) after {failures} attempts."
+                        f"{self.spec.name} could not be reached at {path} ({type(error).__name__})"
+                        f" after {failures} attempts."
                     ) from None
                 await asyncio.sleep(_backoff(failures))
                 continue

@@ -43,8 +43,9 @@ from ledgerlink.connectors.codat_shapes import (
     report_calls,
 )
 from ledgerlink.connectors.mapped import Mapped, PlatformConnector, Record, Source, fixed_token
+from ledgerlink.connectors.retries import Sleep
 from ledgerlink.connectors.xero import mapping
-from ledgerlink.connectors.xero.client import Sleep, XeroClient, XeroUnavailable
+from ledgerlink.connectors.xero.client import XeroClient, XeroUnavailable
 from ledgerlink.oauth.provider import OAuthClientCredentials, OAuthProvider
 from ledgerlink.records.registry import SourceType
 

@@ -17,6 +17,7 @@ read whole; so are company info and the BalanceSheet and ProfitAndLoss reports (
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -245,14 +246,11 @@ class QuickBooksConnector(PlatformConnector[QuickBooksClient]):
 class QuickBooksSandboxConnector(QuickBooksConnector):
     """Intuit's sandbox companies (developer test books): the same API at Intuit's sandbox address."""
 
-    info = ConnectorInfo(
+    info = dataclasses.replace(
+        QuickBooksConnector.info,
         key=SANDBOX_KEY,
         name="QuickBooks Online Sandbox",
-        source_type=SourceType.ACCOUNTING,
         branding=Branding(mark="qb", background="#6b6c72"),
-        data_types=DATA_TYPES,
-        data_provided_by="QuickBooks Online",
-        accepts_credentials=False,
         is_sandbox=True,
     )
     sandbox = True

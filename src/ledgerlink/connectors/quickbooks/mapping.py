@@ -14,25 +14,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 
+from ledgerlink.connectors import codat_shapes
 from ledgerlink.connectors.codat_shapes import (
-    BALANCE_SHEET,
-    PROFIT_AND_LOSS,
-    PROFIT_AND_LOSS_PARTS,
     ReportColumn,
-    Statement,
     day,
     money,
     payment_allocation,
     record_ref,
     ref,
-    report_amount,
-    report_line,
     source_modified,
     timestamp,
     without_none,
 )
-from ledgerlink.connectors.codat_shapes import balance_sheet as balance_sheet_record
-from ledgerlink.connectors.codat_shapes import profit_and_loss as profit_and_loss_record
 from ledgerlink.connectors.mapped import Deleted, Mapped, Record
 
 
@@ -707,7 +700,7 @@ def report_columns(report: Record) -> dict[str, int]:
 
 
 def _amount(cells: list[Record], index: int) -> float:
-    return report_amount((cells[index] if index < len(cells) else {}).get("value"))
+    return codat_shapes.report_amount((cells[index] if index < len(cells) else {}).get("value"))
 
 
 def _row_line(row: Record, index: int) -> Record | None:
@@ -757,13 +750,13 @@ def _groups(rows: Iterable[Record]) -> dict[str, Record]:
 def _part(groups: Mapping[str, Record], group: str, name: str, index: int) -> Record:
     section = groups.get(group)
     line = _row_line(section, index) if section else None
-    return report_line(name, line["value"] if line else 0.0, line["items"] if line else [])
+    return codat_shapes.report_line(name, line["value"] if line else 0.0, line["items"] if line else [])
 
 
 def balance_sheet(report: Record, column: ReportColumn, currency: str | None) -> Record:
     """Intuit's BalanceSheet groups: TotalAssets, Liabilities, and Equity (in TotalLiabilitiesAndEquity)."""
     groups = _groups((report.get("Rows") or {}).get("Row") or [])
-    return balance_sheet_record(
+    return codat_shapes.balance_sheet(
         column,
         currency,
         assets=_part(groups, "TotalAssets", "Assets", column.index),
@@ -787,12 +780,15 @@ def profit_and_loss(report: Record, column: ReportColumn, currency: str | None) 
     groups = _groups((report.get("Rows") or {}).get("Row") or [])
     parts = {
         key: _part(groups, PROFIT_AND_LOSS_GROUPS[key], name, column.index)
-        for key, name in PROFIT_AND_LOSS_PARTS.items()
+        for key, name in codat_shapes.PROFIT_AND_LOSS_PARTS.items()
     }
     basis = (report.get("Header") or {}).get("ReportBasis")
-    return profit_and_loss_record(
+    return codat_shapes.profit_and_loss(
         column, currency, parts, basis=basis if basis in ("Accrual", "Cash") else "Accrual"
     )
 
 
-STATEMENTS: Mapping[str, Statement] = {BALANCE_SHEET: balance_sheet, PROFIT_AND_LOSS: profit_and_loss}
+STATEMENTS: Mapping[str, codat_shapes.Statement] = {
+    codat_shapes.BALANCE_SHEET: balance_sheet,
+    codat_shapes.PROFIT_AND_LOSS: profit_and_loss,
+}

@@ -13,25 +13,18 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from ledgerlink.connectors import codat_shapes
 from ledgerlink.connectors.codat_shapes import (
-    BALANCE_SHEET,
-    PROFIT_AND_LOSS,
-    PROFIT_AND_LOSS_PARTS,
     ReportColumn,
-    Statement,
     day,
     money,
     payment_allocation,
     record_ref,
     ref,
-    report_amount,
-    report_line,
     source_modified,
     timestamp,
     without_none,
 )
-from ledgerlink.connectors.codat_shapes import balance_sheet as balance_sheet_record
-from ledgerlink.connectors.codat_shapes import profit_and_loss as profit_and_loss_record
 from ledgerlink.connectors.mapped import Deleted, Mapped, Record
 
 # Statuses that end a record's life at Xero, by record kind: Codat keeps such records as deletions.
@@ -422,11 +415,25 @@ def _credit_note_allocations(record: Record, rate: float, document: str) -> list
     return allocations
 
 
-def _credit_note(record: Record, account_ids: Mapping[str, str], document: str) -> Record:
+# A credit note's number and contact, by data type (all that tells ACCRECCREDIT from ACCPAYCREDIT).
+CREDIT_NOTE_PARTIES: Mapping[str, tuple[str, str, str]] = {
+    "creditNotes": ("creditNoteNumber", "customerRef", "companyName"),
+    "billCreditNotes": ("billCreditNoteNumber", "supplierRef", "supplierName"),
+}
+
+
+def _credit_note(record: Record, account_ids: Mapping[str, str] | None, document: str) -> Mapped:
+    if record.get("Status") in DOCUMENT_GONE:
+        return Deleted(record["CreditNoteID"])
+    number_key, contact_key, name_key = CREDIT_NOTE_PARTIES[document]
+    contact = record.get("Contact") or {}
     amounts = record.get("LineAmountTypes") or "Exclusive"
     rate = currency_rate(record.get("CurrencyRate"))
-    return {
+    lines = [_line_item(line, amounts, account_ids or {}) for line in record.get("LineItems") or []]
+    mapped = {
         "id": record["CreditNoteID"],
+        number_key: record.get("CreditNoteNumber"),
+        contact_key: ref(contact.get("ContactID"), contact.get("Name"), name_key),
         "withholdingTax": [],
         "totalAmount": money(record.get("Total")),
         "totalDiscount": 0.0,
@@ -439,38 +446,24 @@ def _credit_note(record: Record, account_ids: Mapping[str, str], document: str) 
         "allocatedOnDate": codat_date(record.get("FullyPaidOnDate")),
         "currency": record.get("CurrencyCode"),
         "currencyRate": rate,
-        "lineItems": [_line_item(line, amounts, account_ids) for line in record.get("LineItems") or []],
+        "lineItems": lines,
         "paymentAllocations": _credit_note_allocations(record, rate, document),
         "note": record.get("Reference") or None,
     }
+    return _source_modified(record, without_none(mapped))
 
 
 def credit_note(record: Record, account_ids: Mapping[str, str] | None = None) -> Mapped:
     """An ACCRECCREDIT credit note."""
-    if record.get("Status") in DOCUMENT_GONE:
-        return Deleted(record["CreditNoteID"])
-    contact = record.get("Contact") or {}
-    mapped = {
-        **_credit_note(record, account_ids or {}, "creditNotes"),
-        "creditNoteNumber": record.get("CreditNoteNumber"),
-        "customerRef": ref(contact.get("ContactID"), contact.get("Name"), "companyName"),
-        "additionalTaxAmount": 0.0,
-        "additionalTaxPercentage": 0.0,
-    }
-    return _source_modified(record, without_none(mapped))
+    mapped = _credit_note(record, account_ids, "creditNotes")
+    if isinstance(mapped, dict):
+        mapped.update({"additionalTaxAmount": 0.0, "additionalTaxPercentage": 0.0})
+    return mapped
 
 
 def bill_credit_note(record: Record, account_ids: Mapping[str, str] | None = None) -> Mapped:
     """An ACCPAYCREDIT credit note."""
-    if record.get("Status") in DOCUMENT_GONE:
-        return Deleted(record["CreditNoteID"])
-    contact = record.get("Contact") or {}
-    mapped = {
-        **_credit_note(record, account_ids or {}, "billCreditNotes"),
-        "billCreditNoteNumber": record.get("CreditNoteNumber"),
-        "supplierRef": ref(contact.get("ContactID"), contact.get("Name"), "supplierName"),
-    }
-    return _source_modified(record, without_none(mapped))
+    return _credit_note(record, account_ids, "billCreditNotes")
 
 
 # ------------------------------------------------------------------------------------------- payments
@@ -851,7 +844,7 @@ def _section_lines(section: Record, column: int) -> tuple[list[Record], float]:
         if row.get("RowType") != "Row":
             continue
         cells = row.get("Cells") or []
-        value = report_amount((cells[column] if column < len(cells) else {}).get("Value"))
+        value = codat_shapes.report_amount((cells[column] if column < len(cells) else {}).get("Value"))
         total += value
         lines.append(
             without_none(
@@ -868,8 +861,8 @@ def _section_lines(section: Record, column: int) -> tuple[list[Record], float]:
 
 def _line(name: str, sections: list[Section]) -> Record:
     """A part of a statement: one item per section of the report that belongs to it."""
-    items = [report_line(title, total, lines) for title, lines, total in sections]
-    return report_line(name, round(sum(total for _, _, total in sections), 2), items)
+    items = [codat_shapes.report_line(title, total, lines) for title, lines, total in sections]
+    return codat_shapes.report_line(name, round(sum(total for _, _, total in sections), 2), items)
 
 
 def _sections(report: Record) -> list[Record]:
@@ -893,7 +886,7 @@ def balance_sheet(report: Record, column: ReportColumn, currency: str | None) ->
         lines, total = _section_lines(section, column.index)
         if lines:
             parts[part].append((title, lines, total))
-    return balance_sheet_record(
+    return codat_shapes.balance_sheet(
         column,
         currency,
         assets=_line("Assets", parts["assets"]),
@@ -920,7 +913,7 @@ def _profit_and_loss_part(title: str) -> str | None:
 
 
 def profit_and_loss(report: Record, column: ReportColumn, currency: str | None) -> Record:
-    parts: dict[str, list[Section]] = {key: [] for key in PROFIT_AND_LOSS_PARTS}
+    parts: dict[str, list[Section]] = {key: [] for key in codat_shapes.PROFIT_AND_LOSS_PARTS}
     for section in _sections(report):
         title = (section.get("Title") or "").strip()
         part = _profit_and_loss_part(title) if title else None
@@ -928,9 +921,14 @@ def profit_and_loss(report: Record, column: ReportColumn, currency: str | None) 
             continue
         lines, total = _section_lines(section, column.index)
         parts[part].append((title, lines, total))
-    return profit_and_loss_record(
-        column, currency, {key: _line(name, parts[key]) for key, name in PROFIT_AND_LOSS_PARTS.items()}
+    return codat_shapes.profit_and_loss(
+        column,
+        currency,
+        {key: _line(name, parts[key]) for key, name in codat_shapes.PROFIT_AND_LOSS_PARTS.items()},
     )
 
 
-STATEMENTS: Mapping[str, Statement] = {BALANCE_SHEET: balance_sheet, PROFIT_AND_LOSS: profit_and_loss}
+STATEMENTS: Mapping[str, codat_shapes.Statement] = {
+    codat_shapes.BALANCE_SHEET: balance_sheet,
+    codat_shapes.PROFIT_AND_LOSS: profit_and_loss,
+}

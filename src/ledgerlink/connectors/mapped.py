@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import httpx
 
 from ledgerlink.connectors.base import (
     AccessTokens,
@@ -17,6 +19,10 @@ from ledgerlink.connectors.base import (
     DataTypeNotSupported,
     FetchRequest,
 )
+from ledgerlink.connectors.retries import Sleep
+
+if TYPE_CHECKING:  # the OAuth machinery is the platforms' to import (it finds connectors in the registry)
+    from ledgerlink.oauth.provider import OAuthProvider
 
 Record = dict[str, Any]
 
@@ -114,6 +120,21 @@ class PlatformConnector(Connector, Generic[Client]):
     linked_key: str
     linked_field: str
     batch_size = 1000
+
+    def __init__(
+        self,
+        oauth: OAuthProvider,
+        *,
+        sleep: Sleep,
+        page_size: int,
+        transport: httpx.AsyncBaseTransport | None,
+    ) -> None:
+        """Per instance rather than per class: the provider's URLs come from settings (tests point them at a
+        fake), and tests pass a fake's transport, no sleeping and small pages."""
+        self.oauth = oauth
+        self.sleep = sleep
+        self.page_size = page_size
+        self.transport = transport
 
     def client(self, tokens: AccessTokens, linked_id: str) -> Client:
         """One pull's conversation with the platform, for the linked books."""

@@ -124,18 +124,16 @@ class QuickBooksConnector(PlatformConnector[QuickBooksClient]):
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.urls = urls or QuickBooksUrls.from_settings(get_settings(), sandbox=self.sandbox)
-        # Per instance: the URLs come from settings (tests point them at a fake); the key names the
-        # operator's app registration (Intuit issues separate development keys for sandbox companies).
-        self.oauth = OAuthProvider(
+        # The OAuth provider's key is the connector's: it names the operator's app registration (Intuit
+        # issues separate development keys for sandbox companies).
+        oauth = OAuthProvider(
             key=self.info.key,
             authorize_url=self.urls.authorize,
             token_url=self.urls.token,
             scopes=SCOPES,
             client=client,
         )
-        self.sleep = sleep
-        self.page_size = page_size
-        self.transport = transport
+        super().__init__(oauth, sleep=sleep, page_size=page_size, transport=transport)
 
     def client(self, tokens: AccessTokens, realm_id: str) -> QuickBooksClient:
         return QuickBooksClient(self.urls.api, realm_id, tokens, sleep=self.sleep, transport=self.transport)

@@ -159,17 +159,14 @@ class XeroConnector(PlatformConnector[XeroClient]):
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.urls = urls or XeroUrls.from_settings(get_settings())
-        # Per instance rather than per class: the URLs come from settings (tests point them at a fake).
-        self.oauth = OAuthProvider(
+        oauth = OAuthProvider(
             key=KEY,
             authorize_url=self.urls.authorize,
             token_url=self.urls.token,
             scopes=SCOPES,
             client=client,
         )
-        self.sleep = sleep
-        self.page_size = page_size
-        self.transport = transport
+        super().__init__(oauth, sleep=sleep, page_size=page_size, transport=transport)
 
     def client(self, tokens: AccessTokens, tenant_id: str | None = None) -> XeroClient:
         return XeroClient(

@@ -61,6 +61,29 @@ def record_ref(id_: str, data_type: str) -> Record:
     return {"id": id_, "dataType": data_type}
 
 
+# --------------------------------------------------------------------------------- journal lines
+def journal_line(
+    net_amount: float,
+    *,
+    description: str | None = None,
+    account_ref: Record | None = None,
+    record_refs: Iterable[Record] = (),
+    currency: str | None = None,
+) -> Record:
+    """One of a journal entry's `journalLines`: debits positive, credits negative; `record_refs` (each a
+    `record_ref`) are what the line is tracked against."""
+    refs = list(record_refs)
+    return without_none(
+        {
+            "description": description,
+            "netAmount": net_amount,
+            "currency": currency,
+            "accountRef": account_ref,
+            "tracking": {"recordRefs": refs} if refs else None,
+        }
+    )
+
+
 # ------------------------------------------------------------------------------ payment allocations
 # Codat's signs for a document's `paymentAllocations[]`, by the document's data type: (payment.totalAmount,
 # allocation.totalAmount). An invoice or a bill is settled by money paid towards it, so the payment is

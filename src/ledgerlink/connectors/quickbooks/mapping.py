@@ -18,6 +18,7 @@ from ledgerlink.connectors import codat_shapes
 from ledgerlink.connectors.codat_shapes import (
     ReportColumn,
     day,
+    journal_line,
     money,
     payment_allocation,
     record_ref,
@@ -512,7 +513,7 @@ ENTITY_TYPES = {"Customer": "customers", "Vendor": "suppliers"}
 def journal_entry(entity: Record) -> Mapped:
     """A QuickBooks journal entry: debit lines positive, credit lines negative."""
     currency = _value(entity.get("CurrencyRef"))
-    lines = []
+    lines: list[Record] = []
     for line in entity.get("Line") or []:
         if line.get("DetailType") != "JournalEntryLineDetail":
             continue
@@ -525,14 +526,12 @@ def journal_entry(entity: Record) -> Mapped:
             else []
         )
         lines.append(
-            without_none(
-                {
-                    "description": line.get("Description") or None,
-                    "netAmount": sign * money(line.get("Amount")),
-                    "currency": currency,
-                    "accountRef": _ref(detail.get("AccountRef")),
-                    "tracking": {"recordRefs": refs} if refs else None,
-                }
+            journal_line(
+                sign * money(line.get("Amount")),
+                description=line.get("Description") or None,
+                currency=currency,
+                account_ref=_ref(detail.get("AccountRef")),
+                record_refs=refs,
             )
         )
     meta = entity.get("MetaData") or {}

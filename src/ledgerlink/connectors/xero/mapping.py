@@ -17,6 +17,7 @@ from ledgerlink.connectors import codat_shapes
 from ledgerlink.connectors.codat_shapes import (
     ReportColumn,
     day,
+    journal_line,
     money,
     payment_allocation,
     record_ref,
@@ -596,19 +597,15 @@ def journal(record: Record) -> Mapped:
     """An entry of Xero's general ledger (`/Journals`), posted by a document or a manual journal. Journals
     are never changed (a voided invoice posts a reversing journal), so none is ever a deletion."""
     source_type = record.get("SourceType") or ""
-    lines = []
-    for line in record.get("JournalLines") or []:
-        tracking = _tracking_refs(line.get("TrackingCategories") or [])
-        lines.append(
-            without_none(
-                {
-                    "description": line.get("Description") or None,
-                    "netAmount": money(line.get("NetAmount")),
-                    "accountRef": ref(line.get("AccountID"), line.get("AccountName")),
-                    "tracking": {"recordRefs": tracking} if tracking else None,
-                }
-            )
+    lines = [
+        journal_line(
+            money(line.get("NetAmount")),
+            description=line.get("Description") or None,
+            account_ref=ref(line.get("AccountID"), line.get("AccountName")),
+            record_refs=_tracking_refs(line.get("TrackingCategories") or []),
         )
+        for line in record.get("JournalLines") or []
+    ]
     created = codat_timestamp(record.get("CreatedDateUTC"))
     mapped: Record = {
         "id": record["JournalID"],
@@ -620,32 +617,28 @@ def journal(record: Record) -> Mapped:
     }
     if record.get("SourceID") and source_type in JOURNAL_SOURCES:
         mapped["recordRef"] = record_ref(record["SourceID"], JOURNAL_SOURCES[source_type])
-    mapped = without_none(mapped)
-    mapped["metadata"] = {"isDeleted": False}
-    if created:
-        mapped["sourceModifiedDate"] = created
-    return mapped
+    return source_modified(without_none(mapped), created)
+
+
+def _line_account(line: Record) -> Record | None:
+    """A manual journal line's account: its id, or its code when Xero gives only that."""
+    account = line.get("AccountID") or line.get("AccountCode")
+    return ref(account) if account else None
 
 
 def manual_journal(record: Record) -> Mapped:
     """A manual journal; drafts have not posted anything and are left out (`is_posted`)."""
     if record.get("Status") in JOURNAL_GONE:
         return Deleted(record["ManualJournalID"])
-    lines = []
-    for line in record.get("JournalLines") or []:
-        tracking = _tracking_refs(line.get("Tracking") or [])
-        lines.append(
-            without_none(
-                {
-                    "description": line.get("Description") or None,
-                    "netAmount": money(line.get("LineAmount")),
-                    "accountRef": ref(line.get("AccountID") or line.get("AccountCode"))
-                    if line.get("AccountID") or line.get("AccountCode")
-                    else None,
-                    "tracking": {"recordRefs": tracking} if tracking else None,
-                }
-            )
+    lines = [
+        journal_line(
+            money(line.get("LineAmount")),
+            description=line.get("Description") or None,
+            account_ref=_line_account(line),
+            record_refs=_tracking_refs(line.get("Tracking") or []),
         )
+        for line in record.get("JournalLines") or []
+    ]
     updated = codat_timestamp(record.get("UpdatedDateUTC"))
     mapped = without_none(
         {

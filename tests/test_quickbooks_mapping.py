@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema_rs
 import pytest
 
+from ledgerlink.connectors.codat_shapes import ReportColumn
 from ledgerlink.connectors.quickbooks import mapping
 from ledgerlink.records import fields, statements
 from tests.fakes.quickbooks import COMPANY_INFO, PREFERENCES, REALM_ID, seed_entities
@@ -656,31 +657,29 @@ def test_allocation_and_link_signs_per_document_type_are_codats() -> None:
     assert all("totalAmount" not in a["payment"] for a in invoice["paymentAllocations"])
     assert all("totalAmount" not in a["allocation"] for a in invoice["paymentAllocations"])
 
-    def signs(record: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    def signs(mapped: dict[str, Any]) -> dict[str, tuple[float, float]]:
         return {
             link["type"]: (line["amount"], link["amount"])
-            for line in record["lines"]
+            for line in mapped["lines"]
             for link in line["links"]
         }
 
-    received = {
-        "Id": "1",
-        "TotalAmt": 30,
-        "Line": [
-            {"Amount": 50.0, "LinkedTxn": [{"TxnId": "i1", "TxnType": "Invoice"}]},
-            {"Amount": 20.0, "LinkedTxn": [{"TxnId": "c1", "TxnType": "CreditMemo"}]},
-        ],
+    def paying(document: str, credit: str) -> dict[str, Any]:
+        """A payment of 50 towards a document with 20 of a credit applied (QuickBooks' line amounts)."""
+        lines = [(50.0, document), (20.0, credit)]
+        return {
+            "Id": "1",
+            "Line": [{"Amount": a, "LinkedTxn": [{"TxnId": "t", "TxnType": k}]} for a, k in lines],
+        }
+
+    assert signs(mapping.payment(paying("Invoice", "CreditMemo"))) == {
+        "Invoice": (50.0, -50.0),
+        "CreditNote": (-20.0, 20.0),
     }
-    assert signs(mapping.payment(received)) == {"Invoice": (50.0, -50.0), "CreditNote": (-20.0, 20.0)}
-    paid_out = {
-        "Id": "2",
-        "TotalAmt": 30,
-        "Line": [
-            {"Amount": 50.0, "LinkedTxn": [{"TxnId": "b1", "TxnType": "Bill"}]},
-            {"Amount": 20.0, "LinkedTxn": [{"TxnId": "v1", "TxnType": "VendorCredit"}]},
-        ],
+    assert signs(mapping.bill_payment(paying("Bill", "VendorCredit"))) == {
+        "Bill": (50.0, -50.0),
+        "CreditNote": (-20.0, 20.0),
     }
-    assert signs(mapping.bill_payment(paid_out)) == {"Bill": (50.0, -50.0), "CreditNote": (-20.0, 20.0)}
 
 
 def test_dates_and_timestamps() -> None:
@@ -806,7 +805,7 @@ def test_report_columns_are_found_by_their_start_dates() -> None:
 
 
 def test_profit_and_loss_column_becomes_a_monthly_statement() -> None:
-    column = mapping.ReportColumn(2, "2024-03", "2024-03-01T00:00:00", "2024-03-31T00:00:00")
+    column = ReportColumn(2, "2024-03", "2024-03-01T00:00:00", "2024-03-31T00:00:00")
     record = mapping.profit_and_loss(PROFIT_AND_LOSS_REPORT, column, "USD")
     assert record == {
         "id": "2024-03",
@@ -922,7 +921,7 @@ BALANCE_SHEET_REPORT = {
 
 
 def test_balance_sheet_column_becomes_a_monthly_statement() -> None:
-    column = mapping.ReportColumn(2, "2024-03", "2024-03-01T00:00:00", "2024-03-31T00:00:00")
+    column = ReportColumn(2, "2024-03", "2024-03-01T00:00:00", "2024-03-31T00:00:00")
     record = mapping.balance_sheet(BALANCE_SHEET_REPORT, column, "USD")
     assert record == {
         "id": "2024-03",

@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema_rs
 import pytest
 
+from ledgerlink.connectors.codat_shapes import ReportColumn
 from ledgerlink.connectors.xero import mapping
 from ledgerlink.records import fields, statements
 from tests.fakes.xero import spec_example
@@ -1148,7 +1149,7 @@ def test_dates_and_currency_rates() -> None:
 
 def test_balance_sheet_report_column_becomes_a_monthly_statement() -> None:
     report = spec_example("/Reports/BalanceSheet")["Reports"][0]
-    column = mapping.ReportColumn(
+    column = ReportColumn(
         index=1, month="2019-04", from_date="2019-04-01T00:00:00", to_date="2019-04-30T00:00:00"
     )
     record = mapping.balance_sheet(report, column, "NZD")
@@ -1156,7 +1157,7 @@ def test_balance_sheet_report_column_becomes_a_monthly_statement() -> None:
     _valid_statement("balanceSheet", record)
     # The third column is February's snapshot.
     february = mapping.balance_sheet(
-        report, mapping.ReportColumn(3, "2019-02", "2019-02-01T00:00:00", "2019-02-28T00:00:00"), "NZD"
+        report, ReportColumn(3, "2019-02", "2019-02-01T00:00:00", "2019-02-28T00:00:00"), "NZD"
     )
     assert february["assets"]["items"][0]["items"][0] == {
         "accountId": "041207d2-3d61-4e5d-8c1a-b9236955a71c",
@@ -1255,7 +1256,7 @@ PROFIT_AND_LOSS_REPORT = {
 
 
 def test_profit_and_loss_report_column_becomes_a_monthly_statement() -> None:
-    column = mapping.ReportColumn(
+    column = ReportColumn(
         index=2, month="2019-03", from_date="2019-03-01T00:00:00", to_date="2019-03-31T00:00:00"
     )
     record = mapping.profit_and_loss(PROFIT_AND_LOSS_REPORT, column, "NZD")
@@ -1290,7 +1291,7 @@ def test_profit_and_loss_report_column_becomes_a_monthly_statement() -> None:
         "netProfit": 250.0,
     }
     _valid_statement("profitAndLoss", record)
-    april = mapping.profit_and_loss(PROFIT_AND_LOSS_REPORT, mapping.ReportColumn(1, "2019-04", "", ""), "NZD")
+    april = mapping.profit_and_loss(PROFIT_AND_LOSS_REPORT, ReportColumn(1, "2019-04", "", ""), "NZD")
     assert (april["grossProfit"], april["netOtherIncome"], april["netProfit"]) == (600.0, 5.0, 355.0)
 
 

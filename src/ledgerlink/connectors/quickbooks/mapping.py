@@ -15,18 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 
 from ledgerlink.connectors import codat_shapes
-from ledgerlink.connectors.codat_shapes import (
-    ReportColumn,
-    day,
-    journal_line,
-    money,
-    payment_allocation,
-    record_ref,
-    ref,
-    source_modified,
-    timestamp,
-    without_none,
-)
+from ledgerlink.connectors.codat_shapes import money, ref, without_none
 from ledgerlink.connectors.mapped import Deleted, Mapped, Record
 
 
@@ -38,7 +27,7 @@ def deleted(entity: Record) -> Deleted | None:
 # ---------------------------------------------------------------------------------------------- values
 def codat_date(value: str | None) -> str | None:
     """A QuickBooks date (`2015-06-05`, the company's day), as Codat writes one."""
-    return day(date.fromisoformat(value[:10])) if value else None
+    return codat_shapes.day(date.fromisoformat(value[:10])) if value else None
 
 
 def qbo_moment(value: str | None) -> datetime | None:
@@ -51,7 +40,7 @@ def qbo_moment(value: str | None) -> datetime | None:
 
 def codat_timestamp(value: str | None) -> str | None:
     """A moment in UTC, as Codat writes modification dates."""
-    return timestamp(qbo_moment(value))
+    return codat_shapes.timestamp(qbo_moment(value))
 
 
 def _ref(reference: Record | None, name_key: str = "name") -> Record | None:
@@ -71,7 +60,9 @@ def _status(entity: Record) -> str:
 
 
 def _source_modified(entity: Record, mapped: Record) -> Record:
-    return source_modified(mapped, codat_timestamp((entity.get("MetaData") or {}).get("LastUpdatedTime")))
+    return codat_shapes.source_modified(
+        mapped, codat_timestamp((entity.get("MetaData") or {}).get("LastUpdatedTime"))
+    )
 
 
 def _currency_rate(entity: Record) -> float:
@@ -320,7 +311,7 @@ def _allocations(entity: Record, types: Mapping[str, str], document: str) -> lis
     not here, so an allocation names the payment only (and has no amount to sign)."""
     currency = _value(entity.get("CurrencyRef"))
     return [
-        payment_allocation(
+        codat_shapes.payment_allocation(
             document,
             payment_id=str(linked["TxnId"]),
             currency=currency,
@@ -521,12 +512,12 @@ def journal_entry(entity: Record) -> Mapped:
         sign = -1 if detail.get("PostingType") == "Credit" else 1
         party = detail.get("Entity") or {}
         refs = (
-            [record_ref(str(party["EntityRef"]["value"]), ENTITY_TYPES[party["Type"]])]
+            [codat_shapes.record_ref(str(party["EntityRef"]["value"]), ENTITY_TYPES[party["Type"]])]
             if party.get("Type") in ENTITY_TYPES and (party.get("EntityRef") or {}).get("value")
             else []
         )
         lines.append(
-            journal_line(
+            codat_shapes.journal_line(
                 sign * money(line.get("Amount")),
                 description=line.get("Description") or None,
                 currency=currency,
@@ -752,7 +743,7 @@ def _part(groups: Mapping[str, Record], group: str, name: str, index: int) -> Re
     return codat_shapes.report_line(name, line["value"] if line else 0.0, line["items"] if line else [])
 
 
-def balance_sheet(report: Record, column: ReportColumn, currency: str | None) -> Record:
+def balance_sheet(report: Record, column: codat_shapes.ReportColumn, currency: str | None) -> Record:
     """Intuit's BalanceSheet groups: TotalAssets, Liabilities, and Equity (in TotalLiabilitiesAndEquity)."""
     groups = _groups((report.get("Rows") or {}).get("Row") or [])
     return codat_shapes.balance_sheet(
@@ -775,7 +766,7 @@ PROFIT_AND_LOSS_GROUPS = {
 }
 
 
-def profit_and_loss(report: Record, column: ReportColumn, currency: str | None) -> Record:
+def profit_and_loss(report: Record, column: codat_shapes.ReportColumn, currency: str | None) -> Record:
     groups = _groups((report.get("Rows") or {}).get("Row") or [])
     parts = {
         key: _part(groups, PROFIT_AND_LOSS_GROUPS[key], name, column.index)

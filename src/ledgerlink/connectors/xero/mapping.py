@@ -14,18 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ledgerlink.connectors import codat_shapes
-from ledgerlink.connectors.codat_shapes import (
-    ReportColumn,
-    day,
-    journal_line,
-    money,
-    payment_allocation,
-    record_ref,
-    ref,
-    source_modified,
-    timestamp,
-    without_none,
-)
+from ledgerlink.connectors.codat_shapes import money, ref, without_none
 from ledgerlink.connectors.mapped import Deleted, Mapped, Record
 
 # Statuses that end a record's life at Xero, by record kind: Codat keeps such records as deletions.
@@ -55,12 +44,12 @@ def xero_moment(value: str | None) -> datetime | None:
 
 def codat_date(value: str | None) -> str | None:
     """A day (Xero's document dates are days), as Codat writes one."""
-    return day(xero_moment(value))
+    return codat_shapes.day(xero_moment(value))
 
 
 def codat_timestamp(value: str | None) -> str | None:
     """A moment in UTC, as Codat writes modification dates."""
-    return timestamp(xero_moment(value))
+    return codat_shapes.timestamp(xero_moment(value))
 
 
 def currency_rate(rate: Any) -> float:
@@ -72,7 +61,7 @@ def currency_rate(rate: Any) -> float:
 
 
 def _source_modified(record: Record, mapped: Record) -> Record:
-    return source_modified(mapped, codat_timestamp(record.get("UpdatedDateUTC")))
+    return codat_shapes.source_modified(mapped, codat_timestamp(record.get("UpdatedDateUTC")))
 
 
 # ------------------------------------------------------------------------------------ chart of accounts
@@ -260,7 +249,7 @@ def _allocations(record: Record, rate: float, document: str) -> list[Record]:
     `invoices` or `bills`), with Codat's signs (`codat_shapes.ALLOCATION_SIGNS`)."""
     currency = record.get("CurrencyCode")
     allocations = [
-        payment_allocation(
+        codat_shapes.payment_allocation(
             document,
             payment_id=payment["PaymentID"],
             reference=payment.get("Reference"),
@@ -286,7 +275,7 @@ def _allocations(record: Record, rate: float, document: str) -> list[Record]:
                 else credit.get("Total")
             )
             allocations.append(
-                payment_allocation(
+                codat_shapes.payment_allocation(
                     document,
                     payment_id=credit[id_key],
                     reference=credit.get("CreditNoteNumber") or credit.get("Reference"),
@@ -401,7 +390,7 @@ def _credit_note_allocations(record: Record, rate: float, document: str) -> list
     for allocation in record.get("Allocations") or []:
         applied_to = allocation.get("Invoice") or {}
         allocations.append(
-            payment_allocation(
+            codat_shapes.payment_allocation(
                 document,
                 payment_id=applied_to.get("InvoiceID") or allocation.get("AllocationID"),
                 reference=applied_to.get("InvoiceNumber"),
@@ -587,7 +576,7 @@ JOURNAL_SOURCES: Mapping[str, str] = {
 
 def _tracking_refs(categories: Iterable[Record]) -> list[Record]:
     return [
-        record_ref(category["TrackingOptionID"], "trackingCategories")
+        codat_shapes.record_ref(category["TrackingOptionID"], "trackingCategories")
         for category in categories
         if category.get("TrackingOptionID")
     ]
@@ -598,7 +587,7 @@ def journal(record: Record) -> Mapped:
     are never changed (a voided invoice posts a reversing journal), so none is ever a deletion."""
     source_type = record.get("SourceType") or ""
     lines = [
-        journal_line(
+        codat_shapes.journal_line(
             money(line.get("NetAmount")),
             description=line.get("Description") or None,
             account_ref=ref(line.get("AccountID"), line.get("AccountName")),
@@ -616,8 +605,8 @@ def journal(record: Record) -> Mapped:
         "journalLines": lines,
     }
     if record.get("SourceID") and source_type in JOURNAL_SOURCES:
-        mapped["recordRef"] = record_ref(record["SourceID"], JOURNAL_SOURCES[source_type])
-    return source_modified(without_none(mapped), created)
+        mapped["recordRef"] = codat_shapes.record_ref(record["SourceID"], JOURNAL_SOURCES[source_type])
+    return codat_shapes.source_modified(without_none(mapped), created)
 
 
 def _line_account(line: Record) -> Record | None:
@@ -631,7 +620,7 @@ def manual_journal(record: Record) -> Mapped:
     if record.get("Status") in JOURNAL_GONE:
         return Deleted(record["ManualJournalID"])
     lines = [
-        journal_line(
+        codat_shapes.journal_line(
             money(line.get("LineAmount")),
             description=line.get("Description") or None,
             account_ref=_line_account(line),
@@ -867,7 +856,7 @@ def _sections(report: Record) -> list[Record]:
 BALANCE_SHEET_PARTS = {"assets": "assets", "liabilities": "liabilities", "equity": "equity"}
 
 
-def balance_sheet(report: Record, column: ReportColumn, currency: str | None) -> Record:
+def balance_sheet(report: Record, column: codat_shapes.ReportColumn, currency: str | None) -> Record:
     parts: dict[str, list[Section]] = {"assets": [], "liabilities": [], "equity": []}
     part: str | None = None
     for section in _sections(report):
@@ -905,7 +894,7 @@ def _profit_and_loss_part(title: str) -> str | None:
     return None
 
 
-def profit_and_loss(report: Record, column: ReportColumn, currency: str | None) -> Record:
+def profit_and_loss(report: Record, column: codat_shapes.ReportColumn, currency: str | None) -> Record:
     parts: dict[str, list[Section]] = {key: [] for key in codat_shapes.PROFIT_AND_LOSS_PARTS}
     for section in _sections(report):
         title = (section.get("Title") or "").strip()

@@ -4,7 +4,7 @@ of a size by a connector to a platform's REST API (`PlatformConnector`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -69,6 +69,20 @@ class Source:
             if self.keep(record):
                 mapped = self.to_codat(record, **context)
                 yield from mapped if isinstance(mapped, list) else (mapped,)
+
+
+async def numbered_pages(
+    read: Callable[[int], Awaitable[tuple[list[Record], bool]]], page_size: int
+) -> AsyncIterator[list[Record]]:
+    """Pages 1, 2, ... of a list the platform pages by position (`read(number)` → the page's records, and
+    whether the platform says it was the last), until a page is short of `page_size` or the last."""
+    number = 1
+    while True:
+        records, last = await read(number)
+        yield records
+        if last or len(records) < page_size:
+            return
+        number += 1
 
 
 async def batched(items: AsyncIterator[Mapped], size: int) -> AsyncIterator[Batch]:

@@ -42,7 +42,15 @@ from ledgerlink.connectors.codat_shapes import (
     month_end,
     report_calls,
 )
-from ledgerlink.connectors.mapped import Deleted, Mapped, PlatformConnector, Record, Source, fixed_token
+from ledgerlink.connectors.mapped import (
+    Deleted,
+    Mapped,
+    PlatformConnector,
+    Record,
+    Source,
+    fixed_token,
+    numbered_pages,
+)
 from ledgerlink.connectors.quickbooks import mapping
 from ledgerlink.connectors.quickbooks.client import QuickBooksClient, QuickBooksUnavailable, timestamp
 from ledgerlink.connectors.retries import Sleep
@@ -180,17 +188,17 @@ class QuickBooksConnector(PlatformConnector[QuickBooksClient]):
         self, quickbooks: QuickBooksClient, entity: str, conditions: list[str]
     ) -> AsyncIterator[Record]:
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        start = 1
-        while True:
+
+        async def read(number: int) -> tuple[list[Record], bool]:
+            start = (number - 1) * self.page_size + 1
             response = await quickbooks.query(
                 f"SELECT * FROM {entity}{where} ORDERBY Id STARTPOSITION {start} MAXRESULTS {self.page_size}"
             )
-            page = response.get(entity) or []
+            return response.get(entity) or [], False
+
+        async for page in numbered_pages(read, self.page_size):
             for record in page:
                 yield record
-            if len(page) < self.page_size:
-                return
-            start += len(page)
 
     async def _deletions(
         self, quickbooks: QuickBooksClient, entity: str, request: FetchRequest

@@ -42,7 +42,14 @@ from ledgerlink.connectors.codat_shapes import (
     month_end,
     report_calls,
 )
-from ledgerlink.connectors.mapped import Mapped, PlatformConnector, Record, Source, fixed_token
+from ledgerlink.connectors.mapped import (
+    Mapped,
+    PlatformConnector,
+    Record,
+    Source,
+    fixed_token,
+    numbered_pages,
+)
 from ledgerlink.connectors.retries import Sleep
 from ledgerlink.connectors.xero import mapping
 from ledgerlink.connectors.xero.client import XeroClient, XeroUnavailable
@@ -233,16 +240,15 @@ class XeroConnector(PlatformConnector[XeroClient]):
             body = await xero.get(endpoint, params=dict(params or {}), modified_since=modified_since)
             yield body.get(endpoint) or []
             return
-        page = 1
-        while True:
-            query = {**(params or {}), "page": str(page), "pageSize": str(self.page_size)}
+
+        async def read(number: int) -> tuple[list[Record], bool]:
+            query = {**(params or {}), "page": str(number), "pageSize": str(self.page_size)}
             body = await xero.get(endpoint, params=query, modified_since=modified_since)
-            records = body.get(endpoint) or []
-            yield records
             page_count = (body.get("pagination") or {}).get("pageCount")
-            if len(records) < self.page_size or (page_count is not None and page >= page_count):
-                return
-            page += 1
+            return body.get(endpoint) or [], page_count is not None and number >= page_count
+
+        async for page in numbered_pages(read, self.page_size):
+            yield page
 
     async def _organisation(self, xero: XeroClient) -> Record:
         body = await xero.get("Organisation")

@@ -1,6 +1,6 @@
 """Codat's shapes shared by the platform connectors (`connectors/codat_shapes.py`): allocation signs per
-document type, spelt as the Accounting Sandbox writes them (Codat's examples), and the statements' months
-and totals."""
+document type and payment link signs per link type, spelt as the Accounting Sandbox writes them (Codat's
+examples), and the statements' months and totals."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import pytest
 from ledgerlink.connectors.codat_shapes import (
     ReportColumn,
     payment_allocation,
+    payment_line,
+    payment_link,
     profit_and_loss,
     ref,
     report_calls,
@@ -85,6 +87,25 @@ def test_signs_per_document_type(document: str, paid: float, allocation: float) 
 def test_a_refund_of_a_credit_note_is_a_negative_payment() -> None:
     shaped = payment_allocation("creditNotes", payment_id="r1", paid=313.77, allocated=313.77)
     assert shaped == {"payment": {"id": "r1", "totalAmount": -313.77}, "allocation": {"totalAmount": 313.77}}
+
+
+def test_payment_links_carry_codats_sign_per_link_type() -> None:
+    """A link alters the linked record's balance: a document paid, or money paid on account, is reduced
+    (negative); a credit note applied is used up (positive). The Sandbox's credit note allocation: a line
+    of 0 linking the invoice (-40) and the credit note (40)."""
+    signs = {
+        kind: payment_link(kind, "x", 40.0)["amount"] for kind in ("Invoice", "Bill", "PaymentOnAccount")
+    }
+    assert signs == {"Invoice": -40.0, "Bill": -40.0, "PaymentOnAccount": -40.0}
+    links = [payment_link("Invoice", "i1", 40.0, 1), payment_link("CreditNote", "c1", 40.0, 1)]
+    assert payment_line(0.0, links, WHEN) == {
+        "amount": 0.0,
+        "links": [
+            {"type": "Invoice", "id": "i1", "amount": -40.0, "currencyRate": 1},
+            {"type": "CreditNote", "id": "c1", "amount": 40.0, "currencyRate": 1},
+        ],
+        "allocatedOnDate": WHEN,
+    }
 
 
 def test_refs_leave_out_what_the_platform_does_not_say() -> None:

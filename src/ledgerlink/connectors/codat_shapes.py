@@ -154,6 +154,40 @@ def payment_allocation(
     }
 
 
+# ------------------------------------------------------------------------------------ payment lines
+# Codat's sign of a payment line's link, by the link's type: its amount is "the amount by which the
+# balance of the linked entity is altered" (Accounting API, Payment and BillPayment `lines[].links[]`).
+# Money paid towards an invoice, a bill or a journal, or paid on account, reduces what is outstanding:
+# negative. A credit note applied or refunded is used up: positive. (A line's own amount is the money, as
+# the platform says it: an invoice paid 100 is a line of 100 and a link of -100; a credit note applied
+# to it, a line of -50 and a link of 50.)
+LINK_SIGNS: Mapping[str, int] = {
+    "Invoice": -1,
+    "Bill": -1,
+    "ManualJournal": -1,
+    "PaymentOnAccount": -1,
+    "Other": -1,
+    "CreditNote": 1,
+}
+
+
+def payment_link(link_type: str, id_: str, amount: float, currency_rate: float | None = None) -> Record:
+    """One of a payment line's `links`: `amount` (not yet signed) signed as `LINK_SIGNS` says."""
+    return without_none(
+        {
+            "type": link_type,
+            "id": id_,
+            "amount": _signed(LINK_SIGNS[link_type], amount),
+            "currencyRate": currency_rate,
+        }
+    )
+
+
+def payment_line(amount: float, links: list[Record], allocated_on: str | None) -> Record:
+    """One of a payment's `lines`: the money it moves, the documents it settles (`payment_link`s), when."""
+    return {"amount": amount, "links": links, "allocatedOnDate": allocated_on}
+
+
 # ----------------------------------------------------------------------------- financial statements
 # The statements' data types: a record per month, read from the platform's reports rather than its lists.
 BALANCE_SHEET = "balanceSheet"

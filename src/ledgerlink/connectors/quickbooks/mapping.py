@@ -399,61 +399,45 @@ def bill(entity: Record) -> Mapped:
 
 
 # ------------------------------------------------------------------------------------------- payments
-# What a payment line links to (`LinkedTxn.TxnType`) → Codat's link type, and the sign of the link amount
-# relative to the line's (a document paid has its balance reduced; a credit applied is used up).
-PAYMENT_LINKS: Mapping[str, tuple[str, int]] = {
-    "Invoice": ("Invoice", 1),
-    "CreditMemo": ("CreditNote", -1),
-    "JournalEntry": ("ManualJournal", 1),
+# What a payment line links to (`LinkedTxn.TxnType`) → Codat's link type (its sign: `LINK_SIGNS`).
+PAYMENT_LINKS: Mapping[str, str] = {
+    "Invoice": "Invoice",
+    "CreditMemo": "CreditNote",
+    "JournalEntry": "ManualJournal",
 }
-BILL_PAYMENT_LINKS: Mapping[str, tuple[str, int]] = {
-    "Bill": ("Bill", 1),
-    "VendorCredit": ("CreditNote", -1),
-    "JournalEntry": ("ManualJournal", 1),
+BILL_PAYMENT_LINKS: Mapping[str, str] = {
+    "Bill": "Bill",
+    "VendorCredit": "CreditNote",
+    "JournalEntry": "ManualJournal",
 }
 
 
-def _payment_lines(
-    entity: Record, links: Mapping[str, tuple[str, int]], on_account: str | None
-) -> list[Record]:
-    """Codat's sign convention: a line is money paid towards the documents it links (a credit applied
-    counts negative), and its links' amounts are the line's negated (an invoice paid: line 100, link -100;
-    a credit note applied: line -50, link 50, as Codat writes a payment settled with a credit note). What
+def _payment_lines(entity: Record, links: Mapping[str, str], on_account: str | None) -> list[Record]:
+    """A line is money paid towards the documents it links, a credit applied counting negative (QuickBooks
+    gives every line a positive `Amount`); its links carry Codat's signs (`codat_shapes.LINK_SIGNS`). What
     QuickBooks left unapplied (`UnappliedAmt`) is a payment on account."""
     rate, date_ = _currency_rate(entity), codat_date(entity.get("TxnDate"))
     lines = []
     for line in entity.get("Line") or []:
         amount = money(line.get("Amount"))
-        linked = [t for t in line.get("LinkedTxn") or [] if t.get("TxnId")]
+        linked = [
+            (links.get(t.get("TxnType") or "", "Other"), str(t["TxnId"]))
+            for t in line.get("LinkedTxn") or []
+            if t.get("TxnId")
+        ]
         if not linked:
             continue
-        sign = links.get(linked[0].get("TxnType") or "", ("Other", 1))[1]
         lines.append(
-            {
-                "amount": sign * amount,
-                "links": [
-                    {
-                        "type": links.get(t.get("TxnType") or "", ("Other", 1))[0],
-                        "id": str(t["TxnId"]),
-                        "amount": -sign * amount,
-                        "currencyRate": rate,
-                    }
-                    for t in linked
-                ],
-                "allocatedOnDate": date_,
-            }
+            codat_shapes.payment_line(
+                -codat_shapes.LINK_SIGNS[linked[0][0]] * amount,
+                [codat_shapes.payment_link(kind, id_, amount, rate) for kind, id_ in linked],
+                date_,
+            )
         )
     unapplied = money(entity.get("UnappliedAmt"))
     if unapplied and on_account:
-        lines.append(
-            {
-                "amount": unapplied,
-                "links": [
-                    {"type": "PaymentOnAccount", "id": on_account, "amount": -unapplied, "currencyRate": rate}
-                ],
-                "allocatedOnDate": date_,
-            }
-        )
+        link = codat_shapes.payment_link("PaymentOnAccount", on_account, unapplied, rate)
+        lines.append(codat_shapes.payment_line(unapplied, [link], date_))
     return lines
 
 

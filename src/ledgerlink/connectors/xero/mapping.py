@@ -465,8 +465,9 @@ _REFUNDS = frozenset({"ARCREDITPAYMENT", "APCREDITPAYMENT"})
 
 
 def _payment(record: Record, contact_key: str, name_key: str, document_link: str) -> Record:
-    """Codat's sign convention: a payment line is what the customer paid (positive for money received, a
-    refund negative); a link reduces what the document has outstanding (negative)."""
+    """A payment line is what the customer paid (positive for money received, a refund negative); its link
+    carries Codat's sign (`codat_shapes.LINK_SIGNS`: a document paid negative, a credit note refunded
+    positive)."""
     refund = record.get("PaymentType") in _REFUNDS
     amount = money(record.get("Amount"))
     document = record.get("Invoice") or record.get("CreditNote") or {}
@@ -474,11 +475,13 @@ def _payment(record: Record, contact_key: str, name_key: str, document_link: str
     account = record.get("Account") or {}
     rate = currency_rate(record.get("CurrencyRate"))
     if record.get("CreditNote"):
-        link = {"type": "CreditNote", "id": record["CreditNote"]["CreditNoteID"], "amount": amount}
+        link = codat_shapes.payment_link("CreditNote", record["CreditNote"]["CreditNoteID"], amount, rate)
     elif record.get("Invoice"):
-        link = {"type": document_link, "id": record["Invoice"]["InvoiceID"], "amount": -amount}
+        link = codat_shapes.payment_link(document_link, record["Invoice"]["InvoiceID"], amount, rate)
     else:
-        link = {"type": "Other", "id": contact.get("ContactID") or record["PaymentID"], "amount": -amount}
+        link = codat_shapes.payment_link(
+            "Other", contact.get("ContactID") or record["PaymentID"], amount, rate
+        )
     mapped: Record = {
         "id": record["PaymentID"],
         contact_key: ref(contact.get("ContactID"), contact.get("Name"), name_key)
@@ -492,11 +495,7 @@ def _payment(record: Record, contact_key: str, name_key: str, document_link: str
         "note": record.get("Details") or None,
         "reference": record.get("Reference") or None,
         "lines": [
-            {
-                "amount": -amount if refund else amount,
-                "links": [{**link, "currencyRate": rate}],
-                "allocatedOnDate": codat_date(record.get("Date")),
-            }
+            codat_shapes.payment_line(-amount if refund else amount, [link], codat_date(record.get("Date")))
         ],
     }
     return _source_modified(record, without_none(mapped))

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from ledgerlink.kit.clock import iso
+
 FREQUENCIES = ("Daily", "Monthly")
 GROUPING_PERIODS = ("Daily", "Monthly")
 INVOICE_STATUSES = ("Draft", "Submitted", "Paid")
@@ -80,12 +82,13 @@ def empty_selections(now: datetime) -> dict[str, Any]:
         },
         "payments": {"syncPayments": True, "accounts": {}},
         "fees": {"syncFees": True, "accounts": {}, "supplierId": None},
-        "schedule": {"frequency": "Daily", "startDate": _iso(midnight), "syncHour": 6, "timeZone": "UTC"},
+        "schedule": {
+            "frequency": "Daily",
+            "startDate": iso(midnight, timespec="auto"),
+            "syncHour": 6,
+            "timeZone": "UTC",
+        },
     }
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def visible(accounts: list[dict[str, Any]], visible_accounts: list[str] | None) -> list[dict[str, Any]]:
@@ -393,7 +396,7 @@ def merge(selections: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     take(schedule, "timeZone", merged["schedule"], "schedule.timeZone", (str,))
     start = parse_moment(merged["schedule"]["startDate"])
     if start is not None:  # kept as Codat writes date-times: UTC, with a Z
-        merged["schedule"]["startDate"] = _iso(start)
+        merged["schedule"]["startDate"] = iso(start, timespec="auto")
     configuration = body.get("configuration") if isinstance(body.get("configuration"), dict) else {}
     sales = configuration.get("sales")
     take(sales, "syncSales", merged["sales"], "sales.syncSales", (bool,))

@@ -32,6 +32,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledgerlink.kit.auth import key_hashes
+from ledgerlink.kit.clock import iso
 from ledgerlink.kit.errors import error_body
 
 WINDOW_SECONDS = 60
@@ -145,7 +146,10 @@ def _headers(decision: Decision) -> list[tuple[bytes, bytes]]:
     return [
         (b"x-rate-limit-limit", str(decision.limit).encode()),
         (b"x-rate-limit-remaining", str(decision.remaining).encode()),
-        (b"x-rate-limit-reset", _iso(decision.resets_at).encode()),
+        (
+            b"x-rate-limit-reset",
+            iso(datetime.fromtimestamp(decision.resets_at, UTC), timespec="auto").encode(),
+        ),
     ]
 
 
@@ -173,7 +177,3 @@ async def _refuse(limiter: RateLimiter, scope: Scope, send: Send, decision: Deci
         }
     )
     await send({"type": "http.response.body", "body": body})
-
-
-def _iso(unix_seconds: int) -> str:
-    return datetime.fromtimestamp(unix_seconds, UTC).isoformat().replace("+00:00", "Z")

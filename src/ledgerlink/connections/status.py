@@ -74,7 +74,7 @@ def deauthorize(
             "statusCode": "401",
             "statusText": "Unauthorized",
             "errorMessage": description,
-            "erroredOnUtc": iso(utcnow()),
+            "erroredOnUtc": iso(utcnow(), timespec="auto"),
             "status": "Active",
         },
     ]
@@ -119,7 +119,7 @@ def reference_company(company: Company, urls: PublicUrls) -> dict[str, Any]:
 
 
 def _resolve_errors(connection: Connection) -> None:
-    now = utcnow().isoformat().replace("+00:00", "Z")
+    now = iso(utcnow(), timespec="auto")
     connection.data_connection_errors = [
         {**error, "status": "Resolved", "resolvedOnUtc": now} if error.get("status") == "Active" else error
         for error in connection.data_connection_errors or []

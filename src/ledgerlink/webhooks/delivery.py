@@ -75,7 +75,7 @@ class Target:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class SendResult:
     attempted_at: datetime
     status_code: int | None
     latency_ms: int
@@ -276,7 +276,9 @@ def signed_headers(signers: tuple[Webhook, ...], msg_id: str, body: bytes, at: d
     }
 
 
-async def send(http: httpx.AsyncClient, target: Target, msg_id: str, body: bytes, timeout: float) -> Outcome:
+async def send(
+    http: httpx.AsyncClient, target: Target, msg_id: str, body: bytes, timeout: float
+) -> SendResult:
     """One signed POST, never longer than `timeout` in all; what happened, never an exception."""
     attempted_at = utcnow()
     headers = signed_headers(target.signers, msg_id, body, attempted_at)
@@ -309,7 +311,7 @@ async def send(http: httpx.AsyncClient, target: Target, msg_id: str, body: bytes
     metrics.observe_delivery(error is None, seconds)
     latency_ms = round(seconds * 1000)
     error = error and error[:500]
-    return Outcome(attempted_at, status_code, latency_ms, error, excerpt, retry_after, refused)
+    return SendResult(attempted_at, status_code, latency_ms, error, excerpt, retry_after, refused)
 
 
 async def _excerpt(response: httpx.Response) -> str | None:
@@ -343,7 +345,9 @@ _SUCCEEDED = text(
 )
 
 
-async def _record(runtime: Runtime, consumer_id: uuid.UUID, delivery_id: uuid.UUID, outcome: Outcome) -> None:
+async def _record(
+    runtime: Runtime, consumer_id: uuid.UUID, delivery_id: uuid.UUID, outcome: SendResult
+) -> None:
     if not outcome.succeeded:
         await _record_failure(runtime, consumer_id, delivery_id, outcome)
         return
@@ -374,7 +378,7 @@ async def _record(runtime: Runtime, consumer_id: uuid.UUID, delivery_id: uuid.UU
 
 
 async def _record_failure(
-    runtime: Runtime, consumer_id: uuid.UUID, delivery_id: uuid.UUID, outcome: Outcome
+    runtime: Runtime, consumer_id: uuid.UUID, delivery_id: uuid.UUID, outcome: SendResult
 ) -> None:
     async with runtime.sessionmaker() as session, session.begin():
         delivery = await session.get(WebhookDelivery, delivery_id, with_for_update=True)

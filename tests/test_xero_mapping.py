@@ -1090,7 +1090,10 @@ def test_an_archived_tracking_category_deletes_its_options_too() -> None:
 
 def test_document_statuses() -> None:
     base = {"InvoiceID": "i", "Total": 10, "TotalTax": 0, "Date": "/Date(0+0000)/"}
-    status = lambda **fields: mapping.invoice({**base, **fields})["status"]
+
+    def status(**fields: Any) -> str:
+        return mapping.invoice({**base, **fields})["status"]
+
     assert status(Status="DRAFT", AmountDue=10) == "Draft"
     assert status(Status="SUBMITTED", AmountDue=10) == "Submitted"
     assert status(Status="AUTHORISED", AmountDue=10, AmountPaid=0) == "Submitted"

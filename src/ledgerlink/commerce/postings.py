@@ -107,7 +107,7 @@ def journal_entry(
     names: Names,
     title: str,
 ) -> tuple[dict[str, Any] | None, Totals]:
-    """The period's journal entry in Codat's create shape (None when it has nothing to post) and its totals."""
+    """The period's journal entry in Codat's create shape (None when nothing is to post) and its totals."""
     sales, payments, fees = selections["sales"], selections["payments"], selections["fees"]
     method_accounts: dict[str, str] = payments["accounts"]
 

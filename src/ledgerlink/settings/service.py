@@ -161,7 +161,8 @@ async def _integration(session: AsyncSession, integration_id: str) -> Integratio
 
 
 async def is_one_time_sync(session: AsyncSession, client_id: uuid.UUID, integration_key: str) -> bool:
-    """Whether a connection to this integration disconnects after its first reads (integration, then client)."""
+    """Whether a connection to this integration disconnects after its first reads (integration's setting, then
+    the client's)."""
     override = await session.scalar(
         select(IntegrationSetting.one_time_sync).where(
             IntegrationSetting.client_id == client_id, IntegrationSetting.integration_key == integration_key

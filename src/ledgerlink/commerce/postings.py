@@ -131,12 +131,12 @@ def journal_entry(
             paid = _paid(order)
             if not paid:
                 continue
-            for line in order.get("orderLineItems") or []:
-                if (line.get("quantity") or 0) <= 0:
+            for item in order.get("orderLineItems") or []:
+                if (item.get("quantity") or 0) <= 0:
                     continue
-                line_tax = cents(line.get("totalTaxAmount"))
-                net += cents(line.get("totalAmount")) - line_tax
-                commerce_rate = ((line.get("taxes") or [{}])[0].get("taxComponentRef") or {}).get("id")
+                line_tax = cents(item.get("totalTaxAmount"))
+                net += cents(item.get("totalAmount")) - line_tax
+                commerce_rate = ((item.get("taxes") or [{}])[0].get("taxComponentRef") or {}).get("id")
                 rate = sales["taxRates"].get(commerce_rate) or sales["defaultZeroTaxRateId"]
                 tax[rate] += line_tax
             for payment in paid:

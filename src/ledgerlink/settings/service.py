@@ -109,17 +109,20 @@ async def save(
     keys = [setting.data_type for setting in settings]
     if len(keys) != len(set(keys)):
         raise BadRequest("Each data type may appear only once in settings.")
-    values = {
-        "client_id": client_id,
-        "company_id": company_id,
-        "settings": [setting.as_setting() for setting in settings],
-        "overrides_defaults": overrides_defaults,
-    }
+    stored = [setting.as_setting() for setting in settings]
     existing = await _stored(session, client_id, company_id)
     if existing is None:
-        session.add(SyncSettings(id=uuid.uuid4(), **values))
+        session.add(
+            SyncSettings(
+                id=uuid.uuid4(),
+                client_id=client_id,
+                company_id=company_id,
+                settings=stored,
+                overrides_defaults=overrides_defaults,
+            )
+        )
     else:
-        existing.settings = values["settings"]
+        existing.settings = stored
         existing.overrides_defaults = overrides_defaults
 
 

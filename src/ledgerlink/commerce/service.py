@@ -471,13 +471,15 @@ def check_locale(locale: str | None) -> str:
     return locale
 
 
-async def localization(session: AsyncSession, client_id: uuid.UUID, locale: str) -> dict[str, Any]:
+async def localization(session: AsyncSession, client_id: uuid.UUID, locale: str | None) -> dict[str, Any]:
     """Codat's `LocalizationInfo`: each text with whether it may be blank."""
     chosen = await texts_for(session, client_id, check_locale(locale))
     return {key: {"text": chosen[key], "required": texts.BY_KEY[key].required} for key in chosen}
 
 
-async def reword(session: AsyncSession, client_id: uuid.UUID, locale: str, body: Any) -> dict[str, Any]:
+async def reword(
+    session: AsyncSession, client_id: uuid.UUID, locale: str | None, body: Any
+) -> dict[str, Any]:
     """`PATCH /sync/commerce/config/ui/text`: `{key: {"text": ...}}` (or a bare string); null or a null text
     puts the default back; "" blanks a text that may be blank."""
     locale = check_locale(locale)

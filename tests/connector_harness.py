@@ -84,9 +84,8 @@ async def runtime_on(database_url: str, key: bytes, public_url: str) -> AsyncIte
 async def pending_connection(
     run: Runtime, platform_key: str, company_name: str
 ) -> tuple[uuid.UUID, uuid.UUID]:
-    """A company of the default client with a PendingAuth connection to the platform.
-
-    Returns (company id, connection id)."""
+    """A company of the default client with a PendingAuth connection to the platform:
+    (company, connection)."""
     async with run.sessionmaker() as session, session.begin():
         client = await ensure_default_client(session)
         now = utcnow()

@@ -52,8 +52,7 @@ from tests.conftest import RunningServer
 SPEC_PATH = specs.CODAT / "Codat-Platform.yaml"
 
 # Push history, one push operation and push options: real ids are those of a company of their own whose
-# Accounting Sandbox is Linked and has been written to once (the shared company's connection stays
-# PendingAuth).
+# Accounting Sandbox is Linked and has been written to once (the shared company's connection stays PendingAuth).
 PUSH_OPERATIONS = (
     "get-company-push-history",
     "get-push-operation",

@@ -201,7 +201,8 @@ class XeroFake(OAuthTestServer):
         self.lock = threading.Lock()
         self.tenants: dict[str, Tenant] = {}
         self.grant: list[GrantConnection] = []
-        # The tenants the next consent connects (the business's choice on Xero's page); the first by default.
+        # Which tenants the next consent connects (the business's choice on Xero's page): the first by
+        # default.
         self.consent_tenants: list[str] = []
         self.auth_event: str | None = None
         self.violations: list[str] = []

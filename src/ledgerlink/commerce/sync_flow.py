@@ -53,8 +53,8 @@ _REFUSED = {
     "locked": (
         "Too many links that were not valid",
         (
-            "Too many sync-flow links with a wrong code were opened from your network. "
-            "Wait a quarter of an hour, then open the link you were given again."
+            "Too many sync-flow links with a wrong code were opened from your network. Wait a quarter of an hour, "
+            "then open the link you were given again."
         ),
     ),
 }

@@ -6,23 +6,15 @@ from sqlalchemy import String, cast, select
 
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
-from ledgerlink.kit.query import (
-    ColumnLike,
-    Field,
-    Kind,
-    QueryTarget,
-    any_row,
-    columns_target,
-    tags_target,
-)
+from ledgerlink.kit.query import Field, Kind, QueryTarget, any_row, columns_target, tags_target
 
 CONNECTION_STATUSES = ("PendingAuth", "Linked", "Unlinked", "Deauthorized")
 
 
-def _connection_field(kind: Kind, column: ColumnLike, enum_values: tuple[str, ...] = ()) -> Field:
+def _connection_field(kind: Kind, column: object, enum_values: tuple[str, ...] = ()) -> Field:
     return Field(
         kind,
-        lambda: column,
+        lambda: column,  # type: ignore[return-value]
         enum_values,
         any_element=any_row(
             lambda condition: select(Connection.id).where(Connection.company_id == Company.id, condition)

@@ -140,6 +140,4 @@ def form_token(secret: str, purpose: str) -> str:
 
 
 def check_form_token(secret: str | None, purpose: str, given: str | None) -> bool:
-    if not secret or not given:
-        return False
-    return hmac.compare_digest(form_token(secret, purpose), given)
+    return bool(secret and given) and hmac.compare_digest(form_token(secret, purpose), given or "")

@@ -44,7 +44,6 @@ from sqlalchemy import (
     or_,
 )
 from sqlalchemy.dialects.postgresql import JSON, JSONB, TIMESTAMP
-from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql import Select
 
 from ledgerlink.kit.errors import BadRequest
@@ -237,17 +236,13 @@ def parse_boolean(value: str) -> bool:
 
 # --- targets ---------------------------------------------------------------------------------------
 
-# What a property reads: a mapped class's attribute (`Company.name`) or any column expression.
-ColumnLike = ColumnElement[Any] | QueryableAttribute[Any]
-
 
 @dataclass(frozen=True)
 class Field:
     """A queryable property: how to read it in SQL and what kind of value it holds."""
 
     kind: Kind
-    # Called when a query compiles, so the mapped classes are complete by then.
-    expression: Callable[[], ColumnLike]
+    expression: Callable[[], ColumnElement[Any]]
     enum_values: tuple[str, ...] = ()
     # For a property inside a collection: builds `EXISTS (...)` around a per-element condition.
     any_element: Callable[[ColumnElement[bool]], ColumnElement[bool]] | None = None
@@ -309,7 +304,7 @@ def jsonb_target(
     return QueryTarget(name, resolve)
 
 
-def tags_target(column: Callable[[], ColumnLike]) -> QueryTarget:
+def tags_target(column: Callable[[], ColumnElement[Any]]) -> QueryTarget:
     """`GET /companies?tags=`: the query language over tag keys, with `=`, `!=` and `~` only."""
 
     def resolve(path: tuple[str, ...]) -> Field:
@@ -329,9 +324,7 @@ def typed_expression(prop: Field) -> ColumnElement[Any]:
     first, so a record holding the wrong type reads as missing instead of failing the whole query; that
     goes for text too, where `->>` would otherwise turn a number, boolean or array into matchable text.
     """
-    read = prop.expression()
-    # An attribute's `.expression` is the column it stands for in SQL: the statement is the same.
-    expression = read.expression if isinstance(read, QueryableAttribute) else read
+    expression = prop.expression()
     if isinstance(expression.type, JSONB):
         typeof = func.jsonb_typeof
     elif isinstance(expression.type, JSON):

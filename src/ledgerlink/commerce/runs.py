@@ -32,7 +32,7 @@ from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus
 from ledgerlink.connectors import registry
 from ledgerlink.jobs import Runtime
-from ledgerlink.kit.clock import utcnow
+from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.push import service as pushes
 from ledgerlink.records.models import Record
 from ledgerlink.sync import service as sync
@@ -125,14 +125,17 @@ def summary(found: CommerceSync, connections: list[dict[str, Any]] | None = None
     if code == Code.RUNNING and utcnow() - found.requested_at > LONG_RUNNING:
         code = Code.RUNNING_LONG
     return {
-        "syncDateRangeUtc": {"start": _iso(found.range_start), "finish": _iso(found.range_finish)},
+        "syncDateRangeUtc": {
+            "start": iso(found.range_start, timespec="auto"),
+            "finish": iso(found.range_finish, timespec="auto"),
+        },
         "companyId": str(found.company_id),
         "commerceSyncId": str(found.id),
         "syncStatusCode": code,
         "syncStatus": STATUS_TEXT[code],
         "errorMessage": found.error_message,
         "syncExceptionMessage": found.exception_message,
-        "syncUtc": _iso(found.finished_at or found.requested_at),
+        "syncUtc": iso(found.finished_at or found.requested_at, timespec="auto"),
         "dataConnections": connections,
         "dataPushed": found.data_pushed,
     }
@@ -149,13 +152,9 @@ def status(found: CommerceSync) -> dict[str, Any]:
         "syncStatus": STATUS_TEXT[code],
         "errorMessage": found.error_message,
         "syncExceptionMessage": found.exception_message,
-        "syncUtc": _iso(found.finished_at or found.requested_at),
+        "syncUtc": iso(found.finished_at or found.requested_at, timespec="auto"),
         "dataPushed": found.data_pushed,
     }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 async def last_successful(session: AsyncSession, company_id: uuid.UUID) -> CommerceSync | None:

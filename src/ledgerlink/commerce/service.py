@@ -337,7 +337,9 @@ async def _records(
     return list((await session.scalars(statement)).all())
 
 
-async def books(session: AsyncSession, company: Company, found: CommerceConfiguration) -> configuration.Books:
+async def books(
+    session: AsyncSession, company: Company, found: CommerceConfiguration
+) -> configuration.MerchantBooks:
     """The options of a configuration: what was last pulled from the two connections, narrowed by the
     client's visible accounts."""
     accounting = connection_to(company, found.accounting_key)
@@ -355,7 +357,7 @@ async def books(session: AsyncSession, company: Company, found: CommerceConfigur
     country = None
     for address in (info[0].get("addresses") or []) if info else []:
         country = country or address.get("country")
-    return configuration.Books(
+    return configuration.MerchantBooks(
         company_name=(info[0].get("companyName") if info else None),
         accounts=sorted(accounts, key=lambda a: (a.get("nominalCode") or "", a.get("name") or "")),
         tax_rates=await _records(session, accounting, "taxRates"),

@@ -21,11 +21,12 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import httpcore
 import httpx
+from fastapi import Depends, Request
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -225,6 +226,14 @@ def _addresses(infos: list[tuple[Any, ...]]) -> list[IPAddress]:
 def policy(allow: str) -> OutboundPolicy:
     """The policy of a `LEDGERLINK_OUTBOUND_ALLOW` value (parsed once per value)."""
     return OutboundPolicy.parse(allow)
+
+
+def configured_policy(request: Request) -> OutboundPolicy:
+    """The running server's policy (its `LEDGERLINK_OUTBOUND_ALLOW`), for endpoints that create receivers."""
+    return policy(request.app.state.settings.outbound_allow)
+
+
+Outbound = Annotated[OutboundPolicy, Depends(configured_policy)]
 
 
 class VettingBackend(httpcore.AsyncNetworkBackend):

@@ -75,7 +75,7 @@ class Target:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class SendResult:
     attempted_at: datetime
     status_code: int | None
     latency_ms: int
@@ -279,7 +279,7 @@ def signed_headers(signers: tuple[Webhook, ...], msg_id: str, body: bytes, at: d
 
 async def send(
     http: httpx.AsyncClient, target: Target, msg_id: str, body: bytes, time_limit: float
-) -> Outcome:
+) -> SendResult:
     """One signed POST, never longer than `time_limit` seconds in all; what happened, never an exception."""
     attempted_at = utcnow()
     headers = signed_headers(target.signers, msg_id, body, attempted_at)
@@ -312,7 +312,7 @@ async def send(
     metrics.observe_delivery(error is None, seconds)
     latency_ms = round(seconds * 1000)
     error = error and error[:500]
-    return Outcome(attempted_at, status_code, latency_ms, error, excerpt, retry_after, refused)
+    return SendResult(attempted_at, status_code, latency_ms, error, excerpt, retry_after, refused)
 
 
 async def _excerpt(response: httpx.Response) -> str | None:
@@ -346,7 +346,9 @@ _SUCCEEDED = text(
 )
 
 
-async def _record(runtime: Runtime, consumer_id: uuid.UUID, delivery_id: uuid.UUID, outcome: Outcome) -> None:
+async def _record(
+    runtime: Runtime, consumer_id: uuid.UUID, delivery_id: uuid.UUID, outcome: SendResult
+) -> None:
     if not outcome.succeeded:
         await _record_failure(runtime, consumer_id, delivery_id, outcome)
         return
@@ -377,7 +379,7 @@ async def _record(runtime: Runtime, consumer_id: uuid.UUID, delivery_id: uuid.UU
 
 
 async def _record_failure(
-    runtime: Runtime, consumer_id: uuid.UUID, delivery_id: uuid.UUID, outcome: Outcome
+    runtime: Runtime, consumer_id: uuid.UUID, delivery_id: uuid.UUID, outcome: SendResult
 ) -> None:
     async with runtime.sessionmaker() as session, session.begin():
         delivery = await session.get(WebhookDelivery, delivery_id, with_for_update=True)

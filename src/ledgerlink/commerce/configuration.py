@@ -362,6 +362,12 @@ def time_zones() -> list[str]:
     return sorted(available_timezones())
 
 
+def _object(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    """`parent[key]` when a JSON object, else an empty one: a missing or mistyped part selects nothing."""
+    value = parent.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def merge(selections: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     """A `Configuration` body's selected values laid over the current selections (what the body leaves out
     stays as it was). Raises `SelectionInvalid` for values of the wrong kind."""
@@ -397,7 +403,7 @@ def merge(selections: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     start = parse_moment(merged["schedule"]["startDate"])
     if start is not None:  # kept as Codat writes date-times: UTC, with a Z
         merged["schedule"]["startDate"] = iso(start, timespec="auto")
-    configuration = body.get("configuration") if isinstance(body.get("configuration"), dict) else {}
+    configuration = _object(body, "configuration")
     sales = configuration.get("sales")
     take(sales, "syncSales", merged["sales"], "sales.syncSales", (bool,))
     accounts(sales, merged["sales"], "sales")
@@ -410,7 +416,7 @@ def merge(selections: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
             (str,),
         )
         take(sales.get("salesCustomer"), "selectedCustomerId", merged["sales"], "sales.customerId", (str,))
-        grouping = sales.get("grouping") if isinstance(sales.get("grouping"), dict) else {}
+        grouping = _object(sales, "grouping")
         take(
             grouping.get("groupingPeriod"),
             "selectedGroupingPeriod",

@@ -33,7 +33,7 @@ from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus
 from ledgerlink.connectors import registry
 from ledgerlink.connectors.base import Connector
-from ledgerlink.db import transaction_lock
+from ledgerlink.db import rows_changed, transaction_lock
 from ledgerlink.kit import browser_urls
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
@@ -276,11 +276,11 @@ async def _count_miss(session: AsyncSession, source: str, now: datetime) -> None
 async def prune_codes(session: AsyncSession) -> int:
     """Forget codes dead for an hour and windows of wrong codes that have ended."""
     now = utcnow()
-    codes = await session.execute(
-        delete(SyncFlowCode).where(SyncFlowCode.expires_at < now - timedelta(hours=1))
+    codes = await rows_changed(
+        session, delete(SyncFlowCode).where(SyncFlowCode.expires_at < now - timedelta(hours=1))
     )
-    misses = await session.execute(delete(SyncFlowMiss).where(SyncFlowMiss.expires_at < now))
-    return (codes.rowcount or 0) + (misses.rowcount or 0)
+    misses = await rows_changed(session, delete(SyncFlowMiss).where(SyncFlowMiss.expires_at < now))
+    return codes + misses
 
 
 async def _configuration(

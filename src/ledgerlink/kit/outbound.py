@@ -248,7 +248,7 @@ class VettingBackend(httpcore.AsyncNetworkBackend):
         self,
         host: str,
         port: int,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's AsyncNetworkBackend signature
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
@@ -259,7 +259,7 @@ class VettingBackend(httpcore.AsyncNetworkBackend):
             raise httpcore.ConnectError(f"{host} does not resolve ({failure.strerror})") from None
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"{host} did not resolve within {timeout:g} s") from None
-        failure: Exception | None = None
+        last_error: Exception | None = None
         for address in addresses:
             try:
                 return await self.inner.connect_tcp(
@@ -270,9 +270,9 @@ class VettingBackend(httpcore.AsyncNetworkBackend):
                     socket_options=socket_options,
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
-                failure = error
-        assert failure is not None
-        raise failure
+                last_error = error
+        assert last_error is not None
+        raise last_error
 
     async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
         raise OutboundRefused("requests of the server's own never go to a Unix socket")
@@ -286,7 +286,7 @@ def vetted_transport(rules: OutboundPolicy, limits: httpx.Limits | None = None) 
     backend of its own, so the one its connection pool was built with is wrapped in place."""
     transport = httpx.AsyncHTTPTransport(limits=limits or httpx.Limits())
     pool = transport._pool
-    pool._network_backend = VettingBackend(rules, pool._network_backend)  # type: ignore[attr-defined]
+    pool._network_backend = VettingBackend(rules, pool._network_backend)
     return transport
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, cast
 
 import procrastinate
 import structlog
-from sqlalchemy import CursorResult, delete
+from sqlalchemy import delete
 
 from ledgerlink import jobs
+from ledgerlink.db import rows_changed
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.link.models import LinkCodeUsed
 from ledgerlink.oauth.models import PendingAuthorization
@@ -24,16 +24,10 @@ async def prune(context: procrastinate.JobContext, timestamp: int) -> None:
     runtime = jobs.runtime_of(context)
     now = utcnow()
     async with runtime.sessionmaker() as session, session.begin():
-        # A DELETE's result is a cursor's (it has a row count); SQLAlchemy's stubs type it as any result.
-        codes = cast(
-            CursorResult[Any],
-            await session.execute(delete(LinkCodeUsed).where(LinkCodeUsed.expires_at < now)),
+        codes = await rows_changed(session, delete(LinkCodeUsed).where(LinkCodeUsed.expires_at < now))
+        states = await rows_changed(
+            session,
+            delete(PendingAuthorization).where(PendingAuthorization.expires_at < now - OAUTH_STATE_GRACE),
         )
-        states = cast(
-            CursorResult[Any],
-            await session.execute(
-                delete(PendingAuthorization).where(PendingAuthorization.expires_at < now - OAUTH_STATE_GRACE)
-            ),
-        )
-    if codes.rowcount or states.rowcount:
-        log.info("link housekeeping", spent_codes=codes.rowcount, oauth_states=states.rowcount)
+    if codes or states:
+        log.info("link housekeeping", spent_codes=codes, oauth_states=states)

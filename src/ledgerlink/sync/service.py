@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select, text
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,6 +17,7 @@ from ledgerlink.companies.models import Company
 from ledgerlink.connections.lookup import connection_of
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry as connectors
+from ledgerlink.db import rows_changed
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.kit.errors import BadRequest, NotFound
@@ -256,7 +256,8 @@ async def prune_history(
     cutoff = (now or utcnow()) - timedelta(days=keep_days)
     in_flight = ", ".join(f"'{status.value}'" for status in sorted(IN_FLIGHT))
     async with sessionmaker() as session, session.begin():
-        result = await session.execute(
+        return await rows_changed(
+            session,
             text(
                 f"""
                 DELETE FROM pull_operations WHERE id IN (
@@ -273,5 +274,3 @@ async def prune_history(
             ),
             {"cutoff": cutoff, "batch": PRUNE_BATCH},
         )
-    # A DELETE's result is a `CursorResult` (the one that counts rows); `execute` is typed as any `Result`.
-    return cast(CursorResult[Any], result).rowcount or 0

@@ -65,24 +65,18 @@ import random
 import uuid
 from array import array
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from datetime import datetime
 from typing import TYPE_CHECKING
+
+from ledgerlink.connectors.sandbox.simulation import DAY, HOUR, Clock, mix64
 
 if TYPE_CHECKING:
     from ledgerlink.connectors.sandbox.writes import Written
 
-DAY = 86_400
-HOUR = 3_600
 # Every lifecycle event of a document happens within this many days of its creation.
 HORIZON_DAYS = 150
-MAX_SIMULATED_YEARS = 100
 CURRENCY = "GBP"
-_M64 = (1 << 64) - 1
 _NEVER = 1 << 62
-# Time-of-day strings, for fast timestamps.
-_HM = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
-_SEC = tuple(f"{s:02d}Z" for s in range(60))
 # Caches are emptied when they reach these sizes, so memory stays bounded at any scale and history length.
 _REF_CACHE = 5_000
 _LINE_CACHE = 8_000
@@ -537,14 +531,6 @@ _WEEKDAY_SALES = (1.0, 1.0, 1.05, 1.0, 0.95, 0.2, 0.05)  # Monday..Sunday
 _SEASON = (0.85, 0.9, 1.05, 1.0, 1.05, 1.0, 0.9, 0.85, 1.05, 1.1, 1.15, 1.1)  # January..December
 
 
-def _mix(x: int) -> int:
-    """splitmix64: a cheap, well-spread 64-bit hash of an integer."""
-    x = (x + 0x9E3779B97F4A7C15) & _M64
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
-    return x ^ (x >> 31)
-
-
 def post_cash(crow: list[int], lines: list) -> None:
     """Add a cash entry's movements to a month's cash flow categories (as `Books.ledger` does inline, for
     speed, with the entries it generates): each non-bank line is a receipt or payment of its account's
@@ -830,76 +816,15 @@ class Item:
         return (self.sale_price(day) * 55 + 50) // 100
 
 
-class Calendar:
-    """Per-day facts from a start date: ISO dates, month index, weekday, day of month, activity...
+class Books(Clock):
+    """One company's books: the simulation's clock, catalogues and the day-by-day generators.
 
-    The lists only ever grow (deterministically), so calendars are shared between books with the same start.
+    The clock (history start, simulated time, seeds, calendar, ids, timestamps) is `simulation.Clock`, the
+    one the Banking and Commerce Sandboxes run on, so a company linked to all three has one history.
     """
 
-    def __init__(self, start: datetime, max_day: int):
-        self.start = start
-        self.start_ordinal = start.date().toordinal()
-        self.max_day = max_day
-        self.days: list[str] = []  # "YYYY-MM-DD"
-        self.date0: list[str] = []  # "YYYY-MM-DDT00:00:00"
-        self.dateT: list[str] = []  # "YYYY-MM-DDT"
-        self.dayhex: list[str] = []  # the day's part of record ids
-        self.activity: list[float] = []  # growth (first three years) x season x weekday
-        self.month: list[int] = []  # months since the start
-        self.wday: list[int] = []  # Monday 0
-        self.dom: list[int] = []  # day of month
-        self.last: list[bool] = []  # last day of its month
-        self.month_first_day: list[int] = []  # by month index: its first day
-
-    def extend(self, day: int) -> None:
-        n = len(self.days)
-        if day < n:
-            return
-        start = self.start
-        for d in range(n, max(day + 1, min(max(n * 2, 64), self.max_day))):
-            when = date.fromordinal(self.start_ordinal + d)
-            iso = when.isoformat()
-            self.days.append(iso)
-            self.date0.append(iso + "T00:00:00")
-            self.dateT.append(iso + "T")
-            self.dayhex.append(f"{d:04x}-")
-            growth = 0.7 + 0.6 * min(1095, d) / 1095
-            self.activity.append(growth * _SEASON[when.month - 1] * _WEEKDAY_SALES[when.weekday()])
-            self.month.append((when.year - start.year) * 12 + when.month - start.month)
-            self.wday.append(when.weekday())
-            self.dom.append(when.day)
-            self.last.append((when + timedelta(days=1)).day == 1)
-            if when.day == 1:
-                self.month_first_day.append(d)
-
-
-@lru_cache(maxsize=8)
-def calendar(start: datetime, max_day: int) -> Calendar:
-    return Calendar(start, max_day)
-
-
-class Books:
-    """One company's books: catalogues, calendars and the day-by-day generators."""
-
     def __init__(self, company_id: uuid.UUID | str, linked_at: datetime, scale: int = 1, speed: float = 1):
-        company = company_id if isinstance(company_id, uuid.UUID) else uuid.UUID(str(company_id))
-        self.company_id = company
-        self.seed = int.from_bytes(company.bytes, "big")
-        self.seed64 = _mix(self.seed & _M64) ^ _mix(self.seed >> 64)
-        hexed = company.hex
-        self.c8, self.c8b = hexed[:8], hexed[24:32]
-        self.scale = max(1, int(scale))
-        self.speed = float(speed)
-        if linked_at.tzinfo is None:
-            linked_at = linked_at.replace(tzinfo=UTC)
-        self.linked_at = linked_at
-        months_back = 24 + self.seed64 % 13
-        month0 = linked_at.year * 12 + linked_at.month - 1 - months_back
-        self.start = datetime(month0 // 12, month0 % 12 + 1, 1, tzinfo=UTC)
-        self.max_t = (
-            datetime(self.start.year + MAX_SIMULATED_YEARS, self.start.month, 1, tzinfo=UTC) - self.start
-        ).days * DAY
-        self.linked_t = int((linked_at - self.start).total_seconds())
+        super().__init__(company_id, linked_at, speed)
         self._kind_prefix: dict[str, str] = {}
         self._contacts = {False: (array("q"), array("b")), True: (array("q"), array("b"))}
         self._customer_refs: dict[int, dict] = {}
@@ -908,12 +833,8 @@ class Books:
         self._customer_contacts: dict[int, dict] = {}
         self._supplier_contacts: dict[int, dict] = {}
         self._suffixes: list[list[str]] = [[] for _ in range(16)]
-        # Calendar, per day: ISO date, month index (since the start), weekday, day of month, last of month.
-        cal = self.calendar = calendar(self.start, self.max_t // DAY + HORIZON_DAYS + 400)
-        self._days, self._date0, self._dateT, self._dayhex = cal.days, cal.date0, cal.dateT, cal.dayhex
-        self._activity, self._month, self._wday = cal.activity, cal.month, cal.wday
-        self._dom, self._last, self._month_first_day = cal.dom, cal.last, cal.month_first_day
-        s = self.scale
+        self._activity: list[float] = []
+        self.scale = s = max(1, int(scale))
         # Rates (per day at scale 1, before the activity multiplier).
         self.invoice_rate = 0.5 * s
         self.bill_rate = 0.3 * s
@@ -931,15 +852,11 @@ class Books:
         self.written: Written | None = None
 
     # ---------------------------------------------------------------------------------------------- ids, time
-    def rid(self, kind: str, day: int, idx: int, sub: int = 0) -> str:
-        """A record id: `{company 8}-{kind}-{day}-{index}-{sub}{company 8}` (GUID-shaped, unique per kind)."""
-        return f"{self.c8}-{kind}-{day:04x}-{idx:04x}-{sub:04x}{self.c8b}"
-
     def id_prefix(self, kind: str, day: int) -> str:
         """The start of `rid(kind, day, ...)`: `id_prefix(kind, day) + suffix(idx, sub)` is the id."""
-        if day >= len(self._days):
+        if day >= len(self._hex):
             self._extend(day)
-        return self._kind_prefix[kind] + self._dayhex[day]
+        return self._kind_prefix[kind] + self._hex[day]
 
     def suffix(self, idx: int, sub: int = 0) -> str:
         if idx < 4096 and sub < 16:
@@ -950,74 +867,20 @@ class Books:
             return table[idx]
         return f"{idx:04x}-{sub:04x}{self.c8b}"
 
-    def simulated_t(self, moment: datetime) -> int:
-        """Seconds since the books started of `simulated(moment)`, capped at the end of the simulation."""
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        seconds = self.linked_t + (moment - self.linked_at).total_seconds() * self.speed
-        return int(min(max(seconds, -1.0), float(self.max_t)) // 1)
-
-    def simulated(self, moment: datetime) -> datetime:
-        return self.start + timedelta(seconds=self.simulated_t(moment))
-
-    def _extend(self, day: int) -> None:
-        self.calendar.extend(day)
-
-    def day_iso(self, day: int) -> str:
-        if day >= len(self._days):
-            self._extend(day)
-        return self._days[day]
-
-    def date(self, t: int) -> str:
-        """A date field: midnight of the day of `t`, as Codat writes dates."""
-        try:
-            return self._date0[t // DAY]
-        except IndexError:
-            self._extend(t // DAY)
-            return self._date0[t // DAY]
-
-    def day_date(self, day: int) -> str:
-        if day >= len(self._days):
-            self._extend(day)
-        return self._date0[day]
-
-    def ts(self, t: int) -> str:
-        """A timestamp (UTC) of a moment `t`: `YYYY-MM-DDTHH:MM:SSZ`."""
-        day, rest = divmod(t, DAY)
-        try:
-            return self._dateT[day] + _HM[rest // 60] + _SEC[rest % 60]
-        except IndexError:
-            self._extend(day)
-            return self._dateT[day] + _HM[rest // 60] + _SEC[rest % 60]
-
-    def month_of_day(self, day: int) -> int:
-        if day >= len(self._days):
-            self._extend(day)
-        return self._month[day]
-
-    def month_first_day(self, month: int) -> int:
-        """Day index of the first day of month `month` (months since the books started)."""
-        while month >= len(self._month_first_day):
-            self._extend(len(self._days) + 31)
-        return self._month_first_day[month]
-
-    def month_label(self, month: int) -> str:
-        index = self.start.year * 12 + self.start.month - 1 + month
-        return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-    def weekday(self, day: int) -> int:
-        if day >= len(self._days):
-            self._extend(day)
-        return self._wday[day]
-
     def activity(self, day: int) -> float:
         """How busy `day` is: growth over the first three years, the season and the weekday."""
-        if day >= len(self._days):
-            self._extend(day)
-        return self._activity[day]
+        activity = self._activity
+        while day >= len(activity):
+            d = len(activity)
+            activity.append(
+                self.growth(d) * _SEASON[self.month_of_year(d) - 1] * _WEEKDAY_SALES[self.weekday(d)]
+            )
+        return activity[day]
 
     def _rng(self, day: int, family: int) -> random.Random:
-        return random.Random(_mix(self.seed64 ^ (day * 8 + family)))
+        """The PRNG of one family of records created on `day`. Its seed is not `Clock.rng`'s: the Accounting
+        Sandbox's records were drawn from this stream first, and another would change every record."""
+        return random.Random(mix64(self.seed ^ (day * 8 + family)))
 
     # ------------------------------------------------------------------------------------------- catalogues
     def _refs(self) -> None:
@@ -1056,9 +919,9 @@ class Books:
     def _make_items(self, n: int) -> list[Item]:
         out = []
         na, nn = len(_ITEM_ADJ), len(_ITEM_NOUNS)
-        base = self.seed64 % (na * nn)
+        base = self.seed % (na * nn)
         for i in range(n):
-            h = _mix(self.seed64 ^ (0x17E0 << 40) ^ i)
+            h = self.hash(0x17E0, i)
             combo = (base + i * 7) % (na * nn) if na * nn % 7 else (base + i) % (na * nn)
             adj, (noun, type_, lo, hi) = _ITEM_ADJ[combo % na], _ITEM_NOUNS[combo // na]
             name = f"{adj} {noun}" + (f" {i // (na * nn) + 1}" if i >= na * nn else "")
@@ -1101,7 +964,7 @@ class Books:
         return -(-(k - n0 + 1) * 100 // growth)  # ceil
 
     def contact_hash(self, k: int, supplier: bool) -> int:
-        return _mix(self.seed64 ^ ((0x5000 if supplier else 0xC000) << 44) ^ k)
+        return self.hash(0x50000 if supplier else 0xC0000, k)
 
     def contact_life(self, k: int, supplier: bool) -> tuple[int, int | None, int | None, int]:
         """(created t, email changed t or None, archived t or None, payment terms in days) of a contact."""
@@ -1119,13 +982,13 @@ class Books:
 
     def customer_name(self, k: int) -> str:
         n = len(_CUST_A) * len(_CUST_B) * len(_CUST_C)
-        j = (k + self.seed64 % n) % n
+        j = (k + self.seed % n) % n
         name = f"{_CUST_A[j % 30]} {_CUST_B[j // 30 % 30]} {_CUST_C[j // 900]}"
         return name if k < n else f"{name} {k // n + 1}"
 
     def supplier_name(self, k: int) -> str:
         n = len(_SUPP_A) * len(_SUPP_B) * len(_SUPP_C)
-        j = (k + (self.seed64 >> 20) % n) % n
+        j = (k + (self.seed >> 20) % n) % n
         name = f"{_SUPP_A[j % 20]} {_SUPP_B[j // 20 % 20]} {_SUPP_C[j // 400]}"
         return name if k < n else f"{name} {k // n + 1}"
 
@@ -1201,7 +1064,7 @@ class Books:
         n_items = len(items)
         n_depts = self.departments(day)
         wday = self._wday
-        iso = self._days[day]
+        iso = self._iso[day]
         stamp = f"{iso[2:4]}{iso[5:7]}{iso[8:10]}-"
         base = day * DAY + 8 * HOUR
         inv_prefix = self.id_prefix(K_INVOICE, day)
@@ -1347,7 +1210,7 @@ class Books:
         n_items = len(bill_items)
         n_depts = self.departments(day)
         n_expenses = len(_EXPENSES)
-        iso = self._days[day]
+        iso = self._iso[day]
         stamp = f"PI-{iso[2:4]}{iso[5:7]}{iso[8:10]}-"
         base = day * DAY + 8 * HOUR
         bill_prefix = self.id_prefix(K_BILL, day)
@@ -1429,7 +1292,7 @@ class Books:
         self._extend(day)
         dom, last, month = self._dom[day], self._last[day], self._month[day]
         wd = self._wday[day]
-        iso = self._days[day]
+        iso = self._iso[day]
         stamp = iso[2:4] + iso[5:7] + iso[8:10]
         costs: list[Direct] = []
         transfers: list[Transfer] = []
@@ -1460,7 +1323,7 @@ class Books:
             )
             idx += 1
 
-        growth = 0.7 + 0.6 * (min(1095, day)) / 1095
+        growth = self.growth(day)
         if dom == 1:
             rent = 125_000 * s
             add(
@@ -1651,7 +1514,7 @@ class Books:
                     day * DAY + 23 * HOUR,
                     None,
                     J_GENERAL,
-                    f"Depreciation {self._days[day][:7]}",
+                    f"Depreciation {self._iso[day][:7]}",
                     [(AC["depreciation"], dep, None), (A_EQUIPMENT_DEP, -dep, None)],
                 )
             )

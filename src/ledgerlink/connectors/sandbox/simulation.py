@@ -68,6 +68,7 @@ from bisect import bisect_right
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from ledgerlink.connectors.base import (
@@ -158,10 +159,64 @@ class Window:
 SKIP, EMIT, DELETE = 0, 1, 2
 
 
+class Calendar:
+    """Per-day facts of a history starting on `start`, as strings and numbers ready for hot loops.
+
+    The lists only grow, and always to the same values, so every clock whose history starts on the same day
+    shares one calendar (`calendar()`): a pull builds none. The lock keeps two threads from growing it twice.
+    """
+
+    def __init__(self, start: datetime, max_day: int) -> None:
+        self.start = start
+        self.start_ordinal = start.date().toordinal()
+        self.max_day = max_day
+        self.iso: list[str] = []  # "YYYY-MM-DD"
+        self.date0: list[str] = []  # "YYYY-MM-DDT00:00:00", a date as Codat writes it
+        self.dateT: list[str] = []  # "YYYY-MM-DDT", the start of a timestamp
+        self.hex: list[str] = []  # "dddd-", the day's part of a record id (`Clock.rid`)
+        self.wday: list[int] = []  # Monday 0
+        self.dom: list[int] = []  # day of month
+        self.moy: list[int] = []  # month of year, 1..12
+        self.month: list[int] = []  # months since the history started
+        self.last: list[bool] = []  # the last day of its month
+        self.month_first_day: list[int] = []  # by month since the start: its first day
+        self._lock = threading.Lock()
+
+    def extend(self, day: int) -> None:
+        """Make the facts of every day up to `day` available (and some more, so this is rarely called)."""
+        if day < 0:
+            raise ValueError("days before the history start have no calendar")
+        with self._lock:
+            n = len(self.iso)
+            if day < n:
+                return
+            start = self.start
+            for d in range(n, max(day + 1, min(max(n * 2, 64), self.max_day))):
+                when = date.fromordinal(self.start_ordinal + d)
+                iso = when.isoformat()
+                self.iso.append(iso)
+                self.date0.append(iso + "T00:00:00")
+                self.dateT.append(iso + "T")
+                self.hex.append(f"{d:04x}-")
+                self.wday.append(when.weekday())
+                self.dom.append(when.day)
+                self.moy.append(when.month)
+                self.month.append((when.year - start.year) * 12 + when.month - start.month)
+                self.last.append((when + timedelta(days=1)).day == 1)
+                if when.day == 1:
+                    self.month_first_day.append(d)
+
+
+@lru_cache(maxsize=32)
+def calendar(start: datetime, max_day: int) -> Calendar:
+    """The calendar shared by every clock whose history starts at `start`."""
+    return Calendar(start, max_day)
+
+
 class Clock:
     """A company's simulated calendar: history start, simulated time, PRNGs, ids and timestamps."""
 
-    def __init__(self, company_id: uuid.UUID | str, linked_at: datetime, speed: float = 1):
+    def __init__(self, company_id: uuid.UUID | str, linked_at: datetime, speed: float = 1) -> None:
         company = company_uuid(company_id)
         self.company_id = company
         self.seed = company_seed(company)
@@ -174,22 +229,15 @@ class Clock:
         months_back = 24 + self.seed % 13
         month0 = linked_at.year * 12 + linked_at.month - 1 - months_back
         self.start = datetime(month0 // 12, month0 % 12 + 1, 1, tzinfo=UTC)
-        self.start_ordinal = self.start.date().toordinal()
         self.max_t = (
             datetime(self.start.year + MAX_SIMULATED_YEARS, self.start.month, 1, tzinfo=UTC) - self.start
         ).days * DAY
         self.linked_t = int((linked_at - self.start).total_seconds())
-        # Per day: "YYYY-MM-DD", "YYYY-MM-DDT", weekday (Monday 0), day of month, month of year (1..12),
-        # whether it is the last day of its month.
-        self._iso: list[str] = []
-        self._dateT: list[str] = []
-        self._wday: list[int] = []
-        self._dom: list[int] = []
-        self._moy: list[int] = []
-        self._last: list[bool] = []
-        # Lazy caches only grow; the lock keeps two threads from growing one twice (pulls normally share one
-        # event loop, but a cached model may be shared more widely).
-        self._lock = threading.Lock()
+        # The calendar's lists, bound here for the hot paths below (they only grow, so the bindings stay good).
+        self.calendar = cal = calendar(self.start, self.max_t // DAY + 1000)
+        self._iso, self._date0, self._dateT, self._hex = cal.iso, cal.date0, cal.dateT, cal.hex
+        self._wday, self._dom, self._moy, self._month = cal.wday, cal.dom, cal.moy, cal.month
+        self._last, self._month_first_day = cal.last, cal.month_first_day
 
     # --------------------------------------------------------------------------------------------------- time
     def simulated_t(self, moment: datetime) -> int:
@@ -211,33 +259,12 @@ class Clock:
         S = None if request.since is None else min(self.simulated_t(request.since), T)
         sync_from = None
         if request.sync_from is not None:
-            moment = request.sync_from
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            sync_from = int((moment - self.start).total_seconds())
+            sync_from = int((utc(request.sync_from) - self.start).total_seconds())
         return Window(T, S, sync_from)
 
     # ----------------------------------------------------------------------------------------------- calendar
     def _extend(self, day: int) -> None:
-        if day < 0:
-            raise ValueError("days before the history start have no calendar")
-        with self._lock:
-            self._extend_locked(day)
-
-    def _extend_locked(self, day: int) -> None:
-        n = len(self._iso)
-        if day < n:
-            return
-        target = max(day + 1, min(max(n * 2, 64), self.max_t // DAY + 1000))
-        for d in range(n, target):
-            when = date.fromordinal(self.start_ordinal + d)
-            iso = when.isoformat()
-            self._iso.append(iso)
-            self._dateT.append(iso + "T")
-            self._wday.append(when.weekday())
-            self._dom.append(when.day)
-            self._moy.append(when.month)
-            self._last.append((when + timedelta(days=1)).day == 1)
+        self.calendar.extend(day)
 
     def day_iso(self, day: int) -> str:
         if day >= len(self._iso):
@@ -255,7 +282,17 @@ class Clock:
 
     def date(self, t: int) -> str:
         """A date: midnight of the day of `t`, as Codat writes dates (`YYYY-MM-DDT00:00:00`)."""
-        return self.day_iso(t // DAY) + "T00:00:00"
+        try:
+            return self._date0[t // DAY]
+        except IndexError:
+            self._extend(t // DAY)
+            return self._date0[t // DAY]
+
+    def day_date(self, day: int) -> str:
+        """`date()` of a day."""
+        if day >= len(self._date0):
+            self._extend(day)
+        return self._date0[day]
 
     def weekday(self, day: int) -> int:
         if day >= len(self._wday):
@@ -276,6 +313,23 @@ class Clock:
         if day >= len(self._last):
             self._extend(day)
         return self._last[day]
+
+    def month_of_day(self, day: int) -> int:
+        """The month (counted from 0, the history's first) of `day`."""
+        if day >= len(self._month):
+            self._extend(day)
+        return self._month[day]
+
+    def month_first_day(self, month: int) -> int:
+        """The first day of `month` (months since the history started)."""
+        while month >= len(self._month_first_day):
+            self._extend(len(self._iso) + 31)
+        return self._month_first_day[month]
+
+    def month_label(self, month: int) -> str:
+        """`YYYY-MM` of `month` (months since the history started)."""
+        index = self.start.year * 12 + self.start.month - 1 + month
+        return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
     @staticmethod
     def growth(day: int) -> float:

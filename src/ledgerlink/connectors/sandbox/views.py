@@ -288,7 +288,7 @@ def _journals(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
 def _company(bk: Books, T: int, S: int | None) -> Iterator[Item]:
     if T < 0:
         return
-    h = bk.seed64
+    h = bk.seed
     name = bk.customer_name(int(h % 5400))
     slug = "".join(ch for ch in name.lower() if ch.isalnum())[:24]
     city, region, postcode = _CITIES[(h >> 8) % len(_CITIES)]
@@ -888,7 +888,7 @@ _BANK_DETAILS = {
 
 
 def _bank_account_record(bk: Books, a: int, balance: int, last: int) -> dict[str, Any]:
-    h = bk.seed64
+    h = bk.seed
     n = BANK_ACCOUNTS.index(a)
     name, institution = _BANK_DETAILS[n]
     sort_code = f"20-{(h >> 8) % 100:02d}-{(h >> 16) % 100:02d}"

@@ -26,6 +26,7 @@ from ledgerlink.connectors.base import AuthorizationRejected, Batch, DataTypeNot
 from ledgerlink.connectors.sandbox import views
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
 from ledgerlink.connectors.sandbox.books import DAY, Books
+from ledgerlink.connectors.sandbox.simulation import Window
 from tests import specs
 
 SANDBOX = AccountingSandbox()
@@ -793,7 +794,7 @@ def test_batches_and_throughput() -> None:
     rates = {}
     for data_type in ("journalEntries", "payments", "bankTransactions", "invoices", "customers"):
         start = time.perf_counter()
-        count = sum(1 for item in views.pull(books, data_type, T) if item is not None)
+        count = sum(1 for item in views.pull(books, data_type, Window(T)) if item is not None)
         elapsed = time.perf_counter() - start
         rates[data_type] = count / elapsed
     print(

@@ -29,13 +29,13 @@ from typing import Any
 
 import pytest
 
-from ledgerlink.connectors.base import Connector, FetchRequest, PlatformRecord
+from ledgerlink.connectors.base import FetchRequest, PlatformRecord
 from ledgerlink.connectors.sandbox import writes
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
 from ledgerlink.connectors.sandbox.banking import BankingSandbox
 from ledgerlink.connectors.sandbox.books import AC, Books
 from ledgerlink.connectors.sandbox.commerce import CommerceSandbox
-from ledgerlink.connectors.sandbox.simulation import DAY
+from ledgerlink.connectors.sandbox.simulation import DAY, SimulatedSandbox
 
 GOLDEN = Path(__file__).parent / "golden" / "sandbox.json"
 COMPANIES = (
@@ -46,7 +46,7 @@ COMPANIES = (
 CONNECTION = uuid.UUID("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
 LINKED = datetime(2024, 6, 15, 12, 0, tzinfo=UTC)
 FAST = 86_400  # one simulated day per real second
-SANDBOXES: dict[str, Connector] = {
+SANDBOXES: dict[str, SimulatedSandbox] = {
     "accounting": AccountingSandbox(),
     "banking": BankingSandbox(),
     "commerce": CommerceSandbox(),
@@ -111,7 +111,7 @@ class Case:
         request = self.request(data_type)
         if isinstance(connector, AccountingSandbox):
             return connector.records(request, written_records(self) if self.written else None)
-        return connector.records(request)  # type: ignore[attr-defined]
+        return connector.records(request)
 
     def digests(self) -> dict[str, str]:
         return {

@@ -65,8 +65,9 @@ import random
 import uuid
 from array import array
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ledgerlink.connectors.sandbox.simulation import DAY, HOUR, Clock, mix64
 
@@ -347,102 +348,6 @@ _SUPP_B = (
     "Components",
 )
 _SUPP_C = ("Ltd", "plc", "Limited", "UK Ltd")
-_FIRST = (
-    "Olivia",
-    "Amelia",
-    "Isla",
-    "Ava",
-    "Mia",
-    "Ivy",
-    "Lily",
-    "Grace",
-    "Sophia",
-    "Freya",
-    "Oliver",
-    "George",
-    "Noah",
-    "Arthur",
-    "Harry",
-    "Leo",
-    "Muhammad",
-    "Jack",
-    "Charlie",
-    "Oscar",
-    "Priya",
-    "Tomasz",
-    "Aisha",
-    "Chen",
-    "Fatima",
-    "Kwame",
-    "Niamh",
-    "Rhys",
-    "Sofia",
-    "Mateo",
-)
-_LAST = (
-    "Smith",
-    "Jones",
-    "Taylor",
-    "Brown",
-    "Williams",
-    "Wilson",
-    "Johnson",
-    "Davies",
-    "Patel",
-    "Robinson",
-    "Wright",
-    "Thompson",
-    "Evans",
-    "Walker",
-    "White",
-    "Roberts",
-    "Green",
-    "Hall",
-    "Wood",
-    "Jackson",
-    "Clarke",
-    "Khan",
-    "Hughes",
-    "Edwards",
-    "Murphy",
-    "Kowalski",
-    "Okafor",
-    "Nguyen",
-    "Campbell",
-    "Price",
-)
-_CITIES = (
-    ("London", "Greater London", "EC1"),
-    ("Manchester", "Greater Manchester", "M1"),
-    ("Birmingham", "West Midlands", "B1"),
-    ("Leeds", "West Yorkshire", "LS1"),
-    ("Bristol", "Bristol", "BS1"),
-    ("Glasgow", "Lanarkshire", "G1"),
-    ("Edinburgh", "Midlothian", "EH1"),
-    ("Cardiff", "South Glamorgan", "CF10"),
-    ("Liverpool", "Merseyside", "L1"),
-    ("Newcastle", "Tyne and Wear", "NE1"),
-    ("Nottingham", "Nottinghamshire", "NG1"),
-    ("Sheffield", "South Yorkshire", "S1"),
-    ("Brighton", "East Sussex", "BN1"),
-    ("Oxford", "Oxfordshire", "OX1"),
-    ("Cambridge", "Cambridgeshire", "CB1"),
-    ("Belfast", "County Antrim", "BT1"),
-)
-_STREETS = (
-    "High Street",
-    "Station Road",
-    "Church Lane",
-    "Victoria Road",
-    "Mill Lane",
-    "King Street",
-    "Queen's Road",
-    "Park Avenue",
-    "Market Square",
-    "Bridge Street",
-    "Castle Street",
-    "The Parade",
-)
 _ITEM_ADJ = (
     "Standard",
     "Premium",
@@ -536,7 +441,7 @@ def post_cash(crow: list[int], lines: list) -> None:
     speed, with the entries it generates): each non-bank line is a receipt or payment of its account's
     category, and VAT goes with the entry's first other line."""
     default = -1
-    for a, c, _ in lines:
+    for a, _, _ in lines:
         if not IS_BANK[a] and a != A_VAT:
             default = CF_OF_ACCOUNT[a]
             break
@@ -554,6 +459,11 @@ def tax_of(pence: int, tax_i: int) -> int:
 # ----------------------------------------------------------------------------------------------------------
 # Specs: compact descriptions of records and their lifecycles (no Codat shapes here; see views.py).
 # ----------------------------------------------------------------------------------------------------------
+# A journal line: (account index, pence with debits positive, contact ref or None).
+JournalLine = tuple[int, int, "dict[str, str] | None"]
+
+
+@dataclass(slots=True, eq=False)
 class Entry:
     """A journal entry: balanced `(account, pence, contact)` lines posted at `t`, deleted at `t_del` or never.
 
@@ -562,47 +472,20 @@ class Entry:
     statement (the opening balances).
     """
 
-    __slots__ = (
-        "desc",
-        "id",
-        "journal",
-        "lines",
-        "operating",
-        "ref_id",
-        "ref_type",
-        "t",
-        "t_del",
-        "t_rec",
-        "txn",
-    )
-
-    def __init__(
-        self,
-        id_,
-        t,
-        t_del,
-        journal,
-        desc,
-        lines,
-        ref_id=None,
-        ref_type=None,
-        txn=None,
-        t_rec=None,
-        operating=True,
-    ):
-        self.id = id_
-        self.t = t
-        self.t_del = t_del
-        self.journal = journal
-        self.desc = desc
-        self.lines = lines
-        self.ref_id = ref_id
-        self.ref_type = ref_type
-        self.txn = txn
-        self.t_rec = t_rec
-        self.operating = operating
+    id: str
+    t: int
+    t_del: int | None
+    journal: int
+    desc: str
+    lines: list[JournalLine]
+    ref_id: str | None = None
+    ref_type: str | None = None
+    txn: str | None = None
+    t_rec: int | None = None
+    operating: bool = True
 
 
+@dataclass(slots=True, eq=False)
 class Line:
     """A document line: what was sold or bought, for how much, posted to which account.
 
@@ -610,89 +493,66 @@ class Line:
     and department); `shape` caches the line's Codat shape once a view has built it.
     """
 
-    __slots__ = ("acc", "desc", "item", "qty", "shape", "sub", "tax", "tax_i", "track", "unit")
-
-    def __init__(self, desc, item, qty, unit, sub, tax, tax_i, acc, track):
-        self.desc = desc
-        self.item = item  # item index or -1
-        self.qty = qty
-        self.unit = unit  # pence
-        self.sub = sub
-        self.tax = tax
-        self.tax_i = tax_i
-        self.acc = acc
-        self.track = track  # tracking category index or -1
-        self.shape = None
+    desc: str
+    item: int  # item index or -1
+    qty: int
+    unit: int  # pence
+    sub: int
+    tax: int
+    tax_i: int
+    acc: int
+    track: int  # tracking category index or -1
+    shape: dict[str, Any] | None = field(default=None, init=False)
 
 
+@dataclass(slots=True, eq=False)
 class Payment:
-    __slots__ = ("amount", "bank", "id", "sub", "t", "t_rec")
+    """A payment of an invoice or bill: through bank account `bank` at `t`, reconciled at `t_rec`."""
 
-    def __init__(self, id_, t, amount, bank, sub, t_rec):
-        self.id = id_
-        self.t = t
-        self.amount = amount
-        self.bank = bank
-        self.sub = sub
-        self.t_rec = t_rec
+    id: str
+    t: int
+    amount: int
+    bank: int
+    sub: int
+    t_rec: int
 
 
+@dataclass(slots=True, eq=False)
 class CreditNote:
-    __slots__ = ("alloc_id", "id", "lines", "number", "sub", "t", "t_alloc", "tax", "total")
+    """A credit note against an invoice, allocated to it (by a zero payment `alloc_id`) at `t_alloc`."""
 
-    def __init__(self, id_, number, t, t_alloc, alloc_id, lines, sub, tax, total):
-        self.id = id_
-        self.number = number
-        self.t = t
-        self.t_alloc = t_alloc
-        self.alloc_id = alloc_id
-        self.lines = lines
-        self.sub = sub
-        self.tax = tax
-        self.total = total
+    id: str
+    number: str
+    t: int
+    t_alloc: int
+    alloc_id: str
+    lines: list[Line]
+    sub: int
+    tax: int
+    total: int
 
 
+@dataclass(slots=True, eq=False)
 class Document:
     """An invoice (customer) or a bill (supplier), with its whole lifecycle."""
 
-    __slots__ = (
-        "cn",
-        "contact",
-        "day",
-        "due_day",
-        "id",
-        "idx",
-        "kind",
-        "lines",
-        "number",
-        "pays",
-        "sub",
-        "t0",
-        "t_del",
-        "t_edit",
-        "t_void",
-        "tax",
-        "total",
-    )
-
-    def __init__(self, id_, kind, day, idx, number, t0, contact, due_day, lines, sub, tax, total):
-        self.id = id_
-        self.kind = kind
-        self.day = day
-        self.idx = idx
-        self.number = number
-        self.t0 = t0
-        self.contact = contact
-        self.due_day = due_day
-        self.lines = lines
-        self.sub = sub
-        self.tax = tax
-        self.total = total
-        self.t_edit = None  # due date extended by 14 days
-        self.cn = None
-        self.pays = ()
-        self.t_void = None
-        self.t_del = None
+    id: str
+    kind: str
+    day: int
+    idx: int
+    number: str
+    t0: int
+    contact: int
+    due_day: int
+    lines: list[Line]
+    sub: int
+    tax: int
+    total: int
+    t_edit: int | None = None  # due date extended by 14 days
+    cn: CreditNote | None = None
+    pays: tuple[Payment, ...] = ()
+    t_void: int | None = None
+    t_del: int | None = None
 
     def last_event(self, T: int) -> int:
         last = self.t0
@@ -707,95 +567,66 @@ class Document:
         return last
 
 
+@dataclass(slots=True, eq=False)
 class Direct:
     """A direct cost or direct income: spent or received at once through a bank account."""
 
-    __slots__ = (
-        "bank",
-        "contact",
-        "day",
-        "id",
-        "idx",
-        "kind",
-        "lines",
-        "note",
-        "reference",
-        "sub",
-        "t",
-        "t_rec",
-        "tax",
-        "total",
-        "txn",
-    )
-
-    def __init__(
-        self, id_, kind, day, idx, t, contact, lines, sub, tax, total, bank, txn, t_rec, reference, note
-    ):
-        self.id = id_
-        self.kind = kind
-        self.day = day
-        self.idx = idx
-        self.t = t
-        self.contact = contact  # supplier index (costs), customer index (incomes) or -1
-        self.lines = lines
-        self.sub = sub
-        self.tax = tax
-        self.total = total
-        self.bank = bank
-        self.txn = txn
-        self.t_rec = t_rec
-        self.reference = reference
-        self.note = note
+    id: str
+    kind: str
+    day: int
+    idx: int
+    t: int
+    contact: int  # supplier index (costs), customer index (incomes) or -1
+    lines: list[Line]
+    sub: int
+    tax: int
+    total: int
+    bank: int
+    txn: str
+    t_rec: int
+    reference: str
+    note: str
 
 
+@dataclass(slots=True, eq=False)
 class Transfer:
-    __slots__ = ("amount", "day", "desc", "dst", "id", "idx", "src", "t", "t_rec")
+    """Money moved between the two bank accounts, from `src` to `dst`."""
 
-    def __init__(self, id_, day, idx, t, src, dst, amount, t_rec, desc):
-        self.id = id_
-        self.day = day
-        self.idx = idx
-        self.t = t
-        self.src = src
-        self.dst = dst
-        self.amount = amount
-        self.t_rec = t_rec
-        self.desc = desc
+    id: str
+    day: int
+    idx: int
+    t: int
+    src: int
+    dst: int
+    amount: int
+    t_rec: int
+    desc: str
 
 
+@dataclass(slots=True, eq=False)
 class Item:
-    __slots__ = (
-        "_prices",
-        "buy_base",
-        "code",
-        "id",
-        "idx",
-        "income_acc",
-        "is_bill",
-        "max_qty",
-        "name",
-        "offset",
-        "ref",
-        "sale_base",
-        "tax_i",
-        "type",
-    )
+    """A product or service the business sells (and, unless a service, buys); its price rises 4% a year."""
 
-    def __init__(self, idx, id_, name, code, type_, sale_base, buy_base, income_acc, tax_i, offset):
-        self.idx = idx
-        self.id = id_
-        self.name = name
-        self.code = code
-        self.type = type_
-        self.sale_base = sale_base
-        self.buy_base = buy_base
-        self.income_acc = income_acc
-        self.tax_i = tax_i
-        self.offset = offset  # day of its first yearly price rise
-        self.is_bill = type_ != "Service"
-        self.max_qty = 12 if type_ == "Service" else 8
-        self.ref = {"id": id_, "name": name}
-        self._prices: list[int] = [sale_base]
+    idx: int
+    id: str
+    name: str
+    code: str
+    type: str
+    sale_base: int
+    buy_base: int
+    income_acc: int
+    tax_i: int
+    offset: int  # day of its first yearly price rise
+    is_bill: bool = field(init=False)
+    max_qty: int = field(init=False)
+    ref: dict[str, str] = field(init=False)
+    _prices: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.is_bill = self.type != "Service"
+        self.max_qty = 12 if self.type == "Service" else 8
+        self.ref = {"id": self.id, "name": self.name}
+        self._prices = [self.sale_base]
 
     def rises(self, day: int) -> int:
         """How many 4% price rises have happened by `day` (one a year from `offset`)."""
@@ -1858,7 +1689,7 @@ class Books(Clock):
                 if e.txn and e.operating:
                     crow = cash[m]
                     default = -1
-                    for a, c, _ in e.lines:
+                    for a, _, _ in e.lines:
                         if not IS_BANK[a] and a != A_VAT:
                             default = cf_of[a]
                             break

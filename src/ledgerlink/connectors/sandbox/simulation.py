@@ -58,6 +58,7 @@ stays flat whatever the volume, and hands the event loop a turn every ``SLICE_SE
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import random
 import threading
@@ -125,28 +126,40 @@ class Window:
     """What a pull asks for, in simulated seconds since the history started.
 
     `T` is the pull's moment; `S` the previous pull's (None: a full pull); `sync_from` the earliest creation
-    time wanted for dated documents (None: everything).
+    time wanted for dated documents (None: everything); `months` how many months of financial statements.
     """
 
     T: int
     S: int | None = None
     sync_from: int | None = None
+    months: int = 24
 
     @property
     def last_day(self) -> int:
         """The last day with anything in it (-1 when `T` is before the history starts)."""
         return self.T // DAY if self.T >= 0 else -1
 
-    def first_day(self, horizon_days: int) -> int:
-        """The first creation day to generate when every event happens within `horizon_days` of creation."""
-        if self.S is None:
-            return 0
-        return max(0, self.S // DAY - horizon_days - 1)
+    @property
+    def created_from(self) -> int:
+        """The earliest creation time wanted for dated documents (-1: every one)."""
+        return -1 if self.sync_from is None else self.sync_from
+
+    def first_day(self, horizon_days: int, *, dated: bool = False) -> int:
+        """The first creation day to generate when every event happens within `horizon_days` of creation.
+
+        `dated`: for documents dated by their creation, none of which created before `sync_from` is wanted
+        (an event of an earlier one, a payment or a credit note, can still be)."""
+        first = 0 if self.S is None else max(0, self.S // DAY - horizon_days - 1)
+        if dated and self.sync_from is not None:
+            first = max(first, self.sync_from // DAY - horizon_days)
+        return first
 
     def wants(self, created: int, last: int, deleted: int | None) -> int:
         """EMIT, DELETE or SKIP for a record created at `created`, whose latest event at or before `T` is
-        `last` and which is deleted at `deleted` (None: never). The caller has checked `created <= T`."""
+        `last` and which is deleted at `deleted` (None: never)."""
         S = self.S
+        if created > self.T:
+            return SKIP
         if deleted is not None and deleted <= self.T:
             if S is not None and created <= S < deleted:
                 return DELETE
@@ -233,7 +246,7 @@ class Clock:
             datetime(self.start.year + MAX_SIMULATED_YEARS, self.start.month, 1, tzinfo=UTC) - self.start
         ).days * DAY
         self.linked_t = int((linked_at - self.start).total_seconds())
-        # The calendar's lists, bound here for the hot paths below (they only grow, so the bindings stay good).
+        # The calendar's lists, bound for the hot paths below (they only grow, so the bindings stay good).
         self.calendar = cal = calendar(self.start, self.max_t // DAY + 1000)
         self._iso, self._date0, self._dateT, self._hex = cal.iso, cal.date0, cal.dateT, cal.hex
         self._wday, self._dom, self._moy, self._month = cal.wday, cal.dom, cal.moy, cal.month
@@ -260,7 +273,7 @@ class Clock:
         sync_from = None
         if request.sync_from is not None:
             sync_from = int((utc(request.sync_from) - self.start).total_seconds())
-        return Window(T, S, sync_from)
+        return Window(T, S, sync_from, request.months_to_sync)
 
     # ----------------------------------------------------------------------------------------------- calendar
     def _extend(self, day: int) -> None:
@@ -605,10 +618,8 @@ def check_volume_credentials(credentials: dict[str, Any]) -> dict[str, Any]:
         raise AuthorizationRejected(f"scale must be a whole number from 1 to {MAX_SCALE:,}.")
     speed = credentials.get("speed", 1)
     if isinstance(speed, str):
-        try:
+        with contextlib.suppress(ValueError):
             speed = float(speed)
-        except ValueError:
-            pass
     if (
         not isinstance(speed, int | float)
         or isinstance(speed, bool)
@@ -693,6 +704,8 @@ class SimulatedSandbox(Connector, ABC):
     def items(self, model: Any, data_type: str, window: Window) -> Iterator[Item]:
         """The records of one data type in a window of simulated time."""
 
+    batch_size = BATCH_SIZE
+
     def model_for(self, request: FetchRequest) -> Any:
         scale, speed = volume(request.credentials)
         return self.model(company_uuid(request.company_id), utc(request.linked_at), scale, speed)
@@ -704,6 +717,11 @@ class SimulatedSandbox(Connector, ABC):
         model = self.model_for(request)
         return self.items(model, request.data_type, model.clock.window(request))
 
+    async def items_of(self, request: FetchRequest) -> Iterator[Item]:
+        """The pull's items, once what they need from elsewhere is read (a sandbox written to reads what
+        was written here: the only wait of a pull before it streams)."""
+        return self.records(request)
+
     async def fetch(self, request: FetchRequest) -> AsyncIterator[Batch]:
-        async for batch in stream_batches(self.records(request)):
+        async for batch in stream_batches(await self.items_of(request), self.batch_size):
             yield batch

@@ -20,10 +20,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from ledgerlink.connectors.sandbox.books import (
-    _CITIES,
-    _FIRST,
-    _LAST,
-    _STREETS,
     A_RETAINED,
     AC,
     ACCOUNTS,
@@ -31,7 +27,6 @@ from ledgerlink.connectors.sandbox.books import (
     BT_KIND,
     CF_CATEGORIES,
     CURRENCY,
-    DAY,
     HORIZON_DAYS,
     IS_PL,
     JOURNALS,
@@ -49,9 +44,106 @@ from ledgerlink.connectors.sandbox.books import (
     Document,
     Entry,
 )
+from ledgerlink.connectors.sandbox.simulation import DAY, DELETE, EMIT, Item, Window
 from ledgerlink.connectors.sandbox.writes import WrittenEntry, WrittenInvoice, WrittenRecord
 
-Item = dict[str, Any] | str | None
+# Names and places of contacts and of the company itself.
+_FIRST = (
+    "Olivia",
+    "Amelia",
+    "Isla",
+    "Ava",
+    "Mia",
+    "Ivy",
+    "Lily",
+    "Grace",
+    "Sophia",
+    "Freya",
+    "Oliver",
+    "George",
+    "Noah",
+    "Arthur",
+    "Harry",
+    "Leo",
+    "Muhammad",
+    "Jack",
+    "Charlie",
+    "Oscar",
+    "Priya",
+    "Tomasz",
+    "Aisha",
+    "Chen",
+    "Fatima",
+    "Kwame",
+    "Niamh",
+    "Rhys",
+    "Sofia",
+    "Mateo",
+)
+_LAST = (
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Khan",
+    "Hughes",
+    "Edwards",
+    "Murphy",
+    "Kowalski",
+    "Okafor",
+    "Nguyen",
+    "Campbell",
+    "Price",
+)
+_CITIES = (
+    ("London", "Greater London", "EC1"),
+    ("Manchester", "Greater Manchester", "M1"),
+    ("Birmingham", "West Midlands", "B1"),
+    ("Leeds", "West Yorkshire", "LS1"),
+    ("Bristol", "Bristol", "BS1"),
+    ("Glasgow", "Lanarkshire", "G1"),
+    ("Edinburgh", "Midlothian", "EH1"),
+    ("Cardiff", "South Glamorgan", "CF10"),
+    ("Liverpool", "Merseyside", "L1"),
+    ("Newcastle", "Tyne and Wear", "NE1"),
+    ("Nottingham", "Nottinghamshire", "NG1"),
+    ("Sheffield", "South Yorkshire", "S1"),
+    ("Brighton", "East Sussex", "BN1"),
+    ("Oxford", "Oxfordshire", "OX1"),
+    ("Cambridge", "Cambridgeshire", "CB1"),
+    ("Belfast", "County Antrim", "BT1"),
+)
+_STREETS = (
+    "High Street",
+    "Station Road",
+    "Church Lane",
+    "Victoria Road",
+    "Mill Lane",
+    "King Street",
+    "Queen's Road",
+    "Park Avenue",
+    "Market Square",
+    "Bridge Street",
+    "Castle Street",
+    "The Parade",
+)
 
 LIST_TYPES = (
     "chartOfAccounts",
@@ -77,34 +169,17 @@ STATEMENT_TYPES = ("balanceSheet", "profitAndLoss", "cashFlowStatement")
 DATA_TYPES = (*LIST_TYPES, "company", *STATEMENT_TYPES)
 
 
-def pull(
-    books: Books,
-    data_type: str,
-    T: int,
-    S: int | None = None,
-    *,
-    months_to_sync: int = 24,
-    sync_from: int | None = None,
-) -> Iterator[Item]:
-    """Records of `data_type` as of T (or only those changed in (S, T], plus ids deleted in it)."""
-    if S is not None and S >= T:
+def pull(books: Books, data_type: str, w: Window) -> Iterator[Item]:
+    """Records of `data_type` as of `w.T` (or only those changed in `(w.S, w.T]`, plus ids deleted in it)."""
+    if w.S is not None and w.S >= w.T:
         return iter(())
     if data_type in STATEMENT_TYPES:
-        return _statements(books, data_type, T, S, months_to_sync)
-    view = _VIEWS[data_type]
-    if data_type == "company":
-        return view(books, T, S)
-    return view(books, T, S, -1 if sync_from is None else sync_from)
+        return _statements(books, data_type, w)
+    return _VIEWS[data_type](books, w)
 
 
 def _money(pence: int) -> float:
     return pence / 100
-
-
-def _first_day(T: int, S: int | None, tmin: int) -> int:
-    """The first creation day whose records can matter: documents live at most HORIZON_DAYS."""
-    first = 0 if S is None or S < 0 else max(0, S // DAY - HORIZON_DAYS)
-    return max(first, tmin // DAY - HORIZON_DAYS) if tmin > 0 else first
 
 
 # -------------------------------------------------------------------------------------------------- contacts
@@ -166,7 +241,8 @@ def _contact_record(bk: Books, k: int, supplier: bool, T: int, life: tuple) -> d
     return record
 
 
-def _contacts(bk: Books, T: int, S: int | None, supplier: bool) -> Iterator[Item]:
+def _contacts(bk: Books, w: Window, supplier: bool) -> Iterator[Item]:
+    T, S = w.T, w.S
     if T < 0:
         return
     n = bk.n_suppliers(T // DAY) if supplier else bk.n_customers(T // DAY)
@@ -188,12 +264,13 @@ def _contacts(bk: Books, T: int, S: int | None, supplier: bool) -> Iterator[Item
             yield None
 
 
-def _customers(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    return _contacts(bk, T, S, False)
+def _customers(bk: Books, w: Window) -> Iterator[Item]:
+    return _contacts(bk, w, False)
 
 
-def _suppliers(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    yield from _contacts(bk, T, S, True)
+def _suppliers(bk: Books, w: Window) -> Iterator[Item]:
+    T, S = w.T, w.S
+    yield from _contacts(bk, w, True)
     if bk.written:
         for supplier in bk.written.suppliers.values():
             if supplier.w <= T and (S is None or supplier.w > S):
@@ -201,7 +278,8 @@ def _suppliers(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
 
 
 # ------------------------------------------------------------------------------------------------ catalogues
-def _items(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+def _items(bk: Books, w: Window) -> Iterator[Item]:
+    T, S = w.T, w.S
     if T < 0:
         return
     day = T // DAY
@@ -238,7 +316,8 @@ def _items(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
         yield record
 
 
-def _tax_rates(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+def _tax_rates(bk: Books, w: Window) -> Iterator[Item]:
+    T, S = w.T, w.S
     if T < 0 or (S is not None and S >= 0):
         return
     for i, (_key, name, code, pct) in enumerate(TAX_RATES):
@@ -255,7 +334,8 @@ def _tax_rates(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
         }
 
 
-def _tracking_categories(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+def _tracking_categories(bk: Books, w: Window) -> Iterator[Item]:
+    T, S = w.T, w.S
     for i, (name, parent, created_day) in enumerate(TRACKING):
         created = created_day * DAY
         if created > T or (S is not None and created <= S):
@@ -268,7 +348,8 @@ def _tracking_categories(bk: Books, T: int, S: int | None, tmin: int) -> Iterato
         yield record
 
 
-def _journals(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+def _journals(bk: Books, w: Window) -> Iterator[Item]:
+    T, S = w.T, w.S
     if T < 0 or (S is not None and S >= 0):
         return
     for i, (name, code, type_) in enumerate(JOURNALS):
@@ -285,7 +366,8 @@ def _journals(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
         }
 
 
-def _company(bk: Books, T: int, S: int | None) -> Iterator[Item]:
+def _company(bk: Books, w: Window) -> Iterator[Item]:
+    T = w.T
     if T < 0:
         return
     h = bk.seed
@@ -452,17 +534,6 @@ def _document_state(bk: Books, doc: Document, T: int) -> tuple[list, int, int | 
     return allocations, allocated, last_paid, void
 
 
-def _window(created: int, last: int, t_del: int | None, T: int, S: int | None) -> int:
-    """0: not in the pull; 1: a record; 2: a deletion (the record existed at S and is gone by T)."""
-    if created > T:
-        return 0
-    if t_del is not None and t_del <= T:
-        return 2 if S is not None and created <= S < t_del else 0
-    if S is not None and last <= S:
-        return 0
-    return 1
-
-
 def _invoice_record(bk: Books, doc: Document, T: int) -> dict[str, Any]:
     allocations, allocated, last_paid, void = _document_state(bk, doc, T)
     due = 0 if void else doc.total - allocated
@@ -532,36 +603,39 @@ def _bill_record(bk: Books, doc: Document, T: int) -> dict[str, Any]:
     }
 
 
-def _invoices(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+def _invoices(bk: Books, w: Window) -> Iterator[Item]:
+    T, tmin = w.T, w.created_from
+    for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for doc in bk.sales(day):
             if doc.t0 < tmin:
                 continue
-            state = _window(doc.t0, doc.last_event(T), doc.t_del, T, S)
-            if state == 1:
+            state = w.wants(doc.t0, doc.last_event(T), doc.t_del)
+            if state == EMIT:
                 yield _invoice_record(bk, doc, T)
-            elif state == 2:
+            elif state == DELETE:
                 yield doc.id
     if bk.written:
         for invoice in bk.written.invoices.values():
-            if invoice.t >= tmin and _window(invoice.w, invoice.last_event(T), None, T, S) == 1:
+            if invoice.t >= tmin and w.wants(invoice.w, invoice.last_event(T), None) == EMIT:
                 yield _written_invoice(bk, invoice, T)
 
 
-def _bills(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+def _bills(bk: Books, w: Window) -> Iterator[Item]:
+    T, tmin = w.T, w.created_from
+    for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for doc in bk.purchases(day):
             if doc.t0 < tmin:
                 continue
-            state = _window(doc.t0, doc.last_event(T), doc.t_del, T, S)
-            if state == 1:
+            state = w.wants(doc.t0, doc.last_event(T), doc.t_del)
+            if state == EMIT:
                 yield _bill_record(bk, doc, T)
-            elif state == 2:
+            elif state == DELETE:
                 yield doc.id
 
 
-def _credit_notes(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+def _credit_notes(bk: Books, w: Window) -> Iterator[Item]:
+    T, S, tmin = w.T, w.S, w.created_from
+    for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for doc in bk.sales(day):
             cn = doc.cn
             if cn is None or cn.t > T or cn.t < tmin:
@@ -616,8 +690,9 @@ def _credit_notes(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]
             yield record
 
 
-def _payments(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+def _payments(bk: Books, w: Window) -> Iterator[Item]:
+    T, S, tmin = w.T, w.S, w.created_from
+    for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for doc in bk.sales(day):
             k = doc.contact
             cn = doc.cn
@@ -682,18 +757,20 @@ def _payments(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
                     "metadata": {"isDeleted": False},
                     "sourceModifiedDate": bk.ts(p.t),
                 }
-    yield from _written_payments(bk, T, S, tmin)
+    yield from _written_payments(bk, w)
 
 
-def _written_payments(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+def _written_payments(bk: Books, w: Window) -> Iterator[Item]:
+    tmin = w.created_from
     if bk.written:
         for payment in bk.written.payments.values():
-            if payment.t >= tmin and _window(payment.w, payment.w, None, T, S) == 1:
+            if payment.t >= tmin and w.wants(payment.w, payment.w, None) == EMIT:
                 yield _written_payment(bk, payment)
 
 
-def _bill_payments(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+def _bill_payments(bk: Books, w: Window) -> Iterator[Item]:
+    T, S, tmin = w.T, w.S, w.created_from
+    for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for doc in bk.purchases(day):
             k = doc.contact
             for p in doc.pays:
@@ -757,10 +834,9 @@ def _direct_record(bk: Books, x: Direct) -> dict[str, Any]:
     return record
 
 
-def _directs(bk: Books, T: int, S: int | None, tmin: int, kind: str) -> Iterator[Item]:
-    first = 0 if S is None or S < 0 else S // DAY
-    first = max(first, tmin // DAY) if tmin > 0 else first
-    for day in range(first, T // DAY + 1):
+def _directs(bk: Books, w: Window, kind: str) -> Iterator[Item]:
+    T, S, tmin = w.T, w.S, w.created_from
+    for day in range(w.first_day(0, dated=True), T // DAY + 1):
         costs, _transfers = bk.direct(day)
         for x in costs:
             if x.kind != kind or x.t > T or x.t < tmin or (S is not None and x.t <= S):
@@ -768,18 +844,17 @@ def _directs(bk: Books, T: int, S: int | None, tmin: int, kind: str) -> Iterator
             yield _direct_record(bk, x)
 
 
-def _direct_costs(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    return _directs(bk, T, S, tmin, K_DIRECT_COST)
+def _direct_costs(bk: Books, w: Window) -> Iterator[Item]:
+    return _directs(bk, w, K_DIRECT_COST)
 
 
-def _direct_incomes(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    return _directs(bk, T, S, tmin, K_DIRECT_INCOME)
+def _direct_incomes(bk: Books, w: Window) -> Iterator[Item]:
+    return _directs(bk, w, K_DIRECT_INCOME)
 
 
-def _transfers(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    first = 0 if S is None or S < 0 else max(0, S // DAY - 7)
-    first = max(first, tmin // DAY) if tmin > 0 else first
-    for day in range(first, T // DAY + 1):
+def _transfers(bk: Books, w: Window) -> Iterator[Item]:
+    T, S, tmin = w.T, w.S, w.created_from
+    for day in range(w.first_day(7, dated=True), T // DAY + 1):
         _costs, transfers = bk.direct(day)
         for x in transfers:
             if x.t > T or x.t < tmin:
@@ -834,23 +909,25 @@ def _journal_entry_record(bk: Books, e: Entry) -> dict[str, Any]:
     return record
 
 
-def _journal_entries(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+def _journal_entries(bk: Books, w: Window) -> Iterator[Item]:
+    T, tmin = w.T, w.created_from
+    for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for e in bk.entries(day):
             if e.t < tmin:
                 continue
-            state = _window(e.t, e.t, e.t_del, T, S)
-            if state == 1:
+            state = w.wants(e.t, e.t, e.t_del)
+            if state == EMIT:
                 yield _journal_entry_record(bk, e)
-            elif state == 2:
+            elif state == DELETE:
                 yield e.id
     if bk.written:
         for entry in bk.written.entries:
-            if entry.t >= tmin and _window(entry.w, entry.w, None, T, S) == 1:
+            if entry.t >= tmin and w.wants(entry.w, entry.w, None) == EMIT:
                 yield _written_entry(bk, entry)
 
 
-def _chart_of_accounts(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+def _chart_of_accounts(bk: Books, w: Window) -> Iterator[Item]:
+    T, S = w.T, w.S
     ledger = None
     for tick in bk.ledger(T, S):
         if tick is None:
@@ -912,7 +989,8 @@ def _bank_account_record(bk: Books, a: int, balance: int, last: int) -> dict[str
     }
 
 
-def _bank_accounts(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+def _bank_accounts(bk: Books, w: Window) -> Iterator[Item]:
+    T, S = w.T, w.S
     if T < 0:
         return
     current, savings, _equipment = bk.opening()
@@ -931,7 +1009,8 @@ def _bank_accounts(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item
         yield _bank_account_record(bk, a, balance[a], last[a])
 
 
-def _bank_transactions(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+def _bank_transactions(bk: Books, w: Window) -> Iterator[Item]:
+    T, S, tmin = w.T, w.S, w.created_from
     if T < 0:
         return
     current, savings, _equipment = bk.opening()
@@ -965,7 +1044,8 @@ def _bank_transactions(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[
 
 
 # ------------------------------------------------------------------------------------------------ statements
-def _statements(bk: Books, key: str, T: int, S: int | None, months_to_sync: int) -> Iterator[Item]:
+def _statements(bk: Books, key: str, w: Window) -> Iterator[Item]:
+    T, S = w.T, w.S
     ledger = None
     for tick in bk.ledger(T, S):
         if tick is None:
@@ -975,7 +1055,7 @@ def _statements(bk: Books, key: str, T: int, S: int | None, months_to_sync: int)
     if ledger is None or ledger.months == 0:
         return
     months = ledger.months
-    first = max(0, months - max(1, months_to_sync))
+    first = max(0, months - max(1, w.months))
     if S is None:
         wanted = set(range(first, months))
     else:

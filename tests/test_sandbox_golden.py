@@ -33,7 +33,7 @@ from ledgerlink.connectors.base import FetchRequest, PlatformRecord
 from ledgerlink.connectors.sandbox import writes
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
 from ledgerlink.connectors.sandbox.banking import BankingSandbox
-from ledgerlink.connectors.sandbox.books import AC, Books
+from ledgerlink.connectors.sandbox.books import AC, AccountingBooks
 from ledgerlink.connectors.sandbox.commerce import CommerceSandbox
 from ledgerlink.connectors.sandbox.simulation import DAY, SimulatedSandbox
 
@@ -122,7 +122,7 @@ class Case:
 def written_records(case: Case) -> list[PlatformRecord]:
     """A supplier, two journal entries, an invoice and a payment of it, written at fixed moments before the
     pull (kept as the platform store keeps them), so the golden books include what writes add."""
-    books = Books(case.company, LINKED, case.scale, case.speed)
+    books = AccountingBooks(case.company, LINKED, case.scale, case.speed)
     kept: list[PlatformRecord] = []
     moment = case.real(10)
 

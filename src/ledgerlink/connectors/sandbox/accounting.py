@@ -1,10 +1,10 @@
 """The Accounting Sandbox (`mqjo`): deterministic, coherent books for any company, at any volume.
 
-The books are simulated in `books.py` (time and volume model, ledger) and shaped as Codat records in
-`views.py`. Credentials: any JSON object links the Sandbox; optional `scale` (a whole number, 1 to 100,000)
-multiplies the volume of its books (scale 1 is a small business: 2,600 to 4,000 records at linking; scale 400
-gives over a million), and optional `speed` (a number, 1 to 10,000,000) makes its clock run faster than real
-time: `simulated(t) = linked_at + (t - linked_at) * speed`.
+The books are simulated in `books.py` (on `simulation.py`'s clock, like the Banking and Commerce Sandboxes)
+and shaped as Codat records in `documents.py`. Credentials: any JSON object links the Sandbox; optional
+`scale` (a whole number, 1 to 100,000) multiplies the volume of its books (scale 1 is a small business: 2,600
+to 4,000 records at linking; scale 400 gives over a million), and optional `speed` (a number, 1 to
+10,000,000) makes its clock run faster than real time: `simulated(t) = linked_at + (t - linked_at) * speed`.
 
 Writes: journal entries, invoices, payments and suppliers can be created (`push`); they are checked against
 the books as a platform would check them, kept in ledgerlink's platform store for the connection, and from
@@ -29,8 +29,8 @@ from ledgerlink.connectors.base import (
     PlatformRecord,
     PushRequest,
 )
-from ledgerlink.connectors.sandbox import views, writes
-from ledgerlink.connectors.sandbox.books import Books
+from ledgerlink.connectors.sandbox import documents, writes
+from ledgerlink.connectors.sandbox.books import AccountingBooks
 from ledgerlink.connectors.sandbox.simulation import Item, SimulatedSandbox, Window, utc, volume
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.records.registry import SourceType
@@ -42,23 +42,23 @@ class AccountingSandbox(SimulatedSandbox):
         name="Sandbox",
         source_type=SourceType.ACCOUNTING,
         branding=Branding(mark="SB", background="#4b5ad6"),
-        data_types=views.DATA_TYPES,
+        data_types=documents.DATA_TYPES,
         data_provided_by="ledgerlink",
         is_sandbox=True,
         writable_data_types=writes.WRITABLE_DATA_TYPES,
     )
     batch_size = 2_000
 
-    def model(self, company_id: uuid.UUID, linked_at: datetime, scale: int, speed: float) -> Books:
+    def model(self, company_id: uuid.UUID, linked_at: datetime, scale: int, speed: float) -> AccountingBooks:
         # Built per pull (cheap: catalogues only, the calendar is shared), so no memory outlives a pull.
-        return Books(company_id, linked_at, scale, speed)
+        return AccountingBooks(company_id, linked_at, scale, speed)
 
-    def items(self, model: Books, data_type: str, window: Window) -> Iterator[Item]:
-        return views.pull(model, data_type, window)
+    def items(self, model: AccountingBooks, data_type: str, window: Window) -> Iterator[Item]:
+        return documents.pull(model, data_type, window)
 
     def books(
         self, request: FetchRequest | PushRequest, written: list[PlatformRecord] | None = None
-    ) -> Books:
+    ) -> AccountingBooks:
         """The connection's books, with what was `written` to them (`PlatformStore.records()`)."""
         scale, speed = volume(request.credentials)
         books = self.model(request.company_id, utc(request.linked_at), scale, speed)
@@ -72,8 +72,8 @@ class AccountingSandbox(SimulatedSandbox):
         return self.records(request, written)
 
     def records(self, request: FetchRequest, written: list[PlatformRecord] | None = None) -> Iterator[Item]:
-        """The pull as a plain iterator: records, deleted ids (str) and None ticks (see `views.pull`)."""
-        if request.data_type not in views.DATA_TYPES:
+        """The pull as a plain iterator: records, deleted ids (str) and None ticks (see `documents.pull`)."""
+        if request.data_type not in documents.DATA_TYPES:
             raise DataTypeNotSupported(request.data_type)
         books = self.books(request, written)
         window = books.window(request)
@@ -89,7 +89,7 @@ class AccountingSandbox(SimulatedSandbox):
 
     async def push(self, request: PushRequest) -> dict[str, Any]:
         """Create a journal entry, invoice, payment or supplier: checked against the books as they stand now,
-        then kept under the push's idempotency key (a retried push finds its record there and creates none)."""
+        then kept under the push's idempotency key (a retried push finds its record there, creating none)."""
         if request.data_type not in writes.WRITABLE_DATA_TYPES:
             raise DataTypeNotSupported(request.data_type)
         store = request.store
@@ -112,4 +112,4 @@ class AccountingSandbox(SimulatedSandbox):
             if all(other.record_id != kept.record_id for other in written):
                 written.append(kept)
         books = self.books(request, written)
-        return views.written_record(books, kept.data_type, kept.record_id, books.simulated_t(utcnow()))
+        return documents.written_record(books, kept.data_type, kept.record_id, books.simulated_t(utcnow()))

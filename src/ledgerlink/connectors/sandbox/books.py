@@ -1,7 +1,8 @@
 """The Accounting Sandbox's books: a deterministic small-business ledger, simulated day by day.
 
 Nothing here touches a database or the network, and nothing is stored between pulls: every record, and its
-whole life, is recomputed from the company id whenever it is asked for (`views.py` gives them Codat's shapes).
+whole life, is recomputed from the company id whenever it is asked for (`documents.py` gives them Codat's
+shapes).
 
 Time model
 ----------
@@ -437,9 +438,9 @@ _SEASON = (0.85, 0.9, 1.05, 1.0, 1.05, 1.0, 0.9, 0.85, 1.05, 1.1, 1.15, 1.1)  # 
 
 
 def post_cash(crow: list[int], lines: list) -> None:
-    """Add a cash entry's movements to a month's cash flow categories (as `Books.ledger` does inline, for
-    speed, with the entries it generates): each non-bank line is a receipt or payment of its account's
-    category, and VAT goes with the entry's first other line."""
+    """Add a cash entry's movements to a month's cash flow categories (as `AccountingBooks.ledger` does
+    inline, for speed, with the entries it generates): each non-bank line is a receipt or payment of its
+    account's category, and VAT goes with the entry's first other line."""
     default = -1
     for a, _, _ in lines:
         if not IS_BANK[a] and a != A_VAT:
@@ -457,7 +458,7 @@ def tax_of(pence: int, tax_i: int) -> int:
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Specs: compact descriptions of records and their lifecycles (no Codat shapes here; see views.py).
+# Specs: compact descriptions of records and their lifecycles (no Codat shapes here; see documents.py).
 # ----------------------------------------------------------------------------------------------------------
 # A journal line: (account index, pence with debits positive, contact ref or None).
 JournalLine = tuple[int, int, "dict[str, str] | None"]
@@ -647,7 +648,7 @@ class Item:
         return (self.sale_price(day) * 55 + 50) // 100
 
 
-class Books(Clock):
+class AccountingBooks(Clock):
     """One company's books: the simulation's clock, catalogues and the day-by-day generators.
 
     The clock (history start, simulated time, seeds, calendar, ids, timestamps) is `simulation.Clock`, the
@@ -1710,7 +1711,7 @@ class Books(Clock):
 class Ledger:
     """Monthly sums of the ledger as of T: account movements, cash movements, and what changed after S."""
 
-    def __init__(self, books: Books, T: int, S: int | None, months: int):
+    def __init__(self, books: AccountingBooks, T: int, S: int | None, months: int):
         self.books = books
         self.T = T
         self.S = S

@@ -39,7 +39,7 @@ from ledgerlink.connectors.sandbox.books import (
     SECTION,
     TAX_RATES,
     TRACKING,
-    Books,
+    AccountingBooks,
     Direct,
     Document,
     Entry,
@@ -169,7 +169,7 @@ STATEMENT_TYPES = ("balanceSheet", "profitAndLoss", "cashFlowStatement")
 DATA_TYPES = (*LIST_TYPES, "company", *STATEMENT_TYPES)
 
 
-def pull(books: Books, data_type: str, w: Window) -> Iterator[Item]:
+def pull(books: AccountingBooks, data_type: str, w: Window) -> Iterator[Item]:
     """Records of `data_type` as of `w.T` (or only those changed in `(w.S, w.T]`, plus ids deleted in it)."""
     if w.S is not None and w.S >= w.T:
         return iter(())
@@ -183,7 +183,7 @@ def _money(pence: int) -> float:
 
 
 # -------------------------------------------------------------------------------------------------- contacts
-def _contact_record(bk: Books, k: int, supplier: bool, T: int, life: tuple) -> dict[str, Any]:
+def _contact_record(bk: AccountingBooks, k: int, supplier: bool, T: int, life: tuple) -> dict[str, Any]:
     created, changed, archived, _terms = life
     h = bk.contact_hash(k, supplier)
     name = bk.supplier_name(k) if supplier else bk.customer_name(k)
@@ -241,7 +241,7 @@ def _contact_record(bk: Books, k: int, supplier: bool, T: int, life: tuple) -> d
     return record
 
 
-def _contacts(bk: Books, w: Window, supplier: bool) -> Iterator[Item]:
+def _contacts(bk: AccountingBooks, w: Window, supplier: bool) -> Iterator[Item]:
     T, S = w.T, w.S
     if T < 0:
         return
@@ -264,11 +264,11 @@ def _contacts(bk: Books, w: Window, supplier: bool) -> Iterator[Item]:
             yield None
 
 
-def _customers(bk: Books, w: Window) -> Iterator[Item]:
+def _customers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     return _contacts(bk, w, False)
 
 
-def _suppliers(bk: Books, w: Window) -> Iterator[Item]:
+def _suppliers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S = w.T, w.S
     yield from _contacts(bk, w, True)
     if bk.written:
@@ -278,7 +278,7 @@ def _suppliers(bk: Books, w: Window) -> Iterator[Item]:
 
 
 # ------------------------------------------------------------------------------------------------ catalogues
-def _items(bk: Books, w: Window) -> Iterator[Item]:
+def _items(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S = w.T, w.S
     if T < 0:
         return
@@ -316,7 +316,7 @@ def _items(bk: Books, w: Window) -> Iterator[Item]:
         yield record
 
 
-def _tax_rates(bk: Books, w: Window) -> Iterator[Item]:
+def _tax_rates(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S = w.T, w.S
     if T < 0 or (S is not None and S >= 0):
         return
@@ -334,7 +334,7 @@ def _tax_rates(bk: Books, w: Window) -> Iterator[Item]:
         }
 
 
-def _tracking_categories(bk: Books, w: Window) -> Iterator[Item]:
+def _tracking_categories(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S = w.T, w.S
     for i, (name, parent, created_day) in enumerate(TRACKING):
         created = created_day * DAY
@@ -348,7 +348,7 @@ def _tracking_categories(bk: Books, w: Window) -> Iterator[Item]:
         yield record
 
 
-def _journals(bk: Books, w: Window) -> Iterator[Item]:
+def _journals(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S = w.T, w.S
     if T < 0 or (S is not None and S >= 0):
         return
@@ -366,7 +366,7 @@ def _journals(bk: Books, w: Window) -> Iterator[Item]:
         }
 
 
-def _company(bk: Books, w: Window) -> Iterator[Item]:
+def _company(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T = w.T
     if T < 0:
         return
@@ -407,7 +407,7 @@ def _company(bk: Books, w: Window) -> Iterator[Item]:
 
 
 # ------------------------------------------------------------------------------------------------- documents
-def _line_items(bk: Books, lines: list, kind: str) -> list[dict[str, Any]]:
+def _line_items(bk: AccountingBooks, lines: list, kind: str) -> list[dict[str, Any]]:
     """Codat line items. Invoice lines are shared between invoices, so their shape is built once per line."""
     if kind == "invoice":
         out = []
@@ -420,7 +420,7 @@ def _line_items(bk: Books, lines: list, kind: str) -> list[dict[str, Any]]:
     return _line_shapes(bk, lines, kind)
 
 
-def _line_shapes(bk: Books, lines: list | tuple, kind: str) -> list[dict[str, Any]]:
+def _line_shapes(bk: AccountingBooks, lines: list | tuple, kind: str) -> list[dict[str, Any]]:
     out = []
     acc_refs, tax_refs, trk_refs, items = bk.account_refs, bk.tax_refs, bk.tracking_refs, bk.items
     for n, ln in enumerate(lines):
@@ -466,7 +466,7 @@ def _line_shapes(bk: Books, lines: list | tuple, kind: str) -> list[dict[str, An
 
 
 def _allocation(
-    bk: Books,
+    bk: AccountingBooks,
     pay_id: str,
     t: int,
     paid: int,
@@ -491,7 +491,7 @@ def _allocation(
     }
 
 
-def _document_state(bk: Books, doc: Document, T: int) -> tuple[list, int, int | None, bool]:
+def _document_state(bk: AccountingBooks, doc: Document, T: int) -> tuple[list, int, int | None, bool]:
     """(payment allocations, pence allocated, time of the last allocation, void) of a document as of T."""
     allocations = []
     allocated = 0
@@ -534,7 +534,7 @@ def _document_state(bk: Books, doc: Document, T: int) -> tuple[list, int, int | 
     return allocations, allocated, last_paid, void
 
 
-def _invoice_record(bk: Books, doc: Document, T: int) -> dict[str, Any]:
+def _invoice_record(bk: AccountingBooks, doc: Document, T: int) -> dict[str, Any]:
     allocations, allocated, last_paid, void = _document_state(bk, doc, T)
     due = 0 if void else doc.total - allocated
     status = "Void" if void else "Paid" if due == 0 else "PartiallyPaid" if allocated else "Submitted"
@@ -574,7 +574,7 @@ def _invoice_record(bk: Books, doc: Document, T: int) -> dict[str, Any]:
     return record
 
 
-def _bill_record(bk: Books, doc: Document, T: int) -> dict[str, Any]:
+def _bill_record(bk: AccountingBooks, doc: Document, T: int) -> dict[str, Any]:
     allocations, allocated, _last_paid, void = _document_state(bk, doc, T)
     due = 0 if void else doc.total - allocated
     status = "Void" if void else "Paid" if due == 0 else "PartiallyPaid" if allocated else "Open"
@@ -603,7 +603,7 @@ def _bill_record(bk: Books, doc: Document, T: int) -> dict[str, Any]:
     }
 
 
-def _invoices(bk: Books, w: Window) -> Iterator[Item]:
+def _invoices(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, tmin = w.T, w.created_from
     for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for doc in bk.sales(day):
@@ -620,7 +620,7 @@ def _invoices(bk: Books, w: Window) -> Iterator[Item]:
                 yield _written_invoice(bk, invoice, T)
 
 
-def _bills(bk: Books, w: Window) -> Iterator[Item]:
+def _bills(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, tmin = w.T, w.created_from
     for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for doc in bk.purchases(day):
@@ -633,7 +633,7 @@ def _bills(bk: Books, w: Window) -> Iterator[Item]:
                 yield doc.id
 
 
-def _credit_notes(bk: Books, w: Window) -> Iterator[Item]:
+def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S, tmin = w.T, w.S, w.created_from
     for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for doc in bk.sales(day):
@@ -690,7 +690,7 @@ def _credit_notes(bk: Books, w: Window) -> Iterator[Item]:
             yield record
 
 
-def _payments(bk: Books, w: Window) -> Iterator[Item]:
+def _payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S, tmin = w.T, w.S, w.created_from
     for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for doc in bk.sales(day):
@@ -760,7 +760,7 @@ def _payments(bk: Books, w: Window) -> Iterator[Item]:
     yield from _written_payments(bk, w)
 
 
-def _written_payments(bk: Books, w: Window) -> Iterator[Item]:
+def _written_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     tmin = w.created_from
     if bk.written:
         for payment in bk.written.payments.values():
@@ -768,7 +768,7 @@ def _written_payments(bk: Books, w: Window) -> Iterator[Item]:
                 yield _written_payment(bk, payment)
 
 
-def _bill_payments(bk: Books, w: Window) -> Iterator[Item]:
+def _bill_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S, tmin = w.T, w.S, w.created_from
     for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for doc in bk.purchases(day):
@@ -801,7 +801,7 @@ def _bill_payments(bk: Books, w: Window) -> Iterator[Item]:
 
 
 # ------------------------------------------------------------------------------------------------------ cash
-def _direct_record(bk: Books, x: Direct) -> dict[str, Any]:
+def _direct_record(bk: AccountingBooks, x: Direct) -> dict[str, Any]:
     is_cost = x.kind == K_DIRECT_COST
     record: dict[str, Any] = {"id": x.id, "reference": x.reference, "note": x.note}
     if x.contact >= 0:
@@ -834,7 +834,7 @@ def _direct_record(bk: Books, x: Direct) -> dict[str, Any]:
     return record
 
 
-def _directs(bk: Books, w: Window, kind: str) -> Iterator[Item]:
+def _directs(bk: AccountingBooks, w: Window, kind: str) -> Iterator[Item]:
     T, S, tmin = w.T, w.S, w.created_from
     for day in range(w.first_day(0, dated=True), T // DAY + 1):
         costs, _transfers = bk.direct(day)
@@ -844,15 +844,15 @@ def _directs(bk: Books, w: Window, kind: str) -> Iterator[Item]:
             yield _direct_record(bk, x)
 
 
-def _direct_costs(bk: Books, w: Window) -> Iterator[Item]:
+def _direct_costs(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     return _directs(bk, w, K_DIRECT_COST)
 
 
-def _direct_incomes(bk: Books, w: Window) -> Iterator[Item]:
+def _direct_incomes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     return _directs(bk, w, K_DIRECT_INCOME)
 
 
-def _transfers(bk: Books, w: Window) -> Iterator[Item]:
+def _transfers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S, tmin = w.T, w.S, w.created_from
     for day in range(w.first_day(7, dated=True), T // DAY + 1):
         _costs, transfers = bk.direct(day)
@@ -879,7 +879,7 @@ def _transfers(bk: Books, w: Window) -> Iterator[Item]:
 
 
 # ---------------------------------------------------------------------------------------------------- ledger
-def _journal_entry_record(bk: Books, e: Entry) -> dict[str, Any]:
+def _journal_entry_record(bk: AccountingBooks, e: Entry) -> dict[str, Any]:
     acc_refs = bk.account_refs
     lines = []
     for a, c, contact in e.lines:
@@ -909,7 +909,7 @@ def _journal_entry_record(bk: Books, e: Entry) -> dict[str, Any]:
     return record
 
 
-def _journal_entries(bk: Books, w: Window) -> Iterator[Item]:
+def _journal_entries(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, tmin = w.T, w.created_from
     for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for e in bk.entries(day):
@@ -926,7 +926,7 @@ def _journal_entries(bk: Books, w: Window) -> Iterator[Item]:
                 yield _written_entry(bk, entry)
 
 
-def _chart_of_accounts(bk: Books, w: Window) -> Iterator[Item]:
+def _chart_of_accounts(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S = w.T, w.S
     ledger = None
     for tick in bk.ledger(T, S):
@@ -964,7 +964,7 @@ _BANK_DETAILS = {
 }
 
 
-def _bank_account_record(bk: Books, a: int, balance: int, last: int) -> dict[str, Any]:
+def _bank_account_record(bk: AccountingBooks, a: int, balance: int, last: int) -> dict[str, Any]:
     h = bk.seed
     n = BANK_ACCOUNTS.index(a)
     name, institution = _BANK_DETAILS[n]
@@ -989,7 +989,7 @@ def _bank_account_record(bk: Books, a: int, balance: int, last: int) -> dict[str
     }
 
 
-def _bank_accounts(bk: Books, w: Window) -> Iterator[Item]:
+def _bank_accounts(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S = w.T, w.S
     if T < 0:
         return
@@ -1009,7 +1009,7 @@ def _bank_accounts(bk: Books, w: Window) -> Iterator[Item]:
         yield _bank_account_record(bk, a, balance[a], last[a])
 
 
-def _bank_transactions(bk: Books, w: Window) -> Iterator[Item]:
+def _bank_transactions(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S, tmin = w.T, w.S, w.created_from
     if T < 0:
         return
@@ -1044,7 +1044,7 @@ def _bank_transactions(bk: Books, w: Window) -> Iterator[Item]:
 
 
 # ------------------------------------------------------------------------------------------------ statements
-def _statements(bk: Books, key: str, w: Window) -> Iterator[Item]:
+def _statements(bk: AccountingBooks, key: str, w: Window) -> Iterator[Item]:
     T, S = w.T, w.S
     ledger = None
     for tick in bk.ledger(T, S):
@@ -1085,7 +1085,7 @@ def _statements(bk: Books, key: str, w: Window) -> Iterator[Item]:
 
 
 def _lines(
-    bk: Books, accounts: list[int], values: list[int], name: str, sign: int
+    bk: AccountingBooks, accounts: list[int], values: list[int], name: str, sign: int
 ) -> tuple[dict[str, Any], int]:
     items = []
     total = 0
@@ -1096,7 +1096,7 @@ def _lines(
     return {"name": name, "value": total / 100, "items": items}, total
 
 
-def _balance_sheet(bk: Books, label: str, when: str, cumulative: list[int]) -> dict[str, Any]:
+def _balance_sheet(bk: AccountingBooks, label: str, when: str, cumulative: list[int]) -> dict[str, Any]:
     by_section: dict[str, list[int]] = {}
     for a, section in enumerate(SECTION):
         by_section.setdefault(section, []).append(a)
@@ -1132,7 +1132,9 @@ def _balance_sheet(bk: Books, label: str, when: str, cumulative: list[int]) -> d
     }
 
 
-def _profit_and_loss(bk: Books, label: str, from_date: str, to_date: str, row: list[int]) -> dict[str, Any]:
+def _profit_and_loss(
+    bk: AccountingBooks, label: str, from_date: str, to_date: str, row: list[int]
+) -> dict[str, Any]:
     def section(name: str, key: str, sign: int) -> tuple[dict[str, Any], int]:
         return _lines(bk, [a for a in range(N_ACCOUNTS) if SECTION[a] == key], row, name, sign)
 
@@ -1199,19 +1201,19 @@ def _cash_flow(label: str, from_date: str, to_date: str, cash: list[int]) -> dic
 # ---------------------------------------------------------------------------------------------- written
 # Records written through the API (`writes.py`): as written, with their state at T and the moment W they were
 # written as their modified date.
-def _stamped(bk: Books, record: dict[str, Any], w: int) -> dict[str, Any]:
+def _stamped(bk: AccountingBooks, record: dict[str, Any], w: int) -> dict[str, Any]:
     return {**record, "metadata": {"isDeleted": False}, "sourceModifiedDate": bk.ts(w)}
 
 
-def _written_supplier(bk: Books, supplier: WrittenRecord) -> dict[str, Any]:
+def _written_supplier(bk: AccountingBooks, supplier: WrittenRecord) -> dict[str, Any]:
     return _stamped(bk, supplier.record, supplier.w)
 
 
-def _written_payment(bk: Books, payment: WrittenRecord) -> dict[str, Any]:
+def _written_payment(bk: AccountingBooks, payment: WrittenRecord) -> dict[str, Any]:
     return _stamped(bk, payment.record, payment.w)
 
 
-def _written_entry(bk: Books, entry: WrittenEntry) -> dict[str, Any]:
+def _written_entry(bk: AccountingBooks, entry: WrittenEntry) -> dict[str, Any]:
     stamp = bk.ts(entry.w)
     if entry.record is None:  # the posting of a written invoice or payment
         return {
@@ -1225,7 +1227,7 @@ def _written_entry(bk: Books, entry: WrittenEntry) -> dict[str, Any]:
     return _stamped(bk, record, entry.w)
 
 
-def _written_invoice(bk: Books, invoice: WrittenInvoice, T: int) -> dict[str, Any]:
+def _written_invoice(bk: AccountingBooks, invoice: WrittenInvoice, T: int) -> dict[str, Any]:
     allocations = invoice.allocated(T)
     due = invoice.total - sum(a.amount for a in allocations)
     status = "Paid" if due == 0 else "PartiallyPaid" if allocations else "Submitted"
@@ -1254,7 +1256,7 @@ def _written_invoice(bk: Books, invoice: WrittenInvoice, T: int) -> dict[str, An
     return _stamped(bk, record, invoice.last_event(T))
 
 
-def written_record(bk: Books, data_type: str, record_id: str, T: int) -> dict[str, Any]:
+def written_record(bk: AccountingBooks, data_type: str, record_id: str, T: int) -> dict[str, Any]:
     """A record written through the API, as the books hold it at T (the answer to its push)."""
     written = bk.written
     assert written is not None

@@ -264,7 +264,17 @@ class BankingBooks:
         out: list[tuple] = []
         n = 0
 
-        def add(a, ta, pence, code, desc, merchant, cat, tp=-1, tdel=None):
+        def add(
+            a: int,
+            ta: int,
+            pence: int,
+            code: str,
+            desc: str,
+            merchant: str | None,
+            cat: int,
+            tp: int | None = -1,
+            tdel: int | None = None,
+        ) -> None:
             nonlocal n
             posted = ta if tp == -1 else tp
             out.append((f"{prefix}{n:04x}{tail}", a, ta, posted, tdel, pence, code, desc, merchant, cat))

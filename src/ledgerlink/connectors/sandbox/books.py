@@ -65,7 +65,7 @@ import heapq
 import random
 import uuid
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -836,7 +836,7 @@ class AccountingBooks(Clock):
             terms.append(days)
         return archived, terms
 
-    def _pick_contact(self, day: int, r, supplier: bool) -> int:
+    def _pick_contact(self, day: int, r: Callable[[], float], supplier: bool) -> int:
         """A contact that exists and is not archived on `day` (older contacts are picked more often)."""
         n = self.n_suppliers(day) if supplier else self.n_customers(day)
         archived, _terms = self._contacts[supplier]
@@ -881,7 +881,7 @@ class AccountingBooks(Clock):
         return _DEPARTMENT_COUNTS[0] if day < _DEPARTMENT_COUNTS[1] else len(DEPARTMENTS)
 
     # ---------------------------------------------------------------------------------------------- moments
-    def _at(self, day: int, r) -> int:
+    def _at(self, day: int, r: Callable[[], float]) -> int:
         """A moment in business hours (08:00-18:00) on `day`."""
         return day * DAY + 8 * HOUR + int(r() * 36000)
 
@@ -1022,7 +1022,7 @@ class AccountingBooks(Clock):
             out.append(doc)
         return out
 
-    def _payment(self, id_: str, pay_day: int, amount: int, sub: int, r) -> Payment:
+    def _payment(self, id_: str, pay_day: int, amount: int, sub: int, r: Callable[[], float]) -> Payment:
         """A payment through the current account on `pay_day` (or the Monday after), reconciled later."""
         wday = self._wday
         wd = wday[pay_day] if pay_day < len(wday) else self.weekday(pay_day)
@@ -1130,7 +1130,16 @@ class AccountingBooks(Clock):
         transfers: list[Transfer] = []
         idx = 0
 
-        def add(kind, t, contact, lines, bank, txn, reference, note):
+        def add(
+            kind: str,
+            t: int,
+            contact: int,
+            lines: list[Line],
+            bank: int,
+            txn: str,
+            reference: str,
+            note: str,
+        ) -> None:
             nonlocal idx
             sub = sum(line.sub for line in lines)
             tax = sum(line.tax for line in lines)
@@ -1379,7 +1388,7 @@ class AccountingBooks(Clock):
         d, i = doc.day, doc.idx
         suffix = self.suffix
         out = []
-        posting = [(A_AR, doc.total, contact)]
+        posting: list[JournalLine] = [(A_AR, doc.total, contact)]
         for line in doc.lines:
             posting.append((line.acc, -line.sub, None))
         if doc.tax:
@@ -1412,7 +1421,7 @@ class AccountingBooks(Clock):
             )
         cn = doc.cn
         if cn is not None:
-            lines = [(line.acc, line.sub, None) for line in cn.lines]
+            lines: list[JournalLine] = [(line.acc, line.sub, None) for line in cn.lines]
             if cn.tax:
                 lines.append((A_VAT, cn.tax, None))
             lines.append((A_AR, -cn.total, contact))
@@ -1466,7 +1475,7 @@ class AccountingBooks(Clock):
         d, i = doc.day, doc.idx
         suffix = self.suffix
         out = []
-        posting = [(line.acc, line.sub, None) for line in doc.lines]
+        posting: list[JournalLine] = [(line.acc, line.sub, None) for line in doc.lines]
         if doc.tax:
             posting.append((A_VAT, doc.tax, None))
         posting.append((A_AP, -doc.total, contact))
@@ -1518,7 +1527,7 @@ class AccountingBooks(Clock):
 
     def direct_entry(self, x: Direct) -> Entry:
         if x.kind == K_DIRECT_COST:
-            lines = [(line.acc, line.sub, None) for line in x.lines]
+            lines: list[JournalLine] = [(line.acc, line.sub, None) for line in x.lines]
             if x.tax:
                 lines.append((A_VAT, x.tax, None))
             lines.append((x.bank, -x.total, None))
@@ -1628,10 +1637,14 @@ class AccountingBooks(Clock):
                     x.t_rec,
                 )
             )
-        for x in transfers:
+        for move in transfers:
             prefix = self.id_prefix(BT_KIND[K_TRANSFER], day)
-            out.append((x.t, prefix + suffix(x.idx, 0), x.dst, x.amount, x.desc, "Xfer", x.t_rec))
-            out.append((x.t, prefix + suffix(x.idx, 1), x.src, -x.amount, x.desc, "Xfer", x.t_rec))
+            out.append(
+                (move.t, prefix + suffix(move.idx, 0), move.dst, move.amount, move.desc, "Xfer", move.t_rec)
+            )
+            out.append(
+                (move.t, prefix + suffix(move.idx, 1), move.src, -move.amount, move.desc, "Xfer", move.t_rec)
+            )
         return out
 
     def bank_lines(self, T: int) -> Iterator[tuple | None]:

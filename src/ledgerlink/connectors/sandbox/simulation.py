@@ -666,7 +666,7 @@ async def stream_batches(items: Iterable[Item], size: int = BATCH_SIZE) -> Async
         turn_at = clock() + SLICE_SECONDS / _generating
         for item in items:
             if item is not None:
-                if type(item) is str:
+                if isinstance(item, str):
                     deleted.append(item)
                 else:
                     records.append(item)

@@ -36,7 +36,7 @@ from ledgerlink.kit.clock import utcnow
 from ledgerlink.records.registry import SourceType
 
 
-class AccountingSandbox(SimulatedSandbox):
+class AccountingSandbox(SimulatedSandbox[AccountingBooks]):
     info = ConnectorInfo(
         key="mqjo",
         name="Sandbox",

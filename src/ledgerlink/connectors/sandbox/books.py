@@ -683,6 +683,11 @@ class AccountingBooks(Clock):
         # What was written to these books through the API (`writes.Written`), set by the connector.
         self.written: Written | None = None
 
+    @property
+    def clock(self) -> Clock:
+        """The books' clock: the books themselves (a `Simulation`, as the other sandboxes' models are)."""
+        return self
+
     # ---------------------------------------------------------------------------------------------- ids, time
     def id_prefix(self, kind: str, day: int) -> str:
         """The start of `rid(kind, day, ...)`: `id_prefix(kind, day) + suffix(idx, sub)` is the id."""

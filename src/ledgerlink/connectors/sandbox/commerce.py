@@ -55,6 +55,7 @@ with its square root.
 from __future__ import annotations
 
 import threading
+import uuid
 from bisect import bisect_right
 from collections.abc import Callable, Generator, Iterator, Sequence
 from datetime import datetime
@@ -71,6 +72,7 @@ from ledgerlink.connectors.sandbox.simulation import (
     HOUR,
     LAST_NAMES,
     Clock,
+    Generate,
     Item,
     Population,
     SimulatedSandbox,
@@ -641,7 +643,7 @@ def shop_for(company_id: Any, linked_at: datetime, scale: int, speed: float) -> 
     return Shop(company_id, linked_at, scale, speed)
 
 
-# ------------------------------------------------------------------------------------------------------ views
+# ------------------------------------------------------------------------------------------------- data types
 def _static(w: Window, created: int = 0) -> bool:
     """Whether a record created at `created` and never changed belongs in the pull."""
     return created <= w.T and (w.S is None or created > w.S)
@@ -1038,7 +1040,7 @@ def _company_info(shop: Shop, w: Window) -> Iterator[Item]:
     }
 
 
-VIEWS = {
+GENERATORS: dict[str, Generate[Shop]] = {
     "commerce-companyInfo": _company_info,
     "commerce-customers": _customers,
     "commerce-locations": _locations,
@@ -1053,11 +1055,7 @@ VIEWS = {
 }
 
 
-def pull(shop: Shop, data_type: str, w: Window) -> Iterator[Item]:
-    return VIEWS[data_type](shop, w)
-
-
-class CommerceSandbox(SimulatedSandbox):
+class CommerceSandbox(SimulatedSandbox[Shop]):
     info = ConnectorInfo(
         key=KEY,
         name="Commerce Sandbox",
@@ -1069,8 +1067,7 @@ class CommerceSandbox(SimulatedSandbox):
         accepts_credentials=True,
     )
 
-    def model(self, company_id: Any, linked_at: datetime, scale: int, speed: float) -> Shop:
-        return shop_for(company_id, linked_at, scale, speed)
+    generators = GENERATORS
 
-    def items(self, model: Shop, data_type: str, window: Window) -> Iterator[Item]:
-        return pull(model, data_type, window)
+    def model(self, company_id: uuid.UUID, linked_at: datetime, scale: int, speed: float) -> Shop:
+        return shop_for(company_id, linked_at, scale, speed)

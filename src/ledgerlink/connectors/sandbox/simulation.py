@@ -66,11 +66,11 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from bisect import bisect_right
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from ledgerlink.connectors.base import (
     AuthorizationRejected,
@@ -686,27 +686,41 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-class SimulatedSandbox(Connector, ABC):
+class Simulation(Protocol):
+    """A company's simulated platform, as a sandbox's generators read it: its clock and its catalogues."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+
+SimulationT = TypeVar("SimulationT", bound=Simulation)
+# The records of one data type of a simulation in a window (what `SimulatedSandbox.generators` holds).
+Generate = Callable[[SimulationT, Window], Iterator[Item]]
+
+
+class SimulatedSandbox(Connector, ABC, Generic[SimulationT]):
     """A sandbox simulated from the company id; its credentials carry `scale` and `speed` (see above).
 
-    Subclasses set `info` and implement `model()` (the company's simulation, usually cached) and `items()`.
+    Subclasses set `info` and `generators` (each data type's records) and implement `model()` (the company's
+    simulation, usually cached).
     """
+
+    generators: Mapping[str, Generate[Any]] = {}
+    batch_size = BATCH_SIZE
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """Any JSON object links the sandbox; optional `scale` sets its volume, `speed` its clock."""
         return check_volume_credentials(credentials)
 
     @abstractmethod
-    def model(self, company_id: uuid.UUID, linked_at: datetime, scale: int, speed: float) -> Any:
+    def model(self, company_id: uuid.UUID, linked_at: datetime, scale: int, speed: float) -> SimulationT:
         """The company's simulation (usually cached per company)."""
 
-    @abstractmethod
-    def items(self, model: Any, data_type: str, window: Window) -> Iterator[Item]:
+    def items(self, model: SimulationT, data_type: str, window: Window) -> Iterator[Item]:
         """The records of one data type in a window of simulated time."""
+        return self.generators[data_type](model, window)
 
-    batch_size = BATCH_SIZE
-
-    def model_for(self, request: FetchRequest) -> Any:
+    def model_for(self, request: FetchRequest) -> SimulationT:
         scale, speed = volume(request.credentials)
         return self.model(company_uuid(request.company_id), utc(request.linked_at), scale, speed)
 

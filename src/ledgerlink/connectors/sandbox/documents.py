@@ -44,25 +44,21 @@ from ledgerlink.connectors.sandbox.books import (
     Document,
     Entry,
 )
-from ledgerlink.connectors.sandbox.simulation import DAY, DELETE, EMIT, Item, Window
+from ledgerlink.connectors.sandbox.simulation import (
+    DAY,
+    DELETE,
+    EMIT,
+    FIRST_NAMES,
+    LAST_NAMES,
+    STREETS,
+    Item,
+    Window,
+)
 from ledgerlink.connectors.sandbox.writes import WrittenEntry, WrittenInvoice, WrittenRecord
 
-# Names and places of contacts and of the company itself.
+# Names and places of contacts and of the company itself (they begin as the other sandboxes' do).
 _FIRST = (
-    "Olivia",
-    "Amelia",
-    "Isla",
-    "Ava",
-    "Mia",
-    "Ivy",
-    "Lily",
-    "Grace",
-    "Sophia",
-    "Freya",
-    "Oliver",
-    "George",
-    "Noah",
-    "Arthur",
+    *FIRST_NAMES[:14],
     "Harry",
     "Leo",
     "Muhammad",
@@ -80,38 +76,7 @@ _FIRST = (
     "Sofia",
     "Mateo",
 )
-_LAST = (
-    "Smith",
-    "Jones",
-    "Taylor",
-    "Brown",
-    "Williams",
-    "Wilson",
-    "Johnson",
-    "Davies",
-    "Patel",
-    "Robinson",
-    "Wright",
-    "Thompson",
-    "Evans",
-    "Walker",
-    "White",
-    "Roberts",
-    "Green",
-    "Hall",
-    "Wood",
-    "Jackson",
-    "Clarke",
-    "Khan",
-    "Hughes",
-    "Edwards",
-    "Murphy",
-    "Kowalski",
-    "Okafor",
-    "Nguyen",
-    "Campbell",
-    "Price",
-)
+_LAST = (*LAST_NAMES[:24], "Murphy", "Kowalski", "Okafor", "Nguyen", "Campbell", "Price")
 _CITIES = (
     ("London", "Greater London", "EC1"),
     ("Manchester", "Greater Manchester", "M1"),
@@ -131,12 +96,7 @@ _CITIES = (
     ("Belfast", "County Antrim", "BT1"),
 )
 _STREETS = (
-    "High Street",
-    "Station Road",
-    "Church Lane",
-    "Victoria Road",
-    "Mill Lane",
-    "King Street",
+    *STREETS[:6],
     "Queen's Road",
     "Park Avenue",
     "Market Square",

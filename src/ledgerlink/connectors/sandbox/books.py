@@ -6,15 +6,12 @@ shapes).
 
 Time model
 ----------
-* **Simulated clock.** The sandbox runs on its own clock:
-  ``simulated(t) = linked_at + (t - linked_at) * speed``, where ``speed`` (credentials, default 1, 1 to
-  10,000,000) is how many simulated seconds pass per real second (``86400`` = one simulated day per real
-  second). A pull at ``as_of`` sees the books as they stand at ``T = simulated(as_of)``. The clock stops
-  ``MAX_SIMULATED_YEARS`` after the books start.
-* **History.** The books start at midnight UTC on the first day of a month 24 to 36 months before
-  ``linked_at`` (``24 + seed % 13`` months, from the company id alone; the banking and commerce sandboxes use
-  the same rule), so a newly linked company already has two to three years of history. Internally every moment
-  is an integer number of seconds ``t`` since that start, and day ``d`` is ``[d * DAY, (d + 1) * DAY)``.
+* **Clock and history.** The books are a ``simulation.Clock``, the clock of every sandbox (its docstring has
+  the formulas): ``simulated(t) = linked_at + (t - linked_at) * speed``, a pull at ``as_of`` sees the books as
+  they stand at ``T = simulated(as_of)``, and the books start at midnight UTC on the first day of a month 24
+  to 36 months before ``linked_at`` (from the company id alone), so a newly linked company already has two to
+  three years of history, the same history its Banking and Commerce Sandboxes have. Every moment is an
+  integer number of seconds ``t`` since that start, and day ``d`` is ``[d * DAY, (d + 1) * DAY)``.
 * **Lifecycles.** Each (day, family) has its own ``random.Random``, seeded from (company id, day, family:
   sales, purchases, cash, manual journals) and drawn in a fixed order, record index by record index, so record
   (day, index) is always the same record. When a record is created its whole future is drawn at once: an

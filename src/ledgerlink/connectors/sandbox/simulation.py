@@ -1,10 +1,10 @@
 """Shared machinery of the simulated sandboxes: clock, seeds, PRNGs, money, credentials and batching.
 
-The Banking Sandbox (`banking.py`) and the Commerce Sandbox (`commerce.py`) are built on this module, and any
-other sandbox can be: nothing here knows about a data type. Nothing touches a database or the network, and
-nothing is stored between pulls: a sandbox recomputes every record, and its whole life, from the company id.
-The clock's formulas (company seed, history start, simulated time and its cap) are the same as the Accounting
-Sandbox's (`books.py`), so a company linked to all three sandboxes has one history, starting on one day.
+The Accounting Sandbox (`books.py`, whose books are a `Clock`), the Banking Sandbox (`banking.py`) and the
+Commerce Sandbox (`commerce.py`) are built on this module, and any other sandbox can be: nothing here knows
+about a data type. Nothing touches a database or the network, and nothing is stored between pulls: a sandbox
+recomputes every record, and its whole life, from the company id. One clock means one history: a company
+linked to all three sandboxes has books starting on the same day.
 
 Time model
 ----------

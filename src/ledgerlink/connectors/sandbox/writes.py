@@ -926,7 +926,7 @@ class Writer:
     """How the Sandbox writes one data type: `create` checks a create against the books and shapes the record
     to keep; `add` puts a kept record into a `Written` when a pull reads the store back."""
 
-    create: Callable[[Books, Written, dict[str, Any], str, int], dict[str, Any]]
+    create: Callable[[AccountingBooks, Written, dict[str, Any], str, int], dict[str, Any]]
     add: Callable[[Written, int, dict[str, Any], str], None]
 
 

@@ -68,8 +68,8 @@ def wait_for_configuration_options(api: httpx.Client, company_id: str, timeout: 
         time.sleep(0.5)
 
 
-# The start date of configurations whose schedule a test does not mean to fire: the shared test server runs the
-# schedule every second, and a sync it queued would post days the test is counting.
+# The start date of configurations whose schedule a test does not mean to fire: the shared test server runs
+# the schedule every second, and a sync it queued would post days the test is counting.
 NOT_SCHEDULED = "2099-01-01T00:00:00Z"
 
 

@@ -52,7 +52,8 @@ async def stored(run: Runtime, connection_id: uuid.UUID, data_type: str) -> dict
     async with run.sessionmaker() as session:
         rows = await session.execute(
             text(
-                "SELECT record_id, data::text, is_deleted FROM records WHERE connection_id = :c AND data_type = :t"
+                "SELECT record_id, data::text, is_deleted FROM records"
+                " WHERE connection_id = :c AND data_type = :t"
             ),
             {"c": connection_id, "t": data_type},
         )
@@ -83,7 +84,8 @@ async def runtime_on(database_url: str, key: bytes, public_url: str) -> AsyncIte
 async def pending_connection(
     run: Runtime, platform_key: str, company_name: str
 ) -> tuple[uuid.UUID, uuid.UUID]:
-    """A company of the default client with a PendingAuth connection to the platform: (company, connection)."""
+    """A company of the default client with a PendingAuth connection to the platform:
+    (company, connection)."""
     async with run.sessionmaker() as session, session.begin():
         client = await ensure_default_client(session)
         now = utcnow()

@@ -17,7 +17,8 @@ LANDING_TEMPLATE = (
 
 
 LOGO = (
-    b'<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="#7b2cbf"/>'
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40">'
+    b'<rect width="120" height="40" fill="#7b2cbf"/>'
     b'<text x="10" y="26" fill="#fff" font-family="sans-serif">Lendco</text></svg>'
 )
 

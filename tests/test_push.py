@@ -6,8 +6,9 @@ and invoices with Codat's own request shape over HTTP (the record itself as the 
 single operations and push options through `codat-platform`. Each create answers `Pending` at once and ends
 `Success` in the worker; the record is then read back through the read API after the pull its push queued
 (none when `allowSyncOnPushComplete=false`), and the books still balance. A record the platform refuses ends
-`Failed` with its validation errors; bad requests are Codat's 400/404 error bodies and store nothing; the write
-webhooks reach a receiver signed. The pure-Python side of the Sandbox's writes is `tests/test_sandbox_writes.py`.
+`Failed` with its validation errors; bad requests are Codat's 400/404 error bodies and store nothing; the
+write webhooks reach a receiver signed. The pure-Python side of the Sandbox's writes is
+`tests/test_sandbox_writes.py`.
 """
 
 from __future__ import annotations
@@ -263,7 +264,7 @@ def refused(server: RunningServer, books: Books, engine: Engine) -> dict[str, An
         }
 
 
-# --- creating --------------------------------------------------------------------------------------------------
+# --- creating -----------------------------------------------------------------------------------------------
 
 
 def test_creates_answer_pending_then_end_in_success(written, books, platform, lending) -> None:
@@ -443,7 +444,7 @@ def test_a_push_during_a_pull_of_its_type_is_read_by_a_later_pull(server, books,
         assert record.json()["supplierName"] == f"Mid-pull Supplies {TAG}"
 
 
-# --- reading operations and options ---------------------------------------------------------------------------
+# --- reading operations and options -------------------------------------------------------------------------
 
 
 def test_push_history_pages_filters_and_single_operations(server, written, refused, books, platform) -> None:
@@ -725,7 +726,7 @@ def test_platforms_that_write_nothing_refuse_pushes(server) -> None:
         assert api.get(f"/companies/{company_id}/push").json()["totalResults"] == 0
 
 
-# --- webhooks ---------------------------------------------------------------------------------------------------
+# --- webhooks -----------------------------------------------------------------------------------------------
 
 
 def test_write_webhooks_are_delivered_signed(written, refused, books, receiver) -> None:
@@ -841,7 +842,8 @@ async def test_a_push_asked_again_with_its_idempotency_key_writes_once(
 
 @pytest.mark.anyio
 async def test_a_push_past_its_time_limit_times_out(server, books, engine, runtime, receiver) -> None:
-    """A push whose `timeoutInMinutes` passed before it ran ends TimedOut (504) without reaching the platform."""
+    """A push whose `timeoutInMinutes` passed before it ran ends TimedOut (504) and never reaches the
+    platform."""
     before = counts(engine, books.company_id)
     async with runtime.sessionmaker() as session, session.begin():
         operation = await pushes.request_push(

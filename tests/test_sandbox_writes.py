@@ -261,9 +261,9 @@ def test_incremental_pulls_see_writes_when_they_are_written() -> None:
 
 
 def test_a_record_written_in_the_second_of_the_last_pull_comes_with_the_next() -> None:
-    """The Sandbox's clock counts whole seconds: a payment written a microsecond after a pull's moment is in that
-    moment's second, and the next incremental pull, even one within the same second, still brings it and the
-    invoice it pays (through the server, `tests/test_push.py` pulls invoices right after a push that lands so)."""
+    """The Sandbox's clock counts whole seconds: a payment written a microsecond after a pull's moment is in
+    that moment's second, and the next incremental pull, even one within the same second, still brings it and
+    the invoice it pays (through the server, `tests/test_push.py` pulls invoices right after such a push)."""
     company = Company()
     customer = company.customer(company.snapshot(later()))
     sold = company.push("invoices", invoice(company, customer))

@@ -185,7 +185,8 @@ class GrantConnection:
 
 
 class XeroFake(OAuthTestServer):
-    """`start()`/`stop()`; `urls` for the connector; `tenant()` for the records; `advance()` moves its clock."""
+    """`start()`/`stop()`; `urls` for the connector; `tenant()` for the records; `advance()` moves its
+    clock."""
 
     def __init__(
         self, client_id: str, client_secret: str, redirect_uri: str, *, consent_page: bool = False
@@ -200,7 +201,8 @@ class XeroFake(OAuthTestServer):
         self.lock = threading.Lock()
         self.tenants: dict[str, Tenant] = {}
         self.grant: list[GrantConnection] = []
-        # Which tenants the next consent connects (the business's choice on Xero's page): the first by default.
+        # Which tenants the next consent connects (the business's choice on Xero's page): the first by
+        # default.
         self.consent_tenants: list[str] = []
         self.auth_event: str | None = None
         self.violations: list[str] = []
@@ -262,7 +264,8 @@ class XeroFake(OAuthTestServer):
         return self.put(collection, {**current, **changes}, tenant_id)
 
     def _install_jwt_tokens(self) -> None:
-        """Access tokens shaped like Xero's: a JWT whose claims carry the consent's `authentication_event_id`."""
+        """Access tokens shaped like Xero's: a JWT whose claims carry the consent's
+        `authentication_event_id`."""
         from authlib.oauth2.rfc6750 import BearerTokenGenerator
 
         def access_token(**_: Any) -> str:
@@ -636,7 +639,7 @@ def _balance_sheet_rows(lines: list[tuple[date, dict[str, Any]]], ends: list[dat
         if not found:
             continue
         section_total = [sum(values[c] for values in found.values()) for c in range(len(ends))]
-        part_totals[part] = [a + b for a, b in zip(part_totals[part], section_total)]
+        part_totals[part] = [a + b for a, b in zip(part_totals[part], section_total, strict=True)]
         rows.append(
             {
                 "RowType": "Section",
@@ -651,7 +654,7 @@ def _balance_sheet_rows(lines: list[tuple[date, dict[str, Any]]], ends: list[dat
             "Rows": [_summary("Total Liabilities", part_totals["Liabilities"])],
         }
     )
-    net = [a - b for a, b in zip(part_totals["Assets"], part_totals["Liabilities"])]
+    net = [a - b for a, b in zip(part_totals["Assets"], part_totals["Liabilities"], strict=True)]
     rows.append(
         {
             "RowType": "Section",
@@ -703,7 +706,7 @@ def _profit_and_loss_rows(
         if not found:
             continue
         total = [sum(values[c] for values in found.values()) for c in range(len(ranges))]
-        net = [n - sign * t for n, t in zip(net, total)]
+        net = [n - sign * t for n, t in zip(net, total, strict=True)]
         rows.append(
             {
                 "RowType": "Section",

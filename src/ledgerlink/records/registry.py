@@ -326,7 +326,7 @@ LEGACY_PATHS: tuple[DataType, ...] = (
     replace(BY_KEY["banking-transactions"], scope=_CO, has_get=False),
     replace(BY_KEY["bankTransactions"], scope=_CO, path="bankAccounts/{accountId}/transactions"),
     # `GET /companies/{companyId}/data/bankAccounts/{accountId}` only, in the older `BankStatementAccount`
-    # shape (records/legacy.py).
+    # shape (data/legacy.py).
     replace(BY_KEY["bankAccounts"], scope=_CO, has_list=False),
 )
 

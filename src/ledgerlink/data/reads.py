@@ -36,18 +36,20 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql import Select
 
+from ledgerlink.clients.auth import key_owner
 from ledgerlink.companies import service as companies
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.lookup import connection_not_found, connection_of
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry as connectors
+from ledgerlink.data import statements
 from ledgerlink.db import read_one
-from ledgerlink.kit.auth import Principal, key_owner
+from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.errors import Conflict, NotFound
 from ledgerlink.kit.ids import parse_id
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.kit.query import Field, Kind, QueryTarget, compile_query, decode, order_by_clause
-from ledgerlink.records import registry, statements
+from ledgerlink.records import registry
 from ledgerlink.records.models import Record, RecordCount
 from ledgerlink.records.registry import DataType, Scope, SourceType
 from ledgerlink.records.store import SINGLE_RECORD_ID
@@ -359,7 +361,7 @@ def _parent_condition(parent_fields: tuple[str, ...]) -> list[ColumnElement[bool
 
 
 def _key_lookup() -> Select[Any]:
-    """The key's client, as `kit.auth.authenticate` finds it, for the hashes the request binds."""
+    """The key's client, as `clients.auth.authenticate` finds it, for the hashes the request binds."""
     return key_owner(bindparam("ll_hashes", type_=ARRAY(String)))
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String, cast, select
+import uuid
+
+from sqlalchemy import ColumnElement, Select, String, cast, select
 
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
+from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.query import Field, Kind, QueryTarget, any_row, columns_target, tags_target
 
 CONNECTION_STATUSES = ("PendingAuth", "Linked", "Unlinked", "Deauthorized")
@@ -40,3 +43,16 @@ COMPANY_TARGET: QueryTarget = columns_target(
 TAGS_TARGET: QueryTarget = tags_target(lambda: Company.tags)
 
 DEFAULT_ORDER = (Company.created_at.asc(), Company.id.asc())
+
+
+def client_scope(client_id: uuid.UUID | ColumnElement[uuid.UUID]) -> ColumnElement[bool]:
+    """The client scope, stated once: a client reaches its own companies (and, through them, their
+    connections and records), never another client's. Every statement that finds companies for a client
+    starts from `readable_companies`, or filters by this where companies are joined into a larger one (the
+    read API's source, the Sync Flow's merchant lookup by a client id, the fast path's key CTE)."""
+    return Company.client_id == client_id
+
+
+def readable_companies(principal: Principal) -> Select[tuple[Company]]:
+    """The companies the caller may read or change (Polar's readable statement)."""
+    return select(Company).where(client_scope(principal.client_id))

@@ -39,6 +39,7 @@ from sqlalchemy.sql import Select
 from ledgerlink.clients.auth import key_owner
 from ledgerlink.companies import service as companies
 from ledgerlink.companies.models import Company
+from ledgerlink.companies.queries import client_scope
 from ledgerlink.connections.lookup import connection_not_found, connection_of
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry as connectors
@@ -160,7 +161,7 @@ async def source(
         .join(Company, Company.id == Connection.company_id)
         .where(
             Company.id == wanted_company,
-            Company.client_id == principal.client_id,
+            client_scope(principal.client_id),
             RecordCount.data_type == data_type.key,
         )
         .order_by(RecordCount.synced_at.desc())
@@ -401,7 +402,7 @@ def _build_fast_page(
     src = (
         select(RecordCount.connection_id, RecordCount.visible, RecordCount.synced_at)
         .select_from(auth)
-        .join(Company, Company.client_id == auth.c.client_id)
+        .join(Company, client_scope(auth.c.client_id))
         .join(Connection, Connection.company_id == Company.id)
         .join(RecordCount, RecordCount.connection_id == Connection.id)
         .where(

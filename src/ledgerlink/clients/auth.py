@@ -3,6 +3,7 @@ URLs handed to that client (its Link setting decides whether they carry one-time
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -17,7 +18,7 @@ from ledgerlink.kit.auth import Principal, Session, key_hashes, unauthorized
 from ledgerlink.kit.urls import PublicUrls, ServerUrls
 
 
-def key_owner(hashes: BindParameter[Any]) -> Select[Any]:
+def key_owner(hashes: BindParameter[Any]) -> Select[uuid.UUID, uuid.UUID, bool, int]:
     """The one lookup of a key: the client (an enabled one: a disabled client's keys are no one's) whose API
     key has one of `hashes` (an array parameter), with its Link setting. `authenticate` runs it; the read
     API's list pages make it a CTE of their page's statement (`data.reads.fast_page`)."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, cast, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, String, cast, select
 
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
@@ -14,10 +15,12 @@ from ledgerlink.kit.query import Field, Kind, QueryTarget, any_row, columns_targ
 CONNECTION_STATUSES = ("PendingAuth", "Linked", "Unlinked", "Deauthorized")
 
 
-def _connection_field(kind: Kind, column: object, enum_values: tuple[str, ...] = ()) -> Field:
+def _connection_field(
+    kind: Kind, column: SQLColumnExpression[Any], enum_values: tuple[str, ...] = ()
+) -> Field:
     return Field(
         kind,
-        lambda: column,  # type: ignore[return-value]
+        lambda: column,
         enum_values,
         any_element=any_row(
             lambda condition: select(Connection.id).where(Connection.company_id == Company.id, condition)
@@ -53,6 +56,6 @@ def client_scope(client_id: uuid.UUID | ColumnElement[uuid.UUID]) -> ColumnEleme
     return Company.client_id == client_id
 
 
-def readable_companies(principal: Principal) -> Select[tuple[Company]]:
+def readable_companies(principal: Principal) -> Select[Company]:
     """The companies the caller may read or change (Polar's readable statement)."""
     return select(Company).where(client_scope(principal.client_id))

@@ -19,6 +19,7 @@ import orjson
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    SQLColumnExpression,
     String,
     Text,
     Uuid,
@@ -224,7 +225,7 @@ def _visible_in(connection: ColumnElement[bool], data_type: DataType) -> ColumnE
     return and_(*conditions)
 
 
-def _default_order(data_type: DataType, order_by: str | None = None) -> tuple[ColumnElement[Any], ...]:
+def _default_order(data_type: DataType, order_by: str | None = None) -> tuple[SQLColumnExpression[Any], ...]:
     """A stable order: by the record's date where the type has one (so a page, and a date range, read the
     date index in order), then by id.
 
@@ -263,10 +264,11 @@ async def page(
             params.query,
             tuple(sorted((parent or {}).items())),
         )
-        total = MATCH_COUNTS.get(key)
-        if total is None:
-            total = await session.scalar(select(func.count()).select_from(Record).where(condition)) or 0
-            MATCH_COUNTS.put(key, total)
+        counted = MATCH_COUNTS.get(key)
+        if counted is None:
+            counted = await session.scalar(select(func.count()).select_from(Record).where(condition)) or 0
+            MATCH_COUNTS.put(key, counted)
+        total = counted
     chosen = (
         select(Record.data)
         .where(condition)
@@ -361,7 +363,7 @@ def _parent_condition(parent_fields: tuple[str, ...]) -> list[ColumnElement[bool
     ]
 
 
-def _key_lookup() -> Select[Any]:
+def _key_lookup() -> Select[uuid.UUID, uuid.UUID, bool, int]:
     """The key's client, as `clients.auth.authenticate` finds it, for the hashes the request binds."""
     return key_owner(bindparam("ll_hashes", type_=ARRAY(String)))
 

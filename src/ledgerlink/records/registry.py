@@ -12,14 +12,12 @@ types a push here checks at the door, the create model and its push options. The
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement
-
-from ledgerlink.kit.query import Field, JsonProperty, QueryTarget, jsonb_target
+from ledgerlink.kit.query import Expression, Field, JsonProperty, QueryTarget, jsonb_target
 from ledgerlink.records import creates, fields, push_options
 
 
@@ -359,7 +357,7 @@ def query_properties(data_type: DataType) -> dict[str, JsonProperty]:
 
 def query_target(
     data_type: DataType,
-    column: Callable[[], ColumnElement[Any]],
+    column: Expression,
     *,
     extra: Mapping[str, Field] | None = None,
 ) -> QueryTarget:

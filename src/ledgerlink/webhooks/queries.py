@@ -28,6 +28,6 @@ DELIVERY_TARGET: QueryTarget = columns_target(
 DEFAULT_ORDER = (WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
 
 
-def readable_consumers(principal: Principal) -> Select[tuple[WebhookConsumer]]:
+def readable_consumers(principal: Principal) -> Select[WebhookConsumer]:
     """The webhook consumers the caller may read or change: its client's own (the client scope)."""
     return select(WebhookConsumer).where(WebhookConsumer.client_id == principal.client_id)

@@ -15,7 +15,8 @@ every edge tagged ``module`` or ``function``. Exits 1 when a cycle is found that
 The layers (``LAYERS``, bottom to top) say which way imports may point: a module imports from its own
 layer or the ones below. An import from a higher layer, module- or function-level, is reported unless its
 line, or a comment line directly above it (or above the run of imports it belongs to), says
-``# upward: <why>``, or it is in ``ALLOWED_UPWARD``. Exits 1 when one is reported.
+``# upward: <why>``, or it is in ``ALLOWED_UPWARD``. Exits 1 when one is reported, when a module is in no
+layer, or when an allowance names an import that is gone.
 """
 
 from __future__ import annotations
@@ -289,15 +290,22 @@ def upward_imports(known: dict[str, Path]) -> list[Upward]:
 
 
 def check_layers(known: dict[str, Path]) -> int:
-    """Print the upward imports and the modules no layer names; the number found."""
+    """Print the upward imports, the modules in no layer and the allowances no longer used; their count."""
     unplaced = sorted(name for name in known if layer_of(name) is None)
     for name in unplaced:
         print(f"no layer: {name} (add it to LAYERS)")
     upward = upward_imports(known)
     for found in upward:
         print(f"upward: {found}")
-    print(f"{len(upward)} upward import(s), {len(unplaced)} module(s) in no layer")
-    return len(upward) + len(unplaced)
+    edges = graph(known)
+    stale = sorted(pair for pair in ALLOWED_UPWARD if pair[1] not in edges.get(pair[0], {}))
+    for importer, imported in stale:
+        print(f"stale: {importer} -> {imported} is no longer imported (drop it from ALLOWED_UPWARD)")
+    print(
+        f"{len(upward)} upward import(s), {len(unplaced)} module(s) in no layer, "
+        f"{len(stale)} stale allowance(s)"
+    )
+    return len(upward) + len(unplaced) + len(stale)
 
 
 def check_cycles(known: dict[str, Path], module_only: bool) -> int:

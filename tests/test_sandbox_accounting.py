@@ -766,7 +766,8 @@ def test_records_validate_against_the_registry_schemas() -> None:
     """... and against ledgerlink's own record schemas (`records/schemas/<key>.json`), where they exist."""
     import jsonschema_rs
 
-    from ledgerlink.records import fields, statements
+    from ledgerlink.data import statements
+    from ledgerlink.records import fields
 
     snap = snapshot(37.5)
     checked = 0

@@ -51,9 +51,10 @@ import growth
 from ledgerlink.app import create_app
 from ledgerlink.clients.service import add_api_key, ensure_default_client
 from ledgerlink.config import Settings
+from ledgerlink.data import reads
 from ledgerlink.db import sqlalchemy_url
 from ledgerlink.kit.auth import key_hashes
-from ledgerlink.records import reads, registry
+from ledgerlink.records import registry
 from ledgerlink.records.store import refresh_statistics
 from ledgerlink.sync.models import PullOperation, PullTrigger
 from ledgerlink.sync.runner import run_pull

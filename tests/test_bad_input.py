@@ -27,13 +27,15 @@ from fastapi.routing import APIRoute
 from starlette.routing import Mount
 
 from ledgerlink.app import create_app
+from ledgerlink.clients.auth import require_principal
 from ledgerlink.config import Settings
+from ledgerlink.data import reads
 from ledgerlink.db import create_engine
-from ledgerlink.kit.auth import key_hashes, require_principal
+from ledgerlink.kit.auth import key_hashes
 from ledgerlink.kit.pagination import MAX_OFFSET, parse_page_params
 from ledgerlink.kit.query import MAX_QUERY_DEPTH, MAX_QUERY_TERMS
 from ledgerlink.logging import configure
-from ledgerlink.records import reads, registry
+from ledgerlink.records import registry
 from tests.conftest import RunningServer, free_port, separate_database, start_server, stop_server
 from tests.test_portal import http_sign_in
 

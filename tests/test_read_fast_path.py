@@ -1,6 +1,6 @@
 """List pages of the read API answer on their one-statement path exactly as on the ordinary path.
 
-`records.endpoints` serves a list page with one statement on the read pool (key, source and page at once)
+`data.endpoints` serves a list page with one statement on the read pool (key, source and page at once)
 and falls back to the ordinary path (session, `authenticate`, `reads.source`, `reads.page`) for anything
 else. Each request below is sent twice to an in-process app on the test server's database: as it is, and
 with the one-statement path switched off; status, body (correlation ids aside) and content type must be
@@ -18,7 +18,7 @@ import pytest
 
 from ledgerlink.app import create_app
 from ledgerlink.config import Settings
-from ledgerlink.records import reads
+from ledgerlink.data import reads
 from tests.conftest import RunningServer
 from tests.test_sync import link_sandbox, wait_for_pulls
 

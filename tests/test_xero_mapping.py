@@ -13,7 +13,8 @@ import pytest
 
 from ledgerlink.connectors.codat_shapes import ReportColumn
 from ledgerlink.connectors.xero import mapping
-from ledgerlink.records import fields, statements
+from ledgerlink.data import statements
+from ledgerlink.records import fields
 from tests.fakes.xero import spec_example
 
 

@@ -22,6 +22,7 @@ from ledgerlink.companies import endpoints as companies
 from ledgerlink.config import Settings
 from ledgerlink.connections import endpoints as connections
 from ledgerlink.connectors import registry as connector_registry
+from ledgerlink.data import endpoints as data
 from ledgerlink.db import bound_read_pool, create_engine, create_sessionmaker
 from ledgerlink.integrations import endpoints as integrations
 from ledgerlink.integrations.service import sync_registry
@@ -37,7 +38,6 @@ from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.link import endpoints as link
 from ledgerlink.portal import endpoints as portal
 from ledgerlink.push import endpoints as push
-from ledgerlink.records import endpoints as records
 from ledgerlink.settings import endpoints as settings_endpoints
 from ledgerlink.sync import endpoints as sync
 from ledgerlink.webhooks import endpoints as webhooks
@@ -103,7 +103,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         settings_endpoints.router,
         sync.router,
         push.router,
-        records.router,
+        data.router,
         webhooks.router,
         link.router,
         commerce.router,

@@ -188,6 +188,7 @@ async def read_one(engine: AsyncEngine, sql: str, params: dict[str, Any]) -> tup
 
 def load_models() -> None:
     """Import every domain's tables so `Base.metadata` knows them all (migrations, tests)."""
+    # upward: the metadata must hold every table, and only the domains know theirs (the one cycle kept).
     from ledgerlink.app_credentials import models as _app_credentials  # noqa: F401
     from ledgerlink.clients import models as _clients  # noqa: F401
     from ledgerlink.commerce import models as _commerce  # noqa: F401

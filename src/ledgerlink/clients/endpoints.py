@@ -6,8 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ledgerlink.clients import service
+from ledgerlink.clients.auth import CurrentPrincipal
 from ledgerlink.clients.schemas import AllowedOriginsBody, ApiKeyBody, ProfileBody
-from ledgerlink.kit.auth import CurrentPrincipal, Session
+from ledgerlink.kit.auth import Session
 from ledgerlink.kit.responses import json, no_content
 
 router = APIRouter(tags=["Settings"])

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledgerlink.clients import queries
 from ledgerlink.clients.models import ApiKey, Client, SeededApiKey
 from ledgerlink.clients.schemas import AllowedOriginsBody, ApiKeyBody, ProfileBody
 from ledgerlink.kit.clock import iso, utcnow
@@ -66,15 +67,13 @@ def api_key_view(key: ApiKey, plain: str | None = None) -> dict[str, Any]:
 
 
 async def list_api_keys(session: AsyncSession, client_id: uuid.UUID) -> list[ApiKey]:
-    statement = select(ApiKey).where(ApiKey.client_id == client_id).order_by(ApiKey.created_at, ApiKey.id)
+    statement = queries.readable_api_keys(client_id).order_by(ApiKey.created_at, ApiKey.id)
     return list((await session.scalars(statement)).all())
 
 
 async def create_api_key(session: AsyncSession, client_id: uuid.UUID, body: ApiKeyBody) -> tuple[ApiKey, str]:
     await get_client(session, client_id, for_update=True)  # serializes concurrent creates for the limit
-    count = await session.scalar(
-        select(func.count()).select_from(ApiKey).where(ApiKey.client_id == client_id)
-    )
+    count = await session.scalar(queries.readable_api_keys(client_id).with_only_columns(func.count()))
     if (count or 0) >= MAX_API_KEYS:
         raise Conflict(f"There is a maximum of {MAX_API_KEYS} API keys; delete one before creating another.")
     return await add_api_key(session, client_id, new_api_key(), name=body.name)

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from fastapi.responses import Response
 
+from ledgerlink.clients.auth import CurrentPrincipal, Urls
 from ledgerlink.commerce import service, syncs
-from ledgerlink.kit.auth import CurrentPrincipal, Session
+from ledgerlink.kit.auth import Session
 from ledgerlink.kit.responses import json
-from ledgerlink.kit.urls import Urls
 
 router = APIRouter(tags=["Sync for Commerce"])
 

@@ -27,6 +27,7 @@ from ledgerlink.commerce.models import (
 )
 from ledgerlink.companies import service as companies
 from ledgerlink.companies.models import Company
+from ledgerlink.companies.queries import client_scope
 from ledgerlink.companies.schemas import CompanyCreate, sanitize_name
 from ledgerlink.connections import service as connections
 from ledgerlink.connections.models import Connection
@@ -72,9 +73,7 @@ async def merchant_id(session: AsyncSession, client_id: uuid.UUID, identifier: s
     except ValueError:
         as_id = None
     if as_id is not None:
-        found = await session.scalar(
-            select(Company.id).where(Company.client_id == client_id, Company.id == as_id)
-        )
+        found = await session.scalar(select(Company.id).where(client_scope(client_id), Company.id == as_id))
         if found is not None:
             return found
     found = await session.scalar(
@@ -87,7 +86,7 @@ async def merchant_id(session: AsyncSession, client_id: uuid.UUID, identifier: s
     claimed = select(SyncFlowMerchant.company_id).where(SyncFlowMerchant.company_id == Company.id).exists()
     return await session.scalar(
         select(Company.id)
-        .where(Company.client_id == client_id, Company.name == identifier, ~claimed)
+        .where(client_scope(client_id), Company.name == identifier, ~claimed)
         .order_by(Company.created_at)
         .limit(1)
     )

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from ledgerlink.clients.auth import CurrentPrincipal, Urls
 from ledgerlink.companies import service
 from ledgerlink.companies.schemas import CompanyCreate, CompanyReplace, CompanyUpdate
 from ledgerlink.companies.views import company_view
-from ledgerlink.kit.auth import CurrentPrincipal, Session
+from ledgerlink.kit.auth import Session
 from ledgerlink.kit.pagination import PageParams, page_envelope, page_params
 from ledgerlink.kit.responses import json, no_content
 from ledgerlink.kit.secrets import Secrets
-from ledgerlink.kit.urls import Urls
 
 router = APIRouter(tags=["Companies"])
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -33,9 +32,8 @@ async def get(
     session: AsyncSession, principal: Principal, company_id: str, *, for_update: bool = False
 ) -> Company:
     statement = (
-        select(Company)
+        queries.readable_companies(principal)
         .where(Company.id == parse_id(company_id, company_not_found(company_id)))
-        .where(Company.client_id == principal.client_id)
         .options(selectinload(Company.connections))
     )
     if for_update:
@@ -49,11 +47,7 @@ async def get(
 async def list_companies(
     session: AsyncSession, principal: Principal, params: PageParams, tags: str | None
 ) -> tuple[list[Company], int]:
-    statement = (
-        select(Company)
-        .where(Company.client_id == principal.client_id)
-        .options(selectinload(Company.connections))
-    )
+    statement = queries.readable_companies(principal).options(selectinload(Company.connections))
     tag_condition = compile_query(tags, queries.TAGS_TARGET)
     if tag_condition is not None:
         statement = statement.where(tag_condition)

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import Response
 
+from ledgerlink.clients.auth import CurrentPrincipal, Urls
 from ledgerlink.connections import service
 from ledgerlink.connections.views import connection_view
-from ledgerlink.kit.auth import CurrentPrincipal, Session
+from ledgerlink.kit.auth import Session
 from ledgerlink.kit.pagination import PageParams, page_envelope, page_params
 from ledgerlink.kit.responses import empty_ok, json
 from ledgerlink.kit.secrets import Secrets
-from ledgerlink.kit.urls import Urls
 
 router = APIRouter(tags=["Connections"])
 

@@ -25,8 +25,8 @@ from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.records import store
 from ledgerlink.records.registry import SourceType
-from ledgerlink.sync import service as sync
-from ledgerlink.sync.models import PullTrigger
+from ledgerlink.sync import service as sync  # upward: a connection Linked queues its first pulls
+from ledgerlink.sync.models import PullTrigger  # upward: the trigger of those pulls
 
 
 def platform_key_from_body(body: Any) -> str:

@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from ledgerlink.clients.auth import CurrentPrincipal, Urls
 from ledgerlink.connectors import registry
 from ledgerlink.integrations import logos, service
-from ledgerlink.kit.auth import CurrentPrincipal, Session
+from ledgerlink.kit.auth import Session
 from ledgerlink.kit.errors import NotFound
 from ledgerlink.kit.pagination import PageParams, page_envelope, page_params
 from ledgerlink.kit.responses import json
-from ledgerlink.kit.urls import Urls
 
 router = APIRouter(tags=["Integrations"])
 assets = APIRouter(include_in_schema=False)

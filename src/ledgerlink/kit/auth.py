@@ -1,4 +1,6 @@
-"""API key authentication: `Authorization: Basic <base64(apiKey)>` on every API route."""
+"""What every API route's authentication is made of and needs no tenant table: the caller (`Principal`),
+the keys an `Authorization: Basic <base64(apiKey)>` header may carry, the 401, and the request's session.
+Finding a key's client is the clients' (`clients.auth`)."""
 
 from __future__ import annotations
 
@@ -7,14 +9,10 @@ import binascii
 import contextlib
 import uuid
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Request
-from sqlalchemy import String, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
-from sqlalchemy.sql.elements import BindParameter
 
 from ledgerlink.db import get_session
 from ledgerlink.kit.errors import Unauthorized
@@ -57,49 +55,6 @@ def unauthorized() -> Unauthorized:
     return Unauthorized("Unauthorized", can_be_retried="False")
 
 
-def key_owner(hashes: BindParameter[Any]) -> Select[Any]:
-    """The one lookup of a key: the client (an enabled one: a disabled client's keys are no one's) whose API
-    key has one of `hashes` (an array parameter), with its Link setting. `authenticate` runs it; the read
-    API's list pages make it a CTE of their page's statement (`records.reads.fast_page`)."""
-    from ledgerlink.clients.models import ApiKey, Client
-
-    return (
-        select(
-            ApiKey.client_id, ApiKey.id.label("api_key_id"), Client.link_single_use, Client.link_url_ttl_hours
-        )
-        .join(Client, Client.id == ApiKey.client_id)
-        .where(ApiKey.key_hash == any_(hashes), Client.disabled_at.is_(None))
-        .limit(1)
-    )
-
-
-async def principal_of(session: AsyncSession, hashes: list[str]) -> Principal | None:
-    """Whose key has one of `hashes`, or None."""
-    if not hashes:
-        return None
-    lookup = key_owner(bindparam("hashes", hashes, type_=ARRAY(String)))
-    row = (await session.execute(lookup)).first()
-    if row is None:
-        return None
-    return Principal(row.client_id, row.api_key_id, row.link_url_ttl_hours if row.link_single_use else None)
-
-
-async def authenticate(session: AsyncSession, header: str | None) -> Principal | None:
-    """The caller, from its key."""
-    return await principal_of(session, key_hashes(header))
-
-
-async def require_principal(
-    request: Request, session: Annotated[AsyncSession, Depends(get_session, scope="function")]
-) -> Principal:
-    principal = await authenticate(session, request.headers.get("authorization"))
-    if principal is None:
-        raise unauthorized()
-    request.state.principal = principal
-    return principal
-
-
-CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
 # scope="function": the transaction commits before the response is sent, so a client never reads
 # an answer about a change that is not yet visible.
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]

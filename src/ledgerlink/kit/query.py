@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import enum
 import re
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +34,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Numeric,
+    SQLColumnExpression,
     String,
     and_,
     case,
@@ -237,12 +239,21 @@ def parse_boolean(value: str) -> bool:
 # --- targets ---------------------------------------------------------------------------------------
 
 
+# How a property reads in SQL: a Core expression, or an ORM attribute (`Company.name`), which SQLAlchemy's
+# types keep apart from `ColumnElement` although it reads, compares and indexes as one.
+Expression = Callable[[], SQLColumnExpression[Any]]
+
+
+def _sql(expression: SQLColumnExpression[Any]) -> ColumnElement[Any]:
+    return typing.cast(ColumnElement[Any], expression)
+
+
 @dataclass(frozen=True)
 class Field:
     """A queryable property: how to read it in SQL and what kind of value it holds."""
 
     kind: Kind
-    expression: Callable[[], ColumnElement[Any]]
+    expression: Expression
     enum_values: tuple[str, ...] = ()
     # For a property inside a collection: builds `EXISTS (...)` around a per-element condition.
     any_element: Callable[[ColumnElement[bool]], ColumnElement[bool]] | None = None
@@ -280,7 +291,7 @@ class JsonProperty:
 
 def jsonb_target(
     name: str,
-    column: Callable[[], ColumnElement[Any]],
+    column: Expression,
     properties: Mapping[str, JsonProperty],
     *,
     extra: Mapping[str, Field] | None = None,
@@ -298,18 +309,20 @@ def jsonb_target(
         key, prop = by_path[dotted]
         parts = tuple(key.split("."))
         return Field(
-            prop.kind, lambda: column()[parts] if len(parts) > 1 else column()[parts[0]], prop.enum_values
+            prop.kind,
+            lambda: _sql(column())[parts] if len(parts) > 1 else _sql(column())[parts[0]],
+            prop.enum_values,
         )
 
     return QueryTarget(name, resolve)
 
 
-def tags_target(column: Callable[[], ColumnElement[Any]]) -> QueryTarget:
+def tags_target(column: Expression) -> QueryTarget:
     """`GET /companies?tags=`: the query language over tag keys, with `=`, `!=` and `~` only."""
 
     def resolve(path: tuple[str, ...]) -> Field:
         key = ".".join(path)
-        return Field(Kind.TEXT, lambda: column()[key].astext, orderable=False)
+        return Field(Kind.TEXT, lambda: _sql(column())[key].astext, orderable=False)
 
     return QueryTarget("Tags", resolve, frozenset({Op.EQ, Op.NE, Op.CONTAINS}))
 
@@ -324,7 +337,7 @@ def typed_expression(prop: Field) -> ColumnElement[Any]:
     first, so a record holding the wrong type reads as missing instead of failing the whole query; that
     goes for text too, where `->>` would otherwise turn a number, boolean or array into matchable text.
     """
-    expression = prop.expression()
+    expression = _sql(prop.expression())
     if isinstance(expression.type, JSONB):
         typeof = func.jsonb_typeof
     elif isinstance(expression.type, JSON):

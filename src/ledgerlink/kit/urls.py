@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 
-from ledgerlink.kit.auth import CurrentPrincipal
 from ledgerlink.kit.clock import utcnow
 
 LINK_CODE_PARAMETER = "otp"
@@ -129,13 +128,3 @@ def server_urls(request: Request) -> PublicUrls:
 
 
 ServerUrls = Annotated[PublicUrls, Depends(server_urls)]
-
-
-def public_urls(request: Request, principal: CurrentPrincipal, urls: ServerUrls) -> PublicUrls:
-    """The URLs this request's client is handed: with one-time codes if its Link URLs are single-use."""
-    if principal.link_code_hours:
-        return urls.with_link_codes(request.app.state.link_code_key, principal.link_code_hours)
-    return urls
-
-
-Urls = Annotated[PublicUrls, Depends(public_urls)]

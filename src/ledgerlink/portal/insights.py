@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry as connectors
+from ledgerlink.data import reads
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.portal.charts import Bar, Duration
-from ledgerlink.records import reads, registry
+from ledgerlink.records import registry
 from ledgerlink.records.models import RecordCount
 from ledgerlink.records.registry import Scope, Shape
 from ledgerlink.sync.models import PullOperation, PullStatus

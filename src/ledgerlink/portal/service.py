@@ -15,9 +15,10 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
+from ledgerlink.clients.auth import principal_of
 from ledgerlink.clients.models import Client
 from ledgerlink.kit import pages
-from ledgerlink.kit.auth import Principal, Session, principal_of
+from ledgerlink.kit.auth import Principal, Session
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest, CodatError
 from ledgerlink.kit.secrets import hash_api_key

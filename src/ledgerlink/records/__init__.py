@@ -1,1 +1,2 @@
-"""The standardized data model: the registry of data types and, in time, the record store and read API."""
+"""The standardized data model: the registry of data types, their fields and the record store, below every
+domain (the read API that serves them is `ledgerlink.data`)."""

@@ -12,14 +12,12 @@ types a push here checks at the door, the create model and its push options. The
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement
-
-from ledgerlink.kit.query import Field, JsonProperty, QueryTarget, jsonb_target
+from ledgerlink.kit.query import Expression, Field, JsonProperty, QueryTarget, jsonb_target
 from ledgerlink.records import creates, fields, push_options
 
 
@@ -326,7 +324,7 @@ LEGACY_PATHS: tuple[DataType, ...] = (
     replace(BY_KEY["banking-transactions"], scope=_CO, has_get=False),
     replace(BY_KEY["bankTransactions"], scope=_CO, path="bankAccounts/{accountId}/transactions"),
     # `GET /companies/{companyId}/data/bankAccounts/{accountId}` only, in the older `BankStatementAccount`
-    # shape (records/legacy.py).
+    # shape (data/legacy.py).
     replace(BY_KEY["bankAccounts"], scope=_CO, has_list=False),
 )
 
@@ -359,7 +357,7 @@ def query_properties(data_type: DataType) -> dict[str, JsonProperty]:
 
 def query_target(
     data_type: DataType,
-    column: Callable[[], ColumnElement[Any]],
+    column: Expression,
     *,
     extra: Mapping[str, Field] | None = None,
 ) -> QueryTarget:

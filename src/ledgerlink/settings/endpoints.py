@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from ledgerlink.clients.auth import CurrentPrincipal
 from ledgerlink.companies import service as companies
-from ledgerlink.kit.auth import CurrentPrincipal, Session
+from ledgerlink.kit.auth import Session
 from ledgerlink.kit.responses import json, no_content
 from ledgerlink.settings import service
 from ledgerlink.settings.schemas import CompanySyncSettingsBody, OneTimeSyncBody, ProfileSyncSettingsBody

@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from ledgerlink.kit.auth import CurrentPrincipal, Session
+from ledgerlink.clients.auth import CurrentPrincipal
+from ledgerlink.kit.auth import Session
 from ledgerlink.kit.pagination import PageParams, page_envelope, page_params
 from ledgerlink.kit.responses import json, no_content
 from ledgerlink.sync import service

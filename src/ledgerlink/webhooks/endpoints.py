@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from ledgerlink.kit.auth import CurrentPrincipal, Session
+from ledgerlink.clients.auth import CurrentPrincipal
+from ledgerlink.kit.auth import Session
 from ledgerlink.kit.errors import NotFound
 from ledgerlink.kit.outbound import Outbound
 from ledgerlink.kit.pagination import PageParams, page_envelope, page_params

@@ -1,11 +1,13 @@
-"""What `query=` and `orderBy` may name on a consumer's deliveries (`GET /webhooks/{id}/deliveries`)."""
+"""Which consumers a client reaches, and what `query=` and `orderBy` may name on a consumer's deliveries
+(`GET /webhooks/{id}/deliveries`)."""
 
 from __future__ import annotations
 
-from sqlalchemy import String, cast
+from sqlalchemy import Select, String, cast, select
 
+from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.query import Field, Kind, QueryTarget, columns_target
-from ledgerlink.webhooks.models import DeliveryStatus, WebhookDelivery
+from ledgerlink.webhooks.models import DeliveryStatus, WebhookConsumer, WebhookDelivery
 
 DELIVERY_TARGET: QueryTarget = columns_target(
     "WebhookDelivery",
@@ -24,3 +26,8 @@ DELIVERY_TARGET: QueryTarget = columns_target(
 
 # Newest first: what someone debugging a consumer looks for.
 DEFAULT_ORDER = (WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
+
+
+def readable_consumers(principal: Principal) -> Select[WebhookConsumer]:
+    """The webhook consumers the caller may read or change: its client's own (the client scope)."""
+    return select(WebhookConsumer).where(WebhookConsumer.client_id == principal.client_id)

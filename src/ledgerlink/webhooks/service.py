@@ -44,20 +44,15 @@ def consumer_not_found(webhook_id: str) -> NotFound:
 
 
 async def list_consumers(session: AsyncSession, principal: Principal) -> list[WebhookConsumer]:
-    statement = (
-        select(WebhookConsumer)
-        .where(WebhookConsumer.client_id == principal.client_id)
-        .order_by(WebhookConsumer.created_at, WebhookConsumer.id)
-    )
+    statement = queries.readable_consumers(principal).order_by(WebhookConsumer.created_at, WebhookConsumer.id)
     return list((await session.scalars(statement)).all())
 
 
 async def get(
     session: AsyncSession, principal: Principal, webhook_id: str, *, for_update: bool = False
 ) -> WebhookConsumer:
-    statement = select(WebhookConsumer).where(
-        WebhookConsumer.id == parse_id(webhook_id, consumer_not_found(webhook_id)),
-        WebhookConsumer.client_id == principal.client_id,
+    statement = queries.readable_consumers(principal).where(
+        WebhookConsumer.id == parse_id(webhook_id, consumer_not_found(webhook_id))
     )
     consumer = await session.scalar(statement.with_for_update() if for_update else statement)
     if consumer is None:
@@ -74,11 +69,7 @@ async def create(
 ) -> WebhookConsumer:
     await check_url(body.url, rules)
     await get_client(session, principal.client_id, for_update=True)  # serializes creates for the limit
-    count = await session.scalar(
-        select(func.count())
-        .select_from(WebhookConsumer)
-        .where(WebhookConsumer.client_id == principal.client_id)
-    )
+    count = await session.scalar(queries.readable_consumers(principal).with_only_columns(func.count()))
     if (count or 0) >= MAX_CONSUMERS:
         raise BadRequest(
             f"There is a maximum of {MAX_CONSUMERS} webhook consumers; delete one before creating another."

@@ -65,7 +65,7 @@ from ledgerlink.connectors.sandbox.books import (
     K_SUPPLIER,
     T_NONE,
     TRACKING,
-    Books,
+    AccountingBooks,
     Entry,
     Ledger,
     post_cash,
@@ -77,7 +77,7 @@ _WRITTEN_DAY = "ffff"
 _CONTROL_ACCOUNTS = frozenset({A_AR, A_AP, A_VAT})
 
 
-def written_id(books: Books, kind: str, key: str) -> str:
+def written_id(books: AccountingBooks, kind: str, key: str) -> str:
     """The id of a record written under `key` (a push's idempotency key), in the books' id shape."""
     digest = hashlib.sha256(f"{books.company_id}:{kind}:{key}".encode()).hexdigest()
     return f"{books.c8}-{kind}-{_WRITTEN_DAY}-{digest[:4]}-{digest[4:16]}"
@@ -91,7 +91,7 @@ def _money(pence: int) -> float:
     return pence / 100
 
 
-def _when(books: Books, value: str) -> int:
+def _when(books: AccountingBooks, value: str) -> int:
     """Seconds since the books started of an ISO date or time (a time without a zone is UTC)."""
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
@@ -180,11 +180,11 @@ class WrittenRecord:
 class Written:
     """Everything written to one connection's Sandbox, as the books add it to what they generate."""
 
-    def __init__(self, books: Books, records: Iterable[PlatformRecord] = ()) -> None:
+    def __init__(self, books: AccountingBooks, records: Iterable[PlatformRecord] = ()) -> None:
         self.books = books
         self.account_index = {account_id: a for a, account_id in enumerate(books.account_ids)}
         # In the order they were written: the entries (the client's journal entries and the postings of
-        # written invoices and payments), and the bank transactions they make, as `Books.bank_moves` tuples.
+        # written invoices and payments), and the bank transactions they make, as `bank_moves` tuples.
         self.entries: list[WrittenEntry] = []
         self.moves: list[tuple] = []
         self.invoices: dict[str, WrittenInvoice] = {}
@@ -316,7 +316,7 @@ class Check:
     """Checks one create against the books at T, collecting Codat validation items; `done()` raises
     `PushRejected` with all of them."""
 
-    def __init__(self, books: Books, written: Written, T: int, validator: str) -> None:
+    def __init__(self, books: AccountingBooks, written: Written, T: int, validator: str) -> None:
         self.books = books
         self.written = written
         self.T = T
@@ -492,13 +492,17 @@ class Check:
 
 
 # ------------------------------------------------------------------------------------------------- creates
-def create(books: Books, written: Written, data_type: str, record: dict[str, Any], key: str, T: int) -> dict:
+def create(
+    books: AccountingBooks, written: Written, data_type: str, record: dict[str, Any], key: str, T: int
+) -> dict:
     """The record to keep for a create of `data_type`, checked against the books as they stand at T (the
     books' `written` included); raises `PushRejected`."""
     return WRITERS[data_type].create(books, written, record, key, T)
 
 
-def _journal_entry(bk: Books, written: Written, record: dict[str, Any], key: str, T: int) -> dict[str, Any]:
+def _journal_entry(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
+) -> dict[str, Any]:
     check = Check(bk, written, T, "JournalEntry")
     t = check.moment(record.get("postedOn"), "postedOn")
     journal = check.journal(record.get("journalRef"), "journalRef")
@@ -547,7 +551,9 @@ def _journal_entry(bk: Books, written: Written, record: dict[str, Any], key: str
     return shaped_record
 
 
-def _invoice(bk: Books, written: Written, record: dict[str, Any], key: str, T: int) -> dict[str, Any]:
+def _invoice(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
+) -> dict[str, Any]:
     check = Check(bk, written, T, "Invoice")
     customer = check.customer(record.get("customerRef"), "customerRef")
     t = check.moment(record.get("issueDate"), "issueDate")
@@ -618,7 +624,7 @@ def _invoice(bk: Books, written: Written, record: dict[str, Any], key: str, T: i
     }
 
 
-def _customer_index(bk: Books, customer_id: str) -> int:
+def _customer_index(bk: AccountingBooks, customer_id: str) -> int:
     return int(customer_id.split("-")[3], 16)
 
 
@@ -715,7 +721,9 @@ def _invoice_line(check: Check, line: Any, item: str) -> dict[str, Any] | None:
     return shaped
 
 
-def _payment(bk: Books, written: Written, record: dict[str, Any], key: str, T: int) -> dict[str, Any]:
+def _payment(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
+) -> dict[str, Any]:
     check = Check(bk, written, T, "Payment")
     customer = check.customer(record.get("customerRef"), "customerRef")
     bank = None
@@ -849,7 +857,9 @@ def _linked_invoice(
     return invoice
 
 
-def _supplier(bk: Books, written: Written, record: dict[str, Any], key: str, T: int) -> dict[str, Any]:
+def _supplier(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
+) -> dict[str, Any]:
     check = Check(bk, written, T, "Supplier")
     name = check.text(record.get("supplierName"), "supplierName")
     if name is None or not name.strip():
@@ -897,7 +907,7 @@ def _addresses(check: Check, addresses: Any) -> list[dict[str, Any]]:
     return shaped
 
 
-def _supplier_named(bk: Books, written: Written, name: str, T: int) -> str | None:
+def _supplier_named(bk: AccountingBooks, written: Written, name: str, T: int) -> str | None:
     """The id of a supplier in the books at T with this name (case aside), or None."""
     wanted = name.casefold()
     for supplier in written.suppliers.values():
@@ -916,7 +926,7 @@ class Writer:
     """How the Sandbox writes one data type: `create` checks a create against the books and shapes the record
     to keep; `add` puts a kept record into a `Written` when a pull reads the store back."""
 
-    create: Callable[[Books, Written, dict[str, Any], str, int], dict[str, Any]]
+    create: Callable[[AccountingBooks, Written, dict[str, Any], str, int], dict[str, Any]]
     add: Callable[[Written, int, dict[str, Any], str], None]
 
 

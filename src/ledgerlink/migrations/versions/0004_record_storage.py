@@ -10,7 +10,8 @@
   them for people, and byte comparison is the cheapest.
 - `record_date` holds each record's `dated_by` property (see the registry) as a timestamp, indexed with
   the connection and type, for `query=` ranges and `orderBy` on it. Existing rows are filled here with the
-  same reading of the JSON value that `query=` uses.
+  same reading of the JSON value that `query=` used then (a frozen copy below: a replay does not follow
+  today's registry or query compiler).
 - `source_modified_date` goes: `query=sourceModifiedDate...` reads the record's JSON like any property,
   and the bulk load parses one timestamp less per row.
 - The B-tree on `modified_date` becomes a BRIN index: rows are written in time order, and a block range
@@ -25,18 +26,55 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision = "0004"
 down_revision = "0003_webhooks"
 branch_labels = None
 depends_on = None
 
+# Frozen here when the migration stopped importing the live code (issue 17), so that a replay fills
+# `record_date` as this migration did when written, whatever the registry and `query=` say later: each data
+# type's dated property as the registry declared it (`DataType.dated_by`), ...
+DATED_BY = (
+    ("accountTransactions", "date"),
+    ("billCreditNotes", "issueDate"),
+    ("billPayments", "date"),
+    ("bills", "issueDate"),
+    ("creditNotes", "issueDate"),
+    ("directCosts", "issueDate"),
+    ("directIncomes", "issueDate"),
+    ("invoices", "issueDate"),
+    ("itemReceipts", "receivedDate"),
+    ("journalEntries", "postedOn"),
+    ("journals", "createdOn"),
+    ("payments", "date"),
+    ("purchaseOrders", "issueDate"),
+    ("salesOrders", "issueDate"),
+    ("transfers", "date"),
+    ("banking-accountBalances", "date"),
+    ("banking-transactions", "postedDate"),
+    ("commerce-customers", "createdDate"),
+    ("commerce-disputes", "createdDate"),
+    ("commerce-orders", "createdDate"),
+    ("commerce-payments", "createdDate"),
+    ("commerce-transactions", "createdDate"),
+)
+# ... and the reading of a JSON date that `query=` used (`kit.query.typed_expression` of a DATETIME field,
+# as SQLAlchemy compiled it): a string of the shape `parse_datetime` takes, digits past the microsecond cut,
+# that PostgreSQL can read as a timestamptz; anything else is NULL.
+RECORD_DATE = r"""
+UPDATE records SET record_date = CASE
+    WHEN json_typeof(data -> :property) = 'string'
+        AND regexp_replace(data ->> :property, '(\.\d{6})\d+', '\1')
+            ~ '^\s*\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}|\s*$)'
+        AND pg_input_is_valid(regexp_replace(data ->> :property, '(\.\d{6})\d+', '\1'), 'timestamptz')
+    THEN CAST(regexp_replace(data ->> :property, '(\.\d{6})\d+', '\1') AS timestamptz)
+END
+WHERE data_type = :data_type
+"""
+
 
 def upgrade() -> None:
-    from ledgerlink.kit.query import Field, Kind, typed_expression
-    from ledgerlink.records.registry import DATA_TYPES
-
     op.drop_constraint("fk_records_connection_id_connections", "records", type_="foreignkey")
     op.execute("ALTER TABLE records ALTER COLUMN data TYPE json USING data::json")
     op.execute(
@@ -45,13 +83,8 @@ def upgrade() -> None:
     )
     op.add_column("records", sa.Column("record_date", sa.DateTime(timezone=True), nullable=True))
     op.drop_column("records", "source_modified_date")
-    records = sa.table(
-        "records", sa.column("record_date"), sa.column("data_type"), sa.column("data", postgresql.JSON)
-    )
-    for data_type in DATA_TYPES:
-        if data_type.dated_by:
-            dated = typed_expression(Field(Kind.DATETIME, lambda key=data_type.dated_by: records.c.data[key]))
-            op.execute(records.update().values(record_date=dated).where(records.c.data_type == data_type.key))
+    for data_type, dated_by in DATED_BY:
+        op.execute(sa.text(RECORD_DATE).bindparams(data_type=data_type, property=dated_by))
     op.drop_index("ix_records_connection_type_modified", table_name="records")
     op.execute(
         "CREATE INDEX ix_records_connection_type_dated ON records "

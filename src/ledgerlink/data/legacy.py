@@ -9,7 +9,7 @@ import orjson
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledgerlink.records import reads
+from ledgerlink.data import reads
 from ledgerlink.records.models import Record
 
 # The fields `BankStatementAccount` shares with the current `BankAccount`, by their current names.

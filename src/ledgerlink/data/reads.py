@@ -19,6 +19,7 @@ import orjson
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    SQLColumnExpression,
     String,
     Text,
     Uuid,
@@ -36,18 +37,21 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql import Select
 
+from ledgerlink.clients.auth import key_owner
 from ledgerlink.companies import service as companies
 from ledgerlink.companies.models import Company
+from ledgerlink.companies.queries import client_scope
 from ledgerlink.connections.lookup import connection_not_found, connection_of
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry as connectors
+from ledgerlink.data import statements
 from ledgerlink.db import read_one
-from ledgerlink.kit.auth import Principal, key_owner
+from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.errors import Conflict, NotFound
 from ledgerlink.kit.ids import parse_id
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.kit.query import Field, Kind, QueryTarget, compile_query, decode, order_by_clause
-from ledgerlink.records import registry, statements
+from ledgerlink.records import registry
 from ledgerlink.records.models import Record, RecordCount
 from ledgerlink.records.registry import DataType, Scope, SourceType
 from ledgerlink.records.store import SINGLE_RECORD_ID
@@ -158,7 +162,7 @@ async def source(
         .join(Company, Company.id == Connection.company_id)
         .where(
             Company.id == wanted_company,
-            Company.client_id == principal.client_id,
+            client_scope(principal.client_id),
             RecordCount.data_type == data_type.key,
         )
         .order_by(RecordCount.synced_at.desc())
@@ -221,7 +225,7 @@ def _visible_in(connection: ColumnElement[bool], data_type: DataType) -> ColumnE
     return and_(*conditions)
 
 
-def _default_order(data_type: DataType, order_by: str | None = None) -> tuple[ColumnElement[Any], ...]:
+def _default_order(data_type: DataType, order_by: str | None = None) -> tuple[SQLColumnExpression[Any], ...]:
     """A stable order: by the record's date where the type has one (so a page, and a date range, read the
     date index in order), then by id.
 
@@ -260,10 +264,11 @@ async def page(
             params.query,
             tuple(sorted((parent or {}).items())),
         )
-        total = MATCH_COUNTS.get(key)
-        if total is None:
-            total = await session.scalar(select(func.count()).select_from(Record).where(condition)) or 0
-            MATCH_COUNTS.put(key, total)
+        counted = MATCH_COUNTS.get(key)
+        if counted is None:
+            counted = await session.scalar(select(func.count()).select_from(Record).where(condition)) or 0
+            MATCH_COUNTS.put(key, counted)
+        total = counted
     chosen = (
         select(Record.data)
         .where(condition)
@@ -358,8 +363,8 @@ def _parent_condition(parent_fields: tuple[str, ...]) -> list[ColumnElement[bool
     ]
 
 
-def _key_lookup() -> Select[Any]:
-    """The key's client, as `kit.auth.authenticate` finds it, for the hashes the request binds."""
+def _key_lookup() -> Select[uuid.UUID, uuid.UUID, bool, int]:
+    """The key's client, as `clients.auth.authenticate` finds it, for the hashes the request binds."""
     return key_owner(bindparam("ll_hashes", type_=ARRAY(String)))
 
 
@@ -399,7 +404,7 @@ def _build_fast_page(
     src = (
         select(RecordCount.connection_id, RecordCount.visible, RecordCount.synced_at)
         .select_from(auth)
-        .join(Company, Company.client_id == auth.c.client_id)
+        .join(Company, client_scope(auth.c.client_id))
         .join(Connection, Connection.company_id == Company.id)
         .join(RecordCount, RecordCount.connection_id == Connection.id)
         .where(

@@ -15,12 +15,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from ledgerlink.clients.auth import CurrentPrincipal, authenticate
+from ledgerlink.data import legacy, reads
 from ledgerlink.db import bound_reads
-from ledgerlink.kit.auth import CurrentPrincipal, Session, authenticate, key_hashes, unauthorized
+from ledgerlink.kit.auth import Session, key_hashes, unauthorized
 from ledgerlink.kit.errors import CodatError
 from ledgerlink.kit.pagination import PageParams, page_envelope, parse_page_params
 from ledgerlink.kit.responses import json
-from ledgerlink.records import legacy, reads
 from ledgerlink.records.registry import DATA_TYPES, LEGACY_PATHS, DataType, Scope, Shape, record_schema
 
 router = APIRouter(tags=["Read data"])

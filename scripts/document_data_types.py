@@ -53,7 +53,8 @@ def main() -> None:
         ]
         lines.append(
             f"| `{data_type.key}` | {data_type.source_type.value} | {path} | {shape} | "
-            f"{'yes' if data_type.has_get else ''} | {f'`{data_type.dated_by}`' if data_type.dated_by else ''} | "
+            f"{'yes' if data_type.has_get else ''} | "
+            f"{f'`{data_type.dated_by}`' if data_type.dated_by else ''} | "
             f"{'yes' if data_type.has_modified_dates else ''} | "
             f"{'yes' if data_type.has_deletion_flag else ''} | {writes(data_type)} | "
             + " | ".join(provided)
@@ -61,7 +62,8 @@ def main() -> None:
         )
     lines += [
         "",
-        "Codat's older company-scoped paths to connection-scoped types are served too: they read the company's",
+        "Codat's older company-scoped paths to connection-scoped types are served too: they read the "
+        "company's",
         "connection of the type's source that pulled the type last, paged, filtered and ordered as above.",
         "",
         "| data type | older path | answers |",

@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from extract_schemas import FIXES, load_spec, resolve_pointer
+from extract_schemas import FIXES, load_spec, resolve_pointer  # noqa: E402 (found through sys.path above)
 
 DEFAULT_SPECS = REPO / "vendor" / "specs" / "codat"
 OUTPUT = REPO / "src" / "ledgerlink" / "apidocs" / "codat.json"

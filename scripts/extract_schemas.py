@@ -271,7 +271,7 @@ SpecLoader.add_implicit_resolver(
 
 def load_spec(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=SpecLoader)  # noqa: S506 - SpecLoader is a SafeLoader
+        return yaml.load(handle, Loader=SpecLoader)
 
 
 def normalise_path(path: str) -> str:
@@ -537,7 +537,7 @@ def extract(
         return f"{name} {ref}", with_draft(clean(inlined), defs), None
     if data_type.key in SUPPLEMENTS:
         name, fragment = SUPPLEMENTS[data_type.key]
-        inlined, defs = Dereferencer(specs[name]).run(yaml.load(fragment, Loader=SpecLoader))  # noqa: S506
+        inlined, defs = Dereferencer(specs[name]).run(yaml.load(fragment, Loader=SpecLoader))
         return f"{name} + SUPPLEMENTS", with_draft(clean(inlined), defs), None
     found = find_read(specs, base_path(data_type))
     if found is None:

@@ -1,4 +1,4 @@
-"""The lint and type gate `.ci/run` applies before the tests: ruff's rules, ruff's format, mypy.
+"""The lint and type gate `.ci/run` applies before the tests: ruff's rules, ruff's format, mypy, imports.
 
     python scripts/gate.py
 
@@ -20,18 +20,23 @@ STEPS = (
     (
         "lint",
         "ruff's rule set ([tool.ruff.lint]: pycodestyle, pyflakes, isort, pyupgrade, bugbear, ...) "
-        "over src and tests",
-        [sys.executable, "-m", "ruff", "check", "src", "tests"],
+        "over src, tests and scripts",
+        [sys.executable, "-m", "ruff", "check", "src", "tests", "scripts"],
     ),
     (
         "format",
-        "src and tests are as `ruff format` writes them (line length 110)",
-        [sys.executable, "-m", "ruff", "format", "--check", "src", "tests"],
+        "src, tests and scripts are as `ruff format` writes them (line length 110)",
+        [sys.executable, "-m", "ruff", "format", "--check", "src", "tests", "scripts"],
     ),
     (
         "types",
         "mypy over src/ledgerlink ([tool.mypy]): every function annotated, the annotations hold",
         [sys.executable, "-m", "mypy"],
+    ),
+    (
+        "imports",
+        "no import cycle inside src/ledgerlink but the models registry's, no import up the layers",
+        [sys.executable, "scripts/import_cycles.py"],
     ),
 )
 

@@ -2,7 +2,8 @@
 
 A pull's records are serialised once (orjson), hashed, and COPYed into a temporary staging table on the
 pull's own connection, in COPY's binary format: PostgreSQL takes the ids, hashes, timestamps and the
-connection's uuid as they are instead of parsing text for each row, and the JSON needs no escaping. One COPY stays open for the whole fetch (`Staging.loading`), so PostgreSQL parses
+connection's uuid as they are instead of parsing text for each row, and the JSON needs no escaping. One
+COPY stays open for the whole fetch (`Staging.loading`), so PostgreSQL parses
 and stores rows while Python produces the next ones; deleted ids travel in the same stream as rows
 without data. Nothing touches `records` until the pull has fetched everything and passed its
 checks; then one transaction inserts new records, rewrites only those whose content hash changed, and
@@ -78,7 +79,7 @@ def _field(value: bytes) -> bytes:
 
 
 def _timestamp(moment: datetime) -> bytes:
-    """A timestamptz field: microseconds since 2000-01-01 UTC (a naive moment is UTC, as the session's zone)."""
+    """A timestamptz field: microseconds since 2000-01-01 UTC (a naive moment is UTC, the session's zone)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return _INT64.pack(8, (moment - _POSTGRES_EPOCH) // _MICROSECOND)
@@ -118,17 +119,17 @@ def _record_id(data_type: DataType, record: dict[str, Any]) -> str:
         if type(value) is str and value:
             return value
     parts = []
-    for field in (data_type.id_field, *data_type.key_fields):
-        value = record.get(field)
+    for name in (data_type.id_field, *data_type.key_fields):
+        value = record.get(name)
         if value is None or value == "":
-            raise InvalidRecord(f"A {data_type.key} record has no {field}.")
+            raise InvalidRecord(f"A {data_type.key} record has no {name}.")
         parts.append(str(value))
     # A balance is one account's on one date: its key is both.
     return "|".join(parts)
 
 
 def _widen_send_buffer(fd: int) -> None:
-    """Let the kernel hold more of the COPY stream, so PostgreSQL has rows to store while Python builds more."""
+    """Let the kernel hold more of the COPY stream: PostgreSQL has rows to store while Python builds more."""
     with socket.socket(fileno=os.dup(fd)) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
 
@@ -139,6 +140,14 @@ class ConnectionGone(Exception):
 
 class DuplicateRecord(Exception):
     """The platform returned the same record id twice in one pull."""
+
+
+async def _psycopg(connection: AsyncConnection) -> psycopg.AsyncConnection[Any]:
+    """The psycopg connection under SQLAlchemy's, for what only psycopg offers (COPY, its socket)."""
+    driver = (await connection.get_raw_connection()).driver_connection
+    if not isinstance(driver, psycopg.AsyncConnection):
+        raise TypeError(f"The record store needs psycopg's async driver, not {type(driver).__name__}.")
+    return driver
 
 
 @dataclass
@@ -168,8 +177,7 @@ class Staging:
         )
         if not exists:
             raise ConnectionGone(f"Connection {connection_id} no longer exists.")
-        raw = await connection.get_raw_connection()
-        await raw.driver_connection.execute(_CREATE_STAGING)
+        await (await _psycopg(connection)).execute(_CREATE_STAGING)
         stored = await connection.scalar(
             text("SELECT EXISTS (SELECT 1 FROM records WHERE connection_id = :c AND data_type = :t)"),
             {"c": connection_id, "t": data_type.key},
@@ -214,18 +222,16 @@ class Staging:
     @asynccontextmanager
     async def loading(self) -> AsyncIterator[None]:
         """One COPY open while the pull fetches: `add` writes into it without waiting for the server."""
-        raw = await self.connection.get_raw_connection()
+        driver = await _psycopg(self.connection)
         target = (
             "records (connection_id, data_type, modified_date, is_deleted, record_id, data, content_hash, "
             "record_date)"
             if self.direct_prefix
             else "pull_staging (record_id, data, content_hash, record_date)"
         )
-        _widen_send_buffer(raw.driver_connection.pgconn.socket)
+        _widen_send_buffer(driver.pgconn.socket)
         try:
-            async with raw.driver_connection.cursor().copy(
-                f"COPY {target} FROM STDIN (FORMAT binary)"
-            ) as copy:
+            async with driver.cursor().copy(f"COPY {target} FROM STDIN (FORMAT binary)") as copy:
                 self._copy = copy
                 await copy.write(_SIGNATURE)
                 yield
@@ -261,7 +267,8 @@ class Staging:
             return []  # the primary key already refused them
         result = await self.connection.execute(
             text(
-                "SELECT record_id FROM pull_staging WHERE data IS NOT NULL GROUP BY record_id HAVING count(*) > 1 "
+                "SELECT record_id FROM pull_staging WHERE data IS NOT NULL GROUP BY record_id HAVING "
+                "count(*) > 1 "
                 "LIMIT 5"
             )
         )
@@ -275,7 +282,8 @@ class Staging:
             text(
                 "SELECT count(*) FROM pull_staging s LEFT JOIN records r ON r.connection_id = :connection "
                 "AND r.data_type = :data_type AND r.record_id = s.record_id "
-                "WHERE s.data IS NOT NULL AND (r.record_id IS NULL OR r.content_hash <> s.content_hash OR r.is_deleted)"
+                "WHERE s.data IS NOT NULL AND (r.record_id IS NULL OR r.content_hash <> s.content_hash OR "
+                "r.is_deleted)"
             ),
             {"connection": connection_id, "data_type": self.data_type.key},
         )
@@ -299,12 +307,15 @@ class Staging:
         counted = (
             "CAST(:staged AS bigint)"
             if self.direct_prefix
-            else f"(SELECT count(*) FROM records WHERE connection_id = :connection AND data_type = :data_type{hidden})"
+            else (
+                "(SELECT count(*) FROM records WHERE connection_id = :connection AND data_type = "
+                f":data_type{hidden})"
+            )
         )
         await self.connection.execute(
             text(
-                "INSERT INTO record_counts (connection_id, data_type, visible, synced_at) SELECT :connection, "
-                f"CAST(:data_type AS varchar), {counted}, :now "
+                "INSERT INTO record_counts (connection_id, data_type, visible, synced_at) "
+                f"SELECT :connection, CAST(:data_type AS varchar), {counted}, :now "
                 "ON CONFLICT (connection_id, data_type) DO UPDATE SET visible = EXCLUDED.visible, "
                 "synced_at = EXCLUDED.synced_at"
             ),
@@ -322,8 +333,8 @@ class Staging:
         params = {"connection": connection_id, "data_type": self.data_type.key, "now": now}
         upserted = await self.connection.execute(
             text(
-                "INSERT INTO records (connection_id, data_type, record_id, data, content_hash, modified_date, "
-                "record_date, is_deleted) "
+                "INSERT INTO records (connection_id, data_type, record_id, data, content_hash, "
+                "modified_date, record_date, is_deleted) "
                 "SELECT :connection, :data_type, record_id, data, content_hash, :now, record_date, false "
                 "FROM pull_staging WHERE data IS NOT NULL "
                 "ON CONFLICT (connection_id, data_type, record_id) DO UPDATE SET data = EXCLUDED.data, "
@@ -339,7 +350,8 @@ class Staging:
                 text(
                     "INSERT INTO pull_deletions (record_id) SELECT r.record_id FROM records r "
                     "WHERE r.connection_id = :connection AND r.data_type = :data_type AND NOT r.is_deleted "
-                    "AND NOT EXISTS (SELECT 1 FROM pull_staging s WHERE s.record_id = r.record_id AND s.data IS NOT NULL)"
+                    "AND NOT EXISTS (SELECT 1 FROM pull_staging s WHERE s.record_id = r.record_id AND "
+                    "s.data IS NOT NULL)"
                 ),
                 params,
             )
@@ -347,8 +359,9 @@ class Staging:
             text(
                 "UPDATE records r SET is_deleted = true, modified_date = :now, data = CAST("
                 + (
-                    "jsonb_set(r.data::jsonb || jsonb_build_object('metadata', CASE WHEN json_typeof(r.data -> "
-                    "'metadata') = 'object' THEN r.data::jsonb -> 'metadata' ELSE '{}'::jsonb END), "
+                    "jsonb_set(r.data::jsonb || jsonb_build_object('metadata', "
+                    "CASE WHEN json_typeof(r.data -> 'metadata') = 'object' "
+                    "THEN r.data::jsonb -> 'metadata' ELSE '{}'::jsonb END), "
                     "'{metadata,isDeleted}', 'true'::jsonb)"
                     if self.data_type.has_deletion_flag
                     else "r.data::jsonb"

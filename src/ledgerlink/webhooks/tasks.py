@@ -40,7 +40,8 @@ async def deliver(context: procrastinate.JobContext, consumer_id: str) -> None:
 _LOST = text(
     "SELECT DISTINCT d.consumer_id FROM webhook_deliveries AS d "
     "JOIN webhook_consumers AS c ON c.id = d.consumer_id JOIN clients AS cl ON cl.id = c.client_id "
-    "WHERE d.status = 'Pending' AND d.next_attempt_at < :before AND NOT c.disabled AND cl.disabled_at IS NULL "
+    "WHERE d.status = 'Pending' AND d.next_attempt_at < :before AND NOT c.disabled "
+    "AND cl.disabled_at IS NULL "
     "AND (c.drain_lease_until IS NULL OR c.drain_lease_until < :now) LIMIT 1000"
 )
 

@@ -22,8 +22,8 @@ from ledgerlink.kit.clock import utcnow
 from ledgerlink.link import service as link_service
 from ledgerlink.oauth import flow
 from ledgerlink.oauth.provider import OAuthClientCredentials, OAuthNotConfigured
-from tests import connector_harness as harness
-from tests.conftest import separate_database
+from tests.support import connectors as harness
+from tests.support.server import separate_database
 
 pytestmark = pytest.mark.anyio
 

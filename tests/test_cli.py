@@ -20,8 +20,9 @@ from typer.testing import CliRunner
 
 from ledgerlink.cli import app
 from ledgerlink.db import sqlalchemy_url
-from tests.commerce_harness import start_url
-from tests.conftest import (
+from tests.support.commerce import start_url
+from tests.support.pulls import link_sandbox, wait_for_pulls
+from tests.support.server import (
     free_port,
     postgres_home,
     process_environment,
@@ -29,9 +30,8 @@ from tests.conftest import (
     start_server,
     stop_server,
 )
-from tests.test_sync import link_sandbox, wait_for_pulls
-from tests.test_webhooks import add_consumer
-from tests.webhook_receiver import Receiver
+from tests.support.webhook_receiver import Receiver
+from tests.support.webhooks import add_consumer
 
 FERNET_KEY = "dGhpcyBpcyBhIHRlc3Qga2V5IG9mIDMyIGJ5dGVzISE="  # 32 bytes, url-safe base64
 

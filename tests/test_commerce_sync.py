@@ -9,36 +9,29 @@ from __future__ import annotations
 import time
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from tests.commerce_harness import (
+from tests.support.commerce import (
     NOT_SCHEDULED,
     choose_everything,
     commerce_sdk,
     company_named,
+    iso,
     link_both_on_behalf,
+    midnight,
     start_url,
     wait_for_configuration_options,
 )
-from tests.test_sync import read_all, wait_for_pulls
+from tests.support.pulls import read_all, wait_for_pulls
 
 DAYS = 3
 
 
 def cents(amount: Any) -> int:
     return round(float(amount or 0) * 100)
-
-
-def midnight(days_ago: int) -> datetime:
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return today - timedelta(days=days_ago)
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def wait_for_sync(commerce, company_id: str, sync_id: str, timeout: float = 120) -> Any:

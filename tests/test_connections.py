@@ -8,7 +8,7 @@ import pytest
 from codat_platform.models import errors, operations, shared
 from sqlalchemy import text
 
-from tests.conftest import RunningServer
+from tests.support.server import RunningServer
 
 
 @pytest.fixture

@@ -23,9 +23,9 @@ from ledgerlink.database import migrate
 from ledgerlink.jobs import Runtime
 from ledgerlink.link import service as link_service
 from ledgerlink.records import fields
-from tests.conftest import separate_database
-from tests.connector_harness import connection_of, pending_connection, pull, runtime_on, stored
-from tests.fakes.plaid import Item, PlaidFake, days_ago, result_of
+from tests.support.connectors import connection_of, pending_connection, pull, runtime_on, stored
+from tests.support.fakes.plaid import Item, PlaidFake, days_ago, result_of
+from tests.support.server import separate_database
 
 pytestmark = pytest.mark.anyio
 

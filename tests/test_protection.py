@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.conftest import RunningServer, separate_database, start_server, stop_server
-from tests.test_sync import link_sandbox, wait_for_pulls
+from tests.support.pulls import link_sandbox, wait_for_pulls
+from tests.support.server import RunningServer, own_server
 
 LIMIT = 8
 PUBLIC_LIMIT = 30
@@ -27,20 +27,20 @@ METRICS_TOKEN = "scrape-" + "7" * 20
 
 @pytest.fixture(scope="module")
 def limited(postgres: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    running = start_server(
+    with own_server(
+        postgres,
         tmp_path_factory.mktemp("limited"),
-        database_url=separate_database(postgres, "protection"),
+        "protection",
         api_key="limited-key",
-        extra_env={
+        env={
             "LEDGERLINK_RATE_LIMIT_PER_MINUTE": str(LIMIT),
             "LEDGERLINK_PUBLIC_RATE_LIMIT_PER_MINUTE": str(PUBLIC_LIMIT),
             "LEDGERLINK_BODY_TIMEOUT_SECONDS": "1",
             "LEDGERLINK_HEADER_TIMEOUT_SECONDS": "1.5",
             "LEDGERLINK_METRICS_TOKEN": METRICS_TOKEN,
         },
-    )
-    yield running
-    stop_server(running)
+    ) as running:
+        yield running
 
 
 def test_a_client_over_its_limit_gets_codat_s_429(limited: RunningServer) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from ledgerlink.connectors.quickbooks import mapping
 from ledgerlink.records import fields, statements
-from tests.fakes.quickbooks import COMPANY_INFO, PREFERENCES, REALM_ID, seed_entities
+from tests.support.fakes.quickbooks import COMPANY_INFO, PREFERENCES, REALM_ID, seed_entities
 
 SEEDS = {entity: {e["Id"]: e for e in records} for entity, records in seed_entities().items()}
 ACTIVE = {"isDeleted": False}

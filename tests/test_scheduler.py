@@ -26,8 +26,8 @@ from ledgerlink.settings.models import SyncSettings
 from ledgerlink.sync import scheduler, service
 from ledgerlink.sync.models import PullOperation, PullTrigger
 from ledgerlink.worker import running
-from tests.conftest import separate_database
-from tests.connector_harness import runtime_on
+from tests.support.connectors import runtime_on
+from tests.support.server import separate_database
 
 pytestmark = pytest.mark.anyio
 

@@ -14,8 +14,14 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
 from ledgerlink.db import sqlalchemy_url
-from tests.conftest import RunningServer, process_environment, separate_database, start_server, stop_server
-from tests.test_sync import IN_FLIGHT, link_sandbox, wait_for_pulls
+from tests.support.pulls import IN_FLIGHT, link_sandbox, wait_for_pulls
+from tests.support.server import (
+    RunningServer,
+    process_environment,
+    separate_database,
+    start_server,
+    stop_server,
+)
 
 API_KEY = "topology-key"
 

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from cryptography.fernet import Fernet
 from pydantic import ValidationError
@@ -22,39 +21,13 @@ from standardwebhooks import Webhook
 
 from ledgerlink.config import Settings
 from ledgerlink.webhooks.delivery import parse_retry_after
-from tests.conftest import RunningServer, separate_database, start_server, stop_server
-from tests.test_sync import wait_for_pulls
-from tests.webhook_receiver import Answer, Message, Receiver
+from tests.support.pulls import wait_for_pulls
+from tests.support.server import RunningServer, separate_database, start_server, stop_server
+from tests.support.waits import wait_until
+from tests.support.webhook_receiver import Answer, Message, Receiver
+from tests.support.webhooks import add_consumer, deliveries, tagged_company
 
 ENVELOPE_KEYS = {"id", "eventType", "generatedDate", "payload"}
-
-
-def add_consumer(api: httpx.Client, receiver: Receiver, **body: object) -> str:
-    """A consumer sending to `receiver`, whose secret the receiver then verifies with."""
-    created = api.post("/webhooks", json={"url": receiver.url, **body})
-    assert created.status_code == 201, created.text
-    consumer_id = created.json()["id"]
-    receiver.secret = api.get(f"/webhooks/{consumer_id}/secret").json()["secret"]
-    return consumer_id
-
-
-def deliveries(api: httpx.Client, consumer_id: str, **params: object) -> list[dict]:
-    page = api.get(f"/webhooks/{consumer_id}/deliveries", params={"pageSize": 500, **params})
-    assert page.status_code == 200, page.text
-    return page.json()["results"]
-
-
-def wait_until(condition, timeout: float = 30, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
-def tagged_company(api: httpx.Client, name: str, tags: dict[str, str]) -> str:
-    created = api.post("/companies", json={"name": name, "tags": tags})
-    assert created.status_code == 200, created.text
-    return created.json()["id"]
 
 
 def event_types(receiver: Receiver) -> Counter[str]:

@@ -14,7 +14,6 @@ import jsonschema_rs
 import pytest
 from cryptography.fernet import Fernet
 
-from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry
 from ledgerlink.connectors.xero.connector import DATA_TYPES, XeroConnector, XeroUrls
 from ledgerlink.database import migrate
@@ -23,16 +22,17 @@ from ledgerlink.kit.errors import BadRequest
 from ledgerlink.oauth import flow, tokens
 from ledgerlink.oauth.provider import OAuthClientCredentials
 from ledgerlink.records import fields
-from tests.conftest import separate_database
-from tests.connector_harness import (
+from tests.support.connectors import (
     connection_of,
     consent_and_link,
+    expire_stored_token,
     pending_connection,
     pull,
     runtime_on,
     stored,
 )
-from tests.fakes.xero import XeroFake, day_date, ms_date
+from tests.support.fakes.xero import XeroFake, day_date, ms_date
+from tests.support.server import separate_database
 
 pytestmark = pytest.mark.anyio
 
@@ -86,22 +86,6 @@ async def link(run: Runtime) -> uuid.UUID:
     _, connection_id = await pending_connection(run, "gbol", "Xero Co")
     await consent_and_link(run, connection_id)
     return connection_id
-
-
-async def expire_stored_token(run: Runtime, connection_id: uuid.UUID) -> None:
-    """Thirty minutes later, as ledgerlink sees it: the stored access token has expired."""
-    async with run.sessionmaker() as session, session.begin():
-        connection = await session.get(Connection, connection_id)
-        current = tokens.stored_tokens(run.secrets, connection)
-        beside = tokens.stored_beside(run.secrets, connection)
-        expired = tokens.OAuthTokens(
-            current.access_token,
-            current.refresh_token,
-            int(time.time()) - 10,
-            current.token_type,
-            current.scope,
-        )
-        connection.sealed_authorization = expired.sealed(run.secrets, beside)
 
 
 def demo_invoices(fake: XeroFake, kind: str) -> dict[str, dict]:

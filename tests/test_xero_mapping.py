@@ -13,7 +13,7 @@ import pytest
 
 from ledgerlink.connectors.xero import mapping
 from ledgerlink.records import fields, statements
-from tests.fakes.xero import spec_example
+from tests.support.fakes.xero import spec_example
 
 
 @dataclass

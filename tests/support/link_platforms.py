@@ -33,8 +33,8 @@ class TestBooksOnline(Connector):
         data_types=("company",),
         accepts_credentials=False,
     )
-    # The client id and secret come from the Portal or LEDGERLINK_OAUTH_TBOL_CLIENT_ID / _CLIENT_SECRET, as for
-    # any platform.
+    # The client id and secret come from the Portal or LEDGERLINK_OAUTH_TBOL_CLIENT_ID / _CLIENT_SECRET, as
+    # for any platform.
     oauth = OAuthProvider(
         key="tbol",
         authorize_url=f"{OAUTH_BASE}/authorize",

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.oauth_server import USER, OAuthTestServer
+from tests.support.oauth_server import USER, OAuthTestServer
 
 SCOPE = "com.intuit.quickbooks.accounting"
 REALM_ID = "9130357766900536"
@@ -685,7 +685,8 @@ PREFERENCES = {
 
 
 class QuickBooksFake(OAuthTestServer):
-    """`start()`/`stop()`; `api_url` for the connector; `entities` for the books; `advance()` moves its clock."""
+    """`start()`/`stop()`; `api_url` for the connector; `entities` for the books; `advance()` moves its
+    clock."""
 
     def __init__(
         self, client_id: str, client_secret: str, redirect_uri: str, *, consent_page: bool = False

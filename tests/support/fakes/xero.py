@@ -31,8 +31,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests import specs
-from tests.oauth_server import USER, OAuthTestServer
+from tests.support import specs
+from tests.support.oauth_server import USER, OAuthTestServer
 
 SPECS = specs.XERO
 API_HOST = "https://api.xero.com"
@@ -185,7 +185,8 @@ class GrantConnection:
 
 
 class XeroFake(OAuthTestServer):
-    """`start()`/`stop()`; `urls` for the connector; `tenant()` for the records; `advance()` moves its clock."""
+    """`start()`/`stop()`; `urls` for the connector; `tenant()` for the records; `advance()` moves its
+    clock."""
 
     def __init__(
         self, client_id: str, client_secret: str, redirect_uri: str, *, consent_page: bool = False
@@ -200,7 +201,8 @@ class XeroFake(OAuthTestServer):
         self.lock = threading.Lock()
         self.tenants: dict[str, Tenant] = {}
         self.grant: list[GrantConnection] = []
-        # Which tenants the next consent connects (the business's choice on Xero's page): the first by default.
+        # Which tenants the next consent connects (the business's choice on Xero's page): the first by
+        # default.
         self.consent_tenants: list[str] = []
         self.auth_event: str | None = None
         self.violations: list[str] = []
@@ -262,7 +264,8 @@ class XeroFake(OAuthTestServer):
         return self.put(collection, {**current, **changes}, tenant_id)
 
     def _install_jwt_tokens(self) -> None:
-        """Access tokens shaped like Xero's: a JWT whose claims carry the consent's `authentication_event_id`."""
+        """Access tokens shaped like Xero's: a JWT whose claims carry the consent's
+        `authentication_event_id`."""
         from authlib.oauth2.rfc6750 import BearerTokenGenerator
 
         def access_token(**_: Any) -> str:

@@ -4,6 +4,7 @@ pending connection and its OAuth consent, running a pull as the worker would, an
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +22,7 @@ from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import PublicUrls
-from ledgerlink.oauth import flow
+from ledgerlink.oauth import flow, tokens
 from ledgerlink.sync import runner, service
 from ledgerlink.sync.models import PullOperation, PullTrigger
 
@@ -52,7 +53,8 @@ async def stored(run: Runtime, connection_id: uuid.UUID, data_type: str) -> dict
     async with run.sessionmaker() as session:
         rows = await session.execute(
             text(
-                "SELECT record_id, data::text, is_deleted FROM records WHERE connection_id = :c AND data_type = :t"
+                "SELECT record_id, data::text, is_deleted FROM records"
+                " WHERE connection_id = :c AND data_type = :t"
             ),
             {"c": connection_id, "t": data_type},
         )
@@ -83,7 +85,8 @@ async def runtime_on(database_url: str, key: bytes, public_url: str) -> AsyncIte
 async def pending_connection(
     run: Runtime, platform_key: str, company_name: str
 ) -> tuple[uuid.UUID, uuid.UUID]:
-    """A company of the default client with a PendingAuth connection to the platform: (company, connection)."""
+    """A company of the default client with a PendingAuth connection to the platform:
+    (company, connection)."""
     async with run.sessionmaker() as session, session.begin():
         client = await ensure_default_client(session)
         now = utcnow()
@@ -114,3 +117,19 @@ async def consent_and_link(run: Runtime, connection_id: uuid.UUID) -> None:
     callback = {k: v[0] for k, v in parse_qs(urlsplit(consent.headers["location"]).query).items()}
     extra = {k: v for k, v in callback.items() if k not in ("state", "code")}
     await flow.complete(run, callback["state"], callback["code"], extra)
+
+
+async def expire_stored_token(run: Runtime, connection_id: uuid.UUID) -> None:
+    """Later, as ledgerlink sees it: the stored access token has expired (its refresh token has not)."""
+    async with run.sessionmaker() as session, session.begin():
+        connection = await session.get(Connection, connection_id)
+        current = tokens.stored_tokens(run.secrets, connection)
+        beside = tokens.stored_beside(run.secrets, connection)
+        expired = tokens.OAuthTokens(
+            current.access_token,
+            current.refresh_token,
+            int(time.time()) - 10,
+            current.token_type,
+            current.scope,
+        )
+        connection.sealed_authorization = expired.sealed(run.secrets, beside)

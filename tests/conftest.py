@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from hypothesis import settings as hypothesis_settings
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ledgerlink.database import EmbeddedPostgres
+from ledgerlink.kit.auth import Principal
+from tests.support import service_tier
 from tests.support.server import RunningServer, postgres_home, start_server, stop_server
 
 API_KEY = "test-" + uuid.uuid4().hex
@@ -73,6 +76,31 @@ def db(server: RunningServer) -> Iterator[object]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+# The service tier (tests/service/): services on the suite's PostgreSQL, a rolled-back transaction per test.
+@pytest.fixture(scope="session")
+def service_database(postgres: str) -> str:
+    return service_tier.migrated_database(postgres)
+
+
+@pytest.fixture
+async def sessionmaker(service_database: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions inside the test's one transaction, rolled back when the test ends."""
+    async with service_tier.rolled_back(service_database) as made:
+        yield made
+
+
+@pytest.fixture
+async def session(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as opened:
+        yield opened
+
+
+@pytest.fixture
+async def principal(session: AsyncSession) -> Principal:
+    """A client of the test's own, as its requests would be authenticated."""
+    return await service_tier.new_principal(session)
 
 
 # Browser tests: Playwright driving Debian's Chromium (`apt-get install chromium`; .ci/run installs it).

@@ -4,8 +4,11 @@ of a data type."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
+from sqlalchemy import Connection, text
 
 IN_FLIGHT = {
     "Initial",
@@ -56,3 +59,18 @@ def read_all(api: httpx.Client, path: str, **params) -> list[dict]:
         if "next" not in payload["_links"]:
             return records
         page += 1
+
+
+@contextmanager
+def platform_records_held(db: Connection, connection_id: str) -> Iterator[None]:
+    """Until the block ends, a pull of the connection's Accounting Sandbox stays in flight: it reads the
+    records written to the platform under this lock (`connections.platform_store`), held here by `db`'s
+    transaction, which the block commits at its end."""
+    db.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"platform-records:{connection_id}"},
+    )
+    try:
+        yield
+    finally:
+        db.commit()

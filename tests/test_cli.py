@@ -30,8 +30,9 @@ from tests.support.server import (
     start_server,
     stop_server,
 )
+from tests.support.waits import wait_for_idle_queue, wait_for_periodic_run, wait_until
 from tests.support.webhook_receiver import Receiver
-from tests.support.webhooks import add_consumer
+from tests.support.webhooks import add_consumer, deliveries
 
 FERNET_KEY = "dGhpcyBpcyBhIHRlc3Qga2V5IG9mIDMyIGJ5dGVzISE="  # 32 bytes, url-safe base64
 
@@ -240,7 +241,7 @@ def test_two_clients_see_only_their_own_and_a_disabled_one_is_refused_everywhere
             Receiver().start() as receiver_a,
             Receiver().start() as receiver_b,
         ):
-            add_consumer(a, receiver_a)
+            consumer_a = add_consumer(a, receiver_a)
             consumer_b = add_consumer(b, receiver_b)
             company_a, _ = link_sandbox(a, "Alpha's Borrower")
             company_b, connection_b = link_sandbox(b, "Beta's Borrower")
@@ -288,7 +289,14 @@ def test_two_clients_see_only_their_own_and_a_disabled_one_is_refused_everywhere
             # Webhooks: each consumer got its own client's events only.
             receiver_b.wait_for(lambda r: len(r.events()) >= 3, what="B's events")
             receiver_a.wait_for(lambda r: len(r.events()) >= 3, what="A's events")
-            time.sleep(0.5)
+            # Deliveries are written with their events: once all are made, nothing else is on its way.
+            for api, consumer in ((a, consumer_a), (b, consumer_b)):
+                wait_until(
+                    lambda api=api, consumer=consumer: all(
+                        d["status"] == "Succeeded" for d in deliveries(api, consumer)
+                    ),
+                    what="every delivery made",
+                )
             assert company_a in str(receiver_a.events()) and company_b not in str(receiver_a.events())
             assert company_b in str(receiver_b.events()) and company_a not in str(receiver_b.events())
 
@@ -315,7 +323,8 @@ def test_two_clients_see_only_their_own_and_a_disabled_one_is_refused_everywhere
             # not sent while B is disabled.
             sent_to_b = len(receiver_b.messages)
             overdue_delivery(url, consumer_b)
-            time.sleep(3)
+            wait_for_periodic_run(url, "webhooks-maintenance", after=time.time())
+            wait_for_idle_queue(url, "webhooks")
             assert len(receiver_b.messages) == sent_to_b
 
             # Enabled again, B's key works as before.

@@ -26,6 +26,7 @@ from tests.support.commerce import (
     wait_for_configuration_options,
 )
 from tests.support.pulls import read_all, wait_for_pulls
+from tests.support.waits import wait_for_periodic_run
 
 DAYS = 3
 
@@ -231,7 +232,8 @@ def test_the_schedule_queues_a_sync_once_when_it_is_due(api, server) -> None:
     assert done.sync_status_code == 2000, done
     pushes = api.get(f"/companies/{company['id']}/push", params={"pageSize": 100}).json()["results"]
     assert len([p for p in pushes if p["dataType"] == "journalEntries"]) == 3
-    time.sleep(3)  # three more schedule runs
+    # A schedule run that began after the sync was queued has finished: it did not queue another.
+    wait_for_periodic_run(server.database_url, "commerce-schedule", after=time.time())
     assert len(commerce.sync.list(request={"company_id": company["id"]})) == 1
 
 

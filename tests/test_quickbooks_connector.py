@@ -74,7 +74,7 @@ def quickbooks(fake: QuickBooksFake, monkeypatch: pytest.MonkeyPatch) -> Iterato
         page_size=2,
     )
     monkeypatch.setitem(registry.CONNECTORS, "qhyg", connector)
-    fake.reset_limits()
+    fake.reset()
     yield connector
     assert fake.violations == [], "every request must be one Intuit would accept"
 
@@ -186,8 +186,11 @@ async def test_incremental_pulls_query_changes_and_cdc_reports_deletions(
     assert customers["3"][0]["status"] == "Archived" and customers["3"][1] is False
 
 
-async def test_cdc_is_not_asked_beyond_its_thirty_day_window(fake: QuickBooksFake, quickbooks) -> None:
-    token = fake.tokens[-1].access_token  # issued by an earlier test's link
+async def test_cdc_is_not_asked_beyond_its_thirty_day_window(
+    runtime: Runtime, fake: QuickBooksFake, quickbooks
+) -> None:
+    await link(runtime)
+    token = fake.tokens[-1].access_token
     fake.deleted["Bill"]["999"] = time.time()
     fake.requests.clear()
     now = datetime.now(UTC)

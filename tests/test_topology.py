@@ -22,6 +22,7 @@ from tests.support.server import (
     start_server,
     stop_server,
 )
+from tests.support.waits import wait_for_periodic_run
 
 API_KEY = "topology-key"
 
@@ -150,7 +151,7 @@ def test_a_scheduled_refresh_fires_once_whatever_the_number_of_workers(topology)
             assert time.monotonic() < deadline, runs
             time.sleep(0.5)
         # Several maintenance ticks later (one a second, on three workers), still exactly one refresh.
-        time.sleep(4)
+        wait_for_periodic_run(url, "maintenance", after=time.time() + 2)
         runs = api.get(
             f"/companies/{company_id}/data/history",
             params={"query": "dataType=banking-transactions", "pageSize": 50},

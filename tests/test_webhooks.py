@@ -207,7 +207,12 @@ def test_link_sync_unlink_relink_delete_delivers_every_event_signed(api, sdk) ->
             assert api.delete(path).status_code == 200
             assert api.delete(f"/companies/{company_id}").status_code == 204
             receiver.wait_for(lambda r: event_types(r)["company.deleted"] == 1, what="company.deleted")
-            time.sleep(0.5)  # nothing else is on its way
+            # Every delivery is written with its event, so once all the consumer's are made, nothing else
+            # is on its way.
+            wait_until(
+                lambda: all(d["status"] == "Succeeded" for d in deliveries(api, consumer_id)),
+                what="every delivery made",
+            )
 
             events = receiver.events()
             assert event_types(receiver) == Counter(
@@ -298,7 +303,15 @@ def test_company_tags_and_event_types_filter_what_a_consumer_gets(api) -> None:
             for receiver, wanted in expected.items():
                 count = len(wanted)
                 receiver.wait_for(lambda r, count=count: len(r.events()) >= count, what=f"{count} events")
-            time.sleep(0.5)  # and nothing more arrives
+            # Every delivery is written with its event (all written by now): once each consumer's are made,
+            # nothing more arrives.
+            for consumer_id in (uk_id, us_id, created_id):
+                wait_until(
+                    lambda consumer_id=consumer_id: all(
+                        d["status"] == "Succeeded" for d in deliveries(api, consumer_id)
+                    ),
+                    what="every delivery made",
+                )
             for receiver, wanted in expected.items():
                 assert seen(receiver) == wanted
             # Deliveries are made when the event is written, for the consumers it matches and no others.

@@ -70,7 +70,7 @@ def xero(fake: XeroFake, monkeypatch: pytest.MonkeyPatch) -> Iterator[XeroConnec
         page_size=2,
     )
     monkeypatch.setitem(registry.CONNECTORS, "gbol", connector)
-    fake.reset_limits()
+    fake.reset()
     yield connector
     assert fake.violations == [], "every request and response must follow Xero's spec"
 

@@ -49,7 +49,7 @@ def link_sandbox(
     return company["id"], connection["id"]
 
 
-def read_all(api: httpx.Client, path: str, **params) -> list[dict]:
+def read_all(api: httpx.Client, path: str, **params: str) -> list[dict]:
     records, page = [], 1
     while True:
         body = api.get(path, params={"page": page, "pageSize": 2000, **params})

@@ -17,7 +17,7 @@ def add_consumer(api: httpx.Client, receiver: Receiver, **body: object) -> str:
     return consumer_id
 
 
-def deliveries(api: httpx.Client, consumer_id: str, **params: object) -> list[dict]:
+def deliveries(api: httpx.Client, consumer_id: str, **params: str) -> list[dict]:
     page = api.get(f"/webhooks/{consumer_id}/deliveries", params={"pageSize": 500, **params})
     assert page.status_code == 200, page.text
     return page.json()["results"]

@@ -15,7 +15,7 @@ from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.sync import service
 from ledgerlink.sync.models import PullOperation, PullStatus, PullTrigger
-from tests.support.service_tier import company_with
+from tests.support.rows import company_with
 
 pytestmark = pytest.mark.anyio
 
@@ -32,7 +32,7 @@ async def jobs_of(session: AsyncSession, pull: PullOperation) -> int:
 async def test_a_second_queue_of_a_type_in_flight_is_refused(
     session: AsyncSession, principal: Principal
 ) -> None:
-    company, (connection,) = await company_with(session, principal, (ACCOUNTING, "Linked"))
+    company, (connection,) = await company_with(session, principal.client_id, (ACCOUNTING, "Linked"))
     first = await service.queue_pull(session, company, connection, "invoices", PullTrigger.QUEUE)
     assert first.status == PullStatus.QUEUED and await jobs_of(session, first) == 1
 
@@ -56,7 +56,7 @@ async def test_a_second_queue_of_a_type_in_flight_is_refused(
 async def test_a_type_the_platform_does_not_provide_is_not_supported_and_runs_nothing(
     session: AsyncSession, principal: Principal
 ) -> None:
-    company, (connection,) = await company_with(session, principal, (ACCOUNTING, "Linked"))
+    company, (connection,) = await company_with(session, principal.client_id, (ACCOUNTING, "Linked"))
     pull = await service.queue_pull(session, company, connection, "itemReceipts", PullTrigger.QUEUE)
     assert pull.status == PullStatus.NOT_SUPPORTED and pull.completed is not None
     assert pull.status_description == f"{ACCOUNTING} does not provide itemReceipts."
@@ -69,7 +69,7 @@ async def test_a_type_the_platform_does_not_provide_is_not_supported_and_runs_no
 async def test_only_a_linked_connection_syncs(
     session: AsyncSession, principal: Principal, status: str
 ) -> None:
-    company, (connection,) = await company_with(session, principal, (ACCOUNTING, status))
+    company, (connection,) = await company_with(session, principal.client_id, (ACCOUNTING, status))
     with pytest.raises(BadRequest) as refused:
         await service.queue_pull(session, company, connection, "invoices", PullTrigger.QUEUE)
     assert refused.value.message == (
@@ -87,7 +87,7 @@ async def test_a_company_level_queue_goes_to_the_linked_connection_that_provides
     session: AsyncSession, principal: Principal
 ) -> None:
     company, (bank, books) = await company_with(
-        session, principal, (BANKING, "Linked"), (ACCOUNTING, "Linked")
+        session, principal.client_id, (BANKING, "Linked"), (ACCOUNTING, "Linked")
     )
     invoices = await service.refresh_data_type(session, principal, str(company.id), "invoices", None)
     accounts = await service.refresh_data_type(session, principal, str(company.id), "banking-accounts", None)
@@ -100,7 +100,7 @@ async def test_a_company_level_queue_goes_to_the_linked_connection_that_provides
 async def test_first_link_queues_its_types_in_sync_order_and_skips_those_in_flight(
     session: AsyncSession, principal: Principal
 ) -> None:
-    company, (connection,) = await company_with(session, principal, (BANKING, "Linked"))
+    company, (connection,) = await company_with(session, principal.client_id, (BANKING, "Linked"))
     wanted = await service.first_link_types(session, company)
     provided = [t for t in wanted if service.supports(connection, t)]
     assert len(provided) == 4
@@ -114,7 +114,7 @@ async def test_first_link_queues_its_types_in_sync_order_and_skips_those_in_flig
 async def test_pruning_keeps_each_type_s_last_success_and_what_is_in_flight(
     sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, principal: Principal
 ) -> None:
-    company, (connection,) = await company_with(session, principal, (BANKING, "Linked"))
+    company, (connection,) = await company_with(session, principal.client_id, (BANKING, "Linked"))
     now = datetime(2026, 6, 1, tzinfo=UTC)
     old, recent = now - timedelta(days=400), now - timedelta(days=10)
 

@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.clients.models import Client
 from ledgerlink.companies.models import Company
-from tests.support.service_tier import company_with, new_principal
+from tests.support.rows import company_with
+from tests.support.service_tier import new_principal
 
 pytestmark = pytest.mark.anyio
 
@@ -20,6 +21,6 @@ async def test_each_test_starts_from_nothing_and_leaves_nothing(session: AsyncSe
     assert await session.scalar(select(func.count()).select_from(Company)) == 0
     assert await session.scalar(select(func.count()).select_from(Client)) == 0
     principal = await new_principal(session)
-    await company_with(session, principal, ("mqjo", "Linked"))
+    await company_with(session, principal.client_id, ("mqjo", "Linked"))
     await session.commit()
     assert await session.scalar(select(func.count()).select_from(Company)) == 1

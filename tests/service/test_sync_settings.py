@@ -13,7 +13,8 @@ from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.settings import service
 from ledgerlink.settings.schemas import SyncSettingBody
-from tests.support.service_tier import company_with, new_principal
+from tests.support.rows import company_with
+from tests.support.service_tier import new_principal
 
 pytestmark = pytest.mark.anyio
 
@@ -31,7 +32,7 @@ def by_type(settings: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 async def test_a_company_follows_its_own_settings_only_while_they_override_the_profile(
     session: AsyncSession, principal: Principal
 ) -> None:
-    company, _ = await company_with(session, principal)
+    company, _ = await company_with(session, principal.client_id)
     defaults = service.default_settings()
     effective, overrides = await service.company_settings(session, principal.client_id, company.id)
     assert by_type(effective) == defaults and overrides is False
@@ -62,7 +63,7 @@ async def test_schedules_layer_many_companies_of_many_clients_at_once(
 ) -> None:
     other = await new_principal(session)
     (mine, _), (theirs, _), (plain, _) = [
-        await company_with(session, owner) for owner in (principal, other, principal)
+        await company_with(session, owner.client_id) for owner in (principal, other, principal)
     ]
     await service.save(session, principal.client_id, None, [setting("invoices", 3)], True)
     await service.save(session, other.client_id, theirs.id, [setting("invoices", 0)], True)

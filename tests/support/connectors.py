@@ -19,12 +19,12 @@ from ledgerlink.config import Settings
 from ledgerlink.connections.models import Connection
 from ledgerlink.db import create_engine, create_sessionmaker
 from ledgerlink.jobs import Runtime
-from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.oauth import flow, tokens
 from ledgerlink.sync import runner, service
 from ledgerlink.sync.models import PullOperation, PullTrigger
+from tests.support.rows import company_with
 
 
 async def pull(run: Runtime, connection_id: uuid.UUID, data_type: str) -> PullOperation:
@@ -89,21 +89,9 @@ async def pending_connection(
     (company, connection)."""
     async with run.sessionmaker() as session, session.begin():
         client = await ensure_default_client(session)
-        now = utcnow()
-        company = Company(
-            id=uuid.uuid4(), client_id=client.id, name=company_name, tags={}, products=[], created_at=now
+        company, (connection,) = await company_with(
+            session, client.id, (platform_key, "PendingAuth"), name=company_name
         )
-        session.add(company)
-        await session.flush()
-        connection = Connection(
-            id=uuid.uuid4(),
-            company_id=company.id,
-            integration_key=platform_key,
-            status="PendingAuth",
-            created_at=now,
-            data_connection_errors=[],
-        )
-        session.add(connection)
     return company.id, connection.id
 
 

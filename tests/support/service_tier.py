@@ -14,13 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ledgerlink.clients import tenants
 from ledgerlink.clients.models import ApiKey
-from ledgerlink.companies.models import Company
-from ledgerlink.connections.models import Connection
 from ledgerlink.database import in_transaction, migrate
 from ledgerlink.db import create_engine
 from ledgerlink.integrations.service import sync_registry
 from ledgerlink.kit.auth import Principal
-from ledgerlink.kit.clock import utcnow
 from tests.support.server import separate_database
 
 DATABASE = "service_tier"
@@ -59,35 +56,3 @@ async def new_principal(session: AsyncSession) -> Principal:
     key_id = await session.scalar(select(ApiKey.id).where(ApiKey.client_id == client.id))
     assert key_id is not None
     return Principal(client_id=client.id, api_key_id=key_id)
-
-
-async def company_with(
-    session: AsyncSession, principal: Principal, *platforms: tuple[str, str]
-) -> tuple[Company, list[Connection]]:
-    """A company of the principal's client with one connection per (platform key, status)."""
-    now = utcnow()
-    company = Company(
-        id=uuid.uuid4(),
-        client_id=principal.client_id,
-        name=f"Company {uuid.uuid4().hex[:8]}",
-        tags={},
-        products=[],
-        created_at=now,
-    )
-    session.add(company)
-    await session.flush()
-    connections = [
-        Connection(
-            id=uuid.uuid4(),
-            company_id=company.id,
-            integration_key=key,
-            status=status,
-            created_at=now,
-            data_connection_errors=[],
-        )
-        for key, status in platforms
-    ]
-    session.add_all(connections)
-    await session.flush()
-    await session.refresh(company, ["connections"])
-    return company, connections

@@ -1,8 +1,9 @@
-"""The Plaid connector end to end against the fake Plaid (`tests/fakes/plaid.py`), every API request and
-response of which is validated against Plaid's official spec: the link (link token, the business completing
-Plaid Link, the public token exchanged), first syncs through the pull runner, incremental changes through
-`/transactions/sync` cursors kept between pulls (and kept back when a pull fails), a pass restarted when the
-item changes mid-pagination, `ITEM_LOGIN_REQUIRED` turning the connection Deauthorized, 429s and 5xx."""
+"""The Plaid connector end to end against the fake Plaid (`tests/support/fakes/plaid.py`), every API request
+and response of which is validated against Plaid's official spec: the link (link token, the business
+completing Plaid Link, the public token exchanged), first syncs through the pull runner, incremental changes
+through `/transactions/sync` cursors kept between pulls (and kept back when a pull fails), a pass restarted
+when the item changes mid-pagination, `ITEM_LOGIN_REQUIRED` turning the connection Deauthorized, 429s and
+5xx."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""The QuickBooks Online connector end to end against the fake QuickBooks (`tests/fakes/quickbooks.py`): the
-OAuth flow with the `realmId` of Intuit's redirect, first syncs through the pull runner, incremental
-queries on `Metadata.LastUpdatedTime` and deletions from change data capture, hour-long tokens rotating,
-429 storms with and without Retry-After, 5xx retries, and revoked grants (fault 3200, invalid_grant)
-turning the connection Deauthorized."""
+"""The QuickBooks Online connector end to end against the fake QuickBooks
+(`tests/support/fakes/quickbooks.py`): the OAuth flow with the `realmId` of Intuit's redirect, first syncs
+through the pull runner, incremental queries on `Metadata.LastUpdatedTime` and deletions from change data
+capture, hour-long tokens rotating, 429 storms with and without Retry-After, 5xx retries, and revoked grants
+(fault 3200, invalid_grant) turning the connection Deauthorized."""
 
 from __future__ import annotations
 

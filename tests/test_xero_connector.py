@@ -1,7 +1,7 @@
-"""The Xero connector end to end against the fake Xero (`tests/fakes/xero.py`), every request and response of
-which is validated against Xero's official specs: the OAuth flow and tenant discovery, first syncs through
-the pull runner, incremental changes and deletions, 30-minute tokens rotating, 429 storms with Retry-After,
-the daily limit, 5xx retries, and revoked grants turning the connection Deauthorized."""
+"""The Xero connector end to end against the fake Xero (`tests/support/fakes/xero.py`), every request and
+response of which is validated against Xero's official specs: the OAuth flow and tenant discovery, first syncs
+through the pull runner, incremental changes and deletions, 30-minute tokens rotating, 429 storms with
+Retry-After, the daily limit, 5xx retries, and revoked grants turning the connection Deauthorized."""
 
 from __future__ import annotations
 

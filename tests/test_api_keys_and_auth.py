@@ -118,10 +118,10 @@ def test_cors_follows_the_allowed_origins(sdk, server: RunningServer) -> None:
 def test_invalid_bodies_are_400_and_change_nothing(api) -> None:
     before = api.get("/companies").json()["totalResults"]
     cases = [
-        dict(json={"name": 12}),
-        dict(json={"description": "no name"}),
-        dict(json=[1, 2]),
-        dict(content=b'{"name": "broken', headers={"content-type": "application/json"}),
+        {"json": {"name": 12}},
+        {"json": {"description": "no name"}},
+        {"json": [1, 2]},
+        {"content": b'{"name": "broken', "headers": {"content-type": "application/json"}},
     ]
     for case in cases:
         response = api.post("/companies", **case)

@@ -59,7 +59,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def bare_server(
     postgres: str, xero: XeroFake, plaid: PlaidFake, site: ClientSite, data_dir: Path
 ) -> Iterator[RunningServer]:
-    """A server that knows where Xero and Plaid are (their fakes), and whose environment sets no credentials."""
+    """A server that knows where Xero and Plaid are (their fakes); its environment sets no credentials."""
     with own_linking_server(
         postgres,
         data_dir,
@@ -92,7 +92,8 @@ def stored_rows(raw: Any, key: str) -> list[Any]:
     raw.rollback()
     return raw.execute(
         text(
-            "SELECT details, sealed_secrets, to_jsonb(a)::text AS whole FROM app_credentials a WHERE integration_key = :k"
+            "SELECT details, sealed_secrets, to_jsonb(a)::text AS whole FROM app_credentials a"
+            " WHERE integration_key = :k"
         ),
         {"k": key},
     ).all()

@@ -158,7 +158,7 @@ def _case(route: APIRoute, method: str) -> RouteCase:
     return RouteCase(
         method,
         route.path,
-        [name for name in route.param_convertors],
+        list(route.param_convertors),
         query_names,
         form_names=body_names if form else set(),
         json_names=set() if form else body_names,

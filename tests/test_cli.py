@@ -208,7 +208,8 @@ def overdue_delivery(database_url: str, consumer_id: str) -> None:
         with engine.begin() as connection:
             changed = connection.execute(
                 text(
-                    "UPDATE webhook_deliveries SET status = 'Pending', next_attempt_at = now() - interval '1 minute'"
+                    "UPDATE webhook_deliveries"
+                    " SET status = 'Pending', next_attempt_at = now() - interval '1 minute'"
                     " WHERE id = (SELECT id FROM webhook_deliveries WHERE consumer_id = :consumer"
                     " AND status <> 'Pending' LIMIT 1)"
                 ),

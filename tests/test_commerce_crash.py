@@ -1,6 +1,6 @@
-"""A commerce sync whose worker is SIGKILLed halfway through posting is carried on by another worker, and every
-day is written to the books exactly once: one push operation, one record on the platform, one journal entry
-read back per day."""
+"""A commerce sync whose worker is SIGKILLed halfway through posting is carried on by another worker, and
+every day is written to the books exactly once: one push operation, one record on the platform, one journal
+entry read back per day."""
 
 from __future__ import annotations
 
@@ -101,15 +101,16 @@ def test_a_sync_killed_halfway_posts_each_day_once(postgres: str, tmp_path: Path
 
             pushes = db.execute(
                 text(
-                    "SELECT idempotency_key, status FROM push_operations WHERE company_id = :c AND data_type = "
-                    "'journalEntries'"
+                    "SELECT idempotency_key, status FROM push_operations"
+                    " WHERE company_id = :c AND data_type = 'journalEntries'"
                 ),
                 {"c": company["id"]},
             ).all()
             written = db.execute(
                 text(
-                    "SELECT count(*), count(DISTINCT idempotency_key) FROM platform_records r JOIN connections c "
-                    "ON c.id = r.connection_id WHERE c.company_id = :c AND r.data_type = 'journalEntries'"
+                    "SELECT count(*), count(DISTINCT idempotency_key)"
+                    " FROM platform_records r JOIN connections c ON c.id = r.connection_id"
+                    " WHERE c.company_id = :c AND r.data_type = 'journalEntries'"
                 ),
                 {"c": company["id"]},
             ).one()

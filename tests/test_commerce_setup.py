@@ -1,6 +1,6 @@
-"""Sync for Commerce's set-up through the official `codat-sync-for-commerce` SDK and the real server: the start
-URL (company and connections made if missing, one-time code, redirect URL), the configuration read from the
-books and checked before it is kept, the client's texts and visible accounts."""
+"""Sync for Commerce's set-up through the official `codat-sync-for-commerce` SDK and the real server: the
+start URL (company and connections made if missing, one-time code, redirect URL), the configuration read from
+the books and checked before it is kept, the client's texts and visible accounts."""
 
 from __future__ import annotations
 

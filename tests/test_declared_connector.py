@@ -204,7 +204,9 @@ def test_server_errors_are_retried_then_fail_clearly(partner: PartnerCommerceSer
 def test_hanging_answers_time_out(partner: PartnerCommerceServer, tmp_path: Path) -> None:
     connector = connector_for(partner, tmp_path, timeout=0.2)
     partner.api.trouble.hang_seconds = 1.0
-    with pytest.raises(PlatformFailed, match="could not be reached at /shop .ReadTimeout. after 4 attempts"):
+    with pytest.raises(
+        PlatformFailed, match=r"could not be reached at /shop \(ReadTimeout\) after 4 attempts"
+    ):
         fetch(connector, "commerce-companyInfo")
 
 
@@ -213,7 +215,7 @@ def test_malformed_pages_and_refused_keys(partner: PartnerCommerceServer, tmp_pa
     partner.api.trouble.malformed = 1
     with pytest.raises(PlatformFailed, match="without a list of records at 'orders'"):
         fetch(connector, "commerce-orders")
-    with pytest.raises(AuthorizationLost, match="refused the connection's credentials .401"):
+    with pytest.raises(AuthorizationLost, match=r"refused the connection's credentials \(401\)"):
         fetch(connector, "commerce-orders", credentials={"apiKey": "stolen"})
     with pytest.raises(AuthorizationRejected, match="needs apiKey"):
         connector.check_credentials({"apiKey": "  "})
@@ -262,11 +264,15 @@ def test_only_addresses_the_operator_allows_are_called(
     path.write_text(declaration(partner.base_url))
     # On loopback, which the default policy refuses: loading says so, and a pull calls nothing.
     closed = DeclaredConnector(load(path), rules=outbound.policy(""))
-    with pytest.raises(DeclarationInvalid, match="lqai: http://127.0.0.1:.* 127.0.0.1 is a loopback address"):
+    with pytest.raises(
+        DeclarationInvalid, match=r"lqai: http://127\.0\.0\.1:.* 127\.0\.0\.1 is a loopback address"
+    ):
         closed.check_addresses()
     before = len(partner.api.requests)
     started = time.monotonic()
-    with pytest.raises(PlatformFailed, match="was not called at /orders: 127.0.0.1 is a loopback address"):
+    with pytest.raises(
+        PlatformFailed, match=r"was not called at /orders: 127\.0\.0\.1 is a loopback address"
+    ):
         fetch(closed, "commerce-orders")
     assert time.monotonic() - started < 1  # refused at once, not retried
     assert len(partner.api.requests) == before
@@ -284,7 +290,9 @@ def test_only_addresses_the_operator_allows_are_called(
     )
     steered = DeclaredConnector(load(path), rules=outbound.policy("127.0.0.1/32"))
     steered.check_addresses()
-    with pytest.raises(PlatformFailed, match="token endpoint could not be reached .127.0.0.2 is a loopback"):
+    with pytest.raises(
+        PlatformFailed, match=r"token endpoint could not be reached \(127\.0\.0\.2 is a loopback"
+    ):
         fetch(steered, "commerce-orders", credentials={"apiKey": API_KEY, "tokenUrl": "http://127.0.0.2:9/t"})
 
 

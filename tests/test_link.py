@@ -52,7 +52,8 @@ def new_company(api: httpx.Client, name: str) -> dict:
 def connection_events(db, connection_id: str) -> list[str]:
     rows = db.execute(
         text(
-            "SELECT event_type FROM events WHERE payload -> 'connection' ->> 'id' = :id ORDER BY generated_at, id"
+            "SELECT event_type FROM events WHERE payload -> 'connection' ->> 'id' = :id"
+            " ORDER BY generated_at, id"
         ),
         {"id": connection_id},
     )

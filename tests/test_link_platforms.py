@@ -63,7 +63,8 @@ def stored_anywhere(server: RunningServer, secret: str) -> bool:
     with engine.connect() as db:
         found = db.scalar(
             text(
-                "SELECT count(*) FROM connections WHERE position(convert_to(:s, 'UTF8') IN sealed_authorization) > 0"
+                "SELECT count(*) FROM connections"
+                " WHERE position(convert_to(:s, 'UTF8') IN sealed_authorization) > 0"
             ),
             {"s": secret},
         ) + db.scalar(

@@ -24,7 +24,7 @@ from ledgerlink.database import alembic_config
 from ledgerlink.db import sqlalchemy_url
 from ledgerlink.kit import outbound
 from ledgerlink.kit.outbound import OutboundPolicy, OutboundRefused, kind_of
-from ledgerlink.webhooks.delivery import Outcome, Target, http_client, send
+from ledgerlink.webhooks.delivery import SendResult, Target, http_client, send
 from tests.support.server import separate_database, start_server, stop_server
 from tests.support.waits import wait_until
 from tests.support.webhook_receiver import Answer, Receiver
@@ -78,10 +78,10 @@ def test_the_allow_list_opens_networks_and_names() -> None:
     assert rules.refusal("::1", ipaddress.ip_address("::1")) is None
     assert rules.vet("PARTNER.internal.", [ipaddress.ip_address("192.168.9.9")])
     assert rules.vet("api.corp.example", [ipaddress.ip_address("192.168.9.9")])
-    with pytest.raises(OutboundRefused, match="corp.example resolves to 192.168.9.9, a private address"):
+    with pytest.raises(OutboundRefused, match=r"corp\.example resolves to 192\.168\.9\.9, a private address"):
         rules.vet("corp.example", [ipaddress.ip_address("192.168.9.9")])
     # One refused address among several refuses the name.
-    with pytest.raises(OutboundRefused, match="127.0.0.1, a loopback address"):
+    with pytest.raises(OutboundRefused, match=r"127\.0\.0\.1, a loopback address"):
         OutboundPolicy().vet("mixed.example", map(ipaddress.ip_address, ["8.8.8.8", "127.0.0.1"]))
     for bad in ("10.0.0.0/33", "not a host", "a..b", "http://x"):
         with pytest.raises(ValueError):
@@ -153,7 +153,7 @@ def test_a_vetted_client_keeps_the_name_in_the_host_header() -> None:
 def test_a_stored_url_httpx_cannot_parse_is_not_sent_to() -> None:
     target = Target(uuid.uuid4(), "http://0177.0.0.1/hooks", (Webhook("whsec_" + "A" * 32),))
 
-    async def attempt() -> Outcome:
+    async def attempt() -> SendResult:
         async with http_client(Settings(outbound_allow="127.0.0.0/8")) as http:
             return await send(http, target, "msg_1", b"{}", 1.0)
 

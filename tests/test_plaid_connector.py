@@ -90,7 +90,7 @@ async def runtime(database_url: str) -> AsyncIterator[Runtime]:
 
 
 async def complete_plaid_link(fake: PlaidFake, link_token: str, institution_id: str | None = None) -> str:
-    """The business in Plaid Link: the consent page, a bank chosen, Continue; Link's onSuccess public token."""
+    """The business in Plaid Link (consent page, a bank chosen, Continue); Link's onSuccess public token."""
     async with httpx.AsyncClient() as http:
         page = await http.get(f"{fake.base_url}/link/consent", params={"token": link_token})
         assert page.status_code == 200 and "Select your bank" in page.text
@@ -111,7 +111,7 @@ async def link_widget(run: Runtime, company_id: uuid.UUID, connection_id: uuid.U
 
 
 async def link(run: Runtime, connector: PlaidConnector, fake: PlaidFake) -> tuple[uuid.UUID, Item]:
-    """Link token → the business completes Plaid Link → public token → exchanged, and the connection linked."""
+    """Link token → the business completes Plaid Link → public token → exchanged; the connection linked."""
     company_id, connection_id = await pending_connection(run, KEY, "Plaid Co")
     started = await connector.start_widget(
         company_id=company_id,

@@ -6,12 +6,14 @@ and invoices with Codat's own request shape over HTTP (the record itself as the 
 single operations and push options through `codat-platform`. Each create answers `Pending` at once and ends
 `Success` in the worker; the record is then read back through the read API after the pull its push queued
 (none when `allowSyncOnPushComplete=false`), and the books still balance. A record the platform refuses ends
-`Failed` with its validation errors; bad requests are Codat's 400/404 error bodies and store nothing; the write
-webhooks reach a receiver signed. The pure-Python side of the Sandbox's writes is `tests/test_sandbox_writes.py`.
+`Failed` with its validation errors; bad requests are Codat's 400/404 error bodies and store nothing; the
+write webhooks reach a receiver signed. The pure-Python side of the Sandbox's writes is
+`tests/test_sandbox_writes.py`.
 """
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -28,6 +30,7 @@ from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import Engine
 
 from ledgerlink.config import Settings
+from ledgerlink.connectors import registry as connectors
 from ledgerlink.db import sqlalchemy_url
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
@@ -36,6 +39,7 @@ from ledgerlink.kit.secrets import SecretBox, load_or_create_key
 from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.push import service as pushes
 from ledgerlink.push.models import PushOperation
+from ledgerlink.records import registry
 from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
 from tests.support.server import RunningServer
 from tests.support.webhook_receiver import Receiver
@@ -260,7 +264,7 @@ def refused(server: RunningServer, books: Books, engine: Engine) -> dict[str, An
         }
 
 
-# --- creating --------------------------------------------------------------------------------------------------
+# --- creating -----------------------------------------------------------------------------------------------
 
 
 def test_creates_answer_pending_then_end_in_success(written, books, platform, lending) -> None:
@@ -440,7 +444,7 @@ def test_a_push_during_a_pull_of_its_type_is_read_by_a_later_pull(server, books,
         assert record.json()["supplierName"] == f"Mid-pull Supplies {TAG}"
 
 
-# --- reading operations and options ---------------------------------------------------------------------------
+# --- reading operations and options -------------------------------------------------------------------------
 
 
 def test_push_history_pages_filters_and_single_operations(server, written, refused, books, platform) -> None:
@@ -543,6 +547,41 @@ def test_push_options_describe_each_create_model(server, books, platform, lendin
             assert answer.status_code == 400 and answer.json()["statusCode"] == 400, answer.text
         missing = api.get(f"/companies/{books.company_id}/connections/{uuid.uuid4()}/options/invoices")
         assert missing.status_code == 404
+
+
+def test_options_and_write_events_agree_with_the_registry(server, books) -> None:
+    """For every type Codat writes: the options are the registry's create model where the connection's
+    platform creates the type and the registry has one (a 400 otherwise), and a consumer can subscribe to both
+    of its write events; a type Codat does not write has none."""
+    sandbox_writes = connectors.get("mqjo")
+    assert sandbox_writes is not None
+    writable = sandbox_writes.info.writable_data_types
+    events: list[str] = []
+    with server.client() as api:
+        base = f"/companies/{books.company_id}/connections/{books.connection_id}/options"
+        for data_type in registry.WRITABLE:
+            answer = api.get(f"{base}/{data_type.key}")
+            create_model = registry.create_model(data_type.key)
+            if data_type.key in writable and create_model is not None:
+                assert answer.status_code == 200, answer.text
+                assert answer.json() == json.loads(json.dumps(create_model.push_option)), data_type.key
+            else:
+                assert answer.status_code == 400, (data_type.key, answer.text)
+                assert f"cannot create {data_type.key}" in answer.json()["error"]
+            events += [f"{data_type.key}.write.successful", f"{data_type.key}.write.unsuccessful"]
+        assert {key for key in writable if registry.create_model(key) is not None} == set(writable)
+
+        consumer = api.post(
+            "/webhooks", json={"url": "https://example.com/hooks", "disabled": True, "eventTypes": events}
+        )
+        assert consumer.status_code == 201, consumer.text
+        assert consumer.json()["eventTypes"] == events
+        assert api.delete(f"/webhooks/{consumer.json()['id']}").status_code == 204
+        for not_written in ("company.write.successful", "balanceSheet.write.unsuccessful"):
+            refused = api.post(
+                "/webhooks", json={"url": "https://example.com/hooks", "eventTypes": [not_written]}
+            )
+            assert refused.status_code == 400, refused.text
 
 
 # --- refusing -----------------------------------------------------------------------------------------------
@@ -687,7 +726,7 @@ def test_platforms_that_write_nothing_refuse_pushes(server) -> None:
         assert api.get(f"/companies/{company_id}/push").json()["totalResults"] == 0
 
 
-# --- webhooks ---------------------------------------------------------------------------------------------------
+# --- webhooks -----------------------------------------------------------------------------------------------
 
 
 def test_write_webhooks_are_delivered_signed(written, refused, books, receiver) -> None:
@@ -803,7 +842,8 @@ async def test_a_push_asked_again_with_its_idempotency_key_writes_once(
 
 @pytest.mark.anyio
 async def test_a_push_past_its_time_limit_times_out(server, books, engine, runtime, receiver) -> None:
-    """A push whose `timeoutInMinutes` passed before it ran ends TimedOut (504) without reaching the platform."""
+    """A push whose `timeoutInMinutes` passed before it ran ends TimedOut (504) and never reaches the
+    platform."""
     before = counts(engine, books.company_id)
     async with runtime.sessionmaker() as session, session.begin():
         operation = await pushes.request_push(

@@ -191,7 +191,7 @@ def test_unknown_property() -> None:
     with pytest.raises(BadRequest) as caught:
         compile_query("amount>1&&nope=1", RECORD_TARGET)
     assert "Could not resolve property nope on Record" in caught.value.message
-    with pytest.raises(BadRequest, match="Could not resolve property customerRef.name"):
+    with pytest.raises(BadRequest, match=r"Could not resolve property customerRef\.name"):
         compile_query("customerRef.name=1", RECORD_TARGET)
 
 

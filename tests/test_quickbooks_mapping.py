@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema_rs
 import pytest
 
+from ledgerlink.connectors.codat_shapes import ReportColumn
 from ledgerlink.connectors.quickbooks import mapping
 from ledgerlink.records import fields, statements
 from tests.support.fakes.quickbooks import COMPANY_INFO, PREFERENCES, REALM_ID, seed_entities
@@ -645,6 +646,42 @@ def test_balance_and_void_decide_the_document_status() -> None:
     assert mapping.bill({**SEEDS["Bill"]["108"], "Balance": 100.0})["status"] == "PartiallyPaid"
 
 
+def test_allocation_and_link_signs_per_document_type_are_codats() -> None:
+    """QuickBooks keeps what a payment applied on the payment: a document's allocations name the payment and
+    carry no amount to sign, and the payment's lines carry Codat's signs per document type (a link to an
+    invoice or bill reduces what is due: negative; to a credit note or vendor credit, it uses the credit
+    up: positive, the line negative)."""
+    linked = [{"TxnId": "p1", "TxnType": "Payment"}, {"TxnId": "c1", "TxnType": "CreditMemo"}]
+    invoice = mapping.invoice({**SEEDS["Invoice"]["129"], "LinkedTxn": linked})
+    assert [a["payment"]["id"] for a in invoice["paymentAllocations"]] == ["p1", "c1"]
+    assert all("totalAmount" not in a["payment"] for a in invoice["paymentAllocations"])
+    assert all("totalAmount" not in a["allocation"] for a in invoice["paymentAllocations"])
+
+    def signs(mapped: dict[str, Any]) -> dict[str, tuple[float, float]]:
+        return {
+            link["type"]: (line["amount"], link["amount"])
+            for line in mapped["lines"]
+            for link in line["links"]
+        }
+
+    def paying(document: str, credit: str) -> dict[str, Any]:
+        """A payment of 50 towards a document with 20 of a credit applied (QuickBooks' line amounts)."""
+        lines = [(50.0, document), (20.0, credit)]
+        return {
+            "Id": "1",
+            "Line": [{"Amount": a, "LinkedTxn": [{"TxnId": "t", "TxnType": k}]} for a, k in lines],
+        }
+
+    assert signs(mapping.payment(paying("Invoice", "CreditMemo"))) == {
+        "Invoice": (50.0, -50.0),
+        "CreditNote": (-20.0, 20.0),
+    }
+    assert signs(mapping.bill_payment(paying("Bill", "VendorCredit"))) == {
+        "Bill": (50.0, -50.0),
+        "CreditNote": (-20.0, 20.0),
+    }
+
+
 def test_dates_and_timestamps() -> None:
     assert mapping.codat_date("2024-02-05") == "2024-02-05T00:00:00"
     assert mapping.codat_timestamp("2015-06-30T15:09:07-07:00") == "2015-06-30T22:09:07Z"
@@ -768,7 +805,7 @@ def test_report_columns_are_found_by_their_start_dates() -> None:
 
 
 def test_profit_and_loss_column_becomes_a_monthly_statement() -> None:
-    column = mapping.ReportColumn(2, "2024-03", "2024-03-01T00:00:00", "2024-03-31T00:00:00")
+    column = ReportColumn(2, "2024-03", "2024-03-01T00:00:00", "2024-03-31T00:00:00")
     record = mapping.profit_and_loss(PROFIT_AND_LOSS_REPORT, column, "USD")
     assert record == {
         "id": "2024-03",
@@ -884,7 +921,7 @@ BALANCE_SHEET_REPORT = {
 
 
 def test_balance_sheet_column_becomes_a_monthly_statement() -> None:
-    column = mapping.ReportColumn(2, "2024-03", "2024-03-01T00:00:00", "2024-03-31T00:00:00")
+    column = ReportColumn(2, "2024-03", "2024-03-01T00:00:00", "2024-03-31T00:00:00")
     record = mapping.balance_sheet(BALANCE_SHEET_REPORT, column, "USD")
     assert record == {
         "id": "2024-03",

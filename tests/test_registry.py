@@ -381,3 +381,79 @@ def test_committed_schemas_are_the_extractors_output(tmp_path: Path) -> None:
         fresh = (tmp_path / path.name).read_text(encoding="utf-8")
         assert fresh == path.read_text(encoding="utf-8"), path.name
     assert {path.name for path in tmp_path.glob("*.json")} == {path.name for path in committed.glob("*.json")}
+
+
+# --- writes ------------------------------------------------------------------------------------------
+
+
+def push_operations() -> dict[str, frozenset[registry.Operation]]:
+    """The writes of Codat-Accounting-2023-04.yaml's `push` paths, by data type: `POST .../push/<path>`
+    creates, `PUT` and `DELETE .../push/<path>/{id}` update and delete (attachment uploads left out)."""
+    prefix = "/companies/{companyId}/connections/{connectionId}/push/"
+    found: dict[str, set[registry.Operation]] = {}
+    for path, item in spec("Codat-Accounting-2023-04.yaml")["paths"].items():
+        if not path.startswith(prefix) or re.search(r"/attachments?$", path):
+            continue
+        rest = normalise(path.removeprefix(prefix))
+        for data_type in DATA_TYPES:
+            if data_type.shape is not Shape.LIST:
+                continue
+            if rest == normalise(data_type.path):
+                methods = {"post": registry.Operation.CREATE}
+            elif rest == normalise(f"{data_type.path}/{{id}}"):
+                methods = {"put": registry.Operation.UPDATE, "delete": registry.Operation.DELETE}
+            else:
+                continue
+            found.setdefault(data_type.key, set()).update(op for m, op in methods.items() if m in item)
+    return {key: frozenset(operations) for key, operations in found.items()}
+
+
+def test_writes_are_codats_push_paths() -> None:
+    declared = {
+        data_type.key: data_type.writes.operations for data_type in registry.WRITABLE if data_type.writes
+    }
+    assert declared == push_operations()
+    assert len(declared) == 18 and all(
+        registry.Operation.CREATE in operations for operations in declared.values()
+    )
+    # Every type Codat writes has its write webhooks in Codat's webhook spec, and no other type does.
+    webhooks = spec("Webhooks-2024-10.yaml")["webhooks"]
+    written = {
+        name.removesuffix(".write.successful") for name in webhooks if name.endswith(".write.successful")
+    }
+    assert written == set(declared)
+    assert {name.removesuffix(".write.unsuccessful") for name in webhooks if ".write.un" in name} == written
+
+
+def test_create_models_name_only_fields_of_codat_s_create_bodies() -> None:
+    document = spec("Codat-Accounting-2023-04.yaml")
+
+    def properties(node: dict[str, Any]) -> set[str]:
+        while "$ref" in node:
+            node = pointer(document, node["$ref"])
+        names = set(node.get("properties", {}))
+        for part in node.get("allOf", []):
+            names |= properties(part)
+        return names
+
+    with_models = [
+        data_type for data_type in registry.WRITABLE if registry.create_model(data_type.key) is not None
+    ]
+    assert [data_type.key for data_type in with_models] == [
+        "invoices",
+        "journalEntries",
+        "payments",
+        "suppliers",
+    ]
+    for data_type in with_models:
+        create_model = registry.create_model(data_type.key)
+        assert create_model is not None
+        path = f"/companies/{{companyId}}/connections/{{connectionId}}/push/{data_type.path}"
+        body = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        named = {field.alias or name for name, field in create_model.schema.model_fields.items()}
+        assert named <= properties(body), data_type.key
+        # The push option describes the same create: its fields are the model's (the option leaves out the
+        # totals a platform works out, and the model's fields it does not offer).
+        assert set(create_model.push_option["properties"]) <= named, data_type.key
+    assert registry.create_model("company") is None and registry.create_model("bills") is None
+    assert registry.create_model("notAType") is None

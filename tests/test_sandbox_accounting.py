@@ -23,9 +23,10 @@ from typing import Any
 import pytest
 
 from ledgerlink.connectors.base import AuthorizationRejected, Batch, DataTypeNotSupported, FetchRequest
-from ledgerlink.connectors.sandbox import views
+from ledgerlink.connectors.sandbox import documents
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
-from ledgerlink.connectors.sandbox.books import DAY, Books
+from ledgerlink.connectors.sandbox.books import DAY, AccountingBooks
+from ledgerlink.connectors.sandbox.simulation import Window
 from tests.support import specs
 from tests.support.sandbox_books import apply, check_coherence
 
@@ -36,8 +37,8 @@ CONNECTION = uuid.UUID("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
 LINKED = datetime(2024, 6, 15, 12, 0, tzinfo=UTC)
 SPEED = 86_400  # one simulated day per real second
 ALL_MONTHS = 60
-LIST_TYPES = views.LIST_TYPES
-STATEMENTS = views.STATEMENT_TYPES
+LIST_TYPES = documents.LIST_TYPES
+STATEMENTS = documents.STATEMENT_TYPES
 OAS = specs.CODAT
 
 
@@ -93,7 +94,7 @@ def snapshot(days: float, scale: int = 1) -> dict[str, dict[str, dict]]:
 @cache
 def _snapshot(days: float, scale: int) -> dict[str, dict[str, dict]]:
     out: dict[str, dict[str, dict]] = {}
-    for data_type in views.DATA_TYPES:
+    for data_type in documents.DATA_TYPES:
         records, deleted = collect(data_type, at(days), scale=scale)
         assert deleted == []
         if data_type == "company":
@@ -160,7 +161,7 @@ def test_credentials_scale_and_speed() -> None:
 
 
 def test_time_model() -> None:
-    books = Books(COMPANY, LINKED, 1, SPEED)
+    books = AccountingBooks(COMPANY, LINKED, 1, SPEED)
     assert books.start.day == 1 and books.start.tzinfo is not None
     months_back = (LINKED.year * 12 + LINKED.month) - (books.start.year * 12 + books.start.month)
     assert 24 <= months_back <= 36
@@ -168,10 +169,10 @@ def test_time_model() -> None:
     assert books.simulated(LINKED + timedelta(seconds=3)) == LINKED + timedelta(days=3)
     assert books.simulated(LINKED) == LINKED
     # Start months differ between companies (24-36 months back, from the company id).
-    starts = {Books(uuid.UUID(int=i * 7919 + 1), LINKED).start for i in range(40)}
+    starts = {AccountingBooks(uuid.UUID(int=i * 7919 + 1), LINKED).start for i in range(40)}
     assert len(starts) > 5
     # The clock is capped: even at top speed far in the future, nothing breaks.
-    fast = Books(COMPANY, LINKED, 1, 10_000_000)
+    fast = AccountingBooks(COMPANY, LINKED, 1, 10_000_000)
     assert fast.simulated_t(LINKED + timedelta(days=3650)) == fast.max_t
 
 
@@ -219,7 +220,7 @@ def test_statements_window_and_monthly_records() -> None:
     profits, _ = collect("profitAndLoss", at(0), months=5)
     assert [r["id"] for r in balance_sheets] == [r["id"] for r in profits]
     assert len(balance_sheets) == 5 and balance_sheets[-1]["id"] == LINKED.strftime("%Y-%m")
-    books = Books(COMPANY, LINKED, 1, SPEED)
+    books = AccountingBooks(COMPANY, LINKED, 1, SPEED)
     everything, _ = collect("balanceSheet", at(0), months=1000)
     assert everything[0]["id"] == books.start.strftime("%Y-%m")  # nothing before the books start
     assert profits[0]["reportBasis"] == "Accrual" and profits[0]["currency"] == "GBP"
@@ -253,7 +254,7 @@ def test_books_evolve_over_time() -> None:
 def test_incremental_pulls_match_full_pulls(t1: float, t2: float) -> None:
     """A full pull at T1 + an incremental pull (T1, T2] with its deletions applied = the full pull at T2."""
     first_full, second_full = snapshot(t1), snapshot(t2)
-    window_start = Books(COMPANY, LINKED, 1, SPEED).simulated(at(t1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    window_start = AccountingBooks(COMPANY, LINKED, 1, SPEED).simulated(at(t1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     for data_type in LIST_TYPES:
         before, after = first_full[data_type], second_full[data_type]
         changes, deleted = collect(data_type, at(t2), since=at(t1))
@@ -277,7 +278,7 @@ def test_incremental_pulls_match_full_pulls(t1: float, t2: float) -> None:
 
 def test_records_created_and_deleted_before_a_pull_never_appear() -> None:
     """Deleted documents: gone from full pulls; reported deleted only to a pull that had seen them."""
-    books = Books(COMPANY, LINKED, 1, SPEED)
+    books = AccountingBooks(COMPANY, LINKED, 1, SPEED)
     documents = [
         doc for day in range(books.linked_t // DAY + 1) for doc in books.sales(day) + books.purchases(day)
     ]
@@ -313,7 +314,7 @@ def test_records_created_and_deleted_before_a_pull_never_appear() -> None:
 
 
 def test_sync_from_limits_transactions() -> None:
-    books = Books(COMPANY, LINKED, 1, SPEED)
+    books = AccountingBooks(COMPANY, LINKED, 1, SPEED)
     cutoff = books.start + timedelta(days=400)
     invoices, _ = collect("invoices", at(0), sync_from=cutoff)
     assert invoices and all(i["issueDate"] >= cutoff.strftime("%Y-%m-%d") for i in invoices)
@@ -500,7 +501,7 @@ def test_records_validate_against_the_registry_schemas() -> None:
 
     snap = snapshot(37.5)
     checked = 0
-    for data_type in views.DATA_TYPES:
+    for data_type in documents.DATA_TYPES:
         if not (fields.SCHEMAS / f"{data_type}.json").is_file():
             continue
         validator = jsonschema_rs.validator_for(fields.record_schema(data_type))
@@ -519,12 +520,12 @@ def test_records_validate_against_the_registry_schemas() -> None:
 
 # ------------------------------------------------------------------------------------------------ volume
 def test_batches_and_throughput() -> None:
-    books = Books(COMPANY, LINKED, 5, SPEED)
+    books = AccountingBooks(COMPANY, LINKED, 5, SPEED)
     T = books.simulated_t(at(0))
     rates = {}
     for data_type in ("journalEntries", "payments", "bankTransactions", "invoices", "customers"):
         start = time.perf_counter()
-        count = sum(1 for item in views.pull(books, data_type, T) if item is not None)
+        count = sum(1 for item in documents.pull(books, data_type, Window(T)) if item is not None)
         elapsed = time.perf_counter() - start
         rates[data_type] = count / elapsed
     print(

@@ -15,6 +15,7 @@ import uuid
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 import jsonschema_rs
@@ -319,9 +320,9 @@ def test_banking_coherence(scale: int, speed: float, as_of: datetime) -> None:
         days = sorted(per_account[account_id], key=lambda r: r["date"])
         assert days and days[-1]["date"] == last_day
         dates = [datetime.fromisoformat(r["date"].replace("Z", "+00:00")) for r in days]
-        assert all(b - a == timedelta(days=1) for a, b in zip(dates, dates[1:]))
+        assert all(b - a == timedelta(days=1) for a, b in pairwise(dates))
         i, running = 0, opening
-        for record, date in zip(days, dates):
+        for record, date in zip(days, dates, strict=True):
             end = (date + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
             while i < len(postings) and postings[i][0] < end:
                 running += postings[i][1]

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from ledgerlink.connectors.base import FetchRequest, PlatformRecord, PushRejected, PushRequest
-from ledgerlink.connectors.sandbox import views
+from ledgerlink.connectors.sandbox import documents
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
-from ledgerlink.connectors.sandbox.books import AC, Books
+from ledgerlink.connectors.sandbox.books import AC, AccountingBooks
 from tests.support.sandbox_books import apply, cents, check_coherence
 
 SANDBOX = AccountingSandbox()
@@ -53,7 +53,7 @@ class Company:
         self.id = uuid.uuid4()
         self.connection_id = uuid.uuid4()
         self.store = MemoryStore()
-        self.books = Books(self.id, LINKED)
+        self.books = AccountingBooks(self.id, LINKED)
         self.today = datetime.now(UTC).date().isoformat()
 
     def push(self, data_type: str, record: dict[str, Any], key: str | None = None) -> dict[str, Any]:
@@ -100,7 +100,7 @@ class Company:
 
     def snapshot(self, as_of: datetime, *, written: bool = True) -> dict[str, dict[str, dict]]:
         out: dict[str, dict[str, dict]] = {}
-        for data_type in views.DATA_TYPES:
+        for data_type in documents.DATA_TYPES:
             records, _ = self.pull(data_type, as_of, written=written)
             out[data_type] = {"_": records[0]} if data_type == "company" else {r["id"]: r for r in records}
         return out
@@ -243,10 +243,10 @@ def test_incremental_pulls_see_writes_when_they_are_written() -> None:
     company.push("suppliers", {"supplierName": "Later Supplies Ltd"})
     second_moment = later()
     second = company.snapshot(second_moment)
-    for data_type in views.LIST_TYPES:
+    for data_type in documents.LIST_TYPES:
         changes, deleted = company.pull(data_type, second_moment, since=first_moment)
         assert apply(first[data_type], changes, deleted) == second[data_type], data_type
-    for data_type in views.STATEMENT_TYPES:
+    for data_type in documents.STATEMENT_TYPES:
         changes, _ = company.pull(data_type, second_moment, since=first_moment)
         assert apply(first[data_type], changes, []) == second[data_type], data_type
     # Written records come with the pull after they were written, dated when they were written.
@@ -261,9 +261,9 @@ def test_incremental_pulls_see_writes_when_they_are_written() -> None:
 
 
 def test_a_record_written_in_the_second_of_the_last_pull_comes_with_the_next() -> None:
-    """The Sandbox's clock counts whole seconds: a payment written a microsecond after a pull's moment is in that
-    moment's second, and the next incremental pull, even one within the same second, still brings it and the
-    invoice it pays (through the server, `tests/test_push.py` pulls invoices right after a push that lands so)."""
+    """The Sandbox's clock counts whole seconds: a payment written a microsecond after a pull's moment is in
+    that moment's second, and the next incremental pull, even one within the same second, still brings it and
+    the invoice it pays (through the server, `tests/test_push.py` pulls invoices right after such a push)."""
     company = Company()
     customer = company.customer(company.snapshot(later()))
     sold = company.push("invoices", invoice(company, customer))

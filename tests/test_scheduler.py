@@ -194,7 +194,8 @@ async def test_not_due_in_flight_never_and_unlinked_are_skipped(runtime: Runtime
     async with runtime.engine.connect() as db:
         in_flight_count = await db.scalar(
             text(
-                "SELECT count(*) FROM pull_operations WHERE connection_id = :c AND data_type = :t AND status = 'Queued'"
+                "SELECT count(*) FROM pull_operations"
+                " WHERE connection_id = :c AND data_type = :t AND status = 'Queued'"
             ),
             {"c": due, "t": DATA_TYPES[0]},
         )
@@ -266,17 +267,18 @@ async def test_without_the_tick_lock_the_in_flight_index_decides(runtime: Runtim
 
 async def test_a_tick_skips_a_company_being_deleted(runtime: Runtime, database_url: str) -> None:
     kept, deleted = await banking_companies(runtime, 2)
-    async with runtime_on(database_url, KEY, "http://ledgerlink.test") as other:
-        async with other.sessionmaker() as deleting, deleting.begin():
-            company_id = await deleting.scalar(
-                text("SELECT company_id FROM connections WHERE id = :c"), {"c": deleted}
-            )
-            # What `companies.service.delete` does first.
-            await deleting.execute(
-                text("SELECT id FROM companies WHERE id = :c FOR UPDATE"), {"c": company_id}
-            )
-            assert await scheduler.queue_due_refreshes(runtime) == len(DATA_TYPES)
-            await deleting.execute(text("DELETE FROM companies WHERE id = :c"), {"c": company_id})
+    async with (
+        runtime_on(database_url, KEY, "http://ledgerlink.test") as other,
+        other.sessionmaker() as deleting,
+        deleting.begin(),
+    ):
+        company_id = await deleting.scalar(
+            text("SELECT company_id FROM connections WHERE id = :c"), {"c": deleted}
+        )
+        # What `companies.service.delete` does first.
+        await deleting.execute(text("SELECT id FROM companies WHERE id = :c FOR UPDATE"), {"c": company_id})
+        assert await scheduler.queue_due_refreshes(runtime) == len(DATA_TYPES)
+        await deleting.execute(text("DELETE FROM companies WHERE id = :c"), {"c": company_id})
     assert {c for c, _, _ in await scheduled(runtime)} == {kept}
 
 
@@ -296,7 +298,8 @@ async def test_scheduled_pulls_complete_through_a_worker(runtime: Runtime, datab
             (
                 await db.execute(
                     text(
-                        "SELECT connection_id, count(*) FROM records WHERE connection_id = ANY(:c) GROUP BY connection_id"
+                        "SELECT connection_id, count(*) FROM records WHERE connection_id = ANY(:c)"
+                        " GROUP BY connection_id"
                     ),
                     {"c": connections},
                 )
@@ -304,8 +307,9 @@ async def test_scheduled_pulls_complete_through_a_worker(runtime: Runtime, datab
         )
         reported = await db.scalar(
             text(
-                "SELECT count(DISTINCT e.company_id) FROM events e JOIN connections c ON c.company_id = e.company_id "
-                "WHERE e.event_type = 'read.completed' AND c.id = ANY(:c)"
+                "SELECT count(DISTINCT e.company_id)"
+                " FROM events e JOIN connections c ON c.company_id = e.company_id"
+                " WHERE e.event_type = 'read.completed' AND c.id = ANY(:c)"
             ),
             {"c": connections},
         )

@@ -18,11 +18,11 @@ Random path ids mostly produce 404s, so a share of the generated cases have thei
 (in hooks, so the choice is part of Hypothesis' data and replays deterministically) by real
 resources created for this module: a company, a sandbox connection, the sandbox integration key.
 The push operations (history, one operation, options) get a company of their own whose Accounting
-Sandbox is Linked and was written to once. Deleting and unlinking operations get throwaway resources instead (and `delete-api-key` a freshly
-created key, never the seeded one the other tests authenticate with), so the shared ones survive.
-Keys made by `create-api-key` are deleted at once (a client may hold only 10), and so are webhook
-consumers made by `create-webhook-consumer`, whose URL, when the server would accept it, is rewritten to a
-closed port on loopback so that no delivery leaves the machine; the client-wide profile, sync and CORS
+Sandbox is Linked and was written to once. Deleting and unlinking operations get throwaway resources instead
+(and `delete-api-key` a freshly created key, never the seeded one the other tests authenticate with), so the
+shared ones survive. Keys made by `create-api-key` are deleted at once (a client may hold only 10), and so are
+webhook consumers made by `create-webhook-consumer`, whose URL, when the server would accept it, is rewritten
+to a closed port on loopback so that no delivery leaves the machine; the client-wide profile, sync and CORS
 settings the run rewrites are put back when the module ends.
 
 Each operation gets the spec's examples, schemathesis' coverage cases and `MAX_EXAMPLES` (30)

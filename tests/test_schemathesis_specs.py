@@ -55,7 +55,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.meta import TestPhase
 
-from ledgerlink.push.schemas import CREATE_MODELS
+from ledgerlink.records import registry
 from tests.support import specs
 from tests.support.platform_spec import IMPLEMENTED_OPERATIONS, load_spec
 from tests.support.pulls import link_sandbox, wait_for_pulls
@@ -202,10 +202,10 @@ def _flatmap_query(context: schemathesis.HookContext, query: Any) -> Any:
     return st.one_of(st.just(query), st.fixed_dictionaries(accepted).map(lambda fixed: {**query, **fixed}))
 
 
-# Bodies ledgerlink's push accepts at the door (push/schemas.py), offered next to the generated ones with
-# the generated body's other fields added (the create models let unknown fields through to the platform), so
-# that pushes run on the Accounting Sandbox with fuzz-shaped records. `REAL_ACCOUNT` and `REAL_CUSTOMER`
-# become the Sandbox's first account and customer before the request.
+# Bodies ledgerlink's push accepts at the door (the registry's create models), offered next to the generated
+# ones with the generated body's other fields added (the create models let unknown fields through to the
+# platform), so that pushes run on the Accounting Sandbox with fuzz-shaped records. `REAL_ACCOUNT` and
+# `REAL_CUSTOMER` become the Sandbox's first account and customer before the request.
 REAL_ACCOUNT, REAL_CUSTOMER = "ledgerlink-real-account", "ledgerlink-real-customer"
 PUSH_BODIES: dict[str, dict[str, Any]] = {
     "suppliers": {"supplierName": "Fuzz Supplies", "status": "Active"},
@@ -236,7 +236,9 @@ def _flatmap_body(context: schemathesis.HookContext, body: Any) -> Any:
     kind = path.rsplit("/", 1)[-1]
     if method != "POST" or "/push/" not in path or kind not in PUSH_BODIES:
         return st.just(body)
-    known = {field.alias or name for name, field in CREATE_MODELS[kind].model_fields.items()}
+    create_model = registry.create_model(kind)
+    assert create_model is not None, kind
+    known = {field.alias or name for name, field in create_model.schema.model_fields.items()}
     other = {key: value for key, value in body.items() if key not in known} if isinstance(body, dict) else {}
     return st.sampled_from([body, {**other, **PUSH_BODIES[kind]}])
 

@@ -69,7 +69,7 @@ def test_linking_queues_and_completes_the_first_link_pulls(books, api) -> None:
 
 
 def test_history_paging_query_and_single_pull(books, api) -> None:
-    company_id, _, pulls = books
+    company_id, _, _ = books
     page = api.get(
         f"/companies/{company_id}/data/history",
         params={"query": "dataType=invoices&&status=Complete", "pageSize": 1},

@@ -1,7 +1,7 @@
-"""The Sync Flow in a real browser (Playwright driving Debian's Chromium) against the real server: the merchant
-opens the sync-flow URL, connects the commerce and the accounting Sandbox through Link's pages, waits for the
-books to be read, chooses accounts, tax rates and a schedule, and lands on the client's redirect URL; a
-used code gets its 401 page; the client's French texts; a merchant authorized on their behalf skips the
+"""The Sync Flow in a real browser (Playwright driving Debian's Chromium) against the real server: the
+merchant opens the sync-flow URL, connects the commerce and the accounting Sandbox through Link's pages, waits
+for the books to be read, chooses accounts, tax rates and a schedule, and lands on the client's redirect URL;
+a used code gets its 401 page; the client's French texts; a merchant authorized on their behalf skips the
 commerce sign-in."""
 
 from __future__ import annotations

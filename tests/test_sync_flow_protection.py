@@ -1,7 +1,7 @@
-"""Through the real server: merchant identifiers kept exactly (any text opens the Sync Flow, the same one twice
-finds the same company), wrong one-time codes counted per source address (a stranger cannot lock a merchant
-out, and guessing writes one row), and the profile's URLs (https, or http on loopback; Link never uses a stored
-one that breaks the rule)."""
+"""Through the real server: merchant identifiers kept exactly (any text opens the Sync Flow, the same one
+twice finds the same company), wrong one-time codes counted per source address (a stranger cannot lock a
+merchant out, and guessing writes one row), and the profile's URLs (https, or http on loopback; Link never
+uses a stored one that breaks the rule)."""
 
 from __future__ import annotations
 

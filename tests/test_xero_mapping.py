@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema_rs
 import pytest
 
+from ledgerlink.connectors.codat_shapes import ReportColumn
 from ledgerlink.connectors.xero import mapping
 from ledgerlink.records import fields, statements
 from tests.support.fakes.xero import spec_example
@@ -278,7 +279,7 @@ CASES = [
                         "currency": "USD",
                         "currencyRate": 2.0,
                         "allocatedOnDate": "2018-11-29T00:00:00",
-                        "totalAmount": 20.0,
+                        "totalAmount": -20.0,
                     },
                 },
                 {
@@ -293,7 +294,7 @@ CASES = [
                         "currency": "USD",
                         "currencyRate": 2.0,
                         "allocatedOnDate": "2018-11-29T00:00:00",
-                        "totalAmount": 6.0,
+                        "totalAmount": -6.0,
                     },
                 },
             ],
@@ -433,7 +434,7 @@ CASES = [
                         "reference": "INV-0002",
                         "currency": "NZD",
                         "paidOnDate": "2018-11-29T00:00:00",
-                        "totalAmount": 6.0,
+                        "totalAmount": -6.0,
                     },
                     "allocation": {
                         "currency": "NZD",
@@ -1090,13 +1091,53 @@ def test_an_archived_tracking_category_deletes_its_options_too() -> None:
 
 def test_document_statuses() -> None:
     base = {"InvoiceID": "i", "Total": 10, "TotalTax": 0, "Date": "/Date(0+0000)/"}
-    status = lambda **fields: mapping.invoice({**base, **fields})["status"]
+
+    def status(**fields: Any) -> str:
+        return mapping.invoice({**base, **fields})["status"]
+
     assert status(Status="DRAFT", AmountDue=10) == "Draft"
     assert status(Status="SUBMITTED", AmountDue=10) == "Submitted"
     assert status(Status="AUTHORISED", AmountDue=10, AmountPaid=0) == "Submitted"
     assert status(Status="AUTHORISED", AmountDue=4, AmountPaid=6) == "PartiallyPaid"
     assert status(Status="PAID", AmountDue=0, AmountPaid=10) == "Paid"
     assert mapping.bill({**base, "Status": "AUTHORISED", "AmountDue": 10})["status"] == "Open"
+
+
+def test_allocation_signs_per_document_type_are_codats() -> None:
+    """Codat's examples: an invoice's or bill's allocation is negative (amountDue = total + allocations), its
+    payment positive; a credit note's allocation is positive (remainingCredit = total - allocations), its
+    refund negative. Each document below is paid 30 of 100 by a payment and 20 by a credit applied."""
+    paid = {"PaymentID": "p", "Date": "/Date(0+0000)/", "Amount": 30}
+    credit = {"CreditNoteID": "c", "Date": "/Date(0+0000)/", "AppliedAmount": 20}
+    document = {"Date": "/Date(0+0000)/", "Status": "AUTHORISED", "Total": 100, "AmountDue": 50}
+    invoice = mapping.invoice({**document, "InvoiceID": "i", "Payments": [paid], "CreditNotes": [credit]})
+    bill = mapping.bill({**document, "InvoiceID": "b", "Payments": [paid], "CreditNotes": [credit]})
+    applied = {"Amount": 20, "Date": "/Date(0+0000)/", "Invoice": {"InvoiceID": "i"}}
+    note = {
+        **document,
+        "CreditNoteID": "c",
+        "RemainingCredit": 50,
+        "Payments": [paid],
+        "Allocations": [applied],
+    }
+    credit_note = mapping.credit_note(note)
+    bill_credit_note = mapping.bill_credit_note(note)
+
+    def signs(record: Any) -> list[tuple[float, float]]:
+        return [
+            (a["payment"]["totalAmount"], a["allocation"]["totalAmount"])
+            for a in record["paymentAllocations"]
+        ]
+
+    def allocated(record: Any) -> float:
+        return sum(a["allocation"]["totalAmount"] for a in record["paymentAllocations"])
+
+    assert signs(invoice) == signs(bill) == [(30.0, -30.0), (20.0, -20.0)]
+    assert signs(credit_note) == signs(bill_credit_note) == [(-30.0, 30.0), (-20.0, 20.0)]
+    for owed in (invoice, bill):
+        assert owed["amountDue"] == owed["totalAmount"] + allocated(owed)
+    for credit_record in (credit_note, bill_credit_note):
+        assert credit_record["remainingCredit"] == credit_record["totalAmount"] - allocated(credit_record)
 
 
 def test_dates_and_currency_rates() -> None:
@@ -1108,7 +1149,7 @@ def test_dates_and_currency_rates() -> None:
 
 def test_balance_sheet_report_column_becomes_a_monthly_statement() -> None:
     report = spec_example("/Reports/BalanceSheet")["Reports"][0]
-    column = mapping.ReportColumn(
+    column = ReportColumn(
         index=1, month="2019-04", from_date="2019-04-01T00:00:00", to_date="2019-04-30T00:00:00"
     )
     record = mapping.balance_sheet(report, column, "NZD")
@@ -1116,7 +1157,7 @@ def test_balance_sheet_report_column_becomes_a_monthly_statement() -> None:
     _valid_statement("balanceSheet", record)
     # The third column is February's snapshot.
     february = mapping.balance_sheet(
-        report, mapping.ReportColumn(3, "2019-02", "2019-02-01T00:00:00", "2019-02-28T00:00:00"), "NZD"
+        report, ReportColumn(3, "2019-02", "2019-02-01T00:00:00", "2019-02-28T00:00:00"), "NZD"
     )
     assert february["assets"]["items"][0]["items"][0] == {
         "accountId": "041207d2-3d61-4e5d-8c1a-b9236955a71c",
@@ -1215,7 +1256,7 @@ PROFIT_AND_LOSS_REPORT = {
 
 
 def test_profit_and_loss_report_column_becomes_a_monthly_statement() -> None:
-    column = mapping.ReportColumn(
+    column = ReportColumn(
         index=2, month="2019-03", from_date="2019-03-01T00:00:00", to_date="2019-03-31T00:00:00"
     )
     record = mapping.profit_and_loss(PROFIT_AND_LOSS_REPORT, column, "NZD")
@@ -1250,7 +1291,7 @@ def test_profit_and_loss_report_column_becomes_a_monthly_statement() -> None:
         "netProfit": 250.0,
     }
     _valid_statement("profitAndLoss", record)
-    april = mapping.profit_and_loss(PROFIT_AND_LOSS_REPORT, mapping.ReportColumn(1, "2019-04", "", ""), "NZD")
+    april = mapping.profit_and_loss(PROFIT_AND_LOSS_REPORT, ReportColumn(1, "2019-04", "", ""), "NZD")
     assert (april["grossProfit"], april["netOtherIncome"], april["netProfit"]) == (600.0, 5.0, 355.0)
 
 

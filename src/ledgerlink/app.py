@@ -131,7 +131,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
             await connection.execute(text("SELECT 1"))
         return {"status": "ready"}
 
-    # Outermost last: correlation id and body limit, then CORS (so a 429 is readable by browsers), then limits.
+    # Outermost last: correlation id and body limit, then CORS (so browsers can read a 429), then limits.
     app.add_middleware(
         RateLimitMiddleware,
         per_minute=settings.rate_limit_per_minute,

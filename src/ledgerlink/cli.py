@@ -265,13 +265,14 @@ def worker(
     from ledgerlink.worker import install_stop_signals, run_until_stopped
 
     configure(settings.log_format, settings.log_level)
-    if not settings.database_url:
+    database_url = settings.database_url
+    if not database_url:
         raise Refusal("ledgerlink worker needs LEDGERLINK_DATABASE_URL (the API processes' database)", 2)
     if not settings.secret_key:
         raise Refusal("ledgerlink worker needs LEDGERLINK_SECRET_KEY (the key the API processes use)", 2)
     load_or_create_key(settings.secret_key, settings.data_dir)
-    check_reachable(settings.database_url)
-    migrate(settings.database_url)
+    check_reachable(database_url)
+    migrate(database_url)
     if metrics_port:
         from prometheus_client import start_http_server
 
@@ -280,10 +281,14 @@ def worker(
     async def run() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+
+        def stop_taking_jobs(_signum: int) -> None:
+            loop.call_soon_threadsafe(stop.set)
+
         # The first signal stops taking jobs (running ones have the grace period); a second interrupts them.
-        install_stop_signals(lambda _signum: loop.call_soon_threadsafe(stop.set))
+        install_stop_signals(stop_taking_jobs)
         console.print(f"ledgerlink worker running ({settings.worker_concurrency} pulls at once)")
-        await run_until_stopped(settings, settings.database_url, stop)
+        await run_until_stopped(settings, database_url, stop)
         console.print("ledgerlink worker stopped.")
 
     asyncio.run(run())

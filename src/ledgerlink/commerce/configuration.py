@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from ledgerlink.kit.clock import iso
+
 FREQUENCIES = ("Daily", "Monthly")
 GROUPING_PERIODS = ("Daily", "Monthly")
 INVOICE_STATUSES = ("Draft", "Submitted", "Paid")
@@ -43,8 +45,9 @@ PAYMENTS_TYPE = "Asset"
 
 
 @dataclass(frozen=True)
-class Books:
-    """What the options are made of: records of the accounting and the commerce connection."""
+class MerchantBooks:
+    """What the options are made of: records of the merchant's accounting and commerce connections (read
+    from the store; not the Sandbox's simulated `Books`)."""
 
     company_name: str | None
     accounts: list[dict[str, Any]]
@@ -79,12 +82,13 @@ def empty_selections(now: datetime) -> dict[str, Any]:
         },
         "payments": {"syncPayments": True, "accounts": {}},
         "fees": {"syncFees": True, "accounts": {}, "supplierId": None},
-        "schedule": {"frequency": "Daily", "startDate": _iso(midnight), "syncHour": 6, "timeZone": "UTC"},
+        "schedule": {
+            "frequency": "Daily",
+            "startDate": iso(midnight, timespec="auto"),
+            "syncHour": 6,
+            "timeZone": "UTC",
+        },
     }
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def visible(accounts: list[dict[str, Any]], visible_accounts: list[str] | None) -> list[dict[str, Any]]:
@@ -94,7 +98,7 @@ def visible(accounts: list[dict[str, Any]], visible_accounts: list[str] | None) 
     return [a for a in accounts if {a.get("id"), a.get("nominalCode"), a.get("name")} & wanted]
 
 
-def _account_options(books: Books, account_type: str) -> list[dict[str, Any]]:
+def _account_options(books: MerchantBooks, account_type: str) -> list[dict[str, Any]]:
     return [
         {
             "id": account["id"],
@@ -128,7 +132,7 @@ def document(
     enable: bool,
     configured: bool,
     selections: dict[str, Any],
-    books: Books,
+    books: MerchantBooks,
     texts: dict[str, str],
 ) -> dict[str, Any]:
     """The configuration as Codat's `Configuration` shows it: each selection beside its options."""
@@ -243,7 +247,7 @@ def document(
     }
 
 
-def check(selections: dict[str, Any], books: Books) -> None:
+def check(selections: dict[str, Any], books: MerchantBooks) -> None:
     """Raise `SelectionInvalid` unless every selected id is one of its options and every required choice is
     made. Sales are posted against the payments accounts, so syncing sales needs those too."""
     errors: list[tuple[str, str]] = []
@@ -358,6 +362,12 @@ def time_zones() -> list[str]:
     return sorted(available_timezones())
 
 
+def _object(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    """`parent[key]` when a JSON object, else an empty one: a missing or mistyped part selects nothing."""
+    value = parent.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def merge(selections: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     """A `Configuration` body's selected values laid over the current selections (what the body leaves out
     stays as it was). Raises `SelectionInvalid` for values of the wrong kind."""
@@ -392,8 +402,8 @@ def merge(selections: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     take(schedule, "timeZone", merged["schedule"], "schedule.timeZone", (str,))
     start = parse_moment(merged["schedule"]["startDate"])
     if start is not None:  # kept as Codat writes date-times: UTC, with a Z
-        merged["schedule"]["startDate"] = _iso(start)
-    configuration = body.get("configuration") if isinstance(body.get("configuration"), dict) else {}
+        merged["schedule"]["startDate"] = iso(start, timespec="auto")
+    configuration = _object(body, "configuration")
     sales = configuration.get("sales")
     take(sales, "syncSales", merged["sales"], "sales.syncSales", (bool,))
     accounts(sales, merged["sales"], "sales")
@@ -406,7 +416,7 @@ def merge(selections: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
             (str,),
         )
         take(sales.get("salesCustomer"), "selectedCustomerId", merged["sales"], "sales.customerId", (str,))
-        grouping = sales.get("grouping") if isinstance(sales.get("grouping"), dict) else {}
+        grouping = _object(sales, "grouping")
         take(
             grouping.get("groupingPeriod"),
             "selectedGroupingPeriod",

@@ -34,7 +34,7 @@ class CommerceConfiguration(Base):
 
 
 class SyncFlowCode(Base):
-    """A one-time code handed out in a sync-flow URL: kept as its hash, spent on first use, dead after 30 s."""
+    """A one-time code handed out in a sync-flow URL: kept as its hash, spent on first use, dead in 30 s."""
 
     __tablename__ = "sync_flow_codes"
 

@@ -107,7 +107,7 @@ def journal_entry(
     names: Names,
     title: str,
 ) -> tuple[dict[str, Any] | None, Totals]:
-    """The period's journal entry in Codat's create shape (None when it has nothing to post) and its totals."""
+    """The period's journal entry in Codat's create shape (None when nothing is to post) and its totals."""
     sales, payments, fees = selections["sales"], selections["payments"], selections["fees"]
     method_accounts: dict[str, str] = payments["accounts"]
 
@@ -131,12 +131,12 @@ def journal_entry(
             paid = _paid(order)
             if not paid:
                 continue
-            for line in order.get("orderLineItems") or []:
-                if (line.get("quantity") or 0) <= 0:
+            for item in order.get("orderLineItems") or []:
+                if (item.get("quantity") or 0) <= 0:
                     continue
-                line_tax = cents(line.get("totalTaxAmount"))
-                net += cents(line.get("totalAmount")) - line_tax
-                commerce_rate = ((line.get("taxes") or [{}])[0].get("taxComponentRef") or {}).get("id")
+                line_tax = cents(item.get("totalTaxAmount"))
+                net += cents(item.get("totalAmount")) - line_tax
+                commerce_rate = ((item.get("taxes") or [{}])[0].get("taxComponentRef") or {}).get("id")
                 rate = sales["taxRates"].get(commerce_rate) or sales["defaultZeroTaxRateId"]
                 tax[rate] += line_tax
             for payment in paid:

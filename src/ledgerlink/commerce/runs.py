@@ -32,7 +32,7 @@ from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus
 from ledgerlink.connectors import registry
 from ledgerlink.jobs import Runtime
-from ledgerlink.kit.clock import utcnow
+from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.push import service as pushes
 from ledgerlink.records.models import Record
 from ledgerlink.sync import service as sync
@@ -103,7 +103,7 @@ def periods(start: datetime, finish: datetime, zone: ZoneInfo, grouping: str) ->
     day = local_start.date()
     if local_start.timetz().replace(tzinfo=None) != time() or (grouping == "Monthly" and day.day != 1):
         day = _next_boundary(day if grouping != "Monthly" else day.replace(day=1), grouping)
-    found = []
+    found: list[Period] = []
     while True:
         end = _next_boundary(day, grouping)
         if _utc(end, zone) > finish:
@@ -125,14 +125,17 @@ def summary(found: CommerceSync, connections: list[dict[str, Any]] | None = None
     if code == Code.RUNNING and utcnow() - found.requested_at > LONG_RUNNING:
         code = Code.RUNNING_LONG
     return {
-        "syncDateRangeUtc": {"start": _iso(found.range_start), "finish": _iso(found.range_finish)},
+        "syncDateRangeUtc": {
+            "start": iso(found.range_start, timespec="auto"),
+            "finish": iso(found.range_finish, timespec="auto"),
+        },
         "companyId": str(found.company_id),
         "commerceSyncId": str(found.id),
         "syncStatusCode": code,
         "syncStatus": STATUS_TEXT[code],
         "errorMessage": found.error_message,
         "syncExceptionMessage": found.exception_message,
-        "syncUtc": _iso(found.finished_at or found.requested_at),
+        "syncUtc": iso(found.finished_at or found.requested_at, timespec="auto"),
         "dataConnections": connections,
         "dataPushed": found.data_pushed,
     }
@@ -149,13 +152,9 @@ def status(found: CommerceSync) -> dict[str, Any]:
         "syncStatus": STATUS_TEXT[code],
         "errorMessage": found.error_message,
         "syncExceptionMessage": found.exception_message,
-        "syncUtc": _iso(found.finished_at or found.requested_at),
+        "syncUtc": iso(found.finished_at or found.requested_at, timespec="auto"),
         "dataPushed": found.data_pushed,
     }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 async def last_successful(session: AsyncSession, company_id: uuid.UUID) -> CommerceSync | None:
@@ -216,7 +215,8 @@ def _configuration_problem(company: Company, found: CommerceConfiguration) -> st
     for key in (found.commerce_key, found.accounting_key):
         connection = connection_to(company, key)
         if connection is None or connection.status != ConnectionStatus.LINKED.value:
-            name = registry.get(key).info.name if registry.get(key) else key
+            connector = registry.get(key)
+            name = connector.info.name if connector else key
             return f"The company's {name} connection is not linked."
     return None
 
@@ -375,8 +375,10 @@ async def _post_periods(runtime: Runtime, sync_id: uuid.UUID) -> tuple[int | Non
     written = duplicates = 0
     async with runtime.sessionmaker() as session:
         found = await session.get(CommerceSync, sync_id)
-        configuration = await session.get(CommerceConfiguration, found.company_id)
-        selections = configuration.selections
+        configuration = await session.get(CommerceConfiguration, found.company_id) if found else None
+    if found is None or configuration is None:  # the company was deleted since the sync was loaded
+        return None, duplicates, 0
+    selections = configuration.selections
     zone = ZoneInfo(selections["schedule"]["timeZone"])
     grouping = selections["sales"]["groupingPeriod"]
     all_periods = periods(found.range_start, found.range_finish, zone, grouping)
@@ -485,9 +487,8 @@ async def _journal_entry(
     accounts = await _by_id(session, accounting.id, "chartOfAccounts", None)
     tax_rates = await _by_id(session, accounting.id, "taxRates", None)
     methods = await _by_id(session, commerce.id, "commerce-paymentMethods", None)
-    currency = next((o.get("currency") for o in activity.orders if o.get("currency")), None)
-    currency = currency or next(
-        (t.get("currency") for t in activity.transactions if t.get("currency")), "GBP"
+    currency: str = next(
+        (r["currency"] for r in [*activity.orders, *activity.transactions] if r.get("currency")), "GBP"
     )
     connector = registry.get(configuration.commerce_key)
     entry, _totals = postings.journal_entry(
@@ -539,10 +540,14 @@ async def _refresh_accounting(runtime: Runtime, sync_id: uuid.UUID) -> None:
     """Pull the written types again, so the API shows the new entries (skipped for a type already pulling)."""
     async with runtime.sessionmaker() as session, session.begin():
         found = await session.get(CommerceSync, sync_id)
+        if found is None:  # the company was deleted since the sync finished
+            return
         company = await session.scalar(
             select(Company).where(Company.id == found.company_id).options(selectinload(Company.connections))
         )
         configuration = await session.get(CommerceConfiguration, found.company_id)
+        if company is None or configuration is None:
+            return
         accounting = connection_to(company, configuration.accounting_key)
         if accounting is None or accounting.status != ConnectionStatus.LINKED.value:
             return

@@ -33,7 +33,7 @@ from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus
 from ledgerlink.connectors import registry
 from ledgerlink.connectors.base import Connector
-from ledgerlink.db import transaction_lock
+from ledgerlink.db import rows_changed, transaction_lock
 from ledgerlink.kit import browser_urls
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
@@ -276,11 +276,11 @@ async def _count_miss(session: AsyncSession, source: str, now: datetime) -> None
 async def prune_codes(session: AsyncSession) -> int:
     """Forget codes dead for an hour and windows of wrong codes that have ended."""
     now = utcnow()
-    codes = await session.execute(
-        delete(SyncFlowCode).where(SyncFlowCode.expires_at < now - timedelta(hours=1))
+    codes = await rows_changed(
+        session, delete(SyncFlowCode).where(SyncFlowCode.expires_at < now - timedelta(hours=1))
     )
-    misses = await session.execute(delete(SyncFlowMiss).where(SyncFlowMiss.expires_at < now))
-    return (codes.rowcount or 0) + (misses.rowcount or 0)
+    misses = await rows_changed(session, delete(SyncFlowMiss).where(SyncFlowMiss.expires_at < now))
+    return codes + misses
 
 
 async def _configuration(
@@ -337,7 +337,9 @@ async def _records(
     return list((await session.scalars(statement)).all())
 
 
-async def books(session: AsyncSession, company: Company, found: CommerceConfiguration) -> configuration.Books:
+async def books(
+    session: AsyncSession, company: Company, found: CommerceConfiguration
+) -> configuration.MerchantBooks:
     """The options of a configuration: what was last pulled from the two connections, narrowed by the
     client's visible accounts."""
     accounting = connection_to(company, found.accounting_key)
@@ -355,7 +357,7 @@ async def books(session: AsyncSession, company: Company, found: CommerceConfigur
     country = None
     for address in (info[0].get("addresses") or []) if info else []:
         country = country or address.get("country")
-    return configuration.Books(
+    return configuration.MerchantBooks(
         company_name=(info[0].get("companyName") if info else None),
         accounts=sorted(accounts, key=lambda a: (a.get("nominalCode") or "", a.get("name") or "")),
         tax_rates=await _records(session, accounting, "taxRates"),
@@ -471,13 +473,15 @@ def check_locale(locale: str | None) -> str:
     return locale
 
 
-async def localization(session: AsyncSession, client_id: uuid.UUID, locale: str) -> dict[str, Any]:
+async def localization(session: AsyncSession, client_id: uuid.UUID, locale: str | None) -> dict[str, Any]:
     """Codat's `LocalizationInfo`: each text with whether it may be blank."""
     chosen = await texts_for(session, client_id, check_locale(locale))
     return {key: {"text": chosen[key], "required": texts.BY_KEY[key].required} for key in chosen}
 
 
-async def reword(session: AsyncSession, client_id: uuid.UUID, locale: str, body: Any) -> dict[str, Any]:
+async def reword(
+    session: AsyncSession, client_id: uuid.UUID, locale: str | None, body: Any
+) -> dict[str, Any]:
     """`PATCH /sync/commerce/config/ui/text`: `{key: {"text": ...}}` (or a bare string); null or a null text
     puts the default back; "" blanks a text that may be blank."""
     locale = check_locale(locale)

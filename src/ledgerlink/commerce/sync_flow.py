@@ -10,11 +10,12 @@ and when; then the success message, or the client's `redirectUrl`.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -32,6 +33,8 @@ from ledgerlink.kit import browser_urls, pages
 from ledgerlink.kit.auth import Session
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.pages import PageError
+from ledgerlink.kit.secrets import SecretBox, Secrets
+from ledgerlink.kit.urls import PublicUrls, ServerUrls
 from ledgerlink.link import visit as link_visit
 from ledgerlink.sync import service as sync
 from ledgerlink.sync.models import IN_FLIGHT, PullOperation, PullStatus, PullTrigger
@@ -53,15 +56,11 @@ _REFUSED = {
     "locked": (
         "Too many links that were not valid",
         (
-            "Too many sync-flow links with a wrong code were opened from your network. Wait a quarter of an hour, "
-            "then open the link you were given again."
+            "Too many sync-flow links with a wrong code were opened from your network. Wait a quarter of an "
+            "hour, then open the link you were given again."
         ),
     ),
 }
-
-
-def _secure(request: Request) -> bool:
-    return request.app.state.urls.base.startswith("https:")
 
 
 def _locale(request: Request) -> str:
@@ -78,6 +77,8 @@ async def enter(
     accountingKey: str,
     request: Request,
     session: Session,
+    secrets: Secrets,
+    urls: ServerUrls,
     merchantIdentifier: str = "",
     otp: str = "",
 ) -> Response:
@@ -98,47 +99,60 @@ async def enter(
         await session.commit()
         raise PageError(429 if refused.reason == "locked" else 401, *_REFUSED[refused.reason]) from None
     visit = FlowVisit(company_id, _locale(request), redirect_url)
-    return keep(
-        pages.redirect(f"/sync-flow/companies/{company_id}"),
-        visit,
-        request.app.state.secrets,
-        secure=_secure(request),
-    )
+    return keep(pages.redirect(f"/sync-flow/companies/{company_id}"), visit, secrets, secure=urls.secure)
 
 
-async def _load(
-    request: Request, session: Session, company_id: str
-) -> tuple[FlowVisit, Company, CommerceConfiguration, Client]:
+@dataclass(frozen=True)
+class FlowPage:
+    """One request to a page of a merchant's visit: the visit, its company, what the merchant chose so far
+    (the company's commerce configuration) and its client, and what the page's answer needs."""
+
+    request: Request
+    visit: FlowVisit
+    company: Company
+    choices: CommerceConfiguration
+    client: Client
+    secrets: SecretBox
+    urls: PublicUrls
+
+    async def context(self, session: Session) -> dict[str, Any]:
+        """What every Sync Flow template is given: the client's branding, the texts in the visit's locale."""
+        return {
+            "client": self.client,
+            "company": self.company,
+            "texts": await service.texts_for(
+                session, self.company.client_id, self.visit.locale, company=self.choices
+            ),
+            "lang": self.visit.locale[:2],
+        }
+
+
+async def flow_page(
+    request: Request, companyId: str, session: Session, secrets: Secrets, urls: ServerUrls
+) -> FlowPage:
+    """What every page after the entry begins with: the company (404), then the visit for it (401)."""
     try:
-        parsed = uuid.UUID(company_id)
+        parsed = uuid.UUID(companyId)
     except ValueError:
         raise PageError(
             404, "This page is not valid", "Open the sync-flow link you were given again."
         ) from None
-    visit = read(request, request.app.state.secrets, parsed)
+    visit = read(request, secrets, parsed)
     if visit is None:
         raise PageError(401, "Your session has ended", "Open the sync-flow link you were given again.")
     company = await session.scalar(
         select(Company).where(Company.id == parsed).options(selectinload(Company.connections))
     )
-    found = await session.get(CommerceConfiguration, parsed)
-    if company is None or found is None:
+    choices = await session.get(CommerceConfiguration, parsed)
+    if company is None or choices is None:
         raise PageError(404, "This company no longer exists", "Ask whoever sent the link for a new one.")
     client = await session.get(Client, company.client_id)
     assert client is not None
     check_active(client)
-    return visit, company, found, client
+    return FlowPage(request, visit, company, choices, client, secrets, urls)
 
 
-async def _context(
-    session: Session, visit: FlowVisit, company: Company, found: CommerceConfiguration, client: Client
-) -> dict[str, Any]:
-    return {
-        "client": client,
-        "company": company,
-        "texts": await service.texts_for(session, company.client_id, visit.locale, company=found),
-        "lang": visit.locale[:2],
-    }
+Visiting = Annotated[FlowPage, Depends(flow_page)]
 
 
 def _side(company: Company, key: str) -> dict[str, Any]:
@@ -181,10 +195,10 @@ async def _books_ready(
 
 
 @router.get("/companies/{companyId}")
-async def overview(companyId: str, request: Request, session: Session) -> Response:
-    visit, company, found, client = await _load(request, session, companyId)
-    commerce, accounting = _side(company, found.commerce_key), _side(company, found.accounting_key)
-    context = await _context(session, visit, company, found, client)
+async def overview(page: Visiting, session: Session) -> Response:
+    company, choices = page.company, page.choices
+    commerce, accounting = _side(company, choices.commerce_key), _side(company, choices.accounting_key)
+    context = await page.context(session)
     fetching = False
     if commerce["linked"] and accounting["linked"]:
         fetching = not await _books_ready(
@@ -195,22 +209,24 @@ async def overview(companyId: str, request: Request, session: Session) -> Respon
         if not fetching:
             return pages.redirect(f"/sync-flow/companies/{company.id}/configure")
     return pages.render(
-        request, "sync_flow/overview.html", {**context, "sides": [commerce, accounting], "fetching": fetching}
+        page.request,
+        "sync_flow/overview.html",
+        {**context, "sides": [commerce, accounting], "fetching": fetching},
     )
 
 
 @router.get("/companies/{companyId}/connect/{key}")
-async def connect(companyId: str, key: str, request: Request, session: Session) -> Response:
+async def connect(key: str, page: Visiting) -> Response:
     """Hand over to Link for one connection; Link brings the merchant back to the overview."""
-    _visit, company, found, _client = await _load(request, session, companyId)
-    if key not in (found.commerce_key, found.accounting_key):
+    company, choices = page.company, page.choices
+    if key not in (choices.commerce_key, choices.accounting_key):
         raise PageError(404, "This platform is not part of the sync", "Go back and choose one of the two.")
     connection = service.connection_to(company, key)
     if connection is None:
         raise PageError(404, "This connection no longer exists", "Ask whoever sent the link for a new one.")
     handover = link_visit.Visit(company.id, return_to=f"/sync-flow/companies/{company.id}")
     response = pages.redirect(f"/link/companies/{company.id}/connections/{connection.id}/start")
-    return link_visit.keep(response, handover, request.app.state.secrets, secure=_secure(request))
+    return link_visit.keep(response, handover, page.secrets, secure=page.urls.secure)
 
 
 def _form(document: dict[str, Any], zone: str) -> dict[str, Any]:
@@ -221,19 +237,13 @@ def _form(document: dict[str, Any], zone: str) -> dict[str, Any]:
 
 
 @router.get("/companies/{companyId}/configure")
-async def configure_page(companyId: str, request: Request, session: Session) -> Response:
-    visit, company, found, client = await _load(request, session, companyId)
-    document = await service.show(session, company, found, visit.locale)
-    return _configure(
-        request, visit, company, found, await _context(session, visit, company, found, client), document
-    )
+async def configure_page(page: Visiting, session: Session) -> Response:
+    document = await service.show(session, page.company, page.choices, page.visit.locale)
+    return _configure(page, await page.context(session), document)
 
 
 def _configure(
-    request: Request,
-    visit: FlowVisit,
-    company: Company,
-    found: CommerceConfiguration,
+    page: FlowPage,
     context: dict[str, Any],
     document: dict[str, Any],
     errors: list[dict[str, str]] | None = None,
@@ -241,7 +251,7 @@ def _configure(
 ) -> Response:
     zone = document["schedule"]["timeZone"]
     return pages.render(
-        request,
+        page.request,
         "sync_flow/configure.html",
         {
             **context,
@@ -249,7 +259,7 @@ def _configure(
             "form": _form(document, zone),
             "errors": errors or [],
             "time_zones": configuration.time_zones(),
-            "token": visit.form_token(CONFIGURE),
+            "token": page.visit.form_token(CONFIGURE),
             "payment_names": {
                 m: document["configuration"]["payments"]["accounts"][m]["labelText"]
                 for m in document["configuration"]["payments"]["accounts"]
@@ -314,26 +324,24 @@ def _body(form: Any) -> dict[str, Any]:
 
 
 @router.post("/companies/{companyId}/configure")
-async def configure(companyId: str, request: Request, session: Session) -> Response:
-    visit, company, found, client = await _load(request, session, companyId)
-    form = await request.form()
-    if not visit.accepts(CONFIGURE, form.get("csrf") if isinstance(form.get("csrf"), str) else None):
-        raise PageError(403, "This form has expired", "Go back, reload the page and try again.")
+async def configure(page: Visiting, session: Session) -> Response:
+    company, choices = page.company, page.choices
+    form = await page.request.form()
+    token = form.get("csrf")
+    if not page.visit.accepts(CONFIGURE, token if isinstance(token, str) else None):
+        raise pages.form_expired()
     body = _body(form)
     try:
-        await service.configure(session, company, found, body)
+        await service.configure(session, company, choices, body)
     except BadRequest as invalid:  # raised before anything changed
         try:
-            submitted = configuration.merge(found.selections, body)
+            submitted = configuration.merge(choices.selections, body)
         except configuration.SelectionInvalid:
             submitted = None
-        document = await service.show(session, company, found, visit.locale, submitted)
+        document = await service.show(session, company, choices, page.visit.locale, submitted)
         return _configure(
-            request,
-            visit,
-            company,
-            found,
-            await _context(session, visit, company, found, client),
+            page,
+            await page.context(session),
             document,
             invalid.validation_errors or [{"itemId": "", "message": invalid.message}],
             400,
@@ -342,13 +350,10 @@ async def configure(companyId: str, request: Request, session: Session) -> Respo
 
 
 @router.get("/companies/{companyId}/done")
-async def done(companyId: str, request: Request, session: Session) -> Response:
-    visit, company, found, client = await _load(request, session, companyId)
-    if not found.configured:
-        return pages.redirect(f"/sync-flow/companies/{company.id}/configure")
-    finish = browser_urls.shown(visit.redirect_url)
+async def done(page: Visiting, session: Session) -> Response:
+    if not page.choices.configured:
+        return pages.redirect(f"/sync-flow/companies/{page.company.id}/configure")
+    finish = browser_urls.shown(page.visit.redirect_url)
     if finish:
         return pages.redirect(finish)
-    return pages.render(
-        request, "sync_flow/done.html", await _context(session, visit, company, found, client)
-    )
+    return pages.render(page.request, "sync_flow/done.html", await page.context(session))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from ledgerlink.commerce.configuration import parse_moment
 from ledgerlink.commerce.models import CommerceConfiguration, CommercePosting, CommerceSync
 from ledgerlink.commerce.service import company_configuration
 from ledgerlink.companies import service as companies
+from ledgerlink.companies.models import Company
 from ledgerlink.connections.views import connection_view
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
@@ -24,14 +26,16 @@ from ledgerlink.kit.urls import PublicUrls
 LIST_LIMIT = 100
 
 
-def _moment(value: Any, name: str):
+def _moment(value: Any, name: str) -> datetime:
     moment = parse_moment(value)
     if moment is None:
         raise BadRequest(f"{name} is an ISO 8601 date-time, such as 2026-01-31T00:00:00Z.")
     return moment
 
 
-async def _summary(session: AsyncSession, run: CommerceSync, company, urls: PublicUrls) -> dict[str, Any]:
+async def _summary(
+    session: AsyncSession, run: CommerceSync, company: Company, urls: PublicUrls
+) -> dict[str, Any]:
     found = await session.get(CommerceConfiguration, company.id)
     keys = {found.commerce_key, found.accounting_key} if found else set()
     shown = [connection_view(c, urls) for c in company.connections if c.integration_key in keys]

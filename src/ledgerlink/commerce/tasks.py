@@ -72,6 +72,8 @@ async def schedule(context: procrastinate.JobContext, timestamp: int) -> None:
                 .where(Company.id == found.company_id)
                 .options(selectinload(Company.connections))
             )
+            if company is None:  # deleted, and its configuration with it, once this transaction ends
+                continue
             start = await runs.start_of_next(session, found.company_id, found)
             await runs.queue(session, company, found, start, now)
             found.last_scheduled_at = now

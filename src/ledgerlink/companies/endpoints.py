@@ -13,6 +13,7 @@ from ledgerlink.companies.views import company_view
 from ledgerlink.kit.auth import CurrentPrincipal, Session
 from ledgerlink.kit.pagination import PageParams, page_envelope, page_params
 from ledgerlink.kit.responses import json, no_content
+from ledgerlink.kit.secrets import Secrets
 from ledgerlink.kit.urls import Urls
 
 router = APIRouter(tags=["Companies"])
@@ -70,16 +71,16 @@ async def delete_company(
 
 @router.get("/companies/{companyId}/accessToken")
 async def get_access_token(
-    companyId: str, request: Request, principal: CurrentPrincipal, session: Session
+    companyId: str, principal: CurrentPrincipal, session: Session, secrets: Secrets
 ) -> Response:
     company = await service.get(session, principal, companyId)
-    token = request.app.state.secrets.sign(f"company:{company.id}")
+    token = secrets.sign(f"company:{company.id}")
     return json({"expiresIn": ACCESS_TOKEN_SECONDS, "accessToken": token, "tokenType": "Bearer"})
 
 
 @router.get("/companies/{companyId}/connectionManagement/accessToken")
 async def get_connection_management_access_token(
-    companyId: str, request: Request, principal: CurrentPrincipal, session: Session
+    companyId: str, principal: CurrentPrincipal, session: Session, secrets: Secrets
 ) -> Response:
     company = await service.get(session, principal, companyId)
-    return json({"accessToken": request.app.state.secrets.sign(f"company:{company.id}")})
+    return json({"accessToken": secrets.sign(f"company:{company.id}")})

@@ -12,6 +12,7 @@ from ledgerlink.connections.views import connection_view
 from ledgerlink.kit.auth import CurrentPrincipal, Session
 from ledgerlink.kit.pagination import PageParams, page_envelope, page_params
 from ledgerlink.kit.responses import empty_ok, json
+from ledgerlink.kit.secrets import Secrets
 from ledgerlink.kit.urls import Urls
 
 router = APIRouter(tags=["Connections"])
@@ -78,6 +79,7 @@ async def authorize_connection(
     principal: CurrentPrincipal,
     session: Session,
     urls: Urls,
+    secrets: Secrets,
     body: JsonBody = None,
 ) -> Response:
     connection = await service.authorize(
@@ -86,7 +88,7 @@ async def authorize_connection(
         companyId,
         connectionId,
         body,
-        request.app.state.secrets,
+        secrets,
         urls,
         max_scale=request.app.state.settings.sandbox_max_scale,
     )

@@ -1,4 +1,4 @@
-"""What a platform without state of its own holds for a connection: the `PlatformStore` over `platform_records`.
+"""What a platform without state of its own holds for a connection: `PlatformStore` over `platform_records`.
 
 The sandboxes recompute their books from the company id and keep nothing; a record written to one has to be
 kept somewhere, and this is where. Connectors get it as `FetchRequest.store` and `PushRequest.store`, so they

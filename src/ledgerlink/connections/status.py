@@ -15,7 +15,7 @@ from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.views import connection_view
 from ledgerlink.events.service import emit_for_company
-from ledgerlink.kit.clock import utcnow
+from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.urls import PublicUrls
 
@@ -82,7 +82,7 @@ def reference_company(company: Company, urls: PublicUrls) -> dict[str, Any]:
 
 
 def _resolve_errors(connection: Connection) -> None:
-    now = utcnow().isoformat().replace("+00:00", "Z")
+    now = iso(utcnow(), timespec="auto")
     connection.data_connection_errors = [
         {**error, "status": "Resolved", "resolvedOnUtc": now} if error.get("status") == "Active" else error
         for error in connection.data_connection_errors or []

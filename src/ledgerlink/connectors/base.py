@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ledgerlink.records.registry import SourceType
 
@@ -268,11 +268,13 @@ class RateLimitExceeded(Exception):
 class Connector:
     """A platform ledgerlink can reach. Subclasses set `info` and implement what the platform offers."""
 
-    info: ClassVar[ConnectorInfo]
+    # Class attributes as a rule; a connector may set them per instance (its URLs come from settings, a
+    # declared connector's info from its file), so they are not ClassVars.
+    info: ConnectorInfo
     # Set by platforms the business authorizes through OAuth2 (its `accepts_credentials` is then False).
-    oauth: ClassVar[OAuthProvider | None] = None
+    oauth: OAuthProvider | None = None
     # Set by platforms the business authorizes in their own widget on a Link page (Plaid Link).
-    widget: ClassVar[Widget | None] = None
+    widget: Widget | None = None
 
     @property
     def app_credential_fields(self) -> tuple[AppCredentialField, ...]:

@@ -3,19 +3,25 @@
 The built-in connectors are always there; an operator adds their own, loaded by each process on start:
 `LEDGERLINK_CONNECTOR_MODULES` (modules whose `connectors()` returns Connector instances) and
 `LEDGERLINK_DECLARED_CONNECTORS` (YAML files declaring a REST API, `connectors/declared/`).
+
+Every connector's declared data types are checked against the data-type registry: a built-in connector that
+names a type the registry does not know, or declares a write the registry says cannot be made, stops the
+import of this module; an operator's stops the start (`ConnectorDeclarationInvalid`, one `error: ...` line).
 """
 
 from __future__ import annotations
 
 import importlib
 
-from ledgerlink.connectors.base import Connector
+from ledgerlink.connectors.base import Connector, ConnectorInfo
 from ledgerlink.connectors.plaid.connector import PlaidConnector
 from ledgerlink.connectors.quickbooks.connector import QuickBooksConnector, QuickBooksSandboxConnector
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
 from ledgerlink.connectors.sandbox.banking import BankingSandbox
 from ledgerlink.connectors.sandbox.commerce import CommerceSandbox
 from ledgerlink.connectors.xero.connector import XeroConnector
+from ledgerlink.records import registry as data_types
+from ledgerlink.records.registry import Operation
 
 CONNECTORS: dict[str, Connector] = {
     connector.info.key: connector
@@ -27,6 +33,34 @@ CONNECTORS.update({c.info.key: c for c in (QuickBooksConnector(), QuickBooksSand
 
 class ConnectorModuleInvalid(Exception):
     """A module named in LEDGERLINK_CONNECTOR_MODULES cannot be used."""
+
+
+class ConnectorDeclarationInvalid(ConnectorModuleInvalid):
+    """A connector's declared data types disagree with the data-type registry (`records/registry.py`)."""
+
+
+def check_data_types(info: ConnectorInfo, origin: str) -> None:
+    """Raise `ConnectorDeclarationInvalid` unless every type the connector reads is in the registry, and every
+    type it writes is one it reads and one Codat's API creates (a push is a create)."""
+    where = f"{origin}: {info.name} ({info.key})"
+    unknown = [key for key in info.data_types if data_types.get(key) is None]
+    if unknown:
+        raise ConnectorDeclarationInvalid(
+            f"{where} declares data types the registry does not have: {', '.join(unknown)} "
+            "(the data types are listed in docs/data-types.md)."
+        )
+    for key in info.writable_data_types:
+        data_type = data_types.get(key)
+        writes = data_type.writes if data_type is not None else None
+        if writes is None or Operation.CREATE not in writes.operations:
+            raise ConnectorDeclarationInvalid(
+                f"{where} declares that it writes {key}, which the registry says Codat's API does not create."
+            )
+        if key not in info.data_types:
+            raise ConnectorDeclarationInvalid(
+                f"{where} declares that it writes {key} but not that it reads it: a push is followed by a "
+                "pull of its type, so a written type must be in data_types too."
+            )
 
 
 def get(key: str) -> Connector | None:
@@ -56,6 +90,7 @@ def load_declarations(paths: str) -> None:
 
 
 def _register(connector: Connector, origin: str) -> None:
+    check_data_types(connector.info, origin)
     existing = CONNECTORS.get(connector.info.key)
     if existing is not None and type(existing) is not type(connector):
         raise ConnectorModuleInvalid(
@@ -78,3 +113,11 @@ def load_modules(names: str) -> None:
             if not isinstance(connector, Connector):
                 raise ConnectorModuleInvalid(f"{name}.connectors() returned {connector!r}, not a Connector.")
             _register(connector, name)
+
+
+def _check_built_ins() -> None:
+    for connector in CONNECTORS.values():
+        check_data_types(connector.info, "ledgerlink")
+
+
+_check_built_ins()

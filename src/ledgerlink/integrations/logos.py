@@ -25,7 +25,8 @@ def render(info: ConnectorInfo, variant: str) -> str:
         return (
             '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="48" viewBox="0 0 240 48" role="img" '
             f'aria-label="Connect {name}"><rect x="1" y="1" width="238" height="46" rx="8" fill="{fill}" '
-            f'stroke="{brand.background}" stroke-width="2"/><text x="120" y="30" font-family="system-ui,sans-serif" '
+            f'stroke="{brand.background}" stroke-width="2"/>'
+            '<text x="120" y="30" font-family="system-ui,sans-serif" '
             f'font-size="16" font-weight="600" text-anchor="middle" fill="{ink}">Connect {name}</text></svg>'
         )
     return (

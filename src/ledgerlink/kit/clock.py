@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal, overload
+
+# `isoformat`'s precisions: "auto" is microseconds when there are any, else whole seconds.
+TimeSpec = Literal["auto", "seconds", "milliseconds", "microseconds"]
 
 
 def utcnow() -> datetime:
@@ -11,7 +15,17 @@ def utcnow() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def iso(moment: datetime | None) -> str | None:
+@overload
+def iso(moment: datetime, *, timespec: TimeSpec = "milliseconds") -> str: ...
+@overload
+def iso(moment: None, *, timespec: TimeSpec = "milliseconds") -> None: ...
+@overload
+def iso(moment: datetime | None, *, timespec: TimeSpec = "milliseconds") -> str | None: ...
+def iso(moment: datetime | None, *, timespec: TimeSpec = "milliseconds") -> str | None:
+    """A moment in UTC with `Z`, to the millisecond. A few values keep `timespec="auto"` (microseconds when
+    there are any, else none), the spelling they had before this was the one place: connection errors'
+    `erroredOnUtc`/`resolvedOnUtc`, Sync for Commerce's dates, rate limits' reset and a declared platform's
+    `since` parameter, so what clients and platforms already hold and compare is spelt as before."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")

@@ -9,11 +9,11 @@ from every target.
 from __future__ import annotations
 
 import hmac
-from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import Scope
 
 from ledgerlink.kit.errors import Unauthorized
 
@@ -51,7 +51,7 @@ JOBS_WAITING = Gauge(
 )
 
 
-def observe_request(scope: dict[str, Any], status: int, seconds: float) -> None:
+def observe_request(scope: Scope, status: int, seconds: float) -> None:
     route = scope.get("route")
     # The route's template, so ids do not make a series each; unmatched paths share one.
     template = getattr(route, "path", None) or "unmatched"

@@ -21,11 +21,12 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import httpcore
 import httpx
+from fastapi import Depends, Request
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -227,6 +228,14 @@ def policy(allow: str) -> OutboundPolicy:
     return OutboundPolicy.parse(allow)
 
 
+def configured_policy(request: Request) -> OutboundPolicy:
+    """The running server's policy (its `LEDGERLINK_OUTBOUND_ALLOW`), for endpoints that create receivers."""
+    return policy(request.app.state.settings.outbound_allow)
+
+
+Outbound = Annotated[OutboundPolicy, Depends(configured_policy)]
+
+
 class VettingBackend(httpcore.AsyncNetworkBackend):
     """httpcore's network backend with the policy in front of every TCP connection: the name is resolved
     here, every address vetted, and the connection made to a vetted address (the first that answers)."""
@@ -239,7 +248,7 @@ class VettingBackend(httpcore.AsyncNetworkBackend):
         self,
         host: str,
         port: int,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's AsyncNetworkBackend signature
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
@@ -250,7 +259,7 @@ class VettingBackend(httpcore.AsyncNetworkBackend):
             raise httpcore.ConnectError(f"{host} does not resolve ({failure.strerror})") from None
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"{host} did not resolve within {timeout:g} s") from None
-        failure: Exception | None = None
+        last_error: Exception | None = None
         for address in addresses:
             try:
                 return await self.inner.connect_tcp(
@@ -261,9 +270,9 @@ class VettingBackend(httpcore.AsyncNetworkBackend):
                     socket_options=socket_options,
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
-                failure = error
-        assert failure is not None
-        raise failure
+                last_error = error
+        assert last_error is not None
+        raise last_error
 
     async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
         raise OutboundRefused("requests of the server's own never go to a Unix socket")
@@ -277,7 +286,7 @@ def vetted_transport(rules: OutboundPolicy, limits: httpx.Limits | None = None) 
     backend of its own, so the one its connection pool was built with is wrapped in place."""
     transport = httpx.AsyncHTTPTransport(limits=limits or httpx.Limits())
     pool = transport._pool
-    pool._network_backend = VettingBackend(rules, pool._network_backend)  # type: ignore[attr-defined]
+    pool._network_backend = VettingBackend(rules, pool._network_backend)
     return transport
 
 

@@ -11,16 +11,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets as random
-from typing import Any
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
+import orjson
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledgerlink.kit import browser_urls, errors
 from ledgerlink.kit.errors import correlation_id
+from ledgerlink.kit.secrets import SecretBox
 
 # Paths whose errors are pages rather than Codat's JSON error body.
 PAGE_PREFIXES = ("/link", "/portal", "/sync-flow")
@@ -140,4 +145,73 @@ def form_token(secret: str, purpose: str) -> str:
 
 
 def check_form_token(secret: str | None, purpose: str, given: str | None) -> bool:
-    return bool(secret and given) and hmac.compare_digest(form_token(secret, purpose), given or "")
+    if not secret or not given:
+        return False
+    return hmac.compare_digest(form_token(secret, purpose), given)
+
+
+class FormSecret:
+    """A visit's forms carry a token bound to its secret, which only the visitor's cookie holds, and to the
+    form's purpose: another site cannot post them, and one form's token does not pass for another's."""
+
+    secret: str
+
+    def form_token(self, purpose: str) -> str:
+        return form_token(self.secret, purpose)
+
+    def accepts(self, purpose: str, token: str | None) -> bool:
+        return check_form_token(self.secret, purpose, token)
+
+
+def form_expired() -> PageError:
+    """A form whose token is missing, forged or of another visit (one that outlived its cookie)."""
+    return PageError(403, "This form has expired", "Go back, reload the page and try again.")
+
+
+class SealedVisit(Protocol):
+    """A visit as its cookie holds it: for one company, written out as plain JSON values."""
+
+    @property
+    def company_id(self) -> uuid.UUID: ...
+
+    def to_cookie(self) -> dict[str, Any]: ...
+
+
+V = TypeVar("V", bound=SealedVisit)
+
+
+@dataclass(frozen=True)
+class VisitCookie:
+    """Where a page area keeps its visit: one sealed cookie (Fernet: private and tamper-proof) scoped to the
+    area's path, which the server opens again for as long as the visit lasts."""
+
+    name: str
+    path: str
+    max_age_seconds: int
+
+    def read(
+        self, request: Request, secrets: SecretBox, company_id: uuid.UUID, load: Callable[[dict[str, Any]], V]
+    ) -> V | None:
+        """The browser's visit, if this server sealed it for this company within the visit's time."""
+        sealed = request.cookies.get(self.name)
+        opened = secrets.verify(sealed, max_age_seconds=self.max_age_seconds) if sealed else None
+        if opened is None:
+            return None
+        try:
+            visit = load(orjson.loads(opened))
+        except (ValueError, KeyError, TypeError):  # sealed by an older release, with other fields
+            return None
+        return visit if visit.company_id == company_id else None
+
+    def keep(self, response: Response, visit: SealedVisit, secrets: SecretBox, *, secure: bool) -> Response:
+        sealed = secrets.sign(orjson.dumps(visit.to_cookie()).decode())
+        response.set_cookie(
+            self.name,
+            sealed,
+            max_age=self.max_age_seconds,
+            path=self.path,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+        )
+        return response

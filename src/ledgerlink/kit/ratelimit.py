@@ -32,6 +32,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledgerlink.kit.auth import key_hashes
+from ledgerlink.kit.clock import iso
 from ledgerlink.kit.errors import error_body
 
 WINDOW_SECONDS = 60
@@ -43,7 +44,9 @@ _PUBLIC_PREFIXES = ("/link", "/portal", "/sync-flow", "/metrics")
 
 
 @dataclass
-class Window:
+class MinuteCount:
+    """The requests a bucket made in the current minute (its window's start, in unix seconds)."""
+
     start: int
     used: int
 
@@ -60,14 +63,14 @@ class RateLimiter:
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.time) -> None:
         self.per_minute = per_minute
         self.clock = clock
-        self._windows: OrderedDict[str, Window] = OrderedDict()
+        self._windows: OrderedDict[str, MinuteCount] = OrderedDict()
 
     def hit(self, bucket: str) -> Decision:
         now = int(self.clock())
         start = now - now % WINDOW_SECONDS
         window = self._windows.get(bucket)
         if window is None or window.start != start:
-            window = self._windows[bucket] = Window(start, 0)
+            window = self._windows[bucket] = MinuteCount(start, 0)
         self._windows.move_to_end(bucket)
         if len(self._windows) > MAX_TRACKED:
             self._windows.popitem(last=False)
@@ -143,7 +146,10 @@ def _headers(decision: Decision) -> list[tuple[bytes, bytes]]:
     return [
         (b"x-rate-limit-limit", str(decision.limit).encode()),
         (b"x-rate-limit-remaining", str(decision.remaining).encode()),
-        (b"x-rate-limit-reset", _iso(decision.resets_at).encode()),
+        (
+            b"x-rate-limit-reset",
+            iso(datetime.fromtimestamp(decision.resets_at, UTC), timespec="auto").encode(),
+        ),
     ]
 
 
@@ -171,7 +177,3 @@ async def _refuse(limiter: RateLimiter, scope: Scope, send: Send, decision: Deci
         }
     )
     await send({"type": "http.response.body", "body": body})
-
-
-def _iso(unix_seconds: int) -> str:
-    return datetime.fromtimestamp(unix_seconds, UTC).isoformat().replace("+00:00", "Z")

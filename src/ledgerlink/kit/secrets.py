@@ -7,10 +7,11 @@ import hmac
 import os
 import secrets as _random
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 from cryptography.fernet import Fernet, InvalidToken
+from fastapi import Depends, Request
 
 
 class SecretKeyUnusable(ValueError):
@@ -82,6 +83,15 @@ class SecretBox:
             return self._fernet.decrypt(token.encode(), ttl=max_age_seconds).decode()
         except (InvalidToken, ValueError):
             return None
+
+
+def secret_box(request: Request) -> SecretBox:
+    """The process's SecretBox (made once at start from `LEDGERLINK_SECRET_KEY`), as a typed dependency."""
+    box: SecretBox = request.app.state.secrets
+    return box
+
+
+Secrets = Annotated[SecretBox, Depends(secret_box)]
 
 
 def new_api_key() -> str:

@@ -82,6 +82,11 @@ class PublicUrls:
     # Set for a client whose Link URLs are single-use: each URL handed out carries a fresh code.
     link_codes: LinkCodes | None = None
 
+    @property
+    def secure(self) -> bool:
+        """Whether browsers reach the server over HTTPS: the pages' cookies are then sent over HTTPS only."""
+        return self.base.startswith("https:")
+
     def with_link_codes(self, key: bytes, hours: int) -> PublicUrls:
         return replace(self, link_codes=LinkCodes(key, timedelta(hours=hours)))
 
@@ -117,8 +122,17 @@ class PublicUrls:
         return f"{self.base}/sync-flow/{client_id}/{commerce_key}/{accounting_key}/start?{urlencode(query)}"
 
 
-def public_urls(request: Request, principal: CurrentPrincipal) -> PublicUrls:
+def server_urls(request: Request) -> PublicUrls:
+    """The server's URLs, as no client in particular gets them (pages, callbacks, images)."""
     urls: PublicUrls = request.app.state.urls
+    return urls
+
+
+ServerUrls = Annotated[PublicUrls, Depends(server_urls)]
+
+
+def public_urls(request: Request, principal: CurrentPrincipal, urls: ServerUrls) -> PublicUrls:
+    """The URLs this request's client is handed: with one-time codes if its Link URLs are single-use."""
     if principal.link_code_hours:
         return urls.with_link_codes(request.app.state.link_code_key, principal.link_code_hours)
     return urls

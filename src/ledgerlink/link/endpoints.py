@@ -1,7 +1,8 @@
 """`/link`: the hosted Link pages a business goes through to connect its software, and the OAuth callback.
 
 Entry pages: `company.redirect` (`/link/company/{companyId}`) and `connection.linkUrl`
-(`/link/companies/{companyId}/connections/{connectionId}/start`). The rules are in `link.service`.
+(`/link/companies/{companyId}/connections/{connectionId}/start`). What every other page begins with (the
+company, the visit, a form's token) is in `link.dependencies`; the rules are in `link.service`.
 """
 
 from __future__ import annotations
@@ -19,60 +20,37 @@ from ledgerlink.jobs import Runtime
 from ledgerlink.kit import pages
 from ledgerlink.kit.auth import Session
 from ledgerlink.kit.pages import PageError
-from ledgerlink.kit.secrets import SecretBox
-from ledgerlink.kit.urls import LINK_CODE_PARAMETER, PublicUrls
+from ledgerlink.kit.secrets import Secrets
+from ledgerlink.kit.urls import ServerUrls
 from ledgerlink.link import service, visit
+from ledgerlink.link.dependencies import (
+    APPROVE,
+    CANCEL,
+    CONNECT,
+    CREDENTIALS,
+    WIDGET,
+    ApproveForm,
+    CancelForm,
+    CompanyVisit,
+    ConnectForm,
+    ConnectionPage,
+    ConnectionVisit,
+    CredentialsForm,
+    Entered,
+    EnteredConnection,
+    WidgetForm,
+    render,
+)
 from ledgerlink.link.presentation import data_type_title
+from ledgerlink.link.service import LinkTarget
 from ledgerlink.oauth import flow
 from ledgerlink.oauth.provider import OAuthNotConfigured
 
 router = APIRouter(prefix="/link", include_in_schema=False)
 
-CONNECT, APPROVE, CREDENTIALS, CANCEL = "connect", "approve", "credentials", "cancel"
-WIDGET = "widget"
-
-
-def _urls(request: Request) -> PublicUrls:
-    return request.app.state.urls
-
 
 def _runtime(request: Request) -> Runtime:
     return request.app.state.runtime
-
-
-def _secrets(request: Request) -> SecretBox:
-    return request.app.state.secrets
-
-
-def _current(request: Request, entry: service.Entry) -> visit.Visit | None:
-    return visit.read(request, request.app.state.secrets, entry.company.id)
-
-
-def _keep(request: Request, response: Response, current: visit.Visit) -> Response:
-    return visit.keep(
-        response, current, request.app.state.secrets, secure=_urls(request).base.startswith("https:")
-    )
-
-
-def _page(
-    request: Request, template: str, entry: service.Entry, current: visit.Visit | None, **context: object
-) -> Response:
-    return pages.render(
-        request,
-        f"link/{template}",
-        {"client": entry.client, "company": entry.company, "visit": current, **context},
-    )
-
-
-async def _enter(request: Request, session: Session, entry: service.Entry) -> visit.Visit:
-    return await service.enter(
-        session,
-        entry,
-        request.query_params.get(LINK_CODE_PARAMETER),
-        _current(request, entry),
-        request.app.state.link_code_key,
-        visit.parameters_of(request, leave_out=(LINK_CODE_PARAMETER, "q")),
-    )
 
 
 @router.get("/{companyId}/link")
@@ -83,75 +61,55 @@ async def legacy_company_link(companyId: str, request: Request) -> Response:
 
 
 @router.get("/company/{companyId}")
-async def choose_software(companyId: str, request: Request, session: Session, q: str = "") -> Response:
-    entry = await service.load(session, companyId)
-    current = await _enter(request, session, entry)
-    groups = await service.offered(session, entry, current, _urls(request), _secrets(request))
+async def choose_software(page: Entered, session: Session, q: str = "") -> Response:
+    groups = await service.offered(session, page.target, page.visit, page.urls, page.secrets)
     search = q.strip().lower()
     if search:
         groups = {t: [i for i in group if search in i.name.lower()] for t, group in groups.items()}
         groups = {t: group for t, group in groups.items() if group}
-    response = _page(request, "choose.html", entry, current, groups=groups, search=q, step=1)
-    return _keep(request, response, current)
+    return page.keep(page.render("choose.html", groups=groups, search=q, step=1))
 
 
 @router.get("/company/{companyId}/integrations/{key}")
-async def review(companyId: str, key: str, request: Request, session: Session) -> Response:
-    entry = await service.load(session, companyId)
-    current = service.require(_current(request, entry))
-    connector = await service.chosen(session, entry, key, _secrets(request))
-    data_types = [data_type_title(data_type) for data_type in connector.info.data_types]
-    return _page(
-        request,
+async def review(key: str, page: CompanyVisit, session: Session) -> Response:
+    connector = await service.chosen(session, page.target, key, page.secrets)
+    return page.render(
         "review.html",
-        entry,
-        current,
         connector=connector.info,
-        logo_url=_urls(request).integration_image(key, "square"),
-        data_types=data_types,
-        connect_token=current.form_token(CONNECT),
-        cancel_token=current.form_token(CANCEL),
+        logo_url=page.urls.integration_image(key, "square"),
+        data_types=[data_type_title(data_type) for data_type in connector.info.data_types],
+        connect_token=page.visit.form_token(CONNECT),
+        cancel_token=page.visit.form_token(CANCEL),
         step=2,
     )
 
 
 @router.post("/company/{companyId}/integrations/{key}/connect")
-async def connect(
-    companyId: str, key: str, request: Request, session: Session, csrf: Annotated[str, Form()] = ""
-) -> Response:
-    entry = await service.load(session, companyId, for_update=True)
-    current = service.require(_current(request, entry))
-    if not current.accepts(CONNECT, csrf):
-        raise PageError(403, "This form has expired", "Go back, reload the page and try again.")
-    connector = await service.chosen(session, entry, key, _secrets(request))
-    linked = service.already_linked(entry, connector)
+async def connect(key: str, page: ConnectForm, session: Session) -> Response:
+    connector = await service.chosen(session, page.target, key, page.secrets)
+    linked = service.already_linked(page.target, connector)
     if linked is not None:
-        return pages.redirect(_complete_path(entry, linked, 201))
-    connection = await service.connection_for(session, entry, connector, _urls(request))
-    return pages.redirect(_authorize_path(entry, connection))
+        return pages.redirect(_complete_path(page.target, linked, 201))
+    connection = await service.connection_for(session, page.target, connector, page.urls)
+    return pages.redirect(_authorize_path(page.target, connection))
 
 
 @router.get("/companies/{companyId}/connections/{connectionId}/start")
-async def start(companyId: str, connectionId: str, request: Request, session: Session) -> Response:
+async def start(page: EnteredConnection) -> Response:
     """`connection.linkUrl`: straight to this connection's authorization (resume or re-link in place)."""
-    entry = await service.load(session, companyId)
-    connection = service.connection_in(entry, connectionId)
-    current = await _enter(request, session, entry)
-    if connection.status == ConnectionStatus.LINKED.value:
-        target = _complete_path(entry, connection, 201)
+    if page.connection.status == ConnectionStatus.LINKED.value:
+        target = _complete_path(page.target, page.connection, 201)
     else:
-        target = _authorize_path(entry, connection)
-    return _keep(request, pages.redirect(target), current)
+        target = _authorize_path(page.target, page.connection)
+    return page.keep(pages.redirect(target))
 
 
 @router.get("/companies/{companyId}/connections/{connectionId}/authorize")
-async def authorize(companyId: str, connectionId: str, request: Request, session: Session) -> Response:
-    entry = await service.load(session, companyId)
-    connection = service.connection_in(entry, connectionId)
-    current = service.require(_current(request, entry))
+async def authorize(request: Request, page: ConnectionVisit, session: Session) -> Response:
+    connection = page.connection
     if connection.status == ConnectionStatus.LINKED.value:
-        return pages.redirect(_complete_path(entry, connection, 201))
-    connector = await service.chosen(session, entry, connection.integration_key, _secrets(request))
+        return pages.redirect(_complete_path(page.target, connection, 201))
+    connector = await service.chosen(session, page.target, connection.integration_key, page.secrets)
     if connector.oauth is not None:
         try:
             started = await flow.start(_runtime(request), connection.id)
@@ -159,47 +117,35 @@ async def authorize(companyId: str, connectionId: str, request: Request, session
             raise service.not_available(connector) from None
         return pages.redirect(started.url)
     if connector.widget is not None:
-        return await _widget_page(request, session, entry, current, connection)
+        return await _widget_page(page, session)
     if connector.info.credential_fields:
-        return _credentials_form(request, entry, current, connection)
-    return _page(
-        request,
+        return _credentials_form(page)
+    return page.render(
         "approve.html",
-        entry,
-        current,
         connector=connector.info,
         connection=connection,
-        logo_url=_urls(request).integration_image(connector.info.key, "square"),
+        logo_url=page.urls.integration_image(connector.info.key, "square"),
         data_types=[data_type_title(data_type) for data_type in connector.info.data_types],
-        approve_token=current.form_token(APPROVE),
-        cancel_token=current.form_token(CANCEL),
+        approve_token=page.visit.form_token(APPROVE),
+        cancel_token=page.visit.form_token(CANCEL),
         step=3,
     )
 
 
 def _credentials_form(
-    request: Request,
-    entry: service.Entry,
-    current: visit.Visit,
-    connection: Connection,
-    *,
-    given: dict[str, str] | None = None,
-    error: str | None = None,
+    page: ConnectionPage, *, given: dict[str, str] | None = None, error: str | None = None
 ) -> Response:
-    connector = registry.get(connection.integration_key)
+    connector = registry.get(page.connection.integration_key)
     assert connector is not None
-    response = _page(
-        request,
+    response = page.render(
         "credentials.html",
-        entry,
-        current,
         connector=connector.info,
-        connection=connection,
-        logo_url=_urls(request).integration_image(connector.info.key, "square"),
+        connection=page.connection,
+        logo_url=page.urls.integration_image(connector.info.key, "square"),
         given=given or {},
         error=error,
-        credentials_token=current.form_token(CREDENTIALS),
-        cancel_token=current.form_token(CANCEL),
+        credentials_token=page.visit.form_token(CREDENTIALS),
+        cancel_token=page.visit.form_token(CANCEL),
         step=3,
     )
     if error:
@@ -208,49 +154,36 @@ def _credentials_form(
 
 
 @router.post("/companies/{companyId}/connections/{connectionId}/credentials")
-async def submit_credentials(
-    companyId: str, connectionId: str, request: Request, session: Session
-) -> Response:
-    entry = await service.load(session, companyId, for_update=True)
-    connection = service.connection_in(entry, connectionId)
-    current = service.require(_current(request, entry))
-    form = await request.form()
-    if not current.accepts(CREDENTIALS, str(form.get("csrf", ""))):
-        raise PageError(403, "This form has expired", "Go back, reload the page and try again.")
-    connector = await service.chosen(session, entry, connection.integration_key, _secrets(request))
+async def submit_credentials(request: Request, page: CredentialsForm, session: Session) -> Response:
+    target, connection = page.target, page.connection
+    connector = await service.chosen(session, target, connection.integration_key, page.secrets)
     if not connector.info.credential_fields:
         raise PageError(400, "This software does not sign in with a form", "Go back and try again.")
+    form = await request.form()
     given = {field.name: str(form.get(field.name, "")) for field in connector.info.credential_fields}
     try:
-        await service.link_with_credentials(
-            session, entry, connection, given, request.app.state.secrets, _urls(request)
-        )
+        await service.link_with_credentials(session, target, connection, given, page.secrets, page.urls)
     except service.CredentialsRejected as rejected:
         # Secrets are not echoed back into the form.
         shown = {f.name: given[f.name] for f in connector.info.credential_fields if not f.secret}
-        return _credentials_form(request, entry, current, connection, given=shown, error=str(rejected))
-    return pages.redirect(_complete_path(entry, connection, 200))
+        return _credentials_form(page, given=shown, error=str(rejected))
+    return pages.redirect(_complete_path(target, connection, 200))
 
 
-async def _widget_page(
-    request: Request, session: Session, entry: service.Entry, current: visit.Visit, connection: Connection
-) -> Response:
+async def _widget_page(page: ConnectionPage, session: Session) -> Response:
     """The platform's own widget (Plaid Link), opened by its script on this page."""
-    connector = registry.get(connection.integration_key)
+    connector = registry.get(page.connection.integration_key)
     assert connector is not None
-    started = await service.start_widget(session, entry, connection, connector, _secrets(request))
-    response = _page(
-        request,
+    started = await service.start_widget(session, page.target, page.connection, connector, page.secrets)
+    response = page.render(
         "widget.html",
-        entry,
-        current,
         connector=connector.info,
-        connection=connection,
-        logo_url=_urls(request).integration_image(connector.info.key, "square"),
+        connection=page.connection,
+        logo_url=page.urls.integration_image(connector.info.key, "square"),
         widget=started.widget,
         widget_config=started.config,
-        widget_token=current.form_token(WIDGET),
-        cancel_token=current.form_token(CANCEL),
+        widget_token=page.visit.form_token(WIDGET),
+        cancel_token=page.visit.form_token(CANCEL),
         step=3,
     )
     response.headers["Content-Security-Policy"] = started.content_security_policy
@@ -259,121 +192,103 @@ async def _widget_page(
 
 @router.post("/companies/{companyId}/connections/{connectionId}/widget")
 async def complete_widget(
-    companyId: str,
-    connectionId: str,
-    request: Request,
+    page: WidgetForm,
     session: Session,
-    csrf: Annotated[str, Form()] = "",
     token: Annotated[str, Form()] = "",
     error: Annotated[str, Form()] = "",
 ) -> Response:
     """What the platform's widget handed back: a one-time token to exchange, or the error it ended with."""
-    entry = await service.load(session, companyId, for_update=True)
-    connection = service.connection_in(entry, connectionId)
-    current = service.require(_current(request, entry))
-    if not current.accepts(WIDGET, csrf):
-        raise PageError(403, "This form has expired", "Go back, reload the page and try again.")
-    connector = await service.chosen(session, entry, connection.integration_key, _secrets(request))
+    target, connection = page.target, page.connection
+    connector = await service.chosen(session, target, connection.integration_key, page.secrets)
     if connector.widget is None:
         raise PageError(400, "This software does not sign in here", "Go back and try again.")
     if connection.status == ConnectionStatus.LINKED.value:
-        return pages.redirect(_complete_path(entry, connection, 201))
+        return pages.redirect(_complete_path(target, connection, 201))
     try:
         if error or not token:
             raise service.WidgetFailed(
                 f"{connector.info.name} could not finish connecting your bank"
                 + (f" ({error[:100]})." if error else ".")
             )
-        await service.link_with_widget(
-            session, entry, connection, token, request.app.state.secrets, _urls(request)
-        )
+        await service.link_with_widget(session, target, connection, token, page.secrets, page.urls)
     except service.WidgetFailed as failed:
-        service.report_failure(session, entry, connection, _urls(request))
-        response = _page(
-            request,
-            "failed.html",
-            entry,
-            current,
-            connection=connection,
-            connector=connector.info,
-            message=str(failed),
-            retry_url=_authorize_path(entry, connection),
-            back_url=service.redirect_url(entry, connection, 500, current),
-        )
+        service.report_failure(session, target, connection, page.urls)
+        response = _failed(page.request, target, connection, page.visit, str(failed))
         response.status_code = 502
         return response
-    return pages.redirect(_complete_path(entry, connection, 200))
+    return pages.redirect(_complete_path(target, connection, 200))
 
 
 @router.post("/companies/{companyId}/connections/{connectionId}/approve")
-async def approve(
-    companyId: str, connectionId: str, request: Request, session: Session, csrf: Annotated[str, Form()] = ""
-) -> Response:
+async def approve(page: ApproveForm, session: Session) -> Response:
     """The Sandbox's own consent: its books open to the client."""
-    entry = await service.load(session, companyId, for_update=True)
-    connection = service.connection_in(entry, connectionId)
-    current = service.require(_current(request, entry))
-    if not current.accepts(APPROVE, csrf):
-        raise PageError(403, "This form has expired", "Go back, reload the page and try again.")
-    connector = await service.chosen(session, entry, connection.integration_key, _secrets(request))
+    target, connection = page.target, page.connection
+    connector = await service.chosen(session, target, connection.integration_key, page.secrets)
     if connector.oauth is not None or not connector.info.is_sandbox:
         raise PageError(400, "This software signs in on its own site", "Go back and use its sign-in button.")
-    await service.approve_sandbox(session, entry, connection, request.app.state.secrets, _urls(request))
-    return pages.redirect(_complete_path(entry, connection, 200))
+    await service.approve_sandbox(session, target, connection, page.secrets, page.urls)
+    return pages.redirect(_complete_path(target, connection, 200))
 
 
 @router.get("/companies/{companyId}/connections/{connectionId}/complete")
-async def complete(
-    companyId: str, connectionId: str, request: Request, session: Session, statusCode: int = 200
-) -> Response:
-    entry = await service.load(session, companyId)
-    connection = service.connection_in(entry, connectionId)
-    current = service.require(_current(request, entry))
+async def complete(page: ConnectionVisit, statusCode: int = 200) -> Response:
+    connection = page.connection
     if connection.status != ConnectionStatus.LINKED.value:
-        return pages.redirect(_authorize_path(entry, connection))
+        return pages.redirect(_authorize_path(page.target, connection))
     status_code = 201 if statusCode == 201 else 200
     connector = registry.get(connection.integration_key)
-    return _page(
-        request,
+    return page.render(
         "complete.html",
-        entry,
-        current,
         connector=connector.info if connector else None,
         connection=connection,
         already=status_code == 201,
-        finish_url=service.redirect_url(entry, connection, status_code, current),
+        finish_url=service.redirect_url(page.target, connection, status_code, page.visit),
         step=4,
     )
 
 
 @router.post("/company/{companyId}/cancel")
-async def cancel(
-    companyId: str,
-    request: Request,
-    session: Session,
-    csrf: Annotated[str, Form()] = "",
-    connectionId: Annotated[str, Form()] = "",
-) -> Response:
-    entry = await service.load(session, companyId)
-    current = service.require(_current(request, entry))
-    if not current.accepts(CANCEL, csrf):
-        raise PageError(403, "This form has expired", "Go back, reload the page and try again.")
-    connection = service.connection_in(entry, connectionId) if connectionId else None
-    return _cancelled(request, entry, connection, current)
+async def cancel(page: CancelForm, connectionId: Annotated[str, Form()] = "") -> Response:
+    connection = service.connection_in(page.target, connectionId) if connectionId else None
+    return _cancelled(page.request, page.target, connection, page.visit)
 
 
 def _cancelled(
-    request: Request, entry: service.Entry, connection: Connection | None, current: visit.Visit | None
+    request: Request, target: LinkTarget, connection: Connection | None, current: visit.Visit | None
 ) -> Response:
-    target = service.redirect_url(entry, connection, 403, current)
-    if target:
-        return pages.redirect(target)
-    return _page(request, "cancelled.html", entry, current)
+    back = service.redirect_url(target, connection, 403, current)
+    if back:
+        return pages.redirect(back)
+    return render(request, "cancelled.html", target, current)
+
+
+def _failed(
+    request: Request, target: LinkTarget, connection: Connection, current: visit.Visit | None, message: str
+) -> Response:
+    """Linking ended in the platform's error: try again, or go back to the client with status 500."""
+    connector = registry.get(connection.integration_key)
+    return render(
+        request,
+        "failed.html",
+        target,
+        current,
+        connection=connection,
+        connector=connector.info if connector else None,
+        message=message,
+        retry_url=_authorize_path(target, connection),
+        back_url=service.redirect_url(target, connection, 500, current),
+    )
 
 
 @router.get("/oauth/callback")
 async def oauth_callback(
-    request: Request, session: Session, state: str = "", code: str = "", error: str = ""
+    request: Request,
+    session: Session,
+    secrets: Secrets,
+    urls: ServerUrls,
+    state: str = "",
+    code: str = "",
+    error: str = "",
 ) -> Response:
     """Where a platform sends the business back after its consent page."""
     if not state:
@@ -384,9 +299,10 @@ async def oauth_callback(
     try:
         if error:
             connection_id = await flow.abandon(runtime, state)
-            entry = await service.load(session, str(await _company_of(session, connection_id)))
-            connection = service.connection_in(entry, str(connection_id))
-            return _cancelled(request, entry, connection, _current(request, entry))
+            target = await service.load(session, str(await _company_of(session, connection_id)))
+            connection = service.connection_in(target, str(connection_id))
+            current = visit.read(request, secrets, target.company.id)
+            return _cancelled(request, target, connection, current)
         if not code:
             raise PageError(
                 400, "This sign-in cannot be completed", "The platform sent no code. Start linking again."
@@ -399,26 +315,16 @@ async def oauth_callback(
     except flow.AuthorizationFailed as failed:
         if failed.connection_id is None:
             raise PageError(400, "This sign-in cannot be completed", str(failed)) from None
-        entry = await service.load(
+        target = await service.load(
             session, str(await _company_of(session, failed.connection_id)), for_update=True
         )
-        connection = service.connection_in(entry, str(failed.connection_id))
-        service.report_failure(session, entry, connection, _urls(request))
-        current = _current(request, entry)
-        connector = registry.get(connection.integration_key)
-        return _page(
-            request,
-            "failed.html",
-            entry,
-            current,
-            connection=connection,
-            connector=connector.info if connector else None,
-            message=str(failed),
-            retry_url=_authorize_path(entry, connection),
-            back_url=service.redirect_url(entry, connection, 500, current),
+        connection = service.connection_in(target, str(failed.connection_id))
+        service.report_failure(session, target, connection, urls)
+        return _failed(
+            request, target, connection, visit.read(request, secrets, target.company.id), str(failed)
         )
-    entry = await service.load(session, str(connection.company_id))
-    return pages.redirect(_complete_path(entry, connection, 200))
+    target = await service.load(session, str(connection.company_id))
+    return pages.redirect(_complete_path(target, connection, 200))
 
 
 async def _company_of(session: Session, connection_id: uuid.UUID) -> uuid.UUID:
@@ -430,9 +336,11 @@ async def _company_of(session: Session, connection_id: uuid.UUID) -> uuid.UUID:
     return connection.company_id
 
 
-def _authorize_path(entry: service.Entry, connection: Connection) -> str:
-    return f"/link/companies/{entry.company.id}/connections/{connection.id}/authorize"
+def _authorize_path(target: LinkTarget, connection: Connection) -> str:
+    return f"/link/companies/{target.company.id}/connections/{connection.id}/authorize"
 
 
-def _complete_path(entry: service.Entry, connection: Connection, status_code: int) -> str:
-    return f"/link/companies/{entry.company.id}/connections/{connection.id}/complete?statusCode={status_code}"
+def _complete_path(target: LinkTarget, connection: Connection, status_code: int) -> str:
+    return (
+        f"/link/companies/{target.company.id}/connections/{connection.id}/complete?statusCode={status_code}"
+    )

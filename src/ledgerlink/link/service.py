@@ -4,15 +4,18 @@ where the business goes afterwards.
 The journey (docs/architecture.md, "Link"): the company's `redirect` opens software selection; choosing
 an integration shows what will be shared; "Connect" makes (or reuses) the company's connection to it and
 hands over to the platform's authorization: the connector's OAuth2 consent page, the platform's own widget
-on a Link page (Plaid Link), or the Sandbox's own approve page. A connection's `linkUrl` enters at that last step for its own connection, so a PendingAuth
-connection is resumed and a Deauthorized or Unlinked one is re-linked in place (same id, data kept). The
-end is a confirmation, then the client's `profile.redirectUrl` with its placeholders filled.
+on a Link page (Plaid Link), or the Sandbox's own approve page. A connection's `linkUrl` enters at that
+last step for its own connection, so a PendingAuth connection is resumed and a Deauthorized or Unlinked
+one is re-linked in place (same id, data kept). The end is a confirmation, then the client's
+`profile.redirectUrl` with its placeholders filled.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -59,7 +62,7 @@ _INVALID_LINK = PageError(
 
 
 @dataclass(frozen=True)
-class Integration:
+class OfferedIntegration:
     """An integration as Link offers it."""
 
     key: str
@@ -75,12 +78,14 @@ class Integration:
 
 
 @dataclass(frozen=True)
-class Entry:
+class LinkTarget:
+    """The company a Link URL names, and the client it belongs to (whose branding and settings apply)."""
+
     company: Company
     client: Client
 
 
-async def load(session: AsyncSession, company_id: str, *, for_update: bool = False) -> Entry:
+async def load(session: AsyncSession, company_id: str, *, for_update: bool = False) -> LinkTarget:
     """The company a Link URL names, with its connections, and the client it belongs to."""
     try:
         parsed = uuid.UUID(company_id)
@@ -93,11 +98,11 @@ async def load(session: AsyncSession, company_id: str, *, for_update: bool = Fal
     client = await session.get(Client, company.client_id)
     assert client is not None  # a company cascades with its client
     check_active(client)
-    return Entry(company, client)
+    return LinkTarget(company, client)
 
 
-def connection_in(entry: Entry, connection_id: str) -> Connection:
-    for connection in entry.company.connections:
+def connection_in(target: LinkTarget, connection_id: str) -> Connection:
+    for connection in target.company.connections:
         if str(connection.id) == connection_id.lower():
             return connection
     raise _INVALID_LINK
@@ -105,7 +110,7 @@ def connection_in(entry: Entry, connection_id: str) -> Connection:
 
 async def enter(
     session: AsyncSession,
-    entry: Entry,
+    target: LinkTarget,
     code: str | None,
     current: Visit | None,
     code_key: bytes,
@@ -118,14 +123,14 @@ async def enter(
     """
     if code:
         try:
-            code_hash, expires = LinkCodes.check(code_key, entry.company.id, code)
+            code_hash, expires = LinkCodes.check(code_key, target.company.id, code)
         except LinkCodeExpired:
             raise PageError(401, "This link has expired", "Ask whoever sent it for a new link.") from None
         except LinkCodeInvalid:
             raise PageError(401, "This link is not valid", "Ask whoever sent it for a new link.") from None
         spent = await session.execute(
             insert(LinkCodeUsed)
-            .values(code_hash=code_hash, company_id=entry.company.id, expires_at=expires)
+            .values(code_hash=code_hash, company_id=target.company.id, expires_at=expires)
             .on_conflict_do_nothing()
             .returning(LinkCodeUsed.code_hash)
         )
@@ -135,7 +140,7 @@ async def enter(
                 "This link has already been used",
                 "Each link works once. Ask whoever sent it for a new one.",
             )
-        return Visit(entry.company.id, parameters=parameters)
+        return Visit(target.company.id, parameters=parameters)
     if current is not None:
         # Re-entering with other Link URL parameters carries on the visit with those.
         return (
@@ -143,13 +148,13 @@ async def enter(
             if parameters
             else current
         )
-    if entry.client.link_single_use:
+    if target.client.link_single_use:
         raise PageError(
             401,
             "This link is not valid",
             "This address needs the one-time code it was sent with. Ask for a new link.",
         )
-    return Visit(entry.company.id, parameters=parameters)
+    return Visit(target.company.id, parameters=parameters)
 
 
 def require(current: Visit | None) -> Visit:
@@ -164,16 +169,16 @@ def require(current: Visit | None) -> Visit:
 
 
 async def offered(
-    session: AsyncSession, entry: Entry, visit: Visit, urls: PublicUrls, secrets: SecretBox
-) -> dict[SourceType, list[Integration]]:
+    session: AsyncSession, target: LinkTarget, visit: Visit, urls: PublicUrls, secrets: SecretBox
+) -> dict[SourceType, list[OfferedIntegration]]:
     """The client's enabled integrations, grouped by source type; sandboxes unless the URL hides them."""
-    rows = (await session.execute(integrations._client_rows(entry.client.id))).all()
-    apps = await app_credentials.of_client(session, secrets, entry.client.id)
+    rows = (await session.execute(integrations._client_rows(target.client.id))).all()
+    apps = await app_credentials.of_client(session, secrets, target.client.id)
     hide_sandboxes = (visit.option("showSandboxIntegrations") or "").lower() == "false"
     linked = {
-        c.integration_key for c in entry.company.connections if c.status == ConnectionStatus.LINKED.value
+        c.integration_key for c in target.company.connections if c.status == ConnectionStatus.LINKED.value
     }
-    groups: dict[SourceType, list[Integration]] = {source_type: [] for source_type in SOURCE_TYPES}
+    groups: dict[SourceType, list[OfferedIntegration]] = {source_type: [] for source_type in SOURCE_TYPES}
     for row in rows:
         connector = registry.get(row.Integration.key)
         if not row.enabled or connector is None or connector.info.source_type not in groups:
@@ -181,7 +186,7 @@ async def offered(
         if hide_sandboxes and connector.info.is_sandbox:
             continue
         groups[connector.info.source_type].append(
-            Integration(
+            OfferedIntegration(
                 key=connector.info.key,
                 name=connector.info.name,
                 source_type=connector.info.source_type,
@@ -189,7 +194,7 @@ async def offered(
                 is_sandbox=connector.info.is_sandbox,
                 available=is_available(connector, apps.resolve(connector)),
                 linked=connector.info.key in linked,
-                suggested=connector.info.key == entry.company.platform_type,
+                suggested=connector.info.key == target.company.platform_type,
             )
         )
     for group in groups.values():
@@ -216,40 +221,40 @@ def not_available(connector: Connector) -> PageError:
     )
 
 
-async def chosen(session: AsyncSession, entry: Entry, key: str, secrets: SecretBox) -> Connector:
+async def chosen(session: AsyncSession, target: LinkTarget, key: str, secrets: SecretBox) -> Connector:
     """The integration the business picked: one the client offers and the operator has set up."""
     connector = registry.get(key)
-    if connector is None or not await integrations.is_enabled(session, entry.client.id, key):
+    if connector is None or not await integrations.is_enabled(session, target.client.id, key):
         raise PageError(404, "This software is not offered", "Go back and choose another.")
-    app = await app_credentials.resolve(session, secrets, entry.client.id, connector)
+    app = await app_credentials.resolve(session, secrets, target.client.id, connector)
     if not is_available(connector, app):
         raise not_available(connector)
     return connector
 
 
 async def connection_for(
-    session: AsyncSession, entry: Entry, connector: Connector, urls: PublicUrls
+    session: AsyncSession, target: LinkTarget, connector: Connector, urls: PublicUrls
 ) -> Connection:
     """The connection to authorize: the company's latest unlinked one to this platform (resumed or re-linked
     in place, keeping its id and data), or a new PendingAuth one."""
     reusable = [
         c
-        for c in entry.company.connections
+        for c in target.company.connections
         if c.integration_key == connector.info.key and c.status != ConnectionStatus.LINKED.value
     ]
     if reusable:
         return max(reusable, key=lambda c: c.created_at)
     try:
-        return await connections.create_for(session, entry.company, connector, urls)
+        return await connections.create_for(session, target.company, connector, urls)
     except BadRequest as refused:
         raise PageError(409, "This software cannot be connected", refused.message) from None
 
 
-def already_linked(entry: Entry, connector: Connector) -> Connection | None:
+def already_linked(target: LinkTarget, connector: Connector) -> Connection | None:
     """For accounting (one linked at a time): the company's linked connection to this same platform."""
     if connector.info.source_type is not SourceType.ACCOUNTING:
         return None
-    for connection in entry.company.connections:
+    for connection in target.company.connections:
         if (
             connection.integration_key == connector.info.key
             and connection.status == ConnectionStatus.LINKED.value
@@ -259,18 +264,30 @@ def already_linked(entry: Entry, connector: Connector) -> Connection | None:
 
 
 async def approve_sandbox(
-    session: AsyncSession, entry: Entry, connection: Connection, secrets: SecretBox, urls: PublicUrls
+    session: AsyncSession, target: LinkTarget, connection: Connection, secrets: SecretBox, urls: PublicUrls
 ) -> None:
     """The business approved on the Sandbox's own page: the connection links with default books."""
     connector = registry.get(connection.integration_key)
     assert connector is not None
     try:
-        connections.check_single_accounting(entry.company, connector, exclude=connection.id)
+        connections.check_single_accounting(target.company, connector, exclude=connection.id)
     except BadRequest as refused:
         raise PageError(409, "This software cannot be connected", refused.message) from None
     await connections.link(
-        session, entry.company, connection, secrets.seal(connector.check_credentials({})), urls
+        session, target.company, connection, secrets.seal(connector.check_credentials({})), urls
     )
+
+
+@contextmanager
+def _refusals(failed: Callable[[str], Exception]) -> Iterator[None]:
+    """What linking can refuse: the platform's refusal becomes the page's own failure (the business may try
+    again), a second linked connection to an accounting platform a 409 page."""
+    try:
+        yield
+    except AuthorizationRejected as rejected:
+        raise failed(str(rejected)) from None
+    except BadRequest as refused:
+        raise PageError(409, "This software cannot be connected", refused.message) from None
 
 
 class CredentialsRejected(Exception):
@@ -279,7 +296,7 @@ class CredentialsRejected(Exception):
 
 async def link_with_credentials(
     session: AsyncSession,
-    entry: Entry,
+    target: LinkTarget,
     connection: Connection,
     given: dict[str, str],
     secrets: SecretBox,
@@ -294,15 +311,11 @@ async def link_with_credentials(
     missing = [field.label for field in connector.info.credential_fields if not credentials[field.name]]
     if missing:
         raise CredentialsRejected(f"Fill in {', '.join(missing)}.")
-    try:
+    with _refusals(CredentialsRejected):
         checked = connector.check_credentials(credentials)
         await connector.verify_credentials(checked)
-        connections.check_single_accounting(entry.company, connector, exclude=connection.id)
-    except AuthorizationRejected as rejected:
-        raise CredentialsRejected(str(rejected)) from None
-    except BadRequest as refused:
-        raise PageError(409, "This software cannot be connected", refused.message) from None
-    await connections.link(session, entry.company, connection, secrets.seal(checked), urls)
+        connections.check_single_accounting(target.company, connector, exclude=connection.id)
+    await connections.link(session, target.company, connection, secrets.seal(checked), urls)
 
 
 @dataclass(frozen=True)
@@ -317,14 +330,18 @@ class WidgetStart:
 
 
 async def start_widget(
-    session: AsyncSession, entry: Entry, connection: Connection, connector: Connector, secrets: SecretBox
+    session: AsyncSession,
+    target: LinkTarget,
+    connection: Connection,
+    connector: Connector,
+    secrets: SecretBox,
 ) -> WidgetStart:
     """Ask the platform for what its widget opens with; a refusal is a failed link the business can retry."""
     assert connector.widget is not None
-    app = await app_credentials.resolve(session, secrets, entry.client.id, connector)
+    app = await app_credentials.resolve(session, secrets, target.client.id, connector)
     try:
         config = await connector.start_widget(
-            company_id=entry.company.id, connection_id=connection.id, client_name=entry.client.name, app=app
+            company_id=target.company.id, connection_id=connection.id, client_name=target.client.name, app=app
         )
     except AuthorizationRejected as rejected:
         raise PageError(502, f"{connector.info.name} could not be opened", str(rejected)) from None
@@ -354,7 +371,7 @@ class WidgetFailed(Exception):
 
 async def link_with_widget(
     session: AsyncSession,
-    entry: Entry,
+    target: LinkTarget,
     connection: Connection,
     token: str,
     secrets: SecretBox,
@@ -364,27 +381,25 @@ async def link_with_widget(
     what to store (sealed), and the connection links."""
     connector = registry.get(connection.integration_key)
     assert connector is not None and connector.widget is not None
-    app = await app_credentials.resolve(session, secrets, entry.client.id, connector)
-    try:
+    app = await app_credentials.resolve(session, secrets, target.client.id, connector)
+    with _refusals(WidgetFailed):
         credentials = await connector.complete_widget(token.strip(), app)
-        connections.check_single_accounting(entry.company, connector, exclude=connection.id)
-    except AuthorizationRejected as rejected:
-        raise WidgetFailed(str(rejected)) from None
-    except BadRequest as refused:
-        raise PageError(409, "This software cannot be connected", refused.message) from None
-    await connections.link(session, entry.company, connection, secrets.seal(credentials), urls)
+        connections.check_single_accounting(target.company, connector, exclude=connection.id)
+    await connections.link(session, target.company, connection, secrets.seal(credentials), urls)
 
 
-def report_failure(session: AsyncSession, entry: Entry, connection: Connection, urls: PublicUrls) -> None:
+def report_failure(
+    session: AsyncSession, target: LinkTarget, connection: Connection, urls: PublicUrls
+) -> None:
     """Linking failed at the platform (not a cancel): the client hears of it as `connection.failed`."""
-    emit_connection_event(session, entry.company, connection, "connection.failed", urls)
+    emit_connection_event(session, target.company, connection, "connection.failed", urls)
 
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
 def redirect_url(
-    entry: Entry, connection: Connection | None, status_code: int, visit: Visit | None
+    target: LinkTarget, connection: Connection | None, status_code: int, visit: Visit | None
 ) -> str | None:
     """The client's `redirectUrl` with its placeholders filled, or None when the client has set none.
 
@@ -394,13 +409,13 @@ def redirect_url(
     """
     if visit is not None and visit.return_to:
         return visit.return_to
-    template = entry.client.redirect_url
+    template = target.client.redirect_url
     if not template:
         return None
     connector = registry.get(connection.integration_key) if connection is not None else None
     values = {
-        "clientId": str(entry.client.id),
-        "companyId": str(entry.company.id),
+        "clientId": str(target.client.id),
+        "companyId": str(target.company.id),
         "connectionId": str(connection.id) if connection else "",
         "integrationId": str(connector.info.integration_id) if connector else "",
         "sourceId": str(connector.info.source_id) if connector else "",
@@ -410,7 +425,7 @@ def redirect_url(
         "statusCode": str(status_code),
         "statusText": STATUS_TEXT.get(status_code, ""),
         "errorMessage": ERROR_MESSAGE.get(status_code, ""),
-        "data.company.companyName": entry.company.name,
+        "data.company.companyName": target.company.name,
     }
     parameters = visit.parameters if visit else {}
 

@@ -9,6 +9,7 @@ import structlog
 from sqlalchemy import delete
 
 from ledgerlink import jobs
+from ledgerlink.db import rows_changed
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.link.models import LinkCodeUsed
 from ledgerlink.oauth.models import PendingAuthorization
@@ -23,9 +24,10 @@ async def prune(context: procrastinate.JobContext, timestamp: int) -> None:
     runtime = jobs.runtime_of(context)
     now = utcnow()
     async with runtime.sessionmaker() as session, session.begin():
-        codes = await session.execute(delete(LinkCodeUsed).where(LinkCodeUsed.expires_at < now))
-        states = await session.execute(
-            delete(PendingAuthorization).where(PendingAuthorization.expires_at < now - OAUTH_STATE_GRACE)
+        codes = await rows_changed(session, delete(LinkCodeUsed).where(LinkCodeUsed.expires_at < now))
+        states = await rows_changed(
+            session,
+            delete(PendingAuthorization).where(PendingAuthorization.expires_at < now - OAUTH_STATE_GRACE),
         )
-    if codes.rowcount or states.rowcount:
-        log.info("link housekeeping", spent_codes=codes.rowcount, oauth_states=states.rowcount)
+    if codes or states:
+        log.info("link housekeeping", spent_codes=codes, oauth_states=states)

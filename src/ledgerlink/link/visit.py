@@ -9,24 +9,23 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
-import orjson
 from fastapi import Request
 from fastapi.responses import Response
 
 from ledgerlink.kit import pages
 from ledgerlink.kit.secrets import SecretBox
 
-COOKIE = "ledgerlink_link"
 # Long enough to sign in at a platform and come back; the one-time code was spent on entry.
-VISIT_SECONDS = 2 * 3600
+COOKIE = pages.VisitCookie("ledgerlink_link", "/link", max_age_seconds=2 * 3600)
 # Link URL parameters kept for the redirect's placeholders, and the most of them a visit carries.
 MAX_PARAMETERS = 20
 MAX_PARAMETER_LENGTH = 500
 
 
 @dataclass(frozen=True)
-class Visit:
+class Visit(pages.FormSecret):
     company_id: uuid.UUID
     secret: str = field(default_factory=pages.new_token)
     # The Link URL's query parameters (`link.*` options included), for placeholders and options.
@@ -35,14 +34,22 @@ class Visit:
     # by a flow that hands over to Link for one connection (the Sync Flow).
     return_to: str | None = None
 
-    def form_token(self, purpose: str) -> str:
-        return pages.form_token(self.secret, purpose)
-
-    def accepts(self, purpose: str, token: str | None) -> bool:
-        return pages.check_form_token(self.secret, purpose, token)
-
     def option(self, name: str) -> str | None:
         return self.parameters.get(f"link.{name}")
+
+    def to_cookie(self) -> dict[str, Any]:
+        return {
+            "company": str(self.company_id),
+            "secret": self.secret,
+            "parameters": self.parameters,
+            "return_to": self.return_to,
+        }
+
+    @classmethod
+    def from_cookie(cls, data: dict[str, Any]) -> Visit:
+        return cls(
+            uuid.UUID(data["company"]), data["secret"], dict(data["parameters"]), data.get("return_to")
+        )
 
 
 def parameters_of(request: Request, *, leave_out: tuple[str, ...]) -> dict[str, str]:
@@ -56,34 +63,8 @@ def parameters_of(request: Request, *, leave_out: tuple[str, ...]) -> dict[str, 
 
 def read(request: Request, secrets: SecretBox, company_id: uuid.UUID) -> Visit | None:
     """The visit the browser carries, if it is for this company and still current."""
-    sealed = request.cookies.get(COOKIE)
-    if not sealed:
-        return None
-    opened = secrets.verify(sealed, max_age_seconds=VISIT_SECONDS)
-    if opened is None:
-        return None
-    try:
-        data = orjson.loads(opened)
-        visit = Visit(
-            uuid.UUID(data["company"]), data["secret"], dict(data["parameters"]), data.get("return_to")
-        )
-    except (ValueError, KeyError, TypeError):
-        return None
-    return visit if visit.company_id == company_id else None
+    return COOKIE.read(request, secrets, company_id, Visit.from_cookie)
 
 
 def keep(response: Response, visit: Visit, secrets: SecretBox, *, secure: bool) -> Response:
-    sealed = secrets.sign(
-        orjson.dumps(
-            {
-                "company": str(visit.company_id),
-                "secret": visit.secret,
-                "parameters": visit.parameters,
-                "return_to": visit.return_to,
-            }
-        ).decode()
-    )
-    response.set_cookie(
-        COOKIE, sealed, max_age=VISIT_SECONDS, path="/link", httponly=True, samesite="lax", secure=secure
-    )
-    return response
+    return COOKIE.keep(response, visit, secrets, secure=secure)

@@ -55,7 +55,7 @@ from ledgerlink.connections.status import ConnectionStatus, transition
 from ledgerlink.connectors.base import AppCredentials, AuthorizationLost
 from ledgerlink.db import transaction_lock
 from ledgerlink.jobs import Runtime
-from ledgerlink.kit.clock import utcnow
+from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.oauth.provider import OAuthNotConfigured, OAuthProvider, provider_for
@@ -272,7 +272,7 @@ async def deauthorize(
             "statusCode": "401",
             "statusText": "Unauthorized",
             "errorMessage": description,
-            "erroredOnUtc": utcnow().isoformat().replace("+00:00", "Z"),
+            "erroredOnUtc": iso(utcnow(), timespec="auto"),
             "status": "Active",
         },
     ]

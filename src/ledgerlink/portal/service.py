@@ -21,7 +21,7 @@ from ledgerlink.kit.auth import Principal, Session, principal_of
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest, CodatError
 from ledgerlink.kit.secrets import hash_api_key
-from ledgerlink.kit.urls import PublicUrls
+from ledgerlink.kit.urls import PublicUrls, ServerUrls, server_urls
 from ledgerlink.portal.models import PortalSession
 
 COOKIE = "ledgerlink_portal"
@@ -46,7 +46,7 @@ def token_hash(token: str) -> str:
 
 
 def secure_cookies(request: Request) -> bool:
-    return request.app.state.settings.base_url.startswith("https://")
+    return server_urls(request).secure
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str, lifetime: timedelta) -> None:
@@ -198,7 +198,7 @@ class Attempt:
         return False
 
 
-async def current_operator(request: Request, db: Session) -> Operator:
+async def current_operator(request: Request, db: Session, urls: ServerUrls) -> Operator:
     token = request.cookies.get(COOKIE)
     if not token:
         raise SignInRequired
@@ -217,7 +217,6 @@ async def current_operator(request: Request, db: Session) -> Operator:
         raise SignInRequired
     portal_session, client_name, single_use, ttl_hours = row
     hours = ttl_hours if single_use else None
-    urls: PublicUrls = request.app.state.urls
     if hours:
         urls = urls.with_link_codes(request.app.state.link_code_key, hours)
     principal = Principal(

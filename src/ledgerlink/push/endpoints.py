@@ -1,4 +1,5 @@
-"""`POST .../connections/{connectionId}/push/{dataType}`, `GET /companies/{companyId}/push[/{pushOperationKey}]`
+"""Push endpoints: `POST .../connections/{connectionId}/push/{dataType}`,
+`GET /companies/{companyId}/push[/{pushOperationKey}]`
 and `GET .../connections/{connectionId}/options/{dataType}`."""
 
 from __future__ import annotations

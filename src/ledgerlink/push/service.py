@@ -52,7 +52,6 @@ from ledgerlink.kit.secrets import UnreadableSecret
 from ledgerlink.oauth import tokens as oauth_tokens
 from ledgerlink.push import queries, schemas
 from ledgerlink.push.models import STATUS_CODES, PushOperation, PushStatus
-from ledgerlink.push.options import create_model_options
 from ledgerlink.records import registry
 from ledgerlink.records.registry import Shape
 from ledgerlink.sync import service as sync
@@ -514,7 +513,7 @@ async def push_options(
     connector = connectors.get(connection.integration_key)
     if connector is None:
         raise connection_not_found(connection_id)
-    options = create_model_options(data_type)
-    if data_type not in connector.info.writable_data_types or options is None:
+    create_model = registry.create_model(data_type)
+    if data_type not in connector.info.writable_data_types or create_model is None:
         raise WriteNotSupported(connector, data_type)
-    return options
+    return dict(create_model.push_option)

@@ -3,6 +3,11 @@
 The read endpoints, the sync planner, the Sandbox and the docs all come from this table. Each type's
 record schema is `records/schemas/<key>.json` (extracted from Codat's specs by
 `scripts/extract_schemas.py`); `query_properties` and `query_target` derive the queryable properties from it.
+
+Writes are declared here too (`DataType.writes`): which operations Codat's API has for a type and, for the
+types a push here checks at the door, the create model and its push options. The push endpoints, the
+`{dataType}.write.*` webhook events and the check of each connector's declared types on load
+(`connectors/registry.py`) all read them from this table.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 
 from ledgerlink.kit.query import Field, JsonProperty, QueryTarget, jsonb_target
-from ledgerlink.records import fields
+from ledgerlink.records import creates, fields, push_options
 
 
 class SourceType(StrEnum):
@@ -39,6 +44,40 @@ class Shape(StrEnum):
     LIST = "list"  # paged list of records, each with an id (most types)
     SINGLE = "single"  # one object, not paged (company info, commerce company info)
     STATEMENT = "statement"  # monthly reports assembled into periods on read (balance sheet, P&L, cash flow)
+
+
+class Operation(StrEnum):
+    """A write Codat's API has for a data type (the `type` of its `{dataType}.write.*` webhooks):
+    `POST .../push/<path>`, `PUT .../push/<path>/{id}` and `DELETE .../push/<path>/{id}`."""
+
+    CREATE = "Create"
+    UPDATE = "Update"
+    DELETE = "Delete"
+
+
+@dataclass(frozen=True)
+class CreateModel:
+    """Codat's create model of a data type, as two readers need it: the rules a record is checked against
+    before a push is accepted (`schema`), and how `GET .../options/{dataType}` describes it to a client
+    building one (`push_option`, Codat's `PushOption`)."""
+
+    schema: type[creates.CreateShape]
+    push_option: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Writes:
+    """What a client can write of a data type in Codat's API (`Codat-Accounting-2023-04.yaml`'s `push` paths;
+    each such type has its `{dataType}.write.successful|unsuccessful` webhooks). Which of them a platform here
+    writes is its connector's `writable_data_types`."""
+
+    operations: frozenset[Operation]
+    # None: a push of the type is checked by the platform only (no connector here creates it yet).
+    create_model: CreateModel | None = None
+
+
+def _writes(*operations: Operation, create_model: CreateModel | None = None) -> Writes:
+    return Writes(frozenset((Operation.CREATE, *operations)), create_model)
 
 
 @dataclass(frozen=True)
@@ -68,6 +107,8 @@ class DataType:
     # indexed column as well, so `query=` ranges and `orderBy` on it use the index instead of reading
     # every record's JSON.
     dated_by: str | None = None
+    # None: Codat's API writes no records of the type.
+    writes: Writes | None = None
 
     @property
     def is_statement(self) -> bool:
@@ -76,12 +117,14 @@ class DataType:
 
 _ACC, _BANK, _COM = SourceType.ACCOUNTING, SourceType.BANKING, SourceType.COMMERCE
 _CO, _CN = Scope.COMPANY, Scope.CONNECTION
+_UPDATE, _DELETE = Operation.UPDATE, Operation.DELETE
 
 # Paths, scopes and `GET .../{id}` availability: the paths of Codat-Lending.yaml and
 # Codat-Accounting-2023-04.yaml (Banking/Commerce specs for the types Lending lacks). Modified dates: whether
 # the type's schema carries `modifiedDate`. Deletion flag: whether it carries `metadata.isDeleted`.
 # (items, itemReceipts, purchaseOrders, salesOrders and taxRates carry `metadata` in their 2023 schemas too.)
-# The order is the default `syncOrder`.
+# Writes: the `push` paths of Codat-Accounting-2023-04.yaml (`POST` creates, `PUT` updates, `DELETE` deletes;
+# attachments are not written here). The order is the default `syncOrder`.
 DATA_TYPES: tuple[DataType, ...] = (
     # --- Accounting ------------------------------------------------------------------------------------
     DataType(
@@ -96,11 +139,42 @@ DATA_TYPES: tuple[DataType, ...] = (
         has_get=False,
         has_modified_dates=False,
     ),
-    DataType("bankAccounts", _ACC, _CN, "bankAccounts", has_deletion_flag=True),
-    DataType("bankTransactions", _ACC, _CN, "bankAccounts/{accountId}/bankTransactions", has_get=False),
-    DataType("billCreditNotes", _ACC, _CO, "billCreditNotes", has_deletion_flag=True, dated_by="issueDate"),
-    DataType("billPayments", _ACC, _CO, "billPayments", has_deletion_flag=True, dated_by="date"),
-    DataType("bills", _ACC, _CO, "bills", has_deletion_flag=True, dated_by="issueDate"),
+    DataType("bankAccounts", _ACC, _CN, "bankAccounts", has_deletion_flag=True, writes=_writes(_UPDATE)),
+    DataType(
+        "bankTransactions",
+        _ACC,
+        _CN,
+        "bankAccounts/{accountId}/bankTransactions",
+        has_get=False,
+        writes=_writes(),
+    ),
+    DataType(
+        "billCreditNotes",
+        _ACC,
+        _CO,
+        "billCreditNotes",
+        has_deletion_flag=True,
+        dated_by="issueDate",
+        writes=_writes(_UPDATE),
+    ),
+    DataType(
+        "billPayments",
+        _ACC,
+        _CO,
+        "billPayments",
+        has_deletion_flag=True,
+        dated_by="date",
+        writes=_writes(_DELETE),
+    ),
+    DataType(
+        "bills",
+        _ACC,
+        _CO,
+        "bills",
+        has_deletion_flag=True,
+        dated_by="issueDate",
+        writes=_writes(_UPDATE, _DELETE),
+    ),
     DataType(
         "cashFlowStatement",
         _ACC,
@@ -110,19 +184,73 @@ DATA_TYPES: tuple[DataType, ...] = (
         has_get=False,
         has_modified_dates=False,
     ),
-    DataType("chartOfAccounts", _ACC, _CO, "accounts", has_deletion_flag=True),
+    DataType("chartOfAccounts", _ACC, _CO, "accounts", has_deletion_flag=True, writes=_writes()),
     DataType("company", _ACC, _CO, "info", shape=Shape.SINGLE, has_get=False, has_modified_dates=False),
-    DataType("creditNotes", _ACC, _CO, "creditNotes", has_deletion_flag=True, dated_by="issueDate"),
-    DataType("customers", _ACC, _CO, "customers", has_deletion_flag=True),
-    DataType("directCosts", _ACC, _CN, "directCosts", has_deletion_flag=True, dated_by="issueDate"),
-    DataType("directIncomes", _ACC, _CN, "directIncomes", has_deletion_flag=True, dated_by="issueDate"),
-    DataType("invoices", _ACC, _CO, "invoices", has_deletion_flag=True, dated_by="issueDate"),
+    DataType(
+        "creditNotes",
+        _ACC,
+        _CO,
+        "creditNotes",
+        has_deletion_flag=True,
+        dated_by="issueDate",
+        writes=_writes(_UPDATE),
+    ),
+    DataType("customers", _ACC, _CO, "customers", has_deletion_flag=True, writes=_writes(_UPDATE)),
+    DataType(
+        "directCosts",
+        _ACC,
+        _CN,
+        "directCosts",
+        has_deletion_flag=True,
+        dated_by="issueDate",
+        writes=_writes(),
+    ),
+    DataType(
+        "directIncomes",
+        _ACC,
+        _CN,
+        "directIncomes",
+        has_deletion_flag=True,
+        dated_by="issueDate",
+        writes=_writes(),
+    ),
+    DataType(
+        "invoices",
+        _ACC,
+        _CO,
+        "invoices",
+        has_deletion_flag=True,
+        dated_by="issueDate",
+        writes=_writes(
+            _UPDATE, _DELETE, create_model=CreateModel(creates.InvoiceCreate, push_options.INVOICE)
+        ),
+    ),
     DataType("itemReceipts", _ACC, _CN, "itemReceipts", has_deletion_flag=True, dated_by="receivedDate"),
-    DataType("items", _ACC, _CO, "items", has_deletion_flag=True),
-    DataType("journalEntries", _ACC, _CO, "journalEntries", has_deletion_flag=True, dated_by="postedOn"),
-    DataType("journals", _ACC, _CO, "journals", has_deletion_flag=True, dated_by="createdOn"),
+    DataType("items", _ACC, _CO, "items", has_deletion_flag=True, writes=_writes()),
+    DataType(
+        "journalEntries",
+        _ACC,
+        _CO,
+        "journalEntries",
+        has_deletion_flag=True,
+        dated_by="postedOn",
+        writes=_writes(
+            _DELETE, create_model=CreateModel(creates.JournalEntryCreate, push_options.JOURNAL_ENTRY)
+        ),
+    ),
+    DataType(
+        "journals", _ACC, _CO, "journals", has_deletion_flag=True, dated_by="createdOn", writes=_writes()
+    ),
     DataType("paymentMethods", _ACC, _CO, "paymentMethods", has_deletion_flag=True),
-    DataType("payments", _ACC, _CO, "payments", has_deletion_flag=True, dated_by="date"),
+    DataType(
+        "payments",
+        _ACC,
+        _CO,
+        "payments",
+        has_deletion_flag=True,
+        dated_by="date",
+        writes=_writes(create_model=CreateModel(creates.PaymentCreate, push_options.PAYMENT)),
+    ),
     DataType(
         "profitAndLoss",
         _ACC,
@@ -132,12 +260,27 @@ DATA_TYPES: tuple[DataType, ...] = (
         has_get=False,
         has_modified_dates=False,
     ),
-    DataType("purchaseOrders", _ACC, _CO, "purchaseOrders", has_deletion_flag=True, dated_by="issueDate"),
+    DataType(
+        "purchaseOrders",
+        _ACC,
+        _CO,
+        "purchaseOrders",
+        has_deletion_flag=True,
+        dated_by="issueDate",
+        writes=_writes(_UPDATE),
+    ),
     DataType("salesOrders", _ACC, _CO, "salesOrders", has_deletion_flag=True, dated_by="issueDate"),
-    DataType("suppliers", _ACC, _CO, "suppliers", has_deletion_flag=True),
+    DataType(
+        "suppliers",
+        _ACC,
+        _CO,
+        "suppliers",
+        has_deletion_flag=True,
+        writes=_writes(_UPDATE, create_model=CreateModel(creates.SupplierCreate, push_options.SUPPLIER)),
+    ),
     DataType("taxRates", _ACC, _CO, "taxRates", has_deletion_flag=True),
     DataType("trackingCategories", _ACC, _CO, "trackingCategories", has_deletion_flag=True),
-    DataType("transfers", _ACC, _CN, "transfers", has_deletion_flag=True, dated_by="date"),
+    DataType("transfers", _ACC, _CN, "transfers", has_deletion_flag=True, dated_by="date", writes=_writes()),
     # --- Banking ---------------------------------------------------------------------------------------
     # Balances have no id of their own: Codat gives one per account per `date`. Keyed by `accountId` until
     # the store takes a compound key (accountId, date); a pull with several dates per account is refused
@@ -172,6 +315,9 @@ DATA_TYPES: tuple[DataType, ...] = (
 )
 
 BY_KEY: dict[str, DataType] = {data_type.key: data_type for data_type in DATA_TYPES}
+# The types Codat's API writes, in the table's order; each has its `{key}.write.successful|unsuccessful`
+# webhook events.
+WRITABLE: tuple[DataType, ...] = tuple(data_type for data_type in DATA_TYPES if data_type.writes is not None)
 
 # Codat's older company-scoped paths to connection-scoped types, still in its SDKs and specs (the 2023
 # Accounting API, the Banking API's deprecated `list-bank-transactions`). A company-scoped read takes the
@@ -187,6 +333,15 @@ LEGACY_PATHS: tuple[DataType, ...] = (
 
 def get(key: str) -> DataType | None:
     return BY_KEY.get(key)
+
+
+def create_model(key: str) -> CreateModel | None:
+    """Codat's create model of the data type `key`, or None: a type whose creates a push here neither checks
+    nor describes (not writable, or left to the platform)."""
+    data_type = BY_KEY.get(key)
+    if data_type is None or data_type.writes is None:
+        return None
+    return data_type.writes.create_model
 
 
 def record_schema(data_type: DataType) -> dict[str, Any]:

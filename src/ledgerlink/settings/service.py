@@ -109,17 +109,20 @@ async def save(
     keys = [setting.data_type for setting in settings]
     if len(keys) != len(set(keys)):
         raise BadRequest("Each data type may appear only once in settings.")
-    values = {
-        "client_id": client_id,
-        "company_id": company_id,
-        "settings": [setting.as_setting() for setting in settings],
-        "overrides_defaults": overrides_defaults,
-    }
+    stored = [setting.as_setting() for setting in settings]
     existing = await _stored(session, client_id, company_id)
     if existing is None:
-        session.add(SyncSettings(id=uuid.uuid4(), **values))
+        session.add(
+            SyncSettings(
+                id=uuid.uuid4(),
+                client_id=client_id,
+                company_id=company_id,
+                settings=stored,
+                overrides_defaults=overrides_defaults,
+            )
+        )
     else:
-        existing.settings = values["settings"]
+        existing.settings = stored
         existing.overrides_defaults = overrides_defaults
 
 
@@ -161,7 +164,8 @@ async def _integration(session: AsyncSession, integration_id: str) -> Integratio
 
 
 async def is_one_time_sync(session: AsyncSession, client_id: uuid.UUID, integration_key: str) -> bool:
-    """Whether a connection to this integration disconnects after its first reads (integration, then client)."""
+    """Whether a connection to this integration disconnects after its first reads (integration's setting, then
+    the client's)."""
     override = await session.scalar(
         select(IntegrationSetting.one_time_sync).where(
             IntegrationSetting.client_id == client_id, IntegrationSetting.integration_key == integration_key

@@ -35,7 +35,7 @@ from ledgerlink.connectors.base import (
 from ledgerlink.db import transaction_lock
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit import metrics
-from ledgerlink.kit.clock import utcnow
+from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.kit.query import parse_datetime
 from ledgerlink.kit.secrets import UnreadableSecret
 from ledgerlink.oauth import tokens as oauth_tokens
@@ -366,7 +366,7 @@ async def _finish_failed(runtime: Runtime, pull_id: uuid.UUID, failed: PullFaile
                     "statusCode": "401",
                     "statusText": "Unauthorized",
                     "errorMessage": failed.description,
-                    "erroredOnUtc": pull.completed.isoformat().replace("+00:00", "Z"),
+                    "erroredOnUtc": iso(pull.completed, timespec="auto"),
                     "status": "Active",
                 },
             ]

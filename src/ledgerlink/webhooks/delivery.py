@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 import httpx
 import orjson
 import structlog
-from sqlalchemy import select, text, update
+from sqlalchemy import ColumnElement, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
 
@@ -75,7 +75,7 @@ class Target:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class SendResult:
     attempted_at: datetime
     status_code: int | None
     latency_ms: int
@@ -176,6 +176,7 @@ async def _hold(runtime: Runtime, lease: Lease) -> Target | None:
     maintenance wakes them once the client is enabled again)."""
     now = utcnow()
     until = now + _lease(runtime)
+    free: ColumnElement[bool]
     if lease.until is None:
         free = (WebhookConsumer.drain_lease_until.is_(None)) | (WebhookConsumer.drain_lease_until < now)
     else:
@@ -260,8 +261,8 @@ async def _has_due(runtime: Runtime, consumer_id: uuid.UUID) -> bool:
 
 
 async def _attempt(runtime: Runtime, http: httpx.AsyncClient, target: Target, due: Due) -> None:
-    timeout = runtime.settings.webhook_timeout_seconds
-    outcome = await send(http, target, message_id(due.delivery_id), due.body, timeout)
+    time_limit = runtime.settings.webhook_timeout_seconds
+    outcome = await send(http, target, message_id(due.delivery_id), due.body, time_limit)
     await _record(runtime, target.consumer_id, due.delivery_id, outcome)
 
 
@@ -276,8 +277,10 @@ def signed_headers(signers: tuple[Webhook, ...], msg_id: str, body: bytes, at: d
     }
 
 
-async def send(http: httpx.AsyncClient, target: Target, msg_id: str, body: bytes, timeout: float) -> Outcome:
-    """One signed POST, never longer than `timeout` in all; what happened, never an exception."""
+async def send(
+    http: httpx.AsyncClient, target: Target, msg_id: str, body: bytes, time_limit: float
+) -> SendResult:
+    """One signed POST, never longer than `time_limit` seconds in all; what happened, never an exception."""
     attempted_at = utcnow()
     headers = signed_headers(target.signers, msg_id, body, attempted_at)
     started = time.perf_counter()
@@ -287,7 +290,7 @@ async def send(http: httpx.AsyncClient, target: Target, msg_id: str, body: bytes
     retry_after: float | None = None
     refused = False
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(time_limit):
             async with http.stream("POST", target.url, content=body, headers=headers) as response:
                 status_code = response.status_code
                 excerpt = await _excerpt(response)
@@ -295,7 +298,7 @@ async def send(http: httpx.AsyncClient, target: Target, msg_id: str, body: bytes
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code} {response.reason_phrase}".strip()
     except TimeoutError:
-        error = f"No response within {timeout:g} s"
+        error = f"No response within {time_limit:g} s"
     except httpx.InvalidURL as invalid:  # a consumer stored before its URL was checked as httpx does
         error, refused = f"Not sent: {invalid}", True
     except httpx.HTTPError as failure:
@@ -309,7 +312,7 @@ async def send(http: httpx.AsyncClient, target: Target, msg_id: str, body: bytes
     metrics.observe_delivery(error is None, seconds)
     latency_ms = round(seconds * 1000)
     error = error and error[:500]
-    return Outcome(attempted_at, status_code, latency_ms, error, excerpt, retry_after, refused)
+    return SendResult(attempted_at, status_code, latency_ms, error, excerpt, retry_after, refused)
 
 
 async def _excerpt(response: httpx.Response) -> str | None:
@@ -343,7 +346,9 @@ _SUCCEEDED = text(
 )
 
 
-async def _record(runtime: Runtime, consumer_id: uuid.UUID, delivery_id: uuid.UUID, outcome: Outcome) -> None:
+async def _record(
+    runtime: Runtime, consumer_id: uuid.UUID, delivery_id: uuid.UUID, outcome: SendResult
+) -> None:
     if not outcome.succeeded:
         await _record_failure(runtime, consumer_id, delivery_id, outcome)
         return
@@ -374,7 +379,7 @@ async def _record(runtime: Runtime, consumer_id: uuid.UUID, delivery_id: uuid.UU
 
 
 async def _record_failure(
-    runtime: Runtime, consumer_id: uuid.UUID, delivery_id: uuid.UUID, outcome: Outcome
+    runtime: Runtime, consumer_id: uuid.UUID, delivery_id: uuid.UUID, outcome: SendResult
 ) -> None:
     async with runtime.sessionmaker() as session, session.begin():
         delivery = await session.get(WebhookDelivery, delivery_id, with_for_update=True)

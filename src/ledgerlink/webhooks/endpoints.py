@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from ledgerlink.kit import outbound
 from ledgerlink.kit.auth import CurrentPrincipal, Session
 from ledgerlink.kit.errors import NotFound
+from ledgerlink.kit.outbound import Outbound
 from ledgerlink.kit.pagination import PageParams, page_envelope, page_params
 from ledgerlink.kit.responses import json, no_content
+from ledgerlink.kit.secrets import Secrets
 from ledgerlink.webhooks import service
 from ledgerlink.webhooks.schemas import ConsumerCreate
 from ledgerlink.webhooks.views import consumer_view, delivery_view
@@ -28,12 +29,9 @@ async def list_consumers(principal: CurrentPrincipal, session: Session) -> Respo
 
 @router.post("/webhooks", status_code=201)
 async def create_consumer(
-    body: ConsumerCreate, request: Request, principal: CurrentPrincipal, session: Session
+    body: ConsumerCreate, principal: CurrentPrincipal, session: Session, secrets: Secrets, rules: Outbound
 ) -> Response:
-    state = request.app.state
-    consumer = await service.create(
-        session, principal, body, state.secrets, outbound.policy(state.settings.outbound_allow)
-    )
+    consumer = await service.create(session, principal, body, secrets, rules)
     return json(consumer_view(consumer), status_code=201)
 
 
@@ -50,17 +48,17 @@ async def delete_consumer(webhookId: str, principal: CurrentPrincipal, session: 
 
 @router.get("/webhooks/{webhookId}/secret")
 async def get_secret(
-    webhookId: str, request: Request, principal: CurrentPrincipal, session: Session
+    webhookId: str, principal: CurrentPrincipal, session: Session, secrets: Secrets
 ) -> Response:
-    secret = await service.get_secret(session, principal, webhookId, request.app.state.secrets)
+    secret = await service.get_secret(session, principal, webhookId, secrets)
     return json({"secret": secret})
 
 
 @router.post("/webhooks/{webhookId}/secret")
 async def rotate_secret(
-    webhookId: str, request: Request, principal: CurrentPrincipal, session: Session
+    webhookId: str, principal: CurrentPrincipal, session: Session, secrets: Secrets
 ) -> Response:
-    secret = await service.rotate_secret(session, principal, webhookId, request.app.state.secrets)
+    secret = await service.rotate_secret(session, principal, webhookId, secrets)
     return json({"secret": secret})
 
 

@@ -18,31 +18,10 @@ from pydantic import (
 )
 
 from ledgerlink.clients.schemas import AbsoluteUrl
+from ledgerlink.records import registry
 
-# The data types of Codat's `{dataType}.write.successful|unsuccessful` events (its table of write types): a
-# consumer may subscribe to any of them, whichever a connector here writes.
-WRITE_DATA_TYPES = (
-    "bankAccounts",
-    "bankTransactions",
-    "billCreditNotes",
-    "billPayments",
-    "bills",
-    "chartOfAccounts",
-    "creditNotes",
-    "customers",
-    "directCosts",
-    "directIncomes",
-    "invoices",
-    "items",
-    "journalEntries",
-    "journals",
-    "payments",
-    "purchaseOrders",
-    "suppliers",
-    "transfers",
-)
-# The event types a consumer can subscribe to: Codat's platform-wide ones that exist here (`client.rateLimit.*`
-# and `company.product.*` come with rate limit events and products).
+# The event types a consumer can subscribe to: Codat's platform-wide ones that exist here
+# (`client.rateLimit.*` and `company.product.*` come with rate limit events and products).
 EVENT_TYPES = (
     "company.created",
     "company.deleted",
@@ -54,9 +33,11 @@ EVENT_TYPES = (
     "connection.deleted",
     "read.completed",
     "read.completed.initial",
+    # Codat's table of write types (the registry's): a consumer may subscribe to any of them, whichever a
+    # connector here writes.
     *(
-        f"{data_type}.write.{outcome}"
-        for data_type in WRITE_DATA_TYPES
+        f"{data_type.key}.write.{outcome}"
+        for data_type in registry.WRITABLE
         for outcome in ("successful", "unsuccessful")
     ),
 )
@@ -114,9 +95,9 @@ class ConsumerCreate(BaseModel):
         unknown = [event_type for event_type in event_types or [] if event_type not in EVENT_TYPES]
         if unknown:
             raise ValueError(
-                f"Unknown event type {unknown[0][:100]!r}: the event types are {', '.join(EVENT_TYPES[:10])} "
-                "and {dataType}.write.successful|unsuccessful for the data types Codat writes (legacy rule types "
-                "such as DataSyncCompleted are not sent)."
+                f"Unknown event type {unknown[0][:100]!r}: the event types are "
+                f"{', '.join(EVENT_TYPES[:10])} and {{dataType}}.write.successful|unsuccessful for the data "
+                "types Codat writes (legacy rule types such as DataSyncCompleted are not sent)."
             )
         return list(dict.fromkeys(event_types or []))
 

@@ -1127,9 +1127,9 @@ def _profit_and_loss_rows(accounts, postings, months) -> list[dict[str, Any]]:  
         rows, total = _account_rows(accounts, postings, types, sign, in_column, width)
         totals[group] = total
         sections[group] = _section(group, title, rows, total)
-    gross = [a - b for a, b in zip(totals["Income"], totals["COGS"])]
-    operating = [g - e for g, e in zip(gross, totals["Expenses"])]
-    other = [a - b for a, b in zip(totals["OtherIncome"], totals["OtherExpenses"])]
+    gross = [a - b for a, b in zip(totals["Income"], totals["COGS"], strict=True)]
+    operating = [g - e for g, e in zip(gross, totals["Expenses"], strict=True)]
+    other = [a - b for a, b in zip(totals["OtherIncome"], totals["OtherExpenses"], strict=True)]
     return [
         sections["Income"],
         sections["COGS"],
@@ -1139,7 +1139,7 @@ def _profit_and_loss_rows(accounts, postings, months) -> list[dict[str, Any]]:  
         sections["OtherIncome"],
         sections["OtherExpenses"],
         _total("NetOtherIncome", "Net Other Income", other),
-        _total("NetIncome", "Net Income", [o + n for o, n in zip(operating, other)]),
+        _total("NetIncome", "Net Income", [o + n for o, n in zip(operating, other, strict=True)]),
     ]
 
 
@@ -1158,11 +1158,13 @@ def _balance_sheet_rows(accounts, postings, months) -> list[dict[str, Any]]:  # 
     other_current, other_current_total = part(
         "OtherCurrentAssets", "Other Current Assets", ("Other Current Asset",), 1
     )
-    current_total = [a + b + c for a, b, c in zip(bank_total, receivable_total, other_current_total)]
+    current_total = [
+        a + b + c for a, b, c in zip(bank_total, receivable_total, other_current_total, strict=True)
+    ]
     current = _section("CurrentAssets", "Current Assets", [bank, receivable, other_current], current_total)
     fixed, fixed_total = part("FixedAssets", "Fixed Assets", ("Fixed Asset",), 1)
     other_assets, other_assets_total = part("OtherAssets", "Other Assets", ("Other Asset",), 1)
-    assets_total = [a + b + c for a, b, c in zip(current_total, fixed_total, other_assets_total)]
+    assets_total = [a + b + c for a, b, c in zip(current_total, fixed_total, other_assets_total, strict=True)]
     assets = _section("TotalAssets", "ASSETS", [current, fixed, other_assets], assets_total)
 
     payable, payable_total = part("AP", "Accounts Payable", ("Accounts Payable",), -1)
@@ -1171,7 +1173,7 @@ def _balance_sheet_rows(accounts, postings, months) -> list[dict[str, Any]]:  # 
         "OtherCurrentLiabilities", "Other Current Liabilities", ("Other Current Liability",), -1
     )
     current_liabilities_total = [
-        a + b + c for a, b, c in zip(payable_total, cards_total, other_liabilities_total)
+        a + b + c for a, b, c in zip(payable_total, cards_total, other_liabilities_total, strict=True)
     ]
     current_liabilities = _section(
         "CurrentLiabilities",
@@ -1182,7 +1184,7 @@ def _balance_sheet_rows(accounts, postings, months) -> list[dict[str, Any]]:  # 
     long_term, long_term_total = part(
         "LongTermLiabilities", "Long-Term Liabilities", ("Long Term Liability",), -1
     )
-    liabilities_total = [a + b for a, b in zip(current_liabilities_total, long_term_total)]
+    liabilities_total = [a + b for a, b in zip(current_liabilities_total, long_term_total, strict=True)]
     liabilities = _section("Liabilities", "Liabilities", [current_liabilities, long_term], liabilities_total)
 
     equity_rows, equity_total = _account_rows(accounts, postings, ("Equity",), -1, as_at, width)
@@ -1200,9 +1202,9 @@ def _balance_sheet_rows(accounts, postings, months) -> list[dict[str, Any]]:  # 
             "type": "Data",
         }
     )
-    equity_total = [a + b for a, b in zip(equity_total, earnings)]
+    equity_total = [a + b for a, b in zip(equity_total, earnings, strict=True)]
     equity = _section("Equity", "Equity", equity_rows, equity_total)
-    both = [a + b for a, b in zip(liabilities_total, equity_total)]
+    both = [a + b for a, b in zip(liabilities_total, equity_total, strict=True)]
     return [
         assets,
         _section("TotalLiabilitiesAndEquity", "LIABILITIES AND EQUITY", [liabilities, equity], both),

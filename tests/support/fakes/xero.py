@@ -652,7 +652,7 @@ def _balance_sheet_rows(lines: list[tuple[date, dict[str, Any]]], ends: list[dat
         if not found:
             continue
         section_total = [sum(values[c] for values in found.values()) for c in range(len(ends))]
-        part_totals[part] = [a + b for a, b in zip(part_totals[part], section_total)]
+        part_totals[part] = [a + b for a, b in zip(part_totals[part], section_total, strict=True)]
         rows.append(
             {
                 "RowType": "Section",
@@ -667,7 +667,7 @@ def _balance_sheet_rows(lines: list[tuple[date, dict[str, Any]]], ends: list[dat
             "Rows": [_summary("Total Liabilities", part_totals["Liabilities"])],
         }
     )
-    net = [a - b for a, b in zip(part_totals["Assets"], part_totals["Liabilities"])]
+    net = [a - b for a, b in zip(part_totals["Assets"], part_totals["Liabilities"], strict=True)]
     rows.append(
         {
             "RowType": "Section",
@@ -719,7 +719,7 @@ def _profit_and_loss_rows(
         if not found:
             continue
         total = [sum(values[c] for values in found.values()) for c in range(len(ranges))]
-        net = [n - sign * t for n, t in zip(net, total)]
+        net = [n - sign * t for n, t in zip(net, total, strict=True)]
         rows.append(
             {
                 "RowType": "Section",

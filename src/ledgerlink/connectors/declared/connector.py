@@ -17,10 +17,10 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC
 from typing import Any
 
 import httpx
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from ledgerlink.config import get_settings
@@ -50,7 +50,7 @@ from ledgerlink.connectors.declared.spec import (
     RecordsSpec,
 )
 from ledgerlink.kit import outbound
-from ledgerlink.kit.clock import utcnow
+from ledgerlink.kit.clock import iso, utcnow
 from ledgerlink.kit.http import parse_retry_after
 
 ATTEMPTS = 4
@@ -94,7 +94,7 @@ class DeclaredConnector(Connector):
                     raise DeclarationInvalid(
                         f"{spec.key}: {{credentials.{name}}} names no declared credential"
                     )
-        self.info = ConnectorInfo(  # type: ignore[misc]  (a ClassVar on code connectors; per instance here)
+        self.info = ConnectorInfo(
             key=spec.key,
             name=spec.name,
             source_type=spec.source_type,
@@ -188,8 +188,8 @@ class DeclaredConnector(Connector):
             raise PlatformFailed(
                 f"{self.spec.name}'s token endpoint could not be reached ({_why(error)})."
             ) from None
-        except Exception as error:  # Authlib's OAuthError: the platform refused the client's credentials
-            if getattr(error, "error", None):
+        except AuthlibBaseError as error:  # OAuthError: the platform refused the client's credentials
+            if error.error:
                 raise AuthorizationLost(
                     f"{self.spec.name} refused the client credentials ({error.error})."
                 ) from None
@@ -204,9 +204,7 @@ class DeclaredConnector(Connector):
         """The answers to one data type's requests, page after page, as the declaration paginates."""
         params: dict[str, Any] = {}
         if records.incremental and request.since is not None:
-            params[records.incremental.param] = (
-                request.since.astimezone(UTC).isoformat().replace("+00:00", "Z")
-            )
+            params[records.incremental.param] = iso(request.since, timespec="auto")
         pagination = records.pagination
         if records.single or not isinstance(pagination, PagePagination | CursorPagination | OffsetPagination):
             yield await self._get(client, records.path, params, headers)
@@ -256,7 +254,8 @@ class DeclaredConnector(Connector):
                     ) from None
                 if failures >= ATTEMPTS:
                     raise PlatformFailed(
-                        f"{self.spec.name} could not be reached at {path} ({type(error).__name__}) after {failures} attempts."
+                        f"{self.spec.name} could not be reached at {path} ({type(error).__name__})"
+                        f" after {failures} attempts."
                     ) from None
                 await asyncio.sleep(_backoff(failures))
                 continue

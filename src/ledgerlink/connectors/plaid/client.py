@@ -20,13 +20,13 @@ Failures come back as a `PlaidError` body (`error_type`, `error_code`):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any, Self
 
 import httpx
 import structlog
 
-from ledgerlink.connectors.base import AuthorizationLost, PlatformFailed, RateLimitExceeded
+from ledgerlink.connectors.base import AuthorizationLost, PlatformFailed
+from ledgerlink.connectors.retries import RetryBudget, Sleep
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.http import parse_retry_after
 
@@ -57,8 +57,6 @@ LOGIN_GONE = frozenset(
 )
 # Error types that say Plaid or the bank is failing for now, not that the request was wrong.
 TRANSIENT_TYPES = frozenset({"API_ERROR", "INSTITUTION_ERROR"})
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 class PlaidRefused(Exception):
@@ -105,60 +103,63 @@ class PlaidClient:
 
     async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """Plaid's answer to `POST path`, after the retries and waits described in the module's docstring."""
-        server_failures = 0
-        rate_limited = 0
+        retries = RetryBudget(
+            self.sleep,
+            PlatformFailed,
+            max_server_retries=MAX_SERVER_RETRIES,
+            backoff_seconds=BACKOFF_SECONDS,
+            max_rate_limit_waits=MAX_RATE_LIMIT_WAITS,
+            max_retry_after=MAX_RETRY_AFTER,
+        )
         while True:
             try:
                 self.calls += 1
                 response = await self.http.post(f"{self.base_url}{path}", json=body)
             except httpx.HTTPError as error:
-                server_failures += 1
-                if server_failures > MAX_SERVER_RETRIES:
-                    raise PlatformFailed(f"Plaid could not be reached: {type(error).__name__}") from None
-                await self.sleep(BACKOFF_SECONDS * 2 ** (server_failures - 1))
+                await retries.server_failed(f"Plaid could not be reached: {type(error).__name__}")
                 continue
             status = response.status_code
             if status == 200:
-                try:
-                    answer = response.json()
-                except ValueError:
-                    raise PlatformFailed(f"Plaid answered {path} with something other than JSON.") from None
-                if not isinstance(answer, dict):
-                    raise PlatformFailed(f"Plaid answered {path} with JSON that is not an object.")
-                return answer
-            error = _error(response)
-            error_type, code = error.get("error_type") or "", error.get("error_code") or ""
+                return _answer(response, path)
+            refusal = _error(response)
+            error_type, code = refusal.get("error_type") or "", refusal.get("error_code") or ""
             log.info(
                 "plaid refused",
                 path=path,
                 status=status,
                 error_type=error_type,
                 error_code=code,
-                request_id=error.get("request_id"),
+                request_id=refusal.get("request_id"),
             )
             if code in LOGIN_GONE:
                 raise AuthorizationLost(
                     f"Plaid no longer accepts the connection ({code}): the business must link its bank again."
                 )
             if status == 429 or error_type == "RATE_LIMIT_EXCEEDED":
-                rate_limited += 1
                 told = parse_retry_after(response.headers.get("Retry-After"), utcnow())
-                wait = told if told is not None else BACKOFF_SECONDS * 2**rate_limited
-                if wait > MAX_RETRY_AFTER or rate_limited > MAX_RATE_LIMIT_WAITS:
-                    raise RateLimitExceeded(
-                        f"Plaid's rate limit was reached ({code or 'HTTP 429'}); retry after {wait:.0f} s."
-                    )
-                await self.sleep(wait)
+                wait = RATE_LIMIT_BACKOFF_SECONDS * 2**retries.rate_limit_waits if told is None else told
+                await retries.rate_limited(
+                    wait, f"Plaid's rate limit was reached ({code or 'HTTP 429'}); retry after {wait:.0f} s."
+                )
                 continue
             if status >= 500 or error_type in TRANSIENT_TYPES:
-                server_failures += 1
-                if server_failures > MAX_SERVER_RETRIES:
-                    raise PlatformFailed(
-                        f"Plaid answered {path} with HTTP {status} {code} {MAX_SERVER_RETRIES + 1} times."
-                    )
-                await self.sleep(BACKOFF_SECONDS * 2 ** (server_failures - 1))
+                await retries.server_failed(
+                    f"Plaid answered {path} with HTTP {status} {code} {MAX_SERVER_RETRIES + 1} times."
+                )
                 continue
-            raise PlaidRefused(status, error_type, code, error.get("error_message") or response.reason_phrase)
+            raise PlaidRefused(
+                status, error_type, code, refusal.get("error_message") or response.reason_phrase
+            )
+
+
+def _answer(response: httpx.Response, path: str) -> dict[str, Any]:
+    try:
+        answer = response.json()
+    except ValueError:
+        raise PlatformFailed(f"Plaid answered {path} with something other than JSON.") from None
+    if not isinstance(answer, dict):
+        raise PlatformFailed(f"Plaid answered {path} with JSON that is not an object.")
+    return answer
 
 
 def _error(response: httpx.Response) -> dict[str, Any]:

@@ -54,7 +54,8 @@ from ledgerlink.connectors.base import (
     Widget,
 )
 from ledgerlink.connectors.plaid import mapping
-from ledgerlink.connectors.plaid.client import PlaidClient, PlaidRefused, Sleep
+from ledgerlink.connectors.plaid.client import PlaidClient, PlaidRefused
+from ledgerlink.connectors.retries import Sleep
 from ledgerlink.records.registry import SourceType
 
 KEY = "suuo"

@@ -16,9 +16,9 @@ each `primary` category (`FOOD_AND_DRINK`) is a parent whose children are its `d
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
 
-Record = dict[str, Any]
+from ledgerlink.connectors import codat_shapes
+from ledgerlink.connectors.mapped import Record
 
 # Plaid account type → (Codat account type, Codat identifiers type).
 ACCOUNT_TYPES: dict[str, tuple[str, str]] = {
@@ -134,7 +134,7 @@ def transaction(raw: Record, account_currencies: dict[str, str] | None = None) -
         "merchantName": raw.get("merchant_name"),
     }
     authorized = raw.get("authorized_datetime") or raw.get("authorized_date")
-    posted = raw.get("datetime") or raw.get("date")
+    posted = raw.get("datetime") or raw["date"]
     if pending:
         # A pending transaction's `date` is when it happened; it has not cleared, so it has no posted date.
         record["authorizedDate"] = timestamp(authorized or posted)
@@ -200,13 +200,9 @@ def currency(raw: Record) -> str | None:
 
 
 def timestamp(value: str) -> str:
-    """Plaid's `YYYY-MM-DD` or RFC 3339 date-time → Codat's `YYYY-MM-DDTHH:MM:SSZ` (UTC)."""
-    if len(value) == 10:
-        return f"{value}T00:00:00Z"
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Plaid's `YYYY-MM-DD` or RFC 3339 date-time (UTC when it has no offset) → Codat's moment."""
+    moment = datetime.fromisoformat(f"{value}T00:00:00" if len(value) == 10 else value)
+    return codat_shapes.timestamp(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def _words(code: str) -> str:

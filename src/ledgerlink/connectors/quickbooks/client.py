@@ -122,7 +122,8 @@ class QuickBooksClient:
                 continue
             if status == 403 or codes & AUTHORIZATION_FAULTS:
                 raise AuthorizationLost(
-                    f"QuickBooks refused access to the company: the app is no longer authorized ({description})."
+                    "QuickBooks refused access to the company: the app is no longer authorized"
+                    f" ({description})."
                 )
             if status == 429 or codes & THROTTLE_FAULTS:
                 wait = parse_retry_after(response.headers.get("Retry-After"), datetime.now(UTC))

@@ -17,9 +17,10 @@ read whole; so are company info and the BalanceSheet and ProfitAndLoss reports (
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+import dataclasses
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -29,15 +30,27 @@ from ledgerlink.connectors.base import (
     AccessTokens,
     AuthorizationLost,
     AuthorizationRejected,
-    Batch,
     Branding,
-    Connector,
     ConnectorInfo,
-    DataTypeNotSupported,
     FetchRequest,
     PlatformFailed,
 )
-from ledgerlink.connectors.mapped import batched, fixed_token, tokens_of
+from ledgerlink.connectors.codat_shapes import (
+    BALANCE_SHEET,
+    STATEMENT_TYPES,
+    ReportColumn,
+    month_end,
+    report_calls,
+)
+from ledgerlink.connectors.mapped import (
+    Deleted,
+    Mapped,
+    PlatformConnector,
+    Record,
+    Source,
+    fixed_token,
+    numbered_pages,
+)
 from ledgerlink.connectors.quickbooks import mapping
 from ledgerlink.connectors.quickbooks.client import QuickBooksClient, QuickBooksUnavailable, timestamp
 from ledgerlink.connectors.retries import Sleep
@@ -53,7 +66,8 @@ PAGE_SIZE = 1000
 BATCH_SIZE = 1000
 # Change data capture looks back at most 30 days; a margin keeps the request inside Intuit's window.
 CDC_LOOKBACK = timedelta(days=30) - timedelta(hours=1)
-REPORT_MONTHS_PER_CALL = 12
+# Name lists hide inactive entries unless asked; inactive is QuickBooks' "deleted" for them.
+ACTIVE_OR_NOT = "Active IN (true, false)"
 
 
 @dataclass(frozen=True)
@@ -71,38 +85,27 @@ class QuickBooksUrls:
         )
 
 
-@dataclass(frozen=True)
-class Source:
-    """Which QuickBooks entity a data type reads, and how one becomes Codat's."""
-
-    entity: str
-    to_codat: Callable[[mapping.Record], mapping.Mapped]
-    # Name lists hide inactive entries unless asked; inactive is QuickBooks' "deleted" for them.
-    name_list: bool = False
-    keep: Callable[[mapping.Record], bool] = lambda entity: True
-
-
 SOURCES: Mapping[str, Source] = {
-    "chartOfAccounts": Source("Account", mapping.account, name_list=True),
+    "chartOfAccounts": Source("Account", mapping.account, include_inactive=True),
     "bankAccounts": Source(
         "Account",
         mapping.bank_account,
-        name_list=True,
+        include_inactive=True,
         keep=lambda entity: entity.get("AccountType") in mapping.BANK_ACCOUNT_TYPES,
     ),
-    "customers": Source("Customer", mapping.customer, name_list=True),
-    "suppliers": Source("Vendor", mapping.supplier, name_list=True),
+    "customers": Source("Customer", mapping.customer, include_inactive=True),
+    "suppliers": Source("Vendor", mapping.supplier, include_inactive=True),
     "invoices": Source("Invoice", mapping.invoice),
     "bills": Source("Bill", mapping.bill),
     "payments": Source("Payment", mapping.payment),
     "billPayments": Source("BillPayment", mapping.bill_payment),
     "journalEntries": Source("JournalEntry", mapping.journal_entry),
-    "items": Source("Item", mapping.item, name_list=True),
+    "items": Source("Item", mapping.item, include_inactive=True),
 }
-DATA_TYPES = tuple(sorted({*SOURCES, "taxRates", "company", "balanceSheet", "profitAndLoss"}))
+DATA_TYPES = tuple(sorted({*SOURCES, "taxRates", "company", *STATEMENT_TYPES}))
 
 
-class QuickBooksConnector(Connector):
+class QuickBooksConnector(PlatformConnector[QuickBooksClient]):
     info = ConnectorInfo(
         key=KEY,
         name="QuickBooks Online",
@@ -113,6 +116,11 @@ class QuickBooksConnector(Connector):
         accepts_credentials=False,
     )
     sandbox = False
+    platform = "QuickBooks"
+    linked_books = "company"
+    linked_key = "quickbooks"
+    linked_field = "realmId"
+    batch_size = BATCH_SIZE
 
     def __init__(
         self,
@@ -124,18 +132,16 @@ class QuickBooksConnector(Connector):
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.urls = urls or QuickBooksUrls.from_settings(get_settings(), sandbox=self.sandbox)
-        # Per instance: the URLs come from settings (tests point them at a fake); the key names the
-        # operator's app registration (Intuit issues separate development keys for sandbox companies).
-        self.oauth = OAuthProvider(
+        # The OAuth provider's key is the connector's: it names the operator's app registration (Intuit
+        # issues separate development keys for sandbox companies).
+        oauth = OAuthProvider(
             key=self.info.key,
             authorize_url=self.urls.authorize,
             token_url=self.urls.token,
             scopes=SCOPES,
             client=client,
         )
-        self.sleep = sleep
-        self.page_size = page_size
-        self.transport = transport
+        super().__init__(oauth, sleep=sleep, page_size=page_size, transport=transport)
 
     def client(self, tokens: AccessTokens, realm_id: str) -> QuickBooksClient:
         return QuickBooksClient(self.urls.api, realm_id, tokens, sleep=self.sleep, transport=self.transport)
@@ -154,62 +160,49 @@ class QuickBooksConnector(Connector):
             raise AuthorizationRejected(f"The QuickBooks company could not be read: {error}") from None
         return {"quickbooks": {"realmId": realm_id, "companyName": info.get("CompanyName")}}
 
-    async def fetch(self, request: FetchRequest) -> AsyncIterator[Batch]:
-        if request.data_type not in DATA_TYPES:
-            raise DataTypeNotSupported(request.data_type)
-        realm_id = (request.credentials.get("quickbooks") or {}).get("realmId")
-        if not realm_id:
-            raise AuthorizationLost(
-                "The connection has no QuickBooks company; the business must link it again."
-            )
-        tokens = tokens_of(request, "QuickBooks")
-        async with self.client(tokens, realm_id) as quickbooks:
-            async for batch in batched(self._records(quickbooks, request), BATCH_SIZE):
-                yield batch
-
-    def _records(self, quickbooks: QuickBooksClient, request: FetchRequest) -> AsyncIterator[mapping.Mapped]:
+    def records(self, client: QuickBooksClient, request: FetchRequest) -> AsyncIterator[Mapped]:
         if request.data_type == "company":
-            return self._company(quickbooks)
+            return self._company(client)
         if request.data_type == "taxRates":
-            return self._tax_rates(quickbooks)
-        if request.data_type in mapping.STATEMENTS:
-            return self._statements(quickbooks, request)
-        return self._list(quickbooks, SOURCES[request.data_type], request)
+            return self._tax_rates(client)
+        if request.data_type in STATEMENT_TYPES:
+            return self._statements(client, request)
+        return self._list(client, SOURCES[request.data_type], request)
 
     async def _list(
         self, quickbooks: QuickBooksClient, source: Source, request: FetchRequest
-    ) -> AsyncIterator[mapping.Mapped]:
-        conditions = ["Active IN (true, false)"] if source.name_list else []
+    ) -> AsyncIterator[Mapped]:
+        conditions = [ACTIVE_OR_NOT] if source.include_inactive else []
         if request.since is not None:
             # `>=` on whole seconds: QuickBooks stamps changes to the second, so a change within the
             # second the last pull ran is read again rather than missed.
             conditions.append(f"Metadata.LastUpdatedTime >= '{timestamp(request.since)}'")
-        async for entity in self._query(quickbooks, source.entity, conditions):
-            if source.keep(entity):
-                yield source.to_codat(entity)
+        async for entity in self._query(quickbooks, source.endpoint, conditions):
+            for mapped in source.mapped((entity,)):
+                yield mapped
         if request.since is not None:
-            async for gone in self._deletions(quickbooks, source.entity, request):
+            async for gone in self._deletions(quickbooks, source.endpoint, request):
                 yield gone
 
     async def _query(
         self, quickbooks: QuickBooksClient, entity: str, conditions: list[str]
-    ) -> AsyncIterator[mapping.Record]:
+    ) -> AsyncIterator[Record]:
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        start = 1
-        while True:
+
+        async def read(number: int) -> tuple[list[Record], bool]:
+            start = (number - 1) * self.page_size + 1
             response = await quickbooks.query(
                 f"SELECT * FROM {entity}{where} ORDERBY Id STARTPOSITION {start} MAXRESULTS {self.page_size}"
             )
-            page = response.get(entity) or []
+            return response.get(entity) or [], False
+
+        async for page in numbered_pages(read, self.page_size):
             for record in page:
                 yield record
-            if len(page) < self.page_size:
-                return
-            start += len(page)
 
     async def _deletions(
         self, quickbooks: QuickBooksClient, entity: str, request: FetchRequest
-    ) -> AsyncIterator[mapping.Deleted]:
+    ) -> AsyncIterator[Deleted]:
         """What change data capture reports deleted since the last pull. CDC looks back 30 days at most:
         after a longer gap it cannot be asked, and deletions made meanwhile stay until a full pull."""
         assert request.since is not None
@@ -221,87 +214,57 @@ class QuickBooksConnector(Connector):
             if gone is not None:
                 yield gone
 
-    async def _tax_rates(self, quickbooks: QuickBooksClient) -> AsyncIterator[mapping.Mapped]:
-        rates = {
-            str(rate["Id"]): rate
-            async for rate in self._query(quickbooks, "TaxRate", ["Active IN (true, false)"])
-        }
-        async for code in self._query(quickbooks, "TaxCode", ["Active IN (true, false)"]):
+    async def _tax_rates(self, quickbooks: QuickBooksClient) -> AsyncIterator[Mapped]:
+        rates = {str(rate["Id"]): rate async for rate in self._query(quickbooks, "TaxRate", [ACTIVE_OR_NOT])}
+        async for code in self._query(quickbooks, "TaxCode", [ACTIVE_OR_NOT]):
             yield mapping.tax_rate(code, rates)
 
-    async def _company(self, quickbooks: QuickBooksClient) -> AsyncIterator[mapping.Mapped]:
+    async def _company(self, quickbooks: QuickBooksClient) -> AsyncIterator[Mapped]:
         info = await _company_info(quickbooks)
         preferences = (await quickbooks.read("preferences")).get("Preferences") or {}
         yield mapping.company(info, quickbooks.realm_id, preferences)
 
-    async def _statements(
-        self, quickbooks: QuickBooksClient, request: FetchRequest
-    ) -> AsyncIterator[mapping.Mapped]:
-        """The last `months_to_sync` months (the current one included), a record per month, twelve month
-        columns a call. Reports have no modification dates, so every pull reads them all; unchanged months
-        are stored once (hashes)."""
-        report_name = "BalanceSheet" if request.data_type == "balanceSheet" else "ProfitAndLoss"
+    async def _statements(self, quickbooks: QuickBooksClient, request: FetchRequest) -> AsyncIterator[Mapped]:
+        """The last `months_to_sync` months (`codat_shapes.report_calls`), a record per month, read a report
+        a call with a column per month."""
+        report_name = "BalanceSheet" if request.data_type == BALANCE_SHEET else "ProfitAndLoss"
         build = mapping.STATEMENTS[request.data_type]
-        as_of = request.as_of.astimezone(UTC).date()
-        months = [_month_start(as_of, -back) for back in range(max(1, request.months_to_sync))]
-        for chunk_start in range(0, len(months), REPORT_MONTHS_PER_CALL):
-            chunk = months[chunk_start : chunk_start + REPORT_MONTHS_PER_CALL]
+        for months in report_calls(request.as_of, request.months_to_sync):
             report = await quickbooks.read(
                 f"reports/{report_name}",
                 {
-                    "start_date": chunk[-1].isoformat(),
-                    "end_date": _month_end(chunk[0]).isoformat(),
+                    "start_date": months[-1].isoformat(),
+                    "end_date": month_end(months[0]).isoformat(),
                     "summarize_column_by": "Month",
                     "accounting_method": "Accrual",
                 },
             )
             columns = mapping.report_columns(report)
             currency = (report.get("Header") or {}).get("Currency")
-            for month in chunk:
+            for month in months:
                 index = columns.get(month.isoformat())
                 if index is None:
                     # A month before the company's books began has no column.
                     continue
-                yield build(
-                    report,
-                    mapping.ReportColumn(
-                        index=index,
-                        month=f"{month.year:04d}-{month.month:02d}",
-                        from_date=f"{month.isoformat()}T00:00:00",
-                        to_date=f"{_month_end(month).isoformat()}T00:00:00",
-                    ),
-                    currency,
-                )
+                yield build(report, ReportColumn.of_month(index, month), currency)
 
 
 class QuickBooksSandboxConnector(QuickBooksConnector):
     """Intuit's sandbox companies (developer test books): the same API at Intuit's sandbox address."""
 
-    info = ConnectorInfo(
+    info = dataclasses.replace(
+        QuickBooksConnector.info,
         key=SANDBOX_KEY,
         name="QuickBooks Online Sandbox",
-        source_type=SourceType.ACCOUNTING,
         branding=Branding(mark="qb", background="#6b6c72"),
-        data_types=DATA_TYPES,
-        data_provided_by="QuickBooks Online",
-        accepts_credentials=False,
         is_sandbox=True,
     )
     sandbox = True
 
 
-async def _company_info(quickbooks: QuickBooksClient) -> mapping.Record:
+async def _company_info(quickbooks: QuickBooksClient) -> Record:
     body = await quickbooks.read(f"companyinfo/{quickbooks.realm_id}")
     info = body.get("CompanyInfo")
     if not isinstance(info, dict):
         raise PlatformFailed("QuickBooks answered companyinfo without a CompanyInfo.")
     return info
-
-
-def _month_start(day: date, offset: int) -> date:
-    index = day.year * 12 + day.month - 1 + offset
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _month_end(first: date) -> date:
-    return _month_start(first, 1) - timedelta(days=1)

@@ -11,12 +11,11 @@ changes that page.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any
 
-# Shared by the platform connectors: records, deletions at the source, and either.
+from ledgerlink.connectors import codat_shapes
+from ledgerlink.connectors.codat_shapes import money, ref, without_none
 from ledgerlink.connectors.mapped import Deleted, Mapped, Record
 
 
@@ -27,10 +26,8 @@ def deleted(entity: Record) -> Deleted | None:
 
 # ---------------------------------------------------------------------------------------------- values
 def codat_date(value: str | None) -> str | None:
-    """A QuickBooks date (`2015-06-05`, the company's day): Codat writes it as midnight without a zone."""
-    if not value:
-        return None
-    return date.fromisoformat(value[:10]).strftime("%Y-%m-%dT00:00:00")
+    """A QuickBooks date (`2015-06-05`, the company's day), as Codat writes one."""
+    return codat_shapes.day(date.fromisoformat(value[:10])) if value else None
 
 
 def qbo_moment(value: str | None) -> datetime | None:
@@ -43,23 +40,14 @@ def qbo_moment(value: str | None) -> datetime | None:
 
 def codat_timestamp(value: str | None) -> str | None:
     """A moment in UTC, as Codat writes modification dates."""
-    moment = qbo_moment(value)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
-
-
-def _money(value: Any) -> float:
-    return round(float(value or 0), 2)
-
-
-def _without_none(record: Record) -> Record:
-    return {key: value for key, value in record.items() if value is not None}
+    return codat_shapes.timestamp(qbo_moment(value))
 
 
 def _ref(reference: Record | None, name_key: str = "name") -> Record | None:
     """A QuickBooks reference (`{"value": "20", "name": "Red Rock Diner"}`) as Codat's `{id, name}`."""
     if not reference or not reference.get("value"):
         return None
-    return _without_none({"id": str(reference["value"]), name_key: reference.get("name") or None})
+    return ref(str(reference["value"]), reference.get("name") or None, name_key)
 
 
 def _value(reference: Record | None) -> str | None:
@@ -72,11 +60,9 @@ def _status(entity: Record) -> str:
 
 
 def _source_modified(entity: Record, mapped: Record) -> Record:
-    mapped["metadata"] = {"isDeleted": False}
-    modified = codat_timestamp((entity.get("MetaData") or {}).get("LastUpdatedTime"))
-    if modified:
-        mapped["sourceModifiedDate"] = modified
-    return mapped
+    return codat_shapes.source_modified(
+        mapped, codat_timestamp((entity.get("MetaData") or {}).get("LastUpdatedTime"))
+    )
 
 
 def _currency_rate(entity: Record) -> float:
@@ -120,7 +106,7 @@ BANK_ACCOUNT_TYPES = frozenset({"Bank", "Credit Card"})
 def account(entity: Record) -> Mapped:
     category = ACCOUNT_CATEGORIES.get(entity.get("AccountType") or "", "Unknown")
     name = entity.get("Name")
-    mapped = _without_none(
+    mapped = without_none(
         {
             "id": str(entity["Id"]),
             "nominalCode": entity.get("AcctNum") or None,
@@ -130,7 +116,7 @@ def account(entity: Record) -> Mapped:
             # QuickBooks' own FullyQualifiedName is the account's path (`Parent:Child`).
             "fullyQualifiedName": f"{category}.{entity.get('FullyQualifiedName') or name}",
             "currency": _value(entity.get("CurrencyRef")),
-            "currentBalance": _money(entity.get("CurrentBalance")),
+            "currentBalance": money(entity.get("CurrentBalance")),
             "type": CLASSIFICATIONS.get(entity.get("Classification") or "", "Unknown"),
             "status": _status(entity),
             "isBankAccount": entity.get("AccountType") in BANK_ACCOUNT_TYPES,
@@ -141,7 +127,7 @@ def account(entity: Record) -> Mapped:
 
 def bank_account(entity: Record) -> Mapped:
     """An account of type Bank (Debit) or Credit Card (Credit)."""
-    mapped = _without_none(
+    mapped = without_none(
         {
             "id": str(entity["Id"]),
             "accountName": entity.get("Name"),
@@ -149,7 +135,7 @@ def bank_account(entity: Record) -> Mapped:
             "nominalCode": entity.get("AcctNum") or None,
             # QuickBooks keeps the bank's account number masked, if at all (`BankNum` is write-only).
             "currency": _value(entity.get("CurrencyRef")),
-            "balance": _money(entity.get("CurrentBalance")),
+            "balance": money(entity.get("CurrentBalance")),
             "status": _status(entity),
         }
     )
@@ -164,7 +150,7 @@ def _address(address: Record | None, kind: str) -> Record | None:
     if not address:
         return None
     lines = [address[key] for key in ADDRESS_LINES if address.get(key)]
-    fields = _without_none(
+    fields = without_none(
         {
             "line1": lines[0] if lines else None,
             "line2": ", ".join(lines[1:]) or None,
@@ -195,7 +181,7 @@ def _phone(entity: Record) -> str | None:
 
 
 def customer(entity: Record) -> Mapped:
-    mapped = _without_none(
+    mapped = without_none(
         {
             "id": str(entity["Id"]),
             "customerName": entity.get("DisplayName"),
@@ -216,7 +202,7 @@ def customer(entity: Record) -> Mapped:
 
 def supplier(entity: Record) -> Mapped:
     """A QuickBooks vendor."""
-    mapped = _without_none(
+    mapped = without_none(
         {
             "id": str(entity["Id"]),
             "supplierName": entity.get("DisplayName"),
@@ -235,7 +221,7 @@ def supplier(entity: Record) -> Mapped:
 # --------------------------------------------------------------------------------- invoices and bills
 def _lines(entity: Record) -> list[Record]:
     """The lines of a transaction, the lines of bundles (`GroupLineDetail`) in their place."""
-    lines = []
+    lines: list[Record] = []
     for line in entity.get("Line") or []:
         if line.get("DetailType") == "GroupLineDetail":
             lines.extend((line.get("GroupLineDetail") or {}).get("Line") or [])
@@ -248,9 +234,9 @@ def _line_amounts(line: Record, detail: Record) -> Record:
     """QuickBooks' line `Amount` is net of tax; with `TaxInclusiveAmt` (tax-inclusive companies) the line's
     tax is the difference. Otherwise QuickBooks computes tax for the whole transaction only
     (`TxnTaxDetail`), so the line carries none of its own."""
-    sub_total = _money(line.get("Amount"))
+    sub_total = money(line.get("Amount"))
     inclusive = detail.get("TaxInclusiveAmt")
-    tax = round(_money(inclusive) - sub_total, 2) if inclusive is not None else None
+    tax = round(money(inclusive) - sub_total, 2) if inclusive is not None else None
     return {
         "subTotal": sub_total,
         "taxAmount": tax,
@@ -262,7 +248,7 @@ def _sales_line(line: Record) -> Record | None:
     if line.get("DetailType") != "SalesItemLineDetail":
         return None
     detail = line.get("SalesItemLineDetail") or {}
-    return _without_none(
+    return without_none(
         {
             "description": line.get("Description") or None,
             "unitAmount": float(detail.get("UnitPrice") or 0),
@@ -279,10 +265,10 @@ def _expense_line(line: Record) -> Record | None:
     kind = line.get("DetailType")
     if kind == "AccountBasedExpenseLineDetail":
         detail = line.get("AccountBasedExpenseLineDetail") or {}
-        return _without_none(
+        return without_none(
             {
                 "description": line.get("Description") or None,
-                "unitAmount": _money(line.get("Amount")),
+                "unitAmount": money(line.get("Amount")),
                 "quantity": 1.0,
                 **_line_amounts(line, detail),
                 "accountRef": _ref(detail.get("AccountRef")),
@@ -291,7 +277,7 @@ def _expense_line(line: Record) -> Record | None:
         )
     if kind == "ItemBasedExpenseLineDetail":
         detail = line.get("ItemBasedExpenseLineDetail") or {}
-        return _without_none(
+        return without_none(
             {
                 "description": line.get("Description") or None,
                 "unitAmount": float(detail.get("UnitPrice") or 0),
@@ -309,7 +295,7 @@ def _discount(entity: Record) -> tuple[float, float]:
     amount, percentage = 0.0, 0.0
     for line in entity.get("Line") or []:
         if line.get("DetailType") == "DiscountLineDetail":
-            amount += _money(line.get("Amount"))
+            amount += money(line.get("Amount"))
             detail = line.get("DiscountLineDetail") or {}
             if detail.get("PercentBased"):
                 percentage = float(detail.get("DiscountPercent") or 0)
@@ -317,31 +303,29 @@ def _discount(entity: Record) -> tuple[float, float]:
 
 
 def _tax(entity: Record) -> float:
-    return _money((entity.get("TxnTaxDetail") or {}).get("TotalTax"))
+    return money((entity.get("TxnTaxDetail") or {}).get("TotalTax"))
 
 
-def _allocations(entity: Record, types: Mapping[str, str]) -> list[Record]:
+def _allocations(entity: Record, types: Mapping[str, str], document: str) -> list[Record]:
     """The payments QuickBooks links to the document (`LinkedTxn`); the amount applied is on the payment,
-    not here, so an allocation names the payment only."""
+    not here, so an allocation names the payment only (and has no amount to sign)."""
     currency = _value(entity.get("CurrencyRef"))
-    allocations = []
-    for linked in entity.get("LinkedTxn") or []:
-        if linked.get("TxnType") in types and linked.get("TxnId"):
-            allocations.append(
-                {
-                    "payment": _without_none({"id": str(linked["TxnId"]), "currency": currency}),
-                    "allocation": _without_none(
-                        {"currency": currency, "currencyRate": _currency_rate(entity)}
-                    ),
-                }
-            )
-    return allocations
+    return [
+        codat_shapes.payment_allocation(
+            document,
+            payment_id=str(linked["TxnId"]),
+            currency=currency,
+            currency_rate=_currency_rate(entity),
+        )
+        for linked in entity.get("LinkedTxn") or []
+        if linked.get("TxnType") in types and linked.get("TxnId")
+    ]
 
 
 def _balance_status(entity: Record, unpaid: str) -> str:
     """QuickBooks has no document status; what is left to pay (`Balance`) says it. A voided document keeps
     its lines with nothing to pay and QuickBooks' note `Voided`."""
-    total, balance = _money(entity.get("TotalAmt")), _money(entity.get("Balance"))
+    total, balance = money(entity.get("TotalAmt")), money(entity.get("Balance"))
     if total == 0 and (entity.get("PrivateNote") or "").startswith("Voided"):
         return "Void"
     if balance == 0 and total > 0:
@@ -360,7 +344,7 @@ BILL_PAYMENTS = {
 
 
 def invoice(entity: Record) -> Mapped:
-    total, tax = _money(entity.get("TotalAmt")), _tax(entity)
+    total, tax = money(entity.get("TotalAmt")), _tax(entity)
     discount, percentage = _discount(entity)
     note = (entity.get("CustomerMemo") or {}).get("value") or entity.get("PrivateNote") or None
     mapped: Record = {
@@ -373,7 +357,7 @@ def invoice(entity: Record) -> Mapped:
         "currency": _value(entity.get("CurrencyRef")),
         "currencyRate": _currency_rate(entity),
         "lineItems": [m for m in map(_sales_line, _lines(entity)) if m],
-        "paymentAllocations": _allocations(entity, INVOICE_PAYMENTS),
+        "paymentAllocations": _allocations(entity, INVOICE_PAYMENTS, "invoices"),
         "withholdingTax": [],
         "totalDiscount": discount,
         "subTotal": round(total - tax, 2),
@@ -381,16 +365,16 @@ def invoice(entity: Record) -> Mapped:
         "additionalTaxPercentage": 0.0,
         "totalTaxAmount": tax,
         "totalAmount": total,
-        "amountDue": _money(entity.get("Balance")),
+        "amountDue": money(entity.get("Balance")),
         "discountPercentage": percentage,
         "status": _balance_status(entity, "Submitted"),
         "note": note,
     }
-    return _source_modified(entity, _without_none(mapped))
+    return _source_modified(entity, without_none(mapped))
 
 
 def bill(entity: Record) -> Mapped:
-    total, tax = _money(entity.get("TotalAmt")), _tax(entity)
+    total, tax = money(entity.get("TotalAmt")), _tax(entity)
     mapped: Record = {
         "id": str(entity["Id"]),
         # A bill's number is the vendor's reference.
@@ -402,74 +386,58 @@ def bill(entity: Record) -> Mapped:
         "currency": _value(entity.get("CurrencyRef")),
         "currencyRate": _currency_rate(entity),
         "lineItems": [m for m in map(_expense_line, _lines(entity)) if m],
-        "paymentAllocations": _allocations(entity, BILL_PAYMENTS),
+        "paymentAllocations": _allocations(entity, BILL_PAYMENTS, "bills"),
         "withholdingTax": [],
         "status": _balance_status(entity, "Open"),
         "subTotal": round(total - tax, 2),
         "taxAmount": tax,
         "totalAmount": total,
-        "amountDue": _money(entity.get("Balance")),
+        "amountDue": money(entity.get("Balance")),
         "note": entity.get("PrivateNote") or None,
     }
-    return _source_modified(entity, _without_none(mapped))
+    return _source_modified(entity, without_none(mapped))
 
 
 # ------------------------------------------------------------------------------------------- payments
-# What a payment line links to (`LinkedTxn.TxnType`) → Codat's link type, and the sign of the link amount
-# relative to the line's (a document paid has its balance reduced; a credit applied is used up).
-PAYMENT_LINKS: Mapping[str, tuple[str, int]] = {
-    "Invoice": ("Invoice", 1),
-    "CreditMemo": ("CreditNote", -1),
-    "JournalEntry": ("ManualJournal", 1),
+# What a payment line links to (`LinkedTxn.TxnType`) → Codat's link type (its sign: `LINK_SIGNS`).
+PAYMENT_LINKS: Mapping[str, str] = {
+    "Invoice": "Invoice",
+    "CreditMemo": "CreditNote",
+    "JournalEntry": "ManualJournal",
 }
-BILL_PAYMENT_LINKS: Mapping[str, tuple[str, int]] = {
-    "Bill": ("Bill", 1),
-    "VendorCredit": ("CreditNote", -1),
-    "JournalEntry": ("ManualJournal", 1),
+BILL_PAYMENT_LINKS: Mapping[str, str] = {
+    "Bill": "Bill",
+    "VendorCredit": "CreditNote",
+    "JournalEntry": "ManualJournal",
 }
 
 
-def _payment_lines(
-    entity: Record, links: Mapping[str, tuple[str, int]], on_account: str | None
-) -> list[Record]:
-    """Codat's sign convention: a line is money paid towards the documents it links (a credit applied
-    counts negative), and its links' amounts are the line's negated (an invoice paid: line 100, link -100;
-    a credit note applied: line -50, link 50, as Codat writes a payment settled with a credit note). What
+def _payment_lines(entity: Record, links: Mapping[str, str], on_account: str | None) -> list[Record]:
+    """A line is money paid towards the documents it links, a credit applied counting negative (QuickBooks
+    gives every line a positive `Amount`); its links carry Codat's signs (`codat_shapes.LINK_SIGNS`). What
     QuickBooks left unapplied (`UnappliedAmt`) is a payment on account."""
     rate, date_ = _currency_rate(entity), codat_date(entity.get("TxnDate"))
     lines = []
     for line in entity.get("Line") or []:
-        amount = _money(line.get("Amount"))
-        linked = [t for t in line.get("LinkedTxn") or [] if t.get("TxnId")]
+        amount = money(line.get("Amount"))
+        linked = [
+            (links.get(t.get("TxnType") or "", "Other"), str(t["TxnId"]))
+            for t in line.get("LinkedTxn") or []
+            if t.get("TxnId")
+        ]
         if not linked:
             continue
-        sign = links.get(linked[0].get("TxnType") or "", ("Other", 1))[1]
         lines.append(
-            {
-                "amount": sign * amount,
-                "links": [
-                    {
-                        "type": links.get(t.get("TxnType") or "", ("Other", 1))[0],
-                        "id": str(t["TxnId"]),
-                        "amount": -sign * amount,
-                        "currencyRate": rate,
-                    }
-                    for t in linked
-                ],
-                "allocatedOnDate": date_,
-            }
+            codat_shapes.payment_line(
+                -codat_shapes.LINK_SIGNS[linked[0][0]] * amount,
+                [codat_shapes.payment_link(kind, id_, amount, rate) for kind, id_ in linked],
+                date_,
+            )
         )
-    unapplied = _money(entity.get("UnappliedAmt"))
+    unapplied = money(entity.get("UnappliedAmt"))
     if unapplied and on_account:
-        lines.append(
-            {
-                "amount": unapplied,
-                "links": [
-                    {"type": "PaymentOnAccount", "id": on_account, "amount": -unapplied, "currencyRate": rate}
-                ],
-                "allocatedOnDate": date_,
-            }
-        )
+        link = codat_shapes.payment_link("PaymentOnAccount", on_account, unapplied, rate)
+        lines.append(codat_shapes.payment_line(unapplied, [link], date_))
     return lines
 
 
@@ -481,7 +449,7 @@ def payment(entity: Record) -> Mapped:
         "customerRef": customer_ref,
         "accountRef": _ref(entity.get("DepositToAccountRef")),
         "paymentMethodRef": _ref(entity.get("PaymentMethodRef")),
-        "totalAmount": _money(entity.get("TotalAmt")),
+        "totalAmount": money(entity.get("TotalAmt")),
         "currency": _value(entity.get("CurrencyRef")),
         "currencyRate": _currency_rate(entity),
         "date": codat_date(entity.get("TxnDate")),
@@ -489,7 +457,7 @@ def payment(entity: Record) -> Mapped:
         "reference": entity.get("PaymentRefNum") or None,
         "lines": _payment_lines(entity, PAYMENT_LINKS, customer_ref["id"] if customer_ref else None),
     }
-    return _source_modified(entity, _without_none(mapped))
+    return _source_modified(entity, without_none(mapped))
 
 
 def bill_payment(entity: Record) -> Mapped:
@@ -502,7 +470,7 @@ def bill_payment(entity: Record) -> Mapped:
         "id": str(entity["Id"]),
         "supplierRef": vendor,
         "accountRef": _ref(source),
-        "totalAmount": _money(entity.get("TotalAmt")),
+        "totalAmount": money(entity.get("TotalAmt")),
         "currency": _value(entity.get("CurrencyRef")),
         "currencyRate": _currency_rate(entity),
         "date": codat_date(entity.get("TxnDate")),
@@ -510,7 +478,7 @@ def bill_payment(entity: Record) -> Mapped:
         "reference": entity.get("DocNumber") or None,
         "lines": _payment_lines(entity, BILL_PAYMENT_LINKS, vendor["id"] if vendor else None),
     }
-    return _source_modified(entity, _without_none(mapped))
+    return _source_modified(entity, without_none(mapped))
 
 
 # ------------------------------------------------------------------------------------ journal entries
@@ -520,7 +488,7 @@ ENTITY_TYPES = {"Customer": "customers", "Vendor": "suppliers"}
 def journal_entry(entity: Record) -> Mapped:
     """A QuickBooks journal entry: debit lines positive, credit lines negative."""
     currency = _value(entity.get("CurrencyRef"))
-    lines = []
+    lines: list[Record] = []
     for line in entity.get("Line") or []:
         if line.get("DetailType") != "JournalEntryLineDetail":
             continue
@@ -528,23 +496,21 @@ def journal_entry(entity: Record) -> Mapped:
         sign = -1 if detail.get("PostingType") == "Credit" else 1
         party = detail.get("Entity") or {}
         refs = (
-            [{"id": str(party["EntityRef"]["value"]), "dataType": ENTITY_TYPES[party.get("Type")]}]
+            [codat_shapes.record_ref(str(party["EntityRef"]["value"]), ENTITY_TYPES[party["Type"]])]
             if party.get("Type") in ENTITY_TYPES and (party.get("EntityRef") or {}).get("value")
             else []
         )
         lines.append(
-            _without_none(
-                {
-                    "description": line.get("Description") or None,
-                    "netAmount": sign * _money(line.get("Amount")),
-                    "currency": currency,
-                    "accountRef": _ref(detail.get("AccountRef")),
-                    "tracking": {"recordRefs": refs} if refs else None,
-                }
+            codat_shapes.journal_line(
+                sign * money(line.get("Amount")),
+                description=line.get("Description") or None,
+                currency=currency,
+                account_ref=_ref(detail.get("AccountRef")),
+                record_refs=refs,
             )
         )
     meta = entity.get("MetaData") or {}
-    mapped = _without_none(
+    mapped = without_none(
         {
             "id": str(entity["Id"]),
             "description": entity.get("PrivateNote") or entity.get("DocNumber") or None,
@@ -566,7 +532,7 @@ def item(entity: Record) -> Mapped:
     which forms offer an item)."""
     income, expense = entity.get("IncomeAccountRef"), entity.get("ExpenseAccountRef")
     invoice_item = (
-        _without_none(
+        without_none(
             {
                 "description": entity.get("Description") or None,
                 "unitPrice": float(entity.get("UnitPrice") or 0),
@@ -578,7 +544,7 @@ def item(entity: Record) -> Mapped:
         else None
     )
     bill_item = (
-        _without_none(
+        without_none(
             {
                 "description": entity.get("PurchaseDesc") or None,
                 "unitPrice": float(entity.get("PurchaseCost") or 0),
@@ -589,7 +555,7 @@ def item(entity: Record) -> Mapped:
         if expense
         else None
     )
-    mapped = _without_none(
+    mapped = without_none(
         {
             "id": str(entity["Id"]),
             "name": entity.get("Name"),
@@ -632,7 +598,7 @@ def tax_rate(entity: Record, rates: Mapping[str, Record] | None = None) -> Mappe
             simple += rate
     # A compound component is charged on the amount plus the simple components' tax.
     effective = simple + sum(rate * (100 + simple) / 100 for rate in compound)
-    mapped = _without_none(
+    mapped = without_none(
         {
             "id": str(entity["Id"]),
             "name": entity.get("Name"),
@@ -660,7 +626,7 @@ def company(entity: Record, realm_id: str, preferences: Record | None = None) ->
     site = (entity.get("WebAddr") or {}).get("URI")
     accounting = preferences.get("AccountingInfoPrefs") or {}
     legal = entity.get("LegalAddr")
-    return _without_none(
+    return without_none(
         {
             "companyName": entity.get("CompanyName"),
             "accountingPlatformRef": realm_id,
@@ -697,16 +663,6 @@ def financial_year_start(entity: Record) -> str | None:
 
 
 # ------------------------------------------------------------------------------ financial statements
-@dataclass(frozen=True)
-class ReportColumn:
-    """One month of a QuickBooks report: which column holds it (`summarize_column_by=Month`)."""
-
-    index: int
-    month: str  # YYYY-MM
-    from_date: str
-    to_date: str
-
-
 def report_columns(report: Record) -> dict[str, int]:
     """The report's month columns: the month's first day (`StartDate` of the column's MetaData) → index."""
     found = {}
@@ -718,10 +674,7 @@ def report_columns(report: Record) -> dict[str, int]:
 
 
 def _amount(cells: list[Record], index: int) -> float:
-    try:
-        return round(float((cells[index] if index < len(cells) else {}).get("value") or 0), 2)
-    except ValueError:
-        return 0.0
+    return codat_shapes.report_amount((cells[index] if index < len(cells) else {}).get("value"))
 
 
 def _row_line(row: Record, index: int) -> Record | None:
@@ -734,7 +687,7 @@ def _row_line(row: Record, index: int) -> Record | None:
         ]
         summary = (row.get("Summary") or {}).get("ColData")
         value = _amount(summary, index) if summary else round(sum(i["value"] for i in items), 2)
-        return _without_none(
+        return without_none(
             {
                 "accountId": header.get("id"),
                 "name": header.get("value") or row.get("group"),
@@ -745,7 +698,7 @@ def _row_line(row: Record, index: int) -> Record | None:
     cells = row.get("ColData") or []
     if not cells:
         return None
-    return _without_none(
+    return without_none(
         {
             "accountId": cells[0].get("id"),
             "name": cells[0].get("value"),
@@ -771,69 +724,45 @@ def _groups(rows: Iterable[Record]) -> dict[str, Record]:
 def _part(groups: Mapping[str, Record], group: str, name: str, index: int) -> Record:
     section = groups.get(group)
     line = _row_line(section, index) if section else None
-    return {"name": name, "value": line["value"] if line else 0.0, "items": line["items"] if line else []}
+    return codat_shapes.report_line(name, line["value"] if line else 0.0, line["items"] if line else [])
 
 
-def balance_sheet(report: Record, column: ReportColumn, currency: str | None) -> Record:
-    """Intuit's BalanceSheet groups: TotalAssets, Liabilities and Equity (inside TotalLiabilitiesAndEquity)."""
+def balance_sheet(report: Record, column: codat_shapes.ReportColumn, currency: str | None) -> Record:
+    """Intuit's BalanceSheet groups: TotalAssets, Liabilities, and Equity (in TotalLiabilitiesAndEquity)."""
     groups = _groups((report.get("Rows") or {}).get("Row") or [])
-    assets = _part(groups, "TotalAssets", "Assets", column.index)
-    liabilities = _part(groups, "Liabilities", "Liabilities", column.index)
-    equity = _part(groups, "Equity", "Equity", column.index)
-    return _without_none(
-        {
-            "id": column.month,
-            "currency": currency,
-            "date": column.to_date,
-            "assets": assets,
-            "liabilities": liabilities,
-            "netAssets": round(assets["value"] - liabilities["value"], 2),
-            "equity": equity,
-        }
+    return codat_shapes.balance_sheet(
+        column,
+        currency,
+        assets=_part(groups, "TotalAssets", "Assets", column.index),
+        liabilities=_part(groups, "Liabilities", "Liabilities", column.index),
+        equity=_part(groups, "Equity", "Equity", column.index),
     )
 
 
 # Intuit's ProfitAndLoss groups → Codat's parts (GrossProfit, NetOperatingIncome, NetOtherIncome and
-# NetIncome are Intuit's totals: recomputed from the parts rather than read).
+# NetIncome are Intuit's totals: `profit_and_loss_record` computes them from the parts).
 PROFIT_AND_LOSS_GROUPS = {
-    "income": ("Income", "Income"),
-    "costOfSales": ("COGS", "Cost of Sales"),
-    "expenses": ("Expenses", "Expenses"),
-    "otherIncome": ("OtherIncome", "Other Income"),
-    "otherExpenses": ("OtherExpenses", "Other Expenses"),
+    "income": "Income",
+    "costOfSales": "COGS",
+    "expenses": "Expenses",
+    "otherIncome": "OtherIncome",
+    "otherExpenses": "OtherExpenses",
 }
 
 
-def profit_and_loss(report: Record, column: ReportColumn, currency: str | None) -> Record:
+def profit_and_loss(report: Record, column: codat_shapes.ReportColumn, currency: str | None) -> Record:
     groups = _groups((report.get("Rows") or {}).get("Row") or [])
     parts = {
-        key: _part(groups, group, name, column.index) for key, (group, name) in PROFIT_AND_LOSS_GROUPS.items()
+        key: _part(groups, PROFIT_AND_LOSS_GROUPS[key], name, column.index)
+        for key, name in codat_shapes.PROFIT_AND_LOSS_PARTS.items()
     }
-    gross = round(parts["income"]["value"] - parts["costOfSales"]["value"], 2)
-    operating = round(gross - parts["expenses"]["value"], 2)
-    other = round(parts["otherIncome"]["value"] - parts["otherExpenses"]["value"], 2)
     basis = (report.get("Header") or {}).get("ReportBasis")
-    return _without_none(
-        {
-            "id": column.month,
-            "currency": currency,
-            "reportBasis": basis if basis in ("Accrual", "Cash") else "Accrual",
-            "fromDate": column.from_date,
-            "toDate": column.to_date,
-            "income": parts["income"],
-            "costOfSales": parts["costOfSales"],
-            "grossProfit": gross,
-            "expenses": parts["expenses"],
-            "netOperatingProfit": operating,
-            "otherExpenses": parts["otherExpenses"],
-            "otherIncome": parts["otherIncome"],
-            "netOtherIncome": other,
-            "netProfit": round(operating + other, 2),
-        }
+    return codat_shapes.profit_and_loss(
+        column, currency, parts, basis=basis if basis in ("Accrual", "Cash") else "Accrual"
     )
 
 
-STATEMENTS: Mapping[str, Callable[[Record, ReportColumn, str | None], Record]] = {
-    "balanceSheet": balance_sheet,
-    "profitAndLoss": profit_and_loss,
+STATEMENTS: Mapping[str, codat_shapes.Statement] = {
+    codat_shapes.BALANCE_SHEET: balance_sheet,
+    codat_shapes.PROFIT_AND_LOSS: profit_and_loss,
 }

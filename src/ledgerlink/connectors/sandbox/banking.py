@@ -36,6 +36,7 @@ recurring amounts and opening balances, so balances keep their shape at any scal
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from functools import lru_cache
@@ -48,6 +49,7 @@ from ledgerlink.connectors.sandbox.simulation import (
     EMIT,
     HOUR,
     Clock,
+    Generate,
     Item,
     SimulatedSandbox,
     Window,
@@ -264,7 +266,17 @@ class BankingBooks:
         out: list[tuple] = []
         n = 0
 
-        def add(a, ta, pence, code, desc, merchant, cat, tp=-1, tdel=None):
+        def add(
+            a: int,
+            ta: int,
+            pence: int,
+            code: str,
+            desc: str,
+            merchant: str | None,
+            cat: int,
+            tp: int | None = -1,
+            tdel: int | None = None,
+        ) -> None:
             nonlocal n
             posted = ta if tp == -1 else tp
             out.append((f"{prefix}{n:04x}{tail}", a, ta, posted, tdel, pence, code, desc, merchant, cat))
@@ -438,7 +450,7 @@ def books_for(company_id: Any, linked_at: datetime, scale: int, speed: float) ->
     return BankingBooks(company_id, linked_at, scale, speed)
 
 
-# ------------------------------------------------------------------------------------------------------ views
+# ------------------------------------------------------------------------------------------------- data types
 def _categories(b: BankingBooks, w: Window) -> Iterator[Item]:
     if w.T < 0 or (w.S is not None and w.S >= 0):
         return
@@ -578,7 +590,7 @@ def _transactions(b: BankingBooks, w: Window) -> Iterator[Item]:
         yield None
 
 
-VIEWS = {
+GENERATORS: dict[str, Generate[BankingBooks]] = {
     "banking-accounts": _accounts,
     "banking-accountBalances": _balances,
     "banking-transactions": _transactions,
@@ -586,11 +598,7 @@ VIEWS = {
 }
 
 
-def pull(b: BankingBooks, data_type: str, w: Window) -> Iterator[Item]:
-    return VIEWS[data_type](b, w)
-
-
-class BankingSandbox(SimulatedSandbox):
+class BankingSandbox(SimulatedSandbox[BankingBooks]):
     info = ConnectorInfo(
         key=KEY,
         name="Banking Sandbox",
@@ -602,8 +610,7 @@ class BankingSandbox(SimulatedSandbox):
         accepts_credentials=True,
     )
 
-    def model(self, company_id: Any, linked_at: datetime, scale: int, speed: float) -> BankingBooks:
-        return books_for(company_id, linked_at, scale, speed)
+    generators = GENERATORS
 
-    def items(self, model: BankingBooks, data_type: str, window: Window) -> Iterator[Item]:
-        return pull(model, data_type, window)
+    def model(self, company_id: uuid.UUID, linked_at: datetime, scale: int, speed: float) -> BankingBooks:
+        return books_for(company_id, linked_at, scale, speed)

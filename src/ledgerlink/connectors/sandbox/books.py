@@ -1,19 +1,17 @@
 """The Accounting Sandbox's books: a deterministic small-business ledger, simulated day by day.
 
 Nothing here touches a database or the network, and nothing is stored between pulls: every record, and its
-whole life, is recomputed from the company id whenever it is asked for (`views.py` gives them Codat's shapes).
+whole life, is recomputed from the company id whenever it is asked for (`documents.py` gives them Codat's
+shapes).
 
 Time model
 ----------
-* **Simulated clock.** The sandbox runs on its own clock:
-  ``simulated(t) = linked_at + (t - linked_at) * speed``, where ``speed`` (credentials, default 1, 1 to
-  10,000,000) is how many simulated seconds pass per real second (``86400`` = one simulated day per real
-  second). A pull at ``as_of`` sees the books as they stand at ``T = simulated(as_of)``. The clock stops
-  ``MAX_SIMULATED_YEARS`` after the books start.
-* **History.** The books start at midnight UTC on the first day of a month 24 to 36 months before
-  ``linked_at`` (``24 + seed % 13`` months, from the company id alone; the banking and commerce sandboxes use
-  the same rule), so a newly linked company already has two to three years of history. Internally every moment
-  is an integer number of seconds ``t`` since that start, and day ``d`` is ``[d * DAY, (d + 1) * DAY)``.
+* **Clock and history.** The books are a ``simulation.Clock``, the clock of every sandbox (its docstring has
+  the formulas): ``simulated(t) = linked_at + (t - linked_at) * speed``, a pull at ``as_of`` sees the books as
+  they stand at ``T = simulated(as_of)``, and the books start at midnight UTC on the first day of a month 24
+  to 36 months before ``linked_at`` (from the company id alone), so a newly linked company already has two to
+  three years of history, the same history its Banking and Commerce Sandboxes have. Every moment is an
+  integer number of seconds ``t`` since that start, and day ``d`` is ``[d * DAY, (d + 1) * DAY)``.
 * **Lifecycles.** Each (day, family) has its own ``random.Random``, seeded from (company id, day, family:
   sales, purchases, cash, manual journals) and drawn in a fixed order, record index by record index, so record
   (day, index) is always the same record. When a record is created its whole future is drawn at once: an
@@ -64,25 +62,20 @@ import heapq
 import random
 import uuid
 from array import array
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ledgerlink.connectors.sandbox.simulation import DAY, HOUR, Clock, mix64
 
 if TYPE_CHECKING:
     from ledgerlink.connectors.sandbox.writes import Written
 
-DAY = 86_400
-HOUR = 3_600
 # Every lifecycle event of a document happens within this many days of its creation.
 HORIZON_DAYS = 150
-MAX_SIMULATED_YEARS = 100
 CURRENCY = "GBP"
-_M64 = (1 << 64) - 1
 _NEVER = 1 << 62
-# Time-of-day strings, for fast timestamps.
-_HM = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
-_SEC = tuple(f"{s:02d}Z" for s in range(60))
 # Caches are emptied when they reach these sizes, so memory stays bounded at any scale and history length.
 _REF_CACHE = 5_000
 _LINE_CACHE = 8_000
@@ -353,102 +346,6 @@ _SUPP_B = (
     "Components",
 )
 _SUPP_C = ("Ltd", "plc", "Limited", "UK Ltd")
-_FIRST = (
-    "Olivia",
-    "Amelia",
-    "Isla",
-    "Ava",
-    "Mia",
-    "Ivy",
-    "Lily",
-    "Grace",
-    "Sophia",
-    "Freya",
-    "Oliver",
-    "George",
-    "Noah",
-    "Arthur",
-    "Harry",
-    "Leo",
-    "Muhammad",
-    "Jack",
-    "Charlie",
-    "Oscar",
-    "Priya",
-    "Tomasz",
-    "Aisha",
-    "Chen",
-    "Fatima",
-    "Kwame",
-    "Niamh",
-    "Rhys",
-    "Sofia",
-    "Mateo",
-)
-_LAST = (
-    "Smith",
-    "Jones",
-    "Taylor",
-    "Brown",
-    "Williams",
-    "Wilson",
-    "Johnson",
-    "Davies",
-    "Patel",
-    "Robinson",
-    "Wright",
-    "Thompson",
-    "Evans",
-    "Walker",
-    "White",
-    "Roberts",
-    "Green",
-    "Hall",
-    "Wood",
-    "Jackson",
-    "Clarke",
-    "Khan",
-    "Hughes",
-    "Edwards",
-    "Murphy",
-    "Kowalski",
-    "Okafor",
-    "Nguyen",
-    "Campbell",
-    "Price",
-)
-_CITIES = (
-    ("London", "Greater London", "EC1"),
-    ("Manchester", "Greater Manchester", "M1"),
-    ("Birmingham", "West Midlands", "B1"),
-    ("Leeds", "West Yorkshire", "LS1"),
-    ("Bristol", "Bristol", "BS1"),
-    ("Glasgow", "Lanarkshire", "G1"),
-    ("Edinburgh", "Midlothian", "EH1"),
-    ("Cardiff", "South Glamorgan", "CF10"),
-    ("Liverpool", "Merseyside", "L1"),
-    ("Newcastle", "Tyne and Wear", "NE1"),
-    ("Nottingham", "Nottinghamshire", "NG1"),
-    ("Sheffield", "South Yorkshire", "S1"),
-    ("Brighton", "East Sussex", "BN1"),
-    ("Oxford", "Oxfordshire", "OX1"),
-    ("Cambridge", "Cambridgeshire", "CB1"),
-    ("Belfast", "County Antrim", "BT1"),
-)
-_STREETS = (
-    "High Street",
-    "Station Road",
-    "Church Lane",
-    "Victoria Road",
-    "Mill Lane",
-    "King Street",
-    "Queen's Road",
-    "Park Avenue",
-    "Market Square",
-    "Bridge Street",
-    "Castle Street",
-    "The Parade",
-)
 _ITEM_ADJ = (
     "Standard",
     "Premium",
@@ -537,20 +434,12 @@ _WEEKDAY_SALES = (1.0, 1.0, 1.05, 1.0, 0.95, 0.2, 0.05)  # Monday..Sunday
 _SEASON = (0.85, 0.9, 1.05, 1.0, 1.05, 1.0, 0.9, 0.85, 1.05, 1.1, 1.15, 1.1)  # January..December
 
 
-def _mix(x: int) -> int:
-    """splitmix64: a cheap, well-spread 64-bit hash of an integer."""
-    x = (x + 0x9E3779B97F4A7C15) & _M64
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
-    return x ^ (x >> 31)
-
-
 def post_cash(crow: list[int], lines: list) -> None:
-    """Add a cash entry's movements to a month's cash flow categories (as `Books.ledger` does inline, for
-    speed, with the entries it generates): each non-bank line is a receipt or payment of its account's
-    category, and VAT goes with the entry's first other line."""
+    """Add a cash entry's movements to a month's cash flow categories (as `AccountingBooks.ledger` does
+    inline, for speed, with the entries it generates): each non-bank line is a receipt or payment of its
+    account's category, and VAT goes with the entry's first other line."""
     default = -1
-    for a, c, _ in lines:
+    for a, _, _ in lines:
         if not IS_BANK[a] and a != A_VAT:
             default = CF_OF_ACCOUNT[a]
             break
@@ -566,8 +455,13 @@ def tax_of(pence: int, tax_i: int) -> int:
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Specs: compact descriptions of records and their lifecycles (no Codat shapes here; see views.py).
+# Specs: compact descriptions of records and their lifecycles (no Codat shapes here; see documents.py).
 # ----------------------------------------------------------------------------------------------------------
+# A journal line: (account index, pence with debits positive, contact ref or None).
+JournalLine = tuple[int, int, "dict[str, str] | None"]
+
+
+@dataclass(slots=True, eq=False)
 class Entry:
     """A journal entry: balanced `(account, pence, contact)` lines posted at `t`, deleted at `t_del` or never.
 
@@ -576,47 +470,20 @@ class Entry:
     statement (the opening balances).
     """
 
-    __slots__ = (
-        "desc",
-        "id",
-        "journal",
-        "lines",
-        "operating",
-        "ref_id",
-        "ref_type",
-        "t",
-        "t_del",
-        "t_rec",
-        "txn",
-    )
-
-    def __init__(
-        self,
-        id_,
-        t,
-        t_del,
-        journal,
-        desc,
-        lines,
-        ref_id=None,
-        ref_type=None,
-        txn=None,
-        t_rec=None,
-        operating=True,
-    ):
-        self.id = id_
-        self.t = t
-        self.t_del = t_del
-        self.journal = journal
-        self.desc = desc
-        self.lines = lines
-        self.ref_id = ref_id
-        self.ref_type = ref_type
-        self.txn = txn
-        self.t_rec = t_rec
-        self.operating = operating
+    id: str
+    t: int
+    t_del: int | None
+    journal: int
+    desc: str
+    lines: list[JournalLine]
+    ref_id: str | None = None
+    ref_type: str | None = None
+    txn: str | None = None
+    t_rec: int | None = None
+    operating: bool = True
 
 
+@dataclass(slots=True, eq=False)
 class Line:
     """A document line: what was sold or bought, for how much, posted to which account.
 
@@ -624,89 +491,66 @@ class Line:
     and department); `shape` caches the line's Codat shape once a view has built it.
     """
 
-    __slots__ = ("acc", "desc", "item", "qty", "shape", "sub", "tax", "tax_i", "track", "unit")
-
-    def __init__(self, desc, item, qty, unit, sub, tax, tax_i, acc, track):
-        self.desc = desc
-        self.item = item  # item index or -1
-        self.qty = qty
-        self.unit = unit  # pence
-        self.sub = sub
-        self.tax = tax
-        self.tax_i = tax_i
-        self.acc = acc
-        self.track = track  # tracking category index or -1
-        self.shape = None
+    desc: str
+    item: int  # item index or -1
+    qty: int
+    unit: int  # pence
+    sub: int
+    tax: int
+    tax_i: int
+    acc: int
+    track: int  # tracking category index or -1
+    shape: dict[str, Any] | None = field(default=None, init=False)
 
 
+@dataclass(slots=True, eq=False)
 class Payment:
-    __slots__ = ("amount", "bank", "id", "sub", "t", "t_rec")
+    """A payment of an invoice or bill: through bank account `bank` at `t`, reconciled at `t_rec`."""
 
-    def __init__(self, id_, t, amount, bank, sub, t_rec):
-        self.id = id_
-        self.t = t
-        self.amount = amount
-        self.bank = bank
-        self.sub = sub
-        self.t_rec = t_rec
+    id: str
+    t: int
+    amount: int
+    bank: int
+    sub: int
+    t_rec: int
 
 
+@dataclass(slots=True, eq=False)
 class CreditNote:
-    __slots__ = ("alloc_id", "id", "lines", "number", "sub", "t", "t_alloc", "tax", "total")
+    """A credit note against an invoice, allocated to it (by a zero payment `alloc_id`) at `t_alloc`."""
 
-    def __init__(self, id_, number, t, t_alloc, alloc_id, lines, sub, tax, total):
-        self.id = id_
-        self.number = number
-        self.t = t
-        self.t_alloc = t_alloc
-        self.alloc_id = alloc_id
-        self.lines = lines
-        self.sub = sub
-        self.tax = tax
-        self.total = total
+    id: str
+    number: str
+    t: int
+    t_alloc: int
+    alloc_id: str
+    lines: list[Line]
+    sub: int
+    tax: int
+    total: int
 
 
+@dataclass(slots=True, eq=False)
 class Document:
     """An invoice (customer) or a bill (supplier), with its whole lifecycle."""
 
-    __slots__ = (
-        "cn",
-        "contact",
-        "day",
-        "due_day",
-        "id",
-        "idx",
-        "kind",
-        "lines",
-        "number",
-        "pays",
-        "sub",
-        "t0",
-        "t_del",
-        "t_edit",
-        "t_void",
-        "tax",
-        "total",
-    )
-
-    def __init__(self, id_, kind, day, idx, number, t0, contact, due_day, lines, sub, tax, total):
-        self.id = id_
-        self.kind = kind
-        self.day = day
-        self.idx = idx
-        self.number = number
-        self.t0 = t0
-        self.contact = contact
-        self.due_day = due_day
-        self.lines = lines
-        self.sub = sub
-        self.tax = tax
-        self.total = total
-        self.t_edit = None  # due date extended by 14 days
-        self.cn = None
-        self.pays = ()
-        self.t_void = None
-        self.t_del = None
+    id: str
+    kind: str
+    day: int
+    idx: int
+    number: str
+    t0: int
+    contact: int
+    due_day: int
+    lines: list[Line]
+    sub: int
+    tax: int
+    total: int
+    t_edit: int | None = None  # due date extended by 14 days
+    cn: CreditNote | None = None
+    pays: tuple[Payment, ...] = ()
+    t_void: int | None = None
+    t_del: int | None = None
 
     def last_event(self, T: int) -> int:
         last = self.t0
@@ -721,95 +565,66 @@ class Document:
         return last
 
 
+@dataclass(slots=True, eq=False)
 class Direct:
     """A direct cost or direct income: spent or received at once through a bank account."""
 
-    __slots__ = (
-        "bank",
-        "contact",
-        "day",
-        "id",
-        "idx",
-        "kind",
-        "lines",
-        "note",
-        "reference",
-        "sub",
-        "t",
-        "t_rec",
-        "tax",
-        "total",
-        "txn",
-    )
-
-    def __init__(
-        self, id_, kind, day, idx, t, contact, lines, sub, tax, total, bank, txn, t_rec, reference, note
-    ):
-        self.id = id_
-        self.kind = kind
-        self.day = day
-        self.idx = idx
-        self.t = t
-        self.contact = contact  # supplier index (costs), customer index (incomes) or -1
-        self.lines = lines
-        self.sub = sub
-        self.tax = tax
-        self.total = total
-        self.bank = bank
-        self.txn = txn
-        self.t_rec = t_rec
-        self.reference = reference
-        self.note = note
+    id: str
+    kind: str
+    day: int
+    idx: int
+    t: int
+    contact: int  # supplier index (costs), customer index (incomes) or -1
+    lines: list[Line]
+    sub: int
+    tax: int
+    total: int
+    bank: int
+    txn: str
+    t_rec: int
+    reference: str
+    note: str
 
 
+@dataclass(slots=True, eq=False)
 class Transfer:
-    __slots__ = ("amount", "day", "desc", "dst", "id", "idx", "src", "t", "t_rec")
+    """Money moved between the two bank accounts, from `src` to `dst`."""
 
-    def __init__(self, id_, day, idx, t, src, dst, amount, t_rec, desc):
-        self.id = id_
-        self.day = day
-        self.idx = idx
-        self.t = t
-        self.src = src
-        self.dst = dst
-        self.amount = amount
-        self.t_rec = t_rec
-        self.desc = desc
+    id: str
+    day: int
+    idx: int
+    t: int
+    src: int
+    dst: int
+    amount: int
+    t_rec: int
+    desc: str
 
 
+@dataclass(slots=True, eq=False)
 class Item:
-    __slots__ = (
-        "_prices",
-        "buy_base",
-        "code",
-        "id",
-        "idx",
-        "income_acc",
-        "is_bill",
-        "max_qty",
-        "name",
-        "offset",
-        "ref",
-        "sale_base",
-        "tax_i",
-        "type",
-    )
+    """A product or service the business sells (and, unless a service, buys); its price rises 4% a year."""
 
-    def __init__(self, idx, id_, name, code, type_, sale_base, buy_base, income_acc, tax_i, offset):
-        self.idx = idx
-        self.id = id_
-        self.name = name
-        self.code = code
-        self.type = type_
-        self.sale_base = sale_base
-        self.buy_base = buy_base
-        self.income_acc = income_acc
-        self.tax_i = tax_i
-        self.offset = offset  # day of its first yearly price rise
-        self.is_bill = type_ != "Service"
-        self.max_qty = 12 if type_ == "Service" else 8
-        self.ref = {"id": id_, "name": name}
-        self._prices: list[int] = [sale_base]
+    idx: int
+    id: str
+    name: str
+    code: str
+    type: str
+    sale_base: int
+    buy_base: int
+    income_acc: int
+    tax_i: int
+    offset: int  # day of its first yearly price rise
+    is_bill: bool = field(init=False)
+    max_qty: int = field(init=False)
+    ref: dict[str, str] = field(init=False)
+    _prices: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.is_bill = self.type != "Service"
+        self.max_qty = 12 if self.type == "Service" else 8
+        self.ref = {"id": self.id, "name": self.name}
+        self._prices = [self.sale_base]
 
     def rises(self, day: int) -> int:
         """How many 4% price rises have happened by `day` (one a year from `offset`)."""
@@ -830,76 +645,15 @@ class Item:
         return (self.sale_price(day) * 55 + 50) // 100
 
 
-class Calendar:
-    """Per-day facts from a start date: ISO dates, month index, weekday, day of month, activity...
+class AccountingBooks(Clock):
+    """One company's books: the simulation's clock, catalogues and the day-by-day generators.
 
-    The lists only ever grow (deterministically), so calendars are shared between books with the same start.
+    The clock (history start, simulated time, seeds, calendar, ids, timestamps) is `simulation.Clock`, the
+    one the Banking and Commerce Sandboxes run on, so a company linked to all three has one history.
     """
 
-    def __init__(self, start: datetime, max_day: int):
-        self.start = start
-        self.start_ordinal = start.date().toordinal()
-        self.max_day = max_day
-        self.days: list[str] = []  # "YYYY-MM-DD"
-        self.date0: list[str] = []  # "YYYY-MM-DDT00:00:00"
-        self.dateT: list[str] = []  # "YYYY-MM-DDT"
-        self.dayhex: list[str] = []  # the day's part of record ids
-        self.activity: list[float] = []  # growth (first three years) x season x weekday
-        self.month: list[int] = []  # months since the start
-        self.wday: list[int] = []  # Monday 0
-        self.dom: list[int] = []  # day of month
-        self.last: list[bool] = []  # last day of its month
-        self.month_first_day: list[int] = []  # by month index: its first day
-
-    def extend(self, day: int) -> None:
-        n = len(self.days)
-        if day < n:
-            return
-        start = self.start
-        for d in range(n, max(day + 1, min(max(n * 2, 64), self.max_day))):
-            when = date.fromordinal(self.start_ordinal + d)
-            iso = when.isoformat()
-            self.days.append(iso)
-            self.date0.append(iso + "T00:00:00")
-            self.dateT.append(iso + "T")
-            self.dayhex.append(f"{d:04x}-")
-            growth = 0.7 + 0.6 * min(1095, d) / 1095
-            self.activity.append(growth * _SEASON[when.month - 1] * _WEEKDAY_SALES[when.weekday()])
-            self.month.append((when.year - start.year) * 12 + when.month - start.month)
-            self.wday.append(when.weekday())
-            self.dom.append(when.day)
-            self.last.append((when + timedelta(days=1)).day == 1)
-            if when.day == 1:
-                self.month_first_day.append(d)
-
-
-@lru_cache(maxsize=8)
-def calendar(start: datetime, max_day: int) -> Calendar:
-    return Calendar(start, max_day)
-
-
-class Books:
-    """One company's books: catalogues, calendars and the day-by-day generators."""
-
     def __init__(self, company_id: uuid.UUID | str, linked_at: datetime, scale: int = 1, speed: float = 1):
-        company = company_id if isinstance(company_id, uuid.UUID) else uuid.UUID(str(company_id))
-        self.company_id = company
-        self.seed = int.from_bytes(company.bytes, "big")
-        self.seed64 = _mix(self.seed & _M64) ^ _mix(self.seed >> 64)
-        hexed = company.hex
-        self.c8, self.c8b = hexed[:8], hexed[24:32]
-        self.scale = max(1, int(scale))
-        self.speed = float(speed)
-        if linked_at.tzinfo is None:
-            linked_at = linked_at.replace(tzinfo=UTC)
-        self.linked_at = linked_at
-        months_back = 24 + self.seed64 % 13
-        month0 = linked_at.year * 12 + linked_at.month - 1 - months_back
-        self.start = datetime(month0 // 12, month0 % 12 + 1, 1, tzinfo=UTC)
-        self.max_t = (
-            datetime(self.start.year + MAX_SIMULATED_YEARS, self.start.month, 1, tzinfo=UTC) - self.start
-        ).days * DAY
-        self.linked_t = int((linked_at - self.start).total_seconds())
+        super().__init__(company_id, linked_at, speed)
         self._kind_prefix: dict[str, str] = {}
         self._contacts = {False: (array("q"), array("b")), True: (array("q"), array("b"))}
         self._customer_refs: dict[int, dict] = {}
@@ -908,12 +662,8 @@ class Books:
         self._customer_contacts: dict[int, dict] = {}
         self._supplier_contacts: dict[int, dict] = {}
         self._suffixes: list[list[str]] = [[] for _ in range(16)]
-        # Calendar, per day: ISO date, month index (since the start), weekday, day of month, last of month.
-        cal = self.calendar = calendar(self.start, self.max_t // DAY + HORIZON_DAYS + 400)
-        self._days, self._date0, self._dateT, self._dayhex = cal.days, cal.date0, cal.dateT, cal.dayhex
-        self._activity, self._month, self._wday = cal.activity, cal.month, cal.wday
-        self._dom, self._last, self._month_first_day = cal.dom, cal.last, cal.month_first_day
-        s = self.scale
+        self._activity: list[float] = []
+        self.scale = s = max(1, int(scale))
         # Rates (per day at scale 1, before the activity multiplier).
         self.invoice_rate = 0.5 * s
         self.bill_rate = 0.3 * s
@@ -930,16 +680,17 @@ class Books:
         # What was written to these books through the API (`writes.Written`), set by the connector.
         self.written: Written | None = None
 
-    # ---------------------------------------------------------------------------------------------- ids, time
-    def rid(self, kind: str, day: int, idx: int, sub: int = 0) -> str:
-        """A record id: `{company 8}-{kind}-{day}-{index}-{sub}{company 8}` (GUID-shaped, unique per kind)."""
-        return f"{self.c8}-{kind}-{day:04x}-{idx:04x}-{sub:04x}{self.c8b}"
+    @property
+    def clock(self) -> Clock:
+        """The books' clock: the books themselves (a `Simulation`, as the other sandboxes' models are)."""
+        return self
 
+    # ---------------------------------------------------------------------------------------------- ids, time
     def id_prefix(self, kind: str, day: int) -> str:
         """The start of `rid(kind, day, ...)`: `id_prefix(kind, day) + suffix(idx, sub)` is the id."""
-        if day >= len(self._days):
+        if day >= len(self._hex):
             self._extend(day)
-        return self._kind_prefix[kind] + self._dayhex[day]
+        return self._kind_prefix[kind] + self._hex[day]
 
     def suffix(self, idx: int, sub: int = 0) -> str:
         if idx < 4096 and sub < 16:
@@ -950,74 +701,20 @@ class Books:
             return table[idx]
         return f"{idx:04x}-{sub:04x}{self.c8b}"
 
-    def simulated_t(self, moment: datetime) -> int:
-        """Seconds since the books started of `simulated(moment)`, capped at the end of the simulation."""
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        seconds = self.linked_t + (moment - self.linked_at).total_seconds() * self.speed
-        return int(min(max(seconds, -1.0), float(self.max_t)) // 1)
-
-    def simulated(self, moment: datetime) -> datetime:
-        return self.start + timedelta(seconds=self.simulated_t(moment))
-
-    def _extend(self, day: int) -> None:
-        self.calendar.extend(day)
-
-    def day_iso(self, day: int) -> str:
-        if day >= len(self._days):
-            self._extend(day)
-        return self._days[day]
-
-    def date(self, t: int) -> str:
-        """A date field: midnight of the day of `t`, as Codat writes dates."""
-        try:
-            return self._date0[t // DAY]
-        except IndexError:
-            self._extend(t // DAY)
-            return self._date0[t // DAY]
-
-    def day_date(self, day: int) -> str:
-        if day >= len(self._days):
-            self._extend(day)
-        return self._date0[day]
-
-    def ts(self, t: int) -> str:
-        """A timestamp (UTC) of a moment `t`: `YYYY-MM-DDTHH:MM:SSZ`."""
-        day, rest = divmod(t, DAY)
-        try:
-            return self._dateT[day] + _HM[rest // 60] + _SEC[rest % 60]
-        except IndexError:
-            self._extend(day)
-            return self._dateT[day] + _HM[rest // 60] + _SEC[rest % 60]
-
-    def month_of_day(self, day: int) -> int:
-        if day >= len(self._days):
-            self._extend(day)
-        return self._month[day]
-
-    def month_first_day(self, month: int) -> int:
-        """Day index of the first day of month `month` (months since the books started)."""
-        while month >= len(self._month_first_day):
-            self._extend(len(self._days) + 31)
-        return self._month_first_day[month]
-
-    def month_label(self, month: int) -> str:
-        index = self.start.year * 12 + self.start.month - 1 + month
-        return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-    def weekday(self, day: int) -> int:
-        if day >= len(self._days):
-            self._extend(day)
-        return self._wday[day]
-
     def activity(self, day: int) -> float:
         """How busy `day` is: growth over the first three years, the season and the weekday."""
-        if day >= len(self._days):
-            self._extend(day)
-        return self._activity[day]
+        activity = self._activity
+        while day >= len(activity):
+            d = len(activity)
+            activity.append(
+                self.growth(d) * _SEASON[self.month_of_year(d) - 1] * _WEEKDAY_SALES[self.weekday(d)]
+            )
+        return activity[day]
 
     def _rng(self, day: int, family: int) -> random.Random:
-        return random.Random(_mix(self.seed64 ^ (day * 8 + family)))
+        """The PRNG of one family of records created on `day`. Its seed is not `Clock.rng`'s: the Accounting
+        Sandbox's records were drawn from this stream first, and another would change every record."""
+        return random.Random(mix64(self.seed ^ (day * 8 + family)))
 
     # ------------------------------------------------------------------------------------------- catalogues
     def _refs(self) -> None:
@@ -1056,9 +753,9 @@ class Books:
     def _make_items(self, n: int) -> list[Item]:
         out = []
         na, nn = len(_ITEM_ADJ), len(_ITEM_NOUNS)
-        base = self.seed64 % (na * nn)
+        base = self.seed % (na * nn)
         for i in range(n):
-            h = _mix(self.seed64 ^ (0x17E0 << 40) ^ i)
+            h = self.hash(0x17E0, i)
             combo = (base + i * 7) % (na * nn) if na * nn % 7 else (base + i) % (na * nn)
             adj, (noun, type_, lo, hi) = _ITEM_ADJ[combo % na], _ITEM_NOUNS[combo // na]
             name = f"{adj} {noun}" + (f" {i // (na * nn) + 1}" if i >= na * nn else "")
@@ -1101,7 +798,7 @@ class Books:
         return -(-(k - n0 + 1) * 100 // growth)  # ceil
 
     def contact_hash(self, k: int, supplier: bool) -> int:
-        return _mix(self.seed64 ^ ((0x5000 if supplier else 0xC000) << 44) ^ k)
+        return self.hash(0x50000 if supplier else 0xC0000, k)
 
     def contact_life(self, k: int, supplier: bool) -> tuple[int, int | None, int | None, int]:
         """(created t, email changed t or None, archived t or None, payment terms in days) of a contact."""
@@ -1119,13 +816,13 @@ class Books:
 
     def customer_name(self, k: int) -> str:
         n = len(_CUST_A) * len(_CUST_B) * len(_CUST_C)
-        j = (k + self.seed64 % n) % n
+        j = (k + self.seed % n) % n
         name = f"{_CUST_A[j % 30]} {_CUST_B[j // 30 % 30]} {_CUST_C[j // 900]}"
         return name if k < n else f"{name} {k // n + 1}"
 
     def supplier_name(self, k: int) -> str:
         n = len(_SUPP_A) * len(_SUPP_B) * len(_SUPP_C)
-        j = (k + (self.seed64 >> 20) % n) % n
+        j = (k + (self.seed >> 20) % n) % n
         name = f"{_SUPP_A[j % 20]} {_SUPP_B[j // 20 % 20]} {_SUPP_C[j // 400]}"
         return name if k < n else f"{name} {k // n + 1}"
 
@@ -1141,7 +838,7 @@ class Books:
             terms.append(days)
         return archived, terms
 
-    def _pick_contact(self, day: int, r, supplier: bool) -> int:
+    def _pick_contact(self, day: int, r: Callable[[], float], supplier: bool) -> int:
         """A contact that exists and is not archived on `day` (older contacts are picked more often)."""
         n = self.n_suppliers(day) if supplier else self.n_customers(day)
         archived, _terms = self._contacts[supplier]
@@ -1186,7 +883,7 @@ class Books:
         return _DEPARTMENT_COUNTS[0] if day < _DEPARTMENT_COUNTS[1] else len(DEPARTMENTS)
 
     # ---------------------------------------------------------------------------------------------- moments
-    def _at(self, day: int, r) -> int:
+    def _at(self, day: int, r: Callable[[], float]) -> int:
         """A moment in business hours (08:00-18:00) on `day`."""
         return day * DAY + 8 * HOUR + int(r() * 36000)
 
@@ -1201,7 +898,7 @@ class Books:
         n_items = len(items)
         n_depts = self.departments(day)
         wday = self._wday
-        iso = self._days[day]
+        iso = self._iso[day]
         stamp = f"{iso[2:4]}{iso[5:7]}{iso[8:10]}-"
         base = day * DAY + 8 * HOUR
         inv_prefix = self.id_prefix(K_INVOICE, day)
@@ -1327,7 +1024,7 @@ class Books:
             out.append(doc)
         return out
 
-    def _payment(self, id_: str, pay_day: int, amount: int, sub: int, r) -> Payment:
+    def _payment(self, id_: str, pay_day: int, amount: int, sub: int, r: Callable[[], float]) -> Payment:
         """A payment through the current account on `pay_day` (or the Monday after), reconciled later."""
         wday = self._wday
         wd = wday[pay_day] if pay_day < len(wday) else self.weekday(pay_day)
@@ -1347,7 +1044,7 @@ class Books:
         n_items = len(bill_items)
         n_depts = self.departments(day)
         n_expenses = len(_EXPENSES)
-        iso = self._days[day]
+        iso = self._iso[day]
         stamp = f"PI-{iso[2:4]}{iso[5:7]}{iso[8:10]}-"
         base = day * DAY + 8 * HOUR
         bill_prefix = self.id_prefix(K_BILL, day)
@@ -1429,13 +1126,22 @@ class Books:
         self._extend(day)
         dom, last, month = self._dom[day], self._last[day], self._month[day]
         wd = self._wday[day]
-        iso = self._days[day]
+        iso = self._iso[day]
         stamp = iso[2:4] + iso[5:7] + iso[8:10]
         costs: list[Direct] = []
         transfers: list[Transfer] = []
         idx = 0
 
-        def add(kind, t, contact, lines, bank, txn, reference, note):
+        def add(
+            kind: str,
+            t: int,
+            contact: int,
+            lines: list[Line],
+            bank: int,
+            txn: str,
+            reference: str,
+            note: str,
+        ) -> None:
             nonlocal idx
             sub = sum(line.sub for line in lines)
             tax = sum(line.tax for line in lines)
@@ -1460,7 +1166,7 @@ class Books:
             )
             idx += 1
 
-        growth = 0.7 + 0.6 * (min(1095, day)) / 1095
+        growth = self.growth(day)
         if dom == 1:
             rent = 125_000 * s
             add(
@@ -1651,7 +1357,7 @@ class Books:
                     day * DAY + 23 * HOUR,
                     None,
                     J_GENERAL,
-                    f"Depreciation {self._days[day][:7]}",
+                    f"Depreciation {self._iso[day][:7]}",
                     [(AC["depreciation"], dep, None), (A_EQUIPMENT_DEP, -dep, None)],
                 )
             )
@@ -1684,7 +1390,7 @@ class Books:
         d, i = doc.day, doc.idx
         suffix = self.suffix
         out = []
-        posting = [(A_AR, doc.total, contact)]
+        posting: list[JournalLine] = [(A_AR, doc.total, contact)]
         for line in doc.lines:
             posting.append((line.acc, -line.sub, None))
         if doc.tax:
@@ -1717,7 +1423,7 @@ class Books:
             )
         cn = doc.cn
         if cn is not None:
-            lines = [(line.acc, line.sub, None) for line in cn.lines]
+            lines: list[JournalLine] = [(line.acc, line.sub, None) for line in cn.lines]
             if cn.tax:
                 lines.append((A_VAT, cn.tax, None))
             lines.append((A_AR, -cn.total, contact))
@@ -1771,7 +1477,7 @@ class Books:
         d, i = doc.day, doc.idx
         suffix = self.suffix
         out = []
-        posting = [(line.acc, line.sub, None) for line in doc.lines]
+        posting: list[JournalLine] = [(line.acc, line.sub, None) for line in doc.lines]
         if doc.tax:
             posting.append((A_VAT, doc.tax, None))
         posting.append((A_AP, -doc.total, contact))
@@ -1823,7 +1529,7 @@ class Books:
 
     def direct_entry(self, x: Direct) -> Entry:
         if x.kind == K_DIRECT_COST:
-            lines = [(line.acc, line.sub, None) for line in x.lines]
+            lines: list[JournalLine] = [(line.acc, line.sub, None) for line in x.lines]
             if x.tax:
                 lines.append((A_VAT, x.tax, None))
             lines.append((x.bank, -x.total, None))
@@ -1933,10 +1639,14 @@ class Books:
                     x.t_rec,
                 )
             )
-        for x in transfers:
+        for move in transfers:
             prefix = self.id_prefix(BT_KIND[K_TRANSFER], day)
-            out.append((x.t, prefix + suffix(x.idx, 0), x.dst, x.amount, x.desc, "Xfer", x.t_rec))
-            out.append((x.t, prefix + suffix(x.idx, 1), x.src, -x.amount, x.desc, "Xfer", x.t_rec))
+            out.append(
+                (move.t, prefix + suffix(move.idx, 0), move.dst, move.amount, move.desc, "Xfer", move.t_rec)
+            )
+            out.append(
+                (move.t, prefix + suffix(move.idx, 1), move.src, -move.amount, move.desc, "Xfer", move.t_rec)
+            )
         return out
 
     def bank_lines(self, T: int) -> Iterator[tuple | None]:
@@ -1995,7 +1705,7 @@ class Books:
                 if e.txn and e.operating:
                     crow = cash[m]
                     default = -1
-                    for a, c, _ in e.lines:
+                    for a, _, _ in e.lines:
                         if not IS_BANK[a] and a != A_VAT:
                             default = cf_of[a]
                             break
@@ -2016,7 +1726,7 @@ class Books:
 class Ledger:
     """Monthly sums of the ledger as of T: account movements, cash movements, and what changed after S."""
 
-    def __init__(self, books: Books, T: int, S: int | None, months: int):
+    def __init__(self, books: AccountingBooks, T: int, S: int | None, months: int):
         self.books = books
         self.T = T
         self.S = S

@@ -55,8 +55,9 @@ with its square root.
 from __future__ import annotations
 
 import threading
+import uuid
 from bisect import bisect_right
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
 from math import isqrt
@@ -71,6 +72,7 @@ from ledgerlink.connectors.sandbox.simulation import (
     HOUR,
     LAST_NAMES,
     Clock,
+    Generate,
     Item,
     Population,
     SimulatedSandbox,
@@ -135,7 +137,9 @@ CATEGORIES: tuple[tuple[str, str, str | None], ...] = (
 )
 CAT = {key: i for i, (key, _, _) in enumerate(CATEGORIES)}
 # Leaf categories products are drawn from: (category, tax, names, min pence, max pence, variants, weight).
-LINES = (
+# A line of products: (category key, tax rate, names, lowest price, highest price, variant kind, weight).
+ProductLine = tuple[str, int, tuple[str, ...], int, int, str | None, int]
+LINES: tuple[ProductLine, ...] = (
     (
         "mens",
         T_STANDARD,
@@ -237,6 +241,18 @@ class Product:
     # `rise`/`retire`: when its price rises / it is unpublished (NEVER if it does not); `variants`:
     # (id, name, price before the rise, price after) in pence.
     __slots__ = ("cat", "gift", "id", "k", "line", "name", "pct", "retire", "rise", "t", "tax", "variants")
+    k: int
+    id: str
+    t: int
+    gift: bool
+    line: ProductLine | None
+    cat: int
+    tax: int
+    pct: int
+    name: str
+    variants: list[tuple[str, str, int, int]]
+    rise: int
+    retire: int
 
     def last(self, T: int) -> int:
         """Its latest event at or before `T`."""
@@ -246,6 +262,14 @@ class Product:
         if self.retire <= T and self.retire > last:
             last = self.retire
         return last
+
+
+# A location: (index, id, name, opened t).
+Location = tuple[int, str, str, int]
+# A money movement: (id, t, pence, type, subType, source id, source type).
+Money = tuple[str, int, int, str, str, str | None, str | None]
+# An order line: (line number, product, variant, quantity, unit pence, tax %, tax pence, total pence).
+OrderLine = tuple[int, "Product", int, int, int, int, int, int]
 
 
 class Order:
@@ -273,6 +297,25 @@ class Order:
         "t_ref",
         "tax",
     )
+    id: str
+    day: int
+    i: int
+    t: int
+    loc: Location
+    cust: int
+    cust_h: int
+    lines: list[OrderLine]
+    gross: int
+    tax: int
+    t_fail: int | None
+    t_del: int | None
+    t_ref: int | None
+    t_close: int | None
+    dispute: tuple[int, int, int, bool, str] | None
+    refund_lines: Sequence[OrderLine]
+    refund: int
+    refund_tax: int
+    pays: list[tuple[str, int, int, int]]
 
 
 class Shop:
@@ -288,7 +331,7 @@ class Shop:
         self.method_ids = [clock.rid("cmth", 0, i) for i in range(len(METHODS))]
         self.cheque_archived = (150 + (h >> 20) % 301) * DAY + 18 * HOUR
         self.category_ids = [clock.rid("ccat", 0, i) for i in range(len(CATEGORIES))]
-        self.locations: list[tuple[int, str, str, int]] = []  # (index, id, name, opened t)
+        self.locations: list[Location] = []
         for i, (name, _, _) in enumerate(LOCATIONS):
             opened = 0
             if i == 2 and (h >> 30) & 1:
@@ -385,10 +428,7 @@ class Shop:
         """(created t, changed t | None, deleted t | None, hash) of customer `k`."""
         h = self.clock.hash(K_CUSTOMER, k)
         pop = self.customers
-        if k < pop.initial:
-            created = 0
-        else:
-            created = pop.day_of(k) * DAY + 7 * HOUR + (h >> 40) % (14 * HOUR)
+        created = 0 if k < pop.initial else pop.day_of(k) * DAY + 7 * HOUR + (h >> 40) % (14 * HOUR)
         changed = created + (20 + (h >> 24) % 360) * DAY + 2 * HOUR if (h >> 16) % 100 < 30 else None
         deleted = created + (10 + (h >> 8) % 190) * DAY + 5 * HOUR if k > 0 and h % 13 == 0 else None
         return created, changed, deleted, h
@@ -540,15 +580,14 @@ class Shop:
             found = self._prefixes[key] = self.clock.rid_prefix(kind, day)
         return found
 
-    def money(self, o: Order) -> list[tuple[str, int, int, str, str, str | None, str | None]]:
+    def money(self, o: Order) -> list[Money]:
         """An order's transactions: (id, t, pence, type, subType, source id, source type)."""
         if o.t_del is not None:
             return []
         head = f"{self.prefix('ctxn', o.day)}{o.i:04x}-"
         tail = self.clock.c8b
-        out = []
-        j = 0
-        for pid, _m, amount, fee in o.pays:
+        out: list[Money] = []
+        for j, (pid, _m, amount, fee) in enumerate(o.pays):
             out.append((f"{head}{2 * j:04x}{tail}", o.t, amount, "Payment", "charge", pid, "Payment"))
             if fee:
                 out.append(
@@ -562,7 +601,6 @@ class Shop:
                         "Payment",
                     )
                 )
-            j += 1
         if o.t_ref is not None:
             out.append((f"{head}0010{tail}", o.t_ref, o.refund, "Refund", "PaymentRefund", o.id, "Order"))
         if o.dispute is not None:
@@ -605,7 +643,7 @@ def shop_for(company_id: Any, linked_at: datetime, scale: int, speed: float) -> 
     return Shop(company_id, linked_at, scale, speed)
 
 
-# ------------------------------------------------------------------------------------------------------ views
+# ------------------------------------------------------------------------------------------------- data types
 def _static(w: Window, created: int = 0) -> bool:
     """Whether a record created at `created` and never changed belongs in the pull."""
     return created <= w.T and (w.S is None or created > w.S)
@@ -716,7 +754,7 @@ def _customers(shop: Shop, w: Window) -> Iterator[Item]:
         if created > T:
             continue
         has_changed = changed is not None and changed <= T
-        last = changed if has_changed else created
+        last = changed if changed is not None and has_changed else created
         state = w.wants(created, last, deleted)
         if state == DELETE:
             yield shop.customer_id(k)
@@ -748,7 +786,7 @@ def _order_last(o: Order, T: int) -> int:
 def _payment_status(o: Order, T: int) -> str:
     if o.t_del is None:
         return "Paid"
-    return "Failed" if o.t_fail <= T else "Pending"
+    return "Failed" if o.t_fail is not None and o.t_fail <= T else "Pending"
 
 
 def _order_record(shop: Shop, o: Order, T: int, last: int) -> dict[str, Any]:
@@ -863,7 +901,7 @@ def _payments(shop: Shop, w: Window) -> Iterator[Item]:
         yield None
 
 
-def _transaction_record(ts, txn: tuple) -> dict[str, Any]:
+def _transaction_record(ts: Callable[[int], str], txn: Money) -> dict[str, Any]:
     tid, t, pence, type_, sub, src, src_type = txn
     when = ts(t)
     record: dict[str, Any] = {
@@ -1002,7 +1040,7 @@ def _company_info(shop: Shop, w: Window) -> Iterator[Item]:
     }
 
 
-VIEWS = {
+GENERATORS: dict[str, Generate[Shop]] = {
     "commerce-companyInfo": _company_info,
     "commerce-customers": _customers,
     "commerce-locations": _locations,
@@ -1017,11 +1055,7 @@ VIEWS = {
 }
 
 
-def pull(shop: Shop, data_type: str, w: Window) -> Iterator[Item]:
-    return VIEWS[data_type](shop, w)
-
-
-class CommerceSandbox(SimulatedSandbox):
+class CommerceSandbox(SimulatedSandbox[Shop]):
     info = ConnectorInfo(
         key=KEY,
         name="Commerce Sandbox",
@@ -1033,8 +1067,7 @@ class CommerceSandbox(SimulatedSandbox):
         accepts_credentials=True,
     )
 
-    def model(self, company_id: Any, linked_at: datetime, scale: int, speed: float) -> Shop:
-        return shop_for(company_id, linked_at, scale, speed)
+    generators = GENERATORS
 
-    def items(self, model: Shop, data_type: str, window: Window) -> Iterator[Item]:
-        return pull(model, data_type, window)
+    def model(self, company_id: uuid.UUID, linked_at: datetime, scale: int, speed: float) -> Shop:
+        return shop_for(company_id, linked_at, scale, speed)

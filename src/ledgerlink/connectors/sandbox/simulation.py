@@ -1,10 +1,10 @@
 """Shared machinery of the simulated sandboxes: clock, seeds, PRNGs, money, credentials and batching.
 
-The Banking Sandbox (`banking.py`) and the Commerce Sandbox (`commerce.py`) are built on this module, and any
-other sandbox can be: nothing here knows about a data type. Nothing touches a database or the network, and
-nothing is stored between pulls: a sandbox recomputes every record, and its whole life, from the company id.
-The clock's formulas (company seed, history start, simulated time and its cap) are the same as the Accounting
-Sandbox's (`books.py`), so a company linked to all three sandboxes has one history, starting on one day.
+The Accounting Sandbox (`books.py`, whose books are a `Clock`), the Banking Sandbox (`banking.py`) and the
+Commerce Sandbox (`commerce.py`) are built on this module, and any other sandbox can be: nothing here knows
+about a data type. Nothing touches a database or the network, and nothing is stored between pulls: a sandbox
+recomputes every record, and its whole life, from the company id. One clock means one history: a company
+linked to all three sandboxes has books starting on the same day.
 
 Time model
 ----------
@@ -58,6 +58,7 @@ stays flat whatever the volume, and hands the event loop a turn every ``SLICE_SE
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import random
 import threading
@@ -65,10 +66,11 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from bisect import bisect_right
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, Generic, Protocol, TypeVar
 
 from ledgerlink.connectors.base import (
     AuthorizationRejected,
@@ -124,28 +126,40 @@ class Window:
     """What a pull asks for, in simulated seconds since the history started.
 
     `T` is the pull's moment; `S` the previous pull's (None: a full pull); `sync_from` the earliest creation
-    time wanted for dated documents (None: everything).
+    time wanted for dated documents (None: everything); `months` how many months of financial statements.
     """
 
     T: int
     S: int | None = None
     sync_from: int | None = None
+    months: int = 24
 
     @property
     def last_day(self) -> int:
         """The last day with anything in it (-1 when `T` is before the history starts)."""
         return self.T // DAY if self.T >= 0 else -1
 
-    def first_day(self, horizon_days: int) -> int:
-        """The first creation day to generate when every event happens within `horizon_days` of creation."""
-        if self.S is None:
-            return 0
-        return max(0, self.S // DAY - horizon_days - 1)
+    @property
+    def created_from(self) -> int:
+        """The earliest creation time wanted for dated documents (-1: every one)."""
+        return -1 if self.sync_from is None else self.sync_from
+
+    def first_day(self, horizon_days: int, *, dated: bool = False) -> int:
+        """The first creation day to generate when every event happens within `horizon_days` of creation.
+
+        `dated`: for documents dated by their creation, none of which created before `sync_from` is wanted
+        (an event of an earlier one, a payment or a credit note, can still be)."""
+        first = 0 if self.S is None else max(0, self.S // DAY - horizon_days - 1)
+        if dated and self.sync_from is not None:
+            first = max(first, self.sync_from // DAY - horizon_days)
+        return first
 
     def wants(self, created: int, last: int, deleted: int | None) -> int:
         """EMIT, DELETE or SKIP for a record created at `created`, whose latest event at or before `T` is
-        `last` and which is deleted at `deleted` (None: never). The caller has checked `created <= T`."""
+        `last` and which is deleted at `deleted` (None: never)."""
         S = self.S
+        if created > self.T:
+            return SKIP
         if deleted is not None and deleted <= self.T:
             if S is not None and created <= S < deleted:
                 return DELETE
@@ -158,10 +172,64 @@ class Window:
 SKIP, EMIT, DELETE = 0, 1, 2
 
 
+class Calendar:
+    """Per-day facts of a history starting on `start`, as strings and numbers ready for hot loops.
+
+    The lists only grow, and always to the same values, so every clock whose history starts on the same day
+    shares one calendar (`calendar()`): a pull builds none. The lock keeps two threads from growing it twice.
+    """
+
+    def __init__(self, start: datetime, max_day: int) -> None:
+        self.start = start
+        self.start_ordinal = start.date().toordinal()
+        self.max_day = max_day
+        self.iso: list[str] = []  # "YYYY-MM-DD"
+        self.date0: list[str] = []  # "YYYY-MM-DDT00:00:00", a date as Codat writes it
+        self.dateT: list[str] = []  # "YYYY-MM-DDT", the start of a timestamp
+        self.hex: list[str] = []  # "dddd-", the day's part of a record id (`Clock.rid`)
+        self.wday: list[int] = []  # Monday 0
+        self.dom: list[int] = []  # day of month
+        self.moy: list[int] = []  # month of year, 1..12
+        self.month: list[int] = []  # months since the history started
+        self.last: list[bool] = []  # the last day of its month
+        self.month_first_day: list[int] = []  # by month since the start: its first day
+        self._lock = threading.Lock()
+
+    def extend(self, day: int) -> None:
+        """Make the facts of every day up to `day` available (and some more, so this is rarely called)."""
+        if day < 0:
+            raise ValueError("days before the history start have no calendar")
+        with self._lock:
+            n = len(self.iso)
+            if day < n:
+                return
+            start = self.start
+            for d in range(n, max(day + 1, min(max(n * 2, 64), self.max_day))):
+                when = date.fromordinal(self.start_ordinal + d)
+                iso = when.isoformat()
+                self.iso.append(iso)
+                self.date0.append(iso + "T00:00:00")
+                self.dateT.append(iso + "T")
+                self.hex.append(f"{d:04x}-")
+                self.wday.append(when.weekday())
+                self.dom.append(when.day)
+                self.moy.append(when.month)
+                self.month.append((when.year - start.year) * 12 + when.month - start.month)
+                self.last.append((when + timedelta(days=1)).day == 1)
+                if when.day == 1:
+                    self.month_first_day.append(d)
+
+
+@lru_cache(maxsize=32)
+def calendar(start: datetime, max_day: int) -> Calendar:
+    """The calendar shared by every clock whose history starts at `start`."""
+    return Calendar(start, max_day)
+
+
 class Clock:
     """A company's simulated calendar: history start, simulated time, PRNGs, ids and timestamps."""
 
-    def __init__(self, company_id: uuid.UUID | str, linked_at: datetime, speed: float = 1):
+    def __init__(self, company_id: uuid.UUID | str, linked_at: datetime, speed: float = 1) -> None:
         company = company_uuid(company_id)
         self.company_id = company
         self.seed = company_seed(company)
@@ -174,22 +242,15 @@ class Clock:
         months_back = 24 + self.seed % 13
         month0 = linked_at.year * 12 + linked_at.month - 1 - months_back
         self.start = datetime(month0 // 12, month0 % 12 + 1, 1, tzinfo=UTC)
-        self.start_ordinal = self.start.date().toordinal()
         self.max_t = (
             datetime(self.start.year + MAX_SIMULATED_YEARS, self.start.month, 1, tzinfo=UTC) - self.start
         ).days * DAY
         self.linked_t = int((linked_at - self.start).total_seconds())
-        # Per day: "YYYY-MM-DD", "YYYY-MM-DDT", weekday (Monday 0), day of month, month of year (1..12),
-        # whether it is the last day of its month.
-        self._iso: list[str] = []
-        self._dateT: list[str] = []
-        self._wday: list[int] = []
-        self._dom: list[int] = []
-        self._moy: list[int] = []
-        self._last: list[bool] = []
-        # Lazy caches only grow; the lock keeps two threads from growing one twice (pulls normally share one
-        # event loop, but a cached model may be shared more widely).
-        self._lock = threading.Lock()
+        # The calendar's lists, bound for the hot paths below (they only grow, so the bindings stay good).
+        self.calendar = cal = calendar(self.start, self.max_t // DAY + 1000)
+        self._iso, self._date0, self._dateT, self._hex = cal.iso, cal.date0, cal.dateT, cal.hex
+        self._wday, self._dom, self._moy, self._month = cal.wday, cal.dom, cal.moy, cal.month
+        self._last, self._month_first_day = cal.last, cal.month_first_day
 
     # --------------------------------------------------------------------------------------------------- time
     def simulated_t(self, moment: datetime) -> int:
@@ -211,33 +272,12 @@ class Clock:
         S = None if request.since is None else min(self.simulated_t(request.since), T)
         sync_from = None
         if request.sync_from is not None:
-            moment = request.sync_from
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            sync_from = int((moment - self.start).total_seconds())
-        return Window(T, S, sync_from)
+            sync_from = int((utc(request.sync_from) - self.start).total_seconds())
+        return Window(T, S, sync_from, request.months_to_sync)
 
     # ----------------------------------------------------------------------------------------------- calendar
     def _extend(self, day: int) -> None:
-        if day < 0:
-            raise ValueError("days before the history start have no calendar")
-        with self._lock:
-            self._extend_locked(day)
-
-    def _extend_locked(self, day: int) -> None:
-        n = len(self._iso)
-        if day < n:
-            return
-        target = max(day + 1, min(max(n * 2, 64), self.max_t // DAY + 1000))
-        for d in range(n, target):
-            when = date.fromordinal(self.start_ordinal + d)
-            iso = when.isoformat()
-            self._iso.append(iso)
-            self._dateT.append(iso + "T")
-            self._wday.append(when.weekday())
-            self._dom.append(when.day)
-            self._moy.append(when.month)
-            self._last.append((when + timedelta(days=1)).day == 1)
+        self.calendar.extend(day)
 
     def day_iso(self, day: int) -> str:
         if day >= len(self._iso):
@@ -255,7 +295,17 @@ class Clock:
 
     def date(self, t: int) -> str:
         """A date: midnight of the day of `t`, as Codat writes dates (`YYYY-MM-DDT00:00:00`)."""
-        return self.day_iso(t // DAY) + "T00:00:00"
+        try:
+            return self._date0[t // DAY]
+        except IndexError:
+            self._extend(t // DAY)
+            return self._date0[t // DAY]
+
+    def day_date(self, day: int) -> str:
+        """`date()` of a day."""
+        if day >= len(self._date0):
+            self._extend(day)
+        return self._date0[day]
 
     def weekday(self, day: int) -> int:
         if day >= len(self._wday):
@@ -276,6 +326,23 @@ class Clock:
         if day >= len(self._last):
             self._extend(day)
         return self._last[day]
+
+    def month_of_day(self, day: int) -> int:
+        """The month (counted from 0, the history's first) of `day`."""
+        if day >= len(self._month):
+            self._extend(day)
+        return self._month[day]
+
+    def month_first_day(self, month: int) -> int:
+        """The first day of `month` (months since the history started)."""
+        while month >= len(self._month_first_day):
+            self._extend(len(self._iso) + 31)
+        return self._month_first_day[month]
+
+    def month_label(self, month: int) -> str:
+        """`YYYY-MM` of `month` (months since the history started)."""
+        index = self.start.year * 12 + self.start.month - 1 + month
+        return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
     @staticmethod
     def growth(day: int) -> float:
@@ -551,10 +618,8 @@ def check_volume_credentials(credentials: dict[str, Any]) -> dict[str, Any]:
         raise AuthorizationRejected(f"scale must be a whole number from 1 to {MAX_SCALE:,}.")
     speed = credentials.get("speed", 1)
     if isinstance(speed, str):
-        try:
+        with contextlib.suppress(ValueError):
             speed = float(speed)
-        except ValueError:
-            pass
     if (
         not isinstance(speed, int | float)
         or isinstance(speed, bool)
@@ -601,7 +666,7 @@ async def stream_batches(items: Iterable[Item], size: int = BATCH_SIZE) -> Async
         turn_at = clock() + SLICE_SECONDS / _generating
         for item in items:
             if item is not None:
-                if type(item) is str:
+                if isinstance(item, str):
                     deleted.append(item)
                 else:
                     records.append(item)
@@ -621,25 +686,41 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-class SimulatedSandbox(Connector, ABC):
+class Simulation(Protocol):
+    """A company's simulated platform, as a sandbox's generators read it: its clock and its catalogues."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+
+SimulationT = TypeVar("SimulationT", bound=Simulation)
+# The records of one data type of a simulation in a window (what `SimulatedSandbox.generators` holds).
+Generate = Callable[[SimulationT, Window], Iterator[Item]]
+
+
+class SimulatedSandbox(Connector, ABC, Generic[SimulationT]):
     """A sandbox simulated from the company id; its credentials carry `scale` and `speed` (see above).
 
-    Subclasses set `info` and implement `model()` (the company's simulation, usually cached) and `items()`.
+    Subclasses set `info` and `generators` (each data type's records) and implement `model()` (the company's
+    simulation, usually cached).
     """
+
+    generators: Mapping[str, Generate[Any]] = {}
+    batch_size = BATCH_SIZE
 
     def check_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """Any JSON object links the sandbox; optional `scale` sets its volume, `speed` its clock."""
         return check_volume_credentials(credentials)
 
     @abstractmethod
-    def model(self, company_id: uuid.UUID, linked_at: datetime, scale: int, speed: float) -> Any:
+    def model(self, company_id: uuid.UUID, linked_at: datetime, scale: int, speed: float) -> SimulationT:
         """The company's simulation (usually cached per company)."""
 
-    @abstractmethod
-    def items(self, model: Any, data_type: str, window: Window) -> Iterator[Item]:
+    def items(self, model: SimulationT, data_type: str, window: Window) -> Iterator[Item]:
         """The records of one data type in a window of simulated time."""
+        return self.generators[data_type](model, window)
 
-    def model_for(self, request: FetchRequest) -> Any:
+    def model_for(self, request: FetchRequest) -> SimulationT:
         scale, speed = volume(request.credentials)
         return self.model(company_uuid(request.company_id), utc(request.linked_at), scale, speed)
 
@@ -650,6 +731,11 @@ class SimulatedSandbox(Connector, ABC):
         model = self.model_for(request)
         return self.items(model, request.data_type, model.clock.window(request))
 
+    async def items_of(self, request: FetchRequest) -> Iterator[Item]:
+        """The pull's items, once what they need from elsewhere is read (a sandbox written to reads what
+        was written here: the only wait of a pull before it streams)."""
+        return self.records(request)
+
     async def fetch(self, request: FetchRequest) -> AsyncIterator[Batch]:
-        async for batch in stream_batches(self.records(request)):
+        async for batch in stream_batches(await self.items_of(request), self.batch_size):
             yield batch

@@ -1,9 +1,10 @@
-"""Records written to the Accounting Sandbox: checking a create against its books, and what written records add
-to them.
+"""Records written to the Accounting Sandbox: checking a create against its books, and what written records
+add to them.
 
-The Sandbox's books are recomputed from the company id on every pull (`books.py`); what is written to it is the
-only state it has, kept for the connection in ledgerlink's platform store (`PushRequest.store`) as the records
-were created. A pull reads them back into a `Written`, which the books and views add to what they generate:
+The Sandbox's books are recomputed from the company id on every pull (`books.py`); what is written to it is
+the only state it has, kept for the connection in ledgerlink's platform store (`PushRequest.store`) as the
+records were created. A pull reads them back into a `Written`, which the books and views add to what they
+generate:
 
 * **Time.** A record written at real time ``w`` exists in the books from ``W = simulated(w)`` on, so a pull
   at T sees it when ``W <= T``, and its ``sourceModifiedDate`` (and an incremental pull's window) is W. What
@@ -36,7 +37,8 @@ were created. A pull reads them back into a `Written`, which the books and views
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -63,20 +65,19 @@ from ledgerlink.connectors.sandbox.books import (
     K_SUPPLIER,
     T_NONE,
     TRACKING,
-    Books,
+    AccountingBooks,
     Entry,
     Ledger,
     post_cash,
     tax_of,
 )
 
-WRITABLE_DATA_TYPES = ("journalEntries", "invoices", "payments", "suppliers")
 # The day part of a written record's id: no generated record is created on day 0xffff.
 _WRITTEN_DAY = "ffff"
 _CONTROL_ACCOUNTS = frozenset({A_AR, A_AP, A_VAT})
 
 
-def written_id(books: Books, kind: str, key: str) -> str:
+def written_id(books: AccountingBooks, kind: str, key: str) -> str:
     """The id of a record written under `key` (a push's idempotency key), in the books' id shape."""
     digest = hashlib.sha256(f"{books.company_id}:{kind}:{key}".encode()).hexdigest()
     return f"{books.c8}-{kind}-{_WRITTEN_DAY}-{digest[:4]}-{digest[4:16]}"
@@ -90,7 +91,7 @@ def _money(pence: int) -> float:
     return pence / 100
 
 
-def _when(books: Books, value: str) -> int:
+def _when(books: AccountingBooks, value: str) -> int:
     """Seconds since the books started of an ISO date or time (a time without a zone is UTC)."""
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
@@ -120,7 +121,17 @@ class Allocation:
 
     __slots__ = ("amount", "bank", "note", "payment_id", "payment_total", "reference", "t", "w")
 
-    def __init__(self, w, t, amount, payment_id, payment_total, bank, note, reference):
+    def __init__(
+        self,
+        w: int,
+        t: int,
+        amount: int,
+        payment_id: str,
+        payment_total: int,
+        bank: int,
+        note: str,
+        reference: str,
+    ) -> None:
         self.w = w
         self.t = t
         self.amount = amount
@@ -169,26 +180,21 @@ class WrittenRecord:
 class Written:
     """Everything written to one connection's Sandbox, as the books add it to what they generate."""
 
-    def __init__(self, books: Books, records: Iterable[PlatformRecord] = ()) -> None:
+    def __init__(self, books: AccountingBooks, records: Iterable[PlatformRecord] = ()) -> None:
         self.books = books
         self.account_index = {account_id: a for a, account_id in enumerate(books.account_ids)}
         # In the order they were written: the entries (the client's journal entries and the postings of
-        # written invoices and payments), and the bank transactions they make, as `Books.bank_moves` tuples.
+        # written invoices and payments), and the bank transactions they make, as `bank_moves` tuples.
         self.entries: list[WrittenEntry] = []
         self.moves: list[tuple] = []
         self.invoices: dict[str, WrittenInvoice] = {}
         self.payments: dict[str, WrittenRecord] = {}
         self.suppliers: dict[str, WrittenRecord] = {}
-        readers = {
-            "journalEntries": self._journal_entry,
-            "invoices": self._invoice,
-            "payments": self._payment,
-            "suppliers": self._supplier,
-        }
         for record in records:
-            reader = readers.get(record.data_type)
-            if reader is not None:
-                reader(
+            writer = WRITERS.get(record.data_type)
+            if writer is not None:
+                writer.add(
+                    self,
                     books.simulated_t(record.written_at),
                     record.data,
                     record.idempotency_key or record.record_id,
@@ -310,7 +316,7 @@ class Check:
     """Checks one create against the books at T, collecting Codat validation items; `done()` raises
     `PushRejected` with all of them."""
 
-    def __init__(self, books: Books, written: Written, T: int, validator: str) -> None:
+    def __init__(self, books: AccountingBooks, written: Written, T: int, validator: str) -> None:
         self.books = books
         self.written = written
         self.T = T
@@ -486,19 +492,17 @@ class Check:
 
 
 # ------------------------------------------------------------------------------------------------- creates
-def create(books: Books, written: Written, data_type: str, record: dict[str, Any], key: str, T: int) -> dict:
+def create(
+    books: AccountingBooks, written: Written, data_type: str, record: dict[str, Any], key: str, T: int
+) -> dict:
     """The record to keep for a create of `data_type`, checked against the books as they stand at T (the
     books' `written` included); raises `PushRejected`."""
-    creators = {
-        "journalEntries": _journal_entry,
-        "invoices": _invoice,
-        "payments": _payment,
-        "suppliers": _supplier,
-    }
-    return creators[data_type](books, written, record, key, T)
+    return WRITERS[data_type].create(books, written, record, key, T)
 
 
-def _journal_entry(bk: Books, written: Written, record: dict[str, Any], key: str, T: int) -> dict[str, Any]:
+def _journal_entry(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
+) -> dict[str, Any]:
     check = Check(bk, written, T, "JournalEntry")
     t = check.moment(record.get("postedOn"), "postedOn")
     journal = check.journal(record.get("journalRef"), "journalRef")
@@ -537,6 +541,7 @@ def _journal_entry(bk: Books, written: Written, record: dict[str, Any], key: str
         elif moved == 0:
             check.fail("journalLines", "Every line is 0.00: the entry would post nothing")
     check.done()
+    assert t is not None
     shaped_record: dict[str, Any] = {"id": written_id(bk, JE_KIND[K_MANUAL], key)}
     if description is not None:
         shaped_record["description"] = description
@@ -546,7 +551,9 @@ def _journal_entry(bk: Books, written: Written, record: dict[str, Any], key: str
     return shaped_record
 
 
-def _invoice(bk: Books, written: Written, record: dict[str, Any], key: str, T: int) -> dict[str, Any]:
+def _invoice(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
+) -> dict[str, Any]:
     check = Check(bk, written, T, "Invoice")
     customer = check.customer(record.get("customerRef"), "customerRef")
     t = check.moment(record.get("issueDate"), "issueDate")
@@ -617,7 +624,7 @@ def _invoice(bk: Books, written: Written, record: dict[str, Any], key: str, T: i
     }
 
 
-def _customer_index(bk: Books, customer_id: str) -> int:
+def _customer_index(bk: AccountingBooks, customer_id: str) -> int:
     return int(customer_id.split("-")[3], 16)
 
 
@@ -656,7 +663,7 @@ def _invoice_line(check: Check, line: Any, item: str) -> dict[str, Any] | None:
     given_tax = check.pence(line.get("taxAmount"), f"{item}.taxAmount", required=False)
     given_sub = check.pence(line.get("subTotal"), f"{item}.subTotal", required=False)
     given_total = check.pence(line.get("totalAmount"), f"{item}.totalAmount", required=False)
-    if len(check.errors) > before or unit is None:
+    if len(check.errors) > before or unit is None or a is None:
         return None
     gross = int((Decimal(unit) * qty).to_integral_value(ROUND_HALF_UP))
     if discount is None and percentage:
@@ -714,7 +721,9 @@ def _invoice_line(check: Check, line: Any, item: str) -> dict[str, Any] | None:
     return shaped
 
 
-def _payment(bk: Books, written: Written, record: dict[str, Any], key: str, T: int) -> dict[str, Any]:
+def _payment(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
+) -> dict[str, Any]:
     check = Check(bk, written, T, "Payment")
     customer = check.customer(record.get("customerRef"), "customerRef")
     bank = None
@@ -848,7 +857,9 @@ def _linked_invoice(
     return invoice
 
 
-def _supplier(bk: Books, written: Written, record: dict[str, Any], key: str, T: int) -> dict[str, Any]:
+def _supplier(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
+) -> dict[str, Any]:
     check = Check(bk, written, T, "Supplier")
     name = check.text(record.get("supplierName"), "supplierName")
     if name is None or not name.strip():
@@ -896,7 +907,7 @@ def _addresses(check: Check, addresses: Any) -> list[dict[str, Any]]:
     return shaped
 
 
-def _supplier_named(bk: Books, written: Written, name: str, T: int) -> str | None:
+def _supplier_named(bk: AccountingBooks, written: Written, name: str, T: int) -> str | None:
     """The id of a supplier in the books at T with this name (case aside), or None."""
     wanted = name.casefold()
     for supplier in written.suppliers.values():
@@ -907,3 +918,24 @@ def _supplier_named(bk: Books, written: Written, name: str, T: int) -> str | Non
         if bk.contact_life(k, True)[0] <= T and bk.supplier_name(k).casefold() == wanted:
             return bk.contact_id(k, True)
     return None
+
+
+# ------------------------------------------------------------------------------------------------- the table
+@dataclass(frozen=True)
+class Writer:
+    """How the Sandbox writes one data type: `create` checks a create against the books and shapes the record
+    to keep; `add` puts a kept record into a `Written` when a pull reads the store back."""
+
+    create: Callable[[AccountingBooks, Written, dict[str, Any], str, int], dict[str, Any]]
+    add: Callable[[Written, int, dict[str, Any], str], None]
+
+
+# The types the Sandbox creates (its connector's `writable_data_types`); the connector registry checks on load
+# that the data-type registry has each as a type Codat's API creates.
+WRITERS: Mapping[str, Writer] = {
+    "journalEntries": Writer(_journal_entry, Written._journal_entry),
+    "invoices": Writer(_invoice, Written._invoice),
+    "payments": Writer(_payment, Written._payment),
+    "suppliers": Writer(_supplier, Written._supplier),
+}
+WRITABLE_DATA_TYPES = tuple(WRITERS)

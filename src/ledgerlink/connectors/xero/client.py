@@ -128,12 +128,16 @@ class XeroClient:
                 continue
             if status == 403:
                 raise AuthorizationLost(
-                    "Xero refused access to the organisation: the app was disconnected from it or lacks a scope."
+                    "Xero refused access to the organisation: the app was disconnected from it"
+                    " or lacks a scope."
                 )
             if status == 429:
                 wait = _retry_after(response)
                 problem = response.headers.get("X-Rate-Limit-Problem", "")
-                message = f"Xero's {problem or 'API'} rate limit was reached; Xero asks to retry after {wait:.0f} s."
+                message = (
+                    f"Xero's {problem or 'API'} rate limit was reached;"
+                    f" Xero asks to retry after {wait:.0f} s."
+                )
                 if problem.lower() == "day":
                     raise RateLimitExceeded(message)
                 log.info("xero rate limited", problem=problem, retry_after=wait)

@@ -20,8 +20,8 @@ import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -31,16 +31,28 @@ from ledgerlink.connectors.base import (
     AccessTokens,
     AuthorizationLost,
     AuthorizationRejected,
-    Batch,
     Branding,
-    Connector,
     ConnectorInfo,
-    DataTypeNotSupported,
     FetchRequest,
 )
-from ledgerlink.connectors.mapped import batched, fixed_token, tokens_of
+from ledgerlink.connectors.codat_shapes import (
+    BALANCE_SHEET,
+    STATEMENT_TYPES,
+    ReportColumn,
+    month_end,
+    report_calls,
+)
+from ledgerlink.connectors.mapped import (
+    Mapped,
+    PlatformConnector,
+    Record,
+    Source,
+    fixed_token,
+    numbered_pages,
+)
+from ledgerlink.connectors.retries import Sleep
 from ledgerlink.connectors.xero import mapping
-from ledgerlink.connectors.xero.client import Sleep, XeroClient, XeroUnavailable
+from ledgerlink.connectors.xero.client import XeroClient, XeroUnavailable
 from ledgerlink.oauth.provider import OAuthClientCredentials, OAuthProvider
 from ledgerlink.records.registry import SourceType
 
@@ -60,8 +72,6 @@ SCOPES = (
 # Xero's largest page; each page is one call of the 60 a minute.
 PAGE_SIZE = 1000
 BATCH_SIZE = 1000
-# Report columns per call: the current month and up to 11 before it.
-REPORT_MONTHS_PER_CALL = 12
 
 
 @dataclass(frozen=True)
@@ -81,100 +91,56 @@ class XeroUrls:
         )
 
 
-@dataclass(frozen=True)
-class Source:
-    """Where a data type comes from at Xero, and how a record of it becomes Codat's."""
-
-    path: str
-    # The response's list of records (`{"Invoices": [...]}`).
-    collection: str
-    to_codat: Callable[..., mapping.Mapped | list[mapping.Mapped]]
-    paged: bool = True
-    # Whether the endpoint takes `If-Modified-Since` (tax rates and tracking categories do not: read whole).
-    incremental: bool = True
-    params: Mapping[str, str] = field(default_factory=dict)
-    keep: Callable[[mapping.Record], bool] = lambda record: True
-    # The mapping wants the chart of accounts' code → id (line items may name an account by code only).
-    needs_account_ids: bool = False
-    # The mapping wants the organisation's base currency (accounts in it carry no currency of their own).
-    needs_base_currency: bool = False
-
-
-def _of_type(*types: str) -> Callable[[mapping.Record], bool]:
+def _of_type(*types: str) -> Callable[[Record], bool]:
     return lambda record: record.get("Type") in types
 
 
+def _flagged(flag: str) -> Callable[[Record], bool]:
+    return lambda record: bool(record.get(flag))
+
+
+# The chart of accounts' code → id (line items may name an account by code only), and the organisation's
+# base currency (accounts in it carry no currency of their own): read once a pull for the mappings asking.
+ACCOUNT_IDS = "account_ids"
+BASE_CURRENCY = "base_currency"
 SOURCES: Mapping[str, Source] = {
-    "chartOfAccounts": Source("Accounts", "Accounts", mapping.account, paged=False, needs_base_currency=True),
+    "chartOfAccounts": Source("Accounts", mapping.account, paged=False, context=(BASE_CURRENCY,)),
     "bankAccounts": Source(
-        "Accounts",
-        "Accounts",
-        mapping.bank_account,
-        paged=False,
-        keep=_of_type("BANK"),
-        needs_base_currency=True,
+        "Accounts", mapping.bank_account, keep=_of_type("BANK"), paged=False, context=(BASE_CURRENCY,)
     ),
-    "customers": Source(
-        "Contacts",
-        "Contacts",
-        mapping.customer,
-        params={"includeArchived": "true"},
-        keep=lambda record: bool(record.get("IsCustomer")),
-    ),
-    "suppliers": Source(
-        "Contacts",
-        "Contacts",
-        mapping.supplier,
-        params={"includeArchived": "true"},
-        keep=lambda record: bool(record.get("IsSupplier")),
-    ),
-    "invoices": Source(
-        "Invoices", "Invoices", mapping.invoice, keep=_of_type("ACCREC"), needs_account_ids=True
-    ),
-    "bills": Source("Invoices", "Invoices", mapping.bill, keep=_of_type("ACCPAY"), needs_account_ids=True),
+    "customers": Source("Contacts", mapping.customer, keep=_flagged("IsCustomer"), include_inactive=True),
+    "suppliers": Source("Contacts", mapping.supplier, keep=_flagged("IsSupplier"), include_inactive=True),
+    "invoices": Source("Invoices", mapping.invoice, keep=_of_type("ACCREC"), context=(ACCOUNT_IDS,)),
+    "bills": Source("Invoices", mapping.bill, keep=_of_type("ACCPAY"), context=(ACCOUNT_IDS,)),
     "creditNotes": Source(
-        "CreditNotes",
-        "CreditNotes",
-        mapping.credit_note,
-        keep=_of_type("ACCRECCREDIT"),
-        needs_account_ids=True,
+        "CreditNotes", mapping.credit_note, keep=_of_type("ACCRECCREDIT"), context=(ACCOUNT_IDS,)
     ),
     "billCreditNotes": Source(
-        "CreditNotes",
-        "CreditNotes",
-        mapping.bill_credit_note,
-        keep=_of_type("ACCPAYCREDIT"),
-        needs_account_ids=True,
+        "CreditNotes", mapping.bill_credit_note, keep=_of_type("ACCPAYCREDIT"), context=(ACCOUNT_IDS,)
     ),
     "payments": Source(
-        "Payments",
-        "Payments",
-        mapping.payment,
-        keep=lambda record: record.get("PaymentType") in mapping.RECEIVED,
+        "Payments", mapping.payment, keep=lambda record: record.get("PaymentType") in mapping.RECEIVED
     ),
     "billPayments": Source(
-        "Payments",
-        "Payments",
-        mapping.bill_payment,
-        keep=lambda record: record.get("PaymentType") in mapping.PAID_OUT,
+        "Payments", mapping.bill_payment, keep=lambda record: record.get("PaymentType") in mapping.PAID_OUT
     ),
-    "bankTransactions": Source("BankTransactions", "BankTransactions", mapping.bank_transaction),
-    "items": Source("Items", "Items", mapping.item, paged=False, needs_account_ids=True),
-    "taxRates": Source("TaxRates", "TaxRates", mapping.tax_rate, paged=False, incremental=False),
+    "bankTransactions": Source("BankTransactions", mapping.bank_transaction),
+    "items": Source("Items", mapping.item, paged=False, context=(ACCOUNT_IDS,)),
+    # Tax rates and tracking categories do not take `If-Modified-Since`: read whole.
+    "taxRates": Source("TaxRates", mapping.tax_rate, paged=False, incremental=False),
     "trackingCategories": Source(
-        "TrackingCategories",
         "TrackingCategories",
         mapping.tracking_categories,
         paged=False,
         incremental=False,
-        params={"includeArchived": "true"},
+        include_inactive=True,
     ),
 }
 # Journal entries come from two endpoints (`_journal_entries`); company info and statements from their own.
-DATA_TYPES = tuple(sorted({*SOURCES, "journalEntries", "company", "balanceSheet", "profitAndLoss"}))
+DATA_TYPES = tuple(sorted({*SOURCES, "journalEntries", "company", *STATEMENT_TYPES}))
 
 
-class XeroConnector(Connector):
+class XeroConnector(PlatformConnector[XeroClient]):
     info = ConnectorInfo(
         key=KEY,
         name="Xero",
@@ -184,6 +150,11 @@ class XeroConnector(Connector):
         data_provided_by="Xero",
         accepts_credentials=False,
     )
+    platform = "Xero"
+    linked_books = "organisation"
+    linked_key = "xero"
+    linked_field = "tenantId"
+    batch_size = BATCH_SIZE
 
     def __init__(
         self,
@@ -195,17 +166,14 @@ class XeroConnector(Connector):
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.urls = urls or XeroUrls.from_settings(get_settings())
-        # Per instance rather than per class: the URLs come from settings (tests point them at a fake).
-        self.oauth = OAuthProvider(
+        oauth = OAuthProvider(
             key=KEY,
             authorize_url=self.urls.authorize,
             token_url=self.urls.token,
             scopes=SCOPES,
             client=client,
         )
-        self.sleep = sleep
-        self.page_size = page_size
-        self.transport = transport
+        super().__init__(oauth, sleep=sleep, page_size=page_size, transport=transport)
 
     def client(self, tokens: AccessTokens, tenant_id: str | None = None) -> XeroClient:
         return XeroClient(
@@ -236,92 +204,67 @@ class XeroConnector(Connector):
         )
         return {"xero": {"tenantId": chosen["tenantId"], "tenantName": chosen.get("tenantName")}}
 
-    async def fetch(self, request: FetchRequest) -> AsyncIterator[Batch]:
-        if request.data_type not in DATA_TYPES:
-            raise DataTypeNotSupported(request.data_type)
-        tenant_id = (request.credentials.get("xero") or {}).get("tenantId")
-        if not tenant_id:
-            raise AuthorizationLost(
-                "The connection has no Xero organisation; the business must link it again."
-            )
-        tokens = tokens_of(request, "Xero")
-        async with self.client(tokens, tenant_id) as xero:
-            async for batch in batched(self._records(xero, request), BATCH_SIZE):
-                yield batch
-
-    def _records(self, xero: XeroClient, request: FetchRequest) -> AsyncIterator[mapping.Mapped]:
+    def records(self, client: XeroClient, request: FetchRequest) -> AsyncIterator[Mapped]:
         if request.data_type == "company":
-            return self._company(xero)
+            return self._company(client)
         if request.data_type == "journalEntries":
-            return self._journal_entries(xero, request.since)
-        if request.data_type in mapping.STATEMENTS:
-            return self._statements(xero, request)
-        return self._list(xero, SOURCES[request.data_type], request.since)
+            return self._journal_entries(client, request.since)
+        if request.data_type in STATEMENT_TYPES:
+            return self._statements(client, request)
+        return self._list(client, SOURCES[request.data_type], request.since)
 
-    async def _list(
-        self, xero: XeroClient, source: Source, since: datetime | None
-    ) -> AsyncIterator[mapping.Mapped]:
-        extra: dict[str, Any] = {}
-        if source.needs_account_ids:
+    async def _list(self, xero: XeroClient, source: Source, since: datetime | None) -> AsyncIterator[Mapped]:
+        context: dict[str, Any] = {}
+        if ACCOUNT_IDS in source.context:
             accounts = (await xero.get("Accounts")).get("Accounts") or []
-            extra["account_ids"] = {a["Code"]: a["AccountID"] for a in accounts if a.get("Code")}
-        if source.needs_base_currency:
-            extra["base_currency"] = (await self._organisation(xero)).get("BaseCurrency")
+            context[ACCOUNT_IDS] = {a["Code"]: a["AccountID"] for a in accounts if a.get("Code")}
+        if BASE_CURRENCY in source.context:
+            context[BASE_CURRENCY] = (await self._organisation(xero)).get("BaseCurrency")
+        params = {"includeArchived": "true"} if source.include_inactive else {}
         modified_since = since if source.incremental else None
-        async for page in self._pages(
-            xero, source.path, source.collection, source.params, source.paged, modified_since
-        ):
-            for record in page:
-                if not source.keep(record):
-                    continue
-                mapped = source.to_codat(record, **extra)
-                if isinstance(mapped, list):
-                    for one in mapped:
-                        yield one
-                else:
-                    yield mapped
+        async for page in self._pages(xero, source.endpoint, params, source.paged, modified_since):
+            for mapped in source.mapped(page, **context):
+                yield mapped
 
     async def _pages(
         self,
         xero: XeroClient,
-        path: str,
-        collection: str,
+        endpoint: str,
         params: Mapping[str, str] | None = None,
         paged: bool = True,
         modified_since: datetime | None = None,
-    ) -> AsyncIterator[list[mapping.Record]]:
+    ) -> AsyncIterator[list[Record]]:
+        """The list at `endpoint` (`{"Invoices": [...]}`), page by page: until a page is short or the last
+        one Xero counts."""
         if not paged:
-            body = await xero.get(path, params=dict(params or {}), modified_since=modified_since)
-            yield body.get(collection) or []
+            body = await xero.get(endpoint, params=dict(params or {}), modified_since=modified_since)
+            yield body.get(endpoint) or []
             return
-        page = 1
-        while True:
-            query = {**(params or {}), "page": str(page), "pageSize": str(self.page_size)}
-            body = await xero.get(path, params=query, modified_since=modified_since)
-            records = body.get(collection) or []
-            yield records
-            page_count = (body.get("pagination") or {}).get("pageCount")
-            if len(records) < self.page_size or (page_count is not None and page >= page_count):
-                return
-            page += 1
 
-    async def _organisation(self, xero: XeroClient) -> mapping.Record:
+        async def read(number: int) -> tuple[list[Record], bool]:
+            query = {**(params or {}), "page": str(number), "pageSize": str(self.page_size)}
+            body = await xero.get(endpoint, params=query, modified_since=modified_since)
+            page_count = (body.get("pagination") or {}).get("pageCount")
+            return body.get(endpoint) or [], page_count is not None and number >= page_count
+
+        async for page in numbered_pages(read, self.page_size):
+            yield page
+
+    async def _organisation(self, xero: XeroClient) -> Record:
         body = await xero.get("Organisation")
         organisations = body.get("Organisations") or []
         return organisations[0] if organisations else {}
 
-    async def _company(self, xero: XeroClient) -> AsyncIterator[mapping.Mapped]:
+    async def _company(self, xero: XeroClient) -> AsyncIterator[Mapped]:
         organisation = await self._organisation(xero)
         if organisation:
             yield mapping.company(organisation, xero.tenant_id)
 
-    async def _journal_entries(
-        self, xero: XeroClient, since: datetime | None
-    ) -> AsyncIterator[mapping.Mapped]:
+    async def _journal_entries(self, xero: XeroClient, since: datetime | None) -> AsyncIterator[Mapped]:
         """Manual journals, then every other posting of the general ledger (`/Journals`, paged by journal
         number). The ledger's MANJOURNAL journals repeat the manual journals, so they are left out: each
         posting is one journal entry. Draft manual journals post nothing and are left out too."""
-        async for page in self._pages(xero, "ManualJournals", "ManualJournals", modified_since=since):
+        async for page in self._pages(xero, "ManualJournals", modified_since=since):
             for record in page:
                 if record.get("Status") != "DRAFT":
                     yield mapping.manual_journal(record)
@@ -336,19 +279,15 @@ class XeroConnector(Connector):
                 return
             offset = max(int(record.get("JournalNumber") or 0) for record in journals)
 
-    async def _statements(self, xero: XeroClient, request: FetchRequest) -> AsyncIterator[mapping.Mapped]:
-        """The last `months_to_sync` months (the current one included), a record per month. Reports have no
-        modification dates, so every pull reads them all; unchanged months are stored once (hashes)."""
+    async def _statements(self, xero: XeroClient, request: FetchRequest) -> AsyncIterator[Mapped]:
+        """The last `months_to_sync` months (`codat_shapes.report_calls`), a record per month: one report a
+        call, its columns the months newest first."""
         currency = (await self._organisation(xero)).get("BaseCurrency")
-        as_of = request.as_of.astimezone(UTC).date()
-        months = [_month_start(as_of, -back) for back in range(max(1, request.months_to_sync))]
         build = mapping.STATEMENTS[request.data_type]
-        for chunk_start in range(0, len(months), REPORT_MONTHS_PER_CALL):
-            chunk = months[chunk_start : chunk_start + REPORT_MONTHS_PER_CALL]
-            newest = chunk[0]
-            newest_end = _month_end(newest)
-            params = {"periods": str(len(chunk) - 1), "timeframe": "MONTH"} if len(chunk) > 1 else {}
-            if request.data_type == "balanceSheet":
+        for months in report_calls(request.as_of, request.months_to_sync):
+            newest, newest_end = months[0], month_end(months[0])
+            params = {"periods": str(len(months) - 1), "timeframe": "MONTH"} if len(months) > 1 else {}
+            if request.data_type == BALANCE_SHEET:
                 body = await xero.get(
                     "Reports/BalanceSheet", params={"date": newest_end.isoformat(), **params}
                 )
@@ -360,23 +299,8 @@ class XeroConnector(Connector):
             reports = body.get("Reports") or []
             if not reports:
                 continue
-            for index, month in enumerate(chunk, start=1):
-                column = mapping.ReportColumn(
-                    index=index,
-                    month=f"{month.year:04d}-{month.month:02d}",
-                    from_date=f"{month.isoformat()}T00:00:00",
-                    to_date=f"{_month_end(month).isoformat()}T00:00:00",
-                )
-                yield build(reports[0], column, currency)
-
-
-def _month_start(day: date, offset: int) -> date:
-    index = day.year * 12 + day.month - 1 + offset
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _month_end(first: date) -> date:
-    return _month_start(first, 1) - timedelta(days=1)
+            for index, month in enumerate(months, start=1):
+                yield build(reports[0], ReportColumn.of_month(index, month), currency)
 
 
 def _auth_event_id(access_token: str) -> str | None:

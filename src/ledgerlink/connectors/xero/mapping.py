@@ -9,12 +9,12 @@ of what these functions do; a change here changes that page.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-# Shared by the platform connectors: records, deletions at the source, and either.
+from ledgerlink.connectors import codat_shapes
+from ledgerlink.connectors.codat_shapes import money, ref, without_none
 from ledgerlink.connectors.mapped import Deleted, Mapped, Record
 
 # Statuses that end a record's life at Xero, by record kind: Codat keeps such records as deletions.
@@ -43,23 +43,13 @@ def xero_moment(value: str | None) -> datetime | None:
 
 
 def codat_date(value: str | None) -> str | None:
-    """A day (Xero's document dates are days): Codat writes it as midnight without a zone."""
-    moment = xero_moment(value)
-    return moment.strftime("%Y-%m-%dT00:00:00") if moment else None
+    """A day (Xero's document dates are days), as Codat writes one."""
+    return codat_shapes.day(xero_moment(value))
 
 
 def codat_timestamp(value: str | None) -> str | None:
     """A moment in UTC, as Codat writes modification dates."""
-    moment = xero_moment(value)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
-
-
-def _without_none(record: Record) -> Record:
-    return {key: value for key, value in record.items() if value is not None}
-
-
-def _money(value: Any) -> float:
-    return round(float(value or 0), 2)
+    return codat_shapes.timestamp(xero_moment(value))
 
 
 def currency_rate(rate: Any) -> float:
@@ -71,11 +61,7 @@ def currency_rate(rate: Any) -> float:
 
 
 def _source_modified(record: Record, mapped: Record) -> Record:
-    mapped["metadata"] = {"isDeleted": False}
-    modified = codat_timestamp(record.get("UpdatedDateUTC"))
-    if modified:
-        mapped["sourceModifiedDate"] = modified
-    return mapped
+    return codat_shapes.source_modified(mapped, codat_timestamp(record.get("UpdatedDateUTC")))
 
 
 # ------------------------------------------------------------------------------------ chart of accounts
@@ -106,7 +92,7 @@ def account(record: Record, base_currency: str | None = None) -> Mapped:
         return Deleted(record["AccountID"])
     kind, category = ACCOUNT_TYPES.get(record.get("Type") or "", ("Unknown", "Unknown"))
     name = record.get("Name")
-    mapped = _without_none(
+    mapped = without_none(
         {
             "id": record["AccountID"],
             "nominalCode": record.get("Code"),
@@ -127,7 +113,7 @@ def bank_account(record: Record, base_currency: str | None = None) -> Mapped:
     """A Xero account of type BANK (a bank account or a credit card, by `BankAccountType`)."""
     if record.get("Status") in ACCOUNT_GONE:
         return Deleted(record["AccountID"])
-    mapped = _without_none(
+    mapped = without_none(
         {
             "id": record["AccountID"],
             "accountName": record.get("Name"),
@@ -160,7 +146,7 @@ def _addresses(record: Record) -> list[Record]:
         }
         if any(fields.values()):  # Xero lists every address type, empty or not
             addresses.append(
-                {"type": ADDRESS_TYPES.get(address.get("AddressType"), "Unknown"), **_without_none(fields)}
+                {"type": ADDRESS_TYPES.get(address.get("AddressType"), "Unknown"), **without_none(fields)}
             )
     return addresses
 
@@ -186,7 +172,7 @@ def _contact_people(record: Record) -> list[Record]:
     for person in record.get("ContactPersons") or []:
         name = " ".join(part for part in (person.get("FirstName"), person.get("LastName")) if part)
         people.append(
-            _without_none(
+            without_none(
                 {"name": name or None, "email": person.get("EmailAddress") or None, "status": "Active"}
             )
         )
@@ -196,7 +182,7 @@ def _contact_people(record: Record) -> list[Record]:
 def _contact(record: Record, name_key: str) -> Mapped:
     if record.get("ContactStatus") in CONTACT_GONE:
         return Deleted(record["ContactID"])
-    mapped = _without_none(
+    mapped = without_none(
         {
             "id": record["ContactID"],
             name_key: record.get("Name"),
@@ -228,8 +214,8 @@ def supplier(record: Record) -> Mapped:
 def _line_item(line: Record, amounts: str, account_ids: Mapping[str, str]) -> Record:
     """One line of an invoice, bill or credit note. `LineAmount` is net or gross of tax as the document's
     `LineAmountTypes` says; Codat's `subTotal` is always net."""
-    tax = _money(line.get("TaxAmount"))
-    line_amount = _money(line.get("LineAmount"))
+    tax = money(line.get("TaxAmount"))
+    line_amount = money(line.get("LineAmount"))
     sub_total = round(line_amount - tax, 2) if amounts == "Inclusive" else line_amount
     account_id = line.get("AccountID") or account_ids.get(line.get("AccountCode") or "")
     mapped: Record = {
@@ -243,11 +229,11 @@ def _line_item(line: Record, amounts: str, account_ids: Mapping[str, str]) -> Re
         "totalAmount": round(sub_total + tax, 2),
     }
     if account_id or line.get("AccountCode"):
-        mapped["accountRef"] = _without_none({"id": account_id or line["AccountCode"]})
+        mapped["accountRef"] = ref(account_id or line["AccountCode"])
     if line.get("TaxType"):
         mapped["taxRateRef"] = {"id": line["TaxType"]}
     if line.get("Item"):
-        mapped["itemRef"] = _without_none({"id": line["Item"]["ItemID"], "name": line["Item"].get("Name")})
+        mapped["itemRef"] = ref(line["Item"]["ItemID"], line["Item"].get("Name"))
     tracking = [
         {"id": option["TrackingOptionID"], "name": option.get("Option")}
         for option in line.get("Tracking") or []
@@ -255,66 +241,51 @@ def _line_item(line: Record, amounts: str, account_ids: Mapping[str, str]) -> Re
     ]
     if tracking:
         mapped["trackingCategoryRefs"] = tracking
-    return _without_none(mapped)
+    return without_none(mapped)
 
 
-def _allocations(record: Record, rate: float) -> list[Record]:
-    """Payments, and credit notes, prepayments and overpayments applied to the document."""
-    allocations = []
-    for payment in record.get("Payments") or []:
-        allocations.append(
-            {
-                "payment": _without_none(
-                    {
-                        "id": payment["PaymentID"],
-                        "reference": payment.get("Reference"),
-                        "currency": record.get("CurrencyCode"),
-                        "currencyRate": currency_rate(payment.get("CurrencyRate")),
-                        "paidOnDate": codat_date(payment.get("Date")),
-                        "totalAmount": _money(payment.get("Amount")),
-                    }
-                ),
-                "allocation": _without_none(
-                    {
-                        "currency": record.get("CurrencyCode"),
-                        "currencyRate": rate,
-                        "allocatedOnDate": codat_date(payment.get("Date")),
-                        "totalAmount": _money(payment.get("Amount")),
-                    }
-                ),
-            }
+def _allocations(record: Record, rate: float, document: str) -> list[Record]:
+    """Payments, and credit notes, prepayments and overpayments applied to the document (a `document`:
+    `invoices` or `bills`), with Codat's signs (`codat_shapes.ALLOCATION_SIGNS`)."""
+    currency = record.get("CurrencyCode")
+    allocations = [
+        codat_shapes.payment_allocation(
+            document,
+            payment_id=payment["PaymentID"],
+            reference=payment.get("Reference"),
+            currency=currency,
+            payment_currency_rate=currency_rate(payment.get("CurrencyRate")),
+            currency_rate=rate,
+            paid_on=codat_date(payment.get("Date")),
+            allocated_on=codat_date(payment.get("Date")),
+            paid=money(payment.get("Amount")),
+            allocated=money(payment.get("Amount")),
         )
+        for payment in record.get("Payments") or []
+    ]
     for key, id_key in (
         ("CreditNotes", "CreditNoteID"),
         ("Prepayments", "PrepaymentID"),
         ("Overpayments", "OverpaymentID"),
     ):
         for credit in record.get(key) or []:
-            amount = _money(
+            amount = money(
                 credit.get("AppliedAmount")
                 if credit.get("AppliedAmount") is not None
                 else credit.get("Total")
             )
             allocations.append(
-                {
-                    "payment": _without_none(
-                        {
-                            "id": credit[id_key],
-                            "reference": credit.get("CreditNoteNumber") or credit.get("Reference"),
-                            "currency": record.get("CurrencyCode"),
-                            "paidOnDate": codat_date(credit.get("Date")),
-                            "totalAmount": amount,
-                        }
-                    ),
-                    "allocation": _without_none(
-                        {
-                            "currency": record.get("CurrencyCode"),
-                            "currencyRate": rate,
-                            "allocatedOnDate": codat_date(credit.get("Date")),
-                            "totalAmount": amount,
-                        }
-                    ),
-                }
+                codat_shapes.payment_allocation(
+                    document,
+                    payment_id=credit[id_key],
+                    reference=credit.get("CreditNoteNumber") or credit.get("Reference"),
+                    currency=currency,
+                    currency_rate=rate,
+                    paid_on=codat_date(credit.get("Date")),
+                    allocated_on=codat_date(credit.get("Date")),
+                    paid=amount,
+                    allocated=amount,
+                )
             )
     return allocations
 
@@ -326,15 +297,15 @@ def _document_status(record: Record, open_status: str) -> str:
     if status == "PAID":
         return "Paid"
     if status in ("SUBMITTED", "AUTHORISED"):
-        due = _money(record.get("AmountDue"))
-        paid = _money(record.get("AmountPaid")) + _money(record.get("AmountCredited"))
+        due = money(record.get("AmountDue"))
+        paid = money(record.get("AmountPaid")) + money(record.get("AmountCredited"))
         if paid and due:
             return "PartiallyPaid"
         return open_status if due or not paid else "Paid"
     return "Unknown"
 
 
-def _document(record: Record, account_ids: Mapping[str, str]) -> Record:
+def _document(record: Record, account_ids: Mapping[str, str], document: str) -> Record:
     amounts = record.get("LineAmountTypes") or "Exclusive"
     rate = currency_rate(record.get("CurrencyRate"))
     return {
@@ -343,8 +314,8 @@ def _document(record: Record, account_ids: Mapping[str, str]) -> Record:
         "currency": record.get("CurrencyCode"),
         "currencyRate": rate,
         "lineItems": [_line_item(line, amounts, account_ids) for line in record.get("LineItems") or []],
-        "paymentAllocations": _allocations(record, rate),
-        "subTotal": _money(record.get("SubTotal")),
+        "paymentAllocations": _allocations(record, rate, document),
+        "subTotal": money(record.get("SubTotal")),
     }
 
 
@@ -356,22 +327,22 @@ def invoice(record: Record, account_ids: Mapping[str, str] | None = None) -> Map
     mapped: Record = {
         "id": record["InvoiceID"],
         "invoiceNumber": record.get("InvoiceNumber"),
-        "customerRef": _without_none({"id": contact.get("ContactID"), "companyName": contact.get("Name")}),
+        "customerRef": ref(contact.get("ContactID"), contact.get("Name"), "companyName"),
         "salesOrderRefs": [],
-        **_document(record, account_ids or {}),
+        **_document(record, account_ids or {}, "invoices"),
         "paidOnDate": codat_date(record.get("FullyPaidOnDate")),
         "withholdingTax": [],
-        "totalDiscount": _money(record.get("TotalDiscount")),
+        "totalDiscount": money(record.get("TotalDiscount")),
         "additionalTaxAmount": 0.0,
         "additionalTaxPercentage": 0.0,
-        "totalTaxAmount": _money(record.get("TotalTax")),
-        "totalAmount": _money(record.get("Total")),
-        "amountDue": _money(record.get("AmountDue")),
+        "totalTaxAmount": money(record.get("TotalTax")),
+        "totalAmount": money(record.get("Total")),
+        "amountDue": money(record.get("AmountDue")),
         "discountPercentage": 0.0,
         "status": _document_status(record, "Submitted"),
         "note": record.get("Reference") or None,
     }
-    return _source_modified(record, _without_none(mapped))
+    return _source_modified(record, without_none(mapped))
 
 
 def bill(record: Record, account_ids: Mapping[str, str] | None = None) -> Mapped:
@@ -383,17 +354,17 @@ def bill(record: Record, account_ids: Mapping[str, str] | None = None) -> Mapped
         "id": record["InvoiceID"],
         # A bill's number is the supplier's; Xero keeps it in InvoiceNumber.
         "reference": record.get("InvoiceNumber") or record.get("Reference") or None,
-        "supplierRef": _without_none({"id": contact.get("ContactID"), "supplierName": contact.get("Name")}),
+        "supplierRef": ref(contact.get("ContactID"), contact.get("Name"), "supplierName"),
         "purchaseOrderRefs": [],
-        **_document(record, account_ids or {}),
+        **_document(record, account_ids or {}, "bills"),
         "withholdingTax": [],
         "status": _document_status(record, "Open"),
-        "taxAmount": _money(record.get("TotalTax")),
-        "totalAmount": _money(record.get("Total")),
-        "amountDue": _money(record.get("AmountDue")),
+        "taxAmount": money(record.get("TotalTax")),
+        "totalAmount": money(record.get("Total")),
+        "amountDue": money(record.get("AmountDue")),
         "note": record.get("Reference") or None,
     }
-    return _source_modified(record, _without_none(mapped))
+    return _source_modified(record, without_none(mapped))
 
 
 def _credit_note_status(record: Record) -> str:
@@ -403,91 +374,86 @@ def _credit_note_status(record: Record) -> str:
     if status == "PAID":
         return "Paid"
     if status in ("SUBMITTED", "AUTHORISED"):
-        remaining, total = _money(record.get("RemainingCredit")), _money(record.get("Total"))
+        remaining, total = money(record.get("RemainingCredit")), money(record.get("Total"))
         return (
             "PartiallyPaid" if 0 < remaining < total else "Paid" if remaining == 0 and total else "Submitted"
         )
     return "Unknown"
 
 
-def _credit_note_allocations(record: Record, rate: float) -> list[Record]:
-    """Where the credit went: to invoices (`Allocations`) and refunded as payments (`Payments`)."""
-    allocations = _allocations({**record, "CreditNotes": [], "Prepayments": [], "Overpayments": []}, rate)
+def _credit_note_allocations(record: Record, rate: float, document: str) -> list[Record]:
+    """Where the credit went (a `document`: `creditNotes` or `billCreditNotes`): refunded as payments
+    (`Payments`) and applied to invoices or bills (`Allocations`)."""
+    allocations = _allocations(
+        {**record, "CreditNotes": [], "Prepayments": [], "Overpayments": []}, rate, document
+    )
     for allocation in record.get("Allocations") or []:
-        document = allocation.get("Invoice") or {}
+        applied_to = allocation.get("Invoice") or {}
         allocations.append(
-            {
-                "payment": _without_none(
-                    {
-                        "id": document.get("InvoiceID") or allocation.get("AllocationID"),
-                        "reference": document.get("InvoiceNumber"),
-                        "currency": record.get("CurrencyCode"),
-                        "paidOnDate": codat_date(allocation.get("Date")),
-                        "totalAmount": _money(allocation.get("Amount")),
-                    }
-                ),
-                "allocation": _without_none(
-                    {
-                        "currency": record.get("CurrencyCode"),
-                        "currencyRate": rate,
-                        "allocatedOnDate": codat_date(allocation.get("Date")),
-                        "totalAmount": _money(allocation.get("Amount")),
-                    }
-                ),
-            }
+            codat_shapes.payment_allocation(
+                document,
+                payment_id=applied_to.get("InvoiceID") or allocation.get("AllocationID"),
+                reference=applied_to.get("InvoiceNumber"),
+                currency=record.get("CurrencyCode"),
+                currency_rate=rate,
+                paid_on=codat_date(allocation.get("Date")),
+                allocated_on=codat_date(allocation.get("Date")),
+                paid=money(allocation.get("Amount")),
+                allocated=money(allocation.get("Amount")),
+            )
         )
     return allocations
 
 
-def _credit_note(record: Record, account_ids: Mapping[str, str]) -> Record:
+# A credit note's number and contact, by data type (all that tells ACCRECCREDIT from ACCPAYCREDIT).
+CREDIT_NOTE_PARTIES: Mapping[str, tuple[str, str, str]] = {
+    "creditNotes": ("creditNoteNumber", "customerRef", "companyName"),
+    "billCreditNotes": ("billCreditNoteNumber", "supplierRef", "supplierName"),
+}
+
+
+def _credit_note(record: Record, account_ids: Mapping[str, str] | None, document: str) -> Mapped:
+    if record.get("Status") in DOCUMENT_GONE:
+        return Deleted(record["CreditNoteID"])
+    number_key, contact_key, name_key = CREDIT_NOTE_PARTIES[document]
+    contact = record.get("Contact") or {}
     amounts = record.get("LineAmountTypes") or "Exclusive"
     rate = currency_rate(record.get("CurrencyRate"))
-    return {
+    lines = [_line_item(line, amounts, account_ids or {}) for line in record.get("LineItems") or []]
+    mapped = {
         "id": record["CreditNoteID"],
+        number_key: record.get("CreditNoteNumber"),
+        contact_key: ref(contact.get("ContactID"), contact.get("Name"), name_key),
         "withholdingTax": [],
-        "totalAmount": _money(record.get("Total")),
+        "totalAmount": money(record.get("Total")),
         "totalDiscount": 0.0,
-        "subTotal": _money(record.get("SubTotal")),
-        "totalTaxAmount": _money(record.get("TotalTax")),
+        "subTotal": money(record.get("SubTotal")),
+        "totalTaxAmount": money(record.get("TotalTax")),
         "discountPercentage": 0.0,
-        "remainingCredit": _money(record.get("RemainingCredit")),
+        "remainingCredit": money(record.get("RemainingCredit")),
         "status": _credit_note_status(record),
         "issueDate": codat_date(record.get("Date")),
         "allocatedOnDate": codat_date(record.get("FullyPaidOnDate")),
         "currency": record.get("CurrencyCode"),
         "currencyRate": rate,
-        "lineItems": [_line_item(line, amounts, account_ids) for line in record.get("LineItems") or []],
-        "paymentAllocations": _credit_note_allocations(record, rate),
+        "lineItems": lines,
+        "paymentAllocations": _credit_note_allocations(record, rate, document),
         "note": record.get("Reference") or None,
     }
+    return _source_modified(record, without_none(mapped))
 
 
 def credit_note(record: Record, account_ids: Mapping[str, str] | None = None) -> Mapped:
     """An ACCRECCREDIT credit note."""
-    if record.get("Status") in DOCUMENT_GONE:
-        return Deleted(record["CreditNoteID"])
-    contact = record.get("Contact") or {}
-    mapped = {
-        **_credit_note(record, account_ids or {}),
-        "creditNoteNumber": record.get("CreditNoteNumber"),
-        "customerRef": _without_none({"id": contact.get("ContactID"), "companyName": contact.get("Name")}),
-        "additionalTaxAmount": 0.0,
-        "additionalTaxPercentage": 0.0,
-    }
-    return _source_modified(record, _without_none(mapped))
+    mapped = _credit_note(record, account_ids, "creditNotes")
+    if isinstance(mapped, dict):
+        mapped.update({"additionalTaxAmount": 0.0, "additionalTaxPercentage": 0.0})
+    return mapped
 
 
 def bill_credit_note(record: Record, account_ids: Mapping[str, str] | None = None) -> Mapped:
     """An ACCPAYCREDIT credit note."""
-    if record.get("Status") in DOCUMENT_GONE:
-        return Deleted(record["CreditNoteID"])
-    contact = record.get("Contact") or {}
-    mapped = {
-        **_credit_note(record, account_ids or {}),
-        "billCreditNoteNumber": record.get("CreditNoteNumber"),
-        "supplierRef": _without_none({"id": contact.get("ContactID"), "supplierName": contact.get("Name")}),
-    }
-    return _source_modified(record, _without_none(mapped))
+    return _credit_note(record, account_ids, "billCreditNotes")
 
 
 # ------------------------------------------------------------------------------------------- payments
@@ -499,32 +465,29 @@ _REFUNDS = frozenset({"ARCREDITPAYMENT", "APCREDITPAYMENT"})
 
 
 def _payment(record: Record, contact_key: str, name_key: str, document_link: str) -> Record:
-    """Codat's sign convention: a payment line is what the customer paid (positive for money received, a
-    refund negative); a link reduces what the document has outstanding (negative)."""
+    """A payment line is what the customer paid (positive for money received, a refund negative); its link
+    carries Codat's sign (`codat_shapes.LINK_SIGNS`: a document paid negative, a credit note refunded
+    positive)."""
     refund = record.get("PaymentType") in _REFUNDS
-    amount = _money(record.get("Amount"))
+    amount = money(record.get("Amount"))
     document = record.get("Invoice") or record.get("CreditNote") or {}
     contact = document.get("Contact") or {}
+    account = record.get("Account") or {}
     rate = currency_rate(record.get("CurrencyRate"))
     if record.get("CreditNote"):
-        link = {"type": "CreditNote", "id": record["CreditNote"]["CreditNoteID"], "amount": amount}
+        link = codat_shapes.payment_link("CreditNote", record["CreditNote"]["CreditNoteID"], amount, rate)
     elif record.get("Invoice"):
-        link = {"type": document_link, "id": record["Invoice"]["InvoiceID"], "amount": -amount}
+        link = codat_shapes.payment_link(document_link, record["Invoice"]["InvoiceID"], amount, rate)
     else:
-        link = {"type": "Other", "id": contact.get("ContactID") or record["PaymentID"], "amount": -amount}
+        link = codat_shapes.payment_link(
+            "Other", contact.get("ContactID") or record["PaymentID"], amount, rate
+        )
     mapped: Record = {
         "id": record["PaymentID"],
-        contact_key: _without_none({"id": contact.get("ContactID"), name_key: contact.get("Name")})
+        contact_key: ref(contact.get("ContactID"), contact.get("Name"), name_key)
         if contact.get("ContactID")
         else None,
-        "accountRef": _without_none(
-            {
-                "id": (record.get("Account") or {}).get("AccountID"),
-                "name": (record.get("Account") or {}).get("Name"),
-            }
-        )
-        if (record.get("Account") or {}).get("AccountID")
-        else None,
+        "accountRef": ref(account["AccountID"], account.get("Name")) if account.get("AccountID") else None,
         "totalAmount": -amount if refund else amount,
         "currency": document.get("CurrencyCode"),
         "currencyRate": rate,
@@ -532,14 +495,10 @@ def _payment(record: Record, contact_key: str, name_key: str, document_link: str
         "note": record.get("Details") or None,
         "reference": record.get("Reference") or None,
         "lines": [
-            {
-                "amount": -amount if refund else amount,
-                "links": [{**link, "currencyRate": rate}],
-                "allocatedOnDate": codat_date(record.get("Date")),
-            }
+            codat_shapes.payment_line(-amount if refund else amount, [link], codat_date(record.get("Date")))
         ],
     }
-    return _source_modified(record, _without_none(mapped))
+    return _source_modified(record, without_none(mapped))
 
 
 def payment(record: Record) -> Mapped:
@@ -579,14 +538,14 @@ def bank_transaction(record: Record) -> Mapped:
         or next((line["Description"] for line in lines if line.get("Description")), None)
         or contact
     )
-    mapped = _without_none(
+    mapped = without_none(
         {
             "id": record["BankTransactionID"],
             "accountId": (record.get("BankAccount") or {}).get("AccountID"),
             "clearedOnDate": codat_date(record.get("Date")),
             "description": description,
             "reconciled": bool(record.get("IsReconciled")),
-            "amount": round(sign * _money(record.get("Total")), 2),
+            "amount": round(sign * money(record.get("Total")), 2),
             "transactionType": kind,
         }
     )
@@ -616,7 +575,7 @@ JOURNAL_SOURCES: Mapping[str, str] = {
 
 def _tracking_refs(categories: Iterable[Record]) -> list[Record]:
     return [
-        {"id": category["TrackingOptionID"], "dataType": "trackingCategories"}
+        codat_shapes.record_ref(category["TrackingOptionID"], "trackingCategories")
         for category in categories
         if category.get("TrackingOptionID")
     ]
@@ -626,21 +585,15 @@ def journal(record: Record) -> Mapped:
     """An entry of Xero's general ledger (`/Journals`), posted by a document or a manual journal. Journals
     are never changed (a voided invoice posts a reversing journal), so none is ever a deletion."""
     source_type = record.get("SourceType") or ""
-    lines = []
-    for line in record.get("JournalLines") or []:
-        tracking = _tracking_refs(line.get("TrackingCategories") or [])
-        lines.append(
-            _without_none(
-                {
-                    "description": line.get("Description") or None,
-                    "netAmount": _money(line.get("NetAmount")),
-                    "accountRef": _without_none(
-                        {"id": line.get("AccountID"), "name": line.get("AccountName")}
-                    ),
-                    "tracking": {"recordRefs": tracking} if tracking else None,
-                }
-            )
+    lines = [
+        codat_shapes.journal_line(
+            money(line.get("NetAmount")),
+            description=line.get("Description") or None,
+            account_ref=ref(line.get("AccountID"), line.get("AccountName")),
+            record_refs=_tracking_refs(line.get("TrackingCategories") or []),
         )
+        for line in record.get("JournalLines") or []
+    ]
     created = codat_timestamp(record.get("CreatedDateUTC"))
     mapped: Record = {
         "id": record["JournalID"],
@@ -651,35 +604,31 @@ def journal(record: Record) -> Mapped:
         "journalLines": lines,
     }
     if record.get("SourceID") and source_type in JOURNAL_SOURCES:
-        mapped["recordRef"] = {"id": record["SourceID"], "dataType": JOURNAL_SOURCES[source_type]}
-    mapped = _without_none(mapped)
-    mapped["metadata"] = {"isDeleted": False}
-    if created:
-        mapped["sourceModifiedDate"] = created
-    return mapped
+        mapped["recordRef"] = codat_shapes.record_ref(record["SourceID"], JOURNAL_SOURCES[source_type])
+    return codat_shapes.source_modified(without_none(mapped), created)
+
+
+def _line_account(line: Record) -> Record | None:
+    """A manual journal line's account: its id, or its code when Xero gives only that."""
+    account = line.get("AccountID") or line.get("AccountCode")
+    return ref(account) if account else None
 
 
 def manual_journal(record: Record) -> Mapped:
     """A manual journal; drafts have not posted anything and are left out (`is_posted`)."""
     if record.get("Status") in JOURNAL_GONE:
         return Deleted(record["ManualJournalID"])
-    lines = []
-    for line in record.get("JournalLines") or []:
-        tracking = _tracking_refs(line.get("Tracking") or [])
-        lines.append(
-            _without_none(
-                {
-                    "description": line.get("Description") or None,
-                    "netAmount": _money(line.get("LineAmount")),
-                    "accountRef": _without_none({"id": line.get("AccountID") or line.get("AccountCode")})
-                    if line.get("AccountID") or line.get("AccountCode")
-                    else None,
-                    "tracking": {"recordRefs": tracking} if tracking else None,
-                }
-            )
+    lines = [
+        codat_shapes.journal_line(
+            money(line.get("LineAmount")),
+            description=line.get("Description") or None,
+            account_ref=_line_account(line),
+            record_refs=_tracking_refs(line.get("Tracking") or []),
         )
+        for line in record.get("JournalLines") or []
+    ]
     updated = codat_timestamp(record.get("UpdatedDateUTC"))
-    mapped = _without_none(
+    mapped = without_none(
         {
             "id": record["ManualJournalID"],
             "description": record.get("Narration") or None,
@@ -696,7 +645,7 @@ def _item_side(details: Record | None, account_ids: Mapping[str, str]) -> Record
     if not details:
         return None
     code = details.get("AccountCode")
-    return _without_none(
+    return without_none(
         {
             "unitPrice": details.get("UnitPrice"),
             "accountRef": {"id": account_ids.get(code, code)} if code else None,
@@ -714,7 +663,7 @@ def item(record: Record, account_ids: Mapping[str, str] | None = None) -> Mapped
         invoice_item["description"] = record.get("Description")
     if bill_item is not None:
         bill_item["description"] = record.get("PurchaseDescription") or record.get("Description")
-    mapped = _without_none(
+    mapped = without_none(
         {
             "id": record["ItemID"],
             "name": record.get("Name"),
@@ -744,7 +693,7 @@ def tax_rate(record: Record) -> Mapped:
         }
         for component in record.get("TaxComponents") or []
     ]
-    mapped = _without_none(
+    mapped = without_none(
         {
             "id": record["TaxType"],
             "name": record.get("Name"),
@@ -820,7 +769,7 @@ def company(record: Record, tenant_id: str | None = None) -> Record:
     ]
     lock = record.get("PeriodLockDate") or record.get("EndOfYearLockDate")
     short_code = record.get("ShortCode")
-    return _without_none(
+    return without_none(
         {
             "companyName": record.get("Name"),
             "accountingPlatformRef": record.get("OrganisationID") or tenant_id,
@@ -859,21 +808,8 @@ def financial_year_start(record: Record) -> str | None:
 
 
 # ------------------------------------------------------------------------------ financial statements
-@dataclass(frozen=True)
-class ReportColumn:
-    """One column of a Xero report: which month it is and where its values are in each row's cells."""
-
-    index: int
-    month: str  # YYYY-MM
-    from_date: str
-    to_date: str
-
-
-def _value(cell: Record | None) -> float:
-    try:
-        return round(float((cell or {}).get("Value") or 0), 2)
-    except ValueError:
-        return 0.0
+# A section of a Xero report: its title, its rows as Codat report lines, and their total.
+Section = tuple[str, list[Record], float]
 
 
 def _account_id(cells: list[Record]) -> str | None:
@@ -889,10 +825,10 @@ def _section_lines(section: Record, column: int) -> tuple[list[Record], float]:
         if row.get("RowType") != "Row":
             continue
         cells = row.get("Cells") or []
-        value = _value(cells[column] if column < len(cells) else None)
+        value = codat_shapes.report_amount((cells[column] if column < len(cells) else {}).get("Value"))
         total += value
         lines.append(
-            _without_none(
+            without_none(
                 {
                     "accountId": _account_id(cells),
                     "name": (cells[0] if cells else {}).get("Value"),
@@ -904,9 +840,10 @@ def _section_lines(section: Record, column: int) -> tuple[list[Record], float]:
     return lines, round(total, 2)
 
 
-def _line(name: str, sections: list[tuple[str, list[Record], float]]) -> Record:
-    items = [{"name": title, "value": total, "items": lines} for title, lines, total in sections]
-    return {"name": name, "value": round(sum(total for _, _, total in sections), 2), "items": items}
+def _line(name: str, sections: list[Section]) -> Record:
+    """A part of a statement: one item per section of the report that belongs to it."""
+    items = [codat_shapes.report_line(title, total, lines) for title, lines, total in sections]
+    return codat_shapes.report_line(name, round(sum(total for _, _, total in sections), 2), items)
 
 
 def _sections(report: Record) -> list[Record]:
@@ -918,8 +855,8 @@ def _sections(report: Record) -> list[Record]:
 BALANCE_SHEET_PARTS = {"assets": "assets", "liabilities": "liabilities", "equity": "equity"}
 
 
-def balance_sheet(report: Record, column: ReportColumn, currency: str | None) -> Record:
-    parts: dict[str, list[tuple[str, list[Record], float]]] = {"assets": [], "liabilities": [], "equity": []}
+def balance_sheet(report: Record, column: codat_shapes.ReportColumn, currency: str | None) -> Record:
+    parts: dict[str, list[Section]] = {"assets": [], "liabilities": [], "equity": []}
     part: str | None = None
     for section in _sections(report):
         title = (section.get("Title") or "").strip()
@@ -930,24 +867,17 @@ def balance_sheet(report: Record, column: ReportColumn, currency: str | None) ->
         lines, total = _section_lines(section, column.index)
         if lines:
             parts[part].append((title, lines, total))
-    assets = _line("Assets", parts["assets"])
-    liabilities = _line("Liabilities", parts["liabilities"])
-    equity = _line("Equity", parts["equity"])
-    return _without_none(
-        {
-            "id": column.month,
-            "currency": currency,
-            "date": column.to_date,
-            "assets": assets,
-            "liabilities": liabilities,
-            "netAssets": round(assets["value"] - liabilities["value"], 2),
-            "equity": equity,
-        }
+    return codat_shapes.balance_sheet(
+        column,
+        currency,
+        assets=_line("Assets", parts["assets"]),
+        liabilities=_line("Liabilities", parts["liabilities"]),
+        equity=_line("Equity", parts["equity"]),
     )
 
 
-# Xero's profit and loss section titles (they vary a little by organisation version) → Codat's part, and the
-# sign that makes the part's value positive in Codat's sense (Xero shows expenses as positive already).
+# Xero's profit and loss section titles (they vary a little by organisation version) → Codat's part (Xero
+# shows expenses as positive already, as Codat does).
 def _profit_and_loss_part(title: str) -> str | None:
     lowered = title.lower()
     if "cost of sales" in lowered or "direct cost" in lowered:
@@ -963,17 +893,8 @@ def _profit_and_loss_part(title: str) -> str | None:
     return None
 
 
-PROFIT_AND_LOSS_NAMES = {
-    "income": "Income",
-    "costOfSales": "Cost of Sales",
-    "expenses": "Expenses",
-    "otherIncome": "Other Income",
-    "otherExpenses": "Other Expenses",
-}
-
-
-def profit_and_loss(report: Record, column: ReportColumn, currency: str | None) -> Record:
-    parts: dict[str, list[tuple[str, list[Record], float]]] = {key: [] for key in PROFIT_AND_LOSS_NAMES}
+def profit_and_loss(report: Record, column: codat_shapes.ReportColumn, currency: str | None) -> Record:
+    parts: dict[str, list[Section]] = {key: [] for key in codat_shapes.PROFIT_AND_LOSS_PARTS}
     for section in _sections(report):
         title = (section.get("Title") or "").strip()
         part = _profit_and_loss_part(title) if title else None
@@ -981,31 +902,14 @@ def profit_and_loss(report: Record, column: ReportColumn, currency: str | None) 
             continue
         lines, total = _section_lines(section, column.index)
         parts[part].append((title, lines, total))
-    lines = {key: _line(name, parts[key]) for key, name in PROFIT_AND_LOSS_NAMES.items()}
-    gross = round(lines["income"]["value"] - lines["costOfSales"]["value"], 2)
-    operating = round(gross - lines["expenses"]["value"], 2)
-    other = round(lines["otherIncome"]["value"] - lines["otherExpenses"]["value"], 2)
-    return _without_none(
-        {
-            "id": column.month,
-            "currency": currency,
-            "reportBasis": "Accrual",
-            "fromDate": column.from_date,
-            "toDate": column.to_date,
-            "income": lines["income"],
-            "costOfSales": lines["costOfSales"],
-            "grossProfit": gross,
-            "expenses": lines["expenses"],
-            "netOperatingProfit": operating,
-            "otherExpenses": lines["otherExpenses"],
-            "otherIncome": lines["otherIncome"],
-            "netOtherIncome": other,
-            "netProfit": round(operating + other, 2),
-        }
+    return codat_shapes.profit_and_loss(
+        column,
+        currency,
+        {key: _line(name, parts[key]) for key, name in codat_shapes.PROFIT_AND_LOSS_PARTS.items()},
     )
 
 
-STATEMENTS: Mapping[str, Callable[[Record, ReportColumn, str | None], Record]] = {
-    "balanceSheet": balance_sheet,
-    "profitAndLoss": profit_and_loss,
+STATEMENTS: Mapping[str, codat_shapes.Statement] = {
+    codat_shapes.BALANCE_SHEET: balance_sheet,
+    codat_shapes.PROFIT_AND_LOSS: profit_and_loss,
 }

@@ -70,7 +70,8 @@ def upgrade() -> None:
         ["connection_id", "data_type"],
         unique=True,
         postgresql_where=sa.text(
-            "status IN ('Fetching', 'Initial', 'MapQueued', 'Mapping', 'Processing', 'ProcessingQueued', 'Queued', 'Validating', 'ValidationQueued')"
+            "status IN ('Fetching', 'Initial', 'MapQueued', 'Mapping', 'Processing', 'ProcessingQueued',"
+            " 'Queued', 'Validating', 'ValidationQueued')"
         ),
     )
     op.create_table(
@@ -121,7 +122,8 @@ def downgrade() -> None:
         "uq_pull_operations_in_flight",
         table_name="pull_operations",
         postgresql_where=sa.text(
-            "status IN ('Fetching', 'Initial', 'MapQueued', 'Mapping', 'Processing', 'ProcessingQueued', 'Queued', 'Validating', 'ValidationQueued')"
+            "status IN ('Fetching', 'Initial', 'MapQueued', 'Mapping', 'Processing', 'ProcessingQueued',"
+            " 'Queued', 'Validating', 'ValidationQueued')"
         ),
     )
     op.drop_index("ix_pull_operations_connection_type", table_name="pull_operations")

@@ -20,10 +20,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from ledgerlink.connectors.sandbox.books import (
-    _CITIES,
-    _FIRST,
-    _LAST,
-    _STREETS,
     A_RETAINED,
     AC,
     ACCOUNTS,
@@ -31,7 +27,6 @@ from ledgerlink.connectors.sandbox.books import (
     BT_KIND,
     CF_CATEGORIES,
     CURRENCY,
-    DAY,
     HORIZON_DAYS,
     IS_PL,
     JOURNALS,
@@ -44,14 +39,71 @@ from ledgerlink.connectors.sandbox.books import (
     SECTION,
     TAX_RATES,
     TRACKING,
-    Books,
+    AccountingBooks,
     Direct,
     Document,
     Entry,
 )
+from ledgerlink.connectors.sandbox.simulation import (
+    DAY,
+    DELETE,
+    EMIT,
+    FIRST_NAMES,
+    LAST_NAMES,
+    STREETS,
+    Item,
+    Window,
+)
 from ledgerlink.connectors.sandbox.writes import WrittenEntry, WrittenInvoice, WrittenRecord
 
-Item = dict[str, Any] | str | None
+# Names and places of contacts and of the company itself (they begin as the other sandboxes' do).
+_FIRST = (
+    *FIRST_NAMES[:14],
+    "Harry",
+    "Leo",
+    "Muhammad",
+    "Jack",
+    "Charlie",
+    "Oscar",
+    "Priya",
+    "Tomasz",
+    "Aisha",
+    "Chen",
+    "Fatima",
+    "Kwame",
+    "Niamh",
+    "Rhys",
+    "Sofia",
+    "Mateo",
+)
+_LAST = (*LAST_NAMES[:24], "Murphy", "Kowalski", "Okafor", "Nguyen", "Campbell", "Price")
+_CITIES = (
+    ("London", "Greater London", "EC1"),
+    ("Manchester", "Greater Manchester", "M1"),
+    ("Birmingham", "West Midlands", "B1"),
+    ("Leeds", "West Yorkshire", "LS1"),
+    ("Bristol", "Bristol", "BS1"),
+    ("Glasgow", "Lanarkshire", "G1"),
+    ("Edinburgh", "Midlothian", "EH1"),
+    ("Cardiff", "South Glamorgan", "CF10"),
+    ("Liverpool", "Merseyside", "L1"),
+    ("Newcastle", "Tyne and Wear", "NE1"),
+    ("Nottingham", "Nottinghamshire", "NG1"),
+    ("Sheffield", "South Yorkshire", "S1"),
+    ("Brighton", "East Sussex", "BN1"),
+    ("Oxford", "Oxfordshire", "OX1"),
+    ("Cambridge", "Cambridgeshire", "CB1"),
+    ("Belfast", "County Antrim", "BT1"),
+)
+_STREETS = (
+    *STREETS[:6],
+    "Queen's Road",
+    "Park Avenue",
+    "Market Square",
+    "Bridge Street",
+    "Castle Street",
+    "The Parade",
+)
 
 LIST_TYPES = (
     "chartOfAccounts",
@@ -77,38 +129,21 @@ STATEMENT_TYPES = ("balanceSheet", "profitAndLoss", "cashFlowStatement")
 DATA_TYPES = (*LIST_TYPES, "company", *STATEMENT_TYPES)
 
 
-def pull(
-    books: Books,
-    data_type: str,
-    T: int,
-    S: int | None = None,
-    *,
-    months_to_sync: int = 24,
-    sync_from: int | None = None,
-) -> Iterator[Item]:
-    """Records of `data_type` as of T (or only those changed in (S, T], plus ids deleted in it)."""
-    if S is not None and S >= T:
+def pull(books: AccountingBooks, data_type: str, w: Window) -> Iterator[Item]:
+    """Records of `data_type` as of `w.T` (or only those changed in `(w.S, w.T]`, plus ids deleted in it)."""
+    if w.S is not None and w.S >= w.T:
         return iter(())
     if data_type in STATEMENT_TYPES:
-        return _statements(books, data_type, T, S, months_to_sync)
-    view = _VIEWS[data_type]
-    if data_type == "company":
-        return view(books, T, S)
-    return view(books, T, S, -1 if sync_from is None else sync_from)
+        return _statements(books, data_type, w)
+    return _VIEWS[data_type](books, w)
 
 
 def _money(pence: int) -> float:
     return pence / 100
 
 
-def _first_day(T: int, S: int | None, tmin: int) -> int:
-    """The first creation day whose records can matter: documents live at most HORIZON_DAYS."""
-    first = 0 if S is None or S < 0 else max(0, S // DAY - HORIZON_DAYS)
-    return max(first, tmin // DAY - HORIZON_DAYS) if tmin > 0 else first
-
-
 # -------------------------------------------------------------------------------------------------- contacts
-def _contact_record(bk: Books, k: int, supplier: bool, T: int, life: tuple) -> dict[str, Any]:
+def _contact_record(bk: AccountingBooks, k: int, supplier: bool, T: int, life: tuple) -> dict[str, Any]:
     created, changed, archived, _terms = life
     h = bk.contact_hash(k, supplier)
     name = bk.supplier_name(k) if supplier else bk.customer_name(k)
@@ -166,7 +201,8 @@ def _contact_record(bk: Books, k: int, supplier: bool, T: int, life: tuple) -> d
     return record
 
 
-def _contacts(bk: Books, T: int, S: int | None, supplier: bool) -> Iterator[Item]:
+def _contacts(bk: AccountingBooks, w: Window, supplier: bool) -> Iterator[Item]:
+    T, S = w.T, w.S
     if T < 0:
         return
     n = bk.n_suppliers(T // DAY) if supplier else bk.n_customers(T // DAY)
@@ -188,12 +224,13 @@ def _contacts(bk: Books, T: int, S: int | None, supplier: bool) -> Iterator[Item
             yield None
 
 
-def _customers(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    return _contacts(bk, T, S, False)
+def _customers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    return _contacts(bk, w, False)
 
 
-def _suppliers(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    yield from _contacts(bk, T, S, True)
+def _suppliers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T, S = w.T, w.S
+    yield from _contacts(bk, w, True)
     if bk.written:
         for supplier in bk.written.suppliers.values():
             if supplier.w <= T and (S is None or supplier.w > S):
@@ -201,7 +238,8 @@ def _suppliers(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
 
 
 # ------------------------------------------------------------------------------------------------ catalogues
-def _items(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+def _items(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T, S = w.T, w.S
     if T < 0:
         return
     day = T // DAY
@@ -238,7 +276,8 @@ def _items(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
         yield record
 
 
-def _tax_rates(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+def _tax_rates(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T, S = w.T, w.S
     if T < 0 or (S is not None and S >= 0):
         return
     for i, (_key, name, code, pct) in enumerate(TAX_RATES):
@@ -255,7 +294,8 @@ def _tax_rates(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
         }
 
 
-def _tracking_categories(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+def _tracking_categories(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T, S = w.T, w.S
     for i, (name, parent, created_day) in enumerate(TRACKING):
         created = created_day * DAY
         if created > T or (S is not None and created <= S):
@@ -268,7 +308,8 @@ def _tracking_categories(bk: Books, T: int, S: int | None, tmin: int) -> Iterato
         yield record
 
 
-def _journals(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+def _journals(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T, S = w.T, w.S
     if T < 0 or (S is not None and S >= 0):
         return
     for i, (name, code, type_) in enumerate(JOURNALS):
@@ -285,10 +326,11 @@ def _journals(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
         }
 
 
-def _company(bk: Books, T: int, S: int | None) -> Iterator[Item]:
+def _company(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T = w.T
     if T < 0:
         return
-    h = bk.seed64
+    h = bk.seed
     name = bk.customer_name(int(h % 5400))
     slug = "".join(ch for ch in name.lower() if ch.isalnum())[:24]
     city, region, postcode = _CITIES[(h >> 8) % len(_CITIES)]
@@ -325,7 +367,7 @@ def _company(bk: Books, T: int, S: int | None) -> Iterator[Item]:
 
 
 # ------------------------------------------------------------------------------------------------- documents
-def _line_items(bk: Books, lines: list, kind: str) -> list[dict[str, Any]]:
+def _line_items(bk: AccountingBooks, lines: list, kind: str) -> list[dict[str, Any]]:
     """Codat line items. Invoice lines are shared between invoices, so their shape is built once per line."""
     if kind == "invoice":
         out = []
@@ -338,7 +380,7 @@ def _line_items(bk: Books, lines: list, kind: str) -> list[dict[str, Any]]:
     return _line_shapes(bk, lines, kind)
 
 
-def _line_shapes(bk: Books, lines: list | tuple, kind: str) -> list[dict[str, Any]]:
+def _line_shapes(bk: AccountingBooks, lines: list | tuple, kind: str) -> list[dict[str, Any]]:
     out = []
     acc_refs, tax_refs, trk_refs, items = bk.account_refs, bk.tax_refs, bk.tracking_refs, bk.items
     for n, ln in enumerate(lines):
@@ -384,7 +426,7 @@ def _line_shapes(bk: Books, lines: list | tuple, kind: str) -> list[dict[str, An
 
 
 def _allocation(
-    bk: Books,
+    bk: AccountingBooks,
     pay_id: str,
     t: int,
     paid: int,
@@ -409,7 +451,7 @@ def _allocation(
     }
 
 
-def _document_state(bk: Books, doc: Document, T: int) -> tuple[list, int, int | None, bool]:
+def _document_state(bk: AccountingBooks, doc: Document, T: int) -> tuple[list, int, int | None, bool]:
     """(payment allocations, pence allocated, time of the last allocation, void) of a document as of T."""
     allocations = []
     allocated = 0
@@ -452,18 +494,7 @@ def _document_state(bk: Books, doc: Document, T: int) -> tuple[list, int, int | 
     return allocations, allocated, last_paid, void
 
 
-def _window(created: int, last: int, t_del: int | None, T: int, S: int | None) -> int:
-    """0: not in the pull; 1: a record; 2: a deletion (the record existed at S and is gone by T)."""
-    if created > T:
-        return 0
-    if t_del is not None and t_del <= T:
-        return 2 if S is not None and created <= S < t_del else 0
-    if S is not None and last <= S:
-        return 0
-    return 1
-
-
-def _invoice_record(bk: Books, doc: Document, T: int) -> dict[str, Any]:
+def _invoice_record(bk: AccountingBooks, doc: Document, T: int) -> dict[str, Any]:
     allocations, allocated, last_paid, void = _document_state(bk, doc, T)
     due = 0 if void else doc.total - allocated
     status = "Void" if void else "Paid" if due == 0 else "PartiallyPaid" if allocated else "Submitted"
@@ -503,7 +534,7 @@ def _invoice_record(bk: Books, doc: Document, T: int) -> dict[str, Any]:
     return record
 
 
-def _bill_record(bk: Books, doc: Document, T: int) -> dict[str, Any]:
+def _bill_record(bk: AccountingBooks, doc: Document, T: int) -> dict[str, Any]:
     allocations, allocated, _last_paid, void = _document_state(bk, doc, T)
     due = 0 if void else doc.total - allocated
     status = "Void" if void else "Paid" if due == 0 else "PartiallyPaid" if allocated else "Open"
@@ -532,36 +563,39 @@ def _bill_record(bk: Books, doc: Document, T: int) -> dict[str, Any]:
     }
 
 
-def _invoices(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+def _invoices(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T, tmin = w.T, w.created_from
+    for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for doc in bk.sales(day):
             if doc.t0 < tmin:
                 continue
-            state = _window(doc.t0, doc.last_event(T), doc.t_del, T, S)
-            if state == 1:
+            state = w.wants(doc.t0, doc.last_event(T), doc.t_del)
+            if state == EMIT:
                 yield _invoice_record(bk, doc, T)
-            elif state == 2:
+            elif state == DELETE:
                 yield doc.id
     if bk.written:
         for invoice in bk.written.invoices.values():
-            if invoice.t >= tmin and _window(invoice.w, invoice.last_event(T), None, T, S) == 1:
+            if invoice.t >= tmin and w.wants(invoice.w, invoice.last_event(T), None) == EMIT:
                 yield _written_invoice(bk, invoice, T)
 
 
-def _bills(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+def _bills(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T, tmin = w.T, w.created_from
+    for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for doc in bk.purchases(day):
             if doc.t0 < tmin:
                 continue
-            state = _window(doc.t0, doc.last_event(T), doc.t_del, T, S)
-            if state == 1:
+            state = w.wants(doc.t0, doc.last_event(T), doc.t_del)
+            if state == EMIT:
                 yield _bill_record(bk, doc, T)
-            elif state == 2:
+            elif state == DELETE:
                 yield doc.id
 
 
-def _credit_notes(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T, S, tmin = w.T, w.S, w.created_from
+    for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for doc in bk.sales(day):
             cn = doc.cn
             if cn is None or cn.t > T or cn.t < tmin:
@@ -616,8 +650,9 @@ def _credit_notes(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]
             yield record
 
 
-def _payments(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+def _payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T, S, tmin = w.T, w.S, w.created_from
+    for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for doc in bk.sales(day):
             k = doc.contact
             cn = doc.cn
@@ -682,18 +717,20 @@ def _payments(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
                     "metadata": {"isDeleted": False},
                     "sourceModifiedDate": bk.ts(p.t),
                 }
-    yield from _written_payments(bk, T, S, tmin)
+    yield from _written_payments(bk, w)
 
 
-def _written_payments(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+def _written_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    tmin = w.created_from
     if bk.written:
         for payment in bk.written.payments.values():
-            if payment.t >= tmin and _window(payment.w, payment.w, None, T, S) == 1:
+            if payment.t >= tmin and w.wants(payment.w, payment.w, None) == EMIT:
                 yield _written_payment(bk, payment)
 
 
-def _bill_payments(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+def _bill_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T, S, tmin = w.T, w.S, w.created_from
+    for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for doc in bk.purchases(day):
             k = doc.contact
             for p in doc.pays:
@@ -724,7 +761,7 @@ def _bill_payments(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item
 
 
 # ------------------------------------------------------------------------------------------------------ cash
-def _direct_record(bk: Books, x: Direct) -> dict[str, Any]:
+def _direct_record(bk: AccountingBooks, x: Direct) -> dict[str, Any]:
     is_cost = x.kind == K_DIRECT_COST
     record: dict[str, Any] = {"id": x.id, "reference": x.reference, "note": x.note}
     if x.contact >= 0:
@@ -757,10 +794,9 @@ def _direct_record(bk: Books, x: Direct) -> dict[str, Any]:
     return record
 
 
-def _directs(bk: Books, T: int, S: int | None, tmin: int, kind: str) -> Iterator[Item]:
-    first = 0 if S is None or S < 0 else S // DAY
-    first = max(first, tmin // DAY) if tmin > 0 else first
-    for day in range(first, T // DAY + 1):
+def _directs(bk: AccountingBooks, w: Window, kind: str) -> Iterator[Item]:
+    T, S, tmin = w.T, w.S, w.created_from
+    for day in range(w.first_day(0, dated=True), T // DAY + 1):
         costs, _transfers = bk.direct(day)
         for x in costs:
             if x.kind != kind or x.t > T or x.t < tmin or (S is not None and x.t <= S):
@@ -768,18 +804,17 @@ def _directs(bk: Books, T: int, S: int | None, tmin: int, kind: str) -> Iterator
             yield _direct_record(bk, x)
 
 
-def _direct_costs(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    return _directs(bk, T, S, tmin, K_DIRECT_COST)
+def _direct_costs(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    return _directs(bk, w, K_DIRECT_COST)
 
 
-def _direct_incomes(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    return _directs(bk, T, S, tmin, K_DIRECT_INCOME)
+def _direct_incomes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    return _directs(bk, w, K_DIRECT_INCOME)
 
 
-def _transfers(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    first = 0 if S is None or S < 0 else max(0, S // DAY - 7)
-    first = max(first, tmin // DAY) if tmin > 0 else first
-    for day in range(first, T // DAY + 1):
+def _transfers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T, S, tmin = w.T, w.S, w.created_from
+    for day in range(w.first_day(7, dated=True), T // DAY + 1):
         _costs, transfers = bk.direct(day)
         for x in transfers:
             if x.t > T or x.t < tmin:
@@ -804,7 +839,7 @@ def _transfers(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
 
 
 # ---------------------------------------------------------------------------------------------------- ledger
-def _journal_entry_record(bk: Books, e: Entry) -> dict[str, Any]:
+def _journal_entry_record(bk: AccountingBooks, e: Entry) -> dict[str, Any]:
     acc_refs = bk.account_refs
     lines = []
     for a, c, contact in e.lines:
@@ -834,23 +869,25 @@ def _journal_entry_record(bk: Books, e: Entry) -> dict[str, Any]:
     return record
 
 
-def _journal_entries(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
-    for day in range(_first_day(T, S, tmin), T // DAY + 1):
+def _journal_entries(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T, tmin = w.T, w.created_from
+    for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for e in bk.entries(day):
             if e.t < tmin:
                 continue
-            state = _window(e.t, e.t, e.t_del, T, S)
-            if state == 1:
+            state = w.wants(e.t, e.t, e.t_del)
+            if state == EMIT:
                 yield _journal_entry_record(bk, e)
-            elif state == 2:
+            elif state == DELETE:
                 yield e.id
     if bk.written:
         for entry in bk.written.entries:
-            if entry.t >= tmin and _window(entry.w, entry.w, None, T, S) == 1:
+            if entry.t >= tmin and w.wants(entry.w, entry.w, None) == EMIT:
                 yield _written_entry(bk, entry)
 
 
-def _chart_of_accounts(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+def _chart_of_accounts(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T, S = w.T, w.S
     ledger = None
     for tick in bk.ledger(T, S):
         if tick is None:
@@ -887,8 +924,8 @@ _BANK_DETAILS = {
 }
 
 
-def _bank_account_record(bk: Books, a: int, balance: int, last: int) -> dict[str, Any]:
-    h = bk.seed64
+def _bank_account_record(bk: AccountingBooks, a: int, balance: int, last: int) -> dict[str, Any]:
+    h = bk.seed
     n = BANK_ACCOUNTS.index(a)
     name, institution = _BANK_DETAILS[n]
     sort_code = f"20-{(h >> 8) % 100:02d}-{(h >> 16) % 100:02d}"
@@ -912,7 +949,8 @@ def _bank_account_record(bk: Books, a: int, balance: int, last: int) -> dict[str
     }
 
 
-def _bank_accounts(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+def _bank_accounts(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T, S = w.T, w.S
     if T < 0:
         return
     current, savings, _equipment = bk.opening()
@@ -931,7 +969,8 @@ def _bank_accounts(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item
         yield _bank_account_record(bk, a, balance[a], last[a])
 
 
-def _bank_transactions(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[Item]:
+def _bank_transactions(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T, S, tmin = w.T, w.S, w.created_from
     if T < 0:
         return
     current, savings, _equipment = bk.opening()
@@ -965,7 +1004,8 @@ def _bank_transactions(bk: Books, T: int, S: int | None, tmin: int) -> Iterator[
 
 
 # ------------------------------------------------------------------------------------------------ statements
-def _statements(bk: Books, key: str, T: int, S: int | None, months_to_sync: int) -> Iterator[Item]:
+def _statements(bk: AccountingBooks, key: str, w: Window) -> Iterator[Item]:
+    T, S = w.T, w.S
     ledger = None
     for tick in bk.ledger(T, S):
         if tick is None:
@@ -975,7 +1015,7 @@ def _statements(bk: Books, key: str, T: int, S: int | None, months_to_sync: int)
     if ledger is None or ledger.months == 0:
         return
     months = ledger.months
-    first = max(0, months - max(1, months_to_sync))
+    first = max(0, months - max(1, w.months))
     if S is None:
         wanted = set(range(first, months))
     else:
@@ -1005,7 +1045,7 @@ def _statements(bk: Books, key: str, T: int, S: int | None, months_to_sync: int)
 
 
 def _lines(
-    bk: Books, accounts: list[int], values: list[int], name: str, sign: int
+    bk: AccountingBooks, accounts: list[int], values: list[int], name: str, sign: int
 ) -> tuple[dict[str, Any], int]:
     items = []
     total = 0
@@ -1016,7 +1056,7 @@ def _lines(
     return {"name": name, "value": total / 100, "items": items}, total
 
 
-def _balance_sheet(bk: Books, label: str, when: str, cumulative: list[int]) -> dict[str, Any]:
+def _balance_sheet(bk: AccountingBooks, label: str, when: str, cumulative: list[int]) -> dict[str, Any]:
     by_section: dict[str, list[int]] = {}
     for a, section in enumerate(SECTION):
         by_section.setdefault(section, []).append(a)
@@ -1052,7 +1092,9 @@ def _balance_sheet(bk: Books, label: str, when: str, cumulative: list[int]) -> d
     }
 
 
-def _profit_and_loss(bk: Books, label: str, from_date: str, to_date: str, row: list[int]) -> dict[str, Any]:
+def _profit_and_loss(
+    bk: AccountingBooks, label: str, from_date: str, to_date: str, row: list[int]
+) -> dict[str, Any]:
     def section(name: str, key: str, sign: int) -> tuple[dict[str, Any], int]:
         return _lines(bk, [a for a in range(N_ACCOUNTS) if SECTION[a] == key], row, name, sign)
 
@@ -1119,19 +1161,19 @@ def _cash_flow(label: str, from_date: str, to_date: str, cash: list[int]) -> dic
 # ---------------------------------------------------------------------------------------------- written
 # Records written through the API (`writes.py`): as written, with their state at T and the moment W they were
 # written as their modified date.
-def _stamped(bk: Books, record: dict[str, Any], w: int) -> dict[str, Any]:
+def _stamped(bk: AccountingBooks, record: dict[str, Any], w: int) -> dict[str, Any]:
     return {**record, "metadata": {"isDeleted": False}, "sourceModifiedDate": bk.ts(w)}
 
 
-def _written_supplier(bk: Books, supplier: WrittenRecord) -> dict[str, Any]:
+def _written_supplier(bk: AccountingBooks, supplier: WrittenRecord) -> dict[str, Any]:
     return _stamped(bk, supplier.record, supplier.w)
 
 
-def _written_payment(bk: Books, payment: WrittenRecord) -> dict[str, Any]:
+def _written_payment(bk: AccountingBooks, payment: WrittenRecord) -> dict[str, Any]:
     return _stamped(bk, payment.record, payment.w)
 
 
-def _written_entry(bk: Books, entry: WrittenEntry) -> dict[str, Any]:
+def _written_entry(bk: AccountingBooks, entry: WrittenEntry) -> dict[str, Any]:
     stamp = bk.ts(entry.w)
     if entry.record is None:  # the posting of a written invoice or payment
         return {
@@ -1145,7 +1187,7 @@ def _written_entry(bk: Books, entry: WrittenEntry) -> dict[str, Any]:
     return _stamped(bk, record, entry.w)
 
 
-def _written_invoice(bk: Books, invoice: WrittenInvoice, T: int) -> dict[str, Any]:
+def _written_invoice(bk: AccountingBooks, invoice: WrittenInvoice, T: int) -> dict[str, Any]:
     allocations = invoice.allocated(T)
     due = invoice.total - sum(a.amount for a in allocations)
     status = "Paid" if due == 0 else "PartiallyPaid" if allocations else "Submitted"
@@ -1174,7 +1216,7 @@ def _written_invoice(bk: Books, invoice: WrittenInvoice, T: int) -> dict[str, An
     return _stamped(bk, record, invoice.last_event(T))
 
 
-def written_record(bk: Books, data_type: str, record_id: str, T: int) -> dict[str, Any]:
+def written_record(bk: AccountingBooks, data_type: str, record_id: str, T: int) -> dict[str, Any]:
     """A record written through the API, as the books hold it at T (the answer to its push)."""
     written = bk.written
     assert written is not None

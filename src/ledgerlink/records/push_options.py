@@ -1,4 +1,8 @@
-"""Codat's push options (`PushOption`): the create model of each data type a push can write, field by field."""
+"""Codat's push options (`PushOption`): how `GET .../options/{dataType}` describes each create model, field by
+field, to a client building a record (`records/creates.py` holds the rules the record is checked against).
+
+The registry (`records/registry.py`) pairs each description with its create model and data type.
+"""
 
 from __future__ import annotations
 
@@ -57,7 +61,7 @@ _MONEY = "to the penny"
 _CURRENCY = _field("String", "Currency", "ISO 4217 code; the books' base currency when left out")
 _RATE = _field("Number", "Currency Rate", "1, or left out: records are in the books' base currency")
 
-_JOURNAL_ENTRY = _field(
+JOURNAL_ENTRY: dict[str, Any] = _field(
     "Object",
     "Journal Entry",
     "A balanced journal entry, posted to the general ledger",
@@ -91,7 +95,7 @@ _JOURNAL_ENTRY = _field(
     },
 )
 
-_INVOICE = _field(
+INVOICE: dict[str, Any] = _field(
     "Object",
     "Invoice",
     "A sales invoice to a customer, posted to Accounts Receivable",
@@ -139,8 +143,8 @@ _INVOICE = _field(
             },
             information=(
                 (
-                    "Given subTotal, taxAmount and totalAmount must agree with the line's quantity, unit amount, "
-                    "discount and tax."
+                    "Given subTotal, taxAmount and totalAmount must agree with the line's quantity, unit "
+                    "amount, discount and tax."
                 ),
             ),
             field="LineItems",
@@ -148,7 +152,7 @@ _INVOICE = _field(
     },
 )
 
-_PAYMENT = _field(
+PAYMENT: dict[str, Any] = _field(
     "Object",
     "Payment",
     "A payment received from a customer into a bank account, paying invoices",
@@ -224,7 +228,7 @@ _ADDRESS = {
     },
 }
 
-_SUPPLIER = _field(
+SUPPLIER: dict[str, Any] = _field(
     "Object",
     "Supplier",
     "A supplier the business buys from",
@@ -249,15 +253,3 @@ _SUPPLIER = _field(
         "defaultCurrency": _CURRENCY,
     },
 )
-
-CREATE_MODELS = {
-    "journalEntries": _JOURNAL_ENTRY,
-    "invoices": _INVOICE,
-    "payments": _PAYMENT,
-    "suppliers": _SUPPLIER,
-}
-
-
-def create_model_options(data_type: str) -> dict[str, Any] | None:
-    """The create model of `data_type` as Codat's `PushOption`, or None for a type pushes do not describe."""
-    return CREATE_MODELS.get(data_type)

@@ -10,7 +10,7 @@ from codat_platform import CodatPlatform
 from codat_platform.models import errors, shared
 from sqlalchemy import text
 
-from tests.conftest import RunningServer
+from tests.support.server import RunningServer
 
 
 def basic(key: str) -> str:

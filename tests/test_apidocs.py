@@ -13,7 +13,7 @@ import httpx
 from openapi_spec_validator import validate
 
 from ledgerlink.kit import pages
-from tests.conftest import RunningServer
+from tests.support.server import RunningServer
 
 REPO = Path(__file__).resolve().parents[1]
 METHODS = ("get", "put", "post", "delete", "patch")

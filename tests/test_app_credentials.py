@@ -20,12 +20,12 @@ from sqlalchemy import create_engine, text
 from ledgerlink.db import sqlalchemy_url
 from ledgerlink.kit.secrets import SecretBox, load_or_create_key
 from ledgerlink.oauth.flow import CALLBACK_PATH
-from tests.conftest import RunningServer, stop_server
-from tests.fakes.plaid import PlaidFake
-from tests.fakes.xero import XeroFake
-from tests.link_harness import ClientSite, start_linking_server
-from tests.test_portal import _hidden_csrf, http_sign_in, sign_in
-from tests.test_sync import wait_for_pulls
+from tests.support.fakes.plaid import PlaidFake
+from tests.support.fakes.xero import XeroFake
+from tests.support.link import ClientSite, own_linking_server
+from tests.support.portal import hidden_csrf, http_sign_in, sign_in
+from tests.support.pulls import wait_for_pulls
+from tests.support.server import RunningServer
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -60,7 +60,7 @@ def bare_server(
     postgres: str, xero: XeroFake, plaid: PlaidFake, site: ClientSite, data_dir: Path
 ) -> Iterator[RunningServer]:
     """A server that knows where Xero and Plaid are (their fakes); its environment sets no credentials."""
-    running = start_linking_server(
+    with own_linking_server(
         postgres,
         data_dir,
         "app_credentials",
@@ -74,10 +74,9 @@ def bare_server(
             "LEDGERLINK_PLAID_BASE_URL": plaid.base_url,
             "LEDGERLINK_PLAID_LINK_SCRIPT_URL": plaid.script_url,
         },
-    )
-    xero.clients[XERO_CLIENT_ID].redirect_uris[:] = [running.base_url + CALLBACK_PATH]
-    yield running
-    stop_server(running)
+        oauth=(xero, XERO_CLIENT_ID),
+    ) as running:
+        yield running
 
 
 @pytest.fixture
@@ -360,7 +359,7 @@ def test_bad_input_is_refused_with_each_problem_and_no_secret_is_echoed(bare_ser
         # The form the refusal shows is a working one: with the problems fixed it saves.
         fixed = browser.post(
             "/portal/integrations/qhyg/credentials",
-            data={"csrf": _hidden_csrf(answer.text), "client_id": "ok-id", "client_secret": "fixed-secret"},
+            data={"csrf": hidden_csrf(answer.text), "client_id": "ok-id", "client_secret": "fixed-secret"},
         )
         assert fixed.status_code == 303
         assert [row.details for row in stored_rows(raw, "qhyg")] == [{"client_id": "ok-id"}]

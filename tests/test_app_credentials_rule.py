@@ -26,8 +26,8 @@ from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.link import service as link_service
 from ledgerlink.oauth import flow
-from tests import connector_harness as harness
-from tests.conftest import separate_database
+from tests.support import connectors as harness
+from tests.support.server import separate_database
 
 pytestmark = pytest.mark.anyio
 

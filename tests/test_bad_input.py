@@ -36,8 +36,12 @@ from ledgerlink.kit.pagination import MAX_OFFSET, parse_page_params
 from ledgerlink.kit.query import MAX_QUERY_DEPTH, MAX_QUERY_TERMS
 from ledgerlink.logging import configure
 from ledgerlink.records import registry
-from tests.conftest import RunningServer, free_port, separate_database, start_server, stop_server
-from tests.test_portal import http_sign_in
+from tests.support.portal import http_sign_in
+from tests.support.server import (
+    RunningServer,
+    free_port,
+    own_server,
+)
 
 API_KEY = "bad-input-" + uuid.uuid4().hex
 DEEP = "{" * 400 + "id=1" + "}" * 400
@@ -45,17 +49,17 @@ DEEP = "{" * 400 + "id=1" + "}" * 400
 
 @pytest.fixture(scope="module")
 def served(postgres: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    running = start_server(
+    with own_server(
+        postgres,
         tmp_path_factory.mktemp("bad-input"),
-        database_url=separate_database(postgres, "bad_input"),
+        "bad_input",
         api_key=API_KEY,
-        extra_env={
+        env={
             "LEDGERLINK_RATE_LIMIT_PER_MINUTE": "1000000",
             "LEDGERLINK_PUBLIC_RATE_LIMIT_PER_MINUTE": "1000000",
         },
-    )
-    yield running
-    stop_server(running)
+    ) as running:
+        yield running
 
 
 @dataclass

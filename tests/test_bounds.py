@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from ledgerlink.db import sqlalchemy_url
-from tests.conftest import RunningServer, separate_database, start_server, stop_server
+from tests.support.server import RunningServer, own_server, start_server, stop_server
 
 READ_TIMEOUT = 0.5
 
@@ -29,14 +29,14 @@ def basic(key: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def bounded(postgres: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    running = start_server(
+    with own_server(
+        postgres,
         tmp_path_factory.mktemp("bounded"),
-        database_url=separate_database(postgres, "bounded"),
+        "bounded",
         api_key="bounded-key",
-        extra_env={"LEDGERLINK_READ_STATEMENT_TIMEOUT_SECONDS": str(READ_TIMEOUT)},
-    )
-    yield running
-    stop_server(running)
+        env={"LEDGERLINK_READ_STATEMENT_TIMEOUT_SECONDS": str(READ_TIMEOUT)},
+    ) as running:
+        yield running
 
 
 @pytest.fixture

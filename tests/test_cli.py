@@ -20,8 +20,9 @@ from typer.testing import CliRunner
 
 from ledgerlink.cli import app
 from ledgerlink.db import sqlalchemy_url
-from tests.commerce_harness import start_url
-from tests.conftest import (
+from tests.support.commerce import start_url
+from tests.support.pulls import link_sandbox, wait_for_pulls
+from tests.support.server import (
     free_port,
     postgres_home,
     process_environment,
@@ -29,9 +30,9 @@ from tests.conftest import (
     start_server,
     stop_server,
 )
-from tests.test_sync import link_sandbox, wait_for_pulls
-from tests.test_webhooks import add_consumer
-from tests.webhook_receiver import Receiver
+from tests.support.waits import wait_for_idle_queue, wait_for_periodic_run, wait_until
+from tests.support.webhook_receiver import Receiver
+from tests.support.webhooks import add_consumer, deliveries
 
 FERNET_KEY = "dGhpcyBpcyBhIHRlc3Qga2V5IG9mIDMyIGJ5dGVzISE="  # 32 bytes, url-safe base64
 
@@ -241,7 +242,7 @@ def test_two_clients_see_only_their_own_and_a_disabled_one_is_refused_everywhere
             Receiver().start() as receiver_a,
             Receiver().start() as receiver_b,
         ):
-            add_consumer(a, receiver_a)
+            consumer_a = add_consumer(a, receiver_a)
             consumer_b = add_consumer(b, receiver_b)
             company_a, _ = link_sandbox(a, "Alpha's Borrower")
             company_b, connection_b = link_sandbox(b, "Beta's Borrower")
@@ -289,7 +290,14 @@ def test_two_clients_see_only_their_own_and_a_disabled_one_is_refused_everywhere
             # Webhooks: each consumer got its own client's events only.
             receiver_b.wait_for(lambda r: len(r.events()) >= 3, what="B's events")
             receiver_a.wait_for(lambda r: len(r.events()) >= 3, what="A's events")
-            time.sleep(0.5)
+            # Deliveries are written with their events: once all are made, nothing else is on its way.
+            for api, consumer in ((a, consumer_a), (b, consumer_b)):
+                wait_until(
+                    lambda api=api, consumer=consumer: all(
+                        d["status"] == "Succeeded" for d in deliveries(api, consumer)
+                    ),
+                    what="every delivery made",
+                )
             assert company_a in str(receiver_a.events()) and company_b not in str(receiver_a.events())
             assert company_b in str(receiver_b.events()) and company_a not in str(receiver_b.events())
 
@@ -316,7 +324,8 @@ def test_two_clients_see_only_their_own_and_a_disabled_one_is_refused_everywhere
             # not sent while B is disabled.
             sent_to_b = len(receiver_b.messages)
             overdue_delivery(url, consumer_b)
-            time.sleep(3)
+            wait_for_periodic_run(url, "webhooks-maintenance", after=time.time())
+            wait_for_idle_queue(url, "webhooks")
             assert len(receiver_b.messages) == sent_to_b
 
             # Enabled again, B's key works as before.

@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.commerce_harness import ACCOUNTING, COMMERCE, commerce_sdk
-from tests.conftest import RunningServer
-from tests.test_sync import link_sandbox, read_all, wait_for_pulls
+from tests.support.commerce import ACCOUNTING, COMMERCE, commerce_sdk
+from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
+from tests.support.server import RunningServer
 
 
 @pytest.fixture(scope="module")

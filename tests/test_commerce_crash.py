@@ -16,17 +16,18 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
 from ledgerlink.db import sqlalchemy_url
-from tests.commerce_harness import (
+from tests.support.commerce import (
     NOT_SCHEDULED,
     choose_everything,
     company_named,
+    iso,
     link_both_on_behalf,
+    midnight,
     start_url,
     wait_for_configuration_options,
 )
-from tests.conftest import process_environment, separate_database, start_server, stop_server
-from tests.test_commerce_sync import iso, midnight
-from tests.test_sync import read_all, wait_for_pulls
+from tests.support.pulls import read_all, wait_for_pulls
+from tests.support.server import process_environment, separate_database, start_server, stop_server
 
 DAYS = 90
 

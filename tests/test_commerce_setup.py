@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from tests.commerce_harness import (
+from tests.support.commerce import (
     ACCOUNTING,
     COMMERCE,
     NOT_SCHEDULED,

@@ -9,36 +9,30 @@ from __future__ import annotations
 import time
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from tests.commerce_harness import (
+from tests.support.commerce import (
     NOT_SCHEDULED,
     choose_everything,
     commerce_sdk,
     company_named,
+    iso,
     link_both_on_behalf,
+    midnight,
     start_url,
     wait_for_configuration_options,
 )
-from tests.test_sync import read_all, wait_for_pulls
+from tests.support.pulls import read_all, wait_for_pulls
+from tests.support.waits import wait_for_periodic_run
 
 DAYS = 3
 
 
 def cents(amount: Any) -> int:
     return round(float(amount or 0) * 100)
-
-
-def midnight(days_ago: int) -> datetime:
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return today - timedelta(days=days_ago)
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def wait_for_sync(commerce, company_id: str, sync_id: str, timeout: float = 120) -> Any:
@@ -238,7 +232,8 @@ def test_the_schedule_queues_a_sync_once_when_it_is_due(api, server) -> None:
     assert done.sync_status_code == 2000, done
     pushes = api.get(f"/companies/{company['id']}/push", params={"pageSize": 100}).json()["results"]
     assert len([p for p in pushes if p["dataType"] == "journalEntries"]) == 3
-    time.sleep(3)  # three more schedule runs
+    # A schedule run that began after the sync was queued has finished: it did not queue another.
+    wait_for_periodic_run(server.database_url, "commerce-schedule", after=time.time())
     assert len(commerce.sync.list(request={"company_id": company["id"]})) == 1
 
 

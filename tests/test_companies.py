@@ -7,7 +7,7 @@ import uuid
 import pytest
 from codat_platform.models import errors, operations
 
-from tests.conftest import RunningServer
+from tests.support.server import RunningServer
 
 
 def new_company(sdk, name: str = "Acme Ltd", **fields):

@@ -8,7 +8,7 @@ import pytest
 from codat_platform.models import errors, operations, shared
 from sqlalchemy import text
 
-from tests.conftest import RunningServer
+from tests.support.server import RunningServer
 
 
 @pytest.fixture
@@ -162,17 +162,6 @@ def test_authorization_must_be_an_object_and_scale_valid(api, sdk, company) -> N
     )
     assert got.status == shared.DataConnectionStatus.PENDING_AUTH
     assert api.put(url, json={"scale": 3}).json()["status"] == "Linked"
-
-
-def test_one_linked_accounting_connection_per_company(sdk, company) -> None:
-    first = create(sdk, company.id)
-    authorize(sdk, company.id, first.id, {})
-    with pytest.raises(errors.SDKError) as raised:
-        create(sdk, company.id)
-    assert "already has a linked accounting connection" in rejected(raised, 400)["error"]
-    unlink(sdk, company.id, first.id)
-    second = create(sdk, company.id)
-    assert authorize(sdk, company.id, second.id, {}).status == shared.DataConnectionStatus.LINKED
 
 
 def test_list_with_query_and_paging(sdk, company) -> None:

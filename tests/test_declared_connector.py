@@ -28,9 +28,9 @@ from ledgerlink.connectors.declared.spec import DeclarationInvalid, load
 from ledgerlink.kit import outbound
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.records import fields
-from tests.conftest import RunningServer, separate_database, start_server, stop_server
-from tests.partner_commerce import API_KEY, PartnerCommerce, PartnerCommerceServer, declaration
-from tests.test_sync import wait_for_pulls
+from tests.support.partner_commerce import API_KEY, PartnerCommerce, PartnerCommerceServer, declaration
+from tests.support.pulls import wait_for_pulls
+from tests.support.server import RunningServer, own_server
 
 
 @pytest.fixture
@@ -312,14 +312,14 @@ def commerce_server(
 ) -> Iterator[RunningServer]:
     directory = tmp_path_factory.mktemp("declared")
     (directory / "partner.yaml").write_text(declaration(partner_server.base_url))
-    running = start_server(
+    with own_server(
+        postgres,
         directory / "server",
-        database_url=separate_database(postgres, "declared"),
+        "declared",
         api_key="declared-key",
-        extra_env={"LEDGERLINK_DECLARED_CONNECTORS": str(directory / "partner.yaml")},
-    )
-    yield running
-    stop_server(running)
+        env={"LEDGERLINK_DECLARED_CONNECTORS": str(directory / "partner.yaml")},
+    ) as running:
+        yield running
 
 
 def test_authorized_on_the_merchants_behalf_then_synced(
@@ -373,7 +373,7 @@ def test_the_partners_sales_are_posted_to_the_merchants_books(
     """Seed 000 end to end with the partner's own API (`lqai`): the start URL makes the merchant, the client
     authorizes the partner connection on their behalf, the accounting Sandbox links, the configuration is
     chosen, and a day of the partner's orders becomes one journal entry in the books."""
-    from tests.commerce_harness import company_named
+    from tests.support.commerce import company_named
 
     with commerce_server.client() as api:
         merchant = f"partner-{uuid.uuid4().hex[:8]}"

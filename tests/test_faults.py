@@ -16,8 +16,8 @@ from ledgerlink.connectors.base import FetchRequest
 from ledgerlink.connectors.sandbox.banking import BankingSandbox
 from ledgerlink.database import EmbeddedPostgres
 from ledgerlink.db import sqlalchemy_url
-from tests.conftest import postgres_home, start_server, stop_server
-from tests.test_sync import link_sandbox, wait_for_pulls
+from tests.support.pulls import link_sandbox, wait_for_pulls
+from tests.support.server import postgres_home, start_server, stop_server
 
 # Banking Sandbox volume: enough transactions (~200,000) for their pull to be under way when the database
 # restarts, few enough to keep the test short.
@@ -110,7 +110,7 @@ def test_an_api_process_killed_mid_request_leaves_nothing_half_done(postgres: st
 
     import httpx
 
-    from tests.conftest import process_environment, separate_database
+    from tests.support.server import process_environment, separate_database
 
     url = separate_database(postgres, "api_killed")
     shared = {"LEDGERLINK_SECRET_KEY": Fernet.generate_key().decode()}

@@ -18,9 +18,9 @@ from sqlalchemy import text
 
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import LinkCodes
-from tests.conftest import RunningServer
-from tests.link_harness import LANDING_TEMPLATE, ClientSite
-from tests.test_sync import wait_for_pulls
+from tests.support.link import LANDING_TEMPLATE, ClientSite
+from tests.support.pulls import wait_for_pulls
+from tests.support.server import RunningServer
 
 
 @pytest.fixture(scope="module")

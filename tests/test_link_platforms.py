@@ -13,11 +13,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from ledgerlink.db import sqlalchemy_url
-from ledgerlink.oauth.flow import CALLBACK_PATH
-from tests.conftest import RunningServer, stop_server
-from tests.link_harness import ClientSite, start_linking_server
-from tests.link_platforms import BANK_FEED_KEY
-from tests.oauth_server import OAuthTestServer
+from tests.support.link import ClientSite, own_linking_server
+from tests.support.link_platforms import BANK_FEED_KEY
+from tests.support.oauth_server import OAuthTestServer
+from tests.support.server import RunningServer
 
 CLIENT_ID = "ledgerlink-link-tests"
 CLIENT_SECRET = "s3cret-" + uuid.uuid4().hex
@@ -35,22 +34,21 @@ def platform() -> Iterator[OAuthTestServer]:
 def linking_server(
     postgres: str, platform: OAuthTestServer, site: ClientSite, tmp_path_factory
 ) -> Iterator[RunningServer]:
-    running = start_linking_server(
+    with own_linking_server(
         postgres,
         tmp_path_factory.mktemp("link-platforms"),
         "link_platforms",
         API_KEY,
         site,
         {
-            "LEDGERLINK_CONNECTOR_MODULES": "tests.link_platforms",
+            "LEDGERLINK_CONNECTOR_MODULES": "tests.support.link_platforms",
             "LEDGERLINK_TEST_OAUTH_URL": platform.base_url,
             "LEDGERLINK_OAUTH_TBOL_CLIENT_ID": CLIENT_ID,
             "LEDGERLINK_OAUTH_TBOL_CLIENT_SECRET": CLIENT_SECRET,
         },
-    )
-    platform.clients[CLIENT_ID].redirect_uris[:] = [running.base_url + CALLBACK_PATH]
-    yield running
-    stop_server(running)
+        oauth=(platform, CLIENT_ID),
+    ) as running:
+        yield running
 
 
 @pytest.fixture

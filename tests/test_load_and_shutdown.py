@@ -19,8 +19,14 @@ from sqlalchemy import create_engine, text
 from ledgerlink.connectors.base import FetchRequest
 from ledgerlink.connectors.sandbox.banking import BankingSandbox
 from ledgerlink.db import sqlalchemy_url
-from tests.conftest import RunningServer, process_environment, separate_database, start_server, stop_server
-from tests.test_sync import link_sandbox, wait_for_pulls
+from tests.support.pulls import link_sandbox, wait_for_pulls
+from tests.support.server import (
+    RunningServer,
+    process_environment,
+    separate_database,
+    start_server,
+    stop_server,
+)
 
 # The transactions pull at three times the default cap (raised for this test's servers): about 600,000
 # records, several seconds of fetching even on a fast machine, so a signal sent soon after it starts always

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from ledgerlink.database import alembic_config
 from ledgerlink.db import sqlalchemy_url
-from tests.conftest import separate_database
+from tests.support.server import separate_database
 
 CONNECTION = uuid.UUID("00000000-0000-4000-8000-000000000001")
 

@@ -27,10 +27,10 @@ from ledgerlink.jobs import Runtime
 from ledgerlink.oauth import flow, tokens
 from ledgerlink.oauth.models import PendingAuthorization
 from ledgerlink.records.registry import SourceType
-from tests import connector_harness as harness
-from tests.conftest import separate_database
-from tests.connector_harness import runtime_on
-from tests.oauth_server import OAuthTestServer
+from tests.support import connectors as harness
+from tests.support.connectors import runtime_on
+from tests.support.oauth_server import OAuthTestServer
+from tests.support.server import separate_database
 
 pytestmark = pytest.mark.anyio
 

@@ -25,9 +25,10 @@ from ledgerlink.db import sqlalchemy_url
 from ledgerlink.kit import outbound
 from ledgerlink.kit.outbound import OutboundPolicy, OutboundRefused, kind_of
 from ledgerlink.webhooks.delivery import SendResult, Target, http_client, send
-from tests.conftest import separate_database, start_server, stop_server
-from tests.test_webhooks import add_consumer, deliveries, tagged_company, wait_until
-from tests.webhook_receiver import Answer, Receiver
+from tests.support.server import separate_database, start_server, stop_server
+from tests.support.waits import wait_until
+from tests.support.webhook_receiver import Answer, Receiver
+from tests.support.webhooks import add_consumer, deliveries, tagged_company
 
 # --- the address classifier and the allow list -----------------------------------------------------
 

@@ -1,8 +1,9 @@
-"""The Plaid connector end to end against the fake Plaid (`tests/fakes/plaid.py`), every API request and
-response of which is validated against Plaid's official spec: the link (link token, the business completing
-Plaid Link, the public token exchanged), first syncs through the pull runner, incremental changes through
-`/transactions/sync` cursors kept between pulls (and kept back when a pull fails), a pass restarted when the
-item changes mid-pagination, `ITEM_LOGIN_REQUIRED` turning the connection Deauthorized, 429s and 5xx."""
+"""The Plaid connector end to end against the fake Plaid (`tests/support/fakes/plaid.py`), every API request
+and response of which is validated against Plaid's official spec: the link (link token, the business
+completing Plaid Link, the public token exchanged), first syncs through the pull runner, incremental changes
+through `/transactions/sync` cursors kept between pulls (and kept back when a pull fails), a pass restarted
+when the item changes mid-pagination, `ITEM_LOGIN_REQUIRED` turning the connection Deauthorized, 429s and
+5xx."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ from ledgerlink.database import migrate
 from ledgerlink.jobs import Runtime
 from ledgerlink.link import service as link_service
 from ledgerlink.records import fields
-from tests.conftest import separate_database
-from tests.connector_harness import connection_of, pending_connection, pull, runtime_on, stored
-from tests.fakes.plaid import Item, PlaidFake, days_ago, result_of
+from tests.support.connectors import connection_of, pending_connection, pull, runtime_on, stored
+from tests.support.fakes.plaid import Item, PlaidFake, days_ago, result_of
+from tests.support.server import separate_database
 
 pytestmark = pytest.mark.anyio
 

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import RunningServer, stop_server
-from tests.fakes.plaid import PlaidFake
-from tests.link_harness import ClientSite, start_linking_server
-from tests.test_sync import wait_for_pulls
+from tests.support.fakes.plaid import PlaidFake
+from tests.support.link import ClientSite, own_linking_server
+from tests.support.pulls import wait_for_pulls
+from tests.support.server import RunningServer
 
 CLIENT_ID = "ledgerlink-plaid-link"
 SECRET = "s3cret-" + uuid.uuid4().hex
@@ -32,7 +32,7 @@ def fake() -> Iterator[PlaidFake]:
 def plaid_server(
     postgres: str, fake: PlaidFake, site: ClientSite, tmp_path_factory
 ) -> Iterator[RunningServer]:
-    running = start_linking_server(
+    with own_linking_server(
         postgres,
         tmp_path_factory.mktemp("plaid-link"),
         "plaid",
@@ -44,9 +44,8 @@ def plaid_server(
             "LEDGERLINK_PLAID_BASE_URL": fake.base_url,
             "LEDGERLINK_PLAID_LINK_SCRIPT_URL": fake.script_url,
         },
-    )
-    yield running
-    stop_server(running)
+    ) as running:
+        yield running
 
 
 def test_link_plaid_in_the_browser_and_sync(page, shoot, fake, site, plaid_server) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from ledgerlink.connectors.plaid import mapping
 from ledgerlink.records import fields
-from tests.fakes.plaid import spec_example
+from tests.support.fakes.plaid import spec_example
 
 INSTITUTION = {"id": "ins_109512", "name": "Houndstooth Bank"}
 

@@ -4,36 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import RunningServer, free_port
+from tests.support.portal import http_sign_in, sign_in
+from tests.support.server import free_port
+from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 30, what: str = "the condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def sign_in(page: Any, server: RunningServer, key: str | None = None) -> None:
-    page.goto(f"{server.base_url}/portal/login")
-    page.get_by_label("API key").fill(key or server.api_key)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/portal/companies")
 
 
 def linked_sandbox_company(api: httpx.Client, name: str) -> tuple[str, str]:
@@ -389,26 +370,6 @@ def test_webhook_consumers_deliveries_and_replay(page, shoot, accessible, server
 
 
 # --- plain HTTP ------------------------------------------------------------------------------------
-
-
-def _hidden_csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, "the page has no csrf field"
-    return found.group(1)
-
-
-@contextmanager
-def http_sign_in(server: RunningServer, key: str | None = None) -> Iterator[tuple[httpx.Client, str]]:
-    """An httpx client signed in to the Portal, and the csrf token of its pages."""
-    with httpx.Client(base_url=server.base_url, follow_redirects=False, timeout=30) as browser:
-        login = browser.get("/portal/login")
-        signed = browser.post(
-            "/portal/login", data={"api_key": key or server.api_key, "csrf": _hidden_csrf(login.text)}
-        )
-        assert signed.status_code == 303 and signed.headers["location"] == "/portal/companies"
-        companies = browser.get("/portal/companies")
-        assert companies.status_code == 200
-        yield browser, _hidden_csrf(companies.text)
 
 
 def test_posts_without_the_right_csrf_token_change_nothing(server, api) -> None:

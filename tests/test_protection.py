@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.conftest import RunningServer, separate_database, start_server, stop_server
-from tests.test_sync import link_sandbox, wait_for_pulls
+from tests.support.pulls import link_sandbox, wait_for_pulls
+from tests.support.server import RunningServer, own_server
+from tests.support.waits import wait_until
 
 LIMIT = 8
 PUBLIC_LIMIT = 30
@@ -27,20 +28,20 @@ METRICS_TOKEN = "scrape-" + "7" * 20
 
 @pytest.fixture(scope="module")
 def limited(postgres: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    running = start_server(
+    with own_server(
+        postgres,
         tmp_path_factory.mktemp("limited"),
-        database_url=separate_database(postgres, "protection"),
+        "protection",
         api_key="limited-key",
-        extra_env={
+        env={
             "LEDGERLINK_RATE_LIMIT_PER_MINUTE": str(LIMIT),
             "LEDGERLINK_PUBLIC_RATE_LIMIT_PER_MINUTE": str(PUBLIC_LIMIT),
             "LEDGERLINK_BODY_TIMEOUT_SECONDS": "1",
             "LEDGERLINK_HEADER_TIMEOUT_SECONDS": "1.5",
             "LEDGERLINK_METRICS_TOKEN": METRICS_TOKEN,
         },
-    )
-    yield running
-    stop_server(running)
+    ) as running:
+        yield running
 
 
 def test_a_client_over_its_limit_gets_codat_s_429(limited: RunningServer) -> None:
@@ -206,6 +207,7 @@ def test_oversized_headers_are_refused(limited: RunningServer) -> None:
 def test_a_slow_body_is_refused_and_holds_no_one_up(limited: RunningServer) -> None:
     address = urlsplit(limited.base_url)
     answers: list[bytes] = []
+    stalled: list[socket.socket] = []
 
     def trickle() -> None:
         with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
@@ -213,6 +215,7 @@ def test_a_slow_body_is_refused_and_holds_no_one_up(limited: RunningServer) -> N
                 b"POST /companies HTTP/1.1\r\nHost: x\r\nAuthorization: Basic x\r\n"
                 b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":'
             )
+            stalled.append(sock)
             answer = b""
             while chunk := sock.recv(4096):  # the server closes the connection after a 408
                 answer += chunk
@@ -221,7 +224,7 @@ def test_a_slow_body_is_refused_and_holds_no_one_up(limited: RunningServer) -> N
     slow = [threading.Thread(target=trickle) for _ in range(20)]
     for thread in slow:
         thread.start()
-    time.sleep(0.2)
+    wait_until(lambda: len(stalled) == 20, what="twenty uploads stalled halfway")
     started = time.monotonic()
     assert httpx.get(f"{limited.base_url}/healthz", timeout=5).status_code == 200
     assert time.monotonic() - started < 0.5  # twenty stalled uploads hold up nothing

@@ -40,10 +40,10 @@ from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.push import service as pushes
 from ledgerlink.push.models import PushOperation
 from ledgerlink.records import registry
-from tests.conftest import RunningServer
-from tests.test_sync import link_sandbox, read_all, wait_for_pulls
-from tests.test_webhooks import add_consumer
-from tests.webhook_receiver import Receiver
+from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
+from tests.support.server import RunningServer
+from tests.support.webhook_receiver import Receiver
+from tests.support.webhooks import add_consumer
 
 WRITTEN_TYPES = ("suppliers", "journalEntries", "invoices", "payments")
 WRITE_EVENTS = [f"{t}.write.{outcome}" for t in WRITTEN_TYPES for outcome in ("successful", "unsuccessful")]

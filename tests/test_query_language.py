@@ -40,7 +40,7 @@ from ledgerlink.kit.query import (
     parse,
     parse_datetime,
 )
-from tests.query_reference import InvalidQuery, check, evaluate
+from tests.support.query_reference import InvalidQuery, check, evaluate
 
 MALFORMED = "Error parsing query - Malformed query."
 

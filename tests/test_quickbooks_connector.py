@@ -1,8 +1,8 @@
-"""The QuickBooks Online connector end to end against the fake QuickBooks (`tests/fakes/quickbooks.py`): the
-OAuth flow with the `realmId` of Intuit's redirect, first syncs through the pull runner, incremental
-queries on `Metadata.LastUpdatedTime` and deletions from change data capture, hour-long tokens rotating,
-429 storms with and without Retry-After, 5xx retries, and revoked grants (fault 3200, invalid_grant)
-turning the connection Deauthorized."""
+"""The QuickBooks Online connector end to end against the fake QuickBooks
+(`tests/support/fakes/quickbooks.py`): the OAuth flow with the `realmId` of Intuit's redirect, first syncs
+through the pull runner, incremental queries on `Metadata.LastUpdatedTime` and deletions from change data
+capture, hour-long tokens rotating, 429 storms with and without Retry-After, 5xx retries, and revoked grants
+(fault 3200, invalid_grant) turning the connection Deauthorized."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import jsonschema_rs
 import pytest
 from cryptography.fernet import Fernet
 
-from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry
 from ledgerlink.connectors.authorization import OAuthClientCredentials
 from ledgerlink.connectors.base import AuthorizationRejected, FetchRequest
@@ -30,16 +29,17 @@ from ledgerlink.jobs import Runtime
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.oauth import flow, tokens
 from ledgerlink.records import fields
-from tests.conftest import separate_database
-from tests.connector_harness import (
+from tests.support.connectors import (
     connection_of,
     consent_and_link,
+    expire_stored_token,
     pending_connection,
     pull,
     runtime_on,
     stored,
 )
-from tests.fakes.quickbooks import REALM_ID, QuickBooksFake
+from tests.support.fakes.quickbooks import REALM_ID, QuickBooksFake
+from tests.support.server import separate_database
 
 pytestmark = pytest.mark.anyio
 
@@ -74,7 +74,7 @@ def quickbooks(fake: QuickBooksFake, monkeypatch: pytest.MonkeyPatch) -> Iterato
         page_size=2,
     )
     monkeypatch.setitem(registry.CONNECTORS, "qhyg", connector)
-    fake.reset_limits()
+    fake.reset()
     yield connector
     assert fake.violations == [], "every request must be one Intuit would accept"
 
@@ -91,22 +91,6 @@ async def link(run: Runtime) -> uuid.UUID:
     _, connection_id = await pending_connection(run, "qhyg", "QuickBooks Co")
     await consent_and_link(run, connection_id)
     return connection_id
-
-
-async def expire_stored_token(run: Runtime, connection_id: uuid.UUID) -> None:
-    """An hour later, as ledgerlink sees it: the stored access token has expired."""
-    async with run.sessionmaker() as session, session.begin():
-        connection = await session.get(Connection, connection_id)
-        current = tokens.stored_tokens(run.secrets, connection)
-        beside = tokens.stored_beside(run.secrets, connection)
-        expired = tokens.OAuthTokens(
-            current.access_token,
-            current.refresh_token,
-            int(time.time()) - 10,
-            current.token_type,
-            current.scope,
-        )
-        connection.sealed_authorization = expired.sealed(run.secrets, beside)
 
 
 def queries(fake: QuickBooksFake, entity: str) -> list[str]:
@@ -202,8 +186,11 @@ async def test_incremental_pulls_query_changes_and_cdc_reports_deletions(
     assert customers["3"][0]["status"] == "Archived" and customers["3"][1] is False
 
 
-async def test_cdc_is_not_asked_beyond_its_thirty_day_window(fake: QuickBooksFake, quickbooks) -> None:
-    token = fake.tokens[-1].access_token  # issued by an earlier test's link
+async def test_cdc_is_not_asked_beyond_its_thirty_day_window(
+    runtime: Runtime, fake: QuickBooksFake, quickbooks
+) -> None:
+    await link(runtime)
+    token = fake.tokens[-1].access_token
     fake.deleted["Bill"]["999"] = time.time()
     fake.requests.clear()
     now = datetime.now(UTC)

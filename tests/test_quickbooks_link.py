@@ -10,11 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledgerlink.oauth.flow import CALLBACK_PATH
-from tests.conftest import RunningServer, stop_server
-from tests.fakes.quickbooks import REALM_ID, QuickBooksFake
-from tests.link_harness import ClientSite, start_linking_server
-from tests.test_sync import wait_for_pulls
+from tests.support.fakes.quickbooks import REALM_ID, QuickBooksFake
+from tests.support.link import ClientSite, own_linking_server
+from tests.support.pulls import wait_for_pulls
+from tests.support.server import RunningServer
 
 CLIENT_ID = "ledgerlink-quickbooks-link"
 CLIENT_SECRET = "s3cret-" + uuid.uuid4().hex
@@ -32,7 +31,7 @@ def fake() -> Iterator[QuickBooksFake]:
 def quickbooks_server(
     postgres: str, fake: QuickBooksFake, site: ClientSite, tmp_path_factory
 ) -> Iterator[RunningServer]:
-    running = start_linking_server(
+    with own_linking_server(
         postgres,
         tmp_path_factory.mktemp("quickbooks-link"),
         "quickbooks",
@@ -45,10 +44,9 @@ def quickbooks_server(
             "LEDGERLINK_QUICKBOOKS_TOKEN_URL": fake.token_url,
             "LEDGERLINK_QUICKBOOKS_API_URL": fake.api_url,
         },
-    )
-    fake.clients[CLIENT_ID].redirect_uris[:] = [running.base_url + CALLBACK_PATH]
-    yield running
-    stop_server(running)
+        oauth=(fake, CLIENT_ID),
+    ) as running:
+        yield running
 
 
 def test_link_quickbooks_in_the_browser_and_sync(page, shoot, fake, site, quickbooks_server) -> None:

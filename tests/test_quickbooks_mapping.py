@@ -15,7 +15,7 @@ from ledgerlink.connectors.codat_shapes import ReportColumn
 from ledgerlink.connectors.quickbooks import mapping
 from ledgerlink.data import statements
 from ledgerlink.records import fields
-from tests.fakes.quickbooks import COMPANY_INFO, PREFERENCES, REALM_ID, seed_entities
+from tests.support.fakes.quickbooks import COMPANY_INFO, PREFERENCES, REALM_ID, seed_entities
 
 SEEDS = {entity: {e["Id"]: e for e in records} for entity, records in seed_entities().items()}
 ACTIVE = {"isDeleted": False}

@@ -19,8 +19,8 @@ import pytest
 from ledgerlink.app import create_app
 from ledgerlink.config import Settings
 from ledgerlink.data import reads
-from tests.conftest import RunningServer
-from tests.test_sync import link_sandbox, wait_for_pulls
+from tests.support.pulls import link_sandbox, wait_for_pulls
+from tests.support.server import RunningServer
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.query import Kind, compile_query
 from ledgerlink.records import fields, registry
 from ledgerlink.records.registry import BY_KEY, DATA_TYPES, DataType, Scope, Shape, SourceType
-from tests import specs
+from tests.support import specs
 
 SPECS = specs.CODAT
 # The specs that define the read API (accounting, banking, commerce data).

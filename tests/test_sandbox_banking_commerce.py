@@ -27,7 +27,7 @@ from ledgerlink.connectors.sandbox import banking, commerce
 from ledgerlink.connectors.sandbox.banking import BankingSandbox
 from ledgerlink.connectors.sandbox.commerce import CommerceSandbox
 from ledgerlink.connectors.sandbox.simulation import BATCH_SIZE, DAY, Clock
-from tests import specs
+from tests.support import specs
 
 COMPANY = uuid.UUID("3b0e7c1a-58d2-4f0e-9a43-2c6f7d1b9e55")
 OTHER = uuid.UUID("9d41f0b2-1c7e-4a55-8f20-6e3ab4c5d7f8")

@@ -19,7 +19,7 @@ from ledgerlink.connectors.base import FetchRequest, PlatformRecord, PushRejecte
 from ledgerlink.connectors.sandbox import documents
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
 from ledgerlink.connectors.sandbox.books import AC, AccountingBooks
-from tests.test_sandbox_accounting import apply, cents, check_coherence
+from tests.support.sandbox_books import apply, cents, check_coherence
 
 SANDBOX = AccountingSandbox()
 LINKED = datetime.now(UTC) - timedelta(days=40)

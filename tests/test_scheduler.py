@@ -26,8 +26,8 @@ from ledgerlink.settings.models import SyncSettings
 from ledgerlink.sync import scheduler, service
 from ledgerlink.sync.models import PullOperation, PullTrigger
 from ledgerlink.worker import running
-from tests.conftest import separate_database
-from tests.connector_harness import runtime_on
+from tests.support.connectors import runtime_on
+from tests.support.server import separate_database
 
 pytestmark = pytest.mark.anyio
 
@@ -226,6 +226,18 @@ async def test_concurrent_ticks_queue_each_refresh_exactly_once(runtime: Runtime
     assert len(await pull_jobs(runtime)) == len(queued)
 
 
+async def waiting_on_a_lock(run: Runtime) -> bool:
+    """Whether a session of the test's database is waiting on a lock now."""
+    async with run.engine.connect() as look:
+        waiting = await look.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+    return bool(waiting)
+
+
 async def test_without_the_tick_lock_the_in_flight_index_decides(runtime: Runtime, database_url: str) -> None:
     """Two transactions queue the same refreshes at once (as an API request racing a tick would): the
     second waits on the first's uncommitted pulls and, once they commit, queues none of them."""
@@ -242,8 +254,13 @@ async def test_without_the_tick_lock_the_in_flight_index_decides(runtime: Runtim
                     return await scheduler.queue_refreshes(second, due)
 
             racing = asyncio.create_task(second_tick())
-            await asyncio.sleep(0.5)
-            assert not racing.done()  # waiting on the first transaction's entries in the in-flight index
+            # Seen waiting on a lock (the first transaction's entries in the in-flight index), not finished.
+            deadline = time.monotonic() + 30
+            while not await waiting_on_a_lock(runtime):
+                assert not racing.done(), "the second tick did not wait for the first"
+                assert time.monotonic() < deadline, "the second tick never waited on a lock"
+                await asyncio.sleep(0.02)
+            assert not racing.done()
         assert await racing == 0
     assert len(await scheduled(runtime)) == len(await pull_jobs(runtime)) == len(due)
 

@@ -56,10 +56,10 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.meta import TestPhase
 
 from ledgerlink.records import registry
-from tests import specs
-from tests.conftest import RunningServer, separate_database, start_server, stop_server
-from tests.test_schemathesis import schema as platform_implemented
-from tests.test_sync import link_sandbox, wait_for_pulls
+from tests.support import specs
+from tests.support.platform_spec import IMPLEMENTED_OPERATIONS, load_spec
+from tests.support.pulls import link_sandbox, wait_for_pulls
+from tests.support.server import RunningServer, own_server
 
 SPEC_FILES = (
     "Codat-Platform.yaml",
@@ -145,7 +145,8 @@ def _schemas() -> list[tuple[str, Any]]:
 
 
 def _implemented() -> Iterator[Any]:
-    for result in platform_implemented.get_all_operations():
+    platform = schemathesis.openapi.from_dict(load_spec()).include(operation_id=IMPLEMENTED_OPERATIONS)
+    for result in platform.get_all_operations():
         yield result.ok()
 
 
@@ -337,13 +338,13 @@ MUST_REACH = (
 
 @pytest.fixture(scope="module")
 def served(postgres: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    running = start_server(
+    with own_server(
+        postgres,
         tmp_path_factory.mktemp("full-specs"),
-        database_url=separate_database(postgres, "full_specs"),
+        "full_specs",
         api_key=API_KEY,
-    )
-    yield running
-    stop_server(running)
+    ) as running:
+        yield running
     reached = sorted(op for op, statuses in ANSWERS.items() if any(200 <= s < 300 for s in statuses))
     print(
         f"\n{sum(map(sum, map(Counter.values, ANSWERS.values())))} requests over {len(ANSWERS)} operations,"

@@ -13,7 +13,7 @@ import psutil
 from sqlalchemy import create_engine, inspect
 
 from ledgerlink.db import sqlalchemy_url
-from tests.conftest import postgres_home, separate_database, start_server, stop_server
+from tests.support.server import postgres_home, separate_database, start_server, stop_server
 
 
 def postgres_processes(pgdata: Path) -> list[psutil.Process]:

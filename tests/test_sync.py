@@ -8,64 +8,14 @@ import uuid
 from collections import defaultdict
 from decimal import Decimal
 
-import httpx
 import pytest
 from codat_lending import CodatLending
 from codat_lending.models import shared as lending_shared
 from sqlalchemy import text
 
 from ledgerlink.kit.query import parse_datetime
-from tests.conftest import RunningServer
-
-IN_FLIGHT = {
-    "Initial",
-    "Queued",
-    "Fetching",
-    "MapQueued",
-    "Mapping",
-    "ProcessingQueued",
-    "Processing",
-    "ValidationQueued",
-    "Validating",
-}
-
-
-def wait_for_pulls(
-    api: httpx.Client, company_id: str, *, at_least: int = 1, timeout: float = 90
-) -> list[dict]:
-    """Poll the pull history until every pull is final; returns them all."""
-    deadline = time.monotonic() + timeout
-    while True:
-        pulls = api.get(f"/companies/{company_id}/data/history", params={"pageSize": 500}).json()["results"]
-        if len(pulls) >= at_least and not any(p["status"] in IN_FLIGHT for p in pulls):
-            return pulls
-        if time.monotonic() > deadline:
-            raise AssertionError(f"pulls still in flight: {[(p['dataType'], p['status']) for p in pulls]}")
-        time.sleep(0.25)
-
-
-def link_sandbox(
-    api: httpx.Client, name: str, credentials: dict | None = None, key: str = "mqjo"
-) -> tuple[str, str]:
-    company = api.post("/companies", json={"name": name}).json()
-    connection = api.post(f"/companies/{company['id']}/connections", json={"platformKey": key}).json()
-    linked = api.put(
-        f"/companies/{company['id']}/connections/{connection['id']}/authorization", json=credentials or {}
-    )
-    assert linked.status_code == 200 and linked.json()["status"] == "Linked", linked.text
-    return company["id"], connection["id"]
-
-
-def read_all(api: httpx.Client, path: str, **params) -> list[dict]:
-    records, page = [], 1
-    while True:
-        body = api.get(path, params={"page": page, "pageSize": 2000, **params})
-        assert body.status_code == 200, body.text
-        payload = body.json()
-        records += payload["results"]
-        if "next" not in payload["_links"]:
-            return records
-        page += 1
+from tests.support.pulls import IN_FLIGHT, link_sandbox, platform_records_held, read_all, wait_for_pulls
+from tests.support.server import RunningServer
 
 
 def money(value) -> Decimal:
@@ -194,7 +144,7 @@ def test_never_synced_is_409_and_unknown_ids_404(api, books) -> None:
     assert api.get(f"/companies/{uuid.uuid4()}/data/invoices").status_code == 404
     # Banking types were never pulled from this accounting connection.
     missing = api.get(f"/companies/{company_id}/connections/{connection_id}/data/banking-accounts")
-    assert missing.status_code in (404, 409)
+    assert missing.status_code == 404 and missing.json()["error"] == "mqjo does not provide banking-accounts."
 
 
 def test_the_books_are_coherent(books, api) -> None:
@@ -271,16 +221,19 @@ def test_the_books_are_coherent(books, api) -> None:
 
 def test_refresh_sees_new_changed_and_deleted_records(api, db) -> None:
     # A fast clock: one simulated day per real second, so a later pull has news.
-    company_id, _ = link_sandbox(api, "Moving Books Ltd", {"speed": 86_400 * 3})
+    company_id, connection_id = link_sandbox(api, "Moving Books Ltd", {"speed": 86_400 * 3})
     first = wait_for_pulls(api, company_id, at_least=10)
     invoices_before = {i["id"]: i for i in read_all(api, f"/companies/{company_id}/data/invoices")}
-    time.sleep(3)
-    queued = api.post(f"/companies/{company_id}/data/queue/invoices")
-    assert queued.status_code == 200 and queued.json()["status"] in IN_FLIGHT | {"Complete"}
-    again = api.post(f"/companies/{company_id}/data/queue/invoices")
-    if again.status_code == 400:
-        assert again.json()["error"].startswith(
-            "DatasetAlreadyInProgressException: Cannot queue invoices sync"
+    time.sleep(3)  # three simulated days pass
+    # While the pull reads nothing, it stays in flight, and a second queue of its type is refused.
+    with platform_records_held(db, connection_id):
+        queued = api.post(f"/companies/{company_id}/data/queue/invoices")
+        assert queued.status_code == 200 and queued.json()["status"] in IN_FLIGHT
+        again = api.post(f"/companies/{company_id}/data/queue/invoices")
+        assert again.status_code == 400
+        assert again.json()["error"] == (
+            f"DatasetAlreadyInProgressException: Cannot queue invoices sync for {company_id} "
+            f"as previous sync {queued.json()['id']} is still in progress"
         )
     wait_for_pulls(api, company_id, at_least=len(first) + 1)
     pull = api.get(f"/companies/{company_id}/data/history/{queued.json()['id']}").json()
@@ -430,55 +383,3 @@ def test_banking_and_commerce_sandboxes_read_by_connection(api) -> None:
         ).status_code
         == 404
     )
-
-
-def test_old_pull_operations_are_pruned_but_not_a_type_s_last_success(api, db, server) -> None:
-    import asyncio
-    import concurrent.futures
-
-    from ledgerlink.db import create_engine, create_sessionmaker
-    from ledgerlink.sync.service import prune_history
-
-    company_id, connection_id = link_sandbox(api, "Old History Ltd", key="qhnd")
-    wait_for_pulls(api, company_id, at_least=4)
-    refreshed = api.post(
-        f"/companies/{company_id}/data/queue/banking-accounts", params={"connectionId": connection_id}
-    ).json()
-    wait_for_pulls(api, company_id, at_least=5)
-    # Everything of this connection happened 400 days ago.
-    db.execute(
-        text(
-            "UPDATE pull_operations SET requested = requested - interval '400 days', "
-            "completed = completed - interval '400 days' WHERE connection_id = :c"
-        ),
-        {"c": connection_id},
-    )
-    db.commit()
-
-    async def prune() -> int:
-        engine = create_engine(server.database_url)
-        try:
-            return await prune_history(create_sessionmaker(engine), 365)
-        finally:
-            await engine.dispose()
-
-    with concurrent.futures.ThreadPoolExecutor(1) as thread:
-        pruned = thread.submit(asyncio.run, prune()).result()
-    assert pruned >= 1
-    left = api.get(f"/companies/{company_id}/data/history", params={"pageSize": 50}).json()["results"]
-    # The first banking-accounts pull went; each type's last successful one stays, the refresh among them.
-    assert sorted(p["dataType"] for p in left) == sorted(
-        [
-            "banking-accounts",
-            "banking-accountBalances",
-            "banking-transactions",
-            "banking-transactionCategories",
-        ]
-    )
-    assert refreshed["id"] in {p["id"] for p in left}
-    # The next refresh still reads only what changed since the kept pull.
-    again = api.post(
-        f"/companies/{company_id}/data/queue/banking-transactions", params={"connectionId": connection_id}
-    ).json()
-    wait_for_pulls(api, company_id, at_least=5)
-    assert api.get(f"/companies/{company_id}/data/history/{again['id']}").json()["status"] == "Complete"

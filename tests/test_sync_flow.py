@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.commerce_harness import ACCOUNTING, COMMERCE, company_named, link_both_on_behalf, start_url
-from tests.conftest import RunningServer
-from tests.link_harness import ClientSite
+from tests.support.commerce import ACCOUNTING, COMMERCE, company_named, link_both_on_behalf, start_url
+from tests.support.link import ClientSite
+from tests.support.server import RunningServer
 
 
 @pytest.fixture(scope="module")
@@ -131,9 +131,9 @@ def test_authorized_on_behalf_in_french_without_redirect(api, page, shoot, acces
 
 
 def test_the_portal_shows_and_runs_a_merchants_commerce_syncs(api, page, server, shoot, accessible) -> None:
-    from tests.commerce_harness import choose_everything, wait_for_configuration_options
-    from tests.test_commerce_sync import iso, midnight
-    from tests.test_portal import sign_in, wait_until
+    from tests.support.commerce import choose_everything, iso, midnight, wait_for_configuration_options
+    from tests.support.portal import sign_in
+    from tests.support.waits import wait_until
 
     merchant = f"portal-{uuid.uuid4().hex[:8]}"
     start_url(api, merchant)
@@ -159,6 +159,13 @@ def test_the_portal_shows_and_runs_a_merchants_commerce_syncs(api, page, server,
     # (The schedule, due since 06:00 UTC, may have posted them first: either way, two days, once.)
     wait_until(posted, timeout=60, what="the two days to be posted by a finished sync")
     writes = page.get_by_role("table", name=re.compile("Push operations"))
+
+    def written() -> bool:
+        # The day's pushes finish on the worker after they are counted as posted.
+        page.reload()
+        return writes.locator(".badge.Complete").count() >= 2
+
+    wait_until(written, timeout=60, what="the two days' pushes to complete")
     assert writes.locator(".badge.Complete").count() == 2
     shoot("portal-commerce")
     accessible()

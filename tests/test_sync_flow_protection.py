@@ -17,9 +17,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from tests.commerce_harness import ACCOUNTING, COMMERCE, commerce_sdk, start_url
-from tests.conftest import RunningServer
-from tests.test_portal import _hidden_csrf, http_sign_in
+from tests.support.commerce import ACCOUNTING, COMMERCE, commerce_sdk, start_url
+from tests.support.portal import hidden_csrf, http_sign_in
+from tests.support.server import RunningServer
 
 # Wrong codes one source may try before it is refused (commerce.service.MAX_SOURCE_MISSES).
 MAX_SOURCE_MISSES = 10
@@ -229,7 +229,7 @@ def test_the_portal_refuses_a_bad_logo_url_with_a_notice(api, server, profile) -
                 "logo_url": "javascript:alert(1)",
                 "redirect_url": "https://bank.example/x",
                 "link_url_ttl_hours": "24",
-                "csrf": _hidden_csrf(page.text),
+                "csrf": hidden_csrf(page.text),
             },
         )
         shown = browser.get(saved.headers["location"]) if saved.status_code == 303 else saved

@@ -14,8 +14,8 @@ from sqlalchemy import create_engine, text
 from ledgerlink.connectors.base import FetchRequest
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
 from ledgerlink.db import sqlalchemy_url
-from tests.conftest import separate_database, start_server, stop_server
-from tests.test_sync import link_sandbox, wait_for_pulls
+from tests.support.pulls import link_sandbox, wait_for_pulls
+from tests.support.server import separate_database, start_server, stop_server
 
 SCALE = 120
 

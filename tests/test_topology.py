@@ -14,8 +14,15 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
 from ledgerlink.db import sqlalchemy_url
-from tests.conftest import RunningServer, process_environment, separate_database, start_server, stop_server
-from tests.test_sync import IN_FLIGHT, link_sandbox, wait_for_pulls
+from tests.support.pulls import IN_FLIGHT, link_sandbox, wait_for_pulls
+from tests.support.server import (
+    RunningServer,
+    process_environment,
+    separate_database,
+    start_server,
+    stop_server,
+)
+from tests.support.waits import wait_for_periodic_run
 
 API_KEY = "topology-key"
 
@@ -144,7 +151,7 @@ def test_a_scheduled_refresh_fires_once_whatever_the_number_of_workers(topology)
             assert time.monotonic() < deadline, runs
             time.sleep(0.5)
         # Several maintenance ticks later (one a second, on three workers), still exactly one refresh.
-        time.sleep(4)
+        wait_for_periodic_run(url, "maintenance", after=time.time() + 2)
         runs = api.get(
             f"/companies/{company_id}/data/history",
             params={"query": "dataType=banking-transactions", "pageSize": 50},

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from cryptography.fernet import Fernet
 from pydantic import ValidationError
@@ -22,39 +21,13 @@ from standardwebhooks import Webhook
 
 from ledgerlink.config import Settings
 from ledgerlink.webhooks.delivery import parse_retry_after
-from tests.conftest import RunningServer, separate_database, start_server, stop_server
-from tests.test_sync import wait_for_pulls
-from tests.webhook_receiver import Answer, Message, Receiver
+from tests.support.pulls import wait_for_pulls
+from tests.support.server import RunningServer, separate_database, start_server, stop_server
+from tests.support.waits import wait_until
+from tests.support.webhook_receiver import Answer, Message, Receiver
+from tests.support.webhooks import add_consumer, deliveries, tagged_company
 
 ENVELOPE_KEYS = {"id", "eventType", "generatedDate", "payload"}
-
-
-def add_consumer(api: httpx.Client, receiver: Receiver, **body: object) -> str:
-    """A consumer sending to `receiver`, whose secret the receiver then verifies with."""
-    created = api.post("/webhooks", json={"url": receiver.url, **body})
-    assert created.status_code == 201, created.text
-    consumer_id = created.json()["id"]
-    receiver.secret = api.get(f"/webhooks/{consumer_id}/secret").json()["secret"]
-    return consumer_id
-
-
-def deliveries(api: httpx.Client, consumer_id: str, **params: object) -> list[dict]:
-    page = api.get(f"/webhooks/{consumer_id}/deliveries", params={"pageSize": 500, **params})
-    assert page.status_code == 200, page.text
-    return page.json()["results"]
-
-
-def wait_until(condition, timeout: float = 30, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
-def tagged_company(api: httpx.Client, name: str, tags: dict[str, str]) -> str:
-    created = api.post("/companies", json={"name": name, "tags": tags})
-    assert created.status_code == 200, created.text
-    return created.json()["id"]
 
 
 def event_types(receiver: Receiver) -> Counter[str]:
@@ -234,7 +207,12 @@ def test_link_sync_unlink_relink_delete_delivers_every_event_signed(api, sdk) ->
             assert api.delete(path).status_code == 200
             assert api.delete(f"/companies/{company_id}").status_code == 204
             receiver.wait_for(lambda r: event_types(r)["company.deleted"] == 1, what="company.deleted")
-            time.sleep(0.5)  # nothing else is on its way
+            # Every delivery is written with its event, so once all the consumer's are made, nothing else
+            # is on its way.
+            wait_until(
+                lambda: all(d["status"] == "Succeeded" for d in deliveries(api, consumer_id)),
+                what="every delivery made",
+            )
 
             events = receiver.events()
             assert event_types(receiver) == Counter(
@@ -325,7 +303,15 @@ def test_company_tags_and_event_types_filter_what_a_consumer_gets(api) -> None:
             for receiver, wanted in expected.items():
                 count = len(wanted)
                 receiver.wait_for(lambda r, count=count: len(r.events()) >= count, what=f"{count} events")
-            time.sleep(0.5)  # and nothing more arrives
+            # Every delivery is written with its event (all written by now): once each consumer's are made,
+            # nothing more arrives.
+            for consumer_id in (uk_id, us_id, created_id):
+                wait_until(
+                    lambda consumer_id=consumer_id: all(
+                        d["status"] == "Succeeded" for d in deliveries(api, consumer_id)
+                    ),
+                    what="every delivery made",
+                )
             for receiver, wanted in expected.items():
                 assert seen(receiver) == wanted
             # Deliveries are made when the event is written, for the consumers it matches and no others.

@@ -1,7 +1,7 @@
-"""The Xero connector end to end against the fake Xero (`tests/fakes/xero.py`), every request and response of
-which is validated against Xero's official specs: the OAuth flow and tenant discovery, first syncs through
-the pull runner, incremental changes and deletions, 30-minute tokens rotating, 429 storms with Retry-After,
-the daily limit, 5xx retries, and revoked grants turning the connection Deauthorized."""
+"""The Xero connector end to end against the fake Xero (`tests/support/fakes/xero.py`), every request and
+response of which is validated against Xero's official specs: the OAuth flow and tenant discovery, first syncs
+through the pull runner, incremental changes and deletions, 30-minute tokens rotating, 429 storms with
+Retry-After, the daily limit, 5xx retries, and revoked grants turning the connection Deauthorized."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import jsonschema_rs
 import pytest
 from cryptography.fernet import Fernet
 
-from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry
 from ledgerlink.connectors.authorization import OAuthClientCredentials
 from ledgerlink.connectors.xero.connector import DATA_TYPES, XeroConnector, XeroUrls
@@ -23,16 +22,17 @@ from ledgerlink.jobs import Runtime
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.oauth import flow, tokens
 from ledgerlink.records import fields
-from tests.conftest import separate_database
-from tests.connector_harness import (
+from tests.support.connectors import (
     connection_of,
     consent_and_link,
+    expire_stored_token,
     pending_connection,
     pull,
     runtime_on,
     stored,
 )
-from tests.fakes.xero import XeroFake, day_date, ms_date
+from tests.support.fakes.xero import XeroFake, day_date, ms_date
+from tests.support.server import separate_database
 
 pytestmark = pytest.mark.anyio
 
@@ -70,7 +70,7 @@ def xero(fake: XeroFake, monkeypatch: pytest.MonkeyPatch) -> Iterator[XeroConnec
         page_size=2,
     )
     monkeypatch.setitem(registry.CONNECTORS, "gbol", connector)
-    fake.reset_limits()
+    fake.reset()
     yield connector
     assert fake.violations == [], "every request and response must follow Xero's spec"
 
@@ -86,22 +86,6 @@ async def link(run: Runtime) -> uuid.UUID:
     _, connection_id = await pending_connection(run, "gbol", "Xero Co")
     await consent_and_link(run, connection_id)
     return connection_id
-
-
-async def expire_stored_token(run: Runtime, connection_id: uuid.UUID) -> None:
-    """Thirty minutes later, as ledgerlink sees it: the stored access token has expired."""
-    async with run.sessionmaker() as session, session.begin():
-        connection = await session.get(Connection, connection_id)
-        current = tokens.stored_tokens(run.secrets, connection)
-        beside = tokens.stored_beside(run.secrets, connection)
-        expired = tokens.OAuthTokens(
-            current.access_token,
-            current.refresh_token,
-            int(time.time()) - 10,
-            current.token_type,
-            current.scope,
-        )
-        connection.sealed_authorization = expired.sealed(run.secrets, beside)
 
 
 def demo_invoices(fake: XeroFake, kind: str) -> dict[str, dict]:

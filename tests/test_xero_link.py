@@ -10,11 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledgerlink.oauth.flow import CALLBACK_PATH
-from tests.conftest import RunningServer, stop_server
-from tests.fakes.xero import XeroFake
-from tests.link_harness import ClientSite, start_linking_server
-from tests.test_sync import wait_for_pulls
+from tests.support.fakes.xero import XeroFake
+from tests.support.link import ClientSite, own_linking_server
+from tests.support.pulls import wait_for_pulls
+from tests.support.server import RunningServer
 
 CLIENT_ID = "ledgerlink-xero-link"
 CLIENT_SECRET = "s3cret-" + uuid.uuid4().hex
@@ -30,7 +29,7 @@ def fake() -> Iterator[XeroFake]:
 
 @pytest.fixture(scope="module")
 def xero_server(postgres: str, fake: XeroFake, site: ClientSite, tmp_path_factory) -> Iterator[RunningServer]:
-    running = start_linking_server(
+    with own_linking_server(
         postgres,
         tmp_path_factory.mktemp("xero-link"),
         "xero",
@@ -44,10 +43,9 @@ def xero_server(postgres: str, fake: XeroFake, site: ClientSite, tmp_path_factor
             "LEDGERLINK_XERO_IDENTITY_URL": fake.identity_url,
             "LEDGERLINK_XERO_API_URL": fake.api_url,
         },
-    )
-    fake.clients[CLIENT_ID].redirect_uris[:] = [running.base_url + CALLBACK_PATH]
-    yield running
-    stop_server(running)
+        oauth=(fake, CLIENT_ID),
+    ) as running:
+        yield running
 
 
 def test_link_xero_in_the_browser_and_sync(page, shoot, fake, site, xero_server) -> None:

@@ -15,7 +15,7 @@ from ledgerlink.connectors.codat_shapes import ReportColumn
 from ledgerlink.connectors.xero import mapping
 from ledgerlink.data import statements
 from ledgerlink.records import fields
-from tests.fakes.xero import spec_example
+from tests.support.fakes.xero import spec_example
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-VENDORED = Path(__file__).resolve().parents[1] / "vendor" / "specs"
+VENDORED = Path(__file__).resolve().parents[2] / "vendor" / "specs"
 CODAT = VENDORED / "codat"
 XERO = VENDORED / "xero"
 PLAID = VENDORED / "plaid"

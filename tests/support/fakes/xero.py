@@ -31,8 +31,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests import specs
-from tests.oauth_server import USER, OAuthTestServer
+from tests.support import specs
+from tests.support.oauth_server import USER, OAuthTestServer
 
 SPECS = specs.XERO
 API_HOST = "https://api.xero.com"
@@ -184,6 +184,9 @@ class GrantConnection:
     updated: float
 
 
+DEMO_TENANT_ID = "fe79f7dd-b6d4-4a92-ba7b-538af6289c58"
+
+
 class XeroFake(OAuthTestServer):
     """`start()`/`stop()`; `urls` for the connector; `tenant()` for the records; `advance()` moves its
     clock."""
@@ -211,10 +214,7 @@ class XeroFake(OAuthTestServer):
         self.storm: list[tuple[str, float]] = []
         self.enforce_minute_limit = False
         self.failures: list[int] = []
-        demo = self.add_tenant("Demo Company (NZ)", tenant_id="fe79f7dd-b6d4-4a92-ba7b-538af6289c58")
-        for name, records in seed_records().items():
-            for record in records:
-                demo.records[name][record[COLLECTIONS[name].id_key]] = record
+        self.reset()
         self._install_jwt_tokens()
 
     # ---------------------------------------------------------------------------------------- control
@@ -238,6 +238,19 @@ class XeroFake(OAuthTestServer):
                 tenant.minute_calls.clear()
                 tenant.day_calls = 0
                 tenant.blocked_until = 0.0
+
+    def reset(self) -> None:
+        """Back to the one demo organisation with its seeded records, no requests logged and no limits or
+        failures scripted: tests sharing the fake each start from here, whatever the tests before did."""
+        with self.lock:
+            self.tenants.clear()
+            self.consent_tenants = []
+            self.requests.clear()
+        self.reset_limits()
+        demo = self.add_tenant("Demo Company (NZ)", tenant_id=DEMO_TENANT_ID)
+        for name, records in seed_records().items():
+            for record in records:
+                demo.records[name][record[COLLECTIONS[name].id_key]] = copy.deepcopy(record)
 
     def add_tenant(self, name: str, tenant_id: str | None = None) -> Tenant:
         tenant = Tenant(tenant_id or str(uuid.uuid4()), name)

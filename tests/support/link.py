@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import http.server
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from tests.conftest import RunningServer, separate_database, start_server
+from ledgerlink.oauth.flow import CALLBACK_PATH
+from tests.support.oauth_server import OAuthTestServer
+from tests.support.server import RunningServer, own_server
 
 LANDING_TEMPLATE = (
     "/landed?company={companyId}&connection={connectionId}&status={statusCode}&platform={platform}"
@@ -58,15 +62,26 @@ class ClientSite:
         return {k: v[0] for k, v in parse_qs(urlsplit(landings[-1]).query, keep_blank_values=True).items()}
 
 
-def start_linking_server(
-    postgres: str, directory: Path, database: str, api_key: str, site: ClientSite, env: dict[str, str]
-) -> RunningServer:
-    """A server on a database of its own, with `env`, whose client's `redirectUrl` lands on `site`."""
-    running = start_server(
-        directory, database_url=separate_database(postgres, database), api_key=api_key, extra_env=env
-    )
-    with running.client() as api:
-        profile = api.get("/profile").json()
-        changed = api.put("/profile", json={**profile, "redirectUrl": site.base + LANDING_TEMPLATE})
-        assert changed.status_code == 200, changed.text
-    return running
+@contextmanager
+def own_linking_server(
+    postgres: str,
+    directory: Path,
+    database: str,
+    api_key: str,
+    site: ClientSite,
+    env: dict[str, str],
+    *,
+    oauth: tuple[OAuthTestServer, str] | None = None,
+) -> Iterator[RunningServer]:
+    """A server on a database of its own, with `env`, whose client's `redirectUrl` lands on `site`; with
+    `oauth` (a platform's authorization server and ledgerlink's client id there), the platform sends the
+    business back to this server's callback. Stopped when the block ends."""
+    with own_server(postgres, directory, database, api_key=api_key, env=env) as running:
+        with running.client() as api:
+            profile = api.get("/profile").json()
+            changed = api.put("/profile", json={**profile, "redirectUrl": site.base + LANDING_TEMPLATE})
+            assert changed.status_code == 200, changed.text
+        if oauth is not None:
+            platform, client_id = oauth
+            platform.clients[client_id].redirect_uris[:] = [running.base_url + CALLBACK_PATH]
+        yield running

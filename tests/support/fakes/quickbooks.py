@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.oauth_server import USER, OAuthTestServer
+from tests.support.oauth_server import USER, OAuthTestServer
 
 SCOPE = "com.intuit.quickbooks.accounting"
 REALM_ID = "9130357766900536"
@@ -700,13 +700,11 @@ class QuickBooksFake(OAuthTestServer):
         self.realm_id = REALM_ID
         self.offset = 0.0
         self.lock = threading.Lock()
-        self.entities: dict[str, dict[str, dict[str, Any]]] = {
-            name: {e["Id"]: e for e in records} for name, records in seed_entities().items()
-        }
+        self.entities: dict[str, dict[str, dict[str, Any]]] = {}
         # CDC's tombstones: entity → id → when deleted.
-        self.deleted: dict[str, dict[str, float]] = {name: {} for name in ENTITIES}
-        self.company_info = copy.deepcopy(COMPANY_INFO)
-        self.preferences = copy.deepcopy(PREFERENCES)
+        self.deleted: dict[str, dict[str, float]] = {}
+        self.company_info: dict[str, Any] = {}
+        self.preferences: dict[str, Any] = {}
         self.violations: list[str] = []
         self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
         # Scripted answers: 429s (each with its Retry-After seconds, or None to send none), 5xx statuses,
@@ -715,6 +713,7 @@ class QuickBooksFake(OAuthTestServer):
         self.failures: list[int] = []
         self.faults_in_200: list[str] = []
         self._next_id = 1000
+        self.reset()
 
     # ---------------------------------------------------------------------------------------- control
     def now(self) -> float:
@@ -733,6 +732,17 @@ class QuickBooksFake(OAuthTestServer):
             self.storm.clear()
             self.failures.clear()
             self.faults_in_200.clear()
+
+    def reset(self) -> None:
+        """Back to the seeded books, no tombstones, no requests logged and no limits or failures scripted:
+        tests sharing the fake each start from here, whatever the tests before did."""
+        self.reset_limits()
+        with self.lock:
+            self.requests.clear()
+            self.entities = {name: {e["Id"]: e for e in records} for name, records in seed_entities().items()}
+            self.deleted = {name: {} for name in ENTITIES}
+            self.company_info = copy.deepcopy(COMPANY_INFO)
+            self.preferences = copy.deepcopy(PREFERENCES)
 
     def new_id(self) -> str:
         with self.lock:

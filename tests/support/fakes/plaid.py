@@ -35,7 +35,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from tests import specs
+from tests.support import specs
 
 SPECS = specs.PLAID
 SPEC_FILE = "plaid-2020-09-14.yml"

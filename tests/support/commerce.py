@@ -4,12 +4,13 @@ Sandboxes linked on their behalf, and a configuration chosen from the books' own
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
-from tests.conftest import RunningServer
-from tests.test_sync import wait_for_pulls
+from tests.support.pulls import wait_for_pulls
+from tests.support.server import RunningServer
 
 COMMERCE, ACCOUNTING = "aiwb", "mqjo"
 
@@ -113,3 +114,12 @@ def choose_everything(config: dict[str, Any], *, start: str, time_zone: str = "U
             },
         },
     }
+
+
+def midnight(days_ago: int) -> datetime:
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=days_ago)
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

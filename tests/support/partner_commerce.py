@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from tests.conftest import free_port
+from tests.support.server import free_port
 
 API_KEY = "pk_live_" + "7" * 24
 EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

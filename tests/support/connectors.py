@@ -4,6 +4,7 @@ pending connection and its OAuth consent, running a pull as the worker would, an
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,12 +19,12 @@ from ledgerlink.config import Settings
 from ledgerlink.connections.models import Connection
 from ledgerlink.db import create_engine, create_sessionmaker
 from ledgerlink.jobs import Runtime
-from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import PublicUrls
-from ledgerlink.oauth import flow
+from ledgerlink.oauth import flow, tokens
 from ledgerlink.sync import runner, service
 from ledgerlink.sync.models import PullOperation, PullTrigger
+from tests.support.rows import company_with
 
 
 async def pull(run: Runtime, connection_id: uuid.UUID, data_type: str) -> PullOperation:
@@ -88,21 +89,9 @@ async def pending_connection(
     (company, connection)."""
     async with run.sessionmaker() as session, session.begin():
         client = await ensure_default_client(session)
-        now = utcnow()
-        company = Company(
-            id=uuid.uuid4(), client_id=client.id, name=company_name, tags={}, products=[], created_at=now
+        company, (connection,) = await company_with(
+            session, client.id, (platform_key, "PendingAuth"), name=company_name
         )
-        session.add(company)
-        await session.flush()
-        connection = Connection(
-            id=uuid.uuid4(),
-            company_id=company.id,
-            integration_key=platform_key,
-            status="PendingAuth",
-            created_at=now,
-            data_connection_errors=[],
-        )
-        session.add(connection)
     return company.id, connection.id
 
 
@@ -116,3 +105,19 @@ async def consent_and_link(run: Runtime, connection_id: uuid.UUID) -> None:
     callback = {k: v[0] for k, v in parse_qs(urlsplit(consent.headers["location"]).query).items()}
     extra = {k: v for k, v in callback.items() if k not in ("state", "code")}
     await flow.complete(run, callback["state"], callback["code"], extra)
+
+
+async def expire_stored_token(run: Runtime, connection_id: uuid.UUID) -> None:
+    """Later, as ledgerlink sees it: the stored access token has expired (its refresh token has not)."""
+    async with run.sessionmaker() as session, session.begin():
+        connection = await session.get(Connection, connection_id)
+        current = tokens.stored_tokens(run.secrets, connection)
+        beside = tokens.stored_beside(run.secrets, connection)
+        expired = tokens.OAuthTokens(
+            current.access_token,
+            current.refresh_token,
+            int(time.time()) - 10,
+            current.token_type,
+            current.scope,
+        )
+        connection.sealed_authorization = expired.sealed(run.secrets, beside)

@@ -12,7 +12,7 @@ from typing import Any, Self
 
 from standardwebhooks import Webhook
 
-from tests.conftest import free_port
+from tests.support.server import free_port
 
 
 @dataclass

@@ -1,0 +1,40 @@
+"""Signing in to the operator's Portal: in a browser page, or over HTTP with the csrf token its forms
+carry."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+from tests.support.server import RunningServer
+
+
+def sign_in(page: Any, server: RunningServer, key: str | None = None) -> None:
+    page.goto(f"{server.base_url}/portal/login")
+    page.get_by_label("API key").fill(key or server.api_key)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/portal/companies")
+
+
+def hidden_csrf(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the page has no csrf field"
+    return found.group(1)
+
+
+@contextmanager
+def http_sign_in(server: RunningServer, key: str | None = None) -> Iterator[tuple[httpx.Client, str]]:
+    """An httpx client signed in to the Portal, and the csrf token of its pages."""
+    with httpx.Client(base_url=server.base_url, follow_redirects=False, timeout=30) as browser:
+        login = browser.get("/portal/login")
+        signed = browser.post(
+            "/portal/login", data={"api_key": key or server.api_key, "csrf": hidden_csrf(login.text)}
+        )
+        assert signed.status_code == 303 and signed.headers["location"] == "/portal/companies"
+        companies = browser.get("/portal/companies")
+        assert companies.status_code == 200
+        yield browser, hidden_csrf(companies.text)

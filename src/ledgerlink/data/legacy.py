@@ -29,7 +29,9 @@ _SHARED = (
 )
 
 
-async def bank_statement_account(session: AsyncSession, src: reads.Source, account_id: str) -> dict[str, Any]:
+async def bank_statement_account(
+    session: AsyncSession, src: reads.ReadSource, account_id: str
+) -> dict[str, Any]:
     """The stored bank account in the older shape: `iban` (now `iBan`), and `fromDate`/`toDate`, the span of
     the account's bank transactions read from the same connection (absent when it has none)."""
     account = orjson.loads(await reads.one(session, src, account_id))

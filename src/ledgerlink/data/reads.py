@@ -126,7 +126,7 @@ MATCH_COUNTS = MatchCounts(4096)
 
 
 @dataclass(frozen=True)
-class Source:
+class ReadSource:
     """Where a read is served from: one connection's records of one data type, and how many a read shows."""
 
     connection_id: uuid.UUID
@@ -147,7 +147,7 @@ async def source(
     data_type: DataType,
     company_id: str,
     connection_id: str | None,
-) -> Source:
+) -> ReadSource:
     """The connection to read from, in one query on the way that succeeds.
 
     A connection-scoped type reads the connection named in the path; a company-scoped read (accounting
@@ -176,7 +176,7 @@ async def source(
         statement = statement.where(Connection.integration_key.in_(_platform_keys(data_type.source_type)))
     found = (await session.execute(statement)).first()
     if found is not None:
-        return Source(found.connection_id, data_type, found.visible, found.synced_at)
+        return ReadSource(found.connection_id, data_type, found.visible, found.synced_at)
     raise await _why_unavailable(session, principal, data_type, company_id, connection_id)
 
 
@@ -213,7 +213,7 @@ def _provides(platform_key: str, data_type: DataType) -> bool:
     return connector is not None and data_type.key in connector.info.data_types
 
 
-def _visible(src: Source) -> ColumnElement[bool]:
+def _visible(src: ReadSource) -> ColumnElement[bool]:
     return _visible_in(Record.connection_id == src.connection_id, src.data_type)
 
 
@@ -243,7 +243,7 @@ def _default_order(data_type: DataType, order_by: str | None = None) -> tuple[SQ
 
 
 async def page(
-    session: AsyncSession, src: Source, params: PageParams, *, parent: dict[str, str] | None = None
+    session: AsyncSession, src: ReadSource, params: PageParams, *, parent: dict[str, str] | None = None
 ) -> tuple[list[bytes], int]:
     """One page of stored JSON (as bytes) and the number of records matching."""
     target = query_target(src.data_type.key)
@@ -282,7 +282,7 @@ async def page(
     return [row.encode() for row in rows], int(total or 0)
 
 
-async def one(session: AsyncSession, src: Source, record_id: str) -> bytes:
+async def one(session: AsyncSession, src: ReadSource, record_id: str) -> bytes:
     data = await session.scalar(
         select(cast(Record.data, String)).where(_visible(src), Record.record_id == record_id)
     )
@@ -291,12 +291,16 @@ async def one(session: AsyncSession, src: Source, record_id: str) -> bytes:
     return data.encode()
 
 
-async def single(session: AsyncSession, src: Source) -> bytes:
+async def single(session: AsyncSession, src: ReadSource) -> bytes:
     return await one(session, src, SINGLE_RECORD_ID)
 
 
 async def statement(
-    session: AsyncSession, src: Source, period_length: int, periods_to_compare: int, start_month: str | None
+    session: AsyncSession,
+    src: ReadSource,
+    period_length: int,
+    periods_to_compare: int,
+    start_month: str | None,
 ) -> dict[str, Any]:
     rows = (await session.scalars(select(Record.data).where(_visible(src)).order_by(Record.record_id))).all()
     return statements.assemble(src.data_type.key, list(rows), period_length, periods_to_compare, start_month)
@@ -513,7 +517,7 @@ FAST_PAGES = FastPages(1024)
 class FastResult:
     principal: Principal
     # None when the source was not found (the ordinary path says why).
-    source: Source | None
+    source: ReadSource | None
     rows: bytes
     total: int
 
@@ -561,7 +565,7 @@ async def fast_page(
     )
     if found_connection is None:
         return FastResult(principal, None, b"", 0)
-    src = Source(found_connection, data_type, visible, synced_at)
+    src = ReadSource(found_connection, data_type, visible, synced_at)
     if shape.count is None:
         total = visible
     else:

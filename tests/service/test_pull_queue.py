@@ -137,11 +137,13 @@ async def test_pruning_keeps_each_type_s_last_success_and_what_is_in_flight(
         "only transactions": pull("banking-transactions", PullStatus.COMPLETE, old),
         "stuck categories": pull("banking-transactionCategories", PullStatus.FETCHING, old),
         "recent failure": pull("banking-transactions", PullStatus.FETCH_ERROR, recent),
+        # A type that never pulled successfully has no last success to keep: its old failures go too.
+        "never succeeded": pull("banking-accountBalances", PullStatus.FETCH_ERROR, old),
     }
     session.add_all(pulls.values())
     await session.commit()
 
-    assert await service.prune_history(sessionmaker, 365, now=now) == 2
+    assert await service.prune_history(sessionmaker, 365, now=now) == 3
     left = set(
         await session.scalars(select(PullOperation.id).where(PullOperation.connection_id == connection.id))
     )

@@ -263,7 +263,7 @@ async def prune_history(
                 DELETE FROM pull_operations WHERE id IN (
                     SELECT p.id FROM pull_operations p
                     WHERE p.requested < :cutoff AND p.status NOT IN ({in_flight})
-                      AND p.id <> (SELECT latest.id FROM pull_operations latest
+                      AND p.id IS DISTINCT FROM (SELECT latest.id FROM pull_operations latest
                                    WHERE latest.connection_id = p.connection_id
                                      AND latest.data_type = p.data_type AND latest.status = 'Complete'
                                    ORDER BY latest.requested DESC LIMIT 1)

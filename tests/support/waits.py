@@ -28,7 +28,7 @@ def wait_until(condition: Callable[[], T], timeout: float = 30, what: str = "the
 
 
 def wait_for_periodic_run(database_url: str, periodic_id: str, *, after: float, timeout: float = 60) -> None:
-    """Until a run of a periodic job (`jobs.create_job_app`'s `periodic_id`) deferred for a tick later than
+    """Until a run of a periodic job (`worker.create_job_app`'s `periodic_id`) deferred for a tick later than
     `after` (unix time) has finished: whatever that run does about what was true at `after`, it has done.
     The way to check that something periodic did *not* happen: see a run that would have done it."""
 

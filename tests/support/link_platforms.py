@@ -1,5 +1,5 @@
 """Platforms of a test operator's own, loaded by a test server through LEDGERLINK_CONNECTOR_MODULES:
-an OAuth2 accounting platform (the local Authlib server of `tests/support/oauth_server.py`), a bank feed that takes
+an OAuth2 accounting platform (the local Authlib server of `support/oauth_server.py`), a bank feed that takes
 credentials typed into Link, and an OAuth platform nobody configured."""
 
 from __future__ import annotations

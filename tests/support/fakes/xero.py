@@ -1,4 +1,4 @@
-"""A stateful fake of Xero: OAuth2 (the real Authlib server of `tests/support/oauth_server.py`, rotating refresh
+"""A stateful fake of Xero: OAuth2 (the real Authlib server of `support/oauth_server.py`, rotating refresh
 tokens), the identity API's `/connections`, and the Accounting API's read endpoints the connector uses.
 
 It keeps organisations (tenants) with their records and modification times, seeded from the examples in

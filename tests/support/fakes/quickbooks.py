@@ -1,4 +1,4 @@
-"""A stateful fake of QuickBooks Online: OAuth2 (the real Authlib server of `support/oauth_server.py`, rotating
+"""A stateful fake of QuickBooks Online: OAuth2 (the Authlib server of `support/oauth_server.py`, rotating
 refresh tokens, `realmId` added to the redirect as Intuit adds it) and the Accounting API v3 endpoints the
 connector uses: the query language, change data capture, company info, preferences and two reports.
 

@@ -16,9 +16,12 @@ credit), so `remainingCredit = totalAmount - sum(allocation.totalAmount)`. A voi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from ledgerlink.connectors.codat_shapes import payment_allocation, payment_line, payment_link
+from ledgerlink.connectors.mapped import Record
 from ledgerlink.connectors.sandbox.books import (
     A_RETAINED,
     AC,
@@ -40,6 +43,7 @@ from ledgerlink.connectors.sandbox.books import (
     TAX_RATES,
     TRACKING,
     AccountingBooks,
+    CreditNote,
     Direct,
     Document,
     Entry,
@@ -427,28 +431,32 @@ def _line_shapes(bk: AccountingBooks, lines: list | tuple, kind: str) -> list[di
 
 def _allocation(
     bk: AccountingBooks,
+    document: str,
     pay_id: str,
     t: int,
     paid: int,
     allocated: int,
-    account_ref: dict | None,
+    account_ref: Record | None,
     note: str,
     reference: str,
-) -> dict[str, Any]:
+) -> Record:
+    """One of a `document`'s (its data type's) payment allocations: `paid` and `allocated` are pence, not yet
+    signed (Codat's signs are the document type's); the books hold one currency, so both rates are 1."""
     when = bk.date(t)
-    payment: dict[str, Any] = {"id": pay_id, "note": note, "reference": reference}
-    if account_ref is not None:
-        payment["accountRef"] = account_ref
-    payment.update({"currency": CURRENCY, "currencyRate": 1, "paidOnDate": when, "totalAmount": paid / 100})
-    return {
-        "payment": payment,
-        "allocation": {
-            "currency": CURRENCY,
-            "currencyRate": 1,
-            "allocatedOnDate": when,
-            "totalAmount": allocated / 100,
-        },
-    }
+    return payment_allocation(
+        document,
+        payment_id=pay_id,
+        paid=paid / 100,
+        allocated=allocated / 100,
+        currency=CURRENCY,
+        currency_rate=1,
+        paid_on=when,
+        allocated_on=when,
+        note=note,
+        reference=reference,
+        account_ref=account_ref,
+        payment_currency_rate=1,
+    )
 
 
 def _document_state(bk: AccountingBooks, doc: Document, T: int) -> tuple[list, int, int | None, bool]:
@@ -456,15 +464,17 @@ def _document_state(bk: AccountingBooks, doc: Document, T: int) -> tuple[list, i
     allocations = []
     allocated = 0
     last_paid = None
+    paid = _INVOICE_PAYMENT if doc.kind == K_INVOICE else _BILL_PAYMENT
     cn = doc.cn
     if cn is not None and cn.t_alloc <= T:
         allocations.append(
             _allocation(
                 bk,
+                paid.document,
                 cn.alloc_id,
                 cn.t_alloc,
                 0,
-                -cn.total,
+                cn.total,
                 None,
                 f"Credit note {cn.number} allocated to {doc.number}",
                 cn.number,
@@ -472,18 +482,18 @@ def _document_state(bk: AccountingBooks, doc: Document, T: int) -> tuple[list, i
         )
         allocated += cn.total
         last_paid = cn.t_alloc
-    is_invoice = doc.kind == K_INVOICE
     for p in doc.pays:
         if p.t <= T:
             allocations.append(
                 _allocation(
                     bk,
+                    paid.document,
                     p.id,
                     p.t,
                     p.amount,
-                    -p.amount,
+                    p.amount,
                     bk.account_refs[p.bank],
-                    f"Payment for {doc.number}" if is_invoice else f"Payment of {doc.number}",
+                    f"{paid.note} {doc.number}",
                     doc.number,
                 )
             )
@@ -631,6 +641,7 @@ def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
                     "paymentAllocations": [
                         _allocation(
                             bk,
+                            "creditNotes",
                             cn.alloc_id,
                             cn.t_alloc,
                             0,
@@ -650,46 +661,38 @@ def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
             yield record
 
 
-def _payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+@dataclass(frozen=True, slots=True)
+class _Paid:
+    """How the books' payments of one kind of document differ, a customer's of an invoice from a bill
+    payment to a supplier: in one shape otherwise, both as `payments`/`billPayments` records and as the
+    documents' payment allocations."""
+
+    document: str  # the data type of the document paid
+    documents: Callable[[AccountingBooks, int], list[Document]]  # those created on a day
+    contact_key: str  # the payment's ref to whoever paid or was paid
+    contact_ref: Callable[[AccountingBooks, int], Record]
+    note: str  # the payment's note, before the document's number
+    link_type: str  # the type of the payment line's link to the document
+
+
+_INVOICE_PAYMENT = _Paid(
+    "invoices", AccountingBooks.sales, "customerRef", AccountingBooks.customer_ref, "Payment for", "Invoice"
+)
+_BILL_PAYMENT = _Paid(
+    "bills", AccountingBooks.purchases, "supplierRef", AccountingBooks.supplier_ref, "Payment of", "Bill"
+)
+
+
+def _document_payments(bk: AccountingBooks, w: Window, paid: _Paid) -> Iterator[Item]:
+    """The payments of the books' invoices or bills (`paid`) made in the window, each in full: one line,
+    linked to the document. A credit note allocated to its invoice is a payment too (of 0)."""
     T, S, tmin = w.T, w.S, w.created_from
+    contact_key, contact_ref, note, link_type = paid.contact_key, paid.contact_ref, paid.note, paid.link_type
     for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
-        for doc in bk.sales(day):
-            k = doc.contact
-            cn = doc.cn
+        for doc in paid.documents(bk, day):
+            cn = doc.cn  # only invoices have credit notes
             if cn is not None and tmin <= cn.t_alloc <= T and (S is None or cn.t_alloc > S):
-                when = bk.date(cn.t_alloc)
-                yield {
-                    "id": cn.alloc_id,
-                    "customerRef": bk.customer_ref(k),
-                    "totalAmount": 0,
-                    "currency": CURRENCY,
-                    "currencyRate": 1,
-                    "date": when,
-                    "note": f"Credit note {cn.number} allocated to {doc.number}",
-                    "lines": [
-                        {
-                            "amount": 0,
-                            "links": [
-                                {
-                                    "type": "Invoice",
-                                    "id": doc.id,
-                                    "amount": -cn.total / 100,
-                                    "currencyRate": 1,
-                                },
-                                {
-                                    "type": "CreditNote",
-                                    "id": cn.id,
-                                    "amount": cn.total / 100,
-                                    "currencyRate": 1,
-                                },
-                            ],
-                            "allocatedOnDate": when,
-                        }
-                    ],
-                    "reference": cn.number,
-                    "metadata": {"isDeleted": False},
-                    "sourceModifiedDate": bk.ts(cn.t_alloc),
-                }
+                yield _credit_note_allocation(bk, doc, cn)
             for p in doc.pays:
                 if p.t > T or p.t < tmin or (S is not None and p.t <= S):
                     continue
@@ -697,26 +700,44 @@ def _payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
                 when = bk.date(p.t)
                 yield {
                     "id": p.id,
-                    "customerRef": bk.customer_ref(k),
+                    contact_key: contact_ref(bk, doc.contact),
                     "accountRef": bk.account_refs[p.bank],
                     "totalAmount": amount,
                     "currency": CURRENCY,
                     "currencyRate": 1,
                     "date": when,
-                    "note": f"Payment for {doc.number}",
-                    "lines": [
-                        {
-                            "amount": amount,
-                            "links": [
-                                {"type": "Invoice", "id": doc.id, "amount": -amount, "currencyRate": 1}
-                            ],
-                            "allocatedOnDate": when,
-                        }
-                    ],
+                    "note": f"{note} {doc.number}",
+                    "lines": [payment_line(amount, [payment_link(link_type, doc.id, amount, 1)], when)],
                     "reference": doc.number,
                     "metadata": {"isDeleted": False},
                     "sourceModifiedDate": bk.ts(p.t),
                 }
+
+
+def _credit_note_allocation(bk: AccountingBooks, doc: Document, cn: CreditNote) -> Record:
+    """A credit note allocated to its invoice, as Codat shows it: a payment of 0 whose line links both."""
+    when = bk.date(cn.t_alloc)
+    links = [
+        payment_link("Invoice", doc.id, cn.total / 100, 1),
+        payment_link("CreditNote", cn.id, cn.total / 100, 1),
+    ]
+    return {
+        "id": cn.alloc_id,
+        "customerRef": bk.customer_ref(doc.contact),
+        "totalAmount": 0,
+        "currency": CURRENCY,
+        "currencyRate": 1,
+        "date": when,
+        "note": f"Credit note {cn.number} allocated to {doc.number}",
+        "lines": [payment_line(0, links, when)],
+        "reference": cn.number,
+        "metadata": {"isDeleted": False},
+        "sourceModifiedDate": bk.ts(cn.t_alloc),
+    }
+
+
+def _payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    yield from _document_payments(bk, w, _INVOICE_PAYMENT)
     yield from _written_payments(bk, w)
 
 
@@ -729,35 +750,7 @@ def _written_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _bill_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    T, S, tmin = w.T, w.S, w.created_from
-    for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
-        for doc in bk.purchases(day):
-            k = doc.contact
-            for p in doc.pays:
-                if p.t > T or p.t < tmin or (S is not None and p.t <= S):
-                    continue
-                amount = p.amount / 100
-                when = bk.date(p.t)
-                yield {
-                    "id": p.id,
-                    "supplierRef": bk.supplier_ref(k),
-                    "accountRef": bk.account_refs[p.bank],
-                    "totalAmount": amount,
-                    "currency": CURRENCY,
-                    "currencyRate": 1,
-                    "date": when,
-                    "note": f"Payment of {doc.number}",
-                    "lines": [
-                        {
-                            "amount": amount,
-                            "links": [{"type": "Bill", "id": doc.id, "amount": -amount, "currencyRate": 1}],
-                            "allocatedOnDate": when,
-                        }
-                    ],
-                    "reference": doc.number,
-                    "metadata": {"isDeleted": False},
-                    "sourceModifiedDate": bk.ts(p.t),
-                }
+    return _document_payments(bk, w, _BILL_PAYMENT)
 
 
 # ------------------------------------------------------------------------------------------------------ cash
@@ -775,6 +768,7 @@ def _direct_record(bk: AccountingBooks, x: Direct) -> dict[str, Any]:
             "paymentAllocations": [
                 _allocation(
                     bk,
+                    "directCosts" if is_cost else "directIncomes",
                     bk.rid(BT_KIND[x.kind], x.day, x.idx, 0),
                     x.t,
                     x.total,
@@ -1199,10 +1193,11 @@ def _written_invoice(bk: AccountingBooks, invoice: WrittenInvoice, T: int) -> di
             "paymentAllocations": [
                 _allocation(
                     bk,
+                    "invoices",
                     a.payment_id,
                     a.t,
                     a.payment_total,
-                    -a.amount,
+                    a.amount,
                     bk.account_refs[a.bank],
                     a.note,
                     a.reference,

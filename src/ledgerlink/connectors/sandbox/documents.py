@@ -20,7 +20,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ledgerlink.connectors.codat_shapes import payment_allocation, payment_line, payment_link
+from ledgerlink.connectors.codat_shapes import (
+    PROFIT_AND_LOSS_PARTS,
+    ReportColumn,
+    balance_sheet,
+    payment_allocation,
+    payment_line,
+    payment_link,
+    profit_and_loss,
+    record_ref,
+    report_line,
+    source_modified,
+)
 from ledgerlink.connectors.mapped import Record
 from ledgerlink.connectors.sandbox.books import (
     A_RETAINED,
@@ -200,9 +211,7 @@ def _contact_record(bk: AccountingBooks, k: int, supplier: bool, T: int, life: t
                 "status": status,
             }
         ]
-    record["metadata"] = {"isDeleted": False}
-    record["sourceModifiedDate"] = bk.ts(last_event)
-    return record
+    return source_modified(record, bk.ts(last_event))
 
 
 def _contacts(bk: AccountingBooks, w: Window, supplier: bool) -> Iterator[Item]:
@@ -275,9 +284,7 @@ def _items(bk: AccountingBooks, w: Window) -> Iterator[Item]:
                 "accountRef": bk.account_refs[AC["cogs"]],
                 "taxRateRef": tax_ref,
             }
-        record["metadata"] = {"isDeleted": False}
-        record["sourceModifiedDate"] = bk.ts(last)
-        yield record
+        yield source_modified(record, bk.ts(last))
 
 
 def _tax_rates(bk: AccountingBooks, w: Window) -> Iterator[Item]:
@@ -424,7 +431,7 @@ def _line_shapes(bk: AccountingBooks, lines: list | tuple, kind: str) -> list[di
             }
             d["isDirectCost"] = False
         elif kind == "directCost":
-            d["tracking"] = {"recordRefs": [{"id": c["id"], "dataType": "trackingCategories"} for c in cats]}
+            d["tracking"] = {"recordRefs": [record_ref(c["id"], "trackingCategories") for c in cats]}
         out.append(d)
     return out
 
@@ -856,11 +863,9 @@ def _journal_entry_record(bk: AccountingBooks, e: Entry) -> dict[str, Any]:
         "journalRef": bk.journal_refs[e.journal],
         "journalLines": lines,
     }
-    if e.ref_id is not None:
-        record["recordRef"] = {"id": e.ref_id, "dataType": e.ref_type}
-    record["metadata"] = {"isDeleted": False}
-    record["sourceModifiedDate"] = stamp
-    return record
+    if e.ref_id is not None and e.ref_type is not None:  # posted by a document: the entry refers to it
+        record["recordRef"] = record_ref(e.ref_id, e.ref_type)
+    return source_modified(record, stamp)
 
 
 def _journal_entries(bk: AccountingBooks, w: Window) -> Iterator[Item]:
@@ -1027,30 +1032,34 @@ def _statements(bk: AccountingBooks, key: str, w: Window) -> Iterator[Item]:
                 cumulative[a] += row[a]
         if m not in wanted:
             continue
-        label = bk.month_label(m)
-        first_day = bk.month_first_day(m)
-        last_day = bk.month_first_day(m + 1) - 1
+        column = ReportColumn(
+            m,
+            bk.month_label(m),
+            bk.day_date(bk.month_first_day(m)),
+            bk.day_date(bk.month_first_day(m + 1) - 1),
+        )
         if key == "balanceSheet":
-            yield _balance_sheet(bk, label, bk.day_date(last_day), cumulative)
+            yield _balance_sheet(bk, column, cumulative)
         elif key == "profitAndLoss":
-            yield _profit_and_loss(bk, label, bk.day_date(first_day), bk.day_date(last_day), row)
+            yield _profit_and_loss(bk, column, row)
         else:
-            yield _cash_flow(label, bk.day_date(first_day), bk.day_date(last_day), ledger.cash[m])
+            yield _cash_flow(column, ledger.cash[m])
 
 
 def _lines(
     bk: AccountingBooks, accounts: list[int], values: list[int], name: str, sign: int
-) -> tuple[dict[str, Any], int]:
+) -> tuple[Record, int]:
+    """A statement's part `name`: a line per account of its value (pence, times `sign`), and their total."""
     items = []
     total = 0
     for a in accounts:
         v = sign * values[a]
         total += v
         items.append({"accountId": bk.account_ids[a], "name": ACCOUNTS[a][2], "value": v / 100, "items": []})
-    return {"name": name, "value": total / 100, "items": items}, total
+    return report_line(name, total / 100, items), total
 
 
-def _balance_sheet(bk: AccountingBooks, label: str, when: str, cumulative: list[int]) -> dict[str, Any]:
+def _balance_sheet(bk: AccountingBooks, column: ReportColumn, cumulative: list[int]) -> Record:
     by_section: dict[str, list[int]] = {}
     for a, section in enumerate(SECTION):
         by_section.setdefault(section, []).append(a)
@@ -1070,55 +1079,37 @@ def _balance_sheet(bk: AccountingBooks, label: str, when: str, cumulative: list[
         equity_items.append(
             {"accountId": bk.account_ids[a], "name": ACCOUNTS[a][2], "value": v / 100, "items": []}
         )
-    assets_total = current_total + fixed_total
-    return {
-        "id": label,
-        "currency": CURRENCY,
-        "date": when,
-        "assets": {"name": "Assets", "value": assets_total / 100, "items": [current, fixed]},
-        "liabilities": {
-            "name": "Liabilities",
-            "value": liabilities_total / 100,
-            "items": [liabilities_current],
-        },
-        "netAssets": (assets_total - liabilities_total) / 100,
-        "equity": {"name": "Equity", "value": equity_total / 100, "items": equity_items},
-    }
+    return balance_sheet(
+        column,
+        CURRENCY,
+        assets=report_line("Assets", (current_total + fixed_total) / 100, [current, fixed]),
+        liabilities=report_line("Liabilities", liabilities_total / 100, [liabilities_current]),
+        equity=report_line("Equity", equity_total / 100, equity_items),
+    )
 
 
-def _profit_and_loss(
-    bk: AccountingBooks, label: str, from_date: str, to_date: str, row: list[int]
-) -> dict[str, Any]:
-    def section(name: str, key: str, sign: int) -> tuple[dict[str, Any], int]:
-        return _lines(bk, [a for a in range(N_ACCOUNTS) if SECTION[a] == key], row, name, sign)
-
-    income, income_v = section("Income", "income", -1)
-    cost, cost_v = section("Cost of Sales", "cost_of_sales", 1)
-    expenses, expenses_v = section("Expenses", "expenses", 1)
-    other_expenses, other_expenses_v = section("Other Expenses", "other_expenses", 1)
-    other_income, other_income_v = section("Other Income", "other_income", -1)
-    gross = income_v - cost_v
-    operating = gross - expenses_v
-    net_other = other_income_v - other_expenses_v
-    return {
-        "id": label,
-        "currency": CURRENCY,
-        "reportBasis": "Accrual",
-        "fromDate": from_date,
-        "toDate": to_date,
-        "income": income,
-        "costOfSales": cost,
-        "grossProfit": gross / 100,
-        "expenses": expenses,
-        "netOperatingProfit": operating / 100,
-        "otherExpenses": other_expenses,
-        "otherIncome": other_income,
-        "netOtherIncome": net_other / 100,
-        "netProfit": (operating + net_other) / 100,
-    }
+# The profit and loss's parts (`PROFIT_AND_LOSS_PARTS`): the accounts' section in the books, and the sign
+# that makes the part's value positive in Codat's sense (income is a credit, negative in the books).
+_PROFIT_AND_LOSS_SECTIONS = {
+    "income": ("income", -1),
+    "costOfSales": ("cost_of_sales", 1),
+    "expenses": ("expenses", 1),
+    "otherIncome": ("other_income", -1),
+    "otherExpenses": ("other_expenses", 1),
+}
 
 
-def _cash_flow(label: str, from_date: str, to_date: str, cash: list[int]) -> dict[str, Any]:
+def _profit_and_loss(bk: AccountingBooks, column: ReportColumn, row: list[int]) -> Record:
+    parts = {}
+    for part, name in PROFIT_AND_LOSS_PARTS.items():
+        section, sign = _PROFIT_AND_LOSS_SECTIONS[part]
+        parts[part], _total = _lines(
+            bk, [a for a in range(N_ACCOUNTS) if SECTION[a] == section], row, name, sign
+        )
+    return profit_and_loss(column, CURRENCY, parts)
+
+
+def _cash_flow(column: ReportColumn, cash: list[int]) -> Record:
     receipts, payments = [], []
     receipts_total = payments_total = 0
     for i, (side, key, name) in enumerate(CF_CATEGORIES):
@@ -1131,12 +1122,12 @@ def _cash_flow(label: str, from_date: str, to_date: str, cash: list[int]) -> dic
             payments_total += v
             payments.append({"accountId": key, "name": name, "value": v / 100, "items": []})
     return {
-        "id": label,
+        "id": column.month,
         "currency": CURRENCY,
         "reportBasis": "Cash",
         "reportInput": "Direct",
-        "fromDate": from_date,
-        "toDate": to_date,
+        "fromDate": column.from_date,
+        "toDate": column.to_date,
         "cashReceipts": {
             "accountId": "cashReceipts",
             "name": "Cash Receipts",
@@ -1155,8 +1146,8 @@ def _cash_flow(label: str, from_date: str, to_date: str, cash: list[int]) -> dic
 # ---------------------------------------------------------------------------------------------- written
 # Records written through the API (`writes.py`): as written, with their state at T and the moment W they were
 # written as their modified date.
-def _stamped(bk: AccountingBooks, record: dict[str, Any], w: int) -> dict[str, Any]:
-    return {**record, "metadata": {"isDeleted": False}, "sourceModifiedDate": bk.ts(w)}
+def _stamped(bk: AccountingBooks, record: Record, w: int) -> Record:
+    return source_modified(dict(record), bk.ts(w))
 
 
 def _written_supplier(bk: AccountingBooks, supplier: WrittenRecord) -> dict[str, Any]:

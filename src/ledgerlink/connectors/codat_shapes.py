@@ -102,11 +102,8 @@ ALLOCATION_SIGNS: Mapping[str, tuple[int, int]] = {
 }
 
 
-def _signed(sign: int, amount: float | None) -> float | None:
-    if amount is None:
-        return None
-    signed = sign * amount
-    return signed if signed else 0.0  # never -0.0, which JSON would spell "-0.0"
+def _signed(sign: int, amount: float) -> float:
+    return sign * amount or 0.0  # never -0.0, which JSON would spell "-0.0"
 
 
 def payment_allocation(

@@ -695,6 +695,7 @@ def _document_payments(bk: AccountingBooks, w: Window, paid: _Paid) -> Iterator[
     linked to the document. A credit note allocated to its invoice is a payment too (of 0)."""
     T, S, tmin = w.T, w.S, w.created_from
     contact_key, contact_ref, note, link_type = paid.contact_key, paid.contact_ref, paid.note, paid.link_type
+    date, ts, account_refs = bk.date, bk.ts, bk.account_refs
     for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for doc in paid.documents(bk, day):
             cn = doc.cn  # only invoices have credit notes
@@ -704,11 +705,11 @@ def _document_payments(bk: AccountingBooks, w: Window, paid: _Paid) -> Iterator[
                 if p.t > T or p.t < tmin or (S is not None and p.t <= S):
                     continue
                 amount = p.amount / 100
-                when = bk.date(p.t)
+                when = date(p.t)
                 yield {
                     "id": p.id,
                     contact_key: contact_ref(bk, doc.contact),
-                    "accountRef": bk.account_refs[p.bank],
+                    "accountRef": account_refs[p.bank],
                     "totalAmount": amount,
                     "currency": CURRENCY,
                     "currencyRate": 1,
@@ -717,7 +718,7 @@ def _document_payments(bk: AccountingBooks, w: Window, paid: _Paid) -> Iterator[
                     "lines": [payment_line(amount, [payment_link(link_type, doc.id, amount, 1)], when)],
                     "reference": doc.number,
                     "metadata": {"isDeleted": False},
-                    "sourceModifiedDate": bk.ts(p.t),
+                    "sourceModifiedDate": ts(p.t),
                 }
 
 

@@ -7,8 +7,9 @@ a "tick" during long computations (so the async connector can give the event loo
 For speed, records share read-only sub-objects (account, tax rate, item and contact refs, invoice line items):
 serialise them, never mutate them.
 
-Allocation signs follow Codat's payment links: an invoice's or bill's
-`paymentAllocations[].allocation.totalAmount` is negative (it reduces what is due), so
+Payment allocations, payment lines and their links, refs and the balance sheet and profit and loss are built
+with `connectors.codat_shapes`, as the platform connectors build theirs, and so carry Codat's signs: an
+invoice's or bill's `paymentAllocations[].allocation.totalAmount` is negative (it reduces what is due), so
 `amountDue = totalAmount + sum(allocation.totalAmount)`; a credit note's allocation is positive (it uses up
 credit), so `remainingCredit = totalAmount - sum(allocation.totalAmount)`. A void invoice or bill has
 `amountDue` 0 and status `Void`; an invoice's `paidOnDate` is set once it is `Paid`.

@@ -91,7 +91,8 @@ def journal_line(
 # allocations). A credit note is used up by a refund or by being applied, money going the other way: the
 # payment negative, the allocation positive (remainingCredit = totalAmount - sum of allocations). These are
 # the signs of Codat's own examples (Accounting API, GET invoices, bills, creditNotes, billCreditNotes). A
-# direct cost or income is paid as it is made, with nothing outstanding: both positive.
+# direct cost or income is paid as it is made, with nothing outstanding: both positive. (A signed amount is
+# `sign * amount or 0.0`: never -0.0, which JSON would spell "-0.0".)
 ALLOCATION_SIGNS: Mapping[str, tuple[int, int]] = {
     "invoices": (1, -1),
     "bills": (1, -1),
@@ -100,10 +101,6 @@ ALLOCATION_SIGNS: Mapping[str, tuple[int, int]] = {
     "directCosts": (1, 1),
     "directIncomes": (1, 1),
 }
-
-
-def _signed(sign: int, amount: float) -> float:
-    return sign * amount or 0.0  # never -0.0, which JSON would spell "-0.0"
 
 
 def payment_allocation(
@@ -144,7 +141,7 @@ def payment_allocation(
     if paid_on is not None:
         payment["paidOnDate"] = paid_on
     if paid is not None:
-        payment["totalAmount"] = _signed(payment_sign, paid)
+        payment["totalAmount"] = payment_sign * paid or 0.0
     allocation: Record = {}
     if currency is not None:
         allocation["currency"] = currency
@@ -153,7 +150,7 @@ def payment_allocation(
     if allocated_on is not None:
         allocation["allocatedOnDate"] = allocated_on
     if allocated is not None:
-        allocation["totalAmount"] = _signed(allocation_sign, allocated)
+        allocation["totalAmount"] = allocation_sign * allocated or 0.0
     return {"payment": payment, "allocation": allocation}
 
 
@@ -176,7 +173,7 @@ LINK_SIGNS: Mapping[str, int] = {
 
 def payment_link(link_type: str, id_: str, amount: float, currency_rate: float | None = None) -> Record:
     """One of a payment line's `links`: `amount` (not yet signed) signed as `LINK_SIGNS` says."""
-    link: Record = {"type": link_type, "id": id_, "amount": _signed(LINK_SIGNS[link_type], amount)}
+    link: Record = {"type": link_type, "id": id_, "amount": LINK_SIGNS[link_type] * amount or 0.0}
     if currency_rate is not None:
         link["currencyRate"] = currency_rate
     return link

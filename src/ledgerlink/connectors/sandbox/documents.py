@@ -581,17 +581,29 @@ def _bill_record(bk: AccountingBooks, doc: Document, T: int) -> dict[str, Any]:
     }
 
 
-def _invoices(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+def _documents(
+    bk: AccountingBooks,
+    w: Window,
+    documents: Callable[[AccountingBooks, int], list[Document]],
+    record: Callable[[AccountingBooks, Document, int], Record],
+) -> Iterator[Item]:
+    """The books' invoices or bills (`documents` of a day, each shaped by `record`) the window wants: their
+    records, or the ids of those deleted in it."""
     T, tmin = w.T, w.created_from
     for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
-        for doc in bk.sales(day):
+        for doc in documents(bk, day):
             if doc.t0 < tmin:
                 continue
             state = w.wants(doc.t0, doc.last_event(T), doc.t_del)
             if state == EMIT:
-                yield _invoice_record(bk, doc, T)
+                yield record(bk, doc, T)
             elif state == DELETE:
                 yield doc.id
+
+
+def _invoices(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T, tmin = w.T, w.created_from
+    yield from _documents(bk, w, AccountingBooks.sales, _invoice_record)
     if bk.written:
         for invoice in bk.written.invoices.values():
             if invoice.t >= tmin and w.wants(invoice.w, invoice.last_event(T), None) == EMIT:
@@ -599,16 +611,7 @@ def _invoices(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _bills(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    T, tmin = w.T, w.created_from
-    for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
-        for doc in bk.purchases(day):
-            if doc.t0 < tmin:
-                continue
-            state = w.wants(doc.t0, doc.last_event(T), doc.t_del)
-            if state == EMIT:
-                yield _bill_record(bk, doc, T)
-            elif state == DELETE:
-                yield doc.id
+    return _documents(bk, w, AccountingBooks.purchases, _bill_record)
 
 
 def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:

@@ -91,7 +91,8 @@ def journal_line(
 # allocations). A credit note is used up by a refund or by being applied, money going the other way: the
 # payment negative, the allocation positive (remainingCredit = totalAmount - sum of allocations). These are
 # the signs of Codat's own examples (Accounting API, GET invoices, bills, creditNotes, billCreditNotes). A
-# direct cost or income is paid as it is made, with nothing outstanding: both positive.
+# direct cost or income is paid as it is made, with nothing outstanding: both positive. (A signed amount is
+# `sign * amount or 0.0`: never -0.0, which JSON would spell "-0.0".)
 ALLOCATION_SIGNS: Mapping[str, tuple[int, int]] = {
     "invoices": (1, -1),
     "bills": (1, -1),
@@ -100,13 +101,6 @@ ALLOCATION_SIGNS: Mapping[str, tuple[int, int]] = {
     "directCosts": (1, 1),
     "directIncomes": (1, 1),
 }
-
-
-def _signed(sign: int, amount: float | None) -> float | None:
-    if amount is None:
-        return None
-    signed = sign * amount
-    return signed if signed else 0.0  # never -0.0, which JSON would spell "-0.0"
 
 
 def payment_allocation(
@@ -130,28 +124,34 @@ def payment_allocation(
     not say them leaves them None and they are left out, as is the payment's own rate
     (`payment_currency_rate`) when the platform gives none."""
     payment_sign, allocation_sign = ALLOCATION_SIGNS[document]
-    return {
-        "payment": without_none(
-            {
-                "id": payment_id,
-                "note": note,
-                "reference": reference,
-                "accountRef": account_ref,
-                "currency": currency,
-                "currencyRate": payment_currency_rate,
-                "paidOnDate": paid_on,
-                "totalAmount": _signed(payment_sign, paid),
-            }
-        ),
-        "allocation": without_none(
-            {
-                "currency": currency,
-                "currencyRate": currency_rate,
-                "allocatedOnDate": allocated_on,
-                "totalAmount": _signed(allocation_sign, allocated),
-            }
-        ),
-    }
+    # Field by field rather than `without_none` of a whole record: the same record, without building a
+    # second one, which the Accounting Sandbox (an allocation for every payment of every document it
+    # yields) notices.
+    payment: Record = {"id": payment_id}
+    if note is not None:
+        payment["note"] = note
+    if reference is not None:
+        payment["reference"] = reference
+    if account_ref is not None:
+        payment["accountRef"] = account_ref
+    if currency is not None:
+        payment["currency"] = currency
+    if payment_currency_rate is not None:
+        payment["currencyRate"] = payment_currency_rate
+    if paid_on is not None:
+        payment["paidOnDate"] = paid_on
+    if paid is not None:
+        payment["totalAmount"] = payment_sign * paid or 0.0
+    allocation: Record = {}
+    if currency is not None:
+        allocation["currency"] = currency
+    if currency_rate is not None:
+        allocation["currencyRate"] = currency_rate
+    if allocated_on is not None:
+        allocation["allocatedOnDate"] = allocated_on
+    if allocated is not None:
+        allocation["totalAmount"] = allocation_sign * allocated or 0.0
+    return {"payment": payment, "allocation": allocation}
 
 
 # ------------------------------------------------------------------------------------ payment lines
@@ -173,14 +173,10 @@ LINK_SIGNS: Mapping[str, int] = {
 
 def payment_link(link_type: str, id_: str, amount: float, currency_rate: float | None = None) -> Record:
     """One of a payment line's `links`: `amount` (not yet signed) signed as `LINK_SIGNS` says."""
-    return without_none(
-        {
-            "type": link_type,
-            "id": id_,
-            "amount": _signed(LINK_SIGNS[link_type], amount),
-            "currencyRate": currency_rate,
-        }
-    )
+    link: Record = {"type": link_type, "id": id_, "amount": LINK_SIGNS[link_type] * amount or 0.0}
+    if currency_rate is not None:
+        link["currencyRate"] = currency_rate
+    return link
 
 
 def payment_line(amount: float, links: list[Record], allocated_on: str | None) -> Record:

@@ -67,6 +67,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ledgerlink.connectors.codat_shapes import record_ref, ref
 from ledgerlink.connectors.sandbox.simulation import DAY, HOUR, Clock, mix64
 
 if TYPE_CHECKING:
@@ -623,7 +624,7 @@ class Item:
     def __post_init__(self) -> None:
         self.is_bill = self.type != "Service"
         self.max_qty = 12 if self.type == "Service" else 8
-        self.ref = {"id": self.id, "name": self.name}
+        self.ref = ref(self.id, self.name)
         self._prices = [self.sale_base]
 
     def rises(self, day: int) -> int:
@@ -732,23 +733,17 @@ class AccountingBooks(Clock):
         ):
             self._kind_prefix[kind] = f"{self.c8}-{kind}-"
         self.account_ids = [self.rid(K_ACCOUNT, 0, i) for i in range(N_ACCOUNTS)]
-        self.account_refs = [{"id": self.account_ids[i], "name": ACCOUNTS[i][2]} for i in range(N_ACCOUNTS)]
-        self.bank_record_refs = {
-            a: {"id": self.account_ids[a], "dataType": "bankAccounts"} for a in BANK_ACCOUNTS
-        }
+        self.account_refs = [ref(self.account_ids[i], ACCOUNTS[i][2]) for i in range(N_ACCOUNTS)]
+        self.bank_record_refs = {a: record_ref(self.account_ids[a], "bankAccounts") for a in BANK_ACCOUNTS}
         self.tax_ids = [self.rid(K_TAX, 0, i) for i in range(len(TAX_RATES))]
         self.tax_refs = [
             {"id": self.tax_ids[i], "name": TAX_RATES[i][1], "effectiveTaxRate": TAX_RATES[i][3]}
             for i in range(len(TAX_RATES))
         ]
         self.tracking_ids = [self.rid(K_TRACKING, 0, i) for i in range(len(TRACKING))]
-        self.tracking_refs = [
-            {"id": self.tracking_ids[i], "name": TRACKING[i][0]} for i in range(len(TRACKING))
-        ]
+        self.tracking_refs = [ref(self.tracking_ids[i], TRACKING[i][0]) for i in range(len(TRACKING))]
         self.journal_ids = [self.rid(K_JOURNAL, 0, i) for i in range(len(JOURNALS))]
-        self.journal_refs = [
-            {"id": self.journal_ids[i], "name": JOURNALS[i][0]} for i in range(len(JOURNALS))
-        ]
+        self.journal_refs = [ref(self.journal_ids[i], JOURNALS[i][0]) for i in range(len(JOURNALS))]
 
     def _make_items(self, n: int) -> list[Item]:
         out = []
@@ -861,22 +856,22 @@ class AccountingBooks(Clock):
     def customer_ref(self, k: int) -> dict:
         """`{id, companyName}` of customer k (shared, read-only)."""
         cache = self._customer_refs
-        ref = cache.get(k)
-        if ref is None:
+        cached = cache.get(k)
+        if cached is None:
             if len(cache) >= _REF_CACHE:
                 cache.clear()
-            ref = cache[k] = {"id": self.rid(K_CUSTOMER, 0, k), "companyName": self.customer_name(k)}
-        return ref
+            cached = cache[k] = ref(self.rid(K_CUSTOMER, 0, k), self.customer_name(k), "companyName")
+        return cached
 
     def supplier_ref(self, k: int) -> dict:
         """`{id, supplierName}` of supplier k (shared, read-only)."""
         cache = self._supplier_refs
-        ref = cache.get(k)
-        if ref is None:
+        cached = cache.get(k)
+        if cached is None:
             if len(cache) >= _REF_CACHE:
                 cache.clear()
-            ref = cache[k] = {"id": self.rid(K_SUPPLIER, 0, k), "supplierName": self.supplier_name(k)}
-        return ref
+            cached = cache[k] = ref(self.rid(K_SUPPLIER, 0, k), self.supplier_name(k), "supplierName")
+        return cached
 
     def departments(self, day: int) -> int:
         """How many departments exist on `day` (they are `DEPARTMENTS[:n]`)."""
@@ -1367,22 +1362,22 @@ class AccountingBooks(Clock):
     def customer_contact(self, k: int) -> dict:
         """`{id, dataType: customers}` of customer k (shared, read-only)."""
         cache = self._customer_contacts
-        ref = cache.get(k)
-        if ref is None:
+        cached = cache.get(k)
+        if cached is None:
             if len(cache) >= _REF_CACHE:
                 cache.clear()
-            ref = cache[k] = {"id": self.rid(K_CUSTOMER, 0, k), "dataType": "customers"}
-        return ref
+            cached = cache[k] = record_ref(self.rid(K_CUSTOMER, 0, k), "customers")
+        return cached
 
     def supplier_contact(self, k: int) -> dict:
         """`{id, dataType: suppliers}` of supplier k (shared, read-only)."""
         cache = self._supplier_contacts
-        ref = cache.get(k)
-        if ref is None:
+        cached = cache.get(k)
+        if cached is None:
             if len(cache) >= _REF_CACHE:
                 cache.clear()
-            ref = cache[k] = {"id": self.rid(K_SUPPLIER, 0, k), "dataType": "suppliers"}
-        return ref
+            cached = cache[k] = record_ref(self.rid(K_SUPPLIER, 0, k), "suppliers")
+        return cached
 
     def invoice_entries(self, doc: Document) -> list[Entry]:
         """The invoice's journal entry, its void reversal, its credit note and allocation, its payments."""

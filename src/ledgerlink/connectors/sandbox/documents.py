@@ -7,8 +7,9 @@ a "tick" during long computations (so the async connector can give the event loo
 For speed, records share read-only sub-objects (account, tax rate, item and contact refs, invoice line items):
 serialise them, never mutate them.
 
-Allocation signs follow Codat's payment links: an invoice's or bill's
-`paymentAllocations[].allocation.totalAmount` is negative (it reduces what is due), so
+Payment allocations, payment lines and their links, refs and the balance sheet and profit and loss are built
+with `connectors.codat_shapes`, as the platform connectors build theirs, and so carry Codat's signs: an
+invoice's or bill's `paymentAllocations[].allocation.totalAmount` is negative (it reduces what is due), so
 `amountDue = totalAmount + sum(allocation.totalAmount)`; a credit note's allocation is positive (it uses up
 credit), so `remainingCredit = totalAmount - sum(allocation.totalAmount)`. A void invoice or bill has
 `amountDue` 0 and status `Void`; an invoice's `paidOnDate` is set once it is `Paid`.
@@ -16,9 +17,23 @@ credit), so `remainingCredit = totalAmount - sum(allocation.totalAmount)`. A voi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from ledgerlink.connectors.codat_shapes import (
+    PROFIT_AND_LOSS_PARTS,
+    ReportColumn,
+    balance_sheet,
+    payment_allocation,
+    payment_line,
+    payment_link,
+    profit_and_loss,
+    record_ref,
+    report_line,
+    source_modified,
+)
+from ledgerlink.connectors.mapped import Record
 from ledgerlink.connectors.sandbox.books import (
     A_RETAINED,
     AC,
@@ -40,6 +55,7 @@ from ledgerlink.connectors.sandbox.books import (
     TAX_RATES,
     TRACKING,
     AccountingBooks,
+    CreditNote,
     Direct,
     Document,
     Entry,
@@ -196,9 +212,7 @@ def _contact_record(bk: AccountingBooks, k: int, supplier: bool, T: int, life: t
                 "status": status,
             }
         ]
-    record["metadata"] = {"isDeleted": False}
-    record["sourceModifiedDate"] = bk.ts(last_event)
-    return record
+    return source_modified(record, bk.ts(last_event))
 
 
 def _contacts(bk: AccountingBooks, w: Window, supplier: bool) -> Iterator[Item]:
@@ -271,9 +285,7 @@ def _items(bk: AccountingBooks, w: Window) -> Iterator[Item]:
                 "accountRef": bk.account_refs[AC["cogs"]],
                 "taxRateRef": tax_ref,
             }
-        record["metadata"] = {"isDeleted": False}
-        record["sourceModifiedDate"] = bk.ts(last)
-        yield record
+        yield source_modified(record, bk.ts(last))
 
 
 def _tax_rates(bk: AccountingBooks, w: Window) -> Iterator[Item]:
@@ -420,35 +432,39 @@ def _line_shapes(bk: AccountingBooks, lines: list | tuple, kind: str) -> list[di
             }
             d["isDirectCost"] = False
         elif kind == "directCost":
-            d["tracking"] = {"recordRefs": [{"id": c["id"], "dataType": "trackingCategories"} for c in cats]}
+            d["tracking"] = {"recordRefs": [record_ref(c["id"], "trackingCategories") for c in cats]}
         out.append(d)
     return out
 
 
 def _allocation(
     bk: AccountingBooks,
+    document: str,
     pay_id: str,
     t: int,
     paid: int,
     allocated: int,
-    account_ref: dict | None,
+    account_ref: Record | None,
     note: str,
     reference: str,
-) -> dict[str, Any]:
+) -> Record:
+    """One of a `document`'s (its data type's) payment allocations: `paid` and `allocated` are pence, not yet
+    signed (Codat's signs are the document type's); the books hold one currency, so both rates are 1."""
     when = bk.date(t)
-    payment: dict[str, Any] = {"id": pay_id, "note": note, "reference": reference}
-    if account_ref is not None:
-        payment["accountRef"] = account_ref
-    payment.update({"currency": CURRENCY, "currencyRate": 1, "paidOnDate": when, "totalAmount": paid / 100})
-    return {
-        "payment": payment,
-        "allocation": {
-            "currency": CURRENCY,
-            "currencyRate": 1,
-            "allocatedOnDate": when,
-            "totalAmount": allocated / 100,
-        },
-    }
+    return payment_allocation(
+        document,
+        payment_id=pay_id,
+        paid=paid / 100,
+        allocated=allocated / 100,
+        currency=CURRENCY,
+        currency_rate=1,
+        paid_on=when,
+        allocated_on=when,
+        note=note,
+        reference=reference,
+        account_ref=account_ref,
+        payment_currency_rate=1,
+    )
 
 
 def _document_state(bk: AccountingBooks, doc: Document, T: int) -> tuple[list, int, int | None, bool]:
@@ -456,15 +472,17 @@ def _document_state(bk: AccountingBooks, doc: Document, T: int) -> tuple[list, i
     allocations = []
     allocated = 0
     last_paid = None
+    paid = _INVOICE_PAYMENT if doc.kind == K_INVOICE else _BILL_PAYMENT
     cn = doc.cn
     if cn is not None and cn.t_alloc <= T:
         allocations.append(
             _allocation(
                 bk,
+                paid.document,
                 cn.alloc_id,
                 cn.t_alloc,
                 0,
-                -cn.total,
+                cn.total,
                 None,
                 f"Credit note {cn.number} allocated to {doc.number}",
                 cn.number,
@@ -472,18 +490,18 @@ def _document_state(bk: AccountingBooks, doc: Document, T: int) -> tuple[list, i
         )
         allocated += cn.total
         last_paid = cn.t_alloc
-    is_invoice = doc.kind == K_INVOICE
     for p in doc.pays:
         if p.t <= T:
             allocations.append(
                 _allocation(
                     bk,
+                    paid.document,
                     p.id,
                     p.t,
                     p.amount,
-                    -p.amount,
+                    p.amount,
                     bk.account_refs[p.bank],
-                    f"Payment for {doc.number}" if is_invoice else f"Payment of {doc.number}",
+                    f"{paid.note} {doc.number}",
                     doc.number,
                 )
             )
@@ -563,17 +581,29 @@ def _bill_record(bk: AccountingBooks, doc: Document, T: int) -> dict[str, Any]:
     }
 
 
-def _invoices(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+def _documents(
+    bk: AccountingBooks,
+    w: Window,
+    documents: Callable[[AccountingBooks, int], list[Document]],
+    record: Callable[[AccountingBooks, Document, int], Record],
+) -> Iterator[Item]:
+    """The books' invoices or bills (`documents` of a day, each shaped by `record`) the window wants: their
+    records, or the ids of those deleted in it."""
     T, tmin = w.T, w.created_from
     for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
-        for doc in bk.sales(day):
+        for doc in documents(bk, day):
             if doc.t0 < tmin:
                 continue
             state = w.wants(doc.t0, doc.last_event(T), doc.t_del)
             if state == EMIT:
-                yield _invoice_record(bk, doc, T)
+                yield record(bk, doc, T)
             elif state == DELETE:
                 yield doc.id
+
+
+def _invoices(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    T, tmin = w.T, w.created_from
+    yield from _documents(bk, w, AccountingBooks.sales, _invoice_record)
     if bk.written:
         for invoice in bk.written.invoices.values():
             if invoice.t >= tmin and w.wants(invoice.w, invoice.last_event(T), None) == EMIT:
@@ -581,16 +611,7 @@ def _invoices(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _bills(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    T, tmin = w.T, w.created_from
-    for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
-        for doc in bk.purchases(day):
-            if doc.t0 < tmin:
-                continue
-            state = w.wants(doc.t0, doc.last_event(T), doc.t_del)
-            if state == EMIT:
-                yield _bill_record(bk, doc, T)
-            elif state == DELETE:
-                yield doc.id
+    return _documents(bk, w, AccountingBooks.purchases, _bill_record)
 
 
 def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
@@ -631,6 +652,7 @@ def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
                     "paymentAllocations": [
                         _allocation(
                             bk,
+                            "creditNotes",
                             cn.alloc_id,
                             cn.t_alloc,
                             0,
@@ -650,73 +672,84 @@ def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
             yield record
 
 
-def _payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+@dataclass(frozen=True, slots=True)
+class _Paid:
+    """How the books' payments of one kind of document differ, a customer's of an invoice from a bill
+    payment to a supplier: in one shape otherwise, both as `payments`/`billPayments` records and as the
+    documents' payment allocations."""
+
+    document: str  # the data type of the document paid
+    documents: Callable[[AccountingBooks, int], list[Document]]  # those created on a day
+    contact_key: str  # the payment's ref to whoever paid or was paid
+    contact_ref: Callable[[AccountingBooks, int], Record]
+    note: str  # the payment's note, before the document's number
+    link_type: str  # the type of the payment line's link to the document
+
+
+_INVOICE_PAYMENT = _Paid(
+    "invoices", AccountingBooks.sales, "customerRef", AccountingBooks.customer_ref, "Payment for", "Invoice"
+)
+_BILL_PAYMENT = _Paid(
+    "bills", AccountingBooks.purchases, "supplierRef", AccountingBooks.supplier_ref, "Payment of", "Bill"
+)
+
+
+def _document_payments(bk: AccountingBooks, w: Window, paid: _Paid) -> Iterator[Item]:
+    """The payments of the books' invoices or bills (`paid`) made in the window, each in full: one line,
+    linked to the document. A credit note allocated to its invoice is a payment too (of 0)."""
     T, S, tmin = w.T, w.S, w.created_from
+    contact_key, contact_ref, note, link_type = paid.contact_key, paid.contact_ref, paid.note, paid.link_type
+    date, ts, account_refs = bk.date, bk.ts, bk.account_refs
     for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
-        for doc in bk.sales(day):
-            k = doc.contact
-            cn = doc.cn
+        for doc in paid.documents(bk, day):
+            cn = doc.cn  # only invoices have credit notes
             if cn is not None and tmin <= cn.t_alloc <= T and (S is None or cn.t_alloc > S):
-                when = bk.date(cn.t_alloc)
-                yield {
-                    "id": cn.alloc_id,
-                    "customerRef": bk.customer_ref(k),
-                    "totalAmount": 0,
-                    "currency": CURRENCY,
-                    "currencyRate": 1,
-                    "date": when,
-                    "note": f"Credit note {cn.number} allocated to {doc.number}",
-                    "lines": [
-                        {
-                            "amount": 0,
-                            "links": [
-                                {
-                                    "type": "Invoice",
-                                    "id": doc.id,
-                                    "amount": -cn.total / 100,
-                                    "currencyRate": 1,
-                                },
-                                {
-                                    "type": "CreditNote",
-                                    "id": cn.id,
-                                    "amount": cn.total / 100,
-                                    "currencyRate": 1,
-                                },
-                            ],
-                            "allocatedOnDate": when,
-                        }
-                    ],
-                    "reference": cn.number,
-                    "metadata": {"isDeleted": False},
-                    "sourceModifiedDate": bk.ts(cn.t_alloc),
-                }
+                yield _credit_note_allocation(bk, doc, cn)
             for p in doc.pays:
                 if p.t > T or p.t < tmin or (S is not None and p.t <= S):
                     continue
                 amount = p.amount / 100
-                when = bk.date(p.t)
+                when = date(p.t)
                 yield {
                     "id": p.id,
-                    "customerRef": bk.customer_ref(k),
-                    "accountRef": bk.account_refs[p.bank],
+                    contact_key: contact_ref(bk, doc.contact),
+                    "accountRef": account_refs[p.bank],
                     "totalAmount": amount,
                     "currency": CURRENCY,
                     "currencyRate": 1,
                     "date": when,
-                    "note": f"Payment for {doc.number}",
-                    "lines": [
-                        {
-                            "amount": amount,
-                            "links": [
-                                {"type": "Invoice", "id": doc.id, "amount": -amount, "currencyRate": 1}
-                            ],
-                            "allocatedOnDate": when,
-                        }
-                    ],
+                    "note": f"{note} {doc.number}",
+                    "lines": [payment_line(amount, [payment_link(link_type, doc.id, amount, 1)], when)],
                     "reference": doc.number,
                     "metadata": {"isDeleted": False},
-                    "sourceModifiedDate": bk.ts(p.t),
+                    "sourceModifiedDate": ts(p.t),
                 }
+
+
+def _credit_note_allocation(bk: AccountingBooks, doc: Document, cn: CreditNote) -> Record:
+    """A credit note allocated to its invoice, as Codat shows it: a payment of 0 whose line links both."""
+    when = bk.date(cn.t_alloc)
+    links = [
+        payment_link("Invoice", doc.id, cn.total / 100, 1),
+        payment_link("CreditNote", cn.id, cn.total / 100, 1),
+    ]
+    return {
+        "id": cn.alloc_id,
+        "customerRef": bk.customer_ref(doc.contact),
+        "totalAmount": 0,
+        "currency": CURRENCY,
+        "currencyRate": 1,
+        "date": when,
+        "note": f"Credit note {cn.number} allocated to {doc.number}",
+        "lines": [payment_line(0, links, when)],
+        "reference": cn.number,
+        "metadata": {"isDeleted": False},
+        "sourceModifiedDate": bk.ts(cn.t_alloc),
+    }
+
+
+def _payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    yield from _document_payments(bk, w, _INVOICE_PAYMENT)
     yield from _written_payments(bk, w)
 
 
@@ -729,35 +762,7 @@ def _written_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _bill_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    T, S, tmin = w.T, w.S, w.created_from
-    for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
-        for doc in bk.purchases(day):
-            k = doc.contact
-            for p in doc.pays:
-                if p.t > T or p.t < tmin or (S is not None and p.t <= S):
-                    continue
-                amount = p.amount / 100
-                when = bk.date(p.t)
-                yield {
-                    "id": p.id,
-                    "supplierRef": bk.supplier_ref(k),
-                    "accountRef": bk.account_refs[p.bank],
-                    "totalAmount": amount,
-                    "currency": CURRENCY,
-                    "currencyRate": 1,
-                    "date": when,
-                    "note": f"Payment of {doc.number}",
-                    "lines": [
-                        {
-                            "amount": amount,
-                            "links": [{"type": "Bill", "id": doc.id, "amount": -amount, "currencyRate": 1}],
-                            "allocatedOnDate": when,
-                        }
-                    ],
-                    "reference": doc.number,
-                    "metadata": {"isDeleted": False},
-                    "sourceModifiedDate": bk.ts(p.t),
-                }
+    return _document_payments(bk, w, _BILL_PAYMENT)
 
 
 # ------------------------------------------------------------------------------------------------------ cash
@@ -775,6 +780,7 @@ def _direct_record(bk: AccountingBooks, x: Direct) -> dict[str, Any]:
             "paymentAllocations": [
                 _allocation(
                     bk,
+                    "directCosts" if is_cost else "directIncomes",
                     bk.rid(BT_KIND[x.kind], x.day, x.idx, 0),
                     x.t,
                     x.total,
@@ -862,11 +868,9 @@ def _journal_entry_record(bk: AccountingBooks, e: Entry) -> dict[str, Any]:
         "journalRef": bk.journal_refs[e.journal],
         "journalLines": lines,
     }
-    if e.ref_id is not None:
-        record["recordRef"] = {"id": e.ref_id, "dataType": e.ref_type}
-    record["metadata"] = {"isDeleted": False}
-    record["sourceModifiedDate"] = stamp
-    return record
+    if e.ref_id is not None and e.ref_type is not None:  # posted by a document: the entry refers to it
+        record["recordRef"] = record_ref(e.ref_id, e.ref_type)
+    return source_modified(record, stamp)
 
 
 def _journal_entries(bk: AccountingBooks, w: Window) -> Iterator[Item]:
@@ -1033,30 +1037,34 @@ def _statements(bk: AccountingBooks, key: str, w: Window) -> Iterator[Item]:
                 cumulative[a] += row[a]
         if m not in wanted:
             continue
-        label = bk.month_label(m)
-        first_day = bk.month_first_day(m)
-        last_day = bk.month_first_day(m + 1) - 1
+        column = ReportColumn(
+            m,
+            bk.month_label(m),
+            bk.day_date(bk.month_first_day(m)),
+            bk.day_date(bk.month_first_day(m + 1) - 1),
+        )
         if key == "balanceSheet":
-            yield _balance_sheet(bk, label, bk.day_date(last_day), cumulative)
+            yield _balance_sheet(bk, column, cumulative)
         elif key == "profitAndLoss":
-            yield _profit_and_loss(bk, label, bk.day_date(first_day), bk.day_date(last_day), row)
+            yield _profit_and_loss(bk, column, row)
         else:
-            yield _cash_flow(label, bk.day_date(first_day), bk.day_date(last_day), ledger.cash[m])
+            yield _cash_flow(column, ledger.cash[m])
 
 
 def _lines(
     bk: AccountingBooks, accounts: list[int], values: list[int], name: str, sign: int
-) -> tuple[dict[str, Any], int]:
+) -> tuple[Record, int]:
+    """A statement's part `name`: a line per account of its value (pence, times `sign`), and their total."""
     items = []
     total = 0
     for a in accounts:
         v = sign * values[a]
         total += v
         items.append({"accountId": bk.account_ids[a], "name": ACCOUNTS[a][2], "value": v / 100, "items": []})
-    return {"name": name, "value": total / 100, "items": items}, total
+    return report_line(name, total / 100, items), total
 
 
-def _balance_sheet(bk: AccountingBooks, label: str, when: str, cumulative: list[int]) -> dict[str, Any]:
+def _balance_sheet(bk: AccountingBooks, column: ReportColumn, cumulative: list[int]) -> Record:
     by_section: dict[str, list[int]] = {}
     for a, section in enumerate(SECTION):
         by_section.setdefault(section, []).append(a)
@@ -1076,55 +1084,37 @@ def _balance_sheet(bk: AccountingBooks, label: str, when: str, cumulative: list[
         equity_items.append(
             {"accountId": bk.account_ids[a], "name": ACCOUNTS[a][2], "value": v / 100, "items": []}
         )
-    assets_total = current_total + fixed_total
-    return {
-        "id": label,
-        "currency": CURRENCY,
-        "date": when,
-        "assets": {"name": "Assets", "value": assets_total / 100, "items": [current, fixed]},
-        "liabilities": {
-            "name": "Liabilities",
-            "value": liabilities_total / 100,
-            "items": [liabilities_current],
-        },
-        "netAssets": (assets_total - liabilities_total) / 100,
-        "equity": {"name": "Equity", "value": equity_total / 100, "items": equity_items},
-    }
+    return balance_sheet(
+        column,
+        CURRENCY,
+        assets=report_line("Assets", (current_total + fixed_total) / 100, [current, fixed]),
+        liabilities=report_line("Liabilities", liabilities_total / 100, [liabilities_current]),
+        equity=report_line("Equity", equity_total / 100, equity_items),
+    )
 
 
-def _profit_and_loss(
-    bk: AccountingBooks, label: str, from_date: str, to_date: str, row: list[int]
-) -> dict[str, Any]:
-    def section(name: str, key: str, sign: int) -> tuple[dict[str, Any], int]:
-        return _lines(bk, [a for a in range(N_ACCOUNTS) if SECTION[a] == key], row, name, sign)
-
-    income, income_v = section("Income", "income", -1)
-    cost, cost_v = section("Cost of Sales", "cost_of_sales", 1)
-    expenses, expenses_v = section("Expenses", "expenses", 1)
-    other_expenses, other_expenses_v = section("Other Expenses", "other_expenses", 1)
-    other_income, other_income_v = section("Other Income", "other_income", -1)
-    gross = income_v - cost_v
-    operating = gross - expenses_v
-    net_other = other_income_v - other_expenses_v
-    return {
-        "id": label,
-        "currency": CURRENCY,
-        "reportBasis": "Accrual",
-        "fromDate": from_date,
-        "toDate": to_date,
-        "income": income,
-        "costOfSales": cost,
-        "grossProfit": gross / 100,
-        "expenses": expenses,
-        "netOperatingProfit": operating / 100,
-        "otherExpenses": other_expenses,
-        "otherIncome": other_income,
-        "netOtherIncome": net_other / 100,
-        "netProfit": (operating + net_other) / 100,
-    }
+# The profit and loss's parts (`PROFIT_AND_LOSS_PARTS`): the accounts' section in the books, and the sign
+# that makes the part's value positive in Codat's sense (income is a credit, negative in the books).
+_PROFIT_AND_LOSS_SECTIONS = {
+    "income": ("income", -1),
+    "costOfSales": ("cost_of_sales", 1),
+    "expenses": ("expenses", 1),
+    "otherIncome": ("other_income", -1),
+    "otherExpenses": ("other_expenses", 1),
+}
 
 
-def _cash_flow(label: str, from_date: str, to_date: str, cash: list[int]) -> dict[str, Any]:
+def _profit_and_loss(bk: AccountingBooks, column: ReportColumn, row: list[int]) -> Record:
+    parts = {}
+    for part, name in PROFIT_AND_LOSS_PARTS.items():
+        section, sign = _PROFIT_AND_LOSS_SECTIONS[part]
+        parts[part], _total = _lines(
+            bk, [a for a in range(N_ACCOUNTS) if SECTION[a] == section], row, name, sign
+        )
+    return profit_and_loss(column, CURRENCY, parts)
+
+
+def _cash_flow(column: ReportColumn, cash: list[int]) -> Record:
     receipts, payments = [], []
     receipts_total = payments_total = 0
     for i, (side, key, name) in enumerate(CF_CATEGORIES):
@@ -1137,12 +1127,12 @@ def _cash_flow(label: str, from_date: str, to_date: str, cash: list[int]) -> dic
             payments_total += v
             payments.append({"accountId": key, "name": name, "value": v / 100, "items": []})
     return {
-        "id": label,
+        "id": column.month,
         "currency": CURRENCY,
         "reportBasis": "Cash",
         "reportInput": "Direct",
-        "fromDate": from_date,
-        "toDate": to_date,
+        "fromDate": column.from_date,
+        "toDate": column.to_date,
         "cashReceipts": {
             "accountId": "cashReceipts",
             "name": "Cash Receipts",
@@ -1161,8 +1151,8 @@ def _cash_flow(label: str, from_date: str, to_date: str, cash: list[int]) -> dic
 # ---------------------------------------------------------------------------------------------- written
 # Records written through the API (`writes.py`): as written, with their state at T and the moment W they were
 # written as their modified date.
-def _stamped(bk: AccountingBooks, record: dict[str, Any], w: int) -> dict[str, Any]:
-    return {**record, "metadata": {"isDeleted": False}, "sourceModifiedDate": bk.ts(w)}
+def _stamped(bk: AccountingBooks, record: Record, w: int) -> Record:
+    return source_modified(dict(record), bk.ts(w))
 
 
 def _written_supplier(bk: AccountingBooks, supplier: WrittenRecord) -> dict[str, Any]:
@@ -1199,10 +1189,11 @@ def _written_invoice(bk: AccountingBooks, invoice: WrittenInvoice, T: int) -> di
             "paymentAllocations": [
                 _allocation(
                     bk,
+                    "invoices",
                     a.payment_id,
                     a.t,
                     a.payment_total,
-                    -a.amount,
+                    a.amount,
                     bk.account_refs[a.bank],
                     a.note,
                     a.reference,

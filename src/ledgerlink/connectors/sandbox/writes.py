@@ -44,6 +44,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from ledgerlink.connectors.base import PlatformRecord, PushRejected
+from ledgerlink.connectors.codat_shapes import payment_line, payment_link, record_ref
+from ledgerlink.connectors.mapped import Record
 from ledgerlink.connectors.sandbox.books import (
     A_AP,
     A_AR,
@@ -97,10 +99,6 @@ def _when(books: AccountingBooks, value: str) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int((moment - books.start).total_seconds())
-
-
-def _ref(record_id: str, data_type: str) -> dict[str, str]:
-    return {"id": record_id, "dataType": data_type}
 
 
 # ------------------------------------------------------------------------------------------ written records
@@ -230,7 +228,7 @@ class Written:
         bk = self.books
         invoice = WrittenInvoice(w, min(_when(bk, record["issueDate"]), w), record)
         self.invoices[invoice.id] = invoice
-        posting: list[tuple] = [(A_AR, invoice.total, _ref(invoice.customer_id, "customers"))]
+        posting: list[tuple] = [(A_AR, invoice.total, record_ref(invoice.customer_id, "customers"))]
         for line in record["lineItems"]:
             posting.append((self.account_index[line["accountRef"]["id"]], -_pence(line["subTotal"]), None))
         tax = _pence(record["totalTaxAmount"])
@@ -269,7 +267,7 @@ class Written:
                             w, payment.t, -_pence(link["amount"]), payment.id, total, bank, note, reference
                         )
                     )
-        contact = _ref(record["customerRef"]["id"], "customers")
+        contact = record_ref(record["customerRef"]["id"], "customers")
         entry_id = written_id(bk, JE_KIND[K_PAYMENT], key)
         entry = WrittenEntry(
             w,
@@ -748,7 +746,7 @@ def _payment(
     if not isinstance(raw_lines, list) or not raw_lines:
         check.fail("lines", "A payment needs at least one line, linking it to the invoices it pays")
         raw_lines = []
-    lines = []
+    paid: list[tuple[int, list[Record]]] = []  # each line's amount and links
     taken: dict[str, int] = {}
     lines_total = 0
     for n, line in enumerate(raw_lines):
@@ -778,9 +776,7 @@ def _payment(
                 continue
             linked -= link_amount
             taken[invoice.id] = taken.get(invoice.id, 0) - link_amount
-            shaped_links.append(
-                {"type": "Invoice", "id": invoice.id, "amount": _money(link_amount), "currencyRate": 1}
-            )
+            shaped_links.append(payment_link("Invoice", invoice.id, _money(-link_amount), 1))
         if amount is None or len(shaped_links) != len(links):
             continue
         if linked != amount:
@@ -790,8 +786,8 @@ def _payment(
             )
             continue
         lines_total += amount
-        lines.append({"amount": _money(amount), "links": shaped_links})
-    if total is not None and len(lines) == len(raw_lines) and lines and lines_total != total:
+        paid.append((amount, shaped_links))
+    if total is not None and len(paid) == len(raw_lines) and paid and lines_total != total:
         check.fail(
             "totalAmount", f"{_money(total):.2f} is not the sum of the lines ({_money(lines_total):.2f})"
         )
@@ -807,8 +803,6 @@ def _payment(
     check.done()
     assert customer is not None and bank is not None and t is not None and total is not None
     when = bk.date(t)
-    for line in lines:
-        line["allocatedOnDate"] = when
     numbers = ", ".join(written.invoices[invoice_id].number for invoice_id in taken)
     return {
         "id": written_id(bk, K_PAYMENT, key),
@@ -819,7 +813,7 @@ def _payment(
         "currencyRate": 1,
         "date": when,
         "note": note or f"Payment for {numbers}",
-        "lines": lines,
+        "lines": [payment_line(_money(amount), links, when) for amount, links in paid],
         "reference": reference or "",
     }
 

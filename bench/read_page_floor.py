@@ -22,21 +22,14 @@ from typing import Any
 
 import psycopg
 import uvicorn
-from psycopg.abc import Buffer
-from psycopg.adapt import Loader
 from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ledgerlink.db import READ_POOL_SIZE
+from ledgerlink.db import READ_POOL_SIZE, RawText
 from ledgerlink.kit.http_protocol import with_header_timeout
-
-
-class RawText(Loader):
-    def load(self, data: Buffer) -> bytes:
-        return bytes(data)
 
 
 async def _raw_text(connection: psycopg.AsyncConnection[Any]) -> None:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, overload
 
-from ledgerlink.connectors.mapped import Record
+# One of Codat's records, as a platform connector builds it (JSON object, its fields by Codat's names).
+Record = dict[str, Any]
 
 
 # ------------------------------------------------------------------------------------------ values

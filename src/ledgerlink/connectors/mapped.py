@@ -20,9 +20,8 @@ from ledgerlink.connectors.base import (
     DataTypeNotSupported,
     FetchRequest,
 )
+from ledgerlink.connectors.codat_shapes import Record
 from ledgerlink.connectors.retries import Sleep
-
-Record = dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -417,20 +417,13 @@ def _line_shapes(bk: AccountingBooks, lines: list | tuple, kind: str) -> list[di
         if ln.item >= 0:
             d["itemRef"] = items[ln.item].ref
         d["trackingCategoryRefs"] = cats
-        if kind == "invoice":
+        if kind == "invoice" or kind == "bill":
             d["tracking"] = {
                 "categoryRefs": cats,
                 "isBilledTo": "NotApplicable",
                 "isRebilledTo": "NotApplicable",
             }
-            d["isDirectIncome"] = False
-        elif kind == "bill":
-            d["tracking"] = {
-                "categoryRefs": cats,
-                "isBilledTo": "NotApplicable",
-                "isRebilledTo": "NotApplicable",
-            }
-            d["isDirectCost"] = False
+            d["isDirectIncome" if kind == "invoice" else "isDirectCost"] = False
         elif kind == "directCost":
             d["tracking"] = {"recordRefs": [record_ref(c["id"], "trackingCategories") for c in cats]}
         out.append(d)

@@ -13,8 +13,6 @@ import base64
 import http.client
 import json
 import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,7 +20,6 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
-import uvicorn
 from fastapi.routing import APIRoute
 from starlette.routing import Mount
 
@@ -42,6 +39,7 @@ from tests.support.server import (
     free_port,
     own_server,
 )
+from tests.support.threaded import ThreadedServer
 
 API_KEY = "bad-input-" + uuid.uuid4().hex
 DEEP = "{" * 400 + "id=1" + "}" * 400
@@ -452,19 +450,11 @@ def exploding(served: RunningServer, tmp_path: Path) -> Iterator[str]:
 
     port = free_port()
     # No lifespan: the app's reaches for the main thread's signals, and these routes need no workers.
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
+    served = ThreadedServer(
+        app, port, "the exploding app", log_config=None, log_level=None, access_log=False
+    ).start(timeout=20)
     yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
+    served.stop(timeout=20)
 
 
 def test_an_unexpected_error_is_codat_s_500_and_keeps_the_connection(exploding: str, capfd) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 import socket
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,7 +22,6 @@ from html import escape
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl
 
-import uvicorn
 from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Request, TokenMixin, grants
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
@@ -32,6 +30,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+
+from tests.support.threaded import ThreadedServer
 
 USER = "test-user"
 
@@ -257,8 +257,7 @@ class OAuthTestServer:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.authorize_url = f"{self.base_url}/authorize"
         self.token_url = f"{self.base_url}/token"
-        self._uvicorn: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._served: ThreadedServer | None = None
 
     # The grant of the test user: revoked as a business would in the platform's settings.
     def revoke_grant(self, user: str = USER) -> None:
@@ -310,22 +309,14 @@ class OAuthTestServer:
         ]
 
     def start(self) -> OAuthTestServer:
-        app = Starlette(routes=self.routes())
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
-        self._uvicorn = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._uvicorn.run, name="oauth-test-server", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._uvicorn.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the OAuth test server did not start")
-            time.sleep(0.02)
+        self._served = ThreadedServer(
+            Starlette(routes=self.routes()), self.port, "the OAuth test server"
+        ).start()
         return self
 
     def stop(self) -> None:
-        if self._uvicorn is not None and self._thread is not None:
-            self._uvicorn.should_exit = True
-            self._thread.join(timeout=10)
+        if self._served is not None:
+            self._served.stop()
 
 
 def _free_port() -> int:

@@ -6,19 +6,17 @@ answer 429 with Retry-After, fail with 5xx, hang, or send a malformed page."""
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from tests.support.server import free_port
+from tests.support.threaded import ThreadedServer
 
 API_KEY = "pk_live_" + "7" * 24
 EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -180,23 +178,14 @@ class PartnerCommerceServer:
                 Route("/api/shop", api.shop),
             ]
         )
-        self._server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
-        )
-        self._thread = threading.Thread(target=self._server.run, name="partner-commerce", daemon=True)
+        self._served = ThreadedServer(app, self.port, "the partner commerce API")
 
     def start(self) -> PartnerCommerceServer:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the partner commerce API did not start")
-            time.sleep(0.02)
+        self._served.start()
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._served.stop()
 
 
 DECLARATION = """

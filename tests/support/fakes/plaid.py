@@ -29,13 +29,13 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from tests.support import specs
+from tests.support.threaded import ThreadedServer
 
 SPECS = specs.PLAID
 SPEC_FILE = "plaid-2020-09-14.yml"
@@ -167,28 +167,17 @@ class PlaidFake:
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.script_url = self.base_url + SCRIPT_PATH
-        self._uvicorn: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._served: ThreadedServer | None = None
 
     # ----------------------------------------------------------------------------------------- control
     def start(self) -> PlaidFake:
         validator()  # loaded before the first request, outside its timeout
-        app = Starlette(routes=self.routes())
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
-        self._uvicorn = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._uvicorn.run, name="plaid-fake", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._uvicorn.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the fake Plaid did not start")
-            time.sleep(0.02)
+        self._served = ThreadedServer(Starlette(routes=self.routes()), self.port, "the fake Plaid").start()
         return self
 
     def stop(self) -> None:
-        if self._uvicorn is not None and self._thread is not None:
-            self._uvicorn.should_exit = True
-            self._thread.join(timeout=10)
+        if self._served is not None:
+            self._served.stop()
 
     def reset(self) -> None:
         with self.lock:

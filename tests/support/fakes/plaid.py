@@ -35,6 +35,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from tests.support import specs
+from tests.support.fakes.common import describe_violation
 from tests.support.threaded import ThreadedServer
 
 SPECS = specs.PLAID
@@ -436,13 +437,13 @@ class PlaidFake:
         try:
             validator().validate_request(mock_request)
         except OpenAPIError as error:
-            problems.append(f"request {path}: {_describe(error)}")
+            problems.append(f"request {path}: {describe_violation(error)}")
         try:
             validator().validate_response(
                 mock_request, MockResponse(content, status_code=status, content_type="application/json")
             )
         except OpenAPIError as error:
-            problems.append(f"response {path} {status}: {_describe(error)}")
+            problems.append(f"response {path} {status}: {describe_violation(error)}")
         if problems:
             self.violations.extend(problems)
             status, body = _error(500, "API_ERROR", "INTERNAL_SERVER_ERROR", "; ".join(problems)[:900])
@@ -585,16 +586,6 @@ def _error(
         "documentation_url": f"https://plaid.com/docs/errors/#{code.lower()}",
         "suggested_action": None,
     }
-
-
-def _describe(error: Exception) -> str:
-    cause = error.__cause__
-    details = getattr(cause, "schema_errors", None) or ([cause] if cause else [])
-    return (
-        f"{type(error).__name__}: " + "; ".join(str(d)[:300] for d in details)[:900]
-        if details
-        else repr(error)
-    )
 
 
 def _plaid_id() -> str:

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.support.fakes.common import FakeClock
 from tests.support.oauth_server import USER, OAuthTestServer
 
 SCOPE = "com.intuit.quickbooks.accounting"
@@ -684,7 +685,7 @@ PREFERENCES = {
 }
 
 
-class QuickBooksFake(OAuthTestServer):
+class QuickBooksFake(FakeClock, OAuthTestServer):
     """`start()`/`stop()`; `api_url` for the connector; `entities` for the books; `advance()` moves its
     clock."""
 
@@ -716,17 +717,6 @@ class QuickBooksFake(OAuthTestServer):
         self.reset()
 
     # ---------------------------------------------------------------------------------------- control
-    def now(self) -> float:
-        return time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        with self.lock:
-            self.offset += seconds
-
-    async def sleep(self, seconds: float) -> None:
-        """A connector's sleep that passes this fake's time instead of the test's."""
-        self.advance(seconds)
-
     def reset_limits(self) -> None:
         with self.lock:
             self.storm.clear()

@@ -32,6 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.support import specs
+from tests.support.fakes.common import FakeClock, describe_violation
 from tests.support.oauth_server import USER, OAuthTestServer
 
 SPECS = specs.XERO
@@ -187,7 +188,7 @@ class GrantConnection:
 DEMO_TENANT_ID = "fe79f7dd-b6d4-4a92-ba7b-538af6289c58"
 
 
-class XeroFake(OAuthTestServer):
+class XeroFake(FakeClock, OAuthTestServer):
     """`start()`/`stop()`; `urls` for the connector; `tenant()` for the records; `advance()` moves its
     clock."""
 
@@ -218,17 +219,6 @@ class XeroFake(OAuthTestServer):
         self._install_jwt_tokens()
 
     # ---------------------------------------------------------------------------------------- control
-    def now(self) -> float:
-        return time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        with self.lock:
-            self.offset += seconds
-
-    async def sleep(self, seconds: float) -> None:
-        """A connector's sleep that passes this fake's time instead of the test's."""
-        self.advance(seconds)
-
     def reset_limits(self) -> None:
         """A new day: no calls counted, nothing blocked, no scripted 429s or failures."""
         with self.lock:
@@ -534,12 +524,12 @@ class XeroFake(OAuthTestServer):
         try:
             app.validate_request(mock_request)
         except OpenAPIError as error:
-            problems.append(f"request {path}: {_describe(error)}")
+            problems.append(f"request {path}: {describe_violation(error)}")
         if status == 200:
             try:
                 app.validate_response(mock_request, MockResponse(content, status_code=200))
             except OpenAPIError as error:
-                problems.append(f"response {path}: {_describe(error)}")
+                problems.append(f"response {path}: {describe_violation(error)}")
         if problems:
             self.violations.extend(problems)
             return JSONResponse(
@@ -548,16 +538,6 @@ class XeroFake(OAuthTestServer):
         if body is None:
             return Response(status_code=status)
         return Response(content, status_code=status, media_type="application/json")
-
-
-def _describe(error: Exception) -> str:
-    cause = error.__cause__
-    details = getattr(cause, "schema_errors", None) or ([cause] if cause else [])
-    return (
-        f"{type(error).__name__}: " + "; ".join(str(d)[:300] for d in details)[:900]
-        if details
-        else repr(error)
-    )
 
 
 def _iso(moment: float) -> str:

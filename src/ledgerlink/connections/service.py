@@ -64,8 +64,10 @@ async def create(
     connector = registry.get(platform_key)
     if connector is None:
         raise NotFound(f"No integration was found with key {platform_key}")
-    if not await integrations.is_enabled(session, principal.client_id, platform_key):
-        raise BadRequest(f"The integration {platform_key} is not enabled for your client.")
+    row = await integrations.get(session, principal.client_id, platform_key)
+    if not row.enabled:
+        why = "" if not row.switched_on or row.configured else ": set up its app credentials in the Portal first"
+        raise BadRequest(f"The integration {platform_key} is not enabled for your client{why}.")
     return await create_for(session, company, connector, urls)
 
 

@@ -62,7 +62,7 @@ async def legacy_company_link(companyId: str, request: Request) -> Response:
 
 @router.get("/company/{companyId}")
 async def choose_software(page: Entered, session: Session, q: str = "") -> Response:
-    groups = await service.offered(session, page.target, page.visit, page.urls, page.secrets)
+    groups = await service.offered(session, page.target, page.visit, page.urls)
     search = q.strip().lower()
     if search:
         groups = {t: [i for i in group if search in i.name.lower()] for t, group in groups.items()}
@@ -72,7 +72,7 @@ async def choose_software(page: Entered, session: Session, q: str = "") -> Respo
 
 @router.get("/company/{companyId}/integrations/{key}")
 async def review(key: str, page: CompanyVisit, session: Session) -> Response:
-    connector = await service.chosen(session, page.target, key, page.secrets)
+    connector = await service.chosen(session, page.target, key)
     return page.render(
         "review.html",
         connector=connector.info,
@@ -86,7 +86,7 @@ async def review(key: str, page: CompanyVisit, session: Session) -> Response:
 
 @router.post("/company/{companyId}/integrations/{key}/connect")
 async def connect(key: str, page: ConnectForm, session: Session) -> Response:
-    connector = await service.chosen(session, page.target, key, page.secrets)
+    connector = await service.chosen(session, page.target, key)
     linked = service.already_linked(page.target, connector)
     if linked is not None:
         return pages.redirect(_complete_path(page.target, linked, 201))
@@ -109,7 +109,7 @@ async def authorize(request: Request, page: ConnectionVisit, session: Session) -
     connection = page.connection
     if connection.status == ConnectionStatus.LINKED.value:
         return pages.redirect(_complete_path(page.target, connection, 201))
-    connector = await service.chosen(session, page.target, connection.integration_key, page.secrets)
+    connector = await service.chosen(session, page.target, connection.integration_key)
     if connector.oauth is not None:
         try:
             started = await flow.start(_runtime(request), connection.id)
@@ -156,7 +156,7 @@ def _credentials_form(
 @router.post("/companies/{companyId}/connections/{connectionId}/credentials")
 async def submit_credentials(request: Request, page: CredentialsForm, session: Session) -> Response:
     target, connection = page.target, page.connection
-    connector = await service.chosen(session, target, connection.integration_key, page.secrets)
+    connector = await service.chosen(session, target, connection.integration_key)
     if not connector.info.credential_fields:
         raise PageError(400, "This software does not sign in with a form", "Go back and try again.")
     form = await request.form()
@@ -199,7 +199,7 @@ async def complete_widget(
 ) -> Response:
     """What the platform's widget handed back: a one-time token to exchange, or the error it ended with."""
     target, connection = page.target, page.connection
-    connector = await service.chosen(session, target, connection.integration_key, page.secrets)
+    connector = await service.chosen(session, target, connection.integration_key)
     if connector.widget is None:
         raise PageError(400, "This software does not sign in here", "Go back and try again.")
     if connection.status == ConnectionStatus.LINKED.value:
@@ -223,7 +223,7 @@ async def complete_widget(
 async def approve(page: ApproveForm, session: Session) -> Response:
     """The Sandbox's own consent: its books open to the client."""
     target, connection = page.target, page.connection
-    connector = await service.chosen(session, target, connection.integration_key, page.secrets)
+    connector = await service.chosen(session, target, connection.integration_key)
     if connector.oauth is not None or not connector.info.is_sandbox:
         raise PageError(400, "This software signs in on its own site", "Go back and use its sign-in button.")
     await service.approve_sandbox(session, target, connection, page.secrets, page.urls)

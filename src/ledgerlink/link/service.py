@@ -32,7 +32,6 @@ from ledgerlink.connections import service as connections
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus, emit_connection_event
 from ledgerlink.connectors import registry
-from ledgerlink.connectors.authorization import AppCredentials
 from ledgerlink.connectors.base import AuthorizationRejected, Connector, Widget
 from ledgerlink.integrations import service as integrations
 from ledgerlink.kit import browser_urls
@@ -71,9 +70,6 @@ class OfferedIntegration:
     source_type: SourceType
     logo_url: str
     is_sandbox: bool
-    # Whether the operator has set it up (an OAuth platform needs the client id and secret of an app of the
-    # client's, from the Portal or the environment).
-    available: bool
     linked: bool
     suggested: bool
 
@@ -170,19 +166,19 @@ def require(current: Visit | None) -> Visit:
 
 
 async def offered(
-    session: AsyncSession, target: LinkTarget, visit: Visit, urls: PublicUrls, secrets: SecretBox
+    session: AsyncSession, target: LinkTarget, visit: Visit, urls: PublicUrls
 ) -> dict[SourceType, list[OfferedIntegration]]:
-    """The client's enabled integrations, grouped by source type; sandboxes unless the URL hides them."""
-    rows = (await session.execute(integrations._client_rows(target.client.id))).all()
-    apps = await app_credentials.of_client(session, secrets, target.client.id)
+    """The client's enabled integrations (switched on and configured: no platform a business cannot connect
+    is shown), grouped by source type; sandboxes unless the URL hides them."""
+    enabled = await integrations.enabled_keys(session, target.client.id)
     hide_sandboxes = (visit.option("showSandboxIntegrations") or "").lower() == "false"
     linked = {
         c.integration_key for c in target.company.connections if c.status == ConnectionStatus.LINKED.value
     }
     groups: dict[SourceType, list[OfferedIntegration]] = {source_type: [] for source_type in SOURCE_TYPES}
-    for row in rows:
-        connector = registry.get(row.Integration.key)
-        if not row.enabled or connector is None or connector.info.source_type not in groups:
+    for key in enabled:
+        connector = registry.get(key)
+        if connector is None or connector.info.source_type not in groups:
             continue
         if hide_sandboxes and connector.info.is_sandbox:
             continue
@@ -193,7 +189,6 @@ async def offered(
                 source_type=connector.info.source_type,
                 logo_url=urls.integration_image(connector.info.key, "square"),
                 is_sandbox=connector.info.is_sandbox,
-                available=is_available(connector, apps.resolve(connector)),
                 linked=connector.info.key in linked,
                 suggested=connector.info.key == target.company.platform_type,
             )
@@ -201,17 +196,6 @@ async def offered(
     for group in groups.values():
         group.sort(key=lambda i: (not i.suggested, i.is_sandbox, i.name.lower()))
     return {source_type: group for source_type, group in groups.items() if group}
-
-
-def is_available(connector: Connector, app: AppCredentials | None) -> bool:
-    """Whether Link can take a business through this platform's authorization, `app` being the client's
-    resolved app credentials for it (`app_credentials.service`)."""
-    if not connector.is_configured(app):
-        return False
-    if connector.widget is not None or connector.oauth is not None:
-        return True
-    info = connector.info
-    return info.accepts_credentials and (info.is_sandbox or bool(info.credential_fields))
 
 
 def not_available(connector: Connector) -> PageError:
@@ -222,13 +206,14 @@ def not_available(connector: Connector) -> PageError:
     )
 
 
-async def chosen(session: AsyncSession, target: LinkTarget, key: str, secrets: SecretBox) -> Connector:
-    """The integration the business picked: one the client offers and the operator has set up."""
+async def chosen(session: AsyncSession, target: LinkTarget, key: str) -> Connector:
+    """The integration the business picked (or a connection's `linkUrl` names): one the client has switched
+    on and that is configured, i.e. enabled."""
     connector = registry.get(key)
-    if connector is None or not await integrations.is_enabled(session, target.client.id, key):
+    row = None if connector is None else await integrations.find(session, target.client.id, key)
+    if connector is None or row is None or not row.switched_on:
         raise PageError(404, "This software is not offered", "Go back and choose another.")
-    app = await app_credentials.resolve(session, secrets, target.client.id, connector)
-    if not is_available(connector, app):
+    if not row.enabled:
         raise not_available(connector)
     return connector
 

@@ -77,9 +77,12 @@ def stored_anywhere(server: RunningServer, secret: str) -> bool:
 def test_oauth_platform_consent_in_the_browser(api, page, shoot, platform, site, linking_server) -> None:
     company = api.post("/companies", json={"name": "OAuth Browser Ltd"}).json()
     page.goto(company["redirect"] + "?ref=o1")
-    assert page.locator("a[data-key=tunc]").count() == 0  # not configured: listed but not a link
-    unconfigured = page.locator("li[data-name='unconfigured books']")
-    assert unconfigured.is_visible() and unconfigured.get_by_text("Not available").is_visible()
+    # Not configured: not enabled, and not shown to the business at all.
+    assert page.locator("li[data-name='unconfigured books']").count() == 0
+    assert api.get("/integrations/tunc").json()["enabled"] is False
+    assert api.get("/integrations/tbol").json()["enabled"] is True
+    unusable = api.get("/integrations", params={"query": "enabled=false"}).json()["results"]
+    assert "tunc" in {i["key"] for i in unusable} and "tbol" not in {i["key"] for i in unusable}
     shoot("choose")
     page.locator("a[data-key=tbol]").click()
     shoot("review")

@@ -94,10 +94,10 @@ def test_leaving_plaid_link_cancels_with_403(page, fake, site, plaid_server) -> 
         assert connection["status"] == "PendingAuth" and landing["connection"] == connection["id"]
 
 
-def test_without_keys_plaid_is_listed_as_not_available(page, server) -> None:
+def test_without_keys_plaid_is_not_offered(page, server) -> None:
     with server.client() as api:
         company = api.post("/companies", json={"name": "No Plaid Ltd"}).json()
+        assert api.get("/integrations/suuo").json()["enabled"] is False
     page.goto(company["redirect"])
-    assert page.locator("a[data-key=suuo]").count() == 0
-    item = page.locator("li", has_text="Plaid")
-    assert item.first.is_visible() and "Not available" in item.first.inner_text()
+    assert page.locator("li", has_text="Banking Sandbox").count() == 1
+    assert page.locator("li", has_text="Plaid").count() == 0

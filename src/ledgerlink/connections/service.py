@@ -66,7 +66,11 @@ async def create(
         raise NotFound(f"No integration was found with key {platform_key}")
     row = await integrations.get(session, principal.client_id, platform_key)
     if not row.enabled:
-        why = "" if not row.switched_on or row.configured else ": set up its app credentials in the Portal first"
+        why = (
+            ""
+            if not row.switched_on or row.configured
+            else ": set up its app credentials in the Portal first"
+        )
         raise BadRequest(f"The integration {platform_key} is not enabled for your client{why}.")
     return await create_for(session, company, connector, urls)
 

@@ -7,8 +7,9 @@ connector instance serves every client.
 
 The rule, applied here and nowhere else: a client's own app credentials, saved in the Portal, win over the
 installation's from the environment, as a whole (a Portal client id is never paired with an environment
-secret: they would belong to different apps); without either, the platform is not configured: `enabled: false`
-(`integrations.service`) and not offered in Link. Removing a client's own brings back the environment's, if it sets them.
+secret: they would belong to different apps); without either, the platform is not configured:
+`enabled: false` (`integrations.service`) and not offered in Link. Removing a client's own brings back the
+environment's, if it sets them.
 
 Cheap to resolve: one indexed query (per Link page, for every platform of the client; per OAuth refresh or
 pull, for one), one Fernet decryption per saved row used. Nothing is cached in a process, so a change in the

@@ -238,8 +238,22 @@ def _form(document: dict[str, Any], zone: str) -> dict[str, Any]:
 
 @router.get("/companies/{companyId}/configure")
 async def configure_page(page: Visiting, session: Session) -> Response:
-    document = await service.show(session, page.company, page.choices, page.visit.locale)
+    document = await service.show(session, page.company, page.choices, page.visit.locale, suggest=True)
     return _configure(page, await page.context(session), document)
+
+
+# A validation error's `itemId` that names a selection differently from the form field asking it.
+_FIELD_OF_ITEM = {"schedule.selectedFrequency": "schedule.frequency"}
+
+
+def _field_errors(errors: list[dict[str, str]]) -> dict[str, str]:
+    """Each field's own message (the first, when a field has several), keyed by the form field's id."""
+    found: dict[str, str] = {}
+    for error in errors:
+        item = error.get("itemId") or ""
+        if item:
+            found.setdefault(_FIELD_OF_ITEM.get(item, item), error["message"])
+    return found
 
 
 def _configure(
@@ -257,7 +271,11 @@ def _configure(
             **context,
             "config": document,
             "form": _form(document, zone),
-            "errors": errors or [],
+            "errors": [
+                {"field": _FIELD_OF_ITEM.get(e.get("itemId") or "", e.get("itemId") or ""), **e}
+                for e in errors or []
+            ],
+            "field_errors": _field_errors(errors or []),
             "time_zones": configuration.time_zones(),
             "token": page.visit.form_token(CONFIGURE),
             "payment_names": {

@@ -22,7 +22,6 @@ from ledgerlink.connectors.authorization import (
 from ledgerlink.connectors.plaid.connector import PlaidConfig, PlaidConnector
 from ledgerlink.connectors.xero.connector import XeroConnector, XeroUrls
 from ledgerlink.database import migrate
-from ledgerlink.integrations import service as integrations
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.oauth import flow
@@ -71,7 +70,6 @@ async def test_the_clients_own_win_over_the_environment_and_removing_them_brings
         assert before is not None and before.source == ENVIRONMENT and before["client_id"] == "env-app"
         assert await app_credentials.resolve(session, runtime.secrets, mine.id, unset) is None
         assert not unset.is_usable(None)
-        assert not (await integrations.get(session, mine.id, "suuo")).enabled
         # Something the form did not ask for is ignored; the saved secret is sealed.
         given = {"client_id": "own-app", "client_secret": "own-secret", "extra": "x"}
         await app_credentials.save(session, runtime.secrets, mine.id, xero, given)
@@ -91,15 +89,13 @@ async def test_the_clients_own_win_over_the_environment_and_removing_them_brings
         # Per client: another client of the same installation still gets the environment's.
         theirs = await app_credentials.resolve(session, runtime.secrets, other.id, xero)
         assert theirs is not None and theirs.source == ENVIRONMENT
-        # One query resolves every platform of a client (Link's list), the same way.
-        listed = await app_credentials.of_client(session, runtime.secrets, mine.id)
-        assert listed.resolve(xero) == own and listed.resolve(registry.CONNECTORS["mqjo"]) is None
-        plaid_keys = listed.resolve(unset)
+        assert (
+            await app_credentials.resolve(session, runtime.secrets, mine.id, registry.CONNECTORS["mqjo"])
+            is None
+        )
+        plaid_keys = await app_credentials.resolve(session, runtime.secrets, mine.id, unset)
         assert plaid_keys is not None and plaid_keys["environment"] == "sandbox"
         assert unset.is_usable(plaid_keys)
-        # Its own saved keys enable Plaid for this client only.
-        assert (await integrations.get(session, mine.id, "suuo")).enabled
-        assert not (await integrations.get(session, other.id, "suuo")).enabled
         assert (await app_credentials.sources(session, mine.id)).items() >= {
             "gbol": PORTAL,
             "suuo": PORTAL,

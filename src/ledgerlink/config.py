@@ -94,9 +94,9 @@ class Settings(BaseSettings):
     quickbooks_api_url: str = "https://quickbooks.api.intuit.com/v3"
     quickbooks_sandbox_api_url: str = "https://sandbox-quickbooks.api.intuit.com/v3"
     # Plaid (banking): the installation's API keys from Plaid's dashboard, every client's unless it saved its
-    # own in the Portal (neither: Link lists Plaid as not available), which environment they belong to
-    # (`sandbox` or `production`), or a base URL for every environment (tests point it at a local fake), the
-    # Plaid Link script the business's browser runs, and the countries whose banks Link offers
+    # own in the Portal (neither: Plaid is not enabled, and Link does not list it), which environment they
+    # belong to (`sandbox` or `production`), or a base URL for every environment (tests point it at a local
+    # fake), the Plaid Link script the business's browser runs, and the countries whose banks Link offers
     # (comma-separated ISO codes).
     plaid_client_id: str | None = None
     plaid_secret: str | None = None

@@ -175,6 +175,18 @@ def test_authorized_on_behalf_in_french_without_redirect(api, page, shoot, acces
         configure_in_the_form(page)
         assert page.get_by_role("heading", name="C'est parti !").is_visible()
         shoot("done-fr")
+
+        # A choice the form does not ask (an invoice status, kept for invoice formats) survives a save there.
+        path = f"/config/companies/{company['id']}/sync/commerce"
+        status = {"configuration": {"sales": {"invoiceStatus": {"selectedInvoiceStatus": "Draft"}}}}
+        assert api.post(path, json=status).status_code == 200
+        page.goto(start_url(api, company["id"]) + "&locale=fr-fr")
+        page.wait_for_selector("form.configure", timeout=90_000)
+        assert page.locator("#sales\\.invoiceStatus").count() == 0
+        page.locator("#save").click()
+        assert page.get_by_role("heading", name="C'est parti !").is_visible()
+        sales = api.get(path).json()["configuration"]["sales"]
+        assert sales["invoiceStatus"]["selectedInvoiceStatus"] == "Draft"
     finally:
         api.patch("/sync/commerce/config/ui/text", params={"locale": "fr-fr"}, json={"success.title": None})
 

@@ -294,6 +294,10 @@ def _body(form: Any) -> dict[str, Any]:
         given = form.get(name)
         return given.strip() if isinstance(given, str) and given.strip() else None
 
+    def asked(name: str, key: str) -> dict[str, str | None]:
+        """A question's answer, only if the form asked it: one it leaves out keeps what is stored."""
+        return {key: value(name)} if name in form else {}
+
     def prefixed(prefix: str) -> dict[str, str | None]:
         return {name[len(prefix) :]: value(name) for name in form if name.startswith(prefix)}
 
@@ -321,10 +325,10 @@ def _body(form: Any) -> dict[str, Any]:
             "sales": {
                 "syncSales": form.get("sales.syncSales") == "on",
                 "accounts": prefixed("sales.accounts."),
-                "invoiceStatus": {"selectedInvoiceStatus": value("sales.invoiceStatus")},
-                "salesCustomer": {"selectedCustomerId": value("sales.customerId")},
+                "invoiceStatus": asked("sales.invoiceStatus", "selectedInvoiceStatus"),
+                "salesCustomer": asked("sales.customerId", "selectedCustomerId"),
                 "taxRates": prefixed("sales.taxRates."),
-                "newTaxRates": {"selectedDefaultZeroTaxRateId": value("sales.defaultZeroTaxRateId")},
+                "newTaxRates": asked("sales.defaultZeroTaxRateId", "selectedDefaultZeroTaxRateId"),
                 "grouping": {"groupingPeriod": {"selectedGroupingPeriod": value("sales.groupingPeriod")}},
             },
             "payments": {
@@ -334,7 +338,7 @@ def _body(form: Any) -> dict[str, Any]:
             "fees": {
                 "syncFees": form.get("fees.syncFees") == "on",
                 "accounts": prefixed("fees.accounts."),
-                "feesSupplier": {"selectedSupplierId": value("fees.supplierId")},
+                "feesSupplier": asked("fees.supplierId", "selectedSupplierId"),
             },
         },
         "enable": True,

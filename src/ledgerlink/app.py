@@ -114,6 +114,8 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     apidocs.install(app)
     # After every route: a path no route matches exactly is tried again case-insensitively (kit/routing.py).
     routing.match_any_case(app.router)
+    # The read API's list pages, its most frequent request, are answered before the router's scan.
+    routing.hot_routes(app.router, data.is_list_page)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

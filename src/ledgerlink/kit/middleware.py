@@ -22,8 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledgerlink.kit import inputs, metrics
 from ledgerlink.kit.errors import error_body, unexpected_error
-
-log = structlog.get_logger("ledgerlink.http")
+from ledgerlink.logging import access_log
 
 
 class RequestContextMiddleware:
@@ -145,14 +144,7 @@ class RequestContextMiddleware:
     def _log(scope: Scope, status: int, started: float, correlation: str) -> None:
         seconds = time.perf_counter() - started
         metrics.observe_request(scope, status, seconds)
-        log.info(
-            "request",
-            method=scope.get("method"),
-            path=scope.get("path"),
-            status=status,
-            duration_ms=round(seconds * 1000, 2),
-            correlation_id=correlation,
-        )
+        access_log(scope["method"], scope["path"], status, round(seconds * 1000, 2), correlation)
 
 
 def _content_length(scope: Scope) -> int | None:

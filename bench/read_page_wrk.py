@@ -24,7 +24,9 @@ page) is driven by wrk for `--seconds` at each of `--connections` after a 2 s wa
 the machine falls on the servers alike rather than on one of them. Printed: per pass, then the medians over
 the rounds of requests/s, p50, p99, the CPU wrk and the server (its process, and PostgreSQL's) used, in
 cores, and the errors (socket errors and non-2xx answers) summed; then the ratios issue 18's targets name,
-of the medians and of each round.
+of the medians and of each round. Last (unless `--pull-scale 0`), the plain page of `ledgerlink serve` once
+more while its job worker runs a new Accounting Sandbox company's first pulls (`{"scale": --pull-scale}`,
+measured from when one is fetching, as bench/pull_isolation.py does), against its quiet median.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
+import pull_isolation
 import read_api
 from read_api_topology import cpu_seconds, postgres_processes
 
@@ -234,7 +237,9 @@ def report(runs: dict[tuple[str, str, int], list[dict[str, float]]], connections
 SERVE, SQL_FLOOR, BARE = "ledgerlink serve", "minimal SQL route", "bare route"
 
 
-def main(records: int, seconds: float, threads: int, connections: list[int], rounds: int) -> None:
+def main(
+    records: int, seconds: float, threads: int, connections: list[int], rounds: int, pull_scale: int
+) -> None:
     wrk_binary()
     key = "bench-" + uuid.uuid4().hex
     auth = {"Authorization": "Basic " + base64.b64encode(key.encode()).decode()}
@@ -313,7 +318,28 @@ def main(records: int, seconds: float, threads: int, connections: list[int], rou
                         flush=True,
                     )
         print(f"(ledgerlink serve logged {(Path(directory) / 'serve.log').stat().st_size:,} bytes)")
+        if pull_scale:
+            # The plain page once more, while `ledgerlink serve`'s job worker runs a new company's first pulls.
+            target, headers, pid = targets[(SERVE, "plain")]
+            base = target.split("/companies/")[0]
+            with httpx.Client(base_url=base, headers=auth, timeout=60) as api:
+                busy = pull_isolation.link(api, "mqjo", pull_scale)
+                started = pull_isolation.in_flight(api, busy)
+                figures = run_wrk(target, headers, connections[0], threads, seconds, [pid], postgres)
+                ended = pull_isolation.in_flight(api, busy)
+            during = (started, ended, figures)
     report(runs, connections)
+    if pull_scale:
+        started, ended, figures = during
+        quiet = median([r["rps"] for r in runs[(SERVE, "plain", connections[0])]])
+        quiet_p50 = median([r["p50"] for r in runs[(SERVE, "plain", connections[0])]])
+        print(
+            f"\nplain at {connections[0]} connections during an Accounting Sandbox's first pulls (scale "
+            f"{pull_scale}; pulls in flight {started} -> {ended}): {figures['rps']:.0f} req/s "
+            f"({figures['rps'] / quiet:.2f} of the quiet median), p50 {figures['p50']:.1f} ms ({quiet_p50:.1f} "
+            f"quiet), p99 {figures['p99']:.1f} ms, errors {figures['errors']:.0f}; CPU: server process "
+            f"{figures['server_cpu']:.2f}, PostgreSQL {figures['postgres_cpu']:.2f}"
+        )
 
 
 if __name__ == "__main__":
@@ -323,6 +349,9 @@ if __name__ == "__main__":
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", default="32,64", help="comma-separated; the first is the main pass")
     parser.add_argument("--rounds", type=int, default=3, help="passes over every server; medians reported")
+    parser.add_argument(
+        "--pull-scale", type=int, default=100, help="then the page during a Sandbox's first pulls (0: not)"
+    )
     arguments = parser.parse_args()
     main(
         arguments.records,
@@ -330,4 +359,5 @@ if __name__ == "__main__":
         arguments.threads,
         [int(n) for n in arguments.connections.split(",")],
         arguments.rounds,
+        arguments.pull_scale,
     )

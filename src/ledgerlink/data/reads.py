@@ -396,7 +396,7 @@ def _build_fast_page(
     """Raises `BadRequest` for a query or orderBy `page` would refuse."""
     target = query_target(data_type.key)
     filter_ = compile_query(query, target)
-    order = (*order_by_clause(order_by, target), *_default_order(data_type, order_by))
+    order = _distinct_terms((*order_by_clause(order_by, target), *_default_order(data_type, order_by)))
     supplied = SUPPLIED | {f"ll_parent_{field}" for field in parent_fields}
 
     auth = _key_lookup().cte("auth")
@@ -493,6 +493,17 @@ def _ordered(term: Any) -> tuple[ColumnElement[Any], Callable[[ColumnElement[Any
         return expression
 
     return term, same_way
+
+
+def _distinct_terms(order: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The ORDER BY terms without those ordering by what an earlier one does (`orderBy=-postedOn` and the
+    default order both order by the record's date): they change nothing, and PostgreSQL would not see
+    the page's rows as already in the join's order (it sorted them again)."""
+    kept: list[Any] = []
+    for term in order:
+        if not any(_ordered(term)[0].compare(_ordered(earlier)[0]) for earlier in kept):
+            kept.append(term)
+    return tuple(kept)
 
 
 @dataclass(frozen=True)

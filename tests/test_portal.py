@@ -137,8 +137,11 @@ def test_company_page_data_records_unlink_and_delete(page, shoot, accessible, se
     assert records_chart.locator("title").first.text_content() == "Records per data type"
     assert records_chart.locator("rect.bar").count() >= 5
     durations_chart = page.locator("svg#durations-chart")
+    # One line per data type, each named in the legend.
+    assert durations_chart.locator("g.series").count() == len(status)
     assert durations_chart.locator("circle.dot").count() == len(status)
-    assert "pulls finished" in durations_chart.locator("desc").text_content()
+    assert f"pulls of {len(status)} data types finished" in durations_chart.locator("desc").text_content()
+    assert sorted(durations_chart.locator("g.legend-entry text").all_text_contents()) == sorted(status)
     hidden = page.get_by_role("table", name="Records per data type")
     assert hidden.locator("tbody tr").count() == records_chart.locator("rect.bar").count()
     shoot("company")

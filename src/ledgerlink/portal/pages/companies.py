@@ -82,7 +82,7 @@ async def company_overview(operator: Operator, company_id: str, history_page: in
         db, principal, company_id, PageParams(1, WRITES_SHOWN, None, None)
     )
     bars = insights.record_bars(counts)
-    durations = sorted(await insights.pull_durations(db, company), key=lambda d: d.completed)
+    durations = await insights.pull_durations(db, company)
     return {
         "title": company.name,
         "company": company,
@@ -93,7 +93,7 @@ async def company_overview(operator: Operator, company_id: str, history_page: in
         "pulls_total": pulls_total,
         "history": history,
         "records_chart": charts.records_per_type(bars),
-        "durations": durations,
+        "duration_series": charts.duration_series(durations),
         "durations_chart": charts.sync_durations(durations),
         "integrations": [row.Integration for row in enabled],
         "sources": insights.synced_sources(counts),

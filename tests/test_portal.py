@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from tests.support.portal import http_sign_in, sign_in
+from tests.support.portal import hidden_csrf, http_sign_in, sign_in
 from tests.support.server import free_port
 from tests.support.waits import wait_until
 
@@ -187,14 +187,23 @@ def test_company_page_data_records_unlink_and_delete(page, shoot, accessible, se
     )
     shoot("refreshed")
 
-    row = page.locator(f"#connection-{connection}")
-    row.get_by_role("button", name="Unlink").click()
+    # Destructive changes are confirmed on a page of their own (no JavaScript needed); Cancel changes nothing.
+    page.locator(f"#connection-{connection}").get_by_role("link", name="Unlink").click()
+    assert page.get_by_role("heading", level=1).inner_text() == f"Unlink {name}'s Sandbox connection?"
+    shoot("confirm-unlink")
+    accessible()
+    page.get_by_role("link", name="Cancel").click()
+    page.wait_for_url(f"**/portal/companies/{company}")
+    assert api.get(f"/companies/{company}/connections/{connection}").json()["status"] == "Linked"
+    page.locator(f"#connection-{connection}").get_by_role("link", name="Unlink").click()
+    page.get_by_role("button", name="Unlink Sandbox").click()
+    page.wait_for_url(f"**/portal/companies/{company}")
     assert page.locator(f"#connection-{connection} .badge").inner_text() == "Unlinked"
     assert api.get(f"/companies/{company}/connections/{connection}").json()["status"] == "Unlinked"
     shoot("unlinked")
 
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.locator(f"#connection-{connection}").get_by_role("button", name=re.compile("^Delete")).click()
+    page.locator(f"#connection-{connection}").get_by_role("link", name=re.compile("^Delete")).click()
+    page.get_by_role("button", name="Delete the Sandbox connection").click()
     page.wait_for_selector(f"#connection-{connection}", state="detached")
     assert api.get(f"/companies/{company}/connections/{connection}").status_code == 404
     shoot("connection-deleted")
@@ -294,17 +303,21 @@ def test_profile_and_api_keys(page, shoot, accessible, server, api) -> None:
         new_key = page.get_by_label("New API key").input_value()
         shoot("key-created")
         accessible()
+        # Post/redirect/get: the key is shown on a page of its own, which a refresh shows without the key
+        # and without making another.
+        assert page.url == f"{server.base_url}/portal/profile"
+        page.reload()
+        assert page.get_by_label("New API key").count() == 0
+        assert [k["name"] for k in api.get("/apiKeys").json()["results"]].count(key_name) == 1
         listed = {k["name"]: k for k in api.get("/apiKeys").json()["results"]}
         assert key_name in listed and listed[key_name]["apiKey"].endswith(new_key[-4:])
         with httpx.Client(base_url=server.base_url, auth=(new_key, "")) as with_new_key:
             assert with_new_key.get("/profile").status_code == 200
-        page.goto(f"{server.base_url}/portal/profile")  # the list again: the key is never shown twice
-        assert page.get_by_label("New API key").count() == 0
 
-        page.once("dialog", lambda dialog: dialog.accept())
-        page.locator(f"#key-{listed[key_name]['id']}").get_by_role(
-            "button", name=re.compile("^Delete")
-        ).click()
+        page.locator(f"#key-{listed[key_name]['id']}").get_by_role("link", name=re.compile("^Delete")).click()
+        assert page.get_by_role("heading", level=1).inner_text() == f"Delete the API key {key_name}?"
+        shoot("confirm-key-deletion")
+        page.get_by_role("button", name="Delete API key").click()
         page.wait_for_selector(f"#key-{listed[key_name]['id']}", state="detached")
         assert page.get_by_role("status").inner_text().startswith("API key deleted")
         assert key_name not in {k["name"] for k in api.get("/apiKeys").json()["results"]}
@@ -350,7 +363,7 @@ def test_webhook_consumers_deliveries_and_replay(page, shoot, accessible, server
     secret = page.get_by_label("Signing secret").input_value()
     assert secret.startswith("whsec_") and secret == api.get(f"/webhooks/{consumer}/secret").json()["secret"]
     shoot("secret")
-    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("link", name="Rotate secret").click()
     page.get_by_role("button", name="Rotate secret").click()
     rotated = page.get_by_label("Signing secret").input_value()
     assert rotated != secret and rotated == api.get(f"/webhooks/{consumer}/secret").json()["secret"]
@@ -365,8 +378,9 @@ def test_webhook_consumers_deliveries_and_replay(page, shoot, accessible, server
     shoot("replayed")
 
     page.get_by_role("link", name="Webhooks", exact=True).first.click()
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name=f"Delete consumer {receiver}").click()
+    page.get_by_role("link", name=f"Delete consumer {receiver}").click()
+    assert page.get_by_role("heading", level=1).inner_text() == f"Delete the webhook consumer {receiver}?"
+    page.get_by_role("button", name="Delete consumer").click()
     assert page.get_by_role("status").inner_text().startswith("Webhook consumer deleted")
     assert api.get(f"/webhooks/{consumer}").status_code == 404
     shoot("consumer-deleted")
@@ -393,6 +407,77 @@ def test_posts_without_the_right_csrf_token_change_nothing(server, api) -> None:
                 stranger.post("/portal/login", data={"api_key": server.api_key, "csrf": csrf}).status_code
                 == 403
             )
+
+
+def test_destructive_changes_need_their_confirmation_page(server, api) -> None:
+    company, connection = linked_sandbox_company(api, f"Confirmed {uuid.uuid4().hex[:8]}")
+    key = api.post("/apiKeys", json={"name": "portal-confirm"}).json()
+    consumer = api.post("/webhooks", json={"url": "https://example.com/hooks/confirm"}).json()
+    secret = api.get(f"/webhooks/{consumer['id']}/secret").json()["secret"]
+    changes = {
+        f"/portal/companies/{company}/connections/{connection}/unlink": (
+            lambda: api.get(f"/companies/{company}/connections/{connection}").json()["status"] == "Unlinked"
+        ),
+        f"/portal/webhooks/{consumer['id']}/secret/rotate": (
+            lambda: api.get(f"/webhooks/{consumer['id']}/secret").json()["secret"] != secret
+        ),
+        f"/portal/webhooks/{consumer['id']}/delete": (
+            lambda: api.get(f"/webhooks/{consumer['id']}").status_code == 404
+        ),
+        f"/portal/api-keys/{key['id']}/delete": (
+            lambda: key["id"] not in {k["id"] for k in api.get("/apiKeys").json()["results"]}
+        ),
+        f"/portal/companies/{company}/connections/{connection}/delete": (
+            lambda: api.get(f"/companies/{company}/connections/{connection}").status_code == 404
+        ),
+        f"/portal/companies/{company}/delete": lambda: api.get(f"/companies/{company}").status_code == 404,
+    }
+    with http_sign_in(server) as (browser, csrf):
+        for path, done in changes.items():
+            # Without the confirmation (a forged or JavaScript-made form): nothing changes, and the answer is
+            # the confirmation page, whose form is the one that makes the change.
+            for form in ({"csrf": csrf}, {"csrf": csrf, "confirmed": "no"}):
+                refused = browser.post(path, data=form)
+                assert refused.status_code == 303 and refused.headers["location"] == path, path
+                assert not done(), path
+            page = browser.get(path)
+            assert page.status_code == 200 and "Cancel" in page.text
+            assert f'<form method="post" action="{path}"' in page.text
+            assert '<input type="hidden" name="confirmed" value="yes">' in page.text
+            assert not done(), path
+            made = browser.post(path, data={"csrf": hidden_csrf(page.text), "confirmed": "yes"})
+            assert made.status_code == 303 and done(), path
+
+
+def test_a_refresh_after_a_change_repeats_nothing(server, api) -> None:
+    with http_sign_in(server) as (browser, csrf):
+        keys = len(api.get("/apiKeys").json()["results"])
+        name = f"prg-{uuid.uuid4().hex[:6]}"
+        made = browser.post("/portal/api-keys", data={"csrf": csrf, "name": name})
+        assert made.status_code == 303 and made.headers["location"] == "/portal/profile"
+        shown = browser.get("/portal/profile").text
+        plain = re.search(r'id="new-key" type="text" readonly value="([^"]+)"', shown)
+        assert plain and name in shown
+        with httpx.Client(base_url=server.base_url, auth=(plain.group(1), "")) as with_new_key:
+            assert with_new_key.get("/profile").status_code == 200
+        # The page the browser refreshes is the GET: no new key, and the key is not shown again.
+        again = browser.get("/portal/profile").text
+        assert plain.group(1) not in again and 'id="new-key"' not in again
+        assert len(api.get("/apiKeys").json()["results"]) == keys + 1
+
+        consumer = api.post("/webhooks", json={"url": "https://example.com/hooks/prg"}).json()
+        revealed = browser.post(f"/portal/webhooks/{consumer['id']}/secret", data={"csrf": csrf})
+        assert (
+            revealed.status_code == 303
+            and revealed.headers["location"] == f"/portal/webhooks/{consumer['id']}"
+        )
+        secret = api.get(f"/webhooks/{consumer['id']}/secret").json()["secret"]
+        assert secret in browser.get(revealed.headers["location"]).text
+        assert secret not in browser.get(revealed.headers["location"]).text
+        api.delete(f"/webhooks/{consumer['id']}")
+        api.delete(
+            f"/apiKeys/{next(k['id'] for k in api.get('/apiKeys').json()['results'] if k['name'] == name)}"
+        )
 
 
 def test_unknown_or_expired_sessions_go_to_sign_in(server, db) -> None:

@@ -1,4 +1,4 @@
-"""The Portal's charts as drawn on the server: the SVG parsed back, so what a reader sees is what is checked."""
+"""The Portal's charts as drawn on the server: the SVG parsed back, checked as a reader sees it."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_durations_are_one_line_per_data_type_in_time_order_with_a_legend_and_ax
     assert [x for x, _ in points] == sorted(x for x, _ in points)
     # Slower is higher (smaller y): 40 s, then 35 s, then 30 s.
     assert [y for _, y in points] == sorted(y for _, y in points)
-    assert [c.find(f"{SVG}title").text for c in dots["invoices"]][0].startswith("invoices: 40 s, completed")
+    assert dots["invoices"][0].find(f"{SVG}title").text.startswith("invoices: 40 s, completed")
     # A type pulled once is a dot, not a line.
     assert next(g for g in series if g.get("data-type") == "bills").find(f"{SVG}polyline") is None
 

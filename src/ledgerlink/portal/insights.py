@@ -118,6 +118,12 @@ async def pull_durations(db: AsyncSession, company: Company) -> list[Duration]:
     ]
 
 
+def platform_name(key: str) -> str:
+    """What the Portal calls a platform: its name (`Accounting Sandbox`), its key only if none is known."""
+    connector = connectors.get(key)
+    return connector.info.name if connector else key
+
+
 def synced_sources(counts: list[tuple[Connection, str, int]]) -> list[SyncedSource]:
     """Listable data types with records: company-scoped ones once, connection-scoped ones per connection."""
     sources: dict[str, SyncedSource] = {}
@@ -128,10 +134,9 @@ def synced_sources(counts: list[tuple[Connection, str, int]]) -> list[SyncedSour
         if data_type.scope is Scope.COMPANY:
             sources.setdefault(key, SyncedSource(key, key, key, None))
         else:
-            connector = connectors.get(connection.integration_key)
-            platform = connector.info.name if connector else connection.integration_key
             value = f"{key}@{connection.id}"
-            sources[value] = SyncedSource(value, f"{key} ({platform})", key, connection.id)
+            label = f"{key} ({platform_name(connection.integration_key)})"
+            sources[value] = SyncedSource(value, label, key, connection.id)
     return sorted(sources.values(), key=lambda source: source.label.lower())
 
 

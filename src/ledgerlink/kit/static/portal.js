@@ -1,5 +1,6 @@
-// Portal: copy buttons for read-only fields (Link URLs, new keys, secrets) and confirmations before
-// destructive forms. Every page works without it; this only makes them quicker and safer to use.
+// Portal: copy buttons for read-only fields (Link URLs, new keys, secrets), and times in the viewer's time
+// zone. Every page works without it (times stay in UTC); this only makes them quicker to use and read.
+// Destructive changes are confirmed on a page of their own, not here.
 (function () {
   "use strict";
 
@@ -39,14 +40,6 @@
     if (button) {
       event.preventDefault();
       copyField(button);
-    }
-  });
-
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    var question = form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) {
-      event.preventDefault();
     }
   });
 })();

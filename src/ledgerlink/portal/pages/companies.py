@@ -21,7 +21,7 @@ from ledgerlink.kit.pagination import PageParams
 from ledgerlink.portal import charts, insights
 from ledgerlink.portal import service as portal
 from ledgerlink.portal.route import OptionalText, Text, page_number, portal_router
-from ledgerlink.portal.service import FormSignedIn, Operator, SignedIn
+from ledgerlink.portal.service import Confirmation, ConfirmedSignedIn, FormSignedIn, Operator, SignedIn
 from ledgerlink.push import service as pushes
 from ledgerlink.sync import service as sync
 
@@ -139,13 +139,33 @@ async def create_connection(company_id: str, operator: FormSignedIn, platform_ke
             operator.db, operator.principal, company_id, platform_key, operator.urls
         )
         outcome.success = (
-            f"Connection created: send the business its Link URL to link {connection.integration_key}."
+            "Connection created: send the business its Link URL to link "
+            f"{insights.platform_name(connection.integration_key)}."
         )
     return pages.redirect(f"/portal/companies/{company_id}")
 
 
+@router.get("/companies/{company_id}/connections/{connection_id}/unlink")
+async def confirm_unlink(
+    request: Request, company_id: str, connection_id: str, operator: SignedIn
+) -> Response:
+    company, connection = await connections.get(operator.db, operator.principal, company_id, connection_id)
+    platform = insights.platform_name(connection.integration_key)
+    return operator.confirm(
+        request,
+        "companies",
+        Confirmation(
+            f"Unlink {company.name}'s {platform} connection?",
+            f"It stops syncing, and its data stays readable. The business links {platform} again (its Link "
+            "URL) before it syncs again.",
+            f"Unlink {platform}",
+            f"/portal/companies/{company.id}",
+        ),
+    )
+
+
 @router.post("/companies/{company_id}/connections/{connection_id}/unlink")
-async def unlink_connection(company_id: str, connection_id: str, operator: FormSignedIn) -> Response:
+async def unlink_connection(company_id: str, connection_id: str, operator: ConfirmedSignedIn) -> Response:
     async with operator.attempt("Connection unlinked: it will not sync until it is linked again."):
         await connections.unlink(
             operator.db, operator.principal, company_id, connection_id, {"status": "Unlinked"}, operator.urls
@@ -153,8 +173,26 @@ async def unlink_connection(company_id: str, connection_id: str, operator: FormS
     return pages.redirect(f"/portal/companies/{company_id}")
 
 
+@router.get("/companies/{company_id}/connections/{connection_id}/delete")
+async def confirm_connection_deletion(
+    request: Request, company_id: str, connection_id: str, operator: SignedIn
+) -> Response:
+    company, connection = await connections.get(operator.db, operator.principal, company_id, connection_id)
+    platform = insights.platform_name(connection.integration_key)
+    return operator.confirm(
+        request,
+        "companies",
+        Confirmation(
+            f"Delete {company.name}'s {platform} connection?",
+            "This deletes the connection and every record it synced. It cannot be undone.",
+            f"Delete the {platform} connection",
+            f"/portal/companies/{company.id}",
+        ),
+    )
+
+
 @router.post("/companies/{company_id}/connections/{connection_id}/delete")
-async def delete_connection(company_id: str, connection_id: str, operator: FormSignedIn) -> Response:
+async def delete_connection(company_id: str, connection_id: str, operator: ConfirmedSignedIn) -> Response:
     async with operator.attempt("Connection deleted, with the data it synced."):
         await connections.delete(operator.db, operator.principal, company_id, connection_id, operator.urls)
     return pages.redirect(f"/portal/companies/{company_id}")
@@ -163,16 +201,22 @@ async def delete_connection(company_id: str, connection_id: str, operator: FormS
 @router.get("/companies/{company_id}/delete")
 async def confirm_company_deletion(request: Request, company_id: str, operator: SignedIn) -> Response:
     company = await companies.get(operator.db, operator.principal, company_id)
-    return operator.page(
+    count = len(company.connections)
+    return operator.confirm(
         request,
-        "portal/company_delete.html",
         "companies",
-        {"title": f"Delete {company.name}", "company": company},
+        Confirmation(
+            f"Delete {company.name}?",
+            f"This deletes the company, its {count} connection{'' if count == 1 else 's'} and every record "
+            "synced for it. It cannot be undone.",
+            "Delete company",
+            f"/portal/companies/{company.id}",
+        ),
     )
 
 
 @router.post("/companies/{company_id}/delete")
-async def delete_company(company_id: str, operator: FormSignedIn) -> Response:
+async def delete_company(company_id: str, operator: ConfirmedSignedIn) -> Response:
     async with operator.attempt("Company deleted.") as outcome:
         company = await companies.get(operator.db, operator.principal, company_id)
         outcome.success = f"Company {company.name} deleted, with its connections and data."

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -217,6 +219,83 @@ def test_company_page_data_records_unlink_and_delete(page, shoot, accessible, se
     assert "deleted" in page.get_by_role("status").inner_text()
     assert api.get(f"/companies/{company}").status_code == 404
     shoot("company-deleted")
+
+
+def test_record_browser_shows_money_dates_statements_and_company_info(
+    page, shoot, accessible, browser, server, api
+) -> None:
+    name = f"Formatted books {uuid.uuid4().hex[:8]}"
+    company, _ = linked_sandbox_company(api, name)
+    sign_in(page, server)
+    records = f"{server.base_url}/portal/companies/{company}/records"
+
+    # A list: headers in words, money with the record's currency and its decimals, dates as dates.
+    page.goto(f"{records}?source=invoices&orderBy=-totalAmount")
+    invoice = api.get(
+        f"/companies/{company}/data/invoices", params={"orderBy": "-totalAmount", "pageSize": 1}
+    ).json()["results"][0]
+    # (As written: the table's style shows headers in capitals.)
+    headers = page.locator("table.records thead th").all_text_contents()
+    assert headers == ["Id", "Invoice number", "Issue date", "Status", "Total amount", "JSON"]
+    first = page.locator("table.records tbody tr").first.locator("td").all_inner_texts()
+    assert first[1:5] == [
+        invoice["invoiceNumber"],
+        invoice["issueDate"][:10],
+        invoice["status"],
+        f"{invoice['totalAmount']:,.2f} {invoice['currency']}",
+    ]
+    page.locator("table.records details summary").first.click()
+    viewer = page.locator("table.records details pre").first
+    # The JSON viewer wraps long lines instead of clipping them.
+    assert viewer.evaluate("e => getComputedStyle(e).whiteSpace") == "pre-wrap"
+    assert viewer.evaluate("e => e.scrollWidth <= e.clientWidth")
+    shoot("invoices")
+    accessible()
+
+    # A statement, by period, as `GET .../financials/profitAndLoss` assembles it.
+    page.get_by_label("Data type").select_option("profitAndLoss")
+    page.get_by_role("button", name="Show records").click()
+    page.get_by_label("Months per period").fill("1")
+    page.get_by_label("Periods").fill("3")
+    page.get_by_role("button", name="Show records").click()
+    statement = api.get(
+        f"/companies/{company}/data/financials/profitAndLoss",
+        params={"periodLength": 1, "periodsToCompare": 3},
+    ).json()
+    table = page.locator("table.statement")
+    assert table.locator("thead th").count() == 1 + len(statement["reports"])
+    net_profit = table.locator("tbody tr", has=page.get_by_role("rowheader", name="Net profit", exact=True))
+    assert net_profit.locator("td").all_inner_texts() == [
+        f"{report['netProfit']:,.2f} {statement['currency']}" for report in statement["reports"]
+    ]
+    assert table.get_by_role("rowheader", name=statement["reports"][0]["income"]["name"]).count() >= 1
+    shoot("profit-and-loss")
+    accessible()
+
+    # Company info: its fields in words.
+    page.get_by_label("Data type").select_option("company")
+    page.get_by_role("button", name="Show records").click()
+    info = api.get(f"/companies/{company}/data/info").json()
+    facts = page.locator("dl.facts")
+    assert facts.locator("dt").first.inner_text() == "Company name"
+    assert facts.locator("dd").first.inner_text() == info["companyName"]
+    shoot("company-info")
+    accessible()
+
+    # Instants in the viewer's time zone (the UTC text without JavaScript stays as the title).
+    created = api.get(f"/companies/{company}").json()["created"]
+    tokyo = browser.new_context(timezone_id="Asia/Tokyo", locale="en-GB")
+    try:
+        seen = tokyo.new_page()
+        seen.context.add_cookies(page.context.cookies())
+        seen.goto(f"{server.base_url}/portal/companies/{company}")
+        stamp = seen.locator("p.small time").first
+        moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        local = moment.astimezone(ZoneInfo("Asia/Tokyo"))
+        assert f"{local:%H:%M:%S}" in stamp.inner_text() and "UTC" not in stamp.inner_text()
+        assert stamp.get_attribute("title") == f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+    finally:
+        tokyo.close()
 
 
 def test_integrations_are_toggled_and_their_sync_set(page, shoot, accessible, server, api) -> None:

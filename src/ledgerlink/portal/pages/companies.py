@@ -226,11 +226,23 @@ async def delete_company(company_id: str, operator: ConfirmedSignedIn) -> Respon
     return pages.redirect("/portal/companies")
 
 
+def _whole_number(raw: str, default: int) -> int:
+    try:
+        return int(raw) if raw.strip() else default
+    except ValueError:
+        return default
+
+
 async def record_browser(
-    operator: Operator, company_id: str, source: str, query: str, order_by: str, page: int
+    operator: Operator,
+    company_id: str,
+    source: str,
+    params: PageParams,
+    periods: insights.Periods,
 ) -> dict[str, Any]:
-    """The record browser: the company's synced sources, and a page of the chosen one's records read as the
-    API reads them (`query`, `orderBy`); a query the API would refuse is the page's problem, not an error."""
+    """The record browser: the company's synced sources, and what the chosen one holds read as the API reads
+    it (a list's page with `query` and `orderBy`, a statement's periods, company info); a request the API
+    would refuse is the page's problem, not an error."""
     db = operator.db
     company = await companies.get(db, operator.principal, company_id)
     sources = insights.synced_sources(await insights.record_counts(db, company))
@@ -239,7 +251,7 @@ async def record_browser(
     if chosen is not None:
         try:
             async with db.begin_nested():
-                result = await insights.browse(db, operator.principal, company, chosen, query, order_by, page)
+                result = await insights.browse(db, operator.principal, company, chosen, params, periods)
         except CodatError as error:
             problem = error.message
     return {
@@ -247,8 +259,9 @@ async def record_browser(
         "company": company,
         "sources": sources,
         "chosen": chosen,
-        "query": query,
-        "order_by": order_by,
+        "query": params.query or "",
+        "order_by": params.order_by or "",
+        "periods": periods,
         "result": result,
         "problem": problem,
     }
@@ -263,7 +276,14 @@ async def browse_records(
     query: str = "",
     orderBy: str = "",
     page: str | None = None,
+    periodLength: str = "",
+    periodsToCompare: str = "",
 ) -> Response:
-    browser = await record_browser(operator, company_id, source, query, orderBy, page_number(page))
+    params = PageParams(page_number(page), insights.BROWSER_PAGE_SIZE, query or None, orderBy or None)
+    periods = insights.Periods(
+        _whole_number(periodLength, insights.DEFAULT_PERIOD_MONTHS),
+        _whole_number(periodsToCompare, insights.DEFAULT_PERIODS),
+    )
+    browser = await record_browser(operator, company_id, source, params, periods)
     status_code = 400 if browser["problem"] else 200
     return operator.page(request, "portal/records.html", "companies", browser, status_code=status_code)

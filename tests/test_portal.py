@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from tests.support.portal import hidden_csrf, http_sign_in, sign_in
+from tests.support.portal import hidden_csrf, http_sign_in, overflowing, sign_in
 from tests.support.server import free_port
 from tests.support.waits import wait_until
 
@@ -148,6 +148,11 @@ def test_company_page_data_records_unlink_and_delete(page, shoot, accessible, se
     assert hidden.locator("tbody tr").count() == records_chart.locator("rect.bar").count()
     shoot("company")
     accessible()
+    # On a small phone nothing sticks out of its card: wide tables scroll in their own region.
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert overflowing(page) == []
+    shoot("company-on-a-small-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.get_by_role("link", name="Next").click()
     page.wait_for_url(f"**/portal/companies/{company}?history=2#history")
@@ -457,7 +462,7 @@ def test_webhook_consumers_deliveries_and_replay(page, shoot, accessible, server
     shoot("replayed")
 
     page.get_by_role("link", name="Webhooks", exact=True).first.click()
-    page.get_by_role("link", name=f"Delete consumer {receiver}").click()
+    page.get_by_role("link", name=f"Delete… consumer {receiver}").click()
     assert page.get_by_role("heading", level=1).inner_text() == f"Delete the webhook consumer {receiver}?"
     page.get_by_role("button", name="Delete consumer").click()
     assert page.get_by_role("status").inner_text().startswith("Webhook consumer deleted")

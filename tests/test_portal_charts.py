@@ -56,8 +56,8 @@ def test_durations_are_one_line_per_data_type_in_time_order_with_a_legend_and_ax
 
     texts = [t.text for t in svg.iter(f"{SVG}text")]
     assert "Duration (seconds)" in texts and "Completed (UTC)" in texts
-    # The seconds axis ends at a round number above the longest pull, with its unit.
-    assert "50 s" in texts and "0 s" in texts
+    # The seconds axis: round steps up to the longest pull, with its unit.
+    assert [t for t in texts if t.endswith(" s")] == ["0 s", "10 s", "20 s", "30 s", "40 s"]
     assert "2026-03-01 09:00" in texts and "2026-03-01 11:00" in texts
     assert svg.get("role") == "img"
     assert svg.find(f"{SVG}title").text == "Sync durations per data type"
@@ -65,6 +65,13 @@ def test_durations_are_one_line_per_data_type_in_time_order_with_a_legend_and_ax
         "6 pulls of 3 data types finished between 2026-03-01 09:00 and 2026-03-01 11:00 UTC; "
         "the longest, invoices, took 40 s."
     )
+
+
+def test_the_seconds_axis_has_round_steps() -> None:
+    assert charts._seconds_axis(2.3) == (1.0, 3)
+    assert charts._seconds_axis(0.8) == (0.2, 4)
+    assert charts._seconds_axis(40.0) == (10.0, 4)
+    assert charts._seconds_axis(0.0) == (1.0, 1)
 
 
 def test_many_data_types_keep_lines_that_look_different() -> None:

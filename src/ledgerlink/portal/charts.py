@@ -108,12 +108,15 @@ def duration_series(durations: list[Duration]) -> list[Series]:
     ]
 
 
-def _nice_ceiling(value: float) -> float:
-    """The top of the seconds axis: the smallest 1, 2, 2.5 or 5 times a power of ten at or above `value`."""
-    if value <= 0:
-        return 1.0
-    power = 10.0 ** math.floor(math.log10(value))
-    return next(step * power for step in (1, 2, 2.5, 5, 10) if step * power >= value)
+def _seconds_axis(longest: float) -> tuple[float, int]:
+    """The step between the seconds axis's ticks (1, 2 or 5 times a power of ten, for about `Y_TICKS` of
+    them) and how many steps reach at or above the longest pull."""
+    if longest <= 0:
+        return 1.0, 1
+    rough = longest / Y_TICKS
+    power = 10.0 ** math.floor(math.log10(rough))
+    step = next(n * power for n in (1, 2, 5, 10) if n * power >= rough)
+    return step, max(math.ceil(longest / step - 1e-9), 1)
 
 
 def _stroke(series: Series) -> str:
@@ -121,8 +124,8 @@ def _stroke(series: Series) -> str:
     return f'stroke="{series.colour}"{dash}'
 
 
-def _moment(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
+def _moment(moment: datetime, precise: bool = False) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if precise else "%Y-%m-%d %H:%M")
 
 
 def sync_durations(durations: list[Duration], chart_id: str = "durations-chart") -> Markup:
@@ -146,22 +149,25 @@ def sync_durations(durations: list[Duration], chart_id: str = "durations-chart")
     if not series:
         return _svg(chart_id, "Sync durations per data type", "No pull has finished yet.", height, body)
     points = [point for line in series for point in line.points]
-    ceiling = _nice_ceiling(max(point.seconds for point in points))
+    step, steps = _seconds_axis(max(point.seconds for point in points))
+    ceiling = step * steps
     start = min(point.completed for point in points)
     end = max(point.completed for point in points)
     spread = (end - start).total_seconds()
-    for tick in range(Y_TICKS + 1):
-        value = ceiling * tick / Y_TICKS
-        y = baseline - plot_height * tick / Y_TICKS
+    for tick in range(steps + 1):
+        value = round(step * tick, 6)
+        y = baseline - plot_height * tick / steps
         body.append(
-            f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{left + plot_width}" y2="{y:.1f}"></line>'
+            f'<line class="gridline" x1="{left}" y1="{y:.1f}" x2="{left + plot_width}" y2="{y:.1f}"></line>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{value:g} s</text>'
         )
-    body.append(f'<text x="{left}" y="{baseline + 18}">{escape(_moment(start))}</text>')
+    # Pulls within the same hour (a first sync) are told apart by their seconds.
+    precise = spread < 3600
+    body.append(f'<text x="{left}" y="{baseline + 18}">{escape(_moment(start, precise))}</text>')
     if spread:
         body.append(
             f'<text x="{left + plot_width}" y="{baseline + 18}" text-anchor="end">'
-            f"{escape(_moment(end))}</text>"
+            f"{escape(_moment(end, precise))}</text>"
         )
 
     def place(point: Duration) -> tuple[float, float]:

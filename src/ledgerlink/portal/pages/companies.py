@@ -16,7 +16,7 @@ from ledgerlink.connections import service as connections
 from ledgerlink.connections.views import connection_view
 from ledgerlink.integrations import service as integrations
 from ledgerlink.kit import pages
-from ledgerlink.kit.errors import CodatError
+from ledgerlink.kit.errors import CodatError, NotFound
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.portal import charts, insights
 from ledgerlink.portal import service as portal
@@ -145,22 +145,33 @@ async def create_connection(company_id: str, operator: FormSignedIn, platform_ke
     return pages.redirect(f"/portal/companies/{company_id}")
 
 
-@router.get("/companies/{company_id}/connections/{connection_id}/unlink")
-async def confirm_unlink(
-    request: Request, company_id: str, connection_id: str, operator: SignedIn
+# What each change to a connection asks and does, on its confirmation page: (question, consequence, button).
+CONNECTION_CHANGES = {
+    "unlink": (
+        "Unlink {company}'s {platform} connection?",
+        "It stops syncing, and its data stays readable. The business links {platform} again (its Link URL) "
+        "before it syncs again.",
+        "Unlink {platform}",
+    ),
+    "delete": (
+        "Delete {company}'s {platform} connection?",
+        "This deletes the connection and every record it synced. It cannot be undone.",
+        "Delete the {platform} connection",
+    ),
+}
+
+
+@router.get("/companies/{company_id}/connections/{connection_id}/{change}")
+async def confirm_connection_change(
+    request: Request, company_id: str, connection_id: str, change: str, operator: SignedIn
 ) -> Response:
+    if change not in CONNECTION_CHANGES:
+        raise NotFound(f"There is no {change!r} change of a connection.")
     company, connection = await connections.get(operator.db, operator.principal, company_id, connection_id)
-    platform = insights.platform_name(connection.integration_key)
+    names = {"company": company.name, "platform": insights.platform_name(connection.integration_key)}
+    question, consequence, button = (text.format(**names) for text in CONNECTION_CHANGES[change])
     return operator.confirm(
-        request,
-        "companies",
-        Confirmation(
-            f"Unlink {company.name}'s {platform} connection?",
-            f"It stops syncing, and its data stays readable. The business links {platform} again (its Link "
-            "URL) before it syncs again.",
-            f"Unlink {platform}",
-            f"/portal/companies/{company.id}",
-        ),
+        request, "companies", Confirmation(question, consequence, button, f"/portal/companies/{company.id}")
     )
 
 
@@ -171,24 +182,6 @@ async def unlink_connection(company_id: str, connection_id: str, operator: Confi
             operator.db, operator.principal, company_id, connection_id, {"status": "Unlinked"}, operator.urls
         )
     return pages.redirect(f"/portal/companies/{company_id}")
-
-
-@router.get("/companies/{company_id}/connections/{connection_id}/delete")
-async def confirm_connection_deletion(
-    request: Request, company_id: str, connection_id: str, operator: SignedIn
-) -> Response:
-    company, connection = await connections.get(operator.db, operator.principal, company_id, connection_id)
-    platform = insights.platform_name(connection.integration_key)
-    return operator.confirm(
-        request,
-        "companies",
-        Confirmation(
-            f"Delete {company.name}'s {platform} connection?",
-            "This deletes the connection and every record it synced. It cannot be undone.",
-            f"Delete the {platform} connection",
-            f"/portal/companies/{company.id}",
-        ),
-    )
 
 
 @router.post("/companies/{company_id}/connections/{connection_id}/delete")

@@ -170,7 +170,7 @@ def test_company_page_data_records_unlink_and_delete(page, shoot, accessible, se
     ).json()
     assert expected["totalResults"] > 0
     heading = page.get_by_role("heading", level=2)
-    assert f"invoices: {expected['totalResults']} record" in heading.inner_text()
+    assert f"Invoices: {expected['totalResults']} record" in heading.inner_text()
     ids = page.locator("table.records tbody tr td:first-child code").all_inner_texts()
     assert ids == [invoice["id"] for invoice in expected["results"]]
     page.locator("table.records details summary").first.click()

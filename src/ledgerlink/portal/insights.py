@@ -20,6 +20,7 @@ from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.portal.charts import Bar, Duration
+from ledgerlink.portal.formats import words
 from ledgerlink.portal.record_views import (
     RecordPage,
     SingleRecord,
@@ -47,13 +48,20 @@ DEFAULT_PERIOD_MONTHS, DEFAULT_PERIODS = 1, 6
 
 @dataclass(frozen=True)
 class SyncedSource:
-    """A data type the company has records of, as the record browser offers it."""
+    """A data type the company has records of, as the record browser offers it: named in words
+    (`Profit and loss`), chosen by its key (`profitAndLoss`, with the connection's id where it is read per
+    connection)."""
 
     value: str
     label: str
     data_type: str
     connection_id: uuid.UUID | None
     shape: Shape
+
+    @property
+    def api_path(self) -> str:
+        """The read API's path after `.../data/` (`financials/profitAndLoss`), as the browser reads it."""
+        return registry.BY_KEY[self.data_type].path
 
 
 @dataclass(frozen=True)
@@ -118,10 +126,10 @@ def synced_sources(counts: list[tuple[Connection, str, int]]) -> list[SyncedSour
         if data_type is None:
             continue
         if data_type.scope is Scope.COMPANY:
-            sources.setdefault(key, SyncedSource(key, key, key, None, data_type.shape))
+            sources.setdefault(key, SyncedSource(key, words(key), key, None, data_type.shape))
         else:
             value = f"{key}@{connection.id}"
-            label = f"{key} ({platform_name(connection.integration_key)})"
+            label = f"{words(key)} ({platform_name(connection.integration_key)})"
             sources[value] = SyncedSource(value, label, key, connection.id, data_type.shape)
     return sorted(sources.values(), key=lambda source: source.label.lower())
 

@@ -85,13 +85,18 @@ async def confirm_api_key_deletion(request: Request, key_id: str, operator: Sign
     if key is None:
         raise NotFound(f"No API key was found with ID {key_id}")
     shown = clients.api_key_view(key)
+    this_session = (
+        " This Portal session was signed in with it: it ends too."
+        if key.id == operator.principal.api_key_id
+        else ""
+    )
     return operator.confirm(
         request,
         "profile",
         Confirmation(
             f"Delete the API key {shown['name'] or shown['apiKey'][-4:]}?",
             "Anything using it (an SDK, a script, a Portal session signed in with it) stops working at once. "
-            "It cannot be undone.",
+            f"It cannot be undone.{this_session}",
             "Delete API key",
             "/portal/profile",
         ),

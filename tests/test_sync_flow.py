@@ -144,7 +144,9 @@ def test_the_portal_shows_and_runs_a_merchants_commerce_syncs(api, page, server,
     sign_in(page, server)
     page.goto(f"{server.base_url}/portal/companies/{company['id']}")
     section = page.locator("#commerce")
-    assert "aiwb → mqjo" in section.inner_text() and "Daily at 06:00 UTC" in section.inner_text()
+    assert (
+        "Commerce Sandbox → Sandbox" in section.inner_text() and "Daily at 06:00 UTC" in section.inner_text()
+    )
     page.locator("#commerce-sync").click()
     assert page.get_by_role("status").filter(has_text="Commerce sync queued").count() == 1
 

@@ -89,7 +89,7 @@ async def choose_software(page: Entered, session: Session, q: str = "", sourceTy
             search=q,
             step=1,
             journey=walk,
-            current=step,
+            current_step=step,
             skip_token=page.visit.form_token(SKIP),
         )
     )

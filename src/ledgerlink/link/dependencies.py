@@ -35,7 +35,8 @@ def render(
 ) -> Response:
     """A Link page: every template knows the client (its branding, its texts in the business's language),
     the company and the visit."""
-    texts = Texts(target.settings.texts_for(accepted_languages(request)), target.company.name)
+    locale, given = target.settings.texts_for(accepted_languages(request))
+    texts = Texts(given, target.company.name)
     return pages.render(
         request,
         f"link/{template}",
@@ -46,6 +47,7 @@ def render(
             "brand_logo": target.logo_url,
             "theme_css": theme.path(target.settings.primary_color),
             "texts": texts,
+            "lang": locale,
             **context,
         },
     )

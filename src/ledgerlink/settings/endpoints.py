@@ -77,7 +77,7 @@ async def update_integration_settings(
     )
 
 
-@router.get("/profile/linkSettings", tags=["Link settings"])
+@router.get("/profile/linkSettings")
 async def get_link_settings(principal: CurrentPrincipal, session: Session) -> Response:
     """Get the Link settings (ledgerlink's own operation).
 
@@ -93,7 +93,7 @@ async def get_link_settings(principal: CurrentPrincipal, session: Session) -> Re
     return json(await link_settings.profile_settings(session, principal.client_id))
 
 
-@router.put("/profile/linkSettings", tags=["Link settings"])
+@router.put("/profile/linkSettings")
 async def set_link_settings(
     body: LinkSettingsBody, principal: CurrentPrincipal, session: Session
 ) -> Response:
@@ -108,7 +108,7 @@ async def _company_link_settings(session: Session, principal: CurrentPrincipal, 
     return json({"companyId": str(company.id), "overrides": own, "settings": effective})
 
 
-@router.get("/companies/{companyId}/linkSettings", tags=["Link settings"])
+@router.get("/companies/{companyId}/linkSettings")
 async def get_company_link_settings(
     companyId: str, principal: CurrentPrincipal, session: Session
 ) -> Response:
@@ -117,7 +117,7 @@ async def get_company_link_settings(
     return await _company_link_settings(session, principal, companyId)
 
 
-@router.put("/companies/{companyId}/linkSettings", tags=["Link settings"])
+@router.put("/companies/{companyId}/linkSettings")
 async def set_company_link_settings(
     companyId: str, body: LinkSettingsBody, principal: CurrentPrincipal, session: Session
 ) -> Response:
@@ -128,7 +128,7 @@ async def set_company_link_settings(
     return await _company_link_settings(session, principal, companyId)
 
 
-@router.delete("/companies/{companyId}/linkSettings", status_code=204, tags=["Link settings"])
+@router.delete("/companies/{companyId}/linkSettings", status_code=204)
 async def clear_company_link_settings(
     companyId: str, principal: CurrentPrincipal, session: Session
 ) -> Response:

@@ -226,18 +226,18 @@ class LinkSettings:
             document["text"],
         )
 
-    def texts_for(self, accepted: list[str]) -> dict[str, str]:
-        """The texts of the first locale the browser accepts that has any (`fr-ca`, then `fr`), else
-        English's, else none (the pages' own words)."""
+    def texts_for(self, accepted: list[str]) -> tuple[str, dict[str, str]]:
+        """The locale and texts of the first locale the browser accepts that has any (`fr-ca`, then `fr`),
+        else English's, else none (the pages' own words, in English)."""
         for wanted in [*accepted, "en"]:
             wanted = wanted.lower()
             for locale in (wanted, wanted.split("-")[0]):
                 if locale in self.text:
-                    return self.text[locale]
+                    return locale, self.text[locale]
             for locale, texts in self.text.items():
                 if locale.split("-")[0] == wanted.split("-")[0]:
-                    return texts
-        return {}
+                    return locale, texts
+        return "en", {}
 
 
 async def _rows(

@@ -4,12 +4,14 @@ Link page shows in the browser's language, and the colour's stylesheet."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from ledgerlink.link import theme
+from tests.support.portal import sign_in
 from tests.support.server import RunningServer
 
 DEFAULT_SOURCE_TYPES = {
@@ -196,3 +198,57 @@ def test_the_colour_stylesheet_keeps_text_readable(server: RunningServer) -> Non
     rgb = tuple(float(int(accent[i : i + 2], 16)) for i in (0, 2, 4))
     assert theme.contrast_with_white(rgb) >= theme.AA
     assert httpx.get(f"{server.base_url}/link/theme/nothex.css").status_code == 404
+
+
+def test_the_portal_edits_the_link_settings(
+    server: RunningServer, api, page, shoot, accessible, profile_settings
+) -> None:
+    sign_in(page, server)
+    page.get_by_role("link", name="Link", exact=True).click()
+    assert page.get_by_role("heading", name="Link settings").is_visible()
+    shoot("defaults")
+    accessible()
+
+    page.get_by_label("Ask for commerce software").uncheck()
+    page.locator("#optional-banking").uncheck()
+    page.get_by_role("group", name="Banking").get_by_label("Banking Sandbox").check()
+    page.locator("#order-banking").fill("1")
+    page.locator("#order-accounting").fill("2")
+    page.get_by_label("Show a landing page first").check()
+    page.get_by_label(re.compile("^Primary colour")).fill("#7b2cbf")
+    page.get_by_label(re.compile("^main.title")).fill("Connect {companyName}")
+    page.get_by_label(re.compile("^consent.terms")).fill("Read **our terms**.")
+    page.get_by_role("button", name="Save Link settings").click()
+    assert page.get_by_role("status").inner_text() == "Link settings saved."
+    shoot("saved")
+    saved = api.get("/profile/linkSettings").json()
+    assert list(saved["sourceTypes"]) == ["banking", "accounting"]
+    assert saved["sourceTypes"]["banking"] == {
+        "optional": False,
+        "enableUpload": False,
+        "allowedIntegrations": ["qhnd"],
+    }
+    assert saved["showLandingPage"] is True and saved["theme"]["primaryColor"] == "#7b2cbf"
+    assert saved["text"] == {
+        "en": {"main.title": "Connect {companyName}", "consent.terms": "Read **our terms**."}
+    }
+
+    # Another locale's texts, one at a time; English's are kept.
+    page.get_by_label(re.compile("^Locale")).fill("fr")
+    page.get_by_role("button", name="Edit its texts").click()
+    page.get_by_label(re.compile("^main.title")).fill("Connectez {companyName}")
+    page.get_by_role("button", name="Save Link settings").click()
+    assert set(api.get("/profile/linkSettings").json()["text"]) == {"en", "fr"}
+
+    # A refused form: every problem said, what was typed kept, nothing saved.
+    page.get_by_label(re.compile("^Primary colour")).fill("blue")
+    page.get_by_label(re.compile("^main.title")).fill("Bonjour {prenom}")
+    with page.expect_response(re.compile(r".*/portal/link-settings$")) as answer:
+        page.get_by_role("button", name="Save Link settings").click()
+    assert answer.value.status == 422
+    alert = page.get_by_role("alert").inner_text()
+    assert "primaryColor" in alert, alert
+    assert page.get_by_label(re.compile("^main.title")).input_value() == "Bonjour {prenom}"
+    shoot("refused")
+    accessible()
+    assert api.get("/profile/linkSettings").json()["text"]["fr"] == {"main.title": "Connectez {companyName}"}

@@ -51,7 +51,7 @@ TEXT_LIMITS = {
 PLAIN_TEXTS = frozenset(key for key in TEXT_LIMITS if key.endswith(".title"))
 CONSENT_SECTIONS = ("purpose", "access", "retention", "terms")
 MAX_LOCALES = 20
-_LOCALE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+LOCALE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 _BRACED = re.compile(r"\{[^{}]*\}")
 DEFAULT_DOCUMENT: dict[str, Any] = {
     "sourceTypes": {
@@ -129,7 +129,7 @@ def check(body: LinkSettingsBody) -> dict[str, Any]:
         except ValueError as refused:
             problems.append(("theme.logoUrl", f"The logo URL {refused}."))
     for locale, texts in (body.text or {}).items():
-        if not _LOCALE.match(locale.lower()):
+        if not LOCALE.match(locale.lower()):
             problems.append((f"text.{locale}", "A locale is a language code, such as en or fr-ca."))
         for key, value in texts.items():
             problems.extend(_text_problems(f"text.{locale}.{key}", key, value))

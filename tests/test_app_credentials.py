@@ -239,7 +239,7 @@ def test_xero_set_in_the_portal_links_syncs_refreshes_and_is_removed(
     assert "Not configured" in page.get_by_role("region", name="In use").inner_text()
     assert stored_rows(raw, "gbol") == []
     shoot("removed")
-    page.goto(company["redirect"])
+    page.goto(company["redirect"] + "?sourceType=accounting")  # accounting is linked: the visit is at banking
     assert page.locator("a[data-key=gbol]").count() == 0
     assert "Not available" in link_item(page, "Xero").inner_text()
 

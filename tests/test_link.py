@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import LinkCodes
-from tests.support.link import LANDING_TEMPLATE, ClientSite
+from tests.support.link import ClientSite, lender_profile
 from tests.support.pulls import wait_for_pulls
 from tests.support.server import RunningServer
 
@@ -26,20 +26,8 @@ from tests.support.server import RunningServer
 @pytest.fixture(scope="module")
 def client_site(server: RunningServer) -> Iterator[ClientSite]:
     site = ClientSite()
-    with server.client() as api:
-        profile = api.get("/profile").json()
-        changed = api.put(
-            "/profile",
-            json={
-                **profile,
-                "name": "Lendco",
-                "logoUrl": site.base + "/logo.svg",
-                "redirectUrl": site.base + LANDING_TEMPLATE,
-            },
-        )
-        assert changed.status_code == 200, changed.text
+    with lender_profile(server, site):
         yield site
-        api.put("/profile", json=profile)
     site.httpd.shutdown()
 
 

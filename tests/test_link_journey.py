@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.link import LANDING_TEMPLATE, ClientSite
+from tests.support.link import ClientSite, lender_profile
 from tests.support.server import RunningServer
 
 PURPLE = "#7b2cbf"
@@ -22,21 +22,8 @@ PURPLE = "#7b2cbf"
 def lender(server: RunningServer) -> Iterator[ClientSite]:
     """The client's profile for this module: its name, logo and redirect URL, and `confirmCompanyName`."""
     site = ClientSite()
-    with server.client() as api:
-        profile = api.get("/profile").json()
-        changed = api.put(
-            "/profile",
-            json={
-                **profile,
-                "name": "Lendco",
-                "logoUrl": site.base + "/logo.svg",
-                "redirectUrl": site.base + LANDING_TEMPLATE,
-                "confirmCompanyName": True,
-            },
-        )
-        assert changed.status_code == 200, changed.text
+    with lender_profile(server, site, confirmCompanyName=True):
         yield site
-        api.put("/profile", json=profile)
     site.httpd.shutdown()
 
 

@@ -94,3 +94,26 @@ def ask_only_for(api: httpx.Client, company_id: str, source_type: str) -> None:
     Link was before it walked accounting, banking and commerce in turn."""
     answer = api.put(f"/companies/{company_id}/linkSettings", json={"sourceTypes": {source_type: {}}})
     assert answer.status_code == 200, answer.text
+
+
+@contextmanager
+def lender_profile(server: RunningServer, site: ClientSite, **changes: object) -> Iterator[None]:
+    """The shared server's client as the lender "Lendco" (its logo and a redirect URL landing on `site`),
+    with `changes` to its profile, for the block; the profile is put back after."""
+    with server.client() as api:
+        profile = api.get("/profile").json()
+        changed = api.put(
+            "/profile",
+            json={
+                **profile,
+                "name": "Lendco",
+                "logoUrl": site.base + "/logo.svg",
+                "redirectUrl": site.base + LANDING_TEMPLATE,
+                **changes,
+            },
+        )
+        assert changed.status_code == 200, changed.text
+        try:
+            yield
+        finally:
+            api.put("/profile", json=profile)

@@ -13,19 +13,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ledgerlink.db import Base
 
 
-class SyncSettings(Base):
-    __tablename__ = "sync_settings"
-    __table_args__ = (
+def one_per_client_and_company(table: str) -> tuple[Index, Index]:
+    """Settings in layers: one row of the client's own (`company_id` NULL), and one per company."""
+    return (
+        Index(f"uq_{table}_client", "client_id", unique=True, postgresql_where=text("company_id IS NULL")),
         Index(
-            "uq_sync_settings_client", "client_id", unique=True, postgresql_where=text("company_id IS NULL")
-        ),
-        Index(
-            "uq_sync_settings_company",
-            "company_id",
-            unique=True,
-            postgresql_where=text("company_id IS NOT NULL"),
+            f"uq_{table}_company", "company_id", unique=True, postgresql_where=text("company_id IS NOT NULL")
         ),
     )
+
+
+class SyncSettings(Base):
+    __tablename__ = "sync_settings"
+    __table_args__ = one_per_client_and_company("sync_settings")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
@@ -39,17 +39,7 @@ class LinkSettingsRow(Base):
     (`settings.link_settings`)."""
 
     __tablename__ = "link_settings"
-    __table_args__ = (
-        Index(
-            "uq_link_settings_client", "client_id", unique=True, postgresql_where=text("company_id IS NULL")
-        ),
-        Index(
-            "uq_link_settings_company",
-            "company_id",
-            unique=True,
-            postgresql_where=text("company_id IS NOT NULL"),
-        ),
-    )
+    __table_args__ = one_per_client_and_company("link_settings")
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))

@@ -23,9 +23,11 @@ DEFAULT_SOURCE_TYPES = {
 
 @pytest.fixture
 def profile_settings(api: httpx.Client) -> Iterator[None]:
-    """The test changes the client's Link settings; they are back to none afterwards."""
+    """The test changes the client's Link settings (and `confirmCompanyName`); they are back afterwards."""
+    profile = api.get("/profile").json()
     yield
     assert api.put("/profile/linkSettings", json={}).status_code == 200
+    assert api.put("/profile", json=profile).status_code == 200
 
 
 def test_without_settings_link_walks_accounting_then_optional_banking_and_commerce(api) -> None:
@@ -215,6 +217,7 @@ def test_the_portal_edits_the_link_settings(
     page.locator("#order-banking").fill("1")
     page.locator("#order-accounting").fill("2")
     page.get_by_label("Show a landing page first").check()
+    page.get_by_label("Ask the business to confirm its company name").check()
     page.get_by_label(re.compile("^Primary colour")).fill("#7b2cbf")
     page.get_by_label(re.compile("^main.title")).fill("Connect {companyName}")
     page.get_by_label(re.compile("^consent.terms")).fill("Read **our terms**.")
@@ -232,6 +235,7 @@ def test_the_portal_edits_the_link_settings(
     assert saved["text"] == {
         "en": {"main.title": "Connect {companyName}", "consent.terms": "Read **our terms**."}
     }
+    assert api.get("/profile").json()["confirmCompanyName"] is True
 
     # Another locale's texts, one at a time; English's are kept.
     page.get_by_label(re.compile("^Locale")).fill("fr")
@@ -252,3 +256,9 @@ def test_the_portal_edits_the_link_settings(
     shoot("refused")
     accessible()
     assert api.get("/profile/linkSettings").json()["text"]["fr"] == {"main.title": "Connectez {companyName}"}
+    page.get_by_label("Ask the business to confirm its company name").uncheck()
+    page.get_by_label(re.compile("^Primary colour")).fill("")
+    page.get_by_label(re.compile("^main.title")).fill("")
+    page.get_by_role("button", name="Save Link settings").click()
+    assert page.get_by_role("status").inner_text() == "Link settings saved."
+    assert api.get("/profile").json()["confirmCompanyName"] is False

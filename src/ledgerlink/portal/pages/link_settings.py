@@ -1,5 +1,6 @@
 """The client's Link settings in the Portal: the journey's source types (order, optional, allowed
-integrations, file upload), the landing page, colour and logo, and the texts of one locale at a time.
+integrations, file upload), the landing page, the company name confirmation (the profile's
+`confirmCompanyName`), colour and logo, and the texts of one locale at a time.
 
 The form is read into the API's document and saved through the same rules (`settings.link_settings`); a
 refused form comes back (422) with what was typed and every problem listed, and nothing is saved.
@@ -13,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from ledgerlink.clients import service as clients
 from ledgerlink.connectors import registry
 from ledgerlink.kit import pages
 from ledgerlink.portal import service as portal
@@ -46,6 +48,7 @@ async def _page(
     document: dict[str, Any],
     locale: str,
     *,
+    confirm_name: bool,
     refused: bool = False,
 ) -> Response:
     return operator.page(
@@ -61,6 +64,7 @@ async def _page(
             "plain_texts": link_settings.PLAIN_TEXTS,
             "source_types": SOURCE_TYPES,
             "integrations": _integrations(),
+            "confirm_name": confirm_name,
         },
         status_code=422 if refused else 200,
     )
@@ -69,7 +73,8 @@ async def _page(
 @router.get("/link-settings")
 async def show_link_settings(request: Request, operator: SignedIn, locale: str = "en") -> Response:
     document = await link_settings.profile_settings(operator.db, operator.principal.client_id)
-    return await _page(request, operator, document, _locale(locale))
+    client = await clients.get_client(operator.db, operator.principal.client_id)
+    return await _page(request, operator, document, _locale(locale), confirm_name=client.confirm_company_name)
 
 
 def _document(form: FormData, stored: dict[str, Any], locale: str) -> dict[str, Any]:
@@ -118,9 +123,11 @@ async def save_link_settings(request: Request, operator: FormSignedIn) -> Respon
     locale = _locale(str(form.get("locale", "")))
     stored = await link_settings.profile_settings(operator.db, operator.principal.client_id)
     document = _document(form, stored, locale)
+    confirm_name = form.get("confirm_company_name") == "on"
     async with operator.attempt("Link settings saved.") as outcome:
         body = portal.body(LinkSettingsBody, document)
         await link_settings.save(operator.db, operator.principal.client_id, None, body)
+        await clients.set_confirm_company_name(operator.db, operator.principal.client_id, confirm_name)
     if not outcome.ok:  # the problems are the page's notice; what was typed stays in the form
-        return await _page(request, operator, document, locale, refused=True)
+        return await _page(request, operator, document, locale, confirm_name=confirm_name, refused=True)
     return pages.redirect(f"{PATH}?locale={locale}")

@@ -2,7 +2,9 @@
 
 Entry pages: `company.redirect` (`/link/company/{companyId}`) and `connection.linkUrl`
 (`/link/companies/{companyId}/connections/{connectionId}/start`). What every other page begins with (the
-company, the visit, a form's token) is in `link.dependencies`; the rules are in `link.service`.
+company, the visit, a form's token) is in `link.dependencies`; the rules are in `link.service`; the pages
+around the journey's connections (landing, company name, skip, exit, the business's connections) are in
+`link.journey_pages`.
 """
 
 from __future__ import annotations

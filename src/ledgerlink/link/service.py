@@ -7,7 +7,8 @@ hands over to the platform's authorization: the connector's OAuth2 consent page,
 on a Link page (Plaid Link), or the Sandbox's own approve page. A connection's `linkUrl` enters at that
 last step for its own connection, so a PendingAuth connection is resumed and a Deauthorized or Unlinked
 one is re-linked in place (same id, data kept). The end is a confirmation, then the client's
-`profile.redirectUrl` with its placeholders filled.
+`profile.redirectUrl` with its placeholders filled. A visit through the company's `redirect` walks the
+Link settings' source types in turn (`link.journey`), so the confirmation leads on to the next one.
 """
 
 from __future__ import annotations

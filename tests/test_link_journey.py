@@ -27,6 +27,11 @@ def lender(server: RunningServer) -> Iterator[ClientSite]:
     site.httpd.shutdown()
 
 
+def statuses(api, company: dict) -> dict[str, str]:
+    connections = api.get(f"/companies/{company['id']}/connections").json()["results"]
+    return {c["platformName"]: c["status"] for c in connections}
+
+
 SETTINGS = {
     "sourceTypes": {
         "accounting": {},
@@ -135,18 +140,12 @@ def test_three_sources_in_one_visit_one_skipped_with_the_clients_words_and_colou
     shoot("revoke")
     accessible()
     page.get_by_role("link", name="Keep it connected").click()
-    statuses = {
-        c["platformName"]: c["status"]
-        for c in api.get(f"/companies/{company['id']}/connections").json()["results"]
-    }
-    assert statuses == {"Sandbox": "Linked", "Commerce Sandbox": "Linked"}
+    assert statuses(api, company) == {"Sandbox": "Linked", "Commerce Sandbox": "Linked"}
     page.get_by_role("link", name="Disconnect Commerce Sandbox").click()
     page.get_by_role("button", name="Disconnect").click()
     assert page.get_by_role("status").inner_text() == "Commerce Sandbox is disconnected."
     shoot("revoked")
-    connections = api.get(f"/companies/{company['id']}/connections").json()["results"]
-    statuses = {c["platformName"]: c["status"] for c in connections}
-    assert statuses == {"Sandbox": "Linked", "Commerce Sandbox": "Unlinked"}  # the API's unlink
+    assert statuses(api, company) == {"Sandbox": "Linked", "Commerce Sandbox": "Unlinked"}  # the API's unlink
 
     # An error page of the visit: the client's branding and a way back, not a bare status in large type.
     missing = page.goto(
@@ -168,6 +167,7 @@ def test_three_sources_in_one_visit_one_skipped_with_the_clients_words_and_colou
     accessible()
     page.get_by_role("link", name=re.compile("Finish and return")).click()
     page.wait_for_url(lender.base + "/landed*")
+    connections = api.get(f"/companies/{company['id']}/connections").json()["results"]
     accounting = next(c for c in connections if c["platformName"] == "Sandbox")
     landing = lender.landing()
     assert landing["status"] == "200" and landing["ref"] == "j1" and landing["connection"] == accounting["id"]

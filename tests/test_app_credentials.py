@@ -22,7 +22,7 @@ from ledgerlink.kit.secrets import SecretBox, load_or_create_key
 from ledgerlink.oauth.flow import CALLBACK_PATH
 from tests.support.fakes.plaid import PlaidFake
 from tests.support.fakes.xero import XeroFake
-from tests.support.link import ClientSite, own_linking_server
+from tests.support.link import ClientSite, ask_only_for, own_linking_server
 from tests.support.portal import hidden_csrf, http_sign_in, sign_in
 from tests.support.pulls import wait_for_pulls
 from tests.support.server import RunningServer
@@ -239,7 +239,7 @@ def test_xero_set_in_the_portal_links_syncs_refreshes_and_is_removed(
     assert "Not configured" in page.get_by_role("region", name="In use").inner_text()
     assert stored_rows(raw, "gbol") == []
     shoot("removed")
-    page.goto(company["redirect"])
+    page.goto(company["redirect"] + "?sourceType=accounting")  # accounting is linked: the visit is at banking
     assert page.locator("a[data-key=gbol]").count() == 0
     assert "Not available" in link_item(page, "Xero").inner_text()
 
@@ -253,6 +253,7 @@ def test_plaid_keys_set_in_the_portal_link_a_bank_and_sync(
     server = bare_server
     with server.client() as api:
         company = api.post("/companies", json={"name": "Portal Plaid Ltd"}).json()
+        ask_only_for(api, company["id"], "banking")
     page.goto(company["redirect"])
     assert page.locator("a[data-key=suuo]").count() == 0
     assert "Not available" in link_item(page, "Plaid").inner_text()

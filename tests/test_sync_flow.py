@@ -97,9 +97,12 @@ def test_a_merchant_connects_both_platforms_configures_and_returns(
     statuses = {c["integrationKey"]: c["status"] for c in company["dataConnections"]}
     assert statuses == {COMMERCE: "Linked", ACCOUNTING: "Linked"}
 
-    # The same URL again: its code is spent.
+    # The same URL again: its code is spent. The page is the client's, and does not send the merchant to
+    # open the same link again (it would be refused again) but to where a new one is made.
     page.goto(url)
     assert page.get_by_role("heading", name="This link has already been used").is_visible()
+    assert "start syncing there again: it makes a new link" in page.locator("main").inner_text()
+    assert page.locator("header.brand .client-name").inner_text() == api.get("/profile").json()["name"]
     shoot("used")
 
 

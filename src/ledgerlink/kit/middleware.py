@@ -34,11 +34,14 @@ class RequestContextMiddleware:
         app: ASGIApp,
         *,
         max_body_bytes: int,
+        max_upload_bytes: int | None = None,
         body_timeout_seconds: float = 30.0,
         on_error: Callable[[Request, Exception], Awaitable[Response]] = unexpected_error,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # A file upload (a multipart/form-data body) may be larger than any other body.
+        self.max_upload_bytes = max(max_upload_bytes or 0, max_body_bytes)
         self.body_timeout_seconds = body_timeout_seconds
         self.on_error = on_error
 
@@ -63,9 +66,10 @@ class RequestContextMiddleware:
                 ]
             await send(message)
 
+        limit = self.max_upload_bytes if inputs.is_multipart(scope) else self.max_body_bytes
         declared, chunked = _body_framing(scope)
-        if declared is not None and declared > self.max_body_bytes:
-            await self._too_large(send_with_id, correlation)
+        if declared is not None and declared > limit:
+            await self._too_large(send_with_id, correlation, limit)
             self._log(scope, 413, started, correlation)
             return
         app_receive = receive
@@ -75,7 +79,7 @@ class RequestContextMiddleware:
             # with a 413 before any endpoint sees it. (A request with neither has no body: HTTP/1.1.)
             try:
                 async with asyncio.timeout(self.body_timeout_seconds):
-                    read = await self._read_body(receive)
+                    read = await self._read_body(receive, limit)
             except TimeoutError:
                 await self._refuse(
                     send_with_id,
@@ -86,7 +90,7 @@ class RequestContextMiddleware:
                 self._log(scope, 408, started, correlation)
                 return
             if read is None:
-                await self._too_large(send_with_id, correlation)
+                await self._too_large(send_with_id, correlation, limit)
                 self._log(scope, 413, started, correlation)
                 return
             body = read
@@ -109,7 +113,7 @@ class RequestContextMiddleware:
         finally:
             self._log(scope, status, started, correlation)
 
-    async def _read_body(self, receive: Receive) -> bytes | None:
+    async def _read_body(self, receive: Receive, limit: int) -> bytes | None:
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -117,17 +121,15 @@ class RequestContextMiddleware:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
+            if size > limit:
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
 
-    async def _too_large(self, send: Send, correlation: str) -> None:
-        await self._refuse(
-            send, 413, f"The request body is larger than {self.max_body_bytes} bytes.", correlation
-        )
+    async def _too_large(self, send: Send, correlation: str, limit: int) -> None:
+        await self._refuse(send, 413, f"The request body is larger than {limit} bytes.", correlation)
 
     @staticmethod
     async def _refuse(send: Send, status: int, message: str, correlation: str) -> None:

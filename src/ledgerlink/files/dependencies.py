@@ -1,0 +1,48 @@
+"""What the Files API and the pages that take uploads need from the process: the configured `FileRules`
+(made once per process from the settings) and the files of a multipart request."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.datastructures import UploadFile
+
+from ledgerlink.files.scanning import load_scanner
+from ledgerlink.files.service import MAX_FILES_PER_UPLOAD, FileRules, Upload
+from ledgerlink.files.storage import configured_store
+from ledgerlink.kit.errors import CodatError
+
+
+class UnsupportedMediaType(CodatError):
+    status_code = 415
+
+
+def file_rules(request: Request) -> FileRules:
+    state = request.app.state
+    rules: FileRules | None = getattr(state, "file_rules", None)
+    if rules is None:
+        settings = state.settings
+        rules = FileRules(
+            configured_store(settings), settings.files_max_bytes, load_scanner(settings.files_scanner)
+        )
+        state.file_rules = rules
+    return rules
+
+
+Rules = Annotated[FileRules, Depends(file_rules)]
+
+
+async def uploads_of(request: Request) -> tuple[list[Upload], dict[str, str]]:
+    """Every file part of a `multipart/form-data` body, whatever its field's name (Codat's spec names it
+    `file`, its SDK `requestBody`), and the body's other fields."""
+    if "multipart/form-data" not in request.headers.get("content-type", "").lower():
+        raise UnsupportedMediaType("Upload files as multipart/form-data.")
+    form = await request.form(max_files=MAX_FILES_PER_UPLOAD + 1, max_fields=20)
+    uploads, fields = [], {}
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            uploads.append(Upload(value.filename or "", value.file, value.size or 0))
+        else:
+            fields[name] = value
+    return uploads, fields

@@ -1,0 +1,47 @@
+"""The files a business uploaded (their metadata; the bytes live in the configured store) and the stored
+objects still to be removed from an object store."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ledgerlink.db import Base
+
+
+class UploadedFile(Base):
+    __tablename__ = "files"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    # The connection it was uploaded to through the API; a Link upload names none. Deleting the connection
+    # keeps the file: it is the company's.
+    connection_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("connections.id", ondelete="SET NULL"))
+    source_type: Mapped[str]
+    # The name it is stored and downloaded under (sanitised), and the name the business gave, for display.
+    file_name: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str]
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Which store holds the bytes (`postgres`: a large object whose oid is `reference`; `s3`: the key).
+    store: Mapped[str]
+    reference: Mapped[str]
+    # A hash of the Link visit it was uploaded in, so the upload page lists that visit's files only.
+    link_visit: Mapped[str | None] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+
+
+class OrphanedObject(Base):
+    """An object-store key whose `files` row was deleted (by a trigger, so a company's cascade counts too);
+    the `files:purge` job deletes the object and then this row. Large objects need none: the same trigger
+    unlinks them in the deleting transaction."""
+
+    __tablename__ = "file_orphans"
+
+    reference: Mapped[str] = mapped_column(primary_key=True)
+    store: Mapped[str]
+    orphaned_at: Mapped[datetime] = mapped_column(server_default=func.now())

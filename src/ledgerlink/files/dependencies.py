@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import ast
+import io
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -45,4 +47,22 @@ async def uploads_of(request: Request) -> tuple[list[Upload], dict[str, str]]:
             uploads.append(Upload(value.filename or "", value.file, value.size or 0))
         else:
             fields[name] = value
+    if not uploads and (sent := _official_sdk_upload(fields)) is not None:
+        uploads.append(sent)
     return uploads, fields
+
+
+def _official_sdk_upload(fields: dict[str, str]) -> Upload | None:
+    """The file as Codat's Python SDK (`codat-files` 0.34) sends it: its generator writes the file as two
+    text fields, `requestBody` (the name) and `content` (Python's `repr` of the bytes, which gives them
+    back exactly). Only a bytes literal is taken; anything else is not a file."""
+    name, literal = fields.get("requestBody"), fields.get("content", "")
+    if name is None or not literal.startswith(("b'", 'b"')):
+        return None
+    try:
+        content = ast.literal_eval(literal)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if not isinstance(content, bytes):
+        return None
+    return Upload(name, io.BytesIO(content), len(content))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, func
+from sqlalchemy import BigInteger, ForeignKey, Identity, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledgerlink.db import Base
@@ -33,6 +33,8 @@ class UploadedFile(Base):
     # A hash of the Link visit it was uploaded in, so the upload page lists that visit's files only.
     link_visit: Mapped[str | None] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+    # The order files were stored in (one request's share a moment).
+    seq: Mapped[int] = mapped_column(BigInteger, Identity())
 
 
 class OrphanedObject(Base):

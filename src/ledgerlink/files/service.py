@@ -177,7 +177,7 @@ async def files_of(
         statement = statement.where(cast(func.timezone("UTC", UploadedFile.uploaded_at), Date) == on)
     if link_visit is not None:
         statement = statement.where(UploadedFile.link_visit == link_visit)
-    rows = await session.scalars(statement.order_by(UploadedFile.uploaded_at, UploadedFile.id))
+    rows = await session.scalars(statement.order_by(UploadedFile.seq))
     return list(rows)
 
 

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("reference", sa.String(), nullable=False),
         sa.Column("link_visit", sa.String(length=64), nullable=True),
         sa.Column("uploaded_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("seq", sa.BigInteger(), sa.Identity(), nullable=False),
         sa.ForeignKeyConstraint(["company_id"], ["companies.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["connection_id"], ["connections.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),

@@ -23,7 +23,7 @@ from ledgerlink.kit.auth import Session
 from ledgerlink.kit.pages import PageError
 from ledgerlink.kit.secrets import Secrets
 from ledgerlink.kit.urls import ServerUrls
-from ledgerlink.link import service, visit
+from ledgerlink.link import service, uploads, visit
 from ledgerlink.link.dependencies import (
     APPROVE,
     CANCEL,
@@ -47,6 +47,8 @@ from ledgerlink.link.service import LinkTarget
 from ledgerlink.oauth import flow
 
 router = APIRouter(prefix="/link", include_in_schema=False)
+# File uploads instead of (or besides) connecting software (link/uploads.py).
+router.include_router(uploads.router)
 
 
 def _runtime(request: Request) -> Runtime:

@@ -81,3 +81,13 @@ def s3_endpoint() -> Iterator[S3Endpoint]:
         yield endpoint
     finally:
         moto.stop()
+
+
+EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+class EicarScanner:
+    """A virus scanner as `LEDGERLINK_FILES_SCANNER` names one: finds the EICAR test signature."""
+
+    async def scan(self, file_name: str, content: io.BufferedIOBase) -> str | None:
+        return "Eicar-Test-Signature" if EICAR in content.read() else None

@@ -57,11 +57,11 @@ def display_name(given: str) -> str:
 def safe_name(given: str, kind: FileType) -> str:
     """A name to store and download under: no path, no character a file system or a header would trip on,
     not hidden, at most 255 characters with its extension kept (`file.pdf` when nothing is left)."""
-    name = display_name(given).lstrip(". ")
+    name = display_name(given)
     stem, dot, extension = name.rpartition(".")
     if not dot or f".{extension.lower()}" not in kind.extensions:
         stem, extension = name, kind.extensions[0][1:]
-    stem = stem.rstrip(". ") or "file"
+    stem = stem.strip(". ") or "file"
     return f"{stem[: MAX_NAME_LENGTH - len(extension) - 1]}.{extension.lower()}"
 
 

@@ -40,6 +40,15 @@ def test_upload_in_link_then_download_through_the_api_and_the_portal(
     shoot("upload")
     accessible()
 
+    # A file over the limit is named before anything is sent (the server checks again: test_files.py).
+    big = samples["photo.pdf"].with_name("big.pdf")
+    big.write_bytes(PDF + b"0" * 10 * 1024 * 1024)
+    chooser = page.get_by_label("Files to upload")
+    chooser.set_input_files(str(big))
+    assert "big.pdf is larger than 10 MB" in chooser.evaluate("input => input.validationMessage")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    assert page.url == upload_url
+
     # A file named as a PDF that is not one: refused on the page, nothing stored.
     page.get_by_label("Files to upload").set_input_files(str(samples["photo.pdf"]))
     page.get_by_role("button", name="Upload", exact=True).click()

@@ -6,7 +6,7 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     # bytes are kept: `postgres` (large objects in the database) or `s3` (an S3-compatible object store).
     files_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     files_store: str = Field(default="postgres", pattern="^(postgres|s3)$")
-    files_s3_bucket: str | None = None
+    files_s3_bucket: str | None = Field(default=None, validate_default=True)
     # The store's address (MinIO, Ceph, R2, a test's moto...); unset: AWS's for the region.
     files_s3_endpoint: str | None = None
     files_s3_region: str = "us-east-1"
@@ -132,6 +132,13 @@ class Settings(BaseSettings):
         from ledgerlink.kit.outbound import OutboundPolicy
 
         OutboundPolicy.parse(value)
+        return value
+
+    @field_validator("files_s3_bucket")
+    @classmethod
+    def _files_bucket(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("files_store") == "s3" and not value:
+            raise ValueError("required when LEDGERLINK_FILES_STORE is s3")
         return value
 
     @property

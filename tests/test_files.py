@@ -180,6 +180,8 @@ def test_refusals_store_nothing(store: Store, files_api) -> None:
     url = f"/companies/{company}/connections/{connection}/files"
     refused(files_api.post(url, json={"file": "x"}), 415, "multipart/form-data")
     refused(files_api.post(url, files={"note": (None, "no file")}), 400, "no file")
+    twenty_one = [("file", (f"{n}.pdf", PDF)) for n in range(21)]
+    refused(files_api.post(url, files=twenty_one), 400, "Maximum number of files is 20")
     # Unknown company, a connection of another company, malformed ids, no key.
     refused(upload(files_api, str(uuid.uuid4()), connection, ("a.pdf", PDF)), 404, "No company")
     refused(upload(files_api, other, connection, ("a.pdf", PDF)), 404, "Data connection")

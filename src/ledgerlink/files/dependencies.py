@@ -40,7 +40,7 @@ async def uploads_of(request: Request) -> tuple[list[Upload], dict[str, str]]:
     `file`, its SDK `requestBody`), and the body's other fields."""
     if "multipart/form-data" not in request.headers.get("content-type", "").lower():
         raise UnsupportedMediaType("Upload files as multipart/form-data.")
-    form = await request.form(max_files=MAX_FILES_PER_UPLOAD + 1, max_fields=20)
+    form = await request.form(max_files=MAX_FILES_PER_UPLOAD, max_fields=20)
     uploads, fields = [], {}
     for name, value in form.multi_items():
         if isinstance(value, UploadFile):

@@ -236,7 +236,7 @@ def _day(on: str | None) -> date | None:
         return parse_datetime(on).date()
     except ValueError:
         raise BadRequest(
-            f"The date '{on}' is not a date: use YYYY-MM-DD or an ISO-8601 date and time."
+            f"The date '{on[:50]}' is not a date: use YYYY-MM-DD or an ISO-8601 date and time."
         ) from None
 
 

@@ -81,6 +81,17 @@ def upload(api: httpx.Client, company: str, connection: str, *files: tuple[str, 
     )
 
 
+def chunked_upload(name: str, size: int) -> Iterator[bytes]:
+    """A multipart body of one PDF of `size` bytes, in 1 MiB pieces (httpx sends a generator chunked)."""
+    yield (
+        f'--chunked-upload\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/pdf\r\n\r\n%PDF-"
+    ).encode()
+    for _ in range(size // (1024 * 1024) + 1):
+        yield b"0" * 1024 * 1024
+    yield b"\r\n--chunked-upload--\r\n"
+
+
 def test_upload_list_and_download_through_the_official_sdk(store: Store, files_api) -> None:
     from codatfiles.models import operations
 
@@ -147,6 +158,18 @@ def test_every_accepted_type_by_its_content(store: Store, files_api) -> None:
     ]
 
 
+def test_a_chunked_upload_within_the_limit_streams_through(store: Store, files_api) -> None:
+    company, connection = company_with_connection(files_api, "Files Chunked Ltd")
+    answer = files_api.post(
+        f"/companies/{company}/connections/{connection}/files",
+        content=chunked_upload("streamed.pdf", 3 * 1024 * 1024),
+        headers={"content-type": "multipart/form-data; boundary=chunked-upload"},
+    )
+    assert answer.status_code == 200, answer.text
+    downloaded = files_api.get(f"/companies/{company}/files/download").content
+    assert downloaded.startswith(b"%PDF-0000") and len(downloaded) == 5 + 4 * 1024 * 1024
+
+
 def test_refusals_store_nothing(store: Store, files_api) -> None:
     company, connection = company_with_connection(files_api, "Files Refused Ltd")
     other, _ = company_with_connection(files_api, "Files Other Ltd")
@@ -169,6 +192,16 @@ def test_refusals_store_nothing(store: Store, files_api) -> None:
         413,
         "larger",
     )
+    # The same sent chunked, with no length to refuse it by: counted as it streams to the endpoint.
+    refused(
+        files_api.post(
+            f"/companies/{company}/connections/{connection}/files",
+            content=chunked_upload("streamed.pdf", TEN_MB + 100_000),
+            headers={"content-type": "multipart/form-data; boundary=chunked-upload"},
+        ),
+        413,
+        "larger",
+    )
     # Wrong type, by name or by content; one bad file refuses the whole request.
     refused(upload(files_api, company, connection, ("tool.exe", b"MZ\x90\x00")), 415, "accepted type")
     refused(upload(files_api, company, connection, ("photo.pdf", PNG)), 415, "named as PDF")
@@ -180,6 +213,7 @@ def test_refusals_store_nothing(store: Store, files_api) -> None:
     url = f"/companies/{company}/connections/{connection}/files"
     refused(files_api.post(url, json={"file": "x"}), 415, "multipart/form-data")
     refused(files_api.post(url, files={"note": (None, "no file")}), 400, "no file")
+
     twenty_one = [("file", (f"{n}.pdf", PDF)) for n in range(21)]
     refused(files_api.post(url, files=twenty_one), 400, "Maximum number of files is 20")
     # Unknown company, a connection of another company, malformed ids, no key.

@@ -35,12 +35,15 @@ def file_rules(request: Request) -> FileRules:
 Rules = Annotated[FileRules, Depends(file_rules)]
 
 
-async def uploads_of(request: Request) -> tuple[list[Upload], dict[str, str]]:
+async def uploads_of(request: Request, rules: FileRules) -> tuple[list[Upload], dict[str, str]]:
     """Every file part of a `multipart/form-data` body, whatever its field's name (Codat's spec names it
     `file`, its SDK `requestBody`), and the body's other fields."""
     if "multipart/form-data" not in request.headers.get("content-type", "").lower():
         raise UnsupportedMediaType("Upload files as multipart/form-data.")
-    form = await request.form(max_files=MAX_FILES_PER_UPLOAD, max_fields=20)
+    # A text field may be as long as a file: the official SDK sends the file as one (below).
+    form = await request.form(
+        max_files=MAX_FILES_PER_UPLOAD, max_fields=20, max_part_size=rules.max_bytes + 64 * 1024
+    )
     uploads, fields = [], {}
     for name, value in form.multi_items():
         if isinstance(value, UploadFile):

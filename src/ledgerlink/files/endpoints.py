@@ -24,7 +24,7 @@ async def upload_files(
     session: Session,
     rules: Rules,
 ) -> Response:
-    uploads, _ = await uploads_of(request)
+    uploads, _ = await uploads_of(request, rules)
     await service.upload_to_connection(session, principal, rules, companyId, connectionId, uploads)
     return empty_ok()
 

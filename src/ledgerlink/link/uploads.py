@@ -60,7 +60,7 @@ async def upload(
 ) -> Response:
     source_type, _ = _source_type(sourceType)
     try:
-        uploads, _ = await uploads_of(request)
+        uploads, _ = await uploads_of(request, rules)
         # A refused file leaves nothing behind: the savepoint takes back what was written before it.
         async with session.begin_nested():
             stored = await files.store(

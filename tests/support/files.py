@@ -51,7 +51,7 @@ class S3Endpoint:
             aws_secret_access_key="testing",
         )
 
-    def keys(self) -> list[str]:
+    def object_keys(self) -> list[str]:
         listed = self.client().list_objects_v2(Bucket=self.bucket)
         return [item["Key"] for item in listed.get("Contents", [])]
 
@@ -70,8 +70,11 @@ class S3Endpoint:
 @contextmanager
 def s3_endpoint() -> Iterator[S3Endpoint]:
     """moto's S3 in server mode on a loopback port, with a fresh bucket; stopped when the block ends."""
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
     port = free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     moto.start()

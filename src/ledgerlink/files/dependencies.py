@@ -26,7 +26,9 @@ def file_rules(request: Request) -> FileRules:
     if rules is None:
         settings = state.settings
         rules = FileRules(
-            configured_store(settings), settings.files_max_bytes, load_scanner(settings.files_scanner)
+            configured_store(settings, state.sessionmaker),
+            settings.files_max_bytes,
+            load_scanner(settings.files_scanner),
         )
         state.file_rules = rules
     return rules

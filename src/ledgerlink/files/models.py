@@ -38,12 +38,14 @@ class UploadedFile(Base):
 
 
 class OrphanedObject(Base):
-    """An object-store key whose `files` row was deleted (by a trigger, so a company's cascade counts too);
-    the `files:purge` job deletes the object and then this row. Large objects need none: the same trigger
-    unlinks them in the deleting transaction."""
+    """An object-store key to delete once due: a deleted `files` row's (written by a trigger, so a company's
+    cascade counts too; due at once), or an upload's before its object is written (committed on its own and
+    due an hour later; the upload's transaction deletes it as it records the file, so only an upload that
+    did not commit leaves it). The `files:purge` job deletes the object, then this row. Large objects need
+    none: they are written, and the trigger unlinks them, in the transactions that record them."""
 
     __tablename__ = "file_orphans"
 
     reference: Mapped[str] = mapped_column(primary_key=True)
     store: Mapped[str]
-    orphaned_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    due_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
 from typing import BinaryIO, Protocol
 
 import obstore
 import structlog
 from obstore.store import S3Store
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ledgerlink.config import Settings
+from ledgerlink.files.models import OrphanedObject
+from ledgerlink.kit.clock import utcnow
 
 CHUNK_BYTES = 1024 * 1024
+# How long an upload's object may wait for its transaction before the purge job takes it for abandoned.
+UPLOAD_GRACE = timedelta(hours=1)
 
 log = structlog.get_logger("ledgerlink.files")
 
@@ -78,17 +83,20 @@ class LargeObjectStore:
 
 class ObjectStore:
     """An S3-compatible bucket through `obstore` (a small Rust client with no dependency tree; multipart
-    uploads and ranged streams built in). An object is written before its row commits, so a failed upload
-    discards it, and a deleted row's key waits in `file_orphans` for the purge job."""
+    uploads and ranged streams built in). An object is written before its row commits, so its key is first
+    recorded in `file_orphans` (committed on its own, due an hour later) and struck off in the upload's
+    transaction: an upload that does not commit, even in a crash, leaves its object to the purge job. A
+    failed upload also discards what it wrote at once."""
 
     name = "s3"
 
-    def __init__(self, store: S3Store, prefix: str) -> None:
+    def __init__(self, store: S3Store, prefix: str, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.store = store
         self.prefix = prefix
+        self.sessionmaker = sessionmaker
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ObjectStore:
+    def from_settings(cls, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> ObjectStore:
         if not settings.files_s3_bucket:
             raise ValueError("LEDGERLINK_FILES_S3_BUCKET is required when LEDGERLINK_FILES_STORE=s3")
         config: dict[str, str] = {"region": settings.files_s3_region}
@@ -104,12 +112,15 @@ class ObjectStore:
             config=config,  # type: ignore[arg-type]  # obstore types `config` as a TypedDict of literal keys
             client_options={"allow_http": allow_http},
         )
-        return cls(store, settings.files_s3_prefix)
+        return cls(store, settings.files_s3_prefix, sessionmaker)
 
     async def put(self, session: AsyncSession, key: str, content: BinaryIO) -> str:
         content.seek(0)
         reference = f"{self.prefix}{key}"
+        async with self.sessionmaker() as own, own.begin():
+            own.add(OrphanedObject(reference=reference, store=self.name, due_at=utcnow() + UPLOAD_GRACE))
         await obstore.put_async(self.store, reference, content, chunk_size=5 * CHUNK_BYTES)
+        await session.execute(delete(OrphanedObject).where(OrphanedObject.reference == reference))
         return reference
 
     async def read(self, session: AsyncSession, reference: str) -> AsyncIterator[bytes]:
@@ -128,10 +139,10 @@ class ObjectStore:
         return kept
 
 
-def configured_store(settings: Settings) -> FileStore:
+def configured_store(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> FileStore:
     """The store `LEDGERLINK_FILES_STORE` names."""
     if settings.files_store == "s3":
-        return ObjectStore.from_settings(settings)
+        return ObjectStore.from_settings(settings, sessionmaker)
     return LargeObjectStore()
 
 

@@ -1,11 +1,11 @@
-"""The files' periodic housekeeping: delete from the object store the objects whose rows were deleted (a
-company's delete cascades to its files; the trigger of migration 0017 records their keys)."""
+"""The files' periodic housekeeping: delete from the object store the objects `file_orphans` says are due
+(files deleted with their company, uploads that did not commit)."""
 
 from __future__ import annotations
 
 import procrastinate
 import structlog
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ledgerlink import jobs
@@ -21,7 +21,9 @@ async def purge(context: procrastinate.JobContext, timestamp: int) -> None:
     runtime = jobs.runtime_of(context)
     if runtime.settings.files_store == "postgres":
         return  # large objects are unlinked by the deleting transaction itself
-    removed = await purge_orphans(runtime.sessionmaker, configured_store(runtime.settings))
+    removed = await purge_orphans(
+        runtime.sessionmaker, configured_store(runtime.settings, runtime.sessionmaker)
+    )
     if removed:
         log.info("files housekeeping", objects_deleted=removed)
 
@@ -35,7 +37,7 @@ async def purge_orphans(sessionmaker: async_sessionmaker[AsyncSession], store: F
             references = list(
                 await session.scalars(
                     select(OrphanedObject.reference)
-                    .where(OrphanedObject.store == store.name)
+                    .where(OrphanedObject.store == store.name, OrphanedObject.due_at <= func.now())
                     .limit(BATCH)
                     .with_for_update(skip_locked=True)
                 )

@@ -1,5 +1,5 @@
-"""Uploaded files (`files`), object-store keys left to delete (`file_orphans`), and the trigger that, when a
-`files` row goes (a company's delete cascades to it), unlinks its large object or records its key.
+"""Uploaded files (`files`), object-store keys to delete once due (`file_orphans`), and the trigger that, when
+a `files` row goes (a company's delete cascades to it), unlinks its large object or records its key.
 
 Revision ID: 0017
 Revises: 0015
@@ -44,7 +44,7 @@ def upgrade() -> None:
         "file_orphans",
         sa.Column("reference", sa.String(), nullable=False),
         sa.Column("store", sa.String(), nullable=False),
-        sa.Column("orphaned_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.PrimaryKeyConstraint("reference"),
     )
     op.execute(

@@ -25,6 +25,7 @@ from ledgerlink.connectors import registry as connector_registry
 from ledgerlink.data import endpoints as data
 from ledgerlink.db import bound_read_pool, create_engine, create_sessionmaker
 from ledgerlink.files import endpoints as files
+from ledgerlink.files.dependencies import rules_from
 from ledgerlink.integrations import endpoints as integrations
 from ledgerlink.integrations.service import sync_registry
 from ledgerlink.jobs import Runtime
@@ -83,6 +84,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     app.state.secrets = SecretBox(load_or_create_key(settings.secret_key, settings.data_dir))
     app.state.link_code_key = app.state.secrets.derive_key("link-codes")
     app.state.urls = PublicUrls(settings.base_url)
+    app.state.file_rules = rules_from(settings, sessionmaker)
     # What jobs and the pages that run domain work outside a request's session (OAuth, Link) are given.
     app.state.runtime = Runtime(
         engine=engine,

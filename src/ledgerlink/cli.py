@@ -62,9 +62,10 @@ def _refusals() -> tuple[type[Exception], ...]:
     """What the modules raise when a command cannot go on (imported only then: they are slow to import)."""
     from ledgerlink.clients.tenants import TenantError
     from ledgerlink.database import DatabaseUnreachable
+    from ledgerlink.files.scanning import ScannerUnusable
     from ledgerlink.kit.secrets import SecretKeyUnusable
 
-    return Refusal, TenantError, DatabaseUnreachable, SecretKeyUnusable
+    return Refusal, TenantError, DatabaseUnreachable, SecretKeyUnusable, ScannerUnusable
 
 
 def _settings(**overrides: Any) -> Settings:

@@ -118,7 +118,7 @@ class Settings(BaseSettings):
     files_s3_prefix: str = "ledgerlink/files/"
     # `package.module:name` of a virus scanner (files/scanning.py's `VirusScanner`: a class made with no
     # arguments, or an instance) every upload is given before it is stored; unset: none.
-    files_scanner: str | None = None
+    files_scanner: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
     @field_validator("webhook_retry_schedule")
     @classmethod

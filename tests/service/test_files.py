@@ -55,6 +55,8 @@ def test_a_scanner_setting_must_name_something_with_scan() -> None:
         load_scanner("tests.support.files")
     with pytest.raises(ValueError, match="no scan"):
         load_scanner("tests.support.files:CSV")
+    with pytest.raises(ValueError, match=r"cannot load tests\.support\.files:Nothing"):
+        load_scanner("tests.support.files:Nothing")
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """What the Files API and the pages that take uploads need from the process: the configured `FileRules`
-(made once per process from the settings) and the files of a multipart request."""
+(made once, when the process starts) and the files of a multipart request."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import io
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import UploadFile
 
+from ledgerlink.config import Settings
 from ledgerlink.files.scanning import load_scanner
 from ledgerlink.files.service import MAX_FILES_PER_UPLOAD, FileRules, Upload
 from ledgerlink.files.storage import configured_store
@@ -20,17 +22,17 @@ class UnsupportedMediaType(CodatError):
     status_code = 415
 
 
+def rules_from(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> FileRules:
+    """The process's rules, made when it starts (so a scanner that cannot be loaded stops the start)."""
+    return FileRules(
+        configured_store(settings, sessionmaker),
+        settings.files_max_bytes,
+        load_scanner(settings.files_scanner),
+    )
+
+
 def file_rules(request: Request) -> FileRules:
-    state = request.app.state
-    rules: FileRules | None = getattr(state, "file_rules", None)
-    if rules is None:
-        settings = state.settings
-        rules = FileRules(
-            configured_store(settings, state.sessionmaker),
-            settings.files_max_bytes,
-            load_scanner(settings.files_scanner),
-        )
-        state.file_rules = rules
+    rules: FileRules = request.app.state.file_rules
     return rules
 
 

@@ -19,17 +19,24 @@ class FileInfected(CodatError):
     status_code = 400
 
 
+class ScannerUnusable(ValueError):
+    """`LEDGERLINK_FILES_SCANNER` names nothing that scans: the process does not start."""
+
+
 def load_scanner(name: str | None) -> VirusScanner | None:
     """`package.module:attribute`: a class (made with no arguments) or an instance with `scan`."""
     if not name:
         return None
     module_name, _, attribute = name.partition(":")
     if not attribute:
-        raise ValueError(f"LEDGERLINK_FILES_SCANNER must be package.module:name, not {name!r}")
-    found = getattr(importlib.import_module(module_name), attribute)
-    scanner = found() if isinstance(found, type) else found
+        raise ScannerUnusable(f"LEDGERLINK_FILES_SCANNER must be package.module:name, not {name!r}")
+    try:
+        found = getattr(importlib.import_module(module_name), attribute)
+        scanner = found() if isinstance(found, type) else found
+    except Exception as error:
+        raise ScannerUnusable(f"LEDGERLINK_FILES_SCANNER: cannot load {name}: {error}") from error
     if not callable(getattr(scanner, "scan", None)):
-        raise ValueError(f"{name} has no scan(file_name, content) method")
+        raise ScannerUnusable(f"LEDGERLINK_FILES_SCANNER: {name} has no scan(file_name, content) method")
     return scanner
 
 

@@ -39,6 +39,11 @@ def test_upload_in_link_then_download_through_the_api_and_the_portal(
     assert "Nothing yet." in page.locator("main").inner_text()
     shoot("upload")
     accessible()
+    # A source type Link has no upload for is a page saying so; a bad notice count is ignored.
+    assert page.goto(upload_url.replace("banking", "payroll")).status == 404
+    assert page.goto(upload_url + "?uploaded=lots").status == 200
+    assert page.get_by_role("status").count() == 0
+    page.goto(upload_url)
 
     # A file over the limit is named before anything is sent (the server checks again: test_files.py).
     big = samples["photo.pdf"].with_name("big.pdf")

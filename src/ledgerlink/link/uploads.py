@@ -49,9 +49,11 @@ def visit_key(visit: Visit) -> str:
 
 @router.get("/company/{companyId}/upload/{sourceType}")
 async def upload_page(
-    sourceType: str, page: CompanyVisit, session: Session, rules: Rules, uploaded: int = 0
+    sourceType: str, page: CompanyVisit, session: Session, rules: Rules, uploaded: str = ""
 ) -> Response:
-    return await _page(page, session, rules, sourceType, uploaded=max(uploaded, 0))
+    # How many files the form before stored (post/redirect/get); anything else in it is ignored.
+    count = int(uploaded) if uploaded.isdigit() and len(uploaded) < 4 else 0
+    return await _page(page, session, rules, sourceType, uploaded=count)
 
 
 @router.post("/company/{companyId}/upload/{sourceType}")

@@ -25,7 +25,7 @@ from ledgerlink.kit.auth import Session
 from ledgerlink.kit.pages import PageError
 from ledgerlink.kit.secrets import Secrets
 from ledgerlink.kit.urls import ServerUrls
-from ledgerlink.link import journey_pages, service, visit
+from ledgerlink.link import journey_pages, service, uploads, visit
 from ledgerlink.link.dependencies import (
     APPROVE,
     CANCEL,
@@ -52,6 +52,8 @@ from ledgerlink.oauth import flow
 
 router = APIRouter(prefix="/link", include_in_schema=False)
 router.include_router(journey_pages.router)
+# File uploads instead of (or besides) connecting software (link/uploads.py).
+router.include_router(uploads.router)
 
 
 def _runtime(request: Request) -> Runtime:

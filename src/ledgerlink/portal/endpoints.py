@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from ledgerlink.portal.pages import (
     app_credentials,
     companies,
+    files,
     integrations,
     link_settings,
     profile,
@@ -20,5 +21,5 @@ from ledgerlink.portal.pages import (
 )
 
 router = APIRouter()
-for area in (sign_in, companies, integrations, app_credentials, profile, link_settings, webhooks):
+for area in (sign_in, companies, files, integrations, app_credentials, profile, link_settings, webhooks):
     router.include_router(area.router)

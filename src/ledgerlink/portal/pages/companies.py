@@ -20,6 +20,7 @@ from ledgerlink.kit.errors import CodatError, NotFound
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.portal import charts, insights
 from ledgerlink.portal import service as portal
+from ledgerlink.portal.pages.files import company_files
 from ledgerlink.portal.route import OptionalText, Text, page_number, portal_router
 from ledgerlink.portal.service import Confirmation, ConfirmedSignedIn, FormSignedIn, Operator, SignedIn
 from ledgerlink.push import service as pushes
@@ -101,6 +102,7 @@ async def company_overview(operator: Operator, company_id: str, history_page: in
         "commerce_status": commerce_runs.STATUS_TEXT,
         "writes": writes,
         "writes_total": writes_total,
+        **await company_files(operator, company),
     }
 
 

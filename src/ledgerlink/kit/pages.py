@@ -165,7 +165,8 @@ def form_token(secret: str, purpose: str) -> str:
 def check_form_token(secret: str | None, purpose: str, given: str | None) -> bool:
     if not secret or not given:
         return False
-    return hmac.compare_digest(form_token(secret, purpose), given)
+    # As bytes: `compare_digest` refuses a str holding anything but ASCII (a forged token would be a 500).
+    return hmac.compare_digest(form_token(secret, purpose).encode(), given.encode())
 
 
 class FormSecret:

@@ -74,6 +74,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     # A company owns its connections, and the company views show them: one layer.
     ("companies and connections", ("ledgerlink.companies", "ledgerlink.connections")),
+    # A company's uploaded files: their checks, stores and Files API (Link and the Portal show them).
+    ("files", ("ledgerlink.files",)),
     ("what a client configures", ("ledgerlink.app_credentials", "ledgerlink.settings")),
     ("oauth", ("ledgerlink.oauth",)),
     ("operations", ("ledgerlink.sync", "ledgerlink.push", "ledgerlink.webhooks", "ledgerlink.link")),

@@ -22,7 +22,7 @@ from ledgerlink.kit.secrets import SecretBox, load_or_create_key
 from ledgerlink.oauth.flow import CALLBACK_PATH
 from tests.support.fakes.plaid import PlaidFake
 from tests.support.fakes.xero import XeroFake
-from tests.support.link import ClientSite, own_linking_server
+from tests.support.link import ClientSite, ask_only_for, own_linking_server
 from tests.support.portal import hidden_csrf, http_sign_in, sign_in
 from tests.support.pulls import wait_for_pulls
 from tests.support.server import RunningServer
@@ -248,14 +248,14 @@ def test_xero_set_in_the_portal_links_syncs_refreshes_and_is_removed(
     }
 
     # Removed: not configured again, in the Portal and in Link.
-    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("link", name="Remove Xero app credentials").click()
     page.get_by_role("button", name="Remove Xero app credentials").click()
     page.wait_for_url("**/portal/integrations/gbol/credentials")
     assert page.get_by_role("status").first.inner_text() == "Xero app credentials removed."
     assert "Not configured" in page.get_by_role("region", name="In use").inner_text()
     assert stored_rows(raw, "gbol") == []
     shoot("removed")
-    page.goto(company["redirect"])
+    page.goto(company["redirect"] + "?sourceType=accounting")  # accounting is linked: the visit is at banking
     assert not listed_in_link(page, "Xero")
     with server.client() as api:
         assert api.get("/integrations/gbol").json()["enabled"] is False
@@ -270,6 +270,7 @@ def test_plaid_keys_set_in_the_portal_link_a_bank_and_sync(
     server = bare_server
     with server.client() as api:
         company = api.post("/companies", json={"name": "Portal Plaid Ltd"}).json()
+        ask_only_for(api, company["id"], "banking")
     page.goto(company["redirect"])
     assert not listed_in_link(page, "Plaid")
 
@@ -313,7 +314,7 @@ def test_plaid_keys_set_in_the_portal_link_a_bank_and_sync(
 
     # Removed: Plaid is not available in Link again.
     page.goto(f"{server.base_url}/portal/integrations/suuo/credentials")
-    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("link", name="Remove Plaid app credentials").click()
     page.get_by_role("button", name="Remove Plaid app credentials").click()
     page.wait_for_url("**/portal/integrations/suuo/credentials")
     assert stored_rows(raw, "suuo") == []
@@ -345,7 +346,9 @@ def test_the_forms_need_a_session_and_its_csrf_token(bare_server, raw) -> None:
             answer = browser.get(f"/portal/integrations/{key}/credentials")
             assert answer.status_code == 404 and "Traceback" not in answer.text
         # Removing what was never saved is told, not an error page.
-        removed = browser.post("/portal/integrations/ndsk/credentials/remove", data={"csrf": csrf})
+        removed = browser.post(
+            "/portal/integrations/ndsk/credentials/remove", data={"csrf": csrf, "confirmed": "yes"}
+        )
         assert removed.status_code == 303
         notice = browser.get(removed.headers["location"]).text
         assert (
@@ -379,5 +382,7 @@ def test_bad_input_is_refused_with_each_problem_and_no_secret_is_echoed(bare_ser
         )
         assert fixed.status_code == 303
         assert [row.details for row in stored_rows(raw, "qhyg")] == [{"client_id": "ok-id"}]
-        removed = browser.post("/portal/integrations/qhyg/credentials/remove", data={"csrf": csrf})
+        removed = browser.post(
+            "/portal/integrations/qhyg/credentials/remove", data={"csrf": csrf, "confirmed": "yes"}
+        )
         assert removed.status_code == 303 and stored_rows(raw, "qhyg") == []

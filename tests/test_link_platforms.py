@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from ledgerlink.db import sqlalchemy_url
-from tests.support.link import ClientSite, own_linking_server
+from tests.support.link import ClientSite, ask_only_for, own_linking_server
 from tests.support.link_platforms import BANK_FEED_KEY
 from tests.support.oauth_server import OAuthTestServer
 from tests.support.server import RunningServer
@@ -126,6 +126,7 @@ def test_credentials_form_links_and_refuses_wrong_ones(
     api, page, shoot, accessible, site, linking_server
 ) -> None:
     company = api.post("/companies", json={"name": "Bank Feed Ltd"}).json()
+    ask_only_for(api, company["id"], "banking")
     page.goto(company["redirect"])
     page.locator("a[data-key=tbfd]").click()
     page.get_by_role("button", name="Connect").click()

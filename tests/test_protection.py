@@ -235,14 +235,21 @@ def test_a_slow_body_is_refused_and_holds_no_one_up(limited: RunningServer) -> N
 
 
 def test_metrics_count_requests_pulls_and_what_waits(api: httpx.Client, server: RunningServer) -> None:
-    company_id, _ = link_sandbox(api, "Metrics Ltd", key="qhnd")
+    company_id, connection_id = link_sandbox(api, "Metrics Ltd", key="qhnd")
     wait_for_pulls(api, company_id, at_least=4)
+    # A list page, answered in front of the router (kit.routing.HotRoutes), counts under its template too.
+    assert api.get(f"/companies/{company_id}/connections/{connection_id}/data/banking-accounts").is_success
     text = httpx.get(f"{server.base_url}/metrics").text
     assert re.search(
         r'ledgerlink_http_requests_total\{method="POST",route="/companies",status="200"\} \d+', text
     )
     assert re.search(
         r'ledgerlink_http_requests_total\{method="GET",route="/companies/\{companyId\}/data/history",status="200"\}',
+        text,
+    )
+    assert re.search(
+        r'ledgerlink_http_requests_total\{method="GET",route="/companies/\{companyId\}/connections/'
+        r'\{connectionId\}/data/banking-accounts",status="200"\} \d+',
         text,
     )
     assert re.search(

@@ -1,6 +1,6 @@
 """Linking QuickBooks Online in a real browser through the real Link pages, against the fake QuickBooks
 (consent page, tokens, the `realmId` Intuit adds to the redirect, then the first-link pulls run by the
-server's worker); and QuickBooks listed as not available when the operator has not configured it."""
+server's worker); and QuickBooks not offered when the operator has not configured it."""
 
 from __future__ import annotations
 

@@ -146,9 +146,12 @@ def test_a_merchant_connects_both_platforms_configures_and_returns(
     statuses = {c["integrationKey"]: c["status"] for c in company["dataConnections"]}
     assert statuses == {COMMERCE: "Linked", ACCOUNTING: "Linked"}
 
-    # The same URL again: its code is spent.
+    # The same URL again: its code is spent. The page is the client's, and does not send the merchant to
+    # open the same link again (it would be refused again) but to where a new one is made.
     page.goto(url)
     assert page.get_by_role("heading", name="This link has already been used").is_visible()
+    assert "start syncing there again: it makes a new link" in page.locator("main").inner_text()
+    assert page.locator("header.brand .client-name").inner_text() == api.get("/profile").json()["name"]
     shoot("used")
 
 
@@ -205,7 +208,9 @@ def test_the_portal_shows_and_runs_a_merchants_commerce_syncs(api, page, server,
     sign_in(page, server)
     page.goto(f"{server.base_url}/portal/companies/{company['id']}")
     section = page.locator("#commerce")
-    assert "aiwb → mqjo" in section.inner_text() and "Daily at 06:00 UTC" in section.inner_text()
+    assert (
+        "Commerce Sandbox → Sandbox" in section.inner_text() and "Daily at 06:00 UTC" in section.inner_text()
+    )
     page.locator("#commerce-sync").click()
     assert page.get_by_role("status").filter(has_text="Commerce sync queued").count() == 1
 

@@ -1,5 +1,5 @@
 """Linking Xero in a real browser through the real Link pages, against the fake Xero (consent page, tokens,
-tenant discovery, then the first-link pulls run by the server's worker); and Xero listed as not available
+tenant discovery, then the first-link pulls run by the server's worker); and Xero not offered
 when the operator has not configured it."""
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ from ledgerlink.connections import endpoints as connections
 from ledgerlink.connectors import registry as connector_registry
 from ledgerlink.data import endpoints as data
 from ledgerlink.db import bound_read_pool, create_engine, create_sessionmaker
+from ledgerlink.files import endpoints as files
+from ledgerlink.files.dependencies import rules_from
 from ledgerlink.integrations import endpoints as integrations
 from ledgerlink.integrations.service import sync_registry
 from ledgerlink.jobs import Runtime
@@ -82,6 +84,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     app.state.secrets = SecretBox(load_or_create_key(settings.secret_key, settings.data_dir))
     app.state.link_code_key = app.state.secrets.derive_key("link-codes")
     app.state.urls = PublicUrls(settings.base_url)
+    app.state.file_rules = rules_from(settings, sessionmaker)
     # What jobs and the pages that run domain work outside a request's session (OAuth, Link) are given.
     app.state.runtime = Runtime(
         engine=engine,
@@ -105,6 +108,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         push.router,
         data.router,
         webhooks.router,
+        files.router,
         link.router,
         commerce.router,
         sync_flow.router,
@@ -114,6 +118,8 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     apidocs.install(app)
     # After every route: a path no route matches exactly is tried again case-insensitively (kit/routing.py).
     routing.match_any_case(app.router)
+    # The read API's list pages, its most frequent request, are answered before the router's scan.
+    routing.hot_routes(app.router, data.is_list_page)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -141,6 +147,8 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
+        # A file at the limit, and the multipart envelope and form fields around it.
+        max_upload_bytes=settings.files_max_bytes + 64 * 1024,
         body_timeout_seconds=settings.body_timeout_seconds,
         on_error=pages.unexpected_error,
     )

@@ -8,12 +8,15 @@ traceback names the error's class, SQLSTATE, constraint, table and column and th
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sys
 import traceback
+from datetime import UTC, datetime
 from types import TracebackType
 
+import orjson
 import psycopg
 import structlog
 from sqlalchemy.exc import StatementError
@@ -94,7 +97,64 @@ class RedactingFormatter(logging.Formatter):
             record.exc_text = cached
 
 
+class AccessLog:
+    """The access log: one line per request, as the configured renderer would write it.
+
+    Rendered here rather than through structlog's processors, which cost ~25 µs a line: on a list page,
+    whose own CPU is a few tenths of a millisecond, a tenth of it. The line is the one structlog writes
+    (tests/test_logging.py compares them), with one difference: a path's control characters are escaped
+    (a path is the client's text, and a newline in it must not start a line of its own).
+    """
+
+    def __init__(self) -> None:
+        self.configure()
+
+    def configure(self, log_format: str = "console", level: str = "INFO") -> None:
+        self.enabled = logging.getLevelName(level.upper()) <= logging.INFO
+        self.render = self._json if log_format == "json" else self._console
+
+    def __call__(self, method: str, path: str, status: int, duration_ms: float, correlation_id: str) -> None:
+        if self.enabled:
+            if not path.isprintable():
+                path = path.encode("unicode_escape").decode("ascii")
+            line = self.render(method, path, status, duration_ms, correlation_id)
+            # A request is answered whether or not its line can be written (stderr closed, a full pipe).
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.write(line)
+                sys.stderr.flush()
+
+    @staticmethod
+    def _console(method: str, path: str, status: int, duration_ms: float, correlation_id: str) -> str:
+        return (
+            f"{_timestamp()} [info     ] request                        correlation_id={correlation_id} "
+            f"duration_ms={duration_ms} method={method} path={path} status={status}\n"
+        )
+
+    @staticmethod
+    def _json(method: str, path: str, status: int, duration_ms: float, correlation_id: str) -> str:
+        line = {
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": duration_ms,
+            "correlation_id": correlation_id,
+            "event": "request",
+            "level": "info",
+            "timestamp": _timestamp(),
+        }
+        return orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE).decode()
+
+
+def _timestamp() -> str:
+    """As structlog's `TimeStamper(fmt="iso", utc=True)` writes it."""
+    return datetime.now(tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+access_log = AccessLog()
+
+
 def configure(log_format: str = "console", level: str = "INFO") -> None:
+    access_log.configure(log_format, level)
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if log_format == "json"

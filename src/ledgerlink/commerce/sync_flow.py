@@ -46,13 +46,12 @@ CONFIGURE = "configure"
 ACCOUNTING_TYPES = ("company", "chartOfAccounts", "taxRates", "customers", "suppliers")
 COMMERCE_TYPES = ("commerce-taxComponents", "commerce-paymentMethods")
 
+# The same link would be refused again: the way on is a new one, which the page that opened it makes.
+_NEW_LINK = "Go back to the page you came from and start syncing there again: it makes a new link."
 _REFUSED = {
-    "expired": ("This link has expired", "Sync-flow links work for 30 seconds. Go back and open it again."),
-    "used": ("This link has already been used", "Each sync-flow link works once. Go back and open it again."),
-    "invalid": (
-        "This link is not valid",
-        "This link's one-time code is not right. Go back and open it again.",
-    ),
+    "expired": ("This link has expired", f"Sync-flow links work for 30 seconds. {_NEW_LINK}"),
+    "used": ("This link has already been used", f"Each sync-flow link works once. {_NEW_LINK}"),
+    "invalid": ("This link is not valid", f"This link's one-time code is not right. {_NEW_LINK}"),
     "locked": (
         "Too many links that were not valid",
         (
@@ -89,6 +88,10 @@ async def enter(
     client = await session.get(Client, client_id)
     if client is not None:
         check_active(client)
+        # A refused link's page is the client's (its name and logo), not a bare status.
+        pages.brand_errors(
+            request, pages.Branding(client.name, browser_urls.shown(client.logo_url), None, ())
+        )
     source = service.source_of(request.client.host if request.client else None)
     try:
         company_id, redirect_url = await service.spend_code(

@@ -117,10 +117,18 @@ async def unlink(
     if status != ConnectionStatus.UNLINKED.value:
         raise BadRequest('The only change a connection takes is {"status": "Unlinked"}.')
     company, connection = await get(session, principal, company_id, connection_id, for_update=True)
+    unlink_connection(session, company, connection, urls)
+    return connection
+
+
+def unlink_connection(
+    session: AsyncSession, company: Company, connection: Connection, urls: PublicUrls
+) -> None:
+    """Unlink a Linked connection (the API's unlink, and a business revoking it in Link): its data is kept,
+    no more pulls run, `connection.disconnected` is written."""
     if not can_transition(connection.status, ConnectionStatus.UNLINKED):
         raise BadRequest(f"Only a Linked connection can be unlinked; this one is {connection.status}.")
     transition(session, company, connection, ConnectionStatus.UNLINKED, urls)
-    return connection
 
 
 async def authorize(

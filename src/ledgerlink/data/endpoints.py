@@ -14,11 +14,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from starlette.routing import Route
 
 from ledgerlink.clients.auth import CurrentPrincipal, authenticate
 from ledgerlink.data import legacy, reads
 from ledgerlink.db import bound_reads
-from ledgerlink.kit.auth import Session, key_hashes, unauthorized
+from ledgerlink.kit.auth import Session, request_key_hashes, unauthorized
 from ledgerlink.kit.errors import CodatError
 from ledgerlink.kit.pagination import PageParams, page_envelope, parse_page_params
 from ledgerlink.kit.responses import json
@@ -56,12 +57,22 @@ def _page_response(request: Request, params: PageParams, rows: bytes, total: int
 def _list_endpoint(data_type: DataType) -> Endpoint:
     # No FastAPI dependencies: a list page is the API's most frequent request, and the fast path does in
     # one statement what `require_principal`, `page_params` and the session would do in five round trips.
+    # The request alone, so the app answers it in front of the router (`is_list_page`).
     async def list_records(request: Request) -> Response:
-        hashes = key_hashes(request.headers.get("authorization"))
+        hashes = request_key_hashes(request.scope)
         answered = await _fast_page(request, data_type, hashes) if hashes else None
         return answered if answered is not None else await _list_in_session(request, data_type)
 
+    _LIST_PAGES.add(list_records)
     return list_records
+
+
+_LIST_PAGES: set[Endpoint] = set()
+
+
+def is_list_page(route: Route) -> bool:
+    """Whether `route` is a list page of the read API (`kit.routing.hot_routes`)."""
+    return route.endpoint in _LIST_PAGES
 
 
 async def _fast_page(request: Request, data_type: DataType, hashes: list[str]) -> Response | None:

@@ -7,7 +7,8 @@ hands over to the platform's authorization: the connector's OAuth2 consent page,
 on a Link page (Plaid Link), or the Sandbox's own approve page. A connection's `linkUrl` enters at that
 last step for its own connection, so a PendingAuth connection is resumed and a Deauthorized or Unlinked
 one is re-linked in place (same id, data kept). The end is a confirmation, then the client's
-`profile.redirectUrl` with its placeholders filled.
+`profile.redirectUrl` with its placeholders filled. A visit through the company's `redirect` walks the
+Link settings' source types in turn (`link.journey`), so the confirmation leads on to the next one.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from ledgerlink.kit.urls import LinkCodeExpired, LinkCodeInvalid, LinkCodes, Pub
 from ledgerlink.link.models import LinkCodeUsed
 from ledgerlink.link.visit import Visit
 from ledgerlink.records.registry import SourceType
+from ledgerlink.settings import link_settings
+from ledgerlink.settings.link_settings import LinkSettings
 
 # How Link groups integrations, in this order.
 SOURCE_TYPES = (SourceType.ACCOUNTING, SourceType.BANKING, SourceType.COMMERCE)
@@ -76,10 +79,17 @@ class OfferedIntegration:
 
 @dataclass(frozen=True)
 class LinkTarget:
-    """The company a Link URL names, and the client it belongs to (whose branding and settings apply)."""
+    """The company a Link URL names, the client it belongs to, and the Link settings its visits use (the
+    client's, with the company's overrides)."""
 
     company: Company
     client: Client
+    settings: LinkSettings
+
+    @property
+    def logo_url(self) -> str | None:
+        """The logo Link shows: the settings' (a company's brand), else the profile's."""
+        return browser_urls.shown(self.settings.logo_url) or browser_urls.shown(self.client.logo_url)
 
 
 async def load(session: AsyncSession, company_id: str, *, for_update: bool = False) -> LinkTarget:
@@ -95,7 +105,7 @@ async def load(session: AsyncSession, company_id: str, *, for_update: bool = Fal
     client = await session.get(Client, company.client_id)
     assert client is not None  # a company cascades with its client
     check_active(client)
-    return LinkTarget(company, client)
+    return LinkTarget(company, client, await link_settings.for_visit(session, client.id, company.id))
 
 
 def connection_in(target: LinkTarget, connection_id: str) -> Connection:
@@ -112,11 +122,15 @@ async def enter(
     current: Visit | None,
     code_key: bytes,
     parameters: dict[str, str],
+    *,
+    journey: bool,
 ) -> Visit:
     """Start (or continue) a visit at an entry page, spending the Link URL's one-time code if it has one.
 
     A client with single-use Link URLs needs a code: a new, unused, unexpired one, or the visit that
     spent one. Without the setting any visit may start; a code, if present, is still checked and spent.
+    `journey`: entered through the company's `redirect` (the whole journey) rather than a connection's
+    `linkUrl` (that connection only).
     """
     if code:
         try:
@@ -137,21 +151,17 @@ async def enter(
                 "This link has already been used",
                 "Each link works once. Ask whoever sent it for a new one.",
             )
-        return Visit(target.company.id, parameters=parameters)
+        return Visit(target.company.id, parameters=parameters, journey=journey)
     if current is not None:
         # Re-entering with other Link URL parameters carries on the visit with those.
-        return (
-            Visit(current.company_id, current.secret, parameters, current.return_to)
-            if parameters
-            else current
-        )
+        return current.but(parameters=parameters or current.parameters, journey=journey)
     if target.client.link_single_use:
         raise PageError(
             401,
             "This link is not valid",
             "This address needs the one-time code it was sent with. Ask for a new link.",
         )
-    return Visit(target.company.id, parameters=parameters)
+    return Visit(target.company.id, parameters=parameters, journey=journey)
 
 
 def require(current: Visit | None) -> Visit:

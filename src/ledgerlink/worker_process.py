@@ -139,6 +139,10 @@ class WorkerProcess:
             finally:
                 os.close(read)
             self._lifeline = write
+            # From its first instruction (its imports too); raising a niceness needs no privilege.
+            with contextlib.suppress(OSError):
+                pid = self._process.pid
+                os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
             log.info("job worker process started", pid=self._process.pid)
             return self._process
 
@@ -199,7 +203,6 @@ def supervised(settings: Settings, database_url: str) -> Iterator[WorkerProcess 
 async def run_child(settings: Settings, database_url: str, lifeline: int) -> None:
     """`ledgerlink serve-worker`: the workers until the API process says stop, a stop signal comes, or the
     API process is gone (its pipe ends: then running jobs are interrupted at once, nobody waits for them)."""
-    os.nice(NICENESS)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
 

@@ -49,7 +49,8 @@ def _worker_of(server: RunningServer, timeout: float = 30, other_than: int | Non
 def test_pulls_run_in_a_niced_child_that_is_restarted_and_dies_with_serve(
     postgres: str, tmp_path: Path
 ) -> None:
-    with own_server(postgres, tmp_path / "serve", "worker_process", api_key="child-key") as server:
+    niced = {"LEDGERLINK_WORKER_NICENESS": "10"}
+    with own_server(postgres, tmp_path / "serve", "worker_process", api_key="child-key", env=niced) as server:
         worker = _worker_of(server)
         assert (
             os.getpriority(os.PRIO_PROCESS, worker)

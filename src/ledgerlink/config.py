@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # The job worker (`ledgerlink worker`, and `ledgerlink serve`'s worker process): how many jobs it runs at
     # once (0: `ledgerlink serve` starts no worker process).
     worker_concurrency: int = 4
+    # Added to the niceness of `ledgerlink serve`'s worker process, so that the operating system gives the API
+    # the CPU first. Its pulls then also wait for any other work on the machine at a higher priority; 0 runs
+    # it at the API's.
+    worker_niceness: int = Field(default=10, ge=0, le=19)
     worker_heartbeat_seconds: float = 10.0
     # A worker silent this long is taken for dead; its jobs are retried by the maintenance task.
     worker_stalled_seconds: float = 30.0

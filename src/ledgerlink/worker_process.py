@@ -4,7 +4,8 @@ A pull's CPU (a Sandbox generating records, mapping, COPY batches) would otherwi
 loop: in a process of its own, niced, the operating system gives the API the CPU first, and the API process
 is API only.
 
-The API process (`WorkerProcess`, a thread) starts `python -m ledgerlink serve-worker` once the database is
+The API process (`WorkerProcess`, a thread) starts `python -m ledgerlink serve-worker` (niced by
+`LEDGERLINK_WORKER_NICENESS`, default 10) once the database is
 migrated, and starts it again, after a pause that grows while it keeps exiting at once, whenever it exits
 unasked. The child has what the API has: the same environment (so the same settings and the same secret key,
 from `LEDGERLINK_SECRET_KEY` or the data directory's key file: nothing is written anywhere new), the
@@ -41,8 +42,6 @@ from ledgerlink.config import Settings
 
 log = structlog.get_logger("ledgerlink.worker")
 
-# Added to the child's niceness: under contention the API's process gets the CPU first.
-NICENESS = 10
 STOP, INTERRUPT = b"s", b"i"
 # Beyond the grace period, how long the API process waits for its stopping child before killing it.
 STOP_MARGIN_SECONDS = 15.0
@@ -55,6 +54,7 @@ class WorkerProcess:
     def __init__(self, settings: Settings, database_url: str, metrics_dir: Path) -> None:
         self.metrics_dir = metrics_dir
         self.grace_seconds = settings.shutdown_grace_seconds
+        self.niceness = settings.worker_niceness
         self._command = [sys.executable, "-m", "ledgerlink", "serve-worker"]
         self._environment = {
             **os.environ,
@@ -142,7 +142,7 @@ class WorkerProcess:
             # From its first instruction (its imports too); raising a niceness needs no privilege.
             with contextlib.suppress(OSError):
                 pid = self._process.pid
-                os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
+                os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, 0) + self.niceness)
             log.info("job worker process started", pid=self._process.pid)
             return self._process
 

@@ -123,14 +123,40 @@ class WorkerProcess:
             with contextlib.suppress(OSError):  # the child has exited (its end is closed), or is not reading
                 os.write(self._lifeline, message)
 
-    def _spawn(self) -> subprocess.Popen[bytes] | None:
+    def _supervise(self) -> None:
+        pause = worker.RESTART_PAUSE_SECONDS
+        while not self._stopping.is_set():
+            started = time.monotonic()
+            try:
+                ran = self._run_once()
+            except OSError:
+                log.exception("cannot start the job worker process", pause_seconds=pause)
+            else:
+                if ran is None or self._stopping.is_set():
+                    return
+                pid, code = ran
+                log.warning(
+                    "job worker process exited; starting it again",
+                    pid=pid,
+                    exit_code=code,
+                    pause_seconds=pause,
+                )
+            # One that ran a good while starts again promptly; one exiting at once backs off.
+            if time.monotonic() - started > 60:
+                pause = worker.RESTART_PAUSE_SECONDS
+            if self._stopping.wait(pause):
+                return
+            pause = min(pause * 2, worker.MAX_RESTART_PAUSE_SECONDS)
+
+    def _run_once(self) -> tuple[int, int] | None:
+        """Start the child and wait for it to exit: its pid and exit code (None: stopping, none started)."""
         with self._lock:
             if self._stopping.is_set():
                 return None
             read, write = os.pipe()  # (neither end is inherited by anything but through pass_fds)
             os.set_blocking(write, False)
             try:
-                self._process = subprocess.Popen(
+                process = subprocess.Popen(
                     [*self._command, "--lifeline", str(read)], env=self._environment, pass_fds=(read,)
                 )
             except OSError:
@@ -138,48 +164,19 @@ class WorkerProcess:
                 raise
             finally:
                 os.close(read)
-            self._lifeline = write
-            # From its first instruction (its imports too); raising a niceness needs no privilege.
+            self._process, self._lifeline = process, write
+            # Niced as soon as it exists, its imports too (raising a niceness needs no privilege).
             with contextlib.suppress(OSError):
-                pid = self._process.pid
-                os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, 0) + self.niceness)
-            log.info("job worker process started", pid=self._process.pid)
-            return self._process
-
-    def _supervise(self) -> None:
-        pause = worker.RESTART_PAUSE_SECONDS
-        while True:
-            started = time.monotonic()
-            try:
-                process = self._spawn()
-            except OSError:
-                log.exception("cannot start the job worker process", pause_seconds=pause)
-                process = None
-                if self._stopping.is_set():
-                    return
-            if process is not None:
-                code = process.wait()
-                with self._lock:
-                    if self._lifeline is not None:
-                        os.close(self._lifeline)
-                        self._lifeline = None
-                if self._stopping.is_set():
-                    log.info("job worker process stopped", pid=process.pid, exit_code=code)
-                    return
-                log.warning(
-                    "job worker process exited; starting it again",
-                    pid=process.pid,
-                    exit_code=code,
-                    pause_seconds=pause,
-                )
-            elif self._stopping.is_set():
-                return
-            # One that ran a good while starts again promptly; one exiting at once backs off.
-            if time.monotonic() - started > 60:
-                pause = worker.RESTART_PAUSE_SECONDS
-            if self._stopping.wait(pause):
-                return
-            pause = min(pause * 2, worker.MAX_RESTART_PAUSE_SECONDS)
+                niceness = os.getpriority(os.PRIO_PROCESS, 0) + self.niceness
+                os.setpriority(os.PRIO_PROCESS, process.pid, niceness)
+            log.info("job worker process started", pid=process.pid)
+        code = process.wait()
+        with self._lock:
+            os.close(write)
+            self._lifeline = None
+        if self._stopping.is_set():
+            log.info("job worker process stopped", pid=process.pid, exit_code=code)
+        return process.pid, code
 
 
 @contextmanager

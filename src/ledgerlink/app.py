@@ -68,7 +68,9 @@ def create_app(settings: Settings, database_url: str, workers: WorkerProcess | N
         with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals off the main thread
             asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump_tasks)
         if workers is not None:
-            # The first SIGTERM/SIGINT stops the worker's process too, a second interrupts its running jobs.
+            # Started once this process is ready to serve, so that the two do not start up at once. The first
+            # SIGTERM/SIGINT stops the worker's process too, a second interrupts its running jobs.
+            workers.start()
             worker.chain_stop_signals(workers.stop, workers.interrupt)
         worker.freeze_startup_objects()
         yield

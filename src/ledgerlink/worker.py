@@ -288,6 +288,8 @@ async def run_until_stopped(settings: Settings, database_url: str, stop: asyncio
             urls=PublicUrls(settings.base_url),
             settings=settings,
         )
+        if stop.is_set():  # (told to stop while starting: no worker to start and stop again)
+            return
         async with running(settings, database_url, runtime) as workers:
             assert workers is not None
             stopped = asyncio.create_task(stop.wait())

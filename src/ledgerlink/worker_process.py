@@ -5,15 +5,16 @@ loop: in a process of its own, niced, the operating system gives the API the CPU
 is API only.
 
 The API process (`WorkerProcess`, a thread) starts `python -m ledgerlink serve-worker` (niced by
-`LEDGERLINK_WORKER_NICENESS`, default 10) once the database is
-migrated, and starts it again, after a pause that grows while it keeps exiting at once, whenever it exits
-unasked. The child has what the API has: the same environment (so the same settings and the same secret key,
-from `LEDGERLINK_SECRET_KEY` or the data directory's key file: nothing is written anywhere new), the
-effective host, port, data directory and database URL (the embedded PostgreSQL's too), and the same stdout
-and stderr. It holds the read end of a pipe, its lifeline, whose write end only the API process has: the API
-writes `stop` (the first SIGTERM/SIGINT: stop taking jobs, running ones have the grace period) and
-`interrupt` (any later one: interrupt them at once) on it, and when the API process dies, however it dies,
-the pipe ends and the child interrupts its jobs and exits, so no worker outlives its `serve`.
+`LEDGERLINK_WORKER_NICENESS`, default 10) once the database is migrated and the API is about to serve (in
+its lifespan, so that the two do not start up at once), and starts it again, after a pause that grows while
+it keeps exiting at once, whenever it exits unasked. The child has what the API has: the same environment
+(so the same settings and the same secret key, from `LEDGERLINK_SECRET_KEY` or the data directory's key
+file: nothing is written anywhere new), the effective host, port, data directory and database URL (the
+embedded PostgreSQL's too), and the same stdout and stderr. It holds the read end of a pipe, its lifeline,
+whose write end only the API process has: the API writes `stop` (the first SIGTERM/SIGINT: stop taking
+jobs, running ones have the grace period) and `interrupt` (any later one: interrupt them at once) on it, and
+when the API process dies, however it dies, the pipe ends and the child interrupts its jobs and exits, so
+no worker outlives its `serve`.
 
 The child counts its pulls and deliveries in prometheus_client's multiprocess files, in a directory the API
 process made; the API's `/metrics` adds them to its own (`kit.metrics.exposition`).
@@ -76,7 +77,9 @@ class WorkerProcess:
             return self._process.pid if self._process and self._process.poll() is None else None
 
     def start(self) -> None:
-        self._thread.start()
+        with self._lock:
+            if not self._stopping.is_set():
+                self._thread.start()
 
     def stop(self) -> None:
         """Ask the child to stop taking jobs (running ones have the grace period); none is started again."""
@@ -106,6 +109,10 @@ class WorkerProcess:
             for signum in worker.STOP_SIGNALS:
                 previous[signum] = signal.signal(signum, lambda _signum, _frame: self.interrupt())
         try:
+            if (
+                not self._thread.is_alive()
+            ):  # (never started: the server's startup failed, or it stopped first)
+                return
             self._thread.join(self.grace_seconds + STOP_MARGIN_SECONDS)
             with self._lock:
                 process = self._process
@@ -181,16 +188,15 @@ class WorkerProcess:
 
 @contextmanager
 def supervised(settings: Settings, database_url: str) -> Iterator[WorkerProcess | None]:
-    """`ledgerlink serve`: the worker's child process while the context is open (none when
-    `worker_concurrency` is 0); leaving it stops the child and waits for it, so that what comes after (the
-    embedded PostgreSQL stopping) finds no job running."""
+    """`ledgerlink serve`: the worker's child process, for the application to start (none when
+    `worker_concurrency` is 0); leaving the context stops the child and waits for it, so that what comes
+    after (the embedded PostgreSQL stopping) finds no job running."""
     if settings.worker_concurrency <= 0:
         yield None
         return
     metrics_dir = Path(tempfile.mkdtemp(prefix="ledgerlink-worker-metrics-"))
     workers = WorkerProcess(settings, database_url, metrics_dir)
     try:
-        workers.start()
         yield workers
     finally:
         workers.join()

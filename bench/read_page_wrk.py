@@ -1,13 +1,15 @@
 """A page against the query behind it: `ledgerlink serve` and two floors under wrk, one run, same data.
 
     python bench/read_page_wrk.py [--records 52000] [--seconds 10] [--threads 2] [--connections 32,64]
+                                  [--rounds 3]
 
 Needs wrk, a C load generator (Debian/Ubuntu: `sudo apt-get install wrk`; it is /usr/bin/wrk there), which
 spends far less CPU per request than a Python client on the same cores would.
 
 One PostgreSQL (embedded unless LEDGERLINK_DATABASE_URL is set) with one Accounting Sandbox (`mqjo`)
 connection whose journal entries (about `--records`) are pulled through the real pull code. Then three
-servers, one at a time, each a single process on its own port:
+servers, each a single process on its own port, all started first and driven one at a time (the others
+idle), round after round:
 
 1. `ledgerlink serve` (the CLI as deployed: in-process job worker, default logging), requested with the
    API key in an `Authorization` header;
@@ -17,10 +19,14 @@ servers, one at a time, each a single process on its own port:
 3. a bare Starlette route (bench/read_page_floor.py, `bare`) answering the plain page's bytes.
 
 Two pages: `plain`, GET /companies/{id}/data/journalEntries?page=3&pageSize=100, and `filtered`, the same
-with `query=postedOn>` a year ago and `orderBy=-postedOn`. Each (server, page) is driven by wrk for
-`--seconds` at each of `--connections` after a 2 s warm-up. Printed: requests/s, p50, p99, errors (socket
-errors and non-2xx answers), the CPU wrk and the server (its process, and PostgreSQL's) used, in cores;
-then the ratios issue 18's targets name.
+with `query=postedOn>` a year ago and `orderBy=-postedOn`. In each of `--rounds` rounds every (server,
+page) is driven by wrk for `--seconds` at each of `--connections` after a 2 s warm-up, so a busy spell of
+the machine falls on the servers alike rather than on one of them. Printed: per pass, then the medians over
+the rounds of requests/s, p50, p99, the CPU wrk and the server (its process, and PostgreSQL's) used, in
+cores, and the errors (socket errors and non-2xx answers) summed; then the ratios issue 18's targets name,
+of the medians and of each round. Last (unless `--pull-scale 0`), the plain page of `ledgerlink serve` once
+more while its job worker runs a new Accounting Sandbox company's first pulls (`{"scale": --pull-scale}`,
+measured from when one is fetching, as bench/pull_isolation.py does), against its quiet median.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import os
 import pickle
 import re
@@ -48,6 +55,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
+import pull_isolation
 import read_api
 from read_api_topology import cpu_seconds, postgres_processes
 
@@ -184,89 +192,92 @@ async def page_statements(url: str, key: str, company_id: uuid.UUID) -> dict[str
     return statements
 
 
-def report(results: dict[tuple[str, str, int], dict[str, float]], connections: list[int]) -> None:
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def report(runs: dict[tuple[str, str, int], list[dict[str, float]]], connections: list[int]) -> None:
+    """Each (server, page, connections): the median over the rounds of each figure; then the ratios of the
+    medians, and each round's own ratio (the servers of a round ran one after the other, seconds apart)."""
     print(
-        f"\n{'server':<34} {'page':<9} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
-        f" {'wrk CPU':>7} {'server':>6} {'pg':>5}"
+        f"\n{'server':<20} {'page':<9} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
+        f" {'wrk CPU':>7} {'server':>6} {'pg':>5}   (medians of {len(next(iter(runs.values())))} rounds)"
     )
+    results = {key: {name: median([r[name] for r in rounds]) for name in rounds[0]} for key, rounds in runs.items()}
     for (server, page, conns), f in results.items():
+        errors = sum(r["errors"] for r in runs[(server, page, conns)])
         print(
-            f"{server:<34} {page:<9} {conns:>5} {f['rps']:8.0f} {f['p50']:8.1f} {f['p99']:8.1f}"
-            f" {f['errors']:6.0f} {f['wrk_cpu']:7.2f} {f['server_cpu']:6.2f} {f['postgres_cpu']:5.2f}"
+            f"{server:<20} {page:<9} {conns:>5} {f['rps']:8.0f} {f['p50']:8.1f} {f['p99']:8.1f}"
+            f" {errors:6.0f} {f['wrk_cpu']:7.2f} {f['server_cpu']:6.2f} {f['postgres_cpu']:5.2f}"
         )
     low, high = connections[0], connections[-1]
     print()
     for page in PAGES:
-        ours, floor = results[("ledgerlink serve", page, low)], results[("minimal SQL route", page, low)]
+        ours, floor = results[(SERVE, page, low)], results[(SQL_FLOOR, page, low)]
+        each = [
+            f"{a['rps'] / b['rps']:.2f}"
+            for a, b in zip(runs[(SERVE, page, low)], runs[(SQL_FLOOR, page, low)], strict=True)
+        ]
         print(
             f"{page:<9} at {low} connections: ledgerlink req/s / minimal SQL route's = "
-            f"{ours['rps'] / floor['rps']:.2f} (target >= 0.7); p50 ratio = {ours['p50'] / floor['p50']:.2f} "
-            f"(target <= 1.5)"
+            f"{ours['rps'] / floor['rps']:.2f} (target >= 0.7; rounds: {', '.join(each)}); "
+            f"p50 ratio = {ours['p50'] / floor['p50']:.2f} (target <= 1.5)"
         )
     for page in PAGES:
-        ours = results[("ledgerlink serve", page, high)]
+        ours = results[(SERVE, page, high)]
+        errors = sum(r["errors"] for r in runs[(SERVE, page, high)])
         print(
             f"{page:<9} at {high} connections: ledgerlink p99/p50 = {ours['p99'] / ours['p50']:.2f} "
-            f"(target <= 4), errors {ours['errors']:.0f} (target 0)"
+            f"(target <= 4), errors {errors:.0f} (target 0)"
         )
 
 
-def main(records: int, seconds: float, threads: int, connections: list[int]) -> None:
+SERVE, SQL_FLOOR, BARE = "ledgerlink serve", "minimal SQL route", "bare route"
+
+
+def main(
+    records: int, seconds: float, threads: int, connections: list[int], rounds: int, pull_scale: int
+) -> None:
     wrk_binary()
     key = "bench-" + uuid.uuid4().hex
     auth = {"Authorization": "Basic " + base64.b64encode(key.encode()).decode()}
-    results: dict[tuple[str, str, int], dict[str, float]] = {}
-    with common.database() as url, tempfile.TemporaryDirectory(prefix="ledgerlink-wrk-") as directory:
+    runs: dict[tuple[str, str, int], list[dict[str, float]]] = {}
+    with (
+        common.database() as url,
+        tempfile.TemporaryDirectory(prefix="ledgerlink-wrk-") as directory,
+        contextlib.ExitStack() as servers,
+    ):
         company_id = asyncio.run(read_api.load(url, [records], key))[records]
         postgres = postgres_processes(url)
-        port = read_api.free_port()
-        base = f"http://127.0.0.1:{port}"
         path = f"/companies/{company_id}/data/{DATA_TYPE}"
 
-        def measure(server: str, pid: int, page: str, target: str, headers: dict[str, str]) -> None:
-            run_wrk(target, headers, connections[0], threads, 2, [pid], postgres)  # warm-up
-            for conns in connections:
-                results[(server, page, conns)] = figures = run_wrk(
-                    target, headers, conns, threads, seconds, [pid], postgres
-                )
-                print(
-                    f"{server:<20} {page:<9} {conns:>3} connections: {figures['rps']:7.0f} req/s  "
-                    f"p50 {figures['p50']:6.1f} ms  p99 {figures['p99']:6.1f} ms  "
-                    f"errors {figures['errors']:.0f}",
-                    flush=True,
-                )
-
         # 1. ledgerlink serve, as deployed.
-        log = open(Path(directory) / "serve.log", "wb")  # noqa: SIM115 (open while the server runs)
+        port = read_api.free_port()
+        log = servers.enter_context(open(Path(directory) / "serve.log", "wb"))  # noqa: SIM115
         env = {
             **os.environ,
             "LEDGERLINK_DATABASE_URL": url,
             "LEDGERLINK_PORT": str(port),
             "LEDGERLINK_DATA_DIR": directory,
         }
-        serve = subprocess.Popen(
-            [sys.executable, "-m", "ledgerlink", "serve"], env=env, stdout=log, stderr=log
-        )
+        serve = subprocess.Popen([sys.executable, "-m", "ledgerlink", "serve"], env=env, stdout=log, stderr=log)
+        servers.callback(stop, serve)
+        targets: dict[tuple[str, str], tuple[str, dict[str, str], int]] = {}
         bodies = {}
-        try:
-            for page, query in PAGES.items():
-                target = f"{base}{path}?{urlencode(query)}"
-                response = wait_ready(target, auth)
-                bodies[page] = response.content
-                print(
-                    f"{page} page: {len(response.content):,} bytes, totalResults "
-                    f"{response.json()['totalResults']:,}",
-                    flush=True,
-                )
-            time.sleep(3)  # the worker's start-up jobs (statistics the pull deferred) out of the way
-            for page, query in PAGES.items():
-                measure("ledgerlink serve", serve.pid, page, f"{base}{path}?{urlencode(query)}", auth)
-        finally:
-            stop(serve)
-            log.close()
-        print(f"(ledgerlink serve logged {(Path(directory) / 'serve.log').stat().st_size:,} bytes)")
+        for page, query in PAGES.items():
+            target = f"http://127.0.0.1:{port}{path}?{urlencode(query)}"
+            response = wait_ready(target, auth)
+            bodies[page] = response.content
+            targets[(SERVE, page)] = (target, auth, serve.pid)
+            print(
+                f"{page} page: {len(response.content):,} bytes, totalResults "
+                f"{response.json()['totalResults']:,}",
+                flush=True,
+            )
 
-        # 2 and 3: the floors, given the statements and the bytes ledgerlink answered.
+        # 2 and 3: the floors, given the statements and the bytes ledgerlink answered, each on its own port.
         statements = asyncio.run(page_statements(url, key, company_id))
         floor: dict[str, Any] = {"url": url, "bare": bodies["plain"], "pages": {}}
         for page, (sql, params) in statements.items():
@@ -275,28 +286,60 @@ def main(records: int, seconds: float, threads: int, connections: list[int]) -> 
             floor["pages"][page] = (sql, params, head, tail)
         floor_file = Path(directory) / "floor.pickle"
         floor_file.write_bytes(pickle.dumps(floor))
-        for kind, server, pages in (
-            ("sql", "minimal SQL route", list(PAGES)),
-            ("bare", "bare route", ["plain"]),
-        ):
+        for kind, server, pages in (("sql", SQL_FLOOR, list(PAGES)), ("bare", BARE, ["plain"])):
+            floor_port = read_api.free_port()
             env = {
                 **os.environ,
                 "BENCH_FLOOR": kind,
                 "BENCH_FLOOR_FILE": str(floor_file),
-                "BENCH_PORT": str(port),
+                "BENCH_PORT": str(floor_port),
             }
             process = subprocess.Popen([sys.executable, str(FLOOR)], env=env)
-            try:
-                for page in pages:
-                    target = f"{base}/{'bare' if kind == 'bare' else page}"
-                    body = (wait_ready(target, {})).content
-                    # The same SQL: the same bytes as ledgerlink's (records, and the envelope around them).
-                    assert body == bodies[page], f"{server} answers other bytes for the {page} page"
-                    measure(server, process.pid, page, target, {})
-            finally:
-                stop(process)
+            servers.callback(stop, process)
+            for page in pages:
+                target = f"http://127.0.0.1:{floor_port}/{'bare' if kind == 'bare' else page}"
+                body = wait_ready(target, {}).content
+                # The same SQL: the same bytes as ledgerlink's (records, and the envelope around them).
+                assert body == bodies[page], f"{server} answers other bytes for the {page} page"
+                targets[(server, page)] = (target, {}, process.pid)
+        time.sleep(3)  # the worker's start-up jobs (statistics the pull deferred) out of the way
 
-    report(results, connections)
+        # Rounds: each server in turn, so that whatever else the machine does falls on all of them alike.
+        for round_number in range(1, rounds + 1):
+            for (server, page), (target, headers, pid) in targets.items():
+                run_wrk(target, headers, connections[0], threads, 2, [pid], postgres)  # warm-up
+                for conns in connections:
+                    figures = run_wrk(target, headers, conns, threads, seconds, [pid], postgres)
+                    runs.setdefault((server, page, conns), []).append(figures)
+                    print(
+                        f"round {round_number} {server:<20} {page:<9} {conns:>3} connections: "
+                        f"{figures['rps']:7.0f} req/s  p50 {figures['p50']:6.1f} ms  p99 {figures['p99']:6.1f} ms"
+                        f"  errors {figures['errors']:.0f}",
+                        flush=True,
+                    )
+        print(f"(ledgerlink serve logged {(Path(directory) / 'serve.log').stat().st_size:,} bytes)")
+        if pull_scale:
+            # The plain page once more, while `ledgerlink serve`'s job worker runs a new company's first pulls.
+            target, headers, pid = targets[(SERVE, "plain")]
+            base = target.split("/companies/")[0]
+            with httpx.Client(base_url=base, headers=auth, timeout=60) as api:
+                busy = pull_isolation.link(api, "mqjo", pull_scale)
+                started = pull_isolation.in_flight(api, busy)
+                figures = run_wrk(target, headers, connections[0], threads, seconds, [pid], postgres)
+                ended = pull_isolation.in_flight(api, busy)
+            during = (started, ended, figures)
+    report(runs, connections)
+    if pull_scale:
+        started, ended, figures = during
+        quiet = median([r["rps"] for r in runs[(SERVE, "plain", connections[0])]])
+        quiet_p50 = median([r["p50"] for r in runs[(SERVE, "plain", connections[0])]])
+        print(
+            f"\nplain at {connections[0]} connections during an Accounting Sandbox's first pulls (scale "
+            f"{pull_scale}; pulls in flight {started} -> {ended}): {figures['rps']:.0f} req/s "
+            f"({figures['rps'] / quiet:.2f} of the quiet median), p50 {figures['p50']:.1f} ms ({quiet_p50:.1f} "
+            f"quiet), p99 {figures['p99']:.1f} ms, errors {figures['errors']:.0f}; CPU: server process "
+            f"{figures['server_cpu']:.2f}, PostgreSQL {figures['postgres_cpu']:.2f}"
+        )
 
 
 if __name__ == "__main__":
@@ -305,10 +348,16 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", default="32,64", help="comma-separated; the first is the main pass")
+    parser.add_argument("--rounds", type=int, default=3, help="passes over every server; medians reported")
+    parser.add_argument(
+        "--pull-scale", type=int, default=100, help="then the page during a Sandbox's first pulls (0: not)"
+    )
     arguments = parser.parse_args()
     main(
         arguments.records,
         arguments.seconds,
         arguments.threads,
         [int(n) for n in arguments.connections.split(",")],
+        arguments.rounds,
+        arguments.pull_scale,
     )

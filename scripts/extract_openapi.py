@@ -78,6 +78,14 @@ OWN_FIXES: tuple[tuple[str, str, Any, str], ...] = (
 )
 
 NO_CONTENT = {"description": "No Content"}
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    """A refusal in Codat's error body, under ledgerlink's own description."""
+    schema = {"$ref": "#/components/schemas/ErrorMessage"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
 BAD_REQUEST = "#/components/responses/Bad-Request"  # the Platform spec's, which every document gets
 # Codat's description of the scheme sends readers to Codat's Portal for a key; ledgerlink's keys are its own.
 KEY_DESCRIPTION = (
@@ -123,6 +131,27 @@ DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "PATCH /companies/{}/connections/{}": (
         "Unlinking a connection that is not `Linked` answers 400 with Codat's error body.",
+        {},
+    ),
+    "POST /companies/{}/connections/{}/files": (
+        (
+            "Accepts PDF, CSV, XLSX, PNG and JPEG files, told by their content as well as their name, each "
+            "up to `LEDGERLINK_FILES_MAX_BYTES` (10 MB); a larger one is a 413, another type a 415, and one "
+            "refused file refuses the request (nothing is stored). Every file part is taken, whatever its "
+            "field's name, and the official Python SDK's upload form too."
+        ),
+        {
+            "413": _error_response("A file, or the request, is larger than the limit."),
+            "415": _error_response(
+                "A file is not of an accepted type, or the body is not multipart/form-data."
+            ),
+        },
+    ),
+    "GET /companies/{}/files/download": (
+        (
+            "One file is answered as itself, several as a zip (`application/octet-stream` either way, as the "
+            "SDK expects); none (on that `date`, a UTC day) is a 404."
+        ),
         {},
     ),
 }

@@ -61,13 +61,21 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tenants", ("ledgerlink.clients",)),
     ("connectors", ("ledgerlink.connectors",)),
     # The outbox, and the fan-out of its events into deliveries in the transaction that writes them (SQL and a
-    # job deferral only; sending them is `webhooks`' above).
+    # job deferral only; sending them is `webhooks`' above). The table of clients' saved app credentials sits
+    # here with the integrations, whose `enabled` joins it; the rule that resolves them is above.
     (
         "integrations and the outbox",
-        ("ledgerlink.integrations", "ledgerlink.events", "ledgerlink.webhooks.dispatch"),
+        (
+            "ledgerlink.integrations",
+            "ledgerlink.app_credentials.models",
+            "ledgerlink.events",
+            "ledgerlink.webhooks.dispatch",
+        ),
     ),
     # A company owns its connections, and the company views show them: one layer.
     ("companies and connections", ("ledgerlink.companies", "ledgerlink.connections")),
+    # A company's uploaded files: their checks, stores and Files API (Link and the Portal show them).
+    ("files", ("ledgerlink.files",)),
     ("what a client configures", ("ledgerlink.app_credentials", "ledgerlink.settings")),
     ("oauth", ("ledgerlink.oauth",)),
     ("operations", ("ledgerlink.sync", "ledgerlink.push", "ledgerlink.webhooks", "ledgerlink.link")),

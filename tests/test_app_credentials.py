@@ -1,8 +1,8 @@
 """Platforms' app credentials saved in the Portal: through the Portal's real forms in Chromium, on a server
-whose environment sets none, Xero and Plaid go from "Not available" in Link to linked and synced against
-their fakes (Xero's tokens refreshed by the worker with the Portal's secret), the stored row holds no clear
-secret, and removing them makes the platform not available again; and the forms' protections and errors
-over HTTP. The resolution rule itself: tests/test_app_credentials_rule.py."""
+whose environment sets none, Xero and Plaid go from absent in Link (`enabled: false`, the Portal saying what
+each needs) to enabled, linked and synced against their fakes (Xero's tokens refreshed by the worker with the
+Portal's secret), the stored row holds no clear secret, and removing them hides the platform again; and the
+forms' protections and errors over HTTP. The resolution rule itself: tests/test_app_credentials_rule.py."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from ledgerlink.kit.secrets import SecretBox, load_or_create_key
 from ledgerlink.oauth.flow import CALLBACK_PATH
 from tests.support.fakes.plaid import PlaidFake
 from tests.support.fakes.xero import XeroFake
-from tests.support.link import ClientSite, own_linking_server
+from tests.support.link import ClientSite, ask_only_for, own_linking_server
 from tests.support.portal import hidden_csrf, http_sign_in, sign_in
 from tests.support.pulls import wait_for_pulls
 from tests.support.server import RunningServer
@@ -99,9 +99,9 @@ def stored_rows(raw: Any, key: str) -> list[Any]:
     ).all()
 
 
-def link_item(page: Any, name: str) -> Any:
-    """The platform's entry on Link's choose page."""
-    return page.locator(".integration-list li", has_text=name).first
+def listed_in_link(page: Any, name: str) -> bool:
+    """Whether Link's choose page shows the platform at all (an unusable one is not shown)."""
+    return page.locator(".integration-list li", has_text=name).count() > 0
 
 
 def open_credentials_page(page: Any, key: str, name: str) -> None:
@@ -136,15 +136,25 @@ def test_xero_set_in_the_portal_links_syncs_refreshes_and_is_removed(
     server = bare_server
     with server.client() as api:
         company = api.post("/companies", json={"name": "Portal Xero Ltd"}).json()
+        assert api.get("/integrations/gbol").json()["enabled"] is False
     page.goto(company["redirect"])
-    assert page.locator("a[data-key=gbol]").count() == 0
-    assert "Not available" in link_item(page, "Xero").inner_text()
+    assert page.locator("a[data-key=gbol]").count() == 0 and not listed_in_link(page, "Xero")
+    assert listed_in_link(page, "Sandbox")
 
     sign_in(page, server)
     page.get_by_role("navigation", name="Portal").get_by_role("link", name="Integrations").click()
-    assert "Not configured" in page.locator("#integration-gbol").inner_text()
+    row = page.locator("#integration-gbol")
+    assert "Not configured" in row.inner_text() and "Not set up" in row.inner_text()
+    needs = row.locator("#needs-gbol").inner_text()
+    assert "Needs its Client ID, Client secret from Xero's developer dashboard" in needs
+    assert "LEDGERLINK_OAUTH_GBOL_CLIENT_ID, LEDGERLINK_OAUTH_GBOL_CLIENT_SECRET" in needs
+    assert row.get_by_role("button", name="Enable Xero").count() == 0
     assert "None needed" in page.locator("#integration-mqjo").inner_text()
-    open_credentials_page(page, "gbol", "Xero")
+    assert page.locator("#needs-mqjo").count() == 0
+    shoot("integrations-not-set-up")
+    accessible()
+    row.get_by_role("link", name="set them up here for Xero").click()
+    page.wait_for_url("**/portal/integrations/gbol/credentials")
     assert page.get_by_label("Redirect URI", exact=True).input_value() == server.base_url + CALLBACK_PATH
     assert page.get_by_role("heading", name="Remove").count() == 0
     shoot("not-configured")
@@ -189,7 +199,13 @@ def test_xero_set_in_the_portal_links_syncs_refreshes_and_is_removed(
     secrets = SecretBox(load_or_create_key(None, data_dir))
     assert secrets.open(bytes(sealed)) == {"client_secret": XERO_SECRET}
 
-    # Link offers Xero now, and the business links it through Xero's consent with the Portal's app.
+    # Enabled now: the Portal's switch was on, so Link offers Xero, and the business links it through Xero's
+    # consent with the Portal's app.
+    with server.client() as api:
+        assert api.get("/integrations/gbol").json()["enabled"] is True
+    page.goto(f"{server.base_url}/portal/integrations")
+    assert "Enabled" in page.locator("#integration-gbol").inner_text()
+    assert page.locator("#needs-gbol").count() == 0
     page.goto(company["redirect"])
     page.locator("a[data-key=gbol]").click()
     page.get_by_role("button", name="Connect").click()
@@ -232,16 +248,17 @@ def test_xero_set_in_the_portal_links_syncs_refreshes_and_is_removed(
     }
 
     # Removed: not configured again, in the Portal and in Link.
-    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("link", name="Remove Xero app credentials").click()
     page.get_by_role("button", name="Remove Xero app credentials").click()
     page.wait_for_url("**/portal/integrations/gbol/credentials")
     assert page.get_by_role("status").first.inner_text() == "Xero app credentials removed."
     assert "Not configured" in page.get_by_role("region", name="In use").inner_text()
     assert stored_rows(raw, "gbol") == []
     shoot("removed")
-    page.goto(company["redirect"])
-    assert page.locator("a[data-key=gbol]").count() == 0
-    assert "Not available" in link_item(page, "Xero").inner_text()
+    page.goto(company["redirect"] + "?sourceType=accounting")  # accounting is linked: the visit is at banking
+    assert not listed_in_link(page, "Xero")
+    with server.client() as api:
+        assert api.get("/integrations/gbol").json()["enabled"] is False
 
     assert xero.violations == []
     assert XERO_SECRET not in server.log()
@@ -253,9 +270,9 @@ def test_plaid_keys_set_in_the_portal_link_a_bank_and_sync(
     server = bare_server
     with server.client() as api:
         company = api.post("/companies", json={"name": "Portal Plaid Ltd"}).json()
+        ask_only_for(api, company["id"], "banking")
     page.goto(company["redirect"])
-    assert page.locator("a[data-key=suuo]").count() == 0
-    assert "Not available" in link_item(page, "Plaid").inner_text()
+    assert not listed_in_link(page, "Plaid")
 
     sign_in(page, server)
     open_credentials_page(page, "suuo", "Plaid")
@@ -297,7 +314,7 @@ def test_plaid_keys_set_in_the_portal_link_a_bank_and_sync(
 
     # Removed: Plaid is not available in Link again.
     page.goto(f"{server.base_url}/portal/integrations/suuo/credentials")
-    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("link", name="Remove Plaid app credentials").click()
     page.get_by_role("button", name="Remove Plaid app credentials").click()
     page.wait_for_url("**/portal/integrations/suuo/credentials")
     assert stored_rows(raw, "suuo") == []
@@ -329,7 +346,9 @@ def test_the_forms_need_a_session_and_its_csrf_token(bare_server, raw) -> None:
             answer = browser.get(f"/portal/integrations/{key}/credentials")
             assert answer.status_code == 404 and "Traceback" not in answer.text
         # Removing what was never saved is told, not an error page.
-        removed = browser.post("/portal/integrations/ndsk/credentials/remove", data={"csrf": csrf})
+        removed = browser.post(
+            "/portal/integrations/ndsk/credentials/remove", data={"csrf": csrf, "confirmed": "yes"}
+        )
         assert removed.status_code == 303
         notice = browser.get(removed.headers["location"]).text
         assert (
@@ -363,5 +382,7 @@ def test_bad_input_is_refused_with_each_problem_and_no_secret_is_echoed(bare_ser
         )
         assert fixed.status_code == 303
         assert [row.details for row in stored_rows(raw, "qhyg")] == [{"client_id": "ok-id"}]
-        removed = browser.post("/portal/integrations/qhyg/credentials/remove", data={"csrf": csrf})
+        removed = browser.post(
+            "/portal/integrations/qhyg/credentials/remove", data={"csrf": csrf, "confirmed": "yes"}
+        )
         assert removed.status_code == 303 and stored_rows(raw, "qhyg") == []

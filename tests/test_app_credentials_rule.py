@@ -24,7 +24,6 @@ from ledgerlink.connectors.xero.connector import XeroConnector, XeroUrls
 from ledgerlink.database import migrate
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.clock import utcnow
-from ledgerlink.link import service as link_service
 from ledgerlink.oauth import flow
 from tests.support import connectors as harness
 from tests.support.server import separate_database
@@ -70,7 +69,7 @@ async def test_the_clients_own_win_over_the_environment_and_removing_them_brings
         before = await app_credentials.resolve(session, runtime.secrets, mine.id, xero)
         assert before is not None and before.source == ENVIRONMENT and before["client_id"] == "env-app"
         assert await app_credentials.resolve(session, runtime.secrets, mine.id, unset) is None
-        assert not link_service.is_available(unset, None)
+        assert not unset.is_usable(None)
         # Something the form did not ask for is ignored; the saved secret is sealed.
         given = {"client_id": "own-app", "client_secret": "own-secret", "extra": "x"}
         await app_credentials.save(session, runtime.secrets, mine.id, xero, given)
@@ -90,12 +89,13 @@ async def test_the_clients_own_win_over_the_environment_and_removing_them_brings
         # Per client: another client of the same installation still gets the environment's.
         theirs = await app_credentials.resolve(session, runtime.secrets, other.id, xero)
         assert theirs is not None and theirs.source == ENVIRONMENT
-        # One query resolves every platform of a client (Link's list), the same way.
-        listed = await app_credentials.of_client(session, runtime.secrets, mine.id)
-        assert listed.resolve(xero) == own and listed.resolve(registry.CONNECTORS["mqjo"]) is None
-        plaid_keys = listed.resolve(unset)
+        assert (
+            await app_credentials.resolve(session, runtime.secrets, mine.id, registry.CONNECTORS["mqjo"])
+            is None
+        )
+        plaid_keys = await app_credentials.resolve(session, runtime.secrets, mine.id, unset)
         assert plaid_keys is not None and plaid_keys["environment"] == "sandbox"
-        assert link_service.is_available(unset, plaid_keys)
+        assert unset.is_usable(plaid_keys)
         assert (await app_credentials.sources(session, mine.id)).items() >= {
             "gbol": PORTAL,
             "suuo": PORTAL,

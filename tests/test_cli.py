@@ -106,6 +106,18 @@ def test_a_command_that_cannot_go_on_says_why_in_one_line(postgres: str, tmp_pat
                 {"LEDGERLINK_WEBHOOK_RETRY_SCHEDULE": "soon"},
                 ["LEDGERLINK_WEBHOOK_RETRY_SCHEDULE", "'soon'"],
             ),
+            ("serve", "--data-dir", str(tmp_path / "data5")): (
+                {"LEDGERLINK_FILES_STORE": "s3"},
+                ["LEDGERLINK_FILES_S3_BUCKET", "required when LEDGERLINK_FILES_STORE is s3"],
+            ),
+            ("serve", "--data-dir", str(tmp_path / "data6")): (
+                {"LEDGERLINK_FILES_SCANNER": "nowhere.scanning:ClamAV"},
+                [
+                    "LEDGERLINK_FILES_SCANNER",
+                    "cannot load nowhere.scanning:ClamAV",
+                    "No module named 'nowhere'",
+                ],
+            ),
             ("clients", "disable", "Nobody"): (
                 {"LEDGERLINK_DATABASE_URL": separate_database(postgres, "cli_nobody")},
                 ["no client has the id or name 'Nobody'"],

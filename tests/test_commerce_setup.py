@@ -137,6 +137,9 @@ def test_the_configuration_offers_the_books_and_keeps_only_valid_choices(api, co
     assert set(c["sales"]["accounts"]) == {"sales", "salesTax", "refunds"}
     # The shop's three tax rates and its active payment methods are there to map.
     assert len(c["sales"]["taxRates"]) == 3 and len(c["payments"]["accounts"]) >= 5
+    # What the Sync Flow form proposes is not a choice: nothing is selected until one is saved.
+    assert c["sales"]["accounts"]["sales"]["selectedAccountId"] is None
+    assert all(rate["selectedTaxRateId"] is None for rate in c["sales"]["taxRates"].values())
 
     body = choose_everything(config, start=NOT_SCHEDULED, time_zone="Europe/London")
     chosen = api.post(f"/config/companies/{company['id']}/sync/commerce", json=body)

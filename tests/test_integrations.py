@@ -48,3 +48,21 @@ def test_unknown_integration_is_404(sdk, api) -> None:
         sdk.integrations.get(request=operations.GetIntegrationRequest(platform_key="zzzz"))
     assert raised.value.status_code == 404
     assert api.get("/static/integrations/zzzz/logo.svg").status_code == 404
+
+
+def test_enabled_says_whether_customers_can_use_it(sdk, api) -> None:
+    """This server's environment sets no app credentials: the platforms that need them are not enabled (the
+    sandboxes, needing none, are), and `query=enabled=...` filters on the same rule."""
+    enabled = sdk.integrations.list(request=operations.ListIntegrationsRequest(query="enabled=true"))
+    assert {i.key for i in enabled.results} == {"mqjo", "qhnd", "aiwb"}
+    disabled = sdk.integrations.list(request=operations.ListIntegrationsRequest(query="enabled=false"))
+    assert {i.key for i in disabled.results} == {"gbol", "suuo", "qhyg", "ndsk"}
+    assert all(i.enabled is False for i in disabled.results)
+    xero = sdk.integrations.get(request=operations.GetIntegrationRequest(platform_key="gbol"))
+    assert xero.enabled is False and xero.name == "Xero"
+    # A connection to it is refused, saying what is missing.
+    company = api.post("/companies", json={"name": "Wants Xero Ltd"}).json()
+    refused = api.post(f"/companies/{company['id']}/connections", json={"platformKey": "gbol"})
+    assert refused.status_code == 400
+    assert "set up its app credentials in the Portal first" in refused.json()["error"]
+    assert api.get(f"/companies/{company['id']}/connections").json()["results"] == []

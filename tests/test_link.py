@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import LinkCodes
-from tests.support.link import LANDING_TEMPLATE, ClientSite
+from tests.support.link import ClientSite, lender_profile
 from tests.support.pulls import wait_for_pulls
 from tests.support.server import RunningServer
 
@@ -26,20 +26,8 @@ from tests.support.server import RunningServer
 @pytest.fixture(scope="module")
 def client_site(server: RunningServer) -> Iterator[ClientSite]:
     site = ClientSite()
-    with server.client() as api:
-        profile = api.get("/profile").json()
-        changed = api.put(
-            "/profile",
-            json={
-                **profile,
-                "name": "Lendco",
-                "logoUrl": site.base + "/logo.svg",
-                "redirectUrl": site.base + LANDING_TEMPLATE,
-            },
-        )
-        assert changed.status_code == 200, changed.text
+    with lender_profile(server, site):
         yield site
-        api.put("/profile", json=profile)
     site.httpd.shutdown()
 
 
@@ -71,14 +59,21 @@ def test_the_whole_journey_lands_on_the_redirect_url_with_placeholders(
     logo = page.get_by_role("img", name="Lendco")
     assert logo.is_visible() and logo.evaluate("image => image.naturalWidth") == 120
     assert "Lendco would like to connect" in page.locator("main").inner_text()
-    # Grouped by source type, with logos; the suggested and sandbox tags are visible.
-    for group in ("Accounting", "Banking", "Commerce"):
-        assert page.get_by_role("heading", name=group).is_visible()
+    # The journey (no Link settings: accounting, then banking and commerce, both optional) starts with the
+    # accounting software, with logos; the suggested and sandbox tags are visible.
+    assert page.get_by_role("heading", name="Connect your accounting software").is_visible()
+    journey = page.get_by_role("navigation", name="What to connect")
+    assert journey.get_by_role("listitem").all_inner_texts() == [
+        "Accounting\nRequired",
+        "Banking\nOptional",
+        "Commerce\nOptional",
+    ]
+    assert page.locator("a[data-key=qhnd]").count() == 0  # banking comes next, not now
     shoot("choose")
     accessible()
 
     page.get_by_label("Search for your software").fill("commerce")
-    assert page.locator("#search-count").inner_text() == "1 result"
+    assert page.locator("#search-count").inner_text() == "0 results"
     assert not page.get_by_role("link", name=re.compile("^Sandbox")).is_visible()
     shoot("search")
     page.get_by_label("Search for your software").fill("")
@@ -123,9 +118,13 @@ def test_the_whole_journey_lands_on_the_redirect_url_with_placeholders(
     assert {p["dataType"] for p in pulls} >= {"invoices", "chartOfAccounts", "balanceSheet"}
     assert connection_events(db, connection["id"])[:2] == ["connection.created", "connection.connected"]
 
-    # Coming back through the company's Link URL shows the software as connected, and linking the same
-    # accounting software again changes nothing (statusCode 201).
+    # Coming back through the company's Link URL resumes at banking, with accounting shown as connected;
+    # its step lists the software as connected, and linking the same accounting software again changes
+    # nothing (statusCode 201).
     page.goto(company["redirect"])
+    assert page.get_by_role("heading", name="Connect your banking software").is_visible()
+    assert "Connected: Sandbox" in page.get_by_role("navigation", name="What to connect").inner_text()
+    page.get_by_role("link", name="Accounting", exact=True).click()
     assert page.locator("a[data-key=mqjo] .badge").inner_text() == "Connected"
     page.locator("a[data-key=mqjo]").click()
     page.get_by_role("button", name="Connect").click()
@@ -139,9 +138,16 @@ def test_the_whole_journey_lands_on_the_redirect_url_with_placeholders(
 def test_cancel_returns_with_403_and_links_nothing(api, page, shoot, client_site) -> None:
     company = new_company(api, "Cancelling Co")
     page.goto(company["redirect"] + "?ref=c1")
-    page.locator("a[data-key=qhnd]").click()
+    page.locator("a[data-key=mqjo]").click()
     shoot("review")
-    page.get_by_role("button", name="Cancel").click()
+    # Leaving asks first; "Keep going" goes back to where the business was.
+    page.get_by_role("link", name="Cancel").click()
+    assert page.get_by_role("heading", name="Leave without finishing?").is_visible()
+    shoot("exit")
+    page.get_by_role("link", name="Keep going").click()
+    assert page.get_by_role("heading", name="Connect Sandbox").is_visible()
+    page.get_by_role("link", name="Cancel").click()
+    page.get_by_role("button", name="Exit").click()
     page.wait_for_url(client_site.base + "/landed*")
     landing = client_site.landing()
     assert landing["status"] == "403" and landing["error"] == "User cancelled." and landing["ref"] == "c1"
@@ -150,10 +156,11 @@ def test_cancel_returns_with_403_and_links_nothing(api, page, shoot, client_site
 
     # Declining on the approve page returns 403 too, naming the connection, which stays PendingAuth.
     page.goto(company["redirect"])
-    page.locator("a[data-key=qhnd]").click()
+    page.locator("a[data-key=mqjo]").click()
     page.get_by_role("button", name="Connect").click()
     shoot("approve")
-    page.get_by_role("button", name="Decline").click()
+    page.get_by_role("link", name="Decline").click()
+    page.get_by_role("button", name="Exit").click()
     page.wait_for_url(client_site.base + "/landed*")
     (connection,) = api.get(f"/companies/{company['id']}/connections").json()["results"]
     assert client_site.landing()["connection"] == connection["id"] and connection["status"] == "PendingAuth"
@@ -221,7 +228,7 @@ def single_use_links(db) -> Iterator[None]:
 
 
 def test_single_use_link_urls_work_once_and_expire(
-    api, browser, page, shoot, single_use_links, server
+    api, browser, page, shoot, accessible, single_use_links, server, client_site
 ) -> None:
     company = new_company(api, "One Time Ltd")
     redirect = company["redirect"]
@@ -230,7 +237,7 @@ def test_single_use_link_urls_work_once_and_expire(
     assert api.get(f"/companies/{company['id']}").json()["redirect"] != redirect
 
     page.goto(redirect)
-    assert page.get_by_role("heading", name="Connect your software").is_visible()
+    assert page.get_by_role("heading", name="Connect your accounting software").is_visible()
     # The visit carries on after the code is spent.
     page.locator("a[data-key=mqjo]").click()
     assert page.get_by_role("heading", name="Connect Sandbox").is_visible()
@@ -241,8 +248,19 @@ def test_single_use_link_urls_work_once_and_expire(
         answer = reused.goto(redirect)
         assert answer.status == 401
         assert reused.get_by_role("heading", name="This link has already been used").is_visible()
+        # In the client's branding, with a way back that works: to the client (a new visit cannot start
+        # without a new code, so there is no "Start again"), never a bare "401".
+        assert reused.get_by_role("img", name="Lendco").is_visible()
+        assert reused.get_by_role("link", name="Start again").count() == 0
+        back = reused.get_by_role("link", name="Return to Lendco").get_attribute("href")
+        assert back.startswith(client_site.base + "/landed?") and "status=500" in back
         Screenshots = type(shoot)
         Screenshots(reused, shoot.directory)("used")
+        # The browser that spent the code can start again.
+        page.goto(f"{redirect.split('?')[0]}/integrations/nowhere")
+        assert page.get_by_role("heading", name="This software is not offered").is_visible()
+        page.get_by_role("link", name="Start again").click()
+        assert page.get_by_role("heading", name="Connect your accounting software").is_visible()
 
         bare = reused.goto(redirect.split("?")[0])
         assert (
@@ -300,7 +318,8 @@ def test_forms_need_the_visit_and_its_token(api, server) -> None:
 
 def test_link_url_options_hide_the_sandboxes(api, page, shoot) -> None:
     company = new_company(api, "Options Ltd")
-    page.goto(company["redirect"] + "?q=bank")  # the search works without JavaScript too
+    # The search works without JavaScript too, on the step the URL names.
+    page.goto(company["redirect"] + "?sourceType=banking&q=bank")
     assert page.locator("a[data-key]").count() == 1 and page.locator("a[data-key=qhnd]").is_visible()
     page.goto(company["redirect"] + "?link.showSandboxIntegrations=false")
     main = page.locator("main").inner_text()

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from ledgerlink.db import sqlalchemy_url
-from tests.support.link import ClientSite, own_linking_server
+from tests.support.link import ClientSite, ask_only_for, own_linking_server
 from tests.support.link_platforms import BANK_FEED_KEY
 from tests.support.oauth_server import OAuthTestServer
 from tests.support.server import RunningServer
@@ -77,9 +77,12 @@ def stored_anywhere(server: RunningServer, secret: str) -> bool:
 def test_oauth_platform_consent_in_the_browser(api, page, shoot, platform, site, linking_server) -> None:
     company = api.post("/companies", json={"name": "OAuth Browser Ltd"}).json()
     page.goto(company["redirect"] + "?ref=o1")
-    assert page.locator("a[data-key=tunc]").count() == 0  # not configured: listed but not a link
-    unconfigured = page.locator("li[data-name='unconfigured books']")
-    assert unconfigured.is_visible() and unconfigured.get_by_text("Not available").is_visible()
+    # Not configured: not enabled, and not shown to the business at all.
+    assert page.locator("li[data-name='unconfigured books']").count() == 0
+    assert api.get("/integrations/tunc").json()["enabled"] is False
+    assert api.get("/integrations/tbol").json()["enabled"] is True
+    unusable = api.get("/integrations", params={"query": "enabled=false"}).json()["results"]
+    assert "tunc" in {i["key"] for i in unusable} and "tbol" not in {i["key"] for i in unusable}
     shoot("choose")
     page.locator("a[data-key=tbol]").click()
     shoot("review")
@@ -123,6 +126,7 @@ def test_credentials_form_links_and_refuses_wrong_ones(
     api, page, shoot, accessible, site, linking_server
 ) -> None:
     company = api.post("/companies", json={"name": "Bank Feed Ltd"}).json()
+    ask_only_for(api, company["id"], "banking")
     page.goto(company["redirect"])
     page.locator("a[data-key=tbfd]").click()
     page.get_by_role("button", name="Connect").click()

@@ -51,3 +51,16 @@ def test_no_access_line_above_info(capsys: pytest.CaptureFixture) -> None:
     logs.configure("console", "WARNING")
     logs.access_log("GET", "/", 200, 1.0, "c" * 32)
     assert capsys.readouterr().err == ""
+
+
+def test_an_access_line_that_cannot_be_written_fails_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Closed:
+        def write(self, text: str) -> int:
+            raise OSError(9, "Bad file descriptor")
+
+        def flush(self) -> None:
+            raise OSError(9, "Bad file descriptor")
+
+    monkeypatch.setattr("sys.stderr", Closed())
+    logs.configure("json", "INFO")
+    logs.access_log("GET", "/healthz", 200, 1.0, "c" * 32)

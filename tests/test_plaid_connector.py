@@ -338,9 +338,9 @@ async def test_a_refused_public_token_fails_the_link_and_stores_nothing(
     assert connection.status == "PendingAuth" and connection.sealed_authorization is None
 
 
-async def test_plaid_is_available_only_with_the_clients_keys(fake: PlaidFake) -> None:
+async def test_plaid_is_usable_only_with_the_clients_keys(fake: PlaidFake) -> None:
     def available(connector: PlaidConnector) -> bool:
-        return link_service.is_available(connector, connector.environment_app_credentials())
+        return connector.is_usable(connector.environment_app_credentials())
 
     assert available(PlaidConnector(config(fake)))
     assert not available(PlaidConnector(config(fake, client_id=None)))

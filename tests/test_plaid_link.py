@@ -1,7 +1,7 @@
 """Linking Plaid in a real browser through the real Link pages, against the fake Plaid: Link opens Plaid Link
 (the fake's stand-in `link-initialize.js`, framing its consent page), the public token comes back to Link,
 the server exchanges it, and the server's worker runs the first-link pulls; leaving Plaid Link cancels with
-403; without the client's keys Plaid is listed as not available."""
+403; without the client's keys Plaid is not offered."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.fakes.plaid import PlaidFake
-from tests.support.link import ClientSite, own_linking_server
+from tests.support.link import ClientSite, ask_only_for, own_linking_server
 from tests.support.pulls import wait_for_pulls
 from tests.support.server import RunningServer
 
@@ -51,6 +51,7 @@ def plaid_server(
 def test_link_plaid_in_the_browser_and_sync(page, shoot, fake, site, plaid_server) -> None:
     with plaid_server.client() as api:
         company = api.post("/companies", json={"name": "Plaid Browser Ltd"}).json()
+        ask_only_for(api, company["id"], "banking")
         page.goto(company["redirect"])
         page.locator("a[data-key=suuo]").click()
         page.get_by_role("button", name="Connect").click()
@@ -83,6 +84,7 @@ def test_link_plaid_in_the_browser_and_sync(page, shoot, fake, site, plaid_serve
 def test_leaving_plaid_link_cancels_with_403(page, fake, site, plaid_server) -> None:
     with plaid_server.client() as api:
         company = api.post("/companies", json={"name": "Plaid Leaver Ltd"}).json()
+        ask_only_for(api, company["id"], "banking")
         page.goto(company["redirect"] + "?ref=p1")
         page.locator("a[data-key=suuo]").click()
         page.get_by_role("button", name="Connect").click()
@@ -94,10 +96,11 @@ def test_leaving_plaid_link_cancels_with_403(page, fake, site, plaid_server) -> 
         assert connection["status"] == "PendingAuth" and landing["connection"] == connection["id"]
 
 
-def test_without_keys_plaid_is_listed_as_not_available(page, server) -> None:
+def test_without_keys_plaid_is_not_offered(page, server) -> None:
     with server.client() as api:
         company = api.post("/companies", json={"name": "No Plaid Ltd"}).json()
+        ask_only_for(api, company["id"], "banking")
+        assert api.get("/integrations/suuo").json()["enabled"] is False
     page.goto(company["redirect"])
-    assert page.locator("a[data-key=suuo]").count() == 0
-    item = page.locator("li", has_text="Plaid")
-    assert item.first.is_visible() and "Not available" in item.first.inner_text()
+    assert page.locator("li", has_text="Banking Sandbox").count() == 1
+    assert page.locator("li", has_text="Plaid").count() == 0

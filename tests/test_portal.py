@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from sqlalchemy import text
 
-from tests.support.portal import http_sign_in, sign_in
+from tests.support.portal import hidden_csrf, http_sign_in, overflowing, sign_in
 from tests.support.server import free_port
 from tests.support.waits import wait_until
 
@@ -137,12 +139,20 @@ def test_company_page_data_records_unlink_and_delete(page, shoot, accessible, se
     assert records_chart.locator("title").first.text_content() == "Records per data type"
     assert records_chart.locator("rect.bar").count() >= 5
     durations_chart = page.locator("svg#durations-chart")
+    # One line per data type, each named in the legend.
+    assert durations_chart.locator("g.series").count() == len(status)
     assert durations_chart.locator("circle.dot").count() == len(status)
-    assert "pulls finished" in durations_chart.locator("desc").text_content()
+    assert f"pulls of {len(status)} data types finished" in durations_chart.locator("desc").text_content()
+    assert sorted(durations_chart.locator("g.legend-entry text").all_text_contents()) == sorted(status)
     hidden = page.get_by_role("table", name="Records per data type")
     assert hidden.locator("tbody tr").count() == records_chart.locator("rect.bar").count()
     shoot("company")
     accessible()
+    # On a small phone nothing sticks out of its card: wide tables scroll in their own region.
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert overflowing(page) == []
+    shoot("company-on-a-small-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.get_by_role("link", name="Next").click()
     page.wait_for_url(f"**/portal/companies/{company}?history=2#history")
@@ -160,7 +170,7 @@ def test_company_page_data_records_unlink_and_delete(page, shoot, accessible, se
     ).json()
     assert expected["totalResults"] > 0
     heading = page.get_by_role("heading", level=2)
-    assert f"invoices: {expected['totalResults']} record" in heading.inner_text()
+    assert f"Invoices: {expected['totalResults']} record" in heading.inner_text()
     ids = page.locator("table.records tbody tr td:first-child code").all_inner_texts()
     assert ids == [invoice["id"] for invoice in expected["results"]]
     page.locator("table.records details summary").first.click()
@@ -184,14 +194,23 @@ def test_company_page_data_records_unlink_and_delete(page, shoot, accessible, se
     )
     shoot("refreshed")
 
-    row = page.locator(f"#connection-{connection}")
-    row.get_by_role("button", name="Unlink").click()
+    # Destructive changes are confirmed on a page of their own (no JavaScript needed); Cancel changes nothing.
+    page.locator(f"#connection-{connection}").get_by_role("link", name="Unlink").click()
+    assert page.get_by_role("heading", level=1).inner_text() == f"Unlink {name}'s Sandbox connection?"
+    shoot("confirm-unlink")
+    accessible()
+    page.get_by_role("link", name="Cancel").click()
+    page.wait_for_url(f"**/portal/companies/{company}")
+    assert api.get(f"/companies/{company}/connections/{connection}").json()["status"] == "Linked"
+    page.locator(f"#connection-{connection}").get_by_role("link", name="Unlink").click()
+    page.get_by_role("button", name="Unlink Sandbox").click()
+    page.wait_for_url(f"**/portal/companies/{company}")
     assert page.locator(f"#connection-{connection} .badge").inner_text() == "Unlinked"
     assert api.get(f"/companies/{company}/connections/{connection}").json()["status"] == "Unlinked"
     shoot("unlinked")
 
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.locator(f"#connection-{connection}").get_by_role("button", name=re.compile("^Delete")).click()
+    page.locator(f"#connection-{connection}").get_by_role("link", name=re.compile("^Delete")).click()
+    page.get_by_role("button", name="Delete the Sandbox connection").click()
     page.wait_for_selector(f"#connection-{connection}", state="detached")
     assert api.get(f"/companies/{company}/connections/{connection}").status_code == 404
     shoot("connection-deleted")
@@ -205,6 +224,83 @@ def test_company_page_data_records_unlink_and_delete(page, shoot, accessible, se
     assert "deleted" in page.get_by_role("status").inner_text()
     assert api.get(f"/companies/{company}").status_code == 404
     shoot("company-deleted")
+
+
+def test_record_browser_shows_money_dates_statements_and_company_info(
+    page, shoot, accessible, browser, server, api
+) -> None:
+    name = f"Formatted books {uuid.uuid4().hex[:8]}"
+    company, _ = linked_sandbox_company(api, name)
+    sign_in(page, server)
+    records = f"{server.base_url}/portal/companies/{company}/records"
+
+    # A list: headers in words, money with the record's currency and its decimals, dates as dates.
+    page.goto(f"{records}?source=invoices&orderBy=-totalAmount")
+    invoice = api.get(
+        f"/companies/{company}/data/invoices", params={"orderBy": "-totalAmount", "pageSize": 1}
+    ).json()["results"][0]
+    # (As written: the table's style shows headers in capitals.)
+    headers = page.locator("table.records thead th").all_text_contents()
+    assert headers == ["Id", "Invoice number", "Issue date", "Status", "Total amount", "JSON"]
+    first = page.locator("table.records tbody tr").first.locator("td").all_inner_texts()
+    assert first[1:5] == [
+        invoice["invoiceNumber"],
+        invoice["issueDate"][:10],
+        invoice["status"],
+        f"{invoice['totalAmount']:,.2f} {invoice['currency']}",
+    ]
+    page.locator("table.records details summary").first.click()
+    viewer = page.locator("table.records details pre").first
+    # The JSON viewer wraps long lines instead of clipping them.
+    assert viewer.evaluate("e => getComputedStyle(e).whiteSpace") == "pre-wrap"
+    assert viewer.evaluate("e => e.scrollWidth <= e.clientWidth")
+    shoot("invoices")
+    accessible()
+
+    # A statement, by period, as `GET .../financials/profitAndLoss` assembles it.
+    page.get_by_label("Data type").select_option("profitAndLoss")
+    page.get_by_role("button", name="Show records").click()
+    page.get_by_label("Months per period").fill("1")
+    page.get_by_label("Periods").fill("3")
+    page.get_by_role("button", name="Show records").click()
+    statement = api.get(
+        f"/companies/{company}/data/financials/profitAndLoss",
+        params={"periodLength": 1, "periodsToCompare": 3},
+    ).json()
+    table = page.locator("table.statement")
+    assert table.locator("thead th").count() == 1 + len(statement["reports"])
+    net_profit = table.locator("tbody tr", has=page.get_by_role("rowheader", name="Net profit", exact=True))
+    assert net_profit.locator("td").all_inner_texts() == [
+        f"{report['netProfit']:,.2f} {statement['currency']}" for report in statement["reports"]
+    ]
+    assert table.get_by_role("rowheader", name=statement["reports"][0]["income"]["name"]).count() >= 1
+    shoot("profit-and-loss")
+    accessible()
+
+    # Company info: its fields in words.
+    page.get_by_label("Data type").select_option("company")
+    page.get_by_role("button", name="Show records").click()
+    info = api.get(f"/companies/{company}/data/info").json()
+    facts = page.locator("dl.facts")
+    assert facts.locator("dt").first.inner_text() == "Company name"
+    assert facts.locator("dd").first.inner_text() == info["companyName"]
+    shoot("company-info")
+    accessible()
+
+    # Instants in the viewer's time zone (the UTC text without JavaScript stays as the title).
+    created = api.get(f"/companies/{company}").json()["created"]
+    tokyo = browser.new_context(timezone_id="Asia/Tokyo", locale="en-GB")
+    try:
+        seen = tokyo.new_page()
+        seen.context.add_cookies(page.context.cookies())
+        seen.goto(f"{server.base_url}/portal/companies/{company}")
+        stamp = seen.locator("p.small time").first
+        moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        local = moment.astimezone(ZoneInfo("Asia/Tokyo"))
+        assert f"{local:%H:%M:%S}" in stamp.inner_text() and "UTC" not in stamp.inner_text()
+        assert stamp.get_attribute("title") == f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+    finally:
+        tokyo.close()
 
 
 def test_integrations_are_toggled_and_their_sync_set(page, shoot, accessible, server, api) -> None:
@@ -291,17 +387,21 @@ def test_profile_and_api_keys(page, shoot, accessible, server, api) -> None:
         new_key = page.get_by_label("New API key").input_value()
         shoot("key-created")
         accessible()
+        # Post/redirect/get: the key is shown on a page of its own, which a refresh shows without the key
+        # and without making another.
+        assert page.url == f"{server.base_url}/portal/profile"
+        page.reload()
+        assert page.get_by_label("New API key").count() == 0
+        assert [k["name"] for k in api.get("/apiKeys").json()["results"]].count(key_name) == 1
         listed = {k["name"]: k for k in api.get("/apiKeys").json()["results"]}
         assert key_name in listed and listed[key_name]["apiKey"].endswith(new_key[-4:])
         with httpx.Client(base_url=server.base_url, auth=(new_key, "")) as with_new_key:
             assert with_new_key.get("/profile").status_code == 200
-        page.goto(f"{server.base_url}/portal/profile")  # the list again: the key is never shown twice
-        assert page.get_by_label("New API key").count() == 0
 
-        page.once("dialog", lambda dialog: dialog.accept())
-        page.locator(f"#key-{listed[key_name]['id']}").get_by_role(
-            "button", name=re.compile("^Delete")
-        ).click()
+        page.locator(f"#key-{listed[key_name]['id']}").get_by_role("link", name=re.compile("^Delete")).click()
+        assert page.get_by_role("heading", level=1).inner_text() == f"Delete the API key {key_name}?"
+        shoot("confirm-key-deletion")
+        page.get_by_role("button", name="Delete API key").click()
         page.wait_for_selector(f"#key-{listed[key_name]['id']}", state="detached")
         assert page.get_by_role("status").inner_text().startswith("API key deleted")
         assert key_name not in {k["name"] for k in api.get("/apiKeys").json()["results"]}
@@ -347,7 +447,7 @@ def test_webhook_consumers_deliveries_and_replay(page, shoot, accessible, server
     secret = page.get_by_label("Signing secret").input_value()
     assert secret.startswith("whsec_") and secret == api.get(f"/webhooks/{consumer}/secret").json()["secret"]
     shoot("secret")
-    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("link", name="Rotate secret").click()
     page.get_by_role("button", name="Rotate secret").click()
     rotated = page.get_by_label("Signing secret").input_value()
     assert rotated != secret and rotated == api.get(f"/webhooks/{consumer}/secret").json()["secret"]
@@ -362,8 +462,9 @@ def test_webhook_consumers_deliveries_and_replay(page, shoot, accessible, server
     shoot("replayed")
 
     page.get_by_role("link", name="Webhooks", exact=True).first.click()
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name=f"Delete consumer {receiver}").click()
+    page.get_by_role("link", name=f"Delete… consumer {receiver}").click()
+    assert page.get_by_role("heading", level=1).inner_text() == f"Delete the webhook consumer {receiver}?"
+    page.get_by_role("button", name="Delete consumer").click()
     assert page.get_by_role("status").inner_text().startswith("Webhook consumer deleted")
     assert api.get(f"/webhooks/{consumer}").status_code == 404
     shoot("consumer-deleted")
@@ -390,6 +491,77 @@ def test_posts_without_the_right_csrf_token_change_nothing(server, api) -> None:
                 stranger.post("/portal/login", data={"api_key": server.api_key, "csrf": csrf}).status_code
                 == 403
             )
+
+
+def test_destructive_changes_need_their_confirmation_page(server, api) -> None:
+    company, connection = linked_sandbox_company(api, f"Confirmed {uuid.uuid4().hex[:8]}")
+    key = api.post("/apiKeys", json={"name": "portal-confirm"}).json()
+    consumer = api.post("/webhooks", json={"url": "https://example.com/hooks/confirm"}).json()
+    secret = api.get(f"/webhooks/{consumer['id']}/secret").json()["secret"]
+    changes = {
+        f"/portal/companies/{company}/connections/{connection}/unlink": (
+            lambda: api.get(f"/companies/{company}/connections/{connection}").json()["status"] == "Unlinked"
+        ),
+        f"/portal/webhooks/{consumer['id']}/secret/rotate": (
+            lambda: api.get(f"/webhooks/{consumer['id']}/secret").json()["secret"] != secret
+        ),
+        f"/portal/webhooks/{consumer['id']}/delete": (
+            lambda: api.get(f"/webhooks/{consumer['id']}").status_code == 404
+        ),
+        f"/portal/api-keys/{key['id']}/delete": (
+            lambda: key["id"] not in {k["id"] for k in api.get("/apiKeys").json()["results"]}
+        ),
+        f"/portal/companies/{company}/connections/{connection}/delete": (
+            lambda: api.get(f"/companies/{company}/connections/{connection}").status_code == 404
+        ),
+        f"/portal/companies/{company}/delete": lambda: api.get(f"/companies/{company}").status_code == 404,
+    }
+    with http_sign_in(server) as (browser, csrf):
+        for path, done in changes.items():
+            # Without the confirmation (a forged or JavaScript-made form): nothing changes, and the answer is
+            # the confirmation page, whose form is the one that makes the change.
+            for form in ({"csrf": csrf}, {"csrf": csrf, "confirmed": "no"}):
+                refused = browser.post(path, data=form)
+                assert refused.status_code == 303 and refused.headers["location"] == path, path
+                assert not done(), path
+            page = browser.get(path)
+            assert page.status_code == 200 and "Cancel" in page.text
+            assert f'<form method="post" action="{path}"' in page.text
+            assert '<input type="hidden" name="confirmed" value="yes">' in page.text
+            assert not done(), path
+            made = browser.post(path, data={"csrf": hidden_csrf(page.text), "confirmed": "yes"})
+            assert made.status_code == 303 and done(), path
+
+
+def test_a_refresh_after_a_change_repeats_nothing(server, api) -> None:
+    with http_sign_in(server) as (browser, csrf):
+        keys = len(api.get("/apiKeys").json()["results"])
+        name = f"prg-{uuid.uuid4().hex[:6]}"
+        made = browser.post("/portal/api-keys", data={"csrf": csrf, "name": name})
+        assert made.status_code == 303 and made.headers["location"] == "/portal/profile"
+        shown = browser.get("/portal/profile").text
+        plain = re.search(r'id="new-key" type="text" readonly value="([^"]+)"', shown)
+        assert plain and name in shown
+        with httpx.Client(base_url=server.base_url, auth=(plain.group(1), "")) as with_new_key:
+            assert with_new_key.get("/profile").status_code == 200
+        # The page the browser refreshes is the GET: no new key, and the key is not shown again.
+        again = browser.get("/portal/profile").text
+        assert plain.group(1) not in again and 'id="new-key"' not in again
+        assert len(api.get("/apiKeys").json()["results"]) == keys + 1
+
+        consumer = api.post("/webhooks", json={"url": "https://example.com/hooks/prg"}).json()
+        revealed = browser.post(f"/portal/webhooks/{consumer['id']}/secret", data={"csrf": csrf})
+        assert (
+            revealed.status_code == 303
+            and revealed.headers["location"] == f"/portal/webhooks/{consumer['id']}"
+        )
+        secret = api.get(f"/webhooks/{consumer['id']}/secret").json()["secret"]
+        assert secret in browser.get(revealed.headers["location"]).text
+        assert secret not in browser.get(revealed.headers["location"]).text
+        api.delete(f"/webhooks/{consumer['id']}")
+        api.delete(
+            f"/apiKeys/{next(k['id'] for k in api.get('/apiKeys').json()['results'] if k['name'] == name)}"
+        )
 
 
 def test_unknown_or_expired_sessions_go_to_sign_in(server, db) -> None:

@@ -24,13 +24,14 @@ def client_site(server: RunningServer) -> Iterator[ClientSite]:
     site.httpd.shutdown()
 
 
+def chosen(page, field: str) -> str:
+    """The text of the option a select of the form shows chosen."""
+    return page.locator(f"select[id='{field}'] option:checked").inner_text().strip()
+
+
 def configure_in_the_form(page, shoot=None) -> None:
-    """Choose the first option of every account the form asks for, map every tax rate, and save."""
+    """Keep the accounts and tax rates the form proposes, set the schedule, and save."""
     page.wait_for_selector("form.configure", timeout=90_000)
-    for select in page.locator("form.configure select[required]").all():
-        select.select_option(index=1)
-    for select in page.locator("select[id^='sales.taxRates.']").all():
-        select.select_option(index=1)
     page.locator("#schedule\\.syncHour").fill("7")
     page.select_option("#schedule\\.timeZone", "Europe/Paris")
     # 2099: the shared test server runs schedules every second; these configurations are not for that.
@@ -64,19 +65,62 @@ def test_a_merchant_connects_both_platforms_configures_and_returns(
     page.get_by_role("button", name="Approve").click()
     page.get_by_role("link", name=re.compile("Finish and return")).click()
 
-    # The books are read (the page refreshes itself), then the configuration form.
+    # The books are read (the page refreshes itself), then the configuration form, with each choice the
+    # Sandbox's books can answer proposed: accounts by name and class, tax rates by percentage and name.
     page.wait_for_selector("form.configure", timeout=90_000)
     assert page.get_by_role("heading", name="Choose how your sales are recorded").is_visible()
+    proposed = {
+        "sales.accounts.sales": "4000 · Sales - Products",
+        "sales.accounts.salesTax": "2200 · VAT",
+        "sales.accounts.refunds": "4000 · Sales - Products",
+        "payments.accounts.default": "1200 · Business Current Account",
+        "fees.accounts.fees": "7900 · Bank Charges and Interest",
+    }
+    assert {field: chosen(page, field) for field in proposed} == proposed
+    taxes = page.locator("select[id^='sales.taxRates.']")
+    assert sorted(chosen(page, taxes.nth(i).get_attribute("id")) for i in range(taxes.count())) == [
+        "Reduced 5%",
+        "Standard 20%",
+        "Zero Rated",
+    ]
+    # Required questions say so; journal entries ask no invoice status.
+    assert page.get_by_label("Sales account (required)").get_attribute("aria-required") == "true"
+    assert page.get_by_label("Customer for sales", exact=True).count() == 1
+    assert page.locator("#sales\\.invoiceStatus").count() == 0
+    # Unticking fees hides the questions about fees (and ticking shows them again).
+    page.get_by_label("Fees", exact=True).uncheck()
+    assert page.locator("#fees\\.accounts\\.fees").is_hidden()
+    page.get_by_label("Fees", exact=True).check()
+    assert page.locator("#fees\\.accounts\\.fees").is_visible()
+    shoot("configure-proposed")
     accessible()
-    # Saving with nothing chosen says what is missing and keeps nothing.
-    page.locator("form.configure select[required]").first.select_option(index=0)
-    page.evaluate("document.querySelector('form.configure').noValidate = true")
+
+    # Saving without a sales account or a fees account: one summary at the top, each line a link to its
+    # field, each field with its own message; nothing is kept.
+    page.select_option("#sales\\.accounts\\.sales", "")
+    page.select_option("#fees\\.accounts\\.fees", "")
     page.locator("#save").click()
-    page.locator("#configure-errors").wait_for()
-    assert "Choose the sales account." in page.locator("#configure-errors").inner_text()
+    summary = page.locator("#configure-errors")
+    summary.wait_for()
+    assert page.evaluate("document.activeElement.id") == "configure-errors"
+    assert summary.get_by_role("heading", name="There is a problem").is_visible()
+    assert page.title().startswith("There is a problem: ")
+    summary.get_by_role("link", name="Choose the sales account.").click()
+    assert page.evaluate("document.activeElement.id") == "sales.accounts.sales"
+    sales = page.locator("#sales\\.accounts\\.sales")
+    assert sales.get_attribute("aria-invalid") == "true"
+    assert page.locator("#sales\\.accounts\\.sales-error").inner_text() == "Choose the sales account."
+    assert summary.get_by_role("link", name="Choose the fees account.").get_attribute("href") == (
+        "#fees.accounts.fees"
+    )
+    # What the merchant left as it was is kept as they saw it.
+    assert chosen(page, "sales.accounts.salesTax") == "2200 · VAT"
     shoot("configure-errors")
+    accessible()
     company = company_named(api, merchant)
     assert api.get(f"/config/companies/{company['id']}/sync/commerce").json()["configured"] is False
+    page.select_option("#sales\\.accounts\\.sales", label="4000 · Sales - Products")
+    page.select_option("#fees\\.accounts\\.fees", label="7900 · Bank Charges and Interest")
 
     configure_in_the_form(page, shoot)
     page.wait_for_url(client_site.base + "/landed*")
@@ -92,14 +136,22 @@ def test_a_merchant_connects_both_platforms_configures_and_returns(
         "timeZone": "Europe/Paris",
     }
     sales = config["configuration"]["sales"]
-    assert all(account["selectedAccountId"] for account in sales["accounts"].values())
+    names = {o["id"]: o["name"] for a in sales["accounts"].values() for o in a["accountOptions"]}
+    assert {key: names[a["selectedAccountId"]] for key, a in sales["accounts"].items()} == {
+        "sales": "Sales - Products",
+        "salesTax": "VAT",
+        "refunds": "Sales - Products",
+    }
     assert all(rate["selectedTaxRateId"] for rate in sales["taxRates"].values())
     statuses = {c["integrationKey"]: c["status"] for c in company["dataConnections"]}
     assert statuses == {COMMERCE: "Linked", ACCOUNTING: "Linked"}
 
-    # The same URL again: its code is spent.
+    # The same URL again: its code is spent. The page is the client's, and does not send the merchant to
+    # open the same link again (it would be refused again) but to where a new one is made.
     page.goto(url)
     assert page.get_by_role("heading", name="This link has already been used").is_visible()
+    assert "start syncing there again: it makes a new link" in page.locator("main").inner_text()
+    assert page.locator("header.brand .client-name").inner_text() == api.get("/profile").json()["name"]
     shoot("used")
 
 
@@ -126,6 +178,18 @@ def test_authorized_on_behalf_in_french_without_redirect(api, page, shoot, acces
         configure_in_the_form(page)
         assert page.get_by_role("heading", name="C'est parti !").is_visible()
         shoot("done-fr")
+
+        # A choice the form does not ask (an invoice status, kept for invoice formats) survives a save there.
+        path = f"/config/companies/{company['id']}/sync/commerce"
+        status = {"configuration": {"sales": {"invoiceStatus": {"selectedInvoiceStatus": "Draft"}}}}
+        assert api.post(path, json=status).status_code == 200
+        page.goto(start_url(api, company["id"]) + "&locale=fr-fr")
+        page.wait_for_selector("form.configure", timeout=90_000)
+        assert page.locator("#sales\\.invoiceStatus").count() == 0
+        page.locator("#save").click()
+        assert page.get_by_role("heading", name="C'est parti !").is_visible()
+        sales = api.get(path).json()["configuration"]["sales"]
+        assert sales["invoiceStatus"]["selectedInvoiceStatus"] == "Draft"
     finally:
         api.patch("/sync/commerce/config/ui/text", params={"locale": "fr-fr"}, json={"success.title": None})
 
@@ -144,7 +208,9 @@ def test_the_portal_shows_and_runs_a_merchants_commerce_syncs(api, page, server,
     sign_in(page, server)
     page.goto(f"{server.base_url}/portal/companies/{company['id']}")
     section = page.locator("#commerce")
-    assert "aiwb → mqjo" in section.inner_text() and "Daily at 06:00 UTC" in section.inner_text()
+    assert (
+        "Commerce Sandbox → Sandbox" in section.inner_text() and "Daily at 06:00 UTC" in section.inner_text()
+    )
     page.locator("#commerce-sync").click()
     assert page.get_by_role("status").filter(has_text="Commerce sync queued").count() == 1
 

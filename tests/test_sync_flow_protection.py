@@ -5,6 +5,7 @@ uses a stored one that breaks the rule)."""
 
 from __future__ import annotations
 
+import html
 import random
 import re
 import uuid
@@ -255,10 +256,14 @@ def test_link_never_uses_a_stored_url_that_breaks_the_rule(api, server, db, prof
         assert approve.status_code == 200, approve.text
         assert "javascript:" not in approve.text and 'class="brand"' in approve.text
         assert not re.search(r'<header class="brand">\s*<img', approve.text)
+        # Cancelling asks first (the exit page), whose form ends the visit.
+        exit_path = re.search(r'href="(/link/company/[^"]+/exit\?[^"]+)"', approve.text)
+        assert exit_path, approve.text
+        confirm = business.get(html.unescape(exit_path.group(1)))
         cancel = re.search(
-            r'action="(/link/company/[^"]+/cancel)".*?name="csrf" value="([^"]+)"', approve.text, re.DOTALL
+            r'action="(/link/company/[^"]+/cancel)".*?name="csrf" value="([^"]+)"', confirm.text, re.DOTALL
         )
-        assert cancel, approve.text
+        assert cancel, confirm.text
         ended = business.post(
             cancel.group(1),
             data={"csrf": cancel.group(2), "connectionId": connection["id"]},

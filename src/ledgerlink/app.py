@@ -24,6 +24,8 @@ from ledgerlink.connections import endpoints as connections
 from ledgerlink.connectors import registry as connector_registry
 from ledgerlink.data import endpoints as data
 from ledgerlink.db import bound_read_pool, create_engine, create_sessionmaker
+from ledgerlink.files import endpoints as files
+from ledgerlink.files.dependencies import rules_from
 from ledgerlink.integrations import endpoints as integrations
 from ledgerlink.integrations.service import sync_registry
 from ledgerlink.jobs import Runtime
@@ -93,6 +95,7 @@ def create_app(settings: Settings, database_url: str, workers: WorkerProcess | N
     app.state.secrets = SecretBox(load_or_create_key(settings.secret_key, settings.data_dir))
     app.state.link_code_key = app.state.secrets.derive_key("link-codes")
     app.state.urls = PublicUrls(settings.base_url)
+    app.state.file_rules = rules_from(settings, sessionmaker)
     # What jobs and the pages that run domain work outside a request's session (OAuth, Link) are given.
     app.state.runtime = Runtime(
         engine=engine,
@@ -116,6 +119,7 @@ def create_app(settings: Settings, database_url: str, workers: WorkerProcess | N
         push.router,
         data.router,
         webhooks.router,
+        files.router,
         link.router,
         commerce.router,
         sync_flow.router,
@@ -154,6 +158,8 @@ def create_app(settings: Settings, database_url: str, workers: WorkerProcess | N
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
+        # A file at the limit, and the multipart envelope and form fields around it.
+        max_upload_bytes=settings.files_max_bytes + 64 * 1024,
         body_timeout_seconds=settings.body_timeout_seconds,
         on_error=pages.unexpected_error,
     )

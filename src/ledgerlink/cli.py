@@ -64,9 +64,10 @@ def _refusals() -> tuple[type[Exception], ...]:
     """What the modules raise when a command cannot go on (imported only then: they are slow to import)."""
     from ledgerlink.clients.tenants import TenantError
     from ledgerlink.database import DatabaseUnreachable
+    from ledgerlink.files.scanning import ScannerUnusable
     from ledgerlink.kit.secrets import SecretKeyUnusable
 
-    return Refusal, TenantError, DatabaseUnreachable, SecretKeyUnusable
+    return Refusal, TenantError, DatabaseUnreachable, SecretKeyUnusable, ScannerUnusable
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -178,11 +179,13 @@ def serve(
     """Run the API (with its job workers) on LEDGERLINK_DATABASE_URL, or on an embedded PostgreSQL."""
     # Read first: importing the app reads the settings too, and would fail on a wrong one with a traceback.
     settings = _settings(host=host, port=port, data_dir=data_dir, worker_concurrency=0 if no_worker else None)
+    from ledgerlink.files.scanning import load_scanner
     from ledgerlink.kit.secrets import load_or_create_key
 
     # What can be checked before the (slow) imports of the app is, so a refusal comes at once.
     usable_data_dir(settings.data_dir)
     load_or_create_key(settings.secret_key, settings.data_dir)
+    load_scanner(settings.files_scanner)
     listening = listening_socket(settings.host, settings.port)
     from ledgerlink.database import bootstrap, migrate
     from ledgerlink.logging import configure

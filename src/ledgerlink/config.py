@@ -6,7 +6,7 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -99,9 +99,9 @@ class Settings(BaseSettings):
     quickbooks_api_url: str = "https://quickbooks.api.intuit.com/v3"
     quickbooks_sandbox_api_url: str = "https://sandbox-quickbooks.api.intuit.com/v3"
     # Plaid (banking): the installation's API keys from Plaid's dashboard, every client's unless it saved its
-    # own in the Portal (neither: Link lists Plaid as not available), which environment they belong to
-    # (`sandbox` or `production`), or a base URL for every environment (tests point it at a local fake), the
-    # Plaid Link script the business's browser runs, and the countries whose banks Link offers
+    # own in the Portal (neither: Plaid is not enabled, and Link does not list it), which environment they
+    # belong to (`sandbox` or `production`), or a base URL for every environment (tests point it at a local
+    # fake), the Plaid Link script the business's browser runs, and the countries whose banks Link offers
     # (comma-separated ISO codes).
     plaid_client_id: str | None = None
     plaid_secret: str | None = None
@@ -109,6 +109,21 @@ class Settings(BaseSettings):
     plaid_base_url: str | None = None
     plaid_link_script_url: str = "https://cdn.plaid.com/link/v2/stable/link-initialize.js"
     plaid_country_codes: str = "US"
+    # Uploaded files (files/, docs/deployment.md): the largest file accepted (Codat: 10 MB), and where the
+    # bytes are kept: `postgres` (large objects in the database) or `s3` (an S3-compatible object store).
+    files_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    files_store: str = Field(default="postgres", pattern="^(postgres|s3)$")
+    files_s3_bucket: str | None = Field(default=None, validate_default=True)
+    # The store's address (MinIO, Ceph, R2, a test's moto...); unset: AWS's for the region.
+    files_s3_endpoint: str | None = None
+    files_s3_region: str = "us-east-1"
+    files_s3_access_key_id: str | None = None
+    files_s3_secret_access_key: SecretStr | None = None
+    # Keys are `<prefix><companyId>/<fileId>`.
+    files_s3_prefix: str = "ledgerlink/files/"
+    # `package.module:name` of a virus scanner (files/scanning.py's `VirusScanner`: a class made with no
+    # arguments, or an instance) every upload is given before it is stored; unset: none.
+    files_scanner: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
     @field_validator("webhook_retry_schedule")
     @classmethod
@@ -122,6 +137,13 @@ class Settings(BaseSettings):
         from ledgerlink.kit.outbound import OutboundPolicy
 
         OutboundPolicy.parse(value)
+        return value
+
+    @field_validator("files_s3_bucket")
+    @classmethod
+    def _files_bucket(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("files_store") == "s3" and not value:
+            raise ValueError("required when LEDGERLINK_FILES_STORE is s3")
         return value
 
     @property

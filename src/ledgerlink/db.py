@@ -195,6 +195,7 @@ def load_models() -> None:
     from ledgerlink.companies import models as _companies  # noqa: F401
     from ledgerlink.connections import models as _connections  # noqa: F401
     from ledgerlink.events import models as _events  # noqa: F401
+    from ledgerlink.files import models as _files  # noqa: F401
     from ledgerlink.integrations import models as _integrations  # noqa: F401
     from ledgerlink.link import models as _link  # noqa: F401
     from ledgerlink.oauth import models as _oauth  # noqa: F401

@@ -8,6 +8,7 @@ traceback names the error's class, SQLSTATE, constraint, table and column and th
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sys
@@ -116,8 +117,11 @@ class AccessLog:
         if self.enabled:
             if not path.isprintable():
                 path = path.encode("unicode_escape").decode("ascii")
-            sys.stderr.write(self.render(method, path, status, duration_ms, correlation_id))
-            sys.stderr.flush()
+            line = self.render(method, path, status, duration_ms, correlation_id)
+            # A request is answered whether or not its line can be written (stderr closed, a full pipe).
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.write(line)
+                sys.stderr.flush()
 
     @staticmethod
     def _console(method: str, path: str, status: int, duration_ms: float, correlation_id: str) -> str:

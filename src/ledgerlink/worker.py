@@ -32,6 +32,7 @@ import structlog
 from ledgerlink.commerce import tasks as commerce_tasks
 from ledgerlink.config import Settings
 from ledgerlink.db import sqlalchemy_url
+from ledgerlink.files import tasks as files_tasks
 from ledgerlink.jobs import GENERAL_QUEUES, MAINTENANCE_QUEUE, WEBHOOKS_QUEUE, Runtime
 from ledgerlink.link import tasks as link_tasks
 from ledgerlink.push import tasks as push_tasks
@@ -74,6 +75,7 @@ def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
         ("webhooks:maintenance", "webhooks-maintenance", every_tick, webhook_tasks.maintenance),
         ("commerce:schedule", "commerce-schedule", every_tick, commerce_tasks.schedule),
         ("link:prune", "link-prune", "17 * * * *", link_tasks.prune),
+        ("files:purge", "files-purge", every_tick, files_tasks.purge),
     ):
         task = app.task(name=name, queue=MAINTENANCE_QUEUE, pass_context=True)(function)
         app.periodic(cron=cron, periodic_id=periodic_id)(task)

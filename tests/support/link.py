@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
+
 from ledgerlink.oauth.flow import CALLBACK_PATH
 from tests.support.oauth_server import OAuthTestServer
 from tests.support.server import RunningServer, own_server
@@ -85,3 +87,33 @@ def own_linking_server(
             platform, client_id = oauth
             platform.clients[client_id].redirect_uris[:] = [running.base_url + CALLBACK_PATH]
         yield running
+
+
+def ask_only_for(api: httpx.Client, company_id: str, source_type: str) -> None:
+    """The company's own Link settings ask for one source type (`banking`): a visit of one connection, as
+    Link was before it walked accounting, banking and commerce in turn."""
+    answer = api.put(f"/companies/{company_id}/linkSettings", json={"sourceTypes": {source_type: {}}})
+    assert answer.status_code == 200, answer.text
+
+
+@contextmanager
+def lender_profile(server: RunningServer, site: ClientSite, **changes: object) -> Iterator[None]:
+    """The shared server's client as the lender "Lendco" (its logo and a redirect URL landing on `site`),
+    with `changes` to its profile, for the block; the profile is put back after."""
+    with server.client() as api:
+        profile = api.get("/profile").json()
+        changed = api.put(
+            "/profile",
+            json={
+                **profile,
+                "name": "Lendco",
+                "logoUrl": site.base + "/logo.svg",
+                "redirectUrl": site.base + LANDING_TEMPLATE,
+                **changes,
+            },
+        )
+        assert changed.status_code == 200, changed.text
+        try:
+            yield
+        finally:
+            api.put("/profile", json=profile)

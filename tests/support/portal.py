@@ -38,3 +38,23 @@ def http_sign_in(server: RunningServer, key: str | None = None) -> Iterator[tupl
         companies = browser.get("/portal/companies")
         assert companies.status_code == 200
         yield browser, hidden_csrf(companies.text)
+
+
+# Cards and badges past the right edge of the window, other than inside a region that scrolls sideways (a wide
+# table's): on a narrow screen they would be cut off.
+_OVERFLOWING = """() => Array.from(document.querySelectorAll('.card, .badge, .chart')).filter(element => {
+  if (element.getBoundingClientRect().right <= window.innerWidth + 1) { return false; }
+  for (let a = element.parentElement; a && a !== document.body; a = a.parentElement) {
+    if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) { return false; }
+  }
+  return true;
+}).map(element => element.className + ': ' + element.textContent.trim().slice(0, 40))"""
+
+
+def overflowing(page: Any) -> list[str]:
+    """What sticks out of the page sideways at its current width (nothing should), and whether the page
+    itself scrolls sideways."""
+    found: list[str] = page.evaluate(_OVERFLOWING)
+    if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+        found.append("the page scrolls sideways")
+    return found

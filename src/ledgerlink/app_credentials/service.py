@@ -7,12 +7,14 @@ connector instance serves every client.
 
 The rule, applied here and nowhere else: a client's own app credentials, saved in the Portal, win over the
 installation's from the environment, as a whole (a Portal client id is never paired with an environment
-secret: they would belong to different apps); without either, the platform is not configured, and Link
-lists it as not available. Removing a client's own brings back the environment's, if it sets them.
+secret: they would belong to different apps); without either, the platform is not configured:
+`enabled: false` (`integrations.service`) and not offered in Link. Removing a client's own brings back the
+environment's, if it sets them.
 
-Cheap to resolve: one indexed query (per Link page, for every platform of the client; per OAuth refresh or
-pull, for one), one Fernet decryption per saved row used. Nothing is cached in a process, so a change in the
-Portal applies to the next request and job of every process at once.
+Cheap to resolve: one indexed query per platform (per OAuth start, refresh, widget or pull), one Fernet
+decryption of the saved row. Whether a platform is configured at all (an integration's `enabled`, what Link
+lists) needs no decryption: `integrations.service` joins the saved rows in SQL. Nothing is cached in a
+process, so a change in the Portal applies to the next request and job of every process at once.
 """
 
 from __future__ import annotations
@@ -82,24 +84,6 @@ def _resolved(
     if saved is not None:
         return _opened(secrets, connector, saved)
     return connector.environment_app_credentials()
-
-
-@dataclass(frozen=True)
-class ClientAppCredentials:
-    """One client's saved app credentials, read in one query, for resolving many platforms (Link's list)."""
-
-    secrets: SecretBox
-    saved: Mapping[str, SavedAppCredentials]
-
-    def resolve(self, connector: Connector) -> AppCredentials | None:
-        return _resolved(self.secrets, connector, self.saved.get(connector.info.key))
-
-
-async def of_client(session: AsyncSession, secrets: SecretBox, client_id: uuid.UUID) -> ClientAppCredentials:
-    rows = await session.scalars(
-        select(SavedAppCredentials).where(SavedAppCredentials.client_id == client_id)
-    )
-    return ClientAppCredentials(secrets, {row.integration_key: row for row in rows})
 
 
 async def resolve(

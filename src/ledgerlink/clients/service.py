@@ -56,6 +56,14 @@ async def set_link_urls(session: AsyncSession, client_id: uuid.UUID, single_use:
     return client
 
 
+async def set_confirm_company_name(session: AsyncSession, client_id: uuid.UUID, confirm: bool) -> Client:
+    """Whether Link asks the business to confirm its company name first (the profile's
+    `confirmCompanyName`)."""
+    client = await get_client(session, client_id, for_update=True)
+    client.confirm_company_name = confirm
+    return client
+
+
 def api_key_view(key: ApiKey, plain: str | None = None) -> dict[str, Any]:
     """An API key as listed: the key itself only in the answer that created it, masked ever after."""
     return {

@@ -98,7 +98,7 @@ def visible(accounts: list[dict[str, Any]], visible_accounts: list[str] | None) 
     return [a for a in accounts if {a.get("id"), a.get("nominalCode"), a.get("name")} & wanted]
 
 
-def _account_options(books: MerchantBooks, account_type: str) -> list[dict[str, Any]]:
+def account_options(books: MerchantBooks, account_type: str) -> list[dict[str, Any]]:
     return [
         {
             "id": account["id"],
@@ -143,12 +143,12 @@ def document(
         role.key: _account(
             texts[role.text_key],
             sales["accounts"].get(role.key),
-            _account_options(books, role.account_type),
+            account_options(books, role.account_type),
             True,
         )
         for role in SALES_ROLES
     }
-    payment_options = _account_options(books, PAYMENTS_TYPE)
+    payment_options = account_options(books, PAYMENTS_TYPE)
     method_accounts = {
         method["id"]: _account(
             method.get("name") or method["id"], payments["accounts"].get(method["id"]), payment_options, False
@@ -238,7 +238,7 @@ def document(
                     FEES_ROLE.key: _account(
                         texts[FEES_ROLE.text_key],
                         fees["accounts"].get(FEES_ROLE.key),
-                        _account_options(books, FEES_ROLE.account_type),
+                        account_options(books, FEES_ROLE.account_type),
                         True,
                     )
                 },
@@ -254,7 +254,7 @@ def check(selections: dict[str, Any], books: MerchantBooks) -> None:
     sales, payments, fees = selections["sales"], selections["payments"], selections["fees"]
 
     def account(field: str, selected: str | None, account_type: str, required: bool, title: str) -> None:
-        ids = {o["id"] for o in _account_options(books, account_type)}
+        ids = {o["id"] for o in account_options(books, account_type)}
         if selected is None:
             if required:
                 errors.append((field, f"Choose {title}."))

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.clients.models import Client
-from ledgerlink.commerce import configuration, texts
+from ledgerlink.commerce import configuration, suggestions, texts
 from ledgerlink.commerce.models import (
     CommerceConfiguration,
     SyncFlowCode,
@@ -391,16 +391,21 @@ async def show(
     found: CommerceConfiguration,
     locale: str,
     selections: dict[str, Any] | None = None,
+    *,
+    suggest: bool = False,
 ) -> dict[str, Any]:
-    """The configuration document; with `selections`, as it would be with those (a form being corrected)."""
+    """The configuration document; with `selections`, as it would be with those (a form being corrected).
+    With `suggest`, a configuration never saved shows what the books suggest for each unmade choice (the
+    Sync Flow form's starting point; nothing is stored until the merchant saves)."""
     shown = await texts_for(session, company.client_id, locale, company=found)
+    merchant_books = await books(session, company, found)
+    chosen = selections or found.selections
+    if suggest and not found.configured:
+        commerce = registry.get(found.commerce_key)
+        name = commerce.info.name if commerce is not None else found.commerce_key
+        chosen = suggestions.fill(chosen, merchant_books, name)
     return configuration.document(
-        str(company.id),
-        found.enable,
-        found.configured,
-        selections or found.selections,
-        await books(session, company, found),
-        shown,
+        str(company.id), found.enable, found.configured, chosen, merchant_books, shown
     )
 
 

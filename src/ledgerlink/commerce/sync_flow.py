@@ -46,13 +46,12 @@ CONFIGURE = "configure"
 ACCOUNTING_TYPES = ("company", "chartOfAccounts", "taxRates", "customers", "suppliers")
 COMMERCE_TYPES = ("commerce-taxComponents", "commerce-paymentMethods")
 
+# The same link would be refused again: the way on is a new one, which the page that opened it makes.
+_NEW_LINK = "Go back to the page you came from and start syncing there again: it makes a new link."
 _REFUSED = {
-    "expired": ("This link has expired", "Sync-flow links work for 30 seconds. Go back and open it again."),
-    "used": ("This link has already been used", "Each sync-flow link works once. Go back and open it again."),
-    "invalid": (
-        "This link is not valid",
-        "This link's one-time code is not right. Go back and open it again.",
-    ),
+    "expired": ("This link has expired", f"Sync-flow links work for 30 seconds. {_NEW_LINK}"),
+    "used": ("This link has already been used", f"Each sync-flow link works once. {_NEW_LINK}"),
+    "invalid": ("This link is not valid", f"This link's one-time code is not right. {_NEW_LINK}"),
     "locked": (
         "Too many links that were not valid",
         (
@@ -89,6 +88,10 @@ async def enter(
     client = await session.get(Client, client_id)
     if client is not None:
         check_active(client)
+        # A refused link's page is the client's (its name and logo), not a bare status.
+        pages.brand_errors(
+            request, pages.Branding(client.name, browser_urls.shown(client.logo_url), None, ())
+        )
     source = service.source_of(request.client.host if request.client else None)
     try:
         company_id, redirect_url = await service.spend_code(
@@ -238,8 +241,22 @@ def _form(document: dict[str, Any], zone: str) -> dict[str, Any]:
 
 @router.get("/companies/{companyId}/configure")
 async def configure_page(page: Visiting, session: Session) -> Response:
-    document = await service.show(session, page.company, page.choices, page.visit.locale)
+    document = await service.show(session, page.company, page.choices, page.visit.locale, suggest=True)
     return _configure(page, await page.context(session), document)
+
+
+# A validation error's `itemId` that names a selection differently from the form field asking it.
+_FIELD_OF_ITEM = {"schedule.selectedFrequency": "schedule.frequency"}
+
+
+def _field_errors(errors: list[dict[str, str]]) -> dict[str, str]:
+    """Each field's own message (the first, when a field has several), keyed by the form field's id."""
+    found: dict[str, str] = {}
+    for error in errors:
+        item = error.get("itemId") or ""
+        if item:
+            found.setdefault(_FIELD_OF_ITEM.get(item, item), error["message"])
+    return found
 
 
 def _configure(
@@ -257,7 +274,11 @@ def _configure(
             **context,
             "config": document,
             "form": _form(document, zone),
-            "errors": errors or [],
+            "errors": [
+                {"field": _FIELD_OF_ITEM.get(e.get("itemId") or "", e.get("itemId") or ""), **e}
+                for e in errors or []
+            ],
+            "field_errors": _field_errors(errors or []),
             "time_zones": configuration.time_zones(),
             "token": page.visit.form_token(CONFIGURE),
             "payment_names": {
@@ -275,6 +296,10 @@ def _body(form: Any) -> dict[str, Any]:
     def value(name: str) -> str | None:
         given = form.get(name)
         return given.strip() if isinstance(given, str) and given.strip() else None
+
+    def asked(name: str, key: str) -> dict[str, str | None]:
+        """A question's answer, only if the form asked it: one it leaves out keeps what is stored."""
+        return {key: value(name)} if name in form else {}
 
     def prefixed(prefix: str) -> dict[str, str | None]:
         return {name[len(prefix) :]: value(name) for name in form if name.startswith(prefix)}
@@ -303,10 +328,10 @@ def _body(form: Any) -> dict[str, Any]:
             "sales": {
                 "syncSales": form.get("sales.syncSales") == "on",
                 "accounts": prefixed("sales.accounts."),
-                "invoiceStatus": {"selectedInvoiceStatus": value("sales.invoiceStatus")},
-                "salesCustomer": {"selectedCustomerId": value("sales.customerId")},
+                "invoiceStatus": asked("sales.invoiceStatus", "selectedInvoiceStatus"),
+                "salesCustomer": asked("sales.customerId", "selectedCustomerId"),
                 "taxRates": prefixed("sales.taxRates."),
-                "newTaxRates": {"selectedDefaultZeroTaxRateId": value("sales.defaultZeroTaxRateId")},
+                "newTaxRates": asked("sales.defaultZeroTaxRateId", "selectedDefaultZeroTaxRateId"),
                 "grouping": {"groupingPeriod": {"selectedGroupingPeriod": value("sales.groupingPeriod")}},
             },
             "payments": {
@@ -316,7 +341,7 @@ def _body(form: Any) -> dict[str, Any]:
             "fees": {
                 "syncFees": form.get("fees.syncFees") == "on",
                 "accounts": prefixed("fees.accounts."),
-                "feesSupplier": {"selectedSupplierId": value("fees.supplierId")},
+                "feesSupplier": asked("fees.supplierId", "selectedSupplierId"),
             },
         },
         "enable": True,

@@ -77,6 +77,8 @@ TEXT_KEYS: tuple[TextKey, ...] = (
     _text("schedule.startDate", "Post sales from", "Comptabiliser les ventes à partir du"),
     _text("schedule.syncHour", "At (hour of the day)", "À (heure de la journée)"),
     _text("schedule.timeZone", "Time zone", "Fuseau horaire"),
+    _text("form.required", "required", "obligatoire"),
+    _text("form.errors", "There is a problem", "Il y a un problème"),
     _text("save", "Save and finish", "Enregistrer et terminer"),
     _text("success.title", "You're all set", "C'est prêt"),
     _text(

@@ -64,8 +64,14 @@ async def create(
     connector = registry.get(platform_key)
     if connector is None:
         raise NotFound(f"No integration was found with key {platform_key}")
-    if not await integrations.is_enabled(session, principal.client_id, platform_key):
-        raise BadRequest(f"The integration {platform_key} is not enabled for your client.")
+    row = await integrations.get(session, principal.client_id, platform_key)
+    if not row.enabled:
+        why = (
+            ""
+            if not row.switched_on or row.configured
+            else ": set up its app credentials in the Portal first"
+        )
+        raise BadRequest(f"The integration {platform_key} is not enabled for your client{why}.")
     return await create_for(session, company, connector, urls)
 
 
@@ -111,10 +117,18 @@ async def unlink(
     if status != ConnectionStatus.UNLINKED.value:
         raise BadRequest('The only change a connection takes is {"status": "Unlinked"}.')
     company, connection = await get(session, principal, company_id, connection_id, for_update=True)
+    unlink_connection(session, company, connection, urls)
+    return connection
+
+
+def unlink_connection(
+    session: AsyncSession, company: Company, connection: Connection, urls: PublicUrls
+) -> None:
+    """Unlink a Linked connection (the API's unlink, and a business revoking it in Link): its data is kept,
+    no more pulls run, `connection.disconnected` is written."""
     if not can_transition(connection.status, ConnectionStatus.UNLINKED):
         raise BadRequest(f"Only a Linked connection can be unlinked; this one is {connection.status}.")
     transition(session, company, connection, ConnectionStatus.UNLINKED, urls)
-    return connection
 
 
 async def authorize(

@@ -254,11 +254,31 @@ class Connector:
             return None
         return self.oauth.environment_credentials()
 
+    def environment_variables(self) -> tuple[str, ...]:
+        """The environment variables that give the platform's app credentials to every client: what the
+        Portal tells an operator to set when no client's own are saved (OAuth: `LEDGERLINK_OAUTH_<KEY>_*`)."""
+        if self.oauth is None:
+            return ()
+        prefix = f"LEDGERLINK_OAUTH_{self.oauth.key.upper()}_"
+        return (f"{prefix}CLIENT_ID", f"{prefix}CLIENT_SECRET")
+
     def is_configured(self, app: AppCredentials | None) -> bool:
         """Whether the operator has given what the platform needs, `app` being the client's resolved app
-        credentials (None: neither the Portal nor the environment sets them); Link lists an unconfigured
-        platform as not available rather than offering a broken one."""
+        credentials (None: neither the Portal nor the environment sets them)."""
         return app is not None or not self.app_credential_fields
+
+    def can_link(self) -> bool:
+        """Whether Link has a way to take a business through the platform's authorization: its OAuth consent,
+        its widget, or credentials the business types (the Sandbox's approve page)."""
+        if self.widget is not None or self.oauth is not None:
+            return True
+        info = self.info
+        return info.accepts_credentials and (info.is_sandbox or bool(info.credential_fields))
+
+    def is_usable(self, app: AppCredentials | None) -> bool:
+        """Whether a business can connect the platform now, `app` being the client's resolved app credentials:
+        the rule behind an integration's `enabled` (with the client's switch) and what Link offers."""
+        return self.is_configured(app) and self.can_link()
 
     def fetch(self, request: FetchRequest) -> AsyncIterator[Batch]:
         """Pages of standardized records for `request.data_type`; connectors know nothing of the database."""

@@ -19,7 +19,7 @@ from starlette.routing import Route
 from ledgerlink.clients.auth import CurrentPrincipal, authenticate
 from ledgerlink.data import legacy, reads
 from ledgerlink.db import bound_reads
-from ledgerlink.kit.auth import Session, key_hashes, unauthorized
+from ledgerlink.kit.auth import Session, request_key_hashes, unauthorized
 from ledgerlink.kit.errors import CodatError
 from ledgerlink.kit.pagination import PageParams, page_envelope, parse_page_params
 from ledgerlink.kit.responses import json
@@ -59,7 +59,7 @@ def _list_endpoint(data_type: DataType) -> Endpoint:
     # one statement what `require_principal`, `page_params` and the session would do in five round trips.
     # The request alone, so the app answers it in front of the router (`is_list_page`).
     async def list_records(request: Request) -> Response:
-        hashes = key_hashes(request.headers.get("authorization"))
+        hashes = request_key_hashes(request.scope)
         answered = await _fast_page(request, data_type, hashes) if hashes else None
         return answered if answered is not None else await _list_in_session(request, data_type)
 

@@ -35,7 +35,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Select, operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from ledgerlink.clients.auth import key_owner
 from ledgerlink.companies import service as companies
@@ -395,7 +396,7 @@ def _build_fast_page(
     """Raises `BadRequest` for a query or orderBy `page` would refuse."""
     target = query_target(data_type.key)
     filter_ = compile_query(query, target)
-    order = (*order_by_clause(order_by, target), *_default_order(data_type, order_by))
+    order = _distinct_terms((*order_by_clause(order_by, target), *_default_order(data_type, order_by)))
     supplied = SUPPLIED | {f"ll_parent_{field}" for field in parent_fields}
 
     auth = _key_lookup().cte("auth")
@@ -420,7 +421,8 @@ def _build_fast_page(
     )
     # As `page`. The connection is a one-row subquery (an InitPlan: a parameter of the index scan, so the
     # page reads the index in order and stops after its rows). PostgreSQL joins the page's JSON texts in
-    # the page's order, numbered by a window in that same order (one sort or index scan serves both).
+    # the page's order, given by the values it was ordered by, which the page's rows carry: they come in
+    # that order, so the join sorts nothing (PostgreSQL 16+ sees the input presorted).
     connection = select(src.c.connection_id).scalar_subquery().correlate(None)
     conditions = [
         _visible_in(Record.connection_id == connection, data_type),
@@ -428,16 +430,22 @@ def _build_fast_page(
     ]
     if filter_ is not None:
         conditions.append(filter_)
+    keys = [_ordered(term)[0].label(f"o{n}") for n, term in enumerate(order)]
     rows = (
-        select(Record.data, func.row_number().over(order_by=order).label("n"))
+        select(Record.data, *keys)
         .where(*conditions)
         .order_by(*order)
         .limit(bindparam("ll_limit", type_=Integer))
         .offset(bindparam("ll_offset", type_=Integer))
         .subquery("p")
     )
+    in_page_order = [_ordered(term)[1](rows.c[f"o{n}"]) for n, term in enumerate(order)]
     joined = (
-        select(func.string_agg(cast(rows.c.data, Text), aggregate_order_by(literal_column("','"), rows.c.n)))
+        select(
+            func.string_agg(
+                cast(rows.c.data, Text), aggregate_order_by(literal_column("','"), *in_page_order)
+            )
+        )
         .scalar_subquery()
         .correlate(None)
     )
@@ -461,6 +469,41 @@ def _build_fast_page(
             select(func.count()).select_from(Record).where(*count_conditions), dialect, supplied
         )
     return FastPage(compile_for_psycopg(statement, dialect, supplied), count)
+
+
+_DIRECTIONS: dict[Any, Callable[[ColumnElement[Any]], ColumnElement[Any]]] = {
+    operators.asc_op: lambda e: e.asc(),
+    operators.desc_op: lambda e: e.desc(),
+    operators.nulls_first_op: lambda e: e.nulls_first(),
+    operators.nulls_last_op: lambda e: e.nulls_last(),
+}
+
+
+def _ordered(term: Any) -> tuple[ColumnElement[Any], Callable[[ColumnElement[Any]], ColumnElement[Any]]]:
+    """An ORDER BY term taken apart: what it orders by, and how to order another expression the same way
+    (`x.desc().nulls_last()` gives `x` and `lambda y: y.desc().nulls_last()`)."""
+    modifiers = []
+    while isinstance(term, UnaryExpression) and term.modifier in _DIRECTIONS:
+        modifiers.append(_DIRECTIONS[term.modifier])
+        term = term.element
+
+    def same_way(expression: ColumnElement[Any]) -> ColumnElement[Any]:
+        for modify in reversed(modifiers):
+            expression = modify(expression)
+        return expression
+
+    return term, same_way
+
+
+def _distinct_terms(order: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The ORDER BY terms without those ordering by what an earlier one does (`orderBy=-postedOn` and the
+    default order both order by the record's date): they change nothing, and PostgreSQL would not see
+    the page's rows as already in the join's order (it sorted them again)."""
+    kept: list[Any] = []
+    for term in order:
+        if not any(_ordered(term)[0].compare(_ordered(earlier)[0]) for earlier in kept):
+            kept.append(term)
+    return tuple(kept)
 
 
 @dataclass(frozen=True)

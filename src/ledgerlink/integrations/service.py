@@ -1,14 +1,23 @@
-"""Integrations: written from the connector registry on start, listed with each client's choices."""
+"""Integrations: written from the connector registry on start, listed with each client's choices.
+
+An integration is `enabled` (Codat: "whether this integration is enabled for your customers to use") when
+the client has not switched it off AND a business can connect it now: its app credentials resolve (the
+client's own, saved in the Portal, else the installation's from the environment; `app_credentials.service`
+holds that rule) and Link has a way through its authorization (`Connector.is_usable`). The switch is the
+client's stored choice (on unless turned off); being configured is worked out at every read, so saving or
+removing app credentials changes `enabled` at once, in every process, without touching the switch.
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, String, cast, delete, func, select
+from sqlalchemy import Boolean, ColumnElement, String, and_, cast, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledgerlink.app_credentials.models import SavedAppCredentials
 from ledgerlink.connectors.base import ConnectorInfo
 from ledgerlink.connectors.registry import CONNECTORS
 from ledgerlink.integrations.models import Integration, IntegrationSetting
@@ -17,7 +26,23 @@ from ledgerlink.kit.pagination import PageParams, fetch_query_page
 from ledgerlink.kit.query import Field, Kind, QueryTarget, columns_target
 from ledgerlink.kit.urls import PublicUrls
 
-_ENABLED = func.coalesce(IntegrationSetting.enabled, cast(True, Boolean))
+# The client's switch: on unless it turned the integration off.
+_SWITCHED_ON = func.coalesce(IntegrationSetting.enabled, cast(True, Boolean))
+
+
+def _configured() -> ColumnElement[bool]:
+    """SQL over `_client_rows`: whether a business can connect the platform with what is set up now. Read
+    from the registry and the environment at each call (cheap: a handful of connectors), the client's saved
+    app credentials from the joined row (a saved row holds every field: `app_credentials.service.save`)."""
+    as_is = [key for key, c in CONNECTORS.items() if c.is_usable(c.environment_app_credentials())]
+    with_saved = [key for key, c in CONNECTORS.items() if c.app_credential_fields and c.can_link()]
+    saved = SavedAppCredentials.integration_key.is_not(None) & Integration.key.in_(with_saved)
+    return or_(Integration.key.in_(as_is), saved)
+
+
+def _enabled() -> ColumnElement[bool]:
+    return and_(_SWITCHED_ON, _configured())
+
 
 INTEGRATION_TARGET: QueryTarget = columns_target(
     "Integration",
@@ -29,7 +54,7 @@ INTEGRATION_TARGET: QueryTarget = columns_target(
             lambda: Integration.source_type,
             ("Accounting", "Banking", "BankFeed", "Commerce", "Expense", "Other", "Unknown"),
         ),
-        "enabled": Field(Kind.BOOLEAN, lambda: _ENABLED),
+        "enabled": Field(Kind.BOOLEAN, _enabled),
         "isBeta": Field(Kind.BOOLEAN, lambda: Integration.is_beta),
         "isOfflineConnector": Field(Kind.BOOLEAN, lambda: Integration.is_offline_connector),
         "integrationId": Field(Kind.TEXT, lambda: cast(Integration.integration_id, String)),
@@ -73,9 +98,24 @@ async def sync_registry(session: AsyncSession) -> None:
 
 
 def _client_rows(client_id: uuid.UUID) -> Any:
-    return select(Integration, _ENABLED.label("enabled")).outerjoin(
-        IntegrationSetting,
-        (IntegrationSetting.integration_key == Integration.key) & (IntegrationSetting.client_id == client_id),
+    """Each integration with, for the client: `enabled`, and its two parts `switched_on` and `configured`."""
+    return (
+        select(
+            Integration,
+            _enabled().label("enabled"),
+            _SWITCHED_ON.label("switched_on"),
+            _configured().label("configured"),
+        )
+        .outerjoin(
+            IntegrationSetting,
+            (IntegrationSetting.integration_key == Integration.key)
+            & (IntegrationSetting.client_id == client_id),
+        )
+        .outerjoin(
+            SavedAppCredentials,
+            (SavedAppCredentials.integration_key == Integration.key)
+            & (SavedAppCredentials.client_id == client_id),
+        )
     )
 
 
@@ -92,24 +132,27 @@ async def list_integrations(
     )
 
 
+async def enabled_keys(session: AsyncSession, client_id: uuid.UUID) -> set[str]:
+    """The keys of the integrations the client's companies can connect now: what Link offers."""
+    rows = await session.execute(_client_rows(client_id).where(_enabled()))
+    return {row.Integration.key for row in rows}
+
+
+async def find(session: AsyncSession, client_id: uuid.UUID, key: str) -> Any | None:
+    """The integration's row for the client (`_client_rows`), or None for an unknown key."""
+    return (await session.execute(_client_rows(client_id).where(Integration.key == key))).first()
+
+
 async def get(session: AsyncSession, client_id: uuid.UUID, key: str) -> Any:
-    row = (await session.execute(_client_rows(client_id).where(Integration.key == key))).first()
+    row = await find(session, client_id, key)
     if row is None:
         raise NotFound(f"No integration was found with key {key}")
     return row
 
 
-async def is_enabled(session: AsyncSession, client_id: uuid.UUID, key: str) -> bool:
-    enabled = await session.scalar(
-        select(IntegrationSetting.enabled).where(
-            IntegrationSetting.client_id == client_id, IntegrationSetting.integration_key == key
-        )
-    )
-    return enabled is not False
-
-
 async def set_enabled(session: AsyncSession, client_id: uuid.UUID, key: str, enabled: bool) -> Any:
-    """Offer an integration to the client's companies (Link, new connections) or stop offering it."""
+    """Switch an integration on or off for the client's companies (Link, new connections). Switched on, it
+    is enabled once configured, and stops being so (the switch kept) while its app credentials are gone."""
     await get(session, client_id, key)
     statement = insert(IntegrationSetting).values(client_id=client_id, integration_key=key, enabled=enabled)
     await session.execute(

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Scope
 
 from ledgerlink.db import get_session
 from ledgerlink.kit.errors import Unauthorized
@@ -49,6 +50,17 @@ def key_hashes(header: str | None) -> list[str]:
     if not header:
         return []
     return [hash_api_key(key) for key in candidate_keys(header)]
+
+
+def request_key_hashes(scope: Scope) -> list[str]:
+    """`key_hashes` of the request's `Authorization` header, worked out once per request: the rate limit
+    and the read API's list pages both need them."""
+    state = scope.setdefault("state", {})
+    found: list[str] | None = state.get("key_hashes")
+    if found is None:
+        header = next((value for name, value in scope["headers"] if name == b"authorization"), None)
+        found = state["key_hashes"] = key_hashes(header.decode("latin-1") if header is not None else None)
+    return found
 
 
 def unauthorized() -> Unauthorized:

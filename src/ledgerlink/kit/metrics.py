@@ -14,10 +14,12 @@ processes needs a rule to combine them): the `_waiting` ones are read at the scr
 
 from __future__ import annotations
 
+import functools
 import hmac
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -68,9 +70,16 @@ def observe_request(scope: Scope, status: int, seconds: float) -> None:
     route = scope.get("route")
     # The route's template, so ids do not make a series each; unmatched paths share one.
     template = getattr(route, "path", None) or "unmatched"
-    method = scope.get("method", "")
-    REQUESTS.labels(method, template, str(status)).inc()
-    REQUEST_SECONDS.labels(method, template).observe(seconds)
+    counted, timed = _request_series(scope.get("method", ""), template, status)
+    counted.inc()
+    timed.observe(seconds)
+
+
+@functools.lru_cache(maxsize=4096)
+def _request_series(method: str, template: str, status: int) -> tuple[Any, Any]:
+    """A request's counter and histogram series, found once: `labels()` looks them up under a lock, a
+    cost on every request. Bounded as the series are (methods x route templates x statuses)."""
+    return REQUESTS.labels(method, template, str(status)), REQUEST_SECONDS.labels(method, template)
 
 
 def observe_pull(data_type: str, status: str, seconds: float | None, modified: int = 0) -> None:

@@ -1,5 +1,6 @@
 """ASGI middleware: a correlation id and an access log line for every request, the body's size and time
-limits (a client that sends too much gets 413, one that sends too slowly 408: neither holds the server),
+limits (a client that sends too much gets 413, one that sends too slowly 408: neither holds the server; a
+file upload streams through to its endpoint under the same limits rather than being held here),
 text no request may carry (400, `kit.inputs`), and the last word on an unexpected error.
 
 An unexpected error is answered here rather than by Starlette's outermost `ServerErrorMiddleware`: that one
@@ -34,11 +35,14 @@ class RequestContextMiddleware:
         app: ASGIApp,
         *,
         max_body_bytes: int,
+        max_upload_bytes: int | None = None,
         body_timeout_seconds: float = 30.0,
         on_error: Callable[[Request, Exception], Awaitable[Response]] = unexpected_error,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # A file upload (a multipart/form-data body) may be larger than any other body.
+        self.max_upload_bytes = max(max_upload_bytes or 0, max_body_bytes)
         self.body_timeout_seconds = body_timeout_seconds
         self.on_error = on_error
 
@@ -63,19 +67,25 @@ class RequestContextMiddleware:
                 ]
             await send(message)
 
+        upload = inputs.is_multipart(scope)
+        limit = self.max_upload_bytes if upload else self.max_body_bytes
         declared, chunked = _body_framing(scope)
-        if declared is not None and declared > self.max_body_bytes:
-            await self._too_large(send_with_id, correlation)
+        if declared is not None and declared > limit:
+            await self._too_large(send_with_id, correlation, limit)
             self._log(scope, 413, started, correlation)
             return
         app_receive = receive
         body = b""
-        if chunked or declared:
+        if upload and (chunked or declared):
+            # A file upload is not held here whole: it streams on to its endpoint, whose multipart parser
+            # spools the files to disk, and is counted and timed on the way (`BodyRefused`).
+            app_receive = _metered(receive, limit, self.body_timeout_seconds)
+        elif chunked or declared:
             # Read the body here (the API buffers it anyway), so a chunked body over the limit is refused
             # with a 413 before any endpoint sees it. (A request with neither has no body: HTTP/1.1.)
             try:
                 async with asyncio.timeout(self.body_timeout_seconds):
-                    read = await self._read_body(receive)
+                    read = await self._read_body(receive, limit)
             except TimeoutError:
                 await self._refuse(
                     send_with_id,
@@ -86,7 +96,7 @@ class RequestContextMiddleware:
                 self._log(scope, 408, started, correlation)
                 return
             if read is None:
-                await self._too_large(send_with_id, correlation)
+                await self._too_large(send_with_id, correlation, limit)
                 self._log(scope, 413, started, correlation)
                 return
             body = read
@@ -101,6 +111,10 @@ class RequestContextMiddleware:
             with structlog.contextvars.bound_contextvars(correlation_id=correlation):
                 try:
                     await self.app(scope, app_receive, send_with_id)
+                except BodyRefused as refused:
+                    if responded:
+                        raise
+                    await self._refuse(send_with_id, refused.status, str(refused), correlation)
                 except Exception as exc:
                     if responded:
                         raise  # too late for an answer: uvicorn closes the connection
@@ -109,7 +123,7 @@ class RequestContextMiddleware:
         finally:
             self._log(scope, status, started, correlation)
 
-    async def _read_body(self, receive: Receive) -> bytes | None:
+    async def _read_body(self, receive: Receive, limit: int) -> bytes | None:
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -117,17 +131,15 @@ class RequestContextMiddleware:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
+            if size > limit:
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
 
-    async def _too_large(self, send: Send, correlation: str) -> None:
-        await self._refuse(
-            send, 413, f"The request body is larger than {self.max_body_bytes} bytes.", correlation
-        )
+    async def _too_large(self, send: Send, correlation: str, limit: int) -> None:
+        await self._refuse(send, 413, f"The request body is larger than {limit} bytes.", correlation)
 
     @staticmethod
     async def _refuse(send: Send, status: int, message: str, correlation: str) -> None:
@@ -143,6 +155,39 @@ class RequestContextMiddleware:
         seconds = time.perf_counter() - started
         metrics.observe_request(scope, status, seconds)
         access_log(scope["method"], scope["path"], status, round(seconds * 1000, 2), correlation)
+
+
+class BodyRefused(Exception):
+    """An upload's body went past its size or time limit while its endpoint was reading it."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _metered(receive: Receive, limit: int, seconds: float) -> Receive:
+    """`receive` for an upload's app: the body passed on as it arrives, refused past `limit` bytes or once
+    `seconds` have gone by without all of it (what comes after the body is passed on untimed)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    size, complete = 0, False
+
+    async def metered() -> Message:
+        nonlocal size, complete
+        if complete:
+            return await receive()
+        try:
+            async with asyncio.timeout_at(deadline):
+                message = await receive()
+        except TimeoutError:
+            raise BodyRefused(408, f"The request body did not arrive within {seconds:g} seconds.") from None
+        if message["type"] == "http.request":
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise BodyRefused(413, f"The request body is larger than {limit} bytes.")
+            complete = not message.get("more_body", False)
+        return message
+
+    return metered
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:

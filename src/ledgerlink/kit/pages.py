@@ -88,6 +88,23 @@ def is_page(request: Request) -> bool:
     return any(path == prefix or path.startswith(prefix + "/") for prefix in PAGE_PREFIXES)
 
 
+@dataclass(frozen=True)
+class Branding:
+    """Whose page an error is on (a Link visit's client: name, logo, stylesheet of its colour) and the
+    ways back it offers, as (label, URL)."""
+
+    name: str
+    logo_url: str | None
+    stylesheet: str | None
+    ways_back: tuple[tuple[str, str], ...]
+
+
+def brand_errors(request: Request, branding: Branding) -> None:
+    """An error page answering this request from now on is in this branding (a page area calls it once it
+    knows whose page it is)."""
+    request.state.page_branding = branding
+
+
 def error_page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
     return render(
         request,
@@ -97,6 +114,7 @@ def error_page(request: Request, status_code: int, title: str, message: str) -> 
             "message": message,
             "status_code": status_code,
             "correlation_id": correlation_id(request),
+            "branding": getattr(request.state, "page_branding", None),
         },
         status_code=status_code,
     )
@@ -147,7 +165,8 @@ def form_token(secret: str, purpose: str) -> str:
 def check_form_token(secret: str | None, purpose: str, given: str | None) -> bool:
     if not secret or not given:
         return False
-    return hmac.compare_digest(form_token(secret, purpose), given)
+    # As bytes: `compare_digest` refuses a str holding anything but ASCII (a forged token would be a 500).
+    return hmac.compare_digest(form_token(secret, purpose).encode(), given.encode())
 
 
 class FormSecret:

@@ -79,9 +79,11 @@ def _positive_int(name: str, raw: str | None, *, default: int, maximum: int | No
 def page_envelope(request: Request, params: PageParams, results: Sequence[Any], total: int) -> dict[str, Any]:
     path = request.url.path
     others = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "pageSize")]
+    # Encoded once for every link (as `urlencode` of the whole list would encode them).
+    rest = "&" + urlencode(others) if others else ""
 
     def href(page: int) -> dict[str, str]:
-        return {"href": f"{path}?{urlencode([('page', page), ('pageSize', params.page_size), *others])}"}
+        return {"href": f"{path}?page={page}&pageSize={params.page_size}{rest}"}
 
     links: dict[str, dict[str, str]] = {"self": {"href": path}, "current": href(params.page)}
     if params.page * params.page_size < total:

@@ -383,6 +383,27 @@ def query_value(prop: Field, raw: str, path: tuple[str, ...]) -> Any:
     return literal(raw, String)
 
 
+def _text_first(prop: Field, op: Op, right: ColumnElement[Any]) -> ColumnElement[bool] | None:
+    """A text property of a JSON document compared by `=` or `~`: its text first, its JSON type only on a
+    match, or None where that does not apply.
+
+    The same rows as `compare(typed_expression(prop), ...)`, whose CASE reads the property twice (its JSON
+    type, then its text), each read parsing the whole document: most records do not match a filter, and
+    now each is parsed once. The CASE keeps that order (PostgreSQL may reorder the terms of an AND).
+    `!=` is not one of these: a record whose property is missing or of another type matches it.
+    """
+    expression = _sql(prop.expression())
+    if prop.kind not in (Kind.TEXT, Kind.ENUM) or op not in (Op.EQ, Op.CONTAINS):
+        return None
+    if isinstance(expression.type, JSONB):
+        typeof = func.jsonb_typeof
+    elif isinstance(expression.type, JSON):
+        typeof = func.json_typeof
+    else:
+        return None
+    return case((compare(expression.astext, op, right), typeof(expression) == "string"), else_=False)
+
+
 def compare(left: ColumnElement[Any], op: Op, right: ColumnElement[Any]) -> ColumnElement[bool]:
     if op is Op.NE:
         return left.is_distinct_from(right)
@@ -417,9 +438,11 @@ class Compiler:
             raise BadRequest(f"Error parsing query - Operator {node.op.value} cannot be used on {name}.")
         if node.op is Op.CONTAINS and prop.kind not in (Kind.TEXT, Kind.ENUM):
             raise BadRequest(f"Error parsing query - Operator ~ cannot be used on {name}.")
-        left, right = typed_expression(prop), query_value(prop, node.value, node.path)
+        right = query_value(prop, node.value, node.path)
         if prop.any_element is None:
-            return compare(left, node.op, right)
+            text_first = _text_first(prop, node.op, right)
+            return text_first if text_first is not None else compare(typed_expression(prop), node.op, right)
+        left = typed_expression(prop)
         # Inside a collection: any element for = and ~, no element for != (Codat's dataConnections rule).
         if node.op is Op.NE:
             return not_(prop.any_element(compare(left, Op.EQ, right)))

@@ -31,7 +31,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ledgerlink.kit.auth import key_hashes
+from ledgerlink.kit.auth import request_key_hashes
 from ledgerlink.kit.clock import iso
 from ledgerlink.kit.errors import error_body
 
@@ -93,7 +93,7 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or path.startswith(_UNCOUNTED_PREFIXES):
             await self.app(scope, receive, send)
             return
-        hashes = [] if path.startswith(_PUBLIC_PREFIXES) else key_hashes(_authorization(scope))
+        hashes = [] if path.startswith(_PUBLIC_PREFIXES) else request_key_hashes(scope)
         owner = next((self._owners[h] for h in hashes if h in self._owners), None)
         limiter, bucket = (self.clients, owner) if owner else (self.addresses, _address(scope))
         decision = limiter.hit(bucket) if limiter is not None else None
@@ -130,11 +130,6 @@ class RateLimitMiddleware:
                 self._owners.move_to_end(key_hash)
         while len(self._owners) > MAX_TRACKED:
             self._owners.popitem(last=False)
-
-
-def _authorization(scope: Scope) -> str | None:
-    header = next((value for name, value in scope["headers"] if name == b"authorization"), None)
-    return header.decode("latin-1") if header is not None else None
 
 
 def _address(scope: Scope) -> str:

@@ -20,22 +20,51 @@ from ledgerlink.kit import pages
 from ledgerlink.kit.auth import Session
 from ledgerlink.kit.secrets import SecretBox, Secrets
 from ledgerlink.kit.urls import LINK_CODE_PARAMETER, PublicUrls, ServerUrls
-from ledgerlink.link import service, visit
+from ledgerlink.link import service, theme, visit
 from ledgerlink.link.service import LinkTarget
+from ledgerlink.link.texts import Texts, accepted_languages
 from ledgerlink.link.visit import Visit
 
 # The forms of the flow; each page's token passes for its own form only.
 CONNECT, APPROVE, CREDENTIALS, WIDGET, CANCEL = "connect", "approve", "credentials", "widget", "cancel"
+LANDING, COMPANY_NAME, SKIP, REVOKE = "landing", "company-name", "skip", "revoke"
 
 
 def render(
     request: Request, template: str, target: LinkTarget, current: Visit | None, **context: object
 ) -> Response:
-    """A Link page: every template knows the client (its branding), the company and the visit."""
+    """A Link page: every template knows the client (its branding, its texts in the business's language),
+    the company and the visit."""
+    locale, given = target.settings.texts_for(accepted_languages(request))
+    texts = Texts(given, target.company.name)
     return pages.render(
         request,
         f"link/{template}",
-        {"client": target.client, "company": target.company, "visit": current, **context},
+        {
+            "client": target.client,
+            "company": target.company,
+            "visit": current,
+            "brand_logo": target.logo_url,
+            "theme_css": theme.path(target.settings.primary_color),
+            "texts": texts,
+            "lang": locale,
+            **context,
+        },
+    )
+
+
+def branding(target: LinkTarget, current: Visit | None) -> pages.Branding:
+    """How an error page of this company's visit looks and where it leads back to: the start of the visit
+    (when it can start again: the browser carries the visit, or the Link URL needs no one-time code), and
+    the client's redirect URL (status 500)."""
+    ways_back = []
+    if current is not None or not target.client.link_single_use:
+        ways_back.append(("Start again", f"/link/company/{target.company.id}"))
+    back = service.redirect_url(target, None, 500, current)
+    if back:
+        ways_back.append((f"Return to {target.client.name}", back))
+    return pages.Branding(
+        target.client.name, target.logo_url, theme.path(target.settings.primary_color), tuple(ways_back)
     )
 
 
@@ -56,6 +85,10 @@ class LinkPage:
         """The response with the visit's cookie (re)set: an entry page's new or carried-on visit."""
         return visit.keep(response, self.visit, self.secrets, secure=self.urls.secure)
 
+    def keep_as(self, changed: Visit, response: Response) -> Response:
+        """The response with the visit's cookie holding its changed marks (landed, skipped, ...)."""
+        return visit.keep(response, changed, self.secrets, secure=self.urls.secure)
+
 
 @dataclass(frozen=True)
 class ConnectionPage(LinkPage):
@@ -64,14 +97,19 @@ class ConnectionPage(LinkPage):
     connection: Connection
 
 
-async def _target(request: Request, session: Session, company_id: str) -> LinkTarget:
-    return await service.load(session, company_id, for_update=request.method == "POST")
+async def _target(request: Request, session: Session, secrets: SecretBox, company_id: str) -> LinkTarget:
+    target = await service.load(session, company_id, for_update=request.method == "POST")
+    # From here on, an error page of this request is in the client's branding, with a way back.
+    pages.brand_errors(request, branding(target, visit.read(request, secrets, target.company.id)))
+    return target
 
 
 class _Visiting:
-    def __init__(self, *, entry: bool = False) -> None:
-        # An entry page starts (or carries on) the visit; every other page needs one.
+    def __init__(self, *, entry: bool = False, journey: bool = False) -> None:
+        # An entry page starts (or carries on) the visit; every other page needs one. The company's entry
+        # page starts the whole journey, a connection's that connection's.
         self.entry = entry
+        self.journey = journey
 
     async def _visit_of(
         self, request: Request, session: Session, secrets: SecretBox, target: LinkTarget
@@ -85,7 +123,8 @@ class _Visiting:
             request.query_params.get(LINK_CODE_PARAMETER),
             current,
             request.app.state.link_code_key,
-            visit.parameters_of(request, leave_out=(LINK_CODE_PARAMETER, "q")),
+            visit.parameters_of(request, leave_out=(LINK_CODE_PARAMETER, "q", "sourceType")),
+            journey=self.journey,
         )
 
 
@@ -95,7 +134,7 @@ class CompanyPages(_Visiting):
     async def __call__(
         self, request: Request, companyId: str, session: Session, secrets: Secrets, urls: ServerUrls
     ) -> LinkPage:
-        target = await _target(request, session, companyId)
+        target = await _target(request, session, secrets, companyId)
         return LinkPage(
             request, target, await self._visit_of(request, session, secrets, target), secrets, urls
         )
@@ -113,7 +152,7 @@ class ConnectionPages(_Visiting):
         secrets: Secrets,
         urls: ServerUrls,
     ) -> ConnectionPage:
-        target = await _target(request, session, companyId)
+        target = await _target(request, session, secrets, companyId)
         connection = service.connection_in(target, connectionId)
         current = await self._visit_of(request, session, secrets, target)
         return ConnectionPage(request, target, current, secrets, urls, connection)
@@ -121,7 +160,7 @@ class ConnectionPages(_Visiting):
 
 CompanyVisit = Annotated[LinkPage, Depends(CompanyPages())]
 ConnectionVisit = Annotated[ConnectionPage, Depends(ConnectionPages())]
-Entered = Annotated[LinkPage, Depends(CompanyPages(entry=True))]
+Entered = Annotated[LinkPage, Depends(CompanyPages(entry=True, journey=True))]
 EnteredConnection = Annotated[ConnectionPage, Depends(ConnectionPages(entry=True))]
 FormToken = Annotated[str, Form()]
 
@@ -158,3 +197,7 @@ CancelForm = Annotated[LinkPage, Depends(CompanyForm(CANCEL))]
 ApproveForm = Annotated[ConnectionPage, Depends(ConnectionForm(APPROVE))]
 CredentialsForm = Annotated[ConnectionPage, Depends(ConnectionForm(CREDENTIALS))]
 WidgetForm = Annotated[ConnectionPage, Depends(ConnectionForm(WIDGET))]
+LandingForm = Annotated[LinkPage, Depends(CompanyForm(LANDING))]
+CompanyNameForm = Annotated[LinkPage, Depends(CompanyForm(COMPANY_NAME))]
+SkipForm = Annotated[LinkPage, Depends(CompanyForm(SKIP))]
+RevokeForm = Annotated[ConnectionPage, Depends(ConnectionForm(REVOKE))]

@@ -2,7 +2,9 @@
 
 Entry pages: `company.redirect` (`/link/company/{companyId}`) and `connection.linkUrl`
 (`/link/companies/{companyId}/connections/{connectionId}/start`). What every other page begins with (the
-company, the visit, a form's token) is in `link.dependencies`; the rules are in `link.service`.
+company, the visit, a form's token) is in `link.dependencies`; the rules are in `link.service`; the pages
+around the journey's connections (landing, company name, skip, exit, the business's connections) are in
+`link.journey_pages`.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ from ledgerlink.kit.auth import Session
 from ledgerlink.kit.pages import PageError
 from ledgerlink.kit.secrets import Secrets
 from ledgerlink.kit.urls import ServerUrls
-from ledgerlink.link import service, visit
+from ledgerlink.link import journey_pages, service, uploads, visit
 from ledgerlink.link.dependencies import (
     APPROVE,
     CANCEL,
     CONNECT,
     CREDENTIALS,
+    SKIP,
     WIDGET,
     ApproveForm,
     CancelForm,
@@ -39,6 +42,7 @@ from ledgerlink.link.dependencies import (
     CredentialsForm,
     Entered,
     EnteredConnection,
+    LinkPage,
     WidgetForm,
     render,
 )
@@ -47,6 +51,9 @@ from ledgerlink.link.service import LinkTarget
 from ledgerlink.oauth import flow
 
 router = APIRouter(prefix="/link", include_in_schema=False)
+router.include_router(journey_pages.router)
+# File uploads instead of (or besides) connecting software (link/uploads.py).
+router.include_router(uploads.router)
 
 
 def _runtime(request: Request) -> Runtime:
@@ -61,18 +68,47 @@ async def legacy_company_link(companyId: str, request: Request) -> Response:
 
 
 @router.get("/company/{companyId}")
-async def choose_software(page: Entered, session: Session, q: str = "") -> Response:
-    groups = await service.offered(session, page.target, page.visit, page.urls, page.secrets)
+async def choose_software(page: Entered, session: Session, q: str = "", sourceType: str = "") -> Response:
+    """The journey's current source type (or the one `sourceType` names): its software to choose from."""
+    before = journey_pages.before_choosing(page)
+    if before is not None:
+        return page.keep(before)
+    walk = journey_pages.of_visit(page)
+    step = walk.step(sourceType) if sourceType else walk.current
+    if step is None and sourceType:
+        raise PageError(
+            404, "This step is not part of connecting", "Go back and carry on from where you were."
+        )
+    if step is None:
+        return page.keep(journey_pages.finished(page, walk))
+    offered = await service.offered(session, page.target, page.visit, page.urls)
+    group = [i for i in offered.get(step.source_type, []) if step.options.allows(i.key)]
     search = q.strip().lower()
     if search:
-        groups = {t: [i for i in group if search in i.name.lower()] for t, group in groups.items()}
-        groups = {t: group for t, group in groups.items() if group}
-    return page.keep(page.render("choose.html", groups=groups, search=q, step=1))
+        group = [i for i in group if search in i.name.lower()]
+    return page.keep(
+        page.render(
+            "choose.html",
+            groups={step.source_type: group} if group else {},
+            search=q,
+            step=1,
+            journey=walk,
+            current_step=step,
+            skip_token=page.visit.form_token(SKIP),
+        )
+    )
+
+
+def _allowed(page: LinkPage, key: str) -> None:
+    """Software the business picks itself must be one the journey offers (the settings' allowed ones)."""
+    if not journey_pages.of_visit(page).allows(key):
+        raise PageError(404, "This software is not offered", "Go back and choose another.")
 
 
 @router.get("/company/{companyId}/integrations/{key}")
 async def review(key: str, page: CompanyVisit, session: Session) -> Response:
-    connector = await service.chosen(session, page.target, key, page.secrets)
+    connector = await service.chosen(session, page.target, key)
+    _allowed(page, key)
     return page.render(
         "review.html",
         connector=connector.info,
@@ -86,7 +122,8 @@ async def review(key: str, page: CompanyVisit, session: Session) -> Response:
 
 @router.post("/company/{companyId}/integrations/{key}/connect")
 async def connect(key: str, page: ConnectForm, session: Session) -> Response:
-    connector = await service.chosen(session, page.target, key, page.secrets)
+    connector = await service.chosen(session, page.target, key)
+    _allowed(page, key)
     linked = service.already_linked(page.target, connector)
     if linked is not None:
         return pages.redirect(_complete_path(page.target, linked, 201))
@@ -109,7 +146,7 @@ async def authorize(request: Request, page: ConnectionVisit, session: Session) -
     connection = page.connection
     if connection.status == ConnectionStatus.LINKED.value:
         return pages.redirect(_complete_path(page.target, connection, 201))
-    connector = await service.chosen(session, page.target, connection.integration_key, page.secrets)
+    connector = await service.chosen(session, page.target, connection.integration_key)
     if connector.oauth is not None:
         try:
             started = await flow.start(_runtime(request), connection.id)
@@ -156,7 +193,7 @@ def _credentials_form(
 @router.post("/companies/{companyId}/connections/{connectionId}/credentials")
 async def submit_credentials(request: Request, page: CredentialsForm, session: Session) -> Response:
     target, connection = page.target, page.connection
-    connector = await service.chosen(session, target, connection.integration_key, page.secrets)
+    connector = await service.chosen(session, target, connection.integration_key)
     if not connector.info.credential_fields:
         raise PageError(400, "This software does not sign in with a form", "Go back and try again.")
     form = await request.form()
@@ -199,7 +236,7 @@ async def complete_widget(
 ) -> Response:
     """What the platform's widget handed back: a one-time token to exchange, or the error it ended with."""
     target, connection = page.target, page.connection
-    connector = await service.chosen(session, target, connection.integration_key, page.secrets)
+    connector = await service.chosen(session, target, connection.integration_key)
     if connector.widget is None:
         raise PageError(400, "This software does not sign in here", "Go back and try again.")
     if connection.status == ConnectionStatus.LINKED.value:
@@ -223,7 +260,7 @@ async def complete_widget(
 async def approve(page: ApproveForm, session: Session) -> Response:
     """The Sandbox's own consent: its books open to the client."""
     target, connection = page.target, page.connection
-    connector = await service.chosen(session, target, connection.integration_key, page.secrets)
+    connector = await service.chosen(session, target, connection.integration_key)
     if connector.oauth is not None or not connector.info.is_sandbox:
         raise PageError(400, "This software signs in on its own site", "Go back and use its sign-in button.")
     await service.approve_sandbox(session, target, connection, page.secrets, page.urls)
@@ -237,12 +274,18 @@ async def complete(page: ConnectionVisit, statusCode: int = 200) -> Response:
         return pages.redirect(_authorize_path(page.target, connection))
     status_code = 201 if statusCode == 201 else 200
     connector = registry.get(connection.integration_key)
+    # A visit walking the journey goes on to its next source type; one for this connection only ends here.
+    walk = journey_pages.of_visit(page) if page.visit.journey and not page.visit.return_to else None
+    finish_url = service.redirect_url(page.target, connection, status_code, page.visit)
     return page.render(
         "complete.html",
         connector=connector.info if connector else None,
         connection=connection,
         already=status_code == 201,
-        finish_url=service.redirect_url(page.target, connection, status_code, page.visit),
+        next_step=walk.current if walk else None,
+        continue_url=journey_pages.start_path(page),
+        finish_url=finish_url if walk is None or walk.can_finish else None,
+        journey=walk,
         step=4,
     )
 

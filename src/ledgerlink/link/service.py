@@ -7,7 +7,8 @@ hands over to the platform's authorization: the connector's OAuth2 consent page,
 on a Link page (Plaid Link), or the Sandbox's own approve page. A connection's `linkUrl` enters at that
 last step for its own connection, so a PendingAuth connection is resumed and a Deauthorized or Unlinked
 one is re-linked in place (same id, data kept). The end is a confirmation, then the client's
-`profile.redirectUrl` with its placeholders filled.
+`profile.redirectUrl` with its placeholders filled. A visit through the company's `redirect` walks the
+Link settings' source types in turn (`link.journey`), so the confirmation leads on to the next one.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from ledgerlink.connections import service as connections
 from ledgerlink.connections.models import Connection
 from ledgerlink.connections.status import ConnectionStatus, emit_connection_event
 from ledgerlink.connectors import registry
-from ledgerlink.connectors.authorization import AppCredentials
 from ledgerlink.connectors.base import AuthorizationRejected, Connector, Widget
 from ledgerlink.integrations import service as integrations
 from ledgerlink.kit import browser_urls
@@ -43,6 +43,8 @@ from ledgerlink.kit.urls import LinkCodeExpired, LinkCodeInvalid, LinkCodes, Pub
 from ledgerlink.link.models import LinkCodeUsed
 from ledgerlink.link.visit import Visit
 from ledgerlink.records.registry import SourceType
+from ledgerlink.settings import link_settings
+from ledgerlink.settings.link_settings import LinkSettings
 
 # How Link groups integrations, in this order.
 SOURCE_TYPES = (SourceType.ACCOUNTING, SourceType.BANKING, SourceType.COMMERCE)
@@ -71,19 +73,23 @@ class OfferedIntegration:
     source_type: SourceType
     logo_url: str
     is_sandbox: bool
-    # Whether the operator has set it up (an OAuth platform needs the client id and secret of an app of the
-    # client's, from the Portal or the environment).
-    available: bool
     linked: bool
     suggested: bool
 
 
 @dataclass(frozen=True)
 class LinkTarget:
-    """The company a Link URL names, and the client it belongs to (whose branding and settings apply)."""
+    """The company a Link URL names, the client it belongs to, and the Link settings its visits use (the
+    client's, with the company's overrides)."""
 
     company: Company
     client: Client
+    settings: LinkSettings
+
+    @property
+    def logo_url(self) -> str | None:
+        """The logo Link shows: the settings' (a company's brand), else the profile's."""
+        return browser_urls.shown(self.settings.logo_url) or browser_urls.shown(self.client.logo_url)
 
 
 async def load(session: AsyncSession, company_id: str, *, for_update: bool = False) -> LinkTarget:
@@ -99,7 +105,7 @@ async def load(session: AsyncSession, company_id: str, *, for_update: bool = Fal
     client = await session.get(Client, company.client_id)
     assert client is not None  # a company cascades with its client
     check_active(client)
-    return LinkTarget(company, client)
+    return LinkTarget(company, client, await link_settings.for_visit(session, client.id, company.id))
 
 
 def connection_in(target: LinkTarget, connection_id: str) -> Connection:
@@ -116,11 +122,15 @@ async def enter(
     current: Visit | None,
     code_key: bytes,
     parameters: dict[str, str],
+    *,
+    journey: bool,
 ) -> Visit:
     """Start (or continue) a visit at an entry page, spending the Link URL's one-time code if it has one.
 
     A client with single-use Link URLs needs a code: a new, unused, unexpired one, or the visit that
     spent one. Without the setting any visit may start; a code, if present, is still checked and spent.
+    `journey`: entered through the company's `redirect` (the whole journey) rather than a connection's
+    `linkUrl` (that connection only).
     """
     if code:
         try:
@@ -141,21 +151,17 @@ async def enter(
                 "This link has already been used",
                 "Each link works once. Ask whoever sent it for a new one.",
             )
-        return Visit(target.company.id, parameters=parameters)
+        return Visit(target.company.id, parameters=parameters, journey=journey)
     if current is not None:
         # Re-entering with other Link URL parameters carries on the visit with those.
-        return (
-            Visit(current.company_id, current.secret, parameters, current.return_to)
-            if parameters
-            else current
-        )
+        return current.but(parameters=parameters or current.parameters, journey=journey)
     if target.client.link_single_use:
         raise PageError(
             401,
             "This link is not valid",
             "This address needs the one-time code it was sent with. Ask for a new link.",
         )
-    return Visit(target.company.id, parameters=parameters)
+    return Visit(target.company.id, parameters=parameters, journey=journey)
 
 
 def require(current: Visit | None) -> Visit:
@@ -170,19 +176,19 @@ def require(current: Visit | None) -> Visit:
 
 
 async def offered(
-    session: AsyncSession, target: LinkTarget, visit: Visit, urls: PublicUrls, secrets: SecretBox
+    session: AsyncSession, target: LinkTarget, visit: Visit, urls: PublicUrls
 ) -> dict[SourceType, list[OfferedIntegration]]:
-    """The client's enabled integrations, grouped by source type; sandboxes unless the URL hides them."""
-    rows = (await session.execute(integrations._client_rows(target.client.id))).all()
-    apps = await app_credentials.of_client(session, secrets, target.client.id)
+    """The client's enabled integrations (switched on and configured: no platform a business cannot connect
+    is shown), grouped by source type; sandboxes unless the URL hides them."""
+    enabled = await integrations.enabled_keys(session, target.client.id)
     hide_sandboxes = (visit.option("showSandboxIntegrations") or "").lower() == "false"
     linked = {
         c.integration_key for c in target.company.connections if c.status == ConnectionStatus.LINKED.value
     }
     groups: dict[SourceType, list[OfferedIntegration]] = {source_type: [] for source_type in SOURCE_TYPES}
-    for row in rows:
-        connector = registry.get(row.Integration.key)
-        if not row.enabled or connector is None or connector.info.source_type not in groups:
+    for key in enabled:
+        connector = registry.get(key)
+        if connector is None or connector.info.source_type not in groups:
             continue
         if hide_sandboxes and connector.info.is_sandbox:
             continue
@@ -193,7 +199,6 @@ async def offered(
                 source_type=connector.info.source_type,
                 logo_url=urls.integration_image(connector.info.key, "square"),
                 is_sandbox=connector.info.is_sandbox,
-                available=is_available(connector, apps.resolve(connector)),
                 linked=connector.info.key in linked,
                 suggested=connector.info.key == target.company.platform_type,
             )
@@ -201,17 +206,6 @@ async def offered(
     for group in groups.values():
         group.sort(key=lambda i: (not i.suggested, i.is_sandbox, i.name.lower()))
     return {source_type: group for source_type, group in groups.items() if group}
-
-
-def is_available(connector: Connector, app: AppCredentials | None) -> bool:
-    """Whether Link can take a business through this platform's authorization, `app` being the client's
-    resolved app credentials for it (`app_credentials.service`)."""
-    if not connector.is_configured(app):
-        return False
-    if connector.widget is not None or connector.oauth is not None:
-        return True
-    info = connector.info
-    return info.accepts_credentials and (info.is_sandbox or bool(info.credential_fields))
 
 
 def not_available(connector: Connector) -> PageError:
@@ -222,13 +216,14 @@ def not_available(connector: Connector) -> PageError:
     )
 
 
-async def chosen(session: AsyncSession, target: LinkTarget, key: str, secrets: SecretBox) -> Connector:
-    """The integration the business picked: one the client offers and the operator has set up."""
+async def chosen(session: AsyncSession, target: LinkTarget, key: str) -> Connector:
+    """The integration the business picked (or a connection's `linkUrl` names): one the client has switched
+    on and that is configured, i.e. enabled."""
     connector = registry.get(key)
-    if connector is None or not await integrations.is_enabled(session, target.client.id, key):
+    row = None if connector is None else await integrations.find(session, target.client.id, key)
+    if connector is None or row is None or not row.switched_on:
         raise PageError(404, "This software is not offered", "Go back and choose another.")
-    app = await app_credentials.resolve(session, secrets, target.client.id, connector)
-    if not is_available(connector, app):
+    if not row.enabled:
         raise not_available(connector)
     return connector
 

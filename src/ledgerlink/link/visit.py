@@ -8,7 +8,7 @@ form belongs to it. Forms carry a token bound to the visit's secret, so another 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import Request
@@ -33,6 +33,13 @@ class Visit(pages.FormSecret):
     # Where the business goes back to instead of the client's redirect URL: a path on this server, set only
     # by a flow that hands over to Link for one connection (the Sync Flow).
     return_to: str | None = None
+    # Entered through the company's `redirect`: the visit walks the journey's source types (a connection's
+    # `linkUrl` links that one connection and ends).
+    journey: bool = False
+    # The optional source types the business skipped, the landing page seen, the company name confirmed.
+    skipped: tuple[str, ...] = ()
+    landed: bool = False
+    name_confirmed: bool = False
 
     def option(self, name: str) -> str | None:
         return self.parameters.get(f"link.{name}")
@@ -43,12 +50,27 @@ class Visit(pages.FormSecret):
             "secret": self.secret,
             "parameters": self.parameters,
             "return_to": self.return_to,
+            "journey": self.journey,
+            "skipped": list(self.skipped),
+            "landed": self.landed,
+            "name_confirmed": self.name_confirmed,
         }
+
+    def but(self, **changes: Any) -> Visit:
+        """This visit with some of its journey's marks changed (its cookie is then kept again)."""
+        return replace(self, **changes)
 
     @classmethod
     def from_cookie(cls, data: dict[str, Any]) -> Visit:
         return cls(
-            uuid.UUID(data["company"]), data["secret"], dict(data["parameters"]), data.get("return_to")
+            uuid.UUID(data["company"]),
+            data["secret"],
+            dict(data["parameters"]),
+            data.get("return_to"),
+            bool(data.get("journey", False)),
+            tuple(str(key) for key in data.get("skipped", ())),
+            bool(data.get("landed", False)),
+            bool(data.get("name_confirmed", False)),
         )
 
 

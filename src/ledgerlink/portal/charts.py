@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -72,54 +73,134 @@ def records_per_type(bars: list[Bar], chart_id: str = "records-chart") -> Markup
     return _svg(chart_id, "Records per data type", description, height, body)
 
 
+# Series colours: each has at least 4.5:1 contrast on white; with three dash styles, 24 series look different.
+PALETTE = ("#0072B2", "#C2410C", "#047857", "#7B3294", "#8A5A00", "#BE185D", "#4B5563", "#0E7490")
+DASHES = ("", "6 3", "2 3")
+LEGEND_COLUMNS = 3
+LEGEND_ROW = 20
+Y_TICKS = 4
+
+
+@dataclass(frozen=True)
+class Series:
+    """One data type's finished pulls, oldest first: the line the durations chart draws for it."""
+
+    data_type: str
+    points: tuple[Duration, ...]
+    colour: str
+    dash: str
+
+
+def duration_series(durations: list[Duration]) -> list[Series]:
+    """The pulls grouped by data type (a pull of one type says nothing about the next pull of another),
+    each in time order, in the order of the types' names, each with its own colour and dash."""
+    by_type: dict[str, list[Duration]] = {}
+    for duration in durations:
+        by_type.setdefault(duration.data_type, []).append(duration)
+    return [
+        Series(
+            data_type,
+            tuple(sorted(by_type[data_type], key=lambda d: d.completed)),
+            PALETTE[index % len(PALETTE)],
+            DASHES[(index // len(PALETTE)) % len(DASHES)],
+        )
+        for index, data_type in enumerate(sorted(by_type, key=str.lower))
+    ]
+
+
+def _seconds_axis(longest: float) -> tuple[float, int]:
+    """The step between the seconds axis's ticks (1, 2 or 5 times a power of ten, for about `Y_TICKS` of
+    them) and how many steps reach at or above the longest pull."""
+    if longest <= 0:
+        return 1.0, 1
+    rough = longest / Y_TICKS
+    power = 10.0 ** math.floor(math.log10(rough))
+    step = next(n * power for n in (1, 2, 5, 10) if n * power >= rough)
+    return step, max(math.ceil(longest / step - 1e-9), 1)
+
+
+def _stroke(series: Series) -> str:
+    dash = f' stroke-dasharray="{series.dash}"' if series.dash else ""
+    return f'stroke="{series.colour}"{dash}'
+
+
+def _moment(moment: datetime, precise: bool = False) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if precise else "%Y-%m-%d %H:%M")
+
+
 def sync_durations(durations: list[Duration], chart_id: str = "durations-chart") -> Markup:
-    """Each finished pull's duration in seconds, placed by when it completed, joined in time order."""
-    height = 240
-    left, right, top, bottom = 56, 16, 16, 40
-    plot_width, plot_height = WIDTH - left - right, height - top - bottom
-    points = sorted(durations, key=lambda d: d.completed)
+    """How long each data type's pulls took, over time: one line per data type (its pulls joined in the
+    order they completed), seconds up, completion time across, and a legend naming each line."""
+    series = duration_series(durations)
+    left, right, top, plot_height = 64, 16, 12, 180
+    plot_width = WIDTH - left - right
     baseline = top + plot_height
+    legend_top = baseline + 56
+    legend_rows = math.ceil(len(series) / LEGEND_COLUMNS)
+    height = legend_top + legend_rows * LEGEND_ROW + 4
     body = [
         f'<line class="axis" x1="{left}" y1="{baseline}" x2="{left + plot_width}" y2="{baseline}"></line>',
-        f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_height}"></line>',
-        f'<text x="{left - 8}" y="{top + plot_height + 4}" text-anchor="end">0 s</text>',
+        f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{baseline}"></line>',
+        f'<text class="axis-title" x="14" y="{top + plot_height / 2:.0f}" text-anchor="middle" '
+        f'transform="rotate(-90 14 {top + plot_height / 2:.0f})">Duration (seconds)</text>',
+        f'<text class="axis-title" x="{left + plot_width / 2:.0f}" y="{baseline + 40}" '
+        'text-anchor="middle">Completed (UTC)</text>',
     ]
-    if not points:
-        return _svg(chart_id, "Sync durations over time", "No pull has finished yet.", height, body)
-    longest = max(point.seconds for point in points) or 1.0
-    start, end = points[0].completed, points[-1].completed
-    spread = (end - start).total_seconds() or 1.0
+    if not series:
+        return _svg(chart_id, "Sync durations per data type", "No pull has finished yet.", height, body)
+    points = [point for line in series for point in line.points]
+    step, steps = _seconds_axis(max(point.seconds for point in points))
+    ceiling = step * steps
+    start = min(point.completed for point in points)
+    end = max(point.completed for point in points)
+    spread = (end - start).total_seconds()
+    for tick in range(steps + 1):
+        value = round(step * tick, 6)
+        y = baseline - plot_height * tick / steps
+        body.append(
+            f'<line class="gridline" x1="{left}" y1="{y:.1f}" x2="{left + plot_width}" y2="{y:.1f}"></line>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{value:g} s</text>'
+        )
+    # Pulls within the same hour (a first sync) are told apart by their seconds.
+    precise = spread < 3600
+    body.append(f'<text x="{left}" y="{baseline + 18}">{escape(_moment(start, precise))}</text>')
+    if spread:
+        body.append(
+            f'<text x="{left + plot_width}" y="{baseline + 18}" text-anchor="end">'
+            f"{escape(_moment(end, precise))}</text>"
+        )
 
     def place(point: Duration) -> tuple[float, float]:
-        x = (
-            left + ((point.completed - start).total_seconds() / spread) * plot_width
-            if len(points) > 1
-            else left + plot_width / 2
-        )
-        y = top + plot_height - point.seconds / longest * plot_height
-        return x, y
+        offset = (point.completed - start).total_seconds() / spread if spread else 0.5
+        return left + offset * plot_width, baseline - point.seconds / ceiling * plot_height
 
-    placed = [place(point) for point in points]
-    body.append(f'<text x="{left - 8}" y="{top + 4}" text-anchor="end">{_number(longest)} s</text>')
-    body.append(
-        f'<text x="{left}" y="{height - 12}">{escape(start.strftime("%Y-%m-%d %H:%M:%S"))} UTC</text>'
-        f'<text x="{left + plot_width}" y="{height - 12}" text-anchor="end">'
-        f"{escape(end.strftime('%Y-%m-%d %H:%M:%S'))} UTC</text>"
-    )
-    if len(placed) > 1:
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in placed)
-        body.append(f'<polyline class="line" points="{path}"></polyline>')
-    for point, (x, y) in zip(points, placed, strict=True):
+    for line in series:
+        placed = [place(point) for point in line.points]
+        shapes = [
+            f'<g class="series" data-type="{escape(line.data_type)}"><title>{escape(line.data_type)}</title>'
+        ]
+        if len(placed) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in placed)
+            shapes.append(f'<polyline class="line" points="{path}" {_stroke(line)}></polyline>')
+        for point, (x, y) in zip(line.points, placed, strict=True):
+            shapes.append(
+                f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{line.colour}">'
+                f"<title>{escape(line.data_type)}: {_number(point.seconds)} s, completed "
+                f"{point.completed:%Y-%m-%d %H:%M:%S} UTC</title></circle>"
+            )
+        body.append("".join(shapes) + "</g>")
+    column_width = plot_width / LEGEND_COLUMNS
+    for index, line in enumerate(series):
+        x = left + (index % LEGEND_COLUMNS) * column_width
+        y = legend_top + (index // LEGEND_COLUMNS) * LEGEND_ROW
         body.append(
-            f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="4"><title>{escape(point.data_type)}: '
-            f"{_number(point.seconds)} s, completed {point.completed:%Y-%m-%d %H:%M:%S} UTC"
-            f"</title></circle>"
+            f'<g class="legend-entry"><line x1="{x:.1f}" y1="{y - 4}" x2="{x + 22:.1f}" y2="{y - 4}" '
+            f'stroke-width="3" {_stroke(line)}></line>'
+            f'<text x="{x + 28:.1f}" y="{y}">{escape(line.data_type)}</text></g>'
         )
     slowest = max(points, key=lambda point: point.seconds)
-    average = sum(point.seconds for point in points) / len(points)
     description = (
-        f"{len(points)} pulls finished between {start:%Y-%m-%d %H:%M} and {end:%Y-%m-%d %H:%M} UTC; "
-        f"on average {_number(average)} s each; the longest, {slowest.data_type}, "
-        f"took {_number(slowest.seconds)} s."
+        f"{len(points)} pulls of {len(series)} data types finished between {_moment(start)} and "
+        f"{_moment(end)} UTC; the longest, {slowest.data_type}, took {_number(slowest.seconds)} s."
     )
-    return _svg(chart_id, "Sync durations over time", description, height, body)
+    return _svg(chart_id, "Sync durations per data type", description, height, body)

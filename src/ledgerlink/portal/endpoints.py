@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ledgerlink.portal.pages import app_credentials, companies, integrations, profile, sign_in, webhooks
+from ledgerlink.portal.pages import (
+    app_credentials,
+    companies,
+    files,
+    integrations,
+    link_settings,
+    profile,
+    sign_in,
+    webhooks,
+)
 
 router = APIRouter()
-for area in (sign_in, companies, integrations, app_credentials, profile, webhooks):
+for area in (sign_in, companies, files, integrations, app_credentials, profile, link_settings, webhooks):
     router.include_router(area.router)

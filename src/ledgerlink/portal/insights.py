@@ -1,5 +1,6 @@
 """What the Portal's company pages read beyond the API's views: records per data type, pull durations, and
-the record browser's sources and rows (through the read API's own read path)."""
+the record browser's sources and what it shows of them (through the read API's own read path; shown by
+`portal.record_views`)."""
 
 from __future__ import annotations
 
@@ -19,67 +20,59 @@ from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.portal.charts import Bar, Duration
+from ledgerlink.portal.formats import words
+from ledgerlink.portal.record_views import (
+    RecordPage,
+    SingleRecord,
+    StatementView,
+    record_page,
+    single_record,
+    statement_view,
+)
 from ledgerlink.records import registry
-from ledgerlink.records.models import RecordCount
+from ledgerlink.records.models import Record, RecordCount
 from ledgerlink.records.registry import Scope, Shape
 from ledgerlink.sync.models import PullOperation, PullStatus
 
 # Durations of this many recent pulls are drawn: enough to see a trend, few enough to read.
 RECENT_PULLS = 200
 BROWSER_PAGE_SIZE = 20
-# Properties worth a column, in order of preference; the first few a type's records have are shown.
-SUMMARY_PROPERTIES = (
-    "name",
-    "invoiceNumber",
-    "reference",
-    "accountName",
-    "customerName",
-    "supplierName",
-    "description",
-    "issueDate",
-    "date",
-    "postedDate",
-    "postedOn",
-    "createdDate",
-    "status",
-    "type",
-    "totalAmount",
-    "amountDue",
-    "amount",
-    "balance",
-    "currency",
-)
-SUMMARY_COLUMNS = 4
+# Records that say their currency only through a parent: (the parent's data type, the property naming it).
+PARENT_CURRENCY = {
+    "bankTransactions": ("bankAccounts", "accountId"),
+    "banking-accountBalances": ("banking-accounts", "accountId"),
+}
+# A statement's periods as the browser first shows them: the last six months, month by month.
+DEFAULT_PERIOD_MONTHS, DEFAULT_PERIODS = 1, 6
 
 
 @dataclass(frozen=True)
 class SyncedSource:
-    """A data type the company has records of, as the record browser offers it."""
+    """A data type the company has records of, as the record browser offers it: named in words
+    (`Profit and loss`), chosen by its key (`profitAndLoss`, with the connection's id where it is read per
+    connection)."""
 
     value: str
     label: str
     data_type: str
     connection_id: uuid.UUID | None
-
-
-@dataclass(frozen=True)
-class RecordRow:
-    record_id: str
-    cells: list[str]
-    json: str
-
-
-@dataclass(frozen=True)
-class RecordPage:
-    columns: list[str]
-    rows: list[RecordRow]
-    total: int
-    page: int
-    page_size: int
+    shape: Shape
 
     @property
-    def has_next(self) -> bool:
-        return self.page * self.page_size < self.total
+    def api_path(self) -> str:
+        """The read API's path after `.../data/` (`financials/profitAndLoss`), as the browser reads it."""
+        return registry.BY_KEY[self.data_type].path
+
+
+@dataclass(frozen=True)
+class Periods:
+    """How a statement is read (`periodLength`, `periodsToCompare`)."""
+
+    length: int = DEFAULT_PERIOD_MONTHS
+    count: int = DEFAULT_PERIODS
+
+
+Browsed = RecordPage | SingleRecord | StatementView
 
 
 async def record_counts(db: AsyncSession, company: Company) -> list[tuple[Connection, str, int]]:
@@ -118,37 +111,48 @@ async def pull_durations(db: AsyncSession, company: Company) -> list[Duration]:
     ]
 
 
+def platform_name(key: str) -> str:
+    """What the Portal calls a platform: its name (`Accounting Sandbox`), its key only if none is known."""
+    connector = connectors.get(key)
+    return connector.info.name if connector else key
+
+
 def synced_sources(counts: list[tuple[Connection, str, int]]) -> list[SyncedSource]:
-    """Listable data types with records: company-scoped ones once, connection-scoped ones per connection."""
+    """Data types with records (lists, statements, company info): company-scoped ones once,
+    connection-scoped ones per connection."""
     sources: dict[str, SyncedSource] = {}
     for connection, key, _ in counts:
         data_type = registry.get(key)
-        if data_type is None or data_type.shape is not Shape.LIST:
+        if data_type is None:
             continue
         if data_type.scope is Scope.COMPANY:
-            sources.setdefault(key, SyncedSource(key, key, key, None))
+            sources.setdefault(key, SyncedSource(key, words(key), key, None, data_type.shape))
         else:
-            connector = connectors.get(connection.integration_key)
-            platform = connector.info.name if connector else connection.integration_key
             value = f"{key}@{connection.id}"
-            sources[value] = SyncedSource(value, f"{key} ({platform})", key, connection.id)
+            label = f"{words(key)} ({platform_name(connection.integration_key)})"
+            sources[value] = SyncedSource(value, label, key, connection.id, data_type.shape)
     return sorted(sources.values(), key=lambda source: source.label.lower())
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return f"{value:,}"
-    return str(value)
-
-
-def _columns(records: list[dict[str, Any]]) -> list[str]:
-    scalar = (str, int, float, bool)
-    present = [
-        name for name in SUMMARY_PROPERTIES if any(isinstance(record.get(name), scalar) for record in records)
-    ]
-    return present[:SUMMARY_COLUMNS]
+async def _parent_currencies(
+    db: AsyncSession, found: reads.ReadSource, records: list[dict[str, Any]]
+) -> tuple[dict[str, str], str | None]:
+    """The currencies of the parents (bank accounts) of records that carry none of their own, by id."""
+    parent = PARENT_CURRENCY.get(found.data_type.key)
+    if parent is None:
+        return {}, None
+    parent_type, field = parent
+    ids = {str(record[field]) for record in records if record.get(field) is not None}
+    if not ids:
+        return {}, field
+    rows = await db.execute(
+        select(Record.record_id, Record.data["currency"].as_string()).where(
+            Record.connection_id == found.connection_id,
+            Record.data_type == parent_type,
+            Record.record_id.in_(ids),
+        )
+    )
+    return {record_id: currency for record_id, currency in rows.all() if currency}, field
 
 
 async def browse(
@@ -156,28 +160,31 @@ async def browse(
     principal: Principal,
     company: Company,
     source: SyncedSource,
-    query: str | None,
-    order_by: str | None,
-    page: int,
-) -> RecordPage:
-    """One page of a data type's records, read exactly as `GET .../data/<type>?query=&orderBy=` reads them."""
+    params: PageParams,
+    periods: Periods,
+) -> Browsed:
+    """What the browser shows of a data type, read exactly as `GET .../data/<path>` reads it: a page of a
+    list (with `query=` and `orderBy`), the one record of company info, or a statement by periods."""
     data_type = registry.BY_KEY[source.data_type]
     connection_id = str(source.connection_id) if source.connection_id else None
     if data_type.scope is Scope.CONNECTION and connection_id is None:
         raise BadRequest(f"{data_type.key} is read per connection: choose one.")
     found = await reads.source(db, principal, data_type, str(company.id), connection_id)
-    params = PageParams(
-        page=page, page_size=BROWSER_PAGE_SIZE, query=query or None, order_by=order_by or None
-    )
+    properties = registry.query_properties(data_type)
+    if data_type.shape is Shape.SINGLE:
+        return single_record(orjson.loads(await reads.single(db, found)), properties)
+    if data_type.shape is Shape.STATEMENT:
+        return statement_view(await reads.statement(db, found, periods.length, periods.count, None))
     raw, total = await reads.page(db, found, params)
     records = [orjson.loads(row) for row in raw]
-    columns = _columns(records)
-    rows = [
-        RecordRow(
-            record_id=str(record.get(data_type.id_field, "")),
-            cells=[_cell(record.get(column, "")) for column in columns],
-            json=orjson.dumps(record, option=orjson.OPT_INDENT_2).decode(),
-        )
-        for record in records
-    ]
-    return RecordPage(columns, rows, total, page, BROWSER_PAGE_SIZE)
+    currencies, parent_field = await _parent_currencies(db, found, records)
+    return record_page(
+        records,
+        data_type.id_field,
+        properties,
+        currencies,
+        parent_field,
+        total,
+        params.page,
+        params.page_size,
+    )

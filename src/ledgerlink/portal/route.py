@@ -14,14 +14,19 @@ from fastapi.routing import APIRoute
 
 from ledgerlink.kit import pages
 from ledgerlink.kit.errors import CodatError
+from ledgerlink.portal import insights
 from ledgerlink.portal import service as portal
+
+# The Portal's pages name a platform (`Accounting Sandbox`), never by its key (`mqjo`).
+pages.environment.filters["platform_name"] = insights.platform_name
 
 Text = Annotated[str, Form()]
 OptionalText = Annotated[str | None, Form()]
 
 
 class PortalRoute(APIRoute):
-    """Portal answers are pages: no session means the sign-in page, and a domain error an error page."""
+    """Portal answers are pages: no session means the sign-in page, a destructive POST without its
+    confirmation the confirmation page, and a domain error an error page."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -31,6 +36,8 @@ class PortalRoute(APIRoute):
                 return await handler(request)
             except portal.SignInRequired:
                 return pages.redirect(portal.SIGN_IN_PATH)
+            except portal.NotConfirmed:
+                return pages.redirect(request.url.path)
             except CodatError as error:
                 title = "Not found" if error.status_code == 404 else "This request cannot be answered"
                 return pages.error_page(request, error.status_code, title, error.message)

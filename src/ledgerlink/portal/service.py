@@ -21,7 +21,7 @@ from ledgerlink.kit import pages
 from ledgerlink.kit.auth import Principal, Session
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest, CodatError
-from ledgerlink.kit.secrets import hash_api_key
+from ledgerlink.kit.secrets import SecretBox, hash_api_key, secret_box
 from ledgerlink.kit.urls import PublicUrls, ServerUrls, server_urls
 from ledgerlink.portal.models import PortalSession
 
@@ -34,12 +34,30 @@ SIGN_IN_LIFETIME = timedelta(hours=1)
 FORM_PURPOSE = "portal-form"
 SIGN_IN_PURPOSE = "portal-sign-in"
 SIGN_IN_PATH = "/portal/login"
+# The field a confirmation page's form adds to the destructive POST it confirms.
+CONFIRMED_FIELD, CONFIRMED = "confirmed", "yes"
 
 Model = TypeVar("Model", bound=BaseModel)
 
 
 class SignInRequired(Exception):
     """No valid session: the Portal route answers with a redirect to the sign-in page."""
+
+
+class NotConfirmed(Exception):
+    """A destructive POST that did not come from its confirmation page: nothing is changed, and the Portal
+    route answers with a redirect to that page (a GET of the same path)."""
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """The page before a destructive change: the question, what the change does, the button that makes it,
+    and where Cancel goes. It works without JavaScript: its form posts the change with `confirmed=yes`."""
+
+    question: str
+    consequence: str
+    button: str
+    back: str
 
 
 def token_hash(token: str) -> str:
@@ -143,6 +161,14 @@ class Operator:
         """A notice for the next page shown (after the redirect that follows a change)."""
         self.session.notice = {"kind": kind, "message": message}
 
+    def reveal_once(self, secrets: SecretBox, value: dict[str, Any]) -> None:
+        """A secret for the page the change redirects to (a new API key, a signing secret), as `revealed`:
+        kept sealed with the notice until that page is shown, so the POST can redirect (a refresh repeats
+        nothing) and the secret is shown once, never stored in clear."""
+        notice = dict(self.session.notice or {"kind": "ok", "message": ""})
+        notice["sealed"] = secrets.seal(value).decode()
+        self.session.notice = notice
+
     def page(
         self,
         request: Request,
@@ -153,13 +179,37 @@ class Operator:
         status_code: int = 200,
     ) -> Response:
         notice = self.session.notice
+        revealed = None
         if notice is not None:
             self.session.notice = None
+            if "sealed" in notice:
+                revealed = secret_box(request).open(notice["sealed"].encode())
         return pages.render(
             request,
             template,
-            {"operator": self, "csrf": self.csrf, "section": section, "notice": notice, **(context or {})},
+            {
+                "operator": self,
+                "csrf": self.csrf,
+                "section": section,
+                "notice": notice if notice and notice.get("message") else None,
+                "revealed": revealed,
+                **(context or {}),
+            },
             status_code=status_code,
+        )
+
+    def confirm(self, request: Request, section: str, confirmation: Confirmation) -> Response:
+        """The confirmation page of the destructive POST at this request's path."""
+        return self.page(
+            request,
+            "portal/confirm.html",
+            section,
+            {
+                "title": confirmation.question,
+                "confirmation": confirmation,
+                "action": request.url.path,
+                "confirmed": (CONFIRMED_FIELD, CONFIRMED),
+            },
         )
 
     def attempt(self, success: str) -> Attempt:
@@ -236,8 +286,19 @@ async def checked_operator(
     return operator
 
 
+async def confirmed_operator(
+    operator: Annotated[Operator, Depends(checked_operator)],
+    confirmed: Annotated[str | None, Form()] = None,
+) -> Operator:
+    """The operator of a destructive POST, once it came from its confirmation page (`Operator.confirm`)."""
+    if confirmed != CONFIRMED:
+        raise NotConfirmed
+    return operator
+
+
 SignedIn = Annotated[Operator, Depends(current_operator)]
 FormSignedIn = Annotated[Operator, Depends(checked_operator)]
+ConfirmedSignedIn = Annotated[Operator, Depends(confirmed_operator)]
 
 
 def body(model: type[Model], data: dict[str, Any]) -> Model:

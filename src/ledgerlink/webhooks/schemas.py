@@ -33,6 +33,8 @@ EVENT_TYPES = (
     "connection.deleted",
     "read.completed",
     "read.completed.initial",
+    # ledgerlink's own: Codat documents no event for uploaded files (files/, docs/api-compatibility.md).
+    "files.uploaded",
     # Codat's table of write types (the registry's): a consumer may subscribe to any of them, whichever a
     # connector here writes.
     *(

@@ -165,6 +165,9 @@ class PlaidConnector(Connector):
             ),
         )
 
+    def environment_variables(self) -> tuple[str, ...]:
+        return ("LEDGERLINK_PLAID_CLIENT_ID", "LEDGERLINK_PLAID_SECRET", "LEDGERLINK_PLAID_ENVIRONMENT")
+
     def environment_app_credentials(self) -> AppCredentials | None:
         if not (self.config.client_id and self.config.secret):
             return None

@@ -13,9 +13,20 @@ from ledgerlink.kit import pages
 from ledgerlink.kit.secrets import Secrets
 from ledgerlink.oauth.flow import CALLBACK_PATH
 from ledgerlink.portal.route import portal_router
-from ledgerlink.portal.service import FormSignedIn, SignedIn
+from ledgerlink.portal.service import Confirmation, ConfirmedSignedIn, FormSignedIn, SignedIn
 
 router = portal_router()
+
+
+def _removal(name: str, view: app_credentials.AppCredentialsView) -> str:
+    """What removing the client's own app credentials does, said on the page and on its confirmation."""
+    if view.environment_details:
+        return "The app set in ledgerlink's environment is used again."
+    return (
+        f"{name} is no longer enabled (Link stops offering it; switched on, it is enabled again when app "
+        f"credentials are saved), and its connections cannot sync once they next need the app (a token "
+        f"refresh, a call to {name}) until app credentials are saved again."
+    )
 
 
 async def _app_credentials_page(
@@ -31,6 +42,7 @@ async def _app_credentials_page(
             "title": f"{connector.info.name} app credentials",
             "view": view,
             "info": connector.info,
+            "removal": _removal(connector.info.name, view),
             # What the operator registers with an OAuth platform as its app's redirect URI.
             "redirect_uri": operator.urls.base + CALLBACK_PATH if connector.oauth is not None else None,
             "problems": {},
@@ -66,8 +78,25 @@ async def save_app_credentials(
     return pages.redirect(f"/portal/integrations/{key}/credentials")
 
 
+@router.get("/integrations/{key}/credentials/remove")
+async def confirm_app_credentials_removal(request: Request, key: str, operator: SignedIn) -> Response:
+    connector = app_credentials.credentialed_connector(key)
+    name = connector.info.name
+    view = await app_credentials.describe(operator.db, operator.principal.client_id, connector)
+    return operator.confirm(
+        request,
+        "integrations",
+        Confirmation(
+            f"Remove your {name} app credentials?",
+            _removal(name, view),
+            f"Remove {name} app credentials",
+            f"/portal/integrations/{key}/credentials",
+        ),
+    )
+
+
 @router.post("/integrations/{key}/credentials/remove")
-async def remove_app_credentials(key: str, operator: FormSignedIn) -> Response:
+async def remove_app_credentials(key: str, operator: ConfirmedSignedIn) -> Response:
     connector = app_credentials.credentialed_connector(key)
     async with operator.attempt(f"{connector.info.name} app credentials removed."):
         await app_credentials.remove(operator.db, operator.principal.client_id, connector)

@@ -16,12 +16,13 @@ from ledgerlink.connections import service as connections
 from ledgerlink.connections.views import connection_view
 from ledgerlink.integrations import service as integrations
 from ledgerlink.kit import pages
-from ledgerlink.kit.errors import CodatError
+from ledgerlink.kit.errors import CodatError, NotFound
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.portal import charts, insights
 from ledgerlink.portal import service as portal
+from ledgerlink.portal.pages.files import company_files
 from ledgerlink.portal.route import OptionalText, Text, page_number, portal_router
-from ledgerlink.portal.service import FormSignedIn, Operator, SignedIn
+from ledgerlink.portal.service import Confirmation, ConfirmedSignedIn, FormSignedIn, Operator, SignedIn
 from ledgerlink.push import service as pushes
 from ledgerlink.sync import service as sync
 
@@ -82,7 +83,7 @@ async def company_overview(operator: Operator, company_id: str, history_page: in
         db, principal, company_id, PageParams(1, WRITES_SHOWN, None, None)
     )
     bars = insights.record_bars(counts)
-    durations = sorted(await insights.pull_durations(db, company), key=lambda d: d.completed)
+    durations = await insights.pull_durations(db, company)
     return {
         "title": company.name,
         "company": company,
@@ -93,7 +94,7 @@ async def company_overview(operator: Operator, company_id: str, history_page: in
         "pulls_total": pulls_total,
         "history": history,
         "records_chart": charts.records_per_type(bars),
-        "durations": durations,
+        "duration_series": charts.duration_series(durations),
         "durations_chart": charts.sync_durations(durations),
         "integrations": [row.Integration for row in enabled],
         "sources": insights.synced_sources(counts),
@@ -101,6 +102,7 @@ async def company_overview(operator: Operator, company_id: str, history_page: in
         "commerce_status": commerce_runs.STATUS_TEXT,
         "writes": writes,
         "writes_total": writes_total,
+        **await company_files(operator, company),
     }
 
 
@@ -139,13 +141,44 @@ async def create_connection(company_id: str, operator: FormSignedIn, platform_ke
             operator.db, operator.principal, company_id, platform_key, operator.urls
         )
         outcome.success = (
-            f"Connection created: send the business its Link URL to link {connection.integration_key}."
+            "Connection created: send the business its Link URL to link "
+            f"{insights.platform_name(connection.integration_key)}."
         )
     return pages.redirect(f"/portal/companies/{company_id}")
 
 
+# What each change to a connection asks and does, on its confirmation page: (question, consequence, button).
+CONNECTION_CHANGES = {
+    "unlink": (
+        "Unlink {company}'s {platform} connection?",
+        "It stops syncing, and its data stays readable. The business links {platform} again (its Link URL) "
+        "before it syncs again.",
+        "Unlink {platform}",
+    ),
+    "delete": (
+        "Delete {company}'s {platform} connection?",
+        "This deletes the connection and every record it synced. It cannot be undone.",
+        "Delete the {platform} connection",
+    ),
+}
+
+
+@router.get("/companies/{company_id}/connections/{connection_id}/{change}")
+async def confirm_connection_change(
+    request: Request, company_id: str, connection_id: str, change: str, operator: SignedIn
+) -> Response:
+    if change not in CONNECTION_CHANGES:
+        raise NotFound(f"There is no {change!r} change of a connection.")
+    company, connection = await connections.get(operator.db, operator.principal, company_id, connection_id)
+    names = {"company": company.name, "platform": insights.platform_name(connection.integration_key)}
+    question, consequence, button = (text.format(**names) for text in CONNECTION_CHANGES[change])
+    return operator.confirm(
+        request, "companies", Confirmation(question, consequence, button, f"/portal/companies/{company.id}")
+    )
+
+
 @router.post("/companies/{company_id}/connections/{connection_id}/unlink")
-async def unlink_connection(company_id: str, connection_id: str, operator: FormSignedIn) -> Response:
+async def unlink_connection(company_id: str, connection_id: str, operator: ConfirmedSignedIn) -> Response:
     async with operator.attempt("Connection unlinked: it will not sync until it is linked again."):
         await connections.unlink(
             operator.db, operator.principal, company_id, connection_id, {"status": "Unlinked"}, operator.urls
@@ -154,7 +187,7 @@ async def unlink_connection(company_id: str, connection_id: str, operator: FormS
 
 
 @router.post("/companies/{company_id}/connections/{connection_id}/delete")
-async def delete_connection(company_id: str, connection_id: str, operator: FormSignedIn) -> Response:
+async def delete_connection(company_id: str, connection_id: str, operator: ConfirmedSignedIn) -> Response:
     async with operator.attempt("Connection deleted, with the data it synced."):
         await connections.delete(operator.db, operator.principal, company_id, connection_id, operator.urls)
     return pages.redirect(f"/portal/companies/{company_id}")
@@ -163,16 +196,22 @@ async def delete_connection(company_id: str, connection_id: str, operator: FormS
 @router.get("/companies/{company_id}/delete")
 async def confirm_company_deletion(request: Request, company_id: str, operator: SignedIn) -> Response:
     company = await companies.get(operator.db, operator.principal, company_id)
-    return operator.page(
+    count = len(company.connections)
+    return operator.confirm(
         request,
-        "portal/company_delete.html",
         "companies",
-        {"title": f"Delete {company.name}", "company": company},
+        Confirmation(
+            f"Delete {company.name}?",
+            f"This deletes the company, its {count} connection{'' if count == 1 else 's'} and every record "
+            "synced for it. It cannot be undone.",
+            "Delete company",
+            f"/portal/companies/{company.id}",
+        ),
     )
 
 
 @router.post("/companies/{company_id}/delete")
-async def delete_company(company_id: str, operator: FormSignedIn) -> Response:
+async def delete_company(company_id: str, operator: ConfirmedSignedIn) -> Response:
     async with operator.attempt("Company deleted.") as outcome:
         company = await companies.get(operator.db, operator.principal, company_id)
         outcome.success = f"Company {company.name} deleted, with its connections and data."
@@ -182,11 +221,23 @@ async def delete_company(company_id: str, operator: FormSignedIn) -> Response:
     return pages.redirect("/portal/companies")
 
 
+def _whole_number(raw: str, default: int) -> int:
+    try:
+        return int(raw) if raw.strip() else default
+    except ValueError:
+        return default
+
+
 async def record_browser(
-    operator: Operator, company_id: str, source: str, query: str, order_by: str, page: int
+    operator: Operator,
+    company_id: str,
+    source: str,
+    params: PageParams,
+    periods: insights.Periods,
 ) -> dict[str, Any]:
-    """The record browser: the company's synced sources, and a page of the chosen one's records read as the
-    API reads them (`query`, `orderBy`); a query the API would refuse is the page's problem, not an error."""
+    """The record browser: the company's synced sources, and what the chosen one holds read as the API reads
+    it (a list's page with `query` and `orderBy`, a statement's periods, company info); a request the API
+    would refuse is the page's problem, not an error."""
     db = operator.db
     company = await companies.get(db, operator.principal, company_id)
     sources = insights.synced_sources(await insights.record_counts(db, company))
@@ -195,7 +246,7 @@ async def record_browser(
     if chosen is not None:
         try:
             async with db.begin_nested():
-                result = await insights.browse(db, operator.principal, company, chosen, query, order_by, page)
+                result = await insights.browse(db, operator.principal, company, chosen, params, periods)
         except CodatError as error:
             problem = error.message
     return {
@@ -203,8 +254,9 @@ async def record_browser(
         "company": company,
         "sources": sources,
         "chosen": chosen,
-        "query": query,
-        "order_by": order_by,
+        "query": params.query or "",
+        "order_by": params.order_by or "",
+        "periods": periods,
         "result": result,
         "problem": problem,
     }
@@ -219,7 +271,14 @@ async def browse_records(
     query: str = "",
     orderBy: str = "",
     page: str | None = None,
+    periodLength: str = "",
+    periodsToCompare: str = "",
 ) -> Response:
-    browser = await record_browser(operator, company_id, source, query, orderBy, page_number(page))
+    params = PageParams(page_number(page), insights.BROWSER_PAGE_SIZE, query or None, orderBy or None)
+    periods = insights.Periods(
+        _whole_number(periodLength, insights.DEFAULT_PERIOD_MONTHS),
+        _whole_number(periodsToCompare, insights.DEFAULT_PERIODS),
+    )
+    browser = await record_browser(operator, company_id, source, params, periods)
     status_code = 400 if browser["problem"] else 200
     return operator.page(request, "portal/records.html", "companies", browser, status_code=status_code)

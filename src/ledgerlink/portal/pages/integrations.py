@@ -1,5 +1,5 @@
-"""The Portal's integrations: which are enabled, whether their connections sync once or continuously, and
-the client's sync settings per data type."""
+"""The Portal's integrations: which are enabled (and what an unusable one needs), whether their connections
+sync once or continuously, and the client's sync settings per data type."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from ledgerlink.app_credentials import service as app_credentials
+from ledgerlink.connectors import registry
 from ledgerlink.integrations import service as integrations
 from ledgerlink.kit import pages
 from ledgerlink.kit.pagination import PageParams
@@ -25,8 +26,9 @@ router = portal_router()
 
 
 async def integrations_overview(operator: Operator) -> dict[str, Any]:
-    """The integrations page: each integration with its app credentials' source and its one-off override,
-    the client's default, and the profile's sync settings per data type."""
+    """The integrations page: each integration with its app credentials' source, what it needs before a
+    business can connect it, and its one-off override; the client's default; and the profile's sync settings
+    per data type."""
     db, client_id = operator.db, operator.principal.client_id
     rows, _ = await integrations.list_integrations(db, client_id, PageParams(1, 500, None, None))
     overrides = {}
@@ -38,6 +40,7 @@ async def integrations_overview(operator: Operator) -> dict[str, Any]:
     return {
         "title": "Integrations",
         "integrations": rows,
+        "connectors": {row.Integration.key: registry.get(row.Integration.key) for row in rows},
         "app_credentials": await app_credentials.sources(db, client_id),
         "one_off": overrides,
         "client_one_off": await settings.client_one_time_sync(db, client_id),
@@ -57,7 +60,11 @@ async def set_integration_enabled(key: str, operator: FormSignedIn, enabled: Tex
     wanted = enabled == "true"
     async with operator.attempt("Integration updated.") as outcome:
         row = await integrations.set_enabled(operator.db, operator.principal.client_id, key, wanted)
-        outcome.success = f"{row.Integration.name} {'enabled' if wanted else 'disabled'}."
+        name = row.Integration.name
+        if wanted and not row.enabled:
+            outcome.success = f"{name} switched on: it is offered once its app credentials are set up."
+        else:
+            outcome.success = f"{name} {'enabled' if wanted else 'disabled'}."
     return pages.redirect("/portal/integrations")
 
 

@@ -3,7 +3,7 @@ and follow (and replay) their deliveries."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import Response
@@ -14,7 +14,7 @@ from ledgerlink.kit.pagination import PageParams
 from ledgerlink.kit.secrets import Secrets
 from ledgerlink.portal import service as portal
 from ledgerlink.portal.route import Text, page_number, portal_router
-from ledgerlink.portal.service import FormSignedIn, SignedIn
+from ledgerlink.portal.service import Confirmation, ConfirmedSignedIn, FormSignedIn, SignedIn
 from ledgerlink.webhooks import service as webhooks
 from ledgerlink.webhooks.schemas import EVENT_TYPES, ConsumerCreate
 
@@ -57,15 +57,32 @@ async def create_consumer(
     return pages.redirect(f"/portal/webhooks/{consumer.id}")
 
 
+@router.get("/webhooks/{webhook_id}/delete")
+async def confirm_consumer_deletion(request: Request, webhook_id: str, operator: SignedIn) -> Response:
+    consumer = await webhooks.get(operator.db, operator.principal, webhook_id)
+    return operator.confirm(
+        request,
+        "webhooks",
+        Confirmation(
+            f"Delete the webhook consumer {consumer.url}?",
+            "Events are no longer sent to it, and its deliveries and their attempts are deleted with it. "
+            "It cannot be undone.",
+            "Delete consumer",
+            "/portal/webhooks",
+        ),
+    )
+
+
 @router.post("/webhooks/{webhook_id}/delete")
-async def delete_consumer(webhook_id: str, operator: FormSignedIn) -> Response:
+async def delete_consumer(webhook_id: str, operator: ConfirmedSignedIn) -> Response:
     async with operator.attempt("Webhook consumer deleted, with its deliveries."):
         await webhooks.delete(operator.db, operator.principal, webhook_id)
     return pages.redirect("/portal/webhooks")
 
 
-async def _consumer_page(
-    request: Request, operator: SignedIn, webhook_id: str, page: str | None = None, **context: Any
+@router.get("/webhooks/{webhook_id}")
+async def show_consumer(
+    request: Request, webhook_id: str, operator: SignedIn, page: str | None = None
 ) -> Response:
     params = PageParams(page_number(page), DELIVERIES_PAGE_SIZE, None, None)
     consumer = await webhooks.get(operator.db, operator.principal, webhook_id)
@@ -80,37 +97,44 @@ async def _consumer_page(
             "deliveries": deliveries,
             "total": total,
             "params": params,
-            **context,
         },
     )
 
 
-@router.get("/webhooks/{webhook_id}")
-async def show_consumer(
-    request: Request, webhook_id: str, operator: SignedIn, page: str | None = None
-) -> Response:
-    return await _consumer_page(request, operator, webhook_id, page)
-
-
 @router.post("/webhooks/{webhook_id}/secret")
-async def reveal_secret(
-    request: Request, webhook_id: str, operator: FormSignedIn, secrets: Secrets
-) -> Response:
-    secret = await webhooks.get_secret(operator.db, operator.principal, webhook_id, secrets)
-    return await _consumer_page(request, operator, webhook_id, secret=secret)
+async def reveal_secret(webhook_id: str, operator: FormSignedIn, secrets: Secrets) -> Response:
+    async with operator.attempt("The signing secret, shown on this page only.") as outcome:
+        secret = await webhooks.get_secret(operator.db, operator.principal, webhook_id, secrets)
+    if outcome.ok:
+        operator.reveal_once(secrets, {"secret": secret})
+    return pages.redirect(f"/portal/webhooks/{webhook_id}")
+
+
+@router.get("/webhooks/{webhook_id}/secret/rotate")
+async def confirm_secret_rotation(request: Request, webhook_id: str, operator: SignedIn) -> Response:
+    consumer = await webhooks.get(operator.db, operator.principal, webhook_id)
+    return operator.confirm(
+        request,
+        "webhooks",
+        Confirmation(
+            f"Rotate the signing secret of {consumer.url}?",
+            "Messages are signed with a new secret from now on; the previous one keeps signing them too for "
+            "24 hours, while the receiver is given the new one.",
+            "Rotate secret",
+            f"/portal/webhooks/{consumer.id}",
+        ),
+    )
 
 
 @router.post("/webhooks/{webhook_id}/secret/rotate")
-async def rotate_secret(
-    request: Request, webhook_id: str, operator: FormSignedIn, secrets: Secrets
-) -> Response:
+async def rotate_secret(webhook_id: str, operator: ConfirmedSignedIn, secrets: Secrets) -> Response:
     async with operator.attempt(
         "Signing secret rotated. The previous secret keeps signing too for 24 hours."
     ) as outcome:
         secret = await webhooks.rotate_secret(operator.db, operator.principal, webhook_id, secrets)
-    if not outcome.ok:
-        return pages.redirect(f"/portal/webhooks/{webhook_id}")
-    return await _consumer_page(request, operator, webhook_id, secret=secret)
+    if outcome.ok:
+        operator.reveal_once(secrets, {"secret": secret})
+    return pages.redirect(f"/portal/webhooks/{webhook_id}")
 
 
 @router.post("/webhooks/{webhook_id}/deliveries/{delivery_id}/replay")

@@ -1,0 +1,95 @@
+"""The Portal's charts as drawn on the server: the SVG parsed back, checked as a reader sees it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from xml.etree import ElementTree
+
+from ledgerlink.portal import charts
+from ledgerlink.portal.charts import Duration
+
+SVG = "{http://www.w3.org/2000/svg}"
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def parsed(markup: str) -> ElementTree.Element:
+    return ElementTree.fromstring(str(markup))
+
+
+def pull(data_type: str, minutes: int, seconds: float) -> Duration:
+    return Duration(data_type, T0 + timedelta(minutes=minutes), seconds)
+
+
+def test_durations_are_one_line_per_data_type_in_time_order_with_a_legend_and_axes() -> None:
+    # Interleaved pulls of three types: joined in one line, invoices' 40 s would read as a trend between
+    # two unrelated pulls of other types.
+    pulls = [
+        pull("invoices", 0, 40.0),
+        pull("accounts", 5, 2.0),
+        pull("invoices", 60, 30.0),
+        pull("bills", 61, 12.5),
+        pull("accounts", 120, 3.0),
+        pull("invoices", 30, 35.0),
+    ]
+    svg = parsed(charts.sync_durations(pulls))
+
+    series = svg.findall(f"{SVG}g[@class='series']")
+    assert [g.get("data-type") for g in series] == ["accounts", "bills", "invoices"]
+    dots = {g.get("data-type"): g.findall(f"{SVG}circle") for g in series}
+    assert {key: len(found) for key, found in dots.items()} == {"accounts": 2, "bills": 1, "invoices": 3}
+    # Each line joins its own type's pulls, left to right in the order they completed.
+    invoices = next(g for g in series if g.get("data-type") == "invoices")
+    points = [
+        tuple(map(float, xy.split(","))) for xy in invoices.find(f"{SVG}polyline").get("points").split()
+    ]
+    assert [x for x, _ in points] == sorted(x for x, _ in points)
+    # Slower is higher (smaller y): 40 s, then 35 s, then 30 s.
+    assert [y for _, y in points] == sorted(y for _, y in points)
+    assert dots["invoices"][0].find(f"{SVG}title").text.startswith("invoices: 40 s, completed")
+    # A type pulled once is a dot, not a line.
+    assert next(g for g in series if g.get("data-type") == "bills").find(f"{SVG}polyline") is None
+
+    legend = [g.find(f"{SVG}text").text for g in svg.findall(f"{SVG}g[@class='legend-entry']")]
+    assert legend == ["accounts", "bills", "invoices"]
+    strokes = {g.find(f"{SVG}line").get("stroke") for g in svg.findall(f"{SVG}g[@class='legend-entry']")}
+    assert len(strokes) == 3
+
+    texts = [t.text for t in svg.iter(f"{SVG}text")]
+    assert "Duration (seconds)" in texts and "Completed (UTC)" in texts
+    # The seconds axis: round steps up to the longest pull, with its unit.
+    assert [t for t in texts if t.endswith(" s")] == ["0 s", "10 s", "20 s", "30 s", "40 s"]
+    assert "2026-03-01 09:00" in texts and "2026-03-01 11:00" in texts
+    assert svg.get("role") == "img"
+    assert svg.find(f"{SVG}title").text == "Sync durations per data type"
+    assert svg.find(f"{SVG}desc").text == (
+        "6 pulls of 3 data types finished between 2026-03-01 09:00 and 2026-03-01 11:00 UTC; "
+        "the longest, invoices, took 40 s."
+    )
+
+
+def test_the_seconds_axis_has_round_steps() -> None:
+    assert charts._seconds_axis(2.3) == (1.0, 3)
+    assert charts._seconds_axis(0.8) == (0.2, 4)
+    assert charts._seconds_axis(40.0) == (10.0, 4)
+    assert charts._seconds_axis(0.0) == (1.0, 1)
+
+
+def test_many_data_types_keep_lines_that_look_different() -> None:
+    pulls = [pull(f"type{n:02d}", n, 1.0 + n) for n in range(24)]
+    series = charts.duration_series(pulls)
+    assert len({(line.colour, line.dash) for line in series}) == 24
+
+
+def test_no_finished_pull_says_so() -> None:
+    svg = parsed(charts.sync_durations([]))
+    assert svg.find(f"{SVG}desc").text == "No pull has finished yet."
+    assert svg.findall(f"{SVG}g[@class='series']") == []
+
+
+def test_records_per_type_are_bars_largest_first() -> None:
+    svg = parsed(charts.records_per_type([charts.Bar("bills", 3), charts.Bar("invoices", 1349)]))
+    labels = [g.find(f"{SVG}text").text for g in svg.findall(f"{SVG}g")]
+    assert labels == ["invoices", "bills"]
+    assert svg.find(f"{SVG}desc").text == (
+        "1,352 records across 2 data types; the most are invoices (1,349)."
+    )

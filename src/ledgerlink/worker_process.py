@@ -194,13 +194,17 @@ def supervised(settings: Settings, database_url: str) -> Iterator[WorkerProcess 
     if settings.worker_concurrency <= 0:
         yield None
         return
-    metrics_dir = Path(tempfile.mkdtemp(prefix="ledgerlink-worker-metrics-"))
+    # An operator's own PROMETHEUS_MULTIPROC_DIR (this process counts in it too, and /metrics reads it
+    # whole) is the child's as well, and theirs to clear.
+    operators = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    metrics_dir = Path(operators or tempfile.mkdtemp(prefix="ledgerlink-worker-metrics-"))
     workers = WorkerProcess(settings, database_url, metrics_dir)
     try:
         yield workers
     finally:
         workers.join()
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+        if not operators:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 async def run_child(settings: Settings, database_url: str, lifeline: int) -> None:

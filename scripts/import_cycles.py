@@ -86,6 +86,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "ledgerlink.app",
             "ledgerlink.worker",
+            "ledgerlink.worker_process",
             "ledgerlink.database",
             "ledgerlink.migrations",
             "ledgerlink.cli",

@@ -43,9 +43,12 @@ from ledgerlink.push import endpoints as push
 from ledgerlink.settings import endpoints as settings_endpoints
 from ledgerlink.sync import endpoints as sync
 from ledgerlink.webhooks import endpoints as webhooks
+from ledgerlink.worker_process import WorkerProcess
 
 
-def create_app(settings: Settings, database_url: str) -> FastAPI:
+def create_app(settings: Settings, database_url: str, workers: WorkerProcess | None = None) -> FastAPI:
+    """The API. `workers`: the job worker's process `ledgerlink serve` started beside it (jobs never run in
+    this process), told of stop signals and SIGUSR1, and whose figures `/metrics` adds to this process's."""
     connector_registry.load_operator_connectors(settings.connector_modules, settings.declared_connectors)
     engine = create_engine(database_url)
     bound_read_pool(engine, settings.read_statement_timeout_seconds)
@@ -55,16 +58,24 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         async with sessionmaker() as session:
             return await all_allowed_origins(session)
 
+    def dump_tasks() -> None:
+        worker.dump_tasks()
+        if workers is not None:
+            workers.dump()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with sessionmaker() as session, session.begin():
             await sync_registry(session)
         with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals off the main thread
-            asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, worker.dump_tasks)
-        worker.chain_stop_signals()  # a second SIGTERM/SIGINT interrupts running jobs at once
-        async with worker.running(settings, database_url, app.state.runtime) as workers:
-            app.state.worker = workers
-            yield
+            asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump_tasks)
+        if workers is not None:
+            # Started once this process is ready to serve, so that the two do not start up at once. The first
+            # SIGTERM/SIGINT stops the worker's process too, a second interrupts its running jobs.
+            workers.start()
+            worker.chain_stop_signals(workers.stop, workers.interrupt)
+        worker.freeze_startup_objects()
+        yield
         await engine.dispose()
 
     app = FastAPI(
@@ -128,7 +139,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     @app.get("/metrics", include_in_schema=False)
     async def prometheus_metrics(request: Request) -> Response:
         metrics.require_token(request.headers.get("authorization"), settings.metrics_token)
-        body, content_type = await metrics.exposition(engine)
+        body, content_type = await metrics.exposition(engine, workers.metrics_dir if workers else None)
         return Response(body, media_type=content_type)
 
     @app.get("/readyz", include_in_schema=False)

@@ -29,6 +29,8 @@ from ledgerlink.config import Settings, get_settings
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from ledgerlink.worker_process import WorkerProcess
+
 app = typer.Typer(help="ledgerlink: open financial-data platform speaking Codat's API.", no_args_is_help=True)
 clients_app = typer.Typer(
     help="The clients (tenants) of this install, each with its own API keys.", no_args_is_help=True
@@ -185,13 +187,9 @@ def serve(
     load_or_create_key(settings.secret_key, settings.data_dir)
     load_scanner(settings.files_scanner)
     listening = listening_socket(settings.host, settings.port)
-    import uvicorn
-
-    from ledgerlink.app import create_app
     from ledgerlink.database import bootstrap, migrate
-    from ledgerlink.kit.http_protocol import with_header_timeout
-    from ledgerlink.kit.urls import PublicUrls
     from ledgerlink.logging import configure
+    from ledgerlink.worker_process import supervised
 
     configure(settings.log_format, settings.log_level)
     with listening, database(settings) as url:
@@ -199,32 +197,45 @@ def serve(
         new_key = bootstrap(url, settings.api_key)
         if new_key:
             show_new_key(new_key, file=sys.stderr)
-        # uvicorn shuts down gracefully on SIGTERM, then re-raises it; exiting through SystemExit instead of
-        # dying by the signal lets the embedded PostgreSQL be stopped on the way out.
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        console.print(
-            f"ledgerlink listening on http://{settings.host}:{settings.port} (public URL {settings.base_url})"
-        )
-        for name, address in PublicUrls(settings.base_url).entry_points().items():
-            console.print(f"  {name + ':':23} {address}")
-        config = uvicorn.Config(
-            create_app(settings, url),
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,
-            server_header=False,
-            http=with_header_timeout(settings.header_timeout_seconds),
-            # The client address (rate limits, logs) is the peer's, or X-Forwarded-For when the peer is one
-            # of uvicorn's FORWARDED_ALLOW_IPS (default: 127.0.0.1 and ::1, a proxy on the same machine).
-            proxy_headers=True,
-            # No route is a websocket: uvicorn[standard]'s websockets protocol would only bring its warnings.
-            ws="none",
-        )
-        server = uvicorn.Server(config)
-        server.run(sockets=[listening])
-        if not server.started:  # the application's startup failed (logged)
-            raise typer.Exit(3)
+        # The worker's process starts on the migrated database, and is stopped, and waited for, before the
+        # database is.
+        with supervised(settings, url) as workers:
+            _serve_api(settings, url, listening, workers)
+
+
+def _serve_api(settings: Settings, url: str, listening: socket.socket, workers: WorkerProcess | None) -> None:
+    import uvicorn
+
+    from ledgerlink.app import create_app
+    from ledgerlink.kit.http_protocol import with_header_timeout
+    from ledgerlink.kit.urls import PublicUrls
+
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it; exiting through SystemExit instead of
+    # dying by the signal lets the embedded PostgreSQL be stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    console.print(
+        f"ledgerlink listening on http://{settings.host}:{settings.port} (public URL {settings.base_url})"
+    )
+    for name, address in PublicUrls(settings.base_url).entry_points().items():
+        console.print(f"  {name + ':':23} {address}")
+    config = uvicorn.Config(
+        create_app(settings, url, workers),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        http=with_header_timeout(settings.header_timeout_seconds),
+        # The client address (rate limits, logs) is the peer's, or X-Forwarded-For when the peer is one
+        # of uvicorn's FORWARDED_ALLOW_IPS (default: 127.0.0.1 and ::1, a proxy on the same machine).
+        proxy_headers=True,
+        # No route is a websocket: uvicorn[standard]'s websockets protocol would only bring its warnings.
+        ws="none",
+    )
+    server = uvicorn.Server(config)
+    server.run(sockets=[listening])
+    if not server.started:  # the application's startup failed (logged)
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -265,7 +276,7 @@ def worker(
     from ledgerlink.database import check_reachable, migrate
     from ledgerlink.kit.secrets import load_or_create_key
     from ledgerlink.logging import configure
-    from ledgerlink.worker import install_stop_signals, run_until_stopped
+    from ledgerlink.worker import install_stop_signals, jobs_in_flight, run_until_stopped
 
     configure(settings.log_format, settings.log_level)
     database_url = settings.database_url
@@ -288,13 +299,35 @@ def worker(
         def stop_taking_jobs(_signum: int) -> None:
             loop.call_soon_threadsafe(stop.set)
 
+        def interrupt_jobs() -> None:
+            loop.call_soon_threadsafe(jobs_in_flight.interrupt)
+
         # The first signal stops taking jobs (running ones have the grace period); a second interrupts them.
-        install_stop_signals(stop_taking_jobs)
+        install_stop_signals(stop_taking_jobs, interrupt_jobs)
         console.print(f"ledgerlink worker running ({settings.worker_concurrency} pulls at once)")
         await run_until_stopped(settings, database_url, stop)
         console.print("ledgerlink worker stopped.")
 
     asyncio.run(run())
+
+
+@app.command("serve-worker", hidden=True)
+def serve_worker(
+    lifeline: Annotated[int, typer.Option(help="The pipe from the serve process (its end: stop)")],
+) -> None:
+    """The job worker's process of `ledgerlink serve`, which starts it (worker_process.py): unlike
+    `ledgerlink worker`, it finds the database migrated and reachable and the settings checked, takes the
+    secret key as its `serve` does (a key file in the data directory included), and lives only as long as
+    its `serve`."""
+    settings = _settings()
+    import asyncio
+
+    from ledgerlink.logging import configure
+    from ledgerlink.worker_process import run_child
+
+    configure(settings.log_format, settings.log_level)
+    assert settings.database_url, "ledgerlink serve gives its worker process the database URL"
+    asyncio.run(run_child(settings, settings.database_url, lifeline))
 
 
 # --- clients (tenants) -----------------------------------------------------------------------------

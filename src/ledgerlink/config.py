@@ -45,15 +45,20 @@ class Settings(BaseSettings):
     # PostgreSQL's statement_timeout for the API's reads (GET requests' sessions and the read pool); a read
     # that takes longer is answered 503. Writes, pulls and migrations are not bounded by it.
     read_statement_timeout_seconds: float = Field(default=30.0, gt=0)
-    # The in-process job worker of `ledgerlink serve`: how many jobs it runs at once (0: no worker).
+    # The job worker (`ledgerlink worker`, and `ledgerlink serve`'s worker process): how many jobs it runs at
+    # once (0: `ledgerlink serve` starts no worker process).
     worker_concurrency: int = 4
+    # Added to the niceness of `ledgerlink serve`'s worker process, so that the operating system gives the API
+    # the CPU first. Its pulls then also wait for any other work on the machine at a higher priority; 0 runs
+    # it at the API's.
+    worker_niceness: int = Field(default=10, ge=0, le=19)
     worker_heartbeat_seconds: float = 10.0
     # A worker silent this long is taken for dead; its jobs are retried by the maintenance task.
     worker_stalled_seconds: float = 30.0
     # When the maintenance task runs (cron; a sixth column is seconds): schedules, stalled and lost jobs.
     maintenance_cron: str = "* * * * *"
     # The largest `scale` a client may give a Sandbox (`PUT .../authorization` asking for more is a 400). A
-    # Sandbox computes a simulated day at a time on the event loop the API shares, and a day's work grows with
+    # Sandbox computes a simulated day at a time on its worker's event loop, and a day's work grows with
     # scale (at 100, about 10 ms for the busiest Sandbox); the connectors themselves accept up to 100,000.
     sandbox_max_scale: int = Field(default=100, ge=1, le=100_000)
     # Seconds a worker told to stop (SIGTERM, SIGINT) lets running jobs finish before interrupting them; an

@@ -93,7 +93,7 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 async def bound_reads(session: AsyncSession, request: Request) -> None:
     """A GET's statements are cancelled after `LEDGERLINK_READ_STATEMENT_TIMEOUT_SECONDS` (answered 503,
     kit/errors.py), so one client's long scans cannot hold connections and slow everyone's reads. Only for
-    this transaction: the engine's other users (writes, the in-process worker's pulls) are not bounded."""
+    this transaction: the engine's other users (writes, a worker's pulls) are not bounded."""
     if request.method in READ_METHODS:
         milliseconds = timeout_milliseconds(request.app.state.settings.read_statement_timeout_seconds)
         await session.execute(text(f"SET LOCAL statement_timeout = {milliseconds}"))

@@ -1,4 +1,5 @@
-"""The job workers: the in-process ones of `ledgerlink serve`, and `ledgerlink worker` on any machine.
+"""The job workers: those of `ledgerlink worker` on any machine, and of `ledgerlink serve`'s worker process
+(`worker_process`).
 
 This is the queue's composition root: `create_job_app` gathers every domain's tasks and periodic jobs into
 one procrastinate app. It sits above the domains (which only defer jobs, through `jobs`), so nothing below
@@ -109,12 +110,11 @@ class JobsInFlight:
 jobs_in_flight = JobsInFlight()
 
 
-def install_stop_signals(first: Callable[[int], None]) -> None:
+def install_stop_signals(first: Callable[[int], None], again: Callable[[], None]) -> None:
     """SIGTERM and SIGINT: each calls `first(signum)` (stop taking jobs; running ones have
-    `LEDGERLINK_SHUTDOWN_GRACE_SECONDS` to finish), and every one after the first also interrupts the running
-    jobs at once. Call from the event loop's thread (the main one); `first` runs in the signal handler, so it
-    must only set flags or hand work to the loop with `call_soon_threadsafe`."""
-    loop = asyncio.get_running_loop()
+    `LEDGERLINK_SHUTDOWN_GRACE_SECONDS` to finish), and every one after the first also `again()` (interrupt
+    the running jobs at once). Call from the main thread; both run in the signal handler, so they must only
+    set flags, write to a pipe, or hand work to the loop with `call_soon_threadsafe`."""
     received = 0
 
     def handle(signum: int, _frame: Any) -> None:
@@ -122,17 +122,17 @@ def install_stop_signals(first: Callable[[int], None]) -> None:
         received += 1
         if received > 1:
             log.warning("stop signal again: interrupting the running jobs", signal=signum)
-            loop.call_soon_threadsafe(jobs_in_flight.interrupt)
+            again()
         first(signum)
 
     for signum in STOP_SIGNALS:
         signal.signal(signum, handle)
 
 
-def chain_stop_signals() -> None:
-    """`ledgerlink serve`: keep the server's own handlers (uvicorn's: stop serving, then the lifespan stops
-    the workers), and let a second signal interrupt the running jobs too. Only in the main thread, under a
-    server that handles the signals (anything else is left as it is)."""
+def chain_stop_signals(stop: Callable[[], None], interrupt: Callable[[], None]) -> None:
+    """`ledgerlink serve`: keep the server's own handlers (uvicorn's: stop serving) and tell the worker's
+    process too: the first signal `stop()`, every later one `interrupt()` as well. Only in the main thread,
+    under a server that handles the signals (anything else is left as it is)."""
     if threading.current_thread() is not threading.main_thread():
         return
     previous: dict[int, Callable[[int, FrameType | None], Any]] = {}
@@ -141,7 +141,12 @@ def chain_stop_signals() -> None:
         if not callable(handler):
             return
         previous[signum] = handler
-    install_stop_signals(lambda signum: previous[signum](signum, None))
+
+    def first(signum: int) -> None:
+        stop()
+        previous[signum](signum, None)
+
+    install_stop_signals(first, interrupt)
 
 
 @asynccontextmanager
@@ -151,7 +156,7 @@ async def running(
     """Workers run while the context is open (none when `worker_concurrency` is 0); the task ends if they
     do."""
     if settings.worker_concurrency <= 0:
-        _freeze_startup_objects()
+        freeze_startup_objects()
         yield None
         return
     job_app = create_job_app(database_url, settings)
@@ -190,7 +195,7 @@ async def running(
                 _both(_supervised(general, "ledgerlink"), _supervised(deliveries, "ledgerlink-webhooks")),
                 name="ledgerlink-worker",
             )
-            _freeze_startup_objects()
+            freeze_startup_objects()
             try:
                 yield task
             finally:
@@ -199,7 +204,7 @@ async def running(
                     await task
 
 
-def _freeze_startup_objects() -> None:
+def freeze_startup_objects() -> None:
     """Keep what the process built to start (modules, the app, the workers) out of the garbage collector's
     full passes: they walk every tracked object with the event loop stopped, hundreds of milliseconds for a
     started process, and pulls allocating records trigger them every few seconds."""
@@ -285,6 +290,8 @@ async def run_until_stopped(settings: Settings, database_url: str, stop: asyncio
             urls=PublicUrls(settings.base_url),
             settings=settings,
         )
+        if stop.is_set():  # (told to stop while starting: no worker to start and stop again)
+            return
         async with running(settings, database_url, runtime) as workers:
             assert workers is not None
             stopped = asyncio.create_task(stop.wait())

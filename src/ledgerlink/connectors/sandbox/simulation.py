@@ -650,12 +650,12 @@ def volume(credentials: dict[str, Any] | None) -> tuple[int, float]:
 async def stream_batches(items: Iterable[Item], size: int = BATCH_SIZE) -> AsyncIterator[Batch]:
     """Records and deleted ids in batches of `size`, giving the event loop a turn every slice of time.
 
-    Generation is pure Python on the event loop the API shares (`ledgerlink serve`): a thread would still hold
-    the GIL, and batches of a fixed size take longer the bigger the records. So the loop gets a turn at the
-    first item (record, deleted id or `None` tick) after each slice; a sandbox yields a tick at least once per
-    simulated day, so a slice overruns by at most one day's work, which `scale` bounds (the operator's
-    `LEDGERLINK_SANDBOX_MAX_SCALE`). The pulls generating at once share `SLICE_SECONDS` (each takes its
-    part), so a request waits about one slice for its turn however many pulls run.
+    Generation is pure Python on the event loop the worker's heartbeats and deliveries share: a thread would
+    still hold the GIL, and batches of a fixed size take longer the bigger the records. So the loop gets a
+    turn at the first item (record, deleted id or `None` tick) after each slice; a sandbox yields a tick at
+    least once per simulated day, so a slice overruns by at most one day's work, which `scale` bounds (the
+    operator's `LEDGERLINK_SANDBOX_MAX_SCALE`). The pulls generating at once share `SLICE_SECONDS` (each
+    takes its part), so a heartbeat waits about one slice for its turn however many pulls run.
     """
     global _generating
     records: list[dict[str, Any]] = []

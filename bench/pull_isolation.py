@@ -4,7 +4,7 @@ p50 and p99 latency, with no pull (the in-run baseline) and during a maximum-vol
     python bench/pull_isolation.py [--seconds 10] [--connections 2] [--scale 100] [--src DIR]
 
 One PostgreSQL (embedded unless LEDGERLINK_DATABASE_URL is set), a database of its own per phase, and per
-phase a fresh `ledgerlink serve` (API and in-process job worker, default settings but no rate limit). Phases:
+phase a fresh `ledgerlink serve` (API and its job worker, default settings but no rate limit). Phases:
 `baseline` (nothing running), then the Accounting (`mqjo`), Banking (`qhnd`) and Commerce (`aiwb`)
 Sandboxes: a company is linked with `{"scale": --scale}` (default 100, `LEDGERLINK_SANDBOX_MAX_SCALE`'s
 default: the most a client may ask for), which queues its first-link pulls, four of which the worker runs at

@@ -11,7 +11,7 @@ connection whose journal entries (about `--records`) are pulled through the real
 servers, each a single process on its own port, all started first and driven one at a time (the others
 idle), round after round:
 
-1. `ledgerlink serve` (the CLI as deployed: in-process job worker, default logging), requested with the
+1. `ledgerlink serve` (the CLI as deployed: its job worker in a child process, default logging), requested with the
    API key in an `Authorization` header;
 2. a minimal Starlette route (bench/read_page_floor.py, `sql`) running the statement ledgerlink's list-page
    fast path runs for the same page, with the same parameters, on a psycopg pool like ledgerlink's read

@@ -400,11 +400,17 @@ def redirect_url(
     """The client's `redirectUrl` with its placeholders filled, or None when the client has set none.
 
     Reserved names come from the flow; any other `{name}` takes the Link URL's parameter of that name
-    (or nothing). Values are URL-encoded. A visit handed over by another flow goes back to that flow. A URL
-    the profile would not accept now (stored before the rule) is None: Link ends on its own page.
+    (or nothing). Values are URL-encoded. A visit handed over by another flow goes back to that flow; an
+    embedded visit to its own last page. A URL the profile would not accept now (stored before the rule)
+    is None: Link ends on its own page.
     """
     if visit is not None and visit.return_to:
         return visit.return_to
+    if visit is not None and visit.embed_origin:
+        # The embedded Link's end is not followed inside the frame: its own page tells the client's page
+        # (`onFinish`, or `onClose` for a cancel or an error), which decides what follows.
+        outcome = "finish" if status_code in (200, 201) else "close"
+        return f"/link/company/{target.company.id}/embedded/{outcome}"
     template = target.client.redirect_url
     if not template:
         return None

@@ -293,6 +293,10 @@ class VisitCookie:
             httponly=True,
             samesite="none" if cross_site else "lax",
             secure=secure,
-            partitioned=cross_site,
         )
+        if cross_site:
+            # Python's cookie writer knows `Partitioned` from 3.14 on only (Starlette refuses it before).
+            header, value = response.raw_headers[-1]
+            assert header == b"set-cookie"
+            response.raw_headers[-1] = (header, value + b"; Partitioned")
         return response

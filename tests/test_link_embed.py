@@ -183,6 +183,12 @@ def test_modal_link_reports_closing_and_a_wrong_token_as_an_error(
     assert error["userRecoverable"] is False
     shoot("modal-error")
     assert api.get(f"/companies/{company['id']}/connections").json()["results"] == []
+    page.evaluate("window.link.close()")
+
+    # A company that does not exist (a mistyped id) is heard too, not a silent frame.
+    frame = open_link(page, client_pages.allowed, {"id": "not-a-company"}, token_of(api, company), "modal")
+    frame.get_by_role("heading", name="This link is not valid").wait_for()
+    assert wait_to_hear(page, "onError")[-1]["errorCode"] == 404
 
 
 def test_a_page_the_client_does_not_allow_cannot_frame_link_nor_hear_it(api, page, client_pages) -> None:

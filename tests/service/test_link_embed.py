@@ -43,15 +43,16 @@ def test_an_access_token_opens_its_own_company_for_a_day() -> None:
 
 
 def test_only_an_allowed_origin_may_frame_link() -> None:
-    linked = target()
-    assert embed.framing_origin(linked, ALLOWED, "") == ALLOWED
+    allowed = target().client.allowed_origins
+    assert embed.framing_origin(allowed, ALLOWED, "") == ALLOWED
     # `Origin: null` (a no-referrer page): the script's stated origin, still one the client allows.
-    assert embed.framing_origin(linked, "null", ALLOWED) == ALLOWED
-    assert embed.framing_origin(linked, "https://evil.example", ALLOWED) is None  # the browser's word wins
-    assert embed.framing_origin(linked, None, "https://evil.example") is None
-    assert embed.framing_origin(linked, None, "") is None
-    linked.client.allowed_origins = ["https://a.example; script-src *"]
-    assert embed.framing_origin(linked, None, "https://a.example; script-src *") is None
+    assert embed.framing_origin(allowed, "null", ALLOWED) == ALLOWED
+    assert embed.framing_origin(allowed, "https://evil.example", ALLOWED) is None  # the browser's word wins
+    assert embed.framing_origin(allowed, None, "https://evil.example") is None
+    assert embed.framing_origin(allowed, None, "") is None
+    # Nothing but an origin reaches the page's policy, even one stored among the allowed.
+    injected = "https://a.example; script-src *"
+    assert embed.framing_origin([injected], None, injected) is None
 
 
 def test_a_framed_visit_over_https_keeps_its_cookie_in_a_third_party_frame() -> None:

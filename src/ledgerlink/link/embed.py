@@ -12,20 +12,22 @@ then starts a visit marked with that origin (`Visit.embed_origin`). From then on
   pages below, where the client's redirect would have been followed) and `onError` (error pages);
 - never follow the client's redirect inside the frame: the client's page decides what follows `onFinish`.
 
-An origin not allowed gets a page no one may frame, and no message; a wrong or expired token an error page
-that its allowed origin hears as `onError`.
+An origin not allowed gets a page no one may frame, and no message; a wrong or expired token (or an unknown
+company) an error page that the allowed origin hears as `onError`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from importlib.resources import files
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from ledgerlink.clients.service import all_allowed_origins
 from ledgerlink.companies import access_tokens
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry
@@ -36,7 +38,6 @@ from ledgerlink.kit.secrets import Secrets
 from ledgerlink.kit.urls import ServerUrls
 from ledgerlink.link import service, visit
 from ledgerlink.link.dependencies import CompanyVisit, branding
-from ledgerlink.link.service import LinkTarget
 
 router = APIRouter()
 
@@ -55,17 +56,15 @@ async def sdk() -> Response:
     )
 
 
-def framing_origin(target: LinkTarget, sent: str | None, claimed: str) -> str | None:
-    """The page opening the embedded Link, when it is one of the client's allowed origins.
+def framing_origin(allowed: Iterable[str], sent: str | None, claimed: str) -> str | None:
+    """The page opening the embedded Link, when it is one of the `allowed` origins (the client's).
 
     The browser's `Origin` header, else the origin the script states (a page whose referrer policy is
     `no-referrer` sends `Origin: null`). A stated origin needs no trust: the browser itself refuses the
     frame to any other page (`frame-ancestors`) and delivers messages to that origin only.
     """
-    origin = sent if sent and sent != "null" else claimed
-    origin = origin.strip().rstrip("/")
-    allowed = {o.rstrip("/") for o in target.client.allowed_origins or []}
-    return origin if _ORIGIN.match(origin) and origin in allowed else None
+    origin = (sent if sent and sent != "null" else claimed).strip().rstrip("/")
+    return origin if _ORIGIN.match(origin) and origin in {o.rstrip("/") for o in allowed} else None
 
 
 @router.post("/embed/company/{companyId}")
@@ -79,8 +78,16 @@ async def open_embedded(
     origin: Annotated[str, Form()] = "",
 ) -> Response:
     """Start an embedded visit for the company: its access token, from a page the client allows."""
-    target = await service.load(session, companyId)
-    framer = framing_origin(target, request.headers.get("origin"), origin)
+    sent = request.headers.get("origin")
+    try:
+        target = await service.load(session, companyId)
+    except PageError:
+        # No such company (or its client is disabled): no client to brand the page, but a page of any
+        # client's allowed origin may frame it and hear `onError` (a mistyped company id is not silent).
+        framer = framing_origin(await all_allowed_origins(session), sent, origin)
+        pages.brand_errors(request, pages.Branding("ledgerlink", None, None, (), embed_origin=framer))
+        raise
+    framer = framing_origin(target.client.allowed_origins or [], sent, origin)
     # Whatever goes wrong here is told to the allowed page only; a new visit has no page to go back to.
     pages.brand_errors(
         request, dataclasses.replace(branding(target, None), ways_back=(), embed_origin=framer)

@@ -106,8 +106,10 @@
     }
     opened += 1;
     var name = "ledgerlink-link-" + opened + "-" + Math.random().toString(36).slice(2);
+    var host = element(options);
     var frame = styled(document.createElement("iframe"), {
-      display: "block", width: "100%", height: options.height || "680px", border: "0",
+      display: "block", width: "100%", border: "0",
+      height: options.height || (host ? "680px" : "min(680px, calc(100vh - 64px))"),
     });
     frame.name = name;
     frame.title = options.title || "Connect your software";
@@ -158,7 +160,6 @@
     }
 
     window.addEventListener("message", receive);
-    var host = element(options);
     if (host) {
       host.appendChild(frame);
     } else {
@@ -168,7 +169,7 @@
       });
     }
     post(name, options.companyId, options.accessToken);
-    return { close: close, frame: frame };
+    return { close: close };
   }
 
   window.ledgerlinkLink = { open: open };

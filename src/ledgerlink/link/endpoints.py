@@ -151,6 +151,8 @@ async def authorize(request: Request, page: ConnectionVisit, session: Session) -
         return pages.redirect(_complete_path(page.target, connection, 201))
     connector = await service.chosen(session, page.target, connection.integration_key)
     if connector.oauth is not None:
+        if page.visit.embed_origin:
+            raise service.signs_in_elsewhere(connector, page.target)
         try:
             started = await flow.start(_runtime(request), connection.id)
         except OAuthNotConfigured:  # its app credentials were removed a moment ago

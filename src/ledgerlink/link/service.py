@@ -192,6 +192,8 @@ async def offered(
             continue
         if hide_sandboxes and connector.info.is_sandbox:
             continue
+        if visit.embed_origin and connector.oauth is not None:
+            continue  # its sign-in cannot open in a frame (`signs_in_elsewhere`)
         groups[connector.info.source_type].append(
             OfferedIntegration(
                 key=connector.info.key,
@@ -213,6 +215,17 @@ def not_available(connector: Connector) -> PageError:
         501,
         f"{connector.info.name} is not available yet",
         "It has not been set up here. Go back and choose another.",
+    )
+
+
+def signs_in_elsewhere(connector: Connector, target: LinkTarget) -> PageError:
+    """An OAuth platform in an embedded visit: its consent page refuses to be framed (and no popup is opened
+    yet), so the embedded Link does not offer it; one reached anyway is this page, not a blank frame."""
+    return PageError(
+        501,
+        f"{connector.info.name} cannot be connected here",
+        f"It signs in on its own site, which cannot open inside this page. Go back and choose another, or "
+        f"ask {target.client.name} for a link to open on its own.",
     )
 
 

@@ -161,3 +161,30 @@ def test_an_unconfigured_platform_is_a_clear_page(api, page, linking_server) -> 
     answer = page.goto(f"{linking_server.base_url}/link/company/{company['id']}/integrations/tunc")
     assert answer.status == 501
     assert page.get_by_role("heading", name="Unconfigured Books is not available yet").is_visible()
+
+
+def test_the_embedded_link_offers_no_platform_whose_sign_in_cannot_be_framed(api, linking_server) -> None:
+    """An OAuth platform's consent page refuses frames: the embedded Link lists only what works in one, and
+    one reached anyway is an error page the client's page hears (`onError`), framed by it only."""
+    origin = "https://lendco.example"
+    before = api.get("/corsSettings").json()
+    assert api.post("/corsSettings", json={"allowedOrigins": [origin]}).status_code == 200
+    try:
+        company = api.post("/companies", json={"name": "Framed Books Ltd"}).json()
+        token = api.get(f"/companies/{company['id']}/accessToken").json()["accessToken"]
+        with httpx.Client(base_url=linking_server.base_url, follow_redirects=True) as browser:
+            choose = browser.post(
+                f"/link/embed/company/{company['id']}",
+                data={"accessToken": token},
+                headers={"Origin": origin},
+            )
+            assert choose.status_code == 200, choose.text
+            assert f"frame-ancestors {origin}" in choose.headers["content-security-policy"]
+            assert 'data-key="tbol"' not in choose.text and 'data-key="mqjo"' in choose.text
+            pending = api.post(f"/companies/{company['id']}/connections", json={"platformKey": "tbol"}).json()
+            refused = browser.get(f"/link/companies/{company['id']}/connections/{pending['id']}/authorize")
+        assert refused.status_code == 501 and "cannot be connected here" in refused.text
+        assert f"frame-ancestors {origin}" in refused.headers["content-security-policy"]
+        assert 'data-event="onError"' in refused.text
+    finally:
+        api.post("/corsSettings", json=before)

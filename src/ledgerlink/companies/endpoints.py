@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from ledgerlink.clients.auth import CurrentPrincipal, Urls
-from ledgerlink.companies import service
+from ledgerlink.companies import access_tokens, service
 from ledgerlink.companies.schemas import CompanyCreate, CompanyReplace, CompanyUpdate
 from ledgerlink.companies.views import company_view
 from ledgerlink.kit.auth import Session
@@ -17,8 +17,6 @@ from ledgerlink.kit.responses import json, no_content
 from ledgerlink.kit.secrets import Secrets
 
 router = APIRouter(tags=["Companies"])
-
-ACCESS_TOKEN_SECONDS = 86_400
 
 
 @router.get("/companies")
@@ -74,8 +72,8 @@ async def get_access_token(
     companyId: str, principal: CurrentPrincipal, session: Session, secrets: Secrets
 ) -> Response:
     company = await service.get(session, principal, companyId)
-    token = secrets.sign(f"company:{company.id}")
-    return json({"expiresIn": ACCESS_TOKEN_SECONDS, "accessToken": token, "tokenType": "Bearer"})
+    token = access_tokens.issue(secrets, company.id)
+    return json({"expiresIn": access_tokens.EXPIRES_IN_SECONDS, "accessToken": token, "tokenType": "Bearer"})
 
 
 @router.get("/companies/{companyId}/connectionManagement/accessToken")
@@ -83,4 +81,4 @@ async def get_connection_management_access_token(
     companyId: str, principal: CurrentPrincipal, session: Session, secrets: Secrets
 ) -> Response:
     company = await service.get(session, principal, companyId)
-    return json({"accessToken": secrets.sign(f"company:{company.id}")})
+    return json({"accessToken": access_tokens.issue(secrets, company.id)})

@@ -79,6 +79,38 @@ def render(
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 
 
+def frame_ancestors(policy: str, origin: str) -> str:
+    """A page policy that lets one origin (an embedded Link's client page) frame the page, instead of none."""
+    assert "frame-ancestors 'none'" in policy
+    return policy.replace("frame-ancestors 'none'", f"frame-ancestors {origin}")
+
+
+R = TypeVar("R", bound=Response)
+
+
+def framed_by(response: R, origin: str) -> R:
+    response.headers["Content-Security-Policy"] = frame_ancestors(
+        response.headers["Content-Security-Policy"], origin
+    )
+    return response
+
+
+@dataclass(frozen=True)
+class EmbedMessage:
+    """What a page of the embedded Link tells the page framing it, posted by `kit/static/link-embed.js` to
+    that page's origin only: an event named as Codat's Link SDK callbacks (`onConnection`, `onFinish`,
+    `onClose`, `onError`) with its argument. Written into the page as data (the policy runs no inline
+    script)."""
+
+    origin: str
+    event: str
+    payload: dict[str, Any]
+
+    @property
+    def payload_json(self) -> str:
+        return orjson.dumps(self.payload).decode()
+
+
 def redirect(url: str, *, status_code: int = 303) -> RedirectResponse:
     return RedirectResponse(url, status_code=status_code, headers=SECURITY_HEADERS)
 
@@ -97,6 +129,8 @@ class Branding:
     logo_url: str | None
     stylesheet: str | None
     ways_back: tuple[tuple[str, str], ...]
+    # The embedded Link's client page (an allowed origin): it may frame the error page and hears `onError`.
+    embed_origin: str | None = None
 
 
 def brand_errors(request: Request, branding: Branding) -> None:
@@ -106,18 +140,32 @@ def brand_errors(request: Request, branding: Branding) -> None:
 
 
 def error_page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
-    return render(
+    branding: Branding | None = getattr(request.state, "page_branding", None)
+    reference = correlation_id(request)
+    embed = None
+    if branding is not None and branding.embed_origin:
+        # Codat's `onError` argument; `errorCode` is the page's HTTP status.
+        payload = {
+            "correlationId": reference,
+            "message": f"{title}. {message}",
+            "errorCode": status_code,
+            "userRecoverable": status_code < 500 and bool(branding.ways_back),
+        }
+        embed = EmbedMessage(branding.embed_origin, "onError", payload)
+    page = render(
         request,
         "error.html",
         {
             "title": title,
             "message": message,
             "status_code": status_code,
-            "correlation_id": correlation_id(request),
-            "branding": getattr(request.state, "page_branding", None),
+            "correlation_id": reference,
+            "branding": branding,
+            "embed": embed,
         },
         status_code=status_code,
     )
+    return framed_by(page, embed.origin) if embed else page
 
 
 async def _page_error(request: Request, exc: Exception) -> HTMLResponse:
@@ -222,7 +270,20 @@ class VisitCookie:
             return None
         return visit if visit.company_id == company_id else None
 
-    def keep(self, response: Response, visit: SealedVisit, secrets: SecretBox, *, secure: bool) -> Response:
+    def keep(
+        self,
+        response: Response,
+        visit: SealedVisit,
+        secrets: SecretBox,
+        *,
+        secure: bool,
+        framed: bool = False,
+    ) -> Response:
+        """Set the visit's cookie. A `framed` visit (a page of another site frames ours) is a third-party
+        context, where browsers send no SameSite=Lax cookie: over https its cookie is SameSite=None and
+        Partitioned (CHIPS, kept per top-level site); over plain http (development) it stays Lax, which
+        serves a frame of the same site (another port)."""
+        cross_site = framed and secure
         sealed = secrets.sign(orjson.dumps(visit.to_cookie()).decode())
         response.set_cookie(
             self.name,
@@ -230,7 +291,12 @@ class VisitCookie:
             max_age=self.max_age_seconds,
             path=self.path,
             httponly=True,
-            samesite="lax",
+            samesite="none" if cross_site else "lax",
             secure=secure,
         )
+        if cross_site:
+            # Python's cookie writer knows `Partitioned` from 3.14 on only (Starlette refuses it before).
+            header, value = response.raw_headers[-1]
+            assert header == b"set-cookie"
+            response.raw_headers[-1] = (header, value + b"; Partitioned")
         return response

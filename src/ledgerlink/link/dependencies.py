@@ -31,13 +31,22 @@ LANDING, COMPANY_NAME, SKIP, REVOKE = "landing", "company-name", "skip", "revoke
 
 
 def render(
-    request: Request, template: str, target: LinkTarget, current: Visit | None, **context: object
+    request: Request,
+    template: str,
+    target: LinkTarget,
+    current: Visit | None,
+    *,
+    event: tuple[str, dict[str, object]] | None = None,
+    **context: object,
 ) -> Response:
     """A Link page: every template knows the client (its branding, its texts in the business's language),
-    the company and the visit."""
+    the company and the visit. In an embedded visit the page may be framed by the client's page, and tells
+    it the `event` (a Link SDK callback's name and argument) if the page has one."""
     locale, given = target.settings.texts_for(accepted_languages(request))
     texts = Texts(given, target.company.name)
-    return pages.render(
+    origin = current.embed_origin if current is not None else None
+    embed = pages.EmbedMessage(origin, *event) if origin and event else None
+    response = pages.render(
         request,
         f"link/{template}",
         {
@@ -48,9 +57,11 @@ def render(
             "theme_css": theme.path(target.settings.primary_color),
             "texts": texts,
             "lang": locale,
+            "embed": embed,
             **context,
         },
     )
+    return pages.framed_by(response, origin) if origin else response
 
 
 def branding(target: LinkTarget, current: Visit | None) -> pages.Branding:
@@ -64,7 +75,11 @@ def branding(target: LinkTarget, current: Visit | None) -> pages.Branding:
     if back:
         ways_back.append((f"Return to {target.client.name}", back))
     return pages.Branding(
-        target.client.name, target.logo_url, theme.path(target.settings.primary_color), tuple(ways_back)
+        target.client.name,
+        target.logo_url,
+        theme.path(target.settings.primary_color),
+        tuple(ways_back),
+        current.embed_origin if current is not None else None,
     )
 
 
@@ -78,8 +93,10 @@ class LinkPage:
     secrets: SecretBox
     urls: PublicUrls
 
-    def render(self, template: str, **context: object) -> Response:
-        return render(self.request, template, self.target, self.visit, **context)
+    def render(
+        self, template: str, *, event: tuple[str, dict[str, object]] | None = None, **context: object
+    ) -> Response:
+        return render(self.request, template, self.target, self.visit, event=event, **context)
 
     def keep(self, response: Response) -> Response:
         """The response with the visit's cookie (re)set: an entry page's new or carried-on visit."""

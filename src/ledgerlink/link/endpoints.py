@@ -22,10 +22,11 @@ from ledgerlink.connectors.authorization import OAuthNotConfigured
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit import pages
 from ledgerlink.kit.auth import Session
+from ledgerlink.kit.errors import correlation_id
 from ledgerlink.kit.pages import PageError
 from ledgerlink.kit.secrets import Secrets
 from ledgerlink.kit.urls import ServerUrls
-from ledgerlink.link import journey_pages, service, uploads, visit
+from ledgerlink.link import embed, journey_pages, service, uploads, visit
 from ledgerlink.link.dependencies import (
     APPROVE,
     CANCEL,
@@ -54,6 +55,8 @@ router = APIRouter(prefix="/link", include_in_schema=False)
 router.include_router(journey_pages.router)
 # File uploads instead of (or besides) connecting software (link/uploads.py).
 router.include_router(uploads.router)
+# Link in a frame of the client's own page, and its script (link/embed.py).
+router.include_router(embed.router)
 
 
 def _runtime(request: Request) -> Runtime:
@@ -148,6 +151,8 @@ async def authorize(request: Request, page: ConnectionVisit, session: Session) -
         return pages.redirect(_complete_path(page.target, connection, 201))
     connector = await service.chosen(session, page.target, connection.integration_key)
     if connector.oauth is not None:
+        if page.visit.embed_origin:
+            raise service.signs_in_elsewhere(connector, page.target)
         try:
             started = await flow.start(_runtime(request), connection.id)
         except OAuthNotConfigured:  # its app credentials were removed a moment ago
@@ -223,7 +228,10 @@ async def _widget_page(page: ConnectionPage, session: Session) -> Response:
         cancel_token=page.visit.form_token(CANCEL),
         step=3,
     )
-    response.headers["Content-Security-Policy"] = started.content_security_policy
+    policy = started.content_security_policy
+    if page.visit.embed_origin:
+        policy = pages.frame_ancestors(policy, page.visit.embed_origin)
+    response.headers["Content-Security-Policy"] = policy
     return response
 
 
@@ -287,6 +295,7 @@ async def complete(page: ConnectionVisit, statusCode: int = 200) -> Response:
         finish_url=finish_url if walk is None or walk.can_finish else None,
         journey=walk,
         step=4,
+        event=embed.connection_event(connection),
     )
 
 
@@ -320,6 +329,15 @@ def _failed(
         message=message,
         retry_url=_authorize_path(target, connection),
         back_url=service.redirect_url(target, connection, 500, current),
+        event=(
+            "onError",
+            {
+                "correlationId": correlation_id(request),
+                "message": message,
+                "errorCode": 502,
+                "userRecoverable": True,
+            },
+        ),
     )
 
 

@@ -5,8 +5,8 @@ A step is done when the company has a Linked connection of its source type, or w
 it (optional steps only) in this visit; the current step is the first that is not done. So the journey is
 worked out afresh on every page from the company's connections and the visit: re-opening the Link URL
 resumes where the business stopped, and a connection linked elsewhere (the API, another visit) counts.
-The pages' answers are the places an embedded Link would report from (a connection: `onConnection`; the
-end: `onFinish`; the exit: `onClose`).
+The pages' answers are the places the embedded Link reports from (`link.embed`; a connection:
+`onConnection`; the end: `onFinish`; the exit: `onClose`).
 """
 
 from __future__ import annotations

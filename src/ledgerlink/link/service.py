@@ -192,6 +192,8 @@ async def offered(
             continue
         if hide_sandboxes and connector.info.is_sandbox:
             continue
+        if visit.embed_origin and connector.oauth is not None:
+            continue  # its sign-in cannot open in a frame (`signs_in_elsewhere`)
         groups[connector.info.source_type].append(
             OfferedIntegration(
                 key=connector.info.key,
@@ -213,6 +215,17 @@ def not_available(connector: Connector) -> PageError:
         501,
         f"{connector.info.name} is not available yet",
         "It has not been set up here. Go back and choose another.",
+    )
+
+
+def signs_in_elsewhere(connector: Connector, target: LinkTarget) -> PageError:
+    """An OAuth platform in an embedded visit: its consent page refuses to be framed (and no popup is opened
+    yet), so the embedded Link does not offer it; one reached anyway is this page, not a blank frame."""
+    return PageError(
+        501,
+        f"{connector.info.name} cannot be connected here",
+        f"It signs in on its own site, which cannot open inside this page. Go back and choose another, or "
+        f"ask {target.client.name} for a link to open on its own.",
     )
 
 
@@ -400,11 +413,17 @@ def redirect_url(
     """The client's `redirectUrl` with its placeholders filled, or None when the client has set none.
 
     Reserved names come from the flow; any other `{name}` takes the Link URL's parameter of that name
-    (or nothing). Values are URL-encoded. A visit handed over by another flow goes back to that flow. A URL
-    the profile would not accept now (stored before the rule) is None: Link ends on its own page.
+    (or nothing). Values are URL-encoded. A visit handed over by another flow goes back to that flow; an
+    embedded visit to its own last page. A URL the profile would not accept now (stored before the rule)
+    is None: Link ends on its own page.
     """
     if visit is not None and visit.return_to:
         return visit.return_to
+    if visit is not None and visit.embed_origin:
+        # The embedded Link's end is not followed inside the frame: its own page tells the client's page
+        # (`onFinish`, or `onClose` for a cancel or an error), which decides what follows.
+        outcome = "finish" if status_code in (200, 201) else "close"
+        return f"/link/company/{target.company.id}/embedded/{outcome}"
     template = target.client.redirect_url
     if not template:
         return None

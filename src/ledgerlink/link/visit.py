@@ -40,6 +40,9 @@ class Visit(pages.FormSecret):
     skipped: tuple[str, ...] = ()
     landed: bool = False
     name_confirmed: bool = False
+    # Opened by the embedded Link (`link.embed`) in a page of this origin (one of the client's allowed
+    # origins): the pages may be framed by it and tell it what happened; the end does not redirect.
+    embed_origin: str | None = None
 
     def option(self, name: str) -> str | None:
         return self.parameters.get(f"link.{name}")
@@ -54,6 +57,7 @@ class Visit(pages.FormSecret):
             "skipped": list(self.skipped),
             "landed": self.landed,
             "name_confirmed": self.name_confirmed,
+            "embed_origin": self.embed_origin,
         }
 
     def but(self, **changes: Any) -> Visit:
@@ -71,6 +75,7 @@ class Visit(pages.FormSecret):
             tuple(str(key) for key in data.get("skipped", ())),
             bool(data.get("landed", False)),
             bool(data.get("name_confirmed", False)),
+            data.get("embed_origin"),
         )
 
 
@@ -89,4 +94,4 @@ def read(request: Request, secrets: SecretBox, company_id: uuid.UUID) -> Visit |
 
 
 def keep(response: Response, visit: Visit, secrets: SecretBox, *, secure: bool) -> Response:
-    return COOKIE.keep(response, visit, secrets, secure=secure)
+    return COOKIE.keep(response, visit, secrets, secure=secure, framed=visit.embed_origin is not None)

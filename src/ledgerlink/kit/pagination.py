@@ -11,6 +11,7 @@ from fastapi import Query, Request
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
+from starlette.types import Scope
 
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.query import QueryTarget, filtered
@@ -76,8 +77,18 @@ def _positive_int(name: str, raw: str | None, *, default: int, maximum: int | No
     return value
 
 
+def url_path(scope: Scope) -> str:
+    """`request.url.path`, without building the whole URL (host, scheme, query) to read it back: the path
+    with `?`, `#` and `\\` escaped as Starlette's `URL` escapes them, and tabs and line breaks dropped as
+    `urlsplit` drops them."""
+    path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    if "\t" in path or "\r" in path or "\n" in path:
+        path = path.replace("\t", "").replace("\r", "").replace("\n", "")
+    return path
+
+
 def page_envelope(request: Request, params: PageParams, results: Sequence[Any], total: int) -> dict[str, Any]:
-    path = request.url.path
+    path = url_path(request.scope)
     others = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "pageSize")]
     # Encoded once for every link (as `urlencode` of the whole list would encode them).
     rest = "&" + urlencode(others) if others else ""

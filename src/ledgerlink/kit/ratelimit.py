@@ -21,6 +21,7 @@ balancer a client gets up to N times its limit.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -141,11 +142,14 @@ def _headers(decision: Decision) -> list[tuple[bytes, bytes]]:
     return [
         (b"x-rate-limit-limit", str(decision.limit).encode()),
         (b"x-rate-limit-remaining", str(decision.remaining).encode()),
-        (
-            b"x-rate-limit-reset",
-            iso(datetime.fromtimestamp(decision.resets_at, UTC), timespec="auto").encode(),
-        ),
+        (b"x-rate-limit-reset", _reset_at(decision.resets_at)),
     ]
+
+
+@functools.lru_cache(maxsize=64)
+def _reset_at(resets_at: int) -> bytes:
+    """A window's end as the header spells it: the same for every answer in the window, so spelt once."""
+    return iso(datetime.fromtimestamp(resets_at, UTC), timespec="auto").encode()
 
 
 async def _refuse(limiter: RateLimiter, scope: Scope, send: Send, decision: Decision) -> None:

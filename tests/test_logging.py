@@ -64,3 +64,18 @@ def test_an_access_line_that_cannot_be_written_fails_nothing(monkeypatch: pytest
     monkeypatch.setattr("sys.stderr", Closed())
     logs.configure("json", "INFO")
     logs.access_log("GET", "/healthz", 200, 1.0, "c" * 32)
+
+
+def test_the_timestamp_is_isoformats(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    for moment in (
+        1_765_000_000.0,
+        1_765_000_000.5,
+        1_765_000_000.000001,
+        1_765_000_059.999999,
+        1_765_000_060.25,
+    ):
+        monkeypatch.setattr(logs.time, "time", lambda moment=moment: moment)
+        expected = datetime.fromtimestamp(moment, tz=UTC).isoformat().replace("+00:00", "Z")
+        assert logs._timestamp() == expected

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import re
 import sys
+import time
 import traceback
 from datetime import UTC, datetime
 from types import TracebackType
@@ -146,8 +147,20 @@ class AccessLog:
 
 
 def _timestamp() -> str:
-    """As structlog's `TimeStamper(fmt="iso", utc=True)` writes it."""
-    return datetime.now(tz=UTC).isoformat().replace("+00:00", "Z")
+    """Now, as structlog's `TimeStamper(fmt="iso", utc=True)` writes it (`datetime.isoformat`: microseconds
+    unless there are none); the date and time to the second are spelt once a second."""
+    now = time.time()
+    second = int(now)
+    micro = round((now - second) * 1_000_000)  # to the nearest microsecond, as `fromtimestamp` rounds
+    if micro == 1_000_000:
+        second, micro = second + 1, 0
+    global _second
+    if _second[0] != second:
+        _second = (second, datetime.fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+    return f"{_second[1]}.{micro:06d}Z" if micro else f"{_second[1]}Z"
+
+
+_second: tuple[int, str] = (-1, "")
 
 
 access_log = AccessLog()

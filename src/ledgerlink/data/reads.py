@@ -430,7 +430,8 @@ def _build_fast_page(
     ]
     if filter_ is not None:
         conditions.append(filter_)
-    keys = [_ordered(term)[0].label(f"o{n}") for n, term in enumerate(order)]
+    terms = [_ordered(term) for term in order]
+    keys = [ordered_by.label(f"o{n}") for n, (ordered_by, _) in enumerate(terms)]
     rows = (
         select(Record.data, *keys)
         .where(*conditions)
@@ -439,7 +440,7 @@ def _build_fast_page(
         .offset(bindparam("ll_offset", type_=Integer))
         .subquery("p")
     )
-    in_page_order = [_ordered(term)[1](rows.c[f"o{n}"]) for n, term in enumerate(order)]
+    in_page_order = [same_way(rows.c[f"o{n}"]) for n, (_, same_way) in enumerate(terms)]
     joined = (
         select(
             func.string_agg(

@@ -330,6 +330,15 @@ def tags_target(column: Expression) -> QueryTarget:
 # --- compiling -------------------------------------------------------------------------------------
 
 
+def _json_typeof(expression: ColumnElement[Any]) -> Callable[[ColumnElement[Any]], ColumnElement[str]] | None:
+    """The function naming a JSON value's type, for a JSON or JSONB expression (None for any other)."""
+    if isinstance(expression.type, JSONB):
+        return func.jsonb_typeof
+    if isinstance(expression.type, JSON):
+        return func.json_typeof
+    return None
+
+
 def typed_expression(prop: Field) -> ColumnElement[Any]:
     """The property as a SQL value of its kind, or NULL where a JSON value is of another type.
 
@@ -338,11 +347,8 @@ def typed_expression(prop: Field) -> ColumnElement[Any]:
     goes for text too, where `->>` would otherwise turn a number, boolean or array into matchable text.
     """
     expression = _sql(prop.expression())
-    if isinstance(expression.type, JSONB):
-        typeof = func.jsonb_typeof
-    elif isinstance(expression.type, JSON):
-        typeof = func.json_typeof
-    else:
+    typeof = _json_typeof(expression)
+    if typeof is None:
         return expression
     if prop.kind is Kind.NUMBER:
         return case((typeof(expression) == "number", cast(expression.astext, Numeric)), else_=None)
@@ -392,14 +398,11 @@ def _text_first(prop: Field, op: Op, right: ColumnElement[Any]) -> ColumnElement
     now each is parsed once. The CASE keeps that order (PostgreSQL may reorder the terms of an AND).
     `!=` is not one of these: a record whose property is missing or of another type matches it.
     """
-    expression = _sql(prop.expression())
     if prop.kind not in (Kind.TEXT, Kind.ENUM) or op not in (Op.EQ, Op.CONTAINS):
         return None
-    if isinstance(expression.type, JSONB):
-        typeof = func.jsonb_typeof
-    elif isinstance(expression.type, JSON):
-        typeof = func.json_typeof
-    else:
+    expression = _sql(prop.expression())
+    typeof = _json_typeof(expression)
+    if typeof is None:
         return None
     return case((compare(expression.astext, op, right), typeof(expression) == "string"), else_=False)
 

@@ -80,7 +80,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("oauth", ("ledgerlink.oauth",)),
     ("operations", ("ledgerlink.sync", "ledgerlink.push", "ledgerlink.webhooks", "ledgerlink.link")),
     ("commerce", ("ledgerlink.commerce",)),
-    ("read API, Portal and docs", ("ledgerlink.data", "ledgerlink.portal", "ledgerlink.apidocs")),
+    # Lending reads what the read API assembles (statements), and the Portal shows Lending's reports.
+    ("read API and Lending", ("ledgerlink.data", "ledgerlink.lending")),
+    ("Portal and docs", ("ledgerlink.portal", "ledgerlink.apidocs")),
     (
         "composition",
         (

@@ -37,6 +37,7 @@ from ledgerlink.kit.ratelimit import RateLimitMiddleware
 from ledgerlink.kit.responses import JsonResponse
 from ledgerlink.kit.secrets import SecretBox, load_or_create_key
 from ledgerlink.kit.urls import PublicUrls
+from ledgerlink.lending import endpoints as lending
 from ledgerlink.link import endpoints as link
 from ledgerlink.portal import endpoints as portal
 from ledgerlink.push import endpoints as push
@@ -118,6 +119,7 @@ def create_app(settings: Settings, database_url: str, workers: WorkerProcess | N
         sync.router,
         push.router,
         data.router,
+        lending.router,
         webhooks.router,
         files.router,
         link.router,

@@ -34,6 +34,7 @@ from ledgerlink.config import Settings
 from ledgerlink.db import sqlalchemy_url
 from ledgerlink.files import tasks as files_tasks
 from ledgerlink.jobs import GENERAL_QUEUES, MAINTENANCE_QUEUE, WEBHOOKS_QUEUE, Runtime
+from ledgerlink.lending.excel import tasks as excel_tasks
 from ledgerlink.link import tasks as link_tasks
 from ledgerlink.push import tasks as push_tasks
 from ledgerlink.sync import tasks as sync_tasks
@@ -65,6 +66,7 @@ def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
         (push_tasks.blueprint, "push"),
         (webhook_tasks.blueprint, "webhooks"),
         (commerce_tasks.blueprint, "commerce"),
+        (excel_tasks.blueprint, "excel"),
     ):
         app.add_tasks_from(blueprint, namespace=namespace)
     # Periodic jobs are deduplicated by procrastinate: one run per tick however many workers there are.

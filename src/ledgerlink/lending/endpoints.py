@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ledgerlink.lending.excel import endpoints as excel
+
 router = APIRouter()
+router.include_router(excel.router)

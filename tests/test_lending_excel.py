@@ -14,6 +14,7 @@ import pytest
 from codat_lending import CodatLending
 from codat_lending.models import shared
 from codat_lending.models.errors import ErrorMessage
+from sqlalchemy import text
 
 from ledgerlink.kit.query import parse_datetime
 from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
@@ -150,9 +151,17 @@ def test_bad_report_types_and_unknown_companies_get_codats_errors(api, lending, 
         assert answer.status_code == 404 and "audit" in answer.json()["error"]
 
 
-def test_requests_at_once_share_one_generation(api, server, books) -> None:
+def test_requests_at_once_share_one_generation(api, server, books, db) -> None:
     company_id = books["company"]
     path = EXCEL.format(company_id)
+    earlier = [
+        row.reference
+        for row in db.execute(
+            text("SELECT reference FROM excel_workbooks WHERE company_id = :c AND reference IS NOT NULL"),
+            {"c": company_id},
+        )
+    ]
+    db.rollback()
 
     def post(_: int) -> dict:
         with server.client() as client:
@@ -174,3 +183,15 @@ def test_requests_at_once_share_one_generation(api, server, books) -> None:
         queued <= datetime.fromisoformat(status["lastGenerated"].replace("Z", "+00:00")) <= datetime.now(UTC)
     )
     assert api.get(f"{path}/download", params={"reportType": "audit"}).status_code == 200
+    # Only the latest workbook is kept: the earlier ones' rows and stored bytes are gone.
+    kept = db.execute(
+        text("SELECT id, reference FROM excel_workbooks WHERE company_id = :c AND report_type = 'audit'"),
+        {"c": company_id},
+    ).all()
+    assert [str(row.id) for row in kept] == [status["lastInvocationId"]]
+    assert earlier and kept[0].reference not in earlier
+    for reference in earlier:
+        found = db.execute(
+            text("SELECT count(*) FROM pg_largeobject_metadata WHERE oid = :o"), {"o": int(reference)}
+        )
+        assert found.scalar_one() == 0

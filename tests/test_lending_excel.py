@@ -195,3 +195,29 @@ def test_requests_at_once_share_one_generation(api, server, books, db) -> None:
             text("SELECT count(*) FROM pg_largeobject_metadata WHERE oid = :o"), {"o": int(reference)}
         )
         assert found.scalar_one() == 0
+
+
+def test_a_generation_whose_job_is_gone_does_not_block_the_next(api, books, db) -> None:
+    company_id = books["company"]
+    path = EXCEL.format(company_id)
+    lost = db.execute(
+        text(
+            "INSERT INTO excel_workbooks (id, company_id, report_type, api_key_id, in_progress) "
+            "VALUES (gen_random_uuid(), :c, 'audit', gen_random_uuid(), true) RETURNING id"
+        ),
+        {"c": company_id},
+    ).scalar_one()
+    db.commit()
+    assert api.get(path, params={"reportType": "audit"}).json()["lastInvocationId"] == str(lost)
+    queued = api.post(path, params={"reportType": "audit"}).json()
+    assert queued["lastInvocationId"] != str(lost) and queued["inProgress"] is True
+    ended = db.execute(
+        text("SELECT in_progress, error_message FROM excel_workbooks WHERE id = :id"), {"id": lost}
+    ).first()
+    assert ended is None or (ended.in_progress is False and "interrupted" in ended.error_message)
+    db.rollback()
+    deadline = time.monotonic() + 60
+    while (status := api.get(path, params={"reportType": "audit"}).json())["inProgress"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert status["success"] is True and status["lastInvocationId"] == queued["lastInvocationId"]

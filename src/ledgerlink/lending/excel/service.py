@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 
 import structlog
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink import jobs
@@ -31,6 +31,7 @@ log = structlog.get_logger("ledgerlink.lending")
 
 GENERATE_TASK = "excel:generate"
 UNEXPECTED = "The report could not be generated because of an unexpected error; request it again."
+LOST = "The report's generation was interrupted; it has been requested again."
 
 
 def job_lock(workbook_id: uuid.UUID) -> str:
@@ -53,7 +54,14 @@ async def request(
         )
     )
     if running is not None:
-        return running
+        if await _job_alive(session, running.id):
+            return running
+        # Its job is gone (it failed outside the generation's own error handling, or was lost): end it so
+        # that the company is not left waiting on it for ever, and queue a new one.
+        running.in_progress = False
+        running.finished_at = utcnow()
+        running.error_message = LOST
+        await session.flush()
     workbook = ExcelWorkbook(
         company_id=company.id, report_type=kind.name, api_key_id=principal.api_key_id, in_progress=True
     )
@@ -68,6 +76,17 @@ async def request(
         queueing_lock=job_lock(workbook.id),
     )
     return workbook
+
+
+async def _job_alive(session: AsyncSession, workbook_id: uuid.UUID) -> bool:
+    job_status = await session.scalar(
+        text(
+            "SELECT status FROM procrastinate_jobs WHERE task_name = :task AND args ->> 'workbook_id' = :id "
+            "ORDER BY id DESC LIMIT 1"
+        ),
+        {"task": GENERATE_TASK, "id": str(workbook_id)},
+    )
+    return job_status in ("todo", "doing")
 
 
 async def status(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ledgerlink.lending.categories import endpoints as categories
 from ledgerlink.lending.excel import endpoints as excel
 
 router = APIRouter()
+router.include_router(categories.router)
+router.include_router(categories.assess)
 router.include_router(excel.router)

@@ -221,3 +221,67 @@ def test_a_generation_whose_job_is_gone_does_not_block_the_next(api, books, db) 
         assert time.monotonic() < deadline
         time.sleep(0.2)
     assert status["success"] is True and status["lastInvocationId"] == queued["lastInvocationId"]
+
+
+def test_the_enhanced_financials_workbook_is_the_categorized_statements(api, lending, books) -> None:
+    company_id = books["company"]
+    status = generated(lending, company_id, "enhancedFinancials")
+    assert status.success is True, status.error_message
+    content = lending.excel_reports.download(
+        request={"company_id": company_id, "report_type": "enhancedFinancials"}
+    )
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["Cover", "Profit and loss", "Balance sheet", "Category totals"]
+    cover = {row[0]: row[1:] for row in book["Cover"].iter_rows(values_only=True) if row[0]}
+    assert {"profitAndLoss", "balanceSheet", "chartOfAccounts"} <= set(cover)
+    for sheet, path in (
+        ("Profit and loss", "enhancedProfitAndLoss"),
+        ("Balance sheet", "enhancedBalanceSheet"),
+    ):
+        answer = api.get(f"/companies/{company_id}/reports/{path}/accounts", params={"numberOfPeriods": 24})
+        assert answer.status_code == 200, answer.text
+        items = answer.json()["reportItems"]
+        worksheet = book[sheet]
+        assert worksheet.freeze_panes == "A2"
+        assert worksheet["A2"].is_date and worksheet["J2"].number_format == "#,##0.00;[Red]-#,##0.00"
+        rows = list(worksheet.iter_rows(min_row=2, values_only=True))
+        expected = []
+        for item in items:
+            levels = [level["levelName"] for level in item["accountCategory"]["levels"]]
+            expected.append(
+                (
+                    parse_datetime(item["date"]).replace(tzinfo=None),
+                    item.get("accountId"),
+                    item["accountName"],
+                    *(levels + [None] * (5 - len(levels))),
+                    item["accountCategory"]["status"],
+                    item["balance"],
+                )
+            )
+        assert rows == expected and len(rows) > 24
+        # The category totals add up to the items, per period and top level.
+        by_top = Counter()
+        for item in items:
+            by_top[(month_of(item["date"]), item["accountCategory"]["levels"][0]["levelName"])] += item[
+                "balance"
+            ]
+        summed = Counter()
+        for title, end, level_1, _level_2, total in book["Category totals"].iter_rows(
+            min_row=2, values_only=True
+        ):
+            if title == sheet:
+                summed[(month_of(end.isoformat()), level_1)] += total
+        assert summed.keys() == by_top.keys()
+        for key, total in by_top.items():
+            assert summed[key] == pytest.approx(total, abs=0.005)
+
+
+def test_a_report_the_books_cannot_give_ends_unsuccessful_with_why(api, lending) -> None:
+    company_id = api.post("/companies", json={"name": "No Books Yet"}).json()["id"]
+    status = generated(lending, company_id, "enhancedFinancials")
+    assert status.success is False and "profitAndLoss" in status.error_message and not status.file_size
+    with pytest.raises(ErrorMessage) as raised:
+        lending.excel_reports.download(
+            request={"company_id": company_id, "report_type": "enhancedFinancials"}
+        )
+    assert raised.value.status_code == 404

@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ledgerlink.lending import receivables_endpoints
+
 router = APIRouter()
+router.include_router(receivables_endpoints.router)

@@ -5,6 +5,7 @@ API's records, independently of how the server works it out."""
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -236,3 +237,95 @@ def test_bad_parameters_are_codat_400s(lending, books, server) -> None:
             answer = api.get(f"/companies/{company_id}/reports/agedCreditor", params=query)
             body = answer.json()
             assert answer.status_code == 400 and body["statusCode"] == 400 and body["error"], query
+
+
+def test_reconciled_invoices_match_payments_to_the_bank(lending, books, server) -> None:
+    company_id = books["company"]
+    invoices = {i["id"]: i for i in books["invoices"]}
+    with server.client() as api:
+        payments = {p["id"]: p for p in read_all(api, f"/companies/{company_id}/data/payments")}
+        bank_lines = {
+            t["id"]: t
+            for account in read_all(
+                api, f"/companies/{company_id}/connections/{books['accounting']}/data/bankAccounts"
+            )
+            for t in read_all(
+                api,
+                f"/companies/{company_id}/connections/{books['accounting']}/data/bankAccounts/{account['id']}"
+                "/bankTransactions",
+            )
+        }
+    invoices_api = lending.accounts_receivable.invoices
+    first = invoices_api.list_reconciled(request={"company_id": company_id, "page_size": 50})
+    info = first.report_info
+    assert (info.page_number, info.page_size, info.total_results) == (1, 50, len(invoices))
+    assert info.company_name == "Receivables Books Ltd" and info.report_name == "Invoices report"
+    items, page = list(first.report_items), 1
+    while len(items) < info.total_results:
+        page += 1
+        items += invoices_api.list_reconciled(
+            request={"company_id": company_id, "page_size": 50, "page": page}
+        ).report_items
+    assert [item.id for item in items] == [i["id"] for i in books["invoices"]]  # the read API's order
+
+    matched = 0
+    for item in items:
+        invoice = invoices[item.id]
+        assert (item.invoice_number, item.status, item.amount_due) == (
+            invoice["invoiceNumber"],
+            invoice["status"],
+            Decimal(str(invoice["amountDue"])),
+        )
+        allocated = {a["payment"]["id"]: a for a in invoice["paymentAllocations"]}
+        assert [p.id for p in item.payments] == list(allocated)
+        for payment in item.payments:
+            # Every payment shown is allocated to this invoice, for the amount allocated.
+            assert payment.amount == -Decimal(str(allocated[payment.id]["allocation"]["totalAmount"]))
+            for ref in payment.banking_transaction_refs:
+                matched += 1
+                assert payment.payment_type == "payments"
+                # The bank transaction carries the money of the payment it is evidence for.
+                assert ref.amount == Decimal(str(payments[payment.id]["totalAmount"]))
+                if ref.data_connection_id == books["accounting"]:
+                    assert Decimal(str(bank_lines[ref.id]["amount"])) == ref.amount
+    assert matched, "the Sandbox's payments land in its bank accounts"
+
+    raw = (
+        server.client()
+        .get(f"/companies/{company_id}/reports/enhancedInvoices", params={"pageSize": 200})
+        .json()
+    )
+    refs = [r for item in raw["reportItems"] for p in item["payments"] for r in p["bankingTransactionRefs"]]
+    assert refs and all(0 <= r["matchScore"] <= 1 and r["matchReasons"] for r in refs)
+    # The Sandbox's bank lines name the invoice and clear the day it is paid, into the account paid into.
+    assert max(r["matchScore"] for r in refs) == 1
+    used = [(r["dataConnectionId"], r["id"]) for r in refs]
+    assert len(used) == len(set(used)) or _same_payment(raw, used)
+
+
+def _same_payment(raw: dict, used: list[tuple[str, str]]) -> bool:
+    """A bank transaction appears twice only for one payment allocated to two invoices of the page."""
+    by_transaction: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for item in raw["reportItems"]:
+        for payment in item["payments"]:
+            for ref in payment["bankingTransactionRefs"]:
+                by_transaction[(ref["dataConnectionId"], ref["id"])].add(payment["id"])
+    return all(len(payments) == 1 for payments in by_transaction.values())
+
+
+def test_reconciled_invoices_take_a_query_and_refuse_bad_paging(lending, books, server) -> None:
+    company_id = books["company"]
+    paid = [i for i in books["invoices"] if i["status"] == "Paid"]
+    answer = lending.accounts_receivable.invoices.list_reconciled(
+        request={"company_id": company_id, "query": "status=Paid", "page_size": 5}
+    )
+    assert answer.report_info.total_results == len(paid)
+    assert [item.id for item in answer.report_items] == [i["id"] for i in paid[:5]]
+    with server.client() as api:
+        for params in ({"page": 0}, {"pageSize": 5001}, {"query": "(status=Paid"}, {"query": "status"}):
+            refused = api.get(f"/companies/{company_id}/reports/enhancedInvoices", params=params)
+            assert refused.status_code == 400 and refused.json()["statusCode"] == 400, params
+        missing = api.get(f"/companies/{uuid.uuid4()}/reports/enhancedInvoices")
+        assert missing.status_code == 404
+        only_bank, _ = link_sandbox(api, "Reconciled Only A Bank", key="qhnd")
+        assert api.get(f"/companies/{only_bank}/reports/enhancedInvoices").status_code == 409

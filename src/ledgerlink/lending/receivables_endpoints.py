@@ -11,8 +11,9 @@ from fastapi.responses import Response
 
 from ledgerlink.clients.auth import CurrentPrincipal
 from ledgerlink.kit.auth import Session
+from ledgerlink.kit.pagination import PageParams, page_params
 from ledgerlink.kit.responses import json
-from ledgerlink.lending import ageing
+from ledgerlink.lending import ageing, reconciliation
 from ledgerlink.lending.ageing import CREDITORS, DEBTORS, AgeingSettings, Ledger
 
 router = APIRouter(tags=["Accounts receivable"])
@@ -60,3 +61,13 @@ def _add_aged_report(ledger: Ledger, tag: str) -> None:
 
 _add_aged_report(DEBTORS, "Accounts receivable")
 _add_aged_report(CREDITORS, "Accounts payable")
+
+
+@router.get("/companies/{companyId}/reports/enhancedInvoices")
+async def list_reconciled_invoices(
+    companyId: str,
+    principal: CurrentPrincipal,
+    session: Session,
+    params: Annotated[PageParams, Depends(page_params)],
+) -> Response:
+    return json(await reconciliation.enhanced_invoices(session, principal, companyId, params))

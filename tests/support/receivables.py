@@ -146,3 +146,9 @@ def check_ageing(lending: CodatLending, books: dict[str, Any], report: tuple) ->
             assert bounds[-1][0] == "0001-01-01"
             assert all(newer[0] == older[1] for newer, older in itertools.pairwise(bounds))
     return periods_seen
+
+
+def lending_sdk(server: Any) -> CodatLending:
+    from codat_lending.models import shared
+
+    return CodatLending(security=shared.Security(auth_header=server.auth_header), server_url=server.base_url)

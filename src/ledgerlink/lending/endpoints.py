@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ledgerlink.lending import receivables_endpoints
 from ledgerlink.lending.categories import endpoints as categories
 from ledgerlink.lending.excel import endpoints as excel
 
 router = APIRouter()
 router.include_router(categories.router)
 router.include_router(categories.assess)
+router.include_router(receivables_endpoints.router)
 router.include_router(excel.router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -285,3 +285,46 @@ def test_a_report_the_books_cannot_give_ends_unsuccessful_with_why(api, lending)
             request={"company_id": company_id, "report_type": "enhancedFinancials"}
         )
     assert raised.value.status_code == 404
+
+
+def test_the_enhanced_invoices_workbook_is_the_reconciled_invoices(api, lending, books) -> None:
+    company_id = books["company"]
+    status = generated(lending, company_id, "enhancedInvoices")
+    assert status.success is True, status.error_message
+    content = lending.excel_reports.download(
+        request={"company_id": company_id, "report_type": "enhancedInvoices"}
+    )
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["Cover", "Invoices and payments"]
+    sheet = book["Invoices and payments"]
+    assert sheet.freeze_panes == "A2" and sheet["E2"].is_date
+    assert sheet["I2"].number_format == "#,##0.00;[Red]-#,##0.00"
+    headers = [cell.value for cell in sheet[1]]
+    column = {name: headers.index(name) for name in headers}
+    invoices, payments, banked = {}, defaultdict(dict), defaultdict(set)
+    for row in sheet.iter_rows(min_row=2, values_only=True):
+        invoice_id = row[column["Invoice ID"]]
+        invoices[invoice_id] = (row[column["Total amount"]], row[column["Amount due"]], row[column["Status"]])
+        if row[column["Payment ID"]] is not None:
+            payments[invoice_id][row[column["Payment ID"]]] = row[column["Payment amount"]]
+        if row[column["Bank transaction ID"]] is not None:
+            banked[invoice_id].add((row[column["Bank transaction ID"]], row[column["Match score"]]))
+
+    expected_payments, expected_banked, page = defaultdict(dict), defaultdict(set), 1
+    expected = {}
+    while True:
+        answer = api.get(
+            f"/companies/{company_id}/reports/enhancedInvoices", params={"page": page, "pageSize": 500}
+        ).json()
+        for item in answer["reportItems"]:
+            expected[item["id"]] = (item.get("totalAmount"), item.get("amountDue"), item.get("status"))
+            for payment in item.get("payments") or []:
+                expected_payments[item["id"]][payment["id"]] = payment.get("amount")
+                for bank in payment.get("bankingTransactionRefs") or []:
+                    expected_banked[item["id"]].add((bank["id"], bank["matchScore"]))
+        if page * 500 >= answer["reportInfo"]["totalResults"]:
+            break
+        page += 1
+    assert invoices == expected and len(invoices) > 0
+    assert payments == expected_payments and sum(len(p) for p in payments.values()) > 0
+    assert banked == expected_banked and sum(len(b) for b in banked.values()) > 0

@@ -4,16 +4,15 @@ not (answered with a clear error rather than an empty workbook)."""
 from __future__ import annotations
 
 from ledgerlink.kit.errors import BadRequest
-from ledgerlink.lending.excel import audit, financials
+from ledgerlink.lending.excel import audit, financials, invoices
 from ledgerlink.lending.excel.kinds import ExcelReportType
 
 REPORT_TYPES: dict[str, ExcelReportType] = {
-    kind.name: kind for kind in (audit.AUDIT, financials.ENHANCED_FINANCIALS)
+    kind.name: kind for kind in (audit.AUDIT, financials.ENHANCED_FINANCIALS, invoices.ENHANCED_INVOICES)
 }
 # Codat's other report types (the spec's `excelReportTypes`), with why they are not generated here.
 NOT_OFFERED = {
     "enhancedCashFlow": "The enhancedCashFlow report (categorized bank transactions) is not available yet.",
-    "enhancedInvoices": "The enhancedInvoices report is not available yet.",
 }
 
 

@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.companies.models import Company
+from ledgerlink.connections.models import Connection
 from ledgerlink.data import reads
 from ledgerlink.data.reads import ReadSource
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.errors import Conflict, NotFound
 from ledgerlink.lending.workbooks import Sheet
 from ledgerlink.records import registry
-from ledgerlink.records.models import Record
+from ledgerlink.records.models import Record, RecordCount
 
 # How many records a streamed read fetches at a time.
 STREAM_BATCH = 2_000
@@ -32,7 +33,8 @@ class Reading:
     company: Company
 
     async def source(self, data_type_key: str) -> ReadSource:
-        """Where the read API serves the company's `data_type_key` from (its 404 or 409 when it cannot)."""
+        """Where the read API serves the company's `data_type_key` (a company-scoped type) from (its 404 or
+        409 when it cannot)."""
         data_type = registry.get(data_type_key)
         assert data_type is not None, data_type_key
         return await reads.source(self.session, self.principal, data_type, str(self.company.id), None)
@@ -43,6 +45,18 @@ class Reading:
             return await self.source(data_type_key)
         except (NotFound, Conflict):
             return None
+
+    async def connection_sources(self, data_type_key: str) -> list[ReadSource]:
+        """A connection-scoped type's sources: each of the company's connections that pulled it."""
+        data_type = registry.get(data_type_key)
+        assert data_type is not None, data_type_key
+        rows = await self.session.execute(
+            select(RecordCount.connection_id, RecordCount.visible, RecordCount.synced_at)
+            .join(Connection, Connection.id == RecordCount.connection_id)
+            .where(Connection.company_id == self.company.id, RecordCount.data_type == data_type_key)
+            .order_by(Connection.created_at, Connection.id)
+        )
+        return [ReadSource(row.connection_id, data_type, row.visible, row.synced_at) for row in rows]
 
     async def statement(
         self, src: ReadSource, period_length: int, periods: int, start_month: str | None

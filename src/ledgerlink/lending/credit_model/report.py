@@ -14,6 +14,8 @@ from ledgerlink.lending.reports.models import Report
 
 # Months of the books the summary covers (most recent first), each a period of its own.
 MONTHS = 12
+# The statements it is worked out from: without a completed pull of each there is nothing to summarise.
+STATEMENTS = ("profitAndLoss", "balanceSheet")
 
 
 async def generate(session: AsyncSession, report: Report) -> dict[str, Any]:
@@ -21,8 +23,16 @@ async def generate(session: AsyncSession, report: Report) -> dict[str, Any]:
     # (imported here until `lending.categories.statements` is on this branch: the interface it keeps)
     from ledgerlink.lending.categories.statements import categorized_statement
 
+    pulled = {pull["dataType"] for pull in report.pulls}
+    missing = [kind for kind in STATEMENTS if kind not in pulled]
+    if missing:
+        raise ReportFailed(
+            f"The credit model is worked out from the company's profit and loss and balance sheet, and no "
+            f"accounting connection of it has completed a pull of {' or '.join(missing)}: link an accounting "
+            f"platform and let its first pulls complete."
+        )
     statements: dict[str, dict[str, Any]] = {}
-    for kind in ("profitAndLoss", "balanceSheet"):
+    for kind in STATEMENTS:
         try:
             statements[kind] = await categorized_statement(
                 session,

@@ -20,9 +20,6 @@ STATEMENTS = ("profitAndLoss", "balanceSheet")
 
 async def generate(session: AsyncSession, report: Report) -> dict[str, Any]:
     """The financial summary, stored as the report's result (`financialSummary`)."""
-    # (imported here until `lending.categories.statements` is on this branch: the interface it keeps)
-    from ledgerlink.lending.categories.statements import categorized_statement
-
     pulled = {pull["dataType"] for pull in report.pulls}
     missing = [kind for kind in STATEMENTS if kind not in pulled]
     if missing:
@@ -31,6 +28,9 @@ async def generate(session: AsyncSession, report: Report) -> dict[str, Any]:
             f"accounting connection of it has completed a pull of {' or '.join(missing)}: link an accounting "
             f"platform and let its first pulls complete."
         )
+    # (imported here until `lending.categories.statements` is on this branch: the interface it keeps)
+    from ledgerlink.lending.categories.statements import categorized_statement
+
     statements: dict[str, dict[str, Any]] = {}
     for kind in STATEMENTS:
         try:

@@ -42,6 +42,8 @@ EVENT_TYPES = (
         for report_type in ("categorizedBankStatement", "creditModel", "spendAnalysis")
         for outcome in ("successful", "unsuccessful")
     ),
+    # Lending: an analyst confirmed or unset account categories (Codat's legacy-named event).
+    "AccountCategoriesUpdated",
     # Codat's table of write types (the registry's): a consumer may subscribe to any of them, whichever a
     # connector here writes.
     *(

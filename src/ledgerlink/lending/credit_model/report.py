@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.kit.errors import CodatError
+from ledgerlink.lending.categories.statements import categorized_statement
 from ledgerlink.lending.credit_model.summary import financial_summary
 from ledgerlink.lending.reports.kinds import ReportFailed, ReportKind
 from ledgerlink.lending.reports.models import Report
@@ -28,9 +29,6 @@ async def generate(session: AsyncSession, report: Report) -> dict[str, Any]:
             f"accounting connection of it has completed a pull of {' or '.join(missing)}: link an accounting "
             f"platform and let its first pulls complete."
         )
-    # (imported here until `lending.categories.statements` is on this branch: the interface it keeps)
-    from ledgerlink.lending.categories.statements import categorized_statement
-
     statements: dict[str, dict[str, Any]] = {}
     for kind in STATEMENTS:
         try:

@@ -22,6 +22,7 @@ from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.lending import report_types
 from ledgerlink.lending.reports import service
 from ledgerlink.lending.reports.models import Report, ReportStatus
+from ledgerlink.sync.models import PullOperation
 from tests.support.rows import company_with
 
 pytestmark = pytest.mark.anyio
@@ -172,3 +173,46 @@ async def test_the_sweep_ends_a_report_whose_job_gave_up_and_defers_a_lost_one_a
         assert [job.status for job in await jobs_of(fresh, young)] == ["todo"]
     # A second sweep finds nothing more to end, and a final report is left as it is.
     assert await service.recover_lost(runtime_on(sessionmaker)) == 0
+
+
+async def test_a_request_pulls_what_the_report_reads_and_the_report_waits_for_those_pulls(
+    sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, principal: Principal
+) -> None:
+    company, (accounting, _unlinked) = await company_with(
+        session, principal.client_id, ("mqjo", "Linked"), ("mqjo", "Deauthorized")
+    )
+    report = await service.request_report(session, principal, str(company.id), "creditModel")
+    queued = (
+        await session.execute(
+            select(PullOperation.connection_id, PullOperation.data_type, PullOperation.status).where(
+                PullOperation.company_id == company.id
+            )
+        )
+    ).all()
+    assert sorted(queued) == sorted(
+        (accounting.id, data_type, "Queued")
+        for data_type in ("chartOfAccounts", "profitAndLoss", "balanceSheet")
+    )
+    # A second report while they are in flight queues none of its own: it waits for the same pulls.
+    await service.request_report(session, principal, str(company.id), "creditModel")
+    assert await session.scalar(select(func.count()).where(PullOperation.company_id == company.id)) == 3
+
+    # Its job, run while they are in flight, leaves it InProgress and comes back a little later.
+    await session.execute(
+        text("UPDATE procrastinate_jobs SET status = 'doing' WHERE args->>'report_id' = :id"),
+        {"id": str(report.id)},
+    )
+    await session.commit()
+    waiting = await service.run_report(runtime_on(sessionmaker), report.id)
+    assert waiting.status == "InProgress" and waiting.attempts == 0
+    async with sessionmaker() as fresh:
+        jobs = await jobs_of(fresh, report)
+        assert [job.status for job in jobs] == ["doing", "todo"]
+        later = await fresh.scalar(
+            text(
+                "SELECT scheduled_at FROM procrastinate_jobs "
+                "WHERE args->>'report_id' = :id AND status = 'todo'"
+            ),
+            {"id": str(report.id)},
+        )
+        assert later is not None and later > utcnow()

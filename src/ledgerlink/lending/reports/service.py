@@ -1,6 +1,7 @@
-"""The rules of reports: requesting one (`InProgress`, its job deferred in the same transaction), generating
-it from the books as of the pulls it pins, ending it `Complete` or `Error` with its webhook, finding those
-whose job was lost, and reading them.
+"""The rules of reports: requesting one (`InProgress`, its job deferred in the same transaction, and, as
+Codat's does, fresh pulls of what it reads), generating it from the books as of the pulls it pins once those
+pulls have ended, ending it `Complete` or `Error` with its webhook, finding those whose job was lost, and
+reading them.
 
 Generating runs in a REPEATABLE READ, read-only transaction: the pins (`pins.pin_pulls`) and everything
 the report type reads come from one snapshot, so a pull finishing meanwhile is either wholly in the report
@@ -9,6 +10,7 @@ or not at all. The outcome is stored in a transaction of its own, with its event
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import uuid
 from datetime import timedelta
@@ -33,6 +35,8 @@ from ledgerlink.kit.pagination import PageParams
 from ledgerlink.lending.reports import kinds, pins, queries
 from ledgerlink.lending.reports.models import Report, ReportStatus
 from ledgerlink.lending.reports.views import generation_payload
+from ledgerlink.sync import service as sync
+from ledgerlink.sync.models import IN_FLIGHT, PullOperation, PullTrigger
 
 log = structlog.get_logger("ledgerlink.lending.reports")
 
@@ -40,6 +44,10 @@ GENERATE_TASK = "reports:generate"
 LATEST = "latest"
 # A report still in progress whose job is missing this long after it was requested gets a job again.
 LOST_AFTER = timedelta(seconds=30)
+# How often a report waiting for the pulls of what it reads looks again, and how long it waits at most
+# before it is generated from what has been pulled (a pull ends on its own; this bounds a stuck one).
+WAIT_SECONDS = 2
+WAIT_AT_MOST = timedelta(hours=1)
 
 
 def report_not_found(company_id: str, report_type: str, report_id: str) -> NotFound:
@@ -56,9 +64,12 @@ async def request_report(
     session: AsyncSession, principal: Principal, company_id: str, report_type: str
 ) -> Report:
     """`POST /companies/{companyId}/reports/{reportType}`: an `InProgress` report and its job, in the
-    caller's transaction (404 for another client's company, 400 for a type not generated here)."""
-    company = await companies.get(session, principal, company_id)
+    caller's transaction (404 for another client's company, 400 for a type not generated here), and a pull of
+    each data type it reads from every Linked connection that provides it (unless one is in flight): the
+    report is generated once they end."""
+    company = await companies.get(session, principal, company_id, for_update=True)
     kind = kinds.kind_of(report_type)
+    await _refresh(session, company, kind.data_types)
     now = utcnow()
     report = Report(
         id=uuid.uuid4(),
@@ -76,14 +87,42 @@ async def request_report(
     return report
 
 
-async def _defer(session: AsyncSession, report_id: uuid.UUID) -> None:
+async def _refresh(session: AsyncSession, company: Company, data_types: tuple[str, ...]) -> None:
+    for connection in company.connections:
+        if connection.status != sync.LINKED:
+            continue
+        for data_type in data_types:
+            if (
+                sync.supports(connection, data_type)
+                and await sync.in_flight(session, connection.id, data_type) is None
+            ):
+                with contextlib.suppress(sync.DatasetAlreadyInProgress):  # (queued by someone else meanwhile)
+                    await sync.queue_pull(session, company, connection, data_type, PullTrigger.QUEUE)
+
+
+async def _defer(session: AsyncSession, report_id: uuid.UUID, *, later: bool = False) -> None:
     await jobs.defer(
         session,
         GENERATE_TASK,
         {"report_id": str(report_id)},
         queue=jobs.REPORTS_QUEUE,
         queueing_lock=report_job_lock(report_id),
+        scheduled_at=utcnow() + timedelta(seconds=WAIT_SECONDS) if later else None,
     )
+
+
+async def _pulling(session: AsyncSession, company_id: uuid.UUID, data_types: tuple[str, ...]) -> bool:
+    """Whether a pull of one of `data_types` is in flight for the company."""
+    found = await session.scalar(
+        select(PullOperation.id)
+        .where(
+            PullOperation.company_id == company_id,
+            PullOperation.data_type.in_(data_types),
+            PullOperation.status.in_([status.value for status in IN_FLIGHT]),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 # ------------------------------------------------------------------------------------------------ generating
@@ -98,8 +137,9 @@ class Outcome:
 
 async def run_report(runtime: Runtime, report_id: uuid.UUID | str) -> Report:
     """Generate a report to a final status and return it (the job calls this). One already final is returned
-    unchanged; an unexpected error propagates, leaving it `InProgress` for the job's retry. `NotFound` if it
-    is gone (its company was deleted)."""
+    unchanged; one whose data types are still being pulled is returned `InProgress`, its job deferred again
+    to look a little later; an unexpected error propagates, leaving it `InProgress` for the job's retry.
+    `NotFound` if it is gone (its company was deleted)."""
     key = uuid.UUID(str(report_id))
     async with runtime.sessionmaker() as session, session.begin():
         report = await session.get(Report, key, with_for_update=True)
@@ -107,9 +147,16 @@ async def run_report(runtime: Runtime, report_id: uuid.UUID | str) -> Report:
             raise NotFound(f"No report {key}.")
         if ReportStatus(report.status).is_final:
             return report
-        report.attempts += 1
         kind_name, company_id = report.type, report.company_id
-    kind = kinds.KINDS.get(kind_name)
+        kind = kinds.KINDS.get(kind_name)
+        if (
+            kind is not None
+            and utcnow() - report.requested_at < WAIT_AT_MOST
+            and await _pulling(session, company_id, kind.data_types)
+        ):
+            await _defer(session, key, later=True)
+            return report
+        report.attempts += 1
     if kind is None:  # (a type registered when requested, gone since: an install that dropped it)
         return await finish(
             runtime,

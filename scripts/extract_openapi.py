@@ -166,6 +166,14 @@ DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
         ),
         {},
     ),
+    "GET /companies/{}/reports/creditModel/{}/excel": (
+        (
+            "Made from the stored report on each download (the same figures as its `financialSummary`); "
+            "`latest` is the last one generated; a report not `Complete` is a 400 saying why. `maxAge` is "
+            "not read."
+        ),
+        {},
+    ),
     "GET /companies/{}/files/download": (
         (
             "One file is answered as itself, several as a zip (`application/octet-stream` either way, as the "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import time
+import uuid
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -285,6 +286,18 @@ def test_a_report_the_books_cannot_give_ends_unsuccessful_with_why(api, lending)
             request={"company_id": company_id, "report_type": "enhancedFinancials"}
         )
     assert raised.value.status_code == 404
+    # A credit model that could not be generated has no workbook either: Codat's 400 saying why.
+    assert api.get(f"/companies/{company_id}/reports/creditModel/latest/excel").status_code == 404
+    report_id = lending.manage_reports.generate_report(
+        request={"company_id": company_id, "report_type": "creditModel"}
+    ).id
+    deadline = time.monotonic() + 60
+    status_path = f"/companies/{company_id}/reports/creditModel/{report_id}/status"
+    while api.get(status_path).json()["status"] == "InProgress":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    answer = api.get(f"/companies/{company_id}/reports/creditModel/{report_id}/excel")
+    assert answer.status_code == 400 and "was not generated" in answer.json()["error"]
 
 
 def test_the_enhanced_invoices_workbook_is_the_reconciled_invoices(api, lending, books) -> None:
@@ -328,3 +341,74 @@ def test_the_enhanced_invoices_workbook_is_the_reconciled_invoices(api, lending,
     assert invoices == expected and len(invoices) > 0
     assert payments == expected_payments and sum(len(p) for p in payments.values()) > 0
     assert banked == expected_banked and sum(len(b) for b in banked.values()) > 0
+
+
+def credit_model_report(api, lending, company_id: str) -> str:
+    report_id = str(
+        lending.manage_reports.generate_report(
+            request={"company_id": company_id, "report_type": "creditModel"}
+        ).id
+    )
+    deadline = time.monotonic() + 60
+    while (status := api.get(f"/companies/{company_id}/reports/creditModel/{report_id}/status").json())[
+        "status"
+    ] == "InProgress":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert status["status"] == "Complete", status
+    return report_id
+
+
+def test_the_credit_model_workbook_is_its_financial_summary(api, lending, books) -> None:
+    company_id = books["company"]
+    report_id = credit_model_report(api, lending, company_id)
+    # (The SDK answers this one as an httpx.Response.)
+    content = lending.financial_summary.download_credit_model_excel(
+        request={"company_id": company_id, "report_id": report_id}
+    ).content
+    raw = api.get(f"/companies/{company_id}/reports/creditModel/latest/excel")
+    assert raw.status_code == 200 and raw.headers["content-type"] == "application/octet-stream"
+    assert 'filename="Credit model - Excel Books Ltd - ' in raw.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["Cover", "Summary", "Figures", "Figure accounts"]
+    summary = api.get(f"/companies/{company_id}/reports/creditModel/{report_id}/financialSummary").json()
+    cover = {row[0]: row[1:] for row in book["Cover"].iter_rows(values_only=True) if row[0]}
+    assert cover["Report ID"][0] == report_id
+    for dataset in summary["sourceDatasets"]:
+        assert cover[dataset["dataType"]][:2] == (dataset["connectionId"], dataset["datasetId"])
+
+    rows = {row[0]: row for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert rows["Accounting score"][2] == summary["accountingScore"]["score"]
+    assert rows["Accounting score"][3] == ("; ".join(summary["accountingScore"]["reason"]) or None)
+    closed = summary["booksClosedDate"]["date"]
+    assert rows["Books closed date"][1] == (parse_datetime(closed).replace(tzinfo=None) if closed else None)
+
+    figures = book["Figures"]
+    assert figures.freeze_panes == "A2"
+    periods = summary["periods"]
+    assert [c.value for c in figures[1]][2:] == [p["date"] for p in periods] and len(periods) > 1
+    formats = {}
+    for row in figures.iter_rows(min_row=2):
+        name = row[0].value
+        formats[name] = row[2].number_format
+        for cell, period in zip(row[2:], periods, strict=True):
+            value = period["figures"].get(name, {}).get("value")  # (the oldest month has no growth)
+            if name in ("grossMargin", "netMargin") or name.endswith("Growth"):
+                value = None if value is None else value / 100
+            assert cell.value == (pytest.approx(value) if value is not None else None), (name, period["date"])
+    assert formats["revenue"] == "#,##0.00;[Red]-#,##0.00" and formats["grossMargin"] == "0.00%"
+    assert formats["currentRatio"] == "#,##0.00##"
+    # The accounts behind each summed figure add up to it.
+    summed = Counter()
+    for end, name, _id, _name, _category, balance in book["Figure accounts"].iter_rows(
+        min_row=2, values_only=True
+    ):
+        summed[(end.date().isoformat(), name)] += balance
+    for period in periods:
+        for name, figure in period["figures"].items():
+            if "accounts" in figure:
+                assert summed[(period["date"], name)] == pytest.approx(figure["value"], abs=0.01), name
+
+    for missing in (f"/companies/{company_id}/reports/creditModel/{uuid.uuid4()}/excel",):
+        answer = api.get(missing)
+        assert answer.status_code == 404 and answer.json()["statusCode"] == 404

@@ -7,8 +7,10 @@ import io
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any
 
 import openpyxl
 import pytest
@@ -37,6 +39,29 @@ def lending(server: RunningServer) -> CodatLending:
     return CodatLending(security=shared.Security(auth_header=server.auth_header), server_url=server.base_url)
 
 
+def settled(read: Callable[[], Any], busy: Callable[[Any], bool], timeout: float = 60) -> Any:
+    """Poll `read` until `busy` says its answer is no longer in progress; that answer."""
+    deadline = time.monotonic() + timeout
+    while busy(answer := read()):
+        assert time.monotonic() < deadline, f"still in progress: {answer}"
+        time.sleep(0.2)
+    return answer
+
+
+def excel_status(api, company_id: str, report_type: str = "audit") -> dict:
+    return settled(
+        lambda: api.get(EXCEL.format(company_id), params={"reportType": report_type}).json(),
+        lambda status: status["inProgress"],
+    )
+
+
+def credit_model_status(api, company_id: str, report_id: str) -> dict:
+    return settled(
+        lambda: api.get(f"/companies/{company_id}/reports/creditModel/{report_id}/status").json(),
+        lambda status: status["status"] == "InProgress",
+    )
+
+
 def generated(
     lending: CodatLending, company_id: str, report_type: str, timeout: float = 60
 ) -> shared.ExcelStatus:
@@ -44,14 +69,11 @@ def generated(
     request = {"company_id": company_id, "report_type": report_type}
     queued = lending.excel_reports.generate(request=request)
     assert queued.in_progress is True and queued.success is True and queued.report_type == report_type
-    deadline = time.monotonic() + timeout
-    while True:
-        status = lending.excel_reports.get_status(request=request)
-        if not status.in_progress:
-            assert status.last_invocation_id == queued.last_invocation_id
-            return status
-        assert time.monotonic() < deadline, "the report is still being generated"
-        time.sleep(0.2)
+    status = settled(
+        lambda: lending.excel_reports.get_status(request=request), lambda s: s.in_progress, timeout
+    )
+    assert status.last_invocation_id == queued.last_invocation_id
+    return status
 
 
 def month_of(text: str) -> datetime:
@@ -174,10 +196,7 @@ def test_requests_at_once_share_one_generation(api, server, books, db) -> None:
         answers = list(pool.map(post, range(4)))
     assert len({a["lastInvocationId"] for a in answers}) == 1
     assert all(a["inProgress"] for a in answers)
-    deadline = time.monotonic() + 60
-    while (status := api.get(path, params={"reportType": "audit"}).json())["inProgress"]:
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    status = excel_status(api, company_id)
     assert status["lastInvocationId"] == answers[0]["lastInvocationId"] and status["success"] is True
     queued = datetime.fromisoformat(status["queued"].replace("Z", "+00:00"))
     assert (
@@ -217,10 +236,7 @@ def test_a_generation_whose_job_is_gone_does_not_block_the_next(api, books, db) 
     ).first()
     assert ended is None or (ended.in_progress is False and "interrupted" in ended.error_message)
     db.rollback()
-    deadline = time.monotonic() + 60
-    while (status := api.get(path, params={"reportType": "audit"}).json())["inProgress"]:
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    status = excel_status(api, company_id)
     assert status["success"] is True and status["lastInvocationId"] == queued["lastInvocationId"]
 
 
@@ -291,11 +307,7 @@ def test_a_report_the_books_cannot_give_ends_unsuccessful_with_why(api, lending)
     report_id = lending.manage_reports.generate_report(
         request={"company_id": company_id, "report_type": "creditModel"}
     ).id
-    deadline = time.monotonic() + 60
-    status_path = f"/companies/{company_id}/reports/creditModel/{report_id}/status"
-    while api.get(status_path).json()["status"] == "InProgress":
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    credit_model_status(api, company_id, str(report_id))
     answer = api.get(f"/companies/{company_id}/reports/creditModel/{report_id}/excel")
     assert answer.status_code == 400 and "was not generated" in answer.json()["error"]
 
@@ -349,12 +361,7 @@ def credit_model_report(api, lending, company_id: str) -> str:
             request={"company_id": company_id, "report_type": "creditModel"}
         ).id
     )
-    deadline = time.monotonic() + 60
-    while (status := api.get(f"/companies/{company_id}/reports/creditModel/{report_id}/status").json())[
-        "status"
-    ] == "InProgress":
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    status = credit_model_status(api, company_id, report_id)
     assert status["status"] == "Complete", status
     return report_id
 

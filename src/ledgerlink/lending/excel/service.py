@@ -139,6 +139,9 @@ async def generate(runtime: jobs.Runtime, store: FileStore, workbook_id: uuid.UU
     written: list[str] = []
     try:
         async with runtime.sessionmaker() as session, session.begin():
+            # One snapshot: every sheet reads the same books (a pull committing meanwhile is not half in
+            # it), and the cover's pulls are that snapshot's.
+            await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
             # Held for the generation: a retried job waits here for an earlier run still going.
             workbook = await session.get(ExcelWorkbook, workbook_id, with_for_update=True)
             if workbook is None or not workbook.in_progress:

@@ -140,3 +140,15 @@ async def test_the_door_and_the_stack_count_against_one_limit() -> None:
     assert orjson.loads(body)["correlationId"] == headers[b"x-correlation-id"].decode()
     # The stack refuses it too: one count.
     assert (await harness.get("/things/1/parts", [(b"origin", b"https://app.example")]))[0] == 429
+
+
+def test_fastapis_opentelemetry_is_off_unless_asked_for(tmp_path) -> None:
+    """FastAPI checks for a configured OpenTelemetry provider on every request unless told not to trace."""
+    from ledgerlink.app import create_app
+    from ledgerlink.config import Settings
+
+    url = "postgresql://nobody@localhost/nothing"
+    quiet = create_app(Settings(data_dir=tmp_path), url)
+    traced = create_app(Settings(data_dir=tmp_path, opentelemetry=True), url)
+    assert [quiet._telemetry[k] for k in ("tracing", "metrics", "logs")] == [False] * 3
+    assert [traced._telemetry[k] for k in ("tracing", "metrics", "logs")] == [True] * 3

@@ -90,6 +90,11 @@ def create_app(settings: Settings, database_url: str, workers: WorkerProcess | N
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        telemetry={
+            "tracing": settings.opentelemetry,
+            "metrics": settings.opentelemetry,
+            "logs": settings.opentelemetry,
+        },
     )
     app.state.settings = settings
     app.state.engine = engine

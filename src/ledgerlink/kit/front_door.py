@@ -102,7 +102,8 @@ class FrontDoor:
             structlog.contextvars.reset_contextvars(**tokens)
             log_request(scope, status, started, correlation)
             if hashes:
-                self.limits.learn(hashes, scope["state"].get("principal"), refused=status == 401)
+                principal = scope["state"].get("principal")
+                self.limits.learn(hashes, principal, refused=status == 401, known=admission.owner is not None)
 
     async def _answer(self, request: Request, exc: Exception) -> Response:
         """What the exception layer would answer: the handler of the nearest class `exc` is an instance of,

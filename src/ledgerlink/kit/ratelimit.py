@@ -121,9 +121,15 @@ class RateLimits:
             decision = self.clients.hit(f"client:{principal.client_id}")
         return _headers(decision) if decision is not None else []
 
-    def learn(self, hashes: list[str], principal: Any, *, refused: bool) -> None:
+    def learn(self, hashes: list[str], principal: Any, *, refused: bool, known: bool = False) -> None:
         """Remember whose key the hashes are once it authenticated, and forget them once it is refused (a
-        deleted key's requests count against their address again)."""
+        deleted key's requests count against their address again). `known`: the request was counted
+        against the client the hashes already belong to (`Admission.owner`), so only their use is noted."""
+        if known and not refused and principal is not None:
+            for key_hash in hashes:
+                if key_hash in self._owners:
+                    self._owners.move_to_end(key_hash)
+            return
         for key_hash in hashes:
             if refused:
                 self._owners.pop(key_hash, None)
@@ -180,7 +186,8 @@ class RateLimitMiddleware:
 
         await self.app(scope, receive, send_with_headers)
         if hashes:
-            self.limits.learn(hashes, scope.get("state", {}).get("principal"), refused=status == 401)
+            principal = scope.get("state", {}).get("principal")
+            self.limits.learn(hashes, principal, refused=status == 401, known=admission.owner is not None)
 
 
 def _address(scope: Scope) -> str:

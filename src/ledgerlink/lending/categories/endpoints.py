@@ -105,7 +105,8 @@ async def get_categorized_balance_sheet(
     companyId: str,
     principal: CurrentPrincipal,
     session: Session,
-    report_date: Annotated[str | None, Query(alias="reportDate")] = None,
+    # Required here, as Codat's spec has it (optional for the profit and loss).
+    report_date: Annotated[str, Query(alias="reportDate")],
     number_of_periods: Annotated[int, Query(alias="numberOfPeriods")] = DEFAULT_PERIODS,
 ) -> Response:
     return await _statement("balanceSheet", companyId, principal, session, report_date, number_of_periods)

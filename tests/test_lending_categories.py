@@ -6,6 +6,7 @@ is audited and announced; bad inputs get Codat's errors and store nothing."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
@@ -15,7 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.pulls import link_sandbox, wait_for_pulls
+from tests.support.fakes.xero import XeroFake
+from tests.support.link import ClientSite, own_linking_server
+from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
 from tests.support.server import RunningServer
 from tests.support.webhook_receiver import Receiver
 from tests.support.webhooks import add_consumer
@@ -256,3 +259,70 @@ def test_the_list_of_categories_is_codat_s_three_part_shape(api) -> None:
     assert rent["type"] == "Expense" and rent["subtype"] == "Operating"
     assert rent["subtypeDisplayName"] and rent["detailTypeDisplayName"] and rent["detailTypeDescription"]
     assert {c["type"] for c in categories} == {"Asset", "Liability", "Equity", "Income", "Expense"}
+
+
+# --- on the fake Xero --------------------------------------------------------------------------------
+XERO_CLIENT_ID = "ledgerlink-xero-categories"
+XERO_CLIENT_SECRET = "s3cret-" + uuid.uuid4().hex
+XERO_API_KEY = "xero-categories-" + uuid.uuid4().hex
+
+
+@pytest.fixture(scope="module")
+def xero_fake() -> Iterator[XeroFake]:
+    fake = XeroFake(XERO_CLIENT_ID, XERO_CLIENT_SECRET, "http://unset").start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def xero_server(
+    postgres: str, xero_fake: XeroFake, site: ClientSite, tmp_path_factory
+) -> Iterator[RunningServer]:
+    with own_linking_server(
+        postgres,
+        tmp_path_factory.mktemp("xero-categories"),
+        "xero_categories",
+        XERO_API_KEY,
+        site,
+        {
+            "LEDGERLINK_OAUTH_GBOL_CLIENT_ID": XERO_CLIENT_ID,
+            "LEDGERLINK_OAUTH_GBOL_CLIENT_SECRET": XERO_CLIENT_SECRET,
+            "LEDGERLINK_XERO_AUTHORIZE_URL": xero_fake.authorize_url,
+            "LEDGERLINK_XERO_TOKEN_URL": xero_fake.token_url,
+            "LEDGERLINK_XERO_IDENTITY_URL": xero_fake.identity_url,
+            "LEDGERLINK_XERO_API_URL": xero_fake.api_url,
+        },
+        oauth=(xero_fake, XERO_CLIENT_ID),
+    ) as running:
+        yield running
+
+
+def test_xero_accounts_are_categorized_from_xero_s_types_and_add_up(xero_server, xero_fake) -> None:
+    with xero_server.client() as api:
+        company = api.post("/companies", json={"name": "Xero Categorized Ltd"}).json()
+        connection = api.post(f"/companies/{company['id']}/connections", json={"platformKey": "gbol"}).json()
+        with httpx.Client(timeout=30, follow_redirects=True) as business:
+            assert business.get(connection["linkUrl"]).status_code == 200
+        assert (
+            api.get(f"/companies/{company['id']}/connections/{connection['id']}").json()["status"] == "Linked"
+        )
+        wait_for_pulls(api, company["id"], at_least=5)
+
+        assess = f"/data/companies/{company['id']}/connections/{connection['id']}/assess/accounts"
+        accounts = api.get(f"{assess}/categories", params={"pageSize": 500}).json()["results"]
+        stored = {a["id"]: a for a in read_all(api, f"/companies/{company['id']}/data/accounts")}
+        assert accounts and {a["accountRef"]["id"] for a in accounts} == set(stored)
+        for account in accounts:
+            record = stored[account["accountRef"]["id"]]
+            if record["type"] in ("Asset", "Liability", "Equity", "Income", "Expense"):
+                # Xero's type, kept by the connector, is read back and named in the reason.
+                assert account["suggested"]["type"] == record["type"]
+                assert "Xero account Type" in account["reason"], account
+        months = api.get(
+            f"/companies/{company['id']}/data/financials/balanceSheet",
+            params={"periodLength": 1, "periodsToCompare": 1},
+        ).json()
+        check_reconciles(api, company["id"], "profitAndLoss", 12, None)
+        check_reconciles(
+            api, company["id"], "balanceSheet", 12, report_date(months["mostRecentAvailableMonth"])
+        )

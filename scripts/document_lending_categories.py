@@ -28,7 +28,7 @@ def render() -> str:
         "",
         "Xero's account `Type` as the connector keeps it (it writes Codat's `fullyQualifiedCategory` from",
         "it, and `type` from the type's class), and where it places an account in the taxonomy. A name",
-        "keyword, a code range of Xero's default chart or the classification's words take the account deeper.",
+        "keyword, a code range of Xero's default chart or the classification's words place it deeper.",
         "",
         "| Xero `Type` | `fullyQualifiedCategory` written | category |",
         "|---|---|---|",

@@ -3,7 +3,10 @@ kind of evidence (platform type, classification, nominal code per chart, name ke
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -68,6 +71,7 @@ def test_every_rule_table_points_into_the_taxonomy() -> None:
     places += [r.path for chart in rules.CHARTS for r in chart.ranges]
     places += [taxonomy.parse(p) for rows in rules.KEYWORDS.values() for _, paths in rows for p in paths]
     places += [*platforms.XERO_TYPES.values(), *platforms.QUICKBOOKS_TYPES.values()]
+    places += list(platforms.QUICKBOOKS_SUBTYPES.values())
     assert [p for p in places if not taxonomy.is_category(p)] == []
     for top, table in rules.CLASSIFICATION_WORDS.items():
         assert all(taxonomy.parse(p)[0] == top for p in table.values())
@@ -89,6 +93,38 @@ def test_the_platform_s_own_type_places_an_account_its_name_cannot() -> None:
     assert "Xero account Type 'PREPAYMENT'" in suggestion.reason
     qb = {"name": "Zqx 78", "type": "Liability", "fullyQualifiedCategory": "Liability.Current.CreditCard"}
     assert dotted(qb, "qhyg", "US") == "Liability.Current.Debt.CreditCards"
+
+
+def test_quickbooks_subtypes_kept_by_the_connector_place_an_account_deeper() -> None:
+    from tests.support.fakes.quickbooks import seed_entities
+
+    entity = {
+        "Id": "7",
+        "Name": "Zqx 79",
+        "Classification": "Expense",
+        "AccountType": "Expense",
+        "AccountSubType": "RentOrLeaseOfBuildings",
+        "Active": True,
+        "MetaData": {
+            "CreateTime": "2024-01-08T10:12:02-07:00",
+            "LastUpdatedTime": "2024-01-08T10:12:02-07:00",
+        },
+    }
+    record = quickbooks_mapping.account(entity)
+    suggestion = suggest(record, platform_key="qhyg", country="US")
+    assert suggestion.path == ("Expense", "Operating", "Leases", "BuildingRentLease")
+    assert "QuickBooks AccountType 'Expense'" in suggestion.reason
+    assert "QuickBooks AccountSubType 'RentOrLeaseOfBuildings'" in suggestion.reason
+    # Every subtype the fake QuickBooks' chart uses is placed.
+    for account in seed_entities()["Account"]:
+        if account.get("AccountSubType"):
+            assert account["AccountSubType"] in platforms.QUICKBOOKS_SUBTYPES, account["AccountSubType"]
+
+
+def test_the_mapping_tables_page_is_current() -> None:
+    script = Path(__file__).resolve().parents[1] / "scripts" / "document_lending_categories.py"
+    checked = subprocess.run([sys.executable, str(script), "--check"], check=False)
+    assert checked.returncode == 0, "docs/connectors/lending-categories.md is stale: run the script"
 
 
 def test_nominal_code_ranges_depend_on_the_country_s_chart() -> None:

@@ -105,7 +105,8 @@ async def get_categorized_balance_sheet(
     companyId: str,
     principal: CurrentPrincipal,
     session: Session,
-    report_date: Annotated[str | None, Query(alias="reportDate")] = None,
+    # Required here, as Codat's spec has it (optional for the profit and loss).
+    report_date: Annotated[str, Query(alias="reportDate")],
     number_of_periods: Annotated[int, Query(alias="numberOfPeriods")] = DEFAULT_PERIODS,
 ) -> Response:
     return await _statement("balanceSheet", companyId, principal, session, report_date, number_of_periods)
@@ -121,9 +122,9 @@ def _actor(principal: Principal) -> service.Actor:
 
 
 async def _accounting_connection(
-    session: AsyncSession, principal: Principal, company_id: str, connection_id: str
+    companyId: str, connectionId: str, principal: CurrentPrincipal, session: Session
 ) -> tuple[Company, Connection]:
-    company, connection = await connections.get(session, principal, company_id, connection_id)
+    company, connection = await connections.get(session, principal, companyId, connectionId)
     if not service.is_accounting(connection):
         raise NotFound(
             f"{connection.integration_key} is not an accounting platform: it has no chart of accounts."
@@ -131,18 +132,22 @@ async def _accounting_connection(
     return company, connection
 
 
-def _no_query(params: PageParams) -> None:
+async def _unfiltered(params: Annotated[PageParams, Depends(page_params)]) -> PageParams:
     if params.query or params.order_by:
+        item = "query" if params.query else "orderBy"
         raise BadRequest(
             "query and orderBy are not supported on account categories.",
             validation_errors=[
-                {
-                    "itemId": "query" if params.query else "orderBy",
-                    "message": "Not supported here.",
-                    "validatorName": "supported",
-                }
+                {"itemId": item, "message": "Not supported here.", "validatorName": "supported"}
             ],
         )
+    return params
+
+
+# The path's company and connection, the principal's, the connection an accounting one (else a 404).
+Accounting = Annotated[tuple[Company, Connection], Depends(_accounting_connection)]
+# A page of a list that takes no `query` or `orderBy` (a 400 names them).
+Unfiltered = Annotated[PageParams, Depends(_unfiltered)]
 
 
 @assess.get("/data/assess/accounts/categories", name="list_available_account_categories")
@@ -152,15 +157,9 @@ async def list_available_account_categories(principal: CurrentPrincipal) -> Resp
 
 @assess.get(f"{_CONNECTION}/categories", name="list_accounts_categories")
 async def list_accounts_categories(
-    companyId: str,
-    connectionId: str,
-    request: Request,
-    principal: CurrentPrincipal,
-    session: Session,
-    params: Annotated[PageParams, Depends(page_params)],
+    request: Request, session: Session, accounting: Accounting, params: Unfiltered
 ) -> Response:
-    _no_query(params)
-    _, connection = await _accounting_connection(session, principal, companyId, connectionId)
+    _, connection = accounting
     accounts = await service.connection_accounts(session, connection)
     page = accounts[params.offset : params.offset + params.page_size]
     return json(page_envelope(request, params, [views.categorised_account(a) for a in page], len(accounts)))
@@ -168,9 +167,9 @@ async def list_accounts_categories(
 
 @assess.patch(f"{_CONNECTION}/categories", name="update_accounts_categories")
 async def update_accounts_categories(
-    companyId: str, connectionId: str, body: ConfirmCategories, principal: CurrentPrincipal, session: Session
+    body: ConfirmCategories, principal: CurrentPrincipal, session: Session, accounting: Accounting
 ) -> Response:
-    company, connection = await _accounting_connection(session, principal, companyId, connectionId)
+    company, connection = accounting
     confirmations = [
         service.Confirmation(
             item.account_ref.id, views.path_of(_dumped(item)), item.reason, f"categories.{n}"
@@ -183,37 +182,28 @@ async def update_accounts_categories(
 
 @assess.get(f"{_CONNECTION}/categories/changes", name="list_account_category_changes")
 async def list_account_category_changes(
-    companyId: str,
-    connectionId: str,
-    request: Request,
-    principal: CurrentPrincipal,
-    session: Session,
-    params: Annotated[PageParams, Depends(page_params)],
+    request: Request, session: Session, accounting: Accounting, params: Unfiltered
 ) -> Response:
-    _no_query(params)
-    _, connection = await _accounting_connection(session, principal, companyId, connectionId)
+    _, connection = accounting
     rows, total = await service.changes(session, connection, offset=params.offset, limit=params.page_size)
     return json(page_envelope(request, params, [views.change_view(r) for r in rows], total))
 
 
 @assess.get(f"{_CONNECTION}/{{accountId}}/categories", name="get_account_category")
-async def get_account_category(
-    companyId: str, connectionId: str, accountId: str, principal: CurrentPrincipal, session: Session
-) -> Response:
-    _, connection = await _accounting_connection(session, principal, companyId, connectionId)
+async def get_account_category(accountId: str, session: Session, accounting: Accounting) -> Response:
+    _, connection = accounting
     return json(views.categorised_account(await _account(session, connection, accountId)))
 
 
 @assess.patch(f"{_CONNECTION}/{{accountId}}/categories", name="update_account_category")
 async def update_account_category(
-    companyId: str,
-    connectionId: str,
     accountId: str,
     body: ConfirmCategory,
     principal: CurrentPrincipal,
     session: Session,
+    accounting: Accounting,
 ) -> Response:
-    company, connection = await _accounting_connection(session, principal, companyId, connectionId)
+    company, connection = accounting
     await _account(session, connection, accountId)
     confirmation = service.Confirmation(accountId, views.path_of(_dumped(body)), body.reason)
     (updated,) = await service.confirm(session, company, connection, [confirmation], _actor(principal))

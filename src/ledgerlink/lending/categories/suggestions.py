@@ -72,11 +72,11 @@ def _type_evidence(account: Mapping[str, Any]) -> list[Evidence]:
 
 
 def _platform_evidence(account: Mapping[str, Any], platform_key: str) -> list[Evidence]:
-    found = platforms.platform_type(platform_key, account)
-    if found is None:
-        return []
-    field, native, path = found
-    return [Evidence("platform type", path, rules.WEIGHTS["platform type"], f"{field} {native!r}")]
+    weight = rules.WEIGHTS["platform type"]
+    return [
+        Evidence("platform type", path, weight, rule)
+        for rule, path in platforms.platform_types(platform_key, account)
+    ]
 
 
 def _classification_evidence(account: Mapping[str, Any]) -> list[Evidence]:

@@ -155,17 +155,25 @@ def by_period(statement: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any]]
     return periods
 
 
-def _base(figure: BaseFigure, items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    accounts: list[dict[str, Any]] = [
-        {
-            "accountId": item.get("accountId"),
-            "accountName": item.get("accountName"),
-            "category": ".".join(levels_of(item)),
-            "balance": float(item.get("balance") or 0),
-        }
+def _accounts(items: Iterable[Mapping[str, Any]]) -> list[tuple[Levels, dict[str, Any]]]:
+    """Each statement item as a figure lists it, with its category path (read once per item)."""
+    return [
+        (
+            levels,
+            {
+                "accountId": item.get("accountId"),
+                "accountName": item.get("accountName"),
+                "category": ".".join(levels),
+                "balance": float(item.get("balance") or 0),
+            },
+        )
         for item in items
-        if figure.picks(levels_of(item))
+        for levels in (levels_of(item),)
     ]
+
+
+def _base(figure: BaseFigure, items: list[tuple[Levels, dict[str, Any]]]) -> dict[str, Any]:
+    accounts = [account for levels, account in items if figure.picks(levels)]
     return {
         "value": round(sum(account["balance"] for account in accounts), 2),
         "statement": figure.statement,
@@ -187,7 +195,7 @@ def period_figures(
     end: str, months: int, profit_and_loss: list[Mapping[str, Any]], balance_sheet: list[Mapping[str, Any]]
 ) -> dict[str, dict[str, Any]]:
     """Every figure of one period (ending on `end`, `months` long), each with where it came from."""
-    statements = {"profitAndLoss": profit_and_loss, "balanceSheet": balance_sheet}
+    statements = {"profitAndLoss": _accounts(profit_and_loss), "balanceSheet": _accounts(balance_sheet)}
     figures: dict[str, dict[str, Any]] = {
         figure.name: _base(figure, statements[figure.statement]) for figure in BASE_FIGURES
     }

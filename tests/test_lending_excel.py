@@ -251,11 +251,19 @@ def test_the_enhanced_financials_workbook_is_the_categorized_statements(api, len
     assert book.sheetnames == ["Cover", "Profit and loss", "Balance sheet", "Category totals"]
     cover = {row[0]: row[1:] for row in book["Cover"].iter_rows(values_only=True) if row[0]}
     assert {"profitAndLoss", "balanceSheet", "chartOfAccounts"} <= set(cover)
-    for sheet, path in (
-        ("Profit and loss", "enhancedProfitAndLoss"),
-        ("Balance sheet", "enhancedBalanceSheet"),
+    for sheet, path, kind in (
+        ("Profit and loss", "enhancedProfitAndLoss", "profitAndLoss"),
+        ("Balance sheet", "enhancedBalanceSheet", "balanceSheet"),
     ):
-        answer = api.get(f"/companies/{company_id}/reports/{path}/accounts", params={"numberOfPeriods": 24})
+        # The workbook's months end with the latest in the books, as the plain statement's do.
+        plain = api.get(
+            f"/companies/{company_id}/data/financials/{kind}",
+            params={"periodLength": 1, "periodsToCompare": 1},
+        ).json()
+        answer = api.get(
+            f"/companies/{company_id}/reports/{path}/accounts",
+            params={"numberOfPeriods": 24, "reportDate": plain["mostRecentAvailableMonth"][:10]},
+        )
         assert answer.status_code == 200, answer.text
         items = answer.json()["reportItems"]
         worksheet = book[sheet]

@@ -16,7 +16,7 @@ Time model
   sales, purchases, cash, manual journals) and drawn in a fixed order, record index by record index, so record
   (day, index) is always the same record. When a record is created its whole future is drawn at once: an
   invoice issued on day ``d`` is paid in one or two payments at ``d + k`` days (on time, or late: see
-  ``CHASED_WEEKDAY``, so aged reports have every bucket filled), or partly or fully credited by a credit note
+  ``LATE_SHARE``, so aged reports have every bucket filled), or partly or fully credited by a credit note
   (allocated to it by a zero payment, and the rest paid; or, a quarter of them, left unallocated as credit on
   account and the invoice paid in full), or voided (a reversing journal entry), or deleted (with its journal
   entry), or gets its due date extended, or is never paid; bills alike (without credit notes); payments and
@@ -433,12 +433,13 @@ K_INVOICE, K_CREDIT_NOTE, K_PAYMENT = "1a00", "1c00", "1d00"
 K_BILL, K_BILL_PAYMENT = "2a00", "2d00"
 K_DIRECT_COST, K_DIRECT_INCOME, K_TRANSFER, K_MANUAL = "3a00", "3b00", "4a00", "5f00"
 # Overdue receivables and payables, so aged reports have something in every bucket (current, 1-30, 31-60,
-# 61-90, 91+ days overdue) on any day after the first months. The first invoice of every Tuesday and the first
-# bill of every Wednesday are chased: paid in part five to seven weeks after falling due and the rest about 93
-# days after, or, about one a quarter, never paid in full (`AccountingBooks._chased`); LATE_SHARE of the other
-# paid invoices and bills are paid 21 to 70 days after falling due. Every such payment, reconciled, is still
-# within HORIZON_DAYS of the document (payment terms are at most 45 days).
-CHASED_WEEKDAY = {K_INVOICE: 1, K_BILL: 2}  # Tuesday, Wednesday
+# 61-90, 91+ days overdue) on nearly any day after the first months (at scale 1, where bills are few, about
+# one (company, day, bucket) in 250 is empty; larger scales fill them all). The first invoice and the first
+# bill of every fortnight (two weeks from a Monday) are chased: paid in part five to seven weeks after
+# falling due and the rest about 93 days after, or, about one a quarter, never paid in full
+# (`AccountingBooks._chased`); LATE_SHARE of the other paid invoices and bills are paid 21 to 70 days after
+# falling due. Every such payment, reconciled, is still within HORIZON_DAYS of the document (payment terms
+# are at most 45 days).
 LATE_SHARE = 0.12
 # The share of payments whose bank transaction does not quote the invoice or bill number (`Payment.quoted`).
 UNQUOTED_SHARE = 0.15
@@ -904,6 +905,8 @@ class AccountingBooks(Clock):
         self._supplier_contacts: dict[int, dict] = {}
         self._suffixes: list[list[str]] = [[] for _ in range(16)]
         self._activity: list[float] = []
+        # Whether a day has invoices (F_SALES) or bills (F_PURCHASES), to find each fortnight's first.
+        self._busy: dict[int, dict[int, bool]] = {F_SALES: {}, F_PURCHASES: {}}
         self.scale = s = max(1, int(scale))
         # Rates (per day at scale 1, before the activity multiplier).
         self.invoice_rate = 0.5 * s
@@ -1125,13 +1128,10 @@ class AccountingBooks(Clock):
     # ---------------------------------------------------------------------------------------------- sales
     def sales(self, day: int) -> list[Document]:
         """The invoices issued on `day`, each with its credit note and payments (which may come later)."""
-        r = self._rng(day, F_SALES).random
-        n = int(self.invoice_rate * self.activity(day) * (0.6 + 0.8 * r()) + r())
-        chased_day = self.weekday(day) == CHASED_WEEKDAY[K_INVOICE]
-        if chased_day:
-            n = max(n, 1)
+        r, n = self._opened(day, F_SALES, self.invoice_rate)
         if n == 0:
             return []
+        chased = self._first_of_fortnight(day, F_SALES, self.invoice_rate)
         items = self.items
         n_items = len(items)
         n_depts = self.departments(day)
@@ -1206,7 +1206,7 @@ class AccountingBooks(Clock):
                 sub + tax,
             )
             u = r()
-            if chased_day and i == 0:
+            if chased and i == 0:
                 doc.pays = self._chased(pay_prefix, doc, r)
             elif u < 0.02:
                 doc.t_del = t0 + (1 + int(r() * 20)) * DAY + int(r() * 3 * HOUR)
@@ -1268,13 +1268,40 @@ class AccountingBooks(Clock):
             out.append(doc)
         return out
 
+    def _opened(self, day: int, family: int, rate: float) -> tuple[Callable[[], float], int]:
+        """The PRNG of the invoices or bills (`family`) created on `day`, and how many there are."""
+        r = self._rng(day, family).random
+        n = int(rate * self.activity(day) * (0.6 + 0.8 * r()) + r())
+        busy = self._busy[family]
+        if len(busy) >= _REF_CACHE:
+            busy.clear()
+        busy[day] = n > 0
+        return r, n
+
+    def fortnight(self, day: int) -> int:
+        """The index of `day`'s fortnight: two weeks from a Monday, the first from the Monday on or before
+        day 0 (so the first day of fortnight f is `14 * f - weekday(0)`)."""
+        return (day + self.weekday(0)) // 14
+
+    def _first_of_fortnight(self, day: int, family: int, rate: float) -> bool:
+        """Whether no invoice or bill (`family`) was created earlier in `day`'s fortnight: then the day's
+        first one is the fortnight's chased one (see `LATE_SHARE`)."""
+        busy = self._busy[family]
+        for d in range(max(0, 14 * self.fortnight(day) - self.weekday(0)), day):
+            flag = busy.get(d)
+            if flag is None:
+                flag = self._opened(d, family, rate)[1] > 0
+            if flag:
+                return False
+        return True
+
     def _chased(self, prefix: str, doc: Document, r: Callable[[], float]) -> tuple[Payment, ...]:
-        """The payments of a week's chased document (see `CHASED_WEEKDAY`): part of it 35 to 49 days after
-        it fell due, the rest 93 to 95 days after, or never for one week in thirteen, about one a quarter (a
-        bad debt, a disputed bill)."""
+        """The payments of a fortnight's chased document: part of it 35 to 49 days after it fell due, the
+        rest 93 to 95 days after, or never for one fortnight in seven, about one a quarter (a bad debt, a
+        disputed bill)."""
         first = doc.total * (30 + int(r() * 31)) // 100
         p1 = self._payment(prefix + self.suffix(doc.idx, 1), doc.due_day + 35 + int(r() * 15), first, 1, r)
-        if (doc.day // 7) % 13 == 0:
+        if self.fortnight(doc.day) % 7 == 0:
             return (p1,)
         rest = self._payment(
             prefix + self.suffix(doc.idx, 2), doc.due_day + 93 + int(r() * 3), doc.total - first, 2, r
@@ -1294,13 +1321,10 @@ class AccountingBooks(Clock):
     # ---------------------------------------------------------------------------------------------- purchases
     def purchases(self, day: int) -> list[Document]:
         """The bills received on `day`, each with its bill payments."""
-        r = self._rng(day, F_PURCHASES).random
-        n = int(self.bill_rate * self.activity(day) * (0.6 + 0.8 * r()) + r())
-        chased_day = self.weekday(day) == CHASED_WEEKDAY[K_BILL]
-        if chased_day:
-            n = max(n, 1)
+        r, n = self._opened(day, F_PURCHASES, self.bill_rate)
         if n == 0:
             return []
+        chased = self._first_of_fortnight(day, F_PURCHASES, self.bill_rate)
         bill_items = self.bill_items
         n_items = len(bill_items)
         n_depts = self.departments(day)
@@ -1352,7 +1376,7 @@ class AccountingBooks(Clock):
                 sub + tax,
             )
             u = r()
-            if chased_day and i == 0:
+            if chased and i == 0:
                 doc.pays = self._chased(pay_prefix, doc, r)
             elif u < 0.015:
                 doc.t_del = t0 + (1 + int(r() * 15)) * DAY + int(r() * 3 * HOUR)

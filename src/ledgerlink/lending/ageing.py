@@ -228,10 +228,11 @@ _OUTSTANDING = text(
             FROM records r
             WHERE r.connection_id = :connection AND r.data_type = :data_type AND NOT r.is_deleted
               AND r.record_date < :report_moment
+            OFFSET 0  -- a fence: PostgreSQL would otherwise inline `j` and parse the record at every use
         ) AS d
         LEFT JOIN records c
           ON c.connection_id = d.connection_id AND c.data_type = :contacts
-         AND c.record_id = d.j -> :contact_ref ->> 'id'
+         AND c.record_id = (d.j -> :contact_ref ->> 'id') COLLATE "C"
         WHERE coalesce(d.j ->> 'status', '') NOT IN ('Void', 'Draft')
           AND (d.j -> 'metadata' -> 'isDeleted') IS DISTINCT FROM 'true'::jsonb
     ) AS documents

@@ -25,7 +25,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import orjson
-from sqlalchemy import Date, Numeric, String, and_, case, cast, false, func, or_, select
+from sqlalchemy import Date, Numeric, String, and_, case, cast, func, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.companies import service as companies
@@ -180,14 +181,6 @@ async def _bank_transactions(
     amounts = sorted({p.amount for p in payments})
     first = min(p.day for p in payments) - timedelta(days=WINDOW_DAYS)
     last = max(p.day for p in payments) + timedelta(days=WINDOW_DAYS)
-    # CASE, so a value of another type reads as NULL rather than failing the cast.
-    amount = case(
-        (func.json_typeof(Record.data["amount"]) == "number", cast(Record.data["amount"].astext, Numeric))
-    )
-    cleared = Record.data["clearedOnDate"].astext
-    books_day = case(
-        (cleared.op("~")(r"^\d{4}-\d{2}-\d{2}"), cast(func.left(cleared, 10), Date)),
-    )
     in_books = and_(Record.connection_id == accounting, Record.data_type == "bankTransactions")
     in_banks = and_(
         Record.connection_id.in_(banking),
@@ -195,11 +188,24 @@ async def _bank_transactions(
         Record.record_date >= first,
         Record.record_date < last + timedelta(days=1),
     )
+    # Each record parsed once: OFFSET is a fence PostgreSQL does not inline a subquery through, so `j` is
+    # not parsed again at each of its uses below. (The books' transactions have no indexed date: all of the
+    # connection's are read.)
+    parsed = (
+        select(Record.connection_id, Record.data_type, cast(Record.data, JSONB).label("j"))
+        .where(Record.is_deleted.is_(False), or_(in_books, in_banks) if banking else in_books)
+        .offset(0)
+        .subquery()
+    )
+    j = parsed.c.j
+    # CASE, so a value of another type reads as NULL rather than failing the cast.
+    amount = case((func.jsonb_typeof(j["amount"]) == "number", cast(j["amount"].astext, Numeric)))
+    cleared = j["clearedOnDate"].astext
+    books_day = case((cleared.op("~")(r"^\d{4}-\d{2}-\d{2}"), cast(func.left(cleared, 10), Date)))
     rows = await session.execute(
-        select(Record.connection_id, Record.data_type, cast(Record.data, String)).where(
-            Record.is_deleted.is_(False),
+        select(parsed.c.connection_id, parsed.c.data_type, cast(j, String)).where(
             amount.in_(amounts),
-            or_(and_(in_books, books_day.between(first, last)), in_banks if banking else false()),
+            or_(parsed.c.data_type != "bankTransactions", books_day.between(first, last)),
         )
     )
     found = [(connection_id, data_type, orjson.loads(data)) for connection_id, data_type, data in rows]

@@ -21,7 +21,8 @@ Time model
   account and the invoice paid in full), or voided (a reversing journal entry), or deleted (with its journal
   entry), or gets its due date extended, or is never paid; bills alike (without credit notes); payments and
   transfers get reconciled in the bank a few days later, most payments' bank transactions quoting the
-  document's number (``UNQUOTED_SHARE`` only name the contact). Every lifecycle event happens within
+  document's number (``UNQUOTED_SHARE`` only name the contact). Some days, two invoices (or bills) of one
+  contact are paid by one remittance (``REMITTANCE_SHARE``). Every lifecycle event happens within
   ``HORIZON_DAYS`` of the record's creation, so a record's state "as of T" is computed from its own events:
   ``sourceModifiedDate`` is its latest event at or before ``T``; a record deleted at or before ``T`` is not in
   a full pull. Customers, suppliers and items live longer (email changes, archiving, yearly price rises) and
@@ -441,6 +442,11 @@ K_DIRECT_COST, K_DIRECT_INCOME, K_TRANSFER, K_MANUAL = "3a00", "3b00", "4a00", "
 # falling due. Every such payment, reconciled, is still within HORIZON_DAYS of the document (payment terms
 # are at most 45 days).
 LATE_SHARE = 0.12
+# The share of days with invoices (or bills) on which two of them, made one contact's, are paid by one
+# remittance (`AccountingBooks._remit`): a payment allocated across documents. Such a day has at least two
+# (a customer invoiced for goods and services separately), which at scale 1, where most days have one, adds
+# about 7% more invoices and 10% more bills.
+REMITTANCE_SHARE = 0.08
 # The share of payments whose bank transaction does not quote the invoice or bill number (`Payment.quoted`).
 UNQUOTED_SHARE = 0.15
 # Journal entries and bank transactions are keyed by their source's kind.
@@ -755,6 +761,21 @@ class Payment:
     sub: int
     t_rec: int
     quoted: bool = True
+    # A remittance: one payment settling several documents of one contact, as (document id, number, pence)
+    # parts; `amount` is this document's part. The lead document's copy carries the payment (its record,
+    # journal entry and bank transaction); the others' copies only allocate their part.
+    batch: tuple[tuple[str, str, int], ...] = ()
+    lead: bool = True
+
+    @property
+    def total(self) -> int:
+        """The whole payment: this document's part, or a remittance's parts together."""
+        return sum(part for _id, _number, part in self.batch) if self.batch else self.amount
+
+    @property
+    def numbers(self) -> str:
+        """The numbers of the documents it pays, as a remittance advice lists them."""
+        return ", ".join(number for _id, number, _part in self.batch)
 
 
 @dataclass(slots=True, eq=False)
@@ -1132,6 +1153,9 @@ class AccountingBooks(Clock):
         if n == 0:
             return []
         chased = self._first_of_fortnight(day, F_SALES, self.invoice_rate)
+        remit = r() < REMITTANCE_SHARE
+        if remit:
+            n = max(n, 2 + chased)
         items = self.items
         n_items = len(items)
         n_depts = self.departments(day)
@@ -1266,6 +1290,8 @@ class AccountingBooks(Clock):
                 if r() < 0.08:
                     doc.t_edit = t0 + (3 + int(r() * 20)) * DAY + int(r() * 3 * HOUR)
             out.append(doc)
+        if remit:
+            self._remit(out, chased, False)
         return out
 
     def _opened(self, day: int, family: int, rate: float) -> tuple[Callable[[], float], int]:
@@ -1308,6 +1334,24 @@ class AccountingBooks(Clock):
         )
         return (p1, rest)
 
+    def _remit(self, docs: list[Document], chased: bool, supplier: bool) -> None:
+        """Make the first two of a day's documents (`docs`) that are paid in full by one payment, and not
+        chased, one contact's, settled by one remittance: the first one's payment pays both."""
+        plain = [
+            doc
+            for doc in docs[1 if chased else 0 :]
+            if len(doc.pays) == 1 and doc.cn is None and doc.t_void is None and doc.t_del is None
+        ]
+        if len(plain) < 2:
+            return
+        first, second = plain[0], plain[1]
+        second.contact = first.contact
+        second.due_day = second.day + self.contact_terms(first.contact, supplier)
+        p = first.pays[0]
+        batch = ((first.id, first.number, first.total), (second.id, second.number, second.total))
+        first.pays = (Payment(p.id, p.t, first.total, p.bank, p.sub, p.t_rec, p.quoted, batch),)
+        second.pays = (Payment(p.id, p.t, second.total, p.bank, p.sub, p.t_rec, p.quoted, batch, False),)
+
     def _payment(self, id_: str, pay_day: int, amount: int, sub: int, r: Callable[[], float]) -> Payment:
         """A payment through the current account on `pay_day` (or the Monday after), reconciled later."""
         wday = self._wday
@@ -1325,6 +1369,9 @@ class AccountingBooks(Clock):
         if n == 0:
             return []
         chased = self._first_of_fortnight(day, F_PURCHASES, self.bill_rate)
+        remit = r() < REMITTANCE_SHARE
+        if remit:
+            n = max(n, 2 + chased)
         bill_items = self.bill_items
         n_items = len(bill_items)
         n_depts = self.departments(day)
@@ -1403,6 +1450,8 @@ class AccountingBooks(Clock):
                 if r() < 0.05:
                     doc.t_edit = t0 + (3 + int(r() * 20)) * DAY + int(r() * 3 * HOUR)
             out.append(doc)
+        if remit:
+            self._remit(out, chased, True)
         return out
 
     # ---------------------------------------------------------------------------------------------- cash
@@ -1774,16 +1823,17 @@ class AccountingBooks(Clock):
                 )
         if doc.pays:
             prefix = self.id_prefix(JE_KIND[K_PAYMENT], d)
-            desc = f"Payment for {doc.number}"
             for p in doc.pays:
+                if not p.lead:
+                    continue  # the lead document's entry posts it
                 out.append(
                     Entry(
                         prefix + suffix(i, p.sub),
                         p.t,
                         None,
                         J_CASH,
-                        desc,
-                        [(p.bank, p.amount, None), (A_AR, -p.amount, contact)],
+                        f"Payment for {p.numbers or doc.number}",
+                        [(p.bank, p.total, None), *((A_AR, -part, contact) for part in self._parts(p))],
                         p.id,
                         "payments",
                         "Credit",
@@ -1791,6 +1841,11 @@ class AccountingBooks(Clock):
                     )
                 )
         return out
+
+    @staticmethod
+    def _parts(p: Payment) -> list[int]:
+        """What a payment settles of each document it pays (pence): its amount, or a remittance's parts."""
+        return [part for _id, _number, part in p.batch] if p.batch else [p.amount]
 
     def bill_entries(self, doc: Document) -> list[Entry]:
         """The bill's journal entry, its void reversal and its payments."""
@@ -1830,16 +1885,17 @@ class AccountingBooks(Clock):
             )
         if doc.pays:
             prefix = self.id_prefix(JE_KIND[K_BILL_PAYMENT], d)
-            desc = f"Payment of {doc.number}"
             for p in doc.pays:
+                if not p.lead:
+                    continue  # the lead document's entry posts it
                 out.append(
                     Entry(
                         prefix + suffix(i, p.sub),
                         p.t,
                         None,
                         J_CASH,
-                        desc,
-                        [(A_AP, p.amount, contact), (p.bank, -p.amount, None)],
+                        f"Payment of {p.numbers or doc.number}",
+                        [*((A_AP, part, contact) for part in self._parts(p)), (p.bank, -p.total, None)],
                         p.id,
                         "billPayments",
                         "Debit",
@@ -1916,15 +1972,16 @@ class AccountingBooks(Clock):
             prefix = self.id_prefix(BT_KIND[K_PAYMENT], day)
             for doc in docs:
                 if doc.pays:
-                    desc = f"Payment for {doc.number}"
                     for p in doc.pays:
+                        if not p.lead:
+                            continue
                         out.append(
                             (
                                 p.t,
                                 prefix + suffix(doc.idx, p.sub * 4),
                                 p.bank,
-                                p.amount,
-                                desc
+                                p.total,
+                                f"Payment for {p.numbers or doc.number}"
                                 if p.quoted
                                 else f"Faster Payment from {self.customer_name(doc.contact)}",
                                 "Credit",
@@ -1936,15 +1993,18 @@ class AccountingBooks(Clock):
             prefix = self.id_prefix(BT_KIND[K_BILL_PAYMENT], day)
             for doc in docs:
                 if doc.pays:
-                    desc = f"Payment of {doc.number}"
                     for p in doc.pays:
+                        if not p.lead:
+                            continue
                         out.append(
                             (
                                 p.t,
                                 prefix + suffix(doc.idx, p.sub * 4),
                                 p.bank,
-                                -p.amount,
-                                desc if p.quoted else f"Faster Payment to {self.supplier_name(doc.contact)}",
+                                -p.total,
+                                f"Payment of {p.numbers or doc.number}"
+                                if p.quoted
+                                else f"Faster Payment to {self.supplier_name(doc.contact)}",
                                 "Debit",
                                 p.t_rec,
                             )

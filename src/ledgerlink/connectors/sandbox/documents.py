@@ -487,17 +487,18 @@ def _document_state(bk: AccountingBooks, doc: Document, T: int) -> tuple[list, i
         last_paid = cn.t_alloc
     for p in doc.pays:
         if p.t <= T:
+            numbers = p.numbers or doc.number
             allocations.append(
                 _allocation(
                     bk,
                     paid.document,
                     p.id,
                     p.t,
-                    p.amount,
+                    p.total,
                     p.amount,
                     bk.account_refs[p.bank],
-                    f"{paid.note} {doc.number}",
-                    doc.number,
+                    f"{paid.note} {numbers}",
+                    numbers,
                 )
             )
             allocated += p.amount
@@ -690,8 +691,9 @@ _BILL_PAYMENT = _Paid(
 
 
 def _document_payments(bk: AccountingBooks, w: Window, paid: _Paid) -> Iterator[Item]:
-    """The payments of the books' invoices or bills (`paid`) made in the window, each in full: one line,
-    linked to the document. A credit note allocated to its invoice is a payment too (of 0)."""
+    """The payments of the books' invoices or bills (`paid`) made in the window, each in full: a line per
+    document it pays (one, or a remittance's), linked to it. A credit note allocated to its invoice is a
+    payment too (of 0)."""
     T, S, tmin = w.T, w.S, w.created_from
     contact_key, contact_ref, note, link_type = paid.contact_key, paid.contact_ref, paid.note, paid.link_type
     date, ts, account_refs = bk.date, bk.ts, bk.account_refs
@@ -701,21 +703,25 @@ def _document_payments(bk: AccountingBooks, w: Window, paid: _Paid) -> Iterator[
             if cn is not None and tmin <= cn.t_alloc <= T and (S is None or cn.t_alloc > S):
                 yield _credit_note_allocation(bk, doc, cn)
             for p in doc.pays:
-                if p.t > T or p.t < tmin or (S is not None and p.t <= S):
-                    continue
-                amount = p.amount / 100
+                if p.t > T or p.t < tmin or (S is not None and p.t <= S) or not p.lead:
+                    continue  # a remittance is yielded once, with its lead document
                 when = date(p.t)
+                parts = p.batch or ((doc.id, doc.number, p.amount),)
+                numbers = p.numbers or doc.number
                 yield {
                     "id": p.id,
                     contact_key: contact_ref(bk, doc.contact),
                     "accountRef": account_refs[p.bank],
-                    "totalAmount": amount,
+                    "totalAmount": p.total / 100,
                     "currency": CURRENCY,
                     "currencyRate": 1,
                     "date": when,
-                    "note": f"{note} {doc.number}",
-                    "lines": [payment_line(amount, [payment_link(link_type, doc.id, amount, 1)], when)],
-                    "reference": doc.number,
+                    "note": f"{note} {numbers}",
+                    "lines": [
+                        payment_line(part / 100, [payment_link(link_type, doc_id, part / 100, 1)], when)
+                        for doc_id, _number, part in parts
+                    ],
+                    "reference": numbers,
                     "metadata": {"isDeleted": False},
                     "sourceModifiedDate": ts(p.t),
                 }

@@ -289,10 +289,14 @@ def _payment_type(payment_id: str, payment: dict[str, Any] | None, credit_notes:
 
 
 def _money_moved(
-    payment_id: str, payment: dict[str, Any] | None, allocation: dict[str, Any], invoice: dict[str, Any]
+    payment_id: str,
+    payment: dict[str, Any] | None,
+    allocation: dict[str, Any],
+    invoices: Sequence[dict[str, Any]],
 ) -> Payment | None:
     """The payment as the bank would have seen it, when it moved money: its own record's total (one
-    transfer may pay several invoices), its date and the account it went into."""
+    transfer may pay several invoices), its date, the account it went into, and what a remittance would quote
+    (the numbers of the `invoices` it settles, its reference)."""
     paid = allocation.get("payment") or {}
     amount = _decimal((payment or {}).get("totalAmount"))
     if amount is None:
@@ -303,14 +307,18 @@ def _money_moved(
     account = (payment or {}).get("accountRef") or paid.get("accountRef") or {}
     references = tuple(
         r
-        for r in (invoice.get("invoiceNumber"), (payment or {}).get("reference"), paid.get("reference"))
+        for r in (
+            *(invoice.get("invoiceNumber") for invoice in invoices),
+            (payment or {}).get("reference"),
+            paid.get("reference"),
+        )
         if isinstance(r, str) and r
     )
     return Payment(
         id=payment_id,
         day=when,
         amount=amount,
-        currency=(payment or {}).get("currency") or invoice.get("currency"),
+        currency=(payment or {}).get("currency") or invoices[0].get("currency"),
         account_id=account.get("id"),
         references=references,
     )
@@ -363,20 +371,20 @@ async def enhanced_invoices(
         "customers",
         [i["customerRef"]["id"] for i in invoices if isinstance((i.get("customerRef") or {}).get("id"), str)],
     )
-    moved: dict[str, Payment] = {}
+    # Each payment that moved money once, with every invoice of the page it settles.
+    settled: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     for invoice, payment_id, allocation in allocated:
-        if (
-            payment_id in moved
-            or _payment_type(payment_id, payments.get(payment_id), credit_notes) != "payments"
-        ):
-            continue
-        money = _money_moved(payment_id, payments.get(payment_id), allocation, invoice)
-        if money is not None:
-            moved[payment_id] = money
+        if _payment_type(payment_id, payments.get(payment_id), credit_notes) == "payments":
+            settled.setdefault(payment_id, (allocation, []))[1].append(invoice)
+    moved = [
+        money
+        for payment_id, (allocation, paid) in settled.items()
+        if (money := _money_moved(payment_id, payments.get(payment_id), allocation, paid)) is not None
+    ]
     transactions = await _bank_transactions(
-        session, src.connection_id, await _banks(session, company.id), list(moved.values())
+        session, src.connection_id, await _banks(session, company.id), moved
     )
-    matches = assign(moved.values(), transactions)
+    matches = assign(moved, transactions)
     items = [_item(invoice, payments, credit_notes, customers, matches) for invoice in invoices]
     return {
         "reportInfo": {

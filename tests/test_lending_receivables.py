@@ -23,6 +23,7 @@ from tests.support.receivables import (
     check_ageing,
     day_of,
     expected,
+    owed_on,
     reported,
 )
 from tests.support.server import RunningServer
@@ -58,6 +59,9 @@ def books(server: RunningServer) -> dict[str, Any]:
 def test_aged_totals_equal_open_amounts_recomputed_from_the_read_api(lending, books, report) -> None:
     # The dates chosen put open documents in more than one period.
     assert len(check_ageing(lending, books, report)) > 1
+    # The Sandbox's books have something overdue in every one of Codat's default periods, today.
+    today = reported(aged(lending, report, books["company"]), report)
+    assert {period for _, _, period, _ in today} == {0, 1, 2, 3}
 
 
 def test_a_document_paid_after_the_report_date_still_shows(lending, books) -> None:
@@ -76,7 +80,17 @@ def test_a_document_paid_after_the_report_date_still_shows(lending, books) -> No
     customer = invoice["customerRef"]["id"]
     age = (report_date - day_of(invoice["issueDate"])).days
     key = (customer, invoice["currency"], min((age - 1) // 30, 11), "Invoices")
-    assert shown[key] >= Decimal(str(invoice["totalAmount"])) > 0
+    # What was paid on or after the report date was still owed on it (earlier part payments were not).
+    paid_later = -sum(
+        (
+            Decimal(str(a["allocation"]["totalAmount"]))
+            for a in invoice["paymentAllocations"]
+            if day_of(a["allocation"]["allocatedOnDate"]) >= report_date
+        ),
+        Decimal(0),
+    )
+    assert paid_later > 0 and shown[key] >= paid_later
+    assert owed_on(invoice, report_date) == paid_later
     # The day after, it is paid: it no longer counts.
     later = reported(
         aged(lending, DEBTORS, books["company"], report_date=report_date + timedelta(days=1)), DEBTORS

@@ -4,7 +4,6 @@ open the workbook and check its figures against the read API's; bad inputs; two 
 from __future__ import annotations
 
 import io
-import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -20,8 +19,10 @@ from codat_lending.models.errors import ErrorMessage
 from sqlalchemy import text
 
 from ledgerlink.kit.query import parse_datetime
+from tests.support.files import s3_endpoint
 from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
-from tests.support.server import RunningServer
+from tests.support.server import RunningServer, own_server
+from tests.support.waits import wait_until
 
 EXCEL = "/data/companies/{}/assess/excel"
 
@@ -41,11 +42,7 @@ def lending(server: RunningServer) -> CodatLending:
 
 def settled(read: Callable[[], Any], busy: Callable[[Any], bool], timeout: float = 60) -> Any:
     """Poll `read` until `busy` says its answer is no longer in progress; that answer."""
-    deadline = time.monotonic() + timeout
-    while busy(answer := read()):
-        assert time.monotonic() < deadline, f"still in progress: {answer}"
-        time.sleep(0.2)
-    return answer
+    return wait_until(lambda: None if busy(answer := read()) else answer, timeout, "the report generated")
 
 
 def excel_status(api, company_id: str, report_type: str = "audit") -> dict:
@@ -439,3 +436,29 @@ def test_the_credit_model_workbook_is_its_financial_summary(api, lending, books)
     for missing in (f"/companies/{company_id}/reports/creditModel/{uuid.uuid4()}/excel",):
         answer = api.get(missing)
         assert answer.status_code == 404 and answer.json()["statusCode"] == 404
+
+
+def test_workbooks_kept_in_an_object_store(postgres, tmp_path_factory) -> None:
+    """With LEDGERLINK_FILES_STORE=s3 a workbook is an object in the bucket, and a newer one's generation
+    lets the older object go (the purge job, from the key the row's delete recorded)."""
+    with (
+        s3_endpoint() as s3,
+        own_server(
+            postgres, tmp_path_factory.mktemp("excel-s3"), "excel_s3", api_key=uuid.uuid4().hex, env=s3.env
+        ) as running,
+        running.client() as api,
+    ):
+        company_id = api.post("/companies", json={"name": "Object Store Books"}).json()["id"]
+        keys = []
+        for _ in range(2):
+            assert api.post(EXCEL.format(company_id), params={"reportType": "audit"}).status_code == 200
+            status = excel_status(api, company_id)
+            assert status["success"] is True and status["fileSize"] > 0
+            keys.append(f"ledgerlink/files/excel/{company_id}/{status['lastInvocationId']}.xlsx")
+            assert keys[-1] in s3.object_keys()
+            download = api.get(f"{EXCEL.format(company_id)}/download", params={"reportType": "audit"})
+            assert len(download.content) == status["fileSize"]
+            cover = openpyxl.load_workbook(io.BytesIO(download.content))["Cover"]
+            assert cover["B3"].value == "Object Store Books"
+        wait_until(lambda: keys[0] not in s3.object_keys(), timeout=30, what="the older workbook purged")
+        assert keys[1] in s3.object_keys()

@@ -16,8 +16,9 @@ import pytest
 from codat_lending import CodatLending
 from codat_lending.models import shared
 from codat_lending.models.errors import ErrorMessage
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
+from ledgerlink.db import sqlalchemy_url
 from ledgerlink.kit.query import parse_datetime
 from tests.support.files import s3_endpoint
 from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
@@ -462,3 +463,9 @@ def test_workbooks_kept_in_an_object_store(postgres, tmp_path_factory) -> None:
             assert cover["B3"].value == "Object Store Books"
         wait_until(lambda: keys[0] not in s3.object_keys(), timeout=30, what="the older workbook purged")
         assert keys[1] in s3.object_keys()
+        # The kept workbook's key is not waiting to be purged (its upload struck it off when it committed).
+        engine = create_engine(sqlalchemy_url(running.database_url))
+        with engine.connect() as db:
+            orphans = db.execute(text("SELECT reference FROM file_orphans")).scalars().all()
+        engine.dispose()
+        assert keys[1] not in orphans

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 
 from ledgerlink.db import sqlalchemy_url
 from ledgerlink.kit.query import parse_datetime
+from ledgerlink.lending.excel.audit import AUDITED_TYPES
 from tests.support.files import s3_endpoint
 from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
 from tests.support.server import RunningServer, own_server
@@ -74,6 +75,15 @@ def generated(
     return status
 
 
+def opened(lending: CodatLending, company_id: str, report_type: str) -> openpyxl.Workbook:
+    """Generate a report, check it succeeded, download it and open it."""
+    status = generated(lending, company_id, report_type)
+    assert status.success is True, status.error_message
+    content = lending.excel_reports.download(request={"company_id": company_id, "report_type": report_type})
+    assert len(content) == status.file_size
+    return openpyxl.load_workbook(io.BytesIO(content))
+
+
 def month_of(text: str) -> datetime:
     moment = parse_datetime(text)
     return datetime(moment.year, moment.month, 1)
@@ -101,17 +111,7 @@ def test_the_audit_report_opens_and_its_figures_are_the_apis(api, lending, books
     assert invoices_pull[0] == books["accounting"]
     assert any(p["id"] == invoices_pull[1] and p["dataType"] == "invoices" for p in history)
     # The types the report could not analyse are those the read API cannot answer for the company.
-    audited = [
-        "invoices",
-        "creditNotes",
-        "payments",
-        "salesOrders",
-        "purchaseOrders",
-        "bills",
-        "billPayments",
-    ]
-    audited.append("billCreditNotes")
-    lacking = [t for t in audited if api.get(f"/companies/{company_id}/data/{t}").status_code != 200]
+    lacking = [t for t in AUDITED_TYPES if api.get(f"/companies/{company_id}/data/{t}").status_code != 200]
     assert cover["UnAnalyzedDataTypes"][0] == (", ".join(lacking) or "none") and len(lacking) < 8
 
     # Per month of their issue date: the invoices the API lists, and those changed after their month ended.
@@ -252,12 +252,7 @@ def test_a_generation_whose_job_is_gone_does_not_block_the_next(api, books, db) 
 
 def test_the_enhanced_financials_workbook_is_the_categorized_statements(api, lending, books) -> None:
     company_id = books["company"]
-    status = generated(lending, company_id, "enhancedFinancials")
-    assert status.success is True, status.error_message
-    content = lending.excel_reports.download(
-        request={"company_id": company_id, "report_type": "enhancedFinancials"}
-    )
-    book = openpyxl.load_workbook(io.BytesIO(content))
+    book = opened(lending, company_id, "enhancedFinancials")
     assert book.sheetnames == ["Cover", "Profit and loss", "Balance sheet", "Category totals"]
     cover = {row[0]: row[1:] for row in book["Cover"].iter_rows(values_only=True) if row[0]}
     assert {"profitAndLoss", "balanceSheet", "chartOfAccounts"} <= set(cover)
@@ -332,12 +327,7 @@ def test_a_report_the_books_cannot_give_ends_unsuccessful_with_why(api, lending)
 
 def test_the_enhanced_invoices_workbook_is_the_reconciled_invoices(api, lending, books) -> None:
     company_id = books["company"]
-    status = generated(lending, company_id, "enhancedInvoices")
-    assert status.success is True, status.error_message
-    content = lending.excel_reports.download(
-        request={"company_id": company_id, "report_type": "enhancedInvoices"}
-    )
-    book = openpyxl.load_workbook(io.BytesIO(content))
+    book = opened(lending, company_id, "enhancedInvoices")
     assert book.sheetnames == ["Cover", "Invoices and payments"]
     sheet = book["Invoices and payments"]
     assert sheet.freeze_panes == "A2" and sheet["E2"].is_date

@@ -430,8 +430,8 @@ def test_the_credit_model_workbook_is_its_financial_summary(api, lending, books)
 
 
 def test_workbooks_kept_in_an_object_store(postgres, tmp_path_factory) -> None:
-    """With LEDGERLINK_FILES_STORE=s3 a workbook is an object in the bucket, and a newer one's generation
-    lets the older object go (the purge job, from the key the row's delete recorded)."""
+    """With LEDGERLINK_FILES_STORE=s3 a workbook is an object in the bucket; a newer one's generation, and
+    the company's delete, let the older objects go (the purge job, from the keys the rows' deletes record)."""
     with (
         s3_endpoint() as s3,
         own_server(
@@ -459,3 +459,6 @@ def test_workbooks_kept_in_an_object_store(postgres, tmp_path_factory) -> None:
             orphans = db.execute(text("SELECT reference FROM file_orphans")).scalars().all()
         engine.dispose()
         assert keys[1] not in orphans
+        # A company's delete takes its workbooks with it.
+        assert api.delete(f"/companies/{company_id}").status_code == 204
+        wait_until(lambda: keys[1] not in s3.object_keys(), timeout=30, what="the deleted company's workbook")

@@ -163,13 +163,15 @@ async def connection_accounts(session: AsyncSession, connection: Connection) -> 
     return sorted(accounts, key=lambda a: (a.nominal_code or "", a.name or "", a.account_id))
 
 
-async def categorized_accounts(session: AsyncSession, company_id: uuid.UUID) -> list[CategorizedAccount]:
+async def categorized_accounts(
+    session: AsyncSession, company_id: uuid.UUID | str
+) -> list[CategorizedAccount]:
     """Every current account of every accounting connection of the company, categorized.
 
     The caller has checked the company is the principal's (`companies.service.get`).
     """
     found: list[CategorizedAccount] = []
-    for connection in await accounting_connections(session, company_id):
+    for connection in await accounting_connections(session, uuid.UUID(str(company_id))):
         found += await connection_accounts(session, connection)
     return found
 

@@ -352,6 +352,13 @@ CHARTS: tuple[Chart, ...] = (UK_SAGE, XERO_DEFAULT, US_4_DIGIT, MYOB)
 _K = tuple[tuple[str, ...], tuple[str, ...]]
 
 _ENGLISH: tuple[_K, ...] = (
+    # Words that say only which side an account is on; they settle the top level when the record's type
+    # does not, and the more specific words place it.
+    (("expense", "expenses", "cost", "costs", "charges", "fees paid"), ("Expense",)),
+    (("income", "revenue", "revenues", "earnings"), ("Income",)),
+    (("payable", "payables", "liability", "liabilities", "owed"), ("Liability",)),
+    (("receivable", "asset", "assets"), ("Asset",)),
+    (("equity",), ("Equity",)),
     (
         (
             "bank",
@@ -435,20 +442,25 @@ _ENGLISH: tuple[_K, ...] = (
         ("Asset.NonCurrent.PropertyPlantEquipment.FurnitureFixtures",),
     ),
     (
-        ("motor vehicles", "vehicles", "vehicle", "motor", "car", "cars", "auto", "automobile", "truck"),
+        ("motor vehicle", "vehicle", "motor", "car", "auto", "automobile", "truck"),
         ("Asset.NonCurrent.PropertyPlantEquipment.Vehicles", "Expense.Operating.Travel.MotorVehicle"),
     ),
     (
         (
             "accumulated depreciation",
-            "depreciation",
+            "accum depreciation",
             "acc dep",
+            "accum dep",
             "less accumulated",
             "accumulated amortization",
         ),
+        ("Asset.NonCurrent.AccumulatedDepreciationDepletionAmortization",),
+    ),
+    (
+        ("depreciation",),
         (
-            "Asset.NonCurrent.AccumulatedDepreciationDepletionAmortization",
             "Expense.Operating.NonCash.Depreciation",
+            "Asset.NonCurrent.AccumulatedDepreciationDepletionAmortization",
         ),
     ),
     (
@@ -567,7 +579,15 @@ _ENGLISH: tuple[_K, ...] = (
     ),
     (("dividends", "dividend"), ("Equity.RetainedEarnings.Dividends", "Income.OtherIncome.Miscellaneous")),
     (
-        ("drawings", "owner draw", "owners draw", "owner drawings", "distributions"),
+        (
+            "drawings",
+            "owner draw",
+            "owners draw",
+            "owner s draw",
+            "owner drawings",
+            "owner s pay",
+            "distributions",
+        ),
         ("Equity.OwnersEquity.Drawings",),
     ),
     (
@@ -577,6 +597,8 @@ _ENGLISH: tuple[_K, ...] = (
             "owners contribution",
             "capital introduced",
             "owner investment",
+            "owners investment",
+            "owner s investment",
             "owners equity",
             "owner s equity",
             "partner capital",
@@ -603,9 +625,10 @@ _ENGLISH: tuple[_K, ...] = (
         ("Income.Revenue.Services",),
     ),
     (
-        ("subscriptions", "subscription", "membership", "memberships", "recurring revenue"),
-        ("Income.Revenue.Subscriptions", "Expense.Operating.Marketing"),
+        ("subscriptions", "subscription", "membership", "memberships"),
+        ("Expense.Operating.Marketing", "Income.Revenue.Subscriptions"),
     ),
+    (("recurring revenue", "subscription income", "subscription revenue"), ("Income.Revenue.Subscriptions",)),
     (
         ("discounts", "discount", "returns", "refunds", "rebates", "allowances"),
         ("Income.Revenue.DiscountsReturns", "Expense.CostOfSales.Inventory"),
@@ -681,7 +704,14 @@ _ENGLISH: tuple[_K, ...] = (
         ("Expense.CostOfSales.MerchantFees",),
     ),
     (
-        ("bank charges", "bank fees", "bank service charges", "bank charge"),
+        (
+            "bank charges",
+            "bank fees",
+            "bank service charges",
+            "bank charge",
+            "credit card charges",
+            "card charges",
+        ),
         ("Expense.Operating.BankCharges",),
     ),
     (
@@ -831,15 +861,16 @@ _ENGLISH: tuple[_K, ...] = (
     ),
     (
         (
-            "interest",
             "interest paid",
             "interest expense",
             "finance charges",
             "loan interest",
             "finance costs",
+            "bank interest",
         ),
-        ("Expense.NonOperating.Interest", "Income.OtherIncome.InterestIncome"),
+        ("Expense.NonOperating.Interest",),
     ),
+    (("interest",), ("Expense.NonOperating.Interest", "Income.OtherIncome.InterestIncome")),
     (
         ("loss on disposal", "loss on sale", "write off", "written off", "impairment"),
         ("Expense.NonOperating.LossOnDisposal",),
@@ -863,6 +894,8 @@ _ENGLISH: tuple[_K, ...] = (
 )
 
 _FRENCH: tuple[_K, ...] = (
+    (("charges", "frais"), ("Expense",)),
+    (("produits",), ("Income",)),
     (("banque", "compte courant", "compte bancaire"), ("Asset.Current.Bank", "Liability.Current.Bank")),
     (("caisse",), ("Asset.Current.Cash",)),
     (("stock", "stocks", "marchandises"), ("Asset.Current.Inventory", "Expense.CostOfSales.Inventory")),
@@ -898,6 +931,8 @@ _FRENCH: tuple[_K, ...] = (
 )
 
 _GERMAN: tuple[_K, ...] = (
+    (("aufwand", "aufwendungen", "kosten"), ("Expense",)),
+    (("ertrage",), ("Income",)),
     (("bank", "girokonto", "bankkonto"), ("Asset.Current.Bank", "Liability.Current.Bank")),
     (("kasse",), ("Asset.Current.Cash",)),
     (("vorrate", "warenbestand", "waren"), ("Asset.Current.Inventory", "Expense.CostOfSales.Inventory")),
@@ -938,6 +973,7 @@ _GERMAN: tuple[_K, ...] = (
 )
 
 _SPANISH: tuple[_K, ...] = (
+    (("gastos", "gasto"), ("Expense",)),
     (("banco", "bancos", "cuenta corriente"), ("Asset.Current.Bank", "Liability.Current.Bank")),
     (("caja",), ("Asset.Current.Cash",)),
     (
@@ -973,6 +1009,8 @@ _SPANISH: tuple[_K, ...] = (
 )
 
 _DUTCH: tuple[_K, ...] = (
+    (("kosten",), ("Expense",)),
+    (("opbrengsten",), ("Income",)),
     (("bank", "rekening courant"), ("Asset.Current.Bank", "Liability.Current.Bank")),
     (("kas",), ("Asset.Current.Cash",)),
     (("voorraad", "voorraden"), ("Asset.Current.Inventory", "Expense.CostOfSales.Inventory")),

@@ -294,10 +294,12 @@ def updated_payload(company: Company, connection: Connection, at: datetime) -> d
 
 
 async def changes(
-    session: AsyncSession, connection: Connection, *, offset: int, limit: int
+    session: AsyncSession, connection: Connection, *, offset: int, limit: int, account_id: str | None = None
 ) -> tuple[Sequence[CategoryChange], int]:
-    """The connection's category changes, newest first, and how many there are."""
+    """The connection's category changes (or one account's), newest first, and how many there are."""
     condition = CategoryChange.connection_id == connection.id
+    if account_id is not None:
+        condition &= CategoryChange.account_id == account_id
     total = await session.scalar(select(func.count()).select_from(CategoryChange).where(condition)) or 0
     rows = await session.scalars(
         select(CategoryChange)

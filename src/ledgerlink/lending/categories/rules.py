@@ -194,6 +194,7 @@ UK_SAGE = Chart(
         (7200, 7299, "Expense.Operating.SalesGeneralAdministrative.Utilities"),
         (7300, 7399, "Expense.Operating.Travel.MotorVehicle"),
         (7400, 7499, "Expense.Operating.Travel.TravelAccommodation"),
+        (7403, 7404, "Expense.Operating.Travel.Entertainment"),
         (7500, 7599, "Expense.Operating.SalesGeneralAdministrative.OfficeExpenses"),
         (7502, 7503, "Expense.Operating.SalesGeneralAdministrative.Telecommunications"),
         (7600, 7699, "Expense.Operating.SalesGeneralAdministrative.ProfessionalFees"),
@@ -265,9 +266,9 @@ XERO_DEFAULT = Chart(
         (825, 825, "Liability.Current.Personnel.PayrollTaxesPayable"),
         (826, 826, "Liability.Current.Personnel.PensionPayable"),
         (830, 830, "Liability.Current.Taxes.IncomeTaxPayable"),
-        (840, 840, "Liability.Current.Debt.LoansPayable"),
+        (840, 840, "Liability.Current.OtherCurrentLiabilities"),
         (850, 879, "Liability.Current.OtherCurrentLiabilities"),
-        (860, 860, "Liability.Current.Bank"),
+        (860, 860, "Liability.Current.OtherCurrentLiabilities"),
         (880, 880, "Equity.OwnersEquity.Drawings"),
         (881, 881, "Equity.OwnersEquity.Contributions"),
         (900, 949, "Liability.NonCurrent.LongTermDebt.LoansPayable"),
@@ -343,7 +344,16 @@ MYOB = Chart(
     ),
 )
 
-CHARTS: tuple[Chart, ...] = (UK_SAGE, XERO_DEFAULT, US_4_DIGIT, MYOB)
+# The same layout with five digits (`17000 Accumulated Depreciation`), as larger US charts number it.
+US_5_DIGIT = Chart(
+    "US 5-digit chart",
+    frozenset({"US", "CA"}),
+    frozenset(),
+    5,
+    tuple(CodeRange(r.low * 10, r.high * 10 + 9, r.path) for r in US_4_DIGIT.ranges),
+)
+
+CHARTS: tuple[Chart, ...] = (UK_SAGE, XERO_DEFAULT, US_4_DIGIT, US_5_DIGIT, MYOB)
 
 
 # --------------------------------------------------------------------------------- name keywords
@@ -483,7 +493,8 @@ _ENGLISH: tuple[_K, ...] = (
         ("accounts payable", "trade creditors", "creditors", "creditors control", "payables", "a p"),
         ("Liability.Current.AccountsPayable",),
     ),
-    (("unpaid expense claims", "expense claims"), ("Liability.Current.AccountsPayable",)),
+    # Owed to staff for what they paid on the business's behalf.
+    (("unpaid expense claims", "expense claims"), ("Liability.Current.Personnel",)),
     (
         ("accruals", "accrued liabilities", "accrued expenses", "accrued"),
         ("Liability.Current.AccruedLiabilities",),
@@ -890,7 +901,7 @@ _ENGLISH: tuple[_K, ...] = (
         ("Expense.NonOperating.ForeignExchange", "Income.OtherIncome.GainOnDisposal"),
     ),
     (("penalties", "fines", "penalty"), ("Expense.NonOperating.Other",)),
-    (("rounding",), ("Liability.Current.Bank", "Expense.NonOperating.Other")),
+    (("rounding",), ("Liability.Current.OtherCurrentLiabilities", "Expense.NonOperating.Other")),
 )
 
 _FRENCH: tuple[_K, ...] = (
@@ -1062,6 +1073,15 @@ COUNTRY_LANGUAGES: Mapping[str, tuple[str, ...]] = {
     "CL": ("es",),
     "NL": ("nl",),
     "CA": ("fr",),
+}
+
+# Contra accounts: a name placing an account here (accumulated depreciation) outweighs evidence filing it
+# with the assets it offsets (Xero's FIXED type, a fixed-asset code range, "Office Equipment" in its name).
+CONTRA: Mapping[str, tuple[str, ...]] = {
+    "Asset.NonCurrent.AccumulatedDepreciationDepletionAmortization": (
+        "Asset.NonCurrent.PropertyPlantEquipment",
+        "Asset.NonCurrent.IntangibleAssets",
+    ),
 }
 
 # How much each kind of rule is trusted on its own (0–1): the platform's own type is a bookkeeper's

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -214,11 +214,31 @@ def evidence(account: Mapping[str, Any], *, platform_key: str, country: str | No
     """Every rule the account matches, with the place it points at."""
     found = _type_evidence(account)
     top = found[0].path[0] if found else None
-    found += _platform_evidence(account, platform_key)
-    found += _classification_evidence(account)
+    platform = _platform_evidence(account, platform_key)
+    # Where the connector wrote the classification from the platform's own type, its words say the same
+    # thing again: counted once, as the platform's type.
+    found += platform or _classification_evidence(account)
     found += _code_evidence(account, platform_key, country)
     found += _keyword_evidence(account, country, top)
-    return [e for e in found if is_category(e.path)]
+    return _contra(e for e in found if is_category(e.path))
+
+
+def _contra(found: Iterable[Evidence]) -> list[Evidence]:
+    """A name that says the account offsets others (accumulated depreciation) outweighs where the platform,
+    the code or the asset's own name files it: those then count only for the parent both share."""
+    found = list(found)
+    named = {e.path for e in found if e.kind == "name keyword"}
+    for contra, offsets in rules.CONTRA.items():
+        if parse(contra) not in named:
+            continue
+        for n, e in enumerate(found):
+            for offset in map(parse, offsets):
+                if e.path[: len(offset)] == offset:
+                    shared = offset[:-1]
+                    found[n] = Evidence(
+                        e.kind, shared, e.weight, f"{e.rule} (filed with the assets it offsets)"
+                    )
+    return found
 
 
 def _combined(weights: list[float]) -> float:

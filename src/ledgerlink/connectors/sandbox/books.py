@@ -762,22 +762,15 @@ class Payment:
     bank: int
     sub: int
     t_rec: int
-    quoted: bool = True
+    quoted: bool
+    total: int  # the whole payment: `amount`, or a remittance's parts together
     # A remittance: one payment settling several documents of one contact, as (document id, number, pence)
     # parts; `amount` is this document's part. The lead document's copy carries the payment (its record,
-    # journal entry and bank transaction); the others' copies only allocate their part.
+    # journal entry and bank transaction); the others' copies only allocate their part. `numbers` lists the
+    # documents' numbers, as a remittance advice does ("" for a payment of one document).
     batch: tuple[tuple[str, str, int], ...] = ()
+    numbers: str = ""
     lead: bool = True
-
-    @property
-    def total(self) -> int:
-        """The whole payment: this document's part, or a remittance's parts together."""
-        return sum(part for _id, _number, part in self.batch) if self.batch else self.amount
-
-    @property
-    def numbers(self) -> str:
-        """The numbers of the documents it pays, as a remittance advice lists them."""
-        return ", ".join(number for _id, number, _part in self.batch)
 
 
 @dataclass(slots=True, eq=False)
@@ -1356,8 +1349,11 @@ class AccountingBooks(Clock):
         second.due_day = second.day + self.contact_terms(first.contact, supplier)
         p = first.pays[0]
         batch = ((first.id, first.number, first.total), (second.id, second.number, second.total))
-        first.pays = (Payment(p.id, p.t, first.total, p.bank, p.sub, p.t_rec, p.quoted, batch),)
-        second.pays = (Payment(p.id, p.t, second.total, p.bank, p.sub, p.t_rec, p.quoted, batch, False),)
+        total, numbers = first.total + second.total, f"{first.number}, {second.number}"
+        for doc, lead in ((first, True), (second, False)):
+            doc.pays = (
+                Payment(p.id, p.t, doc.total, p.bank, p.sub, p.t_rec, p.quoted, total, batch, numbers, lead),
+            )
 
     def _payment(self, id_: str, pay_day: int, amount: int, sub: int, r: Callable[[], float]) -> Payment:
         """A payment through the current account on `pay_day` (or the Monday after), reconciled later."""
@@ -1367,7 +1363,7 @@ class AccountingBooks(Clock):
             pay_day += 7 - wd
         t = pay_day * DAY + 8 * HOUR + int(r() * 36000)
         t_rec = t + (1 + int(r() * 6)) * DAY
-        return Payment(id_, t, amount, A_BANK_CURRENT, sub, t_rec, r() >= UNQUOTED_SHARE)
+        return Payment(id_, t, amount, A_BANK_CURRENT, sub, t_rec, r() >= UNQUOTED_SHARE, amount)
 
     # ---------------------------------------------------------------------------------------------- purchases
     def purchases(self, day: int) -> list[Document]:
@@ -1821,7 +1817,9 @@ class AccountingBooks(Clock):
                         None,
                         J_CASH,
                         f"Payment for {p.numbers or doc.number}",
-                        [(p.bank, p.total, None), *((A_AR, -part, contact) for part in self._parts(p))],
+                        [(p.bank, p.total, None), *((A_AR, -part, contact) for *_doc, part in p.batch)]
+                        if p.batch
+                        else [(p.bank, p.amount, None), (A_AR, -p.amount, contact)],
                         p.id,
                         "payments",
                         "Credit",
@@ -1829,11 +1827,6 @@ class AccountingBooks(Clock):
                     )
                 )
         return out
-
-    @staticmethod
-    def _parts(p: Payment) -> list[int]:
-        """What a payment settles of each document it pays (pence): its amount, or a remittance's parts."""
-        return [part for _id, _number, part in p.batch] if p.batch else [p.amount]
 
     def credit_note_entries(
         self, doc: Document, cn: CreditNote, contact: dict, *, supplier: bool
@@ -1925,7 +1918,9 @@ class AccountingBooks(Clock):
                         None,
                         J_CASH,
                         f"Payment of {p.numbers or doc.number}",
-                        [*((A_AP, part, contact) for part in self._parts(p)), (p.bank, -p.total, None)],
+                        [*((A_AP, part, contact) for *_doc, part in p.batch), (p.bank, -p.total, None)]
+                        if p.batch
+                        else [(A_AP, p.amount, contact), (p.bank, -p.amount, None)],
                         p.id,
                         "billPayments",
                         "Debit",

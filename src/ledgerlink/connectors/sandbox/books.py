@@ -83,6 +83,13 @@ _LINE_CACHE = 8_000
 
 # ----------------------------------------------------------------------------------------------------------
 # The chart of accounts: (key, nominal code, name, type, fully qualified category, report section).
+#
+# A UK limited company's chart as Sage 50 lays it out (four-digit nominal codes: 00xx fixed assets, 1xxx
+# current assets, 2xxx liabilities, 3xxx capital, 4xxx sales, 5xxx purchases, 6xxx-8xxx overheads, 999x
+# suspense), in GBP like the rest of the books: the Sandbox's companies are all in the United Kingdom. An
+# account's index here is its id (`rid(K_ACCOUNT, 0, i)`), so accounts are only ever appended. Statements
+# show the accounts that have postings by T (and Retained Earnings, which is worked out); the chart lists
+# them all.
 # ----------------------------------------------------------------------------------------------------------
 ACCOUNTS: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("bank_current", "1200", "Business Current Account", "Asset", "Asset.Current.Bank", "bank"),
@@ -138,8 +145,216 @@ ACCOUNTS: tuple[tuple[str, str, str, str, str, str], ...] = (
         "Expense.Other.BankCharges",
         "other_expenses",
     ),
+    # The rest of a UK small company's chart (Sage 50's standard layout of nominal codes), appended so the
+    # accounts above keep their ids. Most take no postings; those that do are named in `HARD_TO_CATEGORIZE`
+    # or posted by `manual` and the expense lines.
+    ("freehold", "0010", "Freehold Property", "Asset", "Asset.NonCurrent.FixedAsset", "fixed_assets"),
+    ("plant", "0020", "Plant and Machinery", "Asset", "Asset.NonCurrent.FixedAsset", "fixed_assets"),
+    (
+        "plant_dep",
+        "0021",
+        "Plant and Machinery Depreciation",
+        "Asset",
+        "Asset.NonCurrent.AccumulatedDepreciation",
+        "fixed_assets",
+    ),
+    ("furniture", "0040", "Furniture and Fixtures", "Asset", "Asset.NonCurrent.FixedAsset", "fixed_assets"),
+    (
+        "furniture_dep",
+        "0041",
+        "Furniture and Fixtures Depreciation",
+        "Asset",
+        "Asset.NonCurrent.AccumulatedDepreciation",
+        "fixed_assets",
+    ),
+    ("vehicles", "0050", "Motor Vehicles", "Asset", "Asset.NonCurrent.FixedAsset", "fixed_assets"),
+    (
+        "vehicles_dep",
+        "0051",
+        "Motor Vehicles Depreciation",
+        "Asset",
+        "Asset.NonCurrent.AccumulatedDepreciation",
+        "fixed_assets",
+    ),
+    ("computers", "0060", "Computer Equipment", "Asset", "Asset.NonCurrent.FixedAsset", "fixed_assets"),
+    ("stock", "1001", "Stock", "Asset", "Asset.Current.Inventory", "current_assets"),
+    ("wip", "1002", "Work in Progress", "Asset", "Asset.Current.Inventory", "current_assets"),
+    ("other_debtors", "1102", "Other Debtors", "Asset", "Asset.Current.OtherReceivables", "current_assets"),
+    ("prepayments", "1103", "Prepayments", "Asset", "Asset.Current.Prepayments", "current_assets"),
+    ("building_society", "1220", "Building Society Account", "Asset", "Asset.Current.Bank", "current_assets"),
+    ("petty_cash", "1230", "Petty Cash", "Asset", "Asset.Current.Cash", "current_assets"),
+    (
+        "credit_card",
+        "1240",
+        "Company Credit Card",
+        "Liability",
+        "Liability.Current.CreditCard",
+        "current_liabilities",
+    ),
+    ("card_receipts", "1250", "Credit Card Receipts", "Asset", "Asset.Current.Clearing", "current_assets"),
+    ("accruals", "2109", "Accruals", "Liability", "Liability.Current.Accruals", "current_liabilities"),
+    ("paye", "2210", "P.A.Y.E.", "Liability", "Liability.Current.Payroll", "current_liabilities"),
+    ("ni", "2211", "National Insurance", "Liability", "Liability.Current.Payroll", "current_liabilities"),
+    ("net_wages", "2220", "Net Wages", "Liability", "Liability.Current.Payroll", "current_liabilities"),
+    ("pension_fund", "2230", "Pension Fund", "Liability", "Liability.Current.Payroll", "current_liabilities"),
+    (
+        "directors_account",
+        "2250",
+        "Director's Account",
+        "Liability",
+        "Liability.Current.DirectorsLoan",
+        "current_liabilities",
+    ),
+    (
+        "corporation_tax",
+        "2320",
+        "Corporation Tax",
+        "Liability",
+        "Liability.Current.Tax",
+        "current_liabilities",
+    ),
+    ("loans", "2300", "Bank Loan", "Liability", "Liability.NonCurrent.Loans", "long_term_liabilities"),
+    (
+        "bounce_back",
+        "2305",
+        "Bounce Back Loan",
+        "Liability",
+        "Liability.NonCurrent.Loans",
+        "long_term_liabilities",
+    ),
+    (
+        "hire_purchase",
+        "2310",
+        "Hire Purchase",
+        "Liability",
+        "Liability.NonCurrent.HirePurchase",
+        "long_term_liabilities",
+    ),
+    ("reserves", "3100", "Reserves", "Equity", "Equity.Reserves", "equity"),
+    ("dividends", "8500", "Dividends", "Equity", "Equity.Dividends", "equity"),
+    ("sales_old", "4002", "Sales - Old Price List", "Income", "Income.Revenue.Sales", "income"),
+    ("discounts_allowed", "4009", "Discounts Allowed", "Income", "Income.Revenue.Discounts", "income"),
+    ("carriage_income", "4905", "Distribution and Carriage", "Income", "Income.Revenue.Other", "income"),
+    ("asset_sales", "4200", "Sales of Assets", "Income", "Income.Other.AssetSales", "other_income"),
+    (
+        "late_payment_fees",
+        "4400",
+        "Credit Charges (Late Payments)",
+        "Income",
+        "Income.Other.LatePaymentFees",
+        "other_income",
+    ),
+    ("rent_income", "4904", "Rent Income", "Income", "Income.Other.Rent", "other_income"),
+    (
+        "materials_imported",
+        "5001",
+        "Materials Imported",
+        "Expense",
+        "Expense.CostOfSales.Goods",
+        "cost_of_sales",
+    ),
+    ("packaging", "5003", "Packaging", "Expense", "Expense.CostOfSales.Goods", "cost_of_sales"),
+    (
+        "discounts_taken",
+        "5009",
+        "Discounts Taken",
+        "Expense",
+        "Expense.CostOfSales.Discounts",
+        "cost_of_sales",
+    ),
+    ("carriage", "5110", "Carriage Inwards", "Expense", "Expense.CostOfSales.Carriage", "cost_of_sales"),
+    ("import_duty", "5101", "Import Duty", "Expense", "Expense.CostOfSales.Duty", "cost_of_sales"),
+    ("directors_salaries", "7001", "Directors Salaries", "Expense", "Expense.Operating.Payroll", "expenses"),
+    ("employers_ni", "7006", "Employers N.I.", "Expense", "Expense.Operating.Payroll", "expenses"),
+    ("employers_pensions", "7007", "Employers Pensions", "Expense", "Expense.Operating.Payroll", "expenses"),
+    ("recruitment", "7008", "Recruitment Expenses", "Expense", "Expense.Operating.Payroll", "expenses"),
+    (
+        "premises_insurance",
+        "7104",
+        "Premises Insurance",
+        "Expense",
+        "Expense.Operating.Insurance",
+        "expenses",
+    ),
+    ("fuel", "7300", "Fuel and Oil", "Expense", "Expense.Operating.Motor", "expenses"),
+    ("motor_repairs", "7301", "Repairs and Servicing", "Expense", "Expense.Operating.Motor", "expenses"),
+    ("entertainment", "7403", "UK Entertainment", "Expense", "Expense.Operating.Entertainment", "expenses"),
+    ("postage", "7501", "Postage and Carriage", "Expense", "Expense.Operating.Office", "expenses"),
+    ("telephone", "7502", "Telephone and Internet", "Expense", "Expense.Operating.Telephone", "expenses"),
+    ("audit", "7601", "Audit and Accountancy Fees", "Expense", "Expense.Operating.Professional", "expenses"),
+    ("consultancy", "7602", "Consultancy Fees", "Expense", "Expense.Operating.Professional", "expenses"),
+    ("equipment_hire", "7700", "Equipment Hire", "Expense", "Expense.Operating.Equipment", "expenses"),
+    ("repairs", "7800", "Repairs and Renewals", "Expense", "Expense.Operating.Repairs", "expenses"),
+    ("cleaning", "7801", "Cleaning", "Expense", "Expense.Operating.Premises", "expenses"),
+    ("bad_debts", "8100", "Bad Debt Write Off", "Expense", "Expense.Operating.BadDebt", "expenses"),
+    ("subscriptions", "8201", "Subscriptions", "Expense", "Expense.Operating.Subscriptions", "expenses"),
+    ("training", "8203", "Training Costs", "Expense", "Expense.Operating.Training", "expenses"),
+    ("insurance", "8204", "Insurance", "Expense", "Expense.Operating.Insurance", "expenses"),
+    ("sundries", "8250", "Sundries", "Expense", "Expense.Operating.Other", "expenses"),
+    ("loan_interest", "7903", "Loan Interest Paid", "Expense", "Expense.Other.Interest", "other_expenses"),
+    ("loan_repayments", "7910", "Loan Repayments", "Expense", "Expense.Other.Finance", "other_expenses"),
+    (
+        "corporation_tax_charge",
+        "8600",
+        "Corporation Tax Charge",
+        "Expense",
+        "Expense.Other.Tax",
+        "other_expenses",
+    ),
+    (
+        "clearing",
+        "9997",
+        "Clearing Account",
+        "Liability",
+        "Liability.Current.Clearing",
+        "current_liabilities",
+    ),
+    (
+        "suspense",
+        "9998",
+        "Suspense Account",
+        "Liability",
+        "Liability.Current.Suspense",
+        "current_liabilities",
+    ),
+    (
+        "mispostings",
+        "9999",
+        "Mispostings Account",
+        "Liability",
+        "Liability.Current.Suspense",
+        "current_liabilities",
+    ),
 )
 AC = {row[0]: i for i, row in enumerate(ACCOUNTS)}
+# Accounts no longer in use: closed or replaced, kept in the chart with their history (none has postings).
+ARCHIVED = frozenset(AC[key] for key in ("building_society", "sales_old"))
+# Accounts a categoriser (a person or `lending.categories`) cannot place from the name, code and platform type
+# alone, as real books have them; each with why. Lending's categorisation is measured against these.
+HARD_TO_CATEGORIZE = {
+    "sundries": "a catch-all overhead: anything from postage to a client gift ends up here (posted)",
+    "directors_account": (
+        "a director's loan account: a liability while the company owes the director (it does here: "
+        "expenses the director paid personally are posted to it), an asset when the director owes the company"
+    ),
+    "suspense": (
+        "a balance sheet holding pen for postings nobody has placed yet; its balance has no category (posted)"
+    ),
+    "mispostings": "the accountant's correction account: no category of its own",
+    "clearing": "money in transit between accounts; nets to nothing when the books are up to date",
+    "card_receipts": "a clearing account for card takings awaiting settlement, coded in the bank range",
+    "credit_card": "coded in the bank range (1240) but a liability: what the company owes the card issuer",
+    "loan_repayments": (
+        "misclassified: loan capital repayments set up as an expense, where they reduce a liability "
+        "(Bank Loan)"
+    ),
+    "dividends": "a distribution of profit (equity) coded in the overheads range (8500)",
+    "discounts_allowed": "income typed, but a reduction of sales: its balance is a debit",
+    "discounts_taken": "cost of sales typed, but a reduction of purchases: its balance is a credit",
+    "corporation_tax_charge": (
+        "the tax on profit: below the line, neither an operating expense nor a cost of sales"
+    ),
+}
 N_ACCOUNTS = len(ACCOUNTS)
 A_BANK_CURRENT, A_BANK_SAVINGS = AC["bank_current"], AC["bank_savings"]
 A_AR, A_AP, A_VAT = AC["ar"], AC["ap"], AC["vat"]
@@ -428,8 +643,17 @@ _EXPENSES = (
         T_STANDARD,
     ),
     ("travel", ("Train tickets", "Hotel stay", "Mileage", "Client lunch", "Taxi"), 800, 40000, T_ZERO),
+    (
+        "sundries",
+        ("Sundries", "Sundry expenses", "Miscellaneous", "Petty cash top-up"),
+        500,
+        8000,
+        T_STANDARD,
+    ),
 )
-_DIRECT_EXPENSES = tuple(e for e in _EXPENSES if e[0] in ("office", "software", "travel", "marketing"))
+_DIRECT_EXPENSES = tuple(
+    e for e in _EXPENSES if e[0] in ("office", "software", "travel", "marketing", "sundries")
+)
 _EXPENSE_LINES = tuple((AC[key], descs, lo, hi, tax_i) for key, descs, lo, hi, tax_i in _EXPENSES)
 _WEEKDAY_SALES = (1.0, 1.0, 1.05, 1.0, 0.95, 0.2, 0.05)  # Monday..Sunday
 _SEASON = (0.85, 0.9, 1.05, 1.0, 1.05, 1.0, 0.9, 0.85, 1.05, 1.1, 1.15, 1.1)  # January..December
@@ -1322,7 +1546,8 @@ class AccountingBooks(Clock):
         return 2_500_000 * s, 1_000_000 * s, 1_200_000 * s
 
     def manual(self, day: int) -> list[Entry]:
-        """Manual journals of `day`: the opening balances on day 0, and monthly depreciation."""
+        """Manual journals of `day`: the opening balances on day 0, monthly depreciation, the director's
+        expenses claim (the 20th) and, each quarter, claims without receipts moved to suspense."""
         out = []
         if day == 0:
             current, savings, equipment = self.opening()
@@ -1356,6 +1581,37 @@ class AccountingBooks(Clock):
                     [(AC["depreciation"], dep, None), (A_EQUIPMENT_DEP, -dep, None)],
                 )
             )
+        if day > 0 and self._dom[day] == 20:
+            # What the director paid for personally in the month, owed back through the Director's Account.
+            h = self.hash(0xD1A, day)
+            travel, sundry = (4_000 + h % 21_000) * self.scale, (500 + (h >> 20) % 4_500) * self.scale
+            out.append(
+                Entry(
+                    self.rid(K_MANUAL, day, 2),
+                    day * DAY + 17 * HOUR,
+                    None,
+                    J_GENERAL,
+                    f"Director's expenses claim {self._iso[day][:7]}",
+                    [
+                        (AC["travel"], travel, None),
+                        (AC["sundries"], sundry, None),
+                        (AC["directors_account"], -(travel + sundry), None),
+                    ],
+                )
+            )
+            if self._moy[day] % 3 == 0:
+                # A quarter's claims without receipts, parked in suspense until the director finds them.
+                held = (1_000 + (h >> 40) % 6_000) * self.scale
+                out.append(
+                    Entry(
+                        self.rid(K_MANUAL, day, 3),
+                        day * DAY + 17 * HOUR + 600,
+                        None,
+                        J_GENERAL,
+                        "Director's claims without receipts held in suspense",
+                        [(AC["suspense"], held, None), (AC["directors_account"], -held, None)],
+                    )
+                )
         return out
 
     # ---------------------------------------------------------------------------------------------- entries

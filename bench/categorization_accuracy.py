@@ -43,6 +43,8 @@ CONFIDENCE_BANDS = ((0.0, 50.0), (50.0, 70.0), (70.0, 90.0), (90.0, 100.01))
 
 @dataclass(frozen=True)
 class Outcome:
+    """What the rules suggested for one labelled account."""
+
     case: Case
     suggested: tuple[str, ...]
     confidence: float
@@ -65,15 +67,8 @@ def run(cases: list[Case]) -> tuple[list[Outcome], float]:
     outcomes = []
     for case in cases:
         suggestion = suggest(case.account, platform_key=case.platform_key, country=case.label.country)
-        levels = tuple(suggestion.levels)
-        outcomes.append(
-            Outcome(
-                case,
-                tuple(level.name for level in levels),
-                levels[-1].confidence if levels else 0.0,
-                suggestion.reason,
-            )
-        )
+        deepest = suggestion.levels[-1].confidence if suggestion.levels else None
+        outcomes.append(Outcome(case, suggestion.path, deepest or 0.0, suggestion.reason))
     return outcomes, time.perf_counter() - started
 
 

@@ -3,7 +3,7 @@
     python bench/categorization_accuracy.py [--threshold 90] [--misses 15] [--list-misses]
 
 Runs `ledgerlink.lending.categories.suggestions.suggest` over the labelled account set
-(`tests/lending/labelled_accounts.csv`: accounts of public UK, US and Australian charts, the Accounting
+(`tests/support/labelled_accounts.csv`: accounts of public UK, US and Australian charts, the Accounting
 Sandbox's chart and the Xero and QuickBooks fakes' accounts, each labelled by hand), giving each the record
 ledgerlink's read API returns for it, its connection's platform key and its chart's country.
 
@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.lending import labelled_set
-from tests.lending.labelled_set import Case
+from tests.support import labelled_accounts
+from tests.support.labelled_accounts import Case
 
 from ledgerlink.lending.categories.suggestions import suggest
 
@@ -145,7 +145,7 @@ def main() -> None:
     parser.add_argument("--list-misses", action="store_true", help="print every miss with its reason")
     args = parser.parse_args()
 
-    cases = labelled_set.cases()
+    cases = labelled_accounts.cases()
     outcomes, elapsed = run(cases)
     public = [o for o in outcomes if o.case.label.public]
     print(f"python bench/categorization_accuracy.py --threshold {args.threshold:g} --misses {args.misses}")

@@ -11,10 +11,10 @@ import pytest
 
 from ledgerlink.connectors.xero.mapping import ACCOUNT_TYPES as XERO_TYPES
 from ledgerlink.lending.categories import taxonomy
-from tests.lending import labelled_set
-from tests.lending.labelled_set import LabelledAccount
+from tests.support import labelled_accounts
+from tests.support.labelled_accounts import LabelledAccount
 
-LABELS = labelled_set.load()
+LABELS = labelled_accounts.load()
 PUBLIC = [label for label in LABELS if label.public]
 
 
@@ -43,13 +43,13 @@ def test_each_public_account_says_what_its_chart_says() -> None:
         if label.platform == "xero":
             assert label.platform_type in XERO_TYPES and not label.statement_type, label
         else:
-            assert label.platform in labelled_set.UNMAPPED_PLATFORMS, label
-            assert label.statement_type in labelled_set.STATEMENT_TYPES and label.platform_type, label
+            assert label.platform in labelled_accounts.UNMAPPED_PLATFORMS, label
+            assert label.statement_type in labelled_accounts.STATEMENT_TYPES and label.platform_type, label
 
 
 def test_the_sandbox_and_the_fakes_are_labelled_account_for_account() -> None:
     """`cases` raises on an unlabelled account or a stale label; every source has its accounts."""
-    built = labelled_set.cases(LABELS)
+    built = labelled_accounts.cases(LABELS)
     assert len(built) == len(LABELS)
     sources = Counter(case.label.source for case in built)
     assert sources["sandbox"] >= 25 and sources["fake-xero"] >= 1 and sources["fake-quickbooks"] >= 10
@@ -62,11 +62,11 @@ def test_a_changed_chart_is_caught(tmp_path: Path) -> None:
     """A Sandbox account missing from the file, or a label for an account its generator lacks, fails."""
     missing = [label for label in LABELS if label.key != ("sandbox", "1200", "Business Current Account")]
     with pytest.raises(LookupError, match="Business Current Account"):
-        labelled_set.cases(missing)
+        labelled_accounts.cases(missing)
     stale = LabelledAccount("sandbox", "GB", "sandbox", "", "", "9990", "Gone", ("Asset",), "")
     with pytest.raises(LookupError, match="Gone"):
-        labelled_set.cases([*LABELS, stale])
+        labelled_accounts.cases([*LABELS, stale])
     bad = tmp_path / "bad.csv"
     bad.write_text("# a comment\nsource,country,name\nxero-uk,GB,Sales\n", encoding="utf-8")
     with pytest.raises(ValueError, match="columns"):
-        labelled_set.load(bad)
+        labelled_accounts.load(bad)

@@ -1,1 +1,0 @@
-"""Lending's tests that need no server: the labelled account set that measures categorization."""

@@ -6,11 +6,15 @@ import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ledgerlink.events.models import Event
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
+from ledgerlink.kit.errors import BadRequest
 from ledgerlink.lending.categories import service
+from ledgerlink.lending.categories.models import CategoryChange, ConfirmedCategory
 from ledgerlink.records.models import Record
 from ledgerlink.records.store import SINGLE_RECORD_ID
 from tests.support.rows import company_with
@@ -82,3 +86,81 @@ async def test_accounts_of_every_accounting_connection_are_categorized_with_the_
 async def test_a_company_without_accounts_has_none(session: AsyncSession, principal: Principal) -> None:
     company, _ = await company_with(session, principal.client_id, ("mqjo", "PendingAuth"))
     assert await service.categorized_accounts(session, company.id) == []
+
+
+async def test_a_confirmed_category_wins_is_audited_and_emits_one_event(
+    session: AsyncSession, principal: Principal
+) -> None:
+    company, (books,) = await company_with(session, principal.client_id, ("mqjo", "Linked"))
+    session.add_all(
+        [
+            stored(books.id, "chartOfAccounts", "a-1", {"name": "Rent", "type": "Expense"}),
+            stored(books.id, "chartOfAccounts", "a-2", {"name": "Sales", "type": "Income"}),
+        ]
+    )
+    await session.flush()
+    actor = service.Actor("ApiKey", principal.client_id, principal.api_key_id)
+    equipment = ("Expense", "Operating", "Leases", "EquipmentRentLease")
+
+    (rent,) = await service.confirm(
+        session,
+        company,
+        books,
+        [service.Confirmation("a-1", equipment, "Hire of the van, not premises.")],
+        actor,
+    )
+
+    assert rent.status == "Confirmed" and rent.path == equipment
+    assert all(level.confidence is None for level in rent.levels)
+    assert rent.reason == "Hire of the van, not premises."
+    assert rent.suggestion.path == ("Expense", "Operating", "Leases", "BuildingRentLease")
+    changes, total = await service.changes(session, books, offset=0, limit=10)
+    assert total == 1
+    (change,) = changes
+    assert (change.actor, change.client_id, change.api_key_id) == (
+        "ApiKey",
+        principal.client_id,
+        principal.api_key_id,
+    )
+    assert (change.from_status, change.from_levels, change.to_levels) == (
+        "Suggested",
+        ["Expense", "Operating", "Leases", "BuildingRentLease"],
+        list(equipment),
+    )
+    events = (
+        await session.scalars(
+            select(Event).where(Event.company_id == company.id, Event.event_type == service.UPDATED)
+        )
+    ).all()
+    assert len(events) == 1 and events[0].payload["DataConnectionId"] == str(books.id)
+
+    # The same again changes nothing and says nothing; unsetting goes back to the suggestion, audited.
+    await service.confirm(
+        session,
+        company,
+        books,
+        [service.Confirmation("a-1", equipment, "Hire of the van, not premises.")],
+        actor,
+    )
+    (unset,) = await service.confirm(session, company, books, [service.Confirmation("a-1", None)], actor)
+    assert unset.status == "Suggested" and unset.path == rent.suggestion.path
+    changes, total = await service.changes(session, books, offset=0, limit=10)
+    assert total == 2 and changes[0].from_status == "Confirmed" and changes[0].to_levels is None
+
+
+async def test_one_bad_confirmation_stores_nothing(session: AsyncSession, principal: Principal) -> None:
+    company, (books,) = await company_with(session, principal.client_id, ("mqjo", "Linked"))
+    session.add(stored(books.id, "chartOfAccounts", "a-1", {"name": "Rent", "type": "Expense"}))
+    await session.flush()
+    actor = service.Actor("ApiKey", principal.client_id, principal.api_key_id)
+    batch = [
+        service.Confirmation("a-1", ("Expense", "Operating"), item="categories.0"),
+        service.Confirmation("a-1", ("Expense", "Nonsense"), item="categories.1"),
+        service.Confirmation("zz", ("Income",), item="categories.2"),
+    ]
+    with pytest.raises(BadRequest) as raised:
+        await service.confirm(session, company, books, batch, actor)
+    items = {item["itemId"] for item in raised.value.validation_errors or []}
+    assert items == {"categories.1.accountRef.id", "categories.1.confirmed", "categories.2.accountRef.id"}
+    assert await session.scalar(select(func.count()).select_from(ConfirmedCategory)) == 0
+    assert await session.scalar(select(func.count()).select_from(CategoryChange)) == 0

@@ -15,10 +15,13 @@ Time model
 * **Lifecycles.** Each (day, family) has its own ``random.Random``, seeded from (company id, day, family:
   sales, purchases, cash, manual journals) and drawn in a fixed order, record index by record index, so record
   (day, index) is always the same record. When a record is created its whole future is drawn at once: an
-  invoice issued on day ``d`` is paid in one or two payments at ``d + k`` days, or partly or fully credited by
-  a credit note (allocated to it by a zero payment) and paid the rest, or voided (a reversing journal entry),
-  or deleted (with its journal entry), or gets its due date extended, or is never paid; bills alike; payments
-  and transfers get reconciled in the bank a few days later. Every lifecycle event happens within
+  invoice issued on day ``d`` is paid in one or two payments at ``d + k`` days (on time, or late: see
+  ``CHASED_WEEKDAY``, so aged reports have every bucket filled), or partly or fully credited by a credit note
+  (allocated to it by a zero payment, and the rest paid; or, a quarter of them, left unallocated as credit on
+  account and the invoice paid in full), or voided (a reversing journal entry), or deleted (with its journal
+  entry), or gets its due date extended, or is never paid; bills alike (without credit notes); payments and
+  transfers get reconciled in the bank a few days later, most payments' bank transactions quoting the
+  document's number (``UNQUOTED_SHARE`` only name the contact). Every lifecycle event happens within
   ``HORIZON_DAYS`` of the record's creation, so a record's state "as of T" is computed from its own events:
   ``sourceModifiedDate`` is its latest event at or before ``T``; a record deleted at or before ``T`` is not in
   a full pull. Customers, suppliers and items live longer (email changes, archiving, yearly price rises) and
@@ -429,6 +432,16 @@ K_CUSTOMER, K_SUPPLIER, K_ITEM, K_ACCOUNT, K_TAX, K_TRACKING, K_JOURNAL = (
 K_INVOICE, K_CREDIT_NOTE, K_PAYMENT = "1a00", "1c00", "1d00"
 K_BILL, K_BILL_PAYMENT = "2a00", "2d00"
 K_DIRECT_COST, K_DIRECT_INCOME, K_TRANSFER, K_MANUAL = "3a00", "3b00", "4a00", "5f00"
+# Overdue receivables and payables, so aged reports have something in every bucket (current, 1-30, 31-60,
+# 61-90, 91+ days overdue) on any day after the first months. The first invoice of every Tuesday and the first
+# bill of every Wednesday are chased: paid in part five to seven weeks after falling due and the rest about 93
+# days after, or, about one a quarter, never paid in full (`AccountingBooks._chased`); LATE_SHARE of the other
+# paid invoices and bills are paid 21 to 70 days after falling due. Every such payment, reconciled, is still
+# within HORIZON_DAYS of the document (payment terms are at most 45 days).
+CHASED_WEEKDAY = {K_INVOICE: 1, K_BILL: 2}  # Tuesday, Wednesday
+LATE_SHARE = 0.12
+# The share of payments whose bank transaction does not quote the invoice or bill number (`Payment.quoted`).
+UNQUOTED_SHARE = 0.15
 # Journal entries and bank transactions are keyed by their source's kind.
 JE_KIND = {
     k: "e" + k[:3]
@@ -730,7 +743,9 @@ class Line:
 
 @dataclass(slots=True, eq=False)
 class Payment:
-    """A payment of an invoice or bill: through bank account `bank` at `t`, reconciled at `t_rec`."""
+    """A payment of an invoice or bill: through bank account `bank` at `t`, reconciled at `t_rec`. `quoted`
+    says whether its bank transaction quotes the document's number (else it names only the contact, and
+    matching it to the document takes its amount and date)."""
 
     id: str
     t: int
@@ -738,6 +753,7 @@ class Payment:
     bank: int
     sub: int
     t_rec: int
+    quoted: bool = True
 
 
 @dataclass(slots=True, eq=False)
@@ -1111,6 +1127,9 @@ class AccountingBooks(Clock):
         """The invoices issued on `day`, each with its credit note and payments (which may come later)."""
         r = self._rng(day, F_SALES).random
         n = int(self.invoice_rate * self.activity(day) * (0.6 + 0.8 * r()) + r())
+        chased_day = self.weekday(day) == CHASED_WEEKDAY[K_INVOICE]
+        if chased_day:
+            n = max(n, 1)
         if n == 0:
             return []
         items = self.items
@@ -1187,7 +1206,9 @@ class AccountingBooks(Clock):
                 sub + tax,
             )
             u = r()
-            if u < 0.02:
+            if chased_day and i == 0:
+                doc.pays = self._chased(pay_prefix, doc, r)
+            elif u < 0.02:
                 doc.t_del = t0 + (1 + int(r() * 20)) * DAY + int(r() * 3 * HOUR)
             elif u < 0.045:
                 doc.t_void = (day + 2 + int(r() * 40)) * DAY + 8 * HOUR + int(r() * 36000)
@@ -1207,7 +1228,9 @@ class AccountingBooks(Clock):
                     cn_line = Line(
                         f"Credit: {line.desc}", line.item, 1, cs, cs, ct, line.tax_i, line.acc, line.track
                     )
-                    t_alloc = t_cn + 600 + int(r() * 3) * DAY
+                    # A quarter of credit notes stay unallocated: credit the customer holds on account, the
+                    # invoice paid in full regardless.
+                    t_alloc = t_cn + 600 + int(r() * 3) * DAY if r() < 0.75 else _NEVER
                     doc.cn = CreditNote(
                         self.id_prefix(K_CREDIT_NOTE, day) + suffix(i),
                         "CN-" + stamp + number,
@@ -1219,13 +1242,15 @@ class AccountingBooks(Clock):
                         ct,
                         cs + ct,
                     )
-                    remaining -= cs + ct
-                    first_pay_day = t_alloc // DAY + 1
+                    if t_alloc != _NEVER:
+                        remaining -= cs + ct
+                        first_pay_day = t_alloc // DAY + 1
                 if u < 0.97 and remaining > 0:
-                    delay = terms - 10 + int(r() * 30)
+                    late = r() < LATE_SHARE
+                    delay = terms + 21 + int(r() * 50) if late else terms - 10 + int(r() * 30)
                     pay_day = day + (max(1, delay))
                     pay_day = max(pay_day, first_pay_day)
-                    if r() < 0.15 and remaining >= 2000:
+                    if not late and r() < 0.15 and remaining >= 2000:
                         first = remaining * (30 + int(r() * 41)) // 100
                         p1 = self._payment(pay_prefix + suffix(i, 1), pay_day, first, 1, r)
                         p2 = self._payment(
@@ -1243,6 +1268,19 @@ class AccountingBooks(Clock):
             out.append(doc)
         return out
 
+    def _chased(self, prefix: str, doc: Document, r: Callable[[], float]) -> tuple[Payment, ...]:
+        """The payments of a week's chased document (see `CHASED_WEEKDAY`): part of it 35 to 49 days after
+        it fell due, the rest 93 to 95 days after, or never for one week in thirteen, about one a quarter (a
+        bad debt, a disputed bill)."""
+        first = doc.total * (30 + int(r() * 31)) // 100
+        p1 = self._payment(prefix + self.suffix(doc.idx, 1), doc.due_day + 35 + int(r() * 15), first, 1, r)
+        if (doc.day // 7) % 13 == 0:
+            return (p1,)
+        rest = self._payment(
+            prefix + self.suffix(doc.idx, 2), doc.due_day + 93 + int(r() * 3), doc.total - first, 2, r
+        )
+        return (p1, rest)
+
     def _payment(self, id_: str, pay_day: int, amount: int, sub: int, r: Callable[[], float]) -> Payment:
         """A payment through the current account on `pay_day` (or the Monday after), reconciled later."""
         wday = self._wday
@@ -1250,13 +1288,17 @@ class AccountingBooks(Clock):
         if wd >= 5:
             pay_day += 7 - wd
         t = pay_day * DAY + 8 * HOUR + int(r() * 36000)
-        return Payment(id_, t, amount, A_BANK_CURRENT, sub, t + (1 + int(r() * 6)) * DAY)
+        t_rec = t + (1 + int(r() * 6)) * DAY
+        return Payment(id_, t, amount, A_BANK_CURRENT, sub, t_rec, r() >= UNQUOTED_SHARE)
 
     # ---------------------------------------------------------------------------------------------- purchases
     def purchases(self, day: int) -> list[Document]:
         """The bills received on `day`, each with its bill payments."""
         r = self._rng(day, F_PURCHASES).random
         n = int(self.bill_rate * self.activity(day) * (0.6 + 0.8 * r()) + r())
+        chased_day = self.weekday(day) == CHASED_WEEKDAY[K_BILL]
+        if chased_day:
+            n = max(n, 1)
         if n == 0:
             return []
         bill_items = self.bill_items
@@ -1310,15 +1352,18 @@ class AccountingBooks(Clock):
                 sub + tax,
             )
             u = r()
-            if u < 0.015:
+            if chased_day and i == 0:
+                doc.pays = self._chased(pay_prefix, doc, r)
+            elif u < 0.015:
                 doc.t_del = t0 + (1 + int(r() * 15)) * DAY + int(r() * 3 * HOUR)
             elif u < 0.03:
                 doc.t_void = (day + 2 + int(r() * 30)) * DAY + 8 * HOUR + int(r() * 36000)
             else:
                 if u < 0.98:
-                    delay = terms - 5 + int(r() * 15)
+                    late = r() < LATE_SHARE
+                    delay = terms + 21 + int(r() * 50) if late else terms - 5 + int(r() * 15)
                     pay_day = day + (max(1, delay))
-                    if r() < 0.12 and doc.total >= 2000:
+                    if not late and r() < 0.12 and doc.total >= 2000:
                         first = doc.total * (30 + int(r() * 41)) // 100
                         p1 = self._payment(pay_prefix + suffix(i, 1), pay_day, first, 1, r)
                         p2 = self._payment(
@@ -1690,18 +1735,19 @@ class AccountingBooks(Clock):
                     "creditNotes",
                 )
             )
-            out.append(
-                Entry(
-                    self.id_prefix(JE_KIND[K_PAYMENT], d) + suffix(i, 3),
-                    cn.t_alloc,
-                    None,
-                    J_SALES,
-                    f"Credit note {cn.number} allocated to {doc.number}",
-                    [(A_AR, cn.total, contact), (A_AR, -cn.total, contact)],
-                    cn.alloc_id,
-                    "payments",
+            if cn.t_alloc != _NEVER:
+                out.append(
+                    Entry(
+                        self.id_prefix(JE_KIND[K_PAYMENT], d) + suffix(i, 3),
+                        cn.t_alloc,
+                        None,
+                        J_SALES,
+                        f"Credit note {cn.number} allocated to {doc.number}",
+                        [(A_AR, cn.total, contact), (A_AR, -cn.total, contact)],
+                        cn.alloc_id,
+                        "payments",
+                    )
                 )
-            )
         if doc.pays:
             prefix = self.id_prefix(JE_KIND[K_PAYMENT], d)
             desc = f"Payment for {doc.number}"
@@ -1854,7 +1900,9 @@ class AccountingBooks(Clock):
                                 prefix + suffix(doc.idx, p.sub * 4),
                                 p.bank,
                                 p.amount,
-                                desc,
+                                desc
+                                if p.quoted
+                                else f"Faster Payment from {self.customer_name(doc.contact)}",
                                 "Credit",
                                 p.t_rec,
                             )
@@ -1872,7 +1920,7 @@ class AccountingBooks(Clock):
                                 prefix + suffix(doc.idx, p.sub * 4),
                                 p.bank,
                                 -p.amount,
-                                desc,
+                                desc if p.quoted else f"Faster Payment to {self.supplier_name(doc.contact)}",
                                 "Debit",
                                 p.t_rec,
                             )

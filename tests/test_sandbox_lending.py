@@ -149,23 +149,31 @@ def test_payments_in_parts_and_credit_notes() -> None:
             assert parts + cents(doc["amountDue"]) == cents(doc["totalAmount"])
         assert in_parts >= 10, kind
 
-    invoices = {doc["invoiceNumber"]: doc for doc in snap["invoices"].values()}
-    allocated = [n for n in snap["creditNotes"].values() if n["paymentAllocations"]]
-    unallocated = [n for n in snap["creditNotes"].values() if not n["paymentAllocations"]]
-    assert allocated and unallocated
-    for note in allocated:
-        assert note["status"] == "Paid" and cents(note["remainingCredit"]) == 0 and "allocatedOnDate" in note
-        allocation = snap["payments"][note["paymentAllocations"][0]["payment"]["id"]]
-        linked = {link["type"]: link["id"] for line in allocation["lines"] for link in line["links"]}
-        assert linked["CreditNote"] == note["id"]
-        invoice = snap["invoices"][linked["Invoice"]]
-        assert any(a["payment"]["id"] == allocation["id"] for a in invoice["paymentAllocations"])
-    for note in unallocated:
-        # Credit the customer holds on account: nothing of it used, its invoice settled regardless.
-        assert note["status"] == "Submitted" and note["remainingCredit"] == note["totalAmount"]
-        number = note["note"].removeprefix("Credit against invoice ")
-        if number in invoices:
-            assert invoices[number]["customerRef"]["id"] == note["customerRef"]["id"]
+    for notes, kind, payments, contact_key, link_type in (
+        ("creditNotes", "invoices", "payments", "customerRef", "Invoice"),
+        ("billCreditNotes", "bills", "billPayments", "supplierRef", "Bill"),
+    ):
+        allocated = [n for n in snap[notes].values() if n["paymentAllocations"]]
+        unallocated = [n for n in snap[notes].values() if not n["paymentAllocations"]]
+        assert allocated and unallocated, notes
+        for note in allocated:
+            assert (
+                note["status"] == "Paid" and cents(note["remainingCredit"]) == 0 and "allocatedOnDate" in note
+            )
+            allocation = snap[payments][note["paymentAllocations"][0]["payment"]["id"]]
+            assert allocation["totalAmount"] == 0 and allocation[contact_key] == note[contact_key]
+            linked = {link["type"]: link["id"] for line in allocation["lines"] for link in line["links"]}
+            assert linked["CreditNote"] == note["id"]
+            document = snap[kind][linked[link_type]]
+            assert any(a["payment"]["id"] == allocation["id"] for a in document["paymentAllocations"])
+        by_number = {d.get("invoiceNumber", d.get("reference")): d for d in snap[kind].values()}
+        for note in unallocated:
+            # Credit held on account: nothing of it used, its document settled regardless.
+            assert note["status"] == "Submitted" and note["remainingCredit"] == note["totalAmount"]
+            document = by_number.get(note["note"].rsplit(" ", 1)[-1])
+            if document is not None:
+                assert document[contact_key]["id"] == note[contact_key]["id"]
+                assert all(a["payment"]["id"] != note["id"] for a in document["paymentAllocations"])
 
 
 def test_bank_transactions_quote_the_document_or_only_name_the_contact() -> None:

@@ -42,6 +42,7 @@ async def test_cells_keep_their_kinds_formats_and_the_header_stays_frozen() -> N
         ('=HYPERLINK("x")', 1234.5, 0.25, "2025-03-31T00:00:00Z", 7),
         ("no date", -10, None, "not a date", None),
         ("date value", 0, 1, date(2024, 2, 29), 3),
+        ("not a number", float("nan"), float("inf"), None, None),
     ]
     sheets = [Sheet("Profit/Loss: 2025?", columns, rows), Sheet("profit loss  2025", [Column("x")], [])]
     with await workbooks.write(COVER, sheets) as content:
@@ -60,6 +61,7 @@ async def test_cells_keep_their_kinds_formats_and_the_header_stays_frozen() -> N
     # A date that is not one stays visible as text; an empty value is an empty cell.
     assert sheet["D3"].value == "not a date" and sheet["C3"].value is None
     assert sheet["D4"].value == datetime(2024, 2, 29)
+    assert sheet["B5"].value == "=#NUM!" and sheet["C5"].value == "=1/0"  # (#DIV/0! in Excel)
     assert sheet.column_dimensions["B"].width >= 16
     cover = book["Cover"]
     values = [[c.value for c in row] for row in cover.iter_rows()]

@@ -130,9 +130,9 @@ async def write(cover: Cover, sheets: Iterable[Sheet]) -> BinaryIO:
     """The workbook, rewound, in a spooled temporary file the caller closes."""
     target = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115  # handed to the caller
     try:
-        workbook = xlsxwriter.Workbook(
-            target, {"constant_memory": True, "remove_timezone": True, "strings_to_numbers": False}
-        )
+        # A figure that is not a number shows as an Excel error (NaN #NUM!, infinity #DIV/0!), not a failure.
+        options = {"constant_memory": True, "remove_timezone": True, "nan_inf_to_errors": True}
+        workbook = xlsxwriter.Workbook(target, options)
         formats = _formats(workbook)
         taken: set[str] = set()
         _write_cover(workbook.add_worksheet(sheet_name("Cover", taken)), cover, formats)

@@ -285,8 +285,16 @@ def test_records_created_and_deleted_before_a_pull_never_appear() -> None:
     # The first pull falls between the creation and the deletion of the last document deleted before linking.
     victim = max((doc for doc in documents if doc.t_del is not None), key=lambda doc: doc.t_del)
     t1 = ((victim.t0 + victim.t_del) // 2 - books.linked_t) / DAY
-    t2 = t1 + 120
-    T1, T2 = books.simulated_t(at(t1)), books.simulated_t(at(t2))
+    # The second pull is 120 days later, or after the first document created and deleted between the two.
+    T1 = books.simulated_t(at(t1))
+    created_after = (
+        doc
+        for day in range(T1 // DAY, books.linked_t // DAY + 400)
+        for doc in books.sales(day) + books.purchases(day)
+        if doc.t0 > T1 and doc.t_del is not None
+    )
+    t2 = max(t1 + 120, (next(created_after).t_del - books.linked_t) / DAY + 1)
+    T2 = books.simulated_t(at(t2))
     assert victim.t0 <= T1 < victim.t_del
     before_first, seen_then_gone, between = set(), set(), set()
     for day in range(T2 // DAY + 1):

@@ -15,10 +15,13 @@ Time model
 * **Lifecycles.** Each (day, family) has its own ``random.Random``, seeded from (company id, day, family:
   sales, purchases, cash, manual journals) and drawn in a fixed order, record index by record index, so record
   (day, index) is always the same record. When a record is created its whole future is drawn at once: an
-  invoice issued on day ``d`` is paid in one or two payments at ``d + k`` days, or partly or fully credited by
-  a credit note (allocated to it by a zero payment) and paid the rest, or voided (a reversing journal entry),
-  or deleted (with its journal entry), or gets its due date extended, or is never paid; bills alike; payments
-  and transfers get reconciled in the bank a few days later. Every lifecycle event happens within
+  invoice issued on day ``d`` is paid in one or two payments at ``d + k`` days (on time, or late: see
+  ``LATE_SHARE``, so aged reports have every bucket filled), or partly or fully credited by a credit note
+  (allocated to it by a zero payment, and the rest paid; or, a quarter of them, left unallocated as credit on
+  account and the invoice paid in full), or voided (a reversing journal entry), or deleted (with its journal
+  entry), or gets its due date extended, or is never paid; bills alike (without credit notes); payments and
+  transfers get reconciled in the bank a few days later, most payments' bank transactions quoting the
+  document's number (``UNQUOTED_SHARE`` only name the contact). Every lifecycle event happens within
   ``HORIZON_DAYS`` of the record's creation, so a record's state "as of T" is computed from its own events:
   ``sourceModifiedDate`` is its latest event at or before ``T``; a record deleted at or before ``T`` is not in
   a full pull. Customers, suppliers and items live longer (email changes, archiving, yearly price rises) and
@@ -83,6 +86,13 @@ _LINE_CACHE = 8_000
 
 # ----------------------------------------------------------------------------------------------------------
 # The chart of accounts: (key, nominal code, name, type, fully qualified category, report section).
+#
+# A UK limited company's chart as Sage 50 lays it out (four-digit nominal codes: 00xx fixed assets, 1xxx
+# current assets, 2xxx liabilities, 3xxx capital, 4xxx sales, 5xxx purchases, 6xxx-8xxx overheads, 999x
+# suspense), in GBP like the rest of the books: the Sandbox's companies are all in the United Kingdom. An
+# account's index here is its id (`rid(K_ACCOUNT, 0, i)`), so accounts are only ever appended. Statements
+# show the accounts that have postings by T (and Retained Earnings, which is worked out); the chart lists
+# them all.
 # ----------------------------------------------------------------------------------------------------------
 ACCOUNTS: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("bank_current", "1200", "Business Current Account", "Asset", "Asset.Current.Bank", "bank"),
@@ -138,8 +148,216 @@ ACCOUNTS: tuple[tuple[str, str, str, str, str, str], ...] = (
         "Expense.Other.BankCharges",
         "other_expenses",
     ),
+    # The rest of a UK small company's chart (Sage 50's standard layout of nominal codes), appended so the
+    # accounts above keep their ids. Most take no postings; those that do are named in `HARD_TO_CATEGORIZE`
+    # or posted by `manual` and the expense lines.
+    ("freehold", "0010", "Freehold Property", "Asset", "Asset.NonCurrent.FixedAsset", "fixed_assets"),
+    ("plant", "0020", "Plant and Machinery", "Asset", "Asset.NonCurrent.FixedAsset", "fixed_assets"),
+    (
+        "plant_dep",
+        "0021",
+        "Plant and Machinery Depreciation",
+        "Asset",
+        "Asset.NonCurrent.AccumulatedDepreciation",
+        "fixed_assets",
+    ),
+    ("furniture", "0040", "Furniture and Fixtures", "Asset", "Asset.NonCurrent.FixedAsset", "fixed_assets"),
+    (
+        "furniture_dep",
+        "0041",
+        "Furniture and Fixtures Depreciation",
+        "Asset",
+        "Asset.NonCurrent.AccumulatedDepreciation",
+        "fixed_assets",
+    ),
+    ("vehicles", "0050", "Motor Vehicles", "Asset", "Asset.NonCurrent.FixedAsset", "fixed_assets"),
+    (
+        "vehicles_dep",
+        "0051",
+        "Motor Vehicles Depreciation",
+        "Asset",
+        "Asset.NonCurrent.AccumulatedDepreciation",
+        "fixed_assets",
+    ),
+    ("computers", "0060", "Computer Equipment", "Asset", "Asset.NonCurrent.FixedAsset", "fixed_assets"),
+    ("stock", "1001", "Stock", "Asset", "Asset.Current.Inventory", "current_assets"),
+    ("wip", "1002", "Work in Progress", "Asset", "Asset.Current.Inventory", "current_assets"),
+    ("other_debtors", "1102", "Other Debtors", "Asset", "Asset.Current.OtherReceivables", "current_assets"),
+    ("prepayments", "1103", "Prepayments", "Asset", "Asset.Current.Prepayments", "current_assets"),
+    ("building_society", "1220", "Building Society Account", "Asset", "Asset.Current.Bank", "current_assets"),
+    ("petty_cash", "1230", "Petty Cash", "Asset", "Asset.Current.Cash", "current_assets"),
+    (
+        "credit_card",
+        "1240",
+        "Company Credit Card",
+        "Liability",
+        "Liability.Current.CreditCard",
+        "current_liabilities",
+    ),
+    ("card_receipts", "1250", "Credit Card Receipts", "Asset", "Asset.Current.Clearing", "current_assets"),
+    ("accruals", "2109", "Accruals", "Liability", "Liability.Current.Accruals", "current_liabilities"),
+    ("paye", "2210", "P.A.Y.E.", "Liability", "Liability.Current.Payroll", "current_liabilities"),
+    ("ni", "2211", "National Insurance", "Liability", "Liability.Current.Payroll", "current_liabilities"),
+    ("net_wages", "2220", "Net Wages", "Liability", "Liability.Current.Payroll", "current_liabilities"),
+    ("pension_fund", "2230", "Pension Fund", "Liability", "Liability.Current.Payroll", "current_liabilities"),
+    (
+        "directors_account",
+        "2250",
+        "Director's Account",
+        "Liability",
+        "Liability.Current.DirectorsLoan",
+        "current_liabilities",
+    ),
+    (
+        "corporation_tax",
+        "2320",
+        "Corporation Tax",
+        "Liability",
+        "Liability.Current.Tax",
+        "current_liabilities",
+    ),
+    ("loans", "2300", "Bank Loan", "Liability", "Liability.NonCurrent.Loans", "long_term_liabilities"),
+    (
+        "bounce_back",
+        "2305",
+        "Bounce Back Loan",
+        "Liability",
+        "Liability.NonCurrent.Loans",
+        "long_term_liabilities",
+    ),
+    (
+        "hire_purchase",
+        "2310",
+        "Hire Purchase",
+        "Liability",
+        "Liability.NonCurrent.HirePurchase",
+        "long_term_liabilities",
+    ),
+    ("reserves", "3100", "Reserves", "Equity", "Equity.Reserves", "equity"),
+    ("dividends", "8500", "Dividends", "Equity", "Equity.Dividends", "equity"),
+    ("sales_old", "4002", "Sales - Old Price List", "Income", "Income.Revenue.Sales", "income"),
+    ("discounts_allowed", "4009", "Discounts Allowed", "Income", "Income.Revenue.Discounts", "income"),
+    ("carriage_income", "4905", "Distribution and Carriage", "Income", "Income.Revenue.Other", "income"),
+    ("asset_sales", "4200", "Sales of Assets", "Income", "Income.Other.AssetSales", "other_income"),
+    (
+        "late_payment_fees",
+        "4400",
+        "Credit Charges (Late Payments)",
+        "Income",
+        "Income.Other.LatePaymentFees",
+        "other_income",
+    ),
+    ("rent_income", "4904", "Rent Income", "Income", "Income.Other.Rent", "other_income"),
+    (
+        "materials_imported",
+        "5001",
+        "Materials Imported",
+        "Expense",
+        "Expense.CostOfSales.Goods",
+        "cost_of_sales",
+    ),
+    ("packaging", "5003", "Packaging", "Expense", "Expense.CostOfSales.Goods", "cost_of_sales"),
+    (
+        "discounts_taken",
+        "5009",
+        "Discounts Taken",
+        "Expense",
+        "Expense.CostOfSales.Discounts",
+        "cost_of_sales",
+    ),
+    ("carriage", "5110", "Carriage Inwards", "Expense", "Expense.CostOfSales.Carriage", "cost_of_sales"),
+    ("import_duty", "5101", "Import Duty", "Expense", "Expense.CostOfSales.Duty", "cost_of_sales"),
+    ("directors_salaries", "7001", "Directors Salaries", "Expense", "Expense.Operating.Payroll", "expenses"),
+    ("employers_ni", "7006", "Employers N.I.", "Expense", "Expense.Operating.Payroll", "expenses"),
+    ("employers_pensions", "7007", "Employers Pensions", "Expense", "Expense.Operating.Payroll", "expenses"),
+    ("recruitment", "7008", "Recruitment Expenses", "Expense", "Expense.Operating.Payroll", "expenses"),
+    (
+        "premises_insurance",
+        "7104",
+        "Premises Insurance",
+        "Expense",
+        "Expense.Operating.Insurance",
+        "expenses",
+    ),
+    ("fuel", "7300", "Fuel and Oil", "Expense", "Expense.Operating.Motor", "expenses"),
+    ("motor_repairs", "7301", "Repairs and Servicing", "Expense", "Expense.Operating.Motor", "expenses"),
+    ("entertainment", "7403", "UK Entertainment", "Expense", "Expense.Operating.Entertainment", "expenses"),
+    ("postage", "7501", "Postage and Carriage", "Expense", "Expense.Operating.Office", "expenses"),
+    ("telephone", "7502", "Telephone and Internet", "Expense", "Expense.Operating.Telephone", "expenses"),
+    ("audit", "7601", "Audit and Accountancy Fees", "Expense", "Expense.Operating.Professional", "expenses"),
+    ("consultancy", "7602", "Consultancy Fees", "Expense", "Expense.Operating.Professional", "expenses"),
+    ("equipment_hire", "7700", "Equipment Hire", "Expense", "Expense.Operating.Equipment", "expenses"),
+    ("repairs", "7800", "Repairs and Renewals", "Expense", "Expense.Operating.Repairs", "expenses"),
+    ("cleaning", "7801", "Cleaning", "Expense", "Expense.Operating.Premises", "expenses"),
+    ("bad_debts", "8100", "Bad Debt Write Off", "Expense", "Expense.Operating.BadDebt", "expenses"),
+    ("subscriptions", "8201", "Subscriptions", "Expense", "Expense.Operating.Subscriptions", "expenses"),
+    ("training", "8203", "Training Costs", "Expense", "Expense.Operating.Training", "expenses"),
+    ("insurance", "8204", "Insurance", "Expense", "Expense.Operating.Insurance", "expenses"),
+    ("sundries", "8250", "Sundries", "Expense", "Expense.Operating.Other", "expenses"),
+    ("loan_interest", "7903", "Loan Interest Paid", "Expense", "Expense.Other.Interest", "other_expenses"),
+    ("loan_repayments", "7910", "Loan Repayments", "Expense", "Expense.Other.Finance", "other_expenses"),
+    (
+        "corporation_tax_charge",
+        "8600",
+        "Corporation Tax Charge",
+        "Expense",
+        "Expense.Other.Tax",
+        "other_expenses",
+    ),
+    (
+        "clearing",
+        "9997",
+        "Clearing Account",
+        "Liability",
+        "Liability.Current.Clearing",
+        "current_liabilities",
+    ),
+    (
+        "suspense",
+        "9998",
+        "Suspense Account",
+        "Liability",
+        "Liability.Current.Suspense",
+        "current_liabilities",
+    ),
+    (
+        "mispostings",
+        "9999",
+        "Mispostings Account",
+        "Liability",
+        "Liability.Current.Suspense",
+        "current_liabilities",
+    ),
 )
 AC = {row[0]: i for i, row in enumerate(ACCOUNTS)}
+# Accounts no longer in use: closed or replaced, kept in the chart with their history (none has postings).
+ARCHIVED = frozenset(AC[key] for key in ("building_society", "sales_old"))
+# Accounts a categoriser (a person or `lending.categories`) cannot place from the name, code and platform type
+# alone, as real books have them; each with why. Lending's categorisation is measured against these.
+HARD_TO_CATEGORIZE = {
+    "sundries": "a catch-all overhead: anything from postage to a client gift ends up here (posted)",
+    "directors_account": (
+        "a director's loan account: a liability while the company owes the director (it does here: "
+        "expenses the director paid personally are posted to it), an asset when the director owes the company"
+    ),
+    "suspense": (
+        "a balance sheet holding pen for postings nobody has placed yet; its balance has no category (posted)"
+    ),
+    "mispostings": "the accountant's correction account: no category of its own",
+    "clearing": "money in transit between accounts; nets to nothing when the books are up to date",
+    "card_receipts": "a clearing account for card takings awaiting settlement, coded in the bank range",
+    "credit_card": "coded in the bank range (1240) but a liability: what the company owes the card issuer",
+    "loan_repayments": (
+        "misclassified: loan capital repayments set up as an expense, where they reduce a liability "
+        "(Bank Loan)"
+    ),
+    "dividends": "a distribution of profit (equity) coded in the overheads range (8500)",
+    "discounts_allowed": "income typed, but a reduction of sales: its balance is a debit",
+    "discounts_taken": "cost of sales typed, but a reduction of purchases: its balance is a credit",
+    "corporation_tax_charge": (
+        "the tax on profit: below the line, neither an operating expense nor a cost of sales"
+    ),
+}
 N_ACCOUNTS = len(ACCOUNTS)
 A_BANK_CURRENT, A_BANK_SAVINGS = AC["bank_current"], AC["bank_savings"]
 A_AR, A_AP, A_VAT = AC["ar"], AC["ap"], AC["vat"]
@@ -214,6 +432,17 @@ K_CUSTOMER, K_SUPPLIER, K_ITEM, K_ACCOUNT, K_TAX, K_TRACKING, K_JOURNAL = (
 K_INVOICE, K_CREDIT_NOTE, K_PAYMENT = "1a00", "1c00", "1d00"
 K_BILL, K_BILL_PAYMENT = "2a00", "2d00"
 K_DIRECT_COST, K_DIRECT_INCOME, K_TRANSFER, K_MANUAL = "3a00", "3b00", "4a00", "5f00"
+# Overdue receivables and payables, so aged reports have something in every bucket (current, 1-30, 31-60,
+# 61-90, 91+ days overdue) on nearly any day after the first months (at scale 1, where bills are few, about
+# one (company, day, bucket) in 250 is empty; larger scales fill them all). The first invoice and the first
+# bill of every fortnight (two weeks from a Monday) are chased: paid in part five to seven weeks after
+# falling due and the rest about 93 days after, or, about one a quarter, never paid in full
+# (`AccountingBooks._chased`); LATE_SHARE of the other paid invoices and bills are paid 21 to 70 days after
+# falling due. Every such payment, reconciled, is still within HORIZON_DAYS of the document (payment terms
+# are at most 45 days).
+LATE_SHARE = 0.12
+# The share of payments whose bank transaction does not quote the invoice or bill number (`Payment.quoted`).
+UNQUOTED_SHARE = 0.15
 # Journal entries and bank transactions are keyed by their source's kind.
 JE_KIND = {
     k: "e" + k[:3]
@@ -428,8 +657,17 @@ _EXPENSES = (
         T_STANDARD,
     ),
     ("travel", ("Train tickets", "Hotel stay", "Mileage", "Client lunch", "Taxi"), 800, 40000, T_ZERO),
+    (
+        "sundries",
+        ("Sundries", "Sundry expenses", "Miscellaneous", "Petty cash top-up"),
+        500,
+        8000,
+        T_STANDARD,
+    ),
 )
-_DIRECT_EXPENSES = tuple(e for e in _EXPENSES if e[0] in ("office", "software", "travel", "marketing"))
+_DIRECT_EXPENSES = tuple(
+    e for e in _EXPENSES if e[0] in ("office", "software", "travel", "marketing", "sundries")
+)
 _EXPENSE_LINES = tuple((AC[key], descs, lo, hi, tax_i) for key, descs, lo, hi, tax_i in _EXPENSES)
 _WEEKDAY_SALES = (1.0, 1.0, 1.05, 1.0, 0.95, 0.2, 0.05)  # Monday..Sunday
 _SEASON = (0.85, 0.9, 1.05, 1.0, 1.05, 1.0, 0.9, 0.85, 1.05, 1.1, 1.15, 1.1)  # January..December
@@ -506,7 +744,9 @@ class Line:
 
 @dataclass(slots=True, eq=False)
 class Payment:
-    """A payment of an invoice or bill: through bank account `bank` at `t`, reconciled at `t_rec`."""
+    """A payment of an invoice or bill: through bank account `bank` at `t`, reconciled at `t_rec`. `quoted`
+    says whether its bank transaction quotes the document's number (else it names only the contact, and
+    matching it to the document takes its amount and date)."""
 
     id: str
     t: int
@@ -514,6 +754,7 @@ class Payment:
     bank: int
     sub: int
     t_rec: int
+    quoted: bool = True
 
 
 @dataclass(slots=True, eq=False)
@@ -664,6 +905,8 @@ class AccountingBooks(Clock):
         self._supplier_contacts: dict[int, dict] = {}
         self._suffixes: list[list[str]] = [[] for _ in range(16)]
         self._activity: list[float] = []
+        # Whether a day has invoices (F_SALES) or bills (F_PURCHASES), to find each fortnight's first.
+        self._busy: dict[int, dict[int, bool]] = {F_SALES: {}, F_PURCHASES: {}}
         self.scale = s = max(1, int(scale))
         # Rates (per day at scale 1, before the activity multiplier).
         self.invoice_rate = 0.5 * s
@@ -885,10 +1128,10 @@ class AccountingBooks(Clock):
     # ---------------------------------------------------------------------------------------------- sales
     def sales(self, day: int) -> list[Document]:
         """The invoices issued on `day`, each with its credit note and payments (which may come later)."""
-        r = self._rng(day, F_SALES).random
-        n = int(self.invoice_rate * self.activity(day) * (0.6 + 0.8 * r()) + r())
+        r, n = self._opened(day, F_SALES, self.invoice_rate)
         if n == 0:
             return []
+        chased = self._first_of_fortnight(day, F_SALES, self.invoice_rate)
         items = self.items
         n_items = len(items)
         n_depts = self.departments(day)
@@ -963,7 +1206,9 @@ class AccountingBooks(Clock):
                 sub + tax,
             )
             u = r()
-            if u < 0.02:
+            if chased and i == 0:
+                doc.pays = self._chased(pay_prefix, doc, r)
+            elif u < 0.02:
                 doc.t_del = t0 + (1 + int(r() * 20)) * DAY + int(r() * 3 * HOUR)
             elif u < 0.045:
                 doc.t_void = (day + 2 + int(r() * 40)) * DAY + 8 * HOUR + int(r() * 36000)
@@ -983,7 +1228,9 @@ class AccountingBooks(Clock):
                     cn_line = Line(
                         f"Credit: {line.desc}", line.item, 1, cs, cs, ct, line.tax_i, line.acc, line.track
                     )
-                    t_alloc = t_cn + 600 + int(r() * 3) * DAY
+                    # A quarter of credit notes stay unallocated: credit the customer holds on account, the
+                    # invoice paid in full regardless.
+                    t_alloc = t_cn + 600 + int(r() * 3) * DAY if r() < 0.75 else _NEVER
                     doc.cn = CreditNote(
                         self.id_prefix(K_CREDIT_NOTE, day) + suffix(i),
                         "CN-" + stamp + number,
@@ -995,13 +1242,15 @@ class AccountingBooks(Clock):
                         ct,
                         cs + ct,
                     )
-                    remaining -= cs + ct
-                    first_pay_day = t_alloc // DAY + 1
+                    if t_alloc != _NEVER:
+                        remaining -= cs + ct
+                        first_pay_day = t_alloc // DAY + 1
                 if u < 0.97 and remaining > 0:
-                    delay = terms - 10 + int(r() * 30)
+                    late = r() < LATE_SHARE
+                    delay = terms + 21 + int(r() * 50) if late else terms - 10 + int(r() * 30)
                     pay_day = day + (max(1, delay))
                     pay_day = max(pay_day, first_pay_day)
-                    if r() < 0.15 and remaining >= 2000:
+                    if not late and r() < 0.15 and remaining >= 2000:
                         first = remaining * (30 + int(r() * 41)) // 100
                         p1 = self._payment(pay_prefix + suffix(i, 1), pay_day, first, 1, r)
                         p2 = self._payment(
@@ -1019,6 +1268,46 @@ class AccountingBooks(Clock):
             out.append(doc)
         return out
 
+    def _opened(self, day: int, family: int, rate: float) -> tuple[Callable[[], float], int]:
+        """The PRNG of the invoices or bills (`family`) created on `day`, and how many there are."""
+        r = self._rng(day, family).random
+        n = int(rate * self.activity(day) * (0.6 + 0.8 * r()) + r())
+        busy = self._busy[family]
+        if len(busy) >= _REF_CACHE:
+            busy.clear()
+        busy[day] = n > 0
+        return r, n
+
+    def fortnight(self, day: int) -> int:
+        """The index of `day`'s fortnight: two weeks from a Monday, the first from the Monday on or before
+        day 0 (so the first day of fortnight f is `14 * f - weekday(0)`)."""
+        return (day + self.weekday(0)) // 14
+
+    def _first_of_fortnight(self, day: int, family: int, rate: float) -> bool:
+        """Whether no invoice or bill (`family`) was created earlier in `day`'s fortnight: then the day's
+        first one is the fortnight's chased one (see `LATE_SHARE`)."""
+        busy = self._busy[family]
+        for d in range(max(0, 14 * self.fortnight(day) - self.weekday(0)), day):
+            flag = busy.get(d)
+            if flag is None:
+                flag = self._opened(d, family, rate)[1] > 0
+            if flag:
+                return False
+        return True
+
+    def _chased(self, prefix: str, doc: Document, r: Callable[[], float]) -> tuple[Payment, ...]:
+        """The payments of a fortnight's chased document: part of it 35 to 49 days after it fell due, the
+        rest 93 to 95 days after, or never for one fortnight in seven, about one a quarter (a bad debt, a
+        disputed bill)."""
+        first = doc.total * (30 + int(r() * 31)) // 100
+        p1 = self._payment(prefix + self.suffix(doc.idx, 1), doc.due_day + 35 + int(r() * 15), first, 1, r)
+        if self.fortnight(doc.day) % 7 == 0:
+            return (p1,)
+        rest = self._payment(
+            prefix + self.suffix(doc.idx, 2), doc.due_day + 93 + int(r() * 3), doc.total - first, 2, r
+        )
+        return (p1, rest)
+
     def _payment(self, id_: str, pay_day: int, amount: int, sub: int, r: Callable[[], float]) -> Payment:
         """A payment through the current account on `pay_day` (or the Monday after), reconciled later."""
         wday = self._wday
@@ -1026,15 +1315,16 @@ class AccountingBooks(Clock):
         if wd >= 5:
             pay_day += 7 - wd
         t = pay_day * DAY + 8 * HOUR + int(r() * 36000)
-        return Payment(id_, t, amount, A_BANK_CURRENT, sub, t + (1 + int(r() * 6)) * DAY)
+        t_rec = t + (1 + int(r() * 6)) * DAY
+        return Payment(id_, t, amount, A_BANK_CURRENT, sub, t_rec, r() >= UNQUOTED_SHARE)
 
     # ---------------------------------------------------------------------------------------------- purchases
     def purchases(self, day: int) -> list[Document]:
         """The bills received on `day`, each with its bill payments."""
-        r = self._rng(day, F_PURCHASES).random
-        n = int(self.bill_rate * self.activity(day) * (0.6 + 0.8 * r()) + r())
+        r, n = self._opened(day, F_PURCHASES, self.bill_rate)
         if n == 0:
             return []
+        chased = self._first_of_fortnight(day, F_PURCHASES, self.bill_rate)
         bill_items = self.bill_items
         n_items = len(bill_items)
         n_depts = self.departments(day)
@@ -1086,15 +1376,18 @@ class AccountingBooks(Clock):
                 sub + tax,
             )
             u = r()
-            if u < 0.015:
+            if chased and i == 0:
+                doc.pays = self._chased(pay_prefix, doc, r)
+            elif u < 0.015:
                 doc.t_del = t0 + (1 + int(r() * 15)) * DAY + int(r() * 3 * HOUR)
             elif u < 0.03:
                 doc.t_void = (day + 2 + int(r() * 30)) * DAY + 8 * HOUR + int(r() * 36000)
             else:
                 if u < 0.98:
-                    delay = terms - 5 + int(r() * 15)
+                    late = r() < LATE_SHARE
+                    delay = terms + 21 + int(r() * 50) if late else terms - 5 + int(r() * 15)
                     pay_day = day + (max(1, delay))
-                    if r() < 0.12 and doc.total >= 2000:
+                    if not late and r() < 0.12 and doc.total >= 2000:
                         first = doc.total * (30 + int(r() * 41)) // 100
                         p1 = self._payment(pay_prefix + suffix(i, 1), pay_day, first, 1, r)
                         p2 = self._payment(
@@ -1322,7 +1615,8 @@ class AccountingBooks(Clock):
         return 2_500_000 * s, 1_000_000 * s, 1_200_000 * s
 
     def manual(self, day: int) -> list[Entry]:
-        """Manual journals of `day`: the opening balances on day 0, and monthly depreciation."""
+        """Manual journals of `day`: the opening balances on day 0, monthly depreciation, the director's
+        expenses claim (the 20th) and, each quarter, claims without receipts moved to suspense."""
         out = []
         if day == 0:
             current, savings, equipment = self.opening()
@@ -1356,6 +1650,37 @@ class AccountingBooks(Clock):
                     [(AC["depreciation"], dep, None), (A_EQUIPMENT_DEP, -dep, None)],
                 )
             )
+        if day > 0 and self._dom[day] == 20:
+            # What the director paid for personally in the month, owed back through the Director's Account.
+            h = self.hash(0xD1A, day)
+            travel, sundry = (4_000 + h % 21_000) * self.scale, (500 + (h >> 20) % 4_500) * self.scale
+            out.append(
+                Entry(
+                    self.rid(K_MANUAL, day, 2),
+                    day * DAY + 17 * HOUR,
+                    None,
+                    J_GENERAL,
+                    f"Director's expenses claim {self._iso[day][:7]}",
+                    [
+                        (AC["travel"], travel, None),
+                        (AC["sundries"], sundry, None),
+                        (AC["directors_account"], -(travel + sundry), None),
+                    ],
+                )
+            )
+            if self._moy[day] % 3 == 0:
+                # A quarter's claims without receipts, parked in suspense until the director finds them.
+                held = (1_000 + (h >> 40) % 6_000) * self.scale
+                out.append(
+                    Entry(
+                        self.rid(K_MANUAL, day, 3),
+                        day * DAY + 17 * HOUR + 600,
+                        None,
+                        J_GENERAL,
+                        "Director's claims without receipts held in suspense",
+                        [(AC["suspense"], held, None), (AC["directors_account"], -held, None)],
+                    )
+                )
         return out
 
     # ---------------------------------------------------------------------------------------------- entries
@@ -1434,18 +1759,19 @@ class AccountingBooks(Clock):
                     "creditNotes",
                 )
             )
-            out.append(
-                Entry(
-                    self.id_prefix(JE_KIND[K_PAYMENT], d) + suffix(i, 3),
-                    cn.t_alloc,
-                    None,
-                    J_SALES,
-                    f"Credit note {cn.number} allocated to {doc.number}",
-                    [(A_AR, cn.total, contact), (A_AR, -cn.total, contact)],
-                    cn.alloc_id,
-                    "payments",
+            if cn.t_alloc != _NEVER:
+                out.append(
+                    Entry(
+                        self.id_prefix(JE_KIND[K_PAYMENT], d) + suffix(i, 3),
+                        cn.t_alloc,
+                        None,
+                        J_SALES,
+                        f"Credit note {cn.number} allocated to {doc.number}",
+                        [(A_AR, cn.total, contact), (A_AR, -cn.total, contact)],
+                        cn.alloc_id,
+                        "payments",
+                    )
                 )
-            )
         if doc.pays:
             prefix = self.id_prefix(JE_KIND[K_PAYMENT], d)
             desc = f"Payment for {doc.number}"
@@ -1598,7 +1924,9 @@ class AccountingBooks(Clock):
                                 prefix + suffix(doc.idx, p.sub * 4),
                                 p.bank,
                                 p.amount,
-                                desc,
+                                desc
+                                if p.quoted
+                                else f"Faster Payment from {self.customer_name(doc.contact)}",
                                 "Credit",
                                 p.t_rec,
                             )
@@ -1616,7 +1944,7 @@ class AccountingBooks(Clock):
                                 prefix + suffix(doc.idx, p.sub * 4),
                                 p.bank,
                                 -p.amount,
-                                desc,
+                                desc if p.quoted else f"Faster Payment to {self.supplier_name(doc.contact)}",
                                 "Debit",
                                 p.t_rec,
                             )

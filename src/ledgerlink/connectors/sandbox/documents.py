@@ -38,6 +38,7 @@ from ledgerlink.connectors.sandbox.books import (
     A_RETAINED,
     AC,
     ACCOUNTS,
+    ARCHIVED,
     BANK_ACCOUNTS,
     BT_KIND,
     CF_CATEGORIES,
@@ -59,6 +60,7 @@ from ledgerlink.connectors.sandbox.books import (
     Direct,
     Document,
     Entry,
+    Ledger,
 )
 from ledgerlink.connectors.sandbox.simulation import (
     DAY,
@@ -908,7 +910,7 @@ def _chart_of_accounts(bk: AccountingBooks, w: Window) -> Iterator[Item]:
             "currency": CURRENCY,
             "currentBalance": balances[a] / 100,
             "type": type_,
-            "status": "Active",
+            "status": "Archived" if a in ARCHIVED else "Active",
             "isBankAccount": a in BANK_ACCOUNTS,
             "metadata": {"isDeleted": False},
             "sourceModifiedDate": bk.ts(last),
@@ -1023,6 +1025,7 @@ def _statements(bk: AccountingBooks, key: str, w: Window) -> Iterator[Item]:
         else:
             wanted = {m for m in range(first, months) if m in changed}
     cumulative = [0] * N_ACCOUNTS
+    shown = _posted(ledger)
     for m in range(months):
         row = ledger.delta[m]
         if key == "balanceSheet":
@@ -1037,9 +1040,9 @@ def _statements(bk: AccountingBooks, key: str, w: Window) -> Iterator[Item]:
             bk.day_date(bk.month_first_day(m + 1) - 1),
         )
         if key == "balanceSheet":
-            yield _balance_sheet(bk, column, cumulative)
+            yield _balance_sheet(bk, column, cumulative, shown)
         elif key == "profitAndLoss":
-            yield _profit_and_loss(bk, column, row)
+            yield _profit_and_loss(bk, column, row, shown)
         else:
             yield _cash_flow(column, ledger.cash[m])
 
@@ -1047,7 +1050,8 @@ def _statements(bk: AccountingBooks, key: str, w: Window) -> Iterator[Item]:
 def _lines(
     bk: AccountingBooks, accounts: list[int], values: list[int], name: str, sign: int
 ) -> tuple[Record, int]:
-    """A statement's part `name`: a line per account of its value (pence, times `sign`), and their total."""
+    """A statement's part `name`: a line per account of its value (pence, times `sign`), and their total.
+    `accounts` are those with postings by T (`_posted`), as a platform's reports leave out unused accounts."""
     items = []
     total = 0
     for a in accounts:
@@ -1057,21 +1061,36 @@ def _lines(
     return report_line(name, total / 100, items), total
 
 
-def _balance_sheet(bk: AccountingBooks, column: ReportColumn, cumulative: list[int]) -> Record:
+def _posted(ledger: Ledger) -> list[int]:
+    """The accounts a statement shows: those with postings by T, and Retained Earnings (worked out)."""
+    return [a for a in range(N_ACCOUNTS) if ledger.last_change[a] > 0 or a == A_RETAINED]
+
+
+def _balance_sheet(
+    bk: AccountingBooks, column: ReportColumn, cumulative: list[int], shown: list[int]
+) -> Record:
     by_section: dict[str, list[int]] = {}
-    for a, section in enumerate(SECTION):
-        by_section.setdefault(section, []).append(a)
+    for a in shown:
+        by_section.setdefault(SECTION[a], []).append(a)
     current, current_total = _lines(
-        bk, by_section["bank"] + by_section["current_assets"], cumulative, "Current Assets", 1
+        bk, by_section.get("bank", []) + by_section.get("current_assets", []), cumulative, "Current Assets", 1
     )
-    fixed, fixed_total = _lines(bk, by_section["fixed_assets"], cumulative, "Fixed Assets", 1)
-    liabilities_current, liabilities_total = _lines(
-        bk, by_section["current_liabilities"], cumulative, "Current Liabilities", -1
+    fixed, fixed_total = _lines(bk, by_section.get("fixed_assets", []), cumulative, "Fixed Assets", 1)
+    liabilities_current, current_liabilities_total = _lines(
+        bk, by_section.get("current_liabilities", []), cumulative, "Current Liabilities", -1
     )
+    liabilities = [liabilities_current]
+    liabilities_total = current_liabilities_total
+    if "long_term_liabilities" in by_section:
+        long_term, long_term_total = _lines(
+            bk, by_section["long_term_liabilities"], cumulative, "Long Term Liabilities", -1
+        )
+        liabilities.append(long_term)
+        liabilities_total += long_term_total
     profit = -sum(cumulative[a] for a in range(N_ACCOUNTS) if IS_PL[a])
     equity_items = []
     equity_total = 0
-    for a in by_section["equity"]:
+    for a in by_section.get("equity", []):
         v = profit if a == A_RETAINED else -cumulative[a]
         equity_total += v
         equity_items.append(
@@ -1081,7 +1100,7 @@ def _balance_sheet(bk: AccountingBooks, column: ReportColumn, cumulative: list[i
         column,
         CURRENCY,
         assets=report_line("Assets", (current_total + fixed_total) / 100, [current, fixed]),
-        liabilities=report_line("Liabilities", liabilities_total / 100, [liabilities_current]),
+        liabilities=report_line("Liabilities", liabilities_total / 100, liabilities),
         equity=report_line("Equity", equity_total / 100, equity_items),
     )
 
@@ -1097,13 +1116,11 @@ _PROFIT_AND_LOSS_SECTIONS = {
 }
 
 
-def _profit_and_loss(bk: AccountingBooks, column: ReportColumn, row: list[int]) -> Record:
+def _profit_and_loss(bk: AccountingBooks, column: ReportColumn, row: list[int], shown: list[int]) -> Record:
     parts = {}
     for part, name in PROFIT_AND_LOSS_PARTS.items():
         section, sign = _PROFIT_AND_LOSS_SECTIONS[part]
-        parts[part], _total = _lines(
-            bk, [a for a in range(N_ACCOUNTS) if SECTION[a] == section], row, name, sign
-        )
+        parts[part], _total = _lines(bk, [a for a in shown if SECTION[a] == section], row, name, sign)
     return profit_and_loss(column, CURRENCY, parts)
 
 

@@ -35,6 +35,8 @@ EVENT_TYPES = (
     "read.completed.initial",
     # ledgerlink's own: Codat documents no event for uploaded files (files/, docs/api-compatibility.md).
     "files.uploaded",
+    # Lending: an analyst confirmed or unset account categories (Codat's legacy-named event).
+    "AccountCategoriesUpdated",
     # Codat's table of write types (the registry's): a consumer may subscribe to any of them, whichever a
     # connector here writes.
     *(

@@ -111,6 +111,29 @@ DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
         "ledgerlink also accepts `platformType` in the body; it is returned as `platform`.",
         {},
     ),
+    "GET /companies/{}/reports/agedDebtor": (
+        (
+            "The documents issued before `reportDate`, as they stood on it (payments and credit dated on or after "
+            "it undone), aged by issue date. `numberOfPeriods` 1 to 120 and `periodLengthDays` 1 to 3,650 (400 "
+            "otherwise); 409 until the company's invoices have been pulled."
+        ),
+        {},
+    ),
+    "GET /companies/{}/reports/agedCreditor": (
+        (
+            "The documents issued before `reportDate`, as they stood on it (payments and credit dated on or after "
+            "it undone), aged by issue date. `numberOfPeriods` 1 to 120 and `periodLengthDays` 1 to 3,650 (400 "
+            "otherwise); 409 until the company's bills have been pulled."
+        ),
+        {},
+    ),
+    "GET /companies/{}/reports/enhancedInvoices": (
+        (
+            "Each bank transaction reference also carries `matchScore` (0 to 1) and `matchReasons` (the "
+            "evidence: amount, dates, the description naming the invoice, the account paid into)."
+        ),
+        {},
+    ),
     "POST /profile/syncSettings": (
         "`syncSchedule: 1` (hourly) is allowed: a self-hosted install has no plans.",
         {},

@@ -28,7 +28,8 @@ from ledgerlink.kit.urls import PublicUrls
 PULLS_QUEUE = "pulls"
 PUSHES_QUEUE = "pushes"
 MAINTENANCE_QUEUE = "maintenance"
-# Lending reports (`lending.reports`): generated from the stored books, no platform asked.
+# Lending's reports (`lending.reports`) and Excel workbooks (`lending.excel`): generated from the stored
+# books, no platform asked.
 REPORTS_QUEUE = "reports"
 # Webhook deliveries have a worker of their own, so slow receivers and long pulls never wait on each other.
 WEBHOOKS_QUEUE = "webhooks"

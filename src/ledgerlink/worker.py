@@ -35,6 +35,7 @@ from ledgerlink.db import sqlalchemy_url
 from ledgerlink.files import tasks as files_tasks
 from ledgerlink.jobs import GENERAL_QUEUES, MAINTENANCE_QUEUE, WEBHOOKS_QUEUE, Runtime
 from ledgerlink.lending import report_types
+from ledgerlink.lending.excel import tasks as excel_tasks
 from ledgerlink.lending.reports import tasks as report_tasks
 from ledgerlink.link import tasks as link_tasks
 from ledgerlink.push import tasks as push_tasks
@@ -69,6 +70,7 @@ def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
         (webhook_tasks.blueprint, "webhooks"),
         (commerce_tasks.blueprint, "commerce"),
         (report_tasks.blueprint, "reports"),
+        (excel_tasks.blueprint, "excel"),
     ):
         app.add_tasks_from(blueprint, namespace=namespace)
     # Periodic jobs are deduplicated by procrastinate: one run per tick however many workers there are.

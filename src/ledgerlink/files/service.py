@@ -204,11 +204,18 @@ async def download(
 
 
 async def one_file(session: AsyncSession, rules: FileRules, file: UploadedFile) -> Download:
+    return await stored_file(session, rules.store, file.reference, file.file_name, file.content_type)
+
+
+async def stored_file(
+    session: AsyncSession, store: FileStore, reference: str, file_name: str, media_type: str
+) -> Download:
+    """Stored bytes as a download (also what other domains keep in the files' store, such as workbooks)."""
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115  # the response closes it
-    async for chunk in rules.store.read(session, file.reference):
+    async for chunk in store.read(session, reference):
         spool.write(chunk)
     spool.seek(0)
-    return Download(file.file_name, file.content_type, spool)
+    return Download(file_name, media_type, spool)
 
 
 async def company_file(

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from ledgerlink.lending import receivables_endpoints, report_types
 from ledgerlink.lending.categories import endpoints as categories
 from ledgerlink.lending.credit_model.endpoints import router as credit_model_router
+from ledgerlink.lending.excel import endpoints as excel
 from ledgerlink.lending.reports.endpoints import router as reports_router
 
 router = APIRouter()
@@ -16,3 +17,4 @@ router.include_router(receivables_endpoints.router)
 report_types.register_all()
 router.include_router(reports_router)
 router.include_router(credit_model_router)
+router.include_router(excel.router)

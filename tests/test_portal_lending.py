@@ -1,13 +1,14 @@
-"""The Portal's Lending tab, in Chromium on the real server, on a company linked to the Accounting Sandbox: the
-categorized statements' totals are the API's, an analyst's category (with a reason) changes the statement and
-shows in the account's history, the aged debtors chart's totals are the API's, a workbook is generated and
-downloads as a workbook openpyxl opens, and a credit model is generated with its financial summary."""
+"""The Portal's Lending tab, in Chromium on the real server, on a company linked to the Accounting Sandbox:
+the categorized statements' totals are the API's, an analyst's category (with a reason) changes the statement
+and shows in the account's history, the aged debtors chart's totals are the API's, a workbook is generated
+and downloads as a workbook openpyxl opens, and a credit model is generated with its financial summary."""
 
 from __future__ import annotations
 
 import calendar
 import json
 import re
+import time
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -129,7 +130,8 @@ def test_lending_tab_statements_override_ageing_workbook_and_credit_model(
     ]
     shoot("account-confirmed")
 
-    page.get_by_role("link", name="Lending").click()
+    page.get_by_role("link", name="Lending", exact=True).click()
+    page.wait_for_url(f"**/portal/companies/{company}/lending")
     after = exact(
         api.get(f"/companies/{company}/reports/enhancedProfitAndLoss/accounts", params={"numberOfPeriods": 3})
     )
@@ -184,10 +186,11 @@ def test_lending_tab_statements_override_ageing_workbook_and_credit_model(
     assert "Enhanced financials requested" in page.get_by_role("status").inner_text()
 
     def ready() -> bool:
-        page.get_by_role("link", name="Refresh the status").first.click()
-        return "Ready" in page.locator("#workbook-enhancedFinancials").inner_text()
+        time.sleep(0.3)
+        page.get_by_role("button", name="Refresh the status of the workbooks").click()
+        return "Ready" in row.inner_text()
 
-    wait_until(ready, timeout=60, what="the workbook to be made")
+    wait_until(ready, timeout=60, what="the workbook to be made: " + row.inner_text())
     shoot("workbook-ready")
     with page.expect_download() as started:
         page.locator("#workbook-enhancedFinancials").get_by_role("link").click()
@@ -204,10 +207,12 @@ def test_lending_tab_statements_override_ageing_workbook_and_credit_model(
     assert "Credit model requested" in page.get_by_role("status").inner_text()
 
     def complete() -> bool:
-        page.reload()
-        return page.locator("#reports tbody .badge").first.inner_text() in ("Complete", "Error")
+        time.sleep(0.5)
+        latest = api.get(f"/companies/{company}/reports").json()["results"][0]
+        return latest["status"] != "InProgress"
 
     wait_until(complete, timeout=90, what="the credit model to be generated")
+    page.get_by_role("button", name="Refresh the status of the reports").click()
     assert page.locator("#reports tbody .badge").first.inner_text() == "Complete"
     reports = api.get(f"/companies/{company}/reports").json()["results"]
     summary = api.get(f"/companies/{company}/reports/creditModel/{reports[0]['id']}/financialSummary").json()

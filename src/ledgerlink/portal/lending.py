@@ -36,10 +36,12 @@ RESHUFFLED = (
 class StatementRow:
     """One row of a categorized statement: a category with the totals beneath it, or an account's line."""
 
+    is_category: bool
     depth: int
     name: str
     amounts: tuple[Decimal, ...]
     path: tuple[str, ...]
+    # The line's account in the chart of accounts (None for a category, or a line naming no known account).
     account: CategorizedAccount | None = None
     # The account's status and, for a suggestion, the deepest level's confidence (a percentage).
     status: str = ""
@@ -47,8 +49,10 @@ class StatementRow:
     reason: str = ""
 
     @property
-    def is_category(self) -> bool:
-        return self.account is None
+    def label(self) -> str:
+        """A category's name for people (`Other income` for `OtherIncome`); an account's own name."""
+        category = taxonomy.lookup(self.path) if self.is_category else None
+        return category.display_name if category is not None else self.name
 
 
 @dataclass(frozen=True)
@@ -135,10 +139,11 @@ def statement_view(
 
 
 def _walk(node: _Node, depth: int, periods: Sequence[str], rows: list[StatementRow]) -> None:
-    rows.append(StatementRow(depth, node.name, node.totals(periods), node.path))
+    rows.append(StatementRow(True, depth, node.name, node.totals(periods), node.path))
     for line in sorted(node.lines, key=lambda line: line.name.lower()):
         rows.append(
             StatementRow(
+                False,
                 depth + 1,
                 line.name,
                 tuple(line.amounts[p] for p in periods),

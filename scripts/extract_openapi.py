@@ -113,17 +113,17 @@ DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "GET /companies/{}/reports/agedDebtor": (
         (
-            "The documents issued before `reportDate`, as they stood on it (payments and credit dated on or after "
-            "it undone), aged by issue date. `numberOfPeriods` 1 to 120 and `periodLengthDays` 1 to 3,650 (400 "
-            "otherwise); 409 until the company's invoices have been pulled."
+            "The documents issued before `reportDate`, as they stood on it (payments and credit dated on or "
+            "after it undone), aged by issue date. `numberOfPeriods` 1 to 120 and `periodLengthDays` 1 to "
+            "3,650 (400 otherwise); 409 until the company's invoices have been pulled."
         ),
         {},
     ),
     "GET /companies/{}/reports/agedCreditor": (
         (
-            "The documents issued before `reportDate`, as they stood on it (payments and credit dated on or after "
-            "it undone), aged by issue date. `numberOfPeriods` 1 to 120 and `periodLengthDays` 1 to 3,650 (400 "
-            "otherwise); 409 until the company's bills have been pulled."
+            "The documents issued before `reportDate`, as they stood on it (payments and credit dated on or "
+            "after it undone), aged by issue date. `numberOfPeriods` 1 to 120 and `periodLengthDays` 1 to "
+            "3,650 (400 otherwise); 409 until the company's bills have been pulled."
         ),
         {},
     ),

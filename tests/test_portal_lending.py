@@ -19,7 +19,7 @@ import httpx
 import openpyxl
 import pytest
 
-from tests.support.portal import hidden_csrf, http_sign_in, sign_in
+from tests.support.portal import http_sign_in, sign_in
 from tests.support.pulls import link_sandbox, wait_for_pulls
 from tests.support.waits import wait_until
 
@@ -104,14 +104,24 @@ def test_lending_tab_statements_override_ageing_workbook_and_credit_model(
     account_url = page.url
 
     # Without a reason (the browser requires one; a form posted without it), nothing is stored.
-    with http_sign_in(server) as (browser, _):
-        form = browser.get(account_url.removeprefix(server.base_url))
-        refused = browser.post(
-            account_url.removeprefix(server.base_url),
-            data={"csrf": hidden_csrf(form.text), "category": chosen, "reason": "  "},
-        )
-        assert refused.status_code == 303
-        assert "Give a reason" in browser.get(refused.headers["location"]).text
+    # Without a reason (the browser requires one; a form posted without it) or with a path that is not a
+    # category, nothing is stored and the account's page says why; an unknown account is a 404 page.
+    path = account_url.removeprefix(server.base_url)
+    with http_sign_in(server) as (browser, csrf):
+        for category, reason, told in (
+            (chosen, "  ", "Give a reason"),
+            ("Expense.NoSuchThing", "A reason.", "is not a category"),
+        ):
+            refused = browser.post(path, data={"csrf": csrf, "category": category, "reason": reason})
+            assert refused.status_code == 303 and refused.headers["location"] == path
+            assert told in browser.get(path).text
+        assert browser.get(path.rsplit("/", 1)[0] + "/no-such-account").status_code == 404
+        # A company with no books yet: each section says why instead of failing the page.
+        empty = api.post("/companies", json={"name": "No Books Ltd"}).json()["id"]
+        bare = browser.get(f"/portal/companies/{empty}/lending")
+        assert bare.status_code == 200 and "No reports requested yet." in bare.text
+        told = "Not available: The data set has not been requested. The company's accounting connection"
+        assert bare.text.replace("&#39;", "'").count(told) == 4
     changes = f"/data/companies/{company}/connections/{connection}/assess/accounts/categories/changes"
     assert api.get(changes).json()["totalResults"] == 0
 

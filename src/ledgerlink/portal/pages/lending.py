@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -206,7 +207,7 @@ async def _account(
 
 
 def account_path(company_id: object, connection_id: object, account_id: str) -> str:
-    return f"/portal/companies/{company_id}/lending/accounts/{connection_id}/{account_id}"
+    return f"/portal/companies/{company_id}/lending/accounts/{connection_id}/{quote(account_id, safe='')}"
 
 
 @router.get("/companies/{company_id}/lending/accounts/{connection_id}/{account_id}")

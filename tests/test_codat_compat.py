@@ -110,19 +110,21 @@ def test_a_type_the_platform_lacks_is_404_in_both_scopes(api, books, server) -> 
     from codat_lending.models.errors import ErrorMessage
 
     company_id, accounting = books["company"], books["accounting"]
-    queued = api.post(f"/companies/{company_id}/data/queue/billCreditNotes")
+    # The Sandbox provides every company-scoped type of the Lending API; purchase orders (Accounting API) it
+    # does not.
+    queued = api.post(f"/companies/{company_id}/data/queue/purchaseOrders")
     assert queued.status_code == 200 and queued.json()["status"] == "NotSupported", queued.text
-    answer = api.get(f"/companies/{company_id}/data/billCreditNotes")
-    assert answer.status_code == 404 and answer.json()["error"] == "mqjo does not provide billCreditNotes."
-    assert api.get(f"/companies/{company_id}/data/billCreditNotes/x").status_code == 404
+    answer = api.get(f"/companies/{company_id}/data/purchaseOrders")
+    assert answer.status_code == 404 and answer.json()["error"] == "mqjo does not provide purchaseOrders."
+    assert api.get(f"/companies/{company_id}/data/purchaseOrders/x").status_code == 404
+    # The same rule under a connection, through the SDK too.
+    lacking = api.get(f"/companies/{company_id}/connections/{accounting}/data/banking-accounts")
+    assert lacking.status_code == 404
     security = shared.Security(auth_header=server.auth_header)
     lending = CodatLending(security=security, server_url=server.base_url)
     with pytest.raises(ErrorMessage) as raised:
-        lending.accounts_payable.bill_credit_notes.list(request={"company_id": company_id})
+        lending.sales.orders.list(request={"company_id": company_id, "connection_id": accounting})
     assert raised.value.status_code == 404
-    # The same rule under a connection.
-    lacking = api.get(f"/companies/{company_id}/connections/{accounting}/data/banking-accounts")
-    assert lacking.status_code == 404
     # A type the platform provides but that was never pulled is still "not requested".
     fresh, _ = link_sandbox(api, "Provides But Not Pulled", key="qhnd")
     assert api.get(f"/companies/{fresh}/data/invoices").status_code == 409

@@ -1,6 +1,6 @@
 """The Accounting Sandbox's books as Lending reads them: a UK company's chart of accounts with accounts that
 are hard to categorize, receivables and payables overdue in every ageing bucket, partial payments and credit
-notes (pure Python, no server; the pulls and their cache are `test_sandbox_accounting`'s)."""
+notes (pure Python, no server: `support/sandbox_pulls.py`'s pulls)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 from ledgerlink.connectors.sandbox.books import ACCOUNTS, ARCHIVED, HARD_TO_CATEGORIZE
 from tests.support.sandbox_books import cents
-from tests.test_sandbox_accounting import LINKED, OTHER_COMPANY, at, collect, snapshot
+from tests.support.sandbox_pulls import LINKED, OTHER_COMPANY, at, collect, snapshot
 
 THIRD_COMPANY = uuid.UUID("00000000-0000-4000-8000-000000000001")
 CODAT_TYPES = {"Asset", "Liability", "Equity", "Income", "Expense"}
@@ -149,23 +149,31 @@ def test_payments_in_parts_and_credit_notes() -> None:
             assert parts + cents(doc["amountDue"]) == cents(doc["totalAmount"])
         assert in_parts >= 10, kind
 
-    invoices = {doc["invoiceNumber"]: doc for doc in snap["invoices"].values()}
-    allocated = [n for n in snap["creditNotes"].values() if n["paymentAllocations"]]
-    unallocated = [n for n in snap["creditNotes"].values() if not n["paymentAllocations"]]
-    assert allocated and unallocated
-    for note in allocated:
-        assert note["status"] == "Paid" and cents(note["remainingCredit"]) == 0 and "allocatedOnDate" in note
-        allocation = snap["payments"][note["paymentAllocations"][0]["payment"]["id"]]
-        linked = {link["type"]: link["id"] for line in allocation["lines"] for link in line["links"]}
-        assert linked["CreditNote"] == note["id"]
-        invoice = snap["invoices"][linked["Invoice"]]
-        assert any(a["payment"]["id"] == allocation["id"] for a in invoice["paymentAllocations"])
-    for note in unallocated:
-        # Credit the customer holds on account: nothing of it used, its invoice settled regardless.
-        assert note["status"] == "Submitted" and note["remainingCredit"] == note["totalAmount"]
-        number = note["note"].removeprefix("Credit against invoice ")
-        if number in invoices:
-            assert invoices[number]["customerRef"]["id"] == note["customerRef"]["id"]
+    for notes, kind, payments, contact_key, link_type in (
+        ("creditNotes", "invoices", "payments", "customerRef", "Invoice"),
+        ("billCreditNotes", "bills", "billPayments", "supplierRef", "Bill"),
+    ):
+        allocated = [n for n in snap[notes].values() if n["paymentAllocations"]]
+        unallocated = [n for n in snap[notes].values() if not n["paymentAllocations"]]
+        assert allocated and unallocated, notes
+        for note in allocated:
+            assert (
+                note["status"] == "Paid" and cents(note["remainingCredit"]) == 0 and "allocatedOnDate" in note
+            )
+            allocation = snap[payments][note["paymentAllocations"][0]["payment"]["id"]]
+            assert allocation["totalAmount"] == 0 and allocation[contact_key] == note[contact_key]
+            linked = {link["type"]: link["id"] for line in allocation["lines"] for link in line["links"]}
+            assert linked["CreditNote"] == note["id"]
+            document = snap[kind][linked[link_type]]
+            assert any(a["payment"]["id"] == allocation["id"] for a in document["paymentAllocations"])
+        by_number = {d.get("invoiceNumber", d.get("reference")): d for d in snap[kind].values()}
+        for note in unallocated:
+            # Credit held on account: nothing of it used, its document settled regardless.
+            assert note["status"] == "Submitted" and note["remainingCredit"] == note["totalAmount"]
+            document = by_number.get(note["note"].rsplit(" ", 1)[-1])
+            if document is not None:
+                assert document[contact_key]["id"] == note[contact_key]["id"]
+                assert all(a["payment"]["id"] != note["id"] for a in document["paymentAllocations"])
 
 
 def test_bank_transactions_quote_the_document_or_only_name_the_contact() -> None:
@@ -197,3 +205,42 @@ def test_bank_transactions_quote_the_document_or_only_name_the_contact() -> None
                 assert any(t["description"] == prefix + names[contact] for t in same), payment
                 unquoted += 1
         assert quoted > 4 * unquoted > 0, (kind, quoted, unquoted)
+
+
+def test_remittances_pay_several_documents_of_one_contact() -> None:
+    snap = snapshot(37.5)
+    entries = {e["recordRef"]["id"]: e for e in snap["journalEntries"].values() if "recordRef" in e}
+    transactions = {
+        (t["clearedOnDate"][:10], cents(t["amount"])): t for t in snap["bankTransactions"].values()
+    }
+    for kind, payments, contact_key, sign in (
+        ("invoices", snap["payments"], "customerRef", 1),
+        ("bills", snap["billPayments"], "supplierRef", -1),
+    ):
+        documents = snap[kind]
+        remittances = [p for p in payments.values() if len(p["lines"]) > 1]
+        assert len(remittances) >= 5, kind
+        for payment in remittances:
+            total = cents(payment["totalAmount"])
+            parts = {}
+            for line in payment["lines"]:
+                (link,) = line["links"]
+                document = documents[link["id"]]
+                assert document[contact_key]["id"] == payment[contact_key]["id"]
+                (allocation,) = [
+                    a for a in document["paymentAllocations"] if a["payment"]["id"] == payment["id"]
+                ]
+                assert abs(cents(allocation["allocation"]["totalAmount"])) == cents(line["amount"])
+                assert abs(cents(allocation["payment"]["totalAmount"])) == total
+                parts[link["id"]] = cents(line["amount"])
+            assert len(parts) == len(payment["lines"]) and sum(parts.values()) == total
+            # One bank transaction for the whole payment, one journal entry settling each document.
+            transaction = transactions[(payment["date"][:10], sign * total)]
+            if transaction["description"].startswith("Payment"):
+                assert all(
+                    documents[d].get("invoiceNumber", documents[d].get("reference"))
+                    in transaction["description"]
+                    for d in parts
+                )
+            control = [line for line in entries[payment["id"]]["journalLines"] if "contactRef" in line]
+            assert sorted(-sign * cents(line["netAmount"]) for line in control) == sorted(parts.values())

@@ -19,9 +19,10 @@ Time model
   ``LATE_SHARE``, so aged reports have every bucket filled), or partly or fully credited by a credit note
   (allocated to it by a zero payment, and the rest paid; or, a quarter of them, left unallocated as credit on
   account and the invoice paid in full), or voided (a reversing journal entry), or deleted (with its journal
-  entry), or gets its due date extended, or is never paid; bills alike (without credit notes); payments and
-  transfers get reconciled in the bank a few days later, most payments' bank transactions quoting the
-  document's number (``UNQUOTED_SHARE`` only name the contact). Every lifecycle event happens within
+  entry), or gets its due date extended, or is never paid; bills alike (their credit notes the suppliers');
+  payments and transfers get reconciled in the bank a few days later, most payments' bank transactions quoting
+  the document's number (``UNQUOTED_SHARE`` only name the contact). Some days, two invoices (or bills) of one
+  contact are paid by one remittance (``REMITTANCE_SHARE``). Every lifecycle event happens within
   ``HORIZON_DAYS`` of the record's creation, so a record's state "as of T" is computed from its own events:
   ``sourceModifiedDate`` is its latest event at or before ``T``; a record deleted at or before ``T`` is not in
   a full pull. Customers, suppliers and items live longer (email changes, archiving, yearly price rises) and
@@ -40,11 +41,12 @@ Volume model
 Activity follows weekdays (weekends are quiet), seasons and a growth ramp over the first three years; each
 daily rate and recurring amount is multiplied by ``scale`` (credentials, a whole number 1 to 100,000,
 default 1).
-That gives about ``110 * scale`` records a month of history: at scale 1 a company linked today has 2,600 to
-4,000 records (24 to 36 months), e.g. ~50 customers, 30 suppliers, 20 items, 280-400 invoices, 160-240 bills,
-270-430 payments, 1,150-1,750 journal entries and 700-1,100 bank transactions. Totals grow linearly with
-scale: **scale 400 gives over 1,000,000 records for any company** (scale 260 for a company with 36 months of
-history), and the books keep growing by ``110 * scale`` records a simulated month after linking.
+That gives about ``110 * scale`` records a month of history, plus what does not grow with scale (the chart,
+monthly journals, the chased documents' second payments): at scale 1 a company linked today has 3,300 to
+5,600 records (24 to 36 months), e.g. ~50 customers, 30 suppliers, 20 items, 90 accounts, 270-440 invoices,
+175-290 bills, 285-500 payments, 1,200-2,100 journal entries and 700-1,250 bank transactions. Totals grow
+linearly with scale: **scale 400 gives over 1,000,000 records for any company** (scale 260 for a company with
+36 months of history), and the books keep growing by ``110 * scale`` records a simulated month after linking.
 
 Ledger and sign conventions
 ---------------------------
@@ -430,7 +432,7 @@ K_CUSTOMER, K_SUPPLIER, K_ITEM, K_ACCOUNT, K_TAX, K_TRACKING, K_JOURNAL = (
     "70a0",
 )
 K_INVOICE, K_CREDIT_NOTE, K_PAYMENT = "1a00", "1c00", "1d00"
-K_BILL, K_BILL_PAYMENT = "2a00", "2d00"
+K_BILL, K_BILL_CREDIT_NOTE, K_BILL_PAYMENT = "2a00", "2c00", "2d00"
 K_DIRECT_COST, K_DIRECT_INCOME, K_TRANSFER, K_MANUAL = "3a00", "3b00", "4a00", "5f00"
 # Overdue receivables and payables, so aged reports have something in every bucket (current, 1-30, 31-60,
 # 61-90, 91+ days overdue) on nearly any day after the first months (at scale 1, where bills are few, about
@@ -441,6 +443,11 @@ K_DIRECT_COST, K_DIRECT_INCOME, K_TRANSFER, K_MANUAL = "3a00", "3b00", "4a00", "
 # falling due. Every such payment, reconciled, is still within HORIZON_DAYS of the document (payment terms
 # are at most 45 days).
 LATE_SHARE = 0.12
+# The share of days with invoices (or bills) on which two of them, made one contact's, are paid by one
+# remittance (`AccountingBooks._remit`): a payment allocated across documents. Such a day has at least two
+# (a customer invoiced for goods and services separately), which at scale 1, where most days have one, adds
+# about 7% more invoices and 10% more bills.
+REMITTANCE_SHARE = 0.08
 # The share of payments whose bank transaction does not quote the invoice or bill number (`Payment.quoted`).
 UNQUOTED_SHARE = 0.15
 # Journal entries and bank transactions are keyed by their source's kind.
@@ -451,6 +458,7 @@ JE_KIND = {
         K_CREDIT_NOTE,
         K_PAYMENT,
         K_BILL,
+        K_BILL_CREDIT_NOTE,
         K_BILL_PAYMENT,
         K_DIRECT_COST,
         K_DIRECT_INCOME,
@@ -754,12 +762,21 @@ class Payment:
     bank: int
     sub: int
     t_rec: int
-    quoted: bool = True
+    quoted: bool
+    total: int  # the whole payment: `amount`, or a remittance's parts together
+    # A remittance: one payment settling several documents of one contact, as (document id, number, pence)
+    # parts; `amount` is this document's part. The lead document's copy carries the payment (its record,
+    # journal entry and bank transaction); the others' copies only allocate their part. `numbers` lists the
+    # documents' numbers, as a remittance advice does ("" for a payment of one document).
+    batch: tuple[tuple[str, str, int], ...] = ()
+    numbers: str = ""
+    lead: bool = True
 
 
 @dataclass(slots=True, eq=False)
 class CreditNote:
-    """A credit note against an invoice, allocated to it (by a zero payment `alloc_id`) at `t_alloc`."""
+    """A credit note against an invoice (a customer's) or a bill (a supplier's), allocated to it (by a zero
+    payment `alloc_id`) at `t_alloc`, or never (`_NEVER`: the credit is held on account)."""
 
     id: str
     number: str
@@ -1132,10 +1149,12 @@ class AccountingBooks(Clock):
         if n == 0:
             return []
         chased = self._first_of_fortnight(day, F_SALES, self.invoice_rate)
+        remit = r() < REMITTANCE_SHARE
+        if remit:
+            n = max(n, 2 + chased)
         items = self.items
         n_items = len(items)
         n_depts = self.departments(day)
-        wday = self._wday
         iso = self._iso[day]
         stamp = f"{iso[2:4]}{iso[5:7]}{iso[8:10]}-"
         base = day * DAY + 8 * HOUR
@@ -1216,35 +1235,10 @@ class AccountingBooks(Clock):
                 remaining = doc.total
                 first_pay_day = day + 1
                 if u < 0.10:
-                    cn_day = day + 1 + int(r() * 10)
-                    wd = wday[cn_day] if cn_day < len(wday) else self.weekday(cn_day)
-                    if wd >= 5:
-                        cn_day += 7 - wd
-                    t_cn = cn_day * DAY + 8 * HOUR + int(r() * 36000)
-                    line = lines[0]
-                    pct = (25, 50, 100)[int(r() * 3)]
-                    cs = line.sub * pct // 100
-                    ct = tax_of(cs, line.tax_i)
-                    cn_line = Line(
-                        f"Credit: {line.desc}", line.item, 1, cs, cs, ct, line.tax_i, line.acc, line.track
-                    )
-                    # A quarter of credit notes stay unallocated: credit the customer holds on account, the
-                    # invoice paid in full regardless.
-                    t_alloc = t_cn + 600 + int(r() * 3) * DAY if r() < 0.75 else _NEVER
-                    doc.cn = CreditNote(
-                        self.id_prefix(K_CREDIT_NOTE, day) + suffix(i),
-                        "CN-" + stamp + number,
-                        t_cn,
-                        t_alloc,
-                        pay_prefix + suffix(i, 3),
-                        [cn_line],
-                        cs,
-                        ct,
-                        cs + ct,
-                    )
-                    if t_alloc != _NEVER:
-                        remaining -= cs + ct
-                        first_pay_day = t_alloc // DAY + 1
+                    cn = doc.cn = self._credit_note(doc, K_CREDIT_NOTE, "CN-" + stamp + number, pay_prefix, r)
+                    if cn.t_alloc != _NEVER:
+                        remaining -= cn.total
+                        first_pay_day = cn.t_alloc // DAY + 1
                 if u < 0.97 and remaining > 0:
                     late = r() < LATE_SHARE
                     delay = terms + 21 + int(r() * 50) if late else terms - 10 + int(r() * 30)
@@ -1266,6 +1260,8 @@ class AccountingBooks(Clock):
                 if r() < 0.08:
                     doc.t_edit = t0 + (3 + int(r() * 20)) * DAY + int(r() * 3 * HOUR)
             out.append(doc)
+        if remit:
+            self._remit(out, chased, False)
         return out
 
     def _opened(self, day: int, family: int, rate: float) -> tuple[Callable[[], float], int]:
@@ -1308,6 +1304,57 @@ class AccountingBooks(Clock):
         )
         return (p1, rest)
 
+    def _credit_note(
+        self, doc: Document, kind: str, number: str, pay_prefix: str, r: Callable[[], float]
+    ) -> CreditNote:
+        """A credit note (`kind`: a customer's or a supplier's) for part or all of `doc`'s first line, issued
+        within ten days of it; allocated to it (by a zero payment, id `pay_prefix` + sub 3) a few days later,
+        or, a quarter of them, never: credit held on account, and the document paid in full regardless."""
+        cn_day = doc.day + 1 + int(r() * 10)
+        wd = self.weekday(cn_day)
+        if wd >= 5:
+            cn_day += 7 - wd
+        t_cn = cn_day * DAY + 8 * HOUR + int(r() * 36000)
+        line = doc.lines[0]
+        pct = (25, 50, 100)[int(r() * 3)]
+        cs = line.sub * pct // 100
+        ct = tax_of(cs, line.tax_i)
+        cn_line = Line(f"Credit: {line.desc}", line.item, 1, cs, cs, ct, line.tax_i, line.acc, line.track)
+        t_alloc = t_cn + 600 + int(r() * 3) * DAY if r() < 0.75 else _NEVER
+        suffix = self.suffix
+        return CreditNote(
+            self.id_prefix(kind, doc.day) + suffix(doc.idx),
+            number,
+            t_cn,
+            t_alloc,
+            pay_prefix + suffix(doc.idx, 3),
+            [cn_line],
+            cs,
+            ct,
+            cs + ct,
+        )
+
+    def _remit(self, docs: list[Document], chased: bool, supplier: bool) -> None:
+        """Make the first two of a day's documents (`docs`) that are paid in full by one payment, and not
+        chased, one contact's, settled by one remittance: the first one's payment pays both."""
+        plain = [
+            doc
+            for doc in docs[1 if chased else 0 :]
+            if len(doc.pays) == 1 and doc.cn is None and doc.t_void is None and doc.t_del is None
+        ]
+        if len(plain) < 2:
+            return
+        first, second = plain[0], plain[1]
+        second.contact = first.contact
+        second.due_day = second.day + self.contact_terms(first.contact, supplier)
+        p = first.pays[0]
+        batch = ((first.id, first.number, first.total), (second.id, second.number, second.total))
+        total, numbers = first.total + second.total, f"{first.number}, {second.number}"
+        for doc, lead in ((first, True), (second, False)):
+            doc.pays = (
+                Payment(p.id, p.t, doc.total, p.bank, p.sub, p.t_rec, p.quoted, total, batch, numbers, lead),
+            )
+
     def _payment(self, id_: str, pay_day: int, amount: int, sub: int, r: Callable[[], float]) -> Payment:
         """A payment through the current account on `pay_day` (or the Monday after), reconciled later."""
         wday = self._wday
@@ -1316,7 +1363,7 @@ class AccountingBooks(Clock):
             pay_day += 7 - wd
         t = pay_day * DAY + 8 * HOUR + int(r() * 36000)
         t_rec = t + (1 + int(r() * 6)) * DAY
-        return Payment(id_, t, amount, A_BANK_CURRENT, sub, t_rec, r() >= UNQUOTED_SHARE)
+        return Payment(id_, t, amount, A_BANK_CURRENT, sub, t_rec, r() >= UNQUOTED_SHARE, amount)
 
     # ---------------------------------------------------------------------------------------------- purchases
     def purchases(self, day: int) -> list[Document]:
@@ -1325,6 +1372,9 @@ class AccountingBooks(Clock):
         if n == 0:
             return []
         chased = self._first_of_fortnight(day, F_PURCHASES, self.bill_rate)
+        remit = r() < REMITTANCE_SHARE
+        if remit:
+            n = max(n, 2 + chased)
         bill_items = self.bill_items
         n_items = len(bill_items)
         n_depts = self.departments(day)
@@ -1383,26 +1433,38 @@ class AccountingBooks(Clock):
             elif u < 0.03:
                 doc.t_void = (day + 2 + int(r() * 30)) * DAY + 8 * HOUR + int(r() * 36000)
             else:
-                if u < 0.98:
+                remaining = doc.total
+                first_pay_day = day + 1
+                if u < 0.06:
+                    # The supplier's credit note (goods returned, a service short): PC- and the bill's number.
+                    cn = doc.cn = self._credit_note(
+                        doc, K_BILL_CREDIT_NOTE, "PC" + doc.number[2:], pay_prefix, r
+                    )
+                    if cn.t_alloc != _NEVER:
+                        remaining -= cn.total
+                        first_pay_day = cn.t_alloc // DAY + 1
+                if u < 0.98 and remaining > 0:
                     late = r() < LATE_SHARE
                     delay = terms + 21 + int(r() * 50) if late else terms - 5 + int(r() * 15)
-                    pay_day = day + (max(1, delay))
-                    if not late and r() < 0.12 and doc.total >= 2000:
-                        first = doc.total * (30 + int(r() * 41)) // 100
+                    pay_day = max(day + max(1, delay), first_pay_day)
+                    if not late and r() < 0.12 and remaining >= 2000:
+                        first = remaining * (30 + int(r() * 41)) // 100
                         p1 = self._payment(pay_prefix + suffix(i, 1), pay_day, first, 1, r)
                         p2 = self._payment(
                             pay_prefix + suffix(i, 2),
                             p1.t // DAY + 7 + int(r() * 30),
-                            doc.total - first,
+                            remaining - first,
                             2,
                             r,
                         )
                         doc.pays = (p1, p2)
                     else:
-                        doc.pays = (self._payment(pay_prefix + suffix(i, 1), pay_day, doc.total, 1, r),)
+                        doc.pays = (self._payment(pay_prefix + suffix(i, 1), pay_day, remaining, 1, r),)
                 if r() < 0.05:
                     doc.t_edit = t0 + (3 + int(r() * 20)) * DAY + int(r() * 3 * HOUR)
             out.append(doc)
+        if remit:
+            self._remit(out, chased, True)
         return out
 
     # ---------------------------------------------------------------------------------------------- cash
@@ -1741,49 +1803,23 @@ class AccountingBooks(Clock):
                     "invoices",
                 )
             )
-        cn = doc.cn
-        if cn is not None:
-            lines: list[JournalLine] = [(line.acc, line.sub, None) for line in cn.lines]
-            if cn.tax:
-                lines.append((A_VAT, cn.tax, None))
-            lines.append((A_AR, -cn.total, contact))
-            out.append(
-                Entry(
-                    self.id_prefix(JE_KIND[K_CREDIT_NOTE], d) + suffix(i),
-                    cn.t,
-                    None,
-                    J_SALES,
-                    f"Credit note {cn.number}",
-                    lines,
-                    cn.id,
-                    "creditNotes",
-                )
-            )
-            if cn.t_alloc != _NEVER:
-                out.append(
-                    Entry(
-                        self.id_prefix(JE_KIND[K_PAYMENT], d) + suffix(i, 3),
-                        cn.t_alloc,
-                        None,
-                        J_SALES,
-                        f"Credit note {cn.number} allocated to {doc.number}",
-                        [(A_AR, cn.total, contact), (A_AR, -cn.total, contact)],
-                        cn.alloc_id,
-                        "payments",
-                    )
-                )
+        if doc.cn is not None:
+            out.extend(self.credit_note_entries(doc, doc.cn, contact, supplier=False))
         if doc.pays:
             prefix = self.id_prefix(JE_KIND[K_PAYMENT], d)
-            desc = f"Payment for {doc.number}"
             for p in doc.pays:
+                if not p.lead:
+                    continue  # the lead document's entry posts it
                 out.append(
                     Entry(
                         prefix + suffix(i, p.sub),
                         p.t,
                         None,
                         J_CASH,
-                        desc,
-                        [(p.bank, p.amount, None), (A_AR, -p.amount, contact)],
+                        f"Payment for {p.numbers or doc.number}",
+                        [(p.bank, p.total, None), *((A_AR, -part, contact) for *_doc, part in p.batch)]
+                        if p.batch
+                        else [(p.bank, p.amount, None), (A_AR, -p.amount, contact)],
                         p.id,
                         "payments",
                         "Credit",
@@ -1792,8 +1828,48 @@ class AccountingBooks(Clock):
                 )
         return out
 
+    def credit_note_entries(
+        self, doc: Document, cn: CreditNote, contact: dict, *, supplier: bool
+    ) -> list[Entry]:
+        """A credit note's journal entry (the document's first line reversed in part or whole, against the
+        customer's or supplier's control account) and, once allocated, its allocation to `doc` (a zero
+        payment: the control account's line on both sides)."""
+        sign, control, journal = (-1, A_AP, J_PURCHASES) if supplier else (1, A_AR, J_SALES)
+        kind, payment = (K_BILL_CREDIT_NOTE, K_BILL_PAYMENT) if supplier else (K_CREDIT_NOTE, K_PAYMENT)
+        lines: list[JournalLine] = [(line.acc, sign * line.sub, None) for line in cn.lines]
+        if cn.tax:
+            lines.append((A_VAT, sign * cn.tax, None))
+        lines.append((control, -sign * cn.total, contact))
+        d, i = doc.day, doc.idx
+        out = [
+            Entry(
+                self.id_prefix(JE_KIND[kind], d) + self.suffix(i),
+                cn.t,
+                None,
+                journal,
+                f"Credit note {cn.number}",
+                lines,
+                cn.id,
+                "billCreditNotes" if supplier else "creditNotes",
+            )
+        ]
+        if cn.t_alloc != _NEVER:
+            out.append(
+                Entry(
+                    self.id_prefix(JE_KIND[payment], d) + self.suffix(i, 3),
+                    cn.t_alloc,
+                    None,
+                    journal,
+                    f"Credit note {cn.number} allocated to {doc.number}",
+                    [(control, cn.total, contact), (control, -cn.total, contact)],
+                    cn.alloc_id,
+                    "billPayments" if supplier else "payments",
+                )
+            )
+        return out
+
     def bill_entries(self, doc: Document) -> list[Entry]:
-        """The bill's journal entry, its void reversal and its payments."""
+        """The bill's journal entry, its void reversal, its credit note and allocation, its payments."""
         contact = self.supplier_contact(doc.contact)
         d, i = doc.day, doc.idx
         suffix = self.suffix
@@ -1828,18 +1904,23 @@ class AccountingBooks(Clock):
                     "bills",
                 )
             )
+        if doc.cn is not None:
+            out.extend(self.credit_note_entries(doc, doc.cn, contact, supplier=True))
         if doc.pays:
             prefix = self.id_prefix(JE_KIND[K_BILL_PAYMENT], d)
-            desc = f"Payment of {doc.number}"
             for p in doc.pays:
+                if not p.lead:
+                    continue  # the lead document's entry posts it
                 out.append(
                     Entry(
                         prefix + suffix(i, p.sub),
                         p.t,
                         None,
                         J_CASH,
-                        desc,
-                        [(A_AP, p.amount, contact), (p.bank, -p.amount, None)],
+                        f"Payment of {p.numbers or doc.number}",
+                        [*((A_AP, part, contact) for *_doc, part in p.batch), (p.bank, -p.total, None)]
+                        if p.batch
+                        else [(A_AP, p.amount, contact), (p.bank, -p.amount, None)],
                         p.id,
                         "billPayments",
                         "Debit",
@@ -1916,15 +1997,16 @@ class AccountingBooks(Clock):
             prefix = self.id_prefix(BT_KIND[K_PAYMENT], day)
             for doc in docs:
                 if doc.pays:
-                    desc = f"Payment for {doc.number}"
                     for p in doc.pays:
+                        if not p.lead:
+                            continue
                         out.append(
                             (
                                 p.t,
                                 prefix + suffix(doc.idx, p.sub * 4),
                                 p.bank,
-                                p.amount,
-                                desc
+                                p.total,
+                                f"Payment for {p.numbers or doc.number}"
                                 if p.quoted
                                 else f"Faster Payment from {self.customer_name(doc.contact)}",
                                 "Credit",
@@ -1936,15 +2018,18 @@ class AccountingBooks(Clock):
             prefix = self.id_prefix(BT_KIND[K_BILL_PAYMENT], day)
             for doc in docs:
                 if doc.pays:
-                    desc = f"Payment of {doc.number}"
                     for p in doc.pays:
+                        if not p.lead:
+                            continue
                         out.append(
                             (
                                 p.t,
                                 prefix + suffix(doc.idx, p.sub * 4),
                                 p.bank,
-                                -p.amount,
-                                desc if p.quoted else f"Faster Payment to {self.supplier_name(doc.contact)}",
+                                -p.total,
+                                f"Payment of {p.numbers or doc.number}"
+                                if p.quoted
+                                else f"Faster Payment to {self.supplier_name(doc.contact)}",
                                 "Debit",
                                 p.t_rec,
                             )

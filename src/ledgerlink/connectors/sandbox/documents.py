@@ -133,6 +133,7 @@ LIST_TYPES = (
     "invoices",
     "creditNotes",
     "bills",
+    "billCreditNotes",
     "billPayments",
     "payments",
     "journalEntries",
@@ -487,17 +488,18 @@ def _document_state(bk: AccountingBooks, doc: Document, T: int) -> tuple[list, i
         last_paid = cn.t_alloc
     for p in doc.pays:
         if p.t <= T:
+            numbers = p.numbers or doc.number
             allocations.append(
                 _allocation(
                     bk,
                     paid.document,
                     p.id,
                     p.t,
-                    p.amount,
+                    p.total,
                     p.amount,
                     bk.account_refs[p.bank],
-                    f"{paid.note} {doc.number}",
-                    doc.number,
+                    f"{paid.note} {numbers}",
+                    numbers,
                 )
             )
             allocated += p.amount
@@ -610,9 +612,20 @@ def _bills(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    return _credit_notes_of(bk, w, _INVOICE_PAYMENT)
+
+
+def _bill_credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    return _credit_notes_of(bk, w, _BILL_PAYMENT)
+
+
+def _credit_notes_of(bk: AccountingBooks, w: Window, paid: _Paid) -> Iterator[Item]:
+    """The credit notes of the books' invoices or bills (`paid`): customers' (`creditNotes`) or suppliers'
+    (`billCreditNotes`), each allocated to its document or held on account."""
     T, S, tmin = w.T, w.S, w.created_from
+    kind = paid.credit_notes
     for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
-        for doc in bk.sales(day):
+        for doc in paid.documents(bk, day):
             cn = doc.cn
             if cn is None or cn.t > T or cn.t < tmin:
                 continue
@@ -620,34 +633,37 @@ def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
             last = cn.t_alloc if allocated else cn.t
             if S is not None and last <= S:
                 continue
-            k = doc.contact
             record: dict[str, Any] = {
                 "id": cn.id,
-                "creditNoteNumber": cn.number,
-                "customerRef": bk.customer_ref(k),
+                paid.credit_note_number: cn.number,
+                paid.contact_key: paid.contact_ref(bk, doc.contact),
                 "withholdingTax": [],
                 "totalAmount": cn.total / 100,
                 "totalDiscount": 0,
                 "subTotal": cn.sub / 100,
-                "additionalTaxAmount": 0,
-                "additionalTaxPercentage": 0,
-                "totalTaxAmount": cn.tax / 100,
-                "discountPercentage": 0,
-                "remainingCredit": 0 if allocated else cn.total / 100,
-                "status": "Paid" if allocated else "Submitted",
-                "issueDate": bk.date(cn.t),
             }
+            if kind == "creditNotes":
+                record.update({"additionalTaxAmount": 0, "additionalTaxPercentage": 0})
+            record.update(
+                {
+                    "totalTaxAmount": cn.tax / 100,
+                    "discountPercentage": 0,
+                    "remainingCredit": 0 if allocated else cn.total / 100,
+                    "status": "Paid" if allocated else "Submitted",
+                    "issueDate": bk.date(cn.t),
+                }
+            )
             if allocated:
                 record["allocatedOnDate"] = bk.date(cn.t_alloc)
             record.update(
                 {
                     "currency": CURRENCY,
                     "currencyRate": 1,
-                    "lineItems": _line_items(bk, cn.lines, "invoice"),
+                    "lineItems": _line_items(bk, cn.lines, paid.line_kind),
                     "paymentAllocations": [
                         _allocation(
                             bk,
-                            "creditNotes",
+                            kind,
                             cn.alloc_id,
                             cn.t_alloc,
                             0,
@@ -659,7 +675,7 @@ def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
                     ]
                     if allocated
                     else [],
-                    "note": f"Credit against invoice {doc.number}",
+                    "note": f"Credit against {paid.line_kind} {doc.number}",
                     "metadata": {"isDeleted": False},
                     "sourceModifiedDate": bk.ts(last),
                 }
@@ -679,58 +695,83 @@ class _Paid:
     contact_ref: Callable[[AccountingBooks, int], Record]
     note: str  # the payment's note, before the document's number
     link_type: str  # the type of the payment line's link to the document
+    line_kind: str  # the document's kind in its line items' shape and in notes: invoice, bill
+    credit_notes: str  # the data type of the documents' credit notes
+    credit_note_number: str  # the key of a credit note's number
 
 
 _INVOICE_PAYMENT = _Paid(
-    "invoices", AccountingBooks.sales, "customerRef", AccountingBooks.customer_ref, "Payment for", "Invoice"
+    "invoices",
+    AccountingBooks.sales,
+    "customerRef",
+    AccountingBooks.customer_ref,
+    "Payment for",
+    "Invoice",
+    "invoice",
+    "creditNotes",
+    "creditNoteNumber",
 )
 _BILL_PAYMENT = _Paid(
-    "bills", AccountingBooks.purchases, "supplierRef", AccountingBooks.supplier_ref, "Payment of", "Bill"
+    "bills",
+    AccountingBooks.purchases,
+    "supplierRef",
+    AccountingBooks.supplier_ref,
+    "Payment of",
+    "Bill",
+    "bill",
+    "billCreditNotes",
+    "billCreditNoteNumber",
 )
 
 
 def _document_payments(bk: AccountingBooks, w: Window, paid: _Paid) -> Iterator[Item]:
-    """The payments of the books' invoices or bills (`paid`) made in the window, each in full: one line,
-    linked to the document. A credit note allocated to its invoice is a payment too (of 0)."""
+    """The payments of the books' invoices or bills (`paid`) made in the window, each in full: a line per
+    document it pays (one, or a remittance's), linked to it. A credit note allocated to its invoice is a
+    payment too (of 0)."""
     T, S, tmin = w.T, w.S, w.created_from
     contact_key, contact_ref, note, link_type = paid.contact_key, paid.contact_ref, paid.note, paid.link_type
     date, ts, account_refs = bk.date, bk.ts, bk.account_refs
     for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
         for doc in paid.documents(bk, day):
-            cn = doc.cn  # only invoices have credit notes
+            cn = doc.cn
             if cn is not None and tmin <= cn.t_alloc <= T and (S is None or cn.t_alloc > S):
-                yield _credit_note_allocation(bk, doc, cn)
+                yield _credit_note_allocation(bk, doc, cn, paid)
             for p in doc.pays:
-                if p.t > T or p.t < tmin or (S is not None and p.t <= S):
-                    continue
-                amount = p.amount / 100
+                if p.t > T or p.t < tmin or (S is not None and p.t <= S) or not p.lead:
+                    continue  # a remittance is yielded once, with its lead document
                 when = date(p.t)
+                parts = p.batch or ((doc.id, doc.number, p.amount),)
+                numbers = p.numbers or doc.number
                 yield {
                     "id": p.id,
                     contact_key: contact_ref(bk, doc.contact),
                     "accountRef": account_refs[p.bank],
-                    "totalAmount": amount,
+                    "totalAmount": p.total / 100,
                     "currency": CURRENCY,
                     "currencyRate": 1,
                     "date": when,
-                    "note": f"{note} {doc.number}",
-                    "lines": [payment_line(amount, [payment_link(link_type, doc.id, amount, 1)], when)],
-                    "reference": doc.number,
+                    "note": f"{note} {numbers}",
+                    "lines": [
+                        payment_line(part / 100, [payment_link(link_type, doc_id, part / 100, 1)], when)
+                        for doc_id, _number, part in parts
+                    ],
+                    "reference": numbers,
                     "metadata": {"isDeleted": False},
                     "sourceModifiedDate": ts(p.t),
                 }
 
 
-def _credit_note_allocation(bk: AccountingBooks, doc: Document, cn: CreditNote) -> Record:
-    """A credit note allocated to its invoice, as Codat shows it: a payment of 0 whose line links both."""
+def _credit_note_allocation(bk: AccountingBooks, doc: Document, cn: CreditNote, paid: _Paid) -> Record:
+    """A credit note allocated to its invoice or bill (`paid`), as Codat shows it: a payment (or bill
+    payment) of 0 whose line links both."""
     when = bk.date(cn.t_alloc)
     links = [
-        payment_link("Invoice", doc.id, cn.total / 100, 1),
+        payment_link(paid.link_type, doc.id, cn.total / 100, 1),
         payment_link("CreditNote", cn.id, cn.total / 100, 1),
     ]
     return {
         "id": cn.alloc_id,
-        "customerRef": bk.customer_ref(doc.contact),
+        paid.contact_key: paid.contact_ref(bk, doc.contact),
         "totalAmount": 0,
         "currency": CURRENCY,
         "currencyRate": 1,
@@ -1240,6 +1281,7 @@ _VIEWS = {
     "invoices": _invoices,
     "creditNotes": _credit_notes,
     "bills": _bills,
+    "billCreditNotes": _bill_credit_notes,
     "billPayments": _bill_payments,
     "payments": _payments,
     "journalEntries": _journal_entries,

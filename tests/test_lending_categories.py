@@ -199,8 +199,16 @@ def test_a_confirmed_category_changes_the_statement_survives_a_resync_and_is_aud
     assert change["changedBy"]["apiKeyId"] and change["changedBy"]["clientId"]
     assert change["from"] == {"status": "Suggested", "category": before["suggested"]}
     assert change["to"]["category"] == body["confirmed"] and change["reason"].startswith("One-off")
+    assert api.get(f"{assess}/{account_id}/categories/changes").json()["results"] == [change]
+    assert api.get(f"{assess}/{untouched_id(api, assess)}/categories/changes").json()["totalResults"] == 0
     listed = api.get(f"{assess}/categories", params={"pageSize": 500}).json()
     assert account_id in {a["accountRef"]["id"] for a in listed["results"] if a["confirmed"]}
+
+
+def untouched_id(api: httpx.Client, assess: str) -> str:
+    """An account of the connection with no confirmed category."""
+    accounts = api.get(f"{assess}/categories", params={"pageSize": 500}).json()["results"]
+    return next(a["accountRef"]["id"] for a in accounts if a["confirmed"] is None)
 
 
 def test_bad_inputs_get_codat_s_errors_and_store_nothing(api, books) -> None:

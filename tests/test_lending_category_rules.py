@@ -229,3 +229,37 @@ def test_ten_thousand_accounts_are_categorized_in_a_few_seconds_at_most() -> Non
     for account in accounts:
         suggest(account, platform_key="mqjo", country="GB")
     assert time.perf_counter() - started < 3
+
+
+def test_the_platform_s_type_is_counted_once_not_again_as_its_classification() -> None:
+    category = xero_mapping.ACCOUNT_TYPES["EXPENSE"][1]
+    suggestion = suggest(
+        {"name": "Zqx 80", "type": "Expense", "fullyQualifiedCategory": category},
+        platform_key="gbol",
+        country="GB",
+    )
+    assert "Xero account Type 'EXPENSE'" in suggestion.reason
+    assert "fullyQualifiedCategory" not in suggestion.reason
+    # Elsewhere the classification's words are read.
+    other = suggest(
+        {"name": "Zqx 81", "type": "Expense", "fullyQualifiedCategory": category},
+        platform_key="mqjo",
+        country="GB",
+    )
+    assert f"fullyQualifiedCategory {category!r}" in other.reason
+
+
+def test_a_contra_account_s_name_outweighs_where_it_is_filed() -> None:
+    # Xero files accumulated depreciation under FIXED, with the assets it offsets; the name says what it is.
+    fixed = xero_mapping.ACCOUNT_TYPES["FIXED"][1]
+    account = {
+        "name": "Less Accumulated Depreciation on Tools",
+        "type": "Asset",
+        "fullyQualifiedCategory": fixed,
+    }
+    suggestion = suggest(account, platform_key="gbol", country="GB")
+    assert suggestion.path == ("Asset", "NonCurrent", "AccumulatedDepreciationDepletionAmortization")
+    assert "filed with the assets it offsets" in suggestion.reason
+    # The asset itself stays with the fixed assets.
+    tools = suggest({**account, "name": "Tools and Equipment"}, platform_key="gbol", country="GB")
+    assert tools.path[:3] == ("Asset", "NonCurrent", "PropertyPlantEquipment")

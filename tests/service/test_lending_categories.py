@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledgerlink.events.models import Event
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
-from ledgerlink.kit.errors import BadRequest
-from ledgerlink.lending.categories import service
+from ledgerlink.kit.errors import BadRequest, Conflict
+from ledgerlink.lending.categories import service, statements
 from ledgerlink.lending.categories.models import CategoryChange, ConfirmedCategory
-from ledgerlink.records.models import Record
+from ledgerlink.records.models import Record, RecordCount
 from ledgerlink.records.store import SINGLE_RECORD_ID
 from tests.support.rows import company_with
 
@@ -164,3 +165,74 @@ async def test_one_bad_confirmation_stores_nothing(session: AsyncSession, princi
     assert items == {"categories.1.accountRef.id", "categories.1.confirmed", "categories.2.accountRef.id"}
     assert await session.scalar(select(func.count()).select_from(ConfirmedCategory)) == 0
     assert await session.scalar(select(func.count()).select_from(CategoryChange)) == 0
+
+
+def month(record_id: str, **parts: Any) -> dict[str, Any]:
+    """A stored month of a profit and loss: each part a line of account lines (`(id, name, value)`)."""
+    body: dict[str, Any] = {
+        "currency": "GBP",
+        "fromDate": f"{record_id}-01T00:00:00",
+        "toDate": f"{record_id}-28T00:00:00",
+    }
+    for part in ("income", "costOfSales", "expenses", "otherIncome", "otherExpenses"):
+        rows = parts.get(part, [])
+        items = [{"accountId": i, "name": n, "value": v, "items": []} for i, n, v in rows]
+        body[part] = {"name": part, "value": round(sum(v for _, _, v in rows), 2), "items": items}
+    return body
+
+
+async def test_a_categorized_statement_keeps_every_line_on_its_part_s_side_and_adds_up(
+    session: AsyncSession, principal: Principal
+) -> None:
+    company, (books,) = await company_with(session, principal.client_id, ("mqjo", "Linked"))
+    session.add_all(
+        [
+            stored(books.id, "chartOfAccounts", "rent", {"name": "Rent", "type": "Expense"}),
+            # Typed as an asset by its platform, but it is on the profit and loss: its part decides.
+            stored(books.id, "chartOfAccounts", "odd", {"name": "Motor vehicles", "type": "Asset"}),
+            stored(
+                books.id,
+                "profitAndLoss",
+                "2026-01",
+                month(
+                    "2026-01",
+                    income=[("s", "Sales", 100.1)],
+                    expenses=[("rent", "Rent", 0.1), ("odd", "Motor vehicles", 0.2)],
+                ),
+            ),
+            stored(
+                books.id,
+                "profitAndLoss",
+                "2026-02",
+                month("2026-02", income=[("s", "Sales", 0.3)], expenses=[("rent", "Rent", 0.7)]),
+            ),
+            RecordCount(connection_id=books.id, data_type="profitAndLoss", visible=2, synced_at=utcnow()),
+        ]
+    )
+    await session.flush()
+
+    report = await statements.categorized_statement(
+        session,
+        str(company.id),
+        kind="profitAndLoss",
+        period_length=1,
+        periods_to_compare=2,
+        start_month=None,
+    )
+
+    assert report["reportInfo"]["reportName"] == "EnhancedProfitAndLossAccounts"
+    assert report["reportItems"][0]["date"].startswith("2026-01")
+    by_account = {(i["date"][:7], i.get("accountId")): i for i in report["reportItems"]}
+    odd = by_account[("2026-01", "odd")]["accountCategory"]["levels"]
+    assert [lvl["levelName"] for lvl in odd][:2] == ["Expense", "Operating"]
+    totals = statements.totals(report)
+    assert totals["2026-01-28T00:00:00"] == {("Income",): Decimal("100.1"), ("Expense",): Decimal("0.3")}
+    assert totals["2026-02-28T00:00:00"] == {("Income",): Decimal("0.3"), ("Expense",): Decimal("0.7")}
+
+
+async def test_a_statement_never_synced_is_a_conflict(session: AsyncSession, principal: Principal) -> None:
+    company, _ = await company_with(session, principal.client_id, ("mqjo", "Linked"))
+    with pytest.raises(Conflict):
+        await statements.categorized_statement(
+            session, company.id, kind="balanceSheet", period_length=1, periods_to_compare=1, start_month=None
+        )

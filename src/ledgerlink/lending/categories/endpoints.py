@@ -184,8 +184,30 @@ async def update_accounts_categories(
 async def list_account_category_changes(
     request: Request, session: Session, accounting: Accounting, params: Unfiltered
 ) -> Response:
+    return await _changes_page(request, session, accounting[1], params, None)
+
+
+@assess.get(
+    f"{_CONNECTION}/{{accountId}}/categories/changes", name="list_account_category_changes_of_account"
+)
+async def list_account_category_changes_of_account(
+    accountId: str, request: Request, session: Session, accounting: Accounting, params: Unfiltered
+) -> Response:
     _, connection = accounting
-    rows, total = await service.changes(session, connection, offset=params.offset, limit=params.page_size)
+    await _account(session, connection, accountId)
+    return await _changes_page(request, session, connection, params, accountId)
+
+
+async def _changes_page(
+    request: Request,
+    session: AsyncSession,
+    connection: Connection,
+    params: PageParams,
+    account_id: str | None,
+) -> Response:
+    rows, total = await service.changes(
+        session, connection, offset=params.offset, limit=params.page_size, account_id=account_id
+    )
     return json(page_envelope(request, params, [views.change_view(r) for r in rows], total))
 
 

@@ -194,6 +194,7 @@ UK_SAGE = Chart(
         (7200, 7299, "Expense.Operating.SalesGeneralAdministrative.Utilities"),
         (7300, 7399, "Expense.Operating.Travel.MotorVehicle"),
         (7400, 7499, "Expense.Operating.Travel.TravelAccommodation"),
+        (7403, 7404, "Expense.Operating.Travel.Entertainment"),
         (7500, 7599, "Expense.Operating.SalesGeneralAdministrative.OfficeExpenses"),
         (7502, 7503, "Expense.Operating.SalesGeneralAdministrative.Telecommunications"),
         (7600, 7699, "Expense.Operating.SalesGeneralAdministrative.ProfessionalFees"),
@@ -265,9 +266,9 @@ XERO_DEFAULT = Chart(
         (825, 825, "Liability.Current.Personnel.PayrollTaxesPayable"),
         (826, 826, "Liability.Current.Personnel.PensionPayable"),
         (830, 830, "Liability.Current.Taxes.IncomeTaxPayable"),
-        (840, 840, "Liability.Current.Debt.LoansPayable"),
+        (840, 840, "Liability.Current.OtherCurrentLiabilities"),
         (850, 879, "Liability.Current.OtherCurrentLiabilities"),
-        (860, 860, "Liability.Current.Bank"),
+        (860, 860, "Liability.Current.OtherCurrentLiabilities"),
         (880, 880, "Equity.OwnersEquity.Drawings"),
         (881, 881, "Equity.OwnersEquity.Contributions"),
         (900, 949, "Liability.NonCurrent.LongTermDebt.LoansPayable"),
@@ -343,7 +344,16 @@ MYOB = Chart(
     ),
 )
 
-CHARTS: tuple[Chart, ...] = (UK_SAGE, XERO_DEFAULT, US_4_DIGIT, MYOB)
+# The same layout with five digits (`17000 Accumulated Depreciation`), as larger US charts number it.
+US_5_DIGIT = Chart(
+    "US 5-digit chart",
+    frozenset({"US", "CA"}),
+    frozenset(),
+    5,
+    tuple(CodeRange(r.low * 10, r.high * 10 + 9, r.path) for r in US_4_DIGIT.ranges),
+)
+
+CHARTS: tuple[Chart, ...] = (UK_SAGE, XERO_DEFAULT, US_4_DIGIT, US_5_DIGIT, MYOB)
 
 
 # --------------------------------------------------------------------------------- name keywords
@@ -352,6 +362,13 @@ CHARTS: tuple[Chart, ...] = (UK_SAGE, XERO_DEFAULT, US_4_DIGIT, MYOB)
 _K = tuple[tuple[str, ...], tuple[str, ...]]
 
 _ENGLISH: tuple[_K, ...] = (
+    # Words that say only which side an account is on; they settle the top level when the record's type
+    # does not, and the more specific words place it.
+    (("expense", "expenses", "cost", "costs", "charges", "fees paid"), ("Expense",)),
+    (("income", "revenue", "revenues", "earnings"), ("Income",)),
+    (("payable", "payables", "liability", "liabilities", "owed"), ("Liability",)),
+    (("receivable", "asset", "assets"), ("Asset",)),
+    (("equity",), ("Equity",)),
     (
         (
             "bank",
@@ -435,20 +452,25 @@ _ENGLISH: tuple[_K, ...] = (
         ("Asset.NonCurrent.PropertyPlantEquipment.FurnitureFixtures",),
     ),
     (
-        ("motor vehicles", "vehicles", "vehicle", "motor", "car", "cars", "auto", "automobile", "truck"),
+        ("motor vehicle", "vehicle", "motor", "car", "auto", "automobile", "truck"),
         ("Asset.NonCurrent.PropertyPlantEquipment.Vehicles", "Expense.Operating.Travel.MotorVehicle"),
     ),
     (
         (
             "accumulated depreciation",
-            "depreciation",
+            "accum depreciation",
             "acc dep",
+            "accum dep",
             "less accumulated",
             "accumulated amortization",
         ),
+        ("Asset.NonCurrent.AccumulatedDepreciationDepletionAmortization",),
+    ),
+    (
+        ("depreciation",),
         (
-            "Asset.NonCurrent.AccumulatedDepreciationDepletionAmortization",
             "Expense.Operating.NonCash.Depreciation",
+            "Asset.NonCurrent.AccumulatedDepreciationDepletionAmortization",
         ),
     ),
     (
@@ -471,7 +493,8 @@ _ENGLISH: tuple[_K, ...] = (
         ("accounts payable", "trade creditors", "creditors", "creditors control", "payables", "a p"),
         ("Liability.Current.AccountsPayable",),
     ),
-    (("unpaid expense claims", "expense claims"), ("Liability.Current.AccountsPayable",)),
+    # Owed to staff for what they paid on the business's behalf.
+    (("unpaid expense claims", "expense claims"), ("Liability.Current.Personnel",)),
     (
         ("accruals", "accrued liabilities", "accrued expenses", "accrued"),
         ("Liability.Current.AccruedLiabilities",),
@@ -567,7 +590,15 @@ _ENGLISH: tuple[_K, ...] = (
     ),
     (("dividends", "dividend"), ("Equity.RetainedEarnings.Dividends", "Income.OtherIncome.Miscellaneous")),
     (
-        ("drawings", "owner draw", "owners draw", "owner drawings", "distributions"),
+        (
+            "drawings",
+            "owner draw",
+            "owners draw",
+            "owner s draw",
+            "owner drawings",
+            "owner s pay",
+            "distributions",
+        ),
         ("Equity.OwnersEquity.Drawings",),
     ),
     (
@@ -577,6 +608,8 @@ _ENGLISH: tuple[_K, ...] = (
             "owners contribution",
             "capital introduced",
             "owner investment",
+            "owners investment",
+            "owner s investment",
             "owners equity",
             "owner s equity",
             "partner capital",
@@ -603,9 +636,10 @@ _ENGLISH: tuple[_K, ...] = (
         ("Income.Revenue.Services",),
     ),
     (
-        ("subscriptions", "subscription", "membership", "memberships", "recurring revenue"),
-        ("Income.Revenue.Subscriptions", "Expense.Operating.Marketing"),
+        ("subscriptions", "subscription", "membership", "memberships"),
+        ("Expense.Operating.Marketing", "Income.Revenue.Subscriptions"),
     ),
+    (("recurring revenue", "subscription income", "subscription revenue"), ("Income.Revenue.Subscriptions",)),
     (
         ("discounts", "discount", "returns", "refunds", "rebates", "allowances"),
         ("Income.Revenue.DiscountsReturns", "Expense.CostOfSales.Inventory"),
@@ -681,7 +715,14 @@ _ENGLISH: tuple[_K, ...] = (
         ("Expense.CostOfSales.MerchantFees",),
     ),
     (
-        ("bank charges", "bank fees", "bank service charges", "bank charge"),
+        (
+            "bank charges",
+            "bank fees",
+            "bank service charges",
+            "bank charge",
+            "credit card charges",
+            "card charges",
+        ),
         ("Expense.Operating.BankCharges",),
     ),
     (
@@ -831,15 +872,16 @@ _ENGLISH: tuple[_K, ...] = (
     ),
     (
         (
-            "interest",
             "interest paid",
             "interest expense",
             "finance charges",
             "loan interest",
             "finance costs",
+            "bank interest",
         ),
-        ("Expense.NonOperating.Interest", "Income.OtherIncome.InterestIncome"),
+        ("Expense.NonOperating.Interest",),
     ),
+    (("interest",), ("Expense.NonOperating.Interest", "Income.OtherIncome.InterestIncome")),
     (
         ("loss on disposal", "loss on sale", "write off", "written off", "impairment"),
         ("Expense.NonOperating.LossOnDisposal",),
@@ -859,10 +901,12 @@ _ENGLISH: tuple[_K, ...] = (
         ("Expense.NonOperating.ForeignExchange", "Income.OtherIncome.GainOnDisposal"),
     ),
     (("penalties", "fines", "penalty"), ("Expense.NonOperating.Other",)),
-    (("rounding",), ("Liability.Current.Bank", "Expense.NonOperating.Other")),
+    (("rounding",), ("Liability.Current.OtherCurrentLiabilities", "Expense.NonOperating.Other")),
 )
 
 _FRENCH: tuple[_K, ...] = (
+    (("charges", "frais"), ("Expense",)),
+    (("produits",), ("Income",)),
     (("banque", "compte courant", "compte bancaire"), ("Asset.Current.Bank", "Liability.Current.Bank")),
     (("caisse",), ("Asset.Current.Cash",)),
     (("stock", "stocks", "marchandises"), ("Asset.Current.Inventory", "Expense.CostOfSales.Inventory")),
@@ -898,6 +942,8 @@ _FRENCH: tuple[_K, ...] = (
 )
 
 _GERMAN: tuple[_K, ...] = (
+    (("aufwand", "aufwendungen", "kosten"), ("Expense",)),
+    (("ertrage",), ("Income",)),
     (("bank", "girokonto", "bankkonto"), ("Asset.Current.Bank", "Liability.Current.Bank")),
     (("kasse",), ("Asset.Current.Cash",)),
     (("vorrate", "warenbestand", "waren"), ("Asset.Current.Inventory", "Expense.CostOfSales.Inventory")),
@@ -938,6 +984,7 @@ _GERMAN: tuple[_K, ...] = (
 )
 
 _SPANISH: tuple[_K, ...] = (
+    (("gastos", "gasto"), ("Expense",)),
     (("banco", "bancos", "cuenta corriente"), ("Asset.Current.Bank", "Liability.Current.Bank")),
     (("caja",), ("Asset.Current.Cash",)),
     (
@@ -973,6 +1020,8 @@ _SPANISH: tuple[_K, ...] = (
 )
 
 _DUTCH: tuple[_K, ...] = (
+    (("kosten",), ("Expense",)),
+    (("opbrengsten",), ("Income",)),
     (("bank", "rekening courant"), ("Asset.Current.Bank", "Liability.Current.Bank")),
     (("kas",), ("Asset.Current.Cash",)),
     (("voorraad", "voorraden"), ("Asset.Current.Inventory", "Expense.CostOfSales.Inventory")),
@@ -1024,6 +1073,15 @@ COUNTRY_LANGUAGES: Mapping[str, tuple[str, ...]] = {
     "CL": ("es",),
     "NL": ("nl",),
     "CA": ("fr",),
+}
+
+# Contra accounts: a name placing an account here (accumulated depreciation) outweighs evidence filing it
+# with the assets it offsets (Xero's FIXED type, a fixed-asset code range, "Office Equipment" in its name).
+CONTRA: Mapping[str, tuple[str, ...]] = {
+    "Asset.NonCurrent.AccumulatedDepreciationDepletionAmortization": (
+        "Asset.NonCurrent.PropertyPlantEquipment",
+        "Asset.NonCurrent.IntangibleAssets",
+    ),
 }
 
 # How much each kind of rule is trusted on its own (0–1): the platform's own type is a bookkeeper's

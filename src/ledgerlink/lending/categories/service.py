@@ -163,13 +163,15 @@ async def connection_accounts(session: AsyncSession, connection: Connection) -> 
     return sorted(accounts, key=lambda a: (a.nominal_code or "", a.name or "", a.account_id))
 
 
-async def categorized_accounts(session: AsyncSession, company_id: uuid.UUID) -> list[CategorizedAccount]:
+async def categorized_accounts(
+    session: AsyncSession, company_id: uuid.UUID | str
+) -> list[CategorizedAccount]:
     """Every current account of every accounting connection of the company, categorized.
 
     The caller has checked the company is the principal's (`companies.service.get`).
     """
     found: list[CategorizedAccount] = []
-    for connection in await accounting_connections(session, company_id):
+    for connection in await accounting_connections(session, uuid.UUID(str(company_id))):
         found += await connection_accounts(session, connection)
     return found
 
@@ -292,10 +294,12 @@ def updated_payload(company: Company, connection: Connection, at: datetime) -> d
 
 
 async def changes(
-    session: AsyncSession, connection: Connection, *, offset: int, limit: int
+    session: AsyncSession, connection: Connection, *, offset: int, limit: int, account_id: str | None = None
 ) -> tuple[Sequence[CategoryChange], int]:
-    """The connection's category changes, newest first, and how many there are."""
+    """The connection's category changes (or one account's), newest first, and how many there are."""
     condition = CategoryChange.connection_id == connection.id
+    if account_id is not None:
+        condition &= CategoryChange.account_id == account_id
     total = await session.scalar(select(func.count()).select_from(CategoryChange).where(condition)) or 0
     rows = await session.scalars(
         select(CategoryChange)

@@ -110,7 +110,7 @@ async def _statement_source(session: AsyncSession, company_id: uuid.UUID, kind: 
 
 async def categorized_statement(
     session: AsyncSession,
-    company_id: uuid.UUID,
+    company_id: uuid.UUID | str,
     *,
     kind: str,
     period_length: int,
@@ -125,6 +125,7 @@ async def categorized_statement(
     """
     if kind not in KINDS:
         raise ValueError(f"unknown statement {kind!r}")
+    company_id = uuid.UUID(str(company_id))
     company = await session.get(Company, company_id)
     source = await _statement_source(session, company_id, kind)
     plain = await reads.statement(session, source, period_length, periods_to_compare, start_month)

@@ -4,8 +4,9 @@ Pure: from the account record as the read API returns it, its platform and its c
 rule that matches is evidence for a place in the taxonomy, weighted by how far that kind of rule is trusted
 (`rules.WEIGHTS`). The path is chosen level by level, taking at each level the child with the most evidence
 behind it, as long as some evidence goes deeper; a level's confidence is the combined trust of the evidence
-that agrees with it, scaled by the share of the evidence at that depth that agrees. The reason lists the
-rules that agree with the chosen path, so an analyst sees why; rules that pointed elsewhere are named too.
+that agrees with it, scaled by the share of the evidence at that depth that agrees, and never above the
+confidence of the level above. The reason lists the rules that agree with the chosen path, so an analyst
+sees why; rules that pointed elsewhere are named too.
 
 The account's own `type` (Codat's top level, from the platform's classification) is taken as settled when
 it is one of the five top levels: evidence under another top level is set aside, not weighed against it.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -164,29 +165,47 @@ def _keyword_matcher(language: str) -> tuple[re.Pattern[str], dict[str, tuple[Pa
     return re.compile(rf"(?<![a-z0-9])({alternatives})s?(?![a-z0-9])"), places
 
 
+# Where a name's qualifier starts: "Accumulated Depreciation - Vehicles", "Travel: International",
+# "Accounts Payable (A/P)". The words before it name the thing; the words after only qualify it.
+_QUALIFIER = re.compile(r"\s[-\u2013\u2014]\s|:|\(|,")
+
+
+def _emphasis(segment: int, start: int, length: int) -> float:
+    """How much a word counts for where it stands: in the name's head, the later the more (up to a tenth
+    more: a noun phrase's head comes last, "Unapplied Cash Payment Income" is income); in a qualifier less."""
+    if segment > 0:
+        return 0.9
+    return 1 + 0.1 * start / max(length, 1)
+
+
 def _keyword_evidence(account: Mapping[str, Any], country: str | None, top: str | None) -> list[Evidence]:
     name = account.get("name")
     if not isinstance(name, str) or not name.strip():
         return []
-    text = _normalize(name)
+    segments = [_normalize(part) for part in _QUALIFIER.split(name)]
     languages = ("en", *rules.COUNTRY_LANGUAGES.get(country or "", ()))
     if country is None:
         languages = tuple(rules.KEYWORDS)
     found = []
-    seen: set[Path] = set()
+    seen: set[tuple[str, Path]] = set()
     for language in languages:
         pattern, places = _keyword_matcher(language)
-        for match in pattern.finditer(text):
-            word = match.group(1)
-            candidates = places[word]
-            if top is not None:
-                candidates = tuple(p for p in candidates if p[0] == top)
-            # Without a settled top level, a word that fits several splits its weight between them.
-            share = rules.WEIGHTS["name keyword"] / max(len(candidates), 1)
-            for path in candidates:
-                if path not in seen:
-                    seen.add(path)
-                    found.append(Evidence("name keyword", path, share, f"name keyword {word!r} ({language})"))
+        for segment, text in enumerate(segments):
+            for match in pattern.finditer(text):
+                word = match.group(1)
+                candidates = places[word]
+                if top is not None:
+                    candidates = tuple(p for p in candidates if p[0] == top)
+                # Without a settled top level, a word that fits several splits its weight between them.
+                weight = rules.WEIGHTS["name keyword"] * _emphasis(segment, match.start(), len(text))
+                share = weight / max(len(candidates), 1)
+                for path in candidates:
+                    # The same word in two languages' tables counts once; different words for a place add up.
+                    if (word, path) not in seen:
+                        seen.add((word, path))
+                        found.append(
+                            Evidence("name keyword", path, share, f"name keyword {word!r} ({language})")
+                        )
     return found
 
 
@@ -195,11 +214,31 @@ def evidence(account: Mapping[str, Any], *, platform_key: str, country: str | No
     """Every rule the account matches, with the place it points at."""
     found = _type_evidence(account)
     top = found[0].path[0] if found else None
-    found += _platform_evidence(account, platform_key)
-    found += _classification_evidence(account)
+    platform = _platform_evidence(account, platform_key)
+    # Where the connector wrote the classification from the platform's own type, its words say the same
+    # thing again: counted once, as the platform's type.
+    found += platform or _classification_evidence(account)
     found += _code_evidence(account, platform_key, country)
     found += _keyword_evidence(account, country, top)
-    return [e for e in found if is_category(e.path)]
+    return _contra(e for e in found if is_category(e.path))
+
+
+def _contra(found: Iterable[Evidence]) -> list[Evidence]:
+    """A name that says the account offsets others (accumulated depreciation) outweighs where the platform,
+    the code or the asset's own name files it: those then count only for the parent both share."""
+    found = list(found)
+    named = {e.path for e in found if e.kind == "name keyword"}
+    for contra, offsets in rules.CONTRA.items():
+        if parse(contra) not in named:
+            continue
+        for n, e in enumerate(found):
+            for offset in map(parse, offsets):
+                if e.path[: len(offset)] == offset:
+                    shared = offset[:-1]
+                    found[n] = Evidence(
+                        e.kind, shared, e.weight, f"{e.rule} (filed with the assets it offsets)"
+                    )
+    return found
 
 
 def _combined(weights: list[float]) -> float:
@@ -232,8 +271,12 @@ def weigh(found: list[Evidence]) -> Suggestion:
         name = max(support, key=lambda n: support[n])
         agreeing = [e.weight for e in reaching if e.path[depth] == name]
         share = support[name] / sum(support.values())
+        confidence = round(100 * _combined(agreeing) * share, 2)
+        # A level is no surer than the level it sits under.
+        if levels and levels[-1].confidence is not None:
+            confidence = min(confidence, levels[-1].confidence)
         chosen.append(name)
-        levels.append(CategoryLevel(name, round(100 * _combined(agreeing) * share, 2)))
+        levels.append(CategoryLevel(name, confidence))
     path = tuple(chosen)
     agreed = [e.rule for e in found if e.path[: len(path)] == path[: len(e.path)] and e in considered]
     disagreed = [e.rule for e in found if e.rule not in agreed]

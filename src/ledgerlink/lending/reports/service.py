@@ -229,8 +229,9 @@ async def give_up(runtime: Runtime, report_id: uuid.UUID, attempts: int) -> Repo
 
 
 async def recover_lost(runtime: Runtime) -> int:
-    """Periodic: a report in progress needs a live job. One whose job went missing gets a job again; one
-    whose job ended without finishing it (failed, cancelled, aborted) ends `Error`. Returns how many ended."""
+    """Periodic: a report in progress needs a live job. One whose job went missing (or succeeded without
+    ending it, which no code path does: cheap to cover) gets a job again; one whose job ended without
+    finishing it (failed, cancelled, aborted) ends `Error`. Returns how many ended."""
     async with runtime.sessionmaker() as session, session.begin():
         rows = (
             await session.execute(
@@ -245,7 +246,7 @@ async def recover_lost(runtime: Runtime) -> int:
             )
         ).all()
         for row in rows:
-            if row.job_status is None:
+            if row.job_status in (None, "succeeded"):
                 log.info("report job lost; deferring it again", report_id=str(row.id))
                 await _defer(session, row.id)
     ended = 0

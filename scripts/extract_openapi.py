@@ -94,6 +94,12 @@ KEY_DESCRIPTION = (
     "the Portal or with `POST /apiKeys`."
 )
 # ledgerlink's documented differences (docs/api-compatibility.md): "METHOD path" → note, responses to set.
+# The aged debtors' and creditors' difference, but for the documents they read.
+AGED_REPORT = (
+    "The documents issued before `reportDate`, as they stood on it (payments and credit dated on or after "
+    "it undone), aged by issue date. `numberOfPeriods` 1 to 120 and `periodLengthDays` 1 to 3,650 (400 "
+    "otherwise); 409 until the company's {documents} have been pulled."
+)
 DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
     "GET /apiKeys": (
         "Keys are listed masked (`****…abcd`): ledgerlink stores only a hash of each key.",
@@ -111,22 +117,8 @@ DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
         "ledgerlink also accepts `platformType` in the body; it is returned as `platform`.",
         {},
     ),
-    "GET /companies/{}/reports/agedDebtor": (
-        (
-            "The documents issued before `reportDate`, as they stood on it (payments and credit dated on or "
-            "after it undone), aged by issue date. `numberOfPeriods` 1 to 120 and `periodLengthDays` 1 to "
-            "3,650 (400 otherwise); 409 until the company's invoices have been pulled."
-        ),
-        {},
-    ),
-    "GET /companies/{}/reports/agedCreditor": (
-        (
-            "The documents issued before `reportDate`, as they stood on it (payments and credit dated on or "
-            "after it undone), aged by issue date. `numberOfPeriods` 1 to 120 and `periodLengthDays` 1 to "
-            "3,650 (400 otherwise); 409 until the company's bills have been pulled."
-        ),
-        {},
-    ),
+    "GET /companies/{}/reports/agedDebtor": (AGED_REPORT.format(documents="invoices"), {}),
+    "GET /companies/{}/reports/agedCreditor": (AGED_REPORT.format(documents="bills"), {}),
     "GET /companies/{}/reports/enhancedInvoices": (
         (
             "Each bank transaction reference also carries `matchScore` (0 to 1) and `matchReasons` (the "
@@ -169,25 +161,6 @@ DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
                 "A file is not of an accepted type, or the body is not multipart/form-data."
             ),
         },
-    ),
-    "POST /data/companies/{}/assess/excel": (
-        (
-            "One generation per company and report type at a time: while one is in progress, a request "
-            "answers its status instead of queuing another. `reportType` is read in any case; "
-            "`enhancedCashFlow` answers 400 until ledgerlink generates it."
-        ),
-        {},
-    ),
-    "GET /data/companies/{}/assess/excel": (
-        "A report type never requested for the company is a 404.",
-        {},
-    ),
-    "GET /data/companies/{}/assess/excel/download": (
-        (
-            "The latest workbook generated successfully (an earlier one while a newer is in progress), as "
-            "`application/octet-stream` named `<report> - <company> - <UTC time>.xlsx`; none is a 404."
-        ),
-        {},
     ),
     "GET /companies/{}/files/download": (
         (

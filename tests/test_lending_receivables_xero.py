@@ -34,14 +34,7 @@ def fake() -> Iterator[XeroFake]:
 def xero_server(
     postgres: str, fake: XeroFake, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
-    env = {
-        "LEDGERLINK_OAUTH_GBOL_CLIENT_ID": CLIENT_ID,
-        "LEDGERLINK_OAUTH_GBOL_CLIENT_SECRET": CLIENT_SECRET,
-        "LEDGERLINK_XERO_AUTHORIZE_URL": fake.authorize_url,
-        "LEDGERLINK_XERO_TOKEN_URL": fake.token_url,
-        "LEDGERLINK_XERO_IDENTITY_URL": fake.identity_url,
-        "LEDGERLINK_XERO_API_URL": fake.api_url,
-    }
+    env = fake.server_environment(CLIENT_ID, CLIENT_SECRET)
     directory = tmp_path_factory.mktemp("xero-receivables")
     with own_server(postgres, directory, "xero_receivables", api_key=API_KEY, env=env) as running:
         fake.clients[CLIENT_ID].redirect_uris[:] = [running.base_url + CALLBACK_PATH]

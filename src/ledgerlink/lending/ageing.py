@@ -193,7 +193,9 @@ async def is_available(session: AsyncSession, principal: Principal, company_id: 
     return False
 
 
-async def books_of(session: AsyncSession, principal: Principal, company_id: str, data_type: str) -> uuid.UUID:
+async def _books_of(
+    session: AsyncSession, principal: Principal, company_id: str, data_type: str
+) -> uuid.UUID:
     """The accounting connection a report reads: the one that last pulled `data_type`, as the read API
     chooses; the read API's 404 (unknown company, a platform without the type) or 409 (never pulled)."""
     src = await reads.source(session, principal, registry.BY_KEY[data_type], company_id, None)
@@ -228,10 +230,11 @@ _OUTSTANDING = text(
             FROM records r
             WHERE r.connection_id = :connection AND r.data_type = :data_type AND NOT r.is_deleted
               AND r.record_date < :report_moment
+            OFFSET 0  -- a fence: PostgreSQL would otherwise inline `j` and parse the record at every use
         ) AS d
         LEFT JOIN records c
           ON c.connection_id = d.connection_id AND c.data_type = :contacts
-         AND c.record_id = d.j -> :contact_ref ->> 'id'
+         AND c.record_id = (d.j -> :contact_ref ->> 'id') COLLATE "C"
         WHERE coalesce(d.j ->> 'status', '') NOT IN ('Void', 'Draft')
           AND (d.j -> 'metadata' -> 'isDeleted') IS DISTINCT FROM 'true'::jsonb
     ) AS documents
@@ -283,7 +286,7 @@ def _period_shape(period: Period, details: dict[str, Decimal]) -> dict[str, Any]
     }
 
 
-def report_shape(
+def _report_shape(
     ledger: Ledger, settings: AgeingSettings, contacts: dict[str, _Contact], generated: datetime
 ) -> dict[str, Any]:
     """Codat's `AccountingAgedDebtorReport` / `AccountingAgedCreditorReport`: contacts by name, then id."""
@@ -312,7 +315,7 @@ async def aged_report(
     session: AsyncSession, principal: Principal, company_id: str, ledger: Ledger, settings: AgeingSettings
 ) -> dict[str, Any]:
     """The aged report of the company's books on `settings.report_date`."""
-    connection_id = await books_of(session, principal, company_id, ledger.documents[0].data_type)
+    connection_id = await _books_of(session, principal, company_id, ledger.documents[0].data_type)
     report_moment = datetime.combine(settings.report_date, time(), UTC)
     contacts: dict[str, _Contact] = {}
     for kind in ledger.documents:
@@ -340,4 +343,4 @@ async def aged_report(
             contact.name = contact.name or row.contact_name
             details = contact.owed[row.currency].setdefault(n, {})
             details[kind.detail] = details.get(kind.detail, Decimal(0)) + row.owed
-    return report_shape(ledger, settings, contacts, utcnow())
+    return _report_shape(ledger, settings, contacts, utcnow())

@@ -25,7 +25,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import orjson
-from sqlalchemy import Date, Numeric, String, and_, case, cast, false, func, or_, select
+from sqlalchemy import Date, Numeric, String, and_, case, cast, func, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.companies import service as companies
@@ -180,14 +181,6 @@ async def _bank_transactions(
     amounts = sorted({p.amount for p in payments})
     first = min(p.day for p in payments) - timedelta(days=WINDOW_DAYS)
     last = max(p.day for p in payments) + timedelta(days=WINDOW_DAYS)
-    # CASE, so a value of another type reads as NULL rather than failing the cast.
-    amount = case(
-        (func.json_typeof(Record.data["amount"]) == "number", cast(Record.data["amount"].astext, Numeric))
-    )
-    cleared = Record.data["clearedOnDate"].astext
-    books_day = case(
-        (cleared.op("~")(r"^\d{4}-\d{2}-\d{2}"), cast(func.left(cleared, 10), Date)),
-    )
     in_books = and_(Record.connection_id == accounting, Record.data_type == "bankTransactions")
     in_banks = and_(
         Record.connection_id.in_(banking),
@@ -195,11 +188,24 @@ async def _bank_transactions(
         Record.record_date >= first,
         Record.record_date < last + timedelta(days=1),
     )
+    # Each record parsed once: OFFSET is a fence PostgreSQL does not inline a subquery through, so `j` is
+    # not parsed again at each of its uses below. (The books' transactions have no indexed date: all of the
+    # connection's are read.)
+    parsed = (
+        select(Record.connection_id, Record.data_type, cast(Record.data, JSONB).label("j"))
+        .where(Record.is_deleted.is_(False), or_(in_books, in_banks) if banking else in_books)
+        .offset(0)
+        .subquery()
+    )
+    j = parsed.c.j
+    # CASE, so a value of another type reads as NULL rather than failing the cast.
+    amount = case((func.jsonb_typeof(j["amount"]) == "number", cast(j["amount"].astext, Numeric)))
+    cleared = j["clearedOnDate"].astext
+    books_day = case((cleared.op("~")(r"^\d{4}-\d{2}-\d{2}"), cast(func.left(cleared, 10), Date)))
     rows = await session.execute(
-        select(Record.connection_id, Record.data_type, cast(Record.data, String)).where(
-            Record.is_deleted.is_(False),
+        select(parsed.c.connection_id, parsed.c.data_type, cast(j, String)).where(
             amount.in_(amounts),
-            or_(and_(in_books, books_day.between(first, last)), in_banks if banking else false()),
+            or_(parsed.c.data_type != "bankTransactions", books_day.between(first, last)),
         )
     )
     found = [(connection_id, data_type, orjson.loads(data)) for connection_id, data_type, data in rows]
@@ -283,10 +289,14 @@ def _payment_type(payment_id: str, payment: dict[str, Any] | None, credit_notes:
 
 
 def _money_moved(
-    payment_id: str, payment: dict[str, Any] | None, allocation: dict[str, Any], invoice: dict[str, Any]
+    payment_id: str,
+    payment: dict[str, Any] | None,
+    allocation: dict[str, Any],
+    invoices: Sequence[dict[str, Any]],
 ) -> Payment | None:
     """The payment as the bank would have seen it, when it moved money: its own record's total (one
-    transfer may pay several invoices), its date and the account it went into."""
+    transfer may pay several invoices), its date, the account it went into, and what a remittance would quote
+    (the numbers of the `invoices` it settles, its reference)."""
     paid = allocation.get("payment") or {}
     amount = _decimal((payment or {}).get("totalAmount"))
     if amount is None:
@@ -297,14 +307,18 @@ def _money_moved(
     account = (payment or {}).get("accountRef") or paid.get("accountRef") or {}
     references = tuple(
         r
-        for r in (invoice.get("invoiceNumber"), (payment or {}).get("reference"), paid.get("reference"))
+        for r in (
+            *(invoice.get("invoiceNumber") for invoice in invoices),
+            (payment or {}).get("reference"),
+            paid.get("reference"),
+        )
         if isinstance(r, str) and r
     )
     return Payment(
         id=payment_id,
         day=when,
         amount=amount,
-        currency=(payment or {}).get("currency") or invoice.get("currency"),
+        currency=(payment or {}).get("currency") or invoices[0].get("currency"),
         account_id=account.get("id"),
         references=references,
     )
@@ -357,20 +371,20 @@ async def enhanced_invoices(
         "customers",
         [i["customerRef"]["id"] for i in invoices if isinstance((i.get("customerRef") or {}).get("id"), str)],
     )
-    moved: dict[str, Payment] = {}
+    # Each payment that moved money once, with every invoice of the page it settles.
+    settled: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     for invoice, payment_id, allocation in allocated:
-        if (
-            payment_id in moved
-            or _payment_type(payment_id, payments.get(payment_id), credit_notes) != "payments"
-        ):
-            continue
-        money = _money_moved(payment_id, payments.get(payment_id), allocation, invoice)
-        if money is not None:
-            moved[payment_id] = money
+        if _payment_type(payment_id, payments.get(payment_id), credit_notes) == "payments":
+            settled.setdefault(payment_id, (allocation, []))[1].append(invoice)
+    moved = [
+        money
+        for payment_id, (allocation, paid) in settled.items()
+        if (money := _money_moved(payment_id, payments.get(payment_id), allocation, paid)) is not None
+    ]
     transactions = await _bank_transactions(
-        session, src.connection_id, await _banks(session, company.id), list(moved.values())
+        session, src.connection_id, await _banks(session, company.id), moved
     )
-    matches = assign(moved.values(), transactions)
+    matches = assign(moved, transactions)
     items = [_item(invoice, payments, credit_notes, customers, matches) for invoice in invoices]
     return {
         "reportInfo": {

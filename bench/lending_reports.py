@@ -39,12 +39,15 @@ from ledgerlink.connections.models import Connection
 from ledgerlink.connectors.base import FetchRequest
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
 from ledgerlink.data import reads
+from ledgerlink.files.storage import LargeObjectStore
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.lending import ageing, reconciliation, report_types
 from ledgerlink.lending.categories.statements import categorized_statement
+from ledgerlink.lending.excel import service as excel_service
+from ledgerlink.lending.excel.models import ExcelWorkbook
 from ledgerlink.lending.reports import service as reports
 from ledgerlink.lending.reports.models import Report, ReportStatus
 from ledgerlink.records.models import Record, RecordCount
@@ -125,6 +128,25 @@ async def reconciled_invoices(run: Runtime, company_id: uuid.UUID) -> None:
         )
 
 
+def excel(report_type: str) -> Timed:
+    """An Excel report's whole job (`lending.excel.service.generate`): read, write the workbook, store it in
+    PostgreSQL's large objects, keep the latest; without the queue."""
+
+    async def workbook(run: Runtime, company_id: uuid.UUID) -> None:
+        async with run.sessionmaker() as session, session.begin():
+            # (The job reads with the company's client's rights; the key that asked is only recorded.)
+            row = ExcelWorkbook(
+                company_id=company_id, report_type=report_type, api_key_id=uuid.uuid4(), in_progress=True
+            )
+            session.add(row)
+        await excel_service.generate(run, LargeObjectStore(), row.id)
+        async with run.sessionmaker() as session:
+            done = await session.get(ExcelWorkbook, row.id)
+            assert done is not None and done.reference is not None, done and done.error_message
+
+    return workbook
+
+
 # Each report, by name: give it the runtime and the company; it generates the report once.
 REPORTS: dict[str, Timed] = {
     "creditModel (engine, end to end)": credit_model,
@@ -133,6 +155,8 @@ REPORTS: dict[str, Timed] = {
     "agedDebtor (today, 4 x 30 days)": aged(ageing.DEBTORS),
     "agedCreditor (today, 4 x 30 days)": aged(ageing.CREDITORS),
     "enhancedInvoices (a page of 100)": reconciled_invoices,
+    "Excel enhancedFinancials (job)": excel("enhancedFinancials"),
+    "Excel audit (job)": excel("audit"),
 }
 
 

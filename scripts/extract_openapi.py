@@ -162,6 +162,33 @@ DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
             ),
         },
     ),
+    "POST /data/companies/{}/assess/excel": (
+        (
+            "One generation per company and report type at a time: while one is in progress, a request "
+            "answers its status instead of queuing another. `reportType` is read in any case; "
+            "`enhancedCashFlow` answers 400 until ledgerlink generates it."
+        ),
+        {},
+    ),
+    "GET /data/companies/{}/assess/excel": (
+        "A report type never requested for the company is a 404.",
+        {},
+    ),
+    "GET /data/companies/{}/assess/excel/download": (
+        (
+            "The latest workbook generated successfully (an earlier one while a newer is in progress), as "
+            "`application/octet-stream` named `<report> - <company> - <UTC time>.xlsx`; none is a 404."
+        ),
+        {},
+    ),
+    "GET /companies/{}/reports/creditModel/{}/excel": (
+        (
+            "Made from the stored report on each download (the same figures as its `financialSummary`); "
+            "`latest` is the last one generated; a report not `Complete` is a 400 saying why. `maxAge` is "
+            "not read."
+        ),
+        {},
+    ),
     "GET /companies/{}/files/download": (
         (
             "One file is answered as itself, several as a zip (`application/octet-stream` either way, as the "

@@ -78,6 +78,15 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Typed:
+    """A cell whose kind is not its column's: a table whose rows are measures of different kinds (money,
+    ratios, percentages) side by side in columns per period."""
+
+    value: Any
+    kind: Kind
+
+
+@dataclass(frozen=True)
 class Sheet:
     """One table: a header row of its columns, then its rows (each a sequence of values in column order;
     None is an empty cell), read once: a list, or an async iterator streaming them from the database. Dates
@@ -210,6 +219,8 @@ async def _rows(rows: Iterable[Sequence[Any]] | AsyncIterable[Sequence[Any]]) ->
 def _write_cell(
     worksheet: Worksheet, row: int, column: int, kind: Kind, value: Any, formats: dict[str, Format]
 ) -> None:
+    if isinstance(value, Typed):
+        kind, value = value.kind, value.value
     if value is None or value == "":
         return
     if kind is Kind.TEXT:

@@ -12,7 +12,7 @@ from ledgerlink.files.dependencies import Rules
 from ledgerlink.files.views import attachment
 from ledgerlink.kit.auth import Session
 from ledgerlink.kit.responses import json
-from ledgerlink.lending.excel import service
+from ledgerlink.lending.excel import credit_model, service
 from ledgerlink.lending.excel.views import excel_status
 
 router = APIRouter(tags=["Excel reports"])
@@ -44,3 +44,10 @@ async def download_excel_report(
 ) -> Response:
     download = await service.download(session, principal, rules.store, companyId, report_type)
     return attachment(download, octet_stream=True)
+
+
+@router.get("/companies/{companyId}/reports/creditModel/{reportId}/excel", tags=["Financial summary"])
+async def download_credit_model_excel(
+    companyId: str, reportId: str, principal: CurrentPrincipal, session: Session
+) -> Response:
+    return attachment(await credit_model.workbook(session, principal, companyId, reportId), octet_stream=True)

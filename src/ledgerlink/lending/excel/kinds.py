@@ -3,7 +3,7 @@ the sheets of a workbook. The catalogue of types offered is `catalogue.py`; a ne
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,10 +18,7 @@ from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.errors import Conflict, NotFound
 from ledgerlink.lending.workbooks import Sheet
 from ledgerlink.records import registry
-from ledgerlink.records.models import Record, RecordCount
-
-# How many records a streamed read fetches at a time.
-STREAM_BATCH = 2_000
+from ledgerlink.records.models import RecordCount
 
 
 @dataclass(frozen=True)
@@ -63,19 +60,6 @@ class Reading:
     ) -> Any:
         """A statement exactly as `GET .../data/financials/...` answers it."""
         return await reads.statement(self.session, src, period_length, periods, start_month)
-
-    async def records(self, src: ReadSource) -> AsyncIterator[dict[str, Any]]:
-        """Every record the read API shows of the source, streamed (a million need not fit in memory)."""
-        statement = select(Record.data).where(
-            Record.connection_id == src.connection_id, Record.data_type == src.data_type.key
-        )
-        if not src.data_type.has_deletion_flag:
-            statement = statement.where(Record.is_deleted.is_(False))
-        rows = await self.session.stream_scalars(
-            statement.order_by(Record.record_id).execution_options(yield_per=STREAM_BATCH)
-        )
-        async for data in rows:
-            yield data
 
 
 @dataclass

@@ -139,6 +139,9 @@ async def generate(runtime: jobs.Runtime, store: FileStore, workbook_id: uuid.UU
     written: list[str] = []
     try:
         async with runtime.sessionmaker() as session, session.begin():
+            # One snapshot: every sheet reads the same books (a pull committing meanwhile is not half in
+            # it), and the cover's pulls are that snapshot's.
+            await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
             # Held for the generation: a retried job waits here for an earlier run still going.
             workbook = await session.get(ExcelWorkbook, workbook_id, with_for_update=True)
             if workbook is None or not workbook.in_progress:
@@ -164,7 +167,7 @@ async def generate(runtime: jobs.Runtime, store: FileStore, workbook_id: uuid.UU
             written.append(reference)
             workbook.in_progress = False
             workbook.finished_at = generated
-            workbook.file_name = file_name(kind, company, generated)
+            workbook.file_name = file_name(kind.title, company, generated)
             workbook.file_size = size
             workbook.store = store.name
             workbook.reference = reference
@@ -194,10 +197,10 @@ async def _failed(runtime: jobs.Runtime, workbook_id: uuid.UUID, message: str) -
             workbook.error_message = message
 
 
-def file_name(kind: ExcelReportType, company: Company, generated: datetime) -> str:
+def file_name(title: str, company: Company, generated: datetime) -> str:
     """`<title> - <company> - <moment>.xlsx`, with nothing a file system would refuse."""
     name = re.sub(r'[\x00-\x1f<>:"/\\|?*]+', " ", company.name).strip(" .")[:80] or str(company.id)
-    return f"{kind.title} - {name} - {generated:%Y-%m-%d %H%M%S}.xlsx"
+    return f"{title} - {name} - {generated:%Y-%m-%d %H%M%S}.xlsx"
 
 
 async def pulls_of(

@@ -10,7 +10,7 @@ import json
 import re
 import time
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,29 @@ def report_date(day: str) -> str:
     moment = date.fromisoformat(day)
     last = calendar.monthrange(moment.year, moment.month)[1]
     return f"{last:02d}-{moment.month:02d}-{moment.year}"
+
+
+def check_aged(page: Any, api: httpx.Client, company: str, params: dict[str, str]) -> None:
+    """The page's aged debtors (chart, totals per currency, a row per customer and currency) are the API's."""
+    aged = exact(api.get(f"/companies/{company}/reports/agedDebtor", params=params))
+    per_period: dict[str, list[Decimal]] = {}
+    for contact in aged["data"]:
+        for outstanding in contact["agedCurrencyOutstanding"]:
+            amounts = [p["amount"] for p in outstanding["agedOutstandingAmounts"]]
+            known = per_period.setdefault(outstanding["currency"], [Decimal(0)] * len(amounts))
+            per_period[outstanding["currency"]] = [a + b for a, b in zip(known, amounts, strict=True)]
+    assert per_period, "the Sandbox has open invoices"
+    for currency, amounts in per_period.items():
+        total = page.locator(f"#agedDebtor-table tfoot tr.total[data-currency='{currency}']")
+        assert page_amounts(total) == [money(a) for a in amounts] + [money(sum(amounts, Decimal(0)))]
+    chart = page.locator("svg#agedDebtor-chart-0")
+    assert chart.get_attribute("role") == "img"
+    assert chart.locator("text.amount").all_text_contents() == [
+        money(a) for a in next(iter(per_period.values()))
+    ]
+    assert page.locator("#agedDebtor-table tbody tr").count() == sum(
+        len(c["agedCurrencyOutstanding"]) for c in aged["data"]
+    )
 
 
 def test_lending_tab_statements_override_ageing_workbook_and_credit_model(
@@ -120,6 +143,14 @@ def test_lending_tab_statements_override_ageing_workbook_and_credit_model(
             assert refused.status_code == 303 and refused.headers["location"] == path
             assert told in browser.get(path).text
         assert browser.get(path.rsplit("/", 1)[0] + "/no-such-account").status_code == 404
+        lending_page = f"/portal/companies/{company}/lending"
+        for params, told in (
+            ({"numberOfPeriods": "0"}, "numberOfPeriods must be between 1 and 120."),
+            ({"reportDate": "31-12-2026"}, "is not a date (YYYY-MM-DD)."),
+            ({"periodLengthDays": "ten"}, "The period length must be a whole number."),
+        ):
+            refused_page = browser.get(lending_page, params=params)
+            assert refused_page.status_code == 400 and told in refused_page.text.replace("&#39;", "'")
         # A company with no books yet: each section says why instead of failing the page.
         empty = api.post("/companies", json={"name": "No Books Ltd"}).json()["id"]
         bare = browser.get(f"/portal/companies/{empty}/lending")
@@ -172,27 +203,20 @@ def test_lending_tab_statements_override_ageing_workbook_and_credit_model(
         "Confirmed" in account_row.inner_text() and "Agreed with the accountant" in account_row.inner_text()
     )
 
-    # The aged debtors: the chart's bars and the totals row are the API's report for today.
-    aged = exact(api.get(f"/companies/{company}/reports/agedDebtor"))
-    per_period: dict[str, list[Decimal]] = {}
-    for contact in aged["data"]:
-        for outstanding in contact["agedCurrencyOutstanding"]:
-            amounts = [p["amount"] for p in outstanding["agedOutstandingAmounts"]]
-            known = per_period.setdefault(outstanding["currency"], [Decimal(0)] * len(amounts))
-            per_period[outstanding["currency"]] = [a + b for a, b in zip(known, amounts, strict=True)]
-    assert per_period, "the Sandbox has open invoices"
-    for currency, amounts in per_period.items():
-        total = page.locator(f"#agedDebtor-table tfoot tr.total[data-currency='{currency}']")
-        assert page_amounts(total) == [money(a) for a in amounts] + [money(sum(amounts, Decimal(0)))]
-    chart = page.locator("svg#agedDebtor-chart-0")
-    assert chart.get_attribute("role") == "img"
-    bar_texts = chart.locator("text.amount").all_text_contents()
-    assert bar_texts == [money(a) for a in next(iter(per_period.values()))]
-    assert page.locator("#agedDebtor-table tbody tr").count() == sum(
-        len(c["agedCurrencyOutstanding"]) for c in aged["data"]
-    )
+    # The aged debtors: the chart's bars and the totals row are the API's report for today, then for the
+    # date and periods the form asks for.
+    check_aged(page, api, company, {})
     assert page.locator("#agedCreditor-table tfoot tr.total").count() >= 1
     shoot("lending-after-change")
+    asked = {"reportDate": (date.today() - timedelta(days=45)).isoformat(), "numberOfPeriods": "3"}
+    page.get_by_role("textbox", name="Report date").fill(asked["reportDate"])
+    page.get_by_role("spinbutton", name="Periods").fill(asked["numberOfPeriods"])
+    page.get_by_role("spinbutton", name="Days per period").fill("60")
+    page.locator("#ageing").get_by_role("button", name="Show").click()
+    page.wait_for_url("**periodLengthDays=60**")
+    check_aged(page, api, company, {**asked, "periodLengthDays": "60"})
+    headings = page.locator("#agedDebtor-table thead th").all_text_contents()
+    assert headings == ["Customer", "Currency", "1–60 days", "61–120 days", "Over 120 days", "Total"]
 
     # A workbook: generated in the background, its status refreshed by a link, downloaded and opened.
     row = page.locator("#workbook-enhancedFinancials")

@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
+from ledgerlink.kit.errors import BadRequest
 from ledgerlink.lending.ageing import AgeingSettings
 from ledgerlink.lending.categories import service
 from ledgerlink.lending.excel.models import ExcelWorkbook
 from ledgerlink.portal import lending
+from ledgerlink.portal.pages.lending import ageing_settings
 from ledgerlink.records.models import Record
 from tests.support.rows import company_with
 
@@ -172,3 +174,18 @@ async def test_each_report_type_shows_its_latest_request_and_latest_workbook(
         ("audit", running, made),
         ("enhancedInvoices", None, None),
     ]
+
+
+def test_the_ageing_form_takes_codat_s_defaults_and_refuses_what_is_not_a_date_or_a_number() -> None:
+    defaults = ageing_settings("", " ", "")
+    assert (defaults.number_of_periods, defaults.period_length_days) == (4, 30)
+    asked = ageing_settings("2026-10-31", "6", "15")
+    assert asked == AgeingSettings(date(2026, 10, 31), 6, 15)
+    for fields, told in (
+        (("31/10/2026", "", ""), "is not a date"),
+        (("", "four", ""), "number of periods must be a whole number"),
+        (("", "", "1.5"), "period length must be a whole number"),
+        (("", "121", ""), "between 1 and 120"),
+    ):
+        with pytest.raises(BadRequest, match=told):
+            ageing_settings(*fields)

@@ -9,6 +9,7 @@ shows what the API answers; a section whose data the API would refuse (nothing p
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -23,6 +24,7 @@ from ledgerlink.kit import pages
 from ledgerlink.kit.errors import BadRequest, CodatError, NotFound
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.lending import ageing
+from ledgerlink.lending.ageing import AgeingSettings
 from ledgerlink.lending.categories import service as categories
 from ledgerlink.lending.categories import taxonomy
 from ledgerlink.lending.categories.statements import categorized_statement
@@ -98,8 +100,23 @@ async def _statements(operator: Operator, company: Company, months: int) -> list
     return shown
 
 
-async def _aged(operator: Operator, company: Company) -> list[dict[str, Any]]:
-    settings = ageing.AgeingSettings.of(None, None, None)
+def ageing_settings(report_date: str, periods: str, period_days: str) -> AgeingSettings:
+    """The aged reports' settings from the page's form (empty fields take Codat's defaults: today, 4, 30);
+    a value that is not a date or a whole number, or out of Codat's range, is a 400 saying which."""
+    try:
+        day = date.fromisoformat(report_date.strip()) if report_date.strip() else None
+    except ValueError:
+        raise BadRequest(f"The report date {report_date[:20]!r} is not a date (YYYY-MM-DD).") from None
+    numbers = []
+    for name, raw in (("The number of periods", periods), ("The period length", period_days)):
+        try:
+            numbers.append(int(raw) if raw.strip() else None)
+        except ValueError:
+            raise BadRequest(f"{name} must be a whole number.") from None
+    return AgeingSettings.of(day, numbers[0], numbers[1])
+
+
+async def _aged(operator: Operator, company: Company, settings: AgeingSettings) -> list[dict[str, Any]]:
     shown = []
     for ledger, title, subtitle in LEDGERS:
         report, problem = await _shown(
@@ -147,22 +164,47 @@ async def _credit_model(operator: Operator, company: Company) -> dict[str, Any]:
 
 @router.get("/companies/{company_id}/lending")
 async def show_lending(
-    request: Request, company_id: str, operator: SignedIn, months: str | None = None
+    request: Request,
+    company_id: str,
+    operator: SignedIn,
+    months: str | None = None,
+    reportDate: str = "",
+    numberOfPeriods: str = "",
+    periodLengthDays: str = "",
 ) -> Response:
     company = await companies.get(operator.db, operator.principal, company_id)
     chosen = _months(months)
     types = {name: kind.title for name, kind in catalogue.REPORT_TYPES.items()}
+    ageing_form = {
+        "reportDate": reportDate,
+        "numberOfPeriods": numberOfPeriods,
+        "periodLengthDays": periodLengthDays,
+    }
+    aged: list[dict[str, Any]] = []
+    ageing_problem: str | None = None
+    try:
+        settings = ageing_settings(reportDate, numberOfPeriods, periodLengthDays)
+    except BadRequest as refused:
+        ageing_problem = refused.message
+    else:
+        aged = await _aged(operator, company, settings)
     context = {
         "title": f"Lending: {company.name}",
         "company": company,
         "months": chosen,
         "max_months": MAX_MONTHS,
         "statements": await _statements(operator, company, chosen),
-        "aged": await _aged(operator, company),
+        "aged": aged,
+        "ageing_form": ageing_form,
+        "ageing_problem": ageing_problem,
+        "ageing_limits": (ageing.MAX_PERIODS, ageing.MAX_PERIOD_DAYS),
         "workbooks": await views.workbook_states(operator.db, company.id, types),
         **await _credit_model(operator, company),
     }
-    return operator.page(request, "portal/company_lending.html", "companies", context)
+    status_code = 400 if ageing_problem else 200
+    return operator.page(
+        request, "portal/company_lending.html", "companies", context, status_code=status_code
+    )
 
 
 @router.post("/companies/{company_id}/lending/excel/{report_type}")

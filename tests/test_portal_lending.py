@@ -261,6 +261,13 @@ def test_lending_tab_statements_override_ageing_workbook_and_credit_model(
         f"{summary['accountingScore']['score']} out of 100" in shown
     )
     assert page.locator("#summary-figures tbody tr").count() >= 5
+    with page.expect_download() as started:
+        page.locator(f"#report-{reports[0]['id']}").get_by_role("link").click()
+    saved = tmp_path / started.value.suggested_filename
+    started.value.save_as(saved)
+    credit_workbook = openpyxl.load_workbook(saved, read_only=True)
+    cells = [value for sheet in credit_workbook for r in sheet.iter_rows(values_only=True) for value in r]
+    assert summary["accountingScore"]["score"] in cells
     shoot("credit-model")
     accessible()
     # On a phone the wide tables scroll in their own regions; nothing else sticks out.

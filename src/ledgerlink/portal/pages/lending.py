@@ -30,6 +30,7 @@ from ledgerlink.lending.categories import taxonomy
 from ledgerlink.lending.categories.statements import categorized_statement
 from ledgerlink.lending.credit_model import service as credit_model
 from ledgerlink.lending.excel import catalogue
+from ledgerlink.lending.excel import credit_model as credit_model_workbook
 from ledgerlink.lending.excel import service as excel
 from ledgerlink.lending.reports import service as reports
 from ledgerlink.portal import charts
@@ -219,6 +220,15 @@ async def generate_workbook(company_id: str, report_type: str, operator: FormSig
 @router.get("/companies/{company_id}/lending/excel/{report_type}/download")
 async def download_workbook(company_id: str, report_type: str, operator: SignedIn, rules: Rules) -> Response:
     download = await excel.download(operator.db, operator.principal, rules.store, company_id, report_type)
+    response = attachment(download)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.get("/companies/{company_id}/lending/reports/creditModel/{report_id}/excel")
+async def download_credit_model_workbook(company_id: str, report_id: str, operator: SignedIn) -> Response:
+    """The credit model's workbook, made from the stored report (`excel.credit_model`, as the API's)."""
+    download = await credit_model_workbook.workbook(operator.db, operator.principal, company_id, report_id)
     response = attachment(download)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

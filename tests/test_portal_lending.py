@@ -260,7 +260,14 @@ def test_lending_tab_statements_override_ageing_workbook_and_credit_model(
     assert f"{summary['accountingScore']['score']}\nout of 100" in shown or (
         f"{summary['accountingScore']['score']} out of 100" in shown
     )
-    assert page.locator("#summary-figures tbody tr").count() >= 5
+    # Each figure shown, for the latest three months, is the summary's (none of them missing on the Sandbox).
+    rows = page.locator("#summary-figures tbody tr")
+    assert rows.count() >= 5
+    for n in range(rows.count()):
+        name = rows.nth(n).get_attribute("data-figure")
+        values = [period["figures"][name]["value"] for period in summary["periods"][:3]]
+        assert all(value is not None for value in values), name
+        assert page_amounts(rows.nth(n)) == [f"{value:,.2f}" for value in values], name
     with page.expect_download() as started:
         page.locator(f"#report-{reports[0]['id']}").get_by_role("link").click()
     saved = tmp_path / started.value.suggested_filename

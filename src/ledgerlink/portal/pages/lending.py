@@ -52,11 +52,13 @@ LEDGERS = (
 SUMMARY_FIGURES = (
     ("revenue", "Revenue"),
     ("grossProfit", "Gross profit"),
-    ("netProfit", "Net profit"),
+    ("netIncome", "Net income"),
+    ("ebitda", "EBITDA"),
+    ("cash", "Cash"),
     ("currentAssets", "Current assets"),
     ("currentLiabilities", "Current liabilities"),
+    ("workingCapital", "Working capital"),
     ("currentRatio", "Current ratio"),
-    ("totalDebt", "Total debt"),
 )
 T = TypeVar("T")
 

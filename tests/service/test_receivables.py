@@ -176,9 +176,11 @@ async def test_available_needs_the_report_s_types_pulled_on_a_linked_connection(
     assert await ageing.is_available(session, principal, company_id, DEBTORS) is False
     await write(session, books.id, "creditNotes")
     assert await ageing.is_available(session, principal, company_id, DEBTORS) is True
-    # The Sandbox provides no bill credit notes: bills alone make the creditors' report.
+    # Bills alone do not make the creditors' report of a platform that has bill credit notes too.
     assert await ageing.is_available(session, principal, company_id, CREDITORS) is False
     await write(session, books.id, "bills")
+    assert await ageing.is_available(session, principal, company_id, CREDITORS) is False
+    await write(session, books.id, "billCreditNotes")
     assert await ageing.is_available(session, principal, company_id, CREDITORS) is True
     books.status = "Unlinked"
     await session.flush()

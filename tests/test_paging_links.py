@@ -1,11 +1,12 @@
-"""Paging links (kit/pagination.py) read the request's path as Starlette's `request.url.path` does."""
+"""Paging links (kit/pagination.py) read the request's path and query as Starlette's `request.url.path` and
+`request.query_params` do."""
 
 from __future__ import annotations
 
 import pytest
 from starlette.requests import Request
 
-from ledgerlink.kit.pagination import url_path
+from ledgerlink.kit.pagination import query_items, url_path
 
 
 @pytest.mark.parametrize(
@@ -30,3 +31,21 @@ def test_the_links_path_is_the_requests_url_path(path: str) -> None:
         "headers": [(b"host", b"h")],
     }
     assert url_path(scope) == Request(scope).url.path
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        b"",
+        b"page=3&pageSize=100",
+        b"page=1&page=2&pageSize=3&other=x",
+        b"query=postedOn%3E2025-12-06&orderBy=-postedOn",
+        b"query=name%3D%22A+B%22",
+        b"a&b=&=c&&d=e=f",
+        b"caf\xc3\xa9=\xff&x=1;y=2",
+        b"q=a+b",
+    ],
+)
+def test_the_query_items_are_the_requests_query_params(query: bytes) -> None:
+    scope = {"type": "http", "path": "/", "root_path": "", "query_string": query, "headers": []}
+    assert query_items(scope) == Request(scope).query_params.multi_items()

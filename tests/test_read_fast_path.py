@@ -15,10 +15,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.types import Receive, Scope, Send
 
 from ledgerlink.app import create_app
 from ledgerlink.config import Settings
 from ledgerlink.data import reads
+from ledgerlink.kit.front_door import FrontDoor
 from tests.support.pulls import link_sandbox, wait_for_pulls
 from tests.support.server import RunningServer
 
@@ -180,3 +182,47 @@ async def test_a_failed_count_reaches_every_waiter_and_the_next_ask_counts_again
     assert calls == 1 and all(isinstance(result, RuntimeError) for result in results)
     assert await counts.count_once("k", working) == 7 and calls == 2
     assert await counts.count_once("k", working) == 7 and calls == 2  # kept
+
+
+@pytest.mark.anyio
+async def test_the_front_door_answers_as_the_middleware_stack(
+    linked, server: RunningServer, postgres: str, tmp_path: Path
+) -> None:
+    """A plain list page is answered by the front door (kit/front_door.py); the same request with an
+    `Origin` no client allows goes the whole way through the stack, whose CORS layer adds nothing for it.
+    Status, body (correlation ids aside) and the response's headers, in order, must be the same."""
+    app = create_app(Settings(data_dir=tmp_path, worker_concurrency=0), postgres)
+    varying = {"date", "x-correlation-id", "x-rate-limit-remaining", "x-rate-limit-reset"}
+    door = app.middleware_stack
+    assert isinstance(door, FrontDoor)
+    inner, through_stack = door.app, []
+
+    async def counted(scope: Scope, receive: Receive, send: Send) -> None:
+        through_stack.append(scope["path"])
+        await inner(scope, receive, send)
+
+    door.app = counted
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        ) as client:
+            for path, params, headers in cases(*linked, server.auth_header):
+                through_stack.clear()
+                front = await client.get(path, params=params, headers=headers)
+                assert through_stack == [], (path, params)
+                stack = await client.get(path, params=params, headers={**headers, "Origin": "https://x.test"})
+                assert len(through_stack) == 1, (path, params)
+                assert front.status_code == stack.status_code, (path, params)
+                assert [name for name, _ in front.headers.items()] == [n for n, _ in stack.headers.items()]
+                assert {k: v for k, v in front.headers.items() if k not in varying} == {
+                    k: v for k, v in stack.headers.items() if k not in varying
+                }, (path, params)
+                if front.status_code == 200:
+                    assert front.content == stack.content, (path, params)
+                else:
+                    mine, theirs = front.json(), stack.json()
+                    assert mine.pop("correlationId") == front.headers["x-correlation-id"]
+                    theirs.pop("correlationId")
+                    assert mine == theirs, (path, params)
+    finally:
+        await app.state.engine.dispose()

@@ -32,8 +32,9 @@ from ledgerlink.jobs import Runtime
 from ledgerlink.kit import metrics, pages, routing
 from ledgerlink.kit.cors import AllowedOrigins, CorsMiddleware
 from ledgerlink.kit.errors import install_error_handlers
+from ledgerlink.kit.front_door import FrontDoor
 from ledgerlink.kit.middleware import RequestContextMiddleware
-from ledgerlink.kit.ratelimit import RateLimitMiddleware
+from ledgerlink.kit.ratelimit import RateLimitMiddleware, RateLimits
 from ledgerlink.kit.responses import JsonResponse
 from ledgerlink.kit.secrets import SecretBox, load_or_create_key
 from ledgerlink.kit.urls import PublicUrls
@@ -89,6 +90,11 @@ def create_app(settings: Settings, database_url: str, workers: WorkerProcess | N
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        telemetry={
+            "tracing": settings.opentelemetry,
+            "metrics": settings.opentelemetry,
+            "logs": settings.opentelemetry,
+        },
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -132,7 +138,7 @@ def create_app(settings: Settings, database_url: str, workers: WorkerProcess | N
     # After every route: a path no route matches exactly is tried again case-insensitively (kit/routing.py).
     routing.match_any_case(app.router)
     # The read API's list pages, its most frequent request, are answered before the router's scan.
-    routing.hot_routes(app.router, data.is_list_page)
+    hot = routing.hot_routes(app.router, data.is_list_page)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -151,11 +157,10 @@ def create_app(settings: Settings, database_url: str, workers: WorkerProcess | N
         return {"status": "ready"}
 
     # Outermost last: correlation id and body limit, then CORS (so browsers can read a 429), then limits.
-    app.add_middleware(
-        RateLimitMiddleware,
-        per_minute=settings.rate_limit_per_minute,
-        public_per_minute=settings.public_rate_limit_per_minute,
+    limits = RateLimits(
+        per_minute=settings.rate_limit_per_minute, public_per_minute=settings.public_rate_limit_per_minute
     )
+    app.add_middleware(RateLimitMiddleware, limits=limits)
     app.add_middleware(CorsMiddleware, origins=app.state.cors)
     app.add_middleware(
         RequestContextMiddleware,
@@ -163,6 +168,19 @@ def create_app(settings: Settings, database_url: str, workers: WorkerProcess | N
         # A file at the limit, and the multipart envelope and form fields around it.
         max_upload_bytes=settings.files_max_bytes + 64 * 1024,
         body_timeout_seconds=settings.body_timeout_seconds,
+        on_error=pages.unexpected_error,
+    )
+    # And in front of all of it, a plain list page answered in one layer doing what they would
+    # (kit/front_door.py). The stack is built here, once every middleware and handler is registered.
+    app.middleware_stack = FrontDoor(
+        app.build_middleware_stack(),
+        hot=hot,
+        limits=limits,
+        handlers={
+            cls: handler
+            for cls, handler in app.exception_handlers.items()
+            if isinstance(cls, type) and cls is not Exception
+        },
         on_error=pages.unexpected_error,
     )
     return app

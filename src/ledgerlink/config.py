@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     public_rate_limit_per_minute: int = Field(default=600, ge=0)
     # When set, /metrics answers only `Authorization: Bearer <token>`.
     metrics_token: str | None = None
+    # FastAPI's own OpenTelemetry (traces, metrics, logs to the process's configured providers). Off unless
+    # asked for: its check for a provider runs on every request, ~6 µs of a list page's ~70 µs of Python.
+    opentelemetry: bool = False
     # Seconds a connection has to send a request's headers (from its opening, or from a kept-alive
     # request's first byte); a slower one is answered 408 and closed.
     header_timeout_seconds: float = Field(default=15.0, gt=0)

@@ -197,6 +197,8 @@ def load_models() -> None:
     from ledgerlink.events import models as _events  # noqa: F401
     from ledgerlink.files import models as _files  # noqa: F401
     from ledgerlink.integrations import models as _integrations  # noqa: F401
+    from ledgerlink.lending.categories import models as _lending_categories  # noqa: F401
+    from ledgerlink.lending.reports import models as _lending_reports  # noqa: F401
     from ledgerlink.link import models as _link  # noqa: F401
     from ledgerlink.oauth import models as _oauth  # noqa: F401
     from ledgerlink.portal import models as _portal  # noqa: F401

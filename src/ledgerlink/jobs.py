@@ -28,10 +28,12 @@ from ledgerlink.kit.urls import PublicUrls
 PULLS_QUEUE = "pulls"
 PUSHES_QUEUE = "pushes"
 MAINTENANCE_QUEUE = "maintenance"
+# Lending reports (`lending.reports`): generated from the stored books, no platform asked.
+REPORTS_QUEUE = "reports"
 # Webhook deliveries have a worker of their own, so slow receivers and long pulls never wait on each other.
 WEBHOOKS_QUEUE = "webhooks"
 # What the general worker of `ledgerlink serve` runs: every queue but webhooks (a new queue goes here).
-GENERAL_QUEUES = (PULLS_QUEUE, PUSHES_QUEUE, MAINTENANCE_QUEUE)
+GENERAL_QUEUES = (PULLS_QUEUE, PUSHES_QUEUE, MAINTENANCE_QUEUE, REPORTS_QUEUE)
 
 
 @dataclass(frozen=True)

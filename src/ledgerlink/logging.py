@@ -8,7 +8,6 @@ traceback names the error's class, SQLSTATE, constraint, table and column and th
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 import sys
@@ -120,9 +119,11 @@ class AccessLog:
                 path = path.encode("unicode_escape").decode("ascii")
             line = self.render(method, path, status, duration_ms, correlation_id)
             # A request is answered whether or not its line can be written (stderr closed, a full pipe).
-            with contextlib.suppress(OSError, ValueError):
+            try:
                 sys.stderr.write(line)
                 sys.stderr.flush()
+            except (OSError, ValueError):
+                return
 
     @staticmethod
     def _console(method: str, path: str, status: int, duration_ms: float, correlation_id: str) -> str:

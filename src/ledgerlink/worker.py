@@ -34,6 +34,8 @@ from ledgerlink.config import Settings
 from ledgerlink.db import sqlalchemy_url
 from ledgerlink.files import tasks as files_tasks
 from ledgerlink.jobs import GENERAL_QUEUES, MAINTENANCE_QUEUE, WEBHOOKS_QUEUE, Runtime
+from ledgerlink.lending import report_types
+from ledgerlink.lending.reports import tasks as report_tasks
 from ledgerlink.link import tasks as link_tasks
 from ledgerlink.push import tasks as push_tasks
 from ledgerlink.sync import tasks as sync_tasks
@@ -53,6 +55,7 @@ def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
     operator's connectors are loaded by the process first (`app.create_app`, `run_until_stopped`)."""
     # procrastinate takes a libpq conninfo; SQLAlchemy's URL minus its driver name is one.
     conninfo = sqlalchemy_url(database_url).replace("postgresql+psycopg://", "postgresql://", 1)
+    report_types.register_all()  # (the report types the reports' jobs generate)
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=conninfo, kwargs={"options": "-c timezone=UTC"}),
         worker_defaults={
@@ -65,6 +68,7 @@ def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
         (push_tasks.blueprint, "push"),
         (webhook_tasks.blueprint, "webhooks"),
         (commerce_tasks.blueprint, "commerce"),
+        (report_tasks.blueprint, "reports"),
     ):
         app.add_tasks_from(blueprint, namespace=namespace)
     # Periodic jobs are deduplicated by procrastinate: one run per tick however many workers there are.
@@ -76,6 +80,7 @@ def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
         ("commerce:schedule", "commerce-schedule", every_tick, commerce_tasks.schedule),
         ("link:prune", "link-prune", "17 * * * *", link_tasks.prune),
         ("files:purge", "files-purge", every_tick, files_tasks.purge),
+        ("reports:maintenance", "reports-maintenance", every_tick, report_tasks.maintenance),
     ):
         task = app.task(name=name, queue=MAINTENANCE_QUEUE, pass_context=True)(function)
         app.periodic(cron=cron, periodic_id=periodic_id)(task)

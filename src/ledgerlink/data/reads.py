@@ -328,10 +328,11 @@ class Compiled:
     processors: dict[str, Callable[[Any], Any]]
 
     def params(self, values: dict[str, Any]) -> dict[str, Any]:
-        bound = dict(self.constants)
-        for name, value in values.items():
-            processor = self.processors.get(name)
-            bound[name] = processor(value) if processor is not None and value is not None else value
+        bound = {**self.constants, **values}
+        for name, processor in self.processors.items():
+            value = values.get(name)
+            if value is not None:
+                bound[name] = processor(value)
         return bound
 
 
@@ -519,15 +520,20 @@ class PageShape:
 
     @property
     def key(self) -> Hashable:
-        # The scope too: an older company-scoped path (`registry.LEGACY_PATHS`) shares its type's key.
-        return (
-            self.data_type.key,
-            self.data_type.scope,
-            self.query,
-            self.order_by,
-            self.parent_fields,
-            id(self.dialect),
-        )
+        return shape_key(self.data_type, self.query, self.order_by, self.parent_fields, self.dialect)
+
+
+def shape_key(
+    data_type: DataType,
+    query: str | None,
+    order_by: str | None,
+    parent_fields: tuple[str, ...],
+    dialect: Dialect,
+) -> Hashable:
+    """A page shape's key in `FAST_PAGES`, without making the shape (a request whose shape is compiled
+    needs only this)."""
+    # The scope too: an older company-scoped path (`registry.LEGACY_PATHS`) shares its type's key.
+    return (data_type.key, data_type.scope, query, order_by, parent_fields, id(dialect))
 
 
 class FastPages:
@@ -538,9 +544,12 @@ class FastPages:
         self._shapes: OrderedDict[Hashable, FastPage] = OrderedDict()
 
     def cached(self, shape: PageShape) -> FastPage | None:
-        found = self._shapes.get(shape.key)
+        return self.cached_key(shape.key)
+
+    def cached_key(self, key: Hashable) -> FastPage | None:
+        found = self._shapes.get(key)
         if found is not None:
-            self._shapes.move_to_end(shape.key)
+            self._shapes.move_to_end(key)
         return found
 
     def get(self, shape: PageShape) -> FastPage:
@@ -582,12 +591,15 @@ async def fast_page(
     Raises `BadRequest` (a shape `page` refuses) and `ValueError` (an id that is not a UUID) for the caller
     to take the ordinary path."""
     parent_fields = tuple(sorted(parent))
-    wanted = PageShape(data_type, params.query, params.order_by, parent_fields, engine.dialect)
-    shape = FAST_PAGES.cached(wanted)
+    shape = FAST_PAGES.cached_key(
+        shape_key(data_type, params.query, params.order_by, parent_fields, engine.dialect)
+    )
     if shape is None:
         if not await known_key(engine, key_hashes):
             return None
-        shape = FAST_PAGES.get(wanted)
+        shape = FAST_PAGES.get(
+            PageShape(data_type, params.query, params.order_by, parent_fields, engine.dialect)
+        )
     values: dict[str, Any] = {
         "ll_hashes": key_hashes,
         "ll_company": uuid.UUID(company_id),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import uuid
 from dataclasses import dataclass
 from typing import Annotated
@@ -37,12 +36,12 @@ def candidate_keys(header: str) -> list[str]:
     if scheme.lower() != "basic" or not credential.strip():
         return []
     credential = credential.strip()
-    candidates = []
-    # Not base64 (or not text once decoded): then only the raw form can be the key.
-    with contextlib.suppress(binascii.Error, UnicodeDecodeError, ValueError):
-        candidates.append(base64.b64decode(credential, validate=True).decode().rstrip(":"))
-    candidates.append(credential)
-    return candidates
+    try:
+        decoded = base64.b64decode(credential, validate=True).decode().rstrip(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        # Not base64 (or not text once decoded): then only the raw form can be the key.
+        return [credential]
+    return [decoded, credential]
 
 
 def key_hashes(header: str | None) -> list[str]:

@@ -50,9 +50,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        # Random enough to tell requests apart, without a system call for every request (uuid4's).
-        correlation = f"{random.getrandbits(128):032x}"
-        scope.setdefault("state", {})["correlation_id"] = correlation
+        correlation = begin(scope)
         started = time.perf_counter()
         status = 500
         responded = False
@@ -152,9 +150,22 @@ class RequestContextMiddleware:
 
     @staticmethod
     def _log(scope: Scope, status: int, started: float, correlation: str) -> None:
-        seconds = time.perf_counter() - started
-        metrics.observe_request(scope, status, seconds)
-        access_log(scope["method"], scope["path"], status, round(seconds * 1000, 2), correlation)
+        log_request(scope, status, started, correlation)
+
+
+def begin(scope: Scope) -> str:
+    """The request's correlation id, kept in its state (error bodies carry it)."""
+    # Random enough to tell requests apart, without a system call for every request (uuid4's).
+    correlation = f"{random.getrandbits(128):032x}"
+    scope.setdefault("state", {})["correlation_id"] = correlation
+    return correlation
+
+
+def log_request(scope: Scope, status: int, started: float, correlation: str) -> None:
+    """The request's figures (`kit.metrics`) and its access line, once it is answered."""
+    seconds = time.perf_counter() - started
+    metrics.observe_request(scope, status, seconds)
+    access_log(scope["method"], scope["path"], status, round(seconds * 1000, 2), correlation)
 
 
 class BodyRefused(Exception):

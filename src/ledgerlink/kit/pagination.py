@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Query, Request
 from sqlalchemy import func, select
@@ -87,9 +87,19 @@ def url_path(scope: Scope) -> str:
     return path
 
 
+def query_items(scope: Scope) -> list[tuple[str, str]]:
+    """The request's query parameters in order, as Starlette's `QueryParams` has them (`parse_qsl` of the
+    latin-1 text, blanks kept), without building its multi-dict. Text with nothing escaped (no `%`, no `+`),
+    as a page's parameters usually are, is split directly: `parse_qsl` would return it as it is."""
+    text = scope["query_string"].decode("latin-1")
+    if "%" in text or "+" in text:
+        return parse_qsl(text, keep_blank_values=True)
+    return [(name, value) for name, _, value in (part.partition("=") for part in text.split("&") if part)]
+
+
 def page_envelope(request: Request, params: PageParams, results: Sequence[Any], total: int) -> dict[str, Any]:
     path = url_path(request.scope)
-    others = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "pageSize")]
+    others = [(k, v) for k, v in query_items(request.scope) if k not in ("page", "pageSize")]
     # Encoded once for every link (as `urlencode` of the whole list would encode them).
     rest = "&" + urlencode(others) if others else ""
 

@@ -81,48 +81,55 @@ class RateLimiter:
         return Decision(allowed, self.per_minute, self.per_minute - window.used, start + WINDOW_SECONDS)
 
 
-class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, per_minute: int, public_per_minute: int) -> None:
-        self.app = app
+@dataclass(frozen=True)
+class Admission:
+    """A request let through: the client its key is known to belong to (None: counted by address, or a
+    key seen for the first time), and the window it was counted in (None: not counted)."""
+
+    owner: str | None
+    decision: Decision | None
+
+
+class RateLimits:
+    """The process's counts, by client and by address, and which client each key hash belongs to. One
+    instance is shared by the middleware and the front door (`kit.front_door`), so a request counts once
+    whichever way it is answered."""
+
+    def __init__(self, *, per_minute: int, public_per_minute: int) -> None:
         self.clients = RateLimiter(per_minute) if per_minute > 0 else None
         self.addresses = RateLimiter(public_per_minute) if public_per_minute > 0 else None
         # Key hash → the client it authenticated as, learnt from answered requests.
         self._owners: OrderedDict[str, str] = OrderedDict()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith(_UNCOUNTED_PREFIXES):
-            await self.app(scope, receive, send)
-            return
-        hashes = [] if path.startswith(_PUBLIC_PREFIXES) else request_key_hashes(scope)
+    def admit(self, scope: Scope, hashes: list[str]) -> Admission | Refusal:
+        """Counts the request against its client (a key seen before) or its address."""
         owner = next((self._owners[h] for h in hashes if h in self._owners), None)
         limiter, bucket = (self.clients, owner) if owner else (self.addresses, _address(scope))
-        decision = limiter.hit(bucket) if limiter is not None else None
-        if limiter is not None and decision is not None and not decision.allowed:
-            await _refuse(limiter, scope, send, decision)
-            return
-        status = 0
+        if limiter is None:
+            return Admission(owner, None)
+        decision = limiter.hit(bucket)
+        if not decision.allowed:
+            return Refusal(limiter, decision)
+        return Admission(owner, decision)
 
-        async def send_with_headers(message: Message) -> None:
-            nonlocal status, decision
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                principal = scope.get("state", {}).get("principal")
-                if owner is None and principal is not None and self.clients is not None:
-                    # A key seen for the first time: its request counts against its client too, whose
-                    # window the answer reports.
-                    decision = self.clients.hit(f"client:{principal.client_id}")
-                if decision is not None:
-                    message["headers"] = [*message.get("headers", []), *_headers(decision)]
-            await send(message)
+    def headers(self, admission: Admission, scope: Scope) -> list[tuple[bytes, bytes]]:
+        """The rate limit headers of the answer. A key seen for the first time that authenticated counts
+        against its client too, whose window the answer reports."""
+        decision = admission.decision
+        principal = scope.get("state", {}).get("principal")
+        if admission.owner is None and principal is not None and self.clients is not None:
+            decision = self.clients.hit(f"client:{principal.client_id}")
+        return _headers(decision) if decision is not None else []
 
-        await self.app(scope, receive, send_with_headers)
-        if hashes:
-            self._learn(hashes, scope.get("state", {}).get("principal"), refused=status == 401)
-
-    def _learn(self, hashes: list[str], principal: Any, *, refused: bool) -> None:
+    def learn(self, hashes: list[str], principal: Any, *, refused: bool, known: bool = False) -> None:
         """Remember whose key the hashes are once it authenticated, and forget them once it is refused (a
-        deleted key's requests count against their address again)."""
+        deleted key's requests count against their address again). `known`: the request was counted
+        against the client the hashes already belong to (`Admission.owner`), so only their use is noted."""
+        if known and not refused and principal is not None:
+            for key_hash in hashes:
+                if key_hash in self._owners:
+                    self._owners.move_to_end(key_hash)
+            return
         for key_hash in hashes:
             if refused:
                 self._owners.pop(key_hash, None)
@@ -131,6 +138,56 @@ class RateLimitMiddleware:
                 self._owners.move_to_end(key_hash)
         while len(self._owners) > MAX_TRACKED:
             self._owners.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A request over its limit, and the window that refused it."""
+
+    limiter: RateLimiter
+    decision: Decision
+
+    async def __call__(self, scope: Scope, send: Send) -> None:
+        await _refuse(self.limiter, scope, send, self.decision)
+
+
+def counted(path: str) -> bool:
+    """Whether a request for `path` counts at all (health checks and static files do not)."""
+    return not path.startswith(_UNCOUNTED_PREFIXES)
+
+
+def key_hashes(scope: Scope) -> list[str]:
+    """The hashes a request's key is looked up by: none for the pages that take no API key."""
+    return [] if scope["path"].startswith(_PUBLIC_PREFIXES) else request_key_hashes(scope)
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: ASGIApp, *, limits: RateLimits) -> None:
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not counted(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+        hashes = key_hashes(scope)
+        admission = self.limits.admit(scope, hashes)
+        if isinstance(admission, Refusal):
+            await admission(scope, send)
+            return
+        status = 0
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), *self.limits.headers(admission, scope)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+        if hashes:
+            principal = scope.get("state", {}).get("principal")
+            self.limits.learn(hashes, principal, refused=status == 401, known=admission.owner is not None)
 
 
 def _address(scope: Scope) -> str:

@@ -125,8 +125,9 @@ class HotRoutes:
         await response(scope, receive, send)
 
 
-def hot_routes(router: Router, is_hot: Callable[[Route], bool]) -> None:
-    """Answers the routes `is_hot` picks (every one registered by now) in front of `router`'s matching."""
-    router.middleware_stack = HotRoutes(
-        router.middleware_stack, [r for r in all_routes(router.routes) if is_hot(r)]
-    )
+def hot_routes(router: Router, is_hot: Callable[[Route], bool]) -> HotRoutes:
+    """Answers the routes `is_hot` picks (every one registered by now) in front of `router`'s matching;
+    the same index serves the app's front door (`kit.front_door`)."""
+    hot = HotRoutes(router.middleware_stack, [r for r in all_routes(router.routes) if is_hot(r)])
+    router.middleware_stack = hot
+    return hot

@@ -35,6 +35,15 @@ EVENT_TYPES = (
     "read.completed.initial",
     # ledgerlink's own: Codat documents no event for uploaded files (files/, docs/api-compatibility.md).
     "files.uploaded",
+    # Codat's Lending reports (lending/reports): one pair per report type of Codat's `reportType`, whichever
+    # ledgerlink generates yet.
+    *(
+        f"reports.{report_type}.generate.{outcome}"
+        for report_type in ("categorizedBankStatement", "creditModel", "spendAnalysis")
+        for outcome in ("successful", "unsuccessful")
+    ),
+    # Lending: an analyst confirmed or unset account categories (Codat's legacy-named event).
+    "AccountCategoriesUpdated",
     # Codat's table of write types (the registry's): a consumer may subscribe to any of them, whichever a
     # connector here writes.
     *(

@@ -105,6 +105,10 @@ BANK_ACCOUNT_TYPES = frozenset({"Bank", "Credit Card"})
 
 def account(entity: Record) -> Mapped:
     category = ACCOUNT_CATEGORIES.get(entity.get("AccountType") or "", "Unknown")
+    # QuickBooks' own `AccountSubType` ends the category, as Codat writes QuickBooks' (`Asset.Bank.Checking`):
+    # kept for what reads the platform's classification (Lending's account categories).
+    if category != "Unknown" and entity.get("AccountSubType"):
+        category = f"{category}.{entity['AccountSubType']}"
     name = entity.get("Name")
     mapped = without_none(
         {

@@ -1,0 +1,172 @@
+"""Lending reports: the time to generate each report for a company holding 10^6 records, against the plain
+statements' read they are built on.
+
+    python bench/lending_reports.py [--records 1000000] [--runs 5]
+
+One PostgreSQL (embedded unless LEDGERLINK_DATABASE_URL is set). An Accounting Sandbox company is linked at
+the scale that gives it about `--records` journal entries and pulled through the real pull code (journal
+entries, then the chart of accounts and the monthly statements at the same scale), so the report reads its
+few statement records beside a million others, as a real company's would. Then each entry of `REPORTS` (a
+named async callable: give it the runtime and the company) runs `--runs` times; the baseline, in the same
+run, is the read API's plain profit and loss and balance sheet for the same twelve months
+(`data.reads.statement`), which every report here starts from. Prints p50 and worst per report, and each
+one's p50 against the baseline's.
+
+Adding a report: one entry in `REPORTS` (aged debtors, reconciled invoices, workbooks: each part adds its
+own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common
+
+from ledgerlink.connections.models import Connection
+from ledgerlink.connectors.base import FetchRequest
+from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
+from ledgerlink.data import reads
+from ledgerlink.jobs import Runtime
+from ledgerlink.kit.clock import utcnow
+from ledgerlink.lending import report_types
+from ledgerlink.lending.categories.statements import categorized_statement
+from ledgerlink.lending.reports import service as reports
+from ledgerlink.lending.reports.models import Report, ReportStatus
+from ledgerlink.records.models import Record, RecordCount
+from ledgerlink.records.registry import DATA_TYPES
+from ledgerlink.records.store import refresh_statistics
+
+BULK = "journalEntries"
+STATEMENTS = ("chartOfAccounts", "profitAndLoss", "balanceSheet")
+MONTHS = 12
+
+Timed = Callable[[Runtime, uuid.UUID], Awaitable[Any]]
+
+
+async def credit_model(run: Runtime, company_id: uuid.UUID) -> None:
+    """The whole engine's work for one report: the row, pinning and fingerprinting the pulls, the categorized
+    statements, the summary, storing it with its event (the job's `run_report`, without the queue)."""
+    now = utcnow()
+    async with run.sessionmaker() as session, session.begin():
+        report = Report(
+            id=uuid.uuid4(),
+            company_id=company_id,
+            type="creditModel",
+            requested_at=now,
+            updated_at=now,
+            pulls=[],
+            attempts=0,
+        )
+        session.add(report)
+    done = await reports.run_report(run, report.id)
+    assert done.status == ReportStatus.COMPLETE.value, done.error_message
+
+
+def categorized(kind: str) -> Timed:
+    async def statement(run: Runtime, company_id: uuid.UUID) -> None:
+        async with run.sessionmaker() as session:
+            await categorized_statement(
+                session, company_id, kind=kind, period_length=1, periods_to_compare=MONTHS, start_month=None
+            )
+
+    return statement
+
+
+# Each report, by name: give it the runtime and the company; it generates the report once.
+REPORTS: dict[str, Timed] = {
+    "creditModel (engine, end to end)": credit_model,
+    "categorized profit and loss": categorized("profitAndLoss"),
+    "categorized balance sheet": categorized("balanceSheet"),
+}
+
+
+async def baseline(run: Runtime, company_id: uuid.UUID) -> None:
+    """The plain profit and loss and balance sheet of the same months, as the read API reads them."""
+    async with run.sessionmaker() as session:
+        for kind in ("profitAndLoss", "balanceSheet"):
+            found = (
+                await session.execute(
+                    select(RecordCount.connection_id, RecordCount.visible, RecordCount.synced_at)
+                    .join(Connection, Connection.id == RecordCount.connection_id)
+                    .where(Connection.company_id == company_id, RecordCount.data_type == kind)
+                )
+            ).one()
+            data_type = next(t for t in DATA_TYPES if t.key == kind)
+            source = reads.ReadSource(found.connection_id, data_type, found.visible, found.synced_at)
+            await reads.statement(session, source, 1, MONTHS, None)
+
+
+async def records_per_scale(company_id: uuid.UUID) -> float:
+    now = utcnow()
+    request = FetchRequest(
+        data_type=BULK,
+        company_id=company_id,
+        connection_id=uuid.uuid4(),
+        credentials={"scale": 10},
+        linked_at=now,
+        as_of=now,
+    )
+    return sum([len(b.records) async for b in AccountingSandbox().fetch(request)]) / 10
+
+
+async def timed(call: Callable[[], Awaitable[Any]], runs: int) -> list[float]:
+    await call()  # (warm: plans, caches)
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await call()
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+async def main(wanted: int, runs: int) -> None:
+    report_types.register_all()
+    with common.database() as url:
+        engine = common.new_engine(url)
+        run = common.runtime(engine, common.new_key())
+        company_id, connection_id = await common.linked_sandbox(run, "Lending reports benchmark", {})
+        scale = max(1, round(wanted * 1.05 / await records_per_scale(company_id)))
+        await common.set_credentials(run, connection_id, {"scale": scale})
+        started = time.perf_counter()
+        for data_type in (BULK, *STATEMENTS):
+            await common.pull(run, company_id, connection_id, data_type)
+        pulled = time.perf_counter() - started
+        async with engine.connect() as db, db.begin():
+            await refresh_statistics(db)
+        async with run.sessionmaker() as session:
+            held = await session.scalar(
+                select(func.count()).select_from(Record).where(Record.connection_id == connection_id)
+            )
+        print(f"company: {held:,} records (Accounting Sandbox at scale {scale}; pulled in {pulled:.0f} s)")
+        print(f"each timed {runs} times after one warm-up run\n")
+        base = await timed(lambda: baseline(run, company_id), runs)
+        base_p50 = statistics.median(base)
+        print(f"{'report':40} {'p50':>10} {'worst':>10} {'p50 / baseline':>15}")
+        row = (
+            f"{'baseline: plain P&L + balance sheet':40} {base_p50 * 1000:>8.1f}ms {max(base) * 1000:>8.1f}ms"
+        )
+        print(f"{row} {1:>15.2f}")
+        for name, report in REPORTS.items():
+            seconds = await timed(lambda report=report: report(run, company_id), runs)
+            p50 = statistics.median(seconds)
+            print(f"{name:40} {p50 * 1000:>8.1f}ms {max(seconds) * 1000:>8.1f}ms {p50 / base_p50:>15.2f}")
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.records, arguments.runs))

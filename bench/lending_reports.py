@@ -5,9 +5,10 @@ statements' read they are built on.
 
 One PostgreSQL (embedded unless LEDGERLINK_DATABASE_URL is set). An Accounting Sandbox company is linked at
 the scale that gives it about `--records` journal entries and pulled through the real pull code (journal
-entries, then the chart of accounts and the monthly statements at the same scale), so the report reads its
-few statement records beside a million others, as a real company's would. Then each entry of `REPORTS` (a
-named async callable: give it the runtime and the company) runs `--runs` times; the baseline, in the same
+entries, then the chart of accounts and the monthly statements, and the receivables and payables the aged
+reports and reconciled invoices read, at the same scale), so a report reads its records beside a million
+others, as a real company's would. Then each entry of `REPORTS` (a named async callable: give it the runtime
+and the company) runs `--runs` times; the baseline, in the same
 run, is the read API's plain profit and loss and balance sheet for the same twelve months
 (`data.reads.statement`), which every report here starts from. Prints p50 and worst per report, and each
 one's p50 against the baseline's.
@@ -33,13 +34,16 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
 
+from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors.base import FetchRequest
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
 from ledgerlink.data import reads
 from ledgerlink.jobs import Runtime
+from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
-from ledgerlink.lending import report_types
+from ledgerlink.kit.pagination import PageParams
+from ledgerlink.lending import ageing, reconciliation, report_types
 from ledgerlink.lending.categories.statements import categorized_statement
 from ledgerlink.lending.reports import service as reports
 from ledgerlink.lending.reports.models import Report, ReportStatus
@@ -49,6 +53,17 @@ from ledgerlink.records.store import refresh_statistics
 
 BULK = "journalEntries"
 STATEMENTS = ("chartOfAccounts", "profitAndLoss", "balanceSheet")
+# What the aged reports and reconciled invoices read, pulled at the same scale.
+RECEIVABLES = (
+    "customers",
+    "suppliers",
+    "invoices",
+    "creditNotes",
+    "bills",
+    "payments",
+    "bankAccounts",
+    "bankTransactions",
+)
 MONTHS = 12
 
 Timed = Callable[[Runtime, uuid.UUID], Awaitable[Any]]
@@ -83,11 +98,41 @@ def categorized(kind: str) -> Timed:
     return statement
 
 
+async def _principal(run: Runtime, company_id: uuid.UUID) -> Principal:
+    """The company's client, as a request's principal (reads are scoped by the client, not by the key)."""
+    async with run.sessionmaker() as session:
+        client_id = await session.scalar(select(Company.client_id).where(Company.id == company_id))
+    assert client_id is not None
+    return Principal(client_id=client_id, api_key_id=uuid.uuid4())
+
+
+def aged(ledger: ageing.Ledger) -> Timed:
+    async def report(run: Runtime, company_id: uuid.UUID) -> None:
+        principal = await _principal(run, company_id)
+        async with run.sessionmaker() as session:
+            settings = ageing.AgeingSettings.of(None, None, None)
+            await ageing.aged_report(session, principal, str(company_id), ledger, settings)
+
+    return report
+
+
+async def reconciled_invoices(run: Runtime, company_id: uuid.UUID) -> None:
+    """The first page (100 invoices) with its payments matched against the books' bank transactions."""
+    principal = await _principal(run, company_id)
+    async with run.sessionmaker() as session:
+        await reconciliation.enhanced_invoices(
+            session, principal, str(company_id), PageParams(1, 100, None, None)
+        )
+
+
 # Each report, by name: give it the runtime and the company; it generates the report once.
 REPORTS: dict[str, Timed] = {
     "creditModel (engine, end to end)": credit_model,
     "categorized profit and loss": categorized("profitAndLoss"),
     "categorized balance sheet": categorized("balanceSheet"),
+    "agedDebtor (today, 4 x 30 days)": aged(ageing.DEBTORS),
+    "agedCreditor (today, 4 x 30 days)": aged(ageing.CREDITORS),
+    "enhancedInvoices (a page of 100)": reconciled_invoices,
 }
 
 
@@ -139,7 +184,7 @@ async def main(wanted: int, runs: int) -> None:
         scale = max(1, round(wanted * 1.05 / await records_per_scale(company_id)))
         await common.set_credentials(run, connection_id, {"scale": scale})
         started = time.perf_counter()
-        for data_type in (BULK, *STATEMENTS):
+        for data_type in (BULK, *STATEMENTS, *RECEIVABLES):
             await common.pull(run, company_id, connection_id, data_type)
         pulled = time.perf_counter() - started
         async with engine.connect() as db, db.begin():

@@ -94,6 +94,12 @@ KEY_DESCRIPTION = (
     "the Portal or with `POST /apiKeys`."
 )
 # ledgerlink's documented differences (docs/api-compatibility.md): "METHOD path" → note, responses to set.
+# The aged debtors' and creditors' difference, but for the documents they read.
+AGED_REPORT = (
+    "The documents issued before `reportDate`, as they stood on it (payments and credit dated on or after "
+    "it undone), aged by issue date. `numberOfPeriods` 1 to 120 and `periodLengthDays` 1 to 3,650 (400 "
+    "otherwise); 409 until the company's {documents} have been pulled."
+)
 DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
     "GET /apiKeys": (
         "Keys are listed masked (`****…abcd`): ledgerlink stores only a hash of each key.",
@@ -109,6 +115,15 @@ DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "POST /companies": (
         "ledgerlink also accepts `platformType` in the body; it is returned as `platform`.",
+        {},
+    ),
+    "GET /companies/{}/reports/agedDebtor": (AGED_REPORT.format(documents="invoices"), {}),
+    "GET /companies/{}/reports/agedCreditor": (AGED_REPORT.format(documents="bills"), {}),
+    "GET /companies/{}/reports/enhancedInvoices": (
+        (
+            "Each bank transaction reference also carries `matchScore` (0 to 1) and `matchReasons` (the "
+            "evidence: amount, dates, the description naming the invoice, the account paid into)."
+        ),
         {},
     ),
     "POST /profile/syncSettings": (

@@ -292,14 +292,7 @@ def xero_server(
         "xero_categories",
         XERO_API_KEY,
         site,
-        {
-            "LEDGERLINK_OAUTH_GBOL_CLIENT_ID": XERO_CLIENT_ID,
-            "LEDGERLINK_OAUTH_GBOL_CLIENT_SECRET": XERO_CLIENT_SECRET,
-            "LEDGERLINK_XERO_AUTHORIZE_URL": xero_fake.authorize_url,
-            "LEDGERLINK_XERO_TOKEN_URL": xero_fake.token_url,
-            "LEDGERLINK_XERO_IDENTITY_URL": xero_fake.identity_url,
-            "LEDGERLINK_XERO_API_URL": xero_fake.api_url,
-        },
+        xero_fake.server_environment(XERO_CLIENT_ID, XERO_CLIENT_SECRET),
         oauth=(xero_fake, XERO_CLIENT_ID),
     ) as running:
         yield running

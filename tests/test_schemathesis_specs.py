@@ -333,6 +333,9 @@ MUST_REACH = (
     "GET /companies/{companyId}/connections/{connectionId}/data/banking-transactions",
     "GET /companies/{companyId}/connections/{connectionId}/data/commerce-orders",
     "GET /companies/{companyId}/connections/{connectionId}/data/commerce-orders/{orderId}",
+    "GET /companies/{companyId}/reports/agedDebtor",
+    "GET /companies/{companyId}/reports/agedCreditor",
+    "GET /companies/{companyId}/reports/enhancedInvoices",
 )
 
 

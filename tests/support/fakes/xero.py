@@ -345,6 +345,17 @@ class XeroFake(FakeClock, OAuthTestServer):
     def api_url(self) -> str:
         return self.base_url + API_PREFIX
 
+    def server_environment(self, client_id: str, client_secret: str) -> dict[str, str]:
+        """What a `ledgerlink serve` needs to reach this fake as Xero, as the app `client_id`."""
+        return {
+            "LEDGERLINK_OAUTH_GBOL_CLIENT_ID": client_id,
+            "LEDGERLINK_OAUTH_GBOL_CLIENT_SECRET": client_secret,
+            "LEDGERLINK_XERO_AUTHORIZE_URL": self.authorize_url,
+            "LEDGERLINK_XERO_TOKEN_URL": self.token_url,
+            "LEDGERLINK_XERO_IDENTITY_URL": self.identity_url,
+            "LEDGERLINK_XERO_API_URL": self.api_url,
+        }
+
     async def _connections(self, request: Request) -> Response:
         if not self._bearer(request):
             return self._answer(request, "identity", "/Connections", 401, None)

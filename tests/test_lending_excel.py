@@ -4,7 +4,6 @@ open the workbook and check its figures against the read API's; bad inputs; two 
 from __future__ import annotations
 
 import io
-import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -17,11 +16,15 @@ import pytest
 from codat_lending import CodatLending
 from codat_lending.models import shared
 from codat_lending.models.errors import ErrorMessage
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
+from ledgerlink.db import sqlalchemy_url
 from ledgerlink.kit.query import parse_datetime
+from ledgerlink.lending.excel.audit import AUDITED_TYPES
+from tests.support.files import s3_endpoint
 from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
-from tests.support.server import RunningServer
+from tests.support.server import RunningServer, own_server
+from tests.support.waits import wait_until
 
 EXCEL = "/data/companies/{}/assess/excel"
 
@@ -41,11 +44,7 @@ def lending(server: RunningServer) -> CodatLending:
 
 def settled(read: Callable[[], Any], busy: Callable[[Any], bool], timeout: float = 60) -> Any:
     """Poll `read` until `busy` says its answer is no longer in progress; that answer."""
-    deadline = time.monotonic() + timeout
-    while busy(answer := read()):
-        assert time.monotonic() < deadline, f"still in progress: {answer}"
-        time.sleep(0.2)
-    return answer
+    return wait_until(lambda: None if busy(answer := read()) else answer, timeout, "the report generated")
 
 
 def excel_status(api, company_id: str, report_type: str = "audit") -> dict:
@@ -76,6 +75,15 @@ def generated(
     return status
 
 
+def opened(lending: CodatLending, company_id: str, report_type: str) -> openpyxl.Workbook:
+    """Generate a report, check it succeeded, download it and open it."""
+    status = generated(lending, company_id, report_type)
+    assert status.success is True, status.error_message
+    content = lending.excel_reports.download(request={"company_id": company_id, "report_type": report_type})
+    assert len(content) == status.file_size
+    return openpyxl.load_workbook(io.BytesIO(content))
+
+
 def month_of(text: str) -> datetime:
     moment = parse_datetime(text)
     return datetime(moment.year, moment.month, 1)
@@ -103,17 +111,7 @@ def test_the_audit_report_opens_and_its_figures_are_the_apis(api, lending, books
     assert invoices_pull[0] == books["accounting"]
     assert any(p["id"] == invoices_pull[1] and p["dataType"] == "invoices" for p in history)
     # The types the report could not analyse are those the read API cannot answer for the company.
-    audited = [
-        "invoices",
-        "creditNotes",
-        "payments",
-        "salesOrders",
-        "purchaseOrders",
-        "bills",
-        "billPayments",
-    ]
-    audited.append("billCreditNotes")
-    lacking = [t for t in audited if api.get(f"/companies/{company_id}/data/{t}").status_code != 200]
+    lacking = [t for t in AUDITED_TYPES if api.get(f"/companies/{company_id}/data/{t}").status_code != 200]
     assert cover["UnAnalyzedDataTypes"][0] == (", ".join(lacking) or "none") and len(lacking) < 8
 
     # Per month of their issue date: the invoices the API lists, and those changed after their month ended.
@@ -254,12 +252,7 @@ def test_a_generation_whose_job_is_gone_does_not_block_the_next(api, books, db) 
 
 def test_the_enhanced_financials_workbook_is_the_categorized_statements(api, lending, books) -> None:
     company_id = books["company"]
-    status = generated(lending, company_id, "enhancedFinancials")
-    assert status.success is True, status.error_message
-    content = lending.excel_reports.download(
-        request={"company_id": company_id, "report_type": "enhancedFinancials"}
-    )
-    book = openpyxl.load_workbook(io.BytesIO(content))
+    book = opened(lending, company_id, "enhancedFinancials")
     assert book.sheetnames == ["Cover", "Profit and loss", "Balance sheet", "Category totals"]
     cover = {row[0]: row[1:] for row in book["Cover"].iter_rows(values_only=True) if row[0]}
     assert {"profitAndLoss", "balanceSheet", "chartOfAccounts"} <= set(cover)
@@ -334,12 +327,7 @@ def test_a_report_the_books_cannot_give_ends_unsuccessful_with_why(api, lending)
 
 def test_the_enhanced_invoices_workbook_is_the_reconciled_invoices(api, lending, books) -> None:
     company_id = books["company"]
-    status = generated(lending, company_id, "enhancedInvoices")
-    assert status.success is True, status.error_message
-    content = lending.excel_reports.download(
-        request={"company_id": company_id, "report_type": "enhancedInvoices"}
-    )
-    book = openpyxl.load_workbook(io.BytesIO(content))
+    book = opened(lending, company_id, "enhancedInvoices")
     assert book.sheetnames == ["Cover", "Invoices and payments"]
     sheet = book["Invoices and payments"]
     assert sheet.freeze_panes == "A2" and sheet["E2"].is_date
@@ -439,3 +427,38 @@ def test_the_credit_model_workbook_is_its_financial_summary(api, lending, books)
     for missing in (f"/companies/{company_id}/reports/creditModel/{uuid.uuid4()}/excel",):
         answer = api.get(missing)
         assert answer.status_code == 404 and answer.json()["statusCode"] == 404
+
+
+def test_workbooks_kept_in_an_object_store(postgres, tmp_path_factory) -> None:
+    """With LEDGERLINK_FILES_STORE=s3 a workbook is an object in the bucket; a newer one's generation, and
+    the company's delete, let the older objects go (the purge job, from the keys the rows' deletes record)."""
+    with (
+        s3_endpoint() as s3,
+        own_server(
+            postgres, tmp_path_factory.mktemp("excel-s3"), "excel_s3", api_key=uuid.uuid4().hex, env=s3.env
+        ) as running,
+        running.client() as api,
+    ):
+        company_id = api.post("/companies", json={"name": "Object Store Books"}).json()["id"]
+        keys = []
+        for _ in range(2):
+            assert api.post(EXCEL.format(company_id), params={"reportType": "audit"}).status_code == 200
+            status = excel_status(api, company_id)
+            assert status["success"] is True and status["fileSize"] > 0
+            keys.append(f"ledgerlink/files/excel/{company_id}/{status['lastInvocationId']}.xlsx")
+            assert keys[-1] in s3.object_keys()
+            download = api.get(f"{EXCEL.format(company_id)}/download", params={"reportType": "audit"})
+            assert len(download.content) == status["fileSize"]
+            cover = openpyxl.load_workbook(io.BytesIO(download.content))["Cover"]
+            assert cover["B3"].value == "Object Store Books"
+        wait_until(lambda: keys[0] not in s3.object_keys(), timeout=30, what="the older workbook purged")
+        assert keys[1] in s3.object_keys()
+        # The kept workbook's key is not waiting to be purged (its upload struck it off when it committed).
+        engine = create_engine(sqlalchemy_url(running.database_url))
+        with engine.connect() as db:
+            orphans = db.execute(text("SELECT reference FROM file_orphans")).scalars().all()
+        engine.dispose()
+        assert keys[1] not in orphans
+        # A company's delete takes its workbooks with it.
+        assert api.delete(f"/companies/{company_id}").status_code == 204
+        wait_until(lambda: keys[1] not in s3.object_keys(), timeout=30, what="the deleted company's workbook")

@@ -81,3 +81,16 @@ def test_sheet_names_are_valid_and_unique() -> None:
     assert workbooks.sheet_name("x" * 40, taken) == "x" * 31
     assert workbooks.sheet_name("X" * 40, taken) == "X" * 27 + " (2)"
     assert workbooks.sheet_name("'[]'", taken) == "Sheet"
+
+
+async def test_a_table_longer_than_a_sheet_goes_on_in_another(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workbooks, "MAX_ROWS", 4)  # a header and three rows a sheet
+    sheet = Sheet("Invoices", [Column("Name"), Column("Value", Kind.NUMBER)], streamed(7))
+    with await workbooks.write(COVER, [sheet]) as content:
+        book = openpyxl.load_workbook(io.BytesIO(content.read()))
+    assert book.sheetnames == ["Cover", "Invoices", "Invoices (2)", "Invoices (3)"]
+    rows = [row for name in book.sheetnames[1:] for row in book[name].iter_rows(min_row=2, values_only=True)]
+    assert rows == [(f"row {n}", n * 1.5) for n in range(7)]
+    for name, last in (("Invoices", 4), ("Invoices (2)", 4), ("Invoices (3)", 2)):
+        assert book[name].freeze_panes == "A2" and book[name]["A1"].value == "Name"
+        assert book[name].auto_filter.ref == f"A1:B{last}"

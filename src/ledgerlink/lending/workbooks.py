@@ -25,7 +25,8 @@ from ledgerlink.kit.clock import iso
 from ledgerlink.kit.query import parse_datetime
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Excel's own limits: a sheet name's length and the characters it may not hold, rows per sheet.
+# Excel's own limits: a sheet name's length and the characters it may not hold, rows per sheet (a longer
+# table goes on in another sheet).
 MAX_SHEET_NAME = 31
 _FORBIDDEN_IN_SHEET_NAME = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 MAX_ROWS = 1_048_576
@@ -136,7 +137,7 @@ async def write(cover: Cover, sheets: Iterable[Sheet]) -> BinaryIO:
         taken: set[str] = set()
         _write_cover(workbook.add_worksheet(sheet_name("Cover", taken)), cover, formats)
         for sheet in sheets:
-            await _write_sheet(workbook.add_worksheet(sheet_name(sheet.name, taken)), sheet, formats)
+            await _write_sheet(workbook, sheet, formats, taken)
         # Zipping the sheets' temporary files is the long part of a large workbook: off the event loop.
         await asyncio.to_thread(workbook.close)
     except BaseException:
@@ -188,21 +189,34 @@ def _write_cover(worksheet: Worksheet, cover: Cover, formats: dict[str, Format])
             worksheet.write_datetime(row, 3, completed, formats[Kind.DATETIME])
 
 
-async def _write_sheet(worksheet: Worksheet, sheet: Sheet, formats: dict[str, Format]) -> None:
+async def _write_sheet(
+    workbook: xlsxwriter.Workbook, sheet: Sheet, formats: dict[str, Format], taken: set[str]
+) -> None:
+    """The sheet's rows under its header; past Excel's last row, on in a sheet of the same name and
+    columns (`Invoices (2)`), as many as it takes. Each gets a filter on its header row."""
+    worksheet = _started(workbook.add_worksheet(sheet_name(sheet.name, taken)), sheet, formats)
+    kinds = [column.kind for column in sheet.columns]
+    last = len(kinds) - 1
+    row = 0
+    async for values in _rows(sheet.rows):
+        if row == MAX_ROWS - 1:
+            worksheet.autofilter(0, 0, row, last)
+            worksheet = _started(workbook.add_worksheet(sheet_name(sheet.name, taken)), sheet, formats)
+            row = 0
+        row += 1
+        for index, (kind, value) in enumerate(zip(kinds, values, strict=False)):
+            _write_cell(worksheet, row, index, kind, value, formats)
+    worksheet.autofilter(0, 0, row, last)
+
+
+def _started(worksheet: Worksheet, sheet: Sheet, formats: dict[str, Format]) -> Worksheet:
     # In constant memory, widths and the frozen row are set before any row is written.
     for index, column in enumerate(sheet.columns):
         worksheet.set_column(index, index, column.shown_width())
     worksheet.freeze_panes(1, 0)
     for index, column in enumerate(sheet.columns):
         worksheet.write_string(0, index, column.header, formats["header"])
-    kinds = [column.kind for column in sheet.columns]
-    row = 0
-    async for values in _rows(sheet.rows):
-        row += 1
-        if row >= MAX_ROWS:
-            raise ValueError(f"The sheet {sheet.name!r} has more rows than Excel allows ({MAX_ROWS - 1}).")
-        for index, (kind, value) in enumerate(zip(kinds, values, strict=False)):
-            _write_cell(worksheet, row, index, kind, value, formats)
+    return worksheet
 
 
 async def _rows(rows: Iterable[Sequence[Any]] | AsyncIterable[Sequence[Any]]) -> AsyncIterator[Sequence[Any]]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from typing import BinaryIO
 
 import structlog
 from sqlalchemy import Select, delete, select, text
@@ -128,9 +130,9 @@ def _of(company: Company, kind: ExcelReportType) -> Select[ExcelWorkbook]:
 
 
 async def generate(runtime: jobs.Runtime, store: FileStore, workbook_id: uuid.UUID) -> None:
-    """The job: read the books as the requesting client, write the workbook, store it and record it in one
-    transaction, then let older workbooks of the type go. A report that cannot be made (data never pulled,
-    an error) ends the request with its message; nothing half-written is kept."""
+    """The job: read the books as the requesting client and write the workbook (one snapshot), then store
+    and record it and let older workbooks of the type go (one transaction). A report that cannot be made
+    (data never pulled, an error) ends the request with its message; nothing half-written is kept."""
     async with runtime.sessionmaker() as session, session.begin():
         workbook = await session.get(ExcelWorkbook, workbook_id, with_for_update=True)
         if workbook is None or not workbook.in_progress:
@@ -138,47 +140,35 @@ async def generate(runtime: jobs.Runtime, store: FileStore, workbook_id: uuid.UU
         workbook.started_at = utcnow()
     written: list[str] = []
     try:
-        async with runtime.sessionmaker() as session, session.begin():
-            # One snapshot: every sheet reads the same books (a pull committing meanwhile is not half in
-            # it), and the cover's pulls are that snapshot's.
-            await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
-            # Held for the generation: a retried job waits here for an earlier run still going.
-            workbook = await session.get(ExcelWorkbook, workbook_id, with_for_update=True)
-            if workbook is None or not workbook.in_progress:
-                return
-            company = await session.get(Company, workbook.company_id)
-            assert company is not None  # (the row would have gone with it)
-            kind = catalogue.REPORT_TYPES[workbook.report_type]
-            built = await kind.build(
-                Reading(session, Principal(company.client_id, workbook.api_key_id), company)
-            )
-            generated = utcnow()
-            cover = workbooks.Cover(
-                built.title,
-                company.name,
-                str(company.id),
-                generated,
-                await pulls_of(session, built.sources),
-                built.notes,
-            )
-            with await workbooks.write(cover, built.sheets) as content:
-                size = content.seek(0, 2)
-                reference = await store.put(session, f"excel/{company.id}/{workbook.id}.xlsx", content)
-            written.append(reference)
-            workbook.in_progress = False
-            workbook.finished_at = generated
-            workbook.file_name = file_name(kind.title, company, generated)
-            workbook.file_size = size
-            workbook.store = store.name
-            workbook.reference = reference
-            await session.execute(
-                delete(ExcelWorkbook).where(
-                    ExcelWorkbook.company_id == company.id,
-                    ExcelWorkbook.report_type == kind.name,
-                    ExcelWorkbook.id != workbook.id,
-                    ExcelWorkbook.in_progress.is_(False),
+        made = await _write(runtime, workbook_id)
+        if made is None:
+            return
+        with made.content:
+            async with runtime.sessionmaker() as session, session.begin():
+                # Read committed, as the files' store expects (an object store's key is recorded as an
+                # orphan in a transaction of its own, and struck off in this one, which must see it).
+                workbook = await session.get(ExcelWorkbook, workbook_id, with_for_update=True)
+                if workbook is None or not workbook.in_progress:
+                    return  # another run of the job stored it first
+                size = made.content.seek(0, 2)
+                reference = await store.put(
+                    session, f"excel/{workbook.company_id}/{workbook.id}.xlsx", made.content
                 )
-            )
+                written.append(reference)
+                workbook.in_progress = False
+                workbook.finished_at = made.generated
+                workbook.file_name = made.file_name
+                workbook.file_size = size
+                workbook.store = store.name
+                workbook.reference = reference
+                await session.execute(
+                    delete(ExcelWorkbook).where(
+                        ExcelWorkbook.company_id == workbook.company_id,
+                        ExcelWorkbook.report_type == workbook.report_type,
+                        ExcelWorkbook.id != workbook.id,
+                        ExcelWorkbook.in_progress.is_(False),
+                    )
+                )
     except CodatError as error:
         await store.discard(written)
         await _failed(runtime, workbook_id, error.message)
@@ -186,6 +176,32 @@ async def generate(runtime: jobs.Runtime, store: FileStore, workbook_id: uuid.UU
         log.exception("excel report failed", workbook_id=str(workbook_id))
         await store.discard(written)
         await _failed(runtime, workbook_id, UNEXPECTED)
+
+
+@dataclass(frozen=True)
+class _Made:
+    content: BinaryIO
+    file_name: str
+    generated: datetime
+
+
+async def _write(runtime: jobs.Runtime, workbook_id: uuid.UUID) -> _Made | None:
+    """The workbook, read in one snapshot: every sheet reads the same books (a pull committing meanwhile is
+    not half in it), and the cover's pulls are that snapshot's."""
+    async with runtime.sessionmaker() as session, session.begin():
+        await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+        workbook = await session.get(ExcelWorkbook, workbook_id)
+        if workbook is None or not workbook.in_progress:
+            return None
+        company = await session.get(Company, workbook.company_id)
+        assert company is not None  # (the row would have gone with it)
+        kind = catalogue.REPORT_TYPES[workbook.report_type]
+        built = await kind.build(Reading(session, Principal(company.client_id, workbook.api_key_id), company))
+        generated = utcnow()
+        pulls = await pulls_of(session, built.sources)
+        cover = workbooks.Cover(built.title, company.name, str(company.id), generated, pulls, built.notes)
+        content = await workbooks.write(cover, built.sheets)
+    return _Made(content, file_name(kind.title, company, generated), generated)
 
 
 async def _failed(runtime: jobs.Runtime, workbook_id: uuid.UUID, message: str) -> None:

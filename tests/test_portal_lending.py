@@ -277,7 +277,19 @@ def test_lending_tab_statements_override_ageing_workbook_and_credit_model(
     assert summary["accountingScore"]["score"] in cells
     shoot("credit-model")
     accessible()
+    # Unsetting the category (with a reason) lets the suggestion apply again; both changes are in the history.
+    page.goto(account_url)
+    page.get_by_label("Category", exact=True).select_option("suggested")
+    page.get_by_label("Reason").fill("Back to the rules' suggestion.")
+    page.get_by_role("button", name="Confirm category").click()
+    page.wait_for_url(account_url)
+    assert "the suggestion applies again" in page.get_by_role("status").inner_text()
+    assert page.locator("#history tbody tr").count() == 2
+    assert "Suggested" in page.locator("#current-category").inner_text()
+    assert [c["to"]["status"] for c in api.get(changes).json()["results"]] == ["Suggested", "Confirmed"]
+
     # On a phone the wide tables scroll in their own regions; nothing else sticks out.
+    page.goto(f"{server.base_url}/portal/companies/{company}/lending")
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     assert overflowing(page) == []

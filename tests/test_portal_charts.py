@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from xml.etree import ElementTree
 
 from ledgerlink.portal import charts
@@ -93,3 +94,18 @@ def test_records_per_type_are_bars_largest_first() -> None:
     assert svg.find(f"{SVG}desc").text == (
         "1,352 records across 2 data types; the most are invoices (1,349)."
     )
+
+
+def test_aged_amounts_are_bars_in_the_report_s_order_sized_to_their_amounts_a_net_credit_marked() -> None:
+    labels = ("1–30 days", "31–60 days", "Over 60 days")
+    amounts = (Decimal("100.00"), Decimal("-25.50"), Decimal("50"))
+    svg = parsed(charts.aged_amounts(labels, amounts, "GBP", "aged", "Aged debtors by period (GBP)"))
+
+    assert svg.get("role") == "img" and svg.find(f"{SVG}title").text == "Aged debtors by period (GBP)"
+    description = svg.find(f"{SVG}desc").text
+    assert description.startswith("124.50 GBP outstanding in all across 3 periods")
+    bars = svg.findall(f".//{SVG}rect")
+    assert [bar.get("class") for bar in bars] == ["bar", "bar negative", "bar"]
+    widths = [float(bar.get("width")) for bar in bars]
+    assert widths[0] == 2 * widths[2] and abs(widths[1] - widths[0] * 0.255) < 0.1
+    assert [t.text for t in svg.findall(f".//{SVG}text[@class='amount']")] == ["100.00", "-25.50", "50.00"]

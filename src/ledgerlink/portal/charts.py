@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from markupsafe import Markup, escape
 
@@ -204,3 +206,37 @@ def sync_durations(durations: list[Duration], chart_id: str = "durations-chart")
         f"{_moment(end)} UTC; the longest, {slowest.data_type}, took {_number(slowest.seconds)} s."
     )
     return _svg(chart_id, "Sync durations per data type", description, height, body)
+
+
+def aged_amounts(
+    labels: Sequence[str], amounts: Sequence[Decimal], currency: str | None, chart_id: str, title: str
+) -> Markup:
+    """Horizontal bars in the aged report's order (newest period first): what is outstanding from each
+    period, to the cent. A net credit (credit notes exceeding documents) is drawn as long as its size, and
+    its bar is marked `negative`."""
+    largest = max((abs(amount) for amount in amounts), default=Decimal(0)) or Decimal(1)
+    span = WIDTH - LABEL_WIDTH - VALUE_WIDTH - 40
+    height = max(len(amounts), 1) * (BAR_HEIGHT + BAR_GAP) + BAR_GAP
+    unit = f" {currency}" if currency else ""
+    body = []
+    for index, (label, amount) in enumerate(zip(labels, amounts, strict=True)):
+        y = BAR_GAP + index * (BAR_HEIGHT + BAR_GAP)
+        width = float(abs(amount) / largest) * span
+        width = max(width, 1.0 if amount else 0.0)
+        middle = y + BAR_HEIGHT / 2 + 4
+        kind = "bar negative" if amount < 0 else "bar"
+        body.append(
+            f"<g><title>{escape(label)}: {amount:,.2f}{escape(unit)}</title>"
+            f'<text x="{LABEL_WIDTH - 8}" y="{middle:.1f}" text-anchor="end">{escape(label)}</text>'
+            f'<rect class="{kind}" x="{LABEL_WIDTH}" y="{y}" width="{width:.1f}" height="{BAR_HEIGHT}" '
+            'rx="3"></rect>'
+            f'<text class="amount" x="{LABEL_WIDTH + width + 6:.1f}" y="{middle:.1f}">'
+            f"{amount:,.2f}</text></g>"
+        )
+    total = sum(amounts, Decimal(0))
+    description = (
+        f"{total:,.2f}{unit} outstanding in all across {len(amounts)} periods by issue date; "
+        + "; ".join(f"{label}: {amount:,.2f}" for label, amount in zip(labels, amounts, strict=True))
+        + "."
+    )
+    return _svg(chart_id, title, description, height, body)

@@ -1,5 +1,5 @@
-"""`/portal`: the operator's web UI: companies, connections, data, integrations and their app credentials,
-profile, keys, webhooks.
+"""`/portal`: the operator's web UI: companies, connections, data, lending, integrations and their app
+credentials, profile, keys, webhooks.
 
 One router joining each area's pages (`portal/pages/`); routes are thin: they call the domain services
 with the session's principal (`portal.service.Operator`) and render a page.
@@ -14,6 +14,7 @@ from ledgerlink.portal.pages import (
     companies,
     files,
     integrations,
+    lending,
     link_settings,
     profile,
     sign_in,
@@ -21,5 +22,15 @@ from ledgerlink.portal.pages import (
 )
 
 router = APIRouter()
-for area in (sign_in, companies, files, integrations, app_credentials, profile, link_settings, webhooks):
+for area in (
+    sign_in,
+    companies,
+    lending,
+    files,
+    integrations,
+    app_credentials,
+    profile,
+    link_settings,
+    webhooks,
+):
     router.include_router(area.router)

@@ -1,0 +1,296 @@
+"""The Portal's Lending tab, in Chromium on the real server, on a company linked to the Accounting Sandbox:
+the categorized statements' totals are the API's, an analyst's category (with a reason) changes the statement
+and shows in the account's history, the aged debtors chart's totals are the API's, a workbook is generated
+and downloads as a workbook openpyxl opens, and a credit model is generated with its financial summary."""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+import time
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openpyxl
+import pytest
+
+from tests.support.portal import http_sign_in, overflowing, sign_in
+from tests.support.pulls import link_sandbox, wait_for_pulls
+from tests.support.waits import wait_until
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def exact(response: httpx.Response) -> Any:
+    assert response.status_code == 200, response.text
+    return json.loads(response.text, parse_float=Decimal, parse_int=Decimal)
+
+
+def money(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+def summed(report: dict, depth: int | None = None) -> dict[tuple[str, ...], dict[str, Decimal]]:
+    """The statement's balances per category path (its first `depth` levels) and period end."""
+    found: dict[tuple[str, ...], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for item in report["reportItems"]:
+        path = tuple(level["levelName"] for level in item["accountCategory"]["levels"])
+        found[path[:depth] if depth else path][item["date"][:10]] += item["balance"]
+    return found
+
+
+def page_amounts(row: Any) -> list[str]:
+    return [cell.strip() for cell in row.locator("td.num").all_inner_texts()]
+
+
+def report_date(day: str) -> str:
+    moment = date.fromisoformat(day)
+    last = calendar.monthrange(moment.year, moment.month)[1]
+    return f"{last:02d}-{moment.month:02d}-{moment.year}"
+
+
+def check_aged(page: Any, api: httpx.Client, company: str, params: dict[str, str]) -> None:
+    """The page's aged debtors (chart, totals per currency, a row per customer and currency) are the API's."""
+    aged = exact(api.get(f"/companies/{company}/reports/agedDebtor", params=params))
+    per_period: dict[str, list[Decimal]] = {}
+    for contact in aged["data"]:
+        for outstanding in contact["agedCurrencyOutstanding"]:
+            amounts = [p["amount"] for p in outstanding["agedOutstandingAmounts"]]
+            known = per_period.setdefault(outstanding["currency"], [Decimal(0)] * len(amounts))
+            per_period[outstanding["currency"]] = [a + b for a, b in zip(known, amounts, strict=True)]
+    assert per_period, "the Sandbox has open invoices"
+    for currency, amounts in per_period.items():
+        total = page.locator(f"#agedDebtor-table tfoot tr.total[data-currency='{currency}']")
+        assert page_amounts(total) == [money(a) for a in amounts] + [money(sum(amounts, Decimal(0)))]
+    chart = page.locator("svg#agedDebtor-chart-0")
+    assert chart.get_attribute("role") == "img"
+    assert chart.locator("text.amount").all_text_contents() == [
+        money(a) for a in next(iter(per_period.values()))
+    ]
+    assert page.locator("#agedDebtor-table tbody tr").count() == sum(
+        len(c["agedCurrencyOutstanding"]) for c in aged["data"]
+    )
+
+
+def test_lending_tab_statements_override_ageing_workbook_and_credit_model(
+    page, shoot, accessible, server, api, tmp_path: Path
+) -> None:
+    company, connection = link_sandbox(api, "Lending Tab Ltd")
+    wait_for_pulls(api, company, at_least=10)
+    sign_in(page, server)
+    page.goto(f"{server.base_url}/portal/companies/{company}")
+    page.get_by_role("link", name="Lending", exact=True).click()
+    page.wait_for_url(f"**/portal/companies/{company}/lending")
+    shoot("lending")
+    accessible()
+
+    # The categorized statements: each top level's totals per month are the API's.
+    ends = page.locator("#profitAndLoss-table thead time").evaluate_all("ts => ts.map(t => t.dateTime)")
+    assert len(ends) == 3
+    pnl = exact(
+        api.get(f"/companies/{company}/reports/enhancedProfitAndLoss/accounts", params={"numberOfPeriods": 3})
+    )
+    balance = exact(
+        api.get(
+            f"/companies/{company}/reports/enhancedBalanceSheet/accounts",
+            params={"numberOfPeriods": 3, "reportDate": report_date(ends[-1])},
+        )
+    )
+    for kind, report, tops in (
+        ("profitAndLoss", pnl, ("Income", "Expense")),
+        ("balanceSheet", balance, ("Asset", "Liability", "Equity")),
+    ):
+        totals = summed(report, 1)
+        for top in tops:
+            row = page.locator(f"#{kind}-table tr.category.level-0[data-path='{top}']")
+            assert page_amounts(row) == [money(totals[(top,)][end]) for end in ends], (kind, top)
+        accounts = {item.get("accountId") for item in report["reportItems"]}
+        assert page.locator(f"#{kind}-table tr.account").count() == len(accounts)
+
+    # An account's category, changed with a reason, through the account's page.
+    suggested = page.locator("#profitAndLoss-table tr.account").filter(has_text="Suggested").first
+    account_id = suggested.get_attribute("data-account")
+    before = next(i for i in pnl["reportItems"] if i.get("accountId") == account_id)
+    before_path = ".".join(level["levelName"] for level in before["accountCategory"]["levels"])
+    suggested.get_by_role("link").click()
+    page.wait_for_url(f"**/lending/accounts/{connection}/{account_id}")
+    assert "No changes" in page.locator("#history").inner_text()
+    shoot("account")
+    accessible()
+    options = page.locator("#category option").evaluate_all("os => os.map(o => o.value)")
+    # Another category on the same side of the statement, at least three levels deep.
+    top = before_path.split(".")[0]
+    chosen = next(
+        v for v in options if v.startswith(f"{top}.") and v.count(".") >= 2 and not before_path.startswith(v)
+    )
+    account_url = page.url
+
+    # Without a reason (the browser requires one; a form posted without it), nothing is stored.
+    # Without a reason (the browser requires one; a form posted without it) or with a path that is not a
+    # category, nothing is stored and the account's page says why; an unknown account is a 404 page.
+    path = account_url.removeprefix(server.base_url)
+    with http_sign_in(server) as (browser, csrf):
+        for category, reason, told in (
+            (chosen, "  ", "Give a reason"),
+            ("Expense.NoSuchThing", "A reason.", "is not a category"),
+        ):
+            refused = browser.post(path, data={"csrf": csrf, "category": category, "reason": reason})
+            assert refused.status_code == 303 and refused.headers["location"] == path
+            assert told in browser.get(path).text
+        assert browser.get(path.rsplit("/", 1)[0] + "/no-such-account").status_code == 404
+        lending_page = f"/portal/companies/{company}/lending"
+        for params, told in (
+            ({"numberOfPeriods": "0"}, "numberOfPeriods must be between 1 and 120."),
+            ({"reportDate": "31-12-2026"}, "is not a date (YYYY-MM-DD)."),
+            ({"periodLengthDays": "ten"}, "The period length must be a whole number."),
+        ):
+            refused_page = browser.get(lending_page, params=params)
+            assert refused_page.status_code == 400 and told in refused_page.text.replace("&#39;", "'")
+        # A company with no books yet: each section says why instead of failing the page.
+        empty = api.post("/companies", json={"name": "No Books Ltd"}).json()["id"]
+        bare = browser.get(f"/portal/companies/{empty}/lending")
+        assert bare.status_code == 200 and "No reports requested yet." in bare.text
+        told = "Not available: The data set has not been requested. The company's accounting connection"
+        assert bare.text.replace("&#39;", "'").count(told) == 4
+    changes = f"/data/companies/{company}/connections/{connection}/assess/accounts/categories/changes"
+    assert api.get(changes).json()["totalResults"] == 0
+
+    page.get_by_label("Category", exact=True).select_option(chosen)
+    page.get_by_label("Reason").fill("Agreed with the accountant: filed as the lending template files it.")
+    page.get_by_role("button", name="Confirm category").click()
+    page.wait_for_url(account_url)
+    assert "confirmed as " + " › ".join(chosen.split(".")) in page.get_by_role("status").inner_text()
+    history = page.locator("#history tbody tr")
+    assert history.count() == 1
+    assert "Portal operator" in history.inner_text()
+    assert "Agreed with the accountant" in history.inner_text()
+    audit = api.get(changes).json()["results"]
+    assert [(c["changedBy"]["type"], c["reason"]) for c in audit] == [
+        ("PortalOperator", "Agreed with the accountant: filed as the lending template files it.")
+    ]
+    shoot("account-confirmed")
+
+    page.get_by_role("link", name="Lending", exact=True).click()
+    page.wait_for_url(f"**/portal/companies/{company}/lending")
+    after = exact(
+        api.get(f"/companies/{company}/reports/enhancedProfitAndLoss/accounts", params={"numberOfPeriods": 3})
+    )
+    moved = [i for i in after["reportItems"] if i.get("accountId") == account_id]
+    assert {i["accountCategory"]["status"] for i in moved} == {"Confirmed"}
+    assert {".".join(lv["levelName"] for lv in i["accountCategory"]["levels"]) for i in moved} == {chosen}
+    category_row = page.locator(f"#profitAndLoss-table tr.category[data-path='{chosen}']")
+    by_path = summed(after)
+    assert page_amounts(category_row) == [
+        money(
+            sum(
+                (
+                    v[end]
+                    for p, v in by_path.items()
+                    if p[: chosen.count(".") + 1] == tuple(chosen.split("."))
+                ),
+                Decimal(0),
+            )
+        )
+        for end in ends
+    ]
+    account_row = page.locator(f"#profitAndLoss-table tr.account[data-account='{account_id}']")
+    assert (
+        "Confirmed" in account_row.inner_text() and "Agreed with the accountant" in account_row.inner_text()
+    )
+
+    # The aged debtors: the chart's bars and the totals row are the API's report for today, then for the
+    # date and periods the form asks for.
+    check_aged(page, api, company, {})
+    assert page.locator("#agedCreditor-table tfoot tr.total").count() >= 1
+    shoot("lending-after-change")
+    asked = {"reportDate": (date.today() - timedelta(days=45)).isoformat(), "numberOfPeriods": "3"}
+    page.get_by_role("textbox", name="Report date").fill(asked["reportDate"])
+    page.get_by_role("spinbutton", name="Periods").fill(asked["numberOfPeriods"])
+    page.get_by_role("spinbutton", name="Days per period").fill("60")
+    page.locator("#ageing").get_by_role("button", name="Show").click()
+    page.wait_for_url("**periodLengthDays=60**")
+    check_aged(page, api, company, {**asked, "periodLengthDays": "60"})
+    headings = page.locator("#agedDebtor-table thead th").all_text_contents()
+    assert headings == ["Customer", "Currency", "1–60 days", "61–120 days", "Over 120 days", "Total"]
+
+    # A workbook: generated in the background, its status refreshed by a link, downloaded and opened.
+    row = page.locator("#workbook-enhancedFinancials")
+    assert "never requested" in row.inner_text()
+    row.get_by_role("button", name="Generate Enhanced financials").click()
+    page.wait_for_url(re.compile(r".*/lending(#workbooks)?$"))
+    assert "Enhanced financials requested" in page.get_by_role("status").inner_text()
+
+    def ready() -> bool:
+        time.sleep(0.3)
+        page.get_by_role("button", name="Refresh the status of the workbooks").click()
+        return "Ready" in row.inner_text()
+
+    wait_until(ready, timeout=60, what="the workbook to be made: " + row.inner_text())
+    shoot("workbook-ready")
+    with page.expect_download() as started:
+        page.locator("#workbook-enhancedFinancials").get_by_role("link").click()
+    saved = tmp_path / started.value.suggested_filename
+    started.value.save_as(saved)
+    assert saved.suffix == ".xlsx"
+    workbook = openpyxl.load_workbook(saved, read_only=True)
+    assert len(workbook.sheetnames) >= 2
+    cells = [value for sheet in workbook for r in sheet.iter_rows(values_only=True) for value in r]
+    assert before["accountName"] in cells or any(i["accountName"] in cells for i in moved)
+
+    # The credit model: requested, generated, listed with its status, and its financial summary shown.
+    page.get_by_role("button", name="Generate a credit model").click()
+    assert "Credit model requested" in page.get_by_role("status").inner_text()
+
+    def complete() -> bool:
+        time.sleep(0.5)
+        latest = api.get(f"/companies/{company}/reports").json()["results"][0]
+        return latest["status"] != "InProgress"
+
+    wait_until(complete, timeout=90, what="the credit model to be generated")
+    page.get_by_role("button", name="Refresh the status of the reports").click()
+    assert page.locator("#reports tbody .badge").first.inner_text() == "Complete"
+    reports = api.get(f"/companies/{company}/reports").json()["results"]
+    summary = api.get(f"/companies/{company}/reports/creditModel/{reports[0]['id']}/financialSummary").json()
+    shown = page.locator("#financial-summary").inner_text()
+    assert f"{summary['accountingScore']['score']}\nout of 100" in shown or (
+        f"{summary['accountingScore']['score']} out of 100" in shown
+    )
+    # Each figure shown, for the latest three months, is the summary's (none of them missing on the Sandbox).
+    rows = page.locator("#summary-figures tbody tr")
+    assert rows.count() >= 5
+    for n in range(rows.count()):
+        name = rows.nth(n).get_attribute("data-figure")
+        values = [period["figures"][name]["value"] for period in summary["periods"][:3]]
+        assert all(value is not None for value in values), name
+        assert page_amounts(rows.nth(n)) == [f"{value:,.2f}" for value in values], name
+    with page.expect_download() as started:
+        page.locator(f"#report-{reports[0]['id']}").get_by_role("link").click()
+    saved = tmp_path / started.value.suggested_filename
+    started.value.save_as(saved)
+    credit_workbook = openpyxl.load_workbook(saved, read_only=True)
+    cells = [value for sheet in credit_workbook for r in sheet.iter_rows(values_only=True) for value in r]
+    assert summary["accountingScore"]["score"] in cells
+    shoot("credit-model")
+    accessible()
+    # Unsetting the category (with a reason) lets the suggestion apply again; both changes are in the history.
+    page.goto(account_url)
+    page.get_by_label("Category", exact=True).select_option("suggested")
+    page.get_by_label("Reason").fill("Back to the rules' suggestion.")
+    page.get_by_role("button", name="Confirm category").click()
+    page.wait_for_url(account_url)
+    assert "the suggestion applies again" in page.get_by_role("status").inner_text()
+    assert page.locator("#history tbody tr").count() == 2
+    assert "Suggested" in page.locator("#current-category").inner_text()
+    assert [c["to"]["status"] for c in api.get(changes).json()["results"]] == ["Suggested", "Confirmed"]
+
+    # On a phone the wide tables scroll in their own regions; nothing else sticks out.
+    page.goto(f"{server.base_url}/portal/companies/{company}/lending")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert overflowing(page) == []
+    shoot("lending-on-a-phone")

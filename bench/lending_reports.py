@@ -44,7 +44,8 @@ from ledgerlink.jobs import Runtime
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.pagination import PageParams
-from ledgerlink.lending import ageing, reconciliation, report_types
+from ledgerlink.lending import report_types
+from ledgerlink.lending.receivables import ageing, reconciliation
 from ledgerlink.lending.categories.statements import categorized_statement
 from ledgerlink.lending.excel import service as excel_service
 from ledgerlink.lending.excel.models import ExcelWorkbook

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledgerlink.kit.errors import BadRequest
-from ledgerlink.lending.ageing import AgeingSettings, Period
+from ledgerlink.lending.receivables.ageing import AgeingSettings, Period
 
 REPORT_DATE = date(2023, 5, 2)
 

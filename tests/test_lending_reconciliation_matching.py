@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledgerlink.lending.reconciliation import WINDOW_DAYS, BankTransaction, Payment, assign, score
+from ledgerlink.lending.receivables.reconciliation import WINDOW_DAYS, BankTransaction, Payment, assign, score
 
 PAID = date(2024, 3, 4)
 PAYMENT = Payment(

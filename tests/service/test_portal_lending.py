@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest
-from ledgerlink.lending.ageing import AgeingSettings
 from ledgerlink.lending.categories import service
 from ledgerlink.lending.excel.models import ExcelWorkbook
+from ledgerlink.lending.receivables.ageing import AgeingSettings
 from ledgerlink.portal import lending
 from ledgerlink.portal.pages.lending import ageing_settings
 from ledgerlink.records.models import Record

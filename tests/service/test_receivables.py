@@ -1,8 +1,8 @@
-"""Aged reports and reconciled invoices over hand-written books (`ledgerlink.lending.ageing`,
-`ledgerlink.lending.reconciliation`): the cases a Sandbox rarely shows at once — a payment either side of the
-report date, void, draft and deleted documents, credit notes, two currencies, allocations without dates,
-contacts known only by their records, exact decimal sums, what makes a report available, and a bank's
-transactions matched to a payment."""
+"""Aged reports and reconciled invoices over hand-written books (`ledgerlink.lending.receivables.ageing`,
+`ledgerlink.lending.receivables.reconciliation`): the cases a Sandbox rarely shows at once — a payment
+either side of the report date, void, draft and deleted documents, credit notes, two currencies,
+allocations without dates, contacts known only by their records, exact decimal sums, what makes a report
+available, and a bank's transactions matched to a payment."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.pagination import PageParams
-from ledgerlink.lending import ageing, reconciliation
-from ledgerlink.lending.ageing import CREDITORS, DEBTORS, AgeingSettings
+from ledgerlink.lending.receivables import ageing, reconciliation
+from ledgerlink.lending.receivables.ageing import CREDITORS, DEBTORS, AgeingSettings
 from ledgerlink.records.models import Record, RecordCount
 from tests.support.rows import company_with
 

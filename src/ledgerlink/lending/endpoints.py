@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ledgerlink.lending import receivables_endpoints, report_types
+from ledgerlink.lending import report_types
 from ledgerlink.lending.categories import endpoints as categories
 from ledgerlink.lending.credit_model.endpoints import router as credit_model_router
 from ledgerlink.lending.excel import endpoints as excel
+from ledgerlink.lending.receivables import endpoints as receivables
 from ledgerlink.lending.reports.endpoints import router as reports_router
 
 router = APIRouter()
 router.include_router(categories.router)
 router.include_router(categories.assess)
-router.include_router(receivables_endpoints.router)
+router.include_router(receivables.router)
 report_types.register_all()
 router.include_router(reports_router)
 router.include_router(credit_model_router)

@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledgerlink.lending.ageing import AgeingSettings
 from ledgerlink.lending.categories import taxonomy
 from ledgerlink.lending.categories.models import CategoryChange
 from ledgerlink.lending.categories.service import CategorizedAccount
 from ledgerlink.lending.excel.models import ExcelWorkbook
+from ledgerlink.lending.receivables.ageing import AgeingSettings
 
 # The order a statement's top levels are shown in (its parts' order in the plain statement).
 TOP_ORDER = {"profitAndLoss": ("Income", "Expense"), "balanceSheet": ("Asset", "Liability", "Equity")}

@@ -1,7 +1,7 @@
 """The `enhancedInvoices` Excel report: every invoice with the payments allocated to it and the bank
 transaction each payment landed in, exactly as `GET .../reports/enhancedInvoices` answers them
-(`lending.reconciliation`), read a page at a time. One row per invoice and payment (an invoice without
-payments has one row), so an analyst filters or pivots it as it is; rows stream into the sheet."""
+(`lending.receivables.reconciliation`), read a page at a time. One row per invoice and payment (an invoice
+without payments has one row), so an analyst filters or pivots it as it is; rows stream into the sheet."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from ledgerlink.kit.pagination import MAX_PAGE_SIZE, PageParams
 from ledgerlink.lending.excel.kinds import Built, ExcelReportType, Reading
-from ledgerlink.lending.reconciliation import enhanced_invoices
+from ledgerlink.lending.receivables.reconciliation import enhanced_invoices
 from ledgerlink.lending.workbooks import Column, Kind, Sheet
 
 COLUMNS = (

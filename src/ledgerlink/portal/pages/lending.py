@@ -23,8 +23,6 @@ from ledgerlink.files.views import attachment
 from ledgerlink.kit import pages
 from ledgerlink.kit.errors import BadRequest, CodatError, NotFound
 from ledgerlink.kit.pagination import PageParams
-from ledgerlink.lending import ageing
-from ledgerlink.lending.ageing import AgeingSettings
 from ledgerlink.lending.categories import service as categories
 from ledgerlink.lending.categories import taxonomy
 from ledgerlink.lending.categories.statements import categorized_statement
@@ -32,6 +30,8 @@ from ledgerlink.lending.credit_model import service as credit_model
 from ledgerlink.lending.excel import catalogue
 from ledgerlink.lending.excel import credit_model as credit_model_workbook
 from ledgerlink.lending.excel import service as excel
+from ledgerlink.lending.receivables import ageing
+from ledgerlink.lending.receivables.ageing import AgeingSettings
 from ledgerlink.lending.reports import service as reports
 from ledgerlink.portal import charts
 from ledgerlink.portal import lending as views

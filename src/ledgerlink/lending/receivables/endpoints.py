@@ -13,8 +13,8 @@ from ledgerlink.clients.auth import CurrentPrincipal
 from ledgerlink.kit.auth import Session
 from ledgerlink.kit.pagination import PageParams, page_params
 from ledgerlink.kit.responses import json
-from ledgerlink.lending import ageing, reconciliation
-from ledgerlink.lending.ageing import CREDITORS, DEBTORS, AgeingSettings, Ledger
+from ledgerlink.lending.receivables import ageing, reconciliation
+from ledgerlink.lending.receivables.ageing import CREDITORS, DEBTORS, AgeingSettings, Ledger
 
 router = APIRouter(tags=["Accounts receivable"])
 

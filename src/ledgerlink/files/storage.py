@@ -86,7 +86,12 @@ class ObjectStore:
     uploads and ranged streams built in). An object is written before its row commits, so its key is first
     recorded in `file_orphans` (committed on its own, due an hour later) and struck off in the upload's
     transaction: an upload that does not commit, even in a crash, leaves its object to the purge job. A
-    failed upload also discards what it wrote at once."""
+    failed upload also discards what it wrote at once.
+
+    The caller's transaction must see that orphan record to strike it off: READ COMMITTED (the default)
+    does. One whose snapshot was taken before `put` (REPEATABLE READ or SERIALIZABLE that has already read)
+    deletes nothing, and the purge job would later remove an object its row still refers to; such a caller
+    stores its file in a transaction of its own (as `lending.excel` does)."""
 
     name = "s3"
 

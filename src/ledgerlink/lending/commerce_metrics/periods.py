@@ -82,7 +82,9 @@ class PeriodSettings:
             raise BadRequest(f"periodLength must be between 1 and {MAX_PERIOD_LENGTH}.")
         settings = cls(parse_report_date(report_date), unit, length, count)
         try:
-            _ = settings.spans
+            # The day after the last is where the orders read stop: it must be in the calendar too.
+            if settings.spans[-1].end == date.max:
+                raise OverflowError
         except (ValueError, OverflowError):
             raise BadRequest(
                 "The periods requested run outside the calendar: use fewer or shorter periods."

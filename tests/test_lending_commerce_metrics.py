@@ -269,3 +269,9 @@ def test_missing_or_unknown_parameters_and_ids(server, shop) -> None:
         # As the read API answers for commerce orders on that connection: its platform has none.
         assert not_commerce.status_code == 404, not_commerce.text
         assert not_commerce.json()["error"] == "mqjo does not provide commerce-orders."
+        # A Commerce Sandbox connection not yet linked has pulled nothing: the read API's 409.
+        pending = api.post(f"/companies/{books}/connections", json={"platformKey": "aiwb"}).json()
+        never = api.get(
+            f"/data/companies/{books}/connections/{pending['id']}/assess/commerceMetrics/orders", params=good
+        )
+        assert never.status_code == 409 and never.json()["statusCode"] == 409, never.text

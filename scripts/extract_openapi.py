@@ -100,6 +100,12 @@ AGED_REPORT = (
     "it undone), aged by issue date. `numberOfPeriods` 1 to 120 and `periodLengthDays` 1 to 3,650 (400 "
     "otherwise); 409 until the company's {documents} have been pulled."
 )
+COMMERCE_METRICS = (
+    "From the connection's commerce orders, by Codat's published formulas. `reportDate` as `yyyy-MM-dd` or "
+    "`dd-MM-yyyy`; `periodLength` 1 to 366 and `numberOfPeriods` 1 to 120 (400 otherwise); periods are whole "
+    "units ending with the one holding `reportDate`, oldest first; 409 until the connection's orders have "
+    "been pulled."
+)
 DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
     "GET /apiKeys": (
         "Keys are listed masked (`****…abcd`): ledgerlink stores only a hash of each key.",
@@ -117,6 +123,10 @@ DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
         "ledgerlink also accepts `platformType` in the body; it is returned as `platform`.",
         {},
     ),
+    **{
+        f"GET /data/companies/{{}}/connections/{{}}/assess/commerceMetrics/{report}": (COMMERCE_METRICS, {})
+        for report in ("revenue", "orders", "refunds", "customerRetention", "lifetimeValue")
+    },
     "GET /companies/{}/reports/agedDebtor": (AGED_REPORT.format(documents="invoices"), {}),
     "GET /companies/{}/reports/agedCreditor": (AGED_REPORT.format(documents="bills"), {}),
     "GET /companies/{}/reports/enhancedInvoices": (

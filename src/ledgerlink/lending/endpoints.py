@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from ledgerlink.lending import report_types
 from ledgerlink.lending.categories import endpoints as categories
+from ledgerlink.lending.commerce_metrics.endpoints import router as commerce_metrics_router
 from ledgerlink.lending.credit_model.endpoints import router as credit_model_router
 from ledgerlink.lending.excel import endpoints as excel
 from ledgerlink.lending.receivables import endpoints as receivables
@@ -19,3 +20,4 @@ report_types.register_all()
 router.include_router(reports_router)
 router.include_router(credit_model_router)
 router.include_router(excel.router)
+router.include_router(commerce_metrics_router)

@@ -8,8 +8,10 @@ the procrastinate app that runs them are composed above the domains, in `worker.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ledgerlink.config import Settings
+from ledgerlink.kit.errors import NotFound
 from ledgerlink.kit.secrets import SecretBox
 from ledgerlink.kit.urls import PublicUrls
 
@@ -54,6 +57,45 @@ def runtime_of(context: procrastinate.JobContext) -> Runtime:
     """The worker's `Runtime`, which every task receives in its job context."""
     runtime: Runtime = context.additional_context["runtime"]
     return runtime
+
+
+class RetryWhenStopped(procrastinate.RetryStrategy):
+    """A failed attempt is retried after a growing wait, up to the strategy's attempts; one interrupted
+    because its worker stopped (`LEDGERLINK_SHUTDOWN_GRACE_SECONDS` ran out) is retried at once, whatever its
+    count: it is not the job's fault, and another worker can take it now."""
+
+    def get_retry_decision(
+        self, *, exception: BaseException, job: procrastinate.jobs.Job
+    ) -> procrastinate.RetryDecision | None:
+        if isinstance(exception, asyncio.CancelledError):
+            return procrastinate.RetryDecision(retry_in={"seconds": 0})
+        return super().get_retry_decision(exception=exception, job=job)
+
+
+async def attempt(
+    context: procrastinate.JobContext,
+    *,
+    attempts: int,
+    run: Callable[[], Awaitable[object]],
+    give_up: Callable[[int], Awaitable[object]],
+    log: Any,
+    what: str,
+    **ids: str,
+) -> None:
+    """One attempt of a job that ends its own operation (a push, a report): an operation gone meanwhile
+    (`NotFound`) is nothing to do; a failure is logged and raised for the job's retry, except on the last of
+    `attempts`, where `give_up(attempt)` ends the operation instead."""
+    try:
+        await run()
+    except NotFound:
+        log.info(f"{what} gone", **ids)
+    except Exception:
+        number = (context.job.attempts if context.job else 0) + 1
+        log.exception(f"{what} attempt failed", attempt=number, **ids)
+        if number >= attempts:
+            await give_up(number)
+            return
+        raise
 
 
 async def defer(

@@ -115,7 +115,7 @@ async def test_a_confirmed_category_wins_is_audited_and_emits_one_event(
     assert all(level.confidence is None for level in rent.levels)
     assert rent.reason == "Hire of the van, not premises."
     assert rent.suggestion.path == ("Expense", "Operating", "Leases", "BuildingRentLease")
-    changes, total = await service.changes(session, books, offset=0, limit=10)
+    changes, total = await service.changes(session, books.id, offset=0, limit=10)
     assert total == 1
     (change,) = changes
     assert (change.actor, change.client_id, change.api_key_id) == (
@@ -145,7 +145,7 @@ async def test_a_confirmed_category_wins_is_audited_and_emits_one_event(
     )
     (unset,) = await service.confirm(session, company, books, [service.Confirmation("a-1", None)], actor)
     assert unset.status == "Suggested" and unset.path == rent.suggestion.path
-    changes, total = await service.changes(session, books, offset=0, limit=10)
+    changes, total = await service.changes(session, books.id, offset=0, limit=10)
     assert total == 2 and changes[0].from_status == "Confirmed" and changes[0].to_levels is None
 
 

@@ -99,13 +99,13 @@ async def test_an_account_s_history_is_its_own_changes_newest_first(
     await service.confirm(session, company, books, [service.Confirmation("a-2", leases, "Not mine.")], portal)
     await service.confirm(session, company, books, [service.Confirmation("a-1", None, "Undo.")], portal)
 
-    history = await lending.account_history(session, books.id, "a-1")
+    history, _ = await service.changes(session, books.id, account_id="a-1")
 
     assert [(c.reason, c.to_levels, c.actor) for c in history] == [
         ("Undo.", None, "PortalOperator"),
         ("A lease.", list(leases), "PortalOperator"),
     ]
-    assert await lending.account_history(session, books.id, "zz") == []
+    assert (await service.changes(session, books.id, account_id="zz"))[0] == []
     accounts = await service.categorized_accounts(session, company.id)
     report = {
         "reportItems": [item("a-2", "Fuel", "2026-11-30", "5", "Expense.Operating.Leases", "Confirmed")]

@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.lending.categories import taxonomy
-from ledgerlink.lending.categories.models import CategoryChange
 from ledgerlink.lending.categories.service import CategorizedAccount
 from ledgerlink.lending.excel.models import ExcelWorkbook
 from ledgerlink.lending.receivables.ageing import AgeingSettings
@@ -164,18 +163,6 @@ def category_choices() -> list[tuple[str, list[taxonomy.Category]]]:
     for category in taxonomy.TAXONOMY:
         grouped.setdefault(category.path[0], []).append(category)
     return list(grouped.items())
-
-
-async def account_history(
-    session: AsyncSession, connection_id: uuid.UUID, account_id: str
-) -> Sequence[CategoryChange]:
-    """One account's category changes, newest first (the audit `categories.service.confirm` writes)."""
-    rows = await session.scalars(
-        select(CategoryChange)
-        .where(CategoryChange.connection_id == connection_id, CategoryChange.account_id == account_id)
-        .order_by(CategoryChange.changed_at.desc(), CategoryChange.id)
-    )
-    return rows.all()
 
 
 # ------------------------------------------------------------------------------------------- aged reports

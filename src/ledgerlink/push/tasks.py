@@ -8,7 +8,6 @@ import procrastinate
 import structlog
 
 from ledgerlink import jobs
-from ledgerlink.kit.errors import NotFound
 from ledgerlink.push import service
 
 log = structlog.get_logger("ledgerlink.push")
@@ -27,17 +26,15 @@ PUSH_ATTEMPTS = 4
 async def run(context: procrastinate.JobContext, push_operation_key: str) -> None:
     runtime = jobs.runtime_of(context)
     key = uuid.UUID(push_operation_key)
-    try:
-        await service.run_push(runtime, key)
-    except NotFound:
-        log.info("push operation gone", push_operation_key=push_operation_key)
-    except Exception:
-        attempt = (context.job.attempts if context.job else 0) + 1
-        log.exception("push attempt failed", push_operation_key=push_operation_key, attempt=attempt)
-        if attempt >= PUSH_ATTEMPTS:
-            await service.give_up(runtime, key, attempt)
-            return
-        raise
+    await jobs.attempt(
+        context,
+        attempts=PUSH_ATTEMPTS,
+        run=lambda: service.run_push(runtime, key),
+        give_up=lambda attempt: service.give_up(runtime, key, attempt),
+        log=log,
+        what="push operation",
+        push_operation_key=push_operation_key,
+    )
 
 
 async def maintenance(context: procrastinate.JobContext, timestamp: int) -> None:

@@ -27,24 +27,11 @@ PULL_ATTEMPTS = 4
 LOST_AFTER = timedelta(seconds=30)
 
 
-class PullRetry(procrastinate.RetryStrategy):
-    """A failed attempt is retried after a growing wait, up to `PULL_ATTEMPTS`; one interrupted because its
-    worker stopped (`LEDGERLINK_SHUTDOWN_GRACE_SECONDS` ran out) is retried at once, whatever its count: it is
-    not the pull's fault, and another worker can take it now."""
-
-    def get_retry_decision(
-        self, *, exception: BaseException, job: procrastinate.jobs.Job
-    ) -> procrastinate.RetryDecision | None:
-        if isinstance(exception, asyncio.CancelledError):
-            return procrastinate.RetryDecision(retry_in={"seconds": 0})
-        return super().get_retry_decision(exception=exception, job=job)
-
-
 @blueprint.task(
     name="pull",
     queue=jobs.PULLS_QUEUE,
     pass_context=True,
-    retry=PullRetry(max_attempts=PULL_ATTEMPTS - 1, exponential_wait=2),
+    retry=jobs.RetryWhenStopped(max_attempts=PULL_ATTEMPTS - 1, exponential_wait=2),
 )
 async def pull(context: procrastinate.JobContext, pull_operation_id: str) -> None:
     runtime = jobs.runtime_of(context)

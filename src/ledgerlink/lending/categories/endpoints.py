@@ -206,7 +206,7 @@ async def _changes_page(
     account_id: str | None,
 ) -> Response:
     rows, total = await service.changes(
-        session, connection, offset=params.offset, limit=params.page_size, account_id=account_id
+        session, connection.id, offset=params.offset, limit=params.page_size, account_id=account_id
     )
     return json(page_envelope(request, params, [views.change_view(r) for r in rows], total))
 

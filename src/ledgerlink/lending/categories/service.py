@@ -294,10 +294,16 @@ def updated_payload(company: Company, connection: Connection, at: datetime) -> d
 
 
 async def changes(
-    session: AsyncSession, connection: Connection, *, offset: int, limit: int, account_id: str | None = None
+    session: AsyncSession,
+    connection_id: uuid.UUID,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    account_id: str | None = None,
 ) -> tuple[Sequence[CategoryChange], int]:
-    """The connection's category changes (or one account's), newest first, and how many there are."""
-    condition = CategoryChange.connection_id == connection.id
+    """The connection's category changes (or one account's), newest first, and how many there are (the API
+    pages them; the Portal shows an account's all)."""
+    condition = CategoryChange.connection_id == connection_id
     if account_id is not None:
         condition &= CategoryChange.account_id == account_id
     total = await session.scalar(select(func.count()).select_from(CategoryChange).where(condition)) or 0

@@ -8,9 +8,7 @@ import procrastinate
 import structlog
 
 from ledgerlink import jobs
-from ledgerlink.kit.errors import NotFound
 from ledgerlink.lending.reports import service
-from ledgerlink.sync.tasks import PullRetry
 
 log = structlog.get_logger("ledgerlink.lending.reports")
 
@@ -24,22 +22,20 @@ REPORT_ATTEMPTS = 3
     name="generate",
     queue=jobs.REPORTS_QUEUE,
     pass_context=True,
-    retry=PullRetry(max_attempts=REPORT_ATTEMPTS - 1, exponential_wait=2),
+    retry=jobs.RetryWhenStopped(max_attempts=REPORT_ATTEMPTS - 1, exponential_wait=2),
 )
 async def generate(context: procrastinate.JobContext, report_id: str) -> None:
     runtime = jobs.runtime_of(context)
     key = uuid.UUID(report_id)
-    try:
-        await service.run_report(runtime, key)
-    except NotFound:
-        log.info("report gone", report_id=report_id)
-    except Exception:
-        attempt = (context.job.attempts if context.job else 0) + 1
-        log.exception("report attempt failed", report_id=report_id, attempt=attempt)
-        if attempt >= REPORT_ATTEMPTS:
-            await service.give_up(runtime, key, attempt)
-            return
-        raise
+    await jobs.attempt(
+        context,
+        attempts=REPORT_ATTEMPTS,
+        run=lambda: service.run_report(runtime, key),
+        give_up=lambda attempt: service.give_up(runtime, key, attempt),
+        log=log,
+        what="report",
+        report_id=report_id,
+    )
 
 
 async def maintenance(context: procrastinate.JobContext, timestamp: int) -> None:

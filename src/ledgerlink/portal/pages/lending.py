@@ -273,7 +273,9 @@ async def show_account(
         "title": f"{account.name or account.account_id}: category",
         "company": company,
         "account": account,
-        "history": await views.account_history(operator.db, account.connection_id, account.account_id),
+        "history": (
+            await categories.changes(operator.db, account.connection_id, account_id=account.account_id)
+        )[0],
         "choices": views.category_choices(),
         "chosen": ".".join(account.path),
         "action": account_path(company.id, account.connection_id, account.account_id),

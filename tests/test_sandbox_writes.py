@@ -260,6 +260,27 @@ def test_incremental_pulls_see_writes_when_they_are_written() -> None:
     assert all(i["id"] != sold["id"] for i in company.pull("invoices", later(120), since=second_moment)[0])
 
 
+def test_an_account_first_posted_to_after_the_last_pull_is_a_new_line_of_every_period() -> None:
+    """Statements show the accounts posted to: an account's first posting adds its line (0.0 where the period
+    has none) to every period, so an incremental pull brings them all, not only the period written to."""
+    company = Company()
+    first_moment = datetime.now(UTC) - timedelta(seconds=1)
+    first = company.snapshot(first_moment)
+    cleaning = company.account("cleaning")["id"]
+    lines = [i["accountId"] for p in first["profitAndLoss"].values() for i in p["expenses"]["items"]]
+    assert cleaning not in lines
+    company.push("journalEntries", journal_entry(company, "cleaning", "bank_current", 45))
+    second_moment = later()
+    second = company.snapshot(second_moment)
+    for data_type in ("profitAndLoss", "balanceSheet"):
+        changes, _ = company.pull(data_type, second_moment, since=first_moment)
+        assert {c["id"] for c in changes} == set(second[data_type]), data_type
+        assert apply(first[data_type], changes, []) == second[data_type], data_type
+    for period in second["profitAndLoss"].values():
+        (line,) = [i for i in period["expenses"]["items"] if i["accountId"] == cleaning]
+        assert line["value"] == (45 if period["id"] == company.today[:7] else 0)
+
+
 def test_a_record_written_in_the_second_of_the_last_pull_comes_with_the_next() -> None:
     """The Sandbox's clock counts whole seconds: a payment written a microsecond after a pull's moment is in
     that moment's second, and the next incremental pull, even one within the same second, still brings it and

@@ -2087,7 +2087,7 @@ class AccountingBooks(Clock):
         last_day = T // DAY
         months = self.month_of_day(last_day) + 1 if T >= 0 else 0
         ledger = Ledger(self, T, S, months)
-        delta, cash, last = ledger.delta, ledger.cash, ledger.last_change
+        delta, cash, last, first = ledger.delta, ledger.cash, ledger.last_change, ledger.first_posting
         changed = ledger.changed
         month_of = self._month
         cf_of = CF_OF_ACCOUNT
@@ -2102,12 +2102,16 @@ class AccountingBooks(Clock):
                         changed.add(month_of[t // DAY])
                     for a, _, _ in e.lines:
                         last[a] = max(last[a], td)
+                        if t < first[a]:
+                            first[a] = t
                     continue
                 m = month_of[t // DAY]
                 row = delta[m]
                 for a, c, _ in e.lines:
                     row[a] += c
                     last[a] = max(last[a], t)
+                    if t < first[a]:
+                        first[a] = t
                 if S is not None and t > S:
                     changed.add(m)
                 if e.txn and e.operating:
@@ -2142,7 +2146,14 @@ class Ledger:
         self.delta = [[0] * N_ACCOUNTS for _ in range(months)]
         self.cash = [[0] * len(CF_CATEGORIES) for _ in range(months)]
         self.last_change = [0] * N_ACCOUNTS
+        # When each account got its first posting (deleted ones too), _NEVER if none by T: an account
+        # first posted after S appears, as a line, in every period of a statement.
+        self.first_posting = [_NEVER] * N_ACCOUNTS
         self.changed: set[int] = set()
+
+    def posted(self, a: int, by: int) -> bool:
+        """Whether account `a` had a posting at or before `by` (a statement shows the accounts posted to)."""
+        return self.first_posting[a] <= by
 
     def balances(self) -> list[int]:
         """Each account's balance at T (pence, debit positive)."""

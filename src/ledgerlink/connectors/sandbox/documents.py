@@ -1056,7 +1056,9 @@ def _statements(bk: AccountingBooks, key: str, w: Window) -> Iterator[Item]:
         return
     months = ledger.months
     first = max(0, months - max(1, w.months))
-    if S is None:
+    shown = _posted(ledger, T)
+    if S is None or (key != "cashFlowStatement" and _posted(ledger, S) != shown):
+        # A full pull, or an account first posted to after S: it is a new line of every period.
         wanted = set(range(first, months))
     else:
         changed = set(ledger.changed) | {months - 1}
@@ -1066,7 +1068,6 @@ def _statements(bk: AccountingBooks, key: str, w: Window) -> Iterator[Item]:
         else:
             wanted = {m for m in range(first, months) if m in changed}
     cumulative = [0] * N_ACCOUNTS
-    shown = _posted(ledger)
     for m in range(months):
         row = ledger.delta[m]
         if key == "balanceSheet":
@@ -1102,9 +1103,9 @@ def _lines(
     return report_line(name, total / 100, items), total
 
 
-def _posted(ledger: Ledger) -> list[int]:
-    """The accounts a statement shows: those with postings by T, and Retained Earnings (worked out)."""
-    return [a for a in range(N_ACCOUNTS) if ledger.last_change[a] > 0 or a == A_RETAINED]
+def _posted(ledger: Ledger, by: int) -> list[int]:
+    """The accounts a statement shows: those with postings by `by`, and Retained Earnings (worked out)."""
+    return [a for a in range(N_ACCOUNTS) if ledger.posted(a, by) or a == A_RETAINED]
 
 
 def _balance_sheet(

@@ -294,6 +294,7 @@ class Written:
         its accounts, at W)."""
         month_of_day = self.books.month_of_day
         delta, cash, last, changed = ledger.delta, ledger.cash, ledger.last_change, ledger.changed
+        first = ledger.first_posting
         for entry in self.entries:
             w = entry.w
             if w > T:
@@ -303,6 +304,7 @@ class Written:
             for a, pence, _ in entry.lines:
                 row[a] += pence
                 last[a] = max(last[a], w)
+                first[a] = min(first[a], w)
             if S is not None and w > S:
                 changed.add(m)
             if entry.txn and entry.operating:

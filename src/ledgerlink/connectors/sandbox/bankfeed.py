@@ -11,9 +11,11 @@ types:
   order to ...", "Direct debit HMRC VAT GB123456789", "Funding Circle loan advance ref FC0012345", "Faster
   payment to Olivia Smith ref Salary"; a merchant name on card payments and direct debits; a category of
   the bank's own.
-* **Timing**: the bank posts 0-3 days after the books' date (most the same day). Card payments are
+* **Timing**: the bank posts 0-3 days after the books' date (most the same day; the loan's, HMRC's and the
+  payroll's payments the same day, as the books record them from the bank). Card payments are
   authorised on the books' date; 70% stay pending 1-3 days before they post, and 3% of those lapse (the
-  pending line is deleted) and are re-presented by the merchant as a new, posted line when it lapses.
+  pending line is deleted 1-4 days on) and are re-presented by the merchant as a new, posted line 1-19 hours
+  after.
 * **Discrepancies**, about 0.5-1% of lines and at least one every four months, all declared by
   `story.discrepancies`: a bank line the books lack (`MissingFromBooks`: a card payment nobody entered), a
   movement the bank shows twice (`DuplicatedBankLine`), a books amount with two digits transposed
@@ -66,6 +68,8 @@ DISCREPANCY_KINDS = ("MissingFromBooks", "DuplicatedBankLine", "MistypedAmount")
 # Accounts whose movements are never made discrepant (the loan's and HMRC's stay clean: `story.loans`).
 _CLEAN = frozenset((AC["loans"], AC["paye"], A_VAT, AC["net_wages"], A_BANK_CURRENT, A_BANK_SAVINGS))
 A_FEES = AC["bank_charges"]
+# Payments the books record on the day the bank makes them (direct debits, payroll runs): no lag.
+_SAME_DAY = frozenset((AC["loans"], AC["paye"], A_VAT, AC["net_wages"]))
 
 # Card merchants by the books' expense account (a card payment's merchant is drawn from its account's).
 MERCHANTS_OF: dict[int, tuple[str, ...]] = {
@@ -76,6 +80,8 @@ MERCHANTS_OF: dict[int, tuple[str, ...]] = {
     AC["sundries"]: ("Tesco", "Post Office", "Sainsbury's", "Ryman"),
 }
 _ANY_MERCHANT = ("Amazon", "Tesco", "Shell", "Uber", "Post Office")
+# Merchants the bank files under Meals & Entertainment (the books post them to travel and subsistence).
+MEALS = frozenset(("Pret A Manger", "Dishoom", "Tesco"))
 CATEGORY_OF: dict[int, str] = {
     A_AR: "sales",
     AC["sales_products"]: "sales",
@@ -175,15 +181,18 @@ def _printed(move: tuple, h: int) -> tuple[str, str, str | None, bool]:
             return "Credit", "Cash deposit", None, False
         return "Credit", "Bank giro credit", None, False
     if txn == "Pos" or who is None:
-        merchants = MERCHANTS_OF.get(acc, _ANY_MERCHANT)
-        merchant = merchants[(h >> 8) % len(merchants)]
-        return "Purchase", f"Card payment to {merchant}", merchant, True
+        if who is None:
+            merchants = MERCHANTS_OF.get(acc, _ANY_MERCHANT)
+            who = merchants[(h >> 8) % len(merchants)]
+        return "Purchase", f"Card payment to {who}", who, True
     return "Payment", f"Faster payment to {who}{quoted}", None, False
 
 
 def category_of(move: tuple) -> str:
     """The bank's category key of a books movement."""
     acc, pence = move[8], move[3]
+    if move[7] in MEALS:
+        return "meals"
     if acc == AC["loans"]:
         return "loan_drawdown" if pence > 0 else "loan_repayment"
     if acc == A_VAT and pence > 0:
@@ -214,14 +223,15 @@ def bank_lines_of(books: AccountingBooks, move: tuple) -> list[FeedLine]:
                 out.append((bank_id(books_id, "t"), a, t, tp, None, amount, code, desc, merchant, category))
             else:
                 lapsed = t + (1 + (h >> 34) % 4) * DAY
+                again = lapsed + HOUR + (h >> 38) % (18 * HOUR)
                 out.append(
                     (bank_id(books_id, "t"), a, t, None, lapsed, amount, code, desc, merchant, category)
                 )
                 out.append(
-                    (bank_id(books_id, "r"), a, lapsed, lapsed, None, amount, code, desc, merchant, category)
+                    (bank_id(books_id, "r"), a, again, again, None, amount, code, desc, merchant, category)
                 )
     else:
-        ta = t + _LAGS[(h >> 8) % len(_LAGS)] * DAY
+        ta = t if move[8] in _SAME_DAY else t + _LAGS[(h >> 8) % len(_LAGS)] * DAY
         out.append((bank_id(books_id, "t"), a, ta, ta, None, amount, code, desc, merchant, category))
     if kind == "DuplicatedBankLine":
         first = out[-1]

@@ -488,6 +488,28 @@ LENDERS = (
     ("Triodos Bank", "TB"),
 )
 K_STORY_EMPLOYEE, K_STORY_LOAN, K_STORY_RECONCILE = 0x5701, 0x5702, 0x5703
+# Debit card purchases (`AccountingBooks.card_purchases`): a day's mean count at scale 1 (before activity),
+# and the merchants: (name, expense account, min pence, max pence, tax rate), prices VAT inclusive.
+F_CARD = 0xCA4D
+CARD_RATE = 0.9
+CARD_MERCHANTS: tuple[tuple[str, int, int, int, int], ...] = tuple(
+    (name, AC[key], lo, hi, tax_i)
+    for name, key, lo, hi, tax_i in (
+        ("Amazon", "office", 800, 12_000, T_STANDARD),
+        ("Staples", "office", 1_500, 9_000, T_STANDARD),
+        ("Screwfix", "office", 1_000, 20_000, T_STANDARD),
+        ("Trainline", "travel", 1_200, 18_000, T_ZERO),
+        ("Uber", "travel", 700, 4_500, T_STANDARD),
+        ("Shell", "travel", 3_000, 9_000, T_STANDARD),
+        ("Pret A Manger", "travel", 350, 2_500, T_STANDARD),
+        ("Dishoom", "travel", 3_000, 18_000, T_STANDARD),
+        ("Tesco", "sundries", 400, 6_000, T_STANDARD),
+        ("Post Office", "sundries", 200, 3_000, T_EXEMPT),
+        ("Google Ads", "marketing", 2_000, 40_000, T_STANDARD),
+        ("LinkedIn", "marketing", 2_000, 25_000, T_STANDARD),
+        ("Adobe", "software", 1_000, 6_000, T_STANDARD),
+    )
+)
 # VAT returns by (company seed, history start, scale, month paid): each costs a quarter of generation.
 _VAT_RETURNS: dict[tuple, int] = {}
 
@@ -495,8 +517,9 @@ _VAT_RETURNS: dict[tuple, int] = {}
 @dataclass(frozen=True, slots=True)
 class LoanPlan:
     """A loan: `amount` pence drawn down from `lender` on `drawdown_day`, repaid in `term` monthly payments of
-    `payment` pence (the last one clears what is left), interest at `rate_bp` basis points a year on what is
-    outstanding. `schedule`: each repayment's `(day, capital, interest)`."""
+    `payment` pence (the last one clears what is left) on `day_of_month` (the Monday after when it falls on a
+    weekend), interest at `rate_bp` basis points a year on what is outstanding. `schedule`: each repayment's
+    `(day, capital, interest)`."""
 
     lender: str
     reference: str
@@ -505,6 +528,7 @@ class LoanPlan:
     payment: int
     rate_bp: int
     term: int
+    day_of_month: int
     schedule: tuple[tuple[int, int, int], ...]
 
     def repayment_index(self, day: int) -> int | None:
@@ -1527,9 +1551,10 @@ class AccountingBooks(Clock):
 
     # ---------------------------------------------------------------------------------------------- cash
     def direct(self, day: int) -> tuple[list[Direct], list[Transfer]]:
-        """Direct costs, direct incomes and transfers of `day`: recurring ones, random ones, and the story's
-        (net pay, HMRC, the loan: `story_direct`)."""
+        """Direct costs, direct incomes and transfers of `day`: recurring ones, random ones, card purchases
+        and the story's (net pay, HMRC, the loan: `story_direct`)."""
         costs, transfers = self._direct(day)
+        costs.extend(self.card_purchases(day, len(costs)))
         costs.extend(self.story_direct(day, len(costs)))
         return costs, transfers
 
@@ -1874,6 +1899,7 @@ class AccountingBooks(Clock):
             payment,
             rate_bp,
             term,
+            dom,
             tuple(schedule),
         )
         return self._loan
@@ -1905,12 +1931,52 @@ class AccountingBooks(Clock):
                 for doc in self.purchases(d):
                     if doc.t_del is None and doc.t_void is None:
                         due -= doc.tax
-                for x in self._direct(d)[0]:
+                costs = self._direct(d)[0]
+                for x in (*costs, *self.card_purchases(d, len(costs))):
                     due += x.tax if x.kind == K_DIRECT_INCOME else -x.tax
         if len(_VAT_RETURNS) >= 4_096:
             _VAT_RETURNS.clear()
         _VAT_RETURNS[key] = due
         return due
+
+    def card_purchases(self, day: int, idx: int) -> list[Direct]:
+        """The day's purchases on the company's debit card (numbered from `idx` among the day's direct costs),
+        at the high street's and the internet's merchants (`CARD_MERCHANTS`), VAT included in the price
+        where the merchant charges it: what a small business's bank statement is mostly made of."""
+        r = self.rng(day, F_CARD).random
+        n = int(CARD_RATE * self.scale * self.activity(day) * (0.5 + r()) + r())
+        out: list[Direct] = []
+        stamp = self.day_iso(day).replace("-", "")[2:]
+        for i in range(n):
+            merchant, acc, lo, hi, tax_i = CARD_MERCHANTS[int(r() * len(CARD_MERCHANTS))]
+            gross = lo + int(r() * (hi - lo))
+            sub = gross * 100 // (100 + TAX_PCT[tax_i])
+            t = day * DAY + 7 * HOUR + int(r() * 14 * HOUR)
+            rec = t + (2 + int(r() * 5)) * DAY
+            line = Line(merchant, -1, 1, sub, sub, gross - sub, tax_i, acc, -1)
+            k = idx + i
+            reference = f"CARD-{stamp}-{i + 1:03d}"
+            out.append(
+                Direct(
+                    self.rid(K_DIRECT_COST, day, k),
+                    K_DIRECT_COST,
+                    day,
+                    k,
+                    t,
+                    -1,
+                    [line],
+                    sub,
+                    gross - sub,
+                    gross,
+                    A_BANK_CURRENT,
+                    "Pos",
+                    rec,
+                    reference,
+                    f"Card payment {merchant}",
+                    merchant,
+                )
+            )
+        return out
 
     def story_direct(self, day: int, idx: int) -> list[Direct]:
         """The story's bank payments of `day` (numbered from `idx` among the day's direct costs and incomes):

@@ -118,7 +118,8 @@ def _books(company_id: uuid.UUID | str, linked_at: datetime, scale: int, speed: 
 
 
 def _pounds(pence: int) -> Decimal:
-    return Decimal(pence) / 100
+    """Pence as pounds with two decimals (`Decimal("-25.60")`)."""
+    return Decimal(pence).scaleb(-2)
 
 
 def _date(clock: Clock, t: int) -> date:
@@ -252,7 +253,7 @@ def loans(
             drawdown_date=_date(books, drawdown[0]),
             drawdown_amount=_pounds(plan.amount),
             repayment_amount=_pounds(plan.payment),
-            repayment_day_of_month=books.day_of_month(plan.schedule[0][0]) if plan.schedule else 0,
+            repayment_day_of_month=plan.day_of_month,
             annual_rate_percent=Decimal(plan.rate_bp) / 100,
             term_months=plan.term,
             repayment_dates=tuple(r.date for r in repayments),

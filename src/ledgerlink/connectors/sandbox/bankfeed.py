@@ -131,7 +131,7 @@ def bank_id(books_id: str, mark: str) -> str:
 
 def discrepancy_of(books: AccountingBooks, move: tuple, h: int) -> str | None:
     """The discrepancy a books movement gets in the bank (`DISCREPANCY_KINDS`), or None."""
-    _t, _id, account, pence, _desc, _txn, _rec, _who, acc, _ref = move
+    account, acc = move[2], move[8] if len(move) > 8 else None
     if account != A_BANK_CURRENT or acc in _CLEAN:
         return None
     if acc == A_FEES:
@@ -141,7 +141,7 @@ def discrepancy_of(books: AccountingBooks, move: tuple, h: int) -> str | None:
     if (h >> 20) % DISCREPANCY_ONE_IN:
         return None
     kind = DISCREPANCY_KINDS[(h >> 40) % 3]
-    if kind == "MistypedAmount" and transposed(pence) is None:
+    if kind == "MistypedAmount" and transposed(move[3]) is None:
         return "DuplicatedBankLine"
     return kind
 
@@ -149,6 +149,8 @@ def discrepancy_of(books: AccountingBooks, move: tuple, h: int) -> str | None:
 def _printed(move: tuple, h: int) -> tuple[str, str, str | None, bool]:
     """(code, description, merchant, is a card payment) of a books movement, as the bank prints it."""
     _t, _id, account, pence, desc, txn, _rec, who, acc, ref = move
+    if acc is None:  # a movement the books describe as the bank does (a payout's statement line)
+        return ("Credit" if pence > 0 else "Payment"), desc, None, False
     quoted = f" ref {ref}" if ref else ""
     if txn == "Xfer":
         if account == A_BANK_SAVINGS:
@@ -191,6 +193,8 @@ def _printed(move: tuple, h: int) -> tuple[str, str, str | None, bool]:
 def category_of(move: tuple) -> str:
     """The bank's category key of a books movement."""
     acc, pence = move[8], move[3]
+    if acc is None:
+        return "sales" if pence > 0 else "suppliers"
     if move[7] in MEALS:
         return "meals"
     if acc == AC["loans"]:
@@ -203,6 +207,8 @@ def category_of(move: tuple) -> str:
 def bank_lines_of(books: AccountingBooks, move: tuple) -> list[FeedLine]:
     """The bank lines of one books movement (one, or two: a duplicate, a lapsed card payment's
     re-presentation, a card payment the books lack), in the order they are authorised."""
+    if len(move) < 10:  # a `bank_moves` tuple without what the bank prints: the books' description
+        move = (*move, None, None, None)
     t, books_id, account, pence, *_ = move
     h = line_hash(books.seed, books_id)
     code, desc, merchant, card = _printed(move, h)

@@ -272,7 +272,7 @@ def _loan_move(books: AccountingBooks, day: int, kind: str) -> tuple | None:
     prefix = books.id_prefix(BT_KIND[kind], day)
     loans = AC["loans"]
     for move in books.bank_moves(day):
-        if move[8] == loans and move[1].startswith(prefix):
+        if len(move) > 8 and move[8] == loans and move[1].startswith(prefix):
             return move
     return None
 

@@ -20,7 +20,7 @@ import pytest
 from ledgerlink.connectors.sandbox import story
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
 from ledgerlink.connectors.sandbox.bankfeed import transposed
-from ledgerlink.connectors.sandbox.banking import BankingSandbox
+from ledgerlink.connectors.sandbox.banking import BankingBooks, BankingSandbox
 from ledgerlink.connectors.sandbox.books import LENDERS, AccountingBooks
 from ledgerlink.connectors.sandbox.simulation import SimulatedSandbox
 from tests.support.sandbox_pulls import COMPANY, LINKED, OTHER_COMPANY, SPEED, at, request
@@ -319,3 +319,14 @@ def test_ground_truth_before_the_history_and_dates_as_datetimes() -> None:
     pairs = story.account_pairs(COMPANY, LINKED.replace(tzinfo=None))
     assert [p.name for p in pairs] == ["Business Current Account", "Business Savings Account"]
     assert isinstance(pairs[0].bank_account_id, str) and isinstance(LINKED, datetime)
+
+
+def test_closing_balances_restart_where_they_stopped() -> None:
+    """A pull lets go of the feed behind the bank's closing balances (`BankingBooks.rest`); the next one
+    starts it again from the first day not closed, with the same balances as one walk from the start."""
+    one_walk, with_rests = BankingBooks(COMPANY, LINKED, 1, SPEED), BankingBooks(COMPANY, LINKED, 1, SPEED)
+    one_walk.closing(700)
+    for day in (90, 91, 400, 700):
+        with_rests.closing(day)
+        with_rests.rest()
+    assert with_rests._closing == one_walk._closing

@@ -36,8 +36,9 @@ truth). What the business's bank looks like:
 Volume at scale 1 (25-36 months): 3 accounts, 23 categories, ~1,300-2,100 transactions and ~2,100-3,300
 daily balances. Transactions grow linearly with `scale` (the books' do), and so do opening balances, so
 balances keep their shape at any scale; balances do not scale (one per account per day). Generating a GBP day
-means generating the books' day (its invoices, bills and payments), so a pull streams about 30,000
-transactions a second, and an incremental pull starts the books `HORIZON_DAYS` before its first day.
+means generating the books' day (its invoices, bills and payments), so a pull streams 15,000-30,000
+transactions a second (a fifth to a third of what the bank's own generator did), and an incremental pull
+starts the books `HORIZON_DAYS` before its first day.
 """
 
 from __future__ import annotations

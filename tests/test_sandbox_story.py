@@ -303,6 +303,10 @@ def test_incremental_pulls_stay_coherent() -> None:
         merged.pop(record_id)
     merged.update({t["id"]: t for t in changed})
     assert merged == {t["id"]: t for t in after["banking-transactions"]}
+    # At either moment, the pairs that disagree are exactly the declared mistyped ones (pending lines too).
+    for w in (before, after):
+        mistyped = {d.books_transaction_id for d in w["discrepancies"] if d.kind == "MistypedAmount"}
+        assert {p.books_transaction_id for p in w["truth"] if p.bank_amount != p.books_amount} == mistyped
     # What was declared stays declared, and the truth of the later moment covers what the pulls hold.
     earlier = {d.bank_transaction_ids for d in before["discrepancies"]}
     assert earlier <= {d.bank_transaction_ids for d in after["discrepancies"]}

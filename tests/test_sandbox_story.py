@@ -95,6 +95,17 @@ def test_every_bank_line_has_one_books_counterpart_but_the_declared_discrepancie
     bank, books, truth, declared = w["bank"], w["books"], w["truth"], w["discrepancies"]
     pair_of = {p.bank_account_id: p.books_account_id for p in w["pairs"]}
     assert len(pair_of) == 2 and len(w["banking-accounts"]) == 3  # the EUR account is the bank's own
+    bank_accounts = {a["id"]: a for a in w["banking-accounts"]}
+    books_accounts = {a["id"]: a for a in w["bankAccounts"]}
+    for pair in w["pairs"]:
+        held, kept = bank_accounts[pair.bank_account_id], books_accounts[pair.books_account_id]
+        assert kept["accountName"] == held["name"] == pair.name and kept["currency"] == held["currency"]
+        identifiers = held["identifiers"]
+        assert (kept["accountNumber"], kept["sortCode"], kept["iBan"]) == (
+            identifiers["number"],
+            identifiers["bankCode"],
+            identifiers["iban"],
+        )
     extras = extra_bank_ids(declared)
     mistyped = {d.books_transaction_id for d in declared if d.kind == "MistypedAmount"}
 

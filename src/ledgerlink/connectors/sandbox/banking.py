@@ -139,7 +139,6 @@ class Account:
 
     def __init__(self, clock: Clock, idx: int, opening: int, open_day: int, limit: int | None):
         _key, name, currency, subtype = ACCOUNT_SPECS[idx]
-        h = clock.hash(K_ACCOUNT, idx)
         self.idx = idx
         self.id = clock.rid("bacc", 0, idx)
         self.name = name
@@ -149,10 +148,17 @@ class Account:
         self.open_t = open_day * DAY + 9 * HOUR
         self.opening = opening
         self.limit = limit
-        self.number = f"{10_000_000 + h % 90_000_000}"
-        sort = 400_000 + (h >> 32) % 100_000
-        self.sort_code = f"{sort // 10_000:02d}-{sort // 100 % 100:02d}-{sort % 100:02d}"
-        self.iban = _iban("GB", f"LLSB{sort:06d}{self.number}")
+        self.number, self.sort_code, self.iban = account_identifiers(clock, idx)
+
+
+def account_identifiers(clock: Clock, idx: int) -> tuple[str, str, str]:
+    """(number, sort code, IBAN) of the bank's account `idx` (`ACCOUNT_SPECS`): the books' bank accounts
+    carry the same (`documents.py`), as a business's books record the accounts they keep."""
+    h = clock.hash(K_ACCOUNT, idx)
+    number = f"{10_000_000 + h % 90_000_000}"
+    sort = 400_000 + (h >> 32) % 100_000
+    sort_code = f"{sort // 10_000:02d}-{sort // 100 % 100:02d}-{sort % 100:02d}"
+    return number, sort_code, _iban("GB", f"LLSB{sort:06d}{number}")
 
 
 def _iban(country: str, bban: str) -> str:

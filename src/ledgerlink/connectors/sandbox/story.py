@@ -105,7 +105,8 @@ class SandboxLoan:
 
 @dataclass(frozen=True)
 class AccountPair:
-    """A Banking Sandbox account and the books' bank account whose movements it carries."""
+    """A Banking Sandbox account and the books' bank account whose movements it carries (same name, number,
+    sort code and IBAN)."""
 
     bank_account_id: str
     books_account_id: str

@@ -1,0 +1,48 @@
+"""Spend Insights' spend analysis: `GET /companies/{companyId}/reports/spendAnalysis/{reportId}/suppliers`
+and `.../paymentMethods` (the report itself is requested and followed through the reports engine's routes)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from ledgerlink.clients.auth import CurrentPrincipal
+from ledgerlink.kit.auth import Session
+from ledgerlink.kit.pagination import PageParams, page_envelope, page_params
+from ledgerlink.kit.responses import json
+from ledgerlink.lending.spend import service
+
+router = APIRouter(tags=["Spend analysis"])
+PATH = "/companies/{companyId}/reports/spendAnalysis/{reportId}"
+Paging = Annotated[PageParams, Depends(page_params)]
+MaxAge = Annotated[str | None, Query(alias="maxAge")]
+
+
+@router.get(f"{PATH}/suppliers")
+async def get_supplier_analysis(
+    companyId: str,
+    reportId: str,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: Session,
+    params: Paging,
+    max_age: MaxAge = None,
+) -> Response:
+    rows, total = await service.suppliers(session, principal, companyId, reportId, params, max_age)
+    return json(page_envelope(request, params, rows, total))
+
+
+@router.get(f"{PATH}/paymentMethods")
+async def get_payment_method_analysis(
+    companyId: str,
+    reportId: str,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: Session,
+    params: Paging,
+    max_age: MaxAge = None,
+) -> Response:
+    rows, total = await service.payment_methods(session, principal, companyId, reportId, params, max_age)
+    return json(page_envelope(request, params, rows, total))

@@ -67,7 +67,9 @@ async def part_page(
     stored = func.jsonb_array_elements(
         select(Report.result[part]).where(Report.id == report.id).scalar_subquery()
     )
-    element = stored.table_valued(column("value", JSONB), with_ordinality="position").alias("element")
+    element = stored.table_valued(column("value", JSONB), with_ordinality="position").render_derived(
+        "element"
+    )
     target = jsonb_target(name, lambda: element.c.value, properties)
     return await fetch_query_page(
         session, select(element.c.value), params, target, default_order=(element.c.position,)

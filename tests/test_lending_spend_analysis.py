@@ -3,18 +3,22 @@ HTTP (no official SDK covers Spend Insights; `codat-lending` refuses `spendAnaly
 report requested and followed as Codat's `ReportOperation`, its suppliers and payment methods, all validated
 against `Codat-Spend-Insights.yaml`, every supplier's figures equal to sums recomputed from the read API's
 bills, bill payments and direct costs, the payment methods adding up to the whole spend (and the card spend
-the bank's own transaction types say), paging, `query=`/`orderBy`, and Codat's errors."""
+the bank's own transaction types say), paging, `query=`/`orderBy`, the report bundle (a ZIP of its workbooks
+and manifest), and Codat's errors."""
 
 from __future__ import annotations
 
+import io
 import time
 import uuid
+import zipfile
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 
 from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
@@ -281,3 +285,52 @@ def test_another_company_and_a_company_without_books(api, report) -> None:
     not_ready = api.get(_part({"company": other, "id": report_id}, "suppliers"))
     assert not_ready.status_code == 409 and "was not generated" in not_ready.json()["error"], not_ready.text
     assert api.get(f"/companies/{uuid.uuid4()}/reports/spendAnalysis/latest/suppliers").status_code == 404
+
+
+def test_the_bundle_zips_the_report_s_workbooks_with_codat_s_manifest(api, report) -> None:
+    answer = api.get(f"/companies/{report['company']}/reports/bundle", params={"reportId": "latest"})
+    assert answer.status_code == 200, answer.text
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    assert f'filename="SpendAnalysisLtd_SpendReports_{today}.zip"' in answer.headers["content-disposition"]
+    assert answer.headers["x-bundle-partial"] == "false"
+    assert answer.headers["x-bundle-included"] == answer.headers["x-bundle-total"] == "2"
+    archive = zipfile.ZipFile(io.BytesIO(answer.content))
+    assert sorted(archive.namelist()) == ["SpendAnalysis.xlsx", "SpendSummary.xlsx", "manifest.txt"]
+    manifest = archive.read("manifest.txt").decode()
+    assert f"Report ID: {report['id']}" in manifest and f"Company ID: {report['company']}" in manifest
+    assert f"Correlation ID: {answer.headers['x-correlation-id']}" in manifest
+    assert "SpendAnalysis.xlsx\tINCLUDED\t" in manifest and "SpendSummary.xlsx\tINCLUDED\t" in manifest
+    workbook = openpyxl.load_workbook(io.BytesIO(archive.read("SpendAnalysis.xlsx")), read_only=True)
+    assert workbook.sheetnames == ["Cover", "Spend Analysis", "Supplier Analysis"]
+    suppliers = read_all(api, _part(report, "suppliers"))
+    rows = list(workbook["Supplier Analysis"].iter_rows(values_only=True))
+    assert [row[1] for row in rows[1:]] == [s["supplierName"] for s in suppliers]
+    spend = rows[0].index("Total spend")
+    assert [round(row[spend], 2) for row in rows[1:]] == [s["totalSpend"] for s in suppliers]
+    methods = list(workbook["Spend Analysis"].iter_rows(values_only=True))
+    assert [row[0] for row in methods[1:]] == [
+        m["biggestCountPaymentMethod"] for m in read_all(api, _part(report, "paymentMethods"))
+    ]
+    summary = openpyxl.load_workbook(io.BytesIO(archive.read("SpendSummary.xlsx")), read_only=True)
+    top = list(summary["Top suppliers"].iter_rows(values_only=True))[1:]
+    assert [row[0] for row in top] == [s["supplierName"] for s in suppliers[:25]]
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({}, "reportId is required"),
+        ({"reportId": str(uuid.UUID(int=3))}, "only latest"),
+        ({"reportId": "latest", "lang": "de"}, "lang must be one of"),
+        ({"reportId": "latest", "lang": "fr"}, "English only"),
+    ],
+)
+def test_the_bundle_s_bad_parameters(api, report, params: dict[str, str], words: str) -> None:
+    answer = api.get(f"/companies/{report['company']}/reports/bundle", params=params)
+    assert answer.status_code == 400 and words in answer.json()["error"], answer.text
+
+
+def test_no_bundle_without_a_generated_report(api) -> None:
+    company = api.post("/companies", json={"name": "Not Yet Ltd"}).json()["id"]
+    answer = api.get(f"/companies/{company}/reports/bundle", params={"reportId": "latest"})
+    assert answer.status_code == 404 and answer.json()["statusCode"] == 404, answer.text

@@ -15,8 +15,9 @@ What is taken, per operation (method and path, path parameters compared by posit
 - every component they reference, transitively. Two specs may define a component under one name
   differently (`PagingInfo` in Platform and Lending); the first spec keeps the name, a later spec's copy
   that differs is prefixed with the spec's short name (`Lending.PagingInfo`: Codat's names have no dots),
-  and so is every component of that spec that refers to a prefixed one; an identical copy shares the name. A `$ref` into a spec's own `paths` is replaced by a copy
-  of its target (the merged document's paths are ledgerlink's);
+  and so is every component of that spec that refers to a prefixed one; an identical copy shares the name.
+  A `$ref` into a spec's own `paths` is replaced by a copy of its target (the merged document's paths are
+  ledgerlink's);
 - the specs' `x-` extensions go (Speakeasy's SDK generator hints), and so does `servers` (ledgerlink is
   served from wherever it runs);
 - `securitySchemes.auth_header` of the Platform spec (its description naming ledgerlink's keys), and the

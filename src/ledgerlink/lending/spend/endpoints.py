@@ -4,6 +4,7 @@ requested and followed through the reports engine's routes)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -23,32 +24,28 @@ Paging = Annotated[PageParams, Depends(page_params)]
 MaxAge = Annotated[str | None, Query(alias="maxAge")]
 
 
-@router.get(f"{PATH}/suppliers")
-async def get_supplier_analysis(
-    companyId: str,
-    reportId: str,
-    request: Request,
-    principal: CurrentPrincipal,
-    session: Session,
-    params: Paging,
-    max_age: MaxAge = None,
-) -> Response:
-    rows, total = await service.suppliers(session, principal, companyId, reportId, params, max_age)
-    return json(page_envelope(request, params, rows, total))
+def _part_endpoint(part: str) -> Callable[..., Awaitable[Response]]:
+    async def get_part(
+        companyId: str,
+        reportId: str,
+        request: Request,
+        principal: CurrentPrincipal,
+        session: Session,
+        params: Paging,
+        max_age: MaxAge = None,
+    ) -> Response:
+        rows, total = await service.part_page(session, principal, companyId, reportId, part, params, max_age)
+        return json(page_envelope(request, params, rows, total))
+
+    return get_part
 
 
-@router.get(f"{PATH}/paymentMethods")
-async def get_payment_method_analysis(
-    companyId: str,
-    reportId: str,
-    request: Request,
-    principal: CurrentPrincipal,
-    session: Session,
-    params: Paging,
-    max_age: MaxAge = None,
-) -> Response:
-    rows, total = await service.payment_methods(session, principal, companyId, reportId, params, max_age)
-    return json(page_envelope(request, params, rows, total))
+# Codat's operations: `get-supplier-analysis`, `get-payment-method-analysis`.
+for _part, _name in (
+    ("suppliers", "get_supplier_analysis"),
+    ("paymentMethods", "get_payment_method_analysis"),
+):
+    router.add_api_route(f"{PATH}/{_part}", _part_endpoint(_part), methods=["GET"], name=_name)
 
 
 @router.get("/companies/{companyId}/reports/bundle")

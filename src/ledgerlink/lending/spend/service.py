@@ -64,29 +64,24 @@ PAYMENT_METHOD_PROPERTIES = {
 }
 
 
-async def suppliers(
+# The report's parts: the name of an item in `query=` messages and the properties it may name.
+PARTS = {
+    "suppliers": ("Supplier", SUPPLIER_PROPERTIES),
+    "paymentMethods": ("PaymentMethodSummary", PAYMENT_METHOD_PROPERTIES),
+}
+
+
+async def part_page(
     session: AsyncSession,
     principal: Principal,
     company_id: str,
     report_id: str,
+    part: str,
     params: PageParams,
     max_age: str | None,
 ) -> tuple[list[Any], int]:
-    """A page of the report's suppliers (Codat's `SupplierAnalysis` results), biggest spend first."""
+    """A page of one part of a generated spend analysis: its suppliers (Codat's `SupplierAnalysis` results,
+    biggest spend first) or its payment methods (`PaymentMethodAnalysis` results, in Codat's order)."""
     report = await parts.generated_report(session, principal, company_id, NAME, report_id, max_age=max_age)
-    return await parts.part_page(session, report, "suppliers", params, "Supplier", SUPPLIER_PROPERTIES)
-
-
-async def payment_methods(
-    session: AsyncSession,
-    principal: Principal,
-    company_id: str,
-    report_id: str,
-    params: PageParams,
-    max_age: str | None,
-) -> tuple[list[Any], int]:
-    """A page of the report's payment methods (Codat's `PaymentMethodAnalysis` results), in Codat's order."""
-    report = await parts.generated_report(session, principal, company_id, NAME, report_id, max_age=max_age)
-    return await parts.part_page(
-        session, report, "paymentMethods", params, "PaymentMethodSummary", PAYMENT_METHOD_PROPERTIES
-    )
+    name, properties = PARTS[part]
+    return await parts.part_page(session, report, part, params, name, properties)

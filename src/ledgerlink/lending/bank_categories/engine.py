@@ -115,7 +115,7 @@ class _Matcher:
         return cls(re.compile("|".join(alternatives)), groups)
 
     def find(self, words: str) -> list[_Found]:
-        found = []
+        found: list[_Found] = []
         for match in self.pattern.finditer(words):
             assert match.lastgroup is not None
             found.extend(_Found(rule, match.start(), match.end()) for rule in self.groups[match.lastgroup])

@@ -132,6 +132,8 @@ _WRAPPED_BY = {f"w{i}": provider for i, (provider, _) in enumerate(rules.WRAPPER
 # Every wrapper's pattern has one of these: a description without any is not searched.
 _WRAPPER_SIGNS = ("*", "gc re", "gocardless re", "via gocardless")
 _REFUND = re.compile(rf"\b(?:{rules.REFUND})\b")
+# A refund word on money out, with nothing surer said: money back to a customer.
+_CUSTOMER_REFUND = Rule(rules.REFUND, OUT, rules.RETURNS, 0.75, "a refund paid to a customer")
 _PLATFORM = tuple(sorted(rules.PLATFORM_CATEGORIES, key=lambda row: -len(row[0])))
 _WORDS = re.compile(r"[^a-z0-9&]+")
 
@@ -142,11 +144,9 @@ def _path(dotted: str) -> Path:
 
 def _check() -> None:
     """Every category a rule names is in the taxonomy: a typo fails at import, not in a report."""
-    named = [r.category for r in RULES] + [row[1] for row in rules.PLATFORM_CATEGORIES]
-    for dotted in named:
+    named = [r.category for r in (*RULES, _CUSTOMER_REFUND)] + [row[1] for row in rules.PLATFORM_CATEGORIES]
+    for dotted in (*named, rules.REVENUE, rules.OPERATING):
         assert taxonomy.is_category(_path(dotted)), f"{dotted} is not a Lending category"
-    for dotted in ("Income.Revenue", "Expense.Operating"):
-        assert taxonomy.is_category(_path(dotted))
 
 
 _check()
@@ -198,10 +198,6 @@ def _counterparty_of(words: str, found: list[_Found]) -> str | None:
     return normalise.counterparty(" ".join(kept))
 
 
-def _levels(dotted: str) -> tuple[str, ...]:
-    return _path(dotted)
-
-
 def _combine(rule_confidence: float, platform_confidence: float) -> float:
     """Two signals that agree: more sure than either (the platform counts half as an independent view)."""
     return min(0.99, rule_confidence + (1 - rule_confidence) * platform_confidence * 0.5)
@@ -226,7 +222,7 @@ def _decide(words: str, direction: str, wrapped_by: str | None, platform: str | 
     elif (
         refund and direction == OUT and not any(r.confidence >= STRONG and not r.provider for r in applicable)
     ):
-        chosen = Rule(rules.REFUND, OUT, rules.RETURNS, 0.75, "a refund paid to a customer", None, provider)
+        chosen = _CUSTOMER_REFUND
         confidence, reason = chosen.confidence, chosen.reason
     elif applicable:
         chosen = max(applicable, key=lambda r: r.confidence)  # the first of equals: the earlier table
@@ -246,10 +242,10 @@ def _decide(words: str, direction: str, wrapped_by: str | None, platform: str | 
                 category, confidence = known[0], known[1]
                 reason = f"the platform's category ({known[2]}), over a weaker rule ({reason})"
         counterparty = chosen.counterparty or _counterparty_of(words, found)
-        return BankClassification(_levels(category), round(confidence, 4), reason, counterparty, provider)
+        return BankClassification(_path(category), round(confidence, 4), reason, counterparty, provider)
     if known is not None:
         return BankClassification(
-            _levels(known[0]),
+            _path(known[0]),
             known[1],
             f"the platform's category ({known[2]})",
             _counterparty_of(words, found),
@@ -258,7 +254,7 @@ def _decide(words: str, direction: str, wrapped_by: str | None, platform: str | 
     fallback = rules.REVENUE if direction == IN else rules.OPERATING
     what = "money in" if direction == IN else "money out"
     return BankClassification(
-        _levels(fallback),
+        _path(fallback),
         DIRECTION_CONFIDENCE,
         f"{what} that no rule recognised",
         _counterparty_of(words, found),

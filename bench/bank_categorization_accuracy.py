@@ -1,7 +1,8 @@
 """Bank transaction categorization: how often `bank_categories.classify` places a bank line where an analyst
 would, how well it names the payment provider, and how fast it goes.
 
-    python bench/bank_categorization_accuracy.py [--lines 1000000] [--misses] [--held-out-misses]
+    python bench/bank_categorization_accuracy.py [--lines 1000000] [--stream 1000000] [--misses]
+                                                 [--held-out-misses]
 
 Runs `ledgerlink.lending.bank_categories.classify` over the labelled descriptions
 (`tests/support/labelled_bank_descriptions.csv`: UK and US statement styles written by hand, the Banking
@@ -20,6 +21,11 @@ Printed:
    repeated (a statement's counterparties recur), and every description made unique by a reference and a
    date as banks add them (the cleaning has to run on every line).
 
+4. With `--stream N`: a Banking Sandbox company at the scale that gives it about N bank transactions, pulled
+   through the real pull code into an embedded PostgreSQL (or `LEDGERLINK_DATABASE_URL`), then every line
+   streamed through `bank_lines.bank_lines` and classified: the time, and the process's resident memory
+   before and at its peak while streaming (what `bank_lines` promises to keep flat).
+
 `--misses` lists the dev part's misses with the rules' reason; `--held-out-misses` those of the held-out and
 unseen parts (look only once the rules are final, or those figures stop meaning anything).
 """
@@ -27,6 +33,8 @@ unseen parts (look only once the rules are final, or those figures stop meaning 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
 import random
 import sys
 import time
@@ -35,11 +43,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common
+import growth
 from tests.support import labelled_bank_descriptions
 from tests.support.labelled_bank_descriptions import LabelledDescription
 
+from ledgerlink.lending import bank_lines
 from ledgerlink.lending.bank_categories import BankClassification, classify, engine
 from ledgerlink.lending.bank_lines import BankLine
+from ledgerlink.records.store import refresh_statistics
 
 CONFIDENCE_BANDS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.85), (0.85, 1.01))
 CHUNK = 100_000
@@ -149,11 +162,52 @@ def throughput(cases: list[LabelledDescription], total: int) -> None:
     print()
 
 
+def _resident_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+async def stream(wanted: int) -> None:
+    """About `wanted` Banking Sandbox transactions pulled, then streamed and classified."""
+    with common.database() as url:
+        engine = common.new_engine(url)
+        run = common.runtime(engine, common.new_key())
+        company_id, connection_id = await common.linked_sandbox(run, "Bank lines", {}, "qhnd")
+        scale = max(1, round(wanted / await growth.per_scale(company_id)))
+        await common.set_credentials(run, connection_id, {"scale": scale})
+        started = time.perf_counter()
+        for data_type in ("banking-accounts", "banking-transactions"):
+            await common.pull(run, company_id, connection_id, data_type)
+        async with engine.connect() as connection:
+            await refresh_statistics(connection)
+            await connection.commit()
+        print(f"pulled at scale {scale} in {time.perf_counter() - started:.0f} s")
+        before = peak = _resident_mb()
+        count = 0
+        started = time.perf_counter()
+        async with run.sessionmaker() as session:
+            async for line in bank_lines.bank_lines(session, company_id):
+                classify(line)
+                count += 1
+                if count % 10_000 == 0:
+                    peak = max(peak, _resident_mb())
+        elapsed = time.perf_counter() - started
+        print(
+            f"{count:,} bank lines streamed and classified in {elapsed:.1f} s"
+            f" ({count / elapsed:,.0f} lines/s); resident memory {before:.0f} MB before,"
+            f" {peak:.0f} MB at its peak while streaming"
+        )
+        await engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--lines", type=int, default=1_000_000, help="lines classified for throughput")
+    parser.add_argument(
+        "--stream", type=int, default=0, help="bank transactions pulled and streamed (0: none)"
+    )
     parser.add_argument("--misses", action="store_true", help="list the dev part's misses")
     parser.add_argument("--held-out-misses", action="store_true", help="list the held-out and unseen misses")
     args = parser.parse_args()
@@ -167,6 +221,8 @@ def main() -> None:
         misses(o for o in outcomes if o.case.part != "dev")
     if args.lines:
         throughput(cases, args.lines)
+    if args.stream:
+        asyncio.run(stream(args.stream))
 
 
 if __name__ == "__main__":

@@ -1,16 +1,19 @@
 """The spend analysis's rules on hand-written books (pure, no database): how a payment method is inferred and
 in what order of evidence, which documents count (period, void, draft, deleted, refunds), base currency,
 outstanding and late bills, weighted terms and settlement, the common terms' tie-break, and unpaid bills filed
-under their supplier's usual method."""
+under their supplier's usual method, and how a payment is found on the bank."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from ledgerlink.lending.spend.analysis import Period, SpendAnalysis
+from ledgerlink.lending.spend.bank import BankEvidence, Outgoing
 from ledgerlink.lending.spend.methods import Inferred, PaidThrough, PaymentMethod, infer, keyword_method
 
 M = PaymentMethod
@@ -69,6 +72,22 @@ SUPPLIERS = {
             "note",
         ),
         (PaidThrough(is_bank_account=True, bank_transaction_type="Debit"), M.BANK_TRANSFER, "bank account"),
+        (PaidThrough(is_bank_account=True, bank_transaction_type="Cheque"), M.CHECK, "transaction's type"),
+        (
+            PaidThrough(bank_account_type="Credit", bank_transaction_type="Purchase"),
+            M.CREDIT_CARD,
+            "account's type",
+        ),
+        (
+            PaidThrough(is_bank_account=True, bank_transaction_type="Purchase"),
+            M.DEBIT_CARD,
+            "transaction's type",
+        ),
+        (
+            PaidThrough(is_bank_account=True, bank_text="CARD PAYMENT TO TESCO STORES", text="BACS"),
+            M.DEBIT_CARD,
+            "transaction's description",
+        ),
         (PaidThrough(account_name="Suspense", text="Monthly rent"), M.UNKNOWN, "nothing"),
     ],
 )
@@ -275,3 +294,26 @@ def test_the_period_is_the_twelve_months_to_the_day() -> None:
     assert Period.year_to(date(2025, 7, 19)) == Period(date(2024, 7, 20), date(2025, 7, 19))
     assert Period.year_to(date(2024, 2, 29)) == Period(date(2023, 3, 1), date(2024, 2, 29))
     assert not PERIOD.holds(None) and PERIOD.holds(date(2025, 12, 31)) and not PERIOD.holds(date(2026, 1, 1))
+
+
+def _line(transaction_id: str, day: date, source: str = "Accounting", account: str = "acc") -> Outgoing:
+    return Outgoing(source, uuid.UUID(int=1), account, transaction_id, day, "Debit", "", False)
+
+
+def test_a_payment_is_found_on_the_bank_by_its_link_or_by_its_amount_and_date() -> None:
+    bank = BankEvidence()
+    bank.add(Decimal("-50"), _line("books", date(2025, 3, 3)))
+    bank.add(Decimal("-50"), _line("banks", date(2025, 3, 2), source="Banking", account="b1"))
+    bank.add(Decimal("-50"), _line("other account", date(2025, 3, 1), account="savings"))
+    bank.add(Decimal("-50"), _line("too late", date(2025, 3, 9)))
+    bank.add(Decimal("-75.5"), _line("linked", date(2025, 1, 1)))
+
+    def take(amount: str, transaction_id: str | None = None) -> str | None:
+        found = bank.take(Decimal(amount), date(2025, 3, 1), account_id="acc", transaction_id=transaction_id)
+        return found.transaction_id if found is not None else None
+
+    assert take("75.50", "linked") == "linked"  # the books' link, whatever the date
+    assert take("75.50", "linked") is None  # a line pays one payment
+    # The paying account's books line, then another account's, then a bank's; the window is -2 to +7 days.
+    assert [take("50"), take("50"), take("50"), take("50")] == ["books", "other account", "banks", None]
+    assert take("12.34") is None

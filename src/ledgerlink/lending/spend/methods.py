@@ -1,6 +1,7 @@
 """How a payment was made, inferred from the books as Codat's Spend Insights describes it: the platform's own
-payment method first, then the paying account's name and kind, then the bank's type of the transaction, then
-the words of the payment's note and reference; Unknown when nothing says. Pure, and the rules are tables.
+payment method first, then the paying account's name and kind, then what the bank line it went out as says
+(its type, its description), then the words of the payment's note and reference; Unknown when nothing says.
+Pure, and the rules are tables.
 """
 
 from __future__ import annotations
@@ -92,15 +93,21 @@ _PATTERNS = tuple(
     for method, words in KEYWORDS
 )
 
-# The bank's own type of the transaction a payment went out as (Codat's `bankTransactions.transactionType`).
+# The bank's own type of the line a payment went out as: the books' `bankTransactions.transactionType` or a
+# bank's `banking-transactions.code` (a card purchase on a credit card account is caught before, by the
+# account's type).
 BANK_TRANSACTION_TYPES: dict[str, PaymentMethod] = {
     "Pos": _M.DEBIT_CARD,
+    "Purchase": _M.DEBIT_CARD,
     "Check": _M.CHECK,
+    "Cheque": _M.CHECK,
     "Atm": _M.CASH,
     "Cash": _M.CASH,
     "Xfer": _M.BANK_TRANSFER,
+    "Transfer": _M.BANK_TRANSFER,
     "Payment": _M.BANK_TRANSFER,
     "DirectDebit": _M.BANK_TRANSFER,
+    "StandingOrder": _M.BANK_TRANSFER,
     "RepeatPmt": _M.BANK_TRANSFER,
     "DirectDep": _M.BANK_TRANSFER,
 }
@@ -126,6 +133,7 @@ class PaidThrough:
     bank_account_type: str | None = None  # its `bankAccounts.accountType` (`Debit`, `Credit`), when a bank's
     is_bank_account: bool = False
     bank_transaction_type: str | None = None
+    bank_text: str = ""  # the bank line's description and merchant
     text: str = ""  # the payment's note and reference
 
 
@@ -160,6 +168,8 @@ def infer(paid: PaidThrough) -> Inferred:
         return Inferred(BANK_ACCOUNT_TYPES[paid.bank_account_type], "the paying bank account's type")
     if paid.bank_transaction_type in BANK_TRANSACTION_TYPES:
         return Inferred(BANK_TRANSACTION_TYPES[paid.bank_transaction_type], "the bank transaction's type")
+    if (named := keyword_method(paid.bank_text)) is not None:
+        return Inferred(named, "the bank transaction's description")
     if (named := keyword_method(paid.text)) is not None:
         return Inferred(named, "the payment's note or reference")
     if paid.is_bank_account or (paid.account_category or "").startswith("Asset.Current.Bank"):

@@ -1,6 +1,7 @@
 """The `spendAnalysis` report type: registered with the reports engine, generated from the books of the
 company's accounting connections (suppliers, bills, bill payments, direct costs, with the payment methods,
-accounts and bank transactions that say how each was paid) over the twelve months to the day it was asked for.
+accounts and the bank lines, the books' and the banks', that say how each was paid) over the twelve months to
+the day it was asked for.
 """
 
 from __future__ import annotations
@@ -14,21 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.lending.reports.kinds import ReportFailed, ReportKind
 from ledgerlink.lending.reports.models import Report
-from ledgerlink.lending.spend.analysis import Period, SpendAnalysis
+from ledgerlink.lending.spend.analysis import Period, SpendAnalysis, day_of, money
+from ledgerlink.lending.spend.bank import CREDIT, BankEvidence, cents
 from ledgerlink.lending.spend.methods import PaidThrough, infer
 from ledgerlink.records.models import Record
 
 NAME = "spendAnalysis"
 # What a report reads; the documents are what it cannot be made without.
 DOCUMENTS = ("bills", "billPayments", "directCosts")
-DATA_TYPES = (
-    "suppliers",
-    *DOCUMENTS,
-    "paymentMethods",
-    "chartOfAccounts",
-    "bankAccounts",
-    "bankTransactions",
-)
+# The books' and the banks' bank lines say how a payment left (`bank.py`).
+BANK = ("bankAccounts", "bankTransactions", "banking-accounts", "banking-transactions")
+DATA_TYPES = ("suppliers", *DOCUMENTS, "paymentMethods", "chartOfAccounts", *BANK)
 # Records read from the database at a time: a company of a million documents streams through in these.
 BATCH = 2_000
 
@@ -49,8 +46,9 @@ async def generate(session: AsyncSession, report: Report) -> dict[str, Any]:
         async for record in _records(session, connection_id, "suppliers"):
             suppliers[str(record.get("id"))] = record
     analysis = SpendAnalysis(Period.year_to(report.requested_at.date()), suppliers)
+    bank = await BankEvidence.read(session, report.company_id, await _payment_amounts(session, connections))
     for connection_id in connections:
-        books = await _payment_books(session, connection_id)
+        books = await _payment_books(session, connection_id, bank)
         async for payment in _records(session, connection_id, "billPayments"):
             analysis.add_payment(payment, infer(books.paid_through(payment)))
         async for cost in _records(session, connection_id, "directCosts"):
@@ -62,25 +60,21 @@ async def generate(session: AsyncSession, report: Report) -> dict[str, Any]:
 
 
 class PaymentBooks:
-    """A connection's records that say how a payment was made, by id: its payment methods, its accounts
-    (chart and bank accounts) and the books' bank transactions' types."""
+    """A connection's records that say how a payment was made, by id (its payment methods, its accounts and
+    bank accounts), and the bank lines the company's payments went out as."""
 
     def __init__(
         self,
         methods: dict[str, tuple[str | None, str | None]],
         accounts: dict[str, tuple[str | None, str | None]],
         bank_accounts: dict[str, str | None],
-        bank_types: dict[str, str | None],
+        bank: BankEvidence,
     ) -> None:
-        self.methods, self.accounts, self.bank_accounts, self.bank_types = (
-            methods,
-            accounts,
-            bank_accounts,
-            bank_types,
-        )
+        self.methods, self.accounts, self.bank_accounts, self.bank = methods, accounts, bank_accounts, bank
 
     def paid_through(self, payment: dict[str, Any], bank_transaction_id: str | None = None) -> PaidThrough:
-        """What the books say about how a bill payment (or a direct cost's payment) was made."""
+        """What the books (and the bank line it went out as) say about how a bill payment, or a direct cost's
+        payment, was made."""
         method_id = _ref(payment.get("paymentMethodRef"))
         method_name, method_type = self.methods.get(method_id or "", (None, None))
         if method_name is None and isinstance(payment.get("paymentMethodRef"), dict):
@@ -88,14 +82,27 @@ class PaymentBooks:
         account: dict[str, Any] = payment["accountRef"] if isinstance(payment.get("accountRef"), dict) else {}
         account_id = _ref(account) or ""
         account_name, category = self.accounts.get(account_id, (account.get("name"), None))
+        amount = money(payment.get("totalAmount"))
+        line = (
+            self.bank.take(
+                amount,
+                day_of(payment.get("date") or payment.get("paidOnDate")),
+                account_id=account_id,
+                transaction_id=bank_transaction_id,
+            )
+            if amount > 0
+            else None
+        )
+        account_type = self.bank_accounts.get(account_id)
         return PaidThrough(
             method_type=method_type,
             method_name=method_name,
             account_name=account_name or account.get("name"),
             account_category=category,
-            bank_account_type=self.bank_accounts.get(account_id),
-            is_bank_account=account_id in self.bank_accounts,
-            bank_transaction_type=self.bank_types.get(bank_transaction_id or ""),
+            bank_account_type=CREDIT if line is not None and line.credit_account else account_type,
+            is_bank_account=account_id in self.bank_accounts or line is not None,
+            bank_transaction_type=line.kind if line is not None else None,
+            bank_text=line.text if line is not None else "",
             text=" ".join(str(payment.get(key) or "") for key in ("note", "reference")).strip(),
         )
 
@@ -105,6 +112,8 @@ class PaymentBooks:
         allocations = [a for a in cost.get("paymentAllocations") or [] if isinstance(a, dict)]
         payment = (allocations[0].get("payment") or {}) if allocations else {}
         merged = {
+            "totalAmount": cost.get("totalAmount"),
+            "paidOnDate": cost.get("issueDate"),
             **payment,
             "note": payment.get("note") or cost.get("note"),
             "reference": payment.get("reference") or cost.get("reference"),
@@ -112,7 +121,7 @@ class PaymentBooks:
         return self.paid_through(merged, _ref(payment))
 
 
-async def _payment_books(session: AsyncSession, connection_id: uuid.UUID) -> PaymentBooks:
+async def _payment_books(session: AsyncSession, connection_id: uuid.UUID, bank: BankEvidence) -> PaymentBooks:
     methods = {
         row[0]: (row[1], row[2])
         for row in await _fields(session, connection_id, "paymentMethods", "name", "type")
@@ -124,10 +133,18 @@ async def _payment_books(session: AsyncSession, connection_id: uuid.UUID) -> Pay
     bank_accounts = {
         row[0]: row[1] for row in await _fields(session, connection_id, "bankAccounts", "accountType")
     }
-    bank_types = {
-        row[0]: row[1] for row in await _fields(session, connection_id, "bankTransactions", "transactionType")
-    }
-    return PaymentBooks(methods, accounts, bank_accounts, bank_types)
+    return PaymentBooks(methods, accounts, bank_accounts, bank)
+
+
+async def _payment_amounts(session: AsyncSession, connections: list[uuid.UUID]) -> set[int]:
+    """Every amount (in cents) of the books' bill payments and direct costs: the bank lines worth keeping."""
+    amounts = set()
+    for connection_id in connections:
+        for data_type in ("billPayments", "directCosts"):
+            for _, total in await _fields(session, connection_id, data_type, "totalAmount"):
+                if (amount := money(total)) > 0:
+                    amounts.add(cents(amount))
+    return amounts
 
 
 async def _fields(

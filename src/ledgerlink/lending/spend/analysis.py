@@ -3,8 +3,8 @@ period summed per supplier and per payment method, in the company's base currenc
 Insights defines each figure (docs/api-compatibility.md lists the choices Codat does not publish).
 
 Fed in one order, each record once: every bill payment and direct cost (`add_payment`, `add_direct_cost`, with
-how each was paid), then every bill (`add_bill`): a bill is filed under the payment method that paid most of
-it, or, unpaid, under its supplier's most common one, which is known only once the payments are in.
+how each was paid, in any order), then every bill (`add_bill`): a bill is filed under the payment method that
+paid most of it, or, unpaid, under its supplier's most common one, known only once the payments are in.
 """
 
 from __future__ import annotations

@@ -49,10 +49,11 @@ async def generate(session: AsyncSession, report: Report) -> dict[str, Any]:
     bank = await BankEvidence.read(session, report.company_id, await _payment_amounts(session, connections))
     for connection_id in connections:
         books = await _payment_books(session, connection_id, bank)
-        async for payment in _records(session, connection_id, "billPayments"):
-            analysis.add_payment(payment, infer(books.paid_through(payment)))
+        # Direct costs first: most name their bank line, which a bill payment of that amount must not take.
         async for cost in _records(session, connection_id, "directCosts"):
             analysis.add_direct_cost(cost, infer(books.cost_paid_through(cost)))
+        async for payment in _records(session, connection_id, "billPayments"):
+            analysis.add_payment(payment, infer(books.paid_through(payment)))
     for connection_id in connections:
         async for bill in _records(session, connection_id, "bills"):
             analysis.add_bill(bill)

@@ -48,20 +48,23 @@ def cents(amount: Decimal) -> int:
 class BankEvidence:
     """The company's outgoing bank lines of the amounts its payments have, ready to be matched."""
 
-    def __init__(self) -> None:
+    def __init__(self, account_types: dict[tuple[uuid.UUID, str], str | None] | None = None) -> None:
         self.by_cents: dict[int, list[Outgoing]] = defaultdict(list)
+        # Every bank account of the company's banks and books, with its type (`Credit`, `Debit`).
+        self.account_types = account_types or {}
 
     def add(self, amount: Decimal, line: Outgoing) -> None:
         self.by_cents[cents(amount)].append(line)
 
     @classmethod
     async def read(cls, session: AsyncSession, company_id: uuid.UUID, amounts: set[int]) -> BankEvidence:
-        credit = {
-            (account.connection_id, account.account_id)
-            for account in await bank_accounts(session, company_id)
-            if CREDIT in (account.record.get("type"), account.record.get("accountType"))
-        }
-        evidence = cls()
+        evidence = cls(
+            {
+                (account.connection_id, account.account_id): account.record.get("type")
+                or account.record.get("accountType")
+                for account in await bank_accounts(session, company_id)
+            }
+        )
         async for line in bank_lines(session, company_id):
             if line.amount >= 0 or cents(line.amount) not in amounts:
                 continue
@@ -76,7 +79,8 @@ class BankEvidence:
                     day=line.date,
                     kind=kind if isinstance(kind, str) else None,
                     text=" ".join(filter(None, (line.description, line.merchant_name))),
-                    credit_account=(line.connection_id, line.account_id) in credit,
+                    credit_account=evidence.account_types.get((line.connection_id, line.account_id))
+                    == CREDIT,
                 ),
             )
         return evidence

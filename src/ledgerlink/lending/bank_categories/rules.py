@@ -590,7 +590,8 @@ LENDERS: tuple[tuple[str, str, str, float], ...] = (
     (
         "the bank",
         r"(?:natwest|barclays|hsbc|lloyds|santander|tesco bank|metro bank|starling|tide|rbs|nationwide"
-        r"|bank of scotland|virgin money|handelsbanken|chase|wells fargo|bank of america|bofa|citi|us bank"
+        r"|bank of scotland|virgin money|handelsbanken|triodos|unity trust|aldermore|shawbrook|chase"
+        r"|wells fargo|bank of america|bofa|citi|us bank"
         r"|pnc|truist|td bank)(?: business| small business| sb)? (?:loan|term loan|bbl|mortgage)",
         TERM_LOAN,
         0.9,
@@ -888,6 +889,9 @@ PLATFORM_CATEGORIES: tuple[tuple[str, str, float], ...] = (
     ("internal transfer", OWN_ACCOUNTS, 0.75),
     ("currency exchange", OWN_ACCOUNTS, 0.75),
     ("transfers", OWN_ACCOUNTS, 0.6),
+    ("loan drawdown", TERM_LOAN, 0.75),
+    ("loan repayments", TERM_LOAN, 0.75),
+    ("tax payments", TAXES, 0.7),
     ("expenses", "Expense", 0.5),
     # Plaid's personal finance categories (primary and detailed ids).
     ("income dividends", OTHER_INCOME, 0.7),

@@ -187,15 +187,9 @@ def _unwrap(text: str) -> tuple[str, str | None]:
 
 
 def _counterparty_of(words: str, found: list[_Found]) -> str | None:
-    """The name left once the words the rules matched (the rail, the kind of payment) are taken out."""
-    kept = []
-    last = 0
-    for f in sorted(found, key=lambda f: f.start):
-        if f.start >= last:
-            kept.append(words[last : f.start])
-            last = f.end
-    kept.append(words[last:])
-    return normalise.counterparty(" ".join(kept))
+    """The name the description gives, once the words the rules matched (the rail, the kind of payment) are
+    taken off its ends."""
+    return normalise.counterparty(words, ((f.start, f.end) for f in found))
 
 
 def _combine(rule_confidence: float, platform_confidence: float) -> float:

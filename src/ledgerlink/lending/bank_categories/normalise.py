@@ -27,13 +27,12 @@ _MONTHS = frozenset(_MONTH_WORDS.split())
 _NAMED_NUMBERS = frozenset({"401k", "1password"})
 
 
-def _kept(word: str) -> bool:
-    if word.isalpha():
-        return word not in _MONTHS and word.strip("x") != ""
+def _kept(word: str) -> str | None:
+    """A word that is not all letters, as it is kept (`joe's`, `o2`), or None (a number, a reference)."""
     digits = len(word) - len(word.translate(_DIGITS))
     if digits:
-        return word in _NAMED_NUMBERS or (digits == 1 and len(word) > 1)
-    return word.strip("'") != ""
+        return word if word in _NAMED_NUMBERS or (digits == 1 and len(word) > 1) else None
+    return word.strip("'") or None
 
 
 # A document's number with its prefix (`PI-240109-001`, `EXP-230214-001`): the prefix is no word either.
@@ -46,8 +45,17 @@ def clean(description: str) -> str:
     text = description.casefold()
     if "-" in text:
         text = _DOCUMENT_NUMBER.sub(" ", text)
-    words = text.translate(_SEPARATORS).split()
-    return " ".join(w.strip("'") for w in words if _kept(w))
+    kept = []
+    for word in text.translate(_SEPARATORS).split():
+        if word.isalpha():
+            # Most words: kept unless a month's abbreviation or a mask of x's.
+            if word not in _MONTHS and word.strip("x"):
+                kept.append(word)
+        else:
+            other = _kept(word)
+            if other:
+                kept.append(other)
+    return " ".join(kept)
 
 
 # Words a bank puts around the counterparty's name: the rail, the direction, the card scheme. Taken off the

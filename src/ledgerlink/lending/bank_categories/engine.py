@@ -5,8 +5,9 @@ How a line is read:
 
 1. a provider that paid someone else (`PAYPAL *ADOBE`, `SQ *COFFEE SHOP`, `... VIA GOCARDLESS`) is noted as
    the payment provider and taken off, so the rest is read as the payee;
-2. the description is cleaned (`normalise.clean`) and every rule of `rules` is looked for in it at once (one
-   compiled expression); rules for the other direction of money do not apply;
+2. the description is cleaned (`normalise.clean`, the bank's merchant name put first) and every rule of
+   `rules` is looked for in it at once: one compiled expression for the rules naming a party, one per
+   direction for the kinds of movement; rules for the other direction of money do not apply;
 3. the strongest rule wins (ties: the earlier table); a refund word turns a supplier's rule around (money
    back from a supplier goes to the supplier's category; money back to a customer reduces revenue);
 4. the platform's own category (`transactionCategoryRef`) confirms a rule that agrees with it (raising the

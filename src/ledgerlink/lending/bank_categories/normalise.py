@@ -62,7 +62,7 @@ def clean(description: str) -> str:
 # front and back when the counterparty is read off a description no rule named.
 _RAIL = """
     card payment purchase pos visa debit credit mastercard mc contactless cnt cd chip pin online ecom direct
-    dd d/d standing order so s/o faster payments payment fpi fpo fps bacs bgc giro chaps sepa ach ppd
+    dd standing order so faster payments payment fpi fpo fps bacs bgc giro chaps sepa ach ppd
     ccd web tel transfer tfr trf to from by via received sent paid in out bill bp mobile banking
     internet pmt pymt deposit withdrawal wdl recurring apple pay google gbp usd eur uk gb us ltd on at
     the a for of and ref dr cr d s o remittance settlement payout

@@ -28,6 +28,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ledgerlink.lending.bank_categories import normalise, rules
+from ledgerlink.lending.bank_categories.matching import Matcher
 from ledgerlink.lending.bank_categories.rules import ANY, IN, OUT, Rule
 from ledgerlink.lending.categories import taxonomy
 from ledgerlink.lending.categories.taxonomy import Category, Path
@@ -98,36 +99,24 @@ PARTY_RULES, KIND_RULES = _rules()
 RULES: tuple[Rule, ...] = PARTY_RULES + KIND_RULES
 
 
-@dataclass(frozen=True)
-class _Matcher:
-    """One expression with a named group per distinct pattern of some rules (in table order, so at any
-    position the earlier table's reading is tried first), and each group's rules."""
+class _Rules:
+    """Rules found along a description: their patterns (each once, in table order) through a `Matcher`."""
 
-    pattern: re.Pattern[str]
-    groups: dict[str, tuple[Rule, ...]]
-
-    @classmethod
-    def of(cls, table: tuple[Rule, ...]) -> _Matcher:
+    def __init__(self, table: tuple[Rule, ...]) -> None:
         by_pattern: dict[str, list[Rule]] = {}
         for rule in table:
             by_pattern.setdefault(rule.pattern, []).append(rule)
-        alternatives = [rf"(?P<g{i}>\b(?:{pattern})(?!\w))" for i, pattern in enumerate(by_pattern)]
-        groups = {f"g{i}": tuple(members) for i, members in enumerate(by_pattern.values())}
-        return cls(re.compile("|".join(alternatives)), groups)
+        self.matcher = Matcher.of([(pattern, tuple(members)) for pattern, members in by_pattern.items()])
 
     def find(self, words: str) -> list[_Found]:
-        found: list[_Found] = []
-        for match in self.pattern.finditer(words):
-            assert match.lastgroup is not None
-            found.extend(_Found(rule, match.start(), match.end()) for rule in self.groups[match.lastgroup])
-        return found
+        return [_Found(rule, start, end) for found, start, end in self.matcher.find(words) for rule in found]
 
 
 # Parties are looked for whichever way the money moved (money in from a supplier reads as a refund); kinds
 # of movement only in their own direction, so that a reading for money in (`bounce back loan`) does not take
 # the words a reading for money out needs (`loan repayment`).
-_PARTIES = _Matcher.of(PARTY_RULES)
-_KINDS = {d: _Matcher.of(tuple(r for r in KIND_RULES if r.direction in (d, ANY))) for d in (IN, OUT)}
+_PARTIES = _Rules(PARTY_RULES)
+_KINDS = {d: _Rules(tuple(r for r in KIND_RULES if r.direction in (d, ANY))) for d in (IN, OUT)}
 _WRAPPERS = re.compile("|".join(f"(?P<w{i}>{pattern})" for i, (_, pattern) in enumerate(rules.WRAPPERS)))
 _WRAPPED_BY = {f"w{i}": provider for i, (provider, _) in enumerate(rules.WRAPPERS)}
 # Every wrapper's pattern has one of these: a description without any is not searched.

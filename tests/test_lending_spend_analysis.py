@@ -4,7 +4,7 @@ report requested and followed as Codat's `ReportOperation`, its suppliers and pa
 against `Codat-Spend-Insights.yaml`, every supplier's figures equal to sums recomputed from the read API's
 bills, bill payments and direct costs, the payment methods adding up to the whole spend (and the card spend
 the bank's own transaction types say), paging, `query=`/`orderBy`, the report bundle (a ZIP of its workbooks
-and manifest), and Codat's errors."""
+and manifest), company info as Spend Insights describes it, and Codat's errors."""
 
 from __future__ import annotations
 
@@ -144,6 +144,13 @@ def test_the_spend_analysis_is_a_report_operation_as_codat_s_spec_has_it(api, re
         "bankTransactions",
         "banking-transactions",
     } <= pulled
+
+
+def test_company_info_answers_as_spend_insights_describes_it(api, report) -> None:
+    info = api.get(f"/companies/{report['company']}/data/info")
+    assert info.status_code == 200, info.text
+    validator = response_validator(SPEC, "/companies/{companyId}/data/info", False)
+    assert not [str(e) for e in validator.iter_errors(info.json())] and info.json()["companyName"]
 
 
 def test_every_supplier_s_figures_equal_the_books_read_through_the_api(api, report) -> None:

@@ -3,7 +3,6 @@ records: `response_validator(spec, path)` checks what `GET path` answers (a list
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections import defaultdict
 from collections.abc import Iterator
@@ -95,21 +94,29 @@ def _resolve(spec: str, node: dict) -> dict:
     return node
 
 
+def _path_item(spec: str, path: str) -> dict:
+    """The path item of `path` in a spec, parsed from its own block of the YAML."""
+    import yaml
+
+    lines = _spec_text(spec).splitlines(keepends=True)
+    start = lines.index(f"  '{path}':\n")
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i].strip() and not lines[i].startswith("   ")),
+        len(lines),
+    )
+    block = textwrap.dedent("".join(lines[start + 1 : end]))
+    return _nullable(yaml.load(block, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+
+
 def response_validator(spec: str, path: str, results: bool = True) -> Any:
     """A validator for the 200 response of `GET path` in Codat's `spec` (for a list: one element of its
     `results`), the response followed where the spec names it in `components.responses`."""
     import jsonschema_rs
 
-    text = _spec_text(spec)
-    operation = text.index(f"\n  '{path}':\n")
-    response = text.index("'200':", operation)
-    ref = re.compile(r"\$ref: '#/components/(schemas|responses)/([^'/]+)'").search(text, response)
-    assert ref is not None, (spec, path)
-    section, name = ref.group(1), ref.group(2)
-    schema = _component(spec, section, name)
-    if section == "responses":
-        schema = schema["content"]["application/json"]["schema"]
-    schema = _resolve(spec, schema)
+    answer = _path_item(spec, path)["get"]["responses"]["200"]
+    if "$ref" in answer:  # (Codat's responses live in `components.responses`, or inline)
+        answer = _component(spec, *_ref_target(answer["$ref"]))
+    schema = _resolve(spec, answer["content"]["application/json"]["schema"])
     if results:
         parts = [schema, *(_resolve(spec, part) for part in schema.get("allOf", []))]
         schema = next(p["properties"]["results"] for p in parts if "results" in p.get("properties", {}))[

@@ -4,7 +4,7 @@ report requested and followed as Codat's `ReportOperation`, its suppliers and pa
 against `Codat-Spend-Insights.yaml`, every supplier's figures equal to sums recomputed from the read API's
 bills, bill payments and direct costs, the payment methods adding up to the whole spend (and the card spend
 the bank's own transaction types say), paging, `query=`/`orderBy`, the report bundle (a ZIP of its workbooks
-and manifest), company info as Spend Insights describes it, and Codat's errors."""
+and manifest), its webhook, company info as Spend Insights describes it, and Codat's errors."""
 
 from __future__ import annotations
 
@@ -21,24 +21,33 @@ import httpx
 import openpyxl
 import pytest
 
-from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
+from tests.support.pulls import read_all, wait_for_pulls
 from tests.support.server import RunningServer
 from tests.support.spec_schemas import response_validator
+from tests.support.webhook_receiver import Receiver
+from tests.support.webhooks import add_consumer, tagged_company
 
 SPEC = "Codat-Spend-Insights.yaml"
 PARTS = "/companies/{companyId}/reports/spendAnalysis/{reportId}"
 CENT = Decimal("0.01")
+EVENTS = [f"reports.spendAnalysis.generate.{outcome}" for outcome in ("successful", "unsuccessful")]
 
 
 @pytest.fixture(scope="module")
 def report(server: RunningServer) -> dict[str, Any]:
-    """A company whose Accounting Sandbox is linked and pulled, and its spend analysis, generated."""
-    with server.client() as api:
-        company_id, _ = link_sandbox(api, "Spend Analysis Ltd")
+    """A company whose Accounting Sandbox is linked and pulled, its spend analysis generated, and the webhook
+    that said so (to a consumer of this company's tag)."""
+    tag = uuid.uuid4().hex[:12]
+    with Receiver().start() as receiver, server.client() as api:
+        consumer = add_consumer(api, receiver, eventTypes=EVENTS, companyTags=[f"spendTests:{tag}"])
+        company_id = tagged_company(api, "Spend Analysis Ltd", {"spendTests": tag})
         # Its bank too: the report reads the banks' lines beside the books' (and the sums stay the books').
-        bank = api.post(f"/companies/{company_id}/connections", json={"platformKey": "qhnd"}).json()
-        linked = api.put(f"/companies/{company_id}/connections/{bank['id']}/authorization", json={})
-        assert linked.json()["status"] == "Linked", linked.text
+        for platform in ("mqjo", "qhnd"):
+            connection = api.post(
+                f"/companies/{company_id}/connections", json={"platformKey": platform}
+            ).json()
+            linked = api.put(f"/companies/{company_id}/connections/{connection['id']}/authorization", json={})
+            assert linked.json()["status"] == "Linked", linked.text
         wait_for_pulls(api, company_id, at_least=12)
         requested = api.post(f"/companies/{company_id}/reports/spendAnalysis")
         assert requested.status_code == 202, requested.text
@@ -51,7 +60,19 @@ def report(server: RunningServer) -> dict[str, Any]:
             assert time.monotonic() < deadline, "the spend analysis is still InProgress"
             time.sleep(0.2)
         assert status["status"] == "Complete" and status["errorMessage"] is None, status
-        return {"company": company_id, "id": report_id, "status": status, "requested": operation}
+        receiver.wait_for(
+            lambda r: any(e["payload"]["id"] == report_id for e in r.events().values()),
+            what=f"the webhook of report {report_id}",
+        )
+        (event,) = receiver.events().values()  # (its signature verified)
+        api.delete(f"/webhooks/{consumer}")
+        return {
+            "company": company_id,
+            "id": report_id,
+            "status": status,
+            "requested": operation,
+            "event": event,
+        }
 
 
 def _status(api: httpx.Client, company_id: str, report_id: str) -> dict[str, Any]:
@@ -130,6 +151,9 @@ def test_the_spend_analysis_is_a_report_operation_as_codat_s_spec_has_it(api, re
     )
     assert not list(operation.iter_errors(report["status"]))
     assert not list(operation.iter_errors(report["requested"]))
+    event = report["event"]
+    assert event["eventType"] == "reports.spendAnalysis.generate.successful"
+    assert event["payload"]["referenceCompany"]["id"] == report["company"]
     latest = _status(api, report["company"], "latest")
     assert latest["id"] == report["id"] and latest["status"] == "Complete"
     listed = api.get(f"/companies/{report['company']}/reports", params={"query": "type=spendAnalysis"}).json()

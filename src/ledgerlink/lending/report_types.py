@@ -7,9 +7,10 @@ look report types up.
 from __future__ import annotations
 
 from ledgerlink.lending.credit_model.report import CREDIT_MODEL
+from ledgerlink.lending.liabilities.report import KINDS as LIABILITIES
 from ledgerlink.lending.reports import kinds
 
-REPORT_TYPES = (CREDIT_MODEL,)
+REPORT_TYPES = (CREDIT_MODEL, *LIABILITIES)
 
 
 def register_all() -> None:

@@ -1,12 +1,13 @@
 """Finding loans: in movements of money (a bank's or a commerce platform's lines, streamed once in date
 order) and in the ledger's postings to loan accounts. Pure and deterministic: values in, loans out.
 
-A movement is kept only while it could belong to a loan: it names a lender or a loan word, its
-classification says loan, or it is a large inflow (a drawdown, perhaps) or a later line of the same
-counterparty on the same account. So memory grows with the loan-like lines, not with the statement. At the
+A movement is kept only while it could belong to a loan: its classification says loan, it says a loan
+word, or it is a large inflow (a drawdown, perhaps) or a later line of the same counterparty on the same
+account. So memory grows with the loan-like lines, not with the statement. At the
 end each counterparty's lines are weighed:
 
-* **with evidence** (a lender that only lends, a loan word, a loan category): a loan, whatever its shape;
+* **with evidence** (a loan category, as the bank categorization gives lenders', or a loan word): a loan,
+  whatever its shape;
 * **without**: a loan only when its shape says so: a large inflow, then at least `MIN_REPAYMENTS` outflows
   to the same counterparty at a regular interval and a near-constant amount, the inflow at least
   `DRAWDOWN_MULTIPLE` repayments. Rent, payroll and subscriptions recur too, but never after a large payment
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from ledgerlink.lending.liabilities import lenders
+from ledgerlink.lending.liabilities import loan_words
 
 # Codat's `loanTransactionType`s (its spelling of accrued, kept).
 INVESTMENT = "Investment"
@@ -35,6 +36,7 @@ REPAYMENT = "Repayment"
 INTEREST = "Interest"
 ACCRUED_INTEREST = "AccuredInterest"
 
+UNKNOWN_LENDER = "Unknown lender"
 # An inflow this large (in the account's currency) may be a drawdown: its counterparty is watched from then.
 LARGE_INFLOW = Decimal(1000)
 # A counterparty without evidence that pays in more often than this is a customer, not a lender.
@@ -53,14 +55,11 @@ FREQUENCIES = (
 )
 # Weights of the signs of a loan, combined as independent evidence: 1 - prod(1 - w).
 WEIGHTS = {
-    "lender": 0.6,
-    "bank": 0.2,
     "word": 0.5,
-    "category": 0.5,
+    "category": 0.6,
     "drawdown": 0.4,
     "regular": 0.3,
     "constant": 0.3,
-    "ledger": 0.7,
 }
 _NAMESPACE = uuid.UUID("5b0e4a52-5c1e-4a84-9a53-2d6f0c1a7e21")
 # Words of a statement line that say how money moved, not who it moved to or from.
@@ -97,9 +96,6 @@ _NOISE = frozenset(
         "of",
     ]
 )
-_LOAN_NOISE = frozenset(
-    ["loan", "loans", "repayment", "repayments", "drawdown", "interest", "advance", "capital"]
-)
 _NOT_A_WORD = re.compile(r"[^a-z& ]+")
 
 
@@ -117,8 +113,9 @@ class Movement:
     amount: Decimal
     currency: str
     description: str
+    # Who the money went to or came from, as the classification cleaned it (a lender it knows: "iwoca").
     counterparty: str | None = None
-    # The category the movement's classification placed it in, when that says loan.
+    # The category the movement's classification placed it in, when that is a loan's, and why.
     loan_category: str | None = None
 
 
@@ -196,8 +193,7 @@ class _Counterparty:
     connection_id: str
     account_id: str
     currency: str
-    lender: lenders.Lender | None = None
-    name: str | None = None
+    lender: str | None = None
     words: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     movements: list[Movement] = field(default_factory=list)
@@ -205,7 +201,7 @@ class _Counterparty:
 
     @property
     def has_evidence(self) -> bool:
-        return bool((self.lender and self.lender.lends_only) or self.words or self.categories)
+        return bool(self.words or self.categories)
 
 
 class MovementLoans:
@@ -219,20 +215,16 @@ class MovementLoans:
         self._customers: set[tuple[str, str, str, str]] = set()
 
     def add(self, movement: Movement) -> None:
-        text = f"{movement.description} {movement.counterparty or ''}"
-        lender = lenders.lender_in(text)
-        word = lenders.loan_word_in(text)
-        if lender is not None and not lender.lends_only and word is None:
-            lender = None  # (a bank's name on its charges, card or transfers: not a loan)
-        if lender is not None:
-            name = lender.name
-        elif word is not None or movement.loan_category:
-            name = _name_key(movement.counterparty or movement.description, drop=_LOAN_NOISE)
+        word = loan_words.loan_word_in(movement.description)
+        if movement.loan_category is not None and movement.counterparty:
+            name = movement.counterparty  # (the lender, as the categorization knows it)
+        elif movement.loan_category is not None or word is not None:
+            name = _name_key(movement.description, drop=loan_words.NOT_A_NAME)
         else:
             name = _name_key(movement.counterparty or movement.description)
         key = (movement.connection_id, movement.account_id, movement.currency, name.lower())
         watched = self._watched.get(key)
-        evidence = lender is not None or word is not None or movement.loan_category is not None
+        evidence = word is not None or movement.loan_category is not None
         if watched is None:
             large_inflow = movement.amount >= LARGE_INFLOW
             if not evidence and (not large_inflow or key in self._customers):
@@ -240,12 +232,10 @@ class MovementLoans:
             watched = self._watched[key] = _Counterparty(
                 name.lower(), movement.connection_id, movement.account_id, movement.currency
             )
-        if lender is not None and watched.lender is None:
-            watched.lender = lender
-        if watched.name is None and movement.counterparty:
-            watched.name = movement.counterparty
-        if word is not None and word.lower() not in watched.words:
-            watched.words.append(word.lower())
+        if watched.lender is None and (evidence or watched.has_evidence):
+            watched.lender = movement.counterparty if movement.loan_category else (name.title() or None)
+        if word is not None and word not in watched.words:
+            watched.words.append(word)
         if movement.loan_category and movement.loan_category not in watched.categories:
             watched.categories.append(movement.loan_category)
         if movement.amount > 0:
@@ -294,7 +284,7 @@ def _weigh(
     for m in ordered:
         if m.amount > 0:
             kind = INVESTMENT
-        elif lenders.says_interest(m.description):
+        elif loan_words.says_interest(m.description):
             kind = INTEREST
         else:
             kind = REPAYMENT
@@ -308,12 +298,6 @@ def _weigh(
     recurring = _constant([-t.amount for t in repayments]) if len(repayments) >= MIN_REPAYMENTS else None
     signs: list[float] = []
     reasons: list[str] = []
-    lender = watched.lender
-    if lender is not None:
-        signs.append(WEIGHTS["lender" if lender.lends_only else "bank"])
-        reasons.append(
-            f"names {lender.name}, a lender" + ("" if lender.lends_only else " (a bank, with a loan word)")
-        )
     if watched.words:
         signs.append(WEIGHTS["word"])
         reasons.append("the lines say " + ", ".join(f"'{word}'" for word in watched.words))
@@ -351,7 +335,7 @@ def _weigh(
         account_type=account_type,
         account_name=account_name,
         currency=watched.currency,
-        lender=lender.name if lender else (watched.name or watched.key.title() or "Unknown lender"),
+        lender=watched.lender or watched.key.title() or UNKNOWN_LENDER,
         movements=tuple(typed),
         balance=max(Decimal(0), drawn - repaid),
         confidence=combined(signs),
@@ -395,14 +379,16 @@ class LedgerEntry:
     lines: tuple[LedgerLine, ...]
 
 
-def ledger_loan(account: LoanAccount, entries: Iterable[LedgerEntry], *, item_type: str) -> FoundLoan | None:
+def ledger_loan(
+    account: LoanAccount, entries: Iterable[LedgerEntry], *, item_type: str, lender: str | None
+) -> FoundLoan | None:
     """The loan a loan account holds: credited, drawn (or interest accrued, when the other side is interest);
     debited, repaid (with the interest the same entry pays); its balance is the account's. None for an account
-    nothing has posted to."""
+    nothing has posted to. `lender` is who the account or its entries name, if anyone (else the account's name
+    stands for it)."""
     typed: list[LoanMovement] = []
     balance = Decimal(0)
     paid: list[tuple[date, Decimal]] = []
-    texts: list[str] = [account.name]
     for entry in sorted(entries, key=lambda e: (e.date, e.entry_id)):
         on_loan = sum(
             (line.amount for line in entry.lines if line.account_id == account.account_id), Decimal(0)
@@ -411,7 +397,6 @@ def ledger_loan(account: LoanAccount, entries: Iterable[LedgerEntry], *, item_ty
         if on_loan == 0:
             continue
         balance -= on_loan
-        texts.append(entry.description)
 
         def add(amount: Decimal, kind: str, entry: LedgerEntry = entry) -> None:
             typed.append(LoanMovement(entry.entry_id, item_type, entry.date, amount, kind, entry.description))
@@ -427,7 +412,6 @@ def ledger_loan(account: LoanAccount, entries: Iterable[LedgerEntry], *, item_ty
             paid.append((entry.date, on_loan + interest))
     if not typed:
         return None
-    lender = next((found for found in map(lenders.lender_in, texts) if found is not None), None)
     frequency, regular = _schedule([day for day, _ in paid])
     recurring = _constant([amount for _, amount in paid]) if len(paid) >= MIN_REPAYMENTS else None
     reasons = [
@@ -435,7 +419,7 @@ def ledger_loan(account: LoanAccount, entries: Iterable[LedgerEntry], *, item_ty
         f"{len({m.item_id for m in typed})} journal entries post to it",
     ]
     if lender is not None:
-        reasons.append(f"names {lender.name}, a lender")
+        reasons.append(f"names {lender}, a lender")
     return FoundLoan(
         loan_id=loan_id(account.connection_id, "chartOfAccounts", account.account_id),
         connection_id=account.connection_id,
@@ -443,7 +427,7 @@ def ledger_loan(account: LoanAccount, entries: Iterable[LedgerEntry], *, item_ty
         account_type="accounts",
         account_name=account.name,
         currency=account.currency,
-        lender=lender.name if lender is not None else account.name,
+        lender=lender or account.name,
         movements=tuple(typed),
         balance=balance,
         confidence=round(account.confidence, 2),

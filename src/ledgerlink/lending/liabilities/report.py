@@ -152,7 +152,11 @@ def transaction_item(loan: FoundLoan, movement: LoanMovement, source: LoanSource
             "dataConnectionId": loan.connection_id,
             "type": source.loan_ref_type,
         },
-        "itemRef": {"id": movement.item_id, "dataConnectionId": loan.connection_id, "type": movement.item_type},
+        "itemRef": {
+            "id": movement.item_id,
+            "dataConnectionId": loan.connection_id,
+            "type": movement.item_type,
+        },
         "date": _moment(movement.date),
         "amount": _amount(movement.amount),
         "loanTransactionType": movement.type,
@@ -167,8 +171,9 @@ async def generate(session: AsyncSession, report: Report) -> dict[str, Any]:
     source = _BY_REPORT_TYPE[report.type]
     if not sources.pinned(report.pulls, source.primary):
         raise ReportFailed(
-            f"Loans are found in the company's {source.primary}, and no {source.source_type} connection of it "
-            f"has completed a pull of them: link a {source.source_type} platform and let its first pull complete."
+            f"Loans are found in the company's {source.primary}, and no {source.source_type} connection of "
+            f"it has completed a pull of them: link a {source.source_type} platform and let its first pull "
+            "complete."
         )
     loans = await source.find(session, report)
     company = await session.get(Company, report.company_id)

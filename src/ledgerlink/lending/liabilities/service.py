@@ -34,7 +34,9 @@ def source_of(source_type: str | None) -> LoanSource:
     return source
 
 
-async def request(session: AsyncSession, principal: Principal, company_id: str, source_type: str | None) -> None:
+async def request(
+    session: AsyncSession, principal: Principal, company_id: str, source_type: str | None
+) -> None:
     """`POST .../reports/liabilities/loans[/transactions]`: a report of the source type, in progress."""
     source = source_of(source_type)
     company = await companies.get(session, principal, company_id, for_update=True)
@@ -54,7 +56,9 @@ async def _complete(
     )
     asked = f"POST /companies/{company_id}/reports/liabilities/{what}?sourceType={source.source_type}"
     if report is None:
-        raise NotFound(f"No {source.source_type} loan report has been generated for company {company_id}: {asked}.")
+        raise NotFound(
+            f"No {source.source_type} loan report has been generated for company {company_id}: {asked}."
+        )
     if report.status == ReportStatus.IN_PROGRESS.value:
         raise NotFound(
             f"The {source.source_type} loan report for company {company_id} is still being generated "

@@ -15,6 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.connections.models import Connection
+from ledgerlink.lending.bank_categories import classify
+from ledgerlink.lending.bank_lines import BANKING, BankLine, bank_accounts, bank_lines
 from ledgerlink.lending.categories import service as categories
 from ledgerlink.lending.liabilities import detection
 from ledgerlink.lending.liabilities.detection import FoundLoan, LedgerEntry, LedgerLine, LoanAccount, Movement
@@ -23,9 +25,11 @@ JOURNAL_ENTRIES = "journalEntries"
 BANKING_ACCOUNTS = "banking-accounts"
 BANKING_TRANSACTIONS = "banking-transactions"
 COMMERCE_TRANSACTIONS = "commerce-transactions"
-# The taxonomy's categories (lending/categories/taxonomy.py) that hold loans, and interest on them.
+# The taxonomy's categories (lending/categories/taxonomy.py) that hold loans (a revolving facility among
+# them: iwoca's, say; not credit cards, finance leases or directors' loans), and interest on them.
 LOAN_CATEGORIES = (
     ("Liability", "Current", "Debt", "LoansPayable"),
+    ("Liability", "Current", "Debt", "LineOfCredit"),
     ("Liability", "NonCurrent", "LongTermDebt", "LoansPayable"),
 )
 INTEREST_CATEGORY = ("Expense", "NonOperating", "Interest")
@@ -57,7 +61,9 @@ _RECORDS = text(
 
 def pinned(pulls: Iterable[dict[str, Any]], data_type: str) -> list[uuid.UUID]:
     """The connections whose pull of `data_type` a report pinned, in a stable order."""
-    return sorted({uuid.UUID(pull["connectionId"]) for pull in pulls if pull["dataType"] == data_type}, key=str)
+    return sorted(
+        {uuid.UUID(pull["connectionId"]) for pull in pulls if pull["dataType"] == data_type}, key=str
+    )
 
 
 def money(value: Any) -> Decimal:
@@ -122,7 +128,13 @@ async def ledger_loans(session: AsyncSession, connection_ids: list[uuid.UUID]) -
             for account_id in {line.account_id for line in entry.lines} & loans.keys():
                 entries[account_id].append(entry)
         for account_id, account in sorted(loans.items()):
-            loan = detection.ledger_loan(account, entries[account_id], item_type="journalEntry")
+            texts = [account.name, *(entry.description for entry in entries[account_id])]
+            loan = detection.ledger_loan(
+                account,
+                entries[account_id],
+                item_type="journalEntry",
+                lender=_lender_named(connection, texts),
+            )
             if loan is not None:
                 found.append(loan)
     return found
@@ -136,7 +148,67 @@ def _ledger_entry(record_id: str, doc: dict[str, Any], interest: set[str]) -> Le
     for line in doc.get("journalLines") or ():
         account_id = str((line.get("accountRef") or {}).get("id") or "")
         lines.append(LedgerLine(account_id, money(line.get("netAmount")), account_id in interest))
-    return LedgerEntry(str(doc.get("id") or record_id), posted, str(doc.get("description") or ""), tuple(lines))
+    return LedgerEntry(
+        str(doc.get("id") or record_id), posted, str(doc.get("description") or ""), tuple(lines)
+    )
+
+
+def _lender_named(connection: Connection, texts: Iterable[str]) -> str | None:
+    """The first lender the bank categorization recognises in the account's name or its entries' words:
+    each read as a repayment's line would be (the categorization knows lenders by their lines)."""
+    for said in texts:
+        classified = _classified(connection.id, connection.integration_key, said, Decimal(-1))
+        if classified[0] is not None and classified[1]:
+            return classified[1]
+    return None
+
+
+def _is_loan(levels: tuple[str, ...]) -> bool:
+    return any(_under(levels, category) for category in LOAN_CATEGORIES)
+
+
+def _classified(
+    connection_id: uuid.UUID, platform_key: str, text: str, amount: Decimal
+) -> tuple[str | None, str | None]:
+    """What the bank categorization makes of a text that is not a bank line: the loan category it places
+    it in (None for any other) and the counterparty it names."""
+    line = BankLine(BANKING, connection_id, platform_key, "", "", date.min, amount, "", text, None, None, {})
+    found = classify(line)
+    return (".".join(found.levels) if _is_loan(found.levels) else None), found.counterparty
+
+
+# ------------------------------------------------------------------------------------------ the bank
+async def bank_loans(
+    session: AsyncSession, company_id: uuid.UUID, connection_ids: list[uuid.UUID]
+) -> list[FoundLoan]:
+    """Loans in the lines of the company's banks (its Banking connections the report pinned), each line
+    classified by the bank categorization."""
+    wanted = set(connection_ids)
+    names = {
+        account.account_id: account.name
+        for account in await bank_accounts(session, company_id, source=BANKING)
+        if account.connection_id in wanted
+    }
+    finder = detection.MovementLoans()
+    async for line in bank_lines(session, company_id, source=BANKING):
+        if line.connection_id not in wanted:
+            continue
+        found = classify(line)
+        finder.add(
+            Movement(
+                connection_id=str(line.connection_id),
+                account_id=line.account_id,
+                item_id=line.transaction_id,
+                item_type=BANKING_TRANSACTIONS,
+                date=line.date,
+                amount=line.amount,
+                currency=line.currency,
+                description=line.description,
+                counterparty=found.counterparty or line.merchant_name,
+                loan_category=".".join(found.levels) if _is_loan(found.levels) else None,
+            )
+        )
+    return finder.loans(account_type=BANKING_ACCOUNTS, account_names=names)
 
 
 # ------------------------------------------------------------------------------------------ commerce
@@ -150,6 +222,9 @@ async def commerce_loans(session: AsyncSession, connection_ids: list[uuid.UUID])
             created = day(data.get("createdDate"))
             if created is None:
                 continue
+            amount = money(data.get("totalAmount"))
+            description = str(data.get("subType") or data.get("type") or "")
+            category, counterparty = _classified(connection_id, "", description, amount)
             finder.add(
                 Movement(
                     connection_id=str(connection_id),
@@ -157,9 +232,11 @@ async def commerce_loans(session: AsyncSession, connection_ids: list[uuid.UUID])
                     item_id=str(data.get("id") or record_id),
                     item_type=COMMERCE_TRANSACTIONS,
                     date=created,
-                    amount=money(data.get("totalAmount")),
+                    amount=amount,
                     currency=str(data.get("currency") or ""),
-                    description=str(data.get("subType") or data.get("type") or ""),
+                    description=description,
+                    counterparty=counterparty,
+                    loan_category=category,
                 )
             )
     return finder.loans(account_type=COMMERCE_TRANSACTIONS)

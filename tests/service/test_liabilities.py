@@ -45,7 +45,7 @@ def line(id_: str, account: str, on: date, amount: float, description: str) -> d
 
 
 def statement() -> list[dict[str, Any]]:
-    """Fourteen months of a business's bank: two loans, and what recurs or pays in big without being one."""
+    """Fourteen months of a business's bank: four loans, and what recurs or pays in big without being one."""
     lines = [
         line("fc-draw", "cur", month(0, 15), 30000, "FUNDING CIRCLE LOAN DRAWDOWN"),
         line("acme-draw", "cur", month(1, 10), 20000, "ACME CAPITAL LTD"),
@@ -60,6 +60,8 @@ def statement() -> list[dict[str, Any]]:
             line(f"pay-{n}", "cur", month(n, 25), -2500, "SALARY J SMITH"),
             line(f"client-{n}", "cur", month(n, 20), 5000, "BIG CLIENT LTD"),
             line(f"sav-loan-{n}", "sav", month(n, 8), -500, "LOAN REPAYMENT 4432"),
+            line(f"bar-loan-{n}", "cur", month(n, 18), -300, "BARCLAYS LOAN"),
+            line(f"bar-fee-{n}", "cur", month(n, 28), -12, "BARCLAYS BANK CHARGES"),
         ]
         if n >= 2:
             # (a few days either side of the 12th, as a direct debit on a weekend moves)
@@ -83,10 +85,9 @@ async def test_loans_in_the_bank_are_found_and_nothing_else_is(
     loans = await sources.bank_loans(session, company.id, [bank.id])
 
     by_lender = {loan.lender: loan for loan in loans}
-    assert set(by_lender) == {"Funding Circle", "Acme Capital Ltd", UNKNOWN_LENDER}, [
-        (loan.lender, loan.reasons) for loan in loans
-    ]
-    circle = by_lender["Funding Circle"]
+    # (each lender as the statement spells it)
+    assert set(by_lender) == {"FUNDING CIRCLE", "ACME CAPITAL LTD", "BARCLAYS", UNKNOWN_LENDER}
+    circle = by_lender["FUNDING CIRCLE"]
     assert [(m.item_id, m.type, m.amount) for m in circle.movements][:2] == [
         ("fc-draw", INVESTMENT, 30000),
         ("fc-1", REPAYMENT, -1000),
@@ -97,7 +98,7 @@ async def test_loans_in_the_bank_are_found_and_nothing_else_is(
     assert circle.account_id == "cur" and circle.account_name == "Business Current Account"
     assert circle.confidence > 0.9
     # Found by its shape alone: a large payment in, then regular, near-constant payments out to the payer.
-    acme = by_lender["Acme Capital Ltd"]
+    acme = by_lender["ACME CAPITAL LTD"]
     assert {m.item_id for m in acme.movements} == {"acme-draw", *(f"acme-{n}" for n in range(2, 14))}
     assert acme.frequency == "Monthly" and acme.recurring_amount == 950
     assert 0.5 < acme.confidence < circle.confidence
@@ -105,6 +106,9 @@ async def test_loans_in_the_bank_are_found_and_nothing_else_is(
     unnamed = by_lender[UNKNOWN_LENDER]
     assert unnamed.account_id == "sav" and unnamed.total_drawdowns == 0 and len(unnamed.movements) == 13
     assert unnamed.balance == 0
+    # A bank's loan beside its charges: the charges are not repayments.
+    barclays = by_lender["BARCLAYS"]
+    assert {m.amount for m in barclays.movements} == {-300} and len(barclays.movements) == 13
 
 
 async def test_a_ledgers_loan_account_with_its_drawdown_repayments_and_interest(

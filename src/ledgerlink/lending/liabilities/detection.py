@@ -115,8 +115,11 @@ class Movement:
     description: str
     # Who the money went to or came from, as the classification cleaned it (a lender it knows: "iwoca").
     counterparty: str | None = None
-    # The category the movement's classification placed it in, when that is a loan's, and why.
+    # The category the movement's classification placed it in, when that is a loan's.
     loan_category: str | None = None
+    # The category, when the classification is sure the movement is something else (rent, wages, charges):
+    # such a movement joins no loan, even one whose lender's name it shares.
+    explained: str | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,12 @@ def _name_key(text: str, *, drop: frozenset[str] = frozenset()) -> str:
     return " ".join(words[:4])
 
 
+def _as_written(name: str, description: str) -> str:
+    """A cleaned name as the description spells it ("Oaknorth Bank" → "OakNorth Bank"), if it does."""
+    at = description.lower().find(name.lower())
+    return description[at : at + len(name)] if at >= 0 else name
+
+
 # ------------------------------------------------------------------------------------------ movements
 @dataclass
 class _Counterparty:
@@ -216,15 +225,17 @@ class MovementLoans:
 
     def add(self, movement: Movement) -> None:
         word = loan_words.loan_word_in(movement.description)
-        if movement.loan_category is not None and movement.counterparty:
-            name = movement.counterparty  # (the lender, as the categorization knows it)
-        elif movement.loan_category is not None or word is not None:
-            name = _name_key(movement.description, drop=loan_words.NOT_A_NAME)
-        else:
-            name = _name_key(movement.counterparty or movement.description)
+        evidence = word is not None or movement.loan_category is not None
+        if movement.explained is not None and not evidence:
+            return  # (surely something else: rent, wages, a bank's charges, tax)
+        counterparty = movement.counterparty
+        if counterparty and not set(counterparty.lower().split()) - loan_words.NOT_A_NAME:
+            counterparty = None  # ("Repayment": the words of a loan line, not a name)
+        name = counterparty or _name_key(
+            movement.description, drop=loan_words.NOT_A_NAME if evidence else frozenset()
+        )
         key = (movement.connection_id, movement.account_id, movement.currency, name.lower())
         watched = self._watched.get(key)
-        evidence = word is not None or movement.loan_category is not None
         if watched is None:
             large_inflow = movement.amount >= LARGE_INFLOW
             if not evidence and (not large_inflow or key in self._customers):
@@ -232,8 +243,8 @@ class MovementLoans:
             watched = self._watched[key] = _Counterparty(
                 name.lower(), movement.connection_id, movement.account_id, movement.currency
             )
-        if watched.lender is None and (evidence or watched.has_evidence):
-            watched.lender = movement.counterparty if movement.loan_category else (name.title() or None)
+        if watched.lender is None and counterparty:
+            watched.lender = _as_written(counterparty, movement.description)
         if word is not None and word not in watched.words:
             watched.words.append(word)
         if movement.loan_category and movement.loan_category not in watched.categories:
@@ -335,7 +346,7 @@ def _weigh(
         account_type=account_type,
         account_name=account_name,
         currency=watched.currency,
-        lender=watched.lender or watched.key.title() or UNKNOWN_LENDER,
+        lender=watched.lender or UNKNOWN_LENDER,
         movements=tuple(typed),
         balance=max(Decimal(0), drawn - repaid),
         confidence=combined(signs),

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.connections.models import Connection
-from ledgerlink.lending.bank_categories import classify
+from ledgerlink.lending.bank_categories import BankClassification, classify
 from ledgerlink.lending.bank_lines import BANKING, BankLine, bank_accounts, bank_lines
 from ledgerlink.lending.categories import service as categories
 from ledgerlink.lending.liabilities import detection
@@ -33,6 +33,8 @@ LOAN_CATEGORIES = (
     ("Liability", "NonCurrent", "LongTermDebt", "LoansPayable"),
 )
 INTEREST_CATEGORY = ("Expense", "NonOperating", "Interest")
+# A categorization this sure that a line is something else keeps it out of every loan.
+SURE = 0.75
 _YIELD = 2_000
 
 # Journal entries with a line on one of the loan accounts, each parsed once (`OFFSET 0` keeps PostgreSQL from
@@ -177,6 +179,13 @@ def _classified(
     return (".".join(found.levels) if _is_loan(found.levels) else None), found.counterparty
 
 
+def _explained(found: BankClassification) -> str | None:
+    """The category of a line the categorization is sure is not a loan's (nor interest on one)."""
+    if found.confidence < SURE or _is_loan(found.levels) or _under(found.levels, INTEREST_CATEGORY):
+        return None
+    return ".".join(found.levels)
+
+
 # ------------------------------------------------------------------------------------------ the bank
 async def bank_loans(
     session: AsyncSession, company_id: uuid.UUID, connection_ids: list[uuid.UUID]
@@ -206,6 +215,7 @@ async def bank_loans(
                 description=line.description,
                 counterparty=found.counterparty or line.merchant_name,
                 loan_category=".".join(found.levels) if _is_loan(found.levels) else None,
+                explained=_explained(found),
             )
         )
     return finder.loans(account_type=BANKING_ACCOUNTS, account_names=names)

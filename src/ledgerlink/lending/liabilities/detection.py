@@ -189,10 +189,13 @@ def _name_key(text: str, *, drop: frozenset[str] = frozenset()) -> str:
     return " ".join(words[:4])
 
 
-def _as_written(name: str, description: str) -> str:
-    """A cleaned name as the description spells it ("Oaknorth Bank" → "OakNorth Bank"), if it does."""
-    at = description.lower().find(name.lower())
-    return description[at : at + len(name)] if at >= 0 else name
+def lender_name(counterparty: str | None, description: str) -> str | None:
+    """A counterparty as the description spells it ("Oaknorth Bank" → "OakNorth Bank"); None when it is only
+    the words of a loan line ("Repayment", "Bank")."""
+    if not counterparty or not set(counterparty.lower().split()) - loan_words.NOT_A_NAME:
+        return None
+    at = description.lower().find(counterparty.lower())
+    return description[at : at + len(counterparty)] if at >= 0 else counterparty
 
 
 # ------------------------------------------------------------------------------------------ movements
@@ -228,9 +231,7 @@ class MovementLoans:
         evidence = word is not None or movement.loan_category is not None
         if movement.explained is not None and not evidence:
             return  # (surely something else: rent, wages, a bank's charges, tax)
-        counterparty = movement.counterparty
-        if counterparty and not set(counterparty.lower().split()) - loan_words.NOT_A_NAME:
-            counterparty = None  # ("Repayment": the words of a loan line, not a name)
+        counterparty = lender_name(movement.counterparty, movement.description)
         name = counterparty or _name_key(
             movement.description, drop=loan_words.NOT_A_NAME if evidence else frozenset()
         )
@@ -244,7 +245,7 @@ class MovementLoans:
                 name.lower(), movement.connection_id, movement.account_id, movement.currency
             )
         if watched.lender is None and counterparty:
-            watched.lender = _as_written(counterparty, movement.description)
+            watched.lender = counterparty
         if word is not None and word not in watched.words:
             watched.words.append(word)
         if movement.loan_category and movement.loan_category not in watched.categories:

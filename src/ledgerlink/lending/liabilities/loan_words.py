@@ -27,7 +27,20 @@ LOAN_WORDS = (
 INTEREST_WORDS = (r"interest", r"int\s+chg", r"int\s+charge")
 # Words of a loan line that say what happened, not who the lender is.
 NOT_A_NAME = frozenset(
-    ("loan", "loans", "repayment", "repayments", "drawdown", "interest", "advance", "capital", "business")
+    (
+        "loan",
+        "loans",
+        "repayment",
+        "repayments",
+        "drawdown",
+        "interest",
+        "advance",
+        "capital",
+        "business",
+        "bank",
+        "to",
+        "from",
+    )
 )
 
 _LOAN = re.compile(rf"\b(?:{'|'.join(LOAN_WORDS)})\b", re.IGNORECASE)

@@ -18,10 +18,11 @@ from ledgerlink.connections.models import Connection
 from ledgerlink.lending.bank_categories import BankClassification, classify
 from ledgerlink.lending.bank_lines import BANKING, BankLine, bank_accounts, bank_lines
 from ledgerlink.lending.categories import service as categories
-from ledgerlink.lending.liabilities import detection
+from ledgerlink.lending.liabilities import detection, loan_words
 from ledgerlink.lending.liabilities.detection import FoundLoan, LedgerEntry, LedgerLine, LoanAccount, Movement
 
 JOURNAL_ENTRIES = "journalEntries"
+JOURNAL_ENTRY = "journalEntry"  # (Codat's `itemRef.type` for one, as its example writes it)
 BANKING_ACCOUNTS = "banking-accounts"
 BANKING_TRANSACTIONS = "banking-transactions"
 COMMERCE_TRANSACTIONS = "commerce-transactions"
@@ -130,12 +131,9 @@ async def ledger_loans(session: AsyncSession, connection_ids: list[uuid.UUID]) -
             for account_id in {line.account_id for line in entry.lines} & loans.keys():
                 entries[account_id].append(entry)
         for account_id, account in sorted(loans.items()):
-            texts = [account.name, *(entry.description for entry in entries[account_id])]
+            lender = _lender_named(connection, account, entries[account_id])
             loan = detection.ledger_loan(
-                account,
-                entries[account_id],
-                item_type="journalEntry",
-                lender=_lender_named(connection, texts),
+                account, entries[account_id], item_type="journalEntry", lender=lender
             )
             if loan is not None:
                 found.append(loan)
@@ -155,14 +153,26 @@ def _ledger_entry(record_id: str, doc: dict[str, Any], interest: set[str]) -> Le
     )
 
 
-def _lender_named(connection: Connection, texts: Iterable[str]) -> str | None:
-    """The first lender the bank categorization recognises in the account's name or its entries' words:
-    each read as a repayment's line would be (the categorization knows lenders by their lines)."""
-    for said in texts:
-        classified = _classified(connection.id, connection.integration_key, said, Decimal(-1))
-        if classified[0] is not None and classified[1]:
-            return classified[1]
+def _lender_named(connection: Connection, account: LoanAccount, entries: list[LedgerEntry]) -> str | None:
+    """The first lender named in the loan's entries (drawdowns first, oldest first) or its account's name:
+    a counterparty the bank categorization finds in a text it takes for a loan's line (each read as its
+    bank line would be: a drawdown money in, a repayment money out), or in one saying a loan word."""
+    said = sorted(
+        ((not _credits(entry, account.account_id), entry.date, entry.description) for entry in entries),
+    )
+    texts = [(text_, Decimal(-1 if repaid else 1)) for repaid, _, text_ in said]
+    for text_, direction in [*texts, (account.name, Decimal(1))]:
+        category, counterparty = _classified(connection.id, connection.integration_key, text_, direction)
+        if category is None and loan_words.loan_word_in(text_) is None:
+            continue
+        found = detection.lender_name(counterparty, text_)
+        if found is not None:
+            return found
     return None
+
+
+def _credits(entry: LedgerEntry, account_id: str) -> bool:
+    return sum((line.amount for line in entry.lines if line.account_id == account_id), Decimal(0)) < 0
 
 
 def _is_loan(levels: tuple[str, ...]) -> bool:

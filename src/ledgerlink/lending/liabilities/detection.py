@@ -39,8 +39,10 @@ ACCRUED_INTEREST = "AccuredInterest"
 UNKNOWN_LENDER = "Unknown lender"
 # An inflow this large (in the account's currency) may be a drawdown: its counterparty is watched from then.
 LARGE_INFLOW = Decimal(1000)
-# A counterparty without evidence that pays in more often than this is a customer, not a lender.
+# A counterparty without evidence that pays in more often than this is a customer, not a lender; one paid
+# more often than this (ten years of weekly repayments) is a supplier: neither is watched any longer.
 MAX_DRAWDOWNS = 6
+MAX_REPAYMENTS = 520
 MIN_REPAYMENTS = 3
 DRAWDOWN_MULTIPLE = 3
 # Of the intervals between repayments (of their amounts), the share that must sit near the median.
@@ -224,7 +226,7 @@ class MovementLoans:
         # follow its sales, so there only a named loan is one.
         self._by_shape = by_shape
         self._watched: dict[tuple[str, str, str, str], _Counterparty] = {}
-        self._customers: set[tuple[str, str, str, str]] = set()
+        self._not_lenders: set[tuple[str, str, str, str]] = set()
 
     def add(self, movement: Movement) -> None:
         word = loan_words.loan_word_in(movement.description)
@@ -239,7 +241,7 @@ class MovementLoans:
         watched = self._watched.get(key)
         if watched is None:
             large_inflow = movement.amount >= LARGE_INFLOW
-            if not evidence and (not large_inflow or key in self._customers):
+            if not evidence and (not large_inflow or key in self._not_lenders):
                 return
             watched = self._watched[key] = _Counterparty(
                 name.lower(), movement.connection_id, movement.account_id, movement.currency
@@ -253,10 +255,12 @@ class MovementLoans:
             watched.categories.append(movement.loan_category)
         if movement.amount > 0:
             watched.inflows += 1
-            if not watched.has_evidence and watched.inflows > MAX_DRAWDOWNS:
-                del self._watched[key]  # (pays in again and again: a customer)
-                self._customers.add(key)
-                return
+        if not watched.has_evidence and (
+            watched.inflows > MAX_DRAWDOWNS or len(watched.movements) - watched.inflows >= MAX_REPAYMENTS
+        ):
+            del self._watched[key]  # (pays in, or is paid, again and again: a customer or a supplier)
+            self._not_lenders.add(key)
+            return
         watched.movements.append(movement)
 
     def loans(self, *, account_type: str, account_names: dict[str, str] | None = None) -> list[FoundLoan]:

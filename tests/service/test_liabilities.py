@@ -228,6 +228,8 @@ async def test_the_operations_answer_from_the_last_report_asked_for(
         await service.summaries(session, principal, str(uuid.uuid4()), "banking")
 
     await service.request(session, principal, company_id, "Banking")
+    await service.request(session, principal, company_id, "banking")  # (the one in progress answers both)
+    assert len((await session.scalars(select(Report).where(Report.company_id == company.id))).all()) == 1
     with pytest.raises(NotFound, match="still being generated"):
         await service.transactions(session, principal, company_id, "banking", params)
     asked = await session.get(Report, await _last_id(session, company.id))

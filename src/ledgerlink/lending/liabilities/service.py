@@ -6,6 +6,7 @@ generated, or when it failed, the `GET` is a 404 saying which (an older report i
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import select
@@ -37,10 +38,24 @@ def source_of(source_type: str | None) -> LoanSource:
 async def request(
     session: AsyncSession, principal: Principal, company_id: str, source_type: str | None
 ) -> None:
-    """`POST .../reports/liabilities/loans[/transactions]`: a report of the source type, in progress."""
+    """`POST .../reports/liabilities/loans[/transactions]`: a report of the source type, in progress. One
+    already in progress answers both (Codat's guide asks for the summaries and the transactions in turn):
+    the company's row, locked, makes concurrent requests take turns."""
     source = source_of(source_type)
     company = await companies.get(session, principal, company_id, for_update=True)
-    await reports.request_kind(session, company, kinds.KINDS[source.report_type])
+    last = await _last(session, company.id, source)
+    if last is None or last.status != ReportStatus.IN_PROGRESS.value:
+        await reports.request_kind(session, company, kinds.KINDS[source.report_type])
+
+
+async def _last(session: AsyncSession, company_id: uuid.UUID, source: LoanSource) -> Report | None:
+    """The source's report last asked for."""
+    return await session.scalar(
+        select(Report)
+        .where(Report.company_id == company_id, Report.type == source.report_type)
+        .order_by(*queries.DEFAULT_ORDER)
+        .limit(1)
+    )
 
 
 async def _complete(
@@ -48,12 +63,7 @@ async def _complete(
 ) -> dict[str, Any]:
     source = source_of(source_type)
     company = await companies.get(session, principal, company_id)
-    report = await session.scalar(
-        select(Report)
-        .where(Report.company_id == company.id, Report.type == source.report_type)
-        .order_by(*queries.DEFAULT_ORDER)
-        .limit(1)
-    )
+    report = await _last(session, company.id, source)
     asked = f"POST /companies/{company_id}/reports/liabilities/{what}?sourceType={source.source_type}"
     if report is None:
         raise NotFound(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
 from ledgerlink.kit.clock import utcnow
+from ledgerlink.records.models import Record, RecordCount
 
 
 async def company_with(
@@ -42,3 +45,33 @@ async def company_with(
     await session.flush()
     await session.refresh(company, ["connections"])
     return company, connections
+
+
+async def records(
+    session: AsyncSession,
+    connection_id: uuid.UUID,
+    data_type: str,
+    *written: dict[str, Any],
+    dated_by: tuple[str, ...] = (),
+) -> None:
+    """Records of one data type as a pull leaves them (one flagged `metadata.isDeleted` stored deleted), and
+    the type's count; each dated by the first of its `dated_by` properties it has."""
+    now = utcnow()
+    for record in written:
+        dated = next((record[name] for name in dated_by if record.get(name)), None)
+        session.add(
+            Record(
+                connection_id=connection_id,
+                data_type=data_type,
+                record_id=record["id"],
+                data=record,
+                content_hash=0,
+                modified_date=now,
+                record_date=datetime.fromisoformat(f"{dated[:19]}+00:00") if dated else None,
+                is_deleted=bool((record.get("metadata") or {}).get("isDeleted")),
+            )
+        )
+    session.add(
+        RecordCount(connection_id=connection_id, data_type=data_type, visible=len(written), synced_at=now)
+    )
+    await session.flush()

@@ -9,6 +9,7 @@ from ledgerlink.lending.categories import endpoints as categories
 from ledgerlink.lending.commerce_metrics.endpoints import router as commerce_metrics_router
 from ledgerlink.lending.credit_model.endpoints import router as credit_model_router
 from ledgerlink.lending.excel import endpoints as excel
+from ledgerlink.lending.liabilities.endpoints import router as liabilities_router
 from ledgerlink.lending.receivables import endpoints as receivables
 from ledgerlink.lending.reports.endpoints import router as reports_router
 from ledgerlink.lending.spend.endpoints import router as spend_router
@@ -23,3 +24,4 @@ router.include_router(credit_model_router)
 router.include_router(excel.router)
 router.include_router(commerce_metrics_router)
 router.include_router(spend_router)
+router.include_router(liabilities_router)

@@ -7,10 +7,11 @@ look report types up.
 from __future__ import annotations
 
 from ledgerlink.lending.credit_model.report import CREDIT_MODEL
+from ledgerlink.lending.liabilities.report import KINDS as LIABILITIES
 from ledgerlink.lending.reports import kinds
 from ledgerlink.lending.spend.report import SPEND_ANALYSIS
 
-REPORT_TYPES = (CREDIT_MODEL, SPEND_ANALYSIS)
+REPORT_TYPES = (CREDIT_MODEL, SPEND_ANALYSIS, *LIABILITIES)
 
 
 def register_all() -> None:

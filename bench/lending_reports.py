@@ -84,15 +84,15 @@ MONTHS = 12
 Timed = Callable[[Runtime, uuid.UUID], Awaitable[Any]]
 
 
-async def credit_model(run: Runtime, company_id: uuid.UUID) -> None:
-    """The whole engine's work for one report: the row, pinning and fingerprinting the pulls, the categorized
-    statements, the summary, storing it with its event (the job's `run_report`, without the queue)."""
+async def engine_report(run: Runtime, company_id: uuid.UUID, report_type: str) -> uuid.UUID:
+    """The whole engine's work for one report: the row, pinning and fingerprinting the pulls, the type's
+    `generate`, storing it with its event (the job's `run_report`, without the queue)."""
     now = utcnow()
     async with run.sessionmaker() as session, session.begin():
         report = Report(
             id=uuid.uuid4(),
             company_id=company_id,
-            type="creditModel",
+            type=report_type,
             requested_at=now,
             updated_at=now,
             pulls=[],
@@ -101,6 +101,12 @@ async def credit_model(run: Runtime, company_id: uuid.UUID) -> None:
         session.add(report)
     done = await reports.run_report(run, report.id)
     assert done.status == ReportStatus.COMPLETE.value, done.error_message
+    return report.id
+
+
+async def credit_model(run: Runtime, company_id: uuid.UUID) -> None:
+    """The categorized statements and the summary, through the engine."""
+    await engine_report(run, company_id, "creditModel")
 
 
 def categorized(kind: str) -> Timed:
@@ -173,24 +179,9 @@ REPORTS: dict[str, Timed] = {
 
 
 async def bank_statement(run: Runtime, company_id: uuid.UUID) -> None:
-    """The categorized bank statement's whole job (`run_report` without the queue): every bank transaction
-    categorized and written as a row of the report; the report is deleted afterwards (not timed here: the
-    caller times the job only when it returns, and the delete runs in `bank_section`)."""
-    now = utcnow()
-    async with run.sessionmaker() as session, session.begin():
-        report = Report(
-            id=uuid.uuid4(),
-            company_id=company_id,
-            type="categorizedBankStatement",
-            requested_at=now,
-            updated_at=now,
-            pulls=[],
-            attempts=0,
-        )
-        session.add(report)
-    done = await reports.run_report(run, report.id)
-    assert done.status == ReportStatus.COMPLETE.value, done.error_message
-    _made.append(report.id)
+    """The categorized bank statement's whole job: every bank transaction categorized and written as a row of
+    the report (the report is deleted afterwards by `bank_section`, untimed)."""
+    _made.append(await engine_report(run, company_id, "categorizedBankStatement"))
 
 
 _made: list[uuid.UUID] = []

@@ -16,7 +16,6 @@ from ledgerlink.companies import service as companies
 from ledgerlink.files.service import Download
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
-from ledgerlink.kit.query import parse_datetime
 from ledgerlink.lending import workbooks
 from ledgerlink.lending.bank_statement.models import StatementAccount, StatementTransaction
 from ledgerlink.lending.bank_statement.service import complete_report
@@ -70,15 +69,7 @@ async def workbook(session: AsyncSession, principal: Principal, company_id: str,
         ("Report generated (UTC)", report.updated_at.isoformat()),
         ("Transactions", str(result.get("transactions", 0))),
     ]
-    pulls = [
-        (
-            pull["dataType"],
-            pull["connectionId"],
-            pull["datasetId"],
-            parse_datetime(pull["completed"]) if pull.get("completed") else None,
-        )
-        for pull in report.pulls
-    ]
+    pulls = workbooks.report_pulls(report.pulls)
     accounts = await session.scalars(
         select(StatementAccount)
         .where(StatementAccount.report_id == report.id)

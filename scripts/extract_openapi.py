@@ -176,7 +176,8 @@ DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
         (
             "One generation per company and report type at a time: while one is in progress, a request "
             "answers its status instead of queuing another. `reportType` is read in any case; "
-            "`enhancedCashFlow` answers 400 until ledgerlink generates it."
+            "`enhancedCashFlow` is the company's latest Complete categorized bank statement (without one, "
+            "the generation fails saying to generate one)."
         ),
         {},
     ),

@@ -4,10 +4,9 @@ operations on a bank transaction's category (`.../assess/bankAccounts/{accountId
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from ledgerlink.clients.auth import CurrentPrincipal
@@ -25,14 +24,12 @@ from ledgerlink.lending.categories.service import Actor
 router = APIRouter(tags=["Bank statements"])
 REPORT = "/companies/{companyId}/reports/categorizedBankStatement/{reportId}"
 Params = Annotated[PageParams, Depends(page_params)]
-# Codat's `maxAge`: taken, not used (a report is never regenerated behind the client's back).
-MaxAge = Annotated[datetime | None, Query(alias="maxAge")]
 
 
 @router.get(f"{REPORT}/accounts")
 async def list_categorized_bank_statement_accounts(
     companyId: str, reportId: str, request: Request, principal: CurrentPrincipal, session: Session,
-    params: Params, max_age: MaxAge = None,
+    params: Params,
 ) -> Response:  # fmt: skip
     report = await service.complete_report(session, principal, companyId, reportId)
     accounts, total = await service.accounts_page(session, report, params)
@@ -42,7 +39,7 @@ async def list_categorized_bank_statement_accounts(
 @router.get(f"{REPORT}/transactions")
 async def get_categorized_bank_statement_transactions(
     companyId: str, reportId: str, request: Request, principal: CurrentPrincipal, session: Session,
-    params: Params, max_age: MaxAge = None,
+    params: Params,
 ) -> Response:  # fmt: skip
     report = await service.complete_report(session, principal, companyId, reportId)
     rows, total = await service.transactions_page(session, report, params)
@@ -51,7 +48,7 @@ async def get_categorized_bank_statement_transactions(
 
 @router.get(f"{REPORT}/excel")
 async def download_categorized_bank_statement_excel(
-    companyId: str, reportId: str, principal: CurrentPrincipal, session: Session, max_age: MaxAge = None
+    companyId: str, reportId: str, principal: CurrentPrincipal, session: Session
 ) -> Response:
     return attachment(await excel.workbook(session, principal, companyId, reportId), octet_stream=True)
 

@@ -4,7 +4,7 @@ operations on a bank transaction's category (`.../assess/bankAccounts/{accountId
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -13,7 +13,6 @@ from ledgerlink.clients.auth import CurrentPrincipal
 from ledgerlink.connections import service as connections
 from ledgerlink.files.views import attachment
 from ledgerlink.kit.auth import Session
-from ledgerlink.kit.clock import iso
 from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.pagination import PageParams, page_envelope, page_params
 from ledgerlink.kit.responses import json
@@ -75,31 +74,17 @@ _TRANSACTION = (
 )
 
 
-def _category(found: overrides.TransactionCategory) -> dict[str, Any]:
-    line = found.line
-    confidence = None if found.confidence is None else round(found.confidence * 100, 2)
-    return {
-        "id": line.transaction_id,
-        "sourceRef": {"sourceType": line.source},
-        "accountRef": {"id": line.account_id},
-        "date": views.day(line.date),
-        "description": line.description,
-        "amount": float(line.amount),
-        "currency": line.currency,
-        "transactionCategory": views.category_view(found.levels, confidence, found.status, found.reason),
-        "platformName": found.payment_provider,
-        "counterpartyNames": [found.counterparty] if found.counterparty else [],
-        "confirmedDate": iso(found.confirmed_at) if found.confirmed_at else None,
-    }
-
-
 @categories.get(_TRANSACTION)
 async def get_bank_transaction_category(
     companyId: str, connectionId: str, accountId: str, transactionId: str, principal: CurrentPrincipal,
     session: Session,
 ) -> Response:  # fmt: skip
     _, connection = await connections.get(session, principal, companyId, connectionId)
-    return json(_category(await overrides.category_of(session, connection, accountId, transactionId)))
+    return json(
+        views.transaction_category_view(
+            await overrides.category_of(session, connection, accountId, transactionId)
+        )
+    )
 
 
 @categories.patch(_TRANSACTION)
@@ -111,7 +96,7 @@ async def update_bank_transaction_category(
     levels = body.confirmed.levels if body.confirmed is not None else None
     actor = Actor("ApiKey", principal.client_id, principal.api_key_id)
     found = await overrides.confirm(session, connection, accountId, transactionId, levels, body.reason, actor)
-    return json(_category(found))
+    return json(views.transaction_category_view(found))
 
 
 @categories.get(

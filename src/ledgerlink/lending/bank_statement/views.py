@@ -14,6 +14,7 @@ from ledgerlink.lending.bank_statement.models import (
     StatementTransaction,
     TransactionCategoryChange,
 )
+from ledgerlink.lending.bank_statement.overrides import TransactionCategory
 
 
 def _number(value: Decimal | None) -> float | None:
@@ -96,4 +97,24 @@ def change_view(change: TransactionCategoryChange) -> dict[str, Any]:
             "levels": change.to_levels,
         },
         "reason": change.reason,
+    }
+
+
+def transaction_category_view(found: TransactionCategory) -> dict[str, Any]:
+    """One bank transaction with its category now (the override operations' answer), in the statement's
+    transaction shape, plus when an analyst confirmed it."""
+    line = found.line
+    confidence = None if found.confidence is None else round(found.confidence * 100, 2)
+    return {
+        "id": line.transaction_id,
+        "sourceRef": {"sourceType": line.source},
+        "accountRef": {"id": line.account_id},
+        "date": day(line.date),
+        "description": line.description,
+        "amount": float(line.amount),
+        "currency": line.currency,
+        "transactionCategory": category_view(found.levels, confidence, found.status, found.reason),
+        "platformName": found.payment_provider,
+        "counterpartyNames": [found.counterparty] if found.counterparty else [],
+        "confirmedDate": iso(found.confirmed_at) if found.confirmed_at else None,
     }

@@ -213,7 +213,8 @@ DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
         (
             "Every bank transaction of the report in (connection, account, date, id) order; `confidence` "
             "is 0-100, the aggregate on each level; `transactionCategory` also carries `status` "
-            "(`Suggested`, or `Confirmed` by an analyst) and `reason`; `isRecurring` is null. `query` and "
+            "(`Suggested`, or `Confirmed` by an analyst) and `reason`; `isRecurring` by ledgerlink's rule "
+            "(docs/api-compatibility.md), null without a counterparty. `query` and "
             "`orderBy` take Codat's property names and `transactionCategory.category` (the dotted path). A "
             "report not `Complete` is a 400 saying why."
         ),

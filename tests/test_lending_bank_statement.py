@@ -177,6 +177,9 @@ def test_the_statement_completes_and_its_totals_are_the_banks_and_the_books(
         assert row["date"].endswith("T00:00:00") and row["currency"]
     assert {r["transactionCategory"]["levels"][0] for r in rows} >= {"Income", "Expense"}
     assert any(r["counterpartyNames"] for r in rows)
+    # A transaction with a counterparty is judged recurring or not; without one it is not judged.
+    assert all((r["isRecurring"] is None) == (not r["counterpartyNames"]) for r in rows)
+    assert any(r["isRecurring"] is True for r in rows) and any(r["isRecurring"] is False for r in rows)
 
 
 def test_pages_queries_orders_and_errors(api, lending, statement) -> None:

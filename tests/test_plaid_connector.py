@@ -441,7 +441,12 @@ async def test_plaid_transactions_land_in_the_categorized_bank_statement(
     paths = {category.path for category in CATEGORIES}
     assert all(tuple(t.levels) in paths and t.reason for t in rows.values())
     assert rows[payout["transaction_id"]].levels[0] == "Income"
-    assert done.result == {"transactions": 2, "accounts": len(item.accounts), "overridden": 0}
+    assert done.result == {
+        "transactions": 2,
+        "accounts": len(item.accounts),
+        "overridden": 0,
+        "recurring": [],
+    }
     checking = next(a for a in accounts if a.account_id == CHECKING)
     assert checking.platform_name == "Plaid" and checking.provider == "Houndstooth Bank"
     assert checking.transactions == 2 and checking.money_out == Decimal("72.1")

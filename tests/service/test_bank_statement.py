@@ -7,6 +7,7 @@ unset back to the rules')."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from ledgerlink.lending.bank_statement.models import (
     StatementTransaction,
     TransactionCategoryChange,
 )
+from ledgerlink.lending.bank_statement.recurrence import Recurrence, group_of, is_recurring, recurring_of
 from ledgerlink.lending.categories.service import Actor
 from ledgerlink.lending.reports.kinds import ReportFailed
 from ledgerlink.lending.reports.models import Report
@@ -77,7 +79,7 @@ async def test_generating_writes_a_row_per_line_and_the_accounts_with_their_tota
     await session.flush()
     await report.generate(session, made)
     result = await report.generate(session, made)  # (a retry replaces what an attempt wrote)
-    assert result == {"transactions": 3, "accounts": 3, "overridden": 1}
+    assert result == {"transactions": 3, "accounts": 3, "overridden": 1, "recurring": []}
     rows = (
         await session.scalars(
             select(StatementTransaction)
@@ -140,3 +142,22 @@ async def test_an_override_is_checked_audited_and_unset(session: AsyncSession, p
     assert total == 2 and latest.to_levels is None and first.to_levels == ["Income", "Revenue"]
     assert first.from_status == "Suggested" and first.from_levels == list(before.levels)
     assert first.actor == "ApiKey" and first.api_key_id == principal.api_key_id
+
+
+async def test_a_counterparty_paid_alike_in_three_months_recurs() -> None:
+    seen = Recurrence()
+    rent = group_of("c", "cur", "Landlord Ltd", Decimal("-1200"))
+    shop = group_of("c", "cur", "Tesco", Decimal("-10"))
+    for month, (rent_paid, shopped) in enumerate(((-1200, -12.5), (-1250, -80), (-1200, -31)), start=1):
+        seen.add(rent, date(2026, month, 1), Decimal(rent_paid))
+        seen.add(shop, date(2026, month, 3), Decimal(shopped))
+        seen.add(shop, date(2026, month, 17), Decimal(shopped))
+    seen.add(
+        group_of("c", "cur", "Landlord Ltd", Decimal("500")), date(2026, 4, 2), Decimal("500")
+    )  # (money in)
+    assert seen.recurring() == [["c", "cur", "Landlord Ltd", "out"]]
+    recurring = recurring_of({"recurring": seen.recurring()})
+    assert is_recurring(recurring, "c", "cur", "Landlord Ltd", Decimal("-1200")) is True
+    assert is_recurring(recurring, "c", "cur", "Landlord Ltd", Decimal("500")) is False
+    assert is_recurring(recurring, "c", "cur", "Tesco", Decimal("-12.5")) is False
+    assert is_recurring(recurring, "c", "cur", None, Decimal("-12.5")) is None

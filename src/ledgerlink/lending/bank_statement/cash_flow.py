@@ -22,6 +22,7 @@ from ledgerlink.kit.errors import NotFound
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.lending.bank_statement import service, views
 from ledgerlink.lending.bank_statement.models import StatementAccount
+from ledgerlink.lending.bank_statement.recurrence import recurring_of
 from ledgerlink.lending.bank_statement.report import NAME
 from ledgerlink.lending.reports import service as reports
 from ledgerlink.lending.reports.models import Report
@@ -49,6 +50,7 @@ async def transactions(
         .order_by(StatementAccount.position)
     )
     rows, total = await service.transactions_page(session, report, params)
+    recurring = recurring_of(report.result)
     return {
         "reportInfo": {
             "pageNumber": params.page,
@@ -64,5 +66,5 @@ async def transactions(
             {"accounts": [views.account_view(a) for a in group]}
             for _, group in groupby(accounts, key=lambda a: a.connection_id)
         ],
-        "reportItems": [{"transactions": [views.transaction_view(t) for t in rows]}],
+        "reportItems": [{"transactions": [views.transaction_view(t, recurring) for t in rows]}],
     }

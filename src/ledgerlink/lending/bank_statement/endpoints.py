@@ -17,6 +17,7 @@ from ledgerlink.kit.errors import BadRequest
 from ledgerlink.kit.pagination import PageParams, page_envelope, page_params
 from ledgerlink.kit.responses import json
 from ledgerlink.lending.bank_statement import cash_flow, excel, overrides, service, views
+from ledgerlink.lending.bank_statement.recurrence import recurring_of
 from ledgerlink.lending.bank_statement.schemas import ConfirmTransactionCategory
 from ledgerlink.lending.categories.service import Actor
 
@@ -42,7 +43,8 @@ async def get_categorized_bank_statement_transactions(
 ) -> Response:  # fmt: skip
     report = await service.complete_report(session, principal, companyId, reportId)
     rows, total = await service.transactions_page(session, report, params)
-    return json(page_envelope(request, params, [views.transaction_view(t) for t in rows], total))
+    recurring = recurring_of(report.result)
+    return json(page_envelope(request, params, [views.transaction_view(t, recurring) for t in rows], total))
 
 
 @router.get(f"{REPORT}/excel")

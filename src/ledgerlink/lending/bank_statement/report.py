@@ -21,10 +21,11 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.connectors import registry as connectors
-from ledgerlink.lending.bank_categories import classify
+from ledgerlink.lending.bank_categories import BankClassification, classify
 from ledgerlink.lending.bank_lines import BankAccountRef, BankLine, Source, bank_accounts, bank_lines
 from ledgerlink.lending.bank_statement import overrides
 from ledgerlink.lending.bank_statement.models import StatementAccount, StatementTransaction
+from ledgerlink.lending.bank_statement.recurrence import Recurrence, group_of
 from ledgerlink.lending.reports.kinds import ReportFailed, ReportKind
 from ledgerlink.lending.reports.models import Report
 
@@ -108,9 +109,9 @@ def categorized_row(
     line: BankLine,
     account_name: str | None,
     override: overrides.Override | None,
+    found: BankClassification,
 ) -> tuple[Any, ...]:
     """A line as the report stores it: the rules' category, or the analyst's when one is set."""
-    found = classify(line)
     if override is not None:
         levels, status, confidence, reason = override.levels, CONFIRMED, None, override.reason
     else:
@@ -205,7 +206,8 @@ def _pulled(report: Report, data_types: Iterable[str]) -> bool:
 
 async def generate(session: AsyncSession, report: Report) -> dict[str, Any]:
     """Categorize every bank transaction of the company into the report's rows; the result is their
-    summary (`transactions`, `accounts`, and the totals per account are on the account rows)."""
+    summary (`transactions`, `accounts`, `overridden`, and the `recurring` groups; the totals per account
+    are on the account rows)."""
     if not _pulled(report, TRANSACTION_TYPES):
         raise ReportFailed(
             "The categorized bank statement is made from the company's bank transactions, and no banking "
@@ -221,11 +223,14 @@ async def generate(session: AsyncSession, report: Report) -> dict[str, Any]:
     totals: dict[tuple[uuid.UUID, str], _Totals] = {}
     batch: list[tuple[Any, ...]] = []
     position = overridden = 0
+    recurrence = Recurrence()
     async for line in bank_lines(session, report.company_id):
         key = (line.connection_id, line.account_id)
         override = confirmed.get((line.connection_id, line.account_id, line.transaction_id))
         overridden += override is not None
-        batch.append(categorized_row(report.id, position, line, names.get(key), override))
+        found = classify(line)
+        batch.append(categorized_row(report.id, position, line, names.get(key), override, found))
+        recurrence.add(group_of(*key, found.counterparty, line.amount), line.date, line.amount)
         totals.setdefault(key, _Totals(line.source, line.platform_key, line.currency)).add(line.amount)
         position += 1
         if len(batch) >= BATCH:
@@ -240,7 +245,12 @@ async def generate(session: AsyncSession, report: Report) -> dict[str, Any]:
         for index, account in enumerate(listed)
     )
     await session.flush()
-    return {"transactions": position, "accounts": len(listed), "overridden": overridden}
+    return {
+        "transactions": position,
+        "accounts": len(listed),
+        "overridden": overridden,
+        "recurring": recurrence.recurring(),
+    }
 
 
 def _unlisted(key: tuple[uuid.UUID, str], totals: _Totals) -> BankAccountRef:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.lending.bank_statement.models import StatementAccount, StatementTransaction
+from ledgerlink.lending.bank_statement.recurrence import is_recurring, recurring_of
 from ledgerlink.lending.reports.models import Report
 from ledgerlink.lending.workbooks import Column, Kind, Sheet
 
@@ -46,6 +47,7 @@ TRANSACTION_COLUMNS = (
     Column("Confidence", Kind.PERCENT),
     Column("Counterparty", width=24),
     Column("Payment provider", width=20),
+    Column("Recurring", width=10),
     Column("Reason", width=60),
 )
 
@@ -90,7 +92,12 @@ def _account(a: StatementAccount) -> Sequence[Any]:
     )
 
 
+def _yes_no(flag: bool | None) -> str | None:
+    return None if flag is None else ("Yes" if flag else "No")
+
+
 async def _transactions(session: AsyncSession, report: Report) -> AsyncIterator[Sequence[Any]]:
+    recurring = recurring_of(report.result)
     statement = (
         select(StatementTransaction)
         .where(StatementTransaction.report_id == report.id)
@@ -112,5 +119,6 @@ async def _transactions(session: AsyncSession, report: Report) -> AsyncIterator[
             None if t.confidence is None else float(t.confidence) / 100,
             t.counterparty,
             t.payment_provider,
+            _yes_no(is_recurring(recurring, t.connection_id, t.account_id, t.counterparty, t.amount)),
             t.reason,
         )

@@ -15,6 +15,7 @@ from ledgerlink.lending.bank_statement.models import (
     TransactionCategoryChange,
 )
 from ledgerlink.lending.bank_statement.overrides import TransactionCategory
+from ledgerlink.lending.bank_statement.recurrence import Group, is_recurring
 
 
 def _number(value: Decimal | None) -> float | None:
@@ -60,7 +61,8 @@ def category_view(
     }
 
 
-def transaction_view(row: StatementTransaction) -> dict[str, Any]:
+def transaction_view(row: StatementTransaction, recurring: frozenset[Group]) -> dict[str, Any]:
+    """A transaction of a report, whose `recurring` groups (`recurrence.recurring_of`) say if it recurs."""
     return {
         "id": row.transaction_id,
         "sourceRef": {"sourceType": row.source},
@@ -73,8 +75,9 @@ def transaction_view(row: StatementTransaction) -> dict[str, Any]:
         "platformName": row.payment_provider,
         "counterpartyNames": [row.counterparty] if row.counterparty else [],
         "modifiedDate": iso(row.modified_date) if isinstance(row.modified_date, datetime) else None,
-        # Codat's engine says whether a transaction recurs; ledgerlink's rules do not judge it (null).
-        "isRecurring": None,
+        "isRecurring": is_recurring(
+            recurring, row.connection_id, row.account_id, row.counterparty, row.amount
+        ),
         "connectionId": str(row.connection_id),
     }
 

@@ -222,22 +222,10 @@ BANK_REPORTS: dict[str, Timed] = {
 }
 
 
-async def bank_transactions_per_scale(company_id: uuid.UUID) -> float:
-    now = utcnow()
-    request = FetchRequest(
-        data_type="banking-transactions",
-        company_id=company_id,
-        connection_id=uuid.uuid4(),
-        credentials={"scale": 10},
-        linked_at=now,
-        as_of=now,
-    )
-    return sum([len(b.records) async for b in BankingSandbox().fetch(request)]) / 10
-
-
 async def bank_section(run: Runtime, wanted: int, runs: int) -> None:
     company_id, connection_id = await common.linked_sandbox(run, "Bank statement benchmark", {}, "qhnd")
-    scale = max(1, round(wanted * 1.02 / await bank_transactions_per_scale(company_id)))
+    per_scale = await records_per_scale(company_id, BankingSandbox(), "banking-transactions")
+    scale = max(1, round(wanted * 1.02 / per_scale))
     await common.set_credentials(run, connection_id, {"scale": scale})
     started = time.perf_counter()
     for data_type in ("banking-accounts", "banking-transactions"):
@@ -285,17 +273,20 @@ async def baseline(run: Runtime, company_id: uuid.UUID) -> None:
             await reads.statement(session, source, 1, MONTHS, None)
 
 
-async def records_per_scale(company_id: uuid.UUID) -> float:
+async def records_per_scale(
+    company_id: uuid.UUID, sandbox: AccountingSandbox | BankingSandbox | None = None, data_type: str = BULK
+) -> float:
+    """How many records of `data_type` the Sandbox gives the company per unit of `scale` (measured at 10)."""
     now = utcnow()
     request = FetchRequest(
-        data_type=BULK,
+        data_type=data_type,
         company_id=company_id,
         connection_id=uuid.uuid4(),
         credentials={"scale": 10},
         linked_at=now,
         as_of=now,
     )
-    return sum([len(b.records) async for b in AccountingSandbox().fetch(request)]) / 10
+    return sum([len(b.records) async for b in (sandbox or AccountingSandbox()).fetch(request)]) / 10
 
 
 async def timed(call: Callable[[], Awaitable[Any]], runs: int) -> list[float]:

@@ -197,6 +197,9 @@ def test_pages_queries_orders_and_errors(api, lending, statement) -> None:
     assert one and {r["accountRef"]["id"] for r in one} == {account}
     income = read_all(api, path, query="transactionCategory.category~Income")
     assert income and all(r["transactionCategory"]["levels"][0] == "Income" for r in income)
+    middle = sorted(r["date"] for r in money_in)[len(money_in) // 2]
+    later = read_all(api, path, query=f"date>={middle[:10]}&&amount>0")
+    assert later and all(r["date"] >= middle and r["amount"] > 0 for r in later)
     largest = api.get(path, params={"orderBy": "-amount", "pageSize": 5}).json()["results"]
     assert [r["amount"] for r in largest] == sorted((r["amount"] for r in largest), reverse=True)
     banking = api.get(

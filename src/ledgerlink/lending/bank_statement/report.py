@@ -128,7 +128,7 @@ def categorized_row(
         line.date,
         line.amount,
         line.currency,
-        line.description,
+        line.description.replace("\x00", ""),  # (PostgreSQL's text holds no NUL; JSON's may)
         _array(levels),
         status,
         confidence,

@@ -1,7 +1,8 @@
 """Bank transaction categorization: how often `bank_categories.classify` places a bank line where an analyst
 would, how well it names the payment provider, and how fast it goes.
 
-    python bench/bank_categorization_accuracy.py [--lines 1000000] [--misses] [--held-out-misses]
+    python bench/bank_categorization_accuracy.py [--lines 1000000] [--stream 1000000] [--misses]
+                                                 [--held-out-misses]
 
 Runs `ledgerlink.lending.bank_categories.classify` over the labelled descriptions
 (`tests/support/labelled_bank_descriptions.csv`: UK and US statement styles written by hand, the Banking
@@ -16,9 +17,16 @@ Printed:
    recognition: precision (of the lines given a provider, the share given the right one) and recall (of the
    lines that came through a provider, the share given it).
 2. Confidence against correctness (level 2) in bands.
-3. Throughput: lines per second over `--lines` lines, caches cleared first, twice: the labelled descriptions
-   repeated (a statement's counterparties recur), and every description made unique by a reference and a
-   date as banks add them (the cleaning has to run on every line).
+3. Throughput: lines per second over `--lines` lines, caches cleared first, three times: the labelled
+   descriptions repeated (a statement's counterparties recur), every description made unique by a reference
+   and a date as banks add them (the cleaning runs on every line), and every line naming a business never
+   seen before (every rule is looked for on every line: nothing comes from a cache).
+
+4. With `--stream N`: a Banking Sandbox company at the scale that gives it about N bank transactions, pulled
+   through the real pull code into an embedded PostgreSQL (or `LEDGERLINK_DATABASE_URL`), then every line
+   streamed through `bank_lines.bank_lines` and classified: the time (and to the first line: PostgreSQL's
+   sort), and the process's resident memory before and at its peak while streaming (what `bank_lines`
+   promises to keep flat).
 
 `--misses` lists the dev part's misses with the rules' reason; `--held-out-misses` those of the held-out and
 unseen parts (look only once the rules are final, or those figures stop meaning anything).
@@ -27,6 +35,8 @@ unseen parts (look only once the rules are final, or those figures stop meaning 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
 import random
 import sys
 import time
@@ -35,11 +45,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common
+import growth
 from tests.support import labelled_bank_descriptions
 from tests.support.labelled_bank_descriptions import LabelledDescription
 
+from ledgerlink.lending import bank_lines
 from ledgerlink.lending.bank_categories import BankClassification, classify, engine
 from ledgerlink.lending.bank_lines import BankLine
+from ledgerlink.records.store import refresh_statistics
 
 CONFIDENCE_BANDS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.85), (0.85, 1.01))
 CHUNK = 100_000
@@ -114,9 +129,10 @@ def misses(outcomes: Iterable[Outcome]) -> None:
 
 
 _WORDS = ("REF", "INV", "ON", "")
+_SYLLABLES = ("ka", "lo", "mer", "vin", "tas", "ru", "pel", "dor", "gan", "sil", "bri", "ox")
 
 
-def _unique(line: BankLine, rng: random.Random, n: int) -> BankLine:
+def _dated(line: BankLine, rng: random.Random, n: int) -> BankLine:
     """The line as a bank would print it another day: a reference and a date added."""
     tag = _WORDS[n % len(_WORDS)]
     ref = f"{rng.randrange(10**5, 10**9)}"
@@ -124,22 +140,32 @@ def _unique(line: BankLine, rng: random.Random, n: int) -> BankLine:
     return replace(line, description=f"{line.description} {tag} {ref} {day}".replace("  ", " "))
 
 
+def _new_counterparty(line: BankLine, rng: random.Random, n: int) -> BankLine:
+    """The line paying or paid by a business never seen before: a made-up name of three syllables added
+    (the cleaned words differ on every line, so nothing comes from the cache)."""
+    name = "".join(rng.choice(_SYLLABLES) for _ in range(3)).upper()
+    return replace(line, description=f"{line.description} {name} LTD")
+
+
+VARIANTS = (
+    ("labelled descriptions repeated", None),
+    ("every description unique (a reference and a date added)", _dated),
+    ("every counterparty new (a made-up name added)", _new_counterparty),
+)
+
+
 def throughput(cases: list[LabelledDescription], total: int) -> None:
     base = [case.line(n) for n, case in enumerate(cases)]
     rng = random.Random(21)
-    for name, unique in (("labelled descriptions repeated", False), ("every description unique", True)):
+    for name, vary in VARIANTS:
         engine._decide.cache_clear()
         engine._read.cache_clear()
         elapsed = 0.0
         done = 0
         while done < total:
             size = min(CHUNK, total - done)
-            chunk = [
-                _unique(base[(done + i) % len(base)], rng, done + i)
-                if unique
-                else base[(done + i) % len(base)]
-                for i in range(size)
-            ]
+            picked = [base[(done + i) % len(base)] for i in range(size)]
+            chunk = picked if vary is None else [vary(line, rng, done + i) for i, line in enumerate(picked)]
             started = time.perf_counter()
             for line in chunk:
                 classify(line)
@@ -149,11 +175,55 @@ def throughput(cases: list[LabelledDescription], total: int) -> None:
     print()
 
 
+def _resident_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+async def stream(wanted: int) -> None:
+    """About `wanted` Banking Sandbox transactions pulled, then streamed and classified."""
+    with common.database() as url:
+        engine = common.new_engine(url)
+        run = common.runtime(engine, common.new_key())
+        company_id, connection_id = await common.linked_sandbox(run, "Bank lines", {}, "qhnd")
+        scale = max(1, round(wanted / await growth.per_scale(company_id)))
+        await common.set_credentials(run, connection_id, {"scale": scale})
+        started = time.perf_counter()
+        for data_type in ("banking-accounts", "banking-transactions"):
+            await common.pull(run, company_id, connection_id, data_type)
+        async with engine.connect() as connection:
+            await refresh_statistics(connection)
+            await connection.commit()
+        print(f"pulled at scale {scale} in {time.perf_counter() - started:.0f} s")
+        before = peak = _resident_mb()
+        count = 0
+        first = 0.0
+        started = time.perf_counter()
+        async with run.sessionmaker() as session:
+            async for line in bank_lines.bank_lines(session, company_id):
+                if not count:
+                    first = time.perf_counter() - started
+                classify(line)
+                count += 1
+                if count % 10_000 == 0:
+                    peak = max(peak, _resident_mb())
+        elapsed = time.perf_counter() - started
+        print(
+            f"{count:,} bank lines streamed and classified in {elapsed:.1f} s"
+            f" ({count / elapsed:,.0f} lines/s; the first after {first:.1f} s); resident memory"
+            f" {before:.0f} MB before, {peak:.0f} MB at its peak while streaming"
+        )
+        await engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--lines", type=int, default=1_000_000, help="lines classified for throughput")
+    parser.add_argument(
+        "--stream", type=int, default=0, help="bank transactions pulled and streamed (0: none)"
+    )
     parser.add_argument("--misses", action="store_true", help="list the dev part's misses")
     parser.add_argument("--held-out-misses", action="store_true", help="list the held-out and unseen misses")
     args = parser.parse_args()
@@ -167,6 +237,8 @@ def main() -> None:
         misses(o for o in outcomes if o.case.part != "dev")
     if args.lines:
         throughput(cases, args.lines)
+    if args.stream:
+        asyncio.run(stream(args.stream))
 
 
 if __name__ == "__main__":

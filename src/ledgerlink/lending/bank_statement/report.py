@@ -9,6 +9,7 @@ transactions are read back a page at a time (`service`).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -96,6 +97,7 @@ def _modified(record: dict[str, Any]) -> datetime | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)  # (a few hundred paths: written once each, not once a row)
 def _array(levels: tuple[str, ...]) -> str:
     """A category path as PostgreSQL's array text (`{"Income","Revenue"}`) for COPY's text format: cheaper
     to write than a list psycopg adapts element by element (a third of the COPY's cost, profiled)."""

@@ -6,12 +6,13 @@ look report types up.
 
 from __future__ import annotations
 
+from ledgerlink.lending.bank_statement.report import CATEGORIZED_BANK_STATEMENT
 from ledgerlink.lending.credit_model.report import CREDIT_MODEL
 from ledgerlink.lending.liabilities.report import KINDS as LIABILITIES
 from ledgerlink.lending.reports import kinds
 from ledgerlink.lending.spend.report import SPEND_ANALYSIS
 
-REPORT_TYPES = (CREDIT_MODEL, SPEND_ANALYSIS, *LIABILITIES)
+REPORT_TYPES = (CREDIT_MODEL, CATEGORIZED_BANK_STATEMENT, SPEND_ANALYSIS, *LIABILITIES)
 
 
 def register_all() -> None:

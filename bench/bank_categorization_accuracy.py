@@ -11,8 +11,8 @@ row's direction, merchant name and platform category.
 
 Printed:
 1. Per source and overall, for the rules' own part of the set (`dev`), the held-out third of the first batch
-   (chosen by a hash of the description; the rules were written without looking at it), the second batch
-   (`unseen`: written after the rules were frozen) and all: the share right at level 1
+   (chosen by a hash of the description; the rules were written without looking at it), the batches written
+   after the rules were frozen (`unseen`, `unseen, app banks`) and all: the share right at level 1
    (`Income`, `Expense`, ...) and level 2 (`Income.Revenue`, `Expense.Operating`, ...), and payment-provider
    recognition: precision (of the lines given a provider, the share given the right one) and recall (of the
    lines that came through a provider, the share given it).

@@ -39,7 +39,7 @@ def test_the_held_out_third_is_fixed_by_the_description() -> None:
     first = [row for row in rows if row.batch == 1]
     share = sum(row.held_out for row in first) / len(first)
     assert 0.25 < share < 0.42
-    assert {row.part for row in rows} == {"dev", "held out", "unseen"}
+    assert {row.part for row in rows} == set(labelled_bank_descriptions.PARTS)
     assert held_out("DD HMRC VAT 123456789") == held_out("DD HMRC VAT 123456789")
 
 

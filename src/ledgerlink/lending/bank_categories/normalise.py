@@ -86,7 +86,11 @@ def counterparty(words: str, matched: Iterable[tuple[int, int]] = ()) -> str | N
     for token in words.split():
         start = words.index(token, at)
         at = start + len(token)
-        noise = token in RAIL_WORDS or any(s <= start and at <= e for s, e in spans)
+        noise = (
+            token in RAIL_WORDS
+            or not any(ch.isalnum() for ch in token)  # a lone `&`
+            or any(s <= start and at <= e for s, e in spans)
+        )
         tokens.append((token, noise))
     while tokens and tokens[0][1]:
         tokens.pop(0)

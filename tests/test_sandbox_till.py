@@ -1,11 +1,12 @@
 """The till agrees with the books and the bank: the Commerce Sandbox's takings settle in payouts (card
 processor, PayPal, cash paid in) that land in the Accounting Sandbox's current account and are booked there,
-and the books' shop sales are the Commerce orders' (pure Python, no server; `till.py`, `till_truth.py`)."""
+and the books' shop sales are the Commerce orders' (pure Python, no server; `till.py`, `story.payouts`)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
@@ -14,13 +15,14 @@ import pytest
 
 from ledgerlink.connectors.base import FetchRequest
 from ledgerlink.connectors.sandbox import till
+from ledgerlink.connectors.sandbox.banking import BankingSandbox
 from ledgerlink.connectors.sandbox.books import AccountingBooks
 from ledgerlink.connectors.sandbox.commerce import CommerceSandbox, Shop
-from ledgerlink.connectors.sandbox.till_truth import payouts
+from ledgerlink.connectors.sandbox.story import account_pairs, payouts
 from tests.support.sandbox_books import apply, cents
 from tests.support.sandbox_pulls import COMPANY, CONNECTION, LINKED, SPEED, at, collect, snapshot
 
-SHOP = CommerceSandbox()
+SHOP, BANK = CommerceSandbox(), BankingSandbox()
 
 
 def shop_request(
@@ -41,6 +43,17 @@ def shop_pull(data_type: str, as_of: datetime, since: datetime | None = None, sc
     async def run() -> list[dict]:
         records: list[dict] = []
         async for batch in SHOP.fetch(shop_request(data_type, as_of, since, scale)):
+            records += batch.records
+        return records
+
+    return asyncio.run(run())
+
+
+def bank_pull(data_type: str, as_of: datetime, scale: int = 1) -> list[dict]:
+    async def run() -> list[dict]:
+        records: list[dict] = []
+        request = replace(shop_request(data_type, as_of, scale=scale), data_type=data_type)
+        async for batch in BANK.fetch(request):
             records += batch.records
         return records
 
@@ -184,6 +197,18 @@ def test_every_payout_is_one_bank_transaction_booked_in_the_books(days: float, s
         assert entry["Business Current Account"] == cents(float(payout.net))
         assert entry.get("Bank Charges and Interest", 0) == cents(float(payout.fees))
     assert len({p.books_transaction_id for p in truth}) == len(truth)
+    # The bank shows each payout too: one line of its current account, the same amount, the processor's words.
+    pairs = {
+        pair.books_account_id: pair.bank_account_id for pair in account_pairs(COMPANY, LINKED, scale=scale)
+    }
+    bank = {t["id"]: t for t in bank_pull("banking-transactions", at(days), scale)}
+    for payout in truth:
+        if payout.bank_transaction_id is None:
+            continue  # not yet shown: the bank posts up to three days after the books
+        line = bank[payout.bank_transaction_id]
+        assert line["accountId"] == pairs[current] and Decimal(str(line["amount"])) == payout.net
+        assert payout.processor.upper() in line["description"] and line["merchantName"] == payout.processor
+    assert sum(p.bank_transaction_id is not None for p in truth) >= len(truth) - 10
     payout_records = [t for t in transactions.values() if t["type"] == "Payout"]
     assert {t["id"] for t in payout_records} == {p.commerce_transaction_id for p in truth}
     # Every processor or PayPal line in the books' bank is a payout; the cash paid in has its own.

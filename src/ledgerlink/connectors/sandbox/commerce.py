@@ -670,7 +670,7 @@ class Shop:
         if self._till is None:
             with self._lock:
                 if self._till is None:
-                    self._till = Till(self)
+                    self._till = Till(self, ORDER_HORIZON)
         return self._till
 
     def payout_id(self, landing: int, channel: int) -> str:

@@ -17,8 +17,9 @@ which is what lands in the bank (`net`), at `Channel.hour` of the landing day. T
 money is also their balance, so their movements and payouts are the Commerce Sandbox's `transactions`
 (`Channel.in_balance`); cash never is.
 
-`Till` sums a shop's money by day (one pass over its orders, kept per day, so memory grows with the days of
-history, never with the orders), for the Accounting Sandbox's books (`books.AccountingBooks`: the daily
+`Till` sums a shop's money by day (one pass over its orders, kept as 19 numbers a day in one array, so
+memory grows with the days of history, 152 bytes a day, never with the orders), for the Accounting
+Sandbox's books (`books.AccountingBooks`: the daily
 takings journal, refunds, each settlement's journal entry and its bank transaction in the current account)
 and the ground truth (`payouts`). The books' till agrees with the Commerce Sandbox linked with the same scale
 (and speed) in the same month, whose history starts on the same day: sales by day and month to the penny,
@@ -28,6 +29,7 @@ each payout one bank transaction.
 from __future__ import annotations
 
 import threading
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -35,7 +37,7 @@ from typing import TYPE_CHECKING
 from ledgerlink.connectors.sandbox.simulation import DAY, HOUR, Clock
 
 if TYPE_CHECKING:
-    from ledgerlink.connectors.sandbox.commerce import Shop
+    from ledgerlink.connectors.sandbox.commerce import Order, Shop
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,31 +83,57 @@ def processor_of(clock: Clock) -> Channel:
     return PROCESSORS[(clock.hash(0x71, 0) >> 17) % len(PROCESSORS)]
 
 
+def _settle_offsets(lag: int) -> tuple[int, ...]:
+    """By weekday of capture (Monday 0): how many days later money lands `lag` business days on."""
+    out = []
+    for weekday in range(7):
+        ahead = landed = 0
+        while landed < lag:
+            ahead += 1
+            if (weekday + ahead) % 7 < 5:
+                landed += 1
+        out.append(ahead)
+    return tuple(out)
+
+
+_SETTLE = {lag: _settle_offsets(lag) for lag in {how.lag for how in (*PROCESSORS, PAYPAL, CASH)}}
+# By lag and weekday of landing: the days (counted back from the landing day) whose money lands that day.
+_SETTLED = {
+    lag: tuple(
+        tuple(back for back in range(MAX_SETTLE_DAYS, 0, -1) if offsets[(landing - back) % 7] == back)
+        for landing in range(7)
+    )
+    for lag, offsets in _SETTLE.items()
+}
+
+
 def settle_day(clock: Clock, day: int, lag: int) -> int:
     """The day money captured on `day` lands: `lag` business days (Monday to Friday) later."""
-    landed = 0
-    while landed < lag:
-        day += 1
-        if clock.weekday(day) < 5:
-            landed += 1
-    return day
+    return day + _SETTLE[lag][clock.weekday(day)]
 
 
 def settled_days(clock: Clock, landing: int, lag: int) -> range:
     """The days whose money lands on `landing` (empty on a weekend), in order."""
-    days = [
-        d for d in range(max(0, landing - MAX_SETTLE_DAYS), landing) if settle_day(clock, d, lag) == landing
-    ]
-    return range(days[0], days[-1] + 1) if days else range(0)
+    back = _SETTLED[lag][clock.weekday(landing)]
+    if not back:
+        return range(0)
+    return range(max(0, landing - back[0]), max(0, landing - back[-1] + 1))
+
+
+# What the shop's money did on one day, in pence (positive amounts), as `WIDTH` numbers of `Till`'s array:
+# per channel the payments captured (`GROSS`), refunds, chargebacks and fees (processing and dispute fees,
+# less dispute fees refunded); the takings of the orders placed on the day: sales (before VAT, gift cards
+# sold excluded), VAT, gift cards sold and gift cards redeemed; the refunds made on the day: of sales, of
+# VAT, of gift cards (one bought and returned).
+GROSS, REFUNDS, CHARGEBACKS, FEES = (k * N_CHANNELS for k in range(4))
+SALES, VAT, GIFT_SOLD, GIFT_REDEEMED, REFUND_SALES, REFUND_VAT, REFUND_GIFT = range(
+    4 * N_CHANNELS, 4 * N_CHANNELS + 7
+)
+WIDTH = 4 * N_CHANNELS + 7
 
 
 class DaySums:
-    """What the shop's money did on one day, in pence (positive amounts).
-
-    Per channel: `gross` payments captured, `refunds`, `chargebacks`, `fees` (processing and dispute fees,
-    less dispute fees refunded). The takings of the orders placed on the day: `sales` (before VAT, gift
-    cards sold excluded), `vat`, `gift_sold` and `gift_redeemed`. The refunds made on the day:
-    `refund_sales`, `refund_vat`, `refund_gift` (a gift card bought and returned)."""
+    """One day's sums (see `WIDTH`), read from `Till`'s array."""
 
     __slots__ = (
         "chargebacks",
@@ -121,17 +149,14 @@ class DaySums:
         "vat",
     )
 
-    def __init__(self) -> None:
-        self.gross = [0] * N_CHANNELS
-        self.refunds = [0] * N_CHANNELS
-        self.chargebacks = [0] * N_CHANNELS
-        self.fees = [0] * N_CHANNELS
-        self.sales = self.vat = self.gift_sold = self.gift_redeemed = 0
-        self.refund_sales = self.refund_vat = self.refund_gift = 0
-
-    def net(self, channel: int) -> int:
-        """What the channel's money of the day adds to what lands in the bank."""
-        return self.gross[channel] - self.refunds[channel] - self.chargebacks[channel] - self.fees[channel]
+    def __init__(self, row: array) -> None:
+        n = N_CHANNELS
+        self.gross = row[GROSS : GROSS + n].tolist()
+        self.refunds = row[REFUNDS : REFUNDS + n].tolist()
+        self.chargebacks = row[CHARGEBACKS : CHARGEBACKS + n].tolist()
+        self.fees = row[FEES : FEES + n].tolist()
+        self.sales, self.vat, self.gift_sold, self.gift_redeemed = row[SALES : GIFT_REDEEMED + 1].tolist()
+        self.refund_sales, self.refund_vat, self.refund_gift = row[REFUND_SALES : REFUND_GIFT + 1].tolist()
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,64 +190,63 @@ class Till:
     been summed. The lock keeps two threads from summing a day twice.
     """
 
-    def __init__(self, shop: Shop) -> None:
+    def __init__(self, shop: Shop, horizon: int) -> None:
         self.shop = shop
+        self.horizon = horizon  # every money movement of an order is within this many days of it
         self.clock = shop.clock
         self.channels = shop.channels
-        self._days: list[DaySums] = []
+        self._sums = array("q")  # `WIDTH` numbers a day (no object per day: memory grows by 152 bytes a day)
         self._summed = -1  # the last day whose orders are summed
         self._lock = threading.Lock()
-
-    def _bucket(self, day: int) -> DaySums:
-        days = self._days
-        while len(days) <= day:
-            days.append(DaySums())
-        return days[day]
 
     def extend(self, day: int) -> None:
         """Sum the orders of every day up to `day`."""
         if day <= self._summed:
             return
         with self._lock:
-            shop, bucket = self.shop, self._bucket
+            shop, sums = self.shop, self._sums
             for d in range(self._summed + 1, day + 1):
-                taken = bucket(d)
+                # Room for every day an order of day d has money on (all within the horizon).
+                room = (d + self.horizon + 1) * WIDTH
+                if len(sums) < room:
+                    sums.extend(bytes(8 * (room - len(sums))))
                 for o in shop.orders(d):
-                    if o.t_del is not None:
-                        continue  # abandoned: no money moved, no sale
-                    for line in o.lines:
-                        if line[1].gift:
-                            taken.gift_sold += line[7]
-                        else:
-                            taken.sales += line[7] - line[6]
-                            taken.vat += line[6]
-                    if o.t_ref is not None:
-                        returned = bucket(o.t_ref // DAY)
-                        for line in o.refund_lines:
-                            if line[1].gift:
-                                returned.refund_gift -= line[7]
-                            else:
-                                returned.refund_sales -= line[7] - line[6]
-                                returned.refund_vat -= line[6]
-                    for _id, t, pence, type_, sub, _src, _src_type, channel in shop.money(o):
-                        sums = bucket(t // DAY)
-                        if channel == C_GIFT:
-                            sums.gift_redeemed += pence
-                        elif type_ == "Payment":
-                            sums.gross[channel] += pence
-                        elif type_ == "Refund":
-                            if sub == "Chargeback":
-                                sums.chargebacks[channel] -= pence
-                            else:
-                                sums.refunds[channel] -= pence
-                        else:  # PaymentFee, PaymentFeeRefund
-                            sums.fees[channel] -= pence
+                    if o.t_del is None:  # abandoned: no money moved, no sale
+                        self._add(o, sums)
                 self._summed = d
+
+    def _add(self, o: Order, sums: array) -> None:
+        """Add an order's takings, refunds and money movements to the days they happen on."""
+        base = o.day * WIDTH
+        for line in o.lines:
+            if line[1].gift:
+                sums[base + GIFT_SOLD] += line[7]
+            else:
+                sums[base + SALES] += line[7] - line[6]
+                sums[base + VAT] += line[6]
+        if o.t_ref is not None:
+            base = o.t_ref // DAY * WIDTH
+            for line in o.refund_lines:
+                if line[1].gift:
+                    sums[base + REFUND_GIFT] -= line[7]
+                else:
+                    sums[base + REFUND_SALES] -= line[7] - line[6]
+                    sums[base + REFUND_VAT] -= line[6]
+        for _id, t, pence, type_, sub, _src, _src_type, channel in self.shop.money(o):
+            base = t // DAY * WIDTH
+            if channel == C_GIFT:
+                sums[base + GIFT_REDEEMED] += pence
+            elif type_ == "Payment":
+                sums[base + GROSS + channel] += pence
+            elif type_ == "Refund":
+                sums[base + (CHARGEBACKS if sub == "Chargeback" else REFUNDS) + channel] -= pence
+            else:  # PaymentFee, PaymentFeeRefund
+                sums[base + FEES + channel] -= pence
 
     def sums(self, day: int) -> DaySums:
         """The sums of `day` (complete)."""
         self.extend(day)
-        return self._days[day]
+        return DaySums(self._sums[day * WIDTH : (day + 1) * WIDTH])
 
     def ticks(self, day: int) -> Iterator[None]:
         """Sum every day up to `day`, a tick (`None`) after each, so a pull starting late gives the event
@@ -238,13 +262,15 @@ class Till:
             days = settled_days(self.clock, landing, how.lag)
             if not days:
                 continue
+            self.extend(days[-1])
             gross = refunds = chargebacks = fees = 0
+            sums = self._sums
             for d in days:
-                sums = self.sums(d)
-                gross += sums.gross[channel]
-                refunds += sums.refunds[channel]
-                chargebacks += sums.chargebacks[channel]
-                fees += sums.fees[channel]
+                base = d * WIDTH + channel
+                gross += sums[base + GROSS]
+                refunds += sums[base + REFUNDS]
+                chargebacks += sums[base + CHARGEBACKS]
+                fees += sums[base + FEES]
             if gross or refunds or chargebacks or fees:
                 t = landing * DAY + how.hour * HOUR
                 out.append(Settlement(channel, landing, t, days, gross, refunds, chargebacks, fees))

@@ -48,6 +48,20 @@ monthly journals, the chased documents' second payments): at scale 1 a company l
 linearly with scale: **scale 400 gives over 1,000,000 records for any company** (scale 260 for a company with
 36 months of history), and the books keep growing by ``110 * scale`` records a simulated month after linking.
 
+The till
+--------
+The company also keeps a shop: the Commerce Sandbox's, at the books' scale (`till.py`; it agrees with the
+Commerce Sandbox linked with the same scale and speed in the same month). The books record it as a merchant
+does (`AccountingBooks.till_entries`): each day's takings at 23:00 (each channel's payments into its holding
+account, 1250 Credit Card Receipts for the card processor, 9997 Clearing Account for PayPal, 1230 Petty Cash
+for cash and cheques; gift cards spent against 2120 Gift Vouchers Outstanding; against 4005 Sales - Shop and
+Online, VAT, and gift cards sold), its refunds at 23:30, and each settlement as the processor pays out
+(06:00, the cash paid in at 11:00): the net into the current account as one bank transaction in the
+processor's words ("STRIPE PAYMENTS UK LTD PAYOUT"), the fees to 7900 Bank Charges and Interest, chargebacks
+to 8100 Bad Debt Write Off, against the holding account. That is about 125 records a month at any scale
+(half of them at scale 1: about 12,000 records in all for a company with 36 months of history). The VAT
+returns declare the till's VAT.
+
 Ledger and sign conventions
 ---------------------------
 Money is integer pence internally and becomes JSON numbers (``pence / 100``) only in the output. Every

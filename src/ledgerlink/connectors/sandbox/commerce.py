@@ -31,23 +31,32 @@ What the shop looks like
   - 1% of card-paid orders that are not refunded are disputed 5-45 days later (see disputes).
 
 * **Payments** (`commerce-payments`, and the same ids in `order.payments[]`): `Paid` at once, or `Pending` →
-  `Failed` for abandoned orders (deleted with their order).
+  `Failed` for abandoned orders (deleted with their order). Their `paymentProvider` is where the money goes
+  (`till.py`): card and Apple Pay through the company's card processor (one of Stripe, SumUp, Shopify
+  Payments and Square, from the company id), PayPal through PayPal, cash and cheques into the till ("Till"),
+  gift cards nowhere ("Sandbox Gift Cards").
 * **Transactions** (`commerce-transactions`, Codat's signs: money into the merchant's balance is positive):
-  `Payment` (+amount) and `PaymentFee` (card/Apple Pay 1.4% + 20p, PayPal 2.9% + 30p) per payment, referencing
-  the payment; `Refund` (= the order's `totalRefund`) referencing the order; for disputes a `PaymentFee`
-  (`dispute_fee`, -£15) when opened, then a `Refund` (`Chargeback`, -amount) if lost or a `PaymentFeeRefund`
-  (+£15) if won, referencing the payment. A `Payout` at 06:00 each day settles the previous day: its
-  `totalAmount` is minus the sum of that day's other transactions (no `transactionSourceRef`: Codat has no
-  payout reference type). So the sum of all transactions up to `T` is what is not yet paid out, and equals
-  the company info's `accountBalances[0]` `available` (the previous day's, until its payout) + `pending`
-  (today's so far).
+  the movements of the processor's and PayPal's balances (cash and gift cards are never in them). `Payment`
+  (+amount) and `PaymentFee` (the provider's percentage and fixed fee: Stripe 1.5% + 20p, SumUp 1.69%, Shopify
+  Payments 2% + 25p, Square 1.75%, PayPal 2.9% + 30p) per payment, referencing the payment; `Refund` (= the
+  order's `totalRefund`, through the provider of the order's last payment) referencing the order; for
+  disputes a `PaymentFee` (`dispute_fee`, -£15) when opened, then a `Refund` (`Chargeback`, -amount) if lost
+  or a `PaymentFeeRefund` (+£15) if won, referencing the payment. Each provider pays out on its schedule
+  (`till.settle_day`: the next business day, or the second, so a weekend's money lands with Friday's): a
+  `Payout` on the landing day (06:00), its `totalAmount` minus the sum of the provider's other transactions
+  of the days it settles, its `subType` the provider's name and `payout` (`debit` when the provider took
+  money back; no `transactionSourceRef`: Codat has no payout reference type). So the sum of all
+  transactions up to `T` is what is not yet paid out, and equals the company info's `accountBalances[0]`
+  `available` (earlier days' money awaiting its payout) + `pending` (today's so far). The Accounting
+  Sandbox's books record the same takings, fees and payouts, and the Banking Sandbox shows the payouts
+  landing (`till.py`).
 * **Disputes**: reference the disputed payment (`disputedTransactions[0]`, type `Payment`) for its full
   amount; `EvidenceRequired` (due in 7 days) → `Processing` 2-6 days later → `Won` (60%) or `Lost` 10-39
   days after that.
 
 Every event of an order, its payments, transactions and dispute happens within `ORDER_HORIZON` days of the
 order; of a customer within `CUSTOMER_HORIZON` days. Volume at scale 1 (25-36 months of history): ~4,000-6,500
-orders and as many payments, ~9,000-14,000 transactions, 300-400 customers, ~70 products, 25-50 disputes
+orders and as many payments, ~8,000-13,000 transactions, 300-400 customers, ~70 products, 25-50 disputes
 (~23,000-34,000 records); orders, payments, transactions and customers grow linearly with `scale`, products
 with its square root.
 """

@@ -6,43 +6,27 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
 
 import pytest
 
-from ledgerlink.connectors.base import FetchRequest
 from ledgerlink.connectors.sandbox import till
 from ledgerlink.connectors.sandbox.banking import BankingSandbox
 from ledgerlink.connectors.sandbox.books import AccountingBooks
 from ledgerlink.connectors.sandbox.commerce import CommerceSandbox, Shop
 from ledgerlink.connectors.sandbox.story import account_pairs, payouts
 from tests.support.sandbox_books import apply, cents
-from tests.support.sandbox_pulls import COMPANY, CONNECTION, LINKED, SPEED, at, collect, snapshot
+from tests.support.sandbox_pulls import COMPANY, LINKED, SPEED, at, collect, request, snapshot
 
 SHOP, BANK = CommerceSandbox(), BankingSandbox()
-
-
-def shop_request(
-    data_type: str, as_of: datetime, since: datetime | None = None, scale: int = 1
-) -> FetchRequest:
-    return FetchRequest(
-        data_type=data_type,
-        company_id=COMPANY,
-        connection_id=CONNECTION,
-        credentials={"scale": scale, "speed": SPEED},
-        linked_at=LINKED,
-        as_of=as_of,
-        since=since,
-    )
 
 
 def shop_pull(data_type: str, as_of: datetime, since: datetime | None = None, scale: int = 1) -> list[dict]:
     async def run() -> list[dict]:
         records: list[dict] = []
-        async for batch in SHOP.fetch(shop_request(data_type, as_of, since, scale)):
+        async for batch in SHOP.fetch(request(data_type, as_of, since, scale=scale)):
             records += batch.records
         return records
 
@@ -52,8 +36,7 @@ def shop_pull(data_type: str, as_of: datetime, since: datetime | None = None, sc
 def bank_pull(data_type: str, as_of: datetime, scale: int = 1) -> list[dict]:
     async def run() -> list[dict]:
         records: list[dict] = []
-        request = replace(shop_request(data_type, as_of, scale=scale), data_type=data_type)
-        async for batch in BANK.fetch(request):
+        async for batch in BANK.fetch(request(data_type, as_of, scale=scale)):
             records += batch.records
         return records
 
@@ -61,7 +44,7 @@ def bank_pull(data_type: str, as_of: datetime, scale: int = 1) -> list[dict]:
 
 
 def model(scale: int = 1) -> Shop:
-    return SHOP.model_for(shop_request("commerce-orders", LINKED, scale=scale))
+    return SHOP.model_for(request("commerce-orders", LINKED, scale=scale))
 
 
 def lines_by_account(entry: dict, names: dict[str, str]) -> dict[str, int]:

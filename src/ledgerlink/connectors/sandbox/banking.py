@@ -5,32 +5,40 @@ redirect table lists `{integration: "Banking Sandbox", platformKey: "qhnd"}` nex
 `upvr` and Basiq `dfxm`).
 
 Time and volume follow `simulation.py` (simulated clock, 24-36 months of history, `scale` and `speed` from the
-credentials). What the business's bank looks like:
+credentials). The business behind the bank is the Accounting Sandbox's (`books.py`): a company linked to both
+Sandboxes (at the same moment, or at `speed` 1) sees one business's books and bank (`story.py` has the ground
+truth). What the business's bank looks like:
 
 * **Accounts** (all `Debit`: positive balances are assets, positive transactions add to them): a GBP current
-  account and a GBP savings account, open from the first day, and a EUR account opened 60-240 days in,
-  funded by a currency exchange from the current account. Accounts are never deleted. An account's
-  `balance.current` is its opening balance plus the sum of its *posted* transactions up to `T`;
-  `balance.available` adds its pending ones; `balance.limit` is the current account's overdraft (negative),
-  absent on the others. Its `sourceModifiedDate` is its latest transaction event (or its opening).
-* **Transactions**: customer receipts (weekdays), card purchases from a dozen merchants, cash withdrawals,
-  monthly direct debits (rent, utilities, software), payroll on the 25th (one payment per employee), a
-  transfer to savings on the 2nd, bank fees and savings interest on the last day of the month, quarterly
-  accountancy fees, and EUR receipts and supplier payments. Each carries its account's currency and a leaf
-  `transactionCategoryRef`. 70% of card purchases are authorised first and posted 1-3 days later (no
-  `postedDate` while pending); 3% of those are dropped (deleted) instead. Every event of a transaction happens
-  within `SPAN_DAYS` of its authorisation. Everything else is posted at once.
+  account and a GBP savings account, open from the first day with the books' opening balances, and a EUR
+  account opened 60-240 days in with a deposit. Accounts are never deleted. An account's `balance.current` is
+  its opening balance plus the sum of its *posted* transactions up to `T`; `balance.available` adds its
+  pending ones; `balance.limit` is the current account's overdraft (negative), absent on the others. Its
+  `sourceModifiedDate` is its latest transaction event (or its opening).
+* **Transactions**: the GBP accounts carry the books' bank movements (`bankfeed.py`): customers' payments,
+  payments of bills, card purchases, standing orders and direct debits, net pay to each employee on the 25th,
+  PAYE and NI to HMRC on the 22nd, VAT to HMRC each quarter, the loan's drawdown and repayments, transfers to
+  and from savings, bank fees and savings interest; as a bank prints them, posted 0-3 days after the books'
+  date, with about 1% of deliberate discrepancies (a line the books lack, a duplicated line, an amount the
+  books mistyped). The EUR account is the bank's own (the books keep no EUR account): SEPA receipts from
+  customers and payments to suppliers on weekdays, and a monthly fee. Each transaction carries its account's
+  currency and a leaf `transactionCategoryRef`. 70% of card purchases are authorised first and posted 1-3 days
+  later (no `postedDate` while pending); 3% of those lapse (deleted) and are re-presented as a new, posted
+  transaction. Every event of a transaction happens within `SPAN_DAYS` of its authorisation. Everything else
+  is posted at once.
 * **Account balances**: one record per account per day, the closing balances of every complete day from the
   account's opening day (Codat's end-of-day balances): `date` is the day (midnight), `balance.current` the
   opening balance plus the transactions posted by the end of that day, `balance.available` that plus the
   transactions still pending then. A day's record appears at the end of the day (its `sourceModifiedDate`)
   and never changes.
-* **Transaction categories**: a fixed two-level hierarchy of 19, created when the history starts.
+* **Transaction categories**: a fixed two-level hierarchy of 23, created when the history starts.
 
-Volume at scale 1 (25-36 months): 3 accounts, 19 categories, ~2,500-3,600 transactions and ~2,100-3,000
-daily balances. Receipts, purchases and cash withdrawals scale linearly with `scale`, and so do employees,
-recurring amounts and opening balances, so balances keep their shape at any scale; balances do not scale
-(one per account per day).
+Volume at scale 1 (25-36 months): 3 accounts, 23 categories, ~1,300-2,100 transactions and ~2,100-3,300
+daily balances. Transactions grow linearly with `scale` (the books' do), and so do opening balances, so
+balances keep their shape at any scale; balances do not scale (one per account per day). Generating a GBP day
+means generating the books' day (its invoices, bills and payments), so a pull streams 15,000-30,000
+transactions a second (a fifth to a third of what the bank's own generator did), and an incremental pull
+starts the books `HORIZON_DAYS` before its first day.
 """
 
 from __future__ import annotations
@@ -131,7 +139,6 @@ class Account:
 
     def __init__(self, clock: Clock, idx: int, opening: int, open_day: int, limit: int | None):
         _key, name, currency, subtype = ACCOUNT_SPECS[idx]
-        h = clock.hash(K_ACCOUNT, idx)
         self.idx = idx
         self.id = clock.rid("bacc", 0, idx)
         self.name = name
@@ -141,10 +148,17 @@ class Account:
         self.open_t = open_day * DAY + 9 * HOUR
         self.opening = opening
         self.limit = limit
-        self.number = f"{10_000_000 + h % 90_000_000}"
-        sort = 400_000 + (h >> 32) % 100_000
-        self.sort_code = f"{sort // 10_000:02d}-{sort // 100 % 100:02d}-{sort % 100:02d}"
-        self.iban = _iban("GB", f"LLSB{sort:06d}{self.number}")
+        self.number, self.sort_code, self.iban = account_identifiers(clock, idx)
+
+
+def account_identifiers(clock: Clock, idx: int) -> tuple[str, str, str]:
+    """(number, sort code, IBAN) of the bank's account `idx` (`ACCOUNT_SPECS`): the books' bank accounts
+    carry the same (`documents.py`), as a business's books record the accounts they keep."""
+    h = clock.hash(K_ACCOUNT, idx)
+    number = f"{10_000_000 + h % 90_000_000}"
+    sort = 400_000 + (h >> 32) % 100_000
+    sort_code = f"{sort // 10_000:02d}-{sort // 100 % 100:02d}-{sort % 100:02d}"
+    return number, sort_code, _iban("GB", f"LLSB{sort:06d}{number}")
 
 
 def _iban(country: str, bban: str) -> str:
@@ -153,16 +167,14 @@ def _iban(country: str, bban: str) -> str:
 
 
 class BankingBooks:
-    """One company's bank: accounts, and the transactions of each day (`day(d)`)."""
+    """One company's bank: accounts, and the transactions of each day (`days(first, last)`)."""
 
     def __init__(self, company_id: Any, linked_at: datetime, scale: int = 1, speed: float = 1):
         clock = self.clock = Clock(company_id, linked_at, speed)
         s = self.scale = scale
         h = clock.hash(K_COMPANY, 0)
         self.holder = company_name(h) + " Ltd"
-        # The books this bank's GBP accounts carry (`bankfeed`), without what was written to them via the API.
-        self.books = AccountingBooks(company_id, linked_at, scale, speed)
-        current, savings, _equipment = self.books.opening()
+        current, savings, _equipment = self.books().opening()
         self.eur_rate = 1.12 + ((h >> 52) % 9) / 100
         euro_opening = int(s * (300_000 + (h >> 36) % 500_000) * self.eur_rate)
         self.accounts = [
@@ -184,6 +196,12 @@ class BankingBooks:
         """The balance (pence) an account opens with, before any of its transactions."""
         return next(a.opening for a in self.accounts if a.id == account_id)
 
+    def books(self) -> AccountingBooks:
+        """The books this bank's GBP accounts carry (`bankfeed`), without what was written to them through
+        the API; built afresh for each walk through them (cheap: catalogues), so no cache outlives it."""
+        clock = self.clock
+        return AccountingBooks(clock.company_id, clock.linked_at, self.scale, clock.speed)
+
     def closing(self, d: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
         """(current, available, latest transaction event t or 0) per account at the end of day `d`, in pence.
 
@@ -191,38 +209,59 @@ class BankingBooks:
         order, and kept (a few ints per account per day). Every event of a transaction happens within
         `SPAN_DAYS` of its authorisation, so only that many days of changes are ever waiting to be applied.
         """
+        for _tick in self.closings(d):
+            pass
+        return self._closing[d]
+
+    def closings(self, d: int) -> Iterator[None]:
+        """Extend the closing balances through day `d`, with a tick for each day of the books generated (the
+        pull gives the event loop a turn). The feed of transactions that extends them is kept until `rest()`,
+        and then started again from the first day not yet closed (after `HORIZON_DAYS` of the books)."""
         closing = self._closing
-        if d < len(closing):
-            return closing[d]
+        while len(closing) <= d:
+            with self._lock:
+                if len(closing) <= d:
+                    self._close_next()
+            yield None
+
+    def _close_next(self) -> None:
+        """One step of the feed (under the lock): close the next day, or generate one of the books' days it
+        starts with."""
+        closing = self._closing
+        if self._days is None:
+            self._days = self.days(len(closing), self.clock.max_t // DAY)
+        day, specs = next(self._days)
+        if specs is None:
+            return
+        current, available, last = self._running
+        changes = self._changes
+        n = len(self.accounts)
+        for _id, a, ta, tp, tdel, pence, *_ in specs:
+            for t, d_current, d_available in (
+                (ta, 0, pence),
+                (tp, pence, 0) if tp is not None else (tdel, 0, -pence),
+            ):
+                change = changes.get(t // DAY)
+                if change is None:
+                    change = changes[t // DAY] = ([0] * n, [0] * n, [0] * n)
+                change[0][a] += d_current
+                change[1][a] += d_available
+                if t > change[2][a]:
+                    change[2][a] = t
+        change = changes.pop(day, None)
+        if change is not None:
+            for i in range(n):
+                current[i] += change[0][i]
+                available[i] += change[1][i]
+                if change[2][i] > last[i]:
+                    last[i] = change[2][i]
+        closing.append((tuple(current), tuple(available), tuple(last)))
+
+    def rest(self) -> None:
+        """Let go of the feed extending the closing balances (a pull is done with them): what it holds (the
+        books' pending movements and caches) is not kept between pulls."""
         with self._lock:
-            current, available, last = self._running
-            changes = self._changes
-            n = len(self.accounts)
-            if self._days is None:
-                self._days = self.days(0, self.clock.max_t // DAY)
-            for day in range(len(closing), d + 1):
-                _day, specs = next(self._days)
-                for _id, a, ta, tp, tdel, pence, *_ in specs or ():
-                    for t, d_current, d_available in (
-                        (ta, 0, pence),
-                        (tp, pence, 0) if tp is not None else (tdel, 0, -pence),
-                    ):
-                        change = changes.get(t // DAY)
-                        if change is None:
-                            change = changes[t // DAY] = ([0] * n, [0] * n, [0] * n)
-                        change[0][a] += d_current
-                        change[1][a] += d_available
-                        if t > change[2][a]:
-                            change[2][a] = t
-                change = changes.pop(day, None)
-                if change is not None:
-                    for i in range(n):
-                        current[i] += change[0][i]
-                        available[i] += change[1][i]
-                        if change[2][i] > last[i]:
-                            last[i] = change[2][i]
-                closing.append((tuple(current), tuple(available), tuple(last)))
-        return closing[d]
+            self._days = None
 
     def days(self, first: int, last: int) -> Iterator[tuple[int, list[tuple] | None]]:
         """The transactions authorised on each day from `first` to `last`, as `(day, specs)` in day order,
@@ -231,7 +270,7 @@ class BankingBooks:
         merchant | None, category)`; a dropped transaction has no posted time, a posted one no deleted time.
         The GBP accounts' come from the books (`bankfeed`), the EUR account's from `euro_day`."""
         cat = CAT
-        for d, lines in bankfeed.feed(self.books, first, last):
+        for d, lines in bankfeed.feed(self.books(), first, last):
             if lines is None:
                 yield d, None
                 continue
@@ -339,9 +378,8 @@ def _accounts(b: BankingBooks, w: Window) -> Iterator[Item]:
     if T < 0:
         return
     today = T // DAY
-    for d in range(today):
-        b.closing(d)  # (extends the cache a day at a time, giving the event loop a turn)
-        yield None
+    yield from b.closings(today - 1)
+    b.rest()
     if today > 0:
         current, available, last = (list(values) for values in b.closing(today - 1))
     else:
@@ -374,6 +412,8 @@ def _balances(b: BankingBooks, w: Window) -> Iterator[Item]:
     T, S, sync_from = w.T, w.S, w.sync_from
     accounts = b.accounts
     ts = b.clock.ts
+    yield from b.closings(w.last_day - 1)
+    b.rest()
     for d in range(w.last_day):
         closed = (d + 1) * DAY
         if closed > T:

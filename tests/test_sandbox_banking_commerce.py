@@ -621,7 +621,7 @@ def test_generation_rate() -> None:
     # a process and shared by every pull of the company, as a model is: summed before the measurement (it
     # costs a generation of the shop's orders: ~1.5 s at scale 10, reported in docs/architecture.md).
     banking = BANK.model_for(fetch_request(BANK, "banking-transactions", LINKED, scale=10))
-    banking.books.till.extend(banking.clock.simulated_t(LINKED) // DAY)
+    banking.books().till.extend(banking.clock.simulated_t(LINKED) // DAY)
     rates = {}
     for connector, data_type, scale in (
         (BANK, "banking-transactions", 10),

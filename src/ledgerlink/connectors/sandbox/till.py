@@ -19,11 +19,10 @@ money is also their balance, so their movements and payouts are the Commerce San
 
 `Till` sums a shop's money by day (one pass over its orders, kept as 19 numbers a day in one array, so
 memory grows with the days of history, 152 bytes a day, never with the orders), for the Accounting
-Sandbox's books (`books.AccountingBooks`: the daily
-takings journal, refunds, each settlement's journal entry and its bank transaction in the current account)
-and the ground truth (`payouts`). The books' till agrees with the Commerce Sandbox linked with the same scale
-(and speed) in the same month, whose history starts on the same day: sales by day and month to the penny,
-each payout one bank transaction.
+Sandbox's books (`books.AccountingBooks`: the daily takings journal, refunds, each settlement's journal
+entry and its bank transaction in the current account) and the ground truth (`story.payouts`). The books'
+till agrees with the Commerce Sandbox linked with the same scale (and speed) in the same month, whose
+history starts on the same day: sales by day and month to the penny, each payout one bank transaction.
 """
 
 from __future__ import annotations
@@ -209,7 +208,7 @@ class Till:
                 # Room for every day an order of day d has money on (all within the horizon).
                 room = (d + self.horizon + 1) * WIDTH
                 if len(sums) < room:
-                    sums.extend(bytes(8 * (room - len(sums))))
+                    sums.frombytes(bytes(sums.itemsize * (room - len(sums))))
                 for o in shop.orders(d):
                     if o.t_del is None:  # abandoned: no money moved, no sale
                         self._add(o, sums)

@@ -11,6 +11,7 @@ from ledgerlink.lending.credit_model.endpoints import router as credit_model_rou
 from ledgerlink.lending.excel import endpoints as excel
 from ledgerlink.lending.receivables import endpoints as receivables
 from ledgerlink.lending.reports.endpoints import router as reports_router
+from ledgerlink.lending.spend.endpoints import router as spend_router
 
 router = APIRouter()
 router.include_router(categories.router)
@@ -21,3 +22,4 @@ router.include_router(reports_router)
 router.include_router(credit_model_router)
 router.include_router(excel.router)
 router.include_router(commerce_metrics_router)
+router.include_router(spend_router)

@@ -119,6 +119,22 @@ def test_books_record_the_till_as_the_shop_sold(days: float, scale: int) -> None
     assert (
         sum(lines_by_account(e, names).get("Sales - Shop and Online", 0) for e in refunds) == refunded_total
     )
+    # Refunds through the processor and PayPal, day by day, are the Commerce Sandbox's `Refund` transactions
+    # (its balances'; cash refunds have none), out of the channel's holding account.
+    last_provider = {o["id"]: payments[o["payments"][-1]["id"]]["paymentProvider"] for o in orders}
+    returned: Counter[tuple[str, str]] = Counter()
+    for txn in shop_pull("commerce-transactions", at(days), scale=scale):
+        booked_yet = txn["createdDate"][:10] < now.date().isoformat() or (now.hour, now.minute) >= (23, 30)
+        if txn["type"] == "Refund" and txn["subType"] == "PaymentRefund" and booked_yet:
+            account = account_name[holding[last_provider[txn["transactionSourceRef"]["id"]]]]
+            returned[txn["createdDate"][:10], account] -= cents(txn["totalAmount"])
+    assert returned
+    booked: Counter[tuple[str, str]] = Counter()
+    for entry in refunds:
+        for account, pence in lines_by_account(entry, names).items():
+            if account in ("Credit Card Receipts", "Clearing Account"):
+                booked[entry["postedOn"][:10], account] -= pence
+    assert booked == +returned
 
     # The profit and loss's shop sales, month by month: the month's orders less the month's refunds.
     monthly: Counter[str] = Counter()

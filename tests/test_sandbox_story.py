@@ -17,13 +17,15 @@ from typing import Any
 
 import pytest
 
-from ledgerlink.connectors.sandbox import story
+from ledgerlink.connectors.sandbox import story, till
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
 from ledgerlink.connectors.sandbox.bankfeed import transposed
 from ledgerlink.connectors.sandbox.banking import BankingBooks, BankingSandbox
 from ledgerlink.connectors.sandbox.books import LENDERS, AccountingBooks
 from ledgerlink.connectors.sandbox.simulation import SimulatedSandbox
 from tests.support.sandbox_pulls import COMPANY, LINKED, OTHER_COMPANY, SPEED, at, request
+
+PROVIDERS = {how.provider for how in (*till.PROCESSORS, till.PAYPAL)}
 
 THIRD_COMPANY = uuid.UUID("00000000-0000-4000-8000-000000000001")
 COMPANIES = (COMPANY, OTHER_COMPANY, THIRD_COMPANY)
@@ -138,7 +140,14 @@ def test_every_bank_line_has_one_books_counterpart_but_the_declared_discrepancie
     # A small share, every kind, in any company's history.
     kinds = {d.kind for d in declared}
     assert kinds == {"MissingFromBooks", "DuplicatedBankLine", "MistypedAmount"}
-    assert 0.004 <= len(declared) / len(bank) <= 0.015, (len(declared), len(bank))
+    # (Of the lines that can be discrepant: the till's payouts and cash paid in never are, `story.payouts`.)
+    till_lines = [
+        t
+        for t in bank.values()
+        if t.get("merchantName") in PROVIDERS or t["description"] == "Cash and cheques paid in"
+    ]
+    eligible = len(bank) - len(till_lines)
+    assert 0.004 <= len(declared) / eligible <= 0.015, (len(declared), eligible)
 
 
 def _swapped(a: str, b: str) -> bool:

@@ -2,11 +2,14 @@
 
 A company linked to both Sandboxes has one business behind them. Every bank movement the books record on the
 Business Current Account and the Business Savings Account (`AccountingBooks.bank_moves`: customers' payments,
-bill payments, direct costs and incomes, transfers, and the story's payroll, HMRC and loan payments) is a
+bill payments, direct costs and incomes, transfers, the story's payroll, HMRC and loan payments, and the
+till's card-processor and PayPal payouts and cash paid in, `till.py`) is a
 transaction of the bank's current or savings account, with what a bank prints rather than what a bookkeeper
 types:
 
-* **Descriptions and codes** as a UK bank statement has them: "Faster payment from Acme Ltd ref
+* **Descriptions and codes** as a UK bank statement has them (a card processor's payout as the processor
+  words it, "STRIPE PAYMENTS UK LTD PAYOUT", with the processor as merchant; the till's "Cash and cheques
+  paid in"): "Faster payment from Acme Ltd ref
   INV-240105-001" (a customer quoting the invoice, or only its name), "Card payment to Screwfix", "Standing
   order to ...", "Direct debit HMRC VAT GB123456789", "Funding Circle loan advance ref FC0012345", "Faster
   payment to Olivia Smith ref Salary"; a merchant name on card payments and direct debits; a category of
@@ -67,8 +70,12 @@ _LAGS = (0, 0, 0, 0, 0, 1, 1, 1, 2, 3)
 DISCREPANCY_ONE_IN = 220
 GUARANTEED_EVERY = 4
 DISCREPANCY_KINDS = ("MissingFromBooks", "DuplicatedBankLine", "MistypedAmount")
-# Accounts whose movements are never made discrepant (the loan's and HMRC's stay clean: `story.loans`).
-_CLEAN = frozenset((AC["loans"], AC["paye"], A_VAT, AC["net_wages"], A_BANK_CURRENT, A_BANK_SAVINGS))
+# The till's holding accounts (`till.py`): their movements are card processors' and PayPal's payouts and the
+# till's cash paid in.
+_TILL = frozenset((AC["card_receipts"], AC["clearing"], AC["petty_cash"]))
+# Accounts whose movements are never made discrepant (the loan's and HMRC's stay clean: `story.loans`; the
+# till's payouts agree with the Commerce Sandbox's: `story.payouts`).
+_CLEAN = frozenset((AC["loans"], AC["paye"], A_VAT, AC["net_wages"], A_BANK_CURRENT, A_BANK_SAVINGS, *_TILL))
 A_FEES = AC["bank_charges"]
 # Payments the books record on the day the bank makes them (direct debits, payroll runs): no lag.
 _SAME_DAY = frozenset((AC["loans"], AC["paye"], A_VAT, AC["net_wages"]))
@@ -97,6 +104,9 @@ CATEGORY_OF: dict[int, str] = {
     AC["professional"]: "professional",
     AC["net_wages"]: "payroll",
     A_FEES: "fees",
+    AC["card_receipts"]: "sales",
+    AC["clearing"]: "sales",
+    AC["petty_cash"]: "sales",
     A_AP: "suppliers",
     AC["cogs"]: "suppliers",
     AC["subcontractors"]: "suppliers",
@@ -169,6 +179,10 @@ def _printed(move: tuple, h: int) -> tuple[str, str, str | None, bool]:
         return "DirectDebit", f"Direct debit HMRC VAT{quoted}", "HMRC", False
     if acc == AC["net_wages"]:
         return "Payment", f"Faster payment to {who} ref Salary", None, False
+    if acc in _TILL:
+        if txn == "Dep":
+            return "Credit", "Cash and cheques paid in", None, False
+        return ("Credit" if pence > 0 else "DirectDebit"), desc, who, False  # a payout: the processor's words
     if txn == "SerChg":
         return "Fee", "Monthly account fee", None, False
     if txn == "Int":

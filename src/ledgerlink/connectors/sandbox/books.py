@@ -69,6 +69,20 @@ and `card_purchases`, each with its own PRNG stream or hash, so the older genera
   capital and interest (direct costs split between Bank Loan and Loan Interest Paid) over 36 to 60 months
   (`AccountingBooks.loan`, a `LoanPlan`).
 
+The till
+--------
+The company also keeps a shop: the Commerce Sandbox's, at the books' scale (`till.py`; it agrees with the
+Commerce Sandbox linked with the same scale and speed in the same month). The books record it as a merchant
+does (`AccountingBooks.till_entries`): each day's takings at 23:00 (each channel's payments into its holding
+account, 1250 Credit Card Receipts for the card processor, 9997 Clearing Account for PayPal, 1230 Petty Cash
+for cash and cheques; gift cards spent against 2120 Gift Vouchers Outstanding; against 4005 Sales - Shop and
+Online, VAT, and gift cards sold), its refunds at 23:30, and each settlement as the processor pays out
+(06:00, the cash paid in at 11:00): the net into the current account as one bank transaction in the
+processor's words ("STRIPE PAYMENTS UK LTD PAYOUT"), the fees to 7900 Bank Charges and Interest, chargebacks
+to 8100 Bad Debt Write Off, against the holding account. That is about 125 records a month at any scale
+(half of them at scale 1: about 12,000 records in all for a company with 36 months of history). The VAT
+returns declare the till's VAT.
+
 Ledger and sign conventions
 ---------------------------
 Money is integer pence internally and becomes JSON numbers (``pence / 100``) only in the output. Every
@@ -94,7 +108,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ledgerlink.connectors.codat_shapes import record_ref, ref
+from ledgerlink.connectors.sandbox.commerce import shop_for
 from ledgerlink.connectors.sandbox.simulation import DAY, HOUR, Clock, mix64, person_name
+from ledgerlink.connectors.sandbox.till import N_CHANNELS, Till
 
 if TYPE_CHECKING:
     from ledgerlink.connectors.sandbox.writes import Written
@@ -351,6 +367,16 @@ ACCOUNTS: tuple[tuple[str, str, str, str, str, str], ...] = (
         "Liability.Current.Suspense",
         "current_liabilities",
     ),
+    # The till's (`till.py`): the shop's and online store's sales, and the gift cards sold and not yet spent.
+    ("sales_shop", "4005", "Sales - Shop and Online", "Income", "Income.Revenue.Sales", "income"),
+    (
+        "gift_vouchers",
+        "2120",
+        "Gift Vouchers Outstanding",
+        "Liability",
+        "Liability.Current.DeferredIncome",
+        "current_liabilities",
+    ),
 )
 AC = {row[0]: i for i, row in enumerate(ACCOUNTS)}
 # Accounts no longer in use: closed or replaced, kept in the chart with their history (none has postings).
@@ -367,8 +393,14 @@ HARD_TO_CATEGORIZE = {
         "a balance sheet holding pen for postings nobody has placed yet; its balance has no category (posted)"
     ),
     "mispostings": "the accountant's correction account: no category of its own",
-    "clearing": "money in transit between accounts; nets to nothing when the books are up to date",
-    "card_receipts": "a clearing account for card takings awaiting settlement, coded in the bank range",
+    "clearing": (
+        "money in transit between accounts (here PayPal's takings until PayPal pays them out); nets to "
+        "nothing when the books are up to date (posted)"
+    ),
+    "card_receipts": (
+        "a clearing account for card takings awaiting the processor's payout, coded in the bank range "
+        "(posted)"
+    ),
     "credit_card": "coded in the bank range (1240) but a liability: what the company owes the card issuer",
     "loan_repayments": (
         "misclassified: loan capital repayments set up as an expense, where they reduce a liability "
@@ -386,6 +418,8 @@ A_BANK_CURRENT, A_BANK_SAVINGS = AC["bank_current"], AC["bank_savings"]
 A_AR, A_AP, A_VAT = AC["ar"], AC["ap"], AC["vat"]
 A_EQUIPMENT, A_EQUIPMENT_DEP = AC["equipment"], AC["equipment_dep"]
 A_SHARE_CAPITAL, A_RETAINED = AC["share_capital"], AC["retained"]
+A_SALES_SHOP, A_GIFT_VOUCHERS = AC["sales_shop"], AC["gift_vouchers"]
+A_BANK_CHARGES, A_BAD_DEBTS = AC["bank_charges"], AC["bad_debts"]
 BANK_ACCOUNTS = (A_BANK_CURRENT, A_BANK_SAVINGS)
 SECTION = tuple(row[5] for row in ACCOUNTS)
 PL_SECTIONS = ("income", "cost_of_sales", "expenses", "other_income", "other_expenses")
@@ -405,7 +439,15 @@ CF_CATEGORIES = (
 _CF_OF_SECTION = {"income": 1, "other_income": 2, "cost_of_sales": 4, "expenses": 5, "other_expenses": 6}
 # The story's payments of liabilities (`AccountingBooks.story_direct`): net pay and PAYE are payroll
 # (expenses), loan repayments other expenses; a VAT payment has no other line and goes with its default.
-_CF_OF_LIABILITY = {"net_wages": 5, "paye": 5, "loans": 6}
+# The till's holding accounts (`till.py`) pay takings into the bank: receipts of income.
+_CF_OF_LIABILITY = {
+    "net_wages": 5,
+    "paye": 5,
+    "loans": 6,
+    "card_receipts": 1,
+    "clearing": 1,
+    "petty_cash": 1,
+}
 CF_OF_ACCOUNT = tuple(
     0
     if i == A_AR
@@ -463,6 +505,8 @@ K_CUSTOMER, K_SUPPLIER, K_ITEM, K_ACCOUNT, K_TAX, K_TRACKING, K_JOURNAL = (
 K_INVOICE, K_CREDIT_NOTE, K_PAYMENT = "1a00", "1c00", "1d00"
 K_BILL, K_BILL_CREDIT_NOTE, K_BILL_PAYMENT = "2a00", "2c00", "2d00"
 K_DIRECT_COST, K_DIRECT_INCOME, K_TRANSFER, K_MANUAL = "3a00", "3b00", "4a00", "5f00"
+# The till's journal entries (`till_entries`): a day's takings, its refunds, a channel's settlement.
+K_TAKINGS, K_TILL_REFUNDS, K_SETTLEMENT = "6a00", "6b00", "6c00"
 # Overdue receivables and payables, so aged reports have something in every bucket (current, 1-30, 31-60,
 # 61-90, 91+ days overdue) on nearly any day after the first months (at scale 1, where bills are few, about
 # one (company, day, bucket) in 250 is empty; larger scales fill them all). The first invoice and the first
@@ -493,6 +537,9 @@ JE_KIND = {
         K_DIRECT_INCOME,
         K_TRANSFER,
         K_MANUAL,
+        K_TAKINGS,
+        K_TILL_REFUNDS,
+        K_SETTLEMENT,
     )
 }
 BT_KIND = {k: "b" + k[:3] for k in JE_KIND}
@@ -1044,6 +1091,7 @@ class AccountingBooks(Clock):
         self._vat_days: dict[int, int] = {}  # `day_vat` of the days generated lately
         # What was written to these books through the API (`writes.Written`), set by the connector.
         self.written: Written | None = None
+        self._till: Till | None = None
 
     @property
     def clock(self) -> Clock:
@@ -1935,9 +1983,9 @@ class AccountingBooks(Clock):
 
     def vat_return(self, month: int) -> int:
         """The VAT due (pence; negative: repaid) for the quarter paid in `month` (the quarter ending two
-        months before). A return declares the VAT of the quarter's invoices, bills and cash sales and costs
-        (voided and deleted ones left out); later credit notes are left for a later return, as small
-        businesses do, so the VAT account keeps a small balance."""
+        months before). A return declares the VAT of the quarter's invoices, bills, the till's takings and
+        refunds, and cash sales and costs (voided and deleted ones left out); later credit notes are left for
+        a later return, as small businesses do, so the VAT account keeps a small balance."""
         key = (self.seed, self.start, self.scale, month)
         due = _VAT_RETURNS.get(key)
         if due is not None:
@@ -1972,6 +2020,8 @@ class AccountingBooks(Clock):
                 vat -= doc.tax
         for x in costs:
             vat += x.tax if x.kind == K_DIRECT_INCOME else -x.tax
+        till = self.till.sums(day)
+        vat += till.vat - till.refund_vat
         vat_days = self._vat_days
         if len(vat_days) > 400:  # a return needs the last quarter's days only
             for d in [d for d in vat_days if d < day - 200]:
@@ -2443,7 +2493,130 @@ class AccountingBooks(Clock):
         out.extend(self.transfer_entry(x) for x in transfers)
         out.extend(self.manual(day))
         out.extend(self.payroll_journal(day))
+        out.extend(self.till_entries(day))
         return out
+
+    # ---------------------------------------------------------------------------------------------- the till
+    @property
+    def till(self) -> Till:
+        """The company's shop's money by day (`till.Till`): the Commerce Sandbox's at the books' scale."""
+        if self._till is None:
+            self._till = shop_for(self.company_id, self.linked_at, self.scale, self.speed).till
+        return self._till
+
+    def till_entry_id(self, kind: str, day: int, sub: int = 0) -> str:
+        """The id of a till journal entry (`kind`: takings, refunds or a channel's settlement, `sub`)."""
+        return self.id_prefix(JE_KIND[kind], day) + self.suffix(0, sub)
+
+    def till_bank_transaction_id(self, day: int, channel: int) -> str:
+        """The id of the bank transaction of a channel's settlement landing on `day`."""
+        return self.id_prefix(BT_KIND[K_SETTLEMENT], day) + self.suffix(0, channel)
+
+    def till_entries(self, day: int) -> list[Entry]:
+        """The till's journal entries of `day`, as a merchant's books record a shop: the day's takings
+        (23:00: each channel's payments into its holding account, gift cards redeemed, against sales, VAT
+        and gift cards sold), its refunds (23:30, the reverse) and each settlement landing that day (the
+        money into the current account, the fees to Bank Charges, chargebacks written off, against the
+        holding account: its bank transaction is `till_moves`')."""
+        till = self.till
+        sums = till.sums(day)
+        holding = [AC[how.account] for how in till.channels]
+        iso = self.day_iso(day)
+        out = []
+        lines: list[JournalLine] = [(holding[c], sums.gross[c], None) for c in range(N_CHANNELS)]
+        lines += [
+            (A_GIFT_VOUCHERS, sums.gift_redeemed - sums.gift_sold, None),
+            (A_SALES_SHOP, -sums.sales, None),
+            (A_VAT, -sums.vat, None),
+        ]
+        lines = [line for line in lines if line[1]]
+        if lines:
+            out.append(
+                Entry(
+                    self.till_entry_id(K_TAKINGS, day),
+                    day * DAY + 23 * HOUR,
+                    None,
+                    J_SALES,
+                    f"Till takings {iso}",
+                    lines,
+                )
+            )
+        lines = [
+            (A_SALES_SHOP, sums.refund_sales, None),
+            (A_VAT, sums.refund_vat, None),
+            (A_GIFT_VOUCHERS, sums.refund_gift, None),
+            *((holding[c], -sums.refunds[c], None) for c in range(N_CHANNELS)),
+        ]
+        lines = [line for line in lines if line[1]]
+        if lines:
+            out.append(
+                Entry(
+                    self.till_entry_id(K_TILL_REFUNDS, day),
+                    day * DAY + 23 * HOUR + 30 * 60,
+                    None,
+                    J_SALES,
+                    f"Till refunds {iso}",
+                    lines,
+                )
+            )
+        for s in till.settlements(day):
+            how = till.channels[s.channel]
+            lines = [
+                (A_BANK_CURRENT, s.net, None),
+                (A_BANK_CHARGES, s.fees, None),
+                (A_BAD_DEBTS, s.chargebacks, None),
+                (holding[s.channel], -s.cleared, None),
+            ]
+            out.append(
+                Entry(
+                    self.till_entry_id(K_SETTLEMENT, day, s.channel),
+                    s.t,
+                    None,
+                    J_CASH,
+                    how.statement,
+                    [line for line in lines if line[1]],
+                    txn=self._settlement_type(s.channel, s.net),
+                    t_rec=self._settlement_reconciled(day, s.channel, s.t),
+                )
+            )
+        return out
+
+    def till_moves(self, day: int) -> list[tuple]:
+        """The bank transactions (`bank_moves` tuples) of the settlements landing on `day`: each channel's
+        net into the current account, described as the bank's statement describes it (the counterparty is
+        the provider, the counterpart account the channel's holding account)."""
+        out = []
+        for s in self.till.settlements(day):
+            if s.net:
+                how = self.till.channels[s.channel]
+                out.append(
+                    (
+                        s.t,
+                        self.till_bank_transaction_id(day, s.channel),
+                        A_BANK_CURRENT,
+                        s.net,
+                        how.statement,
+                        self._settlement_type(s.channel, s.net),
+                        self._settlement_reconciled(day, s.channel, s.t),
+                        how.provider,
+                        AC[how.account],
+                        None,
+                    )
+                )
+        return out
+
+    def _settlement_type(self, channel: int, net: int) -> str | None:
+        """A settlement's bank transaction type: a deposit (the till's cash), a credit or a debit (None: no
+        money moved)."""
+        if not net:
+            return None
+        if not self.till.channels[channel].in_balance:
+            return "Dep"
+        return "Credit" if net > 0 else "Debit"
+
+    def _settlement_reconciled(self, day: int, channel: int, t: int) -> int:
+        """When a settlement's bank transaction is reconciled: one to three days after it lands."""
+        return t + (1 + self.hash(0x7111, day * 4 + channel) % 3) * DAY
 
     # ---------------------------------------------------------------------------------------------- passes
     def bank_moves(self, day: int) -> list[tuple]:
@@ -2558,6 +2731,7 @@ class AccountingBooks(Clock):
                     None,
                 )
             )
+        out.extend(self.till_moves(day))
         return out
 
     def bank_lines(self, T: int) -> Iterator[tuple | None]:

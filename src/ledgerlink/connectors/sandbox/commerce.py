@@ -31,23 +31,32 @@ What the shop looks like
   - 1% of card-paid orders that are not refunded are disputed 5-45 days later (see disputes).
 
 * **Payments** (`commerce-payments`, and the same ids in `order.payments[]`): `Paid` at once, or `Pending` →
-  `Failed` for abandoned orders (deleted with their order).
+  `Failed` for abandoned orders (deleted with their order). Their `paymentProvider` is where the money goes
+  (`till.py`): card and Apple Pay through the company's card processor (one of Stripe, SumUp, Shopify
+  Payments and Square, from the company id), PayPal through PayPal, cash and cheques into the till ("Till"),
+  gift cards nowhere ("Sandbox Gift Cards").
 * **Transactions** (`commerce-transactions`, Codat's signs: money into the merchant's balance is positive):
-  `Payment` (+amount) and `PaymentFee` (card/Apple Pay 1.4% + 20p, PayPal 2.9% + 30p) per payment, referencing
-  the payment; `Refund` (= the order's `totalRefund`) referencing the order; for disputes a `PaymentFee`
-  (`dispute_fee`, -£15) when opened, then a `Refund` (`Chargeback`, -amount) if lost or a `PaymentFeeRefund`
-  (+£15) if won, referencing the payment. A `Payout` at 06:00 each day settles the previous day: its
-  `totalAmount` is minus the sum of that day's other transactions (no `transactionSourceRef`: Codat has no
-  payout reference type). So the sum of all transactions up to `T` is what is not yet paid out, and equals
-  the company info's `accountBalances[0]` `available` (the previous day's, until its payout) + `pending`
-  (today's so far).
+  the movements of the processor's and PayPal's balances (cash and gift cards are never in them). `Payment`
+  (+amount) and `PaymentFee` (the provider's percentage and fixed fee: Stripe 1.5% + 20p, SumUp 1.69%, Shopify
+  Payments 2% + 25p, Square 1.75%, PayPal 2.9% + 30p) per payment, referencing the payment; `Refund` (= the
+  order's `totalRefund`, through the provider of the order's last payment) referencing the order; for
+  disputes a `PaymentFee` (`dispute_fee`, -£15) when opened, then a `Refund` (`Chargeback`, -amount) if lost
+  or a `PaymentFeeRefund` (+£15) if won, referencing the payment. Each provider pays out on its schedule
+  (`till.settle_day`: the next business day, or the second, so a weekend's money lands with Friday's): a
+  `Payout` on the landing day (06:00), its `totalAmount` minus the sum of the provider's other transactions
+  of the days it settles, its `subType` the provider's name and `payout` (`debit` when the provider took
+  money back; no `transactionSourceRef`: Codat has no payout reference type). So the sum of all
+  transactions up to `T` is what is not yet paid out, and equals the company info's `accountBalances[0]`
+  `available` (earlier days' money awaiting its payout) + `pending` (today's so far). The Accounting
+  Sandbox's books record the same takings, fees and payouts, and the Banking Sandbox shows the payouts
+  landing (`till.py`).
 * **Disputes**: reference the disputed payment (`disputedTransactions[0]`, type `Payment`) for its full
   amount; `EvidenceRequired` (due in 7 days) → `Processing` 2-6 days later → `Won` (60%) or `Lost` 10-39
   days after that.
 
 Every event of an order, its payments, transactions and dispute happens within `ORDER_HORIZON` days of the
 order; of a customer within `CUSTOMER_HORIZON` days. Volume at scale 1 (25-36 months of history): ~4,000-6,500
-orders and as many payments, ~9,000-14,000 transactions, 300-400 customers, ~70 products, 25-50 disputes
+orders and as many payments, ~8,000-13,000 transactions, 300-400 customers, ~70 products, 25-50 disputes
 (~23,000-34,000 records); orders, payments, transactions and customers grow linearly with `scale`, products
 with its square root.
 """
@@ -83,6 +92,19 @@ from ledgerlink.connectors.sandbox.simulation import (
     phone,
     poisson,
 )
+from ledgerlink.connectors.sandbox.till import (
+    C_CASH,
+    C_GIFT,
+    C_PAYPAL,
+    C_PROCESSOR,
+    CASH,
+    MAX_SETTLE_DAYS,
+    PAYPAL,
+    Till,
+    processor_of,
+    settle_day,
+    settled_days,
+)
 from ledgerlink.records.registry import SourceType
 
 KEY = "aiwb"
@@ -111,16 +133,19 @@ DATA_TYPES = (
 # (name, percent)
 TAXES = (("Standard VAT", 20), ("Reduced VAT", 5), ("Zero-rated", 0))
 T_STANDARD, T_REDUCED, T_ZERO = 0, 1, 2
-# (name, order payment type, provider, fee basis points, fixed fee pence, weight, online, in store)
+# (name, order payment type, the channel its money takes (`till.py`), weight, online, in store); a payment's
+# provider and fee are its channel's: the company's card processor, PayPal, the till, or none (gift cards).
 METHODS = (
-    ("Card", "Card", "Sandbox Payments", 140, 20, 50, True, True),
-    ("Apple Pay", "Mobile", "Sandbox Payments", 140, 20, 14, True, True),
-    ("PayPal", "Paypal", "PayPal", 290, 30, 12, True, False),
-    ("Cash", "Cash", "Till", 0, 0, 16, False, True),
-    ("Gift Card", "Prepaid", "Sandbox Gift Cards", 0, 0, 4, True, True),
-    ("Cheque", "Custom", "Till", 0, 0, 4, False, True),
+    ("Card", "Card", C_PROCESSOR, 50, True, True),
+    ("Apple Pay", "Mobile", C_PROCESSOR, 14, True, True),
+    ("PayPal", "Paypal", C_PAYPAL, 12, True, False),
+    ("Cash", "Cash", C_CASH, 16, False, True),
+    ("Gift Card", "Prepaid", C_GIFT, 4, True, True),
+    ("Cheque", "Custom", C_CASH, 4, False, True),
 )
 M_CARD, M_APPLE, M_PAYPAL, M_CASH, M_GIFT, M_CHEQUE = range(6)
+CHANNEL_OF_METHOD = tuple(m[2] for m in METHODS)
+GIFT_CARDS = "Sandbox Gift Cards"
 # (key, name, parent key)
 CATEGORIES: tuple[tuple[str, str, str | None], ...] = (
     ("clothing", "Clothing", None),
@@ -197,7 +222,6 @@ LINES: tuple[ProductLine, ...] = (
     ("books", T_ZERO, ("Notebook", "Cookbook", "Travel Guide", "Sketchbook"), 600, 3_000, None, 6),
     ("kitchen", T_REDUCED, ("Energy-saving Kettle",), 2_000, 4_000, None, 2),
 )
-_FEES = tuple((m[3], m[4]) for m in METHODS)
 _LINE_CUM: list[int] = []
 for _line in LINES:
     _LINE_CUM.append((_LINE_CUM[-1] if _LINE_CUM else 0) + _line[6])
@@ -266,8 +290,8 @@ class Product:
 
 # A location: (index, id, name, opened t).
 Location = tuple[int, str, str, int]
-# A money movement: (id, t, pence, type, subType, source id, source type).
-Money = tuple[str, int, int, str, str, str | None, str | None]
+# A money movement: (id, t, pence, type, subType, source id, source type, channel).
+Money = tuple[str, int, int, str, str, str | None, str | None, int]
 # An order line: (line number, product, variant, quantity, unit pence, tax %, tax pence, total pence).
 OrderLine = tuple[int, "Product", int, int, int, int, int, int]
 
@@ -326,6 +350,17 @@ class Shop:
         s = self.scale = scale
         h = self.h = clock.hash(K_COMPANY, 0)
         self.name = company_name(h >> 3)
+        # Where its money goes: the card processor, PayPal and the till (`till.py`), each method's provider.
+        self.processor = processor_of(clock)
+        self.channels = (self.processor, PAYPAL, CASH)
+        self.providers = tuple(
+            GIFT_CARDS if channel == C_GIFT else self.channels[channel].provider
+            for channel in CHANNEL_OF_METHOD
+        )
+        self._fees = tuple(
+            self.channels[channel] if channel != C_GIFT else None for channel in CHANNEL_OF_METHOD
+        )
+        self._till: Till | None = None
         # Catalogues.
         self.tax_ids = [clock.rid("ctax", 0, i) for i in range(len(TAXES))]
         self.method_ids = [clock.rid("cmth", 0, i) for i in range(len(METHODS))]
@@ -354,13 +389,13 @@ class Shop:
         # Payment method draws (cumulative weights): online, in store, in store once cheques are gone.
         self._method_tables = {}
         for key, allowed in (
-            ("online", [m for m in range(6) if METHODS[m][6] and m != M_GIFT]),
-            ("store", [m for m in range(6) if METHODS[m][7] and m != M_GIFT]),
-            ("store-late", [m for m in range(6) if METHODS[m][7] and m not in (M_GIFT, M_CHEQUE)]),
+            ("online", [m for m in range(6) if METHODS[m][4] and m != M_GIFT]),
+            ("store", [m for m in range(6) if METHODS[m][5] and m != M_GIFT]),
+            ("store-late", [m for m in range(6) if METHODS[m][5] and m not in (M_GIFT, M_CHEQUE)]),
         ):
             cum, total = [], 0
             for m in allowed:
-                total += METHODS[m][5]
+                total += METHODS[m][3]
                 cum.append(total)
             self._method_tables[key] = (allowed, [c / total for c in cum])
 
@@ -468,7 +503,7 @@ class Shop:
         tail = c.c8b
         allowed, cum = self._method_tables["store" if base < self.cheque_archived else "store-late"]
         online_allowed, online_cum = self._method_tables["online"]
-        fees = _FEES
+        fees = self._fees
         out = []
         for i in range(count):
             o = Order()
@@ -523,28 +558,17 @@ class Shop:
                 method = online_allowed[bisect_right(online_cum, rnd())]
             else:
                 method = allowed[bisect_right(cum, rnd())]
+            channel = fees[method]
             if gross >= 2_000 and rnd() < 0.08:
                 gift = 2_500 if gross > 3_000 else gross // 2
-                bp, fixed = fees[method]
                 rest = gross - gift
                 o.pays = [
                     (f"{pay_ids}{i:04x}-0000{tail}", M_GIFT, gift, 0),
-                    (
-                        f"{pay_ids}{i:04x}-0001{tail}",
-                        method,
-                        rest,
-                        (rest * bp + 5_000) // 10_000 + fixed if bp else 0,
-                    ),
+                    (f"{pay_ids}{i:04x}-0001{tail}", method, rest, channel.fee(rest) if channel else 0),
                 ]
             else:
-                bp, fixed = fees[method]
                 o.pays = [
-                    (
-                        f"{pay_ids}{i:04x}-0000{tail}",
-                        method,
-                        gross,
-                        (gross * bp + 5_000) // 10_000 + fixed if bp else 0,
-                    )
+                    (f"{pay_ids}{i:04x}-0000{tail}", method, gross, channel.fee(gross) if channel else 0)
                 ]
             o.t_close = t + 30 * DAY
             x = rnd()
@@ -581,14 +605,21 @@ class Shop:
         return found
 
     def money(self, o: Order) -> list[Money]:
-        """An order's transactions: (id, t, pence, type, subType, source id, source type)."""
+        """An order's money movements: (id, t, pence, type, subType, source id, source type, channel).
+
+        Every payment (a gift card's too: channel `C_GIFT`), its fee, the refund (through the channel of the
+        order's last payment, never a gift card) and a dispute's fee and outcome. `transactions` are those
+        of the channels whose money is the provider's balance (`Channel.in_balance`)."""
         if o.t_del is not None:
             return []
         head = f"{self.prefix('ctxn', o.day)}{o.i:04x}-"
         tail = self.clock.c8b
         out: list[Money] = []
-        for j, (pid, _m, amount, fee) in enumerate(o.pays):
-            out.append((f"{head}{2 * j:04x}{tail}", o.t, amount, "Payment", "charge", pid, "Payment"))
+        for j, (pid, m, amount, fee) in enumerate(o.pays):
+            channel = CHANNEL_OF_METHOD[m]
+            out.append(
+                (f"{head}{2 * j:04x}{tail}", o.t, amount, "Payment", "charge", pid, "Payment", channel)
+            )
             if fee:
                 out.append(
                     (
@@ -599,15 +630,29 @@ class Shop:
                         "processing_fee",
                         pid,
                         "Payment",
+                        channel,
                     )
                 )
         if o.t_ref is not None:
-            out.append((f"{head}0010{tail}", o.t_ref, o.refund, "Refund", "PaymentRefund", o.id, "Order"))
+            channel = CHANNEL_OF_METHOD[o.pays[-1][1]]
+            out.append(
+                (f"{head}0010{tail}", o.t_ref, o.refund, "Refund", "PaymentRefund", o.id, "Order", channel)
+            )
         if o.dispute is not None:
             opened, _processing, resolved, won, _reason = o.dispute
-            pid, amount = o.pays[0][0], o.pays[0][2]
+            pid, m, amount = o.pays[0][0], o.pays[0][1], o.pays[0][2]
+            channel = CHANNEL_OF_METHOD[m]
             out.append(
-                (f"{head}0011{tail}", opened, -DISPUTE_FEE, "PaymentFee", "dispute_fee", pid, "Payment")
+                (
+                    f"{head}0011{tail}",
+                    opened,
+                    -DISPUTE_FEE,
+                    "PaymentFee",
+                    "dispute_fee",
+                    pid,
+                    "Payment",
+                    channel,
+                )
             )
             if won:
                 out.append(
@@ -619,22 +664,41 @@ class Shop:
                         "dispute_fee_refund",
                         pid,
                         "Payment",
+                        channel,
                     )
                 )
             else:
-                out.append((f"{head}0012{tail}", resolved, -amount, "Refund", "Chargeback", pid, "Payment"))
+                out.append(
+                    (f"{head}0012{tail}", resolved, -amount, "Refund", "Chargeback", pid, "Payment", channel)
+                )
         return out
 
-    def payout(self, d: int, net: int) -> tuple[str, int, int, str, str, None, None]:
-        """The payout settling day `d` (whose other transactions sum to `net`), at 06:00 the next day."""
+    @property
+    def till(self) -> Till:
+        """The shop's money summed by day (`till.Till`), made once."""
+        if self._till is None:
+            with self._lock:
+                if self._till is None:
+                    self._till = Till(self, ORDER_HORIZON)
+        return self._till
+
+    def payout_id(self, landing: int, channel: int) -> str:
+        """The id of the payout of a channel landing on day `landing`."""
+        return self.clock.rid("cpyo", landing, channel)
+
+    def payout(self, landing: int, channel: int, settled: int) -> Money:
+        """The payout of `channel` landing on day `landing`, paying out `settled` pence (their net): a
+        `Payout` transaction at the channel's hour that day, its `subType` the provider's name and `payout`
+        (`debit` when the channel took money back)."""
         return (
-            self.clock.rid("cpyo", d, 0),
-            (d + 1) * DAY + 6 * HOUR,
-            -net,
+            self.payout_id(landing, channel),
+            landing * DAY + self.channels[channel].hour * HOUR,
+            -settled,
             "Payout",
-            "payout" if net > 0 else "debit",
+            f"{self.channels[channel].provider} {'payout' if settled > 0 else 'debit'}",
             None,
             None,
+            channel,
         )
 
 
@@ -842,7 +906,7 @@ def _order_record(shop: Shop, o: Order, T: int, last: int) -> dict[str, Any]:
                     "currency": CURRENCY,
                     "type": METHODS[m][1],
                     "status": status,
-                    "paymentProvider": METHODS[m][2],
+                    "paymentProvider": shop.providers[m],
                     "createdDate": created,
                 }
                 for pid, m, amount, _fee in o.pays
@@ -894,7 +958,7 @@ def _payments(shop: Shop, w: Window) -> Iterator[Item]:
                         "currency": CURRENCY,
                         "paymentMethodRef": {"id": method_ids[m], "name": METHODS[m][0]},
                         "status": status,
-                        "paymentProvider": METHODS[m][2],
+                        "paymentProvider": shop.providers[m],
                         "createdDate": created,
                         "sourceModifiedDate": modified,
                     }
@@ -902,7 +966,7 @@ def _payments(shop: Shop, w: Window) -> Iterator[Item]:
 
 
 def _transaction_record(ts: Callable[[int], str], txn: Money) -> dict[str, Any]:
-    tid, t, pence, type_, sub, src, src_type = txn
+    tid, t, pence, type_, sub, src, src_type, _channel = txn
     when = ts(t)
     record: dict[str, Any] = {
         "id": tid,
@@ -921,24 +985,40 @@ def _transaction_record(ts: Callable[[int], str], txn: Money) -> dict[str, Any]:
 
 def _transactions(shop: Shop, w: Window) -> Iterator[Item]:
     T, S, sync_from, ts = w.T, w.S, w.sync_from, shop.clock.ts
-    first = w.first_day(ORDER_HORIZON)
-    net: dict[int, int] = {}  # day -> sum of that day's transactions (bounded: days within the horizon)
+    clock, channels = shop.clock, shop.channels
+    first = w.first_day(ORDER_HORIZON + MAX_SETTLE_DAYS)
+    # (channel, day) -> the sum of that day's movements of the channel (bounded: days within the horizon).
+    net: dict[tuple[int, int], int] = {}
+
+    def wanted(t: int) -> bool:
+        return t <= T and (S is None or t > S) and (sync_from is None or t >= sync_from)
+
     for d in range(first, w.last_day + 1):
         for o in shop.orders(d):
             for txn in shop.money(o):
+                channel = txn[7]
+                if channel == C_GIFT or not channels[channel].in_balance:
+                    continue
                 t = txn[1]
-                day = t // DAY
-                net[day] = net.get(day, 0) + txn[2]
-                if t <= T and (S is None or t > S) and (sync_from is None or t >= sync_from):
+                key = (channel, t // DAY)
+                net[key] = net.get(key, 0) + txn[2]
+                if wanted(t):
                     yield _transaction_record(ts, txn)
-        # Every transaction on day d comes from an order placed by day d: day d can be paid out. Days within
-        # the horizon of `first` are incomplete, but their payouts are before `S` anyway.
-        settled = net.pop(d, 0)
-        if settled and (S is None or d >= first + ORDER_HORIZON):
-            payout = shop.payout(d, settled)
-            t = payout[1]
-            if t <= T and (S is None or t > S) and (sync_from is None or t >= sync_from):
-                yield _transaction_record(ts, payout)
+        # Every movement on day d comes from an order placed by day d: day d is complete, and so is a payout
+        # whose last day it is. Days within the horizon of `first` are incomplete, but their payouts land
+        # before `S` anyway.
+        for channel, how in enumerate(channels):
+            if not how.in_balance:
+                continue
+            landing = settle_day(clock, d, how.lag)
+            if settle_day(clock, d + 1, how.lag) == landing:
+                continue  # the next day's money lands with this day's
+            days = settled_days(clock, landing, how.lag)
+            settled = sum(net.pop((channel, day), 0) for day in days)
+            if settled and (S is None or days.start >= first + ORDER_HORIZON):
+                payout = shop.payout(landing, channel, settled)
+                if wanted(payout[1]):
+                    yield _transaction_record(ts, payout)
         yield None
 
 
@@ -977,43 +1057,54 @@ def _disputes(shop: Shop, w: Window) -> Iterator[Item]:
 
 
 def balances(shop: Shop, T: int) -> Generator[None, None, tuple[int, int, int]]:
-    """(available, pending, last change t) of the merchant's balance at `T` (see the module docstring),
-    returned after a `None` tick per day looked at (`yield from`: the event loop's turns).
+    """(available, pending, last change t) of the merchant's balance with its providers at `T` (see the
+    module docstring), returned after a `None` tick per day looked at (`yield from`: the event loop's turns).
 
-    `available` is yesterday's takings until they are paid out at 06:00, `pending` today's so far; the
-    balance last changed at the latest transaction or payout at or before `T` (found by looking back a few
-    days, further if the shop was quiet).
+    `pending` is today's movements so far, `available` the earlier days' not yet paid out (a day's money is
+    paid out on its channel's landing day, `till.settle_day`); the balance last changed at the latest
+    movement or payout at or before `T` (found by looking back a week and more, further if the shop was
+    quiet).
     """
     if T < 0:
         return 0, 0, 0
+    clock, channels = shop.clock, shop.channels
     today = T // DAY
-    lookback = 3
+    lookback = 8
     while True:
         low = max(0, today - lookback)
-        per_day: dict[int, int] = {}
-        last = found = 0
+        per_day: dict[tuple[int, int], int] = {}
+        last, found = 0, False
         for d in range(max(0, low - ORDER_HORIZON), today + 1):
             for o in shop.orders(d):
-                for _tid, t, pence, *_ in shop.money(o):
+                for _tid, t, pence, *_rest, channel in shop.money(o):
+                    if t > T or channel == C_GIFT or not channels[channel].in_balance:
+                        continue
                     day = t // DAY
-                    if t <= T and day >= low:
-                        per_day[day] = per_day.get(day, 0) + pence
-                        if t > last:
-                            last = t
-                        if day > low:
-                            found = 1
+                    if day >= low:
+                        per_day[channel, day] = per_day.get((channel, day), 0) + pence
+                        last = max(last, t)
+                        found = found or day > low + MAX_SETTLE_DAYS + 1
             yield None
-        for day, net in per_day.items():
-            payout_t = (day + 1) * DAY + 6 * HOUR
-            if net and payout_t <= T and payout_t > last:
-                last = payout_t
+        available = pending = 0
+        landings: set[tuple[int, int]] = set()
+        for (channel, day), pence in per_day.items():
+            how = channels[channel]
+            landing = settle_day(clock, day, how.lag)
+            landings.add((channel, landing))
+            if day == today:
+                pending += pence
+            elif landing * DAY + how.hour * HOUR > T:
+                available += pence
+        for channel, landing in landings:
+            how = channels[channel]
+            days, landed = settled_days(clock, landing, how.lag), landing * DAY + how.hour * HOUR
+            if days.start >= low and landed <= T and sum(per_day.get((channel, d), 0) for d in days) != 0:
+                last = max(last, landed)
         # Anything before `low` happened before an event of a later day, so cannot be the latest change.
         if found or low == 0:
             break
         lookback *= 4
-    paid_out = today * DAY + 6 * HOUR <= T
-    available = 0 if paid_out else per_day.get(today - 1, 0)
-    return available, per_day.get(today, 0), last
+    return available, pending, last
 
 
 def _company_info(shop: Shop, w: Window) -> Iterator[Item]:

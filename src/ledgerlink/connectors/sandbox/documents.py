@@ -912,7 +912,9 @@ def _journal_entry_record(bk: AccountingBooks, e: Entry) -> dict[str, Any]:
 
 def _journal_entries(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, tmin = w.T, w.created_from
-    for day in range(w.first_day(HORIZON_DAYS, dated=True), T // DAY + 1):
+    first = w.first_day(HORIZON_DAYS, dated=True)
+    yield from bk.till.ticks(first)  # the till's days before `first`, summed with the loop's turns
+    for day in range(first, T // DAY + 1):
         for e in bk.entries(day):
             if e.t < tmin:
                 continue

@@ -4,7 +4,8 @@ A company linked to the Accounting Sandbox (`books.py`) and the Banking Sandbox 
 business behind both: the bank's GBP current and savings accounts carry the books' bank movements
 (`bankfeed.py`: bank descriptions, posting 0-3 days after the books' date, card payments pending first), with
 a few deliberate discrepancies; a loan from a named lender is drawn down and repaid in both; payroll, PAYE and
-NI, and VAT are paid in both (`AccountingBooks.story_direct`).
+NI, and VAT are paid in both (`AccountingBooks.story_direct`). Linked to the Commerce Sandbox too, its shop's
+takings settle in card-processor and PayPal payouts that land in both (`till.py`, `payouts`).
 
 Everything here is a pure function of the company (id, `linked_at`, `scale`, `speed`, as its credentials
 have them) and a moment `as_of`, as a pull at `as_of` would see it: no database, no network. Amounts are
@@ -29,7 +30,15 @@ from ledgerlink.connectors.sandbox.bankfeed import (
     line_hash,
 )
 from ledgerlink.connectors.sandbox.banking import ACCOUNT_SPECS
-from ledgerlink.connectors.sandbox.books import AC, BT_KIND, K_DIRECT_COST, K_DIRECT_INCOME, AccountingBooks
+from ledgerlink.connectors.sandbox.books import (
+    AC,
+    BT_KIND,
+    K_DIRECT_COST,
+    K_DIRECT_INCOME,
+    K_SETTLEMENT,
+    AccountingBooks,
+)
+from ledgerlink.connectors.sandbox.commerce import CHANNEL_OF_METHOD
 from ledgerlink.connectors.sandbox.simulation import DAY, Clock, company_uuid, utc
 
 
@@ -112,6 +121,29 @@ class AccountPair:
     books_account_id: str
     name: str
     currency: str
+
+
+@dataclass(frozen=True)
+class SandboxPayout:
+    """A card processor's (or PayPal's) payout to the company's current account, as the Sandboxes made it.
+
+    `gross` the payments it settles, `refunds` (chargebacks included) and `fees` what it keeps back, `net`
+    what lands (negative: the processor took money back); `payment_ids` the Commerce `payments` it settles;
+    `commerce_transaction_id` its `Payout` in Commerce `transactions`, `books_transaction_id` the books' bank
+    transaction, `journal_entry_id` the books' journal entry, `bank_transaction_id` the Banking Sandbox's
+    line once the bank shows it (None before)."""
+
+    processor: str
+    date: date
+    gross: Decimal
+    refunds: Decimal
+    fees: Decimal
+    net: Decimal
+    payment_ids: tuple[str, ...]
+    commerce_transaction_id: str
+    books_transaction_id: str
+    journal_entry_id: str
+    bank_transaction_id: str | None
 
 
 def _books(company_id: uuid.UUID | str, linked_at: datetime, scale: int, speed: float) -> AccountingBooks:
@@ -282,3 +314,46 @@ def _bank_line_id(books: AccountingBooks, move: tuple, T: int) -> str | None:
     """The id of the bank line of a books movement, once the bank shows it by `T`."""
     line = bank_lines_of(books, move)[0]
     return line[0] if line[2] <= T else None
+
+
+def payouts(
+    company_id: uuid.UUID | str, linked_at: datetime, as_of: datetime, *, scale: int = 1, speed: float = 1
+) -> list[SandboxPayout]:
+    """Every payout landed by `as_of` (the Commerce, Accounting and Banking Sandboxes of one company linked
+    at `linked_at` with one `scale` and `speed`), oldest first."""
+    books = _books(company_id, linked_at, scale, speed)
+    T = books.simulated_t(as_of)
+    till = books.till
+    shop = till.shop
+    out = []
+    for landing in range(T // DAY + 1 if T >= 0 else 0):
+        moves = {move[1]: move for move in books.till_moves(landing)}
+        for s in till.settlements(landing):
+            how = till.channels[s.channel]
+            if not how.in_balance or s.t > T or not s.net:
+                continue
+            payment_ids = tuple(
+                pay[0]
+                for d in s.days
+                for o in shop.orders(d)
+                if o.t_del is None
+                for pay in o.pays
+                if CHANNEL_OF_METHOD[pay[1]] == s.channel
+            )
+            books_id = books.till_bank_transaction_id(landing, s.channel)
+            out.append(
+                SandboxPayout(
+                    how.provider,
+                    _date(books, s.t),
+                    _pounds(s.gross),
+                    _pounds(s.refunds + s.chargebacks),
+                    _pounds(s.fees),
+                    _pounds(s.net),
+                    payment_ids,
+                    shop.payout_id(landing, s.channel),
+                    books_id,
+                    books.till_entry_id(K_SETTLEMENT, landing, s.channel),
+                    _bank_line_id(books, moves[books_id], T),
+                )
+            )
+    return out

@@ -1,7 +1,7 @@
 """Data integrity over hand-written books and bank (`ledgerlink.lending.integrity`): a run stores every
 account and line with its match, and the status, summaries and details read it. The cases a matcher must
 get right at once: timing differences, a line the books lack, a bank line shown twice, a mistyped amount,
-equal amounts on one day told apart by their descriptions, accounts paired by number, an account without a
+a line of an account the books do not list, equal amounts on one day told apart by their descriptions, accounts paired by number, an account without a
 partner, and a company missing a side."""
 
 from __future__ import annotations
@@ -104,6 +104,9 @@ async def a_company(session: AsyncSession, principal: Principal) -> tuple[uuid.U
         books_line("b-supplies", "books-current", "2024-03-14", -68.4, "Staples"),
         books_line("b-pay-smith", "books-current", "2024-03-25", -2000, "Salary Jane Smith"),
         books_line("b-pay-jones", "books-current", "2024-03-25", -2000, "Salary Tom Jones"),
+        books_line(
+            "b-orphan", "books-unlisted", "2024-03-20", -12, "Petty cash"
+        ),  # its account is not listed
     )
     return company.id, bank.id, books.id
 
@@ -154,7 +157,7 @@ async def test_a_run_matches_all_but_the_discrepancies(session: AsyncSession, pr
         }
     ]
     books = await details(session, principal, company_id, DataType.ACCOUNT_TRANSACTIONS)
-    assert {k: v for k, v in matches(books).items() if not v} == {"b-supplies": []}
+    assert {k: v for k, v in matches(books).items() if not v} == {"b-supplies": [], "b-orphan": []}
 
     accounts = await details(session, principal, company_id, DataType.BANKING_ACCOUNTS)
     assert matches(accounts) == {"bank-current": ["books-current"], "bank-savings": []}

@@ -30,6 +30,7 @@ from ledgerlink.lending.bank_lines import (
     BANKING,
     BankAccountRef,
     BankLine,
+    Source,
     bank_accounts,
     bank_lines,
 )
@@ -202,6 +203,21 @@ async def _write(session: AsyncSession, company_id: uuid.UUID, rows: Iterable[di
         await session.execute(insert(IntegrityRecord), batch)
 
 
+async def _write_unpaired(
+    session: AsyncSession, company_id: uuid.UUID, source: Source, paired: set[tuple[str, uuid.UUID, str]]
+) -> None:
+    """The source's lines outside every account pair, unmatched: an account without a partner, or a line
+    whose account the source does not list."""
+    batch: list[dict[str, Any]] = []
+    async for line in bank_lines(session, company_id, source=source):
+        if (line.source, line.connection_id, line.account_id) not in paired:
+            batch.append(_row(line).stored(None))
+            if len(batch) >= _INSERT_BATCH:
+                await _write(session, company_id, batch)
+                batch = []
+    await _write(session, company_id, batch)
+
+
 def _missing_side(books: Sequence[BankAccountRef], bank: Sequence[BankAccountRef]) -> str | None:
     if not bank and not books:
         return "The company has no bank accounts from a banking connection nor from its books."
@@ -233,12 +249,8 @@ async def match_company(
         await _write(session, company_id, (_account_row(a, partner.get(_account_key(a))) for a in accounts))
         for one, other in pairs:
             await _write(session, company_id, await _matched_rows(session, company_id, one, other))
-        for account in accounts:
-            if _account_key(account) not in partner:
-                rows = [
-                    _row(line).stored(None) async for line in _account_lines(session, company_id, account)
-                ]
-                await _write(session, company_id, rows)
+        for source in (BANKING, ACCOUNTING):
+            await _write_unpaired(session, company_id, source, set(partner))
         unpaired = len(accounts) - 2 * len(pairs)
         outcome = Outcome(
             COMPLETE,

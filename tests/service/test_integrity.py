@@ -1,8 +1,8 @@
 """Data integrity over hand-written books and bank (`ledgerlink.lending.integrity`): a run stores every
 account and line with its match, and the status, summaries and details read it. The cases a matcher must
 get right at once: timing differences, a line the books lack, a bank line shown twice, a mistyped amount,
-a line of an account the books do not list, equal amounts on one day told apart by their descriptions, accounts paired by number, an account without a
-partner, and a company missing a side."""
+a line of an account the books do not list, equal amounts on one day told apart by their descriptions,
+accounts paired by number, an account without a partner, and a company missing a side."""
 
 from __future__ import annotations
 

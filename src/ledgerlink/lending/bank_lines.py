@@ -152,13 +152,16 @@ async def _rows(
     dated_by: str = "id",
     account_id: str | None = None,
 ) -> AsyncIterator[tuple[uuid.UUID, str, dict[str, Any]]]:
-    """The records, streamed: `(connection id, platform key, record)`, deleted ones left out."""
+    """The records, streamed: `(connection id, platform key, record)`, deleted ones left out. Rows come
+    `BATCH` at a time from the cursor, and each batch is handed over whole (one switch between the driver
+    and this code per batch, not per row)."""
     params = {"company": company_id, "data_type": data_type, "account": account_id, "dated_by": dated_by}
-    result = await session.stream(_RECORDS.execution_options(yield_per=BATCH), params)
-    async for connection_id, platform_key, _record_id, data in result:
-        record = orjson.loads(data)
-        if isinstance(record, dict) and not _deleted(record):
-            yield connection_id, platform_key, record
+    result = await session.stream(_RECORDS, params, execution_options={"yield_per": BATCH})
+    async for rows in result.partitions(BATCH):
+        for connection_id, platform_key, _record_id, data in rows:
+            record = orjson.loads(data)
+            if isinstance(record, dict) and not _deleted(record):
+                yield connection_id, platform_key, record
 
 
 def _account_number(source: Source, record: Mapping[str, Any]) -> str | None:

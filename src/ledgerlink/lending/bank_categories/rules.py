@@ -235,7 +235,6 @@ MERCHANTS: tuple[tuple[str, str, str, str], ...] = (
     ("Squarespace", r"squarespace|sqsp", SOFTWARE, "website hosting"),
     ("Wix", r"wix(?: com)?", SOFTWARE, "website hosting"),
     ("GoDaddy", r"godaddy|dnh godaddy", SOFTWARE, "domains and hosting"),
-    ("123 Reg", r"123 ?reg", SOFTWARE, "domains and hosting"),
     ("DocuSign", r"docusign", SOFTWARE, "software"),
     ("Calendly", r"calendly", SOFTWARE, "software"),
     ("OpenAI", r"openai|chatgpt", SOFTWARE, "software"),
@@ -587,6 +586,24 @@ LENDERS: tuple[tuple[str, str, str, float], ...] = (
     ("Esme Loans", r"esme(?: loans)?", TERM_LOAN, 0.85),
     ("Allica Bank", r"allica", TERM_LOAN, 0.8),
     ("Close Brothers", r"close brothers|close bros", FINANCE_LEASE, 0.85),
+    # Banks' own loans and cards: the bank's name with the product.
+    (
+        "the bank",
+        r"(?:natwest|barclays|hsbc|lloyds|santander|tesco bank|metro bank|starling|tide|rbs|nationwide"
+        r"|bank of scotland|virgin money|handelsbanken|chase|wells fargo|bank of america|bofa|citi|us bank"
+        r"|pnc|truist|td bank)(?: business| small business| sb)? (?:loan|term loan|bbl|mortgage)",
+        TERM_LOAN,
+        0.9,
+    ),
+    (
+        "the card issuer",
+        r"(?:chase|citi|capital one|discover|wells fargo|bank of america|bofa|us bank|barclays|synchrony"
+        r"|brex|ramp|mbna|natwest|hsbc|lloyds)(?: credit)? (?:card|crd)(?: online| mobile| e| epay| auto)*"
+        r" ?(?:payment|pymt|pmt|autopay|epay|repayment)|(?:chase|citi|capital one|discover) (?:e ?payment"
+        r"|epay|autopay|mobile pymt|online payment)|crd autopay|card autopay",
+        CREDIT_CARD,
+        0.85,
+    ),
     ("Lombard", r"lombard(?: north central)?", FINANCE_LEASE, 0.85),
 )
 
@@ -618,7 +635,8 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
         r"(?:international|outgoing|incoming) (?:wire|payment) fee|non[- ]?sterling (?:transaction )?fee|"
         r"foreign (?:transaction|exchange) fee|fx fee|atm fee|unpaid item fee|returned item fee|"
         r"overdraft (?:fee|usage fee)|nsf fee|insufficient funds fee|paper statement fee|chaps fee|"
-        r"cash handling (?:fee|charge)|deposit fee|monthly plan fee|tariff charge|fee$",
+        r"cash handling (?:fee|charge)|deposit fee|monthly plan fee|tariff charge|fee$"
+        r"|(?:returned|unpaid|bounced) (?:dd|item|cheque|check|payment)(?: charge| fee)?",
         OUT,
         BANK_CHARGES,
         0.85,
@@ -803,7 +821,7 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
         "food and drink",
     ),
     (
-        r"wholesale|cash & carry|cash and carry|stock purchase|supplies|materials|inventory",
+        r"wholesale|cash & carry|cash and carry|stock purchase|supplies|materials|inventory|packaging",
         OUT,
         STOCK,
         0.6,
@@ -811,7 +829,14 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
     ),
     (r"courier|postage|shipping|freight|delivery|haulage", OUT, FREIGHT, 0.65, "carriage and postage"),
     (r"donation|charity|charitable", OUT, DONATIONS, 0.75, "a donation"),
-    (r"penalty|fine|pcn|penalty charge|parking fine|late filing", OUT, PENALTIES, 0.7, "a penalty"),
+    (
+        r"penalty|fine|pcn|penalty charge|parking (?:fine|ticket|citation|violation)|citation|violation"
+        r"|late filing",
+        OUT,
+        PENALTIES,
+        0.7,
+        "a penalty",
+    ),
     # Customers and suppliers, by the rail.
     (
         r"(?:payment|remittance) from|faster payment from|fp from|bacs (?:credit|receipt)|bgc|giro credit"
@@ -873,7 +898,9 @@ PLATFORM_CATEGORIES: tuple[tuple[str, str, float], ...] = (
     ("transfer in cash advances and loans", SHORT_LOAN, 0.65),
     ("transfer in investment and retirement funds", CONTRIBUTIONS, 0.5),
     ("transfer in savings", OWN_ACCOUNTS, 0.7),
-    ("transfer in account transfer", OWN_ACCOUNTS, 0.7),
+    # Plaid gives an incoming payment from someone else (Zelle, a customer's transfer) this too: no surer
+    # than the words saying who paid.
+    ("transfer in account transfer", OWN_ACCOUNTS, 0.55),
     ("transfer in deposit", REVENUE, 0.5),
     ("transfer in", OWN_ACCOUNTS, 0.5),
     ("transfer out savings", OWN_ACCOUNTS, 0.7),

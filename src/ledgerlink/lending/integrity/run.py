@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Uuid, bindparam, delete, insert, text
+import orjson
+import psycopg
+from sqlalchemy import Uuid, bindparam, delete, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,7 +47,7 @@ COMPLETE, ERROR, DOES_NOT_EXIST = "Complete", "Error", "DoesNotExist"
 # ISO 4217's code for no currency, which Codat gives a record whose source names none.
 UNKNOWN_CURRENCY = "XXX"
 
-_INSERT_BATCH = 5000
+_WRITE_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class Outcome:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Row:
     """A line as stored: what the details show of it, and of it as another row's match."""
 
@@ -78,19 +80,21 @@ class _Row:
             "currency": self.currency,
         }
 
-    def stored(self, match: _Row | None) -> dict[str, Any]:
-        return {
-            "data_type": self.data_type,
-            "connection_id": self.connection_id,
-            "record_id": self.record_id,
-            "account_id": self.account_id,
-            "date": self.day,
-            "amount": self.amount,
-            "currency": self.currency,
-            "description": self.description,
-            "matched": match is not None,
-            "matches": [match.as_match()] if match is not None else [],
-        }
+    def stored(self, match: _Row | None) -> tuple[Any, ...]:
+        """The row as `_Writer` writes it, with its match."""
+        matches = [match.as_match()] if match is not None else []
+        return (
+            self.data_type,
+            self.connection_id,
+            self.record_id,
+            self.account_id,
+            self.day,
+            self.amount,
+            self.currency,
+            self.description,
+            match is not None,
+            orjson.dumps(matches).decode(),
+        )
 
 
 def _row(line: BankLine) -> _Row:
@@ -121,27 +125,19 @@ def _account_match(account: BankAccountRef) -> dict[str, Any]:
     }
 
 
-def _account_row(account: BankAccountRef, partner: BankAccountRef | None) -> dict[str, Any]:
-    return {
-        "data_type": BANK_ACCOUNTS if account.source == BANKING else BOOKS_ACCOUNTS,
-        "connection_id": account.connection_id,
-        "record_id": account.account_id,
-        "account_id": account.account_id,
-        "date": None,
-        "amount": account.balance,
-        "currency": account.currency or UNKNOWN_CURRENCY,
-        "description": account.name,
-        "matched": partner is not None,
-        "matches": [_account_match(partner)] if partner is not None else [],
-    }
-
-
-async def _account_lines(
-    session: AsyncSession, company_id: uuid.UUID, account: BankAccountRef
-) -> AsyncIterator[BankLine]:
-    async for line in bank_lines(session, company_id, source=account.source, account_id=account.account_id):
-        if line.connection_id == account.connection_id:
-            yield line
+def _account_row(account: BankAccountRef, partner: BankAccountRef | None) -> tuple[Any, ...]:
+    return (
+        BANK_ACCOUNTS if account.source == BANKING else BOOKS_ACCOUNTS,
+        account.connection_id,
+        account.account_id,
+        account.account_id,
+        None,
+        account.balance,
+        account.currency or UNKNOWN_CURRENCY,
+        account.name,
+        partner is not None,
+        orjson.dumps([_account_match(partner)] if partner is not None else []).decode(),
+    )
 
 
 async def _amounts(
@@ -193,20 +189,6 @@ async def _pairs(
     return [(by_key[pair.books], by_key[pair.bank]) for pair in found]  # type: ignore[index]
 
 
-async def _matched_rows(
-    session: AsyncSession, company_id: uuid.UUID, books: BankAccountRef, bank: BankAccountRef
-) -> list[dict[str, Any]]:
-    """Both accounts' lines, matched, as rows."""
-    books_rows = [_row(line) async for line in _account_lines(session, company_id, books)]
-    bank_rows = [_row(line) async for line in _account_lines(session, company_id, bank)]
-    pairs = matching.match_lines(_entries(books_rows), _entries(bank_rows))
-    books_match: dict[int, _Row] = {b: bank_rows[k] for b, k in pairs}
-    bank_match: dict[int, _Row] = {k: books_rows[b] for b, k in pairs}
-    return [row.stored(books_match.get(i)) for i, row in enumerate(books_rows)] + [
-        row.stored(bank_match.get(i)) for i, row in enumerate(bank_rows)
-    ]
-
-
 def _entries(rows: Sequence[_Row]) -> list[matching.Line]:
     return [
         matching.Line(_cents(row.amount), row.day.toordinal(), i, row.description)
@@ -214,30 +196,86 @@ def _entries(rows: Sequence[_Row]) -> list[matching.Line]:
     ]
 
 
-async def _write(session: AsyncSession, company_id: uuid.UUID, rows: Iterable[dict[str, Any]]) -> None:
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append({"company_id": company_id, **row})
-        if len(batch) >= _INSERT_BATCH:
-            await session.execute(insert(IntegrityRecord), batch)
-            batch = []
-    if batch:
-        await session.execute(insert(IntegrityRecord), batch)
+def _matched(books: list[_Row], bank: list[_Row]) -> Iterator[tuple[Any, ...]]:
+    """One account pair's lines, matched, as stored rows."""
+    pairs = matching.match_lines(_entries(books), _entries(bank))
+    books_match = {b: bank[k] for b, k in pairs}
+    bank_match = {k: books[b] for b, k in pairs}
+    for i, row in enumerate(books):
+        yield row.stored(books_match.get(i))
+    for i, row in enumerate(bank):
+        yield row.stored(bank_match.get(i))
 
 
-async def _write_unpaired(
-    session: AsyncSession, company_id: uuid.UUID, source: Source, paired: set[tuple[str, uuid.UUID, str]]
+_COLUMNS = (
+    "company_id, data_type, connection_id, record_id, account_id, date, amount, currency, description, "
+    "matched, matches"
+)
+
+
+class _Writer:
+    """Stored rows, COPYed into `integrity_records` a batch at a time (between the reads' fetches)."""
+
+    def __init__(self, session: AsyncSession, company_id: uuid.UUID) -> None:
+        self.session = session
+        self.company_id = company_id
+        self.batch: list[tuple[Any, ...]] = []
+
+    async def add(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        self.batch += rows
+        if len(self.batch) >= _WRITE_BATCH:
+            await self.flush()
+
+    async def flush(self) -> None:
+        if not self.batch:
+            return
+        connection = await self.session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert isinstance(driver, psycopg.AsyncConnection), "COPY needs psycopg's async driver"
+        async with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY integrity_records ({_COLUMNS}) FROM STDIN") as copy,
+        ):
+            for row in self.batch:
+                await copy.write_row((self.company_id, *row))
+        self.batch = []
+
+
+async def _match_lines(
+    session: AsyncSession,
+    company_id: uuid.UUID,
+    partner: dict[tuple[str, uuid.UUID, str], BankAccountRef],
+    out: _Writer,
 ) -> None:
-    """The source's lines outside every account pair, unmatched: an account without a partner, or a line
-    whose account the source does not list."""
-    batch: list[dict[str, Any]] = []
-    async for line in bank_lines(session, company_id, source=source):
-        if (line.source, line.connection_id, line.account_id) not in paired:
-            batch.append(_row(line).stored(None))
-            if len(batch) >= _INSERT_BATCH:
-                await _write(session, company_id, batch)
-                batch = []
-    await _write(session, company_id, batch)
+    """Every line of both sources, read once each: the bank's lines of paired accounts are held (as `_Row`s)
+    until the books' lines of their partner have been read (the books' come account by account), matched,
+    and written; every other line is written unmatched as it comes."""
+    held: dict[tuple[str, uuid.UUID, str], list[_Row]] = {}
+    async for line in bank_lines(session, company_id, source=BANKING):
+        key = (line.source, line.connection_id, line.account_id)
+        if key in partner:
+            held.setdefault(key, []).append(_row(line))
+        else:
+            await out.add([_row(line).stored(None)])
+
+    async def account_done(key: tuple[str, uuid.UUID, str] | None, books: list[_Row]) -> None:
+        if key is not None and key in partner:
+            await out.add(_matched(books, held.pop(_account_key(partner[key]), [])))
+
+    current: tuple[str, uuid.UUID, str] | None = None
+    books: list[_Row] = []
+    async for line in bank_lines(session, company_id, source=ACCOUNTING):
+        key = (line.source, line.connection_id, line.account_id)
+        if key != current:
+            await account_done(current, books)
+            current, books = key, []
+        if key in partner:
+            books.append(_row(line))
+        else:
+            await out.add([_row(line).stored(None)])
+    await account_done(current, books)
+    for rows in held.values():  # paired bank accounts whose books partner has no lines
+        await out.add(row.stored(None) for row in rows)
 
 
 def _missing_side(books: Sequence[BankAccountRef], bank: Sequence[BankAccountRef]) -> str | None:
@@ -268,11 +306,10 @@ async def match_company(
         partner = {_account_key(one): other for one, other in pairs} | {
             _account_key(other): one for one, other in pairs
         }
-        await _write(session, company_id, (_account_row(a, partner.get(_account_key(a))) for a in accounts))
-        for one, other in pairs:
-            await _write(session, company_id, await _matched_rows(session, company_id, one, other))
-        for source in (BANKING, ACCOUNTING):
-            await _write_unpaired(session, company_id, source, set(partner))
+        out = _Writer(session, company_id)
+        await out.add(_account_row(a, partner.get(_account_key(a))) for a in accounts)
+        await _match_lines(session, company_id, partner, out)
+        await out.flush()
         unpaired = len(accounts) - 2 * len(pairs)
         outcome = Outcome(
             COMPLETE,

@@ -14,16 +14,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.fakes.xero import XeroFake, seed_records
+from tests.support.fakes.xero import XeroFake, seed_records, serving
 from tests.support.pulls import wait_for_pulls
 from tests.support.receivables import lending_sdk
-from tests.support.server import RunningServer, own_server
+from tests.support.server import RunningServer
 from tests.support.waits import wait_until
 
 CLIENT_ID = "ledgerlink-xero-integrity"
 CLIENT_SECRET = "s3cret-" + uuid.uuid4().hex
 API_KEY = "integrity-" + uuid.uuid4().hex
-CALLBACK_PATH = "/link/oauth/callback"
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +36,16 @@ def fake() -> Iterator[XeroFake]:
 def xero_server(
     postgres: str, fake: XeroFake, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
-    env = fake.server_environment(CLIENT_ID, CLIENT_SECRET)
     directory = tmp_path_factory.mktemp("xero-integrity")
-    with own_server(postgres, directory, "xero_integrity", api_key=API_KEY, env=env) as running:
-        fake.clients[CLIENT_ID].redirect_uris[:] = [running.base_url + CALLBACK_PATH]
+    with serving(
+        fake,
+        postgres,
+        directory,
+        "xero_integrity",
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        api_key=API_KEY,
+    ) as running:
         yield running
 
 

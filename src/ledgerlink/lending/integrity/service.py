@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.companies import service as companies
 from ledgerlink.companies.models import Company
-from ledgerlink.connections.models import Connection
 from ledgerlink.connectors import registry as connectors
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import iso
@@ -65,18 +64,14 @@ async def _company_run(
     return company, await session.get(IntegrityRun, company.id)
 
 
-async def _no_run_message(session: AsyncSession, company: Company) -> str:
+def _no_run_message(company: Company) -> str:
     """Why there are no results yet: a side is not linked, or its data has not been matched yet."""
-    keys = await session.scalars(
-        select(Connection.integration_key).where(
-            Connection.company_id == company.id, Connection.status == "Linked"
-        )
+    linked = (
+        connectors.CONNECTORS.get(c.integration_key) for c in company.connections if c.status == "Linked"
     )
-    kinds = {connector.info.source_type for key in keys if (connector := connectors.CONNECTORS.get(key))}
+    kinds = {connector.info.source_type for connector in linked if connector is not None}
     if SourceType.BANKING not in kinds:
-        return (
-            "The company has no linked banking connection: data integrity matches its books against its bank."
-        )
+        return "The company has no linked banking connection: data integrity matches its books and bank."
     if SourceType.ACCOUNTING not in kinds:
         return "The company has no linked accounting connection: data integrity matches its books and bank."
     return (
@@ -93,7 +88,7 @@ async def status(session: AsyncSession, principal: Principal, company_id: str, d
     company, last = await _company_run(session, principal, company_id)
     side = SIDES[data_type]
     if last is None:
-        info = {"currentStatus": run.DOES_NOT_EXIST, "statusMessage": await _no_run_message(session, company)}
+        info = {"currentStatus": run.DOES_NOT_EXIST, "statusMessage": _no_run_message(company)}
         return {"metadata": [{"type": side.target, "statusInfo": info}]}
     info = {
         "lastMatched": iso(last.last_matched),
@@ -175,9 +170,7 @@ async def _results_run(session: AsyncSession, principal: Principal, company_id: 
     """The company, when a run has results to read (404 saying why there are none otherwise)."""
     company, last = await _company_run(session, principal, company_id)
     if last is None:
-        raise NotFound(
-            f"No data integrity results for company {company_id}. {await _no_run_message(session, company)}"
-        )
+        raise NotFound(f"No data integrity results for company {company_id}. {_no_run_message(company)}")
     if last.status == run.DOES_NOT_EXIST:
         raise NotFound(f"No data integrity results for company {company_id}. {last.status_message}")
     return company

@@ -3,6 +3,7 @@ direction and platform category make of it, and that every category named is one
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -10,9 +11,17 @@ from typing import Any
 
 import pytest
 
-from ledgerlink.lending.bank_categories import CATEGORIES, BankClassification, classify
+from ledgerlink.lending.bank_categories import (
+    CATEGORIES,
+    BankClassification,
+    classify,
+    engine,
+    matching,
+    normalise,
+)
 from ledgerlink.lending.bank_lines import BankLine
 from ledgerlink.lending.categories import taxonomy
+from tests.support import labelled_bank_descriptions
 
 
 def line(description: str, amount: str, *, merchant: str | None = None, category: Any = None) -> BankLine:
@@ -58,6 +67,22 @@ def test_rules(
     assert 0 < found.confidence <= 1 and found.reason
 
 
+@pytest.mark.parametrize(
+    ("description", "amount", "counterparty"),
+    [
+        ("Faster payment to Prime Software UK Ltd ref PI-230201-001", "-25", "Prime Software UK Ltd"),
+        ("Faster payment to Aisha Taylor ref Salary", "-1800", "Aisha Taylor"),
+        ("BGC ALDERTON LTD REMITTANCE", "300", "Alderton Ltd"),
+        ("Monthly account fee", "-5", None),
+        ("Payment of PI-240109-001", "-40", None),
+    ],
+)
+def test_the_counterparty_is_the_name_between_the_rail_and_the_reference(
+    description: str, amount: str, counterparty: str | None
+) -> None:
+    assert classify(line(description, amount)).counterparty == counterparty
+
+
 def test_the_direction_of_money_decides_what_a_provider_line_is() -> None:
     assert classify(line("STRIPE", "500")).levels[:2] == ("Income", "Revenue")
     assert classify(line("STRIPE", "-25")).levels == ("Expense", "CostOfSales", "MerchantFees")
@@ -86,3 +111,34 @@ def test_deterministic_and_every_category_in_the_taxonomy() -> None:
     assert classify(line("SQ *BLUE BOTTLE COFFEE", "-4.50")) == first
     assert first.payment_provider == "Square"
     assert CATEGORIES == taxonomy.TAXONOMY
+
+
+@pytest.mark.parametrize(
+    ("pattern", "first"),
+    [
+        ("tesco(?: stores)?", {"t"}),
+        ("w?m? ?morrisons?", {"w", "m", " "}),
+        ("(?:credit |gross )?interest", {"c", "g", "i"}),
+        ("[@]\\s?\\d", {"@"}),
+        ("\\w+ ltd", None),
+        ("(?:x)?", None),
+    ],
+)
+def test_the_characters_a_pattern_can_start_with(pattern: str, first: set[str] | None) -> None:
+    assert matching.first_characters(pattern) == (None if first is None else frozenset(first))
+
+
+def test_the_matcher_finds_what_one_expression_of_every_pattern_finds() -> None:
+    """Walking word starts with per-character expressions is only faster: on every labelled description it
+    finds what one expression of all the patterns, tried at every word start, finds."""
+    patterns = list(dict.fromkeys(rule.pattern for rule in engine.PARTY_RULES + engine.KIND_RULES))
+    matcher = matching.Matcher.of([(p, p) for p in patterns])
+    one = re.compile(
+        "(?<![^ ])(?:" + "|".join(f"(?P<g{i}>(?:{p})(?!\\w))" for i, p in enumerate(patterns)) + ")"
+    )
+    for case in labelled_bank_descriptions.load():
+        words = normalise.clean(case.description)
+        expected = [
+            (patterns[int(m.lastgroup[1:])], m.start(), m.end()) for m in one.finditer(words) if m.lastgroup
+        ]
+        assert matcher.find(words) == expected, words

@@ -5,8 +5,9 @@ How a line is read:
 
 1. a provider that paid someone else (`PAYPAL *ADOBE`, `SQ *COFFEE SHOP`, `... VIA GOCARDLESS`) is noted as
    the payment provider and taken off, so the rest is read as the payee;
-2. the description is cleaned (`normalise.clean`) and every rule of `rules` is looked for in it at once (one
-   compiled expression); rules for the other direction of money do not apply;
+2. the description is cleaned (`normalise.clean`, the bank's merchant name put first) and every rule of
+   `rules` is looked for in it at once: one compiled expression for the rules naming a party, one per
+   direction for the kinds of movement; rules for the other direction of money do not apply;
 3. the strongest rule wins (ties: the earlier table); a refund word turns a supplier's rule around (money
    back from a supplier goes to the supplier's category; money back to a customer reduces revenue);
 4. the platform's own category (`transactionCategoryRef`) confirms a rule that agrees with it (raising the
@@ -27,6 +28,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ledgerlink.lending.bank_categories import normalise, rules
+from ledgerlink.lending.bank_categories.matching import Matcher
 from ledgerlink.lending.bank_categories.rules import ANY, IN, OUT, Rule
 from ledgerlink.lending.categories import taxonomy
 from ledgerlink.lending.categories.taxonomy import Category, Path
@@ -97,36 +99,24 @@ PARTY_RULES, KIND_RULES = _rules()
 RULES: tuple[Rule, ...] = PARTY_RULES + KIND_RULES
 
 
-@dataclass(frozen=True)
-class _Matcher:
-    """One expression with a named group per distinct pattern of some rules (in table order, so at any
-    position the earlier table's reading is tried first), and each group's rules."""
+class _Rules:
+    """Rules found along a description: their patterns (each once, in table order) through a `Matcher`."""
 
-    pattern: re.Pattern[str]
-    groups: dict[str, tuple[Rule, ...]]
-
-    @classmethod
-    def of(cls, table: tuple[Rule, ...]) -> _Matcher:
+    def __init__(self, table: tuple[Rule, ...]) -> None:
         by_pattern: dict[str, list[Rule]] = {}
         for rule in table:
             by_pattern.setdefault(rule.pattern, []).append(rule)
-        alternatives = [rf"(?P<g{i}>\b(?:{pattern})(?!\w))" for i, pattern in enumerate(by_pattern)]
-        groups = {f"g{i}": tuple(members) for i, members in enumerate(by_pattern.values())}
-        return cls(re.compile("|".join(alternatives)), groups)
+        self.matcher = Matcher.of([(pattern, tuple(members)) for pattern, members in by_pattern.items()])
 
     def find(self, words: str) -> list[_Found]:
-        found: list[_Found] = []
-        for match in self.pattern.finditer(words):
-            assert match.lastgroup is not None
-            found.extend(_Found(rule, match.start(), match.end()) for rule in self.groups[match.lastgroup])
-        return found
+        return [_Found(rule, start, end) for found, start, end in self.matcher.find(words) for rule in found]
 
 
 # Parties are looked for whichever way the money moved (money in from a supplier reads as a refund); kinds
 # of movement only in their own direction, so that a reading for money in (`bounce back loan`) does not take
 # the words a reading for money out needs (`loan repayment`).
-_PARTIES = _Matcher.of(PARTY_RULES)
-_KINDS = {d: _Matcher.of(tuple(r for r in KIND_RULES if r.direction in (d, ANY))) for d in (IN, OUT)}
+_PARTIES = _Rules(PARTY_RULES)
+_KINDS = {d: _Rules(tuple(r for r in KIND_RULES if r.direction in (d, ANY))) for d in (IN, OUT)}
 _WRAPPERS = re.compile("|".join(f"(?P<w{i}>{pattern})" for i, (_, pattern) in enumerate(rules.WRAPPERS)))
 _WRAPPED_BY = {f"w{i}": provider for i, (provider, _) in enumerate(rules.WRAPPERS)}
 # Every wrapper's pattern has one of these: a description without any is not searched.
@@ -187,15 +177,9 @@ def _unwrap(text: str) -> tuple[str, str | None]:
 
 
 def _counterparty_of(words: str, found: list[_Found]) -> str | None:
-    """The name left once the words the rules matched (the rail, the kind of payment) are taken out."""
-    kept = []
-    last = 0
-    for f in sorted(found, key=lambda f: f.start):
-        if f.start >= last:
-            kept.append(words[last : f.start])
-            last = f.end
-    kept.append(words[last:])
-    return normalise.counterparty(" ".join(kept))
+    """The name the description gives, once the words the rules matched (the rail, the kind of payment) are
+    taken off its ends."""
+    return normalise.counterparty(words, ((f.start, f.end) for f in found))
 
 
 def _combine(rule_confidence: float, platform_confidence: float) -> float:

@@ -313,7 +313,8 @@ MERCHANTS: tuple[tuple[str, str, str, str], ...] = (
     ("ICO", r"information commissioner|ico data protection", LICENCES, "a data protection fee"),
     ("TV Licensing", r"tv licen[cs]e|tv licensing", LICENCES, "a licence"),
     # Carriers.
-    ("Royal Mail", r"royal mail|post office(?: ltd| counters)?", FREIGHT, "postage"),
+    ("Royal Mail", r"royal mail", FREIGHT, "postage"),
+    ("Post Office", r"post office(?: ltd| counters)?", FREIGHT, "postage"),
     ("Parcelforce", r"parcelforce", FREIGHT, "parcel delivery"),
     ("DPD", r"dpd(?: group| uk)?", FREIGHT, "parcel delivery"),
     ("DHL", r"dhl(?: express| parcel)?", FREIGHT, "parcel delivery"),
@@ -448,6 +449,7 @@ AUTHORITIES: tuple[tuple[str, str, str, float, str, str | None], ...] = (
         "an R&D tax credit from HMRC",
         "HMRC",
     ),
+    (r"vat(?: (?:repayment|refund|reclaim|payment|return payment))?", ANY, SALES_TAX, 0.85, "VAT", "HMRC"),
     (
         r"hmrc|hm revenue(?: & customs| and customs)?|h m revenue",
         ANY,
@@ -590,7 +592,8 @@ LENDERS: tuple[tuple[str, str, str, float], ...] = (
     (
         "the bank",
         r"(?:natwest|barclays|hsbc|lloyds|santander|tesco bank|metro bank|starling|tide|rbs|nationwide"
-        r"|bank of scotland|virgin money|handelsbanken|chase|wells fargo|bank of america|bofa|citi|us bank"
+        r"|bank of scotland|virgin money|handelsbanken|triodos|unity trust|aldermore|shawbrook|chase"
+        r"|wells fargo|bank of america|bofa|citi|us bank"
         r"|pnc|truist|td bank)(?: business| small business| sb)? (?:loan|term loan|bbl|mortgage)",
         TERM_LOAN,
         0.9,
@@ -614,7 +617,8 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
     # Interest.
     (
         r"(?:credit |gross |net )?interest (?:paid|earned|credited|received|payment)|int(?:erest)? credit"
-        r"|interest$|savings interest|interest on deposit",
+        r"|interest$|savings interest|interest on (?:deposit|savings|account|balance)"
+        r"|(?:bank )?interest received",
         IN,
         INTEREST_IN,
         0.85,
@@ -648,6 +652,7 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
         r"(?:transfer|tfr|trf|xfer|sweep) (?:to|from) (?:savings?|current|deposit|reserve|business|chk"
         r"|checking|sav|instant access|account|acct)|(?:to|from) (?:savings|sav) (?:account|acct)?"
         r"|internal transfer|own account(?: transfer)?|between accounts"
+        r"|top ?up (?:from|to) (?:savings|current|deposit|reserve)(?: account)?"
         r"|online (?:banking )?transfer (?:to|from) (?:chk|sav)"
         r"|account transfer|savings (?:transfer|sweep)|sweep",
         ANY,
@@ -664,6 +669,7 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
         "a currency exchange between the business's own accounts",
     ),
     # Cash.
+    (r"petty cash(?: top ?up| float)?", OUT, CASH, 0.8, "petty cash drawn"),
     (
         r"cash (?:withdrawal|wdl|machine)|atm(?: withdrawal| wdl| cash)?|cashpoint|lnk|link atm|cash out"
         r"|counter withdrawal",
@@ -674,7 +680,7 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
     ),
     (
         r"cash (?:deposit|paid in|credit|lodgement)|paid in at|counter credit|branch deposit|"
-        r"deposit at branch|atm deposit|cash in",
+        r"deposit at branch|atm deposit|cash in|cash sales?|takings",
         IN,
         RETAIL,
         0.65,
@@ -797,14 +803,26 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
     ),
     (r"broadband|internet|telecom|mobile phone|phone bill|fibre", OUT, TELECOMS, 0.65, "a telecoms bill"),
     (
-        r"software|subscription|saas|licen[cs]e fee|hosting|domain",
+        r"software|subscription|saas|licen[cs]e fee|hosting|domain|video conferencing|cloud",
         OUT,
         SOFTWARE,
         0.55,
         "software or a subscription",
     ),
-    (r"advertis(?:ing|ement)|marketing|promotion|sponsorship|ads", OUT, MARKETING, 0.6, "advertising"),
-    (r"stationery|office supplies|printing|printer ink", OUT, OFFICE, 0.65, "office supplies"),
+    (
+        r"advertis(?:ing|ement)|marketing|promotion|sponsorship|sponsored post|leaflets|flyers|brochures|ads",
+        OUT,
+        MARKETING,
+        0.6,
+        "advertising",
+    ),
+    (
+        r"stationery|office (?:supplies|consumables)|consumables|printing|printer (?:ink|paper)|paper",
+        OUT,
+        OFFICE,
+        0.65,
+        "office supplies",
+    ),
     (
         r"fuel|petrol|diesel|parking|car park|congestion charge|toll|mot|car wash",
         OUT,
@@ -821,6 +839,13 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
         "food and drink",
     ),
     (
+        r"kitchen(?: supplies)?|refreshments|staff welfare|tea and coffee|milk|water cooler",
+        OUT,
+        STAFF,
+        0.65,
+        "refreshments and staff welfare",
+    ),
+    (
         r"wholesale|cash & carry|cash and carry|stock purchase|supplies|materials|inventory|packaging",
         OUT,
         STOCK,
@@ -829,6 +854,7 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
     ),
     (r"courier|postage|shipping|freight|delivery|haulage", OUT, FREIGHT, 0.65, "carriage and postage"),
     (r"donation|charity|charitable", OUT, DONATIONS, 0.75, "a donation"),
+    (r"sundr(?:y|ies)(?: expenses)?|general expenses|miscellaneous", OUT, OPERATING, 0.5, "sundry expenses"),
     (
         r"penalty|fine|pcn|penalty charge|parking (?:fine|ticket|citation|violation)|citation|violation"
         r"|late filing",
@@ -839,8 +865,8 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
     ),
     # Customers and suppliers, by the rail.
     (
-        r"(?:payment|remittance) from|faster payment from|fp from|bacs (?:credit|receipt)|bgc|giro credit"
-        r"|bank giro credit|fpi|sepa credit|ach credit|ach deposit|wire (?:in|credit|transfer in)"
+        r"(?:payment|remittance) (?:from|for)|faster payment from|fp from|bacs (?:credit|receipt)|bgc"
+        r"|giro credit|bank giro credit|fpi|sepa credit|ach credit|ach deposit|wire (?:in|credit|transfer in)"
         r"|incoming wire|zelle from|venmo from|mobile deposit|remote deposit|customer payment|invoice|inv"
         r"|receipt",
         IN,
@@ -849,7 +875,7 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
         "a payment from a customer",
     ),
     (
-        r"(?:payment|bill payment|bill pmt) to|payment to supplier|fp to|fpo|bacs (?:payment|debit)|"
+        r"(?:payment|bill payment|bill pmt) (?:to|of)|payment to supplier|fp to|fpo|bacs (?:payment|debit)|"
         r"sepa (?:payment|debit)|ach debit|wire (?:out|transfer out)|outgoing wire|zelle to|bill pay|"
         r"supplier|invoice|inv",
         OUT,
@@ -888,6 +914,9 @@ PLATFORM_CATEGORIES: tuple[tuple[str, str, float], ...] = (
     ("internal transfer", OWN_ACCOUNTS, 0.75),
     ("currency exchange", OWN_ACCOUNTS, 0.75),
     ("transfers", OWN_ACCOUNTS, 0.6),
+    ("loan drawdown", TERM_LOAN, 0.75),
+    ("loan repayments", TERM_LOAN, 0.75),
+    ("tax payments", TAXES, 0.7),
     ("expenses", "Expense", 0.5),
     # Plaid's personal finance categories (primary and detailed ids).
     ("income dividends", OTHER_INCOME, 0.7),

@@ -20,7 +20,7 @@ import pytest
 from ledgerlink.connectors.sandbox import story
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
 from ledgerlink.connectors.sandbox.bankfeed import transposed
-from ledgerlink.connectors.sandbox.banking import BankingSandbox
+from ledgerlink.connectors.sandbox.banking import BankingBooks, BankingSandbox
 from ledgerlink.connectors.sandbox.books import LENDERS, AccountingBooks
 from ledgerlink.connectors.sandbox.simulation import SimulatedSandbox
 from tests.support.sandbox_pulls import COMPANY, LINKED, OTHER_COMPANY, SPEED, at, request
@@ -95,6 +95,17 @@ def test_every_bank_line_has_one_books_counterpart_but_the_declared_discrepancie
     bank, books, truth, declared = w["bank"], w["books"], w["truth"], w["discrepancies"]
     pair_of = {p.bank_account_id: p.books_account_id for p in w["pairs"]}
     assert len(pair_of) == 2 and len(w["banking-accounts"]) == 3  # the EUR account is the bank's own
+    bank_accounts = {a["id"]: a for a in w["banking-accounts"]}
+    books_accounts = {a["id"]: a for a in w["bankAccounts"]}
+    for pair in w["pairs"]:
+        held, kept = bank_accounts[pair.bank_account_id], books_accounts[pair.books_account_id]
+        assert kept["accountName"] == held["name"] == pair.name and kept["currency"] == held["currency"]
+        identifiers = held["identifiers"]
+        assert (kept["accountNumber"], kept["sortCode"], kept["iBan"]) == (
+            identifiers["number"],
+            identifiers["bankCode"],
+            identifiers["iban"],
+        )
     extras = extra_bank_ids(declared)
     mistyped = {d.books_transaction_id for d in declared if d.kind == "MistypedAmount"}
 
@@ -303,6 +314,10 @@ def test_incremental_pulls_stay_coherent() -> None:
         merged.pop(record_id)
     merged.update({t["id"]: t for t in changed})
     assert merged == {t["id"]: t for t in after["banking-transactions"]}
+    # At either moment, the pairs that disagree are exactly the declared mistyped ones (pending lines too).
+    for w in (before, after):
+        mistyped = {d.books_transaction_id for d in w["discrepancies"] if d.kind == "MistypedAmount"}
+        assert {p.books_transaction_id for p in w["truth"] if p.bank_amount != p.books_amount} == mistyped
     # What was declared stays declared, and the truth of the later moment covers what the pulls hold.
     earlier = {d.bank_transaction_ids for d in before["discrepancies"]}
     assert earlier <= {d.bank_transaction_ids for d in after["discrepancies"]}
@@ -319,3 +334,14 @@ def test_ground_truth_before_the_history_and_dates_as_datetimes() -> None:
     pairs = story.account_pairs(COMPANY, LINKED.replace(tzinfo=None))
     assert [p.name for p in pairs] == ["Business Current Account", "Business Savings Account"]
     assert isinstance(pairs[0].bank_account_id, str) and isinstance(LINKED, datetime)
+
+
+def test_closing_balances_restart_where_they_stopped() -> None:
+    """A pull lets go of the feed behind the bank's closing balances (`BankingBooks.rest`); the next one
+    starts it again from the first day not closed, with the same balances as one walk from the start."""
+    one_walk, with_rests = BankingBooks(COMPANY, LINKED, 1, SPEED), BankingBooks(COMPANY, LINKED, 1, SPEED)
+    one_walk.closing(700)
+    for day in (90, 91, 400, 700):
+        with_rests.closing(day)
+        with_rests.rest()
+    assert with_rests._closing == one_walk._closing

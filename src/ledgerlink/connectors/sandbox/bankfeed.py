@@ -44,6 +44,7 @@ from ledgerlink.connectors.sandbox.books import (
     A_BANK_SAVINGS,
     A_VAT,
     AC,
+    CARD_MERCHANTS,
     HORIZON_DAYS,
     AccountingBooks,
 )
@@ -55,7 +56,8 @@ from ledgerlink.connectors.sandbox.simulation import DAY, HOUR, mix64
 FeedLine = tuple[str, int, int, int | None, int | None, int, str, str, str | None, str]
 
 ACCOUNT_OF = {A_BANK_CURRENT: 0, A_BANK_SAVINGS: 1}
-# The longest a bank line comes after its books movement: the posting lag, then a lapsed authorisation.
+# The posting lag's longest, in days; and how many days past its books movement a bank line can come (a
+# lapsed card payment's re-presentation comes 4 days and up to 19 hours on; with a margin).
 MAX_LAG_DAYS = 3
 SPAN = MAX_LAG_DAYS + 5
 # Posting lag in days, by a line's hash (most the same day).
@@ -71,15 +73,12 @@ A_FEES = AC["bank_charges"]
 # Payments the books record on the day the bank makes them (direct debits, payroll runs): no lag.
 _SAME_DAY = frozenset((AC["loans"], AC["paye"], A_VAT, AC["net_wages"]))
 
-# Card merchants by the books' expense account (a card payment's merchant is drawn from its account's).
+# Card merchants by the books' expense account (`books.CARD_MERCHANTS`): a card payment the books enter
+# without a merchant (a direct cost with no contact) is printed with one of its account's.
 MERCHANTS_OF: dict[int, tuple[str, ...]] = {
-    AC["office"]: ("Amazon", "Staples", "Screwfix", "Viking Direct"),
-    AC["travel"]: ("Trainline", "Uber", "Shell", "Premier Inn", "Pret A Manger"),
-    AC["marketing"]: ("Google Ads", "LinkedIn", "Meta Ads"),
-    AC["software"]: ("Adobe", "Microsoft 365", "Slack", "Zoom"),
-    AC["sundries"]: ("Tesco", "Post Office", "Sainsbury's", "Ryman"),
+    acc: tuple(name for name, a, *_ in CARD_MERCHANTS if a == acc) for _, acc, *_ in CARD_MERCHANTS
 }
-_ANY_MERCHANT = ("Amazon", "Tesco", "Shell", "Uber", "Post Office")
+_ANY_MERCHANT = tuple(name for name, *_ in CARD_MERCHANTS)
 # Merchants the bank files under Meals & Entertainment (the books post them to travel and subsistence).
 MEALS = frozenset(("Pret A Manger", "Dishoom", "Tesco"))
 CATEGORY_OF: dict[int, str] = {
@@ -131,7 +130,7 @@ def bank_id(books_id: str, mark: str) -> str:
 
 def discrepancy_of(books: AccountingBooks, move: tuple, h: int) -> str | None:
     """The discrepancy a books movement gets in the bank (`DISCREPANCY_KINDS`), or None."""
-    _t, _id, account, pence, _desc, _txn, _rec, _who, acc, _ref = move
+    account, acc = move[2], move[8] if len(move) > 8 else None
     if account != A_BANK_CURRENT or acc in _CLEAN:
         return None
     if acc == A_FEES:
@@ -141,7 +140,7 @@ def discrepancy_of(books: AccountingBooks, move: tuple, h: int) -> str | None:
     if (h >> 20) % DISCREPANCY_ONE_IN:
         return None
     kind = DISCREPANCY_KINDS[(h >> 40) % 3]
-    if kind == "MistypedAmount" and transposed(pence) is None:
+    if kind == "MistypedAmount" and transposed(move[3]) is None:
         return "DuplicatedBankLine"
     return kind
 
@@ -149,6 +148,8 @@ def discrepancy_of(books: AccountingBooks, move: tuple, h: int) -> str | None:
 def _printed(move: tuple, h: int) -> tuple[str, str, str | None, bool]:
     """(code, description, merchant, is a card payment) of a books movement, as the bank prints it."""
     _t, _id, account, pence, desc, txn, _rec, who, acc, ref = move
+    if acc is None:  # a movement the books describe as the bank does (a payout's statement line)
+        return ("Credit" if pence > 0 else "Payment"), desc, None, False
     quoted = f" ref {ref}" if ref else ""
     if txn == "Xfer":
         if account == A_BANK_SAVINGS:
@@ -191,6 +192,8 @@ def _printed(move: tuple, h: int) -> tuple[str, str, str | None, bool]:
 def category_of(move: tuple) -> str:
     """The bank's category key of a books movement."""
     acc, pence = move[8], move[3]
+    if acc is None:
+        return "sales" if pence > 0 else "suppliers"
     if move[7] in MEALS:
         return "meals"
     if acc == AC["loans"]:
@@ -203,6 +206,8 @@ def category_of(move: tuple) -> str:
 def bank_lines_of(books: AccountingBooks, move: tuple) -> list[FeedLine]:
     """The bank lines of one books movement (one, or two: a duplicate, a lapsed card payment's
     re-presentation, a card payment the books lack), in the order they are authorised."""
+    if len(move) < 10:  # a `bank_moves` tuple without what the bank prints: the books' description
+        move = (*move, None, None, None)
     t, books_id, account, pence, *_ = move
     h = line_hash(books.seed, books_id)
     code, desc, merchant, card = _printed(move, h)
@@ -237,11 +242,10 @@ def bank_lines_of(books: AccountingBooks, move: tuple) -> list[FeedLine]:
         first = out[-1]
         again = first[2] + ((h >> 50) % 2) * DAY + 60
         out.append((bank_id(books_id, "d"), a, again, again, None, *first[5:]))
-    elif kind == "MissingFromBooks":
-        merchants = MERCHANTS_OF.get(AC["sundries"], _ANY_MERCHANT)
-        merchant = merchants[(h >> 44) % len(merchants)]
+    elif kind == "MissingFromBooks":  # a card payment nobody entered, hours after this line
+        merchant, acc, lo, hi, _tax = CARD_MERCHANTS[(h >> 44) % len(CARD_MERCHANTS)]
         extra = out[-1][2] + 2 * HOUR
-        price = -(500 + (h >> 52) % 7_500)
+        price = -(lo + (h >> 52) % (hi - lo))
         out.append(
             (
                 bank_id(books_id, "m"),
@@ -253,7 +257,7 @@ def bank_lines_of(books: AccountingBooks, move: tuple) -> list[FeedLine]:
                 "Purchase",
                 f"Card payment to {merchant}",
                 merchant,
-                "office",
+                "meals" if merchant in MEALS else CATEGORY_OF[acc],
             )
         )
     return out

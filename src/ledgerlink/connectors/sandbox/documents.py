@@ -34,6 +34,7 @@ from ledgerlink.connectors.codat_shapes import (
     source_modified,
 )
 from ledgerlink.connectors.mapped import Record
+from ledgerlink.connectors.sandbox import banking
 from ledgerlink.connectors.sandbox.books import (
     A_RETAINED,
     AC,
@@ -958,18 +959,12 @@ def _chart_of_accounts(bk: AccountingBooks, w: Window) -> Iterator[Item]:
         }
 
 
-_BANK_DETAILS = {
-    0: ("Business Current Account", "Barclays"),
-    1: ("Business Savings Account", "Barclays"),
-}
-
-
 def _bank_account_record(bk: AccountingBooks, a: int, balance: int, last: int) -> dict[str, Any]:
-    h = bk.seed
+    """A bank account of the books: the Banking Sandbox's account of the same name, with its number, sort
+    code and IBAN, at the bank the business banks with (the bank carries these books: `bankfeed.py`)."""
     n = BANK_ACCOUNTS.index(a)
-    name, institution = _BANK_DETAILS[n]
-    sort_code = f"20-{(h >> 8) % 100:02d}-{(h >> 16) % 100:02d}"
-    number = f"{(h >> (24 + 8 * n)) % 100_000_000:08d}"
+    name = banking.ACCOUNT_SPECS[n][1]
+    number, sort_code, iban = banking.account_identifiers(bk, n)
     return {
         "id": bk.account_ids[a],
         "accountName": name,
@@ -977,10 +972,10 @@ def _bank_account_record(bk: AccountingBooks, a: int, balance: int, last: int) -
         "nominalCode": ACCOUNTS[a][1],
         "sortCode": sort_code,
         "accountNumber": number,
-        "iBan": f"GB{(h >> 4) % 90 + 10:02d}BARC{sort_code.replace('-', '')}{number}",
+        "iBan": iban,
         "currency": CURRENCY,
         "balance": balance / 100,
-        "institution": institution,
+        "institution": banking.INSTITUTION["name"],
         "availableBalance": balance / 100,
         "overdraftLimit": 0,
         "status": "Active",

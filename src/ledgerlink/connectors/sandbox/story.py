@@ -105,7 +105,8 @@ class SandboxLoan:
 
 @dataclass(frozen=True)
 class AccountPair:
-    """A Banking Sandbox account and the books' bank account whose movements it carries."""
+    """A Banking Sandbox account and the books' bank account whose movements it carries (same name, number,
+    sort code and IBAN)."""
 
     bank_account_id: str
     books_account_id: str
@@ -161,25 +162,25 @@ def discrepancies(
     company_id: uuid.UUID | str, linked_at: datetime, as_of: datetime, *, scale: int = 1, speed: float = 1
 ) -> list[Discrepancy]:
     """The deliberate discrepancies between bank and books as a pull at `as_of` sees them: those whose bank
-    line is there by then (and whose books line is, the books' being the earlier), in date order."""
+    line is there by then, pending or posted (and whose books line is, the books' being the earlier), in date
+    order. A mistyped card payment that lapsed is declared on its re-presentation."""
     books = _books(company_id, linked_at, scale, speed)
     T = books.simulated_t(as_of)
     out = []
     for move, lines, kind in _scan(books, T):
         if kind is None:
             continue
-        shown = [line for line in lines if line[4] is None or line[4] > T]
-        last = lines[-1]
-        if last[2] > T:
-            continue
-        books_amount = _pounds(move[3])
-        if kind == "MissingFromBooks":
-            out.append(Discrepancy(kind, _date(books, last[2]), (last[0],), None, _pounds(last[5]), None))
-        elif kind == "DuplicatedBankLine":
-            ids = tuple(line[0] for line in shown if line[4] is None)
-            out.append(Discrepancy(kind, _date(books, last[2]), ids, move[1], _pounds(last[5]), books_amount))
-        else:
-            line = next(line for line in shown if line[4] is None)
+        # The bank lines there at T: authorised by then and not lapsed (a pending card payment counts).
+        shown = [line for line in lines if line[2] <= T and (line[4] is None or line[4] > T)]
+        extra, books_amount = lines[-1], _pounds(move[3])
+        if kind == "MissingFromBooks" and extra[2] <= T:
+            out.append(Discrepancy(kind, _date(books, extra[2]), (extra[0],), None, _pounds(extra[5]), None))
+        elif kind == "DuplicatedBankLine" and extra[2] <= T:
+            ids = tuple(line[0] for line in shown)
+            when = _date(books, extra[2])
+            out.append(Discrepancy(kind, when, ids, move[1], _pounds(extra[5]), books_amount))
+        elif kind == "MistypedAmount" and shown:
+            line = shown[0]
             out.append(
                 Discrepancy(kind, _date(books, line[2]), (line[0],), move[1], _pounds(line[5]), books_amount)
             )
@@ -272,7 +273,7 @@ def _loan_move(books: AccountingBooks, day: int, kind: str) -> tuple | None:
     prefix = books.id_prefix(BT_KIND[kind], day)
     loans = AC["loans"]
     for move in books.bank_moves(day):
-        if move[8] == loans and move[1].startswith(prefix):
+        if len(move) > 8 and move[8] == loans and move[1].startswith(prefix):
             return move
     return None
 

@@ -9,11 +9,12 @@ the same transaction, so a reader sees one run or the other, never half of one.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -97,14 +98,21 @@ class _Row:
         )
 
 
-def _row(line: BankLine) -> _Row:
+@functools.lru_cache(maxsize=8192)
+def _midnight(day: date) -> datetime:
+    """A day as the moment stored, one object per day: a run holds up to millions of lines, few days."""
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def _row(line: BankLine, amounts: dict[Decimal, Decimal]) -> _Row:
+    """The line as held and stored; `amounts` shares one `Decimal` per amount among the run's lines."""
     return _Row(
         data_type=BANK_LINES if line.source == BANKING else BOOKS_LINES,
         connection_id=line.connection_id,
         record_id=line.transaction_id,
         account_id=line.account_id,
-        day=datetime.combine(line.date, time(), tzinfo=UTC),
-        amount=line.amount,
+        day=_midnight(line.date),
+        amount=amounts.setdefault(line.amount, line.amount),
         currency=line.currency or UNKNOWN_CURRENCY,
         description=line.description,
     )
@@ -251,12 +259,13 @@ async def _match_lines(
     until the books' lines of their partner have been read (the books' come account by account), matched,
     and written; every other line is written unmatched as it comes."""
     held: dict[tuple[str, uuid.UUID, str], list[_Row]] = {}
+    amounts: dict[Decimal, Decimal] = {}
     async for line in bank_lines(session, company_id, source=BANKING):
         key = (line.source, line.connection_id, line.account_id)
         if key in partner:
-            held.setdefault(key, []).append(_row(line))
+            held.setdefault(key, []).append(_row(line, amounts))
         else:
-            await out.add([_row(line).stored(None)])
+            await out.add([_row(line, amounts).stored(None)])
 
     async def account_done(key: tuple[str, uuid.UUID, str] | None, books: list[_Row]) -> None:
         if key is not None and key in partner:
@@ -270,9 +279,9 @@ async def _match_lines(
             await account_done(current, books)
             current, books = key, []
         if key in partner:
-            books.append(_row(line))
+            books.append(_row(line, amounts))
         else:
-            await out.add([_row(line).stored(None)])
+            await out.add([_row(line, amounts).stored(None)])
     await account_done(current, books)
     for rows in held.values():  # paired bank accounts whose books partner has no lines
         await out.add(row.stored(None) for row in rows)

@@ -1,10 +1,11 @@
 """A company's matching run: its books' bank accounts and lines matched against its banks' (matching.py), and
 the outcome stored for the data integrity endpoints to read (`integrity_runs`, `integrity_records`).
 
-A run reads through `lending.bank_lines`, one account pair at a time: an account's lines are held in memory
-only while it is matched, as the few fields matching and the stored rows need (never the records), so the
-memory a run costs is that of the company's largest account. The rows it writes replace the last run's in
-the same transaction, so a reader sees one run or the other, never half of one.
+A run reads each source's lines once through `lending.bank_lines` (which streams them account by account):
+the bank's lines of paired accounts are held until their books partner's lines have come, as the few fields
+matching and the stored rows need (never the records), so the memory a run costs grows with the paired bank
+lines, not with the company's records. Rows are COPYed a batch at a time, and replace the last run's in the
+same transaction, so a reader sees one run or the other, never half of one.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ same transaction, so a reader sees one run or the other, never half of one.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import uuid
 from collections import Counter
@@ -205,9 +206,16 @@ def _entries(rows: Sequence[_Row]) -> list[matching.Line]:
     ]
 
 
-def _matched(books: list[_Row], bank: list[_Row]) -> Iterator[tuple[Any, ...]]:
-    """One account pair's lines, matched, as stored rows."""
-    pairs = matching.match_lines(_entries(books), _entries(bank))
+async def _matched(books: list[_Row], bank: list[_Row]) -> Iterator[tuple[Any, ...]]:
+    """One account pair's lines, matched, as stored rows. Matching is CPU work of seconds for a large account:
+    it runs in a thread, so the worker's event loop keeps its heartbeat and its other jobs going."""
+    pairs = await asyncio.to_thread(matching.match_lines, _entries(books), _entries(bank))
+    return _with_matches(books, bank, pairs)
+
+
+def _with_matches(
+    books: list[_Row], bank: list[_Row], pairs: list[tuple[int, int]]
+) -> Iterator[tuple[Any, ...]]:
     books_match = {b: bank[k] for b, k in pairs}
     bank_match = {k: books[b] for b, k in pairs}
     for i, row in enumerate(books):
@@ -231,9 +239,10 @@ class _Writer:
         self.batch: list[tuple[Any, ...]] = []
 
     async def add(self, rows: Iterable[tuple[Any, ...]]) -> None:
-        self.batch += rows
-        if len(self.batch) >= _WRITE_BATCH:
-            await self.flush()
+        for row in rows:  # built as they are written: a pair's million rows are never all held
+            self.batch.append(row)
+            if len(self.batch) >= _WRITE_BATCH:
+                await self.flush()
 
     async def flush(self) -> None:
         if not self.batch:
@@ -270,7 +279,7 @@ async def _match_lines(
 
     async def account_done(key: tuple[str, uuid.UUID, str] | None, books: list[_Row]) -> None:
         if key is not None and key in partner:
-            await out.add(_matched(books, held.pop(_account_key(partner[key]), [])))
+            await out.add(await _matched(books, held.pop(_account_key(partner[key]), [])))
 
     current: tuple[str, uuid.UUID, str] | None = None
     books: list[_Row] = []

@@ -2,11 +2,12 @@
 account and line with its match, and the status, summaries and details read it. The cases a matcher must
 get right at once: timing differences, a line the books lack, a bank line shown twice, a mistyped amount,
 a line of an account the books do not list, equal amounts on one day told apart by their descriptions,
-accounts paired by number, an account without a partner, and a company missing a side."""
+accounts paired by number, an account without a partner, a company missing a side, and a run that fails."""
 
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -263,3 +264,25 @@ async def test_a_new_run_replaces_the_last(session: AsyncSession, principal: Pri
     await run.match_company(session, company_id, None)
     bank = await details(session, principal, company_id, DataType.BANKING_TRANSACTIONS, query="id=k-fee")
     assert matches(bank) == {"k-fee": ["b-fee"]}
+
+
+async def test_a_failed_run_keeps_the_last_results_and_says_so(
+    session: AsyncSession, sessionmaker: Any, principal: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    company_id, _, _ = await a_company(session, principal)
+    assert await run.run_company(SimpleNamespace(sessionmaker=sessionmaker), company_id) is not None
+
+    async def failing(*_args: Any) -> run.Outcome:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(run, "match_company", failing)
+    with pytest.raises(RuntimeError):  # raised for the job's retries
+        await run.run_company(SimpleNamespace(sessionmaker=sessionmaker), company_id)
+    (status,) = (await service.status(session, principal, str(company_id), DataType.BANKING_ACCOUNTS))[
+        "metadata"
+    ]
+    assert status["statusInfo"]["currentStatus"] == "Error"
+    assert "failed" in status["statusInfo"]["statusMessage"]
+    assert "the database went away" not in status["statusInfo"]["statusMessage"]  # no internals to a client
+    accounts = await details(session, principal, company_id, DataType.BANKING_ACCOUNTS)
+    assert matches(accounts) == {"bank-current": ["books-current"], "bank-savings": []}

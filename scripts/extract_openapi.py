@@ -13,10 +13,11 @@ What is taken, per operation (method and path, path parameters compared by posit
   the order has the same one for another path), parameters (its path item's too; a path parameter Codat
   names differently is renamed to ledgerlink's), request body and responses, with their examples;
 - every component they reference, transitively. Two specs may define a component under one name
-  differently (`PagingInfo` in Platform and Lending); the first spec keeps the name and the others' copy
-  is prefixed with the spec's short name (`Lending.PagingInfo`: Codat's names have no dots), and so is
-  every component that refers to a prefixed one. A `$ref` into a spec's own `paths` is replaced by a copy
-  of its target (the merged document's paths are ledgerlink's);
+  differently (`PagingInfo` in Platform and Lending); the first spec keeps the name, a later spec's copy
+  that differs is prefixed with the spec's short name (`Lending.PagingInfo`: Codat's names have no dots),
+  and so is every component of that spec that refers to a prefixed one; an identical copy shares the name.
+  A `$ref` into a spec's own `paths` is replaced by a copy of its target (the merged document's paths are
+  ledgerlink's);
 - the specs' `x-` extensions go (Speakeasy's SDK generator hints), and so does `servers` (ledgerlink is
   served from wherever it runs);
 - `securitySchemes.auth_header` of the Platform spec (its description naming ledgerlink's keys), and the
@@ -60,6 +61,7 @@ SPEC_ORDER: dict[str, str] = {
     "Codat-Common-2024-03.yaml": "Common",
     "Codat-Sync-Commerce-v1.yaml": "SyncForCommerceV1",
     "Codat-Bank-Feeds.yaml": "BankFeeds",
+    "Codat-Spend-Insights.yaml": "SpendInsights",
 }
 SECURITY_SPEC = "Codat-Platform.yaml"
 SECURITY_SCHEME = "auth_header"
@@ -127,6 +129,21 @@ DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
         f"GET /data/companies/{{}}/connections/{{}}/assess/commerceMetrics/{report}": (COMMERCE_METRICS, {})
         for report in ("revenue", "orders", "refunds", "customerRetention", "lifetimeValue")
     },
+    **{
+        f"GET /companies/{{}}/reports/spendAnalysis/{{}}/{part}": (
+            "From the bills, bill payments and direct costs of the twelve months to the day the report was "
+            "requested, in the base currency; the payment method inferred from the platform's method, the "
+            "paying account, the bank transaction's type, then the note. 409 while the report is generating "
+            "or after it ended `Error`.",
+            {"409": _error_response("The report is still being generated, or was not generated.")},
+        )
+        for part in ("suppliers", "paymentMethods")
+    },
+    "GET /companies/{}/reports/bundle": (
+        "The spend analysis and spend summary workbooks, in English only (`lang` `fr`/`fr-ca` is a 400); 409 "
+        "while the latest report is generating or after it ended `Error`.",
+        {"409": _error_response("The report is still being generated, or was not generated.")},
+    ),
     "GET /companies/{}/reports/agedDebtor": (AGED_REPORT.format(documents="invoices"), {}),
     "GET /companies/{}/reports/agedCreditor": (AGED_REPORT.format(documents="bills"), {}),
     "GET /companies/{}/reports/enhancedInvoices": (
@@ -288,23 +305,25 @@ def final_names(
     def body(name: str, key: tuple[str, str]) -> Any:
         return specs[name]["components"][key[0]][key[1]]
 
-    conflicted = {
-        key for key, names in users.items() if any(body(n, key) != body(names[0], key) for n in names[1:])
+    # A spec's copy keeps the name of the first spec's when it is the same and refers to components named
+    # the same; otherwise it is prefixed (and so, in turn, is every component of that spec referring to it).
+    renamed = {
+        (n, key) for key, names in users.items() for n in names[1:] if body(n, key) != body(names[0], key)
     }
     changed = True
-    while changed:  # a component referring to a renamed one is renamed too
+    while changed:
         changed = False
         for name, keys in needs.items():
-            for key in keys - conflicted:
-                if any(component_key(ref) in conflicted for ref in refs_in(body(name, key))):
-                    conflicted.add(key)
+            for key in keys:
+                if (name, key) in renamed or users[key][0] == name:
+                    continue
+                if any((name, component_key(ref)) in renamed for ref in refs_in(body(name, key))):
+                    renamed.add((name, key))
                     changed = True
     names: dict[str, dict[tuple[str, str], str]] = {}
     for spec_name, keys in needs.items():
         names[spec_name] = {
-            key: key[1]
-            if key not in conflicted or users[key][0] == spec_name
-            else f"{SPEC_ORDER[spec_name]}.{key[1]}"
+            key: f"{SPEC_ORDER[spec_name]}.{key[1]}" if (spec_name, key) in renamed else key[1]
             for key in keys
         }
     return names

@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import subprocess
 import sys
-import textwrap
 import time
 import uuid
-from collections import defaultdict
-from collections.abc import Iterator
-from datetime import date, timedelta
-from functools import cache
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -40,6 +35,7 @@ from tests.support.sandbox_pulls import (
     request,
     snapshot,
 )
+from tests.support.spec_schemas import response_validator
 
 LIST_TYPES = documents.LIST_TYPES
 STATEMENTS = documents.STATEMENT_TYPES
@@ -270,111 +266,6 @@ def test_sync_from_limits_transactions() -> None:
 
 
 # ------------------------------------------------------------------------------------------------ schemas
-# The specs are big (4 MB of YAML): only the components a validator needs are parsed.
-@cache
-def _spec_text(name: str) -> str:
-    return (OAS / name).read_text()
-
-
-@cache
-def _blocks(name: str, section: str) -> dict[str, str]:
-    """The YAML text of each entry of `components.<section>` of a spec, by name."""
-    lines = _spec_text(name).splitlines(keepends=True)
-    blocks: dict[str, list[str]] = {}
-    current: list[str] = []
-    for line in lines[lines.index(f"  {section}:\n") + 1 :]:
-        if line.strip() and not line.startswith("   "):
-            break  # the next section of `components`
-        if line.startswith("    ") and line[4] != " " and line.rstrip().endswith(":"):
-            current = blocks.setdefault(line.strip()[:-1].strip("'\""), [])
-        else:
-            current.append(line)
-    return {key: "".join(text) for key, text in blocks.items()}
-
-
-@cache
-def _component(spec: str, section: str, key: str) -> dict:
-    import yaml
-
-    text = textwrap.dedent(_blocks(spec, section)[key])
-    return _nullable(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
-
-
-def _ref_target(ref: str) -> tuple[str, str]:
-    parts = ref.split("/")
-    assert parts[:2] == ["#", "components"], ref
-    return parts[2], parts[3]
-
-
-def _nullable(node: Any, keywords: bool = True) -> Any:
-    """OpenAPI's `nullable: true` as JSON Schema (`type: [t, "null"]`), and the YAML made JSON."""
-    if isinstance(node, dict):
-        out = {
-            k: _nullable(v, k not in ("properties", "definitions", "schemas", "$defs") or not keywords)
-            for k, v in node.items()
-        }
-        if keywords:
-            if isinstance(out.get("type"), dict):  # a slip in the spec (`type: {type: string, enum: [...]}`)
-                out.update(out.pop("type"))
-            if out.get("nullable") is True and isinstance(out.get("type"), str):
-                out["type"] = [out["type"], "null"]
-            out.pop("nullable", None) if isinstance(out.get("nullable"), bool) else None
-        return out
-    if isinstance(node, list):
-        return [_nullable(v) for v in node]
-    if isinstance(node, date):  # YAML reads unquoted dates in examples as dates
-        return node.isoformat()
-    return node
-
-
-def _refs(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str):
-                yield value
-            else:
-                yield from _refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _refs(value)
-
-
-def _resolve(spec: str, node: dict) -> dict:
-    """A schema with its `$ref`s (`#/components/<section>/<name>/...`) followed."""
-    while "$ref" in node:
-        parts = node["$ref"].split("/")
-        target: Any = _component(spec, *_ref_target(node["$ref"]))
-        for part in parts[4:]:
-            part = part.replace("~1", "/").replace("~0", "~")
-            target = target[int(part)] if isinstance(target, list) else target[part]
-        node = target
-    return node
-
-
-def _validator(spec: str, path: str, results: bool = True):
-    """A validator for the 200 response of `GET path` (for a list: one element of its `results`)."""
-    import jsonschema_rs
-
-    text = _spec_text(spec)
-    operation = text.index(f"\n  '{path}':\n")
-    response = text.index("'200':", operation)
-    name = re.compile(r"\$ref: '#/components/schemas/([^'/]+)'").search(text, response).group(1)
-    schema = _resolve(spec, _component(spec, "schemas", name))
-    if results:
-        parts = [schema, *(_resolve(spec, part) for part in schema.get("allOf", []))]
-        schema = next(p["properties"]["results"] for p in parts if "results" in p.get("properties", {}))[
-            "items"
-        ]
-    components: dict[str, dict[str, dict]] = defaultdict(dict)
-    todo = [_ref_target(ref) for ref in _refs(schema)]
-    while todo:
-        section, key = todo.pop()
-        if key not in components[section]:
-            components[section][key] = _component(spec, section, key)
-            todo.extend(_ref_target(ref) for ref in _refs(components[section][key]))
-    return jsonschema_rs.validator_for({**schema, "components": dict(components)})
-
-
 SCHEMA_PATHS = {
     "chartOfAccounts": ("Codat-Lending.yaml", "/companies/{companyId}/data/accounts"),
     "items": ("Codat-Accounting-2023-04.yaml", "/companies/{companyId}/data/items"),
@@ -428,17 +319,19 @@ def test_records_validate_against_codat_schemas() -> None:
     """Every record validates against Codat's schema: its list endpoint's `results` item in the specs."""
     snap = snapshot(37.5)
     for data_type, (spec_name, path) in SCHEMA_PATHS.items():
-        validator = _validator(spec_name, path)
+        validator = response_validator(spec_name, path)
         assert snap[data_type], data_type
         for record in snap[data_type].values():
             assert_valid(validator, record, (data_type, record.get("id")))
-    company = _validator("Codat-Lending.yaml", "/companies/{companyId}/data/info", results=False)
+    company = response_validator("Codat-Lending.yaml", "/companies/{companyId}/data/info", results=False)
     assert_valid(company, snap["company"]["_"], "company")
     for data_type, envelope in STATEMENT_ENVELOPES.items():
         path = f"/companies/{{companyId}}/data/financials/{data_type}"
         reports = [{k: v for k, v in r.items() if k not in ENVELOPE} for r in snap[data_type].values()]
         assert_valid(
-            _validator("Codat-Lending.yaml", path, results=False), {**envelope, "reports": reports}, data_type
+            response_validator("Codat-Lending.yaml", path, results=False),
+            {**envelope, "reports": reports},
+            data_type,
         )
 
 

@@ -12,6 +12,7 @@ from ledgerlink.lending.excel import endpoints as excel
 from ledgerlink.lending.integrity.endpoints import router as integrity_router
 from ledgerlink.lending.receivables import endpoints as receivables
 from ledgerlink.lending.reports.endpoints import router as reports_router
+from ledgerlink.lending.spend.endpoints import router as spend_router
 
 router = APIRouter()
 router.include_router(categories.router)
@@ -22,4 +23,5 @@ router.include_router(reports_router)
 router.include_router(credit_model_router)
 router.include_router(excel.router)
 router.include_router(commerce_metrics_router)
+router.include_router(spend_router)
 router.include_router(integrity_router)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from ledgerlink.lending.credit_model.report import CREDIT_MODEL
 from ledgerlink.lending.reports import kinds
+from ledgerlink.lending.spend.report import SPEND_ANALYSIS
 
-REPORT_TYPES = (CREDIT_MODEL,)
+REPORT_TYPES = (CREDIT_MODEL, SPEND_ANALYSIS)
 
 
 def register_all() -> None:

@@ -6,8 +6,8 @@ redirect table lists `{integration: "Banking Sandbox", platformKey: "qhnd"}` nex
 
 Time and volume follow `simulation.py` (simulated clock, 24-36 months of history, `scale` and `speed` from the
 credentials). The business behind the bank is the Accounting Sandbox's (`books.py`): a company linked to both
-Sandboxes (at the same moment, or at `speed` 1) sees one business's books and bank (`story.py` has the ground
-truth). What the business's bank looks like:
+Sandboxes with the same `scale` and `speed` (and at the same moment, unless `speed` is 1) sees one business's
+books and bank (`story.py` has the ground truth). What the business's bank looks like:
 
 * **Accounts** (all `Debit`: positive balances are assets, positive transactions add to them): a GBP current
   account and a GBP savings account, open from the first day with the books' opening balances, and a EUR

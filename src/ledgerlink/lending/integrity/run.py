@@ -359,7 +359,7 @@ _TYPES = [BANK_ACCOUNTS, BANK_LINES, BOOKS_ACCOUNTS, BOOKS_LINES]
 # and none of those types in flight (a run waits for the syncs to settle), nor a run of theirs going on.
 _DUE = text(
     f"""
-    SELECT p.company_id, max(p.completed) AS pulls_until
+    SELECT DISTINCT p.company_id
     FROM pull_operations AS p
     LEFT JOIN integrity_runs AS r ON r.company_id = p.company_id
     WHERE p.status = 'Complete' AND p.data_type = ANY(CAST(:types AS text[]))
@@ -372,7 +372,6 @@ _DUE = text(
           SELECT 1 FROM procrastinate_jobs AS j
           WHERE j.task_name = :task AND j.status IN ('todo', 'doing')
             AND j.args ->> 'company_id' = CAST(p.company_id AS text))
-    GROUP BY p.company_id
     LIMIT 500
     """
 )
@@ -380,8 +379,8 @@ _DUE = text(
 
 async def schedule_due(session: AsyncSession, task_name: str) -> int:
     """Defer a matching run for every company whose books or bank were pulled since its last run."""
-    due = (await session.execute(_DUE, {"types": _TYPES, "task": task_name})).all()
-    for company_id, _pulls_until in due:
+    due = (await session.scalars(_DUE, {"types": _TYPES, "task": task_name})).all()
+    for company_id in due:
         await jobs.defer_unless_queued(
             session,
             task_name,

@@ -12,15 +12,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.fakes.xero import XeroFake
+from tests.support.fakes.xero import XeroFake, serving
 from tests.support.pulls import read_all, wait_for_pulls
 from tests.support.receivables import CREDITORS, DEBTORS, check_ageing, lending_sdk
-from tests.support.server import RunningServer, own_server
+from tests.support.server import RunningServer
 
 CLIENT_ID = "ledgerlink-xero-receivables"
 CLIENT_SECRET = "s3cret-" + uuid.uuid4().hex
 API_KEY = "receivables-" + uuid.uuid4().hex
-CALLBACK_PATH = "/link/oauth/callback"
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +33,16 @@ def fake() -> Iterator[XeroFake]:
 def xero_server(
     postgres: str, fake: XeroFake, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
-    env = fake.server_environment(CLIENT_ID, CLIENT_SECRET)
     directory = tmp_path_factory.mktemp("xero-receivables")
-    with own_server(postgres, directory, "xero_receivables", api_key=API_KEY, env=env) as running:
-        fake.clients[CLIENT_ID].redirect_uris[:] = [running.base_url + CALLBACK_PATH]
+    with serving(
+        fake,
+        postgres,
+        directory,
+        "xero_receivables",
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        api_key=API_KEY,
+    ) as running:
         yield running
 
 

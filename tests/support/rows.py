@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.companies.models import Company
@@ -55,7 +56,8 @@ async def records(
     dated_by: tuple[str, ...] = (),
 ) -> None:
     """Records of one data type as a pull leaves them (one flagged `metadata.isDeleted` stored deleted), and
-    the type's count; each dated by the first of its `dated_by` properties it has."""
+    the type's count (added to when the connection has some already); each dated by the first of its
+    `dated_by` properties it has (undated without: for readers that order by their own properties)."""
     now = utcnow()
     for record in written:
         dated = next((record[name] for name in dated_by if record.get(name)), None)
@@ -71,7 +73,13 @@ async def records(
                 is_deleted=bool((record.get("metadata") or {}).get("isDeleted")),
             )
         )
-    session.add(
-        RecordCount(connection_id=connection_id, data_type=data_type, visible=len(written), synced_at=now)
-    )
     await session.flush()
+    counted = insert(RecordCount).values(
+        connection_id=connection_id, data_type=data_type, visible=len(written), synced_at=now
+    )
+    await session.execute(
+        counted.on_conflict_do_update(
+            index_elements=["connection_id", "data_type"],
+            set_={"visible": RecordCount.visible + len(written), "synced_at": now},
+        )
+    )

@@ -22,9 +22,12 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -34,6 +37,7 @@ from starlette.routing import Route
 from tests.support import specs
 from tests.support.fakes.common import FakeClock, describe_violation
 from tests.support.oauth_server import USER, OAuthTestServer
+from tests.support.server import RunningServer, own_server
 
 SPECS = specs.XERO
 API_HOST = "https://api.xero.com"
@@ -728,3 +732,22 @@ def _profit_and_loss_rows(
         }
     )
     return rows
+
+
+@contextmanager
+def serving(
+    fake: XeroFake,
+    postgres: str,
+    directory: Path,
+    database: str,
+    *,
+    client_id: str,
+    client_secret: str,
+    api_key: str,
+) -> Iterator[RunningServer]:
+    """A server of a module's own whose Xero is `fake` (as the app `client_id`), the app's redirect its Link
+    callback: a connection's `linkUrl` then links Xero at once (the fake consents)."""
+    env = fake.server_environment(client_id, client_secret)
+    with own_server(postgres, directory, database, api_key=api_key, env=env) as running:
+        fake.clients[client_id].redirect_uris[:] = [running.base_url + "/link/oauth/callback"]
+        yield running

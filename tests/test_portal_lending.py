@@ -294,3 +294,93 @@ def test_lending_tab_statements_override_ageing_workbook_and_credit_model(
     page.reload()
     assert overflowing(page) == []
     shoot("lending-on-a-phone")
+
+
+SALES = ("revenue", "orders", "refunds", "customerRetention", "lifetimeValue")
+CHARTED = {"revenue": 1, "orders": 1, "refunds": 1, "customerRetention": 2, "lifetimeValue": 1}
+
+
+def shown_figure(value: Decimal, measure: dict, metric: str) -> str:
+    """A figure as the page should show it: Codat's refund rate (a ratio) as a percentage."""
+    if metric == "Refund rate":
+        return f"{value * 100:,.2f}%"
+    if measure["type"] == "percentage":
+        return f"{value:,.2f}%"
+    return f"{value:,.2f}" if measure["type"] == "currency" else f"{value:,.0f}"
+
+
+def check_sales(page: Any, api: httpx.Client, company: str, connection: str, params: dict[str, Any]) -> None:
+    """Each sales table's figures are the commerce metrics API's for the same periods; each chart draws one
+    shape per period and charted metric, named with the API's figure."""
+    base = f"/data/companies/{company}/connections/{connection}/assess/commerceMetrics"
+    for kind in SALES:
+        answer = exact(api.get(f"{base}/{kind}", params={**params, "includeDisplayNames": "true"}))
+        periods = answer["dimensions"][0]["items"]
+        rows = page.locator(f"#sales-0-{kind}-table tbody tr")
+        assert rows.count() == len(periods) == int(params["numberOfPeriods"]), kind
+        for n, period in enumerate(periods):
+            row = rows.nth(n)
+            assert (row.get_attribute("data-start"), row.get_attribute("data-end")) == (
+                period["start"],
+                period["end"],
+            )
+            components = answer["reportData"][n]["components"]
+            expected = [
+                shown_figure(
+                    c["measures"][0]["value"],
+                    answer["measures"][int(c["measures"][0]["index"])],
+                    c["itemDisplayName"],
+                )
+                for c in components
+            ]
+            cells = [text.strip() for text in row.locator("td.num").all_text_contents()]
+            assert cells == expected, (kind, period)
+        chart = page.locator(f"svg#sales-0-{kind}-chart")
+        assert chart.get_attribute("role") == "img"
+        shapes = chart.locator("g.series rect, g.series circle")
+        assert shapes.count() == CHARTED[kind] * len(periods), kind
+
+
+def test_lending_tab_sales_charts_are_the_commerce_metrics(page, shoot, accessible, server, api) -> None:
+    company, connection = link_sandbox(api, "Sales Charts Ltd", key="aiwb")
+    wait_for_pulls(api, company, at_least=5)
+    sign_in(page, server)
+    page.goto(f"{server.base_url}/portal/companies/{company}/lending#sales")
+    sales = page.locator("#sales")
+    assert sales.get_by_role("heading", level=3).inner_text().startswith("Commerce Sandbox")
+    # By default the last twelve months up to today, as the API answers them.
+    monthly = {"reportDate": date.today().isoformat(), "periodUnit": "Month", "periodLength": 1}
+    check_sales(page, api, company, connection, {**monthly, "numberOfPeriods": 12})
+    page.locator("#sales details").first.locator("summary").click()
+    shoot("sales")
+    accessible()
+
+    # Other periods through the form: fortnights up to a date, the rest of the page's choices kept.
+    asked = {"reportDate": (date.today() - timedelta(days=40)).isoformat(), "periodUnit": "Week"}
+    page.get_by_label("Up to").fill(asked["reportDate"])
+    page.get_by_label("Period unit").select_option("Week")
+    page.get_by_label("Units per period").fill("2")
+    page.get_by_label("Number of periods").fill("6")
+    sales.get_by_role("button", name="Show sales").click()
+    page.wait_for_url("**salesUnit=Week**")
+    assert "months=3" in page.url
+    check_sales(page, api, company, connection, {**asked, "periodLength": 2, "numberOfPeriods": 6})
+    headings = page.locator("#sales-0-refunds-table thead th").all_text_contents()
+    assert headings == ["Period", "Number of refunds", "Value of refunds (GBP)", "Refund rate (%)"]
+
+    # A value the API would refuse: the page says which, with a 400, and the other sections still show.
+    with http_sign_in(server) as (browser, _):
+        lending_page = f"/portal/companies/{company}/lending"
+        for params, told in (
+            ({"salesPeriods": "0"}, "numberOfPeriods must be between 1 and 120."),
+            ({"salesUnit": "Fortnight"}, "The period unit must be one of Day, Week, Month, Year."),
+            ({"salesDate": "yesterday"}, "reportDate 'yesterday' is not a date"),
+        ):
+            refused = browser.get(lending_page, params=params)
+            assert refused.status_code == 400 and told in refused.text.replace("&#39;", "'"), told
+            assert 'id="ageing-title"' in refused.text
+
+    # A company whose books are linked but no shop: the section says there is no commerce connection.
+    books, _ = link_sandbox(api, "Books Only Ltd")
+    page.goto(f"{server.base_url}/portal/companies/{books}/lending#sales")
+    assert "No commerce connection" in sales.inner_text()

@@ -26,6 +26,8 @@ from ledgerlink.kit.pagination import PageParams
 from ledgerlink.lending.categories import service as categories
 from ledgerlink.lending.categories import taxonomy
 from ledgerlink.lending.categories.statements import categorized_statement
+from ledgerlink.lending.commerce_metrics import metrics
+from ledgerlink.lending.commerce_metrics.periods import PeriodSettings, PeriodUnit
 from ledgerlink.lending.credit_model import service as credit_model
 from ledgerlink.lending.excel import catalogue
 from ledgerlink.lending.excel import credit_model as credit_model_workbook
@@ -35,6 +37,7 @@ from ledgerlink.lending.receivables.ageing import AgeingSettings
 from ledgerlink.lending.reports import service as reports
 from ledgerlink.portal import charts
 from ledgerlink.portal import lending as views
+from ledgerlink.portal import lending_sales as sales
 from ledgerlink.portal.route import OptionalText, Text, portal_router
 from ledgerlink.portal.service import FormSignedIn, Operator, SignedIn
 
@@ -145,6 +148,20 @@ async def _aged(operator: Operator, company: Company, settings: AgeingSettings) 
     return shown
 
 
+async def _sales(operator: Operator, company: Company, settings: PeriodSettings) -> list[dict[str, Any]]:
+    """Each commerce connection's metrics reports (one read of its orders), or why the API would refuse."""
+    shown = []
+    for n, connection in enumerate(sales.commerce_connections(company)):
+        found, problem = await _shown(
+            operator,
+            metrics.figures(operator.db, operator.principal, str(company.id), str(connection.id), settings),
+        )
+        reports = sales.sales_reports(found, settings, f"sales-{n}") if found is not None else []
+        currency = found.currency if found is not None else None
+        shown.append({"connection": connection, "reports": reports, "currency": currency, "problem": problem})
+    return shown
+
+
 async def _credit_model(operator: Operator, company: Company) -> dict[str, Any]:
     found, total = await reports.list_reports(
         operator.db, operator.principal, str(company.id), PageParams(1, REPORTS_SHOWN, None, None)
@@ -174,6 +191,10 @@ async def show_lending(
     reportDate: str = "",
     numberOfPeriods: str = "",
     periodLengthDays: str = "",
+    salesDate: str = "",
+    salesUnit: str = "",
+    salesLength: str = "",
+    salesPeriods: str = "",
 ) -> Response:
     company = await companies.get(operator.db, operator.principal, company_id)
     chosen = _months(months)
@@ -191,6 +212,20 @@ async def show_lending(
         ageing_problem = refused.message
     else:
         aged = await _aged(operator, company, settings)
+    sales_form = {
+        "salesDate": salesDate,
+        "salesUnit": salesUnit,
+        "salesLength": salesLength,
+        "salesPeriods": salesPeriods,
+    }
+    sold: list[dict[str, Any]] = []
+    sales_problem: str | None = None
+    try:
+        periods = sales.sales_settings(salesDate, salesUnit, salesLength, salesPeriods)
+    except BadRequest as refused:
+        sales_problem = refused.message
+    else:
+        sold = await _sales(operator, company, periods)
     context = {
         "title": f"Lending: {company.name}",
         "company": company,
@@ -203,8 +238,15 @@ async def show_lending(
         "ageing_limits": (ageing.MAX_PERIODS, ageing.MAX_PERIOD_DAYS),
         "workbooks": await views.workbook_states(operator.db, company.id, types),
         **await _credit_model(operator, company),
+        "sales": sold,
+        "sales_form": sales_form,
+        "sales_problem": sales_problem,
+        "sales_defaults": (sales.DEFAULT_UNIT, sales.DEFAULT_LENGTH, sales.DEFAULT_PERIODS),
+        "sales_units": list(PeriodUnit),
+        "sales_figure": sales.figure,
+        "kept": {"months": str(chosen), **ageing_form, **sales_form},
     }
-    status_code = 400 if ageing_problem else 200
+    status_code = 400 if ageing_problem or sales_problem else 200
     return operator.page(
         request, "portal/company_lending.html", "companies", context, status_code=status_code
     )

@@ -209,10 +209,11 @@ def test_lending_tab_statements_override_ageing_workbook_and_credit_model(
     assert page.locator("#agedCreditor-table tfoot tr.total").count() >= 1
     shoot("lending-after-change")
     asked = {"reportDate": (date.today() - timedelta(days=45)).isoformat(), "numberOfPeriods": "3"}
-    page.get_by_role("textbox", name="Report date").fill(asked["reportDate"])
-    page.get_by_role("spinbutton", name="Periods").fill(asked["numberOfPeriods"])
-    page.get_by_role("spinbutton", name="Days per period").fill("60")
-    page.locator("#ageing").get_by_role("button", name="Show").click()
+    ageing_form = page.locator("#ageing")
+    ageing_form.get_by_role("textbox", name="Report date").fill(asked["reportDate"])
+    ageing_form.get_by_role("spinbutton", name="Periods").fill(asked["numberOfPeriods"])
+    ageing_form.get_by_role("spinbutton", name="Days per period").fill("60")
+    ageing_form.get_by_role("button", name="Show").click()
     page.wait_for_url("**periodLengthDays=60**")
     check_aged(page, api, company, {**asked, "periodLengthDays": "60"})
     headings = page.locator("#agedDebtor-table thead th").all_text_contents()

@@ -368,6 +368,13 @@ def test_lending_tab_sales_charts_are_the_commerce_metrics(page, shoot, accessib
     check_sales(page, api, company, connection, {**asked, "periodLength": 2, "numberOfPeriods": 6})
     headings = page.locator("#sales-0-refunds-table thead th").all_text_contents()
     assert headings == ["Period", "Number of refunds", "Value of refunds (GBP)", "Refund rate (%)"]
+    # On a phone, with every table open, nothing sticks out sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for summary in page.locator("#sales details summary").all():
+        summary.click()
+    assert overflowing(page) == []
+    shoot("sales-on-a-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # A value the API would refuse: the page says which, with a 400, and the other sections still show.
     with http_sign_in(server) as (browser, _):

@@ -197,6 +197,7 @@ def load_models() -> None:
     from ledgerlink.events import models as _events  # noqa: F401
     from ledgerlink.files import models as _files  # noqa: F401
     from ledgerlink.integrations import models as _integrations  # noqa: F401
+    from ledgerlink.lending.bank_statement import models as _bank_statement  # noqa: F401
     from ledgerlink.lending.categories import models as _lending_categories  # noqa: F401
     from ledgerlink.lending.excel import models as _excel  # noqa: F401
     from ledgerlink.lending.reports import models as _lending_reports  # noqa: F401

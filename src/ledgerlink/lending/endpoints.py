@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ledgerlink.lending import report_types
+from ledgerlink.lending.bank_statement import endpoints as bank_statement
 from ledgerlink.lending.categories import endpoints as categories
 from ledgerlink.lending.commerce_metrics.endpoints import router as commerce_metrics_router
 from ledgerlink.lending.credit_model.endpoints import router as credit_model_router
@@ -21,3 +22,5 @@ router.include_router(reports_router)
 router.include_router(credit_model_router)
 router.include_router(excel.router)
 router.include_router(commerce_metrics_router)
+router.include_router(bank_statement.router)
+router.include_router(bank_statement.categories)

@@ -6,10 +6,11 @@ look report types up.
 
 from __future__ import annotations
 
+from ledgerlink.lending.bank_statement.report import CATEGORIZED_BANK_STATEMENT
 from ledgerlink.lending.credit_model.report import CREDIT_MODEL
 from ledgerlink.lending.reports import kinds
 
-REPORT_TYPES = (CREDIT_MODEL,)
+REPORT_TYPES = (CREDIT_MODEL, CATEGORIZED_BANK_STATEMENT)
 
 
 def register_all() -> None:

@@ -7,9 +7,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.kit.auth import Principal
-from ledgerlink.kit.errors import BadRequest
 from ledgerlink.lending.reports import service as reports
-from ledgerlink.lending.reports.models import Report, ReportStatus
+from ledgerlink.lending.reports.models import Report
 
 REPORT_TYPE = "creditModel"
 
@@ -19,14 +18,7 @@ async def complete_report(
 ) -> Report:
     """The company's credit model report `report_id` (`latest`: the last one generated), which must be
     `Complete` (400 saying why otherwise)."""
-    report = await reports.get_report(session, principal, company_id, REPORT_TYPE, report_id, complete=True)
-    if report.status == ReportStatus.IN_PROGRESS.value:
-        raise BadRequest(
-            f"The creditModel report {report.id} is still being generated; try again once it is Complete."
-        )
-    if report.status == ReportStatus.ERROR.value or report.result is None:
-        raise BadRequest(f"The creditModel report {report.id} was not generated: {report.error_message}")
-    return report
+    return await reports.complete_report(session, principal, company_id, REPORT_TYPE, report_id)
 
 
 async def financial_summary(

@@ -29,7 +29,7 @@ from ledgerlink.events.service import emit_for_company
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
-from ledgerlink.kit.errors import NotFound
+from ledgerlink.kit.errors import BadRequest, Conflict, NotFound
 from ledgerlink.kit.ids import parse_id
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.lending.reports import kinds, pins, queries
@@ -164,13 +164,14 @@ async def run_report(runtime: Runtime, report_id: uuid.UUID | str) -> Report:
             Outcome(ReportStatus.ERROR, [], None, error_message=f"{kind_name} is not generated."),
         )
     async with runtime.sessionmaker() as session, session.begin():
-        await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+        access = "READ WRITE" if kind.writes_rows else "READ ONLY"
+        await session.execute(text(f"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, {access}"))
         pulls, fingerprint = await pins.pin_pulls(session, company_id, kind.data_types)
         report = await session.get(Report, key)
         if report is None:
             raise NotFound(f"No report {key}.")
-        # Detached: `generate` reads what the report pinned, and nothing is written in this read-only snapshot
-        # (`finish` stores the outcome).
+        # Detached: `generate` reads what the report pinned, and writes nothing of the report's own row in
+        # this snapshot (`finish` stores the outcome; a type that `writes_rows` writes only its rows here).
         session.expunge(report)
         report.pulls = pulls
         try:
@@ -180,6 +181,36 @@ async def run_report(runtime: Runtime, report_id: uuid.UUID | str) -> Report:
         else:
             outcome = Outcome(ReportStatus.COMPLETE, pulls, fingerprint, result=result)
     return await finish(runtime, key, outcome)
+
+
+async def generate_now(session: AsyncSession, company: Company, report_type: str) -> Report:
+    """A report generated in the caller's transaction from what the company has pulled (no fresh pulls, no
+    job, no webhook: nobody waits for it), for Codat's older operations that answer at once (the enhanced
+    cash flow). It is kept `Complete`, as any report. One the books cannot make is a 409 with the reason,
+    and nothing is stored."""
+    kind = kinds.kind_of(report_type)
+    pulls, fingerprint = await pins.pin_pulls(session, company.id, kind.data_types)
+    now = utcnow()
+    report = Report(
+        id=uuid.uuid4(),
+        company_id=company.id,
+        type=kind.name,
+        status=ReportStatus.IN_PROGRESS.value,
+        requested_at=now,
+        updated_at=now,
+        pulls=pulls,
+        inputs_fingerprint=fingerprint,
+        attempts=1,
+    )
+    session.add(report)
+    await session.flush()
+    try:
+        result = await kind.generate(session, report)
+    except kinds.ReportFailed as failed:
+        raise Conflict(str(failed)) from failed
+    report.status, report.result, report.updated_at = ReportStatus.COMPLETE.value, result, utcnow()
+    await session.flush()
+    return report
 
 
 async def finish(runtime: Runtime, report_id: uuid.UUID, outcome: Outcome) -> Report:
@@ -259,6 +290,21 @@ async def recover_lost(runtime: Runtime) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ reading
+async def complete_report(
+    session: AsyncSession, principal: Principal, company_id: str, report_type: str, report_id: str
+) -> Report:
+    """The company's report `report_id` of `report_type` (`latest`: the last one generated), which must be
+    `Complete` to read its parts (400 saying why otherwise: Codat's report parts list no 409)."""
+    report = await get_report(session, principal, company_id, report_type, report_id, complete=True)
+    if report.status == ReportStatus.IN_PROGRESS.value:
+        raise BadRequest(
+            f"The {report.type} report {report.id} is still being generated; try again once it is Complete."
+        )
+    if report.status == ReportStatus.ERROR.value or report.result is None:
+        raise BadRequest(f"The {report.type} report {report.id} was not generated: {report.error_message}")
+    return report
+
+
 async def list_reports(
     session: AsyncSession, principal: Principal, company_id: str, params: PageParams
 ) -> tuple[list[Report], int]:

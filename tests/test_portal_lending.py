@@ -392,3 +392,91 @@ def test_lending_tab_sales_charts_are_the_commerce_metrics(page, shoot, accessib
     books, _ = link_sandbox(api, "Books Only Ltd")
     page.goto(f"{server.base_url}/portal/companies/{books}/lending#sales")
     assert "No commerce connection" in sales.inner_text()
+
+
+def read_exact(api: httpx.Client, path: str) -> list[dict[str, Any]]:
+    """Every page of a list, its numbers read as Decimal."""
+    found, number = [], 1
+    while True:
+        payload = exact(api.get(path, params={"page": number, "pageSize": 2000}))
+        found += payload["results"]
+        if "next" not in payload["_links"]:
+            return found
+        number += 1
+
+
+def link_more(api: httpx.Client, company: str, key: str) -> str:
+    connection = api.post(f"/companies/{company}/connections", json={"platformKey": key}).json()
+    linked = api.put(f"/companies/{company}/connections/{connection['id']}/authorization", json={})
+    assert linked.status_code == 200 and linked.json()["status"] == "Linked", linked.text
+    return connection["id"]
+
+
+def check_bank_categories(page: Any, api: httpx.Client, company: str, report_id: str) -> None:
+    """Each account's table: its categories' counts, money in and out are the statement's transactions
+    summed per category (its first three levels), and its totals row is the account's as the API lists it."""
+    base = f"/companies/{company}/reports/categorizedBankStatement/{report_id}"
+    sums: dict[tuple[str, str], dict[tuple[str, ...], list[Decimal]]] = defaultdict(
+        lambda: defaultdict(lambda: [Decimal(0)] * 3)
+    )
+    for t in read_exact(api, f"{base}/transactions"):
+        levels = tuple(t["transactionCategory"]["levels"])
+        for path in {levels[:1], levels[:2], levels[:3]}:
+            figures = sums[(t["connectionId"], t["accountRef"]["id"])][path]
+            figures[0] += 1
+            figures[1 if t["amount"] >= 0 else 2] += abs(t["amount"])
+    accounts = read_exact(api, f"{base}/accounts")
+    tables = page.locator("#bank-categories table.categorized")
+    assert tables.count() == len([a for a in accounts if a["transactionCount"]])
+    assert sum(a["transactionCount"] for a in accounts) > 100
+    for account in accounts:
+        if not account["transactionCount"]:
+            continue
+        where = f"[data-connection='{account['connectionId']}'][data-account='{account['id']}']"
+        table = page.locator(f"#bank-categories table{where}")
+        expected = sums[(account["connectionId"], account["id"])]
+        rows = table.locator("tbody tr")
+        assert rows.count() == len(expected)
+        for n in range(rows.count()):
+            row = rows.nth(n)
+            count, money_in, money_out = expected[tuple(row.get_attribute("data-path").split("."))]
+            assert page_amounts(row) == [
+                f"{count:,}",
+                money(money_in),
+                money(money_out),
+                money(money_in - money_out),
+            ]
+        total = table.locator("tfoot tr")
+        assert page_amounts(total) == [
+            f"{account['transactionCount']:,}",
+            money(account["moneyIn"]),
+            money(account["moneyOut"]),
+            money(account["moneyIn"] - account["moneyOut"]),
+        ]
+
+
+def test_lending_tab_bank_categories(page, shoot, accessible, server, api) -> None:
+    company, _ = link_sandbox(api, "Bank Categories Ltd")
+    link_more(api, company, "qhnd")
+    wait_for_pulls(api, company, at_least=12)
+    sign_in(page, server)
+    page.goto(f"{server.base_url}/portal/companies/{company}/lending#bank-categories")
+    section = page.locator("#bank-categories")
+    assert "No categorized bank statement generated yet." in section.inner_text()
+
+    section.get_by_role("button", name="Generate a categorized bank statement").click()
+    page.wait_for_url(re.compile(r".*/lending(#bank-categories)?$"))
+    assert "Categorized bank statement requested" in page.get_by_role("status").inner_text()
+
+    def complete() -> bool:
+        time.sleep(0.3)
+        latest = api.get(f"/companies/{company}/reports/categorizedBankStatement/latest/status")
+        return latest.status_code == 200 and latest.json()["status"] != "InProgress"
+
+    wait_until(complete, timeout=90, what="the categorized bank statement to be generated")
+    section.get_by_role("button", name="Refresh the status of the bank statements").click()
+    report_id = api.get(f"/companies/{company}/reports/categorizedBankStatement/latest/status").json()["id"]
+    assert report_id in section.inner_text()
+    check_bank_categories(page, api, company, report_id)
+    shoot("bank-categories")
+    accessible()

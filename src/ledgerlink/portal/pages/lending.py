@@ -23,6 +23,7 @@ from ledgerlink.files.views import attachment
 from ledgerlink.kit import pages
 from ledgerlink.kit.errors import BadRequest, CodatError, NotFound
 from ledgerlink.kit.pagination import PageParams
+from ledgerlink.lending.bank_statement.report import NAME as BANK_STATEMENT
 from ledgerlink.lending.categories import service as categories
 from ledgerlink.lending.categories import taxonomy
 from ledgerlink.lending.categories.statements import categorized_statement
@@ -37,6 +38,7 @@ from ledgerlink.lending.receivables.ageing import AgeingSettings
 from ledgerlink.lending.reports import service as reports
 from ledgerlink.portal import charts
 from ledgerlink.portal import lending as views
+from ledgerlink.portal import lending_bank as bank
 from ledgerlink.portal import lending_sales as sales
 from ledgerlink.portal.route import OptionalText, Text, portal_router
 from ledgerlink.portal.service import FormSignedIn, Operator, SignedIn
@@ -63,6 +65,11 @@ SUMMARY_FIGURES = (
     ("workingCapital", "Working capital"),
     ("currentRatio", "Current ratio"),
 )
+# The reports the page asks for: what the notice calls each, and the section it shows in.
+REQUESTED = {
+    credit_model.REPORT_TYPE: ("Credit model", "reports"),
+    BANK_STATEMENT: ("Categorized bank statement", "bank-categories"),
+}
 T = TypeVar("T")
 
 
@@ -162,6 +169,23 @@ async def _sales(operator: Operator, company: Company, settings: PeriodSettings)
     return shown
 
 
+async def _bank_categories(operator: Operator, company: Company) -> dict[str, Any]:
+    """The latest categorized bank statement asked for (its status) and the latest generated, with its
+    accounts' totals per category."""
+    company_id = str(company.id)
+    latest, _ = await _shown(
+        operator, reports.get_report(operator.db, operator.principal, company_id, BANK_STATEMENT, "latest")
+    )
+    statement, _ = await _shown(
+        operator,
+        reports.get_report(
+            operator.db, operator.principal, company_id, BANK_STATEMENT, "latest", complete=True
+        ),
+    )
+    accounts = await bank.account_categories(operator.db, statement) if statement is not None else []
+    return {"latest": latest, "statement": statement, "accounts": accounts}
+
+
 async def _credit_model(operator: Operator, company: Company) -> dict[str, Any]:
     found, total = await reports.list_reports(
         operator.db, operator.principal, str(company.id), PageParams(1, REPORTS_SHOWN, None, None)
@@ -238,6 +262,7 @@ async def show_lending(
         "ageing_limits": (ageing.MAX_PERIODS, ageing.MAX_PERIOD_DAYS),
         "workbooks": await views.workbook_states(operator.db, company.id, types),
         **await _credit_model(operator, company),
+        "bank": await _bank_categories(operator, company),
         "sales": sold,
         "sales_form": sales_form,
         "sales_problem": sales_problem,
@@ -280,11 +305,12 @@ async def download_credit_model_workbook(company_id: str, report_id: str, operat
 
 @router.post("/companies/{company_id}/lending/reports/{report_type}")
 async def generate_report(company_id: str, report_type: str, operator: FormSignedIn) -> Response:
+    title, anchor = REQUESTED.get(report_type, (report_type, "reports"))
     async with operator.attempt(
-        "Credit model requested: it is generated once the data it reads has been refreshed."
+        f"{title} requested: it is generated once the data it reads has been refreshed."
     ):
         await reports.request_report(operator.db, operator.principal, company_id, report_type)
-    return pages.redirect(lending_path(company_id, "reports"))
+    return pages.redirect(lending_path(company_id, anchor))
 
 
 async def _account(

@@ -200,6 +200,7 @@ def load_models() -> None:
     from ledgerlink.lending.bank_statement import models as _bank_statement  # noqa: F401
     from ledgerlink.lending.categories import models as _lending_categories  # noqa: F401
     from ledgerlink.lending.excel import models as _excel  # noqa: F401
+    from ledgerlink.lending.integrity import models as _lending_integrity  # noqa: F401
     from ledgerlink.lending.reports import models as _lending_reports  # noqa: F401
     from ledgerlink.link import models as _link  # noqa: F401
     from ledgerlink.oauth import models as _oauth  # noqa: F401

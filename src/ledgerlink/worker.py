@@ -36,6 +36,7 @@ from ledgerlink.files import tasks as files_tasks
 from ledgerlink.jobs import GENERAL_QUEUES, MAINTENANCE_QUEUE, WEBHOOKS_QUEUE, Runtime
 from ledgerlink.lending import report_types
 from ledgerlink.lending.excel import tasks as excel_tasks
+from ledgerlink.lending.integrity import tasks as integrity_tasks
 from ledgerlink.lending.reports import tasks as report_tasks
 from ledgerlink.link import tasks as link_tasks
 from ledgerlink.push import tasks as push_tasks
@@ -71,6 +72,7 @@ def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
         (commerce_tasks.blueprint, "commerce"),
         (report_tasks.blueprint, "reports"),
         (excel_tasks.blueprint, "excel"),
+        (integrity_tasks.blueprint, "integrity"),
     ):
         app.add_tasks_from(blueprint, namespace=namespace)
     # Periodic jobs are deduplicated by procrastinate: one run per tick however many workers there are.
@@ -83,6 +85,7 @@ def create_job_app(database_url: str, settings: Settings) -> procrastinate.App:
         ("link:prune", "link-prune", "17 * * * *", link_tasks.prune),
         ("files:purge", "files-purge", every_tick, files_tasks.purge),
         ("reports:maintenance", "reports-maintenance", every_tick, report_tasks.maintenance),
+        ("integrity:schedule", "integrity-schedule", every_tick, integrity_tasks.schedule),
     ):
         task = app.task(name=name, queue=MAINTENANCE_QUEUE, pass_context=True)(function)
         app.periodic(cron=cron, periodic_id=periodic_id)(task)

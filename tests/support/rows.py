@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
 from ledgerlink.kit.clock import utcnow
+from ledgerlink.records.models import Record, RecordCount
 
 
 async def company_with(
@@ -42,3 +45,37 @@ async def company_with(
     await session.flush()
     await session.refresh(company, ["connections"])
     return company, connections
+
+
+async def write_records(
+    session: AsyncSession,
+    connection_id: uuid.UUID,
+    data_type: str,
+    *records: dict[str, Any],
+) -> None:
+    """Records as a pull leaves them (undated: for readers that order by their own properties), and the
+    type's count (added to when the connection has some already)."""
+    now = utcnow()
+    for record in records:
+        session.add(
+            Record(
+                connection_id=connection_id,
+                data_type=data_type,
+                record_id=record["id"],
+                data=record,
+                content_hash=0,
+                modified_date=now,
+                record_date=None,
+                is_deleted=bool(record.get("metadata", {}).get("isDeleted")),
+            )
+        )
+    await session.flush()
+    counted = insert(RecordCount).values(
+        connection_id=connection_id, data_type=data_type, visible=len(records), synced_at=now
+    )
+    await session.execute(
+        counted.on_conflict_do_update(
+            index_elements=["connection_id", "data_type"],
+            set_={"visible": RecordCount.visible + len(records), "synced_at": now},
+        )
+    )

@@ -10,6 +10,7 @@ from ledgerlink.lending.categories import endpoints as categories
 from ledgerlink.lending.commerce_metrics.endpoints import router as commerce_metrics_router
 from ledgerlink.lending.credit_model.endpoints import router as credit_model_router
 from ledgerlink.lending.excel import endpoints as excel
+from ledgerlink.lending.integrity.endpoints import router as integrity_router
 from ledgerlink.lending.receivables import endpoints as receivables
 from ledgerlink.lending.reports.endpoints import router as reports_router
 
@@ -24,3 +25,4 @@ router.include_router(excel.router)
 router.include_router(commerce_metrics_router)
 router.include_router(bank_statement.router)
 router.include_router(bank_statement.categories)
+router.include_router(integrity_router)

@@ -40,10 +40,11 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from functools import lru_cache
-from math import isqrt
 from typing import Any
 
 from ledgerlink.connectors.base import Branding, ConnectorInfo
+from ledgerlink.connectors.sandbox import bankfeed
+from ledgerlink.connectors.sandbox.books import AccountingBooks
 from ledgerlink.connectors.sandbox.simulation import (
     DAY,
     EMIT,
@@ -54,7 +55,6 @@ from ledgerlink.connectors.sandbox.simulation import (
     SimulatedSandbox,
     Window,
     company_name,
-    person_name,
     poisson,
 )
 from ledgerlink.records.registry import SourceType
@@ -63,7 +63,7 @@ KEY = "qhnd"
 # Every event of a bank transaction (posting, dropping) happens within this many days of its authorisation.
 SPAN_DAYS = 6
 FAM_DAY = 0xBA01
-K_COMPANY, K_ACCOUNT, K_EMPLOYEE, K_PAYER, K_SUBSCRIPTION = 0xB0, 0xB1, 0xB2, 0xB3, 0xB4
+K_COMPANY, K_ACCOUNT, K_PAYER = 0xB0, 0xB1, 0xB3
 
 DATA_TYPES = (
     "banking-accounts",
@@ -93,29 +93,14 @@ CATEGORIES: tuple[tuple[str, str, str | None], ...] = (
     ("transfers", "Transfers", None),
     ("internal", "Internal Transfer", "transfers"),
     ("fx", "Currency Exchange", "transfers"),
+    # Appended (a category's index is its id) for the story the bank shares with the books (`bankfeed`).
+    ("financing", "Financing", None),
+    ("loan_drawdown", "Loan Drawdown", "financing"),
+    ("loan_repayment", "Loan Repayments", "financing"),
+    ("tax", "Tax Payments", "expenses"),
 )
 CAT = {key: i for i, (key, _, _) in enumerate(CATEGORIES)}
 
-# Card purchases: (merchant, category, min pence, max pence).
-MERCHANTS: tuple[tuple[str, int, int, int], ...] = tuple(
-    (name, CAT[cat], lo, hi)
-    for name, cat, lo, hi in (
-        ("Amazon", "office", 800, 12_000),
-        ("Staples", "office", 1_500, 9_000),
-        ("Screwfix", "office", 1_000, 20_000),
-        ("Trainline", "travel", 1_200, 18_000),
-        ("Uber", "travel", 700, 4_500),
-        ("Shell", "travel", 3_000, 9_000),
-        ("Pret A Manger", "meals", 350, 2_500),
-        ("Dishoom", "meals", 3_000, 18_000),
-        ("Tesco", "meals", 400, 6_000),
-        ("Google Ads", "marketing", 2_000, 40_000),
-        ("LinkedIn", "marketing", 2_000, 25_000),
-        ("Adobe", "software", 1_000, 6_000),
-    )
-)
-SUBSCRIPTIONS = ("Microsoft 365", "Slack", "Xero", "Zoom")
-UTILITIES = (("British Gas", 15_000, 40_000), ("Thames Water", 4_000, 9_000))
 # (key, name, currency, identifiers subtype)
 ACCOUNT_SPECS = (
     ("current", "Business Current Account", "GBP", "checking"),
@@ -125,7 +110,6 @@ ACCOUNT_SPECS = (
 A_CURRENT, A_SAVINGS, A_EURO = 0, 1, 2
 INSTITUTION = {"id": "ledgerlink-sandbox-bank", "name": "Ledgerlink Sandbox Bank"}
 BIC = "LLSBGB2L"
-_WEEKDAY = (1.0, 1.0, 1.05, 1.0, 0.95, 0.35, 0.15)  # Monday..Sunday
 _SEASON = (0.85, 0.9, 1.05, 1.0, 1.05, 1.0, 0.9, 0.85, 1.05, 1.1, 1.15, 1.1)  # January..December
 
 
@@ -176,25 +160,17 @@ class BankingBooks:
         s = self.scale = scale
         h = clock.hash(K_COMPANY, 0)
         self.holder = company_name(h) + " Ltd"
+        # The books this bank's GBP accounts carry (`bankfeed`), without what was written to them via the API.
+        self.books = AccountingBooks(company_id, linked_at, scale, speed)
+        current, savings, _equipment = self.books.opening()
+        self.eur_rate = 1.12 + ((h >> 52) % 9) / 100
+        euro_opening = int(s * (300_000 + (h >> 36) % 500_000) * self.eur_rate)
         self.accounts = [
-            Account(clock, A_CURRENT, s * (800_000 + h % 2_000_000), 0, -s * (100_000 + (h >> 21) % 400_000)),
-            Account(clock, A_SAVINGS, s * (2_000_000 + (h >> 11) % 6_000_000), 0, None),
-            Account(clock, A_EURO, 0, 60 + (h >> 32) % 181, None),
+            Account(clock, A_CURRENT, current, 0, -s * (100_000 + (h >> 21) % 400_000)),
+            Account(clock, A_SAVINGS, savings, 0, None),
+            Account(clock, A_EURO, euro_opening, 60 + (h >> 32) % 181, None),
         ]
         self.category_ids = [clock.rid("bcat", 0, i) for i in range(len(CATEGORIES))]
-        self.rent = s * (150_000 + (h >> 40) % 250_000)
-        self.landlord = company_name(h >> 7) + " Properties"
-        self.to_savings = s * (50_000 + (h >> 24) % 250_000)
-        self.interest = self.accounts[A_SAVINGS].opening * 2 // 1000
-        self.fee = (1_000 + (h >> 50) % 2_000) * isqrt(s)
-        self.accountancy = s * (60_000 + (h >> 44) % 90_000)
-        self.eur_rate = 1.12 + ((h >> 52) % 9) / 100
-        self.fx_open = s * (300_000 + (h >> 36) % 500_000)
-        self.subscriptions = [
-            (name, s * (1_200 + clock.hash(K_SUBSCRIPTION, i) % 4_800))
-            for i, name in enumerate(SUBSCRIPTIONS)
-        ]
-        self.n_employees = 2 + 2 * s
         self.payers = [company_name(clock.hash(K_PAYER, j)) for j in range(min(20 + 5 * s, 2_000))]
         # Closing balances per day (see `closing`), and the running state that extends them.
         n = len(self.accounts)
@@ -202,10 +178,7 @@ class BankingBooks:
         self._running = ([a.opening for a in self.accounts], [a.opening for a in self.accounts], [0] * n)
         self._changes: dict[int, tuple[list[int], list[int], list[int]]] = {}
         self._lock = threading.Lock()
-
-    def employee(self, e: int) -> tuple[str, int]:
-        h = self.clock.hash(K_EMPLOYEE, e)
-        return person_name(h), 180_000 + (h >> 20) % 170_000
+        self._days: Iterator[tuple[int, list[tuple] | None]] | None = None  # feeding `closing`, day by day
 
     def opening_balance(self, account_id: str) -> int:
         """The balance (pence) an account opens with, before any of its transactions."""
@@ -225,8 +198,11 @@ class BankingBooks:
             current, available, last = self._running
             changes = self._changes
             n = len(self.accounts)
+            if self._days is None:
+                self._days = self.days(0, self.clock.max_t // DAY)
             for day in range(len(closing), d + 1):
-                for _id, a, ta, tp, tdel, pence, *_ in self.day(day):
+                _day, specs = next(self._days)
+                for _id, a, ta, tp, tdel, pence, *_ in specs or ():
                     for t, d_current, d_available in (
                         (ta, 0, pence),
                         (tp, pence, 0) if tp is not None else (tdel, 0, -pence),
@@ -248,200 +224,65 @@ class BankingBooks:
                 closing.append((tuple(current), tuple(available), tuple(last)))
         return closing[d]
 
-    def day(self, d: int) -> list[tuple]:
-        """The transactions authorised on day `d`, as specs:
+    def days(self, first: int, last: int) -> Iterator[tuple[int, list[tuple] | None]]:
+        """The transactions authorised on each day from `first` to `last`, as `(day, specs)` in day order,
+        with `(day, None)` ticks for the books' days generated before `first` (`bankfeed.feed`). A spec is
         `(id, account, authorised t, posted t | None, deleted t | None, pence, code, description,
-        merchant | None, category)`; a dropped transaction has no posted time, a posted one no deleted
-        time."""
+        merchant | None, category)`; a dropped transaction has no posted time, a posted one no deleted time.
+        The GBP accounts' come from the books (`bankfeed`), the EUR account's from `euro_day`."""
+        cat = CAT
+        for d, lines in bankfeed.feed(self.books, first, last):
+            if lines is None:
+                yield d, None
+                continue
+            specs: list[tuple] = [(*line[:9], cat[line[9]]) for line in lines]
+            if d >= self.accounts[A_EURO].open_day:
+                specs.extend(self.euro_day(d))
+            yield d, specs
+
+    def day(self, d: int) -> list[tuple]:
+        """The transactions authorised on day `d` (specs as in `days`)."""
+        for _d, specs in self.days(d, d):
+            if specs is not None:
+                return specs
+        return []
+
+    def euro_day(self, d: int) -> list[tuple]:
+        """The EUR account's transactions authorised on day `d`: SEPA receipts from customers and payments to
+        suppliers on weekdays, and its monthly fee. The books keep no EUR account, so these are the bank's
+        own."""
         c = self.clock
         r = c.rng(d, FAM_DAY)
         rnd = r.random
         s = self.scale
-        wd = c.weekday(d)
-        dom = c.day_of_month(d)
         act = c.growth(d) * _SEASON[c.month_of_year(d) - 1]
         base = d * DAY
         prefix = c.rid_prefix("btxn", d)
         tail = "-0000" + c.c8b
         out: list[tuple] = []
-        n = 0
 
-        def add(
-            a: int,
-            ta: int,
-            pence: int,
-            code: str,
-            desc: str,
-            merchant: str | None,
-            cat: int,
-            tp: int | None = -1,
-            tdel: int | None = None,
-        ) -> None:
-            nonlocal n
-            posted = ta if tp == -1 else tp
-            out.append((f"{prefix}{n:04x}{tail}", a, ta, posted, tdel, pence, code, desc, merchant, cat))
-            n += 1
+        def add(ta: int, pence: int, code: str, desc: str, cat: int) -> None:
+            out.append((f"{prefix}{len(out):04x}{tail}", A_EURO, ta, ta, None, pence, code, desc, None, cat))
 
-        # Customer receipts (weekdays).
-        if wd < 5:
-            payers = self.payers
-            for _ in range(poisson(r, 1.1 * s * act)):
+        if c.weekday(d) < 5:
+            for _ in range(poisson(r, 0.25 * s * act)):
                 add(
-                    A_CURRENT,
-                    base + 7 * HOUR + int(rnd() * 13 * HOUR),
-                    20_000 + int(rnd() ** 2 * 280_000),
+                    base + 8 * HOUR + int(rnd() * 10 * HOUR),
+                    10_000 + int(rnd() ** 2 * 190_000),
                     "Credit",
-                    f"Faster payment from {payers[int(rnd() * len(payers))]}",
-                    None,
+                    f"SEPA credit from {self.payers[int(rnd() * len(self.payers))]}",
                     CAT["sales"],
                 )
-        # Card purchases: most are pending for 1-3 days; a few pending ones are dropped.
-        for _ in range(poisson(r, 2.5 * s * act * _WEEKDAY[wd])):
-            name, cat, lo, hi = MERCHANTS[int(rnd() * len(MERCHANTS))]
-            ta = base + 7 * HOUR + int(rnd() * 16 * HOUR)
-            pence = -(lo + int(rnd() * (hi - lo)))
-            x = rnd()
-            if x < 0.3:
-                add(A_CURRENT, ta, pence, "Purchase", f"Card payment to {name}", name, cat)
-            elif x < 0.979:
+            for _ in range(poisson(r, 0.1 * s * act)):
                 add(
-                    A_CURRENT,
-                    ta,
-                    pence,
-                    "Purchase",
-                    f"Card payment to {name}",
-                    name,
-                    cat,
-                    tp=ta + (1 + int(rnd() * 3)) * DAY + int(rnd() * 6 * HOUR),
-                )
-            else:
-                add(
-                    A_CURRENT,
-                    ta,
-                    pence,
-                    "Purchase",
-                    f"Card payment to {name}",
-                    name,
-                    cat,
-                    tp=None,
-                    tdel=ta + (1 + int(rnd() * 4)) * DAY,
-                )
-        # Cash withdrawals.
-        for _ in range(poisson(r, 0.04 * s * _WEEKDAY[wd])):
-            ta = base + 9 * HOUR + int(rnd() * 10 * HOUR)
-            pence = -100 * (50 + 10 * int(rnd() * 26))
-            add(A_CURRENT, ta, pence, "Cash", "Cash withdrawal", None, CAT["cash"])
-        # Monthly and quarterly payments.
-        morning = base + 6 * HOUR
-        if dom == 1:
-            add(
-                A_CURRENT,
-                morning + 60,
-                -self.rent,
-                "DirectDebit",
-                f"Rent - {self.landlord}",
-                self.landlord,
-                CAT["rent"],
-            )
-        elif dom == 2:
-            add(
-                A_CURRENT,
-                base + 8 * HOUR,
-                -self.to_savings,
-                "Transfer",
-                "Transfer to savings",
-                None,
-                CAT["internal"],
-            )
-            add(
-                A_SAVINGS,
-                base + 8 * HOUR,
-                self.to_savings,
-                "Transfer",
-                "Transfer from current account",
-                None,
-                CAT["internal"],
-            )
-        elif dom == 5:
-            for i, (name, lo, hi) in enumerate(UTILITIES):
-                pence = -s * (lo + int(rnd() * (hi - lo)))
-                add(A_CURRENT, morning + 60 * (i + 1), pence, "DirectDebit", name, name, CAT["utilities"])
-        elif dom == 12:
-            for i, (name, pence) in enumerate(self.subscriptions):
-                add(
-                    A_CURRENT,
-                    morning + 60 * (i + 1),
-                    -pence,
-                    "DirectDebit",
-                    f"{name} subscription",
-                    name,
-                    CAT["software"],
-                )
-        elif dom == 15 and c.month_of_year(d) in (1, 4, 7, 10):
-            add(
-                A_CURRENT,
-                base + 10 * HOUR,
-                -self.accountancy,
-                "Payment",
-                "Accountancy fees",
-                None,
-                CAT["professional"],
-            )
-        elif dom == 25:
-            for e in range(self.n_employees):
-                name, pence = self.employee(e)
-                add(
-                    A_CURRENT,
-                    base + 9 * HOUR + e % 3600,
-                    -pence,
+                    base + 8 * HOUR + int(rnd() * 10 * HOUR),
+                    -(5_000 + int(rnd() * 75_000)),
                     "Payment",
-                    f"Salary {name}",
-                    None,
-                    CAT["payroll"],
+                    "SEPA payment to supplier",
+                    CAT["suppliers"],
                 )
         if c.last_of_month(d):
-            add(A_CURRENT, base + 23 * HOUR, -self.fee, "Fee", "Monthly account fee", None, CAT["fees"])
-            add(
-                A_SAVINGS, base + 23 * HOUR, self.interest, "Interest", "Interest paid", None, CAT["interest"]
-            )
-        # The EUR account: funded on its opening day, then receipts and supplier payments.
-        euro = self.accounts[A_EURO]
-        if d == euro.open_day:
-            t = euro.open_t + 1800
-            add(A_CURRENT, t, -self.fx_open, "Transfer", "Currency exchange to EUR", None, CAT["fx"])
-            add(
-                A_EURO,
-                t,
-                int(self.fx_open * self.eur_rate),
-                "Transfer",
-                "Currency exchange from GBP",
-                None,
-                CAT["fx"],
-            )
-        elif d > euro.open_day:
-            if wd < 5:
-                for _ in range(poisson(r, 0.25 * s * act)):
-                    add(
-                        A_EURO,
-                        base + 8 * HOUR + int(rnd() * 10 * HOUR),
-                        10_000 + int(rnd() ** 2 * 190_000),
-                        "Credit",
-                        f"SEPA credit from {self.payers[int(rnd() * len(self.payers))]}",
-                        None,
-                        CAT["sales"],
-                    )
-                for _ in range(poisson(r, 0.1 * s * act)):
-                    add(
-                        A_EURO,
-                        base + 8 * HOUR + int(rnd() * 10 * HOUR),
-                        -(5_000 + int(rnd() * 75_000)),
-                        "Payment",
-                        "SEPA payment to supplier",
-                        None,
-                        CAT["suppliers"],
-                    )
-            if c.last_of_month(d):
-                add(A_EURO, base + 23 * HOUR, -800, "Fee", "Monthly account fee", None, CAT["fees"])
+            add(base + 23 * HOUR, -800, "Fee", "Monthly account fee", CAT["fees"])
         return out
 
 
@@ -508,8 +349,11 @@ def _accounts(b: BankingBooks, w: Window) -> Iterator[Item]:
         available = list(current)
         last = [0] * len(b.accounts)
     start = today * DAY
-    for d in range(max(0, today - SPAN_DAYS), today + 1):
-        for _id, a, ta, tp, tdel, pence, *_ in b.day(d):
+    for _d, specs in b.days(max(0, today - SPAN_DAYS), today):
+        if specs is None:
+            yield None
+            continue
+        for _id, a, ta, tp, tdel, pence, *_ in specs:
             for t, d_current, d_available in (
                 (ta, 0, pence),
                 (tp, pence, 0) if tp is not None else (tdel, 0, -pence),
@@ -557,10 +401,14 @@ def _transactions(b: BankingBooks, w: Window) -> Iterator[Item]:
     currencies = [a.currency for a in b.accounts]
     cat_ids = b.category_ids
     cat_names = [name for _, name, _ in CATEGORIES]
-    for d in range(w.first_day(SPAN_DAYS), w.last_day + 1):
-        if sync_from is not None and (d + 1) * DAY <= sync_from:
+    first = w.first_day(SPAN_DAYS)
+    if sync_from is not None:
+        first = max(first, sync_from // DAY)
+    for _d, specs in b.days(first, w.last_day):
+        if specs is None:
+            yield None
             continue
-        for rid, a, ta, tp, tdel, pence, code, desc, merchant, cat in b.day(d):
+        for rid, a, ta, tp, tdel, pence, code, desc, merchant, cat in specs:
             if ta > T or (sync_from is not None and ta < sync_from):
                 continue
             if tdel is not None and tdel <= T:

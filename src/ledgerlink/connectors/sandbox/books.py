@@ -73,7 +73,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ledgerlink.connectors.codat_shapes import record_ref, ref
-from ledgerlink.connectors.sandbox.simulation import DAY, HOUR, Clock, mix64
+from ledgerlink.connectors.sandbox.simulation import DAY, HOUR, Clock, mix64, person_name
 
 if TYPE_CHECKING:
     from ledgerlink.connectors.sandbox.writes import Written
@@ -382,8 +382,16 @@ CF_CATEGORIES = (
     ("payments", "otherExpenses", "Other Expenses"),
 )
 _CF_OF_SECTION = {"income": 1, "other_income": 2, "cost_of_sales": 4, "expenses": 5, "other_expenses": 6}
+# The story's payments of liabilities (`AccountingBooks.story_direct`): net pay and PAYE are payroll
+# (expenses), loan repayments other expenses; a VAT payment has no other line and goes with its default.
+_CF_OF_LIABILITY = {"net_wages": 5, "paye": 5, "loans": 6}
 CF_OF_ACCOUNT = tuple(
-    0 if i == A_AR else 3 if i == A_AP else _CF_OF_SECTION.get(SECTION[i], -1) for i in range(N_ACCOUNTS)
+    0
+    if i == A_AR
+    else 3
+    if i == A_AP
+    else _CF_OF_LIABILITY.get(ACCOUNTS[i][0], _CF_OF_SECTION.get(SECTION[i], -1))
+    for i in range(N_ACCOUNTS)
 )
 
 # Tax rates: (key, name, code, rate %).
@@ -467,6 +475,77 @@ JE_KIND = {
     )
 }
 BT_KIND = {k: "b" + k[:3] for k in JE_KIND}
+
+# The story both books and bank tell (`AccountingBooks.story_direct`): payday, when HMRC is paid (day of the
+# month), lenders (name, the loan reference's prefix), the hash kinds of its entities.
+PAYDAY, PAYE_DOM, VAT_DOM = 25, 22, 7
+MAX_EMPLOYEES = 2_000
+LENDERS = (
+    ("Funding Circle", "FC"),
+    ("iwoca", "IW"),
+    ("Allica Bank", "AB"),
+    ("OakNorth Bank", "ON"),
+    ("Triodos Bank", "TB"),
+)
+K_STORY_EMPLOYEE, K_STORY_LOAN, K_STORY_RECONCILE = 0x5701, 0x5702, 0x5703
+# Debit card purchases (`AccountingBooks.card_purchases`): a day's mean count at scale 1 (before activity),
+# and the merchants: (name, expense account, min pence, max pence, tax rate), prices VAT inclusive.
+F_CARD = 0xCA4D
+CARD_RATE = 0.9
+CARD_MERCHANTS: tuple[tuple[str, int, int, int, int], ...] = tuple(
+    (name, AC[key], lo, hi, tax_i)
+    for name, key, lo, hi, tax_i in (
+        ("Amazon", "office", 800, 12_000, T_STANDARD),
+        ("Staples", "office", 1_500, 9_000, T_STANDARD),
+        ("Screwfix", "office", 1_000, 20_000, T_STANDARD),
+        ("Trainline", "travel", 1_200, 18_000, T_ZERO),
+        ("Uber", "travel", 700, 4_500, T_STANDARD),
+        ("Shell", "travel", 3_000, 9_000, T_STANDARD),
+        ("Pret A Manger", "travel", 350, 2_500, T_STANDARD),
+        ("Dishoom", "travel", 3_000, 18_000, T_STANDARD),
+        ("Tesco", "sundries", 400, 6_000, T_STANDARD),
+        ("Post Office", "sundries", 200, 3_000, T_EXEMPT),
+        ("Google Ads", "marketing", 2_000, 40_000, T_STANDARD),
+        ("LinkedIn", "marketing", 2_000, 25_000, T_STANDARD),
+        ("Adobe", "software", 1_000, 6_000, T_STANDARD),
+    )
+)
+# VAT returns by (company seed, history start, scale, month paid): each costs a quarter of generation.
+_VAT_RETURNS: dict[tuple, int] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class LoanPlan:
+    """A loan: `amount` pence drawn down from `lender` on `drawdown_day`, repaid in `term` monthly payments of
+    `payment` pence (the last one clears what is left) on `day_of_month` (the Monday after when it falls on a
+    weekend), interest at `rate_bp` basis points a year on what is outstanding. `schedule`: each repayment's
+    `(day, capital, interest)`."""
+
+    lender: str
+    reference: str
+    drawdown_day: int
+    amount: int
+    payment: int
+    rate_bp: int
+    term: int
+    day_of_month: int
+    schedule: tuple[tuple[int, int, int], ...]
+
+    def repayment_index(self, day: int) -> int | None:
+        """Which repayment falls on `day` (None: none)."""
+        for k, (pay_day, _capital, _interest) in enumerate(self.schedule):
+            if pay_day == day:
+                return k
+            if pay_day > day:
+                return None
+        return None
+
+    def outstanding(self, day: int) -> int:
+        """What is owed at the end of `day` (0 before the drawdown)."""
+        if day < self.drawdown_day:
+            return 0
+        return self.amount - sum(capital for pay_day, capital, _ in self.schedule if pay_day <= day)
+
 
 # Families of day generators (each has its own PRNG stream per day).
 F_SALES, F_PURCHASES, F_DIRECT, F_MANUAL = 1, 2, 3, 4
@@ -843,6 +922,7 @@ class Direct:
     t_rec: int
     reference: str
     note: str
+    payee: str | None = None  # who the bank shows as paid or paying, when not the contact (the story's)
 
 
 @dataclass(slots=True, eq=False)
@@ -938,6 +1018,8 @@ class AccountingBooks(Clock):
         self.items = self._make_items(min(5000, 16 + 4 * s))
         self.bill_items = [it for it in self.items if it.is_bill]
         self._refs()
+        self._payroll: dict[int, list[tuple[int, int, int, int]]] = {}
+        self._loan: LoanPlan | None = None
         # What was written to these books through the API (`writes.Written`), set by the connector.
         self.written: Written | None = None
 
@@ -1469,7 +1551,16 @@ class AccountingBooks(Clock):
 
     # ---------------------------------------------------------------------------------------------- cash
     def direct(self, day: int) -> tuple[list[Direct], list[Transfer]]:
-        """Direct costs, direct incomes and transfers of `day`: recurring ones and random ones."""
+        """Direct costs, direct incomes and transfers of `day`: recurring ones, random ones, card purchases
+        and the story's (net pay, HMRC, the loan: `story_direct`)."""
+        costs, transfers = self._direct(day)
+        costs.extend(self.card_purchases(day, len(costs)))
+        costs.extend(self.story_direct(day, len(costs)))
+        return costs, transfers
+
+    def _direct(self, day: int) -> tuple[list[Direct], list[Transfer]]:
+        """The recurring and random direct costs, direct incomes and transfers of `day` (no VAT payments:
+        `vat_return` sums these)."""
         rng = self._rng(day, F_DIRECT)
         r = rng.random
         s = self.scale
@@ -1540,18 +1631,6 @@ class AccountingBooks(Clock):
                 "RepeatPmt",
                 f"RENT-{iso[:7]}",
                 "Monthly office rent",
-            )
-        if dom == 25:
-            wages = int(420_000 * s * growth) // 100 * 100
-            add(
-                K_DIRECT_COST,
-                day * DAY + 9 * HOUR,
-                -1,
-                [Line(f"Payroll {iso[:7]}", -1, 1, wages, wages, 0, T_NONE, AC["wages"], DEPARTMENTS[1])],
-                A_BANK_CURRENT,
-                "Payment",
-                f"PAYROLL-{iso[:7]}",
-                "Monthly payroll",
             )
         if last:
             fee = 1_500 + 200 * s + int(r() * 1_000)
@@ -1744,6 +1823,347 @@ class AccountingBooks(Clock):
                     )
                 )
         return out
+
+    # ---------------------------------------------------------------------------------------------- story
+    # What a company's books and bank both show (`story.py` has the ground truth): payroll paid as net pay to
+    # each employee with PAYE and NI to HMRC on the 22nd of the next month, VAT to (or from) HMRC each
+    # quarter, and a loan from a named lender, drawn down in the first year and repaid monthly.
+    def employees(self) -> int:
+        """How many people the company pays each month (a few at scale 1, more with scale)."""
+        return min(1 + self.scale, MAX_EMPLOYEES)
+
+    def employee_name(self, e: int) -> str:
+        return person_name(self.hash(K_STORY_EMPLOYEE, e))
+
+    def payroll(self, month: int) -> list[tuple[int, int, int, int]]:
+        """Each employee's `(gross, income tax, employee's NI, employer's NI)` of `month`'s payroll, in pence.
+
+        The month's gross pay is what the books have always paid (growing with the business); each employee
+        takes a fixed share of it, and tax and NI are a UK employer's simplified: 20% income tax and 8%
+        employee's NI above the monthly allowances, 13.8% employer's NI above its threshold."""
+        cached = self._payroll.get(month)
+        if cached is not None:
+            return cached
+        day = self.month_first_day(month) + PAYDAY - 1
+        n = self.employees()
+        total = int(420_000 * self.scale * self.growth(day)) // 100 * 100
+        weights = [1_000 + self.hash(K_STORY_EMPLOYEE, e) % 1_000 for e in range(n)]
+        whole = sum(weights)
+        out = []
+        left = total
+        for e, w in enumerate(weights):
+            gross = left if e == n - 1 else total * w // whole
+            left -= gross
+            tax = max(0, gross - 104_750) * 20 // 100
+            ee_ni = max(0, gross - 104_800) * 8 // 100
+            er_ni = max(0, gross - 75_800) * 138 // 1000
+            out.append((gross, tax, ee_ni, er_ni))
+        if len(self._payroll) >= 64:
+            self._payroll.clear()
+        self._payroll[month] = out
+        return out
+
+    def loan(self) -> LoanPlan:
+        """The company's loan: lender, drawdown, rate, term and its repayment schedule."""
+        if self._loan is not None:
+            return self._loan
+        h = self.hash(K_STORY_LOAN, 0)
+        lender, code = LENDERS[h % len(LENDERS)]
+        day = 30 + (h >> 8) % 300
+        wd = self.weekday(day)
+        if wd >= 5:
+            day += 7 - wd
+        amount = self.scale * (20_000 + (h >> 20) % 61 * 1_000) * 100
+        rate_bp = 650 + (h >> 30) % 801
+        term = (36, 48, 60)[(h >> 42) % 3]
+        dom = 1 + (h >> 46) % 28
+        monthly = rate_bp / 120_000
+        payment = -(-int(amount * monthly * 1_000_000 / (1 - (1 + monthly) ** -term)) // 1_000_000)
+        schedule = []
+        outstanding = amount
+        first_month = self.month_of_day(day) + 1
+        for k in range(term):
+            pay_day = self.month_first_day(first_month + k) + dom - 1
+            wd = self.weekday(pay_day)
+            if wd >= 5:
+                pay_day += 7 - wd
+            interest = (outstanding * rate_bp + 60_000) // 120_000
+            capital = outstanding if k == term - 1 else min(outstanding, payment - interest)
+            outstanding -= capital
+            schedule.append((pay_day, capital, interest))
+        self._loan = LoanPlan(
+            lender,
+            f"{code}{(h >> 48) % 10_000_000:07d}",
+            day,
+            amount,
+            payment,
+            rate_bp,
+            term,
+            dom,
+            tuple(schedule),
+        )
+        return self._loan
+
+    def hmrc_day(self, month: int, dom: int) -> int:
+        """The day of `month` (since the start) a payment due to HMRC on `dom` is made: the working day on or
+        before it (HMRC's rule for a due date on a weekend)."""
+        day = self.month_first_day(month) + dom - 1
+        wd = self.weekday(day)
+        return day - (wd - 4) if wd >= 5 else day
+
+    def vat_return(self, month: int) -> int:
+        """The VAT due (pence; negative: repaid) for the quarter paid in `month` (the quarter ending two
+        months before). A return declares the VAT of the quarter's invoices, bills and cash sales and costs
+        (voided and deleted ones left out); later credit notes are left for a later return, as small
+        businesses do, so the VAT account keeps a small balance."""
+        key = (self.seed, self.start, self.scale, month)
+        due = _VAT_RETURNS.get(key)
+        if due is not None:
+            return due
+        due = 0
+        first = max(0, self.month_first_day(max(0, month - 4)) if month >= 4 else 0)
+        end = self.month_first_day(month - 1)
+        if month >= 2:
+            for d in range(first, end):
+                for doc in self.sales(d):
+                    if doc.t_del is None and doc.t_void is None:
+                        due += doc.tax
+                for doc in self.purchases(d):
+                    if doc.t_del is None and doc.t_void is None:
+                        due -= doc.tax
+                costs = self._direct(d)[0]
+                for x in (*costs, *self.card_purchases(d, len(costs))):
+                    due += x.tax if x.kind == K_DIRECT_INCOME else -x.tax
+        if len(_VAT_RETURNS) >= 4_096:
+            _VAT_RETURNS.clear()
+        _VAT_RETURNS[key] = due
+        return due
+
+    def card_purchases(self, day: int, idx: int) -> list[Direct]:
+        """The day's purchases on the company's debit card (numbered from `idx` among the day's direct costs),
+        at the high street's and the internet's merchants (`CARD_MERCHANTS`), VAT included in the price
+        where the merchant charges it: what a small business's bank statement is mostly made of."""
+        r = self.rng(day, F_CARD).random
+        n = int(CARD_RATE * self.scale * self.activity(day) * (0.5 + r()) + r())
+        out: list[Direct] = []
+        stamp = self.day_iso(day).replace("-", "")[2:]
+        for i in range(n):
+            merchant, acc, lo, hi, tax_i = CARD_MERCHANTS[int(r() * len(CARD_MERCHANTS))]
+            gross = lo + int(r() * (hi - lo))
+            sub = gross * 100 // (100 + TAX_PCT[tax_i])
+            t = day * DAY + 7 * HOUR + int(r() * 14 * HOUR)
+            rec = t + (2 + int(r() * 5)) * DAY
+            line = Line(merchant, -1, 1, sub, sub, gross - sub, tax_i, acc, -1)
+            k = idx + i
+            reference = f"CARD-{stamp}-{i + 1:03d}"
+            out.append(
+                Direct(
+                    self.rid(K_DIRECT_COST, day, k),
+                    K_DIRECT_COST,
+                    day,
+                    k,
+                    t,
+                    -1,
+                    [line],
+                    sub,
+                    gross - sub,
+                    gross,
+                    A_BANK_CURRENT,
+                    "Pos",
+                    rec,
+                    reference,
+                    f"Card payment {merchant}",
+                    merchant,
+                )
+            )
+        return out
+
+    def story_direct(self, day: int, idx: int) -> list[Direct]:
+        """The story's bank payments of `day` (numbered from `idx` among the day's direct costs and incomes):
+        net pay to each employee (the 25th), PAYE and NI to HMRC (the 22nd), a VAT return (the 7th of the
+        second month after each calendar quarter), the loan's drawdown and repayments."""
+        dom, month = self.day_of_month(day), self.month_of_day(day)
+        iso = self.day_iso(day)
+        out: list[Direct] = []
+
+        def add(
+            kind: str, t: int, lines: list[Line], txn: str, reference: str, note: str, payee: str
+        ) -> None:
+            sub = sum(line.sub for line in lines)
+            i = idx + len(out)
+            rec = t + (1 + self.hash(K_STORY_RECONCILE, day * 64 + len(out)) % 4) * DAY
+            rid = self.rid(kind, day, i)
+            out.append(
+                Direct(
+                    rid,
+                    kind,
+                    day,
+                    i,
+                    t,
+                    -1,
+                    lines,
+                    sub,
+                    0,
+                    sub,
+                    A_BANK_CURRENT,
+                    txn,
+                    rec,
+                    reference,
+                    note,
+                    payee,
+                )
+            )
+
+        if dom == PAYDAY:
+            net_wages = AC["net_wages"]
+            for e, (gross, tax, ee_ni, _er) in enumerate(self.payroll(month)):
+                net = gross - tax - ee_ni
+                name = self.employee_name(e)
+                add(
+                    K_DIRECT_COST,
+                    day * DAY + 9 * HOUR + e % 3_600,
+                    [
+                        Line(
+                            f"Net pay {name} {iso[:7]}", -1, 1, net, net, 0, T_NONE, net_wages, DEPARTMENTS[1]
+                        )
+                    ],
+                    "Payment",
+                    f"PAY-{iso[:7]}-{e + 1:03d}",
+                    f"Net pay {name}",
+                    name,
+                )
+        if month >= 1 and day == self.hmrc_day(month, PAYE_DOM):
+            due = sum(tax + ee + er for _gross, tax, ee, er in self.payroll(month - 1))
+            if due:
+                add(
+                    K_DIRECT_COST,
+                    day * DAY + 9 * HOUR + 1_800,
+                    [
+                        Line(
+                            f"PAYE and NI {self.month_label(month - 1)}",
+                            -1,
+                            1,
+                            due,
+                            due,
+                            0,
+                            T_NONE,
+                            AC["paye"],
+                            -1,
+                        )
+                    ],
+                    "Payment",
+                    self.paye_reference(),
+                    "PAYE and NI to HMRC",
+                    "HMRC",
+                )
+        if self.month_of_year(day) in (2, 5, 8, 11) and day == self.hmrc_day(month, VAT_DOM):
+            due = self.vat_return(month)
+            label = f"VAT return to {self.month_label(month - 2)}"
+            if due > 0:
+                add(
+                    K_DIRECT_COST,
+                    day * DAY + 7 * HOUR,
+                    [Line(label, -1, 1, due, due, 0, T_NONE, A_VAT, -1)],
+                    "DirectDebit",
+                    self.vat_reference(),
+                    "VAT to HMRC",
+                    "HMRC",
+                )
+            elif due < 0:
+                add(
+                    K_DIRECT_INCOME,
+                    day * DAY + 7 * HOUR,
+                    [Line(label, -1, 1, -due, -due, 0, T_NONE, A_VAT, -1)],
+                    "Credit",
+                    self.vat_reference(),
+                    "VAT repayment from HMRC",
+                    "HMRC",
+                )
+        loan = self.loan()
+        if day == loan.drawdown_day:
+            add(
+                K_DIRECT_INCOME,
+                day * DAY + 10 * HOUR,
+                [
+                    Line(
+                        f"Loan drawdown {loan.reference}",
+                        -1,
+                        1,
+                        loan.amount,
+                        loan.amount,
+                        0,
+                        T_NONE,
+                        AC["loans"],
+                        -1,
+                    )
+                ],
+                "Credit",
+                loan.reference,
+                f"Loan from {loan.lender}",
+                loan.lender,
+            )
+        k = loan.repayment_index(day)
+        if k is not None:
+            _day, capital, interest = loan.schedule[k]
+            add(
+                K_DIRECT_COST,
+                day * DAY + 6 * HOUR,
+                [
+                    Line(
+                        f"Loan repayment {k + 1} of {loan.term}",
+                        -1,
+                        1,
+                        capital,
+                        capital,
+                        0,
+                        T_NONE,
+                        AC["loans"],
+                        -1,
+                    ),
+                    Line("Loan interest", -1, 1, interest, interest, 0, T_EXEMPT, AC["loan_interest"], -1),
+                ],
+                "DirectDebit",
+                loan.reference,
+                f"Loan repayment to {loan.lender}",
+                loan.lender,
+            )
+        return out
+
+    def paye_reference(self) -> str:
+        """The employer's PAYE accounts office reference, quoted on every PAYE payment."""
+        h = self.hash(K_STORY_LOAN, 1)
+        return f"{120 + h % 880}PA{(h >> 12) % 100_000_000:08d}"
+
+    def vat_reference(self) -> str:
+        """The company's VAT registration number, quoted on every VAT payment."""
+        return f"GB{100_000_000 + self.hash(K_STORY_LOAN, 2) % 900_000_000}"
+
+    def payroll_journal(self, day: int) -> list[Entry]:
+        """The payroll journal of the 25th: gross pay and employer's NI as expenses, net pay owed to the
+        employees (paid the same day: `story_direct`) and PAYE and NI owed to HMRC (paid on the 22nd)."""
+        if self.day_of_month(day) != PAYDAY:
+            return []
+        month = self.month_of_day(day)
+        gross = tax = er = 0
+        for g, t, ee, e_r in self.payroll(month):
+            gross += g
+            tax += t + ee
+            er += e_r
+        return [
+            Entry(
+                self.rid(K_MANUAL, day, 4),
+                day * DAY + 8 * HOUR,
+                None,
+                J_GENERAL,
+                f"Payroll {self.day_iso(day)[:7]}",
+                [
+                    (AC["wages"], gross, None),
+                    (AC["employers_ni"], er, None),
+                    (AC["paye"], -(tax + er), None),
+                    (AC["net_wages"], -(gross - tax), None),
+                ],
+            )
+        ]
 
     # ---------------------------------------------------------------------------------------------- entries
     def customer_contact(self, k: int) -> dict:
@@ -1980,17 +2400,19 @@ class AccountingBooks(Clock):
         out.extend(self.direct_entry(x) for x in costs)
         out.extend(self.transfer_entry(x) for x in transfers)
         out.extend(self.manual(day))
+        out.extend(self.payroll_journal(day))
         return out
 
     # ---------------------------------------------------------------------------------------------- passes
     def bank_moves(self, day: int) -> list[tuple]:
         """The bank transactions of the records created on `day` (some clear later), as tuples
-        `(t, id, account, pence, description, transaction type, reconciled at)`.
+        `(t, id, account, pence, description, transaction type, reconciled at, counterparty, account of the
+        counterpart line, reference)`: the last three are what the Banking Sandbox prints (`bankfeed.py`).
 
         They are the bank lines of the journal entries (`entries`), built directly for speed: same ids (the
         entry's key with the bank-transaction kind, `sub * 4 + n` for its n-th bank line), same amounts.
         """
-        out = []
+        out: list[tuple] = []
         suffix = self.suffix
         docs = self.sales(day)
         if docs:
@@ -2011,6 +2433,9 @@ class AccountingBooks(Clock):
                                 else f"Faster Payment from {self.customer_name(doc.contact)}",
                                 "Credit",
                                 p.t_rec,
+                                self.customer_name(doc.contact),
+                                A_AR,
+                                (p.numbers or doc.number) if p.quoted else None,
                             )
                         )
         docs = self.purchases(day)
@@ -2032,6 +2457,9 @@ class AccountingBooks(Clock):
                                 else f"Faster Payment to {self.supplier_name(doc.contact)}",
                                 "Debit",
                                 p.t_rec,
+                                self.supplier_name(doc.contact),
+                                A_AP,
+                                (p.numbers or doc.number) if p.quoted else None,
                             )
                         )
         costs, transfers = self.direct(day)
@@ -2045,15 +2473,47 @@ class AccountingBooks(Clock):
                     x.note,
                     x.txn,
                     x.t_rec,
+                    x.payee
+                    or (
+                        None
+                        if x.contact < 0
+                        else self.supplier_name(x.contact)
+                        if x.kind == K_DIRECT_COST
+                        else self.customer_name(x.contact)
+                    ),
+                    x.lines[0].acc,
+                    x.reference,
                 )
             )
         for move in transfers:
             prefix = self.id_prefix(BT_KIND[K_TRANSFER], day)
             out.append(
-                (move.t, prefix + suffix(move.idx, 0), move.dst, move.amount, move.desc, "Xfer", move.t_rec)
+                (
+                    move.t,
+                    prefix + suffix(move.idx, 0),
+                    move.dst,
+                    move.amount,
+                    move.desc,
+                    "Xfer",
+                    move.t_rec,
+                    None,
+                    move.src,
+                    None,
+                )
             )
             out.append(
-                (move.t, prefix + suffix(move.idx, 1), move.src, -move.amount, move.desc, "Xfer", move.t_rec)
+                (
+                    move.t,
+                    prefix + suffix(move.idx, 1),
+                    move.src,
+                    -move.amount,
+                    move.desc,
+                    "Xfer",
+                    move.t_rec,
+                    None,
+                    move.dst,
+                    None,
+                )
             )
         return out
 

@@ -1000,7 +1000,7 @@ def _bank_accounts(bk: AccountingBooks, w: Window) -> Iterator[Item]:
         if move is None:
             yield None
             continue
-        t, _id, a, pence, _desc, _txn, _t_rec = move
+        t, _id, a, pence, *_ = move
         balance[a] += pence
         last[a] = t
     for a in BANK_ACCOUNTS:
@@ -1021,7 +1021,7 @@ def _bank_transactions(bk: AccountingBooks, w: Window) -> Iterator[Item]:
         if move is None:
             yield None
             continue
-        t, id_, a, pence, desc, txn, t_rec = move
+        t, id_, a, pence, desc, txn, t_rec, *_ = move
         bal = balance[a] + pence
         balance[a] = bal
         if t < tmin:

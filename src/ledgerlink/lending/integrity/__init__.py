@@ -1,0 +1,1 @@
+"""Data integrity: the books' bank accounts and lines matched against the banks'."""

@@ -455,12 +455,75 @@ def check_bank_categories(page: Any, api: httpx.Client, company: str, report_id:
         ]
 
 
-def test_lending_tab_bank_categories(page, shoot, accessible, server, api) -> None:
+INTEGRITY = "/data/companies/{company}/assess/dataTypes/{data_type}/dataIntegrity"
+
+
+def rate(value: Decimal | None) -> str:
+    return "no lines" if value is None else f"{value:.2f}%"
+
+
+def check_integrity(page: Any, api: httpx.Client, company: str) -> None:
+    """The sides' totals, each account's rate per month (chart and table) and the unmatched lines are the
+    data integrity API's answers for the same `query=`."""
+    bank = INTEGRITY.format(company=company, data_type="banking-transactions")
+    books = INTEGRITY.format(company=company, data_type="accountTransactions")
+    for side, base in (("Bank", bank), ("Books", books)):
+        for summary in exact(api.get(f"{base}/summaries"))["summaries"]:
+            currency = summary["byAmount"]["currency"]
+            row = page.locator(f"#integrity-sides tr[data-side='{side}'][data-currency='{currency}']")
+            assert page_amounts(row) == [
+                f"{summary['byCount']['total']:,}",
+                f"{summary['byCount']['unmatched']:,}",
+                rate(summary["byCount"]["matchPercentage"]),
+                rate(summary["byAmount"]["matchPercentage"]),
+                money(summary["byAmount"]["unmatched"]),
+            ]
+        unmatched = exact(api.get(f"{base}/details", params={"query": "matched=false", "pageSize": 1}))
+        told = page.locator(f"#integrity-unmatched-{side.lower()} summary").inner_text()
+        assert told.startswith(f"{side}: {unmatched['totalResults']:,} unmatched line"), told
+    accounts = read_exact(api, INTEGRITY.format(company=company, data_type="banking-accounts") + "/details")
+    months = page.locator("#integrity-rates tbody tr")
+    assert months.count() == 12
+    points = 0
+    for n in range(months.count()):
+        start = date.fromisoformat(months.nth(n).get_attribute("data-start"))
+        end = (start + timedelta(days=32)).replace(day=1)
+        for account in accounts:
+            query = (
+                f"connectionId={account['connectionId']}&&accountId={account['id']}"
+                f"&&date>={start.isoformat()}&&date<{end.isoformat()}"
+            )
+            found = exact(api.get(f"{bank}/summaries", params={"query": query}))["summaries"]
+            cell = months.nth(n).locator(f"td[data-account='{account['id']}']")
+            lines = sum(s["byCount"]["total"] for s in found)
+            assert int(cell.get_attribute("data-lines")) == lines
+            if lines:
+                points += 1
+                assert int(cell.get_attribute("data-matched")) == found[0]["byCount"]["matched"]
+                assert cell.inner_text().startswith(rate(found[0]["byAmount"]["matchPercentage"]))
+            else:
+                assert cell.inner_text() == "no lines"
+    assert points > 12
+    chart = page.locator("svg#integrity-chart")
+    assert chart.get_attribute("role") == "img"
+    assert chart.locator("g.series").count() == len(accounts)
+    assert chart.locator("g.series circle").count() == points
+
+
+def test_lending_tab_bank_categories_and_data_integrity(page, shoot, accessible, server, api) -> None:
     company, _ = link_sandbox(api, "Bank Categories Ltd")
     link_more(api, company, "qhnd")
     wait_for_pulls(api, company, at_least=12)
     sign_in(page, server)
+    status = INTEGRITY.format(company=company, data_type="banking-transactions") + "/status"
+
+    def matched() -> bool:
+        time.sleep(0.3)
+        return api.get(status).json()["metadata"][0]["statusInfo"]["currentStatus"] == "Complete"
+
+    wait_until(matched, timeout=60, what="the books and bank to be matched")
     page.goto(f"{server.base_url}/portal/companies/{company}/lending#bank-categories")
+    check_integrity(page, api, company)
     section = page.locator("#bank-categories")
     assert "No categorized bank statement generated yet." in section.inner_text()
 

@@ -36,7 +36,7 @@ from ledgerlink.lending.excel import service as excel
 from ledgerlink.lending.receivables import ageing
 from ledgerlink.lending.receivables.ageing import AgeingSettings
 from ledgerlink.lending.reports import service as reports
-from ledgerlink.portal import charts
+from ledgerlink.portal import charts, lending_integrity
 from ledgerlink.portal import lending as views
 from ledgerlink.portal import lending_bank as bank
 from ledgerlink.portal import lending_sales as sales
@@ -186,6 +186,13 @@ async def _bank_categories(operator: Operator, company: Company) -> dict[str, An
     return {"latest": latest, "statement": statement, "accounts": accounts}
 
 
+async def _integrity(operator: Operator, company: Company) -> dict[str, Any]:
+    view, problem = await _shown(
+        operator, lending_integrity.integrity_view(operator.db, operator.principal, str(company.id))
+    )
+    return {"integrity": view, "integrity_problem": problem}
+
+
 async def _credit_model(operator: Operator, company: Company) -> dict[str, Any]:
     found, total = await reports.list_reports(
         operator.db, operator.principal, str(company.id), PageParams(1, REPORTS_SHOWN, None, None)
@@ -263,6 +270,7 @@ async def show_lending(
         "workbooks": await views.workbook_states(operator.db, company.id, types),
         **await _credit_model(operator, company),
         "bank": await _bank_categories(operator, company),
+        **await _integrity(operator, company),
         "sales": sold,
         "sales_form": sales_form,
         "sales_problem": sales_problem,

@@ -103,3 +103,14 @@ def test_without_numbers_accounts_pair_by_currency_name_and_amounts() -> None:
         account("k3", "Savings", None, 7),
     ]
     assert [(p.books, p.bank) for p in pair_accounts(books, bank)] == [("b1", "k1")]
+
+
+def test_disagreeing_numbers_pair_only_when_the_lines_vouch_for_it() -> None:
+    # The books hold a stale number; the statement the ledger records says which account it is.
+    books = [account("b1", "Business Current Account", "20-67-06 30616281", 1, 2, 3, 4, 5)]
+    bank = [
+        account("k1", "Business Current Account", "GB66LLSB41317660330300", 9),
+        account("k2", "Current", "GB10LLSB42196888408465", 1, 2, 3, 4),
+    ]
+    (pair,) = pair_accounts(books, bank)
+    assert (pair.books, pair.bank) == ("b1", "k2") and "100% of amounts in common" in pair.reason

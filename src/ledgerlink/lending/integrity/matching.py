@@ -3,13 +3,15 @@ line records which bank line.
 
 **Accounts** (`pair_accounts`). Two accounts whose records both carry a number are the same account when the
 numbers agree (`numbers_agree`: equal once spaces and dashes are gone, or one ends with the other, as an
-IBAN ends with the sort code and account number and every number ends with a masked number's last digits),
-and are different accounts otherwise, whatever their names say: a number is the one fact a bank and a
-bookkeeper copy rather than retype. Where either lacks a number, accounts of the same currency are scored on
-how alike their names are (rapidfuzz's token set ratio: word order and extra words such as "Ltd" or "GBP"
-do not count against) and how many of their amounts the other has (the share of the smaller side's amounts,
-counted with repeats, found on the other side), and the strongest pairs above `ACCOUNT_THRESHOLD` win,
-strongest first, each account in one pair at most.
+IBAN ends with the sort code and account number and every number ends with a masked number's last digits).
+Otherwise accounts of the same currency are scored on how alike their names are (rapidfuzz's token set
+ratio: word order and extra words such as "Ltd" or "GBP" do not count against) and how many of their amounts
+the other has (the share of the smaller side's amounts, counted with repeats, found on the other side); the
+strongest pairs above `ACCOUNT_THRESHOLD` win, strongest first, each account in one pair at most. Where both
+carry numbers that disagree, the lines must vouch for the pair (at least `DISAGREEING_NUMBERS_OVERLAP` of
+the amounts in common): a bookkeeper types the number into the books, and a placeholder or a stale number
+there should not hide an account whose statement the ledger plainly records, but a name alone should not
+join two accounts the numbers tell apart.
 
 **Lines** (`match_lines`), one to one. A ledger line and a bank line can record the same movement only when
 their amounts are equal to the cent and their dates at most `WINDOW_DAYS` apart (a bank posts a payment a
@@ -39,6 +41,7 @@ WINDOW_DAYS = 10
 # real day's equal payments (a payroll's equal salaries) while a million equal amounts stay linear.
 CANDIDATES = 16
 ACCOUNT_THRESHOLD = 0.5
+DISAGREEING_NUMBERS_OVERLAP = 0.5
 
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9A-Za-z]")
 # A masked number keeps at least its last four digits; a shorter suffix would agree with too much.
@@ -192,14 +195,16 @@ def pair_accounts(books: Sequence[Account], bank: Sequence[Account]) -> list[Acc
     scored: list[tuple[float, int, int, str]] = []
     for b, one in enumerate(books):
         for k, other in enumerate(bank):
-            if one.number is not None and other.number is not None:
-                if numbers_agree(one.number, other.number):
-                    scored.append((-2.0, b, k, "account numbers agree"))
+            numbered = one.number is not None and other.number is not None
+            if numbered and numbers_agree(one.number or "", other.number or ""):
+                scored.append((-2.0, b, k, "account numbers agree"))
                 continue
             if one.currency != other.currency:
                 continue
             names = similarity(one.name, other.name)
             overlap = amount_overlap(one.amounts, other.amounts)
+            if numbered and overlap < DISAGREEING_NUMBERS_OVERLAP:
+                continue
             score = round(0.4 * names + 0.6 * overlap, 6)
             if score >= ACCOUNT_THRESHOLD:
                 reason = f"same currency, names {names:.0%} alike, {overlap:.0%} of amounts in common"

@@ -142,8 +142,16 @@ async def _account_lines(
             yield line
 
 
-async def _amounts(session: AsyncSession, company_id: uuid.UUID, account: BankAccountRef) -> Counter[int]:
-    return Counter([_cents(line.amount) async for line in _account_lines(session, company_id, account)])
+async def _amounts(
+    session: AsyncSession, company_id: uuid.UUID, source: Source
+) -> dict[tuple[str, uuid.UUID, str], Counter[int]]:
+    """The amounts (in cents, with repeats) of each of the source's accounts' lines, in one read."""
+    amounts: dict[tuple[str, uuid.UUID, str], Counter[int]] = {}
+    async for line in bank_lines(session, company_id, source=source):
+        amounts.setdefault((line.source, line.connection_id, line.account_id), Counter())[
+            _cents(line.amount)
+        ] += 1
+    return amounts
 
 
 def _cents(amount: Decimal) -> int:
@@ -156,18 +164,30 @@ async def _pairs(
     books: Sequence[BankAccountRef],
     bank: Sequence[BankAccountRef],
 ) -> list[tuple[BankAccountRef, BankAccountRef]]:
-    """The account pairs (matching.pair_accounts); lines' amounts are read only where a number is missing."""
-    numbered = all(a.account_number for a in books) and all(a.account_number for a in bank)
-    facts = {}
-    for account in (*books, *bank):
-        amounts = Counter[int]() if numbered else await _amounts(session, company_id, account)
-        facts[_account_key(account)] = matching.Account(
-            _account_key(account), account.name, account.currency, account.account_number, amounts
+    """The account pairs (matching.pair_accounts); the lines' amounts are read only when some account has
+    no counterpart whose number agrees with its own."""
+    by_number = {
+        _account_key(one)
+        for one in books
+        for other in bank
+        if one.account_number
+        and other.account_number
+        and matching.numbers_agree(one.account_number, other.account_number)
+    }
+    amounts: dict[tuple[str, uuid.UUID, str], Counter[int]] = {}
+    if len(by_number) < min(len(books), len(bank)):
+        amounts = await _amounts(session, company_id, ACCOUNTING) | await _amounts(
+            session, company_id, BANKING
         )
     by_key = {_account_key(a): a for a in (*books, *bank)}
-    found = matching.pair_accounts(
-        [facts[_account_key(a)] for a in books], [facts[_account_key(a)] for a in bank]
-    )
+
+    def facts(account: BankAccountRef) -> matching.Account:
+        key = _account_key(account)
+        return matching.Account(
+            key, account.name, account.currency, account.account_number, amounts.get(key, Counter())
+        )
+
+    found = matching.pair_accounts([facts(a) for a in books], [facts(a) for a in bank])
     return [(by_key[pair.books], by_key[pair.bank]) for pair in found]  # type: ignore[index]
 
 

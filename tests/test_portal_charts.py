@@ -171,3 +171,14 @@ def test_a_rate_per_period_is_a_line_broken_where_a_period_has_no_value() -> Non
     assert svg.findall(f"{SVG}g[@class='legend-entry']") == []
     assert "100%" in [t.text for t in svg.iter(f"{SVG}text")]
     assert "highest 100.00% in 2026-04-01" in svg.find(f"{SVG}desc").text
+
+
+def test_long_series_names_take_fewer_legend_columns() -> None:
+    labels = ("Jan 2026", "Feb 2026")
+    names = ("Business Current Account", "Business Savings Account", "Euro Business Account")
+    series = [charts.PeriodSeries(name, (Decimal(1), Decimal(2))) for name in names]
+    svg = parsed(charts.period_chart("l", "Rates", labels, series, unit="%", axis_title="%", lines=True))
+
+    swatches = [float(g.find(f"{SVG}rect").get("x")) for g in svg.findall(f"{SVG}g[@class='legend-entry']")]
+    # Two columns of at least the longest name's width: the third entry starts a second row.
+    assert swatches[0] == swatches[2] and swatches[1] - swatches[0] >= 28 + 7 * len(names[0])

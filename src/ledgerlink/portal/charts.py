@@ -79,6 +79,8 @@ def records_per_type(bars: list[Bar], chart_id: str = "records-chart") -> Markup
 PALETTE = ("#0072B2", "#C2410C", "#047857", "#7B3294", "#8A5A00", "#BE185D", "#4B5563", "#0E7490")
 DASHES = ("", "6 3", "2 3")
 LEGEND_COLUMNS = 3
+# About how wide a legend's character is at the charts' 12px, for fitting names to the legend's columns.
+LEGEND_CHARACTER = 7
 LEGEND_ROW = 20
 Y_TICKS = 4
 
@@ -296,7 +298,10 @@ def period_chart(
     plot_width = WIDTH - left - right
     baseline_y = top + plot_height
     legend_top = baseline_y + 56
-    legend_rows = math.ceil(len(series) / LEGEND_COLUMNS) if len(series) > 1 else 0
+    # As many legend columns as the longest name leaves room for (a swatch and the name each).
+    longest = max((len(line.name) for line in series), default=0)
+    columns = max(1, min(LEGEND_COLUMNS, int(plot_width // (28 + LEGEND_CHARACTER * longest + 12))))
+    legend_rows = math.ceil(len(series) / columns) if len(series) > 1 else 0
     height = legend_top + legend_rows * LEGEND_ROW + 4 - (0 if legend_rows else 20)
     known = [float(v) for s in series for v in s.values if v is not None]
     step, first, last = _nice_axis(min(known, default=0.0), max(known, default=0.0))
@@ -362,8 +367,8 @@ def period_chart(
                 )
         body.append("".join(shapes) + "</g>")
         if legend_rows:
-            x = left + (index % LEGEND_COLUMNS) * plot_width / LEGEND_COLUMNS
-            y = legend_top + (index // LEGEND_COLUMNS) * LEGEND_ROW
+            x = left + (index % columns) * plot_width / columns
+            y = legend_top + (index // columns) * LEGEND_ROW
             body.append(
                 f'<g class="legend-entry"><rect x="{x:.1f}" y="{y - 10}" width="22" height="10" '
                 f'fill="{colour}"></rect><text x="{x + 28:.1f}" y="{y}">{escape(line.name)}</text></g>'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
@@ -79,3 +80,32 @@ async def write_records(
             set_={"visible": RecordCount.visible + len(records), "synced_at": now},
         )
     )
+
+
+async def records(
+    session: AsyncSession,
+    connection_id: uuid.UUID,
+    data_type: str,
+    *written: dict[str, Any],
+    dated_by: str | None = None,
+) -> None:
+    """Records of one data type as a pull leaves them (and its count), dated by their `dated_by` property."""
+    now = utcnow()
+    for record in written:
+        dated = record.get(dated_by) if dated_by else None
+        session.add(
+            Record(
+                connection_id=connection_id,
+                data_type=data_type,
+                record_id=record["id"],
+                data=record,
+                content_hash=0,
+                modified_date=now,
+                record_date=datetime.fromisoformat(f"{dated[:19]}+00:00") if dated else None,
+                is_deleted=False,
+            )
+        )
+    session.add(
+        RecordCount(connection_id=connection_id, data_type=data_type, visible=len(written), synced_at=now)
+    )
+    await session.flush()

@@ -11,6 +11,7 @@ from ledgerlink.lending.commerce_metrics.endpoints import router as commerce_met
 from ledgerlink.lending.credit_model.endpoints import router as credit_model_router
 from ledgerlink.lending.excel import endpoints as excel
 from ledgerlink.lending.integrity.endpoints import router as integrity_router
+from ledgerlink.lending.liabilities.endpoints import router as liabilities_router
 from ledgerlink.lending.receivables import endpoints as receivables
 from ledgerlink.lending.reports.endpoints import router as reports_router
 
@@ -26,3 +27,4 @@ router.include_router(commerce_metrics_router)
 router.include_router(bank_statement.router)
 router.include_router(bank_statement.categories)
 router.include_router(integrity_router)
+router.include_router(liabilities_router)

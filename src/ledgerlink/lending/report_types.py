@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from ledgerlink.lending.bank_statement.report import CATEGORIZED_BANK_STATEMENT
 from ledgerlink.lending.credit_model.report import CREDIT_MODEL
+from ledgerlink.lending.liabilities.report import KINDS as LIABILITIES
 from ledgerlink.lending.reports import kinds
 
-REPORT_TYPES = (CREDIT_MODEL, CATEGORIZED_BANK_STATEMENT)
+REPORT_TYPES = (CREDIT_MODEL, CATEGORIZED_BANK_STATEMENT, *LIABILITIES)
 
 
 def register_all() -> None:

@@ -21,7 +21,6 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink import jobs
-from ledgerlink.companies import owned
 from ledgerlink.companies import service as companies
 from ledgerlink.companies.models import Company
 from ledgerlink.connections.status import reference_company
@@ -31,7 +30,7 @@ from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest, Conflict, NotFound
 from ledgerlink.kit.ids import parse_id
-from ledgerlink.kit.pagination import PageParams
+from ledgerlink.kit.pagination import PageParams, fetch_query_page
 from ledgerlink.lending.reports import kinds, pins, queries
 from ledgerlink.lending.reports.models import Report, ReportStatus
 from ledgerlink.lending.reports.views import generation_payload
@@ -68,7 +67,13 @@ async def request_report(
     each data type it reads from every Linked connection that provides it (unless one is in flight): the
     report is generated once they end."""
     company = await companies.get(session, principal, company_id, for_update=True)
-    kind = kinds.kind_of(report_type)
+    return await request_kind(session, company, kinds.kind_of(report_type))
+
+
+async def request_kind(session: AsyncSession, company: Company, kind: kinds.ReportKind) -> Report:
+    """An `InProgress` report of `kind` for a company the caller has checked (and locked, `for_update`), its
+    job and the pulls of what it reads, in the caller's transaction: `request_report`'s work, for the report
+    types with operations of their own (the liabilities reports)."""
     await _refresh(session, company, kind.data_types)
     now = utcnow()
     report = Report(
@@ -237,10 +242,15 @@ async def finish(runtime: Runtime, report_id: uuid.UUID, outcome: Outcome) -> Re
         report.result = outcome.result
         report.error_message = outcome.error_message
         succeeded = outcome.status is ReportStatus.COMPLETE
-        event_type = f"reports.{report.type}.generate.{'successful' if succeeded else 'unsuccessful'}"
-        emit_for_company(
-            session, company, event_type, generation_payload(report, reference_company(company, runtime.urls))
-        )
+        kind = kinds.KINDS.get(report.type)
+        if kind is None or kind.listed:  # (Codat names no webhook for the types it does not list)
+            event_type = f"reports.{report.type}.generate.{'successful' if succeeded else 'unsuccessful'}"
+            emit_for_company(
+                session,
+                company,
+                event_type,
+                generation_payload(report, reference_company(company, runtime.urls)),
+            )
     log.info("report finished", report_id=str(report_id), type=report.type, status=report.status)
     return report
 
@@ -308,8 +318,11 @@ async def complete_report(
 async def list_reports(
     session: AsyncSession, principal: Principal, company_id: str, params: PageParams
 ) -> tuple[list[Report], int]:
-    return await owned.page(
-        session, principal, company_id, Report, params, queries.REPORT_TARGET, queries.DEFAULT_ORDER
+    """A page of the company's reports of Codat's `reportType`s (`kinds.listed`)."""
+    company = await companies.get(session, principal, company_id)
+    statement = select(Report).where(Report.company_id == company.id, Report.type.in_(kinds.listed()))
+    return await fetch_query_page(
+        session, statement, params, queries.REPORT_TARGET, default_order=queries.DEFAULT_ORDER
     )
 
 

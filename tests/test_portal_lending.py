@@ -510,7 +510,31 @@ def check_integrity(page: Any, api: httpx.Client, company: str) -> None:
     assert chart.locator("g.series circle").count() == points
 
 
-def test_lending_tab_bank_categories_and_data_integrity(page, shoot, accessible, server, api) -> None:
+LOANS = "/companies/{company}/reports/liabilities/loans"
+
+
+def check_loans(page: Any, api: httpx.Client, company: str, source_type: str) -> int:
+    """The source's loans on the page are the API's loan summaries, each with its loan transactions."""
+    base = LOANS.format(company=company)
+    summary = exact(api.get(base, params={"sourceType": source_type}))["reportItems"]
+    transactions = exact(api.get(f"{base}/transactions", params={"sourceType": source_type}))["reportItems"]
+    table = page.locator(f"#loans-{source_type}-table")
+    assert table.locator("tbody.loan").count() == len(summary)
+    for loan in summary:
+        shown = table.locator(f"tbody.loan[data-loan='{loan['loanId']}']")
+        assert shown.locator("th").first.inner_text() == loan["lender"]
+        assert [
+            shown.locator(f"td[data-figure='{name}']").inner_text().split()[0]
+            for name in ("drawdowns", "repayments", "balance")
+        ] == [money(loan["totalDrawdowns"]), money(loan["totalRepayments"]), money(loan["balance"])]
+        evidence = [t for t in transactions if t["loanId"] == loan["loanId"]]
+        assert shown.locator("details tbody tr").count() == len(evidence) == loan["transactionCount"]
+        for reason in loan["reasons"]:
+            assert reason in shown.locator("ul.reasons").inner_text()
+    return len(summary)
+
+
+def test_lending_tab_bank_categories_data_integrity_and_loans(page, shoot, accessible, server, api) -> None:
     company, _ = link_sandbox(api, "Bank Categories Ltd")
     link_more(api, company, "qhnd")
     wait_for_pulls(api, company, at_least=12)
@@ -542,4 +566,27 @@ def test_lending_tab_bank_categories_and_data_integrity(page, shoot, accessible,
     assert report_id in section.inner_text()
     check_bank_categories(page, api, company, report_id)
     shoot("bank-categories")
+    accessible()
+
+    # Loans: looked for in the books and the bank (the company has no commerce connection), then shown with
+    # their evidence as the liabilities API answers them.
+    loans = page.locator("#loans")
+    assert "Never looked for: the company has no commerce connection." in loans.inner_text()
+    loans.get_by_role("button", name="Find loans").click()
+    page.wait_for_url(re.compile(r".*/lending(#loans)?$"))
+    assert "Loans looked for in the books, bank" in page.get_by_role("status").inner_text()
+
+    def found() -> bool:
+        time.sleep(0.3)
+        return all(
+            api.get(LOANS.format(company=company), params={"sourceType": kind}).status_code == 200
+            for kind in ("accounting", "banking")
+        )
+
+    wait_until(found, timeout=90, what="the loans to be found")
+    loans.get_by_role("button", name="Refresh the status of the loans").click()
+    assert check_loans(page, api, company, "banking") >= 1
+    assert check_loans(page, api, company, "accounting") >= 1
+    loans.locator("details summary").first.click()
+    shoot("loans")
     accessible()

@@ -33,10 +33,11 @@ from ledgerlink.lending.credit_model import service as credit_model
 from ledgerlink.lending.excel import catalogue
 from ledgerlink.lending.excel import credit_model as credit_model_workbook
 from ledgerlink.lending.excel import service as excel
+from ledgerlink.lending.liabilities import service as liabilities
 from ledgerlink.lending.receivables import ageing
 from ledgerlink.lending.receivables.ageing import AgeingSettings
 from ledgerlink.lending.reports import service as reports
-from ledgerlink.portal import charts, lending_integrity
+from ledgerlink.portal import charts, lending_integrity, lending_loans
 from ledgerlink.portal import lending as views
 from ledgerlink.portal import lending_bank as bank
 from ledgerlink.portal import lending_sales as sales
@@ -271,6 +272,8 @@ async def show_lending(
         **await _credit_model(operator, company),
         "bank": await _bank_categories(operator, company),
         **await _integrity(operator, company),
+        "loan_states": await lending_loans.loan_states(operator.db, operator.principal, company),
+        "loan_sources": lending_loans.linked_sources(company),
         "sales": sold,
         "sales_form": sales_form,
         "sales_problem": sales_problem,
@@ -319,6 +322,24 @@ async def generate_report(company_id: str, report_type: str, operator: FormSigne
     ):
         await reports.request_report(operator.db, operator.principal, company_id, report_type)
     return pages.redirect(lending_path(company_id, anchor))
+
+
+@router.post("/companies/{company_id}/lending/loans")
+async def find_loans(company_id: str, operator: FormSignedIn) -> Response:
+    """A liabilities report for each source the company has a connection of (its books, bank, commerce
+    platform), through the service Codat's `POST .../reports/liabilities/loans` calls."""
+    async with operator.attempt("Loans requested.") as outcome:
+        company = await companies.get(operator.db, operator.principal, company_id)
+        sources = lending_loans.linked_sources(company)
+        if not sources:
+            raise BadRequest(
+                "Loans are found in the company's books, bank or commerce platform: link one of them first."
+            )
+        for source in sources:
+            await liabilities.request(operator.db, operator.principal, company_id, source.source_type)
+        where = ", ".join(lending_loans.TITLES[source.integration_type].lower() for source in sources)
+        outcome.success = f"Loans looked for in the {where}: refresh to see what is found."
+    return pages.redirect(lending_path(company_id, "loans"))
 
 
 async def _account(

@@ -1,7 +1,9 @@
-"""The Portal's Lending tab, in Chromium on the real server, on a company linked to the Accounting Sandbox:
+"""The Portal's Lending tab, in Chromium on the real server. On a company linked to the Accounting Sandbox:
 the categorized statements' totals are the API's, an analyst's category (with a reason) changes the statement
 and shows in the account's history, the aged debtors chart's totals are the API's, a workbook is generated
-and downloads as a workbook openpyxl opens, and a credit model is generated with its financial summary."""
+and downloads as a workbook openpyxl opens, and a credit model is generated with its financial summary. On
+the Commerce Sandbox: the sales charts and tables are the commerce metrics API's. On the Accounting and
+Banking Sandboxes together: the bank categories, the data integrity rates and the loans found are the API's."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import openpyxl
 import pytest
 
 from tests.support.portal import http_sign_in, overflowing, sign_in
-from tests.support.pulls import link_sandbox, wait_for_pulls
+from tests.support.pulls import link_platform, link_sandbox, wait_for_pulls
 from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.timeout(240)
@@ -405,13 +407,6 @@ def read_exact(api: httpx.Client, path: str) -> list[dict[str, Any]]:
         number += 1
 
 
-def link_more(api: httpx.Client, company: str, key: str) -> str:
-    connection = api.post(f"/companies/{company}/connections", json={"platformKey": key}).json()
-    linked = api.put(f"/companies/{company}/connections/{connection['id']}/authorization", json={})
-    assert linked.status_code == 200 and linked.json()["status"] == "Linked", linked.text
-    return connection["id"]
-
-
 def check_bank_categories(page: Any, api: httpx.Client, company: str, report_id: str) -> None:
     """Each account's table: its categories' counts, money in and out are the statement's transactions
     summed per category (its first three levels), and its totals row is the account's as the API lists it."""
@@ -536,7 +531,7 @@ def check_loans(page: Any, api: httpx.Client, company: str, source_type: str) ->
 
 def test_lending_tab_bank_categories_data_integrity_and_loans(page, shoot, accessible, server, api) -> None:
     company, _ = link_sandbox(api, "Bank Categories Ltd")
-    link_more(api, company, "qhnd")
+    link_platform(api, company, "qhnd")
     wait_for_pulls(api, company, at_least=12)
     sign_in(page, server)
     status = INTEGRITY.format(company=company, data_type="banking-transactions") + "/status"

@@ -58,6 +58,22 @@ def test_rules(
     assert 0 < found.confidence <= 1 and found.reason
 
 
+@pytest.mark.parametrize(
+    ("description", "amount", "counterparty"),
+    [
+        ("Faster payment to Prime Software UK Ltd ref PI-230201-001", "-25", "Prime Software UK Ltd"),
+        ("Faster payment to Aisha Taylor ref Salary", "-1800", "Aisha Taylor"),
+        ("BGC ALDERTON LTD REMITTANCE", "300", "Alderton Ltd"),
+        ("Monthly account fee", "-5", None),
+        ("Payment of PI-240109-001", "-40", None),
+    ],
+)
+def test_the_counterparty_is_the_name_between_the_rail_and_the_reference(
+    description: str, amount: str, counterparty: str | None
+) -> None:
+    assert classify(line(description, amount)).counterparty == counterparty
+
+
 def test_the_direction_of_money_decides_what_a_provider_line_is() -> None:
     assert classify(line("STRIPE", "500")).levels[:2] == ("Income", "Revenue")
     assert classify(line("STRIPE", "-25")).levels == ("Expense", "CostOfSales", "MerchantFees")

@@ -547,7 +547,8 @@ def _drain(connector, data_type: str, scale: int) -> int:
 
 
 def test_memory_stays_flat_while_streaming() -> None:
-    # Allocated blocks, sampled at every batch of a ~100k-record stream (kept records: millions of blocks).
+    # Allocated blocks, sampled at every batch of a ~75k-record stream (kept records: millions of blocks; the
+    # GBP accounts' lines come from the books, whose bounded caches are most of the peak).
     async def run(scale: int) -> tuple[int, int]:
         n, base, peak = 0, sys.getallocatedblocks(), 0
         async for batch in BANK.fetch(fetch_request(BANK, "banking-transactions", LINKED, scale=scale)):
@@ -558,7 +559,7 @@ def test_memory_stays_flat_while_streaming() -> None:
     # The (small) model is built outside the measurement.
     BANK.model_for(fetch_request(BANK, "banking-transactions", LINKED, scale=64))
     n, peak_blocks = asyncio.run(run(64))
-    assert n >= 90_000 and peak_blocks < 100_000, (n, peak_blocks)
+    assert n >= 70_000 and peak_blocks < 100_000, (n, peak_blocks)
     # tracemalloc (slow: ~20x) over a smaller stream: the peak is a few MB, not the stream's size.
     BANK.model_for(fetch_request(BANK, "banking-transactions", LINKED, scale=5)).day(0)
     tracemalloc.start()
@@ -567,7 +568,7 @@ def test_memory_stays_flat_while_streaming() -> None:
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert n > 7_000 and peak < 8 * 2**20, peak
+    assert n > 5_000 and peak < 8 * 2**20, peak
 
 
 def test_generation_rate() -> None:
@@ -582,5 +583,7 @@ def test_generation_rate() -> None:
         rates[data_type] = n / (time.perf_counter() - started)
     print("records/s:", {k: round(v) for k, v in rates.items()})
     # The target is >= 150k/s (measured without pytest: ~180-240k/s for these types at higher scales); this
-    # floor only catches gross regressions, whatever else the machine is doing.
-    assert all(rate > 15_000 for rate in rates.values()), rates
+    # floor only catches gross regressions, whatever else the machine is doing. The Banking Sandbox's GBP
+    # lines come from the books (`bankfeed`: each costs generating its invoice, bill or payment): ~30-50k/s.
+    floors = {"banking-transactions": 5_000}
+    assert all(rate > floors.get(data_type, 15_000) for data_type, rate in rates.items()), rates

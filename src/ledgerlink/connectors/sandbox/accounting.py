@@ -2,8 +2,8 @@
 
 The books are simulated in `books.py` (on `simulation.py`'s clock, like the Banking and Commerce Sandboxes)
 and shaped as Codat records in `documents.py`. Credentials: any JSON object links the Sandbox; optional
-`scale` (a whole number, 1 to 100,000) multiplies the volume of its books (scale 1 is a small business: 3,300
-to 5,600 records at linking; scale 400 gives over a million), and optional `speed` (a number, 1 to
+`scale` (a whole number, 1 to 100,000) multiplies the volume of its books (scale 1 is a small business: 4,400
+to 7,200 records at linking; scale 400 gives over a million), and optional `speed` (a number, 1 to
 10,000,000) makes its clock run faster than real time: `simulated(t) = linked_at + (t - linked_at) * speed`.
 
 Writes: journal entries, invoices, payments and suppliers can be created (`push`); they are checked against

@@ -5,32 +5,39 @@ redirect table lists `{integration: "Banking Sandbox", platformKey: "qhnd"}` nex
 `upvr` and Basiq `dfxm`).
 
 Time and volume follow `simulation.py` (simulated clock, 24-36 months of history, `scale` and `speed` from the
-credentials). What the business's bank looks like:
+credentials). The business behind the bank is the Accounting Sandbox's (`books.py`): a company linked to both
+Sandboxes (at the same moment, or at `speed` 1) sees one business's books and bank (`story.py` has the ground
+truth). What the business's bank looks like:
 
 * **Accounts** (all `Debit`: positive balances are assets, positive transactions add to them): a GBP current
-  account and a GBP savings account, open from the first day, and a EUR account opened 60-240 days in,
-  funded by a currency exchange from the current account. Accounts are never deleted. An account's
-  `balance.current` is its opening balance plus the sum of its *posted* transactions up to `T`;
-  `balance.available` adds its pending ones; `balance.limit` is the current account's overdraft (negative),
-  absent on the others. Its `sourceModifiedDate` is its latest transaction event (or its opening).
-* **Transactions**: customer receipts (weekdays), card purchases from a dozen merchants, cash withdrawals,
-  monthly direct debits (rent, utilities, software), payroll on the 25th (one payment per employee), a
-  transfer to savings on the 2nd, bank fees and savings interest on the last day of the month, quarterly
-  accountancy fees, and EUR receipts and supplier payments. Each carries its account's currency and a leaf
-  `transactionCategoryRef`. 70% of card purchases are authorised first and posted 1-3 days later (no
-  `postedDate` while pending); 3% of those are dropped (deleted) instead. Every event of a transaction happens
-  within `SPAN_DAYS` of its authorisation. Everything else is posted at once.
+  account and a GBP savings account, open from the first day with the books' opening balances, and a EUR
+  account opened 60-240 days in with a deposit. Accounts are never deleted. An account's `balance.current` is
+  its opening balance plus the sum of its *posted* transactions up to `T`; `balance.available` adds its
+  pending ones; `balance.limit` is the current account's overdraft (negative), absent on the others. Its
+  `sourceModifiedDate` is its latest transaction event (or its opening).
+* **Transactions**: the GBP accounts carry the books' bank movements (`bankfeed.py`): customers' payments,
+  payments of bills, card purchases, standing orders and direct debits, net pay to each employee on the 25th,
+  PAYE and NI to HMRC on the 22nd, VAT to HMRC each quarter, the loan's drawdown and repayments, transfers to
+  and from savings, bank fees and savings interest; as a bank prints them, posted 0-3 days after the books'
+  date, with about 1% of deliberate discrepancies (a line the books lack, a duplicated line, an amount the
+  books mistyped). The EUR account is the bank's own (the books keep no EUR account): SEPA receipts from
+  customers and payments to suppliers on weekdays, and a monthly fee. Each transaction carries its account's
+  currency and a leaf `transactionCategoryRef`. 70% of card purchases are authorised first and posted 1-3 days
+  later (no `postedDate` while pending); 3% of those lapse (deleted) and are re-presented as a new, posted
+  transaction. Every event of a transaction happens within `SPAN_DAYS` of its authorisation. Everything else
+  is posted at once.
 * **Account balances**: one record per account per day, the closing balances of every complete day from the
   account's opening day (Codat's end-of-day balances): `date` is the day (midnight), `balance.current` the
   opening balance plus the transactions posted by the end of that day, `balance.available` that plus the
   transactions still pending then. A day's record appears at the end of the day (its `sourceModifiedDate`)
   and never changes.
-* **Transaction categories**: a fixed two-level hierarchy of 19, created when the history starts.
+* **Transaction categories**: a fixed two-level hierarchy of 23, created when the history starts.
 
-Volume at scale 1 (25-36 months): 3 accounts, 19 categories, ~2,500-3,600 transactions and ~2,100-3,000
-daily balances. Receipts, purchases and cash withdrawals scale linearly with `scale`, and so do employees,
-recurring amounts and opening balances, so balances keep their shape at any scale; balances do not scale
-(one per account per day).
+Volume at scale 1 (25-36 months): 3 accounts, 23 categories, ~1,300-2,100 transactions and ~2,100-3,300
+daily balances. Transactions grow linearly with `scale` (the books' do), and so do opening balances, so
+balances keep their shape at any scale; balances do not scale (one per account per day). Generating a GBP day
+means generating the books' day (its invoices, bills and payments), so a pull streams about 30,000
+transactions a second, and an incremental pull starts the books `HORIZON_DAYS` before its first day.
 """
 
 from __future__ import annotations
@@ -153,7 +160,7 @@ def _iban(country: str, bban: str) -> str:
 
 
 class BankingBooks:
-    """One company's bank: accounts, and the transactions of each day (`day(d)`)."""
+    """One company's bank: accounts, and the transactions of each day (`days(first, last)`)."""
 
     def __init__(self, company_id: Any, linked_at: datetime, scale: int = 1, speed: float = 1):
         clock = self.clock = Clock(company_id, linked_at, speed)

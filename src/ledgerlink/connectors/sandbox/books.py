@@ -41,12 +41,33 @@ Volume model
 Activity follows weekdays (weekends are quiet), seasons and a growth ramp over the first three years; each
 daily rate and recurring amount is multiplied by ``scale`` (credentials, a whole number 1 to 100,000,
 default 1).
-That gives about ``110 * scale`` records a month of history, plus what does not grow with scale (the chart,
-monthly journals, the chased documents' second payments): at scale 1 a company linked today has 3,300 to
-5,600 records (24 to 36 months), e.g. ~50 customers, 30 suppliers, 20 items, 90 accounts, 270-440 invoices,
-175-290 bills, 285-500 payments, 1,200-2,100 journal entries and 700-1,250 bank transactions. Totals grow
-linearly with scale: **scale 400 gives over 1,000,000 records for any company** (scale 260 for a company with
-36 months of history), and the books keep growing by ``110 * scale`` records a simulated month after linking.
+That gives about ``140 * scale`` records a month of history, plus what does not grow with scale (the chart,
+monthly journals, the chased documents' second payments): at scale 1 a company linked today has about 4,400
+to 7,200 records (24 to 36 months), e.g. ~50 customers, 30 suppliers, 20 items, 90 accounts, 270-440 invoices,
+175-290 bills, 285-500 payments, 450-750 direct costs, 1,600-2,700 journal entries and 1,050-1,800 bank
+transactions. Totals grow linearly with scale: **scale 400 gives over 1,000,000 records for any company**
+(scale 200 for a company with 36 months of history), and the books keep growing by ``140 * scale`` records a
+simulated month after linking.
+
+The story (shared with the Banking Sandbox)
+-------------------------------------------
+The books are also what the Banking Sandbox's GBP accounts carry (`bankfeed.py`; the ground truth is
+`story.py`), so they hold what a small business's bank statement is made of (`AccountingBooks.story_direct`
+and `card_purchases`, each with its own PRNG stream or hash, so the older generators' records are unchanged):
+
+* **Card purchases** on the business debit card (``CARD_RATE`` a day at scale 1, before activity), at a dozen
+  merchants (``CARD_MERCHANTS``), VAT included: direct costs paid by card (``Pos``).
+* **Payroll** on the 25th (``PAYDAY``): a journal of gross pay and employer's NI as expenses against PAYE and
+  NI owed to HMRC (P.A.Y.E.) and net pay owed to the employees (Net Wages), and one net pay per employee (``1
+  + scale`` of them) the same day. The month's gross pay is what the books always paid.
+* **PAYE and NI to HMRC** on the 22nd of the next month (the working day before, when it falls on a weekend),
+  quoting the employer's accounts office reference; **VAT to HMRC** each calendar quarter, on the 7th of the
+  second month after it (a repayment from HMRC when the quarter's input VAT was larger), quoting the VAT
+  number (`vat_return`: the VAT of the quarter's invoices, bills and cash sales and costs).
+* **A loan** from a named lender (``LENDERS``): drawn down into the current account on a weekday in the first
+  year (a direct income to Bank Loan), repaid monthly by direct debit on a fixed day, a fixed amount of
+  capital and interest (direct costs split between Bank Loan and Loan Interest Paid) over 36 to 60 months
+  (`AccountingBooks.loan`, a `LoanPlan`).
 
 Ledger and sign conventions
 ---------------------------
@@ -491,7 +512,7 @@ K_STORY_EMPLOYEE, K_STORY_LOAN, K_STORY_RECONCILE = 0x5701, 0x5702, 0x5703
 # Debit card purchases (`AccountingBooks.card_purchases`): a day's mean count at scale 1 (before activity),
 # and the merchants: (name, expense account, min pence, max pence, tax rate), prices VAT inclusive.
 F_CARD = 0xCA4D
-CARD_RATE = 0.9
+CARD_RATE = 0.45
 CARD_MERCHANTS: tuple[tuple[str, int, int, int, int], ...] = tuple(
     (name, AC[key], lo, hi, tax_i)
     for name, key, lo, hi, tax_i in (
@@ -1020,6 +1041,7 @@ class AccountingBooks(Clock):
         self._refs()
         self._payroll: dict[int, list[tuple[int, int, int, int]]] = {}
         self._loan: LoanPlan | None = None
+        self._vat_days: dict[int, int] = {}  # `day_vat` of the days generated lately
         # What was written to these books through the API (`writes.Written`), set by the connector.
         self.written: Written | None = None
 
@@ -1924,20 +1946,38 @@ class AccountingBooks(Clock):
         first = max(0, self.month_first_day(max(0, month - 4)) if month >= 4 else 0)
         end = self.month_first_day(month - 1)
         if month >= 2:
+            vat_days = self._vat_days
             for d in range(first, end):
-                for doc in self.sales(d):
-                    if doc.t_del is None and doc.t_void is None:
-                        due += doc.tax
-                for doc in self.purchases(d):
-                    if doc.t_del is None and doc.t_void is None:
-                        due -= doc.tax
-                costs = self._direct(d)[0]
-                for x in (*costs, *self.card_purchases(d, len(costs))):
-                    due += x.tax if x.kind == K_DIRECT_INCOME else -x.tax
+                vat = vat_days.get(d)
+                if vat is None:
+                    costs = self._direct(d)[0]
+                    costs.extend(self.card_purchases(d, len(costs)))
+                    vat = self.day_vat(d, self.sales(d), self.purchases(d), costs)
+                due += vat
         if len(_VAT_RETURNS) >= 4_096:
             _VAT_RETURNS.clear()
         _VAT_RETURNS[key] = due
         return due
+
+    def day_vat(self, day: int, sales: list[Document], purchases: list[Document], costs: list[Direct]) -> int:
+        """The VAT a return declares for `day` (see `vat_return`), from the day's documents and direct costs
+        and incomes; remembered for the next return, so generating the books in day order (a pull) never
+        generates a day twice for it."""
+        vat = 0
+        for doc in sales:
+            if doc.t_del is None and doc.t_void is None:
+                vat += doc.tax
+        for doc in purchases:
+            if doc.t_del is None and doc.t_void is None:
+                vat -= doc.tax
+        for x in costs:
+            vat += x.tax if x.kind == K_DIRECT_INCOME else -x.tax
+        vat_days = self._vat_days
+        if len(vat_days) > 400:  # a return needs the last quarter's days only
+            for d in [d for d in vat_days if d < day - 200]:
+                del vat_days[d]
+        vat_days[day] = vat
+        return vat
 
     def card_purchases(self, day: int, idx: int) -> list[Direct]:
         """The day's purchases on the company's debit card (numbered from `idx` among the day's direct costs),
@@ -2392,11 +2432,13 @@ class AccountingBooks(Clock):
     def entries(self, day: int) -> list[Entry]:
         """Every journal entry of the records created on `day` (some are posted on later days)."""
         out: list[Entry] = []
-        for doc in self.sales(day):
+        sales, purchases = self.sales(day), self.purchases(day)
+        for doc in sales:
             out.extend(self.invoice_entries(doc))
-        for doc in self.purchases(day):
+        for doc in purchases:
             out.extend(self.bill_entries(doc))
         costs, transfers = self.direct(day)
+        self.day_vat(day, sales, purchases, costs)
         out.extend(self.direct_entry(x) for x in costs)
         out.extend(self.transfer_entry(x) for x in transfers)
         out.extend(self.manual(day))
@@ -2414,7 +2456,7 @@ class AccountingBooks(Clock):
         """
         out: list[tuple] = []
         suffix = self.suffix
-        docs = self.sales(day)
+        docs = sales = self.sales(day)
         if docs:
             prefix = self.id_prefix(BT_KIND[K_PAYMENT], day)
             for doc in docs:
@@ -2438,7 +2480,7 @@ class AccountingBooks(Clock):
                                 (p.numbers or doc.number) if p.quoted else None,
                             )
                         )
-        docs = self.purchases(day)
+        docs = purchases = self.purchases(day)
         if docs:
             prefix = self.id_prefix(BT_KIND[K_BILL_PAYMENT], day)
             for doc in docs:
@@ -2463,6 +2505,7 @@ class AccountingBooks(Clock):
                             )
                         )
         costs, transfers = self.direct(day)
+        self.day_vat(day, sales, purchases, costs)
         for x in costs:
             out.append(
                 (
@@ -2591,8 +2634,8 @@ class AccountingBooks(Clock):
         yield ledger
 
     def estimated_records(self, T: int) -> int:
-        """A rough count of all records as of T: about 110 a month of history per unit of scale."""
-        return 110 * self.scale * (self.month_of_day(max(T, 0) // DAY) + 1)
+        """A rough count of all records as of T: about 140 a month of history per unit of scale."""
+        return 140 * self.scale * (self.month_of_day(max(T, 0) // DAY) + 1)
 
 
 class Ledger:

@@ -5,8 +5,9 @@ How a line is read:
 
 1. a provider that paid someone else (`PAYPAL *ADOBE`, `SQ *COFFEE SHOP`, `... VIA GOCARDLESS`) is noted as
    the payment provider and taken off, so the rest is read as the payee;
-2. the description is cleaned (`normalise.clean`) and every rule of `rules` is looked for in it at once (one
-   compiled expression); rules for the other direction of money do not apply;
+2. the description is cleaned (`normalise.clean`, the bank's merchant name put first) and every rule of
+   `rules` is looked for in it at once: one compiled expression for the rules naming a party, one per
+   direction for the kinds of movement; rules for the other direction of money do not apply;
 3. the strongest rule wins (ties: the earlier table); a refund word turns a supplier's rule around (money
    back from a supplier goes to the supplier's category; money back to a customer reduces revenue);
 4. the platform's own category (`transactionCategoryRef`) confirms a rule that agrees with it (raising the
@@ -61,46 +62,79 @@ class BankClassification:
 
 
 # ----------------------------------------------------------------------------------------- the rule table
-def _rules() -> tuple[Rule, ...]:
-    """Every table of `rules` as `Rule`s, strongest kinds first (the order breaks ties)."""
-    built: list[Rule] = []
+@dataclass(frozen=True)
+class _Found:
+    """A rule whose pattern the description has, and where."""
+
+    rule: Rule
+    start: int
+    end: int
+
+
+def _rules() -> tuple[tuple[Rule, ...], tuple[Rule, ...]]:
+    """Every table of `rules` as `Rule`s: those naming a party (strongest kinds first: the order breaks
+    ties), and those reading the kind of movement."""
+    parties: list[Rule] = []
     for pattern, direction, path, confidence, reason, who in rules.AUTHORITIES:
-        built.append(Rule(pattern, direction, path, confidence, reason, who))
+        parties.append(Rule(pattern, direction, path, confidence, reason, who))
     for lender, pattern, path, confidence in rules.LENDERS:
-        built.append(Rule(pattern, IN, path, confidence, f"money lent by {lender}", lender))
-        built.append(Rule(pattern, OUT, path, confidence, f"a repayment to {lender}", lender))
+        parties.append(Rule(pattern, IN, path, confidence, f"money lent by {lender}", lender))
+        parties.append(Rule(pattern, OUT, path, confidence, f"a repayment to {lender}", lender))
     for pattern, direction, path, confidence, reason in rules.PAYROLL:
-        built.append(Rule(pattern, direction, path, confidence, reason))
+        parties.append(Rule(pattern, direction, path, confidence, reason))
     for provider, pattern, money_in, money_out in rules.PROVIDERS:
-        built.append(Rule(pattern, IN, money_in, 0.9, f"a payout from {provider}", provider, provider))
-        built.append(Rule(pattern, OUT, money_out, 0.7, f"charged by {provider}", provider, provider))
+        parties.append(Rule(pattern, IN, money_in, 0.9, f"a payout from {provider}", provider, provider))
+        parties.append(Rule(pattern, OUT, money_out, 0.7, f"charged by {provider}", provider, provider))
     for name, pattern, path, what in rules.MERCHANTS:
-        built.append(Rule(pattern, OUT, path, 0.8, f"names {name}, {what}", name))
-    for pattern, direction, path, confidence, reason in rules.KINDS:
-        built.append(Rule(pattern, direction, path, confidence, reason))
-    return tuple(built)
+        parties.append(Rule(pattern, OUT, path, 0.8, f"names {name}, {what}", name))
+    kinds = tuple(
+        Rule(pattern, direction, path, confidence, reason)
+        for pattern, direction, path, confidence, reason in rules.KINDS
+    )
+    return tuple(parties), kinds
 
 
-RULES: tuple[Rule, ...] = _rules()
+PARTY_RULES, KIND_RULES = _rules()
+RULES: tuple[Rule, ...] = PARTY_RULES + KIND_RULES
 
 
-def _compile(table: tuple[Rule, ...]) -> tuple[re.Pattern[str], dict[str, tuple[int, ...]]]:
-    """One expression with a named group per distinct pattern (earlier tables first, so at any position
-    the more specific reading is tried first), and each group's rules."""
-    groups: dict[str, list[int]] = {}
-    for n, rule in enumerate(table):
-        groups.setdefault(rule.pattern, []).append(n)
-    names = {}
-    alternatives = []
-    for i, (pattern, members) in enumerate(groups.items()):
-        names[f"g{i}"] = tuple(members)
-        alternatives.append(rf"(?P<g{i}>\b(?:{pattern})(?!\w))")
-    return re.compile("|".join(alternatives)), names
+@dataclass(frozen=True)
+class _Matcher:
+    """One expression with a named group per distinct pattern of some rules (in table order, so at any
+    position the earlier table's reading is tried first), and each group's rules."""
+
+    pattern: re.Pattern[str]
+    groups: dict[str, tuple[Rule, ...]]
+
+    @classmethod
+    def of(cls, table: tuple[Rule, ...]) -> _Matcher:
+        by_pattern: dict[str, list[Rule]] = {}
+        for rule in table:
+            by_pattern.setdefault(rule.pattern, []).append(rule)
+        alternatives = [rf"(?P<g{i}>\b(?:{pattern})(?!\w))" for i, pattern in enumerate(by_pattern)]
+        groups = {f"g{i}": tuple(members) for i, members in enumerate(by_pattern.values())}
+        return cls(re.compile("|".join(alternatives)), groups)
+
+    def find(self, words: str) -> list[_Found]:
+        found: list[_Found] = []
+        for match in self.pattern.finditer(words):
+            assert match.lastgroup is not None
+            found.extend(_Found(rule, match.start(), match.end()) for rule in self.groups[match.lastgroup])
+        return found
 
 
-_MATCHER, _GROUPS = _compile(RULES)
-_WRAPPERS = tuple((provider, re.compile(pattern)) for provider, pattern in rules.WRAPPERS)
+# Parties are looked for whichever way the money moved (money in from a supplier reads as a refund); kinds
+# of movement only in their own direction, so that a reading for money in (`bounce back loan`) does not take
+# the words a reading for money out needs (`loan repayment`).
+_PARTIES = _Matcher.of(PARTY_RULES)
+_KINDS = {d: _Matcher.of(tuple(r for r in KIND_RULES if r.direction in (d, ANY))) for d in (IN, OUT)}
+_WRAPPERS = re.compile("|".join(f"(?P<w{i}>{pattern})" for i, (_, pattern) in enumerate(rules.WRAPPERS)))
+_WRAPPED_BY = {f"w{i}": provider for i, (provider, _) in enumerate(rules.WRAPPERS)}
+# Every wrapper's pattern has one of these: a description without any is not searched.
+_WRAPPER_SIGNS = ("*", "gc re", "gocardless re", "via gocardless")
 _REFUND = re.compile(rf"\b(?:{rules.REFUND})\b")
+# A refund word on money out, with nothing surer said: money back to a customer.
+_CUSTOMER_REFUND = Rule(rules.REFUND, OUT, rules.RETURNS, 0.75, "a refund paid to a customer")
 _PLATFORM = tuple(sorted(rules.PLATFORM_CATEGORIES, key=lambda row: -len(row[0])))
 _WORDS = re.compile(r"[^a-z0-9&]+")
 
@@ -111,32 +145,17 @@ def _path(dotted: str) -> Path:
 
 def _check() -> None:
     """Every category a rule names is in the taxonomy: a typo fails at import, not in a report."""
-    named = [r.category for r in RULES] + [row[1] for row in rules.PLATFORM_CATEGORIES]
-    for dotted in named:
+    named = [r.category for r in (*RULES, _CUSTOMER_REFUND)] + [row[1] for row in rules.PLATFORM_CATEGORIES]
+    for dotted in (*named, rules.REVENUE, rules.OPERATING):
         assert taxonomy.is_category(_path(dotted)), f"{dotted} is not a Lending category"
-    for dotted in ("Income.Revenue", "Expense.Operating"):
-        assert taxonomy.is_category(_path(dotted))
 
 
 _check()
 
 
 # ------------------------------------------------------------------------------------------- classifying
-@dataclass(frozen=True)
-class _Found:
-    rule: Rule
-    start: int
-    end: int
-
-
-def _matches(words: str) -> list[_Found]:
-    found = []
-    for match in _MATCHER.finditer(words):
-        group = match.lastgroup
-        assert group is not None
-        for n in _GROUPS[group]:
-            found.append(_Found(RULES[n], match.start(), match.end()))
-    return found
+def _matches(words: str, direction: str) -> list[_Found]:
+    return _PARTIES.find(words) + _KINDS[direction].find(words)
 
 
 def _platform(category: str | None) -> tuple[str, float, str] | None:
@@ -159,29 +178,19 @@ def _agrees(a: str, b: str) -> bool:
 
 def _unwrap(text: str) -> tuple[str, str | None]:
     """The description without a provider that paid someone else, and that provider."""
-    for provider, pattern in _WRAPPERS:
-        match = pattern.search(text)
-        if match is not None:
-            rest = (text[: match.start()] + " " + text[match.end() :]).strip()
-            if rest:
-                return rest, provider
-    return text, None
+    if not any(sign in text for sign in _WRAPPER_SIGNS):
+        return text, None
+    match = _WRAPPERS.search(text)
+    if match is None or match.lastgroup is None:
+        return text, None
+    rest = (text[: match.start()] + " " + text[match.end() :]).strip()
+    return (rest, _WRAPPED_BY[match.lastgroup]) if rest else (text, None)
 
 
 def _counterparty_of(words: str, found: list[_Found]) -> str | None:
-    """The name left once the words the rules matched (the rail, the kind of payment) are taken out."""
-    kept = []
-    last = 0
-    for f in sorted(found, key=lambda f: f.start):
-        if f.start >= last:
-            kept.append(words[last : f.start])
-            last = f.end
-    kept.append(words[last:])
-    return normalise.counterparty(" ".join(kept))
-
-
-def _levels(dotted: str) -> tuple[str, ...]:
-    return _path(dotted)
+    """The name the description gives, once the words the rules matched (the rail, the kind of payment) are
+    taken off its ends."""
+    return normalise.counterparty(words, ((f.start, f.end) for f in found))
 
 
 def _combine(rule_confidence: float, platform_confidence: float) -> float:
@@ -191,7 +200,7 @@ def _combine(rule_confidence: float, platform_confidence: float) -> float:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def _decide(words: str, direction: str, wrapped_by: str | None, platform: str | None) -> BankClassification:
-    found = _matches(words)
+    found = _matches(words, direction)
     refund = _REFUND.search(words) is not None
     provider = wrapped_by or next((f.rule.provider for f in found if f.rule.provider), None)
     known = _platform(platform)
@@ -208,7 +217,7 @@ def _decide(words: str, direction: str, wrapped_by: str | None, platform: str | 
     elif (
         refund and direction == OUT and not any(r.confidence >= STRONG and not r.provider for r in applicable)
     ):
-        chosen = Rule(rules.REFUND, OUT, rules.RETURNS, 0.75, "a refund paid to a customer", None, provider)
+        chosen = _CUSTOMER_REFUND
         confidence, reason = chosen.confidence, chosen.reason
     elif applicable:
         chosen = max(applicable, key=lambda r: r.confidence)  # the first of equals: the earlier table
@@ -228,10 +237,10 @@ def _decide(words: str, direction: str, wrapped_by: str | None, platform: str | 
                 category, confidence = known[0], known[1]
                 reason = f"the platform's category ({known[2]}), over a weaker rule ({reason})"
         counterparty = chosen.counterparty or _counterparty_of(words, found)
-        return BankClassification(_levels(category), round(confidence, 4), reason, counterparty, provider)
+        return BankClassification(_path(category), round(confidence, 4), reason, counterparty, provider)
     if known is not None:
         return BankClassification(
-            _levels(known[0]),
+            _path(known[0]),
             known[1],
             f"the platform's category ({known[2]})",
             _counterparty_of(words, found),
@@ -240,7 +249,7 @@ def _decide(words: str, direction: str, wrapped_by: str | None, platform: str | 
     fallback = rules.REVENUE if direction == IN else rules.OPERATING
     what = "money in" if direction == IN else "money out"
     return BankClassification(
-        _levels(fallback),
+        _path(fallback),
         DIRECTION_CONFIDENCE,
         f"{what} that no rule recognised",
         _counterparty_of(words, found),

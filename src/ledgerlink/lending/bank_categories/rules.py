@@ -235,7 +235,6 @@ MERCHANTS: tuple[tuple[str, str, str, str], ...] = (
     ("Squarespace", r"squarespace|sqsp", SOFTWARE, "website hosting"),
     ("Wix", r"wix(?: com)?", SOFTWARE, "website hosting"),
     ("GoDaddy", r"godaddy|dnh godaddy", SOFTWARE, "domains and hosting"),
-    ("123 Reg", r"123 ?reg", SOFTWARE, "domains and hosting"),
     ("DocuSign", r"docusign", SOFTWARE, "software"),
     ("Calendly", r"calendly", SOFTWARE, "software"),
     ("OpenAI", r"openai|chatgpt", SOFTWARE, "software"),
@@ -314,7 +313,8 @@ MERCHANTS: tuple[tuple[str, str, str, str], ...] = (
     ("ICO", r"information commissioner|ico data protection", LICENCES, "a data protection fee"),
     ("TV Licensing", r"tv licen[cs]e|tv licensing", LICENCES, "a licence"),
     # Carriers.
-    ("Royal Mail", r"royal mail|post office(?: ltd| counters)?", FREIGHT, "postage"),
+    ("Royal Mail", r"royal mail", FREIGHT, "postage"),
+    ("Post Office", r"post office(?: ltd| counters)?", FREIGHT, "postage"),
     ("Parcelforce", r"parcelforce", FREIGHT, "parcel delivery"),
     ("DPD", r"dpd(?: group| uk)?", FREIGHT, "parcel delivery"),
     ("DHL", r"dhl(?: express| parcel)?", FREIGHT, "parcel delivery"),
@@ -449,6 +449,7 @@ AUTHORITIES: tuple[tuple[str, str, str, float, str, str | None], ...] = (
         "an R&D tax credit from HMRC",
         "HMRC",
     ),
+    (r"vat(?: (?:repayment|refund|reclaim|payment|return payment))?", ANY, SALES_TAX, 0.85, "VAT", "HMRC"),
     (
         r"hmrc|hm revenue(?: & customs| and customs)?|h m revenue",
         ANY,
@@ -587,6 +588,25 @@ LENDERS: tuple[tuple[str, str, str, float], ...] = (
     ("Esme Loans", r"esme(?: loans)?", TERM_LOAN, 0.85),
     ("Allica Bank", r"allica", TERM_LOAN, 0.8),
     ("Close Brothers", r"close brothers|close bros", FINANCE_LEASE, 0.85),
+    # Banks' own loans and cards: the bank's name with the product.
+    (
+        "the bank",
+        r"(?:natwest|barclays|hsbc|lloyds|santander|tesco bank|metro bank|starling|tide|rbs|nationwide"
+        r"|bank of scotland|virgin money|handelsbanken|triodos|unity trust|aldermore|shawbrook|chase"
+        r"|wells fargo|bank of america|bofa|citi|us bank"
+        r"|pnc|truist|td bank)(?: business| small business| sb)? (?:loan|term loan|bbl|mortgage)",
+        TERM_LOAN,
+        0.9,
+    ),
+    (
+        "the card issuer",
+        r"(?:chase|citi|capital one|discover|wells fargo|bank of america|bofa|us bank|barclays|synchrony"
+        r"|brex|ramp|mbna|natwest|hsbc|lloyds)(?: credit)? (?:card|crd)(?: online| mobile| e| epay| auto)*"
+        r" ?(?:payment|pymt|pmt|autopay|epay|repayment)|(?:chase|citi|capital one|discover) (?:e ?payment"
+        r"|epay|autopay|mobile pymt|online payment)|crd autopay|card autopay",
+        CREDIT_CARD,
+        0.85,
+    ),
     ("Lombard", r"lombard(?: north central)?", FINANCE_LEASE, 0.85),
 )
 
@@ -597,7 +617,8 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
     # Interest.
     (
         r"(?:credit |gross |net )?interest (?:paid|earned|credited|received|payment)|int(?:erest)? credit"
-        r"|interest$|savings interest|interest on deposit",
+        r"|interest$|savings interest|interest on (?:deposit|savings|account|balance)"
+        r"|(?:bank )?interest received",
         IN,
         INTEREST_IN,
         0.85,
@@ -618,7 +639,8 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
         r"(?:international|outgoing|incoming) (?:wire|payment) fee|non[- ]?sterling (?:transaction )?fee|"
         r"foreign (?:transaction|exchange) fee|fx fee|atm fee|unpaid item fee|returned item fee|"
         r"overdraft (?:fee|usage fee)|nsf fee|insufficient funds fee|paper statement fee|chaps fee|"
-        r"cash handling (?:fee|charge)|deposit fee|monthly plan fee|tariff charge|fee$",
+        r"cash handling (?:fee|charge)|deposit fee|monthly plan fee|tariff charge|fee$"
+        r"|(?:returned|unpaid|bounced) (?:dd|item|cheque|check|payment)(?: charge| fee)?",
         OUT,
         BANK_CHARGES,
         0.85,
@@ -630,6 +652,7 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
         r"(?:transfer|tfr|trf|xfer|sweep) (?:to|from) (?:savings?|current|deposit|reserve|business|chk"
         r"|checking|sav|instant access|account|acct)|(?:to|from) (?:savings|sav) (?:account|acct)?"
         r"|internal transfer|own account(?: transfer)?|between accounts"
+        r"|top ?up (?:from|to) (?:savings|current|deposit|reserve)(?: account)?"
         r"|online (?:banking )?transfer (?:to|from) (?:chk|sav)"
         r"|account transfer|savings (?:transfer|sweep)|sweep",
         ANY,
@@ -646,6 +669,7 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
         "a currency exchange between the business's own accounts",
     ),
     # Cash.
+    (r"petty cash(?: top ?up| float)?", OUT, CASH, 0.8, "petty cash drawn"),
     (
         r"cash (?:withdrawal|wdl|machine)|atm(?: withdrawal| wdl| cash)?|cashpoint|lnk|link atm|cash out"
         r"|counter withdrawal",
@@ -656,7 +680,7 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
     ),
     (
         r"cash (?:deposit|paid in|credit|lodgement)|paid in at|counter credit|branch deposit|"
-        r"deposit at branch|atm deposit|cash in",
+        r"deposit at branch|atm deposit|cash in|cash sales?|takings",
         IN,
         RETAIL,
         0.65,
@@ -779,14 +803,26 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
     ),
     (r"broadband|internet|telecom|mobile phone|phone bill|fibre", OUT, TELECOMS, 0.65, "a telecoms bill"),
     (
-        r"software|subscription|saas|licen[cs]e fee|hosting|domain",
+        r"software|subscription|saas|licen[cs]e fee|hosting|domain|video conferencing|cloud",
         OUT,
         SOFTWARE,
         0.55,
         "software or a subscription",
     ),
-    (r"advertis(?:ing|ement)|marketing|promotion|sponsorship|ads", OUT, MARKETING, 0.6, "advertising"),
-    (r"stationery|office supplies|printing|printer ink", OUT, OFFICE, 0.65, "office supplies"),
+    (
+        r"advertis(?:ing|ement)|marketing|promotion|sponsorship|sponsored post|leaflets|flyers|brochures|ads",
+        OUT,
+        MARKETING,
+        0.6,
+        "advertising",
+    ),
+    (
+        r"stationery|office (?:supplies|consumables)|consumables|printing|printer (?:ink|paper)|paper",
+        OUT,
+        OFFICE,
+        0.65,
+        "office supplies",
+    ),
     (
         r"fuel|petrol|diesel|parking|car park|congestion charge|toll|mot|car wash",
         OUT,
@@ -803,7 +839,14 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
         "food and drink",
     ),
     (
-        r"wholesale|cash & carry|cash and carry|stock purchase|supplies|materials|inventory",
+        r"kitchen(?: supplies)?|refreshments|staff welfare|tea and coffee|milk|water cooler",
+        OUT,
+        STAFF,
+        0.65,
+        "refreshments and staff welfare",
+    ),
+    (
+        r"wholesale|cash & carry|cash and carry|stock purchase|supplies|materials|inventory|packaging",
         OUT,
         STOCK,
         0.6,
@@ -811,11 +854,19 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
     ),
     (r"courier|postage|shipping|freight|delivery|haulage", OUT, FREIGHT, 0.65, "carriage and postage"),
     (r"donation|charity|charitable", OUT, DONATIONS, 0.75, "a donation"),
-    (r"penalty|fine|pcn|penalty charge|parking fine|late filing", OUT, PENALTIES, 0.7, "a penalty"),
+    (r"sundr(?:y|ies)(?: expenses)?|general expenses|miscellaneous", OUT, OPERATING, 0.5, "sundry expenses"),
+    (
+        r"penalty|fine|pcn|penalty charge|parking (?:fine|ticket|citation|violation)|citation|violation"
+        r"|late filing",
+        OUT,
+        PENALTIES,
+        0.7,
+        "a penalty",
+    ),
     # Customers and suppliers, by the rail.
     (
-        r"(?:payment|remittance) from|faster payment from|fp from|bacs (?:credit|receipt)|bgc|giro credit"
-        r"|bank giro credit|fpi|sepa credit|ach credit|ach deposit|wire (?:in|credit|transfer in)"
+        r"(?:payment|remittance) (?:from|for)|faster payment from|fp from|bacs (?:credit|receipt)|bgc"
+        r"|giro credit|bank giro credit|fpi|sepa credit|ach credit|ach deposit|wire (?:in|credit|transfer in)"
         r"|incoming wire|zelle from|venmo from|mobile deposit|remote deposit|customer payment|invoice|inv"
         r"|receipt",
         IN,
@@ -824,7 +875,7 @@ KINDS: tuple[tuple[str, str, str, float, str], ...] = (
         "a payment from a customer",
     ),
     (
-        r"(?:payment|bill payment|bill pmt) to|payment to supplier|fp to|fpo|bacs (?:payment|debit)|"
+        r"(?:payment|bill payment|bill pmt) (?:to|of)|payment to supplier|fp to|fpo|bacs (?:payment|debit)|"
         r"sepa (?:payment|debit)|ach debit|wire (?:out|transfer out)|outgoing wire|zelle to|bill pay|"
         r"supplier|invoice|inv",
         OUT,
@@ -863,6 +914,9 @@ PLATFORM_CATEGORIES: tuple[tuple[str, str, float], ...] = (
     ("internal transfer", OWN_ACCOUNTS, 0.75),
     ("currency exchange", OWN_ACCOUNTS, 0.75),
     ("transfers", OWN_ACCOUNTS, 0.6),
+    ("loan drawdown", TERM_LOAN, 0.75),
+    ("loan repayments", TERM_LOAN, 0.75),
+    ("tax payments", TAXES, 0.7),
     ("expenses", "Expense", 0.5),
     # Plaid's personal finance categories (primary and detailed ids).
     ("income dividends", OTHER_INCOME, 0.7),
@@ -873,7 +927,9 @@ PLATFORM_CATEGORIES: tuple[tuple[str, str, float], ...] = (
     ("transfer in cash advances and loans", SHORT_LOAN, 0.65),
     ("transfer in investment and retirement funds", CONTRIBUTIONS, 0.5),
     ("transfer in savings", OWN_ACCOUNTS, 0.7),
-    ("transfer in account transfer", OWN_ACCOUNTS, 0.7),
+    # Plaid gives an incoming payment from someone else (Zelle, a customer's transfer) this too: no surer
+    # than the words saying who paid.
+    ("transfer in account transfer", OWN_ACCOUNTS, 0.55),
     ("transfer in deposit", REVENUE, 0.5),
     ("transfer in", OWN_ACCOUNTS, 0.5),
     ("transfer out savings", OWN_ACCOUNTS, 0.7),

@@ -1,7 +1,8 @@
 """Lending reports: the time to generate each report for a company holding 10^6 records, against the plain
 statements' read they are built on.
 
-    python bench/lending_reports.py [--records 1000000] [--runs 5]
+    python bench/lending_reports.py [--records 1000000] [--bank-transactions 1000000] [--runs 5]
+    python bench/lending_reports.py --quick    # a small company of each kind, one run: does it all work
 
 One PostgreSQL (embedded unless LEDGERLINK_DATABASE_URL is set). An Accounting Sandbox company is linked at
 the scale that gives it about `--records` journal entries and pulled through the real pull code (journal
@@ -15,6 +16,13 @@ one's p50 against the baseline's.
 
 Adding a report: one entry in `REPORTS` (aged debtors, reconciled invoices, workbooks: each part adds its
 own).
+
+The categorized bank statement reads bank transactions, not journal entries: a second company, linked to the
+Banking Sandbox at the scale that gives it about `--bank-transactions` transactions and pulled the same way,
+gets `BANK_REPORTS` timed: the report's whole job (categorizing every transaction into the report's rows,
+each run a new report, deleted afterwards, untimed) and reading its pages (the first, the last, a filtered
+one) as the API does. Its baseline is reading every stored bank transaction once (`bank_lines`), which the
+report cannot do without.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
@@ -38,6 +46,7 @@ from ledgerlink.companies.models import Company
 from ledgerlink.connections.models import Connection
 from ledgerlink.connectors.base import FetchRequest
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
+from ledgerlink.connectors.sandbox.banking import BankingSandbox
 from ledgerlink.data import reads
 from ledgerlink.files.storage import LargeObjectStore
 from ledgerlink.jobs import Runtime
@@ -45,10 +54,12 @@ from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.lending import report_types
-from ledgerlink.lending.receivables import ageing, reconciliation
+from ledgerlink.lending.bank_lines import bank_lines
+from ledgerlink.lending.bank_statement import service as bank_statement_service
 from ledgerlink.lending.categories.statements import categorized_statement
 from ledgerlink.lending.excel import service as excel_service
 from ledgerlink.lending.excel.models import ExcelWorkbook
+from ledgerlink.lending.receivables import ageing, reconciliation
 from ledgerlink.lending.reports import service as reports
 from ledgerlink.lending.reports.models import Report, ReportStatus
 from ledgerlink.records.models import Record, RecordCount
@@ -73,15 +84,15 @@ MONTHS = 12
 Timed = Callable[[Runtime, uuid.UUID], Awaitable[Any]]
 
 
-async def credit_model(run: Runtime, company_id: uuid.UUID) -> None:
-    """The whole engine's work for one report: the row, pinning and fingerprinting the pulls, the categorized
-    statements, the summary, storing it with its event (the job's `run_report`, without the queue)."""
+async def engine_report(run: Runtime, company_id: uuid.UUID, report_type: str) -> uuid.UUID:
+    """The whole engine's work for one report: the row, pinning and fingerprinting the pulls, the type's
+    `generate`, storing it with its event (the job's `run_report`, without the queue)."""
     now = utcnow()
     async with run.sessionmaker() as session, session.begin():
         report = Report(
             id=uuid.uuid4(),
             company_id=company_id,
-            type="creditModel",
+            type=report_type,
             requested_at=now,
             updated_at=now,
             pulls=[],
@@ -90,6 +101,12 @@ async def credit_model(run: Runtime, company_id: uuid.UUID) -> None:
         session.add(report)
     done = await reports.run_report(run, report.id)
     assert done.status == ReportStatus.COMPLETE.value, done.error_message
+    return report.id
+
+
+async def credit_model(run: Runtime, company_id: uuid.UUID) -> None:
+    """The categorized statements and the summary, through the engine."""
+    await engine_report(run, company_id, "creditModel")
 
 
 def categorized(kind: str) -> Timed:
@@ -161,6 +178,97 @@ REPORTS: dict[str, Timed] = {
 }
 
 
+async def bank_statement(run: Runtime, company_id: uuid.UUID) -> None:
+    """The categorized bank statement's whole job: every bank transaction categorized and written as a row of
+    the report (the report is deleted afterwards by `bank_section`, untimed)."""
+    _made.append(await engine_report(run, company_id, "categorizedBankStatement"))
+
+
+_made: list[uuid.UUID] = []
+
+
+def statement_page(page: str, query: str | None = None) -> Timed:
+    """A page of 100 of the latest statement's transactions, as `.../transactions` reads it (`last`: the
+    last page, the deepest offset)."""
+
+    async def read(run: Runtime, company_id: uuid.UUID) -> None:
+        principal = await _principal(run, company_id)
+        async with run.sessionmaker() as session:
+            report = await bank_statement_service.complete_report(
+                session, principal, str(company_id), "latest"
+            )
+            number = 1
+            if page == "last":
+                number = max(1, -(-bank_statement_service.stored_count(report) // 100))
+            rows, _ = await bank_statement_service.transactions_page(
+                session, report, PageParams(number, 100, query, None)
+            )
+            assert rows
+
+    return read
+
+
+async def read_bank_lines(run: Runtime, company_id: uuid.UUID) -> None:
+    async with run.sessionmaker() as session:
+        async for _ in bank_lines(session, company_id):
+            pass
+
+
+BANK_REPORTS: dict[str, Timed] = {
+    "categorizedBankStatement (engine, end to end)": bank_statement,
+    "statement transactions: first page (100)": statement_page("first"),
+    "statement transactions: last page (100)": statement_page("last"),
+    "statement transactions: amount>0, first page": statement_page("first", "amount>0"),
+}
+
+
+async def bank_transactions_per_scale(company_id: uuid.UUID) -> float:
+    now = utcnow()
+    request = FetchRequest(
+        data_type="banking-transactions",
+        company_id=company_id,
+        connection_id=uuid.uuid4(),
+        credentials={"scale": 10},
+        linked_at=now,
+        as_of=now,
+    )
+    return sum([len(b.records) async for b in BankingSandbox().fetch(request)]) / 10
+
+
+async def bank_section(run: Runtime, wanted: int, runs: int) -> None:
+    company_id, connection_id = await common.linked_sandbox(run, "Bank statement benchmark", {}, "qhnd")
+    scale = max(1, round(wanted * 1.02 / await bank_transactions_per_scale(company_id)))
+    await common.set_credentials(run, connection_id, {"scale": scale})
+    started = time.perf_counter()
+    for data_type in ("banking-accounts", "banking-transactions"):
+        await common.pull(run, company_id, connection_id, data_type)
+    pulled = time.perf_counter() - started
+    async with run.engine.connect() as db, db.begin():
+        await refresh_statistics(db)
+    async with run.sessionmaker() as session:
+        held = await session.scalar(
+            select(func.count())
+            .select_from(Record)
+            .where(Record.connection_id == connection_id, Record.data_type == "banking-transactions")
+        )
+    print(
+        f"\ncompany: {held:,} bank transactions (Banking Sandbox at scale {scale}; pulled in {pulled:.0f} s)"
+    )
+    base = await timed(lambda: read_bank_lines(run, company_id), runs)
+    base_p50 = statistics.median(base)
+    print(f"{'report':46} {'p50':>10} {'worst':>10} {'p50 / baseline':>15}")
+    line = f"{'baseline: every bank line read once':46} {base_p50 * 1000:>8.1f}ms {max(base) * 1000:>8.1f}ms"
+    print(f"{line} {1:>15.2f}")
+    for name, report in BANK_REPORTS.items():
+        seconds = await timed(lambda report=report: report(run, company_id), runs)
+        p50 = statistics.median(seconds)
+        print(f"{name:46} {p50 * 1000:>8.1f}ms {max(seconds) * 1000:>8.1f}ms {p50 / base_p50:>15.2f}")
+        async with run.sessionmaker() as session, session.begin():  # all but the latest statement go
+            for report_id in _made[:-1]:
+                await session.execute(delete(Report).where(Report.id == report_id))
+            del _made[:-1]
+
+
 async def baseline(run: Runtime, company_id: uuid.UUID) -> None:
     """The plain profit and loss and balance sheet of the same months, as the read API reads them."""
     async with run.sessionmaker() as session:
@@ -200,7 +308,7 @@ async def timed(call: Callable[[], Awaitable[Any]], runs: int) -> list[float]:
     return seconds
 
 
-async def main(wanted: int, runs: int) -> None:
+async def main(wanted: int, bank_wanted: int, runs: int) -> None:
     report_types.register_all()
     with common.database() as url:
         engine = common.new_engine(url)
@@ -231,12 +339,20 @@ async def main(wanted: int, runs: int) -> None:
             seconds = await timed(lambda report=report: report(run, company_id), runs)
             p50 = statistics.median(seconds)
             print(f"{name:40} {p50 * 1000:>8.1f}ms {max(seconds) * 1000:>8.1f}ms {p50 / base_p50:>15.2f}")
+        await bank_section(run, bank_wanted, runs)
         await engine.dispose()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--bank-transactions", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--quick", action="store_true", help="20,000 of each, one run (a check, not a figure)"
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.records, arguments.runs))
+    if arguments.quick:
+        arguments.records = arguments.bank_transactions = 20_000
+        arguments.runs = 1
+    asyncio.run(main(arguments.records, arguments.bank_transactions, arguments.runs))

@@ -176,7 +176,8 @@ DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
         (
             "One generation per company and report type at a time: while one is in progress, a request "
             "answers its status instead of queuing another. `reportType` is read in any case; "
-            "`enhancedCashFlow` answers 400 until ledgerlink generates it."
+            "`enhancedCashFlow` is the company's latest Complete categorized bank statement (without one, "
+            "the generation fails saying to generate one)."
         ),
         {},
     ),
@@ -198,6 +199,41 @@ DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
             "not read."
         ),
         {},
+    ),
+    "GET /companies/{}/reports/categorizedBankStatement/{}/accounts": (
+        (
+            "Bank accounts of the company's banking connections and of its books (`sourceRef.sourceType` "
+            "`Banking` or `Accounting`), each with its transactions' count and totals in the report "
+            "(`transactionCount`, `moneyIn`, `moneyOut`, ledgerlink's). A report not `Complete` is a 400 "
+            "saying why; `latest` is the last one generated; `maxAge` is not read."
+        ),
+        {},
+    ),
+    "GET /companies/{}/reports/categorizedBankStatement/{}/transactions": (
+        (
+            "Every bank transaction of the report in (connection, account, date, id) order; `confidence` "
+            "is 0-100, the aggregate on each level; `transactionCategory` also carries `status` "
+            "(`Suggested`, or `Confirmed` by an analyst) and `reason`; `isRecurring` is null. `query` and "
+            "`orderBy` take Codat's property names and `transactionCategory.category` (the dotted path). A "
+            "report not `Complete` is a 400 saying why."
+        ),
+        {},
+    ),
+    "GET /companies/{}/reports/categorizedBankStatement/{}/excel": (
+        (
+            "Made from the stored report on each download: its accounts and every categorized transaction, "
+            "`application/octet-stream` named `Categorized bank statement - <company> - <UTC time>.xlsx`; a "
+            "report not `Complete` is a 400 saying why."
+        ),
+        {},
+    ),
+    "GET /companies/{}/reports/enhancedCashFlow/transactions": (
+        (
+            "Read from the company's latest `Complete` categorized bank statement report; a company without "
+            "one gets one generated at once from what has been pulled (kept as a report), or a 409 saying "
+            "why none can be made. `orderBy` is a 400."
+        ),
+        {"409": _error_response("The company has no bank transactions pulled to categorize.")},
     ),
     "GET /companies/{}/files/download": (
         (

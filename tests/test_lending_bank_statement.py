@@ -26,6 +26,7 @@ from codat_lending.models.errors import ErrorMessage
 from ledgerlink.lending.bank_categories import CATEGORIES
 from tests.support.pulls import read_all, wait_for_pulls
 from tests.support.server import RunningServer
+from tests.support.waits import wait_until
 from tests.support.webhook_receiver import Receiver
 from tests.support.webhooks import add_consumer
 
@@ -364,3 +365,36 @@ def test_the_older_enhanced_cash_flow_makes_a_statement_when_there_is_none(api, 
     assert body["reportInfo"]["totalResults"] > 10 and len(body["reportItems"][0]["transactions"]) == 10
     again = api.get(f"/companies/{company_id}/reports/enhancedCashFlow/transactions").json()
     assert again["reportInfo"]["reportId"] == made["id"]
+
+
+def excel_status(lending: CodatLending, company_id: str) -> Any:
+    """Ask for the `enhancedCashFlow` Excel report and wait until it is no longer in progress."""
+    request = {"company_id": company_id, "report_type": "enhancedCashFlow"}
+    queued = lending.excel_reports.generate(request=request)
+    assert queued.in_progress is True and queued.report_type == "enhancedCashFlow"
+    return wait_until(
+        lambda: None if (status := lending.excel_reports.get_status(request=request)).in_progress else status,
+        60,
+        "the enhancedCashFlow workbook",
+    )
+
+
+def test_the_enhanced_cash_flow_excel_report_is_the_latest_statement(api, lending, statement) -> None:
+    company_id = statement["company"]
+    status = excel_status(lending, company_id)
+    assert status.success is True and status.error_message is None, status.error_message
+    content = lending.excel_reports.download(
+        request={"company_id": company_id, "report_type": "enhancedCashFlow"}
+    )
+    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    assert book.sheetnames == ["Cover", "Accounts", "Transactions"]
+    latest = api.get(f"/companies/{company_id}/reports/{REPORT}/latest/status").json()
+    cover = {row[0]: row[1] for row in book["Cover"].iter_rows(values_only=True) if row and row[0]}
+    assert cover["Categorized bank statement report ID"] == latest["id"]
+    rows = list(book["Transactions"].iter_rows(values_only=True))[1:]
+    assert len(rows) == len(transactions_of(api, company_id, latest["id"]))
+
+    # A company without a statement is told to generate one.
+    bare = tagged_company(api, "No Statement Ltd")
+    failed = excel_status(lending, bare)
+    assert failed.success is False and "generate one" in (failed.error_message or "")

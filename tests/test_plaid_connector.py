@@ -11,17 +11,24 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import httpx
 import jsonschema_rs
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import select
 
 from ledgerlink.config import Settings
 from ledgerlink.connectors import registry
 from ledgerlink.connectors.plaid.connector import DATA_TYPES, KEY, PlaidConfig, PlaidConnector
 from ledgerlink.database import migrate
 from ledgerlink.jobs import Runtime
+from ledgerlink.lending import report_types
+from ledgerlink.lending.bank_categories import CATEGORIES
+from ledgerlink.lending.bank_statement.models import StatementAccount, StatementTransaction
+from ledgerlink.lending.reports import service as reports
+from ledgerlink.lending.reports.models import Report
 from ledgerlink.link import service as link_service
 from ledgerlink.records import fields
 from tests.support.connectors import connection_of, pending_connection, pull, runtime_on, stored
@@ -393,3 +400,48 @@ async def test_a_relink_brings_a_new_item_whose_history_replaces_the_old(
     transactions = await stored(runtime, connection_id, "banking-transactions")
     assert transactions[only_in_first][1] is True
     assert {tid for tid, (_, deleted) in transactions.items() if not deleted} == set(second.transactions())
+
+
+async def test_plaid_transactions_land_in_the_categorized_bank_statement(
+    runtime: Runtime, fake: PlaidFake, plaid: PlaidConnector
+) -> None:
+    """A categorized bank statement of a company banking through Plaid: every posted transaction Plaid
+    gave (not the pending one), categorized in the taxonomy, on its account with Plaid's institution."""
+    connection_id, item = await link(runtime, plaid, fake)
+    payout = fake.add_transaction(
+        item, amount=-1840.5, name="STRIPE PAYMENTS UK LTD TRANSFER", merchant_name=None, date=days_ago(2),
+        pending=False,
+    )  # fmt: skip
+    for data_type in DATA_TYPES:
+        assert (await pull(runtime, connection_id, data_type)).status == "Complete"
+    report_types.register_all()
+    now = datetime.now(UTC)
+    async with runtime.sessionmaker() as session, session.begin():
+        company_id = (await connection_of(runtime, connection_id)).company_id
+        report = Report(
+            company_id=company_id, type="categorizedBankStatement", status="InProgress", requested_at=now,
+            updated_at=now, pulls=[], attempts=0,
+        )  # fmt: skip
+        session.add(report)
+    done = await reports.run_report(runtime, report.id)
+    assert done.status == "Complete", done.error_message
+    async with runtime.sessionmaker() as session:
+        rows = {
+            t.transaction_id: t
+            for t in await session.scalars(
+                select(StatementTransaction).where(StatementTransaction.report_id == report.id)
+            )
+        }
+        accounts = (
+            await session.scalars(select(StatementAccount).where(StatementAccount.report_id == report.id))
+        ).all()
+    assert set(rows) == {WALMART, payout["transaction_id"]}
+    assert rows[WALMART].amount == Decimal("-72.1") and rows[WALMART].account_id == CHECKING
+    assert rows[payout["transaction_id"]].amount == Decimal("1840.5")
+    paths = {category.path for category in CATEGORIES}
+    assert all(tuple(t.levels) in paths and t.reason for t in rows.values())
+    assert rows[payout["transaction_id"]].levels[0] == "Income"
+    assert done.result == {"transactions": 2, "accounts": len(item.accounts), "overridden": 0}
+    checking = next(a for a in accounts if a.account_id == CHECKING)
+    assert checking.platform_name == "Plaid" and checking.provider == "Houndstooth Bank"
+    assert checking.transactions == 2 and checking.money_out == Decimal("72.1")

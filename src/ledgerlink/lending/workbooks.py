@@ -113,6 +113,19 @@ class Cover:
     notes: Sequence[tuple[str, str]] = field(default_factory=tuple)
 
 
+def report_pulls(pulls: Sequence[dict[str, Any]]) -> list[tuple[str, str, str | None, datetime | None]]:
+    """A stored report's `sourceDatasets` as the cover lists them."""
+    return [
+        (
+            pull["dataType"],
+            pull["connectionId"],
+            pull["datasetId"],
+            parse_datetime(pull["completed"]) if pull.get("completed") else None,
+        )
+        for pull in pulls
+    ]
+
+
 def sheet_name(name: str, taken: set[str]) -> str:
     """A valid sheet name, unique in the workbook (Excel compares them case-insensitively)."""
     cleaned = " ".join(name.translate(_FORBIDDEN_IN_SHEET_NAME).split()).strip("' ")

@@ -36,14 +36,23 @@ async def transactions_page(
     session: AsyncSession, report: Report, params: PageParams
 ) -> tuple[list[StatementTransaction], int]:
     """A page of the report's transactions. Without `query`, the count is the one stored with the report
-    (a million rows are not counted again for every page)."""
+    (a million rows are not counted again for every page); in the report's own order too, the page is a
+    range of positions (dense from 0), read off the primary key however deep it is, not skipped to."""
     statement = select(StatementTransaction).where(StatementTransaction.report_id == report.id)
     if params.query:
         return await fetch_query_page(
             session, statement, params, queries.TRANSACTION_TARGET, default_order=queries.TRANSACTION_ORDER
         )
-    ordered = queries.filtered_order(statement, params.order_by)
-    rows = await session.scalars(ordered.limit(params.page_size).offset(params.offset))
+    if params.order_by:
+        ordered = queries.filtered_order(statement, params.order_by)
+        rows = await session.scalars(ordered.limit(params.page_size).offset(params.offset))
+    else:
+        position = StatementTransaction.position
+        rows = await session.scalars(
+            statement.where(position >= params.offset, position < params.offset + params.page_size).order_by(
+                position
+            )
+        )
     return list(rows.all()), stored_count(report)
 
 

@@ -4,16 +4,21 @@ not (answered with a clear error rather than an empty workbook)."""
 from __future__ import annotations
 
 from ledgerlink.kit.errors import BadRequest
-from ledgerlink.lending.excel import audit, financials, invoices
+from ledgerlink.lending.excel import audit, cash_flow, financials, invoices
 from ledgerlink.lending.excel.kinds import ExcelReportType
 
 REPORT_TYPES: dict[str, ExcelReportType] = {
-    kind.name: kind for kind in (audit.AUDIT, financials.ENHANCED_FINANCIALS, invoices.ENHANCED_INVOICES)
+    kind.name: kind
+    for kind in (
+        audit.AUDIT,
+        financials.ENHANCED_FINANCIALS,
+        invoices.ENHANCED_INVOICES,
+        cash_flow.ENHANCED_CASH_FLOW,
+    )
 }
-# Codat's other report types (the spec's `excelReportTypes`), with why they are not generated here.
-NOT_OFFERED = {
-    "enhancedCashFlow": "The enhancedCashFlow report (categorized bank transactions) is not available yet.",
-}
+# Codat's other report types (the spec's `excelReportTypes`), with why they are not generated here (none now:
+# kept for a type Codat adds).
+NOT_OFFERED: dict[str, str] = {}
 
 
 def report_type(name: str | None) -> ExcelReportType:

@@ -16,7 +16,6 @@ from ledgerlink.companies import service as companies
 from ledgerlink.files.service import Download
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
-from ledgerlink.kit.query import parse_datetime
 from ledgerlink.lending import workbooks
 from ledgerlink.lending.credit_model.service import complete_report
 from ledgerlink.lending.excel.service import file_name
@@ -54,15 +53,7 @@ async def workbook(session: AsyncSession, principal: Principal, company_id: str,
     notes = [("Report ID", str(report.id)), ("Report generated (UTC)", str(report.updated_at.isoformat()))]
     if summary.get("currency"):
         notes.append(("Currency", str(summary["currency"])))
-    pulls = [
-        (
-            pull["dataType"],
-            pull["connectionId"],
-            pull["datasetId"],
-            parse_datetime(pull["completed"]) if pull.get("completed") else None,
-        )
-        for pull in report.pulls
-    ]
+    pulls = workbooks.report_pulls(report.pulls)
     cover = Cover(TITLE, company.name, str(company.id), generated, pulls, notes)
     content = await workbooks.write(cover, sheets(summary))
     return Download(file_name(TITLE, company, generated), workbooks.MEDIA_TYPE, content)

@@ -75,20 +75,33 @@ async def request_kind(session: AsyncSession, company: Company, kind: kinds.Repo
     job and the pulls of what it reads, in the caller's transaction: `request_report`'s work, for the report
     types with operations of their own (the liabilities reports)."""
     await _refresh(session, company, kind.data_types)
+    report = await _new_report(session, company.id, kind)
+    await _defer(session, report.id)
+    return report
+
+
+async def _new_report(
+    session: AsyncSession,
+    company_id: uuid.UUID,
+    kind: kinds.ReportKind,
+    pulls: list[dict[str, Any]] | None = None,
+    fingerprint: str | None = None,
+) -> Report:
+    """A new `InProgress` report of `kind`, flushed (its id taken)."""
     now = utcnow()
     report = Report(
         id=uuid.uuid4(),
-        company_id=company.id,
+        company_id=company_id,
         type=kind.name,
         status=ReportStatus.IN_PROGRESS.value,
         requested_at=now,
         updated_at=now,
-        pulls=[],
+        pulls=pulls or [],
+        inputs_fingerprint=fingerprint,
         attempts=0,
     )
     session.add(report)
     await session.flush()
-    await _defer(session, report.id)
     return report
 
 
@@ -195,20 +208,8 @@ async def generate_now(session: AsyncSession, company: Company, report_type: str
     and nothing is stored."""
     kind = kinds.kind_of(report_type)
     pulls, fingerprint = await pins.pin_pulls(session, company.id, kind.data_types)
-    now = utcnow()
-    report = Report(
-        id=uuid.uuid4(),
-        company_id=company.id,
-        type=kind.name,
-        status=ReportStatus.IN_PROGRESS.value,
-        requested_at=now,
-        updated_at=now,
-        pulls=pulls,
-        inputs_fingerprint=fingerprint,
-        attempts=1,
-    )
-    session.add(report)
-    await session.flush()
+    report = await _new_report(session, company.id, kind, pulls, fingerprint)
+    report.attempts = 1
     try:
         result = await kind.generate(session, report)
     except kinds.ReportFailed as failed:

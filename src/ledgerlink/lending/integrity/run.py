@@ -42,6 +42,8 @@ from ledgerlink.sync.models import IN_FLIGHT_SQL
 BANK_ACCOUNTS, BANK_LINES = "banking-accounts", "banking-transactions"
 BOOKS_ACCOUNTS, BOOKS_LINES = "bankAccounts", "bankTransactions"
 COMPLETE, ERROR, DOES_NOT_EXIST = "Complete", "Error", "DoesNotExist"
+# ISO 4217's code for no currency, which Codat gives a record whose source names none.
+UNKNOWN_CURRENCY = "XXX"
 
 _INSERT_BATCH = 5000
 
@@ -99,7 +101,7 @@ def _row(line: BankLine) -> _Row:
         account_id=line.account_id,
         day=datetime.combine(line.date, time(), tzinfo=UTC),
         amount=line.amount,
-        currency=line.currency,
+        currency=line.currency or UNKNOWN_CURRENCY,
         description=line.description,
     )
 
@@ -115,7 +117,7 @@ def _account_match(account: BankAccountRef) -> dict[str, Any]:
         "connectionId": str(account.connection_id),
         "description": account.name,
         "amount": str(account.balance) if account.balance is not None else None,
-        "currency": account.currency,
+        "currency": account.currency or UNKNOWN_CURRENCY,
     }
 
 
@@ -127,7 +129,7 @@ def _account_row(account: BankAccountRef, partner: BankAccountRef | None) -> dic
         "account_id": account.account_id,
         "date": None,
         "amount": account.balance,
-        "currency": account.currency,
+        "currency": account.currency or UNKNOWN_CURRENCY,
         "description": account.name,
         "matched": partner is not None,
         "matches": [_account_match(partner)] if partner is not None else [],

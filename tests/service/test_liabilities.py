@@ -80,7 +80,7 @@ async def test_loans_in_the_bank_are_found_and_nothing_else_is(
         {"id": "cur", "name": "Business Current Account", "currency": "GBP"},
         {"id": "sav", "name": "Savings", "currency": "GBP"},
     )
-    await records(session, bank.id, "banking-transactions", *statement(), dated_by="postedDate")
+    await records(session, bank.id, "banking-transactions", *statement(), dated_by=("postedDate",))
 
     loans = await sources.bank_loans(session, company.id, [bank.id])
 
@@ -159,7 +159,7 @@ async def test_a_ledgers_loan_account_with_its_drawdown_repayments_and_interest(
         ),
         entry("je-accrued", month(3, 30), "Interest accrued", ("interest", 50), ("loan", -50)),
         entry("je-rent", month(1, 2), "Rent", ("rent", 2000), ("bank", -2000)),
-        dated_by="postedOn",
+        dated_by=("postedOn",),
     )
 
     (loan,) = await sources.ledger_loans(session, [books.id])
@@ -203,7 +203,7 @@ async def test_a_commerce_platforms_own_lending(session: AsyncSession, principal
         for n in range(20)
     ]
     written += [transaction(f"payout-{n}", month(0, 5 + n), -800, "Payout", "Payout") for n in range(20)]
-    await records(session, shop.id, "commerce-transactions", *written, dated_by="createdDate")
+    await records(session, shop.id, "commerce-transactions", *written, dated_by=("createdDate",))
 
     (loan,) = await sources.commerce_loans(session, [shop.id])
 

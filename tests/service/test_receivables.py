@@ -7,19 +7,17 @@ available, and a bank's transactions matched to a payment."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledgerlink.kit.auth import Principal
-from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.pagination import PageParams
 from ledgerlink.lending.receivables import ageing, reconciliation
 from ledgerlink.lending.receivables.ageing import CREDITORS, DEBTORS, AgeingSettings
-from ledgerlink.records.models import Record, RecordCount
-from tests.support.rows import company_with
+from tests.support.rows import company_with, records
 
 pytestmark = pytest.mark.anyio
 
@@ -27,28 +25,10 @@ REPORT_DATE = date(2024, 6, 30)
 
 
 async def write(
-    session: AsyncSession, connection_id: uuid.UUID, data_type: str, *records: dict[str, Any]
+    session: AsyncSession, connection_id: uuid.UUID, data_type: str, *written: dict[str, Any]
 ) -> None:
     """Records as a pull would leave them (a deleted one flagged), and the type's count."""
-    now = utcnow()
-    for record in records:
-        dated = record.get("issueDate") or record.get("postedDate")
-        session.add(
-            Record(
-                connection_id=connection_id,
-                data_type=data_type,
-                record_id=record["id"],
-                data=record,
-                content_hash=0,
-                modified_date=now,
-                record_date=datetime.fromisoformat(dated + "+00:00") if dated else None,
-                is_deleted=bool(record.get("metadata", {}).get("isDeleted")),
-            )
-        )
-    session.add(
-        RecordCount(connection_id=connection_id, data_type=data_type, visible=len(records), synced_at=now)
-    )
-    await session.flush()
+    await records(session, connection_id, data_type, *written, dated_by=("issueDate", "postedDate"))
 
 
 def allocation(payment_id: str, amount: str, when: str | None, *, sign: int = -1) -> dict[str, Any]:

@@ -87,12 +87,13 @@ async def records(
     connection_id: uuid.UUID,
     data_type: str,
     *written: dict[str, Any],
-    dated_by: str | None = None,
+    dated_by: tuple[str, ...] = (),
 ) -> None:
-    """Records of one data type as a pull leaves them (and its count), dated by their `dated_by` property."""
+    """Records of one data type as a pull leaves them (one flagged `metadata.isDeleted` stored deleted), and
+    the type's count; each dated by the first of its `dated_by` properties it has."""
     now = utcnow()
     for record in written:
-        dated = record.get(dated_by) if dated_by else None
+        dated = next((record[name] for name in dated_by if record.get(name)), None)
         session.add(
             Record(
                 connection_id=connection_id,
@@ -102,7 +103,7 @@ async def records(
                 content_hash=0,
                 modified_date=now,
                 record_date=datetime.fromisoformat(f"{dated[:19]}+00:00") if dated else None,
-                is_deleted=False,
+                is_deleted=bool((record.get("metadata") or {}).get("isDeleted")),
             )
         )
     session.add(

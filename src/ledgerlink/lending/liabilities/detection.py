@@ -244,8 +244,9 @@ class MovementLoans:
             watched = self._watched[key] = _Counterparty(
                 name.lower(), movement.connection_id, movement.account_id, movement.currency
             )
-        if watched.lender is None and counterparty:
-            watched.lender = counterparty
+        if watched.lender is None and (counterparty or evidence):
+            # (a loan line that names no one the categorization knows: its own words, as written)
+            watched.lender = counterparty or lender_name(name, movement.description)
         if word is not None and word not in watched.words:
             watched.words.append(word)
         if movement.loan_category and movement.loan_category not in watched.categories:

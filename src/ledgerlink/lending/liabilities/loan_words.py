@@ -40,6 +40,7 @@ NOT_A_NAME = frozenset(
         "bank",
         "to",
         "from",
+        "the",
     )
 )
 

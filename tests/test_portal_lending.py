@@ -3,7 +3,8 @@ the categorized statements' totals are the API's, an analyst's category (with a 
 and shows in the account's history, the aged debtors chart's totals are the API's, a workbook is generated
 and downloads as a workbook openpyxl opens, and a credit model is generated with its financial summary. On
 the Commerce Sandbox: the sales charts and tables are the commerce metrics API's. On the Accounting and
-Banking Sandboxes together: the bank categories, the data integrity rates and the loans found are the API's."""
+Banking Sandboxes together: the bank categories, the data integrity rates and the loans found are the
+API's."""
 
 from __future__ import annotations
 

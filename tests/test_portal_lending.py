@@ -410,15 +410,22 @@ def read_exact(api: httpx.Client, path: str) -> list[dict[str, Any]]:
 
 def check_bank_categories(page: Any, api: httpx.Client, company: str, report_id: str) -> None:
     """Each account's table: its categories' counts, money in and out are the statement's transactions
-    summed per category (its first three levels), and its totals row is the account's as the API lists it."""
+    summed per category (its first three levels), its totals row is the account's as the API lists it, and
+    its payment providers' table sums the transactions each came through (`platformName`)."""
     base = f"/companies/{company}/reports/categorizedBankStatement/{report_id}"
     sums: dict[tuple[str, str], dict[tuple[str, ...], list[Decimal]]] = defaultdict(
         lambda: defaultdict(lambda: [Decimal(0)] * 3)
     )
+    providers: dict[tuple[str, str], dict[str, list[Decimal]]] = defaultdict(
+        lambda: defaultdict(lambda: [Decimal(0)] * 3)
+    )
     for t in read_exact(api, f"{base}/transactions"):
         levels = tuple(t["transactionCategory"]["levels"])
-        for path in {levels[:1], levels[:2], levels[:3]}:
-            figures = sums[(t["connectionId"], t["accountRef"]["id"])][path]
+        key = (t["connectionId"], t["accountRef"]["id"])
+        groups = [sums[key][path] for path in {levels[:1], levels[:2], levels[:3]}]
+        if t["platformName"]:
+            groups.append(providers[key][t["platformName"]])
+        for figures in groups:
             figures[0] += 1
             figures[1 if t["amount"] >= 0 else 2] += abs(t["amount"])
     accounts = read_exact(api, f"{base}/accounts")
@@ -436,6 +443,18 @@ def check_bank_categories(page: Any, api: httpx.Client, company: str, report_id:
         for n in range(rows.count()):
             row = rows.nth(n)
             count, money_in, money_out = expected[tuple(row.get_attribute("data-path").split("."))]
+            assert page_amounts(row) == [
+                f"{count:,}",
+                money(money_in),
+                money(money_out),
+                money(money_in - money_out),
+            ]
+        through = page.locator(f"#bank-categories table.providers{where} tbody tr")
+        assert through.count() == len(providers[(account["connectionId"], account["id"])])
+        for provider, (count, money_in, money_out) in providers[
+            (account["connectionId"], account["id"])
+        ].items():
+            row = through.filter(has=page.locator(f"th:text-is('{provider}')"))
             assert page_amounts(row) == [
                 f"{count:,}",
                 money(money_in),

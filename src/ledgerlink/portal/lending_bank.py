@@ -23,7 +23,8 @@ from ledgerlink.lending.reports.models import Report
 
 @dataclass(frozen=True)
 class CategoryTotal:
-    """A category's transactions in one account: a top level (depth 0) or a level beneath it (1, 2)."""
+    """A category's transactions in one account: a top level (depth 0) or a level beneath it (1, 2); or,
+    with a one-part path, the transactions the money of which came or went through a payment provider."""
 
     path: tuple[str, ...]
     transactions: int
@@ -52,6 +53,8 @@ class AccountCategories:
 
     account: StatementAccount
     categories: tuple[CategoryTotal, ...]
+    # The payment providers (card processors, marketplaces, rails) the account's money went through.
+    providers: tuple[CategoryTotal, ...] = ()
 
 
 def _tree(sums: dict[tuple[str, ...], list[Decimal]]) -> tuple[CategoryTotal, ...]:
@@ -77,7 +80,8 @@ def _tree(sums: dict[tuple[str, ...], list[Decimal]]) -> tuple[CategoryTotal, ..
 
 
 async def account_categories(session: AsyncSession, report: Report) -> list[AccountCategories]:
-    """The statement's accounts, in the report's order, each with its totals per category."""
+    """The statement's accounts, in the report's order, each with its totals per category and per payment
+    provider."""
     accounts = (
         await session.scalars(
             select(StatementAccount)
@@ -86,18 +90,14 @@ async def account_categories(session: AsyncSession, report: Report) -> list[Acco
         )
     ).all()
     line = StatementTransaction
+    moved = (
+        func.count(),
+        func.coalesce(func.sum(line.amount).filter(line.amount >= 0), 0),
+        func.coalesce(-func.sum(line.amount).filter(line.amount < 0), 0),
+    )
     top, second, third = line.levels[1], line.levels[2], line.levels[3]
     grouped = await session.execute(
-        select(
-            line.connection_id,
-            line.account_id,
-            top,
-            second,
-            third,
-            func.count(),
-            func.coalesce(func.sum(line.amount).filter(line.amount >= 0), 0),
-            func.coalesce(-func.sum(line.amount).filter(line.amount < 0), 0),
-        )
+        select(line.connection_id, line.account_id, top, second, third, *moved)
         .where(line.report_id == report.id)
         .group_by(line.connection_id, line.account_id, top, second, third)
     )
@@ -109,7 +109,26 @@ async def account_categories(session: AsyncSession, report: Report) -> list[Acco
             Decimal(money_in),
             Decimal(money_out),
         ]
+    through = await session.execute(
+        select(line.connection_id, line.account_id, line.payment_provider, *moved)
+        .where(line.report_id == report.id, line.payment_provider.is_not(None))
+        .group_by(line.connection_id, line.account_id, line.payment_provider)
+    )
+    providers: dict[tuple[uuid.UUID, str], list[CategoryTotal]] = defaultdict(list)
+    for connection_id, account_id, provider, count, money_in, money_out in through:
+        providers[(connection_id, account_id)].append(
+            CategoryTotal((str(provider),), int(count), Decimal(money_in), Decimal(money_out))
+        )
     return [
-        AccountCategories(account, _tree(by_account.get((account.connection_id, account.account_id), {})))
+        AccountCategories(
+            account,
+            _tree(by_account.get((account.connection_id, account.account_id), {})),
+            tuple(
+                sorted(
+                    providers.get((account.connection_id, account.account_id), []),
+                    key=lambda p: (-(p.money_in + p.money_out), p.path),
+                )
+            ),
+        )
         for account in accounts
     ]

@@ -606,6 +606,15 @@ def test_lending_tab_bank_categories_data_integrity_and_loans(page, shoot, acces
     shoot("loans")
     accessible()
 
+    # A company with nothing linked: looking for loans is refused with why, and nothing is requested.
+    with http_sign_in(server) as (browser, csrf):
+        empty = api.post("/companies", json={"name": "Nothing Linked Ltd"}).json()["id"]
+        path = f"/portal/companies/{empty}/lending"
+        refused = browser.post(f"{path}/loans", data={"csrf": csrf})
+        assert refused.status_code == 303 and refused.headers["location"] == f"{path}#loans"
+        assert "link one of them first" in browser.get(path).text
+        assert api.get(LOANS.format(company=empty), params={"sourceType": "banking"}).status_code == 404
+
     # On a phone, with the unmatched lines and a loan's transactions open, nothing sticks out sideways.
     page.set_viewport_size({"width": 390, "height": 844})
     page.locator("#integrity details summary").first.click()

@@ -194,6 +194,18 @@ async def _integrity(operator: Operator, company: Company) -> dict[str, Any]:
     return {"integrity": view, "integrity_problem": problem}
 
 
+async def _loans(operator: Operator, company: Company) -> dict[str, Any]:
+    """Each source's latest loans report (a report asked for again while the page is read: why not)."""
+    states, problem = await _shown(
+        operator, lending_loans.loan_states(operator.db, operator.principal, company)
+    )
+    return {
+        "loan_states": states or [],
+        "loans_problem": problem,
+        "loan_sources": lending_loans.linked_sources(company),
+    }
+
+
 async def _credit_model(operator: Operator, company: Company) -> dict[str, Any]:
     found, total = await reports.list_reports(
         operator.db, operator.principal, str(company.id), PageParams(1, REPORTS_SHOWN, None, None)
@@ -272,8 +284,7 @@ async def show_lending(
         **await _credit_model(operator, company),
         "bank": await _bank_categories(operator, company),
         **await _integrity(operator, company),
-        "loan_states": await lending_loans.loan_states(operator.db, operator.principal, company),
-        "loan_sources": lending_loans.linked_sources(company),
+        **await _loans(operator, company),
         "sales": sold,
         "sales_form": sales_form,
         "sales_problem": sales_problem,

@@ -121,12 +121,15 @@ async def _rate(
             )
         ),
     )
-    lines = sum(int(s["byCount"]["total"]) for s in answer["summaries"])
-    if not lines:
+    if not answer["summaries"]:
         return MonthRate(0, 0, None, None)
-    (summary,) = answer["summaries"]  # an account's lines are in its one currency
+    # An account's lines are in its currency; should a line be in another, the account's own are the rate.
+    summary = max(
+        answer["summaries"],
+        key=lambda s: (s["byAmount"].get("currency") == account.get("currency"), int(s["byCount"]["total"])),
+    )
     return MonthRate(
-        lines,
+        int(summary["byCount"]["total"]),
         int(summary["byCount"]["matched"]),
         _decimal(summary["byAmount"]["matchPercentage"]),
         _decimal(summary["byCount"]["matchPercentage"]),

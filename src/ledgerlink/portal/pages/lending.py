@@ -23,6 +23,7 @@ from ledgerlink.files.views import attachment
 from ledgerlink.kit import pages
 from ledgerlink.kit.errors import BadRequest, CodatError, NotFound
 from ledgerlink.kit.pagination import PageParams
+from ledgerlink.lending.bank_statement import service as bank_statement
 from ledgerlink.lending.bank_statement.report import NAME as BANK_STATEMENT
 from ledgerlink.lending.categories import service as categories
 from ledgerlink.lending.categories import taxonomy
@@ -184,7 +185,8 @@ async def _bank_categories(operator: Operator, company: Company) -> dict[str, An
         ),
     )
     accounts = await bank.account_categories(operator.db, statement) if statement is not None else []
-    return {"latest": latest, "statement": statement, "accounts": accounts}
+    count = bank_statement.stored_count(statement) if statement is not None else 0
+    return {"latest": latest, "statement": statement, "accounts": accounts, "transactions": count}
 
 
 async def _integrity(operator: Operator, company: Company) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from ledgerlink.companies.models import Company
 from ledgerlink.connectors import registry as connectors
@@ -134,14 +135,15 @@ async def loan_states(session: AsyncSession, principal: Principal, company: Comp
     """Each source's latest liabilities report, in Codat's order of `sourceType`s, with its loans once it is
     complete."""
     types = {source.report_type: source for source in SOURCES.values()}
+    # One row per type, the latest, without its result (the loans are read through the service).
     rows = await session.scalars(
         select(Report)
+        .options(defer(Report.result))
         .where(Report.company_id == company.id, Report.type.in_(types))
-        .order_by(*queries.DEFAULT_ORDER)
+        .distinct(Report.type)
+        .order_by(Report.type, *queries.DEFAULT_ORDER)
     )
-    latest: dict[str, Report] = {}
-    for row in rows:
-        latest.setdefault(row.type, row)
+    latest = {row.type: row for row in rows}
     states = []
     for report_type, source in types.items():
         report = latest.get(report_type)

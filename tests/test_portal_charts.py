@@ -109,3 +109,76 @@ def test_aged_amounts_are_bars_in_the_report_s_order_sized_to_their_amounts_a_ne
     widths = [float(bar.get("width")) for bar in bars]
     assert widths[0] == 2 * widths[2] and abs(widths[1] - widths[0] * 0.255) < 0.1
     assert [t.text for t in svg.findall(f".//{SVG}text[@class='amount']")] == ["100.00", "-25.50", "50.00"]
+
+
+def test_figures_per_period_are_grouped_columns_from_a_zero_axis_with_a_legend() -> None:
+    labels = ("Jan 2026", "Feb 2026", "Mar 2026")
+    series = [
+        charts.PeriodSeries("Existing", (Decimal(10), Decimal(0), Decimal(30))),
+        charts.PeriodSeries("New", (Decimal(5), Decimal(-20), Decimal(15))),
+    ]
+    svg = parsed(charts.period_chart("c", "Customers", labels, series, unit="", axis_title="Customers"))
+
+    groups = svg.findall(f"{SVG}g[@class='series']")
+    assert [g.get("data-series") for g in groups] == ["Existing", "New"]
+    columns = {g.get("data-series"): g.findall(f"{SVG}rect") for g in groups}
+    assert [r.find(f"{SVG}title").text for r in columns["New"]] == [
+        "New, Jan 2026: 5",
+        "New, Feb 2026: -20",
+        "New, Mar 2026: 15",
+    ]
+    # Heights are to scale from the zero line; a negative figure hangs below it and is marked.
+    heights = [float(r.get("height")) for r in columns["Existing"]]
+    assert heights[1] == 0 and abs(heights[2] - 3 * heights[0]) < 0.2
+    assert columns["New"][1].get("class") == "column negative"
+    zero = next(
+        line
+        for line in svg.findall(f"{SVG}line")
+        if line.get("class") == "axis" and line.get("y1") == line.get("y2")
+    )
+    assert float(columns["New"][1].get("y")) == float(zero.get("y1"))
+    assert float(columns["Existing"][2].get("y")) + heights[2] == float(zero.get("y1"))
+    # Columns of a period sit side by side, left to right in period order.
+    xs = [float(r.get("x")) for r in columns["Existing"]]
+    assert xs == sorted(xs) and float(columns["New"][0].get("x")) > xs[0]
+    texts = [t.text for t in svg.iter(f"{SVG}text")]
+    assert {"Jan 2026", "Feb 2026", "Mar 2026", "Customers", "Existing", "New"} <= set(texts)
+    # Round steps up the side, covering the lowest and highest figure.
+    ticks = [t.text for t in svg.iter(f"{SVG}text") if t.get("text-anchor") == "end"]
+    assert ticks == ["-20", "0", "20", "40"]
+    assert svg.find(f"{SVG}desc").text == (
+        "3 periods from Jan 2026 to Mar 2026. Existing: 10 in Jan 2026, 30 in Mar 2026; highest 30 in "
+        "Mar 2026. New: 5 in Jan 2026, 15 in Mar 2026; highest 15 in Mar 2026."
+    )
+
+
+def test_a_rate_per_period_is_a_line_broken_where_a_period_has_no_value() -> None:
+    labels = tuple(f"2026-0{n}-01" for n in range(1, 6))
+    rate = charts.PeriodSeries(
+        "Matched", (Decimal("50"), Decimal("75.5"), None, Decimal("100"), Decimal("90"))
+    )
+    svg = parsed(charts.period_chart("m", "Match rate", labels, [rate], unit="%", axis_title="%", lines=True))
+
+    (group,) = svg.findall(f"{SVG}g[@class='series']")
+    assert [c.find(f"{SVG}title").text for c in group.findall(f"{SVG}circle")] == [
+        "Matched, 2026-01-01: 50.00%",
+        "Matched, 2026-02-01: 75.50%",
+        "Matched, 2026-04-01: 100.00%",
+        "Matched, 2026-05-01: 90.00%",
+    ]
+    # Two runs: the line does not bridge the month without a value.
+    assert [len(p.get("points").split()) for p in group.findall(f"{SVG}polyline")] == [2, 2]
+    assert svg.findall(f"{SVG}g[@class='legend-entry']") == []
+    assert "100%" in [t.text for t in svg.iter(f"{SVG}text")]
+    assert "highest 100.00% in 2026-04-01" in svg.find(f"{SVG}desc").text
+
+
+def test_long_series_names_take_fewer_legend_columns() -> None:
+    labels = ("Jan 2026", "Feb 2026")
+    names = ("Business Current Account", "Business Savings Account", "Euro Business Account")
+    series = [charts.PeriodSeries(name, (Decimal(1), Decimal(2))) for name in names]
+    svg = parsed(charts.period_chart("l", "Rates", labels, series, unit="%", axis_title="%", lines=True))
+
+    swatches = [float(g.find(f"{SVG}rect").get("x")) for g in svg.findall(f"{SVG}g[@class='legend-entry']")]
+    # Two columns of at least the longest name's width: the third entry starts a second row.
+    assert swatches[0] == swatches[2] and swatches[1] - swatches[0] >= 28 + 7 * len(names[0])

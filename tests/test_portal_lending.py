@@ -1,7 +1,10 @@
-"""The Portal's Lending tab, in Chromium on the real server, on a company linked to the Accounting Sandbox:
+"""The Portal's Lending tab, in Chromium on the real server. On a company linked to the Accounting Sandbox:
 the categorized statements' totals are the API's, an analyst's category (with a reason) changes the statement
 and shows in the account's history, the aged debtors chart's totals are the API's, a workbook is generated
-and downloads as a workbook openpyxl opens, and a credit model is generated with its financial summary."""
+and downloads as a workbook openpyxl opens, and a credit model is generated with its financial summary. On
+the Commerce Sandbox: the sales charts and tables are the commerce metrics API's. On the Accounting and
+Banking Sandboxes together: the bank categories, the data integrity rates and the loans found are the
+API's."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import openpyxl
 import pytest
 
 from tests.support.portal import http_sign_in, overflowing, sign_in
-from tests.support.pulls import link_sandbox, wait_for_pulls
+from tests.support.pulls import link_platform, link_sandbox, wait_for_pulls
 from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.timeout(240)
@@ -209,10 +212,11 @@ def test_lending_tab_statements_override_ageing_workbook_and_credit_model(
     assert page.locator("#agedCreditor-table tfoot tr.total").count() >= 1
     shoot("lending-after-change")
     asked = {"reportDate": (date.today() - timedelta(days=45)).isoformat(), "numberOfPeriods": "3"}
-    page.get_by_role("textbox", name="Report date").fill(asked["reportDate"])
-    page.get_by_role("spinbutton", name="Periods").fill(asked["numberOfPeriods"])
-    page.get_by_role("spinbutton", name="Days per period").fill("60")
-    page.locator("#ageing").get_by_role("button", name="Show").click()
+    ageing_form = page.locator("#ageing")
+    ageing_form.get_by_role("textbox", name="Report date").fill(asked["reportDate"])
+    ageing_form.get_by_role("spinbutton", name="Periods").fill(asked["numberOfPeriods"])
+    ageing_form.get_by_role("spinbutton", name="Days per period").fill("60")
+    ageing_form.get_by_role("button", name="Show").click()
     page.wait_for_url("**periodLengthDays=60**")
     check_aged(page, api, company, {**asked, "periodLengthDays": "60"})
     headings = page.locator("#agedDebtor-table thead th").all_text_contents()
@@ -294,3 +298,324 @@ def test_lending_tab_statements_override_ageing_workbook_and_credit_model(
     page.reload()
     assert overflowing(page) == []
     shoot("lending-on-a-phone")
+
+
+SALES = ("revenue", "orders", "refunds", "customerRetention", "lifetimeValue")
+CHARTED = {"revenue": 1, "orders": 1, "refunds": 1, "customerRetention": 2, "lifetimeValue": 1}
+
+
+def shown_figure(value: Decimal, measure: dict, metric: str) -> str:
+    """A figure as the page should show it: Codat's refund rate (a ratio) as a percentage."""
+    if metric == "Refund rate":
+        return f"{value * 100:,.2f}%"
+    if measure["type"] == "percentage":
+        return f"{value:,.2f}%"
+    return f"{value:,.2f}" if measure["type"] == "currency" else f"{value:,.0f}"
+
+
+def check_sales(page: Any, api: httpx.Client, company: str, connection: str, params: dict[str, Any]) -> None:
+    """Each sales table's figures are the commerce metrics API's for the same periods; each chart draws one
+    shape per period and charted metric, named with the API's figure."""
+    base = f"/data/companies/{company}/connections/{connection}/assess/commerceMetrics"
+    for kind in SALES:
+        answer = exact(api.get(f"{base}/{kind}", params={**params, "includeDisplayNames": "true"}))
+        periods = answer["dimensions"][0]["items"]
+        rows = page.locator(f"#sales-0-{kind}-table tbody tr")
+        assert rows.count() == len(periods) == int(params["numberOfPeriods"]), kind
+        for n, period in enumerate(periods):
+            row = rows.nth(n)
+            assert (row.get_attribute("data-start"), row.get_attribute("data-end")) == (
+                period["start"],
+                period["end"],
+            )
+            components = answer["reportData"][n]["components"]
+            expected = [
+                shown_figure(
+                    c["measures"][0]["value"],
+                    answer["measures"][int(c["measures"][0]["index"])],
+                    c["itemDisplayName"],
+                )
+                for c in components
+            ]
+            cells = [text.strip() for text in row.locator("td.num").all_text_contents()]
+            assert cells == expected, (kind, period)
+        chart = page.locator(f"svg#sales-0-{kind}-chart")
+        assert chart.get_attribute("role") == "img"
+        shapes = chart.locator("g.series rect, g.series circle")
+        assert shapes.count() == CHARTED[kind] * len(periods), kind
+
+
+def test_lending_tab_sales_charts_are_the_commerce_metrics(page, shoot, accessible, server, api) -> None:
+    company, connection = link_sandbox(api, "Sales Charts Ltd", key="aiwb")
+    wait_for_pulls(api, company, at_least=5)
+    sign_in(page, server)
+    page.goto(f"{server.base_url}/portal/companies/{company}/lending#sales")
+    sales = page.locator("#sales")
+    assert sales.get_by_role("heading", level=3).inner_text().startswith("Commerce Sandbox")
+    # By default the last twelve months up to today, as the API answers them.
+    monthly = {"reportDate": date.today().isoformat(), "periodUnit": "Month", "periodLength": 1}
+    check_sales(page, api, company, connection, {**monthly, "numberOfPeriods": 12})
+    page.locator("#sales details").first.locator("summary").click()
+    shoot("sales")
+    accessible()
+
+    # Other periods through the form: fortnights up to a date, the rest of the page's choices kept.
+    asked = {"reportDate": (date.today() - timedelta(days=40)).isoformat(), "periodUnit": "Week"}
+    page.get_by_label("Up to").fill(asked["reportDate"])
+    page.get_by_label("Period unit").select_option("Week")
+    page.get_by_label("Units per period").fill("2")
+    page.get_by_label("Number of periods").fill("6")
+    sales.get_by_role("button", name="Show sales").click()
+    page.wait_for_url("**salesUnit=Week**")
+    assert "months=3" in page.url
+    check_sales(page, api, company, connection, {**asked, "periodLength": 2, "numberOfPeriods": 6})
+    headings = page.locator("#sales-0-refunds-table thead th").all_text_contents()
+    assert headings == ["Period", "Number of refunds", "Value of refunds (GBP)", "Refund rate (%)"]
+    # On a phone, with every table open, nothing sticks out sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for summary in page.locator("#sales details summary").all():
+        summary.click()
+    assert overflowing(page) == []
+    shoot("sales-on-a-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # A value the API would refuse: the page says which, with a 400, and the other sections still show.
+    with http_sign_in(server) as (browser, _):
+        lending_page = f"/portal/companies/{company}/lending"
+        for params, told in (
+            ({"salesPeriods": "0"}, "numberOfPeriods must be between 1 and 120."),
+            ({"salesUnit": "Fortnight"}, "The period unit must be one of Day, Week, Month, Year."),
+            ({"salesDate": "yesterday"}, "reportDate 'yesterday' is not a date"),
+        ):
+            refused = browser.get(lending_page, params=params)
+            assert refused.status_code == 400 and told in refused.text.replace("&#39;", "'"), told
+            assert 'id="ageing-title"' in refused.text
+
+    # A company whose books are linked but no shop: the section says there is no commerce connection.
+    books, _ = link_sandbox(api, "Books Only Ltd")
+    page.goto(f"{server.base_url}/portal/companies/{books}/lending#sales")
+    assert "No commerce connection" in sales.inner_text()
+
+
+def read_exact(api: httpx.Client, path: str) -> list[dict[str, Any]]:
+    """Every page of a list, its numbers read as Decimal."""
+    found, number = [], 1
+    while True:
+        payload = exact(api.get(path, params={"page": number, "pageSize": 2000}))
+        found += payload["results"]
+        if "next" not in payload["_links"]:
+            return found
+        number += 1
+
+
+def check_bank_categories(page: Any, api: httpx.Client, company: str, report_id: str) -> None:
+    """Each account's table: its categories' counts, money in and out are the statement's transactions
+    summed per category (its first three levels), its totals row is the account's as the API lists it, and
+    its payment providers' table sums the transactions each came through (`platformName`)."""
+    base = f"/companies/{company}/reports/categorizedBankStatement/{report_id}"
+    sums: dict[tuple[str, str], dict[tuple[str, ...], list[Decimal]]] = defaultdict(
+        lambda: defaultdict(lambda: [Decimal(0)] * 3)
+    )
+    providers: dict[tuple[str, str], dict[str, list[Decimal]]] = defaultdict(
+        lambda: defaultdict(lambda: [Decimal(0)] * 3)
+    )
+    for t in read_exact(api, f"{base}/transactions"):
+        levels = tuple(t["transactionCategory"]["levels"])
+        key = (t["connectionId"], t["accountRef"]["id"])
+        groups = [sums[key][path] for path in {levels[:1], levels[:2], levels[:3]}]
+        if t["platformName"]:
+            groups.append(providers[key][t["platformName"]])
+        for figures in groups:
+            figures[0] += 1
+            figures[1 if t["amount"] >= 0 else 2] += abs(t["amount"])
+    accounts = read_exact(api, f"{base}/accounts")
+    tables = page.locator("#bank-categories table.categorized")
+    assert tables.count() == len([a for a in accounts if a["transactionCount"]])
+    assert sum(a["transactionCount"] for a in accounts) > 100
+    for account in accounts:
+        if not account["transactionCount"]:
+            continue
+        where = f"[data-connection='{account['connectionId']}'][data-account='{account['id']}']"
+        table = page.locator(f"#bank-categories table{where}")
+        expected = sums[(account["connectionId"], account["id"])]
+        rows = table.locator("tbody tr")
+        assert rows.count() == len(expected)
+        for n in range(rows.count()):
+            row = rows.nth(n)
+            count, money_in, money_out = expected[tuple(row.get_attribute("data-path").split("."))]
+            assert page_amounts(row) == [
+                f"{count:,}",
+                money(money_in),
+                money(money_out),
+                money(money_in - money_out),
+            ]
+        through = page.locator(f"#bank-categories table.providers{where} tbody tr")
+        assert through.count() == len(providers[(account["connectionId"], account["id"])])
+        for provider, (count, money_in, money_out) in providers[
+            (account["connectionId"], account["id"])
+        ].items():
+            row = through.filter(has=page.locator(f"th:text-is('{provider}')"))
+            assert page_amounts(row) == [
+                f"{count:,}",
+                money(money_in),
+                money(money_out),
+                money(money_in - money_out),
+            ]
+        total = table.locator("tfoot tr")
+        assert page_amounts(total) == [
+            f"{account['transactionCount']:,}",
+            money(account["moneyIn"]),
+            money(account["moneyOut"]),
+            money(account["moneyIn"] - account["moneyOut"]),
+        ]
+
+
+INTEGRITY = "/data/companies/{company}/assess/dataTypes/{data_type}/dataIntegrity"
+
+
+def rate(value: Decimal | None) -> str:
+    return "no lines" if value is None else f"{value:.2f}%"
+
+
+def check_integrity(page: Any, api: httpx.Client, company: str) -> None:
+    """The sides' totals, each account's rate per month (chart and table) and the unmatched lines are the
+    data integrity API's answers for the same `query=`."""
+    bank = INTEGRITY.format(company=company, data_type="banking-transactions")
+    books = INTEGRITY.format(company=company, data_type="accountTransactions")
+    for side, base in (("Bank", bank), ("Books", books)):
+        for summary in exact(api.get(f"{base}/summaries"))["summaries"]:
+            currency = summary["byAmount"]["currency"]
+            row = page.locator(f"#integrity-sides tr[data-side='{side}'][data-currency='{currency}']")
+            assert page_amounts(row) == [
+                f"{summary['byCount']['total']:,}",
+                f"{summary['byCount']['unmatched']:,}",
+                rate(summary["byCount"]["matchPercentage"]),
+                rate(summary["byAmount"]["matchPercentage"]),
+                money(summary["byAmount"]["unmatched"]),
+            ]
+        unmatched = exact(api.get(f"{base}/details", params={"query": "matched=false", "pageSize": 1}))
+        told = page.locator(f"#integrity-unmatched-{side.lower()} summary").inner_text()
+        assert told.startswith(f"{side}: {unmatched['totalResults']:,} unmatched line"), told
+    accounts = read_exact(api, INTEGRITY.format(company=company, data_type="banking-accounts") + "/details")
+    months = page.locator("#integrity-rates tbody tr")
+    assert months.count() == 12
+    points = 0
+    for n in range(months.count()):
+        start = date.fromisoformat(months.nth(n).get_attribute("data-start"))
+        end = (start + timedelta(days=32)).replace(day=1)
+        for account in accounts:
+            query = (
+                f"connectionId={account['connectionId']}&&accountId={account['id']}"
+                f"&&date>={start.isoformat()}&&date<{end.isoformat()}"
+            )
+            found = exact(api.get(f"{bank}/summaries", params={"query": query}))["summaries"]
+            cell = months.nth(n).locator(f"td[data-account='{account['id']}']")
+            lines = sum(s["byCount"]["total"] for s in found)
+            assert int(cell.get_attribute("data-lines")) == lines
+            if lines:
+                points += 1
+                assert int(cell.get_attribute("data-matched")) == found[0]["byCount"]["matched"]
+                assert cell.inner_text().startswith(rate(found[0]["byAmount"]["matchPercentage"]))
+            else:
+                assert cell.inner_text() == "no lines"
+    assert points > 12
+    chart = page.locator("svg#integrity-chart")
+    assert chart.get_attribute("role") == "img"
+    assert chart.locator("g.series").count() == len(accounts)
+    assert chart.locator("g.series circle").count() == points
+
+
+LOANS = "/companies/{company}/reports/liabilities/loans"
+
+
+def check_loans(page: Any, api: httpx.Client, company: str, source_type: str) -> int:
+    """The source's loans on the page are the API's loan summaries, each with its loan transactions."""
+    base = LOANS.format(company=company)
+    summary = exact(api.get(base, params={"sourceType": source_type}))["reportItems"]
+    transactions = exact(api.get(f"{base}/transactions", params={"sourceType": source_type}))["reportItems"]
+    table = page.locator(f"#loans-{source_type}-table")
+    assert table.locator("tbody.loan").count() == len(summary)
+    for loan in summary:
+        shown = table.locator(f"tbody.loan[data-loan='{loan['loanId']}']")
+        assert shown.locator("th").first.inner_text() == loan["lender"]
+        assert [
+            shown.locator(f"td[data-figure='{name}']").inner_text().split()[0]
+            for name in ("drawdowns", "repayments", "balance")
+        ] == [money(loan["totalDrawdowns"]), money(loan["totalRepayments"]), money(loan["balance"])]
+        evidence = [t for t in transactions if t["loanId"] == loan["loanId"]]
+        assert shown.locator("details tbody tr").count() == len(evidence) == loan["transactionCount"]
+        for reason in loan["reasons"]:
+            assert reason in shown.locator("ul.reasons").inner_text()
+    return len(summary)
+
+
+def test_lending_tab_bank_categories_data_integrity_and_loans(page, shoot, accessible, server, api) -> None:
+    company, _ = link_sandbox(api, "Bank Categories Ltd")
+    link_platform(api, company, "qhnd")
+    wait_for_pulls(api, company, at_least=12)
+    sign_in(page, server)
+    status = INTEGRITY.format(company=company, data_type="banking-transactions") + "/status"
+
+    def matched() -> bool:
+        time.sleep(0.3)
+        return api.get(status).json()["metadata"][0]["statusInfo"]["currentStatus"] == "Complete"
+
+    wait_until(matched, timeout=60, what="the books and bank to be matched")
+    page.goto(f"{server.base_url}/portal/companies/{company}/lending#bank-categories")
+    check_integrity(page, api, company)
+    section = page.locator("#bank-categories")
+    assert "No categorized bank statement generated yet." in section.inner_text()
+
+    section.get_by_role("button", name="Generate a categorized bank statement").click()
+    page.wait_for_url(re.compile(r".*/lending(#bank-categories)?$"))
+    assert "Categorized bank statement requested" in page.get_by_role("status").inner_text()
+
+    def complete() -> bool:
+        time.sleep(0.3)
+        latest = api.get(f"/companies/{company}/reports/categorizedBankStatement/latest/status")
+        return latest.status_code == 200 and latest.json()["status"] != "InProgress"
+
+    wait_until(complete, timeout=90, what="the categorized bank statement to be generated")
+    section.get_by_role("button", name="Refresh the status of the bank statements").click()
+    report_id = api.get(f"/companies/{company}/reports/categorizedBankStatement/latest/status").json()["id"]
+    assert report_id in section.inner_text()
+    check_bank_categories(page, api, company, report_id)
+
+    # Loans: looked for in the books and the bank (the company has no commerce connection), then shown with
+    # their evidence as the liabilities API answers them.
+    loans = page.locator("#loans")
+    assert "Never looked for: the company has no commerce connection." in loans.inner_text()
+    loans.get_by_role("button", name="Find loans").click()
+    page.wait_for_url(re.compile(r".*/lending(#loans)?$"))
+    assert "Loans looked for in the books, bank" in page.get_by_role("status").inner_text()
+
+    def found() -> bool:
+        time.sleep(0.3)
+        return all(
+            api.get(LOANS.format(company=company), params={"sourceType": kind}).status_code == 200
+            for kind in ("accounting", "banking")
+        )
+
+    wait_until(found, timeout=90, what="the loans to be found")
+    loans.get_by_role("button", name="Refresh the status of the loans").click()
+    assert check_loans(page, api, company, "banking") >= 1
+    assert check_loans(page, api, company, "accounting") >= 1
+    loans.locator("details summary").first.click()
+    # Once, with every section filled in (axe over the whole page takes seconds).
+    shoot("bank-categories-integrity-and-loans")
+    accessible()
+
+    # A company with nothing linked: looking for loans is refused with why, and nothing is requested.
+    with http_sign_in(server) as (browser, csrf):
+        empty = api.post("/companies", json={"name": "Nothing Linked Ltd"}).json()["id"]
+        path = f"/portal/companies/{empty}/lending"
+        refused = browser.post(f"{path}/loans", data={"csrf": csrf})
+        assert refused.status_code == 303 and refused.headers["location"] == f"{path}#loans"
+        assert "link one of them first" in browser.get(path).text
+        assert api.get(LOANS.format(company=empty), params={"sourceType": "banking"}).status_code == 404
+
+    # On a phone, with the unmatched lines and a loan's transactions open, nothing sticks out sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("#integrity details summary").first.click()
+    assert overflowing(page) == []
+    shoot("lending-ii-on-a-phone")

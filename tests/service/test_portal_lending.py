@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.kit.errors import BadRequest
+from ledgerlink.lending.bank_statement.models import StatementAccount, StatementTransaction
 from ledgerlink.lending.categories import service
 from ledgerlink.lending.excel.models import ExcelWorkbook
 from ledgerlink.lending.receivables.ageing import AgeingSettings
-from ledgerlink.portal import lending
+from ledgerlink.lending.reports.models import Report
+from ledgerlink.portal import lending, lending_bank
 from ledgerlink.portal.pages.lending import ageing_settings
 from ledgerlink.records.models import Record
 from tests.support.rows import company_with
@@ -189,3 +191,92 @@ def test_the_ageing_form_takes_codat_s_defaults_and_refuses_what_is_not_a_date_o
     ):
         with pytest.raises(BadRequest, match=told):
             ageing_settings(*fields)
+
+
+async def test_a_bank_statement_is_summed_per_category_level_and_payment_provider_for_each_account(
+    session: AsyncSession, principal: Principal
+) -> None:
+    company, (bank,) = await company_with(session, principal.client_id, ("qhnd", "Linked"))
+    now = utcnow()
+    report = Report(
+        id=uuid.uuid4(),
+        company_id=company.id,
+        type="categorizedBankStatement",
+        status="Complete",
+        requested_at=now,
+        updated_at=now,
+        pulls=[],
+        result={"transactions": 5, "accounts": 2},
+    )
+    session.add(report)
+    await session.flush()
+    for position, account_id in enumerate(("current", "savings")):
+        session.add(
+            StatementAccount(
+                report_id=report.id,
+                position=position,
+                source="Banking",
+                connection_id=bank.id,
+                platform_key="qhnd",
+                platform_name="Banking Sandbox",
+                account_id=account_id,
+                name=account_id.title(),
+                provider=None,
+                account_type=None,
+                currency="GBP",
+                balance=None,
+                identifiers=None,
+                transactions=0,
+                money_in=Decimal(0),
+                money_out=Decimal(0),
+            )
+        )
+    lines = (
+        ("current", "10.10", "Income.Revenue", "Stripe"),
+        ("current", "0.05", "Income.Revenue", "Stripe"),
+        ("current", "-0.15", "Income.Revenue", "Stripe"),  # a refund through the processor
+        ("current", "-99.99", "Expense.Operating.Rent", None),
+        ("current", "-1.00", "Expense.Operating.Rent.Office", "GoCardless"),  # deeper: counted in Rent
+    )
+    for position, (account_id, amount, path, provider) in enumerate(lines):
+        session.add(
+            StatementTransaction(
+                report_id=report.id,
+                position=position,
+                source="Banking",
+                connection_id=bank.id,
+                account_id=account_id,
+                account_name=None,
+                transaction_id=f"t-{position}",
+                date=date(2026, 11, position + 1),
+                amount=Decimal(amount),
+                currency="GBP",
+                description="",
+                levels=path.split("."),
+                status="Suggested",
+                confidence=Decimal(80),
+                reason="A rule.",
+                counterparty=None,
+                payment_provider=provider,
+                modified_date=None,
+            )
+        )
+    await session.flush()
+
+    current, savings = await lending_bank.account_categories(session, report)
+
+    assert [(row.path, row.transactions, row.money_in, row.money_out) for row in current.categories] == [
+        # The category that moved the most money first, each followed by the levels beneath it.
+        (("Expense",), 2, Decimal(0), Decimal("100.99")),
+        (("Expense", "Operating"), 2, Decimal(0), Decimal("100.99")),
+        (("Expense", "Operating", "Rent"), 2, Decimal(0), Decimal("100.99")),
+        (("Income",), 3, Decimal("10.15"), Decimal("0.15")),
+        (("Income", "Revenue"), 3, Decimal("10.15"), Decimal("0.15")),
+    ]
+    assert [row.depth for row in current.categories] == [0, 1, 2, 0, 1]
+    assert current.categories[3].net == Decimal("10.00") and current.categories[1].label == "Operating"
+    assert [(p.path, p.transactions, p.net) for p in current.providers] == [
+        (("Stripe",), 3, Decimal("10.00")),
+        (("GoCardless",), 1, Decimal("-1.00")),
+    ]
+    assert savings.account.account_id == "savings" and savings.categories == () and savings.providers == ()

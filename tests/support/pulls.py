@@ -41,12 +41,17 @@ def link_sandbox(
     api: httpx.Client, name: str, credentials: dict | None = None, key: str = "mqjo"
 ) -> tuple[str, str]:
     company = api.post("/companies", json={"name": name}).json()
-    connection = api.post(f"/companies/{company['id']}/connections", json={"platformKey": key}).json()
+    return company["id"], link_platform(api, company["id"], key, credentials)
+
+
+def link_platform(api: httpx.Client, company_id: str, key: str, credentials: dict | None = None) -> str:
+    """Another connection of a company, linked: its id."""
+    connection = api.post(f"/companies/{company_id}/connections", json={"platformKey": key}).json()
     linked = api.put(
-        f"/companies/{company['id']}/connections/{connection['id']}/authorization", json=credentials or {}
+        f"/companies/{company_id}/connections/{connection['id']}/authorization", json=credentials or {}
     )
     assert linked.status_code == 200 and linked.json()["status"] == "Linked", linked.text
-    return company["id"], connection["id"]
+    return connection["id"]
 
 
 def read_all(api: httpx.Client, path: str, **params: str) -> list[dict]:

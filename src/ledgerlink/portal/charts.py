@@ -79,6 +79,8 @@ def records_per_type(bars: list[Bar], chart_id: str = "records-chart") -> Markup
 PALETTE = ("#0072B2", "#C2410C", "#047857", "#7B3294", "#8A5A00", "#BE185D", "#4B5563", "#0E7490")
 DASHES = ("", "6 3", "2 3")
 LEGEND_COLUMNS = 3
+# About how wide a legend's character is at the charts' 12px, for fitting names to the legend's columns.
+LEGEND_CHARACTER = 7
 LEGEND_ROW = 20
 Y_TICKS = 4
 
@@ -103,22 +105,35 @@ def duration_series(durations: list[Duration]) -> list[Series]:
         Series(
             data_type,
             tuple(sorted(by_type[data_type], key=lambda d: d.completed)),
-            PALETTE[index % len(PALETTE)],
-            DASHES[(index // len(PALETTE)) % len(DASHES)],
+            *_style(index),
         )
         for index, data_type in enumerate(sorted(by_type, key=str.lower))
     ]
 
 
 def _seconds_axis(longest: float) -> tuple[float, int]:
-    """The step between the seconds axis's ticks (1, 2 or 5 times a power of ten, for about `Y_TICKS` of
-    them) and how many steps reach at or above the longest pull."""
+    """The step between the seconds axis's ticks and how many steps reach at or above the longest pull."""
     if longest <= 0:
         return 1.0, 1
-    rough = longest / Y_TICKS
+    step, _, last = _nice_axis(0.0, longest)
+    return step, last
+
+
+def _nice_axis(low: float, high: float) -> tuple[float, int, int]:
+    """A round step (1, 2 or 5 times a power of ten, about `Y_TICKS` of them over the span) and the first
+    and last tick as multiples of it, covering `low` to `high` (zero always on the axis)."""
+    low, high = min(low, 0.0), max(high, 0.0)
+    if high - low <= 0:
+        return 1.0, 0, 1
+    rough = (high - low) / Y_TICKS
     power = 10.0 ** math.floor(math.log10(rough))
     step = next(n * power for n in (1, 2, 5, 10) if n * power >= rough)
-    return step, max(math.ceil(longest / step - 1e-9), 1)
+    return step, math.floor(low / step + 1e-9), max(math.ceil(high / step - 1e-9), 1 if high > 0 else 0)
+
+
+def _style(index: int) -> tuple[str, str]:
+    """The colour and dash of the series at `index`: 24 that look different."""
+    return PALETTE[index % len(PALETTE)], DASHES[(index // len(PALETTE)) % len(DASHES)]
 
 
 def _stroke(series: Series) -> str:
@@ -240,3 +255,140 @@ def aged_amounts(
         + "."
     )
     return _svg(chart_id, title, description, height, body)
+
+
+# ------------------------------------------------------------------------------------- figures per period
+@dataclass(frozen=True)
+class PeriodSeries:
+    """One figure's values per period, oldest first; None where the period has no value (not zero: an
+    account with no transactions in a month has no match rate, and its line breaks there)."""
+
+    name: str
+    values: tuple[Decimal | None, ...]
+
+
+def _tick(value: float, unit: str) -> str:
+    shown = f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:,.2g}"
+    return f"{shown}%" if unit == "%" else shown
+
+
+def _figure(value: Decimal, unit: str) -> str:
+    if unit == "%":
+        return f"{value:,.2f}%"
+    if unit == "":
+        return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+    return f"{value:,.2f} {unit}"
+
+
+def period_chart(
+    chart_id: str,
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[PeriodSeries],
+    *,
+    unit: str,
+    axis_title: str,
+    lines: bool = False,
+) -> Markup:
+    """Figures per period: grouped columns (`lines=False`: amounts and counts, each period's own) or one line
+    per series (rates and running figures, read as a trend). `unit` is a currency code, `%` or empty (a
+    count). Period labels across (thinned to fit), round steps up the side with zero on the axis; each
+    column or point names its figure in its `<title>`; a legend names the series when there are several."""
+    left, right, top, plot_height = 72, 16, 12, 180
+    plot_width = WIDTH - left - right
+    baseline_y = top + plot_height
+    legend_top = baseline_y + 56
+    # As many legend columns as the longest name leaves room for (a swatch and the name each).
+    longest = max((len(line.name) for line in series), default=0)
+    columns = max(1, min(LEGEND_COLUMNS, int(plot_width // (28 + LEGEND_CHARACTER * longest + 12))))
+    legend_rows = math.ceil(len(series) / columns) if len(series) > 1 else 0
+    height = legend_top + legend_rows * LEGEND_ROW + 4 - (0 if legend_rows else 20)
+    known = [float(v) for s in series for v in s.values if v is not None]
+    step, first, last = _nice_axis(min(known, default=0.0), max(known, default=0.0))
+    low, high = first * step, last * step
+
+    def y_of(value: float) -> float:
+        return baseline_y - (value - low) / (high - low) * plot_height
+
+    body = [
+        f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{baseline_y}"></line>',
+        f'<text class="axis-title" x="14" y="{top + plot_height / 2:.0f}" text-anchor="middle" '
+        f'transform="rotate(-90 14 {top + plot_height / 2:.0f})">{escape(axis_title)}</text>',
+    ]
+    for tick in range(first, last + 1):
+        y = y_of(tick * step)
+        body.append(
+            f'<line class="{"axis" if tick == 0 else "gridline"}" x1="{left}" y1="{y:.1f}" '
+            f'x2="{left + plot_width}" y2="{y:.1f}"></line>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{escape(_tick(tick * step, unit))}</text>"
+        )
+    count = max(len(labels), 1)
+    slot = plot_width / count
+    every = math.ceil(count / 8)
+    for n, label in enumerate(labels):
+        if n % every == 0:
+            body.append(
+                f'<text x="{left + slot * (n + 0.5):.1f}" y="{baseline_y + 18}" text-anchor="middle">'
+                f"{escape(label)}</text>"
+            )
+    zero_y = y_of(0.0)
+    width = slot * 0.7 / max(len(series), 1)
+    for index, line in enumerate(series):
+        colour, dash = _style(index)
+        shapes = [f'<g class="series" data-series="{escape(line.name)}"><title>{escape(line.name)}</title>']
+        placed: list[list[tuple[float, float]]] = [[]]
+        for n, value in enumerate(line.values):
+            if value is None:
+                placed.append([])
+                continue
+            named = f"{escape(line.name)}, {escape(labels[n])}: {escape(_figure(value, unit))}"
+            y = y_of(float(value))
+            if lines:
+                x = left + slot * (n + 0.5)
+                placed[-1].append((x, y))
+                shapes.append(
+                    f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}">'
+                    f"<title>{named}</title></circle>"
+                )
+            else:
+                x = left + slot * (n + 0.15) + width * index
+                shapes.append(
+                    f'<rect class="column{" negative" if value < 0 else ""}" x="{x:.1f}" '
+                    f'y="{min(y, zero_y):.1f}" width="{width:.1f}" height="{abs(zero_y - y):.1f}" '
+                    f'fill="{colour}"><title>{named}</title></rect>'
+                )
+        for run in placed:
+            if len(run) > 1:
+                points = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+                dashed = f' stroke-dasharray="{dash}"' if dash else ""
+                shapes.append(
+                    f'<polyline class="line" points="{points}" stroke="{colour}"{dashed}></polyline>'
+                )
+        body.append("".join(shapes) + "</g>")
+        if legend_rows:
+            x = left + (index % columns) * plot_width / columns
+            y = legend_top + (index // columns) * LEGEND_ROW
+            body.append(
+                f'<g class="legend-entry"><rect x="{x:.1f}" y="{y - 10}" width="22" height="10" '
+                f'fill="{colour}"></rect><text x="{x + 28:.1f}" y="{y}">{escape(line.name)}</text></g>'
+            )
+    return _svg(chart_id, title, _period_description(labels, series, unit), height, body)
+
+
+def _period_description(labels: Sequence[str], series: Sequence[PeriodSeries], unit: str) -> str:
+    """The chart in words: each series' first and last value and its highest, over which periods."""
+    if not labels:
+        return "No periods."
+    told = [f"{len(labels)} periods from {labels[0]} to {labels[-1]}."]
+    for line in series:
+        shown = [(label, v) for label, v in zip(labels, line.values, strict=True) if v is not None]
+        if not shown:
+            told.append(f"{line.name}: no values.")
+            continue
+        peak = max(shown, key=lambda pair: pair[1])
+        told.append(
+            f"{line.name}: {_figure(shown[0][1], unit)} in {shown[0][0]}, {_figure(shown[-1][1], unit)} in "
+            f"{shown[-1][0]}; highest {_figure(peak[1], unit)} in {peak[0]}."
+        )
+    return " ".join(told)

@@ -23,18 +23,25 @@ from ledgerlink.files.views import attachment
 from ledgerlink.kit import pages
 from ledgerlink.kit.errors import BadRequest, CodatError, NotFound
 from ledgerlink.kit.pagination import PageParams
+from ledgerlink.lending.bank_statement import service as bank_statement
+from ledgerlink.lending.bank_statement.report import NAME as BANK_STATEMENT
 from ledgerlink.lending.categories import service as categories
 from ledgerlink.lending.categories import taxonomy
 from ledgerlink.lending.categories.statements import categorized_statement
+from ledgerlink.lending.commerce_metrics import metrics
+from ledgerlink.lending.commerce_metrics.periods import PeriodSettings, PeriodUnit
 from ledgerlink.lending.credit_model import service as credit_model
 from ledgerlink.lending.excel import catalogue
 from ledgerlink.lending.excel import credit_model as credit_model_workbook
 from ledgerlink.lending.excel import service as excel
+from ledgerlink.lending.liabilities import service as liabilities
 from ledgerlink.lending.receivables import ageing
 from ledgerlink.lending.receivables.ageing import AgeingSettings
 from ledgerlink.lending.reports import service as reports
-from ledgerlink.portal import charts
+from ledgerlink.portal import charts, lending_integrity, lending_loans
 from ledgerlink.portal import lending as views
+from ledgerlink.portal import lending_bank as bank
+from ledgerlink.portal import lending_sales as sales
 from ledgerlink.portal.route import OptionalText, Text, portal_router
 from ledgerlink.portal.service import FormSignedIn, Operator, SignedIn
 
@@ -60,6 +67,11 @@ SUMMARY_FIGURES = (
     ("workingCapital", "Working capital"),
     ("currentRatio", "Current ratio"),
 )
+# The reports the page asks for: what the notice calls each, and the section it shows in.
+REQUESTED = {
+    credit_model.REPORT_TYPE: ("Credit model", "reports"),
+    BANK_STATEMENT: ("Categorized bank statement", "bank-categories"),
+}
 T = TypeVar("T")
 
 
@@ -145,6 +157,57 @@ async def _aged(operator: Operator, company: Company, settings: AgeingSettings) 
     return shown
 
 
+async def _sales(operator: Operator, company: Company, settings: PeriodSettings) -> list[dict[str, Any]]:
+    """Each commerce connection's metrics reports (one read of its orders), or why the API would refuse."""
+    shown = []
+    for n, connection in enumerate(sales.commerce_connections(company)):
+        found, problem = await _shown(
+            operator,
+            metrics.figures(operator.db, operator.principal, str(company.id), str(connection.id), settings),
+        )
+        reports = sales.sales_reports(found, settings, f"sales-{n}") if found is not None else []
+        currency = found.currency if found is not None else None
+        shown.append({"connection": connection, "reports": reports, "currency": currency, "problem": problem})
+    return shown
+
+
+async def _bank_categories(operator: Operator, company: Company) -> dict[str, Any]:
+    """The latest categorized bank statement asked for (its status) and the latest generated, with its
+    accounts' totals per category."""
+    company_id = str(company.id)
+    latest, _ = await _shown(
+        operator, reports.get_report(operator.db, operator.principal, company_id, BANK_STATEMENT, "latest")
+    )
+    statement, _ = await _shown(
+        operator,
+        reports.get_report(
+            operator.db, operator.principal, company_id, BANK_STATEMENT, "latest", complete=True
+        ),
+    )
+    accounts = await bank.account_categories(operator.db, statement) if statement is not None else []
+    count = bank_statement.stored_count(statement) if statement is not None else 0
+    return {"latest": latest, "statement": statement, "accounts": accounts, "transactions": count}
+
+
+async def _integrity(operator: Operator, company: Company) -> dict[str, Any]:
+    view, problem = await _shown(
+        operator, lending_integrity.integrity_view(operator.db, operator.principal, str(company.id))
+    )
+    return {"integrity": view, "integrity_problem": problem}
+
+
+async def _loans(operator: Operator, company: Company) -> dict[str, Any]:
+    """Each source's latest loans report (a report asked for again while the page is read: why not)."""
+    states, problem = await _shown(
+        operator, lending_loans.loan_states(operator.db, operator.principal, company)
+    )
+    return {
+        "loan_states": states or [],
+        "loans_problem": problem,
+        "loan_sources": lending_loans.linked_sources(company),
+    }
+
+
 async def _credit_model(operator: Operator, company: Company) -> dict[str, Any]:
     found, total = await reports.list_reports(
         operator.db, operator.principal, str(company.id), PageParams(1, REPORTS_SHOWN, None, None)
@@ -174,6 +237,10 @@ async def show_lending(
     reportDate: str = "",
     numberOfPeriods: str = "",
     periodLengthDays: str = "",
+    salesDate: str = "",
+    salesUnit: str = "",
+    salesLength: str = "",
+    salesPeriods: str = "",
 ) -> Response:
     company = await companies.get(operator.db, operator.principal, company_id)
     chosen = _months(months)
@@ -191,6 +258,20 @@ async def show_lending(
         ageing_problem = refused.message
     else:
         aged = await _aged(operator, company, settings)
+    sales_form = {
+        "salesDate": salesDate,
+        "salesUnit": salesUnit,
+        "salesLength": salesLength,
+        "salesPeriods": salesPeriods,
+    }
+    sold: list[dict[str, Any]] = []
+    sales_problem: str | None = None
+    try:
+        periods = sales.sales_settings(salesDate, salesUnit, salesLength, salesPeriods)
+    except BadRequest as refused:
+        sales_problem = refused.message
+    else:
+        sold = await _sales(operator, company, periods)
     context = {
         "title": f"Lending: {company.name}",
         "company": company,
@@ -203,8 +284,18 @@ async def show_lending(
         "ageing_limits": (ageing.MAX_PERIODS, ageing.MAX_PERIOD_DAYS),
         "workbooks": await views.workbook_states(operator.db, company.id, types),
         **await _credit_model(operator, company),
+        "bank": await _bank_categories(operator, company),
+        **await _integrity(operator, company),
+        **await _loans(operator, company),
+        "sales": sold,
+        "sales_form": sales_form,
+        "sales_problem": sales_problem,
+        "sales_defaults": (sales.DEFAULT_UNIT, sales.DEFAULT_LENGTH, sales.DEFAULT_PERIODS),
+        "sales_units": list(PeriodUnit),
+        "sales_figure": sales.figure,
+        "kept": {"months": str(chosen), **ageing_form, **sales_form},
     }
-    status_code = 400 if ageing_problem else 200
+    status_code = 400 if ageing_problem or sales_problem else 200
     return operator.page(
         request, "portal/company_lending.html", "companies", context, status_code=status_code
     )
@@ -238,11 +329,30 @@ async def download_credit_model_workbook(company_id: str, report_id: str, operat
 
 @router.post("/companies/{company_id}/lending/reports/{report_type}")
 async def generate_report(company_id: str, report_type: str, operator: FormSignedIn) -> Response:
+    title, anchor = REQUESTED.get(report_type, (report_type, "reports"))
     async with operator.attempt(
-        "Credit model requested: it is generated once the data it reads has been refreshed."
+        f"{title} requested: it is generated once the data it reads has been refreshed."
     ):
         await reports.request_report(operator.db, operator.principal, company_id, report_type)
-    return pages.redirect(lending_path(company_id, "reports"))
+    return pages.redirect(lending_path(company_id, anchor))
+
+
+@router.post("/companies/{company_id}/lending/loans")
+async def find_loans(company_id: str, operator: FormSignedIn) -> Response:
+    """A liabilities report for each source the company has a connection of (its books, bank, commerce
+    platform), through the service Codat's `POST .../reports/liabilities/loans` calls."""
+    async with operator.attempt("Loans requested.") as outcome:
+        company = await companies.get(operator.db, operator.principal, company_id)
+        sources = lending_loans.linked_sources(company)
+        if not sources:
+            raise BadRequest(
+                "Loans are found in the company's books, bank or commerce platform: link one of them first."
+            )
+        for source in sources:
+            await liabilities.request(operator.db, operator.principal, company_id, source.source_type)
+        where = ", ".join(lending_loans.TITLES[source.integration_type].lower() for source in sources)
+        outcome.success = f"Loans looked for in the {where}: refresh to see what is found."
+    return pages.redirect(lending_path(company_id, "loans"))
 
 
 async def _account(

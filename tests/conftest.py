@@ -60,6 +60,14 @@ def sdk(server: RunningServer):
     return CodatPlatform(security=shared.Security(auth_header=server.auth_header), server_url=server.base_url)
 
 
+@pytest.fixture(scope="session")
+def lending(server: RunningServer):
+    """The official `codat-lending` SDK, pointed at the running server."""
+    from tests.support.receivables import lending_sdk
+
+    return lending_sdk(server)
+
+
 @pytest.fixture
 def db(server: RunningServer) -> Iterator[object]:
     """A plain SQL connection to the server's database, for checking what is (and is not) stored."""

@@ -20,7 +20,6 @@ import httpx
 import openpyxl
 import pytest
 from codat_lending import CodatLending
-from codat_lending.models import shared as lending_shared
 from codat_lending.models.errors import ErrorMessage
 
 from ledgerlink.lending.bank_categories import CATEGORIES
@@ -34,13 +33,6 @@ TAG = uuid.uuid4().hex[:12]
 REPORT = "categorizedBankStatement"
 EVENTS = [f"reports.{REPORT}.generate.{outcome}" for outcome in ("successful", "unsuccessful")]
 PATHS = {category.path for category in CATEGORIES}
-
-
-@pytest.fixture(scope="module")
-def lending(server: RunningServer) -> CodatLending:
-    return CodatLending(
-        security=lending_shared.Security(auth_header=server.auth_header), server_url=server.base_url
-    )
 
 
 @pytest.fixture(scope="module")

@@ -10,18 +10,12 @@ from typing import Any
 
 import pytest
 from codat_lending import CodatLending
-from codat_lending.models import shared
 from codat_lending.models.errors import ErrorMessage
 
 from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
 from tests.support.server import RunningServer
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
-
-
-@pytest.fixture(scope="module")
-def lending(server: RunningServer) -> CodatLending:
-    return CodatLending(security=shared.Security(auth_header=server.auth_header), server_url=server.base_url)
 
 
 @pytest.fixture(scope="module")

@@ -37,11 +37,6 @@ def books(server: RunningServer) -> dict[str, str]:
     return {"company": company_id, "accounting": accounting}
 
 
-@pytest.fixture(scope="module")
-def lending(server: RunningServer) -> CodatLending:
-    return CodatLending(security=shared.Security(auth_header=server.auth_header), server_url=server.base_url)
-
-
 def settled(read: Callable[[], Any], busy: Callable[[Any], bool], timeout: float = 60) -> Any:
     """Poll `read` until `busy` says its answer is no longer in progress; that answer."""
     return wait_until(lambda: None if busy(answer := read()) else answer, timeout, "the report generated")

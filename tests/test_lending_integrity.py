@@ -17,16 +17,10 @@ from codat_lending.models.errors import ErrorMessage
 
 from ledgerlink.connectors.sandbox import story
 from tests.support.pulls import link_sandbox, wait_for_pulls
-from tests.support.receivables import lending_sdk
 from tests.support.server import RunningServer
 from tests.support.waits import wait_until
 
 BANK_LINES, BOOKS_LINES = "banking-transactions", "accountTransactions"
-
-
-@pytest.fixture(scope="module")
-def lending(server: RunningServer) -> CodatLending:
-    return lending_sdk(server)
 
 
 def status_of(lending: CodatLending, company_id: str, data_type: str) -> dict[str | None, dict[str, Any]]:

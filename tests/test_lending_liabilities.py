@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 import pytest
 from codat_lending import CodatLending
-from codat_lending.models import shared as lending_shared
 from codat_lending.models.errors import ErrorMessage
 from sqlalchemy import text
 
@@ -26,13 +25,6 @@ from tests.support.pulls import read_all
 from tests.support.server import RunningServer
 
 LOANS = "/companies/{}/reports/liabilities/loans"
-
-
-@pytest.fixture(scope="module")
-def lending(server: RunningServer) -> CodatLending:
-    return CodatLending(
-        security=lending_shared.Security(auth_header=server.auth_header), server_url=server.base_url
-    )
 
 
 @pytest.fixture(scope="module")

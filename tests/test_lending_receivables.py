@@ -11,8 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from codat_lending import CodatLending
-from codat_lending.models import shared
 from codat_lending.models.errors import ErrorMessage, SDKError
 
 from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
@@ -27,11 +25,6 @@ from tests.support.receivables import (
     reported,
 )
 from tests.support.server import RunningServer
-
-
-@pytest.fixture(scope="module")
-def lending(server: RunningServer) -> CodatLending:
-    return CodatLending(security=shared.Security(auth_header=server.auth_header), server_url=server.base_url)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 from codat_lending import CodatLending
-from codat_lending.models import shared as lending_shared
 from sqlalchemy import create_engine, text
 
 from ledgerlink.db import sqlalchemy_url
@@ -25,13 +24,6 @@ from tests.support.webhooks import add_consumer
 
 TAG = uuid.uuid4().hex[:12]
 EVENTS = [f"reports.creditModel.generate.{outcome}" for outcome in ("successful", "unsuccessful")]
-
-
-@pytest.fixture(scope="module")
-def lending(server: RunningServer) -> CodatLending:
-    return CodatLending(
-        security=lending_shared.Security(auth_header=server.auth_header), server_url=server.base_url
-    )
 
 
 @pytest.fixture(scope="module")

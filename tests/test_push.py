@@ -24,7 +24,6 @@ from typing import Any
 import httpx
 import pytest
 from codat_lending import CodatLending
-from codat_lending.models import shared as lending_shared
 from codat_platform.models import errors as platform_errors
 from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import Engine
@@ -117,13 +116,6 @@ def engine(server: RunningServer) -> Iterator[Engine]:
     engine = create_engine(sqlalchemy_url(server.database_url))
     yield engine
     engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def lending(server: RunningServer) -> CodatLending:
-    return CodatLending(
-        security=lending_shared.Security(auth_header=server.auth_header), server_url=server.base_url
-    )
 
 
 @pytest.fixture(scope="module")

@@ -6,19 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from codat_lending import CodatLending
-from codat_lending.models import shared
 
 from tests.support.pulls import link_sandbox, wait_for_pulls
-from tests.support.server import RunningServer
 
 PAGE = {"page_size": 2000}
-
-
-@pytest.fixture
-def lending(server: RunningServer) -> CodatLending:
-    return CodatLending(security=shared.Security(auth_header=server.auth_header), server_url=server.base_url)
 
 
 def test_lending_reads_the_sandbox_books_through_the_sdk(api, lending: CodatLending) -> None:

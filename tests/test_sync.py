@@ -9,8 +9,6 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from codat_lending import CodatLending
-from codat_lending.models import shared as lending_shared
 from sqlalchemy import text
 
 from ledgerlink.kit.query import parse_datetime
@@ -29,13 +27,6 @@ def books(server: RunningServer):
         company_id, connection_id = link_sandbox(api, "Coherent Books Ltd")
         pulls = wait_for_pulls(api, company_id, at_least=10)
     return company_id, connection_id, pulls
-
-
-@pytest.fixture
-def lending(server: RunningServer) -> CodatLending:
-    return CodatLending(
-        security=lending_shared.Security(auth_header=server.auth_header), server_url=server.base_url
-    )
 
 
 def test_linking_queues_and_completes_the_first_link_pulls(books, api) -> None:

@@ -307,11 +307,15 @@ async def timed(call: Callable[[], Awaitable[Any]], runs: int) -> list[float]:
     return seconds
 
 
-async def main(wanted: int, bank_wanted: int, runs: int) -> None:
+async def main(wanted: int, bank_wanted: int, runs: int, *, bank_only: bool = False) -> None:
     report_types.register_all()
     with common.database() as url:
         engine = common.new_engine(url)
         run = common.runtime(engine, common.new_key())
+        if bank_only:
+            await bank_section(run, bank_wanted, runs)
+            await engine.dispose()
+            return
         company_id, connection_id = await common.linked_sandbox(run, "Lending reports benchmark", {})
         scale = max(1, round(wanted * 1.05 / await records_per_scale(company_id)))
         await common.set_credentials(run, connection_id, {"scale": scale})
@@ -350,8 +354,13 @@ if __name__ == "__main__":
     parser.add_argument(
         "--quick", action="store_true", help="20,000 of each, one run (a check, not a figure)"
     )
+    parser.add_argument(
+        "--bank-only", action="store_true", help="only the categorized bank statement's company and timings"
+    )
     arguments = parser.parse_args()
     if arguments.quick:
         arguments.records = arguments.bank_transactions = 20_000
         arguments.runs = 1
-    asyncio.run(main(arguments.records, arguments.bank_transactions, arguments.runs))
+    asyncio.run(
+        main(arguments.records, arguments.bank_transactions, arguments.runs, bank_only=arguments.bank_only)
+    )

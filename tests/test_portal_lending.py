@@ -436,7 +436,7 @@ def check_bank_categories(page: Any, api: httpx.Client, company: str, report_id:
         if not account["transactionCount"]:
             continue
         where = f"[data-connection='{account['connectionId']}'][data-account='{account['id']}']"
-        table = page.locator(f"#bank-categories table{where}")
+        table = page.locator(f"#bank-categories table.categorized{where}")
         expected = sums[(account["connectionId"], account["id"])]
         rows = table.locator("tbody tr")
         assert rows.count() == len(expected)

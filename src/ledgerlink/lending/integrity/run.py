@@ -237,6 +237,7 @@ _STORE_LINES = text(
     LEFT JOIN (SELECT books AS n, bank AS other FROM integrity_pairs
                UNION ALL SELECT bank, books FROM integrity_pairs) AS m ON m.n = l.n
     LEFT JOIN integrity_lines AS o ON o.n = m.other
+    ORDER BY l.data_type, l.connection_id, l.record_id COLLATE "C"
     """
 ).bindparams(bindparam("company", type_=Uuid))
 

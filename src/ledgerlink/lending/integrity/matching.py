@@ -101,10 +101,10 @@ def _by_amount_and_date(lines: Sequence[Line]) -> list[Line]:
 def match_amount(
     books: Sequence[Line], bank: Sequence[Line], window_days: int = WINDOW_DAYS
 ) -> list[tuple[int, int]]:
-    """The `(books key, bank key)` pairs among lines of one amount, each side sorted by date (lines of one
-    day in the order their keys rank them: ties fall to the smaller key). A caller that reads the lines
-    already in amount order (run.py, from PostgreSQL) matches amount by amount through this, holding one
-    amount's lines at a time; `match_lines` is the same over whole lists."""
+    """The `(books key, bank key)` pairs among lines of one amount, each side sorted by date (equally good
+    candidates fall to the earlier books date, then the smaller keys). `match_lines` is this over whole
+    lists; a caller that reads the lines already in amount order (run.py, from PostgreSQL) calls it amount
+    by amount, holding one amount's lines at a time."""
     if len(books) == 1 and len(bank) == 1:  # the common case: no choice to make
         one, other = books[0], bank[0]
         return [(one.key, other.key)] if abs(one.day - other.day) <= window_days else []

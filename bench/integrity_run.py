@@ -135,6 +135,31 @@ def write_records(url: str, bank_id: uuid.UUID, books_id: uuid.UUID, lines: int)
     return len(books), len(bank)
 
 
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _resident_mb() -> float:
+    return _status_mb("VmRSS")
+
+
+def _peak_mb() -> float:
+    return _status_mb("VmHWM")
+
+
+def _reset_peak() -> bool:
+    """Reset the kernel's peak resident size (Linux), so the run's own peak is measured rather than the
+    generated lines' before it."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
 async def main(lines: int) -> None:
     with database() as url:
         engine = new_engine(url)
@@ -157,6 +182,7 @@ async def main(lines: int) -> None:
         books, bank = write_records(url, bank_id, books_id, lines)
         print(f"wrote {books:,} books and {bank:,} bank lines in {time.perf_counter() - started:.1f} s")
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        resident, peak_reset = _resident_mb(), _reset_peak()
         started = time.perf_counter()
         async with bench.sessionmaker() as session, session.begin():
             outcome = await run.match_company(session, company_id, None)
@@ -164,6 +190,8 @@ async def main(lines: int) -> None:
         after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(f"run: {outcome.status} in {elapsed:.1f} s ({outcome.message})")
         print(f"peak resident memory: {before / 1024:.0f} MB before the run, {after / 1024:.0f} MB after")
+        if peak_reset:
+            print(f"the run's own peak: {_peak_mb():.0f} MB resident, {resident:.0f} MB when it started")
         await engine.dispose()
 
 

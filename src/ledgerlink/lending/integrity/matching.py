@@ -83,7 +83,7 @@ def match_lines(
             continue
         i_end = bisect.bisect_right(books_cents, cents, i)
         j_end = bisect.bisect_right(bank_cents, cents, j)
-        pairs += _match_amount(books_sorted[i:i_end], bank_sorted[j:j_end], window_days)
+        pairs += match_amount(books_sorted[i:i_end], bank_sorted[j:j_end], window_days)
         i, j = i_end, j_end
     return pairs
 
@@ -98,8 +98,13 @@ def _by_amount_and_date(lines: Sequence[Line]) -> list[Line]:
     return [lines[key & 0xFFFFFFFF] for key in keys]
 
 
-def _match_amount(books: Sequence[Line], bank: Sequence[Line], window_days: int) -> list[tuple[int, int]]:
-    """Pairs among lines of one amount, both sorted by date."""
+def match_amount(
+    books: Sequence[Line], bank: Sequence[Line], window_days: int = WINDOW_DAYS
+) -> list[tuple[int, int]]:
+    """The `(books key, bank key)` pairs among lines of one amount, each side sorted by date (equally good
+    candidates fall to the earlier books date, then the smaller keys). `match_lines` is this over whole
+    lists; a caller that reads the lines already in amount order (run.py, from PostgreSQL) calls it amount
+    by amount, holding one amount's lines at a time."""
     if len(books) == 1 and len(bank) == 1:  # the common case: no choice to make
         one, other = books[0], bank[0]
         return [(one.key, other.key)] if abs(one.day - other.day) <= window_days else []

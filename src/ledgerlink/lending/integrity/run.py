@@ -1,22 +1,23 @@
 """A company's matching run: its books' bank accounts and lines matched against its banks' (matching.py), and
 the outcome stored for the data integrity endpoints to read (`integrity_runs`, `integrity_records`).
 
-A run reads each source's lines once through `lending.bank_lines` (which streams them account by account):
-the bank's lines of paired accounts are held until their books partner's lines have come, as the few fields
-matching and the stored rows need (never the records), so the memory a run costs grows with the paired bank
-lines, not with the company's records. Rows are COPYed a batch at a time, and replace the last run's in the
-same transaction, so a reader sees one run or the other, never half of one.
+The accounts are read through `lending.bank_lines` (a few records). The lines, up to millions, never pass
+through Python whole: PostgreSQL extracts the fields matching needs into a temporary table (`lines.py`, with
+`bank_lines`' rules), sorts each account pair's lines by amount and date, and streams them through a
+server-side cursor; they are matched one amount at a time, and only the pairs found (two line numbers each)
+come back, COPYed; every line's stored row, with its match, is then built by one `INSERT ... SELECT`. So a
+run's memory is one amount's lines and a batch of pairs, whatever the company's size. The rows replace the
+last run's in the same transaction, so a reader sees one run or the other, never half of one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -29,17 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledgerlink import jobs
 from ledgerlink.companies.models import Company
 from ledgerlink.db import transaction_lock
-from ledgerlink.kit.clock import iso, utcnow
-from ledgerlink.lending.bank_lines import (
-    ACCOUNTING,
-    BANKING,
-    BankAccountRef,
-    BankLine,
-    Source,
-    bank_accounts,
-    bank_lines,
-)
-from ledgerlink.lending.integrity import matching
+from ledgerlink.kit.clock import utcnow
+from ledgerlink.lending.bank_lines import ACCOUNTING, BANKING, BankAccountRef, bank_accounts
+from ledgerlink.lending.integrity import lines, matching
 from ledgerlink.lending.integrity.models import IntegrityRecord, IntegrityRun
 from ledgerlink.sync.models import IN_FLIGHT_SQL
 
@@ -50,74 +43,16 @@ COMPLETE, ERROR, DOES_NOT_EXIST = "Complete", "Error", "DoesNotExist"
 # ISO 4217's code for no currency, which Codat gives a record whose source names none.
 UNKNOWN_CURRENCY = "XXX"
 
-_WRITE_BATCH = 5000
+_COLUMNS = (
+    "company_id, data_type, connection_id, record_id, account_id, date, amount, currency, description, "
+    "matched, matches"
+)
 
 
 @dataclass(frozen=True)
 class Outcome:
     status: str
     message: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Row:
-    """A line as stored: what the details show of it, and of it as another row's match."""
-
-    data_type: str
-    connection_id: uuid.UUID
-    record_id: str
-    account_id: str
-    day: datetime
-    amount: Decimal
-    currency: str
-    description: str
-
-    def as_match(self) -> dict[str, Any]:
-        return {
-            "id": self.record_id,
-            "type": self.data_type,
-            "connectionId": str(self.connection_id),
-            "date": iso(self.day),
-            "description": self.description,
-            "amount": str(self.amount),
-            "currency": self.currency,
-        }
-
-    def stored(self, match: _Row | None) -> tuple[Any, ...]:
-        """The row as `_Writer` writes it, with its match."""
-        matches = [match.as_match()] if match is not None else []
-        return (
-            self.data_type,
-            self.connection_id,
-            self.record_id,
-            self.account_id,
-            self.day,
-            self.amount,
-            self.currency,
-            self.description,
-            match is not None,
-            orjson.dumps(matches).decode(),
-        )
-
-
-@functools.lru_cache(maxsize=8192)
-def _midnight(day: date) -> datetime:
-    """A day as the moment stored, one object per day: a run holds up to millions of lines, few days."""
-    return datetime.combine(day, time(), tzinfo=UTC)
-
-
-def _row(line: BankLine, amounts: dict[Decimal, Decimal]) -> _Row:
-    """The line as held and stored; `amounts` shares one `Decimal` per amount among the run's lines."""
-    return _Row(
-        data_type=BANK_LINES if line.source == BANKING else BOOKS_LINES,
-        connection_id=line.connection_id,
-        record_id=line.transaction_id,
-        account_id=line.account_id,
-        day=_midnight(line.date),
-        amount=amounts.setdefault(line.amount, line.amount),
-        currency=line.currency or UNKNOWN_CURRENCY,
-        description=line.description,
-    )
 
 
 def _account_key(account: BankAccountRef) -> tuple[str, uuid.UUID, str]:
@@ -150,25 +85,24 @@ def _account_row(account: BankAccountRef, partner: BankAccountRef | None) -> tup
     )
 
 
-async def _amounts(
-    session: AsyncSession, company_id: uuid.UUID, source: Source
-) -> dict[tuple[str, uuid.UUID, str], Counter[int]]:
-    """The amounts (in cents, with repeats) of each of the source's accounts' lines, in one read."""
+# Each account's amounts in cents, with their repeats (the lines read from `integrity_lines`).
+_AMOUNTS = text(
+    "SELECT data_type, connection_id, account_id, cents, count(*) FROM integrity_lines "
+    "GROUP BY data_type, connection_id, account_id, cents"
+)
+
+
+async def _amounts(session: AsyncSession) -> dict[tuple[str, uuid.UUID, str], Counter[int]]:
+    """The amounts (in cents, with repeats) of each account's lines, both sources, in one read."""
     amounts: dict[tuple[str, uuid.UUID, str], Counter[int]] = {}
-    async for line in bank_lines(session, company_id, source=source):
-        amounts.setdefault((line.source, line.connection_id, line.account_id), Counter())[
-            _cents(line.amount)
-        ] += 1
+    for data_type, connection_id, account_id, cents, count in await session.execute(_AMOUNTS):
+        source = BANKING if data_type == BANK_LINES else ACCOUNTING
+        amounts.setdefault((source, connection_id, account_id), Counter())[int(cents)] = count
     return amounts
-
-
-def _cents(amount: Decimal) -> int:
-    return int((amount * 100).to_integral_value())
 
 
 async def _pairs(
     session: AsyncSession,
-    company_id: uuid.UUID,
     books: Sequence[BankAccountRef],
     bank: Sequence[BankAccountRef],
 ) -> list[tuple[BankAccountRef, BankAccountRef]]:
@@ -184,9 +118,7 @@ async def _pairs(
     }
     amounts: dict[tuple[str, uuid.UUID, str], Counter[int]] = {}
     if len(by_number) < min(len(books), len(bank)):
-        amounts = await _amounts(session, company_id, ACCOUNTING) | await _amounts(
-            session, company_id, BANKING
-        )
+        amounts = await _amounts(session)
     by_key = {_account_key(a): a for a in (*books, *bank)}
 
     def facts(account: BankAccountRef) -> matching.Account:
@@ -199,102 +131,115 @@ async def _pairs(
     return [(by_key[pair.books], by_key[pair.bank]) for pair in found]  # type: ignore[index]
 
 
-def _entries(rows: Sequence[_Row]) -> list[matching.Line]:
-    return [
-        matching.Line(_cents(row.amount), row.day.toordinal(), i, row.description)
-        for i, row in enumerate(rows)
-    ]
+# The paired accounts' lines, pair by pair and amount by amount (each amount's books lines first), each side
+# of an amount in `bank_lines`' order by date (the order matching breaks its ties by).
+_PAIRED_LINES = """
+    SELECT a.pair, l.cents, l.data_type = %(books)s, l.day - DATE '0001-01-01' + 1, l.description, l.n
+    FROM integrity_lines AS l
+    JOIN unnest(%(connections)s::uuid[], %(accounts)s::text[], %(data_types)s::text[], %(pairs)s::int[])
+         AS a (connection_id, account_id, data_type, pair)
+      ON a.connection_id = l.connection_id AND a.account_id = l.account_id AND a.data_type = l.data_type
+    ORDER BY a.pair, l.cents, l.data_type = %(books)s DESC, l.day, l.date_key, l.sort_id
+"""
+
+# Rows fetched from the cursor at a time, and pairs COPYed at a time.
+_BATCH = 5000
+# An amount with more lines than this is matched in a thread, so the worker's event loop keeps its
+# heartbeat and its other jobs going while a million equal amounts are matched.
+_LARGE_AMOUNT = 20_000
 
 
-async def _matched(books: list[_Row], bank: list[_Row]) -> Iterator[tuple[Any, ...]]:
-    """One account pair's lines, matched, as stored rows. Matching is CPU work of seconds for a large account:
-    it runs in a thread, so the worker's event loop keeps its heartbeat and its other jobs going."""
-    pairs = await asyncio.to_thread(matching.match_lines, _entries(books), _entries(bank))
-    return _with_matches(books, bank, pairs)
+async def _driver(session: AsyncSession) -> psycopg.AsyncConnection:
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert isinstance(driver, psycopg.AsyncConnection), "the run needs psycopg's async driver"
+    return driver
 
 
-def _with_matches(
-    books: list[_Row], bank: list[_Row], pairs: list[tuple[int, int]]
-) -> Iterator[tuple[Any, ...]]:
-    books_match = {b: bank[k] for b, k in pairs}
-    bank_match = {k: books[b] for b, k in pairs}
-    for i, row in enumerate(books):
-        yield row.stored(books_match.get(i))
-    for i, row in enumerate(bank):
-        yield row.stored(bank_match.get(i))
+async def _copy(session: AsyncSession, table: str, columns: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    async with (
+        (await _driver(session)).cursor() as cursor,
+        cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            await copy.write_row(row)
 
 
-_COLUMNS = (
-    "company_id, data_type, connection_id, record_id, account_id, date, amount, currency, description, "
-    "matched, matches"
-)
+async def _match_amount(books: list[matching.Line], bank: list[matching.Line]) -> list[tuple[int, int]]:
+    if len(books) + len(bank) > _LARGE_AMOUNT:
+        return await asyncio.to_thread(matching.match_amount, books, bank)
+    return matching.match_amount(books, bank)
 
 
-class _Writer:
-    """Stored rows, COPYed into `integrity_records` a batch at a time (between the reads' fetches)."""
+async def _match_pairs(session: AsyncSession, pairs: Sequence[tuple[BankAccountRef, BankAccountRef]]) -> None:
+    """Match the paired accounts' lines and store the pairs found (`integrity_pairs`: the two lines' `n`).
+    PostgreSQL sorts the lines; they are read through a server-side cursor and matched one amount at a time
+    (`matching.match_amount`), so the memory a run takes is one amount's lines and one batch of pairs."""
+    await session.execute(
+        text("CREATE TEMPORARY TABLE integrity_pairs (books bigint, bank bigint) ON COMMIT DROP")
+    )
+    accounts = [(account, number) for number, pair in enumerate(pairs) for account in pair]
+    params = {
+        "books": BOOKS_LINES,
+        "connections": [account.connection_id for account, _ in accounts],
+        "accounts": [account.account_id for account, _ in accounts],
+        "data_types": [BANK_LINES if account.source == BANKING else BOOKS_LINES for account, _ in accounts],
+        "pairs": [number for _, number in accounts],
+    }
+    found: list[tuple[int, int]] = []
+    books: list[matching.Line] = []
+    bank: list[matching.Line] = []
+    books_ns: list[int] = []
+    bank_ns: list[int] = []
+    current: tuple[int, Decimal] | None = None
 
-    def __init__(self, session: AsyncSession, company_id: uuid.UUID) -> None:
-        self.session = session
-        self.company_id = company_id
-        self.batch: list[tuple[Any, ...]] = []
+    async def amount_done() -> None:
+        for b, k in await _match_amount(books, bank):
+            found.append((books_ns[b], bank_ns[k]))
+        if len(found) >= _BATCH:
+            await _copy(session, "integrity_pairs", "books, bank", found)
+            found.clear()
 
-    async def add(self, rows: Iterable[tuple[Any, ...]]) -> None:
-        for row in rows:  # built as they are written: a pair's million rows are never all held
-            self.batch.append(row)
-            if len(self.batch) >= _WRITE_BATCH:
-                await self.flush()
+    async with (await _driver(session)).cursor(name="integrity_paired_lines") as cursor:
+        await cursor.execute(_PAIRED_LINES, params)
+        while rows := await cursor.fetchmany(_BATCH):
+            for pair, cents, is_books, day, description, n in rows:
+                if (pair, cents) != current:
+                    if current is not None:
+                        await amount_done()
+                    current = (pair, cents)
+                    books, bank, books_ns, bank_ns = [], [], [], []
+                if is_books:
+                    books.append(matching.Line(0, day, len(books), description))
+                    books_ns.append(n)
+                else:
+                    bank.append(matching.Line(0, day, len(bank), description))
+                    bank_ns.append(n)
+    if current is not None:
+        await amount_done()
+    await _copy(session, "integrity_pairs", "books, bank", found)
+    await session.execute(text("ANALYZE integrity_pairs"))
 
-    async def flush(self) -> None:
-        if not self.batch:
-            return
-        connection = await self.session.connection()
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert isinstance(driver, psycopg.AsyncConnection), "COPY needs psycopg's async driver"
-        async with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY integrity_records ({_COLUMNS}) FROM STDIN") as copy,
-        ):
-            for row in self.batch:
-                await copy.write_row((self.company_id, *row))
-        self.batch = []
 
-
-async def _match_lines(
-    session: AsyncSession,
-    company_id: uuid.UUID,
-    partner: dict[tuple[str, uuid.UUID, str], BankAccountRef],
-    out: _Writer,
-) -> None:
-    """Every line of both sources, read once each: the bank's lines of paired accounts are held (as `_Row`s)
-    until the books' lines of their partner have been read (the books' come account by account), matched,
-    and written; every other line is written unmatched as it comes."""
-    held: dict[tuple[str, uuid.UUID, str], list[_Row]] = {}
-    amounts: dict[Decimal, Decimal] = {}
-    async for line in bank_lines(session, company_id, source=BANKING):
-        key = (line.source, line.connection_id, line.account_id)
-        if key in partner:
-            held.setdefault(key, []).append(_row(line, amounts))
-        else:
-            await out.add([_row(line, amounts).stored(None)])
-
-    async def account_done(key: tuple[str, uuid.UUID, str] | None, books: list[_Row]) -> None:
-        if key is not None and key in partner:
-            await out.add(await _matched(books, held.pop(_account_key(partner[key]), [])))
-
-    current: tuple[str, uuid.UUID, str] | None = None
-    books: list[_Row] = []
-    async for line in bank_lines(session, company_id, source=ACCOUNTING):
-        key = (line.source, line.connection_id, line.account_id)
-        if key != current:
-            await account_done(current, books)
-            current, books = key, []
-        if key in partner:
-            books.append(_row(line, amounts))
-        else:
-            await out.add([_row(line, amounts).stored(None)])
-    await account_done(current, books)
-    for rows in held.values():  # paired bank accounts whose books partner has no lines
-        await out.add(row.stored(None) for row in rows)
+# Every line's stored row, with the line it was matched to (Codat's `dataIntegrityMatch`) built from its row.
+_STORE_LINES = text(
+    """
+    INSERT INTO integrity_records
+        (company_id, data_type, connection_id, record_id, account_id, date, amount, currency, description,
+         matched, matches)
+    SELECT :company, l.data_type, l.connection_id, l.record_id, l.account_id,
+           l.day::timestamp AT TIME ZONE 'UTC', l.amount, l.currency, l.description, o.n IS NOT NULL,
+           CASE WHEN o.n IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(jsonb_build_object(
+               'id', o.record_id, 'type', o.data_type, 'connectionId', o.connection_id::text,
+               'date', to_char(o.day, 'YYYY-MM-DD') || 'T00:00:00.000Z', 'description', o.description,
+               'amount', o.amount::text, 'currency', o.currency)) END
+    FROM integrity_lines AS l
+    LEFT JOIN (SELECT books AS n, bank AS other FROM integrity_pairs
+               UNION ALL SELECT bank, books FROM integrity_pairs) AS m ON m.n = l.n
+    LEFT JOIN integrity_lines AS o ON o.n = m.other
+    ORDER BY l.data_type, l.connection_id, l.record_id COLLATE "C"
+    """
+).bindparams(bindparam("company", type_=Uuid))
 
 
 def _missing_side(books: Sequence[BankAccountRef], bank: Sequence[BankAccountRef]) -> str | None:
@@ -321,14 +266,20 @@ async def match_company(
     if missing is not None:
         outcome = Outcome(DOES_NOT_EXIST, missing)
     else:
-        pairs = await _pairs(session, company_id, books, bank)
+        await lines.extract(
+            session,
+            company_id,
+            [(BANK_LINES, "postedDate", bank), (BOOKS_LINES, "clearedOnDate", books)],
+        )
+        pairs = await _pairs(session, books, bank)
         partner = {_account_key(one): other for one, other in pairs} | {
             _account_key(other): one for one, other in pairs
         }
-        out = _Writer(session, company_id)
-        await out.add(_account_row(a, partner.get(_account_key(a))) for a in accounts)
-        await _match_lines(session, company_id, partner, out)
-        await out.flush()
+        account_rows = [(company_id, *_account_row(a, partner.get(_account_key(a)))) for a in accounts]
+        await _copy(session, "integrity_records", _COLUMNS, account_rows)
+        await _match_pairs(session, pairs)
+        await session.execute(_STORE_LINES, {"company": company_id})
+        await lines.drop(session)
         unpaired = len(accounts) - 2 * len(pairs)
         outcome = Outcome(
             COMPLETE,

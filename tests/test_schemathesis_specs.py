@@ -67,6 +67,7 @@ SPEC_FILES = (
     "Codat-Banking.yaml",
     "Codat-Commerce.yaml",
     "Codat-Lending.yaml",
+    "Codat-Spend-Insights.yaml",
     "Codat-Sync-Commerce.yaml",
     "Codat-Sync-Commerce-v1.yaml",
 )

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 from ledgerlink.connectors.sandbox.simulation import DAY, HOUR, Clock
 
 if TYPE_CHECKING:
-    from ledgerlink.connectors.sandbox.commerce import Order, Shop
+    from ledgerlink.connectors.sandbox.commerce import Shop
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,38 +209,8 @@ class Till:
                 room = (d + self.horizon + 1) * WIDTH
                 if len(sums) < room:
                     sums.frombytes(bytes(sums.itemsize * (room - len(sums))))
-                for o in shop.orders(d):
-                    if o.t_del is None:  # abandoned: no money moved, no sale
-                        self._add(o, sums)
+                shop.sum_orders(d, sums)
                 self._summed = d
-
-    def _add(self, o: Order, sums: array) -> None:
-        """Add an order's takings, refunds and money movements to the days they happen on."""
-        base = o.day * WIDTH
-        for line in o.lines:
-            if line[1].gift:
-                sums[base + GIFT_SOLD] += line[7]
-            else:
-                sums[base + SALES] += line[7] - line[6]
-                sums[base + VAT] += line[6]
-        if o.t_ref is not None:
-            base = o.t_ref // DAY * WIDTH
-            for line in o.refund_lines:
-                if line[1].gift:
-                    sums[base + REFUND_GIFT] -= line[7]
-                else:
-                    sums[base + REFUND_SALES] -= line[7] - line[6]
-                    sums[base + REFUND_VAT] -= line[6]
-        for _id, t, pence, type_, sub, _src, _src_type, channel in self.shop.money(o):
-            base = t // DAY * WIDTH
-            if channel == C_GIFT:
-                sums[base + GIFT_REDEEMED] += pence
-            elif type_ == "Payment":
-                sums[base + GROSS + channel] += pence
-            elif type_ == "Refund":
-                sums[base + (CHARGEBACKS if sub == "Chargeback" else REFUNDS) + channel] -= pence
-            else:  # PaymentFee, PaymentFeeRefund
-                sums[base + FEES + channel] -= pence
 
     def sums(self, day: int) -> DaySums:
         """The sums of `day` (complete)."""

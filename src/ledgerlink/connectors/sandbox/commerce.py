@@ -106,6 +106,7 @@ from ledgerlink.connectors.sandbox.till import (
     GIFT_SOLD,
     GROSS,
     MAX_SETTLE_DAYS,
+    N_CHANNELS,
     PAYPAL,
     REFUND_GIFT,
     REFUND_SALES,
@@ -637,13 +638,17 @@ class Shop:
             return
         rnd = r.random
         base_t = d * DAY + 8 * HOUR
-        row = d * WIDTH
         n_physical = len(physical)
         products = self._products
         allowed, cum = self._method_table(d)
         online_allowed, online_cum = self._method_tables["online"]
-        fees = self._fees
+        # By method: its channel, and its fee as (basis points, pence per payment) (none for gift cards).
         channel_of = CHANNEL_OF_METHOD
+        fee_of = [(how.fee_bp, how.fee_fixed) if how is not None else (0, 0) for how in self._fees]
+        # The day's own sums, added to the array once; refunds and disputes land on later days.
+        sales = vat = gift_sold = gift_redeemed = 0
+        gross_by = [0] * N_CHANNELS
+        fees_by = [0] * N_CHANNELS
         for _i in range(count):
             t = base_t + int(rnd() * 14 * HOUR)
             online = rnd() < 0.4 or not n_physical
@@ -652,7 +657,7 @@ class Shop:
             if rnd() < 0.85 and n_customers:
                 rnd()  # the customer
             lines = []
-            gross = sales = vat = gift_sold = 0
+            gross = o_sales = o_vat = o_gift = 0
             for _j in range(1 + int(rnd() ** 2 * 4)):
                 p = products[int(rnd() * n_products)]
                 while p.retire <= t:
@@ -667,37 +672,37 @@ class Shop:
                 lines.append((p.gift, qty, unit, pct))
                 gross += net + tax
                 if p.gift:
-                    gift_sold += net + tax
+                    o_gift += net + tax
                 else:
-                    sales += net
-                    vat += tax
+                    o_sales += net
+                    o_vat += tax
             if online and rnd() < 0.04:  # abandoned: its method, when it fails, when it is deleted
                 rnd(), rnd(), rnd(), rnd()
                 continue
-            sums[row + SALES] += sales
-            sums[row + VAT] += vat
-            sums[row + GIFT_SOLD] += gift_sold
+            sales += o_sales
+            vat += o_vat
+            gift_sold += o_gift
             method = (
                 online_allowed[bisect_right(online_cum, rnd())]
                 if online
                 else allowed[bisect_right(cum, rnd())]
             )
-            how = fees[method]
             channel = channel_of[method]
             paid, split = gross, gross >= 2_000 and rnd() < 0.08  # split: a gift card pays part
             if split:
                 gift = 2_500 if gross > 3_000 else gross // 2
                 paid = gross - gift
-                sums[row + GIFT_REDEEMED] += gift
+                gift_redeemed += gift
             if channel == C_GIFT:
-                sums[row + GIFT_REDEEMED] += paid
+                gift_redeemed += paid
             else:
-                sums[row + GROSS + channel] += paid
-                if how is not None:
-                    sums[row + FEES + channel] += how.fee(paid)
+                gross_by[channel] += paid
+                fee_bp, fee_fixed = fee_of[method]
+                if fee_bp or fee_fixed:  # `Channel.fee`
+                    fees_by[channel] += (paid * fee_bp + 5_000) // 10_000 + fee_fixed
             x = rnd()
             if x < 0.06:
-                ref_row = (t + (1 + int(rnd() * 25)) * DAY + int(rnd() * 8 * HOUR)) // DAY * WIDTH
+                row = (t + (1 + int(rnd() * 25)) * DAY + int(rnd() * 8 * HOUR)) // DAY * WIDTH
                 if rnd() < 0.4:
                     chosen = lines
                 else:
@@ -709,14 +714,14 @@ class Shop:
                     tax = (net * pct + 50) // 100
                     refund += net + tax
                     if gift_line:
-                        sums[ref_row + REFUND_GIFT] += net + tax
+                        sums[row + REFUND_GIFT] += net + tax
                     else:
-                        sums[ref_row + REFUND_SALES] += net
-                        sums[ref_row + REFUND_VAT] += tax
+                        sums[row + REFUND_SALES] += net
+                        sums[row + REFUND_VAT] += tax
                 if channel == C_GIFT:
-                    sums[ref_row + GIFT_REDEEMED] -= refund
+                    sums[row + GIFT_REDEEMED] -= refund
                 else:
-                    sums[ref_row + REFUNDS + channel] += refund
+                    sums[row + REFUNDS + channel] += refund
             elif x < 0.07 and not split and method in (M_CARD, M_APPLE):
                 opened = t + (5 + int(rnd() * 41)) * DAY + int(rnd() * 10 * HOUR)
                 resolved = opened + (2 + int(rnd() * 5)) * DAY + (10 + int(rnd() * 30)) * DAY
@@ -727,6 +732,14 @@ class Shop:
                     sums[resolved // DAY * WIDTH + FEES + channel] -= DISPUTE_FEE
                 else:
                     sums[resolved // DAY * WIDTH + CHARGEBACKS + channel] += paid
+        row = d * WIDTH
+        sums[row + SALES] += sales
+        sums[row + VAT] += vat
+        sums[row + GIFT_SOLD] += gift_sold
+        sums[row + GIFT_REDEEMED] += gift_redeemed
+        for channel in range(N_CHANNELS):
+            sums[row + GROSS + channel] += gross_by[channel]
+            sums[row + FEES + channel] += fees_by[channel]
 
     def prefix(self, kind: str, day: int) -> str:
         """`Clock.rid_prefix`, remembered (one string per kind and day)."""

@@ -439,8 +439,10 @@ def _transactions(b: BankingBooks, w: Window) -> Iterator[Item]:
     ts = b.clock.ts
     account_ids = [a.id for a in b.accounts]
     currencies = [a.currency for a in b.accounts]
-    cat_ids = b.category_ids
-    cat_names = [name for _, name, _ in CATEGORIES]
+    # One `transactionCategoryRef` per category, shared by the records (read-only, as the books' refs are).
+    cat_refs = [
+        {"id": cat_id, "name": name} for cat_id, (_, name, _) in zip(b.category_ids, CATEGORIES, strict=True)
+    ]
     first = w.first_day(SPAN_DAYS)
     if sync_from is not None:
         first = max(first, sync_from // DAY)
@@ -467,7 +469,7 @@ def _transactions(b: BankingBooks, w: Window) -> Iterator[Item]:
                 "currency": currencies[a],
                 "authorizedDate": ts(ta),
                 "code": code,
-                "transactionCategoryRef": {"id": cat_ids[cat], "name": cat_names[cat]},
+                "transactionCategoryRef": cat_refs[cat],
                 "sourceModifiedDate": ts(last),
             }
             if posted:

@@ -17,10 +17,11 @@ which is what lands in the bank (`net`), at `Channel.hour` of the landing day. T
 money is also their balance, so their movements and payouts are the Commerce Sandbox's `transactions`
 (`Channel.in_balance`); cash never is.
 
-`Till` sums a shop's money by day (one pass over its orders, kept as 19 numbers a day in one array, so
-memory grows with the days of history, 152 bytes a day, never with the orders), for the Accounting
-Sandbox's books (`books.AccountingBooks`: the daily takings journal, refunds, each settlement's journal
-entry and its bank transaction in the current account) and the ground truth (`story.payouts`). The books'
+`Till` sums a shop's money by day (one pass over its orders' draws, `Shop.sum_orders`, which builds no
+order: about 2 µs an order; kept as 19 numbers a day in one array, so memory grows with the days of
+history, 152 bytes a day, never with the orders), for the Accounting Sandbox's books
+(`books.AccountingBooks`: the daily takings journal, refunds, each settlement's journal entry and its bank
+transaction in the current account) and the ground truth (`story.payouts`). The books'
 till agrees with the Commerce Sandbox linked with the same scale (and speed) in the same month, whose
 history starts on the same day: sales by day and month to the penny, each payout one bank transaction.
 """
@@ -184,9 +185,9 @@ class Settlement:
 class Till:
     """A shop's money summed by day, for the books and the ground truth (see the module docstring).
 
-    Days are summed in order, once (`sums`): the orders of each day, their payments at once and their
-    refunds and disputes on the days they happen, so a day's sums are complete once every day up to it has
-    been summed. The lock keeps two threads from summing a day twice.
+    Days are summed in order, once (`sums`): the orders of each day (`Shop.sum_orders`), their payments at
+    once and their refunds and disputes on the days they happen, so a day's sums are complete once every
+    day up to it has been summed. The lock keeps two threads from summing a day twice.
     """
 
     def __init__(self, shop: Shop, horizon: int) -> None:

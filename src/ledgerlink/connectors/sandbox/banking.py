@@ -461,19 +461,21 @@ def _transactions(b: BankingBooks, w: Window) -> Iterator[Item]:
             last = tp if posted else ta
             if S is not None and last <= S:
                 continue
+            authorized = ts(ta)
+            modified = authorized if last == ta else ts(last)  # most lines post when authorised
             record = {
                 "id": rid,
                 "accountId": account_ids[a],
                 "description": desc,
                 "amount": pence / 100,
                 "currency": currencies[a],
-                "authorizedDate": ts(ta),
+                "authorizedDate": authorized,
                 "code": code,
                 "transactionCategoryRef": cat_refs[cat],
-                "sourceModifiedDate": ts(last),
+                "sourceModifiedDate": modified,
             }
             if posted:
-                record["postedDate"] = ts(tp)
+                record["postedDate"] = modified
             if merchant is not None:
                 record["merchantName"] = merchant
             yield record

@@ -36,9 +36,9 @@ books and bank (`story.py` has the ground truth). What the business's bank looks
 Volume at scale 1 (25-36 months): 3 accounts, 23 categories, ~1,300-2,100 transactions and ~2,100-3,300
 daily balances. Transactions grow linearly with `scale` (the books' do), and so do opening balances, so
 balances keep their shape at any scale; balances do not scale (one per account per day). Generating a GBP day
-means generating the books' day (its invoices, bills and payments), so a pull streams 15,000-30,000
-transactions a second (a fifth to a third of what the bank's own generator did), and an incremental pull
-starts the books `HORIZON_DAYS` before its first day.
+means generating the books' day (its invoices, bills and payments), and the books' till sums the shop's
+orders once a process, so a pull streams about 50,000 transactions a CPU-second (100,000 once the till is
+summed; docs/benchmarks.md), and an incremental pull starts the books `HORIZON_DAYS` before its first day.
 """
 
 from __future__ import annotations

@@ -512,6 +512,25 @@ class Shop:
         """The in-store payment methods of day `d` and their cumulative weights (cheques until archived)."""
         return self._method_tables["store" if d * DAY < self.cheque_archived else "store-late"]
 
+    def _lines(self, rnd: Callable[[], float], n_products: int, t: int) -> list[OrderLine]:
+        """An order's lines (1-4) of published products at the price of its moment `t`, drawn from its
+        day's PRNG (`orders` and `sum_orders` alike)."""
+        products = self._products
+        lines = []
+        for j in range(1 + int(rnd() ** 2 * 4)):
+            p = products[int(rnd() * n_products)]
+            while p.retire <= t:
+                p = products[(p.k + 1) % n_products]
+            variants = p.variants
+            v = int(rnd() * len(variants))
+            qty = 1 + int(rnd() ** 3 * 3)
+            unit = variants[v][3] if t >= p.rise else variants[v][2]
+            pct = p.pct
+            net = qty * unit
+            tax = (net * pct + 50) // 100
+            lines.append((j, p, v, qty, unit, pct, tax, net + tax))
+        return lines
+
     def orders(self, d: int) -> list[Order]:
         """The orders placed on day `d`, each with its whole life (drawn in a fixed order from its PRNG).
 
@@ -525,7 +544,6 @@ class Shop:
         base = d * DAY
         n_physical = len(physical)
         online_location = self.locations[0]
-        products = self._products
         customer_seed = c.seed ^ (K_CUSTOMER << 40)
         ids = c.rid_prefix("cord", d)
         pay_ids = c.rid_prefix("cpmt", d)
@@ -553,23 +571,11 @@ class Shop:
                 o.cust_h = h
             else:
                 o.cust = -1
-            # Lines of published products, at the day's price.
-            lines = []
+            lines = self._lines(rnd, n_products, t)
             gross = tax_total = 0
-            for j in range(1 + int(rnd() ** 2 * 4)):
-                p = products[int(rnd() * n_products)]
-                while p.retire <= t:
-                    p = products[(p.k + 1) % n_products]
-                variants = p.variants
-                v = int(rnd() * len(variants))
-                qty = 1 + int(rnd() ** 3 * 3)
-                unit = variants[v][3] if t >= p.rise else variants[v][2]
-                pct = p.pct
-                net = qty * unit
-                tax = (net * pct + 50) // 100
-                lines.append((j, p, v, qty, unit, pct, tax, net + tax))
-                gross += net + tax
-                tax_total += tax
+            for line in lines:
+                gross += line[7]
+                tax_total += line[6]
             o.lines = lines
             o.gross = gross
             o.tax = tax_total
@@ -639,7 +645,6 @@ class Shop:
         rnd = r.random
         base_t = d * DAY + 8 * HOUR
         n_physical = len(physical)
-        products = self._products
         allowed, cum = self._method_table(d)
         online_allowed, online_cum = self._method_tables["online"]
         # By method: its channel, and its fee as (basis points, pence per payment) (none for gift cards).
@@ -656,25 +661,14 @@ class Shop:
                 rnd()  # the location
             if rnd() < 0.85 and n_customers:
                 rnd()  # the customer
-            lines = []
+            lines = self._lines(rnd, n_products, t)
             gross = o_sales = o_vat = o_gift = 0
-            for _j in range(1 + int(rnd() ** 2 * 4)):
-                p = products[int(rnd() * n_products)]
-                while p.retire <= t:
-                    p = products[(p.k + 1) % n_products]
-                variants = p.variants
-                v = int(rnd() * len(variants))
-                qty = 1 + int(rnd() ** 3 * 3)
-                unit = variants[v][3] if t >= p.rise else variants[v][2]
-                pct = p.pct
-                net = qty * unit
-                tax = (net * pct + 50) // 100
-                lines.append((p.gift, qty, unit, pct))
-                gross += net + tax
+            for _j, p, _v, _qty, _unit, _pct, tax, total in lines:
+                gross += total
                 if p.gift:
-                    o_gift += net + tax
+                    o_gift += total
                 else:
-                    o_sales += net
+                    o_sales += total - tax
                     o_vat += tax
             if online and rnd() < 0.04:  # abandoned: its method, when it fails, when it is deleted
                 rnd(), rnd(), rnd(), rnd()
@@ -704,16 +698,16 @@ class Shop:
             if x < 0.06:
                 row = (t + (1 + int(rnd() * 25)) * DAY + int(rnd() * 8 * HOUR)) // DAY * WIDTH
                 if rnd() < 0.4:
-                    chosen = lines
+                    chosen = [(line[1], line[3], line[4], line[5]) for line in lines]
                 else:
-                    gift_line, qty, unit, pct = lines[int(rnd() * len(lines))]
-                    chosen = [(gift_line, 1 + int(rnd() * qty), unit, pct)]
+                    _j, p, _v, qty, unit, pct, _tax, _total = lines[int(rnd() * len(lines))]
+                    chosen = [(p, 1 + int(rnd() * qty), unit, pct)]
                 refund = 0
-                for gift_line, qty, unit, pct in chosen:
+                for p, qty, unit, pct in chosen:
                     net = qty * unit
                     tax = (net * pct + 50) // 100
                     refund += net + tax
-                    if gift_line:
+                    if p.gift:
                         sums[row + REFUND_GIFT] += net + tax
                     else:
                         sums[row + REFUND_SALES] += net

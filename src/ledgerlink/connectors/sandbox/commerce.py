@@ -535,7 +535,7 @@ class Shop:
         """The orders placed on day `d`, each with its whole life (drawn in a fixed order from its PRNG).
 
         `sum_orders` draws the same numbers in the same order for the till's sums: a change here is made
-        there too (`tests/test_sandbox_till.py` checks they agree)."""
+        there too (`tests/test_sandbox_till_sums.py` checks they agree)."""
         r, count, physical, n_products, n_customers = self._day(d)
         if not count:
             return []

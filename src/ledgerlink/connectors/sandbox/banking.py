@@ -36,9 +36,9 @@ books and bank (`story.py` has the ground truth). What the business's bank looks
 Volume at scale 1 (25-36 months): 3 accounts, 23 categories, ~1,300-2,100 transactions and ~2,100-3,300
 daily balances. Transactions grow linearly with `scale` (the books' do), and so do opening balances, so
 balances keep their shape at any scale; balances do not scale (one per account per day). Generating a GBP day
-means generating the books' day (its invoices, bills and payments), so a pull streams 15,000-30,000
-transactions a second (a fifth to a third of what the bank's own generator did), and an incremental pull
-starts the books `HORIZON_DAYS` before its first day.
+means generating the books' day (its invoices, bills and payments), and the books' till sums the shop's
+orders once a process, so a pull streams about 50,000 transactions a CPU-second (100,000 once the till is
+summed; docs/benchmarks.md), and an incremental pull starts the books `HORIZON_DAYS` before its first day.
 """
 
 from __future__ import annotations
@@ -439,8 +439,10 @@ def _transactions(b: BankingBooks, w: Window) -> Iterator[Item]:
     ts = b.clock.ts
     account_ids = [a.id for a in b.accounts]
     currencies = [a.currency for a in b.accounts]
-    cat_ids = b.category_ids
-    cat_names = [name for _, name, _ in CATEGORIES]
+    # One `transactionCategoryRef` per category, shared by the records (read-only, as the books' refs are).
+    cat_refs = [
+        {"id": cat_id, "name": name} for cat_id, (_, name, _) in zip(b.category_ids, CATEGORIES, strict=True)
+    ]
     first = w.first_day(SPAN_DAYS)
     if sync_from is not None:
         first = max(first, sync_from // DAY)
@@ -459,19 +461,21 @@ def _transactions(b: BankingBooks, w: Window) -> Iterator[Item]:
             last = tp if posted else ta
             if S is not None and last <= S:
                 continue
+            authorized = ts(ta)
+            modified = authorized if last == ta else ts(last)  # most lines post when authorised
             record = {
                 "id": rid,
                 "accountId": account_ids[a],
                 "description": desc,
                 "amount": pence / 100,
                 "currency": currencies[a],
-                "authorizedDate": ts(ta),
+                "authorizedDate": authorized,
                 "code": code,
-                "transactionCategoryRef": {"id": cat_ids[cat], "name": cat_names[cat]},
-                "sourceModifiedDate": ts(last),
+                "transactionCategoryRef": cat_refs[cat],
+                "sourceModifiedDate": modified,
             }
             if posted:
-                record["postedDate"] = ts(tp)
+                record["postedDate"] = modified
             if merchant is not None:
                 record["merchantName"] = merchant
             yield record

@@ -2628,7 +2628,7 @@ class AccountingBooks(Clock):
         entry's key with the bank-transaction kind, `sub * 4 + n` for its n-th bank line), same amounts.
         """
         out: list[tuple] = []
-        suffix = self.suffix
+        suffix, customer_name, supplier_name = self.suffix, self.customer_name, self.supplier_name
         docs = sales = self.sales(day)
         if docs:
             prefix = self.id_prefix(BT_KIND[K_PAYMENT], day)
@@ -2637,6 +2637,7 @@ class AccountingBooks(Clock):
                     for p in doc.pays:
                         if not p.lead:
                             continue
+                        name = customer_name(doc.contact)
                         out.append(
                             (
                                 p.t,
@@ -2645,10 +2646,10 @@ class AccountingBooks(Clock):
                                 p.total,
                                 f"Payment for {p.numbers or doc.number}"
                                 if p.quoted
-                                else f"Faster Payment from {self.customer_name(doc.contact)}",
+                                else f"Faster Payment from {name}",
                                 "Credit",
                                 p.t_rec,
-                                self.customer_name(doc.contact),
+                                name,
                                 A_AR,
                                 (p.numbers or doc.number) if p.quoted else None,
                             )
@@ -2661,6 +2662,7 @@ class AccountingBooks(Clock):
                     for p in doc.pays:
                         if not p.lead:
                             continue
+                        name = supplier_name(doc.contact)
                         out.append(
                             (
                                 p.t,
@@ -2669,10 +2671,10 @@ class AccountingBooks(Clock):
                                 -p.total,
                                 f"Payment of {p.numbers or doc.number}"
                                 if p.quoted
-                                else f"Faster Payment to {self.supplier_name(doc.contact)}",
+                                else f"Faster Payment to {name}",
                                 "Debit",
                                 p.t_rec,
-                                self.supplier_name(doc.contact),
+                                name,
                                 A_AP,
                                 (p.numbers or doc.number) if p.quoted else None,
                             )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
@@ -14,7 +14,7 @@ import pytest
 
 from ledgerlink.connectors.sandbox import till
 from ledgerlink.connectors.sandbox.banking import BankingSandbox
-from ledgerlink.connectors.sandbox.books import AccountingBooks
+from ledgerlink.connectors.sandbox.books import K_SETTLEMENT, AccountingBooks
 from ledgerlink.connectors.sandbox.commerce import CommerceSandbox, Shop
 from ledgerlink.connectors.sandbox.story import account_pairs, payouts
 from tests.support.sandbox_books import apply, cents
@@ -287,3 +287,15 @@ def test_payouts_are_exact_money() -> None:
     assert [p.date for p in truth] == sorted(p.date for p in truth)
     assert all(p.payment_ids for p in truth if p.gross)
     assert all(p.date.weekday() < 5 for p in truth)
+
+
+def test_a_settlement_that_moved_nothing_books_no_journal_entry() -> None:
+    """A day whose PayPal payments were all refunded settles nothing: no empty (unbalanced) journal entry.
+    This company's day 503 is such a day, whatever the link date (a day's till depends on the company and the
+    day only)."""
+    books = AccountingBooks("d22a2fef-f774-4b4e-8c61-6d0c0c55715d", datetime.now(UTC) - timedelta(days=40))
+    (empty,) = [s for s in books.till.settlements(503) if not (s.net or s.fees or s.chargebacks or s.cleared)]
+    assert empty.gross == empty.refunds > 0
+    for entry in books.till_entries(503):
+        assert len(entry.lines) >= 2 and sum(pence for _, pence, _ in entry.lines) == 0, entry.id
+        assert entry.id != books.till_entry_id(K_SETTLEMENT, 503, empty.channel)

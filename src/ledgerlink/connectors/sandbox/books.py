@@ -2567,6 +2567,9 @@ class AccountingBooks(Clock):
                 (A_BAD_DEBTS, s.chargebacks, None),
                 (holding[s.channel], -s.cleared, None),
             ]
+            lines = [line for line in lines if line[1]]
+            if not lines:
+                continue  # a settlement that moved nothing (its payments and refunds cancelled out)
             out.append(
                 Entry(
                     self.till_entry_id(K_SETTLEMENT, day, s.channel),
@@ -2574,7 +2577,7 @@ class AccountingBooks(Clock):
                     None,
                     J_CASH,
                     how.statement,
-                    [line for line in lines if line[1]],
+                    lines,
                     txn=self._settlement_type(s.channel, s.net),
                     t_rec=self._settlement_reconciled(day, s.channel, s.t),
                 )

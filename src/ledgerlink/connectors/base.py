@@ -14,7 +14,7 @@ from ledgerlink.connectors.authorization import (
     AppCredentials,
     OAuthProvider,
 )
-from ledgerlink.records.registry import SourceType
+from ledgerlink.records.registry import Operation, SourceType
 
 # Integration and source ids are derived from the platform key, so they are the same on every install.
 _ID_NAMESPACE = uuid.UUID("7d1f6c2e-3c55-4c1b-9a0e-5b3f0f2f8a11")
@@ -70,12 +70,28 @@ class ConnectorInfo:
     data_provided_by: str | None = None
     # Whether `PUT .../authorization` can link it (credentials); OAuth platforms link through Link.
     accepts_credentials: bool = True
+    # What a push can do on the platform, per operation: the types it creates (`POST .../push/{dataType}`),
+    # updates (`PUT .../push/{dataType}/{id}`) and deletes (`DELETE .../push/{dataType}/{id}`); each a
+    # subset of what Codat's API has for the type (the registry's `DataType.writes`).
     writable_data_types: tuple[str, ...] = field(default=())
+    updatable_data_types: tuple[str, ...] = field(default=())
+    deletable_data_types: tuple[str, ...] = field(default=())
     # What Link asks the business for, when the platform is authorized with credentials rather than OAuth2
     # (empty: only `PUT .../authorization` links it, or, for a sandbox, its own approve page).
     credential_fields: tuple[CredentialField, ...] = ()
     # Dummy books for trying ledgerlink out (Link hides these for `link.showSandboxIntegrations=false`).
     is_sandbox: bool = False
+
+    def writes(self, operation: Operation, data_type: str) -> bool:
+        """Whether a push of `operation` on `data_type` reaches the platform."""
+        return data_type in self.data_types_written(operation)
+
+    def data_types_written(self, operation: Operation) -> tuple[str, ...]:
+        if operation is Operation.CREATE:
+            return self.writable_data_types
+        if operation is Operation.UPDATE:
+            return self.updatable_data_types
+        return self.deletable_data_types
 
     @property
     def integration_id(self) -> uuid.UUID:
@@ -96,8 +112,10 @@ class PlatformRecord:
     idempotency_key: str | None
     # When it was written (UTC, real time).
     written_at: datetime
-    # The record as the platform holds it, in Codat's shape.
+    # The record as the platform holds it, in Codat's shape (as this version left it: an update adds a
+    # version under the same `record_id`, a delete a last one with `deleted`).
     data: dict[str, Any]
+    deleted: bool = False
 
 
 class PlatformStore(Protocol):
@@ -106,17 +124,24 @@ class PlatformStore(Protocol):
     table, so a connector still knows nothing of the database; each call is its own committed transaction."""
 
     async def add(
-        self, data_type: str, record_id: str, data: dict[str, Any], *, idempotency_key: str | None = None
+        self,
+        data_type: str,
+        record_id: str,
+        data: dict[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        deleted: bool = False,
     ) -> PlatformRecord:
-        """Keep a record written now. With an `idempotency_key` already used on the connection, nothing is
-        added and the record kept under that key is returned."""
+        """Keep a version of a record written now: the first creates it, a later one under the same
+        `record_id` updates it, one with `deleted` deletes it. With an `idempotency_key` already used on the
+        connection, nothing is added and the version kept under that key is returned."""
         ...
 
     async def get_by_idempotency_key(self, idempotency_key: str) -> PlatformRecord | None: ...
 
     async def records(self, data_type: str | None = None) -> list[PlatformRecord]:
-        """The connection's records (of one type, or all), in the order they were written. A record being
-        added while this runs is either listed or written after this call returns."""
+        """The connection's records' versions (of one type, or all), in the order they were written. A
+        version being added while this runs is either listed or written after this call returns."""
         ...
 
 
@@ -164,7 +189,9 @@ class FetchRequest:
 
 @dataclass(frozen=True)
 class PushRequest:
-    """What a push asks a connector to do: create one record, in Codat's create shape, on one connection."""
+    """What a push asks a connector to do on one connection: create a record (in Codat's create shape), update
+    one (`record_id`, with the whole record in the same shape: Codat's updates are not partial) or delete one
+    (`record_id`, `record` empty)."""
 
     data_type: str
     company_id: uuid.UUID
@@ -179,6 +206,11 @@ class PushRequest:
     idempotency_key: str
     access_token: AccessTokens | None = field(default=None, repr=False, compare=False)
     store: PlatformStore | None = field(default=None, repr=False, compare=False)
+    operation: Operation = Operation.CREATE
+    # Update and delete: the id of the record (as the read API gives it).
+    record_id: str | None = None
+    # Bank transactions: the bank account of the path (`.../push/bankAccounts/{accountId}/bankTransactions`).
+    account_id: str | None = None
 
 
 @dataclass
@@ -223,6 +255,10 @@ class PushRejected(Exception):
         super().__init__(message)
         self.message = message
         self.errors = errors or [{"itemId": "", "message": message, "validatorName": "Platform"}]
+
+
+class RecordNotFound(Exception):
+    """The record a push updates or deletes is not on the platform (the push ends `Failed`, status 404)."""
 
 
 class RateLimitExceeded(Exception):
@@ -285,10 +321,12 @@ class Connector:
         raise DataTypeNotSupported(request.data_type)
 
     async def push(self, request: PushRequest) -> dict[str, Any]:
-        """Create `request.record` on the platform (for a type in `info.writable_data_types`) and return it as
-        the platform now holds it, with its id. Raise `PushRejected` when the platform refuses it,
-        `AuthorizationLost` or `PlatformFailed` as for a pull. Called again with the same `idempotency_key`
-        (a retry after a crash), return the record created the first time rather than a second one."""
+        """Do `request.operation` on the platform (for a type `info.writes(operation, type)`) and return the
+        record as the platform now holds it, in Codat's read shape with its id (after a delete, as it was
+        last). Raise `PushRejected` when the platform refuses it, `RecordNotFound` when the record to update
+        or delete is not there, `AuthorizationLost` or `PlatformFailed` as for a pull. Called again with the
+        same `idempotency_key` (a retry after a crash), return what the first call did rather than doing it
+        twice."""
         raise DataTypeNotSupported(request.data_type)
 
     async def after_authorization(

@@ -41,7 +41,7 @@ class ConnectorDeclarationInvalid(ConnectorModuleInvalid):
 
 def check_data_types(info: ConnectorInfo, origin: str) -> None:
     """Raise `ConnectorDeclarationInvalid` unless every type the connector reads is in the registry, and every
-    type it writes is one it reads and one Codat's API creates (a push is a create)."""
+    write it declares (create, update, delete) is one Codat's API has for a type it reads."""
     where = f"{origin}: {info.name} ({info.key})"
     unknown = [key for key in info.data_types if data_types.get(key) is None]
     if unknown:
@@ -49,13 +49,16 @@ def check_data_types(info: ConnectorInfo, origin: str) -> None:
             f"{where} declares data types the registry does not have: {', '.join(unknown)} "
             "(the data types are listed in docs/data-types.md)."
         )
-    for key in info.writable_data_types:
-        data_type = data_types.get(key)
-        writes = data_type.writes if data_type is not None else None
-        if writes is None or Operation.CREATE not in writes.operations:
-            raise ConnectorDeclarationInvalid(
-                f"{where} declares that it writes {key}, which the registry says Codat's API does not create."
-            )
+    for operation in Operation:
+        for key in info.data_types_written(operation):
+            data_type = data_types.get(key)
+            writes = data_type.writes if data_type is not None else None
+            if writes is None or operation not in writes.operations:
+                raise ConnectorDeclarationInvalid(
+                    f"{where} declares that it can {operation.value.lower()} {key}, which Codat's API has no "
+                    "such write for (the registry's `writes`)."
+                )
+    for key in (*info.writable_data_types, *info.updatable_data_types, *info.deletable_data_types):
         if key not in info.data_types:
             raise ConnectorDeclarationInvalid(
                 f"{where} declares that it writes {key} but not that it reads it: a push is followed by a "

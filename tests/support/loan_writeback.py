@@ -52,7 +52,7 @@ def _amount(value: Decimal) -> float:
     return float(value.quantize(Decimal("0.01")))
 
 
-def _done(lending: CodatLending, company_id: str, key: str, timeout: float) -> dict[str, Any]:
+def wait_for_create(lending: CodatLending, company_id: str, key: str, timeout: float = 60) -> dict[str, Any]:
     """The push operation `key` once it is no longer Pending, as Codat's JSON."""
     deadline = time.monotonic() + timeout
     while True:
@@ -82,7 +82,7 @@ class _Writer:
         answer = group.create(request={**self.ids, body_field: body})
         key = answer.push_operation_key
         self.keys.append(key)
-        done = _done(self.lending, self.company_id, key, self.timeout)
+        done = wait_for_create(self.lending, self.company_id, key, self.timeout)
         if done["status"] != "Success":
             raise LoanWritebackFailed(
                 f"{body_field} push {key} ended {done['status']}: {done.get('errorMessage')} "

@@ -76,6 +76,28 @@ def direct(day: str, bank: str, account: str, unit: float, tax_rate: str | None 
     }
 
 
+def item(company: Company, name: str = "Loan Arrangement Review", **extra: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "code": "LAR-1",
+        "type": "Service",
+        "isInvoiceItem": True,
+        "invoiceItem": {
+            "description": "Review of a loan arrangement",
+            "unitPrice": 250,
+            "accountRef": company.account("sales_services"),
+            "taxRateRef": {"id": company.books.tax_ids[0]},
+        },
+        "isBillItem": True,
+        "billItem": {"unitPrice": 120, "accountRef": company.account("subcontractors")},
+        **extra,
+    }
+
+
+def journal(name: str = "Loan Journal", **extra: Any) -> dict[str, Any]:
+    return {"name": name, "journalCode": "LNJ", "type": "General", **extra}
+
+
 # ------------------------------------------------------------------------------------------- in pure Python
 @pytest.fixture(scope="module")
 def banked() -> tuple[Company, dict[str, dict[str, Any]], dict[str, dict], dict[str, dict]]:
@@ -172,6 +194,46 @@ def test_written_banking_joins_coherent_books(banked) -> None:
     )
     for key, data_type in (("cost", "directCosts"), ("income", "directIncomes")):
         assert books[data_type][out[key]["id"]] == out[key]
+
+
+def test_written_items_and_journals_are_used_by_later_writes() -> None:
+    """An invoice can sell a written item, and a journal entry be posted in a written journal."""
+    company = Company()
+    sold = company.push("items", item(company))
+    assert (
+        sold["invoiceItem"]["unitPrice"] == 250
+        and sold["billItem"]["description"] == "Loan Arrangement Review"
+    )
+    assert sold["isInvoiceItem"] and sold["isBillItem"] and sold["itemStatus"] == "Active"
+    book = company.push("journals", journal())
+    assert (book["name"], book["journalCode"], book["status"]) == ("Loan Journal", "LNJ", "Active")
+    customer = company.customer({"customers": {c["id"]: c for c in company.pull("customers", later())[0]}})
+    line = {"unitAmount": 250, "accountRef": company.account("sales_services"), "itemRef": {"id": sold["id"]}}
+    invoice = company.push(
+        "invoices", {"customerRef": {"id": customer}, "issueDate": company.today, "lineItems": [line]}
+    )
+    assert invoice["lineItems"][0]["itemRef"] == {"id": sold["id"], "name": "Loan Arrangement Review"}
+    entry = company.push(
+        "journalEntries",
+        {
+            "postedOn": company.today,
+            "journalRef": {"id": book["id"]},
+            "journalLines": [
+                {"netAmount": 5, "accountRef": company.account("rent")},
+                {"netAmount": -5, "accountRef": company.account("bank_current")},
+            ],
+        },
+    )
+    assert entry["journalRef"] == {"id": book["id"], "name": "Loan Journal"}
+    books = company.snapshot(later())
+    check_coherence(books)
+    assert books["items"][sold["id"]] == sold
+    assert books["journals"][book["id"]]["name"] == "Loan Journal"
+    assert books["journalEntries"][entry["id"]]["journalRef"]["id"] == book["id"]
+    # An item of the same name or code, or a journal of the same name, is refused.
+    assert items(company.rejected("items", item(company, code="OTHER"))) == {"name"}
+    assert items(company.rejected("items", item(company, "Another Review"))) == {"code"}
+    assert items(company.rejected("journals", journal(journalCode="X"))) == {"name"}
 
 
 def test_incremental_pulls_bring_the_banking_writes() -> None:
@@ -283,6 +345,20 @@ def _refusals(company: Company) -> list[tuple[str, dict[str, Any], set[str]]]:
             {"paymentAllocations.0.allocation.totalAmount"},
         ),
         ("directIncomes", direct(today, current, rent, 5, contactRef={"id": "nobody"}), {"contactRef.id"}),
+        ("items", {}, {"name", "type", "invoiceItem"}),
+        ("items", item(company, type="Gadget", itemStatus="Archived"), {"type", "itemStatus"}),
+        ("items", item(company, isBillItem=True, billItem=None), {"billItem"}),
+        (
+            "items",
+            item(company, invoiceItem={"unitPrice": -1, "accountRef": {"id": current}}),
+            {"invoiceItem.unitPrice", "invoiceItem.accountRef.id"},
+        ),
+        ("journals", {"name": "Sales Journal", "journalCode": "CSH"}, {"name", "journalCode"}),
+        (
+            "journals",
+            journal(type="Payroll", parentId="x", status="Archived"),
+            {"type", "parentId", "status"},
+        ),
     ]
 
 
@@ -330,6 +406,17 @@ def pushed(server: RunningServer) -> dict[str, Any]:
         current = accounts["Business Current Account"]
         ids["transfer"] = create("transfer", "transfers", lambda: transfer(today, current, ids["bank"], 300))
         ids["cost"] = create("cost", "directCosts", lambda: direct(today, ids["bank"], ids["account"], 20))
+        ids["item"] = create(
+            "item",
+            "items",
+            lambda: {
+                "name": f"Served Item {TAG}",
+                "type": "NonInventory",
+                "isInvoiceItem": True,
+                "invoiceItem": {"unitPrice": 10, "accountRef": {"id": accounts["Sales - Products"]}},
+            },
+        )
+        ids["journal"] = create("journal", "journals", lambda: journal(f"Served Journal {TAG}"))
         ids["income"] = create(
             "income", "directIncomes", lambda: direct(today, current, accounts["Sundry Income"], 30)
         )
@@ -350,6 +437,8 @@ def test_each_banking_write_is_read_back_through_the_server(server, pushed) -> N
         ("transfer", "transfers"),
         ("cost", "directCosts"),
         ("income", "directIncomes"),
+        ("item", "items"),
+        ("journal", "journals"),
     ):
         (change,) = pushed["done"][name]["changes"]
         assert change["type"] == "Created" and change["recordRef"]["dataType"] == data_type
@@ -366,6 +455,8 @@ def test_each_banking_write_is_read_back_through_the_server(server, pushed) -> N
         assert moved["to"]["accountRef"]["id"] == ids["bank"] and moved["from"]["amount"] == 300
         assert api.get(f"{connection}/directCosts/{ids['cost']}").json()["totalAmount"] == 20
         assert api.get(f"{connection}/directIncomes/{ids['income']}").json()["totalAmount"] == 30
+        assert api.get(f"{data}/items/{ids['item']}").json()["invoiceItem"]["unitPrice"] == 10
+        assert api.get(f"{data}/journals/{ids['journal']}").json()["name"] == f"Served Journal {TAG}"
         sheet = api.get(f"{data}/financials/balanceSheet", params={"periodLength": 1, "periodsToCompare": 3})
         for report in sheet.json()["reports"]:
             assets, liabilities, equity = (

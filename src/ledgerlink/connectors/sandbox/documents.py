@@ -254,6 +254,12 @@ def _suppliers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 # ------------------------------------------------------------------------------------------------ catalogues
 def _items(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    yield from _generated_items(bk, w)
+    if bk.written:
+        yield from _written_records(bk, w, bk.written.items)
+
+
+def _generated_items(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S = w.T, w.S
     if T < 0:
         return
@@ -322,6 +328,13 @@ def _tracking_categories(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _journals(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    yield from _generated_journals(bk, w)
+    if bk.written:
+        for journal in _written_records(bk, w, bk.written.journals):
+            yield {**journal, "createdOn": journal["sourceModifiedDate"]}
+
+
+def _generated_journals(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S = w.T, w.S
     if T < 0 or (S is not None and S >= 0):
         return
@@ -856,7 +869,9 @@ def _direct_incomes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
         yield from _written_records(bk, w, bk.written.direct_incomes)
 
 
-def _written_records(bk: AccountingBooks, w: Window, records: dict[str, WrittenRecord]) -> Iterator[Item]:
+def _written_records(
+    bk: AccountingBooks, w: Window, records: dict[str, WrittenRecord]
+) -> Iterator[dict[str, Any]]:
     """Records written through the API that stay as they were written (direct costs and incomes)."""
     for record in records.values():
         if record.t >= w.created_from and w.wants(record.w, record.w, None) == EMIT:
@@ -1329,9 +1344,16 @@ def written_record(bk: AccountingBooks, data_type: str, record_id: str, T: int) 
         return _written_supplier(bk, written.suppliers[record_id])
     if data_type == "transfers":
         return _written_transfer(bk, written.transfers[record_id], T)
-    if data_type in ("directCosts", "directIncomes"):
-        kept = (written.direct_costs if data_type == "directCosts" else written.direct_incomes)[record_id]
-        return _stamped(bk, kept.record, kept.w)
+    if data_type in ("directCosts", "directIncomes", "items"):
+        kept = {
+            "directCosts": written.direct_costs,
+            "directIncomes": written.direct_incomes,
+            "items": written.items,
+        }
+        return _stamped(bk, kept[data_type][record_id].record, kept[data_type][record_id].w)
+    if data_type == "journals":
+        journal = _stamped(bk, written.journals[record_id].record, written.journals[record_id].w)
+        return {**journal, "createdOn": journal["sourceModifiedDate"]}
     if data_type in ("chartOfAccounts", "bankAccounts"):
         return _written_account(bk, data_type, written.account_index[record_id], T)
     return _written_entry(bk, next(e for e in written.entries if e.record is not None and e.id == record_id))

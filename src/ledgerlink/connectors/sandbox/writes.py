@@ -60,11 +60,14 @@ from ledgerlink.connectors.sandbox.books import (
     J_GENERAL,
     J_SALES,
     JE_KIND,
+    JOURNALS,
     K_ACCOUNT,
     K_CUSTOMER,
     K_DIRECT_COST,
     K_DIRECT_INCOME,
     K_INVOICE,
+    K_ITEM,
+    K_JOURNAL,
     K_MANUAL,
     K_PAYMENT,
     K_SUPPLIER,
@@ -203,6 +206,8 @@ class Written:
         self.transfers: dict[str, WrittenRecord] = {}
         self.direct_costs: dict[str, WrittenRecord] = {}
         self.direct_incomes: dict[str, WrittenRecord] = {}
+        self.items: dict[str, WrittenRecord] = {}
+        self.journals: dict[str, WrittenRecord] = {}
         # In the order they were written: the entries (the client's journal entries and the postings of
         # written invoices and payments), and the bank transactions they make, as `bank_moves` tuples.
         self.entries: list[WrittenEntry] = []
@@ -221,7 +226,8 @@ class Written:
                 )
 
     def __bool__(self) -> bool:
-        return bool(self.entries or self.suppliers or self.accounts)
+        # Every written type is in one of these (the rest post journal entries).
+        return bool(self.entries or self.suppliers or self.accounts or self.items or self.journals)
 
     def bank_accounts(self, T: int) -> list[int]:
         """The bank accounts written by T, by their index in the chart."""
@@ -402,6 +408,15 @@ class Written:
         )
         self._post(entry, key)
 
+    def _item(self, w: int, record: dict[str, Any], key: str) -> None:
+        self.items[record["id"]] = WrittenRecord(w, w, record)
+
+    def _journal(self, w: int, record: dict[str, Any], key: str) -> None:
+        """A new journal: appended to the books' journals, so journal entries can be posted in it."""
+        self.journals[record["id"]] = WrittenRecord(w, w, record)
+        self.books.journal_ids.append(record["id"])
+        self.books.journal_refs.append(named_ref(record["id"], record["name"]))
+
     def _direct_cost(self, w: int, record: dict[str, Any], key: str) -> None:
         self._direct(w, record, key, K_DIRECT_COST)
 
@@ -554,18 +569,23 @@ class Check:
         found = self.ref_id(ref, item, required=False)
         if found is None:
             return default
-        if found not in ids:
+        written = self.written.journals.get(found)
+        if found not in ids or (written is not None and written.w > self.T):
             self.fail(f"{item}.id", f"No {what} has id {found}")
             return default
         return ids.index(found)
 
-    def item(self, ref: Any, item: str) -> int | None:
+    def item(self, ref: Any, item: str) -> dict[str, str] | None:
+        """The `{id, name}` ref of an item of the books at T: a generated one, or one written by then."""
         item_id = self.ref_id(ref, item, required=False)
         if item_id is None:
             return None
-        for index, candidate in enumerate(self.books.items):
+        for candidate in self.books.items:
             if candidate.id == item_id:
-                return index
+                return candidate.ref
+        written = self.written.items.get(item_id)
+        if written is not None and written.w <= self.T:
+            return named_ref(item_id, written.record["name"])
         self.fail(f"{item}.id", f"No item has id {item_id}")
         return None
 
@@ -778,7 +798,7 @@ def _invoice_line(check: Check, line: Any, item: str) -> dict[str, Any] | None:
             "or other account that is neither a bank nor a control account",
         )
     tax_i = check.tax_rate(line.get("taxRateRef"), f"{item}.taxRateRef")
-    item_index = check.item(line.get("itemRef"), f"{item}.itemRef")
+    item_ref = check.item(line.get("itemRef"), f"{item}.itemRef")
     tracking = check.tracking(line.get("trackingCategoryRefs"), f"{item}.trackingCategoryRefs")
     discount = check.pence(line.get("discountAmount"), f"{item}.discountAmount", required=False)
     percentage = line.get("discountPercentage")
@@ -831,8 +851,8 @@ def _invoice_line(check: Check, line: Any, item: str) -> dict[str, Any] | None:
             "taxRateRef": bk.tax_refs[tax_i],
         }
     )
-    if item_index is not None:
-        shaped["itemRef"] = bk.items[item_index].ref
+    if item_ref is not None:
+        shaped["itemRef"] = item_ref
     shaped["trackingCategoryRefs"] = categories
     shaped["tracking"] = {
         "categoryRefs": categories,
@@ -1426,6 +1446,114 @@ def _direct_bank(check: Check, allocations: Any, total: int | None) -> int | Non
     return bank
 
 
+# -------------------------------------------------------------------------------------- catalogues
+_ITEM_TYPES = ("Inventory", "NonInventory", "Service")
+
+
+def _item(bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int) -> dict[str, Any]:
+    """A product or service: sold (`invoiceItem`), bought (`billItem`) or both, each side with its price,
+    account and tax rate; its name and code unique among the items."""
+    check = Check(bk, written, T, "Item")
+    name = check.text(record.get("name"), "name")
+    code = check.text(record.get("code"), "code")
+    catalogue = [(it.name, it.code) for it in bk.items]
+    catalogue += [(i.record["name"], i.record["code"]) for i in written.items.values() if i.w <= T]
+    if name is None or not name.strip():
+        check.fail("name", "is required")
+    elif any(name.strip().casefold() == other.casefold() for other, _ in catalogue):
+        check.fail("name", f"An item named {name.strip()!r} already exists")
+    if code is not None and any(code.strip().casefold() == other.casefold() for _, other in catalogue):
+        check.fail("code", f"An item with code {code.strip()!r} already exists")
+    type_ = record.get("type")
+    if type_ not in _ITEM_TYPES:
+        check.fail("type", f"must be one of {', '.join(_ITEM_TYPES)}")
+    if record.get("itemStatus") not in (None, "Active"):
+        check.fail("itemStatus", "The Sandbox creates items as Active")
+    shaped: dict[str, Any] = {"id": written_id(bk, K_ITEM, key), "name": (name or "").strip()}
+    shaped.update({"code": (code or "").strip() or shaped["id"][-8:].upper(), "itemStatus": "Active"})
+    shaped["type"] = type_
+    sides = 0
+    for side, flag in (("invoiceItem", "isInvoiceItem"), ("billItem", "isBillItem")):
+        detail = record.get(side)
+        wanted = record.get(flag)
+        if wanted is not None and not isinstance(wanted, bool):
+            check.fail(flag, "must be true or false")
+            continue
+        if wanted and detail is None:
+            check.fail(side, f"is required when {flag} is true")
+            continue
+        shaped[flag] = detail is not None and wanted is not False
+        if not shaped[flag]:
+            continue
+        sides += 1
+        shaped[side] = _item_side(check, detail, side, (name or "").strip())
+    if sides == 0:
+        check.fail("invoiceItem", "An item is sold (invoiceItem), bought (billItem) or both")
+    check.done()
+    return shaped
+
+
+def _item_side(check: Check, detail: Any, item: str, name: str) -> dict[str, Any]:
+    """An item's sale or purchase details: a price (not negative), an account that is neither a bank nor a
+    control account, and a tax rate (none: no VAT)."""
+    if not isinstance(detail, dict):
+        check.fail(item, "must be an object")
+        return {}
+    description = check.text(detail.get("description"), f"{item}.description")
+    price = check.pence(detail.get("unitPrice"), f"{item}.unitPrice", required=False)
+    if price is not None and price < 0:
+        check.fail(f"{item}.unitPrice", "must not be negative")
+    a = check.account(detail.get("accountRef"), f"{item}.accountRef")
+    bk = check.books
+    if a is not None and (bk.is_bank[a] or a in _CONTROL_ACCOUNTS):
+        check.fail(f"{item}.accountRef.id", f"{bk.chart[a][2]} is a bank or control account")
+    tax_i = check.tax_rate(detail.get("taxRateRef"), f"{item}.taxRateRef")
+    return {
+        "description": description or name,
+        "unitPrice": _money(price or 0),
+        "accountRef": bk.account_refs[a] if a is not None else {},
+        "taxRateRef": bk.tax_refs[tax_i],
+    }
+
+
+_JOURNAL_TYPES = ("Sales", "Purchases", "Cash", "General")
+
+
+def _journal(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
+) -> dict[str, Any]:
+    """A journal journal entries can then be posted in: its name and code unique, one of the books' kinds."""
+    check = Check(bk, written, T, "Journal")
+    name = check.text(record.get("name"), "name")
+    code = check.text(record.get("journalCode"), "journalCode")
+    journals = [(n, c) for (n, c, _type) in JOURNALS]
+    journals += [(j.record["name"], j.record["journalCode"]) for j in written.journals.values() if j.w <= T]
+    if name is None or not name.strip():
+        check.fail("name", "is required")
+    elif any(name.strip().casefold() == other.casefold() for other, _ in journals):
+        check.fail("name", f"A journal named {name.strip()!r} already exists")
+    if code is not None and any(code.strip().casefold() == other.casefold() for _, other in journals):
+        check.fail("journalCode", f"A journal with code {code.strip()!r} already exists")
+    type_ = record.get("type") or "General"
+    if type_ not in _JOURNAL_TYPES:
+        check.fail("type", f"must be one of {', '.join(_JOURNAL_TYPES)}")
+    if record.get("parentId") is not None:
+        check.fail("parentId", "The Sandbox's journals are not nested")
+    if record.get("status") not in (None, "Active"):
+        check.fail("status", "The Sandbox creates journals as Active")
+    check.done()
+    assert name is not None
+    journal_id = written_id(bk, K_JOURNAL, key)
+    return {
+        "id": journal_id,
+        "journalCode": (code or "").strip() or f"J{journal_id[-4:].upper()}",
+        "name": name.strip(),
+        "type": type_,
+        "hasChildren": False,
+        "status": "Active",
+    }
+
+
 # ------------------------------------------------------------------------------------------------- the table
 @dataclass(frozen=True)
 class Writer:
@@ -1448,5 +1576,7 @@ WRITERS: Mapping[str, Writer] = {
     "transfers": Writer(_transfer, Written._transfer),
     "directCosts": Writer(_direct_cost, Written._direct_cost),
     "directIncomes": Writer(_direct_income, Written._direct_income),
+    "items": Writer(_item, Written._item),
+    "journals": Writer(_journal, Written._journal),
 }
 WRITABLE_DATA_TYPES = tuple(WRITERS)

@@ -122,6 +122,18 @@ def response_validator(spec: str, path: str, results: bool = True) -> Any:
         schema = next(p["properties"]["results"] for p in parts if "results" in p.get("properties", {}))[
             "items"
         ]
+    return _validator(spec, schema)
+
+
+def component_validator(spec: str, name: str) -> Any:
+    """A validator for one of the `components.schemas` of Codat's `spec` (`PushOption`, say)."""
+    return _validator(spec, _component(spec, "schemas", name))
+
+
+def _validator(spec: str, schema: dict) -> Any:
+    """A JSON Schema validator of `schema`, with every component it refers to (and they refer to) beside it."""
+    import jsonschema_rs
+
     components: dict[str, dict[str, dict]] = defaultdict(dict)
     todo = [_ref_target(ref) for ref in _refs(schema)]
     while todo:

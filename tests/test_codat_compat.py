@@ -179,7 +179,8 @@ def test_push_option_choices_carry_every_field(api, sdk, books) -> None:
     assert seen >= 6
     status = sdk.push_data.get_model_options(request={**ids, "data_type": "invoices"}).properties["status"]
     # Codat's invoiceStatus, each value described.
-    assert [c.value for c in status.options] == ["Draft", "Submitted", "PartiallyPaid", "Paid", "Void", "Unknown"]
+    statuses = ["Draft", "Submitted", "PartiallyPaid", "Paid", "Void", "Unknown"]
+    assert [c.value for c in status.options] == statuses
     assert all(c.description for c in status.options)
 
 

@@ -325,21 +325,27 @@ _PAYMENT_LINKS = Meanings(
 _UNLINKED = frozenset({"PaymentOnAccount", "Unlinked", "Unknown", "Other", "Discount"})
 
 
-class PaymentLink(CreateShape):
-    type: Annotated[PaymentLinkType, _PAYMENT_LINKS] = Field(title="Type", description="What the link is to")
+class _Link(CreateShape):
+    """A link of a payment line: the record it pays (or none, for money left on account)."""
+
+    type: str
     id: str | None = Field(
         default=None, min_length=1, title="Identifier", description="The id of the record linked"
     )
     amount: Money | None = Field(
-        default=None, title="Amount", description="Negative: what the line takes off the invoice"
+        default=None, title="Amount", description="Negative: what the line takes off the record it pays"
     )
     currency_rate: CurrencyRate
 
     @model_validator(mode="after")
-    def _names_its_record(self) -> PaymentLink:
+    def _names_its_record(self) -> _Link:
         if self.id is None and self.type not in _UNLINKED:
             raise ValueError(f"a link of type {self.type} needs the id of the record it links to")
         return self
+
+
+class PaymentLink(_Link):
+    type: Annotated[PaymentLinkType, _PAYMENT_LINKS] = Field(title="Type", description="What the link is to")
 
 
 _LINKS_TAKE_THE_LINE = Rule(
@@ -348,40 +354,44 @@ _LINKS_TAKE_THE_LINE = Rule(
 )
 
 
-class PaymentLine(CreateShape):
+class _PaymentLine(CreateShape):
     amount: Money = Field(title="Amount", description="The amount of the line, to the penny")
-    links: Annotated[list[PaymentLink], _LINKS_TAKE_THE_LINE] | None = Field(
-        default=None, title="Links", description="What the line pays; none: the money stays on account"
-    )
     allocated_on_date: Date | None = Field(
         default=None, title="Allocated On Date", description="When the line was allocated"
     )
 
 
-class PaymentCreate(CreateShape, title="Payment"):
-    """A payment received from a customer into a bank account, paying invoices or left on account"""
+class PaymentLine(_PaymentLine):
+    links: Annotated[list[PaymentLink], _LINKS_TAKE_THE_LINE] | None = Field(
+        default=None, title="Links", description="What the line pays; none: the money stays on account"
+    )
 
-    customer_ref: Ref = Field(title="Customer Reference", description="The customer who paid")
-    account_ref: Ref | None = _ref("Account Reference", "The bank account the money went into")
-    payment_method_ref: Ref | None = _ref("Payment Method Reference", "How the customer paid")
+
+class _Payment(CreateShape):
+    """What a payment received and a payment made have alike."""
+
+    account_ref: Ref | None = _ref("Account Reference", "The bank account the money moved through")
+    payment_method_ref: Ref | None = _ref("Payment Method Reference", "How the money was paid")
     total_amount: Money = Field(title="Total Amount", description="The amount paid, to the penny")
     currency: Currency
     currency_rate: CurrencyRate
     date: Date = Field(title="Date", description="When the payment was made")
     note: str | None = Field(default=None, title="Note", description="A note on the payment")
     reference: str | None = Field(default=None, title="Reference", description="The payment's reference")
+
+
+class PaymentCreate(_Payment, title="Payment"):
+    """A payment received from a customer into a bank account, paying invoices or left on account"""
+
+    customer_ref: Ref = Field(title="Customer Reference", description="The customer who paid")
     lines: list[PaymentLine] = Field(
         min_length=1, title="Lines", description="What the payment pays; the lines' amounts sum to the total"
     )
 
 
-class CreditNoteCreate(CreateShape, title="Credit Note"):
-    """A credit note to a customer, taking money off what it owes or to be refunded"""
+class _CreditNote(CreateShape):
+    """What a credit note to a customer and one from a supplier have alike."""
 
-    credit_note_number: str | None = Field(
-        default=None, title="Credit Note Number", description="Unique; given by the platform when left out"
-    )
-    customer_ref: Ref = Field(title="Customer Reference", description="The customer credited")
     issue_date: Date = Field(title="Issue Date", description="The date of the credit note")
     currency: Currency
     currency_rate: CurrencyRate
@@ -409,6 +419,15 @@ class CreditNoteCreate(CreateShape, title="Credit Note"):
     )
 
 
+class CreditNoteCreate(_CreditNote, title="Credit Note"):
+    """A credit note to a customer, taking money off what it owes or to be refunded"""
+
+    credit_note_number: str | None = Field(
+        default=None, title="Credit Note Number", description="Unique; given by the platform when left out"
+    )
+    customer_ref: Ref = Field(title="Customer Reference", description="The customer credited")
+
+
 class Phone(CreateShape):
     number: str = Field(min_length=1, title="Number", description="The phone number")
     type: Annotated[Literal["Primary", "Landline", "Mobile", "Fax", "Unknown"], Meanings({})] = Field(
@@ -433,7 +452,22 @@ def _not_blank(name: str) -> str:
 Name = Annotated[str, AfterValidator(_not_blank)]
 
 
-class CustomerCreate(CreateShape, title="Customer"):
+class _Party(CreateShape):
+    """What a customer and a supplier have alike."""
+
+    contact_name: str | None = Field(default=None, title="Contact Name", description="Who to contact")
+    email_address: str | None = Field(default=None, title="Email Address", description="Where to write")
+    phone: str | None = Field(default=None, title="Phone", description="Where to call")
+    addresses: list[Address] | None = Field(default=None, title="Addresses", description="Their addresses")
+    registration_number: str | None = Field(
+        default=None, title="Registration Number", description="Company registration number"
+    )
+    tax_number: str | None = Field(default=None, title="Tax Number", description="VAT or other tax number")
+    status: ContactStatus = Field(default=None, title="Status", description="Active when left out")
+    default_currency: Currency
+
+
+class CustomerCreate(_Party, title="Customer"):
     """A customer the business sells to"""
 
     customer_name: Name = Field(
@@ -442,25 +476,13 @@ class CustomerCreate(CreateShape, title="Customer"):
         title="Customer Name",
         description="Unique among the business's customers",
     )
-    contact_name: str | None = Field(default=None, title="Contact Name", description="Who to contact")
-    email_address: str | None = Field(default=None, title="Email Address", description="Where to write")
-    phone: str | None = Field(default=None, title="Phone", description="Where to call")
-    addresses: list[Address] | None = Field(
-        default=None, title="Addresses", description="The customer's addresses"
-    )
     contacts: list[Contact] | None = Field(default=None, title="Contacts", description="People to contact")
-    registration_number: str | None = Field(
-        default=None, title="Registration Number", description="Company registration number"
-    )
-    tax_number: str | None = Field(default=None, title="Tax Number", description="VAT or other tax number")
-    status: ContactStatus = Field(default=None, title="Status", description="Active when left out")
-    default_currency: Currency
 
 
 # --- payables -----------------------------------------------------------------------------------------------
 
 
-class SupplierCreate(CreateShape, title="Supplier"):
+class SupplierCreate(_Party, title="Supplier"):
     """A supplier the business buys from"""
 
     supplier_name: Name = Field(
@@ -469,18 +491,6 @@ class SupplierCreate(CreateShape, title="Supplier"):
         title="Supplier Name",
         description="Unique among the business's suppliers",
     )
-    contact_name: str | None = Field(default=None, title="Contact Name", description="Who to contact")
-    email_address: str | None = Field(default=None, title="Email Address", description="Where to write")
-    phone: str | None = Field(default=None, title="Phone", description="Where to call")
-    addresses: list[Address] | None = Field(
-        default=None, title="Addresses", description="The supplier's addresses"
-    )
-    registration_number: str | None = Field(
-        default=None, title="Registration Number", description="Company registration number"
-    )
-    tax_number: str | None = Field(default=None, title="Tax Number", description="VAT or other tax number")
-    status: ContactStatus = Field(default=None, title="Status", description="Active when left out")
-    default_currency: Currency
 
 
 class PurchaseOrderRef(CreateShape):
@@ -533,38 +543,13 @@ class BillCreate(CreateShape, title="Bill"):
     )
 
 
-class BillCreditNoteCreate(CreateShape, title="Bill Credit Note"):
+class BillCreditNoteCreate(_CreditNote, title="Bill Credit Note"):
     """A credit note from a supplier, taking money off what the business owes it"""
 
     bill_credit_note_number: str | None = Field(
         default=None, title="Bill Credit Note Number", description="The supplier's credit note number"
     )
     supplier_ref: Ref = Field(title="Supplier Reference", description="The supplier who credited")
-    issue_date: Date = Field(title="Issue Date", description="The date of the credit note")
-    currency: Currency
-    currency_rate: CurrencyRate
-    line_items: Annotated[list[LineItem], _LINE_SUMS] = Field(
-        min_length=1, title="Line Items", description="At least one line"
-    )
-    withholding_tax: list[WithholdingTax] | None = Field(
-        default=None, title="Withholding Tax", description="Taxes withheld"
-    )
-    status: Annotated[InvoiceStatus | None, _DOCUMENT_STATUS] = Field(
-        default=None, title="Status", description="The credit note's status (Submitted when left out)"
-    )
-    note: str | None = Field(default=None, title="Note", description="A note on the credit note")
-    sub_total: Money | None = Field(default=None, title="Sub Total", description="Total before tax")
-    total_tax_amount: Money | None = Field(default=None, title="Total Tax Amount", description="Total tax")
-    total_amount: Money | None = Field(default=None, title="Total Amount", description="Total with tax")
-    total_discount: Money | None = Field(
-        default=None, title="Total Discount", description="Discounts on the lines"
-    )
-    discount_percentage: Number | None = Field(
-        default=None, ge=0, le=100, title="Discount Percentage", description="A discount on the whole note"
-    )
-    remaining_credit: Money | None = Field(
-        default=None, title="Remaining Credit", description="Worked out by the platform: the total when new"
-    )
 
 
 BillPaymentLinkType = Literal[
@@ -595,23 +580,10 @@ _BILL_PAYMENT_LINKS = Meanings(
 )
 
 
-class BillPaymentLink(CreateShape):
+class BillPaymentLink(_Link):
     type: Annotated[BillPaymentLinkType, _BILL_PAYMENT_LINKS] = Field(
         title="Type", description="What the link is to"
     )
-    id: str | None = Field(
-        default=None, min_length=1, title="Identifier", description="The id of the record linked"
-    )
-    amount: Money | None = Field(
-        default=None, title="Amount", description="Negative: what the line takes off the bill"
-    )
-    currency_rate: CurrencyRate
-
-    @model_validator(mode="after")
-    def _names_its_record(self) -> BillPaymentLink:
-        if self.id is None and self.type not in _UNLINKED:
-            raise ValueError(f"a link of type {self.type} needs the id of the record it links to")
-        return self
 
 
 _BILL_LINKS_TAKE_THE_LINE = Rule(
@@ -620,28 +592,16 @@ _BILL_LINKS_TAKE_THE_LINE = Rule(
 )
 
 
-class BillPaymentLine(CreateShape):
-    amount: Money = Field(title="Amount", description="The amount of the line, to the penny")
+class BillPaymentLine(_PaymentLine):
     links: Annotated[list[BillPaymentLink], _BILL_LINKS_TAKE_THE_LINE] | None = Field(
         default=None, title="Links", description="What the line pays; none: the money stays on account"
     )
-    allocated_on_date: Date | None = Field(
-        default=None, title="Allocated On Date", description="When the line was allocated"
-    )
 
 
-class BillPaymentCreate(CreateShape, title="Bill Payment"):
+class BillPaymentCreate(_Payment, title="Bill Payment"):
     """A payment to a supplier from a bank account, paying bills or left on account"""
 
     supplier_ref: Ref = Field(title="Supplier Reference", description="The supplier paid")
-    account_ref: Ref | None = _ref("Account Reference", "The bank account the money left")
-    payment_method_ref: Ref | None = _ref("Payment Method Reference", "How the supplier was paid")
-    total_amount: Money = Field(title="Total Amount", description="The amount paid, to the penny")
-    currency: Currency
-    currency_rate: CurrencyRate
-    date: Date = Field(title="Date", description="When the payment was made")
-    note: str | None = Field(default=None, title="Note", description="A note on the payment")
-    reference: str | None = Field(default=None, title="Reference", description="The payment's reference")
     lines: list[BillPaymentLine] = Field(
         min_length=1, title="Lines", description="What the payment pays; the lines' amounts sum to the total"
     )

@@ -228,6 +228,16 @@ BAD: list[tuple[str, dict[str, Any], list[str]]] = [
         {**VALID["payments"], "lines": [{"amount": 1, "links": [{"type": "Invoice"}]}]},
         ["lines.0.links.0"],
     ),
+    # Codat: the lines' amounts make the total, and a line's links take exactly its amount.
+    ("payments", {**VALID["payments"], "totalAmount": 90}, ["lines"]),
+    (
+        "billPayments",
+        {
+            **VALID["billPayments"],
+            "lines": [{"amount": 50, "links": [{"type": "Bill", "id": "b", "amount": -40}]}],
+        },
+        ["lines.0.links"],
+    ),
     ("chartOfAccounts", _without(VALID["chartOfAccounts"], "type"), ["type"]),
     ("chartOfAccounts", {**VALID["chartOfAccounts"], "type": "Revenue"}, ["type"]),
     (

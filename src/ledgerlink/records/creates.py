@@ -20,7 +20,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 
@@ -360,6 +368,21 @@ class _PaymentLine(CreateShape):
         default=None, title="Allocated On Date", description="When the line was allocated"
     )
 
+    # Codat: "the sum of the line.amount and the links.amount must equal 0" (links given without an amount
+    # are the platform's to work out).
+    @field_validator("links", check_fields=False)
+    @classmethod
+    def _links_take_the_line(cls, links: list[_Link] | None, info: ValidationInfo) -> list[_Link] | None:
+        amount = info.data.get("amount")
+        if links and amount is not None and all(link.amount is not None for link in links):
+            linked = sum((link.amount or Decimal(0) for link in links), Decimal(0))
+            if amount + linked != 0:
+                raise ValueError(
+                    f"the line's amount and its links' amounts must sum to zero; they sum to "
+                    f"{amount + linked:.2f}"
+                )
+        return links
+
 
 class PaymentLine(_PaymentLine):
     links: Annotated[list[PaymentLink], _LINKS_TAKE_THE_LINE] | None = Field(
@@ -378,6 +401,18 @@ class _Payment(CreateShape):
     date: Date = Field(title="Date", description="When the payment was made")
     note: str | None = Field(default=None, title="Note", description="A note on the payment")
     reference: str | None = Field(default=None, title="Reference", description="The payment's reference")
+
+    # Codat: "the sum of line amounts equals the totalAmount on the payment".
+    @field_validator("lines", check_fields=False)
+    @classmethod
+    def _lines_make_the_total(cls, lines: list[_PaymentLine], info: ValidationInfo) -> list[_PaymentLine]:
+        total = info.data.get("total_amount")
+        lines_total = sum((line.amount for line in lines), Decimal(0))
+        if total is not None and lines_total != total:
+            raise ValueError(
+                f"the lines' amounts must sum to the total amount {total:.2f}; they sum to {lines_total:.2f}"
+            )
+        return lines
 
 
 class PaymentCreate(_Payment, title="Payment"):

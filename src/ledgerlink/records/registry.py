@@ -4,8 +4,8 @@ The read endpoints, the sync planner, the Sandbox and the docs all come from thi
 record schema is `records/schemas/<key>.json` (extracted from Codat's specs by
 `scripts/extract_schemas.py`); `query_properties` and `query_target` derive the queryable properties from it.
 
-Writes are declared here too (`DataType.writes`): which operations Codat's API has for a type and, for the
-types a push here checks at the door, the create model and its push options. The push endpoints, the
+Writes are declared here too (`DataType.writes`): which operations Codat's API has for a type and its create
+model, which a push's record is checked against and its push options are derived from. The push endpoints, the
 `{dataType}.write.*` webhook events and the check of each connector's declared types on load
 (`connectors/registry.py`) all read them from this table.
 """
@@ -73,7 +73,7 @@ class Writes:
     writes is its connector's `writable_data_types`."""
 
     operations: frozenset[Operation]
-    # None: a push of the type is checked by the platform only (no connector here creates it yet).
+    # Every type Codat writes has one (`records/creates.py`); None leaves a push's record to the platform alone.
     create_model: CreateModel | None = None
 
 
@@ -368,8 +368,7 @@ def get(key: str) -> DataType | None:
 
 
 def create_model(key: str) -> CreateModel | None:
-    """Codat's create model of the data type `key`, or None: a type whose creates a push here neither checks
-    nor describes (not writable, or left to the platform)."""
+    """Codat's create model of the data type `key`, or None for a type Codat's API does not write."""
     data_type = BY_KEY.get(key)
     if data_type is None or data_type.writes is None:
         return None

@@ -73,7 +73,7 @@ class Writes:
     writes is its connector's `writable_data_types`."""
 
     operations: frozenset[Operation]
-    # Every type Codat writes has one (`records/creates.py`); None leaves a push's record to the platform alone.
+    # Every type Codat writes has one (`records/creates.py`); None: the platform alone checks a push.
     create_model: CreateModel | None = None
 
 

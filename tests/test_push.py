@@ -886,6 +886,7 @@ class Ledger:
     receiver: Receiver
     company_id: str
     connection_id: str
+    engine: Engine
 
     def path(self, *parts: str) -> str:
         return "/".join((f"/companies/{self.company_id}/connections/{self.connection_id}/push", *parts))
@@ -924,7 +925,9 @@ def ledger(postgres: str, tmp_path_factory) -> Iterator[Ledger]:
             add_consumer(api, receiver, eventTypes=LEDGER_EVENTS)
             company_id, connection_id = link_sandbox(api, "Ledger Writes Ltd", LEDGER_CREDENTIALS, LEDGER_KEY)
             wait_for_pulls(api, company_id, at_least=3)
-            yield Ledger(server, platform, receiver, company_id, connection_id)
+            engine = create_engine(sqlalchemy_url(server.database_url))
+            yield Ledger(server, platform, receiver, company_id, connection_id, engine)
+            engine.dispose()
     finally:
         fake.stop()
 
@@ -1149,7 +1152,12 @@ def test_a_push_whose_worker_is_killed_ends_success_once(ledger, moment) -> None
         invoice_id = done["changes"][0]["recordRef"]["id"]
         kept = [r for r in ledger.platform.records["invoices"].values() if r["invoiceNumber"] == number]
         assert [r["id"] for r in kept] == [invoice_id]
-        assert ledger.platform.writes.count(("POST", "invoices", None)) >= 1
+        assert [w for w in ledger.platform.writes if w[2] == invoice_id] == [("POST", "invoices", invoice_id)]
+        with ledger.engine.connect() as db:
+            attempts = db.execute(
+                text("SELECT attempts FROM push_operations WHERE id = :k"), {"k": key}
+            ).scalar_one()
+        assert attempts == 2  # it really was run again, by the next worker
         wait_for_pulls(api, ledger.company_id)
         read = read_all(api, f"/companies/{ledger.company_id}/data/invoices", query=f"invoiceNumber={number}")
         assert [r["id"] for r in read] == [invoice_id]

@@ -52,7 +52,7 @@ class LedgerPlatform:
 
     records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     answers: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
-    # Every write that reached the platform, as (method, data type, record id or None).
+    # Every write the platform made, as (method, data type, record id).
     writes: list[tuple[str, str, str | None]] = field(default_factory=list)
     hold_at: Moment | None = None
     # Let go of a write held before it was written without writing it (its client is gone).
@@ -95,11 +95,11 @@ class LedgerPlatform:
             elif method == "POST" and not body.get("reference", "ok"):
                 answer = (422, {"message": "A reference cannot be empty.", "field": "reference"})
             else:
+                record_id = record_id if method != "POST" else uuid.uuid4().hex
                 self.writes.append((method, data_type, record_id))
                 if method == "DELETE":
                     answer = (200, kept.pop(str(record_id)))
                 else:
-                    record_id = record_id if method == "PUT" else uuid.uuid4().hex
                     kept[str(record_id)] = {**body, "id": record_id}
                     answer = (200, kept[str(record_id)])
             if key is not None:

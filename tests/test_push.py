@@ -785,10 +785,10 @@ async def runtime(server: RunningServer) -> AsyncIterator[Runtime]:
 async def test_a_push_asked_again_with_its_idempotency_key_writes_once(
     server, books, engine, runtime
 ) -> None:
-    """Codat's push API takes no idempotency key (ledgerlink's HTTP API neither); the service does, for the
-    callers inside ledgerlink that must never write twice (Sync for Commerce). Asked twice with one key, it
-    answers with the first operation; a push retried after the platform wrote its record (the worker died
-    before marking it) gets that record back instead of writing another."""
+    """The service takes an idempotency key, for the callers inside ledgerlink that must never write twice
+    (Sync for Commerce) as for the HTTP API's `Idempotency-Key` header (tested on the Test Ledger below).
+    Asked twice with one key, it answers with the first operation; a push retried after the platform wrote
+    its record (the worker died before marking it) gets that record back instead of writing another."""
     record = {"supplierName": f"Idempotent Supplies {TAG}"}
     idempotency_key = f"push-tests:{TAG}"
     keys = []
@@ -1029,6 +1029,26 @@ def test_operations_the_platform_or_codat_lacks_are_refused_at_the_door(ledger, 
         path = f"/companies/{company_id}/connections/{connection_id}/push/invoices/x"
         answer = api.delete(path)
         assert answer.status_code == 400 and "cannot delete invoices" in answer.json()["error"], answer.text
+
+
+def test_an_update_of_a_record_changed_since_it_was_read_needs_force_update(ledger) -> None:
+    """Codat's check before an update: the `sourceModifiedDate` sent must be the one last read from the
+    platform, unless `forceUpdate=true`."""
+    with ledger.server.client() as api:
+        created = push(api, "POST", ledger.path("invoices"), json=ledger.invoice("FORCE-1"))
+        invoice_id = wait_for_push(api, ledger.company_id, created["pushOperationKey"])["changes"][0][
+            "recordRef"
+        ]["id"]
+        wait_for_pulls(api, ledger.company_id)
+        read = api.get(f"/companies/{ledger.company_id}/data/invoices/{invoice_id}").json()
+        stale = {**ledger.invoice("FORCE-1", 7), "sourceModifiedDate": "2020-01-01T00:00:00Z"}
+        refused = api.put(ledger.path("invoices", invoice_id), json=stale)
+        assert refused.status_code == 400 and "forceUpdate=true" in refused.json()["error"], refused.text
+        current = {**ledger.invoice("FORCE-1", 8), "sourceModifiedDate": read["sourceModifiedDate"]}
+        for request in ({"json": current}, {"json": stale, "params": {"forceUpdate": "true"}}):
+            key = push(api, "PUT", ledger.path("invoices", invoice_id), **request)["pushOperationKey"]
+            assert wait_for_push(api, ledger.company_id, key)["status"] == "Success"
+        assert ledger.platform.records["invoices"][invoice_id]["lineItems"][0]["unitAmount"] == 7
 
 
 def test_an_idempotency_key_answers_its_first_request_and_refuses_another(ledger) -> None:

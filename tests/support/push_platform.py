@@ -3,10 +3,11 @@
 server loads through LEDGERLINK_CONNECTOR_MODULES=tests.support.push_platform with
 LEDGERLINK_TEST_LEDGER_URL pointing at the fake.
 
-The fake keeps its records in memory, takes an `Idempotency-Key` header on every write (a second write with
-the same key answers the first and writes nothing, as Xero does), and can hold a write (`hold`) either before
-it writes the record or after it wrote it and before it answers, until the test lets it go (`release`): the
-two windows in which a worker may die mid-push.
+The fake keeps its records in memory (each write stamps its `sourceModifiedDate`), takes an
+`Idempotency-Key` header on every write (a second write with the same key answers the first and writes
+nothing, as Xero does), and can hold a write (`hold`) either before it writes the record or after it wrote
+it and before it answers, until the test lets it go (`release`): the two windows in which a worker may die
+mid-push.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import threading
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import httpx
@@ -100,7 +102,8 @@ class LedgerPlatform:
                 if method == "DELETE":
                     answer = (200, kept.pop(str(record_id)))
                 else:
-                    kept[str(record_id)] = {**body, "id": record_id}
+                    modified = datetime.now(UTC).isoformat(timespec="microseconds")
+                    kept[str(record_id)] = {**body, "id": record_id, "sourceModifiedDate": modified}
                     answer = (200, kept[str(record_id)])
             if key is not None:
                 self.answers[key] = answer

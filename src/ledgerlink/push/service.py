@@ -1,10 +1,16 @@
 """The rules of writes: accepting a push (checked, `Pending`, its job deferred in the same transaction),
 running it against the connection's platform, timing out those that wait too long, and reading the history.
 
+Creates, updates (the whole record, as Codat's `PUT` takes it) and deletes are one kind of operation with the
+same life: `request_push` is the one entry point (the HTTP API and Sync for Commerce call it).
+
 Running a push (`run_push`) holds the connection's write lock (a PostgreSQL advisory lock on a connection of
 its own, no row locks) from before it looks at the operation until the result is stored, so writes to one
-connection happen one at a time (a platform checks a payment against what is still owed) and the time-out
-sweep never ends an operation whose record is being written. The platform is given the operation's key as
+connection happen one at a time and the time-out sweep never ends an operation whose record is being
+written. One lock per connection, rather than per connection and data type, because the platforms that need
+writes in order need them across types: a payment is checked against what its invoice still owes, a bill
+payment against its bill, an update or delete against the create before it, and Xero's and QuickBooks'
+rate limits are per connection. Pushes are few next to pulls, so the order costs little. The platform is given the operation's key as
 its idempotency key: if the process dies after the platform wrote the record and before the operation was
 marked, the retry gets the same record back instead of a second one.
 """

@@ -10,9 +10,11 @@ connection happen one at a time and the time-out sweep never ends an operation w
 written. One lock per connection, rather than per connection and data type, because the platforms that need
 writes in order need them across types: a payment is checked against what its invoice still owes, a bill
 payment against its bill, an update or delete against the create before it, and Xero's and QuickBooks'
-rate limits are per connection. Pushes are few next to pulls, so the order costs little. The platform is given the operation's key as
-its idempotency key: if the process dies after the platform wrote the record and before the operation was
-marked, the retry gets the same record back instead of a second one.
+rate limits are per connection. Pushes are few next to pulls, so the order costs little.
+
+The platform is given the operation's key as its idempotency key: if the process dies after the platform
+wrote the record and before the operation was marked, the retry gets the same record back instead of a
+second one.
 """
 
 from __future__ import annotations
@@ -719,7 +721,12 @@ async def push_options(
     connector = connectors.get(connection.integration_key)
     if connector is None:
         raise connection_not_found(connection_id)
-    create_model = registry.create_model(data_type)
-    if data_type not in connector.info.writable_data_types or create_model is None:
+    if not connector.info.writes(Operation.CREATE, data_type):
         raise WriteNotSupported(connector, data_type)
+    create_model = registry.create_model(data_type)
+    if create_model is None:
+        raise BadRequest(
+            f"ledgerlink has no create model of {data_type} to describe; {connector.info.name} checks the "
+            "records pushed to it."
+        )
     return dict(create_model.push_option)

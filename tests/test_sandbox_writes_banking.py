@@ -10,6 +10,7 @@ request shape over HTTP, read back through the read API, the balance sheet still
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
@@ -18,10 +19,11 @@ from typing import Any
 import httpx
 import pytest
 
+from ledgerlink.connectors.base import PushRejected, PushRequest
 from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
 from tests.support.sandbox_books import apply, cents, check_coherence
+from tests.support.sandbox_writes import LINKED, SANDBOX, Company, later
 from tests.support.server import RunningServer
-from tests.test_sandbox_writes import Company, items, later
 
 TAG = uuid.uuid4().hex[:8]
 
@@ -96,6 +98,11 @@ def item(company: Company, name: str = "Loan Arrangement Review", **extra: Any) 
 
 def journal(name: str = "Loan Journal", **extra: Any) -> dict[str, Any]:
     return {"name": name, "journalCode": "LNJ", "type": "General", **extra}
+
+
+def items(errors: list[dict[str, str]]) -> set[str]:
+    """The fields a refusal names."""
+    return {error["itemId"] for error in errors}
 
 
 # ------------------------------------------------------------------------------------------- in pure Python
@@ -234,6 +241,79 @@ def test_written_items_and_journals_are_used_by_later_writes() -> None:
     assert items(company.rejected("items", item(company, code="OTHER"))) == {"name"}
     assert items(company.rejected("items", item(company, "Another Review"))) == {"code"}
     assert items(company.rejected("journals", journal(journalCode="X"))) == {"name"}
+
+
+def push_lines(company: Company, account_id: str, lines: list[dict[str, Any]], **body: Any) -> dict[str, Any]:
+    """Push statement lines to a bank account (`POST .../bankAccounts/{accountId}/bankTransactions`)."""
+    request = PushRequest(
+        "bankTransactions",
+        company.id,
+        company.connection_id,
+        {},
+        LINKED,
+        {"transactions": lines, **body},
+        str(uuid.uuid4()),
+        store=company.store,
+        account_id=account_id,
+    )
+    return asyncio.run(SANDBOX.push(request))
+
+
+def test_pushed_bank_transactions_are_on_the_statement_and_in_the_ledger() -> None:
+    company = Company()
+    current = company.account("bank_current")["id"]
+    refund = {"clearedOnDate": company.today, "description": "Card refund", "amount": 19.99}
+    (first,) = push_lines(company, current, [refund])["transactions"]
+    assert (first["amount"], first["transactionType"]) == (19.99, "Credit")
+    balance = cents(first["balance"])
+    # The bank lists lines by when they cleared (to the second), then by id: the next push a second later.
+    time.sleep(1.1)
+    pushed = push_lines(
+        company,
+        current,
+        [
+            {"date": company.today, "counterparty": "HMRC", "amount": -120, "transactionType": "DirectDebit"},
+            {"clearedOnDate": company.today, "amount": 5, "balance": (balance - 12000 + 500) / 100},
+        ],
+    )
+    assert pushed["accountId"] == current
+    second, third = pushed["transactions"]
+    assert (second["description"], second["transactionType"]) == ("HMRC", "DirectDebit")
+    assert cents(second["balance"]) == balance - 12000 and cents(third["balance"]) == balance - 11500
+    books = company.snapshot(later())
+    check_coherence(books)
+    lines = books["bankTransactions"]
+    for line in (first, second, third):
+        assert cents(lines[line["id"]]["balance"]) == cents(line["balance"])
+        assert lines[line["id"]]["amount"] == line["amount"] and lines[line["id"]]["accountId"] == current
+    # Against Suspense until coded: the ledger moved as the bank did.
+    suspense = books["chartOfAccounts"][company.account("suspense")["id"]]
+    generated = company.pull("chartOfAccounts", later(), written=False)[0]
+    was = next(cents(a["currentBalance"]) for a in generated if a["id"] == suspense["id"])
+    assert cents(suspense["currentBalance"]) - was == 12000 - 1999 - 500
+    # Refused: a line of 0, a balance that is not the running one, a body for another account.
+    errors = company_rejected_lines(company, current, [{"clearedOnDate": company.today, "amount": 0}])
+    assert items(errors) == {"transactions.0.amount"}
+    errors = company_rejected_lines(
+        company,
+        current,
+        [{"clearedOnDate": company.today, "amount": 1, "balance": 0.01, "transactionType": "X"}],
+    )
+    assert items(errors) == {"transactions.0.balance", "transactions.0.transactionType"}
+    errors = company_rejected_lines(
+        company, current, [{"clearedOnDate": company.today, "amount": 1}], accountId="x"
+    )
+    assert items(errors) == {"accountId"}
+    rent = company.account("rent")["id"]
+    assert items(company_rejected_lines(company, rent, [])) == {"accountId.id", "transactions"}
+
+
+def company_rejected_lines(
+    company: Company, account_id: str, lines: list, **body: Any
+) -> list[dict[str, str]]:
+    with pytest.raises(PushRejected) as refused:
+        push_lines(company, account_id, lines, **body)
+    return refused.value.errors
 
 
 def test_incremental_pulls_bring_the_banking_writes() -> None:
@@ -406,12 +486,18 @@ def pushed(server: RunningServer) -> dict[str, Any]:
         current = accounts["Business Current Account"]
         ids["transfer"] = create("transfer", "transfers", lambda: transfer(today, current, ids["bank"], 300))
         ids["cost"] = create("cost", "directCosts", lambda: direct(today, ids["bank"], ids["account"], 20))
+        ids["lines"] = create(
+            "lines",
+            f"bankAccounts/{ids['bank']}/bankTransactions",
+            lambda: {"transactions": [{"clearedOnDate": today, "description": "Interest", "amount": 7.5}]},
+        )
         ids["item"] = create(
             "item",
             "items",
             lambda: {
                 "name": f"Served Item {TAG}",
                 "type": "NonInventory",
+                "isBillItem": False,
                 "isInvoiceItem": True,
                 "invoiceItem": {"unitPrice": 10, "accountRef": {"id": accounts["Sales - Products"]}},
             },
@@ -439,6 +525,7 @@ def test_each_banking_write_is_read_back_through_the_server(server, pushed) -> N
         ("income", "directIncomes"),
         ("item", "items"),
         ("journal", "journals"),
+        ("lines", "bankTransactions"),
     ):
         (change,) = pushed["done"][name]["changes"]
         assert change["type"] == "Created" and change["recordRef"]["dataType"] == data_type
@@ -448,9 +535,10 @@ def test_each_banking_write_is_read_back_through_the_server(server, pushed) -> N
         account = api.get(f"{data}/accounts/{ids['account']}").json()
         assert account["name"] == "Loan Interest and Fees" and account["currentBalance"] == 20
         bank = api.get(f"{connection}/bankAccounts/{ids['bank']}").json()
-        assert bank["accountName"] == "Served Pot" and bank["balance"] == 280
+        assert bank["accountName"] == "Served Pot" and bank["balance"] == 287.5
         lines = read_all(api, f"{connection}/bankAccounts/{ids['bank']}/bankTransactions")
-        assert sorted(cents(line["amount"]) for line in lines) == [-2000, 30000]
+        assert sorted(cents(line["amount"]) for line in lines) == [-2000, 750, 30000]
+        assert "Interest" in {line["description"] for line in lines}
         moved = api.get(f"{connection}/transfers/{ids['transfer']}").json()
         assert moved["to"]["accountRef"]["id"] == ids["bank"] and moved["from"]["amount"] == 300
         assert api.get(f"{connection}/directCosts/{ids['cost']}").json()["totalAmount"] == 20

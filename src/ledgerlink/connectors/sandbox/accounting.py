@@ -28,6 +28,7 @@ from ledgerlink.connectors.base import (
     FetchRequest,
     PlatformFailed,
     PlatformRecord,
+    PushRejected,
     PushRequest,
 )
 from ledgerlink.connectors.sandbox import documents, writes
@@ -111,7 +112,7 @@ class AccountingSandbox(SimulatedSandbox[AccountingBooks]):
                 books.written,
                 request.operation,
                 request.data_type,
-                request.record,
+                _with_account(request),
                 request.idempotency_key,
                 T,
                 request.record_id,
@@ -123,3 +124,23 @@ class AccountingSandbox(SimulatedSandbox[AccountingBooks]):
                 written.append(kept)
         books = self.books(request, written)
         return documents.written_record(books, kept.data_type, kept.record_id, books.simulated_t(utcnow()))
+
+
+def _with_account(request: PushRequest) -> dict[str, Any]:
+    """The record to write: bank transactions pushed to `.../bankAccounts/{accountId}/bankTransactions` are
+    for the path's account (a body naming another is refused)."""
+    if request.account_id is None:
+        return request.record
+    named = request.record.get("accountId")
+    if named is not None and named != request.account_id:
+        raise PushRejected(
+            f"The body's accountId ({named}) is not the account pushed to ({request.account_id}).",
+            [
+                {
+                    "itemId": "accountId",
+                    "message": f"must be the account in the path ({request.account_id}) or left out",
+                    "validatorName": "BankTransactions",
+                }
+            ],
+        )
+    return {**request.record, "accountId": request.account_id}

@@ -420,6 +420,7 @@ A_EQUIPMENT, A_EQUIPMENT_DEP = AC["equipment"], AC["equipment_dep"]
 A_SHARE_CAPITAL, A_RETAINED = AC["share_capital"], AC["retained"]
 A_SALES_SHOP, A_GIFT_VOUCHERS = AC["sales_shop"], AC["gift_vouchers"]
 A_BANK_CHARGES, A_BAD_DEBTS = AC["bank_charges"], AC["bad_debts"]
+A_SUSPENSE = AC["suspense"]
 BANK_ACCOUNTS = (A_BANK_CURRENT, A_BANK_SAVINGS)
 SECTION = tuple(row[5] for row in ACCOUNTS)
 PL_SECTIONS = ("income", "cost_of_sales", "expenses", "other_income", "other_expenses")

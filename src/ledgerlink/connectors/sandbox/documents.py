@@ -1364,11 +1364,12 @@ def written_record(bk: AccountingBooks, data_type: str, record_id: str, T: int) 
         return _written_supplier(bk, written.suppliers[record_id])
     if data_type == "transfers":
         return _written_transfer(bk, written.transfers[record_id], T)
-    if data_type in ("directCosts", "directIncomes", "items"):
+    if data_type in ("directCosts", "directIncomes", "items", "bankTransactions"):
         kept = {
             "directCosts": written.direct_costs,
             "directIncomes": written.direct_incomes,
             "items": written.items,
+            "bankTransactions": written.bank_transactions,
         }
         return _stamped(bk, kept[data_type][record_id].record, kept[data_type][record_id].w)
     if data_type == "journals":

@@ -60,7 +60,9 @@ from ledgerlink.connectors.sandbox.books import (
     A_AP,
     A_AR,
     A_RETAINED,
+    A_SUSPENSE,
     A_VAT,
+    BANK_ACCOUNTS,
     BT_KIND,
     CF_OF_SECTION,
     CURRENCY,
@@ -279,6 +281,7 @@ class Written:
         self.direct_costs: dict[str, WrittenRecord] = {}
         self.direct_incomes: dict[str, WrittenRecord] = {}
         self.items: dict[str, WrittenRecord] = {}
+        self.bank_transactions: dict[str, WrittenRecord] = {}
         self.journals: dict[str, WrittenRecord] = {}
         # In the order they were written: the entries (the client's journal entries and the postings of
         # written invoices and payments), and the bank transactions they make, as `bank_moves` tuples.
@@ -550,6 +553,31 @@ class Written:
             w + DAY,
         )
         self._post(entry, key)
+
+    def _bank_transactions(self, w: int, record: dict[str, Any], key: str) -> None:
+        """Statement lines pushed to a bank account: each clears at W and is posted against Suspense until
+        someone codes it (so the bank's balance stays the ledger's)."""
+        bk = self.books
+        self._keep(self.bank_transactions, WrittenRecord(w, w, record))
+        bank = self.account_index[record["accountId"]]
+        for n, line in enumerate(record["transactions"]):
+            pence = _pence(line["amount"])
+            entry = WrittenEntry(
+                w,
+                None,
+                written_id(bk, JE_KIND[K_MANUAL], f"{key}:{n}"),
+                min(_when(bk, line["clearedOnDate"]), w),
+                None,
+                J_CASH,
+                line["description"],
+                [(bank, pence, None), (A_SUSPENSE, -pence, None)],
+                txn=line["transactionType"],
+                t_rec=w + DAY,
+            )
+            self.entries.append(entry)
+            self.moves.append(
+                (w, line["id"], bank, pence, line["description"], line["transactionType"], w + DAY)
+            )
 
     def _item(self, w: int, record: dict[str, Any], key: str) -> None:
         self._keep(self.items, WrittenRecord(w, w, record))
@@ -1592,6 +1620,104 @@ def _direct_bank(check: Check, allocations: Any, total: int | None) -> int | Non
     return bank
 
 
+_BANK_TRANSACTION_TYPES = (
+    "Unknown",
+    "Credit",
+    "Debit",
+    "Int",
+    "Div",
+    "Fee",
+    "SerChg",
+    "Dep",
+    "Atm",
+    "Pos",
+    "Xfer",
+    "Check",
+    "Payment",
+    "Cash",
+    "DirectDep",
+    "DirectDebit",
+    "RepeatPmt",
+    "Other",
+)
+
+
+def _bank_transactions(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
+) -> dict[str, Any]:
+    """Lines pushed onto a bank account's statement (`.../push/bankAccounts/{accountId}/bankTransactions`: the
+    connector puts the path's account in `accountId`): each an amount to the penny, not zero, cleared no later
+    than today; a `balance`, when given, must be the account's running balance after the line. (The bank lists
+    lines by the second they cleared, then by id: those of one push in their order, those written in the same
+    second by another write in id order.)"""
+    check = Check(bk, written, T, "BankTransactions")
+    bank = _bank(check, {"id": record.get("accountId")}, "accountId")
+    raw_lines = record.get("transactions")
+    if not isinstance(raw_lines, list) or not raw_lines:
+        check.fail("transactions", "needs at least one line")
+        raw_lines = []
+    running = _bank_balance(bk, bank, T) if bank is not None else None
+    batch_id = written_id(bk, BT_KIND[K_MANUAL], key)
+    lines = []
+    for n, line in enumerate(raw_lines):
+        item = f"transactions.{n}"
+        if not isinstance(line, dict):
+            check.fail(item, "must be an object")
+            continue
+        when = line.get("clearedOnDate", line.get("date"))
+        t = check.moment(when, f"{item}.clearedOnDate")
+        pence = check.pence(line.get("amount"), f"{item}.amount")
+        if pence == 0:
+            check.fail(f"{item}.amount", "must not be 0.00: a statement line moves money")
+        description = check.text(line.get("description"), f"{item}.description")
+        counterparty = check.text(line.get("counterparty"), f"{item}.counterparty")
+        reference = check.text(line.get("reference"), f"{item}.reference")
+        kind = line.get("transactionType")
+        if kind is not None and kind not in _BANK_TRANSACTION_TYPES:
+            check.fail(f"{item}.transactionType", f"{kind!r} is not one of Codat's bank transaction types")
+        if line.get("reconciled") not in (None, False, True):
+            check.fail(f"{item}.reconciled", "must be true or false")
+        if t is None or not pence or running is None:
+            continue
+        running += pence
+        given = check.pence(line.get("balance"), f"{item}.balance", required=False)
+        if given is not None and given != running:
+            check.fail(
+                f"{item}.balance",
+                f"{_money(given):.2f} is not the account's balance after the line ({_money(running):.2f})",
+            )
+        lines.append(
+            {
+                # The lines clear at the same moment: their ids sort in the order pushed, as the bank
+                # lists them (by time, then id).
+                "id": f"{batch_id[:-4]}{n:04x}",
+                "clearedOnDate": bk.date(t),
+                "description": description or counterparty or reference or "Bank transaction",
+                "counterparty": counterparty or "",
+                "reference": reference or "",
+                "amount": _money(pence),
+                "balance": _money(running),
+                "transactionType": kind or ("Credit" if pence > 0 else "Debit"),
+            }
+        )
+    check.done()
+    assert bank is not None
+    return {
+        "id": batch_id,
+        "accountId": bk.account_ids[bank],
+        "transactions": lines,
+    }
+
+
+def _bank_balance(bk: AccountingBooks, a: int, T: int) -> int:
+    """Bank account `a`'s balance at T: its opening balance (the generated accounts') and every line by T."""
+    balance = dict(zip(BANK_ACCOUNTS, bk.opening()[:2], strict=True)).get(a, 0)
+    for move in bk.bank_lines(T):
+        if move is not None and move[2] == a:
+            balance += move[3]
+    return balance
+
+
 # -------------------------------------------------------------------------------------- catalogues
 _ITEM_TYPES = ("Inventory", "NonInventory", "Service")
 
@@ -1759,6 +1885,7 @@ WRITERS: Mapping[str, Writer] = {
     "directCosts": Writer(_direct_cost, Written._direct_cost),
     "directIncomes": Writer(_direct_income, Written._direct_income),
     "items": Writer(_item, Written._item),
+    "bankTransactions": Writer(_bank_transactions, Written._bank_transactions),
     "journals": Writer(_journal, Written._journal),
 }
 WRITABLE_DATA_TYPES = tuple(WRITERS)

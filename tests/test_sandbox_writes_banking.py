@@ -19,7 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from ledgerlink.connectors.base import PushRejected, PushRequest
+from ledgerlink.connectors.base import PushRejected, PushRequest, RecordNotFound
+from ledgerlink.records.registry import Operation
 from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
 from tests.support.sandbox_books import apply, cents, check_coherence
 from tests.support.sandbox_writes import LINKED, SANDBOX, Company, later
@@ -316,6 +317,45 @@ def company_rejected_lines(
     return refused.value.errors
 
 
+def test_a_bank_account_is_updated_in_place() -> None:
+    """An update renames a written bank account and changes its details; it keeps its id, type, balance and
+    history. Its type cannot change, nor a balance be set, nor the Sandbox's own accounts be updated."""
+    company = Company()
+    current = company.account("bank_current")["id"]
+    pot = company.push("bankAccounts", bank_account("Pot Before"))
+    company.push("transfers", transfer(company.today, current, pot["id"], 10))
+    first_moment = later(-1)
+    first = company.snapshot(first_moment)
+    changed = bank_account(
+        "Pot After", sortCode="20-00-00", nominalCode="1299", balance=10, overdraftLimit=50
+    )
+    updated = company.update("bankAccounts", pot["id"], changed)
+    assert (updated["id"], updated["accountName"], updated["sortCode"]) == (
+        pot["id"],
+        "Pot After",
+        "20-00-00",
+    )
+    assert (updated["nominalCode"], updated["overdraftLimit"], updated["balance"]) == ("1299", 50, 10)
+    second_moment = later()
+    second = company.snapshot(second_moment)
+    check_coherence(second)
+    account = second["chartOfAccounts"][pot["id"]]
+    assert (account["name"], account["nominalCode"], account["currentBalance"]) == ("Pot After", "1299", 10)
+    for data_type in ("chartOfAccounts", "bankAccounts"):
+        changes, deleted = company.pull(data_type, second_moment, since=first_moment)
+        assert pot["id"] in {c["id"] for c in changes}
+        assert apply(first[data_type], changes, deleted) == second[data_type], data_type
+    refused = company.rejected(
+        "bankAccounts",
+        bank_account("Business Current Account", "Credit", balance=3),
+        operation=Operation.UPDATE,
+        record_id=pot["id"],
+    )
+    assert items(refused) == {"accountName", "accountType", "balance"}
+    with pytest.raises(RecordNotFound):
+        company.update("bankAccounts", current, bank_account("Renamed Current"))
+
+
 def test_incremental_pulls_bring_the_banking_writes() -> None:
     company = Company()
     first_moment = later(-1)
@@ -506,6 +546,9 @@ def pushed(server: RunningServer) -> dict[str, Any]:
         ids["income"] = create(
             "income", "directIncomes", lambda: direct(today, current, accounts["Sundry Income"], 30)
         )
+        renamed = api.put(f"{push}/bankAccounts/{ids['bank']}", json=bank_account("Served Pot Renamed"))
+        assert renamed.status_code == 200, renamed.text
+        done["renamed"] = wait_for_push(api, company_id, renamed.json()["pushOperationKey"])
         refused = api.post(f"{push}/transfers", json=transfer(today, current, current, 1))
         done["refused"] = wait_for_push(api, company_id, refused.json()["pushOperationKey"])
         wait_for_pulls(api, company_id)
@@ -535,7 +578,8 @@ def test_each_banking_write_is_read_back_through_the_server(server, pushed) -> N
         account = api.get(f"{data}/accounts/{ids['account']}").json()
         assert account["name"] == "Loan Interest and Fees" and account["currentBalance"] == 20
         bank = api.get(f"{connection}/bankAccounts/{ids['bank']}").json()
-        assert bank["accountName"] == "Served Pot" and bank["balance"] == 287.5
+        assert bank["accountName"] == "Served Pot Renamed" and bank["balance"] == 287.5
+        assert pushed["done"]["renamed"]["changes"][0]["type"] == "Modified"
         lines = read_all(api, f"{connection}/bankAccounts/{ids['bank']}/bankTransactions")
         assert sorted(cents(line["amount"]) for line in lines) == [-2000, 750, 30000]
         assert "Interest" in {line["description"] for line in lines}

@@ -991,7 +991,7 @@ def _chart_of_accounts(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     written = bk.written.accounts if bk.written else {}
     for a, (_key, code, name, type_, fqc, _section) in enumerate(bk.chart):
         account = written.get(a)
-        if account is not None and account.w > T:
+        if account is not None and account.created > T:
             continue
         # A written account changed when it was written, and when it was last posted to.
         last = max(ledger.last_change[a], account.w if account is not None else 0)

@@ -257,10 +257,11 @@ class WrittenTransfer(Version):
 class WrittenAccount:
     """An account added to the chart through the API (an account, or a bank account): from `w` on."""
 
-    __slots__ = ("a", "description", "record", "w")
+    __slots__ = ("a", "created", "description", "record", "w")
 
     def __init__(self, w: int, a: int, record: dict[str, Any], description: str) -> None:
-        self.w = w
+        self.w = w  # when its latest version was written (an update of a bank account adds one)
+        self.created = w
         self.a = a
         self.record = record
         self.description = description
@@ -377,13 +378,21 @@ class Written:
 
     def bank_accounts(self, T: int) -> list[int]:
         """The bank accounts written by T, by their index in the chart."""
-        return [a for a, account in self.accounts.items() if account.w <= T and self.books.is_bank[a]]
+        return [a for a, account in self.accounts.items() if account.created <= T and self.books.is_bank[a]]
 
     def add_account(
         self, w: int, record: dict[str, Any], row: tuple[str, str, str, str, str, str], *, bank: bool
     ) -> int:
         """Append a written account to the books' chart (`row` as `books.ACCOUNTS` has them); its index."""
         bk = self.books
+        a = self.account_index.get(record["id"])
+        if a is not None:  # an update: the account keeps its place and history, under its new details
+            bk.chart[a] = row
+            bk.account_refs[a] = named_ref(record["id"], row[2])
+            account = self.accounts[a]
+            account.w, account.record = w, record
+            account.description = record.get("description") or row[2]
+            return a
         a = len(bk.chart)
         section = row[5]
         bk.chart.append(row)
@@ -728,7 +737,7 @@ class Check:
             return None
         a = self.written.account_index.get(account_id)
         written = self.written.accounts.get(a) if a is not None else None
-        if a is None or (written is not None and written.w > self.T):
+        if a is None or (written is not None and written.created > self.T):
             self.fail(f"{item}.id", f"No account has id {account_id}")
             return None
         elif a == A_RETAINED:
@@ -1280,20 +1289,24 @@ def _bank_account_row(record: dict[str, Any]) -> tuple[str, str, str, str, str, 
     return ("", record["nominalCode"], record["accountName"], "Asset", "Asset.Current.Bank", "bank")
 
 
-def _chart_name_taken(check: Check, name: str, item: str) -> None:
+def _chart_name_taken(check: Check, name: str, item: str, own: int | None = None) -> None:
+    """Fail if another account than `own` (an account updated) has this name."""
     wanted = name.casefold()
     for a, row in enumerate(check.books.chart):
         written = check.written.accounts.get(a)
-        if row[2].casefold() == wanted and (written is None or written.w <= check.T):
+        if a != own and row[2].casefold() == wanted and (written is None or written.created <= check.T):
             check.fail(item, f"An account named {row[2]!r} already exists ({check.books.account_ids[a]})")
             return
 
 
-def _nominal_code(check: Check, value: Any, item: str, start: int) -> str | None:
+def _nominal_code(check: Check, value: Any, item: str, start: int, own: int | None = None) -> str | None:
     """A nominal code the chart does not have yet: the one given (digits, up to 8), or the first free one
-    from `start`."""
-    taken = {row[1] for row in check.books.chart}
+    from `start`; an account updated (`own`) keeps its own code unless given another."""
+    chart = check.books.chart
+    taken = {row[1] for a, row in enumerate(chart) if a != own}
     code = check.text(value, item)
+    if code is None and own is not None:
+        return chart[own][1]
     if code is None:
         n = start
         while str(n) in taken:
@@ -1363,24 +1376,51 @@ def _account(
 def _bank_account(
     bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
 ) -> dict[str, Any]:
+    return _bank_account_version(bk, written, record, T, written_id(bk, K_ACCOUNT, key), None)
+
+
+def _bank_account_update(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int, record_id: str
+) -> dict[str, Any]:
+    """A bank account's new details (Codat's update is the whole record): its name, code, bank details and
+    overdraft may change; its type (which side of the balance sheet its history is on) and currency may not,
+    and a balance, when given, must be what the account holds (money moves by transfers and the like)."""
+    return _bank_account_version(bk, written, record, T, record_id, written.account_index[record_id])
+
+
+def _bank_account_version(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], T: int, record_id: str, own: int | None
+) -> dict[str, Any]:
+    """A bank account checked and shaped: created (`own` None) or updated (`own` its index in the chart)."""
     check = Check(bk, written, T, "BankAccount")
     name = check.text(record.get("accountName"), "accountName")
     if name is None or not name.strip():
         check.fail("accountName", "is required")
     else:
         name = name.strip()
-        _chart_name_taken(check, name, "accountName")
+        _chart_name_taken(check, name, "accountName", own)
     account_type = record.get("accountType")
     if account_type not in _BANK_ACCOUNT_TYPES:
         check.fail(
             "accountType",
             "must be Debit (money the business holds) or Credit (a loan or credit card: money it owes)",
         )
-    code = _nominal_code(check, record.get("nominalCode"), "nominalCode", _BANK_CODES_FROM)
+    elif own is not None and account_type != written.accounts[own].record["accountType"]:
+        check.fail(
+            "accountType", f"stays {written.accounts[own].record['accountType']}: the account has history"
+        )
+    code = _nominal_code(check, record.get("nominalCode"), "nominalCode", _BANK_CODES_FROM, own)
     check.currency(record.get("currency"), "currency")
-    for field in ("balance", "availableBalance"):
-        _zero(check, record.get(field), field, "bank account")
-    shaped: dict[str, Any] = {"id": written_id(bk, K_ACCOUNT, key), "accountName": name}
+    if own is None:
+        for field in ("balance", "availableBalance"):
+            _zero(check, record.get(field), field, "bank account")
+    else:
+        held = _bank_balance(bk, own, T)
+        for field in ("balance", "availableBalance"):
+            given = check.pence(record.get(field), field, required=False)
+            if given is not None and given != held:
+                check.fail(field, f"{_money(given):.2f} is not what the account holds ({_money(held):.2f})")
+    shaped: dict[str, Any] = {"id": record_id, "accountName": name}
     shaped["accountType"] = account_type
     shaped["nominalCode"] = code
     sort_code = check.text(record.get("sortCode"), "sortCode")
@@ -1410,7 +1450,7 @@ def _bank_account(
     if overdraft is not None and overdraft < 0:
         check.fail("overdraftLimit", "must not be negative")
     if record.get("status") not in (None, "Active"):
-        check.fail("status", "The Sandbox creates bank accounts as Active")
+        check.fail("status", "The Sandbox keeps its bank accounts Active")
     check.done()
     shaped.update(
         {
@@ -1880,7 +1920,7 @@ WRITERS: Mapping[str, Writer] = {
     "payments": Writer(_payment, Written._payment),
     "suppliers": Writer(_supplier, Written._supplier),
     "chartOfAccounts": Writer(_account, Written._account),
-    "bankAccounts": Writer(_bank_account, Written._bank_account),
+    "bankAccounts": Writer(_bank_account, Written._bank_account, update=_bank_account_update),
     "transfers": Writer(_transfer, Written._transfer),
     "directCosts": Writer(_direct_cost, Written._direct_cost),
     "directIncomes": Writer(_direct_income, Written._direct_income),

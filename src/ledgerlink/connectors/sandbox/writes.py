@@ -26,6 +26,14 @@ updates are), a delete a last one marked deleted. A pull replays them, in the or
   ``paymentAllocations`` follow the payments written against them. **Payments** post the bank account and
   Accounts Receivable, with a journal entry and a bank transaction, and reduce what their invoices are owed.
   **Suppliers** are listed with the generated ones.
+* **Accounts** and **bank accounts** join the books' chart (`AccountingBooks.chart`, after the generated
+  accounts, in the order written): a bank account is `Debit` (an asset, cash) or `Credit` (a loan or card: a
+  liability, not cash), starts at 0.00, and can be updated in place (not its type). **Transfers** move money
+  between two bank accounts (an entry of two lines, a bank transaction each side); **direct costs** and
+  **incomes** post their lines and VAT against the one bank account their payment allocation names;
+  **bank transactions** pushed to a bank account are statement lines posted against Suspense (their
+  `balance`, when given, must be the running one); **items** can then be sold on invoices and **journals**
+  take journal entries.
 * **Checks**, as a platform would make them (a refused create raises `PushRejected` naming each field): ids
   must be of things in the books at W (accounts, tax rates, journals, items, tracking categories, customers
   that are not archived, invoices); money is to the penny; the currency is the books' (GBP, rate 1); dates

@@ -58,7 +58,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, get_args
 
 from ledgerlink.connectors.base import PlatformRecord, PushRejected, RecordNotFound
 from ledgerlink.connectors.codat_shapes import payment_allocation, payment_line, payment_link, record_ref
@@ -100,6 +100,7 @@ from ledgerlink.connectors.sandbox.books import (
     post_cash,
     tax_of,
 )
+from ledgerlink.records.creates import BankTransactionType
 from ledgerlink.records.registry import Operation
 
 # The day part of a written record's id: no generated record is created on day 0xffff.
@@ -672,6 +673,14 @@ class Check:
         self.fail(item, "must be text")
         return None
 
+    def name(self, value: Any, item: str) -> str | None:
+        """A required name, without the spaces around it."""
+        name = self.text(value, item)
+        if name is None or not name.strip():
+            self.fail(item, "is required")
+            return None
+        return name.strip()
+
     def pence(self, value: Any, item: str, *, required: bool = True, positive: bool = False) -> int | None:
         if value is None:
             if required:
@@ -1190,11 +1199,8 @@ def _supplier(
     bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
 ) -> dict[str, Any]:
     check = Check(bk, written, T, "Supplier")
-    name = check.text(record.get("supplierName"), "supplierName")
-    if name is None or not name.strip():
-        check.fail("supplierName", "is required")
-    else:
-        name = name.strip()
+    name = check.name(record.get("supplierName"), "supplierName")
+    if name is not None:
         taken = _supplier_named(bk, written, name, T)
         if taken is not None:
             check.fail("supplierName", f"A supplier named {name!r} already exists ({taken})")
@@ -1340,11 +1346,8 @@ def _account(
     bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
 ) -> dict[str, Any]:
     check = Check(bk, written, T, "Account")
-    name = check.text(record.get("name"), "name")
-    if name is None or not name.strip():
-        check.fail("name", "is required")
-    else:
-        name = name.strip()
+    name = check.name(record.get("name"), "name")
+    if name is not None:
         _chart_name_taken(check, name, "name")
     type_ = record.get("type")
     fqc = check.text(record.get("fullyQualifiedCategory"), "fullyQualifiedCategory")
@@ -1401,11 +1404,8 @@ def _bank_account_version(
 ) -> dict[str, Any]:
     """A bank account checked and shaped: created (`own` None) or updated (`own` its index in the chart)."""
     check = Check(bk, written, T, "BankAccount")
-    name = check.text(record.get("accountName"), "accountName")
-    if name is None or not name.strip():
-        check.fail("accountName", "is required")
-    else:
-        name = name.strip()
+    name = check.name(record.get("accountName"), "accountName")
+    if name is not None:
         _chart_name_taken(check, name, "accountName", own)
     account_type = record.get("accountType")
     if account_type not in _BANK_ACCOUNT_TYPES:
@@ -1668,26 +1668,7 @@ def _direct_bank(check: Check, allocations: Any, total: int | None) -> int | Non
     return bank
 
 
-_BANK_TRANSACTION_TYPES = (
-    "Unknown",
-    "Credit",
-    "Debit",
-    "Int",
-    "Div",
-    "Fee",
-    "SerChg",
-    "Dep",
-    "Atm",
-    "Pos",
-    "Xfer",
-    "Check",
-    "Payment",
-    "Cash",
-    "DirectDep",
-    "DirectDebit",
-    "RepeatPmt",
-    "Other",
-)
+_BANK_TRANSACTION_TYPES = get_args(BankTransactionType)
 
 
 def _bank_transactions(
@@ -1774,22 +1755,17 @@ def _item(bk: AccountingBooks, written: Written, record: dict[str, Any], key: st
     """A product or service: sold (`invoiceItem`), bought (`billItem`) or both, each side with its price,
     account and tax rate; its name and code unique among the items."""
     check = Check(bk, written, T, "Item")
-    name = check.text(record.get("name"), "name")
+    name = check.name(record.get("name"), "name")
     code = check.text(record.get("code"), "code")
     catalogue = [(it.name, it.code) for it in bk.items]
     catalogue += [(i.record["name"], i.record["code"]) for i in Written.in_books(written.items, T)]
-    if name is None or not name.strip():
-        check.fail("name", "is required")
-    elif any(name.strip().casefold() == other.casefold() for other, _ in catalogue):
-        check.fail("name", f"An item named {name.strip()!r} already exists")
-    if code is not None and any(code.strip().casefold() == other.casefold() for _, other in catalogue):
-        check.fail("code", f"An item with code {code.strip()!r} already exists")
+    _unique(check, catalogue, name, code, "item", "code")
     type_ = record.get("type")
     if type_ not in _ITEM_TYPES:
         check.fail("type", f"must be one of {', '.join(_ITEM_TYPES)}")
     if record.get("itemStatus") not in (None, "Active"):
         check.fail("itemStatus", "The Sandbox creates items as Active")
-    shaped: dict[str, Any] = {"id": written_id(bk, K_ITEM, key), "name": (name or "").strip()}
+    shaped: dict[str, Any] = {"id": written_id(bk, K_ITEM, key), "name": name or ""}
     shaped.update({"code": (code or "").strip() or shaped["id"][-8:].upper(), "itemStatus": "Active"})
     shaped["type"] = type_
     sides = 0
@@ -1806,11 +1782,21 @@ def _item(bk: AccountingBooks, written: Written, record: dict[str, Any], key: st
         if not shaped[flag]:
             continue
         sides += 1
-        shaped[side] = _item_side(check, detail, side, (name or "").strip())
+        shaped[side] = _item_side(check, detail, side, name or "")
     if sides == 0:
         check.fail("invoiceItem", "An item is sold (invoiceItem), bought (billItem) or both")
     check.done()
     return shaped
+
+
+def _unique(
+    check: Check, taken: list[tuple[str, str]], name: str | None, code: str | None, what: str, code_item: str
+) -> None:
+    """Fail if another `what` in `taken` ((name, code) pairs) has this name or code (case aside)."""
+    if name is not None and any(name.casefold() == other.casefold() for other, _ in taken):
+        check.fail("name", f"A {what} named {name!r} already exists")
+    if code is not None and any(code.strip().casefold() == (other or "").casefold() for _, other in taken):
+        check.fail(code_item, f"A {what} with code {code.strip()!r} already exists")
 
 
 def _item_side(check: Check, detail: Any, item: str, name: str) -> dict[str, Any]:
@@ -1844,16 +1830,11 @@ def _journal(
 ) -> dict[str, Any]:
     """A journal journal entries can then be posted in: its name and code unique, one of the books' kinds."""
     check = Check(bk, written, T, "Journal")
-    name = check.text(record.get("name"), "name")
+    name = check.name(record.get("name"), "name")
     code = check.text(record.get("journalCode"), "journalCode")
     journals = [(n, c) for (n, c, _type) in JOURNALS]
     journals += [(j.record["name"], j.record["journalCode"]) for j in Written.in_books(written.journals, T)]
-    if name is None or not name.strip():
-        check.fail("name", "is required")
-    elif any(name.strip().casefold() == other.casefold() for other, _ in journals):
-        check.fail("name", f"A journal named {name.strip()!r} already exists")
-    if code is not None and any(code.strip().casefold() == other.casefold() for _, other in journals):
-        check.fail("journalCode", f"A journal with code {code.strip()!r} already exists")
+    _unique(check, journals, name, code, "journal", "journalCode")
     type_ = record.get("type") or "General"
     if type_ not in _JOURNAL_TYPES:
         check.fail("type", f"must be one of {', '.join(_JOURNAL_TYPES)}")
@@ -1867,7 +1848,7 @@ def _journal(
     return {
         "id": journal_id,
         "journalCode": (code or "").strip() or f"J{journal_id[-4:].upper()}",
-        "name": name.strip(),
+        "name": name,
         "type": type_,
         "hasChildren": False,
         "status": "Active",

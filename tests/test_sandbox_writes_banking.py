@@ -362,11 +362,30 @@ def test_incremental_pulls_bring_the_banking_writes() -> None:
     first = company.snapshot(first_moment)
     pot = company.push("bankAccounts", bank_account("Incremental Pot"))
     company.push("transfers", transfer(company.today, company.account("bank_current")["id"], pot["id"], 10))
-    company.push("chartOfAccounts", expense_account(name="Incremental Costs", nominalCode=None))
+    costs = company.push("chartOfAccounts", expense_account(name="Incremental Costs", nominalCode=None))
+    company.push("directCosts", direct(company.today, pot["id"], costs["id"], 4))
+    company.push("directIncomes", direct(company.today, pot["id"], company.account("sundry_income")["id"], 6))
+    company.push("items", item(company))
+    company.push("journals", journal())
+    push_lines(company, pot["id"], [{"clearedOnDate": company.today, "amount": 1}])
     second_moment = later()
     second = company.snapshot(second_moment)
-    for data_type in ("chartOfAccounts", "bankAccounts", "bankTransactions", "transfers", "balanceSheet"):
+    for data_type in (
+        "chartOfAccounts",
+        "bankAccounts",
+        "bankTransactions",
+        "transfers",
+        "directCosts",
+        "directIncomes",
+        "items",
+        "journals",
+        "journalEntries",
+        "balanceSheet",
+        "profitAndLoss",
+        "cashFlowStatement",
+    ):
         changes, deleted = company.pull(data_type, second_moment, since=first_moment)
+        assert changes, data_type
         assert apply(first[data_type], changes, deleted) == second[data_type], data_type
 
 

@@ -989,7 +989,7 @@ def _chart_of_accounts(bk: AccountingBooks, w: Window) -> Iterator[Item]:
         return
     balances = ledger.balances()
     written = bk.written.accounts if bk.written else {}
-    for a, (_key, code, name, type_, fqc, _section) in enumerate(bk.chart):
+    for a in range(len(bk.chart)):
         account = written.get(a)
         if account is not None and account.created > T:
             continue
@@ -997,21 +997,27 @@ def _chart_of_accounts(bk: AccountingBooks, w: Window) -> Iterator[Item]:
         last = max(ledger.last_change[a], account.w if account is not None else 0)
         if S is not None and last <= S:
             continue
-        yield {
-            "id": bk.account_ids[a],
-            "nominalCode": code,
-            "name": name,
-            "description": account.description if account is not None else name,
-            "fullyQualifiedCategory": fqc,
-            "fullyQualifiedName": f"{fqc}.{name}",
-            "currency": CURRENCY,
-            "currentBalance": balances[a] / 100,
-            "type": type_,
-            "status": "Archived" if a in ARCHIVED else "Active",
-            "isBankAccount": bk.is_bank[a],
-            "metadata": {"isDeleted": False},
-            "sourceModifiedDate": bk.ts(last),
-        }
+        yield _account_record(bk, a, balances[a], last)
+
+
+def _account_record(bk: AccountingBooks, a: int, balance: int, last: int) -> dict[str, Any]:
+    _key, code, name, type_, fqc, _section = bk.chart[a]
+    account = bk.written.accounts.get(a) if bk.written else None
+    return {
+        "id": bk.account_ids[a],
+        "nominalCode": code,
+        "name": name,
+        "description": account.description if account is not None else name,
+        "fullyQualifiedCategory": fqc,
+        "fullyQualifiedName": f"{fqc}.{name}",
+        "currency": CURRENCY,
+        "currentBalance": balance / 100,
+        "type": type_,
+        "status": "Archived" if a in ARCHIVED else "Active",
+        "isBankAccount": bk.is_bank[a],
+        "metadata": {"isDeleted": False},
+        "sourceModifiedDate": bk.ts(last),
+    }
 
 
 def _bank_account_record(bk: AccountingBooks, a: int, balance: int, last: int) -> dict[str, Any]:
@@ -1381,11 +1387,16 @@ def written_record(bk: AccountingBooks, data_type: str, record_id: str, T: int) 
 
 
 def _written_account(bk: AccountingBooks, data_type: str, a: int, T: int) -> dict[str, Any]:
-    """A written account (or bank account) as the chart (or the bank) shows it at T."""
-    window = Window(T=T)
-    view = _chart_of_accounts if data_type == "chartOfAccounts" else _bank_accounts
-    account_id = bk.account_ids[a]
-    return next(r for r in view(bk, window) if isinstance(r, dict) and r["id"] == account_id)
+    """A written account (or bank account) as the chart (or the bank) shows it at T. Only what was written
+    posts to it, so its balance is worked out from the written records alone (at any scale)."""
+    written = bk.written
+    assert written is not None
+    if data_type == "chartOfAccounts":
+        balance, last = written.posted_to(a, T)
+        return _account_record(bk, a, balance, max(last, written.accounts[a].w))
+    moves = [move for move in written.moves if move[2] == a and move[0] <= T]
+    last = max([written.accounts[a].w, *(move[0] for move in moves)])
+    return _written_bank_account(bk, a, sum(move[3] for move in moves), last)
 
 
 _VIEWS = {

@@ -612,6 +612,23 @@ class Written:
     def _direct_income(self, w: int, record: dict[str, Any], key: str) -> None:
         self._direct(w, record, key, K_DIRECT_INCOME)
 
+    def posted_to(self, a: int, T: int) -> tuple[int, int]:
+        """(balance at T, when it last changed) of an account only written records post to, as `post` adds
+        them to the ledger."""
+        balance = last = 0
+        for entry in self.entries:
+            if entry.w > T:
+                continue
+            for b, pence, _ in entry.lines:
+                if b != a:
+                    continue
+                if entry.t_del is not None and entry.t_del <= T:
+                    last = max(last, entry.t_del)
+                else:
+                    balance += pence
+                    last = max(last, entry.w)
+        return balance, last
+
     def post(self, ledger: Ledger, T: int, S: int | None) -> None:
         """Add what was written by T to the ledger's monthly sums (a written record changes its month, and
         its accounts, at W)."""
@@ -1739,7 +1756,10 @@ def _bank_transactions(
 
 
 def _bank_balance(bk: AccountingBooks, a: int, T: int) -> int:
-    """Bank account `a`'s balance at T: its opening balance (the generated accounts') and every line by T."""
+    """Bank account `a`'s balance at T: its opening balance (the generated accounts') and every line by T
+    (only written records move a written account)."""
+    if a not in BANK_ACCOUNTS and bk.written is not None:
+        return sum(move[3] for move in bk.written.moves if move[2] == a and move[0] <= T)
     balance = dict(zip(BANK_ACCOUNTS, bk.opening()[:2], strict=True)).get(a, 0)
     for move in bk.bank_lines(T):
         if move is not None and move[2] == a:

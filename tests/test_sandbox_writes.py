@@ -289,9 +289,9 @@ def test_creates_are_checked_like_a_platform_would() -> None:
     positive = payment(company, customer, sold["id"], 10)
     positive["lines"][0]["links"][0]["amount"] = 10
     assert "lines.0.links.0.amount" in items(company.rejected("payments", positive))
-    credit = payment(company, customer, sold["id"], 10)
-    credit["lines"][0]["links"][0]["type"] = "CreditNote"
-    assert items(company.rejected("payments", credit)) == {"lines.0.links.0.type"}
+    refund = payment(company, customer, sold["id"], 10)
+    refund["lines"][0]["links"][0]["type"] = "Refund"
+    assert items(company.rejected("payments", refund)) == {"lines.0.links.0.type"}
     # Nothing refused was kept: one invoice.
     assert [row.data_type for row in company.store.rows] == ["invoices"]
 

@@ -9,17 +9,28 @@ server and PostgreSQL is the last test.
 
 from __future__ import annotations
 
+import asyncio
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection
 
-from ledgerlink.connectors.base import RecordNotFound
+from ledgerlink.connectors.base import PushRequest, RecordNotFound
 from ledgerlink.connectors.sandbox import documents
+from ledgerlink.db import sqlalchemy_url
 from ledgerlink.records.registry import Operation
+from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
 from tests.support.sandbox_books import apply, cents, check_coherence
-from tests.support.sandbox_writes import Company, invoice, journal_entry, later, payment
+from tests.support.sandbox_writes import SANDBOX, Company, invoice, journal_entry, later, payment
+from tests.support.server import RunningServer
+from tests.test_push import wait_for_push
 
 
 def items(errors: list[dict[str, str]]) -> set[str]:
@@ -318,3 +329,139 @@ def test_suppliers_are_updated() -> None:
     assert after["suppliers"][made["id"]]["phone"] == "0113 000"
     with pytest.raises(RecordNotFound):
         company.update("suppliers", next(iter(after["suppliers"])), {"supplierName": "Anything"})
+
+
+# ----------------------------------------------------------------------------------------- through the server
+def pushed(api: httpx.Client, company_id: str, connection_id: str, data_type: str, record: dict) -> str:
+    """Push a create over HTTP in Codat's shape, wait for it to succeed, and return the record's id."""
+    answer = api.post(f"/companies/{company_id}/connections/{connection_id}/push/{data_type}", json=record)
+    assert answer.status_code == 200, answer.text
+    done = wait_for_push(api, company_id, answer.json()["pushOperationKey"])
+    assert done["status"] == "Success", done
+    return done["changes"][0]["recordRef"]["id"]
+
+
+@contextmanager
+def server_db(server: RunningServer) -> Iterator[Connection]:
+    engine = create_engine(sqlalchemy_url(server.database_url))
+    try:
+        with engine.connect() as db:
+            yield db
+    finally:
+        engine.dispose()
+
+
+def written_directly(server: RunningServer, connection_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    """An update or delete, by the Sandbox over the server's own platform store (the push routes for them
+    are another part of issue 22)."""
+    from ledgerlink.connections.platform_store import PlatformRecords
+    from ledgerlink.db import create_engine as create_async_engine
+    from ledgerlink.db import create_sessionmaker
+
+    async def run() -> dict[str, Any]:
+        engine = create_async_engine(server.database_url, pool_size=1, max_overflow=0)
+        try:
+            store = PlatformRecords(create_sessionmaker(engine), uuid.UUID(connection_id))
+            return await SANDBOX.push(PushRequest(**request, store=store))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def test_updates_and_deletes_are_read_through_the_server(server, api) -> None:
+    """Customers, invoices, credit notes and payments written over HTTP; an invoice updated, a journal entry
+    deleted in the platform store; all read back through the read API after a pull, the books balanced."""
+    company_id, connection_id = link_sandbox(api, "Receivables Writes Ltd")
+    wait_for_pulls(api, company_id, at_least=10)
+    data = f"/companies/{company_id}/data"
+    accounts = {a["name"]: a["id"] for a in read_all(api, f"{data}/accounts")}
+    today = datetime.now(UTC).date().isoformat()
+
+    def ids(*args: Any) -> str:
+        return pushed(api, company_id, connection_id, *args)
+
+    customer = ids("customers", {"customerName": "Served Customer Ltd", "status": "Active"})
+    line = {"description": "Work", "unitAmount": 200, "accountRef": {"id": accounts["Sales - Services"]}}
+    sold = {"customerRef": {"id": customer}, "issueDate": today, "lineItems": [line]}
+    invoice_id = ids("invoices", sold)
+    note_id = ids("creditNotes", {**sold, "lineItems": [{**line, "unitAmount": 30}]})
+    allocation_id = ids("payments", allocation(customer, invoice_id, note_id, 30))
+    bank = {"id": accounts["Business Current Account"]}
+    on_account = {
+        "customerRef": {"id": customer},
+        "accountRef": bank,
+        "date": today,
+        "totalAmount": 25,
+        "lines": [{"amount": 25, "links": [{"type": "PaymentOnAccount", "id": customer, "amount": -25}]}],
+    }
+    held_id = ids("payments", on_account)
+    entry = {
+        "postedOn": today,
+        "journalLines": [
+            {"netAmount": 15, "accountRef": bank},
+            {"netAmount": -15, "accountRef": {"id": accounts["Sundry Income"]}},
+        ],
+    }
+    entry_id = ids("journalEntries", entry)
+    wait_for_pulls(api, company_id)  # those the creates queued, which read the records before they change
+
+    with server_db(server) as db:
+        linked_at = db.execute(
+            text("SELECT linked_at FROM connections WHERE id = :c"), {"c": connection_id}
+        ).scalar_one()
+    base = {
+        "company_id": uuid.UUID(company_id),
+        "connection_id": uuid.UUID(connection_id),
+        "credentials": {},
+        "linked_at": linked_at,
+    }
+    bigger = {**sold, "lineItems": [{**line, "unitAmount": 250}]}
+    updated = written_directly(
+        server,
+        connection_id,
+        {
+            **base,
+            "data_type": "invoices",
+            "record": bigger,
+            "idempotency_key": f"update-{invoice_id}",
+            "operation": Operation.UPDATE,
+            "record_id": invoice_id,
+        },
+    )
+    assert cents(updated["totalAmount"]) == 25000 and cents(updated["amountDue"]) == 22000
+    written_directly(
+        server,
+        connection_id,
+        {
+            **base,
+            "data_type": "journalEntries",
+            "record": {},
+            "idempotency_key": f"delete-{entry_id}",
+            "operation": Operation.DELETE,
+            "record_id": entry_id,
+        },
+    )
+    # A push queues a pull of its own type: what a payment changed in invoices and credit notes, and what
+    # the update and delete changed, come with pulls of those.
+    for data_type in ("invoices", "creditNotes", "journalEntries", "balanceSheet", "profitAndLoss"):
+        queued = api.post(f"{data}/queue/{data_type}")
+        assert queued.status_code == 200, queued.text
+    wait_for_pulls(api, company_id)
+
+    invoice_read = api.get(f"{data}/invoices/{invoice_id}").json()
+    assert cents(invoice_read["totalAmount"]) == 25000 and cents(invoice_read["amountDue"]) == 22000
+    assert [a["payment"]["id"] for a in invoice_read["paymentAllocations"]] == [allocation_id]
+    assert invoice_read["customerRef"] == {"id": customer, "companyName": "Served Customer Ltd"}
+    note_read = api.get(f"{data}/creditNotes/{note_id}").json()
+    assert note_read["status"] == "Paid" and cents(note_read["remainingCredit"]) == 0
+    held = api.get(f"{data}/payments/{held_id}").json()
+    assert held["lines"][0]["links"][0]["type"] == "PaymentOnAccount"
+    deleted = api.get(f"{data}/journalEntries/{entry_id}")
+    assert deleted.status_code == 200 and deleted.json()["metadata"]["isDeleted"] is True, deleted.text
+    entries = read_all(api, f"{data}/journalEntries", query=f"recordRef.id={invoice_id}")
+    assert [e["metadata"]["isDeleted"] for e in entries].count(False) == 1
+    sheet = api.get(f"{data}/financials/balanceSheet", params={"periodLength": 1, "periodsToCompare": 2})
+    for report in sheet.json()["reports"]:
+        assets, liabilities, equity = (cents(report[k]["value"]) for k in ("assets", "liabilities", "equity"))
+        assert assets - liabilities == equity, report["date"]

@@ -3,33 +3,25 @@ customers and suppliers, deleted invoices and journal entries, payments on accou
 to invoices; each leaves books that hang together (`check_coherence`), and an incremental pull after it
 brings exactly what changed (deleted ids included).
 
-Pure Python over the in-memory platform store (`tests/support/sandbox_writes.py`); the same through the real
-server and PostgreSQL is the last test.
+Pure Python over the in-memory platform store (`tests/support/sandbox_writes.py`); the last test pushes over
+HTTP to the real server (its worker, PostgreSQL's platform store) and reads back through the read API.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Connection
 
-from ledgerlink.connectors.base import PushRequest, RecordNotFound
+from ledgerlink.connectors.base import RecordNotFound
 from ledgerlink.connectors.sandbox import documents
-from ledgerlink.db import sqlalchemy_url
 from ledgerlink.records.registry import Operation
 from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
 from tests.support.sandbox_books import apply, cents, check_coherence
-from tests.support.sandbox_writes import SANDBOX, Company, invoice, journal_entry, later, payment
-from tests.support.server import RunningServer
+from tests.support.sandbox_writes import Company, invoice, journal_entry, later, payment
 from tests.test_push import wait_for_push
 
 
@@ -341,37 +333,9 @@ def pushed(api: httpx.Client, company_id: str, connection_id: str, data_type: st
     return done["changes"][0]["recordRef"]["id"]
 
 
-@contextmanager
-def server_db(server: RunningServer) -> Iterator[Connection]:
-    engine = create_engine(sqlalchemy_url(server.database_url))
-    try:
-        with engine.connect() as db:
-            yield db
-    finally:
-        engine.dispose()
-
-
-def written_directly(server: RunningServer, connection_id: str, request: dict[str, Any]) -> dict[str, Any]:
-    """An update or delete, by the Sandbox over the server's own platform store (the push routes for them
-    are another part of issue 22)."""
-    from ledgerlink.connections.platform_store import PlatformRecords
-    from ledgerlink.db import create_engine as create_async_engine
-    from ledgerlink.db import create_sessionmaker
-
-    async def run() -> dict[str, Any]:
-        engine = create_async_engine(server.database_url, pool_size=1, max_overflow=0)
-        try:
-            store = PlatformRecords(create_sessionmaker(engine), uuid.UUID(connection_id))
-            return await SANDBOX.push(PushRequest(**request, store=store))
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
-
 def test_updates_and_deletes_are_read_through_the_server(server, api) -> None:
-    """Customers, invoices, credit notes and payments written over HTTP; an invoice updated, a journal entry
-    deleted in the platform store; all read back through the read API after a pull, the books balanced."""
+    """Customers, invoices, credit notes and payments created, an invoice updated and a journal entry deleted,
+    over HTTP in Codat's shapes; all read back through the read API after a pull, the books balanced."""
     company_id, connection_id = link_sandbox(api, "Receivables Writes Ltd")
     wait_for_pulls(api, company_id, at_least=10)
     data = f"/companies/{company_id}/data"
@@ -406,42 +370,23 @@ def test_updates_and_deletes_are_read_through_the_server(server, api) -> None:
     entry_id = ids("journalEntries", entry)
     wait_for_pulls(api, company_id)  # those the creates queued, which read the records before they change
 
-    with server_db(server) as db:
-        linked_at = db.execute(
-            text("SELECT linked_at FROM connections WHERE id = :c"), {"c": connection_id}
-        ).scalar_one()
-    base = {
-        "company_id": uuid.UUID(company_id),
-        "connection_id": uuid.UUID(connection_id),
-        "credentials": {},
-        "linked_at": linked_at,
-    }
+    path = f"/companies/{company_id}/connections/{connection_id}/push"
     bigger = {**sold, "lineItems": [{**line, "unitAmount": 250}]}
-    updated = written_directly(
-        server,
-        connection_id,
-        {
-            **base,
-            "data_type": "invoices",
-            "record": bigger,
-            "idempotency_key": f"update-{invoice_id}",
-            "operation": Operation.UPDATE,
-            "record_id": invoice_id,
-        },
-    )
-    assert cents(updated["totalAmount"]) == 25000 and cents(updated["amountDue"]) == 22000
-    written_directly(
-        server,
-        connection_id,
-        {
-            **base,
-            "data_type": "journalEntries",
-            "record": {},
-            "idempotency_key": f"delete-{entry_id}",
-            "operation": Operation.DELETE,
-            "record_id": entry_id,
-        },
-    )
+    answer = api.put(f"{path}/invoices/{invoice_id}", json=bigger)
+    assert answer.status_code == 200, answer.text
+    done = wait_for_push(api, company_id, answer.json()["pushOperationKey"])
+    assert done["status"] == "Success", done
+    updated = done["changes"][0]["recordRef"]
+    assert updated["id"] == invoice_id and done["changes"][0]["type"] == "Modified"
+    answer = api.delete(f"{path}/journalEntries/{entry_id}")
+    assert answer.status_code == 200, answer.text
+    done = wait_for_push(api, company_id, answer.json()["pushOperationKey"])
+    assert done["status"] == "Success" and done["changes"][0]["type"] == "Deleted", done
+    # Refused: a delete of the invoice, which has a payment (its credit note's allocation).
+    answer = api.delete(f"{path}/invoices/{invoice_id}")
+    refused = wait_for_push(api, company_id, answer.json()["pushOperationKey"])
+    assert refused["status"] == "Failed", refused
+    assert [e["itemId"] for e in refused["validation"]["errors"]] == ["paymentAllocations"]
     # A push queues a pull of its own type: what a payment changed in invoices and credit notes, and what
     # the update and delete changed, come with pulls of those.
     for data_type in ("invoices", "creditNotes", "journalEntries", "balanceSheet", "profitAndLoss"):

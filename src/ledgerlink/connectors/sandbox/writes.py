@@ -23,20 +23,31 @@ updates are), a delete a last one marked deleted. A pull replays them, in the or
   a record created at the first version's W; one deleted by T is gone (a deleted id to a pull that had it).
 * **Journal entries** post their lines. **Invoices** post Accounts Receivable (the total, against the
   customer), income per line and VAT, with a journal entry of their own; their ``amountDue``, status and
-  ``paymentAllocations`` follow the payments written against them. **Payments** post the bank account and
-  Accounts Receivable, with a journal entry and a bank transaction, and reduce what their invoices are owed.
-  **Suppliers** are listed with the generated ones.
-* **Checks**, as a platform would make them (a refused create raises `PushRejected` naming each field): ids
+  ``paymentAllocations`` follow the payments written against them. **Credit notes** post the same the other
+  way; their ``remainingCredit``, status and allocations follow the payments that use them. **Payments** post
+  the bank account and Accounts Receivable, with a journal entry and a bank transaction, and reduce what their
+  invoices are owed; a line on account (one ``PaymentOnAccount`` link, the customer's id) stays on Accounts
+  Receivable unallocated; a payment of 0 whose line links an invoice (negative) and a credit note (positive)
+  is the credit note used to pay the invoice (Codat's way), moving no money. **Customers** and
+  **suppliers** are listed with the generated ones; a written customer takes invoices and payments.
+* **Updates and deletes** (``Writer.update``/``delete``): an update is the whole record, checked as a create
+  is, keeping the id. An invoice's or credit note's update keeps what is allocated against it, so it must
+  still cover it (the same customer, issued no later than the first allocation, for no less than is
+  allocated); an invoice with payments is not deleted, as Xero and QuickBooks refuse it. Journal entries
+  are deleted freely (a bank line's reversal shows in the bank). Names and numbers stay unique among the
+  records in the books (an update may keep its own).
+* **Checks**, as a platform would make them (a refused write raises `PushRejected` naming each field): ids
   must be of things in the books at W (accounts, tax rates, journals, items, tracking categories, customers
-  that are not archived, invoices); money is to the penny; the currency is the books' (GBP, rate 1); dates
-  lie between the start of the books and today in them; journal lines balance, and no line posts to
-  Retained Earnings (the balance sheet derives it from profit and loss); invoice lines post to neither a bank
-  nor a control account, and their given totals agree with quantity x unit amount less discount plus tax
-  (computed from the tax rate unless given); a payment goes into a bank account, its lines add up to its
-  total and each line's links (negative amounts, to invoices of the same customer) to the line, and it takes
-  no more than an invoice still owes. Payments are taken against invoices written through the API only: the
-  generated invoices have their payments drawn when they are created, and one from outside would pay them
-  twice. Supplier names are unique.
+  that are not archived, invoices, credit notes); money is to the penny; the currency is the books' (GBP,
+  rate 1); dates lie between the start of the books and today in them; journal lines balance, and no line
+  posts to Retained Earnings (the balance sheet derives it from profit and loss); invoice and credit note
+  lines post to neither a bank nor a control account, and their given totals agree with quantity x unit
+  amount less discount plus tax (computed from the tax rate unless given); a payment moving money goes into
+  a bank account, its lines add up to its total and each line's links to the line (a line and its links
+  sum to 0), links are of the payment's customer, and it takes no more than an invoice still owes or a
+  credit note has left. Payments are taken against invoices and credit notes written through the API
+  only: the generated ones have their payments drawn when they are created, and one from outside would pay
+  them twice. Customer and supplier names are unique.
 * **Ids** are the books' (``{company}-{kind}-ffff-...``, a day no generated record has), derived from the
   create's idempotency key, so the same push always creates the same record, and the store keeps one version
   per key: a retried push returns what the first attempt wrote. A version's postings take their ids from its

@@ -17,11 +17,10 @@ import httpx
 import pytest
 
 from ledgerlink.connectors.base import RecordNotFound
-from ledgerlink.connectors.sandbox import documents
 from ledgerlink.records.registry import Operation
 from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
-from tests.support.sandbox_books import apply, cents, check_coherence
-from tests.support.sandbox_writes import Company, invoice, journal_entry, later, payment
+from tests.support.sandbox_books import cents, check_coherence
+from tests.support.sandbox_writes import Company, assert_incremental, invoice, journal_entry, later, payment
 from tests.test_push import wait_for_push
 
 
@@ -53,20 +52,6 @@ def net_profit(snapshot: dict, month: str) -> int:
 
 def balance(snapshot: dict, company: Company, key: str) -> int:
     return cents(snapshot["chartOfAccounts"][company.account(key)["id"]]["currentBalance"])
-
-
-def assert_incremental(
-    company: Company, first: dict, first_moment: datetime, second_moment: datetime
-) -> dict:
-    """A pull at `second_moment` since `first_moment`, applied to the first snapshot, is the full second."""
-    second = company.snapshot(second_moment)
-    for data_type in documents.LIST_TYPES:
-        changes, deleted = company.pull(data_type, second_moment, since=first_moment)
-        assert apply(first[data_type], changes, deleted) == second[data_type], data_type
-    for data_type in documents.STATEMENT_TYPES:
-        changes, _ = company.pull(data_type, second_moment, since=first_moment)
-        assert apply(first[data_type], changes, []) == second[data_type], data_type
-    return second
 
 
 def credit_note(company: Company, customer: str, amount: float, **extra: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ HTTP to the real server (its worker, PostgreSQL's platform store) and reads back
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -95,26 +95,32 @@ def test_an_updated_invoice_is_reposted_and_keeps_its_payments() -> None:
     paid = company.push("payments", payment(company, customer, sold["id"], 100))
     before_moment = tick()
     before = company.snapshot(before_moment)
-    bigger = invoice(company, customer, invoiceNumber="INV-V2")
-    bigger["lineItems"][1]["unitAmount"] = 112.5  # 100.00 more, no tax on the line
+    # The new version is for 100.00 more (on a line without tax), and backdated to last month.
+    last_month = (datetime.now(UTC).replace(day=1) - timedelta(days=3)).date().isoformat()
+    bigger = invoice(company, customer, invoiceNumber="INV-V2", issueDate=last_month)
+    bigger["lineItems"][1]["unitAmount"] = 112.5
     updated = company.update("invoices", sold["id"], bigger)
     assert updated["id"] == sold["id"] and updated["invoiceNumber"] == "INV-V2"
     assert cents(updated["totalAmount"]) == cents(sold["totalAmount"]) + 10000
     assert cents(updated["amountDue"]) == cents(updated["totalAmount"]) - 10000
     assert [a["payment"]["id"] for a in updated["paymentAllocations"]] == [paid["id"]]
 
-    after = assert_incremental(company, before, before_moment, later())
+    as_of = later()
+    after = assert_incremental(company, before, before_moment, as_of)
     check_coherence(after)
     ours = after["invoices"][sold["id"]]
     assert ours["invoiceNumber"] == "INV-V2" and ours["status"] == "PartiallyPaid"
     update_row = company.store.rows[-1]
     assert ours["sourceModifiedDate"] == company.books.ts(company.books.simulated_t(update_row.written_at))
-    # Re-posted: the first version's journal entry is gone, the new one posts the difference.
+    # Re-posted: the first version's journal entry is gone from this month, the new one posts in last month.
     posted = [e for e in after["journalEntries"].values() if e.get("recordRef", {}).get("id") == sold["id"]]
     assert len(posted) == 1 and posted[0]["id"] not in before["journalEntries"]
-    month = company.today[:7]
-    assert net_profit(after, month) - net_profit(before, month) == 10000
-    assert balance(after, company, "ar") - balance(before, company, "ar") == 10000
+    assert posted[0]["postedOn"].startswith(last_month)
+    unwritten = company.snapshot(as_of, written=False)
+    this_month, previous_month = company.today[:7], last_month[:7]
+    assert net_profit(after, this_month) == net_profit(unwritten, this_month)
+    assert net_profit(after, previous_month) - net_profit(unwritten, previous_month) == 31250 + 10000
+    assert balance(after, company, "ar") - balance(unwritten, company, "ar") == 37250 + 10000 - 10000
     # A pull as of before the update still sees the first version.
     assert company.snapshot(before_moment)["invoices"][sold["id"]]["invoiceNumber"] == "INV-V1"
 
@@ -208,11 +214,12 @@ def test_a_payment_on_account_is_held_unallocated() -> None:
     assert paid["lines"][0]["links"] == [
         {"type": "PaymentOnAccount", "id": customer, "amount": -75.0, "currencyRate": 1}
     ]
-    after = company.snapshot(later())
+    as_of = later()
+    after, unwritten = company.snapshot(as_of), company.snapshot(as_of, written=False)
     check_coherence(after)
     assert paid["id"] in after["payments"]
-    assert balance(after, company, "bank_current") - balance(before, company, "bank_current") == 7500
-    assert balance(after, company, "ar") - balance(before, company, "ar") == -7500
+    assert balance(after, company, "bank_current") - balance(unwritten, company, "bank_current") == 7500
+    assert balance(after, company, "ar") - balance(unwritten, company, "ar") == -7500
     # Refused: a second link beside it, another customer's account, a positive amount.
     crowded = {**held, "lines": [{"amount": 75, "links": [held["lines"][0]["links"][0]] * 2}]}
     assert "lines.0.links.0.type" in items(company.rejected("payments", crowded))
@@ -236,7 +243,8 @@ def test_a_credit_note_allocated_to_an_invoice_reduces_what_is_owed() -> None:
     assert cents(note["remainingCredit"]) == 6000
     used = company.push("payments", allocation(customer, sold["id"], note["id"], 40))
     assert "accountRef" not in used and used["totalAmount"] == 0
-    after = assert_incremental(company, first, first_moment, later())
+    as_of = later()
+    after = assert_incremental(company, first, first_moment, as_of)
     check_coherence(after)
     owed = after["invoices"][sold["id"]]
     assert cents(owed["amountDue"]) == cents(sold["totalAmount"]) - 4000 and owed["status"] == "PartiallyPaid"
@@ -245,7 +253,7 @@ def test_a_credit_note_allocated_to_an_invoice_reduces_what_is_owed() -> None:
     assert [a["payment"]["id"] for a in credit["paymentAllocations"]] == [used["id"]]
     # The credit note posts as an invoice reversed: income and VAT down, Accounts Receivable down.
     month = company.today[:7]
-    unwritten = company.snapshot(later(), written=False)
+    unwritten = company.snapshot(as_of, written=False)
     assert net_profit(after, month) - net_profit(unwritten, month) == 31250 - 5000
 
     # Updated: still covering what it allocated; all of it used up, it is Paid.

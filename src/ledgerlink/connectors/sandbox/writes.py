@@ -286,7 +286,8 @@ class Written:
             )
 
     def __bool__(self) -> bool:
-        return bool(self.entries or self.current or self.payments or self.suppliers or self.customers)
+        tables = (self.invoices, self.credit_notes, self.payments, self.suppliers, self.customers)
+        return bool(self.entries or self.current or any(tables))
 
     def replay(
         self, data_type: str, record_id: str, w: int, data: dict[str, Any], key: str, *, deleted: bool = False

@@ -154,6 +154,12 @@ def test_an_update_must_still_cover_the_invoice_s_payments() -> None:
         "paymentAllocations"
     }
     assert [row.data_type for row in company.store.rows] == ["invoices", "payments"]
+    # An update retried under its key writes one version, and answers the same.
+    again = {"key": "update-once", "operation": Operation.UPDATE, "record_id": sold["id"]}
+    first = company.push("invoices", invoice(company, customer, invoiceNumber="INV-ONCE"), **again)
+    second = company.push("invoices", invoice(company, customer, invoiceNumber="INV-OTHER"), **again)
+    assert first == second and second["invoiceNumber"] == "INV-ONCE"
+    assert [row.data_type for row in company.store.rows] == ["invoices", "payments", "invoices"]
 
 
 def test_deleted_records_leave_the_books_as_they_were() -> None:

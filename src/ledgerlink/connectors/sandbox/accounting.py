@@ -6,10 +6,11 @@ and shaped as Codat records in `documents.py`. Credentials: any JSON object link
 to 7,200 records at linking; scale 400 gives over a million), and optional `speed` (a number, 1 to
 10,000,000) makes its clock run faster than real time: `simulated(t) = linked_at + (t - linked_at) * speed`.
 
-Writes: journal entries, invoices, payments and suppliers can be created (`push`); they are checked against
-the books as a platform would check them, kept in ledgerlink's platform store for the connection, and from
-then on part of the books every pull computes: listed with their type, posted to the ledger (account
-balances, statements, bank accounts and transactions), and paying invoices (`writes.py` has the rules).
+Writes: journal entries, invoices, payments, suppliers, bills, bill credit notes, bill payments and purchase
+orders can be created (`push`); they are checked against the books as a platform would check them, kept in
+ledgerlink's platform store for the connection, and from then on part of the books every pull computes:
+listed with their type, posted to the ledger (account balances, statements, bank accounts and transactions),
+and paying invoices and bills (`writes.py` has the rules).
 """
 
 from __future__ import annotations
@@ -88,8 +89,9 @@ class AccountingSandbox(SimulatedSandbox[AccountingBooks]):
         return self.items(books, request.data_type, window)
 
     async def push(self, request: PushRequest) -> dict[str, Any]:
-        """Create a journal entry, invoice, payment or supplier: checked against the books as they stand now,
-        then kept under the push's idempotency key (a retried push finds its record there, creating none)."""
+        """Create a record of one of the types `writes.WRITERS` has: checked against the books as they
+        stand now, then kept under the push's idempotency key (a retried push finds its record there, creating
+        none)."""
         if request.data_type not in writes.WRITABLE_DATA_TYPES:
             raise DataTypeNotSupported(request.data_type)
         store = request.store

@@ -73,7 +73,13 @@ from ledgerlink.connectors.sandbox.simulation import (
     Item,
     Window,
 )
-from ledgerlink.connectors.sandbox.writes import WrittenEntry, WrittenInvoice, WrittenRecord
+from ledgerlink.connectors.sandbox.writes import (
+    Allocation,
+    WrittenBill,
+    WrittenEntry,
+    WrittenInvoice,
+    WrittenRecord,
+)
 
 # Names and places of contacts and of the company itself (they begin as the other sandboxes' do).
 _FIRST = (
@@ -144,6 +150,7 @@ LIST_TYPES = (
     "directCosts",
     "directIncomes",
     "transfers",
+    "purchaseOrders",
 )
 STATEMENT_TYPES = ("balanceSheet", "profitAndLoss", "cashFlowStatement")
 DATA_TYPES = (*LIST_TYPES, "company", *STATEMENT_TYPES)
@@ -609,7 +616,8 @@ def _invoices(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _bills(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    return _documents(bk, w, AccountingBooks.purchases, _bill_record)
+    yield from _documents(bk, w, AccountingBooks.purchases, _bill_record)
+    yield from _written_bills(bk, w, "bills")
 
 
 def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
@@ -617,7 +625,8 @@ def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _bill_credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    return _credit_notes_of(bk, w, _BILL_PAYMENT)
+    yield from _credit_notes_of(bk, w, _BILL_PAYMENT)
+    yield from _written_bills(bk, w, "billCreditNotes")
 
 
 def _credit_notes_of(bk: AccountingBooks, w: Window, paid: _Paid) -> Iterator[Item]:
@@ -799,7 +808,21 @@ def _written_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _bill_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    return _document_payments(bk, w, _BILL_PAYMENT)
+    yield from _document_payments(bk, w, _BILL_PAYMENT)
+    tmin = w.created_from
+    if bk.written:
+        for payment in bk.written.bill_payments.values():
+            if payment.t >= tmin and w.wants(payment.w, payment.w, None) == EMIT:
+                yield _stamped(bk, payment.record, payment.w)
+
+
+def _purchase_orders(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    """Purchase orders: the books have none of their own (they buy on account), only those written."""
+    tmin = w.created_from
+    if bk.written:
+        for order in bk.written.purchase_orders.values():
+            if order.t >= tmin and w.wants(order.w, order.w, None) == EMIT:
+                yield _stamped(bk, order.record, order.w)
 
 
 # ------------------------------------------------------------------------------------------------------ cash
@@ -1226,6 +1249,24 @@ def _written_entry(bk: AccountingBooks, entry: WrittenEntry) -> dict[str, Any]:
     return _stamped(bk, record, entry.w)
 
 
+def _written_allocations(bk: AccountingBooks, document: str, allocations: list[Allocation]) -> list[Record]:
+    """A written document's payment allocations (`document`: its data type) from its `Allocation`s."""
+    return [
+        _allocation(
+            bk,
+            document,
+            a.payment_id,
+            a.t,
+            a.payment_total,
+            a.amount,
+            None if a.bank is None else bk.account_refs[a.bank],
+            a.note,
+            a.reference,
+        )
+        for a in allocations
+    ]
+
+
 def _written_invoice(bk: AccountingBooks, invoice: WrittenInvoice, T: int) -> dict[str, Any]:
     allocations = invoice.allocated(T)
     due = invoice.total - sum(a.amount for a in allocations)
@@ -1235,25 +1276,40 @@ def _written_invoice(bk: AccountingBooks, invoice: WrittenInvoice, T: int) -> di
         record["paidOnDate"] = bk.date(max(a.t for a in allocations))
     record.update(
         {
-            "paymentAllocations": [
-                _allocation(
-                    bk,
-                    "invoices",
-                    a.payment_id,
-                    a.t,
-                    a.payment_total,
-                    a.amount,
-                    bk.account_refs[a.bank],
-                    a.note,
-                    a.reference,
-                )
-                for a in allocations
-            ],
+            "paymentAllocations": _written_allocations(bk, "invoices", allocations),
             "amountDue": due / 100,
             "status": status,
         }
     )
     return _stamped(bk, record, invoice.last_event(T))
+
+
+def _written_bills(bk: AccountingBooks, w: Window, data_type: str) -> Iterator[Item]:
+    """Written bills or bill credit notes (`data_type`) the window wants, as they stand at its T."""
+    T, tmin = w.T, w.created_from
+    if bk.written:
+        documents = bk.written.bills if data_type == "bills" else bk.written.bill_credit_notes
+        for document in documents.values():
+            if document.t >= tmin and w.wants(document.w, document.last_event(T), None) == EMIT:
+                yield _written_bill(bk, document, data_type, T)
+
+
+def _written_bill(bk: AccountingBooks, document: WrittenBill, data_type: str, T: int) -> dict[str, Any]:
+    """A written bill (`amountDue`, status `Open`/`PartiallyPaid`/`Paid`) or bill credit note
+    (`remainingCredit`, `Submitted` until its credit is used up, then `Paid`), with the bill payments
+    allocated to it by T."""
+    allocations = document.allocated(T)
+    left = document.due(T)
+    record = dict(document.record)
+    if data_type == "bills":
+        status = "Paid" if left == 0 else "PartiallyPaid" if allocations else "Open"
+        record.update({"status": status, "amountDue": left / 100})
+    else:
+        record.update({"remainingCredit": left / 100, "status": "Paid" if left == 0 else "Submitted"})
+        if allocations:
+            record["allocatedOnDate"] = bk.date(max(a.t for a in allocations))
+    record["paymentAllocations"] = _written_allocations(bk, data_type, allocations)
+    return _stamped(bk, record, document.last_event(T))
 
 
 def written_record(bk: AccountingBooks, data_type: str, record_id: str, T: int) -> dict[str, Any]:
@@ -1266,6 +1322,14 @@ def written_record(bk: AccountingBooks, data_type: str, record_id: str, T: int) 
         return _written_payment(bk, written.payments[record_id])
     if data_type == "suppliers":
         return _written_supplier(bk, written.suppliers[record_id])
+    if data_type == "bills":
+        return _written_bill(bk, written.bills[record_id], data_type, T)
+    if data_type == "billCreditNotes":
+        return _written_bill(bk, written.bill_credit_notes[record_id], data_type, T)
+    if data_type == "billPayments":
+        return _stamped(bk, written.bill_payments[record_id].record, written.bill_payments[record_id].w)
+    if data_type == "purchaseOrders":
+        return _stamped(bk, written.purchase_orders[record_id].record, written.purchase_orders[record_id].w)
     return _written_entry(bk, next(e for e in written.entries if e.record is not None and e.id == record_id))
 
 
@@ -1289,5 +1353,6 @@ _VIEWS = {
     "directCosts": _direct_costs,
     "directIncomes": _direct_incomes,
     "transfers": _transfers,
+    "purchaseOrders": _purchase_orders,
     "company": _company,
 }

@@ -58,8 +58,12 @@ from ledgerlink.connectors.sandbox.books import (
     IS_BANK,
     J_CASH,
     J_GENERAL,
+    J_PURCHASES,
     J_SALES,
     JE_KIND,
+    K_BILL,
+    K_BILL_CREDIT_NOTE,
+    K_BILL_PAYMENT,
     K_CUSTOMER,
     K_INVOICE,
     K_MANUAL,
@@ -115,7 +119,8 @@ class WrittenEntry(Entry):
 
 
 class Allocation:
-    """Part of a written payment taken off a written invoice."""
+    """Part of a written payment taken off a written invoice (or bill, or bill credit note: `bank` None when
+    the payment used a credit note and moved no money)."""
 
     __slots__ = ("amount", "bank", "note", "payment_id", "payment_total", "reference", "t", "w")
 
@@ -126,7 +131,7 @@ class Allocation:
         amount: int,
         payment_id: str,
         payment_total: int,
-        bank: int,
+        bank: int | None,
         note: str,
         reference: str,
     ) -> None:
@@ -188,6 +193,10 @@ class Written:
         self.invoices: dict[str, WrittenInvoice] = {}
         self.payments: dict[str, WrittenRecord] = {}
         self.suppliers: dict[str, WrittenRecord] = {}
+        self.bills: dict[str, WrittenBill] = {}
+        self.bill_credit_notes: dict[str, WrittenBill] = {}
+        self.bill_payments: dict[str, WrittenRecord] = {}
+        self.purchase_orders: dict[str, WrittenRecord] = {}
         for record in records:
             writer = WRITERS.get(record.data_type)
             if writer is not None:
@@ -199,7 +208,7 @@ class Written:
                 )
 
     def __bool__(self) -> bool:
-        return bool(self.entries or self.suppliers)
+        return bool(self.entries or self.suppliers or self.purchase_orders)
 
     def _post(self, entry: WrittenEntry, key: str) -> None:
         self.entries.append(entry)
@@ -628,7 +637,7 @@ def _customer_index(bk: AccountingBooks, customer_id: str) -> int:
     return int(customer_id.split("-")[3], 16)
 
 
-def _invoice_line(check: Check, line: Any, item: str) -> dict[str, Any] | None:
+def _invoice_line(check: Check, line: Any, item: str, document: str = "invoice") -> dict[str, Any] | None:
     bk = check.books
     if not isinstance(line, dict):
         check.fail(item, "must be an object")
@@ -652,8 +661,9 @@ def _invoice_line(check: Check, line: Any, item: str) -> dict[str, Any] | None:
     if a is not None and (IS_BANK[a] or a in _CONTROL_ACCOUNTS):
         check.fail(
             f"{item}.accountRef.id",
-            f"{ACCOUNTS[a][2]} takes no invoice lines: post them to an income "
-            "or other account that is neither a bank nor a control account",
+            f"{ACCOUNTS[a][2]} takes no {document} lines: post them to an "
+            f"{'income' if document == 'invoice' else 'expense'} or other account that is neither a bank "
+            "nor a control account",
         )
     tax_i = check.tax_rate(line.get("taxRateRef"), f"{item}.taxRateRef")
     item_index = check.item(line.get("itemRef"), f"{item}.itemRef")
@@ -916,6 +926,589 @@ def _supplier_named(bk: AccountingBooks, written: Written, name: str, T: int) ->
     return None
 
 
+# ------------------------------------------------------------------------------------------------- payables
+# Bills, bill credit notes, bill payments and purchase orders: the supplier's side of the books, posted as
+# the generated payables are (`AccountingBooks.bill_entries`): a bill credits Accounts Payable against the
+# supplier and debits its lines' accounts and VAT; a bill credit note is a bill reversed (its credit held
+# against the supplier until a bill payment uses it); a bill payment debits Accounts Payable and credits the
+# bank account it was paid from (a bank transaction), or, for a line using a credit note, moves nothing but
+# the credit; a purchase order posts nothing until it is billed.
+K_PURCHASE_ORDER = "2b00"
+
+
+class WrittenBill:
+    """A written bill or bill credit note, from `w` on: what bill payments have taken off it (`allocations`:
+    paid off a bill, or a credit note's credit used)."""
+
+    __slots__ = ("allocations", "id", "number", "record", "supplier_id", "t", "total", "w")
+
+    def __init__(self, w: int, t: int, record: dict[str, Any], number: str) -> None:
+        self.w = w
+        self.t = t
+        self.record = record
+        self.id = record["id"]
+        self.number = number
+        self.supplier_id = record["supplierRef"]["id"]
+        self.total = _pence(record["totalAmount"])
+        self.allocations: list[Allocation] = []
+
+    def allocated(self, T: int) -> list[Allocation]:
+        return [a for a in self.allocations if a.w <= T]
+
+    def due(self, T: int) -> int:
+        """What is still owed on the bill (or left of the credit note's credit) at T."""
+        return self.total - sum(a.amount for a in self.allocated(T))
+
+    def last_event(self, T: int) -> int:
+        return max([self.w, *(a.w for a in self.allocated(T))])
+
+
+def _add_bill(written: Written, w: int, record: dict[str, Any], key: str) -> None:
+    bk = written.books
+    bill = WrittenBill(w, min(_when(bk, record["issueDate"]), w), record, record["reference"])
+    written.bills[bill.id] = bill
+    contact = record_ref(bill.supplier_id, "suppliers")
+    posting: list[tuple] = [
+        (written.account_index[line["accountRef"]["id"]], _pence(line["subTotal"]), None)
+        for line in record["lineItems"]
+    ]
+    tax = _pence(record["taxAmount"])
+    if tax:
+        posting.append((A_VAT, tax, None))
+    posting.append((A_AP, -bill.total, contact))
+    entry_id = written_id(bk, JE_KIND[K_BILL], key)
+    desc = f"Bill {bill.number}"
+    written._post(
+        WrittenEntry(w, None, entry_id, bill.t, None, J_PURCHASES, desc, posting, bill.id, "bills"), key
+    )
+
+
+def _add_bill_credit_note(written: Written, w: int, record: dict[str, Any], key: str) -> None:
+    bk = written.books
+    note = WrittenBill(w, min(_when(bk, record["issueDate"]), w), record, record["billCreditNoteNumber"])
+    written.bill_credit_notes[note.id] = note
+    contact = record_ref(note.supplier_id, "suppliers")
+    posting: list[tuple] = [
+        (written.account_index[line["accountRef"]["id"]], -_pence(line["subTotal"]), None)
+        for line in record["lineItems"]
+    ]
+    tax = _pence(record["totalTaxAmount"])
+    if tax:
+        posting.append((A_VAT, -tax, None))
+    posting.append((A_AP, note.total, contact))
+    entry_id = written_id(bk, JE_KIND[K_BILL_CREDIT_NOTE], key)
+    desc = f"Credit note {note.number}"
+    entry = WrittenEntry(
+        w, None, entry_id, note.t, None, J_PURCHASES, desc, posting, note.id, "billCreditNotes"
+    )
+    written._post(entry, key)
+
+
+def _add_bill_payment(written: Written, w: int, record: dict[str, Any], key: str) -> None:
+    """A bill payment's allocations to the bills and credit notes it links, and its posting: what it paid out
+    of the bank into Accounts Payable (with its bank transaction), and each credit note's credit moved onto
+    the bill it pays (Accounts Payable on both sides, as the generated allocations post it)."""
+    bk = written.books
+    payment = WrittenRecord(w, min(_when(bk, record["date"]), w), record)
+    written.bill_payments[payment.id] = payment
+    total = _pence(record["totalAmount"])
+    bank = written.account_index[record["accountRef"]["id"]] if total else None
+    note, reference = record.get("note") or "", record.get("reference") or ""
+    contact = record_ref(record["supplierRef"]["id"], "suppliers")
+    posting: list[tuple] = [(A_AP, total, contact), (bank, -total, None)] if bank is not None else []
+    for line in record["lines"]:
+        moved = _pence(line["amount"])
+        for link in line["links"]:
+            amount = _pence(link["amount"])
+            documents = written.bills if link["type"] == "Bill" else written.bill_credit_notes
+            document = documents.get(link["id"])
+            if document is None:  # on account: the supplier's, in Accounts Payable only
+                continue
+            # A line using a credit note moves no money: its allocations are of a payment of 0, as the
+            # generated credit notes' are.
+            paid = None if link["type"] == "CreditNote" or not moved else bank
+            document.allocations.append(
+                Allocation(w, payment.t, abs(amount), payment.id, total if paid else 0, paid, note, reference)
+            )
+            if link["type"] == "CreditNote":
+                posting += [(A_AP, amount, contact), (A_AP, -amount, contact)]
+    entry_id = written_id(bk, JE_KIND[K_BILL_PAYMENT], key)
+    txn, cleared = ("Debit", w + DAY) if bank is not None else (None, None)
+    entry = WrittenEntry(
+        w,
+        None,
+        entry_id,
+        payment.t,
+        None,
+        J_CASH if bank is not None else J_PURCHASES,
+        note,
+        posting,
+        payment.id,
+        "billPayments",
+        txn,
+        cleared,
+    )
+    written.entries.append(entry)
+    if bank is not None:
+        txn_id = written_id(bk, BT_KIND[K_BILL_PAYMENT], key)
+        written.moves.append((w, txn_id, bank, -total, note, "Debit", w + DAY))
+
+
+def _add_purchase_order(written: Written, w: int, record: dict[str, Any], key: str) -> None:
+    written.purchase_orders[record["id"]] = WrittenRecord(
+        w, min(_when(written.books, record["issueDate"]), w), record
+    )
+
+
+def _supplier_ref(check: Check, ref: Any, item: str) -> dict[str, str] | None:
+    """`{id, supplierName}` of a supplier in the books at T (generated or written) that is not archived."""
+    supplier_id = check.ref_id(ref, item)
+    if supplier_id is None:
+        return None
+    bk, T = check.books, check.T
+    written = check.written.suppliers.get(supplier_id)
+    if written is not None and written.w <= T:
+        name = written.record["supplierName"]
+        if written.record.get("status") == "Archived":
+            check.fail(f"{item}.id", f"Supplier {name} ({supplier_id}) is archived")
+            return None
+        return {"id": supplier_id, "supplierName": name}
+    prefix, suffix = f"{bk.c8}-{K_SUPPLIER}-0000-", f"-0000{bk.c8b}"
+    k = None
+    if supplier_id.startswith(prefix) and supplier_id.endswith(suffix):
+        try:
+            k = int(supplier_id[len(prefix) : -len(suffix)], 16)
+        except ValueError:
+            k = None
+    if k is None or bk.contact_id(k, True) != supplier_id or bk.contact_life(k, True)[0] > T:
+        check.fail(f"{item}.id", f"No supplier has id {supplier_id}")
+        return None
+    archived = bk.contact_life(k, True)[2]
+    if archived is not None and archived <= T:
+        check.fail(f"{item}.id", f"Supplier {bk.supplier_name(k)} ({supplier_id}) is archived")
+        return None
+    return bk.supplier_ref(k)
+
+
+def _supplier_lines(
+    check: Check, record: dict[str, Any], document: str, tax_key: str, *, numbered: bool = True
+) -> tuple[list[dict[str, Any]], int, int]:
+    """The checked lines of a bill, bill credit note or purchase order in the books' bill line shape, with
+    their sub total and tax (pence); the totals the client gave are checked against them."""
+    raw_lines = record.get("lineItems")
+    if not isinstance(raw_lines, list) or not raw_lines:
+        check.fail("lineItems", f"A {document} needs at least one line")
+        raw_lines = []
+    lines = []
+    sub_total = tax_total = 0
+    for n, line in enumerate(raw_lines):
+        shaped = _invoice_line(check, line, f"lineItems.{n}", document)
+        if shaped is None:
+            continue
+        del shaped["isDirectIncome"]
+        sub_total += _pence(shaped["subTotal"])
+        tax_total += _pence(shaped["taxAmount"])
+        if numbered:
+            lines.append({"lineNumber": str(n + 1), **shaped, "isDirectCost": False})
+        else:
+            del shaped["tracking"]
+            lines.append(shaped)
+    total = sub_total + tax_total
+    if len(lines) == len(raw_lines) and lines:
+        for name, expected in (("subTotal", sub_total), (tax_key, tax_total), ("totalAmount", total)):
+            given = check.pence(record.get(name), name, required=False)
+            if given is not None and given != expected:
+                check.fail(name, f"{_money(given):.2f} does not match the lines ({_money(expected):.2f})")
+        if total <= 0:
+            check.fail("totalAmount", f"A {document} must be for more than 0.00")
+    return lines, sub_total, tax_total
+
+
+def _number(check: Check, value: Any, item: str, taken: Iterable[str], default: str, what: str) -> str:
+    number = check.text(value, item)
+    if number is None or not number.strip():
+        return default
+    if number in taken:
+        check.fail(item, f"{what} numbered {number} already exists")
+    return number
+
+
+def _status(check: Check, value: Any, allowed: tuple[str, ...], what: str) -> str:
+    if value is None:
+        return allowed[0]
+    if value not in allowed:
+        check.fail("status", f"The Sandbox creates {what} as {' or '.join(allowed)}, not {value}")
+        return allowed[0]
+    return str(value)
+
+
+def _bill(bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int) -> dict[str, Any]:
+    check = Check(bk, written, T, "Bill")
+    supplier = _supplier_ref(check, record.get("supplierRef"), "supplierRef")
+    t = check.moment(record.get("issueDate"), "issueDate")
+    due = check.moment(record.get("dueDate"), "dueDate", required=False, up_to_today=False)
+    if t is not None and due is not None and due // DAY < t // DAY:
+        check.fail("dueDate", "is before the issue date")
+    check.currency(record.get("currency"), "currency")
+    check.currency_rate(record.get("currencyRate"), "currencyRate")
+    _status(check, record.get("status"), ("Open",), "bills (posted to the ledger)")
+    reference = check.text(record.get("reference"), "reference") or f"BILL-API-{len(written.bills) + 1:04d}"
+    note = check.text(record.get("note"), "note")
+    orders = _purchase_order_refs(check, written, record.get("purchaseOrderRefs"), supplier)
+    lines, sub_total, tax_total = _supplier_lines(check, record, "bill", "taxAmount")
+    check.done()
+    assert supplier is not None and t is not None
+    if due is None:
+        due = (t // DAY + 30) * DAY
+    return {
+        "id": written_id(bk, K_BILL, key),
+        "reference": reference,
+        "supplierRef": supplier,
+        "purchaseOrderRefs": orders,
+        "issueDate": bk.date(t),
+        "dueDate": bk.date(due),
+        "currency": CURRENCY,
+        "currencyRate": 1,
+        "lineItems": lines,
+        "withholdingTax": [],
+        "status": "Open",
+        "subTotal": _money(sub_total),
+        "taxAmount": _money(tax_total),
+        "totalAmount": _money(sub_total + tax_total),
+        "note": note or "",
+    }
+
+
+def _purchase_order_refs(
+    check: Check, written: Written, refs: Any, supplier: dict[str, str] | None
+) -> list[dict[str, str]]:
+    """A bill's `purchaseOrderRefs`: purchase orders written to the books, to the bill's supplier."""
+    if refs is None:
+        return []
+    if not isinstance(refs, list):
+        check.fail("purchaseOrderRefs", "must be a list")
+        return []
+    out = []
+    for n, ref in enumerate(refs):
+        order_id = check.ref_id(ref, f"purchaseOrderRefs.{n}")
+        order = written.purchase_orders.get(order_id) if order_id is not None else None
+        if order_id is None:
+            continue
+        if order is None or order.w > check.T:
+            check.fail(f"purchaseOrderRefs.{n}.id", f"No purchase order has id {order_id}")
+        elif supplier is not None and order.record["supplierRef"]["id"] != supplier["id"]:
+            check.fail(f"purchaseOrderRefs.{n}.id", f"Purchase order {order_id} is to another supplier")
+        else:
+            out.append({"id": order_id, "purchaseOrderNumber": order.record["purchaseOrderNumber"]})
+    return out
+
+
+def _bill_credit_note(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
+) -> dict[str, Any]:
+    check = Check(bk, written, T, "BillCreditNote")
+    supplier = _supplier_ref(check, record.get("supplierRef"), "supplierRef")
+    t = check.moment(record.get("issueDate"), "issueDate")
+    check.currency(record.get("currency"), "currency")
+    check.currency_rate(record.get("currencyRate"), "currencyRate")
+    _status(check, record.get("status"), ("Submitted",), "bill credit notes (posted to the ledger)")
+    taken = (note.number for note in written.bill_credit_notes.values())
+    default = f"PC-API-{len(written.bill_credit_notes) + 1:04d}"
+    number = _number(
+        check,
+        record.get("billCreditNoteNumber"),
+        "billCreditNoteNumber",
+        taken,
+        default,
+        "A bill credit note",
+    )
+    note = check.text(record.get("note"), "note")
+    lines, sub_total, tax_total = _supplier_lines(check, record, "bill credit note", "totalTaxAmount")
+    total = sub_total + tax_total
+    remaining = check.pence(record.get("remainingCredit"), "remainingCredit", required=False)
+    if lines and remaining is not None and remaining != total:
+        check.fail(
+            "remainingCredit",
+            f"A new credit note has all its credit ({_money(total):.2f}): a bill payment allocates it "
+            "to a bill",
+        )
+    check.done()
+    assert supplier is not None and t is not None
+    return {
+        "id": written_id(bk, K_BILL_CREDIT_NOTE, key),
+        "billCreditNoteNumber": number,
+        "supplierRef": supplier,
+        "withholdingTax": [],
+        "totalAmount": _money(total),
+        "totalDiscount": _money(sum(_pence(line["discountAmount"]) for line in lines)),
+        "subTotal": _money(sub_total),
+        "totalTaxAmount": _money(tax_total),
+        "discountPercentage": 0,
+        "issueDate": bk.date(t),
+        "currency": CURRENCY,
+        "currencyRate": 1,
+        "lineItems": lines,
+        "note": note or "",
+    }
+
+
+def _purchase_order(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
+) -> dict[str, Any]:
+    check = Check(bk, written, T, "PurchaseOrder")
+    supplier = _supplier_ref(check, record.get("supplierRef"), "supplierRef")
+    t = check.moment(record.get("issueDate"), "issueDate")
+    dates = {
+        name: check.moment(record.get(name), name, required=False, up_to_today=False)
+        for name in ("expectedDeliveryDate", "paymentDueDate")
+    }
+    for name, when in dates.items():
+        if t is not None and when is not None and when // DAY < t // DAY:
+            check.fail(name, "is before the issue date")
+    check.currency(record.get("currency"), "currency")
+    check.currency_rate(record.get("currencyRate"), "currencyRate")
+    status = _status(check, record.get("status"), ("Open", "Draft"), "purchase orders")
+    taken = (order.record["purchaseOrderNumber"] for order in written.purchase_orders.values())
+    default = f"PO-API-{len(written.purchase_orders) + 1:04d}"
+    number = _number(
+        check, record.get("purchaseOrderNumber"), "purchaseOrderNumber", taken, default, "A purchase order"
+    )
+    note = check.text(record.get("note"), "note")
+    lines, sub_total, tax_total = _supplier_lines(
+        check, record, "purchase order", "totalTaxAmount", numbered=False
+    )
+    check.done()
+    assert supplier is not None and t is not None
+    shaped: dict[str, Any] = {
+        "id": written_id(bk, K_PURCHASE_ORDER, key),
+        "purchaseOrderNumber": number,
+        "issueDate": bk.date(t),
+    }
+    for name, when in dates.items():
+        if when is not None:
+            shaped[name] = bk.date(when)
+    shaped.update(
+        {
+            "note": note or "",
+            "supplierRef": supplier,
+            "status": status,
+            "currency": CURRENCY,
+            "currencyRate": 1,
+            "lineItems": lines,
+            "totalDiscount": _money(sum(_pence(line["discountAmount"]) for line in lines)),
+            "subTotal": _money(sub_total),
+            "totalTaxAmount": _money(tax_total),
+            "totalAmount": _money(sub_total + tax_total),
+        }
+    )
+    return shaped
+
+
+def _bill_payment(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
+) -> dict[str, Any]:
+    """A bill payment: lines paying written bills (links of type `Bill`, negative), using written credit
+    notes to pay them (`CreditNote` links, positive; such a line moves `amount` 0), or paid on account to the
+    supplier (one `PaymentOnAccount` link). Each line's amount and its links sum to zero, as Codat's model
+    has it."""
+    check = Check(bk, written, T, "BillPayment")
+    supplier = _supplier_ref(check, record.get("supplierRef"), "supplierRef")
+    if record.get("paymentMethodRef") is not None:
+        check.fail("paymentMethodRef.id", "The Sandbox has no payment methods")
+    t = check.moment(record.get("date"), "date")
+    check.currency(record.get("currency"), "currency")
+    check.currency_rate(record.get("currencyRate"), "currencyRate")
+    total = check.pence(record.get("totalAmount"), "totalAmount")
+    if total is not None and total < 0:
+        check.fail(
+            "totalAmount", "The Sandbox takes payments to suppliers, not refunds: it must not be negative"
+        )
+        total = None
+    note = check.text(record.get("note"), "note")
+    reference = check.text(record.get("reference"), "reference")
+    raw_lines = record.get("lines")
+    if not isinstance(raw_lines, list) or not raw_lines:
+        check.fail(
+            "lines", "A bill payment needs at least one line, linking it to bills or paying on account"
+        )
+        raw_lines = []
+    shaped_lines: list[tuple[int, list[Record]]] = []
+    taken: dict[str, int] = {}  # what the payment takes off each bill, and off each credit note's credit
+    for n, line in enumerate(raw_lines):
+        shaped = _bill_payment_line(check, written, line, f"lines.{n}", supplier, t, taken)
+        if shaped is not None:
+            shaped_lines.append(shaped)
+    lines_total = sum(amount for amount, _ in shaped_lines)
+    if total is not None and len(shaped_lines) == len(raw_lines) and shaped_lines and lines_total != total:
+        check.fail(
+            "totalAmount", f"{_money(total):.2f} is not the sum of the lines ({_money(lines_total):.2f})"
+        )
+    bank = None
+    if record.get("accountRef") is not None:
+        bank = check.account(record.get("accountRef"), "accountRef")
+        if bank is not None and not IS_BANK[bank]:
+            check.fail("accountRef.id", f"{ACCOUNTS[bank][2]} is not a bank account")
+    elif total:
+        check.fail(
+            "accountRef.id", "The Sandbox pays bills from one of its bank accounts: accountRef is required"
+        )
+    for document_id, amount in taken.items():
+        document = written.bills.get(document_id) or written.bill_credit_notes[document_id]
+        left = document.due(T)
+        if amount > left:
+            what = "is owed" if document_id in written.bills else "has credit left of"
+            kind = "Bill" if document_id in written.bills else "Credit note"
+            check.fail(
+                "lines",
+                f"{kind} {document.number} {what} {_money(left):.2f}; the payment takes {_money(amount):.2f}",
+            )
+    check.done()
+    assert supplier is not None and t is not None and total is not None
+    when = bk.date(t)
+    numbers = ", ".join(written.bills[d].number for d in taken if d in written.bills) or "on account"
+    shaped_record: dict[str, Any] = {"id": written_id(bk, K_BILL_PAYMENT, key), "supplierRef": supplier}
+    if total and bank is not None:
+        shaped_record["accountRef"] = bk.account_refs[bank]
+    shaped_record.update(
+        {
+            "totalAmount": _money(total),
+            "currency": CURRENCY,
+            "currencyRate": 1,
+            "date": when,
+            "note": note or f"Payment of {numbers}",
+            "lines": [payment_line(_money(amount), links, when) for amount, links in shaped_lines],
+            "reference": reference or "",
+        }
+    )
+    return shaped_record
+
+
+def _bill_payment_line(
+    check: Check,
+    written: Written,
+    line: Any,
+    item: str,
+    supplier: dict[str, str] | None,
+    t: int | None,
+    taken: dict[str, int],
+) -> tuple[int, list[Record]] | None:
+    """One checked line of a bill payment: (the money it moves, its links in Codat's signs)."""
+    if not isinstance(line, dict):
+        check.fail(item, "must be an object")
+        return None
+    amount = check.pence(line.get("amount"), f"{item}.amount")
+    if amount is not None and amount < 0:
+        check.fail(f"{item}.amount", "must not be negative: the Sandbox takes no refunds")
+        amount = None
+    links = line.get("links")
+    if not isinstance(links, list) or not links:
+        check.fail(
+            f"{item}.links", "A bill payment line needs a link: to a bill, a credit note, or on account"
+        )
+        return None
+    if any(isinstance(link, dict) and link.get("type") == "PaymentOnAccount" for link in links):
+        return _on_account(check, links, item, supplier, amount)
+    linked = 0
+    shaped: list[Record] = []
+    for m, link in enumerate(links):
+        link_item = f"{item}.links.{m}"
+        document = _linked_bill(check, written, link, link_item, supplier, t)
+        link_amount = check.pence(
+            link.get("amount") if isinstance(link, dict) else None, f"{link_item}.amount"
+        )
+        if document is None or link_amount is None:
+            continue
+        is_bill = document.id in written.bills
+        if (link_amount >= 0) if is_bill else (link_amount <= 0):
+            check.fail(
+                f"{link_item}.amount",
+                "must be negative: a payment takes what it pays off the bill"
+                if is_bill
+                else "must be positive: the credit the line uses from the credit note",
+            )
+            continue
+        linked += link_amount
+        taken[document.id] = taken.get(document.id, 0) + abs(link_amount)
+        shaped.append(
+            payment_link("Bill" if is_bill else "CreditNote", document.id, _money(abs(link_amount)), 1)
+        )
+    if amount is None or len(shaped) != len(links):
+        return None
+    if amount + linked != 0:
+        check.fail(
+            f"{item}.amount",
+            f"{_money(amount):.2f} is not what its links take off the bills, less the credit notes' "
+            f"credit used ({_money(-linked):.2f})",
+        )
+        return None
+    return amount, shaped
+
+
+def _on_account(
+    check: Check, links: list[Any], item: str, supplier: dict[str, str] | None, amount: int | None
+) -> tuple[int, list[Record]] | None:
+    """A line paid on account: to the supplier, allocated to no bill (Codat: one link of type
+    `PaymentOnAccount`, its id the supplier's, its amount 0 or the line's, negative)."""
+    if len(links) != 1:
+        check.fail(
+            f"{item}.links", "A payment on account has one link, of type PaymentOnAccount, and no other"
+        )
+        return None
+    link = links[0]
+    link_id = link.get("id")
+    if link_id is not None and supplier is not None and link_id != supplier["id"]:
+        check.fail(f"{item}.links.0.id", "A payment on account is to the payment's supplier: its id or none")
+    link_amount = check.pence(link.get("amount"), f"{item}.links.0.amount", required=False)
+    if amount is not None and amount <= 0:
+        check.fail(f"{item}.amount", "A payment on account must be for more than 0.00")
+        return None
+    if amount is not None and link_amount not in (None, 0, -amount):
+        check.fail(f"{item}.links.0.amount", "must be 0 or the line's amount, negative")
+    if amount is None or supplier is None:
+        return None
+    return amount, [payment_link("PaymentOnAccount", supplier["id"], _money(amount), 1)]
+
+
+def _linked_bill(
+    check: Check, written: Written, link: Any, item: str, supplier: dict[str, str] | None, t: int | None
+) -> WrittenBill | None:
+    """The written bill or bill credit note a bill payment's link names, to the payment's supplier."""
+    if not isinstance(link, dict):
+        check.fail(item, "must be an object")
+        return None
+    kind = link.get("type")
+    if kind not in ("Bill", "CreditNote"):
+        check.fail(
+            f"{item}.type",
+            f"The Sandbox allocates bill payments to bills, credit notes or on account, not {kind!r}",
+        )
+        return None
+    check.currency_rate(link.get("currencyRate"), f"{item}.currencyRate")
+    documents = written.bills if kind == "Bill" else written.bill_credit_notes
+    what, generated = ("bill", K_BILL) if kind == "Bill" else ("bill credit note", K_BILL_CREDIT_NOTE)
+    document_id = link.get("id")
+    document = documents.get(document_id) if isinstance(document_id, str) else None
+    if document is None or document.w > check.T:
+        if isinstance(document_id, str) and document_id.startswith(f"{check.books.c8}-{generated}-"):
+            check.fail(
+                f"{item}.id",
+                f"The {what} {document_id} was not created through the API: the Sandbox takes bill payments "
+                "against those only (its own bills are paid on their own schedule)",
+            )
+        else:
+            check.fail(f"{item}.id", f"No {what} has id {document_id}")
+        return None
+    if supplier is not None and document.supplier_id != supplier["id"]:
+        check.fail(
+            f"{item}.id", f"The {what} {document.number} is from another supplier ({document.supplier_id})"
+        )
+        return None
+    if t is not None and t // DAY < document.t // DAY:
+        check.fail(f"{item}.id", f"The payment is dated before the {what} {document.number} was issued")
+        return None
+    return document
+
+
 # ------------------------------------------------------------------------------------------------- the table
 @dataclass(frozen=True)
 class Writer:
@@ -933,5 +1526,9 @@ WRITERS: Mapping[str, Writer] = {
     "invoices": Writer(_invoice, Written._invoice),
     "payments": Writer(_payment, Written._payment),
     "suppliers": Writer(_supplier, Written._supplier),
+    "bills": Writer(_bill, _add_bill),
+    "billCreditNotes": Writer(_bill_credit_note, _add_bill_credit_note),
+    "billPayments": Writer(_bill_payment, _add_bill_payment),
+    "purchaseOrders": Writer(_purchase_order, _add_purchase_order),
 }
 WRITABLE_DATA_TYPES = tuple(WRITERS)

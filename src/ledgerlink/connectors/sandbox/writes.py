@@ -1028,7 +1028,9 @@ def _add_bill_payment(written: Written, w: int, record: dict[str, Any], key: str
             # generated credit notes' are.
             paid = None if link["type"] == "CreditNote" or not moved else bank
             document.allocations.append(
-                Allocation(w, payment.t, abs(amount), payment.id, total if paid else 0, paid, note, reference)
+                Allocation(
+                    w, payment.t, abs(amount), payment.id, 0 if paid is None else total, paid, note, reference
+                )
             )
             if link["type"] == "CreditNote":
                 posting += [(A_AP, amount, contact), (A_AP, -amount, contact)]

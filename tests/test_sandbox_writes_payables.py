@@ -1,0 +1,357 @@
+"""The Accounting Sandbox's payables written through the API: bills, bill credit notes, bill payments and
+purchase orders.
+
+In pure Python first (an in-memory platform store, as `tests/test_sandbox_writes.py`): what each create posts
+(a bill moves expenses, VAT and Accounts Payable; a bill payment the bank and Accounts Payable; a credit note
+the bill reversed; a purchase order nothing), how a bill's `amountDue`, status and allocations follow the
+bill payments and credit notes allocated to it, incremental pulls, and every refusal, one validation item per
+field. Then through the real server, its worker and PostgreSQL: each create over HTTP in Codat's request
+shape, read back through the read API and the statements. Codat's bill-pay demo is
+`tests/test_bill_pay_demo.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from ledgerlink.connectors.sandbox import documents
+from tests.support.sandbox_books import apply, cents, check_coherence
+from tests.test_sandbox_writes import Company, items, later
+
+
+def supplier_of(snapshot: dict[str, dict[str, dict]], *, archived: bool = False) -> str:
+    status = "Archived" if archived else "Active"
+    return next(s["id"] for s in snapshot["suppliers"].values() if s["status"] == status)
+
+
+def line(company: Company, account: str, unit: float, quantity: int = 1, **extra: Any) -> dict[str, Any]:
+    return {
+        "description": f"{account} x {quantity}",
+        "unitAmount": unit,
+        "quantity": quantity,
+        "accountRef": company.account(account),
+        "taxRateRef": {"id": company.books.tax_ids[0]},  # Standard 20%
+        **extra,
+    }
+
+
+def bill(company: Company, supplier: str, *lines: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "supplierRef": {"id": supplier},
+        "issueDate": company.today,
+        "status": "Open",
+        "lineItems": list(lines) or [line(company, "office", 50, 2), line(company, "marketing", 100)],
+        **extra,
+    }
+
+
+def credit_note(company: Company, supplier: str, unit: float = 10, **extra: Any) -> dict[str, Any]:
+    return {
+        "supplierRef": {"id": supplier},
+        "issueDate": company.today,
+        "lineItems": [line(company, "office", unit)],
+        **extra,
+    }
+
+
+def bill_payment(company: Company, supplier: str, *lines: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "supplierRef": {"id": supplier},
+        "accountRef": company.account("bank_current"),
+        "date": company.today,
+        "totalAmount": sum(one["amount"] for one in lines),
+        "lines": list(lines),
+        **extra,
+    }
+
+
+def paying(bill_id: str, amount: float) -> dict[str, Any]:
+    return {"amount": amount, "links": [{"type": "Bill", "id": bill_id, "amount": -amount}]}
+
+
+def using(bill_id: str, credit_note_id: str, amount: float) -> dict[str, Any]:
+    return {
+        "amount": 0,
+        "links": [
+            {"type": "Bill", "id": bill_id, "amount": -amount},
+            {"type": "CreditNote", "id": credit_note_id, "amount": amount},
+        ],
+    }
+
+
+def on_account(supplier: str, amount: float) -> dict[str, Any]:
+    return {"amount": amount, "links": [{"type": "PaymentOnAccount", "id": supplier, "amount": 0}]}
+
+
+def moved(after: dict, before: dict, company: Company) -> dict[str, int]:
+    """Pence each account's balance moved, by the books' account keys."""
+    keys = {account_id: key for key, account_id in ((k, company.account(k)["id"]) for k in ACCOUNT_KEYS)}
+    out = {}
+    for account_id, account in after["chartOfAccounts"].items():
+        change = cents(account["currentBalance"]) - cents(
+            before["chartOfAccounts"][account_id]["currentBalance"]
+        )
+        if change:
+            out[keys.get(account_id, account_id)] = change
+    return out
+
+
+ACCOUNT_KEYS = ("office", "marketing", "vat", "ap", "bank_current", "bank_savings")
+
+
+@pytest.fixture(scope="module")
+def payables() -> tuple[Company, dict[str, dict], dict[str, dict], dict[str, dict[str, Any]]]:
+    """A company with a purchase order, two bills (one billed from the order), a credit note, a bill payment
+    paying one bill in part and using the credit note on it, and a payment on account; snapshots with and
+    without them (same moment)."""
+    company = Company()
+    before = company.snapshot(later())
+    supplier = supplier_of(before)
+    out: dict[str, Any] = {"supplier": supplier}
+    out["order"] = company.push(
+        "purchaseOrders",
+        {
+            "supplierRef": {"id": supplier},
+            "issueDate": company.today,
+            "expectedDeliveryDate": (datetime.now(UTC) + timedelta(days=10)).date().isoformat(),
+            "purchaseOrderNumber": "PO-PAYABLES-1",
+            "lineItems": [line(company, "office", 50, 2)],
+            "totalAmount": 120,
+        },
+    )
+    out["bill"] = company.push(  # 2 x 50 + 100, at 20%: 240
+        "bills",
+        bill(company, supplier, reference="BILL-PAYABLES-1", purchaseOrderRefs=[{"id": out["order"]["id"]}]),
+    )
+    out["other"] = company.push("bills", bill(company, supplier, line(company, "office", 25)))  # 30
+    out["note"] = company.push("billCreditNotes", credit_note(company, supplier))  # 12
+    out["payment"] = company.push(
+        "billPayments",
+        bill_payment(
+            company, supplier, paying(out["bill"]["id"], 100), using(out["bill"]["id"], out["note"]["id"], 12)
+        ),
+    )
+    out["account"] = company.push("billPayments", bill_payment(company, supplier, on_account(supplier, 15)))
+    as_of = later()
+    return company, company.snapshot(as_of), company.snapshot(as_of, written=False), out
+
+
+def test_payables_join_coherent_books(payables) -> None:
+    company, books, generated, out = payables
+    check_coherence(books)
+    new = {data_type: set(books[data_type]) - set(generated[data_type]) for data_type in books}
+    assert {k: len(v) for k, v in new.items() if v} == {
+        "purchaseOrders": 1,
+        "bills": 2,
+        "billCreditNotes": 1,
+        "billPayments": 2,
+        "journalEntries": 5,  # the bills, the credit note, the payments
+        "bankTransactions": 2,
+    }
+    # The bill: 240.00, paid 100.00 from the bank and 12.00 by the credit note.
+    paid = books["bills"][out["bill"]["id"]]
+    assert (cents(paid["totalAmount"]), cents(paid["amountDue"]), paid["status"]) == (
+        24000,
+        12800,
+        "PartiallyPaid",
+    )
+    assert paid["reference"] == "BILL-PAYABLES-1" and paid["purchaseOrderRefs"][0]["id"] == out["order"]["id"]
+    assert [
+        (a["payment"]["id"], cents(a["payment"]["totalAmount"]), cents(a["allocation"]["totalAmount"]))
+        for a in paid["paymentAllocations"]
+    ] == [(out["payment"]["id"], 10000, -10000), (out["payment"]["id"], 0, -1200)]
+    assert (
+        paid["paymentAllocations"][0]["payment"]["accountRef"]["id"] == company.account("bank_current")["id"]
+    )
+    assert [line["lineNumber"] for line in paid["lineItems"]] == ["1", "2"]
+    other = books["bills"][out["other"]["id"]]
+    assert (cents(other["amountDue"]), other["status"], other["paymentAllocations"]) == (3000, "Open", [])
+    note = books["billCreditNotes"][out["note"]["id"]]
+    assert (cents(note["remainingCredit"]), note["status"]) == (0, "Paid")
+    assert note["paymentAllocations"][0]["payment"]["id"] == out["payment"]["id"]
+    order = books["purchaseOrders"][out["order"]["id"]]
+    assert (order["status"], order["purchaseOrderNumber"], cents(order["totalAmount"])) == (
+        "Open",
+        "PO-PAYABLES-1",
+        12000,
+    )
+    (account_line,) = books["billPayments"][out["account"]["id"]]["lines"]
+    assert account_line["links"] == [
+        {"type": "PaymentOnAccount", "id": out["supplier"], "amount": -15.0, "currencyRate": 1}
+    ]
+
+    # The ledger: the bills' expenses and VAT against Accounts Payable, the credit note reversing part of one,
+    # the payments out of the bank into Accounts Payable; the purchase order nothing.
+    assert moved(books, generated, company) == {
+        "office": 10000 + 2500 - 1000,
+        "marketing": 10000,
+        "vat": 4000 + 500 - 200,
+        "ap": -24000 - 3000 + 1200 + 10000 + 1500,
+        "bank_current": -10000 - 1500,
+    }
+    month = company.today[:7]
+    profit = books["profitAndLoss"][month]["netProfit"] - generated["profitAndLoss"][month]["netProfit"]
+    assert round(profit, 2) == -215
+    entries = [books["journalEntries"][i] for i in new["journalEntries"]]
+    assert {e["recordRef"]["dataType"] for e in entries} == {"bills", "billCreditNotes", "billPayments"}
+    (txn,) = [
+        books["bankTransactions"][i]
+        for i in new["bankTransactions"]
+        if books["bankTransactions"][i]["amount"] == -100
+    ]
+    assert txn["transactionType"] == "Debit" and txn["clearedOnDate"].startswith(company.today)
+
+
+def test_pulls_since_before_the_writes_bring_them() -> None:
+    company = Company()
+    first_moment = datetime.now(UTC) - timedelta(seconds=1)
+    first = company.snapshot(first_moment)
+    supplier = supplier_of(first)
+    owed = company.push("bills", bill(company, supplier))
+    note = company.push("billCreditNotes", credit_note(company, supplier))
+    company.push(
+        "billPayments",
+        bill_payment(company, supplier, paying(owed["id"], 50), using(owed["id"], note["id"], 6)),
+    )
+    company.push(
+        "purchaseOrders",
+        {
+            "supplierRef": {"id": supplier},
+            "issueDate": company.today,
+            "lineItems": [line(company, "office", 5)],
+        },
+    )
+    second_moment = later()
+    second = company.snapshot(second_moment)
+    for data_type in documents.LIST_TYPES:
+        changes, deleted = company.pull(data_type, second_moment, since=first_moment)
+        assert apply(first[data_type], changes, deleted) == second[data_type], data_type
+    for data_type in documents.STATEMENT_TYPES:
+        changes, _ = company.pull(data_type, second_moment, since=first_moment)
+        assert apply(first[data_type], changes, []) == second[data_type], data_type
+    assert second["bills"][owed["id"]]["status"] == "PartiallyPaid"
+
+
+def company_with_archived_supplier() -> Company:
+    """A company one of whose suppliers is archived by now (most have one; a few do not yet)."""
+    while True:
+        company = Company()
+        if any(s["status"] == "Archived" for s in company.pull("suppliers", later())[0]):
+            return company
+
+
+def test_payable_creates_are_checked_like_a_platform_would() -> None:
+    company = company_with_archived_supplier()
+    snapshot = company.snapshot(later())
+    supplier, archived = supplier_of(snapshot), supplier_of(snapshot, archived=True)
+    other_supplier = next(
+        s for s, r in snapshot["suppliers"].items() if r["status"] == "Active" and s != supplier
+    )
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+
+    # Bills.
+    refused = company.rejected("bills", bill(company, "nobody"))
+    assert items(refused) == {"supplierRef.id"} and refused[0]["validatorName"] == "Bill"
+    refused = company.rejected("bills", bill(company, archived))
+    assert items(refused) == {"supplierRef.id"} and "archived" in refused[0]["message"]
+    for account in ("ap", "bank_savings", "vat"):
+        assert items(company.rejected("bills", bill(company, supplier, line(company, account, 10)))) == {
+            "lineItems.0.accountRef.id"
+        }
+    assert items(company.rejected("bills", bill(company, supplier, line(company, "office", 10.001)))) == {
+        "lineItems.0.unitAmount"
+    }
+    assert items(company.rejected("bills", bill(company, supplier, totalAmount=1, taxAmount=2))) == {
+        "totalAmount",
+        "taxAmount",
+    }
+    assert items(company.rejected("bills", bill(company, supplier, status="Paid"))) == {"status"}
+    assert items(company.rejected("bills", bill(company, supplier, currency="EUR"))) == {"currency"}
+    assert items(company.rejected("bills", bill(company, supplier, issueDate=tomorrow))) == {"issueDate"}
+    assert items(company.rejected("bills", bill(company, supplier, dueDate="2000-01-01"))) == {"dueDate"}
+    assert items(company.rejected("bills", bill(company, supplier, lineItems=[]))) == {"lineItems"}
+    assert items(company.rejected("bills", bill(company, supplier, purchaseOrderRefs=[{"id": "x"}]))) == {
+        "purchaseOrderRefs.0.id"
+    }
+    # Several fields wrong: one item each.
+    assert items(company.rejected("bills", bill(company, "nobody", currency="EUR", issueDate="x"))) == {
+        "supplierRef.id",
+        "currency",
+        "issueDate",
+    }
+
+    # Bill credit notes and purchase orders.
+    assert items(company.rejected("billCreditNotes", credit_note(company, "nobody"))) == {"supplierRef.id"}
+    assert items(company.rejected("billCreditNotes", credit_note(company, supplier, remainingCredit=1))) == {
+        "remainingCredit"
+    }
+    assert items(company.rejected("billCreditNotes", credit_note(company, supplier, unit=0))) == {
+        "totalAmount"
+    }
+    order = {
+        "supplierRef": {"id": supplier},
+        "issueDate": company.today,
+        "lineItems": [line(company, "office", 5)],
+    }
+    assert items(company.rejected("purchaseOrders", {**order, "status": "Closed"})) == {"status"}
+    assert items(company.rejected("purchaseOrders", {**order, "expectedDeliveryDate": "2001-01-01"})) == {
+        "expectedDeliveryDate"
+    }
+    company.push("purchaseOrders", {**order, "purchaseOrderNumber": "PO-ONCE"})
+    assert items(company.rejected("purchaseOrders", {**order, "purchaseOrderNumber": "PO-ONCE"})) == {
+        "purchaseOrderNumber"
+    }
+
+    # Bill payments.
+    owed = company.push("bills", bill(company, supplier))  # 240.00
+    note = company.push("billCreditNotes", credit_note(company, supplier))  # 12.00
+    too_much = company.rejected("billPayments", bill_payment(company, supplier, paying(owed["id"], 240.01)))
+    assert items(too_much) == {"lines"} and "is owed 240.00" in too_much[0]["message"]
+    credit = company.rejected(
+        "billPayments", bill_payment(company, supplier, using(owed["id"], note["id"], 13))
+    )
+    assert items(credit) == {"lines"} and "credit left of 12.00" in credit[0]["message"]
+    generated = next(iter(snapshot["bills"]))
+    refused = company.rejected("billPayments", bill_payment(company, supplier, paying(generated, 10)))
+    assert items(refused) == {"lines.0.links.0.id"} and "not created through the API" in refused[0]["message"]
+    assert items(
+        company.rejected("billPayments", bill_payment(company, other_supplier, paying(owed["id"], 10)))
+    ) == {"lines.0.links.0.id"}
+    not_bank = bill_payment(company, supplier, paying(owed["id"], 10), accountRef=company.account("office"))
+    assert items(company.rejected("billPayments", not_bank)) == {"accountRef.id"}
+    no_bank = bill_payment(company, supplier, paying(owed["id"], 10))
+    del no_bank["accountRef"]
+    assert items(company.rejected("billPayments", no_bank)) == {"accountRef.id"}
+    assert items(
+        company.rejected(
+            "billPayments", bill_payment(company, supplier, paying(owed["id"], 10), totalAmount=11)
+        )
+    ) == {"totalAmount"}
+    positive = bill_payment(company, supplier, paying(owed["id"], 10))
+    positive["lines"][0]["links"][0]["amount"] = 10
+    assert "lines.0.links.0.amount" in items(company.rejected("billPayments", positive))
+    short = bill_payment(company, supplier, paying(owed["id"], 10))
+    short["lines"][0]["amount"] = 9
+    short["totalAmount"] = 9
+    assert items(company.rejected("billPayments", short)) == {"lines.0.amount"}
+    invoice_link = bill_payment(company, supplier, paying(owed["id"], 10))
+    invoice_link["lines"][0]["links"][0]["type"] = "Invoice"
+    assert items(company.rejected("billPayments", invoice_link)) == {"lines.0.links.0.type"}
+    elsewhere = bill_payment(company, supplier, on_account(other_supplier, 10))
+    assert items(company.rejected("billPayments", elsewhere)) == {"lines.0.links.0.id"}
+    refund = bill_payment(company, supplier, on_account(supplier, -10))
+    assert items(company.rejected("billPayments", refund)) >= {"lines.0.amount", "totalAmount"}
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    early = bill_payment(company, supplier, paying(owed["id"], 10), date=yesterday)
+    assert items(company.rejected("billPayments", early)) == {"lines.0.links.0.id"}
+    # Nothing refused was kept.
+    assert [row.data_type for row in company.store.rows] == ["purchaseOrders", "bills", "billCreditNotes"]
+    # What was refused for being too much goes through once it is not.
+    company.push(
+        "billPayments",
+        bill_payment(company, supplier, paying(owed["id"], 228), using(owed["id"], note["id"], 12)),
+    )
+    assert company.pull("bills", later())[0][-1]["status"] == "Paid"

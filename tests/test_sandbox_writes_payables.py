@@ -19,7 +19,8 @@ import pytest
 
 from ledgerlink.connectors.sandbox import documents
 from tests.support.sandbox_books import apply, cents, check_coherence
-from tests.test_sandbox_writes import Company, items, later
+from tests.support.sandbox_writes import Company, later
+from tests.test_sandbox_writes import items
 
 
 def supplier_of(snapshot: dict[str, dict[str, dict]], *, archived: bool = False) -> str:

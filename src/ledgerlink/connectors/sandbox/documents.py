@@ -17,7 +17,7 @@ credit), so `remainingCredit = totalAmount - sum(allocation.totalAmount)`. A voi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +75,7 @@ from ledgerlink.connectors.sandbox.simulation import (
 )
 from ledgerlink.connectors.sandbox.writes import (
     Allocation,
+    V,
     WrittenBill,
     WrittenEntry,
     WrittenInvoice,
@@ -254,12 +255,10 @@ def _customers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _suppliers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    T, S = w.T, w.S
     yield from _contacts(bk, w, True)
     if bk.written:
-        for supplier in bk.written.suppliers.values():
-            if supplier.w <= T and (S is None or supplier.w > S):
-                yield _written_supplier(bk, supplier)
+        for supplier in _written_versions(bk.written.suppliers, w):
+            yield supplier if isinstance(supplier, str) else _written_supplier(bk, supplier)
 
 
 # ------------------------------------------------------------------------------------------------ catalogues
@@ -607,12 +606,11 @@ def _documents(
 
 
 def _invoices(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    T, tmin = w.T, w.created_from
+    T = w.T
     yield from _documents(bk, w, AccountingBooks.sales, _invoice_record)
     if bk.written:
-        for invoice in bk.written.invoices.values():
-            if invoice.t >= tmin and w.wants(invoice.w, invoice.last_event(T), None) == EMIT:
-                yield _written_invoice(bk, invoice, T)
+        for invoice in _written_versions(bk.written.invoices, w, dated=True):
+            yield invoice if isinstance(invoice, str) else _written_invoice(bk, invoice, T)
 
 
 def _bills(bk: AccountingBooks, w: Window) -> Iterator[Item]:
@@ -800,29 +798,23 @@ def _payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _written_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    tmin = w.created_from
     if bk.written:
-        for payment in bk.written.payments.values():
-            if payment.t >= tmin and w.wants(payment.w, payment.w, None) == EMIT:
-                yield _written_payment(bk, payment)
+        for payment in _written_versions(bk.written.payments, w, dated=True):
+            yield payment if isinstance(payment, str) else _written_payment(bk, payment)
 
 
 def _bill_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     yield from _document_payments(bk, w, _BILL_PAYMENT)
-    tmin = w.created_from
     if bk.written:
-        for payment in bk.written.bill_payments.values():
-            if payment.t >= tmin and w.wants(payment.w, payment.w, None) == EMIT:
-                yield _stamped(bk, payment.record, payment.w)
+        for payment in _written_versions(bk.written.bill_payments, w, dated=True):
+            yield payment if isinstance(payment, str) else _written_listed(bk, payment)
 
 
 def _purchase_orders(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     """Purchase orders: the books have none of their own (they buy on account), only those written."""
-    tmin = w.created_from
     if bk.written:
-        for order in bk.written.purchase_orders.values():
-            if order.t >= tmin and w.wants(order.w, order.w, None) == EMIT:
-                yield _stamped(bk, order.record, order.w)
+        for order in _written_versions(bk.written.purchase_orders, w, dated=True):
+            yield order if isinstance(order, str) else _written_listed(bk, order)
 
 
 # ------------------------------------------------------------------------------------------------------ cash
@@ -948,8 +940,12 @@ def _journal_entries(bk: AccountingBooks, w: Window) -> Iterator[Item]:
                 yield e.id
     if bk.written:
         for entry in bk.written.entries:
-            if entry.t >= tmin and w.wants(entry.w, entry.w, None) == EMIT:
-                yield _written_entry(bk, entry)
+            if entry.t >= tmin:
+                state = w.wants(entry.w, entry.w, entry.t_del)
+                if state == EMIT:
+                    yield _written_entry(bk, entry)
+                elif state == DELETE:
+                    yield entry.id
 
 
 def _chart_of_accounts(bk: AccountingBooks, w: Window) -> Iterator[Item]:
@@ -1223,6 +1219,21 @@ def _cash_flow(column: ReportColumn, cash: list[int]) -> Record:
 # ---------------------------------------------------------------------------------------------- written
 # Records written through the API (`writes.py`): as written, with their state at T and the moment W they were
 # written as their modified date.
+def _written_versions(table: Mapping[str, V], w: Window, *, dated: bool = False) -> Iterator[V | str]:
+    """Of written records (their latest versions, by id), the version current at T of each the window
+    wants, and the id of each deleted in it. `dated`: none dated before the sync settings' start is wanted."""
+    T = w.T
+    for latest in table.values():
+        version = latest.at(T)
+        if version is None or (dated and version.t < w.created_from):
+            continue
+        state = w.wants(version.created, version.last_event(T), latest.deleted_at)
+        if state == EMIT:
+            yield version
+        elif state == DELETE:
+            yield latest.id
+
+
 def _stamped(bk: AccountingBooks, record: Record, w: int) -> Record:
     return source_modified(dict(record), bk.ts(w))
 
@@ -1233,6 +1244,11 @@ def _written_supplier(bk: AccountingBooks, supplier: WrittenRecord) -> dict[str,
 
 def _written_payment(bk: AccountingBooks, payment: WrittenRecord) -> dict[str, Any]:
     return _stamped(bk, payment.record, payment.w)
+
+
+def _written_listed(bk: AccountingBooks, version: WrittenRecord) -> dict[str, Any]:
+    """A bill payment or purchase order as its version was written (nothing about it changes after)."""
+    return _stamped(bk, version.record, version.w)
 
 
 def _written_entry(bk: AccountingBooks, entry: WrittenEntry) -> dict[str, Any]:
@@ -1286,12 +1302,10 @@ def _written_invoice(bk: AccountingBooks, invoice: WrittenInvoice, T: int) -> di
 
 def _written_bills(bk: AccountingBooks, w: Window, data_type: str) -> Iterator[Item]:
     """Written bills or bill credit notes (`data_type`) the window wants, as they stand at its T."""
-    T, tmin = w.T, w.created_from
     if bk.written:
         documents = bk.written.bills if data_type == "bills" else bk.written.bill_credit_notes
-        for document in documents.values():
-            if document.t >= tmin and w.wants(document.w, document.last_event(T), None) == EMIT:
-                yield _written_bill(bk, document, data_type, T)
+        for document in _written_versions(documents, w, dated=True):
+            yield document if isinstance(document, str) else _written_bill(bk, document, data_type, w.T)
 
 
 def _written_bill(bk: AccountingBooks, document: WrittenBill, data_type: str, T: int) -> dict[str, Any]:
@@ -1327,9 +1341,9 @@ def written_record(bk: AccountingBooks, data_type: str, record_id: str, T: int) 
     if data_type == "billCreditNotes":
         return _written_bill(bk, written.bill_credit_notes[record_id], data_type, T)
     if data_type == "billPayments":
-        return _stamped(bk, written.bill_payments[record_id].record, written.bill_payments[record_id].w)
+        return _written_listed(bk, written.bill_payments[record_id])
     if data_type == "purchaseOrders":
-        return _stamped(bk, written.purchase_orders[record_id].record, written.purchase_orders[record_id].w)
+        return _written_listed(bk, written.purchase_orders[record_id])
     return _written_entry(bk, next(e for e in written.entries if e.record is not None and e.id == record_id))
 
 

@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 
+from ledgerlink.connectors.base import RecordNotFound
 from ledgerlink.connectors.sandbox import documents
+from ledgerlink.records.registry import Operation
 from tests.support.sandbox_books import apply, cents, check_coherence
 from tests.support.sandbox_writes import Company, later
 from tests.test_sandbox_writes import items
@@ -100,6 +102,7 @@ def moved(after: dict, before: dict, company: Company) -> dict[str, int]:
     return out
 
 
+UPDATE, DELETE = Operation.UPDATE, Operation.DELETE
 ACCOUNT_KEYS = ("office", "marketing", "vat", "ap", "bank_current", "bank_savings")
 
 
@@ -356,3 +359,113 @@ def test_payable_creates_are_checked_like_a_platform_would() -> None:
         bill_payment(company, supplier, paying(owed["id"], 228), using(owed["id"], note["id"], 12)),
     )
     assert company.pull("bills", later())[0][-1]["status"] == "Paid"
+
+
+def test_updates_and_deletes_re_post_and_keep_the_books_coherent() -> None:
+    company = Company()
+    first_moment = datetime.now(UTC) - timedelta(seconds=1)
+    first = company.snapshot(first_moment)
+    supplier = supplier_of(first)
+    other_supplier = next(
+        s for s, r in first["suppliers"].items() if r["status"] == "Active" and s != supplier
+    )
+    sent = bill(company, supplier, reference="BILL-REVISED")
+    owed = company.push("bills", sent)  # 240.00
+    paid = company.push("billPayments", bill_payment(company, supplier, paying(owed["id"], 100)))
+    note = company.push("billCreditNotes", credit_note(company, supplier, unit=20))  # 24.00
+    order = company.push(
+        "purchaseOrders",
+        {
+            "supplierRef": {"id": supplier},
+            "issueDate": company.today,
+            "lineItems": [line(company, "office", 5)],
+        },
+    )
+
+    # A bill updated is the whole bill again: it re-posts (300.00 of office supplies, 360.00 with VAT) and
+    # keeps what was paid off it.
+    revised = company.update("bills", owed["id"], {**sent, "lineItems": [line(company, "office", 300)]})
+    assert revised["id"] == owed["id"] and cents(revised["amountDue"]) == 26000
+    assert revised["status"] == "PartiallyPaid" and revised["reference"] == "BILL-REVISED"
+    # Not below what was paid, nor to another supplier while paid; not deleted while paid.
+    assert items(
+        company.rejected(
+            "bills",
+            {**sent, "lineItems": [line(company, "office", 50)]},
+            operation=UPDATE,
+            record_id=owed["id"],
+        )
+    ) == {"totalAmount"}
+    assert items(
+        company.rejected("bills", bill(company, other_supplier), operation=UPDATE, record_id=owed["id"])
+    ) == {"supplierRef.id"}
+    refused = company.rejected("bills", {}, operation=DELETE, record_id=owed["id"])
+    assert items(refused) == {"id"} and paid["id"] in refused[0]["message"]
+    # Only what was written through the API is updated or deleted.
+    generated = next(iter(first["bills"]))
+    for operation, record_id in ((UPDATE, generated), (UPDATE, "no-such-bill"), (DELETE, generated)):
+        with pytest.raises(RecordNotFound):
+            company.push(
+                "bills", sent if operation is UPDATE else {}, operation=operation, record_id=record_id
+            )
+
+    middle = company.snapshot(later())
+    check_coherence(middle)
+    assert moved(middle, first, company) == {
+        "office": 30000 - 2000,
+        "vat": 6000 - 400,
+        "ap": -36000 + 10000 + 2400,
+        "bank_current": -10000,
+    }
+
+    # A bill payment deleted: the bill is owed in full again and the bank takes the money back (a reversal).
+    company.delete("billPayments", paid["id"])
+    with pytest.raises(RecordNotFound):
+        company.delete("billPayments", paid["id"])
+    # The credit note and the purchase order updated.
+    company.update(
+        "billCreditNotes",
+        note["id"],
+        credit_note(company, supplier, unit=10, billCreditNoteNumber="PC-REVISED"),
+    )
+    closed = company.update(
+        "purchaseOrders",
+        order["id"],
+        {
+            "supplierRef": {"id": supplier},
+            "issueDate": company.today,
+            "status": "Closed",
+            "lineItems": [line(company, "office", 5)],
+        },
+    )
+    assert closed["status"] == "Closed" and closed["purchaseOrderNumber"] == order["purchaseOrderNumber"]
+    after_payment = company.snapshot(later())
+    check_coherence(after_payment)
+    reopened = after_payment["bills"][owed["id"]]
+    assert (cents(reopened["amountDue"]), reopened["status"], reopened["paymentAllocations"]) == (
+        36000,
+        "Open",
+        [],
+    )
+    assert paid["id"] not in after_payment["billPayments"]
+    assert after_payment["billCreditNotes"][note["id"]]["billCreditNoteNumber"] == "PC-REVISED"
+    assert moved(after_payment, first, company) == {
+        "office": 30000 - 1000,
+        "vat": 6000 - 200,
+        "ap": -36000 + 1200,
+    }
+
+    # The bill deleted: gone, with its posting (a deleted id to a pull that had it).
+    before_delete = datetime.now(UTC)
+    company.delete("bills", owed["id"])
+    last_moment = later()
+    last = company.snapshot(last_moment)
+    check_coherence(last)
+    assert owed["id"] not in last["bills"]
+    assert moved(last, first, company) == {"office": -1000, "vat": -200, "ap": 1200}
+    # An incremental pull from before it all brings the same books, with the deleted records' ids.
+    for data_type in documents.LIST_TYPES:
+        changes, deleted = company.pull(data_type, last_moment, since=first_moment)
+        assert apply(first[data_type], changes, deleted) == last[data_type], data_type
+    changes, deleted = company.pull("bills", last_moment, since=before_delete)
+    assert owed["id"] in deleted and all(bill["id"] != owed["id"] for bill in changes)

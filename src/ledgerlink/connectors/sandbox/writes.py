@@ -1287,12 +1287,21 @@ def _status(check: Check, value: Any, allowed: tuple[str, ...], what: str) -> st
     if value is None:
         return allowed[0]
     if value not in allowed:
-        check.fail("status", f"The Sandbox creates {what} as {' or '.join(allowed)}, not {value}")
+        check.fail("status", f"The Sandbox keeps {what} as {', '.join(allowed)}, not {value}")
         return allowed[0]
     return str(value)
 
 
-def _bill(bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int) -> dict[str, Any]:
+def _bill(
+    bk: AccountingBooks,
+    written: Written,
+    record: dict[str, Any],
+    key: str,
+    T: int,
+    current: WrittenBill | None = None,
+) -> dict[str, Any]:
+    """A bill created, or (`current`: its version now) updated: the whole bill again, as Codat's updates
+    are."""
     check = Check(bk, written, T, "Bill")
     supplier = _supplier_ref(check, record.get("supplierRef"), "supplierRef")
     t = check.moment(record.get("issueDate"), "issueDate")
@@ -1302,16 +1311,19 @@ def _bill(bk: AccountingBooks, written: Written, record: dict[str, Any], key: st
     check.currency(record.get("currency"), "currency")
     check.currency_rate(record.get("currencyRate"), "currencyRate")
     _status(check, record.get("status"), ("Open",), "bills (posted to the ledger)")
-    reference = check.text(record.get("reference"), "reference") or f"BILL-API-{len(written.bills) + 1:04d}"
+    reference = check.text(record.get("reference"), "reference") or (
+        f"BILL-API-{len(written.bills) + 1:04d}" if current is None else current.number
+    )
     note = check.text(record.get("note"), "note")
     orders = _purchase_order_refs(check, written, record.get("purchaseOrderRefs"), supplier)
     lines, sub_total, tax_total = _supplier_lines(check, record, "bill", "taxAmount")
+    _revision(check, current, supplier, sub_total + tax_total, "bill")
     check.done()
     assert supplier is not None and t is not None
     if due is None:
         due = (t // DAY + 30) * DAY
     return {
-        "id": written_id(bk, K_BILL, key),
+        "id": written_id(bk, K_BILL, key) if current is None else current.id,
         "reference": reference,
         "supplierRef": supplier,
         "purchaseOrderRefs": orders,
@@ -1355,16 +1367,22 @@ def _purchase_order_refs(
 
 
 def _bill_credit_note(
-    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
+    bk: AccountingBooks,
+    written: Written,
+    record: dict[str, Any],
+    key: str,
+    T: int,
+    current: WrittenBill | None = None,
 ) -> dict[str, Any]:
+    """A bill credit note created, or (`current`: its version now) updated."""
     check = Check(bk, written, T, "BillCreditNote")
     supplier = _supplier_ref(check, record.get("supplierRef"), "supplierRef")
     t = check.moment(record.get("issueDate"), "issueDate")
     check.currency(record.get("currency"), "currency")
     check.currency_rate(record.get("currencyRate"), "currencyRate")
     _status(check, record.get("status"), ("Submitted",), "bill credit notes (posted to the ledger)")
-    taken = (note.number for note in written.bill_credit_notes.values())
-    default = f"PC-API-{len(written.bill_credit_notes) + 1:04d}"
+    taken = (note.number for note in written.bill_credit_notes.values() if note is not current)
+    default = f"PC-API-{len(written.bill_credit_notes) + 1:04d}" if current is None else current.number
     number = _number(
         check,
         record.get("billCreditNoteNumber"),
@@ -1376,17 +1394,19 @@ def _bill_credit_note(
     note = check.text(record.get("note"), "note")
     lines, sub_total, tax_total = _supplier_lines(check, record, "bill credit note", "totalTaxAmount")
     total = sub_total + tax_total
+    used = 0 if current is None else current.total - current.due(T)
     remaining = check.pence(record.get("remainingCredit"), "remainingCredit", required=False)
-    if lines and remaining is not None and remaining != total:
+    if lines and remaining is not None and remaining != total - used:
         check.fail(
             "remainingCredit",
-            f"A new credit note has all its credit ({_money(total):.2f}): a bill payment allocates it "
-            "to a bill",
+            f"{_money(remaining):.2f} is not the credit note's total less what bill payments have used of it "
+            f"({_money(total - used):.2f}): a bill payment allocates its credit to a bill",
         )
+    _revision(check, current, supplier, total, "bill credit note")
     check.done()
     assert supplier is not None and t is not None
     return {
-        "id": written_id(bk, K_BILL_CREDIT_NOTE, key),
+        "id": written_id(bk, K_BILL_CREDIT_NOTE, key) if current is None else current.id,
         "billCreditNoteNumber": number,
         "supplierRef": supplier,
         "withholdingTax": [],
@@ -1404,8 +1424,15 @@ def _bill_credit_note(
 
 
 def _purchase_order(
-    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
+    bk: AccountingBooks,
+    written: Written,
+    record: dict[str, Any],
+    key: str,
+    T: int,
+    current: WrittenRecord | None = None,
 ) -> dict[str, Any]:
+    """A purchase order created (Open or Draft), or (`current`: its version now) updated: also Closed (fully
+    billed or received) or Void."""
     check = Check(bk, written, T, "PurchaseOrder")
     supplier = _supplier_ref(check, record.get("supplierRef"), "supplierRef")
     t = check.moment(record.get("issueDate"), "issueDate")
@@ -1418,9 +1445,14 @@ def _purchase_order(
             check.fail(name, "is before the issue date")
     check.currency(record.get("currency"), "currency")
     check.currency_rate(record.get("currencyRate"), "currencyRate")
-    status = _status(check, record.get("status"), ("Open", "Draft"), "purchase orders")
-    taken = (order.record["purchaseOrderNumber"] for order in written.purchase_orders.values())
-    default = f"PO-API-{len(written.purchase_orders) + 1:04d}"
+    statuses = ("Open", "Draft") if current is None else ("Open", "Draft", "Closed", "Void")
+    status = _status(check, record.get("status"), statuses, "purchase orders")
+    taken = (o.record["purchaseOrderNumber"] for o in written.purchase_orders.values() if o is not current)
+    default = (
+        f"PO-API-{len(written.purchase_orders) + 1:04d}"
+        if current is None
+        else current.record["purchaseOrderNumber"]
+    )
     number = _number(
         check, record.get("purchaseOrderNumber"), "purchaseOrderNumber", taken, default, "A purchase order"
     )
@@ -1431,7 +1463,7 @@ def _purchase_order(
     check.done()
     assert supplier is not None and t is not None
     shaped: dict[str, Any] = {
-        "id": written_id(bk, K_PURCHASE_ORDER, key),
+        "id": written_id(bk, K_PURCHASE_ORDER, key) if current is None else current.id,
         "purchaseOrderNumber": number,
         "issueDate": bk.date(t),
     }
@@ -1453,6 +1485,64 @@ def _purchase_order(
         }
     )
     return shaped
+
+
+def _revision(
+    check: Check, current: WrittenBill | None, supplier: dict[str, str] | None, total: int, what: str
+) -> None:
+    """What an update of a bill or bill credit note must keep: no less than bill payments have already taken
+    off it, and the supplier they were to."""
+    if current is None or check.errors:
+        return
+    used = current.total - current.due(check.T)
+    if total < used:
+        check.fail(
+            "totalAmount",
+            f"{_money(total):.2f} is less than bill payments have already taken off the {what} "
+            f"({_money(used):.2f}): delete them first",
+        )
+    if used and supplier is not None and supplier["id"] != current.supplier_id:
+        check.fail(
+            "supplierRef.id",
+            f"The {what} has bill payments allocated to it from its supplier ({current.supplier_id}): "
+            "delete them before moving it to another",
+        )
+
+
+def _bill_update(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int, record_id: str
+) -> dict[str, Any]:
+    return _bill(bk, written, record, key, T, written.bills[record_id])
+
+
+def _bill_credit_note_update(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int, record_id: str
+) -> dict[str, Any]:
+    return _bill_credit_note(bk, written, record, key, T, written.bill_credit_notes[record_id])
+
+
+def _purchase_order_update(
+    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int, record_id: str
+) -> dict[str, Any]:
+    return _purchase_order(bk, written, record, key, T, written.purchase_orders[record_id])
+
+
+def _bill_delete(bk: AccountingBooks, written: Written, record_id: str, T: int) -> None:
+    """A bill goes with its posting, unless bill payments are allocated to it (as on Xero and QuickBooks,
+    they are deleted first)."""
+    bill = written.bills[record_id]
+    if bill.allocated(T):
+        check = Check(bk, written, T, "Bill")
+        payments = ", ".join(sorted({a.payment_id for a in bill.allocated(T)}))
+        check.fail(
+            "id", f"Bill {bill.number} has bill payments allocated to it ({payments}): delete them first"
+        )
+        check.done()
+
+
+def _bill_payment_delete(bk: AccountingBooks, written: Written, record_id: str, T: int) -> None:
+    """A bill payment can always go: the bills it paid are owed again, the credit it used is back on its
+    credit notes, and the bank reverses what it paid out."""
 
 
 def _bill_payment(
@@ -1714,10 +1804,10 @@ WRITERS: Mapping[str, Writer] = {
     "invoices": Writer(_invoice, Written._invoice),
     "payments": Writer(_payment, Written._payment),
     "suppliers": Writer(_supplier, Written._supplier),
-    "bills": Writer(_bill, _add_bill),
-    "billCreditNotes": Writer(_bill_credit_note, _add_bill_credit_note),
-    "billPayments": Writer(_bill_payment, _add_bill_payment),
-    "purchaseOrders": Writer(_purchase_order, _add_purchase_order),
+    "bills": Writer(_bill, _add_bill, _bill_update, _bill_delete),
+    "billCreditNotes": Writer(_bill_credit_note, _add_bill_credit_note, _bill_credit_note_update),
+    "billPayments": Writer(_bill_payment, _add_bill_payment, delete=_bill_payment_delete),
+    "purchaseOrders": Writer(_purchase_order, _add_purchase_order, _purchase_order_update),
 }
 WRITABLE_DATA_TYPES = tuple(WRITERS)
 UPDATABLE_DATA_TYPES = tuple(data_type for data_type, writer in WRITERS.items() if writer.update)

@@ -60,6 +60,7 @@ from ledgerlink.connectors.sandbox.books import (
     A_AR,
     A_RETAINED,
     A_VAT,
+    AC,
     ACCOUNTS,
     BT_KIND,
     CURRENCY,
@@ -1252,10 +1253,16 @@ def _supplier_lines(
     lines = []
     sub_total = tax_total = 0
     for n, line in enumerate(raw_lines):
+        # A purchase order's line may leave out the account it will post to when billed.
+        unposted = not numbered and isinstance(line, dict) and line.get("accountRef") is None
+        if unposted:
+            line = {**line, "accountRef": {"id": check.books.account_ids[AC["cogs"]]}}
         shaped = _invoice_line(check, line, f"lineItems.{n}", document)
         if shaped is None:
             continue
         del shaped["isDirectIncome"]
+        if unposted:
+            del shaped["accountRef"]
         sub_total += _pence(shaped["subTotal"])
         tax_total += _pence(shaped["taxAmount"])
         if numbered:
@@ -1435,7 +1442,7 @@ def _purchase_order(
     billed or received) or Void."""
     check = Check(bk, written, T, "PurchaseOrder")
     supplier = _supplier_ref(check, record.get("supplierRef"), "supplierRef")
-    t = check.moment(record.get("issueDate"), "issueDate")
+    t = T if record.get("issueDate") is None else check.moment(record.get("issueDate"), "issueDate")
     dates = {
         name: check.moment(record.get(name), name, required=False, up_to_today=False)
         for name in ("expectedDeliveryDate", "paymentDueDate")
@@ -1642,10 +1649,10 @@ def _bill_payment_line(
         check.fail(f"{item}.amount", "must not be negative: the Sandbox takes no refunds")
         amount = None
     links = line.get("links")
-    if not isinstance(links, list) or not links:
-        check.fail(
-            f"{item}.links", "A bill payment line needs a link: to a bill, a credit note, or on account"
-        )
+    if links is None or links == []:  # no links: the money stays on the supplier's account
+        return _on_account(check, [{"type": "PaymentOnAccount"}], item, supplier, amount)
+    if not isinstance(links, list):
+        check.fail(f"{item}.links", "must be a list")
         return None
     if any(isinstance(link, dict) and link.get("type") == "PaymentOnAccount" for link in links):
         return _on_account(check, links, item, supplier, amount)
@@ -1689,7 +1696,7 @@ def _on_account(
     check: Check, links: list[Any], item: str, supplier: dict[str, str] | None, amount: int | None
 ) -> tuple[int, list[Record]] | None:
     """A line paid on account: to the supplier, allocated to no bill (Codat: one link of type
-    `PaymentOnAccount`, its id the supplier's, its amount 0 or the line's, negative)."""
+    `PaymentOnAccount`, its id the supplier's, its amount 0 or the line's, negative; or no links)."""
     if len(links) != 1:
         check.fail(
             f"{item}.links", "A payment on account has one link, of type PaymentOnAccount, and no other"

@@ -210,4 +210,6 @@ def test_a_partial_payment_then_its_delete(app: BillPayApp) -> None:
     bill = app.read("bills", bill_id)
     assert (bill["status"], money(bill["amountDue"]), bill["paymentAllocations"]) == ("Open", 25000, [])
     assert money(app.read("bankAccounts", bank["id"])["balance"]) == balance
-    assert api.get(f"{app.data}/billPayments/{payment_id}").status_code == 404
+    # Deleted records stay readable, flagged (Codat's `metadata.isDeleted`).
+    gone = api.get(f"{app.data}/billPayments/{payment_id}")
+    assert gone.status_code == 200 and gone.json()["metadata"]["isDeleted"] is True, gone.text

@@ -12,6 +12,8 @@ shape, read back through the read API and the statements. Codat's bill-pay demo 
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,8 +22,12 @@ import pytest
 from ledgerlink.connectors.base import RecordNotFound
 from ledgerlink.connectors.sandbox import documents
 from ledgerlink.records.registry import Operation
+from tests.support.pulls import read_all
 from tests.support.sandbox_books import apply, cents, check_coherence
+from tests.support.sandbox_push import SandboxPushes, linked_sandbox
 from tests.support.sandbox_writes import Company, later
+from tests.support.server import RunningServer
+from tests.test_push import money, wait_for_push
 from tests.test_sandbox_writes import items
 
 
@@ -469,3 +475,216 @@ def test_updates_and_deletes_re_post_and_keep_the_books_coherent() -> None:
         assert apply(first[data_type], changes, deleted) == last[data_type], data_type
     changes, deleted = company.pull("bills", last_moment, since=before_delete)
     assert owed["id"] in deleted and all(bill["id"] != owed["id"] for bill in changes)
+
+
+# --- through the real server --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sandbox(server: RunningServer) -> Iterator[SandboxPushes]:
+    with linked_sandbox(server, f"Payables {uuid.uuid4().hex[:8]}") as sandbox:
+        yield sandbox
+
+
+def balances(sandbox: SandboxPushes, *names: str) -> dict[str, int]:
+    """Pence in the named accounts, as the read API has them once accounts are pulled again."""
+    sandbox.refresh("chartOfAccounts")
+    accounts = {a["name"]: a for a in read_all(sandbox.api, f"{sandbox.data}/accounts")}
+    return {name: round(accounts[name]["currentBalance"] * 100) for name in names}
+
+
+def this_month(sandbox: SandboxPushes, statement: str) -> dict[str, Any]:
+    sandbox.refresh(statement)
+    answer = sandbox.api.get(
+        f"{sandbox.data}/financials/{statement}", params={"periodLength": 1, "periodsToCompare": 1}
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["reports"][0]
+
+
+def test_every_payable_write_through_the_server(sandbox: SandboxPushes) -> None:
+    api = sandbox.api
+    accounts = {a["name"]: a["id"] for a in read_all(api, f"{sandbox.data}/accounts")}
+    supplier = api.get(f"{sandbox.data}/suppliers", params={"query": "status=Active"}).json()["results"][0]
+    bank = sandbox.current_account()
+    day = datetime.now(UTC).date().isoformat()
+    watched = ("Office Supplies", "VAT", "Accounts Payable", "Business Current Account")
+    before = balances(sandbox, *watched)
+    profit_before = this_month(sandbox, "profitAndLoss")["netProfit"]
+
+    def push(method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        done = sandbox.pushed(api.request(method, f"{sandbox.push}/{path}", json=body))
+        assert done["status"] == "Success", done
+        return done
+
+    def office(unit: float) -> dict[str, Any]:
+        return {
+            "description": "Office",
+            "unitAmount": unit,
+            "quantity": 1,
+            "accountRef": {"id": accounts["Office Supplies"]},
+        }
+
+    order_body = {
+        "supplierRef": {"id": supplier["id"]},
+        "issueDate": day,
+        "currency": "GBP",
+        "lineItems": [office(80)],
+    }
+    order_id = sandbox.written_id(push("POST", "purchaseOrders", order_body))
+    bill_body = {
+        "supplierRef": {"id": supplier["id"]},
+        "issueDate": day,
+        "currency": "GBP",
+        "status": "Open",
+        "purchaseOrderRefs": [{"id": order_id}],
+        "lineItems": [
+            {
+                **office(80),
+                "taxRateRef": {
+                    "id": next(
+                        t["id"]
+                        for t in read_all(api, f"{sandbox.data}/taxRates")
+                        if t["name"] == "Standard 20%"
+                    )
+                },
+            }
+        ],
+    }
+    bill_id = sandbox.written_id(push("POST", "bills", bill_body))  # 96.00
+    note_body = {
+        "supplierRef": {"id": supplier["id"]},
+        "issueDate": day,
+        "currency": "GBP",
+        "lineItems": [office(6)],
+    }
+    note_id = sandbox.written_id(push("POST", "billCreditNotes", note_body))  # 6.00, no VAT
+    payment_body = {
+        "supplierRef": {"id": supplier["id"]},
+        "accountRef": {"id": bank["id"]},
+        "totalAmount": 40,
+        "currency": "GBP",
+        "date": day,
+        "lines": [
+            {"amount": 40, "links": [{"type": "Bill", "id": bill_id, "amount": -40}]},
+            {
+                "amount": 0,
+                "links": [
+                    {"type": "Bill", "id": bill_id, "amount": -6},
+                    {"type": "CreditNote", "id": note_id, "amount": 6},
+                ],
+            },
+        ],
+    }
+    payment_id = sandbox.written_id(push("POST", "billPayments", payment_body))
+    on_account_id = sandbox.written_id(
+        push(
+            "POST",
+            "billPayments",
+            {
+                **payment_body,
+                "totalAmount": 10,
+                "lines": [
+                    {"amount": 10, "links": [{"type": "PaymentOnAccount", "id": supplier["id"], "amount": 0}]}
+                ],
+            },
+        )
+    )
+
+    # Read back: the bill partly paid in money and credit, the credit used up, the order listed.
+    sandbox.refresh("bills", "billCreditNotes")
+    bill = sandbox.read("bills", bill_id)
+    assert (bill["status"], money(bill["amountDue"]), len(bill["paymentAllocations"])) == (
+        "PartiallyPaid",
+        5000,
+        2,
+    )
+    assert bill["purchaseOrderRefs"][0]["id"] == order_id
+    note = sandbox.read("billCreditNotes", note_id)
+    assert (note["status"], money(note["remainingCredit"])) == ("Paid", 0)
+    assert sandbox.read("purchaseOrders", order_id)["status"] == "Open"
+    assert sandbox.read("billPayments", on_account_id)["lines"][0]["links"][0]["type"] == "PaymentOnAccount"
+    # The ledger and the statements: expenses and VAT against Accounts Payable, the bank paid out.
+    assert {k: v - before[k] for k, v in balances(sandbox, *watched).items()} == {
+        "Office Supplies": 8000 - 600,
+        "VAT": 1600,
+        "Accounts Payable": -9600 + 600 + 4000 + 1000,
+        "Business Current Account": -5000,
+    }
+    assert round(this_month(sandbox, "profitAndLoss")["netProfit"] - profit_before, 2) == -74
+    sheet = this_month(sandbox, "balanceSheet")
+    assert money(sheet["assets"]["value"]) - money(sheet["liabilities"]["value"]) == money(
+        sheet["equity"]["value"]
+    )
+
+    # Updates: the bill re-posted at 120.00 + VAT, the credit note renumbered, the order closed.
+    push(
+        "PUT",
+        f"bills/{bill_id}",
+        {**bill_body, "lineItems": [{**bill_body["lineItems"][0], "unitAmount": 120}]},
+    )
+    push("PUT", f"billCreditNotes/{note_id}", {**note_body, "billCreditNoteNumber": "PC-SERVER-1"})
+    push("PUT", f"purchaseOrders/{order_id}", {**order_body, "status": "Closed"})
+    sandbox.refresh("bills", "billCreditNotes")
+    assert money(sandbox.read("bills", bill_id)["amountDue"]) == 14400 - 4600
+    assert sandbox.read("billCreditNotes", note_id)["billCreditNoteNumber"] == "PC-SERVER-1"
+    assert sandbox.read("purchaseOrders", order_id)["status"] == "Closed"
+
+    # A bill with payments is not deleted (the push fails with the platform's reason); its payment is.
+    refused = sandbox.pushed(api.delete(f"{sandbox.push}/bills/{bill_id}"))
+    assert refused["status"] == "Failed" and refused["validation"]["errors"][0]["itemId"] == "id", refused
+    push("DELETE", f"billPayments/{payment_id}")
+    push("DELETE", f"bills/{bill_id}")
+    missing = sandbox.pushed(api.delete(f"{sandbox.push}/bills/{bill_id}"))
+    assert missing["status"] == "Failed" and missing["statusCode"] == 404, missing
+    sandbox.refresh("bills", "billCreditNotes")
+    assert sandbox.read("bills", bill_id)["metadata"]["isDeleted"] is True
+    assert money(sandbox.read("billCreditNotes", note_id)["remainingCredit"]) == 600
+    # Only the credit note (held on account) and the payment on account are left in the ledger.
+    assert {k: v - before[k] for k, v in balances(sandbox, *watched).items()} == {
+        "Office Supplies": -600,
+        "VAT": 0,
+        "Accounts Payable": 600 + 1000,
+        "Business Current Account": -1000,
+    }
+
+
+def test_refused_payable_writes_fail_with_codat_s_validation(sandbox: SandboxPushes) -> None:
+    api = sandbox.api
+    day = datetime.now(UTC).date().isoformat()
+    account = next(
+        a["id"] for a in read_all(api, f"{sandbox.data}/accounts") if a["name"] == "Accounts Payable"
+    )
+    line = {"description": "x", "unitAmount": 10, "quantity": 1, "accountRef": {"id": account}}
+    cases = {
+        "bills": (
+            {"supplierRef": {"id": "nobody"}, "issueDate": day, "status": "Open", "lineItems": [line]},
+            {"supplierRef.id", "lineItems.0.accountRef.id"},
+        ),
+        "billPayments": (
+            {
+                "supplierRef": {"id": "nobody"},
+                "totalAmount": 5,
+                "date": day,
+                "lines": [{"amount": 5, "links": [{"type": "Bill", "id": "no-bill", "amount": -5}]}],
+            },
+            {"supplierRef.id", "lines.0.links.0.id", "accountRef.id"},
+        ),
+        "billCreditNotes": (
+            {"supplierRef": {"id": "nobody"}, "issueDate": day, "lineItems": [line]},
+            {"supplierRef.id", "lineItems.0.accountRef.id"},
+        ),
+        "purchaseOrders": (
+            {"supplierRef": {"id": "nobody"}, "issueDate": day, "lineItems": [line]},
+            {"supplierRef.id", "lineItems.0.accountRef.id"},
+        ),
+    }
+    answers = {
+        data_type: api.post(f"{sandbox.push}/{data_type}", json=body)
+        for data_type, (body, _) in cases.items()
+    }
+    for data_type, answer in answers.items():
+        assert answer.status_code == 200, answer.text
+        done = wait_for_push(api, sandbox.company_id, answer.json()["pushOperationKey"])
+        assert done["status"] == "Failed" and done["statusCode"] == 400, done
+        assert {e["itemId"] for e in done["validation"]["errors"]} == cases[data_type][1], data_type

@@ -585,7 +585,10 @@ def test_every_payable_write_through_the_server(sandbox: SandboxPushes) -> None:
                 **payment_body,
                 "totalAmount": 10,
                 "lines": [
-                    {"amount": 10, "links": [{"type": "PaymentOnAccount", "id": supplier["id"], "amount": 0}]}
+                    {
+                        "amount": 10,
+                        "links": [{"type": "PaymentOnAccount", "id": supplier["id"], "amount": -10}],
+                    }
                 ],
             },
         )

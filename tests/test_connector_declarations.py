@@ -68,8 +68,8 @@ def test_a_write_the_registry_does_not_allow_is_refused(
     assert writes_[0] in str(refused.value)
 
 
-def test_a_write_the_registry_allows_passes_with_or_without_a_create_model() -> None:
-    # Bills: Codat creates them; no create model here, so the platform alone checks a pushed bill.
+def test_a_write_the_registry_allows_passes() -> None:
+    # Bills: Codat creates them, so a connector may declare it does.
     bills = data_types.get("bills")
     assert bills is not None and bills.writes is not None and Operation.CREATE in bills.writes.operations
     check_data_types(info(("bills", "invoices"), ("bills", "invoices")), "partner.module")

@@ -46,7 +46,9 @@ class SandboxPushes:
 
     def refresh(self, *data_types: str) -> None:
         """Bring the read API up to date: a push queues a pull of its own type; the app asks for the others
-        it shows (a bill payment changes its bill and its bank account too)."""
+        it shows (a bill payment changes its bill and its bank account too). The pulls the pushes queued end
+        first: a type's pull is not queued twice at once."""
+        wait_for_pulls(self.api, self.company_id)
         for data_type in data_types:
             queued = self.api.post(f"{self.data}/queue/{data_type}")
             assert queued.status_code == 200, queued.text

@@ -73,14 +73,7 @@ from ledgerlink.connectors.sandbox.simulation import (
     Item,
     Window,
 )
-from ledgerlink.connectors.sandbox.writes import (
-    Allocation,
-    V,
-    WrittenBill,
-    WrittenEntry,
-    WrittenInvoice,
-    WrittenRecord,
-)
+from ledgerlink.connectors.sandbox.writes import V, WrittenBill, WrittenDocument, WrittenEntry, WrittenRecord
 
 # Names and places of contacts and of the company itself (they begin as the other sandboxes' do).
 _FIRST = (
@@ -251,7 +244,10 @@ def _contacts(bk: AccountingBooks, w: Window, supplier: bool) -> Iterator[Item]:
 
 
 def _customers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    return _contacts(bk, w, False)
+    yield from _contacts(bk, w, False)
+    if bk.written:
+        for customer in _written_versions(bk.written.customers, w):
+            yield customer if isinstance(customer, str) else _written_customer(bk, customer)
 
 
 def _suppliers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
@@ -619,7 +615,10 @@ def _bills(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    return _credit_notes_of(bk, w, _INVOICE_PAYMENT)
+    yield from _credit_notes_of(bk, w, _INVOICE_PAYMENT)
+    if bk.written:
+        for note in _written_versions(bk.written.credit_notes, w, dated=True):
+            yield note if isinstance(note, str) else _written_credit_note(bk, note, w.T)
 
 
 def _bill_credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
@@ -1265,12 +1264,13 @@ def _written_entry(bk: AccountingBooks, entry: WrittenEntry) -> dict[str, Any]:
     return _stamped(bk, record, entry.w)
 
 
-def _written_allocations(bk: AccountingBooks, document: str, allocations: list[Allocation]) -> list[Record]:
-    """A written document's payment allocations (`document`: its data type) from its `Allocation`s."""
+def _written_allocations(
+    bk: AccountingBooks, document: WrittenDocument, data_type: str, T: int
+) -> list[Record]:
     return [
         _allocation(
             bk,
-            document,
+            data_type,
             a.payment_id,
             a.t,
             a.payment_total,
@@ -1279,20 +1279,20 @@ def _written_allocations(bk: AccountingBooks, document: str, allocations: list[A
             a.note,
             a.reference,
         )
-        for a in allocations
+        for a in document.allocated(T)
     ]
 
 
-def _written_invoice(bk: AccountingBooks, invoice: WrittenInvoice, T: int) -> dict[str, Any]:
+def _written_invoice(bk: AccountingBooks, invoice: WrittenDocument, T: int) -> dict[str, Any]:
     allocations = invoice.allocated(T)
-    due = invoice.total - sum(a.amount for a in allocations)
+    due = invoice.due(T)
     status = "Paid" if due == 0 else "PartiallyPaid" if allocations else "Submitted"
     record = dict(invoice.record)
     if status == "Paid":
         record["paidOnDate"] = bk.date(max(a.t for a in allocations))
     record.update(
         {
-            "paymentAllocations": _written_allocations(bk, "invoices", allocations),
+            "paymentAllocations": _written_allocations(bk, invoice, "invoices", T),
             "amountDue": due / 100,
             "status": status,
         }
@@ -1322,20 +1322,50 @@ def _written_bill(bk: AccountingBooks, document: WrittenBill, data_type: str, T:
         record.update({"remainingCredit": left / 100, "status": "Paid" if left == 0 else "Submitted"})
         if allocations:
             record["allocatedOnDate"] = bk.date(max(a.t for a in allocations))
-    record["paymentAllocations"] = _written_allocations(bk, data_type, allocations)
+    record["paymentAllocations"] = _written_allocations(bk, document, data_type, T)
     return _stamped(bk, record, document.last_event(T))
 
 
+def _written_credit_note(bk: AccountingBooks, note: WrittenDocument, T: int) -> dict[str, Any]:
+    """A written credit note: its credit left, used up (`Paid`) once allocated in full."""
+    allocations = note.allocated(T)
+    left = note.due(T)
+    record = dict(note.record)
+    issued = record.pop("issueDate")
+    lines, written_note = record.pop("lineItems"), record.pop("note")
+    record.update({"remainingCredit": left / 100, "status": "Paid" if left == 0 else "Submitted"})
+    record["issueDate"] = issued
+    if left == 0:
+        record["allocatedOnDate"] = bk.date(max(a.t for a in allocations))
+    record.update(
+        {
+            "lineItems": lines,
+            "paymentAllocations": _written_allocations(bk, note, "creditNotes", T),
+            "note": written_note,
+        }
+    )
+    return _stamped(bk, record, note.last_event(T))
+
+
+def _written_customer(bk: AccountingBooks, customer: WrittenRecord) -> dict[str, Any]:
+    return _stamped(bk, customer.record, customer.w)
+
+
 def written_record(bk: AccountingBooks, data_type: str, record_id: str, T: int) -> dict[str, Any]:
-    """A record written through the API, as the books hold it at T (the answer to its push)."""
+    """A record written through the API, as its latest version holds it at T (the answer to its push; after
+    a delete, as it was last)."""
     written = bk.written
     assert written is not None
     if data_type == "invoices":
         return _written_invoice(bk, written.invoices[record_id], T)
+    if data_type == "creditNotes":
+        return _written_credit_note(bk, written.credit_notes[record_id], T)
     if data_type == "payments":
         return _written_payment(bk, written.payments[record_id])
     if data_type == "suppliers":
         return _written_supplier(bk, written.suppliers[record_id])
+    if data_type == "customers":
+        return _written_customer(bk, written.customers[record_id])
     if data_type == "bills":
         return _written_bill(bk, written.bills[record_id], data_type, T)
     if data_type == "billCreditNotes":
@@ -1344,7 +1374,8 @@ def written_record(bk: AccountingBooks, data_type: str, record_id: str, T: int) 
         return _written_listed(bk, written.bill_payments[record_id])
     if data_type == "purchaseOrders":
         return _written_listed(bk, written.purchase_orders[record_id])
-    return _written_entry(bk, next(e for e in written.entries if e.record is not None and e.id == record_id))
+    entry = next(e for e in reversed(written.entries) if e.record is not None and e.id == record_id)
+    return _written_entry(bk, entry)
 
 
 _VIEWS = {

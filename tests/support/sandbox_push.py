@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.pulls import read_all, wait_for_pulls
+from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
 from tests.support.server import RunningServer
 from tests.test_push import wait_for_push
 
@@ -90,11 +90,6 @@ class SandboxPushes:
 def linked_sandbox(server: RunningServer, name: str) -> Iterator[SandboxPushes]:
     """A company made and linked to the Accounting Sandbox, its first pulls done."""
     with server.client() as api:
-        company = api.post("/companies", json={"name": name})
-        assert company.status_code == 200, company.text
-        company_id = company.json()["id"]
-        connection = api.post(f"/companies/{company_id}/connections", json={"platformKey": "mqjo"}).json()
-        linked = api.put(f"/companies/{company_id}/connections/{connection['id']}/authorization", json={})
-        assert linked.json()["status"] == "Linked", linked.text
+        company_id, connection_id = link_sandbox(api, name)
         wait_for_pulls(api, company_id, at_least=10)
-        yield SandboxPushes(api, company_id, connection["id"])
+        yield SandboxPushes(api, company_id, connection_id)

@@ -30,6 +30,11 @@ updates are), a delete a last one marked deleted. A pull replays them, in the or
   Receivable unallocated; a payment of 0 whose line links an invoice (negative) and a credit note (positive)
   is the credit note used to pay the invoice (Codat's way), moving no money. **Customers** and
   **suppliers** are listed with the generated ones; a written customer takes invoices and payments.
+* **Payables** mirror them for suppliers (the payables section below): **bills** post their lines' accounts
+  and VAT against Accounts Payable, **bill credit notes** the other way, **bill payments** Accounts Payable
+  against the bank account paid from (with a bank transaction), or use a credit note on a bill (a line of 0),
+  or stay on the supplier's account; **purchase orders** post nothing. Bills update (keeping what is paid,
+  and its supplier) and are deleted once unpaid; bill payments are deleted (the bank reverses them).
 * **Updates and deletes** (``Writer.update``/``delete``): an update is the whole record, checked as a create
   is, keeping the id. An invoice's or credit note's update keeps what is allocated against it, so it must
   still cover it (the same customer, issued no later than the first allocation, for no less than is

@@ -651,6 +651,12 @@ def test_bad_requests_get_codat_s_error_body_and_store_nothing(server, books, en
                 400,
                 "timeoutInMinutes",
             ),
+            (
+                books.path("suppliers"),
+                {"json": {"supplierName": "x"}, "params": {"timeoutInMinutes": 2**54}},
+                400,
+                "timeoutInMinutes must be from 1 to 2,147,483,647",
+            ),
             (books.path("widgets"), {"json": {}}, 404, "widgets"),
             (books.path("bills"), {"json": {}}, 400, "cannot create bills"),
             (

@@ -1330,15 +1330,7 @@ def _payment(
     customer's account (one `PaymentOnAccount` link, alone on its line: money held unallocated)."""
     check = Check(bk, written, T, "Payment")
     customer = check.customer(record.get("customerRef"), "customerRef")
-    if record.get("paymentMethodRef") is not None:
-        check.fail("paymentMethodRef.id", "The Sandbox has no payment methods")
-    t = check.moment(record.get("date"), "date")
-    check.currency(record.get("currency"), "currency")
-    check.currency_rate(record.get("currencyRate"), "currencyRate")
-    total = check.pence(record.get("totalAmount"), "totalAmount")
-    if total is not None and total < 0:
-        check.fail("totalAmount", "must not be negative: the Sandbox takes no refunds")
-        total = None
+    t, total = _payment_head(check, record, "must not be negative: the Sandbox takes no refunds")
     bank = None
     if record.get("accountRef") is not None:
         bank = _bank(check, record.get("accountRef"), "accountRef")
@@ -1386,36 +1378,15 @@ def _payment(
         check.fail(
             "totalAmount", f"{_money(total):.2f} is not the sum of the lines ({_money(lines_total):.2f})"
         )
-    for document_id, amount in taken.items():
-        document = written.invoices.get(document_id) or written.credit_notes[document_id]
-        left = document.due(T)
-        if amount > left:
-            what = "is owed" if document_id in written.invoices else "has credit left of"
-            title = "Invoice" if document_id in written.invoices else "Credit note"
-            check.fail(
-                "lines",
-                f"{title} {document.number} {what} {_money(left):.2f}; "
-                f"the payment takes {_money(amount):.2f}",
-            )
+    _over_taken(check, _RECEIVABLE, taken)
     check.done()
     assert customer is not None and t is not None and total is not None
-    when = bk.date(t)
-    numbers = [(written.invoices.get(i) or written.credit_notes[i]).number for i in taken]
-    shaped: dict[str, Any] = {"id": written_id(bk, K_PAYMENT, key), "customerRef": customer}
-    if bank is not None:
-        shaped["accountRef"] = bk.account_refs[bank]
-    shaped.update(
-        {
-            "totalAmount": _money(total),
-            "currency": CURRENCY,
-            "currencyRate": 1,
-            "date": when,
-            "note": note or (f"Payment for {', '.join(numbers)}" if numbers else "Payment on account"),
-            "lines": [payment_line(_money(amount), links, when) for amount, links in paid],
-            "reference": reference or "",
-        }
+    numbers = [_RECEIVABLE.settled(written, i)[1].number for i in taken]
+    note = note or (f"Payment for {', '.join(numbers)}" if numbers else "Payment on account")
+    payment_id = written_id(bk, K_PAYMENT, key)
+    return _payment_record(
+        bk, _RECEIVABLE, payment_id, customer, bank, total, bk.date(t), note, paid, reference
     )
-    return shaped
 
 
 def _payment_links(
@@ -1458,7 +1429,8 @@ def _payment_links(
                 f"(PaymentOnAccount), not {kind!r}",
             )
             continue
-        document = _linked_document(check, written, link, link_item, customer, t)
+        settled = _RECEIVABLE.documents[0 if kind == "Invoice" else 1]
+        document = _linked_document(check, _RECEIVABLE, settled, link.get("id"), link_item, customer, t)
         sign = LINK_SIGNS[kind]
         if amount is not None and amount * sign <= 0:
             sense = (
@@ -1473,38 +1445,176 @@ def _payment_links(
     return shaped if len(shaped) == len(links) else None
 
 
+@dataclass(frozen=True)
+class Settled:
+    """A kind of document a payment's link settles (an invoice, a bill, either side's credit note): where the
+    written ones are kept and how messages name one."""
+
+    link_type: str  # Codat's link `type`
+    table_name: str  # `Written`'s table of versions
+    kind: str  # of the books' ids (of the documents the Sandbox generates itself)
+    name: str  # "bill credit note": "No … has id"
+    called: str  # "Invoice {}", "The bill {}": a document named by its number or id
+    the: str  # "an invoice", "the bill": "dated before … {number}"
+    title: str  # "Invoice", "Credit note": what is left on it
+    left: str  # "is owed", "has credit left of"
+
+    def table(self, written: Written) -> Mapping[str, WrittenDocument]:
+        table: Mapping[str, WrittenDocument] = getattr(written, self.table_name)
+        return table
+
+
+@dataclass(frozen=True)
+class PaymentSide:
+    """What differs between a customer's payment and a payment to a supplier: the documents it settles and the
+    words for them. The checks are one (`_linked_document`, `_payment_head`, `_over_taken`)."""
+
+    payments: str  # "payments", "bill payments"
+    contact_field: str  # of the payment: "customerRef", "supplierRef"
+    another: str  # "is for another customer"
+    own: str  # how the Sandbox's own documents are paid, in parentheses
+    documents: tuple[Settled, Settled]  # what is owed, and the credit notes used to pay it
+
+    def settled(self, written: Written, document_id: str) -> tuple[Settled, WrittenDocument]:
+        """The kind and latest version of a document the payment takes something off."""
+        for kind in self.documents:
+            document = kind.table(written).get(document_id)
+            if document is not None:
+                return kind, document
+        raise KeyError(document_id)
+
+
+_RECEIVABLE = PaymentSide(
+    "payments",
+    "customerRef",
+    "is for another customer",
+    "(its own are paid on their own schedule)",
+    (
+        Settled(
+            "Invoice", "invoices", K_INVOICE, "invoice", "Invoice {}", "an invoice", "Invoice", "is owed"
+        ),
+        Settled(
+            "CreditNote",
+            "credit_notes",
+            K_CREDIT_NOTE,
+            "credit note",
+            "Credit note {}",
+            "a credit note",
+            "Credit note",
+            "has credit left of",
+        ),
+    ),
+)
+_PAYABLE = PaymentSide(
+    "bill payments",
+    "supplierRef",
+    "is from another supplier",
+    "(its own bills are paid on their own schedule)",
+    (
+        Settled("Bill", "bills", K_BILL, "bill", "The bill {}", "the bill", "Bill", "is owed"),
+        Settled(
+            "CreditNote",
+            "bill_credit_notes",
+            K_BILL_CREDIT_NOTE,
+            "bill credit note",
+            "The bill credit note {}",
+            "the bill credit note",
+            "Credit note",
+            "has credit left of",
+        ),
+    ),
+)
+
+
 def _linked_document(
     check: Check,
-    written: Written,
-    link: dict[str, Any],
+    side: PaymentSide,
+    kind: Settled,
+    document_id: Any,
     item: str,
-    customer: dict[str, str] | None,
+    contact: dict[str, str] | None,
     t: int | None,
 ) -> WrittenDocument | None:
-    """The written invoice or credit note a payment link names, in the books and the payment's customer's."""
-    kind = _INVOICE if link["type"] == "Invoice" else _CREDIT_NOTE
-    document_id = link.get("id")
-    latest = kind.table(written).get(document_id) if isinstance(document_id, str) else None
+    """The written document of `kind` a payment link names: in the books at the payment's date, and the
+    payment's contact's (a customer's invoice, a supplier's bill)."""
+    latest = kind.table(check.written).get(document_id) if isinstance(document_id, str) else None
     document = None if latest is None else latest.live(check.T)
     if document is None:
         if isinstance(document_id, str) and document_id.startswith(f"{check.books.c8}-{kind.kind}-"):
             check.fail(
                 f"{item}.id",
-                f"{kind.title} {document_id} was not created through the API: the Sandbox takes "
-                "payments against those only (its own are paid on their own schedule)",
+                f"{kind.called.format(document_id)} was not created through the API: the Sandbox takes "
+                f"{side.payments} against those only {side.own}",
             )
         else:
-            check.fail(f"{item}.id", f"No {kind.title.lower()} has id {document_id}")
+            check.fail(f"{item}.id", f"No {kind.name} has id {document_id}")
         return None
-    if customer is not None and document.customer_id != customer["id"]:
-        check.fail(
-            f"{item}.id", f"{kind.title} {document.number} is for another customer ({document.customer_id})"
-        )
+    contact_id = document.record[side.contact_field]["id"]
+    if contact is not None and contact_id != contact["id"]:
+        check.fail(f"{item}.id", f"{kind.called.format(document.number)} {side.another} ({contact_id})")
         return None
     if t is not None and t // DAY < document.t // DAY:
-        check.fail(f"{item}.id", f"The payment is dated before {kind.one} {document.number} was issued")
+        check.fail(f"{item}.id", f"The payment is dated before {kind.the} {document.number} was issued")
         return None
     return document
+
+
+def _payment_head(check: Check, record: dict[str, Any], refunds: str) -> tuple[int | None, int | None]:
+    """A payment's date and total, checked with what the Sandbox does not take on either side (payment
+    methods, other currencies, refunds: `refunds` says so)."""
+    if record.get("paymentMethodRef") is not None:
+        check.fail("paymentMethodRef.id", "The Sandbox has no payment methods")
+    t = check.moment(record.get("date"), "date")
+    check.currency(record.get("currency"), "currency")
+    check.currency_rate(record.get("currencyRate"), "currencyRate")
+    total = check.pence(record.get("totalAmount"), "totalAmount")
+    if total is not None and total < 0:
+        check.fail("totalAmount", refunds)
+        total = None
+    return t, total
+
+
+def _over_taken(check: Check, side: PaymentSide, taken: dict[str, int]) -> None:
+    """Fails each document the payment takes more off than is left on it (owed, or credit left)."""
+    for document_id, amount in taken.items():
+        kind, document = side.settled(check.written, document_id)
+        left = document.due(check.T)
+        if amount > left:
+            check.fail(
+                "lines",
+                f"{kind.title} {document.number} {kind.left} {_money(left):.2f}; "
+                f"the payment takes {_money(amount):.2f}",
+            )
+
+
+def _payment_record(
+    bk: AccountingBooks,
+    side: PaymentSide,
+    payment_id: str,
+    contact: dict[str, str],
+    bank: int | None,
+    total: int,
+    when: str,
+    note: str,
+    lines: list[tuple[int, list[Record]]],
+    reference: str | None,
+) -> dict[str, Any]:
+    """A payment as the Sandbox keeps it, in Codat's read shape (a customer's or a supplier's)."""
+    shaped: dict[str, Any] = {"id": payment_id, side.contact_field: contact}
+    if bank is not None:
+        shaped["accountRef"] = bk.account_refs[bank]
+    shaped.update(
+        {
+            "totalAmount": _money(total),
+            "currency": CURRENCY,
+            "currencyRate": 1,
+            "date": when,
+            "note": note,
+            "lines": [payment_line(_money(amount), links, when) for amount, links in lines],
+            "reference": reference or "",
+        }
+    )
+    return shaped
 
 
 @dataclass(frozen=True)
@@ -2710,17 +2820,8 @@ def _bill_payment(
     has it."""
     check = Check(bk, written, T, "BillPayment")
     supplier = _supplier_ref(check, record.get("supplierRef"), "supplierRef")
-    if record.get("paymentMethodRef") is not None:
-        check.fail("paymentMethodRef.id", "The Sandbox has no payment methods")
-    t = check.moment(record.get("date"), "date")
-    check.currency(record.get("currency"), "currency")
-    check.currency_rate(record.get("currencyRate"), "currencyRate")
-    total = check.pence(record.get("totalAmount"), "totalAmount")
-    if total is not None and total < 0:
-        check.fail(
-            "totalAmount", "The Sandbox takes payments to suppliers, not refunds: it must not be negative"
-        )
-        total = None
+    refunds = "The Sandbox takes payments to suppliers, not refunds: it must not be negative"
+    t, total = _payment_head(check, record, refunds)
     note = check.text(record.get("note"), "note")
     reference = check.text(record.get("reference"), "reference")
     raw_lines = record.get("lines")
@@ -2747,35 +2848,16 @@ def _bill_payment(
         check.fail(
             "accountRef.id", "The Sandbox pays bills from one of its bank accounts: accountRef is required"
         )
-    for document_id, amount in taken.items():
-        document = written.bills.get(document_id) or written.bill_credit_notes[document_id]
-        left = document.due(T)
-        if amount > left:
-            what = "is owed" if document_id in written.bills else "has credit left of"
-            kind = "Bill" if document_id in written.bills else "Credit note"
-            check.fail(
-                "lines",
-                f"{kind} {document.number} {what} {_money(left):.2f}; the payment takes {_money(amount):.2f}",
-            )
+    _over_taken(check, _PAYABLE, taken)
     check.done()
     assert supplier is not None and t is not None and total is not None
-    when = bk.date(t)
     numbers = ", ".join(written.bills[d].number for d in taken if d in written.bills) or "on account"
-    shaped_record: dict[str, Any] = {"id": written_id(bk, K_BILL_PAYMENT, key), "supplierRef": supplier}
-    if total and bank is not None:
-        shaped_record["accountRef"] = bk.account_refs[bank]
-    shaped_record.update(
-        {
-            "totalAmount": _money(total),
-            "currency": CURRENCY,
-            "currencyRate": 1,
-            "date": when,
-            "note": note or f"Payment of {numbers}",
-            "lines": [payment_line(_money(amount), links, when) for amount, links in shaped_lines],
-            "reference": reference or "",
-        }
+    payment_id = written_id(bk, K_BILL_PAYMENT, key)
+    bank = bank if total else None
+    note = note or f"Payment of {numbers}"
+    return _payment_record(
+        bk, _PAYABLE, payment_id, supplier, bank, total, bk.date(t), note, shaped_lines, reference
     )
-    return shaped_record
 
 
 def _bill_payment_line(
@@ -2866,7 +2948,7 @@ def _on_account(
 
 def _linked_bill(
     check: Check, written: Written, link: Any, item: str, supplier: dict[str, str] | None, t: int | None
-) -> WrittenBill | None:
+) -> WrittenDocument | None:
     """The written bill or bill credit note a bill payment's link names, to the payment's supplier."""
     if not isinstance(link, dict):
         check.fail(item, "must be an object")
@@ -2879,30 +2961,8 @@ def _linked_bill(
         )
         return None
     check.currency_rate(link.get("currencyRate"), f"{item}.currencyRate")
-    documents = written.bills if kind == "Bill" else written.bill_credit_notes
-    what, generated = ("bill", K_BILL) if kind == "Bill" else ("bill credit note", K_BILL_CREDIT_NOTE)
-    document_id = link.get("id")
-    latest = documents.get(document_id) if isinstance(document_id, str) else None
-    document = None if latest is None else latest.live(check.T)
-    if document is None:
-        if isinstance(document_id, str) and document_id.startswith(f"{check.books.c8}-{generated}-"):
-            check.fail(
-                f"{item}.id",
-                f"The {what} {document_id} was not created through the API: the Sandbox takes bill payments "
-                "against those only (its own bills are paid on their own schedule)",
-            )
-        else:
-            check.fail(f"{item}.id", f"No {what} has id {document_id}")
-        return None
-    if supplier is not None and document.supplier_id != supplier["id"]:
-        check.fail(
-            f"{item}.id", f"The {what} {document.number} is from another supplier ({document.supplier_id})"
-        )
-        return None
-    if t is not None and t // DAY < document.t // DAY:
-        check.fail(f"{item}.id", f"The payment is dated before the {what} {document.number} was issued")
-        return None
-    return document
+    settled = _PAYABLE.documents[0 if kind == "Bill" else 1]
+    return _linked_document(check, _PAYABLE, settled, link.get("id"), item, supplier, t)
 
 
 # ------------------------------------------------------------------------------------------------- the table

@@ -30,7 +30,7 @@ updates are), a delete a last one marked deleted. A pull replays them, in the or
   Receivable unallocated; a payment of 0 whose line links an invoice (negative) and a credit note (positive)
   is the credit note used to pay the invoice (Codat's way), moving no money. **Customers** and
   **suppliers** are listed with the generated ones; a written customer takes invoices and payments.
-* **Payables** mirror them for suppliers (the payables section below): **bills** post their lines' accounts
+* **Payables** mirror them for suppliers (`payables.py`): **bills** post their lines' accounts
   and VAT against Accounts Payable, **bill credit notes** the other way, **bill payments** Accounts Payable
   against the bank account paid from (with a bank transaction), or use a credit note on a bill (a line of 0),
   or stay on the supplier's account; **purchase orders** post nothing. Bills update (keeping what is paid,

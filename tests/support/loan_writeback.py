@@ -19,7 +19,6 @@ next, since each refers to what the one before created, and fails loudly if one 
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +26,9 @@ from decimal import Decimal
 from typing import Any
 
 from codat_lending import CodatLending
+
+from tests.support.push_operations import ended
+from tests.support.waits import wait_until
 
 CURRENCY = "GBP"
 
@@ -54,17 +56,14 @@ def _amount(value: Decimal) -> float:
 
 def wait_for_create(lending: CodatLending, company_id: str, key: str, timeout: float = 60) -> dict[str, Any]:
     """The push operation `key` once it is no longer Pending, as Codat's JSON."""
-    deadline = time.monotonic() + timeout
-    while True:
-        operation = lending.loan_writeback.create_operations.get(
+
+    def operation() -> dict[str, Any] | None:
+        answer = lending.loan_writeback.create_operations.get(
             request={"company_id": company_id, "push_operation_key": key}
         )
-        shaped: dict[str, Any] = operation.model_dump(mode="json", by_alias=True, exclude_none=True)
-        if shaped["status"] != "Pending":
-            return shaped
-        if time.monotonic() > deadline:
-            raise LoanWritebackFailed(f"push {key} still Pending after {timeout:.0f} s")
-        time.sleep(0.1)
+        return ended(answer.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+    return wait_until(operation, timeout, f"push {key} to end (still Pending)")
 
 
 class _Writer:

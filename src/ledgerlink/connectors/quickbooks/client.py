@@ -94,7 +94,21 @@ class QuickBooksClient:
         """A GET below the company's URL (`companyinfo/<realm>`, `preferences`, `reports/BalanceSheet`)."""
         return await self.get(path, params or {})
 
+    async def post(
+        self, path: str, body: dict[str, Any], params: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """A write below the company's URL (`invoice`, `invoice?operation=delete`). Give `requestid` in
+        `params` to make it safe to repeat: Intuit answers a request it has seen with the first answer, so
+        the retries here (5xx, network, throttle, a renewed token) and a push retried after a crash write
+        once."""
+        return await self.send("POST", path, params or {}, body)
+
     async def get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        return await self.send("GET", path, params)
+
+    async def send(
+        self, method: str, path: str, params: dict[str, str], body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         url = f"{self.company_url}/{path.lstrip('/')}"
         query = {**params, "minorversion": MINOR_VERSION}
         renewed = False
@@ -103,15 +117,15 @@ class QuickBooksClient:
             token = await self.tokens()
             try:
                 self.calls += 1
-                response = await self.http.get(
-                    url, params=query, headers={"Authorization": f"Bearer {token}"}
+                response = await self.http.request(
+                    method, url, params=query, json=body, headers={"Authorization": f"Bearer {token}"}
                 )
             except httpx.HTTPError as error:
                 await retries.server_failed(f"QuickBooks could not be reached: {type(error).__name__}")
                 continue
             status = response.status_code
-            body = _json(response)
-            codes, description = _fault(body)
+            answer = _json(response)
+            codes, description = _fault(answer)
             if status == 401 or codes & AUTHENTICATION_FAULTS:
                 if renewed:
                     raise AuthorizationLost(
@@ -139,10 +153,22 @@ class QuickBooksClient:
                 )
                 continue
             if status >= 400 or codes:
-                raise PlatformFailed(f"QuickBooks refused the request (HTTP {status}: {description}).")
-            if body is None:
+                raise QuickBooksFault(status, codes, description, _errors(answer))
+            if answer is None:
                 raise PlatformFailed(f"QuickBooks answered {path} with a body that is not JSON.")
-            return body
+            return answer
+
+
+class QuickBooksFault(PlatformFailed):
+    """QuickBooks refused the request with a `Fault` other than authorization or throttling: a query it
+    could not parse (a pull fails), or a write its books refuse (a push turns the `Error` items into Codat's
+    validation errors). `errors` are Intuit's items (`Message`, `Detail`, `code`, `element`)."""
+
+    def __init__(self, status: int, codes: set[str], description: str, errors: list[dict[str, Any]]) -> None:
+        super().__init__(f"QuickBooks refused the request (HTTP {status}: {description}).")
+        self.status = status
+        self.codes = codes
+        self.errors = errors
 
 
 def timestamp(moment: datetime) -> str:
@@ -157,6 +183,12 @@ def _json(response: httpx.Response) -> dict[str, Any] | None:
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
+
+
+def _errors(body: dict[str, Any] | None) -> list[dict[str, Any]]:
+    fault = (body or {}).get("Fault") or (body or {}).get("fault")
+    errors = (fault.get("Error") or fault.get("error") or []) if isinstance(fault, dict) else []
+    return [e for e in errors if isinstance(e, dict)]
 
 
 def _fault(body: dict[str, Any] | None) -> tuple[set[str], str]:

@@ -33,8 +33,10 @@ from ledgerlink.connectors.base import (
     AuthorizationRejected,
     Branding,
     ConnectorInfo,
+    DataTypeNotSupported,
     FetchRequest,
     PlatformFailed,
+    PushRequest,
 )
 from ledgerlink.connectors.codat_shapes import (
     BALANCE_SHEET,
@@ -51,8 +53,9 @@ from ledgerlink.connectors.mapped import (
     Source,
     fixed_token,
     numbered_pages,
+    tokens_of,
 )
-from ledgerlink.connectors.quickbooks import mapping
+from ledgerlink.connectors.quickbooks import mapping, pushes, writes
 from ledgerlink.connectors.quickbooks.client import QuickBooksClient, QuickBooksUnavailable, timestamp
 from ledgerlink.connectors.retries import Sleep
 from ledgerlink.records.registry import SourceType
@@ -103,6 +106,11 @@ SOURCES: Mapping[str, Source] = {
     "items": Source("Item", mapping.item, include_inactive=True),
 }
 DATA_TYPES = tuple(sorted({*SOURCES, "taxRates", "company", *STATEMENT_TYPES}))
+# What QuickBooks changes in place (a sparse update) and deletes, of what Codat's API updates and deletes:
+# name lists (accounts, customers, vendors, items) are never deleted in QuickBooks, only made inactive, and
+# a payment cannot be changed once it is applied (Codat has no update of payments or bill payments either).
+UPDATABLE = ("bankAccounts", "bills", "customers", "invoices", "suppliers")
+DELETABLE = ("billPayments", "bills", "invoices", "journalEntries")
 
 
 class QuickBooksConnector(PlatformConnector[QuickBooksClient]):
@@ -114,6 +122,9 @@ class QuickBooksConnector(PlatformConnector[QuickBooksClient]):
         data_types=DATA_TYPES,
         data_provided_by="QuickBooks Online",
         accepts_credentials=False,
+        writable_data_types=tuple(sorted(writes.WRITES)),
+        updatable_data_types=UPDATABLE,
+        deletable_data_types=DELETABLE,
     )
     sandbox = False
     platform = "QuickBooks"
@@ -159,6 +170,13 @@ class QuickBooksConnector(PlatformConnector[QuickBooksClient]):
         except (QuickBooksUnavailable, AuthorizationLost, PlatformFailed, httpx.HTTPError) as error:
             raise AuthorizationRejected(f"The QuickBooks company could not be read: {error}") from None
         return {"quickbooks": {"realmId": realm_id, "companyName": info.get("CompanyName")}}
+
+    async def push(self, request: PushRequest) -> dict[str, Any]:
+        """Write to the connection's company (`pushes.push`), with the push's access token."""
+        if not self.info.writes(request.operation, request.data_type):
+            raise DataTypeNotSupported(request.data_type)
+        async with self.client(tokens_of(request, self.platform), self.linked_id(request)) as quickbooks:
+            return await pushes.push(quickbooks, request)
 
     def records(self, client: QuickBooksClient, request: FetchRequest) -> AsyncIterator[Mapped]:
         if request.data_type == "company":

@@ -29,6 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.support.fakes.common import FakeClock
+from tests.support.fakes.quickbooks_writes import QuickBooksWrites
 from tests.support.oauth_server import USER, OAuthTestServer
 
 SCOPE = "com.intuit.quickbooks.accounting"
@@ -685,7 +686,7 @@ PREFERENCES = {
 }
 
 
-class QuickBooksFake(FakeClock, OAuthTestServer):
+class QuickBooksFake(QuickBooksWrites, FakeClock, OAuthTestServer):
     """`start()`/`stop()`; `api_url` for the connector; `entities` for the books; `advance()` moves its
     clock."""
 
@@ -713,6 +714,8 @@ class QuickBooksFake(FakeClock, OAuthTestServer):
         self.storm: list[float | None] = []
         self.failures: list[int] = []
         self.faults_in_200: list[str] = []
+        self.answered: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.concurrent_edits: list[str] = []
         self._next_id = 1000
         self.reset()
 
@@ -722,6 +725,7 @@ class QuickBooksFake(FakeClock, OAuthTestServer):
             self.storm.clear()
             self.failures.clear()
             self.faults_in_200.clear()
+            self.concurrent_edits.clear()
 
     def reset(self) -> None:
         """Back to the seeded books, no tombstones, no requests logged and no limits or failures scripted:
@@ -729,6 +733,7 @@ class QuickBooksFake(FakeClock, OAuthTestServer):
         self.reset_limits()
         with self.lock:
             self.requests.clear()
+            self.answered.clear()
             self.entities = {name: {e["Id"]: e for e in records} for name, records in seed_entities().items()}
             self.deleted = {name: {} for name in ENTITIES}
             self.company_info = copy.deepcopy(COMPANY_INFO)
@@ -797,11 +802,16 @@ class QuickBooksFake(FakeClock, OAuthTestServer):
             Route(company + "/companyinfo/{id}", self._company_info, methods=["GET"]),
             Route(company + "/preferences", self._preferences, methods=["GET"]),
             Route(company + "/reports/{report}", self._report, methods=["GET"]),
+            Route(company + "/{entity}", self._write, methods=["POST"]),
+            Route(company + "/{entity}/{id}", self._read_one, methods=["GET"]),
         ]
 
     @property
     def api_url(self) -> str:
         return self.base_url + API_PREFIX
+
+    def _stamp_now(self) -> str:
+        return stamp(time.time())
 
     def _time(self) -> str:
         return datetime.fromtimestamp(self.now(), PACIFIC).isoformat(timespec="milliseconds")

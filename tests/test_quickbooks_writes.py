@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from cryptography.fernet import Fernet
 
@@ -22,6 +23,7 @@ from ledgerlink.connectors.quickbooks.connector import QuickBooksConnector, Quic
 from ledgerlink.database import migrate
 from ledgerlink.jobs import Runtime
 from ledgerlink.oauth import flow, tokens
+from ledgerlink.records import registry as data_types
 from ledgerlink.records.registry import Operation
 from tests.support.connectors import (
     connection_of,
@@ -33,7 +35,9 @@ from tests.support.connectors import (
     stored,
 )
 from tests.support.fakes.quickbooks import QuickBooksFake
-from tests.support.server import separate_database
+from tests.support.pulls import wait_for_pulls
+from tests.support.server import RunningServer, own_server, separate_database
+from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.anyio
 
@@ -42,6 +46,7 @@ CALLBACK = f"{PUBLIC_URL}{flow.CALLBACK_PATH}"
 CLIENT_ID = "ledgerlink-quickbooks-writes"
 CLIENT_SECRET = "s3cret-" + uuid.uuid4().hex
 KEY = Fernet.generate_key()
+API_KEY = "quickbooks-writes-" + uuid.uuid4().hex
 
 INVOICE = {
     "customerRef": {"id": "3"},
@@ -75,6 +80,25 @@ def fake() -> Iterator[QuickBooksFake]:
     server = QuickBooksFake(CLIENT_ID, CLIENT_SECRET, CALLBACK).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def quickbooks_server(
+    postgres: str, fake: QuickBooksFake, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    """A server of the module's own whose QuickBooks is the fake: a connection's `linkUrl` links it at once
+    (the fake consents)."""
+    env = {
+        "LEDGERLINK_OAUTH_QHYG_CLIENT_ID": CLIENT_ID,
+        "LEDGERLINK_OAUTH_QHYG_CLIENT_SECRET": CLIENT_SECRET,
+        "LEDGERLINK_QUICKBOOKS_AUTHORIZE_URL": fake.authorize_url,
+        "LEDGERLINK_QUICKBOOKS_TOKEN_URL": fake.token_url,
+        "LEDGERLINK_QUICKBOOKS_API_URL": fake.api_url,
+    }
+    directory = tmp_path_factory.mktemp("quickbooks-writes")
+    with own_server(postgres, directory, "quickbooks_writes_server", api_key=API_KEY, env=env) as running:
+        fake.clients[CLIENT_ID].redirect_uris[:] = [CALLBACK, running.base_url + flow.CALLBACK_PATH]
+        yield running
 
 
 @pytest.fixture(autouse=True)
@@ -276,3 +300,197 @@ async def test_an_unknown_record_is_not_found(
             operation=Operation.UPDATE,
             record_id="82",
         )
+
+
+# What the server test creates, in order (later records name earlier ones through `{id:<data type>}`), and
+# the fields read back as sent.
+CREATES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    (
+        "customers",
+        {
+            "customerName": "Pushed Customer Ltd",
+            "contactName": "Ada Lovelace",
+            "emailAddress": "ada@pushed.example",
+            "phone": "(650) 555-0101",
+            "addresses": [
+                {
+                    "type": "Billing",
+                    "line1": "1 Main St",
+                    "city": "Bayshore",
+                    "region": "CA",
+                    "postalCode": "94326",
+                }
+            ],
+            "defaultCurrency": "USD",
+            "status": "Active",
+        },
+        {"customerName": "Pushed Customer Ltd", "contactName": "Ada Lovelace", "phone": "(650) 555-0101"},
+    ),
+    (
+        "suppliers",
+        {"supplierName": "Pushed Supplies", "emailAddress": "ap@supplies.example", "status": "Active"},
+        {"supplierName": "Pushed Supplies", "emailAddress": "ap@supplies.example", "status": "Active"},
+    ),
+    (
+        "chartOfAccounts",
+        {"name": "Loan from Lendco", "nominalCode": "2600", "fullyQualifiedCategory": "Liability.NonCurrent"},
+        {"name": "Loan from Lendco", "nominalCode": "2600", "type": "Liability", "status": "Active"},
+    ),
+    (
+        "bankAccounts",
+        {
+            "accountName": "Lendco Loan Account",
+            "accountType": "Debit",
+            "currency": "USD",
+            "nominalCode": "1090",
+        },
+        {"accountName": "Lendco Loan Account", "accountType": "Debit", "nominalCode": "1090"},
+    ),
+    (
+        "items",
+        {
+            "name": "Consulting",
+            "type": "Service",
+            "isInvoiceItem": True,
+            "invoiceItem": {"description": "An hour", "unitPrice": 120, "accountRef": {"id": "82"}},
+            "isBillItem": False,
+        },
+        {"name": "Consulting", "type": "Service", "isInvoiceItem": True, "isBillItem": False},
+    ),
+    (
+        "invoices",
+        {**INVOICE, "customerRef": {"id": "{id:customers}"}, "invoiceNumber": "E2E-1"},
+        {"invoiceNumber": "E2E-1", "totalAmount": 150.0, "amountDue": 150.0},
+    ),
+    (
+        "bills",
+        {
+            "supplierRef": {"id": "{id:suppliers}"},
+            "reference": "PS-77",
+            "issueDate": "2024-03-03T00:00:00",
+            "dueDate": "2024-04-02T00:00:00",
+            "lineItems": [
+                {"description": "Hoses", "unitAmount": 40, "quantity": 1, "accountRef": {"id": "7"}}
+            ],
+            "status": "Open",
+        },
+        {"reference": "PS-77", "totalAmount": 40.0, "status": "Open"},
+    ),
+    (
+        "payments",
+        {
+            "customerRef": {"id": "{id:customers}"},
+            "accountRef": {"id": "35"},
+            "totalAmount": 100,
+            "date": "2024-03-05T00:00:00",
+            "lines": [{"amount": 100, "links": [{"type": "Invoice", "id": "{id:invoices}", "amount": -100}]}],
+        },
+        {"totalAmount": 100.0},
+    ),
+    (
+        "billPayments",
+        {
+            "supplierRef": {"id": "{id:suppliers}"},
+            "accountRef": {"id": "{id:bankAccounts}"},
+            "totalAmount": 40,
+            "date": "2024-03-06T00:00:00",
+            "lines": [{"amount": 40, "links": [{"type": "Bill", "id": "{id:bills}", "amount": -40}]}],
+        },
+        {"totalAmount": 40.0},
+    ),
+    (
+        "journalEntries",
+        {
+            "postedOn": "2024-03-07T00:00:00",
+            "description": "Loan drawdown",
+            "journalLines": [
+                {"netAmount": 5000, "accountRef": {"id": "{id:bankAccounts}"}},
+                {"netAmount": -5000, "accountRef": {"id": "{id:chartOfAccounts}"}},
+            ],
+        },
+        {"description": "Loan drawdown"},
+    ),
+]
+
+
+def filled(value: Any, ids: dict[str, str]) -> Any:
+    """The record with `{id:<type>}` replaced by the id the push of that type got."""
+    if isinstance(value, dict):
+        return {k: filled(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [filled(v, ids) for v in value]
+    if isinstance(value, str) and value.startswith("{id:"):
+        return ids[value[4:-1]]
+    return value
+
+
+def test_every_type_is_created_through_the_server_and_read_back(
+    quickbooks_server: RunningServer, fake: QuickBooksFake
+) -> None:
+    with quickbooks_server.client() as api:
+        company = api.post("/companies", json={"name": "QuickBooks Writes Ltd"}).json()
+        connection = api.post(f"/companies/{company['id']}/connections", json={"platformKey": "qhyg"}).json()
+        with httpx.Client(follow_redirects=True, timeout=30) as browser:
+            browser.get(connection["linkUrl"])
+        assert (
+            api.get(f"/companies/{company['id']}/connections/{connection['id']}").json()["status"] == "Linked"
+        )
+        wait_for_pulls(api, company["id"], timeout=90)
+        base = f"/companies/{company['id']}/connections/{connection['id']}/push"
+        ids: dict[str, str] = {}
+        for data_type, record, _ in CREATES:
+            path = registry_path(data_type)
+            accepted = api.post(f"{base}/{path}", json=filled(record, ids))
+            assert accepted.status_code == 200, (data_type, accepted.text)
+            key = accepted.json()["pushOperationKey"]
+
+            def finished(key: str = key) -> dict[str, Any] | None:
+                operation = api.get(f"/companies/{company['id']}/push/{key}").json()
+                return operation if operation["status"] != "Pending" else None
+
+            operation = wait_until(finished, timeout=60, what=f"the {data_type} push")
+            assert operation["status"] == "Success", (data_type, operation)
+            (change,) = operation["changes"]
+            assert change["type"] == "Created" and change["recordRef"]["dataType"] == data_type
+            ids[data_type] = change["recordRef"]["id"]
+        wait_for_pulls(api, company["id"], timeout=90)
+        for data_type, _, expected in CREATES:
+            read = api.get(read_path(company["id"], connection["id"], data_type, ids[data_type]))
+            assert read.status_code == 200, (data_type, read.text)
+            assert {k: read.json().get(k) for k in expected} == expected, data_type
+        # What the payments did to the documents they paid, as the next pull of them reads it.
+        for data_type in ("invoices", "bills"):
+            assert api.post(f"/companies/{company['id']}/data/queue/{data_type}").status_code == 200
+        wait_for_pulls(api, company["id"], timeout=90)
+        invoice = api.get(f"/companies/{company['id']}/data/invoices/{ids['invoices']}").json()
+        assert (invoice["amountDue"], invoice["status"]) == (50.0, "PartiallyPaid")
+        bill = api.get(f"/companies/{company['id']}/data/bills/{ids['bills']}").json()
+        assert (bill["amountDue"], bill["status"]) == (0.0, "Paid")
+    assert all(q.get("requestid") for p, q, _ in fake.requests if p.rsplit("/", 1)[-1] in WRITTEN_ENTITIES)
+
+
+WRITTEN_ENTITIES = {
+    "customer",
+    "vendor",
+    "account",
+    "item",
+    "invoice",
+    "bill",
+    "payment",
+    "billpayment",
+    "journalentry",
+}
+
+
+def registry_path(data_type: str) -> str:
+    found = data_types.get(data_type)
+    assert found is not None
+    return found.path
+
+
+def read_path(company_id: str, connection_id: str, data_type: str, record_id: str) -> str:
+    """Where the read API gives the record (a connection's data types hang under the connection)."""
+    found = data_types.get(data_type)
+    assert found is not None
+    under = f"/connections/{connection_id}" if found.scope is data_types.Scope.CONNECTION else ""
+    return f"/companies/{company_id}{under}/data/{found.path}/{record_id}"

@@ -339,12 +339,12 @@ CREATES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     (
         "bankAccounts",
         {
-            "accountName": "Lendco Loan Account",
-            "accountType": "Debit",
+            "accountName": "Lendco Card Loan",
+            "accountType": "Credit",
             "currency": "USD",
-            "nominalCode": "1090",
+            "nominalCode": "2090",
         },
-        {"accountName": "Lendco Loan Account", "accountType": "Debit", "nominalCode": "1090"},
+        {"accountName": "Lendco Card Loan", "accountType": "Credit", "nominalCode": "2090"},
     ),
     (
         "items",
@@ -391,7 +391,7 @@ CREATES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         "billPayments",
         {
             "supplierRef": {"id": "{id:suppliers}"},
-            "accountRef": {"id": "{id:bankAccounts}"},
+            "accountRef": {"id": "35"},
             "totalAmount": 40,
             "date": "2024-03-06T00:00:00",
             "lines": [{"amount": 40, "links": [{"type": "Bill", "id": "{id:bills}", "amount": -40}]}],
@@ -404,11 +404,63 @@ CREATES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
             "postedOn": "2024-03-07T00:00:00",
             "description": "Loan drawdown",
             "journalLines": [
-                {"netAmount": 5000, "accountRef": {"id": "{id:bankAccounts}"}},
+                {"netAmount": 5000, "accountRef": {"id": "35"}},
                 {"netAmount": -5000, "accountRef": {"id": "{id:chartOfAccounts}"}},
             ],
         },
         {"description": "Loan drawdown"},
+    ),
+    (
+        "transfers",
+        {
+            "description": "Card drawdown",
+            "date": "2024-03-08T00:00:00",
+            "from": {"accountRef": {"id": "{id:bankAccounts}"}, "amount": 800, "currency": "USD"},
+            "to": {"accountRef": {"id": "35"}, "amount": 800, "currency": "USD"},
+        },
+        {"description": "Card drawdown", "date": "2024-03-08T00:00:00"},
+    ),
+    (
+        "directCosts",
+        {
+            "contactRef": {"id": "{id:suppliers}", "dataType": "suppliers"},
+            "issueDate": "2024-03-09T00:00:00",
+            "currency": "USD",
+            "reference": "DC-1",
+            "lineItems": [
+                {
+                    "description": "Ads",
+                    "unitAmount": 25,
+                    "quantity": 1,
+                    "subTotal": 25,
+                    "accountRef": {"id": "7"},
+                }
+            ],
+            "paymentAllocations": [
+                {"payment": {"accountRef": {"id": "{id:bankAccounts}"}, "totalAmount": 25}, "allocation": {}}
+            ],
+            "subTotal": 25,
+            "taxAmount": 0,
+            "totalAmount": 25,
+        },
+        {"reference": "DC-1", "totalAmount": 25.0, "issueDate": "2024-03-09T00:00:00"},
+    ),
+    (
+        "directIncomes",
+        {
+            "contactRef": {"id": "{id:customers}", "dataType": "customers"},
+            "issueDate": "2024-03-10T00:00:00",
+            "currency": "USD",
+            "note": "Interest",
+            "lineItems": [{"unitAmount": 12.5, "quantity": 1, "accountRef": {"id": "89"}}],
+            "paymentAllocations": [
+                {"payment": {"accountRef": {"id": "35"}, "totalAmount": 12.5}, "allocation": {}}
+            ],
+            "subTotal": 12.5,
+            "taxAmount": 0,
+            "totalAmount": 12.5,
+        },
+        {"note": "Interest", "totalAmount": 12.5},
     ),
 ]
 
@@ -466,6 +518,9 @@ def test_every_type_is_created_through_the_server_and_read_back(
         assert (invoice["amountDue"], invoice["status"]) == (50.0, "PartiallyPaid")
         bill = api.get(f"/companies/{company['id']}/data/bills/{ids['bills']}").json()
         assert (bill["amountDue"], bill["status"]) == (0.0, "Paid")
+    # Paid from the Credit (card) account, the direct cost is QuickBooks' card purchase.
+    (purchase,) = fake.entities["Purchase"].values()
+    assert purchase["PaymentType"] == "CreditCard" and purchase["EntityRef"]["type"] == "Vendor"
     assert all(q.get("requestid") for p, q, _ in fake.requests if p.rsplit("/", 1)[-1] in WRITTEN_ENTITIES)
 
 
@@ -494,3 +549,46 @@ def read_path(company_id: str, connection_id: str, data_type: str, record_id: st
     assert found is not None
     under = f"/connections/{connection_id}" if found.scope is data_types.Scope.CONNECTION else ""
     return f"/companies/{company_id}{under}/data/{found.path}/{record_id}"
+
+
+async def test_a_card_loan_drawn_and_charged_shows_on_the_balance_sheet(
+    runtime: Runtime, fake: QuickBooksFake, connection_id: uuid.UUID
+) -> None:
+    loan = await push(
+        runtime, connection_id, "bankAccounts", {"accountName": "Card loan", "accountType": "Credit"}
+    )
+    assert fake.entities["Account"][loan["id"]]["AccountType"] == "Credit Card"
+    drawn = {
+        "date": "2024-03-08T00:00:00",
+        "from": {"accountRef": {"id": loan["id"]}, "amount": 800},
+        "to": {"accountRef": {"id": "35"}, "amount": 800},
+    }
+    moved = await push(runtime, connection_id, "transfers", drawn)
+    assert moved["from"]["accountRef"]["id"] == loan["id"] and moved["to"]["amount"] == 800.0
+    cost = {
+        "issueDate": "2024-03-09T00:00:00",
+        "lineItems": [{"unitAmount": 25, "quantity": 1, "accountRef": {"id": "7"}}],
+        "paymentAllocations": [{"payment": {"accountRef": {"id": loan["id"]}}, "allocation": {}}],
+    }
+    charged = await push(runtime, connection_id, "directCosts", cost)
+    assert charged["paymentAllocations"][0]["payment"]["accountRef"]["id"] == loan["id"]
+    assert fake.entities["Purchase"][charged["id"]]["PaymentType"] == "CreditCard"
+    # The books' balance sheet carries the card loan: drawn 800, charged 25.
+    assert (await pull(runtime, connection_id, "balanceSheet")).status == "Complete"
+    latest = max(
+        (r for r, _ in (await stored(runtime, connection_id, "balanceSheet")).values()),
+        key=lambda r: r["date"],
+    )
+    assert line_of(latest["liabilities"], loan["id"])["value"] == 825.0
+    assert line_of(latest["assets"], "35")["value"] == 1800.0  # the seeded 1,000 journal and the drawdown
+
+
+def line_of(line: dict[str, Any], account_id: str) -> dict[str, Any]:
+    """The report line of an account, wherever it is in the report's tree."""
+    if line.get("accountId") == account_id:
+        return line
+    for item in line.get("items") or []:
+        found = line_of(item, account_id)
+        if found:
+            return found
+    return {}

@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.support.fakes.common import FakeClock
-from tests.support.fakes.quickbooks_writes import QuickBooksWrites
+from tests.support.fakes.quickbooks_writes import QuickBooksWrites, ledger_postings
 from tests.support.oauth_server import USER, OAuthTestServer
 
 SCOPE = "com.intuit.quickbooks.accounting"
@@ -48,6 +48,9 @@ ENTITIES = (
     "Payment",
     "BillPayment",
     "JournalEntry",
+    "Transfer",
+    "Purchase",
+    "Deposit",
     "TaxCode",
     "TaxRate",
 )
@@ -646,6 +649,9 @@ def seed_entities() -> dict[str, list[dict[str, Any]]]:
         "Payment": payments,
         "BillPayment": bill_payments,
         "JournalEntry": journal_entries,
+        "Transfer": [],
+        "Purchase": [],
+        "Deposit": [],
         "TaxRate": tax_rates,
         "TaxCode": tax_codes,
     }
@@ -983,12 +989,7 @@ class QuickBooksFake(QuickBooksWrites, FakeClock, OAuthTestServer):
         months = _months(start, end)
         with self.lock:
             accounts = {a["Id"]: a for a in self.entities["Account"].values()}
-            postings = [
-                (date.fromisoformat(je["TxnDate"]), line)
-                for je in self.entities["JournalEntry"].values()
-                for line in je.get("Line") or []
-                if line.get("DetailType") == "JournalEntryLineDetail"
-            ]
+            postings = ledger_postings(self.entities)
         columns = [
             {"ColTitle": "", "ColType": "Account", "MetaData": [{"Name": "ColKey", "Value": "account"}]}
         ]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import json
 import time
+from datetime import date
 from typing import Any
 
 from starlette.requests import Request
@@ -36,9 +37,14 @@ WRITABLE = (
     "Payment",
     "BillPayment",
     "JournalEntry",
+    "Transfer",
+    "Purchase",
+    "Deposit",
 )
 # Name lists are never deleted in QuickBooks (made inactive instead).
-DELETABLE = frozenset({"Invoice", "Bill", "Payment", "BillPayment", "JournalEntry"})
+DELETABLE = frozenset(
+    {"Invoice", "Bill", "Payment", "BillPayment", "JournalEntry", "Transfer", "Purchase", "Deposit"}
+)
 # Reference fields → the entity they name.
 REFERENCES = {
     "CustomerRef": "Customer",
@@ -52,6 +58,8 @@ REFERENCES = {
     "APAccountRef": "Account",
     "BankAccountRef": "Account",
     "CCAccountRef": "Account",
+    "FromAccountRef": "Account",
+    "ToAccountRef": "Account",
 }
 CLASSIFICATIONS = {
     "Bank": "Asset",
@@ -89,7 +97,10 @@ LINE_DETAILS = {
     "Invoice": ("SalesItemLineDetail",),
     "Bill": ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail"),
     "JournalEntry": ("JournalEntryLineDetail",),
+    "Purchase": ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail"),
+    "Deposit": ("DepositLineDetail",),
 }
+BUSINESS_RULE = "A business validation error has occurred while processing your request"
 
 
 class Refused(Exception):
@@ -372,6 +383,8 @@ class QuickBooksWrites:
                 raise Malformed(f"{entity}: AccountBasedExpenseLineDetail.AccountRef is required")
             if kind == "ItemBasedExpenseLineDetail" and not detail.get("ItemRef"):
                 raise Malformed(f"{entity}: ItemBasedExpenseLineDetail.ItemRef is required")
+            if kind == "DepositLineDetail" and not detail.get("AccountRef"):
+                raise Malformed(f"{entity}: the fake takes deposit lines with DepositLineDetail.AccountRef")
             if kind == "JournalEntryLineDetail" and (
                 detail.get("PostingType") not in ("Debit", "Credit") or not detail.get("AccountRef")
             ):
@@ -393,7 +406,7 @@ class QuickBooksWrites:
         if "TotalAmt" in record and current is None and round(float(record["TotalAmt"]), 2) != total:
             raise Refused(
                 "6000",
-                "A business validation error has occurred while processing your request",
+                BUSINESS_RULE,
                 f"Business Validation Error: TotalAmt {record['TotalAmt']} is not the lines' total {total}",
                 "TotalAmt",
             )
@@ -401,7 +414,7 @@ class QuickBooksWrites:
         if total < paid:
             raise Refused(
                 "6000",
-                "A business validation error has occurred while processing your request",
+                BUSINESS_RULE,
                 f"Business Validation Error: the total {total} is less than the {paid} already paid",
                 "TotalAmt",
             )
@@ -423,7 +436,7 @@ class QuickBooksWrites:
             if not item.get("IncomeAccountRef"):
                 raise Refused(
                     "6000",
-                    "A business validation error has occurred while processing your request",
+                    BUSINESS_RULE,
                     f"Business Validation Error: item {item['Name']} is not sold (no income account)",
                     "Line.SalesItemLineDetail.ItemRef",
                 )
@@ -457,7 +470,7 @@ class QuickBooksWrites:
         if round(balance, 2) != 0:
             raise Refused(
                 "6000",
-                "A business validation error has occurred while processing your request",
+                BUSINESS_RULE,
                 "Business Validation Error: Transaction must be balanced.",
                 "Line",
             )
@@ -483,7 +496,7 @@ class QuickBooksWrites:
         if account["AccountType"] != wanted:
             raise Refused(
                 "6000",
-                "A business validation error has occurred while processing your request",
+                BUSINESS_RULE,
                 f"Business Validation Error: a {pay_type} bill payment is paid from a {wanted} account",
                 detail[pay_type][1],
             )
@@ -516,7 +529,7 @@ class QuickBooksWrites:
             if line["Amount"] > float(paid["Balance"]) + 0.005:
                 raise Refused(
                     "6000",
-                    "A business validation error has occurred while processing your request",
+                    BUSINESS_RULE,
                     f"Business Validation Error: the payment of {line['Amount']} is more than the"
                     f" {paid['Balance']} {document} {paid['Id']} still owes",
                     "Line.Amount",
@@ -525,7 +538,7 @@ class QuickBooksWrites:
         if round(applied, 2) > round(float(record["TotalAmt"]), 2):
             raise Refused(
                 "6000",
-                "A business validation error has occurred while processing your request",
+                BUSINESS_RULE,
                 "Business Validation Error: the lines apply more than the TotalAmt",
                 "TotalAmt",
             )
@@ -548,6 +561,121 @@ class QuickBooksWrites:
                 paid["SyncToken"] = str(int(paid["SyncToken"]) + 1)
                 paid["MetaData"]["LastUpdatedTime"] = self._stamp_now()
 
+    def _check_transfer(self, record: dict[str, Any], current: dict[str, Any] | None) -> None:
+        amount = record.get("Amount")
+        if (
+            not record.get("FromAccountRef")
+            or not record.get("ToAccountRef")
+            or not isinstance(amount, (int, float))
+        ):
+            raise Malformed("Transfer: FromAccountRef, ToAccountRef and Amount are required")
+        if amount <= 0:
+            raise Refused(
+                "6000",
+                BUSINESS_RULE,
+                "Business Validation Error: a transfer moves a positive Amount",
+                "Amount",
+            )
+        if record["FromAccountRef"]["value"] == record["ToAccountRef"]["value"]:
+            raise Refused(
+                "6000",
+                BUSINESS_RULE,
+                "Business Validation Error: a transfer's accounts must differ",
+                "ToAccountRef",
+            )
+        record.setdefault("TxnDate", time.strftime("%Y-%m-%d"))
+        record.setdefault("CurrencyRef", {"value": "USD", "name": "United States Dollar"})
+
+    def _check_entity_ref(self, reference: Any) -> None:
+        if reference is None:
+            return
+        kind = reference.get("type") if isinstance(reference, dict) else None
+        if kind not in ("Vendor", "Customer") or not reference.get("value"):
+            raise Malformed("EntityRef: {value, type} with type Vendor or Customer")
+        if str(reference["value"]) not in self.entities[kind]:
+            raise Refused(
+                "2500",
+                "Invalid Reference Id",
+                f"Invalid Reference Id : {kind} {reference['value']}",
+                "EntityRef",
+            )
+
+    def _check_purchase(self, record: dict[str, Any], current: dict[str, Any] | None) -> None:
+        kinds = {"Cash": "Bank", "Check": "Bank", "CreditCard": "Credit Card"}
+        if record.get("PaymentType") not in kinds or not record.get("AccountRef"):
+            raise Malformed("Purchase: PaymentType (Cash, Check, CreditCard) and AccountRef are required")
+        account = self.entities["Account"][record["AccountRef"]["value"]]
+        if account["AccountType"] != kinds[record["PaymentType"]]:
+            raise Refused(
+                "6000",
+                BUSINESS_RULE,
+                f"Business Validation Error: a {record['PaymentType']} purchase is paid from a"
+                f" {kinds[record['PaymentType']]} account",
+                "AccountRef",
+            )
+        self._check_entity_ref(record.get("EntityRef"))
+        self._totalled("Purchase", record)
+
+    def _check_deposit(self, record: dict[str, Any], current: dict[str, Any] | None) -> None:
+        if not record.get("DepositToAccountRef"):
+            raise Malformed("Deposit: DepositToAccountRef is required")
+        for line in record.get("Line") or []:
+            self._check_entity_ref((line.get("DepositLineDetail") or {}).get("Entity"))
+        self._totalled("Deposit", record)
+
+    def _totalled(self, entity: str, record: dict[str, Any]) -> None:
+        """A transaction paid at once: its lines and tax make its TotalAmt."""
+        net = self._check_lines(entity, record)
+        tax = float((record.get("TxnTaxDetail") or {}).get("TotalTax") or 0)
+        record["TotalAmt"] = round(net + tax, 2)
+        record["TxnTaxDetail"] = {"TotalTax": tax}
+        record.setdefault("TxnDate", time.strftime("%Y-%m-%d"))
+        record.setdefault("CurrencyRef", {"value": "USD", "name": "United States Dollar"})
+
 
 def _entity(name: str, among: tuple[str, ...] = WRITABLE) -> str | None:
     return next((e for e in among if e.lower() == name.lower()), None)
+
+
+def _posting(kind: str, amount: float, account: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Amount": amount,
+        "DetailType": "JournalEntryLineDetail",
+        "JournalEntryLineDetail": {"PostingType": kind, "AccountRef": account},
+    }
+
+
+def ledger_postings(entities: dict[str, dict[str, dict[str, Any]]]) -> list[tuple[date, dict[str, Any]]]:
+    """What the books' reports add up, as journal lines by day: journal entries as they are, and what
+    transfers, purchases and deposits move (the seeded invoices and bills are in the accounts' opening
+    balances, not here)."""
+    postings = [
+        (date.fromisoformat(entry["TxnDate"]), line)
+        for entry in entities["JournalEntry"].values()
+        for line in entry.get("Line") or []
+        if line.get("DetailType") == "JournalEntryLineDetail"
+    ]
+    for moved in entities["Transfer"].values():
+        day = date.fromisoformat(moved["TxnDate"])
+        postings.append((day, _posting("Debit", moved["Amount"], moved["ToAccountRef"])))
+        postings.append((day, _posting("Credit", moved["Amount"], moved["FromAccountRef"])))
+    for bought in entities["Purchase"].values():
+        day = date.fromisoformat(bought["TxnDate"])
+        for line in bought["Line"]:
+            detail = line.get("AccountBasedExpenseLineDetail")
+            item = line.get("ItemBasedExpenseLineDetail")
+            account = (
+                detail["AccountRef"]
+                if detail
+                else entities["Item"][item["ItemRef"]["value"]]["ExpenseAccountRef"]
+            )
+            postings.append((day, _posting("Debit", line["Amount"], account)))
+            postings.append((day, _posting("Credit", line["Amount"], bought["AccountRef"])))
+    for received in entities["Deposit"].values():
+        day = date.fromisoformat(received["TxnDate"])
+        postings.append((day, _posting("Debit", received["TotalAmt"], received["DepositToAccountRef"])))
+        for line in received["Line"]:
+            postings.append(
+                (day, _posting("Credit", line["Amount"], line["DepositLineDetail"]["AccountRef"]))
+            )
+    return postings

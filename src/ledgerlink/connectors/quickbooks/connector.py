@@ -104,6 +104,18 @@ SOURCES: Mapping[str, Source] = {
     "billPayments": Source("BillPayment", mapping.bill_payment),
     "journalEntries": Source("JournalEntry", mapping.journal_entry),
     "items": Source("Item", mapping.item, include_inactive=True),
+    "transfers": Source("Transfer", mapping.transfer),
+    "directCosts": Source("Purchase", mapping.direct_cost),
+    # Deposits that only gather payments received earlier (from Undeposited Funds) are no income of their own.
+    "directIncomes": Source(
+        "Deposit",
+        mapping.direct_income,
+        keep=lambda entity: any(
+            line.get("DetailType") == "DepositLineDetail"
+            and (line.get("DepositLineDetail") or {}).get("AccountRef")
+            for line in entity.get("Line") or []
+        ),
+    ),
 }
 DATA_TYPES = tuple(sorted({*SOURCES, "taxRates", "company", *STATEMENT_TYPES}))
 # What QuickBooks changes in place (a sparse update) and deletes, of what Codat's API updates and deletes:

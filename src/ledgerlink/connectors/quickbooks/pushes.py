@@ -47,12 +47,14 @@ async def push(quickbooks: QuickBooksClient, request: PushRequest) -> Record:
 
 async def _body(quickbooks: QuickBooksClient, write: writes.EntityWrite, record: Record) -> Record:
     body = write.to_quickbooks(record)
-    if write.entity == "BillPayment":
+    if write.on_card is not None:
         # Paid from a credit card account, QuickBooks wants the card form of the payment.
-        account_id = body["CheckPayment"]["BankAccountRef"]["value"]
-        paid_from = await _read(quickbooks, "Account", account_id, field="accountRef.id")
+        account_id, by_card = write.on_card(body)
+        paid_from = await _read(
+            quickbooks, "Account", account_id, field=_field(write, "AccountRef") or "accountRef.id"
+        )
         if paid_from.get("AccountType") == "Credit Card":
-            body = writes.card_bill_payment(body)
+            body = by_card
     return body
 
 

@@ -413,11 +413,12 @@ def bill_payment(record: Record) -> Record:
     )
 
 
-def card_bill_payment(body: Record) -> Record:
-    """The same bill payment paid by credit card (its account is a Credit Card account)."""
+def card_bill_payment(body: Record) -> tuple[str, Record]:
+    """The account the bill payment is paid from, and the payment as QuickBooks wants it when that account is
+    a Credit Card account."""
     account = body["CheckPayment"]["BankAccountRef"]
     paid = {key: value for key, value in body.items() if key != "CheckPayment"}
-    return {**paid, "PayType": "CreditCard", "CreditCardPayment": {"CCAccountRef": account}}
+    return account["value"], {**paid, "PayType": "CreditCard", "CreditCardPayment": {"CCAccountRef": account}}
 
 
 # ------------------------------------------------------------------------------------ journal entries
@@ -453,6 +454,117 @@ def journal_entry(record: Record) -> Record:
     )
 
 
+# ------------------------------------------------------------------------- transfers, direct costs
+def transfer(record: Record) -> Record:
+    """QuickBooks moves one amount between two accounts: Codat's `from` and `to` amounts must agree."""
+    source, target = record.get("from") or {}, record.get("to") or {}
+    for side, part in (("from", source), ("to", target)):
+        if not _ref(part.get("accountRef")):
+            raise refused(f"{side}.accountRef", "QuickBooks needs both accounts of a transfer.")
+    amount = source.get("amount") if source.get("amount") is not None else target.get("amount")
+    if amount is None or _amount(amount) <= 0:
+        raise refused("from.amount", "QuickBooks transfers a positive amount.")
+    if target.get("amount") is not None and _amount(target["amount"]) != _amount(amount):
+        raise refused(
+            "to.amount",
+            "QuickBooks moves one amount between two accounts: from.amount and to.amount must be the same.",
+        )
+    return without_none(
+        {
+            "FromAccountRef": _ref(source.get("accountRef")),
+            "ToAccountRef": _ref(target.get("accountRef")),
+            "Amount": _amount(amount),
+            "TxnDate": _day(record.get("date")),
+            "PrivateNote": record.get("description") or None,
+        }
+    )
+
+
+def _paid_account(record: Record) -> Record:
+    """The account a direct cost or income was paid from or into: its payment allocation's."""
+    allocations = record.get("paymentAllocations") or []
+    account = _ref(((allocations[0] if allocations else {}).get("payment") or {}).get("accountRef"))
+    if account is None:
+        raise refused(
+            "paymentAllocations.0.payment.accountRef",
+            "QuickBooks needs the bank or credit card account the money moved through.",
+        )
+    return account
+
+
+# Codat's contact data type → QuickBooks' `EntityRef.type`.
+CONTACT_TYPES = {"suppliers": "Vendor", "customers": "Customer"}
+
+
+def _entity_ref(reference: Any, default: str) -> Record | None:
+    if not _ref(reference):
+        return None
+    kind = CONTACT_TYPES.get(reference.get("dataType") or default)
+    if kind is None:
+        raise refused("contactRef.dataType", "QuickBooks' contacts are customers or suppliers.")
+    return {"value": str(reference["id"]), "type": kind}
+
+
+def direct_cost(record: Record) -> Record:
+    """A Purchase paid at once from a bank account (`Cash`) or a credit card (`CreditCard`, chosen once the
+    account's type is known: `card_purchase`)."""
+    return without_none(
+        {
+            "PaymentType": "Cash",
+            "AccountRef": _paid_account(record),
+            "EntityRef": _entity_ref(record.get("contactRef"), "suppliers"),
+            "DocNumber": record.get("reference") or None,
+            "PrivateNote": record.get("note") or None,
+            "TxnDate": _day(record.get("issueDate")),
+            **_currency(record),
+            "Line": _expense_lines(record),
+            **_tax(record, "taxAmount"),
+        }
+    )
+
+
+def card_purchase(body: Record) -> tuple[str, Record]:
+    return body["AccountRef"]["value"], {**body, "PaymentType": "CreditCard"}
+
+
+def direct_income(record: Record) -> Record:
+    """A Deposit into the received account, each line booked to its income account (a Deposit, not a
+    SalesReceipt: Codat's direct income books lines to accounts, which a deposit line does; a sales receipt
+    books them to items)."""
+    contact = _entity_ref(record.get("contactRef"), "customers")
+    lines = []
+    for index, line in enumerate(record.get("lineItems") or []):
+        field = f"lineItems.{index}"
+        if not _ref(line.get("accountRef")):
+            raise refused(f"{field}.accountRef", "QuickBooks books a deposit line to an account.")
+        lines.append(
+            without_none(
+                {
+                    "Description": line.get("description") or None,
+                    "Amount": _line_amount(line, field),
+                    "DetailType": "DepositLineDetail",
+                    "DepositLineDetail": without_none(
+                        {
+                            "AccountRef": _ref(line.get("accountRef")),
+                            "Entity": contact,
+                            "TaxCodeRef": _ref(line.get("taxRateRef")),
+                        }
+                    ),
+                }
+            )
+        )
+    return without_none(
+        {
+            "DepositToAccountRef": _paid_account(record),
+            "PrivateNote": record.get("note") or record.get("reference") or None,
+            "TxnDate": _day(record.get("issueDate")),
+            **_currency(record),
+            "Line": lines,
+            **_tax(record, "taxAmount"),
+        }
+    )
+
+
 # ------------------------------------------------------------------------------------------- the table
 @dataclass(frozen=True)
 class EntityWrite:
@@ -464,6 +576,8 @@ class EntityWrite:
     to_codat: Callable[[Record], Any]
     # QuickBooks' element (the last part of a fault's `element`, or the whole) → the Codat field.
     fields: Mapping[str, str]
+    # Payments by card: the paying account of a body, and the body to send when it is a Credit Card account.
+    on_card: Callable[[Record], tuple[str, Record]] | None = None
 
 
 CONTACT_FIELDS = {
@@ -566,6 +680,38 @@ WRITES: Mapping[str, EntityWrite] = {
             "Line": "lines",
             "LinkedTxn": "lines.links",
             "Amount": "lines.links.amount",
+        },
+        on_card=card_bill_payment,
+    ),
+    "transfers": EntityWrite(
+        "Transfer",
+        transfer,
+        mapping.transfer,
+        {"FromAccountRef": "from.accountRef.id", "ToAccountRef": "to.accountRef.id", "Amount": "from.amount"},
+    ),
+    "directCosts": EntityWrite(
+        "Purchase",
+        direct_cost,
+        mapping.direct_cost,
+        {
+            **LINE_FIELDS,
+            "AccountRef": "paymentAllocations.payment.accountRef.id",
+            "EntityRef": "contactRef.id",
+            "TxnDate": "issueDate",
+            "TotalAmt": "totalAmount",
+        },
+        on_card=card_purchase,
+    ),
+    "directIncomes": EntityWrite(
+        "Deposit",
+        direct_income,
+        mapping.direct_income,
+        {
+            "Line": "lineItems",
+            "AccountRef": "lineItems.accountRef.id",
+            "DepositToAccountRef": "paymentAllocations.payment.accountRef.id",
+            "TxnDate": "issueDate",
+            "TotalAmt": "totalAmount",
         },
     ),
     "journalEntries": EntityWrite(

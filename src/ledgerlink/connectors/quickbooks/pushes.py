@@ -28,6 +28,7 @@ OBJECT_NOT_FOUND = "610"
 
 async def push(quickbooks: QuickBooksClient, request: PushRequest) -> Record:
     write = writes.WRITES[request.data_type]
+    entity: Record | None
     try:
         if request.operation is Operation.CREATE:
             body = await _body(quickbooks, write, request.record)
@@ -40,6 +41,9 @@ async def push(quickbooks: QuickBooksClient, request: PushRequest) -> Record:
         raise PushRejected(f"QuickBooks cannot hold the record: {unwritable}", unwritable.errors) from None
     except QuickBooksFault as fault:
         raise _rejected(write, fault) from None
+    if entity is None:
+        # Deleted by this push before a crash: QuickBooks keeps nothing of it to read but its id.
+        return {"id": request.record_id}
     mapped = write.to_codat(entity)
     assert not isinstance(mapped, Deleted)
     return mapped
@@ -108,10 +112,12 @@ async def _update(quickbooks: QuickBooksClient, write: writes.EntityWrite, reque
     raise AssertionError("unreachable")
 
 
-async def _delete(quickbooks: QuickBooksClient, write: writes.EntityWrite, request: PushRequest) -> Record:
+async def _delete(
+    quickbooks: QuickBooksClient, write: writes.EntityWrite, request: PushRequest
+) -> Record | None:
     """The entity as it was when deleted (what the push answers). A delete already done under this key (a
-    retried push) finds nothing to read: the delete is asked again under the key, and QuickBooks answers it
-    as it did the first time."""
+    retried push) finds nothing to read: the delete is asked again under the key, QuickBooks answers it as
+    it did the first time, and there is nothing to answer but the id (None)."""
     assert request.record_id is not None
     try:
         current = await _read(quickbooks, write.entity, request.record_id)
@@ -128,7 +134,7 @@ async def _delete(quickbooks: QuickBooksClient, write: writes.EntityWrite, reque
             if OBJECT_NOT_FOUND in fault.codes:
                 raise RecordNotFound(f"QuickBooks has no {write.entity} {request.record_id}.") from None
             raise
-        return {"Id": request.record_id}
+        return None
     for attempt in range(2):
         gone = {"Id": current["Id"], "SyncToken": current["SyncToken"]}
         request_id = request.idempotency_key if attempt == 0 else f"{request.idempotency_key}-retry"

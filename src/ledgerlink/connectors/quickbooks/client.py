@@ -1,5 +1,5 @@
 """HTTP calls to the QuickBooks Online Accounting API (v3) for one company (realm): queries, change data
-capture, reports, faults, rate limits and retries.
+capture, reports, writes (`post`, with `requestid`), faults, rate limits and retries.
 
 Intuit answers errors as a `Fault` (`{"Fault": {"Error": [{"Message", "Detail", "code"}], "type"}}`), with
 the HTTP status it belongs to and, now and then, inside a 200. Authentication faults (codes 3200 and 3201,
@@ -10,8 +10,9 @@ with `invalid_grant` is `AuthorizationLost` too (raised by `oauth.tokens` throug
 Limits: 500 requests a minute and 10 in flight per company. A 429 (`ThrottleExceeded`, code 3001) is waited
 out as `Retry-After` says, or a minute when it says nothing (the window is a minute), within the shared
 `RetryBudget`; 5xx answers and network errors are retried with exponential backoff. Other faults (a query
-Intuit could not parse, a CDC window it refuses) and unreadable bodies are `PlatformFailed`. Tokens are
-sent, never logged.
+Intuit could not parse, a CDC window it refuses, a write its books refuse) are `QuickBooksFault`, a
+`PlatformFailed` carrying Intuit's `Error` items; unreadable bodies are `PlatformFailed`. Tokens are sent,
+never logged.
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ MAXRESULTS 1000`); name lists (accounts, customers, vendors, items) include inac
 '<last pull>'` and then asks change data capture (`/cdc?entities=&changedSince=`) for what was deleted
 since: its `status: "Deleted"` entries become `Batch.deleted_ids`. Tax codes and rates have no CDC and are
 read whole; so are company info and the BalanceSheet and ProfitAndLoss reports (a record per month).
+
+Pushes. `push` creates, updates (sparse, with the SyncToken read first) and deletes the entities
+`writes.WRITES` names, through `pushes.push`: what is declared in `writable_data_types`,
+`UPDATABLE` and `DELETABLE`.
 """
 
 from __future__ import annotations
@@ -62,7 +66,7 @@ from ledgerlink.records.registry import SourceType
 
 KEY = "qhyg"
 SANDBOX_KEY = "ndsk"
-# Read access to the company's books (Intuit's only accounting scope; it also covers writes, unused here).
+# Access to the company's books, reads and writes (Intuit's only accounting scope).
 SCOPES = ("com.intuit.quickbooks.accounting",)
 # Intuit's largest MAXRESULTS.
 PAGE_SIZE = 1000

@@ -421,6 +421,43 @@ CREATES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"description": "Loan drawdown"},
     ),
     (
+        "creditNotes",
+        {
+            "customerRef": {"id": "{id:customers}"},
+            "creditNoteNumber": "CN-E2E",
+            "issueDate": "2024-03-07T00:00:00",
+            "lineItems": [
+                {
+                    "unitAmount": 120,
+                    "quantity": 1,
+                    "accountRef": {"id": "82"},
+                    "itemRef": {"id": "{id:items}"},
+                }
+            ],
+        },
+        {"creditNoteNumber": "CN-E2E", "totalAmount": 120.0, "remainingCredit": 120.0},
+    ),
+    (
+        "billCreditNotes",
+        {
+            "supplierRef": {"id": "{id:suppliers}"},
+            "billCreditNoteNumber": "VC-E2E",
+            "issueDate": "2024-03-07T00:00:00",
+            "lineItems": [{"unitAmount": 10, "quantity": 1, "accountRef": {"id": "7"}}],
+        },
+        {"billCreditNoteNumber": "VC-E2E", "totalAmount": 10.0},
+    ),
+    (
+        "purchaseOrders",
+        {
+            "supplierRef": {"id": "{id:suppliers}"},
+            "purchaseOrderNumber": "PO-E2E",
+            "issueDate": "2024-03-07T00:00:00",
+            "lineItems": [{"unitAmount": 10, "quantity": 4, "itemRef": {"id": "11"}}],
+        },
+        {"purchaseOrderNumber": "PO-E2E", "totalAmount": 40.0, "status": "Open"},
+    ),
+    (
         "transfers",
         {
             "description": "Card drawdown",
@@ -612,3 +649,76 @@ def line_of(line: dict[str, Any], account_id: str) -> dict[str, Any]:
         if found:
             return found
     return {}
+
+
+async def test_credit_notes_and_purchase_orders_are_created_and_updated(
+    runtime: Runtime, fake: QuickBooksFake, connection_id: uuid.UUID
+) -> None:
+    pump = {
+        "description": "Pump",
+        "unitAmount": 15,
+        "quantity": 2,
+        "accountRef": {"id": "79"},
+        "itemRef": {"id": "11"},
+    }
+    credit = {
+        "customerRef": {"id": "20"},
+        "creditNoteNumber": "CN-1",
+        "issueDate": "2024-03-11",
+        "lineItems": [pump],
+    }
+    created = await push(runtime, connection_id, "creditNotes", credit)
+    assert (created["totalAmount"], created["remainingCredit"], created["status"]) == (
+        30.0,
+        30.0,
+        "Submitted",
+    )
+    updated = await push(
+        runtime,
+        connection_id,
+        "creditNotes",
+        {**credit, "lineItems": [{**pump, "quantity": 3}], "note": "Three returned"},
+        operation=Operation.UPDATE,
+        record_id=created["id"],
+    )
+    assert (updated["totalAmount"], updated["note"]) == (45.0, "Three returned")
+
+    hoses = {"description": "Hoses", "unitAmount": 40, "quantity": 1, "accountRef": {"id": "7"}}
+    vendor_credit = {
+        "supplierRef": {"id": "41"},
+        "billCreditNoteNumber": "VC-1",
+        "issueDate": "2024-03-12",
+        "lineItems": [hoses],
+    }
+    created = await push(runtime, connection_id, "billCreditNotes", vendor_credit)
+    assert (created["totalAmount"], created["supplierRef"]["supplierName"]) == (40.0, "Hicks Hardware")
+    updated = await push(
+        runtime,
+        connection_id,
+        "billCreditNotes",
+        {**vendor_credit, "lineItems": [{**hoses, "unitAmount": 35}]},
+        operation=Operation.UPDATE,
+        record_id=created["id"],
+    )
+    assert updated["totalAmount"] == 35.0 and fake.entities["VendorCredit"][created["id"]]["SyncToken"] == "1"
+
+    order = {
+        "supplierRef": {"id": "41"},
+        "purchaseOrderNumber": "PO-9",
+        "issueDate": "2024-03-13",
+        "lineItems": [hoses],
+    }
+    created = await push(runtime, connection_id, "purchaseOrders", order)
+    assert (created["status"], created["totalAmount"]) == ("Open", 40.0)
+    closed = await push(
+        runtime,
+        connection_id,
+        "purchaseOrders",
+        {**order, "status": "Closed"},
+        operation=Operation.UPDATE,
+        record_id=created["id"],
+    )
+    assert closed["status"] == "Closed"
+    for data_type in ("creditNotes", "billCreditNotes", "purchaseOrders"):
+        assert (await pull(runtime, connection_id, data_type)).status == "Complete"
+    assert (await stored(runtime, connection_id, "purchaseOrders"))[created["id"]][0]["status"] == "Closed"

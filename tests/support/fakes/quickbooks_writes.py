@@ -37,6 +37,9 @@ WRITABLE = (
     "Payment",
     "BillPayment",
     "JournalEntry",
+    "CreditMemo",
+    "VendorCredit",
+    "PurchaseOrder",
     "Transfer",
     "Purchase",
     "Deposit",
@@ -98,6 +101,9 @@ LINE_DETAILS = {
     "Bill": ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail"),
     "JournalEntry": ("JournalEntryLineDetail",),
     "Purchase": ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail"),
+    "CreditMemo": ("SalesItemLineDetail",),
+    "VendorCredit": ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail"),
+    "PurchaseOrder": ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail"),
     "Deposit": ("DepositLineDetail",),
 }
 BUSINESS_RULE = "A business validation error has occurred while processing your request"
@@ -410,7 +416,11 @@ class QuickBooksWrites:
                 f"Business Validation Error: TotalAmt {record['TotalAmt']} is not the lines' total {total}",
                 "TotalAmt",
             )
-        paid = round(float(current["TotalAmt"]) - float(current["Balance"]), 2) if current else 0.0
+        paid = (
+            round(float(current["TotalAmt"]) - float(current.get("Balance", current["TotalAmt"])), 2)
+            if current
+            else 0.0
+        )
         if total < paid:
             raise Refused(
                 "6000",
@@ -428,10 +438,37 @@ class QuickBooksWrites:
 
     def _check_invoice(self, record: dict[str, Any], current: dict[str, Any] | None) -> None:
         self._check_document("Invoice", "CustomerRef", record, current)
+        self._sold("Invoice", record)
+        if not record.get("DocNumber"):
+            numbers = [
+                int(i["DocNumber"])
+                for i in self.entities["Invoice"].values()
+                if str(i.get("DocNumber", "")).isdigit()
+            ]
+            record["DocNumber"] = str(max(numbers, default=1000) + 1)
+
+    def _check_creditmemo(self, record: dict[str, Any], current: dict[str, Any] | None) -> None:
+        self._check_document("CreditMemo", "CustomerRef", record, current)
+        self._sold("CreditMemo", record)
+        record["RemainingCredit"] = record["Balance"]
+
+    def _check_vendorcredit(self, record: dict[str, Any], current: dict[str, Any] | None) -> None:
+        self._check_document("VendorCredit", "VendorRef", record, current)
+        self._payable(record)
+
+    def _check_purchaseorder(self, record: dict[str, Any], current: dict[str, Any] | None) -> None:
+        self._check_document("PurchaseOrder", "VendorRef", record, current)
+        if record.setdefault("POStatus", "Open") not in ("Open", "Closed"):
+            raise Malformed("PurchaseOrder: POStatus is Open or Closed")
+        self._payable(record)
+        del record["Balance"]
+
+    def _sold(self, entity: str, record: dict[str, Any]) -> None:
+        """Sales lines book to their item's income account; a subtotal line closes them."""
         for line in record["Line"]:
             item_ref = line["SalesItemLineDetail"].get("ItemRef")
             if not item_ref:
-                raise Malformed("Invoice: the fake takes sales lines with an ItemRef")
+                raise Malformed(f"{entity}: the fake takes sales lines with an ItemRef")
             item = self.entities["Item"][item_ref["value"]]
             if not item.get("IncomeAccountRef"):
                 raise Refused(
@@ -448,16 +485,12 @@ class QuickBooksWrites:
                 "SubTotalLineDetail": {},
             }
         )
-        if not record.get("DocNumber"):
-            numbers = [
-                int(i["DocNumber"])
-                for i in self.entities["Invoice"].values()
-                if str(i.get("DocNumber", "")).isdigit()
-            ]
-            record["DocNumber"] = str(max(numbers, default=1000) + 1)
 
     def _check_bill(self, record: dict[str, Any], current: dict[str, Any] | None) -> None:
         self._check_document("Bill", "VendorRef", record, current)
+        self._payable(record)
+
+    def _payable(self, record: dict[str, Any]) -> None:
         payable = next(a for a in self.entities["Account"].values() if a["AccountType"] == "Accounts Payable")
         record.setdefault("APAccountRef", {"value": payable["Id"], "name": payable["Name"]})
 

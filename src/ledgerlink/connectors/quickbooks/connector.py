@@ -108,6 +108,9 @@ SOURCES: Mapping[str, Source] = {
     "billPayments": Source("BillPayment", mapping.bill_payment),
     "journalEntries": Source("JournalEntry", mapping.journal_entry),
     "items": Source("Item", mapping.item, include_inactive=True),
+    "creditNotes": Source("CreditMemo", mapping.credit_note),
+    "billCreditNotes": Source("VendorCredit", mapping.bill_credit_note),
+    "purchaseOrders": Source("PurchaseOrder", mapping.purchase_order),
     "transfers": Source("Transfer", mapping.transfer),
     "directCosts": Source("Purchase", mapping.direct_cost),
     # Deposits that only gather payments received earlier (from Undeposited Funds) are no income of their own.
@@ -125,7 +128,16 @@ DATA_TYPES = tuple(sorted({*SOURCES, "taxRates", "company", *STATEMENT_TYPES}))
 # What QuickBooks changes in place (a sparse update) and deletes, of what Codat's API updates and deletes:
 # name lists (accounts, customers, vendors, items) are never deleted in QuickBooks, only made inactive, and
 # a payment cannot be changed once it is applied (Codat has no update of payments or bill payments either).
-UPDATABLE = ("bankAccounts", "bills", "customers", "invoices", "suppliers")
+UPDATABLE = (
+    "bankAccounts",
+    "billCreditNotes",
+    "bills",
+    "creditNotes",
+    "customers",
+    "invoices",
+    "purchaseOrders",
+    "suppliers",
+)
 DELETABLE = ("billPayments", "bills", "invoices", "journalEntries")
 
 

@@ -402,6 +402,93 @@ def bill(entity: Record) -> Mapped:
     return _source_modified(entity, without_none(mapped))
 
 
+# --------------------------------------------------------------------- credit notes, purchase orders
+def _credit_status(total: float, remaining: float) -> str:
+    """What is left of a credit (`RemainingCredit`/`Balance`) says whether it has been used."""
+    if remaining == 0 and total > 0:
+        return "Paid"
+    if 0 < remaining < total:
+        return "PartiallyPaid"
+    return "Submitted"
+
+
+def credit_note(entity: Record) -> Mapped:
+    """A QuickBooks CreditMemo: what is left of it to apply is `RemainingCredit`."""
+    total, tax = money(entity.get("TotalAmt")), _tax(entity)
+    discount, percentage = _discount(entity)
+    remaining = money(entity.get("RemainingCredit", entity.get("Balance")))
+    mapped: Record = {
+        "id": str(entity["Id"]),
+        "creditNoteNumber": entity.get("DocNumber") or None,
+        "customerRef": _ref(entity.get("CustomerRef"), "companyName"),
+        "issueDate": codat_date(entity.get("TxnDate")),
+        "currency": _value(entity.get("CurrencyRef")),
+        "currencyRate": _currency_rate(entity),
+        "lineItems": [m for m in map(_sales_line, _lines(entity)) if m],
+        "paymentAllocations": [],
+        "withholdingTax": [],
+        "totalDiscount": discount,
+        "discountPercentage": percentage,
+        "subTotal": round(total - tax, 2),
+        "additionalTaxAmount": 0.0,
+        "additionalTaxPercentage": 0.0,
+        "totalTaxAmount": tax,
+        "totalAmount": total,
+        "remainingCredit": remaining,
+        "status": _credit_status(total, remaining),
+        "note": (entity.get("CustomerMemo") or {}).get("value") or entity.get("PrivateNote") or None,
+    }
+    return _source_modified(entity, without_none(mapped))
+
+
+def bill_credit_note(entity: Record) -> Mapped:
+    """A QuickBooks VendorCredit: what is left of it to apply is its `Balance`."""
+    total, tax = money(entity.get("TotalAmt")), _tax(entity)
+    remaining = money(entity.get("Balance"))
+    mapped: Record = {
+        "id": str(entity["Id"]),
+        "billCreditNoteNumber": entity.get("DocNumber") or None,
+        "supplierRef": _ref(entity.get("VendorRef"), "supplierName"),
+        "issueDate": codat_date(entity.get("TxnDate")),
+        "currency": _value(entity.get("CurrencyRef")),
+        "currencyRate": _currency_rate(entity),
+        "lineItems": [m for m in map(_expense_line, _lines(entity)) if m],
+        "paymentAllocations": [],
+        "withholdingTax": [],
+        "totalDiscount": 0.0,
+        "discountPercentage": 0.0,
+        "subTotal": round(total - tax, 2),
+        "totalTaxAmount": tax,
+        "totalAmount": total,
+        "remainingCredit": remaining,
+        "status": _credit_status(total, remaining),
+        "note": entity.get("PrivateNote") or None,
+    }
+    return _source_modified(entity, without_none(mapped))
+
+
+def purchase_order(entity: Record) -> Mapped:
+    """A QuickBooks PurchaseOrder (`POStatus` Open or Closed); it books nothing until a bill is made of it."""
+    total, tax = money(entity.get("TotalAmt")), _tax(entity)
+    mapped: Record = {
+        "id": str(entity["Id"]),
+        "purchaseOrderNumber": entity.get("DocNumber") or None,
+        "supplierRef": _ref(entity.get("VendorRef"), "supplierName"),
+        "issueDate": codat_date(entity.get("TxnDate")),
+        "paymentDueDate": codat_date(entity.get("DueDate")),
+        "currency": _value(entity.get("CurrencyRef")),
+        "currencyRate": _currency_rate(entity),
+        "lineItems": [m for m in map(_expense_line, _lines(entity)) if m],
+        "status": entity.get("POStatus") if entity.get("POStatus") in ("Open", "Closed") else "Unknown",
+        "totalDiscount": 0.0,
+        "subTotal": round(total - tax, 2),
+        "totalTaxAmount": tax,
+        "totalAmount": total,
+        "note": entity.get("Memo") or entity.get("PrivateNote") or None,
+    }
+    return _source_modified(entity, without_none(mapped))
+
+
 # ------------------------------------------------------------------------------------------- payments
 # What a payment line links to (`LinkedTxn.TxnType`) → Codat's link type (its sign: `LINK_SIGNS`).
 PAYMENT_LINKS: Mapping[str, str] = {

@@ -348,6 +348,53 @@ def bill(record: Record) -> Record:
     )
 
 
+def credit_note(record: Record) -> Record:
+    """A credit note to a customer: a CreditMemo, its lines sales lines (as an invoice's)."""
+    return without_none(
+        {
+            "CustomerRef": _ref(record.get("customerRef")),
+            "DocNumber": record.get("creditNoteNumber") or None,
+            "TxnDate": _day(record.get("issueDate")),
+            **_currency(record),
+            "Line": _sales_lines(record),
+            **_tax(record, "totalTaxAmount"),
+            "CustomerMemo": {"value": record["note"]} if record.get("note") else None,
+        }
+    )
+
+
+def bill_credit_note(record: Record) -> Record:
+    """A credit note from a supplier: a VendorCredit, its lines expense lines (as a bill's)."""
+    return without_none(
+        {
+            "VendorRef": _ref(record.get("supplierRef")),
+            "DocNumber": record.get("billCreditNoteNumber") or None,
+            "TxnDate": _day(record.get("issueDate")),
+            **_currency(record),
+            "Line": _expense_lines(record),
+            **_tax(record, "totalTaxAmount"),
+            "PrivateNote": record.get("note") or None,
+        }
+    )
+
+
+def purchase_order(record: Record) -> Record:
+    """QuickBooks' purchase orders are Open or Closed (Codat's Draft and Void have no place: Open)."""
+    return without_none(
+        {
+            "VendorRef": _ref(record.get("supplierRef")),
+            "DocNumber": record.get("purchaseOrderNumber") or None,
+            "TxnDate": _day(record.get("issueDate")),
+            "DueDate": _day(record.get("paymentDueDate")),
+            **_currency(record),
+            "Line": _expense_lines(record),
+            **_tax(record, "totalTaxAmount"),
+            "POStatus": "Closed" if record.get("status") == "Closed" else "Open",
+            "Memo": record.get("note") or None,
+        }
+    )
+
+
 # ------------------------------------------------------------------------------------------- payments
 def _payment_lines(record: Record, kinds: Mapping[str, str]) -> list[Record]:
     """Codat's lines and their links as QuickBooks' lines, one per document paid (`LinkedTxn`), the amount
@@ -650,6 +697,45 @@ WRITES: Mapping[str, EntityWrite] = {
             "DocNumber": "reference",
             "TxnDate": "issueDate",
             "DueDate": "dueDate",
+            "TotalAmt": "totalAmount",
+        },
+    ),
+    "creditNotes": EntityWrite(
+        "CreditMemo",
+        credit_note,
+        mapping.credit_note,
+        {
+            **LINE_FIELDS,
+            "CustomerRef": "customerRef.id",
+            "DocNumber": "creditNoteNumber",
+            "TxnDate": "issueDate",
+            "TotalAmt": "totalAmount",
+        },
+    ),
+    "billCreditNotes": EntityWrite(
+        "VendorCredit",
+        bill_credit_note,
+        mapping.bill_credit_note,
+        {
+            **LINE_FIELDS,
+            "AccountRef": "lineItems.accountRef.id",
+            "VendorRef": "supplierRef.id",
+            "DocNumber": "billCreditNoteNumber",
+            "TxnDate": "issueDate",
+            "TotalAmt": "totalAmount",
+        },
+    ),
+    "purchaseOrders": EntityWrite(
+        "PurchaseOrder",
+        purchase_order,
+        mapping.purchase_order,
+        {
+            **LINE_FIELDS,
+            "AccountRef": "lineItems.accountRef.id",
+            "VendorRef": "supplierRef.id",
+            "DocNumber": "purchaseOrderNumber",
+            "TxnDate": "issueDate",
+            "DueDate": "paymentDueDate",
             "TotalAmt": "totalAmount",
         },
     ),

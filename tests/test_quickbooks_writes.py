@@ -343,7 +343,12 @@ CREATES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ),
     (
         "chartOfAccounts",
-        {"name": "Loan from Lendco", "nominalCode": "2600", "fullyQualifiedCategory": "Liability.NonCurrent"},
+        {
+            "name": "Loan from Lendco",
+            "nominalCode": "2600",
+            "type": "Liability",
+            "fullyQualifiedCategory": "Liability.NonCurrent",
+        },
         {"name": "Loan from Lendco", "nominalCode": "2600", "type": "Liability", "status": "Active"},
     ),
     (

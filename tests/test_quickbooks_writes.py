@@ -543,16 +543,8 @@ def test_every_type_is_created_through_the_server_and_read_back(
         base = f"/companies/{company['id']}/connections/{connection['id']}/push"
         ids: dict[str, str] = {}
         for data_type, record, _ in CREATES:
-            path = registry_path(data_type)
-            accepted = api.post(f"{base}/{path}", json=filled(record, ids))
-            assert accepted.status_code == 200, (data_type, accepted.text)
-            key = accepted.json()["pushOperationKey"]
-
-            def finished(key: str = key) -> dict[str, Any] | None:
-                operation = api.get(f"/companies/{company['id']}/push/{key}").json()
-                return operation if operation["status"] != "Pending" else None
-
-            operation = wait_until(finished, timeout=60, what=f"the {data_type} push")
+            key = accept(api, "POST", f"{base}/{registry_path(data_type)}", json=filled(record, ids))
+            operation = outcome(api, company["id"], key)
             assert operation["status"] == "Success", (data_type, operation)
             (change,) = operation["changes"]
             assert change["type"] == "Created" and change["recordRef"]["dataType"] == data_type
@@ -570,6 +562,28 @@ def test_every_type_is_created_through_the_server_and_read_back(
         assert (invoice["amountDue"], invoice["status"]) == (50.0, "PartiallyPaid")
         bill = api.get(f"/companies/{company['id']}/data/bills/{ids['bills']}").json()
         assert (bill["amountDue"], bill["status"]) == (0.0, "Paid")
+
+        # An update and deletes through Codat's PUT and DELETE routes: the invoice's lines replaced (what
+        # the payment paid stays paid), the journal entry gone, a bill QuickBooks does not have not found.
+        invoice_record = next(record for data_type, record, _ in CREATES if data_type == "invoices")
+        line = {**invoice_record["lineItems"][0], "quantity": 3}
+        changed = filled({**invoice_record, "lineItems": [line]}, ids)
+        modified = outcome(
+            api, company["id"], accept(api, "PUT", f"{base}/invoices/{ids['invoices']}", json=changed)
+        )
+        assert modified["status"] == "Success" and modified["changes"][0]["type"] == "Modified", modified
+        gone = outcome(
+            api, company["id"], accept(api, "DELETE", f"{base}/journalEntries/{ids['journalEntries']}")
+        )
+        assert gone["status"] == "Success" and gone["changes"][0]["type"] == "Deleted", gone
+        missing = outcome(api, company["id"], accept(api, "DELETE", f"{base}/bills/4040"))
+        assert (missing["status"], missing["statusCode"]) == ("Failed", 404), missing
+        assert "4040" in missing["errorMessage"]
+        wait_for_pulls(api, company["id"], timeout=90)
+        invoice = api.get(f"/companies/{company['id']}/data/invoices/{ids['invoices']}").json()
+        assert (invoice["totalAmount"], invoice["amountDue"]) == (225.0, 125.0), invoice
+        entry = api.get(f"/companies/{company['id']}/data/journalEntries/{ids['journalEntries']}").json()
+        assert entry["metadata"]["isDeleted"] is True, entry
     # Paid from the Credit (card) account, the direct cost is QuickBooks' card purchase.
     (purchase,) = fake.entities["Purchase"].values()
     assert purchase["PaymentType"] == "CreditCard" and purchase["EntityRef"]["type"] == "Vendor"
@@ -586,7 +600,31 @@ WRITTEN_ENTITIES = {
     "payment",
     "billpayment",
     "journalentry",
+    "creditmemo",
+    "vendorcredit",
+    "purchaseorder",
+    "transfer",
+    "purchase",
+    "deposit",
 }
+
+
+def accept(api: httpx.Client, method: str, path: str, **request: Any) -> str:
+    """A push the server accepts (Pending): its operation's key."""
+    answer = api.request(method, path, **request)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "Pending", answer.text
+    return str(answer.json()["pushOperationKey"])
+
+
+def outcome(api: httpx.Client, company_id: str, key: str) -> dict[str, Any]:
+    """The push operation once the worker has run it."""
+
+    def finished() -> dict[str, Any] | None:
+        operation = api.get(f"/companies/{company_id}/push/{key}").json()
+        return operation if operation["status"] != "Pending" else None
+
+    return wait_until(finished, timeout=60, what=f"push {key}")
 
 
 def registry_path(data_type: str) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -38,6 +40,7 @@ from tests.support.connectors import (
 )
 from tests.support.fakes.quickbooks import QuickBooksFake
 from tests.support.pulls import wait_for_pulls
+from tests.support.receivables import lending_sdk
 from tests.support.server import RunningServer, own_server, separate_database
 from tests.support.waits import wait_until
 
@@ -101,6 +104,20 @@ def quickbooks_server(
     with own_server(postgres, directory, "quickbooks_writes_server", api_key=API_KEY, env=env) as running:
         fake.clients[CLIENT_ID].redirect_uris[:] = [CALLBACK, running.base_url + flow.CALLBACK_PATH]
         yield running
+
+
+@pytest.fixture(scope="module")
+def linked(quickbooks_server: RunningServer) -> dict[str, str]:
+    """A company whose QuickBooks connection is linked through its `linkUrl`, its first pulls done."""
+    with quickbooks_server.client() as api:
+        company = api.post("/companies", json={"name": "QuickBooks Writes Ltd"}).json()
+        connection = api.post(f"/companies/{company['id']}/connections", json={"platformKey": "qhyg"}).json()
+        with httpx.Client(follow_redirects=True, timeout=30) as browser:
+            browser.get(connection["linkUrl"])
+        linked = api.get(f"/companies/{company['id']}/connections/{connection['id']}").json()
+        assert linked["status"] == "Linked", linked
+        wait_for_pulls(api, company["id"], timeout=90)
+    return {"company": company["id"], "connection": connection["id"]}
 
 
 @pytest.fixture(autouse=True)
@@ -529,17 +546,10 @@ def filled(value: Any, ids: dict[str, str]) -> Any:
 
 
 def test_every_type_is_created_through_the_server_and_read_back(
-    quickbooks_server: RunningServer, fake: QuickBooksFake
+    quickbooks_server: RunningServer, fake: QuickBooksFake, linked: dict[str, str]
 ) -> None:
+    company, connection = {"id": linked["company"]}, {"id": linked["connection"]}
     with quickbooks_server.client() as api:
-        company = api.post("/companies", json={"name": "QuickBooks Writes Ltd"}).json()
-        connection = api.post(f"/companies/{company['id']}/connections", json={"platformKey": "qhyg"}).json()
-        with httpx.Client(follow_redirects=True, timeout=30) as browser:
-            browser.get(connection["linkUrl"])
-        assert (
-            api.get(f"/companies/{company['id']}/connections/{connection['id']}").json()["status"] == "Linked"
-        )
-        wait_for_pulls(api, company["id"], timeout=90)
         base = f"/companies/{company['id']}/connections/{connection['id']}/push"
         ids: dict[str, str] = {}
         for data_type, record, _ in CREATES:
@@ -765,3 +775,59 @@ async def test_credit_notes_and_purchase_orders_are_created_and_updated(
     for data_type in ("creditNotes", "billCreditNotes", "purchaseOrders"):
         assert (await pull(runtime, connection_id, data_type)).status == "Complete"
     assert (await stored(runtime, connection_id, "purchaseOrders"))[created["id"]][0]["status"] == "Closed"
+
+
+def test_a_loan_written_back_through_codat_lending_shows_on_the_balance_sheet(
+    quickbooks_server: RunningServer, fake: QuickBooksFake, linked: dict[str, str]
+) -> None:
+    """Codat's loan writeback (`tests/support/loan_writeback.py`, as a lender runs it through
+    `codat-lending`) into QuickBooks' books: the loan account is a Credit Card account (a liability), the
+    drawdown and repayments transfers, the interest card purchases from the lender."""
+    # w-sbx-bank's helper, shared by the Sandbox's, Xero's and QuickBooks' loan writeback tests.
+    loan_writeback = pytest.importorskip("tests.support.loan_writeback")
+    today = datetime.now(UTC).date()
+    written = loan_writeback.write_back_loan(
+        lending_sdk(quickbooks_server),
+        linked["company"],
+        linked["connection"],
+        business_bank_account_id="35",
+        amount=Decimal("10000.00"),
+        drawdown_date=today - timedelta(days=10),
+        repayments=[
+            (today - timedelta(days=3), Decimal("1000.00"), Decimal("125.50")),
+            (today, Decimal("1000.00"), Decimal("110.25")),
+        ],
+    )
+    loan = fake.entities["Account"][written.loan_account_id]
+    assert (loan["AccountType"], loan["Classification"]) == ("Credit Card", "Liability")
+    assert fake.entities["Account"][written.expense_account_id]["AccountType"] == "Other Expense"
+    moved = [
+        fake.entities["Transfer"][i] for i in [written.deposit_transfer_id, *written.repayment_transfer_ids]
+    ]
+    assert [(t["FromAccountRef"]["value"], t["ToAccountRef"]["value"], t["Amount"]) for t in moved] == [
+        (written.loan_account_id, "35", 10000.0),
+        ("35", written.loan_account_id, 1125.5),
+        ("35", written.loan_account_id, 1110.25),
+    ]
+    interest = [fake.entities["Purchase"][i] for i in written.interest_direct_cost_ids]
+    assert [(p["PaymentType"], p["EntityRef"]["value"], p["TotalAmt"]) for p in interest] == [
+        ("CreditCard", written.lender_supplier_id, 125.5),
+        ("CreditCard", written.lender_supplier_id, 110.25),
+    ]
+    with quickbooks_server.client() as api:
+        company = linked["company"]
+        for data_type in ("balanceSheet", "profitAndLoss"):
+            assert api.post(f"/companies/{company}/data/queue/{data_type}").status_code == 200
+        wait_for_pulls(api, company, timeout=90)
+        (sheet,) = api.get(
+            f"/companies/{company}/data/financials/balanceSheet",
+            params={"periodLength": 1, "periodsToCompare": 1},
+        ).json()["reports"]
+        (profit,) = api.get(
+            f"/companies/{company}/data/financials/profitAndLoss",
+            params={"periodLength": 1, "periodsToCompare": 1},
+        ).json()["reports"]
+    # Owed: the drawdown less the principal repaid (the interest each repayment paid in is charged back).
+    assert line_of(sheet["liabilities"], written.loan_account_id)["value"] == 8000.0
+    if (today - timedelta(days=3)).month == today.month:
+        assert line_of(profit["otherExpenses"], written.expense_account_id)["value"] == 235.75

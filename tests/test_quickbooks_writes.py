@@ -586,6 +586,15 @@ def test_every_type_is_created_through_the_server_and_read_back(
             api, company["id"], accept(api, "DELETE", f"{base}/journalEntries/{ids['journalEntries']}")
         )
         assert gone["status"] == "Success" and gone["changes"][0]["type"] == "Deleted", gone
+        # QuickBooks' ValidationFault (a name another vendor has) is the push's validation errors.
+        refused = outcome(
+            api,
+            company["id"],
+            accept(api, "POST", f"{base}/customers", json={"customerName": "Hicks Hardware"}),
+        )
+        assert (refused["status"], refused["statusCode"]) == ("Failed", 400), refused
+        (error,) = refused["validation"]["errors"]
+        assert error["itemId"] == "customerName" and error["validatorName"] == "QuickBooks 6240", error
         missing = outcome(api, company["id"], accept(api, "DELETE", f"{base}/bills/4040"))
         assert (missing["status"], missing["statusCode"]) == ("Failed", 404), missing
         assert "4040" in missing["errorMessage"]

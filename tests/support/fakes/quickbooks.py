@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.support.fakes.common import FakeClock
-from tests.support.fakes.quickbooks_writes import QuickBooksWrites, ledger_postings
+from tests.support.fakes.quickbooks_writes import WRITABLE, QuickBooksWrites, ledger_postings
 from tests.support.oauth_server import USER, OAuthTestServer
 
 SCOPE = "com.intuit.quickbooks.accounting"
@@ -38,25 +38,8 @@ API_PREFIX = "/v3"
 # Intuit's sample companies keep Pacific time: timestamps carry its offset.
 PACIFIC = timezone(timedelta(hours=-7))
 NAME_LISTS = frozenset({"Account", "Customer", "Vendor", "Item", "TaxCode", "TaxRate"})
-ENTITIES = (
-    "Account",
-    "Customer",
-    "Vendor",
-    "Item",
-    "Invoice",
-    "Bill",
-    "Payment",
-    "BillPayment",
-    "JournalEntry",
-    "CreditMemo",
-    "VendorCredit",
-    "PurchaseOrder",
-    "Transfer",
-    "Purchase",
-    "Deposit",
-    "TaxCode",
-    "TaxRate",
-)
+# What the fake serves: every entity it takes writes of, and the tax entities (read only).
+ENTITIES = (*WRITABLE, "TaxCode", "TaxRate")
 # CDC serves every entity but these (Intuit's ChangeDataCapture business rules).
 NOT_IN_CDC = frozenset({"TaxCode", "TaxRate"})
 CDC_LOOKBACK = timedelta(days=30)

@@ -108,9 +108,14 @@ def quickbooks_server(
 
 @pytest.fixture(scope="module")
 def linked(quickbooks_server: RunningServer) -> dict[str, str]:
-    """A company whose QuickBooks connection is linked through its `linkUrl`, its first pulls done."""
+    """A company whose QuickBooks connection is linked through its `linkUrl`, its first pull done: company
+    info only (what the tests read is pulled after the pushes that write it)."""
     with quickbooks_server.client() as api:
         company = api.post("/companies", json={"name": "QuickBooks Writes Ltd"}).json()
+        settings = api.get(f"/companies/{company['id']}/syncSettings").json()["settings"]
+        first = [{**s, "fetchOnFirstLink": s["dataType"] == "company"} for s in settings]
+        saved = api.post(f"/companies/{company['id']}/syncSettings", json={"settings": first})
+        assert saved.status_code == 204, saved.text
         connection = api.post(f"/companies/{company['id']}/connections", json={"platformKey": "qhyg"}).json()
         with httpx.Client(follow_redirects=True, timeout=30) as browser:
             browser.get(connection["linkUrl"])

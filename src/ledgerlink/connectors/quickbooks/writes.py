@@ -140,9 +140,12 @@ TYPE_DEFAULTS: Mapping[str, str] = {
 }
 
 
-def account_type(record: Record) -> tuple[str, str | None]:
-    """QuickBooks' `AccountType` (and `AccountSubType`, when Codat's category names one) for Codat's
-    `fullyQualifiedCategory` (the read mapping's `ACCOUNT_CATEGORIES`, its subtype last), else its `type`."""
+def account_type(record: Record) -> str:
+    """QuickBooks' `AccountType` for Codat's `fullyQualifiedCategory` (the longest of the read mapping's
+    `ACCOUNT_CATEGORIES` it starts with), else for its `type`. No `AccountSubType` is sent: QuickBooks
+    refuses a subtype it does not list for the type, and Codat's categories go finer than QuickBooks' in
+    their own words (`Expense.Other.InterestAndFees`); QuickBooks gives the type's default subtype, which
+    the category read back ends with."""
     category = record.get("fullyQualifiedCategory") or ""
     best: tuple[str, str] | None = None
     for kind, prefix in mapping.ACCOUNT_CATEGORIES.items():
@@ -151,8 +154,7 @@ def account_type(record: Record) -> tuple[str, str | None]:
         ):
             best = (kind, prefix)
     if best is not None:
-        rest = category[len(best[1]) + 1 :]
-        return best[0], (rest if rest and "." not in rest else None)
+        return best[0]
     default = TYPE_DEFAULTS.get(record.get("type") or "")
     if default is None:
         raise refused(
@@ -160,18 +162,16 @@ def account_type(record: Record) -> tuple[str, str | None]:
             "QuickBooks needs the account's type: give a fullyQualifiedCategory QuickBooks has"
             f" ({', '.join(sorted(mapping.ACCOUNT_CATEGORIES.values()))}) or a type.",
         )
-    return default, None
+    return default
 
 
 def account(record: Record) -> Record:
-    kind, sub_type = account_type(record)
     return without_none(
         {
             "Name": record.get("name"),
             "AcctNum": record.get("nominalCode") or None,
             "Description": record.get("description") or None,
-            "AccountType": kind,
-            "AccountSubType": sub_type,
+            "AccountType": account_type(record),
             "CurrencyRef": {"value": record["currency"]} if record.get("currency") else None,
             "Active": record.get("status") != "Archived",
         }

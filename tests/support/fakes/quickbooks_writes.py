@@ -117,6 +117,11 @@ class Refused(Exception):
         self.code, self.message, self.detail, self.element = code, message, detail, element
 
 
+def _business(detail: str, element: str) -> Refused:
+    """Intuit's 6000: a well-formed request the books refuse, and why."""
+    return Refused("6000", BUSINESS_RULE, f"Business Validation Error: {detail}", element)
+
+
 class Malformed(Exception):
     """A request Intuit's reference says is malformed (kept in `violations`)."""
 
@@ -410,10 +415,8 @@ class QuickBooksWrites:
         tax = float((record.get("TxnTaxDetail") or {}).get("TotalTax") or 0)
         total = round(net + tax, 2)
         if "TotalAmt" in record and current is None and round(float(record["TotalAmt"]), 2) != total:
-            raise Refused(
-                "6000",
-                BUSINESS_RULE,
-                f"Business Validation Error: TotalAmt {record['TotalAmt']} is not the lines' total {total}",
+            raise _business(
+                f"TotalAmt {record['TotalAmt']} is not the lines' total {total}",
                 "TotalAmt",
             )
         paid = (
@@ -422,10 +425,8 @@ class QuickBooksWrites:
             else 0.0
         )
         if total < paid:
-            raise Refused(
-                "6000",
-                BUSINESS_RULE,
-                f"Business Validation Error: the total {total} is less than the {paid} already paid",
+            raise _business(
+                f"the total {total} is less than the {paid} already paid",
                 "TotalAmt",
             )
         record["TotalAmt"] = total
@@ -471,10 +472,8 @@ class QuickBooksWrites:
                 raise Malformed(f"{entity}: the fake takes sales lines with an ItemRef")
             item = self.entities["Item"][item_ref["value"]]
             if not item.get("IncomeAccountRef"):
-                raise Refused(
-                    "6000",
-                    BUSINESS_RULE,
-                    f"Business Validation Error: item {item['Name']} is not sold (no income account)",
+                raise _business(
+                    f"item {item['Name']} is not sold (no income account)",
                     "Line.SalesItemLineDetail.ItemRef",
                 )
             line["SalesItemLineDetail"]["ItemAccountRef"] = copy.deepcopy(item["IncomeAccountRef"])
@@ -501,10 +500,8 @@ class QuickBooksWrites:
             signs[line["JournalEntryLineDetail"]["PostingType"]] * line["Amount"] for line in record["Line"]
         )
         if round(balance, 2) != 0:
-            raise Refused(
-                "6000",
-                BUSINESS_RULE,
-                "Business Validation Error: Transaction must be balanced.",
+            raise _business(
+                "Transaction must be balanced.",
                 "Line",
             )
         record.setdefault("TxnDate", time.strftime("%Y-%m-%d"))
@@ -527,10 +524,8 @@ class QuickBooksWrites:
         account = self.entities["Account"][record[detail[pay_type][0]][detail[pay_type][1]]["value"]]
         wanted = "Bank" if pay_type == "Check" else "Credit Card"
         if account["AccountType"] != wanted:
-            raise Refused(
-                "6000",
-                BUSINESS_RULE,
-                f"Business Validation Error: a {pay_type} bill payment is paid from a {wanted} account",
+            raise _business(
+                f"a {pay_type} bill payment is paid from a {wanted} account",
                 detail[pay_type][1],
             )
         self._check_paid("BillPayment", "VendorRef", "Bill", record)
@@ -560,19 +555,15 @@ class QuickBooksWrites:
                     "Line.LinkedTxn",
                 )
             if line["Amount"] > float(paid["Balance"]) + 0.005:
-                raise Refused(
-                    "6000",
-                    BUSINESS_RULE,
-                    f"Business Validation Error: the payment of {line['Amount']} is more than the"
+                raise _business(
+                    f"the payment of {line['Amount']} is more than the"
                     f" {paid['Balance']} {document} {paid['Id']} still owes",
                     "Line.Amount",
                 )
             applied += line["Amount"]
         if round(applied, 2) > round(float(record["TotalAmt"]), 2):
-            raise Refused(
-                "6000",
-                BUSINESS_RULE,
-                "Business Validation Error: the lines apply more than the TotalAmt",
+            raise _business(
+                "the lines apply more than the TotalAmt",
                 "TotalAmt",
             )
         record["UnappliedAmt"] = round(float(record["TotalAmt"]) - applied, 2)
@@ -603,17 +594,13 @@ class QuickBooksWrites:
         ):
             raise Malformed("Transfer: FromAccountRef, ToAccountRef and Amount are required")
         if amount <= 0:
-            raise Refused(
-                "6000",
-                BUSINESS_RULE,
-                "Business Validation Error: a transfer moves a positive Amount",
+            raise _business(
+                "a transfer moves a positive Amount",
                 "Amount",
             )
         if record["FromAccountRef"]["value"] == record["ToAccountRef"]["value"]:
-            raise Refused(
-                "6000",
-                BUSINESS_RULE,
-                "Business Validation Error: a transfer's accounts must differ",
+            raise _business(
+                "a transfer's accounts must differ",
                 "ToAccountRef",
             )
         record.setdefault("TxnDate", time.strftime("%Y-%m-%d"))
@@ -639,11 +626,8 @@ class QuickBooksWrites:
             raise Malformed("Purchase: PaymentType (Cash, Check, CreditCard) and AccountRef are required")
         account = self.entities["Account"][record["AccountRef"]["value"]]
         if account["AccountType"] != kinds[record["PaymentType"]]:
-            raise Refused(
-                "6000",
-                BUSINESS_RULE,
-                f"Business Validation Error: a {record['PaymentType']} purchase is paid from a"
-                f" {kinds[record['PaymentType']]} account",
+            raise _business(
+                f"a {record['PaymentType']} purchase is paid from a {kinds[record['PaymentType']]} account",
                 "AccountRef",
             )
         self._check_entity_ref(record.get("EntityRef"))

@@ -412,30 +412,38 @@ def _credit_status(total: float, remaining: float) -> str:
     return "Submitted"
 
 
-def credit_note(entity: Record) -> Mapped:
-    """A QuickBooks CreditMemo: what is left of it to apply is `RemainingCredit`."""
+def _credit(entity: Record, lines: list[Record], remaining: float) -> Record:
+    """What a credit note and a bill credit note share: amounts, dates, lines and what is left of it."""
     total, tax = money(entity.get("TotalAmt")), _tax(entity)
-    discount, percentage = _discount(entity)
-    remaining = money(entity.get("RemainingCredit", entity.get("Balance")))
-    mapped: Record = {
+    return {
         "id": str(entity["Id"]),
-        "creditNoteNumber": entity.get("DocNumber") or None,
-        "customerRef": _ref(entity.get("CustomerRef"), "companyName"),
         "issueDate": codat_date(entity.get("TxnDate")),
         "currency": _value(entity.get("CurrencyRef")),
         "currencyRate": _currency_rate(entity),
-        "lineItems": [m for m in map(_sales_line, _lines(entity)) if m],
+        "lineItems": lines,
+        # QuickBooks links credits from the payments that use them, not here.
         "paymentAllocations": [],
         "withholdingTax": [],
-        "totalDiscount": discount,
-        "discountPercentage": percentage,
         "subTotal": round(total - tax, 2),
-        "additionalTaxAmount": 0.0,
-        "additionalTaxPercentage": 0.0,
         "totalTaxAmount": tax,
         "totalAmount": total,
         "remainingCredit": remaining,
         "status": _credit_status(total, remaining),
+    }
+
+
+def credit_note(entity: Record) -> Mapped:
+    """A QuickBooks CreditMemo: what is left of it to apply is `RemainingCredit`."""
+    discount, percentage = _discount(entity)
+    lines = [m for m in map(_sales_line, _lines(entity)) if m]
+    mapped: Record = {
+        **_credit(entity, lines, money(entity.get("RemainingCredit", entity.get("Balance")))),
+        "creditNoteNumber": entity.get("DocNumber") or None,
+        "customerRef": _ref(entity.get("CustomerRef"), "companyName"),
+        "totalDiscount": discount,
+        "discountPercentage": percentage,
+        "additionalTaxAmount": 0.0,
+        "additionalTaxPercentage": 0.0,
         "note": (entity.get("CustomerMemo") or {}).get("value") or entity.get("PrivateNote") or None,
     }
     return _source_modified(entity, without_none(mapped))
@@ -443,25 +451,13 @@ def credit_note(entity: Record) -> Mapped:
 
 def bill_credit_note(entity: Record) -> Mapped:
     """A QuickBooks VendorCredit: what is left of it to apply is its `Balance`."""
-    total, tax = money(entity.get("TotalAmt")), _tax(entity)
-    remaining = money(entity.get("Balance"))
+    lines = [m for m in map(_expense_line, _lines(entity)) if m]
     mapped: Record = {
-        "id": str(entity["Id"]),
+        **_credit(entity, lines, money(entity.get("Balance"))),
         "billCreditNoteNumber": entity.get("DocNumber") or None,
         "supplierRef": _ref(entity.get("VendorRef"), "supplierName"),
-        "issueDate": codat_date(entity.get("TxnDate")),
-        "currency": _value(entity.get("CurrencyRef")),
-        "currencyRate": _currency_rate(entity),
-        "lineItems": [m for m in map(_expense_line, _lines(entity)) if m],
-        "paymentAllocations": [],
-        "withholdingTax": [],
         "totalDiscount": 0.0,
         "discountPercentage": 0.0,
-        "subTotal": round(total - tax, 2),
-        "totalTaxAmount": tax,
-        "totalAmount": total,
-        "remainingCredit": remaining,
-        "status": _credit_status(total, remaining),
         "note": entity.get("PrivateNote") or None,
     }
     return _source_modified(entity, without_none(mapped))

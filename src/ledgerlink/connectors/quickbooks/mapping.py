@@ -643,15 +643,12 @@ def _deposit_line(line: Record) -> Record | None:
     if line.get("DetailType") != "DepositLineDetail":
         return None
     detail = line.get("DepositLineDetail") or {}
-    amount = money(line.get("Amount"))
     return without_none(
         {
             "description": line.get("Description") or None,
-            "unitAmount": amount,
+            "unitAmount": money(line.get("Amount")),
             "quantity": 1.0,
-            "subTotal": amount,
-            "taxAmount": 0.0,
-            "totalAmount": amount,
+            **_line_amounts(line, detail),
             "accountRef": _ref(detail.get("AccountRef")),
             "taxRateRef": _ref(detail.get("TaxCodeRef")),
         }

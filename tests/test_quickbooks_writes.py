@@ -232,6 +232,13 @@ async def test_a_validation_fault_becomes_codats_validation_errors(
     with pytest.raises(PushRejected) as rejected:
         await push(runtime, connection_id, "invoices", {**INVOICE, "customerRef": {"id": "999"}})
     assert [e["itemId"] for e in rejected.value.errors] == ["customerRef.id"]
+    # A line whose amount is not its unit price times its quantity (6070).
+    line = {**INVOICE["lineItems"][0], "subTotal": 100}
+    with pytest.raises(PushRejected) as rejected:
+        await push(runtime, connection_id, "invoices", {**INVOICE, "lineItems": [line]})
+    assert [(e["itemId"], e["validatorName"]) for e in rejected.value.errors] == [
+        ("lineItems.subTotal", "QuickBooks 6070")
+    ]
     # A payment of more than the invoice still owes (a business validation fault).
     payment = {
         "customerRef": {"id": "20"},

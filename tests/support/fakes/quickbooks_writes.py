@@ -400,6 +400,16 @@ class QuickBooksWrites:
                 detail.get("PostingType") not in ("Debit", "Credit") or not detail.get("AccountRef")
             ):
                 raise Malformed(f"{entity}: JournalEntryLineDetail needs PostingType and AccountRef")
+            priced = "UnitPrice" in detail and "Qty" in detail
+            if priced and round(float(detail["UnitPrice"]) * float(detail["Qty"]), 2) != round(
+                line["Amount"], 2
+            ):
+                raise Refused(
+                    "6070",
+                    "Amount calculation incorrect in the request",
+                    f"Amount is not equal to UnitPrice * Qty. Supplied value:{line['Amount']}",
+                    "Line.Amount",
+                )
             line["Id"] = str(number)
             line["LineNum"] = number
             total += line["Amount"]

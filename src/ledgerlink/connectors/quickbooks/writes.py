@@ -638,6 +638,7 @@ CONTACT_FIELDS = {
 }
 LINE_FIELDS = {
     "Line": "lineItems",
+    "Line.Amount": "lineItems.subTotal",
     "ItemRef": "lineItems.itemRef.id",
     "TaxCodeRef": "lineItems.taxRateRef.id",
 }

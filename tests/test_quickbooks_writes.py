@@ -1,10 +1,15 @@
 """Writes to QuickBooks Online against the fake QuickBooks (`tests/support/fakes/quickbooks.py` and its
-writes, `quickbooks_writes.py`): every type the connector writes, created through the real server (push →
-Success → the pull it queues → read back in Codat's shape), and, run as the worker runs them against a
-connection of the test's own database, sparse updates and deletes, Intuit's ValidationFault as Codat's
-validation errors, `requestid` making a retried push write once, a stale SyncToken read again and retried,
-a throttle waited out, an expired token renewed mid-push, and an unknown record as `RecordNotFound`. Every
-request the connector sends is one Intuit would accept (`fake.violations == []`)."""
+writes, `quickbooks_writes.py`).
+
+Through the real server and its worker: every type the connector writes created (push → Success → the pull
+it queues → read back in Codat's shape), an invoice updated and a journal entry deleted through the PUT and
+DELETE routes, a ValidationFault and an unknown record ending the push Failed (400 with its validation
+errors, 404), and Codat's loan writeback through `codat-lending` showing on the balance sheet. Run as the
+worker runs them against a connection of the test's own database: sparse updates and deletes, faults as
+Codat's validation errors, `requestid` making a retried push write once, a stale SyncToken read again and
+retried, a throttle waited out, an expired token renewed mid-push, an unknown record as `RecordNotFound`,
+and a card loan on the balance sheet. Every request the connector sends is one Intuit would accept
+(`fake.violations == []`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """A stateful fake of QuickBooks Online: OAuth2 (the Authlib server of `support/oauth_server.py`, rotating
 refresh tokens, `realmId` added to the redirect as Intuit adds it) and the Accounting API v3 endpoints the
-connector uses: the query language, change data capture, company info, preferences and two reports.
+connector uses: the query language, change data capture, company info, preferences, two reports, and the
+writes of `quickbooks_writes.py` (create, sparse update, delete, read one).
 
 There is no official machine-readable spec of QuickBooks' API to validate against, so the shapes follow
 Intuit's published API reference (developer.intuit.com, Accounting API v3): entities as their "Sample

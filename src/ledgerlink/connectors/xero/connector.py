@@ -255,7 +255,7 @@ class XeroConnector(PlatformConnector[XeroClient]):
             raise PlatformFailed(str(unavailable)) from None
 
     async def _push(self, xero: XeroClient, write: writes.Write, request: PushRequest) -> dict[str, Any]:
-        context = await self._write_context(xero, write.context)
+        context = await self._write_context(xero, write.context, request.record)
         key = request.idempotency_key
         if request.operation is Operation.CREATE:
             body = write.create_body(write.to_xero(request.record, context))
@@ -275,8 +275,13 @@ class XeroConnector(PlatformConnector[XeroClient]):
         # As it was last: a retried delete finds it gone already, and reads it without its final status.
         return _codat(write, current, context, as_last=True)
 
-    async def _write_context(self, xero: XeroClient, wanted: tuple[str, ...]) -> dict[str, Any]:
+    async def _write_context(
+        self, xero: XeroClient, wanted: tuple[str, ...], record: Mapping[str, Any]
+    ) -> dict[str, Any]:
         context: dict[str, Any] = {}
+        if any(line.get("itemRef") for line in record.get("lineItems") or []):
+            items = (await xero.get("Items")).get("Items") or []
+            context[writes.ITEM_CODES] = {i["ItemID"]: i["Code"] for i in items if i.get("Code")}
         if ACCOUNT_IDS in wanted or writes.ACCOUNT_CODES in wanted:
             accounts = (await xero.get("Accounts")).get("Accounts") or []
             context[ACCOUNT_IDS] = {a["Code"]: a["AccountID"] for a in accounts if a.get("Code")}

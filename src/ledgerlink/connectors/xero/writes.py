@@ -36,6 +36,8 @@ def refuse(field: str, message: str) -> Refused:
 # organisation's `base_currency`). The connector reads them from Xero once a push or pull, for the types
 # that ask.
 ACCOUNT_CODES = "account_codes"
+# Items' id → code (document lines name items by code), read only when a line names an item.
+ITEM_CODES = "item_codes"
 ACCOUNT_IDS = "account_ids"
 BASE_CURRENCY = "base_currency"
 
@@ -155,10 +157,20 @@ def supplier(record: Record, context: Mapping[str, Any]) -> Record:
 
 
 # ---------------------------------------------------------------------------- invoices, bills, credits
-def _lines(record: Record) -> list[Record]:
+def _item_code(ref: Any, field: str, codes: Mapping[str, str]) -> str | None:
+    item_id = _id(ref)
+    if item_id is None:
+        return None
+    if item_id not in codes:
+        raise refuse(field, f"Xero has no item {item_id}.")
+    return codes[item_id]
+
+
+def _lines(record: Record, context: Mapping[str, Any]) -> list[Record]:
     lines = record.get("lineItems") or []
     if not lines:
         raise refuse("lineItems", "Xero needs at least one line.")
+    items: Mapping[str, str] = context.get(ITEM_CODES) or {}
     return [
         without_none(
             {
@@ -168,10 +180,10 @@ def _lines(record: Record) -> list[Record]:
                 "AccountID": _id(line.get("accountRef")),
                 "TaxType": _id(line.get("taxRateRef")),
                 "DiscountRate": line.get("discountPercentage") or None,
-                "ItemCode": (line.get("itemRef") or {}).get("code") if line.get("itemRef") else None,
+                "ItemCode": _item_code(line.get("itemRef"), f"lineItems[{index}].itemRef.id", items),
             }
         )
-        for line in lines
+        for index, line in enumerate(lines)
     ]
 
 
@@ -193,7 +205,7 @@ def _contact_ref(record: Record, key: str) -> Record:
     return {"ContactID": contact_id}
 
 
-def _document(record: Record, kind: str, contact_key: str, number: Any) -> Record:
+def _document(record: Record, context: Mapping[str, Any], kind: str, contact_key: str, number: Any) -> Record:
     return without_none(
         {
             "Type": kind,
@@ -206,32 +218,34 @@ def _document(record: Record, kind: str, contact_key: str, number: Any) -> Recor
             "CurrencyRate": _xero_rate(record.get("currencyRate")),
             "Status": _status(record),
             "LineAmountTypes": "Exclusive",
-            "LineItems": _lines(record),
+            "LineItems": _lines(record, context),
         }
     )
 
 
 def invoice(record: Record, context: Mapping[str, Any]) -> Record:
-    return _document(record, "ACCREC", "customerRef", record.get("invoiceNumber"))
+    return _document(record, context, "ACCREC", "customerRef", record.get("invoiceNumber"))
 
 
 def bill(record: Record, context: Mapping[str, Any]) -> Record:
     # A bill's number is the supplier's reference; Xero keeps it in InvoiceNumber (as `mapping.bill` reads).
-    return _document(record, "ACCPAY", "supplierRef", record.get("reference"))
+    return _document(record, context, "ACCPAY", "supplierRef", record.get("reference"))
 
 
-def _credit_note(record: Record, kind: str, contact_key: str, number_key: str) -> Record:
-    document = _document(record, kind, contact_key, None)
+def _credit_note(
+    record: Record, context: Mapping[str, Any], kind: str, contact_key: str, number_key: str
+) -> Record:
+    document = _document(record, context, kind, contact_key, None)
     document.pop("DueDate", None)
     return without_none({**document, "CreditNoteNumber": record.get(number_key)})
 
 
 def credit_note(record: Record, context: Mapping[str, Any]) -> Record:
-    return _credit_note(record, "ACCRECCREDIT", "customerRef", "creditNoteNumber")
+    return _credit_note(record, context, "ACCRECCREDIT", "customerRef", "creditNoteNumber")
 
 
 def bill_credit_note(record: Record, context: Mapping[str, Any]) -> Record:
-    return _credit_note(record, "ACCPAYCREDIT", "supplierRef", "billCreditNoteNumber")
+    return _credit_note(record, context, "ACCPAYCREDIT", "supplierRef", "billCreditNoteNumber")
 
 
 def delete_invoice(current: Record) -> Record:
@@ -522,7 +536,7 @@ FIELD_HINTS: tuple[tuple[str, Mapping[str, str]], ...] = (
             "suppliers": "supplierName",
         },
     ),
-    ("debits and credits|journal lines", {"*": "journalLines"}),
+    ("total debits|journal lines", {"*": "journalLines"}),
     ("exceeds the amount|amount outstanding|amount due", {"*": "totalAmount"}),
     ("invoice|credit note|document", {"payments": "lines.links.id", "billPayments": "lines.links.id"}),
     (

@@ -39,10 +39,14 @@ from tests.support.fakes.xero_books import (
     WRITE_SCOPES,
     Books,
     Invalid,
+    day_date,
     error_body,
     ms_date,
     parse_ms_date,
 )
+
+# Tests build Xero's dates with these, from here.
+__all__ = ["XeroFake", "day_date", "ms_date", "seed_records", "serving", "spec_example"]
 from tests.support.oauth_server import USER, OAuthTestServer
 from tests.support.server import RunningServer, own_server
 

@@ -478,6 +478,93 @@ async def test_updates_change_the_record_and_deletes_void_or_delete_it(
     assert customers[customer["id"]][0]["customerName"] == f"Updated {TAG}"
 
 
+async def test_transfers_and_spend_and_receive_money_are_read_back(runtime: Runtime, fake: XeroFake) -> None:
+    connection_id = await link(runtime)
+    bank = bank_id(fake)
+    card = await push(
+        runtime,
+        connection_id,
+        "bankAccounts",
+        {
+            "accountName": f"Card {TAG}",
+            "accountType": "Credit",
+            "accountNumber": "4111-0001",
+            "currency": "NZD",
+        },
+    )
+    supplier = await push(runtime, connection_id, "suppliers", {"supplierName": f"Spent At {TAG}"})
+    customer = await push(runtime, connection_id, "customers", {"customerName": f"Paid By {TAG}"})
+    moved = await push(
+        runtime,
+        connection_id,
+        "transfers",
+        {
+            "description": f"Top up {TAG}",
+            "date": "2024-07-01T00:00:00",
+            "from": {"accountRef": {"id": card["id"]}, "amount": 500, "currency": "NZD"},
+            "to": {"accountRef": {"id": bank}, "amount": 500, "currency": "NZD"},
+        },
+    )
+    assert moved["from"]["amount"] == 500.0 and moved["to"]["accountRef"]["id"] == bank
+
+    def paid_from(account: str, total: float) -> list[dict[str, Any]]:
+        return [
+            {
+                "payment": {"accountRef": {"id": account}, "totalAmount": total},
+                "allocation": {"totalAmount": total},
+            }
+        ]
+
+    cost = await push(
+        runtime,
+        connection_id,
+        "directCosts",
+        {
+            "contactRef": {"id": supplier["id"], "dataType": "suppliers"},
+            "issueDate": "2024-07-02",
+            "reference": f"Fees {TAG}",
+            "lineItems": [line(10)],
+            "paymentAllocations": paid_from(card["id"], 20),
+        },
+    )
+    assert (
+        cost["totalAmount"] == 20.0
+        and cost["paymentAllocations"][0]["payment"]["accountRef"]["id"] == card["id"]
+    )
+    income = await push(
+        runtime,
+        connection_id,
+        "directIncomes",
+        {
+            "contactRef": {"id": customer["id"], "dataType": "customers"},
+            "issueDate": "2024-07-03",
+            "lineItems": [line(7)],
+            "paymentAllocations": paid_from(bank, 14),
+        },
+    )
+    for data_type, record in (("transfers", moved), ("directCosts", cost), ("directIncomes", income)):
+        read = await read_back(runtime, connection_id, data_type)
+        same(record, read[record["id"]][0])
+    # The card is a liability in Xero's balance sheet: it owes the transfer and the fees paid from it.
+    balance = await read_back(runtime, connection_id, "balanceSheet")
+    month = max(balance)
+    liabilities = balance[month][0]["liabilities"]
+    assert liabilities["value"] >= 520.0
+
+    with pytest.raises(PushRejected) as refused:
+        await push(
+            runtime,
+            connection_id,
+            "transfers",
+            {
+                "date": "2024-07-04",
+                "from": {"accountRef": {"id": bank}, "amount": 5},
+                "to": {"accountRef": {"id": bank}},
+            },
+        )
+    assert refused.value.errors[0]["itemId"] == "from.accountRef.id"
+
+
 async def test_an_update_or_delete_of_a_record_xero_does_not_have_is_not_found(runtime: Runtime) -> None:
     connection_id = await link(runtime)
     missing = str(uuid.uuid4())

@@ -80,6 +80,7 @@ COLLECTIONS: dict[str, Collection] = {
     "CreditNotes": Collection("CreditNoteID"),
     "Payments": Collection("PaymentID"),
     "BankTransactions": Collection("BankTransactionID"),
+    "BankTransfers": Collection("BankTransferID", paging=None, modified_key="CreatedDateUTC"),
     "ManualJournals": Collection("ManualJournalID"),
     "Journals": Collection("JournalID", paging="offset", modified_key="CreatedDateUTC"),
     "Items": Collection("ItemID", paging=None),
@@ -191,7 +192,17 @@ class GrantConnection:
 
 DEMO_TENANT_ID = "fe79f7dd-b6d4-4a92-ba7b-538af6289c58"
 # The collections the Accounting API writes to (PUT creates, POST `/{id}` updates or deletes by status).
-WRITABLE = ("Accounts", "Contacts", "Invoices", "CreditNotes", "Payments", "ManualJournals", "Items")
+WRITABLE = (
+    "Accounts",
+    "Contacts",
+    "Invoices",
+    "CreditNotes",
+    "Payments",
+    "ManualJournals",
+    "Items",
+    "BankTransfers",
+    "BankTransactions",
+)
 
 
 class XeroFake(FakeClock, OAuthTestServer):
@@ -569,8 +580,17 @@ class XeroFake(FakeClock, OAuthTestServer):
         periods = int(query.get("periods") or 0)
         with self.lock:
             journals = list(tenant.records["Journals"].values())
+            cards = {
+                a["AccountID"]
+                for a in tenant.records["Accounts"].values()
+                if a.get("Type") == "BANK" and a.get("BankAccountType") == "CREDITCARD"
+            }
+        # Xero reports credit card accounts (a loan's account among them) as current liabilities.
         lines = [
-            (datetime.fromtimestamp(parse_ms_date(j["JournalDate"]), UTC).date(), line)
+            (
+                datetime.fromtimestamp(parse_ms_date(j["JournalDate"]), UTC).date(),
+                {**line, "AccountType": "CURRLIAB"} if line.get("AccountID") in cards else line,
+            )
             for j in journals
             for line in j.get("JournalLines") or []
         ]

@@ -108,6 +108,12 @@ def _xero_day(value: Any, now: float) -> str:
         raise Invalid(f"The date '{text}' is not a valid date.") from None
 
 
+def _summary(account: Record) -> Record:
+    """How Xero names an account inside another record: its id, and its code and name when it has them."""
+    named = {"AccountID": account["AccountID"], "Code": account.get("Code"), "Name": account.get("Name")}
+    return {key: value for key, value in named.items() if value is not None}
+
+
 def _money(value: float) -> float:
     return round(value + 0.0, 2)
 
@@ -131,7 +137,8 @@ class Books:
         merged = {**(current or {}), **copy.deepcopy(incoming)}
         merged[id_key] = record_id or str(uuid.uuid4())
         stored = getattr(self, "_" + collection.lower())(current, merged)
-        stored["UpdatedDateUTC"] = ms_date(self.now)
+        if collection != "BankTransfers":  # a transfer has its creation time only
+            stored["UpdatedDateUTC"] = ms_date(self.now)
         self.records[collection][stored[id_key]] = stored
         return copy.deepcopy(stored)
 
@@ -485,6 +492,94 @@ class Books:
             self._post(record["ManualJournalID"], "MANJOURNAL", record["Date"], posted)
         return record
 
+    # ------------------------------------------------------------------------------- bank transfers
+    def _banktransfers(self, current: Record | None, record: Record) -> Record:
+        if current is not None:
+            raise Invalid("A bank transfer cannot be changed.")
+        sides = {}
+        for key in ("FromBankAccount", "ToBankAccount"):
+            sides[key] = self._bank_account(record.get(key))
+        if sides["FromBankAccount"]["AccountID"] == sides["ToBankAccount"]["AccountID"]:
+            raise Invalid("The from and to bank accounts of a transfer must be different.")
+        amount = float(record.get("Amount") or 0)
+        if amount <= 0:
+            raise Invalid("The transfer amount must be greater than zero.")
+        record.update(
+            {
+                "Amount": _money(amount),
+                "Date": _xero_day(record.get("Date"), self.now),
+                "CreatedDateUTC": ms_date(self.now),
+                "CurrencyRate": 1.0,
+                "Status": "AUTHORISED",
+                "FromBankTransactionID": str(uuid.uuid4()),
+                "ToBankTransactionID": str(uuid.uuid4()),
+                "FromIsReconciled": False,
+                "ToIsReconciled": False,
+                "HasAttachments": False,
+            }
+        )
+        for key, account in sides.items():
+            record[key] = _summary(account)
+        self._post(
+            record["BankTransferID"],
+            "TRANSFER",
+            record["Date"],
+            [
+                (self._ledger_account(sides["FromBankAccount"]), -amount),
+                (self._ledger_account(sides["ToBankAccount"]), amount),
+            ],
+        )
+        return record
+
+    def _bank_account(self, ref: Any) -> Record:
+        account_id = ref.get("AccountID") if isinstance(ref, dict) else None
+        code = ref.get("Code") if isinstance(ref, dict) else None
+        for account in self.records["Accounts"].values():
+            named = account["AccountID"] == account_id or (code and account.get("Code") == code)
+            if named and account.get("Type") == "BANK" and account.get("Status", "ACTIVE") == "ACTIVE":
+                return account
+        raise Invalid(f"The bank account '{account_id or code}' could not be found.")
+
+    # ---------------------------------------------------------------------------- bank transactions
+    def _banktransactions(self, current: Record | None, record: Record) -> Record:
+        kind = record.get("Type")
+        if kind not in ("SPEND", "RECEIVE"):
+            raise Invalid("Only SPEND and RECEIVE bank transactions can be written here.")
+        if current is not None and current.get("Status") in ("DELETED", "VOIDED"):
+            raise Invalid("This bank transaction cannot be edited as it is deleted.")
+        bank = self._bank_account(record.get("BankAccount"))
+        contact = self._contact(record.get("Contact"))
+        sub_total, tax = self._lines(record)
+        total = _money(sub_total + tax)
+        record.update(
+            {
+                "BankAccount": _summary(bank),
+                "Contact": {"ContactID": contact["ContactID"], "Name": contact.get("Name")},
+                "Date": _xero_day(record.get("Date"), self.now),
+                "Status": record.get("Status") or "AUTHORISED",
+                "IsReconciled": bool(record.get("IsReconciled")),
+                "CurrencyCode": record.get("CurrencyCode") or bank.get("CurrencyCode") or self.base_currency,
+                "CurrencyRate": float(record.get("CurrencyRate") or 1.0),
+                "LineAmountTypes": record.get("LineAmountTypes") or "Exclusive",
+                "SubTotal": sub_total,
+                "TotalTax": tax,
+                "Total": total,
+            }
+        )
+        sign = 1 if kind == "RECEIVE" else -1
+        accounts = {a["AccountID"]: a for a in self.records["Accounts"].values()}
+        lines = [
+            (self._ledger_account(accounts[line["AccountID"]]), -sign * float(line["LineAmount"]))
+            for line in record["LineItems"]
+        ]
+        lines.append((self._ledger_account(bank), sign * total))
+        if tax:
+            lines.append(({**PAYABLES, "AccountName": "GST", "AccountCode": "820"}, -sign * tax))
+        self._post(
+            record["BankTransactionID"], "CASHREC" if kind == "RECEIVE" else "CASHPAID", record["Date"], lines
+        )
+        return record
+
     # ------------------------------------------------------------------------------------------- items
     def _items(self, current: Record | None, record: Record) -> Record:
         code = record.get("Code")
@@ -589,4 +684,6 @@ ID_KEYS = {
     "Payments": "PaymentID",
     "ManualJournals": "ManualJournalID",
     "Items": "ItemID",
+    "BankTransfers": "BankTransferID",
+    "BankTransactions": "BankTransactionID",
 }

@@ -139,6 +139,11 @@ SOURCES: Mapping[str, Source] = {
         "Payments", mapping.bill_payment, keep=lambda record: record.get("PaymentType") in mapping.PAID_OUT
     ),
     "bankTransactions": Source("BankTransactions", mapping.bank_transaction),
+    "directCosts": Source("BankTransactions", mapping.direct, keep=_of_type("SPEND"), context=(ACCOUNT_IDS,)),
+    "directIncomes": Source(
+        "BankTransactions", mapping.direct, keep=_of_type("RECEIVE"), context=(ACCOUNT_IDS,)
+    ),
+    "transfers": Source("BankTransfers", mapping.transfer, paged=False),
     "items": Source("Items", mapping.item, paged=False, context=(ACCOUNT_IDS,)),
     # Tax rates and tracking categories do not take `If-Modified-Since`: read whole.
     "taxRates": Source("TaxRates", mapping.tax_rate, paged=False, incremental=False),

@@ -411,6 +411,71 @@ def delete_journal(current: Record) -> Record:
     return {"ManualJournals": [{**changed, "Status": status}]}
 
 
+# ------------------------------------------------------------------------- transfers, direct costs
+def transfer(record: Record, context: Mapping[str, Any]) -> Record:
+    """A Xero bank transfer moves one amount between two bank accounts (Xero converts between currencies
+    itself): Codat's `from.amount`, which `to.amount` must equal when given."""
+    sides = {side: record.get(side) or {} for side in ("from", "to")}
+    for side, given in sides.items():
+        if _id(given.get("accountRef")) is None:
+            raise refuse(f"{side}.accountRef.id", f"Xero needs the bank account the money moves {side}.")
+    amount = sides["from"].get("amount")
+    if amount is None:
+        amount = sides["to"].get("amount")
+    if amount is None or float(amount) <= 0:
+        raise refuse("from.amount", "Xero needs the amount transferred, above zero: give from.amount.")
+    same_currency = sides["from"].get("currency") == sides["to"].get("currency")
+    if same_currency and sides["to"].get("amount") not in (None, amount):
+        raise refuse("to.amount", "Xero moves the same amount out of and into accounts of one currency.")
+    return without_none(
+        {
+            "FromBankAccount": {"AccountID": _id(sides["from"]["accountRef"])},
+            "ToBankAccount": {"AccountID": _id(sides["to"]["accountRef"])},
+            "Amount": float(amount),
+            "Date": _day(record.get("date")),
+            "Reference": record.get("description") or None,
+        }
+    )
+
+
+def _direct(record: Record, context: Mapping[str, Any], kind: str) -> Record:
+    """A direct cost (SPEND) or income (RECEIVE) is a Xero bank transaction: paid at once from or into the
+    bank account of its one payment allocation, to or from its contact (Xero needs one)."""
+    allocations = record.get("paymentAllocations") or []
+    accounts = [_id((a.get("payment") or {}).get("accountRef")) for a in allocations]
+    if len(accounts) != 1 or accounts[0] is None:
+        raise refuse(
+            "paymentAllocations",
+            "Xero pays a spend or receive money transaction from one bank account: give one payment"
+            " allocation with payment.accountRef.id.",
+        )
+    contact_id = _id(record.get("contactRef"))
+    if contact_id is None:
+        raise refuse("contactRef.id", "Xero needs the contact of a spend or receive money transaction.")
+    return without_none(
+        {
+            "Type": kind,
+            "Contact": {"ContactID": contact_id},
+            "BankAccount": {"AccountID": accounts[0]},
+            "Date": _day(record.get("issueDate")),
+            "Reference": record.get("reference") or record.get("note") or None,
+            "CurrencyCode": record.get("currency"),
+            "CurrencyRate": _xero_rate(record.get("currencyRate")),
+            "LineAmountTypes": "Exclusive",
+            "LineItems": _lines(record, context),
+            "Status": "AUTHORISED",
+        }
+    )
+
+
+def direct_cost(record: Record, context: Mapping[str, Any]) -> Record:
+    return _direct(record, context, "SPEND")
+
+
+def direct_income(record: Record, context: Mapping[str, Any]) -> Record:
+    return _direct(record, context, "RECEIVE")
+
+
 # ----------------------------------------------------------------------------------------------- items
 
 
@@ -518,6 +583,23 @@ WRITES: Mapping[str, Write] = {
         "ManualJournals", "ManualJournalID", journal_entry, mapping.manual_journal, delete=delete_journal
     ),
     "items": Write("Items", "ItemID", item, mapping.item, context=(ACCOUNT_IDS, ACCOUNT_CODES)),
+    "transfers": Write("BankTransfers", "BankTransferID", transfer, mapping.transfer),
+    "directCosts": Write(
+        "BankTransactions",
+        "BankTransactionID",
+        direct_cost,
+        mapping.direct,
+        keep=_of_type("SPEND"),
+        context=(ACCOUNT_IDS,),
+    ),
+    "directIncomes": Write(
+        "BankTransactions",
+        "BankTransactionID",
+        direct_income,
+        mapping.direct,
+        keep=_of_type("RECEIVE"),
+        context=(ACCOUNT_IDS,),
+    ),
 }
 
 
@@ -534,11 +616,24 @@ FIELD_HINTS: tuple[tuple[str, Mapping[str, str]], ...] = (
             "billCreditNotes": "supplierRef.id",
             "customers": "customerName",
             "suppliers": "supplierName",
+            "directCosts": "contactRef.id",
+            "directIncomes": "contactRef.id",
         },
     ),
     ("total debits|journal lines", {"*": "journalLines"}),
     ("exceeds the amount|amount outstanding|amount due", {"*": "totalAmount"}),
     ("invoice|credit note|document", {"payments": "lines.links.id", "billPayments": "lines.links.id"}),
+    (
+        "bank account",
+        {
+            "payments": "accountRef.id",
+            "billPayments": "accountRef.id",
+            "transfers": "from.accountRef.id",
+            "directCosts": "paymentAllocations.payment.accountRef.id",
+            "directIncomes": "paymentAllocations.payment.accountRef.id",
+            "bankAccounts": "accountNumber",
+        },
+    ),
     (
         "account",
         {
@@ -548,6 +643,7 @@ FIELD_HINTS: tuple[tuple[str, Mapping[str, str]], ...] = (
             "items": "billItem.accountRef.id",
             "chartOfAccounts": "nominalCode",
             "bankAccounts": "accountNumber",
+            "transfers": "from.accountRef.id",
             "*": "lineItems.accountRef.id",
         },
     ),

@@ -565,6 +565,31 @@ async def test_transfers_and_spend_and_receive_money_are_read_back(runtime: Runt
     assert refused.value.errors[0]["itemId"] == "from.accountRef.id"
 
 
+async def test_purchase_orders_are_created_and_updated(runtime: Runtime, fake: XeroFake) -> None:
+    connection_id = await link(runtime)
+    supplier = await push(runtime, connection_id, "suppliers", {"supplierName": f"Ordered From {TAG}"})
+    order = {
+        "supplierRef": {"id": supplier["id"]},
+        "issueDate": "2024-08-01",
+        "expectedDeliveryDate": "2024-08-15",
+        "status": "Draft",
+        "lineItems": [{"description": "Paper", "quantity": 10, "unitAmount": 4.5}],
+    }
+    draft = await push(runtime, connection_id, "purchaseOrders", order)
+    assert draft["status"] == "Draft" and draft["totalAmount"] == 45.0 and draft["purchaseOrderNumber"]
+    opened = await push(
+        runtime,
+        connection_id,
+        "purchaseOrders",
+        {**order, "status": "Open", "note": "Deliver to the back door"},
+        operation=Operation.UPDATE,
+        record_id=draft["id"],
+    )
+    assert opened["status"] == "Open" and opened["note"] == "Deliver to the back door"
+    read = await read_back(runtime, connection_id, "purchaseOrders")
+    same(opened, read[draft["id"]][0])
+
+
 async def test_an_update_or_delete_of_a_record_xero_does_not_have_is_not_found(runtime: Runtime) -> None:
     connection_id = await link(runtime)
     missing = str(uuid.uuid4())

@@ -81,6 +81,7 @@ COLLECTIONS: dict[str, Collection] = {
     "Payments": Collection("PaymentID"),
     "BankTransactions": Collection("BankTransactionID"),
     "BankTransfers": Collection("BankTransferID", paging=None, modified_key="CreatedDateUTC"),
+    "PurchaseOrders": Collection("PurchaseOrderID"),
     "ManualJournals": Collection("ManualJournalID"),
     "Journals": Collection("JournalID", paging="offset", modified_key="CreatedDateUTC"),
     "Items": Collection("ItemID", paging=None),
@@ -202,6 +203,7 @@ WRITABLE = (
     "Items",
     "BankTransfers",
     "BankTransactions",
+    "PurchaseOrders",
 )
 
 

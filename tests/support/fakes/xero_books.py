@@ -219,8 +219,9 @@ class Books:
         raise Invalid(f"Account code '{code or account_id}' is not a valid code for {where}.")
 
     # -------------------------------------------------------------------------- invoices, credit notes
-    def _lines(self, record: Record) -> tuple[float, float]:
-        """Each line's account, amount and tax, filled in; the document's subtotal and tax."""
+    def _lines(self, record: Record, accounts_needed: bool = True) -> tuple[float, float]:
+        """Each line's account, amount and tax, filled in; the document's subtotal and tax. A purchase
+        order's lines may leave the account out (`accounts_needed` False)."""
         lines = record.get("LineItems") or []
         if not lines:
             raise Invalid("At least one line item is required.")
@@ -229,8 +230,9 @@ class Books:
         sub_total = tax_total = 0.0
         problems = []
         for line in lines:
+            named = line.get("AccountID") or line.get("AccountCode")
             try:
-                account = self._account(line, "this document")
+                account = self._account(line, "this document") if named or accounts_needed else None
             except Invalid as invalid:
                 problems.extend(invalid.messages)
                 continue
@@ -238,7 +240,8 @@ class Books:
                 item.get("Code") == line["ItemCode"] for item in self.records["Items"].values()
             ):
                 problems.append(f"Item code '{line['ItemCode']}' is not valid.")
-            line["AccountID"], line["AccountCode"] = account["AccountID"], account.get("Code")
+            if account is not None:
+                line["AccountID"], line["AccountCode"] = account["AccountID"], account.get("Code")
             quantity = float(line.get("Quantity") if line.get("Quantity") is not None else 1)
             amount = (
                 quantity
@@ -492,6 +495,27 @@ class Books:
             self._post(record["ManualJournalID"], "MANJOURNAL", record["Date"], posted)
         return record
 
+    # ------------------------------------------------------------------------------ purchase orders
+    def _purchaseorders(self, current: Record | None, record: Record) -> Record:
+        if current is not None and current.get("Status") in ("BILLED", "DELETED"):
+            raise Invalid(f"This purchase order cannot be edited as it is {current['Status'].lower()}.")
+        contact = self._contact(record.get("Contact"))
+        record["Contact"] = {"ContactID": contact["ContactID"], "Name": contact.get("Name")}
+        sub_total, tax = self._lines(record, accounts_needed=False)
+        record.setdefault("Status", "DRAFT")
+        record["Date"] = _xero_day(record.get("Date"), self.now)
+        if record.get("DeliveryDate"):
+            record["DeliveryDate"] = _xero_day(record["DeliveryDate"], self.now)
+        record.setdefault("CurrencyCode", self.base_currency)
+        record.setdefault("CurrencyRate", 1.0)
+        record.setdefault("LineAmountTypes", "Exclusive")
+        if not record.get("PurchaseOrderNumber"):
+            record["PurchaseOrderNumber"] = f"PO-{len(self.records['PurchaseOrders']) + 1:04d}"
+        record.update(
+            {"SubTotal": sub_total, "TotalTax": tax, "Total": _money(sub_total + tax), "TotalDiscount": 0.0}
+        )
+        return record
+
     # ------------------------------------------------------------------------------- bank transfers
     def _banktransfers(self, current: Record | None, record: Record) -> Record:
         if current is not None:
@@ -686,4 +710,5 @@ ID_KEYS = {
     "Items": "ItemID",
     "BankTransfers": "BankTransferID",
     "BankTransactions": "BankTransactionID",
+    "PurchaseOrders": "PurchaseOrderID",
 }

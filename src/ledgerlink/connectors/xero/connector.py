@@ -144,6 +144,7 @@ SOURCES: Mapping[str, Source] = {
         "BankTransactions", mapping.direct, keep=_of_type("RECEIVE"), context=(ACCOUNT_IDS,)
     ),
     "transfers": Source("BankTransfers", mapping.transfer, paged=False),
+    "purchaseOrders": Source("PurchaseOrders", mapping.purchase_order, context=(ACCOUNT_IDS,)),
     "items": Source("Items", mapping.item, paged=False, context=(ACCOUNT_IDS,)),
     # Tax rates and tracking categories do not take `If-Modified-Since`: read whole.
     "taxRates": Source("TaxRates", mapping.tax_rate, paged=False, incremental=False),
@@ -176,6 +177,7 @@ class XeroConnector(PlatformConnector[XeroClient]):
             "creditNotes",
             "customers",
             "invoices",
+            "purchaseOrders",
             "suppliers",
         ),
         deletable_data_types=tuple(sorted(k for k, write in writes.WRITES.items() if write.delete)),

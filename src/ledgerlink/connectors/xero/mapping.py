@@ -456,6 +456,35 @@ def bill_credit_note(record: Record, account_ids: Mapping[str, str] | None = Non
     return _credit_note(record, account_ids, "billCreditNotes")
 
 
+# ------------------------------------------------------------------------------------ purchase orders
+PURCHASE_ORDER_STATUSES = {"DRAFT": "Draft", "SUBMITTED": "Open", "AUTHORISED": "Open", "BILLED": "Closed"}
+
+
+def purchase_order(record: Record, account_ids: Mapping[str, str] | None = None) -> Mapped:
+    """A purchase order: open once submitted or approved, closed once billed; deleted ones are deletions."""
+    if record.get("Status") == "DELETED":
+        return Deleted(record["PurchaseOrderID"])
+    contact = record.get("Contact") or {}
+    amounts = record.get("LineAmountTypes") or "Exclusive"
+    mapped: Record = {
+        "id": record["PurchaseOrderID"],
+        "purchaseOrderNumber": record.get("PurchaseOrderNumber"),
+        "issueDate": codat_date(record.get("Date")),
+        "expectedDeliveryDate": codat_date(record.get("DeliveryDate")),
+        "note": record.get("Reference") or None,
+        "supplierRef": ref(contact.get("ContactID"), contact.get("Name"), "supplierName"),
+        "status": PURCHASE_ORDER_STATUSES.get(record.get("Status") or "", "Unknown"),
+        "currency": record.get("CurrencyCode"),
+        "currencyRate": currency_rate(record.get("CurrencyRate")),
+        "lineItems": [_line_item(line, amounts, account_ids or {}) for line in record.get("LineItems") or []],
+        "totalDiscount": money(record.get("TotalDiscount")),
+        "subTotal": money(record.get("SubTotal")),
+        "totalTaxAmount": money(record.get("TotalTax")),
+        "totalAmount": money(record.get("Total")),
+    }
+    return _source_modified(record, without_none(mapped))
+
+
 # ------------------------------------------------------------------------------------------- payments
 # Payment types of money received (Codat `payments`) and paid out (Codat `billPayments`).
 RECEIVED = frozenset({"ACCRECPAYMENT", "ARCREDITPAYMENT", "AROVERPAYMENTPAYMENT", "ARPREPAYMENTPAYMENT"})

@@ -248,6 +248,27 @@ def bill_credit_note(record: Record, context: Mapping[str, Any]) -> Record:
     return _credit_note(record, context, "ACCPAYCREDIT", "supplierRef", "billCreditNoteNumber")
 
 
+def purchase_order(record: Record, context: Mapping[str, Any]) -> Record:
+    """A purchase order: a draft stays one, an open one is approved (AUTHORISED); Xero sets BILLED."""
+    status = record.get("status")
+    if status in ("Closed", "Void"):
+        raise refuse("status", "Xero closes a purchase order by billing it, and deletes rather than voids.")
+    return without_none(
+        {
+            "Contact": _contact_ref(record, "supplierRef"),
+            "Date": _day(record.get("issueDate")),
+            "DeliveryDate": _day(record.get("expectedDeliveryDate") or record.get("deliveryDate")),
+            "PurchaseOrderNumber": record.get("purchaseOrderNumber"),
+            "Reference": record.get("note") or None,
+            "CurrencyCode": record.get("currency"),
+            "CurrencyRate": _xero_rate(record.get("currencyRate")),
+            "Status": "DRAFT" if status == "Draft" else "AUTHORISED",
+            "LineAmountTypes": "Exclusive",
+            "LineItems": _lines(record, context),
+        }
+    )
+
+
 def delete_invoice(current: Record) -> Record:
     """Xero deletes a DRAFT or SUBMITTED invoice or bill (Status DELETED) and voids an AUTHORISED one
     (VOIDED); one with payments can be neither until they are removed (Xero answers why)."""
@@ -584,6 +605,9 @@ WRITES: Mapping[str, Write] = {
     ),
     "items": Write("Items", "ItemID", item, mapping.item, context=(ACCOUNT_IDS, ACCOUNT_CODES)),
     "transfers": Write("BankTransfers", "BankTransferID", transfer, mapping.transfer),
+    "purchaseOrders": Write(
+        "PurchaseOrders", "PurchaseOrderID", purchase_order, mapping.purchase_order, context=(ACCOUNT_IDS,)
+    ),
     "directCosts": Write(
         "BankTransactions",
         "BankTransactionID",
@@ -616,6 +640,7 @@ FIELD_HINTS: tuple[tuple[str, Mapping[str, str]], ...] = (
             "billCreditNotes": "supplierRef.id",
             "customers": "customerName",
             "suppliers": "supplierName",
+            "purchaseOrders": "supplierRef.id",
             "directCosts": "contactRef.id",
             "directIncomes": "contactRef.id",
         },

@@ -15,9 +15,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from ledgerlink.connectors import registry
-from ledgerlink.connectors.authorization import OAuthClientCredentials
 from ledgerlink.connectors.base import PushRejected, PushRequest, RecordNotFound
-from ledgerlink.connectors.xero.connector import XeroConnector, XeroUrls
+from ledgerlink.connectors.xero.connector import XeroConnector
 from ledgerlink.database import migrate
 from ledgerlink.jobs import Runtime
 from ledgerlink.oauth import flow, tokens
@@ -64,13 +63,7 @@ def fake() -> Iterator[XeroFake]:
 
 @pytest.fixture(autouse=True)
 def xero(fake: XeroFake, monkeypatch: pytest.MonkeyPatch) -> Iterator[XeroConnector]:
-    connector = XeroConnector(
-        XeroUrls(
-            authorize=fake.authorize_url, token=fake.token_url, identity=fake.identity_url, api=fake.api_url
-        ),
-        client=OAuthClientCredentials(client_id=CLIENT_ID, client_secret=CLIENT_SECRET),
-        sleep=fake.sleep,
-    )
+    connector = fake.connector(CLIENT_ID, CLIENT_SECRET)
     monkeypatch.setitem(registry.CONNECTORS, "gbol", connector)
     fake.reset()
     fake.clients[CLIENT_ID].scope = SCOPES
@@ -149,6 +142,27 @@ def line(amount: float, account: str = SALES, **extra: Any) -> dict[str, Any]:
         "unitAmount": amount,
         "accountRef": {"id": account},
         **extra,
+    }
+
+
+def document(party: str, party_id: str, day: str, *lines: dict[str, Any], status: str | None = None) -> dict:
+    """An invoice's, bill's or credit note's create shape (`party`: customerRef or supplierRef)."""
+    record: dict[str, Any] = {party: {"id": party_id}, "issueDate": day, "lineItems": list(lines)}
+    if status is not None:
+        record["status"] = status
+    return record
+
+
+def paying(
+    party: str, party_id: str, account: str, amount: float, day: str, kind: str, document_id: str
+) -> dict[str, Any]:
+    """A payment's or bill payment's create shape: `amount` from `account` to one document of `kind`."""
+    return {
+        party: {"id": party_id},
+        "accountRef": {"id": account},
+        "totalAmount": amount,
+        "date": day,
+        "lines": [{"amount": amount, "links": [{"type": kind, "id": document_id, "amount": -amount}]}],
     }
 
 
@@ -246,48 +260,26 @@ async def test_creates_of_every_type_are_read_back_by_a_pull(runtime: Runtime, f
         runtime,
         connection_id,
         "payments",
-        {
-            "customerRef": {"id": customer["id"]},
-            "accountRef": {"id": bank},
-            "totalAmount": 100,
-            "date": "2024-03-10T00:00:00",
-            "lines": [{"amount": 100, "links": [{"type": "Invoice", "id": invoice["id"], "amount": -100}]}],
-        },
+        paying("customerRef", customer["id"], bank, 100, "2024-03-10T00:00:00", "Invoice", invoice["id"]),
     )
     assert payment_op.status == "Success", payment_op.validation
     bill_payment = await push(
         runtime,
         connection_id,
         "billPayments",
-        {
-            "supplierRef": {"id": supplier["id"]},
-            "accountRef": {"id": bank},
-            "totalAmount": 160,
-            "date": "2024-03-11T00:00:00",
-            "lines": [{"amount": 160, "links": [{"type": "Bill", "id": bill["id"], "amount": -160}]}],
-        },
+        paying("supplierRef", supplier["id"], bank, 160, "2024-03-11T00:00:00", "Bill", bill["id"]),
     )
     credit_note = await push(
         runtime,
         connection_id,
         "creditNotes",
-        {
-            "customerRef": {"id": customer["id"]},
-            "issueDate": "2024-03-12",
-            "status": "Submitted",
-            "lineItems": [line(10)],
-        },
+        document("customerRef", customer["id"], "2024-03-12", line(10), status="Submitted"),
     )
     bill_credit_note = await push(
         runtime,
         connection_id,
         "billCreditNotes",
-        {
-            "supplierRef": {"id": supplier["id"]},
-            "issueDate": "2024-03-12",
-            "status": "Draft",
-            "lineItems": [line(5)],
-        },
+        document("supplierRef", supplier["id"], "2024-03-12", line(5), status="Draft"),
     )
     assert credit_note["totalAmount"] == 20.0 and bill_credit_note["status"] == "Draft"
     journal_op = await pushed(
@@ -357,23 +349,13 @@ async def test_updates_change_the_record_and_deletes_void_or_delete_it(
         runtime,
         connection_id,
         "invoices",
-        {
-            "customerRef": {"id": customer["id"]},
-            "issueDate": "2024-04-01",
-            "status": "Draft",
-            "lineItems": [line(10)],
-        },
+        document("customerRef", customer["id"], "2024-04-01", line(10), status="Draft"),
     )
     approved = await push(
         runtime,
         connection_id,
         "invoices",
-        {
-            "customerRef": {"id": customer["id"]},
-            "issueDate": "2024-04-01",
-            "status": "Draft",
-            "lineItems": [line(30)],
-        },
+        document("customerRef", customer["id"], "2024-04-01", line(30), status="Draft"),
         operation=Operation.UPDATE,
         record_id=draft["id"],
     )
@@ -382,12 +364,7 @@ async def test_updates_change_the_record_and_deletes_void_or_delete_it(
         runtime,
         connection_id,
         "invoices",
-        {
-            "customerRef": {"id": customer["id"]},
-            "issueDate": "2024-04-01",
-            "status": "Submitted",
-            "lineItems": [line(30)],
-        },
+        document("customerRef", customer["id"], "2024-04-01", line(30), status="Submitted"),
         operation=Operation.UPDATE,
         record_id=draft["id"],
     )
@@ -396,37 +373,19 @@ async def test_updates_change_the_record_and_deletes_void_or_delete_it(
         runtime,
         connection_id,
         "bills",
-        {
-            "supplierRef": {"id": supplier["id"]},
-            "issueDate": "2024-04-02",
-            "status": "Draft",
-            "lineItems": [line(40)],
-        },
+        document("supplierRef", supplier["id"], "2024-04-02", line(40), status="Draft"),
     )
     bill_payment_bill = await push(
         runtime,
         connection_id,
         "bills",
-        {
-            "supplierRef": {"id": supplier["id"]},
-            "issueDate": "2024-04-02",
-            "status": "Open",
-            "lineItems": [line(25)],
-        },
+        document("supplierRef", supplier["id"], "2024-04-02", line(25), status="Open"),
     )
     bill_payment = await push(
         runtime,
         connection_id,
         "billPayments",
-        {
-            "supplierRef": {"id": supplier["id"]},
-            "accountRef": {"id": bank},
-            "totalAmount": 50,
-            "date": "2024-04-03",
-            "lines": [
-                {"amount": 50, "links": [{"type": "Bill", "id": bill_payment_bill["id"], "amount": -50}]}
-            ],
-        },
+        paying("supplierRef", supplier["id"], bank, 50, "2024-04-03", "Bill", bill_payment_bill["id"]),
     )
     journal = await push(
         runtime,
@@ -610,7 +569,7 @@ async def test_an_update_or_delete_of_a_record_xero_does_not_have_is_not_found(r
         runtime,
         connection_id,
         "bills",
-        {"supplierRef": {"id": supplier["id"]}, "issueDate": "2024-04-02", "lineItems": [line(5)]},
+        document("supplierRef", supplier["id"], "2024-04-02", line(5)),
     )
     with pytest.raises(RecordNotFound):
         await push(runtime, connection_id, "invoices", {}, operation=Operation.DELETE, record_id=bill["id"])
@@ -622,17 +581,13 @@ async def test_xero_validation_errors_become_codat_validation_items(runtime: Run
     cases = [
         (
             "invoices",
-            {
-                "customerRef": {"id": customer["id"]},
-                "issueDate": "2024-05-01",
-                "lineItems": [line(5, str(uuid.uuid4()))],
-            },
+            document("customerRef", customer["id"], "2024-05-01", line(5, str(uuid.uuid4()))),
             "lineItems.accountRef.id",
             "is not a valid code",
         ),
         (
             "invoices",
-            {"customerRef": {"id": str(uuid.uuid4())}, "issueDate": "2024-05-01", "lineItems": [line(5)]},
+            document("customerRef", str(uuid.uuid4()), "2024-05-01", line(5)),
             "customerRef.id",
             "could not be found",
         ),
@@ -649,25 +604,14 @@ async def test_xero_validation_errors_become_codat_validation_items(runtime: Run
         runtime,
         connection_id,
         "invoices",
-        {
-            "customerRef": {"id": customer["id"]},
-            "issueDate": "2024-05-01",
-            "status": "Submitted",
-            "lineItems": [line(5)],
-        },
+        document("customerRef", customer["id"], "2024-05-01", line(5), status="Submitted"),
     )
     before = len(fake.tenant().records["Payments"])
     over = await pushed(
         runtime,
         connection_id,
         "payments",
-        {
-            "customerRef": {"id": customer["id"]},
-            "accountRef": {"id": bank_id(fake)},
-            "totalAmount": 11,
-            "date": "2024-05-02",
-            "lines": [{"amount": 11, "links": [{"type": "Invoice", "id": invoice["id"], "amount": -11}]}],
-        },
+        paying("customerRef", customer["id"], bank_id(fake), 11, "2024-05-02", "Invoice", invoice["id"]),
     )
     assert over.status == "Failed" and over.status_code == 400
     (error,) = over.validation["errors"]
@@ -787,22 +731,13 @@ def test_a_push_through_the_server_is_read_back_through_the_read_api(xero_server
         supplier_id = done["changes"][0]["recordRef"]["id"]
         bill = api.post(
             f"{base}/bills",
-            json={
-                "supplierRef": {"id": supplier_id},
-                "issueDate": "2024-06-01",
-                "status": "Open",
-                "lineItems": [line(45)],
-            },
+            json=document("supplierRef", supplier_id, "2024-06-01", line(45), status="Open"),
         ).json()
         done = wait_for_push(api, company["id"], bill["pushOperationKey"])
         assert done["status"] == "Success", done
         refused = api.post(
             f"{base}/bills",
-            json={
-                "supplierRef": {"id": supplier_id},
-                "issueDate": "2024-06-01",
-                "lineItems": [line(5, str(uuid.uuid4()))],
-            },
+            json=document("supplierRef", supplier_id, "2024-06-01", line(5, str(uuid.uuid4()))),
         ).json()
         failed = wait_for_push(api, company["id"], refused["pushOperationKey"])
         assert failed["status"] == "Failed" and failed["statusCode"] == 400

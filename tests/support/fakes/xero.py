@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -49,6 +49,9 @@ from tests.support.fakes.xero_books import (
 __all__ = ["XeroFake", "day_date", "ms_date", "seed_records", "serving", "spec_example"]
 from tests.support.oauth_server import USER, OAuthTestServer
 from tests.support.server import RunningServer, own_server
+
+if TYPE_CHECKING:
+    from ledgerlink.connectors.xero.connector import XeroConnector
 
 SPECS = specs.XERO
 API_HOST = "https://api.xero.com"
@@ -371,6 +374,18 @@ class XeroFake(FakeClock, OAuthTestServer):
     @property
     def api_url(self) -> str:
         return self.base_url + API_PREFIX
+
+    def connector(self, client_id: str, client_secret: str, **options: Any) -> XeroConnector:
+        """A Xero connector pointed at this fake as the app `client_id`, sleeping on the fake's clock
+        (`options`: the connector's own, such as a small `page_size`)."""
+        from ledgerlink.connectors.authorization import OAuthClientCredentials
+        from ledgerlink.connectors.xero.connector import XeroConnector, XeroUrls
+
+        urls = XeroUrls(
+            authorize=self.authorize_url, token=self.token_url, identity=self.identity_url, api=self.api_url
+        )
+        credentials = OAuthClientCredentials(client_id=client_id, client_secret=client_secret)
+        return XeroConnector(urls, client=credentials, sleep=self.sleep, **options)
 
     def server_environment(self, client_id: str, client_secret: str) -> dict[str, str]:
         """What a `ledgerlink serve` needs to reach this fake as Xero, as the app `client_id`."""

@@ -536,43 +536,33 @@ def _of_type(kind: str) -> Callable[[Record], bool]:
     return lambda record: record.get("Type") == kind
 
 
+def _typed(
+    endpoint: str,
+    to_xero: Callable[[Record, Mapping[str, Any]], Record],
+    read: Callable[..., Mapped],
+    kind: str,
+    delete: Callable[[Record], Record] | None = None,
+) -> Write:
+    """A type that is the records of one Xero `Type` on a shared endpoint, whose lines name accounts."""
+    id_key = {"Invoices": "InvoiceID", "CreditNotes": "CreditNoteID", "BankTransactions": "BankTransactionID"}
+    return Write(
+        endpoint,
+        id_key[endpoint],
+        to_xero,
+        read,
+        keep=_of_type(kind),
+        context=(ACCOUNT_IDS,),
+        delete=delete,
+    )
+
+
 WRITES: Mapping[str, Write] = {
     "customers": Write("Contacts", "ContactID", customer, mapping.customer),
     "suppliers": Write("Contacts", "ContactID", supplier, mapping.supplier),
-    "invoices": Write(
-        "Invoices",
-        "InvoiceID",
-        invoice,
-        mapping.invoice,
-        keep=_of_type("ACCREC"),
-        context=(ACCOUNT_IDS,),
-        delete=delete_invoice,
-    ),
-    "bills": Write(
-        "Invoices",
-        "InvoiceID",
-        bill,
-        mapping.bill,
-        keep=_of_type("ACCPAY"),
-        context=(ACCOUNT_IDS,),
-        delete=delete_invoice,
-    ),
-    "creditNotes": Write(
-        "CreditNotes",
-        "CreditNoteID",
-        credit_note,
-        mapping.credit_note,
-        keep=_of_type("ACCRECCREDIT"),
-        context=(ACCOUNT_IDS,),
-    ),
-    "billCreditNotes": Write(
-        "CreditNotes",
-        "CreditNoteID",
-        bill_credit_note,
-        mapping.bill_credit_note,
-        keep=_of_type("ACCPAYCREDIT"),
-        context=(ACCOUNT_IDS,),
-    ),
+    "invoices": _typed("Invoices", invoice, mapping.invoice, "ACCREC", delete_invoice),
+    "bills": _typed("Invoices", bill, mapping.bill, "ACCPAY", delete_invoice),
+    "creditNotes": _typed("CreditNotes", credit_note, mapping.credit_note, "ACCRECCREDIT"),
+    "billCreditNotes": _typed("CreditNotes", bill_credit_note, mapping.bill_credit_note, "ACCPAYCREDIT"),
     "payments": Write(
         "Payments",
         "PaymentID",
@@ -608,22 +598,8 @@ WRITES: Mapping[str, Write] = {
     "purchaseOrders": Write(
         "PurchaseOrders", "PurchaseOrderID", purchase_order, mapping.purchase_order, context=(ACCOUNT_IDS,)
     ),
-    "directCosts": Write(
-        "BankTransactions",
-        "BankTransactionID",
-        direct_cost,
-        mapping.direct,
-        keep=_of_type("SPEND"),
-        context=(ACCOUNT_IDS,),
-    ),
-    "directIncomes": Write(
-        "BankTransactions",
-        "BankTransactionID",
-        direct_income,
-        mapping.direct,
-        keep=_of_type("RECEIVE"),
-        context=(ACCOUNT_IDS,),
-    ),
+    "directCosts": _typed("BankTransactions", direct_cost, mapping.direct, "SPEND"),
+    "directIncomes": _typed("BankTransactions", direct_income, mapping.direct, "RECEIVE"),
 }
 
 

@@ -509,7 +509,7 @@ def test_push_options_describe_each_create_model(server, books, platform, lendin
     required = {
         "journalEntries": {"postedOn", "journalLines"},
         "invoices": {"customerRef", "issueDate", "lineItems"},
-        "payments": {"customerRef", "accountRef", "totalAmount", "date", "lines"},
+        "payments": {"customerRef", "totalAmount", "date", "lines"},
         "suppliers": {"supplierName"},
     }
     for data_type, fields in required.items():

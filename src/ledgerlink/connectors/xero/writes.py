@@ -515,8 +515,8 @@ def item(record: Record, context: Mapping[str, Any]) -> Record:
         ("invoiceItem", "SalesDetails", "Description", "IsSold"),
     ):
         given = record.get(side)
-        xero[flag] = bool(given)
-        if not given:
+        xero[flag] = bool(record.get("is" + side[0].upper() + side[1:], given))
+        if not given or not xero[flag]:
             continue
         xero[description] = given.get("description")
         xero[details] = without_none(

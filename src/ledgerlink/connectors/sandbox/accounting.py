@@ -46,6 +46,8 @@ class AccountingSandbox(SimulatedSandbox[AccountingBooks]):
         data_provided_by="ledgerlink",
         is_sandbox=True,
         writable_data_types=writes.WRITABLE_DATA_TYPES,
+        updatable_data_types=writes.UPDATABLE_DATA_TYPES,
+        deletable_data_types=writes.DELETABLE_DATA_TYPES,
     )
     batch_size = 2_000
 
@@ -88,9 +90,9 @@ class AccountingSandbox(SimulatedSandbox[AccountingBooks]):
         return self.items(books, request.data_type, window)
 
     async def push(self, request: PushRequest) -> dict[str, Any]:
-        """Create a journal entry, invoice, payment or supplier: checked against the books as they stand now,
-        then kept under the push's idempotency key (a retried push finds its record there, creating none)."""
-        if request.data_type not in writes.WRITABLE_DATA_TYPES:
+        """Create, update or delete a record: checked against the books as they stand now, then kept as a
+        version under the push's idempotency key (a retried push finds its version there, writing none)."""
+        if not self.info.writes(request.operation, request.data_type):
             raise DataTypeNotSupported(request.data_type)
         store = request.store
         if store is None:
@@ -103,13 +105,20 @@ class AccountingSandbox(SimulatedSandbox[AccountingBooks]):
             books = self.books(request, written)
             books.written = books.written or writes.Written(books)
             T = books.simulated_t(utcnow())
-            record = writes.create(
-                books, books.written, request.data_type, request.record, request.idempotency_key, T
+            record_id, data, deleted = writes.write(
+                books,
+                books.written,
+                request.operation,
+                request.data_type,
+                request.record,
+                request.idempotency_key,
+                T,
+                request.record_id,
             )
             kept = await store.add(
-                request.data_type, record["id"], record, idempotency_key=request.idempotency_key
+                request.data_type, record_id, data, idempotency_key=request.idempotency_key, deleted=deleted
             )
-            if all(other.record_id != kept.record_id for other in written):
+            if all(other.idempotency_key != kept.idempotency_key for other in written):
                 written.append(kept)
         books = self.books(request, written)
         return documents.written_record(books, kept.data_type, kept.record_id, books.simulated_t(utcnow()))

@@ -17,7 +17,7 @@ credit), so `remainingCredit = totalAmount - sum(allocation.totalAmount)`. A voi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +73,7 @@ from ledgerlink.connectors.sandbox.simulation import (
     Item,
     Window,
 )
-from ledgerlink.connectors.sandbox.writes import WrittenEntry, WrittenInvoice, WrittenRecord
+from ledgerlink.connectors.sandbox.writes import V, WrittenEntry, WrittenInvoice, WrittenRecord
 
 # Names and places of contacts and of the company itself (they begin as the other sandboxes' do).
 _FIRST = (
@@ -247,12 +247,10 @@ def _customers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _suppliers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    T, S = w.T, w.S
     yield from _contacts(bk, w, True)
     if bk.written:
-        for supplier in bk.written.suppliers.values():
-            if supplier.w <= T and (S is None or supplier.w > S):
-                yield _written_supplier(bk, supplier)
+        for supplier in _written_versions(bk.written.suppliers, w):
+            yield supplier if isinstance(supplier, str) else _written_supplier(bk, supplier)
 
 
 # ------------------------------------------------------------------------------------------------ catalogues
@@ -600,12 +598,11 @@ def _documents(
 
 
 def _invoices(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    T, tmin = w.T, w.created_from
+    T = w.T
     yield from _documents(bk, w, AccountingBooks.sales, _invoice_record)
     if bk.written:
-        for invoice in bk.written.invoices.values():
-            if invoice.t >= tmin and w.wants(invoice.w, invoice.last_event(T), None) == EMIT:
-                yield _written_invoice(bk, invoice, T)
+        for invoice in _written_versions(bk.written.invoices, w, dated=True):
+            yield invoice if isinstance(invoice, str) else _written_invoice(bk, invoice, T)
 
 
 def _bills(bk: AccountingBooks, w: Window) -> Iterator[Item]:
@@ -791,11 +788,9 @@ def _payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _written_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    tmin = w.created_from
     if bk.written:
-        for payment in bk.written.payments.values():
-            if payment.t >= tmin and w.wants(payment.w, payment.w, None) == EMIT:
-                yield _written_payment(bk, payment)
+        for payment in _written_versions(bk.written.payments, w, dated=True):
+            yield payment if isinstance(payment, str) else _written_payment(bk, payment)
 
 
 def _bill_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
@@ -925,8 +920,12 @@ def _journal_entries(bk: AccountingBooks, w: Window) -> Iterator[Item]:
                 yield e.id
     if bk.written:
         for entry in bk.written.entries:
-            if entry.t >= tmin and w.wants(entry.w, entry.w, None) == EMIT:
-                yield _written_entry(bk, entry)
+            if entry.t >= tmin:
+                state = w.wants(entry.w, entry.w, entry.t_del)
+                if state == EMIT:
+                    yield _written_entry(bk, entry)
+                elif state == DELETE:
+                    yield entry.id
 
 
 def _chart_of_accounts(bk: AccountingBooks, w: Window) -> Iterator[Item]:
@@ -1200,6 +1199,21 @@ def _cash_flow(column: ReportColumn, cash: list[int]) -> Record:
 # ---------------------------------------------------------------------------------------------- written
 # Records written through the API (`writes.py`): as written, with their state at T and the moment W they were
 # written as their modified date.
+def _written_versions(table: Mapping[str, V], w: Window, *, dated: bool = False) -> Iterator[V | str]:
+    """Of written records (their latest versions, by id), the version current at T of each the window
+    wants, and the id of each deleted in it. `dated`: none dated before the sync settings' start is wanted."""
+    T = w.T
+    for latest in table.values():
+        version = latest.at(T)
+        if version is None or (dated and version.t < w.created_from):
+            continue
+        state = w.wants(version.created, version.last_event(T), latest.deleted_at)
+        if state == EMIT:
+            yield version
+        elif state == DELETE:
+            yield latest.id
+
+
 def _stamped(bk: AccountingBooks, record: Record, w: int) -> Record:
     return source_modified(dict(record), bk.ts(w))
 

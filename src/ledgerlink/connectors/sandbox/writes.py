@@ -1,10 +1,11 @@
-"""Records written to the Accounting Sandbox: checking a create against its books, and what written records
-add to them.
+"""Records written to the Accounting Sandbox: checking a create, update or delete against its books, and what
+written records add to them.
 
 The Sandbox's books are recomputed from the company id on every pull (`books.py`); what is written to it is
-the only state it has, kept for the connection in ledgerlink's platform store (`PushRequest.store`) as the
-records were created. A pull reads them back into a `Written`, which the books and views add to what they
-generate:
+the only state it has, kept for the connection in ledgerlink's platform store (`PushRequest.store`) as
+versions: a create writes a record's first, an update another under the same id (the whole record, as Codat's
+updates are), a delete a last one marked deleted. A pull replays them, in the order they were written, into a
+`Written`, which the books and views add to what they generate:
 
 * **Time.** A record written at real time ``w`` exists in the books from ``W = simulated(w)`` on, so a pull
   at T sees it when ``W <= T``, and its ``sourceModifiedDate`` (and an incremental pull's window) is W. What
@@ -13,6 +14,13 @@ generate:
   after W like any change. Money it moves through a bank account clears in the bank at W (a bank
   transaction dated W, reconciled a day later), so bank transactions' running balances only ever grow at
   the end.
+* **Versions.** What a version posts (journal entries, bank transactions, allocations against invoices) lives
+  from its W until the W' of the record's next version or delete: then its entries are deleted (they leave
+  their month, and the next version's enter theirs, so a pull after W' reports both months changed), its
+  allocations end, and the bank adds a reversal of each of its bank transactions at W' (a bank does not take
+  a line back; the new version's lines follow at W'), so the bank's running balances still only grow at the
+  end and still equal the ledger's. A pull at T lists the version current at T (`sourceModifiedDate` its W),
+  a record created at the first version's W; one deleted by T is gone (a deleted id to a pull that had it).
 * **Journal entries** post their lines. **Invoices** post Accounts Receivable (the total, against the
   customer), income per line and VAT, with a journal entry of their own; their ``amountDue``, status and
   ``paymentAllocations`` follow the payments written against them. **Payments** post the bank account and
@@ -30,20 +38,21 @@ generate:
   generated invoices have their payments drawn when they are created, and one from outside would pay them
   twice. Supplier names are unique.
 * **Ids** are the books' (``{company}-{kind}-ffff-...``, a day no generated record has), derived from the
-  push's idempotency key, so the same push always creates the same record, and the store keeps one record per
-  key: a retried push returns what the first attempt wrote.
+  create's idempotency key, so the same push always creates the same record, and the store keeps one version
+  per key: a retried push returns what the first attempt wrote. A version's postings take their ids from its
+  own key. Only records written through the API are updated or deleted (others: `RecordNotFound`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Self, TypeVar
 
-from ledgerlink.connectors.base import PlatformRecord, PushRejected
+from ledgerlink.connectors.base import PlatformRecord, PushRejected, RecordNotFound
 from ledgerlink.connectors.codat_shapes import payment_line, payment_link, record_ref
 from ledgerlink.connectors.mapped import Record
 from ledgerlink.connectors.sandbox.books import (
@@ -73,6 +82,7 @@ from ledgerlink.connectors.sandbox.books import (
     post_cash,
     tax_of,
 )
+from ledgerlink.records.registry import Operation
 
 # The day part of a written record's id: no generated record is created on day 0xffff.
 _WRITTEN_DAY = "ffff"
@@ -103,8 +113,9 @@ def _when(books: AccountingBooks, value: str) -> int:
 
 # ------------------------------------------------------------------------------------------ written records
 class WrittenEntry(Entry):
-    """A journal entry written through the API or posted by a written record: it exists from `w` on.
-    `record` is the journal entry as the client wrote it (None for a posting of an invoice or payment)."""
+    """A journal entry written through the API or posted by a written record: it exists from `w` on, until
+    `t_del` (the next version of what posted it, or its delete). `record` is the journal entry as the client
+    wrote it (None for a posting of an invoice or payment)."""
 
     __slots__ = ("record", "w")
 
@@ -115,9 +126,10 @@ class WrittenEntry(Entry):
 
 
 class Allocation:
-    """Part of a written payment taken off a written invoice."""
+    """Part of a written payment (or credit note) taken off a written invoice, from `w` until `until` (the
+    next version of what allocated it, or its delete; None: still)."""
 
-    __slots__ = ("amount", "bank", "note", "payment_id", "payment_total", "reference", "t", "w")
+    __slots__ = ("amount", "bank", "note", "payment_id", "payment_total", "reference", "t", "until", "w")
 
     def __init__(
         self,
@@ -138,45 +150,96 @@ class Allocation:
         self.bank = bank
         self.note = note
         self.reference = reference
+        self.until: int | None = None
+
+    def live(self, T: int) -> bool:
+        return self.w <= T and (self.until is None or self.until > T)
 
 
-class WrittenInvoice:
-    __slots__ = ("allocations", "customer_id", "id", "number", "record", "t", "total", "w")
+class Version:
+    """One version of a written record, current from `w` until the next one's `w`. The latest version of a
+    record is the one `Written` keeps by id; `previous` leads back to the first (written at `created`), and
+    `deleted_at` is set on the latest when the record was deleted (then the W of the delete)."""
+
+    __slots__ = ("created", "deleted_at", "id", "previous", "record", "t", "w")
 
     def __init__(self, w: int, t: int, record: dict[str, Any]) -> None:
         self.w = w
         self.t = t
         self.record = record
-        self.id = record["id"]
+        self.id: str = record["id"]
+        self.created = w
+        self.previous: Self | None = None
+        self.deleted_at: int | None = None
+
+    def at(self, T: int) -> Self | None:
+        """The version current at T (the same class as this one), or None before the record was written."""
+        version: Self | None = self
+        while version is not None and version.w > T:
+            version = version.previous
+        return version
+
+    def live(self, T: int) -> Self | None:
+        """The version current at T if the record is in the books at T (written, not deleted), else None."""
+        if self.deleted_at is not None and self.deleted_at <= T:
+            return None
+        return self.at(T)
+
+    def last_event(self, T: int) -> int:
+        """When the record (this version of it) last changed, as of T: its `sourceModifiedDate`."""
+        return self.w
+
+
+V = TypeVar("V", bound=Version)
+
+
+class WrittenInvoice(Version):
+    __slots__ = ("allocations", "customer_id", "number", "total")
+
+    def __init__(self, w: int, t: int, record: dict[str, Any]) -> None:
+        super().__init__(w, t, record)
         self.number = record["invoiceNumber"]
         self.customer_id = record["customerRef"]["id"]
         self.total = _pence(record["totalAmount"])
+        # Shared by every version of the invoice: what pays it is not the invoice's to change.
         self.allocations: list[Allocation] = []
 
     def allocated(self, T: int) -> list[Allocation]:
-        return [a for a in self.allocations if a.w <= T]
+        return [a for a in self.allocations if a.live(T)]
 
     def due(self, T: int) -> int:
         return self.total - sum(a.amount for a in self.allocated(T))
 
     def last_event(self, T: int) -> int:
-        return max([self.w, *(a.w for a in self.allocated(T))])
+        events = [self.w]
+        for a in self.allocations:
+            if a.w <= T:
+                events.append(a.w if a.until is None or a.until > T else a.until)
+        return max(events)
 
 
-class WrittenRecord:
-    """A written payment or supplier: as it was written, from `w` on."""
+class WrittenRecord(Version):
+    """A written payment, supplier or other record listed as written."""
 
-    __slots__ = ("id", "record", "t", "w")
+    __slots__ = ()
 
-    def __init__(self, w: int, t: int, record: dict[str, Any]) -> None:
-        self.w = w
-        self.t = t
-        self.record = record
-        self.id = record["id"]
+
+@dataclass
+class _Postings:
+    """What one version of a record put into the books: ended when the next version (or the delete) comes."""
+
+    version: Version | None
+    data: dict[str, Any]
+    entries: list[WrittenEntry]
+    moves: list[tuple]
+    allocations: list[Allocation]
 
 
 class Written:
-    """Everything written to one connection's Sandbox, as the books add it to what they generate."""
+    """Everything written to one connection's Sandbox, as the books add it to what they generate.
+
+    The platform store's versions are replayed in the order they were written: each is put into the books by
+    its type's `Writer.add`, and ends what the record's previous version put there (see `_end`)."""
 
     def __init__(self, books: AccountingBooks, records: Iterable[PlatformRecord] = ()) -> None:
         self.books = books
@@ -185,21 +248,90 @@ class Written:
         # written invoices and payments), and the bank transactions they make, as `bank_moves` tuples.
         self.entries: list[WrittenEntry] = []
         self.moves: list[tuple] = []
+        self.allocations: list[Allocation] = []
+        # The latest version of each record, by type.
         self.invoices: dict[str, WrittenInvoice] = {}
         self.payments: dict[str, WrittenRecord] = {}
         self.suppliers: dict[str, WrittenRecord] = {}
+        # What the latest version of each record not deleted put into the books, by (data type, id).
+        self.current: dict[tuple[str, str], _Postings] = {}
+        self._kept: Version | None = None
         for record in records:
-            writer = WRITERS.get(record.data_type)
-            if writer is not None:
-                writer.add(
-                    self,
-                    books.simulated_t(record.written_at),
-                    record.data,
-                    record.idempotency_key or record.record_id,
-                )
+            self.replay(
+                record.data_type,
+                record.record_id,
+                books.simulated_t(record.written_at),
+                record.data,
+                record.idempotency_key or record.record_id,
+                deleted=record.deleted,
+            )
 
     def __bool__(self) -> bool:
-        return bool(self.entries or self.suppliers)
+        return bool(self.entries or self.current or self.invoices or self.payments or self.suppliers)
+
+    def replay(
+        self, data_type: str, record_id: str, w: int, data: dict[str, Any], key: str, *, deleted: bool = False
+    ) -> None:
+        """Put one version of a record, written at W = `w`, into the books."""
+        before = self.current.pop((data_type, record_id), None)
+        if before is not None:
+            self._end(before, w, deleted=deleted)
+        writer = WRITERS.get(data_type)
+        if deleted or writer is None:
+            return
+        marks = len(self.entries), len(self.moves), len(self.allocations)
+        self._kept = None
+        writer.add(self, w, data, key)
+        self.current[(data_type, record_id)] = _Postings(
+            self._kept,
+            data,
+            self.entries[marks[0] :],
+            self.moves[marks[1] :],
+            self.allocations[marks[2] :],
+        )
+
+    def _end(self, postings: _Postings, w: int, *, deleted: bool) -> None:
+        """End at W what a version put into the books: its entries are deleted at W (their months change),
+        its allocations end at W, and the bank reverses its bank transactions at W (a bank never takes a line
+        back: it adds one the other way, so running balances still only grow at the end)."""
+        for entry in postings.entries:
+            entry.t_del = w
+        for allocation in postings.allocations:
+            allocation.until = w
+        for move in postings.moves:
+            _t, txn_id, a, pence, desc, _kind, _t_rec = move[:7]
+            reversal = written_id(self.books, BT_KIND[K_MANUAL], f"{txn_id}:reversed")
+            kind = "Debit" if pence > 0 else "Credit"
+            self.moves.append((w, reversal, a, -pence, f"Reversal: {desc}", kind, w + DAY))
+        if deleted and postings.version is not None:
+            postings.version.deleted_at = w
+
+    def _keep(self, table: dict[str, Any], version: Any) -> Any:
+        """Keep `version` as the latest of its record in `table` (one of the tables of versions above)."""
+        previous = table.get(version.id)
+        if previous is not None:
+            version.previous = previous
+            version.created = previous.created
+        table[version.id] = version
+        self._kept = version
+        return version
+
+    def _allocate(self, invoice: WrittenInvoice, allocation: Allocation) -> None:
+        invoice.allocations.append(allocation)
+        self.allocations.append(allocation)
+
+    @staticmethod
+    def in_books(table: Mapping[str, V], T: int) -> Iterator[V]:
+        """The versions of `table`'s records current at T, of the records in the books at T."""
+        for latest in table.values():
+            version = latest.live(T)
+            if version is not None:
+                yield version
+
+    def live(self, data_type: str, record_id: str) -> dict[str, Any] | None:
+        """The record as its latest version wrote it, unless it was deleted (or was never written)."""
+        postings = self.current.get((data_type, record_id))
+        return None if postings is None else postings.data
 
     def _post(self, entry: WrittenEntry, key: str) -> None:
         self.entries.append(entry)
@@ -226,8 +358,9 @@ class Written:
 
     def _invoice(self, w: int, record: dict[str, Any], key: str) -> None:
         bk = self.books
-        invoice = WrittenInvoice(w, min(_when(bk, record["issueDate"]), w), record)
-        self.invoices[invoice.id] = invoice
+        invoice = self._keep(self.invoices, WrittenInvoice(w, min(_when(bk, record["issueDate"]), w), record))
+        if invoice.previous is not None:
+            invoice.allocations = invoice.previous.allocations
         posting: list[tuple] = [(A_AR, invoice.total, record_ref(invoice.customer_id, "customers"))]
         for line in record["lineItems"]:
             posting.append((self.account_index[line["accountRef"]["id"]], -_pence(line["subTotal"]), None))
@@ -253,8 +386,7 @@ class Written:
 
     def _payment(self, w: int, record: dict[str, Any], key: str) -> None:
         bk = self.books
-        payment = WrittenRecord(w, min(_when(bk, record["date"]), w), record)
-        self.payments[payment.id] = payment
+        payment = self._keep(self.payments, WrittenRecord(w, min(_when(bk, record["date"]), w), record))
         bank = self.account_index[record["accountRef"]["id"]]
         total = _pence(record["totalAmount"])
         note, reference = record.get("note") or "", record.get("reference") or ""
@@ -262,10 +394,11 @@ class Written:
             for link in line["links"]:
                 invoice = self.invoices.get(link["id"])
                 if invoice is not None:
-                    invoice.allocations.append(
+                    self._allocate(
+                        invoice,
                         Allocation(
                             w, payment.t, -_pence(link["amount"]), payment.id, total, bank, note, reference
-                        )
+                        ),
                     )
         contact = record_ref(record["customerRef"]["id"], "customers")
         entry_id = written_id(bk, JE_KIND[K_PAYMENT], key)
@@ -287,7 +420,7 @@ class Written:
         self.moves.append((w, written_id(bk, BT_KIND[K_PAYMENT], key), bank, total, note, "Credit", w + DAY))
 
     def _supplier(self, w: int, record: dict[str, Any], key: str) -> None:
-        self.suppliers[record["id"]] = WrittenRecord(w, w, record)
+        self._keep(self.suppliers, WrittenRecord(w, w, record))
 
     def post(self, ledger: Ledger, T: int, S: int | None) -> None:
         """Add what was written by T to the ledger's monthly sums (a written record changes its month, and
@@ -300,6 +433,15 @@ class Written:
             if w > T:
                 continue
             m = month_of_day(entry.t // DAY)
+            td = entry.t_del
+            if td is not None and td <= T:
+                # Replaced or deleted by T: gone from its month, which changed at td.
+                if S is not None and w <= S < td:
+                    changed.add(m)
+                for a, _, _ in entry.lines:
+                    last[a] = max(last[a], td)
+                    first[a] = min(first[a], w)
+                continue
             row = delta[m]
             for a, pence, _ in entry.lines:
                 row[a] += pence
@@ -492,14 +634,6 @@ class Check:
 
 
 # ------------------------------------------------------------------------------------------------- creates
-def create(
-    books: AccountingBooks, written: Written, data_type: str, record: dict[str, Any], key: str, T: int
-) -> dict:
-    """The record to keep for a create of `data_type`, checked against the books as they stand at T (the
-    books' `written` included); raises `PushRejected`."""
-    return WRITERS[data_type].create(books, written, record, key, T)
-
-
 def _journal_entry(
     bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
 ) -> dict[str, Any]:
@@ -570,7 +704,7 @@ def _invoice(
     number = check.text(record.get("invoiceNumber"), "invoiceNumber")
     if number is None:
         number = f"INV-API-{len(written.invoices) + 1:04d}"
-    elif any(invoice.number == number for invoice in written.invoices.values()):
+    elif any(invoice.number == number for invoice in written.in_books(written.invoices, T)):
         check.fail("invoiceNumber", f"An invoice numbered {number} already exists")
     note = check.text(record.get("note"), "note")
     raw_lines = record.get("lineItems")
@@ -833,8 +967,9 @@ def _linked_invoice(
         return None
     check.currency_rate(link.get("currencyRate"), f"{item}.currencyRate")
     invoice_id = link.get("id")
-    invoice = written.invoices.get(invoice_id) if isinstance(invoice_id, str) else None
-    if invoice is None or invoice.w > check.T:
+    latest = written.invoices.get(invoice_id) if isinstance(invoice_id, str) else None
+    invoice = None if latest is None else latest.live(check.T)
+    if invoice is None:
         if isinstance(invoice_id, str) and invoice_id.startswith(f"{check.books.c8}-{K_INVOICE}-"):
             check.fail(
                 f"{item}.id",
@@ -906,8 +1041,8 @@ def _addresses(check: Check, addresses: Any) -> list[dict[str, Any]]:
 def _supplier_named(bk: AccountingBooks, written: Written, name: str, T: int) -> str | None:
     """The id of a supplier in the books at T with this name (case aside), or None."""
     wanted = name.casefold()
-    for supplier in written.suppliers.values():
-        if supplier.w <= T and supplier.record["supplierName"].casefold() == wanted:
+    for supplier in written.in_books(written.suppliers, T):
+        if supplier.record["supplierName"].casefold() == wanted:
             return supplier.id
     # A few dozen suppliers at scale 1; a write is rare enough to look at each.
     for k in range(bk.n_suppliers(max(T, 0) // DAY)):
@@ -920,14 +1055,50 @@ def _supplier_named(bk: AccountingBooks, written: Written, name: str, T: int) ->
 @dataclass(frozen=True)
 class Writer:
     """How the Sandbox writes one data type: `create` checks a create against the books and shapes the record
-    to keep; `add` puts a kept record into a `Written` when a pull reads the store back."""
+    to keep; `add` puts a kept version into a `Written` when a pull reads the store back. `update` (None: the
+    Sandbox does not update the type) checks a new version of record `record_id` (given last) and shapes it,
+    keeping that id; `delete` (None: not deleted) raises `PushRejected` when the record cannot go."""
 
     create: Callable[[AccountingBooks, Written, dict[str, Any], str, int], dict[str, Any]]
     add: Callable[[Written, int, dict[str, Any], str], None]
+    update: Callable[[AccountingBooks, Written, dict[str, Any], str, int, str], dict[str, Any]] | None = None
+    delete: Callable[[AccountingBooks, Written, str, int], None] | None = None
 
 
-# The types the Sandbox creates (its connector's `writable_data_types`); the connector registry checks on load
-# that the data-type registry has each as a type Codat's API creates.
+def write(
+    books: AccountingBooks,
+    written: Written,
+    operation: Operation,
+    data_type: str,
+    record: dict[str, Any],
+    key: str,
+    T: int,
+    record_id: str | None = None,
+) -> tuple[str, dict[str, Any], bool]:
+    """The version to keep for a push of `operation` on `data_type`, checked against the books as they stand
+    at T (the books' `written` included): `(record_id, data, deleted)`, a delete keeping the record as it was
+    last. Raises `PushRejected`, or `RecordNotFound` for an update or delete of no record written here."""
+    writer = WRITERS[data_type]
+    if operation is Operation.CREATE:
+        shaped = writer.create(books, written, record, key, T)
+        return shaped["id"], shaped, False
+    assert record_id is not None
+    last = written.live(data_type, record_id)
+    if last is None:
+        raise RecordNotFound(
+            f"No {data_type} record has id {record_id} among those written to the Sandbox through the API "
+            "(the Sandbox updates and deletes only those: its own records follow its simulation)."
+        )
+    if operation is Operation.UPDATE:
+        assert writer.update is not None
+        return record_id, writer.update(books, written, record, key, T, record_id), False
+    assert writer.delete is not None
+    writer.delete(books, written, record_id, T)
+    return record_id, last, True
+
+
+# The types the Sandbox writes, and how; the connector registry checks on load that the data-type registry has
+# each operation for the type in Codat's API.
 WRITERS: Mapping[str, Writer] = {
     "journalEntries": Writer(_journal_entry, Written._journal_entry),
     "invoices": Writer(_invoice, Written._invoice),
@@ -935,3 +1106,5 @@ WRITERS: Mapping[str, Writer] = {
     "suppliers": Writer(_supplier, Written._supplier),
 }
 WRITABLE_DATA_TYPES = tuple(WRITERS)
+UPDATABLE_DATA_TYPES = tuple(data_type for data_type, writer in WRITERS.items() if writer.update)
+DELETABLE_DATA_TYPES = tuple(data_type for data_type, writer in WRITERS.items() if writer.delete)

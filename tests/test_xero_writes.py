@@ -777,4 +777,20 @@ def test_a_push_through_the_server_is_read_back_through_the_read_api(xero_server
         read = api.get(f"/companies/{company['id']}/data/bills/{bill_id}").json()
         assert read["supplierRef"]["id"] == supplier_id and read["totalAmount"] == 90.0
         assert read["status"] == "Open" and read["amountDue"] == 90.0
+
+        # Corrected (PUT: the whole bill again), then reversed (DELETE: Xero voids an approved bill).
+        corrected = document("supplierRef", supplier_id, "2024-06-01", line(50), status="Open")
+        updated = api.put(f"{base}/bills/{bill_id}", json=corrected).json()
+        done = wait_for_push(api, company["id"], updated["pushOperationKey"])
+        assert done["status"] == "Success" and done["changes"][0]["type"] == "Modified", done
+        deleted = api.delete(f"{base}/bills/{bill_id}").json()
+        done = wait_for_push(api, company["id"], deleted["pushOperationKey"])
+        assert done["status"] == "Success" and done["changes"][0]["type"] == "Deleted", done
+        missing = api.put(f"{base}/bills/{uuid.uuid4()}", json=corrected).json()
+        done = wait_for_push(api, company["id"], missing["pushOperationKey"])
+        assert done["status"] == "Failed" and done["statusCode"] == 404, done
+        wait_for_pulls(api, company["id"], timeout=90)
+        read = api.get(f"/companies/{company['id']}/data/bills/{bill_id}").json()
+        assert read["totalAmount"] == 100.0 and read["metadata"]["isDeleted"] is True
+    assert server_fake.tenant().records["Invoices"][bill_id]["Status"] == "VOIDED"
     assert server_fake.violations == []

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -33,7 +35,9 @@ from tests.support.connectors import (
     stored,
 )
 from tests.support.fakes.xero import READ_SCOPES, SCOPES, XeroFake, seed_records, serving
+from tests.support.loan_writeback import write_back_loan
 from tests.support.pulls import wait_for_pulls
+from tests.support.receivables import lending_sdk
 from tests.support.server import RunningServer, separate_database
 
 pytestmark = pytest.mark.anyio
@@ -744,16 +748,25 @@ def xero_server(
         yield running
 
 
-def test_a_push_through_the_server_is_read_back_through_the_read_api(xero_server, server_fake) -> None:
-    from tests.test_push import wait_for_push
-
+def linked_company(xero_server: RunningServer, name: str) -> tuple[str, str]:
+    """A company whose Xero connection is linked through its `linkUrl` (the fake consents) and pulled."""
     with xero_server.client() as api:
-        company = api.post("/companies", json={"name": "Xero Writes Server Ltd"}).json()
+        company = api.post("/companies", json={"name": name}).json()
         connection = api.post(f"/companies/{company['id']}/connections", json={"platformKey": "gbol"}).json()
         with httpx.Client(follow_redirects=True, timeout=30) as browser:
             browser.get(connection["linkUrl"])
-        wait_for_pulls(api, company["id"], timeout=90)
-        base = f"/companies/{company['id']}/connections/{connection['id']}/push"
+        pulls = wait_for_pulls(api, company["id"], timeout=90)
+        assert all(p["status"] == "Complete" for p in pulls), [(p["dataType"], p["status"]) for p in pulls]
+    return company["id"], connection["id"]
+
+
+def test_a_push_through_the_server_is_read_back_through_the_read_api(xero_server, server_fake) -> None:
+    from tests.test_push import wait_for_push
+
+    company_id, connection_id = linked_company(xero_server, "Xero Writes Server Ltd")
+    company = {"id": company_id}
+    with xero_server.client() as api:
+        base = f"/companies/{company_id}/connections/{connection_id}/push"
         supplier = api.post(f"{base}/suppliers", json={"supplierName": f"Server Supplier {TAG}"}).json()
         done = wait_for_push(api, company["id"], supplier["pushOperationKey"])
         assert done["status"] == "Success", done
@@ -794,3 +807,72 @@ def test_a_push_through_the_server_is_read_back_through_the_read_api(xero_server
         assert read["totalAmount"] == 100.0 and read["metadata"]["isDeleted"] is True
     assert server_fake.tenant().records["Invoices"][bill_id]["Status"] == "VOIDED"
     assert server_fake.violations == []
+
+
+def test_a_lenders_loan_writeback_shows_the_loan_on_xeros_balance_sheet(xero_server, server_fake) -> None:
+    """Codat's loan writeback (`tests/support/loan_writeback.py`, as on the Sandbox) through `codat-lending`
+    on Xero: the loan's account is a credit card account (Xero reports it under current liabilities), owing
+    the drawdown less the principal repaid; the interest is an expense paid from it."""
+    company_id, connection_id = linked_company(xero_server, f"Xero Loan {TAG} Ltd")
+    today = datetime.now(UTC).date()
+    business = bank_id(server_fake)
+    # A new minute at Xero: linking read every type, and Xero's 60 calls a minute would otherwise pause the
+    # writeback for the rest of the minute (the client waits when Xero says none are left).
+    server_fake.reset_limits()
+    written = write_back_loan(
+        lending_sdk(xero_server),
+        company_id,
+        connection_id,
+        business_bank_account_id=business,
+        amount=Decimal("10000.00"),
+        drawdown_date=today - timedelta(days=7),
+        repayments=[
+            (today - timedelta(days=3), Decimal("1000.00"), Decimal("125.50")),
+            (today, Decimal("1000.00"), Decimal("110.25")),
+        ],
+        lender=f"Xero Capital {TAG}",
+        # What Xero requires beyond Codat's shape: a bank account's number, an account's code.
+        loan_account={"accountNumber": f"LOAN-{TAG}"},
+        expense_account={"nominalCode": "4990"},
+        timeout=150,
+    )
+    assert len(written.push_operation_keys) == 3 + 1 + 2 + 2
+    with xero_server.client() as api:
+        wait_for_pulls(api, company_id, timeout=90)
+        for data_type in ("bankAccounts", "transfers", "directCosts", "balanceSheet", "profitAndLoss"):
+            assert api.post(f"/companies/{company_id}/data/queue/{data_type}").status_code == 200
+        wait_for_pulls(api, company_id, timeout=90)
+        connection = f"/companies/{company_id}/connections/{connection_id}/data"
+        loan = api.get(f"{connection}/bankAccounts/{written.loan_account_id}").json()
+        assert loan["accountType"] == "Credit" and loan["accountNumber"] == f"LOAN-{TAG}"
+        deposit = api.get(f"{connection}/transfers/{written.deposit_transfer_id}").json()
+        assert deposit["from"]["accountRef"]["id"] == written.loan_account_id
+        assert deposit["to"]["accountRef"]["id"] == business and deposit["to"]["amount"] == 10000
+        interest = [api.get(f"{connection}/directCosts/{i}").json() for i in written.interest_direct_cost_ids]
+        assert [d["totalAmount"] for d in interest] == [125.5, 110.25]
+        assert {d["contactRef"]["id"] for d in interest} == {written.lender_supplier_id}
+        sheet, profit = (
+            latest_statement(api, company_id, kind) for kind in ("balanceSheet", "profitAndLoss")
+        )
+    assert line_value(sheet["liabilities"], written.loan_account_id) == 8000.0
+    assert line_value(profit["expenses"], written.expense_account_id) == 235.75
+    assert server_fake.violations == []
+
+
+def latest_statement(api: httpx.Client, company_id: str, kind: str) -> dict[str, Any]:
+    answer = api.get(
+        f"/companies/{company_id}/data/financials/{kind}", params={"periodLength": 1, "periodsToCompare": 1}
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["reports"][0]
+
+
+def line_value(part: dict[str, Any], account_id: str) -> float | None:
+    """The value of an account's line anywhere in a statement's part, or None."""
+    for item in part.get("items", []):
+        if item.get("accountId") == account_id:
+            return float(item["value"])
+        found = line_value(item, account_id)
+        if found is not None:
+            return found
+    return None

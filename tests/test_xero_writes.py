@@ -579,8 +579,11 @@ async def test_an_update_or_delete_of_a_record_xero_does_not_have_is_not_found(r
             operation=Operation.UPDATE,
             record_id=missing,
         )
-    with pytest.raises(RecordNotFound):
-        await push(runtime, connection_id, "invoices", {}, operation=Operation.DELETE, record_id=missing)
+    for record_id in (missing, "not-a-xero-id"):
+        with pytest.raises(RecordNotFound):
+            await push(
+                runtime, connection_id, "invoices", {}, operation=Operation.DELETE, record_id=record_id
+            )
     # A bill's id is not an invoice's: Xero's endpoint is shared, Codat's types are not.
     supplier = await push(runtime, connection_id, "suppliers", {"supplierName": f"Shared {TAG}"})
     bill = await push(

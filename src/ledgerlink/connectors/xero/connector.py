@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -268,6 +269,8 @@ class XeroConnector(PlatformConnector[XeroClient]):
             body = write.create_body(write.to_xero(request.record, context))
             answer = await xero.write("PUT", write.endpoint, body, idempotency_key=key)
             return _codat(write, _only(answer, write.endpoint), context)
+        if not _is_xero_id(request.record_id):
+            raise RecordNotFound(f"Xero has no {request.data_type} record {request.record_id}.")
         path = f"{write.endpoint}/{request.record_id}"
         found = await xero.record(path)
         current = _only(found, write.endpoint) if found else None
@@ -394,6 +397,15 @@ class XeroConnector(PlatformConnector[XeroClient]):
                 continue
             for index, month in enumerate(months, start=1):
                 yield build(reports[0], ReportColumn.of_month(index, month), currency)
+
+
+def _is_xero_id(value: str | None) -> bool:
+    """Xero's ids are GUIDs: anything else names no record there (and is not sent in a path)."""
+    try:
+        uuid.UUID(value or "")
+    except ValueError:
+        return False
+    return True
 
 
 def _only(answer: Mapping[str, Any], endpoint: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from ledgerlink.connectors.sandbox import documents
 from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
 from ledgerlink.connectors.sandbox.books import AC, AccountingBooks
 from ledgerlink.records.registry import Operation
+from tests.support.sandbox_books import apply
 
 SANDBOX = AccountingSandbox()
 LINKED = datetime.now(UTC) - timedelta(days=40)
@@ -188,3 +189,17 @@ def payment(company: Company, customer: str, invoice_id: str, amount: float, **e
         "lines": [{"amount": amount, "links": [{"type": "Invoice", "id": invoice_id, "amount": -amount}]}],
         **extra,
     }
+
+
+def assert_incremental(
+    company: Company, first: dict, first_moment: datetime, second_moment: datetime
+) -> dict[str, dict[str, dict]]:
+    """A pull at `second_moment` since `first_moment`, applied to the first snapshot, is the full second."""
+    second = company.snapshot(second_moment)
+    for data_type in documents.LIST_TYPES:
+        changes, deleted = company.pull(data_type, second_moment, since=first_moment)
+        assert apply(first[data_type], changes, deleted) == second[data_type], data_type
+    for data_type in documents.STATEMENT_TYPES:
+        changes, _ = company.pull(data_type, second_moment, since=first_moment)
+        assert apply(first[data_type], changes, []) == second[data_type], data_type
+    return second

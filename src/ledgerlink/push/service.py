@@ -73,6 +73,8 @@ from ledgerlink.sync.models import PullTrigger
 log = structlog.get_logger("ledgerlink.push")
 
 PUSH_TASK = "push:run"
+# Codat's `timeoutInMinutes` is an int32 (and so is the column that keeps it).
+MAX_TIMEOUT_IN_MINUTES = 2**31 - 1
 # Pending operations looked at per time-out sweep at most.
 SWEEP_BATCH = 500
 
@@ -178,8 +180,8 @@ async def request_push(
             if not _same_request(existing, operation, data_type, record_id, account_id, record):
                 raise IdempotencyKeyReused(idempotency_key, existing)
             return existing
-    if timeout_in_minutes is not None and timeout_in_minutes < 1:
-        raise BadRequest("timeoutInMinutes must be at least 1.")
+    if timeout_in_minutes is not None and not 1 <= timeout_in_minutes <= MAX_TIMEOUT_IN_MINUTES:
+        raise BadRequest(f"timeoutInMinutes must be from 1 to {MAX_TIMEOUT_IN_MINUTES:,}.")
     if operation is not Operation.DELETE:
         schemas.check_record(data_type, record, operation)
     push = PushOperation(

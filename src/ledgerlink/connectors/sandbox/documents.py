@@ -73,7 +73,7 @@ from ledgerlink.connectors.sandbox.simulation import (
     Item,
     Window,
 )
-from ledgerlink.connectors.sandbox.writes import V, WrittenEntry, WrittenInvoice, WrittenRecord
+from ledgerlink.connectors.sandbox.writes import V, WrittenDocument, WrittenEntry, WrittenRecord
 
 # Names and places of contacts and of the company itself (they begin as the other sandboxes' do).
 _FIRST = (
@@ -243,7 +243,10 @@ def _contacts(bk: AccountingBooks, w: Window, supplier: bool) -> Iterator[Item]:
 
 
 def _customers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    return _contacts(bk, w, False)
+    yield from _contacts(bk, w, False)
+    if bk.written:
+        for customer in _written_versions(bk.written.customers, w):
+            yield customer if isinstance(customer, str) else _written_customer(bk, customer)
 
 
 def _suppliers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
@@ -610,7 +613,10 @@ def _bills(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    return _credit_notes_of(bk, w, _INVOICE_PAYMENT)
+    yield from _credit_notes_of(bk, w, _INVOICE_PAYMENT)
+    if bk.written:
+        for note in _written_versions(bk.written.credit_notes, w, dated=True):
+            yield note if isinstance(note, str) else _written_credit_note(bk, note, w.T)
 
 
 def _bill_credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
@@ -1240,29 +1246,35 @@ def _written_entry(bk: AccountingBooks, entry: WrittenEntry) -> dict[str, Any]:
     return _stamped(bk, record, entry.w)
 
 
-def _written_invoice(bk: AccountingBooks, invoice: WrittenInvoice, T: int) -> dict[str, Any]:
+def _written_allocations(
+    bk: AccountingBooks, document: WrittenDocument, data_type: str, T: int
+) -> list[Record]:
+    return [
+        _allocation(
+            bk,
+            data_type,
+            a.payment_id,
+            a.t,
+            a.payment_total,
+            a.amount,
+            None if a.bank is None else bk.account_refs[a.bank],
+            a.note,
+            a.reference,
+        )
+        for a in document.allocated(T)
+    ]
+
+
+def _written_invoice(bk: AccountingBooks, invoice: WrittenDocument, T: int) -> dict[str, Any]:
     allocations = invoice.allocated(T)
-    due = invoice.total - sum(a.amount for a in allocations)
+    due = invoice.due(T)
     status = "Paid" if due == 0 else "PartiallyPaid" if allocations else "Submitted"
     record = dict(invoice.record)
     if status == "Paid":
         record["paidOnDate"] = bk.date(max(a.t for a in allocations))
     record.update(
         {
-            "paymentAllocations": [
-                _allocation(
-                    bk,
-                    "invoices",
-                    a.payment_id,
-                    a.t,
-                    a.payment_total,
-                    a.amount,
-                    bk.account_refs[a.bank],
-                    a.note,
-                    a.reference,
-                )
-                for a in allocations
-            ],
+            "paymentAllocations": _written_allocations(bk, invoice, "invoices", T),
             "amountDue": due / 100,
             "status": status,
         }
@@ -1270,17 +1282,48 @@ def _written_invoice(bk: AccountingBooks, invoice: WrittenInvoice, T: int) -> di
     return _stamped(bk, record, invoice.last_event(T))
 
 
+def _written_credit_note(bk: AccountingBooks, note: WrittenDocument, T: int) -> dict[str, Any]:
+    """A written credit note: its credit left, used up (`Paid`) once allocated in full."""
+    allocations = note.allocated(T)
+    left = note.due(T)
+    record = dict(note.record)
+    issued = record.pop("issueDate")
+    lines, written_note = record.pop("lineItems"), record.pop("note")
+    record.update({"remainingCredit": left / 100, "status": "Paid" if left == 0 else "Submitted"})
+    record["issueDate"] = issued
+    if left == 0:
+        record["allocatedOnDate"] = bk.date(max(a.t for a in allocations))
+    record.update(
+        {
+            "lineItems": lines,
+            "paymentAllocations": _written_allocations(bk, note, "creditNotes", T),
+            "note": written_note,
+        }
+    )
+    return _stamped(bk, record, note.last_event(T))
+
+
+def _written_customer(bk: AccountingBooks, customer: WrittenRecord) -> dict[str, Any]:
+    return _stamped(bk, customer.record, customer.w)
+
+
 def written_record(bk: AccountingBooks, data_type: str, record_id: str, T: int) -> dict[str, Any]:
-    """A record written through the API, as the books hold it at T (the answer to its push)."""
+    """A record written through the API, as its latest version holds it at T (the answer to its push; after
+    a delete, as it was last)."""
     written = bk.written
     assert written is not None
     if data_type == "invoices":
         return _written_invoice(bk, written.invoices[record_id], T)
+    if data_type == "creditNotes":
+        return _written_credit_note(bk, written.credit_notes[record_id], T)
     if data_type == "payments":
         return _written_payment(bk, written.payments[record_id])
     if data_type == "suppliers":
         return _written_supplier(bk, written.suppliers[record_id])
-    return _written_entry(bk, next(e for e in written.entries if e.record is not None and e.id == record_id))
+    if data_type == "customers":
+        return _written_customer(bk, written.customers[record_id])
+    entry = next(e for e in reversed(written.entries) if e.record is not None and e.id == record_id)
+    return _written_entry(bk, entry)
 
 
 _VIEWS = {

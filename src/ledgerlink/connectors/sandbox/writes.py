@@ -23,20 +23,31 @@ updates are), a delete a last one marked deleted. A pull replays them, in the or
   a record created at the first version's W; one deleted by T is gone (a deleted id to a pull that had it).
 * **Journal entries** post their lines. **Invoices** post Accounts Receivable (the total, against the
   customer), income per line and VAT, with a journal entry of their own; their ``amountDue``, status and
-  ``paymentAllocations`` follow the payments written against them. **Payments** post the bank account and
-  Accounts Receivable, with a journal entry and a bank transaction, and reduce what their invoices are owed.
-  **Suppliers** are listed with the generated ones.
-* **Checks**, as a platform would make them (a refused create raises `PushRejected` naming each field): ids
+  ``paymentAllocations`` follow the payments written against them. **Credit notes** post the same the other
+  way; their ``remainingCredit``, status and allocations follow the payments that use them. **Payments** post
+  the bank account and Accounts Receivable, with a journal entry and a bank transaction, and reduce what their
+  invoices are owed; a line on account (one ``PaymentOnAccount`` link, the customer's id) stays on Accounts
+  Receivable unallocated; a payment of 0 whose line links an invoice (negative) and a credit note (positive)
+  is the credit note used to pay the invoice (Codat's way), moving no money. **Customers** and
+  **suppliers** are listed with the generated ones; a written customer takes invoices and payments.
+* **Updates and deletes** (``Writer.update``/``delete``): an update is the whole record, checked as a create
+  is, keeping the id. An invoice's or credit note's update keeps what is allocated against it, so it must
+  still cover it (the same customer, issued no later than the first allocation, for no less than is
+  allocated); an invoice with payments is not deleted, as Xero and QuickBooks refuse it. Journal entries
+  are deleted freely (a bank line's reversal shows in the bank). Names and numbers stay unique among the
+  records in the books (an update may keep its own).
+* **Checks**, as a platform would make them (a refused write raises `PushRejected` naming each field): ids
   must be of things in the books at W (accounts, tax rates, journals, items, tracking categories, customers
-  that are not archived, invoices); money is to the penny; the currency is the books' (GBP, rate 1); dates
-  lie between the start of the books and today in them; journal lines balance, and no line posts to
-  Retained Earnings (the balance sheet derives it from profit and loss); invoice lines post to neither a bank
-  nor a control account, and their given totals agree with quantity x unit amount less discount plus tax
-  (computed from the tax rate unless given); a payment goes into a bank account, its lines add up to its
-  total and each line's links (negative amounts, to invoices of the same customer) to the line, and it takes
-  no more than an invoice still owes. Payments are taken against invoices written through the API only: the
-  generated invoices have their payments drawn when they are created, and one from outside would pay them
-  twice. Supplier names are unique.
+  that are not archived, invoices, credit notes); money is to the penny; the currency is the books' (GBP,
+  rate 1); dates lie between the start of the books and today in them; journal lines balance, and no line
+  posts to Retained Earnings (the balance sheet derives it from profit and loss); invoice and credit note
+  lines post to neither a bank nor a control account, and their given totals agree with quantity x unit
+  amount less discount plus tax (computed from the tax rate unless given); a payment moving money goes into
+  a bank account, its lines add up to its total and each line's links to the line (a line and its links
+  sum to 0), links are of the payment's customer, and it takes no more than an invoice still owes or a
+  credit note has left. Payments are taken against invoices and credit notes written through the API
+  only: the generated ones have their payments drawn when they are created, and one from outside would pay
+  them twice. Customer and supplier names are unique.
 * **Ids** are the books' (``{company}-{kind}-ffff-...``, a day no generated record has), derived from the
   create's idempotency key, so the same push always creates the same record, and the store keeps one version
   per key: a retried push returns what the first attempt wrote. A version's postings take their ids from its
@@ -53,7 +64,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Self, TypeVar
 
 from ledgerlink.connectors.base import PlatformRecord, PushRejected, RecordNotFound
-from ledgerlink.connectors.codat_shapes import payment_line, payment_link, record_ref
+from ledgerlink.connectors.codat_shapes import LINK_SIGNS, payment_line, payment_link, record_ref
 from ledgerlink.connectors.mapped import Record
 from ledgerlink.connectors.sandbox.books import (
     A_AP,
@@ -69,6 +80,7 @@ from ledgerlink.connectors.sandbox.books import (
     J_GENERAL,
     J_SALES,
     JE_KIND,
+    K_CREDIT_NOTE,
     K_CUSTOMER,
     K_INVOICE,
     K_MANUAL,
@@ -126,8 +138,9 @@ class WrittenEntry(Entry):
 
 
 class Allocation:
-    """Part of a written payment (or credit note) taken off a written invoice, from `w` until `until` (the
-    next version of what allocated it, or its delete; None: still)."""
+    """Part of a written payment taken off a written invoice or credit note, from `w` until `until` (the next
+    version of what allocated it, or its delete; None: still). `bank` is None for a payment moving no money
+    (a credit note allocated to an invoice)."""
 
     __slots__ = ("amount", "bank", "note", "payment_id", "payment_total", "reference", "t", "until", "w")
 
@@ -138,7 +151,7 @@ class Allocation:
         amount: int,
         payment_id: str,
         payment_total: int,
-        bank: int,
+        bank: int | None,
         note: str,
         reference: str,
     ) -> None:
@@ -193,21 +206,25 @@ class Version:
 V = TypeVar("V", bound=Version)
 
 
-class WrittenInvoice(Version):
+class WrittenDocument(Version):
+    """A written invoice or credit note, and what has been allocated against it (payments of an invoice, a
+    credit note's allocations to invoices)."""
+
     __slots__ = ("allocations", "customer_id", "number", "total")
 
-    def __init__(self, w: int, t: int, record: dict[str, Any]) -> None:
+    def __init__(self, w: int, t: int, record: dict[str, Any], number_field: str) -> None:
         super().__init__(w, t, record)
-        self.number = record["invoiceNumber"]
+        self.number = record[number_field]
         self.customer_id = record["customerRef"]["id"]
         self.total = _pence(record["totalAmount"])
-        # Shared by every version of the invoice: what pays it is not the invoice's to change.
+        # Shared by every version of the document: what pays it is not the document's to change.
         self.allocations: list[Allocation] = []
 
     def allocated(self, T: int) -> list[Allocation]:
         return [a for a in self.allocations if a.live(T)]
 
     def due(self, T: int) -> int:
+        """What is still owed on an invoice at T (of a credit note: the credit left)."""
         return self.total - sum(a.amount for a in self.allocated(T))
 
     def last_event(self, T: int) -> int:
@@ -250,7 +267,9 @@ class Written:
         self.moves: list[tuple] = []
         self.allocations: list[Allocation] = []
         # The latest version of each record, by type.
-        self.invoices: dict[str, WrittenInvoice] = {}
+        self.invoices: dict[str, WrittenDocument] = {}
+        self.credit_notes: dict[str, WrittenDocument] = {}
+        self.customers: dict[str, WrittenRecord] = {}
         self.payments: dict[str, WrittenRecord] = {}
         self.suppliers: dict[str, WrittenRecord] = {}
         # What the latest version of each record not deleted put into the books, by (data type, id).
@@ -267,7 +286,8 @@ class Written:
             )
 
     def __bool__(self) -> bool:
-        return bool(self.entries or self.current or self.invoices or self.payments or self.suppliers)
+        tables = (self.invoices, self.credit_notes, self.payments, self.suppliers, self.customers)
+        return bool(self.entries or self.current or any(tables))
 
     def replay(
         self, data_type: str, record_id: str, w: int, data: dict[str, Any], key: str, *, deleted: bool = False
@@ -316,8 +336,8 @@ class Written:
         self._kept = version
         return version
 
-    def _allocate(self, invoice: WrittenInvoice, allocation: Allocation) -> None:
-        invoice.allocations.append(allocation)
+    def _allocate(self, document: WrittenDocument, allocation: Allocation) -> None:
+        document.allocations.append(allocation)
         self.allocations.append(allocation)
 
     @staticmethod
@@ -357,67 +377,97 @@ class Written:
         self._post(entry, key)
 
     def _invoice(self, w: int, record: dict[str, Any], key: str) -> None:
+        self._sales_document(w, record, key, _INVOICE)
+
+    def _credit_note(self, w: int, record: dict[str, Any], key: str) -> None:
+        self._sales_document(w, record, key, _CREDIT_NOTE)
+
+    def _sales_document(self, w: int, record: dict[str, Any], key: str, kind: SalesKind) -> None:
+        """An invoice posts Accounts Receivable (the total, against the customer), income per line and VAT; a
+        credit note the same the other way."""
         bk = self.books
-        invoice = self._keep(self.invoices, WrittenInvoice(w, min(_when(bk, record["issueDate"]), w), record))
-        if invoice.previous is not None:
-            invoice.allocations = invoice.previous.allocations
-        posting: list[tuple] = [(A_AR, invoice.total, record_ref(invoice.customer_id, "customers"))]
+        t = min(_when(bk, record["issueDate"]), w)
+        document = self._keep(kind.table(self), WrittenDocument(w, t, record, kind.number_field))
+        if document.previous is not None:
+            document.allocations = document.previous.allocations
+        sign = kind.sign
+        posting: list[tuple] = [(A_AR, sign * document.total, record_ref(document.customer_id, "customers"))]
         for line in record["lineItems"]:
-            posting.append((self.account_index[line["accountRef"]["id"]], -_pence(line["subTotal"]), None))
+            posting.append(
+                (self.account_index[line["accountRef"]["id"]], -sign * _pence(line["subTotal"]), None)
+            )
         tax = _pence(record["totalTaxAmount"])
         if tax:
-            posting.append((A_VAT, -tax, None))
-        entry_id = written_id(bk, JE_KIND[K_INVOICE], key)
+            posting.append((A_VAT, -sign * tax, None))
+        entry_id = written_id(bk, JE_KIND[kind.kind], key)
         self._post(
             WrittenEntry(
                 w,
                 None,
                 entry_id,
-                invoice.t,
+                document.t,
                 None,
                 J_SALES,
-                f"Invoice {invoice.number}",
+                f"{kind.title} {document.number}",
                 posting,
-                invoice.id,
-                "invoices",
+                document.id,
+                kind.data_type,
             ),
             key,
         )
 
     def _payment(self, w: int, record: dict[str, Any], key: str) -> None:
+        """A payment posts the money it moves (the bank account, and Accounts Receivable: a line on account
+        too, left unallocated), and takes what its links say off invoices and credit notes; a credit note
+        allocated to an invoice moves no money, and posts Accounts Receivable to itself for the customer."""
         bk = self.books
         payment = self._keep(self.payments, WrittenRecord(w, min(_when(bk, record["date"]), w), record))
-        bank = self.account_index[record["accountRef"]["id"]]
+        account = record.get("accountRef")
+        bank = None if account is None else self.account_index[account["id"]]
         total = _pence(record["totalAmount"])
         note, reference = record.get("note") or "", record.get("reference") or ""
+        contact = record_ref(record["customerRef"]["id"], "customers")
+        posting: list[tuple] = []
+        if bank is not None and total:
+            posting += [(bank, total, None), (A_AR, -total, contact)]
         for line in record["lines"]:
             for link in line["links"]:
-                invoice = self.invoices.get(link["id"])
-                if invoice is not None:
-                    self._allocate(
-                        invoice,
-                        Allocation(
-                            w, payment.t, -_pence(link["amount"]), payment.id, total, bank, note, reference
-                        ),
-                    )
-        contact = record_ref(record["customerRef"]["id"], "customers")
+                pence = _pence(link["amount"])
+                if link["type"] == "Invoice":
+                    document = self.invoices[link["id"]]
+                    pence = -pence
+                elif link["type"] == "CreditNote":
+                    document = self.credit_notes[link["id"]]
+                    posting += [(A_AR, pence, contact), (A_AR, -pence, contact)]
+                else:  # on account: Accounts Receivable holds it, allocated to nothing
+                    continue
+                self._allocate(
+                    document, Allocation(w, payment.t, pence, payment.id, total, bank, note, reference)
+                )
         entry_id = written_id(bk, JE_KIND[K_PAYMENT], key)
+        moves_money = bank is not None and total != 0
         entry = WrittenEntry(
             w,
             None,
             entry_id,
             payment.t,
             None,
-            J_CASH,
+            J_CASH if moves_money else J_SALES,
             note,
-            [(bank, total, None), (A_AR, -total, contact)],
+            posting,
             payment.id,
             "payments",
-            "Credit",
-            w + DAY,
+            "Credit" if moves_money else None,
+            w + DAY if moves_money else None,
         )
         self.entries.append(entry)
-        self.moves.append((w, written_id(bk, BT_KIND[K_PAYMENT], key), bank, total, note, "Credit", w + DAY))
+        if moves_money:
+            assert bank is not None
+            move = (w, written_id(bk, BT_KIND[K_PAYMENT], key), bank, total, note, "Credit", w + DAY)
+            self.moves.append(move)
+
+    def _customer(self, w: int, record: dict[str, Any], key: str) -> None:
+        self._keep(self.customers, WrittenRecord(w, w, record))
 
     def _supplier(self, w: int, record: dict[str, Any], key: str) -> None:
         self._keep(self.suppliers, WrittenRecord(w, w, record))
@@ -616,6 +666,17 @@ class Check:
         if customer_id is None:
             return None
         bk = self.books
+        latest = self.written.customers.get(customer_id)
+        if latest is not None:
+            written = latest.live(self.T)
+            if written is None:
+                self.fail(f"{item}.id", f"No customer has id {customer_id}")
+                return None
+            name = written.record["customerName"]
+            if written.record["status"] == "Archived":
+                self.fail(f"{item}.id", f"Customer {name} ({customer_id}) is archived")
+                return None
+            return {"id": customer_id, "companyName": name}
         prefix, suffix = f"{bk.c8}-{K_CUSTOMER}-0000-", f"-0000{bk.c8b}"
         k = None
         if customer_id.startswith(prefix) and customer_id.endswith(suffix):
@@ -685,31 +746,98 @@ def _journal_entry(
     return shaped_record
 
 
-def _invoice(
-    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
-) -> dict[str, Any]:
-    check = Check(bk, written, T, "Invoice")
+@dataclass(frozen=True)
+class SalesKind:
+    """What differs between the sales documents written to the Sandbox: invoices, and credit notes (an
+    invoice the other way round, which reduces what the customer owes once allocated to an invoice)."""
+
+    data_type: str
+    validator: str
+    title: str  # in descriptions and messages
+    one: str  # "an invoice", in messages
+    number_field: str
+    number_prefix: str  # of the numbers the Sandbox gives documents written without one
+    kind: str  # of the books' ids
+    sign: int  # of the document's total on Accounts Receivable
+    table_name: str  # `Written`'s table of versions
+
+    def table(self, written: Written) -> dict[str, WrittenDocument]:
+        table: dict[str, WrittenDocument] = getattr(written, self.table_name)
+        return table
+
+
+_INVOICE = SalesKind(
+    "invoices", "Invoice", "Invoice", "an invoice", "invoiceNumber", "INV-API", K_INVOICE, 1, "invoices"
+)
+_CREDIT_NOTE = SalesKind(
+    "creditNotes",
+    "CreditNote",
+    "Credit note",
+    "a credit note",
+    "creditNoteNumber",
+    "CN-API",
+    K_CREDIT_NOTE,
+    -1,
+    "credit_notes",
+)
+
+
+@dataclass
+class _SalesDocument:
+    """A sales document's checked parts, for its type to shape."""
+
+    customer: dict[str, str]
+    t: int
+    number: str
+    note: str
+    lines: list[dict[str, Any]]
+    sub_total: int
+    tax_total: int
+
+    @property
+    def total(self) -> int:
+        return self.sub_total + self.tax_total
+
+    def amounts(self) -> dict[str, Any]:
+        return {
+            "withholdingTax": [],
+            "totalDiscount": _money(sum(_pence(line["discountAmount"]) for line in self.lines)),
+            "subTotal": _money(self.sub_total),
+            "additionalTaxAmount": 0,
+            "additionalTaxPercentage": 0,
+            "totalTaxAmount": _money(self.tax_total),
+            "totalAmount": _money(self.total),
+            "discountPercentage": 0,
+        }
+
+
+def _sales_document(
+    check: Check, record: dict[str, Any], T: int, record_id: str | None, kind: SalesKind
+) -> _SalesDocument | None:
+    """Check what invoices and credit notes have alike (`record_id`: the version replaces that document's);
+    None when something failed (the caller adds its own checks, then `check.done()`)."""
+    written = check.written
     customer = check.customer(record.get("customerRef"), "customerRef")
     t = check.moment(record.get("issueDate"), "issueDate")
-    due = check.moment(record.get("dueDate"), "dueDate", required=False, up_to_today=False)
-    if t is not None and due is not None and due // DAY < t // DAY:
-        check.fail("dueDate", "is before the issue date")
     check.currency(record.get("currency"), "currency")
     check.currency_rate(record.get("currencyRate"), "currencyRate")
     status = record.get("status")
     if status not in (None, "Submitted"):
         check.fail(
-            "status", f"The Sandbox creates invoices as Submitted (posted to the ledger), not {status}"
+            "status",
+            f"The Sandbox writes {kind.data_type} as Submitted (posted to the ledger), not {status}",
         )
-    number = check.text(record.get("invoiceNumber"), "invoiceNumber")
+    table = kind.table(written)
+    before = table.get(record_id) if record_id is not None else None
+    number = check.text(record.get(kind.number_field), kind.number_field)
     if number is None:
-        number = f"INV-API-{len(written.invoices) + 1:04d}"
-    elif any(invoice.number == number for invoice in written.in_books(written.invoices, T)):
-        check.fail("invoiceNumber", f"An invoice numbered {number} already exists")
+        number = before.number if before is not None else f"{kind.number_prefix}-{len(table) + 1:04d}"
+    elif any(other.number == number and other.id != record_id for other in written.in_books(table, T)):
+        check.fail(kind.number_field, f"{kind.one.capitalize()} numbered {number} already exists")
     note = check.text(record.get("note"), "note")
     raw_lines = record.get("lineItems")
     if not isinstance(raw_lines, list) or not raw_lines:
-        check.fail("lineItems", "An invoice needs at least one line")
+        check.fail("lineItems", f"{kind.one.capitalize()} needs at least one line")
         raw_lines = []
     lines = []
     sub_total = tax_total = 0
@@ -730,36 +858,125 @@ def _invoice(
             if given is not None and given != expected:
                 check.fail(name, f"{_money(given):.2f} does not match the lines ({_money(expected):.2f})")
         if total <= 0:
-            check.fail("totalAmount", "An invoice must be for more than 0.00")
+            check.fail("totalAmount", f"{kind.one.capitalize()} must be for more than 0.00")
+    if before is not None and customer is not None and t is not None:
+        _still_allocated(check, before, customer["id"], t, total, kind)
+    if customer is None or t is None or check.errors:
+        return None
+    return _SalesDocument(customer, t, number, note or "", lines, sub_total, tax_total)
+
+
+def _still_allocated(
+    check: Check, before: WrittenDocument, customer_id: str, t: int, total: int, kind: SalesKind
+) -> None:
+    """An update keeps what is allocated against the document, so it must still cover it: the same customer,
+    issued no later than the first allocation, for no less than is allocated."""
+    allocations = before.allocated(check.T)
+    if not allocations:
+        return
+    allocated = sum(a.amount for a in allocations)
+    what = "payments" if kind is _INVOICE else "allocations to invoices"
+    if customer_id != before.customer_id:
+        check.fail(
+            "customerRef.id",
+            f"{kind.title} {before.number} has {what} from customer {before.customer_id}; it cannot move to "
+            "another customer",
+        )
+    first = min(a.t for a in allocations)
+    if t // DAY > first // DAY:
+        check.fail(
+            "issueDate", f"{kind.title} {before.number} has {what} dated {check.books.day_iso(first // DAY)}"
+        )
+    if total < allocated:
+        check.fail(
+            "totalAmount",
+            f"{_money(total):.2f} is less than the {_money(allocated):.2f} of {what} against "
+            f"{kind.title.lower()} {before.number}",
+        )
+
+
+def _invoice(
+    bk: AccountingBooks,
+    written: Written,
+    record: dict[str, Any],
+    key: str,
+    T: int,
+    record_id: str | None = None,
+) -> dict[str, Any]:
+    check = Check(bk, written, T, "Invoice")
+    document = _sales_document(check, record, T, record_id, _INVOICE)
+    t = document.t if document is not None else None
+    due = check.moment(record.get("dueDate"), "dueDate", required=False, up_to_today=False)
+    if t is not None and due is not None and due // DAY < t // DAY:
+        check.fail("dueDate", "is before the issue date")
     check.done()
-    assert customer is not None and t is not None
+    assert document is not None
     if due is None:
-        due = (t // DAY + bk.contact_terms(_customer_index(bk, customer["id"]), False)) * DAY
+        due = (document.t // DAY + _customer_terms(bk, document.customer["id"])) * DAY
     return {
-        "id": written_id(bk, K_INVOICE, key),
-        "invoiceNumber": number,
-        "customerRef": customer,
+        "id": record_id or written_id(bk, K_INVOICE, key),
+        "invoiceNumber": document.number,
+        "customerRef": document.customer,
         "salesOrderRefs": [],
-        "issueDate": bk.date(t),
+        "issueDate": bk.date(document.t),
         "dueDate": bk.date(due),
         "currency": CURRENCY,
         "currencyRate": 1,
-        "lineItems": lines,
-        "withholdingTax": [],
-        "totalDiscount": _money(sum(_pence(line["discountAmount"]) for line in lines)),
-        "subTotal": _money(sub_total),
-        "additionalTaxAmount": 0,
-        "additionalTaxPercentage": 0,
-        "totalTaxAmount": _money(tax_total),
-        "totalAmount": _money(total),
-        "discountPercentage": 0,
+        "lineItems": document.lines,
+        **document.amounts(),
         "status": "Submitted",
-        "note": note or "",
+        "note": document.note,
     }
 
 
-def _customer_index(bk: AccountingBooks, customer_id: str) -> int:
-    return int(customer_id.split("-")[3], 16)
+def _credit_note(
+    bk: AccountingBooks,
+    written: Written,
+    record: dict[str, Any],
+    key: str,
+    T: int,
+    record_id: str | None = None,
+) -> dict[str, Any]:
+    check = Check(bk, written, T, "CreditNote")
+    document = _sales_document(check, record, T, record_id, _CREDIT_NOTE)
+    check.done()
+    assert document is not None
+    return {
+        "id": record_id or written_id(bk, K_CREDIT_NOTE, key),
+        "creditNoteNumber": document.number,
+        "customerRef": document.customer,
+        **document.amounts(),
+        "issueDate": bk.date(document.t),
+        "currency": CURRENCY,
+        "currencyRate": 1,
+        "lineItems": document.lines,
+        "note": document.note,
+    }
+
+
+def _delete_invoice(bk: AccountingBooks, written: Written, record_id: str, T: int) -> None:
+    """An invoice with payments stays, as Xero and QuickBooks keep one: its payments would pay nothing."""
+    invoice = written.invoices[record_id]
+    allocations = invoice.allocated(T)
+    if allocations:
+        check = Check(bk, written, T, "Invoice")
+        payments = ", ".join(sorted({a.payment_id for a in allocations}))
+        check.fail(
+            "paymentAllocations",
+            f"Invoice {invoice.number} has payments allocated ({payments}): delete them first, or credit it",
+        )
+        check.done()
+
+
+def _deleted_freely(bk: AccountingBooks, written: Written, record_id: str, T: int) -> None:
+    """Nothing written depends on the record: it can go (a journal entry)."""
+
+
+def _customer_terms(bk: AccountingBooks, customer_id: str) -> int:
+    """The days a customer is given to pay: the books' terms for theirs, 30 for one written here."""
+    if customer_id.split("-")[2] == _WRITTEN_DAY:
+        return 30
+    return bk.contact_terms(int(customer_id.split("-")[3], 16), False)
 
 
 def _invoice_line(check: Check, line: Any, item: str) -> dict[str, Any] | None:
@@ -858,67 +1075,61 @@ def _invoice_line(check: Check, line: Any, item: str) -> dict[str, Any] | None:
 def _payment(
     bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
 ) -> dict[str, Any]:
+    """A payment's lines each link to what they settle, as Codat's `Payment` describes: invoices (links of
+    negative amounts), credit notes used to pay them (positive: a line of 0 moving no money), or the
+    customer's account (one `PaymentOnAccount` link, alone on its line: money held unallocated)."""
     check = Check(bk, written, T, "Payment")
     customer = check.customer(record.get("customerRef"), "customerRef")
-    bank = None
-    if record.get("accountRef") is None:
-        check.fail(
-            "accountRef.id",
-            "The Sandbox records a payment into one of its bank accounts: accountRef is required",
-        )
-    else:
-        bank = check.account(record.get("accountRef"), "accountRef")
-        if bank is not None and not IS_BANK[bank]:
-            check.fail("accountRef.id", f"{ACCOUNTS[bank][2]} is not a bank account")
     if record.get("paymentMethodRef") is not None:
         check.fail("paymentMethodRef.id", "The Sandbox has no payment methods")
     t = check.moment(record.get("date"), "date")
     check.currency(record.get("currency"), "currency")
     check.currency_rate(record.get("currencyRate"), "currencyRate")
-    total = check.pence(record.get("totalAmount"), "totalAmount", positive=True)
+    total = check.pence(record.get("totalAmount"), "totalAmount")
+    if total is not None and total < 0:
+        check.fail("totalAmount", "must not be negative: the Sandbox takes no refunds")
+        total = None
+    bank = None
+    if record.get("accountRef") is not None:
+        bank = check.account(record.get("accountRef"), "accountRef")
+        if bank is not None and not IS_BANK[bank]:
+            check.fail("accountRef.id", f"{ACCOUNTS[bank][2]} is not a bank account")
+    elif total:
+        check.fail(
+            "accountRef.id",
+            "The Sandbox records a payment into one of its bank accounts: accountRef is required",
+        )
     note = check.text(record.get("note"), "note")
     reference = check.text(record.get("reference"), "reference")
     raw_lines = record.get("lines")
     if not isinstance(raw_lines, list) or not raw_lines:
-        check.fail("lines", "A payment needs at least one line, linking it to the invoices it pays")
+        check.fail("lines", "A payment needs at least one line, linking it to what it pays")
         raw_lines = []
     paid: list[tuple[int, list[Record]]] = []  # each line's amount and links
-    taken: dict[str, int] = {}
+    taken: dict[str, int] = {}  # by invoice or credit note id
     lines_total = 0
     for n, line in enumerate(raw_lines):
         item = f"lines.{n}"
         if not isinstance(line, dict):
             check.fail(item, "must be an object")
             continue
-        amount = check.pence(line.get("amount"), f"{item}.amount", positive=True)
+        amount = check.pence(line.get("amount"), f"{item}.amount")
+        if amount is not None and amount < 0:
+            check.fail(f"{item}.amount", "must not be negative: the Sandbox takes no refunds")
+            amount = None
         links = line.get("links")
         if not isinstance(links, list) or not links:
-            check.fail(f"{item}.links", "A payment line needs at least one link to an invoice")
+            check.fail(f"{item}.links", "A payment line needs at least one link to what it pays")
             continue
-        linked = 0
-        shaped_links = []
-        for m, link in enumerate(links):
-            link_item = f"{item}.links.{m}"
-            invoice = _linked_invoice(check, written, link, link_item, customer, t)
-            link_amount = check.pence(
-                link.get("amount") if isinstance(link, dict) else None, f"{link_item}.amount"
-            )
-            if link_amount is not None and link_amount >= 0:
-                check.fail(
-                    f"{link_item}.amount", "must be negative: a payment takes what it pays off the invoice"
-                )
-                link_amount = None
-            if invoice is None or link_amount is None:
-                continue
-            linked -= link_amount
-            taken[invoice.id] = taken.get(invoice.id, 0) - link_amount
-            shaped_links.append(payment_link("Invoice", invoice.id, _money(-link_amount), 1))
-        if amount is None or len(shaped_links) != len(links):
+        shaped_links = _payment_links(check, written, links, item, customer, t, taken)
+        if amount is None or shaped_links is None:
             continue
+        linked = -sum(_pence(link["amount"]) for link in shaped_links)
         if linked != amount:
             check.fail(
                 f"{item}.amount",
-                f"{_money(amount):.2f} is not what its links take off the invoices ({_money(linked):.2f})",
+                f"{_money(amount):.2f} is not what its links take ({_money(linked):.2f}): a line's amount "
+                "and its links' must sum to 0",
             )
             continue
         lines_total += amount
@@ -927,84 +1138,171 @@ def _payment(
         check.fail(
             "totalAmount", f"{_money(total):.2f} is not the sum of the lines ({_money(lines_total):.2f})"
         )
-    for invoice_id, amount in taken.items():
-        invoice = written.invoices[invoice_id]
-        owed = invoice.due(T)
-        if amount > owed:
+    for document_id, amount in taken.items():
+        document = written.invoices.get(document_id) or written.credit_notes[document_id]
+        left = document.due(T)
+        if amount > left:
+            what = "is owed" if document_id in written.invoices else "has credit left of"
+            title = "Invoice" if document_id in written.invoices else "Credit note"
             check.fail(
                 "lines",
-                f"Invoice {invoice.number} is owed {_money(owed):.2f}; the payment takes "
-                f"{_money(amount):.2f}",
+                f"{title} {document.number} {what} {_money(left):.2f}; "
+                f"the payment takes {_money(amount):.2f}",
             )
     check.done()
-    assert customer is not None and bank is not None and t is not None and total is not None
+    assert customer is not None and t is not None and total is not None
     when = bk.date(t)
-    numbers = ", ".join(written.invoices[invoice_id].number for invoice_id in taken)
-    return {
-        "id": written_id(bk, K_PAYMENT, key),
-        "customerRef": customer,
-        "accountRef": bk.account_refs[bank],
-        "totalAmount": _money(total),
-        "currency": CURRENCY,
-        "currencyRate": 1,
-        "date": when,
-        "note": note or f"Payment for {numbers}",
-        "lines": [payment_line(_money(amount), links, when) for amount, links in paid],
-        "reference": reference or "",
-    }
+    numbers = [(written.invoices.get(i) or written.credit_notes[i]).number for i in taken]
+    shaped: dict[str, Any] = {"id": written_id(bk, K_PAYMENT, key), "customerRef": customer}
+    if bank is not None:
+        shaped["accountRef"] = bk.account_refs[bank]
+    shaped.update(
+        {
+            "totalAmount": _money(total),
+            "currency": CURRENCY,
+            "currencyRate": 1,
+            "date": when,
+            "note": note or (f"Payment for {', '.join(numbers)}" if numbers else "Payment on account"),
+            "lines": [payment_line(_money(amount), links, when) for amount, links in paid],
+            "reference": reference or "",
+        }
+    )
+    return shaped
 
 
-def _linked_invoice(
-    check: Check, written: Written, link: Any, item: str, customer: dict[str, str] | None, t: int | None
-) -> WrittenInvoice | None:
-    if not isinstance(link, dict):
-        check.fail(item, "must be an object")
-        return None
-    if link.get("type") != "Invoice":
-        check.fail(
-            f"{item}.type", f"The Sandbox allocates payments to invoices only, not {link.get('type')!r}"
-        )
-        return None
-    check.currency_rate(link.get("currencyRate"), f"{item}.currencyRate")
-    invoice_id = link.get("id")
-    latest = written.invoices.get(invoice_id) if isinstance(invoice_id, str) else None
-    invoice = None if latest is None else latest.live(check.T)
-    if invoice is None:
-        if isinstance(invoice_id, str) and invoice_id.startswith(f"{check.books.c8}-{K_INVOICE}-"):
+def _payment_links(
+    check: Check,
+    written: Written,
+    links: list[Any],
+    item: str,
+    customer: dict[str, str] | None,
+    t: int | None,
+    taken: dict[str, int],
+) -> list[Record] | None:
+    """A payment line's links, shaped; what they take off invoices and credit notes is added to `taken`.
+    None when one failed."""
+    shaped: list[Record] = []
+    for m, link in enumerate(links):
+        link_item = f"{item}.links.{m}"
+        if not isinstance(link, dict):
+            check.fail(link_item, "must be an object")
+            continue
+        kind = link.get("type")
+        check.currency_rate(link.get("currencyRate"), f"{link_item}.currencyRate")
+        amount = check.pence(link.get("amount"), f"{link_item}.amount")
+        if kind == "PaymentOnAccount":
+            if len(links) > 1:
+                check.fail(f"{link_item}.type", "A PaymentOnAccount link must be its line's only link")
+                continue
+            if customer is not None and link.get("id") not in (None, customer["id"]):
+                check.fail(f"{link_item}.id", f"must be the payment's customer ({customer['id']})")
+                continue
+            if amount is not None and amount >= 0:
+                check.fail(f"{link_item}.amount", "must be negative: what the line puts on the account")
+                continue
+            if amount is not None and customer is not None:
+                shaped.append(payment_link(kind, customer["id"], _money(-amount), 1))
+            continue
+        if kind not in ("Invoice", "CreditNote"):
+            check.fail(
+                f"{link_item}.type",
+                f"The Sandbox allocates payments to invoices, credit notes or the customer's account "
+                f"(PaymentOnAccount), not {kind!r}",
+            )
+            continue
+        document = _linked_document(check, written, link, link_item, customer, t)
+        sign = LINK_SIGNS[kind]
+        if amount is not None and amount * sign <= 0:
+            sense = (
+                "negative: a payment takes it off the invoice" if sign < 0 else "positive: the credit used"
+            )
+            check.fail(f"{link_item}.amount", f"must be {sense}")
+            continue
+        if document is None or amount is None:
+            continue
+        taken[document.id] = taken.get(document.id, 0) + amount * sign
+        shaped.append(payment_link(kind, document.id, _money(amount * sign), 1))
+    return shaped if len(shaped) == len(links) else None
+
+
+def _linked_document(
+    check: Check,
+    written: Written,
+    link: dict[str, Any],
+    item: str,
+    customer: dict[str, str] | None,
+    t: int | None,
+) -> WrittenDocument | None:
+    """The written invoice or credit note a payment link names, in the books and the payment's customer's."""
+    kind = _INVOICE if link["type"] == "Invoice" else _CREDIT_NOTE
+    document_id = link.get("id")
+    latest = kind.table(written).get(document_id) if isinstance(document_id, str) else None
+    document = None if latest is None else latest.live(check.T)
+    if document is None:
+        if isinstance(document_id, str) and document_id.startswith(f"{check.books.c8}-{kind.kind}-"):
             check.fail(
                 f"{item}.id",
-                f"Invoice {invoice_id} was not created through the API: the Sandbox takes "
-                "payments against those only (its own invoices are paid on their own schedule)",
+                f"{kind.title} {document_id} was not created through the API: the Sandbox takes "
+                "payments against those only (its own are paid on their own schedule)",
             )
         else:
-            check.fail(f"{item}.id", f"No invoice has id {invoice_id}")
+            check.fail(f"{item}.id", f"No {kind.title.lower()} has id {document_id}")
         return None
-    if customer is not None and invoice.customer_id != customer["id"]:
-        check.fail(f"{item}.id", f"Invoice {invoice.number} is for another customer ({invoice.customer_id})")
+    if customer is not None and document.customer_id != customer["id"]:
+        check.fail(
+            f"{item}.id", f"{kind.title} {document.number} is for another customer ({document.customer_id})"
+        )
         return None
-    if t is not None and t // DAY < invoice.t // DAY:
-        check.fail(f"{item}.id", f"The payment is dated before invoice {invoice.number} was issued")
+    if t is not None and t // DAY < document.t // DAY:
+        check.fail(f"{item}.id", f"The payment is dated before {kind.one} {document.number} was issued")
         return None
-    return invoice
+    return document
 
 
-def _supplier(
-    bk: AccountingBooks, written: Written, record: dict[str, Any], key: str, T: int
+@dataclass(frozen=True)
+class ContactKind:
+    """What differs between the contacts written to the Sandbox: customers and suppliers."""
+
+    data_type: str
+    validator: str
+    name_field: str
+    kind: str  # of the books' ids
+    supplier: bool
+    table_name: str  # `Written`'s table of versions
+
+    def table(self, written: Written) -> dict[str, WrittenRecord]:
+        table: dict[str, WrittenRecord] = getattr(written, self.table_name)
+        return table
+
+
+_CUSTOMER = ContactKind("customers", "Customer", "customerName", K_CUSTOMER, False, "customers")
+_SUPPLIER = ContactKind("suppliers", "Supplier", "supplierName", K_SUPPLIER, True, "suppliers")
+
+
+def _contact(
+    bk: AccountingBooks,
+    written: Written,
+    record: dict[str, Any],
+    key: str,
+    T: int,
+    record_id: str | None,
+    kind: ContactKind,
 ) -> dict[str, Any]:
-    check = Check(bk, written, T, "Supplier")
-    name = check.text(record.get("supplierName"), "supplierName")
+    """A customer or supplier (`record_id`: a new version of that one): names are unique among each."""
+    check = Check(bk, written, T, kind.validator)
+    name = check.text(record.get(kind.name_field), kind.name_field)
     if name is None or not name.strip():
-        check.fail("supplierName", "is required")
+        check.fail(kind.name_field, "is required")
     else:
         name = name.strip()
-        taken = _supplier_named(bk, written, name, T)
-        if taken is not None:
-            check.fail("supplierName", f"A supplier named {name!r} already exists ({taken})")
+        taken = _contact_named(bk, written, name, T, kind)
+        if taken is not None and taken != record_id:
+            check.fail(kind.name_field, f"A {kind.validator.lower()} named {name!r} already exists ({taken})")
     status = record.get("status") or "Active"
     if status not in ("Active", "Archived"):
         check.fail("status", "must be Active or Archived")
     check.currency(record.get("defaultCurrency"), "defaultCurrency")
-    shaped: dict[str, Any] = {"id": written_id(bk, K_SUPPLIER, key), "supplierName": name}
+    shaped: dict[str, Any] = {"id": record_id or written_id(bk, kind.kind, key), kind.name_field: name}
     for field in ("contactName", "emailAddress", "phone", "registrationNumber", "taxNumber"):
         value = check.text(record.get(field), field)
         if value is not None:
@@ -1015,6 +1313,28 @@ def _supplier(
     check.done()
     shaped.update({"status": status, "defaultCurrency": CURRENCY})
     return shaped
+
+
+def _customer(
+    bk: AccountingBooks,
+    written: Written,
+    record: dict[str, Any],
+    key: str,
+    T: int,
+    record_id: str | None = None,
+) -> dict[str, Any]:
+    return _contact(bk, written, record, key, T, record_id, _CUSTOMER)
+
+
+def _supplier(
+    bk: AccountingBooks,
+    written: Written,
+    record: dict[str, Any],
+    key: str,
+    T: int,
+    record_id: str | None = None,
+) -> dict[str, Any]:
+    return _contact(bk, written, record, key, T, record_id, _SUPPLIER)
 
 
 def _addresses(check: Check, addresses: Any) -> list[dict[str, Any]]:
@@ -1038,16 +1358,19 @@ def _addresses(check: Check, addresses: Any) -> list[dict[str, Any]]:
     return shaped
 
 
-def _supplier_named(bk: AccountingBooks, written: Written, name: str, T: int) -> str | None:
-    """The id of a supplier in the books at T with this name (case aside), or None."""
+def _contact_named(bk: AccountingBooks, written: Written, name: str, T: int, kind: ContactKind) -> str | None:
+    """The id of a customer or supplier (`kind`) in the books at T with this name (case aside), or None."""
     wanted = name.casefold()
-    for supplier in written.in_books(written.suppliers, T):
-        if supplier.record["supplierName"].casefold() == wanted:
-            return supplier.id
-    # A few dozen suppliers at scale 1; a write is rare enough to look at each.
-    for k in range(bk.n_suppliers(max(T, 0) // DAY)):
-        if bk.contact_life(k, True)[0] <= T and bk.supplier_name(k).casefold() == wanted:
-            return bk.contact_id(k, True)
+    for contact in written.in_books(kind.table(written), T):
+        if contact.record[kind.name_field].casefold() == wanted:
+            return contact.id
+    # A few dozen contacts at scale 1; a write is rare enough to look at each.
+    supplier = kind.supplier
+    count = bk.n_suppliers(max(T, 0) // DAY) if supplier else bk.n_customers(max(T, 0) // DAY)
+    named = bk.supplier_name if supplier else bk.customer_name
+    for k in range(count):
+        if bk.contact_life(k, supplier)[0] <= T and named(k).casefold() == wanted:
+            return bk.contact_id(k, supplier)
     return None
 
 
@@ -1100,10 +1423,12 @@ def write(
 # The types the Sandbox writes, and how; the connector registry checks on load that the data-type registry has
 # each operation for the type in Codat's API.
 WRITERS: Mapping[str, Writer] = {
-    "journalEntries": Writer(_journal_entry, Written._journal_entry),
-    "invoices": Writer(_invoice, Written._invoice),
+    "creditNotes": Writer(_credit_note, Written._credit_note, update=_credit_note),
+    "customers": Writer(_customer, Written._customer, update=_customer),
+    "invoices": Writer(_invoice, Written._invoice, update=_invoice, delete=_delete_invoice),
+    "journalEntries": Writer(_journal_entry, Written._journal_entry, delete=_deleted_freely),
     "payments": Writer(_payment, Written._payment),
-    "suppliers": Writer(_supplier, Written._supplier),
+    "suppliers": Writer(_supplier, Written._supplier, update=_supplier),
 }
 WRITABLE_DATA_TYPES = tuple(WRITERS)
 UPDATABLE_DATA_TYPES = tuple(data_type for data_type, writer in WRITERS.items() if writer.update)

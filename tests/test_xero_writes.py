@@ -751,10 +751,11 @@ def xero_server(
         yield running
 
 
-def linked_company(xero_server: RunningServer, name: str) -> tuple[str, str]:
+@pytest.fixture(scope="module")
+def server_company(xero_server: RunningServer) -> tuple[str, str]:
     """A company whose Xero connection is linked through its `linkUrl` (the fake consents) and pulled."""
     with xero_server.client() as api:
-        company = api.post("/companies", json={"name": name}).json()
+        company = api.post("/companies", json={"name": f"Xero Writes {TAG} Ltd"}).json()
         connection = api.post(f"/companies/{company['id']}/connections", json={"platformKey": "gbol"}).json()
         with httpx.Client(follow_redirects=True, timeout=30) as browser:
             browser.get(connection["linkUrl"])
@@ -763,10 +764,12 @@ def linked_company(xero_server: RunningServer, name: str) -> tuple[str, str]:
     return company["id"], connection["id"]
 
 
-def test_a_push_through_the_server_is_read_back_through_the_read_api(xero_server, server_fake) -> None:
+def test_a_push_through_the_server_is_read_back_through_the_read_api(
+    xero_server, server_fake, server_company
+) -> None:
     from tests.test_push import wait_for_push
 
-    company_id, connection_id = linked_company(xero_server, "Xero Writes Server Ltd")
+    company_id, connection_id = server_company
     company = {"id": company_id}
     with xero_server.client() as api:
         base = f"/companies/{company_id}/connections/{connection_id}/push"
@@ -812,15 +815,18 @@ def test_a_push_through_the_server_is_read_back_through_the_read_api(xero_server
     assert server_fake.violations == []
 
 
-def test_a_lenders_loan_writeback_shows_the_loan_on_xeros_balance_sheet(xero_server, server_fake) -> None:
+def test_a_lenders_loan_writeback_shows_the_loan_on_xeros_balance_sheet(
+    xero_server, server_fake, server_company
+) -> None:
     """Codat's loan writeback (`tests/support/loan_writeback.py`, as on the Sandbox) through `codat-lending`
     on Xero: the loan's account is a credit card account (Xero reports it under current liabilities), owing
     the drawdown less the principal repaid; the interest is an expense paid from it."""
-    company_id, connection_id = linked_company(xero_server, f"Xero Loan {TAG} Ltd")
+    company_id, connection_id = server_company
     today = datetime.now(UTC).date()
     business = bank_id(server_fake)
-    # A new minute at Xero: linking read every type, and Xero's 60 calls a minute would otherwise pause the
-    # writeback for the rest of the minute (the client waits when Xero says none are left).
+    # A new minute at Xero: linking read every type and the pushes before queued pulls, and Xero's 60 calls a
+    # minute would otherwise pause the writeback for the rest of the minute (the client waits when Xero says
+    # none are left).
     server_fake.reset_limits()
     written = write_back_loan(
         lending_sdk(xero_server),

@@ -613,6 +613,12 @@ async def test_xero_validation_errors_become_codat_validation_items(runtime: Run
             "could not be found",
         ),
         ("customers", {"customerName": f"Validated {TAG}"}, "customerName", "already assigned"),
+        (
+            "invoices",
+            document("customerRef", customer["id"], "2024-05-01", line(5, "not-a-xero-id")),
+            "lineItems.accountRef.id",
+            "could not be found",
+        ),
     ]
     for data_type, record, field, words in cases:
         with pytest.raises(PushRejected) as refused:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -267,9 +266,10 @@ class XeroConnector(PlatformConnector[XeroClient]):
         key = request.idempotency_key
         if request.operation is Operation.CREATE:
             body = write.create_body(write.to_xero(request.record, context))
+            writes.check_ids(body, request.data_type)
             answer = await xero.write("PUT", write.endpoint, body, idempotency_key=key)
             return _codat(write, _only(answer, write.endpoint), context)
-        if not _is_xero_id(request.record_id):
+        if not writes.is_guid(request.record_id or ""):
             raise RecordNotFound(f"Xero has no {request.data_type} record {request.record_id}.")
         path = f"{write.endpoint}/{request.record_id}"
         found = await xero.record(path)
@@ -278,6 +278,7 @@ class XeroConnector(PlatformConnector[XeroClient]):
             raise RecordNotFound(f"Xero has no {request.data_type} record {request.record_id}.")
         if request.operation is Operation.UPDATE:
             changed = {**write.to_xero(request.record, context), write.id_key: request.record_id}
+            writes.check_ids(changed, request.data_type)
             answer = await xero.write("POST", path, {write.endpoint: [changed]}, idempotency_key=key)
             return _codat(write, _only(answer, write.endpoint), context)
         assert write.delete is not None  # `info` declares deletes only for types that have one
@@ -397,15 +398,6 @@ class XeroConnector(PlatformConnector[XeroClient]):
                 continue
             for index, month in enumerate(months, start=1):
                 yield build(reports[0], ReportColumn.of_month(index, month), currency)
-
-
-def _is_xero_id(value: str | None) -> bool:
-    """Xero's ids are GUIDs: anything else names no record there (and is not sent in a path)."""
-    try:
-        uuid.UUID(value or "")
-    except ValueError:
-        return False
-    return True
 
 
 def _only(answer: Mapping[str, Any], endpoint: str) -> dict[str, Any]:

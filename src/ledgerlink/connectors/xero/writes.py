@@ -10,6 +10,7 @@ a pull reads. `docs/connectors/xero.md` ("Writes") is the field-by-field table o
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -673,3 +674,44 @@ def codat_errors(body: Mapping[str, Any], data_type: str) -> list[dict[str, str]
                     break
         errors.append({"itemId": field, "message": message, "validatorName": "Xero"})
     return errors
+
+
+# The Xero ids a write may name, by what Xero calls the record.
+ID_KINDS = {
+    "AccountID": "account",
+    "ContactID": "contact",
+    "InvoiceID": "invoice",
+    "CreditNoteID": "credit note",
+}
+
+
+def check_ids(body: Any, data_type: str) -> None:
+    """Xero's ids are GUIDs: a reference that is not one names nothing at Xero (whose API would refuse the
+    request as malformed), so it is refused as Xero refuses an unknown record, on the Codat field."""
+    messages: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key in ID_KINDS and isinstance(value, str) and not is_guid(value):
+                    messages.append(f"The {ID_KINDS[key]} '{value}' could not be found.")
+                else:
+                    walk(value)
+
+    walk(body)
+    if messages:
+        raise Refused(
+            codat_errors({"Elements": [{"ValidationErrors": [{"Message": m} for m in messages]}]}, data_type)
+        )
+
+
+def is_guid(value: str) -> bool:
+    """Whether `value` is a GUID, as every Xero id is."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

@@ -6,12 +6,12 @@ and shaped as Codat records in `documents.py`. Credentials: any JSON object link
 to 7,200 records at linking; scale 400 gives over a million), and optional `speed` (a number, 1 to
 10,000,000) makes its clock run faster than real time: `simulated(t) = linked_at + (t - linked_at) * speed`.
 
-Writes (`push`): customers, invoices, credit notes, payments, journal entries and suppliers are created, some
-updated and deleted (`writes.WRITERS`); each is checked against the books as a platform would check it, kept
-as a version in ledgerlink's platform store for the connection, and from then on part of the books every
-pull computes: listed with their type, posted to the ledger (account balances, statements, bank accounts
-and transactions), and paying invoices, until a later version or a delete replaces it (`writes.py` has the
-rules).
+Writes (`push`): customers, invoices, credit notes, payments, journal entries, suppliers, bills, bill credit
+notes, bill payments and purchase orders are created, some updated and deleted (`writes.WRITERS`); each is
+checked against the books as a platform would check it, kept as a version in ledgerlink's platform store for
+the connection, and from then on part of the books every pull computes: listed with their type, posted to the
+ledger (account balances, statements, bank accounts and transactions), and paying invoices and bills, until a
+later version or a delete replaces it (`writes.py` has the rules).
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ from ledgerlink.connectors.sandbox.simulation import (
     Item,
     Window,
 )
-from ledgerlink.connectors.sandbox.writes import V, WrittenDocument, WrittenEntry, WrittenRecord
+from ledgerlink.connectors.sandbox.writes import V, WrittenBill, WrittenDocument, WrittenEntry, WrittenRecord
 
 # Names and places of contacts and of the company itself (they begin as the other sandboxes' do).
 _FIRST = (
@@ -144,6 +144,7 @@ LIST_TYPES = (
     "directCosts",
     "directIncomes",
     "transfers",
+    "purchaseOrders",
 )
 STATEMENT_TYPES = ("balanceSheet", "profitAndLoss", "cashFlowStatement")
 DATA_TYPES = (*LIST_TYPES, "company", *STATEMENT_TYPES)
@@ -609,7 +610,8 @@ def _invoices(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _bills(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    return _documents(bk, w, AccountingBooks.purchases, _bill_record)
+    yield from _documents(bk, w, AccountingBooks.purchases, _bill_record)
+    yield from _written_bills(bk, w, "bills")
 
 
 def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
@@ -620,7 +622,8 @@ def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _bill_credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    return _credit_notes_of(bk, w, _BILL_PAYMENT)
+    yield from _credit_notes_of(bk, w, _BILL_PAYMENT)
+    yield from _written_bills(bk, w, "billCreditNotes")
 
 
 def _credit_notes_of(bk: AccountingBooks, w: Window, paid: _Paid) -> Iterator[Item]:
@@ -800,7 +803,17 @@ def _written_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _bill_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    return _document_payments(bk, w, _BILL_PAYMENT)
+    yield from _document_payments(bk, w, _BILL_PAYMENT)
+    if bk.written:
+        for payment in _written_versions(bk.written.bill_payments, w, dated=True):
+            yield payment if isinstance(payment, str) else _written_listed(bk, payment)
+
+
+def _purchase_orders(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    """Purchase orders: the books have none of their own (they buy on account), only those written."""
+    if bk.written:
+        for order in _written_versions(bk.written.purchase_orders, w, dated=True):
+            yield order if isinstance(order, str) else _written_listed(bk, order)
 
 
 # ------------------------------------------------------------------------------------------------------ cash
@@ -1232,6 +1245,11 @@ def _written_payment(bk: AccountingBooks, payment: WrittenRecord) -> dict[str, A
     return _stamped(bk, payment.record, payment.w)
 
 
+def _written_listed(bk: AccountingBooks, version: WrittenRecord) -> dict[str, Any]:
+    """A bill payment or purchase order as its version was written (nothing about it changes after)."""
+    return _stamped(bk, version.record, version.w)
+
+
 def _written_entry(bk: AccountingBooks, entry: WrittenEntry) -> dict[str, Any]:
     stamp = bk.ts(entry.w)
     if entry.record is None:  # the posting of a written invoice or payment
@@ -1282,6 +1300,32 @@ def _written_invoice(bk: AccountingBooks, invoice: WrittenDocument, T: int) -> d
     return _stamped(bk, record, invoice.last_event(T))
 
 
+def _written_bills(bk: AccountingBooks, w: Window, data_type: str) -> Iterator[Item]:
+    """Written bills or bill credit notes (`data_type`) the window wants, as they stand at its T."""
+    if bk.written:
+        documents = bk.written.bills if data_type == "bills" else bk.written.bill_credit_notes
+        for document in _written_versions(documents, w, dated=True):
+            yield document if isinstance(document, str) else _written_bill(bk, document, data_type, w.T)
+
+
+def _written_bill(bk: AccountingBooks, document: WrittenBill, data_type: str, T: int) -> dict[str, Any]:
+    """A written bill (`amountDue`, status `Open`/`PartiallyPaid`/`Paid`) or bill credit note
+    (`remainingCredit`, `Submitted` until its credit is used up, then `Paid`), with the bill payments
+    allocated to it by T."""
+    allocations = document.allocated(T)
+    left = document.due(T)
+    record = dict(document.record)
+    if data_type == "bills":
+        status = "Paid" if left == 0 else "PartiallyPaid" if allocations else "Open"
+        record.update({"status": status, "amountDue": left / 100})
+    else:
+        record.update({"remainingCredit": left / 100, "status": "Paid" if left == 0 else "Submitted"})
+        if allocations:
+            record["allocatedOnDate"] = bk.date(max(a.t for a in allocations))
+    record["paymentAllocations"] = _written_allocations(bk, document, data_type, T)
+    return _stamped(bk, record, document.last_event(T))
+
+
 def _written_credit_note(bk: AccountingBooks, note: WrittenDocument, T: int) -> dict[str, Any]:
     """A written credit note: its credit left, used up (`Paid`) once allocated in full."""
     allocations = note.allocated(T)
@@ -1322,6 +1366,14 @@ def written_record(bk: AccountingBooks, data_type: str, record_id: str, T: int) 
         return _written_supplier(bk, written.suppliers[record_id])
     if data_type == "customers":
         return _written_customer(bk, written.customers[record_id])
+    if data_type == "bills":
+        return _written_bill(bk, written.bills[record_id], data_type, T)
+    if data_type == "billCreditNotes":
+        return _written_bill(bk, written.bill_credit_notes[record_id], data_type, T)
+    if data_type == "billPayments":
+        return _written_listed(bk, written.bill_payments[record_id])
+    if data_type == "purchaseOrders":
+        return _written_listed(bk, written.purchase_orders[record_id])
     entry = next(e for e in reversed(written.entries) if e.record is not None and e.id == record_id)
     return _written_entry(bk, entry)
 
@@ -1346,5 +1398,6 @@ _VIEWS = {
     "directCosts": _direct_costs,
     "directIncomes": _direct_incomes,
     "transfers": _transfers,
+    "purchaseOrders": _purchase_orders,
     "company": _company,
 }

@@ -44,6 +44,7 @@ from tests.support.connectors import (
     stored,
 )
 from tests.support.fakes.quickbooks import QuickBooksFake
+from tests.support.loan_writeback import write_back_loan
 from tests.support.pulls import wait_for_pulls
 from tests.support.receivables import lending_sdk
 from tests.support.server import RunningServer, own_server, separate_database
@@ -809,10 +810,8 @@ def test_a_loan_written_back_through_codat_lending_shows_on_the_balance_sheet(
     """Codat's loan writeback (`tests/support/loan_writeback.py`, as a lender runs it through
     `codat-lending`) into QuickBooks' books: the loan account is a Credit Card account (a liability), the
     drawdown and repayments transfers, the interest card purchases from the lender."""
-    # w-sbx-bank's helper, shared by the Sandbox's, Xero's and QuickBooks' loan writeback tests.
-    loan_writeback = pytest.importorskip("tests.support.loan_writeback")
     today = datetime.now(UTC).date()
-    written = loan_writeback.write_back_loan(
+    written = write_back_loan(
         lending_sdk(quickbooks_server),
         linked["company"],
         linked["connection"],

@@ -101,9 +101,13 @@ def write_back_loan(
     repayments: list[tuple[date, Decimal, Decimal]],
     lender: str | None = None,
     timeout: float = 60,
+    loan_account: dict[str, Any] | None = None,
+    expense_account: dict[str, Any] | None = None,
 ) -> LoanWriteback:
     """Record a loan of `amount` drawn down on `drawdown_date` into `business_bank_account_id`, repaid as
-    `repayments` (each: its date, the principal and the interest), in the connection's books."""
+    `repayments` (each: its date, the principal and the interest), in the connection's books.
+    `loan_account` and `expense_account` add Codat fields a platform requires to the two accounts' bodies
+    (Xero: the bank account's `accountNumber`, the expense account's `nominalCode`)."""
     lender = lender or f"Ledgerlink Capital {uuid.uuid4().hex[:6]}"
     writer = _Writer(lending, company_id, connection_id, timeout)
     group = lending.loan_writeback
@@ -118,6 +122,7 @@ def write_back_loan(
             "currency": CURRENCY,
             "institution": lender,
             "status": "Active",
+            **(loan_account or {}),
         },
     )
     expense_account_id = writer.create(
@@ -130,6 +135,7 @@ def write_back_loan(
             "fullyQualifiedCategory": "Expense.Other.InterestAndFees",
             "currency": CURRENCY,
             "status": "Active",
+            **(expense_account or {}),
         },
     )
     supplier_id = writer.create(

@@ -773,7 +773,7 @@ def server_company(xero_server: RunningServer) -> tuple[str, str]:
 def test_a_push_through_the_server_is_read_back_through_the_read_api(
     xero_server, server_fake, server_company
 ) -> None:
-    from tests.test_push import wait_for_push
+    from tests.support.push_operations import wait_for_push
 
     company_id, connection_id = server_company
     company = {"id": company_id}

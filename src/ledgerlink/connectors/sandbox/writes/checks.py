@@ -13,6 +13,7 @@ from ledgerlink.connectors.sandbox.books import (
     DAY,
     J_GENERAL,
     K_CUSTOMER,
+    K_SUPPLIER,
     T_NONE,
     TRACKING,
     AccountingBooks,
@@ -199,37 +200,48 @@ class Check:
         return found
 
     def customer(self, ref: Any, item: str) -> dict[str, str] | None:
-        """`{id, companyName}` of a customer in the books at T that is not archived."""
-        customer_id = self.ref_id(ref, item)
-        if customer_id is None:
+        """`{id, companyName}` of a customer in the books at T (generated or written), not archived."""
+        return self.contact(ref, item, supplier=False)
+
+    def supplier(self, ref: Any, item: str) -> dict[str, str] | None:
+        """`{id, supplierName}` of a supplier in the books at T (generated or written), not archived."""
+        return self.contact(ref, item, supplier=True)
+
+    def contact(self, ref: Any, item: str, *, supplier: bool) -> dict[str, str] | None:
+        """A reference to a customer or supplier in the books at T that is not archived: one written through
+        the API (its latest version), or one the books generate (its id parsed back to its number)."""
+        contact_id = self.ref_id(ref, item)
+        if contact_id is None:
             return None
         bk = self.books
-        latest = self.written.customers.get(customer_id)
+        title = "Supplier" if supplier else "Customer"
+        latest = (self.written.suppliers if supplier else self.written.customers).get(contact_id)
         if latest is not None:
             written = latest.live(self.T)
             if written is None:
-                self.fail(f"{item}.id", f"No customer has id {customer_id}")
+                self.fail(f"{item}.id", f"No {title.lower()} has id {contact_id}")
                 return None
-            name = written.record["customerName"]
-            if written.record["status"] == "Archived":
-                self.fail(f"{item}.id", f"Customer {name} ({customer_id}) is archived")
+            name = written.record["supplierName" if supplier else "customerName"]
+            if written.record.get("status") == "Archived":
+                self.fail(f"{item}.id", f"{title} {name} ({contact_id}) is archived")
                 return None
-            return {"id": customer_id, "companyName": name}
-        prefix, suffix = f"{bk.c8}-{K_CUSTOMER}-0000-", f"-0000{bk.c8b}"
+            return {"id": contact_id, ("supplierName" if supplier else "companyName"): name}
+        prefix, suffix = f"{bk.c8}-{K_SUPPLIER if supplier else K_CUSTOMER}-0000-", f"-0000{bk.c8b}"
         k = None
-        if customer_id.startswith(prefix) and customer_id.endswith(suffix):
+        if contact_id.startswith(prefix) and contact_id.endswith(suffix):
             try:
-                k = int(customer_id[len(prefix) : -len(suffix)], 16)
+                k = int(contact_id[len(prefix) : -len(suffix)], 16)
             except ValueError:
                 k = None
-        if k is None or bk.rid(K_CUSTOMER, 0, k) != customer_id or bk.contact_life(k, False)[0] > self.T:
-            self.fail(f"{item}.id", f"No customer has id {customer_id}")
+        if k is None or bk.contact_id(k, supplier) != contact_id or bk.contact_life(k, supplier)[0] > self.T:
+            self.fail(f"{item}.id", f"No {title.lower()} has id {contact_id}")
             return None
-        archived = bk.contact_life(k, False)[2]
+        archived = bk.contact_life(k, supplier)[2]
         if archived is not None and archived <= self.T:
-            self.fail(f"{item}.id", f"Customer {bk.customer_name(k)} ({customer_id}) is archived")
+            name = bk.supplier_name(k) if supplier else bk.customer_name(k)
+            self.fail(f"{item}.id", f"{title} {name} ({contact_id}) is archived")
             return None
-        return bk.customer_ref(k)
+        return bk.supplier_ref(k) if supplier else bk.customer_ref(k)
 
 
 def _invoice_line(check: Check, line: Any, item: str, document: str = "invoice") -> dict[str, Any] | None:

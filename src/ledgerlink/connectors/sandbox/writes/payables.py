@@ -31,7 +31,6 @@ from ledgerlink.connectors.sandbox.books import (
     K_BILL,
     K_BILL_CREDIT_NOTE,
     K_BILL_PAYMENT,
-    K_SUPPLIER,
     AccountingBooks,
 )
 from ledgerlink.connectors.sandbox.writes.checks import Check, _invoice_line
@@ -167,37 +166,6 @@ def _add_purchase_order(written: Written, w: int, record: dict[str, Any], key: s
     written._keep(written.purchase_orders, order)
 
 
-def _supplier_ref(check: Check, ref: Any, item: str) -> dict[str, str] | None:
-    """`{id, supplierName}` of a supplier in the books at T (generated or written) that is not archived."""
-    supplier_id = check.ref_id(ref, item)
-    if supplier_id is None:
-        return None
-    bk, T = check.books, check.T
-    latest = check.written.suppliers.get(supplier_id)
-    written = None if latest is None else latest.live(T)
-    if written is not None:
-        name = written.record["supplierName"]
-        if written.record.get("status") == "Archived":
-            check.fail(f"{item}.id", f"Supplier {name} ({supplier_id}) is archived")
-            return None
-        return {"id": supplier_id, "supplierName": name}
-    prefix, suffix = f"{bk.c8}-{K_SUPPLIER}-0000-", f"-0000{bk.c8b}"
-    k = None
-    if supplier_id.startswith(prefix) and supplier_id.endswith(suffix):
-        try:
-            k = int(supplier_id[len(prefix) : -len(suffix)], 16)
-        except ValueError:
-            k = None
-    if k is None or bk.contact_id(k, True) != supplier_id or bk.contact_life(k, True)[0] > T:
-        check.fail(f"{item}.id", f"No supplier has id {supplier_id}")
-        return None
-    archived = bk.contact_life(k, True)[2]
-    if archived is not None and archived <= T:
-        check.fail(f"{item}.id", f"Supplier {bk.supplier_name(k)} ({supplier_id}) is archived")
-        return None
-    return bk.supplier_ref(k)
-
-
 def _supplier_lines(
     check: Check, record: dict[str, Any], document: str, tax_key: str, *, numbered: bool = True
 ) -> tuple[list[dict[str, Any]], int, int]:
@@ -267,7 +235,7 @@ def _bill(
     """A bill created, or (`current`: its version now) updated: the whole bill again, as Codat's updates
     are."""
     check = Check(bk, written, T, "Bill")
-    supplier = _supplier_ref(check, record.get("supplierRef"), "supplierRef")
+    supplier = check.supplier(record.get("supplierRef"), "supplierRef")
     t = check.moment(record.get("issueDate"), "issueDate")
     due = check.moment(record.get("dueDate"), "dueDate", required=False, up_to_today=False)
     if t is not None and due is not None and due // DAY < t // DAY:
@@ -340,7 +308,7 @@ def _bill_credit_note(
 ) -> dict[str, Any]:
     """A bill credit note created, or (`current`: its version now) updated."""
     check = Check(bk, written, T, "BillCreditNote")
-    supplier = _supplier_ref(check, record.get("supplierRef"), "supplierRef")
+    supplier = check.supplier(record.get("supplierRef"), "supplierRef")
     t = check.moment(record.get("issueDate"), "issueDate")
     check.currency(record.get("currency"), "currency")
     check.currency_rate(record.get("currencyRate"), "currencyRate")
@@ -398,7 +366,7 @@ def _purchase_order(
     """A purchase order created (Open or Draft), or (`current`: its version now) updated: also Closed (fully
     billed or received) or Void."""
     check = Check(bk, written, T, "PurchaseOrder")
-    supplier = _supplier_ref(check, record.get("supplierRef"), "supplierRef")
+    supplier = check.supplier(record.get("supplierRef"), "supplierRef")
     t = T if record.get("issueDate") is None else check.moment(record.get("issueDate"), "issueDate")
     dates = {
         name: check.moment(record.get(name), name, required=False, up_to_today=False)
@@ -517,7 +485,7 @@ def _bill_payment(
     supplier (one `PaymentOnAccount` link). Each line's amount and its links sum to zero, as Codat's model
     has it."""
     check = Check(bk, written, T, "BillPayment")
-    supplier = _supplier_ref(check, record.get("supplierRef"), "supplierRef")
+    supplier = check.supplier(record.get("supplierRef"), "supplierRef")
     refunds = "The Sandbox takes payments to suppliers, not refunds: it must not be negative"
     t, total = _payment_head(check, record, refunds)
     note = check.text(record.get("note"), "note")

@@ -90,7 +90,7 @@ class AccountingSandbox(SimulatedSandbox[AccountingBooks]):
             since = utc(request.since)
             after = [books.simulated_t(row.written_at) for row in written if row.written_at > since]
             if after:
-                window = dataclasses.replace(window, S=min(window.S, min(after) - 1))
+                window = dataclasses.replace(window, S=min(window.S, min(after) - 1), seen=window.S)
         return self.items(books, request.data_type, window)
 
     async def push(self, request: PushRequest) -> dict[str, Any]:

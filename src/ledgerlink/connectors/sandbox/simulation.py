@@ -133,6 +133,10 @@ class Window:
     S: int | None = None
     sync_from: int | None = None
     months: int = 24
+    # The previous pull's own moment when `S` was moved back before it (to take in records written in that
+    # moment's second after the pull listed them): a record created by then may have been read, so its
+    # deletion is reported; None: `S`.
+    seen: int | None = None
 
     @property
     def last_day(self) -> int:
@@ -161,7 +165,8 @@ class Window:
         if created > self.T:
             return SKIP
         if deleted is not None and deleted <= self.T:
-            if S is not None and created <= S < deleted:
+            seen = S if self.seen is None else self.seen
+            if S is not None and created <= seen and S < deleted:
                 return DELETE
             return SKIP
         if S is not None and last <= S:

@@ -1,0 +1,76 @@
+"""An Accounting Sandbox's books read back through the server's read API, in the shape the Sandbox's own
+tests check (`sandbox_books.check_coherence`): every data type of `documents.DATA_TYPES` by id, statements by
+month (``YYYY-MM``), the company info under "_"."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any
+
+import httpx
+
+from ledgerlink.connectors.sandbox import documents
+from ledgerlink.records import registry
+from tests.support.pulls import read_all
+
+# The read API gives at most this many monthly periods at once (`data.statements.MAX_PERIODS`): the books'
+# last two years, which is every month a write in these tests posts to.
+STATEMENT_MONTHS = 24
+
+
+def read_books(api: httpx.Client, company_id: str, connection_id: str) -> dict[str, dict[str, Any]]:
+    company = f"/companies/{company_id}/data"
+    connection = f"/companies/{company_id}/connections/{connection_id}/data"
+    snap: dict[str, dict[str, Any]] = {}
+    for data_type in documents.LIST_TYPES:
+        declared = registry.BY_KEY[data_type]
+        base = company if declared.scope == registry.Scope.COMPANY else connection
+        if data_type == "bankTransactions":
+            # Per account, in the order of their running balances.
+            records = [
+                txn
+                for account_id in snap["bankAccounts"]
+                for txn in in_running_order(
+                    read_all(api, f"{base}/bankAccounts/{account_id}/bankTransactions")
+                )
+            ]
+        else:
+            records = read_all(api, f"{base}/{declared.path}")
+        snap[data_type] = {record["id"]: record for record in records}
+        assert len(snap[data_type]) == len(records), f"duplicate ids in {data_type}"
+    info = api.get(f"{company}/info")
+    assert info.status_code == 200, info.text
+    snap["company"] = {"_": info.json()}
+    for data_type in documents.STATEMENT_TYPES:
+        answer = api.get(
+            f"{company}/{registry.BY_KEY[data_type].path}",
+            params={"periodLength": 1, "periodsToCompare": STATEMENT_MONTHS},
+        )
+        assert answer.status_code == 200, answer.text
+        snap[data_type] = {
+            (report.get("date") or report["fromDate"])[:7]: report for report in answer.json()["reports"]
+        }
+    return snap
+
+
+def in_running_order(transactions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One account's transactions in the order their running balances were written: each one's balance is
+    the one before plus its amount. The read API orders them by id; here they go by the day they cleared,
+    and within a day in the order their balances chain."""
+    ordered: list[dict[str, Any]] = []
+    by_day = sorted(transactions, key=lambda txn: txn["clearedOnDate"])
+    for _day, group in groupby(by_day, key=lambda txn: txn["clearedOnDate"]):
+        same = list(group)
+        while same:
+            previous = round(ordered[-1]["balance"] * 100) if ordered else None
+            follows = next(
+                (
+                    txn
+                    for txn in same
+                    if previous is None or round((txn["balance"] - txn["amount"]) * 100) == previous
+                ),
+                same[0],
+            )
+            same.remove(follows)
+            ordered.append(follows)
+    return ordered

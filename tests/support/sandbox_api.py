@@ -1,6 +1,7 @@
 """An Accounting Sandbox's books read back through the server's read API, in the shape the Sandbox's own
 tests check (`sandbox_books.check_coherence`): every data type of `documents.DATA_TYPES` by id, statements by
-month (``YYYY-MM``), the company info under "_"."""
+month (``YYYY-MM``), the company info under "_"; and under "deleted", by data type, the ids of the records
+read back flagged deleted (`metadata.isDeleted`), which are no longer part of the books."""
 
 from __future__ import annotations
 
@@ -36,8 +37,13 @@ def read_books(api: httpx.Client, company_id: str, connection_id: str) -> dict[s
             ]
         else:
             records = read_all(api, f"{base}/{declared.path}")
-        snap[data_type] = {record["id"]: record for record in records}
-        assert len(snap[data_type]) == len(records), f"duplicate ids in {data_type}"
+        by_id = {record["id"]: record for record in records}
+        assert len(by_id) == len(records), f"duplicate ids in {data_type}"
+        # A record the platform deleted stays readable, flagged, in the types with Codat's deletion flag.
+        snap[data_type] = {i: r for i, r in by_id.items() if not (r.get("metadata") or {}).get("isDeleted")}
+        deleted = {i for i in by_id if i not in snap[data_type]}
+        if deleted:
+            snap.setdefault("deleted", {})[data_type] = deleted
     info = api.get(f"{company}/info")
     assert info.status_code == 200, info.text
     snap["company"] = {"_": info.json()}

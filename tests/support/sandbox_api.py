@@ -62,21 +62,28 @@ def read_books(api: httpx.Client, company_id: str, connection_id: str) -> dict[s
 def in_running_order(transactions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One account's transactions in the order their running balances were written: each one's balance is
     the one before plus its amount. The read API orders them by id; here they go by the day they cleared,
-    and within a day in the order their balances chain."""
+    and within a day in the order their balances chain (the account's first begins with a balance no other
+    of its day ends with)."""
     ordered: list[dict[str, Any]] = []
     by_day = sorted(transactions, key=lambda txn: txn["clearedOnDate"])
     for _day, group in groupby(by_day, key=lambda txn: txn["clearedOnDate"]):
         same = list(group)
         while same:
-            previous = round(ordered[-1]["balance"] * 100) if ordered else None
-            follows = next(
-                (
-                    txn
-                    for txn in same
-                    if previous is None or round((txn["balance"] - txn["amount"]) * 100) == previous
-                ),
-                same[0],
-            )
-            same.remove(follows)
-            ordered.append(follows)
+            if ordered:
+                follows = [txn for txn in same if _opening(txn) == _pence(ordered[-1]["balance"])]
+            else:
+                ends = {_pence(txn["balance"]) for txn in same}
+                follows = [txn for txn in same if _opening(txn) not in ends]
+            chosen = (follows or same)[0]
+            same.remove(chosen)
+            ordered.append(chosen)
     return ordered
+
+
+def _pence(value: float) -> int:
+    return round(value * 100)
+
+
+def _opening(txn: dict[str, Any]) -> int:
+    """The balance before the transaction."""
+    return _pence(txn["balance"]) - _pence(txn["amount"])

@@ -110,13 +110,13 @@ def test_a_type_the_platform_lacks_is_404_in_both_scopes(api, books, server) -> 
     from codat_lending.models.errors import ErrorMessage
 
     company_id, accounting = books["company"], books["accounting"]
-    # The Sandbox provides every company-scoped type of the Lending API; purchase orders (Accounting API) it
+    # The Sandbox provides every company-scoped type of the Lending API; sales orders (Accounting API) it
     # does not.
-    queued = api.post(f"/companies/{company_id}/data/queue/purchaseOrders")
+    queued = api.post(f"/companies/{company_id}/data/queue/salesOrders")
     assert queued.status_code == 200 and queued.json()["status"] == "NotSupported", queued.text
-    answer = api.get(f"/companies/{company_id}/data/purchaseOrders")
-    assert answer.status_code == 404 and answer.json()["error"] == "mqjo does not provide purchaseOrders."
-    assert api.get(f"/companies/{company_id}/data/purchaseOrders/x").status_code == 404
+    answer = api.get(f"/companies/{company_id}/data/salesOrders")
+    assert answer.status_code == 404 and answer.json()["error"] == "mqjo does not provide salesOrders."
+    assert api.get(f"/companies/{company_id}/data/salesOrders/x").status_code == 404
     # The same rule under a connection, through the SDK too.
     lacking = api.get(f"/companies/{company_id}/connections/{accounting}/data/banking-accounts")
     assert lacking.status_code == 404
@@ -178,7 +178,10 @@ def test_push_option_choices_carry_every_field(api, sdk, books) -> None:
         assert option.description
     assert seen >= 6
     status = sdk.push_data.get_model_options(request={**ids, "data_type": "invoices"}).properties["status"]
-    assert [(c.value, bool(c.description)) for c in status.options] == [("Submitted", True)]
+    # Codat's invoiceStatus, each value described.
+    statuses = ["Draft", "Submitted", "PartiallyPaid", "Paid", "Void", "Unknown"]
+    assert [c.value for c in status.options] == statuses
+    assert all(c.description for c in status.options)
 
 
 def test_paths_match_in_any_case(api, books) -> None:

@@ -53,9 +53,9 @@ def test_a_type_the_registry_does_not_know_is_refused() -> None:
     ("reads", "writes_", "says"),
     [
         # Codat's API writes no company info, statements or account transactions.
-        (("company",), ("company",), "does not create"),
-        (("accountTransactions",), ("accountTransactions",), "does not create"),
-        (("invoices",), ("notAType",), "does not create"),
+        (("company",), ("company",), "which Codat.s API has no such write for"),
+        (("accountTransactions",), ("accountTransactions",), "which Codat.s API has no such write for"),
+        (("invoices",), ("notAType",), "which Codat.s API has no such write for"),
         # A push is followed by a pull of its type.
         (("company",), ("invoices",), "but not that it reads it"),
     ],
@@ -68,8 +68,8 @@ def test_a_write_the_registry_does_not_allow_is_refused(
     assert writes_[0] in str(refused.value)
 
 
-def test_a_write_the_registry_allows_passes_with_or_without_a_create_model() -> None:
-    # Bills: Codat creates them; no create model here, so the platform alone checks a pushed bill.
+def test_a_write_the_registry_allows_passes() -> None:
+    # Bills: Codat creates them, so a connector may declare it does.
     bills = data_types.get("bills")
     assert bills is not None and bills.writes is not None and Operation.CREATE in bills.writes.operations
     check_data_types(info(("bills", "invoices"), ("bills", "invoices")), "partner.module")
@@ -107,7 +107,7 @@ def test_an_operator_module_with_a_bad_declaration_stops_the_start(
     with pytest.raises(ConnectorDeclarationInvalid) as refused:
         registry.load_operator_connectors("misdeclared_platform", "")
     assert str(refused.value) == (
-        "misdeclared_platform: Misdeclared Books (tmis) declares that it writes balanceSheet, which the "
-        "registry says Codat's API does not create."
+        "misdeclared_platform: Misdeclared Books (tmis) declares that it can create balanceSheet, which "
+        "Codat's API has no such write for (the registry's `writes`)."
     )
     assert before == registry.CONNECTORS

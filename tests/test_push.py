@@ -14,6 +14,8 @@ write webhooks reach a receiver signed. The pure-Python side of the Sandbox's wr
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -39,8 +41,12 @@ from ledgerlink.kit.urls import PublicUrls
 from ledgerlink.push import service as pushes
 from ledgerlink.push.models import PushOperation
 from ledgerlink.records import registry
-from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
-from tests.support.server import RunningServer
+from tests.support.processes import alive, worker_of
+from tests.support.pulls import link_platform, link_sandbox, read_all, wait_for_pulls
+from tests.support.push_platform import CREDENTIALS as LEDGER_CREDENTIALS
+from tests.support.push_platform import KEY as LEDGER_KEY
+from tests.support.push_platform import URL_VARIABLE, LedgerPlatform
+from tests.support.server import RunningServer, own_server
 from tests.support.webhook_receiver import Receiver
 from tests.support.webhooks import add_consumer
 
@@ -509,7 +515,7 @@ def test_push_options_describe_each_create_model(server, books, platform, lendin
     required = {
         "journalEntries": {"postedOn", "journalLines"},
         "invoices": {"customerRef", "issueDate", "lineItems"},
-        "payments": {"customerRef", "accountRef", "totalAmount", "date", "lines"},
+        "payments": {"customerRef", "totalAmount", "date", "lines"},
         "suppliers": {"supplierName"},
     }
     for data_type, fields in required.items():
@@ -534,7 +540,7 @@ def test_push_options_describe_each_create_model(server, books, platform, lendin
 
     with server.client() as api:
         base = f"/companies/{books.company_id}/connections/{books.connection_id}/options"
-        for data_type in ("bills", "notAType"):
+        for data_type in ("salesOrders", "notAType"):  # Codat writes no sales orders
             answer = api.get(f"{base}/{data_type}")
             assert answer.status_code == 400 and answer.json()["statusCode"] == 400, answer.text
         missing = api.get(f"/companies/{books.company_id}/connections/{uuid.uuid4()}/options/invoices")
@@ -644,6 +650,12 @@ def test_bad_requests_get_codat_s_error_body_and_store_nothing(server, books, en
                 {"json": {"supplierName": "x"}, "params": {"timeoutInMinutes": 0}},
                 400,
                 "timeoutInMinutes",
+            ),
+            (
+                books.path("suppliers"),
+                {"json": {"supplierName": "x"}, "params": {"timeoutInMinutes": 2**54}},
+                400,
+                "timeoutInMinutes must be from 1 to 2,147,483,647",
             ),
             (books.path("widgets"), {"json": {}}, 404, "widgets"),
             (books.path("bills"), {"json": {}}, 400, "cannot create bills"),
@@ -779,10 +791,10 @@ async def runtime(server: RunningServer) -> AsyncIterator[Runtime]:
 async def test_a_push_asked_again_with_its_idempotency_key_writes_once(
     server, books, engine, runtime
 ) -> None:
-    """Codat's push API takes no idempotency key (ledgerlink's HTTP API neither); the service does, for the
-    callers inside ledgerlink that must never write twice (Sync for Commerce). Asked twice with one key, it
-    answers with the first operation; a push retried after the platform wrote its record (the worker died
-    before marking it) gets that record back instead of writing another."""
+    """The service takes an idempotency key, for the callers inside ledgerlink that must never write twice
+    (Sync for Commerce) as for the HTTP API's `Idempotency-Key` header (tested on the Test Ledger below).
+    Asked twice with one key, it answers with the first operation; a push retried after the platform wrote
+    its record (the worker died before marking it) gets that record back instead of writing another."""
     record = {"supplierName": f"Idempotent Supplies {TAG}"}
     idempotency_key = f"push-tests:{TAG}"
     keys = []
@@ -859,3 +871,327 @@ async def test_a_push_past_its_time_limit_times_out(server, books, engine, runti
     )
     (event,) = [e for e in receiver.events().values() if e["payload"]["id"] == key]
     assert event["eventType"] == "suppliers.write.unsuccessful" and event["payload"]["status"] == "TimedOut"
+
+
+# --- updates, deletes, bank transactions and Idempotency-Key, on a platform that takes them ----------------
+# The Test Ledger (`tests/support/push_platform.py`): a fake platform in this process and its connector,
+# loaded by a server of this module's. It creates, updates and deletes invoices, creates and deletes journal
+# entries, and creates bank transactions.
+
+LEDGER_EVENTS = [
+    f"{t}.write.{outcome}"
+    for t in ("invoices", "journalEntries", "bankTransactions")
+    for outcome in ("successful", "unsuccessful")
+]
+
+
+@dataclass
+class Ledger:
+    server: RunningServer
+    platform: LedgerPlatform
+    receiver: Receiver
+    company_id: str
+    connection_id: str
+    engine: Engine
+
+    def path(self, *parts: str) -> str:
+        return "/".join((f"/companies/{self.company_id}/connections/{self.connection_id}/push", *parts))
+
+    def invoice(self, number: str, amount: float = 100) -> dict[str, Any]:
+        return {
+            "invoiceNumber": number,
+            "customerRef": {"id": "customer-1"},
+            "issueDate": "2026-11-30",
+            "currency": "GBP",
+            "lineItems": [
+                {"description": "Work", "unitAmount": amount, "quantity": 1, "accountRef": {"id": "4000"}}
+            ],
+        }
+
+    def events(self, key: str) -> list[dict[str, Any]]:
+        self.receiver.wait_for(
+            lambda r: any(e["payload"]["id"] == key for e in r.events().values()), what=f"{key}'s webhook"
+        )
+        return [e for e in self.receiver.events().values() if e["payload"]["id"] == key]
+
+
+@pytest.fixture(scope="module")
+def ledger(postgres: str, tmp_path_factory) -> Iterator[Ledger]:
+    platform = LedgerPlatform()
+    fake, url = platform.serve()
+    env = {"LEDGERLINK_CONNECTOR_MODULES": "tests.support.push_platform", URL_VARIABLE: url}
+    try:
+        with (
+            own_server(
+                postgres, tmp_path_factory.mktemp("push-ledger"), "push_ledger", api_key="ledger", env=env
+            ) as server,
+            Receiver().start() as receiver,
+            server.client() as api,
+        ):
+            add_consumer(api, receiver, eventTypes=LEDGER_EVENTS)
+            company_id, connection_id = link_sandbox(api, "Ledger Writes Ltd", LEDGER_CREDENTIALS, LEDGER_KEY)
+            wait_for_pulls(api, company_id, at_least=3)
+            engine = create_engine(sqlalchemy_url(server.database_url))
+            yield Ledger(server, platform, receiver, company_id, connection_id, engine)
+            engine.dispose()
+    finally:
+        fake.stop()
+
+
+def push(api: httpx.Client, method: str, path: str, **request: Any) -> dict[str, Any]:
+    answer = api.request(method, path, **request)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "Pending" and answer.json()["statusCode"] == 202, answer.text
+    return answer.json()
+
+
+def test_an_invoice_is_created_updated_and_deleted_with_changes_and_webhooks(ledger) -> None:
+    with ledger.server.client() as api:
+        created = push(api, "POST", ledger.path("invoices"), json=ledger.invoice("UPD-1"))
+        done = wait_for_push(api, ledger.company_id, created["pushOperationKey"])
+        assert done["status"] == "Success" and done["changes"][0]["type"] == "Created", done
+        invoice_id = done["changes"][0]["recordRef"]["id"]
+
+        changed = ledger.invoice("UPD-1", amount=250)
+        answer = push(api, "PUT", ledger.path("invoices", invoice_id), json=changed)
+        assert answer["data"] == changed and answer["dataType"] == "invoices"  # UpdateInvoiceResponse
+        updated = wait_for_push(api, ledger.company_id, answer["pushOperationKey"])
+        assert updated["status"] == "Success" and updated["statusCode"] == 200, updated
+        assert updated["changes"] == [
+            {
+                "type": "Modified",
+                "recordRef": {"id": invoice_id, "dataType": "invoices"},
+                "attachmentId": None,
+            }
+        ]
+        assert ledger.platform.records["invoices"][invoice_id]["lineItems"][0]["unitAmount"] == 250
+        # The pull the update queued reads the new version.
+        wait_for_pulls(api, ledger.company_id)
+        read = api.get(f"/companies/{ledger.company_id}/data/invoices/{invoice_id}").json()
+        assert read["lineItems"][0]["unitAmount"] == 250, read
+
+        deleted = api.delete(ledger.path("invoices", invoice_id))
+        assert deleted.status_code == 200, deleted.text
+        summary = deleted.json()  # PushOperationSummary: no record
+        assert "data" not in summary and summary["status"] == "Pending", summary
+        gone = wait_for_push(api, ledger.company_id, summary["pushOperationKey"])
+        assert gone["status"] == "Success" and gone["changes"][0]["type"] == "Deleted", gone
+        assert gone["changes"][0]["recordRef"] == {"id": invoice_id, "dataType": "invoices"}
+        assert invoice_id not in ledger.platform.records["invoices"]
+        wait_for_pulls(api, ledger.company_id)
+        read = api.get(f"/companies/{ledger.company_id}/data/invoices/{invoice_id}").json()
+        assert read["metadata"]["isDeleted"] is True, read
+
+    for key, operation in (
+        (created["pushOperationKey"], "Create"),
+        (answer["pushOperationKey"], "Update"),
+        (summary["pushOperationKey"], "Delete"),
+    ):
+        (event,) = ledger.events(key)
+        assert event["eventType"] == "invoices.write.successful", event
+        assert event["payload"]["type"] == operation and event["payload"]["record"] == {"id": invoice_id}
+
+
+def test_an_update_or_delete_of_a_record_the_platform_lacks_ends_failed_404(ledger) -> None:
+    with ledger.server.client() as api:
+        update = push(api, "PUT", ledger.path("invoices", "no-such-invoice"), json=ledger.invoice("X"))
+        delete = api.delete(ledger.path("journalEntries", "no-such-entry")).json()
+        for key in (update["pushOperationKey"], delete["pushOperationKey"]):
+            done = wait_for_push(api, ledger.company_id, key)
+            assert done["status"] == "Failed" and done["statusCode"] == 404, done
+            assert done["changes"] is None and "no-such" in done["errorMessage"]
+    (event,) = ledger.events(update["pushOperationKey"])
+    assert event["eventType"] == "invoices.write.unsuccessful" and event["payload"]["type"] == "Update"
+    (event,) = ledger.events(delete["pushOperationKey"])
+    assert event["eventType"] == "journalEntries.write.unsuccessful" and event["payload"]["type"] == "Delete"
+
+
+def test_operations_the_platform_or_codat_lacks_are_refused_at_the_door(ledger, server) -> None:
+    with ledger.server.client() as api:
+        before = api.get(f"/companies/{ledger.company_id}/push").json()["totalResults"]
+        cases = [
+            # Codat's API has them; the Test Ledger does not.
+            ("PUT", ledger.path("journalEntries", "x"), 404, "Codat's API has no update of journalEntries"),
+            (
+                "DELETE",
+                ledger.path("bills", "x"),
+                400,
+                "Test Ledger (tldg) cannot delete bills; it deletes invoices, journalEntries.",
+            ),
+            ("PUT", ledger.path("suppliers", "x"), 400, "cannot update suppliers; it updates invoices."),
+            # Codat's API has no such write at all.
+            ("DELETE", ledger.path("customers", "x"), 404, "Codat's API has no delete of customers"),
+            ("PUT", ledger.path("widgets", "x"), 404, "widgets"),
+        ]
+        for method, path, status, says in cases:
+            answer = api.request(method, path, json={} if method == "PUT" else None)
+            assert answer.status_code == status, (method, path, answer.text)
+            assert says in answer.json()["error"] and answer.json()["statusCode"] == status, answer.json()
+        invalid = api.put(ledger.path("invoices", "x"), json={"issueDate": "soon", "lineItems": []})
+        assert invalid.status_code == 400 and invalid.json()["validation"]["errors"], invalid.text
+        assert api.get(f"/companies/{ledger.company_id}/push").json()["totalResults"] == before
+    with server.client() as api:  # the Accounting Sandbox deletes invoices, only those written to it
+        company_id, connection_id = link_sandbox(api, "Sandbox Updates Ltd")
+        path = f"/companies/{company_id}/connections/{connection_id}/push/invoices/x"
+        answer = api.delete(path)
+        assert answer.status_code == 200, answer.text
+        done = wait_for_push(api, company_id, answer.json()["pushOperationKey"])
+        assert done["status"] == "Failed" and done["statusCode"] == 404, done
+
+
+def test_an_update_of_a_record_changed_since_it_was_read_needs_force_update(ledger) -> None:
+    """Codat's check before an update: the `sourceModifiedDate` sent must be the one last read from the
+    platform, unless `forceUpdate=true`."""
+    with ledger.server.client() as api:
+        created = push(api, "POST", ledger.path("invoices"), json=ledger.invoice("FORCE-1"))
+        invoice_id = wait_for_push(api, ledger.company_id, created["pushOperationKey"])["changes"][0][
+            "recordRef"
+        ]["id"]
+        wait_for_pulls(api, ledger.company_id)
+        read = api.get(f"/companies/{ledger.company_id}/data/invoices/{invoice_id}").json()
+        stale = {**ledger.invoice("FORCE-1", 7), "sourceModifiedDate": "2020-01-01T00:00:00Z"}
+        refused = api.put(ledger.path("invoices", invoice_id), json=stale)
+        assert refused.status_code == 400 and "forceUpdate=true" in refused.json()["error"], refused.text
+        current = {**ledger.invoice("FORCE-1", 8), "sourceModifiedDate": read["sourceModifiedDate"]}
+        for request in ({"json": current}, {"json": stale, "params": {"forceUpdate": "true"}}):
+            key = push(api, "PUT", ledger.path("invoices", invoice_id), **request)["pushOperationKey"]
+            assert wait_for_push(api, ledger.company_id, key)["status"] == "Success"
+        assert ledger.platform.records["invoices"][invoice_id]["lineItems"][0]["unitAmount"] == 7
+
+
+def test_an_idempotency_key_answers_its_first_request_and_refuses_another(ledger) -> None:
+    key = f"ledger:{uuid.uuid4()}"
+    headers = {"Idempotency-Key": key}
+    invoice = ledger.invoice("IDEM-1")
+    with ledger.server.client() as api:
+        first = push(api, "POST", ledger.path("invoices"), json=invoice, headers=headers)
+        done = wait_for_push(api, ledger.company_id, first["pushOperationKey"])
+        again = api.post(ledger.path("invoices"), json=invoice, headers=headers)
+        assert again.status_code == 200 and again.json()["pushOperationKey"] == first["pushOperationKey"]
+        assert again.json()["status"] == "Success" and again.json()["changes"] == done["changes"]
+        numbers = [r["invoiceNumber"] for r in ledger.platform.records["invoices"].values()]
+        assert numbers.count("IDEM-1") == 1
+
+        total = api.get(f"/companies/{ledger.company_id}/push").json()["totalResults"]
+        invoice_id = done["changes"][0]["recordRef"]["id"]
+        for method, path, body in (
+            ("POST", ledger.path("invoices"), ledger.invoice("IDEM-2")),  # another body
+            ("PUT", ledger.path("invoices", invoice_id), invoice),  # another operation
+            ("DELETE", ledger.path("invoices", invoice_id), None),
+            ("POST", ledger.path("journalEntries"), invoice),  # another type
+        ):
+            refused = api.request(method, path, json=body, headers=headers)
+            assert refused.status_code == 409, (method, path, refused.text)
+            error = refused.json()
+            assert (
+                error["statusCode"] == 409 and key in error["error"] and "another request" in error["error"]
+            )
+        assert api.get(f"/companies/{ledger.company_id}/push").json()["totalResults"] == total
+        assert invoice_id in ledger.platform.records["invoices"]
+
+        # Keys are per connection: another connection may use the same one.
+        company = api.post("/companies", json={"name": "Other Ledger Ltd"}).json()["id"]
+        other = link_platform(api, company, LEDGER_KEY, LEDGER_CREDENTIALS)
+        elsewhere = api.post(
+            f"/companies/{company}/connections/{other}/push/invoices", json=invoice, headers=headers
+        )
+        assert (
+            elsewhere.status_code == 200 and elsewhere.json()["pushOperationKey"] != first["pushOperationKey"]
+        )
+
+
+def test_the_platform_sdk_reads_updates_and_deletes_and_lending_pushes_bank_transactions(ledger) -> None:
+    from codat_lending import CodatLending
+    from codat_lending.models import shared as lending_shared
+    from codat_platform import CodatPlatform
+    from codat_platform.models import shared
+
+    auth = ledger.server.auth_header
+    platform = CodatPlatform(security=shared.Security(auth_header=auth), server_url=ledger.server.base_url)
+    lending = CodatLending(
+        security=lending_shared.Security(auth_header=auth), server_url=ledger.server.base_url
+    )
+    ids = {"company_id": ledger.company_id, "connection_id": ledger.connection_id}
+    with ledger.server.client() as api:
+        created = push(api, "POST", ledger.path("invoices"), json=ledger.invoice("SDK-1"))
+        invoice_id = wait_for_push(api, ledger.company_id, created["pushOperationKey"])["changes"][0][
+            "recordRef"
+        ]["id"]
+        updated = push(api, "PUT", ledger.path("invoices", invoice_id), json=ledger.invoice("SDK-1", 5))
+        deleted = api.delete(ledger.path("invoices", invoice_id)).json()
+        for key in (updated["pushOperationKey"], deleted["pushOperationKey"]):
+            wait_for_push(api, ledger.company_id, key)
+
+        account = "bank-account-1"
+        transactions = {
+            "accountId": account,
+            "transactions": [{"id": "t-1", "date": "2026-11-30", "description": "Drawdown", "amount": 500}],
+        }
+        answer = lending.loan_writeback.bank_transactions.create(
+            request={**ids, "account_id": account, "accounting_create_bank_transactions": transactions}
+        )
+        done = wait_for_push(api, ledger.company_id, answer.push_operation_key)
+        assert done["status"] == "Success" and done["dataType"] == "bankTransactions", done
+        (written,) = [
+            r for r in ledger.platform.records["bankTransactions"].values() if r["accountId"] == account
+        ]
+        assert written["transactions"][0]["description"] == "Drawdown"
+        # A bank account's options are its type's (while the registry has no create model of bank
+        # transactions, the same 400 saying so).
+        connection = f"/companies/{ledger.company_id}/connections/{ledger.connection_id}"
+        options = api.get(f"{connection}/options/bankAccounts/{account}/bankTransactions")
+        of_type = api.get(f"{connection}/options/bankTransactions")
+        assert options.status_code == of_type.status_code, options.text
+        assert options.json().keys() - {"correlationId"} == of_type.json().keys() - {"correlationId"}
+        assert options.json().get("error") == of_type.json().get("error")
+        assert options.json().get("options") == of_type.json().get("options")
+
+    for key, change in ((updated["pushOperationKey"], "Modified"), (deleted["pushOperationKey"], "Deleted")):
+        operation = platform.push_data.get_operation(
+            request={"company_id": ledger.company_id, "push_operation_key": key}
+        )
+        assert operation.status.value == "Success"
+        (recorded,) = operation.changes
+        assert recorded.type.value == change and recorded.record_ref.id == invoice_id
+    listed = platform.push_data.list_operations(
+        request={"company_id": ledger.company_id, "page": 1, "page_size": 100, "query": "dataType=invoices"}
+    )
+    changes = {o.push_operation_key: o.changes for o in listed.results}
+    assert changes[deleted["pushOperationKey"]][0].type.value == "Deleted"
+
+
+# --- a worker killed mid-push -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("moment", ["after-write", "before-write"])
+def test_a_push_whose_worker_is_killed_ends_success_once(ledger, moment) -> None:
+    """The worker dies while the platform holds the write: after it wrote the record (the retry is answered
+    from the platform's idempotency key) or before (the retry writes it). Either way the push ends Success
+    once and the platform has the record once, read back through the read API."""
+    number = f"CRASH-{moment}"
+    ledger.platform.hold(moment)
+    with ledger.server.client() as api:
+        key = push(api, "POST", ledger.path("invoices"), json=ledger.invoice(number))["pushOperationKey"]
+        assert ledger.platform.held.wait(timeout=60), "the push never reached the platform"
+        worker = worker_of(ledger.server)
+        os.kill(worker, signal.SIGKILL)
+        while alive(worker):
+            time.sleep(0.05)
+        ledger.platform.release(drop=moment == "before-write")
+        worker_of(ledger.server, other_than=worker)
+        done = wait_for_push(api, ledger.company_id, key, timeout=120)
+        assert done["status"] == "Success", done
+        invoice_id = done["changes"][0]["recordRef"]["id"]
+        kept = [r for r in ledger.platform.records["invoices"].values() if r["invoiceNumber"] == number]
+        assert [r["id"] for r in kept] == [invoice_id]
+        assert [w for w in ledger.platform.writes if w[2] == invoice_id] == [("POST", "invoices", invoice_id)]
+        with ledger.engine.connect() as db:
+            attempts = db.execute(
+                text("SELECT attempts FROM push_operations WHERE id = :k"), {"k": key}
+            ).scalar_one()
+        assert attempts == 2  # it really was run again, by the next worker
+        wait_for_pulls(api, ledger.company_id)
+        read = read_all(api, f"/companies/{ledger.company_id}/data/invoices", query=f"invoiceNumber={number}")
+        assert [r["id"] for r in read] == [invoice_id]
+    events = ledger.events(key)
+    assert [e["eventType"] for e in events] == ["invoices.write.successful"]

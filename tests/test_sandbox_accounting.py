@@ -64,6 +64,7 @@ def test_supported_data_types_and_unsupported() -> None:
         "directCosts",
         "directIncomes",
         "transfers",
+        "purchaseOrders",  # those written through the API only
         "company",
         "balanceSheet",
         "profitAndLoss",

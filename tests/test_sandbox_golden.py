@@ -36,6 +36,7 @@ from ledgerlink.connectors.sandbox.banking import BankingSandbox
 from ledgerlink.connectors.sandbox.books import AC, AccountingBooks
 from ledgerlink.connectors.sandbox.commerce import CommerceSandbox
 from ledgerlink.connectors.sandbox.simulation import DAY, SimulatedSandbox
+from ledgerlink.records.registry import Operation
 
 GOLDEN = Path(__file__).parent / "golden" / "sandbox.json"
 COMPANIES = (
@@ -131,8 +132,10 @@ def written_records(case: Case) -> list[PlatformRecord]:
         moment += timedelta(seconds=1)
         key = f"golden-{len(kept)}"
         books.written = writes.Written(books, kept)
-        shaped = writes.create(books, books.written, data_type, record, key, books.simulated_t(moment))
-        kept.append(PlatformRecord(data_type, shaped["id"], key, moment, shaped))
+        record_id, shaped, _ = writes.write(
+            books, books.written, Operation.CREATE, data_type, record, key, books.simulated_t(moment)
+        )
+        kept.append(PlatformRecord(data_type, record_id, key, moment, shaped))
         return shaped
 
     today = books.simulated(moment).date().isoformat()

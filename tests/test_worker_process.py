@@ -12,42 +12,9 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.processes import alive, worker_of
 from tests.support.pulls import link_sandbox, wait_for_pulls
 from tests.support.server import RunningServer, own_server
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            # pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
-            state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-            if int(ppid) == pid and state != "Z":
-                found.append(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _worker_of(server: RunningServer, timeout: float = 30, other_than: int | None = None) -> int:
-    """The pid of the serve process's worker child (a new one, when `other_than` is the last one's)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for pid in _children(server.process.pid):
-            command = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
-            if b"serve-worker" in command and pid != other_than:
-                return pid
-        time.sleep(0.1)
-    raise AssertionError(f"no worker process under serve:\n{server.log()[-3000:]}")
 
 
 def _pulls_counted(server: RunningServer) -> int:
@@ -71,7 +38,7 @@ def test_pulls_run_in_a_niced_child_that_is_restarted_and_dies_with_serve(
 ) -> None:
     niced = {"LEDGERLINK_WORKER_NICENESS": "10"}
     with own_server(postgres, tmp_path / "serve", "worker_process", api_key="child-key", env=niced) as server:
-        worker = _worker_of(server)
+        worker = worker_of(server)
         assert (
             os.getpriority(os.PRIO_PROCESS, worker)
             >= os.getpriority(os.PRIO_PROCESS, server.process.pid) + 10
@@ -86,7 +53,7 @@ def test_pulls_run_in_a_niced_child_that_is_restarted_and_dies_with_serve(
             _wait_logged(server, "name=ledgerlink-worker")
 
             os.kill(worker, signal.SIGKILL)
-            again = _worker_of(server, other_than=worker)
+            again = worker_of(server, other_than=worker)
             assert "job worker process exited; starting it again" in server.log()
             company_id, _ = link_sandbox(api, "After The Crash Ltd", key="qhnd")
             assert {p["status"] for p in wait_for_pulls(api, company_id, at_least=4)} == {"Complete"}
@@ -95,7 +62,7 @@ def test_pulls_run_in_a_niced_child_that_is_restarted_and_dies_with_serve(
         server.process.send_signal(signal.SIGKILL)
         server.process.wait()
         deadline = time.monotonic() + 10
-        while _alive(again):
+        while alive(again):
             assert time.monotonic() < deadline, f"the worker outlived its serve:\n{server.log()[-3000:]}"
             time.sleep(0.1)
         assert "the ledgerlink serve process is gone" in server.log()

@@ -111,8 +111,6 @@ def _path_item(spec: str, path: str) -> dict:
 def response_validator(spec: str, path: str, results: bool = True) -> Any:
     """A validator for the 200 response of `GET path` in Codat's `spec` (for a list: one element of its
     `results`), the response followed where the spec names it in `components.responses`."""
-    import jsonschema_rs
-
     answer = _path_item(spec, path)["get"]["responses"]["200"]
     if "$ref" in answer:  # (Codat's responses live in `components.responses`, or inline)
         answer = _component(spec, *_ref_target(answer["$ref"]))
@@ -122,6 +120,18 @@ def response_validator(spec: str, path: str, results: bool = True) -> Any:
         schema = next(p["properties"]["results"] for p in parts if "results" in p.get("properties", {}))[
             "items"
         ]
+    return _validator(spec, schema)
+
+
+def component_validator(spec: str, name: str) -> Any:
+    """A validator for one of the `components.schemas` of Codat's `spec` (`PushOption`, say)."""
+    return _validator(spec, _component(spec, "schemas", name))
+
+
+def _validator(spec: str, schema: dict) -> Any:
+    """A JSON Schema validator of `schema`, with every component it refers to (and theirs) beside it."""
+    import jsonschema_rs
+
     components: dict[str, dict[str, dict]] = defaultdict(dict)
     todo = [_ref_target(ref) for ref in _refs(schema)]
     while todo:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, ForeignKey, Identity, Index, LargeBinary, UniqueConstraint, func, text
+from sqlalchemy import BigInteger, ForeignKey, Identity, Index, LargeBinary, false, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -39,7 +39,8 @@ class StoredPlatformRecord(Base):
 
     __tablename__ = "platform_records"
     __table_args__ = (
-        UniqueConstraint("connection_id", "data_type", "record_id"),
+        # A pull reads a connection's records' versions in the order they were written.
+        Index("ix_platform_records_connection_id_seq", "connection_id", "seq"),
         # A retried push finds what it wrote by its key, and cannot write a second record under it.
         Index(
             "uq_platform_records_idempotency_key",
@@ -58,3 +59,6 @@ class StoredPlatformRecord(Base):
     idempotency_key: Mapped[str | None]
     written_at: Mapped[datetime]
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # A record has versions in write order (`seq`): the first row of a `record_id` creates it, a later one
+    # updates it, and one with `deleted` deletes it (its `data` is the record as it was last).
+    deleted: Mapped[bool] = mapped_column(default=False, server_default=false())

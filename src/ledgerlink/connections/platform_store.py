@@ -22,7 +22,8 @@ from ledgerlink.kit.clock import utcnow
 
 class PlatformRecords:
     """One connection's platform records; every call is its own committed transaction, as a platform's own
-    storage would be (a push that crashes after `add` has still written its record)."""
+    storage would be (a push that crashes after `add` has still written its record). A record has versions:
+    each `add` is one more row, in the order `seq` keeps."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], connection_id: uuid.UUID) -> None:
         self.sessionmaker = sessionmaker
@@ -35,8 +36,16 @@ class PlatformRecords:
         await transaction_lock(session, f"platform-records:{self.connection_id}", shared=shared)
 
     async def add(
-        self, data_type: str, record_id: str, data: dict[str, Any], *, idempotency_key: str | None = None
+        self,
+        data_type: str,
+        record_id: str,
+        data: dict[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        deleted: bool = False,
     ) -> PlatformRecord:
+        """A version of a record, written now (see `PlatformStore.add`): under a key already used on the
+        connection, nothing is added and the version kept under it is returned."""
         async with self.sessionmaker() as session, session.begin():
             await self._lock(session, shared=False)
             row = await session.scalar(
@@ -48,14 +57,16 @@ class PlatformRecords:
                     idempotency_key=idempotency_key,
                     written_at=utcnow(),
                     data=data,
+                    deleted=deleted,
                 )
                 .on_conflict_do_nothing()
                 .returning(StoredPlatformRecord)
             )
-            if row is None and idempotency_key is not None:
-                row = await self._by_key(session, idempotency_key)
             if row is None:
-                raise ValueError(f"The platform already holds {data_type} {record_id} under another key.")
+                # Only the idempotency key is unique: the key's push has already written its version.
+                assert idempotency_key is not None
+                row = await self._by_key(session, idempotency_key)
+                assert row is not None
             return _record(row)
 
     async def get_by_idempotency_key(self, idempotency_key: str) -> PlatformRecord | None:
@@ -90,4 +101,5 @@ def _record(row: StoredPlatformRecord) -> PlatformRecord:
         idempotency_key=row.idempotency_key,
         written_at=row.written_at,
         data=row.data,
+        deleted=row.deleted,
     )

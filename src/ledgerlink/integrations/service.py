@@ -25,6 +25,7 @@ from ledgerlink.kit.errors import NotFound
 from ledgerlink.kit.pagination import PageParams, fetch_query_page
 from ledgerlink.kit.query import Field, Kind, QueryTarget, columns_target
 from ledgerlink.kit.urls import PublicUrls
+from ledgerlink.records.registry import Operation
 
 # The client's switch: on unless it turned the integration off.
 _SWITCHED_ON = func.coalesce(IntegrationSetting.enabled, cast(True, Boolean))
@@ -67,8 +68,13 @@ INTEGRATION_TARGET: QueryTarget = columns_target(
 def datatype_features(info: ConnectorInfo) -> list[dict[str, Any]]:
     def features(data_type: str) -> list[dict[str, str]]:
         supported = [{"featureType": "Get", "featureState": "Release"}]
-        if data_type in info.writable_data_types:
-            supported.append({"featureType": "Post", "featureState": "Release"})
+        for operation, feature in (
+            (Operation.CREATE, "Post"),
+            (Operation.UPDATE, "Put"),
+            (Operation.DELETE, "Delete"),
+        ):
+            if info.writes(operation, data_type):
+                supported.append({"featureType": feature, "featureState": "Release"})
         return supported
 
     return [

@@ -1,12 +1,14 @@
-"""Push endpoints: `POST .../connections/{connectionId}/push/{dataType}`,
-`GET /companies/{companyId}/push[/{pushOperationKey}]`
-and `GET .../connections/{connectionId}/options/{dataType}`."""
+"""Push endpoints: `POST .../connections/{connectionId}/push/{dataType}` (and a bank account's
+`.../push/bankAccounts/{accountId}/bankTransactions`), `PUT` and `DELETE .../push/{dataType}/{id}`,
+`GET /companies/{companyId}/push[/{pushOperationKey}]` and `GET .../connections/{connectionId}/options/...`.
+
+Every push takes an `Idempotency-Key` header: asked again with it, the first operation is the answer."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from fastapi.responses import Response
 
 from ledgerlink.clients.auth import CurrentPrincipal
@@ -18,6 +20,10 @@ from ledgerlink.push.views import create_response_view, push_operation_view
 
 router = APIRouter(tags=["Push data"])
 
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+TimeoutInMinutes = Annotated[int | None, Query(alias="timeoutInMinutes")]
+AllowSync = Annotated[bool, Query(alias="allowSyncOnPushComplete")]
+
 
 @router.post("/companies/{companyId}/connections/{connectionId}/push/{dataPath}")
 async def create_record(
@@ -26,9 +32,10 @@ async def create_record(
     dataPath: str,
     principal: CurrentPrincipal,
     session: Session,
+    idempotency_key: IdempotencyKey = None,
     body: Annotated[Any, Body()] = None,
-    timeout_in_minutes: Annotated[int | None, Query(alias="timeoutInMinutes")] = None,
-    allow_sync: Annotated[bool, Query(alias="allowSyncOnPushComplete")] = True,
+    timeout_in_minutes: TimeoutInMinutes = None,
+    allow_sync: AllowSync = True,
 ) -> Response:
     operation = await service.create(
         session,
@@ -37,10 +44,84 @@ async def create_record(
         connectionId,
         dataPath,
         body,
+        idempotency_key=idempotency_key,
         timeout_in_minutes=timeout_in_minutes,
         sync_on_complete=allow_sync,
     )
     return json(create_response_view(operation))
+
+
+@router.post(
+    "/companies/{companyId}/connections/{connectionId}/push/bankAccounts/{accountId}/bankTransactions"
+)
+async def create_bank_transactions(
+    companyId: str,
+    connectionId: str,
+    accountId: str,
+    principal: CurrentPrincipal,
+    session: Session,
+    idempotency_key: IdempotencyKey = None,
+    body: Annotated[Any, Body()] = None,
+    timeout_in_minutes: TimeoutInMinutes = None,
+    allow_sync: AllowSync = True,
+) -> Response:
+    operation = await service.create(
+        session,
+        principal,
+        companyId,
+        connectionId,
+        "bankTransactions",
+        body,
+        account_id=accountId,
+        idempotency_key=idempotency_key,
+        timeout_in_minutes=timeout_in_minutes,
+        sync_on_complete=allow_sync,
+    )
+    return json(create_response_view(operation))
+
+
+@router.put("/companies/{companyId}/connections/{connectionId}/push/{dataPath}/{recordId}")
+async def update_record(
+    companyId: str,
+    connectionId: str,
+    dataPath: str,
+    recordId: str,
+    principal: CurrentPrincipal,
+    session: Session,
+    idempotency_key: IdempotencyKey = None,
+    body: Annotated[Any, Body()] = None,
+    timeout_in_minutes: TimeoutInMinutes = None,
+    force_update: Annotated[bool, Query(alias="forceUpdate")] = False,
+) -> Response:
+    operation = await service.update(
+        session,
+        principal,
+        companyId,
+        connectionId,
+        dataPath,
+        recordId,
+        body,
+        idempotency_key=idempotency_key,
+        timeout_in_minutes=timeout_in_minutes,
+        force_update=force_update,
+    )
+    return json(create_response_view(operation))
+
+
+@router.delete("/companies/{companyId}/connections/{connectionId}/push/{dataPath}/{recordId}")
+async def delete_record(
+    companyId: str,
+    connectionId: str,
+    dataPath: str,
+    recordId: str,
+    principal: CurrentPrincipal,
+    session: Session,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    operation = await service.delete(
+        session, principal, companyId, connectionId, dataPath, recordId, idempotency_key=idempotency_key
+    )
+    return json(push_operation_view(operation))
 
 
 @router.get("/companies/{companyId}/push")
@@ -69,3 +150,13 @@ async def get_push_options(
     companyId: str, connectionId: str, dataType: str, principal: CurrentPrincipal, session: Session
 ) -> Response:
     return json(await service.push_options(session, principal, companyId, connectionId, dataType))
+
+
+@router.get(
+    "/companies/{companyId}/connections/{connectionId}/options/bankAccounts/{accountId}/bankTransactions"
+)
+async def get_bank_transactions_push_options(
+    companyId: str, connectionId: str, accountId: str, principal: CurrentPrincipal, session: Session
+) -> Response:
+    """The create model of bank transactions (the same for every bank account of the connection)."""
+    return json(await service.push_options(session, principal, companyId, connectionId, "bankTransactions"))

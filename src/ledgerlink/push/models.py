@@ -52,9 +52,17 @@ class PushOperation(Base):
     company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     connection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
     data_type: Mapped[str]
+    # Codat's `Create`, `Update` or `Delete` (the value of a `records.registry.Operation`; models import
+    # nothing above the database): `POST .../push/{dataType}`, `PUT .../push/{dataType}/{id}` or
+    # `DELETE .../push/{dataType}/{id}`.
+    operation: Mapped[str] = mapped_column(default="Create", server_default="Create")
+    # Update and delete: the record's id, as the read API gives it.
+    record_id: Mapped[str | None]
+    # Bank transactions: the `{accountId}` of `.../push/bankAccounts/{accountId}/bankTransactions`.
+    account_id: Mapped[str | None]
     status: Mapped[str] = mapped_column(default=PushStatus.PENDING.value)
     status_code: Mapped[int] = mapped_column(default=202)
-    # The record as the client sent it.
+    # The record as the client sent it (`{}` for a delete).
     record: Mapped[dict[str, Any]] = mapped_column(JSONB)
     # The record as the platform holds it once written.
     created_record: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

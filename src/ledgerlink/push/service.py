@@ -1,12 +1,20 @@
 """The rules of writes: accepting a push (checked, `Pending`, its job deferred in the same transaction),
 running it against the connection's platform, timing out those that wait too long, and reading the history.
 
+Creates, updates (the whole record, as Codat's `PUT` takes it) and deletes are one kind of operation with the
+same life: `request_push` is the one entry point (the HTTP API and Sync for Commerce call it).
+
 Running a push (`run_push`) holds the connection's write lock (a PostgreSQL advisory lock on a connection of
 its own, no row locks) from before it looks at the operation until the result is stored, so writes to one
-connection happen one at a time (a platform checks a payment against what is still owed) and the time-out
-sweep never ends an operation whose record is being written. The platform is given the operation's key as
-its idempotency key: if the process dies after the platform wrote the record and before the operation was
-marked, the retry gets the same record back instead of a second one.
+connection happen one at a time and the time-out sweep never ends an operation whose record is being
+written. One lock per connection, rather than per connection and data type, because the platforms that need
+writes in order need them across types: a payment is checked against what its invoice still owes, a bill
+payment against its bill, an update or delete against the create before it, and Xero's and QuickBooks'
+rate limits are per connection. Pushes are few next to pulls, so the order costs little.
+
+The platform is given the operation's key as its idempotency key: if the process dies after the platform
+wrote the record and before the operation was marked, the retry gets the same record back instead of a
+second one.
 """
 
 from __future__ import annotations
@@ -41,36 +49,56 @@ from ledgerlink.connectors.base import (
     PushRejected,
     PushRequest,
     RateLimitExceeded,
+    RecordNotFound,
 )
 from ledgerlink.events.service import emit_for_company
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.auth import Principal
 from ledgerlink.kit.clock import iso, utcnow
-from ledgerlink.kit.errors import BadRequest, NotFound
+from ledgerlink.kit.errors import BadRequest, Conflict, NotFound
 from ledgerlink.kit.exceptions import ExceptionMap, map_exceptions
 from ledgerlink.kit.ids import parse_id
 from ledgerlink.kit.pagination import PageParams
+from ledgerlink.kit.query import parse_datetime
 from ledgerlink.kit.secrets import UnreadableSecret
 from ledgerlink.oauth import tokens as oauth_tokens
 from ledgerlink.push import queries, schemas
 from ledgerlink.push.models import STATUS_CODES, PushOperation, PushStatus
 from ledgerlink.records import registry
-from ledgerlink.records.registry import Shape
+from ledgerlink.records.models import Record
+from ledgerlink.records.registry import Operation, Shape
 from ledgerlink.sync import service as sync
 from ledgerlink.sync.models import PullTrigger
 
 log = structlog.get_logger("ledgerlink.push")
 
 PUSH_TASK = "push:run"
+# Codat's `timeoutInMinutes` is an int32 (and so is the column that keeps it).
+MAX_TIMEOUT_IN_MINUTES = 2**31 - 1
 # Pending operations looked at per time-out sweep at most.
 SWEEP_BATCH = 500
 
 
+# How an operation is named in messages: "cannot update bills; it updates ...".
+VERBS = {Operation.CREATE: "create", Operation.UPDATE: "update", Operation.DELETE: "delete"}
+
+
 class WriteNotSupported(BadRequest):
-    def __init__(self, connector: Connector, data_type: str) -> None:
-        writable = ", ".join(connector.info.writable_data_types) or "nothing"
+    def __init__(self, connector: Connector, data_type: str, operation: Operation = Operation.CREATE) -> None:
+        verb = VERBS[operation]
+        written = ", ".join(connector.info.data_types_written(operation)) or "nothing"
         super().__init__(
-            f"{connector.info.name} ({connector.info.key}) cannot create {data_type}; it creates {writable}."
+            f"{connector.info.name} ({connector.info.key}) cannot {verb} {data_type}; it {verb}s {written}."
+        )
+
+
+class IdempotencyKeyReused(Conflict):
+    def __init__(self, idempotency_key: str, first: PushOperation) -> None:
+        super().__init__(
+            f"The Idempotency-Key {idempotency_key!r} was already used for another request on this "
+            f"connection (push operation {first.id}: {first.operation} {first.data_type}"
+            + (f" {first.record_id}" if first.record_id else "")
+            + "); use a new key for a different request."
         )
 
 
@@ -81,6 +109,16 @@ def data_type_at(path: str) -> str:
         if data_type.path == path and data_type.shape is Shape.LIST:
             return data_type.key
     raise NotFound(f"{path} is not a data type records can be pushed to.")
+
+
+def data_type_written_at(path: str, operation: Operation) -> str:
+    """The data type whose records `PUT`/`DELETE .../push/{path}/{id}` change: one Codat's API has the
+    operation for (the registry's `writes`), else 404 as for any path Codat's API lacks."""
+    data_type = data_type_at(path)
+    writes = registry.BY_KEY[data_type].writes
+    if writes is None or operation not in writes.operations:
+        raise NotFound(f"Codat's API has no {VERBS[operation]} of {data_type} records ({path}).")
+    return data_type
 
 
 def push_operation_not_found(company_id: Any, key: str) -> NotFound:
@@ -95,16 +133,24 @@ async def request_push(
     connection_id: uuid.UUID | str,
     data_type: str,
     record: dict[str, Any],
+    operation: Operation = Operation.CREATE,
+    record_id: str | None = None,
+    account_id: str | None = None,
     idempotency_key: str | None = None,
     timeout_in_minutes: int | None = None,
     sync_on_complete: bool = True,
 ) -> PushOperation:
-    """A `Pending` push operation writing `record` (Codat's create shape of `data_type`) to the connection's
-    platform, and its job, in the caller's transaction. Checked first: the company and connection exist (404),
-    the connection is Linked and its platform creates the type, and the record fits Codat's create model
-    (400, Codat's error body). With an `idempotency_key` already used on the connection, the operation made
-    then is returned and nothing is written. `sync_on_complete` queues a pull of the type once the record is
-    written (Codat's `allowSyncOnPushComplete`)."""
+    """A `Pending` push operation to the connection's platform, and its job, in the caller's transaction: a
+    create of `record` (Codat's create shape of `data_type`; a bank transactions create names its bank
+    account, `account_id`), an update of the record `record_id` to `record` (the whole record in the same
+    shape: Codat's updates are not partial), or a delete of `record_id` (`record` is `{}`).
+
+    Checked first: the company and connection exist (404), the connection is Linked and its platform does the
+    operation on the type, and the record fits Codat's create model (400, Codat's error body). With an
+    `idempotency_key` already used on the connection, the operation made then is returned and nothing is
+    written, if it was asked for the same thing (operation, type, record id, account and record); for
+    anything else the key is refused (409) and nothing is stored. `sync_on_complete` queues a pull of the
+    type once the record is written (Codat's `allowSyncOnPushComplete`)."""
     company = await session.scalar(
         select(Company)
         .where(Company.id == parse_id(str(company_id), companies.company_not_found(str(company_id))))
@@ -116,24 +162,36 @@ async def request_push(
     connector = connectors.get(connection.integration_key)
     if connector is None:
         raise BadRequest(f"The integration {connection.integration_key} is no longer available.")
-    if data_type not in connector.info.writable_data_types:
-        raise WriteNotSupported(connector, data_type)
+    if not connector.info.writes(operation, data_type):
+        raise WriteNotSupported(connector, data_type, operation)
     if connection.status != ConnectionStatus.LINKED.value:
         raise BadRequest(
             f"Data connection {connection.id} is {connection.status}; only a Linked connection takes writes."
         )
+    if operation is not Operation.CREATE and not record_id:
+        raise BadRequest(f"An {operation.value.lower()} of {data_type} names the record's id.")
+    if data_type == "bankTransactions" and not account_id:
+        raise BadRequest("Bank transactions are pushed to a bank account: .../bankAccounts/{accountId}/...")
+    if operation is Operation.DELETE:
+        record = {}
     if idempotency_key is not None:
         existing = await _by_idempotency_key(session, connection.id, idempotency_key)
         if existing is not None:
+            if not _same_request(existing, operation, data_type, record_id, account_id, record):
+                raise IdempotencyKeyReused(idempotency_key, existing)
             return existing
-    if timeout_in_minutes is not None and timeout_in_minutes < 1:
-        raise BadRequest("timeoutInMinutes must be at least 1.")
-    schemas.check_record(data_type, record)
-    operation = PushOperation(
+    if timeout_in_minutes is not None and not 1 <= timeout_in_minutes <= MAX_TIMEOUT_IN_MINUTES:
+        raise BadRequest(f"timeoutInMinutes must be from 1 to {MAX_TIMEOUT_IN_MINUTES:,}.")
+    if operation is not Operation.DELETE:
+        schemas.check_record(data_type, record, operation)
+    push = PushOperation(
         id=uuid.uuid4(),
         company_id=company.id,
         connection_id=connection.id,
         data_type=data_type,
+        operation=operation.value,
+        record_id=record_id,
+        account_id=account_id,
         status=PushStatus.PENDING.value,
         status_code=STATUS_CODES[PushStatus.PENDING],
         record=record,
@@ -145,7 +203,7 @@ async def request_push(
     )
     try:
         async with session.begin_nested():
-            session.add(operation)
+            session.add(push)
             await session.flush()
     except IntegrityError:  # the same key, at the same moment, from another transaction
         raced = (
@@ -153,15 +211,36 @@ async def request_push(
         )
         if raced is None:
             raise
+        assert idempotency_key is not None
+        if not _same_request(raced, operation, data_type, record_id, account_id, record):
+            raise IdempotencyKeyReused(idempotency_key, raced) from None
         return raced
     await jobs.defer(
         session,
         PUSH_TASK,
-        {"push_operation_key": str(operation.id)},
+        {"push_operation_key": str(push.id)},
         queue=jobs.PUSHES_QUEUE,
-        queueing_lock=jobs.push_job_lock(operation.id),
+        queueing_lock=jobs.push_job_lock(push.id),
     )
-    return operation
+    return push
+
+
+def _same_request(
+    push: PushOperation,
+    operation: Operation,
+    data_type: str,
+    record_id: str | None,
+    account_id: str | None,
+    record: dict[str, Any],
+) -> bool:
+    """Whether an operation asked for what a new request asks (the record compared as JSON values)."""
+    return (push.operation, push.data_type, push.record_id, push.account_id, push.record) == (
+        operation.value,
+        data_type,
+        record_id,
+        account_id,
+        record,
+    )
 
 
 async def _by_idempotency_key(
@@ -182,20 +261,115 @@ async def create(
     path: str,
     record: Any,
     *,
+    account_id: str | None = None,
+    idempotency_key: str | None = None,
     timeout_in_minutes: int | None = None,
     sync_on_complete: bool = True,
 ) -> PushOperation:
-    """`POST /companies/{companyId}/connections/{connectionId}/push/{path}`."""
+    """`POST /companies/{companyId}/connections/{connectionId}/push/{path}`, and
+    `POST .../push/bankAccounts/{accountId}/bankTransactions` (`path` `bankTransactions`, `account_id`)."""
     company, _connection = await _company_connection(session, principal, company_id, connection_id)
     return await request_push(
         session,
         company_id=company.id,
         connection_id=connection_id,
-        data_type=data_type_at(path),
+        data_type="bankTransactions" if account_id is not None else data_type_at(path),
         record=record,
+        account_id=account_id,
+        idempotency_key=idempotency_key,
         timeout_in_minutes=timeout_in_minutes,
         sync_on_complete=sync_on_complete,
     )
+
+
+async def update(
+    session: AsyncSession,
+    principal: Principal,
+    company_id: str,
+    connection_id: str,
+    path: str,
+    record_id: str,
+    record: Any,
+    *,
+    idempotency_key: str | None = None,
+    timeout_in_minutes: int | None = None,
+    force_update: bool = False,
+) -> PushOperation:
+    """`PUT /companies/{companyId}/connections/{connectionId}/push/{path}/{id}`: the whole record, in the
+    create shape. Codat's `forceUpdate` skips its check that the record was not changed on the platform
+    since it was last read (its `sourceModifiedDate`); ledgerlink makes that check at the door, against the
+    record as the last pull stored it, when the body carries a `sourceModifiedDate` and `forceUpdate` is not
+    set. The pull after the update (Codat's default) is always queued."""
+    company, connection = await _company_connection(session, principal, company_id, connection_id)
+    data_type = data_type_written_at(path, Operation.UPDATE)
+    if not force_update and isinstance(record, dict):
+        await _check_not_modified_since_read(session, connection, data_type, record_id, record)
+    return await request_push(
+        session,
+        company_id=company.id,
+        connection_id=connection_id,
+        data_type=data_type,
+        record=record,
+        operation=Operation.UPDATE,
+        record_id=record_id,
+        idempotency_key=idempotency_key,
+        timeout_in_minutes=timeout_in_minutes,
+    )
+
+
+async def delete(
+    session: AsyncSession,
+    principal: Principal,
+    company_id: str,
+    connection_id: str,
+    path: str,
+    record_id: str,
+    *,
+    idempotency_key: str | None = None,
+) -> PushOperation:
+    """`DELETE /companies/{companyId}/connections/{connectionId}/push/{path}/{id}` (Codat's delete takes no
+    body and no query parameters)."""
+    company, _connection = await _company_connection(session, principal, company_id, connection_id)
+    return await request_push(
+        session,
+        company_id=company.id,
+        connection_id=connection_id,
+        data_type=data_type_written_at(path, Operation.DELETE),
+        record={},
+        operation=Operation.DELETE,
+        record_id=record_id,
+        idempotency_key=idempotency_key,
+    )
+
+
+async def _check_not_modified_since_read(
+    session: AsyncSession, connection: Connection, data_type: str, record_id: str, record: dict[str, Any]
+) -> None:
+    """Codat's check before an update without `forceUpdate`: the `sourceModifiedDate` the client read must be
+    the one ledgerlink last read from the platform, else the record changed there since (400: pull again, or
+    update with `forceUpdate=true`)."""
+    sent = record.get("sourceModifiedDate")
+    if sent is None:
+        return
+    stored = await session.scalar(
+        select(Record.data["sourceModifiedDate"].astext).where(
+            Record.connection_id == connection.id,
+            Record.data_type == data_type,
+            Record.record_id == record_id,
+        )
+    )
+    if stored is None:
+        return
+    try:
+        modified_since = parse_datetime(str(sent)) != parse_datetime(stored)
+    except ValueError:  # not a date: the record's own check says so
+        return
+    if modified_since:
+        raise BadRequest(
+            f"The {data_type} record {record_id} was modified on the platform ({stored}) since the version "
+            f"sent ({sent}); pull the {data_type} again and update the record as it now is, or set "
+            "forceUpdate=true to overwrite it."
+        )
 
 
 async def _company_connection(
@@ -253,6 +427,9 @@ PUSH_FAILURES: ExceptionMap = {
     ),
     PlatformFailed: lambda error: PushFailed(Outcome.failed(500, str(error))),
     DataTypeNotSupported: lambda error: PushFailed(Outcome.failed(400, str(error))),
+    RecordNotFound: lambda error: PushFailed(
+        Outcome.failed(404, str(error) or "The record is not on the platform.")
+    ),
 }
 
 
@@ -272,7 +449,12 @@ async def run_push(runtime: Runtime, push_operation_key: uuid.UUID | str) -> Pus
         if isinstance(claimed, PushOperation):
             return claimed
         connector, request = claimed
-        log.info("push started", push_operation_key=str(key), data_type=request.data_type)
+        log.info(
+            "push started",
+            push_operation_key=str(key),
+            data_type=request.data_type,
+            operation=request.operation.value,
+        )
         try:
             with map_exceptions(PUSH_FAILURES):
                 created = await connector.push(request)
@@ -322,6 +504,7 @@ async def _claim(runtime: Runtime, key: uuid.UUID) -> PushOperation | tuple[Conn
         connection = await session.get(Connection, operation.connection_id)
         assert connection is not None  # the operation goes with its connection
         connector = connectors.get(connection.integration_key)
+        kind = Operation(operation.operation)
         ended: Outcome | None = None
         deadline = _deadline(operation)
         if deadline is not None and utcnow() > deadline:
@@ -330,9 +513,9 @@ async def _claim(runtime: Runtime, key: uuid.UUID) -> PushOperation | tuple[Conn
             ended = Outcome.failed(
                 400, f"The connection is {connection.status}; only a Linked connection takes writes."
             )
-        elif connector is None or operation.data_type not in connector.info.writable_data_types:
+        elif connector is None or not connector.info.writes(kind, operation.data_type):
             ended = Outcome.failed(
-                400, f"{connection.integration_key} does not create {operation.data_type}."
+                400, f"{connection.integration_key} does not {VERBS[kind]} {operation.data_type}."
             )
         if ended is not None:
             await _record_outcome(session, runtime, operation, ended)
@@ -360,6 +543,9 @@ async def _claim(runtime: Runtime, key: uuid.UUID) -> PushOperation | tuple[Conn
                 oauth_tokens.access_tokens(runtime, connection.id) if connector.oauth is not None else None
             ),
             store=PlatformRecords(runtime.sessionmaker, connection.id),
+            operation=kind,
+            record_id=operation.record_id,
+            account_id=operation.account_id,
         )
         return connector, request
 
@@ -422,9 +608,9 @@ async def _record_outcome(
         operation.validation = {"errors": outcome.errors, "warnings": []}
     if outcome.created is not None:
         operation.created_record = outcome.created
-        operation.created_record_id = (
-            str(outcome.created.get("id")) if outcome.created.get("id") is not None else None
-        )
+        # A platform's answer to an update or delete may leave out the id it was asked about.
+        written_id = outcome.created.get("id")
+        operation.created_record_id = str(written_id) if written_id is not None else operation.record_id
     succeeded = outcome.status is PushStatus.SUCCESS
     event_type = f"{operation.data_type}.write.{'successful' if succeeded else 'unsuccessful'}"
     emit_for_company(session, company, event_type, _write_payload(operation, company, runtime))
@@ -438,7 +624,7 @@ def _write_payload(operation: PushOperation, company: Company, runtime: Runtime)
     """Codat's DataTypeWriteWebhook payload."""
     return {
         "id": str(operation.id),
-        "type": "Create",
+        "type": operation.operation,
         "referenceCompany": reference_company(company, runtime.urls),
         "connectionId": str(operation.connection_id),
         "requestedOnDate": iso(operation.requested_at),
@@ -537,7 +723,12 @@ async def push_options(
     connector = connectors.get(connection.integration_key)
     if connector is None:
         raise connection_not_found(connection_id)
-    create_model = registry.create_model(data_type)
-    if data_type not in connector.info.writable_data_types or create_model is None:
+    if not connector.info.writes(Operation.CREATE, data_type):
         raise WriteNotSupported(connector, data_type)
+    create_model = registry.create_model(data_type)
+    if create_model is None:
+        raise BadRequest(
+            f"ledgerlink has no create model of {data_type} to describe; {connector.info.name} checks the "
+            "records pushed to it."
+        )
     return dict(create_model.push_option)

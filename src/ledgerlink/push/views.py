@@ -1,4 +1,5 @@
-"""How push operations look in the API: Codat's PushOperation, and the Create*Response of a push."""
+"""How push operations look in the API: Codat's PushOperation (`PushOperationSummary`, a delete's answer), and
+the Create*Response/Update*Response of a create or update."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ from typing import Any
 
 from ledgerlink.kit.clock import iso
 from ledgerlink.push.models import PushOperation
+from ledgerlink.records.registry import Operation
+
+# Codat's `pushChangeType` of the record an operation wrote.
+CHANGES = {Operation.CREATE: "Created", Operation.UPDATE: "Modified", Operation.DELETE: "Deleted"}
 
 
 def push_operation_view(operation: PushOperation) -> dict[str, Any]:
@@ -13,7 +18,7 @@ def push_operation_view(operation: PushOperation) -> dict[str, Any]:
         "changes": (
             [
                 {
-                    "type": "Created",
+                    "type": CHANGES[Operation(operation.operation)],
                     "recordRef": {"id": operation.created_record_id, "dataType": operation.data_type},
                     "attachmentId": None,
                 }
@@ -39,7 +44,7 @@ def push_operation_view(operation: PushOperation) -> dict[str, Any]:
 
 
 def create_response_view(operation: PushOperation) -> dict[str, Any]:
-    """`CreateJournalEntryResponse` and its kind: the operation, and the record (as written, once it is;
-    as sent, while it waits)."""
+    """`CreateJournalEntryResponse`, `UpdateInvoiceResponse` and their kind: the operation, and the record
+    (as written, once it is; as sent, while it waits)."""
     record = operation.created_record if operation.created_record is not None else operation.record
     return {"data": record, **push_operation_view(operation)}

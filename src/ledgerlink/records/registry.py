@@ -4,8 +4,8 @@ The read endpoints, the sync planner, the Sandbox and the docs all come from thi
 record schema is `records/schemas/<key>.json` (extracted from Codat's specs by
 `scripts/extract_schemas.py`); `query_properties` and `query_target` derive the queryable properties from it.
 
-Writes are declared here too (`DataType.writes`): which operations Codat's API has for a type and, for the
-types a push here checks at the door, the create model and its push options. The push endpoints, the
+Writes are declared here too (`DataType.writes`): which operations Codat's API has for a type and its create
+model, which a push's record is checked against and its push options are derived from. The push endpoints, the
 `{dataType}.write.*` webhook events and the check of each connector's declared types on load
 (`connectors/registry.py`) all read them from this table.
 """
@@ -57,10 +57,13 @@ class Operation(StrEnum):
 class CreateModel:
     """Codat's create model of a data type, as two readers need it: the rules a record is checked against
     before a push is accepted (`schema`), and how `GET .../options/{dataType}` describes it to a client
-    building one (`push_option`, Codat's `PushOption`)."""
+    building one (`push_option`, Codat's `PushOption`, derived from the same model)."""
 
     schema: type[creates.CreateShape]
-    push_option: Mapping[str, Any]
+
+    @property
+    def push_option(self) -> Mapping[str, Any]:
+        return push_options.push_option(self.schema)
 
 
 @dataclass(frozen=True)
@@ -70,12 +73,12 @@ class Writes:
     writes is its connector's `writable_data_types`."""
 
     operations: frozenset[Operation]
-    # None: a push of the type is checked by the platform only (no connector here creates it yet).
+    # Every type Codat writes has one (`records/creates.py`); None: the platform alone checks a push.
     create_model: CreateModel | None = None
 
 
-def _writes(*operations: Operation, create_model: CreateModel | None = None) -> Writes:
-    return Writes(frozenset((Operation.CREATE, *operations)), create_model)
+def _writes(*operations: Operation, model: type[creates.CreateShape] | None = None) -> Writes:
+    return Writes(frozenset((Operation.CREATE, *operations)), None if model is None else CreateModel(model))
 
 
 @dataclass(frozen=True)
@@ -137,14 +140,21 @@ DATA_TYPES: tuple[DataType, ...] = (
         has_get=False,
         has_modified_dates=False,
     ),
-    DataType("bankAccounts", _ACC, _CN, "bankAccounts", has_deletion_flag=True, writes=_writes(_UPDATE)),
+    DataType(
+        "bankAccounts",
+        _ACC,
+        _CN,
+        "bankAccounts",
+        has_deletion_flag=True,
+        writes=_writes(_UPDATE, model=creates.BankAccountCreate),
+    ),
     DataType(
         "bankTransactions",
         _ACC,
         _CN,
         "bankAccounts/{accountId}/bankTransactions",
         has_get=False,
-        writes=_writes(),
+        writes=_writes(model=creates.BankTransactionsCreate),
     ),
     DataType(
         "billCreditNotes",
@@ -153,7 +163,7 @@ DATA_TYPES: tuple[DataType, ...] = (
         "billCreditNotes",
         has_deletion_flag=True,
         dated_by="issueDate",
-        writes=_writes(_UPDATE),
+        writes=_writes(_UPDATE, model=creates.BillCreditNoteCreate),
     ),
     DataType(
         "billPayments",
@@ -162,7 +172,7 @@ DATA_TYPES: tuple[DataType, ...] = (
         "billPayments",
         has_deletion_flag=True,
         dated_by="date",
-        writes=_writes(_DELETE),
+        writes=_writes(_DELETE, model=creates.BillPaymentCreate),
     ),
     DataType(
         "bills",
@@ -171,7 +181,7 @@ DATA_TYPES: tuple[DataType, ...] = (
         "bills",
         has_deletion_flag=True,
         dated_by="issueDate",
-        writes=_writes(_UPDATE, _DELETE),
+        writes=_writes(_UPDATE, _DELETE, model=creates.BillCreate),
     ),
     DataType(
         "cashFlowStatement",
@@ -182,7 +192,14 @@ DATA_TYPES: tuple[DataType, ...] = (
         has_get=False,
         has_modified_dates=False,
     ),
-    DataType("chartOfAccounts", _ACC, _CO, "accounts", has_deletion_flag=True, writes=_writes()),
+    DataType(
+        "chartOfAccounts",
+        _ACC,
+        _CO,
+        "accounts",
+        has_deletion_flag=True,
+        writes=_writes(model=creates.AccountCreate),
+    ),
     DataType("company", _ACC, _CO, "info", shape=Shape.SINGLE, has_get=False, has_modified_dates=False),
     DataType(
         "creditNotes",
@@ -191,9 +208,16 @@ DATA_TYPES: tuple[DataType, ...] = (
         "creditNotes",
         has_deletion_flag=True,
         dated_by="issueDate",
-        writes=_writes(_UPDATE),
+        writes=_writes(_UPDATE, model=creates.CreditNoteCreate),
     ),
-    DataType("customers", _ACC, _CO, "customers", has_deletion_flag=True, writes=_writes(_UPDATE)),
+    DataType(
+        "customers",
+        _ACC,
+        _CO,
+        "customers",
+        has_deletion_flag=True,
+        writes=_writes(_UPDATE, model=creates.CustomerCreate),
+    ),
     DataType(
         "directCosts",
         _ACC,
@@ -201,7 +225,7 @@ DATA_TYPES: tuple[DataType, ...] = (
         "directCosts",
         has_deletion_flag=True,
         dated_by="issueDate",
-        writes=_writes(),
+        writes=_writes(model=creates.DirectCostCreate),
     ),
     DataType(
         "directIncomes",
@@ -210,7 +234,7 @@ DATA_TYPES: tuple[DataType, ...] = (
         "directIncomes",
         has_deletion_flag=True,
         dated_by="issueDate",
-        writes=_writes(),
+        writes=_writes(model=creates.DirectIncomeCreate),
     ),
     DataType(
         "invoices",
@@ -219,12 +243,10 @@ DATA_TYPES: tuple[DataType, ...] = (
         "invoices",
         has_deletion_flag=True,
         dated_by="issueDate",
-        writes=_writes(
-            _UPDATE, _DELETE, create_model=CreateModel(creates.InvoiceCreate, push_options.INVOICE)
-        ),
+        writes=_writes(_UPDATE, _DELETE, model=creates.InvoiceCreate),
     ),
     DataType("itemReceipts", _ACC, _CN, "itemReceipts", has_deletion_flag=True, dated_by="receivedDate"),
-    DataType("items", _ACC, _CO, "items", has_deletion_flag=True, writes=_writes()),
+    DataType("items", _ACC, _CO, "items", has_deletion_flag=True, writes=_writes(model=creates.ItemCreate)),
     DataType(
         "journalEntries",
         _ACC,
@@ -232,12 +254,16 @@ DATA_TYPES: tuple[DataType, ...] = (
         "journalEntries",
         has_deletion_flag=True,
         dated_by="postedOn",
-        writes=_writes(
-            _DELETE, create_model=CreateModel(creates.JournalEntryCreate, push_options.JOURNAL_ENTRY)
-        ),
+        writes=_writes(_DELETE, model=creates.JournalEntryCreate),
     ),
     DataType(
-        "journals", _ACC, _CO, "journals", has_deletion_flag=True, dated_by="createdOn", writes=_writes()
+        "journals",
+        _ACC,
+        _CO,
+        "journals",
+        has_deletion_flag=True,
+        dated_by="createdOn",
+        writes=_writes(model=creates.JournalCreate),
     ),
     DataType("paymentMethods", _ACC, _CO, "paymentMethods", has_deletion_flag=True),
     DataType(
@@ -247,7 +273,7 @@ DATA_TYPES: tuple[DataType, ...] = (
         "payments",
         has_deletion_flag=True,
         dated_by="date",
-        writes=_writes(create_model=CreateModel(creates.PaymentCreate, push_options.PAYMENT)),
+        writes=_writes(model=creates.PaymentCreate),
     ),
     DataType(
         "profitAndLoss",
@@ -265,7 +291,7 @@ DATA_TYPES: tuple[DataType, ...] = (
         "purchaseOrders",
         has_deletion_flag=True,
         dated_by="issueDate",
-        writes=_writes(_UPDATE),
+        writes=_writes(_UPDATE, model=creates.PurchaseOrderCreate),
     ),
     DataType("salesOrders", _ACC, _CO, "salesOrders", has_deletion_flag=True, dated_by="issueDate"),
     DataType(
@@ -274,11 +300,19 @@ DATA_TYPES: tuple[DataType, ...] = (
         _CO,
         "suppliers",
         has_deletion_flag=True,
-        writes=_writes(_UPDATE, create_model=CreateModel(creates.SupplierCreate, push_options.SUPPLIER)),
+        writes=_writes(_UPDATE, model=creates.SupplierCreate),
     ),
     DataType("taxRates", _ACC, _CO, "taxRates", has_deletion_flag=True),
     DataType("trackingCategories", _ACC, _CO, "trackingCategories", has_deletion_flag=True),
-    DataType("transfers", _ACC, _CN, "transfers", has_deletion_flag=True, dated_by="date", writes=_writes()),
+    DataType(
+        "transfers",
+        _ACC,
+        _CN,
+        "transfers",
+        has_deletion_flag=True,
+        dated_by="date",
+        writes=_writes(model=creates.TransferCreate),
+    ),
     # --- Banking ---------------------------------------------------------------------------------------
     # Balances have no id of their own: Codat gives one per account per `date`. Keyed by `accountId` until
     # the store takes a compound key (accountId, date); a pull with several dates per account is refused
@@ -334,8 +368,7 @@ def get(key: str) -> DataType | None:
 
 
 def create_model(key: str) -> CreateModel | None:
-    """Codat's create model of the data type `key`, or None: a type whose creates a push here neither checks
-    nor describes (not writable, or left to the platform)."""
+    """Codat's create model of the data type `key`, or None for a type Codat's API does not write."""
     data_type = BY_KEY.get(key)
     if data_type is None or data_type.writes is None:
         return None

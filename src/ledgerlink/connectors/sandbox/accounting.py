@@ -6,10 +6,12 @@ and shaped as Codat records in `documents.py`. Credentials: any JSON object link
 to 7,200 records at linking; scale 400 gives over a million), and optional `speed` (a number, 1 to
 10,000,000) makes its clock run faster than real time: `simulated(t) = linked_at + (t - linked_at) * speed`.
 
-Writes: journal entries, invoices, payments and suppliers can be created (`push`); they are checked against
-the books as a platform would check them, kept in ledgerlink's platform store for the connection, and from
-then on part of the books every pull computes: listed with their type, posted to the ledger (account
-balances, statements, bank accounts and transactions), and paying invoices (`writes.py` has the rules).
+Writes (`push`): customers, invoices, credit notes, payments, journal entries, suppliers, bills, bill credit
+notes, bill payments and purchase orders are created, some updated and deleted (`writes.WRITERS`); each is
+checked against the books as a platform would check it, kept as a version in ledgerlink's platform store for
+the connection, and from then on part of the books every pull computes: listed with their type, posted to the
+ledger (account balances, statements, bank accounts and transactions), and paying invoices and bills, until a
+later version or a delete replaces it (`writes.py` has the rules).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class AccountingSandbox(SimulatedSandbox[AccountingBooks]):
         data_provided_by="ledgerlink",
         is_sandbox=True,
         writable_data_types=writes.WRITABLE_DATA_TYPES,
+        updatable_data_types=writes.UPDATABLE_DATA_TYPES,
+        deletable_data_types=writes.DELETABLE_DATA_TYPES,
     )
     batch_size = 2_000
 
@@ -88,9 +92,9 @@ class AccountingSandbox(SimulatedSandbox[AccountingBooks]):
         return self.items(books, request.data_type, window)
 
     async def push(self, request: PushRequest) -> dict[str, Any]:
-        """Create a journal entry, invoice, payment or supplier: checked against the books as they stand now,
-        then kept under the push's idempotency key (a retried push finds its record there, creating none)."""
-        if request.data_type not in writes.WRITABLE_DATA_TYPES:
+        """Create, update or delete a record: checked against the books as they stand now, then kept as a
+        version under the push's idempotency key (a retried push finds its version there, writing none)."""
+        if not self.info.writes(request.operation, request.data_type):
             raise DataTypeNotSupported(request.data_type)
         store = request.store
         if store is None:
@@ -103,13 +107,20 @@ class AccountingSandbox(SimulatedSandbox[AccountingBooks]):
             books = self.books(request, written)
             books.written = books.written or writes.Written(books)
             T = books.simulated_t(utcnow())
-            record = writes.create(
-                books, books.written, request.data_type, request.record, request.idempotency_key, T
+            record_id, data, deleted = writes.write(
+                books,
+                books.written,
+                request.operation,
+                request.data_type,
+                request.record,
+                request.idempotency_key,
+                T,
+                request.record_id,
             )
             kept = await store.add(
-                request.data_type, record["id"], record, idempotency_key=request.idempotency_key
+                request.data_type, record_id, data, idempotency_key=request.idempotency_key, deleted=deleted
             )
-            if all(other.record_id != kept.record_id for other in written):
+            if all(other.idempotency_key != kept.idempotency_key for other in written):
                 written.append(kept)
         books = self.books(request, written)
         return documents.written_record(books, kept.data_type, kept.record_id, books.simulated_t(utcnow()))

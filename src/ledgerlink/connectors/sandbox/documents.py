@@ -17,7 +17,7 @@ credit), so `remainingCredit = totalAmount - sum(allocation.totalAmount)`. A voi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +73,7 @@ from ledgerlink.connectors.sandbox.simulation import (
     Item,
     Window,
 )
-from ledgerlink.connectors.sandbox.writes import WrittenEntry, WrittenInvoice, WrittenRecord
+from ledgerlink.connectors.sandbox.writes import V, WrittenBill, WrittenDocument, WrittenEntry, WrittenRecord
 
 # Names and places of contacts and of the company itself (they begin as the other sandboxes' do).
 _FIRST = (
@@ -144,6 +144,7 @@ LIST_TYPES = (
     "directCosts",
     "directIncomes",
     "transfers",
+    "purchaseOrders",
 )
 STATEMENT_TYPES = ("balanceSheet", "profitAndLoss", "cashFlowStatement")
 DATA_TYPES = (*LIST_TYPES, "company", *STATEMENT_TYPES)
@@ -243,16 +244,17 @@ def _contacts(bk: AccountingBooks, w: Window, supplier: bool) -> Iterator[Item]:
 
 
 def _customers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    return _contacts(bk, w, False)
+    yield from _contacts(bk, w, False)
+    if bk.written:
+        for customer in _written_versions(bk.written.customers, w):
+            yield customer if isinstance(customer, str) else _written_customer(bk, customer)
 
 
 def _suppliers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    T, S = w.T, w.S
     yield from _contacts(bk, w, True)
     if bk.written:
-        for supplier in bk.written.suppliers.values():
-            if supplier.w <= T and (S is None or supplier.w > S):
-                yield _written_supplier(bk, supplier)
+        for supplier in _written_versions(bk.written.suppliers, w):
+            yield supplier if isinstance(supplier, str) else _written_supplier(bk, supplier)
 
 
 # ------------------------------------------------------------------------------------------------ catalogues
@@ -600,24 +602,28 @@ def _documents(
 
 
 def _invoices(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    T, tmin = w.T, w.created_from
+    T = w.T
     yield from _documents(bk, w, AccountingBooks.sales, _invoice_record)
     if bk.written:
-        for invoice in bk.written.invoices.values():
-            if invoice.t >= tmin and w.wants(invoice.w, invoice.last_event(T), None) == EMIT:
-                yield _written_invoice(bk, invoice, T)
+        for invoice in _written_versions(bk.written.invoices, w, dated=True):
+            yield invoice if isinstance(invoice, str) else _written_invoice(bk, invoice, T)
 
 
 def _bills(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    return _documents(bk, w, AccountingBooks.purchases, _bill_record)
+    yield from _documents(bk, w, AccountingBooks.purchases, _bill_record)
+    yield from _written_bills(bk, w, "bills")
 
 
 def _credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    return _credit_notes_of(bk, w, _INVOICE_PAYMENT)
+    yield from _credit_notes_of(bk, w, _INVOICE_PAYMENT)
+    if bk.written:
+        for note in _written_versions(bk.written.credit_notes, w, dated=True):
+            yield note if isinstance(note, str) else _written_credit_note(bk, note, w.T)
 
 
 def _bill_credit_notes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    return _credit_notes_of(bk, w, _BILL_PAYMENT)
+    yield from _credit_notes_of(bk, w, _BILL_PAYMENT)
+    yield from _written_bills(bk, w, "billCreditNotes")
 
 
 def _credit_notes_of(bk: AccountingBooks, w: Window, paid: _Paid) -> Iterator[Item]:
@@ -791,15 +797,23 @@ def _payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _written_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    tmin = w.created_from
     if bk.written:
-        for payment in bk.written.payments.values():
-            if payment.t >= tmin and w.wants(payment.w, payment.w, None) == EMIT:
-                yield _written_payment(bk, payment)
+        for payment in _written_versions(bk.written.payments, w, dated=True):
+            yield payment if isinstance(payment, str) else _written_payment(bk, payment)
 
 
 def _bill_payments(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    return _document_payments(bk, w, _BILL_PAYMENT)
+    yield from _document_payments(bk, w, _BILL_PAYMENT)
+    if bk.written:
+        for payment in _written_versions(bk.written.bill_payments, w, dated=True):
+            yield payment if isinstance(payment, str) else _written_listed(bk, payment)
+
+
+def _purchase_orders(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    """Purchase orders: the books have none of their own (they buy on account), only those written."""
+    if bk.written:
+        for order in _written_versions(bk.written.purchase_orders, w, dated=True):
+            yield order if isinstance(order, str) else _written_listed(bk, order)
 
 
 # ------------------------------------------------------------------------------------------------------ cash
@@ -925,8 +939,12 @@ def _journal_entries(bk: AccountingBooks, w: Window) -> Iterator[Item]:
                 yield e.id
     if bk.written:
         for entry in bk.written.entries:
-            if entry.t >= tmin and w.wants(entry.w, entry.w, None) == EMIT:
-                yield _written_entry(bk, entry)
+            if entry.t >= tmin:
+                state = w.wants(entry.w, entry.w, entry.t_del)
+                if state == EMIT:
+                    yield _written_entry(bk, entry)
+                elif state == DELETE:
+                    yield entry.id
 
 
 def _chart_of_accounts(bk: AccountingBooks, w: Window) -> Iterator[Item]:
@@ -1200,6 +1218,21 @@ def _cash_flow(column: ReportColumn, cash: list[int]) -> Record:
 # ---------------------------------------------------------------------------------------------- written
 # Records written through the API (`writes.py`): as written, with their state at T and the moment W they were
 # written as their modified date.
+def _written_versions(table: Mapping[str, V], w: Window, *, dated: bool = False) -> Iterator[V | str]:
+    """Of written records (their latest versions, by id), the version current at T of each the window
+    wants, and the id of each deleted in it. `dated`: none dated before the sync settings' start is wanted."""
+    T = w.T
+    for latest in table.values():
+        version = latest.at(T)
+        if version is None or (dated and version.t < w.created_from):
+            continue
+        state = w.wants(version.created, version.last_event(T), latest.deleted_at)
+        if state == EMIT:
+            yield version
+        elif state == DELETE:
+            yield latest.id
+
+
 def _stamped(bk: AccountingBooks, record: Record, w: int) -> Record:
     return source_modified(dict(record), bk.ts(w))
 
@@ -1210,6 +1243,11 @@ def _written_supplier(bk: AccountingBooks, supplier: WrittenRecord) -> dict[str,
 
 def _written_payment(bk: AccountingBooks, payment: WrittenRecord) -> dict[str, Any]:
     return _stamped(bk, payment.record, payment.w)
+
+
+def _written_listed(bk: AccountingBooks, version: WrittenRecord) -> dict[str, Any]:
+    """A bill payment or purchase order as its version was written (nothing about it changes after)."""
+    return _stamped(bk, version.record, version.w)
 
 
 def _written_entry(bk: AccountingBooks, entry: WrittenEntry) -> dict[str, Any]:
@@ -1226,29 +1264,35 @@ def _written_entry(bk: AccountingBooks, entry: WrittenEntry) -> dict[str, Any]:
     return _stamped(bk, record, entry.w)
 
 
-def _written_invoice(bk: AccountingBooks, invoice: WrittenInvoice, T: int) -> dict[str, Any]:
+def _written_allocations(
+    bk: AccountingBooks, document: WrittenDocument, data_type: str, T: int
+) -> list[Record]:
+    return [
+        _allocation(
+            bk,
+            data_type,
+            a.payment_id,
+            a.t,
+            a.payment_total,
+            a.amount,
+            None if a.bank is None else bk.account_refs[a.bank],
+            a.note,
+            a.reference,
+        )
+        for a in document.allocated(T)
+    ]
+
+
+def _written_invoice(bk: AccountingBooks, invoice: WrittenDocument, T: int) -> dict[str, Any]:
     allocations = invoice.allocated(T)
-    due = invoice.total - sum(a.amount for a in allocations)
+    due = invoice.due(T)
     status = "Paid" if due == 0 else "PartiallyPaid" if allocations else "Submitted"
     record = dict(invoice.record)
     if status == "Paid":
         record["paidOnDate"] = bk.date(max(a.t for a in allocations))
     record.update(
         {
-            "paymentAllocations": [
-                _allocation(
-                    bk,
-                    "invoices",
-                    a.payment_id,
-                    a.t,
-                    a.payment_total,
-                    a.amount,
-                    bk.account_refs[a.bank],
-                    a.note,
-                    a.reference,
-                )
-                for a in allocations
-            ],
+            "paymentAllocations": _written_allocations(bk, invoice, "invoices", T),
             "amountDue": due / 100,
             "status": status,
         }
@@ -1256,17 +1300,82 @@ def _written_invoice(bk: AccountingBooks, invoice: WrittenInvoice, T: int) -> di
     return _stamped(bk, record, invoice.last_event(T))
 
 
+def _written_bills(bk: AccountingBooks, w: Window, data_type: str) -> Iterator[Item]:
+    """Written bills or bill credit notes (`data_type`) the window wants, as they stand at its T."""
+    if bk.written:
+        documents = bk.written.bills if data_type == "bills" else bk.written.bill_credit_notes
+        for document in _written_versions(documents, w, dated=True):
+            yield document if isinstance(document, str) else _written_bill(bk, document, data_type, w.T)
+
+
+def _written_bill(bk: AccountingBooks, document: WrittenBill, data_type: str, T: int) -> dict[str, Any]:
+    """A written bill (`amountDue`, status `Open`/`PartiallyPaid`/`Paid`) or bill credit note
+    (`remainingCredit`, `Submitted` until its credit is used up, then `Paid`), with the bill payments
+    allocated to it by T."""
+    allocations = document.allocated(T)
+    left = document.due(T)
+    record = dict(document.record)
+    if data_type == "bills":
+        status = "Paid" if left == 0 else "PartiallyPaid" if allocations else "Open"
+        record.update({"status": status, "amountDue": left / 100})
+    else:
+        record.update({"remainingCredit": left / 100, "status": "Paid" if left == 0 else "Submitted"})
+        if allocations:
+            record["allocatedOnDate"] = bk.date(max(a.t for a in allocations))
+    record["paymentAllocations"] = _written_allocations(bk, document, data_type, T)
+    return _stamped(bk, record, document.last_event(T))
+
+
+def _written_credit_note(bk: AccountingBooks, note: WrittenDocument, T: int) -> dict[str, Any]:
+    """A written credit note: its credit left, used up (`Paid`) once allocated in full."""
+    allocations = note.allocated(T)
+    left = note.due(T)
+    record = dict(note.record)
+    issued = record.pop("issueDate")
+    lines, written_note = record.pop("lineItems"), record.pop("note")
+    record.update({"remainingCredit": left / 100, "status": "Paid" if left == 0 else "Submitted"})
+    record["issueDate"] = issued
+    if left == 0:
+        record["allocatedOnDate"] = bk.date(max(a.t for a in allocations))
+    record.update(
+        {
+            "lineItems": lines,
+            "paymentAllocations": _written_allocations(bk, note, "creditNotes", T),
+            "note": written_note,
+        }
+    )
+    return _stamped(bk, record, note.last_event(T))
+
+
+def _written_customer(bk: AccountingBooks, customer: WrittenRecord) -> dict[str, Any]:
+    return _stamped(bk, customer.record, customer.w)
+
+
 def written_record(bk: AccountingBooks, data_type: str, record_id: str, T: int) -> dict[str, Any]:
-    """A record written through the API, as the books hold it at T (the answer to its push)."""
+    """A record written through the API, as its latest version holds it at T (the answer to its push; after
+    a delete, as it was last)."""
     written = bk.written
     assert written is not None
     if data_type == "invoices":
         return _written_invoice(bk, written.invoices[record_id], T)
+    if data_type == "creditNotes":
+        return _written_credit_note(bk, written.credit_notes[record_id], T)
     if data_type == "payments":
         return _written_payment(bk, written.payments[record_id])
     if data_type == "suppliers":
         return _written_supplier(bk, written.suppliers[record_id])
-    return _written_entry(bk, next(e for e in written.entries if e.record is not None and e.id == record_id))
+    if data_type == "customers":
+        return _written_customer(bk, written.customers[record_id])
+    if data_type == "bills":
+        return _written_bill(bk, written.bills[record_id], data_type, T)
+    if data_type == "billCreditNotes":
+        return _written_bill(bk, written.bill_credit_notes[record_id], data_type, T)
+    if data_type == "billPayments":
+        return _written_listed(bk, written.bill_payments[record_id])
+    if data_type == "purchaseOrders":
+        return _written_listed(bk, written.purchase_orders[record_id])
+    entry = next(e for e in reversed(written.entries) if e.record is not None and e.id == record_id)
+    return _written_entry(bk, entry)
 
 
 _VIEWS = {
@@ -1289,5 +1398,6 @@ _VIEWS = {
     "directCosts": _direct_costs,
     "directIncomes": _direct_incomes,
     "transfers": _transfers,
+    "purchaseOrders": _purchase_orders,
     "company": _company,
 }

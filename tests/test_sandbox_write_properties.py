@@ -61,7 +61,7 @@ CREATE, UPDATE, DELETE = Operation.CREATE, Operation.UPDATE, Operation.DELETE
 SANDBOX = AccountingSandbox.info
 _QUIET = list(HealthCheck)  # each example is seconds of real pushes and pulls: no health check applies
 PROFILES: dict[str, tuple[settings, int]] = {
-    "ci": (settings(max_examples=4, derandomize=True, deadline=None, suppress_health_check=_QUIET), 8),
+    "ci": (settings(max_examples=3, derandomize=True, deadline=None, suppress_health_check=_QUIET), 15),
     "deep": (settings(max_examples=40, deadline=None, suppress_health_check=_QUIET, print_blob=True), 25),
     "once": (
         settings(max_examples=1, deadline=None, suppress_health_check=_QUIET, phases=[Phase.generate]),
@@ -467,7 +467,8 @@ class Move:
     refused: tuple[int, str | None] | None = None
 
 
-PULL = "pull every data type"
+PULL, TAKEN, REFUSED = "pull every data type", "a write the Sandbox takes", "a write it refuses"
+STEP_KINDS = (TAKEN, TAKEN, TAKEN, REFUSED, PULL)
 MOVES: tuple[Move, ...] = (
     Move("create a supplier", "suppliers", CREATE, creating(supplier), written=supplier_written),
     Move("create a journal entry", "journalEntries", CREATE, creating(journal_entry)),
@@ -740,12 +741,20 @@ def test_any_sequence_of_writes_keeps_the_books_coherent(
 def run_steps(books: Books, data: st.DataObject) -> None:
     steps = data.draw(st.integers(1, MAX_STEPS), label="steps")
     for n in range(steps):
-        moves = [m for m in MOVES if SANDBOX.writes(m.operation, m.data_type) and m.applies(books)]
-        move = data.draw(st.sampled_from([*moves, PULL]), label=f"step {n + 1}")
-        event(str(move) if move == PULL else move.name)
-        if move == PULL:
+        # Three steps in five write what the Sandbox must take, one what it must refuse, one pulls.
+        kind = data.draw(st.sampled_from(STEP_KINDS), label=f"step {n + 1}")
+        if kind == PULL:
+            event(PULL)
             pull_everything(books)
             continue
-        assert isinstance(move, Move)
+        moves = [
+            m
+            for m in MOVES
+            if (m.refused is not None) == (kind == REFUSED)
+            and SANDBOX.writes(m.operation, m.data_type)
+            and m.applies(books)
+        ]
+        move = data.draw(st.sampled_from(moves), label=f"step {n + 1}")
+        event(move.name)
         write = data.draw(move.write(books), label=f"step {n + 1}: {move.name}")
         push(books, move, write)

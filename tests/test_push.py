@@ -658,7 +658,7 @@ def test_bad_requests_get_codat_s_error_body_and_store_nothing(server, books, en
                 "timeoutInMinutes must be from 1 to 2,147,483,647",
             ),
             (books.path("widgets"), {"json": {}}, 404, "widgets"),
-            (books.path("bills"), {"json": {}}, 400, "cannot create bills"),
+            (books.path("bills"), {"json": {}}, 400, "The bills record is invalid"),
             (
                 f"{connection}/{uuid.uuid4()}/push/suppliers",
                 {"json": {"supplierName": "x"}},

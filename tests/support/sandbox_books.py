@@ -193,6 +193,8 @@ def check_coherence(snap: dict[str, dict[str, dict]]) -> None:
         totals[account] += amount
     for account_id, account in bank_accounts.items():
         balance = cents(account["balance"])
+        if account_id not in running:  # a bank account nothing has moved through yet (a new one)
+            running[account_id] = opening[account_id] = 0
         assert balance == running[account_id] == opening[account_id] + totals[account_id]
         assert balance == cents(accounts[account_id]["currentBalance"])
 

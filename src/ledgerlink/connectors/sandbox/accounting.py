@@ -7,11 +7,12 @@ to 7,200 records at linking; scale 400 gives over a million), and optional `spee
 10,000,000) makes its clock run faster than real time: `simulated(t) = linked_at + (t - linked_at) * speed`.
 
 Writes (`push`): customers, invoices, credit notes, payments, journal entries, suppliers, bills, bill credit
-notes, bill payments and purchase orders are created, some updated and deleted (`writes.WRITERS`); each is
+notes, bill payments, purchase orders, accounts, bank accounts and their bank transactions, transfers, direct
+costs and incomes, items and journals are created, some updated and deleted (`writes.WRITERS`); each is
 checked against the books as a platform would check it, kept as a version in ledgerlink's platform store for
 the connection, and from then on part of the books every pull computes: listed with their type, posted to the
-ledger (account balances, statements, bank accounts and transactions), and paying invoices and bills, until a
-later version or a delete replaces it (`writes.py` has the rules).
+ledger (account balances, statements, bank accounts and transactions), new accounts in the chart, and paying
+invoices and bills, until a later version or a delete replaces it (`writes.py` has the rules).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ledgerlink.connectors.base import (
     FetchRequest,
     PlatformFailed,
     PlatformRecord,
+    PushRejected,
     PushRequest,
 )
 from ledgerlink.connectors.sandbox import documents, writes
@@ -112,7 +114,7 @@ class AccountingSandbox(SimulatedSandbox[AccountingBooks]):
                 books.written,
                 request.operation,
                 request.data_type,
-                request.record,
+                _with_account(request),
                 request.idempotency_key,
                 T,
                 request.record_id,
@@ -124,3 +126,23 @@ class AccountingSandbox(SimulatedSandbox[AccountingBooks]):
                 written.append(kept)
         books = self.books(request, written)
         return documents.written_record(books, kept.data_type, kept.record_id, books.simulated_t(utcnow()))
+
+
+def _with_account(request: PushRequest) -> dict[str, Any]:
+    """The record to write: bank transactions pushed to `.../bankAccounts/{accountId}/bankTransactions` are
+    for the path's account (a body naming another is refused)."""
+    if request.account_id is None:
+        return request.record
+    named = request.record.get("accountId")
+    if named is not None and named != request.account_id:
+        raise PushRejected(
+            f"The body's accountId ({named}) is not the account pushed to ({request.account_id}).",
+            [
+                {
+                    "itemId": "accountId",
+                    "message": f"must be the account in the path ({request.account_id}) or left out",
+                    "validatorName": "BankTransactions",
+                }
+            ],
+        )
+    return {**request.record, "accountId": request.account_id}

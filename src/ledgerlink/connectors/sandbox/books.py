@@ -420,6 +420,7 @@ A_EQUIPMENT, A_EQUIPMENT_DEP = AC["equipment"], AC["equipment_dep"]
 A_SHARE_CAPITAL, A_RETAINED = AC["share_capital"], AC["retained"]
 A_SALES_SHOP, A_GIFT_VOUCHERS = AC["sales_shop"], AC["gift_vouchers"]
 A_BANK_CHARGES, A_BAD_DEBTS = AC["bank_charges"], AC["bad_debts"]
+A_SUSPENSE = AC["suspense"]
 BANK_ACCOUNTS = (A_BANK_CURRENT, A_BANK_SAVINGS)
 SECTION = tuple(row[5] for row in ACCOUNTS)
 PL_SECTIONS = ("income", "cost_of_sales", "expenses", "other_income", "other_expenses")
@@ -436,7 +437,7 @@ CF_CATEGORIES = (
     ("payments", "expenses", "Expenses"),
     ("payments", "otherExpenses", "Other Expenses"),
 )
-_CF_OF_SECTION = {"income": 1, "other_income": 2, "cost_of_sales": 4, "expenses": 5, "other_expenses": 6}
+CF_OF_SECTION = {"income": 1, "other_income": 2, "cost_of_sales": 4, "expenses": 5, "other_expenses": 6}
 # The story's payments of liabilities (`AccountingBooks.story_direct`): net pay and PAYE are payroll
 # (expenses), loan repayments other expenses; a VAT payment has no other line and goes with its default.
 # The till's holding accounts (`till.py`) pay takings into the bank: receipts of income.
@@ -453,7 +454,7 @@ CF_OF_ACCOUNT = tuple(
     if i == A_AR
     else 3
     if i == A_AP
-    else _CF_OF_LIABILITY.get(ACCOUNTS[i][0], _CF_OF_SECTION.get(SECTION[i], -1))
+    else _CF_OF_LIABILITY.get(ACCOUNTS[i][0], CF_OF_SECTION.get(SECTION[i], -1))
     for i in range(N_ACCOUNTS)
 )
 
@@ -828,18 +829,24 @@ _WEEKDAY_SALES = (1.0, 1.0, 1.05, 1.0, 0.95, 0.2, 0.05)  # Monday..Sunday
 _SEASON = (0.85, 0.9, 1.05, 1.0, 1.05, 1.0, 0.9, 0.85, 1.05, 1.1, 1.15, 1.1)  # January..December
 
 
-def post_cash(crow: list[int], lines: list) -> None:
+def post_cash(
+    crow: list[int],
+    lines: list,
+    is_cash: tuple[bool, ...] | list[bool] = IS_BANK,
+    cf_of: tuple[int, ...] | list[int] = CF_OF_ACCOUNT,
+) -> None:
     """Add a cash entry's movements to a month's cash flow categories (as `AccountingBooks.ledger` does
-    inline, for speed, with the entries it generates): each non-bank line is a receipt or payment of its
-    account's category, and VAT goes with the entry's first other line."""
+    inline, for speed, with the entries it generates): each line not on a cash account is a receipt or
+    payment of its account's category, and VAT goes with the entry's first other line. `is_cash` and `cf_of`
+    are the chart's (`AccountingBooks.chart`'s, with the accounts written to the books)."""
     default = -1
     for a, _, _ in lines:
-        if not IS_BANK[a] and a != A_VAT:
-            default = CF_OF_ACCOUNT[a]
+        if not is_cash[a] and a != A_VAT:
+            default = cf_of[a]
             break
     for a, c, _ in lines:
-        if not IS_BANK[a]:
-            crow[default if a == A_VAT else CF_OF_ACCOUNT[a]] -= c
+        if not is_cash[a]:
+            crow[default if a == A_VAT else cf_of[a]] -= c
 
 
 def tax_of(pence: int, tax_i: int) -> int:
@@ -1147,6 +1154,14 @@ class AccountingBooks(Clock):
         self.account_ids = [self.rid(K_ACCOUNT, 0, i) for i in range(N_ACCOUNTS)]
         self.account_refs = [ref(self.account_ids[i], ACCOUNTS[i][2]) for i in range(N_ACCOUNTS)]
         self.bank_record_refs = {a: record_ref(self.account_ids[a], "bankAccounts") for a in BANK_ACCOUNTS}
+        # The chart as these books have it: the generated accounts, then those written through the API
+        # (`writes.Written.add_account` appends to each table; an account's index is its place here).
+        self.chart: list[tuple[str, str, str, str, str, str]] = list(ACCOUNTS)
+        self.section: list[str] = list(SECTION)
+        self.is_pl: list[bool] = list(IS_PL)
+        self.is_bank: list[bool] = list(IS_BANK)  # a bank account: its money moves are bank transactions
+        self.is_cash: list[bool] = list(IS_BANK)  # a bank account that is an asset: cash in the statements
+        self.cf_of_account: list[int] = list(CF_OF_ACCOUNT)
         self.tax_ids = [self.rid(K_TAX, 0, i) for i in range(len(TAX_RATES))]
         self.tax_refs = [
             {"id": self.tax_ids[i], "name": TAX_RATES[i][1], "effectiveTaxRate": TAX_RATES[i][3]}
@@ -2825,12 +2840,13 @@ class Ledger:
         self.T = T
         self.S = S
         self.months = months
-        self.delta = [[0] * N_ACCOUNTS for _ in range(months)]
+        n = len(books.chart)
+        self.delta = [[0] * n for _ in range(months)]
         self.cash = [[0] * len(CF_CATEGORIES) for _ in range(months)]
-        self.last_change = [0] * N_ACCOUNTS
+        self.last_change = [0] * n
         # When each account got its first posting (deleted ones too), _NEVER if none by T: an account
         # first posted after S appears, as a line, in every period of a statement.
-        self.first_posting = [_NEVER] * N_ACCOUNTS
+        self.first_posting = [_NEVER] * n
         self.changed: set[int] = set()
 
     def posted(self, a: int, by: int) -> bool:
@@ -2839,8 +2855,9 @@ class Ledger:
 
     def balances(self) -> list[int]:
         """Each account's balance at T (pence, debit positive)."""
-        total = [0] * N_ACCOUNTS
+        n = len(self.books.chart)
+        total = [0] * n
         for row in self.delta:
-            for a in range(N_ACCOUNTS):
+            for a in range(n):
                 total[a] += row[a]
         return total

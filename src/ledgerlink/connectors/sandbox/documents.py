@@ -45,15 +45,12 @@ from ledgerlink.connectors.sandbox.books import (
     CF_CATEGORIES,
     CURRENCY,
     HORIZON_DAYS,
-    IS_PL,
     JOURNALS,
     K_CUSTOMER,
     K_DIRECT_COST,
     K_DIRECT_INCOME,
     K_INVOICE,
     K_SUPPLIER,
-    N_ACCOUNTS,
-    SECTION,
     TAX_RATES,
     TRACKING,
     AccountingBooks,
@@ -73,7 +70,14 @@ from ledgerlink.connectors.sandbox.simulation import (
     Item,
     Window,
 )
-from ledgerlink.connectors.sandbox.writes import V, WrittenBill, WrittenDocument, WrittenEntry, WrittenRecord
+from ledgerlink.connectors.sandbox.writes import (
+    V,
+    WrittenBill,
+    WrittenDocument,
+    WrittenEntry,
+    WrittenRecord,
+    WrittenTransfer,
+)
 
 # Names and places of contacts and of the company itself (they begin as the other sandboxes' do).
 _FIRST = (
@@ -259,6 +263,12 @@ def _suppliers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 # ------------------------------------------------------------------------------------------------ catalogues
 def _items(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    yield from _generated_items(bk, w)
+    if bk.written:
+        yield from _written_records(bk, w, bk.written.items)
+
+
+def _generated_items(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S = w.T, w.S
     if T < 0:
         return
@@ -327,6 +337,17 @@ def _tracking_categories(bk: AccountingBooks, w: Window) -> Iterator[Item]:
 
 
 def _journals(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    yield from _generated_journals(bk, w)
+    if bk.written:
+        for journal in _written_records(bk, w, bk.written.journals):
+            yield (
+                journal
+                if isinstance(journal, str)
+                else {**journal, "createdOn": journal["sourceModifiedDate"]}
+            )
+
+
+def _generated_journals(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S = w.T, w.S
     if T < 0 or (S is not None and S >= 0):
         return
@@ -862,14 +883,43 @@ def _directs(bk: AccountingBooks, w: Window, kind: str) -> Iterator[Item]:
 
 
 def _direct_costs(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    return _directs(bk, w, K_DIRECT_COST)
+    yield from _directs(bk, w, K_DIRECT_COST)
+    if bk.written:
+        yield from _written_records(bk, w, bk.written.direct_costs)
 
 
 def _direct_incomes(bk: AccountingBooks, w: Window) -> Iterator[Item]:
-    return _directs(bk, w, K_DIRECT_INCOME)
+    yield from _directs(bk, w, K_DIRECT_INCOME)
+    if bk.written:
+        yield from _written_records(bk, w, bk.written.direct_incomes)
+
+
+def _written_records(
+    bk: AccountingBooks, w: Window, records: dict[str, WrittenRecord]
+) -> Iterator[dict[str, Any] | str]:
+    """Records written through the API listed as written (direct costs and incomes, items, journals), and
+    the ids of those deleted."""
+    for version in _written_versions(records, w, dated=True):
+        yield version if isinstance(version, str) else _stamped(bk, version.record, version.w)
+
+
+def _written_transfer(bk: AccountingBooks, transfer: WrittenTransfer, T: int) -> dict[str, Any]:
+    """A transfer written through the API: Reconciled once its bank transactions are (a day after W)."""
+    return _stamped(
+        bk,
+        {**transfer.record, "status": "Reconciled" if transfer.w + DAY <= T else "Unreconciled"},
+        transfer.last_event(T),
+    )
 
 
 def _transfers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
+    yield from _generated_transfers(bk, w)
+    if bk.written:
+        for transfer in _written_versions(bk.written.transfers, w, dated=True):
+            yield transfer if isinstance(transfer, str) else _written_transfer(bk, transfer, w.T)
+
+
+def _generated_transfers(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S, tmin = w.T, w.S, w.created_from
     for day in range(w.first_day(7, dated=True), T // DAY + 1):
         _costs, transfers = bk.direct(day)
@@ -958,25 +1008,36 @@ def _chart_of_accounts(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     if ledger is None or T < 0:
         return
     balances = ledger.balances()
-    for a, (_key, code, name, type_, fqc, _section) in enumerate(ACCOUNTS):
-        last = ledger.last_change[a]
+    written = bk.written.accounts if bk.written else {}
+    for a in range(len(bk.chart)):
+        account = written.get(a)
+        if account is not None and account.created > T:
+            continue
+        # A written account changed when it was written, and when it was last posted to.
+        last = max(ledger.last_change[a], account.w if account is not None else 0)
         if S is not None and last <= S:
             continue
-        yield {
-            "id": bk.account_ids[a],
-            "nominalCode": code,
-            "name": name,
-            "description": name,
-            "fullyQualifiedCategory": fqc,
-            "fullyQualifiedName": f"{fqc}.{name}",
-            "currency": CURRENCY,
-            "currentBalance": balances[a] / 100,
-            "type": type_,
-            "status": "Archived" if a in ARCHIVED else "Active",
-            "isBankAccount": a in BANK_ACCOUNTS,
-            "metadata": {"isDeleted": False},
-            "sourceModifiedDate": bk.ts(last),
-        }
+        yield _account_record(bk, a, balances[a], last)
+
+
+def _account_record(bk: AccountingBooks, a: int, balance: int, last: int) -> dict[str, Any]:
+    _key, code, name, type_, fqc, _section = bk.chart[a]
+    account = bk.written.accounts.get(a) if bk.written else None
+    return {
+        "id": bk.account_ids[a],
+        "nominalCode": code,
+        "name": name,
+        "description": account.description if account is not None else name,
+        "fullyQualifiedCategory": fqc,
+        "fullyQualifiedName": f"{fqc}.{name}",
+        "currency": CURRENCY,
+        "currentBalance": balance / 100,
+        "type": type_,
+        "status": "Archived" if a in ARCHIVED else "Active",
+        "isBankAccount": bk.is_bank[a],
+        "metadata": {"isDeleted": False},
+        "sourceModifiedDate": bk.ts(last),
+    }
 
 
 def _bank_account_record(bk: AccountingBooks, a: int, balance: int, last: int) -> dict[str, Any]:
@@ -1004,32 +1065,59 @@ def _bank_account_record(bk: AccountingBooks, a: int, balance: int, last: int) -
     }
 
 
+def _written_bank_account(bk: AccountingBooks, a: int, balance: int, last: int) -> dict[str, Any]:
+    """A bank account written through the API, with its balance at T (debits positive, as the chart's: a
+    loan or credit card (`Credit`) the business owes on is negative)."""
+    return source_modified(
+        {
+            **bk.written.accounts[a].record,  # type: ignore[union-attr]
+            "balance": balance / 100,
+            "availableBalance": balance / 100,
+            "metadata": {"isDeleted": False},
+        },
+        bk.ts(last),
+    )
+
+
+def _opening_balances(bk: AccountingBooks, T: int) -> dict[int, int]:
+    """Each bank account's balance before its first transaction: the opening balances of the generated
+    ones, and 0 for those written through the API by T (money reaches them by transfers and the like)."""
+    current, savings, _equipment = bk.opening()
+    balance = {BANK_ACCOUNTS[0]: current, BANK_ACCOUNTS[1]: savings}
+    if bk.written:
+        balance.update((a, 0) for a in bk.written.bank_accounts(T))
+    return balance
+
+
 def _bank_accounts(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S = w.T, w.S
     if T < 0:
         return
-    current, savings, _equipment = bk.opening()
-    balance = {BANK_ACCOUNTS[0]: current, BANK_ACCOUNTS[1]: savings}
+    balance = _opening_balances(bk, T)
     last = dict.fromkeys(BANK_ACCOUNTS, 1)
+    if bk.written:
+        last.update((a, bk.written.accounts[a].w) for a in bk.written.bank_accounts(T))
     for move in bk.bank_lines(T):
         if move is None:
             yield None
             continue
         t, _id, a, pence, *_ = move
         balance[a] += pence
-        last[a] = t
-    for a in BANK_ACCOUNTS:
+        last[a] = max(last[a], t)
+    for a in balance:
         if S is not None and last[a] <= S:
             continue
-        yield _bank_account_record(bk, a, balance[a], last[a])
+        if a in BANK_ACCOUNTS:
+            yield _bank_account_record(bk, a, balance[a], last[a])
+        else:
+            yield _written_bank_account(bk, a, balance[a], last[a])
 
 
 def _bank_transactions(bk: AccountingBooks, w: Window) -> Iterator[Item]:
     T, S, tmin = w.T, w.S, w.created_from
     if T < 0:
         return
-    current, savings, _equipment = bk.opening()
-    balance = {BANK_ACCOUNTS[0]: current, BANK_ACCOUNTS[1]: savings}
+    balance = _opening_balances(bk, T)
     account_ids = bk.account_ids
     date, ts = bk.date, bk.ts
     for move in bk.bank_lines(T):
@@ -1082,11 +1170,12 @@ def _statements(bk: AccountingBooks, key: str, w: Window) -> Iterator[Item]:
             wanted = {m for m in range(first, months) if m >= start}
         else:
             wanted = {m for m in range(first, months) if m in changed}
-    cumulative = [0] * N_ACCOUNTS
+    n_accounts = len(bk.chart)
+    cumulative = [0] * n_accounts
     for m in range(months):
         row = ledger.delta[m]
         if key == "balanceSheet":
-            for a in range(N_ACCOUNTS):
+            for a in range(n_accounts):
                 cumulative[a] += row[a]
         if m not in wanted:
             continue
@@ -1114,13 +1203,13 @@ def _lines(
     for a in accounts:
         v = sign * values[a]
         total += v
-        items.append({"accountId": bk.account_ids[a], "name": ACCOUNTS[a][2], "value": v / 100, "items": []})
+        items.append({"accountId": bk.account_ids[a], "name": bk.chart[a][2], "value": v / 100, "items": []})
     return report_line(name, total / 100, items), total
 
 
 def _posted(ledger: Ledger, by: int) -> list[int]:
     """The accounts a statement shows: those with postings by `by`, and Retained Earnings (worked out)."""
-    return [a for a in range(N_ACCOUNTS) if ledger.posted(a, by) or a == A_RETAINED]
+    return [a for a in range(len(ledger.books.chart)) if ledger.posted(a, by) or a == A_RETAINED]
 
 
 def _balance_sheet(
@@ -1128,7 +1217,7 @@ def _balance_sheet(
 ) -> Record:
     by_section: dict[str, list[int]] = {}
     for a in shown:
-        by_section.setdefault(SECTION[a], []).append(a)
+        by_section.setdefault(bk.section[a], []).append(a)
     current, current_total = _lines(
         bk, by_section.get("bank", []) + by_section.get("current_assets", []), cumulative, "Current Assets", 1
     )
@@ -1144,14 +1233,14 @@ def _balance_sheet(
         )
         liabilities.append(long_term)
         liabilities_total += long_term_total
-    profit = -sum(cumulative[a] for a in range(N_ACCOUNTS) if IS_PL[a])
+    profit = -sum(v for v, pl in zip(cumulative, bk.is_pl, strict=True) if pl)
     equity_items = []
     equity_total = 0
     for a in by_section.get("equity", []):
         v = profit if a == A_RETAINED else -cumulative[a]
         equity_total += v
         equity_items.append(
-            {"accountId": bk.account_ids[a], "name": ACCOUNTS[a][2], "value": v / 100, "items": []}
+            {"accountId": bk.account_ids[a], "name": bk.chart[a][2], "value": v / 100, "items": []}
         )
     return balance_sheet(
         column,
@@ -1177,7 +1266,7 @@ def _profit_and_loss(bk: AccountingBooks, column: ReportColumn, row: list[int], 
     parts = {}
     for part, name in PROFIT_AND_LOSS_PARTS.items():
         section, sign = _PROFIT_AND_LOSS_SECTIONS[part]
-        parts[part], _total = _lines(bk, [a for a in shown if SECTION[a] == section], row, name, sign)
+        parts[part], _total = _lines(bk, [a for a in shown if bk.section[a] == section], row, name, sign)
     return profit_and_loss(column, CURRENCY, parts)
 
 
@@ -1364,6 +1453,21 @@ def written_record(bk: AccountingBooks, data_type: str, record_id: str, T: int) 
         return _written_payment(bk, written.payments[record_id])
     if data_type == "suppliers":
         return _written_supplier(bk, written.suppliers[record_id])
+    if data_type == "transfers":
+        return _written_transfer(bk, written.transfers[record_id], T)
+    if data_type in ("directCosts", "directIncomes", "items", "bankTransactions"):
+        kept = {
+            "directCosts": written.direct_costs,
+            "directIncomes": written.direct_incomes,
+            "items": written.items,
+            "bankTransactions": written.bank_transactions,
+        }
+        return _stamped(bk, kept[data_type][record_id].record, kept[data_type][record_id].w)
+    if data_type == "journals":
+        journal = _stamped(bk, written.journals[record_id].record, written.journals[record_id].w)
+        return {**journal, "createdOn": journal["sourceModifiedDate"]}
+    if data_type in ("chartOfAccounts", "bankAccounts"):
+        return _written_account(bk, data_type, written.account_index[record_id], T)
     if data_type == "customers":
         return _written_customer(bk, written.customers[record_id])
     if data_type == "bills":
@@ -1376,6 +1480,19 @@ def written_record(bk: AccountingBooks, data_type: str, record_id: str, T: int) 
         return _written_listed(bk, written.purchase_orders[record_id])
     entry = next(e for e in reversed(written.entries) if e.record is not None and e.id == record_id)
     return _written_entry(bk, entry)
+
+
+def _written_account(bk: AccountingBooks, data_type: str, a: int, T: int) -> dict[str, Any]:
+    """A written account (or bank account) as the chart (or the bank) shows it at T. Only what was written
+    posts to it, so its balance is worked out from the written records alone (at any scale)."""
+    written = bk.written
+    assert written is not None
+    if data_type == "chartOfAccounts":
+        balance, last = written.posted_to(a, T)
+        return _account_record(bk, a, balance, max(last, written.accounts[a].w))
+    moves = [move for move in written.moves if move[2] == a and move[0] <= T]
+    last = max([written.accounts[a].w, *(move[0] for move in moves)])
+    return _written_bank_account(bk, a, sum(move[3] for move in moves), last)
 
 
 _VIEWS = {

@@ -367,6 +367,20 @@ def payment_before_its_invoice(draw: st.DrawFn, books: Books) -> dict[str, Any]:
 
 
 @st.composite
+def transfer(draw: st.DrawFn, books: Books, *, to_itself: bool = False) -> dict[str, Any]:
+    """Money moved from one of the books' bank accounts to the other (with `to_itself`, to the same one)."""
+    source = draw(st.integers(0, len(books.bank_accounts) - 1))
+    target = source if to_itself else (source + 1) % len(books.bank_accounts)
+    amount = money(draw(st.integers(1, 500_000)))
+    return {
+        "description": draw(TEXT),
+        "date": draw(day(books)).isoformat(),
+        "from": {"accountRef": {"id": books.bank_accounts[source]}, "currency": "GBP", "amount": amount},
+        "to": {"accountRef": {"id": books.bank_accounts[target]}, "currency": "GBP", "amount": amount},
+    }
+
+
+@st.composite
 def supplier(draw: st.DrawFn, books: Books) -> dict[str, Any]:
     body: dict[str, Any] = {
         "supplierName": f"{draw(NAME_TEXT).strip() or 'Supplies'} {books.next_serial()}",
@@ -554,6 +568,14 @@ MOVES: tuple[Move, ...] = (
         DELETE,
         deleting(written_journal_entries),
         applies=lambda books: bool(written_journal_entries(books)),
+    ),
+    Move("create a transfer", "transfers", CREATE, creating(transfer)),
+    Move(
+        "create a transfer to the account it comes from",
+        "transfers",
+        CREATE,
+        creating(lambda books: transfer(books, to_itself=True)),
+        refused=(400, "to.accountRef.id"),
     ),
     Move(
         "create a supplier with a name taken",
@@ -776,6 +798,16 @@ def read_back_payment(books: Books, written: Written, snap: dict[str, dict[str, 
     ]
 
 
+def read_back_transfer(books: Books, written: Written, snap: dict[str, dict[str, Any]]) -> None:
+    record, sent = snap["transfers"][written.id], written.sent
+    assert record["date"][:10] == sent["date"]
+    if sent["description"]:  # (without one, the Sandbox says where the money went)
+        assert record["description"] == sent["description"]
+    for side in ("from", "to"):
+        assert record[side]["accountRef"]["id"] == sent[side]["accountRef"]["id"]
+        assert cents(record[side]["amount"]) == cents(sent[side]["amount"])
+
+
 READ_BACK: dict[str, Callable[[Books, Written, dict[str, dict[str, Any]]], None]] = {
     "suppliers": read_back_supplier,
     "journalEntries": read_back_journal_entry,
@@ -783,6 +815,7 @@ READ_BACK: dict[str, Callable[[Books, Written, dict[str, dict[str, Any]]], None]
     "payments": read_back_payment,
     "bills": read_back_document,
     "billPayments": read_back_payment,
+    "transfers": read_back_transfer,
 }
 
 

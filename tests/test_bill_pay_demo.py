@@ -17,9 +17,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.pulls import read_all
+from tests.support.push_operations import money
 from tests.support.sandbox_push import SandboxPushes, linked_sandbox, today
 from tests.support.server import RunningServer
-from tests.test_push import money
 
 TAG = uuid.uuid4().hex[:8]
 

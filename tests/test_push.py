@@ -43,6 +43,7 @@ from ledgerlink.push.models import PushOperation
 from ledgerlink.records import registry
 from tests.support.processes import alive, worker_of
 from tests.support.pulls import link_platform, link_sandbox, read_all, wait_for_pulls
+from tests.support.push_operations import money, wait_for_push
 from tests.support.push_platform import CREDENTIALS as LEDGER_CREDENTIALS
 from tests.support.push_platform import KEY as LEDGER_KEY
 from tests.support.push_platform import URL_VARIABLE, LedgerPlatform
@@ -53,22 +54,6 @@ from tests.support.webhooks import add_consumer
 WRITTEN_TYPES = ("suppliers", "journalEntries", "invoices", "payments")
 WRITE_EVENTS = [f"{t}.write.{outcome}" for t in WRITTEN_TYPES for outcome in ("successful", "unsuccessful")]
 TAG = uuid.uuid4().hex[:12]
-
-
-def money(value: Any) -> int:
-    return round(float(value) * 100)
-
-
-def wait_for_push(api: httpx.Client, company_id: str, key: str, timeout: float = 60) -> dict[str, Any]:
-    """Poll `GET /companies/{id}/push/{key}` until the operation is no longer Pending."""
-    deadline = time.monotonic() + timeout
-    while True:
-        operation = api.get(f"/companies/{company_id}/push/{key}")
-        assert operation.status_code == 200, operation.text
-        if operation.json()["status"] != "Pending":
-            return operation.json()
-        assert time.monotonic() < deadline, f"push {key} still Pending"
-        time.sleep(0.1)
 
 
 def counts(engine: Engine, company_id: str) -> dict[str, int]:

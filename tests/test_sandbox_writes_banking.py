@@ -16,12 +16,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 
 from ledgerlink.connectors.base import PushRejected, PushRequest, RecordNotFound
 from ledgerlink.records.registry import Operation
 from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
+from tests.support.push_operations import wait_for_push
 from tests.support.sandbox_books import apply, cents, check_coherence
 from tests.support.sandbox_writes import LINKED, SANDBOX, Company, later
 from tests.support.server import RunningServer
@@ -511,16 +511,6 @@ def test_bad_creates_are_refused_naming_each_field() -> None:
 
 
 # ------------------------------------------------------------------------------------ through the server
-def wait_for_push(api: httpx.Client, company_id: str, key: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        operation = api.get(f"/companies/{company_id}/push/{key}").json()
-        if operation["status"] != "Pending":
-            return operation
-        assert time.monotonic() < deadline, f"push {key} still Pending"
-        time.sleep(0.1)
-
-
 @pytest.fixture(scope="module")
 def pushed(server: RunningServer) -> dict[str, Any]:
     """Each type created once over HTTP in Codat's request shape (`POST .../push/{path}`), waited on."""

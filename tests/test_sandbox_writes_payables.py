@@ -22,11 +22,11 @@ import pytest
 from ledgerlink.connectors.base import RecordNotFound
 from ledgerlink.records.registry import Operation
 from tests.support.pulls import read_all
+from tests.support.push_operations import money, wait_for_push
 from tests.support.sandbox_books import cents, check_coherence
 from tests.support.sandbox_push import SandboxPushes, linked_sandbox
 from tests.support.sandbox_writes import Company, assert_incremental, later
 from tests.support.server import RunningServer
-from tests.test_push import money, wait_for_push
 from tests.test_sandbox_writes import items
 
 

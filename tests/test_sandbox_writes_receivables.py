@@ -19,9 +19,9 @@ import pytest
 from ledgerlink.connectors.base import RecordNotFound
 from ledgerlink.records.registry import Operation
 from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
+from tests.support.push_operations import wait_for_push
 from tests.support.sandbox_books import cents, check_coherence
 from tests.support.sandbox_writes import Company, assert_incremental, invoice, journal_entry, later, payment
-from tests.test_push import wait_for_push
 
 
 def items(errors: list[dict[str, str]]) -> set[str]:

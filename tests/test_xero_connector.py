@@ -15,8 +15,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from ledgerlink.connectors import registry
-from ledgerlink.connectors.authorization import OAuthClientCredentials
-from ledgerlink.connectors.xero.connector import DATA_TYPES, XeroConnector, XeroUrls
+from ledgerlink.connectors.xero.connector import DATA_TYPES, XeroConnector
 from ledgerlink.database import migrate
 from ledgerlink.jobs import Runtime
 from ledgerlink.kit.errors import BadRequest
@@ -61,14 +60,7 @@ def fake() -> Iterator[XeroFake]:
 @pytest.fixture(autouse=True)
 def xero(fake: XeroFake, monkeypatch: pytest.MonkeyPatch) -> Iterator[XeroConnector]:
     """The registered Xero connector, pointed at the fake; small pages so paging is exercised."""
-    connector = XeroConnector(
-        XeroUrls(
-            authorize=fake.authorize_url, token=fake.token_url, identity=fake.identity_url, api=fake.api_url
-        ),
-        client=OAuthClientCredentials(client_id=CLIENT_ID, client_secret=CLIENT_SECRET),
-        sleep=fake.sleep,
-        page_size=2,
-    )
+    connector = fake.connector(CLIENT_ID, CLIENT_SECRET, page_size=2)
     monkeypatch.setitem(registry.CONNECTORS, "gbol", connector)
     fake.reset()
     yield connector

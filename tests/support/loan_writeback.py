@@ -19,7 +19,6 @@ next, since each refers to what the one before created, and fails loudly if one 
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +26,9 @@ from decimal import Decimal
 from typing import Any
 
 from codat_lending import CodatLending
+
+from tests.support.push_operations import ended
+from tests.support.waits import wait_until
 
 CURRENCY = "GBP"
 
@@ -54,17 +56,14 @@ def _amount(value: Decimal) -> float:
 
 def wait_for_create(lending: CodatLending, company_id: str, key: str, timeout: float = 60) -> dict[str, Any]:
     """The push operation `key` once it is no longer Pending, as Codat's JSON."""
-    deadline = time.monotonic() + timeout
-    while True:
-        operation = lending.loan_writeback.create_operations.get(
+
+    def operation() -> dict[str, Any] | None:
+        answer = lending.loan_writeback.create_operations.get(
             request={"company_id": company_id, "push_operation_key": key}
         )
-        shaped: dict[str, Any] = operation.model_dump(mode="json", by_alias=True, exclude_none=True)
-        if shaped["status"] != "Pending":
-            return shaped
-        if time.monotonic() > deadline:
-            raise LoanWritebackFailed(f"push {key} still Pending after {timeout:.0f} s")
-        time.sleep(0.1)
+        return ended(answer.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+    return wait_until(operation, timeout, f"push {key} to end (still Pending)")
 
 
 class _Writer:
@@ -102,9 +101,13 @@ def write_back_loan(
     repayments: list[tuple[date, Decimal, Decimal]],
     lender: str | None = None,
     timeout: float = 60,
+    loan_account: dict[str, Any] | None = None,
+    expense_account: dict[str, Any] | None = None,
 ) -> LoanWriteback:
     """Record a loan of `amount` drawn down on `drawdown_date` into `business_bank_account_id`, repaid as
-    `repayments` (each: its date, the principal and the interest), in the connection's books."""
+    `repayments` (each: its date, the principal and the interest), in the connection's books.
+    `loan_account` and `expense_account` add Codat fields a platform requires to the two accounts' bodies
+    (Xero: the bank account's `accountNumber`, the expense account's `nominalCode`)."""
     lender = lender or f"Ledgerlink Capital {uuid.uuid4().hex[:6]}"
     writer = _Writer(lending, company_id, connection_id, timeout)
     group = lending.loan_writeback
@@ -119,6 +122,7 @@ def write_back_loan(
             "currency": CURRENCY,
             "institution": lender,
             "status": "Active",
+            **(loan_account or {}),
         },
     )
     expense_account_id = writer.create(
@@ -131,6 +135,7 @@ def write_back_loan(
             "fullyQualifiedCategory": "Expense.Other.InterestAndFees",
             "currency": CURRENCY,
             "status": "Active",
+            **(expense_account or {}),
         },
     )
     supplier_id = writer.create(

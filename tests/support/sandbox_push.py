@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 
 from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
+from tests.support.push_operations import wait_for_push
 from tests.support.server import RunningServer
-from tests.test_push import wait_for_push
 
 
 def today() -> str:

@@ -19,6 +19,7 @@ from ledgerlink.connectors.base import (
     Connector,
     DataTypeNotSupported,
     FetchRequest,
+    PushRequest,
 )
 from ledgerlink.connectors.codat_shapes import Record
 from ledgerlink.connectors.retries import Sleep
@@ -97,9 +98,9 @@ async def batched(items: AsyncIterator[Mapped], size: int) -> AsyncIterator[Batc
         yield batch
 
 
-def tokens_of(request: FetchRequest, platform: str) -> AccessTokens:
-    """The pull's way to an access token: the runner's (refreshed under the connection's lock), or, outside
-    a pull, the token stored with the connection."""
+def tokens_of(request: FetchRequest | PushRequest, platform: str) -> AccessTokens:
+    """The pull's (or push's) way to an access token: the runner's (refreshed under the connection's lock),
+    or, outside a pull, the token stored with the connection."""
     return request.access_token or fixed_token(
         (request.credentials.get("oauth") or {}).get("access_token", ""), platform
     )
@@ -155,14 +156,19 @@ class PlatformConnector(Connector, Generic[Client]):
         """The data type's records and deletions, as Codat's."""
         raise NotImplementedError
 
-    async def fetch(self, request: FetchRequest) -> AsyncIterator[Batch]:
-        if request.data_type not in self.info.data_types:
-            raise DataTypeNotSupported(request.data_type)
+    def linked_id(self, request: FetchRequest | PushRequest) -> str:
+        """The platform's id of the books the connection links (`AuthorizationLost` when it has none)."""
         linked_id = (request.credentials.get(self.linked_key) or {}).get(self.linked_field)
         if not linked_id:
             raise AuthorizationLost(
                 f"The connection has no {self.platform} {self.linked_books}; the business must link it again."
             )
+        return str(linked_id)
+
+    async def fetch(self, request: FetchRequest) -> AsyncIterator[Batch]:
+        if request.data_type not in self.info.data_types:
+            raise DataTypeNotSupported(request.data_type)
+        linked_id = self.linked_id(request)
         async with self.client(tokens_of(request, self.platform), linked_id) as client:
             async for batch in batched(self.records(client, request), self.batch_size):
                 yield batch

@@ -1,6 +1,7 @@
 """A stateful fake of QuickBooks Online: OAuth2 (the Authlib server of `support/oauth_server.py`, rotating
 refresh tokens, `realmId` added to the redirect as Intuit adds it) and the Accounting API v3 endpoints the
-connector uses: the query language, change data capture, company info, preferences and two reports.
+connector uses: the query language, change data capture, company info, preferences, two reports, and the
+writes of `quickbooks_writes.py` (create, sparse update, delete, read one).
 
 There is no official machine-readable spec of QuickBooks' API to validate against, so the shapes follow
 Intuit's published API reference (developer.intuit.com, Accounting API v3): entities as their "Sample
@@ -29,6 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.support.fakes.common import FakeClock
+from tests.support.fakes.quickbooks_writes import WRITABLE, QuickBooksWrites, ledger_postings
 from tests.support.oauth_server import USER, OAuthTestServer
 
 SCOPE = "com.intuit.quickbooks.accounting"
@@ -37,19 +39,8 @@ API_PREFIX = "/v3"
 # Intuit's sample companies keep Pacific time: timestamps carry its offset.
 PACIFIC = timezone(timedelta(hours=-7))
 NAME_LISTS = frozenset({"Account", "Customer", "Vendor", "Item", "TaxCode", "TaxRate"})
-ENTITIES = (
-    "Account",
-    "Customer",
-    "Vendor",
-    "Item",
-    "Invoice",
-    "Bill",
-    "Payment",
-    "BillPayment",
-    "JournalEntry",
-    "TaxCode",
-    "TaxRate",
-)
+# What the fake serves: every entity it takes writes of, and the tax entities (read only).
+ENTITIES = (*WRITABLE, "TaxCode", "TaxRate")
 # CDC serves every entity but these (Intuit's ChangeDataCapture business rules).
 NOT_IN_CDC = frozenset({"TaxCode", "TaxRate"})
 CDC_LOOKBACK = timedelta(days=30)
@@ -645,6 +636,12 @@ def seed_entities() -> dict[str, list[dict[str, Any]]]:
         "Payment": payments,
         "BillPayment": bill_payments,
         "JournalEntry": journal_entries,
+        "CreditMemo": [],
+        "VendorCredit": [],
+        "PurchaseOrder": [],
+        "Transfer": [],
+        "Purchase": [],
+        "Deposit": [],
         "TaxRate": tax_rates,
         "TaxCode": tax_codes,
     }
@@ -685,7 +682,7 @@ PREFERENCES = {
 }
 
 
-class QuickBooksFake(FakeClock, OAuthTestServer):
+class QuickBooksFake(QuickBooksWrites, FakeClock, OAuthTestServer):
     """`start()`/`stop()`; `api_url` for the connector; `entities` for the books; `advance()` moves its
     clock."""
 
@@ -713,6 +710,8 @@ class QuickBooksFake(FakeClock, OAuthTestServer):
         self.storm: list[float | None] = []
         self.failures: list[int] = []
         self.faults_in_200: list[str] = []
+        self.answered: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.concurrent_edits: list[str] = []
         self._next_id = 1000
         self.reset()
 
@@ -722,6 +721,7 @@ class QuickBooksFake(FakeClock, OAuthTestServer):
             self.storm.clear()
             self.failures.clear()
             self.faults_in_200.clear()
+            self.concurrent_edits.clear()
 
     def reset(self) -> None:
         """Back to the seeded books, no tombstones, no requests logged and no limits or failures scripted:
@@ -729,6 +729,7 @@ class QuickBooksFake(FakeClock, OAuthTestServer):
         self.reset_limits()
         with self.lock:
             self.requests.clear()
+            self.answered.clear()
             self.entities = {name: {e["Id"]: e for e in records} for name, records in seed_entities().items()}
             self.deleted = {name: {} for name in ENTITIES}
             self.company_info = copy.deepcopy(COMPANY_INFO)
@@ -797,11 +798,16 @@ class QuickBooksFake(FakeClock, OAuthTestServer):
             Route(company + "/companyinfo/{id}", self._company_info, methods=["GET"]),
             Route(company + "/preferences", self._preferences, methods=["GET"]),
             Route(company + "/reports/{report}", self._report, methods=["GET"]),
+            Route(company + "/{entity}", self._write, methods=["POST"]),
+            Route(company + "/{entity}/{id}", self._read_one, methods=["GET"]),
         ]
 
     @property
     def api_url(self) -> str:
         return self.base_url + API_PREFIX
+
+    def _stamp_now(self) -> str:
+        return stamp(time.time())
 
     def _time(self) -> str:
         return datetime.fromtimestamp(self.now(), PACIFIC).isoformat(timespec="milliseconds")
@@ -973,12 +979,7 @@ class QuickBooksFake(FakeClock, OAuthTestServer):
         months = _months(start, end)
         with self.lock:
             accounts = {a["Id"]: a for a in self.entities["Account"].values()}
-            postings = [
-                (date.fromisoformat(je["TxnDate"]), line)
-                for je in self.entities["JournalEntry"].values()
-                for line in je.get("Line") or []
-                if line.get("DetailType") == "JournalEntryLineDetail"
-            ]
+            postings = ledger_postings(self.entities)
         columns = [
             {"ColTitle": "", "ColType": "Account", "MetaData": [{"Name": "ColKey", "Value": "account"}]}
         ]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import re
 import threading
 import time
 import uuid
@@ -28,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -36,16 +35,33 @@ from starlette.routing import Route
 
 from tests.support import specs
 from tests.support.fakes.common import FakeClock, describe_violation
+from tests.support.fakes.xero_books import (
+    WRITE_SCOPES,
+    Books,
+    Invalid,
+    day_date,
+    error_body,
+    ms_date,
+    parse_ms_date,
+)
+
+# Tests build Xero's dates with these, from here.
+__all__ = ["XeroFake", "day_date", "ms_date", "seed_records", "serving", "spec_example"]
 from tests.support.oauth_server import USER, OAuthTestServer
 from tests.support.server import RunningServer, own_server
+
+if TYPE_CHECKING:
+    from ledgerlink.connectors.xero.connector import XeroConnector
 
 SPECS = specs.XERO
 API_HOST = "https://api.xero.com"
 API_PREFIX = "/api.xro/2.0"
-SCOPES = (
+READ_SCOPES = (
     "openid profile email offline_access accounting.settings.read accounting.contacts.read "
     "accounting.transactions.read accounting.journals.read accounting.reports.read"
 )
+# What the app may ask for: the read scopes and the write ones (each write scope includes its `.read`).
+SCOPES = READ_SCOPES + " accounting.settings accounting.contacts accounting.transactions"
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,8 @@ COLLECTIONS: dict[str, Collection] = {
     "CreditNotes": Collection("CreditNoteID"),
     "Payments": Collection("PaymentID"),
     "BankTransactions": Collection("BankTransactionID"),
+    "BankTransfers": Collection("BankTransferID", paging=None, modified_key="CreatedDateUTC"),
+    "PurchaseOrders": Collection("PurchaseOrderID"),
     "ManualJournals": Collection("ManualJournalID"),
     "Journals": Collection("JournalID", paging="offset", modified_key="CreatedDateUTC"),
     "Items": Collection("ItemID", paging=None),
@@ -143,21 +161,6 @@ def seed_records() -> dict[str, list[dict[str, Any]]]:
     return seeds
 
 
-# ------------------------------------------------------------------------------------------------ dates
-def ms_date(moment: float) -> str:
-    return f"/Date({int(moment * 1000)}+0000)/"
-
-
-def parse_ms_date(value: str) -> float:
-    match = re.fullmatch(r"/Date\((-?\d+)([+-]\d{4})?\)/", value)
-    assert match, value
-    return int(match.group(1)) / 1000
-
-
-def day_date(day: date) -> str:
-    return ms_date(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
-
-
 def _month_end(day: date) -> date:
     first_next = date(day.year + day.month // 12, day.month % 12 + 1, 1)
     return first_next - timedelta(days=1)
@@ -178,6 +181,8 @@ class Tenant:
     minute_calls: list[float] = field(default_factory=list)
     day_calls: int = 0
     blocked_until: float = 0.0
+    # Xero's idempotency: the first answer (status, body) to a write under each `Idempotency-Key`.
+    answered: dict[str, tuple[int, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -190,6 +195,19 @@ class GrantConnection:
 
 
 DEMO_TENANT_ID = "fe79f7dd-b6d4-4a92-ba7b-538af6289c58"
+# The collections the Accounting API writes to (PUT creates, POST `/{id}` updates or deletes by status).
+WRITABLE = (
+    "Accounts",
+    "Contacts",
+    "Invoices",
+    "CreditNotes",
+    "Payments",
+    "ManualJournals",
+    "Items",
+    "BankTransfers",
+    "BankTransactions",
+    "PurchaseOrders",
+)
 
 
 class XeroFake(FakeClock, OAuthTestServer):
@@ -318,14 +336,19 @@ class XeroFake(FakeClock, OAuthTestServer):
         return response
 
     def _bearer(self, request: Request) -> bool:
+        return self._token_of(request) is not None
+
+    def _token_of(self, request: Request) -> Any:
+        """The live token the request presents, or None."""
         header = request.headers.get("authorization", "")
         if not header.startswith("Bearer "):
-            return False
+            return None
         presented = header[len("Bearer ") :]
         for token in self.tokens:
             if token.access_token == presented:
-                return not token.revoked and self.now() < token.issued_at + token.expires_in
-        return False
+                live = not token.revoked and self.now() < token.issued_at + token.expires_in
+                return token if live else None
+        return None
 
     def revoke_grant(self, user: str = USER) -> None:
         super().revoke_grant(user)
@@ -339,6 +362,9 @@ class XeroFake(FakeClock, OAuthTestServer):
             Route("/Connections", self._connections, methods=["GET"]),
             Route(API_PREFIX + "/Reports/{report}", self._report, methods=["GET"]),
             Route(API_PREFIX + "/{endpoint}", self._list, methods=["GET"]),
+            Route(API_PREFIX + "/{endpoint}", self._write, methods=["PUT", "POST"]),
+            Route(API_PREFIX + "/{endpoint}/{record_id}", self._one, methods=["GET"]),
+            Route(API_PREFIX + "/{endpoint}/{record_id}", self._write, methods=["POST"]),
         ]
 
     @property
@@ -348,6 +374,18 @@ class XeroFake(FakeClock, OAuthTestServer):
     @property
     def api_url(self) -> str:
         return self.base_url + API_PREFIX
+
+    def connector(self, client_id: str, client_secret: str, **options: Any) -> XeroConnector:
+        """A Xero connector pointed at this fake as the app `client_id`, sleeping on the fake's clock
+        (`options`: the connector's own, such as a small `page_size`)."""
+        from ledgerlink.connectors.authorization import OAuthClientCredentials
+        from ledgerlink.connectors.xero.connector import XeroConnector, XeroUrls
+
+        urls = XeroUrls(
+            authorize=self.authorize_url, token=self.token_url, identity=self.identity_url, api=self.api_url
+        )
+        credentials = OAuthClientCredentials(client_id=client_id, client_secret=client_secret)
+        return XeroConnector(urls, client=credentials, sleep=self.sleep, **options)
 
     def server_environment(self, client_id: str, client_secret: str) -> dict[str, str]:
         """What a `ledgerlink serve` needs to reach this fake as Xero, as the app `client_id`."""
@@ -379,39 +417,41 @@ class XeroFake(FakeClock, OAuthTestServer):
         ]
         return self._answer(request, "identity", "/Connections", 200, body)
 
-    def _admit(self, request: Request) -> tuple[Tenant | None, Response | None]:
+    def _admit(self, request: Request, raw: bytes | None = None) -> tuple[Tenant | None, Response | None]:
         """Authentication, the tenant header and Xero's rate limits, before any endpoint answers."""
         path = request.url.path
         if not self._bearer(request):
-            return None, self._answer(request, "accounting", path, 401, None)
+            return None, self._answer(request, "accounting", path, 401, None, raw)
         tenant = self.tenants.get(request.headers.get("xero-tenant-id", ""))
         if tenant is None or not any(c.tenant_id == tenant.tenant_id for c in self.grant):
-            return None, self._answer(request, "accounting", path, 403, None)
+            return None, self._answer(request, "accounting", path, 403, None, raw)
         now = self.now()
         with self.lock:
             if self.failures:
-                return None, self._answer(request, "accounting", path, self.failures.pop(0), None)
+                return None, self._answer(request, "accounting", path, self.failures.pop(0), None, raw)
             if now < tenant.blocked_until:
                 # Too early: Xero refuses again, telling how long is left.
                 wait = tenant.blocked_until - now
-                return None, self._limited(request, tenant, "minute", wait)
+                return None, self._limited(request, tenant, "minute", wait, raw)
             if self.storm:
                 problem, wait = self.storm.pop(0)
                 tenant.blocked_until = now + wait
-                return None, self._limited(request, tenant, problem, wait)
+                return None, self._limited(request, tenant, problem, wait, raw)
             tenant.minute_calls = [t for t in tenant.minute_calls if t > now - 60]
             if self.enforce_minute_limit and len(tenant.minute_calls) >= MINUTE_LIMIT:
                 wait = tenant.minute_calls[0] + 60 - now
                 tenant.blocked_until = now + wait
-                return None, self._limited(request, tenant, "minute", wait)
+                return None, self._limited(request, tenant, "minute", wait, raw)
             if tenant.day_calls >= DAY_LIMIT:
-                return None, self._limited(request, tenant, "day", 3600 * 12)
+                return None, self._limited(request, tenant, "day", 3600 * 12, raw)
             tenant.minute_calls.append(now)
             tenant.day_calls += 1
         return tenant, None
 
-    def _limited(self, request: Request, tenant: Tenant, problem: str, wait: float) -> Response:
-        response = self._answer(request, "accounting", request.url.path, 429, None)
+    def _limited(
+        self, request: Request, tenant: Tenant, problem: str, wait: float, raw: bytes | None = None
+    ) -> Response:
+        response = self._answer(request, "accounting", request.url.path, 429, None, raw)
         response.headers["Retry-After"] = str(max(1, int(wait + 0.999)))
         response.headers["X-Rate-Limit-Problem"] = problem
         return response
@@ -470,6 +510,80 @@ class XeroFake(FakeClock, OAuthTestServer):
             body[collection] = records
         return self._limits(tenant, self._answer(request, "accounting", request.url.path, 200, body))
 
+    # ---------------------------------------------------------------------------------------- writes
+    async def _one(self, request: Request) -> Response:
+        """`GET /{endpoint}/{id}`: the one record, as a list of one (404 when there is none)."""
+        endpoint, record_id = request.path_params["endpoint"], request.path_params["record_id"]
+        if endpoint not in WRITABLE:
+            return self._answer(request, "accounting", request.url.path, 404, None)
+        tenant, refused = self._admit(request)
+        if refused is not None:
+            return refused
+        assert tenant is not None
+        with self.lock:
+            record = copy.deepcopy(tenant.records[endpoint].get(record_id))
+        if record is None:
+            return self._limits(tenant, self._answer(request, "accounting", request.url.path, 404, None))
+        body = {**self._envelope(), endpoint: [record]}
+        return self._limits(tenant, self._answer(request, "accounting", request.url.path, 200, body))
+
+    async def _write(self, request: Request) -> Response:
+        """PUT (create) and POST (update, or delete by status) of the writable endpoints, as Xero: the write
+        scope checked, the first answer under an `Idempotency-Key` replayed, Xero's validation as 400s."""
+        endpoint = request.path_params["endpoint"]
+        record_id = request.path_params.get("record_id")
+        path = request.url.path
+        raw = await request.body()
+        if endpoint not in WRITABLE or (record_id is None and request.method == "POST"):
+            return self._answer(request, "accounting", path, 404, None, raw)
+        tenant, refused = self._admit(request, raw)
+        if refused is not None:
+            return refused
+        assert tenant is not None
+        token = self._token_of(request)
+        if WRITE_SCOPES.get(endpoint, "accounting.transactions") not in (token.scope or "").split():
+            response = self._answer(request, "accounting", path, 401, None, raw)
+            response.headers["WWW-Authenticate"] = 'Bearer error="insufficient_scope"'
+            return response
+        key = request.headers.get("idempotency-key")
+        with self.lock:
+            if key and key in tenant.answered:
+                status, body = tenant.answered[key]
+            else:
+                status, body = self._written(tenant, endpoint, record_id, json.loads(raw or b"{}"))
+                if key and status in (200, 400):
+                    tenant.answered[key] = (status, body)
+        return self._limits(tenant, self._answer(request, "accounting", path, status, body, raw))
+
+    def _written(
+        self, tenant: Tenant, endpoint: str, record_id: str | None, body: dict[str, Any]
+    ) -> tuple[int, Any]:
+        """What Xero answers a write (the tenant's lock held)."""
+        organisation = next(iter(tenant.records["Organisations"].values()), {})
+        books = Books(tenant.records, time.time(), organisation.get("BaseCurrency"))
+        try:
+            if endpoint == "Payments" and record_id is not None:
+                if body.get("Status") != "DELETED":
+                    raise Invalid("A payment can only be deleted (Status DELETED), not changed.")
+                records = [books.delete_payment(record_id)]
+            elif endpoint == "Accounts" and record_id is None:
+                records = [books.write(endpoint, body)]
+            else:
+                records = [books.write(endpoint, given, record_id) for given in body.get(endpoint) or []]
+        except Invalid as invalid:
+            return 400, error_body(invalid.messages)
+        except KeyError:
+            return 404, None
+        return 200, {**self._envelope(), endpoint: records}
+
+    def _envelope(self) -> dict[str, Any]:
+        return {
+            "Id": str(uuid.uuid4()),
+            "Status": "OK",
+            "ProviderName": "ledgerlink tests",
+            "DateTimeUTC": ms_date(self.now()),
+        }
+
     # --------------------------------------------------------------------------------------- reports
     async def _report(self, request: Request) -> Response:
         report = request.path_params["report"]
@@ -483,8 +597,17 @@ class XeroFake(FakeClock, OAuthTestServer):
         periods = int(query.get("periods") or 0)
         with self.lock:
             journals = list(tenant.records["Journals"].values())
+            cards = {
+                a["AccountID"]
+                for a in tenant.records["Accounts"].values()
+                if a.get("Type") == "BANK" and a.get("BankAccountType") == "CREDITCARD"
+            }
+        # Xero reports credit card accounts (a loan's account among them) as current liabilities.
         lines = [
-            (datetime.fromtimestamp(parse_ms_date(j["JournalDate"]), UTC).date(), line)
+            (
+                datetime.fromtimestamp(parse_ms_date(j["JournalDate"]), UTC).date(),
+                {**line, "AccountType": "CURRLIAB"} if line.get("AccountID") in cards else line,
+            )
             for j in journals
             for line in j.get("JournalLines") or []
         ]
@@ -522,8 +645,11 @@ class XeroFake(FakeClock, OAuthTestServer):
         return self._limits(tenant, self._answer(request, "accounting", request.url.path, 200, body))
 
     # ------------------------------------------------------------------------------------ validation
-    def _answer(self, request: Request, spec: str, path: str, status: int, body: Any) -> Response:
-        """The response, after checking the request and the response against Xero's spec."""
+    def _answer(
+        self, request: Request, spec: str, path: str, status: int, body: Any, raw: bytes | None = None
+    ) -> Response:
+        """The response, after checking the request (with its body, `raw`, for a write) and the response
+        (a 200's or a 400's body) against Xero's spec."""
         from openapi_core.exceptions import OpenAPIError
         from openapi_core.testing import MockRequest, MockResponse
 
@@ -533,18 +659,21 @@ class XeroFake(FakeClock, OAuthTestServer):
         headers = {k.lower(): v for k, v in request.headers.items()}
         query = dict(request.query_params)
         self.requests.append((path, query, headers))
-        mock_request = MockRequest(API_HOST, "get", spec_path, args=query, headers=headers)
+        method = request.method.lower()
+        mock_request = MockRequest(
+            API_HOST, method, spec_path, args=query, headers=headers, data=raw if method != "get" else None
+        )
         content = json.dumps(body).encode() if body is not None else b""
         problems = []
         try:
             app.validate_request(mock_request)
         except OpenAPIError as error:
-            problems.append(f"request {path}: {describe_violation(error)}")
-        if status == 200:
+            problems.append(f"request {request.method} {path}: {describe_violation(error)}")
+        if status in (200, 400) and body is not None:
             try:
-                app.validate_response(mock_request, MockResponse(content, status_code=200))
+                app.validate_response(mock_request, MockResponse(content, status_code=status))
             except OpenAPIError as error:
-                problems.append(f"response {path}: {describe_violation(error)}")
+                problems.append(f"response {request.method} {path}: {describe_violation(error)}")
         if problems:
             self.violations.extend(problems)
             return JSONResponse(

@@ -1,5 +1,5 @@
 """HTTP calls to the QuickBooks Online Accounting API (v3) for one company (realm): queries, change data
-capture, reports, faults, rate limits and retries.
+capture, reports, writes (`post`, with `requestid`), faults, rate limits and retries.
 
 Intuit answers errors as a `Fault` (`{"Fault": {"Error": [{"Message", "Detail", "code"}], "type"}}`), with
 the HTTP status it belongs to and, now and then, inside a 200. Authentication faults (codes 3200 and 3201,
@@ -10,8 +10,9 @@ with `invalid_grant` is `AuthorizationLost` too (raised by `oauth.tokens` throug
 Limits: 500 requests a minute and 10 in flight per company. A 429 (`ThrottleExceeded`, code 3001) is waited
 out as `Retry-After` says, or a minute when it says nothing (the window is a minute), within the shared
 `RetryBudget`; 5xx answers and network errors are retried with exponential backoff. Other faults (a query
-Intuit could not parse, a CDC window it refuses) and unreadable bodies are `PlatformFailed`. Tokens are
-sent, never logged.
+Intuit could not parse, a CDC window it refuses, a write its books refuse) are `QuickBooksFault`, a
+`PlatformFailed` carrying Intuit's `Error` items; unreadable bodies are `PlatformFailed`. Tokens are sent,
+never logged.
 """
 
 from __future__ import annotations
@@ -94,7 +95,21 @@ class QuickBooksClient:
         """A GET below the company's URL (`companyinfo/<realm>`, `preferences`, `reports/BalanceSheet`)."""
         return await self.get(path, params or {})
 
+    async def post(
+        self, path: str, body: dict[str, Any], params: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """A write below the company's URL (`invoice`, `invoice?operation=delete`). Give `requestid` in
+        `params` to make it safe to repeat: Intuit answers a request it has seen with the first answer, so
+        the retries here (5xx, network, throttle, a renewed token) and a push retried after a crash write
+        once."""
+        return await self.send("POST", path, params or {}, body)
+
     async def get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        return await self.send("GET", path, params)
+
+    async def send(
+        self, method: str, path: str, params: dict[str, str], body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         url = f"{self.company_url}/{path.lstrip('/')}"
         query = {**params, "minorversion": MINOR_VERSION}
         renewed = False
@@ -103,15 +118,15 @@ class QuickBooksClient:
             token = await self.tokens()
             try:
                 self.calls += 1
-                response = await self.http.get(
-                    url, params=query, headers={"Authorization": f"Bearer {token}"}
+                response = await self.http.request(
+                    method, url, params=query, json=body, headers={"Authorization": f"Bearer {token}"}
                 )
             except httpx.HTTPError as error:
                 await retries.server_failed(f"QuickBooks could not be reached: {type(error).__name__}")
                 continue
             status = response.status_code
-            body = _json(response)
-            codes, description = _fault(body)
+            answer = _json(response)
+            codes, description = _fault(answer)
             if status == 401 or codes & AUTHENTICATION_FAULTS:
                 if renewed:
                     raise AuthorizationLost(
@@ -139,10 +154,22 @@ class QuickBooksClient:
                 )
                 continue
             if status >= 400 or codes:
-                raise PlatformFailed(f"QuickBooks refused the request (HTTP {status}: {description}).")
-            if body is None:
+                raise QuickBooksFault(status, codes, description, _errors(answer))
+            if answer is None:
                 raise PlatformFailed(f"QuickBooks answered {path} with a body that is not JSON.")
-            return body
+            return answer
+
+
+class QuickBooksFault(PlatformFailed):
+    """QuickBooks refused the request with a `Fault` other than authorization or throttling: a query it
+    could not parse (a pull fails), or a write its books refuse (a push turns the `Error` items into Codat's
+    validation errors). `errors` are Intuit's items (`Message`, `Detail`, `code`, `element`)."""
+
+    def __init__(self, status: int, codes: set[str], description: str, errors: list[dict[str, Any]]) -> None:
+        super().__init__(f"QuickBooks refused the request (HTTP {status}: {description}).")
+        self.status = status
+        self.codes = codes
+        self.errors = errors
 
 
 def timestamp(moment: datetime) -> str:
@@ -157,6 +184,12 @@ def _json(response: httpx.Response) -> dict[str, Any] | None:
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
+
+
+def _errors(body: dict[str, Any] | None) -> list[dict[str, Any]]:
+    fault = (body or {}).get("Fault") or (body or {}).get("fault")
+    errors = (fault.get("Error") or fault.get("error") or []) if isinstance(fault, dict) else []
+    return [e for e in errors if isinstance(e, dict)]
 
 
 def _fault(body: dict[str, Any] | None) -> tuple[set[str], str]:

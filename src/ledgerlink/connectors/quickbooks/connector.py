@@ -12,6 +12,10 @@ MAXRESULTS 1000`); name lists (accounts, customers, vendors, items) include inac
 '<last pull>'` and then asks change data capture (`/cdc?entities=&changedSince=`) for what was deleted
 since: its `status: "Deleted"` entries become `Batch.deleted_ids`. Tax codes and rates have no CDC and are
 read whole; so are company info and the BalanceSheet and ProfitAndLoss reports (a record per month).
+
+Pushes. `push` creates, updates (sparse, with the SyncToken read first) and deletes the entities
+`writes.WRITES` names, through `pushes.push`: what is declared in `writable_data_types`,
+`UPDATABLE` and `DELETABLE`.
 """
 
 from __future__ import annotations
@@ -33,8 +37,10 @@ from ledgerlink.connectors.base import (
     AuthorizationRejected,
     Branding,
     ConnectorInfo,
+    DataTypeNotSupported,
     FetchRequest,
     PlatformFailed,
+    PushRequest,
 )
 from ledgerlink.connectors.codat_shapes import (
     BALANCE_SHEET,
@@ -51,15 +57,16 @@ from ledgerlink.connectors.mapped import (
     Source,
     fixed_token,
     numbered_pages,
+    tokens_of,
 )
-from ledgerlink.connectors.quickbooks import mapping
+from ledgerlink.connectors.quickbooks import mapping, pushes, writes
 from ledgerlink.connectors.quickbooks.client import QuickBooksClient, QuickBooksUnavailable, timestamp
 from ledgerlink.connectors.retries import Sleep
 from ledgerlink.records.registry import SourceType
 
 KEY = "qhyg"
 SANDBOX_KEY = "ndsk"
-# Read access to the company's books (Intuit's only accounting scope; it also covers writes, unused here).
+# Access to the company's books, reads and writes (Intuit's only accounting scope).
 SCOPES = ("com.intuit.quickbooks.accounting",)
 # Intuit's largest MAXRESULTS.
 PAGE_SIZE = 1000
@@ -101,8 +108,37 @@ SOURCES: Mapping[str, Source] = {
     "billPayments": Source("BillPayment", mapping.bill_payment),
     "journalEntries": Source("JournalEntry", mapping.journal_entry),
     "items": Source("Item", mapping.item, include_inactive=True),
+    "creditNotes": Source("CreditMemo", mapping.credit_note),
+    "billCreditNotes": Source("VendorCredit", mapping.bill_credit_note),
+    "purchaseOrders": Source("PurchaseOrder", mapping.purchase_order),
+    "transfers": Source("Transfer", mapping.transfer),
+    "directCosts": Source("Purchase", mapping.direct_cost),
+    # Deposits that only gather payments received earlier (from Undeposited Funds) are no income of their own.
+    "directIncomes": Source(
+        "Deposit",
+        mapping.direct_income,
+        keep=lambda entity: any(
+            line.get("DetailType") == "DepositLineDetail"
+            and (line.get("DepositLineDetail") or {}).get("AccountRef")
+            for line in entity.get("Line") or []
+        ),
+    ),
 }
 DATA_TYPES = tuple(sorted({*SOURCES, "taxRates", "company", *STATEMENT_TYPES}))
+# What QuickBooks changes in place (a sparse update) and deletes, of what Codat's API updates and deletes:
+# name lists (accounts, customers, vendors, items) are never deleted in QuickBooks, only made inactive, and
+# a payment cannot be changed once it is applied (Codat has no update of payments or bill payments either).
+UPDATABLE = (
+    "bankAccounts",
+    "billCreditNotes",
+    "bills",
+    "creditNotes",
+    "customers",
+    "invoices",
+    "purchaseOrders",
+    "suppliers",
+)
+DELETABLE = ("billPayments", "bills", "invoices", "journalEntries")
 
 
 class QuickBooksConnector(PlatformConnector[QuickBooksClient]):
@@ -114,6 +150,9 @@ class QuickBooksConnector(PlatformConnector[QuickBooksClient]):
         data_types=DATA_TYPES,
         data_provided_by="QuickBooks Online",
         accepts_credentials=False,
+        writable_data_types=tuple(sorted(writes.WRITES)),
+        updatable_data_types=UPDATABLE,
+        deletable_data_types=DELETABLE,
     )
     sandbox = False
     platform = "QuickBooks"
@@ -159,6 +198,13 @@ class QuickBooksConnector(PlatformConnector[QuickBooksClient]):
         except (QuickBooksUnavailable, AuthorizationLost, PlatformFailed, httpx.HTTPError) as error:
             raise AuthorizationRejected(f"The QuickBooks company could not be read: {error}") from None
         return {"quickbooks": {"realmId": realm_id, "companyName": info.get("CompanyName")}}
+
+    async def push(self, request: PushRequest) -> dict[str, Any]:
+        """Write to the connection's company (`pushes.push`), with the push's access token."""
+        if not self.info.writes(request.operation, request.data_type):
+            raise DataTypeNotSupported(request.data_type)
+        async with self.client(tokens_of(request, self.platform), self.linked_id(request)) as quickbooks:
+            return await pushes.push(quickbooks, request)
 
     def records(self, client: QuickBooksClient, request: FetchRequest) -> AsyncIterator[Mapped]:
         if request.data_type == "company":

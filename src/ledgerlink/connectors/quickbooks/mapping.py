@@ -402,6 +402,89 @@ def bill(entity: Record) -> Mapped:
     return _source_modified(entity, without_none(mapped))
 
 
+# --------------------------------------------------------------------- credit notes, purchase orders
+def _credit_status(total: float, remaining: float) -> str:
+    """What is left of a credit (`RemainingCredit`/`Balance`) says whether it has been used."""
+    if remaining == 0 and total > 0:
+        return "Paid"
+    if 0 < remaining < total:
+        return "PartiallyPaid"
+    return "Submitted"
+
+
+def _credit(entity: Record, lines: list[Record], remaining: float) -> Record:
+    """What a credit note and a bill credit note share: amounts, dates, lines and what is left of it."""
+    total, tax = money(entity.get("TotalAmt")), _tax(entity)
+    return {
+        "id": str(entity["Id"]),
+        "issueDate": codat_date(entity.get("TxnDate")),
+        "currency": _value(entity.get("CurrencyRef")),
+        "currencyRate": _currency_rate(entity),
+        "lineItems": lines,
+        # QuickBooks links credits from the payments that use them, not here.
+        "paymentAllocations": [],
+        "withholdingTax": [],
+        "subTotal": round(total - tax, 2),
+        "totalTaxAmount": tax,
+        "totalAmount": total,
+        "remainingCredit": remaining,
+        "status": _credit_status(total, remaining),
+    }
+
+
+def credit_note(entity: Record) -> Mapped:
+    """A QuickBooks CreditMemo: what is left of it to apply is `RemainingCredit`."""
+    discount, percentage = _discount(entity)
+    lines = [m for m in map(_sales_line, _lines(entity)) if m]
+    mapped: Record = {
+        **_credit(entity, lines, money(entity.get("RemainingCredit", entity.get("Balance")))),
+        "creditNoteNumber": entity.get("DocNumber") or None,
+        "customerRef": _ref(entity.get("CustomerRef"), "companyName"),
+        "totalDiscount": discount,
+        "discountPercentage": percentage,
+        "additionalTaxAmount": 0.0,
+        "additionalTaxPercentage": 0.0,
+        "note": (entity.get("CustomerMemo") or {}).get("value") or entity.get("PrivateNote") or None,
+    }
+    return _source_modified(entity, without_none(mapped))
+
+
+def bill_credit_note(entity: Record) -> Mapped:
+    """A QuickBooks VendorCredit: what is left of it to apply is its `Balance`."""
+    lines = [m for m in map(_expense_line, _lines(entity)) if m]
+    mapped: Record = {
+        **_credit(entity, lines, money(entity.get("Balance"))),
+        "billCreditNoteNumber": entity.get("DocNumber") or None,
+        "supplierRef": _ref(entity.get("VendorRef"), "supplierName"),
+        "totalDiscount": 0.0,
+        "discountPercentage": 0.0,
+        "note": entity.get("PrivateNote") or None,
+    }
+    return _source_modified(entity, without_none(mapped))
+
+
+def purchase_order(entity: Record) -> Mapped:
+    """A QuickBooks PurchaseOrder (`POStatus` Open or Closed); it books nothing until a bill is made of it."""
+    total, tax = money(entity.get("TotalAmt")), _tax(entity)
+    mapped: Record = {
+        "id": str(entity["Id"]),
+        "purchaseOrderNumber": entity.get("DocNumber") or None,
+        "supplierRef": _ref(entity.get("VendorRef"), "supplierName"),
+        "issueDate": codat_date(entity.get("TxnDate")),
+        "paymentDueDate": codat_date(entity.get("DueDate")),
+        "currency": _value(entity.get("CurrencyRef")),
+        "currencyRate": _currency_rate(entity),
+        "lineItems": [m for m in map(_expense_line, _lines(entity)) if m],
+        "status": entity.get("POStatus") if entity.get("POStatus") in ("Open", "Closed") else "Unknown",
+        "totalDiscount": 0.0,
+        "subTotal": round(total - tax, 2),
+        "totalTaxAmount": tax,
+        "totalAmount": total,
+        "note": entity.get("Memo") or entity.get("PrivateNote") or None,
+    }
+    return _source_modified(entity, without_none(mapped))
+
+
 # ------------------------------------------------------------------------------------------- payments
 # What a payment line links to (`LinkedTxn.TxnType`) → Codat's link type (its sign: `LINK_SIGNS`).
 PAYMENT_LINKS: Mapping[str, str] = {
@@ -482,6 +565,107 @@ def bill_payment(entity: Record) -> Mapped:
         "reference": entity.get("DocNumber") or None,
         "lines": _payment_lines(entity, BILL_PAYMENT_LINKS, vendor["id"] if vendor else None),
     }
+    return _source_modified(entity, without_none(mapped))
+
+
+# ------------------------------------------------------------------------- transfers, direct costs
+def transfer(entity: Record) -> Mapped:
+    """Money moved between two of the company's accounts (QuickBooks' Transfer: one amount, both sides)."""
+    amount, currency = money(entity.get("Amount")), _value(entity.get("CurrencyRef"))
+    mapped = without_none(
+        {
+            "id": str(entity["Id"]),
+            "description": entity.get("PrivateNote") or None,
+            "date": codat_date(entity.get("TxnDate")),
+            "from": without_none(
+                {"accountRef": _ref(entity.get("FromAccountRef")), "currency": currency, "amount": amount}
+            ),
+            "to": without_none(
+                {"accountRef": _ref(entity.get("ToAccountRef")), "currency": currency, "amount": amount}
+            ),
+        }
+    )
+    return _source_modified(entity, mapped)
+
+
+# The contact of a Purchase or a Deposit line (`EntityRef.type`) → Codat's data type.
+CONTACT_TYPES = {"Vendor": "suppliers", "Customer": "customers"}
+
+
+def _contact_ref(reference: Record | None) -> Record | None:
+    if not reference or not reference.get("value"):
+        return None
+    data_type = CONTACT_TYPES.get(reference.get("type") or "")
+    return codat_shapes.record_ref(str(reference["value"]), data_type) if data_type else None
+
+
+def _spent(entity: Record, document: str, account: Record | None, lines: list[Record]) -> Record:
+    """A direct cost or income: paid (or received) at once into or out of `account`, one payment allocated
+    in full; tax as QuickBooks totals it for the transaction."""
+    total, tax = money(entity.get("TotalAmt")), _tax(entity)
+    date_, currency = codat_date(entity.get("TxnDate")), _value(entity.get("CurrencyRef"))
+    allocation = codat_shapes.payment_allocation(
+        document,
+        payment_id=str(entity["Id"]),
+        paid=total,
+        allocated=total,
+        currency=currency,
+        currency_rate=_currency_rate(entity),
+        paid_on=date_,
+        allocated_on=date_,
+        account_ref=_ref(account),
+    )
+    return {
+        "id": str(entity["Id"]),
+        "reference": entity.get("DocNumber") or None,
+        "note": entity.get("PrivateNote") or None,
+        "issueDate": date_,
+        "currency": currency,
+        "currencyRate": _currency_rate(entity),
+        "lineItems": lines,
+        "paymentAllocations": [allocation],
+        "subTotal": round(total - tax, 2),
+        "taxAmount": tax,
+        "totalAmount": total,
+    }
+
+
+def direct_cost(entity: Record) -> Mapped:
+    """A QuickBooks Purchase (an expense paid at once by cash, cheque or card from `AccountRef`)."""
+    mapped = _spent(
+        entity, "directCosts", entity.get("AccountRef"), [m for m in map(_expense_line, _lines(entity)) if m]
+    )
+    mapped["contactRef"] = _contact_ref(entity.get("EntityRef"))
+    return _source_modified(entity, without_none(mapped))
+
+
+def _deposit_line(line: Record) -> Record | None:
+    if line.get("DetailType") != "DepositLineDetail":
+        return None
+    detail = line.get("DepositLineDetail") or {}
+    return without_none(
+        {
+            "description": line.get("Description") or None,
+            "unitAmount": money(line.get("Amount")),
+            "quantity": 1.0,
+            **_line_amounts(line, detail),
+            "accountRef": _ref(detail.get("AccountRef")),
+            "taxRateRef": _ref(detail.get("TaxCodeRef")),
+        }
+    )
+
+
+def direct_income(entity: Record) -> Mapped:
+    """A QuickBooks Deposit: money received into `DepositToAccountRef`, its lines booked to income accounts
+    (a deposit's lines that only gather payments received earlier are no income of their own)."""
+    mapped = _spent(
+        entity,
+        "directIncomes",
+        entity.get("DepositToAccountRef"),
+        [m for m in map(_deposit_line, entity.get("Line") or []) if m],
+    )
+    contacts = [(line.get("DepositLineDetail") or {}).get("Entity") for line in entity.get("Line") or []]
+    mapped["contactRef"] = next((r for r in map(_contact_ref, contacts) if r), None)
     return _source_modified(entity, without_none(mapped))
 
 

@@ -12,7 +12,7 @@ costs and incomes, items and journals are created, some updated and deleted (`wr
 checked against the books as a platform would check it, kept as a version in ledgerlink's platform store for
 the connection, and from then on part of the books every pull computes: listed with their type, posted to the
 ledger (account balances, statements, bank accounts and transactions), new accounts in the chart, and paying
-invoices and bills, until a later version or a delete replaces it (`writes.py` has the rules).
+invoices and bills, until a later version or a delete replaces it (the `writes` package has the rules).
 """
 
 from __future__ import annotations

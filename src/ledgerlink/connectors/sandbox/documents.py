@@ -1305,8 +1305,8 @@ def _cash_flow(column: ReportColumn, cash: list[int]) -> Record:
 
 
 # ---------------------------------------------------------------------------------------------- written
-# Records written through the API (`writes.py`): as written, with their state at T and the moment W they were
-# written as their modified date.
+# Records written through the API (the `writes` package): as written, with their state at T and the moment
+# W they were written as their modified date.
 def _written_versions(table: Mapping[str, V], w: Window, *, dated: bool = False) -> Iterator[V | str]:
     """Of written records (their latest versions, by id), the version current at T of each the window
     wants, and the id of each deleted in it. `dated`: none dated before the sync settings' start is wanted."""

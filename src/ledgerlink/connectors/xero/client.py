@@ -9,6 +9,12 @@ minute window before its next call, and refuses a call the day has no room for. 
 errors are retried with exponential backoff, `MAX_SERVER_RETRIES` times. A 401 renews the access token once
 (it expired early or was revoked); a second 401, or a 403 (the organisation disconnected the app), is
 `AuthorizationLost`. Tokens are sent, never logged.
+
+Writes (`write`) go through the same loop, with the push's key as Xero's `Idempotency-Key`: a write retried
+after a 5xx, a network error or a crash gets Xero's first answer back rather than writing twice. A 401 whose
+`WWW-Authenticate` says `insufficient_scope` is the grant lacking a write scope, not a lost grant
+(`XeroScopeMissing`: the push fails, the connection stays linked); a 400 is Xero's validation
+(`XeroValidation`, its body kept); a 404 says the record to change is not there (`RecordNotFound`).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from typing import Any, Self
 import httpx
 import structlog
 
-from ledgerlink.connectors.base import AccessTokens, AuthorizationLost, RateLimitExceeded
+from ledgerlink.connectors.base import AccessTokens, AuthorizationLost, RateLimitExceeded, RecordNotFound
 from ledgerlink.connectors.retries import RetryBudget, Sleep
 
 log = structlog.get_logger("ledgerlink.connectors.xero")
@@ -36,6 +42,19 @@ MINUTE_WINDOW = 60.0
 
 class XeroUnavailable(Exception):
     """Xero kept failing (5xx or network) after the retries; the pull's job is retried later."""
+
+
+class XeroScopeMissing(Exception):
+    """The access token lacks the scope an endpoint needs (Xero's 401 `insufficient_scope`): the business
+    linked with read-only scopes, and must link again to grant the write ones."""
+
+
+class XeroValidation(Exception):
+    """Xero refused a write (HTTP 400): its `ApiException` body, with `Elements[].ValidationErrors`."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__(str(body.get("Message") or "Xero refused the request."))
+        self.body = body
 
 
 class XeroClient:
@@ -72,7 +91,7 @@ class XeroClient:
     async def connections(self, auth_event_id: str | None = None) -> list[dict[str, Any]]:
         """The organisations the grant covers (`GET /connections` of the identity API)."""
         params = {"authEventId": auth_event_id} if auth_event_id else None
-        body = await self._get(f"{self.identity_url}/connections", params=params, tenant=False)
+        body = await self._call(f"{self.identity_url}/connections", params=params, tenant=False)
         return body if isinstance(body, list) else []
 
     async def get(
@@ -83,16 +102,39 @@ class XeroClient:
         if modified_since is not None:
             # Whole seconds, rounded down: a record changed within the second is read again, never missed.
             headers["If-Modified-Since"] = modified_since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        body = await self._get(f"{self.api_url}/{path.lstrip('/')}", params=params, headers=headers)
+        body = await self._call(f"{self.api_url}/{path.lstrip('/')}", params=params, headers=headers)
         return body if isinstance(body, dict) else {}
 
-    async def _get(
+    async def record(self, path: str) -> dict[str, Any] | None:
+        """`GET {endpoint}/{id}`: Xero's list of the one record, or None when Xero has no such record."""
+        try:
+            body = await self._call(f"{self.api_url}/{path.lstrip('/')}", find=True)
+        except RecordNotFound:
+            return None
+        return body if isinstance(body, dict) else None
+
+    async def write(
+        self, method: str, path: str, body: dict[str, Any], *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """A PUT (create) or POST (update) of the Accounting API for the tenant; Xero answers the records as
+        it now holds them. `XeroValidation` for a 400, `RecordNotFound` for a 404, `XeroScopeMissing` when
+        the grant lacks the write scope."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        answer = await self._call(
+            f"{self.api_url}/{path.lstrip('/')}", headers=headers, method=method, json_body=body
+        )
+        return answer if isinstance(answer, dict) else {}
+
+    async def _call(
         self,
         url: str,
         *,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         tenant: bool = True,
+        method: str = "GET",
+        json_body: dict[str, Any] | None = None,
+        find: bool = False,
     ) -> Any:
         renewed = False
         retries = RetryBudget(
@@ -114,12 +156,19 @@ class XeroClient:
                 request_headers["xero-tenant-id"] = self.tenant_id or ""
             try:
                 self.calls += 1
-                response = await self.http.get(url, params=params, headers=request_headers)
+                response = await self.http.request(
+                    method, url, params=params, headers=request_headers, json=json_body
+                )
             except httpx.HTTPError as error:
                 await retries.server_failed(f"Xero could not be reached: {type(error).__name__}")
                 continue
             self._note_limits(response)
             status = response.status_code
+            if status == 401 and "insufficient_scope" in response.headers.get("WWW-Authenticate", ""):
+                raise XeroScopeMissing(
+                    "Xero refused the write: the connection was linked without Xero's write scopes"
+                    " (accounting.transactions, accounting.contacts, accounting.settings); link it again."
+                )
             if status == 401:
                 if renewed:
                     raise AuthorizationLost("Xero refused the connection's access token.")
@@ -148,6 +197,10 @@ class XeroClient:
                 continue
             if status == 304:
                 return {}
+            if status == 400 and json_body is not None:
+                raise XeroValidation(_json_or_empty(response))
+            if status == 404 and (json_body is not None or find):
+                raise RecordNotFound(f"Xero has no record {url.rsplit('/', 1)[-1]}.")
             response.raise_for_status()
             if response.headers.get("X-MinLimit-Remaining") == "0":
                 # The next call would be refused: let the minute window pass instead of being told to.
@@ -158,6 +211,14 @@ class XeroClient:
         day = response.headers.get("X-DayLimit-Remaining")
         if day is not None and day.lstrip("-").isdigit():
             self.day_remaining = int(day)
+
+
+def _json_or_empty(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def _retry_after(response: httpx.Response) -> float:

@@ -12,6 +12,13 @@ Pulls. Each data type reads one Xero endpoint (`SOURCES`); list endpoints are pa
 `If-Modified-Since` (the last successful pull's moment), and records Xero reports as archived, voided or
 deleted come back as `Batch.deleted_ids`. Financial statements are Xero's BalanceSheet and ProfitAndLoss
 reports, read a year of months per call and stored one record per month.
+
+Pushes. Each writable data type is one Xero endpoint (`writes.WRITES`): a create PUTs the record mapped to
+Xero's shape, an update reads the record (404 or another type's: `RecordNotFound`) and POSTs the whole of it
+to its own path, a delete POSTs its deleting status; the push's key goes as Xero's `Idempotency-Key`. What
+Xero answers is mapped back by the read mapping, so a push returns what a pull would read. Xero's 400s become
+Codat's validation errors (`PushRejected`); a grant without the write scopes fails the push and leaves the
+connection linked.
 """
 
 from __future__ import annotations
@@ -34,7 +41,12 @@ from ledgerlink.connectors.base import (
     AuthorizationRejected,
     Branding,
     ConnectorInfo,
+    DataTypeNotSupported,
     FetchRequest,
+    PlatformFailed,
+    PushRejected,
+    PushRequest,
+    RecordNotFound,
 )
 from ledgerlink.connectors.codat_shapes import (
     BALANCE_SHEET,
@@ -52,20 +64,22 @@ from ledgerlink.connectors.mapped import (
     numbered_pages,
 )
 from ledgerlink.connectors.retries import Sleep
-from ledgerlink.connectors.xero import mapping
-from ledgerlink.connectors.xero.client import XeroClient, XeroUnavailable
-from ledgerlink.records.registry import SourceType
+from ledgerlink.connectors.xero import mapping, writes
+from ledgerlink.connectors.xero.client import XeroClient, XeroScopeMissing, XeroUnavailable, XeroValidation
+from ledgerlink.records.registry import Operation, SourceType
 
 KEY = "gbol"
-# Read-only scopes for everything the connector reads; `offline_access` brings the refresh token.
+# Reads and writes: the write scopes (accounting.settings: the chart of accounts and items;
+# accounting.contacts; accounting.transactions: documents, payments, journals, bank transactions) include
+# their `.read`; journals and reports are read only. `offline_access` brings the refresh token.
 SCOPES = (
     "openid",
     "profile",
     "email",
     "offline_access",
-    "accounting.settings.read",
-    "accounting.contacts.read",
-    "accounting.transactions.read",
+    "accounting.settings",
+    "accounting.contacts",
+    "accounting.transactions",
     "accounting.journals.read",
     "accounting.reports.read",
 )
@@ -101,8 +115,8 @@ def _flagged(flag: str) -> Callable[[Record], bool]:
 
 # The chart of accounts' code → id (line items may name an account by code only), and the organisation's
 # base currency (accounts in it carry no currency of their own): read once a pull for the mappings asking.
-ACCOUNT_IDS = "account_ids"
-BASE_CURRENCY = "base_currency"
+ACCOUNT_IDS = writes.ACCOUNT_IDS
+BASE_CURRENCY = writes.BASE_CURRENCY
 SOURCES: Mapping[str, Source] = {
     "chartOfAccounts": Source("Accounts", mapping.account, paged=False, context=(BASE_CURRENCY,)),
     "bankAccounts": Source(
@@ -125,6 +139,12 @@ SOURCES: Mapping[str, Source] = {
         "Payments", mapping.bill_payment, keep=lambda record: record.get("PaymentType") in mapping.PAID_OUT
     ),
     "bankTransactions": Source("BankTransactions", mapping.bank_transaction),
+    "directCosts": Source("BankTransactions", mapping.direct, keep=_of_type("SPEND"), context=(ACCOUNT_IDS,)),
+    "directIncomes": Source(
+        "BankTransactions", mapping.direct, keep=_of_type("RECEIVE"), context=(ACCOUNT_IDS,)
+    ),
+    "transfers": Source("BankTransfers", mapping.transfer, paged=False),
+    "purchaseOrders": Source("PurchaseOrders", mapping.purchase_order, context=(ACCOUNT_IDS,)),
     "items": Source("Items", mapping.item, paged=False, context=(ACCOUNT_IDS,)),
     # Tax rates and tracking categories do not take `If-Modified-Since`: read whole.
     "taxRates": Source("TaxRates", mapping.tax_rate, paged=False, incremental=False),
@@ -149,6 +169,18 @@ class XeroConnector(PlatformConnector[XeroClient]):
         data_types=DATA_TYPES,
         data_provided_by="Xero",
         accepts_credentials=False,
+        writable_data_types=tuple(sorted(writes.WRITES)),
+        updatable_data_types=(
+            "bankAccounts",
+            "billCreditNotes",
+            "bills",
+            "creditNotes",
+            "customers",
+            "invoices",
+            "purchaseOrders",
+            "suppliers",
+        ),
+        deletable_data_types=tuple(sorted(k for k, write in writes.WRITES.items() if write.delete)),
     )
     platform = "Xero"
     linked_books = "organisation"
@@ -203,6 +235,71 @@ class XeroConnector(PlatformConnector[XeroClient]):
             organisations, key=lambda t: (t.get("updatedDateUtc") or "", t.get("createdDateUtc") or "")
         )
         return {"xero": {"tenantId": chosen["tenantId"], "tenantName": chosen.get("tenantName")}}
+
+    async def push(self, request: PushRequest) -> dict[str, Any]:
+        write = writes.WRITES.get(request.data_type)
+        if write is None or not self.info.writes(request.operation, request.data_type):
+            raise DataTypeNotSupported(request.data_type)
+        tenant_id = (request.credentials.get(self.linked_key) or {}).get(self.linked_field)
+        if not tenant_id:
+            raise AuthorizationLost(
+                "The connection has no Xero organisation; the business must link it again."
+            )
+        tokens = request.access_token or fixed_token(
+            (request.credentials.get("oauth") or {}).get("access_token", ""), self.platform
+        )
+        try:
+            async with self.client(tokens, tenant_id) as xero:
+                return await self._push(xero, write, request)
+        except writes.Refused as refused:
+            raise PushRejected(str(refused), refused.errors) from None
+        except XeroValidation as invalid:
+            errors = writes.codat_errors(invalid.body, request.data_type)
+            raise PushRejected("; ".join(e["message"] for e in errors), errors) from None
+        except XeroScopeMissing as missing:
+            raise PushRejected(str(missing)) from None
+        except XeroUnavailable as unavailable:
+            raise PlatformFailed(str(unavailable)) from None
+
+    async def _push(self, xero: XeroClient, write: writes.Write, request: PushRequest) -> dict[str, Any]:
+        context = await self._write_context(xero, write.context, request.record)
+        key = request.idempotency_key
+        if request.operation is Operation.CREATE:
+            body = write.create_body(write.to_xero(request.record, context))
+            writes.check_ids(body, request.data_type)
+            answer = await xero.write("PUT", write.endpoint, body, idempotency_key=key)
+            return _codat(write, _only(answer, write.endpoint), context)
+        if not writes.is_guid(request.record_id or ""):
+            raise RecordNotFound(f"Xero has no {request.data_type} record {request.record_id}.")
+        path = f"{write.endpoint}/{request.record_id}"
+        found = await xero.record(path)
+        current = _only(found, write.endpoint) if found else None
+        if current is None or not write.keep(current):
+            raise RecordNotFound(f"Xero has no {request.data_type} record {request.record_id}.")
+        if request.operation is Operation.UPDATE:
+            changed = {**write.to_xero(request.record, context), write.id_key: request.record_id}
+            writes.check_ids(changed, request.data_type)
+            answer = await xero.write("POST", path, {write.endpoint: [changed]}, idempotency_key=key)
+            return _codat(write, _only(answer, write.endpoint), context)
+        assert write.delete is not None  # `info` declares deletes only for types that have one
+        await xero.write("POST", path, write.delete(current), idempotency_key=key)
+        # As it was last: a retried delete finds it gone already, and reads it without its final status.
+        return _codat(write, current, context, as_last=True)
+
+    async def _write_context(
+        self, xero: XeroClient, wanted: tuple[str, ...], record: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        context: dict[str, Any] = {}
+        if any(line.get("itemRef") for line in record.get("lineItems") or []):
+            items = (await xero.get("Items")).get("Items") or []
+            context[writes.ITEM_CODES] = {i["ItemID"]: i["Code"] for i in items if i.get("Code")}
+        if ACCOUNT_IDS in wanted or writes.ACCOUNT_CODES in wanted:
+            accounts = (await xero.get("Accounts")).get("Accounts") or []
+            context[ACCOUNT_IDS] = {a["Code"]: a["AccountID"] for a in accounts if a.get("Code")}
+            context[writes.ACCOUNT_CODES] = {a["AccountID"]: a["Code"] for a in accounts if a.get("Code")}
+        if BASE_CURRENCY in wanted:
+            context[BASE_CURRENCY] = (await self._organisation(xero)).get("BaseCurrency")
+        return context
 
     def records(self, client: XeroClient, request: FetchRequest) -> AsyncIterator[Mapped]:
         if request.data_type == "company":
@@ -301,6 +398,33 @@ class XeroConnector(PlatformConnector[XeroClient]):
                 continue
             for index, month in enumerate(months, start=1):
                 yield build(reports[0], ReportColumn.of_month(index, month), currency)
+
+
+def _only(answer: Mapping[str, Any], endpoint: str) -> dict[str, Any]:
+    """The one record of Xero's answer (`{"Invoices": [{...}]}`)."""
+    records = answer.get(endpoint) or []
+    if len(records) != 1 or not isinstance(records[0], dict):
+        raise PlatformFailed(f"Xero answered {len(records)} {endpoint} records where one was written.")
+    return records[0]
+
+
+STATUS_KEYS = ("Status", "ContactStatus")
+
+
+def _codat(
+    write: writes.Write, record: dict[str, Any], context: Mapping[str, Any], *, as_last: bool = False
+) -> dict[str, Any]:
+    """Xero's record in Codat's read shape, by the read mapping (with the context it takes)."""
+    arguments = {name: context.get(name) for name in write.context if name in (ACCOUNT_IDS, BASE_CURRENCY)}
+    mapped = write.read(record, **arguments)
+    if isinstance(mapped, dict):
+        return mapped
+    if as_last:
+        alive = {key: value for key, value in record.items() if key not in STATUS_KEYS}
+        again = write.read(alive, **arguments)
+        if isinstance(again, dict):
+            return again
+    raise PlatformFailed(f"Xero answered the {write.endpoint} record written as deleted.")
 
 
 def _auth_event_id(access_token: str) -> str | None:

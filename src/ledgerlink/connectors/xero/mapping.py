@@ -456,6 +456,35 @@ def bill_credit_note(record: Record, account_ids: Mapping[str, str] | None = Non
     return _credit_note(record, account_ids, "billCreditNotes")
 
 
+# ------------------------------------------------------------------------------------ purchase orders
+PURCHASE_ORDER_STATUSES = {"DRAFT": "Draft", "SUBMITTED": "Open", "AUTHORISED": "Open", "BILLED": "Closed"}
+
+
+def purchase_order(record: Record, account_ids: Mapping[str, str] | None = None) -> Mapped:
+    """A purchase order: open once submitted or approved, closed once billed; deleted ones are deletions."""
+    if record.get("Status") == "DELETED":
+        return Deleted(record["PurchaseOrderID"])
+    contact = record.get("Contact") or {}
+    amounts = record.get("LineAmountTypes") or "Exclusive"
+    mapped: Record = {
+        "id": record["PurchaseOrderID"],
+        "purchaseOrderNumber": record.get("PurchaseOrderNumber"),
+        "issueDate": codat_date(record.get("Date")),
+        "expectedDeliveryDate": codat_date(record.get("DeliveryDate")),
+        "note": record.get("Reference") or None,
+        "supplierRef": ref(contact.get("ContactID"), contact.get("Name"), "supplierName"),
+        "status": PURCHASE_ORDER_STATUSES.get(record.get("Status") or "", "Unknown"),
+        "currency": record.get("CurrencyCode"),
+        "currencyRate": currency_rate(record.get("CurrencyRate")),
+        "lineItems": [_line_item(line, amounts, account_ids or {}) for line in record.get("LineItems") or []],
+        "totalDiscount": money(record.get("TotalDiscount")),
+        "subTotal": money(record.get("SubTotal")),
+        "totalTaxAmount": money(record.get("TotalTax")),
+        "totalAmount": money(record.get("Total")),
+    }
+    return _source_modified(record, without_none(mapped))
+
+
 # ------------------------------------------------------------------------------------------- payments
 # Payment types of money received (Codat `payments`) and paid out (Codat `billPayments`).
 RECEIVED = frozenset({"ACCRECPAYMENT", "ARCREDITPAYMENT", "AROVERPAYMENTPAYMENT", "ARPREPAYMENTPAYMENT"})
@@ -553,6 +582,86 @@ def bank_transaction(record: Record) -> Mapped:
     if modified:
         mapped["sourceModifiedDate"] = modified
     return mapped
+
+
+# ------------------------------------------------------------------------- direct costs and incomes
+# Spend and receive money (bank transactions of no invoice or bill) are Codat's direct costs and incomes.
+DIRECT_TYPES: Mapping[str, tuple[str, str]] = {
+    "SPEND": ("directCosts", "suppliers"),
+    "RECEIVE": ("directIncomes", "customers"),
+}
+
+
+def direct(record: Record, account_ids: Mapping[str, str] | None = None) -> Mapped:
+    """A SPEND (direct cost) or RECEIVE (direct income) bank transaction: paid at once, from or into its bank
+    account, which is its one payment allocation."""
+    if record.get("Status") in DOCUMENT_GONE:
+        return Deleted(record["BankTransactionID"])
+    document, contact_type = DIRECT_TYPES[record["Type"]]
+    contact = record.get("Contact") or {}
+    account = record.get("BankAccount") or {}
+    amounts = record.get("LineAmountTypes") or "Exclusive"
+    rate = currency_rate(record.get("CurrencyRate"))
+    day = codat_date(record.get("Date"))
+    total = money(record.get("Total"))
+    mapped: Record = {
+        "id": record["BankTransactionID"],
+        "reference": record.get("Reference") or None,
+        "contactRef": codat_shapes.record_ref(contact["ContactID"], contact_type)
+        if contact.get("ContactID")
+        else None,
+        "issueDate": day,
+        "currency": record.get("CurrencyCode"),
+        "currencyRate": rate,
+        "lineItems": [_line_item(line, amounts, account_ids or {}) for line in record.get("LineItems") or []],
+        "paymentAllocations": [
+            codat_shapes.payment_allocation(
+                document,
+                payment_id=record["BankTransactionID"],
+                account_ref=ref(account.get("AccountID"), account.get("Name")),
+                currency=record.get("CurrencyCode"),
+                currency_rate=rate,
+                paid_on=day,
+                allocated_on=day,
+                paid=total,
+                allocated=total,
+            )
+        ],
+        "subTotal": money(record.get("SubTotal")),
+        "taxAmount": money(record.get("TotalTax")),
+        "totalAmount": total,
+    }
+    return _source_modified(record, without_none(mapped))
+
+
+# -------------------------------------------------------------------------------------------- transfers
+def transfer(record: Record) -> Mapped:
+    """A bank transfer: the same amount out of one bank account and into another (Xero converts at its
+    `CurrencyRate` when their currencies differ)."""
+    if record.get("Status") in DOCUMENT_GONE:
+        return Deleted(record["BankTransferID"])
+    amount = money(record.get("Amount"))
+    rate = float(record.get("CurrencyRate") or 1)
+    sides = {}
+    for side, key, value in (("from", "FromBankAccount", amount), ("to", "ToBankAccount", amount * rate)):
+        account = record.get(key) or {}
+        sides[side] = without_none(
+            {
+                "accountRef": ref(account.get("AccountID"), account.get("Name")),
+                "amount": round(value, 2),
+                "currency": account.get("CurrencyCode"),
+            }
+        )
+    mapped = without_none(
+        {
+            "id": record["BankTransferID"],
+            "description": record.get("Reference") or None,
+            "date": codat_date(record.get("Date")),
+            **sides,
+            "depositedRecordRefs": [],
+        }
+    )
+    return codat_shapes.source_modified(mapped, codat_timestamp(record.get("CreatedDateUTC")))
 
 
 # ------------------------------------------------------------------------------------ journal entries

@@ -55,10 +55,10 @@ from ledgerlink.connectors.sandbox.accounting import AccountingSandbox
 from ledgerlink.kit.clock import utcnow
 from ledgerlink.records.registry import Operation
 from tests.support.pulls import link_sandbox, read_all, wait_for_pulls
+from tests.support.push_operations import wait_for_push
 from tests.support.sandbox_api import read_books
 from tests.support.sandbox_books import cents, check_coherence
 from tests.support.server import RunningServer
-from tests.test_push import wait_for_push
 
 CREATE, UPDATE, DELETE = Operation.CREATE, Operation.UPDATE, Operation.DELETE
 SANDBOX = AccountingSandbox.info

@@ -188,7 +188,7 @@ def check_coherence(snap: dict[str, dict[str, dict]]) -> None:
         if account not in running:
             opening[account] = balance - amount
         else:
-            assert balance == running[account] + amount
+            assert balance == running[account] + amount, (running[account], txn)
         running[account] = balance
         totals[account] += amount
     for account_id, account in bank_accounts.items():

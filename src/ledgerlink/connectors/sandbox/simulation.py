@@ -165,8 +165,7 @@ class Window:
         if created > self.T:
             return SKIP
         if deleted is not None and deleted <= self.T:
-            seen = S if self.seen is None else self.seen
-            if S is not None and created <= seen and S < deleted:
+            if S is not None and created <= (S if self.seen is None else self.seen) and deleted > S:
                 return DELETE
             return SKIP
         if S is not None and last <= S:

@@ -255,7 +255,9 @@ def test_link_sync_unlink_relink_delete_delivers_every_event_signed(api, sdk) ->
             for pull in first_pulls:
                 entry = summary[pull["dataType"]]
                 assert entry["connectionId"] == connection["id"] and entry["status"] == pull["status"]
-                assert entry["recordsModified"] is (pull["status"] == "Complete") and entry["issues"] == []
+                # (the Sandbox has records of every type when it links, but the purchase orders written to it)
+                holds_records = pull["status"] == "Complete" and pull["dataType"] != "purchaseOrders"
+                assert entry["recordsModified"] is holds_records and entry["issues"] == []
             second = {entry["dataType"]: entry for entry in reads[1]["payload"]["dataTypes"]}
             later_pulls = [pull for pull in all_pulls if pull["id"] not in {p["id"] for p in first_pulls}]
             assert set(second) == {pull["dataType"] for pull in later_pulls}

@@ -62,22 +62,43 @@ def read_books(api: httpx.Client, company_id: str, connection_id: str) -> dict[s
 def in_running_order(transactions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One account's transactions in the order their running balances were written: each one's balance is
     the one before plus its amount. The read API orders them by id; here they go by the day they cleared,
-    and within a day in the order their balances chain (the account's first begins with a balance no other
-    of its day ends with)."""
+    and within a day in an order whose balances chain from the day before's last (the account's first day
+    from any of its transactions). Lines that leave the balance where it was (a payout and its reversal)
+    make several orders chain; any of them is the books' as far as balances tell, so the search backtracks
+    rather than take the first candidate. A day that chains in no order is returned as read, for the
+    coherence check to report."""
     ordered: list[dict[str, Any]] = []
     by_day = sorted(transactions, key=lambda txn: txn["clearedOnDate"])
     for _day, group in groupby(by_day, key=lambda txn: txn["clearedOnDate"]):
         same = list(group)
-        while same:
-            if ordered:
-                follows = [txn for txn in same if _opening(txn) == _pence(ordered[-1]["balance"])]
-            else:
-                ends = {_pence(txn["balance"]) for txn in same}
-                follows = [txn for txn in same if _opening(txn) not in ends]
-            chosen = (follows or same)[0]
-            same.remove(chosen)
-            ordered.append(chosen)
+        starts = [_pence(ordered[-1]["balance"])] if ordered else sorted({_opening(txn) for txn in same})
+        ordered += next(filter(None, (_chain(same, start) for start in starts)), same)
     return ordered
+
+
+def _chain(day: list[dict[str, Any]], start: int) -> list[dict[str, Any]] | None:
+    """`day`'s transactions in an order whose running balances chain from `start`, or None if none does."""
+    used = [False] * len(day)
+    path: list[dict[str, Any]] = []
+
+    def extend(balance: int) -> bool:
+        if len(path) == len(day):
+            return True
+        tried: set[int] = set()
+        for i, txn in enumerate(day):
+            amount = _pence(txn["amount"])
+            if used[i] or _opening(txn) != balance or amount in tried:
+                continue
+            tried.add(amount)  # lines alike in amount lead to the same balances: one of them is enough
+            used[i] = True
+            path.append(txn)
+            if extend(balance + amount):
+                return True
+            used[i] = False
+            path.pop()
+        return False
+
+    return path if extend(start) else None
 
 
 def _pence(value: float) -> int:

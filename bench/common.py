@@ -56,22 +56,30 @@ async def linked_sandbox(
     """A client, a company and a Linked Sandbox connection, written directly (no first-link pulls)."""
     from ledgerlink.clients.service import ensure_default_client
     from ledgerlink.companies.models import Company
-    from ledgerlink.connections.models import Connection
     from ledgerlink.integrations.service import sync_registry
 
     async with run.sessionmaker() as session, session.begin():
         await sync_registry(session)
         client = await ensure_default_client(session)
-        now = utcnow()
-        company = Company(id=uuid.uuid4(), client_id=client.id, name=name, tags={}, products=[], created_at=now)
+        company = Company(
+            id=uuid.uuid4(), client_id=client.id, name=name, tags={}, products=[], created_at=utcnow()
+        )
         session.add(company)
-        await session.flush()
+    return company.id, await add_connection(run, company.id, platform_key, credentials)
+
+
+async def add_connection(run: Runtime, company_id: uuid.UUID, platform_key: str, credentials: dict) -> uuid.UUID:
+    """A Linked connection of the company to the platform, written directly (no first-link pulls)."""
+    from ledgerlink.connections.models import Connection
+
+    async with run.sessionmaker() as session, session.begin():
+        now = utcnow()
         connection = Connection(
-            id=uuid.uuid4(), company_id=company.id, integration_key=platform_key, status="Linked", created_at=now,
+            id=uuid.uuid4(), company_id=company_id, integration_key=platform_key, status="Linked", created_at=now,
             linked_at=now, sealed_authorization=run.secrets.seal(credentials), data_connection_errors=[],
         )
         session.add(connection)
-    return company.id, connection.id
+    return connection.id
 
 
 async def pull(run: Runtime, company_id: uuid.UUID, connection_id: uuid.UUID, data_type: str) -> uuid.UUID:

@@ -21,7 +21,7 @@ from ledgerlink.data import legacy, reads
 from ledgerlink.db import bound_reads
 from ledgerlink.kit.auth import Session, request_key_hashes, unauthorized
 from ledgerlink.kit.errors import CodatError
-from ledgerlink.kit.pagination import PageParams, page_envelope, parse_page_params, query_items
+from ledgerlink.kit.pagination import PageParams, page_envelope, page_query
 from ledgerlink.kit.responses import json
 from ledgerlink.records.registry import DATA_TYPES, LEGACY_PATHS, DataType, Scope, Shape, record_schema
 
@@ -42,11 +42,7 @@ def _parent(data_type: DataType, request: Request) -> dict[str, str]:
 
 
 def _page_params(request: Request) -> PageParams:
-    # The last of a repeated parameter, as `request.query_params` would give.
-    query = dict(query_items(request.scope))
-    return parse_page_params(
-        query.get("page"), query.get("pageSize"), query.get("query"), query.get("orderBy")
-    )
+    return page_query(request.scope["query_string"])
 
 
 def _page_response(request: Request, params: PageParams, rows: bytes, total: int) -> Response:

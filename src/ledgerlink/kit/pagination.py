@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -97,11 +98,32 @@ def query_items(scope: Scope) -> list[tuple[str, str]]:
     return [(name, value) for name, _, value in (part.partition("=") for part in text.split("&") if part)]
 
 
+# Query strings whose parsed forms are kept (`page_query`, `_link_rest`): pages are asked again and again
+# with the same few, and a filtered one costs tens of microseconds to split, decode and encode again.
+QUERY_STRINGS_KEPT = 1024
+
+
+@lru_cache(maxsize=QUERY_STRINGS_KEPT)
+def page_query(query_string: bytes) -> PageParams:
+    """A list page's parameters from its raw query string (the last of a repeated one, as
+    `request.query_params` would give); raises `BadRequest` as `parse_page_params` does."""
+    query = dict(query_items({"query_string": query_string}))
+    return parse_page_params(
+        query.get("page"), query.get("pageSize"), query.get("query"), query.get("orderBy")
+    )
+
+
+@lru_cache(maxsize=QUERY_STRINGS_KEPT)
+def _link_rest(query_string: bytes) -> str:
+    """What a page link carries after its page and size: the request's other parameters, encoded once for
+    every link (as `urlencode` of the whole list would encode them)."""
+    others = [(k, v) for k, v in query_items({"query_string": query_string}) if k not in ("page", "pageSize")]
+    return "&" + urlencode(others) if others else ""
+
+
 def page_envelope(request: Request, params: PageParams, results: Sequence[Any], total: int) -> dict[str, Any]:
     path = url_path(request.scope)
-    others = [(k, v) for k, v in query_items(request.scope) if k not in ("page", "pageSize")]
-    # Encoded once for every link (as `urlencode` of the whole list would encode them).
-    rest = "&" + urlencode(others) if others else ""
+    rest = _link_rest(request.scope["query_string"])
 
     def href(page: int) -> dict[str, str]:
         return {"href": f"{path}?page={page}&pageSize={params.page_size}{rest}"}

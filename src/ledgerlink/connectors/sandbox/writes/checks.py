@@ -41,6 +41,13 @@ class Check:
     def fail(self, item: str, message: str) -> None:
         self.errors.append({"itemId": item, "message": message, "validatorName": self.validator})
 
+    def lines(self, value: Any, item: str, message: str) -> list[Any]:
+        """A record's lines (`item`): a list of at least one, or none, with `message` as `item`'s error."""
+        if isinstance(value, list) and value:
+            return value
+        self.fail(item, message)
+        return []
+
     def done(self) -> None:
         if self.errors:
             summary = "; ".join(

@@ -353,10 +353,7 @@ def _direct(
     reference = check.text(record.get("reference"), "reference")
     note = check.text(record.get("note"), "note")
     contact = _direct_contact(check, record.get("contactRef"), cost)
-    raw_lines = record.get("lineItems")
-    if not isinstance(raw_lines, list) or not raw_lines:
-        check.fail("lineItems", "needs at least one line")
-        raw_lines = []
+    raw_lines = check.lines(record.get("lineItems"), "lineItems", "needs at least one line")
     lines = []
     sub_total = tax_total = 0
     for n, line in enumerate(raw_lines):
@@ -483,10 +480,7 @@ def _bank_transactions(
     second by another write in id order.)"""
     check = Check(bk, written, T, "BankTransactions")
     bank = _bank(check, {"id": record.get("accountId")}, "accountId")
-    raw_lines = record.get("transactions")
-    if not isinstance(raw_lines, list) or not raw_lines:
-        check.fail("transactions", "needs at least one line")
-        raw_lines = []
+    raw_lines = check.lines(record.get("transactions"), "transactions", "needs at least one line")
     running = _bank_balance(bk, bank, T) if bank is not None else None
     batch_id = written_id(bk, BT_KIND[K_MANUAL], key)
     lines = []

@@ -171,10 +171,7 @@ def _supplier_lines(
 ) -> tuple[list[dict[str, Any]], int, int]:
     """The checked lines of a bill, bill credit note or purchase order in the books' bill line shape, with
     their sub total and tax (pence); the totals the client gave are checked against them."""
-    raw_lines = record.get("lineItems")
-    if not isinstance(raw_lines, list) or not raw_lines:
-        check.fail("lineItems", f"A {document} needs at least one line")
-        raw_lines = []
+    raw_lines = check.lines(record.get("lineItems"), "lineItems", f"A {document} needs at least one line")
     lines = []
     sub_total = tax_total = 0
     for n, line in enumerate(raw_lines):
@@ -490,12 +487,11 @@ def _bill_payment(
     t, total = _payment_head(check, record, refunds)
     note = check.text(record.get("note"), "note")
     reference = check.text(record.get("reference"), "reference")
-    raw_lines = record.get("lines")
-    if not isinstance(raw_lines, list) or not raw_lines:
-        check.fail(
-            "lines", "A bill payment needs at least one line, linking it to bills or paying on account"
-        )
-        raw_lines = []
+    raw_lines = check.lines(
+        record.get("lines"),
+        "lines",
+        "A bill payment needs at least one line, linking it to bills or paying on account",
+    )
     shaped_lines: list[tuple[int, list[Record]]] = []
     taken: dict[str, int] = {}  # what the payment takes off each bill, and off each credit note's credit
     for n, line in enumerate(raw_lines):

@@ -93,10 +93,9 @@ def _sales_document(
     elif any(other.number == number and other.id != record_id for other in written.in_books(table, T)):
         check.fail(kind.number_field, f"{kind.one.capitalize()} numbered {number} already exists")
     note = check.text(record.get("note"), "note")
-    raw_lines = record.get("lineItems")
-    if not isinstance(raw_lines, list) or not raw_lines:
-        check.fail("lineItems", f"{kind.one.capitalize()} needs at least one line")
-        raw_lines = []
+    raw_lines = check.lines(
+        record.get("lineItems"), "lineItems", f"{kind.one.capitalize()} needs at least one line"
+    )
     lines = []
     sub_total = tax_total = 0
     for n, line in enumerate(raw_lines):
@@ -252,10 +251,9 @@ def _payment(
         )
     note = check.text(record.get("note"), "note")
     reference = check.text(record.get("reference"), "reference")
-    raw_lines = record.get("lines")
-    if not isinstance(raw_lines, list) or not raw_lines:
-        check.fail("lines", "A payment needs at least one line, linking it to what it pays")
-        raw_lines = []
+    raw_lines = check.lines(
+        record.get("lines"), "lines", "A payment needs at least one line, linking it to what it pays"
+    )
     paid: list[tuple[int, list[Record]]] = []  # each line's amount and links
     taken: dict[str, int] = {}  # by invoice or credit note id
     lines_total = 0

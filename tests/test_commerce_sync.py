@@ -133,9 +133,16 @@ def test_a_range_is_posted_once_and_matches_the_shop(api, server, merchant) -> N
     assert done.sync_status_code == 2000, done
     assert done.data_pushed is True and done.sync_status == "Complete"
 
+    # A day the shop sold, refunded and paid fees on nothing posts no entry (about one day in 900 of the
+    # Commerce Sandbox has no orders); every other day posts one.
+    days = [start + timedelta(days=offset) for offset in range(DAYS)]
+    shop_days = {day: commerce_totals(api, company_id, day) for day in days}
+    trading = [day for day in days if any(shop_days[day].values())]
+    assert trading, "the shop sold nothing on any day of the range"
+
     pushes = api.get(f"/companies/{company_id}/push", params={"pageSize": 100}).json()["results"]
     written = [p for p in pushes if p["dataType"] == "journalEntries"]
-    assert len(written) == DAYS and {p["status"] for p in written} == {"Success"}
+    assert len(written) == len(trading) and {p["status"] for p in written} == {"Success"}
 
     wait_for_pulls(api, company_id)
     entries = {
@@ -144,13 +151,11 @@ def test_a_range_is_posted_once_and_matches_the_shop(api, server, merchant) -> N
             api, f"/companies/{company_id}/data/journalEntries", query="description~Commerce Sandbox sales"
         )
     }
-    assert len(entries) == DAYS
-    for offset in range(DAYS):
-        day = start + timedelta(days=offset)
+    assert sorted(entries) == sorted(f"Commerce Sandbox sales {day.date().isoformat()}" for day in trading)
+    for day in trading:
         entry = entries[f"Commerce Sandbox sales {day.date().isoformat()}"]
         assert entry["postedOn"].startswith(day.date().isoformat())
-        shop, books = commerce_totals(api, company_id, day), posted_totals(entry, merchant["body"])
-        assert shop["payments"] > 0
+        shop, books = shop_days[day], posted_totals(entry, merchant["body"])
         assert books["net"] == shop["net"] and books["tax"] == shop["tax"]
         assert books["payments"] == shop["payments"]
         assert books["refunds"] == books["refunds paid"] == shop["refunds"]
@@ -166,7 +171,7 @@ def test_a_range_is_posted_once_and_matches_the_shop(api, server, merchant) -> N
     repeated = wait_for_sync(commerce, company_id, again.commerce_sync_id)
     assert repeated.sync_status_code == 5080 and repeated.data_pushed is False
     after = api.get(f"/companies/{company_id}/push", params={"pageSize": 100}).json()["results"]
-    assert len([p for p in after if p["dataType"] == "journalEntries"]) == DAYS
+    assert len([p for p in after if p["dataType"] == "journalEntries"]) == len(trading)
 
     # The books still balance: assets less liabilities is equity, in every period of the balance sheet.
     refreshed = api.post(f"/companies/{company_id}/data/queue/balanceSheet")

@@ -9,15 +9,17 @@ from __future__ import annotations
 import time
 import uuid
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from tests.support.commerce import (
     NOT_SCHEDULED,
+    cents,
     choose_everything,
     commerce_sdk,
+    commerce_totals,
     company_named,
     iso,
     link_both_on_behalf,
@@ -29,10 +31,6 @@ from tests.support.pulls import read_all, wait_for_pulls
 from tests.support.waits import wait_for_periodic_run
 
 DAYS = 3
-
-
-def cents(amount: Any) -> int:
-    return round(float(amount or 0) * 100)
 
 
 def wait_for_sync(commerce, company_id: str, sync_id: str, timeout: float = 120) -> Any:
@@ -59,33 +57,6 @@ def merchant(server) -> dict[str, Any]:
         chosen = api.post(f"/config/companies/{company['id']}/sync/commerce", json=body)
         assert chosen.status_code == 200, chosen.text
         return {"id": company["id"], "body": body}
-
-
-def commerce_totals(api, company_id: str, day: datetime) -> dict[str, int]:
-    """What the shop's own records say about a day, read through the commerce read API."""
-    connection = next(
-        c
-        for c in api.get(f"/companies/{company_id}/connections").json()["results"]
-        if c["integrationKey"] == "aiwb"
-    )
-    base = f"/companies/{company_id}/connections/{connection['id']}/data"
-    window = f"createdDate>={iso(day)}&&createdDate<{iso(day + timedelta(days=1))}"
-    totals: dict[str, int] = defaultdict(int)
-    for order in read_all(api, f"{base}/commerce-orders", query=window):
-        paid = [p for p in order["payments"] if p["status"] == "Paid"]
-        if not paid:
-            continue
-        for line in order["orderLineItems"]:
-            if line["quantity"] > 0:
-                totals["net"] += cents(line["totalAmount"]) - cents(line["totalTaxAmount"])
-                totals["tax"] += cents(line["totalTaxAmount"])
-        totals["payments"] += sum(cents(p["amount"]) for p in paid)
-    for transaction in read_all(api, f"{base}/commerce-transactions", query=window):
-        if transaction["type"] == "Refund":
-            totals["refunds"] -= cents(transaction["totalAmount"])
-        elif transaction["type"] in ("PaymentFee", "PaymentFeeRefund"):
-            totals["fees"] -= cents(transaction["totalAmount"])
-    return totals
 
 
 def posted_totals(entry: dict[str, Any], body: dict[str, Any]) -> dict[str, int]:

@@ -195,7 +195,13 @@ def test_authorized_on_behalf_in_french_without_redirect(api, page, shoot, acces
 
 
 def test_the_portal_shows_and_runs_a_merchants_commerce_syncs(api, page, server, shoot, accessible) -> None:
-    from tests.support.commerce import choose_everything, iso, midnight, wait_for_configuration_options
+    from tests.support.commerce import (
+        choose_everything,
+        commerce_totals,
+        iso,
+        midnight,
+        wait_for_configuration_options,
+    )
     from tests.support.portal import sign_in
     from tests.support.waits import wait_until
 
@@ -216,24 +222,31 @@ def test_the_portal_shows_and_runs_a_merchants_commerce_syncs(api, page, server,
     notice = page.get_by_role("status").all_inner_texts()
     assert any("Commerce sync queued" in text for text in notice), notice
 
+    def trading_days() -> int:
+        # The two days the sync posts, less one the shop traded nothing on (it posts nothing for it: about
+        # one day in 900 of the Commerce Sandbox). Read once a sync has pulled the shop's records.
+        days = (midnight(2), midnight(1))
+        return sum(1 for day in days if any(commerce_totals(api, company["id"], day).values()))
+
     def posted() -> bool:
         # A run's periods are posted before it ends (it then refreshes the books' journal entries).
         page.reload()
-        return (
-            "2 periods posted" in page.locator("#commerce").inner_text()
-            and page.locator("#commerce .badge.Complete").count() >= 1
-        )
+        if page.locator("#commerce .badge.Complete").count() < 1:
+            return False
+        count = trading_days()
+        return f"{count} period{'' if count == 1 else 's'} posted" in page.locator("#commerce").inner_text()
 
     # (The schedule, due since 06:00 UTC, may have posted them first: either way, two days, once.)
     wait_until(posted, timeout=60, what="the two days to be posted by a finished sync")
+    trading = trading_days()
     writes = page.get_by_role("table", name=re.compile("Push operations"))
 
     def written() -> bool:
         # The day's pushes finish on the worker after they are counted as posted.
         page.reload()
-        return writes.locator(".badge.Complete").count() >= 2
+        return writes.locator(".badge.Complete").count() >= trading
 
     wait_until(written, timeout=60, what="the two days' pushes to complete")
-    assert writes.locator(".badge.Complete").count() == 2
+    assert writes.locator(".badge.Complete").count() == trading
     shoot("portal-commerce")
     accessible()

@@ -4,12 +4,13 @@ Sandboxes linked on their behalf, and a configuration chosen from the books' own
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
-from tests.support.pulls import wait_for_pulls
+from tests.support.pulls import read_all, wait_for_pulls
 from tests.support.server import RunningServer
 
 COMMERCE, ACCOUNTING = "aiwb", "mqjo"
@@ -123,3 +124,35 @@ def midnight(days_ago: int) -> datetime:
 
 def iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
+
+
+def cents(amount: Any) -> int:
+    return round(float(amount or 0) * 100)
+
+
+def commerce_totals(api: httpx.Client, company_id: str, day: datetime) -> dict[str, int]:
+    """What the shop's own records say about a day, read through the commerce read API (pence by kind:
+    net sales, tax, payments, refunds, fees). All zero: the shop traded nothing, and a sync posts nothing."""
+    connection = next(
+        c
+        for c in api.get(f"/companies/{company_id}/connections").json()["results"]
+        if c["integrationKey"] == COMMERCE
+    )
+    base = f"/companies/{company_id}/connections/{connection['id']}/data"
+    window = f"createdDate>={iso(day)}&&createdDate<{iso(day + timedelta(days=1))}"
+    totals: dict[str, int] = defaultdict(int)
+    for order in read_all(api, f"{base}/commerce-orders", query=window):
+        paid = [p for p in order["payments"] if p["status"] == "Paid"]
+        if not paid:
+            continue
+        for line in order["orderLineItems"]:
+            if line["quantity"] > 0:
+                totals["net"] += cents(line["totalAmount"]) - cents(line["totalTaxAmount"])
+                totals["tax"] += cents(line["totalTaxAmount"])
+        totals["payments"] += sum(cents(p["amount"]) for p in paid)
+    for transaction in read_all(api, f"{base}/commerce-transactions", query=window):
+        if transaction["type"] == "Refund":
+            totals["refunds"] -= cents(transaction["totalAmount"])
+        elif transaction["type"] in ("PaymentFee", "PaymentFeeRefund"):
+            totals["fees"] -= cents(transaction["totalAmount"])
+    return totals

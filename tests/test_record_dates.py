@@ -17,14 +17,21 @@ from ledgerlink.records.store import _record_date
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
+NULL = struct.pack(">i", -1)
+
+
+def timestamptz(moment: datetime) -> bytes:
+    """A timestamptz field of COPY's binary format: length 8, then microseconds since 2000-01-01 UTC."""
+    since = moment - EPOCH
+    return struct.pack(">iq", 8, (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds)
+
+
 def as_query_reads_it(value: str) -> bytes:
-    """The timestamptz field (`>iq`: length 8, microseconds since 2000) `query=` would compare, or NULL."""
+    """The field `query=` would compare, or NULL where it refuses the date."""
     try:
-        moment = parse_datetime(value)
-        since = moment - EPOCH
-        return struct.pack(">iq", 8, (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds)
+        return timestamptz(parse_datetime(value))
     except (ValueError, OverflowError):
-        return struct.pack(">i", -1)
+        return NULL
 
 
 digits = st.text(st.sampled_from("0123456789"), min_size=1, max_size=3)
@@ -64,8 +71,6 @@ def test_the_shapes_platforms_write() -> None:
         ("2024-03-01T23:30:00+02:00", datetime(2024, 3, 1, 21, 30, tzinfo=UTC)),
         ("2024-03-01T23:30:00", datetime(2024, 3, 1, 23, 30, tzinfo=UTC)),
     ]:
-        since = expected - EPOCH
-        micros = (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
-        assert _record_date(value) == struct.pack(">iq", 8, micros), value
+        assert _record_date(value) == timestamptz(expected), value
     for value in ("20240229", "2024-01-02T10", "today", "", "2024-13-01"):
-        assert _record_date(value) == struct.pack(">i", -1), value
+        assert _record_date(value) == NULL, value

@@ -41,10 +41,6 @@ def _parent(data_type: DataType, request: Request) -> dict[str, str]:
     return {"accountId": request.path_params["accountId"]} if "{accountId}" in data_type.path else {}
 
 
-def _page_params(request: Request) -> PageParams:
-    return page_query(request.scope["query_string"])
-
-
 def _page_response(request: Request, params: PageParams, rows: bytes, total: int) -> Response:
     meta = page_envelope(request, params, [], total)
     del meta["results"]
@@ -77,7 +73,7 @@ async def _fast_page(request: Request, data_type: DataType, hashes: list[str]) -
     id (it refuses them in its own order), or a source that is not there (its 404 or 409)."""
     path = request.path_params
     try:
-        params = _page_params(request)
+        params = page_query(request.scope["query_string"])
         found = await reads.fast_page(
             request.app.state.engine,
             hashes,
@@ -107,7 +103,7 @@ async def _list_in_session(request: Request, data_type: DataType) -> Response:
         if principal is None:
             raise unauthorized()
         request.state.principal = principal
-        params = _page_params(request)
+        params = page_query(request.scope["query_string"])
         src = await reads.source(session, principal, data_type, path["companyId"], path.get("connectionId"))
         rows, total = await reads.page(session, src, params, parent=_parent(data_type, request))
     return _page_response(request, params, b",".join(rows), total)

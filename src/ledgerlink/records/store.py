@@ -86,23 +86,26 @@ def _timestamp(moment: datetime) -> bytes:
 
 
 def _record_date(value: Any) -> bytes:
-    """A record's date as a timestamptz field, read exactly as `query=` reads it; NULL if it is none.
-
-    Dates as platforms write them (`YYYY-MM-DD`, or with `THH:MM` and more) go straight to `fromisoformat`,
-    which reads them as `parse_datetime` does: it is what `parse_datetime` ends with, and this shape needs
-    none of its preparation. Anything else, or what `fromisoformat` refuses, goes through `parse_datetime`.
-    This runs once per stored record: a pattern match per record cost more than the parse."""
+    """A record's date as a timestamptz field, read exactly as `query=` reads it; NULL if it is none."""
     if type(value) is not str:
         return _NULL
     try:
-        if value[4:5] == "-" and value[7:8] == "-" and (len(value) == 10 or value[10:14:3] == "T:"):
-            try:
-                return _timestamp(datetime.fromisoformat(value))
-            except ValueError:
-                pass
-        return _timestamp(parse_datetime(value))
+        return _timestamp(_plain_moment(value) or parse_datetime(value))
     except (ValueError, OverflowError):
         return _NULL
+
+
+def _plain_moment(value: str) -> datetime | None:
+    """A date as platforms write it (`YYYY-MM-DD`, or with `THH:MM` and more) read by `fromisoformat`, which
+    reads it as `parse_datetime` does: it is what `parse_datetime` ends with, and this shape needs none of its
+    preparation. None: `parse_datetime` is to read it (another shape, or one `fromisoformat` refuses). This
+    runs once per stored record: a pattern match per record cost more than the parse."""
+    if value[4:5] == "-" and value[7:8] == "-" and (len(value) == 10 or value[10:14:3] == "T:"):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
 
 
 _BIGINT_OFFSET = 1 << 63
